@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages pmm needs to build, test and benchmark, when any
+# is missing. Safe to run again: it does nothing once everything is present.
+# Usage: scripts/install-deps.sh [--bench]
+set -euo pipefail
+
+pkgs=(cmake ninja-build gcc clang pkg-config libcmocka-dev liburcu-dev
+      libdw-dev libunwind-dev libtraceevent-dev libtracecmd-dev liblzma-dev
+      libclang-rt-14-dev xz-utils librsvg2-bin valgrind)
+if [ "${1:-}" = "--bench" ]; then
+	pkgs+=(libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+	sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+#include "harness.h"
+
+#include <lzma.h>
+#include <sys/stat.h>
+
+static int exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+char *pmm_test_shared(const char *rel)
+{
+	const char *base = getenv("PMM_SHARED_DIR");
+	char *path;
+
+	if (!base)
+		base = PMM_TEST_SHARED_DIR;
+	if (asprintf(&path, "%s/data/linux-6.1/%s", base, rel) < 0)
+		fail_msg("out of memory");
+	if (exists(path))
+		return path;
+	free(path);
+	if (getenv("PMM_REQUIRE_SHARED_DATA") &&
+	    strcmp(getenv("PMM_REQUIRE_SHARED_DATA"), "1") == 0)
+		fail_msg("shared data %s missing under %s and PMM_REQUIRE_SHARED_DATA=1", rel, base);
+	printf("SKIP: %s not found under %s/data/linux-6.1 (no ../shared)\n", rel, base);
+	fflush(stdout);
+	skip();
+	return NULL;
+}
+
+char *pmm_test_source_path(const char *rel)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s", PMM_TEST_SOURCE_DIR, rel) < 0)
+		fail_msg("out of memory");
+	return path;
+}
+
+static char *read_plain(FILE *f, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap + 1);
+
+	for (;;) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n < cap)
+			break;
+		cap *= 2;
+		buf = realloc(buf, cap + 1);
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static char *unxz(const char *in, size_t inlen, size_t *len)
+{
+	lzma_stream s = LZMA_STREAM_INIT;
+	size_t cap = inlen * 8 + 4096;
+	char *out = malloc(cap + 1);
+	lzma_ret r;
+
+	if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK)
+		fail_msg("lzma_stream_decoder failed");
+	s.next_in = (const uint8_t *)in;
+	s.avail_in = inlen;
+	s.next_out = (uint8_t *)out;
+	s.avail_out = cap;
+	for (;;) {
+		r = lzma_code(&s, LZMA_FINISH);
+		if (r == LZMA_STREAM_END)
+			break;
+		if (r != LZMA_OK && r != LZMA_BUF_ERROR)
+			fail_msg("xz decode error %d", (int)r);
+		if (s.avail_out == 0) {
+			size_t used = cap;
+			cap *= 2;
+			out = realloc(out, cap + 1);
+			s.next_out = (uint8_t *)out + used;
+			s.avail_out = cap - used;
+		} else if (r == LZMA_BUF_ERROR) {
+			fail_msg("truncated xz input");
+		}
+	}
+	*len = s.total_out;
+	out[*len] = 0;
+	lzma_end(&s);
+	return out;
+}
+
+char *pmm_test_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	char *raw;
+
+	if (!f)
+		fail_msg("cannot open %s", path);
+	raw = read_plain(f, &n);
+	fclose(f);
+	if (strlen(path) > 3 && strcmp(path + strlen(path) - 3, ".xz") == 0) {
+		char *out = unxz(raw, n, len);
+		free(raw);
+		return out;
+	}
+	*len = n;
+	return raw;
+}
+
+void pmm_test_assert_text_eq(const char *what, const char *e, size_t elen,
+			     const char *a, size_t alen)
+{
+	size_t i = 0, line = 1, ls = 0;
+
+	while (i < elen && i < alen && e[i] == a[i]) {
+		if (e[i] == '\n') {
+			line++;
+			ls = i + 1;
+		}
+		i++;
+	}
+	if (i == elen && i == alen)
+		return;
+	{
+		const char *ee = memchr(e + ls, '\n', elen - ls);
+		const char *ae = memchr(a + ls, '\n', alen - ls);
+		int el = ee ? (int)(ee - (e + ls)) : (int)(elen - ls);
+		int al = ae ? (int)(ae - (a + ls)) : (int)(alen - ls);
+		print_error("%s: first difference at line %zu, column %zu\n"
+			    "  expected: \"%.*s\"\n  actual:   \"%.*s\"\n"
+			    "  (expected %zu bytes, got %zu)\n",
+			    what, line, i - ls + 1, el, e + ls, al, a + ls, elen, alen);
+	}
+	fail();
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test harness shared by every pmm test: cmocka, plus helpers to find the
+ * real kernel captures in ../shared and to build machines.
+ *
+ * Tests that need ../shared call pmm_test_shared(); when the directory is
+ * absent it prints a visible "SKIP:" line and skips the test, unless
+ * PMM_REQUIRE_SHARED_DATA=1, in which case the test fails.
+ */
+#ifndef PMM_TEST_HARNESS_H
+#define PMM_TEST_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+/*
+ * pmm_test_shared() - path of a file under ../shared/data/linux-6.1.
+ * Returns a malloc'd path when it exists.  Otherwise skips the current test
+ * (printing SKIP) or fails it when PMM_REQUIRE_SHARED_DATA=1; does not return
+ * in that case.
+ */
+char *pmm_test_shared(const char *rel);
+
+/* Path below the source tree (malloc'd). */
+char *pmm_test_source_path(const char *rel);
+
+/*
+ * pmm_test_read_file() - whole file into memory, NUL-terminated; .xz files
+ * are decompressed.  Fails the test on error.
+ */
+char *pmm_test_read_file(const char *path, size_t *len);
+
+/* Compare two texts; on mismatch print the first differing line of each. */
+void pmm_test_assert_text_eq(const char *what, const char *expected, size_t elen,
+			     const char *actual, size_t alen);
+
+#endif

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+/* pmm: the command-line front end; dispatches to sub-commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct pmm_command commands[] = {
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pmm COMMAND [OPTIONS]\n\ncommands:\n");
+	for (const struct pmm_command *c = commands; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f, "\nRun 'pmm COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("pmm 0.1.0\n");
+		return 0;
+	}
+	for (const struct pmm_command *c = commands; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->main(argc - 1, argv + 1);
+	fprintf(stderr, "pmm: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
