@@ -57,7 +57,10 @@ struct pmm_platform {
 	/* protect() - make a committed range inaccessible (0) or accessible (1) again. */
 	int (*protect)(void *ctx, void *addr, size_t size, int access);
 
-	/* malloc()/free() for pmm's own bookkeeping; NULL on failure. */
+	/*
+	 * alloc()/free() for pmm's own bookkeeping: zeroed memory aligned to
+	 * 64 bytes (a cache line); NULL on failure.  free() gets the size asked for.
+	 */
 	void *(*alloc)(void *ctx, size_t size);
 	void (*free)(void *ctx, void *ptr, size_t size);
 

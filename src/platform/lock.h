@@ -92,3 +92,45 @@ static inline bool pmm_lock_held(const struct pmm_lock *l)
 #endif
 
 #endif
+
+/*
+ * A lock for very short critical sections with a trylock fast path (the
+ * per-CPU lists).  Contended acquisitions yield the CPU instead of spinning,
+ * so a preempted holder is not waited for in a busy loop.
+ */
+#ifndef PMM_PLATFORM_SPINLOCK_DEFINED
+#define PMM_PLATFORM_SPINLOCK_DEFINED
+#ifndef PMM_FREESTANDING
+#include <sched.h>
+#define pmm_cpu_relax() sched_yield()
+#else
+#define pmm_cpu_relax() __builtin_ia32_pause()
+#endif
+
+struct pmm_spinlock {
+	int locked;
+};
+
+static inline void pmm_spin_init(struct pmm_spinlock *l)
+{
+	l->locked = 0;
+}
+static inline bool pmm_spin_trylock(struct pmm_spinlock *l)
+{
+	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+}
+static inline void pmm_spin_lock(struct pmm_spinlock *l)
+{
+	while (!pmm_spin_trylock(l))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			pmm_cpu_relax();
+}
+static inline void pmm_spin_unlock(struct pmm_spinlock *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+static inline bool pmm_spin_is_locked(const struct pmm_spinlock *l)
+{
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED);
+}
+#endif

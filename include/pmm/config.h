@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Machine configuration: the physical layout (nodes, memory ranges, holes,
+ * reserved ranges, zone boundaries, ZONE_MOVABLE sizing) and the boot
+ * parameters and sysctls a kernel would take on its command line.
+ *
+ * Fill one with pmm_config_default() and adjust fields, or parse the text
+ * format with pmm_config_parse():
+ *
+ *   # comments run to the end of the line; tokens are separated by blanks
+ *   mem=8G                 total memory, split evenly over `nodes`, from 0
+ *   nodes=2                number of NUMA nodes for mem= (default 1)
+ *   node=1:0x100000000-0x1ffffffff   a memory range of node 1 (inclusive end,
+ *                          or START+SIZE); when any node= is given, mem= is not used
+ *   hole=0x9f000-0xfffff   remove a range from memory
+ *   reserve=0x0-0xfffff    memblock-reserved range (boot allocations, firmware)
+ *   dma=16M dma32=4G       zone boundaries (x86-64 defaults)
+ *   kernelcore=2G | kernelcore=40%   movablecore=1G | movablecore=25%
+ *   cpus=4                 number of CPUs (per-CPU lists); default: the host's
+ *   min_free_kbytes=N watermark_scale_factor=N watermark_boost_factor=N
+ *   lowmem_reserve_ratio=256,256,32,0,0 percpu_pagelist_high_fraction=N
+ *   page_owner=on  page_poison=on  init_on_alloc=1  init_on_free=1
+ *   debug_pagealloc=on  debug_guardpage_minorder=N  page_alloc.shuffle=1
+ *   pcp=off  memmap=base|huge  seed=N  fatal=on
+ *
+ * Sizes take K, M, G, T suffixes (powers of 1024) or 0x hex.
+ */
+#ifndef PMM_CONFIG_H
+#define PMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pmm/api.h>
+#include <pmm/platform.h>
+
+PMM_BEGIN_DECLS
+
+#define PMM_MAX_NUMNODES 64
+#define PMM_MAX_RANGES 128
+#define PMM_MAX_CPUS 1024
+#define PMM_NR_ZONES 5 /* DMA, DMA32, Normal, Movable, Device */
+
+/* A physical range [start, end), in bytes, belonging to node @nid. */
+struct pmm_range {
+	uint64_t start;
+	uint64_t end;
+	int nid;
+};
+
+enum pmm_memmap_mode {
+	PMM_MEMMAP_BASE = 0, /* commit the vmemmap in host base pages */
+	PMM_MEMMAP_HUGE = 1, /* ask for 2 MiB host pages (MADV_HUGEPAGE) */
+};
+
+struct pmm_bad_page_info;
+struct pmm;
+
+struct pmm_config {
+	/* Layout. */
+	unsigned nr_nodes;                       /* for mem=: nodes to split over */
+	uint64_t mem_bytes;                      /* mem=; ignored when nr_ranges > 0 */
+	unsigned nr_ranges;                      /* explicit node= ranges */
+	struct pmm_range ranges[PMM_MAX_RANGES];
+	unsigned nr_holes;
+	struct pmm_range holes[PMM_MAX_RANGES];
+	unsigned nr_reserved;
+	struct pmm_range reserved[PMM_MAX_RANGES];
+	uint64_t dma_limit;                      /* ZONE_DMA below this (16 MiB) */
+	uint64_t dma32_limit;                    /* ZONE_DMA32 below this (4 GiB) */
+	uint64_t kernelcore;                     /* bytes; 0 = unset */
+	uint64_t movablecore;                    /* bytes; 0 = unset */
+	unsigned kernelcore_percent;             /* kernelcore=N% (0 = unset) */
+	unsigned movablecore_percent;            /* movablecore=N% (0 = unset) */
+	unsigned nr_cpus;                        /* 0 = the host's CPU count */
+
+	/* sysctls and boot parameters (-1 / defaults mean "as the kernel computes"). */
+	int min_free_kbytes;                     /* -1 = computed */
+	int watermark_scale_factor;              /* 10 */
+	int watermark_boost_factor;              /* 15000 */
+	int lowmem_reserve_ratio[PMM_NR_ZONES];  /* 256 256 32 0 0 */
+	int percpu_pagelist_high_fraction;       /* 0 */
+	bool page_owner;
+	bool page_poison;
+	bool init_on_alloc;
+	bool init_on_free;
+	bool debug_pagealloc;
+	unsigned debug_guardpage_minorder;
+	bool shuffle;
+	bool pcp;                                /* per-CPU lists (default on) */
+	bool fatal;                              /* misuse reports abort via on_bad_page's return */
+	enum pmm_memmap_mode memmap;
+	uint64_t seed;                           /* shuffle and fault-injection randomness */
+
+	/* Services. */
+	const struct pmm_platform *platform;     /* NULL = pmm_platform_posix() */
+	/*
+	 * Log sink for kernel-style messages (boot log, reports).  NULL = the
+	 * platform's log.  @level is a PMM_LOG_* value; @msg ends with '\n'.
+	 */
+	void (*log)(void *log_ctx, int level, const char *msg);
+	void *log_ctx;
+};
+
+/**
+ * pmm_config_default() - the built-in default machine: one node, 8 GiB of
+ * memory from physical address 0, x86-64 zone boundaries, kernel defaults
+ * for every knob, per-CPU lists on, the POSIX platform.
+ * Context: any; does not sleep.
+ */
+PMM_API void pmm_config_default(struct pmm_config *cfg);
+
+/**
+ * pmm_config_parse() - apply the text format described above to @cfg.
+ * @cfg: a config (usually from pmm_config_default()); tokens override it.
+ * @text, @len: the text (need not be NUL-terminated).
+ * @filename: used in error messages ("<cmdline>" for a command line).
+ * @err, @errlen: receives "file:line: reason" on error.
+ *
+ * Return: 0, or -PMM_EINVAL (unknown key, bad value, too many ranges).
+ * @cfg may be partially updated on error.
+ * Context: any; does not sleep.
+ */
+PMM_API int pmm_config_parse(struct pmm_config *cfg, const char *text, size_t len,
+			     const char *filename, char *err, size_t errlen);
+
+/**
+ * pmm_config_load() - read a config file and apply it with pmm_config_parse().
+ * Return: 0, -PMM_ENOENT if the file cannot be read, or -PMM_EINVAL.
+ * Context: process context; reads a file.
+ */
+PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err, size_t errlen);
+
+/**
+ * pmm_parse_size() - parse "8G", "512M", "0x1000", "4096" into bytes.
+ * Return: 0 or -PMM_EINVAL (malformed, or overflows 64 bits).
+ */
+PMM_API int pmm_parse_size(const char *s, size_t len, uint64_t *out);
+
+PMM_END_DECLS
+
+#endif

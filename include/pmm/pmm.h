@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pmm: the Linux kernel's physical page management as a library.
+ *
+ * A `struct pmm` is one machine: its physical memory, nodes, zones, memmap
+ * (one `struct pmm_page` per frame, the kernel's 64-byte struct page) and
+ * allocators.  Machines share nothing; several may live in one process.
+ *
+ * Frames are named three ways, converted by arithmetic: the page descriptor
+ * (struct pmm_page *), the page frame number, and the address of the frame's
+ * memory in this process (page_address).
+ *
+ * Thread safety: after pmm_create() returns, every allocation, free and
+ * query function may be called from any thread concurrently, unless its
+ * contract says otherwise.  pmm_destroy() must not race with anything.
+ */
+#ifndef PMM_PMM_H
+#define PMM_PMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <pmm/api.h>
+#include <pmm/config.h>
+#include <pmm/debug.h>
+#include <pmm/errno.h>
+#include <pmm/gfp.h>
+#include <pmm/platform.h>
+
+PMM_BEGIN_DECLS
+
+struct pmm;
+struct pmm_page; /* the kernel's struct page; layout is private */
+
+#define PMM_PAGE_SHIFT 12
+#define PMM_PAGE_SIZE (1ul << PMM_PAGE_SHIFT)
+#define PMM_MAX_ORDER 11          /* orders 0..10, as Linux 6.1 */
+#define PMM_PAGEBLOCK_ORDER 9
+#define PMM_NUMA_NO_NODE (-1)
+
+/**
+ * pmm_create() - build and boot a machine.
+ * @cfg: the configuration (copied; see <pmm/config.h>).
+ * @out: receives the machine.
+ *
+ * Boots in the kernel's order: memblock, sparse sections, vmemmap, zones
+ * and pageblocks, page_ext, free to buddy, per-CPU lists.  The boot log
+ * (Zone ranges:, Memory: ...) goes to the config's log sink.
+ *
+ * Return: 0, or -PMM_EINVAL for a bad layout (overlapping or empty ranges,
+ * misaligned range, too many nodes, reserved range outside memory, ...),
+ * -PMM_ENOMEM when the platform refuses address space or memory.  On error
+ * nothing is left allocated and *@out is NULL.
+ * Context: process context; may sleep (maps memory).
+ */
+PMM_API int pmm_create(const struct pmm_config *cfg, struct pmm **out);
+
+/**
+ * pmm_destroy() - tear a machine down and return all its memory to the host.
+ * Allocated frames need not be freed first.  NULL is ignored.
+ * Context: no other thread may use the machine; may sleep.
+ */
+PMM_API void pmm_destroy(struct pmm *m);
+
+/* ------------------------------------------------------------------ frames */
+
+/**
+ * pmm_page_to_pfn() - the frame number of @page.
+ * Return: the pfn.  @page must be a descriptor of @m (not checked).
+ * Context: any; lock-free.
+ */
+PMM_API unsigned long pmm_page_to_pfn(const struct pmm *m, const struct pmm_page *page);
+
+/**
+ * pmm_pfn_to_page() - the descriptor of frame @pfn.
+ * Return: the page, or NULL when @pfn has no memmap (a hole, beyond the end).
+ * Context: any; lock-free.
+ */
+PMM_API struct pmm_page *pmm_pfn_to_page(const struct pmm *m, unsigned long pfn);
+
+/**
+ * pmm_page_address() - where the frame's memory is in this process.
+ * Return: the address of the first byte of the frame.
+ * Context: any; lock-free.
+ */
+PMM_API void *pmm_page_address(const struct pmm *m, const struct pmm_page *page);
+
+/**
+ * pmm_virt_to_page() - the descriptor of the frame holding @addr.
+ * Return: the page, or NULL if @addr is not inside this machine's memory.
+ * Context: any; lock-free.
+ */
+PMM_API struct pmm_page *pmm_virt_to_page(const struct pmm *m, const void *addr);
+
+/** pmm_pfn_valid() - true when @pfn has a memmap (the kernel's pfn_valid()). */
+PMM_API bool pmm_pfn_valid(const struct pmm *m, unsigned long pfn);
+
+/** pmm_page_count() - the reference count of @page (page_ref_count()). */
+PMM_API int pmm_page_count(const struct pmm_page *page);
+
+/** pmm_page_zonenum() / pmm_page_nid(): the zone index and node of @page. */
+PMM_API int pmm_page_zonenum(const struct pmm_page *page);
+PMM_API int pmm_page_nid(const struct pmm_page *page);
+
+/* ------------------------------------------------------------------ allocation */
+
+/**
+ * pmm_alloc_pages() - allocate 2^@order contiguous frames (alloc_pages()).
+ * @gfp: PMM_GFP_* / PMM___GFP_* flags: zone, migratetype and behaviour.
+ * @order: 0..PMM_MAX_ORDER-1.
+ *
+ * With __GFP_COMP the block is a compound page (head + tails); without it,
+ * only the first page carries the reference count, as in the kernel.
+ * Return: the first page, with refcount 1, or NULL when memory is short,
+ * the order is too large, or @gfp is invalid (these are reported once
+ * through the log unless __GFP_NOWARN).
+ * Context: any thread; does not sleep (reclaim and compaction are the
+ * embedder's callbacks and are not called in this version).
+ */
+PMM_API struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order);
+
+/**
+ * pmm_alloc_pages_node() - as pmm_alloc_pages(), preferring node @nid
+ * (PMM_NUMA_NO_NODE = the calling CPU's node); with __GFP_THISNODE only @nid.
+ * Return: the page or NULL; NULL also for an offline or absent node.
+ */
+PMM_API struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp,
+					      unsigned order);
+
+/**
+ * pmm_free_pages() - drop a reference to a block from pmm_alloc_pages()
+ * (__free_pages()); the block is freed when the last reference goes.
+ * Misuse (double free, wrong order, tail page, a page not from @m, ...) is
+ * detected, reported in the kernel's "BUG: Bad page state" format and
+ * contained: the frame is taken out of circulation, free lists stay intact.
+ * Context: any thread; does not sleep.
+ */
+PMM_API void pmm_free_pages(struct pmm *m, struct pmm_page *page, unsigned order);
+
+/**
+ * pmm_get_free_pages() - allocate and return the block's address
+ * (__get_free_pages()).  Return: address or NULL.
+ */
+PMM_API void *pmm_get_free_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order);
+
+/**
+ * pmm_free_pages_addr() - free by address (free_pages()).  NULL is ignored;
+ * an address not inside @m is reported and ignored.
+ */
+PMM_API void pmm_free_pages_addr(struct pmm *m, void *addr, unsigned order);
+
+/** pmm_get_page() - take an extra reference (get_page()).  Return: 0 or
+ * -PMM_EINVAL if @page is free (its count is 0) or not a page of @m. */
+PMM_API int pmm_get_page(struct pmm *m, struct pmm_page *page);
+
+/** pmm_put_page() - drop a reference to an order-0 or compound page
+ * (put_page()); frees it (at its compound order) when the last goes. */
+PMM_API void pmm_put_page(struct pmm *m, struct pmm_page *page);
+
+
+/* ------------------------------------------------------------------ CPUs */
+
+/**
+ * pmm_set_thread_cpu() - make the calling thread act as CPU @cpu of @m
+ * (per-CPU lists, statistics), or follow the real CPU again with -1.
+ * Trace replay and deterministic tests use it.
+ * Return: 0, or -PMM_EINVAL if @cpu >= the machine's CPU count.
+ * Context: affects only the calling thread and only machine @m.
+ */
+PMM_API int pmm_set_thread_cpu(struct pmm *m, int cpu);
+
+/** pmm_nr_cpus() - the machine's CPU count (per-CPU list sets per zone). */
+PMM_API unsigned pmm_nr_cpus(const struct pmm *m);
+
+/**
+ * pmm_drain_all() - return every CPU's cached pages to the buddy lists
+ * (drain_all_pages()).  Works without the owning threads' help.
+ * Context: any thread; briefly takes each CPU's list lock.
+ */
+PMM_API void pmm_drain_all(struct pmm *m);
+
+/* ------------------------------------------------------------------ embedder hooks */
+
+/*
+ * Reclaim and compaction belong to the embedder (a user-space pool has no
+ * page cache).  All callbacks are optional; without them the slow path
+ * fails cleanly.  They are called without any pmm lock held and may call
+ * pmm_free_pages() on the machine.
+ */
+struct pmm_mm_ops {
+	/* Background reclaim hint: zone @zone_idx of node @nid is below its low mark. */
+	void (*wake_kswapd)(void *ctx, int nid, int zone_idx, unsigned order);
+	/* Direct reclaim: free what you can; return the number of pages freed. */
+	unsigned long (*reclaim)(void *ctx, pmm_gfp_t gfp, unsigned order);
+	/* Direct compaction: return true if a block of @order may now be free. */
+	bool (*compact)(void *ctx, pmm_gfp_t gfp, unsigned order);
+};
+
+/**
+ * pmm_set_mm_ops() - install reclaim/compaction callbacks (NULL removes them).
+ * Context: call before sharing the machine between threads.
+ */
+PMM_API void pmm_set_mm_ops(struct pmm *m, const struct pmm_mm_ops *ops, void *ctx);
+
+/**
+ * pmm_set_bad_page_handler() - be told of every bad page pmm detects.
+ * @fn: called after the report with the frame's pfn (~0ul for a pointer
+ * that is not a page of @m) and the kernel's reason string.
+ * Context: @fn runs in the thread that hit the bad page, without pmm locks.
+ */
+PMM_API void pmm_set_bad_page_handler(struct pmm *m,
+				      void (*fn)(void *ctx, unsigned long pfn, const char *reason),
+				      void *ctx);
+
+/** pmm_bad_page_count() - bad pages and bad pointers detected so far. */
+PMM_API unsigned long pmm_bad_page_count(const struct pmm *m);
+
+/* ------------------------------------------------------------------ statistics */
+
+/** pmm_nr_free_pages() - free base pages in all zones, per-CPU lists excluded. */
+PMM_API unsigned long pmm_nr_free_pages(const struct pmm *m);
+
+/** pmm_totalram_pages() - pages managed by the buddy allocator. */
+PMM_API unsigned long pmm_totalram_pages(const struct pmm *m);
+
+/**
+ * pmm_validate() - walk every zone and check every invariant of the free
+ * lists, counters and page states (zone_validate()).  Meant for tests and
+ * debugging; takes each zone lock in turn.
+ * @buf, @size: receives a description of the first violation (may be NULL).
+ * Return: 0 when consistent, -PMM_ECORRUPT otherwise.
+ */
+PMM_API int pmm_validate(struct pmm *m, char *buf, size_t size);
+
+
+/* ------------------------------------------------------------------ free page reporting */
+
+struct pmm_reported_block {
+	unsigned long pfn;
+	unsigned order;
+};
+
+/**
+ * pmm_page_reporting_register() - start free page reporting (page_reporting_register()).
+ * @order: the smallest order reported (0 = pageblock order, as the kernel's default).
+ * @report: receives batches of up to 32 free blocks, isolated from the
+ * allocator during the call; returns 0 to mark them reported, or an error.
+ * NULL selects the built-in reporter, which gives the frames' memory back to
+ * the host (discard; RSS falls).
+ * Return: 0, -PMM_EBUSY if a reporter is registered, -PMM_EINVAL when the
+ * built-in reporter would destroy page poison, -PMM_ENOMEM.
+ * Context: process context.  @report runs without pmm locks held (except the
+ * reporting lock) and must not allocate from or free to @m.
+ */
+PMM_API int pmm_page_reporting_register(struct pmm *m, unsigned order,
+					int (*report)(void *ctx, const struct pmm_reported_block *blocks,
+						      unsigned n),
+					void *ctx);
+
+/** pmm_page_reporting_unregister() - stop reporting; waits for a running pass. */
+PMM_API void pmm_page_reporting_unregister(struct pmm *m);
+
+/**
+ * pmm_page_reporting_run() - run a reporting pass now.  Passes otherwise run
+ * from pmm_free_pages() two seconds after a free asked for one.
+ * Return: pages reported in this pass.
+ */
+PMM_API unsigned long pmm_page_reporting_run(struct pmm *m);
+
+/** pmm_page_reporting_reported() - pages reported since registration. */
+PMM_API unsigned long pmm_page_reporting_reported(const struct pmm *m);
+
+PMM_END_DECLS
+
+#endif

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Machine configuration: defaults and the text format (see <pmm/config.h>).
+ * The parser reports the first error as "file:line: reason" and never reads
+ * past @len.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pmm/config.h>
+#include <pmm/errno.h>
+
+void pmm_config_default(struct pmm_config *c)
+{
+	static const int ratio[PMM_NR_ZONES] = { 256, 256, 32, 0, 0 };
+
+	memset(c, 0, sizeof(*c));
+	c->nr_nodes = 1;
+	c->mem_bytes = 8ull << 30;
+	c->dma_limit = 16ull << 20;
+	c->dma32_limit = 4ull << 30;
+	c->min_free_kbytes = -1;
+	c->watermark_scale_factor = 10;
+	c->watermark_boost_factor = 15000;
+	memcpy(c->lowmem_reserve_ratio, ratio, sizeof(ratio));
+	c->pcp = true;
+	c->memmap = PMM_MEMMAP_HUGE;
+	c->seed = 1;
+}
+
+int pmm_parse_size(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0, mult = 1;
+	size_t i = 0;
+	int base = 10, digits = 0;
+
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	for (; i < len; i++) {
+		int d;
+		char ch = s[i];
+
+		if (ch == '_')
+			continue;
+		if (ch >= '0' && ch <= '9')
+			d = ch - '0';
+		else if (base == 16 && ch >= 'a' && ch <= 'f')
+			d = ch - 'a' + 10;
+		else if (base == 16 && ch >= 'A' && ch <= 'F')
+			d = ch - 'A' + 10;
+		else
+			break;
+		if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return -PMM_EINVAL;
+		v = v * (uint64_t)base + (uint64_t)d;
+		digits++;
+	}
+	if (!digits)
+		return -PMM_EINVAL;
+	if (i < len) {
+		switch (s[i]) {
+		case 'k': case 'K': mult = 1ull << 10; break;
+		case 'm': case 'M': mult = 1ull << 20; break;
+		case 'g': case 'G': mult = 1ull << 30; break;
+		case 't': case 'T': mult = 1ull << 40; break;
+		default: return -PMM_EINVAL;
+		}
+		i++;
+		if (i < len && (s[i] == 'B' || s[i] == 'b'))
+			i++;
+		if (i != len)
+			return -PMM_EINVAL;
+	}
+	if (v && mult > UINT64_MAX / v)
+		return -PMM_EINVAL;
+	*out = v * mult;
+	return 0;
+}
+
+struct cursor {
+	const char *file;
+	unsigned line;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct cursor *c, const char *fmt, const char *tok, size_t toklen)
+{
+	if (c->err && c->errlen) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), fmt, (int)toklen, tok);
+		snprintf(c->err, c->errlen, "%s:%u: %s", c->file, c->line, msg);
+	}
+	return -PMM_EINVAL;
+}
+
+static bool key_is(const char *k, size_t klen, const char *name)
+{
+	return strlen(name) == klen && memcmp(k, name, klen) == 0;
+}
+
+static int parse_bool(const char *v, size_t n, bool *out)
+{
+	if (key_is(v, n, "1") || key_is(v, n, "on") || key_is(v, n, "y") || key_is(v, n, "yes") ||
+	    key_is(v, n, "true")) {
+		*out = true;
+		return 0;
+	}
+	if (key_is(v, n, "0") || key_is(v, n, "off") || key_is(v, n, "n") || key_is(v, n, "no") ||
+	    key_is(v, n, "false")) {
+		*out = false;
+		return 0;
+	}
+	return -PMM_EINVAL;
+}
+
+static int parse_int(const char *v, size_t n, long min, long max, long *out)
+{
+	uint64_t u;
+	bool neg = n > 0 && v[0] == '-';
+	size_t i;
+
+	if (neg) {
+		v++;
+		n--;
+	}
+	/* Plain decimal or 0x hex only: no size suffixes on counts. */
+	for (i = (n > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) ? 2 : 0; i < n; i++)
+		if (!(v[i] >= '0' && v[i] <= '9') &&
+		    !(v[1] == 'x' && ((v[i] | 0x20) >= 'a' && (v[i] | 0x20) <= 'f')))
+			return -PMM_EINVAL;
+	if (n == 0 || pmm_parse_size(v, n, &u) || u > (uint64_t)LONG_MAX)
+		return -PMM_EINVAL;
+	*out = neg ? -(long)u : (long)u;
+	if (*out < min || *out > max)
+		return -PMM_ERANGE;
+	return 0;
+}
+
+/* "START-END" (inclusive end) or "START+SIZE" -> [start, end). */
+static int parse_range(const char *v, size_t n, uint64_t *start, uint64_t *end)
+{
+	const char *sep = NULL;
+	uint64_t a, b;
+
+	for (size_t i = 1; i < n; i++)
+		if (v[i] == '-' || v[i] == '+') {
+			sep = v + i;
+			break;
+		}
+	if (!sep)
+		return -PMM_EINVAL;
+	if (pmm_parse_size(v, (size_t)(sep - v), &a) ||
+	    pmm_parse_size(sep + 1, n - (size_t)(sep - v) - 1, &b))
+		return -PMM_EINVAL;
+	if (*sep == '+') {
+		if (b == 0 || a + b < a)
+			return -PMM_EINVAL;
+		*start = a;
+		*end = a + b;
+	} else {
+		if (b < a || b == UINT64_MAX)
+			return -PMM_EINVAL;
+		*start = a;
+		*end = b + 1;
+	}
+	return 0;
+}
+
+static int add_range(struct pmm_range *arr, unsigned *nr, uint64_t s, uint64_t e, int nid)
+{
+	if (*nr >= PMM_MAX_RANGES)
+		return -PMM_E2BIG;
+	arr[*nr] = (struct pmm_range){ .start = s, .end = e, .nid = nid };
+	(*nr)++;
+	return 0;
+}
+
+static int size_or_percent(const char *v, size_t n, uint64_t *bytes, unsigned *pct)
+{
+	if (n > 1 && v[n - 1] == '%') {
+		long p;
+		if (parse_int(v, n - 1, 1, 99, &p))
+			return -PMM_EINVAL;
+		*pct = (unsigned)p;
+		*bytes = 0;
+		return 0;
+	}
+	*pct = 0;
+	return pmm_parse_size(v, n, bytes);
+}
+
+static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size_t n)
+{
+	const char *eq = memchr(tok, '=', n);
+	const char *k = tok, *v;
+	size_t kl, vl;
+	long iv;
+	uint64_t s, e;
+	bool b;
+
+	if (!eq)
+		return fail(c, "expected key=value, got '%.*s'", tok, n);
+	kl = (size_t)(eq - tok);
+	v = eq + 1;
+	vl = n - kl - 1;
+
+#define BOOLKEY(name, field)                                               \
+	if (key_is(k, kl, name)) {                                         \
+		if (parse_bool(v, vl, &b))                                 \
+			return fail(c, "not a boolean: '%.*s'", tok, n);   \
+		cfg->field = b;                                            \
+		return 0;                                                  \
+	}
+#define INTKEY(name, field, lo, hi)                                          \
+	if (key_is(k, kl, name)) {                                           \
+		int r_ = parse_int(v, vl, lo, hi, &iv);                      \
+		if (r_ == -PMM_ERANGE)                                       \
+			return fail(c, "value out of range in '%.*s'", tok, n); \
+		if (r_)                                                      \
+			return fail(c, "not a number: '%.*s'", tok, n);      \
+		cfg->field = (__typeof__(cfg->field))iv;                     \
+		return 0;                                                    \
+	}
+
+	if (key_is(k, kl, "mem")) {
+		if (pmm_parse_size(v, vl, &s) || s == 0)
+			return fail(c, "bad size in '%.*s'", tok, n);
+		cfg->mem_bytes = s;
+		return 0;
+	}
+	INTKEY("nodes", nr_nodes, 1, PMM_MAX_NUMNODES)
+	INTKEY("cpus", nr_cpus, 1, PMM_MAX_CPUS)
+	if (key_is(k, kl, "node")) {
+		const char *colon = memchr(v, ':', vl);
+		if (!colon)
+			return fail(c, "expected node=N:START-END in '%.*s'", tok, n);
+		if (parse_int(v, (size_t)(colon - v), 0, PMM_MAX_NUMNODES - 1, &iv))
+			return fail(c, "bad node id in '%.*s'", tok, n);
+		if (parse_range(colon + 1, vl - (size_t)(colon - v) - 1, &s, &e))
+			return fail(c, "bad range in '%.*s'", tok, n);
+		if (add_range(cfg->ranges, &cfg->nr_ranges, s, e, (int)iv))
+			return fail(c, "too many ranges at '%.*s'", tok, n);
+		return 0;
+	}
+	if (key_is(k, kl, "hole") || key_is(k, kl, "reserve")) {
+		bool hole = key_is(k, kl, "hole");
+		if (parse_range(v, vl, &s, &e))
+			return fail(c, "bad range in '%.*s'", tok, n);
+		if (hole ? add_range(cfg->holes, &cfg->nr_holes, s, e, -1)
+			 : add_range(cfg->reserved, &cfg->nr_reserved, s, e, -1))
+			return fail(c, "too many ranges at '%.*s'", tok, n);
+		return 0;
+	}
+	if (key_is(k, kl, "dma") || key_is(k, kl, "dma32")) {
+		if (pmm_parse_size(v, vl, &s))
+			return fail(c, "bad size in '%.*s'", tok, n);
+		if (key_is(k, kl, "dma"))
+			cfg->dma_limit = s;
+		else
+			cfg->dma32_limit = s;
+		return 0;
+	}
+	if (key_is(k, kl, "kernelcore")) {
+		if (size_or_percent(v, vl, &cfg->kernelcore, &cfg->kernelcore_percent))
+			return fail(c, "bad size or percentage in '%.*s'", tok, n);
+		return 0;
+	}
+	if (key_is(k, kl, "movablecore")) {
+		if (size_or_percent(v, vl, &cfg->movablecore, &cfg->movablecore_percent))
+			return fail(c, "bad size or percentage in '%.*s'", tok, n);
+		return 0;
+	}
+	INTKEY("min_free_kbytes", min_free_kbytes, 0, 1l << 30)
+	INTKEY("watermark_scale_factor", watermark_scale_factor, 1, 3000)
+	INTKEY("watermark_boost_factor", watermark_boost_factor, 0, 1l << 30)
+	INTKEY("percpu_pagelist_high_fraction", percpu_pagelist_high_fraction, 0, 1l << 30)
+	INTKEY("debug_guardpage_minorder", debug_guardpage_minorder, 0, 5)
+	INTKEY("seed", seed, 0, LONG_MAX)
+	BOOLKEY("page_owner", page_owner)
+	BOOLKEY("page_poison", page_poison)
+	BOOLKEY("init_on_alloc", init_on_alloc)
+	BOOLKEY("init_on_free", init_on_free)
+	BOOLKEY("debug_pagealloc", debug_pagealloc)
+	BOOLKEY("page_alloc.shuffle", shuffle)
+	BOOLKEY("shuffle", shuffle)
+	BOOLKEY("pcp", pcp)
+	BOOLKEY("fatal", fatal)
+	if (key_is(k, kl, "lowmem_reserve_ratio")) {
+		size_t i = 0, z = 0;
+		while (i < vl && z < PMM_NR_ZONES) {
+			size_t j = i;
+			while (j < vl && v[j] != ',')
+				j++;
+			if (parse_int(v + i, j - i, 0, INT32_MAX, &iv))
+				return fail(c, "bad ratio list in '%.*s'", tok, n);
+			cfg->lowmem_reserve_ratio[z++] = (int)iv;
+			i = j + 1;
+		}
+		if (i < vl)
+			return fail(c, "too many ratios in '%.*s'", tok, n);
+		return 0;
+	}
+	if (key_is(k, kl, "memmap")) {
+		if (key_is(v, vl, "base"))
+			cfg->memmap = PMM_MEMMAP_BASE;
+		else if (key_is(v, vl, "huge"))
+			cfg->memmap = PMM_MEMMAP_HUGE;
+		else
+			return fail(c, "memmap must be base or huge: '%.*s'", tok, n);
+		return 0;
+	}
+#undef BOOLKEY
+#undef INTKEY
+	return fail(c, "unknown key in '%.*s'", tok, n);
+}
+
+int pmm_config_parse(struct pmm_config *cfg, const char *text, size_t len, const char *filename,
+		     char *err, size_t errlen)
+{
+	struct cursor c = { .file = filename ? filename : "<config>", .line = 1,
+			    .err = err, .errlen = errlen };
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start;
+		int r;
+
+		if (text[i] == '\n') {
+			c.line++;
+			i++;
+			continue;
+		}
+		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r') {
+			i++;
+			continue;
+		}
+		if (text[i] == '#') {
+			while (i < len && text[i] != '\n')
+				i++;
+			continue;
+		}
+		if (text[i] == '\0' || (unsigned char)text[i] < 0x20)
+			return fail(&c, "binary data in config%.*s", "", 0);
+		start = i;
+		while (i < len && text[i] != ' ' && text[i] != '\t' && text[i] != '\n' &&
+		       text[i] != '\r' && text[i] != '#')
+			i++;
+		r = apply(cfg, &c, text + start, i - start);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int pmm_config_load(struct pmm_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	int r;
+
+	if (!f) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -PMM_ENOENT;
+	}
+	for (;;) {
+		if (n == cap) {
+			char *nb;
+			cap = cap ? cap * 2 : 4096;
+			if (cap > (1u << 24)) {
+				free(buf);
+				fclose(f);
+				if (err && errlen)
+					snprintf(err, errlen, "%s: config file too large", path);
+				return -PMM_EINVAL;
+			}
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -PMM_ENOMEM;
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		if (!got)
+			break;
+		n += got;
+	}
+	fclose(f);
+	r = pmm_config_parse(cfg, buf, n, path, err, errlen);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* dump_page(), bad_page() reporting and %pGp formatting (mm/debug.c). */
+#ifndef PMM_MM_DEBUG_H
+#define PMM_MM_DEBUG_H
+
+#include <stddef.h>
+
+#include "mm/internal.h"
+
+/* Format @flags like the kernel's %pGp into @buf; returns the length needed. */
+size_t format_page_flags(char *buf, size_t size, unsigned long flags);
+void dump_page(struct pmm *m, struct page *page, const char *reason);
+void bad_page_pointer(struct pmm *m, const void *ptr, const char *what);
+
+#endif

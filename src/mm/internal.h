@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine (struct pmm) and the functions the mm files share.
+ *
+ * struct pmm holds everything a booted machine is: no global state exists,
+ * so machines in one process never see each other.
+ *
+ * Locking overview:
+ *   zone->lock        free lists, buddy state, highatomic reserve of a zone
+ *   pcp->lock         one CPU's per-CPU lists (see pcp.h)
+ *   m->sysctl_lock    watermarks, lowmem_reserve, pcp high/batch updates
+ *   m->hotplug_lock   section online/offline; page_ext readers use RCU
+ * Order: hotplug_lock -> sysctl_lock -> pcp->lock -> zone->lock.
+ */
+#ifndef PMM_MM_INTERNAL_H
+#define PMM_MM_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pmm/config.h>
+#include <pmm/gfp.h>
+#include <pmm/pmm.h>
+
+#include "mm/mm_types.h"
+#include "mm/mmzone.h"
+#include "platform/lock.h"
+
+struct page_owner_state;
+struct page_reporting;
+struct fail_page_alloc;
+
+#define PMM_HIDDEN __attribute__((visibility("hidden")))
+
+#define MAX_NUMNODES PMM_MAX_NUMNODES
+#define INIT_MEMBLOCK_REGIONS 256
+
+struct memblock_region {
+	uint64_t base;
+	uint64_t size;
+	int nid;
+};
+
+struct memblock_type {
+	unsigned long cnt;
+	uint64_t total_size;
+	struct memblock_region regions[INIT_MEMBLOCK_REGIONS];
+	const char *name;
+};
+
+struct memblock {
+	struct memblock_type memory;
+	struct memblock_type reserved;
+	uint64_t current_limit;
+};
+
+#define PFN_UP(x) (((x) + PAGE_SIZE - 1) >> PAGE_SHIFT)
+#define PFN_DOWN(x) ((x) >> PAGE_SHIFT)
+#define PFN_PHYS(x) ((uint64_t)(x) << PAGE_SHIFT)
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Rate limiting, as the kernel's ratelimit_state (interval in ns). */
+struct ratelimit {
+	uint64_t interval;
+	int burst;
+	int printed;
+	unsigned long missed;
+	uint64_t begin;
+};
+
+struct bad_page_state {
+	struct pmm_lock lock;
+	unsigned long nr_shown;     /* in the current 60 s window */
+	unsigned long nr_unshown;
+	uint64_t resume;            /* end of the window */
+	unsigned long total;        /* every bad page ever detected */
+	unsigned long leaked_pages; /* frames taken out of circulation */
+};
+
+struct pmm {
+	const struct pmm_platform *plat;
+	struct pmm_config cfg;
+	unsigned nr_cpus;
+
+	/* "Physical" memory: pfn p lives at mem + (p << PAGE_SHIFT). */
+	char *mem;
+	size_t mem_size;
+	unsigned long max_pfn;          /* one past the highest present pfn */
+
+	/* Memmap: struct page of pfn p is vmemmap[p]. */
+	struct page *vmemmap;
+	size_t vmemmap_size;
+
+	struct memblock memblock;
+
+	/* Sparse sections: roots of SECTIONS_PER_ROOT sections, allocated on use. */
+	struct mem_section **mem_section;
+	unsigned long nr_mem_sections;  /* sections covering [0, max_pfn) */
+	unsigned long nr_section_roots;
+
+	int nr_node_ids;                /* highest node id + 1 */
+	unsigned long node_online_map;  /* bit per node with memory */
+	pg_data_t *node_data[MAX_NUMNODES];
+	unsigned long zone_movable_pfn[MAX_NUMNODES];
+	unsigned long arch_zone_lowest_possible_pfn[MAX_NR_ZONES];
+	unsigned long arch_zone_highest_possible_pfn[MAX_NR_ZONES];
+	int movable_zone;               /* the zone ZONE_MOVABLE takes from */
+	int policy_zone;
+
+	/* sysctls (sysctl_lock). */
+	struct pmm_lock sysctl_lock;
+	int min_free_kbytes;
+	int user_min_free_kbytes;
+	int watermark_scale_factor;
+	int watermark_boost_factor;
+	int lowmem_reserve_ratio[MAX_NR_ZONES];
+	int percpu_pagelist_high_fraction;
+	bool page_group_by_mobility_disabled;
+	unsigned long totalreserve_pages;
+	unsigned long vm_total_pages;   /* "Total pages" of the zonelist line */
+	unsigned long dma_reserve;
+
+	struct bad_page_state bad_page;
+	struct ratelimit warn_alloc_rs;
+	/* Embedder callback for every bad page (pfn ~0ul: a foreign pointer). */
+	void (*on_bad_page)(void *ctx, unsigned long pfn, const char *reason);
+	void *on_bad_page_ctx;
+	/* Hooks that extensions (page_owner) fill in; NULL when off. */
+	struct {
+		void (*dump_page_owner)(struct pmm *m, struct page *page);
+	} debug_hooks;
+	/* Kernel tracepoints (kmem:*); NULL when nobody listens. */
+	const struct pmm_tracepoints *tp;
+	void *tp_ctx;
+	/* Allocation counters that /proc/vmstat prints without a zone suffix. */
+	unsigned long vm_events_global[8];
+	bool init_on_alloc;
+	bool init_on_free;
+	enum { PMM_CPU_RSEQ, PMM_CPU_GETCPU } cpu_mode;
+	struct page_owner_state *page_owner;   /* NULL when page_owner is off */
+	struct page_reporting *reporting;      /* NULL until a reporter registers */
+	struct fail_page_alloc *fail;          /* NULL when fault injection is off */
+	struct pmm_mm_ops mm_ops;              /* embedder reclaim/compaction */
+	void *mm_ops_ctx;
+	struct pmm_lock hotplug_lock;
+	int warned_nofail;                     /* WARN_ON_ONCE state */
+	/* Extensions (page_ext clients) hook into boot and teardown. */
+	int (*setup_ext)(struct pmm *m);
+	void (*teardown_ext)(struct pmm *m);
+
+	bool booted;
+};
+
+/* ------------------------------------------------------------ logging */
+PMM_HIDDEN void pmm_printk(struct pmm *m, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+PMM_HIDDEN void pmm_vprintk(struct pmm *m, int level, const char *fmt, va_list ap);
+#define pr_emerg(m, ...) pmm_printk(m, PMM_LOG_EMERG, __VA_ARGS__)
+#define pr_alert(m, ...) pmm_printk(m, PMM_LOG_ALERT, __VA_ARGS__)
+#define pr_err(m, ...) pmm_printk(m, PMM_LOG_ERR, __VA_ARGS__)
+#define pr_warn(m, ...) pmm_printk(m, PMM_LOG_WARNING, __VA_ARGS__)
+#define pr_info(m, ...) pmm_printk(m, PMM_LOG_INFO, __VA_ARGS__)
+#define pr_debug(m, ...) pmm_printk(m, PMM_LOG_DEBUG, __VA_ARGS__)
+PMM_HIDDEN bool ratelimit_ok(struct pmm *m, struct ratelimit *rs);
+
+/* Bookkeeping memory from the platform (not from the machine's frames). */
+PMM_HIDDEN void *pmm_zalloc(struct pmm *m, size_t size);
+PMM_HIDDEN void pmm_free(struct pmm *m, void *p, size_t size);
+
+/* ------------------------------------------------------------ memblock */
+PMM_HIDDEN int memblock_setup(struct pmm *m);
+PMM_HIDDEN int memblock_add(struct memblock_type *t, uint64_t base, uint64_t size, int nid);
+PMM_HIDDEN int memblock_remove_range(struct memblock_type *t, uint64_t base, uint64_t size);
+PMM_HIDDEN int memblock_reserve(struct pmm *m, uint64_t base, uint64_t size);
+PMM_HIDDEN bool memblock_is_reserved(const struct pmm *m, uint64_t addr);
+PMM_HIDDEN uint64_t memblock_phys_alloc(struct pmm *m, uint64_t size, uint64_t align, int nid);
+PMM_HIDDEN unsigned long memblock_reserved_pages_in(const struct pmm *m, unsigned long spfn,
+						    unsigned long epfn);
+PMM_HIDDEN unsigned long memblock_present_pages_in(const struct pmm *m, int nid,
+						   unsigned long spfn, unsigned long epfn);
+PMM_HIDDEN void get_pfn_range_for_nid(const struct pmm *m, int nid, unsigned long *start,
+				      unsigned long *end);
+
+/* ------------------------------------------------------------ sparse + vmemmap */
+PMM_HIDDEN int sparse_init(struct pmm *m);
+PMM_HIDDEN void sparse_teardown(struct pmm *m);
+PMM_HIDDEN struct mem_section *pfn_to_section(const struct pmm *m, unsigned long pfn);
+PMM_HIDDEN struct mem_section *nr_to_section(const struct pmm *m, unsigned long nr);
+PMM_HIDDEN bool pfn_valid(const struct pmm *m, unsigned long pfn);
+PMM_HIDDEN int vmemmap_reserve(struct pmm *m);
+PMM_HIDDEN int vmemmap_populate_range(struct pmm *m, unsigned long spfn, unsigned long nr);
+PMM_HIDDEN void vmemmap_depopulate_range(struct pmm *m, unsigned long spfn, unsigned long nr);
+PMM_HIDDEN void vmemmap_release(struct pmm *m);
+
+static inline struct page *pfn_to_page(const struct pmm *m, unsigned long pfn)
+{
+	return m->vmemmap + pfn;
+}
+static inline unsigned long page_to_pfn(const struct pmm *m, const struct page *p)
+{
+	return (unsigned long)(p - m->vmemmap);
+}
+static inline void *page_address(const struct pmm *m, const struct page *p)
+{
+	return m->mem + ((uint64_t)page_to_pfn(m, p) << PAGE_SHIFT);
+}
+static inline struct zone *page_zone(const struct pmm *m, const struct page *p)
+{
+	return &m->node_data[page_to_nid(p)]->node_zones[page_zonenum(p)];
+}
+/* True if @p points at a struct page of a present frame of @m. */
+PMM_HIDDEN bool page_is_ours(const struct pmm *m, const void *p);
+
+/* Pageblock flags (lockless read, cmpxchg update). */
+PMM_HIDDEN unsigned long get_pfnblock_flags_mask(const struct pmm *m, unsigned long pfn,
+						 unsigned long mask);
+PMM_HIDDEN void set_pfnblock_flags_mask(struct pmm *m, unsigned long flags, unsigned long pfn,
+					unsigned long mask);
+static inline int get_pfnblock_migratetype(const struct pmm *m, unsigned long pfn)
+{
+	return (int)get_pfnblock_flags_mask(m, pfn, MIGRATETYPE_MASK);
+}
+static inline int get_pageblock_migratetype(const struct pmm *m, const struct page *p)
+{
+	return get_pfnblock_migratetype(m, page_to_pfn(m, p));
+}
+PMM_HIDDEN void set_pageblock_migratetype(struct pmm *m, struct page *p, int mt);
+
+/* ------------------------------------------------------------ init */
+PMM_HIDDEN int free_area_init(struct pmm *m);
+PMM_HIDDEN void build_all_zonelists(struct pmm *m);
+PMM_HIDDEN void memblock_free_all(struct pmm *m);
+PMM_HIDDEN void init_per_zone_wmark_min(struct pmm *m);
+PMM_HIDDEN void setup_per_zone_wmarks(struct pmm *m);
+PMM_HIDDEN void setup_per_zone_lowmem_reserve(struct pmm *m);
+PMM_HIDDEN void calculate_totalreserve_pages(struct pmm *m);
+PMM_HIDDEN unsigned long nr_free_buffer_pages(struct pmm *m);
+PMM_HIDDEN void mem_init_print_info(struct pmm *m);
+/* Register the extensions this build has (page_ext clients) with @m. */
+PMM_HIDDEN void pmm_ext_register(struct pmm *m);
+
+#define for_each_online_node(m, nid) \
+	for (nid = 0; nid < (m)->nr_node_ids; nid++) \
+		if ((m)->node_online_map & (1ul << nid))
+
+#endif

@@ -1,0 +1,1083 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The zoned buddy allocator, after Linux 6.1 mm/page_alloc.c.
+ *
+ * Free memory is kept per zone in free_area[order].free_list[migratetype];
+ * a free block is 2^order frames, naturally aligned, whose first page is
+ * PageBuddy with private = order.  Freeing merges a block with its buddy
+ * (pfn ^ (1 << order)) while the buddy is free at the same order and in the
+ * same zone; allocation takes the smallest fitting block and splits it
+ * (expand), handing back the lowest part.  When a migratetype has nothing,
+ * blocks are stolen from the fallback types, converting whole pageblocks
+ * when that keeps memory grouped by mobility.
+ *
+ * Invariants (checked by zone_validate()):
+ *   - every PageBuddy page heads exactly one list entry, its order matches,
+ *     it is aligned to its order and lies inside its zone;
+ *   - nr_free of each order equals the number of entries on its lists;
+ *   - NR_FREE_PAGES equals the pages on the lists (minus isolated ones);
+ *   - free pages have refcount 0 and no flags that must be clear.
+ *
+ * Locking: zone->lock guards free lists, buddy state and the highatomic
+ * reserve.  Refcounts are atomic.  Counters are atomic.
+ */
+#include <string.h>
+
+#include "mm/debug.h"
+#include "mm/internal.h"
+#include "mm/page_alloc.h"
+#include "mm/pcp.h"
+#include "mm/trace.h"
+
+/* Intentional racy reads, as the kernel's data_race(): lists read without the lock. */
+#if defined(__clang__) || defined(__GNUC__)
+#define data_race_fn __attribute__((no_sanitize("thread")))
+#else
+#define data_race_fn
+#endif
+
+static const int fallbacks[MIGRATE_TYPES][3] = {
+	[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE, MIGRATE_TYPES },
+	[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, MIGRATE_TYPES },
+	[MIGRATE_RECLAIMABLE] = { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_TYPES },
+};
+
+/* ------------------------------------------------------------ gfp */
+
+/* GFP_ZONE_TABLE: -1 marks the combinations the kernel calls GFP_ZONE_BAD. */
+static const signed char gfp_zone_table[16] = {
+	[0] = ZONE_NORMAL,
+	[PMM___GFP_DMA] = ZONE_DMA,
+	[PMM___GFP_HIGHMEM] = ZONE_NORMAL,
+	[PMM___GFP_DMA32] = ZONE_DMA32,
+	[PMM___GFP_MOVABLE] = ZONE_NORMAL,
+	[PMM___GFP_MOVABLE | PMM___GFP_DMA] = ZONE_DMA,
+	[PMM___GFP_MOVABLE | PMM___GFP_HIGHMEM] = ZONE_MOVABLE,
+	[PMM___GFP_MOVABLE | PMM___GFP_DMA32] = ZONE_DMA32,
+	[PMM___GFP_DMA | PMM___GFP_HIGHMEM] = -1,
+	[PMM___GFP_DMA | PMM___GFP_DMA32] = -1,
+	[PMM___GFP_DMA32 | PMM___GFP_HIGHMEM] = -1,
+	[PMM___GFP_DMA | PMM___GFP_DMA32 | PMM___GFP_HIGHMEM] = -1,
+	[PMM___GFP_MOVABLE | PMM___GFP_HIGHMEM | PMM___GFP_DMA] = -1,
+	[PMM___GFP_MOVABLE | PMM___GFP_DMA32 | PMM___GFP_DMA] = -1,
+	[PMM___GFP_MOVABLE | PMM___GFP_DMA32 | PMM___GFP_HIGHMEM] = -1,
+	[PMM___GFP_MOVABLE | PMM___GFP_DMA32 | PMM___GFP_DMA | PMM___GFP_HIGHMEM] = -1,
+};
+
+int gfp_to_zone(pmm_gfp_t gfp)
+{
+	return gfp_zone_table[gfp & PMM_GFP_ZONEMASK];
+}
+
+int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp)
+{
+	if (m->page_group_by_mobility_disabled)
+		return MIGRATE_UNMOVABLE;
+	return (int)((gfp & PMM_GFP_MOVABLE_MASK) >> 3);
+}
+
+/* Why @gfp cannot be honoured, or NULL. */
+static const char *gfp_invalid(pmm_gfp_t gfp)
+{
+	if (gfp & ~PMM___GFP_BITS_MASK)
+		return "unknown gfp bits";
+	if (gfp_zone_table[gfp & PMM_GFP_ZONEMASK] < 0)
+		return "contradictory zone modifiers (GFP_ZONE_BAD)";
+	if ((gfp & PMM_GFP_MOVABLE_MASK) == PMM_GFP_MOVABLE_MASK)
+		return "both __GFP_MOVABLE and __GFP_RECLAIMABLE";
+	return NULL;
+}
+
+/* ------------------------------------------------------------ free path */
+
+static inline bool page_is_buddy(struct page *page, struct page *buddy, unsigned order)
+{
+	if (!PageBuddy(buddy) && !PageGuard(buddy))
+		return false;
+	if (buddy_order(buddy) != order)
+		return false;
+	return page_zone_id(page) == page_zone_id(buddy);
+}
+
+static inline bool migratetype_is_mergeable(int mt)
+{
+	return mt < MIGRATE_PCPTYPES;
+}
+
+/* Would the block we just freed merge again soon?  Then keep it cold (tail). */
+static bool buddy_merge_likely(unsigned long pfn, unsigned long buddy_pfn, struct page *page,
+			       unsigned order)
+{
+	unsigned long higher_page_pfn, higher_buddy_pfn;
+	struct page *higher_page;
+
+	if (order >= MAX_ORDER - 2)
+		return false;
+	higher_page_pfn = buddy_pfn & pfn;
+	higher_page = page + (higher_page_pfn - pfn);
+	higher_buddy_pfn = higher_page_pfn ^ (1ul << (order + 1));
+	return page_is_buddy(higher_page, higher_page + (higher_buddy_pfn - higher_page_pfn),
+			     order + 1);
+}
+
+static void clear_page_guard(struct zone *zone, struct page *page, unsigned order, int mt)
+{
+	struct pmm *m = zone->machine;
+
+	__ClearPageGuard(page);
+	INIT_LIST_HEAD(&page->lru);
+	set_page_private(page, 0);
+	if (!is_migrate_isolate(mt))
+		mod_zone_freepage_state(zone, 1l << order, mt);
+	if (m->cfg.debug_pagealloc)
+		m->plat->protect(m->plat->ctx, page_address(m, page), PAGE_SIZE << order, 1);
+}
+
+void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pfn,
+			  unsigned order, int migratetype, int fpi)
+{
+	unsigned long buddy_pfn = 0;
+	struct page *buddy;
+	bool to_tail;
+
+	lockdep_assert_held(&zone->lock);
+	if (likely(!is_migrate_isolate(migratetype)))
+		mod_zone_freepage_state(zone, 1l << order, migratetype);
+
+	while (order < MAX_ORDER - 1) {
+		buddy_pfn = pfn ^ (1ul << order);
+		buddy = page + (buddy_pfn - pfn);
+		if (!page_is_buddy(page, buddy, order))
+			break;
+		/* Do not merge isolated or highatomic blocks into mobile ones. */
+		if (unlikely(order >= pageblock_order)) {
+			int buddy_mt = get_pageblock_migratetype(zone->machine, buddy);
+			if (migratetype != buddy_mt &&
+			    (!migratetype_is_mergeable(migratetype) || !migratetype_is_mergeable(buddy_mt)))
+				break;
+		}
+		if (PageGuard(buddy))
+			clear_page_guard(zone, buddy, order, migratetype);
+		else
+			del_page_from_free_list(buddy, zone, order);
+		page = page + ((buddy_pfn & pfn) - pfn);
+		pfn = buddy_pfn & pfn;
+		order++;
+	}
+	set_buddy_order(page, order);
+	if (fpi & FPI_TO_TAIL)
+		to_tail = true;
+	else if (zone->machine->cfg.shuffle && order >= MAX_ORDER - 1)
+		to_tail = shuffle_pick_tail(zone);
+	else
+		to_tail = buddy_merge_likely(pfn, buddy_pfn, page, order);
+	if (to_tail)
+		add_to_free_list_tail(page, zone, order, migratetype);
+	else
+		add_to_free_list(page, zone, order, migratetype);
+	if (!(fpi & FPI_SKIP_REPORT_NOTIFY))
+		page_reporting_notify_free(zone, order);
+}
+
+/* The fast state test of page_expected_state(). */
+static inline bool page_expected_state(const struct page *page, unsigned long check_flags)
+{
+	if (unlikely(page->_mapcount != -1))
+		return false;
+	if (unlikely((unsigned long)page->mapping | (unsigned long)page_ref_count(page) |
+		     page->memcg_data | (page->flags & check_flags)))
+		return false;
+	return true;
+}
+
+static bool free_page_is_bad(struct pmm *m, struct page *page)
+{
+	if (likely(page_expected_state(page, PAGE_FLAGS_CHECK_AT_FREE)))
+		return false;
+	bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
+	return true;
+}
+
+static bool free_tail_pages_check(struct pmm *m, struct page *head, struct page *page)
+{
+	long idx = page - head;
+
+	if (idx == 1) {
+		if (unlikely(page->compound_mapcount != -1)) {
+			bad_page(m, page, "nonzero compound_mapcount");
+			return true;
+		}
+	} else if (idx != 2 && page->mapping != TAIL_MAPPING) {
+		bad_page(m, page, "corrupted mapping in tail page");
+		return true;
+	}
+	if (unlikely(!PageTail(page))) {
+		bad_page(m, page, "PageTail not set");
+		return true;
+	}
+	if (unlikely(compound_head(page) != head)) {
+		bad_page(m, page, "compound_head not consistent");
+		return true;
+	}
+	page->mapping = NULL;
+	page->compound_head = 0;
+	return false;
+}
+
+/*
+ * free_pages_prepare(): checks and clean-up before a block returns to the
+ * free lists.  Returns false when a page is bad; the block is then leaked.
+ */
+bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order)
+{
+	int bad = 0;
+
+	TRACE(m, mm_page_free, page_to_pfn(m, page), order);
+	if (unlikely(PageHWPoison(page)) && !order) {
+		page_owner_reset(m, page, order);
+		return false;
+	}
+	if (unlikely(order)) {
+		bool compound = PageCompound(page);
+
+		if (compound)
+			ClearPageHead(page);
+		for (unsigned long i = 1; i < (1ul << order); i++) {
+			if (compound)
+				bad += free_tail_pages_check(m, page, page + i);
+			if (unlikely(free_page_is_bad(m, page + i))) {
+				bad++;
+				continue;
+			}
+			page[i].flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+		}
+		if (compound && bad)
+			SetPageHead(page);
+	}
+	page->private = 0;
+	bad += free_page_is_bad(m, page);
+	if (bad)
+		return false;
+	page_cpupid_reset_last(page);
+	page->flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+	page_owner_reset(m, page, order);
+	free_page_debug(m, page, order);
+	return true;
+}
+
+static void free_one_page(struct zone *zone, struct page *page, unsigned long pfn,
+			  unsigned order, int migratetype, int fpi)
+{
+	pmm_lock(&zone->lock);
+	if (unlikely(zone->nr_isolate_pageblock || is_migrate_isolate(migratetype)))
+		migratetype = get_pfnblock_migratetype(zone->machine, pfn);
+	free_one_page_locked(zone, page, pfn, order, migratetype, fpi);
+	pmm_unlock(&zone->lock);
+}
+
+static void free_pages_ok(struct pmm *m, struct page *page, unsigned order, int fpi)
+{
+	unsigned long pfn = page_to_pfn(m, page);
+	struct zone *zone = page_zone(m, page);
+
+	if (!free_pages_prepare(m, page, order))
+		return;
+	free_one_page(zone, page, pfn, order, get_pfnblock_migratetype(m, pfn), fpi);
+	count_zone_event(zone, EV_PGFREE, 1ul << order);
+}
+
+void free_the_page(struct pmm *m, struct page *page, unsigned order)
+{
+	if (pcp_allowed_order(order) && page_zone(m, page)->per_cpu_pageset)
+		free_unref_page(m, page, order);
+	else
+		free_pages_ok(m, page, order, FPI_NONE);
+}
+
+/* Boot and hotplug hand-over: blocks already in the "free, not listed" state. */
+void free_pages_memory(struct pmm *m, unsigned long start, unsigned long end)
+{
+	while (start < end) {
+		unsigned order = start ? MIN((unsigned)__builtin_ctzl(start), MAX_ORDER - 1)
+				       : MAX_ORDER - 1;
+		struct page *page;
+		struct zone *zone;
+
+		while (start + (1ul << order) > end)
+			order--;
+		page = pfn_to_page(m, start);
+		zone = page_zone(m, page);
+		/* A block must not straddle zones: cut at the zone end. */
+		while (start + (1ul << order) > zone_end_pfn(zone))
+			order--;
+		__atomic_fetch_add(&zone->managed_pages, 1l << order, __ATOMIC_RELAXED);
+		pmm_lock(&zone->lock);
+		free_one_page_locked(zone, page, start, order, get_pfnblock_migratetype(m, start),
+				     FPI_TO_TAIL | FPI_SKIP_REPORT_NOTIFY);
+		pmm_unlock(&zone->lock);
+		start += 1ul << order;
+	}
+}
+
+/* ------------------------------------------------------------ allocation path */
+
+static bool set_page_guard(struct zone *zone, struct page *page, unsigned order, int mt)
+{
+	struct pmm *m = zone->machine;
+
+	if (order >= m->cfg.debug_guardpage_minorder)
+		return false;
+	__SetPageGuard(page);
+	INIT_LIST_HEAD(&page->lru);
+	set_page_private(page, order);
+	if (!is_migrate_isolate(mt))
+		mod_zone_freepage_state(zone, -(1l << order), mt);
+	if (m->cfg.debug_pagealloc)
+		m->plat->protect(m->plat->ctx, page_address(m, page), PAGE_SIZE << order, 0);
+	return true;
+}
+
+static void expand(struct zone *zone, struct page *page, unsigned low, unsigned high, int mt)
+{
+	unsigned long size = 1ul << high;
+
+	while (high > low) {
+		high--;
+		size >>= 1;
+		if (set_page_guard(zone, &page[size], high, mt))
+			continue;
+		add_to_free_list(&page[size], zone, high, mt);
+		set_buddy_order(&page[size], high);
+	}
+}
+
+static inline struct page *get_page_from_free_area(struct free_area *area, int mt)
+{
+	struct list_head *l = &area->free_list[mt];
+
+	return list_empty(l) ? NULL : list_first_entry(l, struct page, lru);
+}
+
+struct page *rmqueue_smallest_locked(struct zone *zone, unsigned order, int migratetype)
+{
+	lockdep_assert_held(&zone->lock);
+	for (unsigned current_order = order; current_order < MAX_ORDER; current_order++) {
+		struct free_area *area = &zone->free_area[current_order];
+		struct page *page = get_page_from_free_area(area, migratetype);
+
+		if (!page)
+			continue;
+		del_page_from_free_list(page, zone, current_order);
+		expand(zone, page, order, current_order, migratetype);
+		page->index = (unsigned long)migratetype; /* set_pcppage_migratetype */
+		TRACE(zone->machine, mm_page_alloc_zone_locked, page_to_pfn(zone->machine, page),
+		      order, migratetype, pcp_allowed_order(order) && migratetype < MIGRATE_PCPTYPES);
+		return page;
+	}
+	return NULL;
+}
+
+static int move_freepages(struct zone *zone, unsigned long start_pfn, unsigned long end_pfn,
+			  int migratetype, int *num_movable)
+{
+	struct pmm *m = zone->machine;
+	int pages_moved = 0;
+
+	for (unsigned long pfn = start_pfn; pfn <= end_pfn;) {
+		struct page *page = pfn_to_page(m, pfn);
+		unsigned order;
+
+		if (!PageBuddy(page)) {
+			if (num_movable && (PageLRU(page) || ((unsigned long)page->mapping & 0x2)))
+				(*num_movable)++;
+			pfn++;
+			continue;
+		}
+		order = buddy_order(page);
+		move_to_free_list(page, zone, order, migratetype);
+		pfn += 1ul << order;
+		pages_moved += 1 << order;
+	}
+	return pages_moved;
+}
+
+int move_freepages_block_locked(struct zone *zone, struct page *page, int migratetype,
+				int *num_movable)
+{
+	unsigned long pfn = page_to_pfn(zone->machine, page);
+	unsigned long start_pfn = ALIGN_DOWN(pfn, pageblock_nr_pages);
+	unsigned long end_pfn = start_pfn + pageblock_nr_pages - 1;
+
+	lockdep_assert_held(&zone->lock);
+	if (num_movable)
+		*num_movable = 0;
+	if (!zone_spans_pfn(zone, start_pfn))
+		start_pfn = pfn;
+	if (!zone_spans_pfn(zone, end_pfn))
+		return 0;
+	return move_freepages(zone, start_pfn, end_pfn, migratetype, num_movable);
+}
+
+static void change_pageblock_range(struct pmm *m, struct page *page, unsigned order, int mt)
+{
+	unsigned long nr = 1ul << (order - pageblock_order);
+
+	while (nr--) {
+		set_pageblock_migratetype(m, page, mt);
+		page += pageblock_nr_pages;
+	}
+}
+
+static bool can_steal_fallback(const struct pmm *m, unsigned order, int start_mt)
+{
+	if (order >= pageblock_order)
+		return true;
+	if (order >= pageblock_order / 2 || start_mt == MIGRATE_RECLAIMABLE ||
+	    start_mt == MIGRATE_UNMOVABLE || m->page_group_by_mobility_disabled)
+		return true;
+	return false;
+}
+
+static bool boost_watermark(struct zone *zone)
+{
+	struct pmm *m = zone->machine;
+	unsigned long max_boost;
+
+	if (!m->watermark_boost_factor)
+		return false;
+	if ((pageblock_nr_pages * 4) > (unsigned long)zone_managed_pages(zone))
+		return false;
+	max_boost = high_wmark_pages(zone) * (unsigned long)m->watermark_boost_factor / 10000;
+	if (!max_boost)
+		return false;
+	max_boost = MAX(pageblock_nr_pages, max_boost);
+	zone->watermark_boost = MIN(zone->watermark_boost + pageblock_nr_pages, max_boost);
+	return true;
+}
+
+static void steal_suitable_fallback(struct zone *zone, struct page *page, unsigned alloc_flags,
+				    int start_type, bool whole_block)
+{
+	struct pmm *m = zone->machine;
+	unsigned current_order = buddy_order(page);
+	int free_pages, movable_pages, alike_pages;
+	int old_block_type = get_pageblock_migratetype(m, page);
+
+	if (is_migrate_highatomic(old_block_type))
+		goto single_page;
+	if (current_order >= pageblock_order) {
+		change_pageblock_range(m, page, current_order, start_type);
+		goto single_page;
+	}
+	if (boost_watermark(zone) && (alloc_flags & ALLOC_KSWAPD))
+		__atomic_fetch_or(&zone->flags, 1ul << ZONE_BOOSTED_WATERMARK, __ATOMIC_RELAXED);
+	if (!whole_block)
+		goto single_page;
+	free_pages = move_freepages_block_locked(zone, page, start_type, &movable_pages);
+	if (!free_pages)
+		goto single_page;
+	if (start_type == MIGRATE_MOVABLE) {
+		alike_pages = movable_pages;
+	} else if (old_block_type == MIGRATE_MOVABLE) {
+		alike_pages = (int)pageblock_nr_pages - (free_pages + movable_pages);
+	} else {
+		alike_pages = 0;
+	}
+	if (free_pages + alike_pages >= (1 << (pageblock_order - 1)) ||
+	    m->page_group_by_mobility_disabled)
+		set_pageblock_migratetype(m, page, start_type);
+	return;
+single_page:
+	move_to_free_list(page, zone, current_order, start_type);
+}
+
+static int find_suitable_fallback(const struct pmm *m, struct free_area *area, unsigned order,
+				  int migratetype, bool *can_steal)
+{
+	*can_steal = false;
+	if (area->nr_free == 0)
+		return -1;
+	for (int i = 0;; i++) {
+		int fallback_mt = fallbacks[migratetype][i];
+
+		if (fallback_mt == MIGRATE_TYPES)
+			break;
+		if (list_empty(&area->free_list[fallback_mt]))
+			continue;
+		if (can_steal_fallback(m, order, migratetype))
+			*can_steal = true;
+		return fallback_mt;
+	}
+	return -1;
+}
+
+static bool rmqueue_fallback_locked(struct zone *zone, int order, int start_mt,
+				    unsigned alloc_flags)
+{
+	struct pmm *m = zone->machine;
+	struct free_area *area;
+	int current_order, min_order = order, fallback_mt = -1;
+	bool can_steal;
+	struct page *page;
+
+	if (order < pageblock_order && (alloc_flags & ALLOC_NOFRAGMENT))
+		min_order = pageblock_order;
+	for (current_order = MAX_ORDER - 1; current_order >= min_order; --current_order) {
+		area = &zone->free_area[current_order];
+		fallback_mt = find_suitable_fallback(m, area, (unsigned)current_order, start_mt,
+						     &can_steal);
+		if (fallback_mt == -1)
+			continue;
+		/* Movable requests that cannot claim the block take the smallest piece. */
+		if (!can_steal && start_mt == MIGRATE_MOVABLE && current_order > order)
+			goto find_smallest;
+		goto do_steal;
+	}
+	return false;
+find_smallest:
+	for (current_order = order; current_order < MAX_ORDER; current_order++) {
+		area = &zone->free_area[current_order];
+		fallback_mt = find_suitable_fallback(m, area, (unsigned)current_order, start_mt,
+						     &can_steal);
+		if (fallback_mt != -1)
+			break;
+	}
+	if (current_order == MAX_ORDER)
+		return false;
+do_steal:
+	page = get_page_from_free_area(area, fallback_mt);
+	steal_suitable_fallback(zone, page, alloc_flags, start_mt, can_steal);
+	TRACE(m, mm_page_alloc_extfrag, page_to_pfn(m, page), order, current_order, start_mt,
+	      fallback_mt, get_pageblock_migratetype(m, page) == start_mt);
+	return true;
+}
+
+struct page *rmqueue_locked(struct zone *zone, unsigned order, int migratetype,
+			    unsigned alloc_flags)
+{
+	struct page *page;
+
+	for (;;) {
+		page = rmqueue_smallest_locked(zone, order, migratetype);
+		if (page)
+			return page;
+		if (!rmqueue_fallback_locked(zone, (int)order, migratetype, alloc_flags))
+			return NULL;
+	}
+}
+
+static bool check_new_page(struct pmm *m, struct page *page)
+{
+	if (likely(page_expected_state(page, PAGE_FLAGS_CHECK_AT_PREP)))
+		return false;
+	/* Hardware-poisoned frames are skipped silently, as the kernel does. */
+	if (PageHWPoison(page)) {
+		page->_mapcount = -1;
+		return true;
+	}
+	bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_PREP));
+	return true;
+}
+
+bool check_new_pages(struct pmm *m, struct page *page, unsigned order)
+{
+	for (unsigned long i = 0; i < (1ul << order); i++)
+		if (unlikely(check_new_page(m, page + i)))
+			return true;
+	return false;
+}
+
+static struct page *rmqueue_buddy(struct zone *zone, unsigned order, unsigned alloc_flags,
+				  int migratetype)
+{
+	struct pmm *m = zone->machine;
+	struct page *page;
+
+	do {
+		page = NULL;
+		pmm_lock(&zone->lock);
+		if (alloc_flags & ALLOC_HIGHATOMIC)
+			page = rmqueue_smallest_locked(zone, order, MIGRATE_HIGHATOMIC);
+		if (!page) {
+			page = rmqueue_locked(zone, order, migratetype, alloc_flags);
+			if (!page && (alloc_flags & (ALLOC_OOM | ALLOC_NON_BLOCK)))
+				page = rmqueue_smallest_locked(zone, order, MIGRATE_HIGHATOMIC);
+			if (!page) {
+				pmm_unlock(&zone->lock);
+				return NULL;
+			}
+		}
+		mod_zone_freepage_state(zone, -(1l << order), (int)page->index);
+		pmm_unlock(&zone->lock);
+	} while (check_new_pages(m, page, order));
+	count_zone_event(zone, EV_PGALLOC, 1ul << order);
+	return page;
+}
+
+static struct page *rmqueue(struct zone *preferred, struct zone *zone, unsigned order,
+			    unsigned alloc_flags, int migratetype)
+{
+	struct page *page = NULL;
+
+	if (likely(pcp_allowed_order(order)) && zone->per_cpu_pageset)
+		page = rmqueue_pcplist(preferred, zone, order, migratetype, alloc_flags);
+	if (!page) {
+		page = rmqueue_buddy(zone, order, alloc_flags, migratetype);
+		if (page)
+			mod_numa_events(zone, preferred->node);
+	}
+	if (unlikely(__atomic_load_n(&zone->flags, __ATOMIC_RELAXED) &
+		     (1ul << ZONE_BOOSTED_WATERMARK))) {
+		__atomic_fetch_and(&zone->flags, ~(1ul << ZONE_BOOSTED_WATERMARK), __ATOMIC_RELAXED);
+		wakeup_kswapd(zone->machine, zone, order);
+	}
+	return page;
+}
+
+/* ------------------------------------------------------------ watermarks */
+
+static inline long zone_watermark_unusable_free(struct zone *z, unsigned order,
+						unsigned alloc_flags)
+{
+	long unusable = (1l << order) - 1;
+
+	if (likely(!(alloc_flags & ALLOC_RESERVES)))
+		unusable += (long)__atomic_load_n(&z->nr_reserved_highatomic, __ATOMIC_RELAXED);
+	if (!(alloc_flags & ALLOC_CMA))
+		unusable += zone_page_state(z, NR_FREE_CMA_PAGES);
+	return unusable;
+}
+
+data_race_fn bool zone_watermark_ok_free(struct zone *z, unsigned order, unsigned long mark,
+					 int highest_zoneidx, unsigned alloc_flags, long free_pages)
+{
+	long min = (long)mark;
+
+	free_pages -= zone_watermark_unusable_free(z, order, alloc_flags);
+	if (alloc_flags & ALLOC_RESERVES) {
+		if (alloc_flags & ALLOC_MIN_RESERVE) {
+			min -= min / 2;
+			if (alloc_flags & ALLOC_NON_BLOCK)
+				min -= min / 4;
+		}
+		if (alloc_flags & ALLOC_OOM)
+			min -= min / 2;
+	}
+	if (free_pages <= min + z->lowmem_reserve[highest_zoneidx])
+		return false;
+	if (!order)
+		return true;
+	for (unsigned o = order; o < MAX_ORDER; o++) {
+		struct free_area *area = &z->free_area[o];
+
+		if (!area->nr_free)
+			continue;
+		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+			if (!list_empty(&area->free_list[mt]))
+				return true;
+		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
+		    !list_empty(&area->free_list[MIGRATE_HIGHATOMIC]))
+			return true;
+	}
+	return false;
+}
+
+bool zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark, int highest_zoneidx,
+		       unsigned alloc_flags)
+{
+	return zone_watermark_ok_free(z, order, mark, highest_zoneidx, alloc_flags,
+				      zone_page_state(z, NR_FREE_PAGES));
+}
+
+static bool zone_watermark_fast(struct zone *z, unsigned order, unsigned long mark,
+				int highest_zoneidx, unsigned alloc_flags)
+{
+	long free_pages = zone_page_state(z, NR_FREE_PAGES);
+
+	if (!order) {
+		long reserved = zone_watermark_unusable_free(z, 0, alloc_flags);
+		long usable = free_pages - MIN(free_pages, reserved);
+
+		if (usable > (long)mark + z->lowmem_reserve[highest_zoneidx])
+			return true;
+	}
+	if (zone_watermark_ok_free(z, order, mark, highest_zoneidx, alloc_flags, free_pages))
+		return true;
+	/* __GFP_HIGH order-0 requests may ignore the boost and dip to the real min. */
+	if (unlikely(!order && (alloc_flags & ALLOC_MIN_RESERVE) && z->watermark_boost &&
+		     (alloc_flags & ALLOC_WMARK_MASK) == WMARK_MIN)) {
+		mark = z->_watermark[WMARK_MIN];
+		return zone_watermark_ok_free(z, order, mark, highest_zoneidx, alloc_flags,
+					      free_pages);
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------ highatomic reserve */
+
+static void reserve_highatomic_pageblock(struct page *page, struct zone *zone)
+{
+	struct pmm *m = zone->machine;
+	unsigned long max_managed = (unsigned long)zone_managed_pages(zone) / 100 + pageblock_nr_pages;
+	int mt;
+
+	if (__atomic_load_n(&zone->nr_reserved_highatomic, __ATOMIC_RELAXED) >= max_managed)
+		return;
+	pmm_lock(&zone->lock);
+	if (zone->nr_reserved_highatomic >= max_managed)
+		goto out;
+	mt = get_pageblock_migratetype(m, page);
+	if (migratetype_is_mergeable(mt) && !is_migrate_highatomic(mt)) {
+		zone->nr_reserved_highatomic += pageblock_nr_pages;
+		set_pageblock_migratetype(m, page, MIGRATE_HIGHATOMIC);
+		move_freepages_block_locked(zone, page, MIGRATE_HIGHATOMIC, NULL);
+	}
+out:
+	pmm_unlock(&zone->lock);
+}
+
+bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *ac, bool force)
+{
+	struct zoneref *z;
+
+	for (z = ac->zonelist->_zonerefs; z->zone; z++) {
+		struct zone *zone = z->zone;
+
+		if (z->zone_idx > ac->highest_zoneidx)
+			continue;
+		if (!force && __atomic_load_n(&zone->nr_reserved_highatomic, __ATOMIC_RELAXED) <=
+				      pageblock_nr_pages)
+			continue;
+		pmm_lock(&zone->lock);
+		for (unsigned order = 0; order < MAX_ORDER; order++) {
+			struct page *page = get_page_from_free_area(&zone->free_area[order],
+								    MIGRATE_HIGHATOMIC);
+			int ret;
+
+			if (!page)
+				continue;
+			if (is_migrate_highatomic(get_pageblock_migratetype(m, page))) {
+				zone->nr_reserved_highatomic -= MIN(pageblock_nr_pages,
+								    zone->nr_reserved_highatomic);
+			}
+			set_pageblock_migratetype(m, page, ac->migratetype);
+			ret = move_freepages_block_locked(zone, page, ac->migratetype, NULL);
+			if (ret) {
+				pmm_unlock(&zone->lock);
+				return true;
+			}
+		}
+		pmm_unlock(&zone->lock);
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------ prep */
+
+static void prep_compound_page(struct page *page, unsigned order)
+{
+	unsigned long nr = 1ul << order;
+
+	SetPageHead(page);
+	for (unsigned long i = 1; i < nr; i++) {
+		struct page *p = page + i;
+		p->mapping = TAIL_MAPPING;
+		__atomic_store_n(&p->compound_head, (unsigned long)page + 1, __ATOMIC_RELAXED);
+		p->private = 0;
+	}
+	page[1].compound_dtor = COMPOUND_PAGE_DTOR;
+	page[1].compound_order = (unsigned char)order;
+	page[1].compound_nr = (unsigned)nr;
+	page[1].compound_mapcount = -1;
+	page[1].compound_pincount = 0;
+}
+
+static void prep_new_page(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp,
+			  unsigned alloc_flags)
+{
+	set_page_private(page, 0);
+	set_page_count(page, 1);
+	alloc_page_debug(m, page, order, gfp);
+	page_owner_set(m, page, order, gfp);
+	if (order && (gfp & PMM___GFP_COMP))
+		prep_compound_page(page, order);
+	/* pmm keeps the allocation order so a free with the wrong order is caught. */
+	page->private = order;
+	(void)alloc_flags;
+}
+
+/* ------------------------------------------------------------ the allocator */
+
+static inline unsigned alloc_flags_nofragment(struct pmm *m, struct zone *zone, pmm_gfp_t gfp)
+{
+	unsigned alloc_flags = gfp & PMM___GFP_KSWAPD_RECLAIM; /* == ALLOC_KSWAPD */
+	int nr_online = __builtin_popcountl(m->node_online_map);
+
+	if (!zone || zone->zone_idx != ZONE_NORMAL)
+		return alloc_flags;
+	if (nr_online > 1 && !populated_zone(zone - 1))
+		return alloc_flags;
+	return alloc_flags | ALLOC_NOFRAGMENT;
+}
+
+static struct zoneref *first_zones_zonelist(struct zonelist *zl, int highest_zoneidx)
+{
+	struct zoneref *z = zl->_zonerefs;
+
+	while (z->zone && z->zone_idx > highest_zoneidx)
+		z++;
+	return z;
+}
+
+static struct page *get_page_from_freelist(struct pmm *m, pmm_gfp_t gfp, unsigned order,
+					   unsigned alloc_flags, struct alloc_context *ac)
+{
+	struct zoneref *preferred = first_zones_zonelist(ac->zonelist, ac->highest_zoneidx);
+	bool no_fallback;
+
+retry:
+	no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
+	for (struct zoneref *z = preferred; z->zone; z++) {
+		struct zone *zone = z->zone;
+		unsigned long mark;
+		struct page *page;
+
+		if (z->zone_idx > ac->highest_zoneidx)
+			continue;
+		if (no_fallback && zone != preferred->zone && zone->node != preferred->zone->node) {
+			alloc_flags &= ~ALLOC_NOFRAGMENT;
+			goto retry;
+		}
+		mark = wmark_pages(zone, (enum zone_watermarks)(alloc_flags & ALLOC_WMARK_MASK));
+		if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx, alloc_flags) &&
+		    !(alloc_flags & ALLOC_NO_WATERMARKS))
+			continue;
+		page = rmqueue(preferred->zone, zone, order, alloc_flags, ac->migratetype);
+		if (page) {
+			prep_new_page(m, page, order, gfp, alloc_flags);
+			if (unlikely(alloc_flags & ALLOC_HIGHATOMIC))
+				reserve_highatomic_pageblock(page, zone);
+			return page;
+		}
+	}
+	if (no_fallback) {
+		alloc_flags &= ~ALLOC_NOFRAGMENT;
+		goto retry;
+	}
+	return NULL;
+}
+
+static unsigned gfp_to_alloc_flags(pmm_gfp_t gfp, unsigned order)
+{
+	unsigned alloc_flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+
+	alloc_flags |= gfp & (PMM___GFP_HIGH | PMM___GFP_KSWAPD_RECLAIM);
+	if (!(gfp & PMM___GFP_DIRECT_RECLAIM)) {
+		if (!(gfp & PMM___GFP_NOMEMALLOC))
+			alloc_flags |= ALLOC_NON_BLOCK;
+		if (order > 0 && (alloc_flags & ALLOC_MIN_RESERVE))
+			alloc_flags |= ALLOC_HIGHATOMIC;
+		if (alloc_flags & ALLOC_MIN_RESERVE)
+			alloc_flags &= ~ALLOC_CPUSET;
+	}
+	if (gfp & PMM___GFP_MOVABLE)
+		alloc_flags |= ALLOC_CMA;
+	return alloc_flags;
+}
+
+static struct page *alloc_pages_slowpath(struct pmm *m, pmm_gfp_t gfp, unsigned order,
+					 struct alloc_context *ac)
+{
+	bool can_direct_reclaim = gfp & PMM___GFP_DIRECT_RECLAIM;
+	unsigned alloc_flags;
+	struct page *page;
+	int retries = 0;
+
+	alloc_flags = gfp_to_alloc_flags(gfp, order);
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(m, order, ac);
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+	if ((gfp & PMM___GFP_MEMALLOC) && !(gfp & PMM___GFP_NOMEMALLOC)) {
+		alloc_flags = ALLOC_NO_WATERMARKS | (alloc_flags & (ALLOC_KSWAPD | ALLOC_CMA));
+		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+		if (page)
+			return page;
+	}
+	if (!can_direct_reclaim)
+		goto nopage;
+	for (;;) {
+		/* Direct reclaim: the embedder's callback, then drain and unreserve. */
+		unsigned long progress = direct_reclaim(m, gfp, order, ac);
+
+		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+		if (!page && pcp_drain_all(m)) {
+			page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+		}
+		if (!page && unreserve_highatomic_pageblock(m, ac, false))
+			page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+		if (page)
+			return page;
+		page = direct_compact(m, gfp, order, alloc_flags, ac);
+		if (page)
+			return page;
+		if (gfp & PMM___GFP_NORETRY)
+			break;
+		if (order > PAGE_ALLOC_COSTLY_ORDER && !(gfp & PMM___GFP_RETRY_MAYFAIL))
+			break;
+		/* should_reclaim_retry(): only while reclaim makes progress. */
+		if (!progress || ++retries > 16)
+			break;
+	}
+	unreserve_highatomic_pageblock(m, ac, true);
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+	if (gfp & PMM___GFP_NOFAIL) {
+		/* Nothing to reclaim here; the reserves are the last resort. */
+		page = get_page_from_freelist(m, gfp, order, ALLOC_NO_WATERMARKS | ALLOC_CMA, ac);
+		if (page)
+			return page;
+	}
+nopage:
+	warn_alloc(m, gfp, order, "page allocation failure: order:%u", order);
+	return NULL;
+}
+
+struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int nid)
+{
+	struct alloc_context ac;
+	unsigned alloc_flags = ALLOC_WMARK_LOW;
+	const char *why;
+	struct page *page;
+
+	if (unlikely(order >= MAX_ORDER)) {
+		if (!(gfp & PMM___GFP_NOWARN))
+			pr_warn(m, "WARNING: page allocation of order %u refused: the largest order is %d\n",
+				order, MAX_ORDER - 1);
+		return NULL;
+	}
+	if (unlikely((why = gfp_invalid(gfp)) != NULL)) {
+		if (!(gfp & PMM___GFP_NOWARN))
+			pr_warn(m, "WARNING: page allocation with gfp %#x refused: %s\n", gfp, why);
+		return NULL;
+	}
+	if (unlikely((gfp & PMM___GFP_NOFAIL) && order > 1))
+		warn_once_nofail_order(m, order);
+	if (nid == PMM_NUMA_NO_NODE)
+		nid = numa_node_id(m);
+	if (unlikely(nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))) {
+		if (!(gfp & PMM___GFP_NOWARN))
+			pr_warn(m, "WARNING: page allocation on node %d refused: no such online node\n",
+				nid);
+		return NULL;
+	}
+	if (unlikely(should_fail_alloc_page(m, gfp, order)))
+		return NULL;
+
+	ac.highest_zoneidx = gfp_to_zone(gfp);
+	ac.zonelist = &m->node_data[nid]->node_zonelists[(gfp & PMM___GFP_THISNODE) ?
+							   ZONELIST_NOFALLBACK : ZONELIST_FALLBACK];
+	ac.migratetype = gfp_to_migratetype(m, gfp);
+	ac.preferred_nid = nid;
+	ac.spread_dirty_pages = false;
+	if (ac.migratetype == MIGRATE_MOVABLE)
+		alloc_flags |= ALLOC_CMA;
+	{
+		struct zoneref *pz = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx);
+		alloc_flags |= alloc_flags_nofragment(m, pz->zone, gfp);
+	}
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, &ac);
+	if (unlikely(!page))
+		page = alloc_pages_slowpath(m, gfp, order, &ac);
+	TRACE(m, mm_page_alloc, page ? page_to_pfn(m, page) : ~0ul, order, gfp, ac.migratetype);
+	return page;
+}
+
+/* ------------------------------------------------------------ freeing entry */
+
+/* Drop a reference without ever going below zero; false if it was already 0. */
+static inline bool put_page_testzero_checked(struct page *page, bool *was_zero)
+{
+	int old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+
+	do {
+		if (unlikely(old <= 0)) {
+			*was_zero = true;
+			return false;
+		}
+	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old - 1, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	*was_zero = false;
+	return old == 1;
+}
+
+/*
+ * Checks pmm makes before touching a block being freed, beyond the kernel's
+ * own (which would crash or silently corrupt on these): the pointer is ours,
+ * the page is not a tail, the pfn is aligned to the order, and the order is
+ * the one it was allocated with.  Returns false after reporting.
+ */
+static bool free_request_ok(struct pmm *m, struct page *page, unsigned order)
+{
+	unsigned long pfn;
+
+	if (unlikely(!page_is_ours(m, page))) {
+		bad_page_pointer(m, page, "freeing a pointer that is not a page of this machine");
+		return false;
+	}
+	if (unlikely(order >= MAX_ORDER)) {
+		bad_page(m, page, "freeing with an order above the maximum");
+		return false;
+	}
+	if (unlikely(PageTail(page))) {
+		bad_page(m, page, "freeing a tail page of a compound page");
+		return false;
+	}
+	pfn = page_to_pfn(m, page);
+	if (unlikely(pfn & ((1ul << order) - 1))) {
+		bad_page(m, page, "freeing a block whose pfn is not aligned to its order");
+		return false;
+	}
+	if (unlikely(PageBuddy(page) || page_ref_count(page) == 0)) {
+		bad_page(m, page, "double free: page is already free (refcount 0)");
+		return false;
+	}
+	if (unlikely(PageHead(page) && compound_order(page) != order)) {
+		bad_page(m, page, "freeing a compound page with the wrong order");
+		return false;
+	}
+	if (unlikely(page_private(page) != order && !PageReserved(page))) {
+		bad_page(m, page, page_private(page) > order
+					  ? "freeing a block with a smaller order than it was allocated with"
+					  : "freeing a block with a larger order than it was allocated with");
+		return false;
+	}
+	return true;
+}
+
+void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
+{
+	bool head, was_zero;
+
+	if (unlikely(!free_request_ok(m, page, order)))
+		return;
+	head = PageHead(page);
+	if (put_page_testzero_checked(page, &was_zero)) {
+		free_the_page(m, page, order);
+	} else if (unlikely(was_zero)) {
+		/* Lost a race with another free of the same block. */
+		bad_page(m, page, "double free: page is already free (refcount 0)");
+	} else if (!head) {
+		/* Another holder keeps page 0; release the rest now. */
+		while (order-- > 0) {
+			struct page *p = page + (1ul << order);
+			set_page_count(p, 1);
+			p->private = order;
+			if (put_page_testzero_checked(p, &was_zero))
+				free_the_page(m, p, order);
+		}
+		page->private = 0;
+	}
+}

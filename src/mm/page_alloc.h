@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The buddy allocator's internal interface (mm/page_alloc.c, mm/internal.h).
+ *
+ * Functions ending in _locked need zone->lock held and assert it.
+ */
+#ifndef PMM_MM_PAGE_ALLOC_H
+#define PMM_MM_PAGE_ALLOC_H
+
+#include "mm/internal.h"
+
+/* alloc_flags (6.1 mm/internal.h values). */
+#define ALLOC_WMARK_MIN WMARK_MIN
+#define ALLOC_WMARK_LOW WMARK_LOW
+#define ALLOC_WMARK_HIGH WMARK_HIGH
+#define ALLOC_NO_WATERMARKS 0x04
+#define ALLOC_WMARK_MASK (ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM 0x08
+#define ALLOC_NON_BLOCK 0x10
+#define ALLOC_MIN_RESERVE 0x20
+#define ALLOC_CPUSET 0x40
+#define ALLOC_CMA 0x80
+#define ALLOC_NOFRAGMENT 0x100
+#define ALLOC_HIGHATOMIC 0x200
+#define ALLOC_KSWAPD 0x800
+#define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
+
+/* FPI flags for the free path. */
+#define FPI_NONE 0
+#define FPI_SKIP_REPORT_NOTIFY (1 << 0)
+#define FPI_TO_TAIL (1 << 1)
+
+struct alloc_context {
+	struct zonelist *zonelist;
+	int preferred_nid;
+	int highest_zoneidx;
+	int migratetype;
+	bool spread_dirty_pages;
+};
+
+void free_pages_memory(struct pmm *m, unsigned long start, unsigned long end);
+void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pfn,
+			  unsigned order, int migratetype, int fpi);
+struct page *rmqueue_smallest_locked(struct zone *zone, unsigned order, int migratetype);
+struct page *rmqueue_locked(struct zone *zone, unsigned order, int migratetype,
+			    unsigned alloc_flags);
+bool zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark, int highest_zoneidx,
+		       unsigned alloc_flags);
+bool zone_watermark_ok_free(struct zone *z, unsigned order, unsigned long mark,
+			    int highest_zoneidx, unsigned alloc_flags, long free_pages);
+int move_freepages_block_locked(struct zone *zone, struct page *page, int migratetype,
+				int *num_movable);
+int gfp_to_zone(pmm_gfp_t gfp);
+int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp);
+/* Report a bad page (kernel bad_page()) and take it out of circulation. */
+void bad_page(struct pmm *m, struct page *page, const char *reason);
+/* The kernel's page_bad_reason() for @flags checks (AT_FREE or AT_PREP). */
+const char *page_bad_reason(const struct page *page, unsigned long flags);
+
+static inline void add_to_free_list(struct page *page, struct zone *zone, unsigned order, int mt)
+{
+	list_add(&page->lru, &zone->free_area[order].free_list[mt]);
+	zone->free_area[order].nr_free++;
+}
+static inline void add_to_free_list_tail(struct page *page, struct zone *zone, unsigned order,
+					 int mt)
+{
+	list_add_tail(&page->lru, &zone->free_area[order].free_list[mt]);
+	zone->free_area[order].nr_free++;
+}
+static inline void move_to_free_list(struct page *page, struct zone *zone, unsigned order, int mt)
+{
+	list_move_tail(&page->lru, &zone->free_area[order].free_list[mt]);
+}
+static inline void del_page_from_free_list(struct page *page, struct zone *zone, unsigned order)
+{
+	ClearPageReported(page);
+	list_del(&page->lru);
+	__ClearPageBuddy(page);
+	set_page_private(page, 0);
+	zone->free_area[order].nr_free--;
+}
+static inline void set_buddy_order(struct page *page, unsigned order)
+{
+	set_page_private(page, order);
+	__SetPageBuddy(page);
+}
+static inline unsigned buddy_order(const struct page *page)
+{
+	return (unsigned)page_private(page);
+}
+static inline void mod_zone_freepage_state(struct zone *z, long nr, int mt)
+{
+	mod_zone_page_state(z, NR_FREE_PAGES, nr);
+	if (is_migrate_cma(mt))
+		mod_zone_page_state(z, NR_FREE_CMA_PAGES, nr);
+}
+
+bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order);
+void free_the_page(struct pmm *m, struct page *page, unsigned order);
+bool check_new_pages(struct pmm *m, struct page *page, unsigned order);
+struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int nid);
+void free_pages_entry(struct pmm *m, struct page *page, unsigned order);
+bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *ac, bool force);
+void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void warn_once_nofail_order(struct pmm *m, unsigned order);
+void show_free_areas(struct pmm *m);
+int cpu_to_node(const struct pmm *m, unsigned cpu);
+int numa_node_id(const struct pmm *m);
+void mod_numa_events(struct zone *zone, int preferred_nid);
+
+/* vmscan.c: the embedder's reclaim and compaction, if any. */
+void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order);
+void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context *ac);
+unsigned long direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
+			     const struct alloc_context *ac);
+struct page *direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order, unsigned alloc_flags,
+			    const struct alloc_context *ac);
+
+/* fail_page_alloc.c */
+bool should_fail_alloc_page(struct pmm *m, pmm_gfp_t gfp, unsigned order);
+
+/* page_poison.c: poisoning, init_on_alloc/free, __GFP_ZERO, debug_pagealloc. */
+void free_page_debug(struct pmm *m, struct page *page, unsigned order);
+void alloc_page_debug(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp);
+void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr);
+
+/* shuffle.c */
+bool shuffle_pick_tail(struct zone *zone);
+void shuffle_free_memory(struct pmm *m);
+
+/* page_reporting.c */
+void page_reporting_notify_free_slow(struct zone *zone, unsigned order);
+void page_reporting_maybe_run(struct pmm *m);
+static inline void page_reporting_notify_free(struct zone *zone, unsigned order)
+{
+	if (unlikely(zone->machine->reporting != NULL))
+		page_reporting_notify_free_slow(zone, order);
+}
+
+/* page_owner hooks: one predictable branch when page_owner is off. */
+void page_owner_set_slow(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp);
+void page_owner_reset_slow(struct pmm *m, struct page *page, unsigned order);
+static inline void page_owner_set(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp)
+{
+	if (unlikely(m->page_owner != NULL))
+		page_owner_set_slow(m, page, order, gfp);
+}
+static inline void page_owner_reset(struct pmm *m, struct page *page, unsigned order)
+{
+	if (unlikely(m->page_owner != NULL))
+		page_owner_reset_slow(m, page, order);
+}
+
+#define lockdep_assert_held(l) assert(pmm_lock_held(l))
+
+#endif

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Free page reporting (mm/page_reporting.c): large free blocks are handed to
+ * a reporter that returns their memory to the host.  In user space the
+ * built-in reporter discards the frames (MADV_DONTNEED), which is how a pmm
+ * machine's RSS shrinks after a burst of use; an embedder may register its
+ * own (a hypervisor's balloon, say).
+ *
+ * A free that leaves a block of at least page_reporting_order requests a
+ * pass; the pass runs on the next pmm_free_pages() at least
+ * PAGE_REPORTING_DELAY after the request, or when the embedder calls
+ * pmm_page_reporting_run().  A pass walks each zone's lists of the
+ * reporting orders, isolates up to PAGE_REPORTING_CAPACITY unreported blocks
+ * at a time, reports them without the zone lock, and puts them back at the
+ * tail marked PageReported.  Allocation clears the mark.
+ *
+ * Locking: rep->lock serialises passes; zone->lock is held only to isolate
+ * and put back.  The request state is atomic.
+ */
+#include "mm/internal.h"
+#include "mm/page_alloc.h"
+
+#define PAGE_REPORTING_CAPACITY 32
+#define PAGE_REPORTING_DELAY_NS (2ull * 1000000000ull)
+
+enum { PAGE_REPORTING_IDLE, PAGE_REPORTING_REQUESTED, PAGE_REPORTING_ACTIVE };
+
+struct page_reporting {
+	struct pmm_lock lock;
+	unsigned order;
+	int state;                      /* atomic */
+	uint64_t requested_at;          /* atomic */
+	int (*report)(void *ctx, const struct pmm_reported_block *blocks, unsigned n);
+	void *ctx;
+	unsigned long reported_pages;   /* rep->lock */
+};
+
+static int discard_report(void *ctx, const struct pmm_reported_block *blocks, unsigned n)
+{
+	struct pmm *m = ctx;
+
+	for (unsigned i = 0; i < n; i++) {
+		int err = m->plat->discard(m->plat->ctx, m->mem + PFN_PHYS(blocks[i].pfn),
+					   PAGE_SIZE << blocks[i].order);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int pmm_page_reporting_register(struct pmm *m, unsigned order,
+				int (*report)(void *ctx, const struct pmm_reported_block *blocks,
+					      unsigned n),
+				void *ctx)
+{
+	struct page_reporting *rep;
+
+	if (m->reporting)
+		return -PMM_EBUSY;
+	if (order == 0 || order >= MAX_ORDER)
+		order = pageblock_order;
+	if (m->cfg.page_poison && !report)
+		return -PMM_EINVAL; /* discarded frames would lose their poison */
+	rep = pmm_zalloc(m, sizeof(*rep));
+	if (!rep)
+		return -PMM_ENOMEM;
+	pmm_lock_init(&rep->lock);
+	rep->order = order;
+	rep->report = report ? report : discard_report;
+	rep->ctx = report ? ctx : m;
+	__atomic_store_n(&m->reporting, rep, __ATOMIC_RELEASE);
+	/* Report what is already free, as the kernel does on registration. */
+	__atomic_store_n(&rep->state, PAGE_REPORTING_REQUESTED, __ATOMIC_RELAXED);
+	return 0;
+}
+
+void pmm_page_reporting_unregister(struct pmm *m)
+{
+	struct page_reporting *rep = m->reporting;
+
+	if (!rep)
+		return;
+	__atomic_store_n(&m->reporting, NULL, __ATOMIC_RELEASE);
+	pmm_lock(&rep->lock);
+	pmm_unlock(&rep->lock);
+	pmm_lock_destroy(&rep->lock);
+	pmm_free(m, rep, sizeof(*rep));
+}
+
+void page_reporting_notify_free_slow(struct zone *zone, unsigned order)
+{
+	struct pmm *m = zone->machine;
+	struct page_reporting *rep = __atomic_load_n(&m->reporting, __ATOMIC_ACQUIRE);
+	int idle = PAGE_REPORTING_IDLE;
+
+	if (!rep || order < rep->order)
+		return;
+	if (__atomic_compare_exchange_n(&rep->state, &idle, PAGE_REPORTING_REQUESTED, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		__atomic_store_n(&rep->requested_at, m->plat->clock_ns(m->plat->ctx),
+				 __ATOMIC_RELAXED);
+}
+
+/* __isolate_free_page(): take a free block off its list, if watermarks allow. */
+static bool isolate_free_page_locked(struct zone *zone, struct page *page, unsigned order)
+{
+	struct pmm *m = zone->machine;
+	int mt = get_pageblock_migratetype(m, page);
+
+	if (!is_migrate_isolate(mt)) {
+		unsigned long mark = zone->_watermark[WMARK_MIN] + (1ul << order);
+		if (!zone_watermark_ok(zone, 0, mark, 0, ALLOC_CMA))
+			return false;
+		mod_zone_freepage_state(zone, -(1l << order), mt);
+	}
+	del_page_from_free_list(page, zone, order);
+	return true;
+}
+
+static unsigned long report_zone(struct pmm *m, struct page_reporting *rep, struct zone *zone)
+{
+	struct pmm_reported_block blocks[PAGE_REPORTING_CAPACITY];
+	struct page *pages[PAGE_REPORTING_CAPACITY];
+	unsigned long done = 0;
+	unsigned long mark = low_wmark_pages(zone) + ((unsigned long)PAGE_REPORTING_CAPACITY << rep->order);
+
+	if (!zone_watermark_ok(zone, 0, mark, ZONE_MOVABLE, ALLOC_CMA))
+		return 0;
+	for (unsigned order = rep->order; order < MAX_ORDER; order++) {
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+			if (is_migrate_isolate(mt))
+				continue;
+			for (;;) {
+				unsigned n = 0;
+				struct list_head *pos;
+				int err;
+
+				pmm_lock(&zone->lock);
+				list_for_each(pos, &zone->free_area[order].free_list[mt]) {
+					struct page *p = list_entry(pos, struct page, lru);
+					if (PageReported(p))
+						continue;
+					pages[n++] = p;
+					if (n == PAGE_REPORTING_CAPACITY)
+						break;
+				}
+				for (unsigned i = 0; i < n; i++) {
+					if (!isolate_free_page_locked(zone, pages[i], order)) {
+						/* Watermark hit: give back what we took and stop. */
+						for (unsigned j = 0; j < i; j++)
+							free_one_page_locked(zone, pages[j],
+									     page_to_pfn(m, pages[j]), order, mt,
+									     FPI_SKIP_REPORT_NOTIFY | FPI_TO_TAIL);
+						pmm_unlock(&zone->lock);
+						return done;
+					}
+					blocks[i].pfn = page_to_pfn(m, pages[i]);
+					blocks[i].order = order;
+				}
+				pmm_unlock(&zone->lock);
+				if (!n)
+					break;
+				err = rep->report(rep->ctx, blocks, n);
+				pmm_lock(&zone->lock);
+				for (unsigned i = 0; i < n; i++) {
+					free_one_page_locked(zone, pages[i], blocks[i].pfn, order, mt,
+							     FPI_SKIP_REPORT_NOTIFY | FPI_TO_TAIL);
+					if (!err && PageBuddy(pages[i]) && buddy_order(pages[i]) == order)
+						SetPageReported(pages[i]);
+				}
+				pmm_unlock(&zone->lock);
+				if (err)
+					return done;
+				done += (unsigned long)n << order;
+			}
+		}
+	}
+	return done;
+}
+
+unsigned long pmm_page_reporting_run(struct pmm *m)
+{
+	struct page_reporting *rep = __atomic_load_n(&m->reporting, __ATOMIC_ACQUIRE);
+	unsigned long done = 0;
+	int nid;
+
+	if (!rep)
+		return 0;
+	pmm_lock(&rep->lock);
+	__atomic_store_n(&rep->state, PAGE_REPORTING_ACTIVE, __ATOMIC_RELAXED);
+	for_each_online_node(m, nid)
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->node_data[nid]->node_zones[z];
+			if (managed_zone(zone))
+				done += report_zone(m, rep, zone);
+		}
+	rep->reported_pages += done;
+	/* A free during the pass may have asked again; otherwise go idle. */
+	{
+		int active = PAGE_REPORTING_ACTIVE;
+		__atomic_compare_exchange_n(&rep->state, &active, PAGE_REPORTING_IDLE, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+	pmm_unlock(&rep->lock);
+	return done;
+}
+
+/* Called at the end of a free: run a requested pass once its delay is over. */
+void page_reporting_maybe_run(struct pmm *m)
+{
+	struct page_reporting *rep = __atomic_load_n(&m->reporting, __ATOMIC_ACQUIRE);
+
+	if (!rep || __atomic_load_n(&rep->state, __ATOMIC_RELAXED) != PAGE_REPORTING_REQUESTED)
+		return;
+	if (m->plat->clock_ns(m->plat->ctx) - __atomic_load_n(&rep->requested_at, __ATOMIC_RELAXED) <
+	    PAGE_REPORTING_DELAY_NS)
+		return;
+	if (pmm_trylock(&rep->lock)) {
+		pmm_unlock(&rep->lock);
+		pmm_page_reporting_run(m);
+	}
+}
+
+unsigned long pmm_page_reporting_reported(const struct pmm *m)
+{
+	struct page_reporting *rep = __atomic_load_n(&m->reporting, __ATOMIC_ACQUIRE);
+	return rep ? rep->reported_pages : 0;
+}

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-CPU page lists (Linux 6.1 mm/page_alloc.c: rmqueue_pcplist,
+ * free_unref_page, rmqueue_bulk, free_pcppages_bulk, zone_batchsize,
+ * zone_highsize, drain_*_pages).
+ *
+ * The fast path takes this CPU's pcp->lock with a trylock; if another
+ * thread on the same CPU (or a drain) holds it, the caller goes to the zone
+ * instead of waiting, exactly as the kernel's pcp_spin_trylock users do.
+ * Refill and drain move many blocks under one zone->lock acquisition.
+ *
+ * "Current CPU" comes from rseq (one load), sched_getcpu() otherwise, or a
+ * CPU the thread chose with pmm_set_thread_cpu() (replay, tests).
+ */
+#include <string.h>
+
+#include "mm/internal.h"
+#include "mm/page_alloc.h"
+#include "mm/pcp.h"
+#include "mm/trace.h"
+#include "platform/cpu.h"
+
+/* The CPU this thread acts as for one machine, when pinned by the caller. */
+static __thread const struct pmm *pinned_machine;
+static __thread int pinned_cpu = -1;
+
+unsigned pmm_this_cpu(const struct pmm *m)
+{
+	if (unlikely(pinned_machine == m))
+		return (unsigned)pinned_cpu;
+	if (likely(m->cpu_mode == PMM_CPU_RSEQ)) {
+		int cpu = pmm_cpu_rseq();
+		if (likely(cpu >= 0))
+			return (unsigned)cpu % m->nr_cpus;
+	}
+	return pmm_cpu_getcpu() % m->nr_cpus;
+}
+
+int pmm_set_thread_cpu(struct pmm *m, int cpu)
+{
+	if (cpu < 0) {
+		if (pinned_machine == m) {
+			pinned_machine = NULL;
+			pinned_cpu = -1;
+		}
+		return 0;
+	}
+	if ((unsigned)cpu >= m->nr_cpus)
+		return -PMM_EINVAL;
+	pinned_machine = m;
+	pinned_cpu = cpu;
+	return 0;
+}
+
+static inline struct per_cpu_pages *this_pcp(struct zone *zone)
+{
+	return &zone->per_cpu_pageset[pmm_this_cpu(zone->machine)];
+}
+
+#define m_zone_foreign(z) ((z)->vm_numa_event[NUMA_FOREIGN])
+
+static inline void pcp_count(struct per_cpu_pages *pcp, enum pcp_event e, unsigned long n)
+{
+	__atomic_store_n(&pcp->events[e], __atomic_load_n(&pcp->events[e], __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+/* Move up to @count blocks of @order from the buddy lists to @list. */
+static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct list_head *list,
+			int migratetype, unsigned alloc_flags)
+{
+	int i, allocated = 0;
+
+	pmm_lock(&zone->lock);
+	for (i = 0; i < count; i++) {
+		struct page *page = rmqueue_locked(zone, order, migratetype, alloc_flags);
+
+		if (unlikely(!page))
+			break;
+		/* A bad page is leaked but its pages stay counted out (kernel). */
+		if (unlikely(check_new_pages(zone->machine, page, order)))
+			continue;
+		list_add_tail(&page->lru, list);
+		allocated++;
+		if (is_migrate_cma((int)page->index))
+			mod_zone_page_state(zone, NR_FREE_CMA_PAGES, -(1l << order));
+	}
+	mod_zone_page_state(zone, NR_FREE_PAGES, -((long)i << order));
+	pmm_unlock(&zone->lock);
+	return allocated;
+}
+
+struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned order,
+			     int migratetype, unsigned alloc_flags)
+{
+	struct per_cpu_pages *pcp = this_pcp(zone);
+	struct list_head *list;
+	struct page *page;
+
+	if (unlikely(!pmm_spin_trylock(&pcp->lock)))
+		return NULL;
+	pcp->free_factor >>= 1;
+	list = &pcp->lists[order_to_pindex(migratetype, order)];
+	if (list_empty(list)) {
+		int batch = pcp->batch;
+
+		if (batch > 1)
+			batch = MAX(batch >> order, 2);
+		pcp->count += rmqueue_bulk(zone, order, batch, list, migratetype, alloc_flags) << order;
+		if (unlikely(list_empty(list))) {
+			pmm_spin_unlock(&pcp->lock);
+			return NULL;
+		}
+	}
+	page = list_first_entry(list, struct page, lru);
+	list_del(&page->lru);
+	pcp->count -= 1 << order;
+	pcp_count(pcp, PCP_PGALLOC, 1ul << order);
+	if (likely(zone == preferred)) {
+		pcp_count(pcp, PCP_NUMA_HIT, 1);
+	} else if (zone->node == preferred->node) {
+		pcp_count(pcp, PCP_NUMA_HIT, 1);
+	} else {
+		pcp_count(pcp, PCP_NUMA_MISS, 1);
+		__atomic_fetch_add(&m_zone_foreign(preferred), 1, __ATOMIC_RELAXED);
+	}
+	pcp_count(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
+	pmm_spin_unlock(&pcp->lock);
+	return page;
+}
+
+/*
+ * Return @count pages from @pcp to the buddy lists, round-robin over the
+ * lists starting after @pindex, coldest (tail) pages first.
+ */
+static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_pages *pcp,
+			       int pindex)
+{
+	struct pmm *m = zone->machine;
+	int min_pindex = 0, max_pindex = NR_PCP_LISTS - 1;
+	bool isolated;
+
+	count = MIN(pcp->count, count);
+	pindex = pindex - 1;
+	pmm_lock(&zone->lock);
+	isolated = zone->nr_isolate_pageblock != 0;
+	while (count > 0) {
+		struct list_head *list;
+		unsigned order;
+		int nr_pages;
+
+		for (;;) {
+			if (++pindex > max_pindex)
+				pindex = min_pindex;
+			list = &pcp->lists[pindex];
+			if (!list_empty(list))
+				break;
+			if (pindex == max_pindex)
+				max_pindex--;
+			if (pindex == min_pindex)
+				min_pindex++;
+		}
+		order = pindex_to_order((unsigned)pindex);
+		nr_pages = 1 << order;
+		do {
+			struct page *page = list_last_entry(list, struct page, lru);
+			int mt = (int)page->index;
+			unsigned long pfn = page_to_pfn(m, page);
+
+			list_del(&page->lru);
+			count -= nr_pages;
+			pcp->count -= nr_pages;
+			if (unlikely(isolated))
+				mt = get_pfnblock_migratetype(m, pfn);
+			free_one_page_locked(zone, page, pfn, order, mt, FPI_NONE);
+			TRACE(m, mm_page_pcpu_drain, pfn, order, mt);
+		} while (count > 0 && !list_empty(list));
+	}
+	pmm_unlock(&zone->lock);
+}
+
+static int nr_pcp_free(struct per_cpu_pages *pcp, int high, int batch, bool free_high)
+{
+	int min_nr_free, max_nr_free;
+
+	if (unlikely(free_high))
+		return pcp->count;
+	if (unlikely(high < batch))
+		return 1;
+	min_nr_free = batch;
+	max_nr_free = high - batch;
+	batch <<= pcp->free_factor;
+	if (batch < max_nr_free && pcp->free_factor < PCP_BATCH_SCALE_MAX)
+		pcp->free_factor++;
+	return MAX(min_nr_free, MIN(batch, max_nr_free));
+}
+
+static int nr_pcp_high(struct per_cpu_pages *pcp, struct zone *zone, bool free_high)
+{
+	int high = pcp->high;
+
+	if (unlikely(!high || free_high))
+		return 0;
+	if (!(__atomic_load_n(&zone->flags, __ATOMIC_RELAXED) & (1ul << ZONE_RECLAIM_ACTIVE)))
+		return high;
+	return MIN(pcp->batch << 2, high);
+}
+
+void free_unref_page(struct pmm *m, struct page *page, unsigned order)
+{
+	unsigned long pfn = page_to_pfn(m, page);
+	struct zone *zone = page_zone(m, page);
+	struct per_cpu_pages *pcp;
+	int migratetype, pcpmt;
+
+	if (!free_pages_prepare(m, page, order))
+		return;
+	migratetype = pcpmt = get_pfnblock_migratetype(m, pfn);
+	page->index = (unsigned long)migratetype;
+	if (unlikely(migratetype >= MIGRATE_PCPTYPES)) {
+		if (unlikely(is_migrate_isolate(migratetype))) {
+			pmm_lock(&zone->lock);
+			free_one_page_locked(zone, page, pfn, order, get_pfnblock_migratetype(m, pfn),
+					     FPI_NONE);
+			pmm_unlock(&zone->lock);
+			count_zone_event(zone, EV_PGFREE, 1ul << order);
+			return;
+		}
+		pcpmt = MIGRATE_MOVABLE;
+	}
+	pcp = this_pcp(zone);
+	if (likely(pmm_spin_trylock(&pcp->lock))) {
+		unsigned pindex = order_to_pindex(pcpmt, order);
+		bool free_high;
+		int high;
+
+		pcp_count(pcp, PCP_PGFREE, 1ul << order);
+		list_add(&page->lru, &pcp->lists[pindex]);
+		pcp->count += 1 << order;
+		free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
+		high = nr_pcp_high(pcp, zone, free_high);
+		if (pcp->count >= high)
+			free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp->batch, free_high), pcp,
+					   (int)pindex);
+		pmm_spin_unlock(&pcp->lock);
+	} else {
+		pmm_lock(&zone->lock);
+		free_one_page_locked(zone, page, pfn, order, migratetype, FPI_NONE);
+		pmm_unlock(&zone->lock);
+		count_zone_event(zone, EV_PGFREE, 1ul << order);
+	}
+}
+
+/* Drain all of @cpu's pages in @zone, in chunks bounded like the kernel's. */
+void drain_zone_pages_cpu(struct zone *zone, unsigned cpu)
+{
+	struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+
+	pmm_spin_lock(&pcp->lock);
+	while (pcp->count > 0) {
+		int todo = MIN(pcp->count, pcp->batch << PCP_BATCH_SCALE_MAX);
+		free_pcppages_bulk(zone, todo, pcp, 0);
+	}
+	pmm_spin_unlock(&pcp->lock);
+}
+
+bool pcp_drain_all(struct pmm *m)
+{
+	bool moved = false;
+	int nid;
+
+	for_each_online_node(m, nid)
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->node_data[nid]->node_zones[z];
+
+			if (!zone->per_cpu_pageset)
+				continue;
+			for (unsigned cpu = 0; cpu < m->nr_cpus; cpu++) {
+				if (__atomic_load_n(&zone->per_cpu_pageset[cpu].count, __ATOMIC_RELAXED)) {
+					drain_zone_pages_cpu(zone, cpu);
+					moved = true;
+				}
+			}
+		}
+	return moved;
+}
+
+int zone_batchsize(const struct zone *zone)
+{
+	long batch = MIN(zone_managed_pages(zone) >> 10, (long)((1 << 20) / PAGE_SIZE));
+	long x;
+
+	batch /= 4;
+	if (batch < 1)
+		batch = 1;
+	/* rounddown_pow_of_two(batch + batch/2) - 1 */
+	x = batch + batch / 2;
+	return (int)((1l << (63 - __builtin_clzl((unsigned long)x))) - 1);
+}
+
+/* CPUs are spread over the online nodes round-robin: cpu c is on the (c % n)-th node. */
+int cpu_to_node(const struct pmm *m, unsigned cpu)
+{
+	int nr = __builtin_popcountl(m->node_online_map), k = (int)(cpu % (unsigned)nr), nid;
+
+	for_each_online_node(m, nid)
+		if (k-- == 0)
+			return nid;
+	return 0;
+}
+
+int numa_node_id(const struct pmm *m)
+{
+	return cpu_to_node(m, pmm_this_cpu(m));
+}
+
+int zone_highsize(const struct pmm *m, const struct zone *zone, int batch)
+{
+	unsigned long total;
+	int nr_split_cpus = 0;
+	long high;
+
+	if (!m->percpu_pagelist_high_fraction)
+		total = low_wmark_pages(zone);
+	else
+		total = (unsigned long)zone_managed_pages(zone) /
+			(unsigned long)m->percpu_pagelist_high_fraction;
+	for (unsigned c = 0; c < m->nr_cpus; c++)
+		if (cpu_to_node(m, c) == zone->node)
+			nr_split_cpus++;
+	if (!nr_split_cpus)
+		nr_split_cpus = (int)m->nr_cpus;
+	high = (long)(total / (unsigned long)nr_split_cpus);
+	return (int)MAX(high, (long)batch << 2);
+}
+
+static void zone_set_pageset_high_and_batch(struct pmm *m, struct zone *zone)
+{
+	int new_batch = MAX(1, zone_batchsize(zone));
+	int new_high = zone_highsize(m, zone, new_batch);
+
+	zone->pageset_high = new_high;
+	zone->pageset_batch = new_batch;
+	if (!zone->per_cpu_pageset)
+		return;
+	for (unsigned c = 0; c < m->nr_cpus; c++) {
+		struct per_cpu_pages *pcp = &zone->per_cpu_pageset[c];
+		__atomic_store_n(&pcp->high, new_high, __ATOMIC_RELAXED);
+		__atomic_store_n(&pcp->batch, new_batch, __ATOMIC_RELAXED);
+	}
+}
+
+void zone_pcp_update_all(struct pmm *m)
+{
+	int nid;
+
+	for_each_online_node(m, nid)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			zone_set_pageset_high_and_batch(m, &m->node_data[nid]->node_zones[z]);
+}
+
+int pcp_setup(struct pmm *m)
+{
+	int nid;
+
+	if (!m->cfg.pcp)
+		return 0;
+	for_each_online_node(m, nid)
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->node_data[nid]->node_zones[z];
+			struct per_cpu_pages *set;
+
+			if (!populated_zone(zone))
+				continue;
+			set = pmm_zalloc(m, sizeof(*set) * m->nr_cpus);
+			if (!set)
+				return -PMM_ENOMEM;
+			if ((uintptr_t)set % CACHELINE) {
+				/* The platform's allocator must honour struct alignment. */
+				pmm_free(m, set, sizeof(*set) * m->nr_cpus);
+				return -PMM_ENOMEM;
+			}
+			for (unsigned c = 0; c < m->nr_cpus; c++) {
+				pmm_spin_init(&set[c].lock);
+				set[c].node = cpu_to_node(m, c);
+				for (int i = 0; i < NR_PCP_LISTS; i++)
+					INIT_LIST_HEAD(&set[c].lists[i]);
+			}
+			zone->per_cpu_pageset = set;
+		}
+	zone_pcp_update_all(m);
+	return 0;
+}
+
+void pcp_teardown(struct pmm *m)
+{
+	int nid;
+
+	for_each_online_node(m, nid)
+		for (int z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &m->node_data[nid]->node_zones[z];
+			pmm_free(m, zone->per_cpu_pageset, sizeof(struct per_cpu_pages) * m->nr_cpus);
+			zone->per_cpu_pageset = NULL;
+		}
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-CPU page lists (struct per_cpu_pages), as Linux 6.1.
+ *
+ * Each zone has one per_cpu_pages per CPU.  Orders 0..3 and the pageblock
+ * order are cached on lists indexed by order and pcp migratetype; `count`
+ * is in base pages.  When a list is empty, rmqueue_bulk() moves `batch`
+ * blocks from the buddy lists under one zone->lock acquisition; when count
+ * reaches `high`, free_pcppages_bulk() returns a batch.
+ *
+ * Locking: pcp->lock (a trylock on the fast path, as the kernel's
+ * pcp_spin_trylock) guards the lists and count.  A CPU's lists are touched
+ * by its own threads and by drains from any thread; no thread ever touches
+ * another CPU's lists on the fast path.  Each per_cpu_pages sits on its own
+ * cache lines.
+ */
+#ifndef PMM_MM_PCP_H
+#define PMM_MM_PCP_H
+
+#include "mm/internal.h"
+
+#define NR_LOWORDER_PCP_LISTS (MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
+#define NR_PCP_THP 2
+#define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
+#define PCP_BATCH_SCALE_MAX 5
+
+/* Per-CPU event counts, summed into /proc/vmstat and zoneinfo (pcp->lock). */
+enum pcp_event { PCP_PGALLOC, PCP_PGFREE, PCP_NUMA_HIT, PCP_NUMA_MISS, PCP_NUMA_FOREIGN,
+		 PCP_NUMA_LOCAL, PCP_NUMA_OTHER, NR_PCP_EVENTS };
+
+struct per_cpu_pages {
+	struct pmm_spinlock lock;     /* protects everything below */
+	int count;                    /* pages on the lists */
+	int high;                     /* drain above this */
+	int batch;                    /* refill/drain chunk */
+	short free_factor;            /* batch scaling on free bursts */
+	int node;                     /* the node of this CPU (for numa_local) */
+	short expire;
+	struct list_head lists[NR_PCP_LISTS];
+	unsigned long events[NR_PCP_EVENTS]; /* relaxed stores; read locklessly */
+} __attribute__((aligned(CACHELINE)));
+
+static inline bool pcp_allowed_order(unsigned order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER || order == pageblock_order;
+}
+
+static inline unsigned order_to_pindex(int mt, unsigned order)
+{
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		return NR_LOWORDER_PCP_LISTS + (mt == MIGRATE_MOVABLE);
+	return MIGRATE_PCPTYPES * order + (unsigned)mt;
+}
+
+static inline unsigned pindex_to_order(unsigned pindex)
+{
+	return pindex >= NR_LOWORDER_PCP_LISTS ? pageblock_order : pindex / MIGRATE_PCPTYPES;
+}
+
+struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned order,
+			     int migratetype, unsigned alloc_flags);
+void free_unref_page(struct pmm *m, struct page *page, unsigned order);
+/* Drain every CPU's lists of every zone; returns true if any page moved. */
+bool pcp_drain_all(struct pmm *m);
+/* Drain one CPU's lists in one zone. */
+void drain_zone_pages_cpu(struct zone *zone, unsigned cpu);
+int pcp_setup(struct pmm *m);
+void pcp_teardown(struct pmm *m);
+void zone_pcp_update_all(struct pmm *m);
+int zone_batchsize(const struct zone *zone);
+int zone_highsize(const struct pmm *m, const struct zone *zone, int batch);
+/* The CPU the calling thread acts as (rseq, sched_getcpu, or pinned). */
+unsigned pmm_this_cpu(const struct pmm *m);
+
+#endif

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The machine: pmm_create() boots it in the kernel's order, pmm_destroy()
+ * returns everything to the host, and the public frame and allocation entry
+ * points live here, thin over page_alloc.c.
+ *
+ * Boot order (DESIGN.md): memblock -> reserve the physical address space and
+ * commit memory ranges -> sparse sections and vmemmap -> zones, memmap and
+ * pageblocks -> zonelists -> free to buddy -> watermarks -> per-CPU lists.
+ */
+#include <string.h>
+
+#include "mm/debug.h"
+#include "mm/internal.h"
+#include "mm/page_alloc.h"
+#include "mm/pcp.h"
+
+#define MEM_ALIGN (2ul << 20)
+
+static int reserve_physical(struct pmm *m)
+{
+	const struct memblock_type *mem = &m->memblock.memory;
+	const struct memblock_region *last = &mem->regions[mem->cnt - 1];
+
+	m->max_pfn = PFN_DOWN(last->base + last->size);
+	m->mem_size = ALIGN_UP((size_t)PFN_PHYS(m->max_pfn), MEM_ALIGN);
+	m->mem = m->plat->reserve(m->plat->ctx, m->mem_size, MEM_ALIGN);
+	if (!m->mem) {
+		pr_err(m, "pmm: cannot reserve %zu bytes of address space for memory\n", m->mem_size);
+		return -PMM_ENOMEM;
+	}
+	for (unsigned long i = 0; i < mem->cnt; i++) {
+		int err = m->plat->commit(m->plat->ctx, m->mem + mem->regions[i].base,
+					  mem->regions[i].size, 0);
+		if (err) {
+			pr_err(m, "pmm: cannot commit memory range %lu\n", i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void free_node_data(struct pmm *m)
+{
+	for (int nid = 0; nid < MAX_NUMNODES; nid++) {
+		pg_data_t *pgdat = m->node_data[nid];
+		if (!pgdat)
+			continue;
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			if (pgdat->node_zones[z].machine)
+				pmm_lock_destroy(&pgdat->node_zones[z].lock);
+		pmm_free(m, pgdat, sizeof(*pgdat));
+		m->node_data[nid] = NULL;
+	}
+}
+
+void pmm_destroy(struct pmm *m)
+{
+	const struct pmm_platform *plat;
+
+	if (!m)
+		return;
+	plat = m->plat;
+	pmm_page_reporting_unregister(m);
+	pmm_fail_page_alloc_set(m, NULL);
+	if (m->teardown_ext)
+		m->teardown_ext(m);
+	pcp_teardown(m);
+	free_node_data(m);
+	sparse_teardown(m);
+	if (m->mem)
+		plat->release(plat->ctx, m->mem, m->mem_size);
+	pmm_lock_destroy(&m->sysctl_lock);
+	pmm_lock_destroy(&m->hotplug_lock);
+	pmm_lock_destroy(&m->bad_page.lock);
+	plat->free(plat->ctx, m, sizeof(*m));
+}
+
+static int check_config(struct pmm *m)
+{
+	const struct pmm_config *c = &m->cfg;
+
+	if (c->dma_limit > c->dma32_limit) {
+		pr_err(m, "pmm: dma=%#llx above dma32=%#llx\n", (unsigned long long)c->dma_limit,
+		       (unsigned long long)c->dma32_limit);
+		return -PMM_EINVAL;
+	}
+	if ((c->dma_limit | c->dma32_limit) % PAGE_SIZE) {
+		pr_err(m, "pmm: zone boundaries must be page-aligned\n");
+		return -PMM_EINVAL;
+	}
+	if (c->nr_cpus > PMM_MAX_CPUS) {
+		pr_err(m, "pmm: cpus=%u exceeds %d\n", c->nr_cpus, PMM_MAX_CPUS);
+		return -PMM_EINVAL;
+	}
+	if (c->debug_guardpage_minorder > MAX_ORDER / 2) {
+		pr_err(m, "Bad debug_guardpage_minorder value\n");
+		return -PMM_EINVAL;
+	}
+	if (c->page_owner && !m->setup_ext) {
+		pr_err(m, "pmm: page_owner=on but this build has no page_owner\n");
+		return -PMM_EOPNOTSUPP;
+	}
+	return 0;
+}
+
+int pmm_create(const struct pmm_config *cfg, struct pmm **out)
+{
+	const struct pmm_platform *plat;
+	struct pmm *m;
+	int err;
+
+	if (!out)
+		return -PMM_EINVAL;
+	*out = NULL;
+	if (!cfg)
+		return -PMM_EINVAL;
+	plat = cfg->platform ? cfg->platform : pmm_platform_posix();
+	m = plat->alloc(plat->ctx, sizeof(*m));
+	if (!m)
+		return -PMM_ENOMEM;
+	m->plat = plat;
+	m->cfg = *cfg;
+	m->cfg.platform = plat;
+	pmm_lock_init(&m->sysctl_lock);
+	pmm_lock_init(&m->hotplug_lock);
+	pmm_lock_init(&m->bad_page.lock);
+	m->warn_alloc_rs = (struct ratelimit){ .interval = 10ull * 1000000000ull, .burst = 1 };
+	m->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : plat->nr_cpus(plat->ctx);
+	if (m->nr_cpus > PMM_MAX_CPUS)
+		m->nr_cpus = PMM_MAX_CPUS;
+	m->cpu_mode = PMM_CPU_RSEQ;
+	m->min_free_kbytes = cfg->min_free_kbytes;
+	m->user_min_free_kbytes = cfg->min_free_kbytes;
+	m->watermark_scale_factor = cfg->watermark_scale_factor;
+	m->watermark_boost_factor = cfg->watermark_boost_factor;
+	memcpy(m->lowmem_reserve_ratio, cfg->lowmem_reserve_ratio, sizeof(m->lowmem_reserve_ratio));
+	m->percpu_pagelist_high_fraction = cfg->percpu_pagelist_high_fraction;
+	/* Poisoning takes precedence over init_on_alloc/init_on_free. */
+	m->init_on_alloc = cfg->init_on_alloc && !cfg->page_poison;
+	m->init_on_free = cfg->init_on_free && !cfg->page_poison;
+	pmm_ext_register(m);
+
+	if ((err = check_config(m)))
+		goto fail;
+	if ((err = memblock_setup(m)))
+		goto fail;
+	if ((err = reserve_physical(m)))
+		goto fail;
+	if ((err = sparse_init(m)))
+		goto fail;
+	if ((err = free_area_init(m)))
+		goto fail;
+	build_all_zonelists(m);
+	if (cfg->page_poison && (cfg->init_on_alloc || cfg->init_on_free))
+		pr_info(m, "mem auto-init: CONFIG_PAGE_POISONING is on, will take precedence over init_on_alloc and init_on_free\n");
+	if (m->setup_ext && (err = m->setup_ext(m)))
+		goto fail;
+	memblock_free_all(m);
+	mem_init_print_info(m);
+	init_per_zone_wmark_min(m);
+	shuffle_free_memory(m);
+	if ((err = pcp_setup(m)))
+		goto fail;
+	m->booted = true;
+	*out = m;
+	return 0;
+fail:
+	pmm_destroy(m);
+	return err;
+}
+
+/* ------------------------------------------------------------ frames */
+
+unsigned long pmm_page_to_pfn(const struct pmm *m, const struct pmm_page *page)
+{
+	return page_to_pfn(m, (const struct page *)page);
+}
+
+struct pmm_page *pmm_pfn_to_page(const struct pmm *m, unsigned long pfn)
+{
+	if (!pfn_valid(m, pfn))
+		return NULL;
+	return (struct pmm_page *)pfn_to_page(m, pfn);
+}
+
+void *pmm_page_address(const struct pmm *m, const struct pmm_page *page)
+{
+	return page_address(m, (const struct page *)page);
+}
+
+struct pmm_page *pmm_virt_to_page(const struct pmm *m, const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)m->mem;
+
+	if (a < base || a >= base + PFN_PHYS(m->max_pfn))
+		return NULL;
+	return pmm_pfn_to_page(m, (a - base) >> PAGE_SHIFT);
+}
+
+bool pmm_pfn_valid(const struct pmm *m, unsigned long pfn)
+{
+	return pfn_valid(m, pfn);
+}
+
+int pmm_page_count(const struct pmm_page *page)
+{
+	return page_ref_count((const struct page *)page);
+}
+
+int pmm_page_zonenum(const struct pmm_page *page)
+{
+	return page_zonenum((const struct page *)page);
+}
+
+int pmm_page_nid(const struct pmm_page *page)
+{
+	return page_to_nid((const struct page *)page);
+}
+
+unsigned pmm_nr_cpus(const struct pmm *m)
+{
+	return m->nr_cpus;
+}
+
+/* ------------------------------------------------------------ allocation */
+
+struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
+{
+	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
+}
+
+struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, unsigned order)
+{
+	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, nid);
+}
+
+void pmm_free_pages(struct pmm *m, struct pmm_page *page, unsigned order)
+{
+	free_pages_entry(m, (struct page *)page, order);
+	if (unlikely(m->reporting != NULL))
+		page_reporting_maybe_run(m);
+}
+
+void *pmm_get_free_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
+{
+	struct page *page = alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
+
+	return page ? page_address(m, page) : NULL;
+}
+
+void pmm_free_pages_addr(struct pmm *m, void *addr, unsigned order)
+{
+	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)m->mem;
+
+	if (!addr)
+		return;
+	if (a < base || a >= base + PFN_PHYS(m->max_pfn) || (a & (PAGE_SIZE - 1))) {
+		bad_page_pointer(m, addr, "freeing an address that is not a frame of this machine");
+		return;
+	}
+	pmm_free_pages(m, (struct pmm_page *)pfn_to_page(m, (a - base) >> PAGE_SHIFT), order);
+}
+
+int pmm_get_page(struct pmm *m, struct pmm_page *ppage)
+{
+	struct page *page = (struct page *)ppage;
+	int old;
+
+	if (!page_is_ours(m, page))
+		return -PMM_EINVAL;
+	page = compound_head(page);
+	old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+	do {
+		if (old <= 0 || PageBuddy(page))
+			return -PMM_EINVAL;
+		if (old == INT32_MAX)
+			return -PMM_EOVERFLOW;
+	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old + 1, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return 0;
+}
+
+void pmm_put_page(struct pmm *m, struct pmm_page *ppage)
+{
+	struct page *page = (struct page *)ppage;
+
+	if (!page_is_ours(m, page)) {
+		bad_page_pointer(m, page, "put_page on a pointer that is not a page of this machine");
+		return;
+	}
+	page = compound_head(page);
+	pmm_free_pages(m, (struct pmm_page *)page, compound_order(page));
+}
+
+void pmm_drain_all(struct pmm *m)
+{
+	pcp_drain_all(m);
+}
+
+void pmm_set_bad_page_handler(struct pmm *m,
+			      void (*fn)(void *ctx, unsigned long pfn, const char *reason), void *ctx)
+{
+	m->on_bad_page = fn;
+	m->on_bad_page_ctx = ctx;
+}
+
+unsigned long pmm_bad_page_count(const struct pmm *m)
+{
+	return __atomic_load_n(&m->bad_page.total, __ATOMIC_RELAXED);
+}
+
+unsigned long pmm_nr_free_pages(const struct pmm *m)
+{
+	unsigned long n = 0;
+	int nid;
+
+	for_each_online_node(m, nid)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			n += (unsigned long)zone_page_state(&m->node_data[nid]->node_zones[z], NR_FREE_PAGES);
+	return n;
+}
+
+unsigned long pmm_totalram_pages(const struct pmm *m)
+{
+	unsigned long n = 0;
+	int nid;
+
+	for_each_online_node(m, nid)
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			n += (unsigned long)zone_managed_pages(&m->node_data[nid]->node_zones[z]);
+	return n;
+}

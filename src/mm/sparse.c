@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SPARSEMEM: the section table (SPARSEMEM_EXTREME layout: an array of root
+ * pointers, each root one 4 KiB page of 128 sections allocated on first
+ * use), section flags, subsection maps and per-section pageblock flags.
+ *
+ * A section with a memmap stores, in section_mem_map, the vmemmap address
+ * minus nothing: with SPARSEMEM_VMEMMAP, mem_map - section_start_pfn is the
+ * vmemmap base for every section, so the encoding round-trips to
+ * pfn_to_page().  Flags live in the low SECTION_MAP_LAST_BIT bits.
+ *
+ * Locking: the table is built at boot; section flags change only under the
+ * machine's hotplug lock; readers are lockless.  Pageblock flags are read
+ * locklessly and updated with compare-and-swap.
+ */
+#include <string.h>
+
+#include "mm/internal.h"
+
+struct mem_section *nr_to_section(const struct pmm *m, unsigned long nr)
+{
+	struct mem_section *root;
+
+	if (nr >= m->nr_mem_sections)
+		return NULL;
+	root = m->mem_section[nr / SECTIONS_PER_ROOT];
+	return root ? &root[nr % SECTIONS_PER_ROOT] : NULL;
+}
+
+struct mem_section *pfn_to_section(const struct pmm *m, unsigned long pfn)
+{
+	return nr_to_section(m, pfn_to_section_nr(pfn));
+}
+
+bool pfn_valid(const struct pmm *m, unsigned long pfn)
+{
+	struct mem_section *ms = pfn_to_section(m, pfn);
+
+	if (!valid_section(ms))
+		return false;
+	if (early_section(ms))
+		return true;
+	return (ms->usage->subsection_map[0] >> subsection_map_index(pfn)) & 1;
+}
+
+bool page_is_ours(const struct pmm *m, const void *p)
+{
+	uintptr_t a = (uintptr_t)p, base = (uintptr_t)m->vmemmap;
+
+	if (a < base || a >= base + m->nr_mem_sections * PAGES_PER_SECTION * sizeof(struct page))
+		return false;
+	if ((a - base) % sizeof(struct page))
+		return false;
+	return pfn_valid(m, (a - base) / sizeof(struct page));
+}
+
+static unsigned long *pfn_to_bitmap(const struct pmm *m, unsigned long pfn, unsigned *bitidx)
+{
+	struct mem_section *ms = pfn_to_section(m, pfn);
+
+	*bitidx = (unsigned)(((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS);
+	return ms->usage->pageblock_flags;
+}
+
+unsigned long get_pfnblock_flags_mask(const struct pmm *m, unsigned long pfn, unsigned long mask)
+{
+	unsigned bitidx;
+	unsigned long *map = pfn_to_bitmap(m, pfn, &bitidx);
+	unsigned long word = __atomic_load_n(&map[bitidx / 64], __ATOMIC_RELAXED);
+
+	return (word >> (bitidx % 64)) & mask;
+}
+
+void set_pfnblock_flags_mask(struct pmm *m, unsigned long flags, unsigned long pfn,
+			     unsigned long mask)
+{
+	unsigned bitidx;
+	unsigned long *map = pfn_to_bitmap(m, pfn, &bitidx);
+	unsigned long *word = &map[bitidx / 64];
+	unsigned shift = bitidx % 64;
+	unsigned long old = __atomic_load_n(word, __ATOMIC_RELAXED), new;
+
+	do {
+		new = (old & ~(mask << shift)) | ((flags & mask) << shift);
+	} while (!__atomic_compare_exchange_n(word, &old, new, false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+}
+
+void set_pageblock_migratetype(struct pmm *m, struct page *page, int mt)
+{
+	if (m->page_group_by_mobility_disabled && mt < MIGRATE_PCPTYPES)
+		mt = MIGRATE_UNMOVABLE;
+	set_pfnblock_flags_mask(m, (unsigned long)mt, page_to_pfn(m, page), MIGRATETYPE_MASK);
+}
+
+static int section_root_alloc(struct pmm *m, unsigned long nr)
+{
+	unsigned long root = nr / SECTIONS_PER_ROOT;
+
+	if (m->mem_section[root])
+		return 0;
+	m->mem_section[root] = pmm_zalloc(m, SECTIONS_PER_ROOT * sizeof(struct mem_section));
+	return m->mem_section[root] ? 0 : -PMM_ENOMEM;
+}
+
+/* Mark the subsections of [spfn, epfn) within section @ms as present. */
+static void subsection_mask_set(struct mem_section *ms, unsigned long spfn, unsigned long epfn)
+{
+	for (unsigned long pfn = ALIGN_DOWN(spfn, PAGES_PER_SUBSECTION); pfn < epfn;
+	     pfn += PAGES_PER_SUBSECTION)
+		ms->usage->subsection_map[0] |= 1ul << subsection_map_index(pfn);
+}
+
+/*
+ * memory_present() + sparse_init(): mark the sections covered by memblock
+ * memory present, give each a usage block (subsection map and pageblock
+ * flags), and populate its memmap in the vmemmap.  Early sections are valid
+ * in full, as the kernel's are, so small holes inside a section have a
+ * memmap (initialised reserved); sections without memory have none.
+ */
+int sparse_init(struct pmm *m)
+{
+	const struct memblock_type *mem = &m->memblock.memory;
+	int err;
+
+	m->nr_mem_sections = (m->max_pfn + PAGES_PER_SECTION - 1) >> PFN_SECTION_SHIFT;
+	m->nr_section_roots = (m->nr_mem_sections + SECTIONS_PER_ROOT - 1) / SECTIONS_PER_ROOT;
+	m->mem_section = pmm_zalloc(m, m->nr_section_roots * sizeof(*m->mem_section));
+	if (!m->mem_section)
+		return -PMM_ENOMEM;
+
+	for (unsigned long i = 0; i < mem->cnt; i++) {
+		unsigned long spfn = PFN_DOWN(mem->regions[i].base);
+		unsigned long epfn = PFN_DOWN(mem->regions[i].base + mem->regions[i].size);
+		int nid = mem->regions[i].nid;
+
+		for (unsigned long pfn = spfn; pfn < epfn;
+		     pfn = ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION) {
+			unsigned long nr = pfn_to_section_nr(pfn);
+			struct mem_section *ms;
+
+			if ((err = section_root_alloc(m, nr)))
+				return err;
+			ms = nr_to_section(m, nr);
+			if (!present_section(ms)) {
+				ms->usage = pmm_zalloc(m, sizeof(*ms->usage));
+				if (!ms->usage)
+					return -PMM_ENOMEM;
+				ms->section_mem_map = ((unsigned long)nid << SECTION_NID_SHIFT) |
+						      SECTION_MARKED_PRESENT;
+			}
+			subsection_mask_set(ms, pfn,
+					    MIN(epfn, ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION));
+		}
+	}
+
+	if ((err = vmemmap_reserve(m)))
+		return err;
+	for (unsigned long nr = 0; nr < m->nr_mem_sections; nr++) {
+		struct mem_section *ms = nr_to_section(m, nr);
+
+		if (!present_section(ms))
+			continue;
+		if ((err = vmemmap_populate_range(m, section_nr_to_pfn(nr), PAGES_PER_SECTION)))
+			return err;
+		ms->section_mem_map = (unsigned long)m->vmemmap | SECTION_MARKED_PRESENT |
+				      SECTION_HAS_MEM_MAP | SECTION_IS_EARLY | SECTION_IS_ONLINE;
+	}
+	return 0;
+}
+
+/* Undo sparse_init(), tolerating a partially built table. */
+void sparse_teardown(struct pmm *m)
+{
+	if (!m->mem_section)
+		return;
+	for (unsigned long r = 0; r < m->nr_section_roots; r++) {
+		struct mem_section *root = m->mem_section[r];
+		if (!root)
+			continue;
+		for (unsigned long i = 0; i < SECTIONS_PER_ROOT; i++)
+			pmm_free(m, root[i].usage, sizeof(*root[i].usage));
+		pmm_free(m, root, SECTIONS_PER_ROOT * sizeof(struct mem_section));
+	}
+	pmm_free(m, m->mem_section, m->nr_section_roots * sizeof(*m->mem_section));
+	m->mem_section = NULL;
+	vmemmap_release(m);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmem tracepoints (include/trace/events/kmem.h).  The allocator calls
+ * trace_*() at the kernel's points; each costs one predictable branch when
+ * nobody listens.  A listener (the event writer, a replay checker) fills a
+ * struct pmm_tracepoints and attaches it to the machine.
+ * pfn is ~0ul for a failed allocation (the kernel prints pfn=0x0 page=0).
+ */
+#ifndef PMM_MM_TRACE_H
+#define PMM_MM_TRACE_H
+
+#include <pmm/gfp.h>
+
+#include "mm/internal.h"
+
+struct pmm_tracepoints {
+	void (*mm_page_alloc)(void *ctx, unsigned long pfn, unsigned order, pmm_gfp_t gfp, int mt);
+	void (*mm_page_free)(void *ctx, unsigned long pfn, unsigned order);
+	void (*mm_page_free_batched)(void *ctx, unsigned long pfn);
+	void (*mm_page_alloc_zone_locked)(void *ctx, unsigned long pfn, unsigned order, int mt,
+					  int percpu_refill);
+	void (*mm_page_pcpu_drain)(void *ctx, unsigned long pfn, unsigned order, int mt);
+	void (*mm_page_alloc_extfrag)(void *ctx, unsigned long pfn, int alloc_order,
+				      int fallback_order, int alloc_mt, int fallback_mt,
+				      int change_ownership);
+};
+
+#define TRACE(m, ev, ...)                                                   \
+	do {                                                                \
+		const struct pmm_tracepoints *tp_ = (m)->tp;                \
+		if (unlikely(tp_ != NULL) && tp_->ev)                       \
+			tp_->ev((m)->tp_ctx, __VA_ARGS__);                  \
+	} while (0)
+
+#endif

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reclaim and compaction entry points.  pmm has no page cache or LRU of its
+ * own: these call the embedder's pmm_mm_ops when installed and otherwise
+ * report no progress, so the slow path fails cleanly.
+ */
+#include "mm/internal.h"
+#include "mm/page_alloc.h"
+
+void pmm_set_mm_ops(struct pmm *m, const struct pmm_mm_ops *ops, void *ctx)
+{
+	if (ops)
+		m->mm_ops = *ops;
+	else
+		m->mm_ops = (struct pmm_mm_ops){ 0 };
+	m->mm_ops_ctx = ctx;
+}
+
+void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order)
+{
+	if (m->mm_ops.wake_kswapd)
+		m->mm_ops.wake_kswapd(m->mm_ops_ctx, zone->node, zone->zone_idx, order);
+}
+
+void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context *ac)
+{
+	int last_nid = -1;
+
+	if (!m->mm_ops.wake_kswapd)
+		return;
+	for (struct zoneref *z = ac->zonelist->_zonerefs; z->zone; z++) {
+		if (z->zone_idx > ac->highest_zoneidx || z->zone->node == last_nid)
+			continue;
+		last_nid = z->zone->node;
+		wakeup_kswapd(m, z->zone, order);
+	}
+}
+
+unsigned long direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
+			     const struct alloc_context *ac)
+{
+	(void)ac;
+	if (!m->mm_ops.reclaim)
+		return 0;
+	return m->mm_ops.reclaim(m->mm_ops_ctx, gfp, order);
+}
+
+struct page *direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order, unsigned alloc_flags,
+			    const struct alloc_context *ac)
+{
+	(void)alloc_flags;
+	(void)ac;
+	if (!order || !m->mm_ops.compact)
+		return NULL;
+	if (!m->mm_ops.compact(m->mm_ops_ctx, gfp, order))
+		return NULL;
+	return alloc_pages_nid(m, gfp | PMM___GFP_NOWARN, order, ac->preferred_nid);
+}
