@@ -328,14 +328,13 @@ static struct stack_record *bucket_find(const struct stack_depot *d, struct stac
 	return NULL;
 }
 
+/* The kernel hashes the unsigned long array as u32 words. */
+typedef uint32_t __attribute__((may_alias)) u32_alias;
+
 static uint32_t hash_stack(const uintptr_t *entries, unsigned n)
 {
-	/* The kernel hashes the unsigned long array as u32 words. */
-	uint32_t words[DEPOT_MAX_FRAMES * sizeof(uintptr_t) / sizeof(uint32_t)];
-
-	memcpy(words, entries, (size_t)n * sizeof(uintptr_t));
-	return jhash2(words, (uint32_t)(n * sizeof(uintptr_t) / sizeof(uint32_t)),
-		      DEPOT_HASH_SEED);
+	return jhash2((const u32_alias *)entries,
+		      (uint32_t)(n * sizeof(uintptr_t) / sizeof(uint32_t)), DEPOT_HASH_SEED);
 }
 
 depot_stack_handle_t depot_save_extra(struct stack_depot *d, const uintptr_t *entries,

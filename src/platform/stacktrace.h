@@ -28,7 +28,11 @@
 /*
  * A frame-pointer walk shorter than this (and shorter than @max) that ended
  * on a broken chain rather than the chain's natural end is retried with the
- * unwinder.
+ * unwinder.  This catches a build without frame pointers, where the walk
+ * finds next to nothing.  Callers built without frame pointers below pmm's
+ * own frames give a trace that stops after the first of their frames (pmm's
+ * frames already pass the threshold); such embedders should point the
+ * platform's stack() at pmm_stack_capture_unwind().
  */
 #define STACK_FP_MIN_FRAMES 4u
 
