@@ -91,7 +91,7 @@ struct depot_stats {
 	unsigned long records;   /* distinct stacks stored (persistent_count) */
 	size_t record_bytes;     /* their total size, padding included (persistent_bytes) */
 	size_t table_buckets;
-	size_t table_bytes;      /* bucket array, at the kernel's bucket size */
+	size_t table_bytes;      /* bucket array: one pointer per bucket, as 6.1 */
 	size_t total_bytes;      /* pool_bytes + table_bytes */
 	unsigned long failures;  /* saves that returned 0 for lack of space */
 };
@@ -151,10 +151,11 @@ void depot_destroy(struct stack_depot *d);
  * @extra: up to STACK_DEPOT_EXTRA_BITS bits OR'd into the handle; they do not
  * take part in deduplication.
  *
- * Return: the handle (with @extra), or 0 when @nr_entries is 0 (then just
- * the @extra bits, as the kernel returns), the depot is disabled, its pools
- * are exhausted (logs "Stack depot reached limit capacity" once), or the
- * platform cannot supply a pool.
+ * Return: the handle (with @extra); or a handle naming no stack -- 0, or
+ * just the @extra bits, as the kernel returns -- when @nr_entries is 0, the
+ * depot is disabled, its pools are exhausted (logs "Stack depot reached
+ * limit capacity" once per depot), or the platform cannot supply a pool.
+ * The counter stored with a record is 32-bit, as the kernel's refcount_t.
  * Context: any thread; lock-free when the trace is already stored, otherwise
  * takes d->lock and may reserve memory from the platform outside it.
  */
