@@ -888,19 +888,26 @@ static bool subtree_maps(const struct vmemmap_pgtable *pt, const uint64_t *table
 	return false;
 }
 
-static void free_subtree(struct vmemmap_pgtable *pt, uint64_t *table, int level)
+static void free_subtree(struct vmemmap_pgtable *pt, uint64_t *table, int level,
+			 uint64_t va)
 {
+	unsigned bits = pt->levels == 5 ? 57 : 48;
+	uint64_t v, eva;
 	unsigned i;
-	uint64_t v;
 
 	for (i = 0; i < PTRS_PER_TABLE; i++) {
 		v = entry_read(&table[i]);
 		if (!v)
 			continue;
+		eva = va | ((uint64_t)i << level_shift(level));
+		/* Sign-extend: the flush hook takes canonical addresses. */
+		if (eva >> (bits - 1) & 1)
+			eva |= ~((UINT64_C(1) << bits) - 1);
 		/* subtree_maps() said: no leaves, so every entry is a table. */
 		if (level > VMEMMAP_LVL_PMD)
-			free_subtree(pt, table_virt(pt, level, v), level - 1);
+			free_subtree(pt, table_virt(pt, level, v), level - 1, eva);
 		entry_clear(&table[i]);
+		flush_range(pt, eva, level_size(level));
 		pt->ops->free_table(pt->ctx, entry_phys(pt, level, v));
 		pt->nr_tables--;
 	}
@@ -912,7 +919,7 @@ int vmemmap_pgtable_destroy(struct vmemmap_pgtable *pt)
 		return 0;
 	if (subtree_maps(pt, pt->pgd, top_level(pt)))
 		return -PMM_EBUSY;
-	free_subtree(pt, pt->pgd, top_level(pt));
+	free_subtree(pt, pt->pgd, top_level(pt), 0);
 	pt->ops->free_table(pt->ctx, pt->pgd_phys);
 	pt->own_pgd = false;
 	pt->pgd = NULL;

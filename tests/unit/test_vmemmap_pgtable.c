@@ -45,6 +45,9 @@ struct machine {
 	unsigned long tables_alloc, tables_free;
 	unsigned long b4k_alloc, b4k_free, b2m_alloc, b2m_free;
 	unsigned long bad_frees;
+	unsigned long unflushed_frees; /* frees with no TLB flush since the last */
+	unsigned long flushes_at_free;
+	uint64_t root_phys; /* never in a TLB entry: exempt from the flush check */
 	/* knobs */
 	bool no_pse;
 	bool fail_2m;
@@ -94,6 +97,11 @@ static int frames_alloc(struct machine *m, int node, uint64_t size, enum owner o
 static void frames_free(struct machine *m, uint64_t phys, uint64_t size, enum owner o)
 {
 	uint64_t i, f = phys / SZ_4K, nr = size / SZ_4K;
+
+	/* Whatever was mapped must be flushed from the TLB before reuse. */
+	if (m->flushes == m->flushes_at_free && !(o == TABLE && phys == m->root_phys))
+		m->unflushed_frees++;
+	m->flushes_at_free = m->flushes;
 
 	if (phys % size || phys + size > MEM_SIZE) {
 		m->bad_frees++;
@@ -289,6 +297,7 @@ static void pt_init(struct machine *m, struct vmemmap_pgtable *pt, unsigned leve
 	};
 
 	assert_int_equal(vmemmap_pgtable_init(pt, &cfg), 0);
+	m->root_phys = pt->pgd_phys;
 	assert_int_equal(pt->vmemmap_base, levels == 5 ? VMEMMAP_START_L5 : VMEMMAP_START_L4);
 	assert_int_equal(m->tables_alloc, 1);
 }
@@ -439,6 +448,7 @@ static void check_tree(struct machine *m, const struct vmemmap_pgtable *pt,
 	assert_int_equal(m->b4k_alloc - m->b4k_free, pt->nr_pte_pages);
 	assert_int_equal(m->b2m_alloc - m->b2m_free, pt->nr_pmd_blocks - pt->nr_altmap_blocks);
 	assert_int_equal(m->bad_frees, 0);
+	assert_int_equal(m->unflushed_frees, 0);
 }
 
 /* After destroy: nothing outstanding, every frame free or reserved. */
@@ -450,6 +460,7 @@ static void check_all_released(struct machine *m)
 	assert_int_equal(m->b4k_alloc, m->b4k_free);
 	assert_int_equal(m->b2m_alloc, m->b2m_free);
 	assert_int_equal(m->bad_frees, 0);
+	assert_int_equal(m->unflushed_frees, 0);
 	for (f = 0; f < NR_FRAMES; f++)
 		if (m->owner[f] != FREE && m->owner[f] != RESERVED)
 			fail_msg("frame %#" PRIx64 " still owned (%u)", f, m->owner[f]);
@@ -578,6 +589,8 @@ static void test_subsection_uses_base_pages(void **state)
 	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 9 * PAGES_PER_SUBSECTION,
 							   PAGES_PER_SUBSECTION, NULL), 0);
 	check_tree(m, &pt, NULL, 0);
+	/* One flush per PTE and per table (pte, pmd, pud) unmapped. */
+	assert_int_equal(m->flushes, 24 + 3);
 	destroy_and_check(m, &pt);
 }
 
@@ -731,6 +744,54 @@ static void test_altmap_exhaustion(void **state)
 	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, 8 * PAGES_PER_SECTION, &altmap), 0);
 	check_tree(m, &pt, NULL, 0);
 	assert_int_equal(altmap.alloc, 0);
+	destroy_and_check(m, &pt);
+}
+
+/*
+ * Which memory goes back to the altmap: only blocks that came from it.  A
+ * huge PMD shared with a range populated without the altmap, and base pages
+ * (x86-64 never takes them from the altmap), go back to free_block even
+ * when the free names the altmap.
+ */
+static void test_altmap_free_checks_origin(void **state)
+{
+	struct machine *m = *state;
+	struct vmemmap_pgtable pt;
+	struct vmem_altmap altmap;
+	/* A: [1M, 3M) of the vmemmap from ordinary memory; B: [3M, 5M) with
+	 * the altmap, sharing A's second PMD. */
+	const unsigned long a_pfn = PAGES_PER_SECTION / 2, b_pfn = a_pfn + PAGES_PER_SECTION;
+	uint64_t phys = 0, size = 0;
+	struct range r;
+
+	reserve_altmap_region(m);
+	assert_int_equal(vmem_altmap_init(&altmap, ALTMAP_BASE_PFN, 0, 0, ALTMAP_NR_PFNS), 0);
+	pt_init(m, &pt, 4, 0);
+	assert_int_equal(pgtable_populate_section_memmap(&pt, a_pfn, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pgtable_populate_section_memmap(&pt, b_pfn, PAGES_PER_SECTION, 0, &altmap), 0);
+	assert_int_equal(altmap.alloc, 512);
+	assert_int_equal(vmemmap_lookup(&pt, memmap_va(&pt, b_pfn + PAGES_PER_SECTION / 2), &phys, &size), 0);
+	assert_int_equal(phys >> 12, ALTMAP_BASE_PFN);
+	r = (struct range){ pt.vmemmap_base, pt.vmemmap_base + 6 * SZ_1M, SZ_2M };
+	check_tree(m, &pt, &r, 1);
+	assert_int_equal(pgtable_depopulate_section_memmap(&pt, a_pfn, PAGES_PER_SECTION, NULL), 0);
+	assert_int_equal(pgtable_depopulate_section_memmap(&pt, b_pfn, PAGES_PER_SECTION, &altmap), 0);
+	check_tree(m, &pt, NULL, 0);
+	assert_int_equal(altmap.alloc, 0);
+	assert_int_equal(m->b2m_alloc, 2);
+	assert_int_equal(m->b2m_free, 2);
+	assert_int_equal(count_log(m, "altmap accounting"), 0);
+
+	/* A PTE table already there: the rest of the section is filled with
+	 * base pages from ordinary memory, not from the altmap. */
+	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SUBSECTION, 0, NULL), 0);
+	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, &altmap), 0);
+	r = section_range(&pt, 0, PAGES_PER_SECTION, SZ_4K);
+	check_tree(m, &pt, &r, 1);
+	assert_int_equal(pt.nr_pte_pages, 512);
+	assert_int_equal(altmap.alloc, 0);
+	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, PAGES_PER_SECTION, &altmap), 0);
+	check_tree(m, &pt, NULL, 0);
 	destroy_and_check(m, &pt);
 }
 
@@ -1010,7 +1071,7 @@ static void test_adopted_root(void **state)
 	struct vmemmap_pgtable_config cfg = {
 		.ops = &machine_ops, .ctx = m, .levels = 4,
 	};
-	uint64_t root = 0, pud = 0, *rootp, *pudp, phys = 0, size = 0;
+	uint64_t root = 0, pud = 0, pmd = 0, *rootp, *pudp, phys = 0, size = 0;
 	const uint64_t foreign = UINT64_C(0xffff888000000000); /* direct map */
 
 	/* The embedder's root already maps its direct map with a 1 GiB page. */
@@ -1019,7 +1080,12 @@ static void test_adopted_root(void **state)
 	rootp = (uint64_t *)(m->mem + root);
 	pudp = (uint64_t *)(m->mem + pud);
 	rootp[(foreign >> 39) & 511] = pud | X86_KERNPG_TABLE;
-	pudp[0] = X86_PAGE_KERNEL_LARGE;
+	/* Bit 12 of a large entry is PAT, not address. */
+	pudp[0] = X86_PAGE_KERNEL_LARGE | 0x1000;
+	/* And a 2 MiB page at +1 GiB, also with PAT. */
+	assert_int_equal(m_alloc_table(m, 0, &pmd), 0);
+	pudp[1] = pmd | X86_KERNPG_TABLE;
+	((uint64_t *)(m->mem + pmd))[0] = SZ_2M | X86_PAGE_KERNEL_LARGE | 0x1000;
 	cfg.pgd_phys = root;
 	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), 0);
 	assert_false(pt.own_pgd);
@@ -1028,18 +1094,25 @@ static void test_adopted_root(void **state)
 	assert_int_equal(vmemmap_lookup(&pt, foreign + 0x12345, &phys, &size), 0);
 	assert_int_equal(phys, 0x12345);
 	assert_int_equal(size, UINT64_C(1) << 30);
+	assert_int_equal(vmemmap_lookup(&pt, foreign + (UINT64_C(1) << 30) + 0x1234, &phys, &size), 0);
+	assert_int_equal(phys, SZ_2M + 0x1234);
+	assert_int_equal(size, SZ_2M);
 	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, PAGES_PER_SECTION, NULL), 0);
 	/* A vmemmap_free over the foreign range leaves a 1 GiB leaf alone. */
 	assert_int_equal(vmemmap_free(&pt, foreign, foreign + SZ_2M, NULL), 0);
-	assert_int_equal(pudp[0], X86_PAGE_KERNEL_LARGE);
+	assert_int_equal(pudp[0], X86_PAGE_KERNEL_LARGE | 0x1000);
 	/* Populating over it is refused rather than split. */
 	assert_int_equal(vmemmap_populate(&pt, foreign, foreign + SZ_4K, 0, NULL), -PMM_EEXIST);
 	assert_int_equal(rootp[(foreign >> 39) & 511], pud | X86_KERNPG_TABLE);
 	assert_int_equal(pt.nr_tables, 0);
 	assert_int_equal(vmemmap_pgtable_destroy(&pt), 0);
-	/* Only the embedder's two tables remain, and are the embedder's. */
-	assert_int_equal(m->tables_alloc - m->tables_free, 2);
+	/* Only the embedder's three tables remain, and are the embedder's. */
+	assert_int_equal(m->tables_alloc - m->tables_free, 3);
+	m->flushes++; /* the embedder unmapped them itself */
+	m_free_table(m, pmd);
+	m->flushes++;
 	m_free_table(m, pud);
+	m->root_phys = root;
 	m_free_table(m, root);
 	check_all_released(m);
 }
@@ -1096,6 +1169,7 @@ static void test_custom_entry_format(void **state)
 	ops.entry_leaf = f_leaf;
 	ops.entry_phys = f_phys;
 	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), 0);
+	m->root_phys = pt.pgd_phys;
 	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
 	assert_int_equal(pgtable_populate_section_memmap(&pt, PAGES_PER_SECTION,
 							 PAGES_PER_SUBSECTION, 0, NULL), 0);
@@ -1212,6 +1286,7 @@ int main(void)
 		T(test_fallback_without_2m_blocks),
 		T(test_altmap_exact_pfns),
 		T(test_altmap_exhaustion),
+		T(test_altmap_free_checks_origin),
 		T(test_partial_pmds_page_unused),
 		T(test_populate_is_idempotent),
 		T(test_five_level),
