@@ -134,9 +134,11 @@ static uint64_t entry_phys(const struct vmemmap_pgtable *pt, int level, uint64_t
 	return e & x86_level_addr_mask(level, e);
 }
 
+/* Acquire pairs with entry_set(): a lookup racing with populate sees a
+ * zeroed table behind every entry it reads. */
 static uint64_t entry_read(const uint64_t *e)
 {
-	return __atomic_load_n(e, __ATOMIC_RELAXED);
+	return __atomic_load_n(e, __ATOMIC_ACQUIRE);
 }
 
 /* Release: the table or block the entry points to is ready before it. */
@@ -465,7 +467,12 @@ void vmemmap_populate_print_last(struct vmemmap_pgtable *pt)
 	pt->run_valid = false;
 }
 
-/* Extend or restart the run of contiguous huge PMDs for the debug lines. */
+/*
+ * Extend or restart the run of contiguous huge PMDs for the debug lines.
+ * The kernel only asks for physical contiguity (it walks one range in
+ * order); pmm also asks for virtual contiguity, since runs span calls and a
+ * hole between sections would otherwise be printed as mapped.
+ */
 static void vmemmap_track_run(struct vmemmap_pgtable *pt, uint64_t addr,
 			      uint64_t phys, int node)
 {
@@ -484,23 +491,25 @@ static void vmemmap_track_run(struct vmemmap_pgtable *pt, uint64_t addr,
 	pt->run_p_end = p + PMD_SIZE;
 }
 
-/* vmemmap_pte_populate(): back one 4 KiB page of the vmemmap. */
+/*
+ * vmemmap_pte_populate(): back one 4 KiB page of the vmemmap.  Never from an
+ * altmap: x86-64 passes none for base pages (only huge PMDs use it), and the
+ * free path relies on that.
+ */
 static int vmemmap_pte_populate(struct vmemmap_pgtable *pt, uint64_t *pte_table,
-				uint64_t addr, int node, struct vmem_altmap *altmap)
+				uint64_t addr, int node)
 {
 	uint64_t *pte = entry_at(pte_table, VMEMMAP_LVL_PTE, addr);
 	uint64_t v = entry_read(pte), phys;
 	int err;
 
 	if (!v) {
-		err = vmemmap_alloc_block_buf(pt, VMEMMAP_PAGE_SIZE, node, altmap, &phys);
+		err = vmemmap_alloc_block_buf(pt, VMEMMAP_PAGE_SIZE, node, NULL, &phys);
 		if (err)
 			return err;
 		v = mk_leaf(pt, VMEMMAP_LVL_PTE, phys);
 		entry_set(pte, v);
 		pt->nr_pte_pages++;
-		if (altmap)
-			pt->nr_altmap_blocks++;
 	} else if (!entry_present(pt, VMEMMAP_LVL_PTE, v)) {
 		return -PMM_EEXIST;
 	}
@@ -510,8 +519,7 @@ static int vmemmap_pte_populate(struct vmemmap_pgtable *pt, uint64_t *pte_table,
 
 /* vmemmap_populate_basepages(): 4 KiB pages for [start, end). */
 static int vmemmap_populate_basepages(struct vmemmap_pgtable *pt, uint64_t start,
-				      uint64_t end, int node,
-				      struct vmem_altmap *altmap)
+				      uint64_t end, int node)
 {
 	uint64_t addr, next, *pmd, *pte_table, v;
 	int err = 0;
@@ -533,7 +541,7 @@ static int vmemmap_populate_basepages(struct vmemmap_pgtable *pt, uint64_t start
 		if (!pte_table)
 			return err;
 		for (; addr < next; addr += VMEMMAP_PAGE_SIZE) {
-			err = vmemmap_pte_populate(pt, pte_table, addr, node, altmap);
+			err = vmemmap_pte_populate(pt, pte_table, addr, node);
 			if (err)
 				return err;
 		}
@@ -581,7 +589,7 @@ static int vmemmap_populate_hugepages(struct vmemmap_pgtable *pt, uint64_t start
 			continue;
 		}
 		/* Fallback, or a PTE table already there: fill it in. */
-		err = vmemmap_populate_basepages(pt, addr, next, node, NULL);
+		err = vmemmap_populate_basepages(pt, addr, next, node);
 		if (err)
 			return err;
 	}
@@ -602,7 +610,7 @@ int vmemmap_populate(struct vmemmap_pgtable *pt, uint64_t start, uint64_t end,
 	/* Smaller than a section's memmap: subsection hotplug, 4 KiB pages,
 	 * and (x86-64) never from the altmap. */
 	if (end - start < pt->section_memmap_size) {
-		err = vmemmap_populate_basepages(pt, start, end, node, NULL);
+		err = vmemmap_populate_basepages(pt, start, end, node);
 	} else if (pse) {
 		err = vmemmap_populate_hugepages(pt, start, end, node, altmap);
 	} else if (altmap) {
@@ -615,7 +623,7 @@ int vmemmap_populate(struct vmemmap_pgtable *pt, uint64_t start, uint64_t end,
 		}
 		err = -PMM_ENOMEM;
 	} else {
-		err = vmemmap_populate_basepages(pt, start, end, node, NULL);
+		err = vmemmap_populate_basepages(pt, start, end, node);
 	}
 	if (!err && pt->ops->sync_pgd)
 		pt->ops->sync_pgd(pt->ctx, start, end);
