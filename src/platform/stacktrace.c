@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Stack capture: a bounded frame-pointer walk, with glibc's unwinder as the
+ * fallback.  See stacktrace.h for the contract.
+ *
+ * Why a walk cannot fault: a frame is dereferenced only if its pointer is
+ * aligned, lies at or above the walker's own frame and below the top of the
+ * stack the walk is on (the thread's stack, or the signal stack when a
+ * handler runs on one), and is above the frame before it.  Memory in
+ * [own frame, stack top) is mapped for as long as the walker runs.  The only
+ * permitted non-increasing step is the one hop from the signal stack to the
+ * thread's stack.
+ *
+ * State: the thread's stack top, found once per thread with
+ * pthread_getattr_np() and kept in a thread-local; nothing else.
+ */
+#include "platform/stacktrace.h"
+
+#include <execinfo.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define NOINLINE __attribute__((noinline))
+#if defined(__clang__) || defined(__GNUC__)
+#define NO_SANITIZE_ADDRESS __attribute__((no_sanitize_address))
+#else
+#define NO_SANITIZE_ADDRESS
+#endif
+
+/* Frames the unwinder fallback can look at (skip plus max plus our own). */
+#define UNWIND_MAX 160
+/* Our own frames (and an interceptor's) before the caller's: looked at for @first. */
+#define UNWIND_SLACK 8
+
+struct stack_bounds {
+	uintptr_t lo;  /* lowest byte of the thread's stack */
+	uintptr_t hi;  /* one past its highest byte */
+	int state;     /* 0 not looked up, 1 valid, -1 unknown */
+};
+
+static __thread struct stack_bounds thread_stack;
+
+static NOINLINE void stack_bounds_lookup(struct stack_bounds *b)
+{
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+
+	b->state = -1;
+	if (pthread_getattr_np(pthread_self(), &attr))
+		return;
+	if (!pthread_attr_getstack(&attr, &addr, &size) && size) {
+		b->lo = (uintptr_t)addr;
+		b->hi = (uintptr_t)addr + size;
+		b->state = 1;
+	}
+	pthread_attr_destroy(&attr);
+}
+
+static inline const struct stack_bounds *stack_bounds_get(void)
+{
+	struct stack_bounds *b = &thread_stack;
+
+	if (__builtin_expect(b->state == 0, 0))
+		stack_bounds_lookup(b);
+	return b;
+}
+
+/*
+ * The walk itself, inlined into each exported capture function so that
+ * __builtin_frame_address(0) is that function's frame and entry 0 is the
+ * return address into its caller.  *@broken tells whether the chain ended on
+ * something other than its natural end (a zero frame or return address).
+ */
+static inline __attribute__((always_inline)) unsigned
+fp_walk(uintptr_t *entries, unsigned max, unsigned skip, bool *broken)
+{
+	const struct stack_bounds *b = stack_bounds_get();
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t lo = fp, hi = 0;
+	bool on_altstack = false;
+	unsigned n = 0;
+
+	*broken = true;
+	if (b->state == 1 && fp >= b->lo && fp < b->hi) {
+		hi = b->hi;
+	} else {
+		stack_t ss;
+
+		/* Not on the thread's stack: a signal stack, or one we do not know. */
+		if (sigaltstack(NULL, &ss) || !(ss.ss_flags & SS_ONSTACK) ||
+		    fp < (uintptr_t)ss.ss_sp || fp >= (uintptr_t)ss.ss_sp + ss.ss_size)
+			return 0;
+		hi = (uintptr_t)ss.ss_sp + ss.ss_size;
+		on_altstack = true;
+	}
+
+	while (n < max) {
+		const uintptr_t *frame;
+		uintptr_t next, ret;
+
+		if (fp & (sizeof(uintptr_t) - 1) || fp < lo || hi - fp < 2 * sizeof(uintptr_t))
+			return n;
+		frame = (const uintptr_t *)fp;
+		next = frame[0];
+		ret = frame[1];
+		if (!ret)
+			break;
+		if (skip)
+			skip--;
+		else
+			entries[n++] = ret;
+		if (!next)
+			break;
+		if (next <= fp || next >= hi) {
+			/* The signal frame's hop back to the interrupted stack. */
+			if (!on_altstack || b->state != 1 || next < b->lo || next >= b->hi)
+				return n;
+			on_altstack = false;
+			lo = b->lo;
+			hi = b->hi;
+		}
+		fp = next;
+	}
+	*broken = false;
+	return n;
+}
+
+/*
+ * backtrace() from a frame of its own.  The trace starts at @first, the
+ * return address into the exported function's caller: finding it by value
+ * rather than counting our own frames keeps this right when a sanitizer's
+ * backtrace() interceptor adds or hides frames.  If it is not there, assume
+ * this function's frame and the exported one's precede it.
+ */
+static NOINLINE unsigned unwind_capture(uintptr_t *entries, unsigned max, unsigned skip,
+					uintptr_t first)
+{
+	void *buf[UNWIND_MAX];
+	unsigned want, got, start = 2, n = 0;
+	int r;
+
+	if (!max || skip >= UNWIND_MAX - UNWIND_SLACK)
+		return 0;
+	want = max > UNWIND_MAX - UNWIND_SLACK - skip ? UNWIND_MAX : max + skip + UNWIND_SLACK;
+	r = backtrace(buf, (int)want);
+	got = r > 0 ? (unsigned)r : 0;
+	for (unsigned i = 0; i < got && i < UNWIND_SLACK; i++) {
+		if ((uintptr_t)buf[i] == first) {
+			start = i;
+			break;
+		}
+	}
+	for (unsigned i = start + skip; i < got && n < max; i++)
+		entries[n++] = (uintptr_t)buf[i];
+	return n;
+}
+
+/* Keeps the call before it from becoming a tail call, which would lose a frame. */
+#define NO_TAIL_CALL() __asm__ volatile("" ::: "memory")
+
+static inline __attribute__((always_inline)) unsigned
+capture_here(uintptr_t *entries, unsigned max, unsigned skip)
+{
+	bool broken;
+	unsigned n;
+	unsigned want_min = max < STACK_FP_MIN_FRAMES ? max : STACK_FP_MIN_FRAMES;
+
+	if (!entries || !max)
+		return 0;
+	n = fp_walk(entries, max, skip, &broken);
+	if (broken && n < want_min) {
+		unsigned m = unwind_capture(entries, max, skip,
+					    (uintptr_t)__builtin_return_address(0));
+
+		NO_TAIL_CALL();
+		if (m > n)
+			n = m;
+	}
+	return n;
+}
+
+NO_SANITIZE_ADDRESS NOINLINE
+unsigned pmm_stack_capture_fp(uintptr_t *entries, unsigned max, unsigned skip)
+{
+	bool broken;
+
+	if (!entries || !max)
+		return 0;
+	return fp_walk(entries, max, skip, &broken);
+}
+
+NOINLINE unsigned pmm_stack_capture_unwind(uintptr_t *entries, unsigned max, unsigned skip)
+{
+	unsigned n = unwind_capture(entries, max, skip, (uintptr_t)__builtin_return_address(0));
+
+	NO_TAIL_CALL();
+	return n;
+}
+
+NO_SANITIZE_ADDRESS NOINLINE
+unsigned pmm_stack_capture(uintptr_t *entries, unsigned max, unsigned skip)
+{
+	unsigned n = capture_here(entries, max, skip);
+
+	NO_TAIL_CALL();
+	return n;
+}
+
+NO_SANITIZE_ADDRESS NOINLINE
+unsigned pmm_posix_stack(void *ctx, uintptr_t *entries, unsigned max, unsigned skip)
+{
+	unsigned n;
+
+	(void)ctx;
+	n = capture_here(entries, max, skip);
+	NO_TAIL_CALL();
+	return n;
+}
+
+void pmm_stack_capture_init(void)
+{
+	void *buf[2];
+
+	/* The first backtrace() dlopen()s libgcc_s; do it while nothing is locked. */
+	(void)backtrace(buf, 2);
+	(void)stack_bounds_get();
+}
