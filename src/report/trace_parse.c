@@ -499,7 +499,11 @@ static const char *parse_ts(const char *s, const char *end, struct pmm_trace_eve
 		sec = sec * 10 + (uint64_t)(*s - '0');
 		s++;
 	}
-	if (s == d || s == end)
+	if (s == end) {
+		*why = "truncated line: timestamp cut short";
+		return NULL;
+	}
+	if (s == d)
 		return NULL;
 	if (*s == ':') {
 		ev->ts_ns = sec;
@@ -516,7 +520,11 @@ static const char *parse_ts(const char *s, const char *end, struct pmm_trace_eve
 			return NULL;
 	}
 	nd = (unsigned)(s - d);
-	if (nd == 0 || s == end || *s != ':')
+	if (s == end) {
+		*why = "truncated line: timestamp cut short";
+		return NULL;
+	}
+	if (nd == 0 || *s != ':')
 		return NULL;
 	if (sec > UINT64_MAX / 1000000000u - 1) {
 		*why = "number overflow in timestamp";
