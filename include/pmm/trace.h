@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's kmem page events (include/trace/events/kmem.h): reading them
+ * from ftrace text (`trace`, `trace_pipe`), `trace-cmd report` text and
+ * trace-cmd `trace.dat` files, and writing them in the kernel's own words.
+ *
+ * One event is a plain `struct pmm_trace_event`.  A parser is a stream: open
+ * it on a file ("-" for standard input; plain, xz or gzip, detected from the
+ * content; a trace.dat is recognised by its magic) or on memory, then call
+ * pmm_trace_next() until it returns 0.  A malformed line yields an error and
+ * a "file:line: reason" message; the caller chooses to stop or to call again,
+ * which skips that line (it is counted in the stats).
+ *
+ * page= values: a kernel prints the struct page address hashed ("%p"), and
+ * trace-cmd prints what libtraceevent computes from the format, so neither
+ * identifies a frame: use pfn.  The value is kept as printed, with the way
+ * it was printed, so a line can be written back byte for byte.  For its own
+ * events pmm prints the address of the frame's struct page in its vmemmap,
+ * in the kernel's 16-hex-digit form (what a kernel prints with the trace
+ * option hash-ptr cleared).
+ */
+#ifndef PMM_TRACE_H
+#define PMM_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <pmm/api.h>
+#include <pmm/gfp.h>
+
+PMM_BEGIN_DECLS
+
+enum pmm_trace_kind {
+	PMM_TRACE_MM_PAGE_ALLOC = 0,        /* order, migratetype, gfp; pfn 0 = failed */
+	PMM_TRACE_MM_PAGE_FREE,             /* order */
+	PMM_TRACE_MM_PAGE_FREE_BATCHED,     /* (order 0) a second line for a free */
+	PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, /* order, migratetype, percpu_refill */
+	PMM_TRACE_MM_PAGE_PCPU_DRAIN,       /* order, migratetype */
+	PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG,    /* order = alloc_order, migratetype = alloc_migratetype, fallback_* ... */
+	PMM_TRACE_PHASE,                    /* a "CAPTURE_PHASE <name>" marker: text = name */
+	PMM_TRACE_OTHER,                    /* any other event: name, text = its body */
+	PMM_TRACE_LOST,                     /* "CPU:N [LOST M EVENTS]": cpu, lost */
+	PMM_TRACE_NR_KINDS
+};
+
+/* How page= was printed. */
+enum pmm_trace_page_fmt {
+	PMM_TRACE_PAGE_HEX16 = 0, /* kernel %p: 16 hex digits ("00000000a1b2c3d4") */
+	PMM_TRACE_PAGE_0X,        /* libtraceevent: "0xffffffff9acc41f0" */
+	PMM_TRACE_PAGE_PTRVAL,    /* "(____ptrval____)": hash key not ready yet */
+	PMM_TRACE_PAGE_NULL,      /* "(null)"; page is 0 */
+};
+
+/* Layout of the text around the event. */
+enum pmm_trace_style {
+	PMM_TRACE_STYLE_FTRACE = 0, /* tracefs `trace` / `trace_pipe` */
+	PMM_TRACE_STYLE_REPORT,     /* `trace-cmd report` */
+	PMM_TRACE_STYLE_DAT,        /* read from a trace.dat (written as REPORT) */
+};
+
+#define PMM_TRACE_COMM_LEN 16 /* TASK_COMM_LEN: 15 characters and a NUL */
+#define PMM_TRACE_TS_RAW 255  /* ts_digits of a counter clock: ts_ns is the raw count */
+
+struct pmm_trace_event {
+	uint64_t ts_ns;           /* timestamp in ns (raw count for counter clocks) */
+	uint64_t pfn;
+	uint64_t page;            /* page= as printed (see page_fmt) */
+	uint64_t lost;            /* LOST: events lost on that CPU */
+	pmm_gfp_t gfp;            /* MM_PAGE_ALLOC */
+	int32_t pid;
+	int32_t tgid;             /* -1 unless the line has a "(tgid)" column */
+	int32_t cpu;
+	int32_t order;            /* order; alloc_order for extfrag */
+	int32_t migratetype;      /* migratetype; alloc_migratetype for extfrag */
+	int32_t percpu_refill;    /* zone_locked */
+	int32_t fallback_order;   /* extfrag fields */
+	int32_t pageblock_order;
+	int32_t fallback_migratetype;
+	int32_t fragmenting;      /* as printed (kernel: 0/1) */
+	int32_t change_ownership;
+	uint8_t kind;             /* enum pmm_trace_kind */
+	uint8_t page_fmt;         /* enum pmm_trace_page_fmt */
+	uint8_t style;            /* enum pmm_trace_style it was read from */
+	uint8_t ts_digits;        /* decimals printed: 6 (us; also 0), 9 (ns), PMM_TRACE_TS_RAW */
+	char lat[8];              /* latency column ("d..4."), "" when absent */
+	char comm[PMM_TRACE_COMM_LEN];
+	const char *name;         /* event name; valid until the next call */
+	size_t name_len;
+	const char *text;         /* PHASE: phase name; OTHER: body; else NULL */
+	size_t text_len;
+};
+
+struct pmm_trace_stats {
+	uint64_t lines;                       /* lines read */
+	uint64_t events[PMM_TRACE_NR_KINDS];  /* returned, by kind */
+	uint64_t comments;                    /* '#' headers, "cpus=N", blank lines */
+	uint64_t errors;                      /* malformed lines (skipped if the caller went on) */
+	uint64_t lost_events;                 /* sum of LOST counts */
+	uint64_t bytes;                       /* decoded input bytes consumed */
+};
+
+struct pmm_trace_opts {
+	enum pmm_kver kver; /* meaning of GFP_ATOMIC/GFP_NOWAIT in the input */
+	char *errbuf;       /* optional: "file: reason" when an open fails */
+	size_t errbuf_size;
+};
+
+struct pmm_trace_parser;
+
+/**
+ * pmm_trace_open() - start reading events from the file at @path.
+ * @out: the parser; NULL on failure.
+ * @path: a file, or "-" for standard input.  Text may be plain, xz or gzip;
+ *        a trace-cmd trace.dat (by its magic) goes to pmm_trace_open_dat().
+ * @opts: NULL for 6.1 gfp names and no message buffer.
+ *
+ * Return: 0; -PMM_ENOENT, -PMM_EPERM or -PMM_EIO when the file cannot be
+ * read; -PMM_ENOSYS for gzip without zlib or trace.dat without libtracecmd;
+ * -PMM_EBADMSG for a trace.dat libtracecmd cannot read; -PMM_ENOMEM.
+ * Context: may sleep (file I/O).
+ */
+PMM_API int pmm_trace_open(struct pmm_trace_parser **out, const char *path,
+			   const struct pmm_trace_opts *opts);
+
+/**
+ * pmm_trace_open_mem() - as pmm_trace_open(), over @len bytes at @data
+ * (text only, plain or compressed), which must stay valid until close.
+ * @name: used in error messages.
+ * Context: any; does not sleep.
+ */
+PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
+			       const void *data, size_t len, const struct pmm_trace_opts *opts);
+
+/**
+ * pmm_trace_open_dat() - read a trace-cmd trace.dat through libtracecmd.
+ * Events come in timestamp order across CPUs, with style PMM_TRACE_STYLE_DAT.
+ * Fields that exist only in the print format, not in the record, are
+ * computed as the kernel does: page is libtraceevent's value of
+ * vmemmap_base + pfn when the file's kallsyms has vmemmap_base (else 0),
+ * pageblock_order is 9 (x86-64) and fragmenting is fallback_order <
+ * pageblock_order.
+ * Return: 0; -PMM_ENOSYS when pmm was built without libtracecmd; errors as
+ * pmm_trace_open().
+ * Context: may sleep.
+ */
+PMM_API int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
+			       const struct pmm_trace_opts *opts);
+
+/**
+ * pmm_trace_next() - the next event.
+ * @ev: filled on success; its name/text pointers stay valid until the next call.
+ *
+ * Return: 1 for an event; 0 at the end; -PMM_EBADMSG (malformed line),
+ * -PMM_ERANGE (a number too large for its field) or -PMM_E2BIG (line too
+ * long): that line is skipped, pmm_trace_errmsg() says "file:line: reason",
+ * and the next call goes on with the next line; -PMM_EIO (read error,
+ * corrupt compressed data) or -PMM_ENOMEM: sticky, every later call returns
+ * it again.
+ * Context: may sleep when reading a file.
+ */
+PMM_API int pmm_trace_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev);
+
+/** pmm_trace_errmsg() - "file:line: reason" for the last error, or "". */
+PMM_API const char *pmm_trace_errmsg(const struct pmm_trace_parser *p);
+
+/** pmm_trace_get_stats() - counts so far. Context: any. */
+PMM_API void pmm_trace_get_stats(const struct pmm_trace_parser *p, struct pmm_trace_stats *st);
+
+/** pmm_trace_close() - free the parser (NULL is fine). */
+PMM_API void pmm_trace_close(struct pmm_trace_parser *p);
+
+/** pmm_trace_kind_name() - "mm_page_alloc", ..., "phase", "other", "lost"; NULL if out of range. */
+PMM_API const char *pmm_trace_kind_name(enum pmm_trace_kind kind);
+
+/**
+ * pmm_trace_format_body() - the text the kernel prints after "name: " for
+ * @ev ("page=... pfn=0x... order=0 migratetype=1 gfp_flags=GFP_KERNEL"),
+ * with gfp names of @kver.  PHASE prints "CAPTURE_PHASE <name>", OTHER its
+ * body, LOST nothing.
+ * @buf, @size: destination, NUL-terminated when @size > 0.
+ * Return: the length the full text needs (like snprintf).
+ * Context: any; does not sleep.
+ */
+PMM_API size_t pmm_trace_format_body(char *buf, size_t size, const struct pmm_trace_event *ev,
+				     enum pmm_kver kver);
+
+/**
+ * pmm_trace_format_line() - a whole line, without the newline, laid out as
+ * @style (DAT is written as REPORT): task-pid, cpu, latency flags (FTRACE,
+ * when ev->lat is set), timestamp with ev->ts_digits decimals (0 means 6,
+ * rounded to the microsecond as the kernel's ns2usecs() does), event name and body.  LOST prints the kernel's
+ * "CPU:N [LOST M EVENTS]".
+ * Return: the length the full line needs (like snprintf).
+ * Context: any; does not sleep.
+ */
+PMM_API size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_event *ev,
+				     enum pmm_trace_style style, enum pmm_kver kver);
+
+PMM_END_DECLS
+
+#endif

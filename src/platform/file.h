@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading files: the part of the platform seam that text parsers use.
+ *
+ * Kept apart from the `struct pmm_platform` table because it serves the
+ * hosted side only (traces, dumps and configs read by the tool and tests);
+ * a freestanding embedder never parses files and simply does not link
+ * the parsers' file entry points.  Everything else in the library reaches
+ * files through these three calls.
+ */
+#ifndef PMM_PLATFORM_FILE_H
+#define PMM_PLATFORM_FILE_H
+
+#include <stddef.h>
+
+/* The descriptor of standard input, for paths spelled "-". */
+#define OS_FILE_STDIN 0
+
+/*
+ * os_file_open_read() - open @path for reading.
+ * Return: 0 with *@fd set, or -PMM_ENOENT, -PMM_EPERM, -PMM_ENOMEM, -PMM_EIO.
+ */
+int os_file_open_read(const char *path, int *fd);
+
+/*
+ * os_file_read() - read up to @n bytes, retrying interrupted calls.
+ * Return: the number of bytes read (0 at end of file) or -PMM_EIO.
+ */
+long os_file_read(int fd, void *buf, size_t n);
+
+/* os_file_close() - close a descriptor from os_file_open_read(). */
+void os_file_close(int fd);
+
+#endif

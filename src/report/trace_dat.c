@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reading trace-cmd trace.dat files through libtracecmd/libtraceevent into
+ * the same `struct pmm_trace_event` the text parser produces.
+ *
+ * Records are read per CPU and merged by timestamp (the public libtracecmd
+ * 1.3 API has no merged pull iterator); ties go to the lower CPU.  Record
+ * fields (pfn, order, gfp_flags, migratetype, ...) are read as numbers from
+ * the event's format.  Values that exist only in the print format are taken
+ * as libtraceevent renders them, which is what `trace-cmd report` shows:
+ * page= (its evaluation of vmemmap_base + pfn) and pageblock_order.
+ * fragmenting is computed as the kernel does, fallback_order <
+ * pageblock_order, because libtraceevent 1.7 mis-evaluates that expression
+ * (operator precedence in its ternary) and prints 9 or 10.
+ *
+ * Invariants: at most one pending record per CPU; a record handed out is
+ * freed on the next call.  Locking: none; one thread per parser.
+ */
+#include "report/trace_internal.h"
+
+#include <pmm/errno.h>
+
+#ifndef PMM_HAVE_TRACECMD
+
+int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
+		       const struct pmm_trace_opts *opts)
+{
+	(void)path;
+	*out = NULL;
+	if (opts && opts->errbuf && opts->errbuf_size) {
+		static const char msg[] = "trace.dat input needs libtracecmd, and pmm was built without it";
+		size_t n = sizeof(msg) < opts->errbuf_size ? sizeof(msg) : opts->errbuf_size;
+
+		for (size_t i = 0; i + 1 < n; i++)
+			opts->errbuf[i] = msg[i];
+		opts->errbuf[n - 1] = '\0';
+	}
+	return -PMM_ENOSYS;
+}
+
+#else
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <trace-cmd/trace-cmd.h>
+#include <traceevent/event-parse.h>
+#include <traceevent/trace-seq.h>
+
+#define NR_FIELDS 9
+
+/* Per event id: its kind and the fields we read. */
+struct dat_event_info {
+	int id;                      /* -1: slot unused */
+	enum pmm_trace_kind kind;
+	struct tep_event *event;
+	struct tep_format_field *f[NR_FIELDS];
+};
+
+enum { F_PFN, F_ORDER, F_MT, F_GFP, F_REFILL, F_FB_ORDER, F_FB_MT, F_CHOWN, F_UNUSED };
+
+struct dat {
+	struct tracecmd_input *handle;
+	struct tep_handle *tep;
+	int nr_cpus;
+	struct tep_record **pending; /* per CPU */
+	struct tep_record *current;  /* handed out last; freed next call */
+	struct trace_seq seq;
+	struct dat_event_info *info; /* open addressing on id */
+	size_t info_cap;
+	char reason[160];
+};
+
+static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event)
+{
+	static const char *const names[][NR_FIELDS] = {
+		[PMM_TRACE_MM_PAGE_ALLOC] = { "pfn", "order", "migratetype", "gfp_flags" },
+		[PMM_TRACE_MM_PAGE_FREE] = { "pfn", "order" },
+		[PMM_TRACE_MM_PAGE_FREE_BATCHED] = { "pfn" },
+		[PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED] = { "pfn", "order", "migratetype", NULL,
+							  "percpu_refill" },
+		[PMM_TRACE_MM_PAGE_PCPU_DRAIN] = { "pfn", "order", "migratetype" },
+		[PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG] = { "pfn", "alloc_order", "alloc_migratetype", NULL,
+						      NULL, "fallback_order", "fallback_migratetype",
+						      "change_ownership" },
+	};
+	size_t i = (size_t)event->id % d->info_cap;
+	struct dat_event_info *e;
+	int k;
+
+	for (;;) {
+		e = &d->info[i];
+		if (e->id == event->id)
+			return e;
+		if (e->id == -1)
+			break;
+		i = (i + 1) % d->info_cap;
+	}
+	e->id = event->id;
+	e->event = event;
+	e->kind = PMM_TRACE_OTHER;
+	if (event->system && strcmp(event->system, "kmem") == 0)
+		e->kind = trace_kind_by_name(event->name, strlen(event->name));
+	if (e->kind <= PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG) {
+		for (k = 0; k < NR_FIELDS; k++) {
+			if (!names[e->kind][k])
+				continue;
+			e->f[k] = tep_find_field(event, names[e->kind][k]);
+			if (!e->f[k])
+				e->kind = PMM_TRACE_OTHER; /* a format we do not know */
+		}
+	}
+	return e;
+}
+
+static int field_val(struct dat_event_info *e, int k, struct tep_record *rec,
+		     unsigned long long *v)
+{
+	*v = 0;
+	if (!e->f[k])
+		return 0;
+	return tep_read_number_field(e->f[k], rec->data, v);
+}
+
+/* Take page= (and pageblock_order) from libtraceevent's rendering. */
+static void rendered_fields(struct pmm_trace_parser *p, struct dat *d, struct dat_event_info *e,
+			    struct tep_record *rec, struct pmm_trace_event *ev)
+{
+	struct pmm_trace_event tmp;
+	const char *reason;
+	char rbuf[128];
+
+	trace_seq_reset(&d->seq);
+	tep_print_event(d->tep, &d->seq, rec, "%s", TEP_PRINT_INFO);
+	trace_seq_terminate(&d->seq);
+	memset(&tmp, 0, sizeof(tmp));
+	if (trace_parse_body(p, e->kind, d->seq.buffer, strlen(d->seq.buffer), &tmp, rbuf,
+			     sizeof(rbuf), &reason) == 0) {
+		ev->page = tmp.page;
+		ev->page_fmt = tmp.page_fmt;
+		ev->pageblock_order = tmp.pageblock_order;
+	} else {
+		ev->page = 0;
+		ev->page_fmt = PMM_TRACE_PAGE_0X;
+		ev->pageblock_order = 9;
+	}
+}
+
+static struct tep_record *pop_min(struct dat *d)
+{
+	struct tep_record *best = NULL;
+	int cpu, best_cpu = -1;
+
+	for (cpu = 0; cpu < d->nr_cpus; cpu++) {
+		struct tep_record *r = d->pending[cpu];
+
+		if (!r)
+			continue;
+		if (!best || r->ts < best->ts) {
+			best = r;
+			best_cpu = cpu;
+		}
+	}
+	if (best)
+		d->pending[best_cpu] = tracecmd_read_data(d->handle, best_cpu);
+	return best;
+}
+
+static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
+{
+	struct dat *d = p->dat;
+	struct tep_record *rec;
+	struct tep_event *event;
+	struct dat_event_info *e;
+	unsigned long long v;
+	const char *comm;
+
+	if (d->current) {
+		tracecmd_free_record(d->current);
+		d->current = NULL;
+	}
+	rec = pop_min(d);
+	if (!rec)
+		return 0;
+	d->current = rec;
+	p->st.lines++;
+	memset(ev, 0, sizeof(*ev));
+	ev->tgid = -1;
+	ev->style = PMM_TRACE_STYLE_DAT;
+	ev->ts_digits = 6; /* as trace-cmd report prints; ts_ns keeps the ns */
+	ev->ts_ns = rec->ts;
+	ev->cpu = rec->cpu;
+	event = tep_find_event_by_record(d->tep, rec);
+	if (!event) {
+		p->st.errors++;
+		snprintf(p->errmsg, sizeof(p->errmsg), "%s: record at offset %llu on cpu %d: unknown event id",
+			 tracecmd_get_private(d->handle) ? (const char *)tracecmd_get_private(d->handle) : "trace.dat",
+			 rec->offset, rec->cpu);
+		return -PMM_EBADMSG;
+	}
+	e = lookup_info(d, event);
+	ev->pid = tep_data_pid(d->tep, rec);
+	comm = tep_data_comm_from_pid(d->tep, ev->pid);
+	if (comm) {
+		size_t n = strnlen(comm, PMM_TRACE_COMM_LEN - 1);
+
+		memcpy(ev->comm, comm, n);
+		ev->comm[n] = '\0';
+	}
+	ev->name = event->name;
+	ev->name_len = strlen(event->name);
+	ev->kind = (uint8_t)e->kind;
+	if (e->kind == PMM_TRACE_OTHER) {
+		trace_seq_reset(&d->seq);
+		tep_print_event(d->tep, &d->seq, rec, "%s", TEP_PRINT_INFO);
+		trace_seq_terminate(&d->seq);
+		ev->text = d->seq.buffer;
+		ev->text_len = strlen(d->seq.buffer);
+		p->st.events[PMM_TRACE_OTHER]++;
+		return 1;
+	}
+	field_val(e, F_PFN, rec, &v);
+	ev->pfn = v;
+	field_val(e, F_ORDER, rec, &v);
+	ev->order = (int32_t)v;
+	field_val(e, F_MT, rec, &v);
+	ev->migratetype = (int32_t)v;
+	field_val(e, F_GFP, rec, &v);
+	ev->gfp = (pmm_gfp_t)v;
+	field_val(e, F_REFILL, rec, &v);
+	ev->percpu_refill = (int32_t)v;
+	field_val(e, F_FB_ORDER, rec, &v);
+	ev->fallback_order = (int32_t)v;
+	field_val(e, F_FB_MT, rec, &v);
+	ev->fallback_migratetype = (int32_t)v;
+	field_val(e, F_CHOWN, rec, &v);
+	ev->change_ownership = (int32_t)v;
+	/* TP_printk prints pfn 0 for a failed allocation (pfn == -1UL). */
+	if (ev->pfn == (uint64_t)-1 || (tep_get_long_size(d->tep) == 4 && ev->pfn == 0xffffffffu))
+		ev->pfn = 0;
+	rendered_fields(p, d, e, rec, ev);
+	if (e->kind == PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG)
+		ev->fragmenting = ev->fallback_order < ev->pageblock_order;
+	p->st.events[e->kind]++;
+	return 1;
+}
+
+static void dat_close(struct pmm_trace_parser *p)
+{
+	struct dat *d = p->dat;
+	int cpu;
+
+	if (!d)
+		return;
+	if (d->current)
+		tracecmd_free_record(d->current);
+	for (cpu = 0; d->pending && cpu < d->nr_cpus; cpu++)
+		if (d->pending[cpu])
+			tracecmd_free_record(d->pending[cpu]);
+	free(d->pending);
+	free(d->info);
+	trace_seq_destroy(&d->seq);
+	if (d->handle) {
+		free(tracecmd_get_private(d->handle));
+		tracecmd_close(d->handle);
+	}
+	free(d);
+}
+
+int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
+		       const struct pmm_trace_opts *opts)
+{
+	struct pmm_trace_parser *p;
+	struct dat *d;
+	size_t i;
+	int cpu;
+
+	*out = NULL;
+	if (!path)
+		return -PMM_EINVAL;
+	p = trace_parser_alloc(opts);
+	d = calloc(1, sizeof(*d));
+	if (!p || !d) {
+		free(p);
+		free(d);
+		return -PMM_ENOMEM;
+	}
+	p->dat = d;
+	p->next = dat_next;
+	p->close = dat_close;
+	trace_seq_init(&d->seq);
+	d->handle = tracecmd_open(path, 0);
+	if (!d->handle) {
+		FILE *f = fopen(path, "rb");
+		int err = f ? -PMM_EBADMSG : -PMM_ENOENT;
+
+		if (f)
+			fclose(f);
+		if (opts && opts->errbuf && opts->errbuf_size)
+			snprintf(opts->errbuf, opts->errbuf_size, "%s: %s", path,
+				 f ? "not a trace.dat libtracecmd can read" : pmm_strerror(err));
+		pmm_trace_close(p);
+		return err;
+	}
+	tracecmd_set_private(d->handle, strdup(path));
+	d->tep = tracecmd_get_tep(d->handle);
+	d->nr_cpus = tep_get_cpus(d->tep);
+	d->pending = calloc(d->nr_cpus > 0 ? (size_t)d->nr_cpus : 1, sizeof(*d->pending));
+	d->info_cap = 2 * (size_t)(tep_get_events_count(d->tep) + 1);
+	d->info = calloc(d->info_cap, sizeof(*d->info));
+	if (!d->pending || !d->info) {
+		pmm_trace_close(p);
+		return -PMM_ENOMEM;
+	}
+	for (i = 0; i < d->info_cap; i++)
+		d->info[i].id = -1;
+	for (cpu = 0; cpu < d->nr_cpus; cpu++)
+		d->pending[cpu] = tracecmd_read_data(d->handle, cpu);
+	*out = p;
+	return 0;
+}
+
+#endif /* PMM_HAVE_TRACECMD */

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Writing kmem page events as the kernel prints them: the TP_printk bodies
+ * of include/trace/events/kmem.h (reference §2.9) and the line around them,
+ * either as tracefs `trace` prints it (print_trace_fmt / trace_print_context
+ * in 6.1: "%16s-%-7d ", "[%03d] ", latency flags, "%5llu.%06lu: ") or as
+ * `trace-cmd report` 3.x does ("%16s-%-5d [%03d] %5llu.%06lu: " and the
+ * event name with its colon padded to 21 columns).
+ *
+ * Hand-rolled appenders instead of snprintf: pmm formats one line per page
+ * event when it traces itself, so this sits on a hot path.
+ * Invariants: output is NUL-terminated when size > 0; the return value is
+ * the untruncated length.  Locking: none; pure.
+ */
+#include <string.h>
+
+#include <pmm/trace.h>
+#include "report/gfp_format.h"
+
+struct out {
+	char *buf;
+	size_t size, pos;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (o->pos < o->size) {
+		size_t room = o->size - 1 - o->pos;
+
+		memcpy(o->buf + o->pos, s, n < room ? n : room);
+	}
+	o->pos += n;
+}
+
+static void puts_(struct out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+static void pad(struct out *o, size_t n)
+{
+	static const char spaces[] = "                                ";
+
+	while (n) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+
+		put(o, spaces, k);
+		n -= k;
+	}
+}
+
+/* Unsigned decimal, zero-padded to @zeros digits. */
+static size_t fmt_u64(char *tmp, uint64_t v, unsigned zeros)
+{
+	char rev[24];
+	size_t n = 0, i;
+
+	do {
+		rev[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < zeros)
+		rev[n++] = '0';
+	for (i = 0; i < n; i++)
+		tmp[i] = rev[n - 1 - i];
+	return n;
+}
+
+static void put_u64(struct out *o, uint64_t v, unsigned zeros)
+{
+	char tmp[24];
+
+	put(o, tmp, fmt_u64(tmp, v, zeros));
+}
+
+/* %Nd / %-Nd / %d */
+static void put_int(struct out *o, int64_t v, int width)
+{
+	char tmp[24];
+	size_t n;
+
+	if (v < 0) {
+		tmp[0] = '-';
+		n = 1 + fmt_u64(tmp + 1, (uint64_t)-(v + 1) + 1, 0);
+	} else {
+		n = fmt_u64(tmp, (uint64_t)v, 0);
+	}
+	if (width > 0 && (size_t)width > n)
+		pad(o, (size_t)width - n);
+	put(o, tmp, n);
+	if (width < 0 && (size_t)-width > n)
+		pad(o, (size_t)-width - n);
+}
+
+static void put_hex(struct out *o, uint64_t v, unsigned digits)
+{
+	char tmp[16];
+	unsigned n = 0;
+
+	do {
+		tmp[15 - n++] = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	} while (v || n < digits);
+	put(o, tmp + 16 - n, n);
+}
+
+static void put_page(struct out *o, const struct pmm_trace_event *ev)
+{
+	puts_(o, "page=");
+	switch (ev->page_fmt) {
+	case PMM_TRACE_PAGE_0X:
+		puts_(o, "0x");
+		put_hex(o, ev->page, 1);
+		break;
+	case PMM_TRACE_PAGE_PTRVAL:
+		puts_(o, "(____ptrval____)");
+		break;
+	case PMM_TRACE_PAGE_NULL:
+		puts_(o, "(null)");
+		break;
+	default:
+		put_hex(o, ev->page, 16);
+		break;
+	}
+	puts_(o, " pfn=0x");
+	put_hex(o, ev->pfn, 1);
+}
+
+static void field(struct out *o, const char *key, int64_t v)
+{
+	puts_(o, key);
+	put_int(o, v, 0);
+}
+
+static void body(struct out *o, const struct pmm_trace_event *ev, enum pmm_kver kver)
+{
+	switch (ev->kind) {
+	case PMM_TRACE_MM_PAGE_ALLOC:
+		put_page(o, ev);
+		field(o, " order=", ev->order);
+		field(o, " migratetype=", ev->migratetype);
+		puts_(o, " gfp_flags=");
+		if (!ev->gfp)
+			puts_(o, "none");
+		else
+			o->pos = gfp_format_append(o->buf, o->size, o->pos, ev->gfp, kver);
+		break;
+	case PMM_TRACE_MM_PAGE_FREE:
+	case PMM_TRACE_MM_PAGE_FREE_BATCHED:
+		put_page(o, ev);
+		field(o, " order=", ev->order);
+		break;
+	case PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED:
+		put_page(o, ev);
+		field(o, " order=", (uint32_t)ev->order);
+		field(o, " migratetype=", ev->migratetype);
+		field(o, " percpu_refill=", ev->percpu_refill);
+		break;
+	case PMM_TRACE_MM_PAGE_PCPU_DRAIN:
+		put_page(o, ev);
+		field(o, " order=", ev->order);
+		field(o, " migratetype=", ev->migratetype);
+		break;
+	case PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG:
+		put_page(o, ev);
+		field(o, " alloc_order=", ev->order);
+		field(o, " fallback_order=", ev->fallback_order);
+		field(o, " pageblock_order=", ev->pageblock_order);
+		field(o, " alloc_migratetype=", ev->migratetype);
+		field(o, " fallback_migratetype=", ev->fallback_migratetype);
+		field(o, " fragmenting=", ev->fragmenting);
+		field(o, " change_ownership=", ev->change_ownership);
+		break;
+	case PMM_TRACE_PHASE:
+		puts_(o, "CAPTURE_PHASE ");
+		if (ev->text)
+			put(o, ev->text, ev->text_len);
+		break;
+	case PMM_TRACE_OTHER:
+		if (ev->text)
+			put(o, ev->text, ev->text_len);
+		break;
+	default:
+		break;
+	}
+}
+
+static size_t finish(struct out *o)
+{
+	if (o->size)
+		o->buf[o->pos < o->size ? o->pos : o->size - 1] = '\0';
+	return o->pos;
+}
+
+size_t pmm_trace_format_body(char *buf, size_t size, const struct pmm_trace_event *ev,
+			     enum pmm_kver kver)
+{
+	struct out o = { buf, size, 0 };
+
+	if (ev)
+		body(&o, ev, kver);
+	return finish(&o);
+}
+
+static void event_name(struct out *o, const struct pmm_trace_event *ev, int report)
+{
+	const char *name = pmm_trace_kind_name((enum pmm_trace_kind)ev->kind);
+	size_t len = name ? strlen(name) : 0;
+
+	if (ev->kind == PMM_TRACE_PHASE && !ev->name) {
+		name = "tracing_mark_write";
+		len = strlen(name);
+	} else if (ev->kind >= PMM_TRACE_PHASE && ev->name) {
+		name = ev->name;
+		len = ev->name_len;
+	}
+	put(o, name, len);
+	put(o, ":", 1);
+	if (report && len + 1 < 21)
+		pad(o, 21 - (len + 1));
+	put(o, " ", 1);
+}
+
+size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_event *ev,
+			     enum pmm_trace_style style, enum pmm_kver kver)
+{
+	struct out o = { buf, size, 0 };
+	int report = style != PMM_TRACE_STYLE_FTRACE;
+	size_t clen;
+
+	if (!ev)
+		return finish(&o);
+	if (ev->kind == PMM_TRACE_LOST) {
+		puts_(&o, "CPU:");
+		put_int(&o, ev->cpu, 0);
+		puts_(&o, report ? " [" : " [LOST ");
+		put_u64(&o, ev->lost, 0);
+		puts_(&o, report ? " EVENTS DROPPED]" : " EVENTS]");
+		return finish(&o);
+	}
+	clen = strnlen(ev->comm, sizeof(ev->comm));
+	if (clen < 16)
+		pad(&o, 16 - clen);
+	put(&o, ev->comm, clen);
+	put(&o, "-", 1);
+	put_int(&o, ev->pid, report ? -5 : -7);
+	put(&o, " ", 1);
+	if (!report && ev->tgid >= 0) {
+		put(&o, "(", 1);
+		put_int(&o, ev->tgid, 7);
+		put(&o, ") ", 2);
+	}
+	put(&o, "[", 1);
+	put_u64(&o, (uint32_t)ev->cpu, 3);
+	put(&o, "] ", 2);
+	if (!report && ev->lat[0]) {
+		puts_(&o, ev->lat);
+		put(&o, " ", 1);
+	}
+	if (ev->ts_digits == PMM_TRACE_TS_RAW) {
+		char tmp[24];
+		size_t n = fmt_u64(tmp, ev->ts_ns, 0);
+
+		if (n < 12)
+			pad(&o, 12 - n);
+		put(&o, tmp, n);
+	} else {
+		char tmp[24];
+		size_t n;
+		uint64_t t = ev->ts_ns;
+		uint64_t frac;
+
+		if (ev->ts_digits == 9) {
+			frac = t % 1000000000u;
+			t /= 1000000000u;
+		} else {
+			/* ns2usecs(): the kernel rounds to the nearest microsecond. */
+			t = t / 1000u + (t % 1000u >= 500u);
+			frac = t % 1000000u;
+			t /= 1000000u;
+		}
+		n = fmt_u64(tmp, t, 0);
+		if (n < 5)
+			pad(&o, 5 - n);
+		put(&o, tmp, n);
+		put(&o, ".", 1);
+		put_u64(&o, frac, ev->ts_digits == 9 ? 9 : 6);
+	}
+	put(&o, ": ", 2);
+	event_name(&o, ev, report);
+	body(&o, ev, kver);
+	return finish(&o);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared inside the trace reader: the parser object (text and trace.dat
+ * back ends behind one `next`), and the body parser that trace_dat.c also
+ * uses on libtraceevent's rendering.
+ */
+#ifndef PMM_REPORT_TRACE_INTERNAL_H
+#define PMM_REPORT_TRACE_INTERNAL_H
+
+#include <stdbool.h>
+#include <pmm/trace.h>
+
+struct linereader;
+
+#define TRACE_GFP_CACHE 64
+#define TRACE_GFP_CACHE_STR 120
+
+struct trace_gfp_cache_entry {
+	uint32_t hash;
+	uint16_t len;      /* 0: empty */
+	pmm_gfp_t gfp;
+	char str[TRACE_GFP_CACHE_STR];
+};
+
+struct pmm_trace_parser {
+	int (*next)(struct pmm_trace_parser *p, struct pmm_trace_event *ev);
+	void (*close)(struct pmm_trace_parser *p);
+	struct linereader *lr;           /* text back end */
+	void *dat;                       /* trace.dat back end */
+	enum pmm_kver kver;
+	int sticky;                      /* fatal error returned again */
+	bool report_style;               /* input looks like trace-cmd report */
+	struct pmm_trace_stats st;
+	char errmsg[320];
+	struct trace_gfp_cache_entry gfp_cache[TRACE_GFP_CACHE];
+};
+
+/*
+ * trace_parse_body() - parse the body of a kmem event of @kind (one of the
+ * six mm_page_* kinds) into @ev.
+ * Return: 0, or -PMM_EBADMSG / -PMM_ERANGE with @reason (a static or
+ * @rbuf string) and *@col the offset in @s where it went wrong.
+ */
+int trace_parse_body(struct pmm_trace_parser *p, enum pmm_trace_kind kind, const char *s,
+		     size_t len, struct pmm_trace_event *ev, char *rbuf, size_t rlen,
+		     const char **reason);
+
+/* trace_kind_by_name() - the kind of event @name, PMM_TRACE_OTHER if not kmem. */
+enum pmm_trace_kind trace_kind_by_name(const char *name, size_t len);
+
+/* trace_parser_alloc() - a zeroed parser with options applied. */
+struct pmm_trace_parser *trace_parser_alloc(const struct pmm_trace_opts *opts);
+
+#endif

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+/*
+ * gfp mask text: the kernel's %pGg / show_gfp_flags spelling (reference
+ * §2.10 worked examples and version deltas), the parser, round trips, and
+ * every mask of the real 6.1 page_owner dump and kmem trace.
+ */
+#include "harness.h"
+
+#include <pmm/errno.h>
+#include <pmm/gfp.h>
+#include "report/gfp_format.h"
+
+static void expect_fmt(pmm_gfp_t gfp, enum pmm_kver kver, const char *want)
+{
+	char buf[512];
+	size_t n = pmm_gfp_format(buf, sizeof(buf), gfp, kver);
+
+	if (strcmp(buf, want) != 0 || n != strlen(want))
+		fail_msg("gfp 0x%x kver %d: expected \"%s\", got \"%s\" (len %zu)", gfp, (int)kver,
+			 want, buf, n);
+}
+
+static void test_worked_examples_6_1(void **state)
+{
+	(void)state;
+	/* reference §2.10, Linux 6.1 */
+	expect_fmt(0xcc0, PMM_KVER_6_1, "GFP_KERNEL");
+	expect_fmt(0x40cc0, PMM_KVER_6_1, "GFP_KERNEL|__GFP_COMP");
+	expect_fmt(0xdc0, PMM_KVER_6_1, "GFP_KERNEL|__GFP_ZERO");
+	expect_fmt(0x100dca, PMM_KVER_6_1, "GFP_HIGHUSER_MOVABLE|__GFP_ZERO");
+	expect_fmt(0x100cc8, PMM_KVER_6_1, "GFP_USER|__GFP_MOVABLE");
+	expect_fmt(0xa20, PMM_KVER_6_1, "GFP_ATOMIC");
+	expect_fmt(0x42a20, PMM_KVER_6_1, "GFP_ATOMIC|__GFP_NOWARN|__GFP_COMP");
+	expect_fmt(0xd2cc0, PMM_KVER_6_1,
+		   "GFP_KERNEL|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_NOMEMALLOC");
+	expect_fmt(0x40c50, PMM_KVER_6_1, "GFP_NOFS|__GFP_COMP|__GFP_RECLAIMABLE");
+	expect_fmt(0x1000cc0, PMM_KVER_6_1, "GFP_KERNEL|0x1000000");
+	expect_fmt(0x40dc0, PMM_KVER_6_1, "GFP_KERNEL|__GFP_COMP|__GFP_ZERO");
+	expect_fmt(0, PMM_KVER_6_1, "");
+	expect_fmt(PMM_GFP_TRANSHUGE, PMM_KVER_6_1, "GFP_TRANSHUGE");
+	expect_fmt(PMM_GFP_TRANSHUGE_LIGHT, PMM_KVER_6_1, "GFP_TRANSHUGE_LIGHT");
+	expect_fmt(PMM___GFP_RECLAIM, PMM_KVER_6_1, "GFP_NOIO");
+	expect_fmt(PMM___GFP_DIRECT_RECLAIM, PMM_KVER_6_1, "__GFP_DIRECT_RECLAIM");
+}
+
+static void test_version_deltas(void **state)
+{
+	(void)state;
+	/* 6.3+: no __GFP_ATOMIC, GFP_ATOMIC = HIGH|KSWAPD_RECLAIM */
+	expect_fmt(0x820, PMM_KVER_6_6, "GFP_ATOMIC");
+	expect_fmt(0x820, PMM_KVER_6_1, "GFP_NOWAIT|__GFP_HIGH");
+	expect_fmt(0xa20, PMM_KVER_6_6, "GFP_ATOMIC|0x200");
+	expect_fmt(0x200, PMM_KVER_6_1, "__GFP_ATOMIC");
+	expect_fmt(0x200, PMM_KVER_6_6, "0x200");
+	/* 6.12: singles in bit order, GFP_NOWAIT includes NOWARN */
+	expect_fmt(0x40dc0, PMM_KVER_6_12, "GFP_KERNEL|__GFP_ZERO|__GFP_COMP");
+	expect_fmt(0x2800, PMM_KVER_6_12, "GFP_NOWAIT");
+	expect_fmt(0x2800, PMM_KVER_6_1, "GFP_NOWAIT|__GFP_NOWARN");
+	expect_fmt(0x800, PMM_KVER_6_12, "__GFP_KSWAPD_RECLAIM");
+	expect_fmt(0x12cd0, PMM_KVER_6_12, "GFP_KERNEL|__GFP_RECLAIMABLE|__GFP_NOWARN|__GFP_NORETRY");
+	expect_fmt(0x1, PMM_KVER_6_12, "GFP_DMA");
+	expect_fmt(0x8, PMM_KVER_6_12, "__GFP_MOVABLE");
+}
+
+static void test_trace_spelling_and_truncation(void **state)
+{
+	char buf[64];
+	char small[8];
+	size_t n;
+
+	(void)state;
+	n = pmm_gfp_format_trace(buf, sizeof(buf), 0, PMM_KVER_6_1);
+	assert_string_equal(buf, "none");
+	assert_int_equal(n, 4);
+	n = pmm_gfp_format_trace(buf, sizeof(buf), 0xcc0, PMM_KVER_6_1);
+	assert_string_equal(buf, "GFP_KERNEL");
+	n = pmm_gfp_format(small, sizeof(small), 0x40dc0, PMM_KVER_6_1);
+	assert_int_equal(n, strlen("GFP_KERNEL|__GFP_COMP|__GFP_ZERO"));
+	assert_string_equal(small, "GFP_KER");
+	n = pmm_gfp_format(NULL, 0, 0x40dc0, PMM_KVER_6_1);
+	assert_int_equal(n, strlen("GFP_KERNEL|__GFP_COMP|__GFP_ZERO"));
+	small[0] = 'x';
+	pmm_gfp_format(small, 1, 0xcc0, PMM_KVER_6_1);
+	assert_int_equal(small[0], '\0');
+}
+
+static void expect_parse(const char *text, int want_err, pmm_gfp_t want)
+{
+	pmm_gfp_t v = 0xdeadbeef;
+	int err = pmm_gfp_parse(text, strlen(text), &v);
+
+	if (err != want_err)
+		fail_msg("parse \"%s\": expected %d, got %d", text, want_err, err);
+	if (!err && v != want)
+		fail_msg("parse \"%s\": expected 0x%x, got 0x%x", text, want, v);
+}
+
+static void test_parse(void **state)
+{
+	pmm_gfp_t v;
+
+	(void)state;
+	expect_parse("none", 0, 0);
+	expect_parse("0", 0, 0);
+	expect_parse("0xcc0", 0, 0xcc0);
+	expect_parse("3264", 0, 0xcc0);
+	expect_parse("GFP_KERNEL", 0, 0xcc0);
+	expect_parse("GFP_KERNEL|__GFP_COMP|__GFP_ZERO", 0, 0x40dc0);
+	expect_parse("GFP_KERNEL|0x1000000", 0, 0x1000cc0);
+	expect_parse("PMM_GFP_KERNEL|PMM___GFP_ZERO", 0, 0xdc0);
+	expect_parse("pmm___GFP_ZERO", 0, 0x100);
+	expect_parse("GFP_ATOMIC", 0, 0xa20);
+	expect_parse("__GFP_DMA|__GFP_DMA32", 0, 0x5);
+	expect_parse(" GFP_KERNEL | __GFP_ZERO ", 0, 0xdc0);
+	/* bad input */
+	expect_parse("", -PMM_EINVAL, 0);
+	expect_parse("   ", -PMM_EINVAL, 0);
+	expect_parse("GFP_FOO", -PMM_EINVAL, 0);
+	expect_parse("gfp_kernel", -PMM_EINVAL, 0);
+	expect_parse("GFP_KERNEL|", -PMM_EINVAL, 0);
+	expect_parse("|GFP_KERNEL", -PMM_EINVAL, 0);
+	expect_parse("GFP_KERNEL||__GFP_ZERO", -PMM_EINVAL, 0);
+	expect_parse("0x", -PMM_EINVAL, 0);
+	expect_parse("0x1g", -PMM_EINVAL, 0);
+	expect_parse("0x100000000", -PMM_EINVAL, 0);
+	expect_parse("99999999999", -PMM_EINVAL, 0);
+	expect_parse("12ab", -PMM_EINVAL, 0);
+	expect_parse("none|GFP_KERNEL", -PMM_EINVAL, 0);
+	expect_parse("GFP_KERNEL__GFP_ZERO", -PMM_EINVAL, 0);
+	assert_int_equal(pmm_gfp_parse(NULL, 0, &v), -PMM_EINVAL);
+	assert_int_equal(pmm_gfp_parse("GFP_KERNEL", 10, NULL), -PMM_EINVAL);
+	/* length is honoured: no reading past it */
+	assert_int_equal(pmm_gfp_parse("GFP_KERNELXYZ", 10, &v), 0);
+	assert_int_equal(v, 0xcc0);
+	/* version meaning of the names that changed */
+	assert_int_equal(gfp_parse_kver("GFP_ATOMIC", 10, PMM_KVER_6_6, &v), 0);
+	assert_int_equal(v, 0x820);
+	assert_int_equal(gfp_parse_kver("GFP_NOWAIT", 10, PMM_KVER_6_12, &v), 0);
+	assert_int_equal(v, 0x2800);
+	assert_int_equal(gfp_parse_kver("GFP_NOWAIT", 10, PMM_KVER_6_1, &v), 0);
+	assert_int_equal(v, 0x800);
+}
+
+/* format -> parse is the identity, for every kernel version. */
+static void test_round_trip(void **state)
+{
+	static const enum pmm_kver kvers[] = { PMM_KVER_6_1, PMM_KVER_6_6, PMM_KVER_6_12 };
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned i, k;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < 200000; i++) {
+			char buf[512];
+			pmm_gfp_t m, back;
+
+			if (i < 32) {
+				m = 1u << i;
+			} else {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				m = (pmm_gfp_t)x & (i & 1 ? 0xffffffffu : PMM___GFP_BITS_MASK);
+			}
+			pmm_gfp_format_trace(buf, sizeof(buf), m, kvers[k]);
+			if (gfp_parse_kver(buf, strlen(buf), kvers[k], &back) != 0 || back != m)
+				fail_msg("kver %d: 0x%x -> \"%s\" -> 0x%x", (int)kvers[k], m, buf, back);
+		}
+	}
+}
+
+/* Every record of the real dump: "mask 0x...(NAMES)" where NAMES = %pGg. */
+static void test_page_owner_masks(void **state)
+{
+	char *path = pmm_test_shared("a-1g-1node-mixed/page_owner.txt.xz");
+	size_t len, records = 0, nonzero = 0;
+	char *text = pmm_test_read_file(path, &len);
+	const char *p = text;
+
+	(void)state;
+	while ((p = strstr(p, ", mask 0x")) != NULL) {
+		char *end, buf[512];
+		pmm_gfp_t mask = (pmm_gfp_t)strtoul(p + 9, &end, 16), back;
+		const char *close;
+		size_t nlen;
+
+		assert_int_equal(*end, '(');
+		close = strchr(end, ')');
+		assert_non_null(close);
+		nlen = (size_t)(close - end - 1);
+		pmm_gfp_format(buf, sizeof(buf), mask, PMM_KVER_6_1);
+		if (strlen(buf) != nlen || memcmp(buf, end + 1, nlen) != 0)
+			fail_msg("record %zu: mask 0x%x: kernel printed \"%.*s\", pmm \"%s\"", records,
+				 mask, (int)nlen, end + 1, buf);
+		if (mask) {
+			assert_int_equal(pmm_gfp_parse(end + 1, nlen, &back), 0);
+			assert_int_equal(back, mask);
+			nonzero++;
+		}
+		records++;
+		p = close;
+	}
+	/* the dump's README gives 45 689 records; count independently */
+	{
+		size_t pages = 0;
+
+		for (p = text; (p = strstr(p, "Page allocated via order")) != NULL; p++)
+			pages++;
+		assert_int_equal(records, pages);
+	}
+	assert_true(nonzero > 0);
+	free(text);
+	free(path);
+}
+
+/* Every gfp_flags= of the real trace parses and prints back the same. */
+static void test_trace_masks(void **state)
+{
+	char *path = pmm_test_shared("a-1g-1node-mixed/trace.txt.xz");
+	size_t len, seen = 0;
+	char *text = pmm_test_read_file(path, &len);
+	const char *p = text;
+
+	(void)state;
+	while ((p = strstr(p, " gfp_flags=")) != NULL) {
+		const char *v = p + 11, *e = strchr(v, '\n');
+		pmm_gfp_t m;
+		char buf[512];
+
+		assert_non_null(e);
+		if (pmm_gfp_parse(v, (size_t)(e - v), &m) != 0)
+			fail_msg("cannot parse \"%.*s\"", (int)(e - v), v);
+		pmm_gfp_format_trace(buf, sizeof(buf), m, PMM_KVER_6_1);
+		if (strlen(buf) != (size_t)(e - v) || memcmp(buf, v, (size_t)(e - v)) != 0)
+			fail_msg("\"%.*s\" -> 0x%x -> \"%s\"", (int)(e - v), v, m, buf);
+		seen++;
+		p = e;
+	}
+	assert_true(seen > 0);
+	free(text);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_worked_examples_6_1),
+		cmocka_unit_test(test_version_deltas),
+		cmocka_unit_test(test_trace_spelling_and_truncation),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_page_owner_masks),
+		cmocka_unit_test(test_trace_masks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

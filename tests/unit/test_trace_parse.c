@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kmem trace text: the whole real 6.1 capture and the trace-cmd report parse
+ * with no error and the counts of an independent count; every event prints
+ * back to its original line; malformed input gives "file:line: reason" and
+ * parsing goes on; every input source (file, xz, gzip, stdin, memory) works.
+ */
+#include "harness.h"
+
+#include <unistd.h>
+
+#include <pmm/errno.h>
+#include <pmm/trace.h>
+
+static const char *const kind_needles[] = {
+	" mm_page_alloc: ", " mm_page_free: ", " mm_page_free_batched: ",
+	" mm_page_alloc_zone_locked: ", " mm_page_pcpu_drain: ", " mm_page_alloc_extfrag: ",
+};
+
+/* Count lines holding @needle, by plain strstr over the text. */
+static uint64_t count_lines_with(const char *text, const char *needle)
+{
+	uint64_t n = 0;
+	const char *p = text;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+	}
+	return n;
+}
+
+/* trace-cmd pads the name: " mm_page_free:         page=" */
+static uint64_t count_report_kind(const char *text, const char *name)
+{
+	char needle[64];
+
+	snprintf(needle, sizeof(needle), " %s:", name);
+	{
+		uint64_t n = 0;
+		const char *p = text;
+		size_t nl = strlen(needle);
+
+		while ((p = strstr(p, needle)) != NULL) {
+			if (p[nl] == ' ')
+				n++;
+			p += nl;
+		}
+		return n;
+	}
+}
+
+static void drain(struct pmm_trace_parser *p, struct pmm_trace_stats *st)
+{
+	struct pmm_trace_event ev;
+	int r;
+
+	while ((r = pmm_trace_next(p, &ev)) != 0)
+		if (r < 0)
+			fail_msg("unexpected error %d: %s", r, pmm_trace_errmsg(p));
+	pmm_trace_get_stats(p, st);
+}
+
+static void test_real_trace_counts(void **state)
+{
+	char *path = pmm_test_shared("a-1g-1node-mixed/trace.txt.xz");
+	struct pmm_trace_parser *p;
+	struct pmm_trace_stats st;
+	size_t len;
+	char *text;
+	uint64_t total = 0, kmem = 0, lines = 0;
+	unsigned k;
+	const char *q;
+
+	(void)state;
+	/* streaming straight from the .xz file */
+	assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
+	drain(p, &st);
+	pmm_trace_close(p);
+	assert_int_equal(st.errors, 0);
+
+	text = pmm_test_read_file(path, &len);
+	for (k = 0; k < 6; k++) {
+		uint64_t want = count_lines_with(text, kind_needles[k]);
+
+		if (st.events[k] != want)
+			fail_msg("%s: parsed %llu, independent count %llu", kind_needles[k],
+				 (unsigned long long)st.events[k], (unsigned long long)want);
+		assert_true(want > 0);
+		kmem += want;
+	}
+	assert_int_equal(st.events[PMM_TRACE_PHASE], count_lines_with(text, ": CAPTURE_PHASE "));
+	for (q = text; *q; q = strchr(q, '\n') + 1) {
+		lines++;
+		if (*q != '#')
+			total++;
+		if (!strchr(q, '\n'))
+			break;
+	}
+	assert_int_equal(st.lines, lines);
+	assert_int_equal(st.events[PMM_TRACE_OTHER],
+			 total - kmem - st.events[PMM_TRACE_PHASE]);
+	assert_int_equal(st.comments, lines - total);
+	assert_int_equal(st.bytes, len);
+	free(text);
+	free(path);
+}
+
+/*
+ * Parse @text from memory and print every event back with @style; each
+ * must equal its line.  Comment lines are skipped on both sides.
+ */
+static uint64_t round_trip(const char *name, const char *text, size_t len,
+			   enum pmm_trace_style style)
+{
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	const char *line = text, *end = text + len;
+	uint64_t n = 0;
+	int r;
+	char buf[1024];
+
+	assert_int_equal(pmm_trace_open_mem(&p, name, text, len, NULL), 0);
+	while ((r = pmm_trace_next(p, &ev)) != 0) {
+		const char *nl;
+		size_t flen;
+
+		if (r < 0)
+			fail_msg("%s", pmm_trace_errmsg(p));
+		/* the matching original line */
+		for (;;) {
+			nl = memchr(line, '\n', (size_t)(end - line));
+			if (!nl)
+				nl = end;
+			if (nl > line && *line != '#' && strncmp(line, "cpus=", 5) != 0)
+				break;
+			line = nl + 1;
+		}
+		flen = pmm_trace_format_line(buf, sizeof(buf), &ev, style, PMM_KVER_6_1);
+		if (flen != (size_t)(nl - line) || memcmp(buf, line, flen) != 0)
+			fail_msg("%s: event %llu\n  original: %.*s\n  printed:  %s", name,
+				 (unsigned long long)n, (int)(nl - line), line, buf);
+		line = nl + 1;
+		n++;
+	}
+	pmm_trace_close(p);
+	return n;
+}
+
+static void test_real_trace_round_trip(void **state)
+{
+	char *path = pmm_test_shared("a-1g-1node-mixed/trace.txt.xz");
+	size_t len;
+	char *text = pmm_test_read_file(path, &len);
+
+	(void)state;
+	assert_true(round_trip("trace.txt", text, len, PMM_TRACE_STYLE_FTRACE) > 700000);
+	free(text);
+	free(path);
+}
+
+static void test_report_counts_and_round_trip(void **state)
+{
+	char *path = pmm_test_shared("trace-cmd/trace-report.txt.xz");
+	static const char *const names[] = { "mm_page_alloc", "mm_page_free", "mm_page_free_batched",
+					     "mm_page_alloc_zone_locked", "mm_page_pcpu_drain",
+					     "mm_page_alloc_extfrag" };
+	struct pmm_trace_parser *p;
+	struct pmm_trace_stats st;
+	struct pmm_trace_event ev;
+	size_t len;
+	char *text = pmm_test_read_file(path, &len);
+	unsigned k;
+	int r;
+
+	(void)state;
+	assert_int_equal(pmm_trace_open_mem(&p, "trace-report.txt", text, len, NULL), 0);
+	r = pmm_trace_next(p, &ev);
+	assert_int_equal(r, 1);
+	assert_int_equal(ev.style, PMM_TRACE_STYLE_REPORT);
+	assert_int_equal(ev.page_fmt, PMM_TRACE_PAGE_0X);
+	drain(p, &st);
+	pmm_trace_close(p);
+	assert_int_equal(st.errors, 0);
+	for (k = 0; k < 6; k++)
+		assert_int_equal(st.events[k], count_report_kind(text, names[k]));
+	assert_int_equal(st.comments, 1); /* "cpus=2" */
+	assert_true(round_trip("trace-report.txt", text, len, PMM_TRACE_STYLE_REPORT) > 800000);
+	free(text);
+	free(path);
+}
+
+/* ---------------------------------------------------------------- malformed */
+
+#define HDR "          <idle>-0       [000] d..1.     0.317015: "
+#define GOOD HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=0"
+
+struct bad_case {
+	const char *line;
+	int err;
+	const char *reason;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ HDR "mm_page_alloc: page=00000000d6e5337b pfn=0x52b6 order=1 migr", -PMM_EBADMSG,
+	  "truncated line: 'migratetype=' missing" },
+	{ "          <idle>-0       [000] d..1.     0.3170", -PMM_EBADMSG,
+	  "truncated line: timestamp cut short" },
+	{ "          <idle>-0       [000]", -PMM_EBADMSG, "truncated line: timestamp missing" },
+	{ HDR "mm_page_alloc: page=00000000d6e5337b pfn=0x52b6 order=1 migratetype=0 gfp_flags=",
+	  -PMM_EBADMSG, "truncated line: 'gfp_flags' value missing" },
+	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 ordr=0", -PMM_EBADMSG,
+	  "bad field: expected 'order='" },
+	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x1ffffffffffffffff order=0", -PMM_ERANGE,
+	  "number overflow in 'pfn'" },
+	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=99999999999", -PMM_ERANGE,
+	  "number overflow in 'order'" },
+	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=x1", -PMM_EBADMSG,
+	  "bad value for 'order': expected a decimal number" },
+	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0xzz order=0", -PMM_EBADMSG,
+	  "bad value for 'pfn': expected a hexadecimal number" },
+	{ HDR "mm_page_free: page=d6e5337b pfn=0x52b6 order=0", -PMM_EBADMSG,
+	  "bad value for 'page': expected 16 hex digits" },
+	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=0 extra=1", -PMM_EBADMSG,
+	  "unexpected text after the last field" },
+	{ HDR "mm_page_alloc: page=00000000d6e5337b pfn=0x52b6 order=0 migratetype=0 "
+	      "gfp_flags=GFP_KERNEL|__GFP_BOGUS",
+	  -PMM_EBADMSG, "unknown gfp flag name '__GFP_BOGUS' in gfp_flags" },
+	{ "hello world", -PMM_EBADMSG,
+	  "not a trace event line (expected 'TASK-PID [CPU] TIMESTAMP: EVENT: ...')" },
+	{ "averyveryverylongname-12 [000] .....  1.000000: mm_page_free: "
+	  "page=00000000d6e5337b pfn=0x1 order=0",
+	  -PMM_EBADMSG, "bad field: task name longer than 15 characters" },
+	{ "   sh-1 [000] ..... 99999999999999999999.000000: mm_page_free: "
+	  "page=00000000d6e5337b pfn=0x1 order=0",
+	  -PMM_ERANGE, "number overflow in timestamp" },
+	{ "\x01\x02garbage\x7f", -PMM_EBADMSG, "binary garbage (byte 0x01 at column 1)" },
+	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=0\x03", -PMM_EBADMSG,
+	  "binary garbage (byte 0x03 at column 106)" },
+	{ HDR "mm_page_free", -PMM_EBADMSG, "truncated line: event name missing" },
+};
+
+static void test_malformed_lines(void **state)
+{
+	size_t i, n = sizeof(bad_cases) / sizeof(bad_cases[0]);
+	char *doc = NULL;
+	size_t doclen = 0;
+	FILE *f = open_memstream(&doc, &doclen);
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	struct pmm_trace_stats st;
+
+	(void)state;
+	/* bad lines alternate with good ones: each error must skip one line only */
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\n%s\n", bad_cases[i].line, GOOD);
+	fclose(f);
+	assert_int_equal(pmm_trace_open_mem(&p, "bad.txt", doc, doclen, NULL), 0);
+	for (i = 0; i < n; i++) {
+		char want[512];
+		int r = pmm_trace_next(p, &ev);
+
+		snprintf(want, sizeof(want), "bad.txt:%zu: %s", 2 * i + 1, bad_cases[i].reason);
+		if (r != bad_cases[i].err || strcmp(pmm_trace_errmsg(p), want) != 0)
+			fail_msg("case %zu: expected %d \"%s\", got %d \"%s\"", i, bad_cases[i].err, want,
+				 r, pmm_trace_errmsg(p));
+		r = pmm_trace_next(p, &ev);
+		if (r != 1)
+			fail_msg("case %zu: good line after it gave %d \"%s\"", i, r, pmm_trace_errmsg(p));
+		assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_FREE);
+		assert_int_equal(ev.pfn, 0x52b6);
+		assert_string_equal(pmm_trace_errmsg(p), "");
+	}
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_get_stats(p, &st);
+	assert_int_equal(st.errors, n);
+	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], n);
+	pmm_trace_close(p);
+	free(doc);
+}
+
+static void test_empty_and_odd_inputs(void **state)
+{
+	static const char crlf[] = GOOD "\r\n# comment\r\n\r\n" GOOD;
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	struct pmm_trace_stats st;
+
+	(void)state;
+	assert_int_equal(pmm_trace_open_mem(&p, "empty", "", 0, NULL), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_get_stats(p, &st);
+	assert_int_equal(st.lines, 0);
+	pmm_trace_close(p);
+
+	assert_int_equal(pmm_trace_open_mem(&p, "empty", NULL, 0, NULL), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_close(p);
+
+	/* CRLF line ends, no final newline */
+	assert_int_equal(pmm_trace_open_mem(&p, "crlf", crlf, sizeof(crlf) - 1, NULL), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.order, 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.pfn, 0x52b6);
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_get_stats(p, &st);
+	assert_int_equal(st.lines, 4);
+	assert_int_equal(st.comments, 2);
+	pmm_trace_close(p);
+
+	assert_int_equal(pmm_trace_next(NULL, &ev), -PMM_EINVAL);
+	pmm_trace_close(NULL);
+}
+
+static void test_line_too_long(void **state)
+{
+	size_t big = (2u << 20) + 100, len;
+	char *doc = malloc(big + 2 * sizeof(GOOD) + 4), *path;
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	FILE *f;
+	int pass;
+
+	(void)state;
+	len = 0;
+	memcpy(doc, GOOD "\n", sizeof(GOOD));
+	len += sizeof(GOOD);
+	memset(doc + len, 'x', big);
+	len += big;
+	doc[len++] = '\n';
+	memcpy(doc + len, GOOD "\n", sizeof(GOOD));
+	len += sizeof(GOOD);
+	if (asprintf(&path, "%s/trace_long_line.txt", PMM_TEST_BINARY_DIR) < 0)
+		fail();
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(doc, 1, len, f), len);
+	fclose(f);
+	/* memory and file readers take different paths */
+	for (pass = 0; pass < 2; pass++) {
+		char want[256];
+
+		if (pass == 0)
+			assert_int_equal(pmm_trace_open_mem(&p, "long.txt", doc, len, NULL), 0);
+		else
+			assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
+		assert_int_equal(pmm_trace_next(p, &ev), 1);
+		assert_int_equal(pmm_trace_next(p, &ev), -PMM_E2BIG);
+		snprintf(want, sizeof(want), "%s:2: line too long (over 1048576 bytes)",
+			 pass == 0 ? "long.txt" : path);
+		assert_string_equal(pmm_trace_errmsg(p), want);
+		assert_int_equal(pmm_trace_next(p, &ev), 1);
+		assert_int_equal(ev.pfn, 0x52b6);
+		assert_int_equal(pmm_trace_next(p, &ev), 0);
+		pmm_trace_close(p);
+	}
+	unlink(path);
+	free(path);
+	free(doc);
+}
+
+/* Lines around the kmem events: LOST, tgid column, markers, other events. */
+static void test_special_lines(void **state)
+{
+	static const char doc[] =
+		"CPU:1 [LOST 42 EVENTS]\n"
+		"            bash-812     (    800) [002] d..1.   123.456789: mm_page_alloc: "
+		"page=0000000000000000 pfn=0x0 order=3 migratetype=1 gfp_flags=none\n"
+		"            init-1       [001] .....     3.017422: tracing_mark_write: CAPTURE_PHASE 00_boot_done\n"
+		"            init-1       [001] .....    21.931399: mm_compaction_begin: zone_start=0x1 "
+		"migrate_pfn=0x1 free_pfn=0xe00 zone_end=0x1000, mode=sync\n"
+		"     kworker/0:1-3       [000] ...1.     0.000000123: mm_page_free: "
+		"page=(____ptrval____) pfn=0x10 order=0\n"
+		"     a-b-c 1-77 [001] 1.500000: mm_page_pcpu_drain: page=(null) pfn=0x1 order=0 migratetype=2\n"
+		"  sh-5 [000] 123456789: mm_page_free_batched: page=0x1 pfn=0x2 order=0\n";
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	struct pmm_trace_stats st;
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(pmm_trace_open_mem(&p, "special", doc, sizeof(doc) - 1, NULL), 0);
+
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_LOST);
+	assert_int_equal(ev.cpu, 1);
+	assert_int_equal(ev.lost, 42);
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+	assert_string_equal(buf, "CPU:1 [LOST 42 EVENTS]");
+
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_ALLOC);
+	assert_string_equal(ev.comm, "bash");
+	assert_int_equal(ev.pid, 812);
+	assert_int_equal(ev.tgid, 800);
+	assert_int_equal(ev.cpu, 2);
+	assert_string_equal(ev.lat, "d..1.");
+	assert_int_equal(ev.ts_ns, 123456789000ull);
+	assert_int_equal(ev.pfn, 0);
+	assert_int_equal(ev.gfp, 0);
+	assert_int_equal(ev.order, 3);
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+	assert_string_equal(buf, "            bash-812     (    800) [002] d..1.   123.456789: mm_page_alloc: "
+				 "page=0000000000000000 pfn=0x0 order=3 migratetype=1 gfp_flags=none");
+
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_PHASE);
+	assert_int_equal(ev.text_len, strlen("00_boot_done"));
+	assert_memory_equal(ev.text, "00_boot_done", ev.text_len);
+
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_OTHER);
+	assert_int_equal(ev.name_len, strlen("mm_compaction_begin"));
+	assert_memory_equal(ev.name, "mm_compaction_begin", ev.name_len);
+	assert_memory_equal(ev.text, "zone_start=0x1 ", 15);
+
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_string_equal(ev.comm, "kworker/0:1");
+	assert_int_equal(ev.page_fmt, PMM_TRACE_PAGE_PTRVAL);
+	assert_int_equal(ev.ts_digits, 9);
+	assert_int_equal(ev.ts_ns, 123);
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+	assert_string_equal(buf, "     kworker/0:1-3       [000] ...1.     0.000000123: mm_page_free: "
+				 "page=(____ptrval____) pfn=0x10 order=0");
+
+	/* a comm with '-' and digits and a space, no latency column */
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_string_equal(ev.comm, "a-b-c 1");
+	assert_int_equal(ev.pid, 77);
+	assert_string_equal(ev.lat, "");
+	assert_int_equal(ev.page_fmt, PMM_TRACE_PAGE_NULL);
+	assert_int_equal(ev.migratetype, 2);
+
+	/* counter clock: a raw count, printed back as one */
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.ts_digits, PMM_TRACE_TS_RAW);
+	assert_int_equal(ev.ts_ns, 123456789);
+	assert_int_equal(ev.page_fmt, PMM_TRACE_PAGE_0X);
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+	assert_string_equal(buf, "              sh-5       [000]    123456789: mm_page_free_batched: "
+				 "page=0x1 pfn=0x2 order=0");
+
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_get_stats(p, &st);
+	assert_int_equal(st.lost_events, 42);
+	assert_int_equal(st.events[PMM_TRACE_LOST], 1);
+	assert_int_equal(st.errors, 0);
+	pmm_trace_close(p);
+}
+
+/* What pmm prints for its own allocations. */
+static void test_format_own_events(void **state)
+{
+	struct pmm_trace_event ev;
+	char buf[512];
+	char tiny[10];
+	size_t n;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PMM_TRACE_MM_PAGE_ALLOC;
+	ev.page = 0xffffea0000148d80ull; /* struct page in pmm's vmemmap */
+	ev.pfn = 0x5236;
+	ev.order = 2;
+	ev.migratetype = 1;
+	ev.gfp = 0x140dca;
+	ev.pid = 4242;
+	ev.tgid = -1;
+	ev.cpu = 1;
+	ev.ts_ns = 1234567891500ull; /* rounds up to .567892 like ns2usecs() */
+	strcpy(ev.comm, "pmm-replay");
+	pmm_trace_format_body(buf, sizeof(buf), &ev, PMM_KVER_6_1);
+	assert_string_equal(buf, "page=ffffea0000148d80 pfn=0x5236 order=2 migratetype=1 "
+				 "gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO");
+	pmm_trace_format_body(buf, sizeof(buf), &ev, PMM_KVER_6_12);
+	assert_string_equal(buf, "page=ffffea0000148d80 pfn=0x5236 order=2 migratetype=1 "
+				 "gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP");
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+	assert_string_equal(buf, "      pmm-replay-4242    [001]  1234.567892: mm_page_alloc: "
+				 "page=ffffea0000148d80 pfn=0x5236 order=2 migratetype=1 "
+				 "gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO");
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_REPORT, PMM_KVER_6_1);
+	assert_string_equal(buf, "      pmm-replay-4242  [001]  1234.567892: mm_page_alloc:        "
+				 "page=ffffea0000148d80 pfn=0x5236 order=2 migratetype=1 "
+				 "gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO");
+	/* truncation keeps the snprintf contract */
+	n = pmm_trace_format_line(tiny, sizeof(tiny), &ev, PMM_TRACE_STYLE_REPORT, PMM_KVER_6_1);
+	assert_int_equal(n, strlen(buf));
+	assert_string_equal(tiny, "      pmm");
+
+	ev.kind = PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED;
+	ev.order = -1; /* %u */
+	ev.percpu_refill = 1;
+	pmm_trace_format_body(buf, sizeof(buf), &ev, PMM_KVER_6_1);
+	assert_string_equal(buf, "page=ffffea0000148d80 pfn=0x5236 order=4294967295 migratetype=1 "
+				 "percpu_refill=1");
+	ev.kind = PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG;
+	ev.order = 0;
+	ev.fallback_order = 10;
+	ev.pageblock_order = 9;
+	ev.migratetype = 0;
+	ev.fallback_migratetype = 1;
+	ev.fragmenting = 0;
+	ev.change_ownership = 1;
+	pmm_trace_format_body(buf, sizeof(buf), &ev, PMM_KVER_6_1);
+	assert_string_equal(buf, "page=ffffea0000148d80 pfn=0x5236 alloc_order=0 fallback_order=10 "
+				 "pageblock_order=9 alloc_migratetype=0 fallback_migratetype=1 "
+				 "fragmenting=0 change_ownership=1");
+	ev.kind = PMM_TRACE_PHASE;
+	ev.text = "01_fork";
+	ev.text_len = 7;
+	ev.ts_digits = 9;
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+	assert_string_equal(buf, "      pmm-replay-4242    [001]  1234.567891500: tracing_mark_write: "
+				 "CAPTURE_PHASE 01_fork");
+}
+
+/* ---------------------------------------------------------------- sources */
+
+static char *write_tmp(const char *name, const void *data, size_t len)
+{
+	char *path;
+	FILE *f;
+
+	if (asprintf(&path, "%s/%s", PMM_TEST_BINARY_DIR, name) < 0)
+		fail();
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+static void test_sources(void **state)
+{
+	static const char doc[] = "# tracer: nop\n" GOOD "\n" GOOD "\n";
+	struct pmm_trace_parser *p;
+	struct pmm_trace_stats st;
+	char msg[256];
+	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+	char *plain, *cmd = NULL, *xz, *gz;
+	int saved;
+
+	(void)state;
+	plain = write_tmp("trace_src.txt", doc, sizeof(doc) - 1);
+	if (asprintf(&cmd, "xz -kfc '%s' > '%s.xz' && gzip -kfc '%s' > '%s.gz'", plain, plain, plain,
+		     plain) < 0)
+		fail();
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	if (asprintf(&xz, "%s.xz", plain) < 0 || asprintf(&gz, "%s.gz", plain) < 0)
+		fail();
+
+	assert_int_equal(pmm_trace_open(&p, plain, &opts), 0);
+	drain(p, &st);
+	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], 2);
+	pmm_trace_close(p);
+
+	assert_int_equal(pmm_trace_open(&p, xz, &opts), 0);
+	drain(p, &st);
+	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], 2);
+	assert_int_equal(st.bytes, sizeof(doc) - 1);
+	pmm_trace_close(p);
+
+	/* gzip needs zlib in the build; without it the refusal must say so */
+	msg[0] = '\0';
+	saved = pmm_trace_open(&p, gz, &opts);
+	if (saved == 0) {
+		drain(p, &st);
+		assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], 2);
+		pmm_trace_close(p);
+	} else {
+		assert_int_equal(saved, -PMM_ENOSYS);
+		assert_null(p);
+		assert_non_null(strstr(msg, "built without zlib"));
+		printf("NOTE: gzip input unsupported in this build: %s\n", msg);
+	}
+
+	/* standard input, compressed */
+	saved = dup(0);
+	assert_non_null(freopen(xz, "rb", stdin));
+	assert_int_equal(pmm_trace_open(&p, "-", &opts), 0);
+	drain(p, &st);
+	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], 2);
+	pmm_trace_close(p);
+	dup2(saved, 0);
+	close(saved);
+
+	/* missing file */
+	msg[0] = '\0';
+	assert_int_equal(pmm_trace_open(&p, "/nonexistent/trace.txt", &opts), -PMM_ENOENT);
+	assert_null(p);
+	assert_string_equal(msg, "/nonexistent/trace.txt: no such entry");
+
+	unlink(plain);
+	unlink(xz);
+	unlink(gz);
+	free(plain);
+	free(xz);
+	free(gz);
+}
+
+/* A cut or corrupt .xz is a sticky I/O error with a message, not a crash. */
+static void test_corrupt_xz(void **state)
+{
+	char *path = pmm_test_shared("a-1g-1node-mixed/trace.txt.xz");
+	size_t len = 0;
+	FILE *f = fopen(path, "rb");
+	char *raw = malloc(1 << 16);
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	int r;
+
+	(void)state;
+	assert_non_null(f);
+	len = fread(raw, 1, 1 << 16, f);
+	fclose(f);
+	assert_int_equal(len, 1 << 16);
+	/* truncated: the first 64 KiB only */
+	assert_int_equal(pmm_trace_open_mem(&p, "cut.xz", raw, len, NULL), 0);
+	while ((r = pmm_trace_next(p, &ev)) == 1)
+		;
+	assert_int_equal(r, -PMM_EIO);
+	assert_non_null(strstr(pmm_trace_errmsg(p), "cut.xz:"));
+	assert_non_null(strstr(pmm_trace_errmsg(p), "truncated xz data"));
+	assert_int_equal(pmm_trace_next(p, &ev), -PMM_EIO);
+	pmm_trace_close(p);
+	/* corrupt: flip bytes in the middle */
+	memset(raw + 30000, 0x55, 64);
+	assert_int_equal(pmm_trace_open_mem(&p, "bad.xz", raw, len, NULL), 0);
+	while ((r = pmm_trace_next(p, &ev)) == 1)
+		;
+	assert_int_equal(r, -PMM_EIO);
+	assert_non_null(strstr(pmm_trace_errmsg(p), "bad.xz:"));
+	pmm_trace_close(p);
+	free(raw);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_real_trace_counts),
+		cmocka_unit_test(test_real_trace_round_trip),
+		cmocka_unit_test(test_report_counts_and_round_trip),
+		cmocka_unit_test(test_malformed_lines),
+		cmocka_unit_test(test_empty_and_odd_inputs),
+		cmocka_unit_test(test_line_too_long),
+		cmocka_unit_test(test_special_lines),
+		cmocka_unit_test(test_format_own_events),
+		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_corrupt_xz),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
