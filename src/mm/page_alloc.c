@@ -792,7 +792,7 @@ static void prep_compound_page(struct page *page, unsigned order)
 	page[1].compound_pincount = 0;
 }
 
-static void prep_new_page(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp,
+static __attribute__((noinline)) void prep_new_page(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp,
 			  unsigned alloc_flags)
 {
 	set_page_private(page, 0);
@@ -960,7 +960,7 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 	}
 	if (unlikely((why = gfp_invalid(gfp)) != NULL)) {
 		if (!(gfp & PMM___GFP_NOWARN))
-			pr_warn(m, "WARNING: page allocation with gfp %#x refused: %s\n", gfp, why);
+			pr_warn(m, "WARNING: page allocation with gfp 0x%x refused: %s\n", gfp, why);
 		return NULL;
 	}
 	if (unlikely((gfp & PMM___GFP_NOFAIL) && order > 1))

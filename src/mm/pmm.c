@@ -63,8 +63,7 @@ void pmm_destroy(struct pmm *m)
 	plat = m->plat;
 	pmm_page_reporting_unregister(m);
 	pmm_fail_page_alloc_set(m, NULL);
-	if (m->teardown_ext)
-		m->teardown_ext(m);
+	pmm_ext_unregister(m);
 	pcp_teardown(m);
 	free_node_data(m);
 	sparse_teardown(m);
@@ -81,7 +80,7 @@ static int check_config(struct pmm *m)
 	const struct pmm_config *c = &m->cfg;
 
 	if (c->dma_limit > c->dma32_limit) {
-		pr_err(m, "pmm: dma=%#llx above dma32=%#llx\n", (unsigned long long)c->dma_limit,
+		pr_err(m, "pmm: dma=0x%llx above dma32=0x%llx\n", (unsigned long long)c->dma_limit,
 		       (unsigned long long)c->dma32_limit);
 		return -PMM_EINVAL;
 	}
@@ -139,8 +138,8 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	/* Poisoning takes precedence over init_on_alloc/init_on_free. */
 	m->init_on_alloc = cfg->init_on_alloc && !cfg->page_poison;
 	m->init_on_free = cfg->init_on_free && !cfg->page_poison;
-	pmm_ext_register(m);
-
+	if ((err = pmm_ext_register(m)))
+		goto fail;
 	if ((err = check_config(m)))
 		goto fail;
 	if ((err = memblock_setup(m)))
@@ -154,13 +153,13 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	build_all_zonelists(m);
 	if (cfg->page_poison && (cfg->init_on_alloc || cfg->init_on_free))
 		pr_info(m, "mem auto-init: CONFIG_PAGE_POISONING is on, will take precedence over init_on_alloc and init_on_free\n");
-	if (m->setup_ext && (err = m->setup_ext(m)))
-		goto fail;
 	memblock_free_all(m);
 	mem_init_print_info(m);
 	init_per_zone_wmark_min(m);
 	shuffle_free_memory(m);
 	if ((err = pcp_setup(m)))
+		goto fail;
+	if (m->setup_ext && (err = m->setup_ext(m)))
 		goto fail;
 	m->booted = true;
 	*out = m;
