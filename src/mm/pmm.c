@@ -330,3 +330,70 @@ unsigned long pmm_totalram_pages(const struct pmm *m)
 			n += (unsigned long)zone_managed_pages(&m->node_data[nid]->node_zones[z]);
 	return n;
 }
+
+int pmm_split_page(struct pmm *m, struct pmm_page *page, unsigned order)
+{
+	return split_page_checked(m, (struct page *)page, order);
+}
+
+static unsigned get_order(size_t size)
+{
+	unsigned order = 0;
+
+	size = (size - 1) >> PAGE_SHIFT;
+	while (size) {
+		order++;
+		size >>= 1;
+	}
+	return order;
+}
+
+void *pmm_alloc_pages_exact(struct pmm *m, size_t size, pmm_gfp_t gfp)
+{
+	unsigned order;
+	struct page *page;
+	unsigned long used, nr;
+
+	if (!size)
+		return NULL;
+	order = get_order(size);
+	if (order >= MAX_ORDER)
+		return NULL;
+	page = alloc_pages_nid(m, gfp & ~PMM___GFP_COMP, order, PMM_NUMA_NO_NODE);
+	if (!page)
+		return NULL;
+	split_page_checked(m, page, order);
+	nr = PFN_UP(size);
+	for (used = nr; used < (1ul << order); used++)
+		free_pages_entry(m, page + used, 0);
+	return page_address(m, page);
+}
+
+void pmm_free_pages_exact(struct pmm *m, void *addr, size_t size)
+{
+	char *p = addr;
+
+	for (size_t off = 0; off < ALIGN_UP(size, PAGE_SIZE); off += PAGE_SIZE)
+		pmm_free_pages_addr(m, p + off, 0);
+}
+
+unsigned long pmm_alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, unsigned long nr,
+				   struct pmm_page **array)
+{
+	return alloc_pages_bulk(m, gfp, PMM_NUMA_NO_NODE, nr, (struct page **)array);
+}
+
+int pmm_alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, pmm_gfp_t gfp)
+{
+	return alloc_contig_range(m, start, end, MIGRATE_MOVABLE, gfp);
+}
+
+struct pmm_page *pmm_alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, int nid)
+{
+	return (struct pmm_page *)alloc_contig_pages(m, nr, gfp, nid);
+}
+
+void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr)
+{
+	free_contig_range(m, pfn, nr);
+}
