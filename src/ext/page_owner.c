@@ -29,6 +29,7 @@
 #include "ext/stackdepot.h"
 #include "mm/debug.h"
 #include "mm/page_alloc.h"
+#include "mm/pcp.h"
 #include "platform/symbolize.h"
 
 struct page_owner {
@@ -376,6 +377,7 @@ static int page_owner_setup(struct pmm *m)
 	init_page_owner(m, po);
 	/* Allocations are tracked from here on. */
 	__atomic_store_n(&m->page_owner, po, __ATOMIC_RELEASE);
+	pcp_fast_update(m);
 	m->debug_hooks.dump_page_owner = dump_page_owner;
 	return 0;
 }
