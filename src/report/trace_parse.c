@@ -200,7 +200,7 @@ static int parse_page(struct cur *c, struct pmm_trace_event *ev)
 		ev->page_fmt = PMM_TRACE_PAGE_0X;
 		return parse_hex(c, "page", &ev->page);
 	}
-	if (*c->p == '(' || avail == 0) {
+	if (avail == 0 || *c->p == '(') {
 		if (avail >= sizeof(ptrval) - 1 && memcmp(c->p, ptrval, sizeof(ptrval) - 1) == 0) {
 			c->p += sizeof(ptrval) - 1;
 			ev->page_fmt = PMM_TRACE_PAGE_PTRVAL;
@@ -543,7 +543,7 @@ static const char *parse_ts(const char *s, const char *end, struct pmm_trace_eve
 static enum pmm_trace_kind fast_kind(const char *s, const char *end)
 {
 #define IS(lit) ((size_t)(end - s) >= sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0)
-	if (!IS("mm_page_"))
+	if (end - s < 9 || !IS("mm_page_"))
 		return PMM_TRACE_OTHER;
 	switch (s[8]) {
 	case 'a':

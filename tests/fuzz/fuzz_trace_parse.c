@@ -6,6 +6,7 @@
  * the printed body must parse back to the same fields.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

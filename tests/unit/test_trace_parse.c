@@ -326,6 +326,36 @@ static void test_empty_and_odd_inputs(void **state)
 	assert_int_equal(st.comments, 2);
 	pmm_trace_close(p);
 
+	/* input ending inside the event name: nothing may be read past it (fuzz find) */
+	{
+		static const struct {
+			const char *text, *msg;
+		} cuts[] = {
+			{ HDR "mm_page_", "cut:1: truncated line: event name missing" },
+			{ HDR "mm_page_free: page=", "cut:1: bad value for 'page': expected a pointer" },
+			{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x",
+			  "cut:1: bad value for 'pfn': expected a hexadecimal number" },
+			{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x1 order=",
+			  "cut:1: bad value for 'order': expected a decimal number" },
+			{ "CPU:1 [LOST 4", "cut:1: not a trace event line (expected 'TASK-PID [CPU] "
+					   "TIMESTAMP: EVENT: ...')" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+			size_t n = strlen(cuts[i].text);
+			char *exact = malloc(n); /* exact size: ASan sees any read past it */
+
+			memcpy(exact, cuts[i].text, n);
+			assert_int_equal(pmm_trace_open_mem(&p, "cut", exact, n, NULL), 0);
+			assert_true(pmm_trace_next(p, &ev) < 0);
+			assert_string_equal(pmm_trace_errmsg(p), cuts[i].msg);
+			assert_int_equal(pmm_trace_next(p, &ev), 0);
+			pmm_trace_close(p);
+			free(exact);
+		}
+	}
+
 	assert_int_equal(pmm_trace_next(NULL, &ev), -PMM_EINVAL);
 	pmm_trace_close(NULL);
 }
