@@ -47,6 +47,8 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
 
+#include "platform/file.h"
+
 #define NR_FIELDS 9
 
 /* Per event id: its kind and the fields we read. */
@@ -291,14 +293,16 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 	trace_seq_init(&d->seq);
 	d->handle = tracecmd_open(path, 0);
 	if (!d->handle) {
-		FILE *f = fopen(path, "rb");
-		int err = f ? -PMM_EBADMSG : -PMM_ENOENT;
+		int fd, err = os_file_open_read(path, &fd);
 
-		if (f)
-			fclose(f);
+		if (!err) {
+			os_file_close(fd);
+			err = -PMM_EBADMSG;
+		}
 		if (opts && opts->errbuf && opts->errbuf_size)
 			snprintf(opts->errbuf, opts->errbuf_size, "%s: %s", path,
-				 f ? "not a trace.dat libtracecmd can read" : pmm_strerror(err));
+				 err == -PMM_EBADMSG ? "not a trace.dat libtracecmd can read"
+						     : pmm_strerror(err));
 		pmm_trace_close(p);
 		return err;
 	}

@@ -28,6 +28,7 @@
 
 #include <pmm/errno.h>
 #include "lib/linereader.h"
+#include "platform/file.h"
 #include "report/gfp_format.h"
 
 static const struct {
@@ -829,20 +830,24 @@ static int open_text(struct pmm_trace_parser **out, struct linereader *lr,
 	return 0;
 }
 
+/* trace-cmd's file magic: 0x17 0x08 'D' "tracing". */
 static bool is_trace_dat(const char *path)
 {
 	static const unsigned char magic[10] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
 	unsigned char head[10];
-	size_t n;
-	FILE *f;
+	size_t n = 0;
+	int fd;
 
-	if (strcmp(path, "-") == 0)
+	if (strcmp(path, "-") == 0 || os_file_open_read(path, &fd) != 0)
 		return false;
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	n = fread(head, 1, sizeof(head), f);
-	fclose(f);
+	while (n < sizeof(head)) {
+		long r = os_file_read(fd, head + n, sizeof(head) - n);
+
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	os_file_close(fd);
 	return n == sizeof(head) && memcmp(head, magic, sizeof(magic)) == 0;
 }
 
