@@ -346,10 +346,17 @@ static void init_page_owner(struct pmm *m, struct page_owner_state *po)
 	init_early_allocated_pages(m, po);
 }
 
+/* The depot's messages belong in the machine's log, next to the boot log. */
+static void machine_log(void *ctx, int level, const char *msg)
+{
+	pmm_printk(ctx, level, "%s", msg);
+}
+
 static int page_owner_setup(struct pmm *m)
 {
 	struct page_owner_state *po;
-	struct depot_options opts = { .memory_bytes = PFN_PHYS(m->max_pfn), .early = true };
+	struct depot_options opts = { .memory_bytes = PFN_PHYS(m->max_pfn), .early = true,
+				      .log = machine_log, .log_ctx = m };
 	int err;
 
 	if (!m->cfg.page_owner)
