@@ -298,6 +298,9 @@ void free_the_page(struct pmm *m, struct page *page, unsigned order)
 /* Boot and hotplug hand-over: blocks already in the "free, not listed" state. */
 void free_pages_memory(struct pmm *m, unsigned long start, unsigned long end)
 {
+	/* The frames get the state a freed frame has: poisoned, unmapped, ASan-poisoned. */
+	if (start < end)
+		boot_free_range_debug(m, start, end - start);
 	while (start < end) {
 		unsigned order = start ? MIN((unsigned)__builtin_ctzl(start), MAX_ORDER - 1)
 				       : MAX_ORDER - 1;
