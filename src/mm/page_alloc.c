@@ -1119,12 +1119,16 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 	struct zoneref *z;
 	struct zone *zone = NULL;
 
+	for (unsigned long i = 0; i < nr; i++)
+		if (array[i])
+			populated++;
+	/* Refused requests still report the slots filled before, as documented. */
 	if (gfp_invalid(gfp))
-		return 0;
+		return populated;
 	if (nid == PMM_NUMA_NO_NODE)
 		nid = numa_node_id(m);
 	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
-		return 0;
+		return populated;
 	ac.highest_zoneidx = gfp_to_zone(gfp);
 	ac.zonelist = &m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK];
 	ac.migratetype = gfp_to_migratetype(m, gfp);
@@ -1145,9 +1149,6 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 			break;
 		}
 	}
-	for (unsigned long i = 0; i < nr; i++)
-		if (array[i])
-			populated++;
 	before = populated;
 	if (zone && zone->per_cpu_pageset && nr - populated > 1 && !should_fail_alloc_page(m, gfp, 0)) {
 		pcp_alloc_bulk(zone, ac.migratetype, alloc_flags, nr, array, &populated);
