@@ -29,6 +29,7 @@
 #include "ext/stackdepot.h"
 #include "mm/debug.h"
 #include "mm/page_alloc.h"
+#include "mm/pcp.h"
 #include "platform/symbolize.h"
 
 struct page_owner {
@@ -345,10 +346,17 @@ static void init_page_owner(struct pmm *m, struct page_owner_state *po)
 	init_early_allocated_pages(m, po);
 }
 
+/* The depot's messages belong in the machine's log, next to the boot log. */
+static void machine_log(void *ctx, int level, const char *msg)
+{
+	pmm_printk(ctx, level, "%s", msg);
+}
+
 static int page_owner_setup(struct pmm *m)
 {
 	struct page_owner_state *po;
-	struct depot_options opts = { .memory_bytes = PFN_PHYS(m->max_pfn), .early = true };
+	struct depot_options opts = { .memory_bytes = PFN_PHYS(m->max_pfn), .early = true,
+				      .log = machine_log, .log_ctx = m };
 	int err;
 
 	if (!m->cfg.page_owner)
@@ -376,6 +384,7 @@ static int page_owner_setup(struct pmm *m)
 	init_page_owner(m, po);
 	/* Allocations are tracked from here on. */
 	__atomic_store_n(&m->page_owner, po, __ATOMIC_RELEASE);
+	pcp_fast_update(m);
 	m->debug_hooks.dump_page_owner = dump_page_owner;
 	return 0;
 }

@@ -154,6 +154,15 @@ struct pmm {
 	void *mm_ops_ctx;
 	struct pmm_lock hotplug_lock;
 	int warned_nofail;                     /* WARN_ON_ONCE state */
+	/*
+	 * The per-CPU fast path: for each CPU and gfp zone index, the preferred
+	 * zone (the first of the CPU's node's zonelist at or below it), and
+	 * whether any feature needs the full path on alloc or free.
+	 */
+	struct zone **cpu_zone;                /* [nr_cpus * MAX_NR_ZONES] */
+	bool fast_alloc;
+	bool fast_free;
+	bool fail_nth_used;                    /* a thread asked for fail-nth here */
 	/* Extensions (page_ext clients) hook into boot and teardown. */
 	int (*setup_ext)(struct pmm *m);
 	void (*teardown_ext)(struct pmm *m);
@@ -195,7 +204,15 @@ PMM_HIDDEN void get_pfn_range_for_nid(const struct pmm *m, int nid, unsigned lon
 PMM_HIDDEN int sparse_init(struct pmm *m);
 PMM_HIDDEN void sparse_teardown(struct pmm *m);
 PMM_HIDDEN struct mem_section *pfn_to_section(const struct pmm *m, unsigned long pfn);
-PMM_HIDDEN struct mem_section *nr_to_section(const struct pmm *m, unsigned long nr);
+static inline struct mem_section *nr_to_section(const struct pmm *m, unsigned long nr)
+{
+	struct mem_section *root;
+
+	if (nr >= m->nr_mem_sections)
+		return NULL;
+	root = m->mem_section[nr / SECTIONS_PER_ROOT];
+	return root ? &root[nr % SECTIONS_PER_ROOT] : NULL;
+}
 PMM_HIDDEN bool pfn_valid(const struct pmm *m, unsigned long pfn);
 PMM_HIDDEN int vmemmap_reserve(struct pmm *m);
 PMM_HIDDEN int vmemmap_populate_range(struct pmm *m, unsigned long spfn, unsigned long nr);

@@ -46,7 +46,7 @@ static const int fallbacks[MIGRATE_TYPES][3] = {
 /* ------------------------------------------------------------ gfp */
 
 /* GFP_ZONE_TABLE: -1 marks the combinations the kernel calls GFP_ZONE_BAD. */
-static const signed char gfp_zone_table[16] = {
+const signed char fast_gfp_zone[16] = {
 	[0] = ZONE_NORMAL,
 	[PMM___GFP_DMA] = ZONE_DMA,
 	[PMM___GFP_HIGHMEM] = ZONE_NORMAL,
@@ -67,7 +67,7 @@ static const signed char gfp_zone_table[16] = {
 
 int gfp_to_zone(pmm_gfp_t gfp)
 {
-	return gfp_zone_table[gfp & PMM_GFP_ZONEMASK];
+	return fast_gfp_zone[gfp & PMM_GFP_ZONEMASK];
 }
 
 int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp)
@@ -82,7 +82,7 @@ const char *gfp_invalid(pmm_gfp_t gfp)
 {
 	if (gfp & ~PMM___GFP_BITS_MASK)
 		return "unknown gfp bits";
-	if (gfp_zone_table[gfp & PMM_GFP_ZONEMASK] < 0)
+	if (fast_gfp_zone[gfp & PMM_GFP_ZONEMASK] < 0)
 		return "contradictory zone modifiers (GFP_ZONE_BAD)";
 	if ((gfp & PMM_GFP_MOVABLE_MASK) == PMM_GFP_MOVABLE_MASK)
 		return "both __GFP_MOVABLE and __GFP_RECLAIMABLE";
@@ -276,6 +276,13 @@ static void free_one_page(struct zone *zone, struct page *page, unsigned long pf
 	pmm_unlock(&zone->lock);
 }
 
+/* An order-0 page the fast path could not put on a per-CPU list. */
+void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn, int mt)
+{
+	free_one_page(zone, page, pfn, 0, mt, FPI_NONE);
+	count_zone_event(zone, EV_PGFREE, 1);
+}
+
 static void free_pages_ok(struct pmm *m, struct page *page, unsigned order, int fpi)
 {
 	unsigned long pfn = page_to_pfn(m, page);
@@ -456,6 +463,7 @@ static bool boost_watermark(struct zone *zone)
 		return false;
 	max_boost = MAX(pageblock_nr_pages, max_boost);
 	zone->watermark_boost = MIN(zone->watermark_boost + pageblock_nr_pages, max_boost);
+	zone_fast_update(zone);
 	return true;
 }
 
@@ -733,6 +741,7 @@ static void reserve_highatomic_pageblock(struct page *page, struct zone *zone)
 	mt = get_pageblock_migratetype(m, page);
 	if (migratetype_is_mergeable(mt) && !is_migrate_highatomic(mt)) {
 		zone->nr_reserved_highatomic += pageblock_nr_pages;
+		zone_fast_update(zone);
 		set_pageblock_migratetype(m, page, MIGRATE_HIGHATOMIC);
 		move_freepages_block_locked(zone, page, MIGRATE_HIGHATOMIC, NULL);
 	}
@@ -763,6 +772,7 @@ bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *a
 			if (is_migrate_highatomic(get_pageblock_migratetype(m, page))) {
 				zone->nr_reserved_highatomic -= MIN(pageblock_nr_pages,
 								    zone->nr_reserved_highatomic);
+				zone_fast_update(zone);
 			}
 			set_pageblock_migratetype(m, page, ac->migratetype);
 			ret = move_freepages_block_locked(zone, page, ac->migratetype, NULL);

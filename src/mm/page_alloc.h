@@ -97,15 +97,31 @@ static inline unsigned buddy_order(const struct page *page)
 {
 	return (unsigned)page_private(page);
 }
+/* Recompute zone->fast_ok after free pages, watermarks, boost or reserves changed. */
+static inline void zone_fast_update(struct zone *z)
+{
+	long free = zone_page_state(z, NR_FREE_PAGES) - (long)z->nr_reserved_highatomic -
+		    zone_page_state(z, NR_FREE_CMA_PAGES);
+	long mark = (long)high_wmark_pages(z) + (1l << PAGE_ALLOC_COSTLY_ORDER);
+	long reserve = 0;
+
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		if (z->lowmem_reserve[i] > reserve)
+			reserve = z->lowmem_reserve[i];
+	__atomic_store_n(&z->fast_ok, free > mark + reserve, __ATOMIC_RELAXED);
+}
+
 static inline void mod_zone_freepage_state(struct zone *z, long nr, int mt)
 {
 	mod_zone_page_state(z, NR_FREE_PAGES, nr);
 	if (is_migrate_cma(mt))
 		mod_zone_page_state(z, NR_FREE_CMA_PAGES, nr);
+	zone_fast_update(z);
 }
 
 bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order);
 void free_the_page(struct pmm *m, struct page *page, unsigned order);
+void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn, int mt);
 bool check_new_pages(struct pmm *m, struct page *page, unsigned order);
 struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int nid);
 void free_pages_entry(struct pmm *m, struct page *page, unsigned order);

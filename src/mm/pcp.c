@@ -20,21 +20,8 @@
 #include "mm/trace.h"
 #include "platform/cpu.h"
 
-/* The CPU this thread acts as for one machine, when pinned by the caller. */
-static __thread const struct pmm *pinned_machine;
-static __thread int pinned_cpu = -1;
-
-unsigned pmm_this_cpu(const struct pmm *m)
-{
-	if (unlikely(pinned_machine == m))
-		return (unsigned)pinned_cpu;
-	if (likely(m->cpu_mode == PMM_CPU_RSEQ)) {
-		int cpu = pmm_cpu_rseq();
-		if (likely(cpu >= 0))
-			return (unsigned)cpu % m->nr_cpus;
-	}
-	return pmm_cpu_getcpu() % m->nr_cpus;
-}
+__thread const struct pmm *pinned_machine;
+__thread int pinned_cpu = -1;
 
 int pmm_set_thread_cpu(struct pmm *m, int cpu)
 {
@@ -86,6 +73,7 @@ static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct lis
 			mod_zone_page_state(zone, NR_FREE_CMA_PAGES, -(1l << order));
 	}
 	mod_zone_page_state(zone, NR_FREE_PAGES, -((long)i << order));
+	zone_fast_update(zone);
 	pmm_unlock(&zone->lock);
 	return allocated;
 }
@@ -251,6 +239,50 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 	}
 }
 
+void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex)
+{
+	int high = nr_pcp_high(pcp, zone, false);
+
+	if (pcp->count >= high)
+		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp->batch, false), pcp, (int)pindex);
+}
+
+/* Whether the fast paths may run: only when no feature has work on them. */
+void pcp_fast_update(struct pmm *m)
+{
+	bool plain = m->cpu_zone && !m->page_owner && !m->cfg.page_poison &&
+		     !m->cfg.debug_pagealloc && !m->tp && !m->fail && !m->fail_nth_used &&
+		     !m->cfg.debug_guardpage_minorder;
+#ifdef PMM_ASAN
+	plain = false; /* frames are ASan-poisoned and unpoisoned on the full path */
+#endif
+	__atomic_store_n(&m->fast_alloc, plain, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->fast_free, plain && !m->init_on_free, __ATOMIC_RELAXED);
+}
+
+int pcp_fast_setup(struct pmm *m)
+{
+	if (!m->cfg.pcp)
+		return 0;
+	m->cpu_zone = pmm_zalloc(m, sizeof(*m->cpu_zone) * m->nr_cpus * MAX_NR_ZONES);
+	if (!m->cpu_zone)
+		return -PMM_ENOMEM;
+	for (unsigned c = 0; c < m->nr_cpus; c++) {
+		pg_data_t *pgdat = m->node_data[cpu_to_node(m, c)];
+
+		for (int hz = 0; hz < MAX_NR_ZONES; hz++) {
+			struct zoneref *z = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+
+			while (z->zone && z->zone_idx > hz)
+				z++;
+			m->cpu_zone[c * MAX_NR_ZONES + (unsigned)hz] =
+				z->zone && z->zone->per_cpu_pageset ? z->zone : NULL;
+		}
+	}
+	pcp_fast_update(m);
+	return 0;
+}
+
 /* Drain all of @cpu's pages in @zone, in chunks bounded like the kernel's. */
 void drain_zone_pages_cpu(struct zone *zone, unsigned cpu)
 {
@@ -395,6 +427,9 @@ int pcp_setup(struct pmm *m)
 void pcp_teardown(struct pmm *m)
 {
 	int nid;
+
+	pmm_free(m, m->cpu_zone, sizeof(*m->cpu_zone) * m->nr_cpus * MAX_NR_ZONES);
+	m->cpu_zone = NULL;
 
 	for_each_online_node(m, nid)
 		for (int z = 0; m->node_data[nid] && z < MAX_NR_ZONES; z++) {

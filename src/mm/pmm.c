@@ -14,6 +14,7 @@
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
+#include "mm/pcp_fast.h"
 
 #define MEM_ALIGN (2ul << 20)
 
@@ -159,8 +160,11 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	shuffle_free_memory(m);
 	if ((err = pcp_setup(m)))
 		goto fail;
+	if ((err = pcp_fast_setup(m)))
+		goto fail;
 	if (m->setup_ext && (err = m->setup_ext(m)))
 		goto fail;
+	pcp_fast_update(m);
 	m->booted = true;
 	*out = m;
 	return 0;
@@ -226,6 +230,10 @@ unsigned pmm_nr_cpus(const struct pmm *m)
 
 struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
+	struct page *page = alloc_pages_fast(m, gfp, order);
+
+	if (likely(page))
+		return (struct pmm_page *)page;
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
 }
 
@@ -236,6 +244,8 @@ struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, uns
 
 void pmm_free_pages(struct pmm *m, struct pmm_page *page, unsigned order)
 {
+	if (likely(order == 0) && free_page_fast(m, (struct page *)page))
+		return;
 	free_pages_entry(m, (struct page *)page, order);
 	if (unlikely(m->reporting != NULL))
 		page_reporting_maybe_run(m);

@@ -254,7 +254,7 @@ size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_even
 	put_u64(&o, (uint32_t)ev->cpu, 3);
 	put(&o, "] ", 2);
 	if (!report && ev->lat[0]) {
-		puts_(&o, ev->lat);
+		put(&o, ev->lat, strnlen(ev->lat, sizeof(ev->lat)));
 		put(&o, " ", 1);
 	}
 	if (ev->ts_digits == PMM_TRACE_TS_RAW) {

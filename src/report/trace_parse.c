@@ -28,6 +28,7 @@
 
 #include <pmm/errno.h>
 #include "lib/linereader.h"
+#include "platform/file.h"
 #include "report/gfp_format.h"
 
 static const struct {
@@ -200,7 +201,7 @@ static int parse_page(struct cur *c, struct pmm_trace_event *ev)
 		ev->page_fmt = PMM_TRACE_PAGE_0X;
 		return parse_hex(c, "page", &ev->page);
 	}
-	if (*c->p == '(' || avail == 0) {
+	if (avail == 0 || *c->p == '(') {
 		if (avail >= sizeof(ptrval) - 1 && memcmp(c->p, ptrval, sizeof(ptrval) - 1) == 0) {
 			c->p += sizeof(ptrval) - 1;
 			ev->page_fmt = PMM_TRACE_PAGE_PTRVAL;
@@ -543,7 +544,7 @@ static const char *parse_ts(const char *s, const char *end, struct pmm_trace_eve
 static enum pmm_trace_kind fast_kind(const char *s, const char *end)
 {
 #define IS(lit) ((size_t)(end - s) >= sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0)
-	if (!IS("mm_page_"))
+	if (end - s < 9 || !IS("mm_page_"))
 		return PMM_TRACE_OTHER;
 	switch (s[8]) {
 	case 'a':
@@ -829,20 +830,24 @@ static int open_text(struct pmm_trace_parser **out, struct linereader *lr,
 	return 0;
 }
 
+/* trace-cmd's file magic: 0x17 0x08 'D' "tracing". */
 static bool is_trace_dat(const char *path)
 {
 	static const unsigned char magic[10] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
 	unsigned char head[10];
-	size_t n;
-	FILE *f;
+	size_t n = 0;
+	int fd;
 
-	if (strcmp(path, "-") == 0)
+	if (strcmp(path, "-") == 0 || os_file_open_read(path, &fd) != 0)
 		return false;
-	f = fopen(path, "rb");
-	if (!f)
-		return false;
-	n = fread(head, 1, sizeof(head), f);
-	fclose(f);
+	while (n < sizeof(head)) {
+		long r = os_file_read(fd, head + n, sizeof(head) - n);
+
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	os_file_close(fd);
 	return n == sizeof(head) && memcmp(head, magic, sizeof(magic)) == 0;
 }
 
