@@ -78,7 +78,7 @@ int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp)
 }
 
 /* Why @gfp cannot be honoured, or NULL. */
-static const char *gfp_invalid(pmm_gfp_t gfp)
+const char *gfp_invalid(pmm_gfp_t gfp)
 {
 	if (gfp & ~PMM___GFP_BITS_MASK)
 		return "unknown gfp bits";
@@ -305,6 +305,9 @@ void free_the_page(struct pmm *m, struct page *page, unsigned order)
 /* Boot and hotplug hand-over: blocks already in the "free, not listed" state. */
 void free_pages_memory(struct pmm *m, unsigned long start, unsigned long end)
 {
+	/* The frames get the state a freed frame has: poisoned, unmapped, ASan-poisoned. */
+	if (start < end)
+		boot_free_range_debug(m, start, end - start);
 	while (start < end) {
 		unsigned order = start ? MIN((unsigned)__builtin_ctzl(start), MAX_ORDER - 1)
 				       : MAX_ORDER - 1;
@@ -1024,45 +1027,64 @@ static inline bool put_page_testzero_checked(struct page *page, bool *was_zero)
 	return old == 1;
 }
 
+#define DOUBLE_FREE "double free: page is already free (refcount 0)"
+
 /*
  * Checks pmm makes before touching a block being freed, beyond the kernel's
- * own (which would crash or silently corrupt on these): the pointer is ours,
- * the page is not a tail, the pfn is aligned to the order, and the order is
- * the one it was allocated with.  Returns false after reporting.
+ * own (which would crash or silently corrupt on these): the page is not a
+ * tail, the pfn is aligned to the order, it is not free already, and the
+ * order is the one it was allocated with.  Returns why the request is bad,
+ * or NULL.
+ *
+ * The reads are racy on purpose (data_race): a correct caller owns the
+ * block, so nothing changes under us; only when two threads free the same
+ * block may the other one be freeing it right now.  The refcount decrement
+ * in free_pages_entry() decides that race; here a check that fails on
+ * fields read mid-free is called what it is, a double free.
+ */
+static data_race_fn const char *free_request_bad(struct pmm *m, struct page *page, unsigned order)
+{
+	const char *why;
+
+	if (unlikely(PageTail(page)))
+		return "freeing a tail page of a compound page";
+	if (unlikely(page_to_pfn(m, page) & ((1ul << order) - 1)))
+		return "freeing a block whose pfn is not aligned to its order";
+	if (unlikely(PageBuddy(page) || page_ref_count(page) == 0))
+		return DOUBLE_FREE;
+	if (unlikely(PageHead(page) && compound_order(page) != order))
+		why = "freeing a compound page with the wrong order";
+	else if (unlikely(page_private(page) != order && !PageReserved(page)))
+		why = page_private(page) > order
+			      ? "freeing a block with a smaller order than it was allocated with"
+			      : "freeing a block with a larger order than it was allocated with";
+	else
+		return NULL;
+	if (page_ref_count(page) == 0)
+		return DOUBLE_FREE;
+	return why;
+}
+
+/*
+ * Returns false after reporting a bad request.  The page is left as it is:
+ * a double-freed page may sit on a free list, a wrongly freed block is still
+ * the caller's, and touching either would corrupt what is intact.
  */
 static bool free_request_ok(struct pmm *m, struct page *page, unsigned order)
 {
-	unsigned long pfn;
+	const char *why;
 
 	if (unlikely(!page_is_ours(m, page))) {
 		bad_page_pointer(m, page, "freeing a pointer that is not a page of this machine");
 		return false;
 	}
 	if (unlikely(order >= MAX_ORDER)) {
-		bad_page(m, page, "freeing with an order above the maximum");
+		bad_page_refuse(m, page, "freeing with an order above the maximum");
 		return false;
 	}
-	if (unlikely(PageTail(page))) {
-		bad_page(m, page, "freeing a tail page of a compound page");
-		return false;
-	}
-	pfn = page_to_pfn(m, page);
-	if (unlikely(pfn & ((1ul << order) - 1))) {
-		bad_page(m, page, "freeing a block whose pfn is not aligned to its order");
-		return false;
-	}
-	if (unlikely(PageBuddy(page) || page_ref_count(page) == 0)) {
-		bad_page(m, page, "double free: page is already free (refcount 0)");
-		return false;
-	}
-	if (unlikely(PageHead(page) && compound_order(page) != order)) {
-		bad_page(m, page, "freeing a compound page with the wrong order");
-		return false;
-	}
-	if (unlikely(page_private(page) != order && !PageReserved(page))) {
-		bad_page(m, page, page_private(page) > order
-					  ? "freeing a block with a smaller order than it was allocated with"
-					  : "freeing a block with a larger order than it was allocated with");
+	why = free_request_bad(m, page, order);
+	if (unlikely(why)) {
+		bad_page_refuse(m, page, why);
 		return false;
 	}
 	return true;
@@ -1079,7 +1101,7 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 		free_the_page(m, page, order);
 	} else if (unlikely(was_zero)) {
 		/* Lost a race with another free of the same block. */
-		bad_page(m, page, "double free: page is already free (refcount 0)");
+		bad_page_refuse(m, page, DOUBLE_FREE);
 	} else if (!head) {
 		/* Another holder keeps page 0; release the rest now. */
 		while (order-- > 0) {
@@ -1126,12 +1148,16 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 	struct zoneref *z;
 	struct zone *zone = NULL;
 
+	for (unsigned long i = 0; i < nr; i++)
+		if (array[i])
+			populated++;
+	/* Refused requests still report the slots filled before, as documented. */
 	if (gfp_invalid(gfp))
-		return 0;
+		return populated;
 	if (nid == PMM_NUMA_NO_NODE)
 		nid = numa_node_id(m);
 	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
-		return 0;
+		return populated;
 	ac.highest_zoneidx = gfp_to_zone(gfp);
 	ac.zonelist = &m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK];
 	ac.migratetype = gfp_to_migratetype(m, gfp);
@@ -1152,9 +1178,6 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 			break;
 		}
 	}
-	for (unsigned long i = 0; i < nr; i++)
-		if (array[i])
-			populated++;
 	before = populated;
 	if (zone && zone->per_cpu_pageset && nr - populated > 1 && !should_fail_alloc_page(m, gfp, 0)) {
 		pcp_alloc_bulk(zone, ac.migratetype, alloc_flags, nr, array, &populated);

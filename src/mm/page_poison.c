@@ -65,8 +65,7 @@ static void check_poison_mem(struct pmm *m, struct page *page, unsigned char *me
 	pmm_lock(&m->bad_page.lock);
 	m->bad_page.total++;
 	pmm_unlock(&m->bad_page.lock);
-	if (m->on_bad_page)
-		m->on_bad_page(m->on_bad_page_ctx, page_to_pfn(m, page), "pagealloc: memory corruption");
+	bad_page_notify(m, page_to_pfn(m, page), "pagealloc: memory corruption");
 }
 
 void free_page_debug(struct pmm *m, struct page *page, unsigned order)

@@ -276,15 +276,21 @@ int pmm_get_page(struct pmm *m, struct pmm_page *ppage)
 	struct page *page = (struct page *)ppage;
 	int old;
 
-	if (!page_is_ours(m, page))
+	if (!page_is_ours(m, page)) {
+		bad_page_pointer(m, page, "get_page on a pointer that is not a page of this machine");
 		return -PMM_EINVAL;
+	}
 	page = compound_head(page);
 	old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
 	do {
-		if (old <= 0 || PageBuddy(page))
+		if (old <= 0 || PageBuddy(page)) {
+			bad_page_refuse(m, page, "get_page on a free page (refcount 0)");
 			return -PMM_EINVAL;
-		if (old == INT32_MAX)
+		}
+		if (old == INT32_MAX) {
+			bad_page_refuse(m, page, "get_page would overflow the refcount");
 			return -PMM_EOVERFLOW;
+		}
 	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old + 1, false,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return 0;
