@@ -1,13 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
- * The list of extensions built into this library.  page_ext clients
- * (page_owner, page_idle) attach their boot and teardown hooks here; with
- * none built, a machine boots without page_ext and pays nothing for it.
+ * The extensions built into this library: page_ext and its clients
+ * (page_owner).  With no client needed, a machine boots without page_ext
+ * and pays nothing for it.
  */
-#include "mm/internal.h"
+#include "ext/page_ext.h"
+#include "ext/page_owner.h"
 
-void pmm_ext_register(struct pmm *m)
+int pmm_ext_register(struct pmm *m)
 {
-	m->setup_ext = NULL;
-	m->teardown_ext = NULL;
+	m->page_ext = pmm_zalloc(m, sizeof(*m->page_ext));
+	if (!m->page_ext)
+		return -PMM_ENOMEM;
+	page_owner_register(m);
+	return 0;
+}
+
+void pmm_ext_unregister(struct pmm *m)
+{
+	if (m->teardown_ext)
+		m->teardown_ext(m);
+	pmm_free(m, m->page_ext, sizeof(*m->page_ext));
+	m->page_ext = NULL;
 }

@@ -46,7 +46,7 @@ size_t format_page_flags(char *buf, size_t size, unsigned long flags)
 			n += (size_t)r_;                                           \
 	} while (0)
 
-	EMIT("%#lx(", flags);
+	EMIT("0x%lx(", flags);
 	for (size_t i = 0; i < sizeof(pageflag_names) / sizeof(pageflag_names[0]); i++) {
 		if (!(flags & (1ul << pageflag_names[i].bit)))
 			continue;
@@ -55,7 +55,7 @@ size_t format_page_flags(char *buf, size_t size, unsigned long flags)
 	}
 	EMIT("%snode=%lu", first ? "" : "|", (flags >> NODES_PGSHIFT) & NODES_MASK);
 	EMIT("|zone=%lu", (flags >> ZONES_PGSHIFT) & ZONES_MASK);
-	EMIT("|lastcpupid=%#lx", (flags >> LAST_CPUPID_PGSHIFT) & LAST_CPUPID_MASK);
+	EMIT("|lastcpupid=0x%lx", (flags >> LAST_CPUPID_PGSHIFT) & LAST_CPUPID_MASK);
 	EMIT(")");
 #undef EMIT
 	return n;
@@ -83,7 +83,7 @@ void dump_page(struct pmm *m, struct page *page, const char *reason)
 	}
 	/* Typed pages (buddy, guard) show mapcount 0, as page_mapcount() does. */
 	mapcount = page->_mapcount < PAGE_MAPCOUNT_RESERVE ? 0 : page->_mapcount + 1;
-	pr_warn(m, "page:%016lx refcount:%d mapcount:%d mapping:%016lx index:%#lx pfn:%#lx\n",
+	pr_warn(m, "page:%016lx refcount:%d mapcount:%d mapping:%016lx index:0x%lx pfn:0x%lx\n",
 		(unsigned long)page, page_ref_count(page), mapcount,
 		(unsigned long)(PageTail(page) ? NULL : page->mapping),
 		PageTail(page) ? 0ul : page->index, pfn);

@@ -31,6 +31,7 @@
 struct page_owner_state;
 struct page_reporting;
 struct fail_page_alloc;
+struct page_ext_state;
 
 #define PMM_HIDDEN __attribute__((visibility("hidden")))
 
@@ -154,6 +155,8 @@ struct pmm {
 	bool init_on_free;
 	enum { PMM_CPU_RSEQ, PMM_CPU_GETCPU } cpu_mode;
 	struct page_owner_state *page_owner;   /* NULL when page_owner is off */
+	struct page_owner_state *page_owner_pending; /* set up, not yet live */
+	struct page_ext_state *page_ext;       /* page_ext layout and storage */
 	struct page_reporting *reporting;      /* NULL until a reporter registers */
 	struct fail_page_alloc *fail;          /* NULL when fault injection is off */
 	struct pmm_mm_ops mm_ops;              /* embedder reclaim/compaction */
@@ -253,7 +256,8 @@ PMM_HIDDEN void calculate_totalreserve_pages(struct pmm *m);
 PMM_HIDDEN unsigned long nr_free_buffer_pages(struct pmm *m);
 PMM_HIDDEN void mem_init_print_info(struct pmm *m);
 /* Register the extensions this build has (page_ext clients) with @m. */
-PMM_HIDDEN void pmm_ext_register(struct pmm *m);
+PMM_HIDDEN int pmm_ext_register(struct pmm *m);
+PMM_HIDDEN void pmm_ext_unregister(struct pmm *m);
 
 #define for_each_online_node(m, nid) \
 	for (nid = 0; nid < (m)->nr_node_ids; nid++) \

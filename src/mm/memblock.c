@@ -275,7 +275,7 @@ int memblock_setup(struct pmm *m)
 				return -PMM_EINVAL;
 			}
 			if ((r->start | r->end) % PAGE_SIZE) {
-				pr_err(m, "pmm: memory range [mem %#018llx-%#018llx] is not page-aligned\n",
+				pr_err(m, "pmm: memory range [mem 0x%016llx-0x%016llx] is not page-aligned\n",
 				       (unsigned long long)r->start, (unsigned long long)r->end - 1);
 				return -PMM_EINVAL;
 			}
@@ -286,7 +286,7 @@ int memblock_setup(struct pmm *m)
 			}
 			err = memblock_add(&mb->memory, r->start, r->end - r->start, r->nid);
 			if (err == -PMM_EEXIST) {
-				pr_err(m, "pmm: memory range [mem %#018llx-%#018llx] overlaps another\n",
+				pr_err(m, "pmm: memory range [mem 0x%016llx-0x%016llx] overlaps another\n",
 				       (unsigned long long)r->start, (unsigned long long)r->end - 1);
 				return -PMM_EINVAL;
 			}
@@ -323,7 +323,7 @@ int memblock_setup(struct pmm *m)
 				inside = true;
 		}
 		if (!inside) {
-			pr_err(m, "pmm: reserved range [mem %#018llx-%#018llx] is outside memory\n",
+			pr_err(m, "pmm: reserved range [mem 0x%016llx-0x%016llx] is outside memory\n",
 			       (unsigned long long)r->start, (unsigned long long)r->end - 1);
 			return -PMM_EINVAL;
 		}

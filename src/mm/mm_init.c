@@ -392,18 +392,18 @@ int free_area_init(struct pmm *m)
 		if (m->arch_zone_lowest_possible_pfn[i] == m->arch_zone_highest_possible_pfn[i])
 			pr_info(m, "  %-8s empty\n", zone_names[i]);
 		else
-			pr_info(m, "  %-8s [mem %#018llx-%#018llx]\n", zone_names[i],
+			pr_info(m, "  %-8s [mem 0x%016llx-0x%016llx]\n", zone_names[i],
 				(unsigned long long)PFN_PHYS(m->arch_zone_lowest_possible_pfn[i]),
 				(unsigned long long)PFN_PHYS(m->arch_zone_highest_possible_pfn[i]) - 1);
 	}
 	pr_info(m, "Movable zone start for each node\n");
 	for (int i = 0; i < MAX_NUMNODES; i++)
 		if (m->zone_movable_pfn[i])
-			pr_info(m, "  Node %d: %#018llx\n", i,
+			pr_info(m, "  Node %d: 0x%016llx\n", i,
 				(unsigned long long)PFN_PHYS(m->zone_movable_pfn[i]));
 	pr_info(m, "Early memory node ranges\n");
 	for (unsigned long i = 0; i < mem->cnt; i++)
-		pr_info(m, "  node %3d: [mem %#018llx-%#018llx]\n", mem->regions[i].nid,
+		pr_info(m, "  node %3d: [mem 0x%016llx-0x%016llx]\n", mem->regions[i].nid,
 			(unsigned long long)mem->regions[i].base,
 			(unsigned long long)(mem->regions[i].base + mem->regions[i].size) - 1);
 
@@ -419,7 +419,7 @@ int free_area_init(struct pmm *m)
 		get_pfn_range_for_nid(m, nid, &s, &e);
 		pgdat->node_start_pfn = s;
 		if (s != e)
-			pr_info(m, "Initmem setup node %d [mem %#018llx-%#018llx]\n", nid,
+			pr_info(m, "Initmem setup node %d [mem 0x%016llx-0x%016llx]\n", nid,
 				(unsigned long long)PFN_PHYS(s), (unsigned long long)PFN_PHYS(e) - 1);
 		calculate_node_totalpages(m, pgdat, s, e);
 		free_area_init_core(m, pgdat);

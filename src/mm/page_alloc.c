@@ -23,6 +23,7 @@
  */
 #include <string.h>
 
+#include "ext/page_owner.h"
 #include "mm/debug.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
@@ -792,7 +793,7 @@ static void prep_compound_page(struct page *page, unsigned order)
 	page[1].compound_pincount = 0;
 }
 
-static void prep_new_page(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp,
+static __attribute__((noinline)) void prep_new_page(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp,
 			  unsigned alloc_flags)
 {
 	set_page_private(page, 0);
@@ -960,7 +961,7 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 	}
 	if (unlikely((why = gfp_invalid(gfp)) != NULL)) {
 		if (!(gfp & PMM___GFP_NOWARN))
-			pr_warn(m, "WARNING: page allocation with gfp %#x refused: %s\n", gfp, why);
+			pr_warn(m, "WARNING: page allocation with gfp 0x%x refused: %s\n", gfp, why);
 		return NULL;
 	}
 	if (unlikely((gfp & PMM___GFP_NOFAIL) && order > 1))
@@ -1080,4 +1081,88 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 		}
 		page->private = 0;
 	}
+}
+
+/* ------------------------------------------------------------ split, exact, bulk */
+
+int split_page_checked(struct pmm *m, struct page *page, unsigned order)
+{
+	if (!page_is_ours(m, page) || order >= MAX_ORDER)
+		return -PMM_EINVAL;
+	if (PageCompound(page) || page_ref_count(page) <= 0 || PageBuddy(page) ||
+	    page_private(page) != order)
+		return -PMM_EINVAL;
+	for (unsigned long i = 1; i < (1ul << order); i++) {
+		set_page_count(page + i, 1);
+		page[i].private = 0;
+	}
+	page->private = 0;
+	split_page_owner(m, page, 1u << order);
+	return 0;
+}
+
+/*
+ * __alloc_pages_bulk(): fill the NULL slots of @array from one zone's
+ * per-CPU list under one lock.  Falls back to one ordinary allocation when
+ * the bulk path can give nothing, as the kernel does.
+ * Returns the number of populated slots.
+ */
+unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned long nr,
+			       struct page **array)
+{
+	unsigned long populated = 0, before;
+	struct alloc_context ac;
+	unsigned alloc_flags = ALLOC_WMARK_LOW;
+	struct zoneref *z;
+	struct zone *zone = NULL;
+
+	if (gfp_invalid(gfp))
+		return 0;
+	if (nid == PMM_NUMA_NO_NODE)
+		nid = numa_node_id(m);
+	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
+		return 0;
+	ac.highest_zoneidx = gfp_to_zone(gfp);
+	ac.zonelist = &m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK];
+	ac.migratetype = gfp_to_migratetype(m, gfp);
+	ac.preferred_nid = nid;
+	if (ac.migratetype == MIGRATE_MOVABLE)
+		alloc_flags |= ALLOC_CMA;
+	z = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx);
+	alloc_flags |= alloc_flags_nofragment(m, z->zone, gfp);
+	/* The first zone that can give all @nr pages above its watermark. */
+	for (; z->zone; z++) {
+		unsigned long mark;
+
+		if (z->zone_idx > ac.highest_zoneidx)
+			continue;
+		mark = wmark_pages(z->zone, (enum zone_watermarks)(alloc_flags & ALLOC_WMARK_MASK)) + nr;
+		if (zone_watermark_fast(z->zone, 0, mark, ac.highest_zoneidx, alloc_flags)) {
+			zone = z->zone;
+			break;
+		}
+	}
+	for (unsigned long i = 0; i < nr; i++)
+		if (array[i])
+			populated++;
+	before = populated;
+	if (zone && zone->per_cpu_pageset && nr - populated > 1 && !should_fail_alloc_page(m, gfp, 0)) {
+		pcp_alloc_bulk(zone, ac.migratetype, alloc_flags, nr, array, &populated);
+		for (unsigned long i = 0; i < nr; i++)
+			if (array[i] && page_private(array[i]) == ~0ul) {
+				array[i]->private = 0;
+				prep_new_page(m, array[i], 0, gfp, alloc_flags);
+				TRACE(m, mm_page_alloc, page_to_pfn(m, array[i]), 0, gfp, ac.migratetype);
+			}
+	}
+	if (populated == before && populated < nr) {
+		for (unsigned long i = 0; i < nr; i++)
+			if (!array[i]) {
+				array[i] = alloc_pages_nid(m, gfp, 0, nid);
+				if (array[i])
+					populated++;
+				break;
+			}
+	}
+	return populated;
 }

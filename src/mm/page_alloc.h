@@ -101,6 +101,9 @@ void free_the_page(struct pmm *m, struct page *page, unsigned order);
 bool check_new_pages(struct pmm *m, struct page *page, unsigned order);
 struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int nid);
 void free_pages_entry(struct pmm *m, struct page *page, unsigned order);
+int split_page_checked(struct pmm *m, struct page *page, unsigned order);
+unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned long nr,
+			       struct page **array);
 bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *ac, bool force);
 void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -109,6 +112,16 @@ void show_free_areas(struct pmm *m);
 int cpu_to_node(const struct pmm *m, unsigned cpu);
 int numa_node_id(const struct pmm *m);
 void mod_numa_events(struct zone *zone, int preferred_nid);
+
+/* page_isolation.c */
+int start_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned long end_pfn,
+			     int migratetype, bool report);
+void undo_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned long end_pfn,
+			     int migratetype);
+int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, int migratetype,
+		       pmm_gfp_t gfp);
+void free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr);
+struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, int nid);
 
 /* vmscan.c: the embedder's reclaim and compaction, if any. */
 void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order);

@@ -58,7 +58,7 @@ static void check_poison_mem(struct pmm *m, struct page *page, unsigned char *me
 		pr_err(m, "pagealloc: single bit error\n");
 	else
 		pr_err(m, "pagealloc: memory corruption\n");
-	pr_err(m, "pagealloc: pfn %#lx: first bad byte at offset %#zx, last at %#zx\n",
+	pr_err(m, "pagealloc: pfn 0x%lx: first bad byte at offset 0x%zx, last at 0x%zx\n",
 	       page_to_pfn(m, page), first, last);
 	hex_dump_offset(m, mem, first, last + 1);
 	dump_page(m, page, "pagealloc: corrupted page details");

@@ -397,9 +397,45 @@ void pcp_teardown(struct pmm *m)
 	int nid;
 
 	for_each_online_node(m, nid)
-		for (int z = 0; z < MAX_NR_ZONES; z++) {
+		for (int z = 0; m->node_data[nid] && z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->node_data[nid]->node_zones[z];
 			pmm_free(m, zone->per_cpu_pageset, sizeof(struct per_cpu_pages) * m->nr_cpus);
 			zone->per_cpu_pageset = NULL;
 		}
+}
+
+/*
+ * Fill the NULL slots of @array with order-0 pages from this CPU's list of
+ * @zone under one pcp lock acquisition (__alloc_pages_bulk).  Newly filled
+ * pages are marked with private ~0ul for the caller to prepare.
+ */
+void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
+		    struct page **array, unsigned long *populated)
+{
+	struct per_cpu_pages *pcp = this_pcp(zone);
+	struct list_head *list = &pcp->lists[order_to_pindex(migratetype, 0)];
+
+	pmm_spin_lock(&pcp->lock);
+	for (unsigned long i = 0; i < nr; i++) {
+		struct page *page;
+
+		if (array[i])
+			continue;
+		if (list_empty(list)) {
+			int batch = MAX(pcp->batch, (int)MIN(nr - i, 1024ul));
+			pcp->count += rmqueue_bulk(zone, 0, batch, list, migratetype, alloc_flags);
+			if (list_empty(list))
+				break;
+		}
+		page = list_first_entry(list, struct page, lru);
+		list_del(&page->lru);
+		pcp->count--;
+		pcp_count(pcp, PCP_PGALLOC, 1);
+		pcp_count(pcp, PCP_NUMA_HIT, 1);
+		pcp_count(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
+		page->private = ~0ul;
+		array[i] = page;
+		(*populated)++;
+	}
+	pmm_spin_unlock(&pcp->lock);
 }

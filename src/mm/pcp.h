@@ -69,6 +69,8 @@ void pcp_teardown(struct pmm *m);
 void zone_pcp_update_all(struct pmm *m);
 int zone_batchsize(const struct zone *zone);
 int zone_highsize(const struct pmm *m, const struct zone *zone, int batch);
+void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
+		    struct page **array, unsigned long *populated);
 /* The CPU the calling thread acts as (rseq, sched_getcpu, or pinned). */
 unsigned pmm_this_cpu(const struct pmm *m);
 

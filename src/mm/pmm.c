@@ -63,8 +63,7 @@ void pmm_destroy(struct pmm *m)
 	plat = m->plat;
 	pmm_page_reporting_unregister(m);
 	pmm_fail_page_alloc_set(m, NULL);
-	if (m->teardown_ext)
-		m->teardown_ext(m);
+	pmm_ext_unregister(m);
 	pcp_teardown(m);
 	free_node_data(m);
 	sparse_teardown(m);
@@ -81,7 +80,7 @@ static int check_config(struct pmm *m)
 	const struct pmm_config *c = &m->cfg;
 
 	if (c->dma_limit > c->dma32_limit) {
-		pr_err(m, "pmm: dma=%#llx above dma32=%#llx\n", (unsigned long long)c->dma_limit,
+		pr_err(m, "pmm: dma=0x%llx above dma32=0x%llx\n", (unsigned long long)c->dma_limit,
 		       (unsigned long long)c->dma32_limit);
 		return -PMM_EINVAL;
 	}
@@ -139,8 +138,8 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	/* Poisoning takes precedence over init_on_alloc/init_on_free. */
 	m->init_on_alloc = cfg->init_on_alloc && !cfg->page_poison;
 	m->init_on_free = cfg->init_on_free && !cfg->page_poison;
-	pmm_ext_register(m);
-
+	if ((err = pmm_ext_register(m)))
+		goto fail;
 	if ((err = check_config(m)))
 		goto fail;
 	if ((err = memblock_setup(m)))
@@ -154,13 +153,13 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	build_all_zonelists(m);
 	if (cfg->page_poison && (cfg->init_on_alloc || cfg->init_on_free))
 		pr_info(m, "mem auto-init: CONFIG_PAGE_POISONING is on, will take precedence over init_on_alloc and init_on_free\n");
-	if (m->setup_ext && (err = m->setup_ext(m)))
-		goto fail;
 	memblock_free_all(m);
 	mem_init_print_info(m);
 	init_per_zone_wmark_min(m);
 	shuffle_free_memory(m);
 	if ((err = pcp_setup(m)))
+		goto fail;
+	if (m->setup_ext && (err = m->setup_ext(m)))
 		goto fail;
 	m->booted = true;
 	*out = m;
@@ -330,4 +329,71 @@ unsigned long pmm_totalram_pages(const struct pmm *m)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			n += (unsigned long)zone_managed_pages(&m->node_data[nid]->node_zones[z]);
 	return n;
+}
+
+int pmm_split_page(struct pmm *m, struct pmm_page *page, unsigned order)
+{
+	return split_page_checked(m, (struct page *)page, order);
+}
+
+static unsigned get_order(size_t size)
+{
+	unsigned order = 0;
+
+	size = (size - 1) >> PAGE_SHIFT;
+	while (size) {
+		order++;
+		size >>= 1;
+	}
+	return order;
+}
+
+void *pmm_alloc_pages_exact(struct pmm *m, size_t size, pmm_gfp_t gfp)
+{
+	unsigned order;
+	struct page *page;
+	unsigned long used, nr;
+
+	if (!size)
+		return NULL;
+	order = get_order(size);
+	if (order >= MAX_ORDER)
+		return NULL;
+	page = alloc_pages_nid(m, gfp & ~PMM___GFP_COMP, order, PMM_NUMA_NO_NODE);
+	if (!page)
+		return NULL;
+	split_page_checked(m, page, order);
+	nr = PFN_UP(size);
+	for (used = nr; used < (1ul << order); used++)
+		free_pages_entry(m, page + used, 0);
+	return page_address(m, page);
+}
+
+void pmm_free_pages_exact(struct pmm *m, void *addr, size_t size)
+{
+	char *p = addr;
+
+	for (size_t off = 0; off < ALIGN_UP(size, PAGE_SIZE); off += PAGE_SIZE)
+		pmm_free_pages_addr(m, p + off, 0);
+}
+
+unsigned long pmm_alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, unsigned long nr,
+				   struct pmm_page **array)
+{
+	return alloc_pages_bulk(m, gfp, PMM_NUMA_NO_NODE, nr, (struct page **)array);
+}
+
+int pmm_alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, pmm_gfp_t gfp)
+{
+	return alloc_contig_range(m, start, end, MIGRATE_MOVABLE, gfp);
+}
+
+struct pmm_page *pmm_alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, int nid)
+{
+	return (struct pmm_page *)alloc_contig_pages(m, nr, gfp, nid);
+}
+
+void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr)
+{
+	free_contig_range(m, pfn, nr);
 }

@@ -123,7 +123,7 @@ void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, .
 	va_end(ap);
 	pmm_gfp_format(names, sizeof(names), gfp, PMM_KVER_6_1);
 	m->plat->task(m->plat->ctx, &pid, &tgid, comm);
-	pr_warn(m, "%.16s: %s, mode:%#x(%s), nodemask=(null),cpuset=/,mems_allowed=0-%d\n", comm,
+	pr_warn(m, "%.16s: %s, mode:0x%x(%s), nodemask=(null),cpuset=/,mems_allowed=0-%d\n", comm,
 		what, gfp, names, m->nr_node_ids - 1);
 	show_free_areas(m);
 }

@@ -53,10 +53,10 @@ static int validate_pcp(struct pmm *m, struct zone *z, char *buf, size_t size)
 					FAIL("%s: cpu %u pcp list %u: entry %p is not a page", z->name, c, i,
 					     (void *)p);
 				if (PageBuddy(p) || page_ref_count(p) != 0)
-					FAIL("%s: cpu %u pcp page pfn %#lx: buddy %d refcount %d", z->name,
+					FAIL("%s: cpu %u pcp page pfn 0x%lx: buddy %d refcount %d", z->name,
 					     c, page_to_pfn(m, p), PageBuddy(p), page_ref_count(p));
 				if (page_zone(m, p) != z)
-					FAIL("%s: cpu %u pcp page pfn %#lx from another zone", z->name, c,
+					FAIL("%s: cpu %u pcp page pfn 0x%lx from another zone", z->name, c,
 					     page_to_pfn(m, p));
 				pages += 1l << order;
 				if (!limit--)
@@ -100,18 +100,18 @@ static int zone_validate(struct pmm *m, struct zone *z, char *buf, size_t size)
 					     migratetype_names[mt], (void *)p);
 				pfn = page_to_pfn(m, p);
 				if (!PageBuddy(p) || buddy_order(p) != o)
-					FAIL("%s: pfn %#lx on order %u list: buddy %d order %lu", z->name,
+					FAIL("%s: pfn 0x%lx on order %u list: buddy %d order %lu", z->name,
 					     pfn, o, PageBuddy(p), page_private(p));
 				if (pfn & ((1ul << o) - 1))
-					FAIL("%s: pfn %#lx on order %u list is misaligned", z->name, pfn, o);
+					FAIL("%s: pfn 0x%lx on order %u list is misaligned", z->name, pfn, o);
 				if (!zone_spans_pfn(z, pfn) || !zone_spans_pfn(z, pfn + (1ul << o) - 1) ||
 				    page_zone(m, p) != z)
-					FAIL("%s: pfn %#lx order %u lies outside the zone", z->name, pfn, o);
+					FAIL("%s: pfn 0x%lx order %u lies outside the zone", z->name, pfn, o);
 				if (page_ref_count(p) != 0)
-					FAIL("%s: free pfn %#lx has refcount %d", z->name, pfn,
+					FAIL("%s: free pfn 0x%lx has refcount %d", z->name, pfn,
 					     page_ref_count(p));
 				if (p->flags & PAGE_FLAGS_CHECK_AT_PREP & ~(1ul << PG_reported))
-					FAIL("%s: free pfn %#lx has flags %#lx", z->name, pfn, p->flags);
+					FAIL("%s: free pfn 0x%lx has flags 0x%lx", z->name, pfn, p->flags);
 				n++;
 				if (!is_migrate_isolate(mt))
 					listed += 1l << o;
@@ -140,7 +140,7 @@ static int zone_validate(struct pmm *m, struct zone *z, char *buf, size_t size)
 			heads_seen++;
 			for (unsigned long i = 1; i < (1ul << buddy_order(p)); i++)
 				if (PageBuddy(p + i))
-					FAIL("%s: free block pfn %#lx order %lu overlaps free pfn %#lx",
+					FAIL("%s: free block pfn 0x%lx order %lu overlaps free pfn 0x%lx",
 					     z->name, pfn, page_private(p), pfn + i);
 			pfn += 1ul << buddy_order(p);
 			continue;

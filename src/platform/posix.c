@@ -20,6 +20,7 @@
 #include <pmm/platform.h>
 
 #include "platform/cpu.h"
+#include "platform/stacktrace.h"
 
 static void *posix_reserve(void *ctx, size_t size, size_t align)
 {
@@ -140,15 +141,6 @@ static void posix_log(void *ctx, int level, const char *msg)
 	fputs(msg, stderr);
 }
 
-static unsigned posix_nostack(void *ctx, uintptr_t *entries, unsigned max, unsigned skip)
-{
-	(void)ctx;
-	(void)entries;
-	(void)max;
-	(void)skip;
-	return 0;
-}
-
 static const struct pmm_platform posix_platform = {
 	.name = "posix",
 	.reserve = posix_reserve,
@@ -163,12 +155,16 @@ static const struct pmm_platform posix_platform = {
 	.current_cpu = posix_current_cpu,
 	.nr_cpus = posix_nr_cpus,
 	.task = posix_task,
-	.stack = posix_nostack,
+	.stack = pmm_posix_stack,
 	.log = posix_log,
 	.page_size = 4096,
 };
 
+static pthread_once_t stack_once = PTHREAD_ONCE_INIT;
+
 const struct pmm_platform *pmm_platform_posix(void)
 {
+	/* Load the unwinder now, outside any lock, so capture never allocates. */
+	pthread_once(&stack_once, pmm_stack_capture_init);
 	return &posix_platform;
 }

@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: MIT
+/*
+ * page_owner (mm/page_owner.c): per-frame allocation records in page_ext,
+ * stacks in the stack depot, and the kernel's text outputs.
+ *
+ * Every frame of an allocation gets the same record (the whole block's
+ * order, gfp, stack, pid/tgid/comm, timestamp) and the OWNER and
+ * OWNER_ALLOCATED bits; a free clears OWNER_ALLOCATED and records the free
+ * stack, time, pid and tgid.  Each alloc stack counts the base pages it
+ * holds (show_stacks).  A thread already inside page_owner (the depot or the
+ * symbolizer allocating) gets the dummy stack instead of recursing; a depot
+ * failure gets the failure stack; frames in use before page_owner started get
+ * the early stack.
+ *
+ * Cost when off: one predictable branch per allocation and free
+ * (page_owner_set()/page_owner_reset() in page_alloc.h).
+ *
+ * Locking: a record is written by the thread that allocates or frees the
+ * block (which owns it); readers (dumps) may see a record mid-update, as the
+ * kernel's readers may.  The stack list is guarded by po->lock.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <pmm/page_owner.h>
+
+#include "ext/page_ext.h"
+#include "ext/page_owner.h"
+#include "ext/stackdepot.h"
+#include "mm/debug.h"
+#include "mm/page_alloc.h"
+#include "platform/symbolize.h"
+
+struct page_owner {
+	unsigned short order;
+	short last_migrate_reason;
+	pmm_gfp_t gfp_mask;
+	depot_stack_handle_t handle;
+	depot_stack_handle_t free_handle;
+	uint64_t ts_nsec;
+	uint64_t free_ts_nsec;
+	char comm[16];
+	int pid;
+	int tgid;
+	int free_pid;   /* 6.12 */
+	int free_tgid;
+};
+static_assert(sizeof(struct page_owner) == 64, "page_owner: the 6.1 56 bytes + free pid/tgid");
+
+struct page_owner_state {
+	struct stack_depot depot;
+	struct page_ext_operations ops;
+	struct symbolizer *sym;
+	depot_stack_handle_t dummy_handle, failure_handle, early_handle;
+	uint64_t boot_ns;
+	struct pmm_lock lock;           /* stacks[] */
+	depot_stack_handle_t *stacks;   /* alloc stacks in first-use order */
+	size_t nr_stacks, cap_stacks;
+};
+
+static const char *const migrate_reason_names[PMM_MR_TYPES] = {
+	"compaction", "memory_failure", "memory_hotplug", "syscall_or_cpuset",
+	"mempolicy_mbind", "numa_misplaced", "contig_range", "longterm_pin", "demotion",
+};
+
+/* The calling thread's identity, read once per thread (a system call). */
+struct task_cache {
+	const struct pmm_platform *plat;
+	int pid, tgid;
+	char comm[16];
+};
+static __thread struct task_cache task_cache;
+static __thread int in_page_owner;
+
+static const struct task_cache *current_task(struct pmm *m)
+{
+	if (task_cache.plat != m->plat) {
+		m->plat->task(m->plat->ctx, &task_cache.pid, &task_cache.tgid, task_cache.comm);
+		task_cache.plat = m->plat;
+	}
+	return &task_cache;
+}
+
+static inline struct page_owner *get_page_owner(struct page_owner_state *po, struct page_ext *ext)
+{
+	return page_ext_data(ext, &po->ops);
+}
+
+static bool need_page_owner(struct pmm *m)
+{
+	return m->cfg.page_owner;
+}
+
+static __attribute__((noinline)) depot_stack_handle_t save_stack(struct pmm *m,
+								  struct page_owner_state *po)
+{
+	uintptr_t entries[PAGE_OWNER_STACK_DEPTH];
+	depot_stack_handle_t handle;
+	unsigned nr;
+
+	if (in_page_owner)
+		return po->dummy_handle;
+	in_page_owner = 1;
+	nr = m->plat->stack(m->plat->ctx, entries, PAGE_OWNER_STACK_DEPTH, 2);
+	handle = depot_save(&po->depot, entries, nr);
+	if (!handle)
+		handle = po->failure_handle;
+	in_page_owner = 0;
+	return handle;
+}
+
+static uint64_t local_clock(struct pmm *m, struct page_owner_state *po)
+{
+	return m->plat->clock_ns(m->plat->ctx) - po->boot_ns;
+}
+
+/* Put @handle on the show_stacks list the first time it holds pages. */
+static void note_stack(struct page_owner_state *po, depot_stack_handle_t handle)
+{
+	pmm_lock(&po->lock);
+	for (size_t i = 0; i < po->nr_stacks; i++)
+		if (po->stacks[i] == handle)
+			goto out;
+	if (po->nr_stacks == po->cap_stacks) {
+		size_t cap = po->cap_stacks ? po->cap_stacks * 2 : 256;
+		depot_stack_handle_t *n = po->depot.platform->alloc(po->depot.platform->ctx,
+								   cap * sizeof(*n));
+		if (!n)
+			goto out;
+		if (po->stacks) {
+			memcpy(n, po->stacks, po->nr_stacks * sizeof(*n));
+			po->depot.platform->free(po->depot.platform->ctx, po->stacks,
+						 po->cap_stacks * sizeof(*n));
+		}
+		po->stacks = n;
+		po->cap_stacks = cap;
+	}
+	po->stacks[po->nr_stacks++] = handle;
+out:
+	pmm_unlock(&po->lock);
+}
+
+static void set_owner_handle(struct pmm *m, struct page_owner_state *po, struct page_ext *ext,
+			     depot_stack_handle_t handle, unsigned order, pmm_gfp_t gfp,
+			     unsigned long nr, uint64_t ts)
+{
+	const struct task_cache *t = current_task(m);
+
+	for (unsigned long i = 0; i < nr; i++) {
+		struct page_owner *o = get_page_owner(po, ext);
+
+		o->handle = handle;
+		o->order = (unsigned short)order;
+		o->gfp_mask = gfp;
+		o->last_migrate_reason = -1;
+		o->pid = t->pid;
+		o->tgid = t->tgid;
+		o->ts_nsec = ts;
+		memcpy(o->comm, t->comm, sizeof(o->comm));
+		__atomic_fetch_or(&ext->flags, (1ul << PAGE_EXT_OWNER) | (1ul << PAGE_EXT_OWNER_ALLOCATED),
+				  __ATOMIC_RELAXED);
+		ext = page_ext_next(m, ext);
+	}
+}
+
+__attribute__((noinline)) void page_owner_set_slow(struct pmm *m, struct page *page, unsigned order,
+						   pmm_gfp_t gfp)
+{
+	struct page_owner_state *po = m->page_owner;
+	depot_stack_handle_t handle = save_stack(m, po);
+	struct page_ext *ext = page_ext_get(m, page);
+	long now;
+
+	if (!ext)
+		return;
+	set_owner_handle(m, po, ext, handle, order, gfp, 1ul << order, local_clock(m, po));
+	page_ext_put(ext);
+	/* Only a 0 -> positive transition can be a first use. */
+	now = depot_count_add(&po->depot, handle, 1l << order);
+	if (now == (1l << order))
+		note_stack(po, handle);
+}
+
+__attribute__((noinline)) void page_owner_reset_slow(struct pmm *m, struct page *page, unsigned order)
+{
+	struct page_owner_state *po = m->page_owner;
+	depot_stack_handle_t handle = save_stack(m, po), alloc_handle = 0;
+	const struct task_cache *t = current_task(m);
+	uint64_t ts = local_clock(m, po);
+	struct page_ext *ext = page_ext_get(m, page);
+
+	if (!ext)
+		return;
+	for (unsigned long i = 0; i < (1ul << order); i++) {
+		struct page_owner *o = get_page_owner(po, ext);
+
+		__atomic_fetch_and(&ext->flags, ~(1ul << PAGE_EXT_OWNER_ALLOCATED), __ATOMIC_RELAXED);
+		o->free_handle = handle;
+		o->free_ts_nsec = ts;
+		o->free_pid = t->pid;
+		o->free_tgid = t->tgid;
+		if (i == 0)
+			alloc_handle = o->handle;
+		ext = page_ext_next(m, ext);
+	}
+	page_ext_put(ext);
+	if (alloc_handle && alloc_handle != po->early_handle)
+		depot_count_add(&po->depot, alloc_handle, -(1l << order));
+}
+
+void split_page_owner_slow(struct pmm *m, struct page *page, unsigned nr)
+{
+	struct page_owner_state *po = m->page_owner;
+	struct page_ext *ext = page_ext_get(m, page);
+
+	if (!ext)
+		return;
+	for (unsigned i = 0; i < nr; i++) {
+		get_page_owner(po, ext)->order = 0;
+		ext = page_ext_next(m, ext);
+	}
+	page_ext_put(ext);
+}
+
+void pmm_page_owner_migrate(struct pmm *m, struct pmm_page *oldp, struct pmm_page *newp,
+			    enum pmm_migrate_reason reason)
+{
+	struct page_owner_state *po = m->page_owner;
+	struct page *old = (struct page *)oldp, *newpage = (struct page *)newp;
+	struct page_ext *old_ext, *new_ext;
+	struct page_owner *o, *n;
+	unsigned long nr;
+
+	if (!po || !page_is_ours(m, old) || !page_is_ours(m, newpage))
+		return;
+	old_ext = page_ext_get(m, old);
+	if (!old_ext)
+		return;
+	new_ext = lookup_page_ext(m, page_to_pfn(m, newpage));
+	if (!new_ext) {
+		page_ext_put(old_ext);
+		return;
+	}
+	o = get_page_owner(po, old_ext);
+	nr = 1ul << o->order;
+	/* 6.1 copies the old alloc time into free_ts (a known quirk, kept). */
+	for (unsigned long i = 0; i < nr; i++) {
+		n = get_page_owner(po, new_ext);
+		n->order = o->order;
+		n->gfp_mask = o->gfp_mask;
+		n->last_migrate_reason = (short)((unsigned)reason < PMM_MR_TYPES ? (int)reason : -1);
+		n->handle = o->handle;
+		n->free_handle = o->free_handle;
+		n->ts_nsec = o->ts_nsec;
+		n->free_ts_nsec = o->ts_nsec;
+		memcpy(n->comm, o->comm, sizeof(n->comm));
+		n->pid = o->pid;
+		n->tgid = o->tgid;
+		__atomic_fetch_or(&new_ext->flags,
+				  (1ul << PAGE_EXT_OWNER) | (1ul << PAGE_EXT_OWNER_ALLOCATED),
+				  __ATOMIC_RELAXED);
+		new_ext = page_ext_next(m, new_ext);
+	}
+	if (o->handle && o->handle != po->early_handle)
+		depot_count_add(&po->depot, o->handle, (long)nr);
+	page_ext_put(old_ext);
+}
+
+/* ------------------------------------------------------------ init */
+
+static __attribute__((noinline)) depot_stack_handle_t register_stack(struct pmm *m,
+								      struct page_owner_state *po)
+{
+	uintptr_t entries[4];
+	unsigned nr = m->plat->stack(m->plat->ctx, entries, 4, 0);
+
+	return depot_save(&po->depot, entries, nr);
+}
+
+static __attribute__((noinline)) depot_stack_handle_t register_dummy_stack(struct pmm *m,
+									    struct page_owner_state *po)
+{
+	return register_stack(m, po);
+}
+
+static __attribute__((noinline)) depot_stack_handle_t register_failure_stack(struct pmm *m,
+									      struct page_owner_state *po)
+{
+	return register_stack(m, po);
+}
+
+static __attribute__((noinline)) depot_stack_handle_t register_early_stack(struct pmm *m,
+									    struct page_owner_state *po)
+{
+	return register_stack(m, po);
+}
+
+/* Frames in use before page_owner started get the early owner. */
+static void init_early_allocated_pages(struct pmm *m, struct page_owner_state *po)
+{
+	int nid;
+
+	for_each_online_node(m, nid)
+		for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+			struct zone *z = &m->node_data[nid]->node_zones[zi];
+			unsigned long count = 0;
+
+			if (!populated_zone(z))
+				continue;
+			for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z); pfn++) {
+				struct page *page;
+				struct page_ext *ext;
+
+				if (!pfn_valid(m, pfn)) {
+					pfn = ALIGN_DOWN(pfn, MAX_ORDER_NR_PAGES) + MAX_ORDER_NR_PAGES - 1;
+					continue;
+				}
+				page = pfn_to_page(m, pfn);
+				if (page_zone(m, page) != z)
+					continue;
+				if (PageBuddy(page)) {
+					unsigned long order = buddy_order(page);
+					if (order > 0 && order < MAX_ORDER)
+						pfn += (1ul << order) - 1;
+					continue;
+				}
+				if (PageReserved(page) || page_ref_count(page) == 0)
+					continue;
+				ext = lookup_page_ext(m, pfn);
+				if (!ext || (ext->flags & (1ul << PAGE_EXT_OWNER)))
+					continue;
+				set_owner_handle(m, po, ext, po->early_handle, 0, 0, 1, local_clock(m, po));
+				count++;
+			}
+			pr_info(m, "Node %d, zone %8s: page owner found early allocated %lu pages\n", nid,
+				z->name, count);
+		}
+}
+
+static void init_page_owner(struct pmm *m, struct page_owner_state *po)
+{
+	po->dummy_handle = register_dummy_stack(m, po);
+	po->failure_handle = register_failure_stack(m, po);
+	po->early_handle = register_early_stack(m, po);
+	init_early_allocated_pages(m, po);
+}
+
+static int page_owner_setup(struct pmm *m)
+{
+	struct page_owner_state *po;
+	struct depot_options opts = { .memory_bytes = PFN_PHYS(m->max_pfn), .early = true };
+	int err;
+
+	if (!m->cfg.page_owner)
+		return page_ext_init(m);
+	po = pmm_zalloc(m, sizeof(*po));
+	if (!po)
+		return -PMM_ENOMEM;
+	pmm_lock_init(&po->lock);
+	po->boot_ns = m->plat->clock_ns(m->plat->ctx);
+	po->ops = (struct page_ext_operations){
+		.size = sizeof(struct page_owner),
+		.need = need_page_owner,
+		.need_shared_flags = true,
+	};
+	if ((err = depot_init(&po->depot, m->plat, &opts))) {
+		pmm_lock_destroy(&po->lock);
+		pmm_free(m, po, sizeof(*po));
+		return err;
+	}
+	m->page_owner_pending = po;
+	page_ext_register(m, &po->ops);
+	if ((err = page_ext_init(m)))
+		return err;
+	po->sym = symbolizer_create(0);
+	init_page_owner(m, po);
+	/* Allocations are tracked from here on. */
+	__atomic_store_n(&m->page_owner, po, __ATOMIC_RELEASE);
+	m->debug_hooks.dump_page_owner = dump_page_owner;
+	return 0;
+}
+
+static void page_owner_teardown(struct pmm *m)
+{
+	struct page_owner_state *po = m->page_owner ? m->page_owner : m->page_owner_pending;
+
+	page_ext_teardown(m);
+	if (!po)
+		return;
+	m->page_owner = NULL;
+	m->page_owner_pending = NULL;
+	symbolizer_destroy(po->sym);
+	if (po->stacks)
+		m->plat->free(m->plat->ctx, po->stacks, po->cap_stacks * sizeof(*po->stacks));
+	depot_destroy(&po->depot);
+	pmm_lock_destroy(&po->lock);
+	pmm_free(m, po, sizeof(*po));
+}
+
+void page_owner_register(struct pmm *m)
+{
+	m->setup_ext = page_owner_setup;
+	m->teardown_ext = page_owner_teardown;
+}
+
+/* ------------------------------------------------------------ output */
+
+bool pmm_page_owner_enabled(const struct pmm *m)
+{
+	return m->page_owner != NULL;
+}
+
+size_t pmm_page_ext_bytes(const struct pmm *m)
+{
+	return m->page_ext ? m->page_ext->total_bytes : 0;
+}
+
+/* snprintf into a cursor; remembers overflow. */
+struct sbuf {
+	char *buf;
+	size_t size, len;
+};
+
+static void sb_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s->buf + (s->len < s->size ? s->len : s->size),
+		      s->len < s->size ? s->size - s->len : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		s->len += (size_t)n;
+}
+
+static void sb_stack(struct sbuf *s, struct page_owner_state *po, depot_stack_handle_t handle)
+{
+	const uintptr_t *entries;
+	unsigned nr = depot_fetch(&po->depot, handle, &entries);
+
+	for (unsigned i = 0; i < nr; i++) {
+		char sym[256];
+		symbolize_addr(po->sym, entries[i], sym, sizeof(sym), 0);
+		sb_printf(s, " %s\n", sym);
+	}
+}
+
+static void print_page_owner(struct pmm *m, struct sbuf *s, unsigned long pfn, struct page *page,
+			     struct page_owner *o, enum pmm_kver kver)
+{
+	struct page_owner_state *po = m->page_owner;
+	char gfp[512], flags[256];
+	int pageblock_mt = get_pfnblock_migratetype(m, pfn);
+	int page_mt = (int)((o->gfp_mask & PMM_GFP_MOVABLE_MASK) >> 3);
+
+	pmm_gfp_format(gfp, sizeof(gfp), o->gfp_mask, kver);
+	sb_printf(s, "Page allocated via order %u, mask 0x%x(%s), pid %d, tgid %d (%.16s), ts %llu ns",
+		  o->order, o->gfp_mask, gfp, o->pid, o->tgid, o->comm,
+		  (unsigned long long)o->ts_nsec);
+	if (kver < PMM_KVER_6_12)
+		sb_printf(s, ", free_ts %llu ns", (unsigned long long)o->free_ts_nsec);
+	sb_printf(s, "\n");
+	format_page_flags(flags, sizeof(flags), page->flags);
+	if (kver >= PMM_KVER_6_6)
+		sb_printf(s, "PFN 0x%lx type %s Block %lu type %s Flags %s\n", pfn,
+			  migratetype_names[page_mt], pfn >> pageblock_order,
+			  migratetype_names[pageblock_mt], flags);
+	else
+		sb_printf(s, "PFN %lu type %s Block %lu type %s Flags %s\n", pfn,
+			  migratetype_names[page_mt], pfn >> pageblock_order,
+			  migratetype_names[pageblock_mt], flags);
+	sb_stack(s, po, o->handle);
+	if (o->last_migrate_reason != -1 && o->last_migrate_reason < PMM_MR_TYPES)
+		sb_printf(s, "Page has been migrated, last migrate reason: %s\n",
+			  migrate_reason_names[o->last_migrate_reason]);
+	sb_printf(s, "\n");
+}
+
+long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned long *pos,
+			 enum pmm_kver kver)
+{
+	struct page_owner_state *po = m->page_owner;
+	unsigned long pfn = *pos;
+
+	if (!po)
+		return -PMM_EINVAL;
+	if (pfn == 0)
+		pfn = m->memblock.memory.cnt ? PFN_DOWN(m->memblock.memory.regions[0].base) : 0;
+	for (; pfn < m->max_pfn; pfn++) {
+		struct page *page;
+		struct page_ext *ext;
+		struct page_owner *o;
+		struct sbuf s = { buf, size, 0 };
+
+		if (!pfn_valid(m, pfn)) {
+			pfn = ALIGN_DOWN(pfn, MAX_ORDER_NR_PAGES) + MAX_ORDER_NR_PAGES - 1;
+			continue;
+		}
+		page = pfn_to_page(m, pfn);
+		if (PageBuddy(page)) {
+			unsigned long order = page_private(page);
+			if (order < MAX_ORDER)
+				pfn += (1ul << order) - 1;
+			continue;
+		}
+		ext = page_ext_get(m, page);
+		if (!ext)
+			continue;
+		if (!(ext->flags & (1ul << PAGE_EXT_OWNER)) ||
+		    !(ext->flags & (1ul << PAGE_EXT_OWNER_ALLOCATED))) {
+			page_ext_put(ext);
+			continue;
+		}
+		o = get_page_owner(po, ext);
+		if ((pfn & ((1ul << o->order) - 1)) || !o->handle) {
+			page_ext_put(ext);
+			continue;
+		}
+		print_page_owner(m, &s, pfn, page, o, kver);
+		page_ext_put(ext);
+		if (s.len >= size)
+			return -PMM_ENOMEM;
+		*pos = pfn + 1;
+		return (long)s.len;
+	}
+	*pos = pfn;
+	return 0;
+}
+
+int pmm_page_owner_dump(struct pmm *m, FILE *out, unsigned long start_pfn, enum pmm_kver kver)
+{
+	size_t size = 16384;
+	char *buf;
+	unsigned long pos = start_pfn;
+	long n;
+
+	if (!m->page_owner)
+		return -PMM_EINVAL;
+	buf = m->plat->alloc(m->plat->ctx, size);
+	if (!buf)
+		return -PMM_ENOMEM;
+	while ((n = pmm_page_owner_read(m, buf, size, &pos, kver)) > 0)
+		if (fwrite(buf, 1, (size_t)n, out) != (size_t)n) {
+			n = -PMM_EIO;
+			break;
+		}
+	m->plat->free(m->plat->ctx, buf, size);
+	return n < 0 ? (int)n : 0;
+}
+
+int pmm_page_owner_show_stacks(struct pmm *m, FILE *out, unsigned long threshold)
+{
+	struct page_owner_state *po = m->page_owner;
+	size_t nr;
+
+	if (!po)
+		return -PMM_EINVAL;
+	pmm_lock(&po->lock);
+	nr = po->nr_stacks;
+	pmm_unlock(&po->lock);
+	for (size_t i = nr; i-- > 0;) {
+		depot_stack_handle_t h;
+		long count;
+		char buf[8192];
+		struct sbuf s = { buf, sizeof(buf), 0 };
+
+		pmm_lock(&po->lock);
+		h = po->stacks[i];
+		pmm_unlock(&po->lock);
+		count = depot_count_get(&po->depot, h);
+		if (count < 1 || (unsigned long)count < threshold)
+			continue;
+		sb_stack(&s, po, h);
+		sb_printf(&s, "nr_base_pages: %ld\n\n", count);
+		if (fwrite(buf, 1, MIN(s.len, sizeof(buf) - 1), out) != MIN(s.len, sizeof(buf) - 1))
+			return -PMM_EIO;
+	}
+	return 0;
+}
+
+/* The page_owner part of a bad-page report (__dump_page_owner()). */
+void dump_page_owner(struct pmm *m, struct page *page)
+{
+	struct page_owner_state *po = m->page_owner;
+	struct page_ext *ext = page_ext_get(m, page);
+	struct page_owner *o;
+	char gfp[512];
+	int mt;
+
+	if (!ext) {
+		pr_alert(m, "There is not page extension available.\n");
+		return;
+	}
+	o = get_page_owner(po, ext);
+	if (!(ext->flags & (1ul << PAGE_EXT_OWNER))) {
+		pr_alert(m, "page_owner info is not present (never set?)\n");
+		page_ext_put(ext);
+		return;
+	}
+	pr_alert(m, "page_owner tracks the page as %s\n",
+		 (ext->flags & (1ul << PAGE_EXT_OWNER_ALLOCATED)) ? "allocated" : "freed");
+	mt = (int)((o->gfp_mask & PMM_GFP_MOVABLE_MASK) >> 3);
+	pmm_gfp_format(gfp, sizeof(gfp), o->gfp_mask, PMM_KVER_6_1);
+	pr_alert(m,
+		 "page last allocated via order %u, migratetype %s, gfp_mask 0x%x(%s), pid %d, tgid %d (%.16s), ts %llu, free_ts %llu\n",
+		 o->order, migratetype_names[mt], o->gfp_mask, gfp, o->pid, o->tgid, o->comm,
+		 (unsigned long long)o->ts_nsec, (unsigned long long)o->free_ts_nsec);
+	if (!o->handle) {
+		pr_alert(m, "page_owner allocation stack trace missing\n");
+	} else {
+		char buf[4096];
+		struct sbuf s = { buf, sizeof(buf), 0 };
+		sb_stack(&s, po, o->handle);
+		pr_alert(m, "%s", buf);
+	}
+	if (!o->free_handle) {
+		pr_alert(m, "page_owner free stack trace missing\n");
+	} else {
+		char buf[4096];
+		struct sbuf s = { buf, sizeof(buf), 0 };
+		pr_alert(m, "page last free stack trace:\n");
+		sb_stack(&s, po, o->free_handle);
+		pr_alert(m, "%s", buf);
+	}
+	if (o->last_migrate_reason != -1 && o->last_migrate_reason < PMM_MR_TYPES)
+		pr_alert(m, "page has been migrated, last migrate reason: %s\n",
+			 migrate_reason_names[o->last_migrate_reason]);
+	page_ext_put(ext);
+}
