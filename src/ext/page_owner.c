@@ -353,6 +353,30 @@ static void init_page_owner(struct pmm *m, struct page_owner_state *po)
  * under it may be miscounted, nothing else.  A block straddling two zones
  * may count in both; the kernel accepts that too.
  */
+#if defined(__clang__) || defined(__GNUC__)
+#define data_race_fn __attribute__((no_sanitize("thread")))
+#else
+#define data_race_fn
+#endif
+
+/*
+ * The fields of a frame the mixed walk reads without locks, copied in one
+ * place marked as the kernel's data_race(): a frame may be allocated,
+ * freed or merged under the walk, which then miscounts at worst.
+ */
+static data_race_fn void page_snapshot(const struct page *page, struct page *snap)
+{
+	snap->flags = page->flags;
+	snap->page_type = page->page_type;
+	snap->private = page->private;
+}
+
+static data_race_fn void owner_snapshot(const struct page_owner *o, pmm_gfp_t *gfp, unsigned *order)
+{
+	*gfp = o->gfp_mask;
+	*order = o->order;
+}
+
 static void mixed_blocks(struct pmm *m, struct zone *zone, unsigned long count[MIGRATE_TYPES])
 {
 	struct page_owner_state *po = m->page_owner;
@@ -369,22 +393,24 @@ static void mixed_blocks(struct pmm *m, struct zone *zone, unsigned long count[M
 		block_end = MIN(ALIGN_DOWN(pfn, pageblock_nr_pages) + pageblock_nr_pages, end_pfn);
 		pageblock_mt = get_pfnblock_migratetype(m, pfn);
 		for (; pfn < block_end; pfn++) {
-			struct page *page = pfn_to_page(m, pfn);
+			struct page *page = pfn_to_page(m, pfn), snap;
 			struct page_ext *ext;
 			unsigned long flags;
+			pmm_gfp_t gfp;
 			unsigned order;
 			int page_mt;
 
-			if (page_zone(m, page) != zone)
+			page_snapshot(page, &snap);
+			if (page_zone(m, &snap) != zone)
 				continue;
-			if (PageBuddy(page)) {
-				unsigned long free_order = page_private(page);
+			if (PageBuddy(&snap)) {
+				unsigned long free_order = page_private(&snap);
 
 				if (free_order < MAX_ORDER)
 					pfn += (1ul << free_order) - 1;
 				continue;
 			}
-			if (PageReserved(page))
+			if (PageReserved(&snap))
 				continue;
 			ext = page_ext_get(m, page);
 			if (!ext)
@@ -394,9 +420,9 @@ static void mixed_blocks(struct pmm *m, struct zone *zone, unsigned long count[M
 				page_ext_put(ext);
 				continue;
 			}
-			page_mt = (int)((get_page_owner(po, ext)->gfp_mask & PMM_GFP_MOVABLE_MASK) >> 3);
-			order = get_page_owner(po, ext)->order;
+			owner_snapshot(get_page_owner(po, ext), &gfp, &order);
 			page_ext_put(ext);
+			page_mt = (int)((gfp & PMM_GFP_MOVABLE_MASK) >> 3);
 			if (pageblock_mt != page_mt) {
 				if (pageblock_mt < MIGRATE_TYPES)
 					count[is_migrate_cma(pageblock_mt) ? MIGRATE_MOVABLE

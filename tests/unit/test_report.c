@@ -17,6 +17,7 @@
 #include "harness.h"
 
 #include <ctype.h>
+#include <pthread.h>
 
 #include <pmm/page_owner.h>
 #include <pmm/report.h>
@@ -1280,6 +1281,66 @@ static void test_stream_equals_buffer(void **state)
 	pmm_destroy(m);
 }
 
+struct churner {
+	struct pmm *m;
+	int cpu;
+	volatile int *stop;
+};
+
+static void *churn_thread(void *arg)
+{
+	struct churner *c = arg;
+	struct pmm_page *p[32] = { NULL };
+	unsigned i = 0;
+
+	pmm_set_thread_cpu(c->m, c->cpu);
+	while (!__atomic_load_n(c->stop, __ATOMIC_RELAXED)) {
+		unsigned k = i % 32, order = (i / 32) % 4;
+
+		if (p[k])
+			pmm_free_pages(c->m, p[k], (unsigned)(k % 4));
+		p[k] = pmm_alloc_pages(c->m, k % 2 ? PMM_GFP_KERNEL : PMM_GFP_HIGHUSER_MOVABLE,
+				       (unsigned)(k % 4));
+		(void)order;
+		i++;
+	}
+	for (unsigned k = 0; k < 32; k++)
+		if (p[k])
+			pmm_free_pages(c->m, p[k], k % 4);
+	return NULL;
+}
+
+/* Reports read a live machine: same shape as on a quiet one, nothing corrupted. */
+static void test_reports_while_allocating(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=3 page_owner=on", NULL);
+	volatile int stop = 0;
+	struct churner c[2] = { { m, 1, &stop }, { m, 2, &stop } };
+	pthread_t t[2];
+	char *quiet[PMM_REPORT_NR];
+	size_t len;
+
+	(void)state;
+	for (int r = 0; r < PMM_REPORT_NR; r++)
+		quiet[r] = report_text(m, (enum pmm_report)r, &len);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, churn_thread, &c[i]), 0);
+	for (int round = 0; round < 20; round++)
+		for (int r = 0; r < PMM_REPORT_NR; r++) {
+			char *live = report_text(m, (enum pmm_report)r, &len);
+
+			assert_same_shape(pmm_report_name((enum pmm_report)r), quiet[r], live);
+			free(live);
+		}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	assert_machine_valid(m);
+	for (int r = 0; r < PMM_REPORT_NR; r++)
+		free(quiet[r]);
+	pmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1305,6 +1366,7 @@ int main(void)
 		cmocka_unit_test(test_cma_column_and_overflow),
 		cmocka_unit_test(test_snprint_and_errors),
 		cmocka_unit_test(test_stream_equals_buffer),
+		cmocka_unit_test(test_reports_while_allocating),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
