@@ -542,7 +542,7 @@ static void test_sources(void **state)
 	struct pmm_trace_stats st;
 	char msg[256];
 	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
-	char *plain, *cmd = NULL, *xz, *gz;
+	char *plain, *cmd = NULL, *xz = NULL, *gz = NULL;
 	int saved;
 
 	(void)state;
