@@ -136,6 +136,15 @@ struct pmm {
 	/* Hooks that extensions (page_owner) fill in; NULL when off. */
 	struct {
 		void (*dump_page_owner)(struct pmm *m, struct page *page);
+		/*
+		 * pagetypeinfo's "Number of mixed blocks" row of @zone: per
+		 * pageblock migratetype, the blocks holding an allocation of
+		 * another migratetype (pagetypeinfo_showmixedcount_print()).
+		 * Set when page_owner is on; called without locks, after the
+		 * per-CPU lists were drained.
+		 */
+		void (*mixed_blocks)(struct pmm *m, struct zone *zone,
+				     unsigned long count[MIGRATE_TYPES]);
 	} debug_hooks;
 	/* Kernel tracepoints (kmem:*); NULL when nobody listens. */
 	const struct pmm_tracepoints *tp;

@@ -112,3 +112,14 @@ void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr)
 		m->plat->protect(m->plat->ctx, mem, size, 0);
 	asan_poison(mem, size);
 }
+
+/*
+ * Teardown: the machine's memory goes back to the host, and ASan keeps the
+ * shadow of unmapped memory; left poisoned, it would fault the next mapping
+ * placed there (another machine's memmap, say).
+ */
+void release_memory_debug(struct pmm *m)
+{
+	if (m->mem)
+		asan_unpoison(m->mem, m->mem_size);
+}

@@ -68,6 +68,7 @@ void pmm_destroy(struct pmm *m)
 	pcp_teardown(m);
 	free_node_data(m);
 	sparse_teardown(m);
+	release_memory_debug(m);
 	if (m->mem)
 		plat->release(plat->ctx, m->mem, m->mem_size);
 	pmm_lock_destroy(&m->sysctl_lock);
