@@ -6,6 +6,7 @@
 #include "commands.h"
 
 static const struct pmm_command commands[] = {
+	{ "owner-sort", cmd_owner_sort, "sort/filter a page_owner dump like the kernel's page_owner_sort" },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,1039 @@
+// SPDX-License-Identifier: MIT
+/*
+ * owner-sort: the Linux 6.1 page_owner_sort tool as a streaming library
+ * routine.
+ *
+ * What the tool does: read records (blocks ended by a blank line, "PFN"
+ * lines set aside), fold a record into the previous one when its text is
+ * byte-identical, filter, qsort every record by the cull comparison, fold
+ * neighbours that compare equal (summing times and pages), qsort again by the
+ * sort keys and print.
+ *
+ * How this does the same in one pass: each record is folded into a group
+ * keyed by what the cull comparison looks at (the whole text without
+ * --cull), found through a hash table.  glibc's qsort is a stable merge sort,
+ * so after the tool's first sort the survivor of each run of equals is the
+ * earliest record, which is the group's first record here; the groups are
+ * then put in cull order and merge-sorted by the sort keys with the same
+ * split and merge steps as glibc (msort.c), so that comparators that never
+ * return 0 (alloc and free timestamps) order ties exactly as the tool does.
+ * Only the groups are kept, and of each only the strings the cull, the sort
+ * and the output need; memory follows the number of distinct keys.
+ *
+ * Invariants: group.first_* fields are those of the group's first record;
+ * times and pages wrap as the tool's ints do; a record text never contains
+ * NUL and is followed in its buffer by the blank line's '\n' and a NUL, as
+ * in the tool's buffer.
+ *
+ * Locking: none; a run owns all its state and shares nothing.
+ */
+#include <pmm/owner_sort.h>
+#include <pmm/errno.h>
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/owner_sort_opts.h"
+#include "report/owner_sort_record.h"
+
+#define READ_SIZE   (1u << 20)  /* input buffer */
+#define OUT_SIZE    (1u << 18)  /* output buffer */
+#define ARENA_BLOCK (1u << 20)  /* string storage granule */
+
+struct group {
+	uint64_t hash;
+	const char *txt;        /* record text (without the blank line) or NULL */
+	const char *stack;      /* stack part, when kept */
+	const char *comm;
+	uint32_t txt_len;
+	uint32_t stack_len;
+	uint32_t comm_len;
+	int pid;
+	int tgid;
+	int allocator;
+	uint32_t times;         /* wraps like the tool's int */
+	uint32_t pages;
+	uint64_t ts;
+	uint64_t free_ts;
+};
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used;
+	size_t size;
+	char data[];
+};
+
+struct name_ref {
+	const char *s;
+	size_t len;
+};
+
+struct run {
+	const struct pmm_owner_sort_opts *o;
+	const char *name;
+	char *err;
+	size_t errlen;
+	bool strict;
+
+	/* input */
+	FILE *in;
+	char *rbuf;
+	size_t rpos, rend;
+	bool eof;
+	bool io_error;
+	unsigned long line;     /* complete lines consumed */
+
+	/* record buffers: one being read, one holding the last stored record */
+	char *rec[2];
+	int cur;
+	char *pfn;              /* last "PFN" line, kept across records */
+	size_t pfn_len;
+	const char *prev_txt;
+	size_t prev_len;
+	uint32_t prev_group;
+	bool have_prev;
+
+	/* filters */
+	int *pids;
+	size_t nr_pids;
+	int *tgids;
+	size_t nr_tgids;
+	struct name_ref *names;
+	size_t nr_names;
+
+	/* what each group keeps */
+	bool keep_txt;
+	bool keep_stack;
+
+	struct group *g;
+	uint32_t nr_groups;
+	uint32_t cap_groups;
+	uint32_t *ht;           /* group index + 1; 0 = empty */
+	size_t ht_mask;
+	struct arena_block *arena;
+
+	/* output */
+	FILE *out;
+	char *obuf;
+	size_t olen;
+	bool out_error;
+};
+
+PMM_PRINTF(3, 4)
+static int bad_input(struct run *r, unsigned long line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (r->err && r->errlen) {
+		n = snprintf(r->err, r->errlen, "%s:%lu: ", r->name, line);
+		if (n >= 0 && (size_t)n < r->errlen) {
+			va_start(ap, fmt);
+			vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
+			va_end(ap);
+		}
+	}
+	return -PMM_EBADMSG;
+}
+
+PMM_PRINTF(3, 4)
+static int fail(struct run *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->err && r->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(r->err, r->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/* ------------------------------------------------------------------ input */
+
+static bool fill(struct run *r)
+{
+	size_t got;
+
+	if (r->eof)
+		return false;
+	r->rpos = 0;
+	got = fread(r->rbuf, 1, READ_SIZE, r->in);
+	r->rend = got;
+	if (got == 0) {
+		r->eof = true;
+		if (ferror(r->in))
+			r->io_error = true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * fgets(dst, n, in): at most n - 1 bytes, up to and including a newline;
+ * dst is NUL-terminated.  Returns the byte count, 0 at end of input.
+ */
+static size_t get_chunk(struct run *r, char *dst, size_t n)
+{
+	size_t got = 0, lim = n - 1;
+
+	while (got < lim) {
+		size_t avail, want, take;
+		const char *src, *nl;
+
+		if (r->rpos == r->rend && !fill(r))
+			break;
+		avail = r->rend - r->rpos;
+		want = avail < lim - got ? avail : lim - got;
+		src = r->rbuf + r->rpos;
+		nl = memchr(src, '\n', want);
+		take = nl ? (size_t)(nl - src) + 1 : want;
+		memcpy(dst + got, src, take);
+		got += take;
+		r->rpos += take;
+		if (nl)
+			break;
+	}
+	dst[got] = '\0';
+	return got;
+}
+
+static bool starts_with(const char *s, size_t n, const char *lit)
+{
+	size_t ll = strlen(lit);
+
+	return n >= ll && memcmp(s, lit, ll) == 0;
+}
+
+/* Strict mode: is this the kind of line a 6.1 record has at this place? */
+static const char *line_shape(const char *c, size_t n, unsigned int idx)
+{
+	if (idx == 0)
+		return starts_with(c, n, "Page allocated via order ") ? NULL :
+		       "not a page_owner record: expected \"Page allocated via order\"";
+	if (idx == 1)
+		return starts_with(c, n, "PFN ") ? NULL : "expected the \"PFN\" line of the record";
+	if (starts_with(c, n, "PFN"))
+		return "second \"PFN\" line in one record (missing blank line?)";
+	if (c[0] == ' ' || starts_with(c, n, "Page has been migrated, last migrate reason: ") ||
+	    starts_with(c, n, "Slab cache page\n") || starts_with(c, n, "Charged "))
+		return NULL;
+	return "unexpected line in record (not a stack frame, migrate or memcg line)";
+}
+
+enum { REC_OK = 1, REC_END = 0 };
+
+/*
+ * read_block(): one record into buf.  Returns REC_OK with its length in
+ * *len, REC_END when the tool would stop reading (end of input, a record
+ * that fills its 128 KiB buffer), or a negative error (strict mode, I/O).
+ */
+static int read_block(struct run *r, char *buf, size_t *len, unsigned long *first_line)
+{
+	size_t used = 0;
+	unsigned int idx = 0;
+
+	*first_line = r->line + 1;
+	for (;;) {
+		size_t got, l;
+		char *c;
+		bool complete;
+		const char *why;
+
+		if (OWNER_BUF_SIZE - used <= 1) {
+			if (r->strict)
+				return bad_input(r, r->line + 1, "record longer than %u bytes",
+						 OWNER_BUF_SIZE - 1);
+			return REC_END;
+		}
+		c = buf + used;
+		got = get_chunk(r, c, OWNER_BUF_SIZE - used);
+		if (r->io_error)
+			return fail(r, -PMM_EIO, "%s: read error", r->name);
+		if (got == 0) {
+			if (r->strict && idx > 0)
+				return bad_input(r, r->line, "truncated record: no blank line before end of input");
+			return REC_END;
+		}
+		complete = c[got - 1] == '\n';
+		if (complete)
+			r->line++;
+		if (c[0] == '\n') {
+			*len = used;
+			return REC_OK;
+		}
+		l = got;
+		if (memchr(c, '\0', got))
+			l = strlen(c);
+		if (r->strict) {
+			unsigned long ln = complete ? r->line : r->line + 1;
+
+			if (l != got)
+				return bad_input(r, ln, "NUL byte in input (binary data?)");
+			if (!complete) {
+				if (got == OWNER_BUF_SIZE - used - 1)
+					return bad_input(r, ln, "record longer than %u bytes",
+							 OWNER_BUF_SIZE - 1);
+				return bad_input(r, ln, "truncated record: no blank line before end of input");
+			}
+			why = line_shape(c, got, idx);
+			if (why)
+				return bad_input(r, ln, "%s", why);
+		}
+		idx++;
+		if (c[0] == 'P' && c[1] == 'F' && c[2] == 'N') {
+			memcpy(r->pfn, c, l);
+			r->pfn_len = l;
+			continue;
+		}
+		used += l;
+	}
+}
+
+/* ------------------------------------------------------------------ storage */
+
+static char *arena_put(struct run *r, const char *s, size_t n)
+{
+	struct arena_block *b = r->arena;
+
+	if (!b || b->size - b->used < n) {
+		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		b->next = r->arena;
+		r->arena = b;
+	}
+	memcpy(b->data + b->used, s, n);
+	b->used += n;
+	return b->data + b->used - n;
+}
+
+static inline uint64_t load64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ull;
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ull;
+	x ^= x >> 32;
+	return x;
+}
+
+/* A fast hash for the group table; collisions only cost a compare. */
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+	const unsigned char *s = p;
+	uint64_t a = seed ^ 0x9e3779b97f4a7c15ull, b = n * 0xc2b2ae3d27d4eb4full;
+
+	while (n >= 16) {
+		a = (a ^ load64(s)) * 0x9fb21c651e98df25ull;
+		b = (b ^ load64(s + 8)) * 0xff51afd7ed558ccdull;
+		a ^= a >> 29;
+		b ^= b >> 31;
+		s += 16;
+		n -= 16;
+	}
+	if (n >= 8) {
+		a = (a ^ load64(s)) * 0x9fb21c651e98df25ull;
+		s += 8;
+		n -= 8;
+	}
+	if (n) {
+		uint64_t t = 0;
+
+		memcpy(&t, s, n);
+		b = (b ^ t) * 0xff51afd7ed558ccdull;
+	}
+	return mix64(a ^ (b >> 1) ^ (b << 63));
+}
+
+static int grow_table(struct run *r)
+{
+	size_t size = (r->ht_mask + 1) * 2;
+	uint32_t *ht = calloc(size, sizeof(*ht));
+
+	if (!ht)
+		return -PMM_ENOMEM;
+	for (uint32_t i = 0; i < r->nr_groups; i++) {
+		size_t h = (size_t)r->g[i].hash & (size - 1);
+
+		while (ht[h])
+			h = (h + 1) & (size - 1);
+		ht[h] = i + 1;
+	}
+	free(r->ht);
+	r->ht = ht;
+	r->ht_mask = size - 1;
+	return 0;
+}
+
+static inline bool same_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* Is record rc (text s) in group g under the cull comparison? */
+static bool same_key(const struct run *r, const struct group *g, const char *s, size_t len,
+		     const struct owner_record *rc)
+{
+	unsigned int cull = r->o->cull;
+
+	if (!cull)
+		return same_bytes(g->txt, g->txt_len, s, len);
+	if ((cull & PMM_OWNER_SORT_CULL_STACKTRACE) &&
+	    !same_bytes(g->stack, g->stack_len, s + rc->stack_off, len - rc->stack_off))
+		return false;
+	if ((cull & PMM_OWNER_SORT_CULL_PID) && g->pid != rc->pid)
+		return false;
+	if ((cull & PMM_OWNER_SORT_CULL_TGID) && g->tgid != rc->tgid)
+		return false;
+	if ((cull & PMM_OWNER_SORT_CULL_COMM) &&
+	    !same_bytes(g->comm, g->comm_len, s + rc->comm_off, rc->comm_len))
+		return false;
+	if ((cull & PMM_OWNER_SORT_CULL_FREE) && !g->free_ts != !rc->free_ts)
+		return false;
+	if ((cull & PMM_OWNER_SORT_CULL_ALLOCATOR) && g->allocator != rc->allocator)
+		return false;
+	return true;
+}
+
+static uint64_t key_hash(const struct run *r, const char *s, size_t len,
+			 const struct owner_record *rc)
+{
+	unsigned int cull = r->o->cull;
+	uint64_t h = 0;
+
+	if (!cull)
+		return hash_bytes(s, len, 0);
+	if (cull & PMM_OWNER_SORT_CULL_STACKTRACE)
+		h = hash_bytes(s + rc->stack_off, len - rc->stack_off, h);
+	if (cull & PMM_OWNER_SORT_CULL_COMM)
+		h = hash_bytes(s + rc->comm_off, rc->comm_len, h ^ 0x51);
+	if (cull & PMM_OWNER_SORT_CULL_PID)
+		h = mix64(h ^ (uint32_t)rc->pid ^ 0x100000000ull);
+	if (cull & PMM_OWNER_SORT_CULL_TGID)
+		h = mix64(h ^ (uint32_t)rc->tgid ^ 0x200000000ull);
+	if (cull & PMM_OWNER_SORT_CULL_FREE)
+		h = mix64(h ^ (rc->free_ts != 0) ^ 0x400000000ull);
+	if (cull & PMM_OWNER_SORT_CULL_ALLOCATOR)
+		h = mix64(h ^ (uint32_t)rc->allocator ^ 0x800000000ull);
+	return h;
+}
+
+static int new_group(struct run *r, uint64_t hash, const char *s, size_t len,
+		     const struct owner_record *rc, uint32_t *idx)
+{
+	struct group *g;
+
+	if (r->nr_groups == r->cap_groups) {
+		uint32_t cap = r->cap_groups ? r->cap_groups * 2 : 1024;
+		struct group *ng;
+
+		if (cap < r->cap_groups || cap > UINT32_MAX / 2)
+			return -PMM_ENOMEM;
+		ng = realloc(r->g, (size_t)cap * sizeof(*ng));
+		if (!ng)
+			return -PMM_ENOMEM;
+		r->g = ng;
+		r->cap_groups = cap;
+	}
+	g = &r->g[r->nr_groups];
+	memset(g, 0, sizeof(*g));
+	g->hash = hash;
+	g->pid = rc->pid;
+	g->tgid = rc->tgid;
+	g->allocator = rc->allocator;
+	g->ts = rc->ts;
+	g->free_ts = rc->free_ts;
+	g->times = 1;
+	g->pages = (uint32_t)rc->pages;
+	if (r->keep_txt) {
+		char *t = arena_put(r, s, len);
+
+		if (!t)
+			return -PMM_ENOMEM;
+		g->txt = t;
+		g->txt_len = (uint32_t)len;
+		g->stack = t + rc->stack_off;
+		g->stack_len = (uint32_t)(len - rc->stack_off);
+		g->comm = t + rc->comm_off;
+		g->comm_len = (uint32_t)rc->comm_len;
+	} else {
+		if (r->keep_stack) {
+			g->stack = arena_put(r, s + rc->stack_off, len - rc->stack_off);
+			g->stack_len = (uint32_t)(len - rc->stack_off);
+			if (!g->stack)
+				return -PMM_ENOMEM;
+		}
+		g->comm = arena_put(r, s + rc->comm_off, rc->comm_len);
+		g->comm_len = (uint32_t)rc->comm_len;
+		if (!g->comm)
+			return -PMM_ENOMEM;
+	}
+	*idx = r->nr_groups++;
+	return 0;
+}
+
+/* The group of this record, created when it is the first of its key. */
+static int find_group(struct run *r, const char *s, size_t len, const struct owner_record *rc,
+		      uint32_t *idx)
+{
+	uint64_t hash = key_hash(r, s, len, rc);
+	size_t h = (size_t)hash & r->ht_mask;
+	int ret;
+
+	for (uint32_t e; (e = r->ht[h]) != 0; h = (h + 1) & r->ht_mask) {
+		const struct group *g = &r->g[e - 1];
+
+		if (g->hash == hash && same_key(r, g, s, len, rc)) {
+			struct group *hit = &r->g[e - 1];
+
+			hit->times++;
+			hit->pages += (uint32_t)rc->pages;
+			*idx = e - 1;
+			return 0;
+		}
+	}
+	ret = new_group(r, hash, s, len, rc, idx);
+	if (ret)
+		return ret;
+	r->ht[h] = *idx + 1;
+	if ((size_t)r->nr_groups * 2 > r->ht_mask + 1)
+		return grow_table(r);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ records */
+
+static const char *const dbg_wrong[OWNER_NR_FIELDS] = {
+	[OWNER_FIELD_ORDER] = "wrong order",
+	[OWNER_FIELD_PID] = "wrong/invalid pid",
+	[OWNER_FIELD_TGID] = "wrong/invalid tgid",
+	[OWNER_FIELD_TS] = "wrong ts_nsec",
+	[OWNER_FIELD_FREE_TS] = "wrong free_ts_nsec",
+};
+
+/* -d: what the tool's getter for field f prints for this record. */
+static void debug_get(const struct run *r, enum owner_field f, const char *s, size_t n,
+		      unsigned int bad, unsigned int nomatch)
+{
+	FILE *d = r->o->debug_stream;
+
+	if (!r->o->debug || !d || !((bad | nomatch) & (1u << f)))
+		return;
+	if (nomatch & (1u << f)) {
+		fputs("no matching pattern in ", d);
+		fwrite(s, 1, n, d);
+		fputc('\n', d);
+	}
+	if (f != OWNER_FIELD_COMM && (bad & (1u << f))) {
+		fprintf(d, "%s in follow buf:\n", dbg_wrong[f]);
+		fwrite(s, 1, n, d);
+		fputc('\n', d);
+	}
+}
+
+static bool in_nums(int v, const int *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+/* is_need(): the filters, with the tool's sequence of field reads for -d. */
+static bool wanted(const struct run *r, const struct owner_record *rc, const char *s, size_t n)
+{
+	unsigned int bad = rc->bad, nm = rc->nomatch;
+	bool name_ok = true;
+
+	debug_get(r, OWNER_FIELD_TS, s, n, bad, nm);
+	debug_get(r, OWNER_FIELD_FREE_TS, s, n, bad, nm);
+	if (r->o->unreleased && rc->free_ts != 0 && rc->ts < rc->free_ts)
+		return false;
+	if (r->pids) {
+		debug_get(r, OWNER_FIELD_PID, s, n, bad, nm);
+		if (!in_nums(rc->pid, r->pids, r->nr_pids))
+			return false;
+	}
+	if (r->tgids) {
+		debug_get(r, OWNER_FIELD_TGID, s, n, bad, nm);
+		if (!in_nums(rc->tgid, r->tgids, r->nr_tgids))
+			return false;
+	}
+	debug_get(r, OWNER_FIELD_COMM, s, n, bad, nm);
+	if (r->names) {
+		name_ok = false;
+		for (size_t i = 0; i < r->nr_names && !name_ok; i++)
+			name_ok = same_bytes(r->names[i].s, r->names[i].len, s + rc->comm_off,
+					     rc->comm_len);
+	}
+	return name_ok;
+}
+
+static int add_record(struct run *r, char *s, size_t len, unsigned long first_line)
+{
+	struct owner_record rc;
+	size_t n = len + 1; /* the tool's patterns also see the blank line's '\n' */
+	uint32_t idx;
+	int ret;
+
+	if (r->strict && len == 0)
+		return bad_input(r, first_line, "empty record (stray blank line)");
+	if (r->have_prev && len == r->prev_len && memcmp(s, r->prev_txt, len) == 0) {
+		unsigned int bad = 0;
+		int pages = owner_record_pages(s, n, &bad);
+		struct group *g = &r->g[r->prev_group];
+
+		if (bad && r->o->debug) {
+			unsigned int nm = 0;
+			size_t cap, cl;
+
+			if (!owner_field_match(OWNER_FIELD_ORDER, s, n, &cap, &cl))
+				nm = 1u << OWNER_FIELD_ORDER;
+			debug_get(r, OWNER_FIELD_ORDER, s, n, bad, nm);
+		}
+		g->times++;
+		g->pages += (uint32_t)pages;
+		return 0;
+	}
+	owner_record_parse(&rc, s, n, r->pfn, r->pfn_len);
+	if (r->strict) {
+		const char *why = owner_header_check(s, n, &rc);
+
+		if (why)
+			return bad_input(r, first_line, "%s", why);
+	}
+	if (!wanted(r, &rc, s, n))
+		return 0;
+	debug_get(r, OWNER_FIELD_PID, s, n, rc.bad, rc.nomatch);
+	debug_get(r, OWNER_FIELD_TGID, s, n, rc.bad, rc.nomatch);
+	debug_get(r, OWNER_FIELD_COMM, s, n, rc.bad, rc.nomatch);
+	debug_get(r, OWNER_FIELD_ORDER, s, n, rc.bad, rc.nomatch);
+	debug_get(r, OWNER_FIELD_TS, s, n, rc.bad, rc.nomatch);
+	debug_get(r, OWNER_FIELD_FREE_TS, s, n, rc.bad, rc.nomatch);
+	ret = find_group(r, s, len, &rc, &idx);
+	if (ret)
+		return fail(r, ret, "%s: out of memory", r->name);
+	/* the next record is compared with this one: keep its buffer */
+	r->prev_txt = s;
+	r->prev_len = len;
+	r->prev_group = idx;
+	r->have_prev = true;
+	r->cur ^= 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ sorting */
+
+typedef int (*cmp_fn)(const struct run *r, const struct group *a, const struct group *b);
+
+/* strcmp() on NUL-free byte strings. */
+static inline int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+/* The tool's "l1->x - l2->x" on ints: wraps. */
+static inline int isub(int a, int b)
+{
+	return (int)((uint32_t)a - (uint32_t)b);
+}
+
+static int cmp_txt(const struct run *r, const struct group *a, const struct group *b)
+{
+	(void)r;
+	return cmp_bytes(a->txt, a->txt_len, b->txt, b->txt_len);
+}
+
+/* compare_cull_condition() with a non-zero cull. */
+static int cmp_cull(const struct run *r, const struct group *a, const struct group *b)
+{
+	unsigned int cull = r->o->cull;
+	int c;
+
+	if ((cull & PMM_OWNER_SORT_CULL_STACKTRACE) &&
+	    (c = cmp_bytes(a->stack, a->stack_len, b->stack, b->stack_len)) != 0)
+		return c;
+	if ((cull & PMM_OWNER_SORT_CULL_PID) && (c = isub(a->pid, b->pid)) != 0)
+		return c;
+	if ((cull & PMM_OWNER_SORT_CULL_TGID) && (c = isub(a->tgid, b->tgid)) != 0)
+		return c;
+	if ((cull & PMM_OWNER_SORT_CULL_COMM) &&
+	    (c = cmp_bytes(a->comm, a->comm_len, b->comm, b->comm_len)) != 0)
+		return c;
+	if ((cull & PMM_OWNER_SORT_CULL_FREE) && !a->free_ts != !b->free_ts)
+		return a->free_ts ? 1 : -1;
+	if (cull & PMM_OWNER_SORT_CULL_ALLOCATOR)
+		return isub(a->allocator, b->allocator);
+	return 0;
+}
+
+static int cmp_key(enum pmm_owner_sort_key k, const struct group *a, const struct group *b)
+{
+	switch (k) {
+	case PMM_OWNER_SORT_KEY_TIMES:
+		return isub((int)a->times, (int)b->times);
+	case PMM_OWNER_SORT_KEY_PAGES:
+		return isub((int)a->pages, (int)b->pages);
+	case PMM_OWNER_SORT_KEY_PID:
+		return isub(a->pid, b->pid);
+	case PMM_OWNER_SORT_KEY_TGID:
+		return isub(a->tgid, b->tgid);
+	case PMM_OWNER_SORT_KEY_COMM:
+		return cmp_bytes(a->comm, a->comm_len, b->comm, b->comm_len);
+	case PMM_OWNER_SORT_KEY_STACKTRACE:
+		return cmp_bytes(a->stack, a->stack_len, b->stack, b->stack_len);
+	case PMM_OWNER_SORT_KEY_ALLOC_TS:
+		return a->ts < b->ts ? -1 : 1; /* never 0, as in the tool */
+	case PMM_OWNER_SORT_KEY_FREE_TS:
+		return a->free_ts < b->free_ts ? -1 : 1;
+	case PMM_OWNER_SORT_KEY_TXT:
+		return cmp_bytes(a->txt, a->txt_len, b->txt, b->txt_len);
+	default:
+		return isub(a->allocator, b->allocator);
+	}
+}
+
+/* compare_sort_condition(): first non-zero key, times its sign. */
+static int cmp_sort(const struct run *r, const struct group *a, const struct group *b)
+{
+	const struct pmm_owner_sort_opts *o = r->o;
+
+	for (unsigned int i = 0; i < o->nr_keys; i++) {
+		int c = cmp_key(o->keys[i].key, a, b);
+
+		if (c) /* sign * c in int arithmetic: -INT_MIN stays INT_MIN */
+			return o->keys[i].descending ? (int)(0u - (uint32_t)c) : c;
+	}
+	return 0;
+}
+
+/*
+ * glibc's msort_with_tmp(): halve (n / 2 on the left), sort both halves,
+ * merge taking the left element while cmp <= 0.  Same steps, same result,
+ * even for comparators that are not consistent.
+ */
+static void msort(const struct run *r, cmp_fn cmp, uint32_t *b, size_t n, uint32_t *tmp)
+{
+	size_t n1, n2;
+	uint32_t *b1, *b2, *t;
+
+	if (n <= 1)
+		return;
+	n1 = n / 2;
+	n2 = n - n1;
+	b1 = b;
+	b2 = b + n1;
+	msort(r, cmp, b1, n1, tmp);
+	msort(r, cmp, b2, n2, tmp);
+	t = tmp;
+	while (n1 > 0 && n2 > 0) {
+		if (cmp(r, &r->g[*b1], &r->g[*b2]) <= 0) {
+			*t++ = *b1++;
+			n1--;
+		} else {
+			*t++ = *b2++;
+			n2--;
+		}
+	}
+	if (n1 > 0)
+		memcpy(t, b1, n1 * sizeof(*t));
+	memcpy(b, tmp, (n - n2) * sizeof(*b));
+}
+
+/* ------------------------------------------------------------------ output */
+
+static void out_flush(struct run *r)
+{
+	if (r->olen && !r->out_error && fwrite(r->obuf, 1, r->olen, r->out) != r->olen)
+		r->out_error = true;
+	r->olen = 0;
+}
+
+static void out_put(struct run *r, const char *s, size_t n)
+{
+	while (n) {
+		size_t room = OUT_SIZE - r->olen, k = n < room ? n : room;
+
+		memcpy(r->obuf + r->olen, s, k);
+		r->olen += k;
+		s += k;
+		n -= k;
+		if (r->olen == OUT_SIZE)
+			out_flush(r);
+	}
+}
+
+static void out_str(struct run *r, const char *s)
+{
+	out_put(r, s, strlen(s));
+}
+
+static void out_int(struct run *r, int v)
+{
+	char buf[16], *p = buf + sizeof(buf);
+	uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	out_put(r, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+static void out_allocator(struct run *r, int a)
+{
+	out_str(r, "allocated by ");
+	if (a & OWNER_ALLOC_CMA)
+		out_str(r, "CMA ");
+	if (a & OWNER_ALLOC_SLAB)
+		out_str(r, "SLAB ");
+	if (a & OWNER_ALLOC_VMALLOC)
+		out_str(r, "VMALLOC ");
+	if (a & OWNER_ALLOC_OTHERS)
+		out_str(r, "OTHERS ");
+}
+
+static void print_group(struct run *r, const struct group *g)
+{
+	unsigned int cull = r->o->cull;
+
+	out_int(r, (int)g->times);
+	out_str(r, " times, ");
+	out_int(r, (int)g->pages);
+	if (!cull) {
+		out_str(r, " pages, ");
+		out_allocator(r, g->allocator);
+		out_str(r, ":\n");
+		out_put(r, g->txt, g->txt_len);
+		out_put(r, "\n", 1);
+		return;
+	}
+	out_str(r, " pages");
+	if ((cull & PMM_OWNER_SORT_CULL_PID) || r->pids) {
+		out_str(r, ", PID ");
+		out_int(r, g->pid);
+	}
+	if ((cull & PMM_OWNER_SORT_CULL_TGID) || r->tgids) {
+		out_str(r, ", TGID ");
+		out_int(r, g->tgid);
+	}
+	if ((cull & PMM_OWNER_SORT_CULL_COMM) || r->names) {
+		out_str(r, ", task_comm_name: ");
+		out_put(r, g->comm, g->comm_len);
+	}
+	if (cull & PMM_OWNER_SORT_CULL_ALLOCATOR) {
+		out_str(r, ", ");
+		out_allocator(r, g->allocator);
+	}
+	if (cull & PMM_OWNER_SORT_CULL_FREE)
+		out_str(r, g->free_ts ? " (UNRELEASED)" : " (RELEASED)");
+	if (cull & PMM_OWNER_SORT_CULL_STACKTRACE) {
+		out_str(r, ":\n");
+		out_put(r, g->stack, g->stack_len);
+	}
+	out_put(r, "\n", 1);
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static int check_opts(const struct pmm_owner_sort_opts *o)
+{
+	if (o->cull & ~PMM_OWNER_SORT_CULL_ALL)
+		return -1;
+	if (o->nr_keys > PMM_OWNER_SORT_MAX_KEYS)
+		return -1;
+	for (unsigned int i = 0; i < o->nr_keys; i++)
+		if ((unsigned int)o->keys[i].key >= PMM_OWNER_SORT_NR_KEYS)
+			return -1;
+	return 0;
+}
+
+static int setup_filters(struct run *r)
+{
+	const struct pmm_owner_sort_opts *o = r->o;
+	long n;
+
+	if (o->pids) {
+		n = owner_num_list(o->pids, NULL);
+		if (n < 0)
+			return fail(r, -PMM_EINVAL, "wrong/invalid pid in from the command line:%s",
+				    o->pids);
+		r->pids = malloc((size_t)n * sizeof(int));
+		if (!r->pids)
+			return -PMM_ENOMEM;
+		r->nr_pids = (size_t)owner_num_list(o->pids, r->pids);
+	}
+	if (o->tgids) {
+		n = owner_num_list(o->tgids, NULL);
+		if (n < 0)
+			return fail(r, -PMM_EINVAL, "wrong/invalid tgid in from the command line:%s",
+				    o->tgids);
+		r->tgids = malloc((size_t)n * sizeof(int));
+		if (!r->tgids)
+			return -PMM_ENOMEM;
+		r->nr_tgids = (size_t)owner_num_list(o->tgids, r->tgids);
+	}
+	if (o->names) {
+		const char *s = o->names;
+
+		r->names = malloc(owner_list_count(s) * sizeof(*r->names));
+		if (!r->names)
+			return -PMM_ENOMEM;
+		for (;;) {
+			const char *c = strchr(s, ',');
+
+			r->names[r->nr_names].s = s;
+			r->names[r->nr_names].len = c ? (size_t)(c - s) : strlen(s);
+			r->nr_names++;
+			if (!c)
+				break;
+			s = c + 1;
+		}
+	}
+	return 0;
+}
+
+static void teardown(struct run *r)
+{
+	while (r->arena) {
+		struct arena_block *b = r->arena;
+
+		r->arena = b->next;
+		free(b);
+	}
+	free(r->g);
+	free(r->ht);
+	free(r->rbuf);
+	free(r->rec[0]);
+	free(r->rec[1]);
+	free(r->pfn);
+	free(r->pids);
+	free(r->tgids);
+	free(r->names);
+	free(r->obuf);
+}
+
+static int read_all(struct run *r)
+{
+	bool any = false;
+
+	for (;;) {
+		size_t len = 0;
+		unsigned long first = 0;
+		char *buf = r->rec[r->cur];
+		int ret = read_block(r, buf, &len, &first);
+
+		if (ret < 0)
+			return ret;
+		if (ret == REC_END)
+			break;
+		any = true;
+		ret = add_record(r, buf, len, first);
+		if (ret)
+			return ret;
+	}
+	if (r->strict && !any)
+		return bad_input(r, r->line + 1, "empty input: no page_owner records");
+	return 0;
+}
+
+static int write_all(struct run *r)
+{
+	uint32_t *order, *tmp;
+	size_t n = r->nr_groups;
+
+	order = malloc((n ? n : 1) * sizeof(*order));
+	tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	r->obuf = malloc(OUT_SIZE);
+	if (!order || !tmp || !r->obuf) {
+		free(order);
+		free(tmp);
+		return fail(r, -PMM_ENOMEM, "%s: out of memory", r->name);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		order[i] = i;
+	msort(r, r->o->cull ? cmp_cull : cmp_txt, order, n, tmp);
+	if (r->o->nr_keys)
+		msort(r, cmp_sort, order, n, tmp);
+	for (size_t i = 0; i < n; i++)
+		print_group(r, &r->g[order[i]]);
+	out_flush(r);
+	free(order);
+	free(tmp);
+	if (r->out_error || fflush(r->out) != 0 || ferror(r->out))
+		return fail(r, -PMM_EIO, "write error");
+	return 0;
+}
+
+int pmm_owner_sort_run(const struct pmm_owner_sort_opts *opts, FILE *in,
+		       const char *input_name, FILE *out, char *err, size_t errlen)
+{
+	struct run r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.err = err;
+	r.errlen = errlen;
+	r.name = input_name ? input_name : "<input>";
+	if (err && errlen)
+		err[0] = '\0';
+	if (!opts || !in || !out || check_opts(opts))
+		return fail(&r, -PMM_EINVAL, "invalid owner-sort options");
+	r.o = opts;
+	r.in = in;
+	r.out = out;
+	r.strict = !opts->lenient;
+	r.keep_txt = opts->cull == 0;
+	r.keep_stack = (opts->cull & PMM_OWNER_SORT_CULL_STACKTRACE) != 0;
+	for (unsigned int i = 0; i < opts->nr_keys; i++) {
+		if (opts->keys[i].key == PMM_OWNER_SORT_KEY_TXT)
+			r.keep_txt = true;
+		if (opts->keys[i].key == PMM_OWNER_SORT_KEY_STACKTRACE)
+			r.keep_stack = true;
+	}
+
+	ret = setup_filters(&r);
+	if (ret)
+		goto out;
+	r.rbuf = malloc(READ_SIZE);
+	r.rec[0] = malloc(OWNER_BUF_SIZE + 1);
+	r.rec[1] = malloc(OWNER_BUF_SIZE + 1);
+	r.pfn = malloc(OWNER_BUF_SIZE);
+	r.ht_mask = 4095;
+	r.ht = calloc(r.ht_mask + 1, sizeof(*r.ht));
+	if (!r.rbuf || !r.rec[0] || !r.rec[1] || !r.pfn || !r.ht) {
+		ret = fail(&r, -PMM_ENOMEM, "%s: out of memory", r.name);
+		goto out;
+	}
+	ret = read_all(&r);
+	if (ret)
+		goto out;
+	ret = write_all(&r);
+out:
+	if (ret == -PMM_ENOMEM && err && errlen && !err[0])
+		snprintf(err, errlen, "%s: out of memory", r.name);
+	teardown(&r);
+	return ret;
+}

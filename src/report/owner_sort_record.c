@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Field extraction for owner-sort: what the Linux 6.1 page_owner_sort tool's
+ * regexes and strtol/strtoull calls make of one record, and a strict check of
+ * the record header.
+ *
+ * Why no regex engine: the tool's patterns are a literal word followed by
+ * \s*, digits and a literal, so for a given start the POSIX leftmost-longest
+ * match is fixed by one scan; the tool takes the leftmost start where the
+ * whole pattern matches.  Only the comm pattern has a greedy (.*), whose
+ * longest match ends at the last ")," on the line that is followed by
+ * blanks and "ts".  tests/unit/test_owner_sort.c checks every pattern
+ * against <regex.h> on random input.
+ *
+ * Where the tool's behaviour is undefined, this file picks one answer:
+ *  - captures longer than its fixed buffers (25 bytes for numbers, 16 for
+ *    comm) are used whole instead of overflowing;
+ *  - an order that truncates to a negative int shifts by (order & 31), as
+ *    x86 does;
+ *  - "__vmalloc_node_range" on the first or second line makes the tool walk
+ *    back before its buffer; here the walk stops at the record start.
+ *
+ * Pure functions: no state, no allocation, no locks.
+ */
+#include "report/owner_sort_record.h"
+
+#include <limits.h>
+#include <string.h>
+
+#define NOT_FOUND ((size_t)-1)
+
+/* [[:space:]] in the C locale: what \s matches in glibc, newline included. */
+static inline bool rx_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static inline bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool is_lower_hex(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f');
+}
+
+static size_t skip_space(const char *s, size_t n, size_t i)
+{
+	while (i < n && rx_space((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+static size_t skip_digits(const char *s, size_t n, size_t i)
+{
+	while (i < n && is_digit((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+static bool has_at(const char *s, size_t n, size_t i, const char *lit, size_t ll)
+{
+	return i <= n && n - i >= ll && memcmp(s + i, lit, ll) == 0;
+}
+
+/* Leftmost occurrence of lit in s[from..n). */
+static size_t find_lit(const char *s, size_t n, size_t from, const char *lit, size_t ll)
+{
+	while (from < n && n - from >= ll) {
+		const char *p = memchr(s + from, lit[0], n - from - ll + 1);
+
+		if (!p)
+			return NOT_FOUND;
+		if (memcmp(p + 1, lit + 1, ll - 1) == 0)
+			return (size_t)(p - s);
+		from = (size_t)(p - s) + 1;
+	}
+	return NOT_FOUND;
+}
+
+/* word\s*([0-9]*)<end>: order (end ','), pid (end ','). */
+static bool match_num_comma(const char *s, size_t n, size_t a, size_t *cap, size_t *caplen)
+{
+	size_t j = skip_space(s, n, a), k = skip_digits(s, n, j);
+
+	if (k < n && s[k] == ',') {
+		*cap = j;
+		*caplen = k - j;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * tgid\s*([0-9]*)<space>: with digits, they must be followed by a space;
+ * without, any space inside the blank run can be the literal one, and the
+ * capture is empty.
+ */
+static bool match_tgid(const char *s, size_t n, size_t a, size_t *cap, size_t *caplen)
+{
+	size_t j = skip_space(s, n, a), k = skip_digits(s, n, j);
+
+	if (k > j && k < n && s[k] == ' ') {
+		*cap = j;
+		*caplen = k - j;
+		return true;
+	}
+	for (size_t t = a; t < j; t++) {
+		if (s[t] == ' ') {
+			*cap = t;
+			*caplen = 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ts\s*([0-9]*)\s*ns, and free_ts\s*([0-9]*)\s*ns */
+static bool match_ts(const char *s, size_t n, size_t a, const char *tail, size_t tl,
+		     size_t *cap, size_t *caplen)
+{
+	size_t j = skip_space(s, n, a), k = skip_digits(s, n, j);
+	size_t m = k > j ? skip_space(s, n, k) : j;
+
+	if (has_at(s, n, m, tail, tl)) {
+		*cap = j;
+		*caplen = k - j;
+		return true;
+	}
+	return false;
+}
+
+/* tgid\s*[0-9]*\s*\((.*)\),\s*ts: the greedy capture ends at the last fit. */
+static bool match_comm(const char *s, size_t n, size_t a, size_t *cap, size_t *caplen)
+{
+	size_t j = skip_space(s, n, a), k = skip_digits(s, n, j);
+	size_t m = k > j ? skip_space(s, n, k) : j;
+	const char *nl;
+	size_t p, end;
+
+	if (m >= n || s[m] != '(')
+		return false;
+	p = m + 1;
+	nl = memchr(s + p, '\n', n - p);
+	end = nl ? (size_t)(nl - s) : n;
+	while (end > p) {
+		const char *q = memrchr(s + p, ')', end - p);
+		size_t qi, t;
+
+		if (!q)
+			break;
+		qi = (size_t)(q - s);
+		if (qi + 1 < n && s[qi + 1] == ',') {
+			t = skip_space(s, n, qi + 2);
+			if (has_at(s, n, t, "ts", 2)) {
+				*cap = p;
+				*caplen = qi - p;
+				return true;
+			}
+		}
+		end = qi;
+	}
+	return false;
+}
+
+bool owner_field_match(enum owner_field f, const char *s, size_t n, size_t *cap,
+		       size_t *caplen)
+{
+	static const struct {
+		const char *word;
+		size_t len;
+	} words[OWNER_NR_FIELDS] = {
+		[OWNER_FIELD_ORDER] = { "order", 5 },   [OWNER_FIELD_PID] = { "pid", 3 },
+		[OWNER_FIELD_TGID] = { "tgid", 4 },     [OWNER_FIELD_COMM] = { "tgid", 4 },
+		[OWNER_FIELD_TS] = { "ts", 2 },         [OWNER_FIELD_FREE_TS] = { "free_ts", 7 },
+	};
+	size_t i = 0;
+
+	if ((unsigned int)f >= OWNER_NR_FIELDS)
+		return false;
+	for (;;) {
+		bool ok;
+		size_t a;
+
+		i = find_lit(s, n, i, words[f].word, words[f].len);
+		if (i == NOT_FOUND)
+			return false;
+		a = i + words[f].len;
+		switch (f) {
+		case OWNER_FIELD_ORDER:
+		case OWNER_FIELD_PID:
+			ok = match_num_comma(s, n, a, cap, caplen);
+			break;
+		case OWNER_FIELD_TGID:
+			ok = match_tgid(s, n, a, cap, caplen);
+			break;
+		case OWNER_FIELD_COMM:
+			ok = match_comm(s, n, a, cap, caplen);
+			break;
+		case OWNER_FIELD_TS:
+			ok = match_ts(s, n, a, "ns,", 3, cap, caplen);
+			break;
+		default:
+			ok = match_ts(s, n, a, "ns", 2, cap, caplen);
+			break;
+		}
+		if (ok)
+			return true;
+		i++;
+	}
+}
+
+/* strtoull over a run of digits; false when it would set ERANGE. */
+static bool dec_value(const char *s, size_t len, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned int d = (unsigned int)(s[i] - '0');
+
+		if (x > (UINT64_MAX - d) / 10)
+			return false;
+		x = x * 10 + d;
+	}
+	*v = x;
+	return true;
+}
+
+/*
+ * The capture of field f converted the tool's way: strtol (signed: fails
+ * above LONG_MAX) or strtoull; an empty capture fails (endptr == start).
+ */
+static bool field_value(enum owner_field f, const char *s, size_t n, bool is_signed,
+			uint64_t *v, unsigned int *nomatch)
+{
+	size_t cap, len;
+
+	if (!owner_field_match(f, s, n, &cap, &len)) {
+		*nomatch |= 1u << f;
+		return false;
+	}
+	if (len == 0 || !dec_value(s + cap, len, v))
+		return false;
+	return !is_signed || *v <= (uint64_t)INT64_MAX;
+}
+
+static int pages_of(const char *s, size_t n, unsigned int *bad, unsigned int *nomatch)
+{
+	uint64_t v;
+	int order;
+
+	if (!field_value(OWNER_FIELD_ORDER, s, n, true, &v, nomatch)) {
+		*bad |= 1u << OWNER_FIELD_ORDER;
+		return 0;
+	}
+	/* The tool stores strtol's long in an int, then checks > 64. */
+	order = (int)(uint32_t)v;
+	if (order > 64) {
+		*bad |= 1u << OWNER_FIELD_ORDER;
+		return 0;
+	}
+	return (int)(1u << ((unsigned int)order & 31));
+}
+
+int owner_record_pages(const char *s, size_t n, unsigned int *bad)
+{
+	unsigned int nomatch = 0;
+
+	return pages_of(s, n, bad, &nomatch);
+}
+
+static int pid_of(enum owner_field f, const char *s, size_t n, unsigned int *bad,
+		  unsigned int *nomatch)
+{
+	uint64_t v;
+
+	if (!field_value(f, s, n, true, &v, nomatch)) {
+		*bad |= 1u << f;
+		return -1;
+	}
+	return (int)(uint32_t)v; /* pid_t holds the low 32 bits of the long */
+}
+
+static uint64_t ts_of(enum owner_field f, const char *s, size_t n, unsigned int *bad,
+		      unsigned int *nomatch)
+{
+	uint64_t v;
+
+	if (!field_value(f, s, n, false, &v, nomatch)) {
+		*bad |= 1u << f;
+		return UINT64_MAX;
+	}
+	return v;
+}
+
+/*
+ * get_allocator(): CMA and slab from the last PFN line; VMALLOC when
+ * "alloc_pages" occurs between the start of the line before the first
+ * "__vmalloc_node_range" and that occurrence.
+ */
+static int allocator_of(const char *s, size_t n, const char *pfn, size_t pfn_len)
+{
+	int a = 0;
+	size_t v;
+
+	if (find_lit(pfn, pfn_len, 0, "CMA", 3) != NOT_FOUND)
+		a |= OWNER_ALLOC_CMA;
+	if (find_lit(pfn, pfn_len, 0, "slab", 4) != NOT_FOUND)
+		a |= OWNER_ALLOC_SLAB;
+	v = find_lit(s, n, 0, "__vmalloc_node_range", 20);
+	if (v != NOT_FOUND) {
+		size_t t = v, first = 0, ap;
+
+		while (t > 0 && s[t] != '\n')
+			t--;
+		if (s[t] == '\n' && t > 0) {
+			t--;
+			while (t > 0 && s[t] != '\n')
+				t--;
+			first = s[t] == '\n' ? t + 1 : 0;
+		}
+		ap = find_lit(s, n, first, "alloc_pages", 11);
+		if (ap != NOT_FOUND && ap < v)
+			a |= OWNER_ALLOC_VMALLOC;
+	}
+	return a ? a : OWNER_ALLOC_OTHERS;
+}
+
+void owner_record_parse(struct owner_record *r, const char *s, size_t n, const char *pfn,
+			size_t pfn_len)
+{
+	size_t cap, len, text = n ? n - 1 : 0;
+	const char *nl;
+
+	r->bad = 0;
+	r->nomatch = 0;
+	r->pages = pages_of(s, n, &r->bad, &r->nomatch);
+	r->pid = pid_of(OWNER_FIELD_PID, s, n, &r->bad, &r->nomatch);
+	r->tgid = pid_of(OWNER_FIELD_TGID, s, n, &r->bad, &r->nomatch);
+	r->ts = ts_of(OWNER_FIELD_TS, s, n, &r->bad, &r->nomatch);
+	r->free_ts = ts_of(OWNER_FIELD_FREE_TS, s, n, &r->bad, &r->nomatch);
+	if (owner_field_match(OWNER_FIELD_COMM, s, n, &cap, &len)) {
+		r->comm_off = cap;
+		r->comm_len = len;
+	} else {
+		r->comm_off = 0;
+		r->comm_len = 0;
+		r->nomatch |= 1u << OWNER_FIELD_COMM;
+		r->bad |= 1u << OWNER_FIELD_COMM;
+	}
+	nl = memchr(s, '\n', text);
+	r->stack_off = nl ? (size_t)(nl - s) + 1 : text;
+	r->allocator = allocator_of(s, n, pfn, pfn_len);
+}
+
+/* ------------------------------------------------------------------ strict */
+
+static bool eat(const char *s, size_t n, size_t *i, const char *lit)
+{
+	size_t ll = strlen(lit);
+
+	if (!has_at(s, n, *i, lit, ll))
+		return false;
+	*i += ll;
+	return true;
+}
+
+/* 1..20 decimal digits; false if none or the value overflows 64 bits. */
+static bool eat_dec(const char *s, size_t n, size_t *i, uint64_t *v, bool *range)
+{
+	size_t k = skip_digits(s, n, *i);
+
+	*range = true;
+	if (k == *i)
+		return false;
+	if (!dec_value(s + *i, k - *i, v)) {
+		*range = false;
+		return false;
+	}
+	*i = k;
+	return true;
+}
+
+const char *owner_header_check(const char *s, size_t n, const struct owner_record *r)
+{
+	const char *nl = memchr(s, '\n', n);
+	size_t le = nl ? (size_t)(nl - s) : n, i = 0, k, comm, comm_end;
+	uint64_t order, pid, tgid, ts, free_ts;
+	bool range;
+
+	if (!eat(s, le, &i, "Page allocated via order "))
+		return "not a page_owner record: expected \"Page allocated via order\"";
+	if (!eat_dec(s, le, &i, &order, &range))
+		return range ? "bad order in record header" : "order out of range";
+	if (order > 30)
+		return "order out of range (0..30)";
+	if (!eat(s, le, &i, ", mask 0x"))
+		return "bad gfp mask in record header";
+	/* %#x of a 32-bit gfp_t: 1..8 lowercase hex digits */
+	k = i;
+	while (k < le && k - i <= 8 && is_lower_hex((unsigned char)s[k]))
+		k++;
+	if (k == i || k - i > 8)
+		return "bad gfp mask in record header";
+	i = k;
+	if (!eat(s, le, &i, "("))
+		return "bad gfp mask in record header";
+	while (i < le && s[i] != ')' && s[i] != '(')
+		i++;
+	if (!eat(s, le, &i, "), pid "))
+		return "bad gfp flag names in record header";
+	if (!eat_dec(s, le, &i, &pid, &range) || pid > INT_MAX)
+		return "bad pid in record header";
+	if (!eat(s, le, &i, ", tgid "))
+		return "bad pid in record header";
+	if (!eat_dec(s, le, &i, &tgid, &range) || tgid > INT_MAX)
+		return "bad tgid in record header";
+	if (!eat(s, le, &i, " ("))
+		return "bad tgid in record header";
+	comm = i;
+	/* comm is free text: it ends at the last "), ts " of the line */
+	comm_end = NOT_FOUND;
+	for (size_t t = i; (t = find_lit(s, le, t, "), ts ", 6)) != NOT_FOUND; t++)
+		comm_end = t;
+	if (comm_end == NOT_FOUND)
+		return "bad task name or ts in record header";
+	i = comm_end + 6;
+	if (!eat_dec(s, le, &i, &ts, &range))
+		return range ? "bad ts in record header" : "ts out of range";
+	if (!eat(s, le, &i, " ns"))
+		return "bad ts in record header";
+	if (i == le)
+		return "header has no \"free_ts\" (not a Linux 6.1 dump; try --lenient)";
+	if (!eat(s, le, &i, ", free_ts "))
+		return "bad free_ts in record header";
+	if (!eat_dec(s, le, &i, &free_ts, &range))
+		return range ? "bad free_ts in record header" : "free_ts out of range";
+	if (!eat(s, le, &i, " ns") || i != le)
+		return "trailing text after free_ts in record header";
+	/*
+	 * The tool reads the fields by pattern, not position: a task name
+	 * holding text like "ts 5 ns," would change what it finds.
+	 */
+	if (r->pages != (int)(1u << order) || r->pid != (int)pid || r->tgid != (int)tgid ||
+	    r->ts != ts || r->free_ts != free_ts || r->comm_off != comm ||
+	    r->comm_len != comm_end - comm)
+		return "ambiguous record header (task name looks like a field)";
+	return NULL;
+}
