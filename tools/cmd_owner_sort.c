@@ -2,11 +2,11 @@
 /*
  * pmm owner-sort: the command around pmm_owner_sort_run().
  *
- * Opens INPUT ("-" = stdin; xz-compressed input, by magic or by a ".xz"
- * name, is decompressed on the fly through a stdio cookie so that the dump
- * is still streamed), and writes the report to OUTPUT or stdout.  A named
- * OUTPUT is written to a temporary file beside it and renamed into place
- * only on success, so a rejected input never clobbers an existing report.
+ * Opens INPUT ("-" = stdin; xz-compressed input, recognised by its magic, is
+ * decompressed on the fly through a stdio cookie so that the dump
+ * is still streamed), and writes the report to OUTPUT or stdout.  OUTPUT is
+ * opened only once the report is known good (see lazy_out), so a rejected
+ * input never clobbers an existing report.
  *
  * Exit status: 0 ok, 1 I/O or memory failure, 2 usage, 65 bad input.
  */
@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pmm/errno.h>
@@ -66,152 +65,166 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* ------------------------------------------------------------ xz input */
+/* ------------------------------------------------------------ input */
 
-struct xz_cookie {
+/*
+ * INPUT goes through one stdio cookie: its first bytes are read ahead to
+ * look for the xz magic (this works on pipes, where nothing can be pushed
+ * back), then either replayed and passed through, or fed to liblzma.
+ */
+struct in_cookie {
 	FILE *raw;
-	lzma_stream strm;
-	uint8_t inbuf[1 << 16];
+	bool xz;
 	bool done;
 	bool corrupt;
-	bool io_error;
+	lzma_stream strm;
+	uint8_t inbuf[1 << 16];
 };
 
-static ssize_t xz_read(void *cookie, char *buf, size_t size)
+static ssize_t plain_read(struct in_cookie *c, char *buf, size_t size)
 {
-	struct xz_cookie *x = cookie;
+	size_t got;
 
-	if (x->done || size == 0)
+	if (c->strm.avail_in) {
+		got = c->strm.avail_in < size ? c->strm.avail_in : size;
+		memcpy(buf, c->strm.next_in, got);
+		c->strm.next_in += got;
+		c->strm.avail_in -= got;
+		return (ssize_t)got;
+	}
+	got = fread(buf, 1, size, c->raw);
+	if (got == 0 && ferror(c->raw)) {
+		errno = EIO;
+		return -1;
+	}
+	return (ssize_t)got;
+}
+
+static ssize_t in_read(void *cookie, char *buf, size_t size)
+{
+	struct in_cookie *c = cookie;
+
+	if (!c->xz)
+		return plain_read(c, buf, size);
+	if (c->done || size == 0)
 		return 0;
-	x->strm.next_out = (uint8_t *)buf;
-	x->strm.avail_out = size;
-	while (x->strm.avail_out == size) {
+	c->strm.next_out = (uint8_t *)buf;
+	c->strm.avail_out = size;
+	while (c->strm.avail_out == size) {
 		lzma_action action = LZMA_RUN;
 		lzma_ret r;
 
-		if (x->strm.avail_in == 0) {
-			size_t got = fread(x->inbuf, 1, sizeof(x->inbuf), x->raw);
+		if (c->strm.avail_in == 0) {
+			size_t got = fread(c->inbuf, 1, sizeof(c->inbuf), c->raw);
 
-			if (got == 0 && ferror(x->raw)) {
-				x->io_error = true;
+			if (got == 0 && ferror(c->raw)) {
 				errno = EIO;
 				return -1;
 			}
-			x->strm.next_in = x->inbuf;
-			x->strm.avail_in = got;
+			c->strm.next_in = c->inbuf;
+			c->strm.avail_in = got;
 			if (got == 0)
 				action = LZMA_FINISH;
 		}
-		r = lzma_code(&x->strm, action);
+		r = lzma_code(&c->strm, action);
 		if (r == LZMA_STREAM_END) {
-			x->done = true;
+			c->done = true;
 			break;
 		}
 		if (r != LZMA_OK) {
-			x->corrupt = true;
+			c->corrupt = true;
 			errno = EIO;
 			return -1;
 		}
 	}
-	return (ssize_t)(size - x->strm.avail_out);
+	return (ssize_t)(size - c->strm.avail_out);
 }
 
-static int xz_close(void *cookie)
+static int in_close(void *cookie)
 {
-	struct xz_cookie *x = cookie;
+	struct in_cookie *c = cookie;
 
-	lzma_end(&x->strm);
+	if (c->xz)
+		lzma_end(&c->strm);
 	return 0;
 }
 
-static bool has_xz_magic(FILE *f)
+/* Wrap raw; NULL on failure (errno set). */
+static FILE *open_input(struct in_cookie *c, FILE *raw)
 {
-	static const unsigned char magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
-	unsigned char head[6];
+	static const uint8_t magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	cookie_io_functions_t io = { .read = in_read, .close = in_close };
+	lzma_stream init = LZMA_STREAM_INIT;
 	size_t got;
-	long pos = ftell(f);
 
-	if (pos < 0)
-		return false; /* not seekable (a pipe): rely on the name */
-	got = fread(head, 1, sizeof(head), f);
-	if (fseek(f, pos, SEEK_SET) != 0)
-		return false;
-	return got == sizeof(head) && memcmp(head, magic, sizeof(head)) == 0;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && strcmp(s + n - k, suffix) == 0;
+	c->raw = raw;
+	c->strm = init;
+	got = fread(c->inbuf, 1, sizeof(magic), raw);
+	if (got == 0 && ferror(raw)) {
+		errno = EIO;
+		return NULL;
+	}
+	c->strm.next_in = c->inbuf;
+	c->strm.avail_in = got;
+	if (got == sizeof(magic) && memcmp(c->inbuf, magic, sizeof(magic)) == 0) {
+		if (lzma_stream_decoder(&c->strm, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		c->strm.next_in = c->inbuf;
+		c->strm.avail_in = got;
+		c->xz = true;
+	}
+	return fopencookie(c, "r", io);
 }
 
 /* ------------------------------------------------------------ output */
 
-struct output {
-	FILE *f;
-	char *tmp;        /* temporary path, renamed to final on success */
-	const char *final;
+/*
+ * OUTPUT is opened (created, truncated) on the first write, or at the end of
+ * a successful run that wrote nothing: the library writes only after the
+ * whole input was accepted, so a rejected input leaves OUTPUT untouched.
+ */
+struct lazy_out {
+	const char *path;
+	int fd;
 };
 
-static int open_output(struct output *o, const char *path)
+static int lazy_open(struct lazy_out *o)
 {
-	const char *slash;
-	int fd;
-	mode_t mask;
-
-	o->final = path;
-	o->tmp = NULL;
-	if (!path || !strcmp(path, "-")) {
-		o->f = stdout;
-		return 0;
-	}
-	slash = strrchr(path, '/');
-	if (asprintf(&o->tmp, "%.*s.pmm-owner-sort.XXXXXX", slash ? (int)(slash - path + 1) : 0,
-		     path) < 0) {
-		o->tmp = NULL;
-		return -1;
-	}
-	fd = mkstemp(o->tmp);
-	if (fd < 0) {
-		free(o->tmp);
-		o->tmp = NULL;
-		return -1;
-	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0) {
-		/* keep mkstemp's 0600: still a correct report */
-	}
-	o->f = fdopen(fd, "w");
-	if (!o->f) {
-		close(fd);
-		unlink(o->tmp);
-		free(o->tmp);
-		o->tmp = NULL;
-		return -1;
-	}
-	return 0;
+	if (o->fd < 0)
+		o->fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	return o->fd;
 }
 
-/* Close; on success move the temporary file into place. */
-static int close_output(struct output *o, bool ok)
+static ssize_t lazy_write(void *cookie, const char *buf, size_t size)
 {
-	int ret = 0;
+	struct lazy_out *o = cookie;
+	size_t done = 0;
 
-	if (o->f == stdout) {
-		if (fflush(stdout) != 0)
-			ret = -1;
-		return ret;
+	if (lazy_open(o) < 0)
+		return -1;
+	while (done < size) {
+		ssize_t n = write(o->fd, buf + done, size - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return done ? (ssize_t)done : -1;
+		}
+		done += (size_t)n;
 	}
-	if (fclose(o->f) != 0)
-		ret = -1;
-	if (ok && ret == 0 && rename(o->tmp, o->final) != 0)
-		ret = -1;
-	if (!ok || ret != 0)
-		unlink(o->tmp);
-	free(o->tmp);
-	return ret;
+	return (ssize_t)done;
+}
+
+static int lazy_close(void *cookie)
+{
+	struct lazy_out *o = cookie;
+
+	if (o->fd >= 0 && close(o->fd) != 0)
+		return -1;
+	o->fd = -1;
+	return 0;
 }
 
 /* ------------------------------------------------------------ main */
@@ -224,14 +237,14 @@ int cmd_owner_sort(int argc, char **argv)
 	char err[512];
 	int nr = 0, ret, status;
 	FILE *raw, *in;
-	struct xz_cookie *xz = NULL;
-	struct output out;
+	struct in_cookie *xz = NULL;
+	struct lazy_out lazy = { .path = NULL, .fd = -1 };
+	FILE *out;
 
 	pmm_owner_sort_opts_init(&opts);
 	ret = pmm_owner_sort_parse_args(&opts, argc, argv, operands, 2, &nr, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "pmm owner-sort: %s\n", err);
-		usage(stderr);
+		fprintf(stderr, "pmm owner-sort: %s\nRun 'pmm owner-sort --help' for usage.\n", err);
 		return EXIT_USAGE;
 	}
 	if (opts.help) {
@@ -239,8 +252,7 @@ int cmd_owner_sort(int argc, char **argv)
 		return 0;
 	}
 	if (nr < 1) {
-		fprintf(stderr, "pmm owner-sort: missing INPUT\n");
-		usage(stderr);
+		fprintf(stderr, "pmm owner-sort: missing INPUT\nRun 'pmm owner-sort --help' for usage.\n");
 		return EXIT_USAGE;
 	}
 	if (opts.debug)
@@ -258,37 +270,33 @@ int cmd_owner_sort(int argc, char **argv)
 			return 1;
 		}
 	}
-	in = raw;
-	if (ends_with(in_path, ".xz") || has_xz_magic(raw)) {
-		cookie_io_functions_t io = { .read = xz_read, .close = xz_close };
-
-		xz = calloc(1, sizeof(*xz));
-		if (!xz || lzma_stream_decoder(&xz->strm, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
-			fprintf(stderr, "pmm owner-sort: cannot start xz decoder\n");
-			free(xz);
-			if (raw != stdin)
-				fclose(raw);
-			return 1;
-		}
-		xz->raw = raw;
-		in = fopencookie(xz, "r", io);
-		if (!in) {
-			fprintf(stderr, "pmm owner-sort: %s: %s\n", name, strerror(errno));
+	xz = calloc(1, sizeof(*xz));
+	in = xz ? open_input(xz, raw) : NULL;
+	if (!in) {
+		fprintf(stderr, "pmm owner-sort: %s: %s\n", name, strerror(errno));
+		if (xz && xz->xz)
 			lzma_end(&xz->strm);
-			free(xz);
-			if (raw != stdin)
-				fclose(raw);
-			return 1;
+		free(xz);
+		if (raw != stdin)
+			fclose(raw);
+		return 1;
+	}
+
+	if (nr > 1 && strcmp(operands[1], "-") != 0) {
+		cookie_io_functions_t io = { .write = lazy_write, .close = lazy_close };
+
+		lazy.path = operands[1];
+		out = fopencookie(&lazy, "w", io);
+		if (!out) {
+			fprintf(stderr, "pmm owner-sort: %s: %s\n", operands[1], strerror(errno));
+			status = 1;
+			goto close_in;
 		}
+	} else {
+		out = stdout;
 	}
 
-	if (open_output(&out, nr > 1 ? operands[1] : NULL) != 0) {
-		fprintf(stderr, "pmm owner-sort: %s: %s\n", operands[1], strerror(errno));
-		status = 1;
-		goto close_in;
-	}
-
-	ret = pmm_owner_sort_run(&opts, in, name, out.f, err, sizeof(err));
+	ret = pmm_owner_sort_run(&opts, in, name, out, err, sizeof(err));
 	if (xz && xz->corrupt) {
 		fprintf(stderr, "pmm owner-sort: %s: corrupt xz data\n", name);
 		status = EXIT_DATAERR;
@@ -301,14 +309,24 @@ int cmd_owner_sort(int argc, char **argv)
 	} else {
 		status = 0;
 	}
-	if (close_output(&out, status == 0) != 0 && status == 0) {
-		fprintf(stderr, "pmm owner-sort: %s: %s\n", nr > 1 ? operands[1] : "<stdout>",
-			strerror(errno));
-		status = 1;
+	if (out == stdout) {
+		if (fflush(stdout) != 0 && status == 0) {
+			fprintf(stderr, "pmm owner-sort: <stdout>: %s\n", strerror(errno));
+			status = 1;
+		}
+	} else {
+		/* an empty report still creates or truncates OUTPUT */
+		if (status == 0 && lazy_open(&lazy) < 0) {
+			fprintf(stderr, "pmm owner-sort: %s: %s\n", lazy.path, strerror(errno));
+			status = 1;
+		}
+		if (fclose(out) != 0 && status == 0) {
+			fprintf(stderr, "pmm owner-sort: %s: %s\n", lazy.path, strerror(errno));
+			status = 1;
+		}
 	}
 close_in:
-	if (in != raw)
-		fclose(in);
+	fclose(in);
 	free(xz);
 	if (raw != stdin)
 		fclose(raw);

@@ -18,12 +18,17 @@
  * split and merge steps as glibc (msort.c), so that comparators that never
  * return 0 (alloc and free timestamps) order ties exactly as the tool does.
  * Only the groups are kept, and of each only the strings the cull, the sort
- * and the output need; memory follows the number of distinct keys.
+ * and the output need, interned: a record text is kept as three pieces, its
+ * first line up to the ts value (shared by the records of one task and gfp
+ * mask), the rest of that line (ts and free_ts, unique), and the stack
+ * (shared).  Memory follows what is distinct, which matters because touching
+ * fresh memory (page faults) is the largest cost of a run.
  *
- * Invariants: group.first_* fields are those of the group's first record;
- * times and pages wrap as the tool's ints do; a record text never contains
- * NUL and is followed in its buffer by the blank line's '\n' and a NUL, as
- * in the tool's buffer.
+ * Invariants: a group's fields are those of its first record; times and
+ * pages wrap as the tool's ints do; a record text never contains NUL and is
+ * followed in its buffer by the blank line's '\n' and a NUL, as in the
+ * tool's buffer; a text is head + mid + stack, split at positions that
+ * depend only on its bytes, so equal texts have equal pieces.
  *
  * Locking: none; a run owns all its state and shares nothing.
  */
@@ -37,33 +42,25 @@
 
 #include "report/owner_sort_opts.h"
 #include "report/owner_sort_record.h"
+#include "report/owner_sort_store.h"
 
-#define READ_SIZE   (1u << 20)  /* input buffer */
-#define OUT_SIZE    (1u << 18)  /* output buffer */
-#define ARENA_BLOCK (1u << 20)  /* string storage granule */
+#define READ_SIZE   (256u << 10) /* input buffer */
+#define OUT_SIZE    (128u << 10) /* output buffer */
+#define NO_ID       UINT32_MAX
 
 struct group {
-	uint64_t hash;
-	const char *txt;        /* record text (without the blank line) or NULL */
-	const char *stack;      /* stack part, when kept */
-	const char *comm;
-	uint32_t txt_len;
-	uint32_t stack_len;
-	uint32_t comm_len;
-	int pid;
-	int tgid;
-	int allocator;
-	uint32_t times;         /* wraps like the tool's int */
-	uint32_t pages;
+	const char *mid;        /* text between head and stack (text kept) */
 	uint64_t ts;
 	uint64_t free_ts;
-};
-
-struct arena_block {
-	struct arena_block *next;
-	size_t used;
-	size_t size;
-	char data[];
+	uint32_t head;          /* interned text up to the ts value, or NO_ID */
+	uint32_t mid_len;
+	uint32_t stack;         /* interned stack, or NO_ID */
+	uint32_t comm;          /* interned comm, or NO_ID */
+	int pid;
+	int tgid;
+	uint32_t times;         /* wraps like the tool's int */
+	uint32_t pages;
+	int allocator;
 };
 
 struct name_ref {
@@ -82,6 +79,7 @@ struct run {
 	FILE *in;
 	char *rbuf;
 	size_t rpos, rend;
+	size_t nul_at;          /* a NUL in rbuf at or after rpos, or rend */
 	bool eof;
 	bool io_error;
 	unsigned long line;     /* complete lines consumed */
@@ -107,13 +105,15 @@ struct run {
 	/* what each group keeps */
 	bool keep_txt;
 	bool keep_stack;
+	bool keep_comm;
 
 	struct group *g;
 	uint32_t nr_groups;
 	uint32_t cap_groups;
-	uint32_t *ht;           /* group index + 1; 0 = empty */
+	uint64_t *ht;           /* hash low 32 bits << 32 | group index + 1; 0 = empty */
 	size_t ht_mask;
-	struct arena_block *arena;
+	struct owner_arena arena;
+	struct owner_intern str;
 
 	/* output */
 	FILE *out;
@@ -163,6 +163,7 @@ static bool fill(struct run *r)
 	r->rpos = 0;
 	got = fread(r->rbuf, 1, READ_SIZE, r->in);
 	r->rend = got;
+	r->nul_at = 0;
 	if (got == 0) {
 		r->eof = true;
 		if (ferror(r->in))
@@ -226,23 +227,123 @@ static const char *line_shape(const char *c, size_t n, unsigned int idx)
 
 enum { REC_OK = 1, REC_END = 0 };
 
+/* Does rbuf[from..to) hold a NUL?  Input rarely does: remember where. */
+static bool has_nul(struct run *r, size_t from, size_t to)
+{
+	if (r->nul_at < from) {
+		const char *z = memchr(r->rbuf + from, '\0', r->rend - from);
+
+		r->nul_at = z ? (size_t)(z - r->rbuf) : r->rend;
+	}
+	return r->nul_at < to;
+}
+
+struct pending {
+	const char *src;        /* kept lines still in rbuf, not yet copied */
+	size_t len;
+};
+
+static void flush_pending(char *buf, size_t *used, struct pending *p)
+{
+	if (p->len) {
+		memcpy(buf + *used, p->src, p->len);
+		*used += p->len;
+		p->len = 0;
+	}
+}
+
 /*
- * read_block(): one record into buf.  Returns REC_OK with its length in
- * *len, REC_END when the tool would stop reading (end of input, a record
- * that fills its 128 KiB buffer), or a negative error (strict mode, I/O).
+ * One line the way the tool's loop body sees it: "\n" ends the record, a
+ * "PFN" line is set aside, anything else is kept up to a NUL.  Returns
+ * REC_OK at the end of the record, 0 to go on, or a negative error.
+ */
+static int line_done(struct run *r, const char *c, size_t got, size_t l, bool complete,
+		     unsigned int *idx, size_t buf_room)
+{
+	const char *why;
+
+	if (r->strict) {
+		unsigned long ln = complete ? r->line : r->line + 1;
+
+		if (l != got)
+			return bad_input(r, ln, "NUL byte in input (binary data?)");
+		if (!complete) {
+			if (got == buf_room - 1)
+				return bad_input(r, ln, "record longer than %u bytes",
+						 OWNER_BUF_SIZE - 1);
+			return bad_input(r, ln, "truncated record: no blank line before end of input");
+		}
+		why = line_shape(c, got, *idx);
+		if (why)
+			return bad_input(r, ln, "%s", why);
+	}
+	(*idx)++;
+	if (c[0] == 'P' && c[1] == 'F' && c[2] == 'N') {
+		memcpy(r->pfn, c, l);
+		r->pfn_len = l;
+	}
+	return 0;
+}
+
+/*
+ * read_block(): one record into buf (OWNER_BUF_SIZE + 1 bytes), followed by
+ * the blank line's "\n" and a NUL.  Returns REC_OK with its length in *len,
+ * REC_END when the tool would stop reading (end of input, a record that
+ * fills its 128 KiB buffer), or a negative error (strict mode, I/O).
+ *
+ * Whole lines found in the input buffer are handled in place and copied in
+ * runs; anything unusual (a line across the buffer end, a NUL, a record near
+ * the size limit) goes through the literal fgets() emulation.
  */
 static int read_block(struct run *r, char *buf, size_t *len, unsigned long *first_line)
 {
 	size_t used = 0;
 	unsigned int idx = 0;
+	struct pending p = { NULL, 0 };
+	int ret;
 
 	*first_line = r->line + 1;
 	for (;;) {
-		size_t got, l;
+		size_t got, l, fill_to = used + p.len;
 		char *c;
 		bool complete;
-		const char *why;
 
+		/* fast path: a whole line in rbuf, far from the size limit */
+		if (r->rpos < r->rend && fill_to + 2 <= OWNER_BUF_SIZE) {
+			const char *src = r->rbuf + r->rpos;
+			size_t budget = OWNER_BUF_SIZE - fill_to - 2, avail = r->rend - r->rpos;
+			const char *nl = memchr(src, '\n', avail < budget ? avail : budget);
+
+			if (nl && !has_nul(r, r->rpos, (size_t)(nl - r->rbuf))) {
+				size_t ll = (size_t)(nl - src) + 1;
+
+				r->rpos += ll;
+				r->line++;
+				if (src[0] == '\n') {
+					flush_pending(buf, &used, &p);
+					buf[used] = '\n';
+					buf[used + 1] = '\0';
+					*len = used;
+					return REC_OK;
+				}
+				ret = line_done(r, src, ll, ll, true, &idx, 0);
+				if (ret)
+					return ret;
+				if (src[0] == 'P' && src[1] == 'F' && src[2] == 'N')
+					continue;
+				if (p.len && p.src + p.len == src) {
+					p.len += ll;
+				} else {
+					flush_pending(buf, &used, &p);
+					p.src = src;
+					p.len = ll;
+				}
+				continue;
+			}
+		}
+
+		/* the tool's loop, one fgets() at a time */
+		flush_pending(buf, &used, &p);
 		if (OWNER_BUF_SIZE - used <= 1) {
 			if (r->strict)
 				return bad_input(r, r->line + 1, "record longer than %u bytes",
@@ -265,120 +366,21 @@ static int read_block(struct run *r, char *buf, size_t *len, unsigned long *firs
 			*len = used;
 			return REC_OK;
 		}
-		l = got;
-		if (memchr(c, '\0', got))
-			l = strlen(c);
-		if (r->strict) {
-			unsigned long ln = complete ? r->line : r->line + 1;
-
-			if (l != got)
-				return bad_input(r, ln, "NUL byte in input (binary data?)");
-			if (!complete) {
-				if (got == OWNER_BUF_SIZE - used - 1)
-					return bad_input(r, ln, "record longer than %u bytes",
-							 OWNER_BUF_SIZE - 1);
-				return bad_input(r, ln, "truncated record: no blank line before end of input");
-			}
-			why = line_shape(c, got, idx);
-			if (why)
-				return bad_input(r, ln, "%s", why);
-		}
-		idx++;
-		if (c[0] == 'P' && c[1] == 'F' && c[2] == 'N') {
-			memcpy(r->pfn, c, l);
-			r->pfn_len = l;
+		l = memchr(c, '\0', got) ? strlen(c) : got;
+		ret = line_done(r, c, got, l, complete, &idx, OWNER_BUF_SIZE - used);
+		if (ret)
+			return ret;
+		if (c[0] == 'P' && c[1] == 'F' && c[2] == 'N')
 			continue;
-		}
 		used += l;
 	}
 }
 
-/* ------------------------------------------------------------------ storage */
+/* ------------------------------------------------------------------ groups */
 
-static char *arena_put(struct run *r, const char *s, size_t n)
+static inline const struct owner_str *str_of(const struct run *r, uint32_t id)
 {
-	struct arena_block *b = r->arena;
-
-	if (!b || b->size - b->used < n) {
-		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-
-		b = malloc(sizeof(*b) + size);
-		if (!b)
-			return NULL;
-		b->size = size;
-		b->used = 0;
-		b->next = r->arena;
-		r->arena = b;
-	}
-	memcpy(b->data + b->used, s, n);
-	b->used += n;
-	return b->data + b->used - n;
-}
-
-static inline uint64_t load64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ull;
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93ull;
-	x ^= x >> 32;
-	return x;
-}
-
-/* A fast hash for the group table; collisions only cost a compare. */
-static uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
-{
-	const unsigned char *s = p;
-	uint64_t a = seed ^ 0x9e3779b97f4a7c15ull, b = n * 0xc2b2ae3d27d4eb4full;
-
-	while (n >= 16) {
-		a = (a ^ load64(s)) * 0x9fb21c651e98df25ull;
-		b = (b ^ load64(s + 8)) * 0xff51afd7ed558ccdull;
-		a ^= a >> 29;
-		b ^= b >> 31;
-		s += 16;
-		n -= 16;
-	}
-	if (n >= 8) {
-		a = (a ^ load64(s)) * 0x9fb21c651e98df25ull;
-		s += 8;
-		n -= 8;
-	}
-	if (n) {
-		uint64_t t = 0;
-
-		memcpy(&t, s, n);
-		b = (b ^ t) * 0xff51afd7ed558ccdull;
-	}
-	return mix64(a ^ (b >> 1) ^ (b << 63));
-}
-
-static int grow_table(struct run *r)
-{
-	size_t size = (r->ht_mask + 1) * 2;
-	uint32_t *ht = calloc(size, sizeof(*ht));
-
-	if (!ht)
-		return -PMM_ENOMEM;
-	for (uint32_t i = 0; i < r->nr_groups; i++) {
-		size_t h = (size_t)r->g[i].hash & (size - 1);
-
-		while (ht[h])
-			h = (h + 1) & (size - 1);
-		ht[h] = i + 1;
-	}
-	free(r->ht);
-	r->ht = ht;
-	r->ht_mask = size - 1;
-	return 0;
+	return owner_intern_str(&r->str, id);
 }
 
 static inline bool same_bytes(const char *a, size_t alen, const char *b, size_t blen)
@@ -386,23 +388,61 @@ static inline bool same_bytes(const char *a, size_t alen, const char *b, size_t 
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-/* Is record rc (text s) in group g under the cull comparison? */
-static bool same_key(const struct run *r, const struct group *g, const char *s, size_t len,
-		     const struct owner_record *rc)
+/* A record's pieces and interned ids, as its group would hold them. */
+struct pieces {
+	size_t head_len;        /* text[0..head_len) */
+	size_t mid_off, mid_len;
+	uint32_t head, stack, comm;
+};
+
+/* Where the text splits: at the ts value if it is on line one, else at its end. */
+static int split(struct run *r, const char *s, size_t len, const struct owner_record *rc,
+		 struct pieces *pc)
+{
+	long id;
+
+	pc->head = pc->stack = pc->comm = NO_ID;
+	pc->head_len = rc->ts_off < rc->stack_off ? rc->ts_off : rc->stack_off;
+	pc->mid_off = pc->head_len;
+	pc->mid_len = rc->stack_off - pc->head_len;
+	(void)len;
+	if (r->keep_txt) {
+		id = owner_intern(&r->str, s, pc->head_len);
+		if (id < 0)
+			return (int)id;
+		pc->head = (uint32_t)id;
+	}
+	if (r->keep_stack) {
+		id = owner_intern(&r->str, s + rc->stack_off, len - rc->stack_off);
+		if (id < 0)
+			return (int)id;
+		pc->stack = (uint32_t)id;
+	}
+	if (r->keep_comm) {
+		id = owner_intern(&r->str, s + rc->comm_off, rc->comm_len);
+		if (id < 0)
+			return (int)id;
+		pc->comm = (uint32_t)id;
+	}
+	return 0;
+}
+
+/* Is the record in group g under the cull comparison? */
+static bool same_key(const struct run *r, const struct group *g, const char *s,
+		     const struct owner_record *rc, const struct pieces *pc)
 {
 	unsigned int cull = r->o->cull;
 
 	if (!cull)
-		return same_bytes(g->txt, g->txt_len, s, len);
-	if ((cull & PMM_OWNER_SORT_CULL_STACKTRACE) &&
-	    !same_bytes(g->stack, g->stack_len, s + rc->stack_off, len - rc->stack_off))
+		return g->head == pc->head && g->stack == pc->stack &&
+		       same_bytes(g->mid, g->mid_len, s + pc->mid_off, pc->mid_len);
+	if ((cull & PMM_OWNER_SORT_CULL_STACKTRACE) && g->stack != pc->stack)
 		return false;
 	if ((cull & PMM_OWNER_SORT_CULL_PID) && g->pid != rc->pid)
 		return false;
 	if ((cull & PMM_OWNER_SORT_CULL_TGID) && g->tgid != rc->tgid)
 		return false;
-	if ((cull & PMM_OWNER_SORT_CULL_COMM) &&
-	    !same_bytes(g->comm, g->comm_len, s + rc->comm_off, rc->comm_len))
+	if ((cull & PMM_OWNER_SORT_CULL_COMM) && g->comm != pc->comm)
 		return false;
 	if ((cull & PMM_OWNER_SORT_CULL_FREE) && !g->free_ts != !rc->free_ts)
 		return false;
@@ -411,31 +451,55 @@ static bool same_key(const struct run *r, const struct group *g, const char *s, 
 	return true;
 }
 
-static uint64_t key_hash(const struct run *r, const char *s, size_t len,
-			 const struct owner_record *rc)
+static uint64_t key_hash(const struct run *r, const char *s, const struct owner_record *rc,
+			 const struct pieces *pc)
 {
 	unsigned int cull = r->o->cull;
-	uint64_t h = 0;
+	uint64_t h = 0x2545f4914f6cdd1dull;
 
 	if (!cull)
-		return hash_bytes(s, len, 0);
+		return owner_hash(s + pc->mid_off, pc->mid_len,
+				  (uint64_t)pc->head << 32 | pc->stack);
 	if (cull & PMM_OWNER_SORT_CULL_STACKTRACE)
-		h = hash_bytes(s + rc->stack_off, len - rc->stack_off, h);
+		h = owner_mix(h ^ pc->stack);
 	if (cull & PMM_OWNER_SORT_CULL_COMM)
-		h = hash_bytes(s + rc->comm_off, rc->comm_len, h ^ 0x51);
+		h = owner_mix(h ^ pc->comm ^ 0x100000000ull);
 	if (cull & PMM_OWNER_SORT_CULL_PID)
-		h = mix64(h ^ (uint32_t)rc->pid ^ 0x100000000ull);
+		h = owner_mix(h ^ (uint32_t)rc->pid ^ 0x200000000ull);
 	if (cull & PMM_OWNER_SORT_CULL_TGID)
-		h = mix64(h ^ (uint32_t)rc->tgid ^ 0x200000000ull);
+		h = owner_mix(h ^ (uint32_t)rc->tgid ^ 0x400000000ull);
 	if (cull & PMM_OWNER_SORT_CULL_FREE)
-		h = mix64(h ^ (rc->free_ts != 0) ^ 0x400000000ull);
+		h = owner_mix(h ^ (rc->free_ts != 0) ^ 0x800000000ull);
 	if (cull & PMM_OWNER_SORT_CULL_ALLOCATOR)
-		h = mix64(h ^ (uint32_t)rc->allocator ^ 0x800000000ull);
+		h = owner_mix(h ^ (uint32_t)rc->allocator ^ 0x1000000000ull);
 	return h;
 }
 
-static int new_group(struct run *r, uint64_t hash, const char *s, size_t len,
-		     const struct owner_record *rc, uint32_t *idx)
+static int grow_table(struct run *r)
+{
+	size_t size = (r->ht_mask + 1) * 2, mask = size - 1;
+	uint64_t *ht = calloc(size, sizeof(*ht));
+
+	if (!ht)
+		return -PMM_ENOMEM;
+	for (size_t i = 0; i <= r->ht_mask; i++) {
+		uint64_t e = r->ht[i];
+		size_t h;
+
+		if (!e)
+			continue;
+		for (h = (size_t)(e >> 32) & mask; ht[h]; h = (h + 1) & mask)
+			;
+		ht[h] = e;
+	}
+	free(r->ht);
+	r->ht = ht;
+	r->ht_mask = mask;
+	return 0;
+}
+
+static int new_group(struct run *r, const char *s, const struct owner_record *rc,
+		     const struct pieces *pc, uint32_t *idx)
 {
 	struct group *g;
 
@@ -443,7 +507,7 @@ static int new_group(struct run *r, uint64_t hash, const char *s, size_t len,
 		uint32_t cap = r->cap_groups ? r->cap_groups * 2 : 1024;
 		struct group *ng;
 
-		if (cap < r->cap_groups || cap > UINT32_MAX / 2)
+		if (cap > UINT32_MAX / 4)
 			return -PMM_ENOMEM;
 		ng = realloc(r->g, (size_t)cap * sizeof(*ng));
 		if (!ng)
@@ -452,8 +516,17 @@ static int new_group(struct run *r, uint64_t hash, const char *s, size_t len,
 		r->cap_groups = cap;
 	}
 	g = &r->g[r->nr_groups];
-	memset(g, 0, sizeof(*g));
-	g->hash = hash;
+	g->mid = NULL;
+	g->mid_len = 0;
+	if (r->keep_txt) {
+		g->mid = owner_arena_put(&r->arena, s + pc->mid_off, pc->mid_len);
+		if (!g->mid)
+			return -PMM_ENOMEM;
+		g->mid_len = (uint32_t)pc->mid_len;
+	}
+	g->head = pc->head;
+	g->stack = pc->stack;
+	g->comm = pc->comm;
 	g->pid = rc->pid;
 	g->tgid = rc->tgid;
 	g->allocator = rc->allocator;
@@ -461,29 +534,6 @@ static int new_group(struct run *r, uint64_t hash, const char *s, size_t len,
 	g->free_ts = rc->free_ts;
 	g->times = 1;
 	g->pages = (uint32_t)rc->pages;
-	if (r->keep_txt) {
-		char *t = arena_put(r, s, len);
-
-		if (!t)
-			return -PMM_ENOMEM;
-		g->txt = t;
-		g->txt_len = (uint32_t)len;
-		g->stack = t + rc->stack_off;
-		g->stack_len = (uint32_t)(len - rc->stack_off);
-		g->comm = t + rc->comm_off;
-		g->comm_len = (uint32_t)rc->comm_len;
-	} else {
-		if (r->keep_stack) {
-			g->stack = arena_put(r, s + rc->stack_off, len - rc->stack_off);
-			g->stack_len = (uint32_t)(len - rc->stack_off);
-			if (!g->stack)
-				return -PMM_ENOMEM;
-		}
-		g->comm = arena_put(r, s + rc->comm_off, rc->comm_len);
-		g->comm_len = (uint32_t)rc->comm_len;
-		if (!g->comm)
-			return -PMM_ENOMEM;
-	}
 	*idx = r->nr_groups++;
 	return 0;
 }
@@ -492,27 +542,36 @@ static int new_group(struct run *r, uint64_t hash, const char *s, size_t len,
 static int find_group(struct run *r, const char *s, size_t len, const struct owner_record *rc,
 		      uint32_t *idx)
 {
-	uint64_t hash = key_hash(r, s, len, rc);
-	size_t h = (size_t)hash & r->ht_mask;
+	struct pieces pc;
+	uint32_t tag;
+	size_t h;
 	int ret;
 
-	for (uint32_t e; (e = r->ht[h]) != 0; h = (h + 1) & r->ht_mask) {
-		const struct group *g = &r->g[e - 1];
+	ret = split(r, s, len, rc, &pc);
+	if (ret)
+		return ret;
+	tag = (uint32_t)key_hash(r, s, rc, &pc);
+	for (h = tag & r->ht_mask;; h = (h + 1) & r->ht_mask) {
+		uint64_t e = r->ht[h];
+		struct group *g;
 
-		if (g->hash == hash && same_key(r, g, s, len, rc)) {
-			struct group *hit = &r->g[e - 1];
-
-			hit->times++;
-			hit->pages += (uint32_t)rc->pages;
-			*idx = e - 1;
+		if (!e)
+			break;
+		if ((uint32_t)(e >> 32) != tag)
+			continue;
+		g = &r->g[(uint32_t)e - 1];
+		if (same_key(r, g, s, rc, &pc)) {
+			g->times++;
+			g->pages += (uint32_t)rc->pages;
+			*idx = (uint32_t)e - 1;
 			return 0;
 		}
 	}
-	ret = new_group(r, hash, s, len, rc, idx);
+	ret = new_group(r, s, rc, &pc, idx);
 	if (ret)
 		return ret;
-	r->ht[h] = *idx + 1;
-	if ((size_t)r->nr_groups * 2 > r->ht_mask + 1)
+	r->ht[h] = (uint64_t)tag << 32 | (*idx + 1);
+	if ((size_t)r->nr_groups * 10 > (r->ht_mask + 1) * 7)
 		return grow_table(r);
 	return 0;
 }
@@ -658,10 +717,51 @@ static inline int isub(int a, int b)
 	return (int)((uint32_t)a - (uint32_t)b);
 }
 
+/* strcmp() of two interned strings; the same id is the same string. */
+static inline int cmp_id(const struct run *r, uint32_t a, uint32_t b)
+{
+	const struct owner_str *x, *y;
+
+	if (a == b)
+		return 0;
+	x = str_of(r, a);
+	y = str_of(r, b);
+	return cmp_bytes(x->s, x->len, y->s, y->len);
+}
+
+/* strcmp() of two texts held as head + mid + stack. */
 static int cmp_txt(const struct run *r, const struct group *a, const struct group *b)
 {
-	(void)r;
-	return cmp_bytes(a->txt, a->txt_len, b->txt, b->txt_len);
+	const struct owner_str *ha = str_of(r, a->head), *hb = str_of(r, b->head);
+	const struct owner_str *sa = str_of(r, a->stack), *sb = str_of(r, b->stack);
+	const char *pa[3] = { ha->s, a->mid, sa->s }, *pb[3] = { hb->s, b->mid, sb->s };
+	size_t na[3] = { ha->len, a->mid_len, sa->len }, nb[3] = { hb->len, b->mid_len, sb->len };
+	unsigned int ia = 0, ib = 0;
+	size_t oa = 0, ob = 0;
+
+	if (a->head == b->head) /* the common case: skip the shared head */
+		ia = ib = 1;
+	for (;;) {
+		size_t k;
+		int c;
+
+		while (ia < 3 && oa == na[ia]) {
+			ia++;
+			oa = 0;
+		}
+		while (ib < 3 && ob == nb[ib]) {
+			ib++;
+			ob = 0;
+		}
+		if (ia == 3 || ib == 3)
+			return ia == 3 ? (ib == 3 ? 0 : -1) : 1;
+		k = na[ia] - oa < nb[ib] - ob ? na[ia] - oa : nb[ib] - ob;
+		c = memcmp(pa[ia] + oa, pb[ib] + ob, k);
+		if (c)
+			return c;
+		oa += k;
+		ob += k;
+	}
 }
 
 /* compare_cull_condition() with a non-zero cull. */
@@ -670,15 +770,13 @@ static int cmp_cull(const struct run *r, const struct group *a, const struct gro
 	unsigned int cull = r->o->cull;
 	int c;
 
-	if ((cull & PMM_OWNER_SORT_CULL_STACKTRACE) &&
-	    (c = cmp_bytes(a->stack, a->stack_len, b->stack, b->stack_len)) != 0)
+	if ((cull & PMM_OWNER_SORT_CULL_STACKTRACE) && (c = cmp_id(r, a->stack, b->stack)) != 0)
 		return c;
 	if ((cull & PMM_OWNER_SORT_CULL_PID) && (c = isub(a->pid, b->pid)) != 0)
 		return c;
 	if ((cull & PMM_OWNER_SORT_CULL_TGID) && (c = isub(a->tgid, b->tgid)) != 0)
 		return c;
-	if ((cull & PMM_OWNER_SORT_CULL_COMM) &&
-	    (c = cmp_bytes(a->comm, a->comm_len, b->comm, b->comm_len)) != 0)
+	if ((cull & PMM_OWNER_SORT_CULL_COMM) && (c = cmp_id(r, a->comm, b->comm)) != 0)
 		return c;
 	if ((cull & PMM_OWNER_SORT_CULL_FREE) && !a->free_ts != !b->free_ts)
 		return a->free_ts ? 1 : -1;
@@ -687,7 +785,8 @@ static int cmp_cull(const struct run *r, const struct group *a, const struct gro
 	return 0;
 }
 
-static int cmp_key(enum pmm_owner_sort_key k, const struct group *a, const struct group *b)
+static int cmp_key(const struct run *r, enum pmm_owner_sort_key k, const struct group *a,
+		   const struct group *b)
 {
 	switch (k) {
 	case PMM_OWNER_SORT_KEY_TIMES:
@@ -699,15 +798,15 @@ static int cmp_key(enum pmm_owner_sort_key k, const struct group *a, const struc
 	case PMM_OWNER_SORT_KEY_TGID:
 		return isub(a->tgid, b->tgid);
 	case PMM_OWNER_SORT_KEY_COMM:
-		return cmp_bytes(a->comm, a->comm_len, b->comm, b->comm_len);
+		return cmp_id(r, a->comm, b->comm);
 	case PMM_OWNER_SORT_KEY_STACKTRACE:
-		return cmp_bytes(a->stack, a->stack_len, b->stack, b->stack_len);
+		return cmp_id(r, a->stack, b->stack);
 	case PMM_OWNER_SORT_KEY_ALLOC_TS:
 		return a->ts < b->ts ? -1 : 1; /* never 0, as in the tool */
 	case PMM_OWNER_SORT_KEY_FREE_TS:
 		return a->free_ts < b->free_ts ? -1 : 1;
 	case PMM_OWNER_SORT_KEY_TXT:
-		return cmp_bytes(a->txt, a->txt_len, b->txt, b->txt_len);
+		return cmp_txt(r, a, b);
 	default:
 		return isub(a->allocator, b->allocator);
 	}
@@ -719,7 +818,7 @@ static int cmp_sort(const struct run *r, const struct group *a, const struct gro
 	const struct pmm_owner_sort_opts *o = r->o;
 
 	for (unsigned int i = 0; i < o->nr_keys; i++) {
-		int c = cmp_key(o->keys[i].key, a, b);
+		int c = cmp_key(r, o->keys[i].key, a, b);
 
 		if (c) /* sign * c in int arithmetic: -INT_MIN stays INT_MIN */
 			return o->keys[i].descending ? (int)(0u - (uint32_t)c) : c;
@@ -783,10 +882,8 @@ static void out_put(struct run *r, const char *s, size_t n)
 	}
 }
 
-static void out_str(struct run *r, const char *s)
-{
-	out_put(r, s, strlen(s));
-}
+/* a string literal, without strlen() */
+#define out_str(r, lit) out_put((r), (lit), sizeof(lit) - 1)
 
 static void out_int(struct run *r, int v)
 {
@@ -826,7 +923,11 @@ static void print_group(struct run *r, const struct group *g)
 		out_str(r, " pages, ");
 		out_allocator(r, g->allocator);
 		out_str(r, ":\n");
-		out_put(r, g->txt, g->txt_len);
+		const struct owner_str *h = str_of(r, g->head), *st = str_of(r, g->stack);
+
+		out_put(r, h->s, h->len);
+		out_put(r, g->mid, g->mid_len);
+		out_put(r, st->s, st->len);
 		out_put(r, "\n", 1);
 		return;
 	}
@@ -841,7 +942,9 @@ static void print_group(struct run *r, const struct group *g)
 	}
 	if ((cull & PMM_OWNER_SORT_CULL_COMM) || r->names) {
 		out_str(r, ", task_comm_name: ");
-		out_put(r, g->comm, g->comm_len);
+		const struct owner_str *c = str_of(r, g->comm);
+
+		out_put(r, c->s, c->len);
 	}
 	if (cull & PMM_OWNER_SORT_CULL_ALLOCATOR) {
 		out_str(r, ", ");
@@ -851,7 +954,9 @@ static void print_group(struct run *r, const struct group *g)
 		out_str(r, g->free_ts ? " (UNRELEASED)" : " (RELEASED)");
 	if (cull & PMM_OWNER_SORT_CULL_STACKTRACE) {
 		out_str(r, ":\n");
-		out_put(r, g->stack, g->stack_len);
+		const struct owner_str *st = str_of(r, g->stack);
+
+		out_put(r, st->s, st->len);
 	}
 	out_put(r, "\n", 1);
 }
@@ -917,12 +1022,8 @@ static int setup_filters(struct run *r)
 
 static void teardown(struct run *r)
 {
-	while (r->arena) {
-		struct arena_block *b = r->arena;
-
-		r->arena = b->next;
-		free(b);
-	}
+	owner_intern_free(&r->str);
+	owner_arena_free(&r->arena);
 	free(r->g);
 	free(r->ht);
 	free(r->rbuf);
@@ -1007,23 +1108,28 @@ int pmm_owner_sort_run(const struct pmm_owner_sort_opts *opts, FILE *in,
 	r.strict = !opts->lenient;
 	r.keep_txt = opts->cull == 0;
 	r.keep_stack = (opts->cull & PMM_OWNER_SORT_CULL_STACKTRACE) != 0;
+	r.keep_comm = (opts->cull & PMM_OWNER_SORT_CULL_COMM) || opts->names;
 	for (unsigned int i = 0; i < opts->nr_keys; i++) {
 		if (opts->keys[i].key == PMM_OWNER_SORT_KEY_TXT)
 			r.keep_txt = true;
 		if (opts->keys[i].key == PMM_OWNER_SORT_KEY_STACKTRACE)
 			r.keep_stack = true;
+		if (opts->keys[i].key == PMM_OWNER_SORT_KEY_COMM)
+			r.keep_comm = true;
 	}
+	r.keep_stack |= r.keep_txt; /* a kept text is head + mid + stack */
 
 	ret = setup_filters(&r);
 	if (ret)
 		goto out;
 	r.rbuf = malloc(READ_SIZE);
-	r.rec[0] = malloc(OWNER_BUF_SIZE + 1);
-	r.rec[1] = malloc(OWNER_BUF_SIZE + 1);
+	r.rec[0] = malloc(OWNER_BUF_SIZE + 2);
+	r.rec[1] = malloc(OWNER_BUF_SIZE + 2);
 	r.pfn = malloc(OWNER_BUF_SIZE);
 	r.ht_mask = 4095;
 	r.ht = calloc(r.ht_mask + 1, sizeof(*r.ht));
-	if (!r.rbuf || !r.rec[0] || !r.rec[1] || !r.pfn || !r.ht) {
+	if (!r.rbuf || !r.rec[0] || !r.rec[1] || !r.pfn || !r.ht ||
+	    owner_intern_init(&r.str, &r.arena)) {
 		ret = fail(&r, -PMM_ENOMEM, "%s: out of memory", r.name);
 		goto out;
 	}

@@ -228,33 +228,19 @@ static bool dec_value(const char *s, size_t len, uint64_t *v)
 }
 
 /*
- * The capture of field f converted the tool's way: strtol (signed: fails
- * above LONG_MAX) or strtoull; an empty capture fails (endptr == start).
+ * A capture converted the tool's way: strtol (fails above LONG_MAX; the
+ * long is then stored in an int) or strtoull (fails above 2^64 - 1); an
+ * empty capture fails too (endptr == start).
  */
-static bool field_value(enum owner_field f, const char *s, size_t n, bool is_signed,
-			uint64_t *v, unsigned int *nomatch)
-{
-	size_t cap, len;
-
-	if (!owner_field_match(f, s, n, &cap, &len)) {
-		*nomatch |= 1u << f;
-		return false;
-	}
-	if (len == 0 || !dec_value(s + cap, len, v))
-		return false;
-	return !is_signed || *v <= (uint64_t)INT64_MAX;
-}
-
-static int pages_of(const char *s, size_t n, unsigned int *bad, unsigned int *nomatch)
+static int pages_from(const char *s, size_t len, bool ok, unsigned int *bad)
 {
 	uint64_t v;
 	int order;
 
-	if (!field_value(OWNER_FIELD_ORDER, s, n, true, &v, nomatch)) {
+	if (!ok || len == 0 || !dec_value(s, len, &v) || v > (uint64_t)INT64_MAX) {
 		*bad |= 1u << OWNER_FIELD_ORDER;
 		return 0;
 	}
-	/* The tool stores strtol's long in an int, then checks > 64. */
 	order = (int)(uint32_t)v;
 	if (order > 64) {
 		*bad |= 1u << OWNER_FIELD_ORDER;
@@ -263,35 +249,35 @@ static int pages_of(const char *s, size_t n, unsigned int *bad, unsigned int *no
 	return (int)(1u << ((unsigned int)order & 31));
 }
 
-int owner_record_pages(const char *s, size_t n, unsigned int *bad)
-{
-	unsigned int nomatch = 0;
-
-	return pages_of(s, n, bad, &nomatch);
-}
-
-static int pid_of(enum owner_field f, const char *s, size_t n, unsigned int *bad,
-		  unsigned int *nomatch)
+static int pid_from(enum owner_field f, const char *s, size_t len, bool ok, unsigned int *bad)
 {
 	uint64_t v;
 
-	if (!field_value(f, s, n, true, &v, nomatch)) {
+	if (!ok || len == 0 || !dec_value(s, len, &v) || v > (uint64_t)INT64_MAX) {
 		*bad |= 1u << f;
 		return -1;
 	}
-	return (int)(uint32_t)v; /* pid_t holds the low 32 bits of the long */
+	return (int)(uint32_t)v;
 }
 
-static uint64_t ts_of(enum owner_field f, const char *s, size_t n, unsigned int *bad,
-		      unsigned int *nomatch)
+static uint64_t ts_from(enum owner_field f, const char *s, size_t len, bool ok,
+			unsigned int *bad)
 {
 	uint64_t v;
 
-	if (!field_value(f, s, n, false, &v, nomatch)) {
+	if (!ok || len == 0 || !dec_value(s, len, &v)) {
 		*bad |= 1u << f;
 		return UINT64_MAX;
 	}
 	return v;
+}
+
+int owner_record_pages(const char *s, size_t n, unsigned int *bad)
+{
+	size_t cap = 0, len = 0;
+	bool ok = owner_field_match(OWNER_FIELD_ORDER, s, n, &cap, &len);
+
+	return pages_from(s + cap, len, ok, bad);
 }
 
 /*
@@ -308,7 +294,12 @@ static int allocator_of(const char *s, size_t n, const char *pfn, size_t pfn_len
 		a |= OWNER_ALLOC_CMA;
 	if (find_lit(pfn, pfn_len, 0, "slab", 4) != NOT_FOUND)
 		a |= OWNER_ALLOC_SLAB;
-	v = find_lit(s, n, 0, "__vmalloc_node_range", 20);
+	/* a long needle: glibc's memmem beats a first-byte scan over the stack */
+	{
+		const char *hit = memmem(s, n, "__vmalloc_node_range", 20);
+
+		v = hit ? (size_t)(hit - s) : NOT_FOUND;
+	}
 	if (v != NOT_FOUND) {
 		size_t t = v, first = 0, ap;
 
@@ -327,28 +318,86 @@ static int allocator_of(const char *s, size_t n, const char *pfn, size_t pfn_len
 	return a ? a : OWNER_ALLOC_OTHERS;
 }
 
+/*
+ * All six patterns in one left-to-right pass: at each position try every
+ * pattern not matched yet, so each gets its leftmost match, as if searched
+ * alone.  A real header holds all six, so the pass stops inside line one.
+ */
 void owner_record_parse(struct owner_record *r, const char *s, size_t n, const char *pfn,
 			size_t pfn_len)
 {
-	size_t cap, len, text = n ? n - 1 : 0;
+	size_t cap[OWNER_NR_FIELDS] = { 0 }, len[OWNER_NR_FIELDS] = { 0 };
+	unsigned int found = 0, all = (1u << OWNER_NR_FIELDS) - 1;
+	size_t text = n ? n - 1 : 0;
 	const char *nl;
 
+	for (size_t i = 0; i < n && found != all; i++) {
+		size_t rest = n - i;
+
+		switch (s[i]) {
+		case 'o':
+			if (!(found & (1u << OWNER_FIELD_ORDER)) && rest >= 5 &&
+			    !memcmp(s + i, "order", 5) &&
+			    match_num_comma(s, n, i + 5, &cap[OWNER_FIELD_ORDER],
+					    &len[OWNER_FIELD_ORDER]))
+				found |= 1u << OWNER_FIELD_ORDER;
+			break;
+		case 'p':
+			if (!(found & (1u << OWNER_FIELD_PID)) && rest >= 3 && s[i + 1] == 'i' &&
+			    s[i + 2] == 'd' &&
+			    match_num_comma(s, n, i + 3, &cap[OWNER_FIELD_PID], &len[OWNER_FIELD_PID]))
+				found |= 1u << OWNER_FIELD_PID;
+			break;
+		case 't':
+			if (rest >= 4 && !memcmp(s + i, "tgid", 4)) {
+				if (!(found & (1u << OWNER_FIELD_TGID)) &&
+				    match_tgid(s, n, i + 4, &cap[OWNER_FIELD_TGID],
+					       &len[OWNER_FIELD_TGID]))
+					found |= 1u << OWNER_FIELD_TGID;
+				if (!(found & (1u << OWNER_FIELD_COMM)) &&
+				    match_comm(s, n, i + 4, &cap[OWNER_FIELD_COMM],
+					       &len[OWNER_FIELD_COMM]))
+					found |= 1u << OWNER_FIELD_COMM;
+			} else if (rest >= 2 && s[i + 1] == 's' && !(found & (1u << OWNER_FIELD_TS)) &&
+				   match_ts(s, n, i + 2, "ns,", 3, &cap[OWNER_FIELD_TS],
+					    &len[OWNER_FIELD_TS])) {
+				found |= 1u << OWNER_FIELD_TS;
+			}
+			break;
+		case 'f':
+			if (!(found & (1u << OWNER_FIELD_FREE_TS)) && rest >= 7 &&
+			    !memcmp(s + i, "free_ts", 7) &&
+			    match_ts(s, n, i + 7, "ns", 2, &cap[OWNER_FIELD_FREE_TS],
+				     &len[OWNER_FIELD_FREE_TS]))
+				found |= 1u << OWNER_FIELD_FREE_TS;
+			break;
+		default:
+			break;
+		}
+	}
 	r->bad = 0;
-	r->nomatch = 0;
-	r->pages = pages_of(s, n, &r->bad, &r->nomatch);
-	r->pid = pid_of(OWNER_FIELD_PID, s, n, &r->bad, &r->nomatch);
-	r->tgid = pid_of(OWNER_FIELD_TGID, s, n, &r->bad, &r->nomatch);
-	r->ts = ts_of(OWNER_FIELD_TS, s, n, &r->bad, &r->nomatch);
-	r->free_ts = ts_of(OWNER_FIELD_FREE_TS, s, n, &r->bad, &r->nomatch);
-	if (owner_field_match(OWNER_FIELD_COMM, s, n, &cap, &len)) {
-		r->comm_off = cap;
-		r->comm_len = len;
+	r->nomatch = all & ~found;
+#define GOT(f) (found & (1u << (f)))
+	r->pages = pages_from(s + cap[OWNER_FIELD_ORDER], len[OWNER_FIELD_ORDER],
+			      GOT(OWNER_FIELD_ORDER), &r->bad);
+	r->pid = pid_from(OWNER_FIELD_PID, s + cap[OWNER_FIELD_PID], len[OWNER_FIELD_PID],
+			  GOT(OWNER_FIELD_PID), &r->bad);
+	r->tgid = pid_from(OWNER_FIELD_TGID, s + cap[OWNER_FIELD_TGID], len[OWNER_FIELD_TGID],
+			   GOT(OWNER_FIELD_TGID), &r->bad);
+	r->ts = ts_from(OWNER_FIELD_TS, s + cap[OWNER_FIELD_TS], len[OWNER_FIELD_TS],
+			GOT(OWNER_FIELD_TS), &r->bad);
+	r->ts_off = GOT(OWNER_FIELD_TS) ? cap[OWNER_FIELD_TS] : SIZE_MAX;
+	r->free_ts = ts_from(OWNER_FIELD_FREE_TS, s + cap[OWNER_FIELD_FREE_TS],
+			     len[OWNER_FIELD_FREE_TS], GOT(OWNER_FIELD_FREE_TS), &r->bad);
+	if (GOT(OWNER_FIELD_COMM)) {
+		r->comm_off = cap[OWNER_FIELD_COMM];
+		r->comm_len = len[OWNER_FIELD_COMM];
 	} else {
 		r->comm_off = 0;
 		r->comm_len = 0;
-		r->nomatch |= 1u << OWNER_FIELD_COMM;
 		r->bad |= 1u << OWNER_FIELD_COMM;
 	}
+#undef GOT
 	nl = memchr(s, '\n', text);
 	r->stack_off = nl ? (size_t)(nl - s) + 1 : text;
 	r->allocator = allocator_of(s, n, pfn, pfn_len);
@@ -421,8 +470,17 @@ const char *owner_header_check(const char *s, size_t n, const struct owner_recor
 	comm = i;
 	/* comm is free text: it ends at the last "), ts " of the line */
 	comm_end = NOT_FOUND;
-	for (size_t t = i; (t = find_lit(s, le, t, "), ts ", 6)) != NOT_FOUND; t++)
-		comm_end = t;
+	for (size_t e = le; e > i;) {
+		const char *q = memrchr(s + i, ')', e - i);
+
+		if (!q)
+			break;
+		if (has_at(s, le, (size_t)(q - s), "), ts ", 6)) {
+			comm_end = (size_t)(q - s);
+			break;
+		}
+		e = (size_t)(q - s);
+	}
 	if (comm_end == NOT_FOUND)
 		return "bad task name or ts in record header";
 	i = comm_end + 6;

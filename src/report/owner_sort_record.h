@@ -62,6 +62,7 @@ struct owner_record {
 	size_t comm_off;    /* capture of the comm pattern; empty if none */
 	size_t comm_len;
 	size_t stack_off;   /* the stack: text after the first newline */
+	size_t ts_off;      /* where the ts pattern's capture starts; SIZE_MAX if none */
 	int allocator;      /* OWNER_ALLOC_* bits */
 	unsigned int bad;   /* bit (1 << field) for each field that failed */
 	unsigned int nomatch; /* bit (1 << field) where the pattern itself failed */
