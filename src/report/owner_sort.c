@@ -882,8 +882,8 @@ static void out_put(struct run *r, const char *s, size_t n)
 	}
 }
 
-/* a string literal, without strlen() */
-#define out_str(r, lit) out_put((r), (lit), sizeof(lit) - 1)
+/* a string literal (only: sizeof must see the array), without strlen() */
+#define out_str(r, lit) out_put((r), "" lit, sizeof(lit) - 1)
 
 static void out_int(struct run *r, int v)
 {
@@ -951,7 +951,12 @@ static void print_group(struct run *r, const struct group *g)
 		out_allocator(r, g->allocator);
 	}
 	if (cull & PMM_OWNER_SORT_CULL_FREE)
-		out_str(r, g->free_ts ? " (UNRELEASED)" : " (RELEASED)");
+	{
+		if (g->free_ts)
+			out_str(r, " (UNRELEASED)");
+		else
+			out_str(r, " (RELEASED)");
+	}
 	if (cull & PMM_OWNER_SORT_CULL_STACKTRACE) {
 		out_str(r, ":\n");
 		const struct owner_str *st = str_of(r, g->stack);
