@@ -393,7 +393,8 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 		}
 	}
 	buf = malloc(ORACLE_BUF_SIZE);
-	pfn = calloc(1, ORACLE_BUF_SIZE);
+	pfn = malloc(ORACLE_BUF_SIZE);
+	pfn[0] = 0;
 	fin = fmemopen((void *)(len ? in : "x"), len ? len : 1, "r");
 	fout = open_memstream(out, outlen);
 	if (!len)
@@ -421,7 +422,8 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 		oracle_add(&or, buf, got, pfn);
 	}
 
-	qsort(or.list, (size_t)or.size, sizeof(or.list[0]), oracle_cmp_cull);
+	if (or.size)
+		qsort(or.list, (size_t)or.size, sizeof(or.list[0]), oracle_cmp_cull);
 	count = 0;
 	for (int i = 0; i < or.size; i++) {
 		if (count == 0 || oracle_cmp_cull(&or.list[count - 1], &or.list[i]) != 0) {
@@ -433,7 +435,8 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 			free(or.list[i].comm);
 		}
 	}
-	qsort(or.list, (size_t)count, sizeof(or.list[0]), oracle_cmp_sort);
+	if (count)
+		qsort(or.list, (size_t)count, sizeof(or.list[0]), oracle_cmp_sort);
 
 	for (int i = 0; i < count; i++) {
 		struct oracle_entry *e = &or.list[i];

@@ -44,8 +44,9 @@
 #include "report/owner_sort_record.h"
 #include "report/owner_sort_store.h"
 
-#define READ_SIZE   (256u << 10) /* input buffer */
-#define OUT_SIZE    (128u << 10) /* output buffer */
+#define READ_SIZE   (64u << 10)  /* input buffer */
+#define OUT_SIZE    (64u << 10)  /* output buffer */
+#define REC_MAX     (OWNER_BUF_SIZE + 2) /* a record, its blank line's '\n' and a NUL */
 #define NO_ID       UINT32_MAX
 
 struct group {
@@ -61,6 +62,12 @@ struct group {
 	uint32_t times;         /* wraps like the tool's int */
 	uint32_t pages;
 	int allocator;
+};
+
+/* A record buffer: grows to REC_MAX as records need, starts small. */
+struct recbuf {
+	char *p;
+	size_t cap;
 };
 
 struct name_ref {
@@ -82,12 +89,13 @@ struct run {
 	size_t nul_at;          /* a NUL in rbuf at or after rpos, or rend */
 	bool eof;
 	bool io_error;
+	bool nomem;
 	unsigned long line;     /* complete lines consumed */
 
 	/* record buffers: one being read, one holding the last stored record */
-	char *rec[2];
+	struct recbuf rec[2];
 	int cur;
-	char *pfn;              /* last "PFN" line, kept across records */
+	struct recbuf pfn;      /* last "PFN" line, kept across records */
 	size_t pfn_len;
 	const char *prev_txt;
 	size_t prev_len;
@@ -173,13 +181,36 @@ static bool fill(struct run *r)
 	return true;
 }
 
+static bool rb_ensure(struct recbuf *b, size_t need)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	char *p;
+
+	if (need <= b->cap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	if (cap > REC_MAX)
+		cap = REC_MAX;
+	if (cap < need)
+		return false;
+	p = realloc(b->p, cap);
+	if (!p)
+		return false;
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
 /*
- * fgets(dst, n, in): at most n - 1 bytes, up to and including a newline;
- * dst is NUL-terminated.  Returns the byte count, 0 at end of input.
+ * fgets(dst, n, in) into b at off: at most n - 1 bytes, up to and including
+ * a newline, NUL-terminated.  Returns the byte count, 0 at end of input;
+ * sets r->nomem if b cannot grow.
  */
-static size_t get_chunk(struct run *r, char *dst, size_t n)
+static size_t get_chunk(struct run *r, struct recbuf *b, size_t off, size_t n)
 {
 	size_t got = 0, lim = n - 1;
+	char *dst;
 
 	while (got < lim) {
 		size_t avail, want, take;
@@ -192,12 +223,21 @@ static size_t get_chunk(struct run *r, char *dst, size_t n)
 		src = r->rbuf + r->rpos;
 		nl = memchr(src, '\n', want);
 		take = nl ? (size_t)(nl - src) + 1 : want;
-		memcpy(dst + got, src, take);
+		if (!rb_ensure(b, off + got + take + 1)) {
+			r->nomem = true;
+			return 0;
+		}
+		memcpy(b->p + off + got, src, take);
 		got += take;
 		r->rpos += take;
 		if (nl)
 			break;
 	}
+	if (!rb_ensure(b, off + got + 1)) {
+		r->nomem = true;
+		return 0;
+	}
+	dst = b->p + off;
 	dst[got] = '\0';
 	return got;
 }
@@ -243,10 +283,11 @@ struct pending {
 	size_t len;
 };
 
-static void flush_pending(char *buf, size_t *used, struct pending *p)
+/* Copy the pending lines; room for them was made when they were added. */
+static void flush_pending(struct recbuf *b, size_t *used, struct pending *p)
 {
 	if (p->len) {
-		memcpy(buf + *used, p->src, p->len);
+		memcpy(b->p + *used, p->src, p->len);
 		*used += p->len;
 		p->len = 0;
 	}
@@ -279,7 +320,9 @@ static int line_done(struct run *r, const char *c, size_t got, size_t l, bool co
 	}
 	(*idx)++;
 	if (c[0] == 'P' && c[1] == 'F' && c[2] == 'N') {
-		memcpy(r->pfn, c, l);
+		if (!rb_ensure(&r->pfn, l ? l : 1))
+			return fail(r, -PMM_ENOMEM, "%s: out of memory", r->name);
+		memcpy(r->pfn.p, c, l);
 		r->pfn_len = l;
 	}
 	return 0;
@@ -295,7 +338,7 @@ static int line_done(struct run *r, const char *c, size_t got, size_t l, bool co
  * runs; anything unusual (a line across the buffer end, a NUL, a record near
  * the size limit) goes through the literal fgets() emulation.
  */
-static int read_block(struct run *r, char *buf, size_t *len, unsigned long *first_line)
+static int read_block(struct run *r, struct recbuf *buf, size_t *len, unsigned long *first_line)
 {
 	size_t used = 0;
 	unsigned int idx = 0;
@@ -321,8 +364,8 @@ static int read_block(struct run *r, char *buf, size_t *len, unsigned long *firs
 				r->line++;
 				if (src[0] == '\n') {
 					flush_pending(buf, &used, &p);
-					buf[used] = '\n';
-					buf[used + 1] = '\0';
+					buf->p[used] = '\n';
+					buf->p[used + 1] = '\0';
 					*len = used;
 					return REC_OK;
 				}
@@ -331,6 +374,9 @@ static int read_block(struct run *r, char *buf, size_t *len, unsigned long *firs
 					return ret;
 				if (src[0] == 'P' && src[1] == 'F' && src[2] == 'N')
 					continue;
+				/* room for the lines so far, this one, '\n' and NUL */
+				if (!rb_ensure(buf, used + p.len + ll + 2))
+					return fail(r, -PMM_ENOMEM, "%s: out of memory", r->name);
 				if (p.len && p.src + p.len == src) {
 					p.len += ll;
 				} else {
@@ -350,10 +396,12 @@ static int read_block(struct run *r, char *buf, size_t *len, unsigned long *firs
 						 OWNER_BUF_SIZE - 1);
 			return REC_END;
 		}
-		c = buf + used;
-		got = get_chunk(r, c, OWNER_BUF_SIZE - used);
+		got = get_chunk(r, buf, used, OWNER_BUF_SIZE - used);
+		if (r->nomem)
+			return fail(r, -PMM_ENOMEM, "%s: out of memory", r->name);
 		if (r->io_error)
 			return fail(r, -PMM_EIO, "%s: read error", r->name);
+		c = buf->p + used;
 		if (got == 0) {
 			if (r->strict && idx > 0)
 				return bad_input(r, r->line, "truncated record: no blank line before end of input");
@@ -670,7 +718,7 @@ static int add_record(struct run *r, char *s, size_t len, unsigned long first_li
 		g->pages += (uint32_t)pages;
 		return 0;
 	}
-	owner_record_parse(&rc, s, n, r->pfn, r->pfn_len);
+	owner_record_parse(&rc, s, n, r->pfn.p ? r->pfn.p : "", r->pfn_len);
 	if (r->strict) {
 		const char *why = owner_header_check(s, n, &rc);
 
@@ -1032,9 +1080,9 @@ static void teardown(struct run *r)
 	free(r->g);
 	free(r->ht);
 	free(r->rbuf);
-	free(r->rec[0]);
-	free(r->rec[1]);
-	free(r->pfn);
+	free(r->rec[0].p);
+	free(r->rec[1].p);
+	free(r->pfn.p);
 	free(r->pids);
 	free(r->tgids);
 	free(r->names);
@@ -1048,7 +1096,7 @@ static int read_all(struct run *r)
 	for (;;) {
 		size_t len = 0;
 		unsigned long first = 0;
-		char *buf = r->rec[r->cur];
+		struct recbuf *buf = &r->rec[r->cur];
 		int ret = read_block(r, buf, &len, &first);
 
 		if (ret < 0)
@@ -1056,7 +1104,7 @@ static int read_all(struct run *r)
 		if (ret == REC_END)
 			break;
 		any = true;
-		ret = add_record(r, buf, len, first);
+		ret = add_record(r, buf->p, len, first);
 		if (ret)
 			return ret;
 	}
@@ -1128,12 +1176,9 @@ int pmm_owner_sort_run(const struct pmm_owner_sort_opts *opts, FILE *in,
 	if (ret)
 		goto out;
 	r.rbuf = malloc(READ_SIZE);
-	r.rec[0] = malloc(OWNER_BUF_SIZE + 2);
-	r.rec[1] = malloc(OWNER_BUF_SIZE + 2);
-	r.pfn = malloc(OWNER_BUF_SIZE);
-	r.ht_mask = 4095;
+	r.ht_mask = 255;
 	r.ht = calloc(r.ht_mask + 1, sizeof(*r.ht));
-	if (!r.rbuf || !r.rec[0] || !r.rec[1] || !r.pfn || !r.ht ||
+	if (!r.rbuf || !r.ht || !rb_ensure(&r.rec[0], 4096) || !rb_ensure(&r.rec[1], 4096) ||
 	    owner_intern_init(&r.str, &r.arena)) {
 		ret = fail(&r, -PMM_ENOMEM, "%s: out of memory", r.name);
 		goto out;

@@ -2,7 +2,8 @@
 /*
  * owner-sort storage: string arena, hash, interner (see the header).
  *
- * The arena hands out space in 1 MiB blocks and never moves what it gave;
+ * The arena hands out space in blocks (64 KiB doubling to 1 MiB) and never
+ * moves what it gave;
  * untouched reserved space costs no memory.  The interner is open addressing
  * with linear probing; each slot carries 32 bits of the hash, so a probe
  * looks at the string itself only when those bits agree.
@@ -17,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_BLOCK (1u << 20)
+/* Blocks double from 64 KiB to 1 MiB: small dumps stay small. */
+#define ARENA_FIRST (64u << 10)
+#define ARENA_MAX   (1u << 20)
 
 struct owner_arena_block {
 	struct owner_arena_block *next;
@@ -31,7 +34,12 @@ char *owner_arena_reserve(struct owner_arena *a, size_t n)
 	struct owner_arena_block *b = a->head;
 
 	if (!b || b->size - b->used < n) {
-		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		size_t size = a->next ? a->next : ARENA_FIRST;
+
+		if (size < ARENA_MAX)
+			a->next = size * 2;
+		if (size < n)
+			size = n;
 
 		b = malloc(sizeof(*b) + size);
 		if (!b)

@@ -21,6 +21,7 @@ struct owner_arena_block;
 
 struct owner_arena {
 	struct owner_arena_block *head; /* newest block first */
+	size_t next;                    /* size of the next block */
 };
 
 /* Room for n bytes at the end (uncommitted), or NULL when out of memory. */
