@@ -131,37 +131,57 @@ static bool match_ts(const char *s, size_t n, size_t a, const char *tail, size_t
 	return false;
 }
 
+/*
+ * The line holding a comm capture start, and the last ")," on it that is
+ * followed by blanks and "ts": computed once per line, because callers try
+ * the pattern at increasing positions and a crafted line can hold thousands
+ * of "tgid (" (the scan would be quadratic).
+ */
+struct comm_cache {
+	bool valid;
+	size_t line_end;
+	size_t lastq;   /* NOT_FOUND if none at or after the first start */
+};
+
 /* tgid\s*[0-9]*\s*\((.*)\),\s*ts: the greedy capture ends at the last fit. */
-static bool match_comm(const char *s, size_t n, size_t a, size_t *cap, size_t *caplen)
+static bool match_comm(const char *s, size_t n, size_t a, size_t *cap, size_t *caplen,
+		       struct comm_cache *cc)
 {
 	size_t j = skip_space(s, n, a), k = skip_digits(s, n, j);
 	size_t m = k > j ? skip_space(s, n, k) : j;
-	const char *nl;
-	size_t p, end;
+	size_t p;
 
 	if (m >= n || s[m] != '(')
 		return false;
 	p = m + 1;
-	nl = memchr(s + p, '\n', n - p);
-	end = nl ? (size_t)(nl - s) : n;
-	while (end > p) {
-		const char *q = memrchr(s + p, ')', end - p);
-		size_t qi, t;
+	if (!cc->valid || p > cc->line_end) {
+		const char *nl = memchr(s + p, '\n', n - p);
+		size_t end = nl ? (size_t)(nl - s) : n;
 
-		if (!q)
-			break;
-		qi = (size_t)(q - s);
-		if (qi + 1 < n && s[qi + 1] == ',') {
-			t = skip_space(s, n, qi + 2);
-			if (has_at(s, n, t, "ts", 2)) {
-				*cap = p;
-				*caplen = qi - p;
-				return true;
+		cc->valid = true;
+		cc->line_end = end;
+		cc->lastq = NOT_FOUND;
+		while (end > p) {
+			const char *q = memrchr(s + p, ')', end - p);
+			size_t qi;
+
+			if (!q)
+				break;
+			qi = (size_t)(q - s);
+			if (qi + 1 < n && s[qi + 1] == ',' &&
+			    has_at(s, n, skip_space(s, n, qi + 2), "ts", 2)) {
+				cc->lastq = qi;
+				break;
 			}
+			end = qi;
 		}
-		end = qi;
 	}
-	return false;
+	/* the largest fit on the line; a later start past it has none */
+	if (cc->lastq == NOT_FOUND || cc->lastq < p)
+		return false;
+	*cap = p;
+	*caplen = cc->lastq - p;
+	return true;
 }
 
 bool owner_field_match(enum owner_field f, const char *s, size_t n, size_t *cap,
@@ -175,6 +195,7 @@ bool owner_field_match(enum owner_field f, const char *s, size_t n, size_t *cap,
 		[OWNER_FIELD_TGID] = { "tgid", 4 },     [OWNER_FIELD_COMM] = { "tgid", 4 },
 		[OWNER_FIELD_TS] = { "ts", 2 },         [OWNER_FIELD_FREE_TS] = { "free_ts", 7 },
 	};
+	struct comm_cache cc = { false, 0, 0 };
 	size_t i = 0;
 
 	if ((unsigned int)f >= OWNER_NR_FIELDS)
@@ -196,7 +217,7 @@ bool owner_field_match(enum owner_field f, const char *s, size_t n, size_t *cap,
 			ok = match_tgid(s, n, a, cap, caplen);
 			break;
 		case OWNER_FIELD_COMM:
-			ok = match_comm(s, n, a, cap, caplen);
+			ok = match_comm(s, n, a, cap, caplen, &cc);
 			break;
 		case OWNER_FIELD_TS:
 			ok = match_ts(s, n, a, "ns,", 3, cap, caplen);
@@ -328,6 +349,7 @@ void owner_record_parse(struct owner_record *r, const char *s, size_t n, const c
 {
 	size_t cap[OWNER_NR_FIELDS] = { 0 }, len[OWNER_NR_FIELDS] = { 0 };
 	unsigned int found = 0, all = (1u << OWNER_NR_FIELDS) - 1;
+	struct comm_cache cc = { false, 0, 0 };
 	size_t text = n ? n - 1 : 0;
 	const char *nl;
 
@@ -356,7 +378,7 @@ void owner_record_parse(struct owner_record *r, const char *s, size_t n, const c
 					found |= 1u << OWNER_FIELD_TGID;
 				if (!(found & (1u << OWNER_FIELD_COMM)) &&
 				    match_comm(s, n, i + 4, &cap[OWNER_FIELD_COMM],
-					       &len[OWNER_FIELD_COMM]))
+					       &len[OWNER_FIELD_COMM], &cc))
 					found |= 1u << OWNER_FIELD_COMM;
 			} else if (rest >= 2 && s[i + 1] == 's' && !(found & (1u << OWNER_FIELD_TS)) &&
 				   match_ts(s, n, i + 2, "ns,", 3, &cap[OWNER_FIELD_TS],
