@@ -18,6 +18,14 @@
  *    records without a terminating blank line are dropped, a record longer
  *    than 128 KiB ends the input).  Never fails on content.
  *
+ * Where the tool's behaviour is undefined (a task name longer than its
+ * 16-byte buffer, a number longer than 25 digits, an order that truncates to
+ * a negative int) pmm picks one answer, documented in
+ * src/report/owner_sort_record.c.  Not reproduced: the tool's "max_size too
+ * small??" abort when records average under 100 bytes, and the order of
+ * groups whose pids or tgids are 2^31 or more apart (the tool subtracts them
+ * in int, which is no order there; no kernel has such pids).
+ *
  * Options carry no allocated memory: list options point at the caller's
  * strings (normally argv), so there is nothing to free.
  */
