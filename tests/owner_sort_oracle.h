@@ -48,10 +48,14 @@ struct oracle_entry {
 	int allocator;
 };
 
+/* order, pid, tgid, comm, ts, free_ts: compiled once, kept for the process */
+static regex_t oracle_re[6];
+static bool oracle_re_ready;
+
 struct oracle {
 	const struct pmm_owner_sort_opts *o;
 	FILE *debug;
-	regex_t re[6]; /* order, pid, tgid, comm, ts, free_ts */
+	regex_t *re;
 	struct oracle_entry *list;
 	int size, cap;
 	int pids[64], npids, tgids[64], ntgids;
@@ -399,8 +403,12 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 	fout = open_memstream(out, outlen);
 	if (!len)
 		fgetc(fin); /* fmemopen wants at least one byte: consume it */
-	for (int i = 0; i < 6; i++)
-		regcomp(&or.re[i], pats[i], REG_EXTENDED | REG_NEWLINE);
+	if (!oracle_re_ready) {
+		for (int i = 0; i < 6; i++)
+			regcomp(&oracle_re[i], pats[i], REG_EXTENDED | REG_NEWLINE);
+		oracle_re_ready = true;
+	}
+	or.re = oracle_re;
 
 	for (;;) { /* read_block() + add_list() */
 		char *curr = buf, *const end = buf + ORACLE_BUF_SIZE;
@@ -469,8 +477,6 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 	}
 	fclose(fout);
 	fclose(fin);
-	for (int i = 0; i < 6; i++)
-		regfree(&or.re[i]);
 	oracle_cur = NULL;
 	free(or.list);
 	free(buf);

@@ -146,11 +146,12 @@ static void test_golden(void **state)
 		exp = pmm_test_read_file(path, &elen);
 		out = lib_output(goldens[i].args, false, dump, dlen, &olen);
 		pmm_test_assert_text_eq(goldens[i].file, exp, elen, out, olen);
-		/* lenient mode reads a well-formed dump the same way */
 		free(out);
-		out = lib_output(goldens[i].args, true, dump, dlen, &olen);
-		pmm_test_assert_text_eq(goldens[i].file, exp, elen, out, olen);
-		free(out);
+		if (i == 0) { /* lenient mode reads a well-formed dump the same way */
+			out = lib_output(goldens[i].args, true, dump, dlen, &olen);
+			pmm_test_assert_text_eq("a-default, lenient", exp, elen, out, olen);
+			free(out);
+		}
 		free(exp);
 		free(path);
 	}
@@ -529,15 +530,18 @@ static void test_oracle_generated(void **state)
 		printf("SKIP: the oracle needs glibc's merge-sort qsort\n");
 		skip();
 	}
-	for (uint64_t seed = 1; seed <= 12; seed++) {
+	/* every option set meets four dumps of 20..300 records, one of them also lenient */
+	for (uint64_t seed = 1; seed <= 8; seed++) {
 		size_t len;
 		char *dump = gen_dump(seed * 0x9e3779b97f4a7c15ull, 20 + (int)(seed * 37 % 300), &len);
 		char what[64];
 
 		snprintf(what, sizeof(what), "generated dump %llu", (unsigned long long)seed);
 		for (size_t i = 0; i < NR_SETS; i++) {
+			if ((i + seed) % 2)
+				continue;
 			compare_with_oracle(what, option_sets[i], false, dump, len);
-			if (seed % 3 == 0)
+			if (seed > 6)
 				compare_with_oracle(what, option_sets[i], true, dump, len);
 		}
 		free(dump);
