@@ -64,6 +64,15 @@ static bool has_at(const char *s, size_t n, size_t i, const char *lit, size_t ll
 	return i <= n && n - i >= ll && memcmp(s + i, lit, ll) == 0;
 }
 
+/* Last c in s[0..n), or NULL (memrchr() is not C11). */
+static const char *last_byte(const char *s, char c, size_t n)
+{
+	while (n--)
+		if (s[n] == c)
+			return s + n;
+	return NULL;
+}
+
 /* Leftmost occurrence of lit in s[from..n). */
 static size_t find_lit(const char *s, size_t n, size_t from, const char *lit, size_t ll)
 {
@@ -162,7 +171,7 @@ static bool match_comm(const char *s, size_t n, size_t a, size_t *cap, size_t *c
 		cc->line_end = end;
 		cc->lastq = NOT_FOUND;
 		while (end > p) {
-			const char *q = memrchr(s + p, ')', end - p);
+			const char *q = last_byte(s + p, ')', end - p);
 			size_t qi;
 
 			if (!q)
@@ -302,6 +311,29 @@ int owner_record_pages(const char *s, size_t n, unsigned int *bad)
 }
 
 /*
+ * First "__vmalloc_node_range" in s[0..n).  Scanning for its 'v', rare in
+ * stack text, beats scanning for '_', which every frame is full of.
+ */
+static size_t find_vmalloc(const char *s, size_t n)
+{
+	static const char word[] = "__vmalloc_node_range";
+	size_t from = 2;
+
+	while (from < n) {
+		const char *v = memchr(s + from, 'v', n - from);
+		size_t i;
+
+		if (!v)
+			break;
+		i = (size_t)(v - s) - 2;
+		if (has_at(s, n, i, word, sizeof(word) - 1))
+			return i;
+		from = (size_t)(v - s) + 1;
+	}
+	return NOT_FOUND;
+}
+
+/*
  * get_allocator(): CMA and slab from the last PFN line; VMALLOC when
  * "alloc_pages" occurs between the start of the line before the first
  * "__vmalloc_node_range" and that occurrence.
@@ -315,12 +347,7 @@ static int allocator_of(const char *s, size_t n, const char *pfn, size_t pfn_len
 		a |= OWNER_ALLOC_CMA;
 	if (find_lit(pfn, pfn_len, 0, "slab", 4) != NOT_FOUND)
 		a |= OWNER_ALLOC_SLAB;
-	/* a long needle: glibc's memmem beats a first-byte scan over the stack */
-	{
-		const char *hit = memmem(s, n, "__vmalloc_node_range", 20);
-
-		v = hit ? (size_t)(hit - s) : NOT_FOUND;
-	}
+	v = find_vmalloc(s, n);
 	if (v != NOT_FOUND) {
 		size_t t = v, first = 0, ap;
 
@@ -493,7 +520,7 @@ const char *owner_header_check(const char *s, size_t n, const struct owner_recor
 	/* comm is free text: it ends at the last "), ts " of the line */
 	comm_end = NOT_FOUND;
 	for (size_t e = le; e > i;) {
-		const char *q = memrchr(s + i, ')', e - i);
+		const char *q = last_byte(s + i, ')', e - i);
 
 		if (!q)
 			break;
