@@ -86,7 +86,8 @@ struct run {
 	FILE *in;
 	char *rbuf;
 	size_t rpos, rend;
-	size_t nul_at;          /* a NUL in rbuf at or after rpos, or rend */
+	size_t nul_at;          /* first NUL in rbuf at or after nul_from, or rend */
+	size_t nul_from;        /* SIZE_MAX: not looked for since the last fill */
 	bool eof;
 	bool io_error;
 	bool nomem;
@@ -171,7 +172,7 @@ static bool fill(struct run *r)
 	r->rpos = 0;
 	got = fread(r->rbuf, 1, READ_SIZE, r->in);
 	r->rend = got;
-	r->nul_at = 0;
+	r->nul_from = SIZE_MAX;
 	if (got == 0) {
 		r->eof = true;
 		if (ferror(r->in))
@@ -270,10 +271,11 @@ enum { REC_OK = 1, REC_END = 0 };
 /* Does rbuf[from..to) hold a NUL?  Input rarely does: remember where. */
 static bool has_nul(struct run *r, size_t from, size_t to)
 {
-	if (r->nul_at < from) {
+	if (r->nul_from == SIZE_MAX || r->nul_from > from || r->nul_at < from) {
 		const char *z = memchr(r->rbuf + from, '\0', r->rend - from);
 
 		r->nul_at = z ? (size_t)(z - r->rbuf) : r->rend;
+		r->nul_from = from;
 	}
 	return r->nul_at < to;
 }
