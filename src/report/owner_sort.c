@@ -243,27 +243,26 @@ static size_t get_chunk(struct run *r, struct recbuf *b, size_t off, size_t n)
 	return got;
 }
 
-static bool starts_with(const char *s, size_t n, const char *lit)
-{
-	size_t ll = strlen(lit);
-
-	return n >= ll && memcmp(s, lit, ll) == 0;
-}
+/* Does s[0..n) start with the string literal lit? */
+#define STARTS_WITH(s, n, lit) ((n) >= sizeof(lit) - 1 && memcmp((s), "" lit, sizeof(lit) - 1) == 0)
 
 /* Strict mode: is this the kind of line a 6.1 record has at this place? */
 static const char *line_shape(const char *c, size_t n, unsigned int idx)
 {
+	if (idx >= 2) {
+		if (c[0] == ' ') /* a stack frame: nearly every line */
+			return NULL;
+		if (STARTS_WITH(c, n, "PFN"))
+			return "second \"PFN\" line in one record (missing blank line?)";
+		if (STARTS_WITH(c, n, "Page has been migrated, last migrate reason: ") ||
+		    STARTS_WITH(c, n, "Slab cache page\n") || STARTS_WITH(c, n, "Charged "))
+			return NULL;
+		return "unexpected line in record (not a stack frame, migrate or memcg line)";
+	}
 	if (idx == 0)
-		return starts_with(c, n, "Page allocated via order ") ? NULL :
+		return STARTS_WITH(c, n, "Page allocated via order ") ? NULL :
 		       "not a page_owner record: expected \"Page allocated via order\"";
-	if (idx == 1)
-		return starts_with(c, n, "PFN ") ? NULL : "expected the \"PFN\" line of the record";
-	if (starts_with(c, n, "PFN"))
-		return "second \"PFN\" line in one record (missing blank line?)";
-	if (c[0] == ' ' || starts_with(c, n, "Page has been migrated, last migrate reason: ") ||
-	    starts_with(c, n, "Slab cache page\n") || starts_with(c, n, "Charged "))
-		return NULL;
-	return "unexpected line in record (not a stack frame, migrate or memcg line)";
+	return STARTS_WITH(c, n, "PFN ") ? NULL : "expected the \"PFN\" line of the record";
 }
 
 enum { REC_OK = 1, REC_END = 0 };

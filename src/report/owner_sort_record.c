@@ -366,6 +366,87 @@ static int allocator_of(const char *s, size_t n, const char *pfn, size_t pfn_len
 	return a ? a : OWNER_ALLOC_OTHERS;
 }
 
+/* The literal lit (a string literal) at s[*i], consumed. */
+#define EAT(s, n, i, lit) eat_lit((s), (n), (i), "" lit, sizeof(lit) - 1)
+
+static inline bool eat_lit(const char *s, size_t n, size_t *i, const char *lit, size_t ll)
+{
+	if (n - *i < ll || memcmp(s + *i, lit, ll) != 0)
+		return false;
+	*i += ll;
+	return true;
+}
+
+static bool eat_digits(const char *s, size_t n, size_t *i, size_t *cap, size_t *len)
+{
+	size_t k = skip_digits(s, n, *i);
+
+	if (k == *i)
+		return false;
+	*cap = *i;
+	*len = k - *i;
+	*i = k;
+	return true;
+}
+
+/* Characters of %pGg output: flag names, '|', and "0x..." for unknown bits. */
+static inline bool gfp_name_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '|' ||
+	       (c >= 'a' && c <= 'f') || c == 'x';
+}
+
+/*
+ * The fast path.  When line one is exactly
+ *   "Page allocated via order D, mask 0xH(NAMES), pid D, tgid D (COMM),
+ *    ts D ns, free_ts D ns"
+ * with NAMES drawn from gfp_name_char() and COMM free of "ts", every
+ * pattern's leftmost match is the field at its place:  nothing before
+ * "order" can hold a pattern word; NAMES cannot spell "pid", "tgid", "ts" or
+ * "free_ts" (no p, i, g, t, s, r); "tgid D " and "tgid D (" are the first
+ * tgid; the line's last ')' closes COMM, since the tail has none, and is
+ * followed by ", ts"; and with no "ts" in COMM the first "ts" and "free_ts"
+ * are the ones after it.  So the spans come from one structural scan.
+ */
+static bool canonical_spans(const char *s, size_t le, struct owner_record *r)
+{
+	size_t i = 0, k, *cap = r->cap, *len = r->len;
+	const char *close;
+
+	if (!EAT(s, le, &i, "Page allocated via order ") ||
+	    !eat_digits(s, le, &i, &cap[OWNER_FIELD_ORDER], &len[OWNER_FIELD_ORDER]) ||
+	    !EAT(s, le, &i, ", mask 0x"))
+		return false;
+	k = i;
+	while (i < le && is_lower_hex((unsigned char)s[i]))
+		i++;
+	r->mask_len = i - k;
+	if (i == k || !EAT(s, le, &i, "("))
+		return false;
+	while (i < le && gfp_name_char((unsigned char)s[i]))
+		i++;
+	if (!EAT(s, le, &i, "), pid ") ||
+	    !eat_digits(s, le, &i, &cap[OWNER_FIELD_PID], &len[OWNER_FIELD_PID]) ||
+	    !EAT(s, le, &i, ", tgid ") ||
+	    !eat_digits(s, le, &i, &cap[OWNER_FIELD_TGID], &len[OWNER_FIELD_TGID]) ||
+	    !EAT(s, le, &i, " ("))
+		return false;
+	cap[OWNER_FIELD_COMM] = i;
+	close = last_byte(s + i, ')', le - i);
+	if (!close)
+		return false;
+	len[OWNER_FIELD_COMM] = (size_t)(close - s) - i;
+	for (k = i; k + 1 < i + len[OWNER_FIELD_COMM]; k++)
+		if (s[k] == 't' && s[k + 1] == 's')
+			return false;
+	i = (size_t)(close - s);
+	return EAT(s, le, &i, "), ts ") &&
+	       eat_digits(s, le, &i, &cap[OWNER_FIELD_TS], &len[OWNER_FIELD_TS]) &&
+	       EAT(s, le, &i, " ns, free_ts ") &&
+	       eat_digits(s, le, &i, &cap[OWNER_FIELD_FREE_TS], &len[OWNER_FIELD_FREE_TS]) &&
+	       EAT(s, le, &i, " ns") && i == le;
+}
+
 /*
  * All six patterns in one left-to-right pass: at each position try every
  * pattern not matched yet, so each gets its leftmost match, as if searched
@@ -374,12 +455,17 @@ static int allocator_of(const char *s, size_t n, const char *pfn, size_t pfn_len
 void owner_record_parse(struct owner_record *r, const char *s, size_t n, const char *pfn,
 			size_t pfn_len)
 {
-	size_t cap[OWNER_NR_FIELDS] = { 0 }, len[OWNER_NR_FIELDS] = { 0 };
+	size_t *cap = r->cap, *len = r->len;
 	unsigned int found = 0, all = (1u << OWNER_NR_FIELDS) - 1;
 	struct comm_cache cc = { false, 0, 0 };
 	size_t text = n ? n - 1 : 0;
-	const char *nl;
+	const char *nl = memchr(s, '\n', text);
 
+	memset(r->cap, 0, sizeof(r->cap));
+	memset(r->len, 0, sizeof(r->len));
+	r->canonical = canonical_spans(s, nl ? (size_t)(nl - s) : text, r);
+	if (r->canonical)
+		found = all;
 	for (size_t i = 0; i < n && found != all; i++) {
 		size_t rest = n - i;
 
@@ -447,7 +533,6 @@ void owner_record_parse(struct owner_record *r, const char *s, size_t n, const c
 		r->bad |= 1u << OWNER_FIELD_COMM;
 	}
 #undef GOT
-	nl = memchr(s, '\n', text);
 	r->stack_off = nl ? (size_t)(nl - s) + 1 : text;
 	r->allocator = allocator_of(s, n, pfn, pfn_len);
 }
@@ -480,12 +565,37 @@ static bool eat_dec(const char *s, size_t n, size_t *i, uint64_t *v, bool *range
 	return true;
 }
 
+/* A canonical header (its fields are the patterns' captures): just the ranges. */
+static const char *canonical_check(const char *s, const struct owner_record *r)
+{
+	uint64_t v;
+
+	if (!dec_value(s + r->cap[OWNER_FIELD_ORDER], r->len[OWNER_FIELD_ORDER], &v))
+		return "order out of range";
+	if (v > 30)
+		return "order out of range (0..30)";
+	if (r->mask_len > 8)
+		return "bad gfp mask in record header";
+	if (!dec_value(s + r->cap[OWNER_FIELD_PID], r->len[OWNER_FIELD_PID], &v) || v > INT_MAX)
+		return "bad pid in record header";
+	if (!dec_value(s + r->cap[OWNER_FIELD_TGID], r->len[OWNER_FIELD_TGID], &v) || v > INT_MAX)
+		return "bad tgid in record header";
+	if (!dec_value(s + r->cap[OWNER_FIELD_TS], r->len[OWNER_FIELD_TS], &v))
+		return "ts out of range";
+	if (!dec_value(s + r->cap[OWNER_FIELD_FREE_TS], r->len[OWNER_FIELD_FREE_TS], &v))
+		return "free_ts out of range";
+	return NULL;
+}
+
 const char *owner_header_check(const char *s, size_t n, const struct owner_record *r)
 {
 	const char *nl = memchr(s, '\n', n);
 	size_t le = nl ? (size_t)(nl - s) : n, i = 0, k, comm, comm_end;
 	uint64_t order, pid, tgid, ts, free_ts;
 	bool range;
+
+	if (r->canonical)
+		return canonical_check(s, r);
 
 	if (!eat(s, le, &i, "Page allocated via order "))
 		return "not a page_owner record: expected \"Page allocated via order\"";

@@ -66,6 +66,10 @@ struct owner_record {
 	int allocator;      /* OWNER_ALLOC_* bits */
 	unsigned int bad;   /* bit (1 << field) for each field that failed */
 	unsigned int nomatch; /* bit (1 << field) where the pattern itself failed */
+	bool canonical;     /* line one has the exact 6.1 layout (see the .c) */
+	size_t cap[OWNER_NR_FIELDS]; /* each pattern's capture, when it matched */
+	size_t len[OWNER_NR_FIELDS];
+	size_t mask_len;    /* hex digits of the gfp mask (canonical only) */
 };
 
 /*

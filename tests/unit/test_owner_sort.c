@@ -323,6 +323,57 @@ static void test_parse_one_pass(void **state)
 	}
 }
 
+/* A header in (or near) the 6.1 layout, with hostile names and task names. */
+static size_t random_header(char *s, size_t cap)
+{
+	static const char *const names[] = { "", "GFP_KERNEL", "GFP_NOFS|__GFP_ZERO", "0xabc",
+					     "GFP_pid", "ts", "free_ts 1 ns", "order 2," };
+	static const char *const comm_tok[] = { "a", "ts", "t", "s", ")", ",", "(", " ", "), ts 1 ns,",
+						"tgid 5 (", "free_ts 3 ns", "pid 9,", "order 4,", "x" };
+	static const char *const digits[] = { "0", "7", "812", "", "99999999999999999999999" };
+	char comm[128] = "";
+	size_t k = rndn(5);
+
+	for (size_t i = 0; i < k; i++)
+		strcat(comm, comm_tok[rndn(sizeof(comm_tok) / sizeof(comm_tok[0]))]);
+	return (size_t)snprintf(s, cap,
+				"Page allocated via order %s, mask 0x%s(%s), pid %s, tgid %s (%s), "
+				"ts %s ns%s free_ts %s ns%s\n stack_frame+0x1/0x2\n",
+				digits[rndn(5)], rndn(8) ? "cc0" : "", names[rndn(8)],
+				digits[rndn(5)], digits[rndn(5)], comm, digits[rndn(5)],
+				rndn(8) ? "," : "", digits[rndn(5)], rndn(8) ? "" : "x");
+}
+
+/* The canonical fast path of owner_record_parse() must agree with the patterns. */
+static void test_parse_canonical(void **state)
+{
+	char s[512];
+	unsigned int canonical = 0;
+
+	(void)state;
+	rng_state = 4242;
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t n = random_header(s, sizeof(s) - 1), cap, len;
+		struct owner_record r;
+
+		s[n++] = '\n';
+		s[n] = 0;
+		owner_record_parse(&r, s, n, "", 0);
+		canonical += r.canonical;
+		for (int f = 0; f < OWNER_NR_FIELDS; f++) {
+			bool m = owner_field_match((enum owner_field)f, s, n, &cap, &len);
+
+			if (m != !(r.nomatch & (1u << f)) ||
+			    (m && (r.cap[f] != cap || r.len[f] != len)))
+				fail_msg("field %d of \"%s\": pattern %d [%zu,+%zu), parse %d [%zu,+%zu)%s",
+					 f, s, m, cap, len, !(r.nomatch & (1u << f)), r.cap[f], r.len[f],
+					 r.canonical ? " (canonical)" : "");
+		}
+	}
+	assert_true(canonical > 1000); /* both paths were exercised */
+	assert_true(canonical < 19000);
+}
+
 /* ------------------------------------------------------------ generated dumps */
 
 struct gen {
@@ -1116,6 +1167,7 @@ int main(void)
 		cmocka_unit_test(test_golden_trickle),
 		cmocka_unit_test(test_patterns_vs_regex),
 		cmocka_unit_test(test_parse_one_pass),
+		cmocka_unit_test(test_parse_canonical),
 		cmocka_unit_test(test_oracle_generated),
 		cmocka_unit_test(test_oracle_mangled),
 		cmocka_unit_test(test_formats),
