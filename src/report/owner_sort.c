@@ -123,6 +123,8 @@ struct run {
 	size_t ht_mask;
 	struct owner_arena arena;
 	struct owner_intern str;
+	uint32_t *head_rank;    /* by string id: rank among the heads (text kept) */
+	bool *head_prefix;      /* by string id: a proper prefix of another head */
 
 	/* output */
 	FILE *out;
@@ -778,8 +780,8 @@ static inline int cmp_id(const struct run *r, uint32_t a, uint32_t b)
 	return cmp_bytes(x->s, x->len, y->s, y->len);
 }
 
-/* strcmp() of two texts held as head + mid + stack. */
-static int cmp_txt(const struct run *r, const struct group *a, const struct group *b)
+/* strcmp() of two texts held as head + mid + stack, piece by piece. */
+static int cmp_txt_pieces(const struct run *r, const struct group *a, const struct group *b)
 {
 	const struct owner_str *ha = str_of(r, a->head), *hb = str_of(r, b->head);
 	const struct owner_str *sa = str_of(r, a->stack), *sb = str_of(r, b->stack);
@@ -788,8 +790,6 @@ static int cmp_txt(const struct run *r, const struct group *a, const struct grou
 	unsigned int ia = 0, ib = 0;
 	size_t oa = 0, ob = 0;
 
-	if (a->head == b->head) /* the common case: skip the shared head */
-		ia = ib = 1;
 	for (;;) {
 		size_t k;
 		int c;
@@ -811,6 +811,33 @@ static int cmp_txt(const struct run *r, const struct group *a, const struct grou
 		oa += k;
 		ob += k;
 	}
+}
+
+/*
+ * strcmp() of two texts.  Different heads: unless the smaller is a prefix
+ * of another head, they differ inside both, and their rank decides.  Same
+ * head: the mids (each up to the end of line one, so neither can be a
+ * proper prefix of the other unless a text has no newline), then stacks.
+ */
+static int cmp_txt(const struct run *r, const struct group *a, const struct group *b)
+{
+	size_t m;
+	int c;
+
+	if (a->head != b->head) {
+		uint32_t ra = r->head_rank[a->head], rb = r->head_rank[b->head];
+
+		if (!r->head_prefix[ra < rb ? a->head : b->head])
+			return ra < rb ? -1 : 1;
+		return cmp_txt_pieces(r, a, b);
+	}
+	m = a->mid_len < b->mid_len ? a->mid_len : b->mid_len;
+	c = memcmp(a->mid, b->mid, m);
+	if (c)
+		return c;
+	if (a->mid_len != b->mid_len)
+		return cmp_txt_pieces(r, a, b);
+	return cmp_id(r, a->stack, b->stack);
 }
 
 /* compare_cull_condition() with a non-zero cull. */
@@ -1076,6 +1103,8 @@ static int setup_filters(struct run *r)
 
 static void teardown(struct run *r)
 {
+	free(r->head_rank);
+	free(r->head_prefix);
 	owner_intern_free(&r->str);
 	owner_arena_free(&r->arena);
 	free(r->g);
@@ -1114,6 +1143,59 @@ static int read_all(struct run *r)
 	return 0;
 }
 
+struct head_ref {
+	const char *s;
+	uint32_t len;
+	uint32_t id;
+};
+
+static int cmp_head_ref(const void *pa, const void *pb)
+{
+	const struct head_ref *a = pa, *b = pb;
+
+	return cmp_bytes(a->s, a->len, b->s, b->len);
+}
+
+/*
+ * Rank the distinct heads and mark those that are a proper prefix of
+ * another: in sorted order a string is a prefix of some later one exactly
+ * when it is a prefix of the next.
+ */
+static int rank_heads(struct run *r)
+{
+	uint32_t nr = r->str.nr, n = 0;
+	struct head_ref *h;
+
+	r->head_rank = calloc(nr ? nr : 1, sizeof(*r->head_rank));
+	r->head_prefix = calloc(nr ? nr : 1, sizeof(*r->head_prefix));
+	h = malloc((nr ? nr : 1) * sizeof(*h));
+	if (!r->head_rank || !r->head_prefix || !h) {
+		free(h);
+		return -PMM_ENOMEM;
+	}
+	for (uint32_t i = 0; i < r->nr_groups; i++) {
+		uint32_t id = r->g[i].head;
+
+		if (!r->head_prefix[id]) { /* first sight: borrow the flag as "seen" */
+			const struct owner_str *st = str_of(r, id);
+
+			r->head_prefix[id] = true;
+			h[n].s = st->s;
+			h[n].len = st->len;
+			h[n].id = id;
+			n++;
+		}
+	}
+	qsort(h, n, sizeof(*h), cmp_head_ref);
+	for (uint32_t i = 0; i < n; i++) {
+		r->head_rank[h[i].id] = i;
+		r->head_prefix[h[i].id] = i + 1 < n && h[i].len < h[i + 1].len &&
+					  memcmp(h[i].s, h[i + 1].s, h[i].len) == 0;
+	}
+	free(h);
+	return 0;
+}
+
 static int write_all(struct run *r)
 {
 	uint32_t *order, *tmp;
@@ -1129,6 +1211,11 @@ static int write_all(struct run *r)
 	}
 	for (uint32_t i = 0; i < n; i++)
 		order[i] = i;
+	if (r->keep_txt && rank_heads(r)) {
+		free(order);
+		free(tmp);
+		return fail(r, -PMM_ENOMEM, "%s: out of memory", r->name);
+	}
 	msort(r, r->o->cull ? cmp_cull : cmp_txt, order, n, tmp);
 	if (r->o->nr_keys)
 		msort(r, cmp_sort, order, n, tmp);

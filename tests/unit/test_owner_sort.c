@@ -811,6 +811,20 @@ static void test_quirks(void **state)
 		   " get_page_from_freelist+0x1/0x2\n __vmalloc_node_range+0x19c/0x598\n\n");
 	expect_out(cullp, true, loose, sizeof(loose) - 1,
 		   "1 times, 0 pages, PID -1\n1 times, 1 pages, PID 1\n");
+
+	/*
+	 * Text order when one record's text up to its ts value ("abc ts ", the
+	 * ts capture being empty) is a prefix of the other's ("abc ts a ts "):
+	 * "abc ts a..." < "abc ts n...".
+	 */
+	{
+		static const char prefix[] = "abc ts ns, x\n stack\n\nabc ts a ts 6 ns,\n stack\n\n";
+
+		expect_out(none, true, prefix, sizeof(prefix) - 1,
+			   "1 times, 0 pages, allocated by OTHERS :\nabc ts a ts 6 ns,\n stack\n\n"
+			   "1 times, 0 pages, allocated by OTHERS :\nabc ts ns, x\n stack\n\n");
+		compare_with_oracle("head prefix", none, true, prefix, sizeof(prefix) - 1);
+	}
 }
 
 /* ------------------------------------------------------------ malformed input */
