@@ -30,6 +30,9 @@
  * tool's buffer; a text is head + mid + stack, split at positions that
  * depend only on its bytes, so equal texts have equal pieces.
  *
+ * Reading (the tool's read_block()) is in owner_sort_read.c, the field
+ * patterns in owner_sort_record.c, strings in owner_sort_store.c.
+ *
  * Locking: none; a run owns all its state and shares nothing.
  */
 #include <pmm/owner_sort.h>
@@ -41,12 +44,11 @@
 #include <string.h>
 
 #include "report/owner_sort_opts.h"
+#include "report/owner_sort_read.h"
 #include "report/owner_sort_record.h"
 #include "report/owner_sort_store.h"
 
-#define READ_SIZE   (64u << 10)  /* input buffer */
 #define OUT_SIZE    (64u << 10)  /* output buffer */
-#define REC_MAX     (OWNER_BUF_SIZE + 2) /* a record, its blank line's '\n' and a NUL */
 #define NO_ID       UINT32_MAX
 
 struct group {
@@ -64,12 +66,6 @@ struct group {
 	int allocator;
 };
 
-/* A record buffer: grows to REC_MAX as records need, starts small. */
-struct recbuf {
-	char *p;
-	size_t cap;
-};
-
 struct name_ref {
 	const char *s;
 	size_t len;
@@ -82,22 +78,11 @@ struct run {
 	size_t errlen;
 	bool strict;
 
-	/* input */
-	FILE *in;
-	char *rbuf;
-	size_t rpos, rend;
-	size_t nul_at;          /* first NUL in rbuf at or after nul_from, or rend */
-	size_t nul_from;        /* SIZE_MAX: not looked for since the last fill */
-	bool eof;
-	bool io_error;
-	bool nomem;
-	unsigned long line;     /* complete lines consumed */
+	struct owner_reader rd;
 
 	/* record buffers: one being read, one holding the last stored record */
-	struct recbuf rec[2];
+	struct owner_buf rec[2];
 	int cur;
-	struct recbuf pfn;      /* last "PFN" line, kept across records */
-	size_t pfn_len;
 	const char *prev_txt;
 	size_t prev_len;
 	uint32_t prev_group;
@@ -134,23 +119,6 @@ struct run {
 };
 
 PMM_PRINTF(3, 4)
-static int bad_input(struct run *r, unsigned long line, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (r->err && r->errlen) {
-		n = snprintf(r->err, r->errlen, "%s:%lu: ", r->name, line);
-		if (n >= 0 && (size_t)n < r->errlen) {
-			va_start(ap, fmt);
-			vsnprintf(r->err + n, r->errlen - (size_t)n, fmt, ap);
-			va_end(ap);
-		}
-	}
-	return -PMM_EBADMSG;
-}
-
-PMM_PRINTF(3, 4)
 static int fail(struct run *r, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -161,270 +129,6 @@ static int fail(struct run *r, int code, const char *fmt, ...)
 		va_end(ap);
 	}
 	return code;
-}
-
-/* ------------------------------------------------------------------ input */
-
-static bool fill(struct run *r)
-{
-	size_t got;
-
-	if (r->eof)
-		return false;
-	r->rpos = 0;
-	got = fread(r->rbuf, 1, READ_SIZE, r->in);
-	r->rend = got;
-	r->nul_from = SIZE_MAX;
-	if (got == 0) {
-		r->eof = true;
-		if (ferror(r->in))
-			r->io_error = true;
-		return false;
-	}
-	return true;
-}
-
-static bool rb_ensure(struct recbuf *b, size_t need)
-{
-	size_t cap = b->cap ? b->cap : 4096;
-	char *p;
-
-	if (need <= b->cap)
-		return true;
-	while (cap < need)
-		cap *= 2;
-	if (cap > REC_MAX)
-		cap = REC_MAX;
-	if (cap < need)
-		return false;
-	p = realloc(b->p, cap);
-	if (!p)
-		return false;
-	b->p = p;
-	b->cap = cap;
-	return true;
-}
-
-/*
- * fgets(dst, n, in) into b at off: at most n - 1 bytes, up to and including
- * a newline, NUL-terminated.  Returns the byte count, 0 at end of input;
- * sets r->nomem if b cannot grow.
- */
-static size_t get_chunk(struct run *r, struct recbuf *b, size_t off, size_t n)
-{
-	size_t got = 0, lim = n - 1;
-	char *dst;
-
-	while (got < lim) {
-		size_t avail, want, take;
-		const char *src, *nl;
-
-		if (r->rpos == r->rend && !fill(r))
-			break;
-		avail = r->rend - r->rpos;
-		want = avail < lim - got ? avail : lim - got;
-		src = r->rbuf + r->rpos;
-		nl = memchr(src, '\n', want);
-		take = nl ? (size_t)(nl - src) + 1 : want;
-		if (!rb_ensure(b, off + got + take + 1)) {
-			r->nomem = true;
-			return 0;
-		}
-		memcpy(b->p + off + got, src, take);
-		got += take;
-		r->rpos += take;
-		if (nl)
-			break;
-	}
-	if (!rb_ensure(b, off + got + 1)) {
-		r->nomem = true;
-		return 0;
-	}
-	dst = b->p + off;
-	dst[got] = '\0';
-	return got;
-}
-
-/* Does s[0..n) start with the string literal lit? */
-#define STARTS_WITH(s, n, lit) ((n) >= sizeof(lit) - 1 && memcmp((s), "" lit, sizeof(lit) - 1) == 0)
-
-/* Strict mode: is this the kind of line a 6.1 record has at this place? */
-static const char *line_shape(const char *c, size_t n, unsigned int idx)
-{
-	if (idx >= 2) {
-		if (c[0] == ' ') /* a stack frame: nearly every line */
-			return NULL;
-		if (STARTS_WITH(c, n, "PFN"))
-			return "second \"PFN\" line in one record (missing blank line?)";
-		if (STARTS_WITH(c, n, "Page has been migrated, last migrate reason: ") ||
-		    STARTS_WITH(c, n, "Slab cache page\n") || STARTS_WITH(c, n, "Charged "))
-			return NULL;
-		return "unexpected line in record (not a stack frame, migrate or memcg line)";
-	}
-	if (idx == 0)
-		return STARTS_WITH(c, n, "Page allocated via order ") ? NULL :
-		       "not a page_owner record: expected \"Page allocated via order\"";
-	return STARTS_WITH(c, n, "PFN ") ? NULL : "expected the \"PFN\" line of the record";
-}
-
-enum { REC_OK = 1, REC_END = 0 };
-
-/* Does rbuf[from..to) hold a NUL?  Input rarely does: remember where. */
-static bool has_nul(struct run *r, size_t from, size_t to)
-{
-	if (r->nul_from == SIZE_MAX || r->nul_from > from || r->nul_at < from) {
-		const char *z = memchr(r->rbuf + from, '\0', r->rend - from);
-
-		r->nul_at = z ? (size_t)(z - r->rbuf) : r->rend;
-		r->nul_from = from;
-	}
-	return r->nul_at < to;
-}
-
-struct pending {
-	const char *src;        /* kept lines still in rbuf, not yet copied */
-	size_t len;
-};
-
-/* Copy the pending lines; room for them was made when they were added. */
-static void flush_pending(struct recbuf *b, size_t *used, struct pending *p)
-{
-	if (p->len) {
-		memcpy(b->p + *used, p->src, p->len);
-		*used += p->len;
-		p->len = 0;
-	}
-}
-
-/*
- * One line the way the tool's loop body sees it: "\n" ends the record, a
- * "PFN" line is set aside, anything else is kept up to a NUL.  Returns
- * REC_OK at the end of the record, 0 to go on, or a negative error.
- */
-static int line_done(struct run *r, const char *c, size_t got, size_t l, bool complete,
-		     unsigned int *idx, size_t buf_room)
-{
-	const char *why;
-
-	if (r->strict) {
-		unsigned long ln = complete ? r->line : r->line + 1;
-
-		if (l != got)
-			return bad_input(r, ln, "NUL byte in input (binary data?)");
-		if (!complete) {
-			if (got == buf_room - 1)
-				return bad_input(r, ln, "record longer than %u bytes",
-						 OWNER_BUF_SIZE - 1);
-			return bad_input(r, ln, "truncated record: no blank line before end of input");
-		}
-		why = line_shape(c, got, *idx);
-		if (why)
-			return bad_input(r, ln, "%s", why);
-	}
-	(*idx)++;
-	if (c[0] == 'P' && c[1] == 'F' && c[2] == 'N') {
-		if (!rb_ensure(&r->pfn, l ? l : 1))
-			return fail(r, -PMM_ENOMEM, "%s: out of memory", r->name);
-		memcpy(r->pfn.p, c, l);
-		r->pfn_len = l;
-	}
-	return 0;
-}
-
-/*
- * read_block(): one record into buf (OWNER_BUF_SIZE + 1 bytes), followed by
- * the blank line's "\n" and a NUL.  Returns REC_OK with its length in *len,
- * REC_END when the tool would stop reading (end of input, a record that
- * fills its 128 KiB buffer), or a negative error (strict mode, I/O).
- *
- * Whole lines found in the input buffer are handled in place and copied in
- * runs; anything unusual (a line across the buffer end, a NUL, a record near
- * the size limit) goes through the literal fgets() emulation.
- */
-static int read_block(struct run *r, struct recbuf *buf, size_t *len, unsigned long *first_line)
-{
-	size_t used = 0;
-	unsigned int idx = 0;
-	struct pending p = { NULL, 0 };
-	int ret;
-
-	*first_line = r->line + 1;
-	for (;;) {
-		size_t got, l, fill_to = used + p.len;
-		char *c;
-		bool complete;
-
-		/* fast path: a whole line in rbuf, far from the size limit */
-		if (r->rpos < r->rend && fill_to + 2 <= OWNER_BUF_SIZE) {
-			const char *src = r->rbuf + r->rpos;
-			size_t budget = OWNER_BUF_SIZE - fill_to - 2, avail = r->rend - r->rpos;
-			const char *nl = memchr(src, '\n', avail < budget ? avail : budget);
-
-			if (nl && !has_nul(r, r->rpos, (size_t)(nl - r->rbuf))) {
-				size_t ll = (size_t)(nl - src) + 1;
-
-				r->rpos += ll;
-				r->line++;
-				if (src[0] == '\n') {
-					flush_pending(buf, &used, &p);
-					buf->p[used] = '\n';
-					buf->p[used + 1] = '\0';
-					*len = used;
-					return REC_OK;
-				}
-				ret = line_done(r, src, ll, ll, true, &idx, 0);
-				if (ret)
-					return ret;
-				if (src[0] == 'P' && src[1] == 'F' && src[2] == 'N')
-					continue;
-				/* room for the lines so far, this one, '\n' and NUL */
-				if (!rb_ensure(buf, used + p.len + ll + 2))
-					return fail(r, -PMM_ENOMEM, "%s: out of memory", r->name);
-				if (p.len && p.src + p.len == src) {
-					p.len += ll;
-				} else {
-					flush_pending(buf, &used, &p);
-					p.src = src;
-					p.len = ll;
-				}
-				continue;
-			}
-		}
-
-		/* the tool's loop, one fgets() at a time */
-		flush_pending(buf, &used, &p);
-		if (OWNER_BUF_SIZE - used <= 1) {
-			if (r->strict)
-				return bad_input(r, r->line + 1, "record longer than %u bytes",
-						 OWNER_BUF_SIZE - 1);
-			return REC_END;
-		}
-		got = get_chunk(r, buf, used, OWNER_BUF_SIZE - used);
-		if (r->nomem)
-			return fail(r, -PMM_ENOMEM, "%s: out of memory", r->name);
-		if (r->io_error)
-			return fail(r, -PMM_EIO, "%s: read error", r->name);
-		c = buf->p + used;
-		if (got == 0) {
-			if (r->strict && idx > 0)
-				return bad_input(r, r->line, "truncated record: no blank line before end of input");
-			return REC_END;
-		}
-		complete = c[got - 1] == '\n';
-		if (complete)
-			r->line++;
-		if (c[0] == '\n') {
-			*len = used;
-			return REC_OK;
-		}
-		l = memchr(c, '\0', got) ? strlen(c) : got;
-		ret = line_done(r, c, got, l, complete, &idx, OWNER_BUF_SIZE - used);
-		if (ret)
-			return ret;
-		if (c[0] == 'P' && c[1] == 'F' && c[2] == 'N')
-			continue;
-		used += l;
-	}
 }
 
 /* ------------------------------------------------------------------ groups */
@@ -703,7 +407,7 @@ static int add_record(struct run *r, char *s, size_t len, unsigned long first_li
 	int ret;
 
 	if (r->strict && len == 0)
-		return bad_input(r, first_line, "empty record (stray blank line)");
+		return owner_bad_input(&r->rd, first_line, "empty record (stray blank line)");
 	if (r->have_prev && len == r->prev_len && memcmp(s, r->prev_txt, len) == 0) {
 		unsigned int bad = 0;
 		int pages = owner_record_pages(s, n, &bad);
@@ -721,12 +425,12 @@ static int add_record(struct run *r, char *s, size_t len, unsigned long first_li
 		g->pages += (uint32_t)pages;
 		return 0;
 	}
-	owner_record_parse(&rc, s, n, r->pfn.p ? r->pfn.p : "", r->pfn_len);
+	owner_record_parse(&rc, s, n, r->rd.pfn.p ? r->rd.pfn.p : "", r->rd.pfn_len);
 	if (r->strict) {
 		const char *why = owner_header_check(s, n, &rc);
 
 		if (why)
-			return bad_input(r, first_line, "%s", why);
+			return owner_bad_input(&r->rd, first_line, "%s", why);
 	}
 	if (!wanted(r, &rc, s, n))
 		return 0;
@@ -1109,10 +813,9 @@ static void teardown(struct run *r)
 	owner_arena_free(&r->arena);
 	free(r->g);
 	free(r->ht);
-	free(r->rbuf);
+	owner_reader_free(&r->rd);
 	free(r->rec[0].p);
 	free(r->rec[1].p);
-	free(r->pfn.p);
 	free(r->pids);
 	free(r->tgids);
 	free(r->names);
@@ -1126,12 +829,12 @@ static int read_all(struct run *r)
 	for (;;) {
 		size_t len = 0;
 		unsigned long first = 0;
-		struct recbuf *buf = &r->rec[r->cur];
-		int ret = read_block(r, buf, &len, &first);
+		struct owner_buf *buf = &r->rec[r->cur];
+		int ret = owner_read_block(&r->rd, buf, &len, &first);
 
 		if (ret < 0)
 			return ret;
-		if (ret == REC_END)
+		if (ret == OWNER_REC_END)
 			break;
 		any = true;
 		ret = add_record(r, buf->p, len, first);
@@ -1139,7 +842,7 @@ static int read_all(struct run *r)
 			return ret;
 	}
 	if (r->strict && !any)
-		return bad_input(r, r->line + 1, "empty input: no page_owner records");
+		return owner_bad_input(&r->rd, r->rd.line + 1, "empty input: no page_owner records");
 	return 0;
 }
 
@@ -1244,7 +947,6 @@ int pmm_owner_sort_run(const struct pmm_owner_sort_opts *opts, FILE *in,
 	if (!opts || !in || !out || check_opts(opts))
 		return fail(&r, -PMM_EINVAL, "invalid owner-sort options");
 	r.o = opts;
-	r.in = in;
 	r.out = out;
 	r.strict = !opts->lenient;
 	r.keep_txt = opts->cull == 0;
@@ -1263,10 +965,10 @@ int pmm_owner_sort_run(const struct pmm_owner_sort_opts *opts, FILE *in,
 	ret = setup_filters(&r);
 	if (ret)
 		goto out;
-	r.rbuf = malloc(READ_SIZE);
 	r.ht_mask = 255;
 	r.ht = calloc(r.ht_mask + 1, sizeof(*r.ht));
-	if (!r.rbuf || !r.ht || !rb_ensure(&r.rec[0], 4096) || !rb_ensure(&r.rec[1], 4096) ||
+	if (owner_reader_init(&r.rd, in, r.name, r.strict, err, errlen) || !r.ht ||
+	    !owner_buf_ensure(&r.rec[0], 4096) || !owner_buf_ensure(&r.rec[1], 4096) ||
 	    owner_intern_init(&r.str, &r.arena)) {
 		ret = fail(&r, -PMM_ENOMEM, "%s: out of memory", r.name);
 		goto out;
