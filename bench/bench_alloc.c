@@ -201,6 +201,21 @@ typedef void (*free_fn)(void *h, unsigned order);
 
 #define TOUCH(p) (*(volatile char *)(p) = 1)
 
+/*
+ * Warm-up runs of (b) and (c) write every page of each block, not just the
+ * first, so that whatever memory an allocator hands out later at another
+ * block boundary is already backed by the host.
+ */
+AI void touch_block(void *p, unsigned order, bool all)
+{
+	if (!all) {
+		TOUCH(p);
+		return;
+	}
+	for (unsigned long k = 0; k < 1ul << order; k++)
+		TOUCH((char *)p + (k << 12));
+}
+
 /* (a), (e), (d1): alloc, touch, free. */
 AI void tpl_pairs(alloc_fn A, addr_fn P, free_fn F, unsigned order, uint64_t n)
 {
@@ -215,7 +230,7 @@ AI void tpl_pairs(alloc_fn A, addr_fn P, free_fn F, unsigned order, uint64_t n)
 }
 
 /* (b) */
-AI void tpl_batch(alloc_fn A, addr_fn P, free_fn F, uint64_t reps)
+AI void tpl_batch(alloc_fn A, addr_fn P, free_fn F, uint64_t reps, bool warm)
 {
 	void **bh = g.bh;
 	const uint32_t *perm = g.perm;
@@ -226,7 +241,7 @@ AI void tpl_batch(alloc_fn A, addr_fn P, free_fn F, uint64_t reps)
 
 			if (unlikely(!h))
 				alloc_failed(0);
-			TOUCH(P(h));
+			touch_block(P(h), 0, warm);
 			bh[i] = h;
 		}
 		for (unsigned i = 0; i < NB; i++)
@@ -235,7 +250,7 @@ AI void tpl_batch(alloc_fn A, addr_fn P, free_fn F, uint64_t reps)
 }
 
 /* (c): the live set is filled before and emptied after each timed run. */
-AI void tpl_fill(alloc_fn A, addr_fn P)
+AI void tpl_fill(alloc_fn A, addr_fn P, bool warm)
 {
 	for (unsigned i = 0; i < NLIVE; i++) {
 		unsigned o = g.init_order[i];
@@ -243,7 +258,7 @@ AI void tpl_fill(alloc_fn A, addr_fn P)
 
 		if (unlikely(!h))
 			alloc_failed(o);
-		TOUCH(P(h));
+		touch_block(P(h), o, warm);
 		g.live[i].h = h;
 		g.live[i].order = o;
 	}
@@ -255,7 +270,7 @@ AI void tpl_empty(free_fn F)
 		F(g.live[i].h, g.live[i].order);
 }
 
-AI void tpl_replace(alloc_fn A, addr_fn P, free_fn F, uint64_t n, bool touch)
+AI void tpl_replace(alloc_fn A, addr_fn P, free_fn F, uint64_t n, bool touch, bool warm)
 {
 	struct slot *live = g.live;
 	const uint32_t *ss = g.step_slot;
@@ -270,8 +285,8 @@ AI void tpl_replace(alloc_fn A, addr_fn P, free_fn F, uint64_t n, bool touch)
 		h = A(o);
 		if (unlikely(!h))
 			alloc_failed(o);
-		if (touch)
-			TOUCH(P(h));
+		if (touch || warm)
+			touch_block(P(h), o, warm);
 		s->h = h;
 		s->order = o;
 	}
@@ -335,10 +350,12 @@ struct impl {
 	void (*a)(uint64_t n);
 	void (*cg)(uint64_t n);
 	void (*b)(uint64_t reps);
-	void (*fill)(void);
+	void (*warm_b)(uint64_t reps);
+	void (*fill)(void);        /* writes every page: untimed */
 	void (*empty)(void);
 	void (*c)(uint64_t n);
 	void (*c0)(uint64_t n);
+	void (*warm_c)(uint64_t n);
 	void (*prod)(uint64_t n);
 	void (*cons)(uint64_t n);
 	void (*e)(uint64_t n);
@@ -347,17 +364,19 @@ struct impl {
 #define DEFINE_IMPL(X, A, P, F)                                                   \
 	static NOINLINE void loop_a_##X(uint64_t n) { tpl_pairs(A, P, F, 0, n); } \
 	static NOINLINE void cg_a_##X(uint64_t n) { tpl_pairs(A, P, F, 0, n); }   \
-	static NOINLINE void loop_b_##X(uint64_t r) { tpl_batch(A, P, F, r); }    \
-	static NOINLINE void fill_##X(void) { tpl_fill(A, P); }                   \
+	static NOINLINE void loop_b_##X(uint64_t r) { tpl_batch(A, P, F, r, false); } \
+	static NOINLINE void warm_b_##X(uint64_t r) { tpl_batch(A, P, F, r, true); } \
+	static NOINLINE void fill_##X(void) { tpl_fill(A, P, true); }             \
 	static NOINLINE void empty_##X(void) { tpl_empty(F); }                    \
-	static NOINLINE void loop_c_##X(uint64_t n) { tpl_replace(A, P, F, n, true); } \
-	static NOINLINE void loop_c0_##X(uint64_t n) { tpl_replace(A, P, F, n, false); } \
+	static NOINLINE void loop_c_##X(uint64_t n) { tpl_replace(A, P, F, n, true, false); } \
+	static NOINLINE void loop_c0_##X(uint64_t n) { tpl_replace(A, P, F, n, false, false); } \
+	static NOINLINE void warm_c_##X(uint64_t n) { tpl_replace(A, P, F, n, true, true); } \
 	static NOINLINE void prod_##X(uint64_t n) { tpl_produce(A, P, n); }       \
 	static NOINLINE void cons_##X(uint64_t n) { tpl_consume(F, n); }          \
 	static NOINLINE void loop_e_##X(uint64_t n) { tpl_pairs(A, P, F, 9, n); } \
 	static const struct impl impl_##X = {                                     \
-		loop_a_##X, cg_a_##X, loop_b_##X, fill_##X, empty_##X, loop_c_##X,  \
-		loop_c0_##X, prod_##X, cons_##X, loop_e_##X,                        \
+		loop_a_##X, cg_a_##X, loop_b_##X, warm_b_##X, fill_##X, empty_##X,  \
+		loop_c_##X, loop_c0_##X, warm_c_##X, prod_##X, cons_##X, loop_e_##X, \
 	}
 
 DEFINE_IMPL(pmm, pmm_b_alloc, pmm_b_addr, pmm_b_free);
@@ -483,40 +502,52 @@ static const struct case_info {
 	[C_E] = { "e", "(e) order-9 pair", 2000, 2000, 10000000, 1 },
 };
 
-/* Run case @c once with @n; return elapsed ns (for d1 also *aux = per-thread ns). */
-static double run_case(const struct impl *im, int c, uint64_t n, double *aux)
+/*
+ * Run case @c once with @n (@warm: a warm-up run).  Return: elapsed ns of
+ * the timed part; *flt gets the host page faults taken in it, *aux for
+ * (d1) the mean per-thread ns.
+ */
+static double run_case(const struct impl *im, int c, uint64_t n, bool warm, long *flt,
+		       double *aux)
 {
-	double t0, t;
+	double t0, t = 0;
+	long f0;
 
+	if (c == C_C || c == C_C0)
+		im->fill();
+	f0 = minflt();
+	t0 = now_ns();
 	switch (c) {
 	case C_A:
-		t0 = now_ns();
 		im->a(n);
-		return now_ns() - t0;
+		break;
 	case C_B:
-		t0 = now_ns();
-		im->b(n);
-		return now_ns() - t0;
+		(warm ? im->warm_b : im->b)(n);
+		break;
 	case C_C:
 	case C_C0:
-		im->fill();
-		t0 = now_ns();
-		(c == C_C ? im->c : im->c0)(n);
-		t = now_ns() - t0;
-		im->empty();
-		return t;
+		(warm ? im->warm_c : c == C_C ? im->c : im->c0)(n);
+		break;
 	case C_D1:
-		return pool_run(im->a, im->a, n, aux);
+		t0 = 0;
+		t = pool_run(im->a, im->a, n, aux);
+		break;
 	case C_D2:
 		atomic_store(&g.ring->head, 0);
 		atomic_store(&g.ring->tail, 0);
-		return pool_run(im->prod, im->cons, n, NULL);
+		t0 = 0;
+		t = pool_run(im->prod, im->cons, n, NULL);
+		break;
 	case C_E:
-		t0 = now_ns();
 		im->e(n);
-		return now_ns() - t0;
+		break;
 	}
-	return 0;
+	if (t0 != 0)
+		t = now_ns() - t0;
+	*flt = minflt() - f0;
+	if (c == C_C || c == C_C0)
+		im->empty();
+	return t;
 }
 
 static bool only_has(const char *only, const char *key)
@@ -586,7 +617,7 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 		const struct case_info *ci = &cases[c];
 		double v[MAX_RUNS], aux[MAX_RUNS], t, per, warm;
 		uint64_t n;
-		long flt;
+		long flt, f;
 
 		/* (d1)'s scaling ratio needs (a). */
 		if (!only_has(only, ci->key) && !(c == C_A && only_has(only, "d1")))
@@ -598,25 +629,22 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 		 * WARM_NS of warm-up.  An allocator that returns memory to the host
 		 * keeps faulting; those faults are its own and stay in its times.
 		 */
-		flt = minflt();
-		warm = t = run_case(im, c, ci->pilot, &per);
+		warm = t = run_case(im, c, ci->pilot, true, &f, &per);
 		n = (uint64_t)((double)ci->pilot * TARGET_NS / fmax(t, 1));
 		n = n < ci->min ? ci->min : n > ci->max ? ci->max : n;
-		if (n != ci->pilot || (double)(minflt() - flt) > (double)n * ci->ops_per_n / 1e4) {
+		if (n != ci->pilot || (double)f > (double)n * ci->ops_per_n / 1e4)
 			for (unsigned w = 0; w < WARM_MAX && warm < WARM_NS; w++) {
-				flt = minflt();
-				warm += run_case(im, c, n, &per);
-				if ((double)(minflt() - flt) <= (double)n * ci->ops_per_n / 1e4)
+				warm += run_case(im, c, n, true, &f, &per);
+				if ((double)f <= (double)n * ci->ops_per_n / 1e4)
 					break;
 			}
-		}
-		flt = minflt();
+		flt = 0;
 		for (unsigned r = 0; r < runs; r++) {
-			t = run_case(im, c, n, &per);
+			t = run_case(im, c, n, false, &f, &per);
+			flt += f;
 			v[r] = t / ((double)n * ci->ops_per_n);
 			aux[r] = per / ((double)n * ci->ops_per_n);
 		}
-		flt = minflt() - flt;
 		{
 			double lo, hi, med;
 
@@ -1122,8 +1150,11 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < NTABLE; i++) {
 		if (!sel[i])
 			continue;
-		fprintf(stderr, "bench_alloc: %s ...\n", allocators[i].name);
+		double t0 = now_ns();
+
+		fprintf(stderr, "bench_alloc: %s ...", allocators[i].name);
 		run_child(&allocators[i], runs, only, &res[i]);
+		fprintf(stderr, " %.1f s\n", (now_ns() - t0) / 1e9);
 	}
 	printf("ns per operation, median of %u runs (lower is better; 2T/1T: higher is better, "
 	       "2.00 = perfect).\n\n", runs);
