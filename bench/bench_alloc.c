@@ -19,11 +19,16 @@
  *
  * Method.  Each allocator runs in its own child process (the peers with
  * LD_PRELOAD), so no allocator sees another's heap.  In the child every case
- * runs a short pilot to size itself (~40 ms per run), one full warm-up run
- * (page faults, thread caches, per-CPU lists), then 5 timed runs; host page
- * faults during the timed runs are counted and reported.  The same random
- * sequences (fixed seed) drive every allocator.  The two threads of (d1)
- * and (d2) are created once per child and reused.
+ * runs a short pilot to size itself (~40 ms per run), warm-up runs until
+ * host page faults stop (at most WARM_MAX runs or WARM_NS; warm-up writes
+ * every page of each block, so memory handed out later at other block
+ * boundaries is backed too), then 5 timed runs.  Host page faults in the
+ * timed parts are counted and reported: what is left is the allocator
+ * giving memory back to the host and taking it again, which is its own
+ * cost.  (c)'s live set is filled once before its pilot and kept through
+ * its runs, which continue one random sequence.  The same random sequences
+ * (fixed seed) drive every allocator.  The two threads of (d1) and (d2) are
+ * created once per child and reused; they are not pinned.
  *
  * Instruction counts: with valgrind installed, case (a) of every allocator
  * runs under callgrind, collecting only inside cg_a_<allocator>(), for N
@@ -162,6 +167,7 @@ static struct {
 	uint32_t *step_slot;   /* (c) slot replaced at each step */
 	uint8_t *step_order;   /* (c) order of its replacement */
 	uint64_t max_steps;
+	uint64_t step_pos;     /* (c) where the next run starts in the sequence */
 	struct ring *ring;     /* (d2) */
 } g;
 
@@ -273,8 +279,8 @@ AI void tpl_empty(free_fn F)
 AI void tpl_replace(alloc_fn A, addr_fn P, free_fn F, uint64_t n, bool touch, bool warm)
 {
 	struct slot *live = g.live;
-	const uint32_t *ss = g.step_slot;
-	const uint8_t *so = g.step_order;
+	const uint32_t *ss = g.step_slot + g.step_pos;
+	const uint8_t *so = g.step_order + g.step_pos;
 
 	for (uint64_t i = 0; i < n; i++) {
 		struct slot *s = &live[ss[i]];
@@ -351,7 +357,7 @@ struct impl {
 	void (*cg)(uint64_t n);
 	void (*b)(uint64_t reps);
 	void (*warm_b)(uint64_t reps);
-	void (*fill)(void);        /* writes every page: untimed */
+	void (*fill)(bool warm);
 	void (*empty)(void);
 	void (*c)(uint64_t n);
 	void (*c0)(uint64_t n);
@@ -366,7 +372,7 @@ struct impl {
 	static NOINLINE void cg_a_##X(uint64_t n) { tpl_pairs(A, P, F, 0, n); }   \
 	static NOINLINE void loop_b_##X(uint64_t r) { tpl_batch(A, P, F, r, false); } \
 	static NOINLINE void warm_b_##X(uint64_t r) { tpl_batch(A, P, F, r, true); } \
-	static NOINLINE void fill_##X(void) { tpl_fill(A, P, true); }             \
+	static NOINLINE void fill_##X(bool warm) { tpl_fill(A, P, warm); }        \
 	static NOINLINE void empty_##X(void) { tpl_empty(F); }                    \
 	static NOINLINE void loop_c_##X(uint64_t n) { tpl_replace(A, P, F, n, true, false); } \
 	static NOINLINE void loop_c0_##X(uint64_t n) { tpl_replace(A, P, F, n, false, false); } \
@@ -495,8 +501,8 @@ static const struct case_info {
 } cases[NCASES] = {
 	[C_A] = { "a", "(a) order-0 pair", 100000, 100000, 50000000, 1 },
 	[C_B] = { "b", "(b) 100k then random free", 1, 1, 50, NB },
-	[C_C] = { "c", "(c) orders 0-3, 50k live", 100000, 200000, 4000000, 1 },
-	[C_C0] = { "c0", "(c) without touch", 100000, 200000, 4000000, 1 },
+	[C_C] = { "c", "(c) orders 0-3, 50k live", 100000, 100000, 4000000, 1 },
+	[C_C0] = { "c0", "(c) without touch", 100000, 100000, 4000000, 1 },
 	[C_D1] = { "d1", "(d1) 2 threads, per thread", 100000, 100000, 50000000, 1 },
 	[C_D2] = { "d2", "(d2) producer/consumer", 50000, 50000, 10000000, 1 },
 	[C_E] = { "e", "(e) order-9 pair", 2000, 2000, 10000000, 1 },
@@ -513,8 +519,10 @@ static double run_case(const struct impl *im, int c, uint64_t n, bool warm, long
 	double t0, t = 0;
 	long f0;
 
-	if (c == C_C || c == C_C0)
-		im->fill();
+	if (c == C_C || c == C_C0) {
+		if (g.step_pos + n > g.max_steps)
+			g.step_pos = 0;
+	}
 	f0 = minflt();
 	t0 = now_ns();
 	switch (c) {
@@ -546,7 +554,7 @@ static double run_case(const struct impl *im, int c, uint64_t n, bool warm, long
 		t = now_ns() - t0;
 	*flt = minflt() - f0;
 	if (c == C_C || c == C_C0)
-		im->empty();
+		g.step_pos += n;
 	return t;
 }
 
@@ -615,7 +623,7 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 	pool_start();
 	for (int c = 0; c < NCASES; c++) {
 		const struct case_info *ci = &cases[c];
-		double v[MAX_RUNS], aux[MAX_RUNS], t, per, warm;
+		double v[MAX_RUNS], aux[MAX_RUNS], t, per, tcase = now_ns();
 		uint64_t n;
 		long flt, f;
 
@@ -629,12 +637,14 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 		 * WARM_NS of warm-up.  An allocator that returns memory to the host
 		 * keeps faulting; those faults are its own and stay in its times.
 		 */
-		warm = t = run_case(im, c, ci->pilot, true, &f, &per);
+		if (c == C_C || c == C_C0)
+			im->fill(true); /* the live set stays from here to the last run */
+		t = run_case(im, c, ci->pilot, true, &f, &per);
 		n = (uint64_t)((double)ci->pilot * TARGET_NS / fmax(t, 1));
 		n = n < ci->min ? ci->min : n > ci->max ? ci->max : n;
 		if (n != ci->pilot || (double)f > (double)n * ci->ops_per_n / 1e4)
-			for (unsigned w = 0; w < WARM_MAX && warm < WARM_NS; w++) {
-				warm += run_case(im, c, n, true, &f, &per);
+			for (unsigned w = 0; w < WARM_MAX && now_ns() - tcase < WARM_NS; w++) {
+				run_case(im, c, n, true, &f, &per);
 				if ((double)f <= (double)n * ci->ops_per_n / 1e4)
 					break;
 			}
@@ -655,6 +665,9 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 			       (unsigned long long)n);
 			if (c == C_D1)
 				printf("R d1t %.3f 0 0 0 0\n", median(aux, runs));
+			printf("T %s %.1f\n", ci->key, (now_ns() - tcase) / 1e9);
+			if (c == C_C || c == C_C0)
+				im->empty();
 		}
 		fflush(stdout);
 	}
@@ -764,6 +777,10 @@ static void result_line(void *ctx, char *l)
 	long flt;
 	int c;
 
+	if (sscanf(l, "T %15s %lf", key, &med) == 2) {
+		fprintf(stderr, " %s:%.1fs", key, med);
+		return;
+	}
 	if (sscanf(l, "R %15s %lf %lf %lf %ld %lf", key, &med, &lo, &hi, &flt, &n) < 5)
 		return;
 	c = case_index(key);
@@ -1154,7 +1171,7 @@ int main(int argc, char **argv)
 
 		fprintf(stderr, "bench_alloc: %s ...", allocators[i].name);
 		run_child(&allocators[i], runs, only, &res[i]);
-		fprintf(stderr, " %.1f s\n", (now_ns() - t0) / 1e9);
+		fprintf(stderr, " = %.1f s\n", (now_ns() - t0) / 1e9);
 	}
 	printf("ns per operation, median of %u runs (lower is better; 2T/1T: higher is better, "
 	       "2.00 = perfect).\n\n", runs);
