@@ -10,7 +10,7 @@
  *   (b)   100 000 order-0 allocations, then frees in random order ns/pair
  *   (c)   random orders 0-3, 50 000 live blocks, random replace  ns/replace
  *   (c0)  (c) without touching the new block                     ns/replace
- *   (d1)  two threads each doing (a): ns per pair per thread, and the
+ *   (d1)  two threads each doing (a): CPU ns per pair per thread, and the
  *         2-thread/1-thread throughput ratio (2.0 = perfect scaling)
  *   (d2)  a producer allocates (order 0) and passes blocks through a
  *         1024-slot ring to a consumer that frees them            ns/block
@@ -30,7 +30,11 @@
  * (fixed seed) drive every allocator.  The two threads of (d1) and (d2) are
  * created once per child and reused; they are not pinned.  Single-thread
  * cases are timed in the thread's CPU time (CLOCK_THREAD_CPUTIME_ID, which
- * includes system time), (d1) and (d2) in wall time.
+ * includes system time), and so is (d1)'s ns/thread; (d1)'s 2T/1T ratio
+ * (2 x (a) / wall time per pair of the two threads) and (d2) are wall time,
+ * meaningful only when the machine is otherwise idle.  A thread asleep on a
+ * contended mutex uses no CPU time: compare (d1) ns/thread with the wall
+ * times in the spread table.
  *
  * Instruction counts: with valgrind installed, case (a) of every allocator
  * runs under callgrind, collecting only inside cg_a_<allocator>(), for N
@@ -454,7 +458,8 @@ static struct {
 	pthread_barrier_t start, done;
 	void (*job[2])(uint64_t n);
 	uint64_t n;
-	double t0[2], t1[2];
+	double t0[2], t1[2];   /* wall */
+	double c0[2], c1[2];   /* thread CPU time */
 	bool quit;
 } pool;
 
@@ -466,9 +471,11 @@ static void *worker(void *arg)
 		pthread_barrier_wait(&pool.start);
 		if (pool.quit)
 			return NULL;
+		pool.c0[i] = cpu_ns();
 		pool.t0[i] = now_ns();
 		pool.job[i](pool.n);
 		pool.t1[i] = now_ns();
+		pool.c1[i] = cpu_ns();
 		pthread_barrier_wait(&pool.done);
 	}
 }
@@ -492,7 +499,7 @@ static void pool_stop(void)
 		pthread_join(pool.t[i], NULL);
 }
 
-/* Run job0 and job1 on the two workers; return the wall time, *per_thread the mean. */
+/* Run job0 and job1 on the two workers; return the wall time, *per_thread the mean CPU time. */
 static double pool_run(void (*j0)(uint64_t), void (*j1)(uint64_t), uint64_t n, double *per_thread)
 {
 	pool.job[0] = j0;
@@ -501,7 +508,7 @@ static double pool_run(void (*j0)(uint64_t), void (*j1)(uint64_t), uint64_t n, d
 	pthread_barrier_wait(&pool.start);
 	pthread_barrier_wait(&pool.done);
 	if (per_thread)
-		*per_thread = ((pool.t1[0] - pool.t0[0]) + (pool.t1[1] - pool.t0[1])) / 2;
+		*per_thread = ((pool.c1[0] - pool.c0[0]) + (pool.c1[1] - pool.c0[1])) / 2;
 	return fmax(pool.t1[0], pool.t1[1]) - fmin(pool.t0[0], pool.t0[1]);
 }
 
@@ -991,7 +998,7 @@ static void print_table(const struct result *res, const bool *sel)
 	for (unsigned k = 0; k < ncols; k++) {
 		int c = cols[k];
 
-		printf(" %s |", c == C_D1T ? "(d1) ns/thread" : c < 0 ? "(d1) 2T/1T" : cases[c].head);
+		printf(" %s |", c == C_D1T ? "(d1) 2 threads, CPU ns/thread" : c < 0 ? "(d1) 2T/1T (wall)" : cases[c].head);
 	}
 	printf("\n|---|");
 	for (unsigned k = 0; k < ncols; k++)
@@ -1194,8 +1201,9 @@ int main(int argc, char **argv)
 		run_child(&allocators[i], runs, only, &res[i]);
 		fprintf(stderr, " = %.1f s\n", (now_ns() - t0) / 1e9);
 	}
-	printf("ns per operation, median of %u runs (lower is better; 2T/1T: higher is better, "
-	       "2.00 = perfect).\n\n", runs);
+	printf("ns per operation, median of %u runs; thread CPU time except (d1) 2T/1T and (d2), "
+	       "which are wall time (lower is better; 2T/1T: higher is better, 2.00 = perfect).\n\n",
+	       runs);
 	print_table(res, sel);
 	print_spread(res, sel, runs);
 
