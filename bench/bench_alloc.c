@@ -918,6 +918,7 @@ static void print_breakdown(const struct allocator *al, const char *dir, uint64_
 	p = popen(cmd, "r");
 	if (!p)
 		return;
+	memset(fns, 0, sizeof(fns));
 	while (fgets(buf, sizeof(buf), p)) {
 		char *s = buf, *fn, *end;
 		double ir = 0;
