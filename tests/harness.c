@@ -138,3 +138,52 @@ void pmm_test_assert_text_eq(const char *what, const char *e, size_t elen,
 	}
 	fail();
 }
+
+void pmm_test_log_sink(void *ctx, int level, const char *msg)
+{
+	struct pmm_test_log *log = ctx;
+	size_t n = strlen(msg);
+
+	(void)level;
+	if (!log)
+		return;
+	if (log->echo)
+		fputs(msg, stderr);
+	if (log->len + n + 1 > log->cap) {
+		log->cap = (log->len + n + 1) * 2;
+		log->buf = realloc(log->buf, log->cap);
+	}
+	memcpy(log->buf + log->len, msg, n + 1);
+	log->len += n;
+}
+
+void pmm_test_log_reset(struct pmm_test_log *log)
+{
+	free(log->buf);
+	log->buf = NULL;
+	log->len = log->cap = 0;
+}
+
+int pmm_test_log_has(const struct pmm_test_log *log, const char *needle)
+{
+	return log->buf && strstr(log->buf, needle) != NULL;
+}
+
+struct pmm *pmm_test_machine(const char *text, struct pmm_test_log *log)
+{
+	struct pmm_config c;
+	struct pmm *m;
+	char err[256];
+	int r;
+
+	pmm_config_default(&c);
+	if (text && pmm_config_parse(&c, text, strlen(text), "<test>", err, sizeof(err)))
+		fail_msg("config '%s': %s", text, err);
+	c.log = pmm_test_log_sink;
+	c.log_ctx = log;
+	r = pmm_create(&c, &m);
+	if (r)
+		fail_msg("pmm_create('%s') = %s%s%s", text ? text : "", pmm_errname(r),
+			 log && log->buf ? "; log:\n" : "", log && log->buf ? log->buf : "");
+	return m;
+}

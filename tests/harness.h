@@ -41,3 +41,32 @@ void pmm_test_assert_text_eq(const char *what, const char *expected, size_t elen
 			     const char *actual, size_t alen);
 
 #endif
+
+#include <pmm/pmm.h>
+
+/* A log sink that collects a machine's messages (boot log, reports). */
+struct pmm_test_log {
+	char *buf;
+	size_t len, cap;
+	int echo; /* also print to stderr */
+};
+void pmm_test_log_sink(void *ctx, int level, const char *msg);
+void pmm_test_log_reset(struct pmm_test_log *log);
+/* True if the log contains @needle. */
+int pmm_test_log_has(const struct pmm_test_log *log, const char *needle);
+
+/*
+ * pmm_test_machine() - boot a machine from config text on top of the
+ * default config, with its log going to @log (may be NULL: discarded).
+ * Fails the test if the config does not parse or the machine does not boot.
+ */
+struct pmm *pmm_test_machine(const char *text, struct pmm_test_log *log);
+
+/* Assert pmm_validate() is clean, printing the violation otherwise. */
+#define assert_machine_valid(m)                                                \
+	do {                                                                   \
+		char vbuf_[512];                                               \
+		int vr_ = pmm_validate((m), vbuf_, sizeof(vbuf_));             \
+		if (vr_)                                                       \
+			fail_msg("pmm_validate: %s", vbuf_);                   \
+	} while (0)

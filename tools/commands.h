@@ -9,6 +9,8 @@ struct pmm_command {
 	const char *summary;
 };
 
+int cmd_run(int argc, char **argv);
+
 /* Exit statuses (sysexits-like): 0 ok, 1 failure, 2 usage, 65 bad input data. */
 #define EXIT_USAGE 2
 #define EXIT_DATAERR 65

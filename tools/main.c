@@ -6,6 +6,7 @@
 #include "commands.h"
 
 static const struct pmm_command commands[] = {
+	{ "run", cmd_run, "boot a machine and print its layout and reports (the main job)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -151,8 +151,10 @@ PMM_API void *pmm_get_free_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order);
  */
 PMM_API void pmm_free_pages_addr(struct pmm *m, void *addr, unsigned order);
 
-/** pmm_get_page() - take an extra reference (get_page()).  Return: 0 or
- * -PMM_EINVAL if @page is free (its count is 0) or not a page of @m. */
+/** pmm_get_page() - take an extra reference (get_page()).  Return: 0,
+ * -PMM_EINVAL if @page is free (its count is 0) or not a page of @m, or
+ * -PMM_EOVERFLOW if the count is at INT_MAX; each error is reported as a
+ * bad page (counted, callback) and the page is left as it is. */
 PMM_API int pmm_get_page(struct pmm *m, struct pmm_page *page);
 
 /** pmm_put_page() - drop a reference to an order-0 or compound page
@@ -196,6 +198,12 @@ struct pmm_mm_ops {
 	unsigned long (*reclaim)(void *ctx, pmm_gfp_t gfp, unsigned order);
 	/* Direct compaction: return true if a block of @order may now be free. */
 	bool (*compact)(void *ctx, pmm_gfp_t gfp, unsigned order);
+	/*
+	 * Migration, for pmm_alloc_contig_range(): move the data of the
+	 * allocated block at @pfn (of @order) elsewhere and free the block with
+	 * pmm_free_pages(); return 0, or an error to make the range busy.
+	 */
+	int (*migrate)(void *ctx, struct pmm *m, unsigned long pfn, unsigned order);
 };
 
 /**
@@ -208,6 +216,12 @@ PMM_API void pmm_set_mm_ops(struct pmm *m, const struct pmm_mm_ops *ops, void *c
  * pmm_set_bad_page_handler() - be told of every bad page pmm detects.
  * @fn: called after the report with the frame's pfn (~0ul for a pointer
  * that is not a page of @m) and the kernel's reason string.
+ *
+ * With `fatal=on` in the config, the report ends with a "Kernel panic - not
+ * syncing: Bad page state: <reason> (fatal=on)" line and @fn's contract is
+ * not to return: it should abort the process (after saving what it needs).
+ * pmm itself never aborts; without @fn, or if @fn returns, the bad page is
+ * contained and pmm goes on as in the default report-and-continue mode.
  * Context: @fn runs in the thread that hit the bad page, without pmm locks.
  */
 PMM_API void pmm_set_bad_page_handler(struct pmm *m,
@@ -271,6 +285,79 @@ PMM_API unsigned long pmm_page_reporting_run(struct pmm *m);
 
 /** pmm_page_reporting_reported() - pages reported since registration. */
 PMM_API unsigned long pmm_page_reporting_reported(const struct pmm *m);
+
+PMM_END_DECLS
+
+PMM_BEGIN_DECLS
+
+/* ------------------------------------------------------------------ more allocation */
+
+/**
+ * pmm_split_page() - turn an allocated non-compound block of @order into
+ * 2^@order independent order-0 pages, each with refcount 1 (split_page()).
+ * Return: 0, or -PMM_EINVAL for a compound, free, foreign page or an order
+ * that is not the block's.
+ * Context: the caller owns the block.
+ */
+PMM_API int pmm_split_page(struct pmm *m, struct pmm_page *page, unsigned order);
+
+/**
+ * pmm_alloc_pages_exact() - allocate @size bytes of contiguous frames, the
+ * unused tail of the power-of-two block returned at once (alloc_pages_exact()).
+ * Return: the address or NULL.  __GFP_COMP is ignored.
+ */
+PMM_API void *pmm_alloc_pages_exact(struct pmm *m, size_t size, pmm_gfp_t gfp);
+
+/** pmm_free_pages_exact() - free what pmm_alloc_pages_exact() returned. */
+PMM_API void pmm_free_pages_exact(struct pmm *m, void *addr, size_t size);
+
+/**
+ * pmm_alloc_pages_bulk() - fill the NULL slots of @array with order-0 pages
+ * (alloc_pages_bulk_array()), taking them from one per-CPU list under a
+ * single lock where possible.
+ * Return: how many slots of @array are now non-NULL (those filled before
+ * included).  Fewer than @nr means memory ran short.
+ * Context: any thread; does not sleep.
+ */
+PMM_API unsigned long pmm_alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, unsigned long nr,
+					   struct pmm_page **array);
+
+/**
+ * pmm_alloc_contig_range() - allocate exactly the frames [@start, @end)
+ * (alloc_contig_range()), all in one zone.  Allocated blocks in the range
+ * are moved by the migrate callback of pmm_set_mm_ops().
+ * Return: 0, each frame then order 0 with refcount 1; -PMM_EBUSY when a
+ * frame cannot be freed (no migrate callback, reserved or unmovable pages,
+ * or the range is being isolated by someone else); -PMM_EINVAL for an
+ * invalid range.  On error the range is left as it was.
+ * Context: process context; drains every CPU's lists.
+ */
+PMM_API int pmm_alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end,
+				   pmm_gfp_t gfp);
+
+/**
+ * pmm_alloc_contig_pages() - find and allocate @nr contiguous frames aligned
+ * to the next power of two of @nr, on @nid (PMM_NUMA_NO_NODE: local).
+ * Return: the first page, or NULL.
+ */
+PMM_API struct pmm_page *pmm_alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp,
+						int nid);
+
+/** pmm_free_contig_range() - free @nr order-0 frames from @pfn (free_contig_range()). */
+PMM_API void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr);
+
+/**
+ * pmm_sysctl_write() / pmm_sysctl_read() - the vm sysctls of this machine, by
+ * their /proc/sys/vm names: min_free_kbytes, watermark_scale_factor,
+ * watermark_boost_factor, lowmem_reserve_ratio, percpu_pagelist_high_fraction.
+ * Writes recompute watermarks, reserves and per-CPU high/batch at once, as
+ * the kernel's handlers do.
+ * Return: 0 (read: the length written to @buf), -PMM_ENOENT for an unknown
+ * name, -PMM_EINVAL for a value the kernel would refuse.
+ * Context: any thread; serialised by the machine's sysctl lock.
+ */
+PMM_API int pmm_sysctl_write(struct pmm *m, const char *name, const char *value);
+PMM_API int pmm_sysctl_read(struct pmm *m, const char *name, char *buf, size_t size);
 
 PMM_END_DECLS
 

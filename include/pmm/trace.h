@@ -132,12 +132,16 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
 
 /**
  * pmm_trace_open_dat() - read a trace-cmd trace.dat through libtracecmd.
- * Events come in timestamp order across CPUs, with style PMM_TRACE_STYLE_DAT.
- * Fields that exist only in the print format, not in the record, are
- * computed as the kernel does: page is libtraceevent's value of
- * vmemmap_base + pfn when the file's kallsyms has vmemmap_base (else 0),
- * pageblock_order is 9 (x86-64) and fragmenting is fallback_order <
- * pageblock_order.
+ * Events come in timestamp order across CPUs, with style PMM_TRACE_STYLE_DAT,
+ * ts_ns in full nanoseconds and ts_digits 6 (so pmm_trace_format_line()
+ * with PMM_TRACE_STYLE_REPORT prints `trace-cmd report`'s line).  Record
+ * fields are read as numbers; the two values that exist only in the print
+ * format, page= and pageblock_order, are what libtraceevent renders (what
+ * `trace-cmd report` shows; page is its vmemmap_base + pfn, not an address).
+ * fragmenting is the kernel's fallback_order < pageblock_order: libtraceevent
+ * 1.7 mis-evaluates that expression and prints 9 or 10.  Dropped events come
+ * as a PMM_TRACE_LOST event before the record that follows them.  Standard
+ * input cannot be a trace.dat (libtracecmd needs to seek).
  * Return: 0; -PMM_ENOSYS when pmm was built without libtracecmd; errors as
  * pmm_trace_open().
  * Context: may sleep.

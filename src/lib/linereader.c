@@ -261,6 +261,8 @@ static int setup(struct linereader *lr, const unsigned char *head, size_t n, cha
 			return -PMM_ENOMEM;
 	} else if (lr->codec == LINEREADER_GZIP) {
 #ifdef PMM_HAVE_ZLIB
+		(void)msg;
+		(void)msglen;
 		memset(&lr->gz, 0, sizeof(lr->gz));
 		/* 15 window bits + 32: accept gzip or zlib headers. */
 		if (inflateInit2(&lr->gz, 15 + 32) != Z_OK)

@@ -13,6 +13,7 @@
 
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
+#include "mm/pcp.h"
 
 struct fail_page_alloc {
 	struct pmm_lock lock;
@@ -37,6 +38,7 @@ int pmm_fail_page_alloc_set(struct pmm *m, const struct pmm_fail_attr *attr)
 			/* Setting is documented as not concurrent with allocation. */
 			pmm_lock_destroy(&f->lock);
 			pmm_free(m, f, sizeof(*f));
+			pcp_fast_update(m);
 		}
 		return 0;
 	}
@@ -55,6 +57,7 @@ int pmm_fail_page_alloc_set(struct pmm *m, const struct pmm_fail_attr *attr)
 	f->count = 0;
 	pmm_unlock(&f->lock);
 	__atomic_store_n(&m->fail, f, __ATOMIC_RELEASE);
+	pcp_fast_update(m);
 	return 0;
 }
 
@@ -71,6 +74,10 @@ void pmm_fail_attr_default(struct pmm_fail_attr *a)
 
 int pmm_fail_nth(struct pmm *m, unsigned long nth)
 {
+	if (nth && !m->fail_nth_used) {
+		m->fail_nth_used = true;
+		pcp_fast_update(m);
+	}
 	fail_nth_machine = nth ? m : NULL;
 	fail_nth_left = nth;
 	return 0;

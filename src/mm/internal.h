@@ -136,6 +136,15 @@ struct pmm {
 	/* Hooks that extensions (page_owner) fill in; NULL when off. */
 	struct {
 		void (*dump_page_owner)(struct pmm *m, struct page *page);
+		/*
+		 * pagetypeinfo's "Number of mixed blocks" row of @zone: per
+		 * pageblock migratetype, the blocks holding an allocation of
+		 * another migratetype (pagetypeinfo_showmixedcount_print()).
+		 * Set when page_owner is on; called without locks, after the
+		 * per-CPU lists were drained.
+		 */
+		void (*mixed_blocks)(struct pmm *m, struct zone *zone,
+				     unsigned long count[MIGRATE_TYPES]);
 	} debug_hooks;
 	/* Kernel tracepoints (kmem:*); NULL when nobody listens. */
 	const struct pmm_tracepoints *tp;
@@ -154,6 +163,15 @@ struct pmm {
 	void *mm_ops_ctx;
 	struct pmm_lock hotplug_lock;
 	int warned_nofail;                     /* WARN_ON_ONCE state */
+	/*
+	 * The per-CPU fast path: for each CPU and gfp zone index, the preferred
+	 * zone (the first of the CPU's node's zonelist at or below it), and
+	 * whether any feature needs the full path on alloc or free.
+	 */
+	struct zone **cpu_zone;                /* [nr_cpus * MAX_NR_ZONES] */
+	bool fast_alloc;
+	bool fast_free;
+	bool fail_nth_used;                    /* a thread asked for fail-nth here */
 	/* Extensions (page_ext clients) hook into boot and teardown. */
 	int (*setup_ext)(struct pmm *m);
 	void (*teardown_ext)(struct pmm *m);
@@ -195,7 +213,15 @@ PMM_HIDDEN void get_pfn_range_for_nid(const struct pmm *m, int nid, unsigned lon
 PMM_HIDDEN int sparse_init(struct pmm *m);
 PMM_HIDDEN void sparse_teardown(struct pmm *m);
 PMM_HIDDEN struct mem_section *pfn_to_section(const struct pmm *m, unsigned long pfn);
-PMM_HIDDEN struct mem_section *nr_to_section(const struct pmm *m, unsigned long nr);
+static inline struct mem_section *nr_to_section(const struct pmm *m, unsigned long nr)
+{
+	struct mem_section *root;
+
+	if (nr >= m->nr_mem_sections)
+		return NULL;
+	root = m->mem_section[nr / SECTIONS_PER_ROOT];
+	return root ? &root[nr % SECTIONS_PER_ROOT] : NULL;
+}
 PMM_HIDDEN bool pfn_valid(const struct pmm *m, unsigned long pfn);
 PMM_HIDDEN int vmemmap_reserve(struct pmm *m);
 PMM_HIDDEN int vmemmap_populate_range(struct pmm *m, unsigned long spfn, unsigned long nr);

@@ -561,6 +561,7 @@ void setup_per_zone_wmarks(struct pmm *m)
 		z->_watermark[WMARK_LOW] = tmp + gap;
 		z->_watermark[WMARK_HIGH] = tmp + 2 * gap;
 		z->_watermark[WMARK_PROMO] = tmp + 3 * gap;
+		zone_fast_update(z);
 		pmm_unlock(&z->lock);
 	}
 	calculate_totalreserve_pages(m);
@@ -579,10 +580,13 @@ void setup_per_zone_lowmem_reserve(struct pmm *m)
 			bool clear = ratio < 1 || !zone_managed_pages(z);
 			unsigned long managed = 0;
 
+			pmm_lock(&z->lock);
 			for (int j = i + 1; j < MAX_NR_ZONES; j++) {
 				managed += (unsigned long)zone_managed_pages(&pgdat->node_zones[j]);
 				z->lowmem_reserve[j] = clear ? 0 : (long)(managed / (unsigned long)ratio);
 			}
+			zone_fast_update(z);
+			pmm_unlock(&z->lock);
 		}
 	}
 	calculate_totalreserve_pages(m);

@@ -115,6 +115,13 @@ struct zone {
 	bool initialized;
 	int nr_isolate_pageblock;            /* zone->lock */
 	uint64_t shuffle_rand;               /* zone->lock: random bits for shuffle */
+	/*
+	 * Set while free pages (less the highatomic reserve) exceed the high
+	 * watermark plus the largest lowmem reserve: then every order-0..3
+	 * watermark check of the fast path would pass, so a per-CPU list hit
+	 * may skip it.  Recomputed under zone->lock whenever the inputs change.
+	 */
+	int fast_ok;
 	uint64_t shuffle_rand_word;
 	unsigned shuffle_rand_bits;
 

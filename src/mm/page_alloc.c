@@ -23,6 +23,7 @@
  */
 #include <string.h>
 
+#include "ext/page_owner.h"
 #include "mm/debug.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
@@ -45,7 +46,7 @@ static const int fallbacks[MIGRATE_TYPES][3] = {
 /* ------------------------------------------------------------ gfp */
 
 /* GFP_ZONE_TABLE: -1 marks the combinations the kernel calls GFP_ZONE_BAD. */
-static const signed char gfp_zone_table[16] = {
+const signed char fast_gfp_zone[16] = {
 	[0] = ZONE_NORMAL,
 	[PMM___GFP_DMA] = ZONE_DMA,
 	[PMM___GFP_HIGHMEM] = ZONE_NORMAL,
@@ -66,7 +67,7 @@ static const signed char gfp_zone_table[16] = {
 
 int gfp_to_zone(pmm_gfp_t gfp)
 {
-	return gfp_zone_table[gfp & PMM_GFP_ZONEMASK];
+	return fast_gfp_zone[gfp & PMM_GFP_ZONEMASK];
 }
 
 int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp)
@@ -77,11 +78,11 @@ int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp)
 }
 
 /* Why @gfp cannot be honoured, or NULL. */
-static const char *gfp_invalid(pmm_gfp_t gfp)
+const char *gfp_invalid(pmm_gfp_t gfp)
 {
 	if (gfp & ~PMM___GFP_BITS_MASK)
 		return "unknown gfp bits";
-	if (gfp_zone_table[gfp & PMM_GFP_ZONEMASK] < 0)
+	if (fast_gfp_zone[gfp & PMM_GFP_ZONEMASK] < 0)
 		return "contradictory zone modifiers (GFP_ZONE_BAD)";
 	if ((gfp & PMM_GFP_MOVABLE_MASK) == PMM_GFP_MOVABLE_MASK)
 		return "both __GFP_MOVABLE and __GFP_RECLAIMABLE";
@@ -114,9 +115,9 @@ static bool buddy_merge_likely(unsigned long pfn, unsigned long buddy_pfn, struc
 	if (order >= MAX_ORDER - 2)
 		return false;
 	higher_page_pfn = buddy_pfn & pfn;
-	higher_page = page + (higher_page_pfn - pfn);
+	higher_page = page + ((long)higher_page_pfn - (long)pfn);
 	higher_buddy_pfn = higher_page_pfn ^ (1ul << (order + 1));
-	return page_is_buddy(higher_page, higher_page + (higher_buddy_pfn - higher_page_pfn),
+	return page_is_buddy(higher_page, higher_page + ((long)higher_buddy_pfn - (long)higher_page_pfn),
 			     order + 1);
 }
 
@@ -146,7 +147,8 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 
 	while (order < MAX_ORDER - 1) {
 		buddy_pfn = pfn ^ (1ul << order);
-		buddy = page + (buddy_pfn - pfn);
+		/* Signed: the buddy may lie below, and pointers must not wrap. */
+		buddy = page + ((long)buddy_pfn - (long)pfn);
 		if (!page_is_buddy(page, buddy, order))
 			break;
 		/* Do not merge isolated or highatomic blocks into mobile ones. */
@@ -160,7 +162,7 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 			clear_page_guard(zone, buddy, order, migratetype);
 		else
 			del_page_from_free_list(buddy, zone, order);
-		page = page + ((buddy_pfn & pfn) - pfn);
+		page = page + ((long)(buddy_pfn & pfn) - (long)pfn);
 		pfn = buddy_pfn & pfn;
 		order++;
 	}
@@ -275,6 +277,13 @@ static void free_one_page(struct zone *zone, struct page *page, unsigned long pf
 	pmm_unlock(&zone->lock);
 }
 
+/* An order-0 page the fast path could not put on a per-CPU list. */
+void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn, int mt)
+{
+	free_one_page(zone, page, pfn, 0, mt, FPI_NONE);
+	count_zone_event(zone, EV_PGFREE, 1);
+}
+
 static void free_pages_ok(struct pmm *m, struct page *page, unsigned order, int fpi)
 {
 	unsigned long pfn = page_to_pfn(m, page);
@@ -297,6 +306,9 @@ void free_the_page(struct pmm *m, struct page *page, unsigned order)
 /* Boot and hotplug hand-over: blocks already in the "free, not listed" state. */
 void free_pages_memory(struct pmm *m, unsigned long start, unsigned long end)
 {
+	/* The frames get the state a freed frame has: poisoned, unmapped, ASan-poisoned. */
+	if (start < end)
+		boot_free_range_debug(m, start, end - start);
 	while (start < end) {
 		unsigned order = start ? MIN((unsigned)__builtin_ctzl(start), MAX_ORDER - 1)
 				       : MAX_ORDER - 1;
@@ -452,6 +464,7 @@ static bool boost_watermark(struct zone *zone)
 		return false;
 	max_boost = MAX(pageblock_nr_pages, max_boost);
 	zone->watermark_boost = MIN(zone->watermark_boost + pageblock_nr_pages, max_boost);
+	zone_fast_update(zone);
 	return true;
 }
 
@@ -729,6 +742,7 @@ static void reserve_highatomic_pageblock(struct page *page, struct zone *zone)
 	mt = get_pageblock_migratetype(m, page);
 	if (migratetype_is_mergeable(mt) && !is_migrate_highatomic(mt)) {
 		zone->nr_reserved_highatomic += pageblock_nr_pages;
+		zone_fast_update(zone);
 		set_pageblock_migratetype(m, page, MIGRATE_HIGHATOMIC);
 		move_freepages_block_locked(zone, page, MIGRATE_HIGHATOMIC, NULL);
 	}
@@ -759,6 +773,7 @@ bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *a
 			if (is_migrate_highatomic(get_pageblock_migratetype(m, page))) {
 				zone->nr_reserved_highatomic -= MIN(pageblock_nr_pages,
 								    zone->nr_reserved_highatomic);
+				zone_fast_update(zone);
 			}
 			set_pageblock_migratetype(m, page, ac->migratetype);
 			ret = move_freepages_block_locked(zone, page, ac->migratetype, NULL);
@@ -1013,45 +1028,64 @@ static inline bool put_page_testzero_checked(struct page *page, bool *was_zero)
 	return old == 1;
 }
 
+#define DOUBLE_FREE "double free: page is already free (refcount 0)"
+
 /*
  * Checks pmm makes before touching a block being freed, beyond the kernel's
- * own (which would crash or silently corrupt on these): the pointer is ours,
- * the page is not a tail, the pfn is aligned to the order, and the order is
- * the one it was allocated with.  Returns false after reporting.
+ * own (which would crash or silently corrupt on these): the page is not a
+ * tail, the pfn is aligned to the order, it is not free already, and the
+ * order is the one it was allocated with.  Returns why the request is bad,
+ * or NULL.
+ *
+ * The reads are racy on purpose (data_race): a correct caller owns the
+ * block, so nothing changes under us; only when two threads free the same
+ * block may the other one be freeing it right now.  The refcount decrement
+ * in free_pages_entry() decides that race; here a check that fails on
+ * fields read mid-free is called what it is, a double free.
+ */
+static data_race_fn const char *free_request_bad(struct pmm *m, struct page *page, unsigned order)
+{
+	const char *why;
+
+	if (unlikely(PageTail(page)))
+		return "freeing a tail page of a compound page";
+	if (unlikely(page_to_pfn(m, page) & ((1ul << order) - 1)))
+		return "freeing a block whose pfn is not aligned to its order";
+	if (unlikely(PageBuddy(page) || page_ref_count(page) == 0))
+		return DOUBLE_FREE;
+	if (unlikely(PageHead(page) && compound_order(page) != order))
+		why = "freeing a compound page with the wrong order";
+	else if (unlikely(page_private(page) != order && !PageReserved(page)))
+		why = page_private(page) > order
+			      ? "freeing a block with a smaller order than it was allocated with"
+			      : "freeing a block with a larger order than it was allocated with";
+	else
+		return NULL;
+	if (page_ref_count(page) == 0)
+		return DOUBLE_FREE;
+	return why;
+}
+
+/*
+ * Returns false after reporting a bad request.  The page is left as it is:
+ * a double-freed page may sit on a free list, a wrongly freed block is still
+ * the caller's, and touching either would corrupt what is intact.
  */
 static bool free_request_ok(struct pmm *m, struct page *page, unsigned order)
 {
-	unsigned long pfn;
+	const char *why;
 
 	if (unlikely(!page_is_ours(m, page))) {
 		bad_page_pointer(m, page, "freeing a pointer that is not a page of this machine");
 		return false;
 	}
 	if (unlikely(order >= MAX_ORDER)) {
-		bad_page(m, page, "freeing with an order above the maximum");
+		bad_page_refuse(m, page, "freeing with an order above the maximum");
 		return false;
 	}
-	if (unlikely(PageTail(page))) {
-		bad_page(m, page, "freeing a tail page of a compound page");
-		return false;
-	}
-	pfn = page_to_pfn(m, page);
-	if (unlikely(pfn & ((1ul << order) - 1))) {
-		bad_page(m, page, "freeing a block whose pfn is not aligned to its order");
-		return false;
-	}
-	if (unlikely(PageBuddy(page) || page_ref_count(page) == 0)) {
-		bad_page(m, page, "double free: page is already free (refcount 0)");
-		return false;
-	}
-	if (unlikely(PageHead(page) && compound_order(page) != order)) {
-		bad_page(m, page, "freeing a compound page with the wrong order");
-		return false;
-	}
-	if (unlikely(page_private(page) != order && !PageReserved(page))) {
-		bad_page(m, page, page_private(page) > order
-					  ? "freeing a block with a smaller order than it was allocated with"
-					  : "freeing a block with a larger order than it was allocated with");
+	why = free_request_bad(m, page, order);
+	if (unlikely(why)) {
+		bad_page_refuse(m, page, why);
 		return false;
 	}
 	return true;
@@ -1068,7 +1102,7 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 		free_the_page(m, page, order);
 	} else if (unlikely(was_zero)) {
 		/* Lost a race with another free of the same block. */
-		bad_page(m, page, "double free: page is already free (refcount 0)");
+		bad_page_refuse(m, page, DOUBLE_FREE);
 	} else if (!head) {
 		/* Another holder keeps page 0; release the rest now. */
 		while (order-- > 0) {
@@ -1080,4 +1114,89 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 		}
 		page->private = 0;
 	}
+}
+
+/* ------------------------------------------------------------ split, exact, bulk */
+
+int split_page_checked(struct pmm *m, struct page *page, unsigned order)
+{
+	if (!page_is_ours(m, page) || order >= MAX_ORDER)
+		return -PMM_EINVAL;
+	if (PageCompound(page) || page_ref_count(page) <= 0 || PageBuddy(page) ||
+	    page_private(page) != order)
+		return -PMM_EINVAL;
+	for (unsigned long i = 1; i < (1ul << order); i++) {
+		set_page_count(page + i, 1);
+		page[i].private = 0;
+	}
+	page->private = 0;
+	split_page_owner(m, page, 1u << order);
+	return 0;
+}
+
+/*
+ * __alloc_pages_bulk(): fill the NULL slots of @array from one zone's
+ * per-CPU list under one lock.  Falls back to one ordinary allocation when
+ * the bulk path can give nothing, as the kernel does.
+ * Returns the number of populated slots.
+ */
+unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned long nr,
+			       struct page **array)
+{
+	unsigned long populated = 0, before;
+	struct alloc_context ac;
+	unsigned alloc_flags = ALLOC_WMARK_LOW;
+	struct zoneref *z;
+	struct zone *zone = NULL;
+
+	for (unsigned long i = 0; i < nr; i++)
+		if (array[i])
+			populated++;
+	/* Refused requests still report the slots filled before, as documented. */
+	if (gfp_invalid(gfp))
+		return populated;
+	if (nid == PMM_NUMA_NO_NODE)
+		nid = numa_node_id(m);
+	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
+		return populated;
+	ac.highest_zoneidx = gfp_to_zone(gfp);
+	ac.zonelist = &m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK];
+	ac.migratetype = gfp_to_migratetype(m, gfp);
+	ac.preferred_nid = nid;
+	if (ac.migratetype == MIGRATE_MOVABLE)
+		alloc_flags |= ALLOC_CMA;
+	z = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx);
+	alloc_flags |= alloc_flags_nofragment(m, z->zone, gfp);
+	/* The first zone that can give all @nr pages above its watermark. */
+	for (; z->zone; z++) {
+		unsigned long mark;
+
+		if (z->zone_idx > ac.highest_zoneidx)
+			continue;
+		mark = wmark_pages(z->zone, (enum zone_watermarks)(alloc_flags & ALLOC_WMARK_MASK)) + nr;
+		if (zone_watermark_fast(z->zone, 0, mark, ac.highest_zoneidx, alloc_flags)) {
+			zone = z->zone;
+			break;
+		}
+	}
+	before = populated;
+	if (zone && zone->per_cpu_pageset && nr - populated > 1 && !should_fail_alloc_page(m, gfp, 0)) {
+		pcp_alloc_bulk(zone, ac.migratetype, alloc_flags, nr, array, &populated);
+		for (unsigned long i = 0; i < nr; i++)
+			if (array[i] && page_private(array[i]) == ~0ul) {
+				array[i]->private = 0;
+				prep_new_page(m, array[i], 0, gfp, alloc_flags);
+				TRACE(m, mm_page_alloc, page_to_pfn(m, array[i]), 0, gfp, ac.migratetype);
+			}
+	}
+	if (populated == before && populated < nr) {
+		for (unsigned long i = 0; i < nr; i++)
+			if (!array[i]) {
+				array[i] = alloc_pages_nid(m, gfp, 0, nid);
+				if (array[i])
+					populated++;
+				break;
+			}
+	}
+	return populated;
 }

@@ -51,9 +51,17 @@ bool zone_watermark_ok_free(struct zone *z, unsigned order, unsigned long mark,
 int move_freepages_block_locked(struct zone *zone, struct page *page, int migratetype,
 				int *num_movable);
 int gfp_to_zone(pmm_gfp_t gfp);
+/* Why @gfp cannot be honoured (unknown bits, GFP_ZONE_BAD, ...), or NULL. */
+const char *gfp_invalid(pmm_gfp_t gfp);
 int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp);
 /* Report a bad page (kernel bad_page()) and take it out of circulation. */
 void bad_page(struct pmm *m, struct page *page, const char *reason);
+/*
+ * Report a bad request about @page (double free, wrong order, tail page, get
+ * on a free page) and refuse it: the page is left as it is, since it is not
+ * in the allocator's hands (it may be on a free list or still the caller's).
+ */
+void bad_page_refuse(struct pmm *m, struct page *page, const char *reason);
 /* The kernel's page_bad_reason() for @flags checks (AT_FREE or AT_PREP). */
 const char *page_bad_reason(const struct page *page, unsigned long flags);
 
@@ -89,18 +97,37 @@ static inline unsigned buddy_order(const struct page *page)
 {
 	return (unsigned)page_private(page);
 }
+/* Recompute zone->fast_ok after free pages, watermarks, boost or reserves changed. */
+static inline void zone_fast_update(struct zone *z)
+{
+	long free = zone_page_state(z, NR_FREE_PAGES) - (long)z->nr_reserved_highatomic -
+		    zone_page_state(z, NR_FREE_CMA_PAGES);
+	long mark = (long)high_wmark_pages(z) + (1l << PAGE_ALLOC_COSTLY_ORDER);
+	long reserve = 0;
+
+	for (int i = 0; i < MAX_NR_ZONES; i++)
+		if (z->lowmem_reserve[i] > reserve)
+			reserve = z->lowmem_reserve[i];
+	__atomic_store_n(&z->fast_ok, free > mark + reserve, __ATOMIC_RELAXED);
+}
+
 static inline void mod_zone_freepage_state(struct zone *z, long nr, int mt)
 {
 	mod_zone_page_state(z, NR_FREE_PAGES, nr);
 	if (is_migrate_cma(mt))
 		mod_zone_page_state(z, NR_FREE_CMA_PAGES, nr);
+	zone_fast_update(z);
 }
 
 bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order);
 void free_the_page(struct pmm *m, struct page *page, unsigned order);
+void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn, int mt);
 bool check_new_pages(struct pmm *m, struct page *page, unsigned order);
 struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int nid);
 void free_pages_entry(struct pmm *m, struct page *page, unsigned order);
+int split_page_checked(struct pmm *m, struct page *page, unsigned order);
+unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned long nr,
+			       struct page **array);
 bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *ac, bool force);
 void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -109,6 +136,16 @@ void show_free_areas(struct pmm *m);
 int cpu_to_node(const struct pmm *m, unsigned cpu);
 int numa_node_id(const struct pmm *m);
 void mod_numa_events(struct zone *zone, int preferred_nid);
+
+/* page_isolation.c */
+int start_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned long end_pfn,
+			     int migratetype, bool report);
+void undo_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned long end_pfn,
+			     int migratetype);
+int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, int migratetype,
+		       pmm_gfp_t gfp);
+void free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr);
+struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, int nid);
 
 /* vmscan.c: the embedder's reclaim and compaction, if any. */
 void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order);
@@ -125,6 +162,7 @@ bool should_fail_alloc_page(struct pmm *m, pmm_gfp_t gfp, unsigned order);
 void free_page_debug(struct pmm *m, struct page *page, unsigned order);
 void alloc_page_debug(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp);
 void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr);
+void release_memory_debug(struct pmm *m);
 
 /* shuffle.c */
 bool shuffle_pick_tail(struct zone *zone);

@@ -20,21 +20,8 @@
 #include "mm/trace.h"
 #include "platform/cpu.h"
 
-/* The CPU this thread acts as for one machine, when pinned by the caller. */
-static __thread const struct pmm *pinned_machine;
-static __thread int pinned_cpu = -1;
-
-unsigned pmm_this_cpu(const struct pmm *m)
-{
-	if (unlikely(pinned_machine == m))
-		return (unsigned)pinned_cpu;
-	if (likely(m->cpu_mode == PMM_CPU_RSEQ)) {
-		int cpu = pmm_cpu_rseq();
-		if (likely(cpu >= 0))
-			return (unsigned)cpu % m->nr_cpus;
-	}
-	return pmm_cpu_getcpu() % m->nr_cpus;
-}
+__thread const struct pmm *pinned_machine;
+__thread int pinned_cpu = -1;
 
 int pmm_set_thread_cpu(struct pmm *m, int cpu)
 {
@@ -57,13 +44,6 @@ static inline struct per_cpu_pages *this_pcp(struct zone *zone)
 	return &zone->per_cpu_pageset[pmm_this_cpu(zone->machine)];
 }
 
-#define m_zone_foreign(z) ((z)->vm_numa_event[NUMA_FOREIGN])
-
-static inline void pcp_count(struct per_cpu_pages *pcp, enum pcp_event e, unsigned long n)
-{
-	__atomic_store_n(&pcp->events[e], __atomic_load_n(&pcp->events[e], __ATOMIC_RELAXED) + n,
-			 __ATOMIC_RELAXED);
-}
 
 /* Move up to @count blocks of @order from the buddy lists to @list. */
 static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct list_head *list,
@@ -86,6 +66,7 @@ static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct lis
 			mod_zone_page_state(zone, NR_FREE_CMA_PAGES, -(1l << order));
 	}
 	mod_zone_page_state(zone, NR_FREE_PAGES, -((long)i << order));
+	zone_fast_update(zone);
 	pmm_unlock(&zone->lock);
 	return allocated;
 }
@@ -112,19 +93,7 @@ struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned
 			return NULL;
 		}
 	}
-	page = list_first_entry(list, struct page, lru);
-	list_del(&page->lru);
-	pcp->count -= 1 << order;
-	pcp_count(pcp, PCP_PGALLOC, 1ul << order);
-	if (likely(zone == preferred)) {
-		pcp_count(pcp, PCP_NUMA_HIT, 1);
-	} else if (zone->node == preferred->node) {
-		pcp_count(pcp, PCP_NUMA_HIT, 1);
-	} else {
-		pcp_count(pcp, PCP_NUMA_MISS, 1);
-		__atomic_fetch_add(&m_zone_foreign(preferred), 1, __ATOMIC_RELAXED);
-	}
-	pcp_count(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
+	page = pcp_take(pcp, list, order, zone, preferred);
 	pmm_spin_unlock(&pcp->lock);
 	return page;
 }
@@ -234,7 +203,7 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 		bool free_high;
 		int high;
 
-		pcp_count(pcp, PCP_PGFREE, 1ul << order);
+		pcp_event_add(pcp, PCP_PGFREE, 1ul << order);
 		list_add(&page->lru, &pcp->lists[pindex]);
 		pcp->count += 1 << order;
 		free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
@@ -249,6 +218,50 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 		pmm_unlock(&zone->lock);
 		count_zone_event(zone, EV_PGFREE, 1ul << order);
 	}
+}
+
+void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex)
+{
+	int high = nr_pcp_high(pcp, zone, false);
+
+	if (pcp->count >= high)
+		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp->batch, false), pcp, (int)pindex);
+}
+
+/* Whether the fast paths may run: only when no feature has work on them. */
+void pcp_fast_update(struct pmm *m)
+{
+	bool plain = m->cpu_zone && !m->page_owner && !m->cfg.page_poison &&
+		     !m->cfg.debug_pagealloc && !m->tp && !m->fail && !m->fail_nth_used &&
+		     !m->cfg.debug_guardpage_minorder;
+#ifdef PMM_ASAN
+	plain = false; /* frames are ASan-poisoned and unpoisoned on the full path */
+#endif
+	__atomic_store_n(&m->fast_alloc, plain, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->fast_free, plain && !m->init_on_free, __ATOMIC_RELAXED);
+}
+
+int pcp_fast_setup(struct pmm *m)
+{
+	if (!m->cfg.pcp)
+		return 0;
+	m->cpu_zone = pmm_zalloc(m, sizeof(*m->cpu_zone) * m->nr_cpus * MAX_NR_ZONES);
+	if (!m->cpu_zone)
+		return -PMM_ENOMEM;
+	for (unsigned c = 0; c < m->nr_cpus; c++) {
+		pg_data_t *pgdat = m->node_data[cpu_to_node(m, c)];
+
+		for (int hz = 0; hz < MAX_NR_ZONES; hz++) {
+			struct zoneref *z = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+
+			while (z->zone && z->zone_idx > hz)
+				z++;
+			m->cpu_zone[c * MAX_NR_ZONES + (unsigned)hz] =
+				z->zone && z->zone->per_cpu_pageset ? z->zone : NULL;
+		}
+	}
+	pcp_fast_update(m);
+	return 0;
 }
 
 /* Drain all of @cpu's pages in @zone, in chunks bounded like the kernel's. */
@@ -396,10 +409,49 @@ void pcp_teardown(struct pmm *m)
 {
 	int nid;
 
+	pmm_free(m, m->cpu_zone, sizeof(*m->cpu_zone) * m->nr_cpus * MAX_NR_ZONES);
+	m->cpu_zone = NULL;
+
 	for_each_online_node(m, nid)
-		for (int z = 0; z < MAX_NR_ZONES; z++) {
+		for (int z = 0; m->node_data[nid] && z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->node_data[nid]->node_zones[z];
 			pmm_free(m, zone->per_cpu_pageset, sizeof(struct per_cpu_pages) * m->nr_cpus);
 			zone->per_cpu_pageset = NULL;
 		}
+}
+
+/*
+ * Fill the NULL slots of @array with order-0 pages from this CPU's list of
+ * @zone under one pcp lock acquisition (__alloc_pages_bulk).  Newly filled
+ * pages are marked with private ~0ul for the caller to prepare.
+ */
+void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
+		    struct page **array, unsigned long *populated)
+{
+	struct per_cpu_pages *pcp = this_pcp(zone);
+	struct list_head *list = &pcp->lists[order_to_pindex(migratetype, 0)];
+
+	pmm_spin_lock(&pcp->lock);
+	for (unsigned long i = 0; i < nr; i++) {
+		struct page *page;
+
+		if (array[i])
+			continue;
+		if (list_empty(list)) {
+			int batch = MAX(pcp->batch, (int)MIN(nr - i, 1024ul));
+			pcp->count += rmqueue_bulk(zone, 0, batch, list, migratetype, alloc_flags);
+			if (list_empty(list))
+				break;
+		}
+		page = list_first_entry(list, struct page, lru);
+		list_del(&page->lru);
+		pcp->count--;
+		pcp_event_add(pcp, PCP_PGALLOC, 1);
+		pcp_event_add(pcp, PCP_NUMA_HIT, 1);
+		pcp_event_add(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
+		page->private = ~0ul;
+		array[i] = page;
+		(*populated)++;
+	}
+	pmm_spin_unlock(&pcp->lock);
 }

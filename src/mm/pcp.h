@@ -18,6 +18,7 @@
 #define PMM_MM_PCP_H
 
 #include "mm/internal.h"
+#include "platform/cpu.h"
 
 #define NR_LOWORDER_PCP_LISTS (MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
 #define NR_PCP_THP 2
@@ -39,6 +40,36 @@ struct per_cpu_pages {
 	struct list_head lists[NR_PCP_LISTS];
 	unsigned long events[NR_PCP_EVENTS]; /* relaxed stores; read locklessly */
 } __attribute__((aligned(CACHELINE)));
+
+/* Per-CPU event counts: written under pcp->lock, read locklessly by reports. */
+static inline void pcp_event_add(struct per_cpu_pages *pcp, enum pcp_event e, unsigned long n)
+{
+	__atomic_store_n(&pcp->events[e], __atomic_load_n(&pcp->events[e], __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+/*
+ * Take the first page of @list (pcp->lock held) and count the allocation:
+ * PGALLOC, and the NUMA events of an allocation from @zone for a request
+ * that preferred @preferred.
+ */
+static inline struct page *pcp_take(struct per_cpu_pages *pcp, struct list_head *list,
+				    unsigned order, struct zone *zone, struct zone *preferred)
+{
+	struct page *page = list_first_entry(list, struct page, lru);
+
+	list_del(&page->lru);
+	pcp->count -= 1 << order;
+	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
+	if (likely(zone->node == preferred->node)) {
+		pcp_event_add(pcp, PCP_NUMA_HIT, 1);
+	} else {
+		pcp_event_add(pcp, PCP_NUMA_MISS, 1);
+		__atomic_fetch_add(&preferred->vm_numa_event[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
+	}
+	pcp_event_add(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
+	return page;
+}
 
 static inline bool pcp_allowed_order(unsigned order)
 {
@@ -69,7 +100,29 @@ void pcp_teardown(struct pmm *m);
 void zone_pcp_update_all(struct pmm *m);
 int zone_batchsize(const struct zone *zone);
 int zone_highsize(const struct pmm *m, const struct zone *zone, int batch);
-/* The CPU the calling thread acts as (rseq, sched_getcpu, or pinned). */
-unsigned pmm_this_cpu(const struct pmm *m);
+/* Called with pcp->lock held after a free raised count to pcp->high or more. */
+void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex);
+/* Build the fast path's CPU -> preferred zone table and its enable flags. */
+int pcp_fast_setup(struct pmm *m);
+void pcp_fast_update(struct pmm *m);
+void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
+		    struct page **array, unsigned long *populated);
+/* The CPU this thread acts as for one machine, when pinned by pmm_set_thread_cpu(). */
+extern __thread const struct pmm *pinned_machine;
+extern __thread int pinned_cpu;
+
+/* The CPU the calling thread acts as (pinned, rseq, or sched_getcpu). */
+static inline unsigned pmm_this_cpu(const struct pmm *m)
+{
+	int cpu;
+
+	if (unlikely(pinned_machine == m))
+		return (unsigned)pinned_cpu;
+	cpu = likely(m->cpu_mode == PMM_CPU_RSEQ) ? pmm_cpu_rseq() : -1;
+	if (unlikely(cpu < 0))
+		cpu = (int)pmm_cpu_getcpu();
+	/* nr_cpus is usually the host's count; the modulo is for smaller machines. */
+	return likely((unsigned)cpu < m->nr_cpus) ? (unsigned)cpu : (unsigned)cpu % m->nr_cpus;
+}
 
 #endif

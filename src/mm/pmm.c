@@ -14,6 +14,7 @@
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
+#include "mm/pcp_fast.h"
 
 #define MEM_ALIGN (2ul << 20)
 
@@ -67,6 +68,7 @@ void pmm_destroy(struct pmm *m)
 	pcp_teardown(m);
 	free_node_data(m);
 	sparse_teardown(m);
+	release_memory_debug(m);
 	if (m->mem)
 		plat->release(plat->ctx, m->mem, m->mem_size);
 	pmm_lock_destroy(&m->sysctl_lock);
@@ -159,8 +161,11 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	shuffle_free_memory(m);
 	if ((err = pcp_setup(m)))
 		goto fail;
+	if ((err = pcp_fast_setup(m)))
+		goto fail;
 	if (m->setup_ext && (err = m->setup_ext(m)))
 		goto fail;
+	pcp_fast_update(m);
 	m->booted = true;
 	*out = m;
 	return 0;
@@ -226,6 +231,10 @@ unsigned pmm_nr_cpus(const struct pmm *m)
 
 struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
+	struct page *page = alloc_pages_fast(m, gfp, order);
+
+	if (likely(page))
+		return (struct pmm_page *)page;
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
 }
 
@@ -236,6 +245,8 @@ struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, uns
 
 void pmm_free_pages(struct pmm *m, struct pmm_page *page, unsigned order)
 {
+	if (likely(order == 0) && free_page_fast(m, (struct page *)page))
+		return;
 	free_pages_entry(m, (struct page *)page, order);
 	if (unlikely(m->reporting != NULL))
 		page_reporting_maybe_run(m);
@@ -266,15 +277,21 @@ int pmm_get_page(struct pmm *m, struct pmm_page *ppage)
 	struct page *page = (struct page *)ppage;
 	int old;
 
-	if (!page_is_ours(m, page))
+	if (!page_is_ours(m, page)) {
+		bad_page_pointer(m, page, "get_page on a pointer that is not a page of this machine");
 		return -PMM_EINVAL;
+	}
 	page = compound_head(page);
 	old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
 	do {
-		if (old <= 0 || PageBuddy(page))
+		if (old <= 0 || PageBuddy(page)) {
+			bad_page_refuse(m, page, "get_page on a free page (refcount 0)");
 			return -PMM_EINVAL;
-		if (old == INT32_MAX)
+		}
+		if (old == INT32_MAX) {
+			bad_page_refuse(m, page, "get_page would overflow the refcount");
 			return -PMM_EOVERFLOW;
+		}
 	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old + 1, false,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return 0;
@@ -329,4 +346,71 @@ unsigned long pmm_totalram_pages(const struct pmm *m)
 		for (int z = 0; z < MAX_NR_ZONES; z++)
 			n += (unsigned long)zone_managed_pages(&m->node_data[nid]->node_zones[z]);
 	return n;
+}
+
+int pmm_split_page(struct pmm *m, struct pmm_page *page, unsigned order)
+{
+	return split_page_checked(m, (struct page *)page, order);
+}
+
+static unsigned get_order(size_t size)
+{
+	unsigned order = 0;
+
+	size = (size - 1) >> PAGE_SHIFT;
+	while (size) {
+		order++;
+		size >>= 1;
+	}
+	return order;
+}
+
+void *pmm_alloc_pages_exact(struct pmm *m, size_t size, pmm_gfp_t gfp)
+{
+	unsigned order;
+	struct page *page;
+	unsigned long used, nr;
+
+	if (!size)
+		return NULL;
+	order = get_order(size);
+	if (order >= MAX_ORDER)
+		return NULL;
+	page = alloc_pages_nid(m, gfp & ~PMM___GFP_COMP, order, PMM_NUMA_NO_NODE);
+	if (!page)
+		return NULL;
+	split_page_checked(m, page, order);
+	nr = PFN_UP(size);
+	for (used = nr; used < (1ul << order); used++)
+		free_pages_entry(m, page + used, 0);
+	return page_address(m, page);
+}
+
+void pmm_free_pages_exact(struct pmm *m, void *addr, size_t size)
+{
+	char *p = addr;
+
+	for (size_t off = 0; off < ALIGN_UP(size, PAGE_SIZE); off += PAGE_SIZE)
+		pmm_free_pages_addr(m, p + off, 0);
+}
+
+unsigned long pmm_alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, unsigned long nr,
+				   struct pmm_page **array)
+{
+	return alloc_pages_bulk(m, gfp, PMM_NUMA_NO_NODE, nr, (struct page **)array);
+}
+
+int pmm_alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, pmm_gfp_t gfp)
+{
+	return alloc_contig_range(m, start, end, MIGRATE_MOVABLE, gfp);
+}
+
+struct pmm_page *pmm_alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, int nid)
+{
+	return (struct pmm_page *)alloc_contig_pages(m, nr, gfp, nid);
+}
+
+void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr)
+{
+	free_contig_range(m, pfn, nr);
 }

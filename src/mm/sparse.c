@@ -17,16 +17,6 @@
 
 #include "mm/internal.h"
 
-struct mem_section *nr_to_section(const struct pmm *m, unsigned long nr)
-{
-	struct mem_section *root;
-
-	if (nr >= m->nr_mem_sections)
-		return NULL;
-	root = m->mem_section[nr / SECTIONS_PER_ROOT];
-	return root ? &root[nr % SECTIONS_PER_ROOT] : NULL;
-}
-
 struct mem_section *pfn_to_section(const struct pmm *m, unsigned long pfn)
 {
 	return nr_to_section(m, pfn_to_section_nr(pfn));

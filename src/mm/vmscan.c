@@ -16,10 +16,18 @@ void pmm_set_mm_ops(struct pmm *m, const struct pmm_mm_ops *ops, void *ctx)
 	m->mm_ops_ctx = ctx;
 }
 
+/*
+ * kswapd: the embedder's hint, then what kswapd's balancing ends with when
+ * it has nothing more to reclaim: the watermark boost is dropped.
+ */
 void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order)
 {
 	if (m->mm_ops.wake_kswapd)
 		m->mm_ops.wake_kswapd(m->mm_ops_ctx, zone->node, zone->zone_idx, order);
+	pmm_lock(&zone->lock);
+	zone->watermark_boost = 0;
+	zone_fast_update(zone);
+	pmm_unlock(&zone->lock);
 }
 
 void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context *ac)

@@ -10,8 +10,20 @@
 
 #include <stdint.h>
 
+#include <sys/rseq.h>
+
 /* CPU of the calling thread via rseq, or -1 when no rseq area is registered. */
-int pmm_cpu_rseq(void);
+static inline int pmm_cpu_rseq(void)
+{
+#if defined(RSEQ_SIG) && (defined(__x86_64__) || defined(__aarch64__))
+	if (__builtin_expect(__rseq_size != 0, 1)) {
+		const volatile struct rseq *rs = (const volatile struct rseq *)
+			((char *)__builtin_thread_pointer() + __rseq_offset);
+		return (int32_t)rs->cpu_id; /* -1 (RSEQ_CPU_ID_UNINITIALIZED) or -2 when unusable */
+	}
+#endif
+	return -1;
+}
 
 /* CPU of the calling thread via sched_getcpu() (0 if unknown). */
 unsigned pmm_cpu_getcpu(void);

@@ -14,7 +14,8 @@
  * (operator precedence in its ternary) and prints 9 or 10.
  *
  * Invariants: at most one pending record per CPU; a record handed out is
- * freed on the next call.  Locking: none; one thread per parser.
+ * freed on the next call.  A record with missed_events set is preceded by a
+ * PMM_TRACE_LOST event (lost = 0 when the count is unknown).  Locking: none; one thread per parser.
  */
 #include "report/trace_internal.h"
 
@@ -47,6 +48,8 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
 
+#include "platform/file.h"
+
 #define NR_FIELDS 9
 
 /* Per event id: its kind and the fields we read. */
@@ -65,6 +68,7 @@ struct dat {
 	int nr_cpus;
 	struct tep_record **pending; /* per CPU */
 	struct tep_record *current;  /* handed out last; freed next call */
+	struct tep_record *deferred; /* == current: its LOST notice went first */
 	struct trace_seq seq;
 	struct dat_event_info *info; /* open addressing on id */
 	size_t info_cap;
@@ -175,15 +179,36 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	unsigned long long v;
 	const char *comm;
 
-	if (d->current) {
-		tracecmd_free_record(d->current);
-		d->current = NULL;
+	if (d->deferred) {
+		/* the record whose lost-events notice went out last call */
+		rec = d->deferred;
+		d->deferred = NULL;
+	} else {
+		if (d->current) {
+			tracecmd_free_record(d->current);
+			d->current = NULL;
+		}
+		rec = pop_min(d);
+		if (!rec)
+			return 0;
+		d->current = rec;
+		p->st.lines++;
+		if (rec->missed_events) {
+			/* The ring buffer dropped events before this one: say so first,
+			 * as the text formats do with "CPU:N [LOST M EVENTS]". */
+			memset(ev, 0, sizeof(*ev));
+			ev->kind = PMM_TRACE_LOST;
+			ev->style = PMM_TRACE_STYLE_DAT;
+			ev->tgid = -1;
+			ev->cpu = rec->cpu;
+			ev->ts_ns = rec->ts;
+			ev->lost = rec->missed_events > 0 ? (uint64_t)rec->missed_events : 0;
+			p->st.events[PMM_TRACE_LOST]++;
+			p->st.lost_events += ev->lost;
+			d->deferred = rec;
+			return 1;
+		}
 	}
-	rec = pop_min(d);
-	if (!rec)
-		return 0;
-	d->current = rec;
-	p->st.lines++;
 	memset(ev, 0, sizeof(*ev));
 	ev->tgid = -1;
 	ev->style = PMM_TRACE_STYLE_DAT;
@@ -291,14 +316,16 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 	trace_seq_init(&d->seq);
 	d->handle = tracecmd_open(path, 0);
 	if (!d->handle) {
-		FILE *f = fopen(path, "rb");
-		int err = f ? -PMM_EBADMSG : -PMM_ENOENT;
+		int fd, err = os_file_open_read(path, &fd);
 
-		if (f)
-			fclose(f);
+		if (!err) {
+			os_file_close(fd);
+			err = -PMM_EBADMSG;
+		}
 		if (opts && opts->errbuf && opts->errbuf_size)
 			snprintf(opts->errbuf, opts->errbuf_size, "%s: %s", path,
-				 f ? "not a trace.dat libtracecmd can read" : pmm_strerror(err));
+				 err == -PMM_EBADMSG ? "not a trace.dat libtracecmd can read"
+						     : pmm_strerror(err));
 		pmm_trace_close(p);
 		return err;
 	}

@@ -10,6 +10,30 @@
 #include <pmm/gfp.h>
 #include "report/gfp_format.h"
 
+/*
+ * Search within one line.  The texts are 100 MB: strstr over the rest of
+ * the buffer is quadratic under ASan (its interceptor measures the whole
+ * haystack on every call), so the tests walk lines and search inside each.
+ */
+static const char *line_find(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (s[i] == needle[0] && memcmp(s + i, needle, k) == 0)
+			return s + i;
+	return NULL;
+}
+
+/* The line at @p: its length; *@next is the following line or NULL. */
+static size_t line_at(const char *p, const char *end, const char **next)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	*next = nl ? nl + 1 : NULL;
+	return (size_t)((nl ? nl : end) - p);
+}
+
 static void expect_fmt(pmm_gfp_t gfp, enum pmm_kver kver, const char *want)
 {
 	char buf[512];
@@ -173,41 +197,42 @@ static void test_round_trip(void **state)
 static void test_page_owner_masks(void **state)
 {
 	char *path = pmm_test_shared("a-1g-1node-mixed/page_owner.txt.xz");
-	size_t len, records = 0, nonzero = 0;
+	size_t len, records = 0, nonzero = 0, heads = 0;
 	char *text = pmm_test_read_file(path, &len);
-	const char *p = text;
+	const char *p = text, *end = text + len;
 
 	(void)state;
-	while ((p = strstr(p, ", mask 0x")) != NULL) {
-		char *end, buf[512];
-		pmm_gfp_t mask = (pmm_gfp_t)strtoul(p + 9, &end, 16), back;
-		const char *close;
-		size_t nlen;
+	while (p && p < end) {
+		const char *next, *m, *close;
+		size_t n = line_at(p, end, &next), nlen;
+		char *hexend, buf[512];
+		pmm_gfp_t mask, back;
 
-		assert_int_equal(*end, '(');
-		close = strchr(end, ')');
-		assert_non_null(close);
-		nlen = (size_t)(close - end - 1);
-		pmm_gfp_format(buf, sizeof(buf), mask, PMM_KVER_6_1);
-		if (strlen(buf) != nlen || memcmp(buf, end + 1, nlen) != 0)
-			fail_msg("record %zu: mask 0x%x: kernel printed \"%.*s\", pmm \"%s\"", records,
-				 mask, (int)nlen, end + 1, buf);
-		if (mask) {
-			assert_int_equal(pmm_gfp_parse(end + 1, nlen, &back), 0);
-			assert_int_equal(back, mask);
-			nonzero++;
+		if (n > 24 && memcmp(p, "Page allocated via order", 24) == 0)
+			heads++;
+		m = line_find(p, n, ", mask 0x");
+		if (m) {
+			mask = (pmm_gfp_t)strtoul(m + 9, &hexend, 16);
+			assert_int_equal(*hexend, '(');
+			close = memchr(hexend, ')', (size_t)(p + n - hexend));
+			assert_non_null(close);
+			nlen = (size_t)(close - hexend - 1);
+			pmm_gfp_format(buf, sizeof(buf), mask, PMM_KVER_6_1);
+			if (strlen(buf) != nlen || memcmp(buf, hexend + 1, nlen) != 0)
+				fail_msg("record %zu: mask 0x%x: kernel printed \"%.*s\", pmm \"%s\"",
+					 records, mask, (int)nlen, hexend + 1, buf);
+			if (mask) {
+				assert_int_equal(pmm_gfp_parse(hexend + 1, nlen, &back), 0);
+				assert_int_equal(back, mask);
+				nonzero++;
+			}
+			records++;
 		}
-		records++;
-		p = close;
+		p = next;
 	}
-	/* the dump's README gives 45 689 records; count independently */
-	{
-		size_t pages = 0;
-
-		for (p = text; (p = strstr(p, "Page allocated via order")) != NULL; p++)
-			pages++;
-		assert_int_equal(records, pages);
-	}
+	/* one mask per record header, counted independently */
+	assert_int_equal(records, heads);
+	assert_true(records > 0);
 	assert_true(nonzero > 0);
 	free(text);
 	free(path);
@@ -219,22 +244,28 @@ static void test_trace_masks(void **state)
 	char *path = pmm_test_shared("a-1g-1node-mixed/trace.txt.xz");
 	size_t len, seen = 0;
 	char *text = pmm_test_read_file(path, &len);
-	const char *p = text;
+	const char *p = text, *end = text + len;
 
 	(void)state;
-	while ((p = strstr(p, " gfp_flags=")) != NULL) {
-		const char *v = p + 11, *e = strchr(v, '\n');
+	while (p && p < end) {
+		const char *next, *f;
+		size_t n = line_at(p, end, &next), vlen;
 		pmm_gfp_t m;
 		char buf[512];
 
-		assert_non_null(e);
-		if (pmm_gfp_parse(v, (size_t)(e - v), &m) != 0)
-			fail_msg("cannot parse \"%.*s\"", (int)(e - v), v);
-		pmm_gfp_format_trace(buf, sizeof(buf), m, PMM_KVER_6_1);
-		if (strlen(buf) != (size_t)(e - v) || memcmp(buf, v, (size_t)(e - v)) != 0)
-			fail_msg("\"%.*s\" -> 0x%x -> \"%s\"", (int)(e - v), v, m, buf);
-		seen++;
-		p = e;
+		f = line_find(p, n, " gfp_flags=");
+		if (f) {
+			const char *v = f + 11;
+
+			vlen = (size_t)(p + n - v);
+			if (pmm_gfp_parse(v, vlen, &m) != 0)
+				fail_msg("cannot parse \"%.*s\"", (int)vlen, v);
+			pmm_gfp_format_trace(buf, sizeof(buf), m, PMM_KVER_6_1);
+			if (strlen(buf) != vlen || memcmp(buf, v, vlen) != 0)
+				fail_msg("\"%.*s\" -> 0x%x -> \"%s\"", (int)vlen, v, m, buf);
+			seen++;
+		}
+		p = next;
 	}
 	assert_true(seen > 0);
 	free(text);

@@ -122,7 +122,7 @@ static void test_dat_equals_report(void **state)
 			SAME(fragmenting);
 			/* and written out, the dat event is the report's line */
 			{
-				const char *nl = strchr(line, '\n');
+				const char *nl = memchr(line, '\n', (size_t)(rtext + rlen - line));
 				char buf[1024];
 				size_t flen = pmm_trace_format_line(buf, sizeof(buf), &d,
 								    PMM_TRACE_STYLE_REPORT, PMM_KVER_6_1);
@@ -133,7 +133,7 @@ static void test_dat_equals_report(void **state)
 						 (unsigned long long)n, (int)(nl - line), line, buf);
 			}
 		}
-		line = strchr(line, '\n') + 1;
+		line = (const char *)memchr(line, '\n', (size_t)(rtext + rlen - line)) + 1;
 		n++;
 	}
 	pmm_trace_get_stats(pd, &sd);

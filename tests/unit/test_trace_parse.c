@@ -12,44 +12,59 @@
 #include <pmm/errno.h>
 #include <pmm/trace.h>
 
+/*
+ * Search within one line.  The texts are 100 MB: strstr over the rest of
+ * the buffer is quadratic under ASan (its interceptor measures the whole
+ * haystack on every call), so the tests walk lines and search inside each.
+ */
+static const char *line_find(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (s[i] == needle[0] && memcmp(s + i, needle, k) == 0)
+			return s + i;
+	return NULL;
+}
+
+/* The line at @p: its length; *@next is the following line or NULL. */
+static size_t line_at(const char *p, const char *end, const char **next)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	*next = nl ? nl + 1 : NULL;
+	return (size_t)((nl ? nl : end) - p);
+}
+
 static const char *const kind_needles[] = {
 	" mm_page_alloc: ", " mm_page_free: ", " mm_page_free_batched: ",
 	" mm_page_alloc_zone_locked: ", " mm_page_pcpu_drain: ", " mm_page_alloc_extfrag: ",
 };
 
-/* Count lines holding @needle, by plain strstr over the text. */
-static uint64_t count_lines_with(const char *text, const char *needle)
+/* Count lines holding @needle. */
+static uint64_t count_lines_with(const char *text, size_t len, const char *needle)
 {
+	const char *p = text, *end = text + len;
 	uint64_t n = 0;
-	const char *p = text;
 
-	while ((p = strstr(p, needle)) != NULL) {
-		n++;
-		p = strchr(p, '\n');
-		if (!p)
-			break;
+	while (p && p < end) {
+		const char *next;
+		size_t l = line_at(p, end, &next);
+
+		if (line_find(p, l, needle))
+			n++;
+		p = next;
 	}
 	return n;
 }
 
 /* trace-cmd pads the name: " mm_page_free:         page=" */
-static uint64_t count_report_kind(const char *text, const char *name)
+static uint64_t count_report_kind(const char *text, size_t len, const char *name)
 {
 	char needle[64];
 
-	snprintf(needle, sizeof(needle), " %s:", name);
-	{
-		uint64_t n = 0;
-		const char *p = text;
-		size_t nl = strlen(needle);
-
-		while ((p = strstr(p, needle)) != NULL) {
-			if (p[nl] == ' ')
-				n++;
-			p += nl;
-		}
-		return n;
-	}
+	snprintf(needle, sizeof(needle), " %s: ", name);
+	return count_lines_with(text, len, needle);
 }
 
 static void drain(struct pmm_trace_parser *p, struct pmm_trace_stats *st)
@@ -83,7 +98,7 @@ static void test_real_trace_counts(void **state)
 
 	text = pmm_test_read_file(path, &len);
 	for (k = 0; k < 6; k++) {
-		uint64_t want = count_lines_with(text, kind_needles[k]);
+		uint64_t want = count_lines_with(text, len, kind_needles[k]);
 
 		if (st.events[k] != want)
 			fail_msg("%s: parsed %llu, independent count %llu", kind_needles[k],
@@ -91,13 +106,12 @@ static void test_real_trace_counts(void **state)
 		assert_true(want > 0);
 		kmem += want;
 	}
-	assert_int_equal(st.events[PMM_TRACE_PHASE], count_lines_with(text, ": CAPTURE_PHASE "));
-	for (q = text; *q; q = strchr(q, '\n') + 1) {
+	assert_int_equal(st.events[PMM_TRACE_PHASE], count_lines_with(text, len, ": CAPTURE_PHASE "));
+	for (q = text; q && q < text + len;) {
 		lines++;
 		if (*q != '#')
 			total++;
-		if (!strchr(q, '\n'))
-			break;
+		line_at(q, text + len, &q);
 	}
 	assert_int_equal(st.lines, lines);
 	assert_int_equal(st.events[PMM_TRACE_OTHER],
@@ -185,7 +199,7 @@ static void test_report_counts_and_round_trip(void **state)
 	pmm_trace_close(p);
 	assert_int_equal(st.errors, 0);
 	for (k = 0; k < 6; k++)
-		assert_int_equal(st.events[k], count_report_kind(text, names[k]));
+		assert_int_equal(st.events[k], count_report_kind(text, len, names[k]));
 	assert_int_equal(st.comments, 1); /* "cpus=2" */
 	assert_true(round_trip("trace-report.txt", text, len, PMM_TRACE_STYLE_REPORT) > 800000);
 	free(text);
@@ -311,6 +325,36 @@ static void test_empty_and_odd_inputs(void **state)
 	assert_int_equal(st.lines, 4);
 	assert_int_equal(st.comments, 2);
 	pmm_trace_close(p);
+
+	/* input ending inside the event name: nothing may be read past it (fuzz find) */
+	{
+		static const struct {
+			const char *text, *msg;
+		} cuts[] = {
+			{ HDR "mm_page_", "cut:1: truncated line: event name missing" },
+			{ HDR "mm_page_free: page=", "cut:1: bad value for 'page': expected a pointer" },
+			{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x",
+			  "cut:1: bad value for 'pfn': expected a hexadecimal number" },
+			{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x1 order=",
+			  "cut:1: bad value for 'order': expected a decimal number" },
+			{ "CPU:1 [LOST 4", "cut:1: not a trace event line (expected 'TASK-PID [CPU] "
+					   "TIMESTAMP: EVENT: ...')" },
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+			size_t n = strlen(cuts[i].text);
+			char *exact = malloc(n); /* exact size: ASan sees any read past it */
+
+			memcpy(exact, cuts[i].text, n);
+			assert_int_equal(pmm_trace_open_mem(&p, "cut", exact, n, NULL), 0);
+			assert_true(pmm_trace_next(p, &ev) < 0);
+			assert_string_equal(pmm_trace_errmsg(p), cuts[i].msg);
+			assert_int_equal(pmm_trace_next(p, &ev), 0);
+			pmm_trace_close(p);
+			free(exact);
+		}
+	}
 
 	assert_int_equal(pmm_trace_next(NULL, &ev), -PMM_EINVAL);
 	pmm_trace_close(NULL);
@@ -542,7 +586,7 @@ static void test_sources(void **state)
 	struct pmm_trace_stats st;
 	char msg[256];
 	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
-	char *plain, *cmd = NULL, *xz, *gz;
+	char *plain, *cmd = NULL, *xz = NULL, *gz = NULL;
 	int saved;
 
 	(void)state;

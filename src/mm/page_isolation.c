@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Pageblock isolation and contiguous allocation (mm/page_isolation.c,
+ * alloc_contig_range() and friends in mm/page_alloc.c).
+ *
+ * Isolating a pageblock makes it MIGRATE_ISOLATE and moves its free pages
+ * to the isolate lists, which the allocator never takes from and which
+ * NR_FREE_PAGES does not count.  Pages freed into an isolated block stay
+ * there.  alloc_contig_range() isolates the range, drains the per-CPU lists,
+ * asks the embedder's migrate callback to move every allocated block out,
+ * then takes the (now all free) range off the free lists as order-0 pages.
+ * Without a migrate callback, an allocated page in the range makes it fail
+ * with -PMM_EBUSY and the range is left as it was.
+ *
+ * Locking: zone->lock for block state changes; the migrate callback runs
+ * without locks.
+ */
+#include "mm/debug.h"
+#include "mm/internal.h"
+#include "mm/page_alloc.h"
+#include "mm/pcp.h"
+
+/* has_unmovable_pages(): the first page that cannot be moved out of the block. */
+static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
+					       unsigned long start_pfn)
+{
+	bool can_migrate = m->mm_ops.migrate != NULL;
+	int mt = get_pfnblock_migratetype(m, start_pfn);
+
+	for (unsigned long pfn = start_pfn; pfn < start_pfn + pageblock_nr_pages; pfn++) {
+		struct page *page = pfn_to_page(m, pfn);
+
+		if (!zone_spans_pfn(zone, pfn))
+			continue;
+		if (PageReserved(page))
+			return page;
+		if (!page_ref_count(page)) {
+			if (PageBuddy(page))
+				pfn += (1ul << buddy_order(page)) - 1;
+			continue;
+		}
+		if (PageTail(page))
+			continue;
+		/* An allocated page moves only through the embedder, and only from a movable block. */
+		if (can_migrate && is_migrate_movable(mt))
+			continue;
+		return page;
+	}
+	return NULL;
+}
+
+static int set_migratetype_isolate(struct pmm *m, struct page *page, int migratetype,
+				   bool report)
+{
+	struct zone *zone = page_zone(m, page);
+	unsigned long pfn = page_to_pfn(m, page);
+	struct page *unmovable;
+	int mt;
+
+	pmm_lock(&zone->lock);
+	mt = get_pfnblock_migratetype(m, pfn);
+	if (is_migrate_isolate(mt)) {
+		pmm_unlock(&zone->lock);
+		return -PMM_EBUSY;
+	}
+	unmovable = has_unmovable_pages_locked(m, zone, pfn);
+	if (!unmovable) {
+		int nr = move_freepages_block_locked(zone, page, MIGRATE_ISOLATE, NULL);
+
+		set_pageblock_migratetype(m, page, MIGRATE_ISOLATE);
+		zone->nr_isolate_pageblock++;
+		mod_zone_freepage_state(zone, -nr, mt);
+		/* Remember the old type to restore it (page->index of the block head is ours). */
+		pmm_unlock(&zone->lock);
+		(void)migratetype;
+		return 0;
+	}
+	pmm_unlock(&zone->lock);
+	if (report)
+		dump_page(m, unmovable, "unmovable page");
+	return -PMM_EBUSY;
+}
+
+static void unset_migratetype_isolate(struct pmm *m, struct page *page, int migratetype)
+{
+	struct zone *zone = page_zone(m, page);
+	unsigned long pfn = page_to_pfn(m, page);
+	int nr;
+
+	pmm_lock(&zone->lock);
+	if (!is_migrate_isolate(get_pfnblock_migratetype(m, pfn))) {
+		pmm_unlock(&zone->lock);
+		return;
+	}
+	set_pageblock_migratetype(m, page, migratetype);
+	nr = move_freepages_block_locked(zone, page, migratetype, NULL);
+	mod_zone_freepage_state(zone, nr, migratetype);
+	zone->nr_isolate_pageblock--;
+	/*
+	 * Blocks that could not merge across the isolation boundary get a
+	 * chance now: take each free block of pageblock order or more off its
+	 * list and free it again.
+	 */
+	for (unsigned long p = ALIGN_DOWN(pfn, pageblock_nr_pages);
+	     p < ALIGN_DOWN(pfn, pageblock_nr_pages) + pageblock_nr_pages;) {
+		struct page *bp = pfn_to_page(m, p);
+
+		if (PageBuddy(bp)) {
+			unsigned order = buddy_order(bp);
+
+			if (order >= pageblock_order && order < MAX_ORDER - 1) {
+				del_page_from_free_list(bp, zone, order);
+				mod_zone_freepage_state(zone, -(1l << order), migratetype);
+				free_one_page_locked(zone, bp, p, order, migratetype,
+						     FPI_SKIP_REPORT_NOTIFY);
+			}
+			p += 1ul << order;
+			continue;
+		}
+		p++;
+	}
+	pmm_unlock(&zone->lock);
+}
+
+int start_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned long end_pfn,
+			     int migratetype, bool report)
+{
+	unsigned long pfn;
+
+	for (pfn = ALIGN_DOWN(start_pfn, pageblock_nr_pages); pfn < end_pfn;
+	     pfn += pageblock_nr_pages) {
+		int err;
+
+		if (!pfn_valid(m, pfn))
+			continue;
+		err = set_migratetype_isolate(m, pfn_to_page(m, pfn), migratetype, report);
+		if (err) {
+			for (unsigned long p = ALIGN_DOWN(start_pfn, pageblock_nr_pages); p < pfn;
+			     p += pageblock_nr_pages)
+				if (pfn_valid(m, p))
+					unset_migratetype_isolate(m, pfn_to_page(m, p), migratetype);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void undo_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned long end_pfn,
+			     int migratetype)
+{
+	for (unsigned long pfn = ALIGN_DOWN(start_pfn, pageblock_nr_pages); pfn < end_pfn;
+	     pfn += pageblock_nr_pages)
+		if (pfn_valid(m, pfn))
+			unset_migratetype_isolate(m, pfn_to_page(m, pfn), migratetype);
+}
+
+/* The head of the free block covering @pfn, or ~0ul if @pfn is not free. */
+static unsigned long free_block_head_locked(struct pmm *m, struct zone *zone, unsigned long pfn)
+{
+	for (unsigned order = 0; order < MAX_ORDER; order++) {
+		unsigned long head = ALIGN_DOWN(pfn, 1ul << order);
+		struct page *hp;
+
+		if (!zone_spans_pfn(zone, head))
+			break;
+		hp = pfn_to_page(m, head);
+		if (PageBuddy(hp) && head + (1ul << buddy_order(hp)) > pfn)
+			return head;
+	}
+	return ~0ul;
+}
+
+/* test_pages_isolated(): from @head, free blocks cover everything up to @end. */
+static bool range_all_free_locked(struct pmm *m, unsigned long head, unsigned long end)
+{
+	for (unsigned long pfn = head; pfn < end;) {
+		struct page *page = pfn_to_page(m, pfn);
+
+		if (!PageBuddy(page))
+			return false;
+		pfn += 1ul << buddy_order(page);
+	}
+	return true;
+}
+
+/* Allocated blocks in [start, end): hand each to the embedder to move away. */
+static int migrate_range(struct pmm *m, unsigned long start, unsigned long end)
+{
+	for (unsigned long pfn = start; pfn < end;) {
+		struct page *page = pfn_to_page(m, pfn);
+		unsigned order;
+		int err;
+
+		if (PageBuddy(page)) {
+			pfn += 1ul << buddy_order(page);
+			continue;
+		}
+		if (!page_ref_count(page) || PageTail(page)) {
+			pfn++;
+			continue;
+		}
+		if (!m->mm_ops.migrate)
+			return -PMM_EBUSY;
+		order = PageHead(page) ? compound_order(page) : (unsigned)page_private(page);
+		if (order >= MAX_ORDER)
+			order = 0;
+		err = m->mm_ops.migrate(m->mm_ops_ctx, m, pfn, order);
+		if (err)
+			return -PMM_EBUSY;
+		if (page_ref_count(page))
+			return -PMM_EBUSY; /* the callback did not free it */
+	}
+	return 0;
+}
+
+/*
+ * Take the free blocks covering [start, end) off the isolate lists; the
+ * parts of a block outside the range go back to the allocator.  Each frame
+ * of the range ends allocated, order 0, refcount 1.
+ */
+static void isolate_freepages_range_locked(struct pmm *m, struct zone *zone, unsigned long head,
+					   unsigned long start, unsigned long end)
+{
+	unsigned long pfn = head;
+
+	while (pfn < end) {
+		struct page *page = pfn_to_page(m, pfn);
+		unsigned order = buddy_order(page);
+
+		del_page_from_free_list(page, zone, order);
+		for (unsigned long i = 0; i < (1ul << order); i++) {
+			struct page *p = page + i;
+			unsigned long ppfn = pfn + i;
+
+			if (ppfn < start || ppfn >= end) {
+				/* Outside the request: give it back (an isolate list). */
+				free_one_page_locked(zone, p, ppfn, 0, MIGRATE_ISOLATE, FPI_NONE);
+				continue;
+			}
+			set_page_count(p, 1);
+			p->private = 0;
+		}
+		pfn += 1ul << order;
+	}
+}
+
+int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, int migratetype,
+		       pmm_gfp_t gfp)
+{
+	unsigned long iso_start, iso_end;
+	struct zone *zone;
+	int err;
+
+	if (start >= end || !pfn_valid(m, start) || !pfn_valid(m, end - 1))
+		return -PMM_EINVAL;
+	zone = page_zone(m, pfn_to_page(m, start));
+	if (zone != page_zone(m, pfn_to_page(m, end - 1)))
+		return -PMM_EINVAL;
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		if (!pfn_valid(m, pfn) || page_zone(m, pfn_to_page(m, pfn)) != zone)
+			return -PMM_EINVAL;
+
+	/*
+	 * Isolate whole max-order blocks around the range so no free block
+	 * straddles an isolated and a usable pageblock.
+	 */
+	iso_start = MAX(ALIGN_DOWN(start, MAX_ORDER_NR_PAGES), zone->zone_start_pfn);
+	iso_end = MIN(ALIGN_UP(end, MAX_ORDER_NR_PAGES), zone_end_pfn(zone));
+	err = start_isolate_page_range(m, iso_start, iso_end, migratetype, false);
+	if (err)
+		return err;
+	pcp_drain_all(m);
+	err = migrate_range(m, start, end);
+	if (!err) {
+		unsigned long head;
+
+		pcp_drain_all(m);
+		pmm_lock(&zone->lock);
+		head = free_block_head_locked(m, zone, start);
+		if (head == ~0ul || !range_all_free_locked(m, head, end))
+			err = -PMM_EBUSY;
+		else
+			isolate_freepages_range_locked(m, zone, head, start, end);
+		pmm_unlock(&zone->lock);
+	}
+	undo_isolate_page_range(m, iso_start, iso_end, migratetype);
+	if (err)
+		return err;
+	for (unsigned long pfn = start; pfn < end; pfn++) {
+		struct page *p = pfn_to_page(m, pfn);
+
+		page_owner_set(m, p, 0, gfp);
+		alloc_page_debug(m, p, 0, gfp);
+	}
+	count_zone_event(zone, EV_PGALLOC, end - start);
+	return 0;
+}
+
+void free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr)
+{
+	for (; nr--; pfn++)
+		pmm_free_pages(m, (struct pmm_page *)pfn_to_page(m, pfn), 0);
+}
+
+/* alloc_contig_pages(): find an aligned, fully usable range and allocate it. */
+struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, int nid)
+{
+	unsigned long align = 1;
+	int zi = gfp_to_zone(gfp);
+	const char *why = gfp_invalid(gfp);
+
+	if (unlikely(why)) {
+		if (!(gfp & PMM___GFP_NOWARN))
+			pr_warn(m, "WARNING: page allocation with gfp 0x%x refused: %s\n", gfp, why);
+		return NULL;
+	}
+	if (!nr)
+		return NULL;
+	while (align < nr)
+		align <<= 1;
+	if (nid == PMM_NUMA_NO_NODE)
+		nid = numa_node_id(m);
+	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
+		return NULL;
+	for (struct zoneref *z = m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+	     z->zone; z++) {
+		struct zone *zone = z->zone;
+
+		if (z->zone_idx > zi)
+			continue;
+		for (unsigned long pfn = ALIGN_UP(zone->zone_start_pfn, align);
+		     pfn + nr <= zone_end_pfn(zone); pfn += align) {
+			bool usable = true;
+
+			for (unsigned long i = pfn; i < pfn + nr; i++) {
+				struct page *p;
+				if (!pfn_valid(m, i)) {
+					usable = false;
+					break;
+				}
+				p = pfn_to_page(m, i);
+				if (page_zone(m, p) != zone || PageReserved(p)) {
+					usable = false;
+					break;
+				}
+			}
+			if (usable && !alloc_contig_range(m, pfn, pfn + nr, MIGRATE_MOVABLE, gfp))
+				return pfn_to_page(m, pfn);
+		}
+	}
+	return NULL;
+}

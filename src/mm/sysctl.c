@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vm sysctls that shape the allocator, with the kernel's checks and
+ * side effects: writing min_free_kbytes, watermark_scale_factor or
+ * lowmem_reserve_ratio recomputes watermarks, reserves and per-CPU
+ * high/batch at once.  Locking: m->sysctl_lock.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/internal.h"
+#include "mm/pcp.h"
+
+static int parse_long(const char *v, long *out)
+{
+	char *end;
+	long x;
+
+	if (!v || !*v)
+		return -PMM_EINVAL;
+	x = strtol(v, &end, 10);
+	while (*end == ' ' || *end == '\n' || *end == '\t')
+		end++;
+	if (*end)
+		return -PMM_EINVAL;
+	*out = x;
+	return 0;
+}
+
+static void recompute(struct pmm *m)
+{
+	setup_per_zone_wmarks(m);
+	setup_per_zone_lowmem_reserve(m);
+	zone_pcp_update_all(m);
+}
+
+int pmm_sysctl_write(struct pmm *m, const char *name, const char *value)
+{
+	long v;
+	int err = 0;
+
+	pmm_lock(&m->sysctl_lock);
+	if (!strcmp(name, "min_free_kbytes")) {
+		if ((err = parse_long(value, &v)) || v < 0 || v > (1l << 30)) {
+			err = -PMM_EINVAL;
+			goto out;
+		}
+		m->min_free_kbytes = (int)v;
+		m->user_min_free_kbytes = (int)v;
+		recompute(m);
+	} else if (!strcmp(name, "watermark_scale_factor")) {
+		if ((err = parse_long(value, &v)) || v < 1 || v > 3000) {
+			err = -PMM_EINVAL;
+			goto out;
+		}
+		m->watermark_scale_factor = (int)v;
+		recompute(m);
+	} else if (!strcmp(name, "watermark_boost_factor")) {
+		if ((err = parse_long(value, &v)) || v < 0 || v > INT32_MAX) {
+			err = -PMM_EINVAL;
+			goto out;
+		}
+		m->watermark_boost_factor = (int)v;
+	} else if (!strcmp(name, "percpu_pagelist_high_fraction")) {
+		if ((err = parse_long(value, &v)) || (v != 0 && v < 8) || v > INT32_MAX) {
+			err = -PMM_EINVAL;
+			goto out;
+		}
+		m->percpu_pagelist_high_fraction = (int)v;
+		zone_pcp_update_all(m);
+	} else if (!strcmp(name, "lowmem_reserve_ratio")) {
+		int ratio[MAX_NR_ZONES];
+		const char *p = value;
+
+		memcpy(ratio, m->lowmem_reserve_ratio, sizeof(ratio));
+		for (int i = 0; i < MAX_NR_ZONES && p && *p; i++) {
+			char *end;
+			long x = strtol(p, &end, 10);
+
+			if (end == p) {
+				err = -PMM_EINVAL;
+				goto out;
+			}
+			ratio[i] = x < 1 ? 0 : (int)x;
+			p = end;
+			while (*p == ' ' || *p == '\t' || *p == ',' || *p == '\n')
+				p++;
+		}
+		memcpy(m->lowmem_reserve_ratio, ratio, sizeof(ratio));
+		setup_per_zone_lowmem_reserve(m);
+	} else {
+		err = -PMM_ENOENT;
+	}
+out:
+	pmm_unlock(&m->sysctl_lock);
+	return err;
+}
+
+int pmm_sysctl_read(struct pmm *m, const char *name, char *buf, size_t size)
+{
+	int n;
+
+	pmm_lock(&m->sysctl_lock);
+	if (!strcmp(name, "min_free_kbytes"))
+		n = snprintf(buf, size, "%d\n", m->min_free_kbytes);
+	else if (!strcmp(name, "watermark_scale_factor"))
+		n = snprintf(buf, size, "%d\n", m->watermark_scale_factor);
+	else if (!strcmp(name, "watermark_boost_factor"))
+		n = snprintf(buf, size, "%d\n", m->watermark_boost_factor);
+	else if (!strcmp(name, "percpu_pagelist_high_fraction"))
+		n = snprintf(buf, size, "%d\n", m->percpu_pagelist_high_fraction);
+	else if (!strcmp(name, "lowmem_reserve_ratio"))
+		n = snprintf(buf, size, "%d\t%d\t%d\t%d\t%d\n", m->lowmem_reserve_ratio[0],
+			     m->lowmem_reserve_ratio[1], m->lowmem_reserve_ratio[2],
+			     m->lowmem_reserve_ratio[3], m->lowmem_reserve_ratio[4]);
+	else
+		n = -PMM_ENOENT;
+	pmm_unlock(&m->sysctl_lock);
+	return n;
+}

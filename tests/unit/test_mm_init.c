@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Booting machines (memblock, sparse, vmemmap, mm_init): layouts, the
+ * memmap's shape and cost, the kernel's boot log, and bad configs.
+ */
+#include "harness.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mm/internal.h"
+
+/* Every present frame round-trips pfn -> page -> pfn and page -> address -> page. */
+static unsigned long check_round_trips(struct pmm *m)
+{
+	unsigned long present = 0;
+	const struct memblock_type *mem = &m->memblock.memory;
+
+	for (unsigned long i = 0; i < mem->cnt; i++) {
+		unsigned long s = PFN_DOWN(mem->regions[i].base);
+		unsigned long e = PFN_DOWN(mem->regions[i].base + mem->regions[i].size);
+
+		for (unsigned long pfn = s; pfn < e; pfn++) {
+			struct pmm_page *p = pmm_pfn_to_page(m, pfn);
+			if (!p)
+				fail_msg("pfn %#lx has no page", pfn);
+			if (pmm_page_to_pfn(m, p) != pfn)
+				fail_msg("pfn %#lx -> page -> %#lx", pfn, pmm_page_to_pfn(m, p));
+			if (pmm_virt_to_page(m, pmm_page_address(m, p)) != p)
+				fail_msg("pfn %#lx: page -> address -> page differs", pfn);
+			if (pmm_virt_to_page(m, (char *)pmm_page_address(m, p) + 4095) != p)
+				fail_msg("pfn %#lx: last byte maps elsewhere", pfn);
+			present++;
+		}
+	}
+	return present;
+}
+
+/* Resident bytes of [addr, addr+len), from mincore(). */
+static size_t resident_bytes(const void *addr, size_t len)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)addr & ~(uintptr_t)(ps - 1);
+	size_t n = (len + ((uintptr_t)addr - a) + (size_t)ps - 1) / (size_t)ps, res = 0;
+	unsigned char *vec = malloc(n);
+
+	assert_int_equal(mincore((void *)a, n * (size_t)ps, vec), 0);
+	for (size_t i = 0; i < n; i++)
+		res += vec[i] & 1;
+	free(vec);
+	return res * (size_t)ps;
+}
+
+static void test_default_machine(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine(NULL, &log);
+
+	(void)state;
+	assert_int_equal(pmm_totalram_pages(m), 8ul << 18);
+	assert_int_equal(pmm_nr_free_pages(m), 8ul << 18);
+	assert_true(pmm_test_log_has(&log, "Zone ranges:\n"));
+	assert_true(pmm_test_log_has(&log, "  DMA      [mem 0x0000000000000000-0x0000000000ffffff]\n"));
+	assert_true(pmm_test_log_has(&log, "  DMA32    [mem 0x0000000001000000-0x00000000ffffffff]\n"));
+	assert_true(pmm_test_log_has(&log, "  Normal   [mem 0x0000000100000000-0x00000001ffffffff]\n"));
+	assert_true(pmm_test_log_has(&log, "  Device   empty\n"));
+	assert_true(pmm_test_log_has(&log, "Memory: 8388608K/8388608K available"));
+	assert_int_equal(check_round_trips(m), 8ul << 18);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+/* The boot log of a machine laid out like the captured 1 GiB guest. */
+static void test_boot_log_matches_kernel(void **state)
+{
+	char *path = pmm_test_shared("a-1g-1node-mixed/dmesg.txt.xz");
+	struct pmm_test_log log = { 0 };
+	struct pmm *m;
+	size_t len;
+	char *dmesg;
+	static const char *const wanted[] = {
+		"Zone ranges:", "  DMA      [mem", "  DMA32    [mem", "  Normal   empty",
+		"Movable zone start for each node", "Early memory node ranges", "  node   0: [mem",
+		"Initmem setup node", "On node 0, zone",
+	};
+	int checked = 0;
+
+	(void)state;
+	m = pmm_test_machine("node=0:0x1000-0x9efff node=0:0x100000-0x3ffdcfff cpus=2", &log);
+	dmesg = pmm_test_read_file(path, &len);
+	for (char *line = strtok(dmesg, "\n"); line; line = strtok(NULL, "\n")) {
+		char *text = strstr(line, "] ");
+		char want[256];
+
+		if (!text || line[0] != '[')
+			continue;
+		text += 2;
+		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+			if (!strncmp(text, wanted[i], strlen(wanted[i]))) {
+				snprintf(want, sizeof(want), "%s\n", text);
+				if (!pmm_test_log_has(&log, want))
+					fail_msg("kernel line missing from pmm's boot log: \"%s\"\n%s", text,
+						 log.buf);
+				checked++;
+			}
+	}
+	assert_int_equal(checked, 12);
+	free(dmesg);
+	free(path);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+static void test_two_nodes_holes_reserved(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine(
+		"node=0:0x0-0x3fffffff node=1:0x80000000-0xbfffffff reserve=0x0-0xfffff "
+		"reserve=0x80000000+2M hole=0x20000000-0x27ffffff cpus=4",
+		&log);
+	unsigned long present;
+
+	(void)state;
+	present = check_round_trips(m);
+	assert_int_equal(present, (1ul << 18) * 2 - (128ul << 8));
+	/* The 128 MiB hole is a whole section: no memmap. */
+	assert_false(pmm_pfn_valid(m, 0x20000));
+	assert_null(pmm_pfn_to_page(m, 0x27fff));
+	/* The gap between the nodes has no memmap either. */
+	assert_false(pmm_pfn_valid(m, 0x40000));
+	assert_true(pmm_test_log_has(&log, "  node   1: [mem 0x0000000080000000-0x00000000bfffffff]\n"));
+	assert_true(pmm_test_log_has(&log, "Built 2 zonelists"));
+	/* Reserved frames are not given to the buddy. */
+	assert_int_equal(pmm_totalram_pages(m), present - 256 - 512);
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, 0x10)), 1);
+	/* Allocation from a node stays on it while it has memory. */
+	for (int nid = 0; nid < 2; nid++) {
+		struct pmm_page *p = pmm_alloc_pages_node(m, nid, PMM_GFP_KERNEL | PMM___GFP_THISNODE, 3);
+		assert_non_null(p);
+		assert_int_equal(pmm_page_nid(p), nid);
+		pmm_free_pages(m, p, 3);
+	}
+	assert_null(pmm_alloc_pages_node(m, 5, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+/* memmap costs 64 bytes per present frame, measured with mincore(). */
+static void check_memmap_rss(const char *cfg)
+{
+	struct pmm *m = pmm_test_machine(cfg, NULL);
+	size_t res = resident_bytes(m->vmemmap, m->vmemmap_size);
+	unsigned long present = 0;
+
+	for (int nid = 0; nid < m->nr_node_ids; nid++)
+		if (m->node_data[nid])
+			present += m->node_data[nid]->node_present_pages;
+	if (res != present * 64)
+		fail_msg("%s: memmap resident %zu bytes, 64 * present = %lu", cfg, res, present * 64);
+	pmm_destroy(m);
+}
+
+static void test_memmap_rss(void **state)
+{
+	(void)state;
+	check_memmap_rss("mem=1G memmap=base");
+	check_memmap_rss("mem=1G memmap=huge");
+	check_memmap_rss("node=0:0x0-0x7ffffff node=0:0x40000000-0x47ffffff memmap=base");
+	check_memmap_rss("mem=4G nodes=2 hole=0x40000000-0x7fffffff");
+}
+
+static void test_sizes(void **state)
+{
+	static const char *const cfgs[] = {
+		"mem=16M", "mem=128M", "mem=3G", "mem=64G", "mem=64G nodes=4",
+		"mem=2G nodes=2 kernelcore=512M", "mem=8G movablecore=25%",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+		struct pmm *m = pmm_test_machine(cfgs[i], NULL);
+		struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+
+		assert_non_null(p);
+		pmm_free_pages(m, p, 0);
+		assert_machine_valid(m);
+		pmm_destroy(m);
+	}
+}
+
+static void test_movable_zone(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=8G movablecore=2G", &log);
+	struct pmm_page *p;
+
+	(void)state;
+	assert_true(pmm_test_log_has(&log, "  Node 0: 0x0000000180000000\n"));
+	p = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0);
+	assert_int_equal(pmm_page_zonenum(p), 3);
+	pmm_free_pages(m, p, 0);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	assert_int_not_equal(pmm_page_zonenum(p), 3);
+	pmm_free_pages(m, p, 0);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+static void test_two_machines(void **state)
+{
+	struct pmm *a = pmm_test_machine("mem=256M", NULL), *b = pmm_test_machine("mem=512M", NULL);
+	struct pmm_page *pa = pmm_alloc_pages(a, PMM_GFP_KERNEL, 4);
+	struct pmm_page *pb = pmm_alloc_pages(b, PMM_GFP_KERNEL, 4);
+	char *xa = pmm_page_address(a, pa), *xb = pmm_page_address(b, pb);
+
+	(void)state;
+	memset(xa, 0x11, 16 * 4096);
+	memset(xb, 0x22, 16 * 4096);
+	assert_true(xa + 16 * 4096 <= xb || xb + 16 * 4096 <= xa);
+	assert_null(pmm_virt_to_page(a, xb));
+	assert_null(pmm_virt_to_page(b, xa));
+	/* A page of machine b freed to machine a is refused and reported. */
+	pmm_free_pages(a, pb, 4);
+	assert_int_equal(pmm_bad_page_count(a), 1);
+	assert_int_equal(pmm_bad_page_count(b), 0);
+	pmm_free_pages(a, pa, 4);
+	pmm_free_pages(b, pb, 4);
+	assert_int_equal(xa[0], 0x11);
+	assert_machine_valid(a);
+	assert_machine_valid(b);
+	pmm_destroy(a);
+	pmm_destroy(b);
+}
+
+/* Bad configs fail with a clear error, and nothing stays allocated. */
+static void expect_bad_config(const char *text, int expected, const char *message)
+{
+	struct pmm_platform_faulty f;
+	struct pmm_test_log log = { 0 };
+	struct pmm_config c;
+	struct pmm *m = (struct pmm *)1;
+	char err[256];
+	int r;
+
+	pmm_config_default(&c);
+	pmm_platform_faulty_init(&f, pmm_platform_posix(), 0, 0);
+	if (pmm_config_parse(&c, text, strlen(text), "<test>", err, sizeof(err)))
+		fail_msg("%s: %s", text, err);
+	c.platform = &f.ops;
+	c.log = pmm_test_log_sink;
+	c.log_ctx = &log;
+	r = pmm_create(&c, &m);
+	if (r != expected)
+		fail_msg("%s: pmm_create = %s, expected %s", text, pmm_errname(r), pmm_errname(expected));
+	assert_null(m);
+	if (!pmm_test_log_has(&log, message))
+		fail_msg("%s: log lacks \"%s\":\n%s", text, message, log.buf ? log.buf : "");
+	if (f.outstanding != 0)
+		fail_msg("%s: %ld platform resources leaked", text, f.outstanding);
+	pmm_test_log_reset(&log);
+}
+
+static void test_bad_configs(void **state)
+{
+	(void)state;
+	expect_bad_config("node=0:0x0-0x3fffffff node=0:0x20000000-0x4fffffff", -PMM_EINVAL, "overlaps another");
+	expect_bad_config("node=0:0x1000-0x1fff node=0:0x1800+0x1000", -PMM_EINVAL, "not page-aligned");
+	expect_bad_config("node=0:0x0-0x3fffffff reserve=0x80000000+4096", -PMM_EINVAL, "is outside memory");
+	expect_bad_config("mem=1G hole=0x0-0x3fffffff", -PMM_EINVAL, "no memory left");
+	expect_bad_config("mem=1G dma=4G dma32=1G", -PMM_EINVAL, "above dma32");
+	expect_bad_config("mem=4097", -PMM_EINVAL, "not a multiple of the page size");
+}
+
+static void test_bad_config_text(void **state)
+{
+	struct pmm_config c;
+	char err[256];
+	static const struct { const char *text, *msg; } cases[] = {
+		{ "mem=", "<t>:1: bad size in 'mem='" },
+		{ "mem=8Q", "<t>:1: bad size in 'mem=8Q'" },
+		{ "# comment\nnodes=65", "<t>:2: value out of range in 'nodes=65'" },
+		{ "node=64:0-0xfff", "<t>:1: bad node id in 'node=64:0-0xfff'" },
+		{ "node=0:0x2000-0x1000", "<t>:1: bad range in 'node=0:0x2000-0x1000'" },
+		{ "\n\nfrobnicate=1", "<t>:3: unknown key in 'frobnicate=1'" },
+		{ "page_owner=maybe", "<t>:1: not a boolean: 'page_owner=maybe'" },
+		{ "mem", "<t>:1: expected key=value, got 'mem'" },
+		{ "mem=99999999999999999999999G", "<t>:1: bad size" },
+		{ "\x01mem=1G", "<t>:1: binary data in config" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pmm_config_default(&c);
+		if (pmm_config_parse(&c, cases[i].text, strlen(cases[i].text), "<t>", err, sizeof(err)) !=
+		    -PMM_EINVAL)
+			fail_msg("'%s' parsed", cases[i].text);
+		if (strncmp(err, cases[i].msg, strlen(cases[i].msg)))
+			fail_msg("'%s': got \"%s\", want \"%s\"", cases[i].text, err, cases[i].msg);
+	}
+	pmm_config_default(&c);
+	{
+		const char *ok = "mem=2G nodes=2 cpus=3 page_owner=on lowmem_reserve_ratio=1,2,3";
+		assert_int_equal(pmm_config_parse(&c, ok, strlen(ok), "<t>", err, sizeof(err)), 0);
+	}
+	assert_int_equal(c.mem_bytes, 2ull << 30);
+	assert_int_equal(c.nr_nodes, 2);
+	assert_int_equal(c.nr_cpus, 3);
+	assert_true(c.page_owner);
+	assert_int_equal(c.lowmem_reserve_ratio[2], 3);
+	assert_int_equal(c.lowmem_reserve_ratio[3], 0);
+}
+
+/* Fail the N-th platform call of a boot, for every N: clean error, nothing leaked. */
+static void test_boot_fault_sweep(void **state)
+{
+	unsigned long n, failures = 0;
+
+	(void)state;
+	for (n = 1;; n++) {
+		struct pmm_platform_faulty f;
+		struct pmm_config c;
+		struct pmm *m;
+		int r;
+
+		pmm_config_default(&c);
+		pmm_config_parse(&c, "mem=2G nodes=2 page_owner=on", 28, "<t>", NULL, 0);
+		pmm_platform_faulty_init(&f, pmm_platform_posix(),
+					 PMM_FAULT_RESERVE | PMM_FAULT_COMMIT | PMM_FAULT_ALLOC, n);
+		c.platform = &f.ops;
+		c.log = pmm_test_log_sink;
+		c.log_ctx = NULL;
+		r = pmm_create(&c, &m);
+		if (f.failures == 0) {
+			assert_int_equal(r, 0);
+			pmm_destroy(m);
+			assert_int_equal(f.outstanding, 0);
+			break;
+		}
+		failures++;
+		if (r == 0) {
+			/* A failure the machine could survive (e.g. symbolizer-free paths). */
+			pmm_destroy(m);
+		} else {
+			assert_null(m);
+		}
+		if (f.outstanding != 0)
+			fail_msg("failing call %lu: %ld resources (%zu bytes) leaked", n, f.outstanding,
+				 f.outstanding_bytes);
+	}
+	print_message("boot fault sweep: %lu fault points, 0 leaks\n", failures);
+	assert_true(failures > 10);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_machine),
+		cmocka_unit_test(test_boot_log_matches_kernel),
+		cmocka_unit_test(test_two_nodes_holes_reserved),
+		cmocka_unit_test(test_memmap_rss),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_movable_zone),
+		cmocka_unit_test(test_two_machines),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_bad_config_text),
+		cmocka_unit_test(test_boot_fault_sweep),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

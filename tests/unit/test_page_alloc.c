@@ -1,0 +1,697 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The buddy allocator: coalescing, splitting, migratetype fallback and
+ * stealing, the highatomic reserve, watermarks, compound/split/exact/bulk,
+ * contiguous ranges, free page reporting, shuffle, fault injection and the
+ * slow path with embedder reclaim.
+ */
+#include "harness.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mm/internal.h"
+#include "mm/page_alloc.h"
+
+#define NR_ZONES_MAX 16
+
+/* Free blocks per order of every zone (the numbers /proc/buddyinfo prints). */
+struct buddyinfo {
+	unsigned long nr[NR_ZONES_MAX][MAX_ORDER];
+};
+
+static void snap(struct pmm *m, struct buddyinfo *b)
+{
+	int k = 0;
+
+	memset(b, 0, sizeof(*b));
+	for (int nid = 0; nid < m->nr_node_ids; nid++)
+		for (int z = 0; m->node_data[nid] && z < MAX_NR_ZONES; z++, k++)
+			for (int o = 0; o < MAX_ORDER; o++)
+				b->nr[k][o] = m->node_data[nid]->node_zones[z].free_area[o].nr_free;
+}
+
+static void assert_buddyinfo_equal(const struct buddyinfo *a, const struct buddyinfo *b)
+{
+	for (int k = 0; k < NR_ZONES_MAX; k++)
+		for (int o = 0; o < MAX_ORDER; o++)
+			if (a->nr[k][o] != b->nr[k][o])
+				fail_msg("zone %d order %d: %lu free blocks, expected %lu", k, o,
+					 b->nr[k][o], a->nr[k][o]);
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+struct block {
+	struct pmm_page *page;
+	unsigned order;
+};
+
+/* Allocate random orders until memory runs out, then free all in random order. */
+static void exhaust_and_free(struct pmm *m, pmm_gfp_t gfp, uint64_t seed)
+{
+	size_t cap = 1 << 16, n = 0;
+	struct block *b = malloc(cap * sizeof(*b));
+	uint64_t s = seed;
+	int misses = 0;
+
+	while (misses < 64) {
+		unsigned order = (unsigned)(rnd(&s) % MAX_ORDER);
+		struct pmm_page *p = pmm_alloc_pages(m, gfp | PMM___GFP_NOWARN, order);
+
+		if (!p) {
+			misses++;
+			continue;
+		}
+		*(unsigned long *)pmm_page_address(m, p) = pmm_page_to_pfn(m, p);
+		if (n == cap) {
+			cap *= 2;
+			b = realloc(b, cap * sizeof(*b));
+		}
+		b[n++] = (struct block){ p, order };
+	}
+	assert_true(n > 0);
+	assert_machine_valid(m);
+	for (size_t i = n; i > 1; i--) {
+		size_t j = rnd(&s) % i;
+		struct block t = b[i - 1];
+		b[i - 1] = b[j];
+		b[j] = t;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (*(unsigned long *)pmm_page_address(m, b[i].page) != pmm_page_to_pfn(m, b[i].page))
+			fail_msg("block at pfn %#lx was overwritten", pmm_page_to_pfn(m, b[i].page));
+		pmm_free_pages(m, b[i].page, b[i].order);
+	}
+	free(b);
+	pmm_drain_all(m);
+}
+
+/* Free everything -> the initial buddyinfo (full coalescing), pcp on and off. */
+static void test_full_coalescing(void **state)
+{
+	static const char *const cfgs[] = { "mem=512M pcp=off", "mem=512M cpus=2",
+					    "mem=1G nodes=2 cpus=3", "mem=256M page_owner=on" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+		struct pmm *m = pmm_test_machine(cfgs[i], NULL);
+		struct buddyinfo before, after;
+		unsigned long free_before = pmm_nr_free_pages(m);
+
+		snap(m, &before);
+		exhaust_and_free(m, PMM_GFP_KERNEL, 1 + i);
+		exhaust_and_free(m, PMM_GFP_HIGHUSER_MOVABLE, 7 + i);
+		snap(m, &after);
+		assert_buddyinfo_equal(&before, &after);
+		assert_int_equal(pmm_nr_free_pages(m), free_before);
+		assert_machine_valid(m);
+		pmm_destroy(m);
+	}
+}
+
+static void test_split_and_merge(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M pcp=off", NULL);
+	struct pmm_page *a, *b;
+	unsigned long pa, pb;
+
+	(void)state;
+	/* Smallest fit: an order-0 request splits a block, handing out its lowest page. */
+	a = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	b = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	pa = pmm_page_to_pfn(m, a);
+	pb = pmm_page_to_pfn(m, b);
+	assert_int_equal(pa ^ pb, 1); /* buddies */
+	assert_int_equal(pmm_page_count(a), 1);
+	pmm_free_pages(m, a, 0);
+	pmm_free_pages(m, b, 0);
+	/* Both free again: they merged back up to the largest order. */
+	assert_false(PageBuddy((struct page *)a) && buddy_order((struct page *)a) == 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/* gfp chooses the zone; contradictory or unknown bits are refused. */
+static void test_gfp_zones(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=8G pcp=off", &log);
+	struct pmm_page *p;
+
+	(void)state;
+	p = pmm_alloc_pages(m, PMM_GFP_DMA, 0);
+	assert_int_equal(pmm_page_zonenum(p), 0);
+	pmm_free_pages(m, p, 0);
+	p = pmm_alloc_pages(m, PMM_GFP_DMA32, 0);
+	assert_int_equal(pmm_page_zonenum(p), 1);
+	pmm_free_pages(m, p, 0);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	assert_int_equal(pmm_page_zonenum(p), 2);
+	pmm_free_pages(m, p, 0);
+	assert_null(pmm_alloc_pages(m, PMM___GFP_DMA | PMM___GFP_DMA32, 0));
+	assert_true(pmm_test_log_has(&log, "refused: contradictory zone modifiers (GFP_ZONE_BAD)"));
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | 0x4000000, 0));
+	assert_true(pmm_test_log_has(&log, "refused: unknown gfp bits"));
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_MOVABLE | PMM___GFP_RECLAIMABLE, 0));
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL, 11));
+	assert_true(pmm_test_log_has(&log, "page allocation of order 11 refused"));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+/* An Unmovable request from all-Movable memory claims a whole free pageblock. */
+static void test_steal_whole_block(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M pcp=off", NULL);
+	struct pmm_page *p;
+	unsigned long pfn;
+
+	(void)state;
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	pfn = pmm_page_to_pfn(m, p);
+	assert_int_equal(get_pfnblock_migratetype(m, pfn), MIGRATE_UNMOVABLE);
+	/* The rest of that block is now on the Unmovable lists. */
+	{
+		struct zone *z = page_zone(m, (struct page *)p);
+		unsigned long unmovable_free = 0;
+		for (int o = 0; o < MAX_ORDER; o++) {
+			struct list_head *pos;
+			list_for_each(pos, &z->free_area[o].free_list[MIGRATE_UNMOVABLE])
+				unmovable_free += 1ul << o;
+		}
+		/* The first free block was max-order: both of its pageblocks changed type. */
+		assert_int_equal(unmovable_free, MAX_ORDER_NR_PAGES - 1);
+		assert_int_equal(get_pfnblock_migratetype(m, ALIGN_DOWN(pfn, 1024) + 512),
+				 MIGRATE_UNMOVABLE);
+	}
+	pmm_free_pages(m, p, 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/*
+ * A Movable request that finds only a mostly-allocated Unmovable block takes
+ * a single piece: the block keeps its type (fewer than half free or alike).
+ */
+static void test_steal_single_page(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=16M dma=0 pcp=off watermark_boost_factor=0 min_free_kbytes=0", NULL);
+	struct pmm_page **all = calloc(4096, sizeof(*all));
+	unsigned long n = 0, pfn;
+	struct pmm_page *mv;
+	struct zone *z;
+
+	(void)state;
+	/* Make every pageblock Unmovable and fill all memory with unmovable pages. */
+	while ((all[n] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0)))
+		n++;
+	assert_true(n > 3000);
+	/* Free 8 pages of one block: the only free memory is there. */
+	pfn = pmm_page_to_pfn(m, all[100]);
+	z = page_zone(m, (struct page *)all[100]);
+	for (unsigned long i = 0; i < n; i++)
+		if (pmm_page_to_pfn(m, all[i]) >= ALIGN_DOWN(pfn, 512) &&
+		    pmm_page_to_pfn(m, all[i]) < ALIGN_DOWN(pfn, 512) + 8) {
+			pmm_free_pages(m, all[i], 0);
+			all[i] = NULL;
+		}
+	assert_int_equal(get_pfnblock_migratetype(m, pfn), MIGRATE_UNMOVABLE);
+	mv = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_NOWARN, 0);
+	assert_non_null(mv);
+	/* Movable cannot claim a block it would not mostly own: type unchanged. */
+	assert_int_equal(get_pfnblock_migratetype(m, pmm_page_to_pfn(m, mv)), MIGRATE_UNMOVABLE);
+	(void)z;
+	pmm_free_pages(m, mv, 0);
+	for (unsigned long i = 0; i < n; i++)
+		if (all[i])
+			pmm_free_pages(m, all[i], 0);
+	free(all);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/*
+ * High-order atomic allocations that succeed only in the slow path reserve
+ * a pageblock as HighAtomic; ordinary allocations cannot use its free pages.
+ */
+static void test_highatomic_reserve(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M dma=0 pcp=off watermark_boost_factor=0", NULL);
+	struct pmm_page **all = calloc(1 << 15, sizeof(*all)), *p;
+	unsigned long n = 0;
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+
+	(void)state;
+	while ((all[n] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0)))
+		n++;
+	assert_int_equal(z->nr_reserved_highatomic, 0);
+	p = pmm_alloc_pages(m, PMM_GFP_ATOMIC, 2);
+	assert_non_null(p);
+	assert_int_equal(z->nr_reserved_highatomic, pageblock_nr_pages);
+	assert_int_equal(get_pfnblock_migratetype(m, pmm_page_to_pfn(m, p)), MIGRATE_HIGHATOMIC);
+	pmm_free_pages(m, p, 2);
+	/* Its free pages do not count for GFP_KERNEL: still refused. */
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0));
+	while (n)
+		pmm_free_pages(m, all[--n], 0);
+	free(all);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/* Watermarks: GFP_KERNEL stops at min; GFP_ATOMIC goes deeper, as the kernel's rules say. */
+static void test_watermark_thresholds(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M dma=0 pcp=off min_free_kbytes=4096 watermark_boost_factor=0", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	unsigned long min = z->_watermark[WMARK_MIN];
+	long free_now, atomic_min;
+	struct pmm_page **pages = calloc(1 << 15, sizeof(*pages));
+	unsigned long n = 0;
+
+	(void)state;
+	assert_int_equal(min, 1024); /* 4096 kB / 4 kB, one zone */
+	while ((pages[n] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0)))
+		n++;
+	free_now = zone_page_state(z, NR_FREE_PAGES);
+	/* Refused exactly when free <= min (order 0, no reserve). */
+	assert_int_equal(free_now, (long)min);
+	/* GFP_ATOMIC: min - min/2, then - (that)/4. */
+	atomic_min = (long)min - (long)min / 2;
+	atomic_min -= atomic_min / 4;
+	while ((pages[n] = pmm_alloc_pages(m, PMM_GFP_ATOMIC | PMM___GFP_NOWARN, 0)))
+		n++;
+	assert_int_equal(zone_page_state(z, NR_FREE_PAGES), atomic_min);
+	/* GFP_NOWAIT gets no reserve at all: refused now. */
+	assert_null(pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOWARN, 0));
+	while (n)
+		pmm_free_pages(m, pages[--n], 0);
+	free(pages);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+static void test_compound(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=128M", NULL);
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_COMP, 3);
+	struct page *h = (struct page *)p;
+
+	(void)state;
+	assert_true(PageHead(h));
+	assert_int_equal(compound_order(h), 3);
+	for (int i = 1; i < 8; i++) {
+		assert_true(PageTail(h + i));
+		assert_ptr_equal(compound_head(h + i), h);
+	}
+	assert_int_equal(pmm_get_page(m, (struct pmm_page *)(h + 5)), 0); /* ref on the head */
+	assert_int_equal(pmm_page_count(p), 2);
+	pmm_put_page(m, (struct pmm_page *)(h + 5));
+	pmm_put_page(m, p);
+	assert_true(PageBuddy(h) || page_ref_count(h) == 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/* __free_pages() with an extra reference on a non-compound block frees the tail halves. */
+static void test_free_with_extra_ref(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=128M pcp=off", NULL);
+	unsigned long free0 = pmm_nr_free_pages(m);
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 2);
+
+	(void)state;
+	assert_int_equal(pmm_get_page(m, p), 0);
+	pmm_free_pages(m, p, 2);            /* drops to 1: pages 1..3 freed */
+	assert_int_equal(pmm_nr_free_pages(m), free0 - 1);
+	pmm_free_pages(m, p, 0);            /* the last holder frees page 0 */
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+static void test_split_exact_bulk(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=128M cpus=2", NULL);
+	unsigned long free0 = pmm_nr_free_pages(m);
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 3), *arr[300] = { 0 };
+	char *x;
+
+	(void)state;
+	assert_int_equal(pmm_split_page(m, p, 2), -PMM_EINVAL); /* not its order */
+	assert_int_equal(pmm_split_page(m, p, 3), 0);
+	for (int i = 7; i >= 0; i--) {
+		struct pmm_page *q = (struct pmm_page *)((struct page *)p + i);
+		assert_int_equal(pmm_page_count(q), 1);
+		pmm_free_pages(m, q, 0);
+	}
+	/* 5 pages: order 3 allocated, the 3 pages past the end go back at once. */
+	x = pmm_alloc_pages_exact(m, 5 * 4096 - 100, PMM_GFP_KERNEL | PMM___GFP_ZERO);
+	assert_non_null(x);
+	assert_int_equal(x[5 * 4096 - 101], 0);
+	assert_int_equal(pmm_page_count(pmm_virt_to_page(m, x + 4 * 4096)), 1);
+	assert_int_equal(pmm_page_count(pmm_virt_to_page(m, x + 5 * 4096)), 0);
+	pmm_free_pages_exact(m, x, 5 * 4096 - 100);
+	/* Bulk: fills only the NULL slots. */
+	arr[10] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	assert_int_equal(pmm_alloc_pages_bulk(m, PMM_GFP_KERNEL, 300, arr), 300);
+	for (int i = 0; i < 300; i++) {
+		assert_non_null(arr[i]);
+		assert_int_equal(pmm_page_count(arr[i]), 1);
+		*(int *)pmm_page_address(m, arr[i]) = i;
+	}
+	for (int i = 0; i < 300; i++) {
+		assert_int_equal(*(int *)pmm_page_address(m, arr[i]), i);
+		pmm_free_pages(m, arr[i], 0);
+	}
+	pmm_drain_all(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/* The embedder's migrate callback: copy the block to a new one outside the range. */
+struct mover {
+	struct pmm_page *moved[64];
+	int n;
+	unsigned long lo, hi;
+};
+
+static int move_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct mover *mv = ctx;
+	struct pmm_page *old = pmm_pfn_to_page(m, pfn), *nw;
+
+	do {
+		nw = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, order);
+		if (!nw)
+			return -PMM_ENOMEM;
+		if (pmm_page_to_pfn(m, nw) < mv->lo || pmm_page_to_pfn(m, nw) >= mv->hi)
+			break;
+		mv->moved[mv->n++] = nw; /* inside the range: keep it out of the way */
+	} while (mv->n < 60);
+	memcpy(pmm_page_address(m, nw), pmm_page_address(m, old), 4096ul << order);
+	pmm_free_pages(m, old, order);
+	mv->moved[mv->n++] = nw;
+	return 0;
+}
+
+static void test_contig_range(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=2", NULL);
+	unsigned long free0 = pmm_nr_free_pages(m), start = 0x8000, end = 0x8000 + 300;
+	struct pmm_page *first, *busy;
+	struct mover mv = { .lo = 0x8000, .hi = 0x8000 + 300 };
+	struct pmm_mm_ops ops = { .migrate = move_block };
+
+	(void)state;
+	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), 0);
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, pfn)), 1);
+	assert_machine_valid(m);
+	/* Taken: a second request for an overlapping range is busy. */
+	assert_int_equal(pmm_alloc_contig_range(m, end - 10, end + 10, PMM_GFP_KERNEL), -PMM_EBUSY);
+	pmm_free_contig_range(m, start, end - start);
+	assert_int_equal(pmm_nr_free_pages(m) + 0, pmm_nr_free_pages(m));
+	/* An allocated page in the range: EBUSY without a migrate callback... */
+	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), 0);
+	pmm_free_contig_range(m, start, end - start);
+	assert_int_equal(pmm_alloc_contig_range(m, start + 5, start + 6, PMM_GFP_KERNEL), 0);
+	busy = pmm_pfn_to_page(m, start + 5);
+	strcpy(pmm_page_address(m, busy), "payload");
+	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), -PMM_EBUSY);
+	assert_machine_valid(m);
+	/* ... and moved away with one. */
+	pmm_set_mm_ops(m, &ops, &mv);
+	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), 0);
+	assert_true(mv.n >= 1);
+	assert_string_equal(pmm_page_address(m, mv.moved[mv.n - 1]), "payload");
+	pmm_free_contig_range(m, start, end - start);
+	for (int i = 0; i < mv.n; i++)
+		pmm_free_pages(m, mv.moved[i], 0);
+	/* alloc_contig_pages finds an aligned range by itself. */
+	first = pmm_alloc_contig_pages(m, 1000, PMM_GFP_KERNEL, PMM_NUMA_NO_NODE);
+	assert_non_null(first);
+	assert_int_equal(pmm_page_to_pfn(m, first) % 1024, 0);
+	pmm_free_contig_range(m, pmm_page_to_pfn(m, first), 1000);
+	pmm_drain_all(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+static size_t resident(const void *addr, size_t len)
+{
+	size_t n = len / 4096, res = 0;
+	unsigned char *vec = malloc(n);
+
+	assert_int_equal(mincore((void *)addr, len, vec), 0);
+	for (size_t i = 0; i < n; i++)
+		res += vec[i] & 1;
+	free(vec);
+	return res;
+}
+
+/* Free page reporting gives memory back to the host: RSS falls. */
+static void test_page_reporting_rss(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=512M cpus=1", NULL);
+	struct pmm_page *p[64];
+	size_t before, touched, after;
+
+	(void)state;
+	before = resident(m->mem, m->mem_size);
+	for (int i = 0; i < 64; i++) {
+		p[i] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 10);
+		memset(pmm_page_address(m, p[i]), 0x5a, 4 << 20);
+	}
+	touched = resident(m->mem, m->mem_size);
+	assert_true(touched >= before + 64 * 1024);
+	for (int i = 0; i < 64; i++)
+		pmm_free_pages(m, p[i], 10);
+	assert_int_equal(pmm_page_reporting_register(m, 0, NULL, NULL), 0);
+	assert_int_equal(pmm_page_reporting_register(m, 0, NULL, NULL), -PMM_EBUSY);
+	assert_true(pmm_page_reporting_run(m) >= 64 * 1024);
+	after = resident(m->mem, m->mem_size);
+	print_message("reporting: resident frames %zu -> %zu -> %zu\n", before, touched, after);
+	assert_true(after + 64 * 1024 <= touched);
+	/* Reported blocks are still free and still allocate (zeroed by the host). */
+	p[0] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 10);
+	assert_non_null(p[0]);
+	pmm_free_pages(m, p[0], 10);
+	assert_machine_valid(m);
+	pmm_page_reporting_unregister(m);
+	pmm_destroy(m);
+}
+
+static void alloc_sequence(const char *cfg, unsigned long *out, int n)
+{
+	struct pmm *m = pmm_test_machine(cfg, NULL);
+	struct pmm_page *p[64];
+
+	for (int i = 0; i < n; i++) {
+		p[i] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 10);
+		out[i] = pmm_page_to_pfn(m, p[i]);
+	}
+	for (int i = 0; i < n; i++)
+		pmm_free_pages(m, p[i], 10);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+static void test_shuffle_seed(void **state)
+{
+	unsigned long a[32], b[32], c[32], plain[32];
+	int diff_seed = 0, diff_plain = 0;
+
+	(void)state;
+	alloc_sequence("mem=1G page_alloc.shuffle=1 seed=42", a, 32);
+	alloc_sequence("mem=1G page_alloc.shuffle=1 seed=42", b, 32);
+	alloc_sequence("mem=1G page_alloc.shuffle=1 seed=43", c, 32);
+	alloc_sequence("mem=1G", plain, 32);
+	assert_memory_equal(a, b, sizeof(a));
+	for (int i = 0; i < 32; i++) {
+		diff_seed += a[i] != c[i];
+		diff_plain += a[i] != plain[i];
+	}
+	assert_true(diff_seed > 0);
+	assert_true(diff_plain > 0);
+}
+
+static void test_fault_injection(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=128M", &log);
+	struct pmm_fail_attr a;
+	struct pmm_page *p[8];
+	int fails = 0;
+
+	(void)state;
+	/* fail-nth: exactly the 3rd allocation of this thread fails. */
+	pmm_fail_nth(m, 3);
+	for (int i = 0; i < 5; i++) {
+		p[i] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+		if (i == 2)
+			assert_null(p[i]);
+		else
+			assert_non_null(p[i]);
+	}
+	for (int i = 0; i < 5; i++)
+		if (p[i])
+			pmm_free_pages(m, p[i], 0);
+	/* fail_page_alloc: probability 100, times 3, min-order 0, not sparing reclaim. */
+	pmm_fail_attr_default(&a);
+	a.probability = 100;
+	a.times = 3;
+	a.min_order = 0;
+	a.ignore_gfp_reclaim = false;
+	assert_int_equal(pmm_fail_page_alloc_set(m, &a), 0);
+	for (int i = 0; i < 8; i++) {
+		p[i] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 1);
+		fails += !p[i];
+	}
+	assert_int_equal(fails, 3);
+	assert_true(pmm_test_log_has(&log, "FAULT_INJECTION: forcing a failure.\nname fail_page_alloc, interval 1, probability 100, space 0, times 2\n"));
+	for (int i = 0; i < 8; i++)
+		if (p[i])
+			pmm_free_pages(m, p[i], 1);
+	a.probability = 101;
+	assert_int_equal(pmm_fail_page_alloc_set(m, &a), -PMM_EINVAL);
+	assert_int_equal(pmm_fail_page_alloc_set(m, NULL), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+/* Slow path: the embedder's reclaim frees memory and the retry succeeds. */
+struct reserve {
+	struct pmm *m;
+	struct pmm_page *held[4096];
+	int n, calls;
+};
+
+static unsigned long reclaim_cb(void *ctx, pmm_gfp_t gfp, unsigned order)
+{
+	struct reserve *r = ctx;
+	unsigned long freed = 0;
+
+	(void)gfp;
+	(void)order;
+	r->calls++;
+	while (r->n && freed < 256) {
+		pmm_free_pages(r->m, r->held[--r->n], 0);
+		freed++;
+	}
+	return freed;
+}
+
+static void test_reclaim_callback(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=32M dma=0 cpus=1", &log);
+	struct reserve r = { .m = m };
+	struct pmm_mm_ops ops = { .reclaim = reclaim_cb };
+	struct pmm_page **all = calloc(1 << 14, sizeof(*all));
+	unsigned long n = 0;
+	struct pmm_page *p;
+
+	(void)state;
+	while (r.n < 4096 && (r.held[r.n] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0)))
+		r.n++;
+	while ((all[n] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0)))
+		n++;
+	/* Without reclaim the slow path fails cleanly and warns once. */
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL, 0));
+	assert_true(pmm_test_log_has(&log, "page allocation failure: order:0, mode:0xcc0(GFP_KERNEL), nodemask=(null)"));
+	assert_true(pmm_test_log_has(&log, "lowmem_reserve[]:"));
+	/* __GFP_NORETRY without direct reclaim: fails without calling back. */
+	pmm_set_mm_ops(m, &ops, &r);
+	assert_null(pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOWARN, 0));
+	assert_int_equal(r.calls, 0);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	assert_non_null(p);
+	assert_true(r.calls >= 1);
+	pmm_free_pages(m, p, 0);
+	while (n)
+		pmm_free_pages(m, all[--n], 0);
+	while (r.n)
+		pmm_free_pages(m, r.held[--r.n], 0);
+	free(all);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+static void test_sysctl(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=1G dma=0 cpus=2", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(pmm_sysctl_write(m, "min_free_kbytes", "8192"), 0);
+	assert_int_equal(z->_watermark[WMARK_MIN], 2048);
+	assert_int_equal(z->_watermark[WMARK_LOW], 2048 + 512); /* max(2048/4, 262144*10/10000) */
+	assert_int_equal(pmm_sysctl_read(m, "min_free_kbytes", buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "8192\n");
+	assert_int_equal(pmm_sysctl_write(m, "watermark_scale_factor", "3001"), -PMM_EINVAL);
+	assert_int_equal(pmm_sysctl_write(m, "watermark_scale_factor", "100"), 0);
+	assert_int_equal(z->_watermark[WMARK_LOW], 2048 + 2621);
+	assert_int_equal(pmm_sysctl_write(m, "percpu_pagelist_high_fraction", "4"), -PMM_EINVAL);
+	assert_int_equal(pmm_sysctl_write(m, "nonsense", "1"), -PMM_ENOENT);
+	pmm_destroy(m);
+}
+
+/* init_on_free and __GFP_ZERO: freed memory is zeroed, or zeroed on request. */
+static void test_zeroing(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M init_on_free=1 cpus=1", NULL);
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0), *q;
+	char *x = pmm_page_address(m, p);
+
+	(void)state;
+	memset(x, 0x77, 4096);
+	pmm_free_pages(m, p, 0);
+	q = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	assert_ptr_equal(q, p); /* per-CPU lists are LIFO */
+	for (int i = 0; i < 4096; i++)
+		assert_int_equal(x[i], 0);
+	pmm_free_pages(m, q, 0);
+	pmm_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_coalescing),
+		cmocka_unit_test(test_split_and_merge),
+		cmocka_unit_test(test_gfp_zones),
+		cmocka_unit_test(test_steal_whole_block),
+		cmocka_unit_test(test_steal_single_page),
+		cmocka_unit_test(test_highatomic_reserve),
+		cmocka_unit_test(test_watermark_thresholds),
+		cmocka_unit_test(test_compound),
+		cmocka_unit_test(test_free_with_extra_ref),
+		cmocka_unit_test(test_split_exact_bulk),
+		cmocka_unit_test(test_contig_range),
+		cmocka_unit_test(test_page_reporting_rss),
+		cmocka_unit_test(test_shuffle_seed),
+		cmocka_unit_test(test_fault_injection),
+		cmocka_unit_test(test_reclaim_callback),
+		cmocka_unit_test(test_sysctl),
+		cmocka_unit_test(test_zeroing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
