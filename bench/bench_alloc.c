@@ -17,8 +17,9 @@
  *   (e)   order-9 (2 MiB) alloc+free pairs                       ns/pair
  * Every block's first byte is written once it is allocated, as a user would.
  *
- * Method.  Each allocator runs in its own child process (the peers with
- * LD_PRELOAD), so no allocator sees another's heap.  In the child every case
+ * Method.  Each case of each allocator runs in its own child process (the
+ * peers with LD_PRELOAD), so no allocator sees another's heap and no case
+ * inherits the state another case left.  In the child every case
  * runs a short pilot to size itself (~40 ms per run), warm-up runs until
  * host page faults stop (at most WARM_MAX runs or WARM_NS; warm-up writes
  * every page of each block, so memory handed out later at other block
@@ -650,8 +651,7 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 		uint64_t n;
 		long flt, f;
 
-		/* (d1)'s scaling ratio needs (a). */
-		if (!only_has(only, ci->key) && !(c == C_A && only_has(only, "d1")))
+		if (!only_has(only, ci->key))
 			continue;
 		/*
 		 * Pilot to size the runs, then warm up until a run takes no more
@@ -822,21 +822,26 @@ static void result_line(void *ctx, char *l)
 	r->have[c] = true;
 }
 
-static void run_child(const struct allocator *al, unsigned runs, const char *only,
+/*
+ * Run case @key of @al in a fresh child, so that no case inherits the heap
+ * another case left behind (tcmalloc's 2 MiB allocations, for one, are 9x
+ * slower right after (c) has freed its 50 000 blocks).
+ */
+static void run_child(const struct allocator *al, unsigned runs, const char *key,
 		      struct result *r)
 {
 	char runs_s[16];
 	char *argv[] = { self_exe, "--child", (char *)al->name, "--runs", runs_s,
-			 "--only", (char *)(only ? only : "a,b,c,c0,d1,d2,e"), NULL };
+			 "--only", (char *)key, NULL };
 	int st;
 
 	snprintf(runs_s, sizeof(runs_s), "%u", runs);
-	memset(r, 0, sizeof(*r));
-	r->cg_ir = -1;
 	st = spawn_collect(argv, al->preload, false, result_line, r);
-	r->ok = st == 0;
-	if (!r->ok)
-		fprintf(stderr, "bench_alloc: %s: child failed (status %d)\n", al->name, st);
+	if (st != 0) {
+		r->ok = false;
+		fprintf(stderr, "bench_alloc: %s (%s): child failed (status %d)\n", al->name, key,
+			st);
+	}
 }
 
 /* ---------------------------------------------------------------- callgrind */
@@ -1199,7 +1204,12 @@ int main(int argc, char **argv)
 		double t0 = now_ns();
 
 		fprintf(stderr, "bench_alloc: %s ...", allocators[i].name);
-		run_child(&allocators[i], runs, only, &res[i]);
+		memset(&res[i], 0, sizeof(res[i]));
+		res[i].ok = true;
+		res[i].cg_ir = -1;
+		for (int c = 0; c < NCASES; c++)
+			if (only_has(only, cases[c].key))
+				run_child(&allocators[i], runs, cases[c].key, &res[i]);
 		fprintf(stderr, " = %.1f s\n", (now_ns() - t0) / 1e9);
 	}
 	printf("ns per operation, median of %u runs; thread CPU time except (d1) 2T/1T and (d2), "
