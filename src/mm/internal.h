@@ -108,6 +108,13 @@ struct pmm {
 
 	int nr_node_ids;                /* highest node id + 1 */
 	unsigned long node_online_map;  /* bit per node with memory */
+	int nr_online_nodes;            /* its population count */
+	/*
+	 * Check every page of a block on free and allocation, not only the
+	 * first (Linux 6.3+'s check_pages_enabled: on with poisoning,
+	 * init_on_alloc/free or debug_pagealloc).
+	 */
+	bool check_pages;
 	pg_data_t *node_data[MAX_NUMNODES];
 	unsigned long zone_movable_pfn[MAX_NUMNODES];
 	unsigned long arch_zone_lowest_possible_pfn[MAX_NR_ZONES];

@@ -239,7 +239,14 @@ bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order)
 		page_owner_reset(m, page, order);
 		return false;
 	}
-	if (unlikely(order)) {
+	/*
+	 * Tail pages: a compound block's must be cleaned of their tail
+	 * metadata.  A plain block's are checked up to the costly order (a
+	 * few pages); above it only when page checks are on, as in Linux
+	 * 6.3+: an order-9 free would otherwise read 32 KiB of memmap.
+	 */
+	if (unlikely(order) && (PageCompound(page) || m->check_pages ||
+				order <= PAGE_ALLOC_COSTLY_ORDER)) {
 		bool compound = PageCompound(page);
 
 		if (compound)
@@ -594,6 +601,8 @@ static bool check_new_page(struct pmm *m, struct page *page)
 
 bool check_new_pages(struct pmm *m, struct page *page, unsigned order)
 {
+	if (!m->check_pages && order > PAGE_ALLOC_COSTLY_ORDER)
+		return check_new_page(m, page);
 	for (unsigned long i = 0; i < (1ul << order); i++)
 		if (unlikely(check_new_page(m, page + i)))
 			return true;
@@ -826,7 +835,7 @@ static __attribute__((noinline)) void prep_new_page(struct pmm *m, struct page *
 static inline unsigned alloc_flags_nofragment(struct pmm *m, struct zone *zone, pmm_gfp_t gfp)
 {
 	unsigned alloc_flags = gfp & PMM___GFP_KSWAPD_RECLAIM; /* == ALLOC_KSWAPD */
-	int nr_online = __builtin_popcountl(m->node_online_map);
+	int nr_online = m->nr_online_nodes;
 
 	if (!zone || zone->zone_idx != ZONE_NORMAL)
 		return alloc_flags;

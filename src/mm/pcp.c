@@ -314,7 +314,7 @@ int zone_batchsize(const struct zone *zone)
 /* CPUs are spread over the online nodes round-robin: cpu c is on the (c % n)-th node. */
 int cpu_to_node(const struct pmm *m, unsigned cpu)
 {
-	int nr = __builtin_popcountl(m->node_online_map), k = (int)(cpu % (unsigned)nr), nid;
+	int nr = m->nr_online_nodes, k = (int)(cpu % (unsigned)nr), nid;
 
 	for_each_online_node(m, nid)
 		if (k-- == 0)

@@ -140,6 +140,8 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	/* Poisoning takes precedence over init_on_alloc/init_on_free. */
 	m->init_on_alloc = cfg->init_on_alloc && !cfg->page_poison;
 	m->init_on_free = cfg->init_on_free && !cfg->page_poison;
+	m->check_pages = cfg->page_poison || cfg->init_on_alloc || cfg->init_on_free ||
+			 cfg->debug_pagealloc;
 	if ((err = pmm_ext_register(m)))
 		goto fail;
 	if ((err = check_config(m)))
