@@ -330,6 +330,8 @@ void free_pages_memory(struct pmm *m, unsigned long start, unsigned long end)
 		while (start + (1ul << order) > zone_end_pfn(zone))
 			order--;
 		__atomic_fetch_add(&zone->managed_pages, 1l << order, __ATOMIC_RELAXED);
+		TRACE(m, mm_page_free, start, order);
+		count_zone_event(zone, EV_PGFREE, 1ul << order);
 		pmm_lock(&zone->lock);
 		free_one_page_locked(zone, page, start, order, get_pfnblock_migratetype(m, start),
 				     FPI_TO_TAIL | FPI_SKIP_REPORT_NOTIFY);
