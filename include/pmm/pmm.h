@@ -361,4 +361,19 @@ PMM_API int pmm_sysctl_read(struct pmm *m, const char *name, char *buf, size_t s
 
 PMM_END_DECLS
 
+PMM_BEGIN_DECLS
+
+/**
+ * pmm_free_reserved_area() - give memblock-reserved frames [@start, @end)
+ * to the allocator after boot (free_reserved_area(), as a kernel frees its
+ * init sections and initrd).  Managed pages grow; watermarks and reserves
+ * are not recomputed, exactly as in the kernel.  Frames that are not
+ * reserved are skipped.
+ * Return: the number of frames freed.
+ * Context: any thread; does not sleep.
+ */
+PMM_API unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigned long end);
+
+PMM_END_DECLS
+
 #endif

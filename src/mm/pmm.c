@@ -416,3 +416,25 @@ void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr)
 {
 	free_contig_range(m, pfn, nr);
 }
+
+unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigned long end)
+{
+	unsigned long freed = 0;
+
+	for (unsigned long pfn = start; pfn < end && pfn < m->max_pfn; pfn++) {
+		struct page *page;
+
+		if (!pfn_valid(m, pfn))
+			continue;
+		page = pfn_to_page(m, pfn);
+		if (!PageReserved(page) || page_ref_count(page) != 1)
+			continue;
+		/* free_reserved_page(): an ordinary order-0 page, then managed grows. */
+		ClearPageReserved(page);
+		page->private = 0;
+		__atomic_fetch_add(&page_zone(m, page)->managed_pages, 1, __ATOMIC_RELAXED);
+		free_pages_entry(m, page, 0);
+		freed++;
+	}
+	return freed;
+}
