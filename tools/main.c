@@ -7,6 +7,7 @@
 
 static const struct pmm_command commands[] = {
 	{ "run", cmd_run, "boot a machine and print its layout and reports (the main job)" },
+	{ "replay", cmd_replay, "replay a kernel kmem trace (ftrace text or trace.dat) on a machine" },
 	{ NULL, NULL, NULL },
 };
 
