@@ -14,7 +14,7 @@
  *   - frees of frames the trace never allocated (allocated before tracing
  *     began, or by paths that do not trace allocation: compaction and
  *     migration targets, the bulk allocator);
- *   - allocations the trace shows failing (pfn=0x0);
+ *   - allocations the trace shows failing (pfn=0x0 with a NULL page);
  *   - allocations pmm refuses (by order: "allocations failed");
  *   - mm_page_free_batched, a second line for a free that has its own
  *     mm_page_free line;
@@ -106,8 +106,8 @@ struct pmm_replay_result {
 	uint64_t by_kind[PMM_TRACE_NR_KINDS];     /* events handled, by kind */
 	uint64_t allocs;                          /* allocations made on the machine */
 	uint64_t alloc_pages;                     /* base pages they took */
-	uint64_t frees;                           /* blocks freed on the machine */
-	uint64_t free_pages;                      /* base pages freed */
+	uint64_t frees;                           /* mm_page_free events replayed (blocks freed) */
+	uint64_t free_pages;                      /* base pages freed (implied frees included) */
 	uint64_t partial_frees;                   /* frees of part of a block (of them, pieces freed) */
 	uint64_t splits;                          /* blocks split for partial frees */
 	uint64_t implied_frees;                   /* live blocks freed because the trace allocated their pfn again */
@@ -115,7 +115,8 @@ struct pmm_replay_result {
 	uint64_t alloc_failed[PMM_MAX_ORDER];     /* allocations pmm refused, by order */
 	uint64_t trace_alloc_failed[PMM_MAX_ORDER]; /* allocations that failed in the trace, by order */
 	uint64_t lost_events;                     /* events the trace says it lost (LOST lines) */
-	uint64_t parse_errors;                    /* malformed lines skipped (keep_going) */
+	uint64_t parse_errors;                    /* malformed lines (skipped with keep_going) */
+	uint64_t lines;                           /* input lines read (records of a trace.dat) */
 	struct pmm_replay_pair zone_locked;       /* mm_page_alloc_zone_locked */
 	struct pmm_replay_pair pcpu_drain;        /* mm_page_pcpu_drain */
 	struct pmm_replay_pair extfrag;           /* mm_page_alloc_extfrag */

@@ -379,7 +379,6 @@ static void free_block(struct pmm_replay *r, uint64_t val)
 	unsigned order = pfnmap_val_order(val);
 
 	pmm_free_pages(r->m, block_page(r, val), order);
-	r->res.frees++;
 	r->res.free_pages += 1ul << order;
 }
 
@@ -391,7 +390,11 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	struct pmm_page *page;
 	uint64_t flags = (ev->gfp & PMM___GFP_COMP) && order ? PFNMAP_COMPOUND : 0;
 
-	if (ev->pfn == 0) {
+	/*
+	 * The kernel prints a failed allocation as pfn=0x0 with a NULL page;
+	 * a machine whose pfn 0 is memory (pmm's own output) prints a real page.
+	 */
+	if (unlikely(ev->pfn == 0) && (ev->page == 0 || ev->page_fmt == PMM_TRACE_PAGE_PTRVAL)) {
 		res->trace_alloc_failed[order]++;
 		res->skipped[PMM_REPLAY_SKIP_ALLOC_TRACE_FAILED]++;
 		return 0;
@@ -478,6 +481,7 @@ static int replay_free(struct pmm_replay *r, const struct pmm_trace_event *ev)
 			pfnmap_remove(&r->map, s);
 			act_as(r, ev);
 			free_block(r, val);
+			res->frees++;
 			return 0;
 		}
 		if (order > aorder) {
@@ -604,11 +608,13 @@ int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const ch
 	struct pmm_replay_result *res = &r->res;
 	struct pmm_trace_event ev;
 	struct pmm_trace_stats st;
-	uint64_t t0 = now_ns(r), events0 = res->events;
+	uint64_t t0 = now_ns(r), lines0;
 	int ret = 0, err;
 
 	r->errmsg[0] = '\0';
 	res->stop = PMM_REPLAY_STOP_NONE;
+	pmm_trace_get_stats(p, &st);
+	lines0 = st.lines;
 	for (;;) {
 		err = pmm_trace_next(p, &ev);
 		if (unlikely(err <= 0)) {
@@ -662,10 +668,10 @@ int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const ch
 	}
 	pmm_trace_get_stats(p, &st);
 	r->bytes = st.bytes;
+	res->lines += st.lines - lines0;
 	release_thread(r);
 	res->elapsed_s += (double)(now_ns(r) - t0) / 1e9;
 	res->events_per_s = res->elapsed_s > 0 ? (double)res->events / res->elapsed_s : 0;
-	(void)events0;
 	if (r->opts.progress && res->stop != PMM_REPLAY_STOP_CALLBACK)
 		r->opts.progress(r->opts.ctx, res, r->bytes);
 	return ret;
