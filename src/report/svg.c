@@ -423,7 +423,7 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 {
 	struct pmm_svg_map_opts o = { 0 };
 	struct node_panel panels[MAX_NUMNODES];
-	unsigned long max_rows, total_blocks = 0, present_pages = 0, free_pages = 0;
+	unsigned long max_rows, present_pages = 0, free_pages = 0;
 	unsigned per = 1, npanels = 0;
 	double width, height, y;
 	char buf[256], sz[32], sz2[32];
@@ -441,7 +441,6 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 		np->nid = nid;
 		np->base = ALIGN_DOWN(s, pageblock_nr_pages);
 		np->nblocks = (ALIGN_UP(e, pageblock_nr_pages) - np->base) >> pageblock_order;
-		total_blocks += np->nblocks;
 	}
 	/* Pageblocks per cell: a power of two keeping the rows within max_rows. */
 	for (;;) {
