@@ -88,7 +88,8 @@ struct pmm_config {
 	unsigned debug_guardpage_minorder;
 	bool shuffle;
 	bool pcp;                                /* per-CPU lists (default on) */
-	bool fatal;                              /* misuse reports abort via on_bad_page's return */
+	bool fatal;                              /* reports end with a panic line; the bad-page
+						    handler must then abort (pmm_set_bad_page_handler) */
 	enum pmm_memmap_mode memmap;
 	uint64_t seed;                           /* shuffle and fault-injection randomness */
 

@@ -151,8 +151,10 @@ PMM_API void *pmm_get_free_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order);
  */
 PMM_API void pmm_free_pages_addr(struct pmm *m, void *addr, unsigned order);
 
-/** pmm_get_page() - take an extra reference (get_page()).  Return: 0 or
- * -PMM_EINVAL if @page is free (its count is 0) or not a page of @m. */
+/** pmm_get_page() - take an extra reference (get_page()).  Return: 0,
+ * -PMM_EINVAL if @page is free (its count is 0) or not a page of @m, or
+ * -PMM_EOVERFLOW if the count is at INT_MAX; each error is reported as a
+ * bad page (counted, callback) and the page is left as it is. */
 PMM_API int pmm_get_page(struct pmm *m, struct pmm_page *page);
 
 /** pmm_put_page() - drop a reference to an order-0 or compound page
@@ -238,6 +240,12 @@ PMM_API void pmm_set_mm_ops(struct pmm *m, const struct pmm_mm_ops *ops, void *c
  * pmm_set_bad_page_handler() - be told of every bad page pmm detects.
  * @fn: called after the report with the frame's pfn (~0ul for a pointer
  * that is not a page of @m) and the kernel's reason string.
+ *
+ * With `fatal=on` in the config, the report ends with a "Kernel panic - not
+ * syncing: Bad page state: <reason> (fatal=on)" line and @fn's contract is
+ * not to return: it should abort the process (after saving what it needs).
+ * pmm itself never aborts; without @fn, or if @fn returns, the bad page is
+ * contained and pmm goes on as in the default report-and-continue mode.
  * Context: @fn runs in the thread that hit the bad page, without pmm locks.
  */
 PMM_API void pmm_set_bad_page_handler(struct pmm *m,

@@ -400,10 +400,108 @@ static void init_page_owner(struct pmm *m, struct page_owner_state *po)
 	init_early_allocated_pages(m, po);
 }
 
+/* The depot's messages belong in the machine's log, next to the boot log. */
+static void machine_log(void *ctx, int level, const char *msg)
+{
+	pmm_printk(ctx, level, "%s", msg);
+}
+
+/*
+ * pagetypeinfo's mixed blocks of @zone (pagetypeinfo_showmixedcount_print()):
+ * walk the zone a pageblock at a time; a block counts once, under its own
+ * migratetype (CMA as Movable), as soon as one allocation in it asked for
+ * another migratetype.  Lockless, as the kernel's walk: a block that changes
+ * under it may be miscounted, nothing else.  A block straddling two zones
+ * may count in both; the kernel accepts that too.
+ */
+#if defined(__clang__) || defined(__GNUC__)
+#define data_race_fn __attribute__((no_sanitize("thread")))
+#else
+#define data_race_fn
+#endif
+
+/*
+ * The fields of a frame the mixed walk reads without locks, copied in one
+ * place marked as the kernel's data_race(): a frame may be allocated,
+ * freed or merged under the walk, which then miscounts at worst.
+ */
+static data_race_fn void page_snapshot(const struct page *page, struct page *snap)
+{
+	snap->flags = page->flags;
+	snap->page_type = page->page_type;
+	snap->private = page->private;
+}
+
+static data_race_fn void owner_snapshot(const struct page_owner *o, pmm_gfp_t *gfp, unsigned *order)
+{
+	*gfp = o->gfp_mask;
+	*order = o->order;
+}
+
+static void mixed_blocks(struct pmm *m, struct zone *zone, unsigned long count[MIGRATE_TYPES])
+{
+	struct page_owner_state *po = m->page_owner;
+	unsigned long pfn = zone->zone_start_pfn, end_pfn = zone_end_pfn(zone);
+
+	while (pfn < end_pfn) {
+		unsigned long block_end;
+		int pageblock_mt;
+
+		if (!pfn_valid(m, pfn) || !online_section(pfn_to_section(m, pfn))) {
+			pfn = ALIGN_UP(pfn + 1, MAX_ORDER_NR_PAGES);
+			continue;
+		}
+		block_end = MIN(ALIGN_DOWN(pfn, pageblock_nr_pages) + pageblock_nr_pages, end_pfn);
+		pageblock_mt = get_pfnblock_migratetype(m, pfn);
+		for (; pfn < block_end; pfn++) {
+			struct page *page = pfn_to_page(m, pfn), snap;
+			struct page_ext *ext;
+			unsigned long flags;
+			pmm_gfp_t gfp;
+			unsigned order;
+			int page_mt;
+
+			page_snapshot(page, &snap);
+			if (page_zone(m, &snap) != zone)
+				continue;
+			if (PageBuddy(&snap)) {
+				unsigned long free_order = page_private(&snap);
+
+				if (free_order < MAX_ORDER)
+					pfn += (1ul << free_order) - 1;
+				continue;
+			}
+			if (PageReserved(&snap))
+				continue;
+			ext = page_ext_get(m, page);
+			if (!ext)
+				continue;
+			flags = __atomic_load_n(&ext->flags, __ATOMIC_RELAXED);
+			if (!(flags & (1ul << PAGE_EXT_OWNER_ALLOCATED))) {
+				page_ext_put(ext);
+				continue;
+			}
+			owner_snapshot(get_page_owner(po, ext), &gfp, &order);
+			page_ext_put(ext);
+			page_mt = (int)((gfp & PMM_GFP_MOVABLE_MASK) >> 3);
+			if (pageblock_mt != page_mt) {
+				if (pageblock_mt < MIGRATE_TYPES)
+					count[is_migrate_cma(pageblock_mt) ? MIGRATE_MOVABLE
+									   : pageblock_mt]++;
+				pfn = block_end;
+				break;
+			}
+			if (order < MAX_ORDER)
+				pfn += (1ul << order) - 1;
+		}
+	}
+}
+
 static int page_owner_setup(struct pmm *m)
 {
 	struct page_owner_state *po;
-	struct depot_options opts = { .memory_bytes = PFN_PHYS(m->max_pfn), .early = true };
+	struct depot_options opts = { .memory_bytes = PFN_PHYS(m->max_pfn), .early = true,
+				      .log = machine_log, .log_ctx = m };
 	int err;
 
 	if (!m->cfg.page_owner)
@@ -433,6 +531,7 @@ static int page_owner_setup(struct pmm *m)
 	__atomic_store_n(&m->page_owner, po, __ATOMIC_RELEASE);
 	pcp_fast_update(m);
 	m->debug_hooks.dump_page_owner = dump_page_owner;
+	m->debug_hooks.mixed_blocks = mixed_blocks;
 	return 0;
 }
 

@@ -76,12 +76,15 @@ static void depot_log(struct stack_depot *d, int level, const char *fmt, ...)
 	char msg[160];
 	va_list ap;
 
-	if (!d->platform->log)
+	if (!d->log && !d->platform->log)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	d->platform->log(d->platform->ctx, level, msg);
+	if (d->log)
+		d->log(d->log_ctx, level, msg);
+	else
+		d->platform->log(d->platform->ctx, level, msg);
 }
 
 static inline uintptr_t *record_entries(const struct stack_depot *d, struct stack_record *r)
@@ -168,6 +171,8 @@ int depot_init(struct stack_depot *d, const struct pmm_platform *platform,
 	memset(d, 0, sizeof(*d));
 	if (!opts)
 		opts = &defaults;
+	d->log = opts->log;
+	d->log_ctx = opts->log_ctx;
 	if (!p || !p->reserve || !p->commit || !p->release || !p->alloc || !p->free)
 		return -PMM_EINVAL;
 	if (opts->layout != DEPOT_LAYOUT_6_1 && opts->layout != DEPOT_LAYOUT_6_8)

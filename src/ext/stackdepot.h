@@ -82,6 +82,9 @@ struct depot_options {
 	bool early;
 	/* stack_depot_disable=on: every save returns 0. */
 	bool disabled;
+	/* Where messages go (the machine's log); NULL: the platform's log. */
+	void (*log)(void *ctx, int level, const char *msg);
+	void *log_ctx;
 };
 
 struct depot_stats {
@@ -98,6 +101,8 @@ struct depot_stats {
 
 struct stack_depot {
 	const struct pmm_platform *platform;
+	void (*log)(void *ctx, int level, const char *msg); /* NULL: platform->log */
+	void *log_ctx;
 	enum depot_layout layout;
 	unsigned header_size;            /* bytes before entries[] in a record */
 	unsigned max_pools;

@@ -4,9 +4,23 @@
  * (mm/debug.c, mm/page_alloc.c), the %pGp page-flags formatter, and the
  * rate limit (60 reports, then a 60 s window of suppressed ones).
  *
- * A bad page is taken out of circulation: its mapcount is reset (so it is
- * no longer PageBuddy) and nothing frees it again.  The machine counts it
- * and tells the embedder through the on_bad_page callback.
+ * A bad page found while the allocator has it in hand (being freed, being
+ * handed out) is taken out of circulation: its mapcount is reset (so it is
+ * no longer PageBuddy) and nothing frees it again.  A bad *request* (a
+ * double free, a wrong order, a tail page, a get on a free page) is only
+ * reported and refused: that page is not ours to take (it may sit on a free
+ * list, or still belong to the caller), so it is left exactly as it is.
+ * Either way the machine counts it and tells the embedder through the
+ * on_bad_page callback.
+ *
+ * fatal=on: after the report the log gets a final "Kernel panic - not
+ * syncing" line and the callback is called; its contract is then not to
+ * return (abort the process).  The library never aborts on its own: without
+ * a callback, or if it returns, pmm goes on as in report-and-continue mode.
+ *
+ * dump_page() may look at a page another thread is changing (the loser of a
+ * double-free race reports while the winner frees): it prints a snapshot
+ * taken with intentionally racy reads, as the kernel's __dump_page() does.
  *
  * Pointers are printed raw (as with the kernel's no_hash_pointers): in a
  * user-space allocator the address is what a developer needs.
@@ -17,6 +31,13 @@
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/debug.h"
+
+/* Intentional racy reads, as the kernel's data_race(). */
+#if defined(__clang__) || defined(__GNUC__)
+#define data_race_fn __attribute__((no_sanitize("thread")))
+#else
+#define data_race_fn
+#endif
 
 static const struct {
 	int bit;
@@ -69,37 +90,60 @@ static void dump_raw(struct pmm *m, const char *prefix, const struct page *p)
 	pr_warn(m, "%s: %016lx %016lx %016lx %016lx\n", prefix, w[4], w[5], w[6], w[7]);
 }
 
+/* Copy @n descriptors that may be changing under us, word by word. */
+static data_race_fn void snapshot_pages(struct page *dst, const struct page *src, size_t n)
+{
+	const volatile unsigned long *s = (const volatile unsigned long *)src;
+	unsigned long *d = (unsigned long *)dst;
+
+	for (size_t i = 0; i < n * sizeof(*src) / sizeof(*s); i++)
+		d[i] = s[i];
+}
+
 void dump_page(struct pmm *m, struct page *page, const char *reason)
 {
-	struct page *head = compound_head(page);
 	unsigned long pfn = page_to_pfn(m, page);
+	struct page snap, hsnap[2];
+	struct page *head = page;
 	char flags[256];
 	int mapcount;
 
-	if (page->flags == ~0ul) {
+	snapshot_pages(&snap, page, 1);
+	/* Follow compound_head only to a page of this machine. */
+	if ((snap.compound_head & 1) && page_is_ours(m, (void *)(snap.compound_head - 1)))
+		head = (struct page *)(snap.compound_head - 1);
+	if (head != page)
+		snapshot_pages(&hsnap[0], head, 1);
+	else
+		hsnap[0] = snap;
+	hsnap[1] = hsnap[0];
+	if (PageHead(&hsnap[0]) && page_is_ours(m, head + 1))
+		snapshot_pages(&hsnap[1], head + 1, 1);
+
+	if (snap.flags == ~0ul) {
 		pr_warn(m, "page:%016lx is uninitialized and poisoned\n", (unsigned long)page);
-		dump_raw(m, "raw", page);
+		dump_raw(m, "raw", &snap);
 		goto out;
 	}
 	/* Typed pages (buddy, guard) show mapcount 0, as page_mapcount() does. */
-	mapcount = page->_mapcount < PAGE_MAPCOUNT_RESERVE ? 0 : page->_mapcount + 1;
+	mapcount = snap._mapcount < PAGE_MAPCOUNT_RESERVE ? 0 : snap._mapcount + 1;
 	pr_warn(m, "page:%016lx refcount:%d mapcount:%d mapping:%016lx index:0x%lx pfn:0x%lx\n",
-		(unsigned long)page, page_ref_count(page), mapcount,
-		(unsigned long)(PageTail(page) ? NULL : page->mapping),
-		PageTail(page) ? 0ul : page->index, pfn);
-	if (head != page || PageHead(page)) {
-		unsigned order = compound_order(head);
+		(unsigned long)page, snap._refcount, mapcount,
+		(unsigned long)(PageTail(&snap) ? NULL : snap.mapping),
+		PageTail(&snap) ? 0ul : snap.index, pfn);
+	if (head != page || PageHead(&snap)) {
+		unsigned order = PageHead(&hsnap[0]) ? hsnap[1].compound_order : 0;
 		pr_warn(m, "head:%016lx order:%u compound_mapcount:%d compound_pincount:%d\n",
-			(unsigned long)head, order, order ? head[1].compound_mapcount + 1 : 0,
-			order ? head[1].compound_pincount : 0);
+			(unsigned long)head, order, order ? hsnap[1].compound_mapcount + 1 : 0,
+			order ? hsnap[1].compound_pincount : 0);
 	}
-	if (page->memcg_data)
-		pr_warn(m, "memcg:%lx\n", page->memcg_data);
-	format_page_flags(flags, sizeof(flags), head->flags);
+	if (snap.memcg_data)
+		pr_warn(m, "memcg:%lx\n", snap.memcg_data);
+	format_page_flags(flags, sizeof(flags), hsnap[0].flags);
 	pr_warn(m, "flags: %s\n", flags);
-	dump_raw(m, "raw", page);
+	dump_raw(m, "raw", &snap);
 	if (head != page)
-		dump_raw(m, "head", head);
+		dump_raw(m, "head", &hsnap[0]);
 out:
 	if (reason)
 		pr_warn(m, "page dumped because: %s\n", reason);
@@ -129,7 +173,16 @@ const char *page_bad_reason(const struct page *page, unsigned long flags)
 	return bad_reason;
 }
 
-void bad_page(struct pmm *m, struct page *page, const char *reason)
+/* The end of every report: fatal mode's last line, then the embedder. */
+void bad_page_notify(struct pmm *m, unsigned long pfn, const char *reason)
+{
+	if (unlikely(m->cfg.fatal))
+		pr_emerg(m, "Kernel panic - not syncing: Bad page state: %s (fatal=on)\n", reason);
+	if (m->on_bad_page)
+		m->on_bad_page(m->on_bad_page_ctx, pfn, reason);
+}
+
+static void report_bad_page(struct pmm *m, struct page *page, const char *reason, bool take)
 {
 	struct bad_page_state *bp = &m->bad_page;
 	uint64_t now = m->plat->clock_ns(m->plat->ctx);
@@ -156,17 +209,26 @@ void bad_page(struct pmm *m, struct page *page, const char *reason)
 		bp->resume = now + 60ull * 1000000000ull;
 	pmm_unlock(&bp->lock);
 
-	if (show) {
+	if (show || m->cfg.fatal) {
 		m->plat->task(m->plat->ctx, &pid, &tgid, comm);
 		pr_alert(m, "BUG: Bad page state in process %.16s  pfn:%05lx\n", comm,
 			 page_to_pfn(m, page));
 		dump_page(m, page, reason);
 	}
 	/* Leak the frame: no longer a buddy, never handed out again. */
-	if (page->_mapcount < PAGE_MAPCOUNT_RESERVE)
+	if (take && page->_mapcount < PAGE_MAPCOUNT_RESERVE)
 		page->_mapcount = -1;
-	if (m->on_bad_page)
-		m->on_bad_page(m->on_bad_page_ctx, page_to_pfn(m, page), reason);
+	bad_page_notify(m, page_to_pfn(m, page), reason);
+}
+
+void bad_page(struct pmm *m, struct page *page, const char *reason)
+{
+	report_bad_page(m, page, reason, true);
+}
+
+void bad_page_refuse(struct pmm *m, struct page *page, const char *reason)
+{
+	report_bad_page(m, page, reason, false);
 }
 
 /* A pointer that is not a struct page of this machine: nothing to dump. */
@@ -182,6 +244,5 @@ void bad_page_pointer(struct pmm *m, const void *ptr, const char *what)
 	pr_alert(m, "BUG: Bad page pointer in process %.16s  page:%016lx\n", comm,
 		 (unsigned long)ptr);
 	pr_alert(m, "page dumped because: %s\n", what);
-	if (m->on_bad_page)
-		m->on_bad_page(m->on_bad_page_ctx, ~0ul, what);
+	bad_page_notify(m, ~0ul, what);
 }

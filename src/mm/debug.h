@@ -11,5 +11,7 @@
 size_t format_page_flags(char *buf, size_t size, unsigned long flags);
 void dump_page(struct pmm *m, struct page *page, const char *reason);
 void bad_page_pointer(struct pmm *m, const void *ptr, const char *what);
+/* The tail of every report: fatal mode's final line, then the embedder's callback. */
+void bad_page_notify(struct pmm *m, unsigned long pfn, const char *reason);
 
 #endif

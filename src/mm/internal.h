@@ -108,6 +108,13 @@ struct pmm {
 
 	int nr_node_ids;                /* highest node id + 1 */
 	unsigned long node_online_map;  /* bit per node with memory */
+	int nr_online_nodes;            /* its population count */
+	/*
+	 * Check every page of a block on free and allocation, not only the
+	 * first (Linux 6.3+'s check_pages_enabled: on with poisoning,
+	 * init_on_alloc/free or debug_pagealloc).
+	 */
+	bool check_pages;
 	pg_data_t *node_data[MAX_NUMNODES];
 	unsigned long zone_movable_pfn[MAX_NUMNODES];
 	unsigned long arch_zone_lowest_possible_pfn[MAX_NR_ZONES];
@@ -136,6 +143,15 @@ struct pmm {
 	/* Hooks that extensions (page_owner) fill in; NULL when off. */
 	struct {
 		void (*dump_page_owner)(struct pmm *m, struct page *page);
+		/*
+		 * pagetypeinfo's "Number of mixed blocks" row of @zone: per
+		 * pageblock migratetype, the blocks holding an allocation of
+		 * another migratetype (pagetypeinfo_showmixedcount_print()).
+		 * Set when page_owner is on; called without locks, after the
+		 * per-CPU lists were drained.
+		 */
+		void (*mixed_blocks)(struct pmm *m, struct zone *zone,
+				     unsigned long count[MIGRATE_TYPES]);
 	} debug_hooks;
 	/*
 	 * Kernel tracepoints (kmem:*); NULL when nobody listens.  With one

@@ -78,7 +78,7 @@ int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp)
 }
 
 /* Why @gfp cannot be honoured, or NULL. */
-static const char *gfp_invalid(pmm_gfp_t gfp)
+const char *gfp_invalid(pmm_gfp_t gfp)
 {
 	if (gfp & ~PMM___GFP_BITS_MASK)
 		return "unknown gfp bits";
@@ -115,9 +115,9 @@ static bool buddy_merge_likely(unsigned long pfn, unsigned long buddy_pfn, struc
 	if (order >= MAX_ORDER - 2)
 		return false;
 	higher_page_pfn = buddy_pfn & pfn;
-	higher_page = page + (higher_page_pfn - pfn);
+	higher_page = page + ((long)higher_page_pfn - (long)pfn);
 	higher_buddy_pfn = higher_page_pfn ^ (1ul << (order + 1));
-	return page_is_buddy(higher_page, higher_page + (higher_buddy_pfn - higher_page_pfn),
+	return page_is_buddy(higher_page, higher_page + ((long)higher_buddy_pfn - (long)higher_page_pfn),
 			     order + 1);
 }
 
@@ -147,7 +147,8 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 
 	while (order < MAX_ORDER - 1) {
 		buddy_pfn = pfn ^ (1ul << order);
-		buddy = page + (buddy_pfn - pfn);
+		/* Signed: the buddy may lie below, and pointers must not wrap. */
+		buddy = page + ((long)buddy_pfn - (long)pfn);
 		if (!page_is_buddy(page, buddy, order))
 			break;
 		/* Do not merge isolated or highatomic blocks into mobile ones. */
@@ -161,7 +162,7 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 			clear_page_guard(zone, buddy, order, migratetype);
 		else
 			del_page_from_free_list(buddy, zone, order);
-		page = page + ((buddy_pfn & pfn) - pfn);
+		page = page + ((long)(buddy_pfn & pfn) - (long)pfn);
 		pfn = buddy_pfn & pfn;
 		order++;
 	}
@@ -238,7 +239,14 @@ bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order)
 		page_owner_reset(m, page, order);
 		return false;
 	}
-	if (unlikely(order)) {
+	/*
+	 * Tail pages: a compound block's must be cleaned of their tail
+	 * metadata.  A plain block's are checked up to the costly order (a
+	 * few pages); above it only when page checks are on, as in Linux
+	 * 6.3+: an order-9 free would otherwise read 32 KiB of memmap.
+	 */
+	if (unlikely(order) && (PageCompound(page) || m->check_pages ||
+				order <= PAGE_ALLOC_COSTLY_ORDER)) {
 		bool compound = PageCompound(page);
 
 		if (compound)
@@ -305,6 +313,9 @@ void free_the_page(struct pmm *m, struct page *page, unsigned order)
 /* Boot and hotplug hand-over: blocks already in the "free, not listed" state. */
 void free_pages_memory(struct pmm *m, unsigned long start, unsigned long end)
 {
+	/* The frames get the state a freed frame has: poisoned, unmapped, ASan-poisoned. */
+	if (start < end)
+		boot_free_range_debug(m, start, end - start);
 	while (start < end) {
 		unsigned order = start ? MIN((unsigned)__builtin_ctzl(start), MAX_ORDER - 1)
 				       : MAX_ORDER - 1;
@@ -590,6 +601,8 @@ static bool check_new_page(struct pmm *m, struct page *page)
 
 bool check_new_pages(struct pmm *m, struct page *page, unsigned order)
 {
+	if (!m->check_pages && order > PAGE_ALLOC_COSTLY_ORDER)
+		return check_new_page(m, page);
 	for (unsigned long i = 0; i < (1ul << order); i++)
 		if (unlikely(check_new_page(m, page + i)))
 			return true;
@@ -822,7 +835,7 @@ static __attribute__((noinline)) void prep_new_page(struct pmm *m, struct page *
 static inline unsigned alloc_flags_nofragment(struct pmm *m, struct zone *zone, pmm_gfp_t gfp)
 {
 	unsigned alloc_flags = gfp & PMM___GFP_KSWAPD_RECLAIM; /* == ALLOC_KSWAPD */
-	int nr_online = __builtin_popcountl(m->node_online_map);
+	int nr_online = m->nr_online_nodes;
 
 	if (!zone || zone->zone_idx != ZONE_NORMAL)
 		return alloc_flags;
@@ -1024,45 +1037,64 @@ static inline bool put_page_testzero_checked(struct page *page, bool *was_zero)
 	return old == 1;
 }
 
+#define DOUBLE_FREE "double free: page is already free (refcount 0)"
+
 /*
  * Checks pmm makes before touching a block being freed, beyond the kernel's
- * own (which would crash or silently corrupt on these): the pointer is ours,
- * the page is not a tail, the pfn is aligned to the order, and the order is
- * the one it was allocated with.  Returns false after reporting.
+ * own (which would crash or silently corrupt on these): the page is not a
+ * tail, the pfn is aligned to the order, it is not free already, and the
+ * order is the one it was allocated with.  Returns why the request is bad,
+ * or NULL.
+ *
+ * The reads are racy on purpose (data_race): a correct caller owns the
+ * block, so nothing changes under us; only when two threads free the same
+ * block may the other one be freeing it right now.  The refcount decrement
+ * in free_pages_entry() decides that race; here a check that fails on
+ * fields read mid-free is called what it is, a double free.
+ */
+static data_race_fn const char *free_request_bad(struct pmm *m, struct page *page, unsigned order)
+{
+	const char *why;
+
+	if (unlikely(PageTail(page)))
+		return "freeing a tail page of a compound page";
+	if (unlikely(page_to_pfn(m, page) & ((1ul << order) - 1)))
+		return "freeing a block whose pfn is not aligned to its order";
+	if (unlikely(PageBuddy(page) || page_ref_count(page) == 0))
+		return DOUBLE_FREE;
+	if (unlikely(PageHead(page) && compound_order(page) != order))
+		why = "freeing a compound page with the wrong order";
+	else if (unlikely(page_private(page) != order && !PageReserved(page)))
+		why = page_private(page) > order
+			      ? "freeing a block with a smaller order than it was allocated with"
+			      : "freeing a block with a larger order than it was allocated with";
+	else
+		return NULL;
+	if (page_ref_count(page) == 0)
+		return DOUBLE_FREE;
+	return why;
+}
+
+/*
+ * Returns false after reporting a bad request.  The page is left as it is:
+ * a double-freed page may sit on a free list, a wrongly freed block is still
+ * the caller's, and touching either would corrupt what is intact.
  */
 static bool free_request_ok(struct pmm *m, struct page *page, unsigned order)
 {
-	unsigned long pfn;
+	const char *why;
 
 	if (unlikely(!page_is_ours(m, page))) {
 		bad_page_pointer(m, page, "freeing a pointer that is not a page of this machine");
 		return false;
 	}
 	if (unlikely(order >= MAX_ORDER)) {
-		bad_page(m, page, "freeing with an order above the maximum");
+		bad_page_refuse(m, page, "freeing with an order above the maximum");
 		return false;
 	}
-	if (unlikely(PageTail(page))) {
-		bad_page(m, page, "freeing a tail page of a compound page");
-		return false;
-	}
-	pfn = page_to_pfn(m, page);
-	if (unlikely(pfn & ((1ul << order) - 1))) {
-		bad_page(m, page, "freeing a block whose pfn is not aligned to its order");
-		return false;
-	}
-	if (unlikely(PageBuddy(page) || page_ref_count(page) == 0)) {
-		bad_page(m, page, "double free: page is already free (refcount 0)");
-		return false;
-	}
-	if (unlikely(PageHead(page) && compound_order(page) != order)) {
-		bad_page(m, page, "freeing a compound page with the wrong order");
-		return false;
-	}
-	if (unlikely(page_private(page) != order && !PageReserved(page))) {
-		bad_page(m, page, page_private(page) > order
-					  ? "freeing a block with a smaller order than it was allocated with"
-					  : "freeing a block with a larger order than it was allocated with");
+	why = free_request_bad(m, page, order);
+	if (unlikely(why)) {
+		bad_page_refuse(m, page, why);
 		return false;
 	}
 	return true;
@@ -1079,7 +1111,7 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 		free_the_page(m, page, order);
 	} else if (unlikely(was_zero)) {
 		/* Lost a race with another free of the same block. */
-		bad_page(m, page, "double free: page is already free (refcount 0)");
+		bad_page_refuse(m, page, DOUBLE_FREE);
 	} else if (!head) {
 		/* Another holder keeps page 0; release the rest now. */
 		while (order-- > 0) {
@@ -1126,12 +1158,16 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 	struct zoneref *z;
 	struct zone *zone = NULL;
 
+	for (unsigned long i = 0; i < nr; i++)
+		if (array[i])
+			populated++;
+	/* Refused requests still report the slots filled before, as documented. */
 	if (gfp_invalid(gfp))
-		return 0;
+		return populated;
 	if (nid == PMM_NUMA_NO_NODE)
 		nid = numa_node_id(m);
 	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
-		return 0;
+		return populated;
 	ac.highest_zoneidx = gfp_to_zone(gfp);
 	ac.zonelist = &m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK];
 	ac.migratetype = gfp_to_migratetype(m, gfp);
@@ -1152,9 +1188,6 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 			break;
 		}
 	}
-	for (unsigned long i = 0; i < nr; i++)
-		if (array[i])
-			populated++;
 	before = populated;
 	if (zone && zone->per_cpu_pageset && nr - populated > 1 && !should_fail_alloc_page(m, gfp, 0)) {
 		pcp_alloc_bulk(zone, ac.migratetype, alloc_flags, nr, array, &populated);

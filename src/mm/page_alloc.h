@@ -51,9 +51,17 @@ bool zone_watermark_ok_free(struct zone *z, unsigned order, unsigned long mark,
 int move_freepages_block_locked(struct zone *zone, struct page *page, int migratetype,
 				int *num_movable);
 int gfp_to_zone(pmm_gfp_t gfp);
+/* Why @gfp cannot be honoured (unknown bits, GFP_ZONE_BAD, ...), or NULL. */
+const char *gfp_invalid(pmm_gfp_t gfp);
 int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp);
 /* Report a bad page (kernel bad_page()) and take it out of circulation. */
 void bad_page(struct pmm *m, struct page *page, const char *reason);
+/*
+ * Report a bad request about @page (double free, wrong order, tail page, get
+ * on a free page) and refuse it: the page is left as it is, since it is not
+ * in the allocator's hands (it may be on a free list or still the caller's).
+ */
+void bad_page_refuse(struct pmm *m, struct page *page, const char *reason);
 /* The kernel's page_bad_reason() for @flags checks (AT_FREE or AT_PREP). */
 const char *page_bad_reason(const struct page *page, unsigned long flags);
 
@@ -154,6 +162,7 @@ bool should_fail_alloc_page(struct pmm *m, pmm_gfp_t gfp, unsigned order);
 void free_page_debug(struct pmm *m, struct page *page, unsigned order);
 void alloc_page_debug(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp);
 void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr);
+void release_memory_debug(struct pmm *m);
 
 /* shuffle.c */
 bool shuffle_pick_tail(struct zone *zone);

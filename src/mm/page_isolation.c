@@ -307,8 +307,14 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 {
 	unsigned long align = 1;
 	int zi = gfp_to_zone(gfp);
+	const char *why = gfp_invalid(gfp);
 
-	if (!nr || zi < 0)
+	if (unlikely(why)) {
+		if (!(gfp & PMM___GFP_NOWARN))
+			pr_warn(m, "WARNING: page allocation with gfp 0x%x refused: %s\n", gfp, why);
+		return NULL;
+	}
+	if (!nr)
 		return NULL;
 	while (align < nr)
 		align <<= 1;

@@ -65,8 +65,7 @@ static void check_poison_mem(struct pmm *m, struct page *page, unsigned char *me
 	pmm_lock(&m->bad_page.lock);
 	m->bad_page.total++;
 	pmm_unlock(&m->bad_page.lock);
-	if (m->on_bad_page)
-		m->on_bad_page(m->on_bad_page_ctx, page_to_pfn(m, page), "pagealloc: memory corruption");
+	bad_page_notify(m, page_to_pfn(m, page), "pagealloc: memory corruption");
 }
 
 void free_page_debug(struct pmm *m, struct page *page, unsigned order)
@@ -112,4 +111,15 @@ void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr)
 	if (m->cfg.debug_pagealloc)
 		m->plat->protect(m->plat->ctx, mem, size, 0);
 	asan_poison(mem, size);
+}
+
+/*
+ * Teardown: the machine's memory goes back to the host, and ASan keeps the
+ * shadow of unmapped memory; left poisoned, it would fault the next mapping
+ * placed there (another machine's memmap, say).
+ */
+void release_memory_debug(struct pmm *m)
+{
+	if (m->mem)
+		asan_unpoison(m->mem, m->mem_size);
 }

@@ -68,6 +68,7 @@ void pmm_destroy(struct pmm *m)
 	pcp_teardown(m);
 	free_node_data(m);
 	sparse_teardown(m);
+	release_memory_debug(m);
 	if (m->mem)
 		plat->release(plat->ctx, m->mem, m->mem_size);
 	pmm_lock_destroy(&m->sysctl_lock);
@@ -139,6 +140,8 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	/* Poisoning takes precedence over init_on_alloc/init_on_free. */
 	m->init_on_alloc = cfg->init_on_alloc && !cfg->page_poison;
 	m->init_on_free = cfg->init_on_free && !cfg->page_poison;
+	m->check_pages = cfg->page_poison || cfg->init_on_alloc || cfg->init_on_free ||
+			 cfg->debug_pagealloc;
 	if ((err = pmm_ext_register(m)))
 		goto fail;
 	if ((err = check_config(m)))
@@ -276,15 +279,21 @@ int pmm_get_page(struct pmm *m, struct pmm_page *ppage)
 	struct page *page = (struct page *)ppage;
 	int old;
 
-	if (!page_is_ours(m, page))
+	if (!page_is_ours(m, page)) {
+		bad_page_pointer(m, page, "get_page on a pointer that is not a page of this machine");
 		return -PMM_EINVAL;
+	}
 	page = compound_head(page);
 	old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
 	do {
-		if (old <= 0 || PageBuddy(page))
+		if (old <= 0 || PageBuddy(page)) {
+			bad_page_refuse(m, page, "get_page on a free page (refcount 0)");
 			return -PMM_EINVAL;
-		if (old == INT32_MAX)
+		}
+		if (old == INT32_MAX) {
+			bad_page_refuse(m, page, "get_page would overflow the refcount");
 			return -PMM_EOVERFLOW;
+		}
 	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old + 1, false,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return 0;

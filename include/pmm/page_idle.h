@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Idle page tracking (mm/page_idle.c; 64-bit kernels keep the bits in page
+ * flags: PG_idle and PG_young).  The bitmap has one bit per frame, 64
+ * frames per 64-bit word, as /sys/kernel/mm/page_idle/bitmap: writing a 1
+ * marks an allocated frame idle; reading gives 1 for frames still idle,
+ * i.e. not accessed since.  The kernel learns of accesses from page-table
+ * accessed bits; a pmm user reports them with pmm_page_mark_accessed().
+ */
+#ifndef PMM_PAGE_IDLE_H
+#define PMM_PAGE_IDLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pmm/api.h>
+
+PMM_BEGIN_DECLS
+
+struct pmm;
+struct pmm_page;
+
+/**
+ * pmm_page_idle_write() - mark frames idle: for each set bit of @bits
+ * (bit i of word w is frame @pfn + 64*w + i), an allocated frame becomes idle
+ * and not young; free frames and holes are skipped, as the kernel skips
+ * pages it cannot pin.
+ * @pfn: first frame, a multiple of 64 (the file offset must be 8-aligned).
+ * Return: words consumed (fewer at the end of memory), or -PMM_EINVAL for a
+ * misaligned @pfn or one past the end.
+ * Context: any thread; lock-free (flag bits are atomic).
+ */
+PMM_API long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_t *bits,
+				 size_t nwords);
+
+/**
+ * pmm_page_idle_read() - read the bitmap: 1 for allocated frames that are
+ * idle (not accessed since marked).  Same addressing and errors as write.
+ * Return: words filled.
+ */
+PMM_API long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t nwords);
+
+/**
+ * pmm_page_mark_accessed() - record an access to @page (of a compound page:
+ * its head): it stops being idle and becomes young, as a page-table
+ * accessed bit would make it.
+ * Context: any thread; lock-free.
+ */
+PMM_API void pmm_page_mark_accessed(struct pmm *m, struct pmm_page *page);
+
+/** pmm_page_is_idle() / pmm_page_is_young(): the bits of one frame. */
+PMM_API bool pmm_page_is_idle(const struct pmm *m, const struct pmm_page *page);
+PMM_API bool pmm_page_is_young(const struct pmm *m, const struct pmm_page *page);
+
+PMM_END_DECLS
+
+#endif

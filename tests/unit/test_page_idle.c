@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/* Idle page tracking: the bitmap's addressing and the idle/young life cycle. */
+#include "harness.h"
+
+#include <pmm/page_idle.h>
+
+static void test_bitmap(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M cpus=1", NULL);
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	struct pmm_page *q = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	unsigned long pp = pmm_page_to_pfn(m, p), pq = pmm_page_to_pfn(m, q);
+	unsigned long base = pp & ~63ul;
+	uint64_t all[4] = { ~0ull, ~0ull, ~0ull, ~0ull }, got[4];
+
+	(void)state;
+	assert_int_equal(pmm_page_idle_write(m, base + 1, all, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_page_idle_write(m, 1ul << 40, all, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_page_idle_write(m, base, all, 4), 4);
+	assert_true(pmm_page_is_idle(m, p));
+	assert_false(pmm_page_is_young(m, p));
+	pmm_page_mark_accessed(m, p);
+	assert_false(pmm_page_is_idle(m, p));
+	assert_true(pmm_page_is_young(m, p));
+	assert_int_equal(pmm_page_idle_read(m, base, got, 4), 4);
+	/* p was accessed, q is still idle; free frames never read as idle. */
+	assert_int_equal((got[(pp - base) / 64] >> ((pp - base) % 64)) & 1, 0);
+	if (pq >= base && pq < base + 256)
+		assert_int_equal((got[(pq - base) / 64] >> ((pq - base) % 64)) & 1, 1);
+	for (unsigned long pfn = base; pfn < base + 256; pfn++) {
+		int bit = (got[(pfn - base) / 64] >> ((pfn - base) % 64)) & 1;
+		if (pfn != pq)
+			assert_int_equal(bit, 0);
+	}
+	/* Freeing clears the bits; the frame is clean for its next owner. */
+	pmm_free_pages(m, q, 0);
+	q = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	assert_false(pmm_page_is_idle(m, q));
+	pmm_free_pages(m, p, 0);
+	pmm_free_pages(m, q, 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bitmap),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+/*
+ * page_ext and page_owner: storage only when needed, per section, safe
+ * against a section going away under a reader; records set on every
+ * allocation path (zone, per-CPU, bulk, contiguous, split, migration), the
+ * dump's line structure checked against the real 6.1 dump, show_stacks
+ * counts, version knobs, and the double-free report carrying both stacks.
+ */
+#include "harness.h"
+
+#include <pthread.h>
+#include <pmm/page_owner.h>
+#include <regex.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ext/page_ext.h"
+#include "mm/internal.h"
+
+static char *dump(struct pmm *m, enum pmm_kver kver, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	assert_int_equal(pmm_page_owner_dump(m, f, 0, kver), 0);
+	fclose(f);
+	return buf;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_absent_when_unused(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M", NULL);
+	FILE *f = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_int_equal(pmm_page_ext_bytes(m), 0);
+	assert_false(pmm_page_owner_enabled(m));
+	assert_int_equal(pmm_page_owner_dump(m, f, 0, PMM_KVER_6_1), -PMM_EINVAL);
+	fclose(f);
+	pmm_destroy(m);
+}
+
+static void test_per_section_storage(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=1G hole=0x10000000-0x17ffffff page_owner=on", &log);
+	char line[64];
+
+	(void)state;
+	/* 7 present sections x 32768 frames x 72 bytes (8 flags + 64 owner). */
+	assert_int_equal(pmm_page_ext_bytes(m), 7ul * 32768 * 72);
+	snprintf(line, sizeof(line), "allocated %lu bytes of page_ext\n", 7ul * 32768 * 72);
+	assert_true(pmm_test_log_has(&log, line));
+	assert_true(pmm_test_log_has(&log, "Node 0, zone    DMA32: page owner found early allocated 0 pages\n"));
+	assert_null(lookup_page_ext(m, 0x10000));
+	assert_non_null(lookup_page_ext(m, 0x18000));
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+struct holder {
+	struct pmm *m;
+	struct page_ext *ext;
+	int done;
+	struct timespec released;
+};
+
+static void *hold_ext(void *arg)
+{
+	struct holder *h = arg;
+	struct page_ext *ext = page_ext_get(h->m, (struct page *)pmm_pfn_to_page(h->m, 0x9000));
+
+	__atomic_store_n(&h->ext, ext, __ATOMIC_RELEASE);
+	usleep(200 * 1000);
+	/* Still readable: the section's storage cannot go while we hold it. */
+	assert_true(ext->flags == 0 || ext->flags != 0);
+	clock_gettime(CLOCK_MONOTONIC, &h->released);
+	page_ext_put(ext);
+	return NULL;
+}
+
+static void test_section_goes_away_under_reader(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=512M page_owner=on", NULL);
+	struct holder h = { .m = m };
+	struct timespec done;
+	pthread_t t;
+
+	(void)state;
+	pthread_create(&t, NULL, hold_ext, &h);
+	while (!__atomic_load_n(&h.ext, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	pmm_lock(&m->hotplug_lock);
+	page_ext_offline_section(m, 0x9000 >> 15);
+	pmm_unlock(&m->hotplug_lock);
+	clock_gettime(CLOCK_MONOTONIC, &done);
+	pthread_join(t, NULL);
+	/* The offline waited for the reader to let go. */
+	assert_true(done.tv_sec > h.released.tv_sec ||
+		    (done.tv_sec == h.released.tv_sec && done.tv_nsec >= h.released.tv_nsec));
+	assert_null(lookup_page_ext(m, 0x9000));
+	assert_int_equal(pmm_page_ext_bytes(m), 3ul * 32768 * 72);
+	/* Allocations in that section now go unrecorded, not crash. */
+	assert_int_equal(page_ext_online_section(m, 0x9000 >> 15), 0);
+	assert_non_null(lookup_page_ext(m, 0x9000));
+	pmm_destroy(m);
+}
+
+/* Every line of a dump matches one of the record's line shapes. */
+static void check_structure(const char *what, const char *text, int *records)
+{
+	regex_t hdr, hdr612, pfn, pfnhex, stack, migr;
+	const char *p = text;
+	int state = 0;
+
+	assert_int_equal(regcomp(&hdr, "^Page allocated via order [0-9]+, mask 0x[0-9a-f]+\\(.*\\), pid -?[0-9]+, tgid -?[0-9]+ \\(.*\\), ts [0-9]+ ns, free_ts [0-9]+ ns$", REG_EXTENDED), 0);
+	assert_int_equal(regcomp(&hdr612, "^Page allocated via order [0-9]+, mask 0x[0-9a-f]+\\(.*\\), pid -?[0-9]+, tgid -?[0-9]+ \\(.*\\), ts [0-9]+ ns$", REG_EXTENDED), 0);
+	assert_int_equal(regcomp(&pfn, "^PFN [0-9]+ type [A-Za-z]+ Block [0-9]+ type [A-Za-z]+ Flags 0x[0-9a-f]+\\(.*\\)$", REG_EXTENDED), 0);
+	assert_int_equal(regcomp(&pfnhex, "^PFN 0x[0-9a-f]+ type [A-Za-z]+ Block [0-9]+ type [A-Za-z]+ Flags 0x[0-9a-f]+\\(.*\\)$", REG_EXTENDED), 0);
+	assert_int_equal(regcomp(&stack, "^ [^ ]+(\\+0x[0-9a-f]+/0x[0-9a-f]+( \\[.*\\])?)?$", REG_EXTENDED), 0);
+	/* The migrate line, or the memcg lines a kernel adds for charged pages. */
+	assert_int_equal(regcomp(&migr, "^(Page has been migrated, last migrate reason: [a-z_]+|Slab cache page|Charged (\\(via objcg\\) )?to (offline )?memcg .*)$", REG_EXTENDED), 0);
+	*records = 0;
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		char line[1024];
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (n >= sizeof(line))
+			fail_msg("%s: line too long", what);
+		memcpy(line, p, n);
+		line[n] = 0;
+		if (state == 0) {
+			if (regexec(&hdr, line, 0, NULL, 0) && regexec(&hdr612, line, 0, NULL, 0))
+				fail_msg("%s: not a record header: \"%s\"", what, line);
+			state = 1;
+			(*records)++;
+		} else if (state == 1) {
+			if (regexec(&pfn, line, 0, NULL, 0) && regexec(&pfnhex, line, 0, NULL, 0))
+				fail_msg("%s: not a PFN line: \"%s\"", what, line);
+			state = 2;
+		} else if (line[0] == 0) {
+			state = 0;
+		} else if (regexec(&stack, line, 0, NULL, 0) && regexec(&migr, line, 0, NULL, 0)) {
+			fail_msg("%s: not a stack line: \"%s\"", what, line);
+		}
+		p += n + (e ? 1 : 0);
+	}
+	assert_int_equal(state, 0);
+	regfree(&hdr);
+	regfree(&hdr612);
+	regfree(&pfn);
+	regfree(&pfnhex);
+	regfree(&stack);
+	regfree(&migr);
+}
+
+static void test_dump_structure_like_kernel(void **state)
+{
+	char *path = pmm_test_shared("a-1g-1node-mixed/page_owner.txt.xz");
+	struct pmm *m = pmm_test_machine("mem=256M page_owner=on cpus=2", NULL);
+	struct pmm_page *p[6];
+	size_t len, klen;
+	char *text, *kernel;
+	int records, krecords;
+
+	(void)state;
+	p[0] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	p[1] = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_ZERO, 0);
+	p[2] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_COMP, 3);
+	p[3] = pmm_alloc_pages(m, PMM_GFP_ATOMIC, 1);
+	p[4] = pmm_alloc_pages(m, PMM_GFP_DMA32, 9);
+	p[5] = pmm_alloc_pages(m, PMM_GFP_NOFS | PMM___GFP_RECLAIMABLE, 2);
+	text = dump(m, PMM_KVER_6_1, &len);
+	check_structure("pmm", text, &records);
+	assert_int_equal(records, 6);
+	assert_true(strstr(text, "mask 0x40cc0(GFP_KERNEL|__GFP_COMP)") != NULL);
+	assert_true(strstr(text, "mask 0x100dca(GFP_HIGHUSER_MOVABLE|__GFP_ZERO)") != NULL);
+	assert_true(strstr(text, " prep_new_page") != NULL);
+	assert_true(strstr(text, " test_dump_structure_like_kernel+0x") != NULL);
+	kernel = pmm_test_read_file(path, &klen);
+	check_structure("kernel", kernel, &krecords);
+	assert_int_equal(krecords, 45689);
+	free(kernel);
+	free(text);
+	/* Version knobs: hex PFN from 6.6, no free_ts from 6.12. */
+	text = dump(m, PMM_KVER_6_6, &len);
+	check_structure("pmm 6.6", text, &records);
+	assert_true(strstr(text, "PFN 0x") != NULL);
+	free(text);
+	text = dump(m, PMM_KVER_6_12, &len);
+	check_structure("pmm 6.12", text, &records);
+	assert_null(strstr(text, "free_ts"));
+	free(text);
+	pmm_free_pages(m, p[0], 0);
+	pmm_free_pages(m, p[1], 0);
+	pmm_free_pages(m, p[2], 3);
+	pmm_free_pages(m, p[3], 1);
+	pmm_free_pages(m, p[4], 9);
+	pmm_free_pages(m, p[5], 2);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_int_equal(len, 0); /* free frames are never printed */
+	free(text);
+	free(path);
+	pmm_destroy(m);
+}
+
+static void test_paths(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M page_owner=on cpus=2", NULL);
+	struct pmm_page *arr[40] = { 0 }, *p, *q;
+	size_t len;
+	char *text;
+	int records;
+
+	(void)state;
+	/* split: 4 records of order 0 where there was one of order 2. */
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 2);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_int_equal(count(text, "via order 2,"), 1);
+	free(text);
+	assert_int_equal(pmm_split_page(m, p, 2), 0);
+	text = dump(m, PMM_KVER_6_1, &len);
+	check_structure("split", text, &records);
+	assert_int_equal(count(text, "via order 0,"), 4);
+	free(text);
+	for (int i = 0; i < 4; i++)
+		pmm_free_pages(m, (struct pmm_page *)((struct page *)p + i), 0);
+	/* bulk */
+	assert_int_equal(pmm_alloc_pages_bulk(m, PMM_GFP_KERNEL, 40, arr), 40);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_int_equal(count(text, "Page allocated via"), 40);
+	free(text);
+	for (int i = 0; i < 40; i++)
+		pmm_free_pages(m, arr[i], 0);
+	/* contiguous */
+	assert_int_equal(pmm_alloc_contig_range(m, 0x4000, 0x4010, PMM_GFP_KERNEL), 0);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_int_equal(count(text, "Page allocated via"), 16);
+	free(text);
+	pmm_free_contig_range(m, 0x4000, 16);
+	/* migration: the new page inherits the record and the reason. */
+	p = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0);
+	q = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0);
+	pmm_page_owner_migrate(m, p, q, PMM_MR_COMPACTION);
+	pmm_free_pages(m, p, 0);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_int_equal(count(text, "Page has been migrated, last migrate reason: compaction\n"), 1);
+	free(text);
+	pmm_free_pages(m, q, 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+static __attribute__((noinline)) struct pmm_page *alloc_here(struct pmm *m, unsigned order)
+{
+	return pmm_alloc_pages(m, PMM_GFP_KERNEL, order);
+}
+
+static void test_show_stacks(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M page_owner=on", NULL);
+	struct pmm_page *p[10];
+	char *buf = NULL;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		p[i] = alloc_here(m, 1);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(pmm_page_owner_show_stacks(m, f, 0), 0);
+	fclose(f);
+	assert_true(strstr(buf, " alloc_here+0x") != NULL);
+	assert_true(strstr(buf, "nr_base_pages: 20\n\n") != NULL);
+	free(buf);
+	/* Threshold hides it; freeing brings the count to zero and hides it too. */
+	f = open_memstream(&buf, &len);
+	assert_int_equal(pmm_page_owner_show_stacks(m, f, 21), 0);
+	fclose(f);
+	assert_null(strstr(buf, "alloc_here"));
+	free(buf);
+	for (int i = 0; i < 10; i++)
+		pmm_free_pages(m, p[i], 1);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(pmm_page_owner_show_stacks(m, f, 0), 0);
+	fclose(f);
+	assert_null(strstr(buf, "alloc_here"));
+	free(buf);
+	pmm_destroy(m);
+}
+
+static __attribute__((noinline)) void free_here(struct pmm *m, struct pmm_page *p)
+{
+	pmm_free_pages(m, p, 0);
+}
+
+static void test_double_free_report_has_both_stacks(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=128M page_owner=on", &log);
+	struct pmm_page *p = alloc_here(m, 0);
+
+	(void)state;
+	free_here(m, p);
+	pmm_test_log_reset(&log);
+	free_here(m, p);
+	assert_int_equal(pmm_bad_page_count(m), 1);
+	assert_true(pmm_test_log_has(&log, "BUG: Bad page state in process "));
+	assert_true(pmm_test_log_has(&log, "page dumped because: double free"));
+	assert_true(pmm_test_log_has(&log, "page_owner tracks the page as freed\n"));
+	assert_true(pmm_test_log_has(&log, "page last allocated via order 0, migratetype Unmovable, gfp_mask 0xcc0(GFP_KERNEL), pid "));
+	assert_true(pmm_test_log_has(&log, " alloc_here+0x"));
+	assert_true(pmm_test_log_has(&log, "page last free stack trace:\n"));
+	assert_true(pmm_test_log_has(&log, " free_here+0x"));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_absent_when_unused),
+		cmocka_unit_test(test_per_section_storage),
+		cmocka_unit_test(test_section_goes_away_under_reader),
+		cmocka_unit_test(test_dump_structure_like_kernel),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_show_stacks),
+		cmocka_unit_test(test_double_free_report_has_both_stacks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
