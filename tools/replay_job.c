@@ -10,6 +10,7 @@
 #include <pmm/picture.h>
 #include <pmm/pmm.h>
 #include <pmm/replay.h>
+#include <pmm/report.h>
 
 #include "commands.h"
 #include "replay_job.h"
@@ -171,11 +172,13 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name)
 		}
 	}
 
-	nz = pmm_zone_free_blocks(m, zones, sizeof(zones) / sizeof(zones[0]));
-	if (nz > sizeof(zones) / sizeof(zones[0]))
-		nz = sizeof(zones) / sizeof(zones[0]);
-	fprintf(out, "\nfree frames by order at the end (buddyinfo):\n");
-	buddyinfo_lines(out, "", zones, nz);
+	fprintf(out, "\nfree frames by order at the end (/proc/buddyinfo):\n");
+	if (pmm_report_buddyinfo(m, out)) {
+		nz = pmm_zone_free_blocks(m, zones, sizeof(zones) / sizeof(zones[0]));
+		if (nz > sizeof(zones) / sizeof(zones[0]))
+			nz = sizeof(zones) / sizeof(zones[0]);
+		buddyinfo_lines(out, "", zones, nz);
+	}
 	fprintf(out, "live: %llu blocks (%llu pages, %.1f MiB) held by the replay; %lu pages (%.1f MiB) free in the buddy lists\n",
 		(unsigned long long)res->live_blocks, (unsigned long long)res->live_pages,
 		mib(res->live_pages), pmm_nr_free_pages(m), mib(pmm_nr_free_pages(m)));
