@@ -72,14 +72,66 @@ struct task_cache {
 };
 static __thread struct task_cache task_cache;
 static __thread int in_page_owner;
+/* What pmm_set_thread_task()/_time() set: for machine .m only. */
+static __thread struct task_cache task_override;
+static __thread const struct pmm *task_override_m;
+static __thread const struct pmm *time_override_m;
+static __thread uint64_t time_override_ns;
 
 static const struct task_cache *current_task(struct pmm *m)
 {
+	if (unlikely(task_override_m == m))
+		return &task_override;
 	if (task_cache.plat != m->plat) {
 		m->plat->task(m->plat->ctx, &task_cache.pid, &task_cache.tgid, task_cache.comm);
 		task_cache.plat = m->plat;
 	}
 	return &task_cache;
+}
+
+int pmm_set_thread_task(struct pmm *m, int pid, int tgid, const char *comm)
+{
+	if (pid < 0) {
+		if (task_override_m == m)
+			task_override_m = NULL;
+		return 0;
+	}
+	if (!comm)
+		return -PMM_EINVAL;
+	task_override.pid = pid;
+	task_override.tgid = tgid < 0 ? pid : tgid;
+	memset(task_override.comm, 0, sizeof(task_override.comm));
+	strncpy(task_override.comm, comm, sizeof(task_override.comm) - 1);
+	task_override_m = m;
+	return 0;
+}
+
+void pmm_set_thread_time(struct pmm *m, uint64_t ns)
+{
+	if (ns == UINT64_MAX) {
+		if (time_override_m == m)
+			time_override_m = NULL;
+		return;
+	}
+	time_override_ns = ns;
+	time_override_m = m;
+}
+
+void current_task_ident(struct pmm *m, int *pid, int *tgid, char comm[16])
+{
+	const struct task_cache *t = current_task(m);
+
+	*pid = t->pid;
+	*tgid = t->tgid;
+	memcpy(comm, t->comm, 16);
+}
+
+bool current_time_override(const struct pmm *m, uint64_t *ns)
+{
+	if (likely(time_override_m != m))
+		return false;
+	*ns = time_override_ns;
+	return true;
 }
 
 static inline struct page_owner *get_page_owner(struct page_owner_state *po, struct page_ext *ext)
@@ -112,6 +164,8 @@ static __attribute__((noinline)) depot_stack_handle_t save_stack(struct pmm *m,
 
 static uint64_t local_clock(struct pmm *m, struct page_owner_state *po)
 {
+	if (unlikely(time_override_m == m))
+		return time_override_ns;
 	return m->plat->clock_ns(m->plat->ctx) - po->boot_ns;
 }
 

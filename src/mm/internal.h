@@ -153,9 +153,19 @@ struct pmm {
 		void (*mixed_blocks)(struct pmm *m, struct zone *zone,
 				     unsigned long count[MIGRATE_TYPES]);
 	} debug_hooks;
-	/* Kernel tracepoints (kmem:*); NULL when nobody listens. */
+	/*
+	 * Kernel tracepoints (kmem:*); NULL when nobody listens.  With one
+	 * listener tp/tp_ctx are its own; with more, tp is a fan-out to
+	 * tp_listeners[] (tracepoint.c).  Changed only by
+	 * tracepoint_register()/_unregister(), while no other thread uses @m.
+	 */
 	const struct pmm_tracepoints *tp;
 	void *tp_ctx;
+	struct tp_listener {
+		const struct pmm_tracepoints *tp;
+		void *ctx;
+	} tp_listeners[4];
+	unsigned nr_tp_listeners;
 	/* Allocation counters that /proc/vmstat prints without a zone suffix. */
 	unsigned long vm_events_global[8];
 	bool init_on_alloc;

@@ -232,7 +232,7 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
 void pcp_fast_update(struct pmm *m)
 {
 	bool plain = m->cpu_zone && !m->page_owner && !m->cfg.page_poison &&
-		     !m->cfg.debug_pagealloc && !m->tp && !m->fail && !m->fail_nth_used &&
+		     !m->cfg.debug_pagealloc && !tracepoints_need_full_path(m) && !m->fail && !m->fail_nth_used &&
 		     !m->cfg.debug_guardpage_minorder;
 #ifdef PMM_ASAN
 	plain = false; /* frames are ASan-poisoned and unpoisoned on the full path */
