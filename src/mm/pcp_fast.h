@@ -73,6 +73,17 @@ static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsign
 }
 
 /*
+ * Does @page look like a plain allocated order-0 page?  Racy on purpose (the
+ * kernel's data_race()): a correct caller owns the page; a page being freed
+ * by two threads at once is settled by the refcount compare-and-swap that
+ * follows, and the loser takes the full path, which reports it.
+ */
+static inline __attribute__((no_sanitize("thread"))) bool fast_free_candidate(const struct page *page)
+{
+	return page->private == 0 && !(page->flags & (1ul << PG_head)) && !(page->compound_head & 1);
+}
+
+/*
  * Returns true when the order-0 page was freed here; false when the full
  * path must handle it (nothing was changed then).
  */
@@ -94,8 +105,7 @@ static inline bool free_page_fast(struct pmm *m, struct page *page)
 	ms = nr_to_section(m, pfn_to_section_nr(pfn));
 	if (unlikely(!ms || !early_section(ms) || !valid_section(ms)))
 		return false;
-	if (unlikely(page->private != 0 || (page->flags & (1ul << PG_head)) ||
-		     (page->compound_head & 1)))
+	if (unlikely(!fast_free_candidate(page)))
 		return false;
 	/* The block's type (read before the refcount drop, from the same section). */
 	bitidx = (unsigned)(((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS);
