@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench_page_alloc: the machine's own costs, in one table each.
+ *
+ *   1. boot: time and peak RSS to boot 8 GiB and 64 GiB machines (each in a
+ *      child process, so RSS is the machine's alone);
+ *   2. the zone path (per-CPU lists off) and the per-CPU path: order 0..10
+ *      alloc+free pairs, ns per pair (median of 5) and, with --callgrind,
+ *      instructions per pair from callgrind (the loop subtracted);
+ *   3. page_owner off vs on: an order-0 pair, ns and instructions, and
+ *      page_owner's bytes per frame.
+ *
+ * Usage: bench_page_alloc [--callgrind] [--only boot,zone,owner]
+ * Internal: bench_page_alloc --pairs CONFIG ORDER N   (one measured loop)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pmm/page_owner.h>
+#include <pmm/pmm.h>
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static double thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static struct pmm *boot(const char *cfgtext)
+{
+	struct pmm_config c;
+	struct pmm *m;
+
+	pmm_config_default(&c);
+	if (pmm_config_parse(&c, cfgtext, strlen(cfgtext), "bench", NULL, 0)) {
+		fprintf(stderr, "bad config %s\n", cfgtext);
+		exit(2);
+	}
+	c.log = NULL;
+	c.log_ctx = NULL;
+	if (pmm_create(&c, &m)) {
+		fprintf(stderr, "cannot boot %s\n", cfgtext);
+		exit(1);
+	}
+	return m;
+}
+
+static void quiet_log(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	(void)msg;
+}
+
+static struct pmm *boot_quiet(const char *cfgtext)
+{
+	struct pmm_config c;
+	struct pmm *m;
+
+	pmm_config_default(&c);
+	pmm_config_parse(&c, cfgtext, strlen(cfgtext), "bench", NULL, 0);
+	c.log = quiet_log;
+	if (pmm_create(&c, &m))
+		exit(1);
+	return m;
+}
+
+/* The measured loop: N alloc+free pairs of @order (pages touched once). */
+static __attribute__((noinline)) void pairs(struct pmm *m, unsigned order, long n)
+{
+	for (long i = 0; i < n; i++) {
+		struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, order);
+		*(volatile char *)pmm_page_address(m, p) = 1;
+		pmm_free_pages(m, p, order);
+	}
+}
+
+static __attribute__((noinline)) void empty_loop(long n)
+{
+	for (long i = 0; i < n; i++)
+		__asm__ volatile("" ::: "memory");
+}
+
+static double median_pair_ns(const char *cfg, unsigned order, long n)
+{
+	struct pmm *m = boot_quiet(cfg);
+	double t[5];
+
+	pairs(m, order, n / 4 + 1); /* warm: pages resident, lists filled */
+	for (int r = 0; r < 5; r++) {
+		double t0 = thread_ns();
+		pairs(m, order, n);
+		t[r] = (thread_ns() - t0) / (double)n;
+	}
+	pmm_destroy(m);
+	qsort(t, 5, sizeof(t[0]), cmp_double);
+	return t[2];
+}
+
+/* Instructions per pair from callgrind: run ourselves under valgrind. */
+static double callgrind_pairs(const char *self, const char *cfg, unsigned order, long n)
+{
+	char cmd[1024], out[64] = "/tmp/pmm-cg-XXXXXX";
+	int fd = mkstemp(out);
+	double total = -1;
+	FILE *f;
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "valgrind --tool=callgrind --callgrind-out-file=%s --toggle-collect=pairs "
+		 "%s --pairs '%s' %u %ld >/dev/null 2>&1",
+		 out, self, cfg, order, n);
+	if (system(cmd) == 0 && (f = fopen(out, "r"))) {
+		char line[256];
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "summary:", 8) || !strncmp(line, "totals:", 7))
+				total = strtod(strchr(line, ':') + 1, NULL);
+		fclose(f);
+	}
+	unlink(out);
+	return total < 0 ? -1 : total / (double)n;
+}
+
+static void bench_boot(void)
+{
+	static const char *const cfgs[] = { "mem=8G", "mem=64G" };
+
+	printf("## Boot (fresh process each; peak RSS includes the process itself)\n\n");
+	printf("| machine | boot time (ms, median of 5) | peak RSS (MiB) | memmap (MiB) |\n|---|---:|---:|---:|\n");
+	for (size_t i = 0; i < 2; i++) {
+		double t[5];
+		long rss = 0;
+
+		for (int r = 0; r < 5; r++) {
+			int pipefd[2];
+			pid_t pid;
+
+			if (pipe(pipefd))
+				exit(1);
+			pid = fork();
+			if (pid == 0) {
+				double t0 = now_ns(), dt;
+				struct pmm *m = boot_quiet(cfgs[i]);
+				struct rusage ru;
+
+				dt = now_ns() - t0;
+				getrusage(RUSAGE_SELF, &ru);
+				dprintf(pipefd[1], "%f %ld\n", dt, ru.ru_maxrss);
+				pmm_destroy(m);
+				_exit(0);
+			}
+			close(pipefd[1]);
+			{
+				char buf[128] = { 0 };
+				ssize_t n = read(pipefd[0], buf, sizeof(buf) - 1);
+				if (n > 0)
+					sscanf(buf, "%lf %ld", &t[r], &rss);
+			}
+			close(pipefd[0]);
+			waitpid(pid, NULL, 0);
+		}
+		qsort(t, 5, sizeof(t[0]), cmp_double);
+		printf("| %s | %.1f | %.0f | %.0f |\n", cfgs[i], t[2] / 1e6, rss / 1024.0,
+		       (double)strtoull(cfgs[i] + 4, NULL, 10) * 1024 * 64 / 4096);
+	}
+	printf("\n");
+}
+
+static void bench_zone(const char *self, int cg)
+{
+	double loop = cg ? callgrind_pairs(self, "mem=1G", 99, 100000) : 0;
+
+	printf("## Alloc+free pairs by order: zone path (pcp=off) and per-CPU path\n\n");
+	printf("| order | zone path ns | per-CPU path ns |%s\n", cg ? " zone path instr | per-CPU instr |" : "");
+	printf("|---:|---:|---:|%s\n", cg ? "---:|---:|" : "");
+	for (unsigned o = 0; o < 11; o++) {
+		long n = o < 4 ? 200000 : 20000;
+		double z = median_pair_ns("mem=4G pcp=off", o, n);
+		double p = median_pair_ns("mem=4G", o, n);
+
+		printf("| %u | %.1f | %.1f |", o, z, p);
+		if (cg)
+			printf(" %.0f | %.0f |", callgrind_pairs(self, "mem=1G pcp=off", o, 20000) - loop,
+			       callgrind_pairs(self, "mem=1G", o, 20000) - loop);
+		printf("\n");
+	}
+	printf("\n(the per-CPU path serves orders 0-3 and 9 from per-CPU lists; others go to the zone)\n\n");
+}
+
+static void bench_owner(const char *self, int cg)
+{
+	double off = median_pair_ns("mem=1G", 0, 200000), on = median_pair_ns("mem=1G page_owner=on", 0, 200000);
+	struct pmm *m = boot_quiet("mem=1G page_owner=on");
+	double bytes = (double)pmm_page_ext_bytes(m) / (double)pmm_totalram_pages(m);
+
+	pmm_destroy(m);
+	printf("## page_owner off vs on (order-0 pair)\n\n");
+	printf("| page_owner | ns per pair |%s\n|---|---:|%s\n", cg ? " instructions per pair |" : "",
+	       cg ? "---:|" : "");
+	if (cg) {
+		double loop = callgrind_pairs(self, "mem=1G", 99, 100000);
+		printf("| off | %.1f | %.0f |\n| on | %.1f | %.0f |\n", off,
+		       callgrind_pairs(self, "mem=1G", 0, 100000) - loop, on,
+		       callgrind_pairs(self, "mem=1G page_owner=on", 0, 20000) - loop);
+	} else {
+		printf("| off | %.1f |\n| on | %.1f |\n", off, on);
+	}
+	printf("\non/off: %.2fx; page_ext bytes per frame with page_owner: %.0f\n\n", on / off, bytes);
+}
+
+int main(int argc, char **argv)
+{
+	const char *only = "boot,zone,owner";
+	int cg = 0;
+
+	if (argc == 5 && !strcmp(argv[1], "--pairs")) {
+		struct pmm *m = boot_quiet(argv[2]);
+		unsigned order = (unsigned)atoi(argv[3]);
+		long n = atol(argv[4]);
+
+		if (order == 99)
+			empty_loop(n); /* the loop alone, to subtract */
+		else {
+			pairs(m, order, n / 10 + 1);
+			pairs(m, order, n);
+		}
+		pmm_destroy(m);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--callgrind"))
+			cg = 1;
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
+		else {
+			fprintf(stderr, "usage: %s [--callgrind] [--only boot,zone,owner]\n", argv[0]);
+			return 2;
+		}
+	}
+	(void)boot;
+	if (strstr(only, "boot"))
+		bench_boot();
+	if (strstr(only, "zone"))
+		bench_zone(argv[0], cg);
+	if (strstr(only, "owner"))
+		bench_owner(argv[0], cg);
+	return 0;
+}
