@@ -636,7 +636,8 @@ int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const ch
 			ret = err;
 			break;
 		}
-		if (unlikely(r->opts.every && res->events % r->opts.every == 0)) {
+		/* Fresh input position for the progress callback this event triggers. */
+		if (unlikely(r->opts.every && (res->events + 1) % r->opts.every == 0)) {
 			pmm_trace_get_stats(p, &st);
 			r->bytes = st.bytes;
 		}
