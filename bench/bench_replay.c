@@ -184,6 +184,7 @@ int main(int argc, char **argv)
 	static const char *const names[] = { "engine (pre-parsed events)", "text in memory (parse + replay)",
 					     "file .xz (decompress + parse + replay)" };
 	char err[256];
+	double dump_median = 0;
 
 	if (argc > 1)
 		trace_path = argv[1];
@@ -216,9 +217,10 @@ int main(int argc, char **argv)
 			printf("%-42s %12.3f %12.3f %14.2f %14.2f\n", label, w, c, (double)nr_events / w / 1e6,
 			       (double)nr_events / c / 1e6);
 			if (po && mode == TEXT)
-				printf("%-42s %12.3f   (pmm_page_owner_dump to /dev/null after the replay)\n",
-				       "page_owner report", median(dump));
+				dump_median = median(dump);
 		}
 	}
+	printf("%-42s %12.3f   (pmm_page_owner_dump() to /dev/null after the page_owner replay)\n",
+	       "page_owner report", dump_median);
 	return 0;
 }
