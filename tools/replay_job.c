@@ -193,6 +193,10 @@ int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char 
 {
 	char sub[512];
 	int status = 0;
+	const char *slash = strrchr(what, '/');
+
+	if (slash && slash[1])
+		what = slash + 1;
 
 	snprintf(sub, sizeof(sub), "after replaying %s (%llu events)", what,
 		 (unsigned long long)pmm_replay_result(r)->events);

@@ -4,7 +4,8 @@
  *
  * Each traced allocation (mm_page_alloc) is made again on the machine with
  * the trace's order and gfp flags, by the trace's CPU (modulo the machine's
- * CPUs) and, for page_owner, as the trace's task at the trace's time; each
+ * CPUs), as the trace's task at the trace's time (what page_owner records
+ * and pmm's own event lines of pmm_trace_attach() show); each
  * traced free (mm_page_free) frees the block that the allocation of that
  * trace pfn returned.  pmm chooses its own frames, so the machine's pfns
  * differ from the trace's: what is compared is the allocator's behaviour
@@ -152,8 +153,9 @@ struct pmm_replay_opts {
 	int keep_going;         /* count malformed lines and go on instead of stopping */
 	/*
 	 * Honour __GFP_ZERO (zero the frames' memory).  Off by default, since
-	 * it decides nothing and touches memory, unless page_owner is on, whose
-	 * records then keep the trace's exact gfp flags.
+	 * it decides nothing and touches memory, unless page_owner is on or
+	 * pmm's own events are written (pmm_trace_attach()), so that records
+	 * and lines keep the trace's exact gfp flags.
 	 */
 	int zero_pages;
 	enum pmm_kver kver;     /* gfp names of the input (6.1 by default) */

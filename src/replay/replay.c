@@ -33,14 +33,13 @@
 struct pmm_replay {
 	struct pmm *m;
 	bool owned;                  /* the replay booted @m */
-	bool identity;               /* set the thread's task and time per event */
-	pmm_gfp_t gfp_mask;          /* applied to the trace's gfp (drops __GFP_ZERO unless asked) */
+	bool keep_zero;              /* honour __GFP_ZERO (else dropped unless someone traces) */
 	struct pmm_replay_opts opts;
 	struct pmm_replay_result res;
 	struct pfnmap map;
 	unsigned nr_cpus;
 	int cur_cpu;                 /* the trace CPU we act as, -1 = none yet */
-	int32_t cur_pid;             /* the task we act as (identity), INT32_MIN = none */
+	int32_t cur_pid;             /* the task we act as, INT32_MIN = none */
 	char cur_comm[PMM_TRACE_COMM_LEN];
 	uint64_t next_sample;        /* event count at which to sample */
 	size_t cap_samples, cap_phases;
@@ -287,12 +286,11 @@ int pmm_replay_create(struct pmm_replay **out, struct pmm *m, const struct pmm_c
 	r->nr_cpus = pmm_nr_cpus(m);
 	r->cur_cpu = -1;
 	r->cur_pid = INT32_MIN;
-	r->identity = pmm_page_owner_enabled(m);
 	/*
 	 * Zeroing frames changes no allocator decision but costs a page fault
 	 * and a memset per page; page_owner records keep the trace's flags.
 	 */
-	r->gfp_mask = r->opts.zero_pages || r->identity ? ~(pmm_gfp_t)0 : ~(pmm_gfp_t)PMM___GFP_ZERO;
+	r->keep_zero = r->opts.zero_pages || pmm_page_owner_enabled(m);
 	r->res.sample_every = r->opts.sample_every;
 	r->next_sample = r->opts.sample_every;
 	r->tp.mm_page_alloc_zone_locked = count_zone_locked;
@@ -349,15 +347,14 @@ static inline void act_as(struct pmm_replay *r, const struct pmm_trace_event *ev
 		pmm_set_thread_cpu(r->m, cpu);
 		r->cur_cpu = cpu;
 	}
-	if (r->identity) {
-		if (ev->pid != r->cur_pid || memcmp(ev->comm, r->cur_comm, sizeof(r->cur_comm))) {
-			r->cur_pid = ev->pid;
-			memcpy(r->cur_comm, ev->comm, sizeof(r->cur_comm));
-			r->cur_comm[PMM_TRACE_COMM_LEN - 1] = '\0';
-			pmm_set_thread_task(r->m, ev->pid, ev->tgid, r->cur_comm);
-		}
-		pmm_set_thread_time(r->m, ev->ts_ns);
+	/* page_owner records and pmm's own event lines name the traced task and time. */
+	if (ev->pid != r->cur_pid || memcmp(ev->comm, r->cur_comm, sizeof(r->cur_comm))) {
+		r->cur_pid = ev->pid;
+		memcpy(r->cur_comm, ev->comm, sizeof(r->cur_comm));
+		r->cur_comm[PMM_TRACE_COMM_LEN - 1] = '\0';
+		pmm_set_thread_task(r->m, ev->pid, ev->tgid, r->cur_comm);
 	}
+	pmm_set_thread_time(r->m, ev->ts_ns);
 }
 
 static void release_thread(struct pmm_replay *r)
@@ -388,6 +385,7 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	struct pmm_replay_result *res = &r->res;
 	struct pfnmap_slot *s;
 	struct pmm_page *page;
+	pmm_gfp_t gfp;
 	uint64_t flags = (ev->gfp & PMM___GFP_COMP) && order ? PFNMAP_COMPOUND : 0;
 
 	/*
@@ -409,7 +407,11 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 		pfnmap_remove(&r->map, s);
 	}
 	act_as(r, ev);
-	page = pmm_alloc_pages(r->m, ev->gfp & r->gfp_mask, order);
+	gfp = ev->gfp;
+	/* Another listener (pmm_trace_attach()) prints the flags: keep them exact. */
+	if (!r->keep_zero && r->m->nr_tp_listeners < 2)
+		gfp &= ~(pmm_gfp_t)PMM___GFP_ZERO;
+	page = pmm_alloc_pages(r->m, gfp, order);
 	if (unlikely(!page)) {
 		res->alloc_failed[order]++;
 		return pfnmap_put(&r->map, ev->pfn, pfnmap_val(0, order, PFNMAP_FAILED));
@@ -636,7 +638,8 @@ int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const ch
 			ret = err;
 			break;
 		}
-		if (unlikely(r->opts.every && res->events % r->opts.every == 0)) {
+		/* Fresh input position for the progress callback this event triggers. */
+		if (unlikely(r->opts.every && (res->events + 1) % r->opts.every == 0)) {
 			pmm_trace_get_stats(p, &st);
 			r->bytes = st.bytes;
 		}

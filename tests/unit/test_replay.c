@@ -180,6 +180,61 @@ static void test_trace_cmd_report(void **state)
 	free(path);
 }
 
+static void assert_same_free_state(struct pmm *a, struct pmm *b);
+
+/* The trace.dat and its `trace-cmd report` text are the same events: same replay. */
+static void test_trace_dat_equals_report(void **state)
+{
+	char *dat_xz = pmm_test_shared("trace-cmd/trace.dat.xz");
+	char *report = pmm_test_shared("trace-cmd/trace-report.txt.xz");
+	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
+	char tmp[] = "/tmp/pmm-replay-dat-XXXXXX";
+	struct pmm_trace_parser *probe;
+	struct pmm_trace_stats st_dat, st_rep;
+	struct pmm_replay *rd, *rr;
+	const struct pmm_replay_result *d, *t;
+	size_t len;
+	char *raw = pmm_test_read_file(dat_xz, &len);
+	int fd = mkstemp(tmp);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, raw, len), (ssize_t)len);
+	close(fd);
+	free(raw);
+	if (pmm_trace_open_dat(&probe, tmp, NULL) == -PMM_ENOSYS) {
+		printf("SKIP: pmm built without libtracecmd\n");
+		unlink(tmp);
+		free(dat_xz);
+		free(report);
+		skip();
+	}
+	pmm_trace_close(probe);
+	rd = replay_path(tmp, "mem=1G cpus=2", max, 0, &st_dat);
+	rr = replay_path(report, "mem=1G cpus=2", max, 0, &st_rep);
+	d = pmm_replay_result(rd);
+	t = pmm_replay_result(rr);
+	assert_accounted(d);
+	assert_counts_match_parser(d, &st_dat, !max);
+	for (int k = 0; k < PMM_TRACE_NR_KINDS; k++)
+		assert_int_equal(d->by_kind[k], t->by_kind[k]);
+	assert_int_equal(d->allocs, t->allocs);
+	assert_int_equal(d->frees, t->frees);
+	for (int k = 0; k < PMM_REPLAY_SKIP_NR; k++)
+		assert_int_equal(d->skipped[k], t->skipped[k]);
+	assert_int_equal(d->zone_locked.pmm, t->zone_locked.pmm);
+	assert_int_equal(d->pcpu_drain.pmm, t->pcpu_drain.pmm);
+	assert_int_equal(d->live_pages, t->live_pages);
+	if (!max)
+		assert_int_equal(d->events, 891007);
+	assert_same_free_state(pmm_replay_machine(rd), pmm_replay_machine(rr));
+	pmm_replay_destroy(rd);
+	pmm_replay_destroy(rr);
+	unlink(tmp);
+	free(dat_xz);
+	free(report);
+}
+
 static void test_shipped_slice(void **state)
 {
 	char *path = pmm_test_source_path("data/kmem-6.1-slice.txt.xz");
@@ -911,8 +966,8 @@ static void test_pictures(void **state)
 /* A machine too big for the rows draws several pageblocks per cell. */
 static void test_map_of_a_big_machine(void **state)
 {
-	struct pmm *m = pmm_test_machine("mem=64G nodes=2 cpus=2", NULL);
-	struct pmm_svg_map_opts o = { .title = "two nodes" };
+	struct pmm *m = pmm_test_machine("mem=6G nodes=2 cpus=2", NULL);
+	struct pmm_svg_map_opts o = { .title = "two nodes", .max_rows = 6 };
 	const char *why;
 	char *svg;
 	size_t len;
@@ -925,7 +980,9 @@ static void test_map_of_a_big_machine(void **state)
 		fail_msg("not well-formed XML: %s", why);
 	assert_non_null(strstr(svg, ">Node 0<"));
 	assert_non_null(strstr(svg, ">Node 1<"));
-	assert_non_null(strstr(svg, "pageblocks per cell"));
+	/* 48 rows of 64 pageblocks would be needed: 8 pageblocks (16 MiB) per cell make 6. */
+	assert_non_null(strstr(svg, "(8 pageblocks per cell"));
+	assert_non_null(strstr(svg, "one cell = 16 MiB"));
 	assert_non_null(strstr(svg, ">zone Normal</tspan>"));
 	assert_non_null(strstr(svg, ">two nodes<"));
 	free(svg);
@@ -937,6 +994,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whole_capture),
 		cmocka_unit_test(test_trace_cmd_report),
+		cmocka_unit_test(test_trace_dat_equals_report),
 		cmocka_unit_test(test_shipped_slice),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),

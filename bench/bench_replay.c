@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Replay throughput on the shipped trace slice (data/kmem-6.1-slice.txt.xz,
+ * 395 993 events) on the guest's machine (data/kmem-6.1-machine.conf),
+ * median of 5 runs, three ways:
+ *   engine      pre-parsed events through pmm_replay_event() (the replay alone)
+ *   text        parse + replay of the decompressed text in memory
+ *   file        pmm_replay_file() on the .xz file (decompression included)
+ * each as events per second of wall time and of the thread's CPU time (the
+ * CPU time is what the replay costs; wall time also counts other load on
+ * the host).  Then the same with page_owner on, and the time of a
+ * page_owner report (pmm_page_owner_dump() to /dev/null) after it.
+ *
+ * Usage: bench_replay [TRACE [MACHINE.conf]]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <pmm/page_owner.h>
+#include <pmm/replay.h>
+#include <pmm/trace.h>
+
+#define RUNS 5
+
+struct clocks {
+	double wall, cpu;
+};
+
+static struct clocks now(void)
+{
+	struct timespec w, c;
+
+	clock_gettime(CLOCK_MONOTONIC, &w);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
+	return (struct clocks){ (double)w.tv_sec + (double)w.tv_nsec / 1e9,
+				(double)c.tv_sec + (double)c.tv_nsec / 1e9 };
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v)
+{
+	qsort(v, RUNS, sizeof(*v), cmp);
+	return v[RUNS / 2];
+}
+
+static void quiet(void *ctx, int level, const char *msg)
+{
+	(void)ctx, (void)level, (void)msg;
+}
+
+static const char *trace_path = "data/kmem-6.1-slice.txt.xz";
+static const char *conf_path = "data/kmem-6.1-machine.conf";
+static struct pmm_config cfg;
+
+static struct pmm_replay *new_replay(int page_owner)
+{
+	struct pmm_replay_opts o = { .page_owner = page_owner };
+	struct pmm_replay *r;
+
+	if (pmm_replay_create(&r, NULL, &cfg, &o)) {
+		fprintf(stderr, "bench_replay: cannot boot the machine\n");
+		exit(1);
+	}
+	return r;
+}
+
+static void finish(struct pmm_replay *r)
+{
+	if (pmm_replay_finish(r)) {
+		fprintf(stderr, "bench_replay: validate: %s\n", pmm_replay_result(r)->validate_msg);
+		exit(1);
+	}
+}
+
+/* The slice decompressed into memory, and its events parsed once. */
+static char *text;
+static size_t text_len;
+static struct pmm_trace_event *events;
+static char (*texts)[64];
+static size_t nr_events;
+
+static void load(void)
+{
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	size_t cap = 1 << 20;
+	FILE *mem;
+	int r;
+
+	/* Decompress by parsing the file and printing every event back: the parser's round trip is exact. */
+	if (pmm_trace_open(&p, trace_path, NULL)) {
+		fprintf(stderr, "bench_replay: cannot open %s\n", trace_path);
+		exit(1);
+	}
+	mem = open_memstream(&text, &text_len);
+	events = malloc(cap * sizeof(*events));
+	texts = malloc(cap * sizeof(*texts));
+	while ((r = pmm_trace_next(p, &ev)) == 1) {
+		char line[1024];
+
+		if (nr_events == cap) {
+			cap *= 2;
+			events = realloc(events, cap * sizeof(*events));
+			texts = realloc(texts, cap * sizeof(*texts));
+		}
+		pmm_trace_format_line(line, sizeof(line), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+		fprintf(mem, "%s\n", line);
+		if (ev.text) {
+			size_t n = ev.text_len < 63 ? ev.text_len : 63;
+
+			memcpy(texts[nr_events], ev.text, n);
+			texts[nr_events][n] = '\0';
+			ev.text = texts[nr_events];
+			ev.text_len = n;
+		}
+		ev.name = NULL;
+		events[nr_events++] = ev;
+	}
+	pmm_trace_close(p);
+	fclose(mem);
+	if (r < 0) {
+		fprintf(stderr, "bench_replay: %s\n", "parse error");
+		exit(1);
+	}
+}
+
+enum mode { ENGINE, TEXT, FILE_XZ };
+
+static struct clocks run(enum mode mode, int page_owner, double *dump_s)
+{
+	struct pmm_replay *r = new_replay(page_owner);
+	struct pmm_trace_parser *p;
+	struct clocks t0, t1;
+
+	t0 = now();
+	switch (mode) {
+	case ENGINE:
+		for (size_t i = 0; i < nr_events; i++)
+			if (pmm_replay_event(r, &events[i]))
+				exit(1);
+		break;
+	case TEXT:
+		if (pmm_trace_open_mem(&p, "slice", text, text_len, NULL) || pmm_replay_parser(r, p, "slice"))
+			exit(1);
+		pmm_trace_close(p);
+		break;
+	case FILE_XZ:
+		if (pmm_replay_file(r, trace_path))
+			exit(1);
+		break;
+	}
+	t1 = now();
+	finish(r);
+	if (pmm_replay_result(r)->events != nr_events) {
+		fprintf(stderr, "bench_replay: %llu events replayed, %zu expected\n",
+			(unsigned long long)pmm_replay_result(r)->events, nr_events);
+		exit(1);
+	}
+	if (dump_s) {
+		FILE *null = fopen("/dev/null", "w");
+		struct clocks d0 = now(), d1;
+
+		if (pmm_page_owner_dump(pmm_replay_machine(r), null, 0, PMM_KVER_6_1))
+			exit(1);
+		fflush(null);
+		d1 = now();
+		fclose(null);
+		*dump_s = d1.wall - d0.wall;
+	}
+	pmm_replay_destroy(r);
+	return (struct clocks){ t1.wall - t0.wall, t1.cpu - t0.cpu };
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const names[] = { "engine (pre-parsed events)", "text in memory (parse + replay)",
+					     "file .xz (decompress + parse + replay)" };
+	char err[256];
+	double dump_median = 0;
+
+	if (argc > 1)
+		trace_path = argv[1];
+	if (argc > 2)
+		conf_path = argv[2];
+	pmm_config_default(&cfg);
+	if (pmm_config_load(&cfg, conf_path, err, sizeof(err))) {
+		fprintf(stderr, "bench_replay: %s\n", err);
+		return 1;
+	}
+	cfg.log = quiet;
+	load();
+	printf("bench_replay: %s, %zu events, %.1f MB of text, machine %s; median of %d runs\n",
+	       trace_path, nr_events, (double)text_len / 1e6, conf_path, RUNS);
+	printf("%-42s %12s %12s %14s %14s\n", "", "wall s", "cpu s", "M events/s", "M ev/s (cpu)");
+	for (int po = 0; po < 2; po++) {
+		for (int mode = 0; mode < 3; mode++) {
+			double wall[RUNS], cpu[RUNS], dump[RUNS], w, c;
+			char label[96];
+
+			for (int i = 0; i < RUNS; i++) {
+				struct clocks t = run((enum mode)mode, po, po && mode == TEXT ? &dump[i] : NULL);
+
+				wall[i] = t.wall;
+				cpu[i] = t.cpu;
+			}
+			w = median(wall);
+			c = median(cpu);
+			snprintf(label, sizeof(label), "%s%s", names[mode], po ? ", page_owner" : "");
+			printf("%-42s %12.3f %12.3f %14.2f %14.2f\n", label, w, c, (double)nr_events / w / 1e6,
+			       (double)nr_events / c / 1e6);
+			if (po && mode == TEXT)
+				dump_median = median(dump);
+		}
+	}
+	printf("%-42s %12.3f   (pmm_page_owner_dump() to /dev/null after the page_owner replay)\n",
+	       "page_owner report", dump_median);
+	return 0;
+}
