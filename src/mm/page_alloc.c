@@ -115,9 +115,9 @@ static bool buddy_merge_likely(unsigned long pfn, unsigned long buddy_pfn, struc
 	if (order >= MAX_ORDER - 2)
 		return false;
 	higher_page_pfn = buddy_pfn & pfn;
-	higher_page = page + (higher_page_pfn - pfn);
+	higher_page = page + (long)(higher_page_pfn - pfn);
 	higher_buddy_pfn = higher_page_pfn ^ (1ul << (order + 1));
-	return page_is_buddy(higher_page, higher_page + (higher_buddy_pfn - higher_page_pfn),
+	return page_is_buddy(higher_page, higher_page + (long)(higher_buddy_pfn - higher_page_pfn),
 			     order + 1);
 }
 
@@ -147,7 +147,8 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 
 	while (order < MAX_ORDER - 1) {
 		buddy_pfn = pfn ^ (1ul << order);
-		buddy = page + (buddy_pfn - pfn);
+		/* Signed: the buddy may lie below (unsigned wrap is UB on pointers). */
+		buddy = page + (long)(buddy_pfn - pfn);
 		if (!page_is_buddy(page, buddy, order))
 			break;
 		/* Do not merge isolated or highatomic blocks into mobile ones. */
@@ -161,7 +162,7 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 			clear_page_guard(zone, buddy, order, migratetype);
 		else
 			del_page_from_free_list(buddy, zone, order);
-		page = page + ((buddy_pfn & pfn) - pfn);
+		page = page + (long)((buddy_pfn & pfn) - pfn);
 		pfn = buddy_pfn & pfn;
 		order++;
 	}
