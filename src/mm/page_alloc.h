@@ -162,6 +162,7 @@ bool should_fail_alloc_page(struct pmm *m, pmm_gfp_t gfp, unsigned order);
 void free_page_debug(struct pmm *m, struct page *page, unsigned order);
 void alloc_page_debug(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp);
 void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr);
+void release_memory_debug(struct pmm *m);
 
 /* shuffle.c */
 bool shuffle_pick_tail(struct zone *zone);

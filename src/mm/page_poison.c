@@ -112,3 +112,13 @@ void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr)
 		m->plat->protect(m->plat->ctx, mem, size, 0);
 	asan_poison(mem, size);
 }
+
+/*
+ * Teardown: ASan keeps its shadow for a range after munmap(), so a later
+ * mapping at the same address (the next machine) would look poisoned.
+ */
+void release_memory_debug(struct pmm *m)
+{
+	if (m->mem)
+		asan_unpoison(m->mem, m->mem_size);
+}

@@ -68,8 +68,10 @@ void pmm_destroy(struct pmm *m)
 	pcp_teardown(m);
 	free_node_data(m);
 	sparse_teardown(m);
-	if (m->mem)
+	if (m->mem) {
+		release_memory_debug(m);
 		plat->release(plat->ctx, m->mem, m->mem_size);
+	}
 	pmm_lock_destroy(&m->sysctl_lock);
 	pmm_lock_destroy(&m->hotplug_lock);
 	pmm_lock_destroy(&m->bad_page.lock);
