@@ -30,13 +30,6 @@
 #include "mm/pcp.h"
 #include "mm/trace.h"
 
-/* Intentional racy reads, as the kernel's data_race(): lists read without the lock. */
-#if defined(__clang__) || defined(__GNUC__)
-#define data_race_fn __attribute__((no_sanitize("thread")))
-#else
-#define data_race_fn
-#endif
-
 static const int fallbacks[MIGRATE_TYPES][3] = {
 	[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE, MIGRATE_TYPES },
 	[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, MIGRATE_TYPES },
@@ -1037,29 +1030,37 @@ static inline bool put_page_testzero_checked(struct page *page, bool *was_zero)
  * order is the one it was allocated with.  Returns why the request is bad,
  * or NULL.
  *
- * The reads are racy on purpose (data_race): a correct caller owns the
- * block, so nothing changes under us; only when two threads free the same
- * block may the other one be freeing it right now.  The refcount decrement
- * in free_pages_entry() decides that race; here a check that fails on
- * fields read mid-free is called what it is, a double free.
+ * The checks read a snapshot of the page taken with racy reads on purpose
+ * (data_race): a correct caller owns the block, so nothing changes under
+ * us; only when two threads free the same block may the other one be
+ * freeing it right now.  The refcount decrement in free_pages_entry()
+ * decides that race; here a check that fails on fields read mid-free is
+ * called what it is, a double free.  *@head: the page was a compound head.
  */
-static data_race_fn const char *free_request_bad(struct pmm *m, struct page *page, unsigned order)
+static const char *free_request_bad(struct pmm *m, struct page *page, unsigned order, bool *head)
 {
+	struct page s[2];
 	const char *why;
 
-	if (unlikely(PageTail(page)))
+	snapshot_pages(s, page, 1);
+	*head = PageHead(&s[0]);
+	if (unlikely(PageTail(&s[0])))
 		return "freeing a tail page of a compound page";
 	if (unlikely(page_to_pfn(m, page) & ((1ul << order) - 1)))
 		return "freeing a block whose pfn is not aligned to its order";
-	if (unlikely(PageBuddy(page) || page_ref_count(page) == 0))
+	if (unlikely(PageBuddy(&s[0]) || page_ref_count(page) == 0))
 		return DOUBLE_FREE;
-	if (unlikely(PageHead(page) && compound_order(page) != order))
-		why = "freeing a compound page with the wrong order";
-	else if (unlikely(page_private(page) != order && !PageReserved(page)))
-		why = page_private(page) > order
+	if (unlikely(*head)) {
+		snapshot_pages(&s[1], page + 1, 1);
+		why = compound_order(s) != order ? "freeing a compound page with the wrong order" : NULL;
+	} else if (unlikely(page_private(&s[0]) != order && !PageReserved(&s[0]))) {
+		why = page_private(&s[0]) > order
 			      ? "freeing a block with a smaller order than it was allocated with"
 			      : "freeing a block with a larger order than it was allocated with";
-	else
+	} else {
+		why = NULL;
+	}
+	if (likely(!why))
 		return NULL;
 	if (page_ref_count(page) == 0)
 		return DOUBLE_FREE;
@@ -1071,7 +1072,7 @@ static data_race_fn const char *free_request_bad(struct pmm *m, struct page *pag
  * a double-freed page may sit on a free list, a wrongly freed block is still
  * the caller's, and touching either would corrupt what is intact.
  */
-static bool free_request_ok(struct pmm *m, struct page *page, unsigned order)
+static bool free_request_ok(struct pmm *m, struct page *page, unsigned order, bool *head)
 {
 	const char *why;
 
@@ -1083,7 +1084,7 @@ static bool free_request_ok(struct pmm *m, struct page *page, unsigned order)
 		bad_page_refuse(m, page, "freeing with an order above the maximum");
 		return false;
 	}
-	why = free_request_bad(m, page, order);
+	why = free_request_bad(m, page, order, head);
 	if (unlikely(why)) {
 		bad_page_refuse(m, page, why);
 		return false;
@@ -1095,9 +1096,8 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 {
 	bool head, was_zero;
 
-	if (unlikely(!free_request_ok(m, page, order)))
+	if (unlikely(!free_request_ok(m, page, order, &head)))
 		return;
-	head = PageHead(page);
 	if (put_page_testzero_checked(page, &was_zero)) {
 		free_the_page(m, page, order);
 	} else if (unlikely(was_zero)) {

@@ -78,6 +78,16 @@ static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsign
 }
 
 /*
+ * An order-0, non-compound block, judged before the refcount drop: racy
+ * reads on purpose (data_race), since only a second free of the same page
+ * can be writing it, and the refcount compare-exchange decides that race.
+ */
+static inline data_race_fn bool free_fast_plain_page(const struct page *page)
+{
+	return page->private == 0 && !(page->flags & (1ul << PG_head)) && !(page->compound_head & 1);
+}
+
+/*
  * Returns true when the order-0 page was freed here; false when the full
  * path must handle it (nothing was changed then).
  */
@@ -99,8 +109,7 @@ static inline bool free_page_fast(struct pmm *m, struct page *page)
 	ms = nr_to_section(m, pfn_to_section_nr(pfn));
 	if (unlikely(!ms || !early_section(ms) || !valid_section(ms)))
 		return false;
-	if (unlikely(page->private != 0 || (page->flags & (1ul << PG_head)) ||
-		     (page->compound_head & 1)))
+	if (unlikely(!free_fast_plain_page(page)))
 		return false;
 	/* The block's type (read before the refcount drop, from the same section). */
 	bitidx = (unsigned)(((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS);

@@ -285,7 +285,8 @@ int pmm_get_page(struct pmm *m, struct pmm_page *ppage)
 	page = compound_head(page);
 	old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
 	do {
-		if (old <= 0 || PageBuddy(page)) {
+		/* Free pages (buddy or per-CPU) have refcount 0. */
+		if (old <= 0) {
 			bad_page_refuse(m, page, "get_page on a free page (refcount 0)");
 			return -PMM_EINVAL;
 		}
