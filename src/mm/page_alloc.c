@@ -1095,16 +1095,31 @@ static bool free_request_ok(struct pmm *m, struct page *page, unsigned order, bo
 void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 {
 	bool head, was_zero;
+	int old;
 
 	if (unlikely(!free_request_ok(m, page, order, &head)))
 		return;
-	if (put_page_testzero_checked(page, &was_zero)) {
+	old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+	do {
+		if (unlikely(old <= 0)) {
+			/* Lost a race with another free of the same block. */
+			bad_page_refuse(m, page, DOUBLE_FREE);
+			return;
+		}
+		/*
+		 * Another holder keeps page 0, as an order-0 page: record that
+		 * while our reference still pins it.  Once the reference is
+		 * dropped, the last holder may free the page and it may be
+		 * handed out again at once.
+		 */
+		if (old > 1 && !head && order)
+			page->private = 0;
+	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old - 1, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	if (old == 1) {
 		free_the_page(m, page, order);
-	} else if (unlikely(was_zero)) {
-		/* Lost a race with another free of the same block. */
-		bad_page_refuse(m, page, DOUBLE_FREE);
 	} else if (!head) {
-		/* Another holder keeps page 0; release the rest now. */
+		/* Release the rest now; nobody else holds those frames. */
 		while (order-- > 0) {
 			struct page *p = page + (1ul << order);
 			set_page_count(p, 1);
@@ -1112,7 +1127,6 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 			if (put_page_testzero_checked(p, &was_zero))
 				free_the_page(m, p, order);
 		}
-		page->private = 0;
 	}
 }
 
