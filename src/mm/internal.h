@@ -64,16 +64,6 @@ struct memblock {
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-/*
- * Intentional racy reads, as the kernel's data_race(): TSan does not
- * instrument the function.  Only for reads whose racing writer is a misuse
- * (a second free of the same block) or that are rechecked under a lock.
- */
-#if defined(__clang__) || defined(__GNUC__)
-#define data_race_fn __attribute__((no_sanitize("thread")))
-#else
-#define data_race_fn
-#endif
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 

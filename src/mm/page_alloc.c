@@ -382,6 +382,16 @@ struct page *rmqueue_smallest_locked(struct zone *zone, unsigned order, int migr
 	return NULL;
 }
 
+/*
+ * Whether an allocated page looks movable (LRU or __PageMovable), for the
+ * stealing heuristic.  The page belongs to someone else, who may be
+ * changing its flags and mapping right now: a racy read, as in the kernel.
+ */
+static data_race_fn bool page_looks_movable(const struct page *page)
+{
+	return (page->flags & (1ul << PG_lru)) || ((unsigned long)page->mapping & 0x2);
+}
+
 static int move_freepages(struct zone *zone, unsigned long start_pfn, unsigned long end_pfn,
 			  int migratetype, int *num_movable)
 {
@@ -393,7 +403,7 @@ static int move_freepages(struct zone *zone, unsigned long start_pfn, unsigned l
 		unsigned order;
 
 		if (!PageBuddy(page)) {
-			if (num_movable && (PageLRU(page) || ((unsigned long)page->mapping & 0x2)))
+			if (num_movable && page_looks_movable(page))
 				(*num_movable)++;
 			pfn++;
 			continue;
@@ -456,7 +466,9 @@ static bool boost_watermark(struct zone *zone)
 	if (!max_boost)
 		return false;
 	max_boost = MAX(pageblock_nr_pages, max_boost);
-	zone->watermark_boost = MIN(zone->watermark_boost + pageblock_nr_pages, max_boost);
+	/* Read locklessly by wmark_pages(). */
+	__atomic_store_n(&zone->watermark_boost,
+			 MIN(zone->watermark_boost + pageblock_nr_pages, max_boost), __ATOMIC_RELAXED);
 	zone_fast_update(zone);
 	return true;
 }
@@ -673,16 +685,17 @@ data_race_fn bool zone_watermark_ok_free(struct zone *z, unsigned order, unsigne
 		return false;
 	if (!order)
 		return true;
+	/* Lockless peeks at the lists, written out: a list_empty() call would be instrumented. */
 	for (unsigned o = order; o < MAX_ORDER; o++) {
 		struct free_area *area = &z->free_area[o];
 
 		if (!area->nr_free)
 			continue;
 		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (!list_empty(&area->free_list[mt]))
+			if (area->free_list[mt].next != &area->free_list[mt])
 				return true;
 		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    !list_empty(&area->free_list[MIGRATE_HIGHATOMIC]))
+		    area->free_list[MIGRATE_HIGHATOMIC].next != &area->free_list[MIGRATE_HIGHATOMIC])
 			return true;
 	}
 	return false;
@@ -710,7 +723,8 @@ static bool zone_watermark_fast(struct zone *z, unsigned order, unsigned long ma
 	if (zone_watermark_ok_free(z, order, mark, highest_zoneidx, alloc_flags, free_pages))
 		return true;
 	/* __GFP_HIGH order-0 requests may ignore the boost and dip to the real min. */
-	if (unlikely(!order && (alloc_flags & ALLOC_MIN_RESERVE) && z->watermark_boost &&
+	if (unlikely(!order && (alloc_flags & ALLOC_MIN_RESERVE) &&
+		     __atomic_load_n(&z->watermark_boost, __ATOMIC_RELAXED) &&
 		     (alloc_flags & ALLOC_WMARK_MASK) == WMARK_MIN)) {
 		mark = z->_watermark[WMARK_MIN];
 		return zone_watermark_ok_free(z, order, mark, highest_zoneidx, alloc_flags,
@@ -734,7 +748,9 @@ static void reserve_highatomic_pageblock(struct page *page, struct zone *zone)
 		goto out;
 	mt = get_pageblock_migratetype(m, page);
 	if (migratetype_is_mergeable(mt) && !is_migrate_highatomic(mt)) {
-		zone->nr_reserved_highatomic += pageblock_nr_pages;
+		/* Under zone->lock; read locklessly by the watermark checks. */
+		__atomic_store_n(&zone->nr_reserved_highatomic,
+				 zone->nr_reserved_highatomic + pageblock_nr_pages, __ATOMIC_RELAXED);
 		zone_fast_update(zone);
 		set_pageblock_migratetype(m, page, MIGRATE_HIGHATOMIC);
 		move_freepages_block_locked(zone, page, MIGRATE_HIGHATOMIC, NULL);
@@ -764,8 +780,11 @@ bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *a
 			if (!page)
 				continue;
 			if (is_migrate_highatomic(get_pageblock_migratetype(m, page))) {
-				zone->nr_reserved_highatomic -= MIN(pageblock_nr_pages,
-								    zone->nr_reserved_highatomic);
+				__atomic_store_n(&zone->nr_reserved_highatomic,
+						 zone->nr_reserved_highatomic -
+							 MIN(pageblock_nr_pages,
+							     zone->nr_reserved_highatomic),
+						 __ATOMIC_RELAXED);
 				zone_fast_update(zone);
 			}
 			set_pageblock_migratetype(m, page, ac->migratetype);

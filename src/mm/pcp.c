@@ -296,6 +296,12 @@ void drain_zone_pages_cpu(struct zone *zone, unsigned cpu)
 	pmm_spin_unlock(&pcp->lock);
 }
 
+/* A lockless peek at a CPU's count, as drain_all_pages() does: the drain rechecks. */
+static data_race_fn bool pcp_has_pages(const struct per_cpu_pages *pcp)
+{
+	return pcp->count != 0;
+}
+
 bool pcp_drain_all(struct pmm *m)
 {
 	bool moved = false;
@@ -308,7 +314,7 @@ bool pcp_drain_all(struct pmm *m)
 			if (!zone->per_cpu_pageset)
 				continue;
 			for (unsigned cpu = 0; cpu < m->nr_cpus; cpu++) {
-				if (__atomic_load_n(&zone->per_cpu_pageset[cpu].count, __ATOMIC_RELAXED)) {
+				if (pcp_has_pages(&zone->per_cpu_pageset[cpu])) {
 					drain_zone_pages_cpu(zone, cpu);
 					moved = true;
 				}
