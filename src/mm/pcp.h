@@ -93,8 +93,13 @@ static inline unsigned pmm_this_cpu(const struct pmm *m)
 {
 	int cpu;
 
+	/*
+	 * Bounded: a pin can outlive its machine (another thread pinned
+	 * itself, the machine was destroyed and a smaller one booted at the
+	 * same address); it must never index per-CPU lists that do not exist.
+	 */
 	if (unlikely(pinned_machine == m))
-		return (unsigned)pinned_cpu;
+		return likely((unsigned)pinned_cpu < m->nr_cpus) ? (unsigned)pinned_cpu : 0;
 	cpu = likely(m->cpu_mode == PMM_CPU_RSEQ) ? pmm_cpu_rseq() : -1;
 	if (unlikely(cpu < 0))
 		cpu = (int)pmm_cpu_getcpu();

@@ -62,6 +62,7 @@ void pmm_destroy(struct pmm *m)
 	if (!m)
 		return;
 	plat = m->plat;
+	pmm_set_thread_cpu(m, -1); /* the caller's pin; other threads' are bounded on use */
 	pmm_page_reporting_unregister(m);
 	pmm_fail_page_alloc_set(m, NULL);
 	pmm_ext_unregister(m);

@@ -923,6 +923,72 @@ static void test_create_invalid_args(void **state)
 	DETECTED();
 }
 
+/* ------------------------------------------------------------ a pin outliving its machine */
+
+struct pinner {
+	struct pmm *m;
+	int step;        /* atomic: 0 start, 1 pinned, 2 go, 3 done */
+	int ok;
+};
+
+static void *pinner_main(void *arg)
+{
+	struct pinner *pn = arg;
+	struct pmm_page *p;
+
+	pmm_set_thread_cpu(pn->m, 3);
+	__atomic_store_n(&pn->step, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&pn->step, __ATOMIC_ACQUIRE) != 2)
+		sched_yield();
+	/* pn->m is now another machine, maybe at the old one's address, with 2 CPUs. */
+	p = pmm_alloc_pages(pn->m, PMM_GFP_KERNEL, 0);
+	if (p)
+		pmm_free_pages(pn->m, p, 0);
+	pn->ok = p != NULL;
+	__atomic_store_n(&pn->step, 3, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A thread acts as CPU 3 of a 4-CPU machine; the machine is destroyed and
+ * a 2-CPU machine is booted, often at the same address.  The thread's pin
+ * must not make the new machine index per-CPU lists it does not have.
+ */
+static void test_stale_cpu_pin(void **state)
+{
+	struct pinner pn = { 0 };
+	struct pmm *old = pmm_test_machine("mem=32M cpus=4", NULL), *m = NULL;
+	pthread_t t;
+	int tries;
+
+	(void)state;
+	pn.m = old;
+	assert_int_equal(pthread_create(&t, NULL, pinner_main, &pn), 0);
+	while (__atomic_load_n(&pn.step, __ATOMIC_ACQUIRE) != 1)
+		sched_yield();
+	pmm_destroy(old);
+	for (tries = 0; tries < 20; tries++) {
+		m = pmm_test_machine("mem=32M cpus=2", NULL);
+		if (m == old)
+			break;
+		pmm_destroy(m);
+		m = NULL;
+	}
+	if (!m)
+		m = pmm_test_machine("mem=32M cpus=2", NULL);
+	pn.m = m;
+	__atomic_store_n(&pn.step, 2, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_true(pn.ok);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	print_message("  stale pin: new machine %s the old one's address\n",
+		      m == old ? "at" : "not at");
+	pmm_destroy(m);
+	DETECTED();
+}
+
 /* ------------------------------------------------------------ fatal mode */
 
 static void abort_handler(void *ctx, unsigned long pfn, const char *reason)
@@ -1055,6 +1121,7 @@ int main(void)
 		T(test_exhaustion_every_order),
 		T(test_bad_configs),
 		T(test_create_invalid_args),
+		T(test_stale_cpu_pin),
 		T(test_fatal_mode),
 	};
 	int failed;
