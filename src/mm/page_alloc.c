@@ -717,7 +717,8 @@ static bool zone_watermark_fast(struct zone *z, unsigned order, unsigned long ma
 		long reserved = zone_watermark_unusable_free(z, 0, alloc_flags);
 		long usable = free_pages - MIN(free_pages, reserved);
 
-		if (usable > (long)mark + z->lowmem_reserve[highest_zoneidx])
+		if (usable > (long)mark + __atomic_load_n(&z->lowmem_reserve[highest_zoneidx],
+							  __ATOMIC_RELAXED))
 			return true;
 	}
 	if (zone_watermark_ok_free(z, order, mark, highest_zoneidx, alloc_flags, free_pages))
@@ -726,7 +727,7 @@ static bool zone_watermark_fast(struct zone *z, unsigned order, unsigned long ma
 	if (unlikely(!order && (alloc_flags & ALLOC_MIN_RESERVE) &&
 		     __atomic_load_n(&z->watermark_boost, __ATOMIC_RELAXED) &&
 		     (alloc_flags & ALLOC_WMARK_MASK) == WMARK_MIN)) {
-		mark = z->_watermark[WMARK_MIN];
+		mark = __atomic_load_n(&z->_watermark[WMARK_MIN], __ATOMIC_RELAXED);
 		return zone_watermark_ok_free(z, order, mark, highest_zoneidx, alloc_flags,
 					      free_pages);
 	}

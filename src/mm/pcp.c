@@ -90,7 +90,7 @@ struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned
 	pcp->free_factor >>= 1;
 	list = &pcp->lists[order_to_pindex(migratetype, order)];
 	if (list_empty(list)) {
-		int batch = pcp->batch;
+		int batch = pcp_batch(pcp);
 
 		if (batch > 1)
 			batch = MAX(batch >> order, 2);
@@ -185,13 +185,13 @@ static int nr_pcp_free(struct per_cpu_pages *pcp, int high, int batch, bool free
 
 static int nr_pcp_high(struct per_cpu_pages *pcp, struct zone *zone, bool free_high)
 {
-	int high = pcp->high;
+	int high = pcp_high(pcp);
 
 	if (unlikely(!high || free_high))
 		return 0;
 	if (!(__atomic_load_n(&zone->flags, __ATOMIC_RELAXED) & (1ul << ZONE_RECLAIM_ACTIVE)))
 		return high;
-	return MIN(pcp->batch << 2, high);
+	return MIN(pcp_batch(pcp) << 2, high);
 }
 
 void free_unref_page(struct pmm *m, struct page *page, unsigned order)
@@ -228,7 +228,7 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 		free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
 		high = nr_pcp_high(pcp, zone, free_high);
 		if (pcp->count >= high)
-			free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp->batch, free_high), pcp,
+			free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp_batch(pcp), free_high), pcp,
 					   (int)pindex);
 		pmm_spin_unlock(&pcp->lock);
 	} else {
@@ -244,7 +244,7 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
 	int high = nr_pcp_high(pcp, zone, false);
 
 	if (pcp->count >= high)
-		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp->batch, false), pcp, (int)pindex);
+		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp_batch(pcp), false), pcp, (int)pindex);
 }
 
 /* Whether the fast paths may run: only when no feature has work on them. */
@@ -290,7 +290,7 @@ void drain_zone_pages_cpu(struct zone *zone, unsigned cpu)
 
 	pmm_spin_lock(&pcp->lock);
 	while (pcp->count > 0) {
-		int todo = MIN(pcp->count, pcp->batch << PCP_BATCH_SCALE_MAX);
+		int todo = MIN(pcp->count, pcp_batch(pcp) << PCP_BATCH_SCALE_MAX);
 		free_pcppages_bulk(zone, todo, pcp, 0);
 	}
 	pmm_spin_unlock(&pcp->lock);
@@ -463,7 +463,7 @@ void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, un
 		if (array[i])
 			continue;
 		if (list_empty(list)) {
-			int batch = MAX(pcp->batch, (int)MIN(nr - i, 1024ul));
+			int batch = MAX(pcp_batch(pcp), (int)MIN(nr - i, 1024ul));
 			pcp->count += rmqueue_bulk(zone, 0, batch, list, migratetype, alloc_flags);
 			if (list_empty(list))
 				break;

@@ -84,6 +84,19 @@ int pcp_fast_setup(struct pmm *m);
 void pcp_fast_update(struct pmm *m);
 void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
 		    struct page **array, unsigned long *populated);
+/*
+ * high and batch are written by the sysctl handlers without the pcp lock:
+ * read each once, atomically (the kernel's READ_ONCE).
+ */
+static inline int pcp_high(const struct per_cpu_pages *pcp)
+{
+	return __atomic_load_n(&pcp->high, __ATOMIC_RELAXED);
+}
+static inline int pcp_batch(const struct per_cpu_pages *pcp)
+{
+	return __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
+}
+
 /* The CPU this thread acts as for one machine, when pinned by pmm_set_thread_cpu(). */
 extern __thread const struct pmm *pinned_machine;
 extern __thread int pinned_cpu;

@@ -138,7 +138,7 @@ static inline bool free_page_fast(struct pmm *m, struct page *page)
 	list_add(&page->lru, &pcp->lists[order_to_pindex(mt, 0)]);
 	pcp->count++;
 	pcp_event_add(pcp, PCP_PGFREE, 1);
-	if (unlikely(pcp->count >= pcp->high))
+	if (unlikely(pcp->count >= pcp_high(pcp)))
 		pcp_free_high(zone, pcp, order_to_pindex(mt, 0));
 	pmm_spin_unlock(&pcp->lock);
 	return true;

@@ -4,7 +4,8 @@
  * all pinned to one core with sched_setaffinity), allocating at mixed
  * orders through every entry point, passing blocks to each other through
  * queues so most frees are cross-thread, sharing blocks (get_page, both
- * holders put), draining concurrently.  Every frame's contents are stamped
+ * holders put), draining and changing watermark sysctls concurrently.
+ * Every frame's contents are stamped
  * with (thread, sequence) at allocation and checked before free, and an
  * ownership bitmap catches any frame handed out twice.  After joining:
  * everything freed and drained, per-CPU counts and zone counts agree,
@@ -304,7 +305,17 @@ static void *worker_main(void *arg)
 				}
 			}
 		} else if (r < 99) {
-			pmm_drain_all(s->m);
+			if (rnd(w) % 8 == 0) {
+				/* Watermarks and per-CPU high/batch change under everyone's feet. */
+				static const char *const v[] = { "512", "2048", "8192" };
+				static const char *const f[] = { "0", "8", "64" };
+				const char *name = rnd(w) & 1 ? "min_free_kbytes" : "percpu_pagelist_high_fraction";
+
+				if (pmm_sysctl_write(s->m, name, name[0] == 'm' ? v[rnd(w) % 3] : f[rnd(w) % 3]))
+					stress_error(s, "sysctl %s refused", name);
+			} else {
+				pmm_drain_all(s->m);
+			}
 		} else {
 			void *a = pmm_get_free_pages(s->m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 2);
 
