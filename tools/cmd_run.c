@@ -1,29 +1,47 @@
 // SPDX-License-Identifier: MIT
 /*
- * pmm run: boot a machine (the built-in default unless told otherwise),
- * print its boot log and layout, exercise the allocator briefly, and print
- * the reports.  It is the README's main job and grows with the project.
+ * pmm run: the README's main job.  Boot a machine (the built-in default
+ * unless told otherwise, with page_owner on), replay the real Linux 6.1
+ * kmem trace slice shipped in data/ on it, and print the replay summary,
+ * the /proc reports, the top page_owner stacks, and write the pictures.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <pmm/owner_sort.h>
+#include <pmm/page_owner.h>
 #include <pmm/pmm.h>
+#include <pmm/report.h>
 
 #include "commands.h"
+#include "replay_job.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pmm run [OPTIONS]\n"
 		"\n"
-		"Boot a machine and print its boot log, layout and state.\n"
+		"Boot a machine, replay the shipped Linux 6.1 kmem trace on it and print what\n"
+		"happened: the replay summary, the /proc reports, the top page_owner stacks;\n"
+		"write the memory map and the fragmentation chart as SVG.\n"
 		"\n"
 		"  -c, --config FILE     machine config file (see `pmm run --help-config`)\n"
 		"  -m, --machine TEXT    config tokens, e.g. \"mem=64G nodes=2 page_owner=on\"\n"
 		"                        (applied after --config; default: 1 node, 8 GiB)\n"
 		"  -q, --quiet           do not print the boot log\n"
+		"  -t, --trace FILE      replay FILE instead of the shipped trace slice\n"
+		"      --no-replay       only boot the machine\n"
+		"      --no-page-owner   boot without page_owner (it is on by default here)\n"
+		"      --stacks N        print the N stacks holding most pages (default 5, 0: none)\n"
+		"      --svg-map FILE    the memory-map picture (default pmm-map.svg)\n"
+		"      --svg-chart FILE  the fragmentation chart (default pmm-fragmentation.svg)\n"
+		"  -r, --report LIST     reports to print, comma-separated (default:\n"
+		"                        buddyinfo,pagetypeinfo): buddyinfo, pagetypeinfo, zoneinfo,\n"
+		"                        vmstat, extfrag_index, unusable_index, page_owner,\n"
+		"                        show_stacks (the last two need page_owner=on), all, none\n"
+		"  -o, --report-dir DIR  also write every report to DIR/<name>\n"
 		"      --help-config     describe the config format\n"
 		"  -h, --help            this help\n"
 		"\n"
@@ -45,6 +63,192 @@ static void help_config(void)
 	      stdout);
 }
 
+#define MIN_SZ(a, b) ((a) < (b) ? (a) : (b))
+
+static const char *const extra_reports[] = { "page_owner", "show_stacks" };
+
+static int report_known(const char *name, size_t len)
+{
+	char buf[32];
+
+	if (len == 0 || len >= sizeof(buf))
+		return 0;
+	memcpy(buf, name, len);
+	buf[len] = 0;
+	if (!strcmp(buf, "all") || !strcmp(buf, "none") || pmm_report_lookup(buf) >= 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(extra_reports) / sizeof(extra_reports[0]); i++)
+		if (!strcmp(buf, extra_reports[i]))
+			return 1;
+	return 0;
+}
+
+static int check_reports(const char *list)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (!report_known(p, n))
+			return -1;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+static int write_report(struct pmm *m, const char *name, FILE *out)
+{
+	int id = pmm_report_lookup(name);
+
+	if (id >= 0)
+		return pmm_report_write(m, (enum pmm_report)id, out);
+	if (!strcmp(name, "page_owner"))
+		return pmm_page_owner_dump(m, out, 0, PMM_KVER_6_1);
+	if (!strcmp(name, "show_stacks"))
+		return pmm_page_owner_show_stacks(m, out, 0);
+	return -PMM_EINVAL;
+}
+
+/* Print the chosen reports (to stdout), and all of them to @dir if given. */
+static int print_reports(struct pmm *m, const char *list, const char *dir)
+{
+	const char *names[PMM_REPORT_NR + 2];
+	size_t n = 0;
+	int status = 0;
+
+	for (int i = 0; i < PMM_REPORT_NR; i++)
+		names[n++] = pmm_report_name((enum pmm_report)i);
+	if (pmm_page_owner_enabled(m)) {
+		names[n++] = "page_owner";
+		names[n++] = "show_stacks";
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		int wanted = strstr(list, "all") != NULL;
+
+		for (const char *p = list; *p && !wanted;) {
+			size_t k = strcspn(p, ",");
+			wanted = k == len && !strncmp(p, names[i], len);
+			p += k + (p[k] == ',');
+		}
+		if (wanted) {
+			printf("\n== %s\n", names[i]);
+			fflush(stdout);
+			if (write_report(m, names[i], stdout))
+				status = 1;
+		}
+		if (dir) {
+			char path[4096];
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+			f = fopen(path, "w");
+			if (!f || write_report(m, names[i], f) || fclose(f)) {
+				fprintf(stderr, "pmm run: cannot write %s\n", path);
+				status = 1;
+			}
+		}
+	}
+	return status;
+}
+
+/* The @n stacks holding the most pages, from show_stacks, biggest first. */
+struct stack_entry {
+	const char *text;
+	size_t len;
+	long pages;
+};
+
+static int by_pages(const void *a, const void *b)
+{
+	const struct stack_entry *x = a, *y = b;
+	return (y->pages > x->pages) - (y->pages < x->pages);
+}
+
+static int top_stacks(struct pmm *m, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0, nr = 0, cap = 64;
+	struct stack_entry *e = malloc(cap * sizeof(*e));
+	FILE *f = open_memstream(&buf, &len);
+	const char *p;
+
+	if (!f || !e || pmm_page_owner_show_stacks(m, f, 1)) {
+		if (f)
+			fclose(f);
+		free(buf);
+		free(e);
+		return 1;
+	}
+	fclose(f);
+	/* Records are "<frames>nr_base_pages: N\n\n". */
+	for (p = buf; p && *p;) {
+		const char *tag = strstr(p, "nr_base_pages: ");
+		const char *next;
+
+		if (!tag)
+			break;
+		next = strstr(tag, "\n\n");
+		next = next ? next + 2 : tag + strlen(tag);
+		if (nr == cap) {
+			cap *= 2;
+			e = realloc(e, cap * sizeof(*e));
+		}
+		e[nr++] = (struct stack_entry){ p, (size_t)(next - p), strtol(tag + 15, NULL, 10) };
+		p = next;
+	}
+	qsort(e, nr, sizeof(*e), by_pages);
+	printf("\n== top page_owner stacks (%zu of %zu, by pages held)\n", MIN_SZ(n, nr), nr);
+	for (size_t i = 0; i < nr && i < n; i++)
+		fwrite(e[i].text, 1, e[i].len, stdout);
+	free(e);
+	free(buf);
+	return 0;
+}
+
+/*
+ * Who holds the memory: the page_owner dump culled by task name and sorted
+ * by pages, as `page_owner_sort --cull name -m` would print it.  With a
+ * replay, the names are the traced kernel's tasks.
+ */
+static int top_owners(struct pmm *m, size_t n)
+{
+	char *dumpbuf = NULL, *outbuf = NULL, err[256];
+	size_t dlen = 0, olen = 0, shown = 0;
+	struct pmm_owner_sort_opts opts;
+	char *argv[] = { "owner-sort", "--cull", "name", "-m", NULL };
+	const char *operands[2];
+	int nr = 0, r;
+	FILE *d = open_memstream(&dumpbuf, &dlen), *in, *o;
+
+	if (!d || pmm_page_owner_dump(m, d, 0, PMM_KVER_6_1) || fclose(d))
+		return 1;
+	pmm_owner_sort_opts_init(&opts);
+	if (pmm_owner_sort_parse_args(&opts, 4, argv, operands, 2, &nr, err, sizeof(err)))
+		return 1;
+	in = fmemopen(dumpbuf, dlen, "r");
+	o = open_memstream(&outbuf, &olen);
+	r = in && o ? pmm_owner_sort_run(&opts, in, "page_owner", o, err, sizeof(err)) : -1;
+	if (in)
+		fclose(in);
+	if (o)
+		fclose(o);
+	printf("\n== top page owners by task (page_owner_sort --cull name -m), first %zu\n", n);
+	/* Culled by name, each entry is one line. */
+	for (char *p = outbuf; r == 0 && p && *p && shown < n;) {
+		char *next = strchr(p, '\n');
+		size_t len = next ? (size_t)(next - p) + 1 : strlen(p);
+		if (len > 1) {
+			fwrite(p, 1, len, stdout);
+			shown++;
+		}
+		p += len;
+	}
+	if (r)
+		fprintf(stderr, "pmm run: owner-sort: %s\n", err);
+	free(dumpbuf);
+	free(outbuf);
+	return r ? 1 : 0;
+}
+
 struct run_log {
 	int quiet;
 };
@@ -64,21 +268,48 @@ int cmd_run(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "machine", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "trace", required_argument, NULL, 't' },
+		{ "no-replay", no_argument, NULL, 'R' },
+		{ "no-page-owner", no_argument, NULL, 'P' },
+		{ "stacks", required_argument, NULL, 'S' },
+		{ "svg-map", required_argument, NULL, 'M' },
+		{ "svg-chart", required_argument, NULL, 'G' },
+		{ "report-dir", required_argument, NULL, 'o' },
 		{ "help-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pmm_config cfg;
 	struct run_log log = { 0 };
-	const char *config_file = NULL, *machine = NULL;
+	const char *config_file = NULL, *machine = NULL, *reports = "buddyinfo,pagetypeinfo";
+	const char *report_dir = NULL, *trace = NULL;
+	const char *svg_map = "pmm-map.svg", *svg_chart = "pmm-fragmentation.svg";
+	int replay = 1, page_owner = 1;
+	long stacks = 5;
+	char *end;
 	char err[512];
 	struct pmm *m;
 	int c, r;
 
 	pmm_config_default(&cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:m:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:m:qr:o:t:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 't': trace = optarg; break;
+		case 'R': replay = 0; break;
+		case 'P': page_owner = 0; break;
+		case 'M': svg_map = optarg; break;
+		case 'G': svg_chart = optarg; break;
+		case 'S':
+			stacks = strtol(optarg, &end, 10);
+			if (*end || stacks < 0) {
+				fprintf(stderr, "pmm run: --stacks wants a count, got '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'r': reports = optarg; break;
+		case 'o': report_dir = optarg; break;
 		case 'c': config_file = optarg; break;
 		case 'm': machine = optarg; break;
 		case 'q': log.quiet = 1; break;
@@ -87,11 +318,16 @@ int cmd_run(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
+	if ((r = check_reports(reports))) {
+		fprintf(stderr, "pmm run: unknown report in '%s'\n", reports);
+		return EXIT_USAGE;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "pmm run: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	cfg.page_owner = page_owner;
 	if (config_file && (r = pmm_config_load(&cfg, config_file, err, sizeof(err)))) {
 		fprintf(stderr, "pmm run: %s\n", err);
 		return r == -PMM_ENOENT ? 1 : EXIT_DATAERR;
@@ -116,6 +352,19 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	}
 	printf("pmm: free lists and counters validated\n");
+	if (replay) {
+		printf("\n");
+		fflush(stdout);
+		r = pmm_tool_replay_main_job(m, trace, stdout, svg_map, svg_chart);
+		if (r) {
+			pmm_destroy(m);
+			return r;
+		}
+	}
+	r = print_reports(m, reports, report_dir);
+	if (stacks && pmm_page_owner_enabled(m) &&
+	    (top_stacks(m, (size_t)stacks) || top_owners(m, (size_t)stacks)))
+		r = 1;
 	pmm_destroy(m);
-	return 0;
+	return r;
 }

@@ -173,6 +173,30 @@ PMM_API void pmm_put_page(struct pmm *m, struct pmm_page *page);
  */
 PMM_API int pmm_set_thread_cpu(struct pmm *m, int cpu);
 
+/**
+ * pmm_set_thread_task() - make the calling thread act as task @pid (thread
+ * group @tgid, name @comm) of @m: page_owner records it as the allocating
+ * and freeing task, and the kmem event writer (pmm_trace_attach()) prints
+ * it, instead of the real thread's identity.  Trace replay uses it so that
+ * owner records name the traced task.
+ * @pid: the task id; a negative value restores the real identity.
+ * @tgid: the thread group id; negative means the same as @pid.
+ * @comm: the task name; the first 15 characters are kept.
+ * Return: 0, or -PMM_EINVAL when @comm is NULL (and @pid >= 0).
+ * Context: affects only the calling thread and only machine @m; cheap (no
+ * system call), so it may be called before every allocation.
+ */
+PMM_API int pmm_set_thread_task(struct pmm *m, int pid, int tgid, const char *comm);
+
+/**
+ * pmm_set_thread_time() - make the calling thread's clock read @ns
+ * (nanoseconds since boot, the kernel's local_clock()) for @m: page_owner
+ * timestamps and the event writer's timestamps use it.  UINT64_MAX restores
+ * the real clock.  Trace replay sets each event's time.
+ * Context: affects only the calling thread and only machine @m; cheap.
+ */
+PMM_API void pmm_set_thread_time(struct pmm *m, uint64_t ns);
+
 /** pmm_nr_cpus() - the machine's CPU count (per-CPU list sets per zone). */
 PMM_API unsigned pmm_nr_cpus(const struct pmm *m);
 
@@ -358,6 +382,21 @@ PMM_API void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned lo
  */
 PMM_API int pmm_sysctl_write(struct pmm *m, const char *name, const char *value);
 PMM_API int pmm_sysctl_read(struct pmm *m, const char *name, char *buf, size_t size);
+
+PMM_END_DECLS
+
+PMM_BEGIN_DECLS
+
+/**
+ * pmm_free_reserved_area() - give memblock-reserved frames [@start, @end)
+ * to the allocator after boot (free_reserved_area(), as a kernel frees its
+ * init sections and initrd).  Managed pages grow; watermarks and reserves
+ * are not recomputed, exactly as in the kernel.  Frames that are not
+ * reserved are skipped.
+ * Return: the number of frames freed.
+ * Context: any thread; does not sleep.
+ */
+PMM_API unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigned long end);
 
 PMM_END_DECLS
 

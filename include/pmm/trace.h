@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <pmm/api.h>
 #include <pmm/gfp.h>
 
@@ -198,6 +199,51 @@ PMM_API size_t pmm_trace_format_body(char *buf, size_t size, const struct pmm_tr
  */
 PMM_API size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_event *ev,
 				     enum pmm_trace_style style, enum pmm_kver kver);
+
+/* ------------------------------------------------------------------ pmm's own events */
+
+struct pmm;
+struct pmm_trace_writer;
+
+struct pmm_trace_attach_opts {
+	enum pmm_trace_style style; /* FTRACE (default): tracefs `trace`; REPORT: trace-cmd report */
+	enum pmm_kver kver;         /* gfp names to print */
+	unsigned kinds;             /* bit (1u << kind) per kmem kind to write; 0 = all six */
+	int record_tgid;            /* print the "(tgid)" column (the record-tgid option) */
+	int no_header;              /* do not start with the "# tracer: nop" header */
+};
+
+/**
+ * pmm_trace_attach() - write @m's own allocator events to @out as the
+ * kernel's kmem trace lines: mm_page_alloc (pfn=0x0 page=(null) when it
+ * fails), mm_page_free, mm_page_alloc_zone_locked, mm_page_pcpu_drain and
+ * mm_page_alloc_extfrag, each at the point the kernel traces it, with the
+ * calling task's comm-pid (see pmm_set_thread_task()), the CPU it acts as,
+ * latency flags ".....", a timestamp in seconds since the attach (the
+ * thread's pmm_set_thread_time() when set) and the event's body.  page=
+ * is the frame's struct page address in pmm's vmemmap.  pmm_trace_open()
+ * and `pmm replay` read the output back.
+ * @out: stays owned by the caller; must stay open until pmm_trace_detach().
+ *       Each line is one fwrite(), so lines of concurrent threads do not mix.
+ * @opts: NULL for the defaults (ftrace text, 6.1 names, every kind, header).
+ * @wp: receives the writer, for pmm_trace_detach().
+ * Return: 0; -PMM_EBUSY when @m already has its maximum of tracepoint
+ * listeners (four); -PMM_ENOMEM; -PMM_EINVAL for a NULL argument.
+ * Context: no other thread may use @m during the call.  Tracing disables
+ * the per-CPU fast path, so allocation gets slower while attached.
+ */
+PMM_API int pmm_trace_attach(struct pmm *m, FILE *out, const struct pmm_trace_attach_opts *opts,
+			     struct pmm_trace_writer **wp);
+
+/**
+ * pmm_trace_detach() - stop writing, flush @out and free @w (NULL is fine).
+ * Return: 0, or -PMM_EIO when a write to @out failed at any point.
+ * Context: no other thread may use the machine during the call.
+ */
+PMM_API int pmm_trace_detach(struct pmm_trace_writer *w);
+
+/** pmm_trace_writer_lines() - event lines written so far. */
+PMM_API uint64_t pmm_trace_writer_lines(const struct pmm_trace_writer *w);
 
 PMM_END_DECLS
 

@@ -72,14 +72,66 @@ struct task_cache {
 };
 static __thread struct task_cache task_cache;
 static __thread int in_page_owner;
+/* What pmm_set_thread_task()/_time() set: for machine .m only. */
+static __thread struct task_cache task_override;
+static __thread const struct pmm *task_override_m;
+static __thread const struct pmm *time_override_m;
+static __thread uint64_t time_override_ns;
 
 static const struct task_cache *current_task(struct pmm *m)
 {
+	if (unlikely(task_override_m == m))
+		return &task_override;
 	if (task_cache.plat != m->plat) {
 		m->plat->task(m->plat->ctx, &task_cache.pid, &task_cache.tgid, task_cache.comm);
 		task_cache.plat = m->plat;
 	}
 	return &task_cache;
+}
+
+int pmm_set_thread_task(struct pmm *m, int pid, int tgid, const char *comm)
+{
+	if (pid < 0) {
+		if (task_override_m == m)
+			task_override_m = NULL;
+		return 0;
+	}
+	if (!comm)
+		return -PMM_EINVAL;
+	task_override.pid = pid;
+	task_override.tgid = tgid < 0 ? pid : tgid;
+	memset(task_override.comm, 0, sizeof(task_override.comm));
+	strncpy(task_override.comm, comm, sizeof(task_override.comm) - 1);
+	task_override_m = m;
+	return 0;
+}
+
+void pmm_set_thread_time(struct pmm *m, uint64_t ns)
+{
+	if (ns == UINT64_MAX) {
+		if (time_override_m == m)
+			time_override_m = NULL;
+		return;
+	}
+	time_override_ns = ns;
+	time_override_m = m;
+}
+
+void current_task_ident(struct pmm *m, int *pid, int *tgid, char comm[16])
+{
+	const struct task_cache *t = current_task(m);
+
+	*pid = t->pid;
+	*tgid = t->tgid;
+	memcpy(comm, t->comm, 16);
+}
+
+bool current_time_override(const struct pmm *m, uint64_t *ns)
+{
+	if (likely(time_override_m != m))
+		return false;
+	*ns = time_override_ns;
+	return true;
 }
 
 static inline struct page_owner *get_page_owner(struct page_owner_state *po, struct page_ext *ext)
@@ -112,6 +164,8 @@ static __attribute__((noinline)) depot_stack_handle_t save_stack(struct pmm *m,
 
 static uint64_t local_clock(struct pmm *m, struct page_owner_state *po)
 {
+	if (unlikely(time_override_m == m))
+		return time_override_ns;
 	return m->plat->clock_ns(m->plat->ctx) - po->boot_ns;
 }
 
@@ -352,6 +406,97 @@ static void machine_log(void *ctx, int level, const char *msg)
 	pmm_printk(ctx, level, "%s", msg);
 }
 
+/*
+ * pagetypeinfo's mixed blocks of @zone (pagetypeinfo_showmixedcount_print()):
+ * walk the zone a pageblock at a time; a block counts once, under its own
+ * migratetype (CMA as Movable), as soon as one allocation in it asked for
+ * another migratetype.  Lockless, as the kernel's walk: a block that changes
+ * under it may be miscounted, nothing else.  A block straddling two zones
+ * may count in both; the kernel accepts that too.
+ */
+#if defined(__clang__) || defined(__GNUC__)
+#define data_race_fn __attribute__((no_sanitize("thread")))
+#else
+#define data_race_fn
+#endif
+
+/*
+ * The fields of a frame the mixed walk reads without locks, copied in one
+ * place marked as the kernel's data_race(): a frame may be allocated,
+ * freed or merged under the walk, which then miscounts at worst.
+ */
+static data_race_fn void page_snapshot(const struct page *page, struct page *snap)
+{
+	snap->flags = page->flags;
+	snap->page_type = page->page_type;
+	snap->private = page->private;
+}
+
+static data_race_fn void owner_snapshot(const struct page_owner *o, pmm_gfp_t *gfp, unsigned *order)
+{
+	*gfp = o->gfp_mask;
+	*order = o->order;
+}
+
+static void mixed_blocks(struct pmm *m, struct zone *zone, unsigned long count[MIGRATE_TYPES])
+{
+	struct page_owner_state *po = m->page_owner;
+	unsigned long pfn = zone->zone_start_pfn, end_pfn = zone_end_pfn(zone);
+
+	while (pfn < end_pfn) {
+		unsigned long block_end;
+		int pageblock_mt;
+
+		if (!pfn_valid(m, pfn) || !online_section(pfn_to_section(m, pfn))) {
+			pfn = ALIGN_UP(pfn + 1, MAX_ORDER_NR_PAGES);
+			continue;
+		}
+		block_end = MIN(ALIGN_DOWN(pfn, pageblock_nr_pages) + pageblock_nr_pages, end_pfn);
+		pageblock_mt = get_pfnblock_migratetype(m, pfn);
+		for (; pfn < block_end; pfn++) {
+			struct page *page = pfn_to_page(m, pfn), snap;
+			struct page_ext *ext;
+			unsigned long flags;
+			pmm_gfp_t gfp;
+			unsigned order;
+			int page_mt;
+
+			page_snapshot(page, &snap);
+			if (page_zone(m, &snap) != zone)
+				continue;
+			if (PageBuddy(&snap)) {
+				unsigned long free_order = page_private(&snap);
+
+				if (free_order < MAX_ORDER)
+					pfn += (1ul << free_order) - 1;
+				continue;
+			}
+			if (PageReserved(&snap))
+				continue;
+			ext = page_ext_get(m, page);
+			if (!ext)
+				continue;
+			flags = __atomic_load_n(&ext->flags, __ATOMIC_RELAXED);
+			if (!(flags & (1ul << PAGE_EXT_OWNER_ALLOCATED))) {
+				page_ext_put(ext);
+				continue;
+			}
+			owner_snapshot(get_page_owner(po, ext), &gfp, &order);
+			page_ext_put(ext);
+			page_mt = (int)((gfp & PMM_GFP_MOVABLE_MASK) >> 3);
+			if (pageblock_mt != page_mt) {
+				if (pageblock_mt < MIGRATE_TYPES)
+					count[is_migrate_cma(pageblock_mt) ? MIGRATE_MOVABLE
+									   : pageblock_mt]++;
+				pfn = block_end;
+				break;
+			}
+			if (order < MAX_ORDER)
+				pfn += (1ul << order) - 1;
+		}
+	}
+}
+
 static int page_owner_setup(struct pmm *m)
 {
 	struct page_owner_state *po;
@@ -386,6 +531,7 @@ static int page_owner_setup(struct pmm *m)
 	__atomic_store_n(&m->page_owner, po, __ATOMIC_RELEASE);
 	pcp_fast_update(m);
 	m->debug_hooks.dump_page_owner = dump_page_owner;
+	m->debug_hooks.mixed_blocks = mixed_blocks;
 	return 0;
 }
 

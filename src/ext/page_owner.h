@@ -16,6 +16,16 @@ static inline void split_page_owner(struct pmm *m, struct page *page, unsigned n
 
 void dump_page_owner(struct pmm *m, struct page *page);
 
+/*
+ * current_task_ident() - the calling thread's pid, tgid and comm as
+ * page_owner records them: what pmm_set_thread_task() set for @m, else the
+ * platform's answer (cached per thread).
+ */
+void current_task_ident(struct pmm *m, int *pid, int *tgid, char comm[16]);
+
+/* current_time_override() - true, and *@ns, when pmm_set_thread_time() set a time for @m. */
+bool current_time_override(const struct pmm *m, uint64_t *ns);
+
 /* Register page_owner as a page_ext client of @m. */
 void page_owner_register(struct pmm *m);
 

@@ -109,6 +109,13 @@ struct pmm {
 
 	int nr_node_ids;                /* highest node id + 1 */
 	unsigned long node_online_map;  /* bit per node with memory */
+	int nr_online_nodes;            /* its population count */
+	/*
+	 * Check every page of a block on free and allocation, not only the
+	 * first (Linux 6.3+'s check_pages_enabled: on with poisoning,
+	 * init_on_alloc/free or debug_pagealloc).
+	 */
+	bool check_pages;
 	pg_data_t *node_data[MAX_NUMNODES];
 	unsigned long zone_movable_pfn[MAX_NUMNODES];
 	unsigned long arch_zone_lowest_possible_pfn[MAX_NR_ZONES];
@@ -137,10 +144,29 @@ struct pmm {
 	/* Hooks that extensions (page_owner) fill in; NULL when off. */
 	struct {
 		void (*dump_page_owner)(struct pmm *m, struct page *page);
+		/*
+		 * pagetypeinfo's "Number of mixed blocks" row of @zone: per
+		 * pageblock migratetype, the blocks holding an allocation of
+		 * another migratetype (pagetypeinfo_showmixedcount_print()).
+		 * Set when page_owner is on; called without locks, after the
+		 * per-CPU lists were drained.
+		 */
+		void (*mixed_blocks)(struct pmm *m, struct zone *zone,
+				     unsigned long count[MIGRATE_TYPES]);
 	} debug_hooks;
-	/* Kernel tracepoints (kmem:*); NULL when nobody listens. */
+	/*
+	 * Kernel tracepoints (kmem:*); NULL when nobody listens.  With one
+	 * listener tp/tp_ctx are its own; with more, tp is a fan-out to
+	 * tp_listeners[] (tracepoint.c).  Changed only by
+	 * tracepoint_register()/_unregister(), while no other thread uses @m.
+	 */
 	const struct pmm_tracepoints *tp;
 	void *tp_ctx;
+	struct tp_listener {
+		const struct pmm_tracepoints *tp;
+		void *ctx;
+	} tp_listeners[4];
+	unsigned nr_tp_listeners;
 	/* Allocation counters that /proc/vmstat prints without a zone suffix. */
 	unsigned long vm_events_global[8];
 	bool init_on_alloc;

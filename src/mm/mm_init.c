@@ -382,6 +382,7 @@ int free_area_init(struct pmm *m)
 		if (n + 1 > m->nr_node_ids)
 			m->nr_node_ids = n + 1;
 	}
+	m->nr_online_nodes = __builtin_popcountl(m->node_online_map);
 	find_usable_zone_for_movable(m);
 	find_zone_movable_pfns_for_nodes(m);
 

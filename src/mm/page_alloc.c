@@ -108,9 +108,9 @@ static bool buddy_merge_likely(unsigned long pfn, unsigned long buddy_pfn, struc
 	if (order >= MAX_ORDER - 2)
 		return false;
 	higher_page_pfn = buddy_pfn & pfn;
-	higher_page = page + (long)(higher_page_pfn - pfn);
+	higher_page = page + ((long)higher_page_pfn - (long)pfn);
 	higher_buddy_pfn = higher_page_pfn ^ (1ul << (order + 1));
-	return page_is_buddy(higher_page, higher_page + (long)(higher_buddy_pfn - higher_page_pfn),
+	return page_is_buddy(higher_page, higher_page + ((long)higher_buddy_pfn - (long)higher_page_pfn),
 			     order + 1);
 }
 
@@ -140,8 +140,8 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 
 	while (order < MAX_ORDER - 1) {
 		buddy_pfn = pfn ^ (1ul << order);
-		/* Signed: the buddy may lie below (unsigned wrap is UB on pointers). */
-		buddy = page + (long)(buddy_pfn - pfn);
+		/* Signed: the buddy may lie below, and pointers must not wrap. */
+		buddy = page + ((long)buddy_pfn - (long)pfn);
 		if (!page_is_buddy(page, buddy, order))
 			break;
 		/* Do not merge isolated or highatomic blocks into mobile ones. */
@@ -155,7 +155,7 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 			clear_page_guard(zone, buddy, order, migratetype);
 		else
 			del_page_from_free_list(buddy, zone, order);
-		page = page + (long)((buddy_pfn & pfn) - pfn);
+		page = page + ((long)(buddy_pfn & pfn) - (long)pfn);
 		pfn = buddy_pfn & pfn;
 		order++;
 	}
@@ -232,7 +232,14 @@ bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order)
 		page_owner_reset(m, page, order);
 		return false;
 	}
-	if (unlikely(order)) {
+	/*
+	 * Tail pages: a compound block's must be cleaned of their tail
+	 * metadata.  A plain block's are checked up to the costly order (a
+	 * few pages); above it only when page checks are on, as in Linux
+	 * 6.3+: an order-9 free would otherwise read 32 KiB of memmap.
+	 */
+	if (unlikely(order) && (PageCompound(page) || m->check_pages ||
+				order <= PAGE_ALLOC_COSTLY_ORDER)) {
 		bool compound = PageCompound(page);
 
 		if (compound)
@@ -316,6 +323,8 @@ void free_pages_memory(struct pmm *m, unsigned long start, unsigned long end)
 		while (start + (1ul << order) > zone_end_pfn(zone))
 			order--;
 		__atomic_fetch_add(&zone->managed_pages, 1l << order, __ATOMIC_RELAXED);
+		TRACE(m, mm_page_free, start, order);
+		count_zone_event(zone, EV_PGFREE, 1ul << order);
 		pmm_lock(&zone->lock);
 		free_one_page_locked(zone, page, start, order, get_pfnblock_migratetype(m, start),
 				     FPI_TO_TAIL | FPI_SKIP_REPORT_NOTIFY);
@@ -599,6 +608,8 @@ static bool check_new_page(struct pmm *m, struct page *page)
 
 bool check_new_pages(struct pmm *m, struct page *page, unsigned order)
 {
+	if (!m->check_pages && order > PAGE_ALLOC_COSTLY_ORDER)
+		return check_new_page(m, page);
 	for (unsigned long i = 0; i < (1ul << order); i++)
 		if (unlikely(check_new_page(m, page + i)))
 			return true;
@@ -839,7 +850,7 @@ static __attribute__((noinline)) void prep_new_page(struct pmm *m, struct page *
 static inline unsigned alloc_flags_nofragment(struct pmm *m, struct zone *zone, pmm_gfp_t gfp)
 {
 	unsigned alloc_flags = gfp & PMM___GFP_KSWAPD_RECLAIM; /* == ALLOC_KSWAPD */
-	int nr_online = __builtin_popcountl(m->node_online_map);
+	int nr_online = m->nr_online_nodes;
 
 	if (!zone || zone->zone_idx != ZONE_NORMAL)
 		return alloc_flags;

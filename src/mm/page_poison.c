@@ -114,8 +114,9 @@ void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr)
 }
 
 /*
- * Teardown: ASan keeps its shadow for a range after munmap(), so a later
- * mapping at the same address (the next machine) would look poisoned.
+ * Teardown: the machine's memory goes back to the host, and ASan keeps the
+ * shadow of unmapped memory; left poisoned, it would fault the next mapping
+ * placed there (another machine's memmap, say).
  */
 void release_memory_debug(struct pmm *m)
 {

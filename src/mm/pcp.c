@@ -44,13 +44,6 @@ static inline struct per_cpu_pages *this_pcp(struct zone *zone)
 	return &zone->per_cpu_pageset[pmm_this_cpu(zone->machine)];
 }
 
-#define m_zone_foreign(z) ((z)->vm_numa_event[NUMA_FOREIGN])
-
-static inline void pcp_count(struct per_cpu_pages *pcp, enum pcp_event e, unsigned long n)
-{
-	__atomic_store_n(&pcp->events[e], __atomic_load_n(&pcp->events[e], __ATOMIC_RELAXED) + n,
-			 __ATOMIC_RELAXED);
-}
 
 /* Move up to @count blocks of @order from the buddy lists to @list. */
 static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct list_head *list,
@@ -100,19 +93,7 @@ struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned
 			return NULL;
 		}
 	}
-	page = list_first_entry(list, struct page, lru);
-	list_del(&page->lru);
-	pcp->count -= 1 << order;
-	pcp_count(pcp, PCP_PGALLOC, 1ul << order);
-	if (likely(zone == preferred)) {
-		pcp_count(pcp, PCP_NUMA_HIT, 1);
-	} else if (zone->node == preferred->node) {
-		pcp_count(pcp, PCP_NUMA_HIT, 1);
-	} else {
-		pcp_count(pcp, PCP_NUMA_MISS, 1);
-		__atomic_fetch_add(&m_zone_foreign(preferred), 1, __ATOMIC_RELAXED);
-	}
-	pcp_count(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
+	page = pcp_take(pcp, list, order, zone, preferred);
 	pmm_spin_unlock(&pcp->lock);
 	return page;
 }
@@ -222,7 +203,7 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 		bool free_high;
 		int high;
 
-		pcp_count(pcp, PCP_PGFREE, 1ul << order);
+		pcp_event_add(pcp, PCP_PGFREE, 1ul << order);
 		list_add(&page->lru, &pcp->lists[pindex]);
 		pcp->count += 1 << order;
 		free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
@@ -251,7 +232,7 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
 void pcp_fast_update(struct pmm *m)
 {
 	bool plain = m->cpu_zone && !m->page_owner && !m->cfg.page_poison &&
-		     !m->cfg.debug_pagealloc && !m->tp && !m->fail && !m->fail_nth_used &&
+		     !m->cfg.debug_pagealloc && !tracepoints_need_full_path(m) && !m->fail && !m->fail_nth_used &&
 		     !m->cfg.debug_guardpage_minorder;
 #ifdef PMM_ASAN
 	plain = false; /* frames are ASan-poisoned and unpoisoned on the full path */
@@ -339,7 +320,7 @@ int zone_batchsize(const struct zone *zone)
 /* CPUs are spread over the online nodes round-robin: cpu c is on the (c % n)-th node. */
 int cpu_to_node(const struct pmm *m, unsigned cpu)
 {
-	int nr = __builtin_popcountl(m->node_online_map), k = (int)(cpu % (unsigned)nr), nid;
+	int nr = m->nr_online_nodes, k = (int)(cpu % (unsigned)nr), nid;
 
 	for_each_online_node(m, nid)
 		if (k-- == 0)
@@ -471,9 +452,9 @@ void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, un
 		page = list_first_entry(list, struct page, lru);
 		list_del(&page->lru);
 		pcp->count--;
-		pcp_count(pcp, PCP_PGALLOC, 1);
-		pcp_count(pcp, PCP_NUMA_HIT, 1);
-		pcp_count(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
+		pcp_event_add(pcp, PCP_PGALLOC, 1);
+		pcp_event_add(pcp, PCP_NUMA_HIT, 1);
+		pcp_event_add(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
 		page->private = ~0ul;
 		array[i] = page;
 		(*populated)++;

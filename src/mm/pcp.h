@@ -48,6 +48,29 @@ static inline void pcp_event_add(struct per_cpu_pages *pcp, enum pcp_event e, un
 			 __ATOMIC_RELAXED);
 }
 
+/*
+ * Take the first page of @list (pcp->lock held) and count the allocation:
+ * PGALLOC, and the NUMA events of an allocation from @zone for a request
+ * that preferred @preferred.
+ */
+static inline struct page *pcp_take(struct per_cpu_pages *pcp, struct list_head *list,
+				    unsigned order, struct zone *zone, struct zone *preferred)
+{
+	struct page *page = list_first_entry(list, struct page, lru);
+
+	list_del(&page->lru);
+	pcp->count -= 1 << order;
+	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
+	if (likely(zone->node == preferred->node)) {
+		pcp_event_add(pcp, PCP_NUMA_HIT, 1);
+	} else {
+		pcp_event_add(pcp, PCP_NUMA_MISS, 1);
+		__atomic_fetch_add(&preferred->vm_numa_event[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
+	}
+	pcp_event_add(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
+	return page;
+}
+
 static inline bool pcp_allowed_order(unsigned order)
 {
 	return order <= PAGE_ALLOC_COSTLY_ORDER || order == pageblock_order;

@@ -62,13 +62,8 @@ static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsign
 		pmm_spin_unlock(&pcp->lock);
 		return NULL;
 	}
-	page = list_first_entry(list, struct page, lru);
-	list_del(&page->lru);
-	pcp->count -= 1 << order;
 	pcp->free_factor >>= 1;
-	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
-	pcp_event_add(pcp, PCP_NUMA_HIT, 1);
-	pcp_event_add(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
+	page = pcp_take(pcp, list, order, zone, zone);
 	pmm_spin_unlock(&pcp->lock);
 	page->private = order;
 	set_page_count(page, 1);

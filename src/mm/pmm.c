@@ -69,10 +69,9 @@ void pmm_destroy(struct pmm *m)
 	pcp_teardown(m);
 	free_node_data(m);
 	sparse_teardown(m);
-	if (m->mem) {
-		release_memory_debug(m);
+	release_memory_debug(m);
+	if (m->mem)
 		plat->release(plat->ctx, m->mem, m->mem_size);
-	}
 	pmm_lock_destroy(&m->sysctl_lock);
 	pmm_lock_destroy(&m->hotplug_lock);
 	pmm_lock_destroy(&m->bad_page.lock);
@@ -142,6 +141,8 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	/* Poisoning takes precedence over init_on_alloc/init_on_free. */
 	m->init_on_alloc = cfg->init_on_alloc && !cfg->page_poison;
 	m->init_on_free = cfg->init_on_free && !cfg->page_poison;
+	m->check_pages = cfg->page_poison || cfg->init_on_alloc || cfg->init_on_free ||
+			 cfg->debug_pagealloc;
 	if ((err = pmm_ext_register(m)))
 		goto fail;
 	if ((err = check_config(m)))
@@ -416,4 +417,26 @@ struct pmm_page *pmm_alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp
 void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr)
 {
 	free_contig_range(m, pfn, nr);
+}
+
+unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigned long end)
+{
+	unsigned long freed = 0;
+
+	for (unsigned long pfn = start; pfn < end && pfn < m->max_pfn; pfn++) {
+		struct page *page;
+
+		if (!pfn_valid(m, pfn))
+			continue;
+		page = pfn_to_page(m, pfn);
+		if (!PageReserved(page) || page_ref_count(page) != 1)
+			continue;
+		/* free_reserved_page(): an ordinary order-0 page, then managed grows. */
+		ClearPageReserved(page);
+		page->private = 0;
+		__atomic_fetch_add(&page_zone(m, page)->managed_pages, 1, __ATOMIC_RELAXED);
+		free_pages_entry(m, page, 0);
+		freed++;
+	}
+	return freed;
 }

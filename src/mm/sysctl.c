@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The vm sysctls that shape the allocator, with the kernel's checks and
- * side effects: writing min_free_kbytes, watermark_scale_factor or
- * lowmem_reserve_ratio recomputes watermarks, reserves and per-CPU
- * high/batch at once.  Locking: m->sysctl_lock.
+ * side effects: min_free_kbytes and watermark_scale_factor recompute the
+ * watermarks (and per-CPU high/batch, which derive from them);
+ * lowmem_reserve_ratio recomputes the reserves.  Locking: m->sysctl_lock.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +28,10 @@ static int parse_long(const char *v, long *out)
 	return 0;
 }
 
+/* min_free_kbytes and watermark_scale_factor handlers: setup_per_zone_wmarks() only. */
 static void recompute(struct pmm *m)
 {
 	setup_per_zone_wmarks(m);
-	setup_per_zone_lowmem_reserve(m);
 	zone_pcp_update_all(m);
 }
 

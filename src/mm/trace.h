@@ -25,6 +25,23 @@ struct pmm_tracepoints {
 				      int change_ownership);
 };
 
+/*
+ * tracepoint_register() - add a listener to @m's kmem tracepoints (at most
+ * four at once).  Hooks left NULL are not called.  Listeners that hook
+ * neither mm_page_alloc nor mm_page_free keep the per-CPU fast path, which
+ * passes no other tracepoint.
+ * Return: 0, -PMM_EBUSY when four are attached, -PMM_EEXIST when (@tp, @ctx)
+ * already is.
+ * Context: no other thread may use @m meanwhile.
+ */
+PMM_HIDDEN int tracepoint_register(struct pmm *m, const struct pmm_tracepoints *tp, void *ctx);
+
+/* tracepoint_unregister() - remove that listener (ignored if absent). Same context. */
+PMM_HIDDEN void tracepoint_unregister(struct pmm *m, const struct pmm_tracepoints *tp, void *ctx);
+
+/* tracepoints_need_full_path() - some listener wants every allocation or free. */
+PMM_HIDDEN bool tracepoints_need_full_path(const struct pmm *m);
+
 #define TRACE(m, ev, ...)                                                   \
 	do {                                                                \
 		const struct pmm_tracepoints *tp_ = (m)->tp;                \

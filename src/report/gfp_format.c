@@ -23,10 +23,11 @@
 
 struct gfp_name {
 	const char *name;
+	unsigned char len;
 	pmm_gfp_t mask;
 };
 
-#define N(name, mask) { #name, (mask) }
+#define N(name, mask) { #name, sizeof(#name) - 1, (mask) }
 
 /* 6.1 gfpflag_names[] order (__def_gfpflag_names). */
 static const struct gfp_name gfp_names_6_1[] = {
@@ -148,8 +149,6 @@ static const struct gfp_name gfp_names_6_12[] = {
 	N(__GFP_ZEROTAGS, PMM___GFP_ZEROTAGS),
 };
 
-#undef N
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct gfp_name *gfp_table(enum pmm_kver kver, size_t *n)
@@ -187,7 +186,7 @@ size_t gfp_format_append(char *buf, size_t size, size_t pos, pmm_gfp_t gfp, enum
 	for (i = 0; i < n && gfp; i++) {
 		if ((gfp & t[i].mask) != t[i].mask)
 			continue;
-		pos = put(buf, size, pos, t[i].name, strlen(t[i].name));
+		pos = put(buf, size, pos, t[i].name, t[i].len);
 		gfp &= ~t[i].mask;
 		if (gfp)
 			pos = put(buf, size, pos, "|", 1);
@@ -235,22 +234,22 @@ size_t pmm_gfp_format_trace(char *buf, size_t size, pmm_gfp_t gfp, enum pmm_kver
 static int lookup_name(const char *s, size_t len, enum pmm_kver kver, pmm_gfp_t *out)
 {
 	static const struct gfp_name extra[] = {
-		{ "__GFP_ATOMIC", PMM___GFP_ATOMIC },
-		{ "__GFP_DMA", PMM___GFP_DMA },
-		{ "__GFP_DMA32", PMM___GFP_DMA32 },
+		N(__GFP_ATOMIC, PMM___GFP_ATOMIC),
+		N(__GFP_DMA, PMM___GFP_DMA),
+		N(__GFP_DMA32, PMM___GFP_DMA32),
 	};
 	const struct gfp_name *t;
 	size_t n, i;
 
 	t = gfp_table(kver, &n);
 	for (i = 0; i < n; i++) {
-		if (strlen(t[i].name) == len && memcmp(t[i].name, s, len) == 0) {
+		if (t[i].len == len && memcmp(t[i].name, s, len) == 0) {
 			*out = t[i].mask;
 			return 0;
 		}
 	}
 	for (i = 0; i < ARRAY_SIZE(extra); i++) {
-		if (strlen(extra[i].name) == len && memcmp(extra[i].name, s, len) == 0) {
+		if (extra[i].len == len && memcmp(extra[i].name, s, len) == 0) {
 			*out = extra[i].mask;
 			return 0;
 		}
@@ -351,3 +350,5 @@ int pmm_gfp_parse(const char *text, size_t len, pmm_gfp_t *out)
 {
 	return gfp_parse_kver(text, len, PMM_KVER_6_1, out);
 }
+
+#undef N

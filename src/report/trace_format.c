@@ -49,20 +49,34 @@ static void pad(struct out *o, size_t n)
 	}
 }
 
-/* Unsigned decimal, zero-padded to @zeros digits. */
+/* Unsigned decimal, zero-padded to @zeros digits; two digits per division. */
 static size_t fmt_u64(char *tmp, uint64_t v, unsigned zeros)
 {
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
 	char rev[24];
-	size_t n = 0, i;
+	char *e = rev + sizeof(rev), *b = e;
+	size_t n;
 
-	do {
-		rev[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n < zeros)
-		rev[n++] = '0';
-	for (i = 0; i < n; i++)
-		tmp[i] = rev[n - 1 - i];
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		b -= 2;
+		memcpy(b, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		b -= 2;
+		memcpy(b, pairs + 2 * v, 2);
+	} else {
+		*--b = (char)('0' + v);
+	}
+	while ((size_t)(e - b) < zeros)
+		*--b = '0';
+	n = (size_t)(e - b);
+	memcpy(tmp, b, n);
 	return n;
 }
 

@@ -654,6 +654,26 @@ static void test_sysctl(void **state)
 	pmm_destroy(m);
 }
 
+/* free_reserved_area(): managed grows, watermarks stay as they were. */
+static void test_free_reserved_area(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M dma=0 reserve=0x1000000+4M cpus=1", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	unsigned long managed = (unsigned long)zone_managed_pages(z), min = z->_watermark[WMARK_MIN];
+	unsigned long total = pmm_totalram_pages(m);
+
+	(void)state;
+	assert_int_equal(pmm_free_reserved_area(m, 0x1000, 0x1000 + 1024), 1024);
+	assert_int_equal(pmm_free_reserved_area(m, 0x1000, 0x1000 + 1024), 0); /* not reserved any more */
+	assert_int_equal((unsigned long)zone_managed_pages(z), managed + 1024);
+	assert_int_equal(pmm_totalram_pages(m), total + 1024);
+	assert_int_equal(z->_watermark[WMARK_MIN], min);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /* init_on_free and __GFP_ZERO: freed memory is zeroed, or zeroed on request. */
 static void test_zeroing(void **state)
 {
@@ -692,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_reclaim_callback),
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_zeroing),
+		cmocka_unit_test(test_free_reserved_area),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

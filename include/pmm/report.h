@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel's allocator reports, byte for byte in Linux 6.1's formats:
+ *
+ *   /proc/buddyinfo        free blocks per order, per populated zone
+ *   /proc/pagetypeinfo     free blocks per migratetype and order, pageblocks
+ *                          per migratetype, and (page_owner on) mixed blocks
+ *   /proc/zoneinfo         every zone of every node: watermarks, sizes,
+ *                          protection, counters, per-CPU lists
+ *   /proc/vmstat           the 6.1 item list; items pmm does not model print 0
+ *   extfrag/extfrag_index  debugfs fragmentation index per order
+ *   extfrag/unusable_index debugfs unusable free space index per order
+ *
+ * Each report is a consistent reading per zone (taken under that zone's
+ * lock), not an atomic snapshot of the whole machine: as in the kernel,
+ * allocations on other threads may run between two zones.
+ *
+ * Thread safety: any thread may print any report at any time while the
+ * machine is live.  pagetypeinfo with page_owner on drains every CPU's lists
+ * first, as the kernel's does.
+ */
+#ifndef PMM_REPORT_H
+#define PMM_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <pmm/api.h>
+
+PMM_BEGIN_DECLS
+
+struct pmm;
+
+enum pmm_report {
+	PMM_REPORT_BUDDYINFO,      /* "buddyinfo" */
+	PMM_REPORT_PAGETYPEINFO,   /* "pagetypeinfo" */
+	PMM_REPORT_ZONEINFO,       /* "zoneinfo" */
+	PMM_REPORT_VMSTAT,         /* "vmstat" */
+	PMM_REPORT_EXTFRAG_INDEX,  /* "extfrag_index" */
+	PMM_REPORT_UNUSABLE_INDEX, /* "unusable_index" */
+	PMM_REPORT_NR
+};
+
+/**
+ * pmm_report_write() - print report @which of machine @m to @out.
+ * Return: 0; -PMM_EINVAL for a NULL argument or an unknown report;
+ * -PMM_ENOMEM when the bookkeeping for the reading cannot be allocated;
+ * -PMM_EIO when writing to @out fails (part of the report may be written).
+ * Context: process context; takes the machine's hotplug and sysctl locks and
+ * each zone lock in turn, never while writing to @out.
+ */
+PMM_API int pmm_report_write(struct pmm *m, enum pmm_report which, FILE *out);
+
+/**
+ * pmm_report_snprint() - as pmm_report_write(), into @buf.
+ * @buf, @size: receives at most @size - 1 characters and a NUL (nothing
+ * when @size is 0; @buf may then be NULL).
+ *
+ * Return: the length of the whole report (as snprintf: a value >= @size
+ * means the text was truncated; call again with a larger buffer, though the
+ * report may have grown in between), or -PMM_EINVAL / -PMM_ENOMEM.
+ * Context: as pmm_report_write().
+ */
+PMM_API long pmm_report_snprint(struct pmm *m, enum pmm_report which, char *buf, size_t size);
+
+/**
+ * pmm_report_name() - the file name of a report ("zoneinfo", "extfrag_index").
+ * Return: a static string, or NULL for an unknown @which.
+ * Context: any.
+ */
+PMM_API const char *pmm_report_name(enum pmm_report which);
+
+/**
+ * pmm_report_lookup() - the report called @name (as pmm_report_name() spells it).
+ * Return: the enum pmm_report value, or -PMM_EINVAL.
+ * Context: any.
+ */
+PMM_API int pmm_report_lookup(const char *name);
+
+/*
+ * One function per report; each is pmm_report_write() with @which fixed and
+ * has the same contract.
+ */
+PMM_API int pmm_report_buddyinfo(struct pmm *m, FILE *out);
+PMM_API int pmm_report_pagetypeinfo(struct pmm *m, FILE *out);
+PMM_API int pmm_report_zoneinfo(struct pmm *m, FILE *out);
+PMM_API int pmm_report_vmstat(struct pmm *m, FILE *out);
+PMM_API int pmm_report_extfrag_index(struct pmm *m, FILE *out);
+PMM_API int pmm_report_unusable_index(struct pmm *m, FILE *out);
+
+PMM_END_DECLS
+
+#endif

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The public report entry points (<pmm/report.h>): pick a report, read each
+ * online node into a node_report (vmstat_read.c) and print it (frag_show.c,
+ * vmstat_show.c), one node at a time, to a stream or a buffer.
+ *
+ * Locking: see vmstat_read.c; nothing is held while printing.
+ */
+#include <string.h>
+
+#include <pmm/report.h>
+#include "mm/internal.h"
+#include "report/seq.h"
+#include "report/vmstat.h"
+
+static const char *const report_names[PMM_REPORT_NR] = {
+	[PMM_REPORT_BUDDYINFO] = "buddyinfo",
+	[PMM_REPORT_PAGETYPEINFO] = "pagetypeinfo",
+	[PMM_REPORT_ZONEINFO] = "zoneinfo",
+	[PMM_REPORT_VMSTAT] = "vmstat",
+	[PMM_REPORT_EXTFRAG_INDEX] = "extfrag_index",
+	[PMM_REPORT_UNUSABLE_INDEX] = "unusable_index",
+};
+
+const char *pmm_report_name(enum pmm_report which)
+{
+	return (unsigned)which < PMM_REPORT_NR ? report_names[which] : NULL;
+}
+
+int pmm_report_lookup(const char *name)
+{
+	if (!name)
+		return -PMM_EINVAL;
+	for (int i = 0; i < PMM_REPORT_NR; i++)
+		if (!strcmp(name, report_names[i]))
+			return i;
+	return -PMM_EINVAL;
+}
+
+static int report_vmstat(struct pmm *m, struct seq_file *s)
+{
+	size_t size = nr_vmstat_items * sizeof(unsigned long);
+	unsigned long *v = pmm_zalloc(m, size);
+
+	if (!v)
+		return -PMM_ENOMEM;
+	vmstat_read(m, v);
+	vmstat_show(s, v);
+	pmm_free(m, v, size);
+	return 0;
+}
+
+static int report_nodes(struct pmm *m, enum pmm_report which, struct seq_file *s)
+{
+	static const unsigned what[PMM_REPORT_NR] = {
+		[PMM_REPORT_PAGETYPEINFO] = READ_FREE_LISTS | READ_BLOCKS,
+		[PMM_REPORT_ZONEINFO] = READ_ZONEINFO,
+	};
+	size_t pcp_size = 0;
+	struct pcp_report *pcp = NULL;
+	struct node_report *n;
+	int nid;
+
+	n = pmm_zalloc(m, sizeof(*n));
+	if (!n)
+		return -PMM_ENOMEM;
+	if (what[which] & READ_ZONEINFO) {
+		pcp_size = sizeof(*pcp) * MAX_NR_ZONES * m->nr_cpus;
+		pcp = pmm_zalloc(m, pcp_size);
+		if (!pcp) {
+			pmm_free(m, n, sizeof(*n));
+			return -PMM_ENOMEM;
+		}
+	}
+	for_each_online_node(m, nid) {
+		node_report_read(m, nid, what[which], n, pcp);
+		switch (which) {
+		case PMM_REPORT_BUDDYINFO:
+			buddyinfo_show(s, n);
+			break;
+		case PMM_REPORT_PAGETYPEINFO:
+			pagetypeinfo_show(s, n);
+			break;
+		case PMM_REPORT_ZONEINFO:
+			zoneinfo_show(s, n);
+			break;
+		case PMM_REPORT_EXTFRAG_INDEX:
+			extfrag_show(s, n);
+			break;
+		case PMM_REPORT_UNUSABLE_INDEX:
+			unusable_show(s, n);
+			break;
+		default:
+			break;
+		}
+	}
+	if (pcp)
+		pmm_free(m, pcp, pcp_size);
+	pmm_free(m, n, sizeof(*n));
+	return 0;
+}
+
+static int report(struct pmm *m, enum pmm_report which, struct seq_file *s)
+{
+	if (!m || (unsigned)which >= PMM_REPORT_NR)
+		return -PMM_EINVAL;
+	if (which == PMM_REPORT_VMSTAT)
+		return report_vmstat(m, s);
+	return report_nodes(m, which, s);
+}
+
+int pmm_report_write(struct pmm *m, enum pmm_report which, FILE *out)
+{
+	struct seq_file s;
+	int err;
+
+	if (!out)
+		return -PMM_EINVAL;
+	seq_init_file(&s, out);
+	err = report(m, which, &s);
+	if (!err && !s.err && fflush(out))
+		s.err = -PMM_EIO;
+	return err ? err : s.err;
+}
+
+long pmm_report_snprint(struct pmm *m, enum pmm_report which, char *buf, size_t size)
+{
+	struct seq_file s;
+	int err;
+
+	if (!buf && size)
+		return -PMM_EINVAL;
+	seq_init_buf(&s, buf, size);
+	err = report(m, which, &s);
+	return err ? err : (long)s.len;
+}
+
+int pmm_report_buddyinfo(struct pmm *m, FILE *out)
+{
+	return pmm_report_write(m, PMM_REPORT_BUDDYINFO, out);
+}
+
+int pmm_report_pagetypeinfo(struct pmm *m, FILE *out)
+{
+	return pmm_report_write(m, PMM_REPORT_PAGETYPEINFO, out);
+}
+
+int pmm_report_zoneinfo(struct pmm *m, FILE *out)
+{
+	return pmm_report_write(m, PMM_REPORT_ZONEINFO, out);
+}
+
+int pmm_report_vmstat(struct pmm *m, FILE *out)
+{
+	return pmm_report_write(m, PMM_REPORT_VMSTAT, out);
+}
+
+int pmm_report_extfrag_index(struct pmm *m, FILE *out)
+{
+	return pmm_report_write(m, PMM_REPORT_EXTFRAG_INDEX, out);
+}
+
+int pmm_report_unusable_index(struct pmm *m, FILE *out)
+{
+	return pmm_report_write(m, PMM_REPORT_UNUSABLE_INDEX, out);
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reports of mm/vmstat.c, split in two steps:
+ *
+ *   read  (vmstat_read.c)  machine -> struct node_report / vmstat values,
+ *                          under the machine's locks, no output;
+ *   show  (vmstat_show.c, frag_show.c)  those values -> the kernel's text,
+ *                          no locks, no machine.
+ *
+ * The split keeps printing (which may block on a stream) out of every lock,
+ * and lets tests feed a real kernel's numbers through the printers and get
+ * the real kernel's files back byte for byte.
+ *
+ * Migratetype columns: the kernel prints one column per MIGRATE_TYPES of its
+ * build, so CMA appears only when the build has CMA (has_cma).
+ */
+#ifndef PMM_REPORT_VMSTAT_H
+#define PMM_REPORT_VMSTAT_H
+
+#include <stdbool.h>
+
+#include "mm/mmzone.h"
+#include "report/seq.h"
+
+struct pmm;
+
+/* node_stat_item of a 6.1 x86-64 build (Debian config), in print order. */
+#define NR_VM_NODE_STAT_ITEMS 43
+extern const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS];
+extern const char *const zone_stat_names[NR_VM_ZONE_STAT_ITEMS];
+extern const char *const numa_stat_names[NR_VM_NUMA_EVENT_ITEMS];
+
+/* pagetypeinfo stops counting a free list here and prints ">100000". */
+#define FREECOUNT_CAP 100000ul
+
+struct pcp_report {
+	int count;
+	int high;
+	int batch;
+	int stat_threshold;     /* "vm stats threshold" */
+};
+
+struct zone_report {
+	const char *name;
+	bool populated;
+	/* buddyinfo, extfrag */
+	unsigned long nr_free[MAX_ORDER];
+	/* pagetypeinfo: list lengths, capped at FREECOUNT_CAP (then ">") */
+	unsigned long free_count[MIGRATE_TYPES][MAX_ORDER];
+	unsigned long blocks[MIGRATE_TYPES];
+	unsigned long mixed[MIGRATE_TYPES];
+	/* zoneinfo */
+	unsigned long free_pages, boost, min, low, high;
+	unsigned long spanned, present, managed, cma;
+	long protection[MAX_NR_ZONES];
+	unsigned long zone_stat[NR_VM_ZONE_STAT_ITEMS];
+	unsigned long numa[NR_VM_NUMA_EVENT_ITEMS];
+	const struct pcp_report *pcp;   /* [nr_cpus] of the node report */
+	unsigned long start_pfn;
+};
+
+struct node_report {
+	int nid;
+	bool has_memory;                /* N_MEMORY: pagetypeinfo skips others */
+	bool has_cma;                   /* the build's MIGRATE_TYPES include CMA */
+	bool show_mixed;                /* page_owner on: "Number of mixed blocks" */
+	unsigned nr_cpus;               /* online CPUs: one pageset each */
+	bool node_unreclaimable;
+	unsigned long node_stat[NR_VM_NODE_STAT_ITEMS];
+	struct zone_report zone[MAX_NR_ZONES];
+};
+
+/* ---------------------------------------------------------------- /proc/vmstat */
+
+/* What a /proc/vmstat line counts, for the values pmm has. */
+enum vmstat_src {
+	VS_ZERO,            /* not modelled by pmm */
+	VS_ZONE_STAT,       /* idx: zone_stat_item, summed over zones */
+	VS_NUMA,            /* idx: numa_stat_item, summed over zones */
+	VS_NODE_STAT,       /* idx: node_stat_names[] */
+	VS_DIRTY_THRESH,
+	VS_DIRTY_BG_THRESH,
+	VS_ZONE_EVENT,      /* idx: zone_event_item, zone in .zone */
+	VS_EVENT,           /* idx: zone_event_item, summed over zones */
+};
+
+struct vmstat_item {
+	const char *name;
+	unsigned char src;  /* enum vmstat_src */
+	unsigned char idx;
+	unsigned char zone; /* VS_ZONE_EVENT: the zone index */
+};
+
+extern const struct vmstat_item vmstat_items[];
+extern const unsigned nr_vmstat_items;
+
+/* ---------------------------------------------------------------- formulas */
+
+/* calculate_normal_threshold(): per-CPU counter drift allowed in a zone. */
+int calculate_normal_threshold(unsigned long managed, unsigned nr_online_cpus);
+
+/*
+ * global_dirty_limits() with the default ratios (dirty 20%, background 10%):
+ * @free and @file pages, @totalreserve the allocator's reserve.
+ */
+void global_dirty_limits(unsigned long free, unsigned long file, unsigned long totalreserve,
+			 unsigned long *background, unsigned long *dirty);
+
+/* The two debugfs extfrag indices for @order, in thousandths. */
+int unusable_free_index(const unsigned long nr_free[MAX_ORDER], unsigned order);
+int fragmentation_index(const unsigned long nr_free[MAX_ORDER], unsigned order);
+
+/* ---------------------------------------------------------------- printers */
+
+void buddyinfo_show(struct seq_file *s, const struct node_report *n);
+void pagetypeinfo_show(struct seq_file *s, const struct node_report *n);
+void zoneinfo_show(struct seq_file *s, const struct node_report *n);
+void extfrag_show(struct seq_file *s, const struct node_report *n);
+void unusable_show(struct seq_file *s, const struct node_report *n);
+/* @v[i] is the value of vmstat_items[i]. */
+void vmstat_show(struct seq_file *s, const unsigned long *v);
+
+/* ---------------------------------------------------------------- readers */
+
+enum {
+	READ_FREE_LISTS = 1u << 0,  /* free_count[][] */
+	READ_BLOCKS = 1u << 1,      /* blocks[], mixed[] */
+	READ_ZONEINFO = 1u << 2,    /* watermarks, sizes, counters, pagesets */
+};
+
+/*
+ * node_report_read() - fill @n for node @nid of @m; @pcp has room for
+ * pmm_nr_cpus(m) entries per zone (MAX_NR_ZONES * nr_cpus), or is NULL
+ * without READ_ZONEINFO.
+ */
+void node_report_read(struct pmm *m, int nid, unsigned what, struct node_report *n,
+		      struct pcp_report *pcp);
+/* vmstat_read() - the values of every vmstat_items[] line. */
+void vmstat_read(struct pmm *m, unsigned long *v);
+
+#endif

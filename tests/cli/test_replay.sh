@@ -1,0 +1,118 @@
+#!/bin/bash
+# pmm replay, the command: exit codes and messages on good and bad input.
+# Usage: test_replay.sh PMM_BINARY SOURCE_DIR
+set -u
+PMM=$1
+SRC=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+N=20000
+[ "${PMM_TEST_SANITIZER:-0}" != 0 ] && N=5000
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect STATUS PATTERN -- ARGS...: run pmm replay, check the exit status and
+# that stdout+stderr match PATTERN (grep -E).
+expect() {
+	local want=$1 pat=$2
+	shift 3
+	"$PMM" replay "$@" >"$TMP/out" 2>&1
+	local got=$?
+	if [ "$got" != "$want" ]; then
+		fail "pmm replay $*: exit $got, expected $want"; sed 's/^/    /' "$TMP/out" | head -20
+	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" "$TMP/out"; then
+		fail "pmm replay $*: output lacks /$pat/"; sed 's/^/    /' "$TMP/out" | head -20
+	fi
+}
+
+SLICE=$SRC/data/kmem-6.1-slice.txt.xz
+CONF=$SRC/data/kmem-6.1-machine.conf
+
+# The shipped slice on the guest's machine.
+expect 0 "pmm_validate: ok" -- -c "$CONF" -n $N "$SLICE"
+expect 0 "^  mm_page_alloc +[0-9]+  [0-9]+ allocated" -- -c "$CONF" -n $N "$SLICE"
+expect 0 "free_untracked" -- -c "$CONF" -n $N "$SLICE"
+expect 0 "^Node 0, zone    DMA32" -- -c "$CONF" -n $N "$SLICE"
+expect 0 "event limit" -- -c "$CONF" -n $N "$SLICE"
+expect 0 "events \(event limit\), .*pmm_validate: ok" -- -q -c "$CONF" -n $N "$SLICE"
+expect 0 "time limit" -- -m "mem=1G cpus=2" --until 0.5 "$SLICE"
+expect 0 "^\[[0-9]+ events, t=" -- -m "mem=1G cpus=2" -n $N --every 5000 "$SLICE"
+
+# Pictures, pmm's own trace and the page_owner file.
+expect 0 "" -- -q -c "$CONF" -n $N --page-owner --svg-map "$TMP/map.svg" --svg-chart "$TMP/chart.svg" \
+	--trace-out "$TMP/own.txt" --page-owner-dump "$TMP/po.txt" "$SLICE"
+for f in map.svg chart.svg; do
+	[ -s "$TMP/$f" ] || fail "$f not written"
+	if command -v xmllint >/dev/null; then
+		xmllint --noout "$TMP/$f" 2>"$TMP/xml" || { fail "$f is not well-formed"; head "$TMP/xml"; }
+	fi
+done
+grep -q "mm_page_alloc: page=" "$TMP/own.txt" || fail "own trace has no mm_page_alloc line"
+grep -q "^Page allocated via order" "$TMP/po.txt" || fail "page_owner file has no record"
+# pmm's own trace replays cleanly, with every free matched.
+expect 0 "free_untracked +0 " -- -m "mem=1G cpus=2" "$TMP/own.txt"
+
+# Standard input, plain text, gzip.
+xz -dc "$SLICE" | head -n 3000 >"$TMP/plain.txt"
+expect 0 "pmm_validate: ok" -- -m "mem=1G cpus=2" - <"$TMP/plain.txt"
+"$PMM" replay -q -m "mem=1G cpus=2" - <"$TMP/plain.txt" >"$TMP/out" 2>&1 || fail "stdin replay failed"
+if command -v gzip >/dev/null; then
+	gzip -c "$TMP/plain.txt" >"$TMP/plain.txt.gz"
+	if "$PMM" replay -q -m "mem=64M" "$TMP/plain.txt.gz" 2>&1 | grep -q "without zlib"; then
+		expect 65 "gzip input, but pmm was built without zlib" -- -m "mem=1G cpus=2" "$TMP/plain.txt.gz"
+	else
+		expect 0 "pmm_validate: ok" -- -m "mem=1G cpus=2" "$TMP/plain.txt.gz"
+	fi
+fi
+
+# Usage errors: 2.
+expect 2 "FILE argument" --
+expect 2 "one FILE only" -- a b
+expect 2 "usage" -- --no-such-option "$SLICE"
+expect 2 "--events wants" -- -n abc "$SLICE"
+expect 2 "--events wants" -- -n -5 "$SLICE"
+expect 2 "--until wants" -- --until soon "$SLICE"
+expect 2 "--every wants" -- --every 0 "$SLICE"
+expect 0 "usage: pmm replay" -- --help
+
+# Bad config: 65.
+expect 65 "unknown" -- -m "mem=1G bogus=1" "$SLICE"
+
+# Bad input: 65 with file:line: reason, never a crash.
+printf '' >"$TMP/empty.txt"
+expect 65 "empty.txt: no events: the input is empty" -- -m "mem=64M" "$TMP/empty.txt"
+printf '# tracer: nop\n#\n' >"$TMP/header.txt"
+expect 65 "header.txt:2: no events" -- -m "mem=64M" "$TMP/header.txt"
+printf 'hello world\n' >"$TMP/garbage.txt"
+expect 65 "garbage.txt:1: " -- -m "mem=64M" "$TMP/garbage.txt"
+head -c 4096 /dev/urandom >"$TMP/random.bin"
+expect 65 "random.bin:[0-9]+: " -- -m "mem=64M" "$TMP/random.bin"
+head -n 20 "$TMP/plain.txt" >"$TMP/trunc.txt"
+sed -n 21p "$TMP/plain.txt" | head -c 100 >>"$TMP/trunc.txt"
+expect 65 "trunc.txt:21: " -- -m "mem=64M" "$TMP/trunc.txt"
+sed '15s/ order=/ ordr=/' "$TMP/plain.txt" >"$TMP/field.txt"
+expect 65 "field.txt:15: bad field" -- -m "mem=64M" "$TMP/field.txt"
+sed '15s/pfn=0x/pfn=0x99999999999999999999/' "$TMP/plain.txt" >"$TMP/huge.txt"
+expect 65 "huge.txt:15: number overflow in 'pfn'" -- -m "mem=64M" "$TMP/huge.txt"
+grep -n "mm_page_alloc:" "$TMP/plain.txt" | head -1 | cut -d: -f1 >"$TMP/n"
+L=$(cat "$TMP/n")
+sed "${L}s/gfp_flags=/gfp_flags=__GFP_NONSENSE|/" "$TMP/plain.txt" >"$TMP/gfp.txt"
+expect 65 "gfp.txt:$L: unknown gfp flag name '__GFP_NONSENSE'" -- -m "mem=64M" "$TMP/gfp.txt"
+sed "${L}s/ order=[0-9]* / order=12 /" "$TMP/plain.txt" >"$TMP/order.txt"
+expect 65 "order.txt:$L: order 12 is outside 0..10" -- -m "mem=64M" "$TMP/order.txt"
+# --keep-going replays the rest but still exits 65.
+expect 65 "1 malformed lines skipped; the first: .*field.txt:15: " -- --keep-going -m "mem=64M" "$TMP/field.txt"
+# A cut .xz stream.
+head -c 300000 "$SLICE" >"$TMP/cut.txt.xz"
+expect 65 "cut.txt.xz:[0-9]+: " -- -m "mem=1G cpus=2" "$TMP/cut.txt.xz"
+# Missing file.
+expect 65 "nonexistent.txt" -- -m "mem=64M" "$TMP/nonexistent.txt"
+# A write error on an output.
+expect 1 "cannot write the memory map" -- -q -m "mem=64M" --svg-map /nonexistent/dir/map.svg "$TMP/plain.txt"
+
+if [ $fails -ne 0 ]; then
+	echo "$fails check(s) failed"
+	exit 1
+fi
+echo "all pmm replay checks passed"

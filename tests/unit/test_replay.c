@@ -1,0 +1,955 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Trace replay: the whole real 6.1 capture and the shipped slice replay
+ * with no parse error, every event accounted for (replayed, compared, a
+ * marker, or skipped by reason) and counted as the parser counts, ending
+ * with a consistent machine; pmm's own event output replays into an
+ * identical machine; partial frees, refusals, lost frees, limits and
+ * page_owner identity; bad input gives "file:line: reason"; the pictures
+ * are well-formed SVG with the expected cells and labels.
+ *
+ * Under sanitizers (PMM_TEST_SANITIZER=1) whole captures are sampled: the
+ * first 50 000 events.
+ */
+#include "harness.h"
+
+#include <ctype.h>
+#include <unistd.h>
+
+#include <pmm/errno.h>
+#include <pmm/page_owner.h>
+#include <pmm/picture.h>
+#include <pmm/replay.h>
+#include <pmm/trace.h>
+
+#define SAMPLE_EVENTS 50000
+
+static int sanitizer(void)
+{
+	const char *s = getenv("PMM_TEST_SANITIZER");
+
+	return s && strcmp(s, "0") != 0;
+}
+
+static const char guest_config[] =
+	"node=0:0x1000-0x9efff node=0:0x100000-0x3ffdcfff reserve=0x34400000-0x35dfffff "
+	"cpus=2 min_free_kbytes=45056";
+
+static void config_from(struct pmm_config *cfg, const char *text)
+{
+	char err[256];
+
+	pmm_config_default(cfg);
+	if (pmm_config_parse(cfg, text, strlen(text), "test", err, sizeof(err)))
+		fail_msg("config: %s", err);
+	cfg->log = pmm_test_log_sink;
+	cfg->log_ctx = NULL;
+}
+
+/* Every event lands in exactly one bucket, and the buckets add up. */
+static void assert_accounted(const struct pmm_replay_result *res)
+{
+	uint64_t sum = 0, refused = 0, trace_failed = 0;
+
+	for (int k = 0; k < PMM_TRACE_NR_KINDS; k++)
+		sum += res->by_kind[k];
+	assert_int_equal(sum, res->events);
+	for (int o = 0; o < PMM_MAX_ORDER; o++) {
+		refused += res->alloc_failed[o];
+		trace_failed += res->trace_alloc_failed[o];
+	}
+	assert_int_equal(trace_failed, res->skipped[PMM_REPLAY_SKIP_ALLOC_TRACE_FAILED]);
+	assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_ALLOC], res->allocs + refused + trace_failed);
+	assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_FREE],
+			 res->frees + res->skipped[PMM_REPLAY_SKIP_FREE_UNTRACKED] +
+				 res->skipped[PMM_REPLAY_SKIP_FREE_PMM_FAILED] +
+				 res->skipped[PMM_REPLAY_SKIP_FREE_ORDER]);
+	assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_FREE_BATCHED],
+			 res->skipped[PMM_REPLAY_SKIP_FREE_BATCHED]);
+	assert_int_equal(res->by_kind[PMM_TRACE_OTHER], res->skipped[PMM_REPLAY_SKIP_OTHER]);
+	assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED], res->zone_locked.trace);
+	assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_PCPU_DRAIN], res->pcpu_drain.trace);
+	assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG], res->extfrag.trace);
+	assert_int_equal(res->by_kind[PMM_TRACE_PHASE], res->nr_phases);
+	assert_int_equal(res->alloc_pages - res->free_pages, res->live_pages);
+	assert_true(res->nr_samples >= 2);
+}
+
+/*
+ * Replay @path on a machine of @config through our own parser, so that the
+ * replay's counts can be compared with the parser's.
+ */
+static struct pmm_replay *replay_path(const char *path, const char *config, uint64_t max_events,
+				      int page_owner, struct pmm_trace_stats *st)
+{
+	struct pmm_replay_opts o = { .max_events = max_events, .page_owner = page_owner };
+	struct pmm_trace_parser *p;
+	struct pmm_replay *r;
+	struct pmm_config cfg;
+	int err;
+
+	config_from(&cfg, config);
+	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
+	assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
+	err = pmm_replay_parser(r, p, path);
+	if (err)
+		fail_msg("replay of %s: %s", path, pmm_replay_errmsg(r));
+	pmm_trace_get_stats(p, st);
+	pmm_trace_close(p);
+	if (pmm_replay_finish(r))
+		fail_msg("pmm_validate after replay: %s", pmm_replay_result(r)->validate_msg);
+	return r;
+}
+
+static void assert_counts_match_parser(const struct pmm_replay_result *res,
+				       const struct pmm_trace_stats *st, int whole)
+{
+	assert_int_equal(st->errors, 0);
+	assert_int_equal(res->parse_errors, 0);
+	for (int k = 0; k < PMM_TRACE_NR_KINDS; k++) {
+		/* A sampled replay stops at the event after its last one, which the parser read. */
+		if (whole || st->events[k] == res->by_kind[k])
+			assert_int_equal(st->events[k], res->by_kind[k]);
+		else
+			assert_int_equal(st->events[k], res->by_kind[k] + 1);
+	}
+}
+
+/* ------------------------------------------------------------ real traces */
+
+static void test_whole_capture(void **state)
+{
+	char *path = pmm_test_shared("a-1g-1node-mixed/trace.txt.xz");
+	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
+	struct pmm_trace_stats st;
+	struct pmm_replay *r = replay_path(path, guest_config, max, 0, &st);
+	const struct pmm_replay_result *res = pmm_replay_result(r);
+
+	(void)state;
+	assert_accounted(res);
+	assert_counts_match_parser(res, &st, !max);
+	assert_int_equal(res->validate, 0);
+	if (!max) {
+		/* The capture's README and stats.txt: 720 585 events, none lost. */
+		assert_int_equal(res->stop, PMM_REPLAY_STOP_END);
+		assert_int_equal(res->events, 720585);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_ALLOC], 170720);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_FREE], 160388);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_FREE_BATCHED], 138854);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED], 131319);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_PCPU_DRAIN], 119180);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG], 25);
+		assert_int_equal(res->by_kind[PMM_TRACE_OTHER], 88);
+		assert_int_equal(res->by_kind[PMM_TRACE_PHASE], 11);
+		assert_int_equal(res->lost_events, 0);
+		/* consistency.txt: 19058 live blocks (25033 pages), 8726 frees of pfns not allocated. */
+		assert_int_equal(res->live_blocks, 19058);
+		assert_int_equal(res->live_pages, 25033);
+		assert_int_equal(res->skipped[PMM_REPLAY_SKIP_FREE_UNTRACKED], 8726);
+		assert_int_equal(res->skipped[PMM_REPLAY_SKIP_ALLOC_TRACE_FAILED], 0);
+		assert_int_equal(res->implied_frees, 0);
+		/* A 1 GiB machine takes every allocation of a 1 GiB guest. */
+		for (int o = 0; o < PMM_MAX_ORDER; o++)
+			assert_int_equal(res->alloc_failed[o], 0);
+		assert_string_equal(res->phases[0].name, "00_boot_done");
+		assert_string_equal(res->phases[10].name, "10_cleanup");
+		assert_int_equal(res->phases[0].nr_zones, 2);
+		/* pmm's own refills, drains and fallbacks happened, in the trace's range. */
+		assert_true(res->zone_locked.pmm > res->zone_locked.trace / 2);
+		assert_true(res->pcpu_drain.pmm > res->pcpu_drain.trace / 2);
+		assert_true(res->extfrag.pmm > 0);
+	}
+	pmm_replay_destroy(r);
+	free(path);
+}
+
+static void test_trace_cmd_report(void **state)
+{
+	char *path = pmm_test_shared("trace-cmd/trace-report.txt.xz");
+	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
+	struct pmm_trace_stats st;
+	struct pmm_replay *r = replay_path(path, "mem=1G cpus=2", max, 0, &st);
+	const struct pmm_replay_result *res = pmm_replay_result(r);
+
+	(void)state;
+	assert_accounted(res);
+	assert_counts_match_parser(res, &st, !max);
+	if (!max)
+		assert_int_equal(res->events, 891007);
+	pmm_replay_destroy(r);
+	free(path);
+}
+
+static void test_shipped_slice(void **state)
+{
+	char *path = pmm_test_source_path("data/kmem-6.1-slice.txt.xz");
+	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
+	struct pmm_trace_stats st;
+	struct pmm_replay *r = replay_path(path, guest_config, max, 0, &st);
+	const struct pmm_replay_result *res = pmm_replay_result(r);
+	static const char *const phases[] = { "00_boot_done", "01_fork", "02_tmpfs_small_files",
+					      "03_tmpfs_big_file", "04_anon_4x32M" };
+
+	(void)state;
+	assert_accounted(res);
+	assert_counts_match_parser(res, &st, !max);
+	if (!max) {
+		/* data/README.md */
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_ALLOC], 108753);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_FREE], 83421);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_FREE_BATCHED], 73234);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED], 79020);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_PCPU_DRAIN], 51537);
+		assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG], 23);
+		assert_int_equal(res->nr_phases, 5);
+		for (int i = 0; i < 5; i++)
+			assert_string_equal(res->phases[i].name, phases[i]);
+		assert_int_equal(res->last_ts_ns, 13465711000ull);
+	}
+	pmm_replay_destroy(r);
+	free(path);
+}
+
+/* ------------------------------------------------------------ round trip */
+
+static void assert_same_free_state(struct pmm *a, struct pmm *b)
+{
+	struct pmm_replay_zone_free za[16], zb[16];
+	size_t na = pmm_zone_free_blocks(a, za, 16), nb = pmm_zone_free_blocks(b, zb, 16);
+
+	assert_int_equal(na, nb);
+	for (size_t z = 0; z < na; z++)
+		for (int o = 0; o < PMM_MAX_ORDER; o++)
+			if (za[z].nr_free[o] != zb[z].nr_free[o])
+				fail_msg("zone %s order %d: A has %lu free blocks, B %lu", za[z].zone_name, o,
+					 za[z].nr_free[o], zb[z].nr_free[o]);
+	assert_int_equal(pmm_nr_free_pages(a), pmm_nr_free_pages(b));
+}
+
+/*
+ * Replay the slice on A with A's own events written out; replay that output
+ * on B, a machine of the same config: B makes the same requests in the same
+ * order, so it must make the same decisions (B runs the per-CPU fast path,
+ * A does not: this also holds the fast path to the full path's results).
+ */
+static void test_round_trip(void **state)
+{
+	char *slice = pmm_test_source_path("data/kmem-6.1-slice.txt.xz");
+	const char *config = "mem=256M cpus=2 min_free_kbytes=8192";
+	struct pmm_replay_opts o = { .max_events = sanitizer() ? 20000 : 0 };
+	struct pmm_trace_writer *w;
+	struct pmm_replay *ra, *rb;
+	struct pmm_config cfg;
+	const struct pmm_replay_result *a, *b;
+	char tmp[] = "/tmp/pmm-replay-XXXXXX";
+	int fd = mkstemp(tmp);
+	FILE *f = fdopen(fd, "w+");
+
+	(void)state;
+	assert_non_null(f);
+	config_from(&cfg, config);
+	assert_int_equal(pmm_replay_create(&ra, NULL, &cfg, &o), 0);
+	assert_int_equal(pmm_trace_attach(pmm_replay_machine(ra), f, NULL, &w), 0);
+	if (pmm_replay_file(ra, slice))
+		fail_msg("%s", pmm_replay_errmsg(ra));
+	assert_int_equal(pmm_trace_detach(w), 0);
+	assert_int_equal(pmm_replay_finish(ra), 0);
+	fclose(f);
+	a = pmm_replay_result(ra);
+
+	o.max_events = 0;
+	assert_int_equal(pmm_replay_create(&rb, NULL, &cfg, &o), 0);
+	if (pmm_replay_file(rb, tmp))
+		fail_msg("%s", pmm_replay_errmsg(rb));
+	assert_int_equal(pmm_replay_finish(rb), 0);
+	b = pmm_replay_result(rb);
+	assert_accounted(b);
+
+	/* Every allocation A made or refused is one line of its output; so is every free. */
+	{
+		uint64_t refused = 0;
+
+		for (int ord = 0; ord < PMM_MAX_ORDER; ord++)
+			refused += a->alloc_failed[ord];
+		assert_int_equal(b->by_kind[PMM_TRACE_MM_PAGE_ALLOC], a->allocs + refused);
+		/* The whole slice does not fit in 256 MiB without reclaim: refusals are covered. */
+		if (!sanitizer())
+			assert_true(refused > 1000);
+	}
+	assert_int_equal(b->frees, a->frees + a->implied_frees);
+	assert_int_equal(b->allocs, a->allocs);
+	assert_int_equal(b->alloc_pages, a->alloc_pages);
+	assert_int_equal(b->free_pages, a->free_pages);
+	assert_int_equal(b->live_pages, a->live_pages);
+	assert_int_equal(b->skipped[PMM_REPLAY_SKIP_FREE_UNTRACKED], 0);
+	assert_int_equal(b->skipped[PMM_REPLAY_SKIP_FREE_ORDER], 0);
+	for (int ord = 0; ord < PMM_MAX_ORDER; ord++) {
+		assert_int_equal(b->alloc_failed[ord], 0);
+		assert_int_equal(b->trace_alloc_failed[ord], a->alloc_failed[ord]);
+	}
+	/* B's own refills, drains and fallbacks are exactly the ones A wrote. */
+	assert_int_equal(b->zone_locked.trace, a->zone_locked.pmm);
+	assert_int_equal(b->zone_locked.pmm, a->zone_locked.pmm);
+	assert_int_equal(b->pcpu_drain.trace, a->pcpu_drain.pmm);
+	assert_int_equal(b->pcpu_drain.pmm, a->pcpu_drain.pmm);
+	assert_int_equal(b->extfrag.trace, a->extfrag.pmm);
+	assert_int_equal(b->extfrag.pmm, a->extfrag.pmm);
+	assert_same_free_state(pmm_replay_machine(ra), pmm_replay_machine(rb));
+
+	pmm_replay_destroy(ra);
+	pmm_replay_destroy(rb);
+	unlink(tmp);
+	free(slice);
+}
+
+/* ------------------------------------------------------------ synthetic traces */
+
+static const char *line(char *buf, size_t size, int cpu, const char *event, const char *body)
+{
+	static double t = 1.0;
+
+	t += 0.000001;
+	snprintf(buf, size, "            test-42      [%03d] .....  %11.6f: %s: %s\n", cpu, t, event, body);
+	return buf;
+}
+
+struct text {
+	char *buf;
+	size_t len, cap;
+};
+
+static void add(struct text *t, int cpu, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void add(struct text *t, int cpu, const char *event, const char *fmt, ...)
+{
+	char body[512], l[700];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	line(l, sizeof(l), cpu, event, body);
+	n = strlen(l);
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		t->buf = realloc(t->buf, t->cap);
+	}
+	memcpy(t->buf + t->len, l, n + 1);
+	t->len += n;
+}
+
+static void alloc_line(struct text *t, int cpu, unsigned long pfn, int order, const char *gfp)
+{
+	add(t, cpu, "mm_page_alloc", "page=0000000012345678 pfn=0x%lx order=%d migratetype=0 gfp_flags=%s",
+	    pfn, order, gfp);
+}
+
+static void free_line(struct text *t, int cpu, unsigned long pfn, int order)
+{
+	add(t, cpu, "mm_page_free", "page=0000000012345678 pfn=0x%lx order=%d", pfn, order);
+}
+
+static struct pmm_replay *replay_text(const struct text *t, const char *config, int page_owner)
+{
+	struct pmm_replay_opts o = { .page_owner = page_owner, .sample_every = 2 };
+	struct pmm_trace_parser *p;
+	struct pmm_replay *r;
+	struct pmm_config cfg;
+
+	config_from(&cfg, config);
+	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
+	assert_int_equal(pmm_trace_open_mem(&p, "synthetic", t->buf, t->len, NULL), 0);
+	if (pmm_replay_parser(r, p, "synthetic"))
+		fail_msg("%s", pmm_replay_errmsg(r));
+	pmm_trace_close(p);
+	if (pmm_replay_finish(r))
+		fail_msg("validate: %s", pmm_replay_result(r)->validate_msg);
+	return r;
+}
+
+static void test_partial_frees(void **state)
+{
+	struct text t = { 0 };
+	struct pmm_replay *r;
+	const struct pmm_replay_result *res;
+	unsigned long free0;
+
+	(void)state;
+	/* A non-compound order-3 block freed page by page (split_page()). */
+	alloc_line(&t, 0, 0x1000, 3, "GFP_KERNEL");
+	free_line(&t, 0, 0x1003, 0);
+	free_line(&t, 1, 0x1000, 0);
+	for (unsigned long p = 0x1001; p < 0x1008; p++)
+		if (p != 0x1003)
+			free_line(&t, 0, p, 0);
+	/* A THP (compound order 9) split and freed in pieces of order 0 and a whole order-2 part. */
+	alloc_line(&t, 1, 0x2000, 9, "GFP_TRANSHUGE");
+	free_line(&t, 1, 0x2004, 2);
+	free_line(&t, 1, 0x2000, 0);
+	/* Order mismatch: larger than allocated. */
+	alloc_line(&t, 0, 0x3000, 0, "GFP_KERNEL");
+	free_line(&t, 0, 0x3000, 1);
+	free_line(&t, 0, 0x3000, 0);
+	/* Part of a block whose range runs past the block. */
+	alloc_line(&t, 0, 0x4000, 1, "GFP_KERNEL");
+	free_line(&t, 0, 0x4001, 1);
+	free_line(&t, 0, 0x4000, 1);
+
+	r = replay_text(&t, "mem=64M cpus=2", 0);
+	res = pmm_replay_result(r);
+	assert_accounted(res);
+	assert_int_equal(res->allocs, 4);
+	assert_int_equal(res->splits, 2);
+	assert_int_equal(res->partial_frees, 2);
+	/* 8 pages of the order-3 block, 5 of the THP, 1 + 2 of the others. */
+	assert_int_equal(res->free_pages, 8 + 5 + 1 + 2);
+	assert_int_equal(res->live_pages, 512 - 5);
+	assert_int_equal(res->skipped[PMM_REPLAY_SKIP_FREE_ORDER], 2);
+	assert_int_equal(res->skipped[PMM_REPLAY_SKIP_FREE_UNTRACKED], 0);
+	free0 = pmm_nr_free_pages(pmm_replay_machine(r));
+	assert_true(free0 > 0);
+	pmm_replay_destroy(r);
+	free(t.buf);
+}
+
+static void test_refusals_and_lost_frees(void **state)
+{
+	struct text t = { 0 };
+	struct pmm_replay *r;
+	const struct pmm_replay_result *res;
+
+	(void)state;
+	/* pmm refuses contradictory flags; the free of that frame is skipped for it. */
+	alloc_line(&t, 0, 0x1000, 2, "__GFP_MOVABLE|__GFP_RECLAIMABLE|__GFP_NOWARN");
+	free_line(&t, 0, 0x1000, 2);
+	/* Failed in the kernel. */
+	add(&t, 1, "mm_page_alloc", "page=(null) pfn=0x0 order=4 migratetype=0 gfp_flags=GFP_KERNEL");
+	/* A frame allocated twice: its free was lost, the replay frees it first. */
+	alloc_line(&t, 0, 0x5000, 0, "GFP_KERNEL");
+	alloc_line(&t, 1, 0x5000, 0, "GFP_KERNEL");
+	/* Never allocated in the trace. */
+	free_line(&t, 0, 0x9000, 0);
+	free_line(&t, 0, 0x9200, 9);
+	add(&t, 0, "mm_page_free_batched", "page=0000000012345678 pfn=0x5000 order=0");
+	add(&t, 0, "mm_page_alloc_zone_locked",
+	    "page=0000000012345678 pfn=0x5000 order=0 migratetype=0 percpu_refill=1");
+	add(&t, 0, "mm_page_pcpu_drain", "page=0000000012345678 pfn=0x5000 order=0 migratetype=0");
+	add(&t, 0, "mm_compaction_begin", "zone_start=0x1 migrate_pfn=0x1 free_pfn=0x3fc00 zone_end=0x3ffdd, mode=sync");
+	add(&t, 0, "tracing_mark_write", "CAPTURE_PHASE my_phase");
+
+	r = replay_text(&t, "mem=64M cpus=2", 0);
+	res = pmm_replay_result(r);
+	assert_accounted(res);
+	assert_int_equal(res->alloc_failed[2], 1);
+	assert_int_equal(res->skipped[PMM_REPLAY_SKIP_FREE_PMM_FAILED], 1);
+	assert_int_equal(res->trace_alloc_failed[4], 1);
+	assert_int_equal(res->implied_frees, 1);
+	assert_int_equal(res->skipped[PMM_REPLAY_SKIP_FREE_UNTRACKED], 2);
+	assert_int_equal(res->skipped[PMM_REPLAY_SKIP_FREE_BATCHED], 1);
+	assert_int_equal(res->skipped[PMM_REPLAY_SKIP_OTHER], 1);
+	assert_int_equal(res->zone_locked.trace, 1);
+	assert_int_equal(res->pcpu_drain.trace, 1);
+	assert_int_equal(res->live_blocks, 1);
+	assert_int_equal(res->nr_phases, 1);
+	assert_string_equal(res->phases[0].name, "my_phase");
+	pmm_replay_destroy(r);
+	free(t.buf);
+}
+
+static void test_page_owner_identity(void **state)
+{
+	static const char text[] =
+		"       kworker/1-4242    [001] .....     5.000001: mm_page_alloc: page=0000000012345678 pfn=0x1000 order=1 migratetype=0 gfp_flags=GFP_KERNEL|__GFP_ZERO\n";
+	struct text t = { .buf = strdup(text), .len = sizeof(text) - 1 };
+	struct pmm_replay *r;
+	char *dump;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	r = replay_text(&t, "mem=64M cpus=2", 1);
+	assert_true(pmm_page_owner_enabled(pmm_replay_machine(r)));
+	f = open_memstream(&dump, &len);
+	assert_int_equal(pmm_page_owner_dump(pmm_replay_machine(r), f, 0, PMM_KVER_6_1), 0);
+	fclose(f);
+	/* The line's task and time, and its exact flags (__GFP_ZERO kept with page_owner on). */
+	if (!strstr(dump, "pid 4242, tgid 4242 (kworker/1), ts 5000001000 ns"))
+		fail_msg("no record of task kworker/1-4242 at 5.000001 s in:\n%.2000s", dump);
+	if (!strstr(dump, "Page allocated via order 1, mask 0xdc0(GFP_KERNEL|__GFP_ZERO)"))
+		fail_msg("no order-1 GFP_KERNEL|__GFP_ZERO record in:\n%.2000s", dump);
+	free(dump);
+	pmm_replay_destroy(r);
+	free(t.buf);
+}
+
+static int stop_at_third(void *ctx, const struct pmm_replay_result *res, uint64_t bytes)
+{
+	int *calls = ctx;
+
+	(void)bytes;
+	(*calls)++;
+	return res->events >= 30;
+}
+
+static void test_limits(void **state)
+{
+	struct pmm_replay_opts o = { 0 };
+	struct text t = { 0 };
+	struct pmm_trace_parser *p;
+	struct pmm_replay *r;
+	struct pmm_config cfg;
+	int calls = 0;
+
+	(void)state;
+	for (unsigned long i = 0; i < 100; i++)
+		alloc_line(&t, (int)(i % 3), 0x1000 + i, 0, "GFP_KERNEL");
+	config_from(&cfg, "mem=64M cpus=2");
+
+	o.max_events = 7;
+	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
+	assert_int_equal(pmm_trace_open_mem(&p, "t", t.buf, t.len, NULL), 0);
+	assert_int_equal(pmm_replay_parser(r, p, "t"), 0);
+	assert_int_equal(pmm_replay_result(r)->events, 7);
+	assert_int_equal(pmm_replay_result(r)->stop, PMM_REPLAY_STOP_EVENTS);
+	pmm_trace_close(p);
+	pmm_replay_destroy(r);
+
+	memset(&o, 0, sizeof(o));
+	{
+		struct pmm_trace_event ev;
+
+		assert_int_equal(pmm_trace_open_mem(&p, "t", t.buf, t.len, NULL), 0);
+		assert_int_equal(pmm_trace_next(p, &ev), 1);
+		o.until_ns = ev.ts_ns + 9000; /* nine more lines at 1 us each */
+		pmm_trace_close(p);
+	}
+	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
+	assert_int_equal(pmm_trace_open_mem(&p, "t", t.buf, t.len, NULL), 0);
+	assert_int_equal(pmm_replay_parser(r, p, "t"), 0);
+	assert_int_equal(pmm_replay_result(r)->events, 10);
+	assert_int_equal(pmm_replay_result(r)->stop, PMM_REPLAY_STOP_UNTIL);
+	pmm_trace_close(p);
+	assert_int_equal(pmm_replay_finish(r), 0);
+	pmm_replay_destroy(r);
+
+	memset(&o, 0, sizeof(o));
+	o.every = 10;
+	o.progress = stop_at_third;
+	o.ctx = &calls;
+	o.sample_every = 1;
+	o.max_samples = 8;
+	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
+	assert_int_equal(pmm_trace_open_mem(&p, "t", t.buf, t.len, NULL), 0);
+	assert_int_equal(pmm_replay_parser(r, p, "t"), 0);
+	assert_int_equal(pmm_replay_result(r)->events, 30);
+	assert_int_equal(pmm_replay_result(r)->stop, PMM_REPLAY_STOP_CALLBACK);
+	assert_int_equal(calls, 3);
+	/* 30 samples asked for, at most 8 kept, the interval doubled to fit. */
+	assert_true(pmm_replay_result(r)->nr_samples <= 8);
+	assert_true(pmm_replay_result(r)->sample_every >= 4);
+	for (size_t i = 1; i < pmm_replay_result(r)->nr_samples; i++)
+		assert_true(pmm_replay_result(r)->samples[i].event >
+			    pmm_replay_result(r)->samples[i - 1].event);
+	pmm_trace_close(p);
+	assert_int_equal(pmm_replay_finish(r), 0);
+	pmm_replay_destroy(r);
+	free(t.buf);
+}
+
+/* A replay on the caller's machine leaves the machine to the caller. */
+static void test_callers_machine(void **state)
+{
+	struct text t = { 0 };
+	struct pmm *m = pmm_test_machine("mem=64M cpus=2", NULL);
+	struct pmm_trace_parser *p;
+	struct pmm_replay *r;
+	unsigned long before = pmm_nr_free_pages(m);
+
+	(void)state;
+	alloc_line(&t, 0, 0x1000, 4, "GFP_KERNEL");
+	assert_int_equal(pmm_replay_create(&r, m, NULL, NULL), 0);
+	assert_ptr_equal(pmm_replay_machine(r), m);
+	assert_int_equal(pmm_trace_open_mem(&p, "t", t.buf, t.len, NULL), 0);
+	assert_int_equal(pmm_replay_parser(r, p, "t"), 0);
+	pmm_trace_close(p);
+	assert_int_equal(pmm_replay_finish(r), 0);
+	pmm_replay_destroy(r);
+	assert_true(pmm_nr_free_pages(m) < before);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	free(t.buf);
+}
+
+/* ------------------------------------------------------------ bad input */
+
+struct bad_case {
+	const char *name;
+	const char *text;
+	size_t len;             /* 0: strlen */
+	const char *expect;     /* substring of the message */
+};
+
+static void test_bad_input(void **state)
+{
+	static const char good[] =
+		"          <idle>-0       [000] d..1.     0.317015: mm_page_alloc: page=00000000d6e5337b pfn=0x52b6 order=1 migratetype=0 gfp_flags=__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP\n";
+	static const char bin[] = "\x7f" "ELF\x02\x01\x01\0\0\0\xff\xfe";
+	const struct bad_case cases[] = {
+		{ "garbage", "hello world\n", 0, "bad:1: " },
+		{ "binary", bin, sizeof(bin) - 1, "bad:1: binary" },
+		{ "truncated", "          <idle>-0       [000] d..1.     0.317015: mm_page_alloc: page=00000000d6e5337b pfn=0x52b6 ord", 0, "bad:1: " },
+		{ "wrong field", "          <idle>-0       [000] d..1.     0.317015: mm_page_alloc: page=00000000d6e5337b pfx=0x52b6 order=1 migratetype=0 gfp_flags=GFP_KERNEL\n", 0, "bad:1: bad field" },
+		{ "huge pfn", "          <idle>-0       [000] d..1.     0.317015: mm_page_alloc: page=00000000d6e5337b pfn=0x52b6000000000000000000 order=1 migratetype=0 gfp_flags=GFP_KERNEL\n", 0, "bad:1: number overflow" },
+		{ "huge order", "          <idle>-0       [000] d..1.     0.317015: mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=99999999999\n", 0, "bad:1: number overflow" },
+		{ "order 11", "          <idle>-0       [000] d..1.     0.317015: mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=11\n", 0, "bad:1: order 11 is outside 0..10" },
+		{ "pfn 2^60", "          <idle>-0       [000] d..1.     0.317015: mm_page_free: page=00000000d6e5337b pfn=0x1000000000000000 order=0\n", 0, "bad:1: pfn 0x1000000000000000 is beyond" },
+		{ "unknown gfp", "          <idle>-0       [000] d..1.     0.317015: mm_page_alloc: page=00000000d6e5337b pfn=0x52b6 order=1 migratetype=0 gfp_flags=GFP_KERNEL|__GFP_WHATEVER\n", 0, "bad:1: unknown gfp flag name '__GFP_WHATEVER'" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bad_case *c = &cases[i];
+		size_t len = c->len ? c->len : strlen(c->text);
+		struct pmm_replay_opts o = { 0 };
+		struct pmm_trace_parser *p;
+		struct pmm_replay *r;
+		struct pmm_config cfg;
+		char *text = malloc(sizeof(good) + len);
+		int err;
+
+		/* A good line first, so the bad one is line 2. */
+		memcpy(text, good, sizeof(good) - 1);
+		memcpy(text + sizeof(good) - 1, c->text, len);
+		config_from(&cfg, "mem=64M cpus=2");
+		assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
+		assert_int_equal(pmm_trace_open_mem(&p, "bad", text, sizeof(good) - 1 + len, NULL), 0);
+		err = pmm_replay_parser(r, p, "bad");
+		if (err >= 0)
+			fail_msg("%s: replay returned %d", c->name, err);
+		{
+			char want[128];
+
+			/* Shift the expected line number by the good line. */
+			snprintf(want, sizeof(want), "%s", c->expect);
+			if (!strncmp(want, "bad:1:", 6))
+				want[4] = '2';
+			if (!strstr(pmm_replay_errmsg(r), want))
+				fail_msg("%s: message '%s' lacks '%s'", c->name, pmm_replay_errmsg(r), want);
+		}
+		assert_int_equal(pmm_replay_result(r)->events, 1);
+		assert_int_equal(pmm_replay_result(r)->stop, PMM_REPLAY_STOP_ERROR);
+		assert_int_equal(pmm_replay_finish(r), 0);
+		pmm_trace_close(p);
+		pmm_replay_destroy(r);
+
+		/* keep_going: the line is counted and the replay goes on. */
+		o.keep_going = 1;
+		assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
+		assert_int_equal(pmm_trace_open_mem(&p, "bad", text, sizeof(good) - 1 + len, NULL), 0);
+		assert_int_equal(pmm_replay_parser(r, p, "bad"), 0);
+		assert_true(pmm_replay_result(r)->parse_errors >= 1);
+		assert_int_equal(pmm_replay_finish(r), 0);
+		pmm_trace_close(p);
+		pmm_replay_destroy(r);
+		free(text);
+	}
+}
+
+static void test_missing_file(void **state)
+{
+	struct pmm_replay *r;
+	struct pmm_config cfg;
+
+	(void)state;
+	config_from(&cfg, "mem=64M cpus=1");
+	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, NULL), 0);
+	assert_true(pmm_replay_file(r, "/nonexistent/trace.txt") < 0);
+	assert_non_null(strstr(pmm_replay_errmsg(r), "/nonexistent/trace.txt"));
+	assert_int_equal(pmm_replay_result(r)->stop, PMM_REPLAY_STOP_ERROR);
+	pmm_replay_destroy(r);
+}
+
+/* ------------------------------------------------------------ the event writer */
+
+static void test_trace_writer(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M cpus=2", NULL);
+	struct pmm_trace_writer *w;
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	struct pmm_page *pg, *big, *blocks[64];
+	uint64_t kinds[PMM_TRACE_NR_KINDS] = { 0 };
+	unsigned nblocks = 0;
+	char *out;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	(void)state;
+	assert_int_equal(pmm_trace_attach(m, f, NULL, &w), 0);
+	assert_int_equal(pmm_set_thread_cpu(m, 1), 0);
+	assert_int_equal(pmm_set_thread_task(m, 4242, -1, "a-very-long-command-name"), 0);
+	pmm_set_thread_time(m, 12345678901ull);
+	pg = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	big = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_COMP, 3);
+	assert_non_null(pg);
+	assert_non_null(big);
+	pmm_free_pages(m, pg, 0);
+	pmm_free_pages(m, big, 3);
+	/* Until the watermark says no: the failure is a line too. */
+	while (nblocks < 64 && (blocks[nblocks] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 10)))
+		nblocks++;
+	assert_true(nblocks < 64);
+	for (unsigned i = 0; i < nblocks; i++)
+		pmm_free_pages(m, blocks[i], 10);
+	/* Refused before the allocator runs (as the kernel's WARN): no line. */
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 12));
+	pmm_set_thread_time(m, UINT64_MAX);
+	pmm_set_thread_task(m, -1, -1, NULL);
+	pmm_set_thread_cpu(m, -1);
+	assert_true(pmm_trace_writer_lines(w) >= 5);
+	assert_int_equal(pmm_trace_detach(w), 0);
+	fclose(f);
+
+	if (!strstr(out, "a-very-long-com-4242    [001] .....    12.345679: mm_page_alloc: page="))
+		fail_msg("no line of task 4242 on CPU 1 at 12.345679 in:\n%s", out);
+	if (!strstr(out, "order=3 migratetype=0 gfp_flags=GFP_KERNEL|__GFP_COMP"))
+		fail_msg("no order-3 compound allocation in:\n%s", out);
+	if (!strstr(out, "mm_page_alloc: page=(null) pfn=0x0 order=10"))
+		fail_msg("no failed allocation line in:\n%s", out);
+	assert_int_equal(pmm_trace_open_mem(&p, "own", out, len, NULL), 0);
+	for (int r; (r = pmm_trace_next(p, &ev)) != 0;) {
+		if (r < 0)
+			fail_msg("own output does not parse: %s", pmm_trace_errmsg(p));
+		kinds[ev.kind]++;
+		if (ev.kind == PMM_TRACE_MM_PAGE_ALLOC && ev.page_fmt != PMM_TRACE_PAGE_NULL) {
+			struct pmm_page *page = pmm_pfn_to_page(m, ev.pfn);
+
+			/* page= is the frame's struct page in pmm's vmemmap. */
+			assert_int_equal(ev.page, (uint64_t)(uintptr_t)page);
+		}
+	}
+	pmm_trace_close(p);
+	assert_int_equal(kinds[PMM_TRACE_MM_PAGE_ALLOC], 2 + nblocks + 1);
+	assert_int_equal(kinds[PMM_TRACE_MM_PAGE_FREE], 2 + nblocks);
+	assert_true(kinds[PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED] >= 1);
+	free(out);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/* ------------------------------------------------------------ pictures */
+
+/*
+ * A small XML well-formedness check: tags nest and close, attributes are
+ * quoted, entities are the predefined five or numeric.  Returns NULL or
+ * what is wrong.
+ */
+static const char *xml_check(const char *s, size_t n)
+{
+	static char why[160];
+	const char *stack[64];
+	size_t lens[64], depth = 0, i = 0;
+	int root = 0;
+
+	while (i < n) {
+		if (s[i] == '&') {
+			static const char *const ents[] = { "&lt;", "&gt;", "&amp;", "&quot;", "&apos;", "&#" };
+			int ok = 0;
+
+			for (size_t e = 0; e < 6; e++)
+				if (!strncmp(s + i, ents[e], strlen(ents[e])))
+					ok = 1;
+			if (!ok) {
+				snprintf(why, sizeof(why), "bad entity at %zu", i);
+				return why;
+			}
+			i++;
+			continue;
+		}
+		if (s[i] != '<') {
+			i++;
+			continue;
+		}
+		if (!strncmp(s + i, "<?", 2) || !strncmp(s + i, "<!--", 4)) {
+			const char *e = strstr(s + i, s[i + 1] == '?' ? "?>" : "-->");
+			if (!e)
+				return "unterminated declaration or comment";
+			i = (size_t)(e - s) + 2;
+			continue;
+		}
+		if (s[i + 1] == '/') {
+			size_t j = i + 2, k = j;
+
+			while (k < n && s[k] != '>')
+				k++;
+			if (!depth || k - j != lens[depth - 1] || strncmp(s + j, stack[depth - 1], k - j)) {
+				snprintf(why, sizeof(why), "closing tag </%.*s> does not match at %zu", (int)(k - j), s + j, i);
+				return why;
+			}
+			depth--;
+			i = k + 1;
+			continue;
+		}
+		{
+			size_t j = i + 1, k = j;
+			int self = 0;
+
+			while (k < n && (isalnum((unsigned char)s[k]) || s[k] == ':' || s[k] == '-' || s[k] == '_'))
+				k++;
+			if (k == j)
+				return "empty tag name";
+			if (depth == 0 && root++)
+				return "more than one root element";
+			stack[depth] = s + j;
+			lens[depth] = k - j;
+			while (k < n && s[k] != '>') {
+				if (s[k] == '"') {
+					const char *q = memchr(s + k + 1, '"', n - k - 1);
+					if (!q)
+						return "unterminated attribute";
+					if (memchr(s + k + 1, '<', (size_t)(q - s - k - 1)))
+						return "'<' in an attribute";
+					k = (size_t)(q - s) + 1;
+					continue;
+				}
+				if (s[k] == '=' && s[k + 1] != '"')
+					return "unquoted attribute";
+				if (s[k] == '/' && s[k + 1] == '>')
+					self = 1;
+				k++;
+			}
+			if (k >= n)
+				return "unterminated tag";
+			if (!self && ++depth >= 64)
+				return "nesting too deep";
+			i = k + 1;
+		}
+	}
+	return depth ? "unclosed element" : (root ? NULL : "no root element");
+}
+
+static size_t count(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void test_pictures(void **state)
+{
+	char *slice = pmm_test_source_path("data/kmem-6.1-slice.txt.xz");
+	struct pmm_replay_opts o = { .max_events = sanitizer() ? 20000 : 0 };
+	struct pmm_svg_chart_opts co = { .subtitle = "a <test> & more" };
+	struct pmm_replay *r;
+	struct pmm_config cfg;
+	const char *why;
+	char *svg;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	config_from(&cfg, guest_config);
+	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
+	if (pmm_replay_file(r, slice))
+		fail_msg("%s", pmm_replay_errmsg(r));
+	assert_int_equal(pmm_replay_finish(r), 0);
+
+	f = open_memstream(&svg, &len);
+	assert_int_equal(pmm_svg_memory_map(pmm_replay_machine(r), f, NULL), 0);
+	fclose(f);
+	if ((why = xml_check(svg, len)))
+		fail_msg("memory map is not well-formed XML: %s", why);
+	/* 0x1000..0x3ffdcfff: pageblocks 0..511, every one holding memory. */
+	assert_int_equal(count(svg, "class=\"pb\""), 512);
+	assert_non_null(strstr(svg, ">Node 0<"));
+	assert_non_null(strstr(svg, ">zone DMA</tspan>"));
+	assert_non_null(strstr(svg, ">zone DMA32</tspan>"));
+	assert_int_equal(count(svg, "class=\"zone\""), 2);
+	assert_non_null(strstr(svg, ">Unmovable<"));
+	assert_non_null(strstr(svg, ">Movable<"));
+	assert_non_null(strstr(svg, ">reserved<"));
+	assert_non_null(strstr(svg, ">0x038000000<"));
+	/* The reserved kernel image 0x34400000-0x35dfffff is 13 dark pageblocks. */
+	assert_int_equal(count(svg, "fill=\"#4d4d4d\"><title>"), 13);
+	free(svg);
+
+	f = open_memstream(&svg, &len);
+	assert_int_equal(pmm_svg_frag_chart(pmm_replay_result(r), f, &co), 0);
+	fclose(f);
+	if ((why = xml_check(svg, len)))
+		fail_msg("chart is not well-formed XML: %s", why);
+	assert_int_equal(count(svg, "class=\"order\""), PMM_MAX_ORDER);
+	assert_int_equal(count(svg, "class=\"blocks\""), PMM_MAX_ORDER);
+	assert_int_equal(count(svg, "class=\"unusable\""), 3);
+	assert_non_null(strstr(svg, "a &lt;test&gt; &amp; more"));
+	assert_non_null(strstr(svg, ">trace time (s)<"));
+	assert_non_null(strstr(svg, ">free memory (MiB)<"));
+	if (!sanitizer()) {
+		assert_int_equal(count(svg, "<path class=\"phase\""), 5);
+		assert_non_null(strstr(svg, ">00_boot_done<"));
+		assert_non_null(strstr(svg, ">04_anon_4x32M<"));
+	}
+	free(svg);
+
+	/* Fewer than two samples: nothing to chart. */
+	{
+		struct pmm_replay_result one = *pmm_replay_result(r);
+
+		one.nr_samples = 1;
+		f = open_memstream(&svg, &len);
+		assert_int_equal(pmm_svg_frag_chart(&one, f, NULL), -PMM_EINVAL);
+		fclose(f);
+		free(svg);
+	}
+	pmm_replay_destroy(r);
+	free(slice);
+}
+
+/* A machine too big for the rows draws several pageblocks per cell. */
+static void test_map_of_a_big_machine(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64G nodes=2 cpus=2", NULL);
+	struct pmm_svg_map_opts o = { .title = "two nodes" };
+	const char *why;
+	char *svg;
+	size_t len;
+	FILE *f = open_memstream(&svg, &len);
+
+	(void)state;
+	assert_int_equal(pmm_svg_memory_map(m, f, &o), 0);
+	fclose(f);
+	if ((why = xml_check(svg, len)))
+		fail_msg("not well-formed XML: %s", why);
+	assert_non_null(strstr(svg, ">Node 0<"));
+	assert_non_null(strstr(svg, ">Node 1<"));
+	assert_non_null(strstr(svg, "pageblocks per cell"));
+	assert_non_null(strstr(svg, ">zone Normal</tspan>"));
+	assert_non_null(strstr(svg, ">two nodes<"));
+	free(svg);
+	pmm_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_whole_capture),
+		cmocka_unit_test(test_trace_cmd_report),
+		cmocka_unit_test(test_shipped_slice),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_partial_frees),
+		cmocka_unit_test(test_refusals_and_lost_frees),
+		cmocka_unit_test(test_page_owner_identity),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_callers_machine),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_trace_writer),
+		cmocka_unit_test(test_pictures),
+		cmocka_unit_test(test_map_of_a_big_machine),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The replay part of the pmm tool (replay_job.h): the printed summary, the
+ * pictures, and the main job's replay of the shipped slice.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pmm/picture.h>
+#include <pmm/pmm.h>
+#include <pmm/replay.h>
+#include <pmm/report.h>
+
+#include "commands.h"
+#include "replay_job.h"
+
+static const char *find_data(const char *name, char *buf, size_t size)
+{
+	static const char *const dirs[] = {
+#ifdef PMM_SOURCE_DATA_DIR
+		PMM_SOURCE_DATA_DIR,
+#endif
+#ifdef PMM_DATA_DIR
+		PMM_DATA_DIR,
+#endif
+		"data",
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(buf, size, "%s/%s", dirs[i], name);
+		if (access(buf, R_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
+const char *pmm_tool_shipped_trace(void)
+{
+	static char path[4096];
+
+	return find_data("kmem-6.1-slice.txt.xz", path, sizeof(path));
+}
+
+const char *pmm_tool_shipped_machine(void)
+{
+	static char path[4096];
+
+	return find_data("kmem-6.1-machine.conf", path, sizeof(path));
+}
+
+static void buddyinfo_lines(FILE *out, const char *indent, const struct pmm_replay_zone_free *z,
+			    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "%sNode %d, zone %8s ", indent, z[i].nid, z[i].zone_name);
+		for (int o = 0; o < PMM_MAX_ORDER; o++)
+			fprintf(out, "%6lu ", z[i].nr_free[o]);
+		fputc('\n', out);
+	}
+}
+
+static double mib(uint64_t pages)
+{
+	return (double)pages * PMM_PAGE_SIZE / (1024.0 * 1024.0);
+}
+
+void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name)
+{
+	const struct pmm_replay_result *res = pmm_replay_result(r);
+	struct pmm *m = pmm_replay_machine(r);
+	struct pmm_replay_zone_free zones[64];
+	uint64_t free_skipped = res->skipped[PMM_REPLAY_SKIP_FREE_UNTRACKED] +
+				res->skipped[PMM_REPLAY_SKIP_FREE_PMM_FAILED] +
+				res->skipped[PMM_REPLAY_SKIP_FREE_ORDER];
+	uint64_t refused = 0, trace_failed = 0;
+	size_t nz;
+	int any;
+
+	for (int o = 0; o < PMM_MAX_ORDER; o++) {
+		refused += res->alloc_failed[o];
+		trace_failed += res->trace_alloc_failed[o];
+	}
+	fprintf(out, "replay of %s: %s\n", name, pmm_replay_stop_name(res->stop));
+	fprintf(out, "  %llu events in %.3f s (%.2f M events/s), trace time %.6f .. %.6f s\n",
+		(unsigned long long)res->events, res->elapsed_s, res->events_per_s / 1e6,
+		(double)res->first_ts_ns / 1e9, (double)res->last_ts_ns / 1e9);
+	fprintf(out, "  machine: %u CPUs, %lu pages managed (%.0f MiB)\n", pmm_nr_cpus(m),
+		pmm_totalram_pages(m), mib(pmm_totalram_pages(m)));
+	if (res->parse_errors)
+		fprintf(out, "  %llu malformed lines skipped\n", (unsigned long long)res->parse_errors);
+
+	fprintf(out, "\nevents by kind                   count  what the replay did\n");
+	for (int k = 0; k < PMM_TRACE_NR_KINDS; k++) {
+		fprintf(out, "  %-26s %9llu  ", pmm_trace_kind_name((enum pmm_trace_kind)k),
+			(unsigned long long)res->by_kind[k]);
+		switch (k) {
+		case PMM_TRACE_MM_PAGE_ALLOC:
+			fprintf(out, "%llu allocated (%llu pages), %llu refused by pmm, %llu failed in the trace\n",
+				(unsigned long long)res->allocs, (unsigned long long)res->alloc_pages,
+				(unsigned long long)refused, (unsigned long long)trace_failed);
+			break;
+		case PMM_TRACE_MM_PAGE_FREE:
+			fprintf(out, "%llu freed (%llu pages; %llu partial, %llu blocks split), %llu skipped\n",
+				(unsigned long long)(res->frees - res->partial_frees),
+				(unsigned long long)res->free_pages, (unsigned long long)res->partial_frees,
+				(unsigned long long)res->splits, (unsigned long long)free_skipped);
+			break;
+		case PMM_TRACE_MM_PAGE_FREE_BATCHED:
+			fputs("counted only (each has its own mm_page_free line)\n", out);
+			break;
+		case PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED:
+		case PMM_TRACE_MM_PAGE_PCPU_DRAIN:
+		case PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG:
+			fputs("compared with pmm's own (below)\n", out);
+			break;
+		case PMM_TRACE_PHASE:
+			fputs("free blocks snapshot (below)\n", out);
+			break;
+		case PMM_TRACE_LOST:
+			fprintf(out, "%llu events lost by the tracer\n", (unsigned long long)res->lost_events);
+			break;
+		default:
+			fputs("skipped\n", out);
+			break;
+		}
+	}
+	if (res->implied_frees)
+		fprintf(out, "  (%llu live blocks were freed because the trace allocated their pfn again: lost frees)\n",
+			(unsigned long long)res->implied_frees);
+
+	fprintf(out, "\nskipped events by reason:\n");
+	for (int s = 0; s < PMM_REPLAY_SKIP_NR; s++)
+		fprintf(out, "  %-22s %9llu  %s\n", pmm_replay_skip_name((enum pmm_replay_skip)s),
+			(unsigned long long)res->skipped[s], pmm_replay_skip_desc((enum pmm_replay_skip)s));
+
+	fprintf(out, "\nallocations failed by order (refused by pmm):");
+	any = 0;
+	for (int o = 0; o < PMM_MAX_ORDER; o++)
+		if (res->alloc_failed[o]) {
+			fprintf(out, "%s order %d: %llu", any ? "," : "", o,
+				(unsigned long long)res->alloc_failed[o]);
+			any = 1;
+		}
+	fprintf(out, "%s\n", any ? "" : " none");
+	fprintf(out, "allocations that failed in the trace (pfn=0x0):");
+	any = 0;
+	for (int o = 0; o < PMM_MAX_ORDER; o++)
+		if (res->trace_alloc_failed[o]) {
+			fprintf(out, "%s order %d: %llu", any ? "," : "", o,
+				(unsigned long long)res->trace_alloc_failed[o]);
+			any = 1;
+		}
+	fprintf(out, "%s\n", any ? "" : " none");
+
+	fprintf(out, "\ntracepoint                      trace        pmm\n");
+	fprintf(out, "  %-26s %9llu  %9llu\n", "mm_page_alloc_zone_locked",
+		(unsigned long long)res->zone_locked.trace, (unsigned long long)res->zone_locked.pmm);
+	fprintf(out, "  %-26s %9llu  %9llu\n", "mm_page_pcpu_drain",
+		(unsigned long long)res->pcpu_drain.trace, (unsigned long long)res->pcpu_drain.pmm);
+	fprintf(out, "  %-26s %9llu  %9llu\n", "mm_page_alloc_extfrag",
+		(unsigned long long)res->extfrag.trace, (unsigned long long)res->extfrag.pmm);
+
+	if (res->nr_phases) {
+		fprintf(out, "\nphases (pmm's free blocks by order when the marker was replayed):\n");
+		for (size_t p = 0; p < res->nr_phases; p++) {
+			const struct pmm_replay_phase *ph = &res->phases[p];
+
+			fprintf(out, "  %s at %.6f s, after %llu events\n", ph->name,
+				(double)ph->ts_ns / 1e9, (unsigned long long)ph->event);
+			buddyinfo_lines(out, "    ", ph->zones, ph->nr_zones);
+		}
+	}
+
+	fprintf(out, "\nfree frames by order at the end (/proc/buddyinfo):\n");
+	if (pmm_report_buddyinfo(m, out)) {
+		nz = pmm_zone_free_blocks(m, zones, sizeof(zones) / sizeof(zones[0]));
+		if (nz > sizeof(zones) / sizeof(zones[0]))
+			nz = sizeof(zones) / sizeof(zones[0]);
+		buddyinfo_lines(out, "", zones, nz);
+	}
+	fprintf(out, "live: %llu blocks (%llu pages, %.1f MiB) held by the replay; %lu pages (%.1f MiB) free in the buddy lists\n",
+		(unsigned long long)res->live_blocks, (unsigned long long)res->live_pages,
+		mib(res->live_pages), pmm_nr_free_pages(m), mib(pmm_nr_free_pages(m)));
+	if (res->validate)
+		fprintf(out, "pmm_validate: FAILED: %s\n", res->validate_msg);
+	else
+		fprintf(out, "pmm_validate: ok\n");
+}
+
+int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char *svg_map,
+			     const char *svg_chart, int chart_events)
+{
+	char sub[512];
+	int status = 0;
+
+	snprintf(sub, sizeof(sub), "after replaying %s (%llu events)", what,
+		 (unsigned long long)pmm_replay_result(r)->events);
+	if (svg_map) {
+		struct pmm_svg_map_opts o = { .subtitle = sub };
+		FILE *f = fopen(svg_map, "w");
+		int err = f ? pmm_svg_memory_map(pmm_replay_machine(r), f, &o) : -PMM_EIO;
+
+		if (f && fclose(f))
+			err = -PMM_EIO;
+		if (err) {
+			fprintf(stderr, "pmm replay: %s: cannot write the memory map: %s\n", svg_map,
+				pmm_strerror(err));
+			status = 1;
+		}
+	}
+	if (svg_chart) {
+		struct pmm_svg_chart_opts o = { .subtitle = sub, .x_events = chart_events };
+		FILE *f;
+		int err;
+
+		snprintf(sub, sizeof(sub), "replay of %s on a %u-CPU machine of %.0f MiB", what,
+			 pmm_nr_cpus(pmm_replay_machine(r)), mib(pmm_totalram_pages(pmm_replay_machine(r))));
+		f = fopen(svg_chart, "w");
+		err = f ? pmm_svg_frag_chart(pmm_replay_result(r), f, &o) : -PMM_EIO;
+		if (f && fclose(f))
+			err = -PMM_EIO;
+		if (err) {
+			fprintf(stderr, "pmm replay: %s: cannot write the chart: %s\n", svg_chart,
+				pmm_strerror(err));
+			status = 1;
+		}
+	}
+	return status;
+}
+
+int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, const char *svg_map,
+			     const char *svg_chart)
+{
+	struct pmm_replay *r;
+	int err, status = 0;
+
+	if (!trace_path)
+		trace_path = pmm_tool_shipped_trace();
+	if (!trace_path) {
+		fprintf(stderr, "pmm: the shipped trace data/kmem-6.1-slice.txt.xz was not found\n");
+		return EXIT_DATAERR;
+	}
+	err = pmm_replay_create(&r, m, NULL, NULL);
+	if (err) {
+		fprintf(stderr, "pmm: cannot start the replay: %s\n", pmm_strerror(err));
+		return 1;
+	}
+	err = pmm_replay_file(r, trace_path);
+	if (err) {
+		fprintf(stderr, "pmm: %s\n", pmm_replay_errmsg(r));
+		status = EXIT_DATAERR;
+	}
+	if (pmm_replay_finish(r))
+		status = 1;
+	pmm_tool_replay_summary(out, r, trace_path);
+	if (pmm_tool_replay_pictures(r, trace_path, svg_map, svg_chart, 0) && !status)
+		status = 1;
+	pmm_replay_destroy(r);
+	return status;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The replay part of the pmm tool, shared by `pmm replay` and `pmm run`:
+ * the summary a replay prints, its pictures, and the main job's replay of
+ * the shipped trace slice.
+ */
+#ifndef PMM_TOOLS_REPLAY_JOB_H
+#define PMM_TOOLS_REPLAY_JOB_H
+
+#include <stdio.h>
+
+#include <pmm/replay.h>
+
+struct pmm;
+
+/*
+ * pmm_tool_shipped_trace() - path of the shipped trace slice
+ * (data/kmem-6.1-slice.txt.xz) in the source tree or the installed data
+ * directory, or NULL when neither has it.  Static storage.
+ */
+const char *pmm_tool_shipped_trace(void);
+
+/* pmm_tool_shipped_machine() - path of data/kmem-6.1-machine.conf, or NULL. */
+const char *pmm_tool_shipped_machine(void);
+
+/*
+ * pmm_tool_replay_summary() - print a finished replay's results to @out:
+ * events by kind, what was replayed, skipped events by reason, allocations
+ * failed by order, pmm's and the trace's counts of the compared events, the
+ * phases, and free frames by order at the end (buddyinfo-like lines).
+ */
+void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name);
+
+/*
+ * pmm_tool_replay_pictures() - write the memory map and/or the
+ * fragmentation chart of @r (NULL paths are skipped); @what names the input
+ * in the pictures' subtitles; @chart_events puts events instead of trace
+ * time on the chart's x axis.  Messages go to stderr.
+ * Return: 0, or 1 when a file could not be written.
+ */
+int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char *svg_map,
+			     const char *svg_chart, int chart_events);
+
+/*
+ * pmm_tool_replay_main_job() - replay the kmem trace at @trace_path (NULL:
+ * the shipped slice) on the booted machine @m (not destroyed; the replay's
+ * allocations stay on it), print the summary to @out and write the pictures
+ * (NULL paths: none).
+ * Return: an exit status: 0 ok, 1 the machine failed validation or a
+ * picture could not be written, 65 the trace is unreadable or malformed
+ * (a "file:line: reason" message on stderr).
+ */
+int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, const char *svg_map,
+			     const char *svg_chart);
+
+#endif
