@@ -735,8 +735,12 @@ int pmm_page_owner_show_stacks(struct pmm *m, FILE *out, unsigned long threshold
 	return 0;
 }
 
-/* The page_owner part of a bad-page report (__dump_page_owner()). */
-void dump_page_owner(struct pmm *m, struct page *page)
+/*
+ * The page_owner part of a bad-page report (__dump_page_owner()).  Racy
+ * reads on purpose (data_race): the loser of a double-free race reports
+ * while the winner resets the record.
+ */
+data_race_fn void dump_page_owner(struct pmm *m, struct page *page)
 {
 	struct page_owner_state *po = m->page_owner;
 	struct page_ext *ext = page_ext_get(m, page);

@@ -32,13 +32,6 @@
 #include "mm/page_alloc.h"
 #include "mm/debug.h"
 
-/* Intentional racy reads, as the kernel's data_race(). */
-#if defined(__clang__) || defined(__GNUC__)
-#define data_race_fn __attribute__((no_sanitize("thread")))
-#else
-#define data_race_fn
-#endif
-
 static const struct {
 	int bit;
 	const char *name;
@@ -91,7 +84,7 @@ static void dump_raw(struct pmm *m, const char *prefix, const struct page *p)
 }
 
 /* Copy @n descriptors that may be changing under us, word by word. */
-static data_race_fn void snapshot_pages(struct page *dst, const struct page *src, size_t n)
+data_race_fn void snapshot_pages(struct page *dst, const struct page *src, size_t n)
 {
 	const volatile unsigned long *s = (const volatile unsigned long *)src;
 	unsigned long *d = (unsigned long *)dst;

@@ -74,6 +74,7 @@ struct ratelimit {
 	int printed;
 	unsigned long missed;
 	uint64_t begin;
+	int busy;     /* atomic trylock, as ___ratelimit()'s raw_spin_trylock */
 };
 
 struct bad_page_state {

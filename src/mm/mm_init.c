@@ -555,13 +555,14 @@ void setup_per_zone_wmarks(struct pmm *m)
 		unsigned long tmp = lowmem_pages ? pages_min * managed / lowmem_pages : 0;
 		unsigned long gap;
 
+		/* Under zone->lock; the allocator reads them locklessly (wmark_pages()). */
 		pmm_lock(&z->lock);
-		z->_watermark[WMARK_MIN] = tmp;
 		gap = MAX(tmp >> 2, managed * (unsigned long)m->watermark_scale_factor / 10000);
-		z->watermark_boost = 0;
-		z->_watermark[WMARK_LOW] = tmp + gap;
-		z->_watermark[WMARK_HIGH] = tmp + 2 * gap;
-		z->_watermark[WMARK_PROMO] = tmp + 3 * gap;
+		__atomic_store_n(&z->_watermark[WMARK_MIN], tmp, __ATOMIC_RELAXED);
+		__atomic_store_n(&z->watermark_boost, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&z->_watermark[WMARK_LOW], tmp + gap, __ATOMIC_RELAXED);
+		__atomic_store_n(&z->_watermark[WMARK_HIGH], tmp + 2 * gap, __ATOMIC_RELAXED);
+		__atomic_store_n(&z->_watermark[WMARK_PROMO], tmp + 3 * gap, __ATOMIC_RELAXED);
 		zone_fast_update(z);
 		pmm_unlock(&z->lock);
 	}
@@ -584,7 +585,10 @@ void setup_per_zone_lowmem_reserve(struct pmm *m)
 			pmm_lock(&z->lock);
 			for (int j = i + 1; j < MAX_NR_ZONES; j++) {
 				managed += (unsigned long)zone_managed_pages(&pgdat->node_zones[j]);
-				z->lowmem_reserve[j] = clear ? 0 : (long)(managed / (unsigned long)ratio);
+				/* Read locklessly by the watermark checks. */
+				__atomic_store_n(&z->lowmem_reserve[j],
+						 clear ? 0 : (long)(managed / (unsigned long)ratio),
+						 __ATOMIC_RELAXED);
 			}
 			zone_fast_update(z);
 			pmm_unlock(&z->lock);

@@ -25,6 +25,19 @@
 
 #include "lib/list.h"
 
+/*
+ * Intentional racy reads, as the kernel's data_race(): TSan does not
+ * instrument the function.  Only for reads whose racing writer cannot
+ * change what is read (immutable bits of a word), is a misuse (a second
+ * free of the same block), or that a later atomic operation or lock
+ * confirms.
+ */
+#if defined(__clang__) || defined(__GNUC__)
+#define data_race_fn __attribute__((no_sanitize("thread")))
+#else
+#define data_race_fn
+#endif
+
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (1ul << PAGE_SHIFT)
 #define MAX_ORDER 11
@@ -224,8 +237,13 @@ static inline int page_to_nid(const struct page *p)
 {
 	return (int)((p->flags >> NODES_PGSHIFT) & NODES_MASK);
 }
-/* Node and zone together: two pages merge only if this matches (page_zone_id). */
-static inline unsigned long page_zone_id(const struct page *p)
+/*
+ * Node and zone together: two pages merge only if this matches.  The
+ * allocator asks it of pages other threads own (the buddy's neighbour in
+ * buddy_merge_likely()), whose low flag bits may be changing; these bits
+ * never change after init, so the racy read is fine (data_race).
+ */
+static inline data_race_fn unsigned long page_zone_id(const struct page *p)
 {
 	return p->flags >> ZONES_PGSHIFT;
 }

@@ -158,7 +158,9 @@ static inline long zone_managed_pages(const struct zone *z)
 }
 static inline unsigned long wmark_pages(const struct zone *z, enum zone_watermarks w)
 {
-	return z->_watermark[w] + z->watermark_boost;
+	/* Lockless: marks and boost change under zone->lock at any time (sysctls, boosting). */
+	return __atomic_load_n(&z->_watermark[w], __ATOMIC_RELAXED) +
+	       __atomic_load_n(&z->watermark_boost, __ATOMIC_RELAXED);
 }
 #define min_wmark_pages(z) wmark_pages(z, WMARK_MIN)
 #define low_wmark_pages(z) wmark_pages(z, WMARK_LOW)

@@ -30,13 +30,6 @@
 #include "mm/pcp.h"
 #include "mm/trace.h"
 
-/* Intentional racy reads, as the kernel's data_race(): lists read without the lock. */
-#if defined(__clang__) || defined(__GNUC__)
-#define data_race_fn __attribute__((no_sanitize("thread")))
-#else
-#define data_race_fn
-#endif
-
 static const int fallbacks[MIGRATE_TYPES][3] = {
 	[MIGRATE_UNMOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE, MIGRATE_TYPES },
 	[MIGRATE_MOVABLE] = { MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, MIGRATE_TYPES },
@@ -398,6 +391,16 @@ struct page *rmqueue_smallest_locked(struct zone *zone, unsigned order, int migr
 	return NULL;
 }
 
+/*
+ * Whether an allocated page looks movable (LRU or __PageMovable), for the
+ * stealing heuristic.  The page belongs to someone else, who may be
+ * changing its flags and mapping right now: a racy read, as in the kernel.
+ */
+static data_race_fn bool page_looks_movable(const struct page *page)
+{
+	return (page->flags & (1ul << PG_lru)) || ((unsigned long)page->mapping & 0x2);
+}
+
 static int move_freepages(struct zone *zone, unsigned long start_pfn, unsigned long end_pfn,
 			  int migratetype, int *num_movable)
 {
@@ -409,7 +412,7 @@ static int move_freepages(struct zone *zone, unsigned long start_pfn, unsigned l
 		unsigned order;
 
 		if (!PageBuddy(page)) {
-			if (num_movable && (PageLRU(page) || ((unsigned long)page->mapping & 0x2)))
+			if (num_movable && page_looks_movable(page))
 				(*num_movable)++;
 			pfn++;
 			continue;
@@ -472,7 +475,9 @@ static bool boost_watermark(struct zone *zone)
 	if (!max_boost)
 		return false;
 	max_boost = MAX(pageblock_nr_pages, max_boost);
-	zone->watermark_boost = MIN(zone->watermark_boost + pageblock_nr_pages, max_boost);
+	/* Read locklessly by wmark_pages(). */
+	__atomic_store_n(&zone->watermark_boost,
+			 MIN(zone->watermark_boost + pageblock_nr_pages, max_boost), __ATOMIC_RELAXED);
 	zone_fast_update(zone);
 	return true;
 }
@@ -691,16 +696,17 @@ data_race_fn bool zone_watermark_ok_free(struct zone *z, unsigned order, unsigne
 		return false;
 	if (!order)
 		return true;
+	/* Lockless peeks at the lists, written out: a list_empty() call would be instrumented. */
 	for (unsigned o = order; o < MAX_ORDER; o++) {
 		struct free_area *area = &z->free_area[o];
 
 		if (!area->nr_free)
 			continue;
 		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (!list_empty(&area->free_list[mt]))
+			if (area->free_list[mt].next != &area->free_list[mt])
 				return true;
 		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    !list_empty(&area->free_list[MIGRATE_HIGHATOMIC]))
+		    area->free_list[MIGRATE_HIGHATOMIC].next != &area->free_list[MIGRATE_HIGHATOMIC])
 			return true;
 	}
 	return false;
@@ -722,15 +728,17 @@ static bool zone_watermark_fast(struct zone *z, unsigned order, unsigned long ma
 		long reserved = zone_watermark_unusable_free(z, 0, alloc_flags);
 		long usable = free_pages - MIN(free_pages, reserved);
 
-		if (usable > (long)mark + z->lowmem_reserve[highest_zoneidx])
+		if (usable > (long)mark + __atomic_load_n(&z->lowmem_reserve[highest_zoneidx],
+							  __ATOMIC_RELAXED))
 			return true;
 	}
 	if (zone_watermark_ok_free(z, order, mark, highest_zoneidx, alloc_flags, free_pages))
 		return true;
 	/* __GFP_HIGH order-0 requests may ignore the boost and dip to the real min. */
-	if (unlikely(!order && (alloc_flags & ALLOC_MIN_RESERVE) && z->watermark_boost &&
+	if (unlikely(!order && (alloc_flags & ALLOC_MIN_RESERVE) &&
+		     __atomic_load_n(&z->watermark_boost, __ATOMIC_RELAXED) &&
 		     (alloc_flags & ALLOC_WMARK_MASK) == WMARK_MIN)) {
-		mark = z->_watermark[WMARK_MIN];
+		mark = __atomic_load_n(&z->_watermark[WMARK_MIN], __ATOMIC_RELAXED);
 		return zone_watermark_ok_free(z, order, mark, highest_zoneidx, alloc_flags,
 					      free_pages);
 	}
@@ -752,7 +760,9 @@ static void reserve_highatomic_pageblock(struct page *page, struct zone *zone)
 		goto out;
 	mt = get_pageblock_migratetype(m, page);
 	if (migratetype_is_mergeable(mt) && !is_migrate_highatomic(mt)) {
-		zone->nr_reserved_highatomic += pageblock_nr_pages;
+		/* Under zone->lock; read locklessly by the watermark checks. */
+		__atomic_store_n(&zone->nr_reserved_highatomic,
+				 zone->nr_reserved_highatomic + pageblock_nr_pages, __ATOMIC_RELAXED);
 		zone_fast_update(zone);
 		set_pageblock_migratetype(m, page, MIGRATE_HIGHATOMIC);
 		move_freepages_block_locked(zone, page, MIGRATE_HIGHATOMIC, NULL);
@@ -782,8 +792,11 @@ bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *a
 			if (!page)
 				continue;
 			if (is_migrate_highatomic(get_pageblock_migratetype(m, page))) {
-				zone->nr_reserved_highatomic -= MIN(pageblock_nr_pages,
-								    zone->nr_reserved_highatomic);
+				__atomic_store_n(&zone->nr_reserved_highatomic,
+						 zone->nr_reserved_highatomic -
+							 MIN(pageblock_nr_pages,
+							     zone->nr_reserved_highatomic),
+						 __ATOMIC_RELAXED);
 				zone_fast_update(zone);
 			}
 			set_pageblock_migratetype(m, page, ac->migratetype);
@@ -1048,29 +1061,37 @@ static inline bool put_page_testzero_checked(struct page *page, bool *was_zero)
  * order is the one it was allocated with.  Returns why the request is bad,
  * or NULL.
  *
- * The reads are racy on purpose (data_race): a correct caller owns the
- * block, so nothing changes under us; only when two threads free the same
- * block may the other one be freeing it right now.  The refcount decrement
- * in free_pages_entry() decides that race; here a check that fails on
- * fields read mid-free is called what it is, a double free.
+ * The checks read a snapshot of the page taken with racy reads on purpose
+ * (data_race): a correct caller owns the block, so nothing changes under
+ * us; only when two threads free the same block may the other one be
+ * freeing it right now.  The refcount decrement in free_pages_entry()
+ * decides that race; here a check that fails on fields read mid-free is
+ * called what it is, a double free.  *@head: the page was a compound head.
  */
-static data_race_fn const char *free_request_bad(struct pmm *m, struct page *page, unsigned order)
+static const char *free_request_bad(struct pmm *m, struct page *page, unsigned order, bool *head)
 {
+	struct page s[2];
 	const char *why;
 
-	if (unlikely(PageTail(page)))
+	snapshot_pages(s, page, 1);
+	*head = PageHead(&s[0]);
+	if (unlikely(PageTail(&s[0])))
 		return "freeing a tail page of a compound page";
 	if (unlikely(page_to_pfn(m, page) & ((1ul << order) - 1)))
 		return "freeing a block whose pfn is not aligned to its order";
-	if (unlikely(PageBuddy(page) || page_ref_count(page) == 0))
+	if (unlikely(PageBuddy(&s[0]) || page_ref_count(page) == 0))
 		return DOUBLE_FREE;
-	if (unlikely(PageHead(page) && compound_order(page) != order))
-		why = "freeing a compound page with the wrong order";
-	else if (unlikely(page_private(page) != order && !PageReserved(page)))
-		why = page_private(page) > order
+	if (unlikely(*head)) {
+		snapshot_pages(&s[1], page + 1, 1);
+		why = compound_order(s) != order ? "freeing a compound page with the wrong order" : NULL;
+	} else if (unlikely(page_private(&s[0]) != order && !PageReserved(&s[0]))) {
+		why = page_private(&s[0]) > order
 			      ? "freeing a block with a smaller order than it was allocated with"
 			      : "freeing a block with a larger order than it was allocated with";
-	else
+	} else {
+		why = NULL;
+	}
+	if (likely(!why))
 		return NULL;
 	if (page_ref_count(page) == 0)
 		return DOUBLE_FREE;
@@ -1082,7 +1103,7 @@ static data_race_fn const char *free_request_bad(struct pmm *m, struct page *pag
  * a double-freed page may sit on a free list, a wrongly freed block is still
  * the caller's, and touching either would corrupt what is intact.
  */
-static bool free_request_ok(struct pmm *m, struct page *page, unsigned order)
+static bool free_request_ok(struct pmm *m, struct page *page, unsigned order, bool *head)
 {
 	const char *why;
 
@@ -1094,7 +1115,7 @@ static bool free_request_ok(struct pmm *m, struct page *page, unsigned order)
 		bad_page_refuse(m, page, "freeing with an order above the maximum");
 		return false;
 	}
-	why = free_request_bad(m, page, order);
+	why = free_request_bad(m, page, order, head);
 	if (unlikely(why)) {
 		bad_page_refuse(m, page, why);
 		return false;
@@ -1105,17 +1126,31 @@ static bool free_request_ok(struct pmm *m, struct page *page, unsigned order)
 void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 {
 	bool head, was_zero;
+	int old;
 
-	if (unlikely(!free_request_ok(m, page, order)))
+	if (unlikely(!free_request_ok(m, page, order, &head)))
 		return;
-	head = PageHead(page);
-	if (put_page_testzero_checked(page, &was_zero)) {
+	old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+	do {
+		if (unlikely(old <= 0)) {
+			/* Lost a race with another free of the same block. */
+			bad_page_refuse(m, page, DOUBLE_FREE);
+			return;
+		}
+		/*
+		 * Another holder keeps page 0, as an order-0 page: record that
+		 * while our reference still pins it.  Once the reference is
+		 * dropped, the last holder may free the page and it may be
+		 * handed out again at once.
+		 */
+		if (old > 1 && !head && order)
+			page->private = 0;
+	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old - 1, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	if (old == 1) {
 		free_the_page(m, page, order);
-	} else if (unlikely(was_zero)) {
-		/* Lost a race with another free of the same block. */
-		bad_page_refuse(m, page, DOUBLE_FREE);
 	} else if (!head) {
-		/* Another holder keeps page 0; release the rest now. */
+		/* Release the rest now; nobody else holds those frames. */
 		while (order-- > 0) {
 			struct page *p = page + (1ul << order);
 			set_page_count(p, 1);
@@ -1123,7 +1158,6 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 			if (put_page_testzero_checked(p, &was_zero))
 				free_the_page(m, p, order);
 		}
-		page->private = 0;
 	}
 }
 

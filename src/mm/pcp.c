@@ -83,7 +83,7 @@ struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned
 	pcp->free_factor >>= 1;
 	list = &pcp->lists[order_to_pindex(migratetype, order)];
 	if (list_empty(list)) {
-		int batch = pcp->batch;
+		int batch = pcp_batch(pcp);
 
 		if (batch > 1)
 			batch = MAX(batch >> order, 2);
@@ -166,13 +166,13 @@ static int nr_pcp_free(struct per_cpu_pages *pcp, int high, int batch, bool free
 
 static int nr_pcp_high(struct per_cpu_pages *pcp, struct zone *zone, bool free_high)
 {
-	int high = pcp->high;
+	int high = pcp_high(pcp);
 
 	if (unlikely(!high || free_high))
 		return 0;
 	if (!(__atomic_load_n(&zone->flags, __ATOMIC_RELAXED) & (1ul << ZONE_RECLAIM_ACTIVE)))
 		return high;
-	return MIN(pcp->batch << 2, high);
+	return MIN(pcp_batch(pcp) << 2, high);
 }
 
 void free_unref_page(struct pmm *m, struct page *page, unsigned order)
@@ -209,7 +209,7 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 		free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
 		high = nr_pcp_high(pcp, zone, free_high);
 		if (pcp->count >= high)
-			free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp->batch, free_high), pcp,
+			free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp_batch(pcp), free_high), pcp,
 					   (int)pindex);
 		pmm_spin_unlock(&pcp->lock);
 	} else {
@@ -225,7 +225,7 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
 	int high = nr_pcp_high(pcp, zone, false);
 
 	if (pcp->count >= high)
-		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp->batch, false), pcp, (int)pindex);
+		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp_batch(pcp), false), pcp, (int)pindex);
 }
 
 /* Whether the fast paths may run: only when no feature has work on them. */
@@ -271,10 +271,16 @@ void drain_zone_pages_cpu(struct zone *zone, unsigned cpu)
 
 	pmm_spin_lock(&pcp->lock);
 	while (pcp->count > 0) {
-		int todo = MIN(pcp->count, pcp->batch << PCP_BATCH_SCALE_MAX);
+		int todo = MIN(pcp->count, pcp_batch(pcp) << PCP_BATCH_SCALE_MAX);
 		free_pcppages_bulk(zone, todo, pcp, 0);
 	}
 	pmm_spin_unlock(&pcp->lock);
+}
+
+/* A lockless peek at a CPU's count, as drain_all_pages() does: the drain rechecks. */
+static data_race_fn bool pcp_has_pages(const struct per_cpu_pages *pcp)
+{
+	return pcp->count != 0;
 }
 
 bool pcp_drain_all(struct pmm *m)
@@ -289,7 +295,7 @@ bool pcp_drain_all(struct pmm *m)
 			if (!zone->per_cpu_pageset)
 				continue;
 			for (unsigned cpu = 0; cpu < m->nr_cpus; cpu++) {
-				if (__atomic_load_n(&zone->per_cpu_pageset[cpu].count, __ATOMIC_RELAXED)) {
+				if (pcp_has_pages(&zone->per_cpu_pageset[cpu])) {
 					drain_zone_pages_cpu(zone, cpu);
 					moved = true;
 				}
@@ -438,7 +444,7 @@ void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, un
 		if (array[i])
 			continue;
 		if (list_empty(list)) {
-			int batch = MAX(pcp->batch, (int)MIN(nr - i, 1024ul));
+			int batch = MAX(pcp_batch(pcp), (int)MIN(nr - i, 1024ul));
 			pcp->count += rmqueue_bulk(zone, 0, batch, list, migratetype, alloc_flags);
 			if (list_empty(list))
 				break;

@@ -107,6 +107,19 @@ int pcp_fast_setup(struct pmm *m);
 void pcp_fast_update(struct pmm *m);
 void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
 		    struct page **array, unsigned long *populated);
+/*
+ * high and batch are written by the sysctl handlers without the pcp lock:
+ * read each once, atomically (the kernel's READ_ONCE).
+ */
+static inline int pcp_high(const struct per_cpu_pages *pcp)
+{
+	return __atomic_load_n(&pcp->high, __ATOMIC_RELAXED);
+}
+static inline int pcp_batch(const struct per_cpu_pages *pcp)
+{
+	return __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
+}
+
 /* The CPU this thread acts as for one machine, when pinned by pmm_set_thread_cpu(). */
 extern __thread const struct pmm *pinned_machine;
 extern __thread int pinned_cpu;
@@ -116,8 +129,13 @@ static inline unsigned pmm_this_cpu(const struct pmm *m)
 {
 	int cpu;
 
+	/*
+	 * Bounded: a pin can outlive its machine (another thread pinned
+	 * itself, the machine was destroyed and a smaller one booted at the
+	 * same address); it must never index per-CPU lists that do not exist.
+	 */
 	if (unlikely(pinned_machine == m))
-		return (unsigned)pinned_cpu;
+		return likely((unsigned)pinned_cpu < m->nr_cpus) ? (unsigned)pinned_cpu : 0;
 	cpu = likely(m->cpu_mode == PMM_CPU_RSEQ) ? pmm_cpu_rseq() : -1;
 	if (unlikely(cpu < 0))
 		cpu = (int)pmm_cpu_getcpu();

@@ -73,12 +73,11 @@ static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsign
 }
 
 /*
- * Does @page look like a plain allocated order-0 page?  Racy on purpose (the
- * kernel's data_race()): a correct caller owns the page; a page being freed
- * by two threads at once is settled by the refcount compare-and-swap that
- * follows, and the loser takes the full path, which reports it.
+ * An order-0, non-compound block, judged before the refcount drop: racy
+ * reads on purpose (data_race), since only a second free of the same page
+ * can be writing it, and the refcount compare-exchange decides that race.
  */
-static inline __attribute__((no_sanitize("thread"))) bool fast_free_candidate(const struct page *page)
+static inline data_race_fn bool free_fast_plain_page(const struct page *page)
 {
 	return page->private == 0 && !(page->flags & (1ul << PG_head)) && !(page->compound_head & 1);
 }
@@ -105,7 +104,7 @@ static inline bool free_page_fast(struct pmm *m, struct page *page)
 	ms = nr_to_section(m, pfn_to_section_nr(pfn));
 	if (unlikely(!ms || !early_section(ms) || !valid_section(ms)))
 		return false;
-	if (unlikely(!fast_free_candidate(page)))
+	if (unlikely(!free_fast_plain_page(page)))
 		return false;
 	/* The block's type (read before the refcount drop, from the same section). */
 	bitidx = (unsigned)(((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS);
@@ -134,7 +133,7 @@ static inline bool free_page_fast(struct pmm *m, struct page *page)
 	list_add(&page->lru, &pcp->lists[order_to_pindex(mt, 0)]);
 	pcp->count++;
 	pcp_event_add(pcp, PCP_PGFREE, 1);
-	if (unlikely(pcp->count >= pcp->high))
+	if (unlikely(pcp->count >= pcp_high(pcp)))
 		pcp_free_high(zone, pcp, order_to_pindex(mt, 0));
 	pmm_spin_unlock(&pcp->lock);
 	return true;

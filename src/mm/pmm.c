@@ -62,6 +62,7 @@ void pmm_destroy(struct pmm *m)
 	if (!m)
 		return;
 	plat = m->plat;
+	pmm_set_thread_cpu(m, -1); /* the caller's pin; other threads' are bounded on use */
 	pmm_page_reporting_unregister(m);
 	pmm_fail_page_alloc_set(m, NULL);
 	pmm_ext_unregister(m);
@@ -286,7 +287,8 @@ int pmm_get_page(struct pmm *m, struct pmm_page *ppage)
 	page = compound_head(page);
 	old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
 	do {
-		if (old <= 0 || PageBuddy(page)) {
+		/* Free pages (buddy or per-CPU) have refcount 0. */
+		if (old <= 0) {
 			bad_page_refuse(m, page, "get_page on a free page (refcount 0)");
 			return -PMM_EINVAL;
 		}

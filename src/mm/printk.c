@@ -37,19 +37,24 @@ void pmm_printk(struct pmm *m, int level, const char *fmt, ...)
 bool ratelimit_ok(struct pmm *m, struct ratelimit *rs)
 {
 	uint64_t now = m->plat->clock_ns(m->plat->ctx);
+	bool ok;
 
 	if (!rs->interval)
 		return true;
+	/* Several threads may fail allocations at once; like the kernel, a busy state says no. */
+	if (__atomic_exchange_n(&rs->busy, 1, __ATOMIC_ACQUIRE))
+		return false;
 	if (!rs->begin || now - rs->begin > rs->interval) {
 		rs->begin = now;
 		rs->printed = 0;
 	}
-	if (rs->printed < rs->burst) {
+	ok = rs->printed < rs->burst;
+	if (ok)
 		rs->printed++;
-		return true;
-	}
-	rs->missed++;
-	return false;
+	else
+		rs->missed++;
+	__atomic_store_n(&rs->busy, 0, __ATOMIC_RELEASE);
+	return ok;
 }
 
 void *pmm_zalloc(struct pmm *m, size_t size)

@@ -40,17 +40,18 @@ static size_t migration_types(char *buf, unsigned types)
 	return n;
 }
 
-static unsigned long zone_pcp_pages(const struct pmm *m, const struct zone *z)
+/* Diagnostics read counters other CPUs are changing: racy on purpose (data_race). */
+static data_race_fn unsigned long zone_pcp_pages(const struct pmm *m, const struct zone *z)
 {
 	unsigned long n = 0;
 
 	if (z->per_cpu_pageset)
 		for (unsigned c = 0; c < m->nr_cpus; c++)
-			n += (unsigned long)__atomic_load_n(&z->per_cpu_pageset[c].count, __ATOMIC_RELAXED);
+			n += (unsigned long)z->per_cpu_pageset[c].count;
 	return n;
 }
 
-void show_free_areas(struct pmm *m)
+data_race_fn void show_free_areas(struct pmm *m)
 {
 	int nid;
 

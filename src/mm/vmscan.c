@@ -25,7 +25,7 @@ void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order)
 	if (m->mm_ops.wake_kswapd)
 		m->mm_ops.wake_kswapd(m->mm_ops_ctx, zone->node, zone->zone_idx, order);
 	pmm_lock(&zone->lock);
-	zone->watermark_boost = 0;
+	__atomic_store_n(&zone->watermark_boost, 0, __ATOMIC_RELAXED);
 	zone_fast_update(zone);
 	pmm_unlock(&zone->lock);
 }

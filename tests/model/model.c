@@ -50,6 +50,7 @@ struct model {
 	unsigned long leaked;         /* frames a test made pmm take out of circulation */
 	unsigned long nr_free;        /* frames free in the model now */
 	unsigned long initial_nr_free_area[NR_ZONE_SLOTS][MAX_ORDER];
+	unsigned long initial_highatomic[NR_ZONE_SLOTS]; /* reserved pageblocks at the start */
 	unsigned long bad_base;       /* pmm_bad_page_count() expected */
 	bool guard;                   /* guard pages: contiguous ranges may be busy */
 	bool abort_on_divergence;
@@ -375,9 +376,12 @@ struct model *model_new(struct pmm *m, unsigned check_every)
 		}
 	}
 	md->initial_free = md->nr_free;
-	for_each_model_zone(md, nid, zi, z)
+	for_each_model_zone(md, nid, zi, z) {
 		for (unsigned o = 0; o < MAX_ORDER; o++)
 			md->initial_nr_free_area[nid * MAX_NR_ZONES + zi][o] = z->free_area[o].nr_free;
+		md->initial_highatomic[nid * MAX_NR_ZONES + zi] =
+			z->nr_reserved_highatomic / pageblock_nr_pages;
+	}
 	md->bad_base = pmm_bad_page_count(m);
 	pmm_set_thread_cpu(m, 0);
 	if (md->nr_free != pmm_nr_free_pages(m) + pcp_pages(md))
@@ -501,28 +505,31 @@ void model_check_conservation(struct model *md)
 	 * too: a pageblock still reserved for high-order atomic allocations
 	 * (MIGRATE_HIGHATOMIC) does not merge with a buddy of a mobile type, so
 	 * each reserved block may leave one max-order block as two of
-	 * pageblock order.  Frames taken out of circulation (bad pages a test
-	 * provoked) keep their neighbours from merging: then only the totals
-	 * are compared.
+	 * pageblock order (and a block unreserved during the run lets two
+	 * merge that were apart at the start).  Frames taken out of
+	 * circulation (bad pages a test provoked) keep their neighbours from
+	 * merging: then only the totals are compared.
 	 */
 	for_each_model_zone(md, nid, zi, z) {
-		if (md->leaked)
-			break;
 		const unsigned long *was = md->initial_nr_free_area[nid * MAX_NR_ZONES + zi];
-		unsigned long reserved_blocks = z->nr_reserved_highatomic / pageblock_nr_pages;
+		long reserved_now = (long)(z->nr_reserved_highatomic / pageblock_nr_pages);
+		long reserved_then = (long)md->initial_highatomic[nid * MAX_NR_ZONES + zi];
 		long unmerged = (long)was[MAX_ORDER - 1] - (long)z->free_area[MAX_ORDER - 1].nr_free;
 
+		if (md->leaked)
+			break;
 		for (unsigned o = 0; o < MAX_ORDER; o++) {
-			unsigned long now = z->free_area[o].nr_free, want = was[o];
+			long now = (long)z->free_area[o].nr_free, want = (long)was[o];
 
-			if (unmerged > 0 && (unsigned long)unmerged <= reserved_blocks) {
+			if (unmerged >= -reserved_then && unmerged <= reserved_now &&
+			    MAX_ORDER - 1 == pageblock_order + 1) {
 				if (o == MAX_ORDER - 1)
-					want -= (unsigned long)unmerged;
-				else if (o == pageblock_order && MAX_ORDER - 1 == pageblock_order + 1)
-					want += 2 * (unsigned long)unmerged;
+					want -= unmerged;
+				else if (o == pageblock_order)
+					want += 2 * unmerged;
 			}
 			if (now != want) {
-				diverge(md, "conservation: node %d zone %s order %u: %lu free blocks, %lu at the start "
+				diverge(md, "conservation: node %d zone %s order %u: %ld free blocks, %lu at the start "
 					"(highatomic reserve %lu pages, %d isolated pageblocks)",
 					nid, z->name, o, now, was[o], z->nr_reserved_highatomic,
 					z->nr_isolate_pageblock);
