@@ -21,7 +21,7 @@
  *   lowmem_reserve_ratio=256,256,32,0,0 percpu_pagelist_high_fraction=N
  *   page_owner=on  page_poison=on  init_on_alloc=1  init_on_free=1
  *   debug_pagealloc=on  debug_guardpage_minorder=N  page_alloc.shuffle=1
- *   pcp=off  memmap=base|huge  seed=N  fatal=on
+ *   pcp=off  memmap=base|huge  seed=N  fatal=on  cpu=rseq|getcpu
  *
  * Sizes take K, M, G, T suffixes (powers of 1024) or 0x hex.
  */
@@ -91,6 +91,7 @@ struct pmm_config {
 	bool fatal;                              /* reports end with a panic line; the bad-page
 						    handler must then abort (pmm_set_bad_page_handler) */
 	enum pmm_memmap_mode memmap;
+	bool cpu_getcpu;                         /* current CPU by sched_getcpu(), not rseq */
 	uint64_t seed;                           /* shuffle and fault-injection randomness */
 
 	/* Services. */

@@ -306,6 +306,15 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 			return fail(c, "too many ratios in '%.*s'", tok, n);
 		return 0;
 	}
+	if (key_is(k, kl, "cpu")) {
+		if (key_is(v, vl, "rseq"))
+			cfg->cpu_getcpu = false;
+		else if (key_is(v, vl, "getcpu"))
+			cfg->cpu_getcpu = true;
+		else
+			return fail(c, "cpu must be rseq or getcpu: '%.*s'", tok, n);
+		return 0;
+	}
 	if (key_is(k, kl, "memmap")) {
 		if (key_is(v, vl, "base"))
 			cfg->memmap = PMM_MEMMAP_BASE;

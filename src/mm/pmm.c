@@ -131,7 +131,7 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	m->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : plat->nr_cpus(plat->ctx);
 	if (m->nr_cpus > PMM_MAX_CPUS)
 		m->nr_cpus = PMM_MAX_CPUS;
-	m->cpu_mode = PMM_CPU_RSEQ;
+	m->cpu_mode = cfg->cpu_getcpu ? PMM_CPU_GETCPU : PMM_CPU_RSEQ;
 	m->min_free_kbytes = cfg->min_free_kbytes;
 	m->user_min_free_kbytes = cfg->min_free_kbytes;
 	m->watermark_scale_factor = cfg->watermark_scale_factor;

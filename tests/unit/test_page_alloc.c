@@ -674,6 +674,57 @@ static void test_free_reserved_area(void **state)
 	pmm_destroy(m);
 }
 
+/* The current CPU from rseq and from sched_getcpu(): both serve the per-CPU lists. */
+static void test_cpu_sources(void **state)
+{
+	static const char *const cfgs[] = { "mem=128M cpu=rseq", "mem=128M cpu=getcpu" };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct pmm *m = pmm_test_machine(cfgs[i], NULL);
+		unsigned long free0 = pmm_nr_free_pages(m);
+		struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0), *q;
+
+		/* The first allocation refilled this CPU's list from the zone... */
+		assert_true(pmm_nr_free_pages(m) < free0 - 1);
+		pmm_free_pages(m, p, 0);
+		/* ...and the same CPU gets the page it just freed back (LIFO). */
+		q = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+		if (q != p)
+			print_message("%s: migrated between CPUs, LIFO not observable\n", cfgs[i]);
+		pmm_free_pages(m, q, 0);
+		pmm_drain_all(m);
+		assert_int_equal(pmm_nr_free_pages(m), free0);
+		assert_machine_valid(m);
+		pmm_destroy(m);
+	}
+}
+
+/* debug_guardpage_minorder: split-off remainders below it become guard pages. */
+static void test_guard_pages(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M pcp=off debug_guardpage_minorder=3", NULL);
+	unsigned long free0 = pmm_nr_free_pages(m);
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	struct page *pg = (struct page *)p;
+
+	(void)state;
+	/* An order-0 piece of a block: its buddies of order 0, 1, 2 are guards. */
+	assert_true(PageGuard(pg + 1) && page_private(pg + 1) == 0);
+	assert_true(PageGuard(pg + 2) && page_private(pg + 2) == 1);
+	assert_true(PageGuard(pg + 4) && page_private(pg + 4) == 2);
+	assert_false(PageGuard(pg + 8));
+	/* Guards are not free memory: 8 pages left the free count. */
+	assert_int_equal(pmm_nr_free_pages(m), free0 - 8);
+	assert_machine_valid(m);
+	pmm_free_pages(m, p, 0);
+	/* Freeing merges through the guards: everything is back. */
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_false(PageGuard(pg + 1));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /* init_on_free and __GFP_ZERO: freed memory is zeroed, or zeroed on request. */
 static void test_zeroing(void **state)
 {
@@ -713,6 +764,8 @@ int main(void)
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_zeroing),
 		cmocka_unit_test(test_free_reserved_area),
+		cmocka_unit_test(test_cpu_sources),
+		cmocka_unit_test(test_guard_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
