@@ -13,6 +13,9 @@
 #include <pmm/report.h>
 
 #include "commands.h"
+#include <pmm/page_idle.h>
+#include <stdlib.h>
+
 #include "replay_job.h"
 
 static const char *find_data(const char *name, char *buf, size_t size)
@@ -233,9 +236,64 @@ int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char 
 	return status;
 }
 
+/*
+ * The working-set estimate, with idle page tracking as a kernel user does it
+ * through /sys/kernel/mm/page_idle/bitmap: at each interval, frames still
+ * idle since the last mark were not touched (here: not allocated again),
+ * the rest are the interval's working set; then mark every frame idle.
+ */
+#define WS_INTERVALS 64
+
+struct working_set {
+	struct pmm *m;
+	uint64_t *bits;
+	size_t words;
+	unsigned n;
+	uint64_t events[WS_INTERVALS];
+	unsigned long active[WS_INTERVALS], idle[WS_INTERVALS];
+};
+
+static int working_set_tick(void *ctx, const struct pmm_replay_result *res, uint64_t bytes)
+{
+	struct working_set *ws = ctx;
+	unsigned long idle = 0, allocated = 0;
+	long got;
+
+	(void)bytes;
+	got = pmm_page_idle_read(ws->m, 0, ws->bits, ws->words);
+	for (long w = 0; w < got; w++)
+		idle += (unsigned long)__builtin_popcountll(ws->bits[w]);
+	/* Every allocated frame: mark idle and count (free frames are skipped). */
+	for (size_t w = 0; w < ws->words; w++)
+		ws->bits[w] = ~0ull;
+	pmm_page_idle_write(ws->m, 0, ws->bits, ws->words);
+	got = pmm_page_idle_read(ws->m, 0, ws->bits, ws->words);
+	for (long w = 0; w < got; w++)
+		allocated += (unsigned long)__builtin_popcountll(ws->bits[w]);
+	if (ws->n < WS_INTERVALS && res->events) {
+		ws->events[ws->n] = res->events;
+		ws->idle[ws->n] = idle;
+		ws->active[ws->n] = allocated >= idle ? allocated - idle : 0;
+		ws->n++;
+	}
+	return 0;
+}
+
+static void working_set_print(FILE *out, const struct working_set *ws)
+{
+	fprintf(out, "\nworking set (page_idle bitmap, marked every interval): frames allocated and\n"
+		     "touched in the interval vs frames left idle since the previous mark\n");
+	fprintf(out, "  %12s %12s %12s\n", "after event", "active", "idle");
+	for (unsigned i = 0; i < ws->n; i++)
+		fprintf(out, "  %12llu %9lu (%lu MiB) %9lu\n", (unsigned long long)ws->events[i],
+			ws->active[i], ws->active[i] >> 8, ws->idle[i]);
+}
+
 int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, const char *svg_map,
 			     const char *svg_chart)
 {
+	struct pmm_replay_opts opts = { .every = 50000 };
+	struct working_set ws = { .m = m };
 	struct pmm_replay *r;
 	int err, status = 0;
 
@@ -245,9 +303,17 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 		fprintf(stderr, "pmm: the shipped trace data/kmem-6.1-slice.txt.xz was not found\n");
 		return EXIT_DATAERR;
 	}
-	err = pmm_replay_create(&r, m, NULL, NULL);
+	ws.words = (pmm_max_pfn(m) + 63) / 64;
+	ws.bits = calloc(ws.words, sizeof(*ws.bits));
+	if (ws.bits) {
+		opts.progress = working_set_tick;
+		opts.ctx = &ws;
+		working_set_tick(&ws, &(struct pmm_replay_result){ 0 }, 0);
+	}
+	err = pmm_replay_create(&r, m, NULL, &opts);
 	if (err) {
 		fprintf(stderr, "pmm: cannot start the replay: %s\n", pmm_strerror(err));
+		free(ws.bits);
 		return 1;
 	}
 	err = pmm_replay_file(r, trace_path);
@@ -258,6 +324,9 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 	if (pmm_replay_finish(r))
 		status = 1;
 	pmm_tool_replay_summary(out, r, trace_path);
+	if (ws.bits)
+		working_set_print(out, &ws);
+	free(ws.bits);
 	if (pmm_tool_replay_pictures(r, trace_path, svg_map, svg_chart, 0) && !status)
 		status = 1;
 	pmm_replay_destroy(r);

@@ -94,6 +94,9 @@ PMM_API void *pmm_page_address(const struct pmm *m, const struct pmm_page *page)
  */
 PMM_API struct pmm_page *pmm_virt_to_page(const struct pmm *m, const void *addr);
 
+/** pmm_max_pfn() - one past the highest frame of the machine (the kernel's max_pfn). */
+PMM_API unsigned long pmm_max_pfn(const struct pmm *m);
+
 /** pmm_pfn_valid() - true when @pfn has a memmap (the kernel's pfn_valid()). */
 PMM_API bool pmm_pfn_valid(const struct pmm *m, unsigned long pfn);
 

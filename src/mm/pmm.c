@@ -205,6 +205,11 @@ struct pmm_page *pmm_virt_to_page(const struct pmm *m, const void *addr)
 	return pmm_pfn_to_page(m, (a - base) >> PAGE_SHIFT);
 }
 
+unsigned long pmm_max_pfn(const struct pmm *m)
+{
+	return m->max_pfn;
+}
+
 bool pmm_pfn_valid(const struct pmm *m, unsigned long pfn)
 {
 	return pfn_valid(m, pfn);
