@@ -172,27 +172,44 @@ static uint64_t local_clock(struct pmm *m, struct page_owner_state *po)
 /* Put @handle on the show_stacks list the first time it holds pages. */
 static void note_stack(struct page_owner_state *po, depot_stack_handle_t handle)
 {
-	pmm_lock(&po->lock);
-	for (size_t i = 0; i < po->nr_stacks; i++)
-		if (po->stacks[i] == handle)
-			goto out;
-	if (po->nr_stacks == po->cap_stacks) {
-		size_t cap = po->cap_stacks ? po->cap_stacks * 2 : 256;
-		depot_stack_handle_t *n = po->depot.platform->alloc(po->depot.platform->ctx,
-								   cap * sizeof(*n));
-		if (!n)
-			goto out;
-		if (po->stacks) {
-			memcpy(n, po->stacks, po->nr_stacks * sizeof(*n));
-			po->depot.platform->free(po->depot.platform->ctx, po->stacks,
-						 po->cap_stacks * sizeof(*n));
+	const struct pmm_platform *plat = po->depot.platform;
+	depot_stack_handle_t *grown = NULL, *old = NULL;
+	size_t grown_cap = 0, grown_alloc = 0, old_cap = 0;
+
+	for (;;) {
+		pmm_lock(&po->lock);
+		for (size_t i = 0; i < po->nr_stacks; i++)
+			if (po->stacks[i] == handle)
+				goto out;
+		if (po->nr_stacks < po->cap_stacks)
+			break;
+		if (grown && grown_alloc > po->cap_stacks) {
+			if (po->nr_stacks)
+				memcpy(grown, po->stacks, po->nr_stacks * sizeof(*grown));
+			old = po->stacks;
+			old_cap = po->cap_stacks;
+			po->stacks = grown;
+			po->cap_stacks = grown_alloc;
+			grown = NULL;
+			break;
 		}
-		po->stacks = n;
-		po->cap_stacks = cap;
+		/* No allocation under the lock: grow outside it, then look again. */
+		grown_cap = po->cap_stacks ? po->cap_stacks * 2 : 256;
+		pmm_unlock(&po->lock);
+		if (grown)
+			plat->free(plat->ctx, grown, grown_alloc * sizeof(*grown));
+		grown = plat->alloc(plat->ctx, grown_cap * sizeof(*grown));
+		if (!grown)
+			return;
+		grown_alloc = grown_cap;
 	}
 	po->stacks[po->nr_stacks++] = handle;
 out:
 	pmm_unlock(&po->lock);
+	if (grown)
+		plat->free(plat->ctx, grown, grown_alloc * sizeof(*grown));
+	if (old)
+		plat->free(plat->ctx, old, old_cap * sizeof(*old));
 }
 
 static void set_owner_handle(struct pmm *m, struct page_owner_state *po, struct page_ext *ext,

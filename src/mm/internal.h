@@ -83,7 +83,6 @@ struct bad_page_state {
 	unsigned long nr_unshown;
 	uint64_t resume;            /* end of the window */
 	unsigned long total;        /* every bad page ever detected */
-	unsigned long leaked_pages; /* frames taken out of circulation */
 };
 
 struct pmm {
@@ -167,8 +166,6 @@ struct pmm {
 		void *ctx;
 	} tp_listeners[4];
 	unsigned nr_tp_listeners;
-	/* Allocation counters that /proc/vmstat prints without a zone suffix. */
-	unsigned long vm_events_global[8];
 	bool init_on_alloc;
 	bool init_on_free;
 	enum { PMM_CPU_RSEQ, PMM_CPU_GETCPU } cpu_mode;
@@ -194,7 +191,6 @@ struct pmm {
 	int (*setup_ext)(struct pmm *m);
 	void (*teardown_ext)(struct pmm *m);
 
-	bool booted;
 };
 
 /* ------------------------------------------------------------ logging */

@@ -49,8 +49,7 @@ static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
 	return NULL;
 }
 
-static int set_migratetype_isolate(struct pmm *m, struct page *page, int migratetype,
-				   bool report)
+static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report)
 {
 	struct zone *zone = page_zone(m, page);
 	unsigned long pfn = page_to_pfn(m, page);
@@ -70,9 +69,7 @@ static int set_migratetype_isolate(struct pmm *m, struct page *page, int migrate
 		set_pageblock_migratetype(m, page, MIGRATE_ISOLATE);
 		zone->nr_isolate_pageblock++;
 		mod_zone_freepage_state(zone, -nr, mt);
-		/* Remember the old type to restore it (page->index of the block head is ours). */
 		pmm_unlock(&zone->lock);
-		(void)migratetype;
 		return 0;
 	}
 	pmm_unlock(&zone->lock);
@@ -133,7 +130,7 @@ int start_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned lo
 
 		if (!pfn_valid(m, pfn))
 			continue;
-		err = set_migratetype_isolate(m, pfn_to_page(m, pfn), migratetype, report);
+		err = set_migratetype_isolate(m, pfn_to_page(m, pfn), report);
 		if (err) {
 			for (unsigned long p = ALIGN_DOWN(start_pfn, pageblock_nr_pages); p < pfn;
 			     p += pageblock_nr_pages)

@@ -169,7 +169,6 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	if (m->setup_ext && (err = m->setup_ext(m)))
 		goto fail;
 	pcp_fast_update(m);
-	m->booted = true;
 	*out = m;
 	return 0;
 fail:
