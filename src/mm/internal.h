@@ -168,7 +168,7 @@ struct pmm {
 	unsigned nr_tp_listeners;
 	bool init_on_alloc;
 	bool init_on_free;
-	enum { PMM_CPU_RSEQ, PMM_CPU_GETCPU } cpu_mode;
+	enum { PMM_CPU_RSEQ, PMM_CPU_GETCPU, PMM_CPU_PLATFORM } cpu_mode;
 	struct page_owner_state *page_owner;   /* NULL when page_owner is off */
 	struct page_owner_state *page_owner_pending; /* set up, not yet live */
 	struct page_ext_state *page_ext;       /* page_ext layout and storage */
@@ -179,13 +179,38 @@ struct pmm {
 	struct pmm_lock hotplug_lock;
 	int warned_nofail;                     /* WARN_ON_ONCE state */
 	/*
-	 * The per-CPU fast path: for each CPU and gfp zone index, the preferred
-	 * zone (the first of the CPU's node's zonelist at or below it), and
-	 * whether any feature needs the full path on alloc or free.
+	 * What the per-CPU fast path reads (pcp_fast.h), together on one
+	 * cache line, written only at boot and when a feature is switched.
 	 */
-	struct zone **cpu_zone;                /* [nr_cpus * MAX_NR_ZONES] */
-	bool fast_alloc;
-	bool fast_free;
+	struct pmm_fast {
+		bool alloc;                    /* no feature needs the full path on alloc */
+		bool free;                     /* ... on free */
+		/*
+		 * FAST_LEAF_ALLOC/FREE: alloc/free, and restartable per-CPU
+		 * locks in use, and no thread ever pinned itself here: then
+		 * the leaf paths need only the CPU number (pcp_fast.h).
+		 */
+		unsigned char leaf;
+		bool pinned;                   /* a thread used pmm_set_thread_cpu() here */
+		int rseq;                      /* PCP_RSEQ_* (pcp.h), atomic */
+		pmm_gfp_t zero;                /* __GFP_ZERO if init_on_alloc, else 0 */
+		unsigned nr_cpus;
+		ptrdiff_t rseq_offset;         /* glibc's __rseq_offset */
+		uintptr_t vmemmap;             /* == m->vmemmap */
+		unsigned long nr_sections;     /* entries of section_pb */
+		/* Per section: the pageblock flags of an early section, else NULL. */
+		const unsigned long **section_pb;
+		/*
+		 * Per CPU and gfp zone index: the lists of the preferred zone
+		 * (the first of the CPU's node's zonelist at or below it).
+		 */
+		struct per_cpu_pages **cpu_pcp; /* [nr_cpus * MAX_NR_ZONES] */
+		/* Per page_zone_id(): the zone's per-CPU lists, NULL if none. */
+		struct per_cpu_pages **zone_pcp; /* [1 << (NODES_SHIFT + ZONES_SHIFT)] */
+		/* Per gfp & 0x1f: gfp zone index << 2 | migratetype, -1 for the full path. */
+		signed char gfp[32];
+	} fast __attribute__((aligned(CACHELINE)));
+	struct pmm_lock fast_lock;             /* serialises pcp_fast_update() */
 	bool fail_nth_used;                    /* a thread asked for fail-nth here */
 	/* Extensions (page_ext clients) hook into boot and teardown. */
 	int (*setup_ext)(struct pmm *m);

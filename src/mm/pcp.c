@@ -20,8 +20,8 @@
 #include "mm/trace.h"
 #include "platform/cpu.h"
 
-__thread const struct pmm *pinned_machine;
-__thread int pinned_cpu = -1;
+__thread const struct pmm *pinned_machine PMM_TLS_IE;
+__thread int pinned_cpu PMM_TLS_IE = -1;
 
 int pmm_set_thread_cpu(struct pmm *m, int cpu)
 {
@@ -36,12 +36,56 @@ int pmm_set_thread_cpu(struct pmm *m, int cpu)
 		return -PMM_EINVAL;
 	pinned_machine = m;
 	pinned_cpu = cpu;
+	/*
+	 * Sticky: the fast path checks the thread's pin only on machines that
+	 * saw one, and the leaf paths (which do not check it) stop.
+	 */
+	if (!__atomic_load_n(&m->fast.pinned, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&m->fast.pinned, true, __ATOMIC_SEQ_CST);
+		pcp_fast_update(m);
+	}
 	return 0;
 }
 
-static inline struct per_cpu_pages *this_pcp(struct zone *zone)
+/* Makes each thread's lock tag unique: its address. */
+static __thread char pcp_lock_tag;
+
+void pcp_rseq_first_use(struct pmm *m)
 {
-	return &zone->per_cpu_pageset[pmm_this_cpu(zone->machine)];
+	/*
+	 * Publish "sequences in use" before this thread's first sequence reads
+	 * a lock word: a remote taker that swapped its tag in before that read
+	 * then sees PCP_RSEQ_USED and fences (store, full fence, load on this
+	 * side; locked swap, load on the other).
+	 */
+	__atomic_store_n(&m->fast.rseq, PCP_RSEQ_USED, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pcp_fast_update(m); /* the leaf paths may run now */
+}
+
+bool pcp_trylock_remote(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu)
+{
+	unsigned long tag = (unsigned long)&pcp_lock_tag, old = 0;
+
+	if (!__atomic_compare_exchange_n(&pcp->lock.word, &old, tag, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_RELAXED))
+		return false;
+	if (__atomic_load_n(&m->fast.rseq, __ATOMIC_SEQ_CST) != PCP_RSEQ_USED)
+		return true;
+	/*
+	 * A sequence on @cpu may have read 0 before the swap and commit after
+	 * it.  Restart whatever is in flight there, then look: if the tag is
+	 * still ours, no sequence committed and any later one sees the tag.
+	 */
+	pmm_cpu_fence(cpu);
+	return __atomic_load_n(&pcp->lock.word, __ATOMIC_ACQUIRE) == tag;
+}
+
+void pcp_lock(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu)
+{
+	while (!pcp_trylock_remote(m, pcp, cpu))
+		while (pcp_is_locked(pcp))
+			pmm_cpu_relax();
 }
 
 
@@ -74,11 +118,16 @@ static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct lis
 struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned order,
 			     int migratetype, unsigned alloc_flags)
 {
-	struct per_cpu_pages *pcp = this_pcp(zone);
+	struct pmm *m = zone->machine;
+	struct per_cpu_pages *pcp;
 	struct list_head *list;
 	struct page *page;
+	unsigned cpu;
+	int host;
 
-	if (unlikely(!pmm_spin_trylock(&pcp->lock)))
+	cpu = pcp_this_cpu(m, &host);
+	pcp = &zone->per_cpu_pageset[cpu];
+	if (unlikely(!pcp_trylock(m, pcp, cpu, host)))
 		return NULL;
 	pcp->free_factor >>= 1;
 	list = &pcp->lists[order_to_pindex(migratetype, order)];
@@ -89,12 +138,12 @@ struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned
 			batch = MAX(batch >> order, 2);
 		pcp->count += rmqueue_bulk(zone, order, batch, list, migratetype, alloc_flags) << order;
 		if (unlikely(list_empty(list))) {
-			pmm_spin_unlock(&pcp->lock);
+			pcp_unlock(pcp);
 			return NULL;
 		}
 	}
 	page = pcp_take(pcp, list, order, zone, preferred);
-	pmm_spin_unlock(&pcp->lock);
+	pcp_unlock(pcp);
 	return page;
 }
 
@@ -180,7 +229,8 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 	unsigned long pfn = page_to_pfn(m, page);
 	struct zone *zone = page_zone(m, page);
 	struct per_cpu_pages *pcp;
-	int migratetype, pcpmt;
+	int migratetype, pcpmt, host;
+	unsigned cpu;
 
 	if (!free_pages_prepare(m, page, order))
 		return;
@@ -197,8 +247,9 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 		}
 		pcpmt = MIGRATE_MOVABLE;
 	}
-	pcp = this_pcp(zone);
-	if (likely(pmm_spin_trylock(&pcp->lock))) {
+	cpu = pcp_this_cpu(m, &host);
+	pcp = &zone->per_cpu_pageset[cpu];
+	if (likely(pcp_trylock(m, pcp, cpu, host))) {
 		unsigned pindex = order_to_pindex(pcpmt, order);
 		bool free_high;
 		int high;
@@ -211,7 +262,7 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 		if (pcp->count >= high)
 			free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp_batch(pcp), free_high), pcp,
 					   (int)pindex);
-		pmm_spin_unlock(&pcp->lock);
+		pcp_unlock(pcp);
 	} else {
 		pmm_lock(&zone->lock);
 		free_one_page_locked(zone, page, pfn, order, migratetype, FPI_NONE);
@@ -231,23 +282,58 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
 /* Whether the fast paths may run: only when no feature has work on them. */
 void pcp_fast_update(struct pmm *m)
 {
-	bool plain = m->cpu_zone && !m->page_owner && !m->cfg.page_poison &&
-		     !m->cfg.debug_pagealloc && !tracepoints_need_full_path(m) && !m->fail && !m->fail_nth_used &&
-		     !m->cfg.debug_guardpage_minorder;
+	bool plain = m->fast.cpu_pcp && !m->page_owner && !m->cfg.page_poison &&
+		     !m->cfg.debug_pagealloc && !tracepoints_need_full_path(m) && !m->fail &&
+		     !m->fail_nth_used && !m->cfg.debug_guardpage_minorder;
 #ifdef PMM_ASAN
 	plain = false; /* frames are ASan-poisoned and unpoisoned on the full path */
 #endif
-	__atomic_store_n(&m->fast_alloc, plain, __ATOMIC_RELAXED);
-	__atomic_store_n(&m->fast_free, plain && !m->init_on_free, __ATOMIC_RELAXED);
+	bool leaf;
+
+	pmm_lock(&m->fast_lock);
+	/* Recomputed from the current state under the lock, so the last update wins correctly. */
+	leaf = __atomic_load_n(&m->fast.rseq, __ATOMIC_SEQ_CST) == PCP_RSEQ_USED &&
+	       !__atomic_load_n(&m->fast.pinned, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&m->fast.alloc, plain, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->fast.free, plain && !m->init_on_free, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->fast.leaf,
+			 (unsigned char)((leaf && plain ? FAST_LEAF_ALLOC : 0) |
+					 (leaf && plain && !m->init_on_free ? FAST_LEAF_FREE : 0)),
+			 __ATOMIC_RELAXED);
+	pmm_unlock(&m->fast_lock);
 }
+
+#define NR_ZONE_IDS (1u << (NODES_SHIFT + ZONES_SHIFT))
 
 int pcp_fast_setup(struct pmm *m)
 {
+	struct pmm_fast *f = &m->fast;
+	int nid;
+
+	f->nr_cpus = m->nr_cpus;
+	f->vmemmap = (uintptr_t)m->vmemmap;
+	f->zero = m->init_on_alloc ? PMM___GFP_ZERO : 0;
+#if PMM_HAVE_RSEQ_LOCK
+	f->rseq_offset = __rseq_offset;
+#endif
+	for (unsigned g = 0; g < sizeof(f->gfp); g++) {
+		int hz = fast_gfp_zone[g & PMM_GFP_ZONEMASK];
+		int mt = (int)((g & PMM_GFP_MOVABLE_MASK) >> 3);
+
+		if (m->page_group_by_mobility_disabled)
+			mt = MIGRATE_UNMOVABLE;
+		f->gfp[g] = (signed char)(hz < 0 || mt >= MIGRATE_PCPTYPES ? -1 : hz << 2 | mt);
+	}
 	if (!m->cfg.pcp)
 		return 0;
-	m->cpu_zone = pmm_zalloc(m, sizeof(*m->cpu_zone) * m->nr_cpus * MAX_NR_ZONES);
-	if (!m->cpu_zone)
+	f->cpu_pcp = pmm_zalloc(m, sizeof(*f->cpu_pcp) * m->nr_cpus * MAX_NR_ZONES);
+	f->zone_pcp = pmm_zalloc(m, sizeof(*f->zone_pcp) * NR_ZONE_IDS);
+	f->nr_sections = m->nr_mem_sections;
+	f->section_pb = pmm_zalloc(m, sizeof(*f->section_pb) * (f->nr_sections ? f->nr_sections : 1));
+	if (!f->cpu_pcp || !f->zone_pcp || !f->section_pb) {
+		pcp_fast_teardown(m);
 		return -PMM_ENOMEM;
+	}
 	for (unsigned c = 0; c < m->nr_cpus; c++) {
 		pg_data_t *pgdat = m->node_data[cpu_to_node(m, c)];
 
@@ -256,12 +342,41 @@ int pcp_fast_setup(struct pmm *m)
 
 			while (z->zone && z->zone_idx > hz)
 				z++;
-			m->cpu_zone[c * MAX_NR_ZONES + (unsigned)hz] =
-				z->zone && z->zone->per_cpu_pageset ? z->zone : NULL;
+			f->cpu_pcp[c * MAX_NR_ZONES + (unsigned)hz] =
+				z->zone && z->zone->per_cpu_pageset ? &z->zone->per_cpu_pageset[c] : NULL;
 		}
+	}
+	for_each_online_node(m, nid)
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
+			f->zone_pcp[(unsigned)nid << ZONES_SHIFT | z] =
+				m->node_data[nid]->node_zones[z].per_cpu_pageset;
+	/*
+	 * Early sections keep their memmap and pageblock flags for the life of
+	 * the machine; the fast free path handles frames of those only.
+	 */
+	for (unsigned long nr = 0; nr < f->nr_sections; nr++) {
+		struct mem_section *ms = nr_to_section(m, nr);
+
+		if (ms && early_section(ms) && valid_section(ms))
+			f->section_pb[nr] = ms->usage->pageblock_flags;
 	}
 	pcp_fast_update(m);
 	return 0;
+}
+
+void pcp_fast_teardown(struct pmm *m)
+{
+	struct pmm_fast *f = &m->fast;
+
+	__atomic_store_n(&f->alloc, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->free, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->leaf, 0, __ATOMIC_RELAXED);
+	pmm_free(m, f->cpu_pcp, sizeof(*f->cpu_pcp) * m->nr_cpus * MAX_NR_ZONES);
+	pmm_free(m, f->zone_pcp, sizeof(*f->zone_pcp) * NR_ZONE_IDS);
+	pmm_free(m, f->section_pb, sizeof(*f->section_pb) * (f->nr_sections ? f->nr_sections : 1));
+	f->cpu_pcp = NULL;
+	f->zone_pcp = NULL;
+	f->section_pb = NULL;
 }
 
 /* Drain all of @cpu's pages in @zone, in chunks bounded like the kernel's. */
@@ -269,12 +384,12 @@ void drain_zone_pages_cpu(struct zone *zone, unsigned cpu)
 {
 	struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
 
-	pmm_spin_lock(&pcp->lock);
+	pcp_lock(zone->machine, pcp, cpu);
 	while (pcp->count > 0) {
 		int todo = MIN(pcp->count, pcp_batch(pcp) << PCP_BATCH_SCALE_MAX);
 		free_pcppages_bulk(zone, todo, pcp, 0);
 	}
-	pmm_spin_unlock(&pcp->lock);
+	pcp_unlock(pcp);
 }
 
 /* A lockless peek at a CPU's count, as drain_all_pages() does: the drain rechecks. */
@@ -400,8 +515,9 @@ int pcp_setup(struct pmm *m)
 				return -PMM_ENOMEM;
 			}
 			for (unsigned c = 0; c < m->nr_cpus; c++) {
-				pmm_spin_init(&set[c].lock);
 				set[c].node = cpu_to_node(m, c);
+				set[c].zone_is_local = set[c].node == zone->node;
+				set[c].zone = zone;
 				for (int i = 0; i < NR_PCP_LISTS; i++)
 					INIT_LIST_HEAD(&set[c].lists[i]);
 			}
@@ -415,8 +531,7 @@ void pcp_teardown(struct pmm *m)
 {
 	int nid;
 
-	pmm_free(m, m->cpu_zone, sizeof(*m->cpu_zone) * m->nr_cpus * MAX_NR_ZONES);
-	m->cpu_zone = NULL;
+	pcp_fast_teardown(m);
 
 	for_each_online_node(m, nid)
 		for (int z = 0; m->node_data[nid] && z < MAX_NR_ZONES; z++) {
@@ -434,10 +549,15 @@ void pcp_teardown(struct pmm *m)
 void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
 		    struct page **array, unsigned long *populated)
 {
-	struct per_cpu_pages *pcp = this_pcp(zone);
+	struct pmm *m = zone->machine;
+	int host;
+	unsigned cpu = pcp_this_cpu(m, &host);
+	struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
 	struct list_head *list = &pcp->lists[order_to_pindex(migratetype, 0)];
 
-	pmm_spin_lock(&pcp->lock);
+	/* The kernel spins here (pcp_spin_lock); a thread on another CPU may hold it. */
+	if (!pcp_trylock(m, pcp, cpu, host))
+		pcp_lock(m, pcp, cpu);
 	for (unsigned long i = 0; i < nr; i++) {
 		struct page *page;
 
@@ -449,15 +569,10 @@ void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, un
 			if (list_empty(list))
 				break;
 		}
-		page = list_first_entry(list, struct page, lru);
-		list_del(&page->lru);
-		pcp->count--;
-		pcp_event_add(pcp, PCP_PGALLOC, 1);
-		pcp_event_add(pcp, PCP_NUMA_HIT, 1);
-		pcp_event_add(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
+		page = pcp_take(pcp, list, 0, zone, zone);
 		page->private = ~0ul;
 		array[i] = page;
 		(*populated)++;
 	}
-	pmm_spin_unlock(&pcp->lock);
+	pcp_unlock(pcp);
 }

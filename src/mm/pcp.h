@@ -13,6 +13,16 @@
  * by its own threads and by drains from any thread; no thread ever touches
  * another CPU's lists on the fast path.  Each per_cpu_pages sits on its own
  * cache lines.
+ *
+ * The lock word is 0 when free.  A thread running on the CPU takes it with
+ * a restartable sequence (no locked instruction; see platform/cpu.h) and
+ * stores PMM_RSEQ_LOCKED.  Any other taker (a drain of another CPU's lists,
+ * a thread acting as a CPU through pmm_set_thread_cpu(), a host without
+ * rseq) compare-and-swaps in a tag unique to its thread; once restartable
+ * sequences are in use on the machine it then fences the CPU and keeps the
+ * lock only if its tag survived (a sequence that read 0 just before the
+ * swap may have committed over it, and then that sequence's thread holds
+ * the lock).  Everyone releases with a store-release of 0.
  */
 #ifndef PMM_MM_PCP_H
 #define PMM_MM_PCP_H
@@ -25,27 +35,66 @@
 #define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
 #define PCP_BATCH_SCALE_MAX 5
 
-/* Per-CPU event counts, summed into /proc/vmstat and zoneinfo (pcp->lock). */
-enum pcp_event { PCP_PGALLOC, PCP_PGFREE, PCP_NUMA_HIT, PCP_NUMA_MISS, PCP_NUMA_FOREIGN,
-		 PCP_NUMA_LOCAL, PCP_NUMA_OTHER, NR_PCP_EVENTS };
+struct pcp_lock {
+	unsigned long word; /* 0, PMM_RSEQ_LOCKED, or the holder's tag */
+};
+
+/*
+ * Per-CPU event counts, summed into /proc/vmstat and zoneinfo (pcp->lock).
+ * An allocation from the preferred zone counts once, in PCP_NUMA_HIT; it
+ * is also numa_local or numa_other by whether the zone is on the CPU's node,
+ * which is fixed per list (pcp->zone_is_local), so reports derive those
+ * (pcp_event_read()) and the fast path does one count instead of two.
+ * PCP_NUMA_LOCAL and PCP_NUMA_OTHER count the misses only.
+ */
+enum pcp_event { PCP_PGALLOC, PCP_PGFREE, PCP_NUMA_HIT, PCP_NUMA_MISS, PCP_NUMA_LOCAL,
+		 PCP_NUMA_OTHER, NR_PCP_EVENTS };
 
 struct per_cpu_pages {
-	struct pmm_spinlock lock;     /* protects everything below */
+	struct pcp_lock lock;         /* protects everything below but the constants */
 	int count;                    /* pages on the lists */
 	int high;                     /* drain above this */
 	int batch;                    /* refill/drain chunk */
 	short free_factor;            /* batch scaling on free bursts */
-	int node;                     /* the node of this CPU (for numa_local) */
 	short expire;
+	int node;                     /* constant: the node of this CPU */
+	bool zone_is_local;           /* constant: zone->node == node */
+	struct zone *zone;            /* constant: the zone these lists belong to */
 	struct list_head lists[NR_PCP_LISTS];
 	unsigned long events[NR_PCP_EVENTS]; /* relaxed stores; read locklessly */
 } __attribute__((aligned(CACHELINE)));
 
-/* Per-CPU event counts: written under pcp->lock, read locklessly by reports. */
+/*
+ * Per-CPU event counts: written under pcp->lock, read locklessly by reports.
+ * On x86-64 one add to memory (the kernel's this_cpu_add): an aligned 8-byte
+ * store is single-copy atomic, so a reader sees the old or the new count.
+ * Elsewhere, and for ThreadSanitizer, a relaxed atomic load and store.
+ */
 static inline void pcp_event_add(struct per_cpu_pages *pcp, enum pcp_event e, unsigned long n)
 {
+#if defined(__x86_64__) && !defined(PMM_TSAN)
+	__asm__("addq %1, %0" : "+m"(pcp->events[e]) : "er"(n));
+#else
 	__atomic_store_n(&pcp->events[e], __atomic_load_n(&pcp->events[e], __ATOMIC_RELAXED) + n,
 			 __ATOMIC_RELAXED);
+#endif
+}
+
+/* An event count as /proc/vmstat means it (numa_local/numa_other include the hits). */
+static inline unsigned long pcp_event_read(const struct per_cpu_pages *pcp, enum pcp_event e)
+{
+	unsigned long n = __atomic_load_n(&pcp->events[e], __ATOMIC_RELAXED);
+
+	if (e == (pcp->zone_is_local ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER))
+		n += __atomic_load_n(&pcp->events[PCP_NUMA_HIT], __ATOMIC_RELAXED);
+	return n;
+}
+
+/* Unlink @e, leaving its pointers stale (the caller overwrites or ignores them). */
+static inline void pcp_list_unlink(struct list_head *e)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
 }
 
 /*
@@ -58,16 +107,16 @@ static inline struct page *pcp_take(struct per_cpu_pages *pcp, struct list_head 
 {
 	struct page *page = list_first_entry(list, struct page, lru);
 
-	list_del(&page->lru);
+	pcp_list_unlink(&page->lru);
 	pcp->count -= 1 << order;
 	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
-	if (likely(zone->node == preferred->node)) {
+	if (likely(zone == preferred || zone->node == preferred->node)) {
 		pcp_event_add(pcp, PCP_NUMA_HIT, 1);
 	} else {
 		pcp_event_add(pcp, PCP_NUMA_MISS, 1);
 		__atomic_fetch_add(&preferred->vm_numa_event[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
+		pcp_event_add(pcp, pcp->zone_is_local ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
 	}
-	pcp_event_add(pcp, zone->node == pcp->node ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
 	return page;
 }
 
@@ -102,8 +151,12 @@ int zone_batchsize(const struct zone *zone);
 int zone_highsize(const struct pmm *m, const struct zone *zone, int batch);
 /* Called with pcp->lock held after a free raised count to pcp->high or more. */
 void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex);
-/* Build the fast path's CPU -> preferred zone table and its enable flags. */
+/* Zone index per zone-modifier combination (-1: refused on the full path). */
+extern const signed char fast_gfp_zone[16];
+
+/* Build the fast path's tables (struct pmm_fast) and its enable flags. */
 int pcp_fast_setup(struct pmm *m);
+void pcp_fast_teardown(struct pmm *m);
 void pcp_fast_update(struct pmm *m);
 void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
 		    struct page **array, unsigned long *populated);
@@ -121,10 +174,12 @@ static inline int pcp_batch(const struct per_cpu_pages *pcp)
 }
 
 /* The CPU this thread acts as for one machine, when pinned by pmm_set_thread_cpu(). */
-extern __thread const struct pmm *pinned_machine;
-extern __thread int pinned_cpu;
+/* Initial-exec TLS: one %fs-relative load, no __tls_get_addr() call in the shared library. */
+#define PMM_TLS_IE __attribute__((tls_model("initial-exec")))
+extern __thread const struct pmm *pinned_machine PMM_TLS_IE;
+extern __thread int pinned_cpu PMM_TLS_IE;
 
-/* The CPU the calling thread acts as (pinned, rseq, or sched_getcpu). */
+/* The CPU the calling thread acts as (pinned, rseq, sched_getcpu, or the platform's). */
 static inline unsigned pmm_this_cpu(const struct pmm *m)
 {
 	int cpu;
@@ -136,11 +191,94 @@ static inline unsigned pmm_this_cpu(const struct pmm *m)
 	 */
 	if (unlikely(pinned_machine == m))
 		return likely((unsigned)pinned_cpu < m->nr_cpus) ? (unsigned)pinned_cpu : 0;
-	cpu = likely(m->cpu_mode == PMM_CPU_RSEQ) ? pmm_cpu_rseq() : -1;
-	if (unlikely(cpu < 0))
+	if (likely(m->cpu_mode == PMM_CPU_RSEQ)) {
+		cpu = pmm_cpu_rseq();
+		if (unlikely(cpu < 0))
+			cpu = (int)pmm_cpu_getcpu();
+	} else if (m->cpu_mode == PMM_CPU_GETCPU) {
 		cpu = (int)pmm_cpu_getcpu();
+	} else {
+		cpu = (int)m->plat->current_cpu(m->plat->ctx);
+	}
 	/* nr_cpus is usually the host's count; the modulo is for smaller machines. */
 	return likely((unsigned)cpu < m->nr_cpus) ? (unsigned)cpu : (unsigned)cpu % m->nr_cpus;
+}
+
+/* pmm_fast.rseq states: restartable per-CPU locks off, allowed, in use. */
+enum { PCP_RSEQ_OFF, PCP_RSEQ_READY, PCP_RSEQ_USED };
+/* pmm_fast.leaf bits. */
+enum { FAST_LEAF_ALLOC = 1, FAST_LEAF_FREE = 2 };
+
+void pcp_rseq_first_use(struct pmm *m);
+
+/*
+ * The CPU whose lists the calling thread uses.  *@host is that CPU's host
+ * number when the thread runs on it and may take its lock with a
+ * restartable sequence, else -1.
+ */
+static inline unsigned pcp_this_cpu(struct pmm *m, int *host)
+{
+#if PMM_HAVE_RSEQ_LOCK
+	const struct pmm_fast *f = &m->fast;
+	int state = __atomic_load_n(&f->rseq, __ATOMIC_RELAXED);
+
+	/*
+	 * rseq state READY or USED implies glibc registered rseq areas in this
+	 * process (__rseq_size != 0); a thread whose own registration failed
+	 * reads a negative cpu_id and takes the other way.
+	 */
+	if (likely(state != PCP_RSEQ_OFF) &&
+	    likely(!__atomic_load_n(&f->pinned, __ATOMIC_RELAXED) || pinned_machine != m)) {
+		const volatile struct rseq *rs =
+			(const volatile struct rseq *)((char *)__builtin_thread_pointer() + f->rseq_offset);
+		unsigned cpu = rs->cpu_id;
+
+		/* Only where host CPU c maps to lists c alone (no modulo sharing). */
+		if (likely(cpu < f->nr_cpus)) {
+			if (unlikely(state != PCP_RSEQ_USED))
+				pcp_rseq_first_use(m);
+			*host = (int)cpu;
+			return cpu;
+		}
+	}
+#endif
+	*host = -1;
+	return pmm_this_cpu(m);
+}
+
+bool pcp_trylock_remote(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu);
+
+/*
+ * Take @pcp (the lists of CPU @cpu) without waiting; @host from
+ * pcp_this_cpu().  False when another thread holds it.
+ */
+static inline bool pcp_trylock(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu, int host)
+{
+#if PMM_HAVE_RSEQ_LOCK
+	if (likely(host >= 0)) {
+		int r = pmm_rseq_trylock_cpu(pmm_rseq_area(), &pcp->lock.word, (unsigned)host);
+
+		if (likely(r >= 0))
+			return r;
+		/* Migrated or restarted: take it as any other CPU would. */
+	}
+#else
+	(void)host;
+#endif
+	return pcp_trylock_remote(m, pcp, cpu);
+}
+
+/* Take @pcp, yielding while another thread holds it (drains, reports). */
+void pcp_lock(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu);
+
+static inline void pcp_unlock(struct per_cpu_pages *pcp)
+{
+	__atomic_store_n(&pcp->lock.word, 0, __ATOMIC_RELEASE);
+}
+
+static inline bool pcp_is_locked(const struct per_cpu_pages *pcp)
+{
+	return __atomic_load_n(&pcp->lock.word, __ATOMIC_RELAXED) != 0;
 }
 
 #endif

@@ -10,6 +10,12 @@
  * work to do, and when the list has a page (alloc) or the block is a plain
  * allocated block (free).  Anything else returns "no" and the full path
  * runs, which rechecks everything.
+ *
+ * Everything it reads about the machine is in m->fast (one cache line and
+ * three tables built at boot); the per-CPU lock is taken with a restartable
+ * sequence where the host has rseq (pcp.h), so an alloc+free pair executes
+ * one locked instruction: the refcount drop that decides, as the kernel's
+ * put_page_testzero() does, which of two racing frees owns the page.
  */
 #ifndef PMM_MM_PCP_FAST_H
 #define PMM_MM_PCP_FAST_H
@@ -30,85 +36,113 @@
 	 PMM___GFP_RETRY_MAYFAIL | PMM___GFP_NORETRY | PMM___GFP_HARDWALL |           \
 	 PMM___GFP_ACCOUNT)
 
-/* Zone index per zone-modifier combination (-1: refused on the full path). */
-extern const signed char fast_gfp_zone[16];
+static_assert((PMM_GFP_ZONEMASK | PMM_GFP_MOVABLE_MASK) == 0x1f,
+	      "zone modifiers and mobility are the low five gfp bits (struct pmm_fast.gfp)");
 
+/*
+ * Take the first block of @list (pcp->lock held, the zone is the preferred
+ * one): the kernel's rmqueue_pcplist() hit, with its counts.
+ */
+static inline struct page *pcp_take_hit(struct per_cpu_pages *pcp, struct list_head *list,
+					unsigned order)
+{
+	struct page *page = list_first_entry(list, struct page, lru);
+
+	pcp->free_factor >>= 1;
+	pcp_list_unlink(&page->lru);
+	pcp->count -= 1 << order;
+	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
+	pcp_event_add(pcp, PCP_NUMA_HIT, 1);
+	return page;
+}
+
+/* Put order-0 @page of type @mt on @pcp (locked); true if count reached high. */
+static inline bool pcp_add_page0(struct per_cpu_pages *pcp, struct page *page, int mt)
+{
+	list_add(&page->lru, &pcp->lists[mt]); /* order 0: pindex == migratetype */
+	pcp->count++;
+	pcp_event_add(pcp, PCP_PGFREE, 1);
+	return pcp->count >= pcp_high(pcp);
+}
+
+/*
+ * The fast path for any thread: the CPU from rseq, sched_getcpu(), a pin or
+ * the platform, and the lock by restartable sequence or compare-and-swap.
+ * Zeroes the block when asked.
+ */
 static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
+	const struct pmm_fast *f = &m->fast;
 	struct per_cpu_pages *pcp;
 	struct list_head *list;
-	struct zone *zone;
 	struct page *page;
 	unsigned cpu;
-	int hz, mt;
+	int e, host;
 
-	if (unlikely(!m->fast_alloc || order > PAGE_ALLOC_COSTLY_ORDER || (gfp & ~FAST_GFP_OK)))
+	if (unlikely(!__atomic_load_n(&f->alloc, __ATOMIC_RELAXED) ||
+		     order > PAGE_ALLOC_COSTLY_ORDER || (gfp & ~FAST_GFP_OK)))
 		return NULL;
-	hz = fast_gfp_zone[gfp & PMM_GFP_ZONEMASK];
-	mt = (int)((gfp & PMM_GFP_MOVABLE_MASK) >> 3);
-	if (unlikely(hz < 0 || mt == MIGRATE_PCPTYPES))
+	e = f->gfp[gfp & 0x1f];
+	if (unlikely(e < 0))
 		return NULL;
-	if (unlikely(m->page_group_by_mobility_disabled))
-		mt = MIGRATE_UNMOVABLE;
-	cpu = pmm_this_cpu(m);
-	zone = m->cpu_zone[cpu * MAX_NR_ZONES + (unsigned)hz];
-	if (unlikely(!zone || !__atomic_load_n(&zone->fast_ok, __ATOMIC_RELAXED)))
+	cpu = pcp_this_cpu(m, &host);
+	pcp = f->cpu_pcp[cpu * MAX_NR_ZONES + ((unsigned)e >> 2)];
+	if (unlikely(!pcp || !__atomic_load_n(&pcp->zone->fast_ok, __ATOMIC_RELAXED)))
 		return NULL;
-	pcp = &zone->per_cpu_pageset[cpu];
-	if (unlikely(!pmm_spin_trylock(&pcp->lock)))
+	if (unlikely(!pcp_trylock(m, pcp, cpu, host)))
 		return NULL;
-	list = &pcp->lists[order_to_pindex(mt, order)];
+	list = &pcp->lists[MIGRATE_PCPTYPES * order + ((unsigned)e & 3)];
 	if (unlikely(list_empty(list))) {
-		pmm_spin_unlock(&pcp->lock);
+		pcp_unlock(pcp);
 		return NULL;
 	}
-	pcp->free_factor >>= 1;
-	page = pcp_take(pcp, list, order, zone, zone);
-	pmm_spin_unlock(&pcp->lock);
+	page = pcp_take_hit(pcp, list, order);
+	pcp_unlock(pcp);
 	page->private = order;
 	set_page_count(page, 1);
-	if (unlikely((gfp & PMM___GFP_ZERO) || m->init_on_alloc))
+	if (unlikely((gfp | f->zero) & PMM___GFP_ZERO))
 		memset(page_address(m, page), 0, PAGE_SIZE << order);
 	return page;
 }
 
 /*
- * An order-0, non-compound block, judged before the refcount drop: racy
- * reads on purpose (data_race), since only a second free of the same page
- * can be writing it, and the refcount compare-exchange decides that race.
+ * The page's state before the refcount drop, read racily on purpose
+ * (data_race): only a second free of the same page can be writing it, and
+ * the refcount compare-exchange decides that race.  Nonzero for anything
+ * but a plain order-0 block (private 0, not a compound head or tail).
  */
-static inline data_race_fn bool free_fast_plain_page(const struct page *page)
+static inline data_race_fn unsigned long free_fast_not_plain(const struct page *page)
 {
-	return page->private == 0 && !(page->flags & (1ul << PG_head)) && !(page->compound_head & 1);
+	return page->private | (page->flags & (1ul << PG_head)) | (page->compound_head & 1);
 }
 
 /*
- * Returns true when the order-0 page was freed here; false when the full
- * path must handle it (nothing was changed then).
+ * The fast free for any thread (see alloc_pages_fast()).  Returns true when
+ * the order-0 page was freed here; false when the full path must handle it
+ * (nothing was changed then).
  */
 static inline bool free_page_fast(struct pmm *m, struct page *page)
 {
-	uintptr_t a = (uintptr_t)page, base = (uintptr_t)m->vmemmap;
-	struct mem_section *ms;
+	const struct pmm_fast *f = &m->fast;
+	const unsigned long *pb;
 	struct per_cpu_pages *pcp;
-	struct zone *zone;
-	unsigned long pfn, word;
-	unsigned bitidx;
-	int old = 1, mt;
+	unsigned long pfn, off = (uintptr_t)page - f->vmemmap, word;
+	unsigned bitidx, cpu;
+	int old = 1, mt, host;
 
-	if (unlikely(!m->fast_free || a < base || ((a - base) & (sizeof(struct page) - 1))))
+	if (unlikely(!__atomic_load_n(&f->free, __ATOMIC_RELAXED) ||
+		     (off & (sizeof(struct page) - 1))))
 		return false;
-	pfn = (a - base) / sizeof(struct page);
-	if (unlikely(pfn_to_section_nr(pfn) >= m->nr_mem_sections))
+	pfn = off / sizeof(struct page);
+	/* Also catches pointers below the memmap: off wrapped to a huge value. */
+	if (unlikely(pfn_to_section_nr(pfn) >= f->nr_sections))
 		return false;
-	ms = nr_to_section(m, pfn_to_section_nr(pfn));
-	if (unlikely(!ms || !early_section(ms) || !valid_section(ms)))
-		return false;
-	if (unlikely(!free_fast_plain_page(page)))
+	pb = f->section_pb[pfn_to_section_nr(pfn)];
+	if (unlikely(!pb || free_fast_not_plain(page)))
 		return false;
 	/* The block's type (read before the refcount drop, from the same section). */
 	bitidx = (unsigned)(((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS);
-	word = __atomic_load_n(&ms->usage->pageblock_flags[bitidx / 64], __ATOMIC_RELAXED);
+	word = __atomic_load_n(&pb[bitidx / 64], __ATOMIC_RELAXED);
 	mt = (int)((word >> (bitidx % 64)) & MIGRATETYPE_MASK);
 	if (unlikely(mt >= MIGRATE_PCPTYPES))
 		return false;
@@ -124,19 +158,145 @@ static inline bool free_page_fast(struct pmm *m, struct page *page)
 	page->flags = (page->flags & ~PAGE_FLAGS_CHECK_AT_PREP) |
 		      (LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT);
 	page->index = (unsigned long)mt;
-	zone = page_zone(m, page);
-	pcp = &zone->per_cpu_pageset[pmm_this_cpu(m)];
-	if (unlikely(!pmm_spin_trylock(&pcp->lock))) {
-		free_one_page_locked_entry(zone, page, pfn, mt);
+	cpu = pcp_this_cpu(m, &host);
+	pcp = f->zone_pcp[page_zone_id(page)] + cpu;
+	if (unlikely(!pcp_trylock(m, pcp, cpu, host))) {
+		free_one_page_locked_entry(pcp->zone, page, pfn, mt);
 		return true;
 	}
-	list_add(&page->lru, &pcp->lists[order_to_pindex(mt, 0)]);
-	pcp->count++;
-	pcp_event_add(pcp, PCP_PGFREE, 1);
-	if (unlikely(pcp->count >= pcp_high(pcp)))
-		pcp_free_high(zone, pcp, order_to_pindex(mt, 0));
-	pmm_spin_unlock(&pcp->lock);
+	if (unlikely(pcp_add_page0(pcp, page, mt)))
+		pcp_free_high(pcp->zone, pcp, (unsigned)mt);
+	pcp_unlock(pcp);
 	return true;
+}
+
+
+/*
+ * The leaf fast path: the thread on its own CPU with a restartable lock.
+ * It calls nothing and executes no locked instruction on allocation, so it
+ * needs no stack frame; anything unusual returns "no" to the caller, which
+ * tries alloc_pages_fast() and then the full path.
+ */
+
+/*
+ * The thread's rseq area, and its CPU in *@cpu: with pmm_fast.leaf set,
+ * only a thread whose rseq registration failed (negative cpu_id) or a host
+ * CPU beyond the machine's is turned away.
+ */
+static inline __attribute__((always_inline)) struct rseq *pcp_leaf_cpu(const struct pmm_fast *f,
+									unsigned *cpu)
+{
+	struct rseq *rs = (struct rseq *)((char *)__builtin_thread_pointer() + f->rseq_offset);
+
+	*cpu = ((const volatile struct rseq *)rs)->cpu_id;
+	return rs;
+}
+
+/* The block, or NULL; does not zero it (the caller does for __GFP_ZERO/init_on_alloc). */
+static inline __attribute__((always_inline)) struct page *alloc_pages_leaf(struct pmm *m,
+									   pmm_gfp_t gfp,
+									   unsigned order)
+{
+#if PMM_HAVE_RSEQ_LOCK
+	const struct pmm_fast *f = &m->fast;
+	struct per_cpu_pages *pcp;
+	struct list_head *list;
+	struct page *page;
+	struct rseq *rs;
+	unsigned cpu;
+	int e;
+
+	if (unlikely(!(__atomic_load_n(&f->leaf, __ATOMIC_RELAXED) & FAST_LEAF_ALLOC) ||
+		     order > PAGE_ALLOC_COSTLY_ORDER || (gfp & ~FAST_GFP_OK)))
+		return NULL;
+	e = f->gfp[gfp & 0x1f];
+	rs = pcp_leaf_cpu(f, &cpu);
+	if (unlikely(e < 0 || cpu >= f->nr_cpus))
+		return NULL;
+	pcp = f->cpu_pcp[cpu * MAX_NR_ZONES + ((unsigned)e >> 2)];
+	if (unlikely(!pcp || !__atomic_load_n(&pcp->zone->fast_ok, __ATOMIC_RELAXED)))
+		return NULL;
+	if (unlikely(pmm_rseq_trylock_cpu(rs, &pcp->lock.word, cpu) <= 0))
+		return NULL;
+	list = &pcp->lists[MIGRATE_PCPTYPES * order + ((unsigned)e & 3)];
+	if (unlikely(list_empty(list))) {
+		pcp_unlock(pcp);
+		return NULL;
+	}
+	page = pcp_take_hit(pcp, list, order);
+	pcp_unlock(pcp);
+	page->private = order;
+	set_page_count(page, 1);
+	return page;
+#else
+	(void)m;
+	(void)gfp;
+	(void)order;
+	return NULL;
+#endif
+}
+
+/* What free_page_leaf() did; all but FREE_LEAF_NO changed the page. */
+enum free_leaf {
+	FREE_LEAF_NO,      /* nothing done: try free_page_fast(), then the full path */
+	FREE_LEAF_DONE,    /* on the list, lock released */
+	FREE_LEAF_BAD,     /* refcount dropped; the kernel's free checks failed: report it */
+	FREE_LEAF_LOCKED,  /* refcount dropped and prepared; the lists were busy: free to the zone */
+	FREE_LEAF_HIGH,    /* on the list of *pcpp, lock held, count reached high: drain */
+};
+
+static inline __attribute__((always_inline)) enum free_leaf
+free_page_leaf(struct pmm *m, struct page *page, struct per_cpu_pages **pcpp)
+{
+#if PMM_HAVE_RSEQ_LOCK
+	const struct pmm_fast *f = &m->fast;
+	const unsigned long *pb;
+	struct per_cpu_pages *pcp;
+	unsigned long pfn, off = (uintptr_t)page - f->vmemmap, word;
+	unsigned bitidx, cpu;
+	struct rseq *rs;
+	int old = 1, mt;
+
+	if (unlikely(!(__atomic_load_n(&f->leaf, __ATOMIC_RELAXED) & FAST_LEAF_FREE) ||
+		     (off & (sizeof(struct page) - 1))))
+		return FREE_LEAF_NO;
+	pfn = off / sizeof(struct page);
+	if (unlikely(pfn_to_section_nr(pfn) >= f->nr_sections))
+		return FREE_LEAF_NO;
+	pb = f->section_pb[pfn_to_section_nr(pfn)];
+	rs = pcp_leaf_cpu(f, &cpu);
+	if (unlikely(!pb || cpu >= f->nr_cpus || free_fast_not_plain(page)))
+		return FREE_LEAF_NO;
+	bitidx = (unsigned)(((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS);
+	word = __atomic_load_n(&pb[bitidx / 64], __ATOMIC_RELAXED);
+	mt = (int)((word >> (bitidx % 64)) & MIGRATETYPE_MASK);
+	if (unlikely(mt >= MIGRATE_PCPTYPES))
+		return FREE_LEAF_NO;
+	if (unlikely(!__atomic_compare_exchange_n(&page->_refcount, &old, 0, false, __ATOMIC_ACQ_REL,
+						  __ATOMIC_RELAXED)))
+		return FREE_LEAF_NO;
+	if (unlikely(page->_mapcount != -1 || page->mapping || page->memcg_data ||
+		     (page->flags & PAGE_FLAGS_CHECK_AT_FREE)))
+		return FREE_LEAF_BAD;
+	page->flags = (page->flags & ~PAGE_FLAGS_CHECK_AT_PREP) |
+		      (LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT);
+	page->index = (unsigned long)mt;
+	/* If the thread moved since it read the CPU, the lock attempt fails. */
+	pcp = f->zone_pcp[page_zone_id(page)] + cpu;
+	if (unlikely(pmm_rseq_trylock_cpu(rs, &pcp->lock.word, cpu) <= 0))
+		return FREE_LEAF_LOCKED;
+	if (unlikely(pcp_add_page0(pcp, page, mt))) {
+		*pcpp = pcp;
+		return FREE_LEAF_HIGH;
+	}
+	pcp_unlock(pcp);
+	return FREE_LEAF_DONE;
+#else
+	(void)m;
+	(void)page;
+	(void)pcpp;
+	return FREE_LEAF_NO;
+#endif
 }
 
 #endif

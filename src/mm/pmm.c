@@ -15,6 +15,7 @@
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "mm/pcp_fast.h"
+#include "platform/platform.h"
 
 #define MEM_ALIGN (2ul << 20)
 
@@ -74,6 +75,7 @@ void pmm_destroy(struct pmm *m)
 		plat->release(plat->ctx, m->mem, m->mem_size);
 	pmm_lock_destroy(&m->sysctl_lock);
 	pmm_lock_destroy(&m->hotplug_lock);
+	pmm_lock_destroy(&m->fast_lock);
 	pmm_lock_destroy(&m->bad_page.lock);
 	plat->free(plat->ctx, m, sizeof(*m));
 }
@@ -126,12 +128,19 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	m->cfg.platform = plat;
 	pmm_lock_init(&m->sysctl_lock);
 	pmm_lock_init(&m->hotplug_lock);
+	pmm_lock_init(&m->fast_lock);
 	pmm_lock_init(&m->bad_page.lock);
 	m->warn_alloc_rs = (struct ratelimit){ .interval = 10ull * 1000000000ull, .burst = 1 };
 	m->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : plat->nr_cpus(plat->ctx);
 	if (m->nr_cpus > PMM_MAX_CPUS)
 		m->nr_cpus = PMM_MAX_CPUS;
-	m->cpu_mode = cfg->cpu_getcpu ? PMM_CPU_GETCPU : PMM_CPU_RSEQ;
+	if (!platform_cpu_is_host(plat))
+		m->cpu_mode = PMM_CPU_PLATFORM;
+	else
+		m->cpu_mode = cfg->cpu_getcpu ? PMM_CPU_GETCPU : PMM_CPU_RSEQ;
+	/* Restartable per-CPU locks need rseq here and the membarrier fence. */
+	m->fast.rseq = m->cpu_mode == PMM_CPU_RSEQ && pmm_cpu_fence_register() ? PCP_RSEQ_READY
+									       : PCP_RSEQ_OFF;
 	m->min_free_kbytes = cfg->min_free_kbytes;
 	m->user_min_free_kbytes = cfg->min_free_kbytes;
 	m->watermark_scale_factor = cfg->watermark_scale_factor;
@@ -236,10 +245,29 @@ unsigned pmm_nr_cpus(const struct pmm *m)
 
 /* ------------------------------------------------------------ allocation */
 
+/* The second try of the fast path, out of line so the leaf needs no frame. */
+static __attribute__((noinline)) struct page *alloc_fast_any(struct pmm *m, pmm_gfp_t gfp,
+							     unsigned order)
+{
+	return alloc_pages_fast(m, gfp, order);
+}
+
+static __attribute__((noinline)) void alloc_leaf_zero(struct pmm *m, struct page *page,
+						      unsigned order)
+{
+	memset(page_address(m, page), 0, PAGE_SIZE << order);
+}
+
 struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
-	struct page *page = alloc_pages_fast(m, gfp, order);
+	struct page *page = alloc_pages_leaf(m, gfp, order);
 
+	if (likely(page)) {
+		if (unlikely((gfp | m->fast.zero) & PMM___GFP_ZERO))
+			alloc_leaf_zero(m, page, order);
+		return (struct pmm_page *)page;
+	}
+	page = alloc_fast_any(m, gfp, order);
 	if (likely(page))
 		return (struct pmm_page *)page;
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
@@ -250,11 +278,60 @@ struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, uns
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, nid);
 }
 
-void pmm_free_pages(struct pmm *m, struct pmm_page *page, unsigned order)
+static __attribute__((noinline)) bool free_fast_any(struct pmm *m, struct page *page)
 {
-	if (likely(order == 0) && free_page_fast(m, (struct page *)page))
+	return free_page_fast(m, page);
+}
+
+/* Finish what free_page_leaf() started (@r is not FREE_LEAF_NO or _DONE). */
+static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct page *page,
+						       enum free_leaf r, struct per_cpu_pages *pcp)
+{
+	int mt = (int)page->index, host;
+	unsigned cpu;
+
+	switch (r) {
+	case FREE_LEAF_BAD:
+		bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
 		return;
-	free_pages_entry(m, (struct page *)page, order);
+	case FREE_LEAF_LOCKED:
+		cpu = pcp_this_cpu(m, &host);
+		pcp = m->fast.zone_pcp[page_zone_id(page)] + cpu;
+		if (!pcp_trylock(m, pcp, cpu, host)) {
+			free_one_page_locked_entry(pcp->zone, page, page_to_pfn(m, page), mt);
+			return;
+		}
+		if (pcp_add_page0(pcp, page, mt))
+			pcp_free_high(pcp->zone, pcp, (unsigned)mt);
+		pcp_unlock(pcp);
+		return;
+	case FREE_LEAF_HIGH:
+		pcp_free_high(pcp->zone, pcp, (unsigned)mt);
+		pcp_unlock(pcp);
+		return;
+	default:
+		return;
+	}
+}
+
+void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
+{
+	struct page *page = (struct page *)ppage;
+
+	if (likely(order == 0)) {
+		struct per_cpu_pages *pcp = NULL;
+		enum free_leaf r = free_page_leaf(m, page, &pcp);
+
+		if (likely(r == FREE_LEAF_DONE))
+			return;
+		if (r != FREE_LEAF_NO) {
+			free_leaf_finish(m, page, r, pcp);
+			return;
+		}
+		if (free_fast_any(m, page))
+			return;
+	}
+	free_pages_entry(m, page, order);
 	if (unlikely(m->reporting != NULL))
 		page_reporting_maybe_run(m);
 }

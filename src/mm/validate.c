@@ -38,7 +38,7 @@ static int validate_pcp(struct pmm *m, struct zone *z, char *buf, size_t size)
 		struct per_cpu_pages *pcp = &z->per_cpu_pageset[c];
 		long pages = 0;
 
-		pmm_spin_lock(&pcp->lock);
+		pcp_lock(m, pcp, c);
 		for (unsigned i = 0; i < NR_PCP_LISTS; i++) {
 			unsigned order = pindex_to_order(i);
 			struct list_head *pos, *head = &pcp->lists[i];
@@ -67,7 +67,7 @@ static int validate_pcp(struct pmm *m, struct zone *z, char *buf, size_t size)
 			FAIL("%s: cpu %u pcp count %d but lists hold %ld pages", z->name, c, pcp->count,
 			     pages);
 out:
-		pmm_spin_unlock(&pcp->lock);
+		pcp_unlock(pcp);
 		if (err)
 			return err;
 	}

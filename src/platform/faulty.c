@@ -8,6 +8,8 @@
 #include <pmm/errno.h>
 #include <pmm/platform.h>
 
+#include "platform/platform.h"
+
 static struct pmm_platform_faulty *F(void *ctx)
 {
 	return ctx;
@@ -110,6 +112,13 @@ static uint64_t faulty_clock(void *ctx)
 static unsigned faulty_cpu(void *ctx)
 {
 	return F(ctx)->base->current_cpu(F(ctx)->base->ctx);
+}
+
+const struct pmm_platform *platform_faulty_cpu_source(const struct pmm_platform *p)
+{
+	while (p->current_cpu == faulty_cpu)
+		p = F(p->ctx)->base;
+	return p;
 }
 
 static unsigned faulty_nr_cpus(void *ctx)

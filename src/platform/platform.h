@@ -15,6 +15,16 @@
 #ifndef PMM_PLATFORM_H
 #define PMM_PLATFORM_H
 
+#include <stdbool.h>
 #include <pmm/platform.h>
+
+/*
+ * platform_cpu_is_host() - whether @p's current_cpu() is the host's own CPU
+ * number (the POSIX platform, possibly wrapped by the faulty one), so the
+ * machine may read it from rseq itself and use restartable per-CPU locks.
+ */
+bool platform_cpu_is_host(const struct pmm_platform *p);
+/* The table whose current_cpu() @p forwards to (itself unless @p is faulty). */
+const struct pmm_platform *platform_faulty_cpu_source(const struct pmm_platform *p);
 
 #endif

@@ -19,6 +19,7 @@
 #include <pmm/errno.h>
 #include <pmm/platform.h>
 
+#include "platform/platform.h"
 #include "platform/cpu.h"
 #include "platform/stacktrace.h"
 
@@ -114,6 +115,11 @@ static unsigned posix_current_cpu(void *ctx)
 {
 	(void)ctx;
 	return pmm_cpu_current();
+}
+
+bool platform_cpu_is_host(const struct pmm_platform *p)
+{
+	return platform_faulty_cpu_source(p)->current_cpu == posix_current_cpu;
 }
 
 static unsigned posix_nr_cpus(void *ctx)

@@ -54,7 +54,7 @@ static struct page *pfn_to_online_page(const struct pmm *m, unsigned long pfn)
 static const int numa_pcp_event[NR_VM_NUMA_EVENT_ITEMS] = {
 	[NUMA_HIT] = PCP_NUMA_HIT,
 	[NUMA_MISS] = PCP_NUMA_MISS,
-	[NUMA_FOREIGN] = PCP_NUMA_FOREIGN,
+	[NUMA_FOREIGN] = -1, /* counted on the preferred zone */
 	[NUMA_INTERLEAVE_HIT] = -1,
 	[NUMA_LOCAL] = PCP_NUMA_LOCAL,
 	[NUMA_OTHER] = PCP_NUMA_OTHER,
@@ -67,7 +67,7 @@ static unsigned long pcp_event_sum(const struct pmm *m, const struct zone *zone,
 	if (ev < 0 || !zone->per_cpu_pageset)
 		return 0;
 	for (unsigned cpu = 0; cpu < m->nr_cpus; cpu++)
-		sum += __atomic_load_n(&zone->per_cpu_pageset[cpu].events[ev], __ATOMIC_RELAXED);
+		sum += pcp_event_read(&zone->per_cpu_pageset[cpu], (enum pcp_event)ev);
 	return sum;
 }
 
@@ -114,12 +114,12 @@ static void pcp_read(struct pmm *m, struct zone *zone, struct pcp_report *pcp)
 		if (zone->per_cpu_pageset) {
 			struct per_cpu_pages *p = &zone->per_cpu_pageset[cpu];
 
-			pmm_spin_lock(&p->lock);
+			pcp_lock(m, p, cpu);
 			r->count = p->count;
 			/* Written with atomic stores by pageset updates, which skip the lock. */
 			r->high = __atomic_load_n(&p->high, __ATOMIC_RELAXED);
 			r->batch = __atomic_load_n(&p->batch, __ATOMIC_RELAXED);
-			pmm_spin_unlock(&p->lock);
+			pcp_unlock(p);
 		} else {
 			/* Per-CPU lists off: the kernel's boot pageset, which caches nothing. */
 			r->count = 0;

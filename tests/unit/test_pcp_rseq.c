@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Restartable per-CPU locks (platform/cpu.h, mm/pcp.h): the rseq primitive
+ * itself, the protocol between a thread on the CPU (plain store inside a
+ * restartable sequence) and any other taker (compare-and-swap, membarrier
+ * fence, recheck), and the allocator running on both at once with drains
+ * and pinned threads racing the per-CPU fast paths.
+ *
+ * Where the host has no rseq (or under ThreadSanitizer, where the sequence
+ * is compiled out), the primitive tests print SKIP and the concurrent test
+ * still runs on compare-and-swap locks.
+ */
+#include "harness.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "mm/internal.h"
+#include "mm/pcp.h"
+#include "platform/cpu.h"
+
+static bool have_rseq_locks(void)
+{
+	return PMM_HAVE_RSEQ_LOCK && pmm_cpu_rseq() >= 0 && pmm_cpu_fence_register();
+}
+
+/* The primitive: on this CPU it takes a free word, refuses a held one, and never writes otherwise. */
+static void test_rseq_trylock_primitive(void **state)
+{
+	(void)state;
+	if (!have_rseq_locks()) {
+		print_message("SKIP: no restartable per-CPU locks here (rseq, membarrier or x86-64 missing, or TSan)\n");
+		return;
+	}
+#if PMM_HAVE_RSEQ_LOCK
+	unsigned long word = 0;
+	int taken = -1, tries = 0;
+
+	/* A migration between reading the CPU and the sequence gives -1: read again. */
+	while (taken < 0 && tries++ < 1000)
+		taken = pmm_rseq_trylock_cpu(pmm_rseq_area(), &word, (unsigned)pmm_cpu_rseq());
+	assert_int_equal(taken, 1);
+	assert_int_equal(word, PMM_RSEQ_LOCKED);
+
+	/* Held: 0 and the word is untouched (a remote holder's tag survives too). */
+	word = 0xabc0;
+	taken = -1;
+	tries = 0;
+	while (taken < 0 && tries++ < 1000)
+		taken = pmm_rseq_trylock_cpu(pmm_rseq_area(), &word, (unsigned)pmm_cpu_rseq());
+	assert_int_equal(taken, 0);
+	assert_int_equal(word, 0xabc0);
+
+	/* Not on that CPU: -1 and nothing written. */
+	word = 0;
+	assert_int_equal(pmm_rseq_trylock_cpu(pmm_rseq_area(), &word, 0xffffu), -1);
+	assert_int_equal(word, 0);
+#endif
+}
+
+/*
+ * The remote protocol: a lock held through rseq refuses a remote taker,
+ * which writes nothing; a free lock is taken with the taker's tag; and once
+ * rseq is in use on the machine a remote taker still gets a free lock
+ * (after the fence) and a local sequence then sees it held.
+ */
+static void test_remote_protocol(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=128M", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	struct per_cpu_pages *pcp;
+	unsigned cpu;
+	int host;
+
+	(void)state;
+	cpu = pcp_this_cpu(m, &host);
+	pcp = &z->per_cpu_pageset[cpu];
+	if (have_rseq_locks()) {
+		/* pcp_this_cpu() on a thread with rseq switched the machine to USED. */
+		assert_int_equal(m->fast.rseq, PCP_RSEQ_USED);
+		/* The leaf paths run wherever the fast paths do (not in ASan builds). */
+		assert_int_equal(m->fast.leaf, (m->fast.alloc ? FAST_LEAF_ALLOC : 0) |
+						       (m->fast.free ? FAST_LEAF_FREE : 0));
+	} else {
+		print_message("SKIP: no restartable per-CPU locks; remote protocol on compare-and-swap only\n");
+	}
+
+	__atomic_store_n(&pcp->lock.word, PMM_RSEQ_LOCKED, __ATOMIC_RELEASE);
+	assert_false(pcp_trylock_remote(m, pcp, cpu));
+	assert_int_equal(pcp->lock.word, PMM_RSEQ_LOCKED);
+	pcp_unlock(pcp);
+
+	assert_true(pcp_trylock_remote(m, pcp, cpu));
+	assert_true(pcp->lock.word != 0 && pcp->lock.word != PMM_RSEQ_LOCKED);
+	/* Held remotely: the owning CPU's own attempt fails (the kernel's trylock). */
+	{
+		int h;
+		unsigned c = pcp_this_cpu(m, &h);
+
+		if (c == cpu)
+			assert_false(pcp_trylock(m, pcp, c, h));
+	}
+	pcp_unlock(pcp);
+	assert_int_equal(pcp->lock.word, 0);
+	pmm_destroy(m);
+}
+
+struct race {
+	struct pmm *m;
+	atomic_int stop;
+	atomic_ulong ops;
+	int pin; /* -1: not pinned */
+	unsigned seed;
+};
+
+/* Alloc/free with a per-thread stash; pages are stamped and checked. */
+static void *churn(void *arg)
+{
+	struct race *r = arg;
+	struct pmm_page *stash[64] = { 0 };
+	unsigned long ops = 0, seed = r->seed;
+
+	if (r->pin >= 0)
+		pmm_set_thread_cpu(r->m, r->pin);
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		unsigned i;
+
+		seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+		i = (unsigned)(seed >> 58);
+		if (stash[i]) {
+			unsigned long *w = pmm_page_address(r->m, stash[i]);
+
+			if (*w != (unsigned long)stash[i])
+				fail_msg("page %p lost its stamp: %#lx", (void *)stash[i], *w);
+			pmm_free_pages(r->m, stash[i], 0);
+			stash[i] = NULL;
+		} else {
+			stash[i] = pmm_alloc_pages(r->m, PMM_GFP_KERNEL, 0);
+			if (stash[i])
+				*(unsigned long *)pmm_page_address(r->m, stash[i]) = (unsigned long)stash[i];
+		}
+		ops++;
+	}
+	for (unsigned i = 0; i < 64; i++)
+		if (stash[i])
+			pmm_free_pages(r->m, stash[i], 0);
+	if (r->pin >= 0)
+		pmm_set_thread_cpu(r->m, -1);
+	atomic_fetch_add(&r->ops, ops);
+	return NULL;
+}
+
+static unsigned long run_race(struct pmm *m, int nr_unpinned, int nr_pinned, unsigned ms)
+{
+	enum { MAXT = 8 };
+	struct race r[MAXT];
+	pthread_t t[MAXT];
+	int n = nr_unpinned + nr_pinned;
+	unsigned long ops = 0, drains = 0;
+	struct timespec start, now;
+
+	for (int i = 0; i < n; i++) {
+		r[i] = (struct race){ .m = m, .pin = i < nr_unpinned ? -1 : (i % (int)pmm_nr_cpus(m)),
+				      .seed = 17u * (unsigned)i + 1 };
+		assert_int_equal(pthread_create(&t[i], NULL, churn, &r[i]), 0);
+	}
+	/* This thread drains every CPU's lists, taking each lock remotely. */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		pmm_drain_all(m);
+		drains++;
+		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+	for (int i = 0; i < n; i++)
+		atomic_store(&r[i].stop, 1);
+	for (int i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		ops += atomic_load(&r[i].ops);
+	}
+	print_message("race: %d unpinned + %d pinned threads, %lu ops, %lu drains\n", nr_unpinned,
+		      nr_pinned, ops, drains);
+	return ops;
+}
+
+/*
+ * Fast paths on restartable locks racing remote drains, then (once a thread
+ * pinned itself, which turns the leaf paths off) the general fast path on
+ * rseq and pinned threads on compare-and-swap, with drains.  Nothing lost,
+ * no bad page, every count agrees.
+ */
+static void test_race_with_drains(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M", NULL);
+	unsigned long free0;
+
+	(void)state;
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	assert_true(run_race(m, 2, 0, 700) > 0);
+	pmm_drain_all(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+
+	assert_true(run_race(m, 2, 2, 700) > 0);
+	assert_false(m->fast.leaf); /* a pin turns the leaf paths off for good */
+	pmm_drain_all(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rseq_trylock_primitive),
+		cmocka_unit_test(test_remote_protocol),
+		cmocka_unit_test(test_race_with_drains),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
