@@ -24,7 +24,7 @@ struct fail_page_alloc {
 
 static void pr_notice_fault(struct pmm *m, const struct fail_page_alloc *f);
 
-static __thread const struct pmm *fail_nth_machine;
+static __thread uint64_t fail_nth_machine; /* pmm_fast.id, 0 if none */
 static __thread unsigned long fail_nth_left;
 
 int pmm_fail_page_alloc_set(struct pmm *m, const struct pmm_fail_attr *attr)
@@ -78,7 +78,7 @@ int pmm_fail_nth(struct pmm *m, unsigned long nth)
 		m->fail_nth_used = true;
 		pcp_fast_update(m);
 	}
-	fail_nth_machine = nth ? m : NULL;
+	fail_nth_machine = nth ? m->fast.id : 0;
 	fail_nth_left = nth;
 	return 0;
 }
@@ -96,9 +96,9 @@ bool should_fail_alloc_page(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 	struct fail_page_alloc *f;
 	bool fail = false;
 
-	if (unlikely(fail_nth_machine == m) && !(gfp & PMM___GFP_NOFAIL)) {
+	if (unlikely(fail_nth_machine == m->fast.id) && !(gfp & PMM___GFP_NOFAIL)) {
 		if (--fail_nth_left == 0) {
-			fail_nth_machine = NULL;
+			fail_nth_machine = 0;
 			return true;
 		}
 	}

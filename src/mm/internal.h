@@ -195,6 +195,12 @@ struct pmm {
 		int rseq;                      /* PCP_RSEQ_* (pcp.h), atomic */
 		pmm_gfp_t zero;                /* __GFP_ZERO if init_on_alloc, else 0 */
 		unsigned nr_cpus;
+		/*
+		 * Unique in the process for its lifetime (never reused, unlike
+		 * the address): what per-thread state (a CPU pin, fail-nth)
+		 * names its machine by, so it cannot outlive the machine.
+		 */
+		uint64_t id;
 		ptrdiff_t rseq_offset;         /* glibc's __rseq_offset */
 		uintptr_t vmemmap;             /* == m->vmemmap */
 		unsigned long nr_sections;     /* entries of section_pb */

@@ -20,21 +20,21 @@
 #include "mm/trace.h"
 #include "platform/cpu.h"
 
-__thread const struct pmm *pinned_machine PMM_TLS_IE;
+__thread uint64_t pinned_machine PMM_TLS_IE;
 __thread int pinned_cpu PMM_TLS_IE = -1;
 
 int pmm_set_thread_cpu(struct pmm *m, int cpu)
 {
 	if (cpu < 0) {
-		if (pinned_machine == m) {
-			pinned_machine = NULL;
+		if (pinned_machine == m->fast.id) {
+			pinned_machine = 0;
 			pinned_cpu = -1;
 		}
 		return 0;
 	}
 	if ((unsigned)cpu >= m->nr_cpus)
 		return -PMM_EINVAL;
-	pinned_machine = m;
+	pinned_machine = m->fast.id;
 	pinned_cpu = cpu;
 	/*
 	 * Sticky: the fast path checks the thread's pin only on machines that

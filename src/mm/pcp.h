@@ -176,7 +176,7 @@ static inline int pcp_batch(const struct per_cpu_pages *pcp)
 /* The CPU this thread acts as for one machine, when pinned by pmm_set_thread_cpu(). */
 /* Initial-exec TLS: one %fs-relative load, no __tls_get_addr() call in the shared library. */
 #define PMM_TLS_IE __attribute__((tls_model("initial-exec")))
-extern __thread const struct pmm *pinned_machine PMM_TLS_IE;
+extern __thread uint64_t pinned_machine PMM_TLS_IE; /* pmm_fast.id, 0 if none */
 extern __thread int pinned_cpu PMM_TLS_IE;
 
 /* The CPU the calling thread acts as (pinned, rseq, sched_getcpu, or the platform's). */
@@ -184,12 +184,8 @@ static inline unsigned pmm_this_cpu(const struct pmm *m)
 {
 	int cpu;
 
-	/*
-	 * Bounded: a pin can outlive its machine (another thread pinned
-	 * itself, the machine was destroyed and a smaller one booted at the
-	 * same address); it must never index per-CPU lists that do not exist.
-	 */
-	if (unlikely(pinned_machine == m))
+	/* Pins name machines by id, so a pin never applies to a later machine at the same address. */
+	if (unlikely(pinned_machine == m->fast.id))
 		return likely((unsigned)pinned_cpu < m->nr_cpus) ? (unsigned)pinned_cpu : 0;
 	if (likely(m->cpu_mode == PMM_CPU_RSEQ)) {
 		cpu = pmm_cpu_rseq();
@@ -228,7 +224,7 @@ static inline unsigned pcp_this_cpu(struct pmm *m, int *host)
 	 * reads a negative cpu_id and takes the other way.
 	 */
 	if (likely(state != PCP_RSEQ_OFF) &&
-	    likely(!__atomic_load_n(&f->pinned, __ATOMIC_RELAXED) || pinned_machine != m)) {
+	    likely(!__atomic_load_n(&f->pinned, __ATOMIC_RELAXED) || pinned_machine != f->id)) {
 		const volatile struct rseq *rs =
 			(const volatile struct rseq *)((char *)__builtin_thread_pointer() + f->rseq_offset);
 		unsigned cpu = rs->cpu_id;

@@ -63,7 +63,7 @@ void pmm_destroy(struct pmm *m)
 	if (!m)
 		return;
 	plat = m->plat;
-	pmm_set_thread_cpu(m, -1); /* the caller's pin; other threads' are bounded on use */
+	pmm_set_thread_cpu(m, -1); /* the caller's pin; other threads' name a dead id */
 	pmm_page_reporting_unregister(m);
 	pmm_fail_page_alloc_set(m, NULL);
 	pmm_ext_unregister(m);
@@ -129,6 +129,11 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	pmm_lock_init(&m->sysctl_lock);
 	pmm_lock_init(&m->hotplug_lock);
 	pmm_lock_init(&m->fast_lock);
+	{
+		static uint64_t next_id;
+
+		m->fast.id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+	}
 	pmm_lock_init(&m->bad_page.lock);
 	m->warn_alloc_rs = (struct ratelimit){ .interval = 10ull * 1000000000ull, .burst = 1 };
 	m->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : plat->nr_cpus(plat->ctx);

@@ -531,6 +531,43 @@ static void test_shuffle_seed(void **state)
 	assert_true(diff_plain > 0);
 }
 
+/*
+ * fail-nth and CPU pins are per-thread state naming a machine: a machine
+ * destroyed with one pending must not pass it to a later machine, even one
+ * booted at the same address (they name machines by id, not by address).
+ */
+static void test_thread_state_outlives_no_machine(void **state)
+{
+	struct pmm *old = pmm_test_machine("mem=64M cpus=4", NULL), *m = NULL;
+	struct pmm_page *p[3];
+	int at_same = 0;
+
+	(void)state;
+	pmm_fail_nth(old, 2);
+	pmm_destroy(old);
+	for (int tries = 0; tries < 20 && !m; tries++) {
+		m = pmm_test_machine("mem=64M cpus=4", NULL);
+		if (m != old) {
+			pmm_destroy(m);
+			m = NULL;
+		}
+	}
+	if (!m)
+		m = pmm_test_machine("mem=64M cpus=4", NULL);
+	else
+		at_same = 1;
+	for (int i = 0; i < 3; i++) {
+		p[i] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+		assert_non_null(p[i]); /* the old machine's "fail the 2nd" does not apply */
+	}
+	for (int i = 0; i < 3; i++)
+		pmm_free_pages(m, p[i], 0);
+	print_message("  new machine %s the old one's address\n", at_same ? "at" : "not at");
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 static void test_fault_injection(void **state)
 {
 	struct pmm_test_log log = { 0 };
@@ -748,6 +785,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_coalescing),
+		cmocka_unit_test(test_thread_state_outlives_no_machine),
 		cmocka_unit_test(test_split_and_merge),
 		cmocka_unit_test(test_gfp_zones),
 		cmocka_unit_test(test_steal_whole_block),
