@@ -608,6 +608,7 @@ static void test_concurrent_save(void **state)
 			assert_int_equal(w[i].h[s], w[0].h[s]);
 		assert_int_equal(depot_count_get(&d, w[0].h[s]), NTHREADS);
 	}
+
 	depot_get_stats(&d, &st);
 	assert_int_equal(st.records, NSTACKS);
 	assert_int_equal(t.reserved, st.pools); /* spare pools handed back */
@@ -738,6 +739,142 @@ static void test_capture_in_thread(void **state)
 	pthread_join(tid, NULL);
 	check_names(sym, e, (unsigned)e[16], full, 4, "thread");
 	symbolizer_destroy(sym);
+}
+
+/* ------------------------------------------------------------------ trails */
+
+struct trail_call {
+	struct stack_trail *t;
+	unsigned max;
+	enum stack_trail_result r;
+	uintptr_t e[16];
+	unsigned nr;
+	uintptr_t ref[16];     /* pmm_stack_capture() from the same frame */
+	unsigned nref;
+};
+
+/* A trail capture from this function's frame, and a plain one to compare. */
+TEST_NOINLINE static void trail_here(struct trail_call *c)
+{
+	c->r = pmm_stack_capture_trail(__builtin_frame_address(0), c->t, c->e, c->max, &c->nr);
+	c->nref = pmm_stack_capture(c->ref, c->max, 1);
+	sink += c->nr;
+}
+
+TEST_NOINLINE static void trail_at_depth(struct trail_call *c, int depth)
+{
+	if (depth > 0)
+		trail_at_depth(c, depth - 1);
+	else
+		trail_here(c);
+	sink++;
+}
+
+/* Two callers alike in everything but their address. */
+TEST_NOINLINE static void trail_outer_a(struct trail_call *c)
+{
+	trail_at_depth(c, 1);
+	sink++;
+}
+
+TEST_NOINLINE static void trail_outer_b(struct trail_call *c)
+{
+	trail_at_depth(c, 1);
+	sink += 2; /* not trail_outer_a()'s twin, which the compiler would fold into one */
+}
+
+/*
+ * Check a call's result against the plain capture; on NEW, keep its entries
+ * in @kept as a trail user (page_owner, with the depot's copy) would.
+ */
+static void trail_check(struct trail_call *c, enum stack_trail_result want, uintptr_t *kept,
+			const char *what)
+{
+	if (c->r != want)
+		fail_msg("%s: result %d, want %d", what, c->r, want);
+	if (c->nr != c->nref)
+		fail_msg("%s: %u entries, the plain capture %u", what, c->nr, c->nref);
+	if (c->r == STACK_TRAIL_SAME) {
+		assert_memory_equal(c->t->entries, c->ref, c->nr * sizeof(uintptr_t));
+		return;
+	}
+	assert_memory_equal(c->e, c->ref, c->nr * sizeof(uintptr_t));
+	assert_null(c->t->entries);
+	memcpy(kept, c->e, c->nr * sizeof(uintptr_t));
+	c->t->entries = kept;
+	c->t->nr = c->nr;
+}
+
+static void test_trail(void **state)
+{
+	struct stack_trail t = { 0 };
+	struct trail_call c = { .t = &t, .max = 16 };
+	uintptr_t kept[16];
+	int depth[] = { 2, 2, 2, 3, 3, 2 };
+	enum stack_trail_result want[] = { STACK_TRAIL_NEW, STACK_TRAIL_SAME, STACK_TRAIL_SAME,
+					   STACK_TRAIL_NEW, STACK_TRAIL_SAME, STACK_TRAIL_NEW };
+
+	(void)state;
+	pmm_stack_capture_init();
+	/* One call site, at the depths given: the same walk is recognised, another is not. */
+	for (volatile unsigned i = 0; i < 6; i++) {
+		char what[32];
+
+		trail_at_depth(&c, depth[i]);
+		snprintf(what, sizeof(what), "call %u", i);
+		trail_check(&c, want[i], kept, what);
+	}
+	/* The same frames under a different caller. */
+	for (volatile int i = 0; i < 2; i++) {
+		trail_outer_a(&c);
+		trail_check(&c, i ? STACK_TRAIL_SAME : STACK_TRAIL_NEW, kept, "outer a");
+	}
+	trail_outer_b(&c);
+	trail_check(&c, STACK_TRAIL_NEW, kept, "outer b");
+	trail_outer_a(&c);
+	trail_check(&c, STACK_TRAIL_NEW, kept, "outer a again");
+
+	/* A walk cut at @max; asked for more, the same trail must not match. */
+	c.max = 2;
+	for (volatile int i = 0; i < 2; i++) {
+		trail_at_depth(&c, 1);
+		trail_check(&c, i ? STACK_TRAIL_SAME : STACK_TRAIL_NEW, kept, "max 2");
+		assert_int_equal(c.nr, 2);
+	}
+	c.max = 16;
+	trail_at_depth(&c, 1);
+	trail_check(&c, STACK_TRAIL_NEW, kept, "max 16 after 2");
+	assert_true(c.nr > 2);
+
+	/* An empty trail matches nothing. */
+	t.entries = NULL;
+	trail_at_depth(&c, 1);
+	trail_check(&c, STACK_TRAIL_NEW, kept, "emptied");
+}
+
+static void *trail_thread(void *arg)
+{
+	struct trail_call *c = arg;
+	uintptr_t kept[16];
+
+	/* A thread's first walk finds its stack bounds: still a trail walk. */
+	for (volatile int i = 0; i < 2; i++) {
+		trail_at_depth(c, 1);
+		trail_check(c, i ? STACK_TRAIL_SAME : STACK_TRAIL_NEW, kept, "thread");
+	}
+	c->t->entries = NULL;
+	return NULL;
+}
+
+static void test_trail_in_thread(void **state)
+{
+	struct stack_trail t = { 0 };
+	struct trail_call c = { .t = &t, .max = 16 };
+	pthread_t tid;
+
+	(void)state;
+	assert_int_equal(pthread_create(&tid, NULL, trail_thread, &c), 0);
+	pthread_join(tid, NULL);
 }
 
 static void match(const char *re, const char *s)
@@ -885,6 +1022,8 @@ int main(void)
 		cmocka_unit_test(test_capture_unwind),
 		cmocka_unit_test(test_capture_posix),
 		cmocka_unit_test(test_capture_in_thread),
+		cmocka_unit_test(test_trail),
+		cmocka_unit_test(test_trail_in_thread),
 		cmocka_unit_test(test_symbolize_format),
 		cmocka_unit_test(test_snprint),
 		cmocka_unit_test(test_capture_save_print),
