@@ -553,6 +553,68 @@ static void test_accounting(void **state)
 	check_accounting(10000);
 }
 
+/* The record-level calls page_owner's hooks use agree with the handle-level ones. */
+static void test_record_api(void **state)
+{
+	struct stack_depot d, d2;
+	struct tplat t, t2;
+	struct stack_record *r, *r2;
+	uintptr_t e[16];
+	const uintptr_t *got;
+	depot_stack_handle_t h;
+	uint64_t id;
+
+	(void)state;
+	depot_setup(&d, &t, NULL);
+	fake_stack(e, 7, 1);
+	r = depot_save_record(&d, e, 7);
+	assert_non_null(r);
+	h = depot_save(&d, e, 7);
+	assert_int_equal(depot_record_handle(r), h);
+	assert_ptr_equal(depot_record(&d, h), r);
+	assert_ptr_equal(depot_record(&d, depot_set_extra_bits(h, 5)), r);
+	assert_memory_equal(depot_record_entries(&d, r), e, 7 * sizeof(*e));
+	fake_stack(e, 7, 2);
+	r2 = depot_save_record(&d, e, 7);
+	assert_non_null(r2);
+	assert_ptr_not_equal(r2, r);
+	assert_ptr_equal(depot_save_record(&d, e, 7), r2);
+	assert_null(depot_save_record(&d, e, 0));
+	assert_null(depot_record(&d, 0));
+
+	assert_int_equal(depot_record_count_add(r, 5), 5);
+	assert_int_equal(depot_record_count_add(r, -2), 3);
+	assert_int_equal(depot_count_get(&d, h), 3);
+	assert_int_equal(depot_count_add(&d, h, 1), 4);
+
+	/* A mark is won once; marks leave the trace alone. */
+	assert_true(depot_record_mark(r, 0));
+	assert_false(depot_record_mark(r, 0));
+	assert_true(depot_record_mark(r, 15));
+	assert_false(depot_record_mark(r, 15));
+	assert_true(depot_record_mark(r2, 0));
+	assert_int_equal(depot_fetch(&d, h, &got), 7);
+	fake_stack(e, 7, 1);
+	assert_memory_equal(got, e, 7 * sizeof(*e));
+	assert_int_equal(depot_save(&d, e, 7), h);
+
+	/* Ids: never 0, never the same twice, even for a depot at the same address. */
+	id = d.id;
+	assert_int_not_equal(id, 0);
+	depot_setup(&d2, &t2, NULL);
+	assert_int_not_equal(d2.id, 0);
+	assert_int_not_equal(d2.id, id);
+	depot_destroy(&d2);
+	tplat_assert_clean(&t2);
+	depot_destroy(&d);
+	tplat_assert_clean(&t);
+	depot_setup(&d, &t, NULL);
+	assert_int_not_equal(d.id, id);
+	assert_int_not_equal(d.id, 0);
+	depot_destroy(&d);
+	tplat_assert_clean(&t);
+}
+
 /* ------------------------------------------------------------- concurrency */
 
 #define NTHREADS 8
@@ -562,6 +624,7 @@ struct worker {
 	struct stack_depot *d;
 	unsigned seed;
 	depot_stack_handle_t h[NSTACKS];
+	unsigned marked;        /* depot_record_mark() calls that won */
 };
 
 static void *worker_main(void *arg)
@@ -581,6 +644,8 @@ static void *worker_main(void *arg)
 		    memcmp(got, e, n * sizeof(*e)))
 			w->h[i] = 0;
 		depot_count_add(w->d, w->h[i], 1);
+		if (w->h[i] && depot_record_mark(depot_record(w->d, w->h[i]), 1))
+			w->marked++;
 	}
 	return NULL;
 }
@@ -608,7 +673,14 @@ static void test_concurrent_save(void **state)
 			assert_int_equal(w[i].h[s], w[0].h[s]);
 		assert_int_equal(depot_count_get(&d, w[0].h[s]), NTHREADS);
 	}
+	{
+		unsigned marked = 0;
 
+		/* Each stack's mark was won by exactly one thread. */
+		for (unsigned i = 0; i < NTHREADS; i++)
+			marked += w[i].marked;
+		assert_int_equal(marked, NSTACKS);
+	}
 	depot_get_stats(&d, &st);
 	assert_int_equal(st.records, NSTACKS);
 	assert_int_equal(t.reserved, st.pools); /* spare pools handed back */
@@ -1017,6 +1089,7 @@ int main(void)
 		cmocka_unit_test(test_init_messages),
 		cmocka_unit_test(test_counts_and_iteration),
 		cmocka_unit_test(test_accounting),
+		cmocka_unit_test(test_record_api),
 		cmocka_unit_test(test_concurrent_save),
 		cmocka_unit_test(test_capture_fp),
 		cmocka_unit_test(test_capture_unwind),
