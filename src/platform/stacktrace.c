@@ -16,8 +16,9 @@
  * depends only on its address, the walk's first frame and the stack's top,
  * so a later walk from the same first frame on the same thread that finds
  * the same links may read the same frames without checking them again; it
- * compares each return address and link with the recorded ones instead, and
- * re-runs the checks only where the recorded walk stopped.
+ * compares each return address and link with the recorded ones instead.
+ * Where the recorded walk stopped is decided by those same values, except
+ * for a frame whose return address was zero: that one is read again.
  *
  * State: the thread's stack bounds, found once per thread with
  * pthread_getattr_np() and kept in a thread-local; nothing else.
@@ -231,17 +232,20 @@ unsigned pmm_posix_stack(void *ctx, uintptr_t *entries, unsigned max, unsigned s
 
 /*
  * fp_walk() for a trail: on the thread's stack (from @fp, below @hi), no
- * skip, and every frame read and the last link kept in @fps (see the file
- * comment).  fps[i] is frame i's address, which is also the link read from
- * frame i - 1.
+ * skip, every frame read and the last link kept in t->fp (see the file
+ * comment): fp[i] is frame i's address, which is also the link read from
+ * frame i - 1.  t->end is the frame whose zero return address ended the
+ * walk, 0 if something else did (@max entries, a zero or bad link).
  */
 static inline __attribute__((always_inline)) unsigned
-trail_walk(uintptr_t fp, uintptr_t hi, uintptr_t *entries, unsigned max, uintptr_t *fps,
+trail_walk(uintptr_t fp, uintptr_t hi, uintptr_t *entries, unsigned max, struct stack_trail *t,
 	   bool *broken)
 {
+	uintptr_t *fps = t->fp;
 	unsigned n = 0;
 
 	*broken = true;
+	t->end = 0;
 	fps[0] = fp;
 	while (n < max) {
 		const uintptr_t *frame;
@@ -252,8 +256,10 @@ trail_walk(uintptr_t fp, uintptr_t hi, uintptr_t *entries, unsigned max, uintptr
 		frame = (const uintptr_t *)fp;
 		next = frame[0];
 		ret = frame[1];
-		if (!ret)
+		if (!ret) {
+			t->end = fp;
 			break;
+		}
 		entries[n++] = ret;
 		fps[n] = next;
 		if (!next)
@@ -267,31 +273,32 @@ trail_walk(uintptr_t fp, uintptr_t hi, uintptr_t *entries, unsigned max, uintptr
 }
 
 /*
- * Would trail_walk() from fps[0] give t->entries[0..nr) again?  Each
- * recorded frame is read only once the link leading to it is the recorded
- * one; where the recorded walk went on after its last entry (nr < @max and
- * a link that passed the checks), the frame it then read must still end it.
+ * Would trail_walk() from fps[0] give t->entries[0..nr) again?  A recorded
+ * frame is read only once the link leading to it is the recorded one; where
+ * the recorded walk stopped on a zero return address, that frame must still
+ * have one.  Two frames a step: the loop's own cost is half the compares'.
  */
-static inline __attribute__((always_inline)) bool trail_same(const struct stack_trail *t,
-							     unsigned max)
+static inline __attribute__((always_inline)) bool trail_same(const struct stack_trail *t)
 {
-	const uintptr_t *e = t->entries;
-	uintptr_t fp = t->fp[0], last, hi = t->hi;
-	unsigned n = t->nr;
+	const uintptr_t *e = t->entries, *link = t->fp + 1;
+	const uintptr_t *frame = (const uintptr_t *)t->fp[0];
+	unsigned n = t->nr, i = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		const uintptr_t *frame = (const uintptr_t *)fp;
-
-		if (frame[1] != e[i] || frame[0] != t->fp[i + 1])
+	if (n & 1) {
+		if (frame[1] != e[0] || frame[0] != link[0])
 			return false;
-		fp = frame[0];
+		frame = (const uintptr_t *)frame[0];
+		i = 1;
 	}
-	if (n == max || !fp)
-		return true;
-	last = t->fp[n - 1];
-	if (fp <= last || fp >= hi || fp & (sizeof(uintptr_t) - 1) || hi - fp < 2 * sizeof(uintptr_t))
-		return true;
-	return ((const uintptr_t *)fp)[1] == 0;
+	for (; i < n; i += 2) {
+		if (frame[1] != e[i] || frame[0] != link[i])
+			return false;
+		frame = (const uintptr_t *)frame[0];
+		if (frame[1] != e[i + 1] || frame[0] != link[i + 1])
+			return false;
+		frame = (const uintptr_t *)frame[0];
+	}
+	return !t->end || !((const uintptr_t *)t->end)[1];
 }
 
 /* pmm_stack_capture_trail() when the trail does not match: walk, or fall back. */
@@ -311,9 +318,9 @@ trail_capture(const void *frame, struct stack_trail *t, uintptr_t *entries, unsi
 	want_min = max < STACK_FP_MIN_FRAMES ? max : STACK_FP_MIN_FRAMES;
 	b = stack_bounds_get();
 	if (b->state == 1 && fp >= b->lo && fp < b->hi) {
-		n = trail_walk(fp, b->hi, entries, max, t->fp, &broken);
+		n = trail_walk(fp, b->hi, entries, max, t, &broken);
 		if (n && !(broken && n < want_min)) {
-			t->hi = b->hi;
+			t->max = max;
 			*nr = n;
 			return STACK_TRAIL_NEW;
 		}
@@ -325,14 +332,25 @@ trail_capture(const void *frame, struct stack_trail *t, uintptr_t *entries, unsi
 			return STACK_TRAIL_OTHER;
 		}
 	}
-	/* Before the one @frame returns to: ours, pmm_stack_capture_trail()'s, @frame's. */
+	/*
+	 * Before the entry @frame returns to: unwind_capture()'s, ours,
+	 * pmm_stack_capture_trail()'s, @frame's own.
+	 */
 	n = unwind_capture(entries, max, 0, ((const uintptr_t *)frame)[1], 4);
 	NO_TAIL_CALL();
 	*nr = n;
 	return STACK_TRAIL_OTHER;
 }
 
-/* The recognised walk needs no registers saved, no frame and no bounds. */
+/* The recognised walk is a leaf: no registers to save, no bounds to look up. */
+NO_SANITIZE_ADDRESS NOINLINE
+bool pmm_stack_trail_same(const void *frame, const struct stack_trail *t, unsigned max)
+{
+	if (max > STACK_TRAIL_MAX)
+		max = STACK_TRAIL_MAX;
+	return t->entries && t->fp[0] == (uintptr_t)frame && t->max == max && trail_same(t);
+}
+
 NO_SANITIZE_ADDRESS NOINLINE
 enum stack_trail_result pmm_stack_capture_trail(const void *frame, struct stack_trail *t,
 						uintptr_t *entries, unsigned max, unsigned *nr)
@@ -341,7 +359,7 @@ enum stack_trail_result pmm_stack_capture_trail(const void *frame, struct stack_
 
 	if (max > STACK_TRAIL_MAX)
 		max = STACK_TRAIL_MAX;
-	if (t->entries && t->fp[0] == (uintptr_t)frame && t->nr <= max && trail_same(t, max)) {
+	if (t->entries && t->fp[0] == (uintptr_t)frame && t->max == max && trail_same(t)) {
 		*nr = t->nr;
 		return STACK_TRAIL_SAME;
 	}

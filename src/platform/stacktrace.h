@@ -31,6 +31,7 @@
 #ifndef PMM_PLATFORM_STACKTRACE_H
 #define PMM_PLATFORM_STACKTRACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -83,9 +84,10 @@ unsigned pmm_posix_stack(void *ctx, uintptr_t *entries, unsigned max, unsigned s
  * interrupt another use of it.  Zero-initialised = empty.
  */
 struct stack_trail {
-	const uintptr_t *entries;          /* the walk's return addresses, kept by the caller; NULL: empty */
+	const uintptr_t *entries;          /* its return addresses (caller's copy); NULL: empty */
 	unsigned nr;                       /* how many, 1..STACK_TRAIL_MAX */
-	uintptr_t hi;                      /* top of the stack the walk was on */
+	unsigned max;                      /* the @max it was walked with */
+	uintptr_t end;                     /* the frame whose zero return address ended it, or 0 */
 	uintptr_t fp[STACK_TRAIL_MAX + 1]; /* frame i's address; fp[nr]: the link read last */
 };
 
@@ -94,6 +96,14 @@ enum stack_trail_result {
 	STACK_TRAIL_NEW,   /* walked into @entries; the trail has its frames but no entries yet */
 	STACK_TRAIL_OTHER, /* captured another way (signal stack, unwinder); trail emptied */
 };
+
+/**
+ * pmm_stack_trail_same() - would pmm_stack_capture_trail() come back
+ * STACK_TRAIL_SAME?  The cheap half of it, for callers that can skip
+ * everything else on a match.
+ * Context: the thread @trail belongs to.
+ */
+bool pmm_stack_trail_same(const void *frame, const struct stack_trail *trail, unsigned max);
 
 /**
  * pmm_stack_capture_trail() - pmm_stack_capture() from the frame of the

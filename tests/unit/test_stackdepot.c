@@ -924,6 +924,77 @@ static void test_trail(void **state)
 	trail_check(&c, STACK_TRAIL_NEW, kept, "emptied");
 }
 
+/*
+ * Made-up frames on this thread's stack, walked from the first: what ends
+ * a walk (a zero return address, a zero or bad link, @max) and what makes
+ * the same trail stop matching.
+ */
+static void test_trail_made_up_frames(void **state)
+{
+	uintptr_t f[10] __attribute__((aligned(16)));
+	struct stack_trail t = { 0 };
+	uintptr_t e[16], kept[16];
+	unsigned nr;
+
+	(void)state;
+	pmm_stack_capture_init();
+	for (int i = 0; i < 4; i++) {
+		f[2 * i] = (uintptr_t)&f[2 * i + 2];
+		f[2 * i + 1] = 0x1000 + (uintptr_t)i;
+	}
+	f[5] = 0;  /* frame 2 returns nowhere: the walk ends there */
+	f[8] = 0;
+	f[9] = 0;
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(nr, 2);
+	assert_int_equal(e[0], 0x1000);
+	assert_int_equal(e[1], 0x1001);
+	memcpy(kept, e, sizeof(e));
+	t.entries = kept;
+	t.nr = nr;
+	assert_true(pmm_stack_trail_same(f, &t, 16));
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_SAME);
+	assert_int_equal(nr, 2);
+	assert_false(pmm_stack_trail_same(f + 2, &t, 16)); /* another first frame */
+	assert_false(pmm_stack_trail_same(f, &t, 8));      /* another max */
+
+	/* Frame 2 now returns somewhere: one more entry, then the zero link. */
+	f[5] = 0x1002;
+	f[4] = 0;
+	assert_false(pmm_stack_trail_same(f, &t, 16));
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(nr, 3);
+	assert_int_equal(e[2], 0x1002);
+	memcpy(kept, e, sizeof(e));
+	t.entries = kept;
+	t.nr = nr;
+	assert_true(pmm_stack_trail_same(f, &t, 16));
+
+	/* A link that goes down the stack ends the walk; the trail no longer matches. */
+	f[2] = (uintptr_t)&f[0];
+	assert_false(pmm_stack_trail_same(f, &t, 16));
+	assert_int_not_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_SAME);
+	f[2] = (uintptr_t)&f[4];
+
+	/* Another return address in the middle. */
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_NEW);
+	memcpy(kept, e, sizeof(e));
+	t.entries = kept;
+	t.nr = nr;
+	f[3] = 0x2001;
+	assert_false(pmm_stack_trail_same(f, &t, 16));
+	f[3] = 0x1001;
+	assert_true(pmm_stack_trail_same(f, &t, 16));
+
+	/* Cut at max: the same with that max, not with more. */
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 2, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(nr, 2);
+	t.entries = e;
+	t.nr = nr;
+	assert_true(pmm_stack_trail_same(f, &t, 2));
+	assert_false(pmm_stack_trail_same(f, &t, 16));
+}
+
 static void *trail_thread(void *arg)
 {
 	struct trail_call *c = arg;
@@ -1097,6 +1168,7 @@ int main(void)
 		cmocka_unit_test(test_capture_in_thread),
 		cmocka_unit_test(test_trail),
 		cmocka_unit_test(test_trail_in_thread),
+		cmocka_unit_test(test_trail_made_up_frames),
 		cmocka_unit_test(test_symbolize_format),
 		cmocka_unit_test(test_snprint),
 		cmocka_unit_test(test_capture_save_print),
