@@ -101,6 +101,7 @@ struct owner_trail {
  */
 struct owner_thread {
 	int in_page_owner;                  /* recursion guard (dummy_handle) */
+	const struct pmm *task_m;           /* task is this machine's answer (no override) */
 	const struct pmm *task_override_m;  /* pmm_set_thread_task() was for this machine */
 	const struct pmm *time_override_m;  /* pmm_set_thread_time() was for this machine */
 	uint64_t time_override_ns;
@@ -111,21 +112,32 @@ static __thread struct owner_thread owner_thread __attribute__((tls_model("initi
 /* What pmm_set_thread_task() set (rarely used: general TLS). */
 static __thread struct task_ident task_override;
 
-static const struct task_ident *current_task(struct pmm *m, struct owner_thread *ot)
+static __attribute__((noinline)) const struct task_ident *current_task_slow(struct pmm *m,
+									   struct owner_thread *ot)
 {
-	if (unlikely(ot->task_override_m == m))
+	if (ot->task_override_m == m)
 		return &task_override;
-	if (unlikely(ot->task.plat != m->plat)) {
+	if (ot->task.plat != m->plat) {
 		m->plat->task(m->plat->ctx, &ot->task.pid, &ot->task.tgid, ot->task.comm);
 		ot->task.plat = m->plat;
 	}
+	ot->task_m = m;
 	return &ot->task;
+}
+
+/* The plat test: a machine made where one with another platform was destroyed. */
+static inline const struct task_ident *current_task(struct pmm *m, struct owner_thread *ot)
+{
+	if (likely(ot->task_m == m && ot->task.plat == m->plat))
+		return &ot->task;
+	return current_task_slow(m, ot);
 }
 
 int pmm_set_thread_task(struct pmm *m, int pid, int tgid, const char *comm)
 {
 	struct owner_thread *ot = &owner_thread;
 
+	ot->task_m = NULL;
 	if (pid < 0) {
 		if (ot->task_override_m == m)
 			ot->task_override_m = NULL;
@@ -225,6 +237,11 @@ save_stack(struct pmm *m, struct page_owner_state *po, struct owner_thread *ot,
 		/* A record of another (maybe destroyed) depot must not be compared with. */
 		if (unlikely(tr->depot_id != po->depot.id))
 			tr->trail.entries = NULL;
+		else if (likely(pmm_stack_trail_same(frame, &tr->trail, PAGE_OWNER_STACK_DEPTH))) {
+			ot->in_page_owner = 0;
+			*recp = tr->rec;
+			return depot_record_handle(tr->rec);
+		}
 		switch (pmm_stack_capture_trail(frame, &tr->trail, entries, PAGE_OWNER_STACK_DEPTH, &nr)) {
 		case STACK_TRAIL_SAME:
 			rec = tr->rec;
