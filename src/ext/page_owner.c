@@ -35,6 +35,7 @@
 #include "mm/debug.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
+#include "platform/fastclock.h"
 #include "platform/stacktrace.h"
 #include "platform/symbolize.h"
 
@@ -59,6 +60,7 @@ struct page_owner_state {
 	struct page_ext_operations ops;
 	size_t ext_size;                /* m->page_ext->entry_size, at hand for the hooks */
 	bool trail;                     /* the platform's stack() is pmm's: walk with trails */
+	bool fast_clock;                /* the platform's clock is CLOCK_MONOTONIC: read it cheaply */
 	struct symbolizer *sym;
 	depot_stack_handle_t dummy_handle, failure_handle, early_handle;
 	uint64_t boot_ns;
@@ -269,12 +271,17 @@ save_stack(struct pmm *m, struct page_owner_state *po, struct owner_thread *ot,
 	return depot_record_handle(rec);
 }
 
+/* Nanoseconds since the machine's page_owner started (the kernel's local_clock(), since boot). */
 static inline uint64_t local_clock(struct pmm *m, struct page_owner_state *po,
 				   const struct owner_thread *ot)
 {
+	uint64_t now;
+
 	if (unlikely(ot->time_override_m == m))
 		return ot->time_override_ns;
-	return m->plat->clock_ns(m->plat->ctx) - po->boot_ns;
+	now = likely(po->fast_clock) ? pmm_clock_fast_ns() : m->plat->clock_ns(m->plat->ctx);
+	/* Another thread's fast clock may be a little behind the one that set boot_ns. */
+	return now > po->boot_ns ? now - po->boot_ns : 0;
 }
 
 /* Put @handle on the show_stacks list (once: the caller set its depot mark). */
@@ -656,7 +663,10 @@ static int page_owner_setup(struct pmm *m)
 	if (!po)
 		return -PMM_ENOMEM;
 	pmm_lock_init(&po->lock);
-	po->boot_ns = m->plat->clock_ns(m->plat->ctx);
+	po->fast_clock = m->plat->clock_ns == pmm_platform_posix()->clock_ns;
+	if (po->fast_clock)
+		pmm_clock_fast_init();
+	po->boot_ns = po->fast_clock ? pmm_clock_fast_ns() : m->plat->clock_ns(m->plat->ctx);
 	po->ops = (struct page_ext_operations){
 		.size = sizeof(struct page_owner),
 		.need = need_page_owner,
