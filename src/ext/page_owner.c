@@ -103,9 +103,13 @@ struct owner_trail {
  */
 struct owner_thread {
 	int in_page_owner;                  /* recursion guard (dummy_handle) */
-	const struct pmm *task_m;           /* task is this machine's answer (no override) */
-	const struct pmm *task_override_m;  /* pmm_set_thread_task() was for this machine */
-	const struct pmm *time_override_m;  /* pmm_set_thread_time() was for this machine */
+	/*
+	 * Machines by id (m->fast.id), never by address: state for a destroyed
+	 * machine must not apply to one made at the same address.  0: none.
+	 */
+	uint64_t task_for;                  /* task is this machine's answer (no override) */
+	uint64_t task_override_for;         /* pmm_set_thread_task() was for this machine */
+	uint64_t time_override_for;         /* pmm_set_thread_time() was for this machine */
 	uint64_t time_override_ns;
 	struct task_ident task;             /* the platform's answer, read once (a system call) */
 	struct owner_trail alloc, free;
@@ -117,20 +121,19 @@ static __thread struct task_ident task_override;
 static __attribute__((noinline)) const struct task_ident *current_task_slow(struct pmm *m,
 									   struct owner_thread *ot)
 {
-	if (ot->task_override_m == m)
+	if (ot->task_override_for == m->fast.id)
 		return &task_override;
 	if (ot->task.plat != m->plat) {
 		m->plat->task(m->plat->ctx, &ot->task.pid, &ot->task.tgid, ot->task.comm);
 		ot->task.plat = m->plat;
 	}
-	ot->task_m = m;
+	ot->task_for = m->fast.id;
 	return &ot->task;
 }
 
-/* The plat test: a machine made where one with another platform was destroyed. */
 static inline const struct task_ident *current_task(struct pmm *m, struct owner_thread *ot)
 {
-	if (likely(ot->task_m == m && ot->task.plat == m->plat))
+	if (likely(ot->task_for == m->fast.id))
 		return &ot->task;
 	return current_task_slow(m, ot);
 }
@@ -139,10 +142,10 @@ int pmm_set_thread_task(struct pmm *m, int pid, int tgid, const char *comm)
 {
 	struct owner_thread *ot = &owner_thread;
 
-	ot->task_m = NULL;
+	ot->task_for = 0;
 	if (pid < 0) {
-		if (ot->task_override_m == m)
-			ot->task_override_m = NULL;
+		if (ot->task_override_for == m->fast.id)
+			ot->task_override_for = 0;
 		return 0;
 	}
 	if (!comm)
@@ -151,7 +154,7 @@ int pmm_set_thread_task(struct pmm *m, int pid, int tgid, const char *comm)
 	task_override.tgid = tgid < 0 ? pid : tgid;
 	memset(task_override.comm, 0, sizeof(task_override.comm));
 	strncpy(task_override.comm, comm, sizeof(task_override.comm) - 1);
-	ot->task_override_m = m;
+	ot->task_override_for = m->fast.id;
 	return 0;
 }
 
@@ -160,12 +163,12 @@ void pmm_set_thread_time(struct pmm *m, uint64_t ns)
 	struct owner_thread *ot = &owner_thread;
 
 	if (ns == UINT64_MAX) {
-		if (ot->time_override_m == m)
-			ot->time_override_m = NULL;
+		if (ot->time_override_for == m->fast.id)
+			ot->time_override_for = 0;
 		return;
 	}
 	ot->time_override_ns = ns;
-	ot->time_override_m = m;
+	ot->time_override_for = m->fast.id;
 }
 
 void current_task_ident(struct pmm *m, int *pid, int *tgid, char comm[16])
@@ -181,7 +184,7 @@ bool current_time_override(const struct pmm *m, uint64_t *ns)
 {
 	const struct owner_thread *ot = &owner_thread;
 
-	if (likely(ot->time_override_m != m))
+	if (likely(ot->time_override_for != m->fast.id))
 		return false;
 	*ns = ot->time_override_ns;
 	return true;
@@ -277,7 +280,7 @@ static inline uint64_t local_clock(struct pmm *m, struct page_owner_state *po,
 {
 	uint64_t now;
 
-	if (unlikely(ot->time_override_m == m))
+	if (unlikely(ot->time_override_for == m->fast.id))
 		return ot->time_override_ns;
 	now = likely(po->fast_clock) ? pmm_clock_fast_ns() : m->plat->clock_ns(m->plat->ctx);
 	/* Another thread's fast clock may be a little behind the one that set boot_ns. */

@@ -523,6 +523,51 @@ static void test_stacks_across_machines(void **state)
 	pmm_destroy(b);
 }
 
+/*
+ * pmm_set_thread_task()/_time() name their machine: a machine destroyed with
+ * them set must not pass them to a later one, even at the same address.
+ */
+static void test_thread_overrides_die_with_machine(void **state)
+{
+	struct pmm *old = pmm_test_machine("mem=64M page_owner=on", NULL), *m = NULL;
+	struct pmm_page *p;
+	size_t len;
+	char *text;
+
+	(void)state;
+	assert_int_equal(pmm_set_thread_task(old, 4242, 4242, "ghost"), 0);
+	pmm_set_thread_time(old, 777);
+	pmm_destroy(old);
+	for (int tries = 0; tries < 20 && !m; tries++) {
+		m = pmm_test_machine("mem=64M page_owner=on", NULL);
+		if (m != old) {
+			pmm_destroy(m);
+			m = NULL;
+		}
+	}
+	if (!m)
+		m = pmm_test_machine("mem=64M page_owner=on", NULL);
+	print_message("  new machine %s the old one's address\n", m == old ? "at" : "not at");
+	p = alloc_here(m, 0);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_null(strstr(text, "ghost"));
+	assert_null(strstr(text, "pid 4242"));
+	assert_null(strstr(text, "ts 777 ns"));
+	free(text);
+	/* An override for this machine still applies. */
+	assert_int_equal(pmm_set_thread_task(m, 4243, 4243, "live"), 0);
+	pmm_set_thread_time(m, 778);
+	free_here(m, p);
+	p = alloc_here(m, 0);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_non_null(strstr(text, "pid 4243, tgid 4243 (live), ts 778 ns"));
+	free(text);
+	pmm_set_thread_task(m, -1, -1, NULL);
+	pmm_set_thread_time(m, UINT64_MAX);
+	free_here(m, p);
+	pmm_destroy(m);
+}
+
 struct freer {
 	struct pmm *m;
 	struct pmm_page *p[8];
@@ -574,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_stacks_taking_turns),
 		cmocka_unit_test(test_stacks_across_machines),
 		cmocka_unit_test(test_free_elsewhere),
+		cmocka_unit_test(test_thread_overrides_die_with_machine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
