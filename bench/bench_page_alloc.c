@@ -8,10 +8,15 @@
  *      alloc+free pairs, ns per pair (median of 5) and, with --callgrind,
  *      instructions per pair from callgrind (the loop subtracted);
  *   3. page_owner off vs on: an order-0 pair, ns and instructions, and
- *      page_owner's bytes per frame.
+ *      page_owner's bytes per frame; then page_owner's own work alone: its
+ *      two hooks called directly on one page (what an allocation path pays
+ *      to call them), ns and instructions per pair and the instructions of
+ *      the stack walks in them (callgrind's inclusive counts); and the cost
+ *      of a read of page_owner's clock against clock_gettime().
  *
  * Usage: bench_page_alloc [--callgrind] [--only boot,zone,owner]
  * Internal: bench_page_alloc --pairs CONFIG ORDER N   (one measured loop)
+ *           bench_page_alloc --hooks CONFIG N          (the hooks alone)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +29,9 @@
 
 #include <pmm/page_owner.h>
 #include <pmm/pmm.h>
+
+#include "ext/page_owner.h"
+#include "platform/fastclock.h"
 
 static double now_ns(void)
 {
@@ -96,6 +104,80 @@ static __attribute__((noinline)) void pairs(struct pmm *m, unsigned order, long 
 	}
 }
 
+/*
+ * page_owner's hooks alone, as an allocation path calls them (from a
+ * function of its own, as post_alloc_hook() and free_pages_prepare() do):
+ * N records of an order-0 allocation and its free, on one page that stays
+ * allocated.  The barrier keeps the compiler from testing page_owner once
+ * for the whole loop, which an allocation path cannot do either.
+ */
+static __attribute__((noinline)) void alloc_hook(struct pmm *m, struct page *page)
+{
+	set_page_owner(m, page, 0, PMM_GFP_KERNEL);
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void free_hook(struct pmm *m, struct page *page)
+{
+	reset_page_owner(m, page, 0);
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline)) void hook_pairs(struct pmm *m, struct pmm_page *p, long n)
+{
+	struct page *page = (struct page *)p;
+
+	for (long i = 0; i < n; i++) {
+		alloc_hook(m, page);
+		free_hook(m, page);
+	}
+}
+
+static double median_hook_ns(const char *cfg, long n)
+{
+	struct pmm *m = boot_quiet(cfg);
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	double t[5];
+
+	hook_pairs(m, p, n / 4 + 1);
+	for (int r = 0; r < 5; r++) {
+		double t0 = thread_ns();
+		hook_pairs(m, p, n);
+		t[r] = (thread_ns() - t0) / (double)n;
+	}
+	pmm_free_pages(m, p, 0);
+	pmm_destroy(m);
+	qsort(t, 5, sizeof(t[0]), cmp_double);
+	return t[2];
+}
+
+/* ns per read of page_owner's clock (@fast) or of clock_gettime(), median of 5. */
+static double clock_read_ns(int fast)
+{
+	const long n = 2000000;
+	volatile uint64_t sink = 0;
+	double t[5];
+
+	pmm_clock_fast_init();
+	for (int r = 0; r < 5; r++) {
+		double t0 = thread_ns();
+
+		for (long i = 0; i < n; i++) {
+			if (fast) {
+				sink += pmm_clock_fast_ns();
+			} else {
+				struct timespec ts;
+
+				clock_gettime(CLOCK_MONOTONIC, &ts);
+				sink += (uint64_t)ts.tv_nsec;
+			}
+		}
+		t[r] = (thread_ns() - t0) / (double)n;
+	}
+	qsort(t, 5, sizeof(t[0]), cmp_double);
+	return t[2];
+}
+
 static __attribute__((noinline)) void empty_loop(long n)
 {
 	for (long i = 0; i < n; i++)
@@ -118,8 +200,14 @@ static double median_pair_ns(const char *cfg, unsigned order, long n)
 	return t[2];
 }
 
-/* Instructions per pair from callgrind: run ourselves under valgrind. */
-static double callgrind_pairs(const char *self, const char *cfg, unsigned order, long n)
+/*
+ * Run ourselves under callgrind with @args, counting inside @fn only.
+ * Return: instructions per iteration (@iters of them counted), -1 on
+ * failure; @incl[i], if given, the inclusive count per iteration of the
+ * function named @fns[i] (0 when it never ran).
+ */
+static double callgrind_run(const char *self, const char *fn, const char *args, long iters,
+			    const char *const *fns, double *incl, int nfns)
 {
 	char cmd[1024], out[64] = "/tmp/pmm-cg-XXXXXX";
 	int fd = mkstemp(out);
@@ -129,10 +217,12 @@ static double callgrind_pairs(const char *self, const char *cfg, unsigned order,
 	if (fd < 0)
 		return -1;
 	close(fd);
+	for (int i = 0; i < nfns; i++)
+		incl[i] = 0;
 	snprintf(cmd, sizeof(cmd),
-		 "valgrind --tool=callgrind --callgrind-out-file=%s --toggle-collect=pairs "
-		 "%s --pairs '%s' %u %ld >/dev/null 2>&1",
-		 out, self, cfg, order, n);
+		 "valgrind --tool=callgrind --callgrind-out-file=%s --toggle-collect=%s %s %s "
+		 ">/dev/null 2>&1",
+		 out, fn, self, args);
 	if (system(cmd) == 0 && (f = fopen(out, "r"))) {
 		char line[256];
 		while (fgets(line, sizeof(line), f))
@@ -140,8 +230,44 @@ static double callgrind_pairs(const char *self, const char *cfg, unsigned order,
 				total = strtod(strchr(line, ':') + 1, NULL);
 		fclose(f);
 	}
+	if (total >= 0 && nfns) {
+		snprintf(cmd, sizeof(cmd), "callgrind_annotate --inclusive=yes --threshold=100 %s 2>/dev/null", out);
+		if ((f = popen(cmd, "r"))) {
+			char line[512];
+			while (fgets(line, sizeof(line), f))
+				for (int i = 0; i < nfns; i++) {
+					char want[128];
+					const char *at;
+
+					snprintf(want, sizeof(want), ":%s ", fns[i]);
+					if ((at = strstr(line, want))) {
+						char num[64];
+						size_t k = 0;
+
+						for (const char *c = line; c < at && k < sizeof(num) - 1; c++)
+							if (*c >= '0' && *c <= '9')
+								num[k++] = *c;
+							else if (*c == '(')
+								break;
+						num[k] = 0;
+						incl[i] = strtod(num, NULL) / (double)iters;
+					}
+				}
+			pclose(f);
+		}
+	}
 	unlink(out);
-	return total < 0 ? -1 : total / (double)n;
+	return total < 0 ? -1 : total / (double)iters;
+}
+
+/* Instructions per pair from callgrind: run ourselves under valgrind. */
+static double callgrind_pairs(const char *self, const char *cfg, unsigned order, long n)
+{
+	char args[512];
+
+	snprintf(args, sizeof(args), "--pairs '%s' %u %ld", cfg, order, n);
+	/* The measured run does n / 10 + 1 warm-up pairs first, inside pairs() too. */
+	return callgrind_run(self, "pairs", args, order == 99 ? n : n + n / 10 + 1, NULL, NULL, 0);
 }
 
 static void bench_boot(void)
@@ -212,7 +338,10 @@ static void bench_zone(const char *self, int cg)
 
 static void bench_owner(const char *self, int cg)
 {
+	static const char *const parts[] = { "pmm_stack_trail_same", "pmm_stack_capture_trail", "save_stack_platform",
+					     "depot_save_record" };
 	double off = median_pair_ns("mem=1G", 0, 200000), on = median_pair_ns("mem=1G page_owner=on", 0, 200000);
+	double hooks_off = median_hook_ns("mem=1G", 2000000), hooks_on = median_hook_ns("mem=1G page_owner=on", 1000000);
 	struct pmm *m = boot_quiet("mem=1G page_owner=on");
 	double bytes = (double)pmm_page_ext_bytes(m) / (double)pmm_totalram_pages(m);
 
@@ -229,6 +358,28 @@ static void bench_owner(const char *self, int cg)
 		printf("| off | %.1f |\n| on | %.1f |\n", off, on);
 	}
 	printf("\non/off: %.2fx; page_ext bytes per frame with page_owner: %.0f\n\n", on / off, bytes);
+
+	printf("## page_owner's own work: set_page_owner() + reset_page_owner(), order 0\n\n");
+	printf("(called directly on one page, as an allocation path calls them; \"off\" is the\n"
+	       "harness alone, two calls and the page_owner tests)\n\n");
+	printf("| hooks | ns per pair |%s\n|---|---:|%s\n",
+	       cg ? " instructions per pair | of which stack walks |" : "", cg ? "---:|---:|" : "");
+	if (cg) {
+		double incl[4], on_i, off_i, loop = callgrind_pairs(self, "mem=1G", 99, 100000);
+
+		off_i = callgrind_run(self, "hook_pairs", "--hooks mem=1G 100000", 100000, NULL, NULL, 0) - loop;
+		on_i = callgrind_run(self, "hook_pairs", "--hooks 'mem=1G page_owner=on' 20000", 20000,
+				     parts, incl, 4) - loop;
+		printf("| off | %.1f | %.0f | |\n", hooks_off, off_i);
+		printf("| on | %.1f | %.0f | %.0f |\n", hooks_on, on_i, incl[0] + incl[1] + incl[2] + incl[3]);
+		printf("\npage_owner's work per pair: %.1f ns, %.0f instructions\n", hooks_on - hooks_off,
+		       on_i - off_i);
+	} else {
+		printf("| off | %.1f |\n| on | %.1f |\n", hooks_off, hooks_on);
+		printf("\npage_owner's work per pair: %.1f ns\n", hooks_on - hooks_off);
+	}
+	printf("clock read: pmm_clock_fast_ns() %.1f ns, clock_gettime(CLOCK_MONOTONIC) %.1f ns\n\n",
+	       clock_read_ns(1), clock_read_ns(0));
 }
 
 int main(int argc, char **argv)
@@ -236,6 +387,15 @@ int main(int argc, char **argv)
 	const char *only = "boot,zone,owner";
 	int cg = 0;
 
+	if (argc == 4 && !strcmp(argv[1], "--hooks")) {
+		struct pmm *m = boot_quiet(argv[2]);
+		struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+
+		hook_pairs(m, p, atol(argv[3]));
+		pmm_free_pages(m, p, 0);
+		pmm_destroy(m);
+		return 0;
+	}
 	if (argc == 5 && !strcmp(argv[1], "--pairs")) {
 		struct pmm *m = boot_quiet(argv[2]);
 		unsigned order = (unsigned)atoi(argv[3]);

@@ -3,6 +3,8 @@
  * Stack depot and stack capture costs:
  *   - capture of 16 frames at depth > 16: frame-pointer walk, glibc
  *     backtrace() unwinder, and pmm_stack_capture() (walk + fallback);
+ *     and with a trail, as page_owner's hooks do: the walk recognised
+ *     (pmm_stack_trail_same()) and a new walk recording one;
  *   - depot_save() on a hit (one hot stack; random stacks out of 10000) and
  *     on a miss (every stack new);
  *   - depot_fetch();
@@ -111,6 +113,39 @@ static __attribute__((noinline)) void deep(struct capture_run *r, int depth)
 	r->ns = best;
 }
 
+static struct stack_trail bench_trail;
+static uintptr_t bench_kept[16];
+
+/* What a page_owner hook does: the trail's walk if recognised, else a new one kept. */
+static __attribute__((noinline)) unsigned trail_capture(uintptr_t *e, unsigned max, unsigned skip)
+{
+	const void *frame = __builtin_frame_address(0);
+	unsigned nr;
+
+	(void)skip;
+	if (pmm_stack_trail_same(frame, &bench_trail, max))
+		return bench_trail.nr;
+	if (pmm_stack_capture_trail(frame, &bench_trail, e, max, &nr) == STACK_TRAIL_NEW) {
+		memcpy(bench_kept, e, nr * sizeof(*e));
+		bench_trail.entries = bench_kept;
+		bench_trail.nr = nr;
+	}
+	sink += nr;
+	return nr;
+}
+
+/* The same with the trail forgotten each time: a new walk, recorded. */
+static __attribute__((noinline)) unsigned trail_capture_new(uintptr_t *e, unsigned max, unsigned skip)
+{
+	unsigned nr;
+
+	(void)skip;
+	bench_trail.entries = NULL;
+	pmm_stack_capture_trail(__builtin_frame_address(0), &bench_trail, e, max, &nr);
+	sink += nr;
+	return nr;
+}
+
 static void fake_stack(uintptr_t *e, unsigned n, unsigned long id)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -135,6 +170,8 @@ int main(int argc, char **argv)
 		{ "fp walk (pmm_stack_capture_fp)", pmm_stack_capture_fp, 2000000 },
 		{ "fp walk + fallback (pmm_stack_capture)", pmm_stack_capture, 2000000 },
 		{ "unwinder (glibc backtrace)", pmm_stack_capture_unwind, 200000 },
+		{ "trail, walk recognised (page_owner's hooks)", trail_capture, 5000000 },
+		{ "trail, new walk recorded", trail_capture_new, 2000000 },
 	};
 	struct stack_depot d;
 	struct depot_stats st;

@@ -65,6 +65,29 @@ void page_ext_put(struct page_ext *ext);
 /* Lookup without the RCU section: the caller keeps the section alive. */
 struct page_ext *lookup_page_ext(const struct pmm *m, unsigned long pfn);
 
+/*
+ * page_ext_of_owned() - lookup_page_ext() inline, for the allocation and
+ * free hooks: a section's page_ext goes away only when the section is taken
+ * offline, which needs every one of its frames free, so the caller that owns
+ * @page (allocating or freeing it) keeps the storage alive without RCU.
+ * @entry_size: m->page_ext->entry_size, which the hot caller keeps at hand.
+ * Return: NULL when the section has no page_ext (never had, or going away).
+ */
+static inline struct page_ext *page_ext_of_owned(const struct pmm *m, const struct page *page,
+						 size_t entry_size)
+{
+	unsigned long pfn = page_to_pfn(m, page);
+	struct mem_section *ms = nr_to_section(m, pfn_to_section_nr(pfn));
+	uintptr_t v;
+
+	if (unlikely(!ms))
+		return NULL;
+	v = (uintptr_t)__atomic_load_n(&ms->page_ext, __ATOMIC_ACQUIRE);
+	if (unlikely(!v || (v & PAGE_EXT_INVALID)))
+		return NULL;
+	return (struct page_ext *)(v + entry_size * pfn);
+}
+
 static inline struct page_ext *page_ext_next(const struct pmm *m, struct page_ext *ext)
 {
 	return (struct page_ext *)((char *)ext + m->page_ext->entry_size);

@@ -13,11 +13,16 @@
  * the early stack.
  *
  * Cost when off: one predictable branch per allocation and free
- * (page_owner_set()/page_owner_reset() in page_alloc.h).
+ * (set_page_owner()/reset_page_owner() in page_owner.h).  On, each hook
+ * walks the stack against the thread's previous walk on the same path
+ * (a stack_trail) and, when the frames are the same, reuses that walk's
+ * depot record: no hashing and no depot lookup.  Only a stack the thread
+ * did not capture last time on that path goes to the depot.
  *
  * Locking: a record is written by the thread that allocates or frees the
  * block (which owns it); readers (dumps) may see a record mid-update, as the
- * kernel's readers may.  The stack list is guarded by po->lock.
+ * kernel's readers may.  The stack list is guarded by po->lock; a stack gets
+ * on it once, by whoever sets its depot mark.  Per-thread state needs none.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +35,8 @@
 #include "mm/debug.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
+#include "platform/fastclock.h"
+#include "platform/stacktrace.h"
 #include "platform/symbolize.h"
 
 struct page_owner {
@@ -51,6 +58,9 @@ static_assert(sizeof(struct page_owner) == 64, "page_owner: the 6.1 56 bytes + f
 struct page_owner_state {
 	struct stack_depot depot;
 	struct page_ext_operations ops;
+	size_t ext_size;                /* m->page_ext->entry_size, at hand for the hooks */
+	bool trail;                     /* the platform's stack() is pmm's: walk with trails */
+	bool fast_clock;                /* the platform's clock is CLOCK_MONOTONIC: read it cheaply */
 	struct symbolizer *sym;
 	depot_stack_handle_t dummy_handle, failure_handle, early_handle;
 	uint64_t boot_ns;
@@ -59,41 +69,83 @@ struct page_owner_state {
 	size_t nr_stacks, cap_stacks;
 };
 
+/* The depot mark page_owner sets on a stack once it is on stacks[]. */
+#define STACK_MARK_LISTED 0
+
 static const char *const migrate_reason_names[PMM_MR_TYPES] = {
 	"compaction", "memory_failure", "memory_hotplug", "syscall_or_cpuset",
 	"mempolicy_mbind", "numa_misplaced", "contig_range", "longterm_pin", "demotion",
 };
 
-/* The calling thread's identity, read once per thread (a system call). */
-struct task_cache {
-	const struct pmm_platform *plat;
+/* A thread's identity as page_owner records it. */
+struct task_ident {
+	const struct pmm_platform *plat; /* whose task() filled it in; NULL: not yet */
 	int pid, tgid;
 	char comm[16];
 };
-static __thread struct task_cache task_cache;
-static __thread int in_page_owner;
-/* What pmm_set_thread_task()/_time() set: for machine .m only. */
-static __thread struct task_cache task_override;
-static __thread const struct pmm *task_override_m;
-static __thread const struct pmm *time_override_m;
-static __thread uint64_t time_override_ns;
 
-static const struct task_cache *current_task(struct pmm *m)
+/*
+ * The last stack this thread saved on one path (allocation or free): the
+ * frames its walk went through, and the depot record that holds it.  The
+ * same walk again is recognised by comparing frames, and its record reused,
+ * with no hashing and no depot lookup.
+ */
+struct owner_trail {
+	struct stack_trail trail;  /* .entries point into rec */
+	uint64_t depot_id;         /* the depot rec belongs to (stack_depot.id) */
+	struct stack_record *rec;
+};
+
+/*
+ * Everything page_owner keeps per thread, in one initial-exec block (about
+ * 420 bytes): one %fs-relative address, where the general TLS model costs a
+ * __tls_get_addr() call per access in a PIC library.
+ */
+struct owner_thread {
+	int in_page_owner;                  /* recursion guard (dummy_handle) */
+	/*
+	 * Machines by id (m->fast.id), never by address: state for a destroyed
+	 * machine must not apply to one made at the same address.  0: none.
+	 */
+	uint64_t task_for;                  /* task is this machine's answer (no override) */
+	uint64_t task_override_for;         /* pmm_set_thread_task() was for this machine */
+	uint64_t time_override_for;         /* pmm_set_thread_time() was for this machine */
+	uint64_t time_override_ns;
+	struct task_ident task;             /* the platform's answer, read once (a system call) */
+	struct owner_trail alloc, free;
+};
+static __thread struct owner_thread owner_thread __attribute__((tls_model("initial-exec")));
+/* What pmm_set_thread_task() set (rarely used: general TLS). */
+static __thread struct task_ident task_override;
+
+static __attribute__((noinline)) const struct task_ident *current_task_slow(struct pmm *m,
+									   struct owner_thread *ot)
 {
-	if (unlikely(task_override_m == m))
+	if (ot->task_override_for == m->fast.id)
 		return &task_override;
-	if (task_cache.plat != m->plat) {
-		m->plat->task(m->plat->ctx, &task_cache.pid, &task_cache.tgid, task_cache.comm);
-		task_cache.plat = m->plat;
+	if (ot->task.plat != m->plat) {
+		m->plat->task(m->plat->ctx, &ot->task.pid, &ot->task.tgid, ot->task.comm);
+		ot->task.plat = m->plat;
 	}
-	return &task_cache;
+	ot->task_for = m->fast.id;
+	return &ot->task;
+}
+
+static inline const struct task_ident *current_task(struct pmm *m, struct owner_thread *ot)
+{
+	if (likely(ot->task_for == m->fast.id))
+		return &ot->task;
+	return current_task_slow(m, ot);
 }
 
 int pmm_set_thread_task(struct pmm *m, int pid, int tgid, const char *comm)
 {
+	struct owner_thread *ot = &owner_thread;
+
+	ot->task_for = 0;
 	if (pid < 0) {
-		if (task_override_m == m)
-			task_override_m = NULL;
+		if (ot->task_override_for == m->fast.id)
+			ot->task_override_for = 0;
 		return 0;
 	}
 	if (!comm)
@@ -102,24 +154,26 @@ int pmm_set_thread_task(struct pmm *m, int pid, int tgid, const char *comm)
 	task_override.tgid = tgid < 0 ? pid : tgid;
 	memset(task_override.comm, 0, sizeof(task_override.comm));
 	strncpy(task_override.comm, comm, sizeof(task_override.comm) - 1);
-	task_override_m = m;
+	ot->task_override_for = m->fast.id;
 	return 0;
 }
 
 void pmm_set_thread_time(struct pmm *m, uint64_t ns)
 {
+	struct owner_thread *ot = &owner_thread;
+
 	if (ns == UINT64_MAX) {
-		if (time_override_m == m)
-			time_override_m = NULL;
+		if (ot->time_override_for == m->fast.id)
+			ot->time_override_for = 0;
 		return;
 	}
-	time_override_ns = ns;
-	time_override_m = m;
+	ot->time_override_ns = ns;
+	ot->time_override_for = m->fast.id;
 }
 
 void current_task_ident(struct pmm *m, int *pid, int *tgid, char comm[16])
 {
-	const struct task_cache *t = current_task(m);
+	const struct task_ident *t = current_task(m, &owner_thread);
 
 	*pid = t->pid;
 	*tgid = t->tgid;
@@ -128,9 +182,11 @@ void current_task_ident(struct pmm *m, int *pid, int *tgid, char comm[16])
 
 bool current_time_override(const struct pmm *m, uint64_t *ns)
 {
-	if (likely(time_override_m != m))
+	const struct owner_thread *ot = &owner_thread;
+
+	if (likely(ot->time_override_for != m->fast.id))
 		return false;
-	*ns = time_override_ns;
+	*ns = ot->time_override_ns;
 	return true;
 }
 
@@ -144,33 +200,96 @@ static bool need_page_owner(struct pmm *m)
 	return m->cfg.page_owner;
 }
 
-static __attribute__((noinline)) depot_stack_handle_t save_stack(struct pmm *m,
-								  struct page_owner_state *po)
+/*
+ * The stack through the platform's stack() (an embedder's, or the fault
+ * injecting wrapper): its entry 0 is the return address into this function,
+ * entry 1 into the hook; skip both, as the kernel skips save_stack() and
+ * __set_page_owner().
+ */
+static __attribute__((noinline)) struct stack_record *save_stack_platform(struct pmm *m,
+									  struct page_owner_state *po)
 {
 	uintptr_t entries[PAGE_OWNER_STACK_DEPTH];
-	depot_stack_handle_t handle;
+	unsigned nr = m->plat->stack(m->plat->ctx, entries, PAGE_OWNER_STACK_DEPTH, 2);
+	struct stack_record *rec = depot_save_record(&po->depot, entries, nr);
+
+	__asm__ volatile("" ::: "memory"); /* no tail call: it would lose this frame */
+	return rec;
+}
+
+/*
+ * save_stack() - the stack of the hook's caller into the depot, for a hook
+ * (page_owner_set_slow(), page_owner_reset_slow()) whose own frame is @frame.
+ * With pmm's own stack capture the walk is recognised against the thread's
+ * trail for this path (@tr); only a stack not seen last time on this path
+ * is looked up in (or added to) the depot.
+ * Return: the handle; *@recp is its record, or NULL for the dummy and
+ * failure handles.
+ */
+static inline __attribute__((always_inline)) depot_stack_handle_t
+save_stack(struct pmm *m, struct page_owner_state *po, struct owner_thread *ot,
+	   struct owner_trail *tr, const void *frame, struct stack_record **recp)
+{
+	uintptr_t entries[PAGE_OWNER_STACK_DEPTH];
+	struct stack_record *rec;
 	unsigned nr;
 
-	if (in_page_owner)
+	*recp = NULL;
+	if (unlikely(ot->in_page_owner))
 		return po->dummy_handle;
-	in_page_owner = 1;
-	nr = m->plat->stack(m->plat->ctx, entries, PAGE_OWNER_STACK_DEPTH, 2);
-	handle = depot_save(&po->depot, entries, nr);
-	if (!handle)
-		handle = po->failure_handle;
-	in_page_owner = 0;
-	return handle;
+	ot->in_page_owner = 1;
+	if (likely(po->trail)) {
+		/* A record of another (maybe destroyed) depot must not be compared with. */
+		if (unlikely(tr->depot_id != po->depot.id))
+			tr->trail.entries = NULL;
+		else if (likely(pmm_stack_trail_same(frame, &tr->trail, PAGE_OWNER_STACK_DEPTH))) {
+			ot->in_page_owner = 0;
+			*recp = tr->rec;
+			return depot_record_handle(tr->rec);
+		}
+		switch (pmm_stack_capture_trail(frame, &tr->trail, entries, PAGE_OWNER_STACK_DEPTH, &nr)) {
+		case STACK_TRAIL_SAME:
+			rec = tr->rec;
+			break;
+		case STACK_TRAIL_NEW:
+			rec = depot_save_record(&po->depot, entries, nr);
+			if (rec) {
+				tr->trail.entries = depot_record_entries(&po->depot, rec);
+				tr->trail.nr = nr;
+				tr->rec = rec;
+				tr->depot_id = po->depot.id;
+			}
+			break;
+		default:
+			rec = depot_save_record(&po->depot, entries, nr);
+			break;
+		}
+	} else {
+		rec = save_stack_platform(m, po);
+	}
+	ot->in_page_owner = 0;
+	if (unlikely(!rec))
+		return po->failure_handle;
+	*recp = rec;
+	return depot_record_handle(rec);
 }
 
-static uint64_t local_clock(struct pmm *m, struct page_owner_state *po)
+/* Nanoseconds since the machine's page_owner started (the kernel's local_clock(), since boot). */
+static inline uint64_t local_clock(struct pmm *m, struct page_owner_state *po,
+				   const struct owner_thread *ot)
 {
-	if (unlikely(time_override_m == m))
-		return time_override_ns;
-	return m->plat->clock_ns(m->plat->ctx) - po->boot_ns;
+	uint64_t now;
+
+	if (unlikely(ot->time_override_for == m->fast.id))
+		return ot->time_override_ns;
+	now = likely(po->fast_clock) ? pmm_clock_fast_ns() : m->plat->clock_ns(m->plat->ctx);
+	/* Another thread's fast clock may be a little behind the one that set boot_ns. */
+	return now > po->boot_ns ? now - po->boot_ns : 0;
 }
 
-/* Put @handle on the show_stacks list the first time it holds pages. */
-static void note_stack(struct page_owner_state *po, depot_stack_handle_t handle)
+/* Put @handle on the show_stacks list (once: the caller set its depot mark). */
+static __attribute__((noinline)) void list_stack(struct page_owner_state *po,
+						 depot_stack_handle_t handle)
 {
 	const struct pmm_platform *plat = po->depot.platform;
 	depot_stack_handle_t *grown = NULL, *old = NULL;
@@ -178,9 +297,6 @@ static void note_stack(struct page_owner_state *po, depot_stack_handle_t handle)
 
 	for (;;) {
 		pmm_lock(&po->lock);
-		for (size_t i = 0; i < po->nr_stacks; i++)
-			if (po->stacks[i] == handle)
-				goto out;
 		if (po->nr_stacks < po->cap_stacks)
 			break;
 		if (grown && grown_alloc > po->cap_stacks) {
@@ -204,7 +320,6 @@ static void note_stack(struct page_owner_state *po, depot_stack_handle_t handle)
 		grown_alloc = grown_cap;
 	}
 	po->stacks[po->nr_stacks++] = handle;
-out:
 	pmm_unlock(&po->lock);
 	if (grown)
 		plat->free(plat->ctx, grown, grown_alloc * sizeof(*grown));
@@ -212,14 +327,13 @@ out:
 		plat->free(plat->ctx, old, old_cap * sizeof(*old));
 }
 
-static void set_owner_handle(struct pmm *m, struct page_owner_state *po, struct page_ext *ext,
-			     depot_stack_handle_t handle, unsigned order, pmm_gfp_t gfp,
-			     unsigned long nr, uint64_t ts)
+static inline void set_owner_handle(struct page_owner_state *po, const struct task_ident *t,
+				    struct page_ext *ext, depot_stack_handle_t handle,
+				    unsigned order, pmm_gfp_t gfp, unsigned long nr, uint64_t ts)
 {
-	const struct task_cache *t = current_task(m);
-
 	for (unsigned long i = 0; i < nr; i++) {
 		struct page_owner *o = get_page_owner(po, ext);
+		unsigned long flags = __atomic_load_n(&ext->flags, __ATOMIC_RELAXED);
 
 		o->handle = handle;
 		o->order = (unsigned short)order;
@@ -229,55 +343,79 @@ static void set_owner_handle(struct pmm *m, struct page_owner_state *po, struct 
 		o->tgid = t->tgid;
 		o->ts_nsec = ts;
 		memcpy(o->comm, t->comm, sizeof(o->comm));
-		__atomic_fetch_or(&ext->flags, (1ul << PAGE_EXT_OWNER) | (1ul << PAGE_EXT_OWNER_ALLOCATED),
-				  __ATOMIC_RELAXED);
-		ext = page_ext_next(m, ext);
+		/*
+		 * Only the frame's owner writes its flags (the kernel's
+		 * __set_bit()); atomic for the readers of a dump.
+		 */
+		__atomic_store_n(&ext->flags,
+				 flags | (1ul << PAGE_EXT_OWNER) | (1ul << PAGE_EXT_OWNER_ALLOCATED),
+				 __ATOMIC_RELAXED);
+		ext = (struct page_ext *)((char *)ext + po->ext_size);
 	}
 }
 
+/*
+ * The allocation hook (__set_page_owner()).  Its caller's stack is recorded,
+ * so it must stay a function of its own, never inlined or tail-called.
+ */
 __attribute__((noinline)) void page_owner_set_slow(struct pmm *m, struct page *page, unsigned order,
 						   pmm_gfp_t gfp)
 {
 	struct page_owner_state *po = m->page_owner;
-	depot_stack_handle_t handle = save_stack(m, po);
-	struct page_ext *ext = page_ext_get(m, page);
-	long now;
+	struct owner_thread *ot = &owner_thread;
+	struct stack_record *rec;
+	depot_stack_handle_t handle;
+	struct page_ext *ext;
 
-	if (!ext)
+	handle = save_stack(m, po, ot, &ot->alloc, __builtin_frame_address(0), &rec);
+	ext = page_ext_of_owned(m, page, po->ext_size);
+	if (unlikely(!ext))
 		return;
-	set_owner_handle(m, po, ext, handle, order, gfp, 1ul << order, local_clock(m, po));
-	page_ext_put(ext);
-	/* Only a 0 -> positive transition can be a first use. */
-	now = depot_count_add(&po->depot, handle, 1l << order);
-	if (now == (1l << order))
-		note_stack(po, handle);
+	set_owner_handle(po, current_task(m, ot), ext, handle, order, gfp, 1ul << order,
+			 local_clock(m, po, ot));
+	if (unlikely(!rec) && !(rec = depot_record(&po->depot, handle)))
+		return;
+	depot_record_count_add(rec, 1l << order);
+	if (unlikely(depot_record_mark(rec, STACK_MARK_LISTED)))
+		list_stack(po, handle);
 }
 
+/* The free hook (__reset_page_owner()); never inlined, as page_owner_set_slow(). */
 __attribute__((noinline)) void page_owner_reset_slow(struct pmm *m, struct page *page, unsigned order)
 {
 	struct page_owner_state *po = m->page_owner;
-	depot_stack_handle_t handle = save_stack(m, po), alloc_handle = 0;
-	const struct task_cache *t = current_task(m);
-	uint64_t ts = local_clock(m, po);
-	struct page_ext *ext = page_ext_get(m, page);
+	struct owner_thread *ot = &owner_thread;
+	struct stack_record *rec;
+	depot_stack_handle_t handle = save_stack(m, po, ot, &ot->free, __builtin_frame_address(0), &rec);
+	depot_stack_handle_t alloc_handle = 0;
+	const struct task_ident *t = current_task(m, ot);
+	uint64_t ts = local_clock(m, po, ot);
+	struct page_ext *ext = page_ext_of_owned(m, page, po->ext_size);
 
-	if (!ext)
+	if (unlikely(!ext))
 		return;
 	for (unsigned long i = 0; i < (1ul << order); i++) {
 		struct page_owner *o = get_page_owner(po, ext);
+		unsigned long flags = __atomic_load_n(&ext->flags, __ATOMIC_RELAXED);
 
-		__atomic_fetch_and(&ext->flags, ~(1ul << PAGE_EXT_OWNER_ALLOCATED), __ATOMIC_RELAXED);
+		__atomic_store_n(&ext->flags, flags & ~(1ul << PAGE_EXT_OWNER_ALLOCATED),
+				 __ATOMIC_RELAXED);
 		o->free_handle = handle;
 		o->free_ts_nsec = ts;
 		o->free_pid = t->pid;
 		o->free_tgid = t->tgid;
 		if (i == 0)
 			alloc_handle = o->handle;
-		ext = page_ext_next(m, ext);
+		ext = (struct page_ext *)((char *)ext + po->ext_size);
 	}
-	page_ext_put(ext);
-	if (alloc_handle && alloc_handle != po->early_handle)
-		depot_count_add(&po->depot, alloc_handle, -(1l << order));
+	if (!alloc_handle || alloc_handle == po->early_handle)
+		return;
+	/* Most frees on a thread give back what its last allocation stack took. */
+	rec = ot->alloc.rec;
+	if (!rec || ot->alloc.depot_id != po->depot.id || depot_record_handle(rec) != alloc_handle)
+		rec = depot_record(&po->depot, alloc_handle);
+	if (rec)
+		depot_record_count_add(rec, -(1l << order));
 }
 
 void split_page_owner_slow(struct pmm *m, struct page *page, unsigned nr)
@@ -401,7 +539,8 @@ static void init_early_allocated_pages(struct pmm *m, struct page_owner_state *p
 				ext = lookup_page_ext(m, pfn);
 				if (!ext || (ext->flags & (1ul << PAGE_EXT_OWNER)))
 					continue;
-				set_owner_handle(m, po, ext, po->early_handle, 0, 0, 1, local_clock(m, po));
+				set_owner_handle(po, current_task(m, &owner_thread), ext, po->early_handle,
+						 0, 0, 1, local_clock(m, po, &owner_thread));
 				count++;
 			}
 			pr_info(m, "Node %d, zone %8s: page owner found early allocated %lu pages\n", nid,
@@ -527,7 +666,10 @@ static int page_owner_setup(struct pmm *m)
 	if (!po)
 		return -PMM_ENOMEM;
 	pmm_lock_init(&po->lock);
-	po->boot_ns = m->plat->clock_ns(m->plat->ctx);
+	po->fast_clock = m->plat->clock_ns == pmm_platform_posix()->clock_ns;
+	if (po->fast_clock)
+		pmm_clock_fast_init();
+	po->boot_ns = po->fast_clock ? pmm_clock_fast_ns() : m->plat->clock_ns(m->plat->ctx);
 	po->ops = (struct page_ext_operations){
 		.size = sizeof(struct page_owner),
 		.need = need_page_owner,
@@ -542,6 +684,8 @@ static int page_owner_setup(struct pmm *m)
 	page_ext_register(m, &po->ops);
 	if ((err = page_ext_init(m)))
 		return err;
+	po->ext_size = m->page_ext->entry_size;
+	po->trail = m->plat->stack == pmm_posix_stack;
 	po->sym = symbolizer_create(0);
 	init_page_owner(m, po);
 	/* Allocations are tracked from here on. */

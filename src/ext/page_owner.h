@@ -7,6 +7,49 @@
 
 #define PAGE_OWNER_STACK_DEPTH 16
 
+/*
+ * The allocation and free hooks (the kernel's set_page_owner() and
+ * reset_page_owner()), for any allocation path, the per-CPU fast path
+ * included.  Off, each is one load and one predictable branch, inline.  On,
+ * the out-of-line part records the stack of the function that calls the
+ * hook (the first frame printed, as post_alloc_hook() and
+ * free_pages_prepare() are in the kernel's records), so call them from the
+ * function that should appear there, directly: not through a wrapper that
+ * is itself out of line, and not as a tail call.
+ *
+ * set_page_owner(): after @page (a block of 2^@order frames) is taken,
+ * before it is handed out.  Each frame's record gets the stack, @order,
+ * @gfp, time, pid, tgid and comm; the stack's page count grows by 2^@order.
+ * reset_page_owner(): when the block is being freed, before it can be
+ * reallocated.  The records get the free stack, time, pid and tgid and stop
+ * being "allocated"; the allocation stack's count shrinks by 2^@order.
+ *
+ * Cost on (order 0, the same stacks as last time on the thread): the two
+ * frame-pointer walks compared with the thread's previous ones, no hashing
+ * and no depot lookup, two clock reads, one atomic add each.  See
+ * docs/performance.md for the figures.
+ *
+ * Context: the caller owns @page (it is allocated and not yet handed out,
+ * or being freed), so its page_ext cannot go away.  Any thread; no lock
+ * needed or taken (the show_stacks list's lock the first time a stack holds
+ * pages).  Async-signal-safe in the sense the kernel's is: a handler that
+ * allocates while its thread is inside page_owner gets the dummy stack.
+ */
+void page_owner_set_slow(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp);
+void page_owner_reset_slow(struct pmm *m, struct page *page, unsigned order);
+
+static inline void set_page_owner(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp)
+{
+	if (unlikely(m->page_owner != NULL))
+		page_owner_set_slow(m, page, order, gfp);
+}
+
+static inline void reset_page_owner(struct pmm *m, struct page *page, unsigned order)
+{
+	if (unlikely(m->page_owner != NULL))
+		page_owner_reset_slow(m, page, order);
+}
+
 void split_page_owner_slow(struct pmm *m, struct page *page, unsigned nr);
 static inline void split_page_owner(struct pmm *m, struct page *page, unsigned nr)
 {

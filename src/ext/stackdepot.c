@@ -41,15 +41,6 @@
 #include "lib/jhash.h"
 #include "platform/symbolize.h"
 
-struct stack_record {
-	struct stack_record *next; /* older record in the same bucket */
-	uint32_t hash;             /* jhash2 of the entries */
-	uint32_t size;             /* number of entries */
-	uint32_t handle;           /* own handle, extra bits clear */
-	int32_t count;             /* depot_count_add(); atomic */
-	/* 6.8+: 8 more bytes of header; then uintptr_t entries[size] */
-};
-
 #if UINTPTR_MAX == UINT64_MAX
 _Static_assert(sizeof(struct stack_record) == 24, "6.1 record header is 24 bytes");
 #endif
@@ -168,7 +159,10 @@ int depot_init(struct stack_depot *d, const struct pmm_platform *platform,
 	size_t buckets;
 	unsigned order;
 
+	static uint64_t last_id;
+
 	memset(d, 0, sizeof(*d));
+	d->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
 	if (!opts)
 		opts = &defaults;
 	d->log = opts->log;
@@ -312,7 +306,8 @@ static struct stack_record *record_alloc_locked(struct stack_depot *d, const uin
 	r = (struct stack_record *)((char *)d->pools[idx] + d->pool_offset);
 	r->next = NULL;
 	r->hash = hash;
-	r->size = n;
+	r->size = (uint16_t)n;
+	r->marks = 0;
 	r->handle = handle_encode(d, idx, d->pool_offset);
 	r->count = 0;
 	memcpy(record_entries(d, r), entries, (size_t)n * sizeof(uintptr_t));
@@ -342,16 +337,15 @@ static uint32_t hash_stack(const uintptr_t *entries, unsigned n)
 		      (uint32_t)(n * sizeof(uintptr_t) / sizeof(uint32_t)), DEPOT_HASH_SEED);
 }
 
-depot_stack_handle_t depot_save_extra(struct stack_depot *d, const uintptr_t *entries,
-				      unsigned nr_entries, unsigned extra)
+struct stack_record *depot_save_record(struct stack_depot *d, const uintptr_t *entries,
+				       unsigned nr_entries)
 {
-	uint32_t ext = (uint32_t)extra << EXTRA_SHIFT;
 	struct stack_record **bucket, *found;
 	void *prealloc = NULL;
 	uint32_t hash;
 
 	if (!nr_entries || !entries || d->disabled || !d->table)
-		return ext;
+		return NULL;
 	if (nr_entries > DEPOT_MAX_FRAMES)
 		nr_entries = DEPOT_MAX_FRAMES;
 
@@ -359,7 +353,7 @@ depot_stack_handle_t depot_save_extra(struct stack_depot *d, const uintptr_t *en
 	bucket = &d->table[hash & d->table_mask];
 	found = bucket_find(d, LOAD_ACQ(bucket), entries, nr_entries, hash);
 	if (found)
-		return found->handle | ext;
+		return found;
 
 	/* No spare pool: get one now, while no lock is held. */
 	if (!LOAD_ACQ(&d->next_pool_ready))
@@ -381,15 +375,20 @@ depot_stack_handle_t depot_save_extra(struct stack_depot *d, const uintptr_t *en
 
 	if (prealloc)
 		pool_free(d, prealloc);
-	if (!found) {
+	if (!found)
 		__atomic_add_fetch(&d->nr_failures, 1, __ATOMIC_RELAXED);
-		return ext;
-	}
-	return found->handle | ext;
+	return found;
 }
 
-/* The record behind @handle, or NULL (logged) if it names none. */
-static struct stack_record *record_of(struct stack_depot *d, depot_stack_handle_t handle)
+depot_stack_handle_t depot_save_extra(struct stack_depot *d, const uintptr_t *entries,
+				      unsigned nr_entries, unsigned extra)
+{
+	struct stack_record *r = depot_save_record(d, entries, nr_entries);
+
+	return (r ? r->handle : 0) | (uint32_t)extra << EXTRA_SHIFT;
+}
+
+struct stack_record *depot_record(struct stack_depot *d, depot_stack_handle_t handle)
 {
 	uint32_t h = handle & HANDLE_MASK;
 	struct stack_record *r;
@@ -423,7 +422,7 @@ bad:
 unsigned depot_fetch(struct stack_depot *d, depot_stack_handle_t handle,
 		     const uintptr_t **entries)
 {
-	struct stack_record *r = record_of(d, handle);
+	struct stack_record *r = depot_record(d, handle);
 
 	*entries = r ? record_entries(d, r) : NULL;
 	return r ? r->size : 0;
@@ -431,7 +430,7 @@ unsigned depot_fetch(struct stack_depot *d, depot_stack_handle_t handle,
 
 long depot_count_add(struct stack_depot *d, depot_stack_handle_t handle, long delta)
 {
-	struct stack_record *r = record_of(d, handle);
+	struct stack_record *r = depot_record(d, handle);
 
 	if (!r)
 		return 0;
@@ -440,7 +439,7 @@ long depot_count_add(struct stack_depot *d, depot_stack_handle_t handle, long de
 
 long depot_count_get(struct stack_depot *d, depot_stack_handle_t handle)
 {
-	struct stack_record *r = record_of(d, handle);
+	struct stack_record *r = depot_record(d, handle);
 
 	return r ? LOAD_RLX(&r->count) : 0;
 }

@@ -31,9 +31,23 @@
 #include "platform/platform.h"
 
 struct symbolizer;
-struct stack_record;
 
 typedef uint32_t depot_stack_handle_t;
+
+/*
+ * A stored trace.  Callers may keep a pointer to one (it lives as long as
+ * its depot; see stack_depot.id) to skip the handle lookup; only `count`
+ * and `marks` change after the record is published.
+ */
+struct stack_record {
+	struct stack_record *next; /* older record in the same bucket */
+	uint32_t hash;             /* jhash2 of the entries */
+	uint16_t size;             /* number of entries, <= DEPOT_MAX_FRAMES */
+	uint16_t marks;            /* depot_record_mark(); atomic */
+	uint32_t handle;           /* own handle, extra bits clear */
+	int32_t count;             /* depot_count_add(); atomic */
+	/* 6.8+: 8 more bytes of header; then uintptr_t entries[size] */
+};
 
 /* Bits of a handle the depot does not use; callers may keep flags there. */
 #define STACK_DEPOT_EXTRA_BITS 5
@@ -100,6 +114,11 @@ struct depot_stats {
 };
 
 struct stack_depot {
+	/*
+	 * Unique among the depots of this process, never 0: a record pointer
+	 * kept with the id it came from is valid while the depot's id is the same.
+	 */
+	uint64_t id;
 	const struct pmm_platform *platform;
 	void (*log)(void *ctx, int level, const char *msg); /* NULL: platform->log */
 	void *log_ctx;
@@ -171,6 +190,53 @@ static inline depot_stack_handle_t depot_save(struct stack_depot *d, const uintp
 					      unsigned nr_entries)
 {
 	return depot_save_extra(d, entries, nr_entries, 0);
+}
+
+/**
+ * depot_save_record() - depot_save(), returning the record itself.
+ * Return: the record, or NULL where depot_save() returns a handle naming no
+ * stack.  Context: as depot_save_extra().
+ */
+struct stack_record *depot_save_record(struct stack_depot *d, const uintptr_t *entries,
+				       unsigned nr_entries);
+
+/**
+ * depot_record() - the record behind a handle (extra bits ignored).
+ * Return: NULL for 0 or a handle that names no record (logged as by
+ * depot_fetch()).  Context: any thread, lock-free.
+ */
+struct stack_record *depot_record(struct stack_depot *d, depot_stack_handle_t handle);
+
+static inline depot_stack_handle_t depot_record_handle(const struct stack_record *r)
+{
+	return r->handle;
+}
+
+static inline const uintptr_t *depot_record_entries(const struct stack_depot *d,
+						    const struct stack_record *r)
+{
+	return (const uintptr_t *)((const char *)r + d->header_size);
+}
+
+/* depot_count_add() on a record.  Return: the new value.  Context: any thread. */
+static inline long depot_record_count_add(struct stack_record *r, long delta)
+{
+	return __atomic_add_fetch(&r->count, (int32_t)delta, __ATOMIC_RELAXED);
+}
+
+/*
+ * depot_record_mark() - set @bit (0..15) in the record's marks, which the
+ * depot keeps for its user (page_owner marks the stacks it has listed).
+ * Return: true for the one call that set it.  Context: any thread; a
+ * relaxed load when the bit is set already, one atomic OR the first time.
+ */
+static inline bool depot_record_mark(struct stack_record *r, unsigned bit)
+{
+	uint16_t m = (uint16_t)(1u << bit);
+
+	if (__atomic_load_n(&r->marks, __ATOMIC_RELAXED) & m)
+		return false;
+	return !(__atomic_fetch_or(&r->marks, m, __ATOMIC_RELAXED) & m);
 }
 
 /**

@@ -11,7 +11,16 @@
  * permitted non-increasing step is the one hop from the signal stack to the
  * thread's stack.
  *
- * State: the thread's stack top, found once per thread with
+ * Trails (pmm_stack_capture_trail()): a walk records the address of every
+ * frame it read and the link it stopped on.  Whether a frame is dereferenced
+ * depends only on its address, the walk's first frame and the stack's top,
+ * so a later walk from the same first frame on the same thread that finds
+ * the same links may read the same frames without checking them again; it
+ * compares each return address and link with the recorded ones instead.
+ * Where the recorded walk stopped is decided by those same values, except
+ * for a frame whose return address was zero: that one is read again.
+ *
+ * State: the thread's stack bounds, found once per thread with
  * pthread_getattr_np() and kept in a thread-local; nothing else.
  */
 #include "platform/stacktrace.h"
@@ -40,7 +49,8 @@ struct stack_bounds {
 	int state;     /* 0 not looked up, 1 valid, -1 unknown */
 };
 
-static __thread struct stack_bounds thread_stack;
+/* initial-exec: one %fs-relative load, not a __tls_get_addr() call per capture. */
+static __thread struct stack_bounds thread_stack __attribute__((tls_model("initial-exec")));
 
 static NOINLINE void stack_bounds_lookup(struct stack_bounds *b)
 {
@@ -69,16 +79,15 @@ static inline const struct stack_bounds *stack_bounds_get(void)
 }
 
 /*
- * The walk itself, inlined into each exported capture function so that
- * __builtin_frame_address(0) is that function's frame and entry 0 is the
- * return address into its caller.  *@broken tells whether the chain ended on
+ * The walk itself from frame @fp, inlined into each exported capture
+ * function, which passes its own frame (__builtin_frame_address(0)) so that
+ * entry 0 is the return address into its caller.  *@broken tells whether the chain ended on
  * something other than its natural end (a zero frame or return address).
  */
 static inline __attribute__((always_inline)) unsigned
-fp_walk(uintptr_t *entries, unsigned max, unsigned skip, bool *broken)
+fp_walk(uintptr_t fp, uintptr_t *entries, unsigned max, unsigned skip, bool *broken)
 {
 	const struct stack_bounds *b = stack_bounds_get();
-	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
 	uintptr_t lo = fp, hi = 0;
 	bool on_altstack = false;
 	unsigned n = 0;
@@ -132,14 +141,15 @@ fp_walk(uintptr_t *entries, unsigned max, unsigned skip, bool *broken)
  * backtrace() from a frame of its own.  The trace starts at @first, the
  * return address into the exported function's caller: finding it by value
  * rather than counting our own frames keeps this right when a sanitizer's
- * backtrace() interceptor adds or hides frames.  If it is not there, assume
- * this function's frame and the exported one's precede it.
+ * backtrace() interceptor adds or hides frames.  If it is not there, it is
+ * taken to be entry @start (this function's frame and the exported one's
+ * precede it: 2).
  */
 static NOINLINE unsigned unwind_capture(uintptr_t *entries, unsigned max, unsigned skip,
-					uintptr_t first)
+					uintptr_t first, unsigned start)
 {
 	void *buf[UNWIND_MAX];
-	unsigned want, got, start = 2, n = 0;
+	unsigned want, got, n = 0;
 	int r;
 
 	if (!max || skip >= UNWIND_MAX - UNWIND_SLACK)
@@ -170,10 +180,10 @@ capture_here(uintptr_t *entries, unsigned max, unsigned skip)
 
 	if (!entries || !max)
 		return 0;
-	n = fp_walk(entries, max, skip, &broken);
+	n = fp_walk((uintptr_t)__builtin_frame_address(0), entries, max, skip, &broken);
 	if (broken && n < want_min) {
 		unsigned m = unwind_capture(entries, max, skip,
-					    (uintptr_t)__builtin_return_address(0));
+					    (uintptr_t)__builtin_return_address(0), 2);
 
 		NO_TAIL_CALL();
 		if (m > n)
@@ -189,12 +199,12 @@ unsigned pmm_stack_capture_fp(uintptr_t *entries, unsigned max, unsigned skip)
 
 	if (!entries || !max)
 		return 0;
-	return fp_walk(entries, max, skip, &broken);
+	return fp_walk((uintptr_t)__builtin_frame_address(0), entries, max, skip, &broken);
 }
 
 NOINLINE unsigned pmm_stack_capture_unwind(uintptr_t *entries, unsigned max, unsigned skip)
 {
-	unsigned n = unwind_capture(entries, max, skip, (uintptr_t)__builtin_return_address(0));
+	unsigned n = unwind_capture(entries, max, skip, (uintptr_t)__builtin_return_address(0), 2);
 
 	NO_TAIL_CALL();
 	return n;
@@ -218,6 +228,144 @@ unsigned pmm_posix_stack(void *ctx, uintptr_t *entries, unsigned max, unsigned s
 	n = capture_here(entries, max, skip);
 	NO_TAIL_CALL();
 	return n;
+}
+
+/*
+ * fp_walk() for a trail: on the thread's stack (from @fp, below @hi), no
+ * skip, every frame read and the last link kept in t->fp (see the file
+ * comment): fp[i] is frame i's address, which is also the link read from
+ * frame i - 1.  t->end is the frame whose zero return address ended the
+ * walk, 0 if something else did (@max entries, a zero or bad link).
+ */
+static inline __attribute__((always_inline)) unsigned
+trail_walk(uintptr_t fp, uintptr_t hi, uintptr_t *entries, unsigned max, struct stack_trail *t,
+	   bool *broken)
+{
+	uintptr_t *fps = t->fp;
+	unsigned n = 0;
+
+	*broken = true;
+	t->end = 0;
+	fps[0] = fp;
+	while (n < max) {
+		const uintptr_t *frame;
+		uintptr_t next, ret;
+
+		if (fp & (sizeof(uintptr_t) - 1) || hi - fp < 2 * sizeof(uintptr_t))
+			return n;
+		frame = (const uintptr_t *)fp;
+		next = frame[0];
+		ret = frame[1];
+		if (!ret) {
+			t->end = fp;
+			break;
+		}
+		entries[n++] = ret;
+		fps[n] = next;
+		if (!next)
+			break;
+		if (next <= fp || next >= hi)
+			return n;
+		fp = next;
+	}
+	*broken = false;
+	return n;
+}
+
+/*
+ * Would trail_walk() from fps[0] give t->entries[0..nr) again?  A recorded
+ * frame is read only once the link leading to it is the recorded one; where
+ * the recorded walk stopped on a zero return address, that frame must still
+ * have one.  Two frames a step: the loop's own cost is half the compares'.
+ */
+static inline __attribute__((always_inline)) bool trail_same(const struct stack_trail *t)
+{
+	const uintptr_t *e = t->entries, *link = t->fp + 1;
+	const uintptr_t *frame = (const uintptr_t *)t->fp[0];
+	unsigned n = t->nr, i = 0;
+
+	if (n & 1) {
+		if (frame[1] != e[0] || frame[0] != link[0])
+			return false;
+		frame = (const uintptr_t *)frame[0];
+		i = 1;
+	}
+	for (; i < n; i += 2) {
+		if (frame[1] != e[i] || frame[0] != link[i])
+			return false;
+		frame = (const uintptr_t *)frame[0];
+		if (frame[1] != e[i + 1] || frame[0] != link[i + 1])
+			return false;
+		frame = (const uintptr_t *)frame[0];
+	}
+	return !t->end || !((const uintptr_t *)t->end)[1];
+}
+
+/* pmm_stack_capture_trail() when the trail does not match: walk, or fall back. */
+static NO_SANITIZE_ADDRESS NOINLINE enum stack_trail_result
+trail_capture(const void *frame, struct stack_trail *t, uintptr_t *entries, unsigned max,
+	      unsigned *nr)
+{
+	uintptr_t fp = (uintptr_t)frame;
+	const struct stack_bounds *b;
+	unsigned n, want_min;
+	bool broken;
+
+	t->entries = NULL;
+	*nr = 0;
+	if (!max)
+		return STACK_TRAIL_OTHER;
+	want_min = max < STACK_FP_MIN_FRAMES ? max : STACK_FP_MIN_FRAMES;
+	b = stack_bounds_get();
+	if (b->state == 1 && fp >= b->lo && fp < b->hi) {
+		n = trail_walk(fp, b->hi, entries, max, t, &broken);
+		if (n && !(broken && n < want_min)) {
+			t->max = max;
+			*nr = n;
+			return STACK_TRAIL_NEW;
+		}
+	} else {
+		/* A signal stack (or one we do not know): the general walk. */
+		n = fp_walk(fp, entries, max, 0, &broken);
+		if (!(broken && n < want_min)) {
+			*nr = n;
+			return STACK_TRAIL_OTHER;
+		}
+	}
+	/*
+	 * Before the entry @frame returns to: unwind_capture()'s, ours,
+	 * pmm_stack_capture_trail()'s, @frame's own.
+	 */
+	n = unwind_capture(entries, max, 0, ((const uintptr_t *)frame)[1], 4);
+	NO_TAIL_CALL();
+	*nr = n;
+	return STACK_TRAIL_OTHER;
+}
+
+/* The recognised walk is a leaf: no registers to save, no bounds to look up. */
+NO_SANITIZE_ADDRESS NOINLINE
+bool pmm_stack_trail_same(const void *frame, const struct stack_trail *t, unsigned max)
+{
+	if (max > STACK_TRAIL_MAX)
+		max = STACK_TRAIL_MAX;
+	return t->entries && t->fp[0] == (uintptr_t)frame && t->max == max && trail_same(t);
+}
+
+NO_SANITIZE_ADDRESS NOINLINE
+enum stack_trail_result pmm_stack_capture_trail(const void *frame, struct stack_trail *t,
+						uintptr_t *entries, unsigned max, unsigned *nr)
+{
+	enum stack_trail_result r;
+
+	if (max > STACK_TRAIL_MAX)
+		max = STACK_TRAIL_MAX;
+	if (t->entries && t->fp[0] == (uintptr_t)frame && t->max == max && trail_same(t)) {
+		*nr = t->nr;
+		return STACK_TRAIL_SAME;
+	}
+	r = trail_capture(frame, t, entries, max, nr);
+	NO_TAIL_CALL();
+	return r;
 }
 
 void pmm_stack_capture_init(void)

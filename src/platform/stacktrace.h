@@ -19,10 +19,19 @@
  *
  * State: one thread-local cache of the thread's stack bounds, filled on the
  * first capture in each thread.  Locking: none.
+ *
+ * A caller that captures the same stacks over and over (page_owner, on every
+ * allocation and free) can keep a struct stack_trail per thread: the frames
+ * the last walk went through.  pmm_stack_capture_trail() then recognises a
+ * walk that would go through the same frames and return the same addresses
+ * by comparing, frame by frame, instead of storing -- and without the bounds
+ * checks, which the recorded walk already passed for those very frame
+ * addresses on this thread's stack.
  */
 #ifndef PMM_PLATFORM_STACKTRACE_H
 #define PMM_PLATFORM_STACKTRACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -64,6 +73,54 @@ unsigned pmm_stack_capture(uintptr_t *entries, unsigned max, unsigned skip);
  * signature (struct pmm_platform.stack); @ctx is unused.
  */
 unsigned pmm_posix_stack(void *ctx, uintptr_t *entries, unsigned max, unsigned skip);
+
+/* Longest walk a trail can recognise. */
+#define STACK_TRAIL_MAX 16u
+
+/*
+ * The frames of one frame-pointer walk, so that the same walk is recognised
+ * next time.  One trail belongs to one thread (its frame addresses are that
+ * thread's stack) and must not be used by a signal handler that may
+ * interrupt another use of it.  Zero-initialised = empty.
+ */
+struct stack_trail {
+	const uintptr_t *entries;          /* its return addresses (caller's copy); NULL: empty */
+	unsigned nr;                       /* how many, 1..STACK_TRAIL_MAX */
+	unsigned max;                      /* the @max it was walked with */
+	uintptr_t end;                     /* the frame whose zero return address ended it, or 0 */
+	uintptr_t fp[STACK_TRAIL_MAX + 1]; /* frame i's address; fp[nr]: the link read last */
+};
+
+enum stack_trail_result {
+	STACK_TRAIL_SAME,  /* the walk would give trail->entries[0..nr): nothing stored */
+	STACK_TRAIL_NEW,   /* walked into @entries; the trail has its frames but no entries yet */
+	STACK_TRAIL_OTHER, /* captured another way (signal stack, unwinder); trail emptied */
+};
+
+/**
+ * pmm_stack_trail_same() - would pmm_stack_capture_trail() come back
+ * STACK_TRAIL_SAME?  The cheap half of it, for callers that can skip
+ * everything else on a match.
+ * Context: the thread @trail belongs to.
+ */
+bool pmm_stack_trail_same(const void *frame, const struct stack_trail *trail, unsigned max);
+
+/**
+ * pmm_stack_capture_trail() - pmm_stack_capture() from the frame of the
+ * caller's own function, recognising the walk @trail recorded.
+ * @frame: __builtin_frame_address(0) in the caller, whose return address
+ * becomes entry 0 (as if the caller had called pmm_stack_capture() with
+ * @skip 1).
+ * @max: at most STACK_TRAIL_MAX.
+ *
+ * On STACK_TRAIL_NEW the caller may set @trail->entries to a stable copy of
+ * the @entries (and @trail->nr to *@nr) to have the next identical walk come
+ * back STACK_TRAIL_SAME; until it does, the trail matches nothing.
+ * Return: as enum stack_trail_result; *@nr is the number of entries either way.
+ * Context: the thread @trail belongs to.
+ */
+enum stack_trail_result pmm_stack_capture_trail(const void *frame, struct stack_trail *trail,
+						uintptr_t *entries, unsigned max, unsigned *nr);
 
 /*
  * pmm_stack_capture_init() - load what the unwinder needs (libgcc_s) now, so

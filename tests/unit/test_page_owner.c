@@ -351,6 +351,260 @@ static void test_double_free_report_has_both_stacks(void **state)
 	pmm_test_log_reset(&log);
 }
 
+/* Not alloc_here()'s twin: the compiler would fold the two into one. */
+static __attribute__((noinline)) struct pmm_page *alloc_there(struct pmm *m, unsigned order)
+{
+	return pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, order);
+}
+
+/* Pages held by every stack whose text contains @fn. */
+static long pages_of(struct pmm *m, const char *fn)
+{
+	char *buf = NULL, *rec;
+	size_t len;
+	long total = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(pmm_page_owner_show_stacks(m, f, 0), 0);
+	fclose(f);
+	for (rec = buf; rec && *rec;) {
+		char *tag = strstr(rec, "nr_base_pages: ");
+		char *here = strstr(rec, fn);
+
+		if (!tag)
+			break;
+		if (here && here < tag)
+			total += strtol(tag + 15, NULL, 10);
+		rec = strstr(tag, "\n\n");
+		rec = rec ? rec + 2 : NULL;
+	}
+	free(buf);
+	return total;
+}
+
+/* The stack lines of the first record of a dump. */
+static void first_stack(struct pmm *m, char *out, size_t size)
+{
+	char *text = NULL, *p;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_int_equal(pmm_page_owner_dump(m, f, 0, PMM_KVER_6_1), 0);
+	fclose(f);
+	p = strstr(text, "\nPFN ");
+
+	assert_non_null(p);
+	p = strchr(p + 1, '\n') + 1;
+	len = (size_t)(strstr(p, "\n\n") + 1 - p);
+	assert_true(len < size);
+	memcpy(out, p, len);
+	out[len] = 0;
+	free(text);
+}
+
+/* The posix platform with a stack() of the embedder kind: page_owner calls it. */
+static unsigned hook_stack(void *ctx, uintptr_t *e, unsigned max, unsigned skip)
+{
+	const struct pmm_platform *base = pmm_platform_posix();
+	unsigned n = base->stack(base->ctx, e, max, skip + 1);
+
+	(void)ctx;
+	__asm__ volatile("" ::: "memory"); /* no tail call: our frame is the one skipped */
+	return n;
+}
+
+static struct pmm *hooked_machine(const char *text, struct pmm_platform *plat)
+{
+	struct pmm_config c;
+	struct pmm *m;
+
+	*plat = *pmm_platform_posix();
+	plat->stack = hook_stack;
+	pmm_config_default(&c);
+	assert_int_equal(pmm_config_parse(&c, text, strlen(text), "<test>", NULL, 0), 0);
+	c.platform = plat;
+	c.log = pmm_test_log_sink;
+	c.log_ctx = NULL;
+	assert_int_equal(pmm_create(&c, &m), 0);
+	return m;
+}
+
+/*
+ * pmm's own capture (a walk recognised against the thread's last one) and a
+ * platform's stack() record the same frames, from the caller of the
+ * allocator down, whether the stack is new or seen last time.
+ */
+static void test_stack_same_either_way(void **state)
+{
+	struct pmm_platform plat;
+	struct pmm *m = pmm_test_machine("mem=128M page_owner=on", NULL);
+	struct pmm *h = hooked_machine("mem=128M page_owner=on", &plat);
+	struct pmm_page *p[4];
+	char a[2048], b[2048], c[2048];
+
+	(void)state;
+	/* One call site for both machines, so one stack. */
+	for (volatile int i = 0; i < 4; i++)
+		p[(i & 1) * 2 + i / 2] = alloc_here(i & 1 ? h : m, 0);
+	first_stack(m, a, sizeof(a));
+	first_stack(h, b, sizeof(b));
+	assert_string_equal(a, b);
+	assert_true(strncmp(a, " prep_new_page", 14) == 0);
+	assert_non_null(strstr(a, "\n alloc_here+0x"));
+	/* The second record (the walk recognised) has the same stack. */
+	pmm_free_pages(m, p[0], 0);
+	first_stack(m, c, sizeof(c));
+	assert_string_equal(a, c);
+	assert_int_equal(pages_of(m, " alloc_here+"), 1);
+	assert_int_equal(pages_of(h, " alloc_here+"), 2);
+	pmm_free_pages(m, p[1], 0);
+	pmm_free_pages(h, p[2], 0);
+	pmm_free_pages(h, p[3], 0);
+	assert_int_equal(pages_of(m, " alloc_here+"), 0);
+	assert_int_equal(pages_of(h, " alloc_here+"), 0);
+	pmm_destroy(h);
+	pmm_destroy(m);
+}
+
+/* Two call sites taking turns: every record and count goes to the right stack. */
+static void test_stacks_taking_turns(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=128M page_owner=on", NULL);
+	struct pmm_page *p[20];
+	size_t len;
+	char *text;
+
+	(void)state;
+	for (volatile int i = 0; i < 20; i++)
+		p[i] = i & 1 ? alloc_there(m, 1) : alloc_here(m, 0);
+	assert_int_equal(pages_of(m, " alloc_here+"), 10);
+	assert_int_equal(pages_of(m, " alloc_there"), 20);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_int_equal(count(text, " alloc_here+"), 10);
+	assert_int_equal(count(text, " alloc_there"), 10);
+	free(text);
+	for (volatile int i = 0; i < 20; i += 2)
+		pmm_free_pages(m, p[i], 0);
+	assert_int_equal(pages_of(m, " alloc_here+"), 0);
+	assert_int_equal(pages_of(m, " alloc_there"), 20);
+	for (volatile int i = 1; i < 20; i += 2)
+		pmm_free_pages(m, p[i], 1);
+	assert_int_equal(pages_of(m, " alloc_there"), 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	pmm_destroy(m);
+}
+
+/*
+ * A thread's remembered stack belongs to one machine's depot: using another
+ * machine, or one created where a destroyed one was, records its own stacks.
+ */
+static void test_stacks_across_machines(void **state)
+{
+	struct pmm *a = pmm_test_machine("mem=128M page_owner=on", NULL);
+	struct pmm *b = pmm_test_machine("mem=128M page_owner=on", NULL);
+	struct pmm_page *p;
+
+	(void)state;
+	for (volatile int i = 0; i < 3; i++) {
+		p = alloc_here(i & 1 ? b : a, 0);
+		free_here(i & 1 ? b : a, p);
+	}
+	pmm_destroy(a);
+	a = pmm_test_machine("mem=128M page_owner=on", NULL);
+	p = alloc_here(a, 0);
+	assert_int_equal(pages_of(a, " alloc_here+"), 1);
+	free_here(a, p);
+	assert_int_equal(pages_of(a, " alloc_here+"), 0);
+	p = alloc_here(b, 0);
+	assert_int_equal(pages_of(b, " alloc_here+"), 1);
+	free_here(b, p);
+	assert_int_equal(pmm_bad_page_count(a) + pmm_bad_page_count(b), 0);
+	pmm_destroy(a);
+	pmm_destroy(b);
+}
+
+/*
+ * pmm_set_thread_task()/_time() name their machine: a machine destroyed with
+ * them set must not pass them to a later one, even at the same address.
+ */
+static void test_thread_overrides_die_with_machine(void **state)
+{
+	struct pmm *old = pmm_test_machine("mem=64M page_owner=on", NULL), *m = NULL;
+	struct pmm_page *p;
+	size_t len;
+	char *text;
+
+	(void)state;
+	assert_int_equal(pmm_set_thread_task(old, 4242, 4242, "ghost"), 0);
+	pmm_set_thread_time(old, 777);
+	pmm_destroy(old);
+	for (int tries = 0; tries < 20 && !m; tries++) {
+		m = pmm_test_machine("mem=64M page_owner=on", NULL);
+		if (m != old) {
+			pmm_destroy(m);
+			m = NULL;
+		}
+	}
+	if (!m)
+		m = pmm_test_machine("mem=64M page_owner=on", NULL);
+	print_message("  new machine %s the old one's address\n", m == old ? "at" : "not at");
+	p = alloc_here(m, 0);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_null(strstr(text, "ghost"));
+	assert_null(strstr(text, "pid 4242"));
+	assert_null(strstr(text, "ts 777 ns"));
+	free(text);
+	/* An override for this machine still applies. */
+	assert_int_equal(pmm_set_thread_task(m, 4243, 4243, "live"), 0);
+	pmm_set_thread_time(m, 778);
+	free_here(m, p);
+	p = alloc_here(m, 0);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_non_null(strstr(text, "pid 4243, tgid 4243 (live), ts 778 ns"));
+	free(text);
+	pmm_set_thread_task(m, -1, -1, NULL);
+	pmm_set_thread_time(m, UINT64_MAX);
+	free_here(m, p);
+	pmm_destroy(m);
+}
+
+struct freer {
+	struct pmm *m;
+	struct pmm_page *p[8];
+};
+
+static void *free_in_thread(void *arg)
+{
+	struct freer *f = arg;
+
+	for (int i = 0; i < 8; i++)
+		free_here(f->m, f->p[i]);
+	return NULL;
+}
+
+/* Pages freed by a thread that did not allocate them leave their stack's count right. */
+static void test_free_elsewhere(void **state)
+{
+	struct freer f = { .m = pmm_test_machine("mem=128M page_owner=on", NULL) };
+	pthread_t t;
+	char *text;
+	size_t len;
+
+	(void)state;
+	for (volatile int i = 0; i < 8; i++)
+		f.p[i] = alloc_here(f.m, 0);
+	assert_int_equal(pages_of(f.m, " alloc_here+"), 8);
+	assert_int_equal(pthread_create(&t, NULL, free_in_thread, &f), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(pages_of(f.m, " alloc_here+"), 0);
+	f.p[0] = alloc_here(f.m, 0);
+	free_here(f.m, f.p[0]);
+	text = dump(f.m, PMM_KVER_6_1, &len);
+	assert_int_equal(len, 0);
+	free(text);
+	pmm_destroy(f.m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +615,11 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_show_stacks),
 		cmocka_unit_test(test_double_free_report_has_both_stacks),
+		cmocka_unit_test(test_stack_same_either_way),
+		cmocka_unit_test(test_stacks_taking_turns),
+		cmocka_unit_test(test_stacks_across_machines),
+		cmocka_unit_test(test_free_elsewhere),
+		cmocka_unit_test(test_thread_overrides_die_with_machine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -553,6 +553,68 @@ static void test_accounting(void **state)
 	check_accounting(10000);
 }
 
+/* The record-level calls page_owner's hooks use agree with the handle-level ones. */
+static void test_record_api(void **state)
+{
+	struct stack_depot d, d2;
+	struct tplat t, t2;
+	struct stack_record *r, *r2;
+	uintptr_t e[16];
+	const uintptr_t *got;
+	depot_stack_handle_t h;
+	uint64_t id;
+
+	(void)state;
+	depot_setup(&d, &t, NULL);
+	fake_stack(e, 7, 1);
+	r = depot_save_record(&d, e, 7);
+	assert_non_null(r);
+	h = depot_save(&d, e, 7);
+	assert_int_equal(depot_record_handle(r), h);
+	assert_ptr_equal(depot_record(&d, h), r);
+	assert_ptr_equal(depot_record(&d, depot_set_extra_bits(h, 5)), r);
+	assert_memory_equal(depot_record_entries(&d, r), e, 7 * sizeof(*e));
+	fake_stack(e, 7, 2);
+	r2 = depot_save_record(&d, e, 7);
+	assert_non_null(r2);
+	assert_ptr_not_equal(r2, r);
+	assert_ptr_equal(depot_save_record(&d, e, 7), r2);
+	assert_null(depot_save_record(&d, e, 0));
+	assert_null(depot_record(&d, 0));
+
+	assert_int_equal(depot_record_count_add(r, 5), 5);
+	assert_int_equal(depot_record_count_add(r, -2), 3);
+	assert_int_equal(depot_count_get(&d, h), 3);
+	assert_int_equal(depot_count_add(&d, h, 1), 4);
+
+	/* A mark is won once; marks leave the trace alone. */
+	assert_true(depot_record_mark(r, 0));
+	assert_false(depot_record_mark(r, 0));
+	assert_true(depot_record_mark(r, 15));
+	assert_false(depot_record_mark(r, 15));
+	assert_true(depot_record_mark(r2, 0));
+	assert_int_equal(depot_fetch(&d, h, &got), 7);
+	fake_stack(e, 7, 1);
+	assert_memory_equal(got, e, 7 * sizeof(*e));
+	assert_int_equal(depot_save(&d, e, 7), h);
+
+	/* Ids: never 0, never the same twice, even for a depot at the same address. */
+	id = d.id;
+	assert_int_not_equal(id, 0);
+	depot_setup(&d2, &t2, NULL);
+	assert_int_not_equal(d2.id, 0);
+	assert_int_not_equal(d2.id, id);
+	depot_destroy(&d2);
+	tplat_assert_clean(&t2);
+	depot_destroy(&d);
+	tplat_assert_clean(&t);
+	depot_setup(&d, &t, NULL);
+	assert_int_not_equal(d.id, id);
+	assert_int_not_equal(d.id, 0);
+	depot_destroy(&d);
+	tplat_assert_clean(&t);
+}
+
 /* ------------------------------------------------------------- concurrency */
 
 #define NTHREADS 8
@@ -562,6 +624,7 @@ struct worker {
 	struct stack_depot *d;
 	unsigned seed;
 	depot_stack_handle_t h[NSTACKS];
+	unsigned marked;        /* depot_record_mark() calls that won */
 };
 
 static void *worker_main(void *arg)
@@ -581,6 +644,8 @@ static void *worker_main(void *arg)
 		    memcmp(got, e, n * sizeof(*e)))
 			w->h[i] = 0;
 		depot_count_add(w->d, w->h[i], 1);
+		if (w->h[i] && depot_record_mark(depot_record(w->d, w->h[i]), 1))
+			w->marked++;
 	}
 	return NULL;
 }
@@ -607,6 +672,14 @@ static void test_concurrent_save(void **state)
 		for (unsigned i = 1; i < NTHREADS; i++)
 			assert_int_equal(w[i].h[s], w[0].h[s]);
 		assert_int_equal(depot_count_get(&d, w[0].h[s]), NTHREADS);
+	}
+	{
+		unsigned marked = 0;
+
+		/* Each stack's mark was won by exactly one thread. */
+		for (unsigned i = 0; i < NTHREADS; i++)
+			marked += w[i].marked;
+		assert_int_equal(marked, NSTACKS);
 	}
 	depot_get_stats(&d, &st);
 	assert_int_equal(st.records, NSTACKS);
@@ -738,6 +811,213 @@ static void test_capture_in_thread(void **state)
 	pthread_join(tid, NULL);
 	check_names(sym, e, (unsigned)e[16], full, 4, "thread");
 	symbolizer_destroy(sym);
+}
+
+/* ------------------------------------------------------------------ trails */
+
+struct trail_call {
+	struct stack_trail *t;
+	unsigned max;
+	enum stack_trail_result r;
+	uintptr_t e[16];
+	unsigned nr;
+	uintptr_t ref[16];     /* pmm_stack_capture() from the same frame */
+	unsigned nref;
+};
+
+/* A trail capture from this function's frame, and a plain one to compare. */
+TEST_NOINLINE static void trail_here(struct trail_call *c)
+{
+	c->r = pmm_stack_capture_trail(__builtin_frame_address(0), c->t, c->e, c->max, &c->nr);
+	c->nref = pmm_stack_capture(c->ref, c->max, 1);
+	sink += c->nr;
+}
+
+TEST_NOINLINE static void trail_at_depth(struct trail_call *c, int depth)
+{
+	if (depth > 0)
+		trail_at_depth(c, depth - 1);
+	else
+		trail_here(c);
+	sink++;
+}
+
+/* Two callers alike in everything but their address. */
+TEST_NOINLINE static void trail_outer_a(struct trail_call *c)
+{
+	trail_at_depth(c, 1);
+	sink++;
+}
+
+TEST_NOINLINE static void trail_outer_b(struct trail_call *c)
+{
+	trail_at_depth(c, 1);
+	sink += 2; /* not trail_outer_a()'s twin, which the compiler would fold into one */
+}
+
+/*
+ * Check a call's result against the plain capture; on NEW, keep its entries
+ * in @kept as a trail user (page_owner, with the depot's copy) would.
+ */
+static void trail_check(struct trail_call *c, enum stack_trail_result want, uintptr_t *kept,
+			const char *what)
+{
+	if (c->r != want)
+		fail_msg("%s: result %d, want %d", what, c->r, want);
+	if (c->nr != c->nref)
+		fail_msg("%s: %u entries, the plain capture %u", what, c->nr, c->nref);
+	if (c->r == STACK_TRAIL_SAME) {
+		assert_memory_equal(c->t->entries, c->ref, c->nr * sizeof(uintptr_t));
+		return;
+	}
+	assert_memory_equal(c->e, c->ref, c->nr * sizeof(uintptr_t));
+	assert_null(c->t->entries);
+	memcpy(kept, c->e, c->nr * sizeof(uintptr_t));
+	c->t->entries = kept;
+	c->t->nr = c->nr;
+}
+
+static void test_trail(void **state)
+{
+	struct stack_trail t = { 0 };
+	struct trail_call c = { .t = &t, .max = 16 };
+	uintptr_t kept[16];
+	int depth[] = { 2, 2, 2, 3, 3, 2 };
+	enum stack_trail_result want[] = { STACK_TRAIL_NEW, STACK_TRAIL_SAME, STACK_TRAIL_SAME,
+					   STACK_TRAIL_NEW, STACK_TRAIL_SAME, STACK_TRAIL_NEW };
+
+	(void)state;
+	pmm_stack_capture_init();
+	/* One call site, at the depths given: the same walk is recognised, another is not. */
+	for (volatile unsigned i = 0; i < 6; i++) {
+		char what[32];
+
+		trail_at_depth(&c, depth[i]);
+		snprintf(what, sizeof(what), "call %u", i);
+		trail_check(&c, want[i], kept, what);
+	}
+	/* The same frames under a different caller. */
+	for (volatile int i = 0; i < 2; i++) {
+		trail_outer_a(&c);
+		trail_check(&c, i ? STACK_TRAIL_SAME : STACK_TRAIL_NEW, kept, "outer a");
+	}
+	trail_outer_b(&c);
+	trail_check(&c, STACK_TRAIL_NEW, kept, "outer b");
+	trail_outer_a(&c);
+	trail_check(&c, STACK_TRAIL_NEW, kept, "outer a again");
+
+	/* A walk cut at @max; asked for more, the same trail must not match. */
+	c.max = 2;
+	for (volatile int i = 0; i < 2; i++) {
+		trail_at_depth(&c, 1);
+		trail_check(&c, i ? STACK_TRAIL_SAME : STACK_TRAIL_NEW, kept, "max 2");
+		assert_int_equal(c.nr, 2);
+	}
+	c.max = 16;
+	trail_at_depth(&c, 1);
+	trail_check(&c, STACK_TRAIL_NEW, kept, "max 16 after 2");
+	assert_true(c.nr > 2);
+
+	/* An empty trail matches nothing. */
+	t.entries = NULL;
+	trail_at_depth(&c, 1);
+	trail_check(&c, STACK_TRAIL_NEW, kept, "emptied");
+}
+
+/*
+ * Made-up frames on this thread's stack, walked from the first: what ends
+ * a walk (a zero return address, a zero or bad link, @max) and what makes
+ * the same trail stop matching.
+ */
+static void test_trail_made_up_frames(void **state)
+{
+	uintptr_t f[10] __attribute__((aligned(16)));
+	struct stack_trail t = { 0 };
+	uintptr_t e[16], kept[16];
+	unsigned nr;
+
+	(void)state;
+	pmm_stack_capture_init();
+	for (int i = 0; i < 4; i++) {
+		f[2 * i] = (uintptr_t)&f[2 * i + 2];
+		f[2 * i + 1] = 0x1000 + (uintptr_t)i;
+	}
+	f[5] = 0;  /* frame 2 returns nowhere: the walk ends there */
+	f[8] = 0;
+	f[9] = 0;
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(nr, 2);
+	assert_int_equal(e[0], 0x1000);
+	assert_int_equal(e[1], 0x1001);
+	memcpy(kept, e, sizeof(e));
+	t.entries = kept;
+	t.nr = nr;
+	assert_true(pmm_stack_trail_same(f, &t, 16));
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_SAME);
+	assert_int_equal(nr, 2);
+	assert_false(pmm_stack_trail_same(f + 2, &t, 16)); /* another first frame */
+	assert_false(pmm_stack_trail_same(f, &t, 8));      /* another max */
+
+	/* Frame 2 now returns somewhere: one more entry, then the zero link. */
+	f[5] = 0x1002;
+	f[4] = 0;
+	assert_false(pmm_stack_trail_same(f, &t, 16));
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(nr, 3);
+	assert_int_equal(e[2], 0x1002);
+	memcpy(kept, e, sizeof(e));
+	t.entries = kept;
+	t.nr = nr;
+	assert_true(pmm_stack_trail_same(f, &t, 16));
+
+	/* A link that goes down the stack ends the walk; the trail no longer matches. */
+	f[2] = (uintptr_t)&f[0];
+	assert_false(pmm_stack_trail_same(f, &t, 16));
+	assert_int_not_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_SAME);
+	f[2] = (uintptr_t)&f[4];
+
+	/* Another return address in the middle. */
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_NEW);
+	memcpy(kept, e, sizeof(e));
+	t.entries = kept;
+	t.nr = nr;
+	f[3] = 0x2001;
+	assert_false(pmm_stack_trail_same(f, &t, 16));
+	f[3] = 0x1001;
+	assert_true(pmm_stack_trail_same(f, &t, 16));
+
+	/* Cut at max: the same with that max, not with more. */
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 2, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(nr, 2);
+	t.entries = e;
+	t.nr = nr;
+	assert_true(pmm_stack_trail_same(f, &t, 2));
+	assert_false(pmm_stack_trail_same(f, &t, 16));
+}
+
+static void *trail_thread(void *arg)
+{
+	struct trail_call *c = arg;
+	uintptr_t kept[16];
+
+	/* A thread's first walk finds its stack bounds: still a trail walk. */
+	for (volatile int i = 0; i < 2; i++) {
+		trail_at_depth(c, 1);
+		trail_check(c, i ? STACK_TRAIL_SAME : STACK_TRAIL_NEW, kept, "thread");
+	}
+	c->t->entries = NULL;
+	return NULL;
+}
+
+static void test_trail_in_thread(void **state)
+{
+	struct stack_trail t = { 0 };
+	struct trail_call c = { .t = &t, .max = 16 };
+	pthread_t tid;
+
+	(void)state;
+	assert_int_equal(pthread_create(&tid, NULL, trail_thread, &c), 0);
+	pthread_join(tid, NULL);
 }
 
 static void match(const char *re, const char *s)
@@ -880,11 +1160,15 @@ int main(void)
 		cmocka_unit_test(test_init_messages),
 		cmocka_unit_test(test_counts_and_iteration),
 		cmocka_unit_test(test_accounting),
+		cmocka_unit_test(test_record_api),
 		cmocka_unit_test(test_concurrent_save),
 		cmocka_unit_test(test_capture_fp),
 		cmocka_unit_test(test_capture_unwind),
 		cmocka_unit_test(test_capture_posix),
 		cmocka_unit_test(test_capture_in_thread),
+		cmocka_unit_test(test_trail),
+		cmocka_unit_test(test_trail_in_thread),
+		cmocka_unit_test(test_trail_made_up_frames),
 		cmocka_unit_test(test_symbolize_format),
 		cmocka_unit_test(test_snprint),
 		cmocka_unit_test(test_capture_save_print),
