@@ -229,7 +229,7 @@ bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order)
 
 	TRACE(m, mm_page_free, page_to_pfn(m, page), order);
 	if (unlikely(PageHWPoison(page)) && !order) {
-		page_owner_reset(m, page, order);
+		reset_page_owner(m, page, order);
 		return false;
 	}
 	/*
@@ -262,7 +262,7 @@ bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order)
 		return false;
 	page_cpupid_reset_last(page);
 	page->flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
-	page_owner_reset(m, page, order);
+	reset_page_owner(m, page, order);
 	free_page_debug(m, page, order);
 	return true;
 }
@@ -837,7 +837,7 @@ static __attribute__((noinline)) void prep_new_page(struct pmm *m, struct page *
 	set_page_private(page, 0);
 	set_page_count(page, 1);
 	alloc_page_debug(m, page, order, gfp);
-	page_owner_set(m, page, order, gfp);
+	set_page_owner(m, page, order, gfp);
 	if (order && (gfp & PMM___GFP_COMP))
 		prep_compound_page(page, order);
 	/* pmm keeps the allocation order so a free with the wrong order is caught. */

@@ -177,19 +177,6 @@ static inline void page_reporting_notify_free(struct zone *zone, unsigned order)
 		page_reporting_notify_free_slow(zone, order);
 }
 
-/* page_owner hooks: one predictable branch when page_owner is off. */
-void page_owner_set_slow(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp);
-void page_owner_reset_slow(struct pmm *m, struct page *page, unsigned order);
-static inline void page_owner_set(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp)
-{
-	if (unlikely(m->page_owner != NULL))
-		page_owner_set_slow(m, page, order, gfp);
-}
-static inline void page_owner_reset(struct pmm *m, struct page *page, unsigned order)
-{
-	if (unlikely(m->page_owner != NULL))
-		page_owner_reset_slow(m, page, order);
-}
 
 #define lockdep_assert_held(l) assert(pmm_lock_held(l))
 

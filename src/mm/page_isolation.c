@@ -16,6 +16,7 @@
  * without locks.
  */
 #include "mm/debug.h"
+#include "ext/page_owner.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
@@ -286,7 +287,7 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 	for (unsigned long pfn = start; pfn < end; pfn++) {
 		struct page *p = pfn_to_page(m, pfn);
 
-		page_owner_set(m, p, 0, gfp);
+		set_page_owner(m, p, 0, gfp);
 		alloc_page_debug(m, p, 0, gfp);
 	}
 	count_zone_event(zone, EV_PGALLOC, end - start);

@@ -279,7 +279,14 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
 		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp_batch(pcp), false), pcp, (int)pindex);
 }
 
-/* Whether the fast paths may run: only when no feature has work on them. */
+/*
+ * Whether the fast paths may run: only when no feature has work on them.
+ * page_owner takes the full path on purpose: its records carry the stack,
+ * and the kernel's start prep_new_page <- get_page_from_freelist <-
+ * __alloc_pages on every allocation, pcp hit or not; a fast path recording
+ * from its own frame would split one call site into two stacks in
+ * show_stacks and owner-sort.
+ */
 void pcp_fast_update(struct pmm *m)
 {
 	bool plain = m->fast.cpu_pcp && !m->page_owner && !m->cfg.page_poison &&

@@ -251,7 +251,7 @@ unsigned pmm_nr_cpus(const struct pmm *m)
 /* ------------------------------------------------------------ allocation */
 
 /* The second try of the fast path, out of line so the leaf needs no frame. */
-static __attribute__((noinline)) struct page *alloc_fast_any(struct pmm *m, pmm_gfp_t gfp,
+static __attribute__((noinline)) struct page *alloc_pages_pcp_fast(struct pmm *m, pmm_gfp_t gfp,
 							     unsigned order)
 {
 	return alloc_pages_fast(m, gfp, order);
@@ -272,7 +272,7 @@ struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 			alloc_leaf_zero(m, page, order);
 		return (struct pmm_page *)page;
 	}
-	page = alloc_fast_any(m, gfp, order);
+	page = alloc_pages_pcp_fast(m, gfp, order);
 	if (likely(page))
 		return (struct pmm_page *)page;
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
@@ -283,7 +283,7 @@ struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, uns
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, nid);
 }
 
-static __attribute__((noinline)) bool free_fast_any(struct pmm *m, struct page *page)
+static __attribute__((noinline)) bool free_pages_pcp_fast(struct pmm *m, struct page *page)
 {
 	return free_page_fast(m, page);
 }
@@ -333,7 +333,7 @@ void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
 			free_leaf_finish(m, page, r, pcp);
 			return;
 		}
-		if (free_fast_any(m, page))
+		if (free_pages_pcp_fast(m, page))
 			return;
 	}
 	free_pages_entry(m, page, order);
