@@ -94,6 +94,9 @@ struct pmm {
 	char *mem;
 	size_t mem_size;
 	unsigned long max_pfn;          /* one past the highest present pfn */
+	struct pmm_memfile memfile;     /* file-backed memory (handle NULL if none):
+					   physical address p at file offset p */
+	bool mem_borrowed;              /* PMM_BACKEND_MEMORY: the embedder's, not released */
 
 	/* Memmap: struct page of pfn p is vmemmap[p]. */
 	struct page *vmemmap;
@@ -253,6 +256,12 @@ PMM_HIDDEN unsigned long memblock_present_pages_in(const struct pmm *m, int nid,
 						   unsigned long spfn, unsigned long epfn);
 PMM_HIDDEN void get_pfn_range_for_nid(const struct pmm *m, int nid, unsigned long *start,
 				      unsigned long *end);
+
+/* ------------------------------------------------------------ physical memory */
+PMM_HIDDEN int physmem_init(struct pmm *m);
+PMM_HIDDEN void physmem_release(struct pmm *m);
+PMM_HIDDEN int physmem_discard(struct pmm *m, unsigned long pfn, unsigned long nr);
+PMM_HIDDEN const char *physmem_backend_name(const struct pmm *m);
 
 /* ------------------------------------------------------------ sparse + vmemmap */
 PMM_HIDDEN int sparse_init(struct pmm *m);
