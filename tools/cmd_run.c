@@ -65,7 +65,8 @@ static void help_config(void)
 	      "                              where memory comes from (default anon: an anonymous\n"
 	      "                              reservation; hugetlbfs needs free 2 MiB huge pages;\n"
 	      "                              file:PATH is created if missing and kept)\n"
-	      "  memmap=base|huge            struct pages in host base or huge (2 MiB) pages\n",
+	      "  memmap=base|huge|altmap     struct pages in host base or huge pages, or (altmap,\n"
+	      "                              file backends only) in each section's own first frames\n",
 	      stdout);
 }
 

@@ -31,7 +31,11 @@
  *                          fd:N (an open descriptor, not closed by pmm).
  *                          Memory an embedder mapped itself is set in the C
  *                          struct only (PMM_BACKEND_MEMORY, backend.base/size).
- *   memmap=base|huge
+ *   memmap=base|huge|altmap  where struct pages live: the host's memory in
+ *                          base or huge (2 MiB) pages, or altmap: each wholly
+ *                          present section keeps its memmap in its own first
+ *                          512 frames (memmap_on_memory), which are then never
+ *                          given to the buddy allocator; needs a file backend
  *
  * Sizes take K, M, G, T suffixes (powers of 1024) or 0x hex.
  */
@@ -61,6 +65,8 @@ struct pmm_range {
 enum pmm_memmap_mode {
 	PMM_MEMMAP_BASE = 0,   /* commit the vmemmap in host base pages */
 	PMM_MEMMAP_HUGE = 1,   /* ask for 2 MiB host pages (MADV_HUGEPAGE) */
+	PMM_MEMMAP_ALTMAP = 2, /* sections host their own memmap (vmem_altmap);
+				  needs a file-backed backend */
 };
 
 struct pmm_bad_page_info;

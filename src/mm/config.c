@@ -353,8 +353,10 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 			cfg->memmap = PMM_MEMMAP_BASE;
 		else if (key_is(v, vl, "huge"))
 			cfg->memmap = PMM_MEMMAP_HUGE;
+		else if (key_is(v, vl, "altmap"))
+			cfg->memmap = PMM_MEMMAP_ALTMAP;
 		else
-			return fail(c, "memmap must be base or huge: '%.*s'", tok, n);
+			return fail(c, "memmap must be base, huge or altmap: '%.*s'", tok, n);
 		return 0;
 	}
 	if (key_is(k, kl, "backend"))

@@ -23,6 +23,7 @@
 #include <pmm/config.h>
 #include <pmm/gfp.h>
 #include <pmm/pmm.h>
+#include <pmm/vmemmap.h>
 
 #include "mm/mm_types.h"
 #include "mm/mmzone.h"
@@ -101,6 +102,13 @@ struct pmm {
 	/* Memmap: struct page of pfn p is vmemmap[p]. */
 	struct page *vmemmap;
 	size_t vmemmap_size;
+	/*
+	 * memmap=altmap: one vmem_altmap per section (index: section number);
+	 * alloc is the number of the section's first frames holding its memmap,
+	 * 0 when the section's memmap comes from the host.  NULL otherwise.
+	 */
+	struct pmm_vmem_altmap *altmaps;
+	unsigned long nr_self_hosted;   /* sections with alloc > 0 */
 
 	struct memblock memblock;
 
@@ -279,8 +287,14 @@ static inline struct mem_section *nr_to_section(const struct pmm *m, unsigned lo
 PMM_HIDDEN bool pfn_valid(const struct pmm *m, unsigned long pfn);
 PMM_HIDDEN int vmemmap_reserve(struct pmm *m);
 PMM_HIDDEN int vmemmap_populate_range(struct pmm *m, unsigned long spfn, unsigned long nr);
+PMM_HIDDEN int vmemmap_populate_self_hosted(struct pmm *m, unsigned long nr, int nid);
 PMM_HIDDEN void vmemmap_depopulate_range(struct pmm *m, unsigned long spfn, unsigned long nr);
 PMM_HIDDEN void vmemmap_release(struct pmm *m);
+/* Pfns at the start of section @nr that hold its own memmap (memmap=altmap), or 0. */
+static inline unsigned long section_vmemmap_pages(const struct pmm *m, unsigned long nr)
+{
+	return m->altmaps ? m->altmaps[nr].alloc + m->altmaps[nr].align : 0;
+}
 
 static inline struct page *pfn_to_page(const struct pmm *m, unsigned long pfn)
 {

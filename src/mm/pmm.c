@@ -75,6 +75,17 @@ static int check_config(struct pmm *m)
 		pr_err(m, "Bad debug_guardpage_minorder value\n");
 		return -PMM_EINVAL;
 	}
+	if (c->memmap == PMM_MEMMAP_ALTMAP && c->backend.kind != PMM_BACKEND_MEMFD &&
+	    c->backend.kind != PMM_BACKEND_HUGETLBFS && c->backend.kind != PMM_BACKEND_FILE &&
+	    c->backend.kind != PMM_BACKEND_FD) {
+		pr_err(m, "pmm: memmap=altmap needs a file-backed memory backend (memfd, hugetlbfs, file:PATH or fd:N), not backend=%s\n",
+		       physmem_backend_name(m));
+		return -PMM_EINVAL;
+	}
+	if ((unsigned)c->memmap > PMM_MEMMAP_ALTMAP) {
+		pr_err(m, "pmm: unknown memmap mode %d\n", (int)c->memmap);
+		return -PMM_EINVAL;
+	}
 	if (c->page_owner && !m->setup_ext) {
 		pr_err(m, "pmm: page_owner=on but this build has no page_owner\n");
 		return -PMM_EOPNOTSUPP;
@@ -489,7 +500,8 @@ unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigne
 		if (!pfn_valid(m, pfn))
 			continue;
 		page = pfn_to_page(m, pfn);
-		if (!PageReserved(page) || page_ref_count(page) != 1)
+		/* A self-hosted memmap is in use as long as its section exists. */
+		if (!PageReserved(page) || page_ref_count(page) != 1 || PageVmemmapSelfHosted(page))
 			continue;
 		/* free_reserved_page(): an ordinary order-0 page, then managed grows. */
 		ClearPageReserved(page);

@@ -398,13 +398,17 @@ static void test_hugetlbfs(void **state)
 			      huge_pages_free());
 		skip();
 	}
-	m = boot("mem=256M backend=hugetlbfs", NULL);
-	assert_int_equal(m->memfile.page_size, 2u << 20);
-	check_frames(m);
-	stamp(m, pages, 32);
-	unstamp(m, pages, 32);
-	assert_machine_valid(m);
-	pmm_destroy(m);
+	for (int altmap = 0; altmap < 2; altmap++) {
+		m = boot(altmap ? "mem=256M backend=hugetlbfs memmap=altmap" : "mem=256M backend=hugetlbfs",
+			 NULL);
+		assert_int_equal(m->memfile.page_size, 2u << 20);
+		assert_int_equal(m->nr_self_hosted, altmap ? 2 : 0);
+		check_frames(m);
+		stamp(m, pages, 32);
+		unstamp(m, pages, 32);
+		assert_machine_valid(m);
+		pmm_destroy(m);
+	}
 }
 
 /* Fail the N-th reservation, commit or allocation of a file-backed boot, for every N. */
