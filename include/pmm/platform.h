@@ -20,8 +20,10 @@
 
 PMM_BEGIN_DECLS
 
-/* Flags for commit(). */
-#define PMM_COMMIT_HUGE 0x1 /* ask the host for 2 MiB pages (advice only) */
+/* Flags for commit() and memfile_map(); advice only. */
+#define PMM_COMMIT_HUGE 0x1     /* ask the host for 2 MiB pages */
+#define PMM_COMMIT_POPULATE 0x2 /* the range is about to be written in full:
+				   fault it in now, in one go */
 
 /*
  * Where a machine's "physical" memory comes from (struct pmm_config.backend).
@@ -142,11 +144,12 @@ struct pmm_platform {
 	 * memfile_map() - map [@offset, @offset + @size) of @mf shared and
 	 * read-write at @addr, a range inside a reservation from reserve(),
 	 * replacing what was mapped there; all three are multiples of
-	 * mf->page_size.  decommit() and release() undo it.  0, -PMM_ENOMEM
-	 * (no memory, or not enough huge pages), -PMM_EINVAL.
+	 * mf->page_size.  @flags: PMM_COMMIT_* advice.  decommit() and
+	 * release() undo it.  0, -PMM_ENOMEM (no memory, or not enough huge
+	 * pages), -PMM_EINVAL.
 	 */
 	int (*memfile_map)(void *ctx, const struct pmm_memfile *mf, void *addr, uint64_t offset,
-			   size_t size);
+			   size_t size, unsigned flags);
 	/*
 	 * memfile_discard() - give the object's memory in [@offset, @offset +
 	 * @size) back to the host; it reads as zeros afterwards and mappings

@@ -146,7 +146,7 @@ static int init_memfile(struct pmm *m)
 		s = MAX(s, mapped_end);
 		if (s >= e)
 			continue;
-		err = p->memfile_map(p->ctx, &m->memfile, m->mem + s, s, (size_t)(e - s));
+		err = p->memfile_map(p->ctx, &m->memfile, m->mem + s, s, (size_t)(e - s), 0);
 		if (err) {
 			pr_err(m, "pmm: %s: cannot map [mem 0x%016llx-0x%016llx]: %s%s\n", tok,
 			       (unsigned long long)s, (unsigned long long)e - 1, pmm_strerror(err),

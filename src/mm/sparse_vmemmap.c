@@ -88,7 +88,9 @@ int vmemmap_populate_self_hosted(struct pmm *m, unsigned long nr, int nid)
 		err = pmm_vmem_altmap_alloc_block(altmap, size, &pfn);
 	if (err)
 		return err;
-	err = m->plat->memfile_map(m->plat->ctx, &m->memfile, m->vmemmap + spfn, PFN_PHYS(pfn), size);
+	/* memmap_init() writes every struct page next: fault them all in now. */
+	err = m->plat->memfile_map(m->plat->ctx, &m->memfile, m->vmemmap + spfn, PFN_PHYS(pfn), size,
+				   PMM_COMMIT_HUGE | PMM_COMMIT_POPULATE);
 	if (err) {
 		pr_err(m, "pmm: memmap=altmap: cannot map the memmap of section %lu: %s\n", nr,
 		       pmm_strerror(err));

@@ -125,13 +125,13 @@ static int faulty_memfile_open(void *ctx, const struct pmm_backend *b, uint64_t 
 }
 
 static int faulty_memfile_map(void *ctx, const struct pmm_memfile *mf, void *addr,
-			      uint64_t offset, size_t size)
+			      uint64_t offset, size_t size, unsigned flags)
 {
 	struct pmm_platform_faulty *f = F(ctx);
 
 	if (should_fail(f, PMM_FAULT_COMMIT))
 		return -PMM_ENOMEM;
-	return f->base->memfile_map(f->base->ctx, mf, addr, offset, size);
+	return f->base->memfile_map(f->base->ctx, mf, addr, offset, size, flags);
 }
 
 static int faulty_memfile_discard(void *ctx, const struct pmm_memfile *mf, uint64_t offset,

@@ -15,7 +15,7 @@
 int pmm_posix_memfile_open(void *ctx, const struct pmm_backend *b, uint64_t size,
 			   struct pmm_memfile *mf, char *err, size_t errlen);
 int pmm_posix_memfile_map(void *ctx, const struct pmm_memfile *mf, void *addr, uint64_t offset,
-			  size_t size);
+			  size_t size, unsigned flags);
 int pmm_posix_memfile_discard(void *ctx, const struct pmm_memfile *mf, uint64_t offset,
 			      size_t size);
 void pmm_posix_memfile_close(void *ctx, struct pmm_memfile *mf);
