@@ -183,7 +183,11 @@ static void test_sizes(void **state)
 	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
 		struct pmm *m = pmm_test_machine(cfgs[i], NULL);
 		struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+		unsigned long present = 0;
 
+		for (int nid = 0; nid < m->nr_node_ids; nid++)
+			present += m->node_data[nid]->node_present_pages;
+		assert_int_equal(check_round_trips(m), present);
 		assert_non_null(p);
 		pmm_free_pages(m, p, 0);
 		assert_machine_valid(m);
