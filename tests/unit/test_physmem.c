@@ -412,7 +412,7 @@ static void test_hugetlbfs(void **state)
 }
 
 /* Fail the N-th reservation, commit or allocation of a file-backed boot, for every N. */
-static void sweep(const char *text)
+static void sweep(const char *text, const char *label)
 {
 	unsigned long n, failures = 0;
 	int fds = count_fds();
@@ -443,7 +443,7 @@ static void sweep(const char *text)
 			break;
 		failures++;
 	}
-	print_message("boot fault sweep: %s: %lu fault points, 0 leaks\n", text, failures);
+	print_message("boot fault sweep: %s: %lu fault points, 0 leaks\n", label, failures);
 	assert_true(failures > 10);
 }
 
@@ -452,10 +452,10 @@ static void test_fault_sweep(void **state)
 	char path[128], text[192];
 
 	(void)state;
-	sweep("mem=1G nodes=2 backend=memfd");
+	sweep("mem=1G nodes=2 backend=memfd", "mem=1G nodes=2 backend=memfd");
 	tmp_path(path, sizeof(path), "sweep.mem");
 	snprintf(text, sizeof(text), "mem=1G hole=0x10000000-0x17ffffff backend=file:%s", path);
-	sweep(text);
+	sweep(text, "mem=1G hole=0x10000000-0x17ffffff backend=file:PATH");
 	unlink(path);
 }
 
