@@ -3,7 +3,8 @@
  * bench_page_alloc: the machine's own costs, in one table each.
  *
  *   1. boot: time and peak RSS to boot 8 GiB and 64 GiB machines (each in a
- *      child process, so RSS is the machine's alone);
+ *      child process, so RSS is the machine's alone), and 64 GiB on a memfd
+ *      with the memmap in host memory and self-hosted (memmap=altmap);
  *   2. the zone path (per-CPU lists off) and the per-CPU path: order 0..10
  *      alloc+free pairs, ns per pair (median of 5) and, with --callgrind,
  *      instructions per pair from callgrind (the loop subtracted);
@@ -272,11 +273,13 @@ static double callgrind_pairs(const char *self, const char *cfg, unsigned order,
 
 static void bench_boot(void)
 {
-	static const char *const cfgs[] = { "mem=8G", "mem=64G" };
+	static const char *const cfgs[] = {
+		"mem=8G", "mem=64G", "mem=64G backend=memfd", "mem=64G backend=memfd memmap=altmap",
+	};
 
 	printf("## Boot (fresh process each; peak RSS includes the process itself)\n\n");
 	printf("| machine | boot time (ms, median of 5) | peak RSS (MiB) | memmap (MiB) |\n|---|---:|---:|---:|\n");
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
 		double t[5];
 		long rss = 0;
 

@@ -59,7 +59,14 @@ static void help_config(void)
 	      "  cpus=N min_free_kbytes=N watermark_scale_factor=N watermark_boost_factor=N\n"
 	      "  lowmem_reserve_ratio=A,B,C,D,E percpu_pagelist_high_fraction=N\n"
 	      "  page_owner=on page_poison=on init_on_alloc=1 init_on_free=1 debug_pagealloc=on\n"
-	      "  debug_guardpage_minorder=N page_alloc.shuffle=1 pcp=off memmap=base|huge seed=N\n",
+	      "  debug_guardpage_minorder=N page_alloc.shuffle=1 pcp=off seed=N fatal=on\n"
+	      "  cpu=rseq|getcpu\n"
+	      "  backend=anon|memfd|hugetlbfs|file:PATH|fd:N\n"
+	      "                              where memory comes from (default anon: an anonymous\n"
+	      "                              reservation; hugetlbfs needs free 2 MiB huge pages;\n"
+	      "                              file:PATH is created if missing and kept)\n"
+	      "  memmap=base|huge|altmap     struct pages in host base or huge pages, or (altmap,\n"
+	      "                              file backends only) in each section's own first frames\n",
 	      stdout);
 }
 

@@ -21,7 +21,21 @@
  *   lowmem_reserve_ratio=256,256,32,0,0 percpu_pagelist_high_fraction=N
  *   page_owner=on  page_poison=on  init_on_alloc=1  init_on_free=1
  *   debug_pagealloc=on  debug_guardpage_minorder=N  page_alloc.shuffle=1
- *   pcp=off  memmap=base|huge  seed=N  fatal=on  cpu=rseq|getcpu
+ *   pcp=off  seed=N  fatal=on  cpu=rseq|getcpu
+ *   backend=anon           where the machine's memory comes from: anon (one
+ *                          MAP_NORESERVE reservation, the default), memfd (a
+ *                          shared-memory file), hugetlbfs (a memfd of 2 MiB
+ *                          huge pages; needs HugePages_Free for all memory),
+ *                          file:PATH (a regular or DAX file, created if
+ *                          missing, kept afterwards; no blanks or '#' in PATH),
+ *                          fd:N (an open descriptor, not closed by pmm).
+ *                          Memory an embedder mapped itself is set in the C
+ *                          struct only (PMM_BACKEND_MEMORY, backend.base/size).
+ *   memmap=base|huge|altmap  where struct pages live: the host's memory in
+ *                          base or huge (2 MiB) pages, or altmap: each wholly
+ *                          present section keeps its memmap in its own first
+ *                          512 frames (memmap_on_memory), which are then never
+ *                          given to the buddy allocator; needs a file backend
  *
  * Sizes take K, M, G, T suffixes (powers of 1024) or 0x hex.
  */
@@ -49,8 +63,10 @@ struct pmm_range {
 };
 
 enum pmm_memmap_mode {
-	PMM_MEMMAP_BASE = 0, /* commit the vmemmap in host base pages */
-	PMM_MEMMAP_HUGE = 1, /* ask for 2 MiB host pages (MADV_HUGEPAGE) */
+	PMM_MEMMAP_BASE = 0,   /* commit the vmemmap in host base pages */
+	PMM_MEMMAP_HUGE = 1,   /* ask for 2 MiB host pages (MADV_HUGEPAGE) */
+	PMM_MEMMAP_ALTMAP = 2, /* sections host their own memmap (vmem_altmap);
+				  needs a file-backed backend */
 };
 
 struct pmm_bad_page_info;
@@ -95,6 +111,7 @@ struct pmm_config {
 	uint64_t seed;                           /* shuffle and fault-injection randomness */
 
 	/* Services. */
+	struct pmm_backend backend;              /* the machine's memory (default: anon) */
 	const struct pmm_platform *platform;     /* NULL = pmm_platform_posix() */
 	/*
 	 * Log sink for kernel-style messages (boot log, reports).  NULL = the
@@ -107,7 +124,8 @@ struct pmm_config {
 /**
  * pmm_config_default() - the built-in default machine: one node, 8 GiB of
  * memory from physical address 0, x86-64 zone boundaries, kernel defaults
- * for every knob, per-CPU lists on, the POSIX platform.
+ * for every knob, per-CPU lists on, anonymous memory (backend.fd = -1), the
+ * POSIX platform.  Start every config from it.
  * Context: any; does not sleep.
  */
 PMM_API void pmm_config_default(struct pmm_config *cfg);
@@ -119,7 +137,8 @@ PMM_API void pmm_config_default(struct pmm_config *cfg);
  * @filename: used in error messages ("<cmdline>" for a command line).
  * @err, @errlen: receives "file:line: reason" on error.
  *
- * Return: 0, or -PMM_EINVAL (unknown key, bad value, too many ranges).
+ * Return: 0, or -PMM_EINVAL (unknown key, bad value, too many ranges, a
+ * backend path of PMM_BACKEND_PATH_MAX bytes or more).
  * @cfg may be partially updated on error.
  * Context: any; does not sleep.
  */

@@ -20,8 +20,53 @@
 
 PMM_BEGIN_DECLS
 
-/* Flags for commit(). */
-#define PMM_COMMIT_HUGE 0x1 /* ask the host for 2 MiB pages (advice only) */
+/* Flags for commit() and memfile_map(); advice only. */
+#define PMM_COMMIT_HUGE 0x1     /* ask the host for 2 MiB pages */
+#define PMM_COMMIT_POPULATE 0x2 /* the range is about to be written in full:
+				   fault it in now, in one go */
+
+/*
+ * Where a machine's "physical" memory comes from (struct pmm_config.backend).
+ * Physical address P of the machine is host memory at mem + P, whatever the
+ * backend.  The file-backed kinds (MEMFD, HUGETLBFS, FILE, FD) map the same
+ * object at offset P, which is what lets memmap=altmap place a section's
+ * struct pages in that section's own frames.
+ */
+enum pmm_backend_kind {
+	PMM_BACKEND_ANON = 0,  /* reserve() + commit() per memory range (default) */
+	PMM_BACKEND_MEMFD,     /* an anonymous shared-memory file, 4 KiB host pages */
+	PMM_BACKEND_HUGETLBFS, /* an anonymous hugetlbfs file, 2 MiB host pages: needs
+				  free huge pages (HugePages_Free) for all of memory */
+	PMM_BACKEND_FILE,      /* a regular or DAX file (or one on a hugetlbfs mount) */
+	PMM_BACKEND_FD,        /* a file descriptor the embedder opened */
+	PMM_BACKEND_MEMORY,    /* memory the embedder mapped already, like a direct map */
+};
+
+#define PMM_BACKEND_PATH_MAX 256
+
+struct pmm_backend {
+	enum pmm_backend_kind kind;
+	/* FILE: created if missing (mode 0600), grown to the machine's size,
+	 * never shrunk or removed; discarded frames become holes in it. */
+	char path[PMM_BACKEND_PATH_MAX];
+	/* FD: open read-write; pmm neither closes nor resizes it, so it must
+	 * already hold the machine's size (a device such as /dev/dax is taken
+	 * as large enough). */
+	int fd;
+	/* MEMORY: host address of physical address 0 (page-aligned) and the
+	 * bytes usable from there: at least the highest memory address.  pmm
+	 * only touches the frames of memory ranges and never unmaps it. */
+	void *base;
+	uint64_t size;
+};
+
+/* A file-backed memory object, as memfile_open() opened it. */
+struct pmm_memfile {
+	void *handle;     /* the platform's */
+	size_t page_size; /* host page size of the object (4 KiB, 2 MiB for
+			     hugetlbfs): maps and discards are multiples of it,
+			     at offsets aligned to it */
+};
 
 /* Log levels, as printk's. */
 enum pmm_log_level {
@@ -80,16 +125,55 @@ struct pmm_platform {
 	void (*log)(void *ctx, int level, const char *msg);
 	/* Host page size in bytes. */
 	size_t page_size;
+
+	/*
+	 * File-backed memory.  Optional: NULL on a platform without it, and then
+	 * only PMM_BACKEND_ANON and PMM_BACKEND_MEMORY machines boot.
+	 *
+	 * memfile_open() - create or open the object @b describes (MEMFD,
+	 * HUGETLBFS, FILE or FD) with at least @size bytes and fill @mf.
+	 * Return: 0; -PMM_ENOENT or -PMM_EPERM (the path); -PMM_ENOMEM;
+	 * -PMM_ENOSPC (an FD object smaller than @size); -PMM_EOPNOTSUPP (the
+	 * host lacks that kind); -PMM_EINVAL (a kind that is not a file).  On
+	 * error nothing is held and @err receives a one-line reason without
+	 * a trailing newline.
+	 */
+	int (*memfile_open)(void *ctx, const struct pmm_backend *b, uint64_t size,
+			    struct pmm_memfile *mf, char *err, size_t errlen);
+	/*
+	 * memfile_map() - map [@offset, @offset + @size) of @mf shared and
+	 * read-write at @addr, a range inside a reservation from reserve(),
+	 * replacing what was mapped there; all three are multiples of
+	 * mf->page_size.  @flags: PMM_COMMIT_* advice.  decommit() and
+	 * release() undo it.  0, -PMM_ENOMEM (no memory, or not enough huge
+	 * pages), -PMM_EINVAL.
+	 */
+	int (*memfile_map)(void *ctx, const struct pmm_memfile *mf, void *addr, uint64_t offset,
+			   size_t size, unsigned flags);
+	/*
+	 * memfile_discard() - give the object's memory in [@offset, @offset +
+	 * @size) back to the host; it reads as zeros afterwards and mappings
+	 * stay valid (free page reporting).  0 or a negative PMM_E* code.
+	 */
+	int (*memfile_discard)(void *ctx, const struct pmm_memfile *mf, uint64_t offset,
+			       size_t size);
+	/* memfile_close() - close @mf; its mappings stay until released. */
+	void (*memfile_close)(void *ctx, struct pmm_memfile *mf);
 };
 
 /**
  * pmm_platform_posix() - the default platform: mmap/mprotect/madvise, rseq or
- * sched_getcpu, clock_gettime, stderr.
+ * sched_getcpu, clock_gettime, stderr; file-backed memory from memfd_create
+ * (hugetlbfs with MFD_HUGETLB), open/ftruncate, MAP_SHARED|MAP_FIXED and
+ * fallocate(PUNCH_HOLE).
  * Return: a static table.  Context: any.
  */
 PMM_API const struct pmm_platform *pmm_platform_posix(void);
 
-/* Which operations the faulty platform may fail. */
+/*
+ * Which operations the faulty platform may fail.  memfile_open counts as a
+ * reservation, memfile_map as a commit.
+ */
 enum pmm_fault_op {
 	PMM_FAULT_RESERVE = 1 << 0,
 	PMM_FAULT_COMMIT = 1 << 1,
@@ -103,7 +187,7 @@ struct pmm_platform_faulty {
 	unsigned long fail_nth;         /* fail the N-th counted call (1-based); 0 never */
 	unsigned long calls;            /* counted calls so far */
 	unsigned long failures;         /* failures injected */
-	long outstanding;               /* reserve+commit+alloc minus their undo: 0 = no leak */
+	long outstanding;               /* reserve+alloc+memfile_open minus their undo: 0 = no leak */
 	size_t outstanding_bytes;       /* bytes still reserved+allocated */
 };
 

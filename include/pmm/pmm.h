@@ -395,7 +395,8 @@ PMM_BEGIN_DECLS
  * to the allocator after boot (free_reserved_area(), as a kernel frees its
  * init sections and initrd).  Managed pages grow; watermarks and reserves
  * are not recomputed, exactly as in the kernel.  Frames that are not
- * reserved are skipped.
+ * reserved, and frames holding a section's own memmap (memmap=altmap), are
+ * skipped.
  * Return: the number of frames freed.
  * Context: any thread; does not sleep.
  */

@@ -1,22 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
- * The vmem_altmap bump allocator (see altmap.h for the layout and rules).
+ * The vmem_altmap bump allocator (see <pmm/vmemmap.h> for the layout and rules).
  *
  * Invariant kept by every function: alloc + align <= free.
  * Locking: none; callers serialise (mem_hotplug_lock in the kernel).
  */
-#include "mm/altmap.h"
-
 #include <pmm/errno.h>
+#include <pmm/vmemmap.h>
 
-#ifndef PAGE_SHIFT
-#define PAGE_SHIFT 12
-#endif
-#define ALTMAP_PAGE_SIZE (1UL << PAGE_SHIFT)
+#define ALTMAP_PAGE_SIZE (1UL << PMM_VMEMMAP_PAGE_SHIFT)
 
-int vmem_altmap_init(struct vmem_altmap *altmap, unsigned long base_pfn,
-		     unsigned long end_pfn, unsigned long reserve,
-		     unsigned long free)
+int pmm_vmem_altmap_init(struct pmm_vmem_altmap *altmap, unsigned long base_pfn,
+			 unsigned long end_pfn, unsigned long reserve,
+			 unsigned long free)
 {
 	unsigned long usable_end;
 
@@ -36,28 +32,28 @@ int vmem_altmap_init(struct vmem_altmap *altmap, unsigned long base_pfn,
 	return 0;
 }
 
-unsigned long vmem_altmap_next_pfn(const struct vmem_altmap *altmap)
+unsigned long pmm_vmem_altmap_next_pfn(const struct pmm_vmem_altmap *altmap)
 {
 	return altmap->base_pfn + altmap->reserve + altmap->alloc + altmap->align;
 }
 
-unsigned long vmem_altmap_nr_free(const struct vmem_altmap *altmap)
+unsigned long pmm_vmem_altmap_nr_free(const struct pmm_vmem_altmap *altmap)
 {
 	unsigned long used = altmap->alloc + altmap->align;
 
 	return altmap->free > used ? altmap->free - used : 0;
 }
 
-int altmap_alloc_block(struct vmem_altmap *altmap, unsigned long size,
-		       unsigned long *pfn)
+int pmm_vmem_altmap_alloc_block(struct pmm_vmem_altmap *altmap, unsigned long size,
+				unsigned long *pfn)
 {
 	unsigned long next, nr_pfns, nr_align;
 
 	if (size == 0 || (size & (ALTMAP_PAGE_SIZE - 1)))
 		return -PMM_EINVAL;
 
-	next = vmem_altmap_next_pfn(altmap);
-	nr_pfns = size >> PAGE_SHIFT;
+	next = pmm_vmem_altmap_next_pfn(altmap);
+	nr_pfns = size >> PMM_VMEMMAP_PAGE_SHIFT;
 	/*
 	 * Largest power of two dividing the page count: a 512-page block lands
 	 * on a 512-pfn (2 MiB) boundary so it can back a huge PMD.
@@ -65,8 +61,8 @@ int altmap_alloc_block(struct vmem_altmap *altmap, unsigned long size,
 	nr_align = nr_pfns & -nr_pfns;
 	nr_align = ((next + nr_align - 1) & ~(nr_align - 1)) - next;
 	/* Written so neither side can overflow: nr_free() <= free. */
-	if (nr_pfns > vmem_altmap_nr_free(altmap) ||
-	    nr_align > vmem_altmap_nr_free(altmap) - nr_pfns)
+	if (nr_pfns > pmm_vmem_altmap_nr_free(altmap) ||
+	    nr_align > pmm_vmem_altmap_nr_free(altmap) - nr_pfns)
 		return -PMM_ENOMEM;
 
 	altmap->alloc += nr_pfns;
@@ -75,7 +71,7 @@ int altmap_alloc_block(struct vmem_altmap *altmap, unsigned long size,
 	return 0;
 }
 
-int vmem_altmap_free(struct vmem_altmap *altmap, unsigned long nr_pfns)
+int pmm_vmem_altmap_free(struct pmm_vmem_altmap *altmap, unsigned long nr_pfns)
 {
 	if (nr_pfns > altmap->alloc)
 		return -PMM_EINVAL;
@@ -83,13 +79,13 @@ int vmem_altmap_free(struct vmem_altmap *altmap, unsigned long nr_pfns)
 	return 0;
 }
 
-unsigned long vmem_altmap_offset(const struct vmem_altmap *altmap)
+unsigned long pmm_vmem_altmap_offset(const struct pmm_vmem_altmap *altmap)
 {
 	return altmap ? altmap->reserve + altmap->free : 0;
 }
 
-bool vmem_altmap_owns(const struct vmem_altmap *altmap, unsigned long pfn,
-		      unsigned long nr)
+bool pmm_vmem_altmap_owns(const struct pmm_vmem_altmap *altmap, unsigned long pfn,
+			  unsigned long nr)
 {
 	unsigned long first = altmap->base_pfn + altmap->reserve;
 

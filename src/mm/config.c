@@ -29,6 +29,8 @@ void pmm_config_default(struct pmm_config *c)
 	c->pcp = true;
 	c->memmap = PMM_MEMMAP_HUGE;
 	c->seed = 1;
+	c->backend.kind = PMM_BACKEND_ANON;
+	c->backend.fd = -1;
 }
 
 int pmm_parse_size(const char *s, size_t len, uint64_t *out)
@@ -195,6 +197,37 @@ static int size_or_percent(const char *v, size_t n, uint64_t *bytes, unsigned *p
 	return pmm_parse_size(v, n, bytes);
 }
 
+/* backend=anon|memfd|hugetlbfs|file:PATH|fd:N */
+static int parse_backend(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
+			 const char *tok, size_t n)
+{
+	struct pmm_backend *b = &cfg->backend;
+	long fd;
+
+	if (key_is(v, vl, "anon")) {
+		b->kind = PMM_BACKEND_ANON;
+	} else if (key_is(v, vl, "memfd")) {
+		b->kind = PMM_BACKEND_MEMFD;
+	} else if (key_is(v, vl, "hugetlbfs")) {
+		b->kind = PMM_BACKEND_HUGETLBFS;
+	} else if (vl > 5 && !memcmp(v, "file:", 5)) {
+		if (vl - 5 >= sizeof(b->path))
+			return fail(c, "backend file path too long in '%.*s'", tok, n);
+		memset(b->path, 0, sizeof(b->path));
+		memcpy(b->path, v + 5, vl - 5);
+		b->kind = PMM_BACKEND_FILE;
+	} else if (vl > 3 && !memcmp(v, "fd:", 3)) {
+		if (parse_int(v + 3, vl - 3, 0, INT_MAX, &fd))
+			return fail(c, "bad descriptor in '%.*s'", tok, n);
+		b->fd = (int)fd;
+		b->kind = PMM_BACKEND_FD;
+	} else {
+		return fail(c, "backend must be anon, memfd, hugetlbfs, file:PATH or fd:N: '%.*s'", tok,
+			    n);
+	}
+	return 0;
+}
+
 static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size_t n)
 {
 	const char *eq = memchr(tok, '=', n);
@@ -320,10 +353,14 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 			cfg->memmap = PMM_MEMMAP_BASE;
 		else if (key_is(v, vl, "huge"))
 			cfg->memmap = PMM_MEMMAP_HUGE;
+		else if (key_is(v, vl, "altmap"))
+			cfg->memmap = PMM_MEMMAP_ALTMAP;
 		else
-			return fail(c, "memmap must be base or huge: '%.*s'", tok, n);
+			return fail(c, "memmap must be base, huge or altmap: '%.*s'", tok, n);
 		return 0;
 	}
+	if (key_is(k, kl, "backend"))
+		return parse_backend(cfg, c, v, vl, tok, n);
 #undef BOOLKEY
 #undef INTKEY
 	return fail(c, "unknown key in '%.*s'", tok, n);

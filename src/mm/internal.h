@@ -23,6 +23,7 @@
 #include <pmm/config.h>
 #include <pmm/gfp.h>
 #include <pmm/pmm.h>
+#include <pmm/vmemmap.h>
 
 #include "mm/mm_types.h"
 #include "mm/mmzone.h"
@@ -94,10 +95,20 @@ struct pmm {
 	char *mem;
 	size_t mem_size;
 	unsigned long max_pfn;          /* one past the highest present pfn */
+	struct pmm_memfile memfile;     /* file-backed memory (handle NULL if none):
+					   physical address p at file offset p */
+	bool mem_borrowed;              /* PMM_BACKEND_MEMORY: the embedder's, not released */
 
 	/* Memmap: struct page of pfn p is vmemmap[p]. */
 	struct page *vmemmap;
 	size_t vmemmap_size;
+	/*
+	 * memmap=altmap: one vmem_altmap per section (index: section number);
+	 * alloc is the number of the section's first frames holding its memmap,
+	 * 0 when the section's memmap comes from the host.  NULL otherwise.
+	 */
+	struct pmm_vmem_altmap *altmaps;
+	unsigned long nr_self_hosted;   /* sections with alloc > 0 */
 
 	struct memblock memblock;
 
@@ -254,6 +265,12 @@ PMM_HIDDEN unsigned long memblock_present_pages_in(const struct pmm *m, int nid,
 PMM_HIDDEN void get_pfn_range_for_nid(const struct pmm *m, int nid, unsigned long *start,
 				      unsigned long *end);
 
+/* ------------------------------------------------------------ physical memory */
+PMM_HIDDEN int physmem_init(struct pmm *m);
+PMM_HIDDEN void physmem_release(struct pmm *m);
+PMM_HIDDEN int physmem_discard(struct pmm *m, unsigned long pfn, unsigned long nr);
+PMM_HIDDEN const char *physmem_backend_name(const struct pmm *m);
+
 /* ------------------------------------------------------------ sparse + vmemmap */
 PMM_HIDDEN int sparse_init(struct pmm *m);
 PMM_HIDDEN void sparse_teardown(struct pmm *m);
@@ -270,8 +287,14 @@ static inline struct mem_section *nr_to_section(const struct pmm *m, unsigned lo
 PMM_HIDDEN bool pfn_valid(const struct pmm *m, unsigned long pfn);
 PMM_HIDDEN int vmemmap_reserve(struct pmm *m);
 PMM_HIDDEN int vmemmap_populate_range(struct pmm *m, unsigned long spfn, unsigned long nr);
+PMM_HIDDEN int vmemmap_populate_self_hosted(struct pmm *m, unsigned long nr, int nid);
 PMM_HIDDEN void vmemmap_depopulate_range(struct pmm *m, unsigned long spfn, unsigned long nr);
 PMM_HIDDEN void vmemmap_release(struct pmm *m);
+/* Pfns at the start of section @nr that hold its own memmap (memmap=altmap), or 0. */
+static inline unsigned long section_vmemmap_pages(const struct pmm *m, unsigned long nr)
+{
+	return m->altmaps ? m->altmaps[nr].alloc + m->altmaps[nr].align : 0;
+}
 
 static inline struct page *pfn_to_page(const struct pmm *m, unsigned long pfn)
 {

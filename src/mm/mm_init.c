@@ -310,6 +310,39 @@ static void init_unavailable_range(struct pmm *m, unsigned long spfn, unsigned l
 			zone_names[zi], pgcnt);
 }
 
+/*
+ * mhp_init_memmap_on_memory() for the frames holding a section's own memmap
+ * (memmap=altmap): they belong to the zone of the memory they describe, are
+ * initialised as hotplug initialises memory (reserved, refcount 1), never
+ * onlined, flagged PG_vmemmap_self_hosted, and their pageblocks are
+ * UNMOVABLE.  They stay present pages (memory_block_online() adds them back
+ * with adjust_present_page_count()) but never become managed pages.
+ */
+static void init_self_hosted_memmap(struct pmm *m)
+{
+	if (!m->altmaps)
+		return;
+	for (unsigned long nr = 0; nr < m->nr_mem_sections; nr++) {
+		unsigned long spfn = section_nr_to_pfn(nr), n = section_vmemmap_pages(m, nr);
+		const struct page *first = pfn_to_page(m, spfn);
+		int zone, nid;
+
+		if (!n)
+			continue;
+		zone = page_zonenum(first);
+		nid = page_to_nid(first);
+		for (unsigned long pfn = spfn; pfn < spfn + n; pfn++) {
+			struct page *p = pfn_to_page(m, pfn);
+
+			init_single_page(p, zone, nid, 1);
+			SetPageReserved(p);
+			SetPageVmemmapSelfHosted(p);
+			if ((pfn & (pageblock_nr_pages - 1)) == 0)
+				set_pfnblock_flags_mask(m, MIGRATE_UNMOVABLE, pfn, MIGRATETYPE_MASK);
+		}
+	}
+}
+
 static void memmap_init(struct pmm *m)
 {
 	const struct memblock_type *mem = &m->memblock.memory;
@@ -343,6 +376,7 @@ static void memmap_init(struct pmm *m)
 	end_pfn = ALIGN_UP(end_pfn, PAGES_PER_SECTION);
 	if (hole_pfn < end_pfn)
 		init_unavailable_range(m, hole_pfn, end_pfn, zone_id, nid);
+	init_self_hosted_memmap(m);
 }
 
 /* x86's memblock_find_dma_reserve(): reserved memory inside ZONE_DMA. */
@@ -645,10 +679,30 @@ void init_per_zone_wmark_min(struct pmm *m)
 
 /* ------------------------------------------------------------ hand-over */
 
+/* Free [start, end) to the buddy, except frames holding a section's own memmap. */
+static void free_range_but_memmap(struct pmm *m, unsigned long start, unsigned long end)
+{
+	if (!m->nr_self_hosted) {
+		free_pages_memory(m, start, end);
+		return;
+	}
+	while (start < end) {
+		unsigned long nr = pfn_to_section_nr(start);
+		unsigned long hosted_end = section_nr_to_pfn(nr) + section_vmemmap_pages(m, nr);
+		unsigned long stop = MIN(end, section_nr_to_pfn(nr) + PAGES_PER_SECTION);
+
+		if (start < hosted_end)
+			start = MIN(hosted_end, stop);
+		if (start < stop)
+			free_pages_memory(m, start, stop);
+		start = stop;
+	}
+}
+
 /*
  * memblock_free_all(): managed pages start again from zero and count what is
  * really given to the buddy: every free range, in the largest naturally
- * aligned blocks that fit.
+ * aligned blocks that fit.  Frames holding a self-hosted memmap stay out.
  */
 void memblock_free_all(struct pmm *m)
 {
@@ -680,7 +734,7 @@ void memblock_free_all(struct pmm *m)
 				}
 				stop = MIN(end, rs);
 			}
-			free_pages_memory(m, start, stop);
+			free_range_but_memmap(m, start, stop);
 			start = stop;
 		}
 	}

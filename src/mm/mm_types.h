@@ -95,6 +95,7 @@ enum pageflags {
 	PG_uncached, PG_hwpoison, PG_young, PG_idle, PG_arch_2,
 	NR_PAGEFLAGS,
 	PG_reported = PG_uptodate,
+	PG_vmemmap_self_hosted = PG_owner_priv_1, /* frame holds its section's memmap */
 };
 
 /*
@@ -154,6 +155,7 @@ PAGEFLAG(Young, PG_young)
 PAGEFLAG(Idle, PG_idle)
 PAGEFLAG(LRU, PG_lru)
 PAGEFLAG(Slab, PG_slab)
+PAGEFLAG(VmemmapSelfHosted, PG_vmemmap_self_hosted)
 #undef PAGEFLAG
 
 /* Page types: stored in page_type by clearing the bit (page_type starts at -1). */

@@ -2,7 +2,8 @@
 /*
  * Free page reporting (mm/page_reporting.c): large free blocks are handed to
  * a reporter that returns their memory to the host.  In user space the
- * built-in reporter discards the frames (MADV_DONTNEED), which is how a pmm
+ * built-in reporter discards the frames (MADV_DONTNEED, or a hole punched in a
+ * file-backed machine's memory: physmem_discard()), which is how a pmm
  * machine's RSS shrinks after a burst of use; an embedder may register its
  * own (a hypervisor's balloon, say).
  *
@@ -40,8 +41,7 @@ static int discard_report(void *ctx, const struct pmm_reported_block *blocks, un
 	struct pmm *m = ctx;
 
 	for (unsigned i = 0; i < n; i++) {
-		int err = m->plat->discard(m->plat->ctx, m->mem + PFN_PHYS(blocks[i].pfn),
-					   PAGE_SIZE << blocks[i].order);
+		int err = physmem_discard(m, blocks[i].pfn, 1ul << blocks[i].order);
 		if (err)
 			return err;
 	}

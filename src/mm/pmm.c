@@ -4,8 +4,8 @@
  * returns everything to the host, and the public frame and allocation entry
  * points live here, thin over page_alloc.c.
  *
- * Boot order (DESIGN.md): memblock -> reserve the physical address space and
- * commit memory ranges -> sparse sections and vmemmap -> zones, memmap and
+ * Boot order (DESIGN.md): memblock -> the machine's memory from its backend
+ * (physmem.c) -> sparse sections and vmemmap -> zones, memmap and
  * pageblocks -> zonelists -> free to buddy -> watermarks -> per-CPU lists.
  */
 #include <string.h>
@@ -16,31 +16,6 @@
 #include "mm/pcp.h"
 #include "mm/pcp_fast.h"
 #include "platform/platform.h"
-
-#define MEM_ALIGN (2ul << 20)
-
-static int reserve_physical(struct pmm *m)
-{
-	const struct memblock_type *mem = &m->memblock.memory;
-	const struct memblock_region *last = &mem->regions[mem->cnt - 1];
-
-	m->max_pfn = PFN_DOWN(last->base + last->size);
-	m->mem_size = ALIGN_UP((size_t)PFN_PHYS(m->max_pfn), MEM_ALIGN);
-	m->mem = m->plat->reserve(m->plat->ctx, m->mem_size, MEM_ALIGN);
-	if (!m->mem) {
-		pr_err(m, "pmm: cannot reserve %zu bytes of address space for memory\n", m->mem_size);
-		return -PMM_ENOMEM;
-	}
-	for (unsigned long i = 0; i < mem->cnt; i++) {
-		int err = m->plat->commit(m->plat->ctx, m->mem + mem->regions[i].base,
-					  mem->regions[i].size, 0);
-		if (err) {
-			pr_err(m, "pmm: cannot commit memory range %lu\n", i);
-			return err;
-		}
-	}
-	return 0;
-}
 
 static void free_node_data(struct pmm *m)
 {
@@ -71,8 +46,7 @@ void pmm_destroy(struct pmm *m)
 	free_node_data(m);
 	sparse_teardown(m);
 	release_memory_debug(m);
-	if (m->mem)
-		plat->release(plat->ctx, m->mem, m->mem_size);
+	physmem_release(m);
 	pmm_lock_destroy(&m->sysctl_lock);
 	pmm_lock_destroy(&m->hotplug_lock);
 	pmm_lock_destroy(&m->fast_lock);
@@ -99,6 +73,17 @@ static int check_config(struct pmm *m)
 	}
 	if (c->debug_guardpage_minorder > MAX_ORDER / 2) {
 		pr_err(m, "Bad debug_guardpage_minorder value\n");
+		return -PMM_EINVAL;
+	}
+	if (c->memmap == PMM_MEMMAP_ALTMAP && c->backend.kind != PMM_BACKEND_MEMFD &&
+	    c->backend.kind != PMM_BACKEND_HUGETLBFS && c->backend.kind != PMM_BACKEND_FILE &&
+	    c->backend.kind != PMM_BACKEND_FD) {
+		pr_err(m, "pmm: memmap=altmap needs a file-backed memory backend (memfd, hugetlbfs, file:PATH or fd:N), not backend=%s\n",
+		       physmem_backend_name(m));
+		return -PMM_EINVAL;
+	}
+	if ((unsigned)c->memmap > PMM_MEMMAP_ALTMAP) {
+		pr_err(m, "pmm: unknown memmap mode %d\n", (int)c->memmap);
 		return -PMM_EINVAL;
 	}
 	if (c->page_owner && !m->setup_ext) {
@@ -163,7 +148,7 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 		goto fail;
 	if ((err = memblock_setup(m)))
 		goto fail;
-	if ((err = reserve_physical(m)))
+	if ((err = physmem_init(m)))
 		goto fail;
 	if ((err = sparse_init(m)))
 		goto fail;
@@ -515,7 +500,8 @@ unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigne
 		if (!pfn_valid(m, pfn))
 			continue;
 		page = pfn_to_page(m, pfn);
-		if (!PageReserved(page) || page_ref_count(page) != 1)
+		/* A self-hosted memmap is in use as long as its section exists. */
+		if (!PageReserved(page) || page_ref_count(page) != 1 || PageVmemmapSelfHosted(page))
 			continue;
 		/* free_reserved_page(): an ordinary order-0 page, then managed grows. */
 		ClearPageReserved(page);

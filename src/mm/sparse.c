@@ -146,15 +146,40 @@ int sparse_init(struct pmm *m)
 
 	if ((err = vmemmap_reserve(m)))
 		return err;
+	if (m->cfg.memmap == PMM_MEMMAP_ALTMAP) {
+		/* One 2 MiB memmap per section must be mappable from the memory file. */
+		if (!m->memfile.handle || m->memfile.page_size > PAGES_PER_SECTION * sizeof(struct page)) {
+			pr_err(m, "pmm: memmap=altmap: the memory backend cannot map a 2 MiB memmap\n");
+			return -PMM_EINVAL;
+		}
+		m->altmaps = pmm_zalloc(m, m->nr_mem_sections * sizeof(*m->altmaps));
+		if (!m->altmaps)
+			return -PMM_ENOMEM;
+	}
 	for (unsigned long nr = 0; nr < m->nr_mem_sections; nr++) {
 		struct mem_section *ms = nr_to_section(m, nr);
 
 		if (!present_section(ms))
 			continue;
-		if ((err = vmemmap_populate_range(m, section_nr_to_pfn(nr), PAGES_PER_SECTION)))
+		err = 0;
+		if (m->altmaps)
+			err = vmemmap_populate_self_hosted(m, nr,
+							   (int)(ms->section_mem_map >> SECTION_NID_SHIFT));
+		if (err < 0)
+			return err;
+		if (!err && (err = vmemmap_populate_range(m, section_nr_to_pfn(nr), PAGES_PER_SECTION)))
 			return err;
 		ms->section_mem_map = (unsigned long)m->vmemmap | SECTION_MARKED_PRESENT |
 				      SECTION_HAS_MEM_MAP | SECTION_IS_EARLY | SECTION_IS_ONLINE;
+	}
+	if (m->altmaps) {
+		unsigned long present = 0;
+
+		for (unsigned long nr = 0; nr < m->nr_mem_sections; nr++)
+			present += present_section(nr_to_section(m, nr));
+		pr_info(m, "pmm: memmap=altmap: %lu of %lu present sections host their own memmap (%luK)\n",
+			m->nr_self_hosted, present,
+			m->nr_self_hosted * (PAGES_PER_SECTION * sizeof(struct page) >> 10));
 	}
 	return 0;
 }
@@ -174,5 +199,7 @@ void sparse_teardown(struct pmm *m)
 	}
 	pmm_free(m, m->mem_section, m->nr_section_roots * sizeof(*m->mem_section));
 	m->mem_section = NULL;
+	pmm_free(m, m->altmaps, m->nr_mem_sections * sizeof(*m->altmaps));
+	m->altmaps = NULL;
 	vmemmap_release(m);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Generic vmemmap page-table populator (see vmemmap_pgtable.h for the rules,
+ * Generic vmemmap page-table populator (see <pmm/vmemmap.h> for the rules,
  * the hooks and how partially used huge PMDs are tracked).
  *
  * Invariants: a present non-leaf entry points to a table; every leaf maps a
@@ -12,19 +12,16 @@
  * and written with single atomic accesses (READ_ONCE/WRITE_ONCE), and a new
  * table is published with a release store after alloc_table zeroed it.
  */
-#include "mm/vmemmap_pgtable.h"
-
 #include <stddef.h>
 #include <string.h>
 
 #include <pmm/errno.h>
 #include <pmm/platform.h>
+#include <pmm/vmemmap.h>
 
-#include "mm/altmap.h"
-
-#define PMD_SIZE VMEMMAP_PMD_SIZE
+#define PMD_SIZE PMM_VMEMMAP_PMD_SIZE
 #define PMD_MASK (~(PMD_SIZE - 1))
-#define PTRS_PER_TABLE VMEMMAP_PTRS_PER_TABLE
+#define PTRS_PER_TABLE PMM_VMEMMAP_PTRS_PER_TABLE
 
 /* ------------------------------------------------------------ messages */
 
@@ -75,7 +72,7 @@ static void msg_dec(struct msgbuf *m, int v)
 	m->buf[m->len] = '\0';
 }
 
-static void pt_log(const struct vmemmap_pgtable *pt, int level,
+static void pt_log(const struct pmm_vmemmap *pt, int level,
 		   const struct msgbuf *m)
 {
 	if (pt->ops->log)
@@ -86,48 +83,48 @@ static void pt_log(const struct vmemmap_pgtable *pt, int level,
 
 static uint64_t x86_level_addr_mask(int level, uint64_t e)
 {
-	if (level == VMEMMAP_LVL_PMD && (e & X86_PAGE_PSE))
-		return X86_PAGE_LARGE_ADDR_MASK;
-	if (level == VMEMMAP_LVL_PUD && (e & X86_PAGE_PSE))
-		return X86_PAGE_HUGE_ADDR_MASK;
-	return X86_PAGE_ADDR_MASK;
+	if (level == PMM_VMEMMAP_LVL_PMD && (e & PMM_X86_PAGE_PSE))
+		return PMM_X86_PAGE_LARGE_ADDR_MASK;
+	if (level == PMM_VMEMMAP_LVL_PUD && (e & PMM_X86_PAGE_PSE))
+		return PMM_X86_PAGE_HUGE_ADDR_MASK;
+	return PMM_X86_PAGE_ADDR_MASK;
 }
 
-static uint64_t mk_table(const struct vmemmap_pgtable *pt, int level, uint64_t phys)
+static uint64_t mk_table(const struct pmm_vmemmap *pt, int level, uint64_t phys)
 {
 	if (pt->ops->mk_table)
 		return pt->ops->mk_table(pt->ctx, level, phys);
-	return (phys & X86_PAGE_ADDR_MASK) | X86_KERNPG_TABLE;
+	return (phys & PMM_X86_PAGE_ADDR_MASK) | PMM_X86_KERNPG_TABLE;
 }
 
-static uint64_t mk_leaf(const struct vmemmap_pgtable *pt, int level, uint64_t phys)
+static uint64_t mk_leaf(const struct pmm_vmemmap *pt, int level, uint64_t phys)
 {
 	if (pt->ops->mk_leaf)
 		return pt->ops->mk_leaf(pt->ctx, level, phys);
-	if (level == VMEMMAP_LVL_PTE)
-		return (phys & X86_PAGE_ADDR_MASK) | X86_PAGE_KERNEL;
-	return (phys & X86_PAGE_LARGE_ADDR_MASK) | X86_PAGE_KERNEL_LARGE;
+	if (level == PMM_VMEMMAP_LVL_PTE)
+		return (phys & PMM_X86_PAGE_ADDR_MASK) | PMM_X86_PAGE_KERNEL;
+	return (phys & PMM_X86_PAGE_LARGE_ADDR_MASK) | PMM_X86_PAGE_KERNEL_LARGE;
 }
 
-static bool entry_present(const struct vmemmap_pgtable *pt, int level, uint64_t e)
+static bool entry_present(const struct pmm_vmemmap *pt, int level, uint64_t e)
 {
 	if (pt->ops->entry_present)
 		return pt->ops->entry_present(pt->ctx, level, e);
-	return e & X86_PAGE_PRESENT;
+	return e & PMM_X86_PAGE_PRESENT;
 }
 
-static bool entry_leaf(const struct vmemmap_pgtable *pt, int level, uint64_t e)
+static bool entry_leaf(const struct pmm_vmemmap *pt, int level, uint64_t e)
 {
 	if (pt->ops->entry_leaf)
 		return pt->ops->entry_leaf(pt->ctx, level, e);
-	if (level == VMEMMAP_LVL_PTE)
+	if (level == PMM_VMEMMAP_LVL_PTE)
 		return true;
 	/* PSE above the PUD is reserved on x86-64, never a leaf. */
-	return (level == VMEMMAP_LVL_PMD || level == VMEMMAP_LVL_PUD) &&
-	       (e & X86_PAGE_PSE);
+	return (level == PMM_VMEMMAP_LVL_PMD || level == PMM_VMEMMAP_LVL_PUD) &&
+	       (e & PMM_X86_PAGE_PSE);
 }
 
-static uint64_t entry_phys(const struct vmemmap_pgtable *pt, int level, uint64_t e)
+static uint64_t entry_phys(const struct pmm_vmemmap *pt, int level, uint64_t e)
 {
 	if (pt->ops->entry_phys)
 		return pt->ops->entry_phys(pt->ctx, level, e);
@@ -156,7 +153,7 @@ static void entry_clear(uint64_t *e)
 
 static unsigned level_shift(int level)
 {
-	return PAGE_SHIFT + 9u * (unsigned)(level - 1);
+	return PMM_VMEMMAP_PAGE_SHIFT + 9u * (unsigned)(level - 1);
 }
 
 static uint64_t level_size(int level)
@@ -164,9 +161,9 @@ static uint64_t level_size(int level)
 	return UINT64_C(1) << level_shift(level);
 }
 
-static int top_level(const struct vmemmap_pgtable *pt)
+static int top_level(const struct pmm_vmemmap *pt)
 {
-	return pt->levels == 5 ? VMEMMAP_LVL_PGD : VMEMMAP_LVL_P4D;
+	return pt->levels == 5 ? PMM_VMEMMAP_LVL_PGD : PMM_VMEMMAP_LVL_P4D;
 }
 
 static uint64_t *entry_at(uint64_t *table, int level, uint64_t addr)
@@ -183,7 +180,7 @@ static uint64_t level_addr_end(int level, uint64_t addr, uint64_t end)
 	return boundary - 1 < end - 1 ? boundary : end;
 }
 
-static bool va_canonical(const struct vmemmap_pgtable *pt, uint64_t va)
+static bool va_canonical(const struct pmm_vmemmap *pt, uint64_t va)
 {
 	unsigned bits = pt->levels == 5 ? 57 : 48;
 	uint64_t high = va >> (bits - 1);
@@ -191,12 +188,12 @@ static bool va_canonical(const struct vmemmap_pgtable *pt, uint64_t va)
 	return high == 0 || high == (UINT64_MAX >> (bits - 1));
 }
 
-static int check_range(const struct vmemmap_pgtable *pt, uint64_t start,
+static int check_range(const struct pmm_vmemmap *pt, uint64_t start,
 		       uint64_t end)
 {
 	unsigned bits = pt->levels == 5 ? 57 : 48;
 
-	if (start >= end || ((start | end) & (VMEMMAP_PAGE_SIZE - 1)))
+	if (start >= end || ((start | end) & (PMM_VMEMMAP_PAGE_SIZE - 1)))
 		return -PMM_EINVAL;
 	/* Both ends canonical and in the same half: no hole in between. */
 	if (!va_canonical(pt, start) || !va_canonical(pt, end - 1) ||
@@ -205,7 +202,7 @@ static int check_range(const struct vmemmap_pgtable *pt, uint64_t start,
 	return 0;
 }
 
-static uint64_t *table_virt(const struct vmemmap_pgtable *pt, int level, uint64_t e)
+static uint64_t *table_virt(const struct pmm_vmemmap *pt, int level, uint64_t e)
 {
 	return pt->ops->phys_to_virt(pt->ctx, entry_phys(pt, level, e));
 }
@@ -216,7 +213,7 @@ static uint64_t *table_virt(const struct vmemmap_pgtable *pt, int level, uint64_
  * Make *@e (at @level) point to a table, allocating a zeroed one if empty.
  * Return: the table, or NULL with *@err set.
  */
-static uint64_t *table_populate(struct vmemmap_pgtable *pt, uint64_t *e,
+static uint64_t *table_populate(struct pmm_vmemmap *pt, uint64_t *e,
 				int level, int node, int *err)
 {
 	uint64_t v = entry_read(e), phys;
@@ -240,7 +237,7 @@ static uint64_t *table_populate(struct vmemmap_pgtable *pt, uint64_t *e,
 		return NULL;
 	}
 	table = pt->ops->phys_to_virt(pt->ctx, phys);
-	if (!table || (phys & (VMEMMAP_PAGE_SIZE - 1))) {
+	if (!table || (phys & (PMM_VMEMMAP_PAGE_SIZE - 1))) {
 		pt->ops->free_table(pt->ctx, phys);
 		*err = table ? -PMM_EINVAL : -PMM_EFAULT;
 		return NULL;
@@ -256,36 +253,36 @@ static uint64_t *table_populate(struct vmemmap_pgtable *pt, uint64_t *e,
  * tables, allocating them on @node.  Return: the pmd entry for @addr, or NULL
  * with *@err set.
  */
-static uint64_t *vmemmap_upper_populate(struct vmemmap_pgtable *pt, uint64_t addr,
+static uint64_t *vmemmap_upper_populate(struct pmm_vmemmap *pt, uint64_t addr,
 					int node, int *err)
 {
 	uint64_t *table = pt->pgd;
 	int level;
 
-	for (level = top_level(pt); level > VMEMMAP_LVL_PMD; level--) {
+	for (level = top_level(pt); level > PMM_VMEMMAP_LVL_PMD; level--) {
 		table = table_populate(pt, entry_at(table, level, addr), level, node, err);
 		if (!table)
 			return NULL;
 	}
-	return entry_at(table, VMEMMAP_LVL_PMD, addr);
+	return entry_at(table, PMM_VMEMMAP_LVL_PMD, addr);
 }
 
 /*
  * vmemmap_alloc_block_buf(): memmap backing of @size bytes from the altmap
  * if given, else from the embedder.  Return: 0 or -PMM_ENOMEM/-PMM_EINVAL.
  */
-static int vmemmap_alloc_block_buf(struct vmemmap_pgtable *pt, uint64_t size,
-				   int node, struct vmem_altmap *altmap,
+static int vmemmap_alloc_block_buf(struct pmm_vmemmap *pt, uint64_t size,
+				   int node, struct pmm_vmem_altmap *altmap,
 				   uint64_t *phys)
 {
 	unsigned long pfn;
 	int ret;
 
 	if (altmap) {
-		ret = altmap_alloc_block(altmap, (unsigned long)size, &pfn);
+		ret = pmm_vmem_altmap_alloc_block(altmap, (unsigned long)size, &pfn);
 		if (ret)
 			return -PMM_ENOMEM;
-		*phys = (uint64_t)pfn << PAGE_SHIFT;
+		*phys = (uint64_t)pfn << PMM_VMEMMAP_PAGE_SHIFT;
 		return 0;
 	}
 	ret = pt->ops->alloc_block(pt->ctx, size, size, node, phys);
@@ -300,7 +297,7 @@ static int vmemmap_alloc_block_buf(struct vmemmap_pgtable *pt, uint64_t size,
 }
 
 /* vmemmap_verify(): warn when the backing memory sits on a distant node. */
-static void vmemmap_verify(struct vmemmap_pgtable *pt, int level, uint64_t e,
+static void vmemmap_verify(struct pmm_vmemmap *pt, int level, uint64_t e,
 			   int node, uint64_t start, uint64_t end)
 {
 	struct msgbuf m = { .len = 0 };
@@ -314,8 +311,8 @@ static void vmemmap_verify(struct vmemmap_pgtable *pt, int level, uint64_t e,
 	if (pt->ops->node_distance)
 		dist = pt->ops->node_distance(pt->ctx, actual, node);
 	else
-		dist = actual == node ? VMEMMAP_LOCAL_DISTANCE : VMEMMAP_REMOTE_DISTANCE;
-	if (dist <= VMEMMAP_LOCAL_DISTANCE)
+		dist = actual == node ? PMM_VMEMMAP_LOCAL_DISTANCE : PMM_VMEMMAP_REMOTE_DISTANCE;
+	if (dist <= PMM_VMEMMAP_LOCAL_DISTANCE)
 		return;
 	msg_str(&m, "[");
 	msg_hex(&m, start, 0);
@@ -328,13 +325,13 @@ static void vmemmap_verify(struct vmemmap_pgtable *pt, int level, uint64_t e,
 /* ------------------------------------------------- partial huge PMDs */
 
 /* Pointer to the byte backing @addr if a huge PMD maps it, else NULL. */
-static uint8_t *huge_pmd_byte(const struct vmemmap_pgtable *pt, uint64_t addr)
+static uint8_t *huge_pmd_byte(const struct pmm_vmemmap *pt, uint64_t addr)
 {
 	uint64_t *table = pt->pgd, v;
 	uint8_t *block;
 	int level;
 
-	for (level = top_level(pt); level > VMEMMAP_LVL_PMD; level--) {
+	for (level = top_level(pt); level > PMM_VMEMMAP_LVL_PMD; level--) {
 		v = entry_read(entry_at(table, level, addr));
 		if (!entry_present(pt, level, v) || entry_leaf(pt, level, v))
 			return NULL;
@@ -342,14 +339,14 @@ static uint8_t *huge_pmd_byte(const struct vmemmap_pgtable *pt, uint64_t addr)
 		if (!table)
 			return NULL;
 	}
-	v = entry_read(entry_at(table, VMEMMAP_LVL_PMD, addr));
-	if (!entry_present(pt, VMEMMAP_LVL_PMD, v) || !entry_leaf(pt, VMEMMAP_LVL_PMD, v))
+	v = entry_read(entry_at(table, PMM_VMEMMAP_LVL_PMD, addr));
+	if (!entry_present(pt, PMM_VMEMMAP_LVL_PMD, v) || !entry_leaf(pt, PMM_VMEMMAP_LVL_PMD, v))
 		return NULL;
-	block = pt->ops->phys_to_virt(pt->ctx, entry_phys(pt, VMEMMAP_LVL_PMD, v));
+	block = pt->ops->phys_to_virt(pt->ctx, entry_phys(pt, PMM_VMEMMAP_LVL_PMD, v));
 	return block ? block + (addr & (PMD_SIZE - 1)) : NULL;
 }
 
-static void vmemmap_fill(struct vmemmap_pgtable *pt, uint64_t addr, int c,
+static void vmemmap_fill(struct pmm_vmemmap *pt, uint64_t addr, int c,
 			 uint64_t len)
 {
 	uint8_t *p;
@@ -362,14 +359,14 @@ static void vmemmap_fill(struct vmemmap_pgtable *pt, uint64_t addr, int c,
 }
 
 /* Fill the deferred tail [unused_pmd_start, next PMD boundary). */
-static void vmemmap_flush_unused_pmd(struct vmemmap_pgtable *pt)
+static void vmemmap_flush_unused_pmd(struct pmm_vmemmap *pt)
 {
 	uint64_t start = pt->unused_pmd_start;
 
 	if (!pt->unused_pmd_pending)
 		return;
 	pt->unused_pmd_pending = false;
-	vmemmap_fill(pt, start, VMEMMAP_PAGE_UNUSED,
+	vmemmap_fill(pt, start, PMM_VMEMMAP_PAGE_UNUSED,
 		     ((start + PMD_SIZE - 1) & PMD_MASK) - start);
 }
 
@@ -378,13 +375,13 @@ static void vmemmap_flush_unused_pmd(struct vmemmap_pgtable *pt)
  * granularity, one non-0xFD struct page keeps a neighbour's removal from
  * freeing the block even if this memmap is never initialised.
  */
-static void vmemmap_mark_sub_pmd_used(struct vmemmap_pgtable *pt, uint64_t start)
+static void vmemmap_mark_sub_pmd_used(struct pmm_vmemmap *pt, uint64_t start)
 {
-	vmemmap_fill(pt, start, 0, VMEMMAP_STRUCT_PAGE_SIZE);
+	vmemmap_fill(pt, start, 0, PMM_VMEMMAP_STRUCT_PAGE_SIZE);
 }
 
 /* A range of an existing huge PMD comes into use. */
-static void vmemmap_use_sub_pmd(struct vmemmap_pgtable *pt, uint64_t start,
+static void vmemmap_use_sub_pmd(struct pmm_vmemmap *pt, uint64_t start,
 				uint64_t end)
 {
 	/* Consecutive ranges: just move the deferred tail along. */
@@ -400,14 +397,14 @@ static void vmemmap_use_sub_pmd(struct vmemmap_pgtable *pt, uint64_t start,
 }
 
 /* A new huge PMD is only partly used by [start, end). */
-static void vmemmap_use_new_sub_pmd(struct vmemmap_pgtable *pt, uint64_t start,
+static void vmemmap_use_new_sub_pmd(struct pmm_vmemmap *pt, uint64_t start,
 				    uint64_t end)
 {
 	uint64_t pmd_start = start & PMD_MASK;
 
 	vmemmap_flush_unused_pmd(pt);
 	vmemmap_mark_sub_pmd_used(pt, start);
-	vmemmap_fill(pt, pmd_start, VMEMMAP_PAGE_UNUSED, start - pmd_start);
+	vmemmap_fill(pt, pmd_start, PMM_VMEMMAP_PAGE_UNUSED, start - pmd_start);
 	if (end & (PMD_SIZE - 1)) {
 		pt->unused_pmd_pending = true;
 		pt->unused_pmd_start = end;
@@ -417,7 +414,7 @@ static void vmemmap_use_new_sub_pmd(struct vmemmap_pgtable *pt, uint64_t start,
 /* Whole 2 MiB at @p reads PAGE_UNUSED? */
 static bool block_all_unused(const uint8_t *p)
 {
-	const uint64_t pattern = UINT64_C(0x0101010101010101) * VMEMMAP_PAGE_UNUSED;
+	const uint64_t pattern = UINT64_C(0x0101010101010101) * PMM_VMEMMAP_PAGE_UNUSED;
 	uint64_t off, w;
 
 	for (off = 0; off < PMD_SIZE; off += sizeof(w)) {
@@ -429,20 +426,20 @@ static bool block_all_unused(const uint8_t *p)
 }
 
 /* [addr, end) of a huge PMD is going away: is the whole PMD now unused? */
-static bool vmemmap_pmd_is_unused(struct vmemmap_pgtable *pt, uint64_t addr,
+static bool vmemmap_pmd_is_unused(struct pmm_vmemmap *pt, uint64_t addr,
 				  uint64_t end)
 {
 	uint8_t *block;
 
 	vmemmap_flush_unused_pmd(pt);
-	vmemmap_fill(pt, addr, VMEMMAP_PAGE_UNUSED, end - addr);
+	vmemmap_fill(pt, addr, PMM_VMEMMAP_PAGE_UNUSED, end - addr);
 	block = huge_pmd_byte(pt, addr & PMD_MASK);
 	return block && block_all_unused(block);
 }
 
 /* ----------------------------------------------------------- populate */
 
-static void vmemmap_print_run(struct vmemmap_pgtable *pt)
+static void vmemmap_print_run(struct pmm_vmemmap *pt)
 {
 	struct msgbuf m = { .len = 0 };
 
@@ -460,7 +457,7 @@ static void vmemmap_print_run(struct vmemmap_pgtable *pt)
 	pt_log(pt, PMM_LOG_DEBUG, &m);
 }
 
-void vmemmap_populate_print_last(struct vmemmap_pgtable *pt)
+void pmm_vmemmap_print_last(struct pmm_vmemmap *pt)
 {
 	if (pt->run_valid)
 		vmemmap_print_run(pt);
@@ -473,7 +470,7 @@ void vmemmap_populate_print_last(struct vmemmap_pgtable *pt)
  * order); pmm also asks for virtual contiguity, since runs span calls and a
  * hole between sections would otherwise be printed as mapped.
  */
-static void vmemmap_track_run(struct vmemmap_pgtable *pt, uint64_t addr,
+static void vmemmap_track_run(struct pmm_vmemmap *pt, uint64_t addr,
 			      uint64_t phys, int node)
 {
 	uintptr_t p = (uintptr_t)pt->ops->phys_to_virt(pt->ctx, phys);
@@ -496,51 +493,51 @@ static void vmemmap_track_run(struct vmemmap_pgtable *pt, uint64_t addr,
  * altmap: x86-64 passes none for base pages (only huge PMDs use it), and the
  * free path relies on that.
  */
-static int vmemmap_pte_populate(struct vmemmap_pgtable *pt, uint64_t *pte_table,
+static int vmemmap_pte_populate(struct pmm_vmemmap *pt, uint64_t *pte_table,
 				uint64_t addr, int node)
 {
-	uint64_t *pte = entry_at(pte_table, VMEMMAP_LVL_PTE, addr);
+	uint64_t *pte = entry_at(pte_table, PMM_VMEMMAP_LVL_PTE, addr);
 	uint64_t v = entry_read(pte), phys;
 	int err;
 
 	if (!v) {
-		err = vmemmap_alloc_block_buf(pt, VMEMMAP_PAGE_SIZE, node, NULL, &phys);
+		err = vmemmap_alloc_block_buf(pt, PMM_VMEMMAP_PAGE_SIZE, node, NULL, &phys);
 		if (err)
 			return err;
-		v = mk_leaf(pt, VMEMMAP_LVL_PTE, phys);
+		v = mk_leaf(pt, PMM_VMEMMAP_LVL_PTE, phys);
 		entry_set(pte, v);
 		pt->nr_pte_pages++;
-	} else if (!entry_present(pt, VMEMMAP_LVL_PTE, v)) {
+	} else if (!entry_present(pt, PMM_VMEMMAP_LVL_PTE, v)) {
 		return -PMM_EEXIST;
 	}
-	vmemmap_verify(pt, VMEMMAP_LVL_PTE, v, node, addr, addr + VMEMMAP_PAGE_SIZE);
+	vmemmap_verify(pt, PMM_VMEMMAP_LVL_PTE, v, node, addr, addr + PMM_VMEMMAP_PAGE_SIZE);
 	return 0;
 }
 
 /* vmemmap_populate_basepages(): 4 KiB pages for [start, end). */
-static int vmemmap_populate_basepages(struct vmemmap_pgtable *pt, uint64_t start,
+static int vmemmap_populate_basepages(struct pmm_vmemmap *pt, uint64_t start,
 				      uint64_t end, int node)
 {
 	uint64_t addr, next, *pmd, *pte_table, v;
 	int err = 0;
 
 	for (addr = start; addr < end; addr = next) {
-		next = level_addr_end(VMEMMAP_LVL_PMD, addr, end);
+		next = level_addr_end(PMM_VMEMMAP_LVL_PMD, addr, end);
 		pmd = vmemmap_upper_populate(pt, addr, node, &err);
 		if (!pmd)
 			return err;
 		v = entry_read(pmd);
-		if (v && entry_present(pt, VMEMMAP_LVL_PMD, v) &&
-		    entry_leaf(pt, VMEMMAP_LVL_PMD, v)) {
+		if (v && entry_present(pt, PMM_VMEMMAP_LVL_PMD, v) &&
+		    entry_leaf(pt, PMM_VMEMMAP_LVL_PMD, v)) {
 			/* Already backed by a huge PMD: use that part of it. */
-			vmemmap_verify(pt, VMEMMAP_LVL_PMD, v, node, addr, next);
+			vmemmap_verify(pt, PMM_VMEMMAP_LVL_PMD, v, node, addr, next);
 			vmemmap_use_sub_pmd(pt, addr, next);
 			continue;
 		}
-		pte_table = table_populate(pt, pmd, VMEMMAP_LVL_PMD, node, &err);
+		pte_table = table_populate(pt, pmd, PMM_VMEMMAP_LVL_PMD, node, &err);
 		if (!pte_table)
 			return err;
-		for (; addr < next; addr += VMEMMAP_PAGE_SIZE) {
+		for (; addr < next; addr += PMM_VMEMMAP_PAGE_SIZE) {
 			err = vmemmap_pte_populate(pt, pte_table, addr, node);
 			if (err)
 				return err;
@@ -550,15 +547,15 @@ static int vmemmap_populate_basepages(struct vmemmap_pgtable *pt, uint64_t start
 }
 
 /* vmemmap_populate_hugepages(): a 2 MiB block per PMD where possible. */
-static int vmemmap_populate_hugepages(struct vmemmap_pgtable *pt, uint64_t start,
+static int vmemmap_populate_hugepages(struct pmm_vmemmap *pt, uint64_t start,
 				      uint64_t end, int node,
-				      struct vmem_altmap *altmap)
+				      struct pmm_vmem_altmap *altmap)
 {
 	uint64_t addr, next, *pmd, v, phys;
 	int err = 0;
 
 	for (addr = start; addr < end; addr = next) {
-		next = level_addr_end(VMEMMAP_LVL_PMD, addr, end);
+		next = level_addr_end(PMM_VMEMMAP_LVL_PMD, addr, end);
 		pmd = vmemmap_upper_populate(pt, addr, node, &err);
 		if (!pmd)
 			return err;
@@ -566,7 +563,7 @@ static int vmemmap_populate_hugepages(struct vmemmap_pgtable *pt, uint64_t start
 		if (!v) {
 			err = vmemmap_alloc_block_buf(pt, PMD_SIZE, node, altmap, &phys);
 			if (!err) {
-				entry_set(pmd, mk_leaf(pt, VMEMMAP_LVL_PMD, phys));
+				entry_set(pmd, mk_leaf(pt, PMM_VMEMMAP_LVL_PMD, phys));
 				pt->nr_pmd_blocks++;
 				if (altmap)
 					pt->nr_altmap_blocks++;
@@ -582,9 +579,9 @@ static int vmemmap_populate_hugepages(struct vmemmap_pgtable *pt, uint64_t start
 			 */
 			if (altmap)
 				return -PMM_ENOMEM;
-		} else if (entry_present(pt, VMEMMAP_LVL_PMD, v) &&
-			   entry_leaf(pt, VMEMMAP_LVL_PMD, v)) {
-			vmemmap_verify(pt, VMEMMAP_LVL_PMD, v, node, addr, next);
+		} else if (entry_present(pt, PMM_VMEMMAP_LVL_PMD, v) &&
+			   entry_leaf(pt, PMM_VMEMMAP_LVL_PMD, v)) {
+			vmemmap_verify(pt, PMM_VMEMMAP_LVL_PMD, v, node, addr, next);
 			vmemmap_use_sub_pmd(pt, addr, next);
 			continue;
 		}
@@ -596,8 +593,8 @@ static int vmemmap_populate_hugepages(struct vmemmap_pgtable *pt, uint64_t start
 	return 0;
 }
 
-int vmemmap_populate(struct vmemmap_pgtable *pt, uint64_t start, uint64_t end,
-		     int node, struct vmem_altmap *altmap)
+int pmm_vmemmap_populate(struct pmm_vmemmap *pt, uint64_t start, uint64_t end,
+			 int node, struct pmm_vmem_altmap *altmap)
 {
 	bool pse;
 	int err;
@@ -632,24 +629,24 @@ int vmemmap_populate(struct vmemmap_pgtable *pt, uint64_t start, uint64_t end,
 
 /* -------------------------------------------------------------- remove */
 
-static void flush_range(struct vmemmap_pgtable *pt, uint64_t start, uint64_t size)
+static void flush_range(struct pmm_vmemmap *pt, uint64_t start, uint64_t size)
 {
 	if (pt->ops->flush_tlb)
 		pt->ops->flush_tlb(pt->ctx, start, start + size);
 }
 
 /* free_hugepage_table(): the block goes back where it came from. */
-static void free_hugepage_table(struct vmemmap_pgtable *pt, uint64_t phys,
-				struct vmem_altmap *altmap)
+static void free_hugepage_table(struct pmm_vmemmap *pt, uint64_t phys,
+				struct pmm_vmem_altmap *altmap)
 {
-	unsigned long pfn = (unsigned long)(phys >> PAGE_SHIFT);
-	unsigned long nr = (unsigned long)(PMD_SIZE >> PAGE_SHIFT);
+	unsigned long pfn = (unsigned long)(phys >> PMM_VMEMMAP_PAGE_SHIFT);
+	unsigned long nr = (unsigned long)(PMD_SIZE >> PMM_VMEMMAP_PAGE_SHIFT);
 
-	if (altmap && vmem_altmap_owns(altmap, pfn, nr)) {
-		if (vmem_altmap_free(altmap, nr)) {
+	if (altmap && pmm_vmem_altmap_owns(altmap, pfn, nr)) {
+		if (pmm_vmem_altmap_free(altmap, nr)) {
 			struct msgbuf m = { .len = 0 };
 
-			msg_str(&m, "vmemmap_free: altmap accounting mismatch at pfn ");
+			msg_str(&m, "pmm_vmemmap_free: altmap accounting mismatch at pfn ");
 			msg_hex(&m, pfn, 0);
 			msg_str(&m, "\n");
 			pt_log(pt, PMM_LOG_ERR, &m);
@@ -662,16 +659,16 @@ static void free_hugepage_table(struct vmemmap_pgtable *pt, uint64_t phys,
 }
 
 /* A huge PMD covering [addr, next) of the range being removed. */
-static void remove_huge_pmd(struct vmemmap_pgtable *pt, uint64_t *pmd,
+static void remove_huge_pmd(struct pmm_vmemmap *pt, uint64_t *pmd,
 			    uint64_t addr, uint64_t next,
-			    struct vmem_altmap *altmap)
+			    struct pmm_vmem_altmap *altmap)
 {
 	uint64_t pmd_start = addr & PMD_MASK;
 	uint64_t phys;
 
 	if (((addr | next) & (PMD_SIZE - 1)) && !vmemmap_pmd_is_unused(pt, addr, next))
 		return;
-	phys = entry_phys(pt, VMEMMAP_LVL_PMD, entry_read(pmd));
+	phys = entry_phys(pt, PMM_VMEMMAP_LVL_PMD, entry_read(pmd));
 	entry_clear(pmd);
 	if (pt->unused_pmd_pending && (pt->unused_pmd_start & PMD_MASK) == pmd_start)
 		pt->unused_pmd_pending = false;
@@ -696,12 +693,12 @@ static bool table_empty(const uint64_t *table)
  * free_{pte,pmd,pud,p4d}_table(): free the table *@e (at @level) points to
  * once nothing in it is left.
  */
-static void free_table_if_empty(struct vmemmap_pgtable *pt, uint64_t *e,
+static void free_table_if_empty(struct pmm_vmemmap *pt, uint64_t *e,
 				int level, const uint64_t *table, uint64_t addr)
 {
 	uint64_t phys;
 
-	if (level == top_level(pt) && (pt->flags & VMEMMAP_PGTABLE_KEEP_TOP))
+	if (level == top_level(pt) && (pt->flags & PMM_VMEMMAP_KEEP_TOP))
 		return;
 	if (!table_empty(table))
 		return;
@@ -713,8 +710,8 @@ static void free_table_if_empty(struct vmemmap_pgtable *pt, uint64_t *e,
 	pt->nr_tables--;
 }
 
-static void remove_range(struct vmemmap_pgtable *pt, uint64_t *table, int level,
-			 uint64_t addr, uint64_t end, struct vmem_altmap *altmap)
+static void remove_range(struct pmm_vmemmap *pt, uint64_t *table, int level,
+			 uint64_t addr, uint64_t end, struct pmm_vmem_altmap *altmap)
 {
 	uint64_t next, *e, v, *child;
 
@@ -724,18 +721,18 @@ static void remove_range(struct vmemmap_pgtable *pt, uint64_t *table, int level,
 		v = entry_read(e);
 		if (!v || !entry_present(pt, level, v))
 			continue;
-		if (level == VMEMMAP_LVL_PTE) {
+		if (level == PMM_VMEMMAP_LVL_PTE) {
 			/* remove_pte_table(): base pages never come from an altmap. */
 			entry_clear(e);
-			flush_range(pt, addr, VMEMMAP_PAGE_SIZE);
+			flush_range(pt, addr, PMM_VMEMMAP_PAGE_SIZE);
 			pt->ops->free_block(pt->ctx, entry_phys(pt, level, v),
-					    VMEMMAP_PAGE_SIZE);
+					    PMM_VMEMMAP_PAGE_SIZE);
 			pt->nr_pte_pages--;
 			continue;
 		}
 		if (entry_leaf(pt, level, v)) {
 			/* Leaves above the PMD are not ours to remove. */
-			if (level == VMEMMAP_LVL_PMD)
+			if (level == PMM_VMEMMAP_LVL_PMD)
 				remove_huge_pmd(pt, e, addr, next, altmap);
 			continue;
 		}
@@ -747,8 +744,8 @@ static void remove_range(struct vmemmap_pgtable *pt, uint64_t *table, int level,
 	}
 }
 
-int vmemmap_free(struct vmemmap_pgtable *pt, uint64_t start, uint64_t end,
-		 struct vmem_altmap *altmap)
+int pmm_vmemmap_free(struct pmm_vmemmap *pt, uint64_t start, uint64_t end,
+		     struct pmm_vmem_altmap *altmap)
 {
 	int err = check_range(pt, start, end);
 
@@ -760,19 +757,19 @@ int vmemmap_free(struct vmemmap_pgtable *pt, uint64_t start, uint64_t end,
 
 /* -------------------------------------------------------------- lookup */
 
-int vmemmap_lookup(const struct vmemmap_pgtable *pt, uint64_t vaddr,
-		   uint64_t *phys, uint64_t *size)
+int pmm_vmemmap_lookup(const struct pmm_vmemmap *pt, uint64_t vaddr,
+		       uint64_t *phys, uint64_t *size)
 {
 	uint64_t *table = pt->pgd, v, sz;
 	int level;
 
 	if (!va_canonical(pt, vaddr))
 		return -PMM_ENOENT;
-	for (level = top_level(pt); level >= VMEMMAP_LVL_PTE; level--) {
+	for (level = top_level(pt); level >= PMM_VMEMMAP_LVL_PTE; level--) {
 		v = entry_read(entry_at(table, level, vaddr));
 		if (!v || !entry_present(pt, level, v))
 			return -PMM_ENOENT;
-		if (level == VMEMMAP_LVL_PTE || entry_leaf(pt, level, v)) {
+		if (level == PMM_VMEMMAP_LVL_PTE || entry_leaf(pt, level, v)) {
 			sz = level_size(level);
 			*phys = entry_phys(pt, level, v) + (vaddr & (sz - 1));
 			if (size)
@@ -788,46 +785,46 @@ int vmemmap_lookup(const struct vmemmap_pgtable *pt, uint64_t vaddr,
 
 /* ------------------------------------------------------ pfn interface */
 
-static int section_range(const struct vmemmap_pgtable *pt, unsigned long pfn,
+static int section_range(const struct pmm_vmemmap *pt, unsigned long pfn,
 			 unsigned long nr_pages, uint64_t *start, uint64_t *end)
 {
-	if (!nr_pages || ((pfn | nr_pages) & (VMEMMAP_PAGES_PER_SUBSECTION - 1)))
+	if (!nr_pages || ((pfn | nr_pages) & (PMM_VMEMMAP_PAGES_PER_SUBSECTION - 1)))
 		return -PMM_EINVAL;
 	/* pfn + nr must not wrap, nor the byte offsets. */
 	if (nr_pages > ~0UL - pfn ||
-	    (uint64_t)(pfn + nr_pages) > (UINT64_MAX - pt->vmemmap_base) / VMEMMAP_STRUCT_PAGE_SIZE)
+	    (uint64_t)(pfn + nr_pages) > (UINT64_MAX - pt->vmemmap_base) / PMM_VMEMMAP_STRUCT_PAGE_SIZE)
 		return -PMM_EINVAL;
-	*start = pt->vmemmap_base + (uint64_t)pfn * VMEMMAP_STRUCT_PAGE_SIZE;
-	*end = pt->vmemmap_base + (uint64_t)(pfn + nr_pages) * VMEMMAP_STRUCT_PAGE_SIZE;
+	*start = pt->vmemmap_base + (uint64_t)pfn * PMM_VMEMMAP_STRUCT_PAGE_SIZE;
+	*end = pt->vmemmap_base + (uint64_t)(pfn + nr_pages) * PMM_VMEMMAP_STRUCT_PAGE_SIZE;
 	return 0;
 }
 
-int pgtable_populate_section_memmap(struct vmemmap_pgtable *pt,
-				    unsigned long pfn, unsigned long nr_pages,
-				    int nid, struct vmem_altmap *altmap)
+int pmm_vmemmap_populate_section(struct pmm_vmemmap *pt,
+				 unsigned long pfn, unsigned long nr_pages,
+				 int nid, struct pmm_vmem_altmap *altmap)
 {
 	uint64_t start, end;
 	int err = section_range(pt, pfn, nr_pages, &start, &end);
 
-	return err ? err : vmemmap_populate(pt, start, end, nid, altmap);
+	return err ? err : pmm_vmemmap_populate(pt, start, end, nid, altmap);
 }
 
-int pgtable_depopulate_section_memmap(struct vmemmap_pgtable *pt,
-				      unsigned long pfn, unsigned long nr_pages,
-				      struct vmem_altmap *altmap)
+int pmm_vmemmap_depopulate_section(struct pmm_vmemmap *pt,
+				   unsigned long pfn, unsigned long nr_pages,
+				   struct pmm_vmem_altmap *altmap)
 {
 	uint64_t start, end;
 	int err = section_range(pt, pfn, nr_pages, &start, &end);
 
-	return err ? err : vmemmap_free(pt, start, end, altmap);
+	return err ? err : pmm_vmemmap_free(pt, start, end, altmap);
 }
 
 /* ------------------------------------------------------- init/destroy */
 
-int vmemmap_pgtable_init(struct vmemmap_pgtable *pt,
-			 const struct vmemmap_pgtable_config *cfg)
+int pmm_vmemmap_init(struct pmm_vmemmap *pt,
+		     const struct pmm_vmemmap_config *cfg)
 {
-	const struct vmemmap_pgtable_ops *ops = cfg->ops;
+	const struct pmm_vmemmap_ops *ops = cfg->ops;
 	unsigned nfmt;
 	uint64_t phys;
 	int err;
@@ -841,7 +838,7 @@ int vmemmap_pgtable_init(struct vmemmap_pgtable *pt,
 		return -PMM_EINVAL;
 	if (cfg->levels != 4 && cfg->levels != 5)
 		return -PMM_EINVAL;
-	if (cfg->section_memmap_size & (VMEMMAP_PAGE_SIZE - 1))
+	if (cfg->section_memmap_size & (PMM_VMEMMAP_PAGE_SIZE - 1))
 		return -PMM_EINVAL;
 
 	memset(pt, 0, sizeof(*pt));
@@ -850,14 +847,14 @@ int vmemmap_pgtable_init(struct vmemmap_pgtable *pt,
 	pt->levels = cfg->levels;
 	pt->flags = cfg->flags;
 	pt->section_memmap_size = cfg->section_memmap_size ?
-		cfg->section_memmap_size : VMEMMAP_SECTION_MEMMAP_SIZE;
+		cfg->section_memmap_size : PMM_VMEMMAP_SECTION_MEMMAP_SIZE;
 	pt->vmemmap_base = cfg->vmemmap_base;
 	if (!pt->vmemmap_base)
-		pt->vmemmap_base = cfg->levels == 5 ? VMEMMAP_START_L5 : VMEMMAP_START_L4;
+		pt->vmemmap_base = cfg->levels == 5 ? PMM_VMEMMAP_START_L5 : PMM_VMEMMAP_START_L4;
 	if ((pt->vmemmap_base & (PMD_SIZE - 1)) || !va_canonical(pt, pt->vmemmap_base))
 		return -PMM_EINVAL;
 
-	if (cfg->pgd_phys == VMEMMAP_PGD_ALLOC) {
+	if (cfg->pgd_phys == PMM_VMEMMAP_PGD_ALLOC) {
 		err = ops->alloc_table(cfg->ctx, cfg->pgd_node, &phys);
 		if (err)
 			return err < 0 ? err : -PMM_ENOMEM;
@@ -867,7 +864,7 @@ int vmemmap_pgtable_init(struct vmemmap_pgtable *pt,
 	}
 	pt->pgd_phys = phys;
 	pt->pgd = ops->phys_to_virt(cfg->ctx, phys);
-	if (!pt->pgd || (phys & (VMEMMAP_PAGE_SIZE - 1))) {
+	if (!pt->pgd || (phys & (PMM_VMEMMAP_PAGE_SIZE - 1))) {
 		if (pt->own_pgd)
 			ops->free_table(cfg->ctx, phys);
 		return pt->pgd ? -PMM_EINVAL : -PMM_EFAULT;
@@ -875,7 +872,7 @@ int vmemmap_pgtable_init(struct vmemmap_pgtable *pt,
 	return 0;
 }
 
-static bool subtree_maps(const struct vmemmap_pgtable *pt, const uint64_t *table,
+static bool subtree_maps(const struct pmm_vmemmap *pt, const uint64_t *table,
 			 int level)
 {
 	unsigned i;
@@ -886,7 +883,7 @@ static bool subtree_maps(const struct vmemmap_pgtable *pt, const uint64_t *table
 		v = entry_read(&table[i]);
 		if (!v)
 			continue;
-		if (level == VMEMMAP_LVL_PTE || !entry_present(pt, level, v) ||
+		if (level == PMM_VMEMMAP_LVL_PTE || !entry_present(pt, level, v) ||
 		    entry_leaf(pt, level, v))
 			return true;
 		child = table_virt(pt, level, v);
@@ -896,7 +893,7 @@ static bool subtree_maps(const struct vmemmap_pgtable *pt, const uint64_t *table
 	return false;
 }
 
-static void free_subtree(struct vmemmap_pgtable *pt, uint64_t *table, int level,
+static void free_subtree(struct pmm_vmemmap *pt, uint64_t *table, int level,
 			 uint64_t va)
 {
 	unsigned bits = pt->levels == 5 ? 57 : 48;
@@ -912,7 +909,7 @@ static void free_subtree(struct vmemmap_pgtable *pt, uint64_t *table, int level,
 		if (eva >> (bits - 1) & 1)
 			eva |= ~((UINT64_C(1) << bits) - 1);
 		/* subtree_maps() said: no leaves, so every entry is a table. */
-		if (level > VMEMMAP_LVL_PMD)
+		if (level > PMM_VMEMMAP_LVL_PMD)
 			free_subtree(pt, table_virt(pt, level, v), level - 1, eva);
 		entry_clear(&table[i]);
 		flush_range(pt, eva, level_size(level));
@@ -921,7 +918,7 @@ static void free_subtree(struct vmemmap_pgtable *pt, uint64_t *table, int level,
 	}
 }
 
-int vmemmap_pgtable_destroy(struct vmemmap_pgtable *pt)
+int pmm_vmemmap_destroy(struct pmm_vmemmap *pt)
 {
 	if (!pt->own_pgd)
 		return 0;

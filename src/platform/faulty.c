@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The fault-injecting platform: forwards to a base platform and fails the
- * N-th counted reservation, commit or allocation (SQLite's faultsim idea).
+ * N-th counted reservation, commit or allocation (SQLite's faultsim idea);
+ * opening a memory file counts as a reservation, mapping it as a commit.
  * It also counts what is outstanding so tests can prove nothing leaked.
  * Not thread-safe by design: fault sweeps run single-threaded.
  */
+#include <stdio.h>
+
 #include <pmm/errno.h>
 #include <pmm/platform.h>
 
@@ -104,6 +107,48 @@ static void faulty_free(void *ctx, void *ptr, size_t size)
 	f->base->free(f->base->ctx, ptr, size);
 }
 
+static int faulty_memfile_open(void *ctx, const struct pmm_backend *b, uint64_t size,
+			       struct pmm_memfile *mf, char *err, size_t errlen)
+{
+	struct pmm_platform_faulty *f = F(ctx);
+	int r;
+
+	if (should_fail(f, PMM_FAULT_RESERVE)) {
+		if (err && errlen)
+			snprintf(err, errlen, "injected failure");
+		return -PMM_ENOMEM;
+	}
+	r = f->base->memfile_open(f->base->ctx, b, size, mf, err, errlen);
+	if (!r)
+		f->outstanding++;
+	return r;
+}
+
+static int faulty_memfile_map(void *ctx, const struct pmm_memfile *mf, void *addr,
+			      uint64_t offset, size_t size, unsigned flags)
+{
+	struct pmm_platform_faulty *f = F(ctx);
+
+	if (should_fail(f, PMM_FAULT_COMMIT))
+		return -PMM_ENOMEM;
+	return f->base->memfile_map(f->base->ctx, mf, addr, offset, size, flags);
+}
+
+static int faulty_memfile_discard(void *ctx, const struct pmm_memfile *mf, uint64_t offset,
+				  size_t size)
+{
+	struct pmm_platform_faulty *f = F(ctx);
+	return f->base->memfile_discard(f->base->ctx, mf, offset, size);
+}
+
+static void faulty_memfile_close(void *ctx, struct pmm_memfile *mf)
+{
+	struct pmm_platform_faulty *f = F(ctx);
+
+	f->outstanding--;
+	f->base->memfile_close(f->base->ctx, mf);
+}
+
 static uint64_t faulty_clock(void *ctx)
 {
 	return F(ctx)->base->clock_ns(F(ctx)->base->ctx);
@@ -163,6 +208,11 @@ void pmm_platform_faulty_init(struct pmm_platform_faulty *f, const struct pmm_pl
 			.stack = faulty_stack,
 			.log = faulty_log,
 			.page_size = base->page_size,
+			/* Only what the base has: a platform without files stays so. */
+			.memfile_open = base->memfile_open ? faulty_memfile_open : NULL,
+			.memfile_map = base->memfile_map ? faulty_memfile_map : NULL,
+			.memfile_discard = base->memfile_discard ? faulty_memfile_discard : NULL,
+			.memfile_close = base->memfile_close ? faulty_memfile_close : NULL,
 		},
 		.base = base,
 		.mask = mask,

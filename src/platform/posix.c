@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The POSIX platform: address space from mmap (PROT_NONE reservations,
- * mprotect to commit, madvise to give memory back), the current CPU from the
+ * mprotect to commit, madvise to give memory back), file-backed memory
+ * (memfile_posix.c), the current CPU from the
  * rseq area glibc registered (sched_getcpu() otherwise), CLOCK_MONOTONIC,
  * and stderr for the log.  Stateless: ctx is unused.
  */
@@ -21,6 +22,7 @@
 
 #include "platform/platform.h"
 #include "platform/cpu.h"
+#include "platform/memfile.h"
 #include "platform/stacktrace.h"
 
 static void *posix_reserve(void *ctx, size_t size, size_t align)
@@ -164,6 +166,10 @@ static const struct pmm_platform posix_platform = {
 	.stack = pmm_posix_stack,
 	.log = posix_log,
 	.page_size = 4096,
+	.memfile_open = pmm_posix_memfile_open,
+	.memfile_map = pmm_posix_memfile_map,
+	.memfile_discard = pmm_posix_memfile_discard,
+	.memfile_close = pmm_posix_memfile_close,
 };
 
 static pthread_once_t stack_once = PTHREAD_ONCE_INIT;

@@ -169,6 +169,7 @@ static void test_memmap_rss(void **state)
 	check_memmap_rss("mem=1G memmap=huge");
 	check_memmap_rss("node=0:0x0-0x7ffffff node=0:0x40000000-0x47ffffff memmap=base");
 	check_memmap_rss("mem=4G nodes=2 hole=0x40000000-0x7fffffff");
+	check_memmap_rss("mem=1G nodes=2 hole=0x8000000-0xfffffff backend=memfd memmap=base");
 }
 
 static void test_sizes(void **state)
@@ -182,7 +183,11 @@ static void test_sizes(void **state)
 	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
 		struct pmm *m = pmm_test_machine(cfgs[i], NULL);
 		struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+		unsigned long present = 0;
 
+		for (int nid = 0; nid < m->nr_node_ids; nid++)
+			present += m->node_data[nid]->node_present_pages;
+		assert_int_equal(check_round_trips(m), present);
 		assert_non_null(p);
 		pmm_free_pages(m, p, 0);
 		assert_machine_valid(m);
@@ -261,6 +266,69 @@ static void expect_bad_config(const char *text, int expected, const char *messag
 	if (f.outstanding != 0)
 		fail_msg("%s: %ld platform resources leaked", text, f.outstanding);
 	pmm_test_log_reset(&log);
+}
+
+/*
+ * Layouts the text format cannot express (the parser refuses them first) but
+ * a C caller can: each refused by pmm_create() with its message, no leak.
+ */
+static void expect_bad_struct(void (*set)(struct pmm_config *c), const char *message)
+{
+	struct pmm_platform_faulty f;
+	struct pmm_test_log log = { 0 };
+	struct pmm_config c;
+	struct pmm *m = (struct pmm *)1;
+
+	pmm_config_default(&c);
+	set(&c);
+	pmm_platform_faulty_init(&f, pmm_platform_posix(), 0, 0);
+	c.platform = &f.ops;
+	c.log = pmm_test_log_sink;
+	c.log_ctx = &log;
+	assert_int_equal(pmm_create(&c, &m), -PMM_EINVAL);
+	assert_null(m);
+	if (!pmm_test_log_has(&log, message))
+		fail_msg("log lacks \"%s\":\n%s", message, log.buf ? log.buf : "");
+	assert_int_equal(f.outstanding, 0);
+	pmm_test_log_reset(&log);
+}
+
+static void too_many_nodes(struct pmm_config *c) { c->nr_nodes = PMM_MAX_NUMNODES + 1; }
+static void zero_nodes(struct pmm_config *c) { c->nr_nodes = 0; }
+static void zero_size(struct pmm_config *c) { c->mem_bytes = 0; }
+static void too_small_for_nodes(struct pmm_config *c) { c->mem_bytes = 8192; c->nr_nodes = 4; }
+static void empty_range(struct pmm_config *c)
+{
+	c->nr_ranges = 1;
+	c->ranges[0] = (struct pmm_range){ .start = 1ull << 30, .end = 1ull << 30, .nid = 0 };
+}
+static void node_out_of_range(struct pmm_config *c)
+{
+	c->nr_ranges = 1;
+	c->ranges[0] = (struct pmm_range){ .start = 0, .end = 1ull << 30, .nid = PMM_MAX_NUMNODES };
+}
+static void empty_hole(struct pmm_config *c)
+{
+	c->nr_holes = 1;
+	c->holes[0] = (struct pmm_range){ .start = 4096, .end = 4096 };
+}
+static void empty_reserved(struct pmm_config *c)
+{
+	c->nr_reserved = 1;
+	c->reserved[0] = (struct pmm_range){ .start = 4096, .end = 0 };
+}
+
+static void test_bad_config_structs(void **state)
+{
+	(void)state;
+	expect_bad_struct(too_many_nodes, "pmm: 65 nodes requested, at most 64 supported");
+	expect_bad_struct(zero_nodes, "pmm: 0 nodes requested, at most 64 supported");
+	expect_bad_struct(zero_size, "pmm: mem=0 is zero or not a multiple of the page size");
+	expect_bad_struct(too_small_for_nodes, "pmm: mem=8192 too small for 4 nodes");
+	expect_bad_struct(empty_range, "pmm: memory range 0 of node 0 is empty");
+	expect_bad_struct(node_out_of_range, "pmm: node 64 out of range (at most 64 nodes)");
+	expect_bad_struct(empty_hole, "pmm: hole 0 is empty");
+	expect_bad_struct(empty_reserved, "pmm: reserved range 0 is empty");
 }
 
 static void test_bad_configs(void **state)
@@ -365,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_movable_zone),
 		cmocka_unit_test(test_two_machines),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_bad_config_structs),
 		cmocka_unit_test(test_bad_config_text),
 		cmocka_unit_test(test_boot_fault_sweep),
 	};

@@ -8,7 +8,7 @@
  * free.  Table pages, 4 KiB and 2 MiB blocks come from it.  An independent
  * decoder of the x86-64 entry format plays the MMU: it walks the raw bytes
  * of the tables, checks every entry's bits, and every leaf it finds is
- * compared 4 KiB by 4 KiB with vmemmap_lookup().
+ * compared 4 KiB by 4 KiB with pmm_vmemmap_lookup().
  */
 #include "harness.h"
 
@@ -18,8 +18,7 @@
 #include <pmm/errno.h>
 #include <pmm/platform.h>
 
-#include "mm/altmap.h"
-#include "mm/vmemmap_pgtable.h"
+#include <pmm/vmemmap.h>
 
 #define SZ_4K UINT64_C(0x1000)
 #define SZ_1M UINT64_C(0x100000)
@@ -228,7 +227,7 @@ static void m_sync_pgd(void *ctx, uint64_t start, uint64_t end)
 	((struct machine *)ctx)->syncs++;
 }
 
-static const struct vmemmap_pgtable_ops machine_ops = {
+static const struct pmm_vmemmap_ops machine_ops = {
 	.alloc_table = m_alloc_table,
 	.free_table = m_free_table,
 	.alloc_block = m_alloc_block,
@@ -284,25 +283,25 @@ static int count_log(const struct machine *m, const char *needle)
 	return n;
 }
 
-static void pt_init(struct machine *m, struct vmemmap_pgtable *pt, unsigned levels,
+static void pt_init(struct machine *m, struct pmm_vmemmap *pt, unsigned levels,
 		    unsigned flags)
 {
-	struct vmemmap_pgtable_config cfg = {
+	struct pmm_vmemmap_config cfg = {
 		.ops = &machine_ops,
 		.ctx = m,
 		.levels = levels,
-		.pgd_phys = VMEMMAP_PGD_ALLOC,
+		.pgd_phys = PMM_VMEMMAP_PGD_ALLOC,
 		.pgd_node = 0,
 		.flags = flags,
 	};
 
-	assert_int_equal(vmemmap_pgtable_init(pt, &cfg), 0);
+	assert_int_equal(pmm_vmemmap_init(pt, &cfg), 0);
 	m->root_phys = pt->pgd_phys;
-	assert_int_equal(pt->vmemmap_base, levels == 5 ? VMEMMAP_START_L5 : VMEMMAP_START_L4);
+	assert_int_equal(pt->vmemmap_base, levels == 5 ? PMM_VMEMMAP_START_L5 : PMM_VMEMMAP_START_L4);
 	assert_int_equal(m->tables_alloc, 1);
 }
 
-static uint64_t memmap_va(const struct vmemmap_pgtable *pt, unsigned long pfn)
+static uint64_t memmap_va(const struct pmm_vmemmap *pt, unsigned long pfn)
 {
 	return pt->vmemmap_base + (uint64_t)pfn * 64;
 }
@@ -346,22 +345,22 @@ static void decode(struct machine *m, struct walk *w, unsigned levels, int level
 		if (!e)
 			continue;
 		va = va_prefix | ((uint64_t)i << shift_of(level));
-		if (!(e & X86_PAGE_PRESENT))
+		if (!(e & PMM_X86_PAGE_PRESENT))
 			fail_msg("level %d va %#" PRIx64 ": non-zero entry %#" PRIx64 " not present",
 				 level, va, e);
-		if (level == 1 || (level == 2 && (e & X86_PAGE_PSE))) {
+		if (level == 1 || (level == 2 && (e & PMM_X86_PAGE_PSE))) {
 			uint64_t size = level == 1 ? SZ_4K : SZ_2M;
 			uint64_t flags = level == 1 ? 0x163 : 0x1e3;
 
 			/* PAGE_KERNEL(_LARGE): P RW A D G (PSE) NX, address bits only. */
 			if ((e & 0xfff) != flags || (e >> 52) != 0x800 ||
-			    (e & X86_PAGE_ADDR_MASK & (size - 1)))
+			    (e & PMM_X86_PAGE_ADDR_MASK & (size - 1)))
 				fail_msg("leaf at level %d va %#" PRIx64 ": bad bits %#" PRIx64,
 					 level, va, e);
 			assert_true(w->nleaves < 8192);
 			w->leaves[w->nleaves++] = (struct leaf){
 				.va = sign_extend(va, levels == 5 ? 57 : 48),
-				.phys = e & X86_PAGE_ADDR_MASK,
+				.phys = e & PMM_X86_PAGE_ADDR_MASK,
 				.size = size,
 			};
 			continue;
@@ -371,7 +370,7 @@ static void decode(struct machine *m, struct walk *w, unsigned levels, int level
 			fail_msg("table entry at level %d va %#" PRIx64 ": bad bits %#" PRIx64,
 				 level, va, e);
 		w->tables++;
-		decode(m, w, levels, level - 1, e & X86_PAGE_ADDR_MASK, va);
+		decode(m, w, levels, level - 1, e & PMM_X86_PAGE_ADDR_MASK, va);
 	}
 }
 
@@ -386,7 +385,7 @@ struct range {
  * expected page size, and that the counters match both the tree and the
  * machine's outstanding allocations.
  */
-static void check_tree(struct machine *m, const struct vmemmap_pgtable *pt,
+static void check_tree(struct machine *m, const struct pmm_vmemmap *pt,
 		       const struct range *exp, unsigned nexp)
 {
 	static struct walk w;
@@ -415,7 +414,7 @@ static void check_tree(struct machine *m, const struct vmemmap_pgtable *pt,
 			if (l->size == SZ_4K ? o != BLOCK_4K : (o != BLOCK_2M && o != RESERVED))
 				fail_msg("va %#" PRIx64 " maps frame %#" PRIx64 " owned by %u",
 					 l->va + off, f, o);
-			assert_int_equal(vmemmap_lookup(pt, l->va + off, &phys, &size), 0);
+			assert_int_equal(pmm_vmemmap_lookup(pt, l->va + off, &phys, &size), 0);
 			assert_int_equal(phys, l->phys + off);
 			assert_int_equal(size, l->size);
 		}
@@ -434,7 +433,7 @@ static void check_tree(struct machine *m, const struct vmemmap_pgtable *pt,
 		for (off = exp[j].start; off < exp[j].end; off += SZ_4K) {
 			uint64_t phys = 0, size = 0;
 
-			if (vmemmap_lookup(pt, off, &phys, &size))
+			if (pmm_vmemmap_lookup(pt, off, &phys, &size))
 				fail_msg("va %#" PRIx64 " of expected range %u not mapped", off, j);
 			if (size != exp[j].size)
 				fail_msg("va %#" PRIx64 " mapped with %#" PRIx64 " pages, expected %#" PRIx64,
@@ -466,16 +465,16 @@ static void check_all_released(struct machine *m)
 			fail_msg("frame %#" PRIx64 " still owned (%u)", f, m->owner[f]);
 }
 
-static void destroy_and_check(struct machine *m, struct vmemmap_pgtable *pt)
+static void destroy_and_check(struct machine *m, struct pmm_vmemmap *pt)
 {
 	assert_int_equal(pt->nr_pte_pages, 0);
 	assert_int_equal(pt->nr_pmd_blocks, 0);
 	assert_int_equal(pt->nr_tables, 0);
-	assert_int_equal(vmemmap_pgtable_destroy(pt), 0);
+	assert_int_equal(pmm_vmemmap_destroy(pt), 0);
 	check_all_released(m);
 }
 
-static struct range section_range(const struct vmemmap_pgtable *pt, unsigned long pfn,
+static struct range section_range(const struct pmm_vmemmap *pt, unsigned long pfn,
 				  unsigned long nr, uint64_t size)
 {
 	return (struct range){ memmap_va(pt, pfn), memmap_va(pt, pfn + nr), size };
@@ -486,25 +485,25 @@ static struct range section_range(const struct vmemmap_pgtable *pt, unsigned lon
 static void test_one_section_huge_pmd(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
+	struct pmm_vmemmap pt;
 	struct range r;
 	uint64_t phys = 0, size = 0;
 
 	pt_init(m, &pt, 4, 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
 	r = section_range(&pt, 0, PAGES_PER_SECTION, SZ_2M);
 	check_tree(m, &pt, &r, 1);
 	assert_int_equal(pt.nr_pmd_blocks, 1);
 	assert_int_equal(pt.nr_tables, 2); /* pud + pmd tables */
 	assert_int_equal(m->syncs, 1);
 	/* The block is on the requested node and the memmap is left alone. */
-	assert_int_equal(vmemmap_lookup(&pt, VMEMMAP_START_L4 + 0x1234, &phys, &size), 0);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, PMM_VMEMMAP_START_L4 + 0x1234, &phys, &size), 0);
 	assert_true(phys < NODE_SIZE);
 	assert_int_equal(m->mem[phys], JUNK);
-	assert_int_equal(vmemmap_lookup(&pt, VMEMMAP_START_L4 + SZ_2M, &phys, &size), -PMM_ENOENT);
-	assert_int_equal(vmemmap_lookup(&pt, VMEMMAP_START_L4 - SZ_4K, &phys, &size), -PMM_ENOENT);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, PMM_VMEMMAP_START_L4 + SZ_2M, &phys, &size), -PMM_ENOENT);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, PMM_VMEMMAP_START_L4 - SZ_4K, &phys, &size), -PMM_ENOENT);
 
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, PAGES_PER_SECTION, NULL), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 0, PAGES_PER_SECTION, NULL), 0);
 	check_tree(m, &pt, NULL, 0);
 	/* Leaf and two tables were unmapped, each flushed before its free. */
 	assert_int_equal(m->flushes, 3);
@@ -514,7 +513,7 @@ static void test_one_section_huge_pmd(void **state)
 static void test_sections_with_holes(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
+	struct pmm_vmemmap pt;
 	/* Holes between them; pfn 1<<27 is 8 GiB into the vmemmap (another
 	 * pud entry), pfn 1<<33 is 512 GiB in (another pgd entry). */
 	const unsigned long secs[] = { 0, 1, 3, 40, 1UL << 27 >> 15, 1UL << 33 >> 15 };
@@ -524,7 +523,7 @@ static void test_sections_with_holes(void **state)
 
 	pt_init(m, &pt, 4, 0);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(pgtable_populate_section_memmap(&pt, secs[i] * PAGES_PER_SECTION,
+		assert_int_equal(pmm_vmemmap_populate_section(&pt, secs[i] * PAGES_PER_SECTION,
 								 PAGES_PER_SECTION, 0, NULL), 0);
 		r[i] = section_range(&pt, secs[i] * PAGES_PER_SECTION, PAGES_PER_SECTION, SZ_2M);
 	}
@@ -534,17 +533,17 @@ static void test_sections_with_holes(void **state)
 	assert_int_equal(pt.nr_tables, 5);
 
 	/* Remove in another order; tables go as soon as they are empty. */
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, secs[5] * PAGES_PER_SECTION,
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, secs[5] * PAGES_PER_SECTION,
 							   PAGES_PER_SECTION, NULL), 0);
 	check_tree(m, &pt, r, n - 1);
 	assert_int_equal(pt.nr_tables, 3);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, secs[1] * PAGES_PER_SECTION,
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, secs[1] * PAGES_PER_SECTION,
 							   PAGES_PER_SECTION, NULL), 0);
 	r[1] = r[0];
 	check_tree(m, &pt, r, n - 1);
 	assert_int_equal(pt.nr_tables, 3);
 	for (i = 0; i < n - 1; i++)
-		assert_int_equal(pgtable_depopulate_section_memmap(&pt, secs[i] * PAGES_PER_SECTION,
+		assert_int_equal(pmm_vmemmap_depopulate_section(&pt, secs[i] * PAGES_PER_SECTION,
 								   PAGES_PER_SECTION, NULL), 0);
 	check_tree(m, &pt, NULL, 0);
 	destroy_and_check(m, &pt);
@@ -553,16 +552,16 @@ static void test_sections_with_holes(void **state)
 static void test_subsection_uses_base_pages(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
-	struct vmem_altmap altmap;
+	struct pmm_vmemmap pt;
+	struct pmm_vmem_altmap altmap;
 	struct range r[2];
 
 	reserve_altmap_region(m);
-	assert_int_equal(vmem_altmap_init(&altmap, ALTMAP_BASE_PFN, 0, 0, ALTMAP_NR_PFNS), 0);
+	assert_int_equal(pmm_vmem_altmap_init(&altmap, ALTMAP_BASE_PFN, 0, 0, ALTMAP_NR_PFNS), 0);
 	pt_init(m, &pt, 4, 0);
 	/* Two subsections: 1024 struct pages = 64 KiB of memmap = 16 PTEs,
 	 * and (x86-64) the altmap is not used for less than a section. */
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 3 * PAGES_PER_SUBSECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 3 * PAGES_PER_SUBSECTION,
 							 2 * PAGES_PER_SUBSECTION, 0, &altmap), 0);
 	r[0] = section_range(&pt, 3 * PAGES_PER_SUBSECTION, 2 * PAGES_PER_SUBSECTION, SZ_4K);
 	check_tree(m, &pt, r, 1);
@@ -573,7 +572,7 @@ static void test_subsection_uses_base_pages(void **state)
 	assert_int_equal(altmap.align, 0);
 
 	/* Another subsection in the same PMD shares the PTE table. */
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 9 * PAGES_PER_SUBSECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 9 * PAGES_PER_SUBSECTION,
 							 PAGES_PER_SUBSECTION, 0, NULL), 0);
 	r[1] = section_range(&pt, 9 * PAGES_PER_SUBSECTION, PAGES_PER_SUBSECTION, SZ_4K);
 	check_tree(m, &pt, r, 2);
@@ -581,12 +580,12 @@ static void test_subsection_uses_base_pages(void **state)
 	assert_int_equal(pt.nr_tables, 3);
 
 	/* Removing one keeps the shared tables; removing both frees them. */
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 3 * PAGES_PER_SUBSECTION,
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 3 * PAGES_PER_SUBSECTION,
 							   2 * PAGES_PER_SUBSECTION, &altmap), 0);
 	check_tree(m, &pt, &r[1], 1);
 	assert_int_equal(pt.nr_tables, 3);
 	assert_int_equal(altmap.alloc, 0);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 9 * PAGES_PER_SUBSECTION,
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 9 * PAGES_PER_SUBSECTION,
 							   PAGES_PER_SUBSECTION, NULL), 0);
 	check_tree(m, &pt, NULL, 0);
 	/* One flush per PTE and per table (pte, pmd, pud) unmapped. */
@@ -597,15 +596,15 @@ static void test_subsection_uses_base_pages(void **state)
 static void test_no_pse_uses_base_pages(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
-	struct vmem_altmap altmap;
+	struct pmm_vmemmap pt;
+	struct pmm_vmem_altmap altmap;
 	struct range r;
 
 	m->no_pse = true;
 	reserve_altmap_region(m);
-	assert_int_equal(vmem_altmap_init(&altmap, ALTMAP_BASE_PFN, 0, 0, ALTMAP_NR_PFNS), 0);
+	assert_int_equal(pmm_vmem_altmap_init(&altmap, ALTMAP_BASE_PFN, 0, 0, ALTMAP_NR_PFNS), 0);
 	pt_init(m, &pt, 4, 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, 2 * PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, 2 * PAGES_PER_SECTION, 0, NULL), 0);
 	r = section_range(&pt, 0, 2 * PAGES_PER_SECTION, SZ_4K);
 	check_tree(m, &pt, &r, 1);
 	assert_int_equal(pt.nr_pte_pages, 1024);
@@ -613,16 +612,16 @@ static void test_no_pse_uses_base_pages(void **state)
 	assert_int_equal(pt.nr_tables, 4); /* pud, pmd, 2 pte */
 
 	/* An altmap cannot be honoured without huge PMDs: error, said once. */
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 4 * PAGES_PER_SECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 4 * PAGES_PER_SECTION,
 							 PAGES_PER_SECTION, 0, &altmap), -PMM_ENOMEM);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 5 * PAGES_PER_SECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 5 * PAGES_PER_SECTION,
 							 PAGES_PER_SECTION, 0, &altmap), -PMM_ENOMEM);
 	assert_int_equal(count_log(m, "vmemmap_populate: no cpu support for altmap allocations\n"), 1);
 	assert_int_equal(m->log_level[0], PMM_LOG_ERR);
 	assert_int_equal(altmap.alloc, 0);
 	check_tree(m, &pt, &r, 1);
 
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, 2 * PAGES_PER_SECTION, NULL), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 0, 2 * PAGES_PER_SECTION, NULL), 0);
 	check_tree(m, &pt, NULL, 0);
 	destroy_and_check(m, &pt);
 }
@@ -630,28 +629,28 @@ static void test_no_pse_uses_base_pages(void **state)
 static void test_fallback_without_2m_blocks(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
+	struct pmm_vmemmap pt;
 	struct range r[2];
 
 	pt_init(m, &pt, 4, 0);
 	m->fail_2m = true;
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
 	r[0] = section_range(&pt, 0, PAGES_PER_SECTION, SZ_4K);
 	check_tree(m, &pt, r, 1);
 	assert_int_equal(pt.nr_pte_pages, 512);
 	/* With 2 MiB blocks back, the next section gets a huge PMD. */
 	m->fail_2m = false;
-	assert_int_equal(pgtable_populate_section_memmap(&pt, PAGES_PER_SECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, PAGES_PER_SECTION,
 							 PAGES_PER_SECTION, 0, NULL), 0);
 	r[1] = section_range(&pt, PAGES_PER_SECTION, PAGES_PER_SECTION, SZ_2M);
 	check_tree(m, &pt, r, 2);
 	assert_int_equal(pt.nr_pmd_blocks, 1);
 	/* Populating the first again keeps its PTEs (no huge PMD over a table). */
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
 	check_tree(m, &pt, r, 2);
 	assert_int_equal(m->b2m_alloc, 1);
 
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, 2 * PAGES_PER_SECTION, NULL), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 0, 2 * PAGES_PER_SECTION, NULL), 0);
 	check_tree(m, &pt, NULL, 0);
 	destroy_and_check(m, &pt);
 }
@@ -659,25 +658,25 @@ static void test_fallback_without_2m_blocks(void **state)
 static void test_altmap_exact_pfns(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
-	struct vmem_altmap altmap;
+	struct pmm_vmemmap pt;
+	struct pmm_vmem_altmap altmap;
 	struct range r[4];
 	/* base 0x2000 + reserve 3 -> first 512-aligned pfn 0x2200 (pad 509). */
 	const unsigned long want[4] = { 0x2200, 0x2400, 0x2600, 0x2800 };
 	unsigned i;
 
 	reserve_altmap_region(m);
-	assert_int_equal(vmem_altmap_init(&altmap, ALTMAP_BASE_PFN,
+	assert_int_equal(pmm_vmem_altmap_init(&altmap, ALTMAP_BASE_PFN,
 					  ALTMAP_BASE_PFN + ALTMAP_NR_PFNS, 3,
 					  ALTMAP_NR_PFNS - 3), 0);
 	pt_init(m, &pt, 4, 0);
 	for (i = 0; i < 4; i++) {
 		uint64_t phys = 0, size = 0;
 
-		assert_int_equal(pgtable_populate_section_memmap(&pt, i * PAGES_PER_SECTION,
+		assert_int_equal(pmm_vmemmap_populate_section(&pt, i * PAGES_PER_SECTION,
 								 PAGES_PER_SECTION, 0, &altmap), 0);
 		r[i] = section_range(&pt, i * PAGES_PER_SECTION, PAGES_PER_SECTION, SZ_2M);
-		assert_int_equal(vmemmap_lookup(&pt, r[i].start, &phys, &size), 0);
+		assert_int_equal(pmm_vmemmap_lookup(&pt, r[i].start, &phys, &size), 0);
 		assert_int_equal(phys >> 12, want[i]);
 		assert_int_equal(size, SZ_2M);
 	}
@@ -691,7 +690,7 @@ static void test_altmap_exact_pfns(void **state)
 	assert_int_equal(count_log(m, "offnode"), 0);
 
 	for (i = 4; i-- > 0;)
-		assert_int_equal(pgtable_depopulate_section_memmap(&pt, i * PAGES_PER_SECTION,
+		assert_int_equal(pmm_vmemmap_depopulate_section(&pt, i * PAGES_PER_SECTION,
 								   PAGES_PER_SECTION, &altmap), 0);
 	check_tree(m, &pt, NULL, 0);
 	assert_int_equal(altmap.alloc, 0);
@@ -704,8 +703,8 @@ static void test_altmap_exact_pfns(void **state)
 static void test_altmap_exhaustion(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
-	struct vmem_altmap altmap;
+	struct pmm_vmemmap pt;
+	struct pmm_vmem_altmap altmap;
 	struct range r;
 	uint64_t phys = 0, size = 0;
 	unsigned long tables;
@@ -713,35 +712,35 @@ static void test_altmap_exhaustion(void **state)
 
 	reserve_altmap_region(m);
 	/* 0x1000 pfns after 3 reserved: 509 padding + 7 blocks of 512 fit. */
-	assert_int_equal(vmem_altmap_init(&altmap, ALTMAP_BASE_PFN, 0, 3, ALTMAP_NR_PFNS - 3), 0);
+	assert_int_equal(pmm_vmem_altmap_init(&altmap, ALTMAP_BASE_PFN, 0, 3, ALTMAP_NR_PFNS - 3), 0);
 	pt_init(m, &pt, 4, 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, 8 * PAGES_PER_SECTION, 0, &altmap),
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, 8 * PAGES_PER_SECTION, 0, &altmap),
 			 -PMM_ENOMEM);
 	/* Seven PMDs mapped at exact pfns, the eighth not, no fallback. */
 	r = section_range(&pt, 0, 7 * PAGES_PER_SECTION, SZ_2M);
 	check_tree(m, &pt, &r, 1);
 	for (i = 0; i < 7; i++) {
-		assert_int_equal(vmemmap_lookup(&pt, memmap_va(&pt, i * PAGES_PER_SECTION), &phys, &size), 0);
+		assert_int_equal(pmm_vmemmap_lookup(&pt, memmap_va(&pt, i * PAGES_PER_SECTION), &phys, &size), 0);
 		assert_int_equal(phys >> 12, 0x2200 + i * 0x200);
 	}
-	assert_int_equal(vmemmap_lookup(&pt, memmap_va(&pt, 7 * PAGES_PER_SECTION), &phys, &size),
+	assert_int_equal(pmm_vmemmap_lookup(&pt, memmap_va(&pt, 7 * PAGES_PER_SECTION), &phys, &size),
 			 -PMM_ENOENT);
 	assert_int_equal(altmap.alloc, 7 * 512);
 	assert_int_equal(altmap.align, 509);
-	assert_int_equal(vmem_altmap_nr_free(&altmap), 0x1000 - 3 - 509 - 7 * 512);
+	assert_int_equal(pmm_vmem_altmap_nr_free(&altmap), 0x1000 - 3 - 509 - 7 * 512);
 	assert_int_equal(m->b4k_alloc, 0);
 	assert_int_equal(m->b2m_alloc, 0);
 
 	/* Trying again changes nothing. */
 	tables = m->tables_alloc;
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, 8 * PAGES_PER_SECTION, 0, &altmap),
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, 8 * PAGES_PER_SECTION, 0, &altmap),
 			 -PMM_ENOMEM);
 	assert_int_equal(m->tables_alloc, tables);
 	assert_int_equal(altmap.alloc, 7 * 512);
 	check_tree(m, &pt, &r, 1);
 
 	/* The caller's cleanup, as section_activate() does. */
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, 8 * PAGES_PER_SECTION, &altmap), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 0, 8 * PAGES_PER_SECTION, &altmap), 0);
 	check_tree(m, &pt, NULL, 0);
 	assert_int_equal(altmap.alloc, 0);
 	destroy_and_check(m, &pt);
@@ -756,8 +755,8 @@ static void test_altmap_exhaustion(void **state)
 static void test_altmap_free_checks_origin(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
-	struct vmem_altmap altmap;
+	struct pmm_vmemmap pt;
+	struct pmm_vmem_altmap altmap;
 	/* A: [1M, 3M) of the vmemmap from ordinary memory; B: [3M, 5M) with
 	 * the altmap, sharing A's second PMD. */
 	const unsigned long a_pfn = PAGES_PER_SECTION / 2, b_pfn = a_pfn + PAGES_PER_SECTION;
@@ -765,17 +764,17 @@ static void test_altmap_free_checks_origin(void **state)
 	struct range r;
 
 	reserve_altmap_region(m);
-	assert_int_equal(vmem_altmap_init(&altmap, ALTMAP_BASE_PFN, 0, 0, ALTMAP_NR_PFNS), 0);
+	assert_int_equal(pmm_vmem_altmap_init(&altmap, ALTMAP_BASE_PFN, 0, 0, ALTMAP_NR_PFNS), 0);
 	pt_init(m, &pt, 4, 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, a_pfn, PAGES_PER_SECTION, 0, NULL), 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, b_pfn, PAGES_PER_SECTION, 0, &altmap), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, a_pfn, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, b_pfn, PAGES_PER_SECTION, 0, &altmap), 0);
 	assert_int_equal(altmap.alloc, 512);
-	assert_int_equal(vmemmap_lookup(&pt, memmap_va(&pt, b_pfn + PAGES_PER_SECTION / 2), &phys, &size), 0);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, memmap_va(&pt, b_pfn + PAGES_PER_SECTION / 2), &phys, &size), 0);
 	assert_int_equal(phys >> 12, ALTMAP_BASE_PFN);
 	r = (struct range){ pt.vmemmap_base, pt.vmemmap_base + 6 * SZ_1M, SZ_2M };
 	check_tree(m, &pt, &r, 1);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, a_pfn, PAGES_PER_SECTION, NULL), 0);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, b_pfn, PAGES_PER_SECTION, &altmap), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, a_pfn, PAGES_PER_SECTION, NULL), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, b_pfn, PAGES_PER_SECTION, &altmap), 0);
 	check_tree(m, &pt, NULL, 0);
 	assert_int_equal(altmap.alloc, 0);
 	assert_int_equal(m->b2m_alloc, 2);
@@ -784,13 +783,13 @@ static void test_altmap_free_checks_origin(void **state)
 
 	/* A PTE table already there: the rest of the section is filled with
 	 * base pages from ordinary memory, not from the altmap. */
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SUBSECTION, 0, NULL), 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, &altmap), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SUBSECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SECTION, 0, &altmap), 0);
 	r = section_range(&pt, 0, PAGES_PER_SECTION, SZ_4K);
 	check_tree(m, &pt, &r, 1);
 	assert_int_equal(pt.nr_pte_pages, 512);
 	assert_int_equal(altmap.alloc, 0);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, PAGES_PER_SECTION, &altmap), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 0, PAGES_PER_SECTION, &altmap), 0);
 	check_tree(m, &pt, NULL, 0);
 	destroy_and_check(m, &pt);
 }
@@ -805,11 +804,11 @@ static bool all_bytes(const uint8_t *p, int c, uint64_t len)
 	return true;
 }
 
-static uint8_t *block_of(struct machine *m, const struct vmemmap_pgtable *pt, uint64_t va)
+static uint8_t *block_of(struct machine *m, const struct pmm_vmemmap *pt, uint64_t va)
 {
 	uint64_t phys = 0, size = 0;
 
-	assert_int_equal(vmemmap_lookup(pt, va, &phys, &size), 0);
+	assert_int_equal(pmm_vmemmap_lookup(pt, va, &phys, &size), 0);
 	assert_int_equal(size, SZ_2M);
 	return m->mem + (phys & ~(SZ_2M - 1));
 }
@@ -817,7 +816,7 @@ static uint8_t *block_of(struct machine *m, const struct vmemmap_pgtable *pt, ui
 static void test_partial_pmds_page_unused(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
+	struct pmm_vmemmap pt;
 	/* A: one section's worth starting half a section in: memmap
 	 * [1M, 3M) of the vmemmap, so two partial PMDs.  B follows it: [3M, 5M). */
 	const unsigned long a_pfn = PAGES_PER_SECTION / 2, b_pfn = a_pfn + PAGES_PER_SECTION;
@@ -827,14 +826,14 @@ static void test_partial_pmds_page_unused(void **state)
 
 	pt_init(m, &pt, 4, 0);
 	base = pt.vmemmap_base;
-	assert_int_equal(pgtable_populate_section_memmap(&pt, a_pfn, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, a_pfn, PAGES_PER_SECTION, 0, NULL), 0);
 	r[0] = (struct range){ base, base + 4 * SZ_1M, SZ_2M };
 	check_tree(m, &pt, r, 1);
 	assert_int_equal(pt.nr_pmd_blocks, 2);
 	blk0 = block_of(m, &pt, base);
 	blk1 = block_of(m, &pt, base + SZ_2M);
 	/* Unused head of PMD 0 filled, first struct page of each used part zeroed. */
-	assert_true(all_bytes(blk0, VMEMMAP_PAGE_UNUSED, SZ_1M));
+	assert_true(all_bytes(blk0, PMM_VMEMMAP_PAGE_UNUSED, SZ_1M));
 	assert_true(all_bytes(blk0 + SZ_1M, 0, 64));
 	assert_int_equal(blk0[SZ_1M + 64], JUNK);
 	assert_true(all_bytes(blk1, 0, 64));
@@ -843,7 +842,7 @@ static void test_partial_pmds_page_unused(void **state)
 	assert_int_equal(pt.unused_pmd_start, base + 3 * SZ_1M);
 	assert_int_equal(blk1[SZ_1M], JUNK);
 
-	assert_int_equal(pgtable_populate_section_memmap(&pt, b_pfn, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, b_pfn, PAGES_PER_SECTION, 0, NULL), 0);
 	r[0].end = base + 6 * SZ_1M;
 	check_tree(m, &pt, r, 1);
 	assert_int_equal(pt.nr_pmd_blocks, 3);
@@ -855,18 +854,18 @@ static void test_partial_pmds_page_unused(void **state)
 	assert_int_equal(pt.unused_pmd_start, base + 5 * SZ_1M);
 
 	/* Remove A: PMD 0 is wholly unused now and goes; PMD 1 is still B's. */
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, a_pfn, PAGES_PER_SECTION, NULL), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, a_pfn, PAGES_PER_SECTION, NULL), 0);
 	r[0].start = base + SZ_2M;
 	check_tree(m, &pt, r, 1);
 	assert_int_equal(pt.nr_pmd_blocks, 2);
 	assert_int_equal(m->b2m_free, 1);
-	assert_true(all_bytes(blk1, VMEMMAP_PAGE_UNUSED, SZ_1M));
+	assert_true(all_bytes(blk1, PMM_VMEMMAP_PAGE_UNUSED, SZ_1M));
 	/* The deferred tail of PMD 2 was filled before the check. */
 	assert_false(pt.unused_pmd_pending);
-	assert_true(all_bytes(blk2 + SZ_1M, VMEMMAP_PAGE_UNUSED, SZ_1M));
+	assert_true(all_bytes(blk2 + SZ_1M, PMM_VMEMMAP_PAGE_UNUSED, SZ_1M));
 
 	/* Remove B: both remaining blocks go, and the tables. */
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, b_pfn, PAGES_PER_SECTION, NULL), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, b_pfn, PAGES_PER_SECTION, NULL), 0);
 	check_tree(m, &pt, NULL, 0);
 	assert_int_equal(m->b2m_free, 3);
 
@@ -874,8 +873,8 @@ static void test_partial_pmds_page_unused(void **state)
 	 * A subsection-sized populate landing in the unused head of a partial
 	 * huge PMD is served by that PMD, and keeps it alive when A goes.
 	 */
-	assert_int_equal(pgtable_populate_section_memmap(&pt, a_pfn, PAGES_PER_SECTION, 0, NULL), 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, PAGES_PER_SUBSECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, a_pfn, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, PAGES_PER_SUBSECTION,
 							 PAGES_PER_SUBSECTION, 0, NULL), 0);
 	assert_int_equal(pt.nr_pte_pages, 0);
 	assert_int_equal(pt.nr_pmd_blocks, 2);
@@ -884,11 +883,11 @@ static void test_partial_pmds_page_unused(void **state)
 	assert_true(all_bytes(blk0 + 32 * 1024, 0, 64));
 	/* Not contiguous with A: A's deferred tail was filled. */
 	assert_false(pt.unused_pmd_pending);
-	assert_true(all_bytes(block_of(m, &pt, base + SZ_2M) + SZ_1M, VMEMMAP_PAGE_UNUSED, SZ_1M));
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, a_pfn, PAGES_PER_SECTION, NULL), 0);
+	assert_true(all_bytes(block_of(m, &pt, base + SZ_2M) + SZ_1M, PMM_VMEMMAP_PAGE_UNUSED, SZ_1M));
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, a_pfn, PAGES_PER_SECTION, NULL), 0);
 	assert_int_equal(pt.nr_pmd_blocks, 1);
 	assert_int_equal(block_of(m, &pt, base), blk0);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, PAGES_PER_SUBSECTION,
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, PAGES_PER_SUBSECTION,
 							   PAGES_PER_SUBSECTION, NULL), 0);
 	assert_int_equal(pt.nr_pmd_blocks, 0);
 	assert_int_equal(m->b2m_free, 5);
@@ -899,33 +898,33 @@ static void test_partial_pmds_page_unused(void **state)
 static void test_populate_is_idempotent(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
+	struct pmm_vmemmap pt;
 	struct range r[2];
 	uint64_t p1 = 0, p2 = 0, size = 0;
 	unsigned long t, b2, b4;
 
 	pt_init(m, &pt, 4, 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 2 * PAGES_PER_SECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 2 * PAGES_PER_SECTION,
 							 PAGES_PER_SUBSECTION, 0, NULL), 0);
 	r[0] = section_range(&pt, 0, PAGES_PER_SECTION, SZ_2M);
 	r[1] = section_range(&pt, 2 * PAGES_PER_SECTION, PAGES_PER_SUBSECTION, SZ_4K);
-	assert_int_equal(vmemmap_lookup(&pt, r[0].start + 0x777, &p1, &size), 0);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, r[0].start + 0x777, &p1, &size), 0);
 	t = m->tables_alloc;
 	b2 = m->b2m_alloc;
 	b4 = m->b4k_alloc;
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 2 * PAGES_PER_SECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 2 * PAGES_PER_SECTION,
 							 PAGES_PER_SUBSECTION, 0, NULL), 0);
-	assert_int_equal(vmemmap_populate(&pt, r[0].start, r[0].end, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate(&pt, r[0].start, r[0].end, 0, NULL), 0);
 	assert_int_equal(m->tables_alloc, t);
 	assert_int_equal(m->b2m_alloc, b2);
 	assert_int_equal(m->b4k_alloc, b4);
-	assert_int_equal(vmemmap_lookup(&pt, r[0].start + 0x777, &p2, &size), 0);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, r[0].start + 0x777, &p2, &size), 0);
 	assert_int_equal(p1, p2);
 	check_tree(m, &pt, r, 2);
 
-	assert_int_equal(vmemmap_free(&pt, r[0].start, r[1].end, NULL), 0);
+	assert_int_equal(pmm_vmemmap_free(&pt, r[0].start, r[1].end, NULL), 0);
 	check_tree(m, &pt, NULL, 0);
 	destroy_and_check(m, &pt);
 }
@@ -933,7 +932,7 @@ static void test_populate_is_idempotent(void **state)
 static void test_five_level(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
+	struct pmm_vmemmap pt;
 	/* pfn 1<<33 is 512 GiB into the vmemmap: another p4d entry. */
 	const unsigned long pfns[3] = { 0, PAGES_PER_SECTION, 1UL << 33 };
 	struct range r[4];
@@ -941,10 +940,10 @@ static void test_five_level(void **state)
 
 	pt_init(m, &pt, 5, 0);
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(pgtable_populate_section_memmap(&pt, pfns[i], PAGES_PER_SECTION, 1, NULL), 0);
+		assert_int_equal(pmm_vmemmap_populate_section(&pt, pfns[i], PAGES_PER_SECTION, 1, NULL), 0);
 		r[i] = section_range(&pt, pfns[i], PAGES_PER_SECTION, SZ_2M);
 	}
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 5 * PAGES_PER_SECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 5 * PAGES_PER_SECTION,
 							 PAGES_PER_SUBSECTION, 1, NULL), 0);
 	r[3] = section_range(&pt, 5 * PAGES_PER_SECTION, PAGES_PER_SUBSECTION, SZ_4K);
 	check_tree(m, &pt, r, 4);
@@ -953,11 +952,11 @@ static void test_five_level(void **state)
 	assert_int_equal(pt.nr_tables, 6);
 	assert_int_equal(count_log(m, "offnode"), 0);
 
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, pfns[2], PAGES_PER_SECTION, NULL), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, pfns[2], PAGES_PER_SECTION, NULL), 0);
 	r[2] = r[3];
 	check_tree(m, &pt, r, 3);
 	assert_int_equal(pt.nr_tables, 4);
-	assert_int_equal(vmemmap_free(&pt, r[0].start, r[3].end, NULL), 0);
+	assert_int_equal(pmm_vmemmap_free(&pt, r[0].start, r[3].end, NULL), 0);
 	check_tree(m, &pt, NULL, 0);
 	destroy_and_check(m, &pt);
 }
@@ -965,14 +964,14 @@ static void test_five_level(void **state)
 static void test_offnode_warning(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
+	struct pmm_vmemmap pt;
 	char want[128];
 	uint64_t start;
 
 	pt_init(m, &pt, 4, 0);
 	m->misplace = true;
 	/* Base pages: every new PTE is verified. */
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 4 * PAGES_PER_SUBSECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 4 * PAGES_PER_SUBSECTION,
 							 2 * PAGES_PER_SUBSECTION, 0, NULL), 0);
 	start = memmap_va(&pt, 4 * PAGES_PER_SUBSECTION);
 	assert_int_equal(start, UINT64_C(0xffffea0000020000));
@@ -985,27 +984,27 @@ static void test_offnode_warning(void **state)
 
 	/* A fresh huge PMD is not verified (kernel); an existing one is. */
 	m->nlog = 0;
-	assert_int_equal(pgtable_populate_section_memmap(&pt, PAGES_PER_SECTION, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, PAGES_PER_SECTION, PAGES_PER_SECTION, 0, NULL), 0);
 	assert_int_equal(count_log(m, "offnode"), 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, PAGES_PER_SECTION, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, PAGES_PER_SECTION, PAGES_PER_SECTION, 0, NULL), 0);
 	assert_int_equal(count_log(m, "offnode"), 1);
 	assert_string_equal(m->log[0], "[ffffea0000200000-ffffea00003fffff] potential offnode page_structs\n");
 	/* Populating for the node the memory is on: silent. */
-	assert_int_equal(pgtable_populate_section_memmap(&pt, PAGES_PER_SECTION, PAGES_PER_SECTION, 1, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, PAGES_PER_SECTION, PAGES_PER_SECTION, 1, NULL), 0);
 	assert_int_equal(count_log(m, "offnode"), 1);
 	/* Nodes close enough by the distance table: silent. */
 	m->distance_override = 10;
-	assert_int_equal(pgtable_populate_section_memmap(&pt, PAGES_PER_SECTION, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, PAGES_PER_SECTION, PAGES_PER_SECTION, 0, NULL), 0);
 	assert_int_equal(count_log(m, "offnode"), 1);
 	/* Correct placement: silent. */
 	m->distance_override = 0;
 	m->misplace = false;
 	m->nlog = 0;
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 8 * PAGES_PER_SUBSECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 8 * PAGES_PER_SUBSECTION,
 							 PAGES_PER_SUBSECTION, 0, NULL), 0);
 	assert_int_equal(count_log(m, "offnode"), 0);
 
-	assert_int_equal(vmemmap_free(&pt, pt.vmemmap_base, memmap_va(&pt, 2 * PAGES_PER_SECTION), NULL), 0);
+	assert_int_equal(pmm_vmemmap_free(&pt, pt.vmemmap_base, memmap_va(&pt, 2 * PAGES_PER_SECTION), NULL), 0);
 	check_tree(m, &pt, NULL, 0);
 	destroy_and_check(m, &pt);
 }
@@ -1013,7 +1012,7 @@ static void test_offnode_warning(void **state)
 static void test_table_allocation_failure(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
+	struct pmm_vmemmap pt;
 	const unsigned long far = 1UL << 33; /* needs pud, pmd, pte tables */
 	long nth;
 
@@ -1023,18 +1022,18 @@ static void test_table_allocation_failure(void **state)
 		struct range r;
 
 		m->fail_table_at = (long)m->tables_alloc + nth - 1;
-		assert_int_equal(pgtable_populate_section_memmap(&pt, far, PAGES_PER_SUBSECTION, 0, NULL),
+		assert_int_equal(pmm_vmemmap_populate_section(&pt, far, PAGES_PER_SUBSECTION, 0, NULL),
 				 -PMM_ENOMEM);
 		assert_int_equal(pt.nr_pte_pages, 0);
 		check_tree(m, &pt, NULL, 0);
-		assert_int_equal(pgtable_depopulate_section_memmap(&pt, far, PAGES_PER_SUBSECTION, NULL), 0);
+		assert_int_equal(pmm_vmemmap_depopulate_section(&pt, far, PAGES_PER_SUBSECTION, NULL), 0);
 		check_tree(m, &pt, NULL, 0);
 		assert_int_equal(pt.nr_tables, 0);
 		/* And it works afterwards. */
-		assert_int_equal(pgtable_populate_section_memmap(&pt, far, PAGES_PER_SUBSECTION, 0, NULL), 0);
+		assert_int_equal(pmm_vmemmap_populate_section(&pt, far, PAGES_PER_SUBSECTION, 0, NULL), 0);
 		r = section_range(&pt, far, PAGES_PER_SUBSECTION, SZ_4K);
 		check_tree(m, &pt, &r, 1);
-		assert_int_equal(pgtable_depopulate_section_memmap(&pt, far, PAGES_PER_SUBSECTION, NULL), 0);
+		assert_int_equal(pmm_vmemmap_depopulate_section(&pt, far, PAGES_PER_SUBSECTION, NULL), 0);
 	}
 	check_tree(m, &pt, NULL, 0);
 	destroy_and_check(m, &pt);
@@ -1043,23 +1042,23 @@ static void test_table_allocation_failure(void **state)
 static void test_keep_top_tables(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
+	struct pmm_vmemmap pt;
 
-	pt_init(m, &pt, 4, VMEMMAP_PGTABLE_KEEP_TOP);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 1UL << 33, PAGES_PER_SECTION, 0, NULL), 0);
+	pt_init(m, &pt, 4, PMM_VMEMMAP_KEEP_TOP);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 1UL << 33, PAGES_PER_SECTION, 0, NULL), 0);
 	assert_int_equal(pt.nr_tables, 4);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, PAGES_PER_SECTION, NULL), 0);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 1UL << 33, PAGES_PER_SECTION, NULL), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 0, PAGES_PER_SECTION, NULL), 0);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 1UL << 33, PAGES_PER_SECTION, NULL), 0);
 	/* The pud tables the pgd points to stay, as in the kernel. */
 	check_tree(m, &pt, NULL, 0);
 	assert_int_equal(pt.nr_tables, 2);
 	/* Destroy refuses while something is mapped, then frees them. */
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SUBSECTION, 0, NULL), 0);
-	assert_int_equal(vmemmap_pgtable_destroy(&pt), -PMM_EBUSY);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, PAGES_PER_SUBSECTION, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SUBSECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_destroy(&pt), -PMM_EBUSY);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 0, PAGES_PER_SUBSECTION, NULL), 0);
 	assert_int_equal(pt.nr_tables, 2);
-	assert_int_equal(vmemmap_pgtable_destroy(&pt), 0);
+	assert_int_equal(pmm_vmemmap_destroy(&pt), 0);
 	assert_int_equal(pt.nr_tables, 0);
 	check_all_released(m);
 }
@@ -1067,8 +1066,8 @@ static void test_keep_top_tables(void **state)
 static void test_adopted_root(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
-	struct vmemmap_pgtable_config cfg = {
+	struct pmm_vmemmap pt;
+	struct pmm_vmemmap_config cfg = {
 		.ops = &machine_ops, .ctx = m, .levels = 4,
 	};
 	uint64_t root = 0, pud = 0, pmd = 0, *rootp, *pudp, phys = 0, size = 0;
@@ -1079,33 +1078,33 @@ static void test_adopted_root(void **state)
 	assert_int_equal(m_alloc_table(m, 0, &pud), 0);
 	rootp = (uint64_t *)(m->mem + root);
 	pudp = (uint64_t *)(m->mem + pud);
-	rootp[(foreign >> 39) & 511] = pud | X86_KERNPG_TABLE;
+	rootp[(foreign >> 39) & 511] = pud | PMM_X86_KERNPG_TABLE;
 	/* Bit 12 of a large entry is PAT, not address. */
-	pudp[0] = X86_PAGE_KERNEL_LARGE | 0x1000;
+	pudp[0] = PMM_X86_PAGE_KERNEL_LARGE | 0x1000;
 	/* And a 2 MiB page at +1 GiB, also with PAT. */
 	assert_int_equal(m_alloc_table(m, 0, &pmd), 0);
-	pudp[1] = pmd | X86_KERNPG_TABLE;
-	((uint64_t *)(m->mem + pmd))[0] = SZ_2M | X86_PAGE_KERNEL_LARGE | 0x1000;
+	pudp[1] = pmd | PMM_X86_KERNPG_TABLE;
+	((uint64_t *)(m->mem + pmd))[0] = SZ_2M | PMM_X86_PAGE_KERNEL_LARGE | 0x1000;
 	cfg.pgd_phys = root;
-	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), 0);
+	assert_int_equal(pmm_vmemmap_init(&pt, &cfg), 0);
 	assert_false(pt.own_pgd);
 
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
-	assert_int_equal(vmemmap_lookup(&pt, foreign + 0x12345, &phys, &size), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, foreign + 0x12345, &phys, &size), 0);
 	assert_int_equal(phys, 0x12345);
 	assert_int_equal(size, UINT64_C(1) << 30);
-	assert_int_equal(vmemmap_lookup(&pt, foreign + (UINT64_C(1) << 30) + 0x1234, &phys, &size), 0);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, foreign + (UINT64_C(1) << 30) + 0x1234, &phys, &size), 0);
 	assert_int_equal(phys, SZ_2M + 0x1234);
 	assert_int_equal(size, SZ_2M);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 0, PAGES_PER_SECTION, NULL), 0);
-	/* A vmemmap_free over the foreign range leaves a 1 GiB leaf alone. */
-	assert_int_equal(vmemmap_free(&pt, foreign, foreign + SZ_2M, NULL), 0);
-	assert_int_equal(pudp[0], X86_PAGE_KERNEL_LARGE | 0x1000);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 0, PAGES_PER_SECTION, NULL), 0);
+	/* A pmm_vmemmap_free over the foreign range leaves a 1 GiB leaf alone. */
+	assert_int_equal(pmm_vmemmap_free(&pt, foreign, foreign + SZ_2M, NULL), 0);
+	assert_int_equal(pudp[0], PMM_X86_PAGE_KERNEL_LARGE | 0x1000);
 	/* Populating over it is refused rather than split. */
-	assert_int_equal(vmemmap_populate(&pt, foreign, foreign + SZ_4K, 0, NULL), -PMM_EEXIST);
-	assert_int_equal(rootp[(foreign >> 39) & 511], pud | X86_KERNPG_TABLE);
+	assert_int_equal(pmm_vmemmap_populate(&pt, foreign, foreign + SZ_4K, 0, NULL), -PMM_EEXIST);
+	assert_int_equal(rootp[(foreign >> 39) & 511], pud | PMM_X86_KERNPG_TABLE);
 	assert_int_equal(pt.nr_tables, 0);
-	assert_int_equal(vmemmap_pgtable_destroy(&pt), 0);
+	assert_int_equal(pmm_vmemmap_destroy(&pt), 0);
 	/* Only the embedder's three tables remain, and are the embedder's. */
 	assert_int_equal(m->tables_alloc - m->tables_free, 3);
 	m->flushes++; /* the embedder unmapped them itself */
@@ -1128,7 +1127,7 @@ static uint64_t f_mk_table(void *ctx, int level, uint64_t phys)
 static uint64_t f_mk_leaf(void *ctx, int level, uint64_t phys)
 {
 	(void)ctx;
-	return phys | (level == VMEMMAP_LVL_PTE ? 3 : 1) | (UINT64_C(1) << 54);
+	return phys | (level == PMM_VMEMMAP_LVL_PTE ? 3 : 1) | (UINT64_C(1) << 54);
 }
 
 static bool f_present(void *ctx, int level, uint64_t e)
@@ -1141,7 +1140,7 @@ static bool f_present(void *ctx, int level, uint64_t e)
 static bool f_leaf(void *ctx, int level, uint64_t e)
 {
 	(void)ctx;
-	return level == VMEMMAP_LVL_PTE || (e & 3) == 1;
+	return level == PMM_VMEMMAP_LVL_PTE || (e & 3) == 1;
 }
 
 static uint64_t f_phys(void *ctx, int level, uint64_t e)
@@ -1154,10 +1153,10 @@ static uint64_t f_phys(void *ctx, int level, uint64_t e)
 static void test_custom_entry_format(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable_ops ops = machine_ops;
-	struct vmemmap_pgtable pt;
-	struct vmemmap_pgtable_config cfg = {
-		.ops = &ops, .ctx = m, .levels = 4, .pgd_phys = VMEMMAP_PGD_ALLOC,
+	struct pmm_vmemmap_ops ops = machine_ops;
+	struct pmm_vmemmap pt;
+	struct pmm_vmemmap_config cfg = {
+		.ops = &ops, .ctx = m, .levels = 4, .pgd_phys = PMM_VMEMMAP_PGD_ALLOC,
 		.vmemmap_base = UINT64_C(0xfffffc0000000000),
 	};
 	uint64_t phys = 0, size = 0, *table, e;
@@ -1168,10 +1167,10 @@ static void test_custom_entry_format(void **state)
 	ops.entry_present = f_present;
 	ops.entry_leaf = f_leaf;
 	ops.entry_phys = f_phys;
-	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), 0);
+	assert_int_equal(pmm_vmemmap_init(&pt, &cfg), 0);
 	m->root_phys = pt.pgd_phys;
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, PAGES_PER_SECTION,
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, PAGES_PER_SECTION,
 							 PAGES_PER_SUBSECTION, 0, NULL), 0);
 	/* Raw entries are in the custom format. */
 	table = pt.pgd;
@@ -1183,93 +1182,93 @@ static void test_custom_entry_format(void **state)
 	e = table[(cfg.vmemmap_base >> 21) & 511];
 	assert_int_equal(e & 0xfff, 1);
 	assert_int_equal(e >> 54, 1);
-	assert_int_equal(vmemmap_lookup(&pt, cfg.vmemmap_base + 0x1040, &phys, &size), 0);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, cfg.vmemmap_base + 0x1040, &phys, &size), 0);
 	assert_int_equal(phys, (e & UINT64_C(0x0000fffffffff000)) + 0x1040);
 	assert_int_equal(size, SZ_2M);
-	assert_int_equal(vmemmap_lookup(&pt, cfg.vmemmap_base + SZ_2M + 0x40, &phys, &size), 0);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, cfg.vmemmap_base + SZ_2M + 0x40, &phys, &size), 0);
 	assert_int_equal(size, SZ_4K);
 	assert_int_equal(pt.nr_pte_pages, 8);
 
-	assert_int_equal(vmemmap_free(&pt, cfg.vmemmap_base, cfg.vmemmap_base + 4 * SZ_2M, NULL), 0);
+	assert_int_equal(pmm_vmemmap_free(&pt, cfg.vmemmap_base, cfg.vmemmap_base + 4 * SZ_2M, NULL), 0);
 	destroy_and_check(m, &pt);
 
 	/* Half a format is refused. */
 	ops.entry_phys = NULL;
-	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_init(&pt, &cfg), -PMM_EINVAL);
 }
 
 static void test_print_last(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
+	struct pmm_vmemmap pt;
 	uint64_t p0 = 0, p1 = 0, size = 0;
 	char want[160];
 	int i, n = 0;
 
 	pt_init(m, &pt, 4, 0);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, 2 * PAGES_PER_SECTION, 0, NULL), 0);
-	assert_int_equal(vmemmap_lookup(&pt, pt.vmemmap_base, &p0, &size), 0);
-	assert_int_equal(vmemmap_lookup(&pt, pt.vmemmap_base + SZ_2M, &p1, &size), 0);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, 2 * PAGES_PER_SECTION, 0, NULL), 0);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, pt.vmemmap_base, &p0, &size), 0);
+	assert_int_equal(pmm_vmemmap_lookup(&pt, pt.vmemmap_base + SZ_2M, &p1, &size), 0);
 	/* First fit hands out consecutive 2 MiB blocks: one run. */
 	assert_int_equal(p1, p0 + SZ_2M);
 	for (i = 0; i < m->nlog; i++)
 		n += m->log_level[i] == PMM_LOG_DEBUG;
 	assert_int_equal(n, 0);
-	vmemmap_populate_print_last(&pt);
+	pmm_vmemmap_print_last(&pt);
 	snprintf(want, sizeof(want), " [ffffea0000000000-ffffea00003fffff] PMD -> [%016" PRIxPTR
 		 "-%016" PRIxPTR "] on node 0\n", (uintptr_t)(m->mem + p0),
 		 (uintptr_t)(m->mem + p0 + 2 * SZ_2M - 1));
 	assert_int_equal(m->nlog, 1);
 	assert_string_equal(m->log[0], want);
 	assert_int_equal(m->log_level[0], PMM_LOG_DEBUG);
-	vmemmap_populate_print_last(&pt);
+	pmm_vmemmap_print_last(&pt);
 	assert_int_equal(m->nlog, 1);
 
-	assert_int_equal(vmemmap_free(&pt, pt.vmemmap_base, pt.vmemmap_base + 2 * SZ_2M, NULL), 0);
+	assert_int_equal(pmm_vmemmap_free(&pt, pt.vmemmap_base, pt.vmemmap_base + 2 * SZ_2M, NULL), 0);
 	destroy_and_check(m, &pt);
 }
 
 static void test_bad_arguments(void **state)
 {
 	struct machine *m = *state;
-	struct vmemmap_pgtable pt;
-	struct vmemmap_pgtable_ops ops = machine_ops;
-	struct vmemmap_pgtable_config cfg = {
-		.ops = &machine_ops, .ctx = m, .levels = 3, .pgd_phys = VMEMMAP_PGD_ALLOC,
+	struct pmm_vmemmap pt;
+	struct pmm_vmemmap_ops ops = machine_ops;
+	struct pmm_vmemmap_config cfg = {
+		.ops = &machine_ops, .ctx = m, .levels = 3, .pgd_phys = PMM_VMEMMAP_PGD_ALLOC,
 	};
-	const uint64_t base = VMEMMAP_START_L4;
+	const uint64_t base = PMM_VMEMMAP_START_L4;
 
-	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_init(&pt, &cfg), -PMM_EINVAL);
 	cfg.levels = 4;
 	cfg.vmemmap_base = base + SZ_4K;
-	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_init(&pt, &cfg), -PMM_EINVAL);
 	cfg.vmemmap_base = UINT64_C(0x0000800000000000); /* not canonical with 4 levels */
-	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_init(&pt, &cfg), -PMM_EINVAL);
 	cfg.vmemmap_base = 0;
 	cfg.section_memmap_size = 100;
-	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_init(&pt, &cfg), -PMM_EINVAL);
 	cfg.section_memmap_size = 0;
 	ops.free_block = NULL;
 	cfg.ops = &ops;
-	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_init(&pt, &cfg), -PMM_EINVAL);
 	cfg.ops = &machine_ops;
 	cfg.pgd_phys = MEM_SIZE; /* phys_to_virt() cannot reach it */
-	assert_int_equal(vmemmap_pgtable_init(&pt, &cfg), -PMM_EFAULT);
+	assert_int_equal(pmm_vmemmap_init(&pt, &cfg), -PMM_EFAULT);
 	assert_int_equal(m->tables_alloc, 0);
 
 	pt_init(m, &pt, 4, 0);
-	assert_int_equal(vmemmap_populate(&pt, base + 8, base + SZ_4K, 0, NULL), -PMM_EINVAL);
-	assert_int_equal(vmemmap_populate(&pt, base, base + SZ_4K + 64, 0, NULL), -PMM_EINVAL);
-	assert_int_equal(vmemmap_populate(&pt, base, base, 0, NULL), -PMM_EINVAL);
-	assert_int_equal(vmemmap_populate(&pt, base + SZ_4K, base, 0, NULL), -PMM_EINVAL);
-	assert_int_equal(vmemmap_populate(&pt, UINT64_C(0x00007ffffffff000),
+	assert_int_equal(pmm_vmemmap_populate(&pt, base + 8, base + SZ_4K, 0, NULL), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_populate(&pt, base, base + SZ_4K + 64, 0, NULL), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_populate(&pt, base, base, 0, NULL), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_populate(&pt, base + SZ_4K, base, 0, NULL), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_populate(&pt, UINT64_C(0x00007ffffffff000),
 					  UINT64_C(0x0000800000001000), 0, NULL), -PMM_EINVAL);
-	assert_int_equal(vmemmap_free(&pt, base, base, NULL), -PMM_EINVAL);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 100, PAGES_PER_SUBSECTION, 0, NULL),
+	assert_int_equal(pmm_vmemmap_free(&pt, base, base, NULL), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 100, PAGES_PER_SUBSECTION, 0, NULL),
 			 -PMM_EINVAL);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, 100, 0, NULL), -PMM_EINVAL);
-	assert_int_equal(pgtable_populate_section_memmap(&pt, 0, 0, 0, NULL), -PMM_EINVAL);
-	assert_int_equal(pgtable_depopulate_section_memmap(&pt, 512, 511, NULL), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, 100, 0, NULL), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_populate_section(&pt, 0, 0, 0, NULL), -PMM_EINVAL);
+	assert_int_equal(pmm_vmemmap_depopulate_section(&pt, 512, 511, NULL), -PMM_EINVAL);
 	assert_int_equal(m->tables_alloc, 1);
 	check_tree(m, &pt, NULL, 0);
 	destroy_and_check(m, &pt);
