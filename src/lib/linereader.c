@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 #ifdef PMM_HAVE_ZLIB
 #include <zlib.h>
 #endif
@@ -39,6 +41,8 @@ struct linereader {
 	size_t in_pos, in_len;
 	bool raw_eof;                /* no more raw input */
 	lzma_stream xz;
+	ZSTD_DStream *zst;
+	size_t zst_left;             /* ZSTD_decompressStream()'s last hint; 0 = between frames */
 #ifdef PMM_HAVE_ZLIB
 	z_stream gz;
 	bool gz_done;                /* last member ended at raw EOF */
@@ -142,6 +146,40 @@ static int fill_xz(struct linereader *lr)
 	}
 }
 
+static int fill_zstd(struct linereader *lr)
+{
+	ZSTD_inBuffer in;
+	ZSTD_outBuffer out = { lr->buf, lr->cap, lr->end };
+	size_t avail, r;
+	int err = raw_fill(lr);
+
+	if (err)
+		return err;
+	in.src = raw_ptr(lr, &avail);
+	in.size = avail;
+	in.pos = 0;
+	/* Between frames (the last call returned 0) the end of input is the end. */
+	if (!avail && raw_done(lr) && !lr->zst_left) {
+		lr->eof = true;
+		return 0;
+	}
+	r = ZSTD_decompressStream(lr->zst, &out, &in);
+	raw_consume(lr, in.pos);
+	if (ZSTD_isError(r)) {
+		if (ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation)
+			return fail(lr, -PMM_ENOMEM, "out of memory decoding zstd");
+		if (ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
+			return fail(lr, -PMM_EIO, "zstd window above 128 MiB (recompress with --long=27 or less)");
+		return fail(lr, -PMM_EIO, "corrupt zstd data");
+	}
+	/* No input left, nothing flushed, and the frame still wants more. */
+	if (!avail && raw_done(lr) && out.pos == lr->end && r)
+		return fail(lr, -PMM_EIO, "truncated zstd data");
+	lr->end = out.pos;
+	lr->zst_left = r;
+	return 0;
+}
+
 #ifdef PMM_HAVE_ZLIB
 static int fill_gz(struct linereader *lr)
 {
@@ -224,6 +262,8 @@ static int fill(struct linereader *lr)
 	switch (lr->codec) {
 	case LINEREADER_XZ:
 		return fill_xz(lr);
+	case LINEREADER_ZSTD:
+		return fill_zstd(lr);
 #ifdef PMM_HAVE_ZLIB
 	case LINEREADER_GZIP:
 		return fill_gz(lr);
@@ -236,9 +276,12 @@ static int fill(struct linereader *lr)
 static enum linereader_codec sniff(const unsigned char *p, size_t n)
 {
 	static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	static const unsigned char zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
 
 	if (n >= 6 && memcmp(p, xz_magic, 6) == 0)
 		return LINEREADER_XZ;
+	if (n >= 4 && memcmp(p, zstd_magic, 4) == 0)
+		return LINEREADER_ZSTD;
 	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
 		return LINEREADER_GZIP;
 	return LINEREADER_PLAIN;
@@ -258,6 +301,10 @@ static int setup(struct linereader *lr, const unsigned char *head, size_t n, cha
 
 		lr->xz = init;
 		if (lzma_stream_decoder(&lr->xz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+			return -PMM_ENOMEM;
+	} else if (lr->codec == LINEREADER_ZSTD) {
+		lr->zst = ZSTD_createDStream();
+		if (!lr->zst)
 			return -PMM_ENOMEM;
 	} else if (lr->codec == LINEREADER_GZIP) {
 #ifdef PMM_HAVE_ZLIB
@@ -503,6 +550,7 @@ void linereader_close(struct linereader *lr)
 		return;
 	if (lr->codec == LINEREADER_XZ && lr->buf)
 		lzma_end(&lr->xz);
+	ZSTD_freeDStream(lr->zst);
 #ifdef PMM_HAVE_ZLIB
 	if (lr->codec == LINEREADER_GZIP && lr->buf)
 		inflateEnd(&lr->gz);
