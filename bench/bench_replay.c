@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Replay throughput on the shipped trace slice (data/kmem-6.1-slice.txt.xz,
+ * Replay throughput on the shipped trace slice (data/kmem-6.1-slice.txt.zst,
  * 395 993 events) on the guest's machine (data/kmem-6.1-machine.conf),
  * median of 5 runs, three ways:
  *   engine      pre-parsed events through pmm_replay_event() (the replay alone)
@@ -56,7 +56,7 @@ static void quiet(void *ctx, int level, const char *msg)
 	(void)ctx, (void)level, (void)msg;
 }
 
-static const char *trace_path = "data/kmem-6.1-slice.txt.xz";
+static const char *trace_path = "data/kmem-6.1-slice.txt.zst";
 static const char *conf_path = "data/kmem-6.1-machine.conf";
 static struct pmm_config cfg;
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <pmm/page_owner.h>
 #include <pmm/pmm.h>
@@ -29,7 +30,7 @@ static void usage(FILE *f)
 		"usage: pmm replay [OPTIONS] FILE\n"
 		"\n"
 		"Replay a kernel's kmem page events (ftrace `trace` / `trace_pipe` text,\n"
-		"`trace-cmd report` text, plain, .xz or .gz, or a trace-cmd trace.dat; '-' for\n"
+		"`trace-cmd report` text, plain, .zst, .xz or .gz, or a trace-cmd trace.dat; '-' for\n"
 		"standard input) on a pmm machine: every mm_page_alloc is allocated again with\n"
 		"the trace's order and gfp flags by the trace's CPU, every mm_page_free frees it.\n"
 		"\n"
@@ -89,7 +90,7 @@ static uint64_t xz_size(FILE *f, long fsize)
 /* Decoded size of the input, for the progress bar; 0 when unknown. */
 static uint64_t input_size(const char *path)
 {
-	unsigned char magic[6] = { 0 };
+	unsigned char magic[18] = { 0 }; /* a zstd frame header at most */
 	struct stat st;
 	uint64_t size = 0;
 	FILE *f;
@@ -99,11 +100,17 @@ static uint64_t input_size(const char *path)
 	f = fopen(path, "rb");
 	if (!f)
 		return 0;
-	if (fread(magic, 1, sizeof(magic), f) != sizeof(magic)) {
+	if (fread(magic, 1, 6, f) != 6) {
 		fclose(f);
 		return (uint64_t)st.st_size;
 	}
-	if (!memcmp(magic, "\xfd" "7zXZ", 6)) {
+	if (!memcmp(magic, "\x28\xb5\x2f\xfd", 4)) {
+		/* The first frame's decoded size, when the compressor recorded it. */
+		size_t n = 6 + fread(magic + 6, 1, sizeof(magic) - 6, f);
+		unsigned long long fcs = ZSTD_getFrameContentSize(magic, n);
+
+		size = fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == ZSTD_CONTENTSIZE_ERROR ? 0 : fcs;
+	} else if (!memcmp(magic, "\xfd" "7zXZ", 6)) {
 		size = xz_size(f, (long)st.st_size);
 	} else if (magic[0] == 0x1f && magic[1] == 0x8b) {
 		unsigned char isize[4];
