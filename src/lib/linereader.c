@@ -30,6 +30,8 @@
 
 #define WINDOW_SIZE (256u << 10)
 #define INPUT_SIZE (128u << 10)
+/* One huge page for both buffers: 2 faults' worth of clearing instead of 96 faults. */
+#define ARENA_SIZE (INPUT_SIZE + WINDOW_SIZE)
 
 struct linereader {
 	char *name;
@@ -38,6 +40,7 @@ struct linereader {
 	enum linereader_codec codec;
 	const unsigned char *mem;    /* memory input */
 	size_t mem_len, mem_pos;
+	char *arena;                 /* os_buffer_alloc(ARENA_SIZE): in, then buf until it grows */
 	unsigned char *in;           /* compressed input from fd */
 	size_t in_pos, in_len;
 	bool raw_eof;                /* no more raw input */
@@ -330,7 +333,7 @@ static int setup(struct linereader *lr, const unsigned char *head, size_t n, cha
 	if (lr->codec == LINEREADER_PLAIN && lr->fd < 0)
 		return 0; /* zero-copy */
 	lr->cap = WINDOW_SIZE;
-	lr->buf = malloc(lr->cap);
+	lr->buf = lr->arena ? lr->arena + INPUT_SIZE : malloc(lr->cap);
 	if (!lr->buf)
 		return -PMM_ENOMEM;
 	if (lr->codec == LINEREADER_XZ) {
@@ -429,7 +432,8 @@ int linereader_open_path(struct linereader **out, const char *path, char *msg, s
 		}
 		lr->own_fd = true;
 	}
-	lr->in = malloc(INPUT_SIZE);
+	lr->arena = os_buffer_alloc(ARENA_SIZE);
+	lr->in = (unsigned char *)lr->arena;
 	if (!lr->in) {
 		err = -PMM_ENOMEM;
 		goto fail;
@@ -544,10 +548,13 @@ int linereader_next(struct linereader *lr, const char **line, size_t *len)
 				lr->bytes += lr->end;
 				lr->start = lr->scan = lr->end = 0;
 			} else {
-				char *nbuf = realloc(lr->buf, lr->cap * 2);
+				bool in_arena = lr->arena && lr->buf == lr->arena + INPUT_SIZE;
+				char *nbuf = in_arena ? malloc(lr->cap * 2) : realloc(lr->buf, lr->cap * 2);
 
 				if (!nbuf)
 					return fail(lr, -PMM_ENOMEM, "out of memory");
+				if (in_arena)
+					memcpy(nbuf, lr->buf, lr->end);
 				lr->buf = nbuf;
 				lr->cap *= 2;
 			}
@@ -596,8 +603,9 @@ void linereader_close(struct linereader *lr)
 #endif
 	if (lr->own_fd && lr->fd >= 0)
 		os_file_close(lr->fd);
-	free(lr->in);
-	free(lr->buf);
+	if (!lr->arena || lr->buf != lr->arena + INPUT_SIZE)
+		free(lr->buf);
+	os_buffer_free(lr->arena, ARENA_SIZE);
 	free(lr->name);
 	free(lr);
 }

@@ -3,14 +3,18 @@
  * The trace-pfn map's out-of-line part (see pfnmap.h): the directory, which
  * doubles at half load, and the leaves, carved from slabs so that a trace
  * naming every frame of a machine costs a few allocations, not one a leaf.
+ * The first slab is small (a short trace stays small); the next ones are
+ * 2 MiB in huge pages, since a page fault costs more than filling the page.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform/file.h"
 #include "replay/pfnmap.h"
 
 #define DIR_MIN_BITS 8
-#define SLAB_LEAVES 64 /* 256 KiB */
+#define FIRST_SLAB_LEAVES 16 /* 64 KiB, from calloc */
+#define SLAB_LEAVES 512      /* 2 MiB, from os_buffer_alloc() */
 
 static int dir_alloc(struct pfnmap *h, unsigned bits)
 {
@@ -45,8 +49,12 @@ int pfnmap_init(struct pfnmap *h)
 
 void pfnmap_destroy(struct pfnmap *h)
 {
-	for (size_t i = 0; i < h->nr_slabs; i++)
-		free(h->slabs[i]);
+	for (size_t i = 0; i < h->nr_slabs; i++) {
+		if (i == 0)
+			free(h->slabs[i]);
+		else
+			os_buffer_free(h->slabs[i], SLAB_LEAVES * sizeof(struct pfnmap_leaf));
+	}
 	free(h->slabs);
 	free(h->dir);
 	memset(h, 0, sizeof(*h));
@@ -85,12 +93,15 @@ static struct pfnmap_leaf *leaf_alloc(struct pfnmap *h)
 			h->slabs = n;
 			h->cap_slabs = cap;
 		}
-		slab = calloc(SLAB_LEAVES, sizeof(*slab));
+		if (h->nr_slabs == 0)
+			slab = calloc(FIRST_SLAB_LEAVES, sizeof(*slab));
+		else
+			slab = os_buffer_alloc(SLAB_LEAVES * sizeof(*slab));
 		if (!slab)
 			return NULL;
-		h->slabs[h->nr_slabs++] = slab;
 		h->slab = slab;
-		h->slab_left = SLAB_LEAVES;
+		h->slab_left = h->nr_slabs == 0 ? FIRST_SLAB_LEAVES : SLAB_LEAVES;
+		h->slabs[h->nr_slabs++] = slab;
 	}
 	h->slab_left--;
 	return h->slab++;
