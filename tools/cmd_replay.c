@@ -87,10 +87,37 @@ static uint64_t xz_size(FILE *f, long fsize)
 	return size;
 }
 
+/*
+ * Decoded size of a .zst from its first frame: exact for one frame, an
+ * estimate at the first frame's ratio for several (the shipped trace has
+ * 1 MiB frames); 0 when the frame does not say.
+ */
+static uint64_t zstd_size(FILE *f, uint64_t fsize)
+{
+	size_t cap = 1 << 20, n;
+	unsigned char *buf = malloc(cap);
+	unsigned long long content;
+	size_t csize;
+	uint64_t size = 0;
+
+	if (!buf || fseek(f, 0, SEEK_SET)) {
+		free(buf);
+		return 0;
+	}
+	n = fread(buf, 1, cap, f);
+	content = ZSTD_getFrameContentSize(buf, n);
+	csize = ZSTD_findFrameCompressedSize(buf, n);
+	if (content != ZSTD_CONTENTSIZE_UNKNOWN && content != ZSTD_CONTENTSIZE_ERROR &&
+	    !ZSTD_isError(csize) && csize)
+		size = csize == fsize ? content : (uint64_t)((double)content * (double)fsize / (double)csize);
+	free(buf);
+	return size;
+}
+
 /* Decoded size of the input, for the progress bar; 0 when unknown. */
 static uint64_t input_size(const char *path)
 {
-	unsigned char magic[18] = { 0 }; /* a zstd frame header at most */
+	unsigned char magic[6] = { 0 };
 	struct stat st;
 	uint64_t size = 0;
 	FILE *f;
@@ -105,11 +132,7 @@ static uint64_t input_size(const char *path)
 		return (uint64_t)st.st_size;
 	}
 	if (!memcmp(magic, "\x28\xb5\x2f\xfd", 4)) {
-		/* The first frame's decoded size, when the compressor recorded it. */
-		size_t n = 6 + fread(magic + 6, 1, sizeof(magic) - 6, f);
-		unsigned long long fcs = ZSTD_getFrameContentSize(magic, n);
-
-		size = fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == ZSTD_CONTENTSIZE_ERROR ? 0 : fcs;
+		size = zstd_size(f, (uint64_t)st.st_size);
 	} else if (!memcmp(magic, "\xfd" "7zXZ", 6)) {
 		size = xz_size(f, (long)st.st_size);
 	} else if (magic[0] == 0x1f && magic[1] == 0x8b) {
