@@ -37,6 +37,8 @@ void os_file_close(int fd);
  * aligned to 2 MiB and backed by 2 MiB host pages where the host allows
  * (one page fault per 2 MiB touched instead of one per 4 KiB).  Meant for
  * buffers of a MiB or more; smaller ones waste the rest of a huge page.
+ * Under AddressSanitizer (PMM_ASAN) it is calloc(), 16-byte aligned, so
+ * that overruns of these buffers are caught.
  * Return: the buffer, or NULL.  Context: any thread.
  */
 void *os_buffer_alloc(size_t size);

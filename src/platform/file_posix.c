@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -57,6 +58,19 @@ void os_file_close(int fd)
 	close(fd);
 }
 
+#ifdef PMM_ASAN
+/* Under AddressSanitizer the buffers come from calloc, so that overruns are caught. */
+void *os_buffer_alloc(size_t size)
+{
+	return size ? calloc(1, size) : NULL;
+}
+
+void os_buffer_free(void *p, size_t size)
+{
+	(void)size;
+	free(p);
+}
+#else
 #define HUGE_SIZE ((size_t)2 << 20)
 
 static size_t huge_round(size_t size)
@@ -89,3 +103,4 @@ void os_buffer_free(void *p, size_t size)
 	if (p)
 		munmap(p, huge_round(size));
 }
+#endif
