@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
- * Replay throughput on the shipped trace slice (data/kmem-6.1-slice.txt.xz,
+ * Replay throughput on the shipped trace slice (data/kmem-6.1-slice.txt.zst,
  * 395 993 events) on the guest's machine (data/kmem-6.1-machine.conf),
  * median of 5 runs, three ways:
  *   engine      pre-parsed events through pmm_replay_event() (the replay alone)
  *   text        parse + replay of the decompressed text in memory
- *   file        pmm_replay_file() on the .xz file (decompression included)
+ *   file        pmm_replay_file() on the file as shipped (zstd; decompression included)
  * each as events per second of wall time and of the thread's CPU time (the
  * CPU time is what the replay costs; wall time also counts other load on
  * the host).  Then the same with page_owner on, and the time of a
  * page_owner report (pmm_page_owner_dump() to /dev/null) after it.
+ * Last, whole processes, measured from outside with wait4(): the pmm tool
+ * next to this binary replaying the file (`pmm replay -q -c MACHINE TRACE`:
+ * start-up, boot, decompression, parse, replay, validation and exit, user
+ * + system CPU time of the process), and the main job `pmm run -q` with
+ * its page_owner, reports and pictures, for scale.
  *
  * Usage: bench_replay [TRACE [MACHINE.conf]]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pmm/page_owner.h>
 #include <pmm/replay.h>
@@ -56,7 +64,7 @@ static void quiet(void *ctx, int level, const char *msg)
 	(void)ctx, (void)level, (void)msg;
 }
 
-static const char *trace_path = "data/kmem-6.1-slice.txt.xz";
+static const char *trace_path = "data/kmem-6.1-slice.txt.zst";
 static const char *conf_path = "data/kmem-6.1-machine.conf";
 static struct pmm_config cfg;
 
@@ -132,7 +140,7 @@ static void load(void)
 	}
 }
 
-enum mode { ENGINE, TEXT, FILE_XZ };
+enum mode { ENGINE, TEXT, FILE_IN };
 
 static struct clocks run(enum mode mode, int page_owner, double *dump_s)
 {
@@ -152,7 +160,7 @@ static struct clocks run(enum mode mode, int page_owner, double *dump_s)
 			exit(1);
 		pmm_trace_close(p);
 		break;
-	case FILE_XZ:
+	case FILE_IN:
 		if (pmm_replay_file(r, trace_path))
 			exit(1);
 		break;
@@ -179,10 +187,63 @@ static struct clocks run(enum mode mode, int page_owner, double *dump_s)
 	return (struct clocks){ t1.wall - t0.wall, t1.cpu - t0.cpu };
 }
 
+/* One run of @argv as a child: its wall time and user + system CPU time, stdout to /dev/null. */
+static struct clocks process(char *const *argv)
+{
+	struct clocks t0, t1;
+	struct rusage ru;
+	int status;
+	pid_t pid;
+
+	fflush(stdout); /* else the child's freopen() writes our buffered table again */
+	t0 = now();
+	pid = fork();
+
+	if (pid < 0) {
+		perror("bench_replay: fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "bench_replay: %s %s failed\n", argv[0], argv[1]);
+		exit(1);
+	}
+	t1 = now();
+	return (struct clocks){ t1.wall - t0.wall,
+				(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+					(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6 };
+}
+
+#define PROCESS_RUNS 11
+
+static void process_row(const char *label, char *const *argv)
+{
+	double wall[PROCESS_RUNS], cpu[PROCESS_RUNS], w, c;
+
+	for (int i = 0; i < PROCESS_RUNS; i++) {
+		struct clocks t = process(argv);
+
+		wall[i] = t.wall;
+		cpu[i] = t.cpu;
+	}
+	qsort(wall, PROCESS_RUNS, sizeof(double), cmp);
+	qsort(cpu, PROCESS_RUNS, sizeof(double), cmp);
+	w = wall[PROCESS_RUNS / 2];
+	c = cpu[PROCESS_RUNS / 2];
+	printf("%-42s %12.3f %12.3f %14.2f %14.2f   (fastest: %.3f s CPU, %.2f M ev/s)\n", label, w, c,
+	       (double)nr_events / w / 1e6, (double)nr_events / c / 1e6, cpu[0],
+	       (double)nr_events / cpu[0] / 1e6);
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { "engine (pre-parsed events)", "text in memory (parse + replay)",
-					     "file .xz (decompress + parse + replay)" };
+					     "file (decompress + parse + replay)" };
 	char err[256];
 	double dump_median = 0;
 
@@ -222,5 +283,23 @@ int main(int argc, char **argv)
 	}
 	printf("%-42s %12.3f   (pmm_page_owner_dump() to /dev/null after the page_owner replay)\n",
 	       "page_owner report", dump_median);
+
+	{
+		char tool[4096];
+		const char *slash = strrchr(argv[0], '/');
+
+		snprintf(tool, sizeof(tool), "%.*spmm", slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
+		if (access(tool, X_OK)) {
+			printf("(no %s: whole-process rows skipped)\n", tool);
+			return 0;
+		}
+		printf("whole processes, median of %d:\n", PROCESS_RUNS);
+		process_row("pmm replay -q (the file, end to end)",
+			    (char *const[]){ tool, "replay", "-q", "-c", (char *)conf_path,
+					     (char *)trace_path, NULL });
+		process_row("pmm run -q (page_owner, reports, SVGs)",
+			    (char *const[]){ tool, "run", "-q", "-t", (char *)trace_path, "--svg-map",
+					     "/dev/null", "--svg-chart", "/dev/null", NULL });
+	}
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <lzma.h>
+#include <zstd.h>
 #include <sys/stat.h>
 
 static int exists(const char *p)
@@ -93,6 +94,41 @@ static char *unxz(const char *in, size_t inlen, size_t *len)
 	return out;
 }
 
+static char *unzstd(const char *in, size_t inlen, size_t *len)
+{
+	ZSTD_DStream *z = ZSTD_createDStream();
+	ZSTD_inBuffer ib = { in, inlen, 0 };
+	ZSTD_outBuffer ob = { NULL, 0, 0 };
+	size_t r = 1;
+
+	if (!z)
+		fail_msg("ZSTD_createDStream failed");
+	while (ib.pos < ib.size || r != 0) {
+		if (ob.pos == ob.size) {
+			ob.size = ob.size ? ob.size * 2 : inlen * 8 + 4096;
+			ob.dst = realloc(ob.dst, ob.size + 1);
+			if (!ob.dst)
+				fail_msg("out of memory for %zu bytes", ob.size);
+		}
+		r = ZSTD_decompressStream(z, &ob, &ib);
+		if (ZSTD_isError(r))
+			fail_msg("zstd decode: %s", ZSTD_getErrorName(r));
+		if (r && ib.pos == ib.size && ob.pos < ob.size)
+			fail_msg("truncated zstd input");
+	}
+	ZSTD_freeDStream(z);
+	((char *)ob.dst)[ob.pos] = 0;
+	*len = ob.pos;
+	return ob.dst;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
 char *pmm_test_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -103,8 +139,9 @@ char *pmm_test_read_file(const char *path, size_t *len)
 		fail_msg("cannot open %s", path);
 	raw = read_plain(f, &n);
 	fclose(f);
-	if (strlen(path) > 3 && strcmp(path + strlen(path) - 3, ".xz") == 0) {
-		char *out = unxz(raw, n, len);
+	if (has_suffix(path, ".xz") || has_suffix(path, ".zst")) {
+		char *out = has_suffix(path, ".xz") ? unxz(raw, n, len) : unzstd(raw, n, len);
+
 		free(raw);
 		return out;
 	}

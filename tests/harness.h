@@ -31,8 +31,8 @@ char *pmm_test_shared(const char *rel);
 char *pmm_test_source_path(const char *rel);
 
 /*
- * pmm_test_read_file() - whole file into memory, NUL-terminated; .xz files
- * are decompressed.  Fails the test on error.
+ * pmm_test_read_file() - whole file into memory, NUL-terminated; .xz and
+ * .zst files are decompressed.  Fails the test on error.
  */
 char *pmm_test_read_file(const char *path, size_t *len);
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <pmm/page_owner.h>
 #include <pmm/pmm.h>
@@ -29,7 +30,7 @@ static void usage(FILE *f)
 		"usage: pmm replay [OPTIONS] FILE\n"
 		"\n"
 		"Replay a kernel's kmem page events (ftrace `trace` / `trace_pipe` text,\n"
-		"`trace-cmd report` text, plain, .xz or .gz, or a trace-cmd trace.dat; '-' for\n"
+		"`trace-cmd report` text, plain, .zst, .xz or .gz, or a trace-cmd trace.dat; '-' for\n"
 		"standard input) on a pmm machine: every mm_page_alloc is allocated again with\n"
 		"the trace's order and gfp flags by the trace's CPU, every mm_page_free frees it.\n"
 		"\n"
@@ -86,6 +87,33 @@ static uint64_t xz_size(FILE *f, long fsize)
 	return size;
 }
 
+/*
+ * Decoded size of a .zst from its first frame: exact for one frame, an
+ * estimate at the first frame's ratio for several (the shipped trace has
+ * 1 MiB frames); 0 when the frame does not say.
+ */
+static uint64_t zstd_size(FILE *f, uint64_t fsize)
+{
+	size_t cap = 1 << 20, n;
+	unsigned char *buf = malloc(cap);
+	unsigned long long content;
+	size_t csize;
+	uint64_t size = 0;
+
+	if (!buf || fseek(f, 0, SEEK_SET)) {
+		free(buf);
+		return 0;
+	}
+	n = fread(buf, 1, cap, f);
+	content = ZSTD_getFrameContentSize(buf, n);
+	csize = ZSTD_findFrameCompressedSize(buf, n);
+	if (content != ZSTD_CONTENTSIZE_UNKNOWN && content != ZSTD_CONTENTSIZE_ERROR &&
+	    !ZSTD_isError(csize) && csize)
+		size = csize == fsize ? content : (uint64_t)((double)content * (double)fsize / (double)csize);
+	free(buf);
+	return size;
+}
+
 /* Decoded size of the input, for the progress bar; 0 when unknown. */
 static uint64_t input_size(const char *path)
 {
@@ -99,11 +127,13 @@ static uint64_t input_size(const char *path)
 	f = fopen(path, "rb");
 	if (!f)
 		return 0;
-	if (fread(magic, 1, sizeof(magic), f) != sizeof(magic)) {
+	if (fread(magic, 1, 6, f) != 6) {
 		fclose(f);
 		return (uint64_t)st.st_size;
 	}
-	if (!memcmp(magic, "\xfd" "7zXZ", 6)) {
+	if (!memcmp(magic, "\x28\xb5\x2f\xfd", 4)) {
+		size = zstd_size(f, (uint64_t)st.st_size);
+	} else if (!memcmp(magic, "\xfd" "7zXZ", 6)) {
 		size = xz_size(f, (long)st.st_size);
 	} else if (magic[0] == 0x1f && magic[1] == 0x8b) {
 		unsigned char isize[4];

@@ -42,7 +42,7 @@ const char *pmm_tool_shipped_trace(void)
 {
 	static char path[4096];
 
-	return find_data("kmem-6.1-slice.txt.xz", path, sizeof(path));
+	return find_data("kmem-6.1-slice.txt.zst", path, sizeof(path));
 }
 
 const char *pmm_tool_shipped_machine(void)
@@ -300,7 +300,7 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 	if (!trace_path)
 		trace_path = pmm_tool_shipped_trace();
 	if (!trace_path) {
-		fprintf(stderr, "pmm: the shipped trace data/kmem-6.1-slice.txt.xz was not found\n");
+		fprintf(stderr, "pmm: the shipped trace data/kmem-6.1-slice.txt.zst was not found\n");
 		return EXIT_DATAERR;
 	}
 	ws.words = (pmm_max_pfn(m) + 63) / 64;

@@ -15,7 +15,7 @@ struct pmm;
 
 /*
  * pmm_tool_shipped_trace() - path of the shipped trace slice
- * (data/kmem-6.1-slice.txt.xz) in the source tree or the installed data
+ * (data/kmem-6.1-slice.txt.zst) in the source tree or the installed data
  * directory, or NULL when neither has it.  Static storage.
  */
 const char *pmm_tool_shipped_trace(void);

@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createDStream_advanced(): our allocator */
+#include <zstd.h>
+#include <zstd_errors.h>
 #ifdef PMM_HAVE_ZLIB
 #include <zlib.h>
 #endif
@@ -27,6 +30,13 @@
 
 #define WINDOW_SIZE (256u << 10)
 #define INPUT_SIZE (128u << 10)
+/*
+ * A reader of a descriptor has one huge page for `in` and its window (one
+ * fault instead of a hundred), which makes the window 1.9 MiB: room for a
+ * 1 MiB zstd frame decoded in one go (see fill_zstd_frame()).
+ */
+#define ARENA_SIZE (2u << 20)
+#define ARENA_WINDOW (ARENA_SIZE - INPUT_SIZE)
 
 struct linereader {
 	char *name;
@@ -35,10 +45,14 @@ struct linereader {
 	enum linereader_codec codec;
 	const unsigned char *mem;    /* memory input */
 	size_t mem_len, mem_pos;
+	char *arena;                 /* os_buffer_alloc(ARENA_SIZE): in, then buf until it grows */
 	unsigned char *in;           /* compressed input from fd */
 	size_t in_pos, in_len;
 	bool raw_eof;                /* no more raw input */
 	lzma_stream xz;
+	ZSTD_DStream *zst;
+	size_t zst_left;             /* ZSTD_decompressStream()'s last hint; 0 = between frames */
+	bool zst_direct;             /* the last frame was decoded in one call */
 #ifdef PMM_HAVE_ZLIB
 	z_stream gz;
 	bool gz_done;                /* last member ended at raw EOF */
@@ -142,6 +156,155 @@ static int fill_xz(struct linereader *lr)
 	}
 }
 
+/*
+ * zstd's allocations: its window (a MiB or more) in huge pages, which
+ * saves a page fault per 4 KiB of it, the rest from malloc.  A header in
+ * front of each block records where it came from.
+ */
+#define ZSTD_BIG_ALLOC (1u << 20)
+#define ZSTD_HDR 64 /* keeps the block 64-byte aligned */
+
+static void *zstd_alloc(void *opaque, size_t size)
+{
+	size_t *h;
+
+	(void)opaque;
+	if (size > SIZE_MAX - ZSTD_HDR)
+		return NULL;
+	if (size >= ZSTD_BIG_ALLOC)
+		h = os_buffer_alloc(size + ZSTD_HDR);
+	else
+		h = malloc(size + ZSTD_HDR);
+	if (!h)
+		return NULL;
+	h[0] = size >= ZSTD_BIG_ALLOC ? size + ZSTD_HDR : 0;
+	return (char *)h + ZSTD_HDR;
+}
+
+static void zstd_free(void *opaque, void *p)
+{
+	size_t *h = p ? (size_t *)(void *)((char *)p - ZSTD_HDR) : NULL;
+
+	(void)opaque;
+	if (h && h[0])
+		os_buffer_free(h, h[0]);
+	else
+		free(h);
+}
+
+/*
+ * At least @need bytes of raw input in one piece, if the input has them and
+ * they fit in `in`: moves what is left of `in` to its start and reads more.
+ */
+static int raw_need(struct linereader *lr, size_t need)
+{
+	if (lr->fd < 0 || need > INPUT_SIZE)
+		return 0;
+	if (lr->in_pos && lr->in_len - lr->in_pos < need) {
+		memmove(lr->in, lr->in + lr->in_pos, lr->in_len - lr->in_pos);
+		lr->in_len -= lr->in_pos;
+		lr->in_pos = 0;
+	}
+	while (!lr->raw_eof && lr->in_len - lr->in_pos < need) {
+		long n = os_file_read(lr->fd, lr->in + lr->in_len, INPUT_SIZE - lr->in_len);
+
+		if (n < 0)
+			return fail(lr, -PMM_EIO, "read error");
+		if (n == 0)
+			lr->raw_eof = true;
+		lr->in_len += (size_t)n;
+	}
+	return 0;
+}
+
+static int zstd_error(struct linereader *lr, size_t r)
+{
+	if (ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation)
+		return fail(lr, -PMM_ENOMEM, "out of memory decoding zstd");
+	if (ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
+		return fail(lr, -PMM_EIO, "zstd window above 128 MiB (recompress with --long=27 or less)");
+	return fail(lr, -PMM_EIO, "corrupt zstd data");
+}
+
+/*
+ * A whole frame that records its size and fits the window is decoded in one
+ * call straight into the window: no copy out of zstd's own window, which the
+ * streaming decoder makes of every byte.  The shipped trace is cut in 1 MiB
+ * frames for this.  Return: 0 done, 1 not such a frame (stream it), or an
+ * error.
+ */
+static int fill_zstd_frame(struct linereader *lr)
+{
+	const unsigned char *src;
+	unsigned long long size;
+	size_t avail, csize, n;
+	int err = raw_need(lr, 18); /* the longest frame header */
+
+	if (err)
+		return err;
+	src = raw_ptr(lr, &avail);
+	size = ZSTD_getFrameContentSize(src, avail);
+	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
+	    size > lr->cap - lr->end)
+		return 1;
+	csize = ZSTD_findFrameCompressedSize(src, avail);
+	if (ZSTD_isError(csize) && lr->fd >= 0) {
+		/* Perhaps only the frame's start is in `in`. */
+		if ((err = raw_need(lr, INPUT_SIZE)))
+			return err;
+		src = raw_ptr(lr, &avail);
+		csize = ZSTD_findFrameCompressedSize(src, avail);
+	}
+	if (ZSTD_isError(csize))
+		return 1; /* cut short, or bigger than `in`: the streaming decoder reports or copes */
+	n = ZSTD_decompressDCtx(lr->zst, lr->buf + lr->end, lr->cap - lr->end, src, csize);
+	if (ZSTD_isError(n))
+		return zstd_error(lr, n);
+	raw_consume(lr, csize);
+	lr->end += n;
+	lr->zst_direct = true;
+	return 0;
+}
+
+static int fill_zstd(struct linereader *lr)
+{
+	ZSTD_inBuffer in;
+	ZSTD_outBuffer out = { lr->buf, lr->cap, lr->end };
+	size_t avail, r;
+	int err = raw_fill(lr);
+
+	if (err)
+		return err;
+	if (!lr->zst_left) {
+		err = fill_zstd_frame(lr);
+		if (err <= 0)
+			return err;
+		if (lr->zst_direct) {
+			/* Back to streaming after one-shot frames: start its session afresh. */
+			ZSTD_DCtx_reset(lr->zst, ZSTD_reset_session_only);
+			lr->zst_direct = false;
+		}
+	}
+	in.src = raw_ptr(lr, &avail);
+	in.size = avail;
+	in.pos = 0;
+	/* Between frames (the last call returned 0) the end of input is the end. */
+	if (!avail && raw_done(lr) && !lr->zst_left) {
+		lr->eof = true;
+		return 0;
+	}
+	r = ZSTD_decompressStream(lr->zst, &out, &in);
+	raw_consume(lr, in.pos);
+	if (ZSTD_isError(r))
+		return zstd_error(lr, r);
+	/* No input left, nothing flushed, and the frame still wants more. */
+	if (!avail && raw_done(lr) && out.pos == lr->end && r)
+		return fail(lr, -PMM_EIO, "truncated zstd data");
+	lr->end = out.pos;
+	lr->zst_left = r;
+	return 0;
+}
+
 #ifdef PMM_HAVE_ZLIB
 static int fill_gz(struct linereader *lr)
 {
@@ -224,6 +387,8 @@ static int fill(struct linereader *lr)
 	switch (lr->codec) {
 	case LINEREADER_XZ:
 		return fill_xz(lr);
+	case LINEREADER_ZSTD:
+		return fill_zstd(lr);
 #ifdef PMM_HAVE_ZLIB
 	case LINEREADER_GZIP:
 		return fill_gz(lr);
@@ -236,9 +401,12 @@ static int fill(struct linereader *lr)
 static enum linereader_codec sniff(const unsigned char *p, size_t n)
 {
 	static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	static const unsigned char zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
 
 	if (n >= 6 && memcmp(p, xz_magic, 6) == 0)
 		return LINEREADER_XZ;
+	if (n >= 4 && memcmp(p, zstd_magic, 4) == 0)
+		return LINEREADER_ZSTD;
 	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
 		return LINEREADER_GZIP;
 	return LINEREADER_PLAIN;
@@ -249,8 +417,8 @@ static int setup(struct linereader *lr, const unsigned char *head, size_t n, cha
 	lr->codec = sniff(head, n);
 	if (lr->codec == LINEREADER_PLAIN && lr->fd < 0)
 		return 0; /* zero-copy */
-	lr->cap = WINDOW_SIZE;
-	lr->buf = malloc(lr->cap);
+	lr->cap = lr->arena ? ARENA_WINDOW : WINDOW_SIZE;
+	lr->buf = lr->arena ? lr->arena + INPUT_SIZE : malloc(lr->cap);
 	if (!lr->buf)
 		return -PMM_ENOMEM;
 	if (lr->codec == LINEREADER_XZ) {
@@ -258,6 +426,12 @@ static int setup(struct linereader *lr, const unsigned char *head, size_t n, cha
 
 		lr->xz = init;
 		if (lzma_stream_decoder(&lr->xz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
+			return -PMM_ENOMEM;
+	} else if (lr->codec == LINEREADER_ZSTD) {
+		ZSTD_customMem mem = { zstd_alloc, zstd_free, NULL };
+
+		lr->zst = ZSTD_createDStream_advanced(mem);
+		if (!lr->zst)
 			return -PMM_ENOMEM;
 	} else if (lr->codec == LINEREADER_GZIP) {
 #ifdef PMM_HAVE_ZLIB
@@ -343,7 +517,8 @@ int linereader_open_path(struct linereader **out, const char *path, char *msg, s
 		}
 		lr->own_fd = true;
 	}
-	lr->in = malloc(INPUT_SIZE);
+	lr->arena = os_buffer_alloc(ARENA_SIZE);
+	lr->in = (unsigned char *)lr->arena;
 	if (!lr->in) {
 		err = -PMM_ENOMEM;
 		goto fail;
@@ -458,10 +633,13 @@ int linereader_next(struct linereader *lr, const char **line, size_t *len)
 				lr->bytes += lr->end;
 				lr->start = lr->scan = lr->end = 0;
 			} else {
-				char *nbuf = realloc(lr->buf, lr->cap * 2);
+				bool in_arena = lr->arena && lr->buf == lr->arena + INPUT_SIZE;
+				char *nbuf = in_arena ? malloc(lr->cap * 2) : realloc(lr->buf, lr->cap * 2);
 
 				if (!nbuf)
 					return fail(lr, -PMM_ENOMEM, "out of memory");
+				if (in_arena)
+					memcpy(nbuf, lr->buf, lr->end);
 				lr->buf = nbuf;
 				lr->cap *= 2;
 			}
@@ -503,14 +681,16 @@ void linereader_close(struct linereader *lr)
 		return;
 	if (lr->codec == LINEREADER_XZ && lr->buf)
 		lzma_end(&lr->xz);
+	ZSTD_freeDStream(lr->zst);
 #ifdef PMM_HAVE_ZLIB
 	if (lr->codec == LINEREADER_GZIP && lr->buf)
 		inflateEnd(&lr->gz);
 #endif
 	if (lr->own_fd && lr->fd >= 0)
 		os_file_close(lr->fd);
-	free(lr->in);
-	free(lr->buf);
+	if (!lr->arena || lr->buf != lr->arena + INPUT_SIZE)
+		free(lr->buf);
+	os_buffer_free(lr->arena, ARENA_SIZE);
 	free(lr->name);
 	free(lr);
 }

@@ -4,8 +4,8 @@
  * parser in pmm (traces, page_owner dumps, /proc snapshots, configs).
  *
  * Sources: a file path ("-" for standard input) or a memory buffer.  The
- * input may be plain, xz (liblzma) or gzip (zlib, when built with
- * PMM_HAVE_ZLIB); the format is detected from the first bytes, not the
+ * input may be plain, zstd (libzstd), xz (liblzma) or gzip (zlib, when
+ * built with PMM_HAVE_ZLIB), concatenated frames or streams included; the format is detected from the first bytes, not the
  * name, so a compressed stream on stdin works too.
  *
  * A line is returned as pointer + length without its '\n' (and without a
@@ -31,6 +31,7 @@ enum linereader_codec {
 	LINEREADER_PLAIN,
 	LINEREADER_XZ,
 	LINEREADER_GZIP,
+	LINEREADER_ZSTD,
 };
 
 /*

@@ -6,7 +6,8 @@
  * hosted side only (traces, dumps and configs read by the tool and tests);
  * a freestanding embedder never parses files and simply does not link
  * the parsers' file entry points.  Everything else in the library reaches
- * files through these three calls.
+ * files through these calls, and takes its large hosted-side buffers
+ * (decoder windows, replay tables) from os_buffer_alloc().
  */
 #ifndef PMM_PLATFORM_FILE_H
 #define PMM_PLATFORM_FILE_H
@@ -30,5 +31,19 @@ long os_file_read(int fd, void *buf, size_t n);
 
 /* os_file_close() - close a descriptor from os_file_open_read(). */
 void os_file_close(int fd);
+
+/*
+ * os_buffer_alloc() - @size bytes of zero-filled memory for a large buffer,
+ * aligned to 2 MiB and backed by 2 MiB host pages where the host allows
+ * (one page fault per 2 MiB touched instead of one per 4 KiB).  Meant for
+ * buffers of a MiB or more; smaller ones waste the rest of a huge page.
+ * Under AddressSanitizer (PMM_ASAN) it is calloc(), 16-byte aligned, so
+ * that overruns of these buffers are caught.
+ * Return: the buffer, or NULL.  Context: any thread.
+ */
+void *os_buffer_alloc(size_t size);
+
+/* os_buffer_free() - release @p (NULL: nothing) from os_buffer_alloc(@size). */
+void os_buffer_free(void *p, size_t size);
 
 #endif

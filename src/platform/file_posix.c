@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * os_file_*: POSIX open/read/close for the text parsers (see file.h).
+ * os_file_*: POSIX open/read/close for the text parsers, and os_buffer_*:
+ * large buffers from mmap with transparent huge pages (see file.h).
  * Stateless; safe from any thread.
  */
 #include "platform/file.h"
@@ -8,6 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <pmm/errno.h>
@@ -53,3 +57,50 @@ void os_file_close(int fd)
 {
 	close(fd);
 }
+
+#ifdef PMM_ASAN
+/* Under AddressSanitizer the buffers come from calloc, so that overruns are caught. */
+void *os_buffer_alloc(size_t size)
+{
+	return size ? calloc(1, size) : NULL;
+}
+
+void os_buffer_free(void *p, size_t size)
+{
+	(void)size;
+	free(p);
+}
+#else
+#define HUGE_SIZE ((size_t)2 << 20)
+
+static size_t huge_round(size_t size)
+{
+	return (size + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+}
+
+void *os_buffer_alloc(size_t size)
+{
+	size_t len = huge_round(size), map_len = len + HUGE_SIZE;
+	char *p, *a;
+
+	if (!size || len < size || map_len < len)
+		return NULL;
+	/* Over-map by 2 MiB and trim, so that the buffer starts on a huge page. */
+	p = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)p + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + map_len)
+		munmap(a + len, (size_t)(p + map_len - (a + len)));
+	madvise(a, len, MADV_HUGEPAGE);
+	return a;
+}
+
+void os_buffer_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, huge_round(size));
+}
+#endif

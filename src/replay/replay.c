@@ -3,7 +3,7 @@
  * Trace replay (include/pmm/replay.h): a kernel's kmem events made again on
  * a pmm machine.
  *
- * The trace's pfns are keys of a hash map (pfnmap.h) whose values are the
+ * The trace's pfns are keys of a two-level map (pfnmap.h) whose values are the
  * blocks pmm returned; a free looks its pfn up, and only when that misses
  * does it look for an enclosing allocation (a free of part of a block),
  * which costs one lookup per order.  pmm's own zone_locked / pcpu_drain /
@@ -296,7 +296,7 @@ int pmm_replay_create(struct pmm_replay **out, struct pmm *m, const struct pmm_c
 	r->tp.mm_page_alloc_zone_locked = count_zone_locked;
 	r->tp.mm_page_pcpu_drain = count_pcpu_drain;
 	r->tp.mm_page_alloc_extfrag = count_extfrag;
-	if ((err = pfnmap_init(&r->map, 1u << 16)) || (err = tracepoint_register(m, &r->tp, r)) ||
+	if ((err = pfnmap_init(&r->map)) || (err = tracepoint_register(m, &r->tp, r)) ||
 	    (err = take_sample(r))) {
 		pmm_replay_destroy(r);
 		return err;
@@ -383,7 +383,7 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 {
 	unsigned order = (unsigned)ev->order;
 	struct pmm_replay_result *res = &r->res;
-	struct pfnmap_slot *s;
+	uint64_t *s;
 	struct pmm_page *page;
 	pmm_gfp_t gfp;
 	uint64_t flags = (ev->gfp & PMM___GFP_COMP) && order ? PFNMAP_COMPOUND : 0;
@@ -400,8 +400,8 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	s = pfnmap_find(&r->map, ev->pfn);
 	if (unlikely(s != NULL)) {
 		/* The trace lost this frame's free; the kernel has freed it. */
-		if (!(s->val & PFNMAP_FAILED)) {
-			free_block(r, s->val);
+		if (!(*s & PFNMAP_FAILED)) {
+			free_block(r, *s);
 			res->implied_frees++;
 		}
 		pfnmap_remove(&r->map, s);
@@ -432,10 +432,10 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
  * split the block into order-0 pages, free those in the range and keep the
  * others in the map, one entry per page.
  */
-static int free_part(struct pmm_replay *r, struct pfnmap_slot *s, uint64_t base, uint64_t pfn,
+static int free_part(struct pmm_replay *r, uint64_t *s, uint64_t base, uint64_t pfn,
 		     unsigned order)
 {
-	uint64_t val = s->val;
+	uint64_t val = *s;
 	unsigned border = pfnmap_val_order(val);
 	unsigned long first = (unsigned long)pfnmap_val_pfn(val), nr = 1ul << border;
 	uint64_t lo = pfn - base, hi = lo + (1ull << order);
@@ -468,10 +468,10 @@ static int replay_free(struct pmm_replay *r, const struct pmm_trace_event *ev)
 {
 	unsigned order = (unsigned)ev->order;
 	struct pmm_replay_result *res = &r->res;
-	struct pfnmap_slot *s = pfnmap_find(&r->map, ev->pfn);
+	uint64_t *s = pfnmap_find(&r->map, ev->pfn);
 
 	if (likely(s != NULL)) {
-		uint64_t val = s->val;
+		uint64_t val = *s;
 		unsigned aorder = pfnmap_val_order(val);
 
 		if (unlikely(val & PFNMAP_FAILED)) {
@@ -500,9 +500,9 @@ static int replay_free(struct pmm_replay *r, const struct pmm_trace_event *ev)
 		if (base == ev->pfn)
 			continue;
 		s = pfnmap_find(&r->map, base);
-		if (!s || pfnmap_val_order(s->val) < k)
+		if (!s || pfnmap_val_order(*s) < k)
 			continue;
-		if (s->val & PFNMAP_FAILED) {
+		if (*s & PFNMAP_FAILED) {
 			res->skipped[PMM_REPLAY_SKIP_FREE_PMM_FAILED]++;
 			return 0;
 		}
@@ -709,11 +709,11 @@ int pmm_replay_finish(struct pmm_replay *r)
 	release_thread(r);
 	res->live_blocks = 0;
 	res->live_pages = 0;
-	pfnmap_for_each(&r->map, s) {
-		if (s->val & PFNMAP_FAILED)
+	pfnmap_for_each(&r->map, v) {
+		if (*v & PFNMAP_FAILED)
 			continue;
 		res->live_blocks++;
-		res->live_pages += 1ul << pfnmap_val_order(s->val);
+		res->live_pages += 1ul << pfnmap_val_order(*v);
 	}
 	if (res->nr_samples == 0 || res->samples[res->nr_samples - 1].event != res->events)
 		if ((err = take_sample(r)))

@@ -26,7 +26,7 @@ expect() {
 	fi
 }
 
-SLICE=$SRC/data/kmem-6.1-slice.txt.xz
+SLICE=$SRC/data/kmem-6.1-slice.txt.zst
 CONF=$SRC/data/kmem-6.1-machine.conf
 
 # The shipped slice on the guest's machine.
@@ -53,8 +53,16 @@ grep -q "^Page allocated via order" "$TMP/po.txt" || fail "page_owner file has n
 # pmm's own trace replays cleanly, with every free matched.
 expect 0 "free_untracked +0 " -- -m "mem=1G cpus=2" "$TMP/own.txt"
 
-# Standard input, plain text, gzip.
-xz -dc "$SLICE" | head -n 3000 >"$TMP/plain.txt"
+# The shipped file is the slice data/README.md describes, byte for byte.
+if command -v zstd >/dev/null && command -v sha256sum >/dev/null; then
+	sum=$(zstd -dc "$SLICE" | sha256sum | cut -d' ' -f1)
+	want=$(sed -n 's/.*sha256 of the decompressed slice[^`]*`\([0-9a-f]*\)`.*/\1/p' "$SRC/data/README.md")
+	[ -n "$want" ] || fail "data/README.md gives no sha256 of the decompressed slice"
+	[ "$sum" = "$want" ] || fail "zstd -dc $SLICE: sha256 $sum, data/README.md says $want"
+fi
+
+# Standard input, plain text, gzip, xz.
+zstd -dc "$SLICE" | head -n 3000 >"$TMP/plain.txt"
 expect 0 "pmm_validate: ok" -- -m "mem=1G cpus=2" - <"$TMP/plain.txt"
 "$PMM" replay -q -m "mem=1G cpus=2" - <"$TMP/plain.txt" >"$TMP/out" 2>&1 || fail "stdin replay failed"
 if command -v gzip >/dev/null; then
@@ -65,6 +73,13 @@ if command -v gzip >/dev/null; then
 		expect 0 "pmm_validate: ok" -- -m "mem=1G cpus=2" "$TMP/plain.txt.gz"
 	fi
 fi
+
+xz -c "$TMP/plain.txt" >"$TMP/plain.txt.xz"
+"$PMM" replay -q -m "mem=1G cpus=2" "$TMP/plain.txt" >"$TMP/plain.out" 2>&1
+"$PMM" replay -q -m "mem=1G cpus=2" "$TMP/plain.txt.xz" >"$TMP/xz.out" 2>&1
+sed -i "s#$TMP/plain.txt.xz#X#" "$TMP/xz.out"
+sed -i "s#$TMP/plain.txt#X#" "$TMP/plain.out"
+cmp -s "$TMP/plain.out" "$TMP/xz.out" || fail "xz and plain text replay differently"
 
 # Usage errors: 2.
 expect 2 "FILE argument" --
@@ -103,9 +118,13 @@ sed "${L}s/ order=[0-9]* / order=12 /" "$TMP/plain.txt" >"$TMP/order.txt"
 expect 65 "order.txt:$L: order 12 is outside 0..10" -- -m "mem=64M" "$TMP/order.txt"
 # --keep-going replays the rest but still exits 65.
 expect 65 "1 malformed lines skipped; the first: .*field.txt:15: " -- --keep-going -m "mem=64M" "$TMP/field.txt"
-# A cut .xz stream.
-head -c 300000 "$SLICE" >"$TMP/cut.txt.xz"
-expect 65 "cut.txt.xz:[0-9]+: " -- -m "mem=1G cpus=2" "$TMP/cut.txt.xz"
+# A cut .xz stream, a cut and a corrupt .zst.
+head -c 3000 "$TMP/plain.txt.xz" >"$TMP/cut.txt.xz"
+expect 65 "cut.txt.xz:[0-9]+: truncated xz data" -- -m "mem=1G cpus=2" "$TMP/cut.txt.xz"
+head -c 300000 "$SLICE" >"$TMP/cut.txt.zst"
+expect 65 "cut.txt.zst:[0-9]+: truncated zstd data" -- -m "mem=1G cpus=2" "$TMP/cut.txt.zst"
+{ head -c 200000 "$SLICE"; head -c 1000 /dev/zero; tail -c +200001 "$SLICE"; } >"$TMP/bad.txt.zst"
+expect 65 "bad.txt.zst:[0-9]+: corrupt zstd data" -- -m "mem=1G cpus=2" "$TMP/bad.txt.zst"
 # Missing file.
 expect 65 "nonexistent.txt" -- -m "mem=64M" "$TMP/nonexistent.txt"
 # A write error on an output.

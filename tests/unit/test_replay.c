@@ -14,6 +14,8 @@
 #include "harness.h"
 
 #include <ctype.h>
+#include <lzma.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include <pmm/errno.h>
@@ -237,7 +239,7 @@ static void test_trace_dat_equals_report(void **state)
 
 static void test_shipped_slice(void **state)
 {
-	char *path = pmm_test_source_path("data/kmem-6.1-slice.txt.xz");
+	char *path = pmm_test_source_path("data/kmem-6.1-slice.txt.zst");
 	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
 	struct pmm_trace_stats st;
 	struct pmm_replay *r = replay_path(path, guest_config, max, 0, &st);
@@ -265,6 +267,156 @@ static void test_shipped_slice(void **state)
 	free(path);
 }
 
+/* ------------------------------------------------------------ the shipped file */
+
+/* Two replays of the same events made the same decisions, to the last counter. */
+static void assert_same_result(const char *what, const struct pmm_replay_result *a,
+			       const struct pmm_replay_result *b)
+{
+	/* Every counter before the timings is a uint64_t (events .. last_ts_ns). */
+	const uint64_t *wa = (const uint64_t *)(const void *)a, *wb = (const uint64_t *)(const void *)b;
+	size_t words = offsetof(struct pmm_replay_result, elapsed_s) / sizeof(uint64_t);
+
+	for (size_t i = 0; i < words; i++)
+		if (wa[i] != wb[i])
+			fail_msg("%s: result counter %zu (of %zu): %llu vs %llu", what, i, words,
+				 (unsigned long long)wa[i], (unsigned long long)wb[i]);
+	assert_int_equal(a->stop, b->stop);
+	assert_int_equal(a->validate, b->validate);
+	assert_int_equal(a->sample_every, b->sample_every);
+	assert_int_equal(a->nr_samples, b->nr_samples);
+	assert_memory_equal(a->samples, b->samples, a->nr_samples * sizeof(*a->samples));
+	assert_int_equal(a->nr_phases, b->nr_phases);
+	for (size_t i = 0; i < a->nr_phases; i++) {
+		const struct pmm_replay_phase *pa = &a->phases[i], *pb = &b->phases[i];
+
+		assert_string_equal(pa->name, pb->name);
+		assert_int_equal(pa->event, pb->event);
+		assert_int_equal(pa->ts_ns, pb->ts_ns);
+		assert_int_equal(pa->nr_zones, pb->nr_zones);
+		assert_memory_equal(pa->zones, pb->zones, pa->nr_zones * sizeof(*pa->zones));
+	}
+}
+
+static struct pmm_replay *replay_buf(const char *name, const char *text, size_t len, uint64_t max)
+{
+	struct pmm_replay_opts o = { .max_events = max };
+	struct pmm_trace_parser *p;
+	struct pmm_replay *r;
+	struct pmm_config cfg;
+
+	config_from(&cfg, guest_config);
+	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
+	assert_int_equal(pmm_trace_open_mem(&p, name, text, len, NULL), 0);
+	if (pmm_replay_parser(r, p, name))
+		fail_msg("replay of %s: %s", name, pmm_replay_errmsg(r));
+	pmm_trace_close(p);
+	if (pmm_replay_finish(r))
+		fail_msg("pmm_validate after replay: %s", pmm_replay_result(r)->validate_msg);
+	return r;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f))
+		fail_msg("cannot write %s", path);
+}
+
+/*
+ * The shipped .zst is, byte for byte, the first 396 005 lines of the
+ * capture it was cut from (data/README.md), and replays as they do.
+ */
+static void test_shipped_slice_is_the_capture(void **state)
+{
+	char *capture = pmm_test_shared("a-1g-1node-mixed/trace.txt.xz");
+	char *shipped = pmm_test_source_path("data/kmem-6.1-slice.txt.zst");
+	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
+	size_t clen, slen, cut = 0;
+	char *ctext = pmm_test_read_file(capture, &clen);
+	char *stext = pmm_test_read_file(shipped, &slen);
+	struct pmm_trace_stats st;
+	struct pmm_replay *rc, *rs;
+
+	(void)state;
+	for (unsigned long lines = 0; lines < 396005 && cut < clen; cut++)
+		if (ctext[cut] == '\n')
+			lines++;
+	pmm_test_assert_text_eq("shipped slice vs the capture's first 396005 lines", ctext, cut, stext,
+				slen);
+	rc = replay_buf("capture", ctext, cut, max);
+	rs = replay_path(shipped, guest_config, max, 0, &st);
+	assert_same_result("capture slice vs shipped file", pmm_replay_result(rc), pmm_replay_result(rs));
+	assert_same_free_state(pmm_replay_machine(rc), pmm_replay_machine(rs));
+	pmm_replay_destroy(rc);
+	pmm_replay_destroy(rs);
+	free(ctext);
+	free(stext);
+	free(capture);
+	free(shipped);
+}
+
+/*
+ * The same text read as zstd (the shipped file), as xz (what shipped
+ * before), as a plain file and from memory: every event, the same replay.
+ */
+static void test_shipped_slice_codecs(void **state)
+{
+	char *shipped = pmm_test_source_path("data/kmem-6.1-slice.txt.zst");
+	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
+	char xz_path[] = "/tmp/pmm-replay-xz-XXXXXX", plain_path[] = "/tmp/pmm-replay-txt-XXXXXX";
+	size_t len, xz_len = 0, xz_cap;
+	char *text = pmm_test_read_file(shipped, &len);
+	uint8_t *xz;
+	struct pmm_trace_stats st_zst, st_xz, st_plain;
+	struct pmm_replay *rz, *rx, *rp, *rm;
+	int fd;
+
+	(void)state;
+	xz_cap = lzma_stream_buffer_bound(len);
+	xz = malloc(xz_cap);
+	assert_non_null(xz);
+	assert_int_equal(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text, len,
+						 xz, &xz_len, xz_cap),
+			 LZMA_OK);
+	fd = mkstemp(xz_path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(xz_path, xz, xz_len);
+	fd = mkstemp(plain_path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(plain_path, text, len);
+
+	rz = replay_path(shipped, guest_config, max, 0, &st_zst);
+	rx = replay_path(xz_path, guest_config, max, 0, &st_xz);
+	rp = replay_path(plain_path, guest_config, max, 0, &st_plain);
+	rm = replay_buf("memory", text, len, max);
+	if (!max) {
+		/* Every event of the slice (data/README.md), none lost on the way. */
+		assert_int_equal(pmm_replay_result(rz)->events, 395993);
+		assert_int_equal(st_zst.bytes, len);
+		assert_int_equal(st_zst.lines, 396005);
+	}
+	assert_memory_equal(&st_zst, &st_xz, sizeof(st_zst));
+	assert_memory_equal(&st_zst, &st_plain, sizeof(st_zst));
+	assert_same_result("zstd vs xz", pmm_replay_result(rz), pmm_replay_result(rx));
+	assert_same_result("zstd vs plain file", pmm_replay_result(rz), pmm_replay_result(rp));
+	assert_same_result("zstd vs memory", pmm_replay_result(rz), pmm_replay_result(rm));
+	assert_same_free_state(pmm_replay_machine(rz), pmm_replay_machine(rx));
+	assert_same_free_state(pmm_replay_machine(rz), pmm_replay_machine(rm));
+	pmm_replay_destroy(rz);
+	pmm_replay_destroy(rx);
+	pmm_replay_destroy(rp);
+	pmm_replay_destroy(rm);
+	unlink(xz_path);
+	unlink(plain_path);
+	free(xz);
+	free(text);
+	free(shipped);
+}
+
 /* ------------------------------------------------------------ round trip */
 
 static void assert_same_free_state(struct pmm *a, struct pmm *b)
@@ -289,7 +441,7 @@ static void assert_same_free_state(struct pmm *a, struct pmm *b)
  */
 static void test_round_trip(void **state)
 {
-	char *slice = pmm_test_source_path("data/kmem-6.1-slice.txt.xz");
+	char *slice = pmm_test_source_path("data/kmem-6.1-slice.txt.zst");
 	const char *config = "mem=256M cpus=2 min_free_kbytes=8192";
 	struct pmm_replay_opts o = { .max_events = sanitizer() ? 20000 : 0 };
 	struct pmm_trace_writer *w;
@@ -895,7 +1047,7 @@ static size_t count(const char *s, const char *needle)
 
 static void test_pictures(void **state)
 {
-	char *slice = pmm_test_source_path("data/kmem-6.1-slice.txt.xz");
+	char *slice = pmm_test_source_path("data/kmem-6.1-slice.txt.zst");
 	struct pmm_replay_opts o = { .max_events = sanitizer() ? 20000 : 0 };
 	struct pmm_svg_chart_opts co = { .subtitle = "a <test> & more" };
 	struct pmm_replay *r;
@@ -996,6 +1148,8 @@ int main(void)
 		cmocka_unit_test(test_trace_cmd_report),
 		cmocka_unit_test(test_trace_dat_equals_report),
 		cmocka_unit_test(test_shipped_slice),
+		cmocka_unit_test(test_shipped_slice_is_the_capture),
+		cmocka_unit_test(test_shipped_slice_codecs),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),

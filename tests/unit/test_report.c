@@ -72,8 +72,10 @@ static bool next_line(const char **p, char *line, size_t size)
 		return false;
 	e = strchr(s, '\n');
 	n = e ? (size_t)(e - s) : strlen(s);
-	if (n >= size)
+	if (n >= size) {
 		fail_msg("line too long: %.40s...", s);
+		return false; /* not reached; tells gcc -O3 that n < size below */
+	}
 	memcpy(line, s, n);
 	line[n] = 0;
 	*p = e ? e + 1 : s + n;

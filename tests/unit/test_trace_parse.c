@@ -8,6 +8,7 @@
 #include "harness.h"
 
 #include <unistd.h>
+#include <zstd.h>
 
 #include <pmm/errno.h>
 #include <pmm/trace.h>
@@ -685,6 +686,152 @@ static void test_corrupt_xz(void **state)
 	free(path);
 }
 
+/* ---------------------------------------------------------------- zstd */
+
+/* Lines of varying length, each with its number in pfn=, about @bytes of them. */
+static char *numbered_lines(size_t bytes, size_t *len, unsigned *lines)
+{
+	char *text = malloc(bytes + 256);
+	size_t n = 0;
+	unsigned i = 0;
+
+	assert_non_null(text);
+	while (n < bytes) {
+		n += (size_t)sprintf(text + n, HDR "mm_page_free: page=%016x pfn=0x%x order=%u\n",
+				     i * 2654435761u, i, i % 3);
+		i++;
+	}
+	*len = n;
+	*lines = i;
+	return text;
+}
+
+/* Append a zstd frame of @src to @out at *@pos; @known: record the decoded size. */
+static void add_frame(char *out, size_t cap, size_t *pos, const char *src, size_t n, int known)
+{
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	ZSTD_outBuffer ob = { out, cap, *pos };
+	ZSTD_inBuffer ib = { src, n, 0 };
+
+	assert_non_null(c);
+	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 3)));
+	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)));
+	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, known)));
+	if (known)
+		assert_false(ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(c, n)));
+	assert_int_equal(ZSTD_compressStream2(c, &ob, &ib, ZSTD_e_end), 0);
+	*pos = ob.pos;
+	ZSTD_freeCCtx(c);
+}
+
+static void expect_lines(const char *name, const void *data, size_t len, unsigned lines, size_t bytes)
+{
+	char *path = write_tmp(name, data, len);
+	struct pmm_trace_parser *p;
+	struct pmm_trace_stats st;
+
+	/* From a file (frames that fit the window decode in one call) and from memory (streamed). */
+	assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
+	drain(p, &st);
+	pmm_trace_close(p);
+	if (st.events[PMM_TRACE_MM_PAGE_FREE] != lines || st.bytes != bytes)
+		fail_msg("%s (file): %llu events, %llu bytes; expected %u, %zu", name,
+			 (unsigned long long)st.events[PMM_TRACE_MM_PAGE_FREE],
+			 (unsigned long long)st.bytes, lines, bytes);
+	assert_int_equal(pmm_trace_open_mem(&p, name, data, len, NULL), 0);
+	drain(p, &st);
+	pmm_trace_close(p);
+	if (st.events[PMM_TRACE_MM_PAGE_FREE] != lines || st.bytes != bytes)
+		fail_msg("%s (memory): %llu events, %llu bytes; expected %u, %zu", name,
+			 (unsigned long long)st.events[PMM_TRACE_MM_PAGE_FREE],
+			 (unsigned long long)st.bytes, lines, bytes);
+	unlink(path);
+	free(path);
+}
+
+/*
+ * @reason from a file, where a frame that fits the window is checked whole
+ * before any of it is parsed; from memory the frame is streamed, so a
+ * corrupt frame may show as a malformed line before its checksum fails.
+ */
+static void expect_zstd_error(const char *name, const void *data, size_t len, const char *reason)
+{
+	char *path = write_tmp(name, data, len);
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	int r;
+
+	for (int from_file = 0; from_file < 2; from_file++) {
+		if (from_file)
+			assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
+		else
+			assert_int_equal(pmm_trace_open_mem(&p, name, data, len, NULL), 0);
+		while ((r = pmm_trace_next(p, &ev)) == 1)
+			;
+		if (from_file && (r != -PMM_EIO || !strstr(pmm_trace_errmsg(p), reason)))
+			fail_msg("%s (file): %d, '%s' lacks '%s'", name, r, pmm_trace_errmsg(p), reason);
+		if (r >= 0 || !strstr(pmm_trace_errmsg(p), name))
+			fail_msg("%s (memory): %d, '%s'", name, r, pmm_trace_errmsg(p));
+		pmm_trace_close(p);
+	}
+	unlink(path);
+	free(path);
+}
+
+/*
+ * zstd input in every shape the reader treats differently: 1 MiB frames
+ * that record their size (decoded in one call each, lines crossing frames),
+ * one big frame and frames of unknown size (streamed), all mixed with a
+ * skippable frame; and cut or corrupt ones.
+ */
+static void test_zstd_frames(void **state)
+{
+	size_t len, cap, pos = 0, mid;
+	unsigned lines;
+	char *text = numbered_lines(3500000, &len, &lines);
+	char *z;
+	static const unsigned char skippable[12] = { 0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4 };
+
+	(void)state;
+	cap = ZSTD_compressBound(len) * 2 + 4096;
+	z = malloc(cap);
+	assert_non_null(z);
+
+	add_frame(z, cap, &pos, text, len, 1);
+	expect_lines("one.zst", z, pos, lines, len);
+
+	pos = 0;
+	for (size_t off = 0; off < len; off += 1 << 20)
+		add_frame(z, cap, &pos, text + off, len - off < (1u << 20) ? len - off : 1u << 20, 1);
+	expect_lines("frames.zst", z, pos, lines, len);
+
+	pos = 0;
+	for (size_t off = 0; off < len; off += 1 << 20)
+		add_frame(z, cap, &pos, text + off, len - off < (1u << 20) ? len - off : 1u << 20, 0);
+	expect_lines("unsized.zst", z, pos, lines, len);
+
+	/* sized, skippable, unsized, sized: one call, skip, stream, one call */
+	pos = 0;
+	add_frame(z, cap, &pos, text, 1 << 20, 1);
+	memcpy(z + pos, skippable, sizeof(skippable));
+	pos += sizeof(skippable);
+	add_frame(z, cap, &pos, text + (1 << 20), 1 << 20, 0);
+	add_frame(z, cap, &pos, text + (2 << 20), len - (2 << 20), 1);
+	expect_lines("mixed.zst", z, pos, lines, len);
+
+	/* cut inside the second frame; a corrupt byte in it */
+	pos = 0;
+	for (size_t off = 0; off < len; off += 1 << 20)
+		add_frame(z, cap, &pos, text + off, len - off < (1u << 20) ? len - off : 1u << 20, 1);
+	mid = ZSTD_findFrameCompressedSize(z, pos);
+	assert_false(ZSTD_isError(mid));
+	expect_zstd_error("cut.zst", z, mid + 1000, "truncated zstd data");
+	z[mid + 1000] ^= 0x55;
+	expect_zstd_error("bad.zst", z, pos, "corrupt zstd data");
+	free(z);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_format_own_events),
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_corrupt_xz),
+		cmocka_unit_test(test_zstd_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
