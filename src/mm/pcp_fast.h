@@ -65,6 +65,47 @@ static inline bool pcp_add_page0(struct per_cpu_pages *pcp, struct page *page, i
 	return pcp->count >= pcp_high(pcp);
 }
 
+/* The gfp class (pmm_fast.gfp) of a request the fast paths take, or -1. */
+static inline __attribute__((always_inline)) int fast_gfp_class(const struct pmm_fast *f,
+								 pmm_gfp_t gfp, unsigned order)
+{
+	if (unlikely(order > PAGE_ALLOC_COSTLY_ORDER || (gfp & ~FAST_GFP_OK)))
+		return -1;
+	return f->gfp[gfp & 0x1f];
+}
+
+/* @cpu's lists of the preferred zone for class @e, if its watermark check would pass. */
+static inline __attribute__((always_inline)) struct per_cpu_pages *
+fast_pcp(const struct pmm_fast *f, unsigned cpu, int e)
+{
+	struct per_cpu_pages *pcp = f->cpu_pcp[cpu * MAX_NR_ZONES + ((unsigned)e >> 2)];
+
+	if (unlikely(!pcp || !__atomic_load_n(&pcp->zone->fast_ok, __ATOMIC_RELAXED)))
+		return NULL;
+	return pcp;
+}
+
+/*
+ * With @pcp locked: take a block of @order and class @e, unlock, and
+ * prepare it (refcount 1, order kept); NULL if the list is empty.
+ */
+static inline __attribute__((always_inline)) struct page *
+fast_take_unlock(struct per_cpu_pages *pcp, int e, unsigned order)
+{
+	struct list_head *list = &pcp->lists[MIGRATE_PCPTYPES * order + ((unsigned)e & 3)];
+	struct page *page;
+
+	if (unlikely(list_empty(list))) {
+		pcp_unlock(pcp);
+		return NULL;
+	}
+	page = pcp_take_hit(pcp, list, order);
+	pcp_unlock(pcp);
+	page->private = order;
+	set_page_count(page, 1);
+	return page;
+}
+
 /*
  * The fast path for any thread: the CPU from rseq, sched_getcpu(), a pin or
  * the platform, and the lock by restartable sequence or compare-and-swap.
@@ -74,33 +115,21 @@ static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsign
 {
 	const struct pmm_fast *f = &m->fast;
 	struct per_cpu_pages *pcp;
-	struct list_head *list;
 	struct page *page;
 	unsigned cpu;
 	int e, host;
 
-	if (unlikely(!__atomic_load_n(&f->alloc, __ATOMIC_RELAXED) ||
-		     order > PAGE_ALLOC_COSTLY_ORDER || (gfp & ~FAST_GFP_OK)))
+	if (unlikely(!__atomic_load_n(&f->alloc, __ATOMIC_RELAXED)))
 		return NULL;
-	e = f->gfp[gfp & 0x1f];
+	e = fast_gfp_class(f, gfp, order);
 	if (unlikely(e < 0))
 		return NULL;
 	cpu = pcp_this_cpu(m, &host);
-	pcp = f->cpu_pcp[cpu * MAX_NR_ZONES + ((unsigned)e >> 2)];
-	if (unlikely(!pcp || !__atomic_load_n(&pcp->zone->fast_ok, __ATOMIC_RELAXED)))
+	pcp = fast_pcp(f, cpu, e);
+	if (unlikely(!pcp || !pcp_trylock(m, pcp, cpu, host)))
 		return NULL;
-	if (unlikely(!pcp_trylock(m, pcp, cpu, host)))
-		return NULL;
-	list = &pcp->lists[MIGRATE_PCPTYPES * order + ((unsigned)e & 3)];
-	if (unlikely(list_empty(list))) {
-		pcp_unlock(pcp);
-		return NULL;
-	}
-	page = pcp_take_hit(pcp, list, order);
-	pcp_unlock(pcp);
-	page->private = order;
-	set_page_count(page, 1);
-	if (unlikely((gfp | f->zero) & PMM___GFP_ZERO))
+	page = fast_take_unlock(pcp, e, order);
+	if (page && unlikely((gfp | f->zero) & PMM___GFP_ZERO))
 		memset(page_address(m, page), 0, PAGE_SIZE << order);
 	return page;
 }
@@ -200,34 +229,20 @@ static inline __attribute__((always_inline)) struct page *alloc_pages_leaf(struc
 #if PMM_HAVE_RSEQ_LOCK
 	const struct pmm_fast *f = &m->fast;
 	struct per_cpu_pages *pcp;
-	struct list_head *list;
-	struct page *page;
 	struct rseq *rs;
 	unsigned cpu;
 	int e;
 
-	if (unlikely(!(__atomic_load_n(&f->leaf, __ATOMIC_RELAXED) & FAST_LEAF_ALLOC) ||
-		     order > PAGE_ALLOC_COSTLY_ORDER || (gfp & ~FAST_GFP_OK)))
+	if (unlikely(!(__atomic_load_n(&f->leaf, __ATOMIC_RELAXED) & FAST_LEAF_ALLOC)))
 		return NULL;
-	e = f->gfp[gfp & 0x1f];
+	e = fast_gfp_class(f, gfp, order);
 	rs = pcp_leaf_cpu(f, &cpu);
 	if (unlikely(e < 0 || cpu >= f->nr_cpus))
 		return NULL;
-	pcp = f->cpu_pcp[cpu * MAX_NR_ZONES + ((unsigned)e >> 2)];
-	if (unlikely(!pcp || !__atomic_load_n(&pcp->zone->fast_ok, __ATOMIC_RELAXED)))
+	pcp = fast_pcp(f, cpu, e);
+	if (unlikely(!pcp || pmm_rseq_trylock_cpu(rs, &pcp->lock.word, cpu) <= 0))
 		return NULL;
-	if (unlikely(pmm_rseq_trylock_cpu(rs, &pcp->lock.word, cpu) <= 0))
-		return NULL;
-	list = &pcp->lists[MIGRATE_PCPTYPES * order + ((unsigned)e & 3)];
-	if (unlikely(list_empty(list))) {
-		pcp_unlock(pcp);
-		return NULL;
-	}
-	page = pcp_take_hit(pcp, list, order);
-	pcp_unlock(pcp);
-	page->private = order;
-	set_page_count(page, 1);
-	return page;
+	return fast_take_unlock(pcp, e, order);
 #else
 	(void)m;
 	(void)gfp;
