@@ -74,8 +74,8 @@ void pmm_fail_attr_default(struct pmm_fail_attr *a)
 
 int pmm_fail_nth(struct pmm *m, unsigned long nth)
 {
-	if (nth && !m->fail_nth_used) {
-		m->fail_nth_used = true;
+	if (nth && !__atomic_load_n(&m->fail_nth_used, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&m->fail_nth_used, true, __ATOMIC_RELAXED);
 		pcp_fast_update(m);
 	}
 	fail_nth_machine = nth ? m->fast.id : 0;
@@ -91,7 +91,7 @@ static uint64_t next_rand(struct fail_page_alloc *f)
 	return f->rand;
 }
 
-bool should_fail_alloc_page(struct pmm *m, pmm_gfp_t gfp, unsigned order)
+bool should_fail_alloc_page_slow(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
 	struct fail_page_alloc *f;
 	bool fail = false;

@@ -155,12 +155,38 @@ unsigned long direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 struct page *direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order, unsigned alloc_flags,
 			    const struct alloc_context *ac);
 
-/* fail_page_alloc.c */
-bool should_fail_alloc_page(struct pmm *m, pmm_gfp_t gfp, unsigned order);
+/* fail_page_alloc.c; the inline part is one test when no injection was ever asked for. */
+bool should_fail_alloc_page_slow(struct pmm *m, pmm_gfp_t gfp, unsigned order);
+static inline bool should_fail_alloc_page(struct pmm *m, pmm_gfp_t gfp, unsigned order)
+{
+	if (likely(!__atomic_load_n(&m->fail_nth_used, __ATOMIC_RELAXED) &&
+		   !__atomic_load_n(&m->fail, __ATOMIC_RELAXED)))
+		return false;
+	return should_fail_alloc_page_slow(m, gfp, order);
+}
 
-/* page_poison.c: poisoning, init_on_alloc/free, __GFP_ZERO, debug_pagealloc. */
-void free_page_debug(struct pmm *m, struct page *page, unsigned order);
-void alloc_page_debug(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp);
+/*
+ * page_poison.c: poisoning, init_on_alloc/free, __GFP_ZERO, debug_pagealloc
+ * (and ASan's shadow).  The inline parts skip the call when none applies:
+ * every such feature sets m->check_pages.
+ */
+void free_page_debug_slow(struct pmm *m, struct page *page, unsigned order);
+void alloc_page_debug_slow(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp);
+#ifdef PMM_ASAN
+#define PAGE_DEBUG_ALWAYS 1
+#else
+#define PAGE_DEBUG_ALWAYS 0
+#endif
+static inline void free_page_debug(struct pmm *m, struct page *page, unsigned order)
+{
+	if (PAGE_DEBUG_ALWAYS || unlikely(m->check_pages))
+		free_page_debug_slow(m, page, order);
+}
+static inline void alloc_page_debug(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp)
+{
+	if (PAGE_DEBUG_ALWAYS || unlikely(m->check_pages || (gfp & PMM___GFP_ZERO)))
+		alloc_page_debug_slow(m, page, order, gfp);
+}
 void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr);
 void release_memory_debug(struct pmm *m);
 

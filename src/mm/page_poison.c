@@ -68,7 +68,7 @@ static void check_poison_mem(struct pmm *m, struct page *page, unsigned char *me
 	bad_page_notify(m, page_to_pfn(m, page), "pagealloc: memory corruption");
 }
 
-void free_page_debug(struct pmm *m, struct page *page, unsigned order)
+void free_page_debug_slow(struct pmm *m, struct page *page, unsigned order)
 {
 	size_t size = PAGE_SIZE << order;
 	void *mem = page_address(m, page);
@@ -82,7 +82,7 @@ void free_page_debug(struct pmm *m, struct page *page, unsigned order)
 	asan_poison(mem, size);
 }
 
-void alloc_page_debug(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp)
+void alloc_page_debug_slow(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp)
 {
 	size_t size = PAGE_SIZE << order;
 	unsigned char *mem = page_address(m, page);

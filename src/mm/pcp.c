@@ -452,6 +452,9 @@ int cpu_to_node(const struct pmm *m, unsigned cpu)
 
 int numa_node_id(const struct pmm *m)
 {
+	/* One node: no CPU lookup needed. */
+	if (likely(m->nr_online_nodes == 1))
+		return __builtin_ctzl(m->node_online_map);
 	return cpu_to_node(m, pmm_this_cpu(m));
 }
 

@@ -257,9 +257,11 @@ struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 			alloc_leaf_zero(m, page, order);
 		return (struct pmm_page *)page;
 	}
-	page = alloc_pages_pcp_fast(m, gfp, order);
-	if (likely(page))
-		return (struct pmm_page *)page;
+	if (__atomic_load_n(&m->fast.alloc, __ATOMIC_RELAXED)) {
+		page = alloc_pages_pcp_fast(m, gfp, order);
+		if (likely(page))
+			return (struct pmm_page *)page;
+	}
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
 }
 
@@ -318,7 +320,7 @@ void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
 			free_leaf_finish(m, page, r, pcp);
 			return;
 		}
-		if (free_pages_pcp_fast(m, page))
+		if (__atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) && free_pages_pcp_fast(m, page))
 			return;
 	}
 	free_pages_entry(m, page, order);
