@@ -16,6 +16,17 @@ void dump_page(struct pmm *m, struct page *page, const char *reason);
  * later atomic operation does not confirm.
  */
 void snapshot_pages(struct page *dst, const struct page *src, size_t n);
+
+/* One descriptor, word by word, racily on purpose (the free path's checks). */
+static inline data_race_fn void snapshot_page(struct page *dst, const struct page *src)
+{
+	const volatile unsigned long *s = (const volatile unsigned long *)src;
+	unsigned long *d = (unsigned long *)dst;
+
+	static_assert(sizeof(struct page) == 8 * sizeof(unsigned long), "struct page is 64 bytes");
+	d[0] = s[0], d[1] = s[1], d[2] = s[2], d[3] = s[3];
+	d[4] = s[4], d[5] = s[5], d[6] = s[6], d[7] = s[7];
+}
 void bad_page_pointer(struct pmm *m, const void *ptr, const char *what);
 /* The tail of every report: fatal mode's final line, then the embedder's callback. */
 void bad_page_notify(struct pmm *m, unsigned long pfn, const char *reason);

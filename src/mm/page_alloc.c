@@ -1073,7 +1073,7 @@ static const char *free_request_bad(struct pmm *m, struct page *page, unsigned o
 	struct page s[2];
 	const char *why;
 
-	snapshot_pages(s, page, 1);
+	snapshot_page(&s[0], page);
 	*head = PageHead(&s[0]);
 	if (unlikely(PageTail(&s[0])))
 		return "freeing a tail page of a compound page";
@@ -1082,7 +1082,7 @@ static const char *free_request_bad(struct pmm *m, struct page *page, unsigned o
 	if (unlikely(PageBuddy(&s[0]) || page_ref_count(page) == 0))
 		return DOUBLE_FREE;
 	if (unlikely(*head)) {
-		snapshot_pages(&s[1], page + 1, 1);
+		snapshot_page(&s[1], page + 1);
 		why = compound_order(s) != order ? "freeing a compound page with the wrong order" : NULL;
 	} else if (unlikely(page_private(&s[0]) != order && !PageReserved(&s[0]))) {
 		why = page_private(&s[0]) > order
