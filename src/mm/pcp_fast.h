@@ -74,13 +74,36 @@ static inline __attribute__((always_inline)) int fast_gfp_class(const struct pmm
 	return f->gfp[gfp & 0x1f];
 }
 
+/*
+ * The rest of the watermark check for order > 0 (__zone_watermark_ok()):
+ * the buddy lists must hold a free block of at least @order in a per-CPU
+ * migratetype, even when the per-CPU list has one.  Lockless peeks, as the
+ * kernel's; zone->fast_ok covers the free-page count.
+ */
+static inline __attribute__((always_inline)) bool fast_free_block(struct zone *z, unsigned order)
+{
+	for (unsigned o = order; o < MAX_ORDER; o++) {
+		struct free_area *area = &z->free_area[o];
+
+		if (!__atomic_load_n(&area->nr_free, __ATOMIC_RELAXED))
+			continue;
+		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+			if (__atomic_load_n(&area->free_list[mt].next, __ATOMIC_RELAXED) !=
+			    &area->free_list[mt])
+				return true;
+	}
+	return false;
+}
+
 /* @cpu's lists of the preferred zone for class @e, if its watermark check would pass. */
 static inline __attribute__((always_inline)) struct per_cpu_pages *
-fast_pcp(const struct pmm_fast *f, unsigned cpu, int e)
+fast_pcp(const struct pmm_fast *f, unsigned cpu, int e, unsigned order)
 {
 	struct per_cpu_pages *pcp = f->cpu_pcp[cpu * MAX_NR_ZONES + ((unsigned)e >> 2)];
 
 	if (unlikely(!pcp || !__atomic_load_n(&pcp->zone->fast_ok, __ATOMIC_RELAXED)))
+		return NULL;
+	if (unlikely(order) && !fast_free_block(pcp->zone, order))
 		return NULL;
 	return pcp;
 }
@@ -125,7 +148,7 @@ static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsign
 	if (unlikely(e < 0))
 		return NULL;
 	cpu = pcp_this_cpu(m, &host);
-	pcp = fast_pcp(f, cpu, e);
+	pcp = fast_pcp(f, cpu, e, order);
 	if (unlikely(!pcp || !pcp_trylock(m, pcp, cpu, host)))
 		return NULL;
 	page = fast_take_unlock(pcp, e, order);
@@ -239,7 +262,7 @@ static inline __attribute__((always_inline)) struct page *alloc_pages_leaf(struc
 	rs = pcp_leaf_cpu(f, &cpu);
 	if (unlikely(e < 0 || cpu >= f->nr_cpus))
 		return NULL;
-	pcp = fast_pcp(f, cpu, e);
+	pcp = fast_pcp(f, cpu, e, order);
 	if (unlikely(!pcp || pmm_rseq_trylock_cpu(rs, &pcp->lock.word, cpu) <= 0))
 		return NULL;
 	return fast_take_unlock(pcp, e, order);

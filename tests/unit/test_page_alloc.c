@@ -712,6 +712,67 @@ static void test_free_reserved_area(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * The per-CPU fast path keeps the kernel's watermark rule for order > 0:
+ * a free block of at least that order must exist in the buddy lists, even
+ * when this CPU's list holds one.  Fragment a zone (every other page free,
+ * no free block above order 0) with an order-3 block on the per-CPU list:
+ * an order-3 GFP_NOWAIT allocation fails as in Linux; after a drain puts
+ * that block back in the buddy lists, it succeeds.
+ */
+static void high_order_watermark(const char *cfg, bool pin)
+{
+	struct pmm *m = pmm_test_machine(cfg, NULL);
+	struct pmm_page *big, *p, **all, *few[8];
+	unsigned long n = 0, cap = pmm_nr_free_pages(m) + 64;
+
+	if (pin) /* the general fast tier; unpinned threads take the leaf where rseq is */
+		pmm_set_thread_cpu(m, 0);
+	big = pmm_alloc_pages(m, PMM_GFP_KERNEL, 3);
+	assert_non_null(big);
+	all = calloc(cap, sizeof(*all));
+	assert_non_null(all);
+	/* Everything, reserves included (__GFP_MEMALLOC), so no large block is left free. */
+	while (n < cap &&
+	       (p = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_MEMALLOC | PMM___GFP_NOWARN, 0)) != NULL)
+		all[n++] = p;
+	/* Free every other page: half the memory free, nothing above order 0 can merge. */
+	for (unsigned long i = 0; i < n; i += 2)
+		pmm_free_pages(m, all[i], 0);
+	pmm_drain_all(m);
+	/*
+	 * Allocations halve pcp->free_factor, which the frees above raised;
+	 * with it 0 an order-3 free stays on the list (6.1's free_high rule).
+	 */
+	for (int i = 0; i < 8; i++)
+		few[i] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	pmm_free_pages(m, big, 3); /* onto this CPU's order-3 list */
+	assert_true(pmm_nr_free_pages(m) > n / 4);
+	p = pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOWARN, 3);
+	assert_null(p);
+	pmm_drain_all(m);
+	p = pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOWARN, 3);
+	assert_ptr_equal(p, big);
+	pmm_free_pages(m, p, 3);
+	for (unsigned long i = 1; i < n; i += 2)
+		pmm_free_pages(m, all[i], 0);
+	for (int i = 0; i < 8; i++)
+		pmm_free_pages(m, few[i], 0);
+	free(all);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	pmm_set_thread_cpu(m, -1);
+	pmm_destroy(m);
+}
+
+static void test_fast_path_high_order_watermark(void **state)
+{
+	(void)state;
+	high_order_watermark("mem=64M cpus=1 dma=0", true);
+	high_order_watermark("mem=64M dma=0", false);
+}
+
 /* The current CPU from rseq and from sched_getcpu(): both serve the per-CPU lists. */
 static void test_cpu_sources(void **state)
 {
@@ -785,6 +846,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_coalescing),
+		cmocka_unit_test(test_fast_path_high_order_watermark),
 		cmocka_unit_test(test_thread_state_outlives_no_machine),
 		cmocka_unit_test(test_split_and_merge),
 		cmocka_unit_test(test_gfp_zones),
