@@ -3,6 +3,7 @@
 
 #include <lzma.h>
 #include <zstd.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 static int exists(const char *p)
@@ -223,4 +224,58 @@ struct pmm *pmm_test_machine(const char *text, struct pmm_test_log *log)
 		fail_msg("pmm_create('%s') = %s%s%s", text ? text : "", pmm_errname(r),
 			 log && log->buf ? "; log:\n" : "", log && log->buf ? log->buf : "");
 	return m;
+}
+
+int pmm_test_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1; /* the directory's own descriptor */
+}
+
+unsigned long pmm_test_boot_sweep(const char *text, void (*check)(struct pmm *m))
+{
+	unsigned long n, failures = 0;
+	int fds = pmm_test_count_fds();
+
+	for (n = 1;; n++) {
+		struct pmm_platform_faulty f;
+		struct pmm_config c;
+		struct pmm *m;
+		int r;
+
+		pmm_config_default(&c);
+		assert_int_equal(pmm_config_parse(&c, text, strlen(text), "<sweep>", NULL, 0), 0);
+		pmm_platform_faulty_init(&f, pmm_platform_posix(),
+					 PMM_FAULT_RESERVE | PMM_FAULT_COMMIT | PMM_FAULT_ALLOC, n);
+		c.platform = &f.ops;
+		c.log = pmm_test_log_sink;
+		c.log_ctx = NULL;
+		r = pmm_create(&c, &m);
+		if (r == 0) {
+			/* Met no failure, or one the machine survives (a symbolizer-free path, say). */
+			if (f.failures == 0 && check)
+				check(m);
+			pmm_destroy(m);
+		} else {
+			assert_int_not_equal(f.failures, 0);
+			assert_null(m);
+		}
+		if (f.outstanding != 0)
+			fail_msg("%s: failing call %lu: %ld resources (%zu bytes) leaked", text, n,
+				 f.outstanding, f.outstanding_bytes);
+		if (pmm_test_count_fds() != fds)
+			fail_msg("%s: failing call %lu: a descriptor leaked", text, n);
+		if (f.failures == 0)
+			break;
+		failures++;
+	}
+	print_message("boot fault sweep: %s: %lu fault points, 0 leaks\n", text, failures);
+	return failures;
 }

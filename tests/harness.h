@@ -62,6 +62,20 @@ int pmm_test_log_has(const struct pmm_test_log *log, const char *needle);
  */
 struct pmm *pmm_test_machine(const char *text, struct pmm_test_log *log);
 
+/* Open file descriptors of this process (to check nothing leaked one). */
+int pmm_test_count_fds(void);
+
+/*
+ * pmm_test_boot_sweep() - boot @text (config text) on the faulty platform
+ * failing its N-th reservation, commit or allocation, for N = 1, 2, ...
+ * until a boot meets no failure.  Each boot must fail cleanly (error, no
+ * machine) or survive the failure, and leave no platform resource and no
+ * file descriptor behind.  @check (may be NULL) runs on the machine of the
+ * boot that met no failure.  Prints "boot fault sweep: @text: N fault
+ * points, 0 leaks" and returns N.
+ */
+unsigned long pmm_test_boot_sweep(const char *text, void (*check)(struct pmm *m));
+
 /* Assert pmm_validate() is clean, printing the violation otherwise. */
 #define assert_machine_valid(m)                                                \
 	do {                                                                   \

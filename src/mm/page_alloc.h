@@ -155,6 +155,15 @@ unsigned long direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 struct page *direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order, unsigned alloc_flags,
 			    const struct alloc_context *ac);
 
+/*
+ * The free-block half of __zone_watermark_ok() for order > 0: whether the
+ * buddy lists hold a free block of at least @order in a per-CPU
+ * migratetype.  Linux refuses a high-order request without one even when
+ * the per-CPU list has a block; the fast path asks this (zone->fast_ok
+ * covers the free-page count).  Lockless peeks, as the kernel's.
+ */
+bool zone_has_free_block(struct zone *z, unsigned order);
+
 /* fail_page_alloc.c; the inline part is one test when no injection was ever asked for. */
 bool should_fail_alloc_page_slow(struct pmm *m, pmm_gfp_t gfp, unsigned order);
 static inline bool should_fail_alloc_page(struct pmm *m, pmm_gfp_t gfp, unsigned order)

@@ -74,27 +74,6 @@ static inline __attribute__((always_inline)) int fast_gfp_class(const struct pmm
 	return f->gfp[gfp & 0x1f];
 }
 
-/*
- * The rest of the watermark check for order > 0 (__zone_watermark_ok()):
- * the buddy lists must hold a free block of at least @order in a per-CPU
- * migratetype, even when the per-CPU list has one.  Lockless peeks, as the
- * kernel's; zone->fast_ok covers the free-page count.
- */
-static inline __attribute__((always_inline)) bool fast_free_block(struct zone *z, unsigned order)
-{
-	for (unsigned o = order; o < MAX_ORDER; o++) {
-		struct free_area *area = &z->free_area[o];
-
-		if (!__atomic_load_n(&area->nr_free, __ATOMIC_RELAXED))
-			continue;
-		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (__atomic_load_n(&area->free_list[mt].next, __ATOMIC_RELAXED) !=
-			    &area->free_list[mt])
-				return true;
-	}
-	return false;
-}
-
 /* @cpu's lists of the preferred zone for class @e, if its watermark check would pass. */
 static inline __attribute__((always_inline)) struct per_cpu_pages *
 fast_pcp(const struct pmm_fast *f, unsigned cpu, int e, unsigned order)
@@ -103,7 +82,8 @@ fast_pcp(const struct pmm_fast *f, unsigned cpu, int e, unsigned order)
 
 	if (unlikely(!pcp || !__atomic_load_n(&pcp->zone->fast_ok, __ATOMIC_RELAXED)))
 		return NULL;
-	if (unlikely(order) && !fast_free_block(pcp->zone, order))
+	/* The rest of the watermark check for order > 0 (page_alloc.h). */
+	if (unlikely(order) && !zone_has_free_block(pcp->zone, order))
 		return NULL;
 	return pcp;
 }

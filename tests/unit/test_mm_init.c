@@ -384,42 +384,8 @@ static void test_bad_config_text(void **state)
 /* Fail the N-th platform call of a boot, for every N: clean error, nothing leaked. */
 static void test_boot_fault_sweep(void **state)
 {
-	unsigned long n, failures = 0;
-
 	(void)state;
-	for (n = 1;; n++) {
-		struct pmm_platform_faulty f;
-		struct pmm_config c;
-		struct pmm *m;
-		int r;
-
-		pmm_config_default(&c);
-		pmm_config_parse(&c, "mem=2G nodes=2 page_owner=on", 28, "<t>", NULL, 0);
-		pmm_platform_faulty_init(&f, pmm_platform_posix(),
-					 PMM_FAULT_RESERVE | PMM_FAULT_COMMIT | PMM_FAULT_ALLOC, n);
-		c.platform = &f.ops;
-		c.log = pmm_test_log_sink;
-		c.log_ctx = NULL;
-		r = pmm_create(&c, &m);
-		if (f.failures == 0) {
-			assert_int_equal(r, 0);
-			pmm_destroy(m);
-			assert_int_equal(f.outstanding, 0);
-			break;
-		}
-		failures++;
-		if (r == 0) {
-			/* A failure the machine could survive (e.g. symbolizer-free paths). */
-			pmm_destroy(m);
-		} else {
-			assert_null(m);
-		}
-		if (f.outstanding != 0)
-			fail_msg("failing call %lu: %ld resources (%zu bytes) leaked", n, f.outstanding,
-				 f.outstanding_bytes);
-	}
-	print_message("boot fault sweep: %lu fault points, 0 leaks\n", failures);
-	assert_true(failures > 10);
+	assert_true(pmm_test_boot_sweep("mem=2G nodes=2 page_owner=on", NULL) > 10);
 }
 
 int main(void)

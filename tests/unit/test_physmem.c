@@ -20,19 +20,6 @@
 
 #define LAYOUT "mem=512M nodes=2 hole=0x8000000-0xfffffff reserve=0x0-0xfffff cpus=2 "
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - 1; /* the directory's own descriptor */
-}
-
 static unsigned long huge_pages_free(void)
 {
 	FILE *f = fopen("/proc/meminfo", "r");
@@ -150,7 +137,7 @@ static void test_backends_boot(void **state)
 {
 	char path[128], cfg[256];
 	const char *backends[] = { "anon", "memfd", "file" };
-	int fds = count_fds();
+	int fds = pmm_test_count_fds();
 
 	(void)state;
 	tmp_path(path, sizeof(path), "boot.mem");
@@ -187,7 +174,7 @@ static void test_backends_boot(void **state)
 	/* The file outlives the machine. */
 	assert_int_equal(access(path, F_OK), 0);
 	unlink(path);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(pmm_test_count_fds(), fds);
 }
 
 /* An embedder's descriptor: used as is, never closed, must be large enough. */
@@ -201,14 +188,14 @@ static void test_fd_backend(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 256 << 20), 0);
-	fds = count_fds();
+	fds = pmm_test_count_fds();
 	snprintf(cfg, sizeof(cfg), "mem=256M backend=fd:%d", fd);
 	m = boot(cfg, NULL);
 	stamp(m, pages, 16);
 	assert_int_equal(file_stamp(fd, pmm_page_to_pfn(m, pages[3])), pmm_page_to_pfn(m, pages[3]));
 	unstamp(m, pages, 16);
 	pmm_destroy(m);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(pmm_test_count_fds(), fds);
 	assert_int_not_equal(fcntl(fd, F_GETFD), -1);
 	close(fd);
 }
@@ -292,7 +279,7 @@ static void test_backends_coexist(void **state)
 	char path[128], cfg[192];
 	struct pmm *m[3];
 	struct pmm_page *pages[3][32];
-	int fds = count_fds();
+	int fds = pmm_test_count_fds();
 
 	(void)state;
 	tmp_path(path, sizeof(path), "coexist.mem");
@@ -313,7 +300,7 @@ static void test_backends_coexist(void **state)
 	for (int i = 0; i < 3; i++)
 		pmm_destroy(m[i]);
 	unlink(path);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(pmm_test_count_fds(), fds);
 }
 
 /* Boot @text (+ @backend) on the faulty platform; expect @want and @msg, no leak. */
@@ -325,7 +312,7 @@ static void expect_fail(const char *text, const struct pmm_backend *backend,
 	struct pmm_config c;
 	struct pmm *m = (struct pmm *)&c;
 	char err[256];
-	int fds = count_fds(), r;
+	int fds = pmm_test_count_fds(), r;
 
 	pmm_config_default(&c);
 	if (pmm_config_parse(&c, text, strlen(text), "<t>", err, sizeof(err)))
@@ -345,7 +332,7 @@ static void expect_fail(const char *text, const struct pmm_backend *backend,
 		fail_msg("%s: log lacks \"%s\":\n%s", text, msg, log.buf ? log.buf : "");
 	if (f.outstanding)
 		fail_msg("%s: %ld platform resources leaked", text, f.outstanding);
-	assert_int_equal(count_fds(), fds);
+	assert_int_equal(pmm_test_count_fds(), fds);
 	pmm_test_log_reset(&log);
 }
 
@@ -411,51 +398,16 @@ static void test_hugetlbfs(void **state)
 	}
 }
 
-/* Fail the N-th reservation, commit or allocation of a file-backed boot, for every N. */
-static void sweep(const char *text, const char *label)
-{
-	unsigned long n, failures = 0;
-	int fds = count_fds();
-
-	for (n = 1;; n++) {
-		struct pmm_platform_faulty f;
-		struct pmm_config c;
-		struct pmm *m;
-		int r;
-
-		pmm_config_default(&c);
-		assert_int_equal(pmm_config_parse(&c, text, strlen(text), "<t>", NULL, 0), 0);
-		pmm_platform_faulty_init(&f, pmm_platform_posix(),
-					 PMM_FAULT_RESERVE | PMM_FAULT_COMMIT | PMM_FAULT_ALLOC, n);
-		c.platform = &f.ops;
-		c.log = pmm_test_log_sink;
-		r = pmm_create(&c, &m);
-		if (r == 0)
-			pmm_destroy(m);
-		else
-			assert_null(m);
-		if (f.outstanding != 0)
-			fail_msg("%s: failing call %lu: %ld resources (%zu bytes) leaked", text, n,
-				 f.outstanding, f.outstanding_bytes);
-		if (count_fds() != fds)
-			fail_msg("%s: failing call %lu: a descriptor leaked", text, n);
-		if (f.failures == 0)
-			break;
-		failures++;
-	}
-	print_message("boot fault sweep: %s: %lu fault points, 0 leaks\n", label, failures);
-	assert_true(failures > 10);
-}
-
+/* Fail the N-th reservation, commit or allocation of file-backed boots, for every N. */
 static void test_fault_sweep(void **state)
 {
 	char path[128], text[192];
 
 	(void)state;
-	sweep("mem=1G nodes=2 backend=memfd", "mem=1G nodes=2 backend=memfd");
+	assert_true(pmm_test_boot_sweep("mem=1G nodes=2 backend=memfd", NULL) > 10);
 	tmp_path(path, sizeof(path), "sweep.mem");
 	snprintf(text, sizeof(text), "mem=1G hole=0x10000000-0x17ffffff backend=file:%s", path);
-	sweep(text, "mem=1G hole=0x10000000-0x17ffffff backend=file:PATH");
+	assert_true(pmm_test_boot_sweep(text, NULL) > 10);
 	unlink(path);
 }
 

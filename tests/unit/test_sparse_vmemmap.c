@@ -60,19 +60,6 @@ static unsigned long smaps_kb(const void *lo, const void *hi, const char *field)
 	return sum;
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static unsigned long present_pages(const struct pmm *m)
 {
 	unsigned long n = 0;
@@ -347,7 +334,7 @@ static void test_needs_file_backend(void **state)
 		struct pmm_test_log log = { 0 };
 		struct pmm_config c;
 		struct pmm *m = (struct pmm *)&c;
-		int fds = count_fds();
+		int fds = pmm_test_count_fds();
 		static char mem[1 << 20] __attribute__((aligned(4096)));
 
 		pmm_config_default(&c);
@@ -370,51 +357,23 @@ static void test_needs_file_backend(void **state)
 					   : "not backend=memory\n"))
 			fail_msg("log: %s", log.buf ? log.buf : "");
 		assert_int_equal(f.outstanding, 0);
-		assert_int_equal(count_fds(), fds);
+		assert_int_equal(pmm_test_count_fds(), fds);
 		pmm_test_log_reset(&log);
 	}
+}
+
+static void check_eight_self_hosted(struct pmm *m)
+{
+	assert_int_equal(check_self_hosted(m), 8);
 }
 
 /* Fail the N-th reservation, commit or allocation of an altmap boot, for every N. */
 static void test_fault_sweep(void **state)
 {
-	const char *text = "mem=1G nodes=2 page_owner=on backend=memfd memmap=altmap";
-	unsigned long n, failures = 0;
-	int fds = count_fds();
-
 	(void)state;
-	for (n = 1;; n++) {
-		struct pmm_platform_faulty f;
-		struct pmm_config c;
-		struct pmm *m;
-		int r;
-
-		pmm_config_default(&c);
-		assert_int_equal(pmm_config_parse(&c, text, strlen(text), "<t>", NULL, 0), 0);
-		pmm_platform_faulty_init(&f, pmm_platform_posix(),
-					 PMM_FAULT_RESERVE | PMM_FAULT_COMMIT | PMM_FAULT_ALLOC, n);
-		c.platform = &f.ops;
-		c.log = pmm_test_log_sink;
-		r = pmm_create(&c, &m);
-		if (r == 0) {
-			if (f.failures == 0)
-				assert_int_equal(check_self_hosted(m), 8);
-			pmm_destroy(m);
-		} else {
-			assert_null(m);
-		}
-		if (f.outstanding != 0)
-			fail_msg("failing call %lu: %ld resources (%zu bytes) leaked", n, f.outstanding,
-				 f.outstanding_bytes);
-		if (count_fds() != fds)
-			fail_msg("failing call %lu: a descriptor leaked", n);
-		if (f.failures == 0)
-			break;
-		failures++;
-	}
-	print_message("boot fault sweep: %s: %lu fault points, 0 leaks\n", text, failures);
 	/* The 8 memmap mappings are among the points. */
-	assert_true(failures > 8 + 10);
+	assert_true(pmm_test_boot_sweep("mem=1G nodes=2 page_owner=on backend=memfd memmap=altmap",
+					check_eight_self_hosted) > 8 + 10);
 }
 
 int main(void)
