@@ -677,6 +677,20 @@ static inline long zone_watermark_unusable_free(struct zone *z, unsigned order,
 	return unusable;
 }
 
+data_race_fn bool zone_has_free_block(struct zone *z, unsigned order)
+{
+	for (unsigned o = order; o < MAX_ORDER; o++) {
+		struct free_area *area = &z->free_area[o];
+
+		if (!area->nr_free)
+			continue;
+		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+			if (area->free_list[mt].next != &area->free_list[mt])
+				return true;
+	}
+	return false;
+}
+
 data_race_fn bool zone_watermark_ok_free(struct zone *z, unsigned order, unsigned long mark,
 					 int highest_zoneidx, unsigned alloc_flags, long free_pages)
 {
@@ -696,32 +710,16 @@ data_race_fn bool zone_watermark_ok_free(struct zone *z, unsigned order, unsigne
 		return false;
 	if (!order)
 		return true;
+	if (zone_has_free_block(z, order))
+		return true;
+	if (!(alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)))
+		return false;
 	/* Lockless peeks at the lists, written out: a list_empty() call would be instrumented. */
 	for (unsigned o = order; o < MAX_ORDER; o++) {
 		struct free_area *area = &z->free_area[o];
 
-		if (!area->nr_free)
-			continue;
-		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (area->free_list[mt].next != &area->free_list[mt])
-				return true;
-		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-		    area->free_list[MIGRATE_HIGHATOMIC].next != &area->free_list[MIGRATE_HIGHATOMIC])
+		if (area->free_list[MIGRATE_HIGHATOMIC].next != &area->free_list[MIGRATE_HIGHATOMIC])
 			return true;
-	}
-	return false;
-}
-
-data_race_fn bool zone_has_free_block(struct zone *z, unsigned order)
-{
-	for (unsigned o = order; o < MAX_ORDER; o++) {
-		struct free_area *area = &z->free_area[o];
-
-		if (!area->nr_free)
-			continue;
-		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (area->free_list[mt].next != &area->free_list[mt])
-				return true;
 	}
 	return false;
 }
