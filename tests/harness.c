@@ -5,6 +5,8 @@
 #include <zstd.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int exists(const char *p)
 {
@@ -286,4 +288,50 @@ unsigned long pmm_test_boot_sweep(const char *text, void (*check)(struct pmm *m)
 			      file ? "PATH" : "", rest, failures);
 	}
 	return failures;
+}
+
+void pmm_test_expect_refused(struct pmm_config *c, const char *message)
+{
+	struct pmm_platform_faulty f;
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = (struct pmm *)c;
+	int fds = pmm_test_count_fds();
+
+	pmm_platform_faulty_init(&f, pmm_platform_posix(), 0, 0);
+	c->platform = &f.ops;
+	c->log = pmm_test_log_sink;
+	c->log_ctx = &log;
+	assert_int_equal(pmm_create(c, &m), -PMM_EINVAL);
+	assert_null(m);
+	if (!pmm_test_log_has(&log, message))
+		fail_msg("log lacks \"%s\":\n%s", message, log.buf ? log.buf : "");
+	assert_int_equal(f.outstanding, 0);
+	assert_int_equal(pmm_test_count_fds(), fds);
+	pmm_test_log_reset(&log);
+}
+
+int pmm_test_run_child(void (*fn)(void *arg), void *arg, char *out, size_t outlen)
+{
+	int fds[2], status;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		dup2(fds[1], 2);
+		fn(arg);
+		_exit(0);
+	}
+	close(fds[1]);
+	while (n + 1 < outlen && (r = read(fds[0], out + n, outlen - 1 - n)) > 0)
+		n += (size_t)r;
+	out[n] = 0;
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
 }

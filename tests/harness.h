@@ -62,8 +62,22 @@ int pmm_test_log_has(const struct pmm_test_log *log, const char *needle);
  */
 struct pmm *pmm_test_machine(const char *text, struct pmm_test_log *log);
 
+/*
+ * pmm_test_run_child() - run @fn(@arg) in a forked child whose stderr goes
+ * to @out (NUL-terminated, at most @outlen - 1 bytes); the child exits 0 if
+ * @fn returns.  Returns the child's wait status.
+ */
+int pmm_test_run_child(void (*fn)(void *arg), void *arg, char *out, size_t outlen);
+
 /* Open file descriptors of this process (to check nothing leaked one). */
 int pmm_test_count_fds(void);
+
+/*
+ * pmm_test_expect_refused() - pmm_create() on @c (its platform and log are
+ * replaced) must fail with -PMM_EINVAL, no machine, a log containing
+ * @message, and no platform resource or file descriptor left behind.
+ */
+void pmm_test_expect_refused(struct pmm_config *c, const char *message);
 
 /*
  * pmm_test_boot_sweep() - boot @text (config text) on the faulty platform

@@ -999,35 +999,9 @@ static void abort_handler(void *ctx, unsigned long pfn, const char *reason)
 	abort();
 }
 
-/* Run @fn in a child whose stderr goes to a pipe; return its status and output. */
-static int run_child(void (*fn)(void), char *out, size_t outlen)
+static void fatal_child(void *arg)
 {
-	int fds[2], status;
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		dup2(fds[1], 2);
-		fn();
-		_exit(0);
-	}
-	close(fds[1]);
-	while (n + 1 < outlen && (r = read(fds[0], out + n, outlen - 1 - n)) > 0)
-		n += (size_t)r;
-	out[n] = 0;
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
-}
-
-static void fatal_child(void)
-{
+	(void)arg;
 	struct pmm_config c;
 	struct pmm *m;
 	struct pmm_page *p;
@@ -1053,7 +1027,7 @@ static void test_fatal_mode(void **state)
 
 	(void)state;
 	/* With a handler that aborts, as the contract says. */
-	status = run_child(fatal_child, out, sizeof(out));
+	status = pmm_test_run_child(fatal_child, NULL, out, sizeof(out));
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
 		fail_msg("fatal child: status 0x%x, want SIGABRT; stderr:\n%s", status, out);
 	bug = strstr(out, "BUG: Bad page state in process ");

@@ -270,14 +270,17 @@ static __attribute__((noinline)) struct pmm_page *alloc_here(struct pmm *m, unsi
 	return pmm_alloc_pages(m, PMM_GFP_KERNEL, order);
 }
 
-/* Pages held by every stack that passes through alloc_here (an unrolled loop may make several). */
-static long pages_of_alloc_here(const char *buf)
+/*
+ * In show_stacks text @buf: pages held by every stack whose text contains
+ * @fn (an unrolled loop may make several stacks through one function).
+ */
+static long stack_pages_in(const char *buf, const char *fn)
 {
 	long total = 0;
 
 	for (const char *rec = buf; rec && *rec;) {
 		const char *tag = strstr(rec, "nr_base_pages: ");
-		const char *here = strstr(rec, " alloc_here+");
+		const char *here = strstr(rec, fn);
 
 		if (!tag)
 			break;
@@ -305,7 +308,7 @@ static void test_show_stacks(void **state)
 	assert_int_equal(pmm_page_owner_show_stacks(m, f, 0), 0);
 	fclose(f);
 	assert_true(strstr(buf, " alloc_here+0x") != NULL);
-	assert_int_equal(pages_of_alloc_here(buf), 20);
+	assert_int_equal(stack_pages_in(buf, " alloc_here+"), 20);
 	free(buf);
 	/* Threshold hides it; freeing brings the count to zero and hides it too. */
 	f = open_memstream(&buf, &len);
@@ -357,27 +360,17 @@ static __attribute__((noinline)) struct pmm_page *alloc_there(struct pmm *m, uns
 	return pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, order);
 }
 
-/* Pages held by every stack whose text contains @fn. */
+/* Pages held by every stack of @m whose text contains @fn. */
 static long pages_of(struct pmm *m, const char *fn)
 {
-	char *buf = NULL, *rec;
+	char *buf = NULL;
 	size_t len;
-	long total = 0;
+	long total;
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_int_equal(pmm_page_owner_show_stacks(m, f, 0), 0);
 	fclose(f);
-	for (rec = buf; rec && *rec;) {
-		char *tag = strstr(rec, "nr_base_pages: ");
-		char *here = strstr(rec, fn);
-
-		if (!tag)
-			break;
-		if (here && here < tag)
-			total += strtol(tag + 15, NULL, 10);
-		rec = strstr(tag, "\n\n");
-		rec = rec ? rec + 2 : NULL;
-	}
+	total = stack_pages_in(buf, fn);
 	free(buf);
 	return total;
 }

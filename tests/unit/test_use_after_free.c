@@ -145,29 +145,14 @@ static void child(enum uaf_mode mode)
 	_exit(4); /* the access did not trap */
 }
 
+static void child_main(void *arg)
+{
+	child(*(enum uaf_mode *)arg);
+}
+
 static int run_child(enum uaf_mode mode, char *out, size_t outlen)
 {
-	int fds[2], status;
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		dup2(fds[1], 2);
-		child(mode);
-	}
-	close(fds[1]);
-	while (n + 1 < outlen && (r = read(fds[0], out + n, outlen - 1 - n)) > 0)
-		n += (size_t)r;
-	out[n] = 0;
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
+	return pmm_test_run_child(child_main, &mode, out, outlen);
 }
 
 static void expect_segv(enum uaf_mode mode, const char *what)
