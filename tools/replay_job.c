@@ -68,6 +68,20 @@ static double mib(uint64_t pages)
 	return (double)pages * PMM_PAGE_SIZE / (1024.0 * 1024.0);
 }
 
+/* "@title order 1: N, order 3: M" for the nonzero counts, or "@title none". */
+static void print_by_order(FILE *out, const char *title, const uint64_t count[PMM_MAX_ORDER])
+{
+	int any = 0;
+
+	fputs(title, out);
+	for (int o = 0; o < PMM_MAX_ORDER; o++)
+		if (count[o]) {
+			fprintf(out, "%s order %d: %llu", any ? "," : "", o, (unsigned long long)count[o]);
+			any = 1;
+		}
+	fprintf(out, "%s\n", any ? "" : " none");
+}
+
 void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name)
 {
 	const struct pmm_replay_result *res = pmm_replay_result(r);
@@ -78,7 +92,6 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name)
 				res->skipped[PMM_REPLAY_SKIP_FREE_ORDER];
 	uint64_t refused = 0, trace_failed = 0;
 	size_t nz;
-	int any;
 
 	for (int o = 0; o < PMM_MAX_ORDER; o++) {
 		refused += res->alloc_failed[o];
@@ -137,24 +150,8 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name)
 		fprintf(out, "  %-22s %9llu  %s\n", pmm_replay_skip_name((enum pmm_replay_skip)s),
 			(unsigned long long)res->skipped[s], pmm_replay_skip_desc((enum pmm_replay_skip)s));
 
-	fprintf(out, "\nallocations failed by order (refused by pmm):");
-	any = 0;
-	for (int o = 0; o < PMM_MAX_ORDER; o++)
-		if (res->alloc_failed[o]) {
-			fprintf(out, "%s order %d: %llu", any ? "," : "", o,
-				(unsigned long long)res->alloc_failed[o]);
-			any = 1;
-		}
-	fprintf(out, "%s\n", any ? "" : " none");
-	fprintf(out, "allocations that failed in the trace (pfn=0x0):");
-	any = 0;
-	for (int o = 0; o < PMM_MAX_ORDER; o++)
-		if (res->trace_alloc_failed[o]) {
-			fprintf(out, "%s order %d: %llu", any ? "," : "", o,
-				(unsigned long long)res->trace_alloc_failed[o]);
-			any = 1;
-		}
-	fprintf(out, "%s\n", any ? "" : " none");
+	print_by_order(out, "\nallocations failed by order (refused by pmm):", res->alloc_failed);
+	print_by_order(out, "allocations that failed in the trace (pfn=0x0):", res->trace_alloc_failed);
 
 	fprintf(out, "\ntracepoint                      trace        pmm\n");
 	fprintf(out, "  %-26s %9llu  %9llu\n", "mm_page_alloc_zone_locked",

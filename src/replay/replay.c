@@ -101,6 +101,15 @@ double pmm_unusable_index(const unsigned long nr_free[PMM_MAX_ORDER], unsigned o
 	return (double)(total - suitable) / (double)total;
 }
 
+/* Add @zone's free block counts per order to @nr_free, read under zone->lock. */
+static void zone_add_free_counts(struct zone *zone, unsigned long nr_free[PMM_MAX_ORDER])
+{
+	pmm_lock(&zone->lock);
+	for (int o = 0; o < MAX_ORDER; o++)
+		nr_free[o] += zone->free_area[o].nr_free;
+	pmm_unlock(&zone->lock);
+}
+
 size_t pmm_zone_free_blocks(struct pmm *m, struct pmm_replay_zone_free *zones, size_t max)
 {
 	size_t n = 0;
@@ -121,10 +130,8 @@ size_t pmm_zone_free_blocks(struct pmm *m, struct pmm_replay_zone_free *zones, s
 				zf->zone = z;
 				zf->zone_name = zone_names[z];
 				zf->managed_pages = (unsigned long)zone_managed_pages(zone);
-				pmm_lock(&zone->lock);
-				for (int o = 0; o < MAX_ORDER; o++)
-					zf->nr_free[o] = zone->free_area[o].nr_free;
-				pmm_unlock(&zone->lock);
+				memset(zf->nr_free, 0, sizeof(zf->nr_free));
+				zone_add_free_counts(zone, zf->nr_free);
 			}
 			n++;
 		}
@@ -145,10 +152,7 @@ static void machine_free_blocks(struct pmm *m, unsigned long nr_free[PMM_MAX_ORD
 
 			if (!populated_zone(zone))
 				continue;
-			pmm_lock(&zone->lock);
-			for (int o = 0; o < MAX_ORDER; o++)
-				nr_free[o] += zone->free_area[o].nr_free;
-			pmm_unlock(&zone->lock);
+			zone_add_free_counts(zone, nr_free);
 		}
 	}
 }
