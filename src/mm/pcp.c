@@ -77,7 +77,12 @@ bool pcp_trylock_remote(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu)
 	 * it.  Restart whatever is in flight there, then look: if the tag is
 	 * still ours, no sequence committed and any later one sees the tag.
 	 */
-	pmm_cpu_fence(cpu);
+	if (unlikely(!pmm_cpu_fence(cpu))) {
+		/* Unfenced, a sequence may still commit over the tag: give the lock back. */
+		__atomic_compare_exchange_n(&pcp->lock.word, &tag, 0, false, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED);
+		return false;
+	}
 	return __atomic_load_n(&pcp->lock.word, __ATOMIC_ACQUIRE) == tag;
 }
 
@@ -289,23 +294,24 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
  */
 void pcp_fast_update(struct pmm *m)
 {
-	bool plain = m->fast.cpu_pcp && !m->page_owner && !m->cfg.page_poison &&
-		     !m->cfg.debug_pagealloc && !tracepoints_need_full_path(m) && !m->fail &&
-		     !m->fail_nth_used && !m->cfg.debug_guardpage_minorder;
+	bool plain, free, leaf;
+
+	/* Everything is read under the lock, so the last of racing updates sees the latest state. */
+	pmm_lock(&m->fast_lock);
+	plain = m->fast.cpu_pcp && !m->page_owner && !m->cfg.page_poison &&
+		!m->cfg.debug_pagealloc && !tracepoints_need_full_path(m) && !m->fail &&
+		!__atomic_load_n(&m->fail_nth_used, __ATOMIC_RELAXED) &&
+		!m->cfg.debug_guardpage_minorder;
 #ifdef PMM_ASAN
 	plain = false; /* frames are ASan-poisoned and unpoisoned on the full path */
 #endif
-	bool leaf;
-
-	pmm_lock(&m->fast_lock);
-	/* Recomputed from the current state under the lock, so the last update wins correctly. */
+	free = plain && !m->init_on_free;
 	leaf = __atomic_load_n(&m->fast.rseq, __ATOMIC_SEQ_CST) == PCP_RSEQ_USED &&
 	       !__atomic_load_n(&m->fast.pinned, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&m->fast.alloc, plain, __ATOMIC_RELAXED);
-	__atomic_store_n(&m->fast.free, plain && !m->init_on_free, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->fast.free, free, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->fast.leaf,
-			 (unsigned char)((leaf && plain ? FAST_LEAF_ALLOC : 0) |
-					 (leaf && plain && !m->init_on_free ? FAST_LEAF_FREE : 0)),
+			 (unsigned char)(leaf ? (plain ? FAST_LEAF_ALLOC : 0) | (free ? FAST_LEAF_FREE : 0) : 0),
 			 __ATOMIC_RELAXED);
 	pmm_unlock(&m->fast_lock);
 }

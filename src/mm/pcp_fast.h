@@ -11,7 +11,7 @@
  * allocated block (free).  Anything else returns "no" and the full path
  * runs, which rechecks everything.
  *
- * Everything it reads about the machine is in m->fast (one cache line and
+ * Everything it reads about the machine is in m->fast (two cache lines and
  * three tables built at boot); the per-CPU lock is taken with a restartable
  * sequence where the host has rseq (pcp.h), so an alloc+free pair executes
  * one locked instruction: the refcount drop that decides, as the kernel's
@@ -112,7 +112,7 @@ fast_take_unlock(struct per_cpu_pages *pcp, int e, unsigned order)
 /*
  * The fast path for any thread: the CPU from rseq, sched_getcpu(), a pin or
  * the platform, and the lock by restartable sequence or compare-and-swap.
- * Zeroes the block when asked.
+ * Zeroes the block when asked.  The caller has seen pmm_fast.alloc set.
  */
 static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
@@ -122,8 +122,6 @@ static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsign
 	unsigned cpu;
 	int e, host;
 
-	if (unlikely(!__atomic_load_n(&f->alloc, __ATOMIC_RELAXED)))
-		return NULL;
 	e = fast_gfp_class(f, gfp, order);
 	if (unlikely(e < 0))
 		return NULL;
@@ -148,66 +146,104 @@ static inline data_race_fn unsigned long free_fast_not_plain(const struct page *
 	return page->private | (page->flags & (1ul << PG_head)) | (page->compound_head & 1);
 }
 
-/*
- * The fast free for any thread (see alloc_pages_fast()).  Returns true when
- * the order-0 page was freed here; false when the full path must handle it
- * (nothing was changed then).
- */
-static inline bool free_page_fast(struct pmm *m, struct page *page)
-{
-	const struct pmm_fast *f = &m->fast;
-	const unsigned long *pb;
-	struct per_cpu_pages *pcp;
-	unsigned long pfn, off = (uintptr_t)page - f->vmemmap, word;
-	unsigned bitidx, cpu;
-	int old = 1, mt, host;
+/* What free_fast_claim() did. */
+enum free_claim {
+	FREE_CLAIM_NO,  /* not a block the fast paths free: nothing changed */
+	FREE_CLAIM_BAD, /* refcount dropped; the kernel's free checks failed: report it */
+	FREE_CLAIM_OK,  /* refcount dropped, page prepared: put it on a list */
+};
 
-	if (unlikely(!__atomic_load_n(&f->free, __ATOMIC_RELAXED) ||
-		     (off & (sizeof(struct page) - 1))))
-		return false;
-	pfn = off / sizeof(struct page);
+/*
+ * The part both fast frees share: a plain order-0 block of an early section
+ * in a per-CPU-type pageblock has its refcount dropped 1 -> 0 (deciding any
+ * race with a second free) and, if the kernel's free checks pass, is
+ * prepared for a per-CPU list.  *@pfn and *@mt: its frame and migratetype.
+ */
+static inline __attribute__((always_inline)) enum free_claim
+free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned long *pfn, int *mt)
+{
+	unsigned long off = (uintptr_t)page - f->vmemmap, word;
+	const unsigned long *pb;
+	unsigned bitidx;
+	int old = 1;
+
+	if (unlikely(off & (sizeof(struct page) - 1)))
+		return FREE_CLAIM_NO;
+	*pfn = off / sizeof(struct page);
 	/* Also catches pointers below the memmap: off wrapped to a huge value. */
-	if (unlikely(pfn_to_section_nr(pfn) >= f->nr_sections))
-		return false;
-	pb = f->section_pb[pfn_to_section_nr(pfn)];
+	if (unlikely(pfn_to_section_nr(*pfn) >= f->nr_sections))
+		return FREE_CLAIM_NO;
+	pb = f->section_pb[pfn_to_section_nr(*pfn)];
 	if (unlikely(!pb || free_fast_not_plain(page)))
-		return false;
+		return FREE_CLAIM_NO;
 	/* The block's type (read before the refcount drop, from the same section). */
-	bitidx = (unsigned)(((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS);
+	bitidx = (unsigned)(((*pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS);
 	word = __atomic_load_n(&pb[bitidx / 64], __ATOMIC_RELAXED);
-	mt = (int)((word >> (bitidx % 64)) & MIGRATETYPE_MASK);
-	if (unlikely(mt >= MIGRATE_PCPTYPES))
-		return false;
+	*mt = (int)((word >> (bitidx % 64)) & MIGRATETYPE_MASK);
+	if (unlikely(*mt >= MIGRATE_PCPTYPES))
+		return FREE_CLAIM_NO;
 	if (unlikely(!__atomic_compare_exchange_n(&page->_refcount, &old, 0, false, __ATOMIC_ACQ_REL,
 						  __ATOMIC_RELAXED)))
-		return false;
+		return FREE_CLAIM_NO;
 	/* From here on the page is ours to free: the kernel's checks, then the list. */
 	if (unlikely(page->_mapcount != -1 || page->mapping || page->memcg_data ||
-		     (page->flags & PAGE_FLAGS_CHECK_AT_FREE))) {
-		bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
-		return true;
-	}
+		     (page->flags & PAGE_FLAGS_CHECK_AT_FREE)))
+		return FREE_CLAIM_BAD;
 	page->flags = (page->flags & ~PAGE_FLAGS_CHECK_AT_PREP) |
 		      (LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT);
-	page->index = (unsigned long)mt;
-	cpu = pcp_this_cpu(m, &host);
-	pcp = f->zone_pcp[page_zone_id(page)] + cpu;
+	page->index = (unsigned long)*mt;
+	return FREE_CLAIM_OK;
+}
+
+/*
+ * Put claimed order-0 @page (frame @pfn, type @mt) on this CPU's list, or,
+ * when another thread holds that list, straight into the zone (the
+ * kernel's failed pcp trylock).
+ */
+static inline void free_claimed_page(struct pmm *m, struct page *page, unsigned long pfn, int mt)
+{
+	int host;
+	unsigned cpu = pcp_this_cpu(m, &host);
+	struct per_cpu_pages *pcp = m->fast.zone_pcp[page_zone_id(page)] + cpu;
+
 	if (unlikely(!pcp_trylock(m, pcp, cpu, host))) {
 		free_one_page_locked_entry(pcp->zone, page, pfn, mt);
-		return true;
+		return;
 	}
 	if (unlikely(pcp_add_page0(pcp, page, mt)))
 		pcp_free_high(pcp->zone, pcp, (unsigned)mt);
 	pcp_unlock(pcp);
+}
+
+/*
+ * The fast free for any thread (see alloc_pages_fast()); the caller has
+ * seen pmm_fast.free set.  Returns true when the order-0 page was freed
+ * here; false when the full path must handle it (nothing was changed then).
+ */
+static inline bool free_page_fast(struct pmm *m, struct page *page)
+{
+	const struct pmm_fast *f = &m->fast;
+	unsigned long pfn;
+	int mt;
+
+	switch (free_fast_claim(f, page, &pfn, &mt)) {
+	case FREE_CLAIM_NO:
+		return false;
+	case FREE_CLAIM_BAD:
+		bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
+		return true;
+	case FREE_CLAIM_OK:
+		break;
+	}
+	free_claimed_page(m, page, pfn, mt);
 	return true;
 }
 
-
 /*
  * The leaf fast path: the thread on its own CPU with a restartable lock.
- * It calls nothing and executes no locked instruction on allocation, so it
- * needs no stack frame; anything unusual returns "no" to the caller, which
- * tries alloc_pages_fast() and then the full path.
+ * An order-0 allocation calls nothing and executes no locked instruction
+ * (orders 1-3 call zone_has_free_block()); anything unusual returns "no" to
+ * the caller, which tries alloc_pages_fast() and then the full path.
  */
 
 /*
@@ -268,37 +304,25 @@ free_page_leaf(struct pmm *m, struct page *page, struct per_cpu_pages **pcpp)
 {
 #if PMM_HAVE_RSEQ_LOCK
 	const struct pmm_fast *f = &m->fast;
-	const unsigned long *pb;
 	struct per_cpu_pages *pcp;
-	unsigned long pfn, off = (uintptr_t)page - f->vmemmap, word;
-	unsigned bitidx, cpu;
+	unsigned long pfn;
+	unsigned cpu;
 	struct rseq *rs;
-	int old = 1, mt;
+	int mt;
 
-	if (unlikely(!(__atomic_load_n(&f->leaf, __ATOMIC_RELAXED) & FAST_LEAF_FREE) ||
-		     (off & (sizeof(struct page) - 1))))
+	if (unlikely(!(__atomic_load_n(&f->leaf, __ATOMIC_RELAXED) & FAST_LEAF_FREE)))
 		return FREE_LEAF_NO;
-	pfn = off / sizeof(struct page);
-	if (unlikely(pfn_to_section_nr(pfn) >= f->nr_sections))
-		return FREE_LEAF_NO;
-	pb = f->section_pb[pfn_to_section_nr(pfn)];
 	rs = pcp_leaf_cpu(f, &cpu);
-	if (unlikely(!pb || cpu >= f->nr_cpus || free_fast_not_plain(page)))
+	if (unlikely(cpu >= f->nr_cpus))
 		return FREE_LEAF_NO;
-	bitidx = (unsigned)(((pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS);
-	word = __atomic_load_n(&pb[bitidx / 64], __ATOMIC_RELAXED);
-	mt = (int)((word >> (bitidx % 64)) & MIGRATETYPE_MASK);
-	if (unlikely(mt >= MIGRATE_PCPTYPES))
+	switch (free_fast_claim(f, page, &pfn, &mt)) {
+	case FREE_CLAIM_NO:
 		return FREE_LEAF_NO;
-	if (unlikely(!__atomic_compare_exchange_n(&page->_refcount, &old, 0, false, __ATOMIC_ACQ_REL,
-						  __ATOMIC_RELAXED)))
-		return FREE_LEAF_NO;
-	if (unlikely(page->_mapcount != -1 || page->mapping || page->memcg_data ||
-		     (page->flags & PAGE_FLAGS_CHECK_AT_FREE)))
+	case FREE_CLAIM_BAD:
 		return FREE_LEAF_BAD;
-	page->flags = (page->flags & ~PAGE_FLAGS_CHECK_AT_PREP) |
-		      (LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT);
-	page->index = (unsigned long)mt;
+	case FREE_CLAIM_OK:
+		break;
+	}
 	/* If the thread moved since it read the CPU, the lock attempt fails. */
 	pcp = f->zone_pcp[page_zone_id(page)] + cpu;
 	if (unlikely(pmm_rseq_trylock_cpu(rs, &pcp->lock.word, cpu) <= 0))

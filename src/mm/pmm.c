@@ -279,23 +279,14 @@ static __attribute__((noinline)) bool free_pages_pcp_fast(struct pmm *m, struct 
 static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct page *page,
 						       enum free_leaf r, struct per_cpu_pages *pcp)
 {
-	int mt = (int)page->index, host;
-	unsigned cpu;
+	int mt = (int)page->index;
 
 	switch (r) {
 	case FREE_LEAF_BAD:
 		bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
 		return;
 	case FREE_LEAF_LOCKED:
-		cpu = pcp_this_cpu(m, &host);
-		pcp = m->fast.zone_pcp[page_zone_id(page)] + cpu;
-		if (!pcp_trylock(m, pcp, cpu, host)) {
-			free_one_page_locked_entry(pcp->zone, page, page_to_pfn(m, page), mt);
-			return;
-		}
-		if (pcp_add_page0(pcp, page, mt))
-			pcp_free_high(pcp->zone, pcp, (unsigned)mt);
-		pcp_unlock(pcp);
+		free_claimed_page(m, page, page_to_pfn(m, page), mt);
 		return;
 	case FREE_LEAF_HIGH:
 		pcp_free_high(pcp->zone, pcp, (unsigned)mt);

@@ -55,12 +55,15 @@ bool pmm_cpu_fence_register(void)
 #endif
 }
 
-void pmm_cpu_fence(unsigned cpu)
+bool pmm_cpu_fence(unsigned cpu)
 {
+	long r;
+
 	/* Only the targeted CPU is interrupted; fall back to all CPUs of the process. */
 	if (sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, MEMBARRIER_CMD_FLAG_CPU,
 			   (int)cpu) == 0)
-		return;
-	while (sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0) != 0 && errno == EINTR)
+		return true;
+	while ((r = sys_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0)) != 0 && errno == EINTR)
 		;
+	return r == 0;
 }

@@ -145,11 +145,12 @@ bool pmm_cpu_fence_register(void);
 /*
  * pmm_cpu_fence() - make every restartable sequence in flight on host CPU
  * @cpu restart, and every store made before it on that CPU visible to the
- * caller (membarrier PRIVATE_EXPEDITED_RSEQ for one CPU).  Only after
- * pmm_cpu_fence_register() returned true.  Context: a system call; may be
- * called with pmm's per-CPU lock held (it takes no pmm lock and calls no
- * platform callback).
+ * caller (membarrier PRIVATE_EXPEDITED_RSEQ for one CPU, or for all CPUs if
+ * that is refused).  Only after pmm_cpu_fence_register() returned true.
+ * Returns false if the kernel refused both, and then nothing is fenced.
+ * Context: a system call; may be called with pmm's per-CPU lock held (it
+ * takes no pmm lock and calls no platform callback).
  */
-void pmm_cpu_fence(unsigned cpu);
+bool pmm_cpu_fence(unsigned cpu);
 
 #endif
