@@ -190,8 +190,8 @@ struct pmm {
 	struct pmm_lock hotplug_lock;
 	int warned_nofail;                     /* WARN_ON_ONCE state */
 	/*
-	 * What the per-CPU fast path reads (pcp_fast.h), together on one
-	 * cache line, written only at boot and when a feature is switched.
+	 * What the per-CPU fast path reads (pcp_fast.h), together on two
+	 * cache lines, written only at boot and when a feature is switched.
 	 */
 	struct pmm_fast {
 		bool alloc;                    /* no feature needs the full path on alloc */
