@@ -36,6 +36,20 @@
  *                          present section keeps its memmap in its own first
  *                          512 frames (memmap_on_memory), which are then never
  *                          given to the buddy allocator; needs a file backend
+ *   maxmem=16G             the machine's physical address span for memory
+ *                          hotplug (<pmm/hotplug.h>): address space (never
+ *                          memory) is reserved up to there, so blocks can be
+ *                          added above the boot memory; default: the end of
+ *                          boot memory.  Rounded up to a 128 MiB section.
+ *   host_node=N:H          place pmm node N's memmap and memory on host NUMA
+ *                          node H (preferred: the host falls back when H is
+ *                          full, and vmemmap_verify warns for memmap pages
+ *                          that landed elsewhere).  Repeat per node.  H must
+ *                          exist on this host; needs a platform with NUMA
+ *                          (libnuma at build time), else pmm_create() fails
+ *                          with -PMM_EOPNOTSUPP
+ *   host_bind=all|memmap   what host_node= places: the memmap and the memory
+ *                          (all, the default) or only the memmap
  *
  * Sizes take K, M, G, T suffixes (powers of 1024) or 0x hex.
  */
@@ -109,6 +123,15 @@ struct pmm_config {
 	enum pmm_memmap_mode memmap;
 	bool cpu_getcpu;                         /* current CPU by sched_getcpu(), not rseq */
 	uint64_t seed;                           /* shuffle and fault-injection randomness */
+	uint64_t maxmem;                         /* maxmem=: physical span for hotplug; 0 = boot end */
+	/*
+	 * host_node=N:H: bit N of host_node_mask set means pmm node N's memmap
+	 * (and memory, unless host_bind_memmap_only) goes to host node
+	 * host_node[N].  A mask keeps a zeroed config meaning "no placement".
+	 */
+	uint64_t host_node_mask;
+	int host_node[PMM_MAX_NUMNODES];
+	bool host_bind_memmap_only;              /* host_bind=memmap */
 
 	/* Services. */
 	struct pmm_backend backend;              /* the machine's memory (default: anon) */
@@ -138,9 +161,12 @@ PMM_API void pmm_config_default(struct pmm_config *cfg);
  * @err, @errlen: receives "file:line: reason" on error.
  *
  * Return: 0, or -PMM_EINVAL (unknown key, bad value, too many ranges, a
- * backend path of PMM_BACKEND_PATH_MAX bytes or more).
+ * backend path of PMM_BACKEND_PATH_MAX bytes or more, a host_node= naming
+ * a host node that does not exist; the platform asked is @cfg->platform, or
+ * the POSIX one when NULL, and without NUMA support the host node is not
+ * checked here: pmm_create() then refuses it with -PMM_EOPNOTSUPP).
  * @cfg may be partially updated on error.
- * Context: any; does not sleep.
+ * Context: any; does not sleep (host_node= asks the platform about the host).
  */
 PMM_API int pmm_config_parse(struct pmm_config *cfg, const char *text, size_t len,
 			     const char *filename, char *err, size_t errlen);

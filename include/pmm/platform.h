@@ -159,13 +159,42 @@ struct pmm_platform {
 			       size_t size);
 	/* memfile_close() - close @mf; its mappings stay until released. */
 	void (*memfile_close)(void *ctx, struct pmm_memfile *mf);
+
+	/*
+	 * Host NUMA placement (config host_node=).  Optional: NULL on a
+	 * platform without NUMA (the POSIX one built without libnuma), and
+	 * then a machine with host_node= does not boot (-PMM_EOPNOTSUPP).
+	 *
+	 * numa_node_valid() - 0 if host node @node exists, -PMM_ENOENT if
+	 * not, -PMM_EOPNOTSUPP when the host has no NUMA support at all.
+	 */
+	int (*numa_node_valid)(void *ctx, int node);
+	/*
+	 * numa_place() - allocate the pages of [@addr, @addr + @size) (a
+	 * committed, page-aligned range) on host node @node from now on, and
+	 * move those already allocated there: a preferred policy, so the host
+	 * may fall back to another node when @node is full.  For a shared
+	 * file mapping the policy belongs to the file's range.  0 or a
+	 * negative PMM_E* code.
+	 */
+	int (*numa_place)(void *ctx, void *addr, size_t size, int node);
+	/*
+	 * numa_where() - where each of the @n pages at @addrs lives now:
+	 * @nodes[i] is its host node, or -PMM_ENOENT when the host has not
+	 * allocated it (never touched).  Return: 0 or a negative PMM_E* code
+	 * (then @nodes is undefined).  A test seam: a fake answer proves the
+	 * off-node warnings of vmemmap_verify.
+	 */
+	int (*numa_where)(void *ctx, void *const *addrs, unsigned n, int *nodes);
 };
 
 /**
  * pmm_platform_posix() - the default platform: mmap/mprotect/madvise, rseq or
  * sched_getcpu, clock_gettime, stderr; file-backed memory from memfd_create
  * (hugetlbfs with MFD_HUGETLB), open/ftruncate, MAP_SHARED|MAP_FIXED and
- * fallocate(PUNCH_HOLE).
+ * fallocate(PUNCH_HOLE); NUMA placement from libnuma (mbind with
+ * MPOL_PREFERRED and MPOL_MF_MOVE, move_pages to ask where pages live) when
+ * the library was built with it, else the numa_* operations are NULL.
  * Return: a static table.  Context: any.
  */
 PMM_API const struct pmm_platform *pmm_platform_posix(void);

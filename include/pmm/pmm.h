@@ -27,6 +27,7 @@
 #include <pmm/debug.h>
 #include <pmm/errno.h>
 #include <pmm/gfp.h>
+#include <pmm/hotplug.h>
 #include <pmm/platform.h>
 
 PMM_BEGIN_DECLS

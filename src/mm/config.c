@@ -228,6 +228,37 @@ static int parse_backend(struct pmm_config *cfg, struct cursor *c, const char *v
 	return 0;
 }
 
+/*
+ * host_node=N:H.  The host node must exist; the platform that will run the
+ * machine says so (a platform without NUMA cannot tell: pmm_create() then
+ * refuses the key with -PMM_EOPNOTSUPP).
+ */
+static int parse_host_node(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
+			   const char *tok, size_t n)
+{
+	const struct pmm_platform *p = cfg->platform ? cfg->platform : pmm_platform_posix();
+	const char *colon = memchr(v, ':', vl);
+	long nid, host;
+	int r;
+
+	if (!colon)
+		return fail(c, "expected host_node=N:H in '%.*s'", tok, n);
+	if (parse_int(v, (size_t)(colon - v), 0, PMM_MAX_NUMNODES - 1, &nid))
+		return fail(c, "bad node id in '%.*s'", tok, n);
+	if (parse_int(colon + 1, vl - (size_t)(colon - v) - 1, 0, INT_MAX, &host))
+		return fail(c, "bad host node id in '%.*s'", tok, n);
+	r = p->numa_node_valid ? p->numa_node_valid(p->ctx, (int)host) : -PMM_EOPNOTSUPP;
+	if (r && r != -PMM_EOPNOTSUPP) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "host node %ld does not exist on this host in '%%.*s'", host);
+		return fail(c, why, tok, n);
+	}
+	cfg->host_node_mask |= 1ull << nid;
+	cfg->host_node[nid] = (int)host;
+	return 0;
+}
+
 static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size_t n)
 {
 	const char *eq = memchr(tok, '=', n);
@@ -361,6 +392,23 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 	}
 	if (key_is(k, kl, "backend"))
 		return parse_backend(cfg, c, v, vl, tok, n);
+	if (key_is(k, kl, "maxmem")) {
+		if (pmm_parse_size(v, vl, &s) || s == 0)
+			return fail(c, "bad size in '%.*s'", tok, n);
+		cfg->maxmem = s;
+		return 0;
+	}
+	if (key_is(k, kl, "host_node"))
+		return parse_host_node(cfg, c, v, vl, tok, n);
+	if (key_is(k, kl, "host_bind")) {
+		if (key_is(v, vl, "all"))
+			cfg->host_bind_memmap_only = false;
+		else if (key_is(v, vl, "memmap"))
+			cfg->host_bind_memmap_only = true;
+		else
+			return fail(c, "host_bind must be all or memmap: '%.*s'", tok, n);
+		return 0;
+	}
 #undef BOOLKEY
 #undef INTKEY
 	return fail(c, "unknown key in '%.*s'", tok, n);

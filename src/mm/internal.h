@@ -9,7 +9,9 @@
  *   zone->lock        free lists, buddy state, highatomic reserve of a zone
  *   pcp->lock         one CPU's per-CPU lists (see pcp.h)
  *   m->sysctl_lock    watermarks, lowmem_reserve, pcp high/batch updates
- *   m->hotplug_lock   section online/offline; page_ext readers use RCU
+ *   m->hotplug_lock   memory hotplug (add/online/offline/remove of sections,
+ *                     memory_hotplug.c) and the reports that walk zone spans;
+ *                     page_ext readers use RCU
  * Order: hotplug_lock -> sysctl_lock -> pcp->lock -> zone->lock.
  */
 #ifndef PMM_MM_INTERNAL_H
@@ -94,7 +96,10 @@ struct pmm {
 	/* "Physical" memory: pfn p lives at mem + (p << PAGE_SHIFT). */
 	char *mem;
 	size_t mem_size;
-	unsigned long max_pfn;          /* one past the highest present pfn */
+	unsigned long max_pfn;          /* one past the highest present pfn (grows with
+					   hot-added memory; atomic) */
+	unsigned long max_possible_pfn; /* end of the physical address span: max_pfn
+					   at boot, or maxmem= (section-aligned) */
 	struct pmm_memfile memfile;     /* file-backed memory (handle NULL if none):
 					   physical address p at file offset p */
 	bool mem_borrowed;              /* PMM_BACKEND_MEMORY: the embedder's, not released */
@@ -114,7 +119,7 @@ struct pmm {
 
 	/* Sparse sections: roots of SECTIONS_PER_ROOT sections, allocated on use. */
 	struct mem_section **mem_section;
-	unsigned long nr_mem_sections;  /* sections covering [0, max_pfn) */
+	unsigned long nr_mem_sections;  /* sections covering [0, max_possible_pfn) */
 	unsigned long nr_section_roots;
 
 	int nr_node_ids;                /* highest node id + 1 */
@@ -215,7 +220,11 @@ struct pmm {
 		ptrdiff_t rseq_offset;         /* glibc's __rseq_offset */
 		uintptr_t vmemmap;             /* == m->vmemmap */
 		unsigned long nr_sections;     /* entries of section_pb */
-		/* Per section: the pageblock flags of an early section, else NULL. */
+		/*
+		 * Per section: the pageblock flags of an early section while
+		 * it is online, else NULL (memory_hotplug.c clears an entry
+		 * when its section goes offline and sets it back at online).
+		 */
 		const unsigned long **section_pb;
 		/*
 		 * Per CPU and gfp zone index: the lists of the preferred zone
@@ -269,6 +278,9 @@ PMM_HIDDEN void get_pfn_range_for_nid(const struct pmm *m, int nid, unsigned lon
 PMM_HIDDEN int physmem_init(struct pmm *m);
 PMM_HIDDEN void physmem_release(struct pmm *m);
 PMM_HIDDEN int physmem_discard(struct pmm *m, unsigned long pfn, unsigned long nr);
+/* Hotplug: commit (and place) / give back the memory of [pfn, pfn + nr). */
+PMM_HIDDEN int physmem_add_range(struct pmm *m, unsigned long pfn, unsigned long nr, int nid);
+PMM_HIDDEN void physmem_remove_range(struct pmm *m, unsigned long pfn, unsigned long nr);
 PMM_HIDDEN const char *physmem_backend_name(const struct pmm *m);
 
 /* ------------------------------------------------------------ sparse + vmemmap */
@@ -289,6 +301,16 @@ PMM_HIDDEN int vmemmap_reserve(struct pmm *m);
 PMM_HIDDEN int vmemmap_populate_range(struct pmm *m, unsigned long spfn, unsigned long nr);
 PMM_HIDDEN int vmemmap_populate_self_hosted(struct pmm *m, unsigned long nr, int nid);
 PMM_HIDDEN void vmemmap_depopulate_range(struct pmm *m, unsigned long spfn, unsigned long nr);
+/* NUMA placement of the memmap (config host_node=): place, then verify once written. */
+PMM_HIDDEN int host_node_of(const struct pmm *m, int nid);
+PMM_HIDDEN void vmemmap_place(struct pmm *m, unsigned long spfn, unsigned long nr, int nid);
+PMM_HIDDEN void vmemmap_verify(struct pmm *m, unsigned long spfn, unsigned long nr, int nid);
+PMM_HIDDEN void vmemmap_verify_boot(struct pmm *m);
+/* Hotplug of one section (sparse.c); the hotplug lock is held. */
+PMM_HIDDEN int sparse_add_section(struct pmm *m, unsigned long nr, int nid);
+PMM_HIDDEN void sparse_remove_section(struct pmm *m, unsigned long nr);
+/* The page of @pfn if its section is online and it has a memmap, else NULL. */
+PMM_HIDDEN struct page *pfn_to_online_page(const struct pmm *m, unsigned long pfn);
 PMM_HIDDEN void vmemmap_release(struct pmm *m);
 /* Pfns at the start of section @nr that hold its own memmap (memmap=altmap), or 0. */
 static inline unsigned long section_vmemmap_pages(const struct pmm *m, unsigned long nr)
@@ -340,6 +362,9 @@ PMM_HIDDEN void setup_per_zone_lowmem_reserve(struct pmm *m);
 PMM_HIDDEN void calculate_totalreserve_pages(struct pmm *m);
 PMM_HIDDEN unsigned long nr_free_buffer_pages(struct pmm *m);
 PMM_HIDDEN void mem_init_print_info(struct pmm *m);
+/* memmap_init_range(MEMINIT_HOTPLUG): reserved frames of zone @zi, blocks of type @mt. */
+PMM_HIDDEN void memmap_init_hotplug(struct pmm *m, unsigned long start, unsigned long end, int zi,
+				    int nid, int mt);
 /* Register the extensions this build has (page_ext clients) with @m. */
 PMM_HIDDEN int pmm_ext_register(struct pmm *m);
 PMM_HIDDEN void pmm_ext_unregister(struct pmm *m);

@@ -291,6 +291,19 @@ static void memmap_init_range(struct pmm *m, unsigned long start, unsigned long 
 	}
 }
 
+void memmap_init_hotplug(struct pmm *m, unsigned long start, unsigned long end, int zi, int nid,
+			 int mt)
+{
+	for (unsigned long pfn = start; pfn < end; pfn++) {
+		struct page *p = pfn_to_page(m, pfn);
+
+		init_single_page(p, zi, nid, 1);
+		SetPageReserved(p);
+		if ((pfn & (pageblock_nr_pages - 1)) == 0)
+			set_pfnblock_flags_mask(m, (unsigned long)mt, pfn, MIGRATETYPE_MASK);
+	}
+}
+
 static void init_unavailable_range(struct pmm *m, unsigned long spfn, unsigned long epfn, int zi,
 				   int nid)
 {

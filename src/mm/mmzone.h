@@ -106,10 +106,10 @@ struct zone {
 	struct per_cpu_pages *per_cpu_pageset; /* array [nr_cpus], NULL if pcp off */
 	int pageset_high;                    /* sysctl lock */
 	int pageset_batch;
-	unsigned long zone_start_pfn;        /* set at init */
+	unsigned long zone_start_pfn;        /* set at init; hotplug: hotplug lock + zone->lock */
 	long managed_pages;                  /* atomic */
-	unsigned long spanned_pages;
-	unsigned long present_pages;
+	unsigned long spanned_pages;         /* as zone_start_pfn */
+	unsigned long present_pages;         /* hotplug lock; atomic stores */
 	unsigned long cma_pages;
 	const char *name;
 	bool initialized;
@@ -146,7 +146,8 @@ static inline bool zone_spans_pfn(const struct zone *z, unsigned long pfn)
 }
 static inline bool populated_zone(const struct zone *z)
 {
-	return z->present_pages != 0;
+	/* Lockless: memory hotplug changes present pages (hotplug lock) at any time. */
+	return __atomic_load_n(&z->present_pages, __ATOMIC_RELAXED) != 0;
 }
 static inline bool managed_zone(const struct zone *z)
 {

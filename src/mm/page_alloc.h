@@ -146,6 +146,10 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 		       pmm_gfp_t gfp);
 void free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr);
 struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, int nid);
+/* test_pages_isolated(): free blocks from block head @head cover [head, end) (zone->lock). */
+bool range_all_free_locked(struct pmm *m, unsigned long head, unsigned long end);
+/* Hand each allocated block of [start, end) to the embedder's migrate callback. */
+int migrate_range(struct pmm *m, unsigned long start, unsigned long end);
 
 /* vmscan.c: the embedder's reclaim and compaction, if any. */
 void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order);
@@ -202,6 +206,8 @@ void release_memory_debug(struct pmm *m);
 /* shuffle.c */
 bool shuffle_pick_tail(struct zone *zone);
 void shuffle_free_memory(struct pmm *m);
+/* shuffle_zone(): hotplug shuffles a zone after onlining into it (page_alloc.shuffle=1). */
+void shuffle_zone(struct pmm *m, struct zone *z);
 
 /* page_reporting.c */
 void page_reporting_notify_free_slow(struct zone *zone, unsigned order);

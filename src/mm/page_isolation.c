@@ -169,7 +169,7 @@ static unsigned long free_block_head_locked(struct pmm *m, struct zone *zone, un
 }
 
 /* test_pages_isolated(): from @head, free blocks cover everything up to @end. */
-static bool range_all_free_locked(struct pmm *m, unsigned long head, unsigned long end)
+bool range_all_free_locked(struct pmm *m, unsigned long head, unsigned long end)
 {
 	for (unsigned long pfn = head; pfn < end;) {
 		struct page *page = pfn_to_page(m, pfn);
@@ -182,7 +182,7 @@ static bool range_all_free_locked(struct pmm *m, unsigned long head, unsigned lo
 }
 
 /* Allocated blocks in [start, end): hand each to the embedder to move away. */
-static int migrate_range(struct pmm *m, unsigned long start, unsigned long end)
+int migrate_range(struct pmm *m, unsigned long start, unsigned long end)
 {
 	for (unsigned long pfn = start; pfn < end;) {
 		struct page *page = pfn_to_page(m, pfn);
@@ -249,13 +249,13 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 	struct zone *zone;
 	int err;
 
-	if (start >= end || !pfn_valid(m, start) || !pfn_valid(m, end - 1))
+	if (start >= end || !pfn_to_online_page(m, start) || !pfn_to_online_page(m, end - 1))
 		return -PMM_EINVAL;
 	zone = page_zone(m, pfn_to_page(m, start));
 	if (zone != page_zone(m, pfn_to_page(m, end - 1)))
 		return -PMM_EINVAL;
 	for (unsigned long pfn = start; pfn < end; pfn++)
-		if (!pfn_valid(m, pfn) || page_zone(m, pfn_to_page(m, pfn)) != zone)
+		if (!pfn_to_online_page(m, pfn) || page_zone(m, pfn_to_page(m, pfn)) != zone)
 			return -PMM_EINVAL;
 
 	/*
@@ -331,12 +331,13 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 			bool usable = true;
 
 			for (unsigned long i = pfn; i < pfn + nr; i++) {
-				struct page *p;
-				if (!pfn_valid(m, i)) {
+				/* pfn_range_valid_contig(): online frames only. */
+				struct page *p = pfn_to_online_page(m, i);
+
+				if (!p) {
 					usable = false;
 					break;
 				}
-				p = pfn_to_page(m, i);
 				if (page_zone(m, p) != zone || PageReserved(p)) {
 					usable = false;
 					break;

@@ -318,10 +318,37 @@ void pcp_fast_update(struct pmm *m)
 
 #define NR_ZONE_IDS (1u << (NODES_SHIFT + ZONES_SHIFT))
 
-int pcp_fast_setup(struct pmm *m)
+void pcp_fast_zonelists_update(struct pmm *m)
 {
 	struct pmm_fast *f = &m->fast;
 	int nid;
+
+	if (!f->cpu_pcp)
+		return;
+	/* Entries are swapped whole while fast paths read them (memory hotplug). */
+	for (unsigned c = 0; c < m->nr_cpus; c++) {
+		pg_data_t *pgdat = m->node_data[cpu_to_node(m, c)];
+
+		for (int hz = 0; hz < MAX_NR_ZONES; hz++) {
+			struct zoneref *z = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+
+			while (z->zone && z->zone_idx > hz)
+				z++;
+			__atomic_store_n(&f->cpu_pcp[c * MAX_NR_ZONES + (unsigned)hz],
+					 z->zone && z->zone->per_cpu_pageset ? &z->zone->per_cpu_pageset[c]
+									     : NULL,
+					 __ATOMIC_RELEASE);
+		}
+	}
+	for_each_online_node(m, nid)
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
+			__atomic_store_n(&f->zone_pcp[(unsigned)nid << ZONES_SHIFT | z],
+					 m->node_data[nid]->node_zones[z].per_cpu_pageset, __ATOMIC_RELEASE);
+}
+
+int pcp_fast_setup(struct pmm *m)
+{
+	struct pmm_fast *f = &m->fast;
 
 	f->nr_cpus = m->nr_cpus;
 	f->vmemmap = (uintptr_t)m->vmemmap;
@@ -347,25 +374,11 @@ int pcp_fast_setup(struct pmm *m)
 		pcp_fast_teardown(m);
 		return -PMM_ENOMEM;
 	}
-	for (unsigned c = 0; c < m->nr_cpus; c++) {
-		pg_data_t *pgdat = m->node_data[cpu_to_node(m, c)];
-
-		for (int hz = 0; hz < MAX_NR_ZONES; hz++) {
-			struct zoneref *z = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
-
-			while (z->zone && z->zone_idx > hz)
-				z++;
-			f->cpu_pcp[c * MAX_NR_ZONES + (unsigned)hz] =
-				z->zone && z->zone->per_cpu_pageset ? &z->zone->per_cpu_pageset[c] : NULL;
-		}
-	}
-	for_each_online_node(m, nid)
-		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
-			f->zone_pcp[(unsigned)nid << ZONES_SHIFT | z] =
-				m->node_data[nid]->node_zones[z].per_cpu_pageset;
+	pcp_fast_zonelists_update(m);
 	/*
-	 * Early sections keep their memmap and pageblock flags for the life of
-	 * the machine; the fast free path handles frames of those only.
+	 * Early sections keep their memmap and pageblock flags while they are
+	 * online (memory hotplug clears an entry before its section goes
+	 * offline); the fast free path handles frames of those only.
 	 */
 	for (unsigned long nr = 0; nr < f->nr_sections; nr++) {
 		struct mem_section *ms = nr_to_section(m, nr);
@@ -509,35 +522,42 @@ void zone_pcp_update_all(struct pmm *m)
 			zone_set_pageset_high_and_batch(m, &m->node_data[nid]->node_zones[z]);
 }
 
+int setup_zone_pageset(struct pmm *m, struct zone *zone)
+{
+	struct per_cpu_pages *set = pmm_zalloc(m, sizeof(*set) * m->nr_cpus);
+
+	if (!set)
+		return -PMM_ENOMEM;
+	if ((uintptr_t)set % CACHELINE) {
+		/* The platform's allocator must honour struct alignment. */
+		pmm_free(m, set, sizeof(*set) * m->nr_cpus);
+		return -PMM_ENOMEM;
+	}
+	for (unsigned c = 0; c < m->nr_cpus; c++) {
+		set[c].node = cpu_to_node(m, c);
+		set[c].zone_is_local = set[c].node == zone->node;
+		set[c].zone = zone;
+		for (int i = 0; i < NR_PCP_LISTS; i++)
+			INIT_LIST_HEAD(&set[c].lists[i]);
+	}
+	__atomic_store_n(&zone->per_cpu_pageset, set, __ATOMIC_RELEASE);
+	return 0;
+}
+
 int pcp_setup(struct pmm *m)
 {
-	int nid;
+	int nid, err;
 
 	if (!m->cfg.pcp)
 		return 0;
 	for_each_online_node(m, nid)
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->node_data[nid]->node_zones[z];
-			struct per_cpu_pages *set;
 
 			if (!populated_zone(zone))
 				continue;
-			set = pmm_zalloc(m, sizeof(*set) * m->nr_cpus);
-			if (!set)
-				return -PMM_ENOMEM;
-			if ((uintptr_t)set % CACHELINE) {
-				/* The platform's allocator must honour struct alignment. */
-				pmm_free(m, set, sizeof(*set) * m->nr_cpus);
-				return -PMM_ENOMEM;
-			}
-			for (unsigned c = 0; c < m->nr_cpus; c++) {
-				set[c].node = cpu_to_node(m, c);
-				set[c].zone_is_local = set[c].node == zone->node;
-				set[c].zone = zone;
-				for (int i = 0; i < NR_PCP_LISTS; i++)
-					INIT_LIST_HEAD(&set[c].lists[i]);
-			}
-			zone->per_cpu_pageset = set;
+			if ((err = setup_zone_pageset(m, zone)))
+				return err;
 		}
 	zone_pcp_update_all(m);
 	return 0;

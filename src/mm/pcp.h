@@ -145,6 +145,8 @@ bool pcp_drain_all(struct pmm *m);
 /* Drain one CPU's lists in one zone. */
 void drain_zone_pages_cpu(struct zone *zone, unsigned cpu);
 int pcp_setup(struct pmm *m);
+/* Per-CPU lists for one zone (setup_zone_pageset()): at boot, or when hotplug populates it. */
+int setup_zone_pageset(struct pmm *m, struct zone *zone);
 void pcp_teardown(struct pmm *m);
 void zone_pcp_update_all(struct pmm *m);
 int zone_batchsize(const struct zone *zone);
@@ -158,6 +160,8 @@ extern const signed char fast_gfp_zone[16];
 int pcp_fast_setup(struct pmm *m);
 void pcp_fast_teardown(struct pmm *m);
 void pcp_fast_update(struct pmm *m);
+/* Refill the CPU x zone and zone tables of struct pmm_fast after the zonelists changed. */
+void pcp_fast_zonelists_update(struct pmm *m);
 void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
 		    struct page **array, unsigned long *populated);
 /*

@@ -24,6 +24,12 @@
  * the platform's discard() and punches a hole in a memory object, so the
  * host's memory really goes back in both cases.
  *
+ * The address span reserved is the machine's possible span (maxmem=, else
+ * the end of boot memory); memory hotplug commits a range of it when it is
+ * added (physmem_add_range()) and gives it back when it is removed.  With
+ * host_node= each node's memory is placed on its host node as it is
+ * committed, before anything touches it.
+ *
  * Locking: physmem_init() and physmem_release() run at boot and teardown;
  * physmem_discard() may run from any thread (it only asks the platform).
  */
@@ -47,6 +53,20 @@ const char *physmem_backend_name(const struct pmm *m)
 	unsigned k = (unsigned)m->cfg.backend.kind;
 
 	return k < sizeof(backend_names) / sizeof(backend_names[0]) ? backend_names[k] : "?";
+}
+
+/* host_node=: place [base, base + size) of node @nid on its host node, unless memmap-only. */
+static void physmem_place(struct pmm *m, uint64_t base, uint64_t size, int nid)
+{
+	int host = host_node_of(m, nid), err;
+
+	if (host < 0 || m->cfg.host_bind_memmap_only)
+		return;
+	err = m->plat->numa_place(m->plat->ctx, m->mem + base, (size_t)size, host);
+	if (err)
+		pr_warn(m, "pmm: node %d: cannot place [mem %#018llx-%#018llx] on host node %d: %s\n",
+			nid, (unsigned long long)base, (unsigned long long)(base + size - 1), host,
+			pmm_strerror(err));
 }
 
 /* The config token naming the backend, for messages: "file:/path", "fd:3". */
@@ -78,6 +98,7 @@ static int init_anon(struct pmm *m)
 			pr_err(m, "pmm: cannot commit memory range %lu\n", i);
 			return err;
 		}
+		physmem_place(m, mem->regions[i].base, mem->regions[i].size, mem->regions[i].nid);
 	}
 	return 0;
 }
@@ -85,7 +106,7 @@ static int init_anon(struct pmm *m)
 static int init_memory(struct pmm *m)
 {
 	const struct pmm_backend *b = &m->cfg.backend;
-	uint64_t need = PFN_PHYS(m->max_pfn);
+	uint64_t need = PFN_PHYS(m->cfg.maxmem ? m->max_possible_pfn : m->max_pfn);
 
 	if (!b->base || (uintptr_t)b->base % PAGE_SIZE) {
 		pr_err(m, "pmm: backend=memory: base %p is not a page-aligned address\n", b->base);
@@ -99,6 +120,9 @@ static int init_memory(struct pmm *m)
 	m->mem = b->base;
 	m->mem_size = (size_t)need;
 	m->mem_borrowed = true;
+	for (unsigned long i = 0; i < m->memblock.memory.cnt; i++)
+		physmem_place(m, m->memblock.memory.regions[i].base, m->memblock.memory.regions[i].size,
+			      m->memblock.memory.regions[i].nid);
 	return 0;
 }
 
@@ -156,6 +180,8 @@ static int init_memfile(struct pmm *m)
 		}
 		mapped_end = e;
 	}
+	for (unsigned long i = 0; i < mem->cnt; i++)
+		physmem_place(m, mem->regions[i].base, mem->regions[i].size, mem->regions[i].nid);
 	return 0;
 }
 
@@ -170,7 +196,14 @@ int physmem_init(struct pmm *m)
 	const struct memblock_region *last = &mem->regions[mem->cnt - 1];
 
 	m->max_pfn = PFN_DOWN(last->base + last->size);
-	m->mem_size = ALIGN_UP((size_t)PFN_PHYS(m->max_pfn), MEM_ALIGN);
+	if (m->cfg.maxmem && PFN_UP(m->cfg.maxmem) < m->max_pfn) {
+		pr_err(m, "pmm: maxmem=%#llx is below the end of memory %#llx\n",
+		       (unsigned long long)m->cfg.maxmem, (unsigned long long)PFN_PHYS(m->max_pfn));
+		return -PMM_EINVAL;
+	}
+	m->max_possible_pfn = MAX(m->max_pfn, ALIGN_UP(PFN_UP(m->cfg.maxmem), PAGES_PER_SECTION));
+	m->mem_size = ALIGN_UP((size_t)PFN_PHYS(m->cfg.maxmem ? m->max_possible_pfn : m->max_pfn),
+			       MEM_ALIGN);
 	switch (m->cfg.backend.kind) {
 	case PMM_BACKEND_ANON:
 		return init_anon(m);
@@ -195,6 +228,48 @@ void physmem_release(struct pmm *m)
 	if (m->memfile.handle)
 		m->plat->memfile_close(m->plat->ctx, &m->memfile);
 	m->memfile.handle = NULL;
+}
+
+/*
+ * physmem_add_range(): make the hot-added frames [pfn, pfn + nr) (whole
+ * sections, inside mem_size) accessible memory of node @nid.  Return: 0 or
+ * -PMM_ENOMEM (nothing left committed), -PMM_E2BIG for the borrowed memory
+ * of PMM_BACKEND_MEMORY ending before the range.
+ */
+int physmem_add_range(struct pmm *m, unsigned long pfn, unsigned long nr, int nid)
+{
+	void *addr = m->mem + PFN_PHYS(pfn);
+	size_t size = (size_t)nr << PAGE_SHIFT;
+	int err;
+
+	if (PFN_PHYS(pfn + nr) > m->mem_size)
+		return -PMM_E2BIG;
+	if (m->mem_borrowed)
+		err = 0;
+	else if (m->memfile.handle)
+		err = m->plat->memfile_map(m->plat->ctx, &m->memfile, addr, PFN_PHYS(pfn), size, 0);
+	else
+		err = m->plat->commit(m->plat->ctx, addr, size, 0);
+	if (err)
+		return err;
+	physmem_place(m, PFN_PHYS(pfn), size, nid);
+	return 0;
+}
+
+/*
+ * physmem_remove_range(): the frames of removed memory go back to the host
+ * and become inaccessible (the hole in a memory file is punched, so a file
+ * backend shrinks on disk too).  The embedder's own memory is left alone.
+ */
+void physmem_remove_range(struct pmm *m, unsigned long pfn, unsigned long nr)
+{
+	size_t size = (size_t)nr << PAGE_SHIFT;
+
+	if (m->mem_borrowed)
+		return;
+	m->plat->decommit(m->plat->ctx, m->mem + PFN_PHYS(pfn), size);
+	if (m->memfile.handle && m->plat->memfile_discard)
+		m->plat->memfile_discard(m->plat->ctx, &m->memfile, PFN_PHYS(pfn), size);
 }
 
 /* Give the memory of frames [pfn, pfn + nr) back to the host; they read as zero. */

@@ -86,6 +86,23 @@ static int check_config(struct pmm *m)
 		pr_err(m, "pmm: unknown memmap mode %d\n", (int)c->memmap);
 		return -PMM_EINVAL;
 	}
+	for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++) {
+		const struct pmm_platform *p = m->plat;
+		int host = c->host_node[nid], r;
+
+		if (!(c->host_node_mask & (1ull << nid)))
+			continue;
+		r = p->numa_node_valid ? p->numa_node_valid(p->ctx, host) : -PMM_EOPNOTSUPP;
+		if (r == -PMM_EOPNOTSUPP || (!r && (!p->numa_place || !p->numa_where))) {
+			pr_err(m, "pmm: host_node=%d:%d: platform %s has no NUMA support%s\n", nid, host,
+			       p->name, p->numa_node_valid ? " on this host" : " (built without libnuma?)");
+			return -PMM_EOPNOTSUPP;
+		}
+		if (r) {
+			pr_err(m, "pmm: host_node=%d:%d: host node %d does not exist\n", nid, host, host);
+			return -PMM_EINVAL;
+		}
+	}
 	if (c->page_owner && !m->setup_ext) {
 		pr_err(m, "pmm: page_owner=on but this build has no page_owner\n");
 		return -PMM_EOPNOTSUPP;
@@ -154,6 +171,7 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 		goto fail;
 	if ((err = free_area_init(m)))
 		goto fail;
+	vmemmap_verify_boot(m);
 	build_all_zonelists(m);
 	if (cfg->page_poison && (cfg->init_on_alloc || cfg->init_on_free))
 		pr_info(m, "mem auto-init: CONFIG_PAGE_POISONING is on, will take precedence over init_on_alloc and init_on_free\n");
@@ -198,14 +216,14 @@ struct pmm_page *pmm_virt_to_page(const struct pmm *m, const void *addr)
 {
 	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)m->mem;
 
-	if (a < base || a >= base + PFN_PHYS(m->max_pfn))
+	if (a < base || a >= base + PFN_PHYS(__atomic_load_n(&m->max_pfn, __ATOMIC_RELAXED)))
 		return NULL;
 	return pmm_pfn_to_page(m, (a - base) >> PAGE_SHIFT);
 }
 
 unsigned long pmm_max_pfn(const struct pmm *m)
 {
-	return m->max_pfn;
+	return __atomic_load_n(&m->max_pfn, __ATOMIC_RELAXED);
 }
 
 bool pmm_pfn_valid(const struct pmm *m, unsigned long pfn)
@@ -332,7 +350,8 @@ void pmm_free_pages_addr(struct pmm *m, void *addr, unsigned order)
 
 	if (!addr)
 		return;
-	if (a < base || a >= base + PFN_PHYS(m->max_pfn) || (a & (PAGE_SIZE - 1))) {
+	if (a < base || a >= base + PFN_PHYS(__atomic_load_n(&m->max_pfn, __ATOMIC_RELAXED)) ||
+	    (a & (PAGE_SIZE - 1))) {
 		bad_page_pointer(m, addr, "freeing an address that is not a frame of this machine");
 		return;
 	}
@@ -487,12 +506,12 @@ unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigne
 {
 	unsigned long freed = 0;
 
-	for (unsigned long pfn = start; pfn < end && pfn < m->max_pfn; pfn++) {
-		struct page *page;
+	for (unsigned long pfn = start; pfn < end && pfn < pmm_max_pfn(m); pfn++) {
+		/* Offline sections' frames are reserved too, but belong to no zone. */
+		struct page *page = pfn_to_online_page(m, pfn);
 
-		if (!pfn_valid(m, pfn))
+		if (!page)
 			continue;
-		page = pfn_to_page(m, pfn);
 		/* A self-hosted memmap is in use as long as its section exists. */
 		if (!PageReserved(page) || page_ref_count(page) != 1 || PageVmemmapSelfHosted(page))
 			continue;

@@ -62,7 +62,7 @@ static void list_swap(struct list_head *a, struct list_head *b)
 	list_insert(a, pos, pos->next);
 }
 
-static void shuffle_zone(struct pmm *m, struct zone *z)
+void shuffle_zone(struct pmm *m, struct zone *z)
 {
 	unsigned long order_pages = 1ul << SHUFFLE_ORDER;
 	unsigned long start = ALIGN_UP(z->zone_start_pfn, order_pages), end = zone_end_pfn(z);

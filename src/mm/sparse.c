@@ -9,9 +9,17 @@
  * vmemmap base for every section, so the encoding round-trips to
  * pfn_to_page().  Flags live in the low SECTION_MAP_LAST_BIT bits.
  *
+ * Hotplug (memory_hotplug.c) adds and removes sections one at a time:
+ * sparse_add_section() and sparse_remove_section().  A section's usage
+ * block, once allocated, stays with its slot of the table until teardown:
+ * pfn_valid() reads the subsection map without a lock, so the block must
+ * outlive any reader that saw the section valid (the kernel frees it with
+ * kfree_rcu(); pmm keeps the 40 bytes and clears them instead).
+ *
  * Locking: the table is built at boot; section flags change only under the
- * machine's hotplug lock; readers are lockless.  Pageblock flags are read
- * locklessly and updated with compare-and-swap.
+ * machine's hotplug lock and are published with release stores; readers are
+ * lockless.  Pageblock flags are read locklessly and updated with
+ * compare-and-swap.
  */
 #include <string.h>
 
@@ -30,7 +38,15 @@ bool pfn_valid(const struct pmm *m, unsigned long pfn)
 		return false;
 	if (early_section(ms))
 		return true;
-	return (ms->usage->subsection_map[0] >> subsection_map_index(pfn)) & 1;
+	return (__atomic_load_n(&ms->usage->subsection_map[0], __ATOMIC_RELAXED) >>
+		subsection_map_index(pfn)) & 1;
+}
+
+struct page *pfn_to_online_page(const struct pmm *m, unsigned long pfn)
+{
+	if (!online_section(pfn_to_section(m, pfn)) || !pfn_valid(m, pfn))
+		return NULL;
+	return pfn_to_page(m, pfn);
 }
 
 bool page_is_ours(const struct pmm *m, const void *p)
@@ -113,7 +129,7 @@ int sparse_init(struct pmm *m)
 	const struct memblock_type *mem = &m->memblock.memory;
 	int err;
 
-	m->nr_mem_sections = (m->max_pfn + PAGES_PER_SECTION - 1) >> PFN_SECTION_SHIFT;
+	m->nr_mem_sections = (m->max_possible_pfn + PAGES_PER_SECTION - 1) >> PFN_SECTION_SHIFT;
 	m->nr_section_roots = (m->nr_mem_sections + SECTIONS_PER_ROOT - 1) / SECTIONS_PER_ROOT;
 	m->mem_section = pmm_zalloc(m, m->nr_section_roots * sizeof(*m->mem_section));
 	if (!m->mem_section)
@@ -169,6 +185,9 @@ int sparse_init(struct pmm *m)
 			return err;
 		if (!err && (err = vmemmap_populate_range(m, section_nr_to_pfn(nr), PAGES_PER_SECTION)))
 			return err;
+		if (!section_vmemmap_pages(m, nr))
+			vmemmap_place(m, section_nr_to_pfn(nr), PAGES_PER_SECTION,
+				      (int)(ms->section_mem_map >> SECTION_NID_SHIFT));
 		ms->section_mem_map = (unsigned long)m->vmemmap | SECTION_MARKED_PRESENT |
 				      SECTION_HAS_MEM_MAP | SECTION_IS_EARLY | SECTION_IS_ONLINE;
 	}
@@ -182,6 +201,83 @@ int sparse_init(struct pmm *m)
 			m->nr_self_hosted * (PAGES_PER_SECTION * sizeof(struct page) >> 10));
 	}
 	return 0;
+}
+
+/*
+ * sparse_add_section(): make section @nr present on node @nid with a memmap
+ * (its own first frames with memmap=altmap, when it qualifies), every
+ * subsection valid, every struct page a reserved frame of @nid until
+ * online_pages() gives it a zone.  The memory must be committed and in
+ * memblock already.  Return: 0, -PMM_EEXIST if the section is present, or
+ * -PMM_ENOMEM (nothing of the section left behind).
+ * Context: hotplug lock.
+ */
+int sparse_add_section(struct pmm *m, unsigned long nr, int nid)
+{
+	unsigned long spfn = section_nr_to_pfn(nr);
+	struct mem_section *ms;
+	bool new_usage = false;
+	int err, hosted = 0;
+
+	if ((err = section_root_alloc(m, nr)))
+		return err;
+	ms = nr_to_section(m, nr);
+	if (present_section(ms))
+		return -PMM_EEXIST;
+	if (!ms->usage) {
+		ms->usage = pmm_zalloc(m, sizeof(*ms->usage));
+		if (!ms->usage)
+			return -PMM_ENOMEM;
+		new_usage = true;
+	}
+	if (m->altmaps && (hosted = vmemmap_populate_self_hosted(m, nr, nid)) < 0) {
+		err = hosted;
+		goto fail;
+	}
+	if (!hosted) {
+		if ((err = vmemmap_populate_range(m, spfn, PAGES_PER_SECTION)))
+			goto fail;
+		vmemmap_place(m, spfn, PAGES_PER_SECTION, nid);
+	}
+	memset(ms->usage, 0, sizeof(*ms->usage));
+	subsection_mask_set(ms, spfn, spfn + PAGES_PER_SECTION);
+	memmap_init_hotplug(m, spfn, spfn + PAGES_PER_SECTION, ZONE_NORMAL, nid, MIGRATE_UNMOVABLE);
+	vmemmap_verify(m, spfn, PAGES_PER_SECTION, nid);
+	__atomic_store_n(&ms->section_mem_map,
+			 (unsigned long)m->vmemmap | SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP,
+			 __ATOMIC_RELEASE);
+	return 0;
+fail:
+	if (new_usage) {
+		pmm_free(m, ms->usage, sizeof(*ms->usage));
+		ms->usage = NULL;
+	}
+	return err;
+}
+
+/*
+ * sparse_remove_section(): the section is offline; make it absent (pfn_valid()
+ * false from here on) and release its memmap: decommitted from the vmemmap,
+ * or unmapped from the section's own frames (memmap=altmap).
+ * Context: hotplug lock.
+ */
+void sparse_remove_section(struct pmm *m, unsigned long nr)
+{
+	struct mem_section *ms = nr_to_section(m, nr);
+	unsigned long spfn = section_nr_to_pfn(nr);
+
+	if (!valid_section(ms)) {
+		pr_warn(m, "section already deactivated (%#lx + %ld)\n", spfn, (long)PAGES_PER_SECTION);
+		return;
+	}
+	__atomic_store_n(&ms->section_mem_map, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&ms->usage->subsection_map[0], 0, __ATOMIC_RELAXED);
+	memset(ms->usage->pageblock_flags, 0, sizeof(ms->usage->pageblock_flags));
+	vmemmap_depopulate_range(m, spfn, PAGES_PER_SECTION);
+	if (m->altmaps && m->altmaps[nr].alloc) {
+		memset(&m->altmaps[nr], 0, sizeof(m->altmaps[nr]));
+		m->nr_self_hosted--;
+	}
 }
 
 /* Undo sparse_init(), tolerating a partially built table. */

@@ -15,6 +15,16 @@
  * offset, so the struct pages and the frames they occupy are the same host
  * memory.  Those frames are initialised and accounted in mm_init.c.
  *
+ * NUMA placement (config `host_node=N:H`): node N's part of the vmemmap
+ * is placed on host node H (the platform's numa_place(), a preferred
+ * policy: the host falls back to other nodes when H is full, as the kernel
+ * falls back when a node has no memory for its memmap), and
+ * vmemmap_verify() then asks the host where each page of it really lives
+ * and warns, in the kernel's words, for every run of pages on another node.
+ * The kernel checks each PTE or PMD as it maps it and prints one line each;
+ * pmm checks each host page once the memmap is written and prints one line
+ * per run of consecutive off-node pages.
+ *
  * Embedders with real page tables use <pmm/vmemmap.h> instead.
  * Locking: boot, or the hotplug lock.
  */
@@ -99,6 +109,95 @@ int vmemmap_populate_self_hosted(struct pmm *m, unsigned long nr, int nid)
 	}
 	m->nr_self_hosted++;
 	return 1;
+}
+
+/* The host node config maps @nid to, or -1. */
+int host_node_of(const struct pmm *m, int nid)
+{
+	if (nid < 0 || nid >= PMM_MAX_NUMNODES || !(m->cfg.host_node_mask & (1ull << nid)))
+		return -1;
+	return m->cfg.host_node[nid];
+}
+
+void vmemmap_place(struct pmm *m, unsigned long spfn, unsigned long nr, int nid)
+{
+	uintptr_t start = ALIGN_DOWN((uintptr_t)(m->vmemmap + spfn), m->plat->page_size);
+	uintptr_t end = ALIGN_UP((uintptr_t)(m->vmemmap + spfn + nr), m->plat->page_size);
+	int host = host_node_of(m, nid), err;
+
+	if (host < 0)
+		return;
+	err = m->plat->numa_place(m->plat->ctx, (void *)start, end - start, host);
+	if (err)
+		pr_warn(m, "pmm: node %d: cannot place memmap [%lx-%lx] on host node %d: %s\n", nid,
+			(unsigned long)start, (unsigned long)end - 1, host, pmm_strerror(err));
+}
+
+#define VERIFY_BATCH 512
+
+static void offnode_warn(struct pmm *m, uintptr_t start, uintptr_t end)
+{
+	pr_warn(m, "[%lx-%lx] potential offnode page_structs\n", (unsigned long)start,
+		(unsigned long)end - 1);
+}
+
+/*
+ * vmemmap_verify(): warn for the pages of [@spfn, @spfn + @nr)'s memmap
+ * that live on another host node than the one @nid is mapped to.  Pages the
+ * host has not allocated (never touched) cannot be off-node and are skipped.
+ */
+void vmemmap_verify(struct pmm *m, unsigned long spfn, unsigned long nr, int nid)
+{
+	size_t psz = m->plat->page_size;
+	uintptr_t start = ALIGN_DOWN((uintptr_t)(m->vmemmap + spfn), psz);
+	uintptr_t end = ALIGN_UP((uintptr_t)(m->vmemmap + spfn + nr), psz);
+	uintptr_t bad = 0; /* start of the current off-node run, 0 if none */
+	int host = host_node_of(m, nid);
+
+	if (host < 0 || !m->plat->numa_where)
+		return;
+	for (uintptr_t a = start; a < end;) {
+		void *addrs[VERIFY_BATCH];
+		int nodes[VERIFY_BATCH];
+		unsigned n = 0;
+
+		while (n < VERIFY_BATCH && a + n * psz < end) {
+			addrs[n] = (void *)(a + n * psz);
+			n++;
+		}
+		if (m->plat->numa_where(m->plat->ctx, addrs, n, nodes)) {
+			pr_warn(m, "pmm: node %d: cannot tell where memmap [%lx-%lx] lives\n", nid,
+				(unsigned long)a, (unsigned long)end - 1);
+			return;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			uintptr_t pa = (uintptr_t)addrs[i];
+			bool off = nodes[i] >= 0 && nodes[i] != host;
+
+			if (off && !bad)
+				bad = pa;
+			else if (!off && bad) {
+				offnode_warn(m, bad, pa);
+				bad = 0;
+			}
+		}
+		a += n * psz;
+	}
+	if (bad)
+		offnode_warn(m, bad, end);
+}
+
+/* vmemmap_verify() of every present section, once boot has written the memmap. */
+void vmemmap_verify_boot(struct pmm *m)
+{
+	if (!m->cfg.host_node_mask)
+		return;
+	for (unsigned long nr = 0; nr < m->nr_mem_sections; nr++) {
+		unsigned long spfn = section_nr_to_pfn(nr);
+
+		if (valid_section(nr_to_section(m, nr)))
+			vmemmap_verify(m, spfn, PAGES_PER_SECTION, page_to_nid(pfn_to_page(m, spfn)));
+	}
 }
 
 void vmemmap_depopulate_range(struct pmm *m, unsigned long spfn, unsigned long nr)

@@ -7,8 +7,9 @@
  *     head of the list's order, aligned, inside the zone, with refcount 0;
  *   - nr_free of each order equals its entries;
  *   - NR_FREE_PAGES equals the pages on non-isolate lists;
- *   - every PageBuddy page in the zone's memmap is on a list (no lost block)
- *     and no two free blocks overlap;
+ *   - every PageBuddy page of the zone in the online part of its span is on
+ *     a list (no lost block) and no two free blocks overlap (a span may
+ *     hold other zones' blocks after memory hotplug, as in the kernel);
  *   - per-CPU lists hold non-buddy pages with refcount 0 whose total equals
  *     pcp->count.
  * Takes zone->lock and each pcp lock; allocations wait meanwhile.
@@ -129,13 +130,17 @@ static int zone_validate(struct pmm *m, struct zone *z, char *buf, size_t size)
 		     zone_page_state(z, NR_FREE_PAGES), listed);
 	/* Every buddy head in the memmap is listed, and free blocks do not overlap. */
 	for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z);) {
-		struct page *p;
+		/* Offline blocks hold no free block; other zones may overlap the span. */
+		struct page *p = pfn_to_online_page(m, pfn);
 
-		if (!pfn_valid(m, pfn)) {
+		if (!p) {
 			pfn = ALIGN_DOWN(pfn, PAGES_PER_SECTION) + PAGES_PER_SECTION;
 			continue;
 		}
-		p = pfn_to_page(m, pfn);
+		if (PageBuddy(p) && page_zone(m, p) != z) {
+			pfn += 1ul << buddy_order(p);
+			continue;
+		}
 		if (PageBuddy(p)) {
 			heads_seen++;
 			for (unsigned long i = 1; i < (1ul << buddy_order(p)); i++)

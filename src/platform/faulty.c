@@ -149,6 +149,21 @@ static void faulty_memfile_close(void *ctx, struct pmm_memfile *mf)
 	f->base->memfile_close(f->base->ctx, mf);
 }
 
+static int faulty_numa_node_valid(void *ctx, int node)
+{
+	return F(ctx)->base->numa_node_valid(F(ctx)->base->ctx, node);
+}
+
+static int faulty_numa_place(void *ctx, void *addr, size_t size, int node)
+{
+	return F(ctx)->base->numa_place(F(ctx)->base->ctx, addr, size, node);
+}
+
+static int faulty_numa_where(void *ctx, void *const *addrs, unsigned n, int *nodes)
+{
+	return F(ctx)->base->numa_where(F(ctx)->base->ctx, addrs, n, nodes);
+}
+
 static uint64_t faulty_clock(void *ctx)
 {
 	return F(ctx)->base->clock_ns(F(ctx)->base->ctx);
@@ -213,6 +228,9 @@ void pmm_platform_faulty_init(struct pmm_platform_faulty *f, const struct pmm_pl
 			.memfile_map = base->memfile_map ? faulty_memfile_map : NULL,
 			.memfile_discard = base->memfile_discard ? faulty_memfile_discard : NULL,
 			.memfile_close = base->memfile_close ? faulty_memfile_close : NULL,
+			.numa_node_valid = base->numa_node_valid ? faulty_numa_node_valid : NULL,
+			.numa_place = base->numa_place ? faulty_numa_place : NULL,
+			.numa_where = base->numa_where ? faulty_numa_where : NULL,
 		},
 		.base = base,
 		.mask = mask,

@@ -23,6 +23,7 @@
 #include "platform/platform.h"
 #include "platform/cpu.h"
 #include "platform/memfile.h"
+#include "platform/numa.h"
 #include "platform/stacktrace.h"
 
 static void *posix_reserve(void *ctx, size_t size, size_t align)
@@ -170,6 +171,9 @@ static const struct pmm_platform posix_platform = {
 	.memfile_map = pmm_posix_memfile_map,
 	.memfile_discard = pmm_posix_memfile_discard,
 	.memfile_close = pmm_posix_memfile_close,
+	.numa_node_valid = PMM_POSIX_NUMA_NODE_VALID,
+	.numa_place = PMM_POSIX_NUMA_PLACE,
+	.numa_where = PMM_POSIX_NUMA_WHERE,
 };
 
 static pthread_once_t stack_once = PTHREAD_ONCE_INIT;

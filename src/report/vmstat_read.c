@@ -13,7 +13,8 @@
  * memmap the pageblock walk touches stay put), then per zone sysctl_lock
  * (lowmem_reserve, watermarks, pageset high/batch), zone->lock (free
  * areas, boost) and each pcp->lock in turn for its count; the order of
- * internal.h.  The mixed-block walk (page_owner) runs after all of them.
+ * internal.h.  The mixed-block walk (page_owner) runs after the zone locks,
+ * still under the hotplug lock.
  */
 #include <string.h>
 
@@ -39,15 +40,6 @@ static data_race_fn const struct zone *page_zone_racy(const struct pmm *m, const
 	struct page snap = { .flags = page->flags };
 
 	return page_zone(m, &snap);
-}
-
-static struct page *pfn_to_online_page(const struct pmm *m, unsigned long pfn)
-{
-	struct mem_section *ms = pfn_to_section(m, pfn);
-
-	if (!online_section(ms) || !pfn_valid(m, pfn))
-		return NULL;
-	return pfn_to_page(m, pfn);
 }
 
 /* Per-CPU event slot that feeds each NUMA item (none for interleave). */
@@ -211,15 +203,18 @@ void node_report_read(struct pmm *m, int nid, unsigned what, struct node_report 
 		if ((what & READ_BLOCKS) && n->zone[zi].populated)
 			blocks_read(m, zone, n->zone[zi].blocks);
 	}
+	if (n->show_mixed) {
+		/*
+		 * Pages on per-CPU lists look allocated to page_owner: return
+		 * them first.  Still under the hotplug lock: the walk touches
+		 * the memmap of every section the zone spans.
+		 */
+		pcp_drain_all(m);
+		for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+			if (n->zone[zi].populated)
+				m->debug_hooks.mixed_blocks(m, &pgdat->node_zones[zi], n->zone[zi].mixed);
+	}
 	pmm_unlock(&m->hotplug_lock);
-
-	if (!n->show_mixed)
-		return;
-	/* Pages on per-CPU lists look allocated to page_owner: return them first. */
-	pcp_drain_all(m);
-	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
-		if (n->zone[zi].populated)
-			m->debug_hooks.mixed_blocks(m, &pgdat->node_zones[zi], n->zone[zi].mixed);
 }
 
 void vmstat_read(struct pmm *m, unsigned long *v)
