@@ -52,6 +52,20 @@
 /* Drain-and-check rounds before offlining gives up on frames in flight. */
 #define OFFLINE_RETRIES 64
 
+/*
+ * The zone of an online frame that other threads may own: they rewrite the
+ * low flag bits at any time, never the node and zone bits while the memmap
+ * exists, so the read is racy on purpose (the kernel's data_race()).  Not
+ * inlined, so ThreadSanitizer skips exactly this read.
+ */
+static __attribute__((noinline)) data_race_fn struct zone *frame_zone(const struct pmm *m,
+									unsigned long pfn)
+{
+	struct page snap = { .flags = pfn_to_page(m, pfn)->flags };
+
+	return page_zone(m, &snap);
+}
+
 static bool zone_is_empty(const struct zone *z)
 {
 	return !z->spanned_pages;
@@ -124,9 +138,7 @@ static unsigned long find_section_pfn(struct pmm *m, struct zone *z, unsigned lo
 	for (unsigned long i = 0; start + i * PAGES_PER_SUBSECTION < end; i++) {
 		unsigned long pfn = up ? start + i * PAGES_PER_SUBSECTION
 				       : end - 1 - i * PAGES_PER_SUBSECTION;
-		struct page *page = pfn_to_online_page(m, pfn);
-
-		if (page && page_to_nid(page) == z->node && page_zone(m, page) == z)
+		if (pfn_to_online_page(m, pfn) && frame_zone(m, pfn) == z)
 			return pfn;
 	}
 	return ~0ul;
@@ -484,8 +496,12 @@ static void undo_isolation(struct pmm *m, unsigned long spfn, unsigned long upto
 					MIGRATE_MOVABLE);
 }
 
-/* A frame of [spfn, spfn + nr) that is in use (or reserved), or NULL. */
-static struct page *range_busy_page(struct pmm *m, unsigned long spfn, unsigned long nr)
+/*
+ * A frame of [spfn, spfn + nr) that is in use (or reserved), or NULL.  Read
+ * without the zone lock while frees may be in flight: a hint, which only
+ * decides between retrying and giving up (data_race).
+ */
+static __attribute__((noinline)) data_race_fn struct page *range_busy_page(struct pmm *m, unsigned long spfn, unsigned long nr)
 {
 	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION)
 		for (unsigned long q = section_online_start(m, p); q < p + PAGES_PER_SECTION;) {
@@ -552,10 +568,10 @@ static int offline_locked(struct pmm *m, unsigned long spfn, unsigned long nr)
 		err = -PMM_EINVAL;
 		goto failed;
 	}
-	z = page_zone(m, pfn_to_page(m, section_online_start(m, spfn)));
+	z = frame_zone(m, section_online_start(m, spfn));
 	for (p = spfn; p < end; p += PAGES_PER_SECTION)
-		if (page_zone(m, pfn_to_page(m, section_online_start(m, p))) != z ||
-		    page_zone(m, pfn_to_page(m, p + PAGES_PER_SECTION - 1)) != z) {
+		if (frame_zone(m, section_online_start(m, p)) != z ||
+		    frame_zone(m, p + PAGES_PER_SECTION - 1) != z) {
 			why = "multizone range";
 			err = -PMM_EINVAL;
 			goto failed;

@@ -21,6 +21,32 @@
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 
+/*
+ * The fields has_unmovable_pages() looks at, read racily on purpose: pages
+ * being allocated or freed change them under the pcp lock or none, and the
+ * kernel's scan is racy the same way; isolation is rechecked before any
+ * frame is taken (test_pages_isolated()).  Not inlined, so ThreadSanitizer
+ * skips exactly these reads.
+ */
+static __attribute__((noinline)) data_race_fn void page_peek(const struct page *p,
+							     struct page *snap)
+{
+	snap->flags = p->flags;
+	snap->compound_head = p->compound_head;
+	snap->private = p->private;
+	snap->page_type = p->page_type;
+	snap->_refcount = p->_refcount;
+}
+
+/* The zone of @page, whose low flag bits may be changing (see page_peek()). */
+static struct zone *block_zone(struct pmm *m, struct page *page)
+{
+	struct page snap;
+
+	page_peek(page, &snap);
+	return page_zone(m, &snap);
+}
+
 /* has_unmovable_pages(): the first page that cannot be moved out of the block. */
 static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
 					       unsigned long start_pfn)
@@ -29,18 +55,19 @@ static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
 	int mt = get_pfnblock_migratetype(m, start_pfn);
 
 	for (unsigned long pfn = start_pfn; pfn < start_pfn + pageblock_nr_pages; pfn++) {
-		struct page *page = pfn_to_page(m, pfn);
+		struct page *page = pfn_to_page(m, pfn), snap;
 
 		if (!zone_spans_pfn(zone, pfn))
 			continue;
-		if (PageReserved(page))
+		page_peek(page, &snap);
+		if (PageReserved(&snap))
 			return page;
-		if (!page_ref_count(page)) {
-			if (PageBuddy(page))
-				pfn += (1ul << buddy_order(page)) - 1;
+		if (!page_ref_count(&snap)) {
+			if (PageBuddy(&snap))
+				pfn += (1ul << buddy_order(&snap)) - 1;
 			continue;
 		}
-		if (PageTail(page))
+		if (PageTail(&snap))
 			continue;
 		/* An allocated page moves only through the embedder, and only from a movable block. */
 		if (can_migrate && is_migrate_movable(mt))
@@ -52,7 +79,7 @@ static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
 
 static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report)
 {
-	struct zone *zone = page_zone(m, page);
+	struct zone *zone = block_zone(m, page);
 	unsigned long pfn = page_to_pfn(m, page);
 	struct page *unmovable;
 	int mt;
@@ -81,7 +108,7 @@ static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report
 
 static void unset_migratetype_isolate(struct pmm *m, struct page *page, int migratetype)
 {
-	struct zone *zone = page_zone(m, page);
+	struct zone *zone = block_zone(m, page);
 	unsigned long pfn = page_to_pfn(m, page);
 	int nr;
 

@@ -102,7 +102,7 @@ static char *report(struct pmm *m, enum pmm_report which)
 static unsigned long zoneinfo_value(const char *zi, int nid, const char *zone, const char *key)
 {
 	char head[64], *p;
-	unsigned long v;
+	unsigned long v = 0;
 
 	snprintf(head, sizeof(head), "Node %d, zone %8s", nid, zone);
 	p = strstr(zi, head);
