@@ -66,7 +66,10 @@ static void help_config(void)
 	      "                              reservation; hugetlbfs needs free 2 MiB huge pages;\n"
 	      "                              file:PATH is created if missing and kept)\n"
 	      "  memmap=base|huge|altmap     struct pages in host base or huge pages, or (altmap,\n"
-	      "                              file backends only) in each section's own first frames\n",
+	      "                              file backends only) in each section's own first frames\n"
+	      "  maxmem=SIZE                 physical span for memory hotplug (address space only)\n"
+	      "  host_node=N:H host_bind=all|memmap\n"
+	      "                              place node N's memmap (and memory) on host NUMA node H\n",
 	      stdout);
 }
 
