@@ -40,7 +40,8 @@
  *                          hotplug (<pmm/hotplug.h>): address space (never
  *                          memory) is reserved up to there, so blocks can be
  *                          added above the boot memory; default: the end of
- *                          boot memory.  Rounded up to a 128 MiB section.
+ *                          boot memory.  Rounded up to a 128 MiB section;
+ *                          at most 64T (x86-64's 46 physical address bits).
  *   host_node=N:H          place pmm node N's memmap and memory on host NUMA
  *                          node H (preferred: the host falls back when H is
  *                          full, and vmemmap_verify warns for memmap pages

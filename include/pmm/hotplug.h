@@ -120,10 +120,12 @@ PMM_API int pmm_online_pages(struct pmm *m, unsigned long start_pfn, unsigned lo
  * @start_pfn, @nr_pages: whole memory blocks, all online in one zone.
  * Return: 0 (also when every block is offline already); -PMM_EINVAL for an
  * unaligned range, an absent block, a mix of online and offline blocks, a
- * range over two zones ("multizone range") or with holes or boot-reserved
- * frames in its sections ("memory holes"); -PMM_EBUSY when a frame is in use
- * and cannot be moved: then the pageblocks are un-isolated (to
- * MIGRATE_MOVABLE, as the kernel leaves them) and no free frame is lost.
+ * range over two zones ("multizone range") or with holes in its sections
+ * ("memory holes"); -PMM_EBUSY when a frame is in use (allocated, or
+ * reserved at boot) and cannot be moved: then the pageblocks are
+ * un-isolated (to MIGRATE_MOVABLE, as the kernel leaves them) and no free
+ * frame is lost.  Each failure logs the kernel's "memory offlining [mem
+ * ...] failed due to <reason>" at debug level.
  * Context: process context; takes the hotplug lock; may sleep.
  */
 PMM_API int pmm_offline_pages(struct pmm *m, unsigned long start_pfn, unsigned long nr_pages);

@@ -8,8 +8,11 @@
  * owns).  pmm_platform_faulty() wraps another table and fails chosen calls,
  * for tests of every error path.
  *
- * All callbacks may be called from any thread, never while a pmm lock is held
- * (pmm performs no system call under a lock), and must not call back into pmm.
+ * All callbacks may be called from any thread, never while a zone, per-CPU
+ * or sysctl lock is held (pmm performs no system call under those), and must
+ * not call back into pmm.  Memory hotplug (<pmm/hotplug.h>) calls them with
+ * the machine's hotplug lock held, a sleeping lock like the kernel's
+ * mem_hotplug_lock, so they may block there.
  */
 #ifndef PMM_PUBLIC_PLATFORM_H
 #define PMM_PUBLIC_PLATFORM_H

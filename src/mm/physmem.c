@@ -196,6 +196,11 @@ int physmem_init(struct pmm *m)
 	const struct memblock_region *last = &mem->regions[mem->cnt - 1];
 
 	m->max_pfn = PFN_DOWN(last->base + last->size);
+	if (m->cfg.maxmem > (1ull << 46)) {
+		pr_err(m, "pmm: maxmem=%#llx is beyond the 64 TiB physical address limit\n",
+		       (unsigned long long)m->cfg.maxmem);
+		return -PMM_EINVAL;
+	}
 	if (m->cfg.maxmem && PFN_UP(m->cfg.maxmem) < m->max_pfn) {
 		pr_err(m, "pmm: maxmem=%#llx is below the end of memory %#llx\n",
 		       (unsigned long long)m->cfg.maxmem, (unsigned long long)PFN_PHYS(m->max_pfn));

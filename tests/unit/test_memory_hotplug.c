@@ -620,6 +620,27 @@ static void bad_requests_refused(void **state)
 	free(log.buf);
 }
 
+/* maxmem=: a size, within x86-64's physical address bits, not below the memory. */
+static void maxmem_refused(void **state)
+{
+	struct pmm_config c;
+	char err[256];
+
+	(void)state;
+	pmm_config_default(&c);
+	assert_int_equal(pmm_config_parse(&c, "maxmem=0", 8, "<test>", err, sizeof(err)), -PMM_EINVAL);
+	assert_string_equal(err, "<test>:1: bad size in 'maxmem=0'");
+	assert_int_equal(pmm_config_parse(&c, "\nmaxmem=65T", 11, "<test>", err, sizeof(err)), -PMM_EINVAL);
+	assert_string_equal(err, "<test>:2: maxmem beyond the 64 TiB physical address limit: 'maxmem=65T'");
+	pmm_config_default(&c);
+	assert_int_equal(pmm_config_parse(&c, "mem=1G maxmem=512M", 18, "<test>", err, sizeof(err)), 0);
+	pmm_test_expect_refused(&c, "maxmem=0x20000000 is below the end of memory 0x40000000");
+	pmm_config_default(&c);
+	c.mem_bytes = 1ull << 30;
+	c.maxmem = 1ull << 47;
+	pmm_test_expect_refused(&c, "maxmem=0x800000000000 is beyond the 64 TiB physical address limit");
+}
+
 /* A migrate callback lets a busy block go: the embedder moves the data. */
 static int move_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned order)
 {
@@ -669,6 +690,7 @@ int main(void)
 		cmocka_unit_test(two_nodes_movable_and_maxmem),
 		cmocka_unit_test(altmap_sections),
 		cmocka_unit_test(bad_requests_refused),
+		cmocka_unit_test(maxmem_refused),
 		cmocka_unit_test(offline_with_migrate_callback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
