@@ -270,14 +270,16 @@ struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, uns
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, nid);
 }
 
-static __attribute__((noinline)) bool free_pages_pcp_fast(struct pmm *m, struct page *page)
+static __attribute__((noinline)) bool free_pages_pcp_fast(struct pmm *m, struct page *page,
+							    unsigned order)
 {
-	return free_page_fast(m, page);
+	return free_page_fast(m, page, order);
 }
 
 /* Finish what free_page_leaf() started (@r is not FREE_LEAF_NO or _DONE). */
 static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct page *page,
-						       enum free_leaf r, struct per_cpu_pages *pcp)
+						       unsigned order, enum free_leaf r,
+						       struct per_cpu_pages *pcp)
 {
 	int mt = (int)page->index;
 
@@ -286,10 +288,10 @@ static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct pag
 		bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
 		return;
 	case FREE_LEAF_LOCKED:
-		free_claimed_page(m, page, page_to_pfn(m, page), mt);
+		free_claimed_page(m, page, order, page_to_pfn(m, page), mt);
 		return;
 	case FREE_LEAF_HIGH:
-		pcp_free_high(pcp->zone, pcp, (unsigned)mt);
+		pcp_free_high(pcp->zone, pcp, order_to_pindex(mt, order), order);
 		pcp_unlock(pcp);
 		return;
 	default:
@@ -301,17 +303,18 @@ void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
 {
 	struct page *page = (struct page *)ppage;
 
-	if (likely(order == 0)) {
+	if (likely(pcp_allowed_order(order))) {
 		struct per_cpu_pages *pcp = NULL;
-		enum free_leaf r = free_page_leaf(m, page, &pcp);
+		enum free_leaf r = free_page_leaf(m, page, order, &pcp);
 
 		if (likely(r == FREE_LEAF_DONE))
 			return;
 		if (r != FREE_LEAF_NO) {
-			free_leaf_finish(m, page, r, pcp);
+			free_leaf_finish(m, page, order, r, pcp);
 			return;
 		}
-		if (__atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) && free_pages_pcp_fast(m, page))
+		if (__atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) &&
+		    free_pages_pcp_fast(m, page, order))
 			return;
 	}
 	free_pages_entry(m, page, order);
