@@ -250,7 +250,9 @@ static __attribute__((noinline)) void alloc_leaf_zero(struct pmm *m, struct page
 
 struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
-	struct page *page = alloc_pages_leaf(m, gfp, order);
+	/* Two copies of the leaf: order 0 is a constant in the first. */
+	struct page *page = likely(order == 0) ? alloc_pages_leaf(m, gfp, 0)
+					      : alloc_pages_leaf(m, gfp, order);
 
 	if (likely(page)) {
 		if (unlikely((gfp | m->fast.zero) & PMM___GFP_ZERO))
@@ -299,23 +301,36 @@ static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct pag
 	}
 }
 
+/*
+ * The leaf and general fast frees of a per-CPU order; false if the full
+ * path must run.  Inlined twice, so that order 0 is a constant in its copy.
+ */
+static inline __attribute__((always_inline)) bool free_pages_fast_tiers(struct pmm *m,
+									struct page *page,
+									unsigned order)
+{
+	struct per_cpu_pages *pcp = NULL;
+	enum free_leaf r = free_page_leaf(m, page, order, &pcp);
+
+	if (likely(r == FREE_LEAF_DONE))
+		return true;
+	if (r != FREE_LEAF_NO) {
+		free_leaf_finish(m, page, order, r, pcp);
+		return true;
+	}
+	return __atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) &&
+	       free_pages_pcp_fast(m, page, order);
+}
+
 void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
 {
 	struct page *page = (struct page *)ppage;
 
-	if (likely(pcp_allowed_order(order))) {
-		struct per_cpu_pages *pcp = NULL;
-		enum free_leaf r = free_page_leaf(m, page, order, &pcp);
-
-		if (likely(r == FREE_LEAF_DONE))
+	if (likely(order == 0)) {
+		if (likely(free_pages_fast_tiers(m, page, 0)))
 			return;
-		if (r != FREE_LEAF_NO) {
-			free_leaf_finish(m, page, order, r, pcp);
-			return;
-		}
-		if (__atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) &&
-		    free_pages_pcp_fast(m, page, order))
-			return;
+	} else if (pcp_allowed_order(order) && free_pages_fast_tiers(m, page, order)) {
+		return;
 	}
 	free_pages_entry(m, page, order);
 	if (unlikely(m->reporting != NULL))
