@@ -269,6 +269,14 @@ struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 
 struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, unsigned order)
 {
+	/*
+	 * The calling CPU's node, or the one node there is, prefers the same
+	 * zonelist as pmm_alloc_pages(): take its fast paths too.
+	 */
+	if (nid == PMM_NUMA_NO_NODE ||
+	    ((unsigned)nid < MAX_NUMNODES &&
+	     __atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) == 1ul << nid))
+		return pmm_alloc_pages(m, gfp, order);
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, nid);
 }
 
