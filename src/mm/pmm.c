@@ -347,9 +347,9 @@ void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
 
 void *pmm_get_free_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
-	struct page *page = alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
+	struct pmm_page *page = pmm_alloc_pages(m, gfp, order); /* its fast paths too */
 
-	return page ? page_address(m, page) : NULL;
+	return page ? page_address(m, (struct page *)page) : NULL;
 }
 
 void pmm_free_pages_addr(struct pmm *m, void *addr, unsigned order)
