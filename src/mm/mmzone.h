@@ -116,10 +116,13 @@ struct zone {
 	int nr_isolate_pageblock;            /* zone->lock */
 	uint64_t shuffle_rand;               /* zone->lock: random bits for shuffle */
 	/*
-	 * Set while free pages (less the highatomic reserve) exceed the high
-	 * watermark plus the largest lowmem reserve: then every order-0..3
-	 * watermark check of the fast path would pass, so a per-CPU list hit
-	 * may skip it.  Recomputed under zone->lock whenever the inputs change.
+	 * How far free pages (less the highatomic reserve and CMA) exceed the
+	 * high watermark plus the largest lowmem reserve: 1 when by more than
+	 * 2^costly order pages, so every watermark check of the fast path up
+	 * to the costly order would pass, 2 when by more than a pageblock, so
+	 * a pageblock-order one would too, else 0.  A per-CPU list hit of an
+	 * order so covered may skip the check.  Recomputed under zone->lock
+	 * whenever the inputs change.
 	 */
 	int fast_ok;
 	uint64_t shuffle_rand_word;

@@ -277,11 +277,12 @@ static void free_one_page(struct zone *zone, struct page *page, unsigned long pf
 	pmm_unlock(&zone->lock);
 }
 
-/* An order-0 page the fast path could not put on a per-CPU list. */
-void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn, int mt)
+/* A block the fast path could not put on a per-CPU list (the list was busy). */
+void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn,
+				unsigned order, int mt)
 {
-	free_one_page(zone, page, pfn, 0, mt, FPI_NONE);
-	count_zone_event(zone, EV_PGFREE, 1);
+	free_one_page(zone, page, pfn, order, mt, FPI_NONE);
+	count_zone_event(zone, EV_PGFREE, 1ul << order);
 }
 
 static void free_pages_ok(struct pmm *m, struct page *page, unsigned order, int fpi)

@@ -102,13 +102,16 @@ static inline void zone_fast_update(struct zone *z)
 {
 	long free = zone_page_state(z, NR_FREE_PAGES) - (long)z->nr_reserved_highatomic -
 		    zone_page_state(z, NR_FREE_CMA_PAGES);
-	long mark = (long)high_wmark_pages(z) + (1l << PAGE_ALLOC_COSTLY_ORDER);
+	long mark = (long)high_wmark_pages(z);
 	long reserve = 0;
+	int ok = 0;
 
 	for (int i = 0; i < MAX_NR_ZONES; i++)
 		if (z->lowmem_reserve[i] > reserve)
 			reserve = z->lowmem_reserve[i];
-	__atomic_store_n(&z->fast_ok, free > mark + reserve, __ATOMIC_RELAXED);
+	if (free > mark + reserve + (1l << PAGE_ALLOC_COSTLY_ORDER))
+		ok = free > mark + reserve + (1l << pageblock_order) ? 2 : 1;
+	__atomic_store_n(&z->fast_ok, ok, __ATOMIC_RELAXED);
 }
 
 static inline void mod_zone_freepage_state(struct zone *z, long nr, int mt)
@@ -121,7 +124,8 @@ static inline void mod_zone_freepage_state(struct zone *z, long nr, int mt)
 
 bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order);
 void free_the_page(struct pmm *m, struct page *page, unsigned order);
-void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn, int mt);
+void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn,
+				unsigned order, int mt);
 bool check_new_pages(struct pmm *m, struct page *page, unsigned order);
 struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int nid);
 void free_pages_entry(struct pmm *m, struct page *page, unsigned order);

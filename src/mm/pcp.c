@@ -224,7 +224,7 @@ static int nr_pcp_high(struct per_cpu_pages *pcp, struct zone *zone, bool free_h
 
 	if (unlikely(!high || free_high))
 		return 0;
-	if (!(__atomic_load_n(&zone->flags, __ATOMIC_RELAXED) & (1ul << ZONE_RECLAIM_ACTIVE)))
+	if (!zone_reclaim_active(zone))
 		return high;
 	return MIN(pcp_batch(pcp) << 2, high);
 }
@@ -255,18 +255,8 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 	cpu = pcp_this_cpu(m, &host);
 	pcp = &zone->per_cpu_pageset[cpu];
 	if (likely(pcp_trylock(m, pcp, cpu, host))) {
-		unsigned pindex = order_to_pindex(pcpmt, order);
-		bool free_high;
-		int high;
-
-		pcp_event_add(pcp, PCP_PGFREE, 1ul << order);
-		list_add(&page->lru, &pcp->lists[pindex]);
-		pcp->count += 1 << order;
-		free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
-		high = nr_pcp_high(pcp, zone, free_high);
-		if (pcp->count >= high)
-			free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp_batch(pcp), free_high), pcp,
-					   (int)pindex);
+		if (pcp_add_page(pcp, page, pcpmt, order))
+			pcp_free_high(zone, pcp, order_to_pindex(pcpmt, order), order);
 		pcp_unlock(pcp);
 	} else {
 		pmm_lock(&zone->lock);
@@ -276,12 +266,14 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 	}
 }
 
-void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex)
+void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex, unsigned order)
 {
-	int high = nr_pcp_high(pcp, zone, false);
+	bool free_high = pcp->free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER;
+	int high = nr_pcp_high(pcp, zone, free_high);
 
 	if (pcp->count >= high)
-		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp_batch(pcp), false), pcp, (int)pindex);
+		free_pcppages_bulk(zone, nr_pcp_free(pcp, high, pcp_batch(pcp), free_high), pcp,
+				   (int)pindex);
 }
 
 /*

@@ -151,8 +151,13 @@ void pcp_teardown(struct pmm *m);
 void zone_pcp_update_all(struct pmm *m);
 int zone_batchsize(const struct zone *zone);
 int zone_highsize(const struct pmm *m, const struct zone *zone, int batch);
-/* Called with pcp->lock held after a free raised count to pcp->high or more. */
-void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex);
+/*
+ * The drain decision of free_unref_page_commit(), after a block of @order
+ * went on list @pindex of @pcp: free_pcppages_bulk() if count reached the
+ * high in force (0 for a high-order free while free_factor is up).
+ * Context: pcp->lock held; takes zone->lock when it drains.
+ */
+void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex, unsigned order);
 /* Zone index per zone-modifier combination (-1: refused on the full path). */
 extern const signed char fast_gfp_zone[16];
 
@@ -175,6 +180,32 @@ static inline int pcp_high(const struct per_cpu_pages *pcp)
 static inline int pcp_batch(const struct per_cpu_pages *pcp)
 {
 	return __atomic_load_n(&pcp->batch, __ATOMIC_RELAXED);
+}
+/* Reclaim is running against @zone: per-CPU lists keep at most batch * 4 (nr_pcp_high()). */
+static inline bool zone_reclaim_active(const struct zone *zone)
+{
+	return __atomic_load_n(&zone->flags, __ATOMIC_RELAXED) & (1ul << ZONE_RECLAIM_ACTIVE);
+}
+
+/*
+ * Put @page, a block of @order (a per-CPU order) and pageblock type @mt, on
+ * @pcp (locked): the kernel's free_unref_page_commit() up to its drain
+ * decision.  Return: true when that decision may be to drain (count at
+ * high, a free_high drain of a high-order free, or count past the lower
+ * high that ZONE_RECLAIM_ACTIVE sets): then call pcp_free_high(), which
+ * decides exactly.
+ */
+static inline bool pcp_add_page(struct per_cpu_pages *pcp, struct page *page, int mt,
+				unsigned order)
+{
+	list_add(&page->lru, &pcp->lists[order_to_pindex(mt, order)]);
+	pcp->count += 1 << order;
+	pcp_event_add(pcp, PCP_PGFREE, 1ul << order);
+	if (unlikely(order && order <= PAGE_ALLOC_COSTLY_ORDER && pcp->free_factor))
+		return true;
+	if (unlikely(pcp->count >= pcp_high(pcp)))
+		return true;
+	return unlikely(pcp->count >= pcp_batch(pcp) << 2) && zone_reclaim_active(pcp->zone);
 }
 
 /* The CPU this thread acts as for one machine, when pinned by pmm_set_thread_cpu(). */

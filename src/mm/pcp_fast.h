@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-CPU fast path: an order-0..3 allocation that the kernel would
- * serve from this CPU's list of the preferred zone, and an order-0 free
- * that the kernel would put on it, done inline with nothing else on the way.
+ * The per-CPU fast path: an allocation of a per-CPU order (0-3 and the
+ * pageblock order) that the kernel would serve from this CPU's list of the
+ * preferred zone, and a free of such a block that the kernel would put on
+ * it, done inline with nothing else on the way.
  *
  * It is the kernel's result exactly, not an approximation: it runs only
  * when zone->fast_ok says the watermark check would pass, when no feature
@@ -56,31 +57,27 @@ static inline struct page *pcp_take_hit(struct per_cpu_pages *pcp, struct list_h
 	return page;
 }
 
-/* Put order-0 @page of type @mt on @pcp (locked); true if count reached high. */
-static inline bool pcp_add_page0(struct per_cpu_pages *pcp, struct page *page, int mt)
-{
-	list_add(&page->lru, &pcp->lists[mt]); /* order 0: pindex == migratetype */
-	pcp->count++;
-	pcp_event_add(pcp, PCP_PGFREE, 1);
-	return pcp->count >= pcp_high(pcp);
-}
-
 /* The gfp class (pmm_fast.gfp) of a request the fast paths take, or -1. */
 static inline __attribute__((always_inline)) int fast_gfp_class(const struct pmm_fast *f,
 								 pmm_gfp_t gfp, unsigned order)
 {
-	if (unlikely(order > PAGE_ALLOC_COSTLY_ORDER || (gfp & ~FAST_GFP_OK)))
+	if (unlikely(!pcp_allowed_order(order) || (gfp & ~FAST_GFP_OK)))
 		return -1;
 	return f->gfp[gfp & 0x1f];
 }
 
-/* @cpu's lists of the preferred zone for class @e, if its watermark check would pass. */
+/*
+ * @cpu's lists of the preferred zone for class @e, if its watermark check
+ * would pass: zone->fast_ok is 1 for orders up to the costly order and 2
+ * for the pageblock order too (page_alloc.h).
+ */
 static inline __attribute__((always_inline)) struct per_cpu_pages *
 fast_pcp(const struct pmm_fast *f, unsigned cpu, int e, unsigned order)
 {
 	struct per_cpu_pages *pcp = f->cpu_pcp[cpu * MAX_NR_ZONES + ((unsigned)e >> 2)];
 
-	if (unlikely(!pcp || !__atomic_load_n(&pcp->zone->fast_ok, __ATOMIC_RELAXED)))
+	if (unlikely(!pcp || __atomic_load_n(&pcp->zone->fast_ok, __ATOMIC_RELAXED) <=
+				     (order > PAGE_ALLOC_COSTLY_ORDER)))
 		return NULL;
 	/* The rest of the watermark check for order > 0 (page_alloc.h). */
 	if (unlikely(order) && !zone_has_free_block(pcp->zone, order))
@@ -95,7 +92,7 @@ fast_pcp(const struct pmm_fast *f, unsigned cpu, int e, unsigned order)
 static inline __attribute__((always_inline)) struct page *
 fast_take_unlock(struct per_cpu_pages *pcp, int e, unsigned order)
 {
-	struct list_head *list = &pcp->lists[MIGRATE_PCPTYPES * order + ((unsigned)e & 3)];
+	struct list_head *list = &pcp->lists[order_to_pindex(e & 3, order)];
 	struct page *page;
 
 	if (unlikely(list_empty(list))) {
@@ -136,14 +133,46 @@ static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsign
 }
 
 /*
- * The page's state before the refcount drop, read racily on purpose
- * (data_race): only a second free of the same page can be writing it, and
- * the refcount compare-exchange decides that race.  Nonzero for anything
- * but a plain order-0 block (private 0, not a compound head or tail).
+ * The block's state before the refcount drop, read racily on purpose
+ * (data_race): only a second free of the same block can be writing it, and
+ * the refcount compare-exchange decides that race.  Zero only for a plain
+ * block of @order as an allocation leaves it: private holding the order,
+ * not a compound head or tail.
  */
-static inline data_race_fn unsigned long free_fast_not_plain(const struct page *page)
+static inline data_race_fn unsigned long free_fast_not_plain(const struct page *page,
+							      unsigned order)
 {
-	return page->private | (page->flags & (1ul << PG_head)) | (page->compound_head & 1);
+	return (page->private ^ order) | (page->flags & (1ul << PG_head)) |
+	       (page->compound_head & 1);
+}
+
+/*
+ * Tail pages of a plain order 1-3 block (and of a pageblock-order one when
+ * page checks are on), checked as free_pages_prepare() checks them but
+ * before the refcount drop: any doubt sends the block to the full path,
+ * which checks again and reports.  Tails are the owner's alone, so a racy
+ * read can only disagree with the full path's under a racing misuse.
+ */
+static inline data_race_fn bool free_fast_tails_ok(const struct page *page, unsigned order)
+{
+	for (unsigned long i = 1; i < (1ul << order); i++)
+		if (unlikely(page[i]._mapcount != -1 ||
+			     ((unsigned long)page[i].mapping | (unsigned long)page[i]._refcount |
+			      page[i].memcg_data | (page[i].flags & PAGE_FLAGS_CHECK_AT_FREE))))
+			return false;
+	return true;
+}
+
+/*
+ * Whether a free of @order checks its tail pages: up to the costly order
+ * always; above it (the pageblock order) only with page checks on, as in
+ * Linux 6.3+ (free_pages_prepare()).  The fast free runs without poisoning,
+ * debug_pagealloc and init_on_free, so page checks are on exactly when
+ * init_on_alloc is (f->zero).
+ */
+static inline bool free_fast_checks_tails(const struct pmm_fast *f, unsigned order)
+{
+	return order && (order <= PAGE_ALLOC_COSTLY_ORDER || f->zero);
 }
 
 /* What free_fast_claim() did. */
@@ -154,13 +183,15 @@ enum free_claim {
 };
 
 /*
- * The part both fast frees share: a plain order-0 block of an early section
- * in a per-CPU-type pageblock has its refcount dropped 1 -> 0 (deciding any
- * race with a second free) and, if the kernel's free checks pass, is
- * prepared for a per-CPU list.  *@pfn and *@mt: its frame and migratetype.
+ * The part both fast frees share: a plain block of a per-CPU @order in an
+ * early section and a per-CPU-type pageblock has its tails checked, its
+ * refcount dropped 1 -> 0 (deciding any race with a second free) and, if
+ * the kernel's free checks pass, is prepared for a per-CPU list.  *@pfn
+ * and *@mt: its first frame and migratetype.
  */
 static inline __attribute__((always_inline)) enum free_claim
-free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned long *pfn, int *mt)
+free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, unsigned long *pfn,
+		int *mt)
 {
 	unsigned long off = (uintptr_t)page - f->vmemmap, word;
 	const unsigned long *pb;
@@ -171,10 +202,10 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned long *pfn,
 		return FREE_CLAIM_NO;
 	*pfn = off / sizeof(struct page);
 	/* Also catches pointers below the memmap: off wrapped to a huge value. */
-	if (unlikely(pfn_to_section_nr(*pfn) >= f->nr_sections))
+	if (unlikely(pfn_to_section_nr(*pfn) >= f->nr_sections || (*pfn & ((1ul << order) - 1))))
 		return FREE_CLAIM_NO;
 	pb = f->section_pb[pfn_to_section_nr(*pfn)];
-	if (unlikely(!pb || free_fast_not_plain(page)))
+	if (unlikely(!pb || free_fast_not_plain(page, order)))
 		return FREE_CLAIM_NO;
 	/* The block's type (read before the refcount drop, from the same section). */
 	bitidx = (unsigned)(((*pfn & ~PAGE_SECTION_MASK) >> pageblock_order) * NR_PAGEBLOCK_BITS);
@@ -182,13 +213,19 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned long *pfn,
 	*mt = (int)((word >> (bitidx % 64)) & MIGRATETYPE_MASK);
 	if (unlikely(*mt >= MIGRATE_PCPTYPES))
 		return FREE_CLAIM_NO;
+	if (unlikely(free_fast_checks_tails(f, order)) && !free_fast_tails_ok(page, order))
+		return FREE_CLAIM_NO;
 	if (unlikely(!__atomic_compare_exchange_n(&page->_refcount, &old, 0, false, __ATOMIC_ACQ_REL,
 						  __ATOMIC_RELAXED)))
 		return FREE_CLAIM_NO;
-	/* From here on the page is ours to free: the kernel's checks, then the list. */
+	/* From here on the block is ours to free: the kernel's checks, then the list. */
 	if (unlikely(page->_mapcount != -1 || page->mapping || page->memcg_data ||
 		     (page->flags & PAGE_FLAGS_CHECK_AT_FREE)))
 		return FREE_CLAIM_BAD;
+	if (unlikely(free_fast_checks_tails(f, order)))
+		for (unsigned long i = 1; i < (1ul << order); i++)
+			page[i].flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+	page->private = 0;
 	page->flags = (page->flags & ~PAGE_FLAGS_CHECK_AT_PREP) |
 		      (LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT);
 	page->index = (unsigned long)*mt;
@@ -196,37 +233,39 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned long *pfn,
 }
 
 /*
- * Put claimed order-0 @page (frame @pfn, type @mt) on this CPU's list, or,
- * when another thread holds that list, straight into the zone (the
- * kernel's failed pcp trylock).
+ * Put claimed @page (a block of @order at frame @pfn, type @mt) on this
+ * CPU's list, or, when another thread holds that list, straight into the
+ * zone (the kernel's failed pcp trylock).
  */
-static inline void free_claimed_page(struct pmm *m, struct page *page, unsigned long pfn, int mt)
+static inline void free_claimed_page(struct pmm *m, struct page *page, unsigned order,
+				     unsigned long pfn, int mt)
 {
 	int host;
 	unsigned cpu = pcp_this_cpu(m, &host);
 	struct per_cpu_pages *pcp = m->fast.zone_pcp[page_zone_id(page)] + cpu;
 
 	if (unlikely(!pcp_trylock(m, pcp, cpu, host))) {
-		free_one_page_locked_entry(pcp->zone, page, pfn, mt);
+		free_one_page_locked_entry(pcp->zone, page, pfn, order, mt);
 		return;
 	}
-	if (unlikely(pcp_add_page0(pcp, page, mt)))
-		pcp_free_high(pcp->zone, pcp, (unsigned)mt);
+	if (unlikely(pcp_add_page(pcp, page, mt, order)))
+		pcp_free_high(pcp->zone, pcp, order_to_pindex(mt, order), order);
 	pcp_unlock(pcp);
 }
 
 /*
  * The fast free for any thread (see alloc_pages_fast()); the caller has
- * seen pmm_fast.free set.  Returns true when the order-0 page was freed
- * here; false when the full path must handle it (nothing was changed then).
+ * seen pmm_fast.free set and @order is a per-CPU order.  Returns true when
+ * the block was freed here; false when the full path must handle it
+ * (nothing was changed then).
  */
-static inline bool free_page_fast(struct pmm *m, struct page *page)
+static inline bool free_page_fast(struct pmm *m, struct page *page, unsigned order)
 {
 	const struct pmm_fast *f = &m->fast;
 	unsigned long pfn;
 	int mt;
 
-	switch (free_fast_claim(f, page, &pfn, &mt)) {
+	switch (free_fast_claim(f, page, order, &pfn, &mt)) {
 	case FREE_CLAIM_NO:
 		return false;
 	case FREE_CLAIM_BAD:
@@ -235,7 +274,7 @@ static inline bool free_page_fast(struct pmm *m, struct page *page)
 	case FREE_CLAIM_OK:
 		break;
 	}
-	free_claimed_page(m, page, pfn, mt);
+	free_claimed_page(m, page, order, pfn, mt);
 	return true;
 }
 
@@ -300,7 +339,7 @@ enum free_leaf {
 };
 
 static inline __attribute__((always_inline)) enum free_leaf
-free_page_leaf(struct pmm *m, struct page *page, struct per_cpu_pages **pcpp)
+free_page_leaf(struct pmm *m, struct page *page, unsigned order, struct per_cpu_pages **pcpp)
 {
 #if PMM_HAVE_RSEQ_LOCK
 	const struct pmm_fast *f = &m->fast;
@@ -315,7 +354,7 @@ free_page_leaf(struct pmm *m, struct page *page, struct per_cpu_pages **pcpp)
 	rs = pcp_leaf_cpu(f, &cpu);
 	if (unlikely(cpu >= f->nr_cpus))
 		return FREE_LEAF_NO;
-	switch (free_fast_claim(f, page, &pfn, &mt)) {
+	switch (free_fast_claim(f, page, order, &pfn, &mt)) {
 	case FREE_CLAIM_NO:
 		return FREE_LEAF_NO;
 	case FREE_CLAIM_BAD:
@@ -327,7 +366,7 @@ free_page_leaf(struct pmm *m, struct page *page, struct per_cpu_pages **pcpp)
 	pcp = f->zone_pcp[page_zone_id(page)] + cpu;
 	if (unlikely(pmm_rseq_trylock_cpu(rs, &pcp->lock.word, cpu) <= 0))
 		return FREE_LEAF_LOCKED;
-	if (unlikely(pcp_add_page0(pcp, page, mt))) {
+	if (unlikely(pcp_add_page(pcp, page, mt, order))) {
 		*pcpp = pcp;
 		return FREE_LEAF_HIGH;
 	}
@@ -336,6 +375,7 @@ free_page_leaf(struct pmm *m, struct page *page, struct per_cpu_pages **pcpp)
 #else
 	(void)m;
 	(void)page;
+	(void)order;
 	(void)pcpp;
 	return FREE_LEAF_NO;
 #endif

@@ -268,7 +268,9 @@ static __attribute__((noinline)) void alloc_leaf_zero(struct pmm *m, struct page
 
 struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
-	struct page *page = alloc_pages_leaf(m, gfp, order);
+	/* Two copies of the leaf: order 0 is a constant in the first. */
+	struct page *page = likely(order == 0) ? alloc_pages_leaf(m, gfp, 0)
+					      : alloc_pages_leaf(m, gfp, order);
 
 	if (likely(page)) {
 		if (unlikely((gfp | m->fast.zero) & PMM___GFP_ZERO))
@@ -285,17 +287,27 @@ struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 
 struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, unsigned order)
 {
+	/*
+	 * The calling CPU's node, or the one node there is, prefers the same
+	 * zonelist as pmm_alloc_pages(): take its fast paths too.
+	 */
+	if (nid == PMM_NUMA_NO_NODE ||
+	    ((unsigned)nid < MAX_NUMNODES &&
+	     __atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) == 1ul << nid))
+		return pmm_alloc_pages(m, gfp, order);
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, nid);
 }
 
-static __attribute__((noinline)) bool free_pages_pcp_fast(struct pmm *m, struct page *page)
+static __attribute__((noinline)) bool free_pages_pcp_fast(struct pmm *m, struct page *page,
+							    unsigned order)
 {
-	return free_page_fast(m, page);
+	return free_page_fast(m, page, order);
 }
 
 /* Finish what free_page_leaf() started (@r is not FREE_LEAF_NO or _DONE). */
 static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct page *page,
-						       enum free_leaf r, struct per_cpu_pages *pcp)
+						       unsigned order, enum free_leaf r,
+						       struct per_cpu_pages *pcp)
 {
 	int mt = (int)page->index;
 
@@ -304,10 +316,10 @@ static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct pag
 		bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
 		return;
 	case FREE_LEAF_LOCKED:
-		free_claimed_page(m, page, page_to_pfn(m, page), mt);
+		free_claimed_page(m, page, order, page_to_pfn(m, page), mt);
 		return;
 	case FREE_LEAF_HIGH:
-		pcp_free_high(pcp->zone, pcp, (unsigned)mt);
+		pcp_free_high(pcp->zone, pcp, order_to_pindex(mt, order), order);
 		pcp_unlock(pcp);
 		return;
 	default:
@@ -315,22 +327,36 @@ static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct pag
 	}
 }
 
+/*
+ * The leaf and general fast frees of a per-CPU order; false if the full
+ * path must run.  Inlined twice, so that order 0 is a constant in its copy.
+ */
+static inline __attribute__((always_inline)) bool free_pages_fast_tiers(struct pmm *m,
+									struct page *page,
+									unsigned order)
+{
+	struct per_cpu_pages *pcp = NULL;
+	enum free_leaf r = free_page_leaf(m, page, order, &pcp);
+
+	if (likely(r == FREE_LEAF_DONE))
+		return true;
+	if (r != FREE_LEAF_NO) {
+		free_leaf_finish(m, page, order, r, pcp);
+		return true;
+	}
+	return __atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) &&
+	       free_pages_pcp_fast(m, page, order);
+}
+
 void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
 {
 	struct page *page = (struct page *)ppage;
 
 	if (likely(order == 0)) {
-		struct per_cpu_pages *pcp = NULL;
-		enum free_leaf r = free_page_leaf(m, page, &pcp);
-
-		if (likely(r == FREE_LEAF_DONE))
+		if (likely(free_pages_fast_tiers(m, page, 0)))
 			return;
-		if (r != FREE_LEAF_NO) {
-			free_leaf_finish(m, page, r, pcp);
-			return;
-		}
-		if (__atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) && free_pages_pcp_fast(m, page))
-			return;
+	} else if (pcp_allowed_order(order) && free_pages_fast_tiers(m, page, order)) {
+		return;
 	}
 	free_pages_entry(m, page, order);
 	if (unlikely(m->reporting != NULL))
@@ -339,9 +365,9 @@ void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
 
 void *pmm_get_free_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
-	struct page *page = alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
+	struct pmm_page *page = pmm_alloc_pages(m, gfp, order); /* its fast paths too */
 
-	return page ? page_address(m, page) : NULL;
+	return page ? page_address(m, (struct page *)page) : NULL;
 }
 
 void pmm_free_pages_addr(struct pmm *m, void *addr, unsigned order)

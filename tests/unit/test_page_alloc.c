@@ -7,11 +7,16 @@
  */
 #include "harness.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <pmm/report.h>
+
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
+#include "mm/pcp.h"
 
 #define NR_ZONES_MAX 16
 
@@ -773,6 +778,103 @@ static void test_fast_path_high_order_watermark(void **state)
 	high_order_watermark("mem=64M dma=0", false);
 }
 
+/* vmstat's counter @name, read from the report as a user would. */
+static unsigned long vmstat_counter(struct pmm *m, const char *name)
+{
+	static char buf[1 << 16];
+	char key[64];
+	const char *p;
+
+	assert_true(pmm_report_snprint(m, PMM_REPORT_VMSTAT, buf, sizeof(buf)) > 0);
+	snprintf(key, sizeof(key), "\n%s ", name);
+	p = strstr(buf, key);
+	assert_non_null(p);
+	return strtoul(p + strlen(key), NULL, 10);
+}
+
+/*
+ * Blocks of orders 1-3 and of the pageblock order are freed onto this CPU's
+ * lists by the fast paths too, as free_unref_page() puts them there: the
+ * block waits on the list (not counted free), PGFREE counts its pages, and
+ * the next allocation of that order gets it back (LIFO).  Once free_factor
+ * is up, a high-order free drains the lists (6.1's free_high).  A block with
+ * a bad tail page goes to the full path, which reports and leaks it.  Both
+ * tiers: the leaf (this thread held on one CPU) and the general tier (a
+ * thread acting as CPU 0).
+ */
+static void fast_free_high_orders(bool pin)
+{
+	static const unsigned orders[] = { 1, 2, 3, pageblock_order };
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine(pin ? "mem=4G cpus=1 dma=0" : "mem=4G dma=0", &log);
+	struct pmm_page *p, *q, *held[4];
+	unsigned long free0, pgfree0, pfn;
+
+	if (pin)
+		pmm_set_thread_cpu(m, 0);
+	for (unsigned i = 0; i < 4; i++) {
+		unsigned o = orders[i];
+
+		p = pmm_alloc_pages(m, PMM_GFP_KERNEL, o);
+		assert_non_null(p);
+		free0 = pmm_nr_free_pages(m);
+		pgfree0 = vmstat_counter(m, "pgfree");
+		pmm_free_pages(m, p, o);
+		assert_int_equal(pmm_nr_free_pages(m), free0); /* on the list, not in the zone */
+		assert_int_equal(vmstat_counter(m, "pgfree"), pgfree0 + (1ul << o));
+		q = pmm_alloc_pages(m, PMM_GFP_KERNEL, o);
+		assert_ptr_equal(q, p);
+		held[i] = q;
+	}
+	/* free_high: with free_factor up (a drain raised it), an order-1 free empties the lists. */
+	for (unsigned i = 0; i < 4; i++)
+		pmm_free_pages(m, held[i], orders[i]);
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	q = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 1);
+	assert_non_null(q);
+	assert_non_null(p);
+	{
+		struct per_cpu_pages *pcp =
+			&page_zone(m, (struct page *)p)->per_cpu_pageset[pin ? 0 : sched_getcpu()];
+
+		assert_true(pcp->count > 0);
+		pcp->free_factor = 1;
+		pmm_free_pages(m, p, 1);
+		assert_int_equal(pcp->count, 0);
+	}
+	assert_int_equal(pmm_nr_free_pages(m), free0 - 1);
+	pmm_free_pages(m, q, 0);
+	/* A bad tail: the full path reports the tail and leaks the block. */
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 2);
+	pfn = pmm_page_to_pfn(m, p);
+	SetPageSlab((struct page *)pmm_pfn_to_page(m, pfn + 3));
+	pmm_free_pages(m, p, 2);
+	assert_int_equal(pmm_bad_page_count(m), 1);
+	assert_true(pmm_test_log_has(&log, "PAGE_FLAGS_CHECK_AT_FREE flag(s) set"));
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	pmm_set_thread_cpu(m, -1);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+static void test_fast_free_high_orders(void **state)
+{
+	cpu_set_t one, old;
+
+	(void)state;
+	fast_free_high_orders(true);
+	/* Held on one host CPU, the thread's frees and allocations meet on one list. */
+	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(old), &old), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(one), &one), 0);
+	fast_free_high_orders(false);
+	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(old), &old), 0);
+}
+
 /* The current CPU from rseq and from sched_getcpu(): both serve the per-CPU lists. */
 static void test_cpu_sources(void **state)
 {
@@ -866,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_zeroing),
 		cmocka_unit_test(test_free_reserved_area),
 		cmocka_unit_test(test_cpu_sources),
+		cmocka_unit_test(test_fast_free_high_orders),
 		cmocka_unit_test(test_guard_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
