@@ -36,8 +36,9 @@ PMM_API bool pmm_page_owner_enabled(const struct pmm *m);
  * Return: bytes written; 0 at the end; -PMM_ENOMEM if @size is too small for
  * the record (as the kernel's read returns -ENOMEM); -PMM_EINVAL when
  * page_owner is off.
- * Context: any thread; takes the RCU read lock; may read debug info to
- * resolve symbols on first use.
+ * Context: any thread; takes the machine's hotplug lock (a mutex: may
+ * sleep while memory is being added or removed) and the RCU read lock; may
+ * read debug info to resolve symbols on first use.
  */
 PMM_API long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned long *pos,
 				 enum pmm_kver kver);

@@ -799,9 +799,12 @@ long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned long *p
 {
 	struct page_owner_state *po = m->page_owner;
 	unsigned long pfn = *pos;
+	long ret = 0;
 
 	if (!po)
 		return -PMM_EINVAL;
+	/* Sections stay present and their memmap mapped while we look (memory hotplug). */
+	pmm_lock(&m->hotplug_lock);
 	if (pfn == 0)
 		pfn = m->memblock.memory.cnt ? PFN_DOWN(m->memblock.memory.regions[0].base) : 0;
 	for (; pfn < m->max_pfn; pfn++) {
@@ -836,12 +839,17 @@ long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned long *p
 		}
 		print_page_owner(m, &s, pfn, page, o, kver);
 		page_ext_put(ext);
-		if (s.len >= size)
-			return -PMM_ENOMEM;
-		*pos = pfn + 1;
-		return (long)s.len;
+		if (s.len >= size) {
+			ret = -PMM_ENOMEM;
+		} else {
+			*pos = pfn + 1;
+			ret = (long)s.len;
+		}
+		pmm_unlock(&m->hotplug_lock);
+		return ret;
 	}
 	*pos = pfn;
+	pmm_unlock(&m->hotplug_lock);
 	return 0;
 }
 

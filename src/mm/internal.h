@@ -146,7 +146,7 @@ struct pmm {
 	int watermark_boost_factor;
 	int lowmem_reserve_ratio[MAX_NR_ZONES];
 	int percpu_pagelist_high_fraction;
-	bool page_group_by_mobility_disabled;
+	bool page_group_by_mobility_disabled; /* mobility_disabled(); hotplug may flip it */
 	unsigned long totalreserve_pages;
 	unsigned long vm_total_pages;   /* "Total pages" of the zonelist line */
 	unsigned long dma_reserve;
@@ -243,6 +243,12 @@ struct pmm {
 	void (*teardown_ext)(struct pmm *m);
 
 };
+
+/* Mobility grouping off (a tiny machine); read racily, as memory hotplug may change it. */
+static inline bool mobility_disabled(const struct pmm *m)
+{
+	return __atomic_load_n(&m->page_group_by_mobility_disabled, __ATOMIC_RELAXED);
+}
 
 /* ------------------------------------------------------------ logging */
 PMM_HIDDEN void pmm_printk(struct pmm *m, int level, const char *fmt, ...)

@@ -551,8 +551,10 @@ void build_all_zonelists(struct pmm *m)
 		nr_online++;
 	}
 	m->vm_total_pages = nr_free_zone_pages(m, ZONE_MOVABLE);
-	m->page_group_by_mobility_disabled =
-		m->vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES;
+	/* Written only when it changes: allocations read it without a lock. */
+	if (mobility_disabled(m) != (m->vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES))
+		__atomic_store_n(&m->page_group_by_mobility_disabled,
+				 m->vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES, __ATOMIC_RELAXED);
 	m->policy_zone = ZONE_DMA;
 	for_each_online_node(m, nid)
 		for (int z = ZONE_NORMAL; z >= ZONE_DMA; z--)

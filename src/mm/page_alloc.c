@@ -65,7 +65,7 @@ int gfp_to_zone(pmm_gfp_t gfp)
 
 int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp)
 {
-	if (m->page_group_by_mobility_disabled)
+	if (mobility_disabled(m))
 		return MIGRATE_UNMOVABLE;
 	return (int)((gfp & PMM_GFP_MOVABLE_MASK) >> 3);
 }
@@ -458,7 +458,7 @@ static bool can_steal_fallback(const struct pmm *m, unsigned order, int start_mt
 	if (order >= pageblock_order)
 		return true;
 	if (order >= pageblock_order / 2 || start_mt == MIGRATE_RECLAIMABLE ||
-	    start_mt == MIGRATE_UNMOVABLE || m->page_group_by_mobility_disabled)
+	    start_mt == MIGRATE_UNMOVABLE || mobility_disabled(m))
 		return true;
 	return false;
 }
@@ -512,7 +512,7 @@ static void steal_suitable_fallback(struct zone *zone, struct page *page, unsign
 		alike_pages = 0;
 	}
 	if (free_pages + alike_pages >= (1 << (pageblock_order - 1)) ||
-	    m->page_group_by_mobility_disabled)
+	    mobility_disabled(m))
 		set_pageblock_migratetype(m, page, start_type);
 	return;
 single_page:

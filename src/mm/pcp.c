@@ -310,11 +310,33 @@ void pcp_fast_update(struct pmm *m)
 
 #define NR_ZONE_IDS (1u << (NODES_SHIFT + ZONES_SHIFT))
 
+/*
+ * The gfp class table: zone index and migratetype per zone/mobility bits.
+ * build_all_zonelists() decides page_group_by_mobility_disabled, so the
+ * table follows every rebuild (memory hotplug can cross its threshold).
+ */
+static void fast_gfp_update(struct pmm *m)
+{
+	struct pmm_fast *f = &m->fast;
+
+	for (unsigned g = 0; g < sizeof(f->gfp); g++) {
+		int hz = fast_gfp_zone[g & PMM_GFP_ZONEMASK];
+		int mt = (int)((g & PMM_GFP_MOVABLE_MASK) >> 3);
+
+		if (mobility_disabled(m))
+			mt = MIGRATE_UNMOVABLE;
+		__atomic_store_n(&f->gfp[g],
+				 (signed char)(hz < 0 || mt >= MIGRATE_PCPTYPES ? -1 : hz << 2 | mt),
+				 __ATOMIC_RELAXED);
+	}
+}
+
 void pcp_fast_zonelists_update(struct pmm *m)
 {
 	struct pmm_fast *f = &m->fast;
 	int nid;
 
+	fast_gfp_update(m);
 	if (!f->cpu_pcp)
 		return;
 	/* Entries are swapped whole while fast paths read them (memory hotplug). */
@@ -348,14 +370,7 @@ int pcp_fast_setup(struct pmm *m)
 #if PMM_HAVE_RSEQ_LOCK
 	f->rseq_offset = __rseq_offset;
 #endif
-	for (unsigned g = 0; g < sizeof(f->gfp); g++) {
-		int hz = fast_gfp_zone[g & PMM_GFP_ZONEMASK];
-		int mt = (int)((g & PMM_GFP_MOVABLE_MASK) >> 3);
-
-		if (m->page_group_by_mobility_disabled)
-			mt = MIGRATE_UNMOVABLE;
-		f->gfp[g] = (signed char)(hz < 0 || mt >= MIGRATE_PCPTYPES ? -1 : hz << 2 | mt);
-	}
+	fast_gfp_update(m);
 	if (!m->cfg.pcp)
 		return 0;
 	f->cpu_pcp = pmm_zalloc(m, sizeof(*f->cpu_pcp) * m->nr_cpus * MAX_NR_ZONES);

@@ -63,7 +63,7 @@ static inline __attribute__((always_inline)) int fast_gfp_class(const struct pmm
 {
 	if (unlikely(!pcp_allowed_order(order) || (gfp & ~FAST_GFP_OK)))
 		return -1;
-	return f->gfp[gfp & 0x1f];
+	return __atomic_load_n(&f->gfp[gfp & 0x1f], __ATOMIC_RELAXED); /* hotplug may rewrite it */
 }
 
 /*

@@ -94,7 +94,7 @@ void set_pfnblock_flags_mask(struct pmm *m, unsigned long flags, unsigned long p
 
 void set_pageblock_migratetype(struct pmm *m, struct page *page, int mt)
 {
-	if (m->page_group_by_mobility_disabled && mt < MIGRATE_PCPTYPES)
+	if (mobility_disabled(m) && mt < MIGRATE_PCPTYPES)
 		mt = MIGRATE_UNMOVABLE;
 	set_pfnblock_flags_mask(m, (unsigned long)mt, page_to_pfn(m, page), MIGRATETYPE_MASK);
 }

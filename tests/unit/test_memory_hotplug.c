@@ -678,6 +678,32 @@ static void offline_with_migrate_callback(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * A machine too small for mobility grouping gets it once hot-added memory
+ * lifts it over the threshold (build_all_zonelists()), and the fast path's
+ * gfp table follows: a movable request then takes the movable lists.
+ */
+static void mobility_grouping_follows_hotplug(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=8M maxmem=256M", NULL);
+	unsigned long spfn = PPS; /* 128 MiB, above the boot memory */
+	struct pmm_page *p;
+
+	(void)state;
+	assert_true(m->page_group_by_mobility_disabled);
+	assert_int_equal(m->fast.gfp[PMM___GFP_MOVABLE] & 3, MIGRATE_UNMOVABLE);
+	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(pmm_online_pages(m, spfn, PPS, PMM_ONLINE), 0);
+	assert_false(m->page_group_by_mobility_disabled);
+	assert_int_equal(m->fast.gfp[PMM___GFP_MOVABLE] & 3, MIGRATE_MOVABLE);
+	p = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0);
+	assert_non_null(p);
+	pmm_free_pages(m, p, 0);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -692,6 +718,7 @@ int main(void)
 		cmocka_unit_test(bad_requests_refused),
 		cmocka_unit_test(maxmem_refused),
 		cmocka_unit_test(offline_with_migrate_callback),
+		cmocka_unit_test(mobility_grouping_follows_hotplug),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
