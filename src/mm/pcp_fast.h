@@ -204,7 +204,8 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, uns
 	/* Also catches pointers below the memmap: off wrapped to a huge value. */
 	if (unlikely(pfn_to_section_nr(*pfn) >= f->nr_sections || (*pfn & ((1ul << order) - 1))))
 		return FREE_CLAIM_NO;
-	pb = f->section_pb[pfn_to_section_nr(*pfn)];
+	/* Memory hotplug clears an entry before its section goes offline. */
+	pb = __atomic_load_n(&f->section_pb[pfn_to_section_nr(*pfn)], __ATOMIC_ACQUIRE);
 	if (unlikely(!pb || free_fast_not_plain(page, order)))
 		return FREE_CLAIM_NO;
 	/* The block's type (read before the refcount drop, from the same section). */
