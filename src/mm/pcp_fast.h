@@ -111,7 +111,9 @@ fast_take_unlock(struct per_cpu_pages *pcp, int e, unsigned order)
  * the platform, and the lock by restartable sequence or compare-and-swap.
  * Zeroes the block when asked.  The caller has seen pmm_fast.alloc set.
  */
-static inline struct page *alloc_pages_fast(struct pmm *m, pmm_gfp_t gfp, unsigned order)
+static inline __attribute__((always_inline)) struct page *alloc_pages_fast(struct pmm *m,
+									   pmm_gfp_t gfp,
+									   unsigned order)
 {
 	const struct pmm_fast *f = &m->fast;
 	struct per_cpu_pages *pcp;
@@ -238,7 +240,8 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, uns
  * CPU's list, or, when another thread holds that list, straight into the
  * zone (the kernel's failed pcp trylock).
  */
-static inline void free_claimed_page(struct pmm *m, struct page *page, unsigned order,
+static inline __attribute__((always_inline)) void
+free_claimed_page(struct pmm *m, struct page *page, unsigned order,
 				     unsigned long pfn, int mt)
 {
 	int host;
@@ -260,7 +263,8 @@ static inline void free_claimed_page(struct pmm *m, struct page *page, unsigned 
  * the block was freed here; false when the full path must handle it
  * (nothing was changed then).
  */
-static inline bool free_page_fast(struct pmm *m, struct page *page, unsigned order)
+static inline __attribute__((always_inline)) bool free_page_fast(struct pmm *m, struct page *page,
+								 unsigned order)
 {
 	const struct pmm_fast *f = &m->fast;
 	unsigned long pfn;

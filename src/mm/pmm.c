@@ -257,7 +257,8 @@ unsigned pmm_nr_cpus(const struct pmm *m)
 static __attribute__((noinline)) struct page *alloc_pages_pcp_fast(struct pmm *m, pmm_gfp_t gfp,
 							     unsigned order)
 {
-	return alloc_pages_fast(m, gfp, order);
+	/* Two copies, as the leaf: order 0 is a constant in the first. */
+	return likely(order == 0) ? alloc_pages_fast(m, gfp, 0) : alloc_pages_fast(m, gfp, order);
 }
 
 static __attribute__((noinline)) void alloc_leaf_zero(struct pmm *m, struct page *page,
@@ -301,7 +302,7 @@ struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, uns
 static __attribute__((noinline)) bool free_pages_pcp_fast(struct pmm *m, struct page *page,
 							    unsigned order)
 {
-	return free_page_fast(m, page, order);
+	return likely(order == 0) ? free_page_fast(m, page, 0) : free_page_fast(m, page, order);
 }
 
 /* Finish what free_page_leaf() started (@r is not FREE_LEAF_NO or _DONE). */
