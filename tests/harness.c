@@ -4,6 +4,7 @@
 #include <lzma.h>
 #include <zstd.h>
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,6 +227,21 @@ struct pmm *pmm_test_machine(const char *text, struct pmm_test_log *log)
 		fail_msg("pmm_create('%s') = %s%s%s", text ? text : "", pmm_errname(r),
 			 log && log->buf ? "; log:\n" : "", log && log->buf ? log->buf : "");
 	return m;
+}
+
+size_t pmm_test_resident_bytes(const void *addr, size_t len)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)addr & ~(uintptr_t)(ps - 1);
+	size_t n = (len + ((uintptr_t)addr - a) + (size_t)ps - 1) / (size_t)ps, res = 0;
+	unsigned char *vec = malloc(n ? n : 1);
+
+	assert_non_null(vec);
+	assert_int_equal(mincore((void *)a, n * (size_t)ps, vec), 0);
+	for (size_t i = 0; i < n; i++)
+		res += vec[i] & 1;
+	free(vec);
+	return res * (size_t)ps;
 }
 
 int pmm_test_count_fds(void)

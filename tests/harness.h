@@ -72,6 +72,9 @@ int pmm_test_run_child(void (*fn)(void *arg), void *arg, char *out, size_t outle
 /* Open file descriptors of this process (to check nothing leaked one). */
 int pmm_test_count_fds(void);
 
+/* Bytes of [addr, addr + len) resident in host memory, from mincore(); any alignment. */
+size_t pmm_test_resident_bytes(const void *addr, size_t len);
+
 /*
  * pmm_test_expect_refused() - pmm_create() on @c (its platform and log are
  * replaced) must fail with -PMM_EINVAL, no machine, a log containing

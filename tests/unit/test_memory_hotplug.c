@@ -28,19 +28,6 @@
 #define PPS PAGES_PER_SECTION
 #define SECTION_BYTES ((uint64_t)PMM_MEMORY_BLOCK_SIZE)
 
-static size_t resident_bytes(const void *addr, size_t len)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	size_t n = (len + (size_t)ps - 1) / (size_t)ps, res = 0;
-	unsigned char *vec = malloc(n);
-
-	assert_int_equal(mincore((void *)addr, len, vec), 0);
-	for (size_t i = 0; i < n; i++)
-		res += vec[i] & 1;
-	free(vec);
-	return res * (size_t)ps;
-}
-
 /* What a block's trip must give back: the machine's counters, per zone. */
 struct counts {
 	unsigned long free, managed;
@@ -284,18 +271,18 @@ static void remove_releases_memmap_and_add_restores(void **state)
 
 	(void)state;
 	counts_read(m, &before);
-	total0 = resident_bytes(m->vmemmap, m->vmemmap_size);
-	assert_int_equal(resident_bytes(smap, memmap), memmap);
+	total0 = pmm_test_resident_bytes(m->vmemmap, m->vmemmap_size);
+	assert_int_equal(pmm_test_resident_bytes(smap, memmap), memmap);
 	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), SECTION_BYTES), -PMM_EBUSY);
 	assert_true(pmm_test_log_has(&log, "removing memory fails, because memory [0x0000000030000000-0x0000000037ffffff] is onlined"));
 	assert_int_equal(pmm_offline_pages(m, spfn, PPS), 0);
 	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), SECTION_BYTES), 0);
-	total1 = resident_bytes(m->vmemmap, m->vmemmap_size);
+	total1 = pmm_test_resident_bytes(m->vmemmap, m->vmemmap_size);
 	print_message("hotplug: memmap resident %zu KiB -> %zu KiB after removing one block\n",
 		      total0 >> 10, total1 >> 10);
-	assert_int_equal(resident_bytes(smap, memmap), 0);
+	assert_int_equal(pmm_test_resident_bytes(smap, memmap), 0);
 	assert_int_equal(total0 - total1, memmap);
-	assert_int_equal(resident_bytes(m->mem + PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(pmm_test_resident_bytes(m->mem + PFN_PHYS(spfn), SECTION_BYTES), 0);
 	assert_int_equal(pmm_memory_block_state(m, spfn), PMM_BLOCK_ABSENT);
 	for (unsigned long pfn = spfn; pfn < spfn + PPS; pfn += 511) {
 		assert_false(pmm_pfn_valid(m, pfn));
@@ -317,7 +304,7 @@ static void remove_releases_memmap_and_add_restores(void **state)
 	assert_non_null(pmm_pfn_to_page(m, spfn + 7));
 	assert_true(PageReserved((struct page *)pmm_pfn_to_page(m, spfn + 7)));
 	assert_int_equal(pmm_page_nid(pmm_pfn_to_page(m, spfn + 7)), 0);
-	assert_int_equal(resident_bytes(smap, memmap), memmap);
+	assert_int_equal(pmm_test_resident_bytes(smap, memmap), memmap);
 	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), SECTION_BYTES), -PMM_EEXIST);
 	assert_int_equal(pmm_online_pages(m, spfn, PPS, PMM_ONLINE), 0);
 	counts_read(m, &after);
@@ -428,7 +415,7 @@ static unsigned long sweep_add_online(const char *text)
 			assert_int_equal(r, -PMM_ENOMEM);
 			assert_int_equal(pmm_memory_block_state(m, spfn), PMM_BLOCK_ABSENT);
 			assert_false(pmm_pfn_valid(m, spfn));
-			assert_int_equal(resident_bytes(m->vmemmap + spfn, PPS * sizeof(struct page)), 0);
+			assert_int_equal(pmm_test_resident_bytes(m->vmemmap + spfn, PPS * sizeof(struct page)), 0);
 		} else {
 			r = pmm_online_pages(m, spfn, PPS, PMM_ONLINE);
 			if (r) {

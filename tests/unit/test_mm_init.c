@@ -36,21 +36,6 @@ static unsigned long check_round_trips(struct pmm *m)
 	return present;
 }
 
-/* Resident bytes of [addr, addr+len), from mincore(). */
-static size_t resident_bytes(const void *addr, size_t len)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	uintptr_t a = (uintptr_t)addr & ~(uintptr_t)(ps - 1);
-	size_t n = (len + ((uintptr_t)addr - a) + (size_t)ps - 1) / (size_t)ps, res = 0;
-	unsigned char *vec = malloc(n);
-
-	assert_int_equal(mincore((void *)a, n * (size_t)ps, vec), 0);
-	for (size_t i = 0; i < n; i++)
-		res += vec[i] & 1;
-	free(vec);
-	return res * (size_t)ps;
-}
-
 static void test_default_machine(void **state)
 {
 	struct pmm_test_log log = { 0 };
@@ -151,7 +136,7 @@ static void test_two_nodes_holes_reserved(void **state)
 static void check_memmap_rss(const char *cfg)
 {
 	struct pmm *m = pmm_test_machine(cfg, NULL);
-	size_t res = resident_bytes(m->vmemmap, m->vmemmap_size);
+	size_t res = pmm_test_resident_bytes(m->vmemmap, m->vmemmap_size);
 	unsigned long present = 0;
 
 	for (int nid = 0; nid < m->nr_node_ids; nid++)

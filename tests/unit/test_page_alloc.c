@@ -458,18 +458,6 @@ static void test_contig_range(void **state)
 	pmm_destroy(m);
 }
 
-static size_t resident(const void *addr, size_t len)
-{
-	size_t n = len / 4096, res = 0;
-	unsigned char *vec = malloc(n);
-
-	assert_int_equal(mincore((void *)addr, len, vec), 0);
-	for (size_t i = 0; i < n; i++)
-		res += vec[i] & 1;
-	free(vec);
-	return res;
-}
-
 /* Free page reporting gives memory back to the host: RSS falls. */
 static void test_page_reporting_rss(void **state)
 {
@@ -478,19 +466,19 @@ static void test_page_reporting_rss(void **state)
 	size_t before, touched, after;
 
 	(void)state;
-	before = resident(m->mem, m->mem_size);
+	before = pmm_test_resident_bytes(m->mem, m->mem_size) / 4096;
 	for (int i = 0; i < 64; i++) {
 		p[i] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 10);
 		memset(pmm_page_address(m, p[i]), 0x5a, 4 << 20);
 	}
-	touched = resident(m->mem, m->mem_size);
+	touched = pmm_test_resident_bytes(m->mem, m->mem_size) / 4096;
 	assert_true(touched >= before + 64 * 1024);
 	for (int i = 0; i < 64; i++)
 		pmm_free_pages(m, p[i], 10);
 	assert_int_equal(pmm_page_reporting_register(m, 0, NULL, NULL), 0);
 	assert_int_equal(pmm_page_reporting_register(m, 0, NULL, NULL), -PMM_EBUSY);
 	assert_true(pmm_page_reporting_run(m) >= 64 * 1024);
-	after = resident(m->mem, m->mem_size);
+	after = pmm_test_resident_bytes(m->mem, m->mem_size) / 4096;
 	print_message("reporting: resident frames %zu -> %zu -> %zu\n", before, touched, after);
 	assert_true(after + 64 * 1024 <= touched);
 	/* Reported blocks are still free and still allocate (zeroed by the host). */

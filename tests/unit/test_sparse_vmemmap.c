@@ -23,19 +23,6 @@
 
 #define MEMMAP_PFNS 512ul /* 32768 struct pages of 64 bytes = 2 MiB */
 
-static size_t resident_bytes(const void *addr, size_t len)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	size_t n = (len + (size_t)ps - 1) / (size_t)ps, res = 0;
-	unsigned char *vec = malloc(n);
-
-	assert_int_equal(mincore((void *)addr, len, vec), 0);
-	for (size_t i = 0; i < n; i++)
-		res += vec[i] & 1;
-	free(vec);
-	return res * (size_t)ps;
-}
-
 /* Sum of a /proc/self/smaps field (kB) over the mappings inside [lo, hi). */
 static unsigned long smaps_kb(const void *lo, const void *hi, const char *field)
 {
@@ -231,7 +218,7 @@ static void test_memmap_rss_moves(void **state)
 			memmap = present_pages(m) * 64;
 			assert_int_equal(memmap, 16u << 20);
 			anon = smaps_kb(m->vmemmap, (char *)m->vmemmap + m->vmemmap_size, "Anonymous:");
-			frames = resident_bytes(m->mem, m->mem_size);
+			frames = pmm_test_resident_bytes(m->mem, m->mem_size);
 			if (file) {
 				struct stat st;
 
@@ -239,9 +226,9 @@ static void test_memmap_rss_moves(void **state)
 				blocks = (long long)st.st_blocks * 512;
 			}
 			print_message("%s: memmap anon %lu KiB, memmap resident %zu KiB, frames resident %zu KiB, file blocks %lld KiB\n",
-				      cfg + 7, anon, resident_bytes(m->vmemmap, m->vmemmap_size) >> 10,
+				      cfg + 7, anon, pmm_test_resident_bytes(m->vmemmap, m->vmemmap_size) >> 10,
 				      frames >> 10, blocks >> 10);
-			assert_int_equal(resident_bytes(m->vmemmap, m->vmemmap_size), memmap);
+			assert_int_equal(pmm_test_resident_bytes(m->vmemmap, m->vmemmap_size), memmap);
 			if (altmap) {
 				assert_int_equal(anon, 0);
 				if (file)
