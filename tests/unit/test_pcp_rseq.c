@@ -115,7 +115,10 @@ struct race {
 	unsigned seed;
 };
 
-/* Alloc/free with a per-thread stash; pages are stamped and checked. */
+/* Every per-CPU order: half the slots order 0, the rest 1, 2, 3 and the pageblock order. */
+static const unsigned slot_order[8] = { 0, 0, 0, 0, 1, 2, 3, pageblock_order };
+
+/* Alloc/free with a per-thread stash; blocks are stamped and checked. */
 static void *churn(void *arg)
 {
 	struct race *r = arg;
@@ -134,10 +137,11 @@ static void *churn(void *arg)
 
 			if (*w != (unsigned long)stash[i])
 				fail_msg("page %p lost its stamp: %#lx", (void *)stash[i], *w);
-			pmm_free_pages(r->m, stash[i], 0);
+			pmm_free_pages(r->m, stash[i], slot_order[i & 7]);
 			stash[i] = NULL;
 		} else {
-			stash[i] = pmm_alloc_pages(r->m, PMM_GFP_KERNEL, 0);
+			stash[i] = pmm_alloc_pages(r->m, PMM_GFP_KERNEL | PMM___GFP_NOWARN,
+						   slot_order[i & 7]);
 			if (stash[i])
 				*(unsigned long *)pmm_page_address(r->m, stash[i]) = (unsigned long)stash[i];
 		}
@@ -145,7 +149,7 @@ static void *churn(void *arg)
 	}
 	for (unsigned i = 0; i < 64; i++)
 		if (stash[i])
-			pmm_free_pages(r->m, stash[i], 0);
+			pmm_free_pages(r->m, stash[i], slot_order[i & 7]);
 	if (r->pin >= 0)
 		pmm_set_thread_cpu(r->m, -1);
 	atomic_fetch_add(&r->ops, ops);
