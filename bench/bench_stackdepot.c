@@ -125,7 +125,7 @@ static __attribute__((noinline)) unsigned trail_capture(uintptr_t *e, unsigned m
 	(void)skip;
 	if (pmm_stack_trail_same(frame, &bench_trail, max))
 		return bench_trail.nr;
-	if (pmm_stack_capture_trail(frame, &bench_trail, e, max, &nr) == STACK_TRAIL_NEW) {
+	if (pmm_stack_capture_trail(frame, &bench_trail, e, max, STACK_FP_MIN_FRAMES, &nr) == STACK_TRAIL_NEW) {
 		memcpy(bench_kept, e, nr * sizeof(*e));
 		bench_trail.entries = bench_kept;
 		bench_trail.nr = nr;
@@ -141,7 +141,8 @@ static __attribute__((noinline)) unsigned trail_capture_new(uintptr_t *e, unsign
 
 	(void)skip;
 	bench_trail.entries = NULL;
-	pmm_stack_capture_trail(__builtin_frame_address(0), &bench_trail, e, max, &nr);
+	pmm_stack_capture_trail(__builtin_frame_address(0), &bench_trail, e, max, STACK_FP_MIN_FRAMES,
+				&nr);
 	sink += nr;
 	return nr;
 }

@@ -20,6 +20,14 @@
  *   min_free_kbytes=N watermark_scale_factor=N watermark_boost_factor=N
  *   lowmem_reserve_ratio=256,256,32,0,0 percpu_pagelist_high_fraction=N
  *   page_owner=on  page_poison=on  init_on_alloc=1  init_on_free=1
+ *   page_owner_stack=kernel|caller  where page_owner's stacks start: kernel
+ *                          (the default) as the kernel's records do, at
+ *                          get_page_from_freelist/free_unref_page and the
+ *                          allocator's frames above them; caller: at the
+ *                          caller of pmm_alloc_pages()/pmm_free_pages() (and
+ *                          of the entry points built on them), the same
+ *                          stack whichever path served the call, which lets
+ *                          the per-CPU fast paths run with page_owner on
  *   debug_pagealloc=on  debug_guardpage_minorder=N  page_alloc.shuffle=1
  *   pcp=off  seed=N  fatal=on  cpu=rseq|getcpu
  *   backend=anon           where the machine's memory comes from: anon (one
@@ -112,6 +120,7 @@ struct pmm_config {
 	int lowmem_reserve_ratio[PMM_NR_ZONES];  /* 256 256 32 0 0 */
 	int percpu_pagelist_high_fraction;       /* 0 */
 	bool page_owner;
+	bool page_owner_caller_stacks;           /* page_owner_stack=caller */
 	bool page_poison;
 	bool init_on_alloc;
 	bool init_on_free;

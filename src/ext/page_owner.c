@@ -111,6 +111,13 @@ struct owner_thread {
 	uint64_t task_override_for;         /* pmm_set_thread_task() was for this machine */
 	uint64_t time_override_for;         /* pmm_set_thread_time() was for this machine */
 	uint64_t time_override_ns;
+	/*
+	 * page_owner_stack=caller: the frame of the entry point (pmm_alloc_pages(),
+	 * pmm_free_pages()) running the full path on machine entry_for, where
+	 * the hooks deep inside start their walks.
+	 */
+	uint64_t entry_for;
+	const void *entry_frame;
 	struct task_ident task;             /* the platform's answer, read once (a system call) */
 	struct owner_trail alloc, free;
 };
@@ -228,7 +235,7 @@ static __attribute__((noinline)) struct stack_record *save_stack_platform(struct
  */
 static inline __attribute__((always_inline)) depot_stack_handle_t
 save_stack(struct pmm *m, struct page_owner_state *po, struct owner_thread *ot,
-	   struct owner_trail *tr, const void *frame, struct stack_record **recp)
+	   struct owner_trail *tr, const void *frame, unsigned min, struct stack_record **recp)
 {
 	uintptr_t entries[PAGE_OWNER_STACK_DEPTH];
 	struct stack_record *rec;
@@ -247,7 +254,8 @@ save_stack(struct pmm *m, struct page_owner_state *po, struct owner_thread *ot,
 			*recp = tr->rec;
 			return depot_record_handle(tr->rec);
 		}
-		switch (pmm_stack_capture_trail(frame, &tr->trail, entries, PAGE_OWNER_STACK_DEPTH, &nr)) {
+		switch (pmm_stack_capture_trail(frame, &tr->trail, entries, PAGE_OWNER_STACK_DEPTH, min,
+						&nr)) {
 		case STACK_TRAIL_SAME:
 			rec = tr->rec;
 			break;
@@ -355,11 +363,12 @@ static inline void set_owner_handle(struct page_owner_state *po, const struct ta
 }
 
 /*
- * The allocation hook (__set_page_owner()).  Its caller's stack is recorded,
- * so it must stay a function of its own, never inlined or tail-called.
+ * The allocation hook's work (__set_page_owner()), recording the stack
+ * whose innermost frame is @frame.
  */
-__attribute__((noinline)) void page_owner_set_slow(struct pmm *m, struct page *page, unsigned order,
-						   pmm_gfp_t gfp)
+static inline __attribute__((always_inline)) void
+set_owner_from(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp, const void *frame,
+	       unsigned min)
 {
 	struct page_owner_state *po = m->page_owner;
 	struct owner_thread *ot = &owner_thread;
@@ -367,7 +376,7 @@ __attribute__((noinline)) void page_owner_set_slow(struct pmm *m, struct page *p
 	depot_stack_handle_t handle;
 	struct page_ext *ext;
 
-	handle = save_stack(m, po, ot, &ot->alloc, __builtin_frame_address(0), &rec);
+	handle = save_stack(m, po, ot, &ot->alloc, frame, min, &rec);
 	ext = page_ext_of_owned(m, page, po->ext_size);
 	if (unlikely(!ext))
 		return;
@@ -380,13 +389,50 @@ __attribute__((noinline)) void page_owner_set_slow(struct pmm *m, struct page *p
 		list_stack(po, handle);
 }
 
-/* The free hook (__reset_page_owner()); never inlined, as page_owner_set_slow(). */
-__attribute__((noinline)) void page_owner_reset_slow(struct pmm *m, struct page *page, unsigned order)
+/*
+ * The frame a deep hook walks from: its own, or (caller stacks) its entry
+ * point's, and the least walk kept when the chain breaks: an entry point's
+ * own frame gives the wanted return address, however few frames follow.
+ */
+static inline const void *hook_frame(const struct pmm *m, const struct owner_thread *ot,
+				     const void *own, unsigned *min)
+{
+	if (unlikely(ot->entry_for == m->fast.id && ot->entry_frame)) {
+		*min = 1;
+		return ot->entry_frame;
+	}
+	*min = STACK_FP_MIN_FRAMES;
+	return own;
+}
+
+/*
+ * The allocation hook (__set_page_owner()).  Its caller's stack is recorded,
+ * so it must stay a function of its own, never inlined or tail-called.
+ */
+__attribute__((noinline)) void page_owner_set_slow(struct pmm *m, struct page *page, unsigned order,
+						   pmm_gfp_t gfp)
+{
+	unsigned min;
+	const void *frame = hook_frame(m, &owner_thread, __builtin_frame_address(0), &min);
+
+	set_owner_from(m, page, order, gfp, frame, min);
+}
+
+__attribute__((noinline)) void page_owner_set_at(struct pmm *m, struct page *page, unsigned order,
+						 pmm_gfp_t gfp, const void *frame)
+{
+	set_owner_from(m, page, order, gfp, frame, 1);
+}
+
+/* The free hook's work (__reset_page_owner()), as set_owner_from(). */
+static inline __attribute__((always_inline)) void reset_owner_from(struct pmm *m, struct page *page,
+								    unsigned order,
+								    const void *frame, unsigned min)
 {
 	struct page_owner_state *po = m->page_owner;
 	struct owner_thread *ot = &owner_thread;
 	struct stack_record *rec;
-	depot_stack_handle_t handle = save_stack(m, po, ot, &ot->free, __builtin_frame_address(0), &rec);
+	depot_stack_handle_t handle = save_stack(m, po, ot, &ot->free, frame, min, &rec);
 	depot_stack_handle_t alloc_handle = 0;
 	const struct task_ident *t = current_task(m, ot);
 	uint64_t ts = local_clock(m, po, ot);
@@ -416,6 +462,39 @@ __attribute__((noinline)) void page_owner_reset_slow(struct pmm *m, struct page 
 		rec = depot_record(&po->depot, alloc_handle);
 	if (rec)
 		depot_record_count_add(rec, -(1l << order));
+}
+
+/* The free hook (__reset_page_owner()); never inlined, as page_owner_set_slow(). */
+__attribute__((noinline)) void page_owner_reset_slow(struct pmm *m, struct page *page, unsigned order)
+{
+	unsigned min;
+	const void *frame = hook_frame(m, &owner_thread, __builtin_frame_address(0), &min);
+
+	reset_owner_from(m, page, order, frame, min);
+}
+
+__attribute__((noinline)) void page_owner_reset_at(struct pmm *m, struct page *page, unsigned order,
+						   const void *frame)
+{
+	reset_owner_from(m, page, order, frame, 1);
+}
+
+const void *page_owner_entry_enter(struct pmm *m, const void *frame)
+{
+	struct owner_thread *ot = &owner_thread;
+	const void *prev = ot->entry_for == m->fast.id ? ot->entry_frame : NULL;
+
+	ot->entry_for = m->fast.id;
+	ot->entry_frame = frame;
+	return prev;
+}
+
+void page_owner_entry_leave(struct pmm *m, const void *prev)
+{
+	struct owner_thread *ot = &owner_thread;
+
+	ot->entry_for = prev ? m->fast.id : 0;
+	ot->entry_frame = prev;
 }
 
 void split_page_owner_slow(struct pmm *m, struct page *page, unsigned nr)

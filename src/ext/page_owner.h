@@ -38,6 +38,24 @@
 void page_owner_set_slow(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp);
 void page_owner_reset_slow(struct pmm *m, struct page *page, unsigned order);
 
+/*
+ * page_owner_stack=caller.  The public entry points record from their own
+ * frame (@frame: their __builtin_frame_address(0)), so a record's stack
+ * starts at their caller whichever path served the call:
+ *   page_owner_set_at()/page_owner_reset_at(): the hooks' work, walking
+ *     from @frame; the per-CPU fast paths call them (page_owner on, the
+ *     machine's fast.extra has FAST_EXTRA_OWNER);
+ *   page_owner_entry_enter()/_leave(): around a full-path call, so the
+ *     hooks deep in it walk from @frame too.  enter returns what leave
+ *     must restore (an interrupted entry's frame, or NULL).
+ * Context: as the hooks; the entry frame is per thread.
+ */
+void page_owner_set_at(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp,
+		       const void *frame);
+void page_owner_reset_at(struct pmm *m, struct page *page, unsigned order, const void *frame);
+const void *page_owner_entry_enter(struct pmm *m, const void *frame);
+void page_owner_entry_leave(struct pmm *m, const void *prev);
+
 static inline void set_page_owner(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp)
 {
 	if (unlikely(m->page_owner != NULL))

@@ -403,6 +403,15 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 	}
 	if (key_is(k, kl, "host_node"))
 		return parse_host_node(cfg, c, v, vl, tok, n);
+	if (key_is(k, kl, "page_owner_stack")) {
+		if (key_is(v, vl, "kernel"))
+			cfg->page_owner_caller_stacks = false;
+		else if (key_is(v, vl, "caller"))
+			cfg->page_owner_caller_stacks = true;
+		else
+			return fail(c, "page_owner_stack must be kernel or caller: '%.*s'", tok, n);
+		return 0;
+	}
 	if (key_is(k, kl, "host_bind")) {
 		if (key_is(v, vl, "all"))
 			cfg->host_bind_memmap_only = false;

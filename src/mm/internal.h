@@ -209,7 +209,11 @@ struct pmm {
 		unsigned char leaf;
 		bool pinned;                   /* a thread used pmm_set_thread_cpu() here */
 		int rseq;                      /* PCP_RSEQ_* (pcp.h), atomic */
-		pmm_gfp_t zero;                /* __GFP_ZERO if init_on_alloc, else 0 */
+		/*
+		 * Work the fast paths add: __GFP_ZERO if init_on_alloc, and
+		 * FAST_EXTRA_OWNER for page_owner with caller stacks (pcp_fast.h).
+		 */
+		pmm_gfp_t extra;
 		unsigned nr_cpus;
 		/*
 		 * Unique in the process for its lifetime (never reused, unlike

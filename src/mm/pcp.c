@@ -278,11 +278,13 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
 
 /*
  * Whether the fast paths may run: only when no feature has work on them.
- * page_owner takes the full path on purpose: its records carry the stack,
- * and the kernel's start prep_new_page <- get_page_from_freelist <-
- * __alloc_pages on every allocation, pcp hit or not; a fast path recording
- * from its own frame would split one call site into two stacks in
- * show_stacks and owner-sort.
+ * page_owner with the kernel's stacks takes the full path on purpose: its
+ * records carry the stack, and the kernel's start prep_new_page <-
+ * get_page_from_freelist <- __alloc_pages on every allocation, pcp hit or
+ * not; a fast path recording from its own frame would split one call site
+ * into two stacks in show_stacks and owner-sort.  With caller stacks
+ * (page_owner_stack=caller) every path records from the entry point's
+ * frame, so the fast paths run and call the hooks (FAST_EXTRA_OWNER).
  */
 void pcp_fast_update(struct pmm *m)
 {
@@ -290,7 +292,8 @@ void pcp_fast_update(struct pmm *m)
 
 	/* Everything is read under the lock, so the last of racing updates sees the latest state. */
 	pmm_lock(&m->fast_lock);
-	plain = m->fast.cpu_pcp && !m->page_owner && !m->cfg.page_poison &&
+	plain = m->fast.cpu_pcp && (!m->page_owner || m->cfg.page_owner_caller_stacks) &&
+		!m->cfg.page_poison &&
 		!m->cfg.debug_pagealloc && !tracepoints_need_full_path(m) && !m->fail &&
 		!__atomic_load_n(&m->fail_nth_used, __ATOMIC_RELAXED) &&
 		!m->cfg.debug_guardpage_minorder;
@@ -300,10 +303,20 @@ void pcp_fast_update(struct pmm *m)
 	free = plain && !m->init_on_free;
 	leaf = __atomic_load_n(&m->fast.rseq, __ATOMIC_SEQ_CST) == PCP_RSEQ_USED &&
 	       !__atomic_load_n(&m->fast.pinned, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&m->fast.extra,
+			 (m->init_on_alloc ? PMM___GFP_ZERO : 0) | (m->page_owner && m->cfg.page_owner_caller_stacks ? FAST_EXTRA_OWNER : 0),
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&m->fast.alloc, plain, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->fast.free, free, __ATOMIC_RELAXED);
+	/*
+	 * page_owner's caller stacks record a free before the block goes on a
+	 * list: the general tier does that out of line, so the leaf free keeps
+	 * no call (and no saved registers) for it.
+	 */
 	__atomic_store_n(&m->fast.leaf,
-			 (unsigned char)(leaf ? (plain ? FAST_LEAF_ALLOC : 0) | (free ? FAST_LEAF_FREE : 0) : 0),
+			 (unsigned char)(leaf ? (plain ? FAST_LEAF_ALLOC : 0) |
+							(free && !m->page_owner ? FAST_LEAF_FREE : 0)
+					      : 0),
 			 __ATOMIC_RELAXED);
 	pmm_unlock(&m->fast_lock);
 }
@@ -366,7 +379,6 @@ int pcp_fast_setup(struct pmm *m)
 
 	f->nr_cpus = m->nr_cpus;
 	f->vmemmap = (uintptr_t)m->vmemmap;
-	f->zero = m->init_on_alloc ? PMM___GFP_ZERO : 0;
 #if PMM_HAVE_RSEQ_LOCK
 	f->rseq_offset = __rseq_offset;
 #endif

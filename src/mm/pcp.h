@@ -34,6 +34,8 @@
 #define NR_PCP_THP 2
 #define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
 #define PCP_BATCH_SCALE_MAX 5
+/* In pmm_fast.extra: page_owner with caller stacks; not a gfp bit (they end at 0x800000). */
+#define FAST_EXTRA_OWNER 0x80000000u
 
 struct pcp_lock {
 	unsigned long word; /* 0, PMM_RSEQ_LOCKED, or the holder's tag */

@@ -23,6 +23,7 @@
 
 #include <string.h>
 
+#include "ext/page_owner.h"
 #include "mm/debug.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
@@ -129,7 +130,7 @@ static inline __attribute__((always_inline)) struct page *alloc_pages_fast(struc
 	if (unlikely(!pcp || !pcp_trylock(m, pcp, cpu, host)))
 		return NULL;
 	page = fast_take_unlock(pcp, e, order);
-	if (page && unlikely((gfp | f->zero) & PMM___GFP_ZERO))
+	if (page && unlikely((gfp | f->extra) & PMM___GFP_ZERO))
 		memset(page_address(m, page), 0, PAGE_SIZE << order);
 	return page;
 }
@@ -170,11 +171,11 @@ static inline data_race_fn bool free_fast_tails_ok(const struct page *page, unsi
  * always; above it (the pageblock order) only with page checks on, as in
  * Linux 6.3+ (free_pages_prepare()).  The fast free runs without poisoning,
  * debug_pagealloc and init_on_free, so page checks are on exactly when
- * init_on_alloc is (f->zero).
+ * init_on_alloc is (__GFP_ZERO in f->extra).
  */
 static inline bool free_fast_checks_tails(const struct pmm_fast *f, unsigned order)
 {
-	return order && (order <= PAGE_ALLOC_COSTLY_ORDER || f->zero);
+	return order && (order <= PAGE_ALLOC_COSTLY_ORDER || (f->extra & PMM___GFP_ZERO));
 }
 
 /* What free_fast_claim() did. */
@@ -264,7 +265,7 @@ free_claimed_page(struct pmm *m, struct page *page, unsigned order,
  * (nothing was changed then).
  */
 static inline __attribute__((always_inline)) bool free_page_fast(struct pmm *m, struct page *page,
-								 unsigned order)
+								 unsigned order, const void *frame)
 {
 	const struct pmm_fast *f = &m->fast;
 	unsigned long pfn;
@@ -279,6 +280,8 @@ static inline __attribute__((always_inline)) bool free_page_fast(struct pmm *m, 
 	case FREE_CLAIM_OK:
 		break;
 	}
+	if (unlikely(__atomic_load_n(&f->extra, __ATOMIC_RELAXED) & FAST_EXTRA_OWNER))
+		page_owner_reset_at(m, page, order, frame);
 	free_claimed_page(m, page, order, pfn, mt);
 	return true;
 }

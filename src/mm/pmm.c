@@ -261,10 +261,30 @@ static __attribute__((noinline)) struct page *alloc_pages_pcp_fast(struct pmm *m
 	return likely(order == 0) ? alloc_pages_fast(m, gfp, 0) : alloc_pages_fast(m, gfp, order);
 }
 
-static __attribute__((noinline)) void alloc_leaf_zero(struct pmm *m, struct page *page,
-						      unsigned order)
+/*
+ * After a leaf allocation: zeroing (__GFP_ZERO, init_on_alloc) and
+ * page_owner with caller stacks, recording from @frame (the entry point's).
+ */
+static __attribute__((noinline)) void alloc_leaf_extra(struct pmm *m, struct page *page,
+						       unsigned order, pmm_gfp_t gfp,
+						       pmm_gfp_t extra, const void *frame)
 {
-	memset(page_address(m, page), 0, PAGE_SIZE << order);
+	if ((gfp | extra) & PMM___GFP_ZERO)
+		memset(page_address(m, page), 0, PAGE_SIZE << order);
+	if (extra & FAST_EXTRA_OWNER)
+		page_owner_set_at(m, page, order, gfp, frame);
+}
+
+/* The full path with page_owner's caller stacks: its hooks walk from @frame. */
+static __attribute__((noinline)) struct page *alloc_pages_entry_owner(struct pmm *m, pmm_gfp_t gfp,
+								      unsigned order,
+								      const void *frame)
+{
+	const void *prev = page_owner_entry_enter(m, frame);
+	struct page *page = alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
+
+	page_owner_entry_leave(m, prev);
+	return page;
 }
 
 struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
@@ -272,17 +292,24 @@ struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 	/* Two copies of the leaf: order 0 is a constant in the first. */
 	struct page *page = likely(order == 0) ? alloc_pages_leaf(m, gfp, 0)
 					      : alloc_pages_leaf(m, gfp, order);
+	pmm_gfp_t extra = __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED);
 
 	if (likely(page)) {
-		if (unlikely((gfp | m->fast.zero) & PMM___GFP_ZERO))
-			alloc_leaf_zero(m, page, order);
+		if (unlikely((gfp | extra) & (PMM___GFP_ZERO | FAST_EXTRA_OWNER)))
+			alloc_leaf_extra(m, page, order, gfp, extra, __builtin_frame_address(0));
 		return (struct pmm_page *)page;
 	}
 	if (__atomic_load_n(&m->fast.alloc, __ATOMIC_RELAXED)) {
 		page = alloc_pages_pcp_fast(m, gfp, order);
-		if (likely(page))
+		if (likely(page)) {
+			if (unlikely(extra & FAST_EXTRA_OWNER))
+				page_owner_set_at(m, page, order, gfp, __builtin_frame_address(0));
 			return (struct pmm_page *)page;
+		}
 	}
+	if (unlikely(extra & FAST_EXTRA_OWNER))
+		return (struct pmm_page *)alloc_pages_entry_owner(m, gfp, order,
+								  __builtin_frame_address(0));
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
 }
 
@@ -300,9 +327,10 @@ struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, uns
 }
 
 static __attribute__((noinline)) bool free_pages_pcp_fast(struct pmm *m, struct page *page,
-							    unsigned order)
+							    unsigned order, const void *frame)
 {
-	return likely(order == 0) ? free_page_fast(m, page, 0) : free_page_fast(m, page, order);
+	return likely(order == 0) ? free_page_fast(m, page, 0, frame)
+				  : free_page_fast(m, page, order, frame);
 }
 
 /* Finish what free_page_leaf() started (@r is not FREE_LEAF_NO or _DONE). */
@@ -332,9 +360,8 @@ static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct pag
  * The leaf and general fast frees of a per-CPU order; false if the full
  * path must run.  Inlined twice, so that order 0 is a constant in its copy.
  */
-static inline __attribute__((always_inline)) bool free_pages_fast_tiers(struct pmm *m,
-									struct page *page,
-									unsigned order)
+static inline __attribute__((always_inline)) bool
+free_pages_fast_tiers(struct pmm *m, struct page *page, unsigned order, const void *frame)
 {
 	struct per_cpu_pages *pcp = NULL;
 	enum free_leaf r = free_page_leaf(m, page, order, &pcp);
@@ -346,7 +373,17 @@ static inline __attribute__((always_inline)) bool free_pages_fast_tiers(struct p
 		return true;
 	}
 	return __atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) &&
-	       free_pages_pcp_fast(m, page, order);
+	       free_pages_pcp_fast(m, page, order, frame);
+}
+
+/* The full path with page_owner's caller stacks: its hooks walk from @frame. */
+static __attribute__((noinline)) void free_pages_entry_owner(struct pmm *m, struct page *page,
+							     unsigned order, const void *frame)
+{
+	const void *prev = page_owner_entry_enter(m, frame);
+
+	free_pages_entry(m, page, order);
+	page_owner_entry_leave(m, prev);
 }
 
 void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
@@ -354,12 +391,16 @@ void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
 	struct page *page = (struct page *)ppage;
 
 	if (likely(order == 0)) {
-		if (likely(free_pages_fast_tiers(m, page, 0)))
+		if (likely(free_pages_fast_tiers(m, page, 0, __builtin_frame_address(0))))
 			return;
-	} else if (pcp_allowed_order(order) && free_pages_fast_tiers(m, page, order)) {
+	} else if (pcp_allowed_order(order) &&
+		   free_pages_fast_tiers(m, page, order, __builtin_frame_address(0))) {
 		return;
 	}
-	free_pages_entry(m, page, order);
+	if (unlikely(__atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED) & FAST_EXTRA_OWNER))
+		free_pages_entry_owner(m, page, order, __builtin_frame_address(0));
+	else
+		free_pages_entry(m, page, order);
 	if (unlikely(m->reporting != NULL))
 		page_reporting_maybe_run(m);
 }

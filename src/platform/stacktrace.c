@@ -40,8 +40,12 @@
 
 /* Frames the unwinder fallback can look at (skip plus max plus our own). */
 #define UNWIND_MAX 160
-/* Our own frames (and an interceptor's) before the caller's: looked at for @first. */
-#define UNWIND_SLACK 8
+/*
+ * Frames looked at for @first: our own (and an interceptor's) before the
+ * caller's, and the allocator's when the walk starts at an entry point's
+ * frame.
+ */
+#define UNWIND_DEEP 32
 
 struct stack_bounds {
 	uintptr_t lo;  /* lowest byte of the thread's stack */
@@ -141,9 +145,11 @@ fp_walk(uintptr_t fp, uintptr_t *entries, unsigned max, unsigned skip, bool *bro
  * backtrace() from a frame of its own.  The trace starts at @first, the
  * return address into the exported function's caller: finding it by value
  * rather than counting our own frames keeps this right when a sanitizer's
- * backtrace() interceptor adds or hides frames.  If it is not there, it is
- * taken to be entry @start (this function's frame and the exported one's
- * precede it: 2).
+ * backtrace() interceptor adds or hides frames, and when the walk was asked
+ * to start several frames up (page_owner's caller stacks start at the entry
+ * point's frame, deep hooks below it).  If it is not there, it is taken to
+ * be entry @start (this function's frame and the exported one's precede
+ * it: 2).
  */
 static NOINLINE unsigned unwind_capture(uintptr_t *entries, unsigned max, unsigned skip,
 					uintptr_t first, unsigned start)
@@ -152,12 +158,12 @@ static NOINLINE unsigned unwind_capture(uintptr_t *entries, unsigned max, unsign
 	unsigned want, got, n = 0;
 	int r;
 
-	if (!max || skip >= UNWIND_MAX - UNWIND_SLACK)
+	if (!max || skip >= UNWIND_MAX - UNWIND_DEEP)
 		return 0;
-	want = max > UNWIND_MAX - UNWIND_SLACK - skip ? UNWIND_MAX : max + skip + UNWIND_SLACK;
+	want = max > UNWIND_MAX - UNWIND_DEEP - skip ? UNWIND_MAX : max + skip + UNWIND_DEEP;
 	r = backtrace(buf, (int)want);
 	got = r > 0 ? (unsigned)r : 0;
-	for (unsigned i = 0; i < got && i < UNWIND_SLACK; i++) {
+	for (unsigned i = 0; i < got && i < UNWIND_DEEP; i++) {
 		if ((uintptr_t)buf[i] == first) {
 			start = i;
 			break;
@@ -304,7 +310,7 @@ static inline __attribute__((always_inline)) bool trail_same(const struct stack_
 /* pmm_stack_capture_trail() when the trail does not match: walk, or fall back. */
 static NO_SANITIZE_ADDRESS NOINLINE enum stack_trail_result
 trail_capture(const void *frame, struct stack_trail *t, uintptr_t *entries, unsigned max,
-	      unsigned *nr)
+	      unsigned min, unsigned *nr)
 {
 	uintptr_t fp = (uintptr_t)frame;
 	const struct stack_bounds *b;
@@ -315,7 +321,7 @@ trail_capture(const void *frame, struct stack_trail *t, uintptr_t *entries, unsi
 	*nr = 0;
 	if (!max)
 		return STACK_TRAIL_OTHER;
-	want_min = max < STACK_FP_MIN_FRAMES ? max : STACK_FP_MIN_FRAMES;
+	want_min = max < min ? max : min;
 	b = stack_bounds_get();
 	if (b->state == 1 && fp >= b->lo && fp < b->hi) {
 		n = trail_walk(fp, b->hi, entries, max, t, &broken);
@@ -353,7 +359,8 @@ bool pmm_stack_trail_same(const void *frame, const struct stack_trail *t, unsign
 
 NO_SANITIZE_ADDRESS NOINLINE
 enum stack_trail_result pmm_stack_capture_trail(const void *frame, struct stack_trail *t,
-						uintptr_t *entries, unsigned max, unsigned *nr)
+						uintptr_t *entries, unsigned max, unsigned min,
+						unsigned *nr)
 {
 	enum stack_trail_result r;
 
@@ -363,7 +370,7 @@ enum stack_trail_result pmm_stack_capture_trail(const void *frame, struct stack_
 		*nr = t->nr;
 		return STACK_TRAIL_SAME;
 	}
-	r = trail_capture(frame, t, entries, max, nr);
+	r = trail_capture(frame, t, entries, max, min, nr);
 	NO_TAIL_CALL();
 	return r;
 }

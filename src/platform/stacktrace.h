@@ -112,6 +112,10 @@ bool pmm_stack_trail_same(const void *frame, const struct stack_trail *trail, un
  * becomes entry 0 (as if the caller had called pmm_stack_capture() with
  * @skip 1).
  * @max: at most STACK_TRAIL_MAX.
+ * @min: a walk that ends on a broken chain is kept if it found at least
+ * this many entries, else the unwinder is asked (STACK_FP_MIN_FRAMES, as
+ * pmm_stack_capture(); 1 when @frame is a frame of pmm's own whose return
+ * address is the one wanted, as page_owner's caller stacks are).
  *
  * On STACK_TRAIL_NEW the caller may set @trail->entries to a stable copy of
  * the @entries (and @trail->nr to *@nr) to have the next identical walk come
@@ -120,7 +124,8 @@ bool pmm_stack_trail_same(const void *frame, const struct stack_trail *trail, un
  * Context: the thread @trail belongs to.
  */
 enum stack_trail_result pmm_stack_capture_trail(const void *frame, struct stack_trail *trail,
-						uintptr_t *entries, unsigned max, unsigned *nr);
+						uintptr_t *entries, unsigned max, unsigned min,
+						unsigned *nr);
 
 /*
  * pmm_stack_capture_init() - load what the unwinder needs (libgcc_s) now, so

@@ -459,6 +459,101 @@ static void test_stack_same_either_way(void **state)
 	pmm_destroy(m);
 }
 
+static __attribute__((noinline)) struct pmm_page *alloc_comp_here(struct pmm *m, unsigned order)
+{
+	return pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_COMP, order);
+}
+
+/* The show_stacks text of @m. */
+static char *show_stacks_text(struct pmm *m)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(pmm_page_owner_show_stacks(m, f, 0), 0);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * page_owner_stack=caller: the per-CPU fast paths run with page_owner on,
+ * and a record's stack starts at the caller of pmm_alloc_pages() whichever
+ * path served the call.  The first allocation after a drain refills the
+ * list on the full path, the others are fast-path hits: one stack holds
+ * them all.  A compound block (full path both ways) records from its
+ * caller too, and every free gives its pages back to the right stack.
+ */
+static void test_caller_stacks(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=128M page_owner=on page_owner_stack=caller", NULL);
+	struct pmm *k = pmm_test_machine("mem=128M page_owner=on", NULL);
+	struct pmm_page *p[8], *c, *q;
+	char a[2048];
+	char *text;
+
+	(void)state;
+	assert_true(m->fast.alloc && m->fast.free);
+	assert_false(k->fast.alloc); /* the kernel's stacks keep the full path */
+	pmm_drain_all(m);
+	for (volatile int i = 0; i < 8; i++)
+		p[i] = alloc_here(m, 0);
+	c = alloc_comp_here(m, 2);
+	first_stack(m, a, sizeof(a));
+	assert_true(strncmp(a, " alloc_here+0x", 14) == 0 || strncmp(a, " alloc_comp_here", 16) == 0);
+	text = show_stacks_text(m);
+	assert_int_equal(count(text, " alloc_here+"), 1);
+	assert_int_equal(count(text, " alloc_comp_here"), 1); /* maybe a .constprop clone */
+	assert_null(strstr(text, "get_page_from_freelist"));
+	free(text);
+	assert_int_equal(pages_of(m, " alloc_here+"), 8);
+	assert_int_equal(pages_of(m, " alloc_comp_here"), 4);
+	/* The kernel's stacks, for comparison, start inside the allocator. */
+	pmm_free_pages(k, alloc_here(k, 0), 0);
+	q = alloc_here(k, 0);
+	first_stack(k, a, sizeof(a));
+	assert_true(strncmp(a, " prep_new_page", 14) == 0);
+	pmm_free_pages(k, q, 0);
+	/* Fast and full-path frees alike give the pages back. */
+	for (volatile int i = 0; i < 8; i++)
+		pmm_free_pages(m, p[i], 0);
+	pmm_free_pages(m, c, 2);
+	assert_int_equal(pages_of(m, " alloc_here+"), 0);
+	assert_int_equal(pages_of(m, " alloc_comp_here"), 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	pmm_destroy(k);
+	pmm_destroy(m);
+}
+
+/*
+ * Caller stacks in a double-free report: the allocation and the first free
+ * are recorded from the callers of pmm_alloc_pages() and pmm_free_pages()
+ * (the fast paths served both), with no allocator frame above them.
+ */
+static void test_caller_stacks_in_reports(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=128M page_owner=on page_owner_stack=caller", &log);
+	struct pmm_page *p = alloc_here(m, 0);
+
+	(void)state;
+	free_here(m, p);
+	pmm_test_log_reset(&log);
+	free_here(m, p);
+	assert_int_equal(pmm_bad_page_count(m), 1);
+	assert_true(pmm_test_log_has(&log, "page dumped because: double free"));
+	assert_true(pmm_test_log_has(&log, "gfp_mask 0xcc0(GFP_KERNEL), pid "));
+	assert_true(pmm_test_log_has(&log, "page last free stack trace:\n free_here+0x"));
+	assert_true(pmm_test_log_has(&log, " alloc_here+0x"));
+	assert_false(pmm_test_log_has(&log, "prep_new_page"));
+	assert_false(pmm_test_log_has(&log, "free_unref_page"));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 /* Two call sites taking turns: every record and count goes to the right stack. */
 static void test_stacks_taking_turns(void **state)
 {
@@ -609,6 +704,8 @@ int main(void)
 		cmocka_unit_test(test_show_stacks),
 		cmocka_unit_test(test_double_free_report_has_both_stacks),
 		cmocka_unit_test(test_stack_same_either_way),
+		cmocka_unit_test(test_caller_stacks),
+		cmocka_unit_test(test_caller_stacks_in_reports),
 		cmocka_unit_test(test_stacks_taking_turns),
 		cmocka_unit_test(test_stacks_across_machines),
 		cmocka_unit_test(test_free_elsewhere),

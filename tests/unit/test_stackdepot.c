@@ -828,7 +828,8 @@ struct trail_call {
 /* A trail capture from this function's frame, and a plain one to compare. */
 TEST_NOINLINE static void trail_here(struct trail_call *c)
 {
-	c->r = pmm_stack_capture_trail(__builtin_frame_address(0), c->t, c->e, c->max, &c->nr);
+	c->r = pmm_stack_capture_trail(__builtin_frame_address(0), c->t, c->e, c->max, STACK_FP_MIN_FRAMES,
+				       &c->nr);
 	c->nref = pmm_stack_capture(c->ref, c->max, 1);
 	sink += c->nr;
 }
@@ -945,7 +946,7 @@ static void test_trail_made_up_frames(void **state)
 	f[5] = 0;  /* frame 2 returns nowhere: the walk ends there */
 	f[8] = 0;
 	f[9] = 0;
-	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, STACK_FP_MIN_FRAMES, &nr), STACK_TRAIL_NEW);
 	assert_int_equal(nr, 2);
 	assert_int_equal(e[0], 0x1000);
 	assert_int_equal(e[1], 0x1001);
@@ -953,7 +954,7 @@ static void test_trail_made_up_frames(void **state)
 	t.entries = kept;
 	t.nr = nr;
 	assert_true(pmm_stack_trail_same(f, &t, 16));
-	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_SAME);
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, STACK_FP_MIN_FRAMES, &nr), STACK_TRAIL_SAME);
 	assert_int_equal(nr, 2);
 	assert_false(pmm_stack_trail_same(f + 2, &t, 16)); /* another first frame */
 	assert_false(pmm_stack_trail_same(f, &t, 8));      /* another max */
@@ -962,7 +963,7 @@ static void test_trail_made_up_frames(void **state)
 	f[5] = 0x1002;
 	f[4] = 0;
 	assert_false(pmm_stack_trail_same(f, &t, 16));
-	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, STACK_FP_MIN_FRAMES, &nr), STACK_TRAIL_NEW);
 	assert_int_equal(nr, 3);
 	assert_int_equal(e[2], 0x1002);
 	memcpy(kept, e, sizeof(e));
@@ -973,11 +974,11 @@ static void test_trail_made_up_frames(void **state)
 	/* A link that goes down the stack ends the walk; the trail no longer matches. */
 	f[2] = (uintptr_t)&f[0];
 	assert_false(pmm_stack_trail_same(f, &t, 16));
-	assert_int_not_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_SAME);
+	assert_int_not_equal(pmm_stack_capture_trail(f, &t, e, 16, STACK_FP_MIN_FRAMES, &nr), STACK_TRAIL_SAME);
 	f[2] = (uintptr_t)&f[4];
 
 	/* Another return address in the middle. */
-	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, STACK_FP_MIN_FRAMES, &nr), STACK_TRAIL_NEW);
 	memcpy(kept, e, sizeof(e));
 	t.entries = kept;
 	t.nr = nr;
@@ -987,7 +988,7 @@ static void test_trail_made_up_frames(void **state)
 	assert_true(pmm_stack_trail_same(f, &t, 16));
 
 	/* Cut at max: the same with that max, not with more. */
-	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 2, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 2, STACK_FP_MIN_FRAMES, &nr), STACK_TRAIL_NEW);
 	assert_int_equal(nr, 2);
 	t.entries = e;
 	t.nr = nr;
