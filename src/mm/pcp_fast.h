@@ -130,7 +130,7 @@ static inline __attribute__((always_inline)) struct page *alloc_pages_fast(struc
 	if (unlikely(!pcp || !pcp_trylock(m, pcp, cpu, host)))
 		return NULL;
 	page = fast_take_unlock(pcp, e, order);
-	if (page && unlikely((gfp | f->extra) & PMM___GFP_ZERO))
+	if (page && unlikely((gfp | __atomic_load_n(&f->extra, __ATOMIC_RELAXED)) & PMM___GFP_ZERO))
 		memset(page_address(m, page), 0, PAGE_SIZE << order);
 	return page;
 }
@@ -175,7 +175,8 @@ static inline data_race_fn bool free_fast_tails_ok(const struct page *page, unsi
  */
 static inline bool free_fast_checks_tails(const struct pmm_fast *f, unsigned order)
 {
-	return order && (order <= PAGE_ALLOC_COSTLY_ORDER || (f->extra & PMM___GFP_ZERO));
+	return order && (order <= PAGE_ALLOC_COSTLY_ORDER ||
+			 (__atomic_load_n(&f->extra, __ATOMIC_RELAXED) & PMM___GFP_ZERO));
 }
 
 /* What free_fast_claim() did. */
