@@ -331,26 +331,38 @@ static __attribute__((noinline)) void free_here(struct pmm *m, struct pmm_page *
 	pmm_free_pages(m, p, 0);
 }
 
+/*
+ * A double free of an order-0 page allocated and freed at alloc_here() and
+ * free_here() on a machine of @cfg: the report carries both stacks.  The
+ * log holds the report when this returns; the caller checks the rest and
+ * destroys the machine.
+ */
+static struct pmm *double_free_report(const char *cfg, struct pmm_test_log *log)
+{
+	struct pmm *m = pmm_test_machine(cfg, log);
+	struct pmm_page *p = alloc_here(m, 0);
+
+	free_here(m, p);
+	pmm_test_log_reset(log);
+	free_here(m, p);
+	assert_int_equal(pmm_bad_page_count(m), 1);
+	assert_true(pmm_test_log_has(log, "BUG: Bad page state in process "));
+	assert_true(pmm_test_log_has(log, "page dumped because: double free"));
+	assert_true(pmm_test_log_has(log, "page_owner tracks the page as freed\n"));
+	assert_true(pmm_test_log_has(log, "page last allocated via order 0, migratetype Unmovable, gfp_mask 0xcc0(GFP_KERNEL), pid "));
+	assert_true(pmm_test_log_has(log, " alloc_here+0x"));
+	assert_true(pmm_test_log_has(log, "page last free stack trace:\n"));
+	assert_true(pmm_test_log_has(log, " free_here+0x"));
+	assert_machine_valid(m);
+	return m;
+}
+
 static void test_double_free_report_has_both_stacks(void **state)
 {
 	struct pmm_test_log log = { 0 };
-	struct pmm *m = pmm_test_machine("mem=128M page_owner=on", &log);
-	struct pmm_page *p = alloc_here(m, 0);
 
 	(void)state;
-	free_here(m, p);
-	pmm_test_log_reset(&log);
-	free_here(m, p);
-	assert_int_equal(pmm_bad_page_count(m), 1);
-	assert_true(pmm_test_log_has(&log, "BUG: Bad page state in process "));
-	assert_true(pmm_test_log_has(&log, "page dumped because: double free"));
-	assert_true(pmm_test_log_has(&log, "page_owner tracks the page as freed\n"));
-	assert_true(pmm_test_log_has(&log, "page last allocated via order 0, migratetype Unmovable, gfp_mask 0xcc0(GFP_KERNEL), pid "));
-	assert_true(pmm_test_log_has(&log, " alloc_here+0x"));
-	assert_true(pmm_test_log_has(&log, "page last free stack trace:\n"));
-	assert_true(pmm_test_log_has(&log, " free_here+0x"));
-	assert_machine_valid(m);
-	pmm_destroy(m);
+	pmm_destroy(double_free_report("mem=128M page_owner=on", &log));
 	pmm_test_log_reset(&log);
 }
 
@@ -537,21 +549,13 @@ static void test_caller_stacks(void **state)
 static void test_caller_stacks_in_reports(void **state)
 {
 	struct pmm_test_log log = { 0 };
-	struct pmm *m = pmm_test_machine("mem=128M page_owner=on page_owner_stack=caller", &log);
-	struct pmm_page *p = alloc_here(m, 0);
+	struct pmm *m;
 
 	(void)state;
-	free_here(m, p);
-	pmm_test_log_reset(&log);
-	free_here(m, p);
-	assert_int_equal(pmm_bad_page_count(m), 1);
-	assert_true(pmm_test_log_has(&log, "page dumped because: double free"));
-	assert_true(pmm_test_log_has(&log, "gfp_mask 0xcc0(GFP_KERNEL), pid "));
+	m = double_free_report("mem=128M page_owner=on page_owner_stack=caller", &log);
 	assert_true(pmm_test_log_has(&log, "page last free stack trace:\n free_here+0x"));
-	assert_true(pmm_test_log_has(&log, " alloc_here+0x"));
 	assert_false(pmm_test_log_has(&log, "prep_new_page"));
 	assert_false(pmm_test_log_has(&log, "free_unref_page"));
-	assert_machine_valid(m);
 	pmm_destroy(m);
 	pmm_test_log_reset(&log);
 }
