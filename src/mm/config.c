@@ -106,6 +106,30 @@ static bool key_is(const char *k, size_t klen, const char *name)
 	return strlen(name) == klen && memcmp(k, name, klen) == 0;
 }
 
+/*
+ * A key with a fixed set of values (@names, NULL-terminated): the index of
+ * @v among them; else the error "KEY must be A, B or C: 'TOKEN'" and -1.
+ */
+static int parse_choice(struct cursor *c, const char *key, const char *v, size_t vl,
+			const char *const *names, const char *tok, size_t n)
+{
+	char fmt[160];
+	size_t len;
+	unsigned i;
+
+	for (i = 0; names[i]; i++)
+		if (key_is(v, vl, names[i]))
+			return (int)i;
+	len = (size_t)snprintf(fmt, sizeof(fmt), "%s must be ", key);
+	for (unsigned j = 0; j < i && len < sizeof(fmt); j++)
+		len += (size_t)snprintf(fmt + len, sizeof(fmt) - len, "%s%s", names[j],
+					j + 2 < i ? ", " : j + 2 == i ? " or " : "");
+	if (len < sizeof(fmt))
+		snprintf(fmt + len, sizeof(fmt) - len, ": '%%.*s'");
+	fail(c, fmt, tok, n);
+	return -1;
+}
+
 static int parse_bool(const char *v, size_t n, bool *out)
 {
 	if (key_is(v, n, "1") || key_is(v, n, "on") || key_is(v, n, "y") || key_is(v, n, "yes") ||
@@ -281,6 +305,16 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 		cfg->field = b;                                            \
 		return 0;                                                  \
 	}
+/* The value's index among the listed names: 0, 1 for a bool, an enum's values in order. */
+#define CHOICEKEY(name, field, ...)                                                 \
+	if (key_is(k, kl, name)) {                                                  \
+		static const char *const names_[] = { __VA_ARGS__, NULL };           \
+		int i_ = parse_choice(c, name, v, vl, names_, tok, n);              \
+		if (i_ < 0)                                                          \
+			return -PMM_EINVAL;                                          \
+		cfg->field = i_;                                                     \
+		return 0;                                                            \
+	}
 #define INTKEY(name, field, lo, hi)                                          \
 	if (key_is(k, kl, name)) {                                           \
 		int r_ = parse_int(v, vl, lo, hi, &iv);                      \
@@ -370,26 +404,9 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 			return fail(c, "too many ratios in '%.*s'", tok, n);
 		return 0;
 	}
-	if (key_is(k, kl, "cpu")) {
-		if (key_is(v, vl, "rseq"))
-			cfg->cpu_getcpu = false;
-		else if (key_is(v, vl, "getcpu"))
-			cfg->cpu_getcpu = true;
-		else
-			return fail(c, "cpu must be rseq or getcpu: '%.*s'", tok, n);
-		return 0;
-	}
-	if (key_is(k, kl, "memmap")) {
-		if (key_is(v, vl, "base"))
-			cfg->memmap = PMM_MEMMAP_BASE;
-		else if (key_is(v, vl, "huge"))
-			cfg->memmap = PMM_MEMMAP_HUGE;
-		else if (key_is(v, vl, "altmap"))
-			cfg->memmap = PMM_MEMMAP_ALTMAP;
-		else
-			return fail(c, "memmap must be base, huge or altmap: '%.*s'", tok, n);
-		return 0;
-	}
+	CHOICEKEY("cpu", cpu_getcpu, "rseq", "getcpu")
+	/* PMM_MEMMAP_BASE, _HUGE, _ALTMAP are 0, 1, 2. */
+	CHOICEKEY("memmap", memmap, "base", "huge", "altmap")
 	if (key_is(k, kl, "backend"))
 		return parse_backend(cfg, c, v, vl, tok, n);
 	if (key_is(k, kl, "maxmem")) {
@@ -403,25 +420,10 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 	}
 	if (key_is(k, kl, "host_node"))
 		return parse_host_node(cfg, c, v, vl, tok, n);
-	if (key_is(k, kl, "page_owner_stack")) {
-		if (key_is(v, vl, "kernel"))
-			cfg->page_owner_caller_stacks = false;
-		else if (key_is(v, vl, "caller"))
-			cfg->page_owner_caller_stacks = true;
-		else
-			return fail(c, "page_owner_stack must be kernel or caller: '%.*s'", tok, n);
-		return 0;
-	}
-	if (key_is(k, kl, "host_bind")) {
-		if (key_is(v, vl, "all"))
-			cfg->host_bind_memmap_only = false;
-		else if (key_is(v, vl, "memmap"))
-			cfg->host_bind_memmap_only = true;
-		else
-			return fail(c, "host_bind must be all or memmap: '%.*s'", tok, n);
-		return 0;
-	}
+	CHOICEKEY("page_owner_stack", page_owner_caller_stacks, "kernel", "caller")
+	CHOICEKEY("host_bind", host_bind_memmap_only, "all", "memmap")
 #undef BOOLKEY
+#undef CHOICEKEY
 #undef INTKEY
 	return fail(c, "unknown key in '%.*s'", tok, n);
 }

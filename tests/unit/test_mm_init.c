@@ -311,6 +311,9 @@ static void test_bad_config_text(void **state)
 		{ "node=0:0x2000-0x1000", "<t>:1: bad range in 'node=0:0x2000-0x1000'" },
 		{ "\n\nfrobnicate=1", "<t>:3: unknown key in 'frobnicate=1'" },
 		{ "page_owner=maybe", "<t>:1: not a boolean: 'page_owner=maybe'" },
+		{ "memmap=flat", "<t>:1: memmap must be base, huge or altmap: 'memmap=flat'" },
+		{ "cpu=any", "<t>:1: cpu must be rseq or getcpu: 'cpu=any'" },
+		{ "page_owner_stack=user", "<t>:1: page_owner_stack must be kernel or caller: 'page_owner_stack=user'" },
 		{ "mem", "<t>:1: expected key=value, got 'mem'" },
 		{ "mem=99999999999999999999999G", "<t>:1: bad size" },
 		{ "\x01mem=1G", "<t>:1: binary data in config" },
@@ -327,9 +330,13 @@ static void test_bad_config_text(void **state)
 	}
 	pmm_config_default(&c);
 	{
-		const char *ok = "mem=2G nodes=2 cpus=3 page_owner=on lowmem_reserve_ratio=1,2,3";
+		const char *ok = "mem=2G nodes=2 cpus=3 page_owner=on lowmem_reserve_ratio=1,2,3 "
+				 "memmap=altmap cpu=getcpu page_owner_stack=caller";
 		assert_int_equal(pmm_config_parse(&c, ok, strlen(ok), "<t>", err, sizeof(err)), 0);
 	}
+	assert_int_equal(c.memmap, PMM_MEMMAP_ALTMAP);
+	assert_true(c.cpu_getcpu);
+	assert_true(c.page_owner_caller_stacks);
 	assert_int_equal(c.mem_bytes, 2ull << 30);
 	assert_int_equal(c.nr_nodes, 2);
 	assert_int_equal(c.nr_cpus, 3);
