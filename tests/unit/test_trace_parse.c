@@ -727,24 +727,23 @@ static void add_frame(char *out, size_t cap, size_t *pos, const char *src, size_
 static void expect_lines(const char *name, const void *data, size_t len, unsigned lines, size_t bytes)
 {
 	char *path = write_tmp(name, data, len);
-	struct pmm_trace_parser *p;
-	struct pmm_trace_stats st;
 
 	/* From a file (frames that fit the window decode in one call) and from memory (streamed). */
-	assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
-	drain(p, &st);
-	pmm_trace_close(p);
-	if (st.events[PMM_TRACE_MM_PAGE_FREE] != lines || st.bytes != bytes)
-		fail_msg("%s (file): %llu events, %llu bytes; expected %u, %zu", name,
-			 (unsigned long long)st.events[PMM_TRACE_MM_PAGE_FREE],
-			 (unsigned long long)st.bytes, lines, bytes);
-	assert_int_equal(pmm_trace_open_mem(&p, name, data, len, NULL), 0);
-	drain(p, &st);
-	pmm_trace_close(p);
-	if (st.events[PMM_TRACE_MM_PAGE_FREE] != lines || st.bytes != bytes)
-		fail_msg("%s (memory): %llu events, %llu bytes; expected %u, %zu", name,
-			 (unsigned long long)st.events[PMM_TRACE_MM_PAGE_FREE],
-			 (unsigned long long)st.bytes, lines, bytes);
+	for (int from_mem = 0; from_mem < 2; from_mem++) {
+		struct pmm_trace_parser *p;
+		struct pmm_trace_stats st;
+
+		assert_int_equal(from_mem ? pmm_trace_open_mem(&p, name, data, len, NULL)
+					  : pmm_trace_open(&p, path, NULL),
+				 0);
+		drain(p, &st);
+		pmm_trace_close(p);
+		if (st.events[PMM_TRACE_MM_PAGE_FREE] != lines || st.bytes != bytes)
+			fail_msg("%s (%s): %llu events, %llu bytes; expected %u, %zu", name,
+				 from_mem ? "memory" : "file",
+				 (unsigned long long)st.events[PMM_TRACE_MM_PAGE_FREE],
+				 (unsigned long long)st.bytes, lines, bytes);
+	}
 	unlink(path);
 	free(path);
 }
