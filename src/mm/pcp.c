@@ -382,7 +382,7 @@ int pcp_fast_setup(struct pmm *m)
 #if PMM_HAVE_RSEQ_LOCK
 	f->rseq_offset = __rseq_offset;
 #endif
-	fast_gfp_update(m);
+	/* The gfp table comes with the zone tables (pcp_fast_zonelists_update()). */
 	if (!m->cfg.pcp)
 		return 0;
 	f->cpu_pcp = pmm_zalloc(m, sizeof(*f->cpu_pcp) * m->nr_cpus * MAX_NR_ZONES);
