@@ -47,8 +47,7 @@ int pmm_set_thread_cpu(struct pmm *m, int cpu)
 	return 0;
 }
 
-/* Makes each thread's lock tag unique: its address. */
-static __thread char pcp_lock_tag;
+__thread char pcp_lock_tag PMM_TLS_IE;
 
 void pcp_rseq_first_use(struct pmm *m)
 {
@@ -63,15 +62,11 @@ void pcp_rseq_first_use(struct pmm *m)
 	pcp_fast_update(m); /* the leaf paths may run now */
 }
 
-bool pcp_trylock_remote(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu)
+bool pcp_trylock_fenced(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu)
 {
-	unsigned long tag = (unsigned long)&pcp_lock_tag, old = 0;
+	unsigned long tag = pcp_lock_tag_value();
 
-	if (!__atomic_compare_exchange_n(&pcp->lock.word, &old, tag, false, __ATOMIC_SEQ_CST,
-					 __ATOMIC_RELAXED))
-		return false;
-	if (__atomic_load_n(&m->fast.rseq, __ATOMIC_SEQ_CST) != PCP_RSEQ_USED)
-		return true;
+	(void)m;
 	/*
 	 * A sequence on @cpu may have read 0 before the swap and commit after
 	 * it.  Restart whatever is in flight there, then look: if the tag is

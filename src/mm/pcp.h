@@ -279,7 +279,35 @@ static inline unsigned pcp_this_cpu(struct pmm *m, int *host)
 	return pmm_this_cpu(m);
 }
 
-bool pcp_trylock_remote(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu);
+/* Makes each thread's lock tag unique: its address. */
+extern __thread char pcp_lock_tag PMM_TLS_IE;
+
+static inline unsigned long pcp_lock_tag_value(void)
+{
+	return (unsigned long)&pcp_lock_tag;
+}
+
+/* The rest of pcp_trylock_remote() once restartable sequences are in use. */
+bool pcp_trylock_fenced(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu);
+
+/*
+ * Take @pcp (the lists of CPU @cpu) with a compare-and-swap of this
+ * thread's tag, as any thread not running on @cpu must; false when another
+ * thread holds it.  Where restartable sequences are in use, a sequence on
+ * @cpu may have read the word before the swap: pcp_trylock_fenced() then
+ * restarts it (store, full fence, load on its side; locked swap, load here).
+ */
+static inline bool pcp_trylock_remote(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu)
+{
+	unsigned long old = 0;
+
+	if (!__atomic_compare_exchange_n(&pcp->lock.word, &old, pcp_lock_tag_value(), false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		return false;
+	if (likely(__atomic_load_n(&m->fast.rseq, __ATOMIC_SEQ_CST) != PCP_RSEQ_USED))
+		return true;
+	return pcp_trylock_fenced(m, pcp, cpu);
+}
 
 /*
  * Take @pcp (the lists of CPU @cpu) without waiting; @host from

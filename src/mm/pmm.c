@@ -254,7 +254,7 @@ unsigned pmm_nr_cpus(const struct pmm *m)
 /* ------------------------------------------------------------ allocation */
 
 /* The second try of the fast path, out of line so the leaf needs no frame. */
-static __attribute__((noinline)) struct page *alloc_pages_pcp_fast(struct pmm *m, pmm_gfp_t gfp,
+static inline __attribute__((always_inline)) struct page *alloc_pages_pcp_fast(struct pmm *m, pmm_gfp_t gfp,
 							     unsigned order)
 {
 	/* Two copies, as the leaf: order 0 is a constant in the first. */
@@ -287,30 +287,52 @@ static __attribute__((noinline)) struct page *alloc_pages_entry_owner(struct pmm
 	return page;
 }
 
-struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
+/*
+ * Every allocation but an order-0 leaf hit that needs nothing more: the
+ * leaf's extras or, for @page NULL, the leaf of a higher order, the general
+ * tier and the full path.  Out of line, so that pmm_alloc_pages() keeps no
+ * register across a call on its hot path; @frame is pmm_alloc_pages()'s,
+ * where page_owner's caller stacks start.
+ */
+static __attribute__((noinline)) struct page *alloc_pages_tiers(struct pmm *m, pmm_gfp_t gfp,
+								 unsigned order, struct page *page,
+								 const void *frame)
 {
-	/* Two copies of the leaf: order 0 is a constant in the first. */
-	struct page *page = likely(order == 0) ? alloc_pages_leaf(m, gfp, 0)
-					      : alloc_pages_leaf(m, gfp, order);
 	pmm_gfp_t extra = __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED);
 
-	if (likely(page)) {
+	if (!page && order)
+		page = alloc_pages_leaf(m, gfp, order);
+	if (page) {
 		if (unlikely((gfp | extra) & (PMM___GFP_ZERO | FAST_EXTRA_OWNER)))
-			alloc_leaf_extra(m, page, order, gfp, extra, __builtin_frame_address(0));
-		return (struct pmm_page *)page;
+			alloc_leaf_extra(m, page, order, gfp, extra, frame);
+		return page;
 	}
 	if (__atomic_load_n(&m->fast.alloc, __ATOMIC_RELAXED)) {
 		page = alloc_pages_pcp_fast(m, gfp, order);
 		if (likely(page)) {
 			if (unlikely(extra & FAST_EXTRA_OWNER))
-				page_owner_set_at(m, page, order, gfp, __builtin_frame_address(0));
-			return (struct pmm_page *)page;
+				page_owner_set_at(m, page, order, gfp, frame);
+			return page;
 		}
 	}
 	if (unlikely(extra & FAST_EXTRA_OWNER))
-		return (struct pmm_page *)alloc_pages_entry_owner(m, gfp, order,
-								  __builtin_frame_address(0));
-	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
+		return alloc_pages_entry_owner(m, gfp, order, frame);
+	return alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
+}
+
+struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
+{
+	struct page *page = NULL;
+
+	/* The order-0 leaf inline, with order a constant; everything else out of line. */
+	if (likely(order == 0)) {
+		page = alloc_pages_leaf(m, gfp, 0);
+		if (likely(page) &&
+		    likely(!((gfp | __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED)) &
+			     (PMM___GFP_ZERO | FAST_EXTRA_OWNER))))
+			return (struct pmm_page *)page;
+	}
+	return (struct pmm_page *)alloc_pages_tiers(m, gfp, order, page, __builtin_frame_address(0));
 }
 
 struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, unsigned order)
@@ -326,7 +348,7 @@ struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, uns
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, nid);
 }
 
-static __attribute__((noinline)) bool free_pages_pcp_fast(struct pmm *m, struct page *page,
+static inline __attribute__((always_inline)) bool free_pages_pcp_fast(struct pmm *m, struct page *page,
 							    unsigned order, const void *frame)
 {
 	return likely(order == 0) ? free_page_fast(m, page, 0, frame)
@@ -356,26 +378,6 @@ static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct pag
 	}
 }
 
-/*
- * The leaf and general fast frees of a per-CPU order; false if the full
- * path must run.  Inlined twice, so that order 0 is a constant in its copy.
- */
-static inline __attribute__((always_inline)) bool
-free_pages_fast_tiers(struct pmm *m, struct page *page, unsigned order, const void *frame)
-{
-	struct per_cpu_pages *pcp = NULL;
-	enum free_leaf r = free_page_leaf(m, page, order, &pcp);
-
-	if (likely(r == FREE_LEAF_DONE))
-		return true;
-	if (r != FREE_LEAF_NO) {
-		free_leaf_finish(m, page, order, r, pcp);
-		return true;
-	}
-	return __atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) &&
-	       free_pages_pcp_fast(m, page, order, frame);
-}
-
 /* The full path with page_owner's caller stacks: its hooks walk from @frame. */
 static __attribute__((noinline)) void free_pages_entry_owner(struct pmm *m, struct page *page,
 							     unsigned order, const void *frame)
@@ -386,23 +388,48 @@ static __attribute__((noinline)) void free_pages_entry_owner(struct pmm *m, stru
 	page_owner_entry_leave(m, prev);
 }
 
-void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
+/*
+ * Every free but an order-0 leaf free that finished: what the leaf left
+ * (@r, @pcp), the leaf of a higher order, the general tier and the full
+ * path.  Out of line, so that pmm_free_pages() keeps no register across a
+ * call on its hot path; @frame is pmm_free_pages()'s.
+ */
+static __attribute__((noinline)) void free_pages_tiers(struct pmm *m, struct page *page,
+						       unsigned order, enum free_leaf r,
+						       struct per_cpu_pages *pcp, const void *frame)
 {
-	struct page *page = (struct page *)ppage;
-
-	if (likely(order == 0)) {
-		if (likely(free_pages_fast_tiers(m, page, 0, __builtin_frame_address(0))))
-			return;
-	} else if (pcp_allowed_order(order) &&
-		   free_pages_fast_tiers(m, page, order, __builtin_frame_address(0))) {
+	if (order && pcp_allowed_order(order))
+		r = free_page_leaf(m, page, order, &pcp);
+	if (r == FREE_LEAF_DONE)
+		return;
+	if (r != FREE_LEAF_NO) {
+		free_leaf_finish(m, page, order, r, pcp);
 		return;
 	}
+	if (pcp_allowed_order(order) && __atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) &&
+	    free_pages_pcp_fast(m, page, order, frame))
+		return;
 	if (unlikely(__atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED) & FAST_EXTRA_OWNER))
-		free_pages_entry_owner(m, page, order, __builtin_frame_address(0));
+		free_pages_entry_owner(m, page, order, frame);
 	else
 		free_pages_entry(m, page, order);
 	if (unlikely(m->reporting != NULL))
 		page_reporting_maybe_run(m);
+}
+
+void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
+{
+	struct page *page = (struct page *)ppage;
+	struct per_cpu_pages *pcp = NULL;
+	enum free_leaf r = FREE_LEAF_NO;
+
+	/* The order-0 leaf inline, with order a constant; everything else out of line. */
+	if (likely(order == 0)) {
+		r = free_page_leaf(m, page, 0, &pcp);
+		if (likely(r == FREE_LEAF_DONE))
+			return;
+	}
+	free_pages_tiers(m, page, order, r, pcp, __builtin_frame_address(0));
 }
 
 void *pmm_get_free_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
