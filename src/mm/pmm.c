@@ -253,9 +253,9 @@ unsigned pmm_nr_cpus(const struct pmm *m)
 
 /* ------------------------------------------------------------ allocation */
 
-/* The second try of the fast path, out of line so the leaf needs no frame. */
-static inline __attribute__((always_inline)) struct page *alloc_pages_pcp_fast(struct pmm *m, pmm_gfp_t gfp,
-							     unsigned order)
+/* The general tier of the fast path (any thread, any CPU source), for alloc_pages_tiers(). */
+static inline __attribute__((always_inline)) struct page *
+alloc_pages_pcp_fast(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
 	/* Two copies, as the leaf: order 0 is a constant in the first. */
 	return likely(order == 0) ? alloc_pages_fast(m, gfp, 0) : alloc_pages_fast(m, gfp, order);
@@ -348,8 +348,9 @@ struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, uns
 	return (struct pmm_page *)alloc_pages_nid(m, gfp, order, nid);
 }
 
-static inline __attribute__((always_inline)) bool free_pages_pcp_fast(struct pmm *m, struct page *page,
-							    unsigned order, const void *frame)
+/* The general tier of the fast free, for free_pages_tiers(). */
+static inline __attribute__((always_inline)) bool
+free_pages_pcp_fast(struct pmm *m, struct page *page, unsigned order, const void *frame)
 {
 	return likely(order == 0) ? free_page_fast(m, page, 0, frame)
 				  : free_page_fast(m, page, order, frame);
