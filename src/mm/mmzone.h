@@ -179,6 +179,16 @@ static inline void mod_zone_page_state(struct zone *z, enum zone_stat_item i, lo
 {
 	__atomic_fetch_add(&z->vm_stat[i], d, __ATOMIC_RELAXED);
 }
+/*
+ * mod_zone_page_state() for a count every writer changes under one lock
+ * (the caller's): a plain add, made of a relaxed load and store so that
+ * lockless readers see the old or the new count.
+ */
+static inline void __mod_zone_page_state(struct zone *z, enum zone_stat_item i, long d)
+{
+	__atomic_store_n(&z->vm_stat[i], __atomic_load_n(&z->vm_stat[i], __ATOMIC_RELAXED) + d,
+			 __ATOMIC_RELAXED);
+}
 static inline void count_zone_event(struct zone *z, enum zone_event_item i, unsigned long d)
 {
 	__atomic_fetch_add(&z->vm_events[i], d, __ATOMIC_RELAXED);

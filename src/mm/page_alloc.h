@@ -65,6 +65,8 @@ void bad_page_refuse(struct pmm *m, struct page *page, const char *reason);
 /* The kernel's page_bad_reason() for @flags checks (AT_FREE or AT_PREP). */
 const char *page_bad_reason(const struct page *page, unsigned long flags);
 
+#define lockdep_assert_held(l) assert(pmm_lock_held(l))
+
 static inline void add_to_free_list(struct page *page, struct zone *zone, unsigned order, int mt)
 {
 	list_add(&page->lru, &zone->free_area[order].free_list[mt]);
@@ -82,7 +84,9 @@ static inline void move_to_free_list(struct page *page, struct zone *zone, unsig
 }
 static inline void del_page_from_free_list(struct page *page, struct zone *zone, unsigned order)
 {
-	ClearPageReported(page);
+	/* Tested first, as the kernel does: most blocks were never reported. */
+	if (unlikely(PageReported(page)))
+		ClearPageReported(page);
 	list_del(&page->lru);
 	__ClearPageBuddy(page);
 	set_page_private(page, 0);
@@ -106,19 +110,33 @@ static inline void zone_fast_update(struct zone *z)
 	long reserve = 0;
 	int ok = 0;
 
+	lockdep_assert_held(&z->lock);
 	for (int i = 0; i < MAX_NR_ZONES; i++)
 		if (z->lowmem_reserve[i] > reserve)
 			reserve = z->lowmem_reserve[i];
 	if (free > mark + reserve + (1l << PAGE_ALLOC_COSTLY_ORDER))
 		ok = free > mark + reserve + (1l << pageblock_order) ? 2 : 1;
-	__atomic_store_n(&z->fast_ok, ok, __ATOMIC_RELAXED);
+	/*
+	 * Stored only when it changes: every CPU's fast path reads this line,
+	 * and a store on each buddy operation would take it from them all.
+	 */
+	if (__atomic_load_n(&z->fast_ok, __ATOMIC_RELAXED) != ok)
+		__atomic_store_n(&z->fast_ok, ok, __ATOMIC_RELAXED);
 }
 
+/*
+ * Change the free page counts by @nr pages of type @mt (zone->lock held).
+ * Every change of NR_FREE_PAGES and NR_FREE_CMA_PAGES is made under
+ * zone->lock, so this adds without a locked instruction (readers still see
+ * the old or the new count: __mod_zone_page_state()); a locked add here
+ * waited for every store of the buddy operation before it.
+ */
 static inline void mod_zone_freepage_state(struct zone *z, long nr, int mt)
 {
-	mod_zone_page_state(z, NR_FREE_PAGES, nr);
+	lockdep_assert_held(&z->lock);
+	__mod_zone_page_state(z, NR_FREE_PAGES, nr);
 	if (is_migrate_cma(mt))
-		mod_zone_page_state(z, NR_FREE_CMA_PAGES, nr);
+		__mod_zone_page_state(z, NR_FREE_CMA_PAGES, nr);
 	zone_fast_update(z);
 }
 
@@ -222,7 +240,5 @@ static inline void page_reporting_notify_free(struct zone *zone, unsigned order)
 		page_reporting_notify_free_slow(zone, order);
 }
 
-
-#define lockdep_assert_held(l) assert(pmm_lock_held(l))
 
 #endif

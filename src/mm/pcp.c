@@ -107,9 +107,9 @@ static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct lis
 		list_add_tail(&page->lru, list);
 		allocated++;
 		if (is_migrate_cma((int)page->index))
-			mod_zone_page_state(zone, NR_FREE_CMA_PAGES, -(1l << order));
+			__mod_zone_page_state(zone, NR_FREE_CMA_PAGES, -(1l << order));
 	}
-	mod_zone_page_state(zone, NR_FREE_PAGES, -((long)i << order));
+	__mod_zone_page_state(zone, NR_FREE_PAGES, -((long)i << order)); /* zone->lock */
 	zone_fast_update(zone);
 	pmm_unlock(&zone->lock);
 	return allocated;
