@@ -304,6 +304,61 @@ static void test_watermark_thresholds(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * zone->fast_ok follows free pages both ways, so the per-CPU fast path
+ * stops exactly when the kernel's watermark check would fail: with a page
+ * waiting on this CPU's list and the zone at its min watermark, an order-0
+ * GFP_NOWAIT request is refused (Linux checks the zone's free pages before
+ * it looks at the list), and GFP_ATOMIC, which may dip below min, gets that
+ * very page from the list.  Once everything is back, the fast path is on
+ * again.  fast_ok is stored only when it changes; a stale value would show
+ * here as a served NOWAIT request or a fast path left off.
+ */
+static void fast_ok_follows(bool pin)
+{
+	struct pmm *m = pmm_test_machine("mem=64M dma=0 cpus=1 min_free_kbytes=4096 "
+					 "watermark_boost_factor=0", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	struct pmm_page **pages = calloc(1 << 15, sizeof(*pages));
+	struct pmm_page *last, *p;
+	unsigned long n = 0;
+
+	if (pin)
+		assert_int_equal(pmm_set_thread_cpu(m, 0), 0);
+	assert_int_equal(__atomic_load_n(&z->fast_ok, __ATOMIC_RELAXED), 2);
+	while ((pages[n] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0)))
+		n++;
+	assert_true(n > 1000);
+	/* At min: the fast path is off, whatever the lists hold. */
+	assert_int_equal(zone_page_state(z, NR_FREE_PAGES), (long)min_wmark_pages(z));
+	assert_int_equal(__atomic_load_n(&z->fast_ok, __ATOMIC_RELAXED), 0);
+	last = pages[--n];
+	pmm_free_pages(m, last, 0); /* onto this CPU's list: the zone stays at min */
+	assert_int_equal(zone_page_state(z, NR_FREE_PAGES), (long)min_wmark_pages(z));
+	assert_null(pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOWARN, 0));
+	p = pmm_alloc_pages(m, PMM_GFP_ATOMIC | PMM___GFP_NOWARN, 0);
+	assert_ptr_equal(p, last);
+	pages[n++] = p;
+	while (n)
+		pmm_free_pages(m, pages[--n], 0);
+	pmm_drain_all(m);
+	/* Everything back: on again, at the level a fresh computation gives. */
+	assert_int_equal(__atomic_load_n(&z->fast_ok, __ATOMIC_RELAXED), 2);
+	free(pages);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	if (pin)
+		pmm_set_thread_cpu(m, -1);
+	pmm_destroy(m);
+}
+
+static void test_fast_ok_follows_free_pages(void **state)
+{
+	(void)state;
+	fast_ok_follows(false); /* the leaf where rseq is there */
+	fast_ok_follows(true);  /* the general tier */
+}
+
 static void test_compound(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=128M", NULL);
@@ -944,6 +999,7 @@ int main(void)
 		cmocka_unit_test(test_steal_single_page),
 		cmocka_unit_test(test_highatomic_reserve),
 		cmocka_unit_test(test_watermark_thresholds),
+		cmocka_unit_test(test_fast_ok_follows_free_pages),
 		cmocka_unit_test(test_compound),
 		cmocka_unit_test(test_free_with_extra_ref),
 		cmocka_unit_test(test_split_exact_bulk),
