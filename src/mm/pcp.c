@@ -62,11 +62,10 @@ void pcp_rseq_first_use(struct pmm *m)
 	pcp_fast_update(m); /* the leaf paths may run now */
 }
 
-bool pcp_trylock_fenced(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu)
+bool pcp_trylock_fenced(struct per_cpu_pages *pcp, unsigned cpu)
 {
 	unsigned long tag = pcp_lock_tag_value();
 
-	(void)m;
 	/*
 	 * A sequence on @cpu may have read 0 before the swap and commit after
 	 * it.  Restart whatever is in flight there, then look: if the tag is
@@ -283,12 +282,12 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
  */
 void pcp_fast_update(struct pmm *m)
 {
-	bool plain, free, leaf;
+	bool plain, free, leaf, caller_stacks;
 
 	/* Everything is read under the lock, so the last of racing updates sees the latest state. */
 	pmm_lock(&m->fast_lock);
-	plain = m->fast.cpu_pcp && (!m->page_owner || m->cfg.page_owner_caller_stacks) &&
-		!m->cfg.page_poison &&
+	caller_stacks = m->page_owner && m->cfg.page_owner_caller_stacks;
+	plain = m->fast.cpu_pcp && (!m->page_owner || caller_stacks) && !m->cfg.page_poison &&
 		!m->cfg.debug_pagealloc && !tracepoints_need_full_path(m) && !m->fail &&
 		!__atomic_load_n(&m->fail_nth_used, __ATOMIC_RELAXED) &&
 		!m->cfg.debug_guardpage_minorder;
@@ -299,7 +298,7 @@ void pcp_fast_update(struct pmm *m)
 	leaf = __atomic_load_n(&m->fast.rseq, __ATOMIC_SEQ_CST) == PCP_RSEQ_USED &&
 	       !__atomic_load_n(&m->fast.pinned, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&m->fast.extra,
-			 (m->init_on_alloc ? PMM___GFP_ZERO : 0) | (m->page_owner && m->cfg.page_owner_caller_stacks ? FAST_EXTRA_OWNER : 0),
+			 (m->init_on_alloc ? PMM___GFP_ZERO : 0) | (caller_stacks ? FAST_EXTRA_OWNER : 0),
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&m->fast.alloc, plain, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->fast.free, free, __ATOMIC_RELAXED);

@@ -288,7 +288,7 @@ static inline unsigned long pcp_lock_tag_value(void)
 }
 
 /* The rest of pcp_trylock_remote() once restartable sequences are in use. */
-bool pcp_trylock_fenced(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu);
+bool pcp_trylock_fenced(struct per_cpu_pages *pcp, unsigned cpu);
 
 /*
  * Take @pcp (the lists of CPU @cpu) with a compare-and-swap of this
@@ -306,7 +306,7 @@ static inline bool pcp_trylock_remote(struct pmm *m, struct per_cpu_pages *pcp, 
 		return false;
 	if (likely(__atomic_load_n(&m->fast.rseq, __ATOMIC_SEQ_CST) != PCP_RSEQ_USED))
 		return true;
-	return pcp_trylock_fenced(m, pcp, cpu);
+	return pcp_trylock_fenced(pcp, cpu);
 }
 
 /*

@@ -200,6 +200,7 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, uns
 	unsigned long off = (uintptr_t)page - f->vmemmap, word;
 	const unsigned long *pb;
 	unsigned bitidx;
+	bool tails;
 	int old = 1;
 
 	if (unlikely(off & (sizeof(struct page) - 1)))
@@ -218,7 +219,8 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, uns
 	*mt = (int)((word >> (bitidx % 64)) & MIGRATETYPE_MASK);
 	if (unlikely(*mt >= MIGRATE_PCPTYPES))
 		return FREE_CLAIM_NO;
-	if (unlikely(free_fast_checks_tails(f, order)) && !free_fast_tails_ok(page, order))
+	tails = free_fast_checks_tails(f, order); /* once: checked and cleared alike */
+	if (unlikely(tails) && !free_fast_tails_ok(page, order))
 		return FREE_CLAIM_NO;
 	if (unlikely(!__atomic_compare_exchange_n(&page->_refcount, &old, 0, false, __ATOMIC_ACQ_REL,
 						  __ATOMIC_RELAXED)))
@@ -227,7 +229,7 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, uns
 	if (unlikely(page->_mapcount != -1 || page->mapping || page->memcg_data ||
 		     (page->flags & PAGE_FLAGS_CHECK_AT_FREE)))
 		return FREE_CLAIM_BAD;
-	if (unlikely(free_fast_checks_tails(f, order)))
+	if (unlikely(tails))
 		for (unsigned long i = 1; i < (1ul << order); i++)
 			page[i].flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
 	page->private = 0;
