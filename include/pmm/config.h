@@ -27,7 +27,10 @@
  *                          caller of pmm_alloc_pages()/pmm_free_pages() (and
  *                          of the entry points built on them), the same
  *                          stack whichever path served the call, which lets
- *                          the per-CPU fast paths run with page_owner on
+ *                          the per-CPU fast paths run with page_owner on.
+ *                          caller needs pmm's own stack walk: with a
+ *                          platform stack() other than pmm_posix_stack the
+ *                          machine logs a warning and uses kernel
  *   debug_pagealloc=on  debug_guardpage_minorder=N  page_alloc.shuffle=1
  *   pcp=off  seed=N  fatal=on  cpu=rseq|getcpu
  *   backend=anon           where the machine's memory comes from: anon (one

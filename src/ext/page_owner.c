@@ -211,7 +211,8 @@ static bool need_page_owner(struct pmm *m)
  * The stack through the platform's stack() (an embedder's, or the fault
  * injecting wrapper): its entry 0 is the return address into this function,
  * entry 1 into the hook; skip both, as the kernel skips save_stack() and
- * __set_page_owner().
+ * __set_page_owner().  It cannot start at another frame, which is why
+ * caller stacks are never in effect with it (page_owner_setup()).
  */
 static __attribute__((noinline)) struct stack_record *save_stack_platform(struct pmm *m,
 									  struct page_owner_state *po)
@@ -397,7 +398,8 @@ set_owner_from(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp, 
 static inline const void *hook_frame(const struct pmm *m, const struct owner_thread *ot,
 				     const void *own, unsigned *min)
 {
-	if (unlikely(ot->entry_for == m->fast.id && ot->entry_frame)) {
+	if (unlikely(m->page_owner_caller_stacks && ot->entry_for == m->fast.id &&
+		     ot->entry_frame)) {
 		*min = 1;
 		return ot->entry_frame;
 	}
@@ -765,6 +767,18 @@ static int page_owner_setup(struct pmm *m)
 		return err;
 	po->ext_size = m->page_ext->entry_size;
 	po->trail = m->plat->stack == pmm_posix_stack;
+	/*
+	 * Caller stacks start the walk at an entry point's frame, several
+	 * frames above the hook.  A platform's own stack() walks from where
+	 * it is called and skips a fixed count, so the fast paths and the
+	 * full path would give one call site two stacks: keep the kernel's
+	 * stacks (and the full path) there, and say so once.
+	 */
+	m->page_owner_caller_stacks = m->cfg.page_owner_caller_stacks && po->trail;
+	if (m->cfg.page_owner_caller_stacks && !po->trail)
+		pr_warn(m, "page_owner: page_owner_stack=caller needs pmm's stack walk "
+			   "(platform %s has its own stack()), falling back to kernel\n",
+			m->plat->name ? m->plat->name : "?");
 	po->sym = symbolizer_create(0);
 	init_page_owner(m, po);
 	/* Allocations are tracked from here on. */

@@ -187,6 +187,13 @@ struct pmm {
 	enum { PMM_CPU_RSEQ, PMM_CPU_GETCPU, PMM_CPU_PLATFORM } cpu_mode;
 	struct page_owner_state *page_owner;   /* NULL when page_owner is off */
 	struct page_owner_state *page_owner_pending; /* set up, not yet live */
+	/*
+	 * page_owner_stack=caller in effect: asked for, and the stacks are
+	 * pmm's own walk, which can start at an entry point's frame.  Set
+	 * once, before page_owner goes live; the fast paths (pcp_fast_update())
+	 * and the hooks (hook_frame()) both go by it.
+	 */
+	bool page_owner_caller_stacks;
 	struct page_ext_state *page_ext;       /* page_ext layout and storage */
 	struct page_reporting *reporting;      /* NULL until a reporter registers */
 	struct fail_page_alloc *fail;          /* NULL when fault injection is off */

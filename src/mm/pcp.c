@@ -277,8 +277,9 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
  * get_page_from_freelist <- __alloc_pages on every allocation, pcp hit or
  * not; a fast path recording from its own frame would split one call site
  * into two stacks in show_stacks and owner-sort.  With caller stacks
- * (page_owner_stack=caller) every path records from the entry point's
- * frame, so the fast paths run and call the hooks (FAST_EXTRA_OWNER).
+ * (page_owner_stack=caller, in effect only with pmm's own stack walk: see
+ * page_owner_setup()) every path records from the entry point's frame, so
+ * the fast paths run and call the hooks (FAST_EXTRA_OWNER).
  */
 void pcp_fast_update(struct pmm *m)
 {
@@ -286,7 +287,7 @@ void pcp_fast_update(struct pmm *m)
 
 	/* Everything is read under the lock, so the last of racing updates sees the latest state. */
 	pmm_lock(&m->fast_lock);
-	caller_stacks = m->page_owner && m->cfg.page_owner_caller_stacks;
+	caller_stacks = m->page_owner && m->page_owner_caller_stacks;
 	plain = m->fast.cpu_pcp && (!m->page_owner || caller_stacks) && !m->cfg.page_poison &&
 		!m->cfg.debug_pagealloc && !tracepoints_need_full_path(m) && !m->fail &&
 		!__atomic_load_n(&m->fail_nth_used, __ATOMIC_RELAXED) &&

@@ -418,20 +418,27 @@ static unsigned hook_stack(void *ctx, uintptr_t *e, unsigned max, unsigned skip)
 	return n;
 }
 
-static struct pmm *hooked_machine(const char *text, struct pmm_platform *plat)
+/* A machine of @text on @plat, logging into @log (may be NULL). */
+static struct pmm *machine_on(const char *text, const struct pmm_platform *plat,
+			      struct pmm_test_log *log)
 {
 	struct pmm_config c;
 	struct pmm *m;
 
-	*plat = *pmm_platform_posix();
-	plat->stack = hook_stack;
 	pmm_config_default(&c);
 	assert_int_equal(pmm_config_parse(&c, text, strlen(text), "<test>", NULL, 0), 0);
 	c.platform = plat;
 	c.log = pmm_test_log_sink;
-	c.log_ctx = NULL;
+	c.log_ctx = log;
 	assert_int_equal(pmm_create(&c, &m), 0);
 	return m;
+}
+
+static struct pmm *hooked_machine(const char *text, struct pmm_platform *plat)
+{
+	*plat = *pmm_platform_posix();
+	plat->stack = hook_stack;
+	return machine_on(text, plat, NULL);
 }
 
 /*
@@ -557,6 +564,46 @@ static void test_caller_stacks_in_reports(void **state)
 	assert_false(pmm_test_log_has(&log, "prep_new_page"));
 	assert_false(pmm_test_log_has(&log, "free_unref_page"));
 	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+/*
+ * page_owner_stack=caller on a platform with a stack() of its own (the
+ * faulty wrapper's): that stack() cannot start at an entry point's frame,
+ * so the machine says so once and keeps the kernel's stacks, and the full
+ * path.  One call site is one stack, however the calls were served: a
+ * fast path recording from its own frame would make a second.
+ */
+static void test_caller_stacks_need_own_walk(void **state)
+{
+	struct pmm_platform_faulty f;
+	struct pmm_test_log log = { 0 };
+	struct pmm *m;
+	struct pmm_page *p[8];
+	char a[2048];
+	char *text;
+
+	(void)state;
+	pmm_platform_faulty_init(&f, pmm_platform_posix(), 0, 0);
+	m = machine_on("mem=128M page_owner=on page_owner_stack=caller", &f.ops, &log);
+	assert_int_equal(count(log.buf, "page_owner_stack=caller needs pmm's stack walk "
+					"(platform faulty has its own stack()), falling back to kernel\n"), 1);
+	assert_false(m->fast.alloc);
+	pmm_drain_all(m);
+	for (volatile int i = 0; i < 8; i++)
+		p[i] = alloc_here(m, 0);
+	first_stack(m, a, sizeof(a));
+	assert_true(strncmp(a, " prep_new_page", 14) == 0);
+	text = show_stacks_text(m);
+	assert_int_equal(count(text, " alloc_here+"), 1);
+	free(text);
+	assert_int_equal(pages_of(m, " alloc_here+"), 8);
+	for (volatile int i = 0; i < 8; i++)
+		free_here(m, p[i]);
+	assert_int_equal(pages_of(m, " alloc_here+"), 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	pmm_destroy(m);
+	assert_int_equal(f.outstanding, 0);
 	pmm_test_log_reset(&log);
 }
 
@@ -712,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_stack_same_either_way),
 		cmocka_unit_test(test_caller_stacks),
 		cmocka_unit_test(test_caller_stacks_in_reports),
+		cmocka_unit_test(test_caller_stacks_need_own_walk),
 		cmocka_unit_test(test_stacks_taking_turns),
 		cmocka_unit_test(test_stacks_across_machines),
 		cmocka_unit_test(test_free_elsewhere),
