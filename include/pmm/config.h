@@ -24,10 +24,12 @@
  *                          (the default) as the kernel's records do, at
  *                          get_page_from_freelist/free_unref_page and the
  *                          allocator's frames above them; caller: at the
- *                          caller of pmm_alloc_pages()/pmm_free_pages() (and
- *                          of the entry points built on them), the same
- *                          stack whichever path served the call, which lets
- *                          the per-CPU fast paths run with page_owner on.
+ *                          caller of pmm_alloc_pages()/pmm_free_pages(), the
+ *                          same stack whichever path served the call, which
+ *                          lets the per-CPU fast paths run with page_owner
+ *                          on.  An entry point built on those two
+ *                          (pmm_get_free_pages(), pmm_put_page(), ...) is
+ *                          then the first frame, above its own caller.
  *                          caller needs pmm's own stack walk: with a
  *                          platform stack() other than pmm_posix_stack the
  *                          machine logs a warning and uses kernel

@@ -548,6 +548,41 @@ static void test_caller_stacks(void **state)
 	pmm_destroy(m);
 }
 
+static __attribute__((noinline)) void *get_free_here(struct pmm *m)
+{
+	return pmm_get_free_pages(m, PMM_GFP_KERNEL, 0);
+}
+
+/*
+ * An entry point built on pmm_alloc_pages() calls it as any caller does:
+ * with caller stacks its own frame comes first, above its caller's, and
+ * nothing of the allocator's.
+ */
+static void test_caller_stacks_through_wrapper(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=128M page_owner=on page_owner_stack=caller", NULL);
+	void *a[4];
+	char *text, *w;
+
+	(void)state;
+	for (volatile int i = 0; i < 4; i++)
+		a[i] = get_free_here(m);
+	text = show_stacks_text(m);
+	w = strstr(text, " pmm_get_free_pages+0x");
+	assert_non_null(w);
+	assert_true(w == text || w[-1] == '\n');
+	w = strchr(w, '\n');
+	assert_true(strncmp(w, "\n get_free_here+0x", 18) == 0);
+	assert_int_equal(count(text, " get_free_here+"), 1);
+	assert_null(strstr(text, "get_page_from_freelist"));
+	free(text);
+	assert_int_equal(pages_of(m, " get_free_here+"), 4);
+	for (volatile int i = 0; i < 4; i++)
+		pmm_free_pages_addr(m, a[i], 0);
+	assert_int_equal(pages_of(m, " get_free_here+"), 0);
+	pmm_destroy(m);
+}
+
 /*
  * Caller stacks in a double-free report: the allocation and the first free
  * are recorded from the callers of pmm_alloc_pages() and pmm_free_pages()
@@ -758,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_double_free_report_has_both_stacks),
 		cmocka_unit_test(test_stack_same_either_way),
 		cmocka_unit_test(test_caller_stacks),
+		cmocka_unit_test(test_caller_stacks_through_wrapper),
 		cmocka_unit_test(test_caller_stacks_in_reports),
 		cmocka_unit_test(test_caller_stacks_need_own_walk),
 		cmocka_unit_test(test_stacks_taking_turns),
