@@ -333,15 +333,22 @@ static __attribute__((noinline)) void free_here(struct pmm *m, struct pmm_page *
 
 /*
  * A double free of an order-0 page allocated and freed at alloc_here() and
- * free_here() on a machine of @cfg: the report carries both stacks.  The
- * log holds the report when this returns; the caller checks the rest and
- * destroys the machine.
+ * free_here() on a machine of @cfg (one CPU, so every thread has the same
+ * lists): the report carries both stacks.  alloc_here() takes a page from
+ * a primed per-CPU list (a fast-path hit where the fast paths run), not the
+ * refill of an empty one, which is the full path's.  The log holds the
+ * report when this returns; the caller checks the rest and destroys the
+ * machine.
  */
 static struct pmm *double_free_report(const char *cfg, struct pmm_test_log *log)
 {
 	struct pmm *m = pmm_test_machine(cfg, log);
-	struct pmm_page *p = alloc_here(m, 0);
+	struct pmm_page *prime = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0), *p;
 
+	assert_int_equal(pmm_nr_cpus(m), 1);
+	pmm_free_pages(m, prime, 0);
+	p = alloc_here(m, 0);
+	assert_ptr_equal(p, prime); /* the list's head: a list hit */
 	free_here(m, p);
 	pmm_test_log_reset(log);
 	free_here(m, p);
@@ -362,7 +369,7 @@ static void test_double_free_report_has_both_stacks(void **state)
 	struct pmm_test_log log = { 0 };
 
 	(void)state;
-	pmm_destroy(double_free_report("mem=128M page_owner=on", &log));
+	pmm_destroy(double_free_report("mem=128M cpus=1 page_owner=on", &log));
 	pmm_test_log_reset(&log);
 }
 
@@ -586,16 +593,24 @@ static void test_caller_stacks_through_wrapper(void **state)
 /*
  * Caller stacks in a double-free report: the allocation and the first free
  * are recorded from the callers of pmm_alloc_pages() and pmm_free_pages()
- * (the fast paths served both), with no allocator frame above them.
+ * (the fast paths served both: a primed list, fast paths on), with no
+ * allocator frame above them.
  */
 static void test_caller_stacks_in_reports(void **state)
 {
 	struct pmm_test_log log = { 0 };
 	struct pmm *m;
+	const char *alloc;
 
 	(void)state;
-	m = double_free_report("mem=128M page_owner=on page_owner_stack=caller", &log);
+	m = double_free_report("mem=128M cpus=1 page_owner=on page_owner_stack=caller", &log);
+#ifndef PMM_ASAN /* ASan builds take the full path always (poisoned frames) */
+	assert_true(m->fast.alloc && m->fast.free);
+#endif
 	assert_true(pmm_test_log_has(&log, "page last free stack trace:\n free_here+0x"));
+	alloc = strstr(log.buf, "page last allocated via ");
+	assert_non_null(alloc);
+	assert_true(strncmp(strchr(alloc, '\n'), "\n alloc_here+0x", 15) == 0);
 	assert_false(pmm_test_log_has(&log, "prep_new_page"));
 	assert_false(pmm_test_log_has(&log, "free_unref_page"));
 	pmm_destroy(m);
