@@ -226,11 +226,19 @@ static __attribute__((noinline)) struct stack_record *save_stack_platform(struct
 }
 
 /*
- * save_stack() - the stack of the hook's caller into the depot, for a hook
- * (page_owner_set_slow(), page_owner_reset_slow()) whose own frame is @frame.
+ * save_stack() - a stack into the depot for a hook (page_owner_set_slow(),
+ * page_owner_reset_slow(), the _at() variants): the walk starts at @frame
+ * and its first entry is @frame's return address.  @frame is the hook's own
+ * frame (the record starts at its caller, the kernel's shape) or, with
+ * caller stacks, an entry point's frame some calls further up (the record
+ * starts at the entry point's caller).  @min: the fewest entries a walk
+ * that ends on a broken chain keeps before the unwinder is asked (1 for an
+ * entry point's frame, whose return address is all that is wanted).
  * With pmm's own stack capture the walk is recognised against the thread's
  * trail for this path (@tr); only a stack not seen last time on this path
- * is looked up in (or added to) the depot.
+ * is looked up in (or added to) the depot.  A platform's stack() walks from
+ * its own call and ignores @frame and @min (caller stacks are never in
+ * effect with one).
  * Return: the handle; *@recp is its record, or NULL for the dummy and
  * failure handles.
  */

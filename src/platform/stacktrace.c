@@ -339,8 +339,12 @@ trail_capture(const void *frame, struct stack_trail *t, uintptr_t *entries, unsi
 		}
 	}
 	/*
-	 * Before the entry @frame returns to: unwind_capture()'s, ours,
-	 * pmm_stack_capture_trail()'s, @frame's own.
+	 * The unwinder's trace starts with unwind_capture()'s frame, ours and
+	 * pmm_stack_capture_trail()'s; when @frame is our caller's own, the
+	 * entry @frame returns to comes next (index 4).  When @frame is one
+	 * further up (an entry point's, for page_owner's caller stacks), the
+	 * frames of the calls in between come first: unwind_capture() finds
+	 * the entry by its value, and 4 is only the guess if it cannot.
 	 */
 	n = unwind_capture(entries, max, 0, ((const uintptr_t *)frame)[1], 4);
 	NO_TAIL_CALL();

@@ -110,7 +110,9 @@ bool pmm_stack_trail_same(const void *frame, const struct stack_trail *trail, un
  * caller's own function, recognising the walk @trail recorded.
  * @frame: __builtin_frame_address(0) in the caller, whose return address
  * becomes entry 0 (as if the caller had called pmm_stack_capture() with
- * @skip 1).
+ * @skip 1); or the frame of a function further up this thread's stack that
+ * is still running (an entry point's, for page_owner's caller stacks), whose
+ * return address then becomes entry 0.
  * @max: at most STACK_TRAIL_MAX.
  * @min: a walk that ends on a broken chain is kept if it found at least
  * this many entries, else the unwinder is asked (STACK_FP_MIN_FRAMES, as

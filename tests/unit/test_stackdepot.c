@@ -977,6 +977,25 @@ static void test_trail_made_up_frames(void **state)
 	assert_int_not_equal(pmm_stack_capture_trail(f, &t, e, 16, STACK_FP_MIN_FRAMES, &nr), STACK_TRAIL_SAME);
 	f[2] = (uintptr_t)&f[4];
 
+	/*
+	 * A link down the stack right after the first entry: @min decides.
+	 * 1 keeps the one frame (an entry point's frame, whose return address
+	 * is all that is wanted); STACK_FP_MIN_FRAMES asks the unwinder, whose
+	 * trace of this thread has none of the made-up addresses.
+	 */
+	f[0] = (uintptr_t)f - 2 * sizeof(uintptr_t);
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, 1, &nr), STACK_TRAIL_NEW);
+	assert_int_equal(nr, 1);
+	assert_int_equal(e[0], 0x1000);
+	t.entries = NULL;
+	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, STACK_FP_MIN_FRAMES, &nr),
+			 STACK_TRAIL_OTHER);
+	assert_null(t.entries);
+	assert_true(nr > 0);
+	for (unsigned i = 0; i < nr; i++)
+		assert_true(e[i] < 0x1000 || e[i] > 0x1003);
+	f[0] = (uintptr_t)&f[2];
+
 	/* Another return address in the middle. */
 	assert_int_equal(pmm_stack_capture_trail(f, &t, e, 16, STACK_FP_MIN_FRAMES, &nr), STACK_TRAIL_NEW);
 	memcpy(kept, e, sizeof(e));
