@@ -113,11 +113,10 @@ struct owner_thread {
 	uint64_t time_override_ns;
 	/*
 	 * page_owner_stack=caller: the frame of the entry point (pmm_alloc_pages(),
-	 * pmm_free_pages()) running the full path on machine entry_for, where
+	 * pmm_free_pages()) running the full path on machine entry.machine, where
 	 * the hooks deep inside start their walks.
 	 */
-	uint64_t entry_for;
-	const void *entry_frame;
+	struct page_owner_entry entry;
 	struct task_ident task;             /* the platform's answer, read once (a system call) */
 	struct owner_trail alloc, free;
 };
@@ -406,10 +405,9 @@ set_owner_from(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp, 
 static inline const void *hook_frame(const struct pmm *m, const struct owner_thread *ot,
 				     const void *own, unsigned *min)
 {
-	if (unlikely(m->page_owner_caller_stacks && ot->entry_for == m->fast.id &&
-		     ot->entry_frame)) {
+	if (unlikely(m->page_owner_caller_stacks && ot->entry.machine == m->fast.id)) {
 		*min = 1;
-		return ot->entry_frame;
+		return ot->entry.frame;
 	}
 	*min = STACK_FP_MIN_FRAMES;
 	return own;
@@ -489,22 +487,23 @@ __attribute__((noinline)) void page_owner_reset_at(struct pmm *m, struct page *p
 	reset_owner_from(m, page, order, frame, 1);
 }
 
-const void *page_owner_entry_enter(struct pmm *m, const void *frame)
+/*
+ * The entry as found goes back as it was, whichever machine it was for: a
+ * nested call on another machine must not clear the outer call's entry.
+ * Machine ids are never 0, so entry.machine alone says whether it is set.
+ */
+struct page_owner_entry page_owner_entry_enter(struct pmm *m, const void *frame)
 {
 	struct owner_thread *ot = &owner_thread;
-	const void *prev = ot->entry_for == m->fast.id ? ot->entry_frame : NULL;
+	struct page_owner_entry prev = ot->entry;
 
-	ot->entry_for = m->fast.id;
-	ot->entry_frame = frame;
+	ot->entry = (struct page_owner_entry){ .machine = m->fast.id, .frame = frame };
 	return prev;
 }
 
-void page_owner_entry_leave(struct pmm *m, const void *prev)
+void page_owner_entry_leave(struct page_owner_entry prev)
 {
-	struct owner_thread *ot = &owner_thread;
-
-	ot->entry_for = prev ? m->fast.id : 0;
-	ot->entry_frame = prev;
+	owner_thread.entry = prev;
 }
 
 void split_page_owner_slow(struct pmm *m, struct page *page, unsigned nr)

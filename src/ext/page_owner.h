@@ -46,15 +46,21 @@ void page_owner_reset_slow(struct pmm *m, struct page *page, unsigned order);
  *     from @frame; the per-CPU fast paths call them (page_owner on, the
  *     machine's fast.extra has FAST_EXTRA_OWNER);
  *   page_owner_entry_enter()/_leave(): around a full-path call, so the
- *     hooks deep in it walk from @frame too.  enter returns what leave
- *     must restore (an interrupted entry's frame, or NULL).
- * Context: as the hooks; the entry frame is per thread.
+ *     hooks deep in it walk from @frame too.  enter returns the thread's
+ *     entry as it found it, which leave puts back exactly: a call nested
+ *     in another's full path (a bad-page handler allocating, on this
+ *     machine or another) leaves the outer call's entry as it was.
+ * Context: as the hooks; the entry is per thread.
  */
+struct page_owner_entry {
+	uint64_t machine;   /* the fast.id of the machine whose full path runs; 0: none */
+	const void *frame;  /* its entry point's frame */
+};
 void page_owner_set_at(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp,
 		       const void *frame);
 void page_owner_reset_at(struct pmm *m, struct page *page, unsigned order, const void *frame);
-const void *page_owner_entry_enter(struct pmm *m, const void *frame);
-void page_owner_entry_leave(struct pmm *m, const void *prev);
+struct page_owner_entry page_owner_entry_enter(struct pmm *m, const void *frame);
+void page_owner_entry_leave(struct page_owner_entry prev);
 
 static inline void set_page_owner(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp)
 {

@@ -280,10 +280,10 @@ static __attribute__((noinline)) struct page *alloc_pages_entry_owner(struct pmm
 								      unsigned order,
 								      const void *frame)
 {
-	const void *prev = page_owner_entry_enter(m, frame);
+	struct page_owner_entry prev = page_owner_entry_enter(m, frame);
 	struct page *page = alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
 
-	page_owner_entry_leave(m, prev);
+	page_owner_entry_leave(prev);
 	return page;
 }
 
@@ -383,10 +383,10 @@ static __attribute__((noinline)) void free_leaf_finish(struct pmm *m, struct pag
 static __attribute__((noinline)) void free_pages_entry_owner(struct pmm *m, struct page *page,
 							     unsigned order, const void *frame)
 {
-	const void *prev = page_owner_entry_enter(m, frame);
+	struct page_owner_entry prev = page_owner_entry_enter(m, frame);
 
 	free_pages_entry(m, page, order);
-	page_owner_entry_leave(m, prev);
+	page_owner_entry_leave(prev);
 }
 
 /*

@@ -657,6 +657,75 @@ static void test_caller_stacks_need_own_walk(void **state)
 	pmm_test_log_reset(&log);
 }
 
+struct nested {
+	struct pmm *other;
+	struct pmm_page *kept;
+	int calls;
+};
+
+/* A bad-page handler that allocates (and frees, then allocates again) on another machine. */
+static void alloc_elsewhere(void *ctx, unsigned long pfn, const char *reason)
+{
+	struct nested *n = ctx;
+
+	(void)pfn;
+	(void)reason;
+	n->calls++;
+	free_here(n->other, alloc_there(n->other, 0));
+	n->kept = alloc_there(n->other, 0);
+}
+
+/*
+ * Caller stacks with a call into another machine nested in one's full path
+ * (a bad-page handler that allocates elsewhere): the nested call's entry
+ * frame is its own, and when it returns the outer call's entry frame is
+ * back, so the outer record still starts at its caller.  Both machines
+ * without per-CPU lists, so every call is a full-path one.
+ */
+static void test_caller_stacks_nested_machines(void **state)
+{
+	const char *cfg = "mem=128M cpus=1 pcp=off page_owner=on page_owner_stack=caller";
+	struct nested n = { .other = pmm_test_machine(cfg, NULL) };
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine(cfg, &log);
+	struct pmm_page *p, *q;
+	char *text, *w;
+
+	(void)state;
+	pmm_set_bad_page_handler(m, alloc_elsewhere, &n);
+	/* The page the next allocation takes, scribbled on while free. */
+	p = alloc_there(m, 0);
+	pmm_free_pages(m, p, 0);
+	q = alloc_there(m, 0);
+	assert_ptr_equal(q, p);
+	pmm_free_pages(m, q, 0);
+	((struct page *)p)->mapping = (void *)0x1234560;
+	q = alloc_here(m, 0);
+	assert_non_null(q);
+	assert_ptr_not_equal(q, p);
+	assert_int_equal(n.calls, 1);
+	assert_int_equal(pmm_bad_page_count(m), 1);
+	text = show_stacks_text(m);
+	assert_int_equal(count(text, " alloc_here+"), 1);
+	w = strstr(text, " alloc_here+");
+	if (w != text && !(w - text >= 2 && w[-1] == '\n' && w[-2] == '\n'))
+		fail_msg("alloc_here is not the first frame:\n%s", text);
+	assert_null(strstr(text, "prep_new_page"));
+	free(text);
+	/* The other machine's records start at its caller too. */
+	text = show_stacks_text(n.other);
+	if (strncmp(text, " alloc_there+", 13) != 0)
+		fail_msg("alloc_there is not the first frame:\n%s", text);
+	free(text);
+	free_here(n.other, n.kept);
+	pmm_free_pages(m, q, 0);
+	assert_int_equal(pages_of(m, " alloc_here+"), 0);
+	assert_int_equal(pmm_bad_page_count(n.other), 0);
+	pmm_destroy(m);
+	pmm_destroy(n.other);
+	pmm_test_log_reset(&log);
+}
+
 /* Two call sites taking turns: every record and count goes to the right stack. */
 static void test_stacks_taking_turns(void **state)
 {
@@ -811,6 +880,7 @@ int main(void)
 		cmocka_unit_test(test_caller_stacks_through_wrapper),
 		cmocka_unit_test(test_caller_stacks_in_reports),
 		cmocka_unit_test(test_caller_stacks_need_own_walk),
+		cmocka_unit_test(test_caller_stacks_nested_machines),
 		cmocka_unit_test(test_stacks_taking_turns),
 		cmocka_unit_test(test_stacks_across_machines),
 		cmocka_unit_test(test_free_elsewhere),
