@@ -83,16 +83,6 @@ static void dump_raw(struct pmm *m, const char *prefix, const struct page *p)
 	pr_warn(m, "%s: %016lx %016lx %016lx %016lx\n", prefix, w[4], w[5], w[6], w[7]);
 }
 
-/* Copy @n descriptors that may be changing under us, word by word. */
-data_race_fn void snapshot_pages(struct page *dst, const struct page *src, size_t n)
-{
-	const volatile unsigned long *s = (const volatile unsigned long *)src;
-	unsigned long *d = (unsigned long *)dst;
-
-	for (size_t i = 0; i < n * sizeof(*src) / sizeof(*s); i++)
-		d[i] = s[i];
-}
-
 void dump_page(struct pmm *m, struct page *page, const char *reason)
 {
 	unsigned long pfn = page_to_pfn(m, page);
@@ -101,17 +91,17 @@ void dump_page(struct pmm *m, struct page *page, const char *reason)
 	char flags[256];
 	int mapcount;
 
-	snapshot_pages(&snap, page, 1);
+	snapshot_page(&snap, page);
 	/* Follow compound_head only to a page of this machine. */
 	if ((snap.compound_head & 1) && page_is_ours(m, (void *)(snap.compound_head - 1)))
 		head = (struct page *)(snap.compound_head - 1);
 	if (head != page)
-		snapshot_pages(&hsnap[0], head, 1);
+		snapshot_page(&hsnap[0], head);
 	else
 		hsnap[0] = snap;
 	hsnap[1] = hsnap[0];
 	if (PageHead(&hsnap[0]) && page_is_ours(m, head + 1))
-		snapshot_pages(&hsnap[1], head + 1, 1);
+		snapshot_page(&hsnap[1], head + 1);
 
 	if (snap.flags == ~0ul) {
 		pr_warn(m, "page:%016lx is uninitialized and poisoned\n", (unsigned long)page);

@@ -11,13 +11,13 @@
 size_t format_page_flags(char *buf, size_t size, unsigned long flags);
 void dump_page(struct pmm *m, struct page *page, const char *reason);
 /*
- * Copy @n struct pages that another thread may be changing (a racing
- * double free): racy reads on purpose; decide nothing from the copy that a
- * later atomic operation does not confirm.
+ * Copy a struct page that another thread may be changing (a racing double
+ * free), word by word: racy reads on purpose, the kernel's data_race().
+ * The attribute keeps TSan out; gcc and clang do not inline such a
+ * function into an instrumented caller, so it holds there too.  Decide
+ * nothing from the copy that a later atomic operation does not confirm.
+ * Unrolled: the free path's checks use it.
  */
-void snapshot_pages(struct page *dst, const struct page *src, size_t n);
-
-/* One descriptor, word by word, racily on purpose (the free path's checks). */
 static inline data_race_fn void snapshot_page(struct page *dst, const struct page *src)
 {
 	const volatile unsigned long *s = (const volatile unsigned long *)src;
