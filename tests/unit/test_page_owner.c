@@ -379,17 +379,24 @@ static __attribute__((noinline)) struct pmm_page *alloc_there(struct pmm *m, uns
 	return pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, order);
 }
 
-/* Pages held by every stack of @m whose text contains @fn. */
-static long pages_of(struct pmm *m, const char *fn)
+/* The show_stacks text of @m. */
+static char *show_stacks_text(struct pmm *m)
 {
 	char *buf = NULL;
 	size_t len;
-	long total;
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_int_equal(pmm_page_owner_show_stacks(m, f, 0), 0);
 	fclose(f);
-	total = stack_pages_in(buf, fn);
+	return buf;
+}
+
+/* Pages held by every stack of @m whose text contains @fn. */
+static long pages_of(struct pmm *m, const char *fn)
+{
+	char *buf = show_stacks_text(m);
+	long total = stack_pages_in(buf, fn);
+
 	free(buf);
 	return total;
 }
@@ -488,18 +495,6 @@ static void test_stack_same_either_way(void **state)
 static __attribute__((noinline)) struct pmm_page *alloc_comp_here(struct pmm *m, unsigned order)
 {
 	return pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_COMP, order);
-}
-
-/* The show_stacks text of @m. */
-static char *show_stacks_text(struct pmm *m)
-{
-	char *buf = NULL;
-	size_t len;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_int_equal(pmm_page_owner_show_stacks(m, f, 0), 0);
-	fclose(f);
-	return buf;
 }
 
 /*

@@ -150,15 +150,10 @@ static void child_main(void *arg)
 	child(*(enum uaf_mode *)arg);
 }
 
-static int run_child(enum uaf_mode mode, char *out, size_t outlen)
-{
-	return pmm_test_run_child(child_main, &mode, out, outlen);
-}
-
 static void expect_segv(enum uaf_mode mode, const char *what)
 {
 	char out[8192];
-	int status = run_child(mode, out, sizeof(out));
+	int status = pmm_test_run_child(child_main, &mode, out, sizeof(out));
 
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSEGV)
 		fail_msg("%s: child status 0x%x (exit %d), want death by SIGSEGV; stderr:\n%s", what, status,
@@ -167,6 +162,7 @@ static void expect_segv(enum uaf_mode mode, const char *what)
 
 static void test_debug_pagealloc_faults(void **state)
 {
+	enum uaf_mode ok = UAF_REALLOCATED_OK;
 	char out[8192];
 	int status;
 
@@ -174,7 +170,7 @@ static void test_debug_pagealloc_faults(void **state)
 	expect_segv(UAF_PAGEALLOC_FREED, "write to a freed frame");
 	expect_segv(UAF_PAGEALLOC_READ, "read of a freed frame");
 	expect_segv(UAF_PAGEALLOC_NEVER, "write to a frame never allocated");
-	status = run_child(UAF_REALLOCATED_OK, out, sizeof(out));
+	status = pmm_test_run_child(child_main, &ok, out, sizeof(out));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		fail_msg("reallocated frame: child status 0x%x; stderr:\n%s", status, out);
 }
@@ -182,7 +178,7 @@ static void test_debug_pagealloc_faults(void **state)
 static void expect_asan(enum uaf_mode mode, const char *what)
 {
 	char out[16384];
-	int status = run_child(mode, out, sizeof(out));
+	int status = pmm_test_run_child(child_main, &mode, out, sizeof(out));
 
 	if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 4))
 		fail_msg("%s: the access went unnoticed (exit %d)", what, WEXITSTATUS(status));
