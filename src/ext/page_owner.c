@@ -691,7 +691,7 @@ static void mixed_blocks(struct pmm *m, struct zone *zone, unsigned long count[M
 		unsigned long block_end;
 		int pageblock_mt;
 
-		if (!pfn_valid(m, pfn) || !online_section(pfn_to_section(m, pfn))) {
+		if (!pfn_to_online_page(m, pfn)) {
 			pfn = ALIGN_UP(pfn + 1, MAX_ORDER_NR_PAGES);
 			continue;
 		}
