@@ -4,6 +4,7 @@
  * The parser reports the first error as "file:line: reason" and never reads
  * past @len.
  */
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -405,7 +406,9 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 		return 0;
 	}
 	CHOICEKEY("cpu", cpu_getcpu, "rseq", "getcpu")
-	/* PMM_MEMMAP_BASE, _HUGE, _ALTMAP are 0, 1, 2. */
+	/* The names' index is the value stored. */
+	static_assert(PMM_MEMMAP_BASE == 0 && PMM_MEMMAP_HUGE == 1 && PMM_MEMMAP_ALTMAP == 2,
+		      "memmap= names are listed in enum order");
 	CHOICEKEY("memmap", memmap, "base", "huge", "altmap")
 	if (key_is(k, kl, "backend"))
 		return parse_backend(cfg, c, v, vl, tok, n);
