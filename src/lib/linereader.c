@@ -33,10 +33,14 @@
 /*
  * A reader of a descriptor has one huge page for `in` and its window (one
  * fault instead of a hundred), which makes the window 1.9 MiB: room for a
- * 1 MiB zstd frame decoded in one go (see fill_zstd_frame()).
+ * 1 MiB zstd frame decoded in one go (see fill_zstd_frame()).  That window
+ * never grows: a full window holding no '\n' is already an over-long line,
+ * skipped in place, so only the malloc'ed window of memory input is ever
+ * realloc'ed.
  */
 #define ARENA_SIZE (2u << 20)
 #define ARENA_WINDOW (ARENA_SIZE - INPUT_SIZE)
+_Static_assert(ARENA_WINDOW > LINEREADER_MAX_LINE, "the arena's window must never have to grow");
 
 struct linereader {
 	char *name;
@@ -45,7 +49,7 @@ struct linereader {
 	enum linereader_codec codec;
 	const unsigned char *mem;    /* memory input */
 	size_t mem_len, mem_pos;
-	char *arena;                 /* os_buffer_alloc(ARENA_SIZE): in, then buf until it grows */
+	char *arena;                 /* os_buffer_alloc(ARENA_SIZE): in, then buf; NULL for memory */
 	unsigned char *in;           /* compressed input from fd */
 	size_t in_pos, in_len;
 	bool raw_eof;                /* no more raw input */
@@ -633,13 +637,11 @@ int linereader_next(struct linereader *lr, const char **line, size_t *len)
 				lr->bytes += lr->end;
 				lr->start = lr->scan = lr->end = 0;
 			} else {
-				bool in_arena = lr->arena && lr->buf == lr->arena + INPUT_SIZE;
-				char *nbuf = in_arena ? malloc(lr->cap * 2) : realloc(lr->buf, lr->cap * 2);
+				/* Not the arena's window: that one is above the limit. */
+				char *nbuf = realloc(lr->buf, lr->cap * 2);
 
 				if (!nbuf)
 					return fail(lr, -PMM_ENOMEM, "out of memory");
-				if (in_arena)
-					memcpy(nbuf, lr->buf, lr->end);
 				lr->buf = nbuf;
 				lr->cap *= 2;
 			}
@@ -688,7 +690,7 @@ void linereader_close(struct linereader *lr)
 #endif
 	if (lr->own_fd && lr->fd >= 0)
 		os_file_close(lr->fd);
-	if (!lr->arena || lr->buf != lr->arena + INPUT_SIZE)
+	if (!lr->arena)
 		free(lr->buf);
 	os_buffer_free(lr->arena, ARENA_SIZE);
 	free(lr->name);
