@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createDStream_advanced(): our allocator */
 #include <zstd.h>
 #include <zstd_errors.h>
 #ifdef PMM_HAVE_ZLIB
@@ -158,42 +157,6 @@ static int fill_xz(struct linereader *lr)
 	default:
 		return fail(lr, -PMM_EIO, "corrupt xz data");
 	}
-}
-
-/*
- * zstd's allocations: its window (a MiB or more) in huge pages, which
- * saves a page fault per 4 KiB of it, the rest from malloc.  A header in
- * front of each block records where it came from.
- */
-#define ZSTD_BIG_ALLOC (1u << 20)
-#define ZSTD_HDR 64 /* keeps the block 64-byte aligned */
-
-static void *zstd_alloc(void *opaque, size_t size)
-{
-	size_t *h;
-
-	(void)opaque;
-	if (size > SIZE_MAX - ZSTD_HDR)
-		return NULL;
-	if (size >= ZSTD_BIG_ALLOC)
-		h = os_buffer_alloc(size + ZSTD_HDR);
-	else
-		h = malloc(size + ZSTD_HDR);
-	if (!h)
-		return NULL;
-	h[0] = size >= ZSTD_BIG_ALLOC ? size + ZSTD_HDR : 0;
-	return (char *)h + ZSTD_HDR;
-}
-
-static void zstd_free(void *opaque, void *p)
-{
-	size_t *h = p ? (size_t *)(void *)((char *)p - ZSTD_HDR) : NULL;
-
-	(void)opaque;
-	if (h && h[0])
-		os_buffer_free(h, h[0]);
-	else
-		free(h);
 }
 
 /*
@@ -432,9 +395,7 @@ static int setup(struct linereader *lr, const unsigned char *head, size_t n, cha
 		if (lzma_stream_decoder(&lr->xz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
 			return -PMM_ENOMEM;
 	} else if (lr->codec == LINEREADER_ZSTD) {
-		ZSTD_customMem mem = { zstd_alloc, zstd_free, NULL };
-
-		lr->zst = ZSTD_createDStream_advanced(mem);
+		lr->zst = ZSTD_createDStream();
 		if (!lr->zst)
 			return -PMM_ENOMEM;
 	} else if (lr->codec == LINEREADER_GZIP) {
