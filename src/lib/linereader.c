@@ -55,7 +55,6 @@ struct linereader {
 	lzma_stream xz;
 	ZSTD_DStream *zst;
 	size_t zst_left;             /* ZSTD_decompressStream()'s last hint; 0 = between frames */
-	bool zst_direct;             /* the last frame was decoded in one call */
 #ifdef PMM_HAVE_ZLIB
 	z_stream gz;
 	bool gz_done;                /* last member ended at raw EOF */
@@ -229,7 +228,6 @@ static int fill_zstd_frame(struct linereader *lr)
 		return zstd_error(lr, n);
 	raw_consume(lr, csize);
 	lr->end += n;
-	lr->zst_direct = true;
 	return 0;
 }
 
@@ -246,11 +244,12 @@ static int fill_zstd(struct linereader *lr)
 		err = fill_zstd_frame(lr);
 		if (err <= 0)
 			return err;
-		if (lr->zst_direct) {
-			/* Back to streaming after one-shot frames: start its session afresh. */
-			ZSTD_DCtx_reset(lr->zst, ZSTD_reset_session_only);
-			lr->zst_direct = false;
-		}
+		/*
+		 * A frame to stream, perhaps after one-shot ones, which leave the
+		 * context in their own state: start the session afresh.  Between
+		 * frames that loses nothing and costs next to nothing.
+		 */
+		ZSTD_DCtx_reset(lr->zst, ZSTD_reset_session_only);
 	}
 	in.src = raw_ptr(lr, &avail);
 	in.size = avail;
