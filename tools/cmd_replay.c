@@ -127,7 +127,7 @@ static uint64_t input_size(const char *path)
 	f = fopen(path, "rb");
 	if (!f)
 		return 0;
-	if (fread(magic, 1, 6, f) != 6) {
+	if (fread(magic, 1, sizeof(magic), f) != sizeof(magic)) {
 		fclose(f);
 		return (uint64_t)st.st_size;
 	}
