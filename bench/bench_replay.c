@@ -53,10 +53,11 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v)
+/* Median of @v[0..n); sorts @v, so v[0] is the fastest after. */
+static double median(double *v, size_t n)
 {
-	qsort(v, RUNS, sizeof(*v), cmp);
-	return v[RUNS / 2];
+	qsort(v, n, sizeof(*v), cmp);
+	return v[n / 2];
 }
 
 static void quiet(void *ctx, int level, const char *msg)
@@ -231,10 +232,8 @@ static void process_row(const char *label, char *const *argv)
 		wall[i] = t.wall;
 		cpu[i] = t.cpu;
 	}
-	qsort(wall, PROCESS_RUNS, sizeof(double), cmp);
-	qsort(cpu, PROCESS_RUNS, sizeof(double), cmp);
-	w = wall[PROCESS_RUNS / 2];
-	c = cpu[PROCESS_RUNS / 2];
+	w = median(wall, PROCESS_RUNS);
+	c = median(cpu, PROCESS_RUNS);
 	printf("%-42s %12.3f %12.3f %14.2f %14.2f   (fastest: %.3f s CPU, %.2f M ev/s)\n", label, w, c,
 	       (double)nr_events / w / 1e6, (double)nr_events / c / 1e6, cpu[0],
 	       (double)nr_events / cpu[0] / 1e6);
@@ -272,13 +271,13 @@ int main(int argc, char **argv)
 				wall[i] = t.wall;
 				cpu[i] = t.cpu;
 			}
-			w = median(wall);
-			c = median(cpu);
+			w = median(wall, RUNS);
+			c = median(cpu, RUNS);
 			snprintf(label, sizeof(label), "%s%s", names[mode], po ? ", page_owner" : "");
 			printf("%-42s %12.3f %12.3f %14.2f %14.2f\n", label, w, c, (double)nr_events / w / 1e6,
 			       (double)nr_events / c / 1e6);
 			if (po && mode == TEXT)
-				dump_median = median(dump);
+				dump_median = median(dump, RUNS);
 		}
 	}
 	printf("%-42s %12.3f   (pmm_page_owner_dump() to /dev/null after the page_owner replay)\n",

@@ -153,6 +153,32 @@ char *pmm_test_read_file(const char *path, size_t *len)
 	return raw;
 }
 
+char *pmm_test_write_tmp(const char *name, const void *data, size_t len)
+{
+	char *path;
+	FILE *f;
+	int fd;
+
+	/* The name last, so that its extension is the file's. */
+	if (asprintf(&path, "%s/tmp-XXXXXX-%s", PMM_TEST_BINARY_DIR, name) < 0)
+		fail_msg("out of memory");
+	fd = mkstemps(path, (int)strlen(name) + 1);
+	if (fd < 0)
+		fail_msg("cannot create %s", path);
+	f = fdopen(fd, "wb");
+	if (!f) {
+		close(fd);
+		fail_msg("cannot write %s", path);
+	}
+	if (len && fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		fail_msg("cannot write %s", path);
+	}
+	if (fclose(f))
+		fail_msg("cannot write %s", path);
+	return path;
+}
+
 void pmm_test_assert_text_eq(const char *what, const char *e, size_t elen,
 			     const char *a, size_t alen)
 {

@@ -36,6 +36,15 @@ char *pmm_test_source_path(const char *rel);
  */
 char *pmm_test_read_file(const char *path, size_t *len);
 
+/*
+ * pmm_test_write_tmp() - a new file "tmp-XXXXXX-@name" in the build
+ * directory (unique, so parallel runs do not meet) holding @len bytes at
+ * @data.
+ * Returns its malloc'd path; the caller unlinks and frees it.  Fails the
+ * test on error.
+ */
+char *pmm_test_write_tmp(const char *name, const void *data, size_t len);
+
 /* Compare two texts; on mismatch print the first differing line of each. */
 void pmm_test_assert_text_eq(const char *what, const char *expected, size_t elen,
 			     const char *actual, size_t alen);

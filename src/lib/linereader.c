@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createDStream_advanced(): our allocator */
 #include <zstd.h>
 #include <zstd_errors.h>
 #ifdef PMM_HAVE_ZLIB
@@ -33,10 +32,14 @@
 /*
  * A reader of a descriptor has one huge page for `in` and its window (one
  * fault instead of a hundred), which makes the window 1.9 MiB: room for a
- * 1 MiB zstd frame decoded in one go (see fill_zstd_frame()).
+ * 1 MiB zstd frame decoded in one go (see fill_zstd_frame()).  That window
+ * never grows: a full window holding no '\n' is already an over-long line,
+ * skipped in place, so only the malloc'ed window of memory input is ever
+ * realloc'ed.
  */
 #define ARENA_SIZE (2u << 20)
 #define ARENA_WINDOW (ARENA_SIZE - INPUT_SIZE)
+_Static_assert(ARENA_WINDOW > LINEREADER_MAX_LINE, "the arena's window must never have to grow");
 
 struct linereader {
 	char *name;
@@ -45,14 +48,13 @@ struct linereader {
 	enum linereader_codec codec;
 	const unsigned char *mem;    /* memory input */
 	size_t mem_len, mem_pos;
-	char *arena;                 /* os_buffer_alloc(ARENA_SIZE): in, then buf until it grows */
+	char *arena;                 /* os_buffer_alloc(ARENA_SIZE): in, then buf; NULL for memory */
 	unsigned char *in;           /* compressed input from fd */
 	size_t in_pos, in_len;
 	bool raw_eof;                /* no more raw input */
 	lzma_stream xz;
 	ZSTD_DStream *zst;
 	size_t zst_left;             /* ZSTD_decompressStream()'s last hint; 0 = between frames */
-	bool zst_direct;             /* the last frame was decoded in one call */
 #ifdef PMM_HAVE_ZLIB
 	z_stream gz;
 	bool gz_done;                /* last member ended at raw EOF */
@@ -157,42 +159,6 @@ static int fill_xz(struct linereader *lr)
 }
 
 /*
- * zstd's allocations: its window (a MiB or more) in huge pages, which
- * saves a page fault per 4 KiB of it, the rest from malloc.  A header in
- * front of each block records where it came from.
- */
-#define ZSTD_BIG_ALLOC (1u << 20)
-#define ZSTD_HDR 64 /* keeps the block 64-byte aligned */
-
-static void *zstd_alloc(void *opaque, size_t size)
-{
-	size_t *h;
-
-	(void)opaque;
-	if (size > SIZE_MAX - ZSTD_HDR)
-		return NULL;
-	if (size >= ZSTD_BIG_ALLOC)
-		h = os_buffer_alloc(size + ZSTD_HDR);
-	else
-		h = malloc(size + ZSTD_HDR);
-	if (!h)
-		return NULL;
-	h[0] = size >= ZSTD_BIG_ALLOC ? size + ZSTD_HDR : 0;
-	return (char *)h + ZSTD_HDR;
-}
-
-static void zstd_free(void *opaque, void *p)
-{
-	size_t *h = p ? (size_t *)(void *)((char *)p - ZSTD_HDR) : NULL;
-
-	(void)opaque;
-	if (h && h[0])
-		os_buffer_free(h, h[0]);
-	else
-		free(h);
-}
-
-/*
  * At least @need bytes of raw input in one piece, if the input has them and
  * they fit in `in`: moves what is left of `in` to its start and reads more.
  */
@@ -262,7 +228,6 @@ static int fill_zstd_frame(struct linereader *lr)
 		return zstd_error(lr, n);
 	raw_consume(lr, csize);
 	lr->end += n;
-	lr->zst_direct = true;
 	return 0;
 }
 
@@ -279,11 +244,12 @@ static int fill_zstd(struct linereader *lr)
 		err = fill_zstd_frame(lr);
 		if (err <= 0)
 			return err;
-		if (lr->zst_direct) {
-			/* Back to streaming after one-shot frames: start its session afresh. */
-			ZSTD_DCtx_reset(lr->zst, ZSTD_reset_session_only);
-			lr->zst_direct = false;
-		}
+		/*
+		 * A frame to stream, perhaps after one-shot ones, which leave the
+		 * context in their own state: start the session afresh.  Between
+		 * frames that loses nothing and costs next to nothing.
+		 */
+		ZSTD_DCtx_reset(lr->zst, ZSTD_reset_session_only);
 	}
 	in.src = raw_ptr(lr, &avail);
 	in.size = avail;
@@ -428,9 +394,7 @@ static int setup(struct linereader *lr, const unsigned char *head, size_t n, cha
 		if (lzma_stream_decoder(&lr->xz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
 			return -PMM_ENOMEM;
 	} else if (lr->codec == LINEREADER_ZSTD) {
-		ZSTD_customMem mem = { zstd_alloc, zstd_free, NULL };
-
-		lr->zst = ZSTD_createDStream_advanced(mem);
+		lr->zst = ZSTD_createDStream();
 		if (!lr->zst)
 			return -PMM_ENOMEM;
 	} else if (lr->codec == LINEREADER_GZIP) {
@@ -633,13 +597,11 @@ int linereader_next(struct linereader *lr, const char **line, size_t *len)
 				lr->bytes += lr->end;
 				lr->start = lr->scan = lr->end = 0;
 			} else {
-				bool in_arena = lr->arena && lr->buf == lr->arena + INPUT_SIZE;
-				char *nbuf = in_arena ? malloc(lr->cap * 2) : realloc(lr->buf, lr->cap * 2);
+				/* Not the arena's window: that one is above the limit. */
+				char *nbuf = realloc(lr->buf, lr->cap * 2);
 
 				if (!nbuf)
 					return fail(lr, -PMM_ENOMEM, "out of memory");
-				if (in_arena)
-					memcpy(nbuf, lr->buf, lr->end);
 				lr->buf = nbuf;
 				lr->cap *= 2;
 			}
@@ -688,7 +650,7 @@ void linereader_close(struct linereader *lr)
 #endif
 	if (lr->own_fd && lr->fd >= 0)
 		os_file_close(lr->fd);
-	if (!lr->arena || lr->buf != lr->arena + INPUT_SIZE)
+	if (!lr->arena)
 		free(lr->buf);
 	os_buffer_free(lr->arena, ARENA_SIZE);
 	free(lr->name);

@@ -5,8 +5,9 @@
  *
  * Sources: a file path ("-" for standard input) or a memory buffer.  The
  * input may be plain, zstd (libzstd), xz (liblzma) or gzip (zlib, when
- * built with PMM_HAVE_ZLIB), concatenated frames or streams included; the format is detected from the first bytes, not the
- * name, so a compressed stream on stdin works too.
+ * built with PMM_HAVE_ZLIB), concatenated frames or streams included; the
+ * format is detected from the first bytes, not the name, so a compressed
+ * stream on stdin works too.
  *
  * A line is returned as pointer + length without its '\n' (and without a
  * trailing '\r'); it is not NUL-terminated and stays valid until the next

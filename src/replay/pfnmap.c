@@ -16,11 +16,14 @@
 #define FIRST_SLAB_LEAVES 16 /* 64 KiB, from calloc */
 #define SLAB_LEAVES 512      /* 2 MiB, from os_buffer_alloc() */
 
+/* A new, empty directory of 2^@bits slots; on failure @h keeps its old one. */
 static int dir_alloc(struct pfnmap *h, unsigned bits)
 {
-	h->dir = calloc((size_t)1 << bits, sizeof(*h->dir));
-	if (!h->dir)
+	struct pfnmap_dir *dir = calloc((size_t)1 << bits, sizeof(*dir));
+
+	if (!dir)
 		return -PMM_ENOMEM;
+	h->dir = dir;
 	h->dir_mask = ((size_t)1 << bits) - 1;
 	h->dir_shift = 64 - bits;
 	return 0;
@@ -64,14 +67,9 @@ static int dir_grow(struct pfnmap *h)
 {
 	struct pfnmap_dir *old = h->dir;
 	size_t old_cap = h->dir_mask + 1;
-	unsigned bits = 64 - h->dir_shift + 1;
 
-	if (dir_alloc(h, bits)) {
-		h->dir = old;
-		h->dir_mask = old_cap - 1;
-		h->dir_shift = 64 - (bits - 1);
+	if (dir_alloc(h, 64 - h->dir_shift + 1))
 		return -PMM_ENOMEM;
-	}
 	for (size_t i = 0; i < old_cap; i++)
 		if (old[i].key)
 			dir_insert(h, old[i].key, old[i].leaf);

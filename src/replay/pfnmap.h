@@ -52,7 +52,6 @@ struct pfnmap {
 	size_t dir_mask;             /* directory capacity - 1 (a power of two) */
 	unsigned dir_shift;          /* 64 - log2(directory capacity) */
 	size_t nr_leaves;
-	size_t count;                /* entries */
 	struct pfnmap_leaf *slab;    /* leaves not handed out yet ... */
 	size_t slab_left;            /* ... and how many */
 	void **slabs;                /* every slab, to free them */
@@ -115,21 +114,17 @@ static inline int pfnmap_put(struct pfnmap *h, uint64_t pfn, uint64_t val)
 {
 	uint64_t key = (pfn >> PFNMAP_LEAF_SHIFT) + 1;
 	struct pfnmap_leaf *l = pfnmap_leaf_find(h, key);
-	uint64_t *v;
 
 	if (__builtin_expect(!l, 0) && !(l = pfnmap_leaf_add(h, key)))
 		return -PMM_ENOMEM;
-	v = &l->val[pfn & (PFNMAP_LEAF_ENTRIES - 1)];
-	h->count += !*v;
-	*v = val;
+	l->val[pfn & (PFNMAP_LEAF_ENTRIES - 1)] = val;
 	return 0;
 }
 
-/* pfnmap_remove() - empty slot @v (from pfnmap_find()). */
-static inline void pfnmap_remove(struct pfnmap *h, uint64_t *v)
+/* pfnmap_remove() - empty slot @v (from pfnmap_find()); leaves are kept. */
+static inline void pfnmap_remove(uint64_t *v)
 {
 	*v = 0;
-	h->count--;
 }
 
 /* Visit the value of every entry (order unspecified); the body may not change the map. */

@@ -408,7 +408,7 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 			free_block(r, *s);
 			res->implied_frees++;
 		}
-		pfnmap_remove(&r->map, s);
+		pfnmap_remove(s);
 	}
 	act_as(r, ev);
 	gfp = ev->gfp;
@@ -454,7 +454,7 @@ static int free_part(struct pmm_replay *r, uint64_t *s, uint64_t base, uint64_t 
 		return 0;
 	}
 	r->res.splits++;
-	pfnmap_remove(&r->map, s);
+	pfnmap_remove(s);
 	for (unsigned long i = 0; i < nr; i++) {
 		if (i >= lo && i < hi) {
 			pmm_free_pages(r->m, (struct pmm_page *)(head + i), 0);
@@ -479,12 +479,12 @@ static int replay_free(struct pmm_replay *r, const struct pmm_trace_event *ev)
 		unsigned aorder = pfnmap_val_order(val);
 
 		if (unlikely(val & PFNMAP_FAILED)) {
-			pfnmap_remove(&r->map, s);
+			pfnmap_remove(s);
 			res->skipped[PMM_REPLAY_SKIP_FREE_PMM_FAILED]++;
 			return 0;
 		}
 		if (likely(aorder == order)) {
-			pfnmap_remove(&r->map, s);
+			pfnmap_remove(s);
 			act_as(r, ev);
 			free_block(r, val);
 			res->frees++;

@@ -188,25 +188,21 @@ static int parse_dec(struct cur *c, const char *field, int64_t lo, int64_t hi, i
 		c->p++;
 	}
 	s = c->p;
-	/* One digit and the value's end: order=, migratetype=, percpu_refill=. */
 	if (c->end - s >= 1 && *s >= '0' && *s <= '9' && (c->end - s == 1 || s[1] == ' ')) {
+		/* One digit and the value's end (order=, migratetype=, percpu_refill=): no loop. */
 		v = *s - '0';
 		c->p = s + 1;
-		if (neg)
-			v = -v;
-		if (v < lo || v > hi)
-			return bad(c, -PMM_ERANGE, "number overflow in '%s'", field);
-		*out = v;
-		return 0;
+	} else {
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+			v = v * 10 + (*c->p - '0');
+			if (v > (int64_t)1 << 33)
+				v = (int64_t)1 << 33; /* saturate: reported below */
+			c->p++;
+		}
+		if (c->p == s || !at_value_end(c))
+			return bad(c, -PMM_EBADMSG, "bad value for '%s': expected a decimal number",
+				   field);
 	}
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		v = v * 10 + (*c->p - '0');
-		if (v > (int64_t)1 << 33)
-			v = (int64_t)1 << 33; /* saturate: reported below */
-		c->p++;
-	}
-	if (c->p == s || !at_value_end(c))
-		return bad(c, -PMM_EBADMSG, "bad value for '%s': expected a decimal number", field);
 	if (neg)
 		v = -v;
 	if (v < lo || v > hi)

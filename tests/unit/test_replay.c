@@ -25,6 +25,7 @@
 #include <pmm/trace.h>
 
 #define SAMPLE_EVENTS 50000
+#define SLICE "data/kmem-6.1-slice.txt.zst" /* the shipped trace, below the source tree */
 
 static int sanitizer(void)
 {
@@ -78,29 +79,49 @@ static void assert_accounted(const struct pmm_replay_result *res)
 }
 
 /*
- * Replay @path on a machine of @config through our own parser, so that the
- * replay's counts can be compared with the parser's.
+ * Replay what @p reads (named @name; closed after) on a new machine of
+ * @config, through our own parser so that the replay's counts can be
+ * compared with the parser's: those go to @st unless it is NULL.  A replay
+ * error or a machine that fails validation after fails the test.
  */
-static struct pmm_replay *replay_path(const char *path, const char *config, uint64_t max_events,
-				      int page_owner, struct pmm_trace_stats *st)
+static struct pmm_replay *replay_parser(struct pmm_trace_parser *p, const char *name,
+					const char *config, const struct pmm_replay_opts *o,
+					struct pmm_trace_stats *st)
 {
-	struct pmm_replay_opts o = { .max_events = max_events, .page_owner = page_owner };
-	struct pmm_trace_parser *p;
 	struct pmm_replay *r;
 	struct pmm_config cfg;
-	int err;
 
 	config_from(&cfg, config);
-	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
-	assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
-	err = pmm_replay_parser(r, p, path);
-	if (err)
-		fail_msg("replay of %s: %s", path, pmm_replay_errmsg(r));
-	pmm_trace_get_stats(p, st);
+	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, o), 0);
+	if (pmm_replay_parser(r, p, name))
+		fail_msg("replay of %s: %s", name, pmm_replay_errmsg(r));
+	if (st)
+		pmm_trace_get_stats(p, st);
 	pmm_trace_close(p);
 	if (pmm_replay_finish(r))
-		fail_msg("pmm_validate after replay: %s", pmm_replay_result(r)->validate_msg);
+		fail_msg("pmm_validate after replay of %s: %s", name, pmm_replay_result(r)->validate_msg);
 	return r;
+}
+
+/* Replay the file at @path (at most @max_events; 0 = all). */
+static struct pmm_replay *replay_path(const char *path, const char *config, uint64_t max_events,
+				      struct pmm_trace_stats *st)
+{
+	struct pmm_replay_opts o = { .max_events = max_events };
+	struct pmm_trace_parser *p;
+
+	assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
+	return replay_parser(p, path, config, &o, st);
+}
+
+/* Replay @len bytes of trace at @data, named @name in messages. */
+static struct pmm_replay *replay_mem(const char *name, const void *data, size_t len,
+				     const char *config, const struct pmm_replay_opts *o)
+{
+	struct pmm_trace_parser *p;
+
+	assert_int_equal(pmm_trace_open_mem(&p, name, data, len, NULL), 0);
+	return replay_parser(p, name, config, o, NULL);
 }
 
 static void assert_counts_match_parser(const struct pmm_replay_result *res,
@@ -124,7 +145,7 @@ static void test_whole_capture(void **state)
 	char *path = pmm_test_shared("a-1g-1node-mixed/trace.txt.xz");
 	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
 	struct pmm_trace_stats st;
-	struct pmm_replay *r = replay_path(path, guest_config, max, 0, &st);
+	struct pmm_replay *r = replay_path(path, guest_config, max, &st);
 	const struct pmm_replay_result *res = pmm_replay_result(r);
 
 	(void)state;
@@ -170,7 +191,7 @@ static void test_trace_cmd_report(void **state)
 	char *path = pmm_test_shared("trace-cmd/trace-report.txt.xz");
 	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
 	struct pmm_trace_stats st;
-	struct pmm_replay *r = replay_path(path, "mem=1G cpus=2", max, 0, &st);
+	struct pmm_replay *r = replay_path(path, "mem=1G cpus=2", max, &st);
 	const struct pmm_replay_result *res = pmm_replay_result(r);
 
 	(void)state;
@@ -190,30 +211,27 @@ static void test_trace_dat_equals_report(void **state)
 	char *dat_xz = pmm_test_shared("trace-cmd/trace.dat.xz");
 	char *report = pmm_test_shared("trace-cmd/trace-report.txt.xz");
 	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
-	char tmp[] = "/tmp/pmm-replay-dat-XXXXXX";
 	struct pmm_trace_parser *probe;
 	struct pmm_trace_stats st_dat, st_rep;
 	struct pmm_replay *rd, *rr;
 	const struct pmm_replay_result *d, *t;
 	size_t len;
 	char *raw = pmm_test_read_file(dat_xz, &len);
-	int fd = mkstemp(tmp);
+	char *tmp = pmm_test_write_tmp("replay.dat", raw, len);
 
 	(void)state;
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, raw, len), (ssize_t)len);
-	close(fd);
 	free(raw);
 	if (pmm_trace_open_dat(&probe, tmp, NULL) == -PMM_ENOSYS) {
 		printf("SKIP: pmm built without libtracecmd\n");
 		unlink(tmp);
+		free(tmp);
 		free(dat_xz);
 		free(report);
 		skip();
 	}
 	pmm_trace_close(probe);
-	rd = replay_path(tmp, "mem=1G cpus=2", max, 0, &st_dat);
-	rr = replay_path(report, "mem=1G cpus=2", max, 0, &st_rep);
+	rd = replay_path(tmp, "mem=1G cpus=2", max, &st_dat);
+	rr = replay_path(report, "mem=1G cpus=2", max, &st_rep);
 	d = pmm_replay_result(rd);
 	t = pmm_replay_result(rr);
 	assert_accounted(d);
@@ -233,16 +251,17 @@ static void test_trace_dat_equals_report(void **state)
 	pmm_replay_destroy(rd);
 	pmm_replay_destroy(rr);
 	unlink(tmp);
+	free(tmp);
 	free(dat_xz);
 	free(report);
 }
 
 static void test_shipped_slice(void **state)
 {
-	char *path = pmm_test_source_path("data/kmem-6.1-slice.txt.zst");
+	char *path = pmm_test_source_path(SLICE);
 	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
 	struct pmm_trace_stats st;
-	struct pmm_replay *r = replay_path(path, guest_config, max, 0, &st);
+	struct pmm_replay *r = replay_path(path, guest_config, max, &st);
 	const struct pmm_replay_result *res = pmm_replay_result(r);
 	static const char *const phases[] = { "00_boot_done", "01_fork", "02_tmpfs_small_files",
 					      "03_tmpfs_big_file", "04_anon_4x32M" };
@@ -298,46 +317,19 @@ static void assert_same_result(const char *what, const struct pmm_replay_result 
 	}
 }
 
-static struct pmm_replay *replay_buf(const char *name, const char *text, size_t len, uint64_t max)
-{
-	struct pmm_replay_opts o = { .max_events = max };
-	struct pmm_trace_parser *p;
-	struct pmm_replay *r;
-	struct pmm_config cfg;
-
-	config_from(&cfg, guest_config);
-	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
-	assert_int_equal(pmm_trace_open_mem(&p, name, text, len, NULL), 0);
-	if (pmm_replay_parser(r, p, name))
-		fail_msg("replay of %s: %s", name, pmm_replay_errmsg(r));
-	pmm_trace_close(p);
-	if (pmm_replay_finish(r))
-		fail_msg("pmm_validate after replay: %s", pmm_replay_result(r)->validate_msg);
-	return r;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (!f || fwrite(data, 1, len, f) != len || fclose(f))
-		fail_msg("cannot write %s", path);
-}
-
 /*
  * The shipped .zst is, byte for byte, the first 396 005 lines of the
- * capture it was cut from (data/README.md), and replays as they do.
+ * capture it was cut from (data/README.md).  Same text, same replay: that
+ * its replay from the file equals one from memory is
+ * test_shipped_slice_codecs' part.
  */
 static void test_shipped_slice_is_the_capture(void **state)
 {
 	char *capture = pmm_test_shared("a-1g-1node-mixed/trace.txt.xz");
-	char *shipped = pmm_test_source_path("data/kmem-6.1-slice.txt.zst");
-	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
+	char *shipped = pmm_test_source_path(SLICE);
 	size_t clen, slen, cut = 0;
 	char *ctext = pmm_test_read_file(capture, &clen);
 	char *stext = pmm_test_read_file(shipped, &slen);
-	struct pmm_trace_stats st;
-	struct pmm_replay *rc, *rs;
 
 	(void)state;
 	for (unsigned long lines = 0; lines < 396005 && cut < clen; cut++)
@@ -345,12 +337,6 @@ static void test_shipped_slice_is_the_capture(void **state)
 			lines++;
 	pmm_test_assert_text_eq("shipped slice vs the capture's first 396005 lines", ctext, cut, stext,
 				slen);
-	rc = replay_buf("capture", ctext, cut, max);
-	rs = replay_path(shipped, guest_config, max, 0, &st);
-	assert_same_result("capture slice vs shipped file", pmm_replay_result(rc), pmm_replay_result(rs));
-	assert_same_free_state(pmm_replay_machine(rc), pmm_replay_machine(rs));
-	pmm_replay_destroy(rc);
-	pmm_replay_destroy(rs);
 	free(ctext);
 	free(stext);
 	free(capture);
@@ -363,15 +349,14 @@ static void test_shipped_slice_is_the_capture(void **state)
  */
 static void test_shipped_slice_codecs(void **state)
 {
-	char *shipped = pmm_test_source_path("data/kmem-6.1-slice.txt.zst");
+	char *shipped = pmm_test_source_path(SLICE);
 	uint64_t max = sanitizer() ? SAMPLE_EVENTS : 0;
-	char xz_path[] = "/tmp/pmm-replay-xz-XXXXXX", plain_path[] = "/tmp/pmm-replay-txt-XXXXXX";
+	struct pmm_replay_opts o = { .max_events = max };
 	size_t len, xz_len = 0, xz_cap;
-	char *text = pmm_test_read_file(shipped, &len);
+	char *text = pmm_test_read_file(shipped, &len), *xz_path, *plain_path;
 	uint8_t *xz;
 	struct pmm_trace_stats st_zst, st_xz, st_plain;
 	struct pmm_replay *rz, *rx, *rp, *rm;
-	int fd;
 
 	(void)state;
 	xz_cap = lzma_stream_buffer_bound(len);
@@ -380,19 +365,13 @@ static void test_shipped_slice_codecs(void **state)
 	assert_int_equal(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text, len,
 						 xz, &xz_len, xz_cap),
 			 LZMA_OK);
-	fd = mkstemp(xz_path);
-	assert_true(fd >= 0);
-	close(fd);
-	write_file(xz_path, xz, xz_len);
-	fd = mkstemp(plain_path);
-	assert_true(fd >= 0);
-	close(fd);
-	write_file(plain_path, text, len);
+	xz_path = pmm_test_write_tmp("replay-slice.txt.xz", xz, xz_len);
+	plain_path = pmm_test_write_tmp("replay-slice.txt", text, len);
 
-	rz = replay_path(shipped, guest_config, max, 0, &st_zst);
-	rx = replay_path(xz_path, guest_config, max, 0, &st_xz);
-	rp = replay_path(plain_path, guest_config, max, 0, &st_plain);
-	rm = replay_buf("memory", text, len, max);
+	rz = replay_path(shipped, guest_config, max, &st_zst);
+	rx = replay_path(xz_path, guest_config, max, &st_xz);
+	rp = replay_path(plain_path, guest_config, max, &st_plain);
+	rm = replay_mem("memory", text, len, guest_config, &o);
 	if (!max) {
 		/* Every event of the slice (data/README.md), none lost on the way. */
 		assert_int_equal(pmm_replay_result(rz)->events, 395993);
@@ -405,6 +384,7 @@ static void test_shipped_slice_codecs(void **state)
 	assert_same_result("zstd vs plain file", pmm_replay_result(rz), pmm_replay_result(rp));
 	assert_same_result("zstd vs memory", pmm_replay_result(rz), pmm_replay_result(rm));
 	assert_same_free_state(pmm_replay_machine(rz), pmm_replay_machine(rx));
+	assert_same_free_state(pmm_replay_machine(rz), pmm_replay_machine(rp));
 	assert_same_free_state(pmm_replay_machine(rz), pmm_replay_machine(rm));
 	pmm_replay_destroy(rz);
 	pmm_replay_destroy(rx);
@@ -412,6 +392,8 @@ static void test_shipped_slice_codecs(void **state)
 	pmm_replay_destroy(rm);
 	unlink(xz_path);
 	unlink(plain_path);
+	free(xz_path);
+	free(plain_path);
 	free(xz);
 	free(text);
 	free(shipped);
@@ -441,16 +423,15 @@ static void assert_same_free_state(struct pmm *a, struct pmm *b)
  */
 static void test_round_trip(void **state)
 {
-	char *slice = pmm_test_source_path("data/kmem-6.1-slice.txt.zst");
+	char *slice = pmm_test_source_path(SLICE);
 	const char *config = "mem=256M cpus=2 min_free_kbytes=8192";
 	struct pmm_replay_opts o = { .max_events = sanitizer() ? 20000 : 0 };
 	struct pmm_trace_writer *w;
 	struct pmm_replay *ra, *rb;
 	struct pmm_config cfg;
 	const struct pmm_replay_result *a, *b;
-	char tmp[] = "/tmp/pmm-replay-XXXXXX";
-	int fd = mkstemp(tmp);
-	FILE *f = fdopen(fd, "w+");
+	char *tmp = pmm_test_write_tmp("replay-own-events.txt", NULL, 0);
+	FILE *f = fopen(tmp, "w");
 
 	(void)state;
 	assert_non_null(f);
@@ -506,6 +487,7 @@ static void test_round_trip(void **state)
 	pmm_replay_destroy(ra);
 	pmm_replay_destroy(rb);
 	unlink(tmp);
+	free(tmp);
 	free(slice);
 }
 
@@ -560,19 +542,8 @@ static void free_line(struct text *t, int cpu, unsigned long pfn, int order)
 static struct pmm_replay *replay_text(const struct text *t, const char *config, int page_owner)
 {
 	struct pmm_replay_opts o = { .page_owner = page_owner, .sample_every = 2 };
-	struct pmm_trace_parser *p;
-	struct pmm_replay *r;
-	struct pmm_config cfg;
 
-	config_from(&cfg, config);
-	assert_int_equal(pmm_replay_create(&r, NULL, &cfg, &o), 0);
-	assert_int_equal(pmm_trace_open_mem(&p, "synthetic", t->buf, t->len, NULL), 0);
-	if (pmm_replay_parser(r, p, "synthetic"))
-		fail_msg("%s", pmm_replay_errmsg(r));
-	pmm_trace_close(p);
-	if (pmm_replay_finish(r))
-		fail_msg("validate: %s", pmm_replay_result(r)->validate_msg);
-	return r;
+	return replay_mem("synthetic", t->buf, t->len, config, &o);
 }
 
 static void test_partial_frees(void **state)
@@ -1047,7 +1018,7 @@ static size_t count(const char *s, const char *needle)
 
 static void test_pictures(void **state)
 {
-	char *slice = pmm_test_source_path("data/kmem-6.1-slice.txt.zst");
+	char *slice = pmm_test_source_path(SLICE);
 	struct pmm_replay_opts o = { .max_events = sanitizer() ? 20000 : 0 };
 	struct pmm_svg_chart_opts co = { .subtitle = "a <test> & more" };
 	struct pmm_replay *r;

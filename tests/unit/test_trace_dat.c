@@ -17,14 +17,8 @@ static char *unpack_dat(void)
 	char *src = pmm_test_shared("trace-cmd/trace.dat.xz"), *dst;
 	size_t len;
 	char *data = pmm_test_read_file(src, &len);
-	FILE *f;
 
-	if (asprintf(&dst, "%s/test_trace_dat.%d.dat", PMM_TEST_BINARY_DIR, (int)getpid()) < 0)
-		fail();
-	f = fopen(dst, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
+	dst = pmm_test_write_tmp("test_trace_dat.dat", data, len);
 	free(data);
 	free(src);
 	return dst;
@@ -158,19 +152,13 @@ static void test_dat_bad_file(void **state)
 	char msg[256] = "";
 	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
 	struct pmm_trace_parser *p;
-	FILE *f;
 
 	(void)state;
 	if (pmm_trace_open_dat(&p, "/nonexistent.dat", &opts) == -PMM_ENOSYS) {
 		printf("SKIP: pmm built without libtracecmd\n");
 		skip();
 	}
-	if (asprintf(&path, "%s/test_trace_dat_bad.%d.dat", PMM_TEST_BINARY_DIR, (int)getpid()) < 0)
-		fail();
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	fwrite(junk, 1, sizeof(junk) - 1, f);
-	fclose(f);
+	path = pmm_test_write_tmp("test_trace_dat_bad.dat", junk, sizeof(junk) - 1);
 	assert_int_equal(pmm_trace_open(&p, path, &opts), -PMM_EBADMSG);
 	assert_null(p);
 	assert_non_null(strstr(msg, "not a trace.dat libtracecmd can read"));

@@ -367,7 +367,6 @@ static void test_line_too_long(void **state)
 	char *doc = malloc(big + 2 * sizeof(GOOD) + 4), *path;
 	struct pmm_trace_parser *p;
 	struct pmm_trace_event ev;
-	FILE *f;
 	int pass;
 
 	(void)state;
@@ -379,12 +378,7 @@ static void test_line_too_long(void **state)
 	doc[len++] = '\n';
 	memcpy(doc + len, GOOD "\n", sizeof(GOOD));
 	len += sizeof(GOOD);
-	if (asprintf(&path, "%s/trace_long_line.txt", PMM_TEST_BINARY_DIR) < 0)
-		fail();
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(doc, 1, len, f), len);
-	fclose(f);
+	path = pmm_test_write_tmp("trace_long_line.txt", doc, len);
 	/* memory and file readers take different paths */
 	for (pass = 0; pass < 2; pass++) {
 		char want[256];
@@ -566,20 +560,6 @@ static void test_format_own_events(void **state)
 
 /* ---------------------------------------------------------------- sources */
 
-static char *write_tmp(const char *name, const void *data, size_t len)
-{
-	char *path;
-	FILE *f;
-
-	if (asprintf(&path, "%s/%s", PMM_TEST_BINARY_DIR, name) < 0)
-		fail();
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
-	return path;
-}
-
 static void test_sources(void **state)
 {
 	static const char doc[] = "# tracer: nop\n" GOOD "\n" GOOD "\n";
@@ -591,7 +571,7 @@ static void test_sources(void **state)
 	int saved;
 
 	(void)state;
-	plain = write_tmp("trace_src.txt", doc, sizeof(doc) - 1);
+	plain = pmm_test_write_tmp("trace_src.txt", doc, sizeof(doc) - 1);
 	if (asprintf(&cmd, "xz -kfc '%s' > '%s.xz' && gzip -kfc '%s' > '%s.gz'", plain, plain, plain,
 		     plain) < 0)
 		fail();
@@ -726,7 +706,7 @@ static void add_frame(char *out, size_t cap, size_t *pos, const char *src, size_
 
 static void expect_lines(const char *name, const void *data, size_t len, unsigned lines, size_t bytes)
 {
-	char *path = write_tmp(name, data, len);
+	char *path = pmm_test_write_tmp(name, data, len);
 
 	/* From a file (frames that fit the window decode in one call) and from memory (streamed). */
 	for (int from_mem = 0; from_mem < 2; from_mem++) {
@@ -755,7 +735,7 @@ static void expect_lines(const char *name, const void *data, size_t len, unsigne
  */
 static void expect_zstd_error(const char *name, const void *data, size_t len, const char *reason)
 {
-	char *path = write_tmp(name, data, len);
+	char *path = pmm_test_write_tmp(name, data, len);
 	struct pmm_trace_parser *p;
 	struct pmm_trace_event ev;
 	int r;
