@@ -394,7 +394,7 @@ static void test_adopted_root(void **state)
 {
 	struct phys *p = phys_new();
 	struct pmm_vmemmap pt;
-	uint64_t root, foreign = UINT64_C(0x123000) | PMM_X86_KERNPG_TABLE, e;
+	uint64_t root = 0, foreign = UINT64_C(0x123000) | PMM_X86_KERNPG_TABLE, e;
 	struct pmm_vmemmap_config cfg = {
 		.ops = &ops, .ctx = p, .levels = 4, .flags = PMM_VMEMMAP_KEEP_TOP,
 	};
