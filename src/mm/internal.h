@@ -96,8 +96,9 @@ struct pmm {
 	/* "Physical" memory: pfn p lives at mem + (p << PAGE_SHIFT). */
 	char *mem;
 	size_t mem_size;
-	unsigned long max_pfn;          /* one past the highest present pfn (grows with
-					   hot-added memory; atomic) */
+	unsigned long max_pfn;          /* one past the highest pfn of memory (the end of
+					   memblock's last region, so it follows memory
+					   hotplug both ways; atomic) */
 	unsigned long max_possible_pfn; /* end of the physical address span: max_pfn
 					   at boot, or maxmem= (section-aligned) */
 	struct pmm_memfile memfile;     /* file-backed memory (handle NULL if none):
@@ -274,6 +275,7 @@ PMM_HIDDEN void pmm_free(struct pmm *m, void *p, size_t size);
 PMM_HIDDEN int memblock_setup(struct pmm *m);
 PMM_HIDDEN int memblock_add(struct memblock_type *t, uint64_t base, uint64_t size, int nid);
 PMM_HIDDEN int memblock_remove_range(struct memblock_type *t, uint64_t base, uint64_t size);
+PMM_HIDDEN unsigned long memblock_end_pfn(const struct pmm *m);
 PMM_HIDDEN int memblock_reserve(struct pmm *m, uint64_t base, uint64_t size);
 PMM_HIDDEN bool memblock_is_reserved(const struct pmm *m, uint64_t addr);
 PMM_HIDDEN uint64_t memblock_phys_alloc(struct pmm *m, uint64_t size, uint64_t align, int nid);

@@ -89,6 +89,16 @@ int memblock_remove_range(struct memblock_type *t, uint64_t base, uint64_t size)
 	return 0;
 }
 
+/* One past the last pfn of memory: the end of the last (highest) memory region, 0 if none. */
+unsigned long memblock_end_pfn(const struct pmm *m)
+{
+	const struct memblock_type *mem = &m->memblock.memory;
+
+	if (!mem->cnt)
+		return 0;
+	return PFN_DOWN(mem->regions[mem->cnt - 1].base + mem->regions[mem->cnt - 1].size);
+}
+
 /* Reserve a range; overlapping reservations are united, as the kernel's are. */
 int memblock_reserve(struct pmm *m, uint64_t base, uint64_t size)
 {

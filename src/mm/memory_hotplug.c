@@ -696,13 +696,12 @@ int pmm_remove_memory(struct pmm *m, uint64_t start, uint64_t size)
 	}
 	physmem_remove_range(m, spfn, nr);
 	memblock_remove_range(&m->memblock.memory, start, size);
-	if (spfn + nr == m->max_pfn) {
-		unsigned long top = spfn;
-
-		while (top && !present_section(pfn_to_section(m, top - 1)))
-			top -= PAGES_PER_SECTION;
-		__atomic_store_n(&m->max_pfn, top, __ATOMIC_RELAXED);
-	}
+	/*
+	 * max_pfn is the end of memory, as physmem_init() sets it: memblock
+	 * knows it to the frame, where the sections below would only give the
+	 * end of the last one (too high when boot memory ends inside it).
+	 */
+	__atomic_store_n(&m->max_pfn, memblock_end_pfn(m), __ATOMIC_RELAXED);
 out:
 	pmm_unlock(&m->hotplug_lock);
 	return err;

@@ -192,10 +192,7 @@ static int init_memfile(struct pmm *m)
  */
 int physmem_init(struct pmm *m)
 {
-	const struct memblock_type *mem = &m->memblock.memory;
-	const struct memblock_region *last = &mem->regions[mem->cnt - 1];
-
-	m->max_pfn = PFN_DOWN(last->base + last->size);
+	m->max_pfn = memblock_end_pfn(m);
 	if (m->cfg.maxmem > (1ull << 46)) {
 		pr_err(m, "pmm: maxmem=%#llx is beyond the 64 TiB physical address limit\n",
 		       (unsigned long long)m->cfg.maxmem);

@@ -530,6 +530,33 @@ static void two_nodes_movable_and_maxmem(void **state)
 	free(log.buf);
 }
 
+/*
+ * Boot memory ending inside a section (1088 MiB: half of section 8), a
+ * block added above it and removed again: max_pfn goes back to the end of
+ * memory, not to the end of section 8 (memblock decides, as at boot).
+ */
+static void max_pfn_restored_after_remove_above_partial_section(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=1088M maxmem=2G", NULL);
+	unsigned long boot_end = (1088ul << 20) >> PAGE_SHIFT, spfn = 9 * PPS;
+
+	(void)state;
+	assert_int_equal(pmm_max_pfn(m), boot_end);
+	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(pmm_max_pfn(m), spfn + PPS);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(pmm_max_pfn(m), boot_end);
+	/* And a trip that went online too. */
+	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(pmm_online_pages(m, spfn, PPS, PMM_ONLINE), 0);
+	assert_int_equal(pmm_offline_pages(m, spfn, PPS), 0);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(pmm_max_pfn(m), boot_end);
+	assert_null(pmm_virt_to_page(m, m->mem + PFN_PHYS(boot_end)));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 static void altmap_sections(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=1G backend=memfd memmap=altmap", NULL);
@@ -701,6 +728,7 @@ int main(void)
 		cmocka_unit_test(page_ext_reader_survives_remove),
 		cmocka_unit_test(fault_sweep_add_online),
 		cmocka_unit_test(two_nodes_movable_and_maxmem),
+		cmocka_unit_test(max_pfn_restored_after_remove_above_partial_section),
 		cmocka_unit_test(altmap_sections),
 		cmocka_unit_test(bad_requests_refused),
 		cmocka_unit_test(maxmem_refused),
