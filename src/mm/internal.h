@@ -226,9 +226,9 @@ struct pmm {
 		uintptr_t vmemmap;             /* == m->vmemmap */
 		unsigned long nr_sections;     /* entries of section_pb */
 		/*
-		 * Per section: the pageblock flags of an early section while
-		 * it is online, else NULL (memory_hotplug.c clears an entry
-		 * when its section goes offline and sets it back at online).
+		 * Per section: its pageblock flags while it is online (boot or
+		 * hot-added memory), else NULL (memory_hotplug.c clears an
+		 * entry before its section goes offline and sets it at online).
 		 */
 		const unsigned long **section_pb;
 		/*

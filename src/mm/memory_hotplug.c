@@ -238,12 +238,18 @@ static void rebuild_zonelists(struct pmm *m)
 	pcp_fast_zonelists_update(m);
 }
 
-/* The fast free path's view of an early section: its pageblock flags while online. */
+/*
+ * The fast free path's view of a section, early or hot-added: its pageblock
+ * flags while online, else NULL.  Cleared before the section goes offline,
+ * so no fast free starts on it after offline drained the per-CPU lists;
+ * the usage block it points at stays with the section's slot (sparse.c),
+ * so a fast free that read the entry just before reads valid memory.
+ */
 static void fast_section_set(struct pmm *m, unsigned long nr, bool online)
 {
 	struct mem_section *ms = nr_to_section(m, nr);
 
-	if (!m->fast.section_pb || nr >= m->fast.nr_sections || !early_section(ms))
+	if (!m->fast.section_pb || nr >= m->fast.nr_sections)
 		return;
 	__atomic_store_n(&m->fast.section_pb[nr], online ? ms->usage->pageblock_flags : NULL,
 			 __ATOMIC_RELEASE);

@@ -389,14 +389,15 @@ int pcp_fast_setup(struct pmm *m)
 	}
 	pcp_fast_zonelists_update(m);
 	/*
-	 * Early sections keep their memmap and pageblock flags while they are
-	 * online (memory hotplug clears an entry before its section goes
-	 * offline); the fast free path handles frames of those only.
+	 * A section keeps its memmap and pageblock flags while it is online
+	 * (memory hotplug clears its entry before it goes offline and sets it
+	 * again at online, for boot and hot-added sections alike); the fast
+	 * free path handles frames of online sections only.
 	 */
 	for (unsigned long nr = 0; nr < f->nr_sections; nr++) {
 		struct mem_section *ms = nr_to_section(m, nr);
 
-		if (ms && early_section(ms) && valid_section(ms))
+		if (ms && online_section(ms))
 			f->section_pb[nr] = ms->usage->pageblock_flags;
 	}
 	pcp_fast_update(m);

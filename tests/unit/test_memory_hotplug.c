@@ -24,6 +24,7 @@
 #include "ext/page_ext.h"
 #include "mm/internal.h"
 #include "mm/pcp.h"
+#include "mm/pcp_fast.h"
 
 #define PPS PAGES_PER_SECTION
 #define SECTION_BYTES ((uint64_t)PMM_MEMORY_BLOCK_SIZE)
@@ -557,6 +558,57 @@ static void max_pfn_restored_after_remove_above_partial_section(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * A hot-added block gets the fast free path as boot memory does: while it
+ * is online its section's pageblock flags are in pmm_fast.section_pb, so a
+ * free of one of its frames goes straight onto this CPU's list (not
+ * counted free, first out again), and offline clears the entry first.
+ */
+static void hot_added_section_freed_by_fast_path(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=1G maxmem=2G cpus=1", NULL);
+	unsigned long spfn = 8 * PPS, snr = pfn_to_section_nr(spfn), pfn = spfn + 4096;
+	struct page *page;
+	unsigned long free0;
+
+	(void)state;
+	assert_int_equal(pmm_set_thread_cpu(m, 0), 0);
+	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_null(m->fast.section_pb[snr]);
+	assert_int_equal(pmm_online_pages(m, spfn, PPS, PMM_ONLINE), 0);
+	assert_ptr_equal(m->fast.section_pb[snr], nr_to_section(m, snr)->usage->pageblock_flags);
+
+	assert_int_equal(pmm_alloc_contig_range(m, pfn, pfn + 1, PMM_GFP_KERNEL), 0);
+	page = pfn_to_page(m, pfn);
+	assert_int_equal(page_zonenum(page), ZONE_NORMAL);
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+#ifndef PMM_ASAN /* ASan builds take the full path always (poisoned frames) */
+	assert_true(m->fast.free);
+	/* The fast free takes it (the full path would have been the only one before). */
+	assert_true(free_page_fast(m, page, 0, NULL));
+#else
+	pmm_free_pages(m, (struct pmm_page *)page, 0);
+#endif
+	/* On the per-CPU list: not free yet, and the next movable order-0 request gets it. */
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_ptr_equal(pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0), page);
+	pmm_free_pages(m, (struct pmm_page *)page, 0);
+
+	/* Offline still works (it drains the list) and takes the entry away first. */
+	assert_int_equal(pmm_offline_pages(m, spfn, PPS), 0);
+	assert_null(m->fast.section_pb[snr]);
+	assert_int_equal(pmm_nr_free_pages(m), free0 - (PPS - 1));
+	assert_int_equal(pmm_online_pages(m, spfn, PPS, PMM_ONLINE), 0);
+	assert_non_null(m->fast.section_pb[snr]);
+	assert_int_equal(pmm_offline_pages(m, spfn, PPS), 0);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_null(m->fast.section_pb[snr]);
+	assert_machine_valid(m);
+	pmm_set_thread_cpu(m, -1);
+	pmm_destroy(m);
+}
+
 static void altmap_sections(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=1G backend=memfd memmap=altmap", NULL);
@@ -729,6 +781,7 @@ int main(void)
 		cmocka_unit_test(fault_sweep_add_online),
 		cmocka_unit_test(two_nodes_movable_and_maxmem),
 		cmocka_unit_test(max_pfn_restored_after_remove_above_partial_section),
+		cmocka_unit_test(hot_added_section_freed_by_fast_path),
 		cmocka_unit_test(altmap_sections),
 		cmocka_unit_test(bad_requests_refused),
 		cmocka_unit_test(maxmem_refused),
