@@ -419,14 +419,9 @@ static int online_locked(struct pmm *m, unsigned long spfn, unsigned long nr, in
 	z = zone_for_pfn_range(m, type, nid, spfn, nr);
 	rebuild = !populated_zone(z);
 	/* What can fail comes first, so that failing changes nothing. */
-	if (rebuild && m->cfg.pcp && !z->per_cpu_pageset) {
-		if ((err = setup_zone_pageset(m, z)))
-			goto failed;
-		/* Usable high/batch at once, as setup_zone_pageset() sets them; final ones below. */
-		pmm_lock(&m->sysctl_lock);
-		zone_pcp_update_all(m);
-		pmm_unlock(&m->sysctl_lock);
-	}
+	/* The lists come with usable high/batch; the final ones follow the watermarks below. */
+	if (rebuild && m->cfg.pcp && !z->per_cpu_pageset && (err = setup_zone_pageset(m, z)))
+		goto failed;
 	for (done = 0; done < nr; done += PAGES_PER_SECTION)
 		if ((err = page_ext_online_section(m, pfn_to_section_nr(spfn + done))))
 			goto failed_ext;
