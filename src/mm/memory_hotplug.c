@@ -390,6 +390,14 @@ static unsigned long section_online_start(const struct pmm *m, unsigned long p)
 	return p + section_vmemmap_pages(m, pfn_to_section_nr(p));
 }
 
+/* The online part of each section of [spfn, upto) becomes MIGRATE_MOVABLE again. */
+static void undo_isolation(struct pmm *m, unsigned long spfn, unsigned long upto)
+{
+	for (unsigned long p = spfn; p < upto; p += PAGES_PER_SECTION)
+		undo_isolate_page_range(m, section_online_start(m, p), p + PAGES_PER_SECTION,
+					MIGRATE_MOVABLE);
+}
+
 /* Memory without holes: every frame of every section is memblock memory. */
 static bool range_has_holes(const struct pmm *m, unsigned long spfn, unsigned long nr)
 {
@@ -456,9 +464,7 @@ static int online_locked(struct pmm *m, unsigned long spfn, unsigned long nr, in
 	adjust_present_page_count(z, (long)nr);
 	if (rebuild)
 		rebuild_zonelists(m);
-	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION)
-		undo_isolate_page_range(m, section_online_start(m, p), p + PAGES_PER_SECTION,
-					MIGRATE_MOVABLE);
+	undo_isolation(m, spfn, spfn + nr);
 	if (m->cfg.shuffle)
 		shuffle_zone(m, z);
 	recompute_watermarks(m);
@@ -495,13 +501,6 @@ int pmm_online_pages(struct pmm *m, unsigned long start_pfn, unsigned long nr_pa
 }
 
 /* ------------------------------------------------------------ offline */
-
-static void undo_isolation(struct pmm *m, unsigned long spfn, unsigned long upto)
-{
-	for (unsigned long p = spfn; p < upto; p += PAGES_PER_SECTION)
-		undo_isolate_page_range(m, section_online_start(m, p), p + PAGES_PER_SECTION,
-					MIGRATE_MOVABLE);
-}
 
 /*
  * A frame of [spfn, spfn + nr) that is in use (or reserved), or NULL.  Read
