@@ -106,7 +106,7 @@ static int init_anon(struct pmm *m)
 static int init_memory(struct pmm *m)
 {
 	const struct pmm_backend *b = &m->cfg.backend;
-	uint64_t need = PFN_PHYS(m->cfg.maxmem ? m->max_possible_pfn : m->max_pfn);
+	uint64_t need = PFN_PHYS(m->max_possible_pfn);
 
 	if (!b->base || (uintptr_t)b->base % PAGE_SIZE) {
 		pr_err(m, "pmm: backend=memory: base %p is not a page-aligned address\n", b->base);
@@ -203,9 +203,9 @@ int physmem_init(struct pmm *m)
 		       (unsigned long long)m->cfg.maxmem, (unsigned long long)PFN_PHYS(m->max_pfn));
 		return -PMM_EINVAL;
 	}
+	/* Without maxmem= this is max_pfn: every user below needs only max_possible_pfn. */
 	m->max_possible_pfn = MAX(m->max_pfn, ALIGN_UP(PFN_UP(m->cfg.maxmem), PAGES_PER_SECTION));
-	m->mem_size = ALIGN_UP((size_t)PFN_PHYS(m->cfg.maxmem ? m->max_possible_pfn : m->max_pfn),
-			       MEM_ALIGN);
+	m->mem_size = ALIGN_UP((size_t)PFN_PHYS(m->max_possible_pfn), MEM_ALIGN);
 	switch (m->cfg.backend.kind) {
 	case PMM_BACKEND_ANON:
 		return init_anon(m);
