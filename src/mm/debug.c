@@ -93,6 +93,14 @@ data_race_fn void snapshot_pages(struct page *dst, const struct page *src, size_
 		d[i] = s[i];
 }
 
+__attribute__((noinline)) data_race_fn struct zone *page_zone_racy(const struct pmm *m,
+								   const struct page *page)
+{
+	struct page snap = { .flags = page->flags };
+
+	return page_zone(m, &snap);
+}
+
 void dump_page(struct pmm *m, struct page *page, const char *reason)
 {
 	unsigned long pfn = page_to_pfn(m, page);

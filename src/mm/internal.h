@@ -346,6 +346,14 @@ static inline struct zone *page_zone(const struct pmm *m, const struct page *p)
 {
 	return &m->node_data[page_to_nid(p)]->node_zones[page_zonenum(p)];
 }
+/*
+ * The zone of @page while other threads may own it and rewrite the low
+ * bits of its flags at any time: the node and zone bits never change while
+ * the memmap exists, so the read is racy on purpose (the kernel's
+ * data_race()).  Out of line (debug.c) and never inlined, so that
+ * ThreadSanitizer skips exactly this read and not the caller's.
+ */
+PMM_HIDDEN struct zone *page_zone_racy(const struct pmm *m, const struct page *page);
 /* True if @p points at a struct page of a present frame of @m. */
 PMM_HIDDEN bool page_is_ours(const struct pmm *m, const void *p);
 

@@ -52,18 +52,10 @@
 /* Drain-and-check rounds before offlining gives up on frames in flight. */
 #define OFFLINE_RETRIES 64
 
-/*
- * The zone of an online frame that other threads may own: they rewrite the
- * low flag bits at any time, never the node and zone bits while the memmap
- * exists, so the read is racy on purpose (the kernel's data_race()).  Not
- * inlined, so ThreadSanitizer skips exactly this read.
- */
-static __attribute__((noinline)) data_race_fn struct zone *frame_zone(const struct pmm *m,
-									unsigned long pfn)
+/* The zone of an online frame that other threads may own (page_zone_racy()). */
+static struct zone *frame_zone(const struct pmm *m, unsigned long pfn)
 {
-	struct page snap = { .flags = pfn_to_page(m, pfn)->flags };
-
-	return page_zone(m, &snap);
+	return page_zone_racy(m, pfn_to_page(m, pfn));
 }
 
 static bool zone_is_empty(const struct zone *z)
