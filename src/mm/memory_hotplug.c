@@ -679,6 +679,15 @@ int pmm_remove_memory(struct pmm *m, uint64_t start, uint64_t size)
 			goto out;
 		}
 	}
+	/*
+	 * memblock first, the one step that can fail: splitting a region
+	 * needs a free slot.  Nothing is changed when there is none.
+	 */
+	if ((err = memblock_remove_range(&m->memblock.memory, start, size))) {
+		pr_warn(m, "removing memory fails, because memblock has no free region to split [0x%016llx-0x%016llx] out of\n",
+			(unsigned long long)start, (unsigned long long)(start + size) - 1);
+		goto out;
+	}
 	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION) {
 		unsigned long snr = pfn_to_section_nr(p);
 
@@ -687,7 +696,6 @@ int pmm_remove_memory(struct pmm *m, uint64_t start, uint64_t size)
 		sparse_remove_section(m, snr);
 	}
 	physmem_remove_range(m, spfn, nr);
-	memblock_remove_range(&m->memblock.memory, start, size);
 	/*
 	 * max_pfn is the end of memory, as physmem_init() sets it: memblock
 	 * knows it to the frame, where the sections below would only give the

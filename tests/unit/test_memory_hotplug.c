@@ -609,6 +609,55 @@ static void hot_added_section_freed_by_fast_path(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * memblock has 256 regions.  With all in use, removing the middle block of
+ * a hot-added range would split its region in two: the removal is refused
+ * whole (-PMM_E2BIG), where it used to go ahead and lose the record of the
+ * memory above (max_pfn fell under a present block, which then could not
+ * be onlined: "memory holes").  The edges go, which frees what the split
+ * needs.
+ */
+static void remove_refused_when_memblock_cannot_split(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	char text[16384];
+	size_t n = 0;
+	struct pmm *m;
+	unsigned long spfn = 16 * PPS;
+
+	(void)state;
+	/* 127 separate ranges of 8 MiB, 128 one-page holes inside them: 255 regions. */
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "maxmem=3G hole=0x200000+4K");
+	for (unsigned long i = 0; i < 127; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " node=0:%#lx+8M hole=%#lx+4K",
+				      i << 24, (i << 24) + (4ul << 20));
+	assert_true(n < sizeof(text));
+	m = pmm_test_machine(text, &log);
+	assert_int_equal(m->memblock.memory.cnt, 255);
+	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), 3 * SECTION_BYTES), 0);
+	assert_int_equal(m->memblock.memory.cnt, 256);
+	assert_int_equal(pmm_max_pfn(m), spfn + 3 * PPS);
+
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn + PPS), SECTION_BYTES), -PMM_E2BIG);
+	assert_true(pmm_test_log_has(&log, "removing memory fails, because memblock has no free region to split [0x0000000088000000-0x000000008fffffff] out of"));
+	assert_int_equal(m->memblock.memory.cnt, 256);
+	assert_int_equal(pmm_max_pfn(m), spfn + 3 * PPS);
+	for (unsigned long p = spfn; p < spfn + 3 * PPS; p += PPS)
+		assert_int_equal(pmm_memory_block_state(m, p), PMM_BLOCK_OFFLINE);
+	assert_int_equal(pmm_online_pages(m, spfn + 2 * PPS, PPS, PMM_ONLINE), 0);
+	assert_int_equal(pmm_offline_pages(m, spfn + 2 * PPS, PPS), 0);
+
+	/* From the top down no region splits. */
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn + 2 * PPS), SECTION_BYTES), 0);
+	assert_int_equal(pmm_max_pfn(m), spfn + 2 * PPS);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn + PPS), SECTION_BYTES), 0);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(m->memblock.memory.cnt, 255);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	free(log.buf);
+}
+
 static void altmap_sections(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=1G backend=memfd memmap=altmap", NULL);
@@ -782,6 +831,7 @@ int main(void)
 		cmocka_unit_test(two_nodes_movable_and_maxmem),
 		cmocka_unit_test(max_pfn_restored_after_remove_above_partial_section),
 		cmocka_unit_test(hot_added_section_freed_by_fast_path),
+		cmocka_unit_test(remove_refused_when_memblock_cannot_split),
 		cmocka_unit_test(altmap_sections),
 		cmocka_unit_test(bad_requests_refused),
 		cmocka_unit_test(maxmem_refused),
