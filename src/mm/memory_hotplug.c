@@ -323,10 +323,13 @@ int pmm_add_memory(struct pmm *m, int nid, uint64_t start, uint64_t size)
 		return -PMM_E2BIG;
 
 	pmm_lock(&m->hotplug_lock);
-	/* register_memory_resource(): no overlap with memory that is there. */
+	/*
+	 * register_memory_resource(): no overlap with memory that is there.
+	 * A section is present exactly when memblock has memory in it (boot
+	 * memory, or added and removed together here), so its flag is enough.
+	 */
 	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION) {
-		if (present_section(pfn_to_section(m, p)) ||
-		    memblock_present_pages_in(m, PMM_NUMA_NO_NODE, p, p + PAGES_PER_SECTION)) {
+		if (present_section(pfn_to_section(m, p))) {
 			pr_debug(m, "Unable to reserve System RAM region: %016llx->%016llx\n",
 				 (unsigned long long)start, (unsigned long long)(start + size));
 			err = -PMM_EEXIST;
@@ -411,15 +414,17 @@ static int online_locked(struct pmm *m, unsigned long spfn, unsigned long nr, in
 			       nid, page_to_nid(pfn_to_page(m, p)));
 			return -PMM_EINVAL;
 		}
-	if (range_has_holes(m, spfn, nr)) {
-		pr_err(m, "pmm: online [mem %#010llx-%#010llx]: the blocks have memory holes\n",
-		       (unsigned long long)PFN_PHYS(spfn), (unsigned long long)PFN_PHYS(spfn + nr) - 1);
-		return -PMM_EINVAL;
-	}
+	/*
+	 * No hole check: an offline block is memblock memory whole, either
+	 * added so or refused by offline_locked() if it had holes.
+	 */
 	z = zone_for_pfn_range(m, type, nid, spfn, nr);
 	rebuild = !populated_zone(z);
-	/* What can fail comes first, so that failing changes nothing. */
-	/* The lists come with usable high/batch; the final ones follow the watermarks below. */
+	/*
+	 * What can fail comes first, so that failing changes nothing.  The
+	 * lists come with usable high/batch; the final ones follow the
+	 * watermarks below.
+	 */
 	if (rebuild && m->cfg.pcp && !z->per_cpu_pageset && (err = setup_zone_pageset(m, z)))
 		goto failed;
 	for (done = 0; done < nr; done += PAGES_PER_SECTION)

@@ -234,9 +234,8 @@ void physmem_release(struct pmm *m)
 
 /*
  * physmem_add_range(): make the hot-added frames [pfn, pfn + nr) (whole
- * sections, inside mem_size) accessible memory of node @nid.  Return: 0 or
- * -PMM_ENOMEM (nothing left committed), -PMM_E2BIG for the borrowed memory
- * of PMM_BACKEND_MEMORY ending before the range.
+ * sections, inside mem_size: pmm_add_memory() checked that) accessible
+ * memory of node @nid.  Return: 0 or -PMM_ENOMEM (nothing left committed).
  */
 int physmem_add_range(struct pmm *m, unsigned long pfn, unsigned long nr, int nid)
 {
@@ -244,8 +243,6 @@ int physmem_add_range(struct pmm *m, unsigned long pfn, unsigned long nr, int ni
 	size_t size = (size_t)nr << PAGE_SHIFT;
 	int err;
 
-	if (PFN_PHYS(pfn + nr) > m->mem_size)
-		return -PMM_E2BIG;
 	if (m->mem_borrowed)
 		err = 0;
 	else if (m->memfile.handle)

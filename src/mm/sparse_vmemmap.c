@@ -154,7 +154,8 @@ void vmemmap_verify(struct pmm *m, unsigned long spfn, unsigned long nr, int nid
 	uintptr_t bad = 0; /* start of the current off-node run, 0 if none */
 	int host = host_node_of(m, nid);
 
-	if (host < 0 || !m->plat->numa_where)
+	/* A host node is mapped only on a platform with numa_where() (check_config()). */
+	if (host < 0)
 		return;
 	for (uintptr_t a = start; a < end;) {
 		void *addrs[VERIFY_BATCH];
