@@ -193,11 +193,6 @@ static int init_memfile(struct pmm *m)
 int physmem_init(struct pmm *m)
 {
 	m->max_pfn = memblock_end_pfn(m);
-	if (m->cfg.maxmem > (1ull << 46)) {
-		pr_err(m, "pmm: maxmem=%#llx is beyond the 64 TiB physical address limit\n",
-		       (unsigned long long)m->cfg.maxmem);
-		return -PMM_EINVAL;
-	}
 	if (m->cfg.maxmem && PFN_UP(m->cfg.maxmem) < m->max_pfn) {
 		pr_err(m, "pmm: maxmem=%#llx is below the end of memory %#llx\n",
 		       (unsigned long long)m->cfg.maxmem, (unsigned long long)PFN_PHYS(m->max_pfn));
