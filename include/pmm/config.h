@@ -59,7 +59,9 @@
  *                          (libnuma at build time), else pmm_create() fails
  *                          with -PMM_EOPNOTSUPP
  *   host_bind=all|memmap   what host_node= places: the memmap and the memory
- *                          (all, the default) or only the memmap
+ *                          (all, the default) or only the memmap (with
+ *                          memmap=altmap that includes the frames a section's
+ *                          own memmap lives in)
  *
  * Sizes take K, M, G, T suffixes (powers of 1024) or 0x hex.
  */
