@@ -545,23 +545,24 @@ unsigned long nr_free_buffer_pages(struct pmm *m)
 void build_all_zonelists(struct pmm *m)
 {
 	int nid, nr_online = 0;
+	bool disabled;
 
 	for_each_online_node(m, nid) {
 		build_zonelists(m, m->node_data[nid]);
 		nr_online++;
 	}
 	m->vm_total_pages = nr_free_zone_pages(m, ZONE_MOVABLE);
+	disabled = m->vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES;
 	/* Written only when it changes: allocations read it without a lock. */
-	if (mobility_disabled(m) != (m->vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES))
-		__atomic_store_n(&m->page_group_by_mobility_disabled,
-				 m->vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES, __ATOMIC_RELAXED);
+	if (mobility_disabled(m) != disabled)
+		__atomic_store_n(&m->page_group_by_mobility_disabled, disabled, __ATOMIC_RELAXED);
 	m->policy_zone = ZONE_DMA;
 	for_each_online_node(m, nid)
 		for (int z = ZONE_NORMAL; z >= ZONE_DMA; z--)
 			if (populated_zone(&m->node_data[nid]->node_zones[z]) && z > m->policy_zone)
 				m->policy_zone = z;
 	pr_info(m, "Built %d zonelists, mobility grouping %s.  Total pages: %lu\n", nr_online,
-		m->page_group_by_mobility_disabled ? "off" : "on", m->vm_total_pages);
+		disabled ? "off" : "on", m->vm_total_pages);
 	pr_info(m, "Policy zone: %s\n", zone_names[m->policy_zone]);
 }
 
