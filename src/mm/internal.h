@@ -385,6 +385,9 @@ PMM_HIDDEN void mem_init_print_info(struct pmm *m);
 /* memmap_init_range(MEMINIT_HOTPLUG): reserved frames of zone @zi, blocks of type @mt. */
 PMM_HIDDEN void memmap_init_hotplug(struct pmm *m, unsigned long start, unsigned long end, int zi,
 				    int nid, int mt);
+/* The frames of a section's own memmap (memmap=altmap): reserved, self-hosted, UNMOVABLE blocks. */
+PMM_HIDDEN void memmap_init_self_hosted(struct pmm *m, unsigned long start, unsigned long end,
+					int zi, int nid);
 /* Register the extensions this build has (page_ext clients) with @m. */
 PMM_HIDDEN int pmm_ext_register(struct pmm *m);
 PMM_HIDDEN void pmm_ext_unregister(struct pmm *m);

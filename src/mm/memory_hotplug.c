@@ -190,6 +190,16 @@ static void remove_pfn_range_from_zone(struct pmm *m, struct zone *z, unsigned l
 	update_pgdat_span(z->zone_pgdat);
 }
 
+/* The zone and its node span [start, start + nr). */
+static void zone_span_add(struct zone *z, unsigned long start, unsigned long nr)
+{
+	pmm_lock(&z->lock);
+	resize_zone_range_locked(z, start, nr);
+	pmm_unlock(&z->lock);
+	resize_pgdat_range(z->zone_pgdat, start, nr);
+	z->initialized = true;
+}
+
 /*
  * move_pfn_range_to_zone(): the zone and node span the range; its memmap is
  * initialised as reserved frames of the zone with pageblocks of type @mt.
@@ -197,11 +207,7 @@ static void remove_pfn_range_from_zone(struct pmm *m, struct zone *z, unsigned l
 static void move_pfn_range_to_zone(struct pmm *m, struct zone *z, unsigned long start,
 				   unsigned long nr, int mt)
 {
-	pmm_lock(&z->lock);
-	resize_zone_range_locked(z, start, nr);
-	pmm_unlock(&z->lock);
-	resize_pgdat_range(z->zone_pgdat, start, nr);
-	z->initialized = true;
+	zone_span_add(z, start, nr);
 	memmap_init_hotplug(m, start, start + nr, z->zone_idx, z->node, mt);
 }
 
@@ -435,10 +441,9 @@ static int online_locked(struct pmm *m, unsigned long spfn, unsigned long nr, in
 		unsigned long os = section_online_start(m, p), e = p + PAGES_PER_SECTION;
 
 		if (os > p) {
-			/* mhp_init_memmap_on_memory() */
-			move_pfn_range_to_zone(m, z, p, os - p, MIGRATE_UNMOVABLE);
-			for (unsigned long q = p; q < os; q++)
-				SetPageVmemmapSelfHosted(pfn_to_page(m, q));
+			/* mhp_init_memmap_on_memory(): the zone spans the memmap's frames too. */
+			zone_span_add(z, p, os - p);
+			memmap_init_self_hosted(m, p, os, z->zone_idx, z->node);
 		}
 		move_pfn_range_to_zone(m, z, os, e - os, MIGRATE_ISOLATE);
 		pmm_lock(&z->lock);
