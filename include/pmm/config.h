@@ -54,7 +54,8 @@
  *                          memory) is reserved up to there, so blocks can be
  *                          added above the boot memory; default: the end of
  *                          boot memory.  Rounded up to a 128 MiB section;
- *                          at most 64T (x86-64's 46 physical address bits).
+ *                          at most 64T (PMM_MAXMEM_LIMIT: x86-64's 46
+ *                          physical address bits).
  *   host_node=N:H          place pmm node N's memmap and memory on host NUMA
  *                          node H (preferred: the host falls back when H is
  *                          full, and vmemmap_verify warns for memmap pages
@@ -63,7 +64,9 @@
  *                          (libnuma at build time), else pmm_create() fails
  *                          with -PMM_EOPNOTSUPP
  *   host_bind=all|memmap   what host_node= places: the memmap and the memory
- *                          (all, the default) or only the memmap
+ *                          (all, the default) or only the memmap (with
+ *                          memmap=altmap that includes the frames a section's
+ *                          own memmap lives in)
  *
  * Sizes take K, M, G, T suffixes (powers of 1024) or 0x hex.
  */
@@ -81,6 +84,8 @@ PMM_BEGIN_DECLS
 #define PMM_MAX_NUMNODES 64
 #define PMM_MAX_RANGES 128
 #define PMM_MAX_CPUS 1024
+/* The largest maxmem=: x86-64's MAX_PHYSMEM_BITS (46) with 4-level paging, 64 TiB. */
+#define PMM_MAXMEM_LIMIT (1ull << 46)
 #define PMM_NR_ZONES 5 /* DMA, DMA32, Normal, Movable, Device */
 
 /* A physical range [start, end), in bytes, belonging to node @nid. */

@@ -138,7 +138,9 @@ PMM_API int pmm_offline_pages(struct pmm *m, unsigned long start_pfn, unsigned l
  * pmm_pfn_to_page() fail for them; the memory goes back to the host.
  * @start, @size: bytes, both multiples of PMM_MEMORY_BLOCK_SIZE.
  * Return: 0; -PMM_EINVAL for an unaligned or empty range or one with an
- * absent block; -PMM_EBUSY if a block is online (nothing is removed).
+ * absent block; -PMM_EBUSY if a block is online; -PMM_E2BIG when the range
+ * lies inside one memory range of memblock, which would split in two, and
+ * memblock's 256 regions are all in use (nothing is removed in either case).
  * Context: process context; takes the hotplug lock; may sleep.
  */
 PMM_API int pmm_remove_memory(struct pmm *m, uint64_t start, uint64_t size);

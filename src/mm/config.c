@@ -415,8 +415,9 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 	if (key_is(k, kl, "maxmem")) {
 		if (pmm_parse_size(v, vl, &s) || s == 0)
 			return fail(c, "bad size in '%.*s'", tok, n);
-		/* x86-64's MAX_PHYSMEM_BITS with 4-level paging: 64 TiB. */
-		if (s > (1ull << 46))
+		/* Here for file:line; pmm_create() checks a config built in C. */
+		static_assert(PMM_MAXMEM_LIMIT == 64ull << 40, "the message names 64 TiB");
+		if (s > PMM_MAXMEM_LIMIT)
 			return fail(c, "maxmem beyond the 64 TiB physical address limit: '%.*s'", tok, n);
 		cfg->maxmem = s;
 		return 0;

@@ -83,6 +83,14 @@ static void dump_raw(struct pmm *m, const char *prefix, const struct page *p)
 	pr_warn(m, "%s: %016lx %016lx %016lx %016lx\n", prefix, w[4], w[5], w[6], w[7]);
 }
 
+__attribute__((noinline)) data_race_fn struct zone *page_zone_racy(const struct pmm *m,
+								   const struct page *page)
+{
+	struct page snap = { .flags = page->flags };
+
+	return page_zone(m, &snap);
+}
+
 void dump_page(struct pmm *m, struct page *page, const char *reason)
 {
 	unsigned long pfn = page_to_pfn(m, page);

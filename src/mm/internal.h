@@ -96,8 +96,9 @@ struct pmm {
 	/* "Physical" memory: pfn p lives at mem + (p << PAGE_SHIFT). */
 	char *mem;
 	size_t mem_size;
-	unsigned long max_pfn;          /* one past the highest present pfn (grows with
-					   hot-added memory; atomic) */
+	unsigned long max_pfn;          /* one past the highest pfn of memory (the end of
+					   memblock's last region, so it follows memory
+					   hotplug both ways; atomic) */
 	unsigned long max_possible_pfn; /* end of the physical address span: max_pfn
 					   at boot, or maxmem= (section-aligned) */
 	struct pmm_memfile memfile;     /* file-backed memory (handle NULL if none):
@@ -232,9 +233,9 @@ struct pmm {
 		uintptr_t vmemmap;             /* == m->vmemmap */
 		unsigned long nr_sections;     /* entries of section_pb */
 		/*
-		 * Per section: the pageblock flags of an early section while
-		 * it is online, else NULL (memory_hotplug.c clears an entry
-		 * when its section goes offline and sets it back at online).
+		 * Per section: its pageblock flags while it is online (boot or
+		 * hot-added memory), else NULL (memory_hotplug.c clears an
+		 * entry before its section goes offline and sets it at online).
 		 */
 		const unsigned long **section_pb;
 		/*
@@ -281,6 +282,7 @@ PMM_HIDDEN void pmm_free(struct pmm *m, void *p, size_t size);
 PMM_HIDDEN int memblock_setup(struct pmm *m);
 PMM_HIDDEN int memblock_add(struct memblock_type *t, uint64_t base, uint64_t size, int nid);
 PMM_HIDDEN int memblock_remove_range(struct memblock_type *t, uint64_t base, uint64_t size);
+PMM_HIDDEN unsigned long memblock_end_pfn(const struct pmm *m);
 PMM_HIDDEN int memblock_reserve(struct pmm *m, uint64_t base, uint64_t size);
 PMM_HIDDEN bool memblock_is_reserved(const struct pmm *m, uint64_t addr);
 PMM_HIDDEN uint64_t memblock_phys_alloc(struct pmm *m, uint64_t size, uint64_t align, int nid);
@@ -351,6 +353,14 @@ static inline struct zone *page_zone(const struct pmm *m, const struct page *p)
 {
 	return &m->node_data[page_to_nid(p)]->node_zones[page_zonenum(p)];
 }
+/*
+ * The zone of @page while other threads may own it and rewrite the low
+ * bits of its flags at any time: the node and zone bits never change while
+ * the memmap exists, so the read is racy on purpose (the kernel's
+ * data_race()).  Out of line (debug.c) and never inlined, so that
+ * ThreadSanitizer skips exactly this read and not the caller's.
+ */
+PMM_HIDDEN struct zone *page_zone_racy(const struct pmm *m, const struct page *page);
 /* True if @p points at a struct page of a present frame of @m. */
 PMM_HIDDEN bool page_is_ours(const struct pmm *m, const void *p);
 
@@ -382,6 +392,9 @@ PMM_HIDDEN void mem_init_print_info(struct pmm *m);
 /* memmap_init_range(MEMINIT_HOTPLUG): reserved frames of zone @zi, blocks of type @mt. */
 PMM_HIDDEN void memmap_init_hotplug(struct pmm *m, unsigned long start, unsigned long end, int zi,
 				    int nid, int mt);
+/* The frames of a section's own memmap (memmap=altmap): reserved, self-hosted, UNMOVABLE blocks. */
+PMM_HIDDEN void memmap_init_self_hosted(struct pmm *m, unsigned long start, unsigned long end,
+					int zi, int nid);
 /* Register the extensions this build has (page_ext clients) with @m. */
 PMM_HIDDEN int pmm_ext_register(struct pmm *m);
 PMM_HIDDEN void pmm_ext_unregister(struct pmm *m);

@@ -9,7 +9,8 @@
  *
  * Invariants: regions are sorted by base, non-overlapping, page-aligned,
  * non-empty; adjacent memory regions of the same node are merged.
- * Locking: boot only (single-threaded).
+ * Locking: boot (single-threaded), then memory hotplug changes `memory`
+ * under the hotplug lock.
  */
 #include <string.h>
 
@@ -58,12 +59,23 @@ int memblock_add(struct memblock_type *t, uint64_t base, uint64_t size, int nid)
 	return 0;
 }
 
-/* Remove [base, base+size) from every region it touches, splitting as needed. */
+/*
+ * Remove [base, base+size) from every region it touches, splitting as
+ * needed.  All or nothing: only a region reaching past both ends needs a
+ * free slot (it splits in two), and without one nothing is changed and the
+ * result is -PMM_E2BIG, so memory hotplug can refuse a removal cleanly
+ * instead of losing the record of the memory above it.
+ */
 int memblock_remove_range(struct memblock_type *t, uint64_t base, uint64_t size)
 {
 	uint64_t end = base + size;
 	unsigned long i = 0;
 
+	if (t->cnt >= INIT_MEMBLOCK_REGIONS)
+		for (i = 0; i < t->cnt; i++)
+			if (t->regions[i].base < base && t->regions[i].base + t->regions[i].size > end)
+				return -PMM_E2BIG;
+	i = 0;
 	while (i < t->cnt) {
 		struct memblock_region r = t->regions[i];
 		uint64_t rend = r.base + r.size;
@@ -87,6 +99,16 @@ int memblock_remove_range(struct memblock_type *t, uint64_t base, uint64_t size)
 		}
 	}
 	return 0;
+}
+
+/* One past the last pfn of memory: the end of the last (highest) memory region, 0 if none. */
+unsigned long memblock_end_pfn(const struct pmm *m)
+{
+	const struct memblock_type *mem = &m->memblock.memory;
+
+	if (!mem->cnt)
+		return 0;
+	return PFN_DOWN(mem->regions[mem->cnt - 1].base + mem->regions[mem->cnt - 1].size);
 }
 
 /* Reserve a range; overlapping reservations are united, as the kernel's are. */

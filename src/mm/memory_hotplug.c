@@ -52,18 +52,10 @@
 /* Drain-and-check rounds before offlining gives up on frames in flight. */
 #define OFFLINE_RETRIES 64
 
-/*
- * The zone of an online frame that other threads may own: they rewrite the
- * low flag bits at any time, never the node and zone bits while the memmap
- * exists, so the read is racy on purpose (the kernel's data_race()).  Not
- * inlined, so ThreadSanitizer skips exactly this read.
- */
-static __attribute__((noinline)) data_race_fn struct zone *frame_zone(const struct pmm *m,
-									unsigned long pfn)
+/* The zone of an online frame that other threads may own (page_zone_racy()). */
+static struct zone *frame_zone(const struct pmm *m, unsigned long pfn)
 {
-	struct page snap = { .flags = pfn_to_page(m, pfn)->flags };
-
-	return page_zone(m, &snap);
+	return page_zone_racy(m, pfn_to_page(m, pfn));
 }
 
 static bool zone_is_empty(const struct zone *z)
@@ -198,6 +190,16 @@ static void remove_pfn_range_from_zone(struct pmm *m, struct zone *z, unsigned l
 	update_pgdat_span(z->zone_pgdat);
 }
 
+/* The zone and its node span [start, start + nr). */
+static void zone_span_add(struct zone *z, unsigned long start, unsigned long nr)
+{
+	pmm_lock(&z->lock);
+	resize_zone_range_locked(z, start, nr);
+	pmm_unlock(&z->lock);
+	resize_pgdat_range(z->zone_pgdat, start, nr);
+	z->initialized = true;
+}
+
 /*
  * move_pfn_range_to_zone(): the zone and node span the range; its memmap is
  * initialised as reserved frames of the zone with pageblocks of type @mt.
@@ -205,11 +207,7 @@ static void remove_pfn_range_from_zone(struct pmm *m, struct zone *z, unsigned l
 static void move_pfn_range_to_zone(struct pmm *m, struct zone *z, unsigned long start,
 				   unsigned long nr, int mt)
 {
-	pmm_lock(&z->lock);
-	resize_zone_range_locked(z, start, nr);
-	pmm_unlock(&z->lock);
-	resize_pgdat_range(z->zone_pgdat, start, nr);
-	z->initialized = true;
+	zone_span_add(z, start, nr);
 	memmap_init_hotplug(m, start, start + nr, z->zone_idx, z->node, mt);
 }
 
@@ -238,12 +236,18 @@ static void rebuild_zonelists(struct pmm *m)
 	pcp_fast_zonelists_update(m);
 }
 
-/* The fast free path's view of an early section: its pageblock flags while online. */
+/*
+ * The fast free path's view of a section, early or hot-added: its pageblock
+ * flags while online, else NULL.  Cleared before the section goes offline,
+ * so no fast free starts on it after offline drained the per-CPU lists;
+ * the usage block it points at stays with the section's slot (sparse.c),
+ * so a fast free that read the entry just before reads valid memory.
+ */
 static void fast_section_set(struct pmm *m, unsigned long nr, bool online)
 {
 	struct mem_section *ms = nr_to_section(m, nr);
 
-	if (!m->fast.section_pb || nr >= m->fast.nr_sections || !early_section(ms))
+	if (!m->fast.section_pb || nr >= m->fast.nr_sections)
 		return;
 	__atomic_store_n(&m->fast.section_pb[nr], online ? ms->usage->pageblock_flags : NULL,
 			 __ATOMIC_RELEASE);
@@ -325,10 +329,13 @@ int pmm_add_memory(struct pmm *m, int nid, uint64_t start, uint64_t size)
 		return -PMM_E2BIG;
 
 	pmm_lock(&m->hotplug_lock);
-	/* register_memory_resource(): no overlap with memory that is there. */
+	/*
+	 * register_memory_resource(): no overlap with memory that is there.
+	 * A section is present exactly when memblock has memory in it (boot
+	 * memory, or added and removed together here), so its flag is enough.
+	 */
 	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION) {
-		if (present_section(pfn_to_section(m, p)) ||
-		    memblock_present_pages_in(m, PMM_NUMA_NO_NODE, p, p + PAGES_PER_SECTION)) {
+		if (present_section(pfn_to_section(m, p))) {
 			pr_debug(m, "Unable to reserve System RAM region: %016llx->%016llx\n",
 				 (unsigned long long)start, (unsigned long long)(start + size));
 			err = -PMM_EEXIST;
@@ -384,6 +391,14 @@ static unsigned long section_online_start(const struct pmm *m, unsigned long p)
 	return p + section_vmemmap_pages(m, pfn_to_section_nr(p));
 }
 
+/* The online part of each section of [spfn, upto) becomes MIGRATE_MOVABLE again. */
+static void undo_isolation(struct pmm *m, unsigned long spfn, unsigned long upto)
+{
+	for (unsigned long p = spfn; p < upto; p += PAGES_PER_SECTION)
+		undo_isolate_page_range(m, section_online_start(m, p), p + PAGES_PER_SECTION,
+					MIGRATE_MOVABLE);
+}
+
 /* Memory without holes: every frame of every section is memblock memory. */
 static bool range_has_holes(const struct pmm *m, unsigned long spfn, unsigned long nr)
 {
@@ -405,22 +420,19 @@ static int online_locked(struct pmm *m, unsigned long spfn, unsigned long nr, in
 			       nid, page_to_nid(pfn_to_page(m, p)));
 			return -PMM_EINVAL;
 		}
-	if (range_has_holes(m, spfn, nr)) {
-		pr_err(m, "pmm: online [mem %#010llx-%#010llx]: the blocks have memory holes\n",
-		       (unsigned long long)PFN_PHYS(spfn), (unsigned long long)PFN_PHYS(spfn + nr) - 1);
-		return -PMM_EINVAL;
-	}
+	/*
+	 * No hole check: an offline block is memblock memory whole, either
+	 * added so or refused by offline_locked() if it had holes.
+	 */
 	z = zone_for_pfn_range(m, type, nid, spfn, nr);
 	rebuild = !populated_zone(z);
-	/* What can fail comes first, so that failing changes nothing. */
-	if (rebuild && m->cfg.pcp && !z->per_cpu_pageset) {
-		if ((err = setup_zone_pageset(m, z)))
-			goto failed;
-		/* Usable high/batch at once, as setup_zone_pageset() sets them; final ones below. */
-		pmm_lock(&m->sysctl_lock);
-		zone_pcp_update_all(m);
-		pmm_unlock(&m->sysctl_lock);
-	}
+	/*
+	 * What can fail comes first, so that failing changes nothing.  The
+	 * lists come with usable high/batch; the final ones follow the
+	 * watermarks below.
+	 */
+	if (rebuild && m->cfg.pcp && !z->per_cpu_pageset && (err = setup_zone_pageset(m, z)))
+		goto failed;
 	for (done = 0; done < nr; done += PAGES_PER_SECTION)
 		if ((err = page_ext_online_section(m, pfn_to_section_nr(spfn + done))))
 			goto failed_ext;
@@ -429,10 +441,9 @@ static int online_locked(struct pmm *m, unsigned long spfn, unsigned long nr, in
 		unsigned long os = section_online_start(m, p), e = p + PAGES_PER_SECTION;
 
 		if (os > p) {
-			/* mhp_init_memmap_on_memory() */
-			move_pfn_range_to_zone(m, z, p, os - p, MIGRATE_UNMOVABLE);
-			for (unsigned long q = p; q < os; q++)
-				SetPageVmemmapSelfHosted(pfn_to_page(m, q));
+			/* mhp_init_memmap_on_memory(): the zone spans the memmap's frames too. */
+			zone_span_add(z, p, os - p);
+			memmap_init_self_hosted(m, p, os, z->zone_idx, z->node);
 		}
 		move_pfn_range_to_zone(m, z, os, e - os, MIGRATE_ISOLATE);
 		pmm_lock(&z->lock);
@@ -455,9 +466,7 @@ static int online_locked(struct pmm *m, unsigned long spfn, unsigned long nr, in
 	adjust_present_page_count(z, (long)nr);
 	if (rebuild)
 		rebuild_zonelists(m);
-	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION)
-		undo_isolate_page_range(m, section_online_start(m, p), p + PAGES_PER_SECTION,
-					MIGRATE_MOVABLE);
+	undo_isolation(m, spfn, spfn + nr);
 	if (m->cfg.shuffle)
 		shuffle_zone(m, z);
 	recompute_watermarks(m);
@@ -494,13 +503,6 @@ int pmm_online_pages(struct pmm *m, unsigned long start_pfn, unsigned long nr_pa
 }
 
 /* ------------------------------------------------------------ offline */
-
-static void undo_isolation(struct pmm *m, unsigned long spfn, unsigned long upto)
-{
-	for (unsigned long p = spfn; p < upto; p += PAGES_PER_SECTION)
-		undo_isolate_page_range(m, section_online_start(m, p), p + PAGES_PER_SECTION,
-					MIGRATE_MOVABLE);
-}
 
 /*
  * A frame of [spfn, spfn + nr) that is in use (or reserved), or NULL.  Read
@@ -687,6 +689,15 @@ int pmm_remove_memory(struct pmm *m, uint64_t start, uint64_t size)
 			goto out;
 		}
 	}
+	/*
+	 * memblock first, the one step that can fail: splitting a region
+	 * needs a free slot.  Nothing is changed when there is none.
+	 */
+	if ((err = memblock_remove_range(&m->memblock.memory, start, size))) {
+		pr_warn(m, "removing memory fails, because memblock has no free region to split [0x%016llx-0x%016llx] out of\n",
+			(unsigned long long)start, (unsigned long long)(start + size) - 1);
+		goto out;
+	}
 	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION) {
 		unsigned long snr = pfn_to_section_nr(p);
 
@@ -695,14 +706,12 @@ int pmm_remove_memory(struct pmm *m, uint64_t start, uint64_t size)
 		sparse_remove_section(m, snr);
 	}
 	physmem_remove_range(m, spfn, nr);
-	memblock_remove_range(&m->memblock.memory, start, size);
-	if (spfn + nr == m->max_pfn) {
-		unsigned long top = spfn;
-
-		while (top && !present_section(pfn_to_section(m, top - 1)))
-			top -= PAGES_PER_SECTION;
-		__atomic_store_n(&m->max_pfn, top, __ATOMIC_RELAXED);
-	}
+	/*
+	 * max_pfn is the end of memory, as physmem_init() sets it: memblock
+	 * knows it to the frame, where the sections below would only give the
+	 * end of the last one (too high when boot memory ends inside it).
+	 */
+	__atomic_store_n(&m->max_pfn, memblock_end_pfn(m), __ATOMIC_RELAXED);
 out:
 	pmm_unlock(&m->hotplug_lock);
 	return err;

@@ -324,13 +324,23 @@ static void init_unavailable_range(struct pmm *m, unsigned long spfn, unsigned l
 }
 
 /*
- * mhp_init_memmap_on_memory() for the frames holding a section's own memmap
- * (memmap=altmap): they belong to the zone of the memory they describe, are
+ * mhp_init_memmap_on_memory()'s memmap part, for the frames [start, end)
+ * holding a section's own memmap (memmap=altmap), at boot and at online:
+ * they belong to zone @zi of node @nid (the memory they describe), are
  * initialised as hotplug initialises memory (reserved, refcount 1), never
  * onlined, flagged PG_vmemmap_self_hosted, and their pageblocks are
  * UNMOVABLE.  They stay present pages (memory_block_online() adds them back
  * with adjust_present_page_count()) but never become managed pages.
  */
+void memmap_init_self_hosted(struct pmm *m, unsigned long start, unsigned long end, int zi,
+			     int nid)
+{
+	memmap_init_hotplug(m, start, end, zi, nid, MIGRATE_UNMOVABLE);
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		SetPageVmemmapSelfHosted(pfn_to_page(m, pfn));
+}
+
+/* Boot: every self-hosted memmap, in the zone memmap_init() gave its section. */
 static void init_self_hosted_memmap(struct pmm *m)
 {
 	if (!m->altmaps)
@@ -338,21 +348,10 @@ static void init_self_hosted_memmap(struct pmm *m)
 	for (unsigned long nr = 0; nr < m->nr_mem_sections; nr++) {
 		unsigned long spfn = section_nr_to_pfn(nr), n = section_vmemmap_pages(m, nr);
 		const struct page *first = pfn_to_page(m, spfn);
-		int zone, nid;
 
-		if (!n)
-			continue;
-		zone = page_zonenum(first);
-		nid = page_to_nid(first);
-		for (unsigned long pfn = spfn; pfn < spfn + n; pfn++) {
-			struct page *p = pfn_to_page(m, pfn);
-
-			init_single_page(p, zone, nid, 1);
-			SetPageReserved(p);
-			SetPageVmemmapSelfHosted(p);
-			if ((pfn & (pageblock_nr_pages - 1)) == 0)
-				set_pfnblock_flags_mask(m, MIGRATE_UNMOVABLE, pfn, MIGRATETYPE_MASK);
-		}
+		if (n)
+			memmap_init_self_hosted(m, spfn, spfn + n, page_zonenum(first),
+						page_to_nid(first));
 	}
 }
 
@@ -545,23 +544,24 @@ unsigned long nr_free_buffer_pages(struct pmm *m)
 void build_all_zonelists(struct pmm *m)
 {
 	int nid, nr_online = 0;
+	bool disabled;
 
 	for_each_online_node(m, nid) {
 		build_zonelists(m, m->node_data[nid]);
 		nr_online++;
 	}
 	m->vm_total_pages = nr_free_zone_pages(m, ZONE_MOVABLE);
+	disabled = m->vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES;
 	/* Written only when it changes: allocations read it without a lock. */
-	if (mobility_disabled(m) != (m->vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES))
-		__atomic_store_n(&m->page_group_by_mobility_disabled,
-				 m->vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES, __ATOMIC_RELAXED);
+	if (mobility_disabled(m) != disabled)
+		__atomic_store_n(&m->page_group_by_mobility_disabled, disabled, __ATOMIC_RELAXED);
 	m->policy_zone = ZONE_DMA;
 	for_each_online_node(m, nid)
 		for (int z = ZONE_NORMAL; z >= ZONE_DMA; z--)
 			if (populated_zone(&m->node_data[nid]->node_zones[z]) && z > m->policy_zone)
 				m->policy_zone = z;
 	pr_info(m, "Built %d zonelists, mobility grouping %s.  Total pages: %lu\n", nr_online,
-		m->page_group_by_mobility_disabled ? "off" : "on", m->vm_total_pages);
+		disabled ? "off" : "on", m->vm_total_pages);
 	pr_info(m, "Policy zone: %s\n", zone_names[m->policy_zone]);
 }
 

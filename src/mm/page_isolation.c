@@ -22,32 +22,12 @@
 #include "mm/pcp.h"
 
 /*
- * The fields has_unmovable_pages() looks at, read racily on purpose: pages
- * being allocated or freed change them under the pcp lock or none, and the
+ * has_unmovable_pages(): the first page that cannot be moved out of the
+ * block.  Each page is looked at in a racy copy (snapshot_page()): pages
+ * being allocated or freed change under the pcp lock or none, and the
  * kernel's scan is racy the same way; isolation is rechecked before any
- * frame is taken (test_pages_isolated()).  Not inlined, so ThreadSanitizer
- * skips exactly these reads.
+ * frame is taken (test_pages_isolated()).
  */
-static __attribute__((noinline)) data_race_fn void page_peek(const struct page *p,
-							     struct page *snap)
-{
-	snap->flags = p->flags;
-	snap->compound_head = p->compound_head;
-	snap->private = p->private;
-	snap->page_type = p->page_type;
-	snap->_refcount = p->_refcount;
-}
-
-/* The zone of @page, whose low flag bits may be changing (see page_peek()). */
-static struct zone *block_zone(struct pmm *m, struct page *page)
-{
-	struct page snap;
-
-	page_peek(page, &snap);
-	return page_zone(m, &snap);
-}
-
-/* has_unmovable_pages(): the first page that cannot be moved out of the block. */
 static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
 					       unsigned long start_pfn)
 {
@@ -59,7 +39,7 @@ static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
 
 		if (!zone_spans_pfn(zone, pfn))
 			continue;
-		page_peek(page, &snap);
+		snapshot_page(&snap, page);
 		if (PageReserved(&snap))
 			return page;
 		if (!page_ref_count(&snap)) {
@@ -79,7 +59,7 @@ static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
 
 static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report)
 {
-	struct zone *zone = block_zone(m, page);
+	struct zone *zone = page_zone_racy(m, page);
 	unsigned long pfn = page_to_pfn(m, page);
 	struct page *unmovable;
 	int mt;
@@ -108,7 +88,7 @@ static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report
 
 static void unset_migratetype_isolate(struct pmm *m, struct page *page, int migratetype)
 {
-	struct zone *zone = block_zone(m, page);
+	struct zone *zone = page_zone_racy(m, page);
 	unsigned long pfn = page_to_pfn(m, page);
 	int nr;
 

@@ -390,14 +390,15 @@ int pcp_fast_setup(struct pmm *m)
 	}
 	pcp_fast_zonelists_update(m);
 	/*
-	 * Early sections keep their memmap and pageblock flags while they are
-	 * online (memory hotplug clears an entry before its section goes
-	 * offline); the fast free path handles frames of those only.
+	 * A section keeps its memmap and pageblock flags while it is online
+	 * (memory hotplug clears its entry before it goes offline and sets it
+	 * again at online, for boot and hot-added sections alike); the fast
+	 * free path handles frames of online sections only.
 	 */
 	for (unsigned long nr = 0; nr < f->nr_sections; nr++) {
 		struct mem_section *ms = nr_to_section(m, nr);
 
-		if (ms && early_section(ms) && valid_section(ms))
+		if (ms && online_section(ms))
 			f->section_pb[nr] = ms->usage->pageblock_flags;
 	}
 	pcp_fast_update(m);
@@ -554,7 +555,18 @@ int setup_zone_pageset(struct pmm *m, struct zone *zone)
 		for (int i = 0; i < NR_PCP_LISTS; i++)
 			INIT_LIST_HEAD(&set[c].lists[i]);
 	}
+	/*
+	 * The lists come with their high and batch, as the kernel's
+	 * setup_zone_pageset() ends.  No one takes from or frees to them in
+	 * between: at boot nothing else runs, and memory hotplug sets up only
+	 * a zone without memory, which no zonelist or fast path table names
+	 * until online rebuilds them.  sysctl_lock, as for every update of
+	 * high/batch (a sysctl may be recomputing them for all zones).
+	 */
+	pmm_lock(&m->sysctl_lock);
 	__atomic_store_n(&zone->per_cpu_pageset, set, __ATOMIC_RELEASE);
+	zone_set_pageset_high_and_batch(m, zone);
+	pmm_unlock(&m->sysctl_lock);
 	return 0;
 }
 
@@ -573,7 +585,6 @@ int pcp_setup(struct pmm *m)
 			if ((err = setup_zone_pageset(m, zone)))
 				return err;
 		}
-	zone_pcp_update_all(m);
 	return 0;
 }
 

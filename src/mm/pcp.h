@@ -147,7 +147,10 @@ bool pcp_drain_all(struct pmm *m);
 /* Drain one CPU's lists in one zone. */
 void drain_zone_pages_cpu(struct zone *zone, unsigned cpu);
 int pcp_setup(struct pmm *m);
-/* Per-CPU lists for one zone (setup_zone_pageset()): at boot, or when hotplug populates it. */
+/*
+ * Per-CPU lists for one zone, with their high and batch (setup_zone_pageset()):
+ * at boot, or when hotplug populates the zone.  Takes sysctl_lock.
+ */
 int setup_zone_pageset(struct pmm *m, struct zone *zone);
 void pcp_teardown(struct pmm *m);
 void zone_pcp_update_all(struct pmm *m);

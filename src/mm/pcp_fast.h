@@ -188,7 +188,7 @@ enum free_claim {
 
 /*
  * The part both fast frees share: a plain block of a per-CPU @order in an
- * early section and a per-CPU-type pageblock has its tails checked, its
+ * online section and a per-CPU-type pageblock has its tails checked, its
  * refcount dropped 1 -> 0 (deciding any race with a second free) and, if
  * the kernel's free checks pass, is prepared for a per-CPU list.  *@pfn
  * and *@mt: its first frame and migratetype.

@@ -106,7 +106,7 @@ static int init_anon(struct pmm *m)
 static int init_memory(struct pmm *m)
 {
 	const struct pmm_backend *b = &m->cfg.backend;
-	uint64_t need = PFN_PHYS(m->cfg.maxmem ? m->max_possible_pfn : m->max_pfn);
+	uint64_t need = PFN_PHYS(m->max_possible_pfn);
 
 	if (!b->base || (uintptr_t)b->base % PAGE_SIZE) {
 		pr_err(m, "pmm: backend=memory: base %p is not a page-aligned address\n", b->base);
@@ -192,23 +192,15 @@ static int init_memfile(struct pmm *m)
  */
 int physmem_init(struct pmm *m)
 {
-	const struct memblock_type *mem = &m->memblock.memory;
-	const struct memblock_region *last = &mem->regions[mem->cnt - 1];
-
-	m->max_pfn = PFN_DOWN(last->base + last->size);
-	if (m->cfg.maxmem > (1ull << 46)) {
-		pr_err(m, "pmm: maxmem=%#llx is beyond the 64 TiB physical address limit\n",
-		       (unsigned long long)m->cfg.maxmem);
-		return -PMM_EINVAL;
-	}
+	m->max_pfn = memblock_end_pfn(m);
 	if (m->cfg.maxmem && PFN_UP(m->cfg.maxmem) < m->max_pfn) {
 		pr_err(m, "pmm: maxmem=%#llx is below the end of memory %#llx\n",
 		       (unsigned long long)m->cfg.maxmem, (unsigned long long)PFN_PHYS(m->max_pfn));
 		return -PMM_EINVAL;
 	}
+	/* Without maxmem= this is max_pfn: every user below needs only max_possible_pfn. */
 	m->max_possible_pfn = MAX(m->max_pfn, ALIGN_UP(PFN_UP(m->cfg.maxmem), PAGES_PER_SECTION));
-	m->mem_size = ALIGN_UP((size_t)PFN_PHYS(m->cfg.maxmem ? m->max_possible_pfn : m->max_pfn),
-			       MEM_ALIGN);
+	m->mem_size = ALIGN_UP((size_t)PFN_PHYS(m->max_possible_pfn), MEM_ALIGN);
 	switch (m->cfg.backend.kind) {
 	case PMM_BACKEND_ANON:
 		return init_anon(m);
@@ -237,9 +229,8 @@ void physmem_release(struct pmm *m)
 
 /*
  * physmem_add_range(): make the hot-added frames [pfn, pfn + nr) (whole
- * sections, inside mem_size) accessible memory of node @nid.  Return: 0 or
- * -PMM_ENOMEM (nothing left committed), -PMM_E2BIG for the borrowed memory
- * of PMM_BACKEND_MEMORY ending before the range.
+ * sections, inside mem_size: pmm_add_memory() checked that) accessible
+ * memory of node @nid.  Return: 0 or -PMM_ENOMEM (nothing left committed).
  */
 int physmem_add_range(struct pmm *m, unsigned long pfn, unsigned long nr, int nid)
 {
@@ -247,8 +238,6 @@ int physmem_add_range(struct pmm *m, unsigned long pfn, unsigned long nr, int ni
 	size_t size = (size_t)nr << PAGE_SHIFT;
 	int err;
 
-	if (PFN_PHYS(pfn + nr) > m->mem_size)
-		return -PMM_E2BIG;
 	if (m->mem_borrowed)
 		err = 0;
 	else if (m->memfile.handle)

@@ -71,6 +71,11 @@ static int check_config(struct pmm *m)
 		pr_err(m, "pmm: cpus=%u exceeds %d\n", c->nr_cpus, PMM_MAX_CPUS);
 		return -PMM_EINVAL;
 	}
+	if (c->maxmem > PMM_MAXMEM_LIMIT) {
+		pr_err(m, "pmm: maxmem=%#llx is beyond the %llu TiB physical address limit\n",
+		       (unsigned long long)c->maxmem, PMM_MAXMEM_LIMIT >> 40);
+		return -PMM_EINVAL;
+	}
 	if (c->debug_guardpage_minorder > MAX_ORDER / 2) {
 		pr_err(m, "Bad debug_guardpage_minorder value\n");
 		return -PMM_EINVAL;

@@ -185,9 +185,9 @@ int sparse_init(struct pmm *m)
 			return err;
 		if (!err && (err = vmemmap_populate_range(m, section_nr_to_pfn(nr), PAGES_PER_SECTION)))
 			return err;
-		if (!section_vmemmap_pages(m, nr))
-			vmemmap_place(m, section_nr_to_pfn(nr), PAGES_PER_SECTION,
-				      (int)(ms->section_mem_map >> SECTION_NID_SHIFT));
+		/* Self-hosted too: it is memmap, even when host_bind=memmap leaves memory alone. */
+		vmemmap_place(m, section_nr_to_pfn(nr), PAGES_PER_SECTION,
+			      (int)(ms->section_mem_map >> SECTION_NID_SHIFT));
 		ms->section_mem_map = (unsigned long)m->vmemmap | SECTION_MARKED_PRESENT |
 				      SECTION_HAS_MEM_MAP | SECTION_IS_EARLY | SECTION_IS_ONLINE;
 	}
@@ -234,11 +234,9 @@ int sparse_add_section(struct pmm *m, unsigned long nr, int nid)
 		err = hosted;
 		goto fail;
 	}
-	if (!hosted) {
-		if ((err = vmemmap_populate_range(m, spfn, PAGES_PER_SECTION)))
-			goto fail;
-		vmemmap_place(m, spfn, PAGES_PER_SECTION, nid);
-	}
+	if (!hosted && (err = vmemmap_populate_range(m, spfn, PAGES_PER_SECTION)))
+		goto fail;
+	vmemmap_place(m, spfn, PAGES_PER_SECTION, nid);
 	memset(ms->usage, 0, sizeof(*ms->usage));
 	subsection_mask_set(ms, spfn, spfn + PAGES_PER_SECTION);
 	memmap_init_hotplug(m, spfn, spfn + PAGES_PER_SECTION, ZONE_NORMAL, nid, MIGRATE_UNMOVABLE);

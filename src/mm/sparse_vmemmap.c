@@ -15,8 +15,9 @@
  * offset, so the struct pages and the frames they occupy are the same host
  * memory.  Those frames are initialised and accounted in mm_init.c.
  *
- * NUMA placement (config `host_node=N:H`): node N's part of the vmemmap
- * is placed on host node H (the platform's numa_place(), a preferred
+ * NUMA placement (config `host_node=N:H`): node N's part of the vmemmap,
+ * a self-hosted one included (it is memmap, whatever host_bind= says of
+ * memory), is placed on host node H (the platform's numa_place(), a preferred
  * policy: the host falls back to other nodes when H is full, as the kernel
  * falls back when a node has no memory for its memmap), and
  * vmemmap_verify() then asks the host where each page of it really lives
@@ -98,9 +99,14 @@ int vmemmap_populate_self_hosted(struct pmm *m, unsigned long nr, int nid)
 		err = pmm_vmem_altmap_alloc_block(altmap, size, &pfn);
 	if (err)
 		return err;
-	/* memmap_init() writes every struct page next: fault them all in now. */
+	/*
+	 * memmap_init() writes every struct page next: fault them all in now,
+	 * unless host_node= maps the node.  Then the caller places the memmap
+	 * first (vmemmap_place()) and those writes fault it in where it goes.
+	 */
 	err = m->plat->memfile_map(m->plat->ctx, &m->memfile, m->vmemmap + spfn, PFN_PHYS(pfn), size,
-				   PMM_COMMIT_HUGE | PMM_COMMIT_POPULATE);
+				   PMM_COMMIT_HUGE |
+					   (host_node_of(m, nid) < 0 ? PMM_COMMIT_POPULATE : 0));
 	if (err) {
 		pr_err(m, "pmm: memmap=altmap: cannot map the memmap of section %lu: %s\n", nr,
 		       pmm_strerror(err));
@@ -154,7 +160,8 @@ void vmemmap_verify(struct pmm *m, unsigned long spfn, unsigned long nr, int nid
 	uintptr_t bad = 0; /* start of the current off-node run, 0 if none */
 	int host = host_node_of(m, nid);
 
-	if (host < 0 || !m->plat->numa_where)
+	/* A host node is mapped only on a platform with numa_where() (check_config()). */
+	if (host < 0)
 		return;
 	for (uintptr_t a = start; a < end;) {
 		void *addrs[VERIFY_BATCH];

@@ -22,26 +22,6 @@
 #include "mm/pcp.h"
 #include "report/vmstat.h"
 
-/* Intentional racy reads, as the kernel's data_race(). */
-#if defined(__clang__) || defined(__GNUC__)
-#define data_race_fn __attribute__((no_sanitize("thread")))
-#else
-#define data_race_fn
-#endif
-
-/*
- * The zone of @page, read without a lock: owners rewrite other bits of
- * page->flags at any time, but the zone and node bits never change while
- * the memmap exists.  Not inlined into instrumented callers (the sanitizer
- * attributes differ), so ThreadSanitizer skips exactly this read.
- */
-static data_race_fn const struct zone *page_zone_racy(const struct pmm *m, const struct page *page)
-{
-	struct page snap = { .flags = page->flags };
-
-	return page_zone(m, &snap);
-}
-
 /* Per-CPU event slot that feeds each NUMA item (none for interleave). */
 static const int numa_pcp_event[NR_VM_NUMA_EVENT_ITEMS] = {
 	[NUMA_HIT] = PCP_NUMA_HIT,

@@ -24,6 +24,7 @@
 #include "ext/page_ext.h"
 #include "mm/internal.h"
 #include "mm/pcp.h"
+#include "mm/pcp_fast.h"
 
 #define PPS PAGES_PER_SECTION
 #define SECTION_BYTES ((uint64_t)PMM_MEMORY_BLOCK_SIZE)
@@ -530,6 +531,133 @@ static void two_nodes_movable_and_maxmem(void **state)
 	free(log.buf);
 }
 
+/*
+ * Boot memory ending inside a section (1088 MiB: half of section 8), a
+ * block added above it and removed again: max_pfn goes back to the end of
+ * memory, not to the end of section 8 (memblock decides, as at boot).
+ */
+static void max_pfn_restored_after_remove_above_partial_section(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=1088M maxmem=2G", NULL);
+	unsigned long boot_end = (1088ul << 20) >> PAGE_SHIFT, spfn = 9 * PPS;
+
+	(void)state;
+	assert_int_equal(pmm_max_pfn(m), boot_end);
+	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(pmm_max_pfn(m), spfn + PPS);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(pmm_max_pfn(m), boot_end);
+	/* And a trip that went online too. */
+	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(pmm_online_pages(m, spfn, PPS, PMM_ONLINE), 0);
+	assert_int_equal(pmm_offline_pages(m, spfn, PPS), 0);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(pmm_max_pfn(m), boot_end);
+	assert_null(pmm_virt_to_page(m, m->mem + PFN_PHYS(boot_end)));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/*
+ * A hot-added block gets the fast free path as boot memory does: while it
+ * is online its section's pageblock flags are in pmm_fast.section_pb, so a
+ * free of one of its frames goes straight onto this CPU's list (not
+ * counted free, first out again), and offline clears the entry first.
+ */
+static void hot_added_section_freed_by_fast_path(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=1G maxmem=2G cpus=1", NULL);
+	unsigned long spfn = 8 * PPS, snr = pfn_to_section_nr(spfn), pfn = spfn + 4096;
+	struct page *page;
+	unsigned long free0;
+
+	(void)state;
+	assert_int_equal(pmm_set_thread_cpu(m, 0), 0);
+	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_null(m->fast.section_pb[snr]);
+	assert_int_equal(pmm_online_pages(m, spfn, PPS, PMM_ONLINE), 0);
+	assert_ptr_equal(m->fast.section_pb[snr], nr_to_section(m, snr)->usage->pageblock_flags);
+
+	assert_int_equal(pmm_alloc_contig_range(m, pfn, pfn + 1, PMM_GFP_KERNEL), 0);
+	page = pfn_to_page(m, pfn);
+	assert_int_equal(page_zonenum(page), ZONE_NORMAL);
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+#ifndef PMM_ASAN /* ASan builds take the full path always (poisoned frames) */
+	assert_true(m->fast.free);
+	/* The fast free takes it (the full path would have been the only one before). */
+	assert_true(free_page_fast(m, page, 0, NULL));
+#else
+	pmm_free_pages(m, (struct pmm_page *)page, 0);
+#endif
+	/* On the per-CPU list: not free yet, and the next movable order-0 request gets it. */
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_ptr_equal(pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0), page);
+	pmm_free_pages(m, (struct pmm_page *)page, 0);
+
+	/* Offline still works (it drains the list) and takes the entry away first. */
+	assert_int_equal(pmm_offline_pages(m, spfn, PPS), 0);
+	assert_null(m->fast.section_pb[snr]);
+	assert_int_equal(pmm_nr_free_pages(m), free0 - (PPS - 1));
+	assert_int_equal(pmm_online_pages(m, spfn, PPS, PMM_ONLINE), 0);
+	assert_non_null(m->fast.section_pb[snr]);
+	assert_int_equal(pmm_offline_pages(m, spfn, PPS), 0);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_null(m->fast.section_pb[snr]);
+	assert_machine_valid(m);
+	pmm_set_thread_cpu(m, -1);
+	pmm_destroy(m);
+}
+
+/*
+ * memblock has 256 regions.  With all in use, removing the middle block of
+ * a hot-added range would split its region in two: the removal is refused
+ * whole (-PMM_E2BIG), where it used to go ahead and lose the record of the
+ * memory above (max_pfn fell under a present block, which then could not
+ * be onlined: "memory holes").  The edges go, which frees what the split
+ * needs.
+ */
+static void remove_refused_when_memblock_cannot_split(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	char text[16384];
+	size_t n = 0;
+	struct pmm *m;
+	unsigned long spfn = 16 * PPS;
+
+	(void)state;
+	/* 127 separate ranges of 8 MiB, 128 one-page holes inside them: 255 regions. */
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "maxmem=3G hole=0x200000+4K");
+	for (unsigned long i = 0; i < 127; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " node=0:%#lx+8M hole=%#lx+4K",
+				      i << 24, (i << 24) + (4ul << 20));
+	assert_true(n < sizeof(text));
+	m = pmm_test_machine(text, &log);
+	assert_int_equal(m->memblock.memory.cnt, 255);
+	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), 3 * SECTION_BYTES), 0);
+	assert_int_equal(m->memblock.memory.cnt, 256);
+	assert_int_equal(pmm_max_pfn(m), spfn + 3 * PPS);
+
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn + PPS), SECTION_BYTES), -PMM_E2BIG);
+	assert_true(pmm_test_log_has(&log, "removing memory fails, because memblock has no free region to split [0x0000000088000000-0x000000008fffffff] out of"));
+	assert_int_equal(m->memblock.memory.cnt, 256);
+	assert_int_equal(pmm_max_pfn(m), spfn + 3 * PPS);
+	for (unsigned long p = spfn; p < spfn + 3 * PPS; p += PPS)
+		assert_int_equal(pmm_memory_block_state(m, p), PMM_BLOCK_OFFLINE);
+	assert_int_equal(pmm_online_pages(m, spfn + 2 * PPS, PPS, PMM_ONLINE), 0);
+	assert_int_equal(pmm_offline_pages(m, spfn + 2 * PPS, PPS), 0);
+
+	/* From the top down no region splits. */
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn + 2 * PPS), SECTION_BYTES), 0);
+	assert_int_equal(pmm_max_pfn(m), spfn + 2 * PPS);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn + PPS), SECTION_BYTES), 0);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), SECTION_BYTES), 0);
+	assert_int_equal(m->memblock.memory.cnt, 255);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	free(log.buf);
+}
+
 static void altmap_sections(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=1G backend=memfd memmap=altmap", NULL);
@@ -701,6 +829,9 @@ int main(void)
 		cmocka_unit_test(page_ext_reader_survives_remove),
 		cmocka_unit_test(fault_sweep_add_online),
 		cmocka_unit_test(two_nodes_movable_and_maxmem),
+		cmocka_unit_test(max_pfn_restored_after_remove_above_partial_section),
+		cmocka_unit_test(hot_added_section_freed_by_fast_path),
+		cmocka_unit_test(remove_refused_when_memblock_cannot_split),
 		cmocka_unit_test(altmap_sections),
 		cmocka_unit_test(bad_requests_refused),
 		cmocka_unit_test(maxmem_refused),

@@ -8,7 +8,8 @@
  * numa_* operations replaced) plays a two-node host: it records where pmm
  * asks each range to go and answers where pages live, honouring the
  * placement except for pages the test chooses.  Checked: each node's
- * memmap is placed on its host node; vmemmap_verify prints the kernel's
+ * memmap is placed on its host node, a self-hosted one (memmap=altmap)
+ * too; vmemmap_verify prints the kernel's
  * "[%lx-%lx] potential offnode page_structs" for exactly the off-node runs
  * (at boot and for hot-added memory), nothing for pages placed right or
  * never touched; host nodes that do not exist are refused with file:line
@@ -186,6 +187,51 @@ static void memmap_placed_per_node(void **state)
 	free(log.buf);
 }
 
+/* A memmap in its section's own frames (memmap=altmap) is memmap: placed under host_bind=memmap too. */
+static void self_hosted_memmap_placed(void **state)
+{
+	struct fake_host h;
+	struct pmm_test_log log = { 0 };
+	struct pmm *m;
+	unsigned long nr_sections = 0, spfn = 5 * PPS;
+
+	(void)state;
+	fake_init(&h, 2);
+	m = fake_machine(&h, "mem=1G backend=memfd memmap=altmap host_node=0:1 host_bind=memmap", &log);
+	assert_true(m->nr_self_hosted > 0);
+	for (unsigned long nr = 0; nr < m->nr_mem_sections; nr++) {
+		uintptr_t s = (uintptr_t)(m->vmemmap + section_nr_to_pfn(nr));
+		unsigned k;
+
+		if (!valid_section(nr_to_section(m, nr)))
+			continue;
+		nr_sections++;
+		for (k = 0; k < h.nr_placed; k++)
+			if (h.placed[k].start == s && h.placed[k].end - s == PPS * sizeof(struct page))
+				break;
+		if (k == h.nr_placed)
+			fail_msg("section %lu's memmap (%s) was not placed", nr,
+				 section_vmemmap_pages(m, nr) ? "self-hosted" : "host memory");
+		assert_int_equal(h.placed[k].node, 1);
+	}
+	/* Only the memmap was placed, and verify finds every page of it where it was put. */
+	assert_int_equal(h.nr_placed, nr_sections);
+	assert_int_equal(count_lines(&log, "potential offnode page_structs"), 0);
+
+	/* A hot-added self-hosting section likewise. */
+	assert_int_equal(pmm_offline_pages(m, spfn, PPS), 0);
+	assert_int_equal(pmm_remove_memory(m, PFN_PHYS(spfn), PMM_MEMORY_BLOCK_SIZE), 0);
+	assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(spfn), PMM_MEMORY_BLOCK_SIZE), 0);
+	assert_true(section_vmemmap_pages(m, pfn_to_section_nr(spfn)) > 0);
+	assert_int_equal(h.placed[h.nr_placed - 1].start, (uintptr_t)(m->vmemmap + spfn));
+	assert_int_equal(h.placed[h.nr_placed - 1].node, 1);
+	assert_int_equal(count_lines(&log, "potential offnode page_structs"), 0);
+	assert_int_equal(pmm_online_pages(m, spfn, PPS, PMM_ONLINE), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	free(log.buf);
+}
+
 /* Off-node memmap pages are reported as one kernel line per run, at boot and at hot-add. */
 static void offnode_runs_reported(void **state)
 {
@@ -336,6 +382,26 @@ static void real_host_node0(void **state)
 	assert_false(pmm_test_log_has(&log, "cannot"));
 	assert_machine_valid(m);
 	pmm_destroy(m);
+
+	/* A self-hosted memmap (a shared memfd mapping) gets the policy under host_bind=memmap. */
+	pmm_test_log_reset(&log);
+	m = pmm_test_machine("mem=512M backend=memfd memmap=altmap host_node=0:0 host_bind=memmap", &log);
+	assert_true(m->nr_self_hosted > 0);
+	for (unsigned long nr = 0; nr < m->nr_mem_sections; nr++) {
+		int mode = -1;
+		unsigned long mask = 0;
+
+		if (!section_vmemmap_pages(m, nr))
+			continue;
+		assert_int_equal(get_mempolicy(&mode, &mask, sizeof(mask) * 8,
+					       m->vmemmap + section_nr_to_pfn(nr), MPOL_F_ADDR), 0);
+		assert_int_equal(mode, MPOL_PREFERRED);
+		assert_int_equal(mask, 1);
+	}
+	assert_int_equal(count_lines(&log, "potential offnode page_structs"), 0);
+	assert_false(pmm_test_log_has(&log, "cannot"));
+	assert_machine_valid(m);
+	pmm_destroy(m);
 	free(log.buf);
 #else
 	(void)log;
@@ -349,6 +415,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(memmap_placed_per_node),
+		cmocka_unit_test(self_hosted_memmap_placed),
 		cmocka_unit_test(offnode_runs_reported),
 		cmocka_unit_test(host_node_refused),
 		cmocka_unit_test(real_host_node0),
