@@ -50,7 +50,8 @@ static inline struct page *pcp_take_hit(struct per_cpu_pages *pcp, struct list_h
 {
 	struct page *page = list_first_entry(list, struct page, lru);
 
-	pcp->free_factor >>= 1;
+	if (unlikely(pcp->free_factor))
+		pcp->free_factor >>= 1;
 	pcp_list_unlink(&page->lru);
 	pcp->count -= 1 << order;
 	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
@@ -88,7 +89,8 @@ fast_pcp(const struct pmm_fast *f, unsigned cpu, int e, unsigned order)
 
 /*
  * With @pcp locked: take a block of @order and class @e, unlock, and
- * prepare it (refcount 1, order kept); NULL if the list is empty.
+ * prepare it (refcount 1, order kept in private, which a listed block has
+ * 0: zone_validate() checks it); NULL if the list is empty.
  */
 static inline __attribute__((always_inline)) struct page *
 fast_take_unlock(struct per_cpu_pages *pcp, int e, unsigned order)
@@ -102,7 +104,8 @@ fast_take_unlock(struct per_cpu_pages *pcp, int e, unsigned order)
 	}
 	page = pcp_take_hit(pcp, list, order);
 	pcp_unlock(pcp);
-	page->private = order;
+	if (order)
+		page->private = order;
 	set_page_count(page, 1);
 	return page;
 }
@@ -197,7 +200,7 @@ static inline __attribute__((always_inline)) enum free_claim
 free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, unsigned long *pfn,
 		int *mt)
 {
-	unsigned long off = (uintptr_t)page - f->vmemmap, word;
+	unsigned long off = (uintptr_t)page - f->vmemmap, word, flags;
 	const unsigned long *pb;
 	unsigned bitidx;
 	bool tails;
@@ -229,13 +232,24 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, uns
 	if (unlikely(page->_mapcount != -1 || page->mapping || page->memcg_data ||
 		     (page->flags & PAGE_FLAGS_CHECK_AT_FREE)))
 		return FREE_CLAIM_BAD;
+	/*
+	 * What free_pages_prepare() leaves, stored only where it changes
+	 * something (private of an order-0 block is 0 already, checked
+	 * above): a freed block usually has these values, and each store is
+	 * one more entry in a store queue that a user's cache miss may be
+	 * holding up, and one more line to write back.
+	 */
 	if (unlikely(tails))
 		for (unsigned long i = 1; i < (1ul << order); i++)
-			page[i].flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
-	page->private = 0;
-	page->flags = (page->flags & ~PAGE_FLAGS_CHECK_AT_PREP) |
-		      (LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT);
-	page->index = (unsigned long)*mt;
+			if (unlikely(page[i].flags & PAGE_FLAGS_CHECK_AT_PREP))
+				page[i].flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+	if (order)
+		page->private = 0;
+	flags = (page->flags & ~PAGE_FLAGS_CHECK_AT_PREP) | (LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT);
+	if (unlikely(flags != page->flags))
+		page->flags = flags;
+	if (unlikely(page->index != (unsigned long)*mt))
+		page->index = (unsigned long)*mt;
 	return FREE_CLAIM_OK;
 }
 

@@ -10,8 +10,8 @@
  *   - every PageBuddy page of the zone in the online part of its span is on
  *     a list (no lost block) and no two free blocks overlap (a span may
  *     hold other zones' blocks after memory hotplug, as in the kernel);
- *   - per-CPU lists hold non-buddy pages with refcount 0 whose total equals
- *     pcp->count.
+ *   - per-CPU lists hold non-buddy pages with refcount 0, private 0 and no
+ *     PAGE_FLAGS_CHECK_AT_PREP flag, whose total equals pcp->count.
  * Takes zone->lock and each pcp lock; allocations wait meanwhile.
  */
 #include <stdio.h>
@@ -59,6 +59,11 @@ static int validate_pcp(struct pmm *m, struct zone *z, char *buf, size_t size)
 				if (page_zone(m, p) != z)
 					FAIL("%s: cpu %u pcp page pfn 0x%lx from another zone", z->name, c,
 					     page_to_pfn(m, p));
+				/* What the fast paths rely on: they store only what changes. */
+				if (page_private(p) || (p->flags & PAGE_FLAGS_CHECK_AT_PREP))
+					FAIL("%s: cpu %u pcp page pfn 0x%lx: private %lu flags %#lx",
+					     z->name, c, page_to_pfn(m, p), page_private(p),
+					     p->flags & PAGE_FLAGS_CHECK_AT_PREP);
 				pages += 1l << order;
 				if (!limit--)
 					FAIL("%s: cpu %u pcp list %u: loop", z->name, c, i);

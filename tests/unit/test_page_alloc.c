@@ -359,6 +359,57 @@ static void test_fast_ok_follows_free_pages(void **state)
 	fast_ok_follows(true);  /* the general tier */
 }
 
+/*
+ * A freed block is left as free_pages_prepare() leaves it, on each tier:
+ * flags checked only at allocation (PG_referenced, PG_dirty) cleared in the
+ * head and the tails, private 0, the pageblock's type in index; and it
+ * comes back with its order in private.  The fast frees store only what
+ * changes, so stale values are what shows that they still store them.
+ */
+static void free_leaves_prepared(bool pin)
+{
+	struct pmm *m = pmm_test_machine("mem=64M cpus=1", NULL);
+	static const unsigned orders[] = { 0, 2, 3 };
+
+	if (pin)
+		assert_int_equal(pmm_set_thread_cpu(m, 0), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		unsigned order = orders[i];
+		struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, order);
+		struct page *h = (struct page *)p;
+		unsigned long pfn = pmm_page_to_pfn(m, p);
+
+		assert_non_null(p);
+		assert_int_equal(page_private(h), order);
+		h->flags |= 1ul << PG_referenced;
+		if (order)
+			h[(1u << order) - 1].flags |= 1ul << PG_dirty;
+		h->index = 77;
+		pmm_free_pages(m, p, order);
+		for (unsigned long k = 0; k < 1ul << order; k++)
+			assert_int_equal(h[k].flags & PAGE_FLAGS_CHECK_AT_PREP, 0);
+		assert_int_equal(page_private(h), 0);
+		assert_int_equal(h->index, get_pfnblock_migratetype(m, pfn));
+		assert_machine_valid(m);
+		/* From this CPU's list, last in first out. */
+		assert_ptr_equal(pmm_alloc_pages(m, PMM_GFP_KERNEL, order), p);
+		assert_int_equal(page_private(h), order);
+		pmm_free_pages(m, p, order);
+	}
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	if (pin)
+		pmm_set_thread_cpu(m, -1);
+	pmm_destroy(m);
+}
+
+static void test_free_leaves_prepared_state(void **state)
+{
+	(void)state;
+	free_leaves_prepared(false); /* the leaf where rseq is there */
+	free_leaves_prepared(true);  /* the general tier */
+}
+
 static void test_compound(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=128M", NULL);
@@ -1000,6 +1051,7 @@ int main(void)
 		cmocka_unit_test(test_highatomic_reserve),
 		cmocka_unit_test(test_watermark_thresholds),
 		cmocka_unit_test(test_fast_ok_follows_free_pages),
+		cmocka_unit_test(test_free_leaves_prepared_state),
 		cmocka_unit_test(test_compound),
 		cmocka_unit_test(test_free_with_extra_ref),
 		cmocka_unit_test(test_split_exact_bulk),
