@@ -305,6 +305,29 @@ static void test_watermark_thresholds(void **state)
 }
 
 /*
+ * Run @fn on both tiers of the fast paths: the leaf (@pin false: the thread
+ * held on the lowest host CPU it may use, so that its rseq CPU is one of
+ * the machine's even with cpus=1, and its frees and allocations meet on
+ * one list) and the general tier (@pin true: @fn pins the thread to
+ * machine CPU 0 with pmm_set_thread_cpu()).
+ */
+static void on_both_tiers(void (*fn)(bool pin))
+{
+	cpu_set_t one, old;
+	int cpu = 0;
+
+	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(old), &old), 0);
+	while (!CPU_ISSET(cpu, &old))
+		cpu++;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(one), &one), 0);
+	fn(false);
+	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(old), &old), 0);
+	fn(true);
+}
+
+/*
  * zone->fast_ok follows free pages both ways, so the per-CPU fast path
  * stops exactly when the kernel's watermark check would fail: with a page
  * waiting on this CPU's list and the zone at its min watermark, an order-0
@@ -355,8 +378,7 @@ static void fast_ok_follows(bool pin)
 static void test_fast_ok_follows_free_pages(void **state)
 {
 	(void)state;
-	fast_ok_follows(false); /* the leaf where rseq is there */
-	fast_ok_follows(true);  /* the general tier */
+	on_both_tiers(fast_ok_follows);
 }
 
 /*
@@ -406,8 +428,7 @@ static void free_leaves_prepared(bool pin)
 static void test_free_leaves_prepared_state(void **state)
 {
 	(void)state;
-	free_leaves_prepared(false); /* the leaf where rseq is there */
-	free_leaves_prepared(true);  /* the general tier */
+	on_both_tiers(free_leaves_prepared);
 }
 
 static void test_compound(void **state)
@@ -956,17 +977,8 @@ static void fast_free_high_orders(bool pin)
 
 static void test_fast_free_high_orders(void **state)
 {
-	cpu_set_t one, old;
-
 	(void)state;
-	fast_free_high_orders(true);
-	/* Held on one host CPU, the thread's frees and allocations meet on one list. */
-	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(old), &old), 0);
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(one), &one), 0);
-	fast_free_high_orders(false);
-	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(old), &old), 0);
+	on_both_tiers(fast_free_high_orders);
 }
 
 /* The current CPU from rseq and from sched_getcpu(): both serve the per-CPU lists. */
