@@ -698,13 +698,9 @@ int pmm_remove_memory(struct pmm *m, uint64_t start, uint64_t size)
 			(unsigned long long)start, (unsigned long long)(start + size) - 1);
 		goto out;
 	}
-	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION) {
-		unsigned long snr = pfn_to_section_nr(p);
-
-		/* A section that never came online (or boot memory) may still hold page_ext. */
-		page_ext_offline_section(m, snr);
-		sparse_remove_section(m, snr);
-	}
+	/* Offline sections hold no page_ext: offline (or a failed online) released it. */
+	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION)
+		sparse_remove_section(m, pfn_to_section_nr(p));
 	physmem_remove_range(m, spfn, nr);
 	/*
 	 * max_pfn is the end of memory, as physmem_init() sets it: memblock

@@ -98,7 +98,6 @@ static int init_anon(struct pmm *m)
 			pr_err(m, "pmm: cannot commit memory range %lu\n", i);
 			return err;
 		}
-		physmem_place(m, mem->regions[i].base, mem->regions[i].size, mem->regions[i].nid);
 	}
 	return 0;
 }
@@ -120,9 +119,6 @@ static int init_memory(struct pmm *m)
 	m->mem = b->base;
 	m->mem_size = (size_t)need;
 	m->mem_borrowed = true;
-	for (unsigned long i = 0; i < m->memblock.memory.cnt; i++)
-		physmem_place(m, m->memblock.memory.regions[i].base, m->memblock.memory.regions[i].size,
-			      m->memblock.memory.regions[i].nid);
 	return 0;
 }
 
@@ -180,8 +176,6 @@ static int init_memfile(struct pmm *m)
 		}
 		mapped_end = e;
 	}
-	for (unsigned long i = 0; i < mem->cnt; i++)
-		physmem_place(m, mem->regions[i].base, mem->regions[i].size, mem->regions[i].nid);
 	return 0;
 }
 
@@ -192,6 +186,9 @@ static int init_memfile(struct pmm *m)
  */
 int physmem_init(struct pmm *m)
 {
+	const struct memblock_type *mem = &m->memblock.memory;
+	int err;
+
 	m->max_pfn = memblock_end_pfn(m);
 	if (m->cfg.maxmem && PFN_UP(m->cfg.maxmem) < m->max_pfn) {
 		pr_err(m, "pmm: maxmem=%#llx is below the end of memory %#llx\n",
@@ -203,17 +200,25 @@ int physmem_init(struct pmm *m)
 	m->mem_size = ALIGN_UP((size_t)PFN_PHYS(m->max_possible_pfn), MEM_ALIGN);
 	switch (m->cfg.backend.kind) {
 	case PMM_BACKEND_ANON:
-		return init_anon(m);
+		err = init_anon(m);
+		break;
 	case PMM_BACKEND_MEMORY:
-		return init_memory(m);
+		err = init_memory(m);
+		break;
 	case PMM_BACKEND_MEMFD:
 	case PMM_BACKEND_HUGETLBFS:
 	case PMM_BACKEND_FILE:
 	case PMM_BACKEND_FD:
-		return init_memfile(m);
+		err = init_memfile(m);
+		break;
+	default:
+		pr_err(m, "pmm: unknown backend kind %d\n", (int)m->cfg.backend.kind);
+		return -PMM_EINVAL;
 	}
-	pr_err(m, "pmm: unknown backend kind %d\n", (int)m->cfg.backend.kind);
-	return -PMM_EINVAL;
+	/* Placed before the first touch: the memory is only mapped so far. */
+	for (unsigned long i = 0; !err && i < mem->cnt; i++)
+		physmem_place(m, mem->regions[i].base, mem->regions[i].size, mem->regions[i].nid);
+	return err;
 }
 
 /* Undo physmem_init(), also a partial one. */

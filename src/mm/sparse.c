@@ -118,6 +118,28 @@ static void subsection_mask_set(struct mem_section *ms, unsigned long spfn, unsi
 }
 
 /*
+ * The memmap of section @nr, on node @nid: in the section's own first
+ * frames when memmap=altmap allows it, else in the vmemmap; then placed
+ * (self-hosted too: it is memmap, even when host_bind=memmap leaves the
+ * memory alone).  Return: 0 or a negative PMM_E* code, nothing populated.
+ */
+static int section_memmap_populate(struct pmm *m, unsigned long nr, int nid)
+{
+	int hosted = m->altmaps ? vmemmap_populate_self_hosted(m, nr, nid) : 0;
+
+	if (hosted < 0)
+		return hosted;
+	if (!hosted) {
+		int err = vmemmap_populate_range(m, section_nr_to_pfn(nr), PAGES_PER_SECTION);
+
+		if (err)
+			return err;
+	}
+	vmemmap_place(m, section_nr_to_pfn(nr), PAGES_PER_SECTION, nid);
+	return 0;
+}
+
+/*
  * memory_present() + sparse_init(): mark the sections covered by memblock
  * memory present, give each a usage block (subsection map and pageblock
  * flags), and populate its memmap in the vmemmap.  Early sections are valid
@@ -177,17 +199,9 @@ int sparse_init(struct pmm *m)
 
 		if (!present_section(ms))
 			continue;
-		err = 0;
-		if (m->altmaps)
-			err = vmemmap_populate_self_hosted(m, nr,
-							   (int)(ms->section_mem_map >> SECTION_NID_SHIFT));
-		if (err < 0)
+		err = section_memmap_populate(m, nr, (int)(ms->section_mem_map >> SECTION_NID_SHIFT));
+		if (err)
 			return err;
-		if (!err && (err = vmemmap_populate_range(m, section_nr_to_pfn(nr), PAGES_PER_SECTION)))
-			return err;
-		/* Self-hosted too: it is memmap, even when host_bind=memmap leaves memory alone. */
-		vmemmap_place(m, section_nr_to_pfn(nr), PAGES_PER_SECTION,
-			      (int)(ms->section_mem_map >> SECTION_NID_SHIFT));
 		ms->section_mem_map = (unsigned long)m->vmemmap | SECTION_MARKED_PRESENT |
 				      SECTION_HAS_MEM_MAP | SECTION_IS_EARLY | SECTION_IS_ONLINE;
 	}
@@ -217,7 +231,7 @@ int sparse_add_section(struct pmm *m, unsigned long nr, int nid)
 	unsigned long spfn = section_nr_to_pfn(nr);
 	struct mem_section *ms;
 	bool new_usage = false;
-	int err, hosted = 0;
+	int err;
 
 	if ((err = section_root_alloc(m, nr)))
 		return err;
@@ -230,14 +244,9 @@ int sparse_add_section(struct pmm *m, unsigned long nr, int nid)
 			return -PMM_ENOMEM;
 		new_usage = true;
 	}
-	if (m->altmaps && (hosted = vmemmap_populate_self_hosted(m, nr, nid)) < 0) {
-		err = hosted;
+	/* The usage block is zero: new, or cleared by sparse_remove_section(). */
+	if ((err = section_memmap_populate(m, nr, nid)))
 		goto fail;
-	}
-	if (!hosted && (err = vmemmap_populate_range(m, spfn, PAGES_PER_SECTION)))
-		goto fail;
-	vmemmap_place(m, spfn, PAGES_PER_SECTION, nid);
-	memset(ms->usage, 0, sizeof(*ms->usage));
 	subsection_mask_set(ms, spfn, spfn + PAGES_PER_SECTION);
 	memmap_init_hotplug(m, spfn, spfn + PAGES_PER_SECTION, ZONE_NORMAL, nid, MIGRATE_UNMOVABLE);
 	vmemmap_verify(m, spfn, PAGES_PER_SECTION, nid);
