@@ -238,12 +238,20 @@ int pmm_test_log_has(const struct pmm_test_log *log, const char *needle)
 
 struct pmm *pmm_test_machine(const char *text, struct pmm_test_log *log)
 {
+	return pmm_test_machine_on(text, NULL, log);
+}
+
+struct pmm *pmm_test_machine_on(const char *text, const struct pmm_platform *plat,
+				struct pmm_test_log *log)
+{
 	struct pmm_config c;
 	struct pmm *m;
 	char err[256];
 	int r;
 
 	pmm_config_default(&c);
+	if (plat)
+		c.platform = plat; /* before parsing: host_node= asks it which nodes exist */
 	if (text && pmm_config_parse(&c, text, strlen(text), "<test>", err, sizeof(err)))
 		fail_msg("config '%s': %s", text, err);
 	c.log = pmm_test_log_sink;

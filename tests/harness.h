@@ -70,6 +70,9 @@ int pmm_test_log_has(const struct pmm_test_log *log, const char *needle);
  * Fails the test if the config does not parse or the machine does not boot.
  */
 struct pmm *pmm_test_machine(const char *text, struct pmm_test_log *log);
+/* pmm_test_machine() on platform @plat (NULL: the default one). */
+struct pmm *pmm_test_machine_on(const char *text, const struct pmm_platform *plat,
+				struct pmm_test_log *log);
 
 /*
  * pmm_test_run_child() - run @fn(@arg) in a forked child whose stderr goes

@@ -112,21 +112,7 @@ static void fake_init(struct fake_host *h, int nr_nodes)
 
 static struct pmm *fake_machine(struct fake_host *h, const char *text, struct pmm_test_log *log)
 {
-	struct pmm_config c;
-	struct pmm *m;
-	char err[256];
-	int r;
-
-	pmm_config_default(&c);
-	c.platform = &h->ops;
-	if (pmm_config_parse(&c, text, strlen(text), "<test>", err, sizeof(err)))
-		fail_msg("config '%s': %s", text, err);
-	c.log = pmm_test_log_sink;
-	c.log_ctx = log;
-	r = pmm_create(&c, &m);
-	if (r)
-		fail_msg("pmm_create('%s') = %s; log:\n%s", text, pmm_errname(r), log->buf ? log->buf : "");
-	return m;
+	return pmm_test_machine_on(text, &h->ops, log);
 }
 
 static unsigned count_lines(const struct pmm_test_log *log, const char *needle)
