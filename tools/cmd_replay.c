@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,61 +88,34 @@ static uint64_t xz_size(FILE *f, long fsize)
 	return size;
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /*
- * Decoded size of a .zst: the sum of its frames' recorded sizes.  Only the
- * headers are read (RFC 8878): each frame's, then each block's 3 bytes to
- * step over the block, so the cost is a small read per 128 KiB of text, not
- * the file.  0 when a frame does not record its size or the walk does not
- * end at the end of the file.
+ * Decoded size of a .zst: the sum of its frames' recorded sizes, found by
+ * libzstd's walk over the frame and block headers of the mapped file (only
+ * the pages holding headers are read).  0 when a frame does not record its
+ * size or the walk does not end at the end of the file.
  */
 static uint64_t zstd_size(FILE *f, uint64_t fsize)
 {
-	static const unsigned char did_bytes[4] = { 0, 1, 2, 4 };
-	static const unsigned char fcs_bytes[4] = { 0, 2, 4, 8 };
+	const unsigned char *p = mmap(NULL, (size_t)fsize, PROT_READ, MAP_PRIVATE, fileno(f), 0);
 	uint64_t pos = 0, size = 0;
 
+	if (p == MAP_FAILED)
+		return 0;
 	while (pos < fsize) {
-		unsigned char h[18]; /* the longest frame header */
-		unsigned long long content;
-		unsigned fhd;
-		size_t n;
+		/* A skippable frame records 0; it is stepped over like any other. */
+		unsigned long long content = ZSTD_getFrameContentSize(p + pos, (size_t)(fsize - pos));
+		size_t frame = ZSTD_findFrameCompressedSize(p + pos, (size_t)(fsize - pos));
 
-		if (fseek(f, (long)pos, SEEK_SET))
-			return 0;
-		n = fread(h, 1, sizeof(h), f);
-		if (n >= 8 && (le32(h) & 0xfffffff0u) == 0x184d2a50u) {
-			pos += 8 + (uint64_t)le32(h + 4); /* a skippable frame */
-			continue;
+		if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR ||
+		    ZSTD_isError(frame)) {
+			size = 0;
+			break;
 		}
-		content = ZSTD_getFrameContentSize(h, n);
-		if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR)
-			return 0;
 		size += content;
-		fhd = h[4];
-		/* magic, descriptor, window (unless single segment), dictionary id, size */
-		pos += 5 + !(fhd & 0x20) + did_bytes[fhd & 3] +
-		       ((fhd >> 6) == 0 ? !!(fhd & 0x20) : fcs_bytes[fhd >> 6]);
-		for (;;) {
-			unsigned char b[3];
-			uint32_t bh;
-
-			if (fseek(f, (long)pos, SEEK_SET) || fread(b, 1, 3, f) != 3)
-				return 0;
-			bh = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16;
-			/* an RLE block (type 1) stores one byte, the others their size */
-			pos += 3 + ((bh >> 1 & 3) == 1 ? 1 : bh >> 3);
-			if (bh & 1) /* the frame's last block */
-				break;
-		}
-		if (fhd & 4) /* content checksum */
-			pos += 4;
+		pos += frame;
 	}
-	return pos == fsize ? size : 0;
+	munmap((void *)p, (size_t)fsize);
+	return size;
 }
 
 /* Decoded size of the input, for the progress bar; 0 when unknown. */
