@@ -18,6 +18,9 @@
  * events pmm prints the address of the frame's struct page in its vmemmap,
  * in the kernel's 16-hex-digit form (what a kernel prints with the trace
  * option hash-ptr cleared).
+ *
+ * pfn= is "0x%lx" since Linux 5.14 and "%lu" before; both are read, and
+ * pfn_dec keeps which one a line used.
  */
 #ifndef PMM_TRACE_H
 #define PMM_TRACE_H
@@ -82,6 +85,7 @@ struct pmm_trace_event {
 	uint8_t page_fmt;         /* enum pmm_trace_page_fmt */
 	uint8_t style;            /* enum pmm_trace_style it was read from */
 	uint8_t ts_digits;        /* decimals printed: 6 (us; also 0), 9 (ns), PMM_TRACE_TS_RAW */
+	uint8_t pfn_dec;          /* pfn= was decimal (Linux 5.13 and older), else 0x hex */
 	char lat[8];              /* latency column ("d..4."), "" when absent */
 	char comm[PMM_TRACE_COMM_LEN];
 	const char *name;         /* event name; valid until the next call */

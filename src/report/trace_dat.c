@@ -142,6 +142,7 @@ static void rendered_fields(struct pmm_trace_parser *p, struct dat *d, struct da
 			     sizeof(rbuf), &reason) == 0) {
 		ev->page = tmp.page;
 		ev->page_fmt = tmp.page_fmt;
+		ev->pfn_dec = tmp.pfn_dec;
 		ev->pageblock_order = tmp.pageblock_order;
 	} else {
 		ev->page = 0;

@@ -136,6 +136,11 @@ static void put_page(struct out *o, const struct pmm_trace_event *ev)
 		put_hex(o, ev->page, 16);
 		break;
 	}
+	if (ev->pfn_dec) {
+		puts_(o, " pfn=");
+		put_u64(o, ev->pfn, 0);
+		return;
+	}
 	puts_(o, " pfn=0x");
 	put_hex(o, ev->pfn, 1);
 }

@@ -211,6 +211,38 @@ static int parse_dec(struct cur *c, const char *field, int64_t lo, int64_t hi, i
 	return 0;
 }
 
+/*
+ * The pfn: "0x%lx" since Linux 5.14 ("mm, tracing: unify PFN format
+ * strings"), "%lu" before it (5.13 and older: 5.10, 5.4, 4.19, 4.18);
+ * ev->pfn_dec says which, so the line prints back as it was.
+ */
+static int parse_pfn(struct cur *c, struct pmm_trace_event *ev)
+{
+	const char *s = c->p;
+	uint64_t v = 0;
+
+	ev->pfn_dec = 0;
+	if (c->end - s >= 2 && s[0] == '0' && s[1] == 'x') {
+		c->p += 2;
+		return parse_hex(c, "pfn", &ev->pfn);
+	}
+	ev->pfn_dec = 1;
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+		unsigned d = (unsigned)(*c->p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return bad(c, -PMM_ERANGE, "number overflow in '%s'", "pfn");
+		v = v * 10 + d;
+		c->p++;
+	}
+	if (c->p == s || !at_value_end(c))
+		return bad(c, -PMM_EBADMSG,
+			   "bad value for '%s': expected 0x and a hexadecimal number, or a decimal one",
+			   "pfn");
+	ev->pfn = v;
+	return 0;
+}
+
 static int field_int(struct cur *c, const char *field, int32_t *out)
 {
 	int64_t v;
@@ -403,9 +435,9 @@ int trace_parse_body(struct pmm_trace_parser *p, enum pmm_trace_kind kind, const
 
 	err = parse_page(&c, ev);
 	if (!err)
-		err = EXPECT(&c, " pfn=0x", "pfn=");
+		err = EXPECT(&c, " pfn=", "pfn=");
 	if (!err)
-		err = parse_hex(&c, "pfn", &ev->pfn);
+		err = parse_pfn(&c, ev);
 	if (!err) {
 		switch (kind) {
 		case PMM_TRACE_MM_PAGE_ALLOC:

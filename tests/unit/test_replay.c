@@ -416,6 +416,72 @@ static void assert_same_free_state(struct pmm *a, struct pmm *b)
 }
 
 /*
+ * @text with every " pfn=0x<hex>" as " pfn=<decimal>": the kmem events as a
+ * Linux 5.13 or older kernel prints them (before "mm, tracing: unify PFN
+ * format strings").  *@n: how many were rewritten.  Returns malloc'd text.
+ */
+static char *pfns_in_decimal(const char *text, size_t len, size_t *out_len, uint64_t *n)
+{
+	static const char key[] = " pfn=0x";
+	char *out = malloc(len + len / 4 + 64), *o = out;
+	const char *p = text, *end = text + len;
+
+	assert_non_null(out);
+	*n = 0;
+	while (p < end) {
+		const char *hit = memmem(p, (size_t)(end - p), key, sizeof(key) - 1);
+		char *hexend;
+		unsigned long long v;
+
+		if (!hit) {
+			memcpy(o, p, (size_t)(end - p));
+			o += end - p;
+			break;
+		}
+		memcpy(o, p, (size_t)(hit - p) + 5);
+		o += (hit - p) + 5;
+		v = strtoull(hit + sizeof(key) - 1, &hexend, 16);
+		assert_true(hexend > hit + sizeof(key) - 1);
+		o += sprintf(o, "%llu", v);
+		p = hexend;
+		(*n)++;
+	}
+	*out_len = (size_t)(o - out);
+	return out;
+}
+
+/*
+ * A trace from a kernel that prints pfn= in decimal (5.13 and older)
+ * replays exactly as the same events printed in hex: the slice rewritten
+ * so makes the same decisions to the last counter and free block.
+ */
+static void test_decimal_pfn_trace(void **state)
+{
+	char *shipped = pmm_test_source_path(SLICE);
+	struct pmm_replay_opts o = { .max_events = sanitizer() ? SAMPLE_EVENTS : 200000 };
+	size_t len, dlen;
+	uint64_t rewritten;
+	char *text = pmm_test_read_file(shipped, &len);
+	char *dec = pfns_in_decimal(text, len, &dlen, &rewritten);
+	struct pmm_replay *rh, *rd;
+
+	(void)state;
+	assert_true(rewritten > 100000);
+	assert_null(memmem(dec, dlen, " pfn=0x", 7));
+	rh = replay_mem("hex", text, len, guest_config, &o);
+	rd = replay_mem("decimal", dec, dlen, guest_config, &o);
+	assert_int_equal(pmm_replay_result(rd)->parse_errors, 0);
+	assert_true(pmm_replay_result(rd)->allocs > 10000);
+	assert_same_result("hex vs decimal pfn", pmm_replay_result(rh), pmm_replay_result(rd));
+	assert_same_free_state(pmm_replay_machine(rh), pmm_replay_machine(rd));
+	pmm_replay_destroy(rh);
+	pmm_replay_destroy(rd);
+	free(dec);
+	free(text);
+	free(shipped);
+}
+
+/*
  * Replay the slice on A with A's own events written out; replay that output
  * on B, a machine of the same config: B makes the same requests in the same
  * order, so it must make the same decisions (B runs the per-CPU fast path,
@@ -1121,6 +1187,7 @@ int main(void)
 		cmocka_unit_test(test_shipped_slice),
 		cmocka_unit_test(test_shipped_slice_is_the_capture),
 		cmocka_unit_test(test_shipped_slice_codecs),
+		cmocka_unit_test(test_decimal_pfn_trace),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),

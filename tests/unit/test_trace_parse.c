@@ -236,6 +236,12 @@ static const struct bad_case bad_cases[] = {
 	  "bad value for 'order': expected a decimal number" },
 	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0xzz order=0", -PMM_EBADMSG,
 	  "bad value for 'pfn': expected a hexadecimal number" },
+	{ HDR "mm_page_free: page=00000000d6e5337b pfn=21174x order=0", -PMM_EBADMSG,
+	  "bad value for 'pfn': expected 0x and a hexadecimal number, or a decimal one" },
+	{ HDR "mm_page_free: page=00000000d6e5337b pfn= order=0", -PMM_EBADMSG,
+	  "bad value for 'pfn': expected 0x and a hexadecimal number, or a decimal one" },
+	{ HDR "mm_page_free: page=00000000d6e5337b pfn=18446744073709551616 order=0", -PMM_ERANGE,
+	  "number overflow in 'pfn'" },
 	{ HDR "mm_page_free: page=d6e5337b pfn=0x52b6 order=0", -PMM_EBADMSG,
 	  "bad value for 'page': expected 16 hex digits" },
 	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=0 extra=1", -PMM_EBADMSG,
@@ -488,6 +494,79 @@ static void test_special_lines(void **state)
 	assert_int_equal(st.lost_events, 42);
 	assert_int_equal(st.events[PMM_TRACE_LOST], 1);
 	assert_int_equal(st.errors, 0);
+	pmm_trace_close(p);
+}
+
+/*
+ * Linux 5.13 and older print pfn= in decimal (5.14 made it 0x hex): every
+ * kmem event of such a kernel parses to its frame and its body prints back
+ * as it was.
+ */
+static void test_decimal_pfns(void **state)
+{
+	static const struct {
+		const char *line;
+		int kind;
+		uint64_t pfn;
+	} lines[] = {
+		{ "          <idle>-0     [001] d.s2   512.334455: mm_page_alloc: "
+		  "page=00000000b4e3a1f2 pfn=1183744 order=2 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE",
+		  PMM_TRACE_MM_PAGE_ALLOC, 1183744 },
+		{ "            bash-2041  [000] ....   512.334501: mm_page_alloc: "
+		  "page=0000000000000000 pfn=0 order=9 migratetype=1 gfp_flags=GFP_TRANSHUGE_LIGHT",
+		  PMM_TRACE_MM_PAGE_ALLOC, 0 },
+		{ "            bash-2041  [000] ....   512.334502: mm_page_free: "
+		  "page=00000000b4e3a1f2 pfn=18446744073709551615 order=0",
+		  PMM_TRACE_MM_PAGE_FREE, UINT64_MAX },
+		{ "     kworker/1:2-310   [001] ....   512.334503: mm_page_free_batched: "
+		  "page=00000000b4e3a1f2 pfn=4096 order=0",
+		  PMM_TRACE_MM_PAGE_FREE_BATCHED, 4096 },
+		{ "            bash-2041  [000] d..3   512.334504: mm_page_alloc_zone_locked: "
+		  "page=00000000b4e3a1f2 pfn=262143 order=0 migratetype=0 percpu_refill=1",
+		  PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, 262143 },
+		{ "            bash-2041  [000] d..3   512.334505: mm_page_pcpu_drain: "
+		  "page=00000000b4e3a1f2 pfn=7 order=0 migratetype=2",
+		  PMM_TRACE_MM_PAGE_PCPU_DRAIN, 7 },
+		{ "            bash-2041  [000] d..3   512.334506: mm_page_alloc_extfrag: "
+		  "page=00000000b4e3a1f2 pfn=1024 alloc_order=0 fallback_order=9 pageblock_order=9 "
+		  "alloc_migratetype=0 fallback_migratetype=1 fragmenting=0 change_ownership=1",
+		  PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG, 1024 },
+	};
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	char doc[2048] = "", buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		strcat(doc, lines[i].line);
+		strcat(doc, "\n");
+	}
+	assert_int_equal(pmm_trace_open_mem(&p, "5.10", doc, strlen(doc), NULL), 0);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		int r = pmm_trace_next(p, &ev);
+
+		if (r != 1)
+			fail_msg("line %zu: %d %s", i + 1, r, pmm_trace_errmsg(p));
+		assert_int_equal(ev.kind, lines[i].kind);
+		assert_true(ev.pfn == lines[i].pfn);
+		assert_int_equal(ev.pfn_dec, 1);
+		/*
+		 * The body; the task column comes out as 6.1 lays it out
+		 * (older kernels pad the pid to 5 columns, not 7).
+		 */
+		pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+		assert_non_null(strstr(buf, ": mm_page"));
+		assert_string_equal(strstr(buf, ": mm_page"), strstr(lines[i].line, ": mm_page"));
+	}
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_close(p);
+
+	/* A hex line after a decimal one prints in hex again. */
+	assert_int_equal(pmm_trace_open_mem(&p, "mixed", GOOD "\n", strlen(GOOD) + 1, NULL), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.pfn_dec, 0);
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+	assert_string_equal(buf, GOOD);
 	pmm_trace_close(p);
 }
 
@@ -821,6 +900,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_odd_inputs),
 		cmocka_unit_test(test_line_too_long),
 		cmocka_unit_test(test_special_lines),
+		cmocka_unit_test(test_decimal_pfns),
 		cmocka_unit_test(test_format_own_events),
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_corrupt_xz),
