@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The kernel's kmem page events (include/trace/events/kmem.h): reading them
- * from ftrace text (`trace`, `trace_pipe`), `trace-cmd report` text and
- * trace-cmd `trace.dat` files, and writing them in the kernel's own words.
+ * from ftrace text (`trace`, `trace_pipe`), `trace-cmd report` text,
+ * `perf script` text and trace-cmd `trace.dat` files, and writing them in
+ * the kernel's own words.
  *
  * One event is a plain `struct pmm_trace_event`.  A parser is a stream: open
  * it on a file ("-" for standard input; plain, xz or gzip, detected from the
@@ -59,6 +60,7 @@ enum pmm_trace_style {
 	PMM_TRACE_STYLE_FTRACE = 0, /* tracefs `trace` / `trace_pipe` */
 	PMM_TRACE_STYLE_REPORT,     /* `trace-cmd report` */
 	PMM_TRACE_STYLE_DAT,        /* read from a trace.dat (written as REPORT) */
+	PMM_TRACE_STYLE_PERF,       /* `perf script`: "<comm> <tid> [cpu] ts: kmem:<event>: " */
 };
 
 #define PMM_TRACE_COMM_LEN 16 /* TASK_COMM_LEN: 15 characters and a NUL */
@@ -86,6 +88,7 @@ struct pmm_trace_event {
 	uint8_t style;            /* enum pmm_trace_style it was read from */
 	uint8_t ts_digits;        /* decimals printed: 6 (us; also 0), 9 (ns), PMM_TRACE_TS_RAW */
 	uint8_t pfn_dec;          /* pfn= was decimal (Linux 5.13 and older), else 0x hex */
+	uint8_t name_pad;         /* PERF: spaces before the right-aligned event name */
 	char lat[8];              /* latency column ("d..4."), "" when absent */
 	char comm[PMM_TRACE_COMM_LEN];
 	const char *name;         /* event name; valid until the next call */
@@ -196,7 +199,10 @@ PMM_API size_t pmm_trace_format_body(char *buf, size_t size, const struct pmm_tr
  * pmm_trace_format_line() - a whole line, without the newline, laid out as
  * @style (DAT is written as REPORT): task-pid, cpu, latency flags (FTRACE,
  * when ev->lat is set), timestamp with ev->ts_digits decimals (0 means 6,
- * rounded to the microsecond as the kernel's ns2usecs() does), event name and body.  LOST prints the kernel's
+ * rounded to the microsecond as the kernel's ns2usecs() does), event name
+ * and body.  PERF lays it out as `perf script` does: "<comm> <tid>" (or
+ * "<pid>/<tid>" when ev->tgid is set), "kmem:" before a kmem event's name,
+ * right-aligned after ev->name_pad spaces.  LOST prints the kernel's
  * "CPU:N [LOST M EVENTS]".
  * Return: the length the full line needs (like snprintf).
  * Context: any; does not sleep.
@@ -210,7 +216,8 @@ struct pmm;
 struct pmm_trace_writer;
 
 struct pmm_trace_attach_opts {
-	enum pmm_trace_style style; /* FTRACE (default): tracefs `trace`; REPORT: trace-cmd report */
+	enum pmm_trace_style style; /* FTRACE (default): tracefs `trace`; REPORT: trace-cmd
+				       report; PERF: perf script */
 	enum pmm_kver kver;         /* gfp names to print */
 	unsigned kinds;             /* bit (1u << kind) per kmem kind to write; 0 = all six */
 	int record_tgid;            /* print the "(tgid)" column (the record-tgid option) */

@@ -12,6 +12,7 @@
  * Invariants: output is NUL-terminated when size > 0; the return value is
  * the untruncated length.  Locking: none; pure.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include <pmm/trace.h>
@@ -221,17 +222,29 @@ size_t pmm_trace_format_body(char *buf, size_t size, const struct pmm_trace_even
 	return finish(&o);
 }
 
-static void event_name(struct out *o, const struct pmm_trace_event *ev, int report)
+static void event_name(struct out *o, const struct pmm_trace_event *ev, int report, int perf)
 {
 	const char *name = pmm_trace_kind_name((enum pmm_trace_kind)ev->kind);
 	size_t len = name ? strlen(name) : 0;
+	bool kmem = true;
 
 	if (ev->kind == PMM_TRACE_PHASE && !ev->name) {
 		name = "tracing_mark_write";
 		len = strlen(name);
+		kmem = false;
 	} else if (ev->kind >= PMM_TRACE_PHASE && ev->name) {
 		name = ev->name;
 		len = ev->name_len;
+		kmem = false;
+	}
+	if (perf) {
+		/* perf script: "<subsys>:<event>" right-aligned in its column, one space after. */
+		pad(o, ev->name_pad);
+		if (kmem)
+			puts_(o, "kmem:");
+		put(o, name, len);
+		puts_(o, ": ");
+		return;
 	}
 	put(o, name, len);
 	put(o, ":", 1);
@@ -244,7 +257,8 @@ size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_even
 			     enum pmm_trace_style style, enum pmm_kver kver)
 {
 	struct out o = { buf, size, 0 };
-	int report = style != PMM_TRACE_STYLE_FTRACE;
+	int perf = style == PMM_TRACE_STYLE_PERF;
+	int report = style != PMM_TRACE_STYLE_FTRACE && !perf;
 	size_t clen;
 
 	if (!ev)
@@ -261,10 +275,23 @@ size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_even
 	if (clen < 16)
 		pad(&o, 16 - clen);
 	put(&o, ev->comm, clen);
-	put(&o, "-", 1);
-	put_int(&o, ev->pid, report ? -5 : -7);
-	put(&o, " ", 1);
-	if (!report && ev->tgid >= 0) {
+	if (perf && ev->tgid >= 0) {
+		/* -F pid,tid: "%5d/%-5d " */
+		put(&o, " ", 1);
+		put_int(&o, ev->tgid, 5);
+		put(&o, "/", 1);
+		put_int(&o, ev->pid, -5);
+		put(&o, " ", 1);
+	} else if (perf) {
+		put(&o, " ", 1);
+		put_int(&o, ev->pid, 5);
+		put(&o, " ", 1);
+	} else {
+		put(&o, "-", 1);
+		put_int(&o, ev->pid, report ? -5 : -7);
+		put(&o, " ", 1);
+	}
+	if (!report && !perf && ev->tgid >= 0) {
 		put(&o, "(", 1);
 		put_int(&o, ev->tgid, 7);
 		put(&o, ") ", 2);
@@ -272,7 +299,7 @@ size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_even
 	put(&o, "[", 1);
 	put_u64(&o, (uint32_t)ev->cpu, 3);
 	put(&o, "] ", 2);
-	if (!report && ev->lat[0]) {
+	if (!report && !perf && ev->lat[0]) {
 		put(&o, ev->lat, strnlen(ev->lat, sizeof(ev->lat)));
 		put(&o, " ", 1);
 	}
@@ -306,7 +333,7 @@ size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_even
 		put_u64(&o, frac, ev->ts_digits == 9 ? 9 : 6);
 	}
 	put(&o, ": ", 2);
-	event_name(&o, ev, report);
+	event_name(&o, ev, report, perf);
 	body(&o, ev, kver);
 	return finish(&o);
 }

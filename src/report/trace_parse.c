@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Streaming parser for kmem page events in ftrace text: the tracefs `trace`
- * and `trace_pipe` layout, and `trace-cmd report` output.
+ * and `trace_pipe` layout, `trace-cmd report` and `perf script` output.
  *
  *   FTRACE: "<comm>-<pid> [(<tgid>) ][<cpu>] [<lat> ]<sec>.<usec>: <event>: <body>"
  *   REPORT: "<comm>-<pid> [<cpu>] <sec>.<usec>: <event>:<padding> <body>"
+ *   PERF:   "<comm> <tid> [<cpu>] <sec>.<usec>: <padding><subsys>:<event>: <body>"
+ *           (with -F pid,tid: "<comm> <pid>/<tid> [<cpu>] ...")
  *
  * The kmem bodies are parsed strictly in the order TP_printk prints them
  * (reference §2.9), so a missing, extra or misspelt field is an error that
@@ -509,12 +511,14 @@ static int64_t dec_span(const char *s, const char *e)
 }
 
 /*
- * Find "<comm>-<pid> [(<tgid>) ][<cpu>]" and fill ev.  Searching backward
- * from each '[' keeps comms containing '-' or digits intact.
+ * Find "<comm>-<pid> [(<tgid>) ][<cpu>]" (ftrace, trace-cmd) or
+ * "<comm> <tid> [<cpu>]" / "<comm> <pid>/<tid> [<cpu>]" (perf script) and
+ * fill ev; *@perf says which.  Searching backward from each '[' keeps comms
+ * containing '-', blanks or digits intact.
  * Return: pointer just past ']', or NULL.
  */
 static const char *parse_task(const char *b, const char *end, struct pmm_trace_event *ev,
-			      const char **why)
+			      const char **why, bool *perf)
 {
 	const char *q = b;
 
@@ -559,19 +563,41 @@ static const char *parse_task(const char *b, const char *end, struct pmm_trace_e
 		d = e;
 		while (d > b && is_digit(d[-1]))
 			d--;
-		if (d == pe || d == b || d[-1] != '-')
+		if (d == pe || d == b)
 			continue;
 		pid = dec_span(d, pe);
+		*perf = d[-1] != '-';
+		if (*perf) {
+			if (tgid >= 0)
+				continue; /* "(tgid)" is ftrace's */
+			if (d[-1] == '/') { /* perf -F pid,tid */
+				pe = d - 1;
+				d = pe;
+				while (d > b && is_digit(d[-1]))
+					d--;
+				if (d == pe || d == b || (tgid = dec_span(d, pe)) < 0)
+					continue;
+			}
+			if (d[-1] != ' ')
+				continue;
+			e = d - 1; /* the comm ends before the blanks */
+			while (e > b && e[-1] == ' ')
+				e--;
+			if (e == b)
+				continue;
+		} else {
+			e = d - 1;
+		}
 		if (pid < 0 || cpu < 0) {
 			*why = "number overflow in task pid or cpu";
 			return NULL;
 		}
-		if ((size_t)(d - 1 - b) >= PMM_TRACE_COMM_LEN) {
+		if ((size_t)(e - b) >= PMM_TRACE_COMM_LEN) {
 			*why = "bad field: task name longer than 15 characters";
 			return NULL;
 		}
-		memcpy(ev->comm, b, (size_t)(d - 1 - b));
-		ev->comm[d - 1 - b] = '\0';
+		memcpy(ev->comm, b, (size_t)(e - b));
+		ev->comm[e - b] = '\0';
 		ev->pid = (int32_t)pid;
 		ev->tgid = (int32_t)tgid;
 		ev->cpu = (int32_t)cpu;
@@ -761,7 +787,7 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 {
 	const char *end = line + len, *s = line, *tok, *name;
 	enum pmm_trace_kind kind;
-	bool overflow = false;
+	bool overflow = false, perf = false;
 	int err;
 
 	s = skip_blanks(s, end);
@@ -787,7 +813,7 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 	if (end - s > 4 && memcmp(s, "CPU:", 4) == 0 && parse_lost(s, end, ev))
 		return 1;
 
-	s = parse_task(s, end, ev, reason);
+	s = parse_task(s, end, ev, reason, &perf);
 	if (!s)
 		return -PMM_EBADMSG;
 	if (s == end || *s != ' ') {
@@ -822,15 +848,30 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 	s = parse_ts(tok, end, ev, reason, &overflow);
 	if (!s)
 		return overflow ? -PMM_ERANGE : -PMM_EBADMSG;
+	tok = s;
 	while (s < end && *s == ' ')
 		s++;
+	if (perf) {
+		/* perf script right-aligns "<subsys>:<event>"; the kmem ones are ours. */
+		size_t pad = s > tok ? (size_t)(s - tok) - 1 : 0;
+
+		ev->style = PMM_TRACE_STYLE_PERF;
+		ev->name_pad = pad > 255 ? 255 : (uint8_t)pad;
+		if (end - s > 5 && memcmp(s, "kmem:", 5) == 0 && fast_kind(s + 5, end) != PMM_TRACE_OTHER)
+			s += 5;
+	}
 	name = s;
 	kind = fast_kind(s, end);
-	if (kind != PMM_TRACE_OTHER)
+	if (kind != PMM_TRACE_OTHER) {
 		s += kind_names[kind].len;
-	else
+	} else {
 		while (s < end && *s != ':' && *s != ' ')
 			s++;
+		/* perf: "<subsys>:<event>:" is one name. */
+		if (perf && end - s > 1 && *s == ':' && s[1] != ' ')
+			for (s++; s < end && *s != ':' && *s != ' '; s++)
+				;
+	}
 	if (s == end || s == name || *s != ':') {
 		*reason = s == end ? "truncated line: event name missing"
 				   : "bad field: expected 'EVENT:' after the timestamp";
@@ -904,7 +945,9 @@ static int text_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 		}
 		r = parse_line(p, line, len, ev, rbuf, sizeof(rbuf), &reason);
 		if (r == 1) {
-			ev->style = p->report_style ? PMM_TRACE_STYLE_REPORT : PMM_TRACE_STYLE_FTRACE;
+			if (ev->style != PMM_TRACE_STYLE_PERF)
+				ev->style = p->report_style ? PMM_TRACE_STYLE_REPORT
+							    : PMM_TRACE_STYLE_FTRACE;
 			p->st.events[ev->kind]++;
 			if (ev->kind == PMM_TRACE_LOST)
 				p->st.lost_events += ev->lost;

@@ -47,6 +47,10 @@ static void emit(struct pmm_trace_writer *w, struct pmm_trace_event *ev)
 	ev->ts_digits = 6;
 	memcpy(ev->lat, ".....", 6);
 	ev->style = (uint8_t)w->opts.style;
+	/* perf script right-aligns names to the longest one recorded: all six kmem events. */
+	if (w->opts.style == PMM_TRACE_STYLE_PERF)
+		ev->name_pad = (uint8_t)(sizeof("mm_page_alloc_zone_locked") - 1 -
+					 strlen(pmm_trace_kind_name((enum pmm_trace_kind)ev->kind)));
 	n = pmm_trace_format_line(buf, sizeof(buf) - 1, ev, w->opts.style, w->opts.kver);
 	if (n >= sizeof(buf) - 1)
 		n = sizeof(buf) - 2; /* cannot happen: the longest kmem line is ~250 bytes */

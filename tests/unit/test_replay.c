@@ -416,6 +416,102 @@ static void assert_same_free_state(struct pmm *a, struct pmm *b)
 }
 
 /*
+ * The events of @text printed again as @style lines (with pid/tid columns
+ * for perf when @tids), comments left out.  Returns malloc'd text.
+ */
+static char *reprint(const char *text, size_t len, enum pmm_trace_style style, bool tids,
+		     size_t *out_len)
+{
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f = open_memstream(&out, &olen);
+	char buf[1024];
+	int r;
+
+	assert_non_null(f);
+	assert_int_equal(pmm_trace_open_mem(&p, "slice", text, len, NULL), 0);
+	while ((r = pmm_trace_next(p, &ev)) != 0) {
+		assert_int_equal(r, 1);
+		if (tids)
+			ev.tgid = ev.pid;
+		ev.name_pad = 11;
+		assert_true(pmm_trace_format_line(buf, sizeof(buf), &ev, style, PMM_KVER_6_1) < sizeof(buf));
+		fprintf(f, "%s\n", buf);
+	}
+	pmm_trace_close(p);
+	fclose(f);
+	*out_len = olen;
+	return out;
+}
+
+/*
+ * The same events as `perf script` prints them (default columns, and
+ * -F pid,tid) replay as the tracefs text does, to the last counter.
+ */
+static void test_perf_script_trace(void **state)
+{
+	char *shipped = pmm_test_source_path(SLICE);
+	struct pmm_replay_opts o = { .max_events = sanitizer() ? SAMPLE_EVENTS : 200000 };
+	size_t len, plen, tlen;
+	char *text = pmm_test_read_file(shipped, &len);
+	char *perf = reprint(text, len, PMM_TRACE_STYLE_PERF, false, &plen);
+	char *tids = reprint(text, len, PMM_TRACE_STYLE_PERF, true, &tlen);
+	struct pmm_replay *rf, *rp, *rt;
+
+	(void)state;
+	assert_non_null(memmem(perf, plen, " kmem:mm_page_alloc: ", 21));
+	assert_non_null(memmem(tids, tlen, "/", 1));
+	rf = replay_mem("tracefs", text, len, guest_config, &o);
+	rp = replay_mem("perf", perf, plen, guest_config, &o);
+	rt = replay_mem("perf pid/tid", tids, tlen, guest_config, &o);
+	assert_true(pmm_replay_result(rp)->allocs > 10000);
+	assert_int_equal(pmm_replay_result(rp)->nr_phases, pmm_replay_result(rf)->nr_phases);
+	{
+		/* Only the line count differs: the perf text has no '#' header. */
+		struct pmm_replay_result a = *pmm_replay_result(rf), b = *pmm_replay_result(rp),
+					 c = *pmm_replay_result(rt);
+		size_t header = 0;
+
+		for (const char *q = text; *q == '#'; q = strchr(q, '\n') + 1)
+			header++;
+		assert_true(header > 0);
+		assert_int_equal(a.lines, b.lines + header);
+		assert_int_equal(a.lines, c.lines + header);
+		b.lines = c.lines = a.lines;
+		assert_same_result("tracefs vs perf", &a, &b);
+		assert_same_result("tracefs vs perf pid/tid", &a, &c);
+	}
+	assert_same_free_state(pmm_replay_machine(rf), pmm_replay_machine(rp));
+	pmm_replay_destroy(rf);
+	pmm_replay_destroy(rp);
+	pmm_replay_destroy(rt);
+	free(perf);
+	free(tids);
+	free(text);
+	free(shipped);
+}
+
+/* A real `perf script` capture of a Linux 6.18 machine (tests/data) replays cleanly. */
+static void test_perf_script_capture(void **state)
+{
+	char *path = pmm_test_source_path("tests/data/perf-script-6.18.txt");
+	struct pmm_trace_stats st;
+	struct pmm_replay *r = replay_path(path, "mem=24G cpus=2", 0, &st);
+	const struct pmm_replay_result *res = pmm_replay_result(r);
+
+	(void)state;
+	assert_accounted(res);
+	assert_counts_match_parser(res, &st, 1);
+	assert_true(res->allocs > 20);
+	assert_int_equal(res->parse_errors, 0);
+	pmm_replay_destroy(r);
+	free(path);
+}
+
+
+/*
  * @text with every " pfn=0x<hex>" as " pfn=<decimal>": the kmem events as a
  * Linux 5.13 or older kernel prints them (before "mm, tracing: unify PFN
  * format strings").  *@n: how many were rewritten.  Returns malloc'd text.
@@ -916,6 +1012,53 @@ static void test_missing_file(void **state)
 
 /* ------------------------------------------------------------ the event writer */
 
+/* The writer in perf script's layout: read back as perf lines, names aligned as perf does. */
+static void test_trace_writer_perf(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M cpus=2", NULL);
+	struct pmm_trace_attach_opts ao = { .style = PMM_TRACE_STYLE_PERF, .record_tgid = 1 };
+	struct pmm_trace_writer *w;
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	struct pmm_page *pg;
+	unsigned n = 0;
+	char *out;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	(void)state;
+	assert_int_equal(pmm_trace_attach(m, f, &ao, &w), 0);
+	assert_int_equal(pmm_set_thread_cpu(m, 1), 0);
+	assert_int_equal(pmm_set_thread_task(m, 4243, 4242, "worker"), 0);
+	pmm_set_thread_time(m, 12345678901ull);
+	pg = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	assert_non_null(pg);
+	pmm_free_pages(m, pg, 0);
+	pmm_set_thread_time(m, UINT64_MAX);
+	pmm_set_thread_task(m, -1, -1, NULL);
+	pmm_set_thread_cpu(m, -1);
+	assert_int_equal(pmm_trace_detach(w), 0);
+	fclose(f);
+
+	if (!strstr(out, "          worker  4242/4243  [001]    12.345679:             "
+			 "kmem:mm_page_alloc: page="))
+		fail_msg("no perf line of task 4242/4243 on CPU 1 at 12.345679 in:\n%s", out);
+	assert_non_null(strstr(out, "              kmem:mm_page_free: page="));
+	assert_null(strstr(out, "# tracer"));
+	assert_int_equal(pmm_trace_open_mem(&p, "perf", out, len, NULL), 0);
+	while (pmm_trace_next(p, &ev) == 1) {
+		assert_int_equal(ev.style, PMM_TRACE_STYLE_PERF);
+		assert_int_equal(ev.pid, 4243);
+		assert_int_equal(ev.tgid, 4242);
+		n++;
+	}
+	assert_string_equal(pmm_trace_errmsg(p), "");
+	assert_true(n >= 2);
+	pmm_trace_close(p);
+	free(out);
+	pmm_destroy(m);
+}
+
 static void test_trace_writer(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=64M cpus=2", NULL);
@@ -1188,6 +1331,8 @@ int main(void)
 		cmocka_unit_test(test_shipped_slice_is_the_capture),
 		cmocka_unit_test(test_shipped_slice_codecs),
 		cmocka_unit_test(test_decimal_pfn_trace),
+		cmocka_unit_test(test_perf_script_trace),
+		cmocka_unit_test(test_perf_script_capture),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),
@@ -1197,6 +1342,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_trace_writer),
+		cmocka_unit_test(test_trace_writer_perf),
 		cmocka_unit_test(test_pictures),
 		cmocka_unit_test(test_map_of_a_big_machine),
 	};

@@ -127,8 +127,8 @@ static void test_real_trace_counts(void **state)
  * Parse @text from memory and print every event back with @style; each
  * must equal its line.  Comment lines are skipped on both sides.
  */
-static uint64_t round_trip(const char *name, const char *text, size_t len,
-			   enum pmm_trace_style style)
+static uint64_t round_trip_kver(const char *name, const char *text, size_t len,
+				enum pmm_trace_style style, enum pmm_kver kver)
 {
 	struct pmm_trace_parser *p;
 	struct pmm_trace_event ev;
@@ -137,7 +137,9 @@ static uint64_t round_trip(const char *name, const char *text, size_t len,
 	int r;
 	char buf[1024];
 
-	assert_int_equal(pmm_trace_open_mem(&p, name, text, len, NULL), 0);
+	struct pmm_trace_opts opts = { .kver = kver };
+
+	assert_int_equal(pmm_trace_open_mem(&p, name, text, len, &opts), 0);
 	while ((r = pmm_trace_next(p, &ev)) != 0) {
 		const char *nl;
 		size_t flen;
@@ -153,7 +155,7 @@ static uint64_t round_trip(const char *name, const char *text, size_t len,
 				break;
 			line = nl + 1;
 		}
-		flen = pmm_trace_format_line(buf, sizeof(buf), &ev, style, PMM_KVER_6_1);
+		flen = pmm_trace_format_line(buf, sizeof(buf), &ev, style, kver);
 		if (flen != (size_t)(nl - line) || memcmp(buf, line, flen) != 0)
 			fail_msg("%s: event %llu\n  original: %.*s\n  printed:  %s", name,
 				 (unsigned long long)n, (int)(nl - line), line, buf);
@@ -162,6 +164,12 @@ static uint64_t round_trip(const char *name, const char *text, size_t len,
 	}
 	pmm_trace_close(p);
 	return n;
+}
+
+static uint64_t round_trip(const char *name, const char *text, size_t len,
+			   enum pmm_trace_style style)
+{
+	return round_trip_kver(name, text, len, style, PMM_KVER_6_1);
 }
 
 static void test_real_trace_round_trip(void **state)
@@ -570,6 +578,119 @@ static void test_decimal_pfns(void **state)
 	pmm_trace_close(p);
 }
 
+/*
+ * Real captures of a Linux 6.18 kernel (tests/data/README.md): `perf
+ * script` output in its default layout and with "-F pid,tid --ns", and
+ * tracefs text.  Every line parses (6.12+ gfp names), the kinds agree with
+ * an independent count, and every event prints back to its line.
+ */
+static void test_perf_script_and_6_18(void **state)
+{
+	static const struct {
+		const char *file, *prefix;
+		enum pmm_trace_style style;
+	} caps[] = {
+		{ "tests/data/perf-script-6.18.txt", " kmem:", PMM_TRACE_STYLE_PERF },
+		{ "tests/data/perf-script-6.18-ns-pid.txt", " kmem:", PMM_TRACE_STYLE_PERF },
+		{ "tests/data/ftrace-6.18.txt", " ", PMM_TRACE_STYLE_FTRACE },
+	};
+	static const char *const kinds[] = { "mm_page_alloc", "mm_page_free", "mm_page_free_batched",
+					     "mm_page_alloc_zone_locked", "mm_page_pcpu_drain",
+					     "mm_page_alloc_extfrag" };
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+		char *path = pmm_test_source_path(caps[c].file), needle[64];
+		size_t len;
+		char *text = pmm_test_read_file(path, &len);
+		struct pmm_trace_opts opts = { .kver = PMM_KVER_6_12 };
+		struct pmm_trace_parser *p;
+		struct pmm_trace_event ev;
+		struct pmm_trace_stats st;
+		uint64_t events = 0;
+		int r;
+
+		assert_int_equal(pmm_trace_open_mem(&p, caps[c].file, text, len, &opts), 0);
+		while ((r = pmm_trace_next(p, &ev)) != 0) {
+			if (r < 0)
+				fail_msg("%s", pmm_trace_errmsg(p));
+			assert_int_equal(ev.style, caps[c].style);
+			events++;
+		}
+		pmm_trace_get_stats(p, &st);
+		pmm_trace_close(p);
+		assert_int_equal(st.errors, 0);
+		for (unsigned k = 0; k < 6; k++) {
+			snprintf(needle, sizeof(needle), "%s%s: ", caps[c].prefix, kinds[k]);
+			assert_int_equal(st.events[k], count_lines_with(text, len, needle));
+		}
+		assert_true(st.events[PMM_TRACE_MM_PAGE_ALLOC] > 20 && st.events[PMM_TRACE_MM_PAGE_FREE] > 3);
+		assert_int_equal(round_trip_kver(caps[c].file, text, len, caps[c].style, PMM_KVER_6_12),
+				 events);
+		free(text);
+		free(path);
+	}
+}
+
+/* What perf script puts around an event: comm with '-' and '/', pid/tid, the name column. */
+static void test_perf_script_fields(void **state)
+{
+	static const char doc[] =
+		" kworker/u8:0-ev  7078 [001] 38470.809885:             kmem:mm_page_alloc: "
+		"page=0x44a95b pfn=0x44a95b order=0 migratetype=0 gfp_flags=GFP_NOFS|__GFP_NOWARN\n"
+		"     ksoftirqd/1    22/22    [001] 38471.009536288:              kmem:mm_page_free: "
+		"page=0x44a95c pfn=0x44a95c order=0\n"
+		"     Web Content  4242 [000]    12.000001: compaction:mm_compaction_begin: zone_start=0x1\n"
+		"            a-7 12 [000]    12.000002: kmem:mm_page_free: page=0x1 pfn=0x1 order=0\n";
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(pmm_trace_open_mem(&p, "perf", doc, sizeof(doc) - 1, NULL), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_ALLOC);
+	assert_int_equal(ev.style, PMM_TRACE_STYLE_PERF);
+	assert_string_equal(ev.comm, "kworker/u8:0-ev");
+	assert_int_equal(ev.pid, 7078);
+	assert_int_equal(ev.tgid, -1);
+	assert_int_equal(ev.cpu, 1);
+	assert_int_equal(ev.pfn, 0x44a95b);
+	assert_int_equal(ev.ts_ns, 38470809885000ull);
+	assert_int_equal(ev.name_pad, 12);
+
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_FREE);
+	assert_string_equal(ev.comm, "ksoftirqd/1");
+	assert_int_equal(ev.pid, 22);
+	assert_int_equal(ev.tgid, 22);
+	assert_int_equal(ev.ts_digits, 9);
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_PERF, PMM_KVER_6_1);
+	assert_string_equal(buf, "     ksoftirqd/1    22/22    [001] 38471.009536288:              "
+				 "kmem:mm_page_free: page=0x44a95c pfn=0x44a95c order=0");
+	/* The same event as tracefs would print it. */
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+	assert_string_equal(buf, "     ksoftirqd/1-22      (     22) [001] 38471.009536288: "
+				 "mm_page_free: page=0x44a95c pfn=0x44a95c order=0");
+
+	/* Another subsystem's event: its whole "subsys:event" is the name; a comm with a blank. */
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_OTHER);
+	assert_string_equal(ev.comm, "Web Content");
+	assert_int_equal(ev.name_len, strlen("compaction:mm_compaction_begin"));
+	assert_memory_equal(ev.name, "compaction:mm_compaction_begin", ev.name_len);
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_PERF, PMM_KVER_6_1);
+	assert_string_equal(buf, "     Web Content  4242 [000]    12.000001: "
+				 "compaction:mm_compaction_begin: zone_start=0x1");
+
+	/* A comm ending in "-<digits>" before perf's blank is all comm. */
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_string_equal(ev.comm, "a-7");
+	assert_int_equal(ev.pid, 12);
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_close(p);
+}
+
 /* What pmm prints for its own allocations. */
 static void test_format_own_events(void **state)
 {
@@ -901,6 +1022,8 @@ int main(void)
 		cmocka_unit_test(test_line_too_long),
 		cmocka_unit_test(test_special_lines),
 		cmocka_unit_test(test_decimal_pfns),
+		cmocka_unit_test(test_perf_script_and_6_18),
+		cmocka_unit_test(test_perf_script_fields),
 		cmocka_unit_test(test_format_own_events),
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_corrupt_xz),
