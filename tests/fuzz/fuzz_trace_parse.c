@@ -2,8 +2,9 @@
 /*
  * libFuzzer target for the kmem trace text parser, the formatter and the
  * gfp parser.  Any input must parse (events or errors) without a crash,
- * leak or undefined behaviour; every kmem event it yields must print, and
- * the printed body must parse back to the same fields.
+ * leak or undefined behaviour; every kmem event it yields must print, the
+ * printed body must parse back to the same fields, and so must the whole
+ * line printed as perf script does (for a comm perf's layout can carry).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -35,7 +36,42 @@ static void check_body(const struct pmm_trace_event *ev)
 		abort();
 	if (back.kind != ev->kind || back.pfn != ev->pfn || back.order != ev->order ||
 	    back.page != ev->page || back.page_fmt != ev->page_fmt ||
-	    back.migratetype != ev->migratetype || back.gfp != ev->gfp)
+	    back.migratetype != ev->migratetype || back.gfp != ev->gfp ||
+	    back.pfn_dec != ev->pfn_dec)
+		abort();
+	pmm_trace_close(p);
+}
+
+/*
+ * A comm perf's "<comm> <tid> [cpu]" can carry unambiguously: not empty,
+ * no blank at either end, no '['.
+ */
+static int perf_comm_ok(const char *comm)
+{
+	size_t n = strlen(comm);
+
+	return n > 0 && comm[0] != ' ' && comm[0] != '\t' && comm[n - 1] != ' ' &&
+	       comm[n - 1] != '\t' && !strchr(comm, '[');
+}
+
+static void check_perf_line(const struct pmm_trace_event *ev)
+{
+	char line[4096];
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event back;
+	size_t n = pmm_trace_format_line(line, sizeof(line) - 1, ev, PMM_TRACE_STYLE_PERF,
+					 PMM_KVER_6_1);
+
+	if (n >= sizeof(line) - 1 || !perf_comm_ok(ev->comm))
+		return;
+	line[n] = '\n';
+	if (pmm_trace_open_mem(&p, "perf", line, n + 1, NULL) != 0)
+		abort();
+	if (pmm_trace_next(p, &back) != 1)
+		abort();
+	if (back.style != PMM_TRACE_STYLE_PERF || back.kind != ev->kind || back.pfn != ev->pfn ||
+	    back.order != ev->order || back.gfp != ev->gfp || back.cpu != ev->cpu ||
+	    back.pid != ev->pid || back.tgid != ev->tgid || strcmp(back.comm, ev->comm) != 0)
 		abort();
 	pmm_trace_close(p);
 }
@@ -64,8 +100,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
 		pmm_trace_format_line(buf, 7, &ev, PMM_TRACE_STYLE_REPORT, PMM_KVER_6_12);
-		if (ev.kind <= PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG)
+		if (ev.kind <= PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG) {
 			check_body(&ev);
+			check_perf_line(&ev);
+		}
 	}
 	pmm_trace_close(p);
 	return 0;
