@@ -37,7 +37,7 @@ struct pmm_trace_parser {
 
 /*
  * trace_parse_body() - parse the body of a kmem event of @kind (one of the
- * six mm_page_* kinds) into @ev.
+ * six mm_page_* kinds) into @ev, whose pfn_dec the caller has zeroed.
  * Return: 0, or -PMM_EBADMSG / -PMM_ERANGE with @reason (a static or
  * @rbuf string) and *@col the offset in @s where it went wrong.
  */

@@ -214,21 +214,20 @@ static int parse_dec(struct cur *c, const char *field, int64_t lo, int64_t hi, i
 }
 
 /*
- * The pfn: "0x%lx" since Linux 5.14 ("mm, tracing: unify PFN format
- * strings"), "%lu" before it (5.13 and older: 5.10, 5.4, 4.19, 4.18);
- * ev->pfn_dec says which, so the line prints back as it was.
+ * A pfn= in decimal: "%lu", as Linux 5.13 and older print it (5.10, 5.4,
+ * 4.19, 4.18; 5.14 made it "0x%lx" with "mm, tracing: unify PFN format
+ * strings").  ev->pfn_dec says so, and the line prints back as it was.
  */
-static int parse_pfn(struct cur *c, struct pmm_trace_event *ev)
+static __attribute__((noinline, cold)) int parse_pfn_dec(struct cur *c,
+							  struct pmm_trace_event *ev)
 {
 	const char *s = c->p;
 	uint64_t v = 0;
 
-	ev->pfn_dec = 0;
-	if (c->end - s >= 2 && s[0] == '0' && s[1] == 'x') {
+	if (c->end - s >= 2 && s[0] == '0' && s[1] == 'x') { /* "0x" and no hex digit */
 		c->p += 2;
 		return parse_hex(c, "pfn", &ev->pfn);
 	}
-	ev->pfn_dec = 1;
 	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
 		unsigned d = (unsigned)(*c->p - '0');
 
@@ -242,6 +241,7 @@ static int parse_pfn(struct cur *c, struct pmm_trace_event *ev)
 			   "bad value for '%s': expected 0x and a hexadecimal number, or a decimal one",
 			   "pfn");
 	ev->pfn = v;
+	ev->pfn_dec = 1;
 	return 0;
 }
 
@@ -436,10 +436,17 @@ int trace_parse_body(struct pmm_trace_parser *p, enum pmm_trace_kind kind, const
 	int err;
 
 	err = parse_page(&c, ev);
-	if (!err)
-		err = EXPECT(&c, " pfn=", "pfn=");
-	if (!err)
-		err = parse_pfn(&c, ev);
+	if (!err) {
+		/* ev->pfn_dec is 0 from the caller. */
+		if (__builtin_expect((size_t)(c.end - c.p) >= 7 && memcmp(c.p, " pfn=0x", 7) == 0, 1)) {
+			c.p += 7;
+			err = parse_hex(&c, "pfn", &ev->pfn);
+		} else {
+			err = EXPECT(&c, " pfn=", "pfn=");
+			if (!err)
+				err = parse_pfn_dec(&c, ev);
+		}
+	}
 	if (!err) {
 		switch (kind) {
 		case PMM_TRACE_MM_PAGE_ALLOC:
@@ -567,7 +574,7 @@ static const char *parse_task(const char *b, const char *end, struct pmm_trace_e
 			continue;
 		pid = dec_span(d, pe);
 		*perf = d[-1] != '-';
-		if (*perf) {
+		if (__builtin_expect(*perf, 0)) {
 			if (tgid >= 0)
 				continue; /* "(tgid)" is ftrace's */
 			if (d[-1] == '/') { /* perf -F pid,tid */
@@ -851,20 +858,22 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 	tok = s;
 	while (s < end && *s == ' ')
 		s++;
-	if (perf) {
-		/* perf script right-aligns "<subsys>:<event>"; the kmem ones are ours. */
+	name = s;
+	if (__builtin_expect(perf, 0)) {
+		/* perf script right-aligns "<subsys>:<event>"; "kmem:" names the kmem kinds. */
 		size_t pad = s > tok ? (size_t)(s - tok) - 1 : 0;
 
 		ev->style = PMM_TRACE_STYLE_PERF;
 		ev->name_pad = pad > 255 ? 255 : (uint8_t)pad;
-		if (end - s > 5 && memcmp(s, "kmem:", 5) == 0 && fast_kind(s + 5, end) != PMM_TRACE_OTHER)
+		if (end - s > 5 && memcmp(s, "kmem:", 5) == 0)
 			s += 5;
 	}
-	name = s;
 	kind = fast_kind(s, end);
 	if (kind != PMM_TRACE_OTHER) {
+		name = s;
 		s += kind_names[kind].len;
 	} else {
+		s = name;
 		while (s < end && *s != ':' && *s != ' ')
 			s++;
 		/* perf: "<subsys>:<event>:" is one name. */
