@@ -92,11 +92,18 @@ static inline unsigned long pcp_event_read(const struct per_cpu_pages *pcp, enum
 	return n;
 }
 
-/* Unlink @e, leaving its pointers stale (the caller overwrites or ignores them). */
-static inline void pcp_list_unlink(struct list_head *e)
+/*
+ * Unlink and return the first entry of non-empty @list, leaving its
+ * pointers stale (the caller overwrites or ignores them).  Its prev is
+ * @list, so only its next is read.
+ */
+static inline struct list_head *pcp_list_pop(struct list_head *list)
 {
-	e->next->prev = e->prev;
-	e->prev->next = e->next;
+	struct list_head *e = list->next, *n = e->next;
+
+	list->next = n;
+	n->prev = list;
+	return e;
 }
 
 /*
@@ -107,9 +114,8 @@ static inline void pcp_list_unlink(struct list_head *e)
 static inline struct page *pcp_take(struct per_cpu_pages *pcp, struct list_head *list,
 				    unsigned order, struct zone *zone, struct zone *preferred)
 {
-	struct page *page = list_first_entry(list, struct page, lru);
+	struct page *page = list_entry(pcp_list_pop(list), struct page, lru);
 
-	pcp_list_unlink(&page->lru);
 	pcp->count -= 1 << order;
 	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
 	if (likely(zone == preferred || zone->node == preferred->node)) {

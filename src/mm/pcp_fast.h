@@ -48,11 +48,10 @@ static_assert((PMM_GFP_ZONEMASK | PMM_GFP_MOVABLE_MASK) == 0x1f,
 static inline struct page *pcp_take_hit(struct per_cpu_pages *pcp, struct list_head *list,
 					unsigned order)
 {
-	struct page *page = list_first_entry(list, struct page, lru);
+	struct page *page = list_entry(pcp_list_pop(list), struct page, lru);
 
 	if (unlikely(pcp->free_factor))
 		pcp->free_factor >>= 1;
-	pcp_list_unlink(&page->lru);
 	pcp->count -= 1 << order;
 	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
 	pcp_event_add(pcp, PCP_NUMA_HIT, 1);
