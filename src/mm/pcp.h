@@ -206,10 +206,25 @@ static inline bool zone_reclaim_active(const struct zone *zone)
  * high that ZONE_RECLAIM_ACTIVE sets): then call pcp_free_high(), which
  * decides exactly.
  */
+/*
+ * Put @e first on @list: list_add(), with the stores ordered so that the
+ * compiler keeps them four plain stores (as list_add() it pairs the two to
+ * @e into a vector store that takes four instructions).
+ */
+static inline void pcp_list_push(struct list_head *list, struct list_head *e)
+{
+	struct list_head *n = list->next;
+
+	n->prev = e;
+	e->next = n;
+	list->next = e;
+	e->prev = list;
+}
+
 static inline bool pcp_add_page(struct per_cpu_pages *pcp, struct page *page, int mt,
 				unsigned order)
 {
-	list_add(&page->lru, &pcp->lists[order_to_pindex(mt, order)]);
+	pcp_list_push(&pcp->lists[order_to_pindex(mt, order)], &page->lru);
 	pcp->count += 1 << order;
 	pcp_event_add(pcp, PCP_PGFREE, 1ul << order);
 	if (unlikely(order && order <= PAGE_ALLOC_COSTLY_ORDER && pcp->free_factor))
