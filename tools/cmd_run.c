@@ -232,6 +232,12 @@ static int top_owners(struct pmm *m, size_t n)
 
 	if (!d || pmm_page_owner_dump(m, d, 0, PMM_KVER_6_1) || fclose(d))
 		return 1;
+	if (!dlen) { /* --no-replay: nothing allocated, no record to sort */
+		printf("\n== top page owners by task (page_owner_sort --cull name -m): none, no "
+		       "page is allocated\n");
+		free(dumpbuf);
+		return 0;
+	}
 	pmm_owner_sort_opts_init(&opts);
 	if (pmm_owner_sort_parse_args(&opts, 4, argv, operands, 2, &nr, err, sizeof(err)))
 		return 1;
