@@ -39,6 +39,11 @@ static void usage(FILE *f)
 		"  -m, --machine TOKENS   machine config tokens, e.g. \"mem=1G cpus=2\" (after -c)\n"
 		"  -c, --config FILE      machine config file (data/kmem-6.1-machine.conf is the\n"
 		"                         guest of the shipped trace; default: 1 node, 8 GiB)\n"
+		"      --machine-from PATH  the machine a Linux capture describes: PATH is a\n"
+		"                         directory with the boot log (dmesg.txt[.xz], console.log)\n"
+		"                         and optionally iomem.txt and sysctl_vm/, or a boot log;\n"
+		"                         node ranges, CPUs, kernel image, kernelcore=, sysctls\n"
+		"                         (-v prints the config; -c and -m apply after it)\n"
 		"  -n, --events N         stop after N events\n"
 		"      --until SECONDS    stop at the first event later than this trace time\n"
 		"      --every N          print a progress summary every N events\n"
@@ -298,7 +303,7 @@ static int parse_u64(const char *s, uint64_t *out)
 
 enum {
 	OPT_UNTIL = 256, OPT_EVERY, OPT_SAMPLE, OPT_PAGE_OWNER, OPT_PO_DUMP, OPT_SVG_MAP,
-	OPT_SVG_CHART, OPT_CHART_EVENTS, OPT_TRACE_OUT, OPT_KEEP_GOING,
+	OPT_SVG_CHART, OPT_CHART_EVENTS, OPT_TRACE_OUT, OPT_KEEP_GOING, OPT_MACHINE_FROM,
 };
 
 int cmd_replay(int argc, char **argv)
@@ -306,6 +311,7 @@ int cmd_replay(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "machine", required_argument, NULL, 'm' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "machine-from", required_argument, NULL, OPT_MACHINE_FROM },
 		{ "events", required_argument, NULL, 'n' },
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "every", required_argument, NULL, OPT_EVERY },
@@ -323,6 +329,7 @@ int cmd_replay(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_file = NULL, *machine = NULL, *svg_map = NULL, *svg_chart = NULL;
+	const char *machine_from = NULL;
 	const char *trace_out = NULL, *po_dump = NULL, *path;
 	struct pmm_replay_opts ro = { 0 };
 	struct progress prog = { 0 };
@@ -341,6 +348,7 @@ int cmd_replay(int argc, char **argv)
 		switch (c) {
 		case 'm': machine = optarg; break;
 		case 'c': config_file = optarg; break;
+		case OPT_MACHINE_FROM: machine_from = optarg; break;
 		case 'n':
 			if (parse_u64(optarg, &ro.max_events) || !ro.max_events) {
 				fprintf(stderr, "pmm replay: --events wants a positive number, not '%s'\n", optarg);
@@ -393,6 +401,8 @@ int cmd_replay(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	path = argv[optind];
+	if (machine_from && (e = pmm_tool_machine_from(&cfg, machine_from, "pmm replay", log.verbose)))
+		return e;
 	if (config_file && (e = pmm_config_load(&cfg, config_file, err, sizeof(err)))) {
 		fprintf(stderr, "pmm replay: %s\n", err);
 		return EXIT_DATAERR;

@@ -30,6 +30,8 @@ static void usage(FILE *f)
 		"  -c, --config FILE     machine config file (see `pmm run --help-config`)\n"
 		"  -m, --machine TEXT    config tokens, e.g. \"mem=64G nodes=2 page_owner=on\"\n"
 		"                        (applied after --config; default: 1 node, 8 GiB)\n"
+		"      --machine-from PATH  the machine of a Linux capture (a directory with its\n"
+		"                        boot log, iomem.txt, sysctl_vm/; or a boot log), before -c\n"
 		"  -q, --quiet           do not print the boot log\n"
 		"  -t, --trace FILE      replay FILE instead of the shipped trace slice\n"
 		"      --no-replay       only boot the machine\n"
@@ -284,6 +286,7 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "machine", required_argument, NULL, 'm' },
+		{ "machine-from", required_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "report", required_argument, NULL, 'r' },
 		{ "trace", required_argument, NULL, 't' },
@@ -300,7 +303,7 @@ int cmd_run(int argc, char **argv)
 	struct pmm_config cfg;
 	struct run_log log = { 0 };
 	const char *config_file = NULL, *machine = NULL, *reports = "buddyinfo,pagetypeinfo";
-	const char *report_dir = NULL, *trace = NULL;
+	const char *report_dir = NULL, *trace = NULL, *machine_from = NULL;
 	const char *svg_map = "pmm-map.svg", *svg_chart = "pmm-fragmentation.svg";
 	int replay = 1, page_owner = 1;
 	long stacks = 5;
@@ -329,6 +332,7 @@ int cmd_run(int argc, char **argv)
 		case 'o': report_dir = optarg; break;
 		case 'c': config_file = optarg; break;
 		case 'm': machine = optarg; break;
+		case 'F': machine_from = optarg; break;
 		case 'q': log.quiet = 1; break;
 		case 'C': help_config(); return 0;
 		case 'h': usage(stdout); return 0;
@@ -345,6 +349,8 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cfg.page_owner = page_owner;
+	if (machine_from && (r = pmm_tool_machine_from(&cfg, machine_from, "pmm run", !log.quiet)))
+		return r;
 	if (config_file && (r = pmm_config_load(&cfg, config_file, err, sizeof(err)))) {
 		fprintf(stderr, "pmm run: %s\n", err);
 		return r == -PMM_ENOENT ? 1 : EXIT_DATAERR;

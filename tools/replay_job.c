@@ -52,6 +52,31 @@ const char *pmm_tool_shipped_machine(void)
 	return find_data("kmem-6.1-machine.conf", path, sizeof(path));
 }
 
+int pmm_tool_machine_from(struct pmm_config *cfg, const char *path, const char *cmd, int verbose)
+{
+	char *text = NULL, err[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int e;
+
+	if (!f) {
+		fprintf(stderr, "%s: out of memory\n", cmd);
+		return 1;
+	}
+	e = pmm_config_from_capture(path, f, err, sizeof(err));
+	fclose(f);
+	if (!e && pmm_config_parse(cfg, text, len, path, err, sizeof(err)))
+		e = -PMM_EINVAL;
+	if (!e && verbose)
+		fprintf(stderr, "%s: the machine of %s:\n%s", cmd, path, text);
+	free(text);
+	if (e) {
+		fprintf(stderr, "%s: --machine-from: %s\n", cmd, err);
+		return EXIT_DATAERR;
+	}
+	return 0;
+}
+
 static void buddyinfo_lines(FILE *out, const char *indent, const struct pmm_replay_zone_free *z,
 			    size_t n)
 {

@@ -24,6 +24,14 @@ const char *pmm_tool_shipped_trace(void);
 const char *pmm_tool_shipped_machine(void);
 
 /*
+ * pmm_tool_machine_from() - --machine-from: apply to @cfg the config
+ * pmm_config_from_capture() derives from @path, printing it on stderr when
+ * @verbose; errors are printed as "@cmd: --machine-from: reason".
+ * Return: 0, or the exit status (EXIT_DATAERR, 1 when out of memory).
+ */
+int pmm_tool_machine_from(struct pmm_config *cfg, const char *path, const char *cmd, int verbose);
+
+/*
  * pmm_tool_replay_summary() - print a finished replay's results to @out:
  * events by kind, what was replayed, skipped events by reason, allocations
  * failed by order, pmm's and the trace's counts of the compared events, the

@@ -75,6 +75,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <pmm/api.h>
 #include <pmm/platform.h>
@@ -197,6 +198,32 @@ PMM_API int pmm_config_parse(struct pmm_config *cfg, const char *text, size_t le
  * Context: process context; reads a file.
  */
 PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err, size_t errlen);
+
+/**
+ * pmm_config_from_capture() - write the config text of the machine a Linux
+ * capture describes, for pmm_config_parse() or a config file.
+ * @path: a capture directory (its boot log: dmesg.txt, dmesg.txt.xz, dmesg,
+ *        console.log, plain or compressed; and, when there, iomem.txt and
+ *        sysctl_vm/), or a boot log file.
+ * @out: receives the text: node= for each "Early memory node ranges" line,
+ *       cpus= ("smp: Brought up ..., M CPUs", else "smpboot: Allowing"),
+ *       dma=/dma32= where "Zone ranges:" differ from x86-64's, the kernel
+ *       command line's kernelcore=, movablecore=, page_alloc.shuffle=,
+ *       init_on_alloc=, init_on_free=, page_poison=, debug_pagealloc=,
+ *       debug_guardpage_minorder=; reserve= for the kernel image from
+ *       iomem.txt; min_free_kbytes=, watermark_scale_factor=,
+ *       watermark_boost_factor=, lowmem_reserve_ratio= and
+ *       percpu_pagelist_high_fraction= from sysctl_vm/.  One token a line,
+ *       with the file and line it came from as a comment; a value pmm does
+ *       not take (kernelcore=mirror) is written as a comment with the reason.
+ * @err, @errlen: "file[:line]: reason" on failure (may be NULL).
+ * Return: 0; -PMM_ENOENT when @path is missing or a directory without a
+ * boot log; -PMM_EBADMSG when the log has no node ranges or a malformed
+ * one; -PMM_EIO (corrupt compressed log), -PMM_ENOMEM, -PMM_EINVAL (NULL
+ * argument).  Text may have been written to @out before an error.
+ * Context: process context; reads files; does not sleep otherwise.
+ */
+PMM_API int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errlen);
 
 /**
  * pmm_parse_size() - parse "8G", "512M", "0x1000", "4096" into bytes.

@@ -53,6 +53,25 @@ grep -q "^Page allocated via order" "$TMP/po.txt" || fail "page_owner file has n
 # pmm's own trace replays cleanly, with every free matched.
 expect 0 "free_untracked +0 " -- -m "mem=1G cpus=2" "$TMP/own.txt"
 
+# --machine-from: a capture directory's boot log gives the machine (-v prints it).
+mkdir -p "$TMP/capture"
+printf '%s\n' '[    0.0] Early memory node ranges' \
+	'[    0.0]   node   0: [mem 0x0000000000001000-0x000000000009efff]' \
+	'[    0.0]   node   0: [mem 0x0000000000100000-0x000000003ffdcfff]' \
+	'[    1.0] smp: Brought up 1 node, 2 CPUs' | xz -c >"$TMP/capture/dmesg.txt.xz"
+expect 0 "^cpus=2 +# dmesg.txt.xz:4: smp: Brought up 1 node, 2 CPUs" -- -v --machine-from "$TMP/capture" \
+	-n $N "$SLICE"
+expect 0 "pmm_validate: ok" -- -q --machine-from "$TMP/capture/dmesg.txt.xz" -n $N "$SLICE"
+expect 65 "^pmm replay: --machine-from: README.md: no \"Early memory node ranges\" lines" -- \
+	--machine-from "$SRC/data/README.md" -n 10 "$SLICE"
+expect 65 "no kernel boot log in the directory" -- --machine-from "$SRC/data" -n 10 "$SLICE"
+# pmm run takes it too (no iomem.txt here: no kernel image reserved), and
+# without a replay its page_owner summary has nothing to sort.
+"$PMM" run -q --no-replay -r none --machine-from "$TMP/capture" >"$TMP/run.out" 2>&1 ||
+	fail "pmm run --machine-from: exit $?"
+grep -q "^pmm: 2 CPUs, 262011 pages managed" "$TMP/run.out" ||
+	{ fail "pmm run --machine-from: not the capture's machine"; head "$TMP/run.out"; }
+
 # The shipped file is the slice data/README.md describes, byte for byte
 # (zstd is a dependency: scripts/install-deps.sh installs it).
 sum=$(zstd -dc "$SLICE" | sha256sum | cut -d' ' -f1)

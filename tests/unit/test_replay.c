@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <lzma.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pmm/errno.h>
@@ -397,6 +398,219 @@ static void test_shipped_slice_codecs(void **state)
 	free(xz);
 	free(text);
 	free(shipped);
+}
+
+/* ------------------------------------------------------------ machine from a capture */
+
+/* pmm_config_from_capture() of @path as text (malloc'd) and its return in *@ret. */
+static char *capture_text(const char *path, int *ret, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	*ret = pmm_config_from_capture(path, f, err, errlen);
+	fclose(f);
+	return text;
+}
+
+/*
+ * The real capture's boot log, iomem.txt and sysctl_vm/ give the machine
+ * data/kmem-6.1-machine.conf was written by hand for: the same config,
+ * and the shipped slice replays on it to the same result.
+ */
+static void test_machine_from_real_capture(void **state)
+{
+	char *dir = pmm_test_shared("a-1g-1node-mixed/dmesg.txt.xz");
+	char *conf = pmm_test_source_path("data/kmem-6.1-machine.conf");
+	char *shipped = pmm_test_source_path(SLICE);
+	struct pmm_replay_opts o = { .max_events = sanitizer() ? SAMPLE_EVENTS : 150000 };
+	struct pmm_config derived, by_hand;
+	struct pmm_replay *rd, *rh;
+	char err[512], *text;
+	size_t len;
+	char *trace;
+	int ret;
+
+	(void)state;
+	*strrchr(dir, '/') = '\0';
+	text = capture_text(dir, &ret, err, sizeof(err));
+	if (ret)
+		fail_msg("%s", err);
+	assert_non_null(strstr(text, "node=0:0x1000-0x9efff            # dmesg.txt.xz:48\n"));
+	assert_non_null(strstr(text, "cpus=2                           # dmesg.txt.xz:128: smp: "
+				     "Brought up 1 node, 2 CPUs\n"));
+	pmm_config_default(&derived);
+	if (pmm_config_parse(&derived, text, strlen(text), "derived", err, sizeof(err)))
+		fail_msg("%s", err);
+	pmm_config_default(&by_hand);
+	assert_int_equal(pmm_config_load(&by_hand, conf, err, sizeof(err)), 0);
+	assert_int_equal(derived.nr_ranges, by_hand.nr_ranges);
+	assert_memory_equal(derived.ranges, by_hand.ranges, by_hand.nr_ranges * sizeof(by_hand.ranges[0]));
+	assert_int_equal(derived.nr_reserved, by_hand.nr_reserved);
+	assert_memory_equal(derived.reserved, by_hand.reserved,
+			    by_hand.nr_reserved * sizeof(by_hand.reserved[0]));
+	assert_int_equal(derived.nr_cpus, by_hand.nr_cpus);
+	assert_int_equal(derived.min_free_kbytes, by_hand.min_free_kbytes);
+	assert_int_equal(derived.watermark_scale_factor, by_hand.watermark_scale_factor);
+	assert_memory_equal(derived.lowmem_reserve_ratio, by_hand.lowmem_reserve_ratio,
+			    sizeof(by_hand.lowmem_reserve_ratio));
+
+	trace = pmm_test_read_file(shipped, &len);
+	derived.log = by_hand.log = pmm_test_log_sink;
+	derived.log_ctx = by_hand.log_ctx = NULL;
+	assert_int_equal(pmm_replay_create(&rd, NULL, &derived, &o), 0);
+	assert_int_equal(pmm_replay_create(&rh, NULL, &by_hand, &o), 0);
+	{
+		struct pmm_trace_parser *pd, *ph;
+
+		assert_int_equal(pmm_trace_open_mem(&pd, "slice", trace, len, NULL), 0);
+		assert_int_equal(pmm_trace_open_mem(&ph, "slice", trace, len, NULL), 0);
+		assert_int_equal(pmm_replay_parser(rd, pd, "slice"), 0);
+		assert_int_equal(pmm_replay_parser(rh, ph, "slice"), 0);
+		pmm_trace_close(pd);
+		pmm_trace_close(ph);
+	}
+	assert_int_equal(pmm_replay_finish(rd), 0);
+	assert_int_equal(pmm_replay_finish(rh), 0);
+	assert_same_result("derived vs hand-written machine", pmm_replay_result(rh),
+			   pmm_replay_result(rd));
+	assert_same_free_state(pmm_replay_machine(rh), pmm_replay_machine(rd));
+	pmm_replay_destroy(rd);
+	pmm_replay_destroy(rh);
+	free(trace);
+	free(text);
+	free(shipped);
+	free(conf);
+	free(dir);
+}
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void rm_file(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
+/*
+ * Two nodes, syslog prefixes, an arm64-like zone layout, CPUs from
+ * "Allowing", kernel parameters pmm takes and one it does not, iomem read
+ * without root; and the errors: no log, no node ranges, a bad range.
+ */
+static void test_machine_from_boot_log(void **state)
+{
+	static const char dmesg[] =
+		"<6>[    0.000000] Linux version 6.6.0 (gcc) #1 SMP\n"
+		"<6>[    0.000000] Kernel command line: BOOT_IMAGE=/vmlinuz kernelcore=25% "
+		"movablecore=mirror page_alloc.shuffle=1 quiet\n"
+		"<6>[    0.000000] Zone ranges:\n"
+		"<6>[    0.000000]   DMA      [mem 0x0000000040000000-0x00000000ffffffff]\n"
+		"<6>[    0.000000]   DMA32    empty\n"
+		"<6>[    0.000000]   Normal   [mem 0x0000000100000000-0x000000023fffffff]\n"
+		"<6>[    0.000000] Movable zone start for each node\n"
+		"<6>[    0.000000] Early memory node ranges\n"
+		"<6>[    0.000000]   node   0: [mem 0x0000000040000000-0x000000013fffffff]\n"
+		"<6>[    0.000000]   node   1: [mem 0x0000000140000000-0x000000023fffffff]\n"
+		"<6>[    0.000000] Initmem setup node 0 [mem 0x0000000040000000-0x000000013fffffff]\n"
+		"<6>[    0.010000] smpboot: Allowing 8 CPUs, 4 hotplug CPUs\n";
+	char tmpl[] = "/tmp/pmm-capture-XXXXXX", err[512], *text;
+	const char *dir = mkdtemp(tmpl);
+	struct pmm_config cfg;
+	struct pmm *m;
+	int ret;
+
+	(void)state;
+	assert_non_null(dir);
+	/* No boot log in it yet. */
+	text = capture_text(dir, &ret, err, sizeof(err));
+	assert_int_equal(ret, -PMM_ENOENT);
+	assert_non_null(strstr(err, ": no kernel boot log in the directory"));
+	free(text);
+
+	put_file(dir, "dmesg.txt", dmesg);
+	put_file(dir, "iomem.txt", "00000000-00000000 : System RAM\n"
+				   "  00000000-00000000 : Kernel code\n"
+				   "  00000000-00000000 : Kernel bss\n");
+	mkdir(strcat(strcpy(err, dir), "/sysctl_vm"), 0700);
+	put_file(dir, "sysctl_vm/min_free_kbytes", "67584\n");
+	text = capture_text(dir, &ret, err, sizeof(err));
+	if (ret)
+		fail_msg("%s", err);
+	assert_non_null(strstr(text, "node=0:0x40000000-0x13fffffff    # dmesg.txt:9\n"));
+	assert_non_null(strstr(text, "node=1:0x140000000-0x23fffffff   # dmesg.txt:10\n"));
+	assert_non_null(strstr(text, "cpus=4 "));
+	assert_non_null(strstr(text, "dma=0x100000000 "));
+	assert_null(strstr(text, "dma32="));
+	assert_non_null(strstr(text, "kernelcore=25% "));
+	assert_non_null(strstr(text, "page_alloc.shuffle=1 "));
+	assert_non_null(strstr(text, "# dmesg.txt:2: kernel command line: 'movablecore=mirror' not taken: "));
+	assert_null(strstr(text, "quiet"));
+	assert_non_null(strstr(text, "# iomem.txt: addresses hidden"));
+	assert_null(strstr(text, "\nreserve="));
+	assert_non_null(strstr(text, "min_free_kbytes=67584 "));
+
+	/*
+	 * It boots: two nodes (node 1 all ZONE_MOVABLE, as the DMA zone
+	 * covers kernelcore=), four CPUs.
+	 */
+	pmm_config_default(&cfg);
+	if (pmm_config_parse(&cfg, text, strlen(text), "derived", err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(cfg.nr_cpus, 4);
+	assert_int_equal(cfg.kernelcore_percent, 25);
+	assert_true(cfg.shuffle);
+	cfg.log = pmm_test_log_sink;
+	assert_int_equal(pmm_create(&cfg, &m), 0);
+	{
+		struct pmm_page *p = pmm_alloc_pages_node(m, 1, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_THISNODE, 0);
+
+		assert_non_null(p);
+		assert_true(pmm_page_to_pfn(m, p) >= 0x140000);
+		pmm_free_pages(m, p, 0);
+	}
+	pmm_destroy(m);
+	free(text);
+
+	/* A boot log without node ranges; then a range that ends before it starts. */
+	put_file(dir, "dmesg.txt", "[    0.000000] Linux version 6.6.0\n");
+	text = capture_text(dir, &ret, err, sizeof(err));
+	assert_int_equal(ret, -PMM_EBADMSG);
+	assert_string_equal(err, "dmesg.txt: no \"Early memory node ranges\" lines: not a Linux boot "
+				 "log, or it starts after boot");
+	free(text);
+	put_file(dir, "dmesg.txt", "Early memory node ranges\n  node   0: [mem 0x2000-0x1000]\n");
+	text = capture_text(dir, &ret, err, sizeof(err));
+	assert_int_equal(ret, -PMM_EBADMSG);
+	assert_string_equal(err, "dmesg.txt:2: bad node range:   node   0: [mem 0x2000-0x1000]");
+	free(text);
+
+	/* The boot log itself as the path. */
+	put_file(dir, "dmesg.txt", dmesg);
+	text = capture_text(strcat(strcpy(err, dir), "/dmesg.txt"), &ret, err + 256, 256);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(text, "node=1:"));
+	assert_null(strstr(text, "min_free_kbytes"));
+	free(text);
+
+	rm_file(dir, "sysctl_vm/min_free_kbytes");
+	rmdir(strcat(strcpy(err, dir), "/sysctl_vm"));
+	rm_file(dir, "dmesg.txt");
+	rm_file(dir, "iomem.txt");
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* ------------------------------------------------------------ round trip */
@@ -1333,6 +1547,8 @@ int main(void)
 		cmocka_unit_test(test_decimal_pfn_trace),
 		cmocka_unit_test(test_perf_script_trace),
 		cmocka_unit_test(test_perf_script_capture),
+		cmocka_unit_test(test_machine_from_real_capture),
+		cmocka_unit_test(test_machine_from_boot_log),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),

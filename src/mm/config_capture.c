@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The machine a Linux capture describes, as config text: what a user of
+ * `pmm replay` would otherwise copy by hand from a boot log into a config
+ * file (data/kmem-6.1-machine.conf was written that way).
+ *
+ *   boot log (dmesg, console log; any codec the line reader knows):
+ *     "Early memory node ranges" and the "  node   N: [mem A-B]" lines
+ *       after it                                   -> node=N:A-B
+ *     "smp: Brought up N nodes, M CPUs" (else "smpboot: Allowing M CPUs,
+ *       H hotplug CPUs": M - H)                    -> cpus=
+ *     "Zone ranges:" when ZONE_NORMAL has memory and a boundary is not
+ *       x86-64's 16M / 4G                          -> dma= dma32=
+ *     "Kernel command line:" parameters pmm shares with the kernel
+ *       (kernelcore, movablecore, page_alloc.shuffle, init_on_alloc, ...)
+ *   iomem.txt: "Kernel code" .. "Kernel bss"     -> reserve=
+ *   sysctl_vm/: min_free_kbytes, watermark_scale_factor,
+ *     watermark_boost_factor, lowmem_reserve_ratio,
+ *     percpu_pagelist_high_fraction               -> the same keys
+ *
+ * Every token is checked with pmm_config_parse() before it is written; one
+ * pmm does not take (kernelcore=mirror) becomes a comment saying why.
+ * Each token carries the file and line it came from as a comment.
+ *
+ * Locking: none; reads files.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <pmm/config.h>
+#include <pmm/errno.h>
+
+#include "lib/linereader.h"
+
+#define MAX_LINE 512
+
+/* The boot log's names in a capture directory, in the order they are tried. */
+static const char *const boot_log_names[] = {
+	"dmesg.txt", "dmesg.txt.xz", "dmesg.txt.zst", "dmesg.txt.gz", "dmesg",
+	"console.log", "console.log.xz", "console.log.zst", "console.log.gz",
+};
+
+/* Kernel parameters that are pmm config keys with the kernel's syntax. */
+static const char *const cmdline_keys[] = {
+	"kernelcore", "movablecore", "page_alloc.shuffle", "init_on_alloc", "init_on_free",
+	"page_poison", "debug_pagealloc", "debug_guardpage_minorder",
+};
+
+static const char *const sysctl_keys[] = {
+	"min_free_kbytes", "watermark_scale_factor", "watermark_boost_factor",
+	"lowmem_reserve_ratio", "percpu_pagelist_high_fraction",
+};
+
+struct capture {
+	FILE *out;
+	char *err;
+	size_t errlen;
+	struct pmm_config scratch; /* every token is tried here first */
+	unsigned nr_ranges;
+	bool in_ranges, in_zones;
+	int cpus, cpus_allowed;     /* -1: not seen */
+	char cpus_src[768];
+	unsigned long long zone_end[3]; /* DMA, DMA32, Normal: last byte, 0 = empty or absent */
+	char cmdline[4096];
+	char cmdline_src[768];
+};
+
+static __attribute__((format(printf, 3, 4))) int failf(struct capture *c, int err,
+							 const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err && c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, c->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+/* Write "@token  # @src" if pmm takes @token, else a comment with the reason. */
+static void emit(struct capture *c, const char *token, const char *src)
+{
+	char why[256];
+
+	if (pmm_config_parse(&c->scratch, token, strlen(token), "token", why, sizeof(why)) == 0)
+		fprintf(c->out, "%-32s # %s\n", token, src);
+	else
+		fprintf(c->out, "# %s: '%s' not taken: %s\n", src, token,
+			strstr(why, ": ") ? strstr(why, ": ") + 2 : why);
+}
+
+/* The message of a log line: after a "<N>" syslog level and a "[ seconds]" stamp. */
+static const char *log_body(const char *s)
+{
+	if (*s == '<') {
+		const char *e = strchr(s, '>');
+
+		if (e)
+			s = e + 1;
+	}
+	if (*s == '[') {
+		const char *e = strchr(s, ']');
+
+		if (e)
+			s = e + 1 + (e[1] == ' ');
+	}
+	return s;
+}
+
+static int boot_log_line(struct capture *c, const char *name, unsigned long lineno, const char *s)
+{
+	char src[160], tok[128];
+	unsigned long long a, b;
+	int nid, n1, n2;
+	const char *p;
+
+	snprintf(src, sizeof(src), "%s:%lu", name, lineno);
+	if (strstr(s, "Early memory node ranges")) {
+		c->in_ranges = true;
+		return 0;
+	}
+	if (c->in_ranges) {
+		if (sscanf(s, " node %d: [mem %llx-%llx]", &nid, &a, &b) == 3) {
+			if (nid < 0 || nid >= PMM_MAX_NUMNODES || b < a)
+				return failf(c, -PMM_EBADMSG, "%s:%lu: bad node range: %s", name, lineno, s);
+			if (c->nr_ranges == PMM_MAX_RANGES)
+				return failf(c, -PMM_EBADMSG, "%s:%lu: more node ranges than pmm holds (%d)",
+					     name, lineno, PMM_MAX_RANGES);
+			snprintf(tok, sizeof(tok), "node=%d:%#llx-%#llx", nid, a, b);
+			emit(c, tok, src);
+			c->nr_ranges++;
+			return 0;
+		}
+		c->in_ranges = false;
+	}
+	if (strncmp(s, "Zone ranges:", 12) == 0) {
+		c->in_zones = true;
+		return 0;
+	}
+	if (c->in_zones) {
+		static const char *const zones[] = { "DMA ", "DMA32 ", "Normal " };
+		const char *z = s;
+		unsigned i;
+
+		while (*z == ' ')
+			z++;
+		for (i = 0; i < 3; i++)
+			if (strncmp(z, zones[i], strlen(zones[i])) == 0)
+				break;
+		if (i == 3) {
+			c->in_zones = strncmp(z, "Device ", 7) == 0;
+			return 0;
+		}
+		p = strstr(z, "[mem ");
+		if (p && sscanf(p, "[mem %llx-%llx]", &a, &b) == 2)
+			c->zone_end[i] = b;
+		return 0;
+	}
+	if ((p = strstr(s, "smp: Brought up ")) && sscanf(p, "smp: Brought up %d node", &n1) == 1 &&
+	    (p = strstr(p, ", ")) && sscanf(p, ", %d CPU", &n2) == 1) {
+		c->cpus = n2;
+		snprintf(c->cpus_src, sizeof(c->cpus_src), "%s: %s", src, strstr(s, "smp: "));
+		return 0;
+	}
+	if ((p = strstr(s, "smpboot: Allowing ")) &&
+	    sscanf(p, "smpboot: Allowing %d CPUs, %d hotplug CPUs", &n1, &n2) == 2 && n1 > n2) {
+		c->cpus_allowed = n1 - n2;
+		if (c->cpus < 0)
+			snprintf(c->cpus_src, sizeof(c->cpus_src), "%s: %s", src, p);
+		return 0;
+	}
+	if (strncmp(s, "Kernel command line: ", 21) == 0 && !c->cmdline[0]) {
+		snprintf(c->cmdline, sizeof(c->cmdline), "%s", s + 21);
+		snprintf(c->cmdline_src, sizeof(c->cmdline_src), "%s: kernel command line", src);
+	}
+	return 0;
+}
+
+static void emit_cmdline(struct capture *c)
+{
+	char *save = NULL;
+
+	for (char *t = strtok_r(c->cmdline, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		size_t kl = strcspn(t, "=");
+
+		for (size_t i = 0; i < sizeof(cmdline_keys) / sizeof(cmdline_keys[0]); i++)
+			if (t[kl] == '=' && strlen(cmdline_keys[i]) == kl &&
+			    strncmp(t, cmdline_keys[i], kl) == 0)
+				emit(c, t, c->cmdline_src);
+	}
+}
+
+/* dma=/dma32= only where they differ from x86-64's and a higher zone has memory. */
+static void emit_zones(struct capture *c, const char *name)
+{
+	char tok[64], src[160];
+
+	if (!c->zone_end[2])
+		return;
+	snprintf(src, sizeof(src), "%s: Zone ranges", name);
+	if (c->zone_end[0] && c->zone_end[0] + 1 != 16ull << 20) {
+		snprintf(tok, sizeof(tok), "dma=%#llx", c->zone_end[0] + 1);
+		emit(c, tok, src);
+	}
+	if (c->zone_end[1] && c->zone_end[1] + 1 != 4ull << 30) {
+		snprintf(tok, sizeof(tok), "dma32=%#llx", c->zone_end[1] + 1);
+		emit(c, tok, src);
+	}
+}
+
+static int read_boot_log(struct capture *c, const char *path)
+{
+	struct linereader *lr;
+	const char *line, *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char buf[MAX_LINE], cpus[32];
+	size_t len;
+	int r;
+
+	r = linereader_open_path(&lr, path, c->err, c->errlen);
+	if (r)
+		return r;
+	while ((r = linereader_next(lr, &line, &len)) != 0) {
+		if (r == -PMM_E2BIG)
+			continue;
+		if (r < 0) {
+			failf(c, r, "%s:%lu: %s", name, linereader_lineno(lr) + 1, linereader_errmsg(lr));
+			break;
+		}
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1; /* the lines read here are short */
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		r = boot_log_line(c, name, linereader_lineno(lr), log_body(buf));
+		if (r)
+			break;
+	}
+	linereader_close(lr);
+	if (r)
+		return r;
+	if (!c->nr_ranges)
+		return failf(c, -PMM_EBADMSG,
+			     "%s: no \"Early memory node ranges\" lines: not a Linux boot log, or it "
+			     "starts after boot",
+			     name);
+	if (c->cpus < 0)
+		c->cpus = c->cpus_allowed;
+	if (c->cpus > 0) {
+		snprintf(cpus, sizeof(cpus), "cpus=%d", c->cpus);
+		emit(c, cpus, c->cpus_src);
+	}
+	emit_zones(c, name);
+	emit_cmdline(c);
+	return 0;
+}
+
+/* iomem.txt: the kernel image, from its first "Kernel ..." entry to the end of its last. */
+static void read_iomem(struct capture *c, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[MAX_LINE], tok[96];
+	unsigned long long a, b, start = 0, end = 0;
+	bool seen = false;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char what[64];
+
+		if (sscanf(line, " %llx-%llx : %63[^\n]", &a, &b, what) != 3 ||
+		    strncmp(what, "Kernel ", 7) != 0)
+			continue;
+		if (!seen || a < start)
+			start = a;
+		if (b > end)
+			end = b;
+		seen = true;
+	}
+	fclose(f);
+	if (!seen)
+		return;
+	if (!end) {
+		fprintf(c->out, "# iomem.txt: addresses hidden (read without root): no kernel image "
+				"reserve=\n");
+		return;
+	}
+	snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", start, end);
+	emit(c, tok, "iomem.txt: Kernel code .. Kernel bss");
+}
+
+static void read_sysctls(struct capture *c, const char *dir)
+{
+	for (size_t i = 0; i < sizeof(sysctl_keys) / sizeof(sysctl_keys[0]); i++) {
+		char path[4096], val[128], tok[192], src[96];
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/sysctl_vm/%s", dir, sysctl_keys[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		n = fread(val, 1, sizeof(val) - 1, f);
+		fclose(f);
+		val[n] = '\0';
+		while (n && (val[n - 1] == '\n' || val[n - 1] == ' ' || val[n - 1] == '\t'))
+			val[--n] = '\0';
+		/* lowmem_reserve_ratio prints its values separated by tabs. */
+		for (char *p = val; *p; p++)
+			if (*p == '\t' || *p == ' ')
+				*p = ',';
+		snprintf(tok, sizeof(tok), "%s=%s", sysctl_keys[i], val);
+		snprintf(src, sizeof(src), "sysctl_vm/%s", sysctl_keys[i]);
+		emit(c, tok, src);
+	}
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errlen)
+{
+	struct capture c = { .out = out, .err = err, .errlen = errlen, .cpus = -1,
+			     .cpus_allowed = -1 };
+	char log[4096], file[4096];
+	int r;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!path || !out)
+		return -PMM_EINVAL;
+	pmm_config_default(&c.scratch);
+	if (!is_dir(path)) {
+		if (!is_file(path))
+			return failf(&c, -PMM_ENOENT, "%s: cannot open: %s", path, strerror(errno));
+		fprintf(out, "# The machine of the boot log %s (pmm_config_from_capture)\n", path);
+		return read_boot_log(&c, path);
+	}
+	log[0] = '\0';
+	for (size_t i = 0; i < sizeof(boot_log_names) / sizeof(boot_log_names[0]) && !log[0]; i++) {
+		snprintf(file, sizeof(file), "%s/%s", path, boot_log_names[i]);
+		if (is_file(file))
+			snprintf(log, sizeof(log), "%s", file);
+	}
+	if (!log[0])
+		return failf(&c, -PMM_ENOENT,
+			     "%s: no kernel boot log in the directory (dmesg.txt, dmesg.txt.xz, dmesg, "
+			     "console.log, ...)",
+			     path);
+	fprintf(out, "# The machine of the Linux capture %s (pmm_config_from_capture)\n", path);
+	r = read_boot_log(&c, log);
+	if (r)
+		return r;
+	snprintf(file, sizeof(file), "%s/iomem.txt", path);
+	read_iomem(&c, file);
+	read_sysctls(&c, path);
+	return 0;
+}
