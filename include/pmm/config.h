@@ -213,7 +213,10 @@ PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err,
  *       debug_guardpage_minorder=; reserve= for the kernel image from
  *       iomem.txt; min_free_kbytes=, watermark_scale_factor=,
  *       watermark_boost_factor=, lowmem_reserve_ratio= and
- *       percpu_pagelist_high_fraction= from sysctl_vm/.  One token a line,
+ *       percpu_pagelist_high_fraction= from sysctl_vm/; reserve= for
+ *       the first MiB of an x86 Linux 5.13+ log, and, with zoneinfo.txt,
+ *       for what else the kernel reserved in a zone (at the zone's top, as
+ *       memblock allocates), so that managed pages match.  One token a line,
  *       with the file and line it came from as a comment; a value pmm does
  *       not take (kernelcore=mirror) is written as a comment with the reason.
  * @err, @errlen: "file[:line]: reason" on failure (may be NULL).

@@ -13,10 +13,17 @@
  *       x86-64's 16M / 4G                          -> dma= dma32=
  *     "Kernel command line:" parameters pmm shares with the kernel
  *       (kernelcore, movablecore, page_alloc.shuffle, init_on_alloc, ...)
+ *     an x86 log of Linux 5.13 or later ("BIOS-e820:" lines, "Linux
+ *       version") keeps the first 1 MiB            -> reserve=0x0-0xfffff
  *   iomem.txt: "Kernel code" .. "Kernel bss"     -> reserve=
  *   sysctl_vm/: min_free_kbytes, watermark_scale_factor,
  *     watermark_boost_factor, lowmem_reserve_ratio,
  *     percpu_pagelist_high_fraction               -> the same keys
+ *   zoneinfo.txt: a zone whose managed count is below what the config so
+ *     far gives (the kernel also reserved its memmap, page tables, ...
+ *     from memblock) gets the difference reserved at its top, where
+ *     memblock allocates -> reserve=, so that managed pages, watermarks
+ *     and per-CPU high/batch come out as the kernel's
  *
  * Every token is checked with pmm_config_parse() before it is written; one
  * pmm does not take (kernelcore=mirror) becomes a comment saying why.
@@ -68,6 +75,9 @@ struct capture {
 	unsigned long long zone_end[3]; /* DMA, DMA32, Normal: last byte, 0 = empty or absent */
 	char cmdline[4096];
 	char cmdline_src[768];
+	bool x86;                   /* "BIOS-e820:" lines */
+	int version;                /* "Linux version X.Y": X * 1000 + Y, 0 = unknown */
+	char version_src[160];
 };
 
 static __attribute__((format(printf, 3, 4))) int failf(struct capture *c, int err,
@@ -121,6 +131,12 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 	const char *p;
 
 	snprintf(src, sizeof(src), "%s:%lu", name, lineno);
+	if (strncmp(s, "BIOS-e820: ", 11) == 0)
+		c->x86 = true;
+	if (!c->version && (p = strstr(s, "Linux version ")) && sscanf(p, "Linux version %d.%d", &n1, &n2) == 2) {
+		c->version = n1 * 1000 + n2;
+		snprintf(c->version_src, sizeof(c->version_src), "%s", src);
+	}
 	if (strstr(s, "Early memory node ranges")) {
 		c->in_ranges = true;
 		return 0;
@@ -256,6 +272,12 @@ static int read_boot_log(struct capture *c, const char *path)
 	}
 	emit_zones(c, name);
 	emit_cmdline(c);
+	if (c->x86 && c->version >= 5013) {
+		char src[256];
+
+		snprintf(src, sizeof(src), "%s: x86 Linux 5.13+ keeps the first 1 MiB", c->version_src);
+		emit(c, "reserve=0x0-0xfffff", src);
+	}
 	return 0;
 }
 
@@ -319,6 +341,170 @@ static void read_sysctls(struct capture *c, const char *dir)
 	}
 }
 
+/* A run of frames [s, e). */
+struct span {
+	uint64_t s, e;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->s < y->s ? -1 : x->s > y->s;
+}
+
+/* @cfg's reserved ranges as frames (rounded out, as memblock reserves them), sorted and merged. */
+static size_t reserved_spans(const struct pmm_config *cfg, struct span *out)
+{
+	size_t n = 0, w = 0;
+
+	for (unsigned i = 0; i < cfg->nr_reserved; i++) {
+		out[n].s = cfg->reserved[i].start >> 12;
+		out[n].e = (cfg->reserved[i].end + 4095) >> 12;
+		n++;
+	}
+	qsort(out, n, sizeof(*out), span_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (w && out[i].s <= out[w - 1].e) {
+			if (out[i].e > out[w - 1].e)
+				out[w - 1].e = out[i].e;
+		} else {
+			out[w++] = out[i];
+		}
+	}
+	return w;
+}
+
+/*
+ * Frames of node @nid's memory (rounded in, as memblock's memory) inside
+ * [@zs, @ze): *@present in all, *@free outside @res.  With @take, also
+ * pick *@take free frames from the top down into @out (at most @max runs,
+ * their number in *@nout).
+ */
+static void zone_frames(const struct pmm_config *cfg, int nid, uint64_t zs, uint64_t ze,
+			const struct span *res, size_t nres, uint64_t *present, uint64_t *freep,
+			uint64_t *take, struct span *out, size_t max, size_t *nout)
+{
+	*present = *freep = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		/* pass 0 counts; pass 1 takes from the highest range down. */
+		if (pass == 1 && (!take || !*take))
+			break;
+		for (unsigned k = 0; k < cfg->nr_ranges; k++) {
+			unsigned i = pass ? cfg->nr_ranges - 1 - k : k;
+			uint64_t a = (cfg->ranges[i].start + 4095) >> 12, b = cfg->ranges[i].end >> 12;
+
+			if (cfg->ranges[i].nid != nid)
+				continue;
+			a = a > zs ? a : zs;
+			b = b < ze ? b : ze;
+			if (a >= b)
+				continue;
+			if (!pass)
+				*present += b - a;
+			/* The free runs of [a, b), top down on pass 1. */
+			for (size_t q = 0; q <= nres; q++) {
+				size_t j = pass ? nres - q : q;
+				/* gap j: between res[j - 1] and res[j] */
+				uint64_t gs = j ? res[j - 1].e : 0, ge = j < nres ? res[j].s : UINT64_MAX;
+
+				gs = gs > a ? gs : a;
+				ge = ge < b ? ge : b;
+				if (gs >= ge)
+					continue;
+				if (!pass) {
+					*freep += ge - gs;
+				} else if (*take && *nout < max) {
+					uint64_t n = ge - gs < *take ? ge - gs : *take;
+
+					out[(*nout)++] = (struct span){ ge - n, ge };
+					*take -= n;
+				}
+			}
+		}
+	}
+}
+
+/*
+ * zoneinfo.txt: for each of DMA, DMA32 and Normal whose present count the
+ * config reproduces, reserve at the zone's top what the kernel reserved
+ * beyond the config's reserve= ranges.
+ */
+static void match_zoneinfo(struct capture *c, const char *path)
+{
+	static const char *const zones[] = { "DMA", "DMA32", "Normal" };
+	FILE *f = fopen(path, "r");
+	char line[MAX_LINE], zone[16] = "";
+	unsigned long long present = 0, managed = 0;
+	int nid = -1;
+	bool have_p = false, have_m = false;
+
+	if (!f)
+		return;
+	if (c->scratch.kernelcore || c->scratch.movablecore || c->scratch.kernelcore_percent ||
+	    c->scratch.movablecore_percent) {
+		fprintf(c->out, "# zoneinfo.txt: not matched (ZONE_MOVABLE moves the zone boundaries)\n");
+		fclose(f);
+		return;
+	}
+	for (;;) {
+		bool eof = !fgets(line, sizeof(line), f);
+		int n2;
+		char z2[16];
+
+		if (!eof && sscanf(line, "Node %d, zone %15s", &n2, z2) != 2) {
+			if (sscanf(line, " present %llu", &present) == 1)
+				have_p = true;
+			else if (sscanf(line, " managed %llu", &managed) == 1)
+				have_m = true;
+			continue;
+		}
+		/* The end of a zone's block: match it. */
+		for (unsigned z = 0; nid >= 0 && have_p && have_m && present && z < 3; z++) {
+			struct span res[PMM_MAX_RANGES + 2], take[PMM_MAX_RANGES];
+			uint64_t lim[4] = { 0, c->scratch.dma_limit >> 12, c->scratch.dma32_limit >> 12,
+					    UINT64_MAX };
+			uint64_t p, fr, want;
+			size_t nres, nt = 0;
+			char src[96];
+
+			if (strcmp(zone, zones[z]) != 0)
+				continue;
+			nres = reserved_spans(&c->scratch, res);
+			zone_frames(&c->scratch, nid, lim[z], lim[z + 1], res, nres, &p, &fr, NULL, NULL, 0,
+				    &nt);
+			snprintf(src, sizeof(src), "zoneinfo.txt: Node %d, zone %s managed %llu", nid, zone,
+				 managed);
+			if (p != present) {
+				fprintf(c->out, "# %s: present %llu, this config %llu: not matched\n", src,
+					present, (unsigned long long)p);
+			} else if (fr < managed) {
+				fprintf(c->out, "# %s: this config leaves %llu; the kernel had given back "
+						"more of its reservations\n",
+					src, (unsigned long long)fr);
+			} else if (fr > managed) {
+				want = fr - managed;
+				zone_frames(&c->scratch, nid, lim[z], lim[z + 1], res, nres, &p, &fr, &want,
+					    take, PMM_MAX_RANGES, &nt);
+				for (size_t t = 0; t < nt; t++) {
+					char tok[96];
+
+					snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx",
+						 (unsigned long long)take[t].s << 12,
+						 ((unsigned long long)take[t].e << 12) - 1);
+					emit(c, tok, src);
+				}
+			}
+		}
+		if (eof)
+			break;
+		nid = n2;
+		snprintf(zone, sizeof(zone), "%s", z2);
+		have_p = have_m = false;
+	}
+	fclose(f);
+}
+
 static bool is_dir(const char *path)
 {
 	struct stat st;
@@ -369,5 +555,7 @@ int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errle
 	snprintf(file, sizeof(file), "%s/iomem.txt", path);
 	read_iomem(&c, file);
 	read_sysctls(&c, path);
+	snprintf(file, sizeof(file), "%s/zoneinfo.txt", path);
+	match_zoneinfo(&c, file);
 	return 0;
 }

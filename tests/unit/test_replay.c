@@ -23,6 +23,7 @@
 #include <pmm/page_owner.h>
 #include <pmm/picture.h>
 #include <pmm/replay.h>
+#include <pmm/report.h>
 #include <pmm/trace.h>
 
 #define SAMPLE_EVENTS 50000
@@ -415,10 +416,25 @@ static char *capture_text(const char *path, int *ret, char *err, size_t errlen)
 	return text;
 }
 
+/* Each zone's "present" and "managed" in a /proc/zoneinfo text, in order, into @v. */
+static size_t zone_counts(const char *zi, unsigned long long *v, size_t max)
+{
+	size_t n = 0;
+
+	for (const char *p = zi; p && *p && n + 2 <= max; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		unsigned long long x;
+
+		if (sscanf(p, " present %llu", &x) == 1 || sscanf(p, " managed %llu", &x) == 1)
+			v[n++] = x;
+	}
+	return n;
+}
+
 /*
- * The real capture's boot log, iomem.txt and sysctl_vm/ give the machine
- * data/kmem-6.1-machine.conf was written by hand for: the same config,
- * and the shipped slice replays on it to the same result.
+ * The real capture's boot log, iomem.txt, sysctl_vm/ and zoneinfo.txt
+ * give the machine data/kmem-6.1-machine.conf describes: the same config;
+ * booted, its zones have the kernel's present and managed pages; and the
+ * shipped slice replays on it as on the file's machine.
  */
 static void test_machine_from_real_capture(void **state)
 {
@@ -441,6 +457,8 @@ static void test_machine_from_real_capture(void **state)
 	assert_non_null(strstr(text, "node=0:0x1000-0x9efff            # dmesg.txt.xz:48\n"));
 	assert_non_null(strstr(text, "cpus=2                           # dmesg.txt.xz:128: smp: "
 				     "Brought up 1 node, 2 CPUs\n"));
+	assert_non_null(strstr(text, "reserve=0x3f464000-0x3ffdcfff    # zoneinfo.txt: Node 0, zone "
+				     "DMA32 managed 248420\n"));
 	pmm_config_default(&derived);
 	if (pmm_config_parse(&derived, text, strlen(text), "derived", err, sizeof(err)))
 		fail_msg("%s", err);
@@ -457,6 +475,30 @@ static void test_machine_from_real_capture(void **state)
 	assert_memory_equal(derived.lowmem_reserve_ratio, by_hand.lowmem_reserve_ratio,
 			    sizeof(by_hand.lowmem_reserve_ratio));
 
+	{
+		char *zpath = pmm_test_shared("a-1g-1node-mixed/zoneinfo.txt"), *zk, *zp = NULL;
+		unsigned long long vk[32], vp[32];
+		size_t zlen, nk, np;
+		FILE *zf = open_memstream(&zp, &zlen);
+		struct pmm *m;
+
+		derived.log = pmm_test_log_sink;
+		assert_int_equal(pmm_create(&derived, &m), 0);
+		assert_int_equal(pmm_report_zoneinfo(m, zf), 0);
+		fclose(zf);
+		zk = pmm_test_read_file(zpath, &zlen);
+		nk = zone_counts(zk, vk, 32);
+		np = zone_counts(zp, vp, 32);
+		assert_true(nk >= 4);
+		assert_int_equal(np, nk);
+		for (size_t i = 0; i < nk; i++)
+			if (vk[i] != vp[i])
+				fail_msg("zoneinfo count %zu: kernel %llu, derived machine %llu", i, vk[i], vp[i]);
+		pmm_destroy(m);
+		free(zk);
+		free(zp);
+		free(zpath);
+	}
 	trace = pmm_test_read_file(shipped, &len);
 	derived.log = by_hand.log = pmm_test_log_sink;
 	derived.log_ctx = by_hand.log_ctx = NULL;
@@ -605,6 +647,24 @@ static void test_machine_from_boot_log(void **state)
 	assert_non_null(strstr(text, "node=1:"));
 	assert_null(strstr(text, "min_free_kbytes"));
 	free(text);
+
+	/* x86 keeps its first MiB from Linux 5.13 on. */
+	for (int v = 0; v < 2; v++) {
+		char log[512];
+
+		snprintf(log, sizeof(log),
+			 "[    0.000000] Linux version %s (gcc) #1 SMP\n"
+			 "[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n"
+			 "[    0.000000] Early memory node ranges\n"
+			 "[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n",
+			 v ? "5.13.0" : "5.12.19");
+		put_file(dir, "dmesg.txt", log);
+		text = capture_text(dir, &ret, err, sizeof(err));
+		assert_int_equal(ret, 0);
+		if (!strstr(text, "\nreserve=0x0-0xfffff ") != !v)
+			fail_msg("Linux %s: %s", v ? "5.13" : "5.12", text);
+		free(text);
+	}
 
 	rm_file(dir, "sysctl_vm/min_free_kbytes");
 	rmdir(strcat(strcpy(err, dir), "/sysctl_vm"));
