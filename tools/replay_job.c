@@ -45,13 +45,6 @@ const char *pmm_tool_shipped_trace(void)
 	return find_data("kmem-6.1-slice.txt.zst", path, sizeof(path));
 }
 
-const char *pmm_tool_shipped_machine(void)
-{
-	static char path[4096];
-
-	return find_data("kmem-6.1-machine.conf", path, sizeof(path));
-}
-
 int pmm_tool_machine_from(struct pmm_config *cfg, const char *path, const char *cmd, int verbose)
 {
 	char *text = NULL, err[512];

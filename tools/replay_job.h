@@ -20,9 +20,6 @@ struct pmm;
  */
 const char *pmm_tool_shipped_trace(void);
 
-/* pmm_tool_shipped_machine() - path of data/kmem-6.1-machine.conf, or NULL. */
-const char *pmm_tool_shipped_machine(void);
-
 /*
  * pmm_tool_machine_from() - --machine-from: apply to @cfg the config
  * pmm_config_from_capture() derives from @path, printing it on stderr when
