@@ -673,6 +673,83 @@ static void test_machine_from_boot_log(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* "managed" of node @nid's zone @zone in a /proc/zoneinfo text, or -1. */
+static long long zone_managed(const char *zi, int nid, const char *zone)
+{
+	char head[64];
+	const char *p, *next;
+	long long v;
+
+	snprintf(head, sizeof(head), "Node %d, zone %8s\n", nid, zone);
+	p = strstr(zi, head);
+	if (!p)
+		return -1;
+	next = strstr(p + 1, "Node ");
+	p = strstr(p, "managed");
+	if (!p || (next && p > next) || sscanf(p, "managed %lld", &v) != 1)
+		return -1;
+	return v;
+}
+
+/*
+ * Two nodes with a ZONE_NORMAL: zoneinfo.txt's managed counts are met
+ * zone by zone on each node, the difference reserved at each zone's top;
+ * a zone whose present count the layout does not give is left alone.
+ */
+static void test_machine_from_zoneinfo(void **state)
+{
+	static const char dmesg[] =
+		"[    0.000000] Early memory node ranges\n"
+		"[    0.000000]   node   0: [mem 0x0000000000001000-0x000000000009efff]\n"
+		"[    0.000000]   node   0: [mem 0x0000000000100000-0x00000000bfffffff]\n"
+		"[    0.000000]   node   1: [mem 0x0000000100000000-0x000000013fffffff]\n"
+		"[    1.000000] smp: Brought up 2 nodes, 4 CPUs\n";
+	static const char zoneinfo[] =
+		"Node 0, zone      DMA\n  pages free     3000\n        present  3998\n"
+		"        managed  3900\n"
+		"Node 0, zone    DMA32\n        present  782336\n        managed  781000\n"
+		"Node 1, zone   Normal\n        present  262144\n        managed  260096\n"
+		"Node 1, zone      DMA\n        present  5\n        managed  5\n";
+	char tmpl[] = "/tmp/pmm-capture-XXXXXX", err[512], *text, *zi = NULL;
+	const char *dir = mkdtemp(tmpl);
+	struct pmm_config cfg;
+	struct pmm *m;
+	size_t zlen;
+	FILE *f;
+	int ret;
+
+	(void)state;
+	assert_non_null(dir);
+	put_file(dir, "dmesg.txt", dmesg);
+	put_file(dir, "zoneinfo.txt", zoneinfo);
+	text = capture_text(dir, &ret, err, sizeof(err));
+	if (ret)
+		fail_msg("%s", err);
+	assert_non_null(strstr(text, "\nreserve=0xf9e000-0xffffff "));
+	assert_non_null(strstr(text, "\nreserve=0xbfac8000-0xbfffffff "));
+	assert_non_null(strstr(text, "\nreserve=0x13f800000-0x13fffffff "));
+	assert_non_null(strstr(text, "# zoneinfo.txt: Node 1, zone DMA managed 5: present 5, this "
+				     "config 0: not matched\n"));
+
+	pmm_config_default(&cfg);
+	if (pmm_config_parse(&cfg, text, strlen(text), "derived", err, sizeof(err)))
+		fail_msg("%s", err);
+	cfg.log = pmm_test_log_sink;
+	assert_int_equal(pmm_create(&cfg, &m), 0);
+	f = open_memstream(&zi, &zlen);
+	assert_int_equal(pmm_report_zoneinfo(m, f), 0);
+	fclose(f);
+	assert_int_equal(zone_managed(zi, 0, "DMA"), 3900);
+	assert_int_equal(zone_managed(zi, 0, "DMA32"), 781000);
+	assert_int_equal(zone_managed(zi, 1, "Normal"), 260096);
+	pmm_destroy(m);
+	free(zi);
+	free(text);
+	rm_file(dir, "dmesg.txt");
+	rm_file(dir, "zoneinfo.txt");
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ------------------------------------------------------------ round trip */
 
 static void assert_same_free_state(struct pmm *a, struct pmm *b)
@@ -1609,6 +1686,7 @@ int main(void)
 		cmocka_unit_test(test_perf_script_capture),
 		cmocka_unit_test(test_machine_from_real_capture),
 		cmocka_unit_test(test_machine_from_boot_log),
+		cmocka_unit_test(test_machine_from_zoneinfo),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),
