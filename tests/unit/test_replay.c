@@ -430,6 +430,18 @@ static size_t zone_counts(const char *zi, unsigned long long *v, size_t max)
 	return n;
 }
 
+/* As capture_text(), for a capture that must work: any error fails the test. */
+static char *capture_ok(const char *path)
+{
+	char err[512];
+	int ret;
+	char *text = capture_text(path, &ret, err, sizeof(err));
+
+	if (ret)
+		fail_msg("pmm_config_from_capture(%s): %d %s", path, ret, err);
+	return text;
+}
+
 /*
  * The real capture's boot log, iomem.txt, sysctl_vm/ and zoneinfo.txt
  * give the machine data/kmem-6.1-machine.conf describes: the same config;
@@ -447,13 +459,10 @@ static void test_machine_from_real_capture(void **state)
 	char err[512], *text;
 	size_t len;
 	char *trace;
-	int ret;
 
 	(void)state;
 	*strrchr(dir, '/') = '\0';
-	text = capture_text(dir, &ret, err, sizeof(err));
-	if (ret)
-		fail_msg("%s", err);
+	text = capture_ok(dir);
 	assert_non_null(strstr(text, "node=0:0x1000-0x9efff            # dmesg.txt.xz:48\n"));
 	assert_non_null(strstr(text, "cpus=2                           # dmesg.txt.xz:128: smp: "
 				     "Brought up 1 node, 2 CPUs\n"));
@@ -589,9 +598,7 @@ static void test_machine_from_boot_log(void **state)
 				   "  00000000-00000000 : Kernel bss\n");
 	mkdir(strcat(strcpy(err, dir), "/sysctl_vm"), 0700);
 	put_file(dir, "sysctl_vm/min_free_kbytes", "67584\n");
-	text = capture_text(dir, &ret, err, sizeof(err));
-	if (ret)
-		fail_msg("%s", err);
+	text = capture_ok(dir);
 	assert_non_null(strstr(text, "node=0:0x40000000-0x13fffffff    # dmesg.txt:9\n"));
 	assert_non_null(strstr(text, "node=1:0x140000000-0x23fffffff   # dmesg.txt:10\n"));
 	assert_non_null(strstr(text, "cpus=4 "));
@@ -716,15 +723,12 @@ static void test_machine_from_zoneinfo(void **state)
 	struct pmm *m;
 	size_t zlen;
 	FILE *f;
-	int ret;
 
 	(void)state;
 	assert_non_null(dir);
 	put_file(dir, "dmesg.txt", dmesg);
 	put_file(dir, "zoneinfo.txt", zoneinfo);
-	text = capture_text(dir, &ret, err, sizeof(err));
-	if (ret)
-		fail_msg("%s", err);
+	text = capture_ok(dir);
 	assert_non_null(strstr(text, "\nreserve=0xf9e000-0xffffff "));
 	assert_non_null(strstr(text, "\nreserve=0xbfac8000-0xbfffffff "));
 	assert_non_null(strstr(text, "\nreserve=0x13f800000-0x13fffffff "));
