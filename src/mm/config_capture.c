@@ -133,7 +133,8 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 	snprintf(src, sizeof(src), "%s:%lu", name, lineno);
 	if (strncmp(s, "BIOS-e820: ", 11) == 0)
 		c->x86 = true;
-	if (!c->version && (p = strstr(s, "Linux version ")) && sscanf(p, "Linux version %d.%d", &n1, &n2) == 2) {
+	if (!c->version && (p = strstr(s, "Linux version ")) &&
+	    sscanf(p, "Linux version %d.%d", &n1, &n2) == 2) {
 		c->version = n1 * 1000 + n2;
 		snprintf(c->version_src, sizeof(c->version_src), "%s", src);
 	}
