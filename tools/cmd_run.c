@@ -56,7 +56,7 @@ static void help_config(void)
 	fputs("Config tokens (one per word or line, '#' comments):\n"
 	      "  mem=SIZE nodes=N            memory split evenly over N nodes\n"
 	      "  node=N:START-END            a memory range of node N (inclusive end, or START+SIZE)\n"
-	      "  hole=START-END reserve=START-END\n"
+	      "  hole=START-END reserve=START-END late_free=START-END\n"
 	      "  dma=SIZE dma32=SIZE         zone boundaries (16M, 4G)\n"
 	      "  kernelcore=SIZE|N% movablecore=SIZE|N%\n"
 	      "  cpus=N min_free_kbytes=N watermark_scale_factor=N watermark_boost_factor=N\n"

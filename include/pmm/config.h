@@ -14,6 +14,11 @@
  *                          or START+SIZE); when any node= is given, mem= is not used
  *   hole=0x9f000-0xfffff   remove a range from memory
  *   reserve=0x0-0xfffff    memblock-reserved range (boot allocations, firmware)
+ *   late_free=0x34e02000-0x34ffffff  reserved frames freed once boot is done,
+ *                          as the kernel frees its init memory, initrd and image
+ *                          gaps (free_reserved_area()): managed pages grow, the
+ *                          watermarks keep their boot values.  Frames not
+ *                          reserved (reserve=) are left alone.
  *   dma=16M dma32=4G       zone boundaries (x86-64 defaults)
  *   kernelcore=2G | kernelcore=40%   movablecore=1G | movablecore=25%
  *   cpus=4                 number of CPUs (per-CPU lists); default: the host's
@@ -116,6 +121,8 @@ struct pmm_config {
 	struct pmm_range holes[PMM_MAX_RANGES];
 	unsigned nr_reserved;
 	struct pmm_range reserved[PMM_MAX_RANGES];
+	unsigned nr_late_free;                   /* late_free=: freed after boot */
+	struct pmm_range late_free[PMM_MAX_RANGES];
 	uint64_t dma_limit;                      /* ZONE_DMA below this (16 MiB) */
 	uint64_t dma32_limit;                    /* ZONE_DMA32 below this (4 GiB) */
 	uint64_t kernelcore;                     /* bytes; 0 = unset */
@@ -214,9 +221,12 @@ PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err,
  *       iomem.txt; min_free_kbytes=, watermark_scale_factor=,
  *       watermark_boost_factor=, lowmem_reserve_ratio= and
  *       percpu_pagelist_high_fraction= from sysctl_vm/; reserve= for
- *       the first MiB of an x86 Linux 5.13+ log, and, with zoneinfo.txt,
- *       for what else the kernel reserved in a zone (at the zone's top, as
- *       memblock allocates), so that managed pages match.  One token a line,
+ *       the first MiB of an x86 Linux 5.13+ log and for the initrd
+ *       ("RAMDISK:"); late_free= for what the log's "Freeing ... memory"
+ *       lines give back (initrd, the image's gaps and init memory); and,
+ *       with zoneinfo.txt, reserve= for what else the kernel reserved in a
+ *       zone (at the zone's top, as memblock allocates), so that managed
+ *       pages, watermarks and per-CPU high/batch match.  One token a line,
  *       with the file and line it came from as a comment; a value pmm does
  *       not take (kernelcore=mirror) is written as a comment with the reason.
  * @err, @errlen: "file[:line]: reason" on failure (may be NULL).

@@ -347,12 +347,13 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 			return fail(c, "too many ranges at '%.*s'", tok, n);
 		return 0;
 	}
-	if (key_is(k, kl, "hole") || key_is(k, kl, "reserve")) {
-		bool hole = key_is(k, kl, "hole");
+	if (key_is(k, kl, "hole") || key_is(k, kl, "reserve") || key_is(k, kl, "late_free")) {
+		bool hole = key_is(k, kl, "hole"), late = key_is(k, kl, "late_free");
 		if (parse_range(v, vl, &s, &e))
 			return fail(c, "bad range in '%.*s'", tok, n);
 		if (hole ? add_range(cfg->holes, &cfg->nr_holes, s, e, -1)
-			 : add_range(cfg->reserved, &cfg->nr_reserved, s, e, -1))
+		    : late ? add_range(cfg->late_free, &cfg->nr_late_free, s, e, -1)
+			   : add_range(cfg->reserved, &cfg->nr_reserved, s, e, -1))
 			return fail(c, "too many ranges at '%.*s'", tok, n);
 		return 0;
 	}

@@ -75,6 +75,11 @@ struct capture {
 	unsigned long long zone_end[3]; /* DMA, DMA32, Normal: last byte, 0 = empty or absent */
 	char cmdline[4096];
 	char cmdline_src[768];
+	unsigned long long initrd[2];   /* "RAMDISK: [mem A-B]", inclusive; [1] = 0: none */
+	bool initrd_freed;              /* "Freeing initrd memory" */
+	unsigned long long gap_k[2];    /* "Freeing unused kernel image (text/rodata gap)",
+					   "(rodata/data gap) memory: NK" */
+	unsigned long long init_k;      /* initmem + decrypted + SMP alternatives, in K */
 	bool x86;                   /* "BIOS-e820:" lines */
 	int version;                /* "Linux version X.Y": X * 1000 + Y, 0 = unknown */
 	char version_src[160];
@@ -192,6 +197,23 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 			snprintf(c->cpus_src, sizeof(c->cpus_src), "%s: %s", src, p);
 		return 0;
 	}
+	if (sscanf(s, "RAMDISK: [mem %llx-%llx]", &a, &b) == 2 && b > a) {
+		c->initrd[0] = a;
+		c->initrd[1] = b;
+		return 0;
+	}
+	if (strncmp(s, "Freeing ", 8) == 0 && (p = strstr(s, " memory: ")) &&
+	    sscanf(p, " memory: %lluK", &a) == 1) {
+		if (strstr(s, "initrd"))
+			c->initrd_freed = true;
+		else if (strstr(s, "(text/rodata gap)"))
+			c->gap_k[0] += a;
+		else if (strstr(s, "(rodata/data gap)"))
+			c->gap_k[1] += a;
+		else if (strstr(s, "(initmem)") || strstr(s, "decrypted") || strstr(s, "SMP alternatives"))
+			c->init_k += a;
+		return 0;
+	}
 	if (strncmp(s, "Kernel command line: ", 21) == 0 && !c->cmdline[0]) {
 		snprintf(c->cmdline, sizeof(c->cmdline), "%s", s + 21);
 		snprintf(c->cmdline_src, sizeof(c->cmdline_src), "%s: kernel command line", src);
@@ -279,15 +301,66 @@ static int read_boot_log(struct capture *c, const char *path)
 		snprintf(src, sizeof(src), "%s: x86 Linux 5.13+ keeps the first 1 MiB", c->version_src);
 		emit(c, "reserve=0x0-0xfffff", src);
 	}
+	if (c->initrd[1] && c->initrd_freed) {
+		char tok[96];
+
+		snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", c->initrd[0], c->initrd[1]);
+		emit(c, tok, "RAMDISK: the initrd, kept until it is unpacked");
+		snprintf(tok, sizeof(tok), "late_free=%#llx-%#llx", c->initrd[0], c->initrd[1]);
+		emit(c, tok, "Freeing initrd memory");
+	}
 	return 0;
+}
+
+/*
+ * What the kernel frees of its image once it is up, by the boot log's
+ * "Freeing ... memory: NK" lines: the text/rodata and rodata/data gaps
+ * between iomem's sections (where they are), and initmem, the unused
+ * decrypted section and the SMP alternatives from the start of the area
+ * between data and bss (where they lie in it iomem does not say; the
+ * count is the kernel's).
+ */
+static void late_free_image(struct capture *c, unsigned long long part[4][2])
+{
+	static const char *const what[] = { "(text/rodata gap)", "(rodata/data gap)",
+					    "(initmem), decrypted, SMP alternatives" };
+	unsigned long long area[3][2], want[3] = { c->gap_k[0] << 10, c->gap_k[1] << 10,
+						   c->init_k << 10 };
+
+	for (unsigned i = 0; i < 4; i++)
+		if (!part[i][1])
+			return;
+	for (unsigned i = 0; i < 3; i++) {
+		area[i][0] = (part[i][1] + 4096) & ~4095ull; /* the page after section i */
+		area[i][1] = part[i + 1][0];                  /* up to section i + 1 */
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		char tok[96], src[160];
+
+		if (!want[i] || area[i][1] <= area[i][0])
+			continue;
+		if (area[i][1] - area[i][0] < want[i] || (i < 2 && area[i][1] - area[i][0] != want[i])) {
+			fprintf(c->out, "# boot log: freeing %lluK of the kernel image %s, iomem.txt has "
+					"%lluK there: not freed\n",
+				want[i] >> 10, what[i], (area[i][1] - area[i][0]) >> 10);
+			continue;
+		}
+		snprintf(tok, sizeof(tok), "late_free=%#llx-%#llx", area[i][0],
+			 area[i][0] + want[i] - 1);
+		snprintf(src, sizeof(src), "Freeing unused kernel image %s: %lluK", what[i],
+			 want[i] >> 10);
+		emit(c, tok, src);
+	}
 }
 
 /* iomem.txt: the kernel image, from its first "Kernel ..." entry to the end of its last. */
 static void read_iomem(struct capture *c, const char *path)
 {
+	static const char *const parts[] = { "Kernel code", "Kernel rodata", "Kernel data",
+					     "Kernel bss" };
 	FILE *f = fopen(path, "r");
 	char line[MAX_LINE], tok[96];
-	unsigned long long a, b, start = 0, end = 0;
+	unsigned long long a, b, start = 0, end = 0, part[4][2] = { { 0 } };
 	bool seen = false;
 
 	if (!f)
@@ -303,6 +376,11 @@ static void read_iomem(struct capture *c, const char *path)
 		if (b > end)
 			end = b;
 		seen = true;
+		for (unsigned i = 0; i < 4; i++)
+			if (strcmp(what, parts[i]) == 0) {
+				part[i][0] = a;
+				part[i][1] = b;
+			}
 	}
 	fclose(f);
 	if (!seen)
@@ -314,6 +392,7 @@ static void read_iomem(struct capture *c, const char *path)
 	}
 	snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", start, end);
 	emit(c, tok, "iomem.txt: Kernel code .. Kernel bss");
+	late_free_image(c, part);
 }
 
 static void read_sysctls(struct capture *c, const char *dir)
@@ -354,18 +433,22 @@ static int span_cmp(const void *a, const void *b)
 	return x->s < y->s ? -1 : x->s > y->s;
 }
 
-/* @cfg's reserved ranges as frames (rounded out, as memblock reserves them), sorted and merged. */
-static size_t reserved_spans(const struct pmm_config *cfg, struct span *out)
+/*
+ * @n ranges as frames, sorted and merged: rounded out (@out_round, as
+ * memblock reserves) or in (as free_reserved_area() frees).
+ */
+static size_t spans_of(const struct pmm_range *r, unsigned n, bool out_round, struct span *out)
 {
-	size_t n = 0, w = 0;
+	size_t k = 0, w = 0;
 
-	for (unsigned i = 0; i < cfg->nr_reserved; i++) {
-		out[n].s = cfg->reserved[i].start >> 12;
-		out[n].e = (cfg->reserved[i].end + 4095) >> 12;
-		n++;
+	for (unsigned i = 0; i < n; i++) {
+		out[k].s = out_round ? r[i].start >> 12 : (r[i].start + 4095) >> 12;
+		out[k].e = out_round ? (r[i].end + 4095) >> 12 : r[i].end >> 12;
+		if (out[k].s < out[k].e)
+			k++;
 	}
-	qsort(out, n, sizeof(*out), span_cmp);
-	for (size_t i = 0; i < n; i++) {
+	qsort(out, k, sizeof(*out), span_cmp);
+	for (size_t i = 0; i < k; i++) {
 		if (w && out[i].s <= out[w - 1].e) {
 			if (out[i].e > out[w - 1].e)
 				out[w - 1].e = out[i].e;
@@ -374,6 +457,29 @@ static size_t reserved_spans(const struct pmm_config *cfg, struct span *out)
 		}
 	}
 	return w;
+}
+
+/* @a minus @b (both sorted and merged) into @out, which holds na + nb spans. */
+static size_t spans_minus(const struct span *a, size_t na, const struct span *b, size_t nb,
+			  struct span *out)
+{
+	size_t n = 0, j = 0;
+
+	for (size_t i = 0; i < na; i++) {
+		uint64_t cur = a[i].s;
+
+		while (j < nb && b[j].e <= cur)
+			j++;
+		for (size_t k = j; k < nb && b[k].s < a[i].e; k++) {
+			if (b[k].s > cur)
+				out[n++] = (struct span){ cur, b[k].s };
+			if (b[k].e > cur)
+				cur = b[k].e;
+		}
+		if (cur < a[i].e)
+			out[n++] = (struct span){ cur, a[i].e };
+	}
+	return n;
 }
 
 /*
@@ -462,17 +568,21 @@ static void match_zoneinfo(struct capture *c, const char *path)
 		}
 		/* The end of a zone's block: match it. */
 		for (unsigned z = 0; nid >= 0 && have_p && have_m && present && z < 3; z++) {
-			struct span res[PMM_MAX_RANGES + 2], take[PMM_MAX_RANGES];
+			struct span res[PMM_MAX_RANGES], late[PMM_MAX_RANGES],
+				end[2 * PMM_MAX_RANGES], take[PMM_MAX_RANGES];
 			uint64_t lim[4] = { 0, c->scratch.dma_limit >> 12, c->scratch.dma32_limit >> 12,
 					    UINT64_MAX };
 			uint64_t p, fr, want;
-			size_t nres, nt = 0;
+			size_t nres, nlate, nend, nt = 0;
 			char src[96];
 
 			if (strcmp(zone, zones[z]) != 0)
 				continue;
-			nres = reserved_spans(&c->scratch, res);
-			zone_frames(&c->scratch, nid, lim[z], lim[z + 1], res, nres, &p, &fr, NULL, NULL, 0,
+			/* Counted as the zone ends up, late_free= given back; taken where boot left it. */
+			nres = spans_of(c->scratch.reserved, c->scratch.nr_reserved, true, res);
+			nlate = spans_of(c->scratch.late_free, c->scratch.nr_late_free, false, late);
+			nend = spans_minus(res, nres, late, nlate, end);
+			zone_frames(&c->scratch, nid, lim[z], lim[z + 1], end, nend, &p, &fr, NULL, NULL, 0,
 				    &nt);
 			snprintf(src, sizeof(src), "zoneinfo.txt: Node %d, zone %s managed %llu", nid, zone,
 				 managed);
@@ -484,8 +594,10 @@ static void match_zoneinfo(struct capture *c, const char *path)
 						"more of its reservations\n",
 					src, (unsigned long long)fr);
 			} else if (fr > managed) {
+				uint64_t p2, fr2;
+
 				want = fr - managed;
-				zone_frames(&c->scratch, nid, lim[z], lim[z + 1], res, nres, &p, &fr, &want,
+				zone_frames(&c->scratch, nid, lim[z], lim[z + 1], res, nres, &p2, &fr2, &want,
 					    take, PMM_MAX_RANGES, &nt);
 				for (size_t t = 0; t < nt; t++) {
 					char tok[96];

@@ -115,6 +115,23 @@ static int check_config(struct pmm *m)
 	return 0;
 }
 
+/*
+ * late_free=: what a kernel frees once it is up (free_initmem(), the
+ * initrd, the gaps of its image), after the watermarks were set; managed
+ * pages grow and nothing is recomputed, as in the kernel.
+ */
+static void late_free(struct pmm *m)
+{
+	for (unsigned i = 0; i < m->cfg.nr_late_free; i++) {
+		const struct pmm_range *r = &m->cfg.late_free[i];
+		unsigned long n = pmm_free_reserved_area(m, PFN_UP(r->start), PFN_DOWN(r->end));
+
+		pr_info(m, "Freeing late_free memory [mem %#018llx-%#018llx]: %luK\n",
+			(unsigned long long)r->start, (unsigned long long)r->end - 1,
+			n << (PAGE_SHIFT - 10));
+	}
+}
+
 int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 {
 	const struct pmm_platform *plat;
@@ -191,6 +208,7 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	if (m->setup_ext && (err = m->setup_ext(m)))
 		goto fail;
 	pcp_fast_update(m);
+	late_free(m);
 	*out = m;
 	return 0;
 fail:

@@ -5,6 +5,8 @@
  */
 #include "harness.h"
 
+#include <pmm/report.h>
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -155,6 +157,71 @@ static void test_memmap_rss(void **state)
 	check_memmap_rss("node=0:0x0-0x7ffffff node=0:0x40000000-0x47ffffff memmap=base");
 	check_memmap_rss("mem=4G nodes=2 hole=0x40000000-0x7fffffff");
 	check_memmap_rss("mem=1G nodes=2 hole=0x8000000-0xfffffff backend=memfd memmap=base");
+}
+
+/* The value after "@key" in the block of zone @zone ("DMA32") of node 0 in @zi. */
+static long long zone_value(const char *zi, const char *zone, const char *key)
+{
+	char head[64];
+	const char *p;
+	long long v = -1;
+
+	snprintf(head, sizeof(head), "Node 0, zone %8s\n", zone);
+	p = strstr(zi, head);
+	if (!p || !(p = strstr(p, key)) || sscanf(p + strlen(key), " %lld", &v) != 1)
+		fail_msg("zoneinfo has no %s in zone %s", key, zone);
+	return v;
+}
+
+static __attribute__((noinline)) char *zoneinfo_of(struct pmm *m)
+{
+	char *zi = NULL;
+	size_t len;
+	FILE *f = open_memstream(&zi, &len);
+
+	assert_int_equal(pmm_report_zoneinfo(m, f), 0);
+	fclose(f);
+	return zi;
+}
+
+/*
+ * late_free=: reserved frames given back once boot is done, as the kernel
+ * frees its init memory: managed pages grow, the watermarks stay as boot
+ * set them; a range that is not reserved frees nothing.
+ */
+static void test_late_free(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *a = pmm_test_machine("mem=256M cpus=1 reserve=0x1000000-0x1ffffff", NULL);
+	struct pmm *b = pmm_test_machine("mem=256M cpus=1 reserve=0x1000000-0x1ffffff "
+					 "late_free=0x1000000-0x17fffff late_free=0x3000000-0x3ffffff",
+					 &log);
+	char *za = zoneinfo_of(a), *zb = zoneinfo_of(b);
+	static const char *const same[] = { "min", "low", "high" };
+	const char *pa, *pb;
+
+	(void)state;
+	assert_int_equal(zone_value(zb, "DMA32", "managed"), zone_value(za, "DMA32", "managed") + 2048);
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		assert_int_equal(zone_value(zb, "DMA32", same[i]), zone_value(za, "DMA32", same[i]));
+	assert_int_equal(zone_value(zb, "DMA32", "high:"), zone_value(za, "DMA32", "high:"));
+	/* DMA's protection against DMA32 allocations: from boot's DMA32 managed count, kept. */
+	pa = strstr(za, "protection: (");
+	pb = strstr(zb, "protection: (");
+	assert_non_null(pa);
+	assert_non_null(pb);
+	assert_memory_equal(pa, pb, strcspn(pa, "\n") + 1);
+	assert_true(pmm_test_log_has(&log, "Freeing late_free memory [mem 0x0000000001000000-"
+					   "0x00000000017fffff]: 8192K\n"));
+	assert_true(pmm_test_log_has(&log, "Freeing late_free memory [mem 0x0000000003000000-"
+					   "0x0000000003ffffff]: 0K\n"));
+	/* The frames are the allocator's now: all of them come back as free pages. */
+	assert_machine_valid(b);
+	free(za);
+	free(zb);
+	pmm_destroy(a);
+	pmm_destroy(b);
+	pmm_test_log_reset(&log);
 }
 
 static void test_sizes(void **state)
@@ -359,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_boot_log_matches_kernel),
 		cmocka_unit_test(test_two_nodes_holes_reserved),
 		cmocka_unit_test(test_memmap_rss),
+		cmocka_unit_test(test_late_free),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_movable_zone),
 		cmocka_unit_test(test_two_machines),
