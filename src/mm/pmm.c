@@ -118,14 +118,34 @@ static int check_config(struct pmm *m)
 /*
  * late_free=: what a kernel frees once it is up (free_initmem(), the
  * initrd, the gaps of its image), after the watermarks were set; managed
- * pages grow and nothing is recomputed, as in the kernel.
+ * pages grow and nothing is recomputed, as in the kernel.  The frames go
+ * straight to the buddy lists, as boot's hand-over does, not through this
+ * thread's per-CPU lists: a boot must not leave restartable per-CPU locks
+ * in use behind it (every act-as-CPU lock would pay a fence after that).
  */
 static void late_free(struct pmm *m)
 {
 	for (unsigned i = 0; i < m->cfg.nr_late_free; i++) {
 		const struct pmm_range *r = &m->cfg.late_free[i];
-		unsigned long n = pmm_free_reserved_area(m, PFN_UP(r->start), PFN_DOWN(r->end));
+		unsigned long end = MIN(PFN_DOWN(r->end), m->max_pfn), run = 0, n = 0;
 
+		for (unsigned long pfn = PFN_UP(r->start); pfn <= end; pfn++) {
+			struct page *page = pfn < end ? pfn_to_online_page(m, pfn) : NULL;
+
+			/* As pmm_free_reserved_area(): reserved frames, never a self-hosted memmap. */
+			if (page && PageReserved(page) && page_ref_count(page) == 1 &&
+			    !PageVmemmapSelfHosted(page)) {
+				run++;
+				ClearPageReserved(page);
+				page->private = 0;
+				set_page_count(page, 0);
+				continue;
+			}
+			if (run)
+				free_pages_memory(m, pfn - run, pfn);
+			n += run;
+			run = 0;
+		}
 		pr_info(m, "Freeing late_free memory [mem %#018llx-%#018llx]: %luK\n",
 			(unsigned long long)r->start, (unsigned long long)r->end - 1,
 			n << (PAGE_SHIFT - 10));
@@ -207,8 +227,8 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 		goto fail;
 	if (m->setup_ext && (err = m->setup_ext(m)))
 		goto fail;
-	pcp_fast_update(m);
 	late_free(m);
+	pcp_fast_update(m);
 	*out = m;
 	return 0;
 fail:

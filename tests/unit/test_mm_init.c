@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "mm/internal.h"
+#include "mm/pcp.h"
 
 /* Every present frame round-trips pfn -> page -> pfn and page -> address -> page. */
 static unsigned long check_round_trips(struct pmm *m)
@@ -217,6 +218,12 @@ static void test_late_free(void **state)
 					   "0x0000000003ffffff]: 0K\n"));
 	/* The frames are the allocator's now: all of them come back as free pages. */
 	assert_machine_valid(b);
+	/*
+	 * Freed the way boot hands memory over, not through this thread's
+	 * per-CPU lists: restartable locks are not in use after boot (an
+	 * act-as-CPU lock, as a replay's, would pay a fence after that).
+	 */
+	assert_int_not_equal(__atomic_load_n(&b->fast.rseq, __ATOMIC_RELAXED), PCP_RSEQ_USED);
 	free(za);
 	free(zb);
 	pmm_destroy(a);
