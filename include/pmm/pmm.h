@@ -172,6 +172,11 @@ PMM_API void pmm_put_page(struct pmm *m, struct pmm_page *page);
  * pmm_set_thread_cpu() - make the calling thread act as CPU @cpu of @m
  * (per-CPU lists, statistics), or follow the real CPU again with -1.
  * Trace replay and deterministic tests use it.
+ * Cost: the first pin turns the restartable per-CPU fast path of @m off for
+ * good (threads on their own CPU then take the general fast path); and
+ * once any thread has used that fast path on @m, each per-CPU lock a
+ * pinned thread takes pays a membarrier() fence.  Pin before the machine
+ * serves native threads, or keep replay machines for replay.
  * Return: 0, or -PMM_EINVAL if @cpu >= the machine's CPU count.
  * Context: affects only the calling thread and only machine @m.
  */
