@@ -210,8 +210,9 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 			c->gap_k[0] += a;
 		else if (strstr(s, "(rodata/data gap)"))
 			c->gap_k[1] += a;
-		else if (strstr(s, "(initmem)") || strstr(s, "decrypted") || strstr(s, "SMP alternatives"))
-			c->init_k += a;
+		else if (strstr(s, "unused kernel") || strstr(s, "decrypted") ||
+			 strstr(s, "SMP alternatives"))
+			c->init_k += a; /* "(initmem)", or older kernels' "unused kernel (image) memory" */
 		return 0;
 	}
 	if (strncmp(s, "Kernel command line: ", 21) == 0 && !c->cmdline[0]) {
