@@ -15,7 +15,11 @@
  *       (kernelcore, movablecore, page_alloc.shuffle, init_on_alloc, ...)
  *     an x86 log of Linux 5.13 or later ("BIOS-e820:" lines, "Linux
  *       version") keeps the first 1 MiB            -> reserve=0x0-0xfffff
+ *     "RAMDISK: [mem A-B]" and "Freeing initrd memory"
+ *                                                  -> reserve=A-B late_free=A-B
  *   iomem.txt: "Kernel code" .. "Kernel bss"     -> reserve=
+ *     with the boot log's "Freeing unused kernel image ... memory: NK":
+ *     the image's gaps and init memory             -> late_free=
  *   sysctl_vm/: min_free_kbytes, watermark_scale_factor,
  *     watermark_boost_factor, lowmem_reserve_ratio,
  *     percpu_pagelist_high_fraction               -> the same keys
@@ -43,6 +47,7 @@
 #include <pmm/errno.h>
 
 #include "lib/linereader.h"
+#include "mm/internal.h"
 
 #define MAX_LINE 512
 
@@ -332,7 +337,7 @@ static void late_free_image(struct capture *c, unsigned long long part[4][2])
 		if (!part[i][1])
 			return;
 	for (unsigned i = 0; i < 3; i++) {
-		area[i][0] = (part[i][1] + 4096) & ~4095ull; /* the page after section i */
+		area[i][0] = PFN_PHYS(PFN_DOWN(part[i][1]) + 1); /* the page after section i */
 		area[i][1] = part[i + 1][0];                  /* up to section i + 1 */
 	}
 	for (unsigned i = 0; i < 3; i++) {
@@ -443,8 +448,8 @@ static size_t spans_of(const struct pmm_range *r, unsigned n, bool out_round, st
 	size_t k = 0, w = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		out[k].s = out_round ? r[i].start >> 12 : (r[i].start + 4095) >> 12;
-		out[k].e = out_round ? (r[i].end + 4095) >> 12 : r[i].end >> 12;
+		out[k].s = out_round ? PFN_DOWN(r[i].start) : PFN_UP(r[i].start);
+		out[k].e = out_round ? PFN_UP(r[i].end) : PFN_DOWN(r[i].end);
 		if (out[k].s < out[k].e)
 			k++;
 	}
@@ -484,59 +489,83 @@ static size_t spans_minus(const struct span *a, size_t na, const struct span *b,
 }
 
 /*
- * Frames of node @nid's memory (rounded in, as memblock's memory) inside
- * [@zs, @ze): *@present in all, *@free outside @res.  With @take, also
- * pick *@take free frames from the top down into @out (at most @max runs,
- * their number in *@nout).
+ * The free runs of node @nid's memory in frames [@zs, @ze): its ranges
+ * rounded in (as memblock's memory) less @res, ascending, into @out (room
+ * for PMM_MAX_RANGES + @nres runs).  *@present: all its frames there.
  */
-static void zone_frames(const struct pmm_config *cfg, int nid, uint64_t zs, uint64_t ze,
-			const struct span *res, size_t nres, uint64_t *present, uint64_t *freep,
-			uint64_t *take, struct span *out, size_t max, size_t *nout)
+static size_t free_runs(const struct pmm_config *cfg, int nid, uint64_t zs, uint64_t ze,
+			const struct span *res, size_t nres, struct span *out, uint64_t *present)
 {
-	*present = *freep = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		/* pass 0 counts; pass 1 takes from the highest range down. */
-		if (pass == 1 && (!take || !*take))
-			break;
-		for (unsigned k = 0; k < cfg->nr_ranges; k++) {
-			unsigned i = pass ? cfg->nr_ranges - 1 - k : k;
-			uint64_t a = (cfg->ranges[i].start + 4095) >> 12, b = cfg->ranges[i].end >> 12;
+	struct span mem[PMM_MAX_RANGES];
+	size_t n = 0;
 
-			if (cfg->ranges[i].nid != nid)
-				continue;
-			a = a > zs ? a : zs;
-			b = b < ze ? b : ze;
-			if (a >= b)
-				continue;
-			if (!pass)
-				*present += b - a;
-			/* The free runs of [a, b), top down on pass 1. */
-			for (size_t q = 0; q <= nres; q++) {
-				size_t j = pass ? nres - q : q;
-				/* gap j: between res[j - 1] and res[j] */
-				uint64_t gs = j ? res[j - 1].e : 0, ge = j < nres ? res[j].s : UINT64_MAX;
+	*present = 0;
+	for (unsigned i = 0; i < cfg->nr_ranges; i++) {
+		uint64_t a = MAX(PFN_UP(cfg->ranges[i].start), zs);
+		uint64_t b = MIN(PFN_DOWN(cfg->ranges[i].end), ze);
 
-				gs = gs > a ? gs : a;
-				ge = ge < b ? ge : b;
-				if (gs >= ge)
-					continue;
-				if (!pass) {
-					*freep += ge - gs;
-				} else if (*take && *nout < max) {
-					uint64_t n = ge - gs < *take ? ge - gs : *take;
-
-					out[(*nout)++] = (struct span){ ge - n, ge };
-					*take -= n;
-				}
-			}
+		if (cfg->ranges[i].nid == nid && a < b) {
+			mem[n++] = (struct span){ a, b };
+			*present += b - a;
 		}
+	}
+	qsort(mem, n, sizeof(*mem), span_cmp);
+	return spans_minus(mem, n, res, nres, out);
+}
+
+/*
+ * Zone @z (0 DMA, 1 DMA32, 2 Normal) of node @nid, which has @present and
+ * @managed frames in zoneinfo.txt: if the config gives it the same present
+ * frames and more managed ones as the zone ends up (late_free= given back),
+ * reserve the difference at the zone's top, in frames boot leaves free.
+ */
+static void match_zone(struct capture *c, int nid, unsigned z, const char *zone,
+		       uint64_t present, uint64_t managed)
+{
+	const struct pmm_config *cfg = &c->scratch;
+	struct span res[PMM_MAX_RANGES], late[PMM_MAX_RANGES], end[2 * PMM_MAX_RANGES];
+	struct span runs[3 * PMM_MAX_RANGES];
+	uint64_t lim[4] = { 0, PFN_DOWN(cfg->dma_limit), PFN_DOWN(cfg->dma32_limit), UINT64_MAX };
+	uint64_t p, fr = 0, want;
+	size_t nres, nlate, nend, n;
+	char src[96];
+
+	nres = spans_of(cfg->reserved, cfg->nr_reserved, true, res);
+	nlate = spans_of(cfg->late_free, cfg->nr_late_free, false, late);
+	nend = spans_minus(res, nres, late, nlate, end);
+	n = free_runs(cfg, nid, lim[z], lim[z + 1], end, nend, runs, &p);
+	for (size_t i = 0; i < n; i++)
+		fr += runs[i].e - runs[i].s;
+	snprintf(src, sizeof(src), "zoneinfo.txt: Node %d, zone %s managed %llu", nid, zone,
+		 (unsigned long long)managed);
+	if (p != present) {
+		fprintf(c->out, "# %s: present %llu, this config %llu: not matched\n", src,
+			(unsigned long long)present, (unsigned long long)p);
+		return;
+	}
+	if (fr < managed)
+		fprintf(c->out, "# %s: this config leaves %llu; the kernel had given back more of its "
+				"reservations\n",
+			src, (unsigned long long)fr);
+	if (fr <= managed)
+		return;
+	want = fr - managed;
+	n = free_runs(cfg, nid, lim[z], lim[z + 1], res, nres, runs, &p);
+	while (n-- > 0 && want) {
+		uint64_t take = MIN(runs[n].e - runs[n].s, want);
+		char tok[96];
+
+		snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx",
+			 (unsigned long long)PFN_PHYS(runs[n].e - take),
+			 (unsigned long long)PFN_PHYS(runs[n].e) - 1);
+		emit(c, tok, src);
+		want -= take;
 	}
 }
 
 /*
- * zoneinfo.txt: for each of DMA, DMA32 and Normal whose present count the
- * config reproduces, reserve at the zone's top what the kernel reserved
- * beyond the config's reserve= ranges.
+ * zoneinfo.txt: each populated DMA, DMA32 and Normal zone, through
+ * match_zone(), at the end of its block.
  */
 static void match_zoneinfo(struct capture *c, const char *path)
 {
@@ -567,49 +596,10 @@ static void match_zoneinfo(struct capture *c, const char *path)
 				have_m = true;
 			continue;
 		}
-		/* The end of a zone's block: match it. */
-		for (unsigned z = 0; nid >= 0 && have_p && have_m && present && z < 3; z++) {
-			struct span res[PMM_MAX_RANGES], late[PMM_MAX_RANGES],
-				end[2 * PMM_MAX_RANGES], take[PMM_MAX_RANGES];
-			uint64_t lim[4] = { 0, c->scratch.dma_limit >> 12, c->scratch.dma32_limit >> 12,
-					    UINT64_MAX };
-			uint64_t p, fr, want;
-			size_t nres, nlate, nend, nt = 0;
-			char src[96];
-
-			if (strcmp(zone, zones[z]) != 0)
-				continue;
-			/* Counted as the zone ends up, late_free= given back; taken where boot left it. */
-			nres = spans_of(c->scratch.reserved, c->scratch.nr_reserved, true, res);
-			nlate = spans_of(c->scratch.late_free, c->scratch.nr_late_free, false, late);
-			nend = spans_minus(res, nres, late, nlate, end);
-			zone_frames(&c->scratch, nid, lim[z], lim[z + 1], end, nend, &p, &fr, NULL, NULL, 0,
-				    &nt);
-			snprintf(src, sizeof(src), "zoneinfo.txt: Node %d, zone %s managed %llu", nid, zone,
-				 managed);
-			if (p != present) {
-				fprintf(c->out, "# %s: present %llu, this config %llu: not matched\n", src,
-					present, (unsigned long long)p);
-			} else if (fr < managed) {
-				fprintf(c->out, "# %s: this config leaves %llu; the kernel had given back "
-						"more of its reservations\n",
-					src, (unsigned long long)fr);
-			} else if (fr > managed) {
-				uint64_t p2, fr2;
-
-				want = fr - managed;
-				zone_frames(&c->scratch, nid, lim[z], lim[z + 1], res, nres, &p2, &fr2, &want,
-					    take, PMM_MAX_RANGES, &nt);
-				for (size_t t = 0; t < nt; t++) {
-					char tok[96];
-
-					snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx",
-						 (unsigned long long)take[t].s << 12,
-						 ((unsigned long long)take[t].e << 12) - 1);
-					emit(c, tok, src);
-				}
-			}
-		}
+		/* The end of a zone's block. */
+		for (unsigned z = 0; nid >= 0 && have_p && have_m && present && z < 3; z++)
+			if (strcmp(zone, zones[z]) == 0)
+				match_zone(c, nid, z, zone, present, managed);
 		if (eof)
 			break;
 		nid = n2;
