@@ -116,6 +116,25 @@ static int check_config(struct pmm *m)
 }
 
 /*
+ * The frame at @pfn, no longer reserved and with private 0, if
+ * free_reserved_page() may give it back: online (an offline section's
+ * frames are reserved too, but belong to no zone), reserved, held once,
+ * not a self-hosted memmap (in use as long as its section exists).
+ * NULL, and nothing changed, otherwise.
+ */
+static struct page *take_reserved_frame(struct pmm *m, unsigned long pfn)
+{
+	struct page *page = pfn_to_online_page(m, pfn);
+
+	if (!page || !PageReserved(page) || page_ref_count(page) != 1 ||
+	    PageVmemmapSelfHosted(page))
+		return NULL;
+	ClearPageReserved(page);
+	page->private = 0;
+	return page;
+}
+
+/*
  * late_free=: what a kernel frees once it is up (free_initmem(), the
  * initrd, the gaps of its image), after the watermarks were set; managed
  * pages grow and nothing is recomputed, as in the kernel.  The frames go
@@ -130,15 +149,11 @@ static void late_free(struct pmm *m)
 		unsigned long end = MIN(PFN_DOWN(r->end), m->max_pfn), run = 0, n = 0;
 
 		for (unsigned long pfn = PFN_UP(r->start); pfn <= end; pfn++) {
-			struct page *page = pfn < end ? pfn_to_online_page(m, pfn) : NULL;
+			struct page *page = pfn < end ? take_reserved_frame(m, pfn) : NULL;
 
-			/* As pmm_free_reserved_area(): reserved frames, never a self-hosted memmap. */
-			if (page && PageReserved(page) && page_ref_count(page) == 1 &&
-			    !PageVmemmapSelfHosted(page)) {
+			if (page) {
+				set_page_count(page, 0); /* free, not yet listed: boot's hand-over state */
 				run++;
-				ClearPageReserved(page);
-				page->private = 0;
-				set_page_count(page, 0);
 				continue;
 			}
 			if (run)
@@ -646,17 +661,11 @@ unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigne
 	unsigned long freed = 0;
 
 	for (unsigned long pfn = start; pfn < end && pfn < pmm_max_pfn(m); pfn++) {
-		/* Offline sections' frames are reserved too, but belong to no zone. */
-		struct page *page = pfn_to_online_page(m, pfn);
+		struct page *page = take_reserved_frame(m, pfn);
 
 		if (!page)
 			continue;
-		/* A self-hosted memmap is in use as long as its section exists. */
-		if (!PageReserved(page) || page_ref_count(page) != 1 || PageVmemmapSelfHosted(page))
-			continue;
 		/* free_reserved_page(): an ordinary order-0 page, then managed grows. */
-		ClearPageReserved(page);
-		page->private = 0;
 		__atomic_fetch_add(&page_zone(m, page)->managed_pages, 1, __ATOMIC_RELAXED);
 		free_pages_entry(m, page, 0);
 		freed++;
