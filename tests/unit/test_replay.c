@@ -482,9 +482,7 @@ static void test_machine_from_real_capture(void **state)
 	assert_non_null(strstr(text, "late_free=0x3fec3000-0x3ffcffff  # Freeing initrd memory\n"));
 	assert_non_null(strstr(text, "reserve=0x3ec15000-0x3fec2fff    # zoneinfo.txt: Node 0, zone "
 				     "DMA32 managed 248420\n"));
-	pmm_config_default(&derived);
-	if (pmm_config_parse(&derived, text, strlen(text), "derived", err, sizeof(err)))
-		fail_msg("%s", err);
+	config_from(&derived, text);
 	pmm_config_default(&by_hand);
 	assert_int_equal(pmm_config_load(&by_hand, conf, err, sizeof(err)), 0);
 	assert_int_equal(derived.nr_ranges, by_hand.nr_ranges);
@@ -508,7 +506,6 @@ static void test_machine_from_real_capture(void **state)
 		FILE *zf = open_memstream(&zp, &zlen);
 		struct pmm *m;
 
-		derived.log = pmm_test_log_sink;
 		assert_int_equal(pmm_create(&derived, &m), 0);
 		assert_int_equal(pmm_report_zoneinfo(m, zf), 0);
 		fclose(zf);
@@ -530,8 +527,8 @@ static void test_machine_from_real_capture(void **state)
 		free(zpath);
 	}
 	trace = pmm_test_read_file(shipped, &len);
-	derived.log = by_hand.log = pmm_test_log_sink;
-	derived.log_ctx = by_hand.log_ctx = NULL;
+	by_hand.log = pmm_test_log_sink; /* as config_from() gave derived */
+	by_hand.log_ctx = NULL;
 	assert_int_equal(pmm_replay_create(&rd, NULL, &derived, &o), 0);
 	assert_int_equal(pmm_replay_create(&rh, NULL, &by_hand, &o), 0);
 	{
@@ -637,13 +634,10 @@ static void test_machine_from_boot_log(void **state)
 	 * It boots: two nodes (node 1 all ZONE_MOVABLE, as the DMA zone
 	 * covers kernelcore=), four CPUs.
 	 */
-	pmm_config_default(&cfg);
-	if (pmm_config_parse(&cfg, text, strlen(text), "derived", err, sizeof(err)))
-		fail_msg("%s", err);
+	config_from(&cfg, text);
 	assert_int_equal(cfg.nr_cpus, 4);
 	assert_int_equal(cfg.kernelcore_percent, 25);
 	assert_true(cfg.shuffle);
-	cfg.log = pmm_test_log_sink;
 	assert_int_equal(pmm_create(&cfg, &m), 0);
 	{
 		struct pmm_page *p = pmm_alloc_pages_node(m, 1, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_THISNODE, 0);
@@ -738,7 +732,7 @@ static void test_machine_from_zoneinfo(void **state)
 		"Node 0, zone    DMA32\n        present  782336\n        managed  781000\n"
 		"Node 1, zone   Normal\n        present  262144\n        managed  260096\n"
 		"Node 1, zone      DMA\n        present  5\n        managed  5\n";
-	char tmpl[] = "/tmp/pmm-capture-XXXXXX", err[512], *text, *zi = NULL;
+	char tmpl[] = "/tmp/pmm-capture-XXXXXX", *text, *zi = NULL;
 	const char *dir = mkdtemp(tmpl);
 	struct pmm_config cfg;
 	struct pmm *m;
@@ -756,10 +750,7 @@ static void test_machine_from_zoneinfo(void **state)
 	assert_non_null(strstr(text, "# zoneinfo.txt: Node 1, zone DMA managed 5: present 5, this "
 				     "config 0: not matched\n"));
 
-	pmm_config_default(&cfg);
-	if (pmm_config_parse(&cfg, text, strlen(text), "derived", err, sizeof(err)))
-		fail_msg("%s", err);
-	cfg.log = pmm_test_log_sink;
+	config_from(&cfg, text);
 	assert_int_equal(pmm_create(&cfg, &m), 0);
 	f = open_memstream(&zi, &zlen);
 	assert_int_equal(pmm_report_zoneinfo(m, f), 0);
