@@ -22,6 +22,13 @@
  *   dma=16M dma32=4G       zone boundaries (x86-64 defaults)
  *   kernelcore=2G | kernelcore=40%   movablecore=1G | movablecore=25%
  *   cpus=4                 number of CPUs (per-CPU lists); default: the host's
+ *   node_cpus=1:2-3,6      the CPUs of node 1, as /sys/devices/system/node/node1/
+ *                          cpulist prints them; repeat per node.  A CPU no
+ *                          node_cpus= names is spread round-robin over the nodes
+ *                          with memory (CPU c on the (c mod n)-th), as without
+ *                          it.  The node decides where a CPU's allocations go
+ *                          first and the per-CPU lists' high (zone_highsize()
+ *                          counts a node's own CPUs)
  *   min_free_kbytes=N watermark_scale_factor=N watermark_boost_factor=N
  *   lowmem_reserve_ratio=256,256,32,0,0 percpu_pagelist_high_fraction=N
  *   page_owner=on  page_poison=on  init_on_alloc=1  init_on_free=1
@@ -130,6 +137,7 @@ struct pmm_config {
 	unsigned kernelcore_percent;             /* kernelcore=N% (0 = unset) */
 	unsigned movablecore_percent;            /* movablecore=N% (0 = unset) */
 	unsigned nr_cpus;                        /* 0 = the host's CPU count */
+	uint8_t cpu_node[PMM_MAX_CPUS];          /* node_cpus=: 1 + CPU c's node; 0 = round-robin */
 
 	/* sysctls and boot parameters (-1 / defaults mean "as the kernel computes"). */
 	int min_free_kbytes;                     /* -1 = computed */
@@ -210,11 +218,14 @@ PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err,
  * pmm_config_from_capture() - write the config text of the machine a Linux
  * capture describes, for pmm_config_parse() or a config file.
  * @path: a capture directory (its boot log: dmesg.txt, dmesg.txt.xz, dmesg,
- *        console.log, plain or compressed; and, when there, iomem.txt and
- *        sysctl_vm/), or a boot log file.
+ *        console.log, plain or compressed; and, when there, iomem.txt,
+ *        nodes/nodeN/cpulist, sysctl_vm/ and zoneinfo.txt), or a boot log
+ *        file.
  * @out: receives the text: node= for each "Early memory node ranges" line,
  *       cpus= ("smp: Brought up ..., M CPUs", else "smpboot: Allowing"),
- *       dma=/dma32= where "Zone ranges:" differ from x86-64's, the kernel
+ *       node_cpus= when the CPUs sit on more than one node (nodes/nodeN/
+ *       cpulist, else x86's ".... node #N, CPUs:" lines and SRAT's APIC 0
+ *       entry for the boot CPU), dma=/dma32= where "Zone ranges:" differ from x86-64's, the kernel
  *       command line's kernelcore=, movablecore=, page_alloc.shuffle=,
  *       init_on_alloc=, init_on_free=, page_poison=, debug_pagealloc=,
  *       debug_guardpage_minorder=; reserve= for the kernel image from

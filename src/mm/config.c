@@ -284,6 +284,47 @@ static int parse_host_node(struct pmm_config *cfg, struct cursor *c, const char 
 	return 0;
 }
 
+/*
+ * node_cpus=N:LIST, LIST a kernel cpulist ("0-3,8,10-11").  A CPU named for
+ * two different nodes is an error; naming it twice for one node is not.
+ */
+static int parse_node_cpus(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
+			   const char *tok, size_t n)
+{
+	const char *colon = memchr(v, ':', vl), *p, *end = v + vl;
+	long nid;
+
+	if (!colon || colon + 1 == end)
+		return fail(c, "expected node_cpus=N:CPULIST in '%.*s'", tok, n);
+	if (parse_int(v, (size_t)(colon - v), 0, PMM_MAX_NUMNODES - 1, &nid))
+		return fail(c, "bad node id in '%.*s'", tok, n);
+	for (p = colon + 1; p < end;) {
+		const char *comma = memchr(p, ',', (size_t)(end - p)), *dash;
+		const char *e = comma ? comma : end;
+		long lo, hi;
+
+		dash = memchr(p, '-', (size_t)(e - p));
+		if (parse_int(p, (size_t)((dash ? dash : e) - p), 0, PMM_MAX_CPUS - 1, &lo) ||
+		    (dash && parse_int(dash + 1, (size_t)(e - dash - 1), 0, PMM_MAX_CPUS - 1, &hi)))
+			return fail(c, "bad CPU list (CPUs are 0-1023, as in 0-3,8) in '%.*s'", tok, n);
+		if (!dash)
+			hi = lo;
+		if (hi < lo)
+			return fail(c, "CPU range ends before it starts in '%.*s'", tok, n);
+		for (long cpu = lo; cpu <= hi; cpu++) {
+			if (cfg->cpu_node[cpu] && cfg->cpu_node[cpu] != nid + 1)
+				return fail(c, "a CPU named for another node already in '%.*s'", tok, n);
+			cfg->cpu_node[cpu] = (uint8_t)(nid + 1);
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+		if (p == end)
+			return fail(c, "CPU list ends with ',' in '%.*s'", tok, n);
+	}
+	return 0;
+}
+
 static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size_t n)
 {
 	const char *eq = memchr(tok, '=', n);
@@ -335,6 +376,8 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 	}
 	INTKEY("nodes", nr_nodes, 1, PMM_MAX_NUMNODES)
 	INTKEY("cpus", nr_cpus, 1, PMM_MAX_CPUS)
+	if (key_is(k, kl, "node_cpus"))
+		return parse_node_cpus(cfg, c, v, vl, tok, n);
 	if (key_is(k, kl, "node")) {
 		const char *colon = memchr(v, ':', vl);
 		if (!colon)

@@ -9,6 +9,9 @@
  *       after it                                   -> node=N:A-B
  *     "smp: Brought up N nodes, M CPUs" (else "smpboot: Allowing M CPUs,
  *       H hotplug CPUs": M - H)                    -> cpus=
+ *     x86's ".... node  #N, CPUs:   #2  #3" (the secondary CPUs by node)
+ *       and "SRAT: PXM P -> APIC 0x00 -> Node N" (the boot CPU's node),
+ *       when the CPUs are on more than one node    -> node_cpus=N:LIST
  *     "Zone ranges:" when ZONE_NORMAL has memory and a boundary is not
  *       x86-64's 16M / 4G                          -> dma= dma32=
  *     "Kernel command line:" parameters pmm shares with the kernel
@@ -17,6 +20,8 @@
  *       version") keeps the first 1 MiB            -> reserve=0x0-0xfffff
  *     "RAMDISK: [mem A-B]" and "Freeing initrd memory"
  *                                                  -> reserve=A-B late_free=A-B
+ *   nodes/nodeN/cpulist: each node's CPUs, in place of the log's lines
+ *                                                  -> node_cpus=N:LIST
  *   iomem.txt: "Kernel code" .. "Kernel bss"     -> reserve=
  *     with the boot log's "Freeing unused kernel image ... memory: NK":
  *     the image's gaps and init memory             -> late_free=
@@ -85,6 +90,10 @@ struct capture {
 	unsigned long long gap_k[2];    /* "Freeing unused kernel image (text/rodata gap)",
 					   "(rodata/data gap) memory: NK" */
 	unsigned long long init_k;      /* initmem + decrypted + SMP alternatives, in K */
+	uint8_t cpu_node[PMM_MAX_CPUS]; /* 1 + each CPU's node; 0: not known */
+	char cpu_node_src[224];
+	bool cpu_node_sysfs;        /* from nodes/nodeN/cpulist: the log's lines are not needed */
+	int bsp_node;               /* "SRAT: ... APIC 0x00 -> Node N": CPU 0's node; -1: unknown */
 	bool x86;                   /* "BIOS-e820:" lines */
 	int version;                /* "Linux version X.Y": X * 1000 + Y, 0 = unknown */
 	char version_src[160];
@@ -189,6 +198,22 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 			c->zone_end[i] = b;
 		return 0;
 	}
+	/* x86's announce_cpu(): ".... node  #1, CPUs:   #2  #3" lists the secondary CPUs. */
+	if (!c->cpu_node_sysfs && (p = strstr(s, ".... node ")) &&
+	    sscanf(p, ".... node #%d, CPUs:%n", &nid, &n1) == 1 && n1 > 0) {
+		if (nid < 0 || nid >= PMM_MAX_NUMNODES)
+			return failf(c, -PMM_EBADMSG, "%s:%lu: bad node number: %s", name, lineno, s);
+		for (p += n1; (p = strchr(p, '#')) && sscanf(p, "#%d", &n2) == 1; p++)
+			if (n2 >= 0 && n2 < PMM_MAX_CPUS)
+				c->cpu_node[n2] = (uint8_t)(nid + 1);
+		if (!c->cpu_node_src[0])
+			snprintf(c->cpu_node_src, sizeof(c->cpu_node_src),
+				 "%s: the boot CPUs' \".... node #N, CPUs:\" lines", src);
+		return 0;
+	}
+	if (!c->cpu_node_sysfs && (p = strstr(s, "SRAT: PXM ")) &&
+	    sscanf(p, "SRAT: PXM %*u -> APIC 0x%x -> Node %d", &n1, &nid) == 2 && n1 == 0)
+		c->bsp_node = nid;
 	if ((p = strstr(s, "smp: Brought up ")) && sscanf(p, "smp: Brought up %d node", &n1) == 1 &&
 	    (p = strstr(p, ", ")) && sscanf(p, ", %d CPU", &n2) == 1) {
 		c->cpus = n2;
@@ -238,6 +263,69 @@ static void emit_cmdline(struct capture *c)
 			if (t[kl] == '=' && strlen(cmdline_keys[i]) == kl &&
 			    strncmp(t, cmdline_keys[i], kl) == 0)
 				emit(c, t, c->cmdline_src);
+	}
+}
+
+/*
+ * node_cpus= per node, when the CPUs are known to sit on more than one
+ * node or on one other than node 0 (one node 0 is what pmm assumes).  The
+ * boot CPU, which x86's log does not list, is on the node SRAT gives APIC
+ * 0, else on the node its log lists first.
+ */
+static void emit_node_cpus(struct capture *c)
+{
+	unsigned long long nodes = 0;
+	int first = -1;
+
+	for (unsigned cpu = 1; cpu < PMM_MAX_CPUS && !c->cpu_node_sysfs; cpu++)
+		if (c->cpu_node[cpu] && first < 0)
+			first = c->cpu_node[cpu] - 1;
+	if (!c->cpu_node_sysfs && !c->cpu_node[0] && (c->bsp_node >= 0 || first >= 0))
+		c->cpu_node[0] = (uint8_t)((c->bsp_node >= 0 ? c->bsp_node : first) + 1);
+	/* A CPU beyond cpus= (one that was not brought up) is not the machine's. */
+	if (c->cpus > 0)
+		memset(c->cpu_node + MIN(c->cpus, PMM_MAX_CPUS), 0,
+		       PMM_MAX_CPUS - MIN(c->cpus, PMM_MAX_CPUS));
+	for (unsigned cpu = 0; cpu < PMM_MAX_CPUS; cpu++)
+		if (c->cpu_node[cpu])
+			nodes |= 1ull << (c->cpu_node[cpu] - 1);
+	if (!nodes || nodes == 1)
+		return;
+	for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++) {
+		char tok[512];
+		size_t len;
+
+		bool mem = false;
+
+		if (!(nodes & (1ull << nid)))
+			continue;
+		for (unsigned i = 0; i < c->scratch.nr_ranges; i++)
+			mem |= c->scratch.ranges[i].nid == nid;
+		len = (size_t)snprintf(tok, sizeof(tok), "node_cpus=%d:", nid);
+		for (unsigned cpu = 0; cpu < PMM_MAX_CPUS && len < sizeof(tok); cpu++) {
+			unsigned end = cpu;
+
+			if (c->cpu_node[cpu] != nid + 1)
+				continue;
+			while (end + 1 < PMM_MAX_CPUS && c->cpu_node[end + 1] == nid + 1)
+				end++;
+			len += (size_t)snprintf(tok + len, sizeof(tok) - len, "%s%u", tok[len - 1] == ':' ? "" : ",",
+						cpu);
+			if (end > cpu && len < sizeof(tok))
+				len += (size_t)snprintf(tok + len, sizeof(tok) - len, "-%u", end);
+			cpu = end;
+		}
+		if (len >= sizeof(tok)) {
+			fprintf(c->out, "# %s: node %d's CPU list is too long for one token\n",
+				c->cpu_node_src, nid);
+			continue;
+		}
+		if (!mem)
+			fprintf(c->out, "# %s: '%s' not taken: node %d has no memory (pmm has no "
+					"memoryless nodes; its CPUs are spread round-robin)\n",
+				c->cpu_node_src, tok, nid);
+		else
+			emit(c, tok, c->cpu_node_src);
 	}
 }
 
@@ -299,6 +387,7 @@ static int read_boot_log(struct capture *c, const char *path)
 		snprintf(cpus, sizeof(cpus), "cpus=%d", c->cpus);
 		emit(c, cpus, c->cpus_src);
 	}
+	emit_node_cpus(c);
 	emit_zones(c, name);
 	emit_cmdline(c);
 	if (c->x86 && c->version >= 5013) {
@@ -609,6 +698,51 @@ static void match_zoneinfo(struct capture *c, const char *path)
 	fclose(f);
 }
 
+/*
+ * nodes/nodeN/cpulist (sysfs's /sys/devices/system/node/nodeN/cpulist) for
+ * each node: the CPUs of every node, the boot CPU included.
+ */
+static void read_node_cpulists(struct capture *c, const char *dir)
+{
+	uint8_t map[PMM_MAX_CPUS] = { 0 };
+	bool any = false;
+
+	for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++) {
+		char path[4096], list[1024], *p, *end;
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/nodes/node%d/cpulist", dir, nid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		n = fread(list, 1, sizeof(list) - 1, f);
+		fclose(f);
+		list[n] = '\0';
+		for (p = list; *p && *p != '\n';) {
+			unsigned long lo = strtoul(p, &end, 10), hi = lo;
+
+			if (end == p)
+				return; /* not a cpulist: leave it to the boot log */
+			if (*end == '-')
+				hi = strtoul(end + 1, &end, 10);
+			if (hi >= PMM_MAX_CPUS || hi < lo)
+				return;
+			for (unsigned long cpu = lo; cpu <= hi; cpu++)
+				map[cpu] = (uint8_t)(nid + 1);
+			any = true;
+			p = end + (*end == ',');
+			if (*end != ',' && *end != '\n' && *end)
+				return;
+		}
+	}
+	if (!any)
+		return;
+	memcpy(c->cpu_node, map, sizeof(map));
+	c->cpu_node_sysfs = true;
+	snprintf(c->cpu_node_src, sizeof(c->cpu_node_src), "nodes/node*/cpulist");
+}
+
 static bool is_dir(const char *path)
 {
 	struct stat st;
@@ -626,7 +760,7 @@ static bool is_file(const char *path)
 int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errlen)
 {
 	struct capture c = { .out = out, .err = err, .errlen = errlen, .cpus = -1,
-			     .cpus_allowed = -1 };
+			     .cpus_allowed = -1, .bsp_node = -1 };
 	char log[4096], file[4096];
 	int r;
 
@@ -653,6 +787,7 @@ int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errle
 			     "console.log, ...)",
 			     path);
 	fprintf(out, "# The machine of the Linux capture %s (pmm_config_from_capture)\n", path);
+	read_node_cpulists(&c, path);
 	r = read_boot_log(&c, log);
 	if (r)
 		return r;

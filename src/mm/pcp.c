@@ -473,10 +473,19 @@ int zone_batchsize(const struct zone *zone)
 	return (int)((1l << (63 - __builtin_clzl((unsigned long)x))) - 1);
 }
 
-/* CPUs are spread over the online nodes round-robin: cpu c is on the (c % n)-th node. */
+/*
+ * A CPU is on the node node_cpus= names, while that node has memory (pmm
+ * has no memoryless nodes: when hotplug takes all of it, or for a CPU not
+ * named, CPUs are spread over the online nodes round-robin, cpu c on the
+ * (c % n)-th).
+ */
 int cpu_to_node(const struct pmm *m, unsigned cpu)
 {
 	int nr = m->nr_online_nodes, k = (int)(cpu % (unsigned)nr), nid;
+	unsigned named = cpu < PMM_MAX_CPUS ? m->cfg.cpu_node[cpu] : 0;
+
+	if (named && (__atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) & (1ul << (named - 1))))
+		return (int)named - 1;
 
 	for_each_online_node(m, nid)
 		if (k-- == 0)

@@ -54,6 +54,17 @@ void pmm_destroy(struct pmm *m)
 	plat->free(plat->ctx, m, sizeof(*m));
 }
 
+/* Whether the layout of @c gives node @nid memory: a node= range, or a share of mem=. */
+static bool config_node_has_memory(const struct pmm_config *c, int nid)
+{
+	if (!c->nr_ranges)
+		return (unsigned)nid < (c->nr_nodes ? c->nr_nodes : 1);
+	for (unsigned i = 0; i < c->nr_ranges; i++)
+		if (c->ranges[i].nid == nid && c->ranges[i].end > c->ranges[i].start)
+			return true;
+	return false;
+}
+
 static int check_config(struct pmm *m)
 {
 	const struct pmm_config *c = &m->cfg;
@@ -70,6 +81,22 @@ static int check_config(struct pmm *m)
 	if (c->nr_cpus > PMM_MAX_CPUS) {
 		pr_err(m, "pmm: cpus=%u exceeds %d\n", c->nr_cpus, PMM_MAX_CPUS);
 		return -PMM_EINVAL;
+	}
+	for (unsigned cpu = 0; cpu < PMM_MAX_CPUS; cpu++) {
+		int nid = c->cpu_node[cpu] - 1;
+
+		if (nid < 0)
+			continue;
+		if (cpu >= m->nr_cpus) {
+			pr_err(m, "pmm: node_cpus=%d: CPU %u, but the machine has %u CPUs (cpus=)\n",
+			       nid, cpu, m->nr_cpus);
+			return -PMM_EINVAL;
+		}
+		if (!config_node_has_memory(c, nid)) {
+			pr_err(m, "pmm: node_cpus=%d: node %d has no memory (pmm has no memoryless "
+				  "nodes)\n", nid, nid);
+			return -PMM_EINVAL;
+		}
 	}
 	if (c->maxmem > PMM_MAXMEM_LIMIT) {
 		pr_err(m, "pmm: maxmem=%#llx is beyond the %llu TiB physical address limit\n",

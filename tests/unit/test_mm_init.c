@@ -135,6 +135,43 @@ static void test_two_nodes_holes_reserved(void **state)
 	pmm_test_log_reset(&log);
 }
 
+/*
+ * node_cpus= puts CPUs on nodes: a CPU's allocations go to its node first,
+ * and its per-CPU lists count among that node's CPUs (zone_highsize()); a
+ * CPU it does not name stays round-robin.
+ */
+static void test_node_cpus(void **state)
+{
+	struct pmm *m = pmm_test_machine("nodes=2 mem=2G cpus=4 node_cpus=1:0-1", NULL);
+	static const int want[4] = { 1, 1, 0, 1 }; /* CPU 2, 3: the 0th and 1st node */
+
+	(void)state;
+	for (int cpu = 0; cpu < 4; cpu++) {
+		struct pmm_page *p;
+
+		assert_int_equal(pmm_set_thread_cpu(m, cpu), 0);
+		p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+		assert_non_null(p);
+		if (pmm_page_nid(p) != want[cpu])
+			fail_msg("CPU %d allocated on node %d, want %d", cpu, pmm_page_nid(p), want[cpu]);
+		pmm_free_pages(m, p, 0);
+	}
+	assert_int_equal(pmm_set_thread_cpu(m, -1), 0);
+	/* Node 1 has three of the four CPUs, node 0 one: high splits over them. */
+	for (int nid = 0; nid < 2; nid++) {
+		struct zone *z = &m->node_data[nid]->node_zones[ZONE_DMA32];
+		int split = nid ? 3 : 1;
+		long high = MAX((long)low_wmark_pages(z) / split, (long)z->pageset_batch << 2);
+
+		assert_true(zone_managed_pages(z) > 0);
+		if (z->per_cpu_pageset[0].high != high)
+			fail_msg("node %d: high %d, want %ld over %d CPUs", nid, z->per_cpu_pageset[0].high,
+				 high, split);
+	}
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /* memmap costs 64 bytes per present frame, measured with mincore(). */
 static void check_memmap_rss(const char *cfg)
 {
@@ -371,6 +408,11 @@ static void test_bad_configs(void **state)
 	expect_bad_config("mem=1G hole=0x0-0x3fffffff", "no memory left");
 	expect_bad_config("mem=1G dma=4G dma32=1G", "above dma32");
 	expect_bad_config("mem=4097", "not a multiple of the page size");
+	expect_bad_config("nodes=2 mem=1G cpus=4 node_cpus=1:2-4",
+			  "pmm: node_cpus=1: CPU 4, but the machine has 4 CPUs (cpus=)");
+	expect_bad_config("nodes=2 mem=1G cpus=4 node_cpus=2:0",
+			  "pmm: node_cpus=2: node 2 has no memory (pmm has no memoryless nodes)");
+	expect_bad_config("node=1:0x0-0x3fffffff cpus=2 node_cpus=0:1", "node 0 has no memory");
 }
 
 static void test_bad_config_text(void **state)
@@ -388,6 +430,14 @@ static void test_bad_config_text(void **state)
 		{ "memmap=flat", "<t>:1: memmap must be base, huge or altmap: 'memmap=flat'" },
 		{ "cpu=any", "<t>:1: cpu must be rseq or getcpu: 'cpu=any'" },
 		{ "page_owner_stack=user", "<t>:1: page_owner_stack must be kernel or caller: 'page_owner_stack=user'" },
+		{ "node_cpus=1", "<t>:1: expected node_cpus=N:CPULIST in 'node_cpus=1'" },
+		{ "node_cpus=1:", "<t>:1: expected node_cpus=N:CPULIST in 'node_cpus=1:'" },
+		{ "node_cpus=x:0", "<t>:1: bad node id in 'node_cpus=x:0'" },
+		{ "node_cpus=0:0-x", "<t>:1: bad CPU list (CPUs are 0-1023, as in 0-3,8) in 'node_cpus=0:0-x'" },
+		{ "node_cpus=0:1024", "<t>:1: bad CPU list" },
+		{ "node_cpus=0:3-1", "<t>:1: CPU range ends before it starts in 'node_cpus=0:3-1'" },
+		{ "node_cpus=0:1,", "<t>:1: CPU list ends with ',' in 'node_cpus=0:1,'" },
+		{ "node_cpus=0:0-3\nnode_cpus=1:3", "<t>:2: a CPU named for another node already in 'node_cpus=1:3'" },
 		{ "mem", "<t>:1: expected key=value, got 'mem'" },
 		{ "mem=99999999999999999999999G", "<t>:1: bad size" },
 		{ "\x01mem=1G", "<t>:1: binary data in config" },
@@ -405,7 +455,8 @@ static void test_bad_config_text(void **state)
 	pmm_config_default(&c);
 	{
 		const char *ok = "mem=2G nodes=2 cpus=3 page_owner=on lowmem_reserve_ratio=1,2,3 "
-				 "memmap=altmap cpu=getcpu page_owner_stack=caller";
+				 "memmap=altmap cpu=getcpu page_owner_stack=caller node_cpus=1:0,2-3 "
+				 "node_cpus=1:2";
 		assert_int_equal(pmm_config_parse(&c, ok, strlen(ok), "<t>", err, sizeof(err)), 0);
 	}
 	assert_int_equal(c.memmap, PMM_MEMMAP_ALTMAP);
@@ -417,6 +468,11 @@ static void test_bad_config_text(void **state)
 	assert_true(c.page_owner);
 	assert_int_equal(c.lowmem_reserve_ratio[2], 3);
 	assert_int_equal(c.lowmem_reserve_ratio[3], 0);
+	assert_int_equal(c.cpu_node[0], 2);
+	assert_int_equal(c.cpu_node[1], 0);
+	assert_int_equal(c.cpu_node[2], 2);
+	assert_int_equal(c.cpu_node[3], 2);
+	assert_int_equal(c.cpu_node[4], 0);
 }
 
 /* Fail the N-th platform call of a boot, for every N: clean error, nothing leaked. */
@@ -432,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_default_machine),
 		cmocka_unit_test(test_boot_log_matches_kernel),
 		cmocka_unit_test(test_two_nodes_holes_reserved),
+		cmocka_unit_test(test_node_cpus),
 		cmocka_unit_test(test_memmap_rss),
 		cmocka_unit_test(test_late_free),
 		cmocka_unit_test(test_sizes),

@@ -766,6 +766,90 @@ static void test_machine_from_zoneinfo(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * Which CPUs sit on which node: x86's boot log lists the secondary CPUs by
+ * node and SRAT gives the boot CPU's; nodes/nodeN/cpulist, where the
+ * capture has it, says it for every CPU and wins.
+ */
+static void test_machine_from_node_cpus(void **state)
+{
+	static const char dmesg[] =
+		"[    0.000000] SRAT: PXM 0 -> APIC 0x00 -> Node 0\n"
+		"[    0.000000] SRAT: PXM 0 -> APIC 0x01 -> Node 0\n"
+		"[    0.000000] SRAT: PXM 1 -> APIC 0x02 -> Node 1\n"
+		"[    0.000000] Early memory node ranges\n"
+		"[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n"
+		"[    0.000000]   node   1: [mem 0x0000000040000000-0x000000007fffffff]\n"
+		"[    0.600000] x86: Booting SMP configuration:\n"
+		"[    0.700000] .... node  #0, CPUs:      #1\n"
+		"[    0.800000] .... node  #1, CPUs:   #2  #3  #5\n"
+		"[    0.900000] .... node  #0, CPUs:   #4\n"
+		"[    1.000000] smp: Brought up 2 nodes, 6 CPUs\n";
+	char tmpl[] = "/tmp/pmm-capture-XXXXXX", path[512], *text;
+	const char *dir = mkdtemp(tmpl);
+	struct pmm_config cfg;
+
+	(void)state;
+	assert_non_null(dir);
+	put_file(dir, "dmesg.txt", dmesg);
+	text = capture_ok(dir);
+	if (!strstr(text, "\nnode_cpus=0:0-1,4 ") || !strstr(text, "\nnode_cpus=1:2-3,5 "))
+		fail_msg("%s", text);
+	config_from(&cfg, text);
+	assert_int_equal(cfg.cpu_node[0], 1);
+	assert_int_equal(cfg.cpu_node[5], 2);
+	free(text);
+
+	/* sysfs's lists instead; a node directory without one is skipped. */
+	snprintf(path, sizeof(path), "%s/nodes", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	for (int nid = 0; nid < 3; nid++) {
+		snprintf(path, sizeof(path), "%s/nodes/node%d", dir, nid);
+		assert_int_equal(mkdir(path, 0700), 0);
+	}
+	put_file(dir, "nodes/node0/cpulist", "0,2,4\n");
+	put_file(dir, "nodes/node1/cpulist", "1,3,5\n");
+	text = capture_ok(dir);
+	if (!strstr(text, "\nnode_cpus=0:0,2,4 ") || !strstr(text, "\nnode_cpus=1:1,3,5 "))
+		fail_msg("%s", text);
+	free(text);
+
+	/* CPUs on a node without memory are left round-robin, and the config boots. */
+	put_file(dir, "nodes/node1/cpulist", "1,3\n");
+	put_file(dir, "nodes/node2/cpulist", "5\n");
+	text = capture_ok(dir);
+	if (!strstr(text, "# nodes/node*/cpulist: 'node_cpus=2:5' not taken: node 2 has no memory") ||
+	    !strstr(text, "\nnode_cpus=1:1,3 "))
+		fail_msg("%s", text);
+	config_from(&cfg, text);
+	{
+		struct pmm *m;
+
+		assert_int_equal(pmm_create(&cfg, &m), 0);
+		pmm_destroy(m);
+	}
+	free(text);
+	rm_file(dir, "nodes/node2/cpulist");
+
+	/* One node, and a CPU the log did not bring up: nothing to say. */
+	put_file(dir, "nodes/node0/cpulist", "0-5\n");
+	put_file(dir, "nodes/node1/cpulist", "6\n");
+	text = capture_ok(dir);
+	assert_null(strstr(text, "node_cpus="));
+	free(text);
+
+	rm_file(dir, "nodes/node0/cpulist");
+	rm_file(dir, "nodes/node1/cpulist");
+	for (int nid = 0; nid < 3; nid++) {
+		snprintf(path, sizeof(path), "%s/nodes/node%d", dir, nid);
+		assert_int_equal(rmdir(path), 0);
+	}
+	snprintf(path, sizeof(path), "%s/nodes", dir);
+	assert_int_equal(rmdir(path), 0);
+	rm_file(dir, "dmesg.txt");
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ------------------------------------------------------------ round trip */
 
 static void assert_same_free_state(struct pmm *a, struct pmm *b)
@@ -1703,6 +1787,7 @@ int main(void)
 		cmocka_unit_test(test_machine_from_real_capture),
 		cmocka_unit_test(test_machine_from_boot_log),
 		cmocka_unit_test(test_machine_from_zoneinfo),
+		cmocka_unit_test(test_machine_from_node_cpus),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),
