@@ -225,18 +225,20 @@ PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err,
  *       cpus= ("smp: Brought up ..., M CPUs", else "smpboot: Allowing"),
  *       node_cpus= when the CPUs sit on more than one node (nodes/nodeN/
  *       cpulist, else x86's ".... node #N, CPUs:" lines and SRAT's APIC 0
- *       entry for the boot CPU), dma=/dma32= where "Zone ranges:" differ from x86-64's, the kernel
- *       command line's kernelcore=, movablecore=, page_alloc.shuffle=,
- *       init_on_alloc=, init_on_free=, page_poison=, debug_pagealloc=,
- *       debug_guardpage_minorder=; reserve= for the kernel image from
- *       iomem.txt; min_free_kbytes=, watermark_scale_factor=,
+ *       entry for the boot CPU), dma=/dma32= where "Zone ranges:" differ
+ *       from x86-64's, the kernel command line's kernelcore=, movablecore=,
+ *       page_alloc.shuffle=, init_on_alloc=, init_on_free=, page_poison=,
+ *       debug_pagealloc=, debug_guardpage_minorder=; reserve= for the
+ *       kernel image from iomem.txt, less the SMP alternatives x86 frees
+ *       before the watermarks are set; min_free_kbytes=, watermark_scale_factor=,
  *       watermark_boost_factor=, lowmem_reserve_ratio= and
  *       percpu_pagelist_high_fraction= from sysctl_vm/; reserve= for
  *       the first MiB of an x86 Linux 5.13+ log and for the initrd
  *       ("RAMDISK:"); late_free= for what the log's "Freeing ... memory"
  *       lines give back (initrd, the image's gaps and init memory); and,
  *       with zoneinfo.txt, reserve= for what else the kernel reserved in a
- *       zone (at the zone's top, as memblock allocates), so that managed
+ *       zone (at the zone's top, as memblock allocates; ZONE_MOVABLE
+ *       where the log's "Movable zone start" lines put it), so that managed
  *       pages, watermarks and per-CPU high/batch match.  One token a line,
  *       with the file and line it came from as a comment; a value pmm does
  *       not take (kernelcore=mirror) is written as a comment with the reason.

@@ -23,8 +23,9 @@
  *   nodes/nodeN/cpulist: each node's CPUs, in place of the log's lines
  *                                                  -> node_cpus=N:LIST
  *   iomem.txt: "Kernel code" .. "Kernel bss"     -> reserve=
- *     with the boot log's "Freeing unused kernel image ... memory: NK":
- *     the image's gaps and init memory             -> late_free=
+ *     less the boot log's "Freeing SMP alternatives memory" (freed before
+ *     the watermarks are set); with its "Freeing unused kernel image ...
+ *     memory: NK": the image's gaps and init memory -> late_free=
  *   sysctl_vm/: min_free_kbytes, watermark_scale_factor,
  *     watermark_boost_factor, lowmem_reserve_ratio,
  *     percpu_pagelist_high_fraction               -> the same keys
@@ -32,7 +33,8 @@
  *     far gives (the kernel also reserved its memmap, page tables, ...
  *     from memblock) gets the difference reserved at its top, where
  *     memblock allocates -> reserve=, so that managed pages, watermarks
- *     and per-CPU high/batch come out as the kernel's
+ *     and per-CPU high/batch come out as the kernel's; ZONE_MOVABLE from
+ *     where the log's "Movable zone start for each node" lines put it
  *
  * Every token is checked with pmm_config_parse() before it is written; one
  * pmm does not take (kernelcore=mirror) becomes a comment saying why.
@@ -79,7 +81,9 @@ struct capture {
 	size_t errlen;
 	struct pmm_config scratch; /* every token is tried here first */
 	unsigned nr_ranges;
-	bool in_ranges, in_zones;
+	bool in_ranges, in_zones, in_movable;
+	unsigned long long movable_start[PMM_MAX_NUMNODES]; /* "  Node N: 0x...": bytes; 0 none */
+	bool movable_seen;          /* "Movable zone start for each node" */
 	int cpus, cpus_allowed;     /* -1: not seen */
 	char cpus_src[768];
 	unsigned long long zone_end[3]; /* DMA, DMA32, Normal: last byte, 0 = empty or absent */
@@ -89,7 +93,8 @@ struct capture {
 	bool initrd_freed;              /* "Freeing initrd memory" */
 	unsigned long long gap_k[2];    /* "Freeing unused kernel image (text/rodata gap)",
 					   "(rodata/data gap) memory: NK" */
-	unsigned long long init_k;      /* initmem + decrypted + SMP alternatives, in K */
+	unsigned long long init_k;      /* initmem + decrypted, in K */
+	unsigned long long alt_k;       /* "Freeing SMP alternatives memory: NK" */
 	uint8_t cpu_node[PMM_MAX_CPUS]; /* 1 + each CPU's node; 0: not known */
 	char cpu_node_src[224];
 	bool cpu_node_sysfs;        /* from nodes/nodeN/cpulist: the log's lines are not needed */
@@ -156,6 +161,17 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 	    sscanf(p, "Linux version %d.%d", &n1, &n2) == 2) {
 		c->version = n1 * 1000 + n2;
 		snprintf(c->version_src, sizeof(c->version_src), "%s", src);
+	}
+	if (strstr(s, "Movable zone start for each node")) {
+		c->in_movable = c->movable_seen = true;
+		return 0;
+	}
+	if (c->in_movable) {
+		if (sscanf(s, " Node %d: %llx", &nid, &a) == 2 && nid >= 0 && nid < PMM_MAX_NUMNODES) {
+			c->movable_start[nid] = a;
+			return 0;
+		}
+		c->in_movable = false;
 	}
 	if (strstr(s, "Early memory node ranges")) {
 		c->in_ranges = true;
@@ -240,8 +256,9 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 			c->gap_k[0] += a;
 		else if (strstr(s, "(rodata/data gap)"))
 			c->gap_k[1] += a;
-		else if (strstr(s, "unused kernel") || strstr(s, "decrypted") ||
-			 strstr(s, "SMP alternatives"))
+		else if (strstr(s, "SMP alternatives"))
+			c->alt_k += a;
+		else if (strstr(s, "unused kernel") || strstr(s, "decrypted"))
 			c->init_k += a; /* "(initmem)", or older kernels' "unused kernel (image) memory" */
 		return 0;
 	}
@@ -408,27 +425,37 @@ static int read_boot_log(struct capture *c, const char *path)
 }
 
 /*
- * What the kernel frees of its image once it is up, by the boot log's
- * "Freeing ... memory: NK" lines: the text/rodata and rodata/data gaps
- * between iomem's sections (where they are), and initmem, the unused
- * decrypted section and the SMP alternatives from the start of the area
- * between data and bss (where they lie in it iomem does not say; the
- * count is the kernel's).
+ * The areas between iomem's image sections: [i][0]..[i][1] follows section
+ * i (text, rodata, data).  False when iomem does not list all four.
  */
-static void late_free_image(struct capture *c, unsigned long long part[4][2])
+static bool image_areas(const unsigned long long part[4][2], unsigned long long area[3][2])
 {
-	static const char *const what[] = { "(text/rodata gap)", "(rodata/data gap)",
-					    "(initmem), decrypted, SMP alternatives" };
-	unsigned long long area[3][2], want[3] = { c->gap_k[0] << 10, c->gap_k[1] << 10,
-						   c->init_k << 10 };
-
 	for (unsigned i = 0; i < 4; i++)
 		if (!part[i][1])
-			return;
+			return false;
 	for (unsigned i = 0; i < 3; i++) {
 		area[i][0] = PFN_PHYS(PFN_DOWN(part[i][1]) + 1); /* the page after section i */
 		area[i][1] = part[i + 1][0];                  /* up to section i + 1 */
 	}
+	return true;
+}
+
+/*
+ * What the kernel frees of its image once it is up, by the boot log's
+ * "Freeing ... memory: NK" lines: the text/rodata and rodata/data gaps
+ * between iomem's sections (where they are), and initmem and the unused
+ * decrypted section from the start of the area between data and bss
+ * (where they lie in it iomem does not say; the count is the kernel's).
+ */
+static void late_free_image(struct capture *c, const unsigned long long part[4][2])
+{
+	static const char *const what[] = { "(text/rodata gap)", "(rodata/data gap)",
+					    "(initmem), decrypted" };
+	unsigned long long area[3][2], want[3] = { c->gap_k[0] << 10, c->gap_k[1] << 10,
+						   c->init_k << 10 };
+
+	if (!image_areas(part, area))
+		return;
 	for (unsigned i = 0; i < 3; i++) {
 		char tok[96], src[160];
 
@@ -448,13 +475,48 @@ static void late_free_image(struct capture *c, unsigned long long part[4][2])
 	}
 }
 
+/*
+ * The image [@start, @end] reserved, less the SMP alternatives: x86 frees
+ * those while the boot CPU patches its code (alternative_instructions()),
+ * before the watermarks are first set, so they are free memory at pmm's
+ * boot, not late_free=.  They go after initmem and the decrypted section
+ * in the area between data and bss (the linker script puts .smp_locks
+ * after __init_end).
+ */
+static void reserve_image(struct capture *c, unsigned long long start, unsigned long long end,
+			  const unsigned long long part[4][2])
+{
+	unsigned long long area[3][2], len = c->alt_k << 10, hole = 0;
+	char tok[96], src[160];
+
+	if (len && image_areas(part, area) && area[2][1] > area[2][0] &&
+	    area[2][1] - area[2][0] >= (c->init_k << 10) + len)
+		hole = area[2][0] + (c->init_k << 10);
+	if (!hole) {
+		snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", start, end);
+		emit(c, tok, "iomem.txt: Kernel code .. Kernel bss");
+		if (len)
+			fprintf(c->out, "# boot log: SMP alternatives (%lluK) are freed before the "
+					"watermarks are set; iomem.txt gives no place for them: kept "
+					"reserved\n",
+				c->alt_k);
+		return;
+	}
+	snprintf(src, sizeof(src), "iomem.txt: Kernel code .. Kernel bss, less SMP alternatives "
+				   "%lluK", c->alt_k);
+	snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", start, hole - 1);
+	emit(c, tok, src);
+	snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", hole + len, end);
+	emit(c, tok, src);
+}
+
 /* iomem.txt: the kernel image, from its first "Kernel ..." entry to the end of its last. */
 static void read_iomem(struct capture *c, const char *path)
 {
 	static const char *const parts[] = { "Kernel code", "Kernel rodata", "Kernel data",
 					     "Kernel bss" };
 	FILE *f = fopen(path, "r");
-	char line[MAX_LINE], tok[96];
+	char line[MAX_LINE];
 	unsigned long long a, b, start = 0, end = 0, part[4][2] = { { 0 } };
 	bool seen = false;
 
@@ -485,8 +547,7 @@ static void read_iomem(struct capture *c, const char *path)
 				"reserve=\n");
 		return;
 	}
-	snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", start, end);
-	emit(c, tok, "iomem.txt: Kernel code .. Kernel bss");
+	reserve_image(c, start, end, part);
 	late_free_image(c, part);
 }
 
@@ -603,10 +664,13 @@ static size_t free_runs(const struct pmm_config *cfg, int nid, uint64_t zs, uint
 }
 
 /*
- * Zone @z (0 DMA, 1 DMA32, 2 Normal) of node @nid, which has @present and
- * @managed frames in zoneinfo.txt: if the config gives it the same present
- * frames and more managed ones as the zone ends up (late_free= given back),
- * reserve the difference at the zone's top, in frames boot leaves free.
+ * Zone @z (0 DMA, 1 DMA32, 2 Normal, 3 Movable) of node @nid, which has
+ * @present and @managed frames in zoneinfo.txt: if the config gives it the
+ * same present frames and more managed ones as the zone ends up (late_free=
+ * given back), reserve the difference at the zone's top, in frames boot
+ * leaves free.  Where the node has a ZONE_MOVABLE, it takes everything
+ * from its start up, as the kernel's adjust_zone_range_for_zone_movable()
+ * cuts the other zones there.
  */
 static void match_zone(struct capture *c, int nid, unsigned z, const char *zone,
 		       uint64_t present, uint64_t managed)
@@ -615,6 +679,8 @@ static void match_zone(struct capture *c, int nid, unsigned z, const char *zone,
 	struct span res[PMM_MAX_RANGES], late[PMM_MAX_RANGES], end[2 * PMM_MAX_RANGES];
 	struct span runs[3 * PMM_MAX_RANGES];
 	uint64_t lim[4] = { 0, PFN_DOWN(cfg->dma_limit), PFN_DOWN(cfg->dma32_limit), UINT64_MAX };
+	uint64_t ms = c->movable_start[nid] ? PFN_DOWN(c->movable_start[nid]) : UINT64_MAX;
+	uint64_t zs = z == 3 ? ms : MIN(lim[z], ms), ze = z == 3 ? UINT64_MAX : MIN(lim[z + 1], ms);
 	uint64_t p, fr = 0, want;
 	size_t nres, nlate, nend, n;
 	char src[96];
@@ -622,7 +688,7 @@ static void match_zone(struct capture *c, int nid, unsigned z, const char *zone,
 	nres = spans_of(cfg->reserved, cfg->nr_reserved, true, res);
 	nlate = spans_of(cfg->late_free, cfg->nr_late_free, false, late);
 	nend = spans_minus(res, nres, late, nlate, end);
-	n = free_runs(cfg, nid, lim[z], lim[z + 1], end, nend, runs, &p);
+	n = free_runs(cfg, nid, zs, ze, end, nend, runs, &p);
 	for (size_t i = 0; i < n; i++)
 		fr += runs[i].e - runs[i].s;
 	snprintf(src, sizeof(src), "zoneinfo.txt: Node %d, zone %s managed %llu", nid, zone,
@@ -639,7 +705,7 @@ static void match_zone(struct capture *c, int nid, unsigned z, const char *zone,
 	if (fr <= managed)
 		return;
 	want = fr - managed;
-	n = free_runs(cfg, nid, lim[z], lim[z + 1], res, nres, runs, &p);
+	n = free_runs(cfg, nid, zs, ze, res, nres, runs, &p);
 	while (n-- > 0 && want) {
 		uint64_t take = MIN(runs[n].e - runs[n].s, want);
 		char tok[96];
@@ -653,12 +719,14 @@ static void match_zone(struct capture *c, int nid, unsigned z, const char *zone,
 }
 
 /*
- * zoneinfo.txt: each populated DMA, DMA32 and Normal zone, through
- * match_zone(), at the end of its block.
+ * zoneinfo.txt: each populated DMA, DMA32, Normal and Movable zone,
+ * through match_zone(), at the end of its block.  With kernelcore= or
+ * movablecore=, the boot log must say where each node's ZONE_MOVABLE
+ * starts ("Movable zone start for each node").
  */
 static void match_zoneinfo(struct capture *c, const char *path)
 {
-	static const char *const zones[] = { "DMA", "DMA32", "Normal" };
+	static const char *const zones[] = { "DMA", "DMA32", "Normal", "Movable" };
 	FILE *f = fopen(path, "r");
 	char line[MAX_LINE], zone[16] = "";
 	unsigned long long present = 0, managed = 0;
@@ -667,9 +735,10 @@ static void match_zoneinfo(struct capture *c, const char *path)
 
 	if (!f)
 		return;
-	if (c->scratch.kernelcore || c->scratch.movablecore || c->scratch.kernelcore_percent ||
-	    c->scratch.movablecore_percent) {
-		fprintf(c->out, "# zoneinfo.txt: not matched (ZONE_MOVABLE moves the zone boundaries)\n");
+	if ((c->scratch.kernelcore || c->scratch.movablecore || c->scratch.kernelcore_percent ||
+	     c->scratch.movablecore_percent) && !c->movable_seen) {
+		fprintf(c->out, "# zoneinfo.txt: not matched (ZONE_MOVABLE moves the zone boundaries, "
+				"and the boot log does not say where: no \"Movable zone start\" lines)\n");
 		fclose(f);
 		return;
 	}
@@ -686,7 +755,9 @@ static void match_zoneinfo(struct capture *c, const char *path)
 			continue;
 		}
 		/* The end of a zone's block. */
-		for (unsigned z = 0; nid >= 0 && have_p && have_m && present && z < 3; z++)
+		for (unsigned z = 0; nid >= 0 && nid < PMM_MAX_NUMNODES && have_p && have_m && present &&
+				     z < 4;
+		     z++)
 			if (strcmp(zone, zones[z]) == 0)
 				match_zone(c, nid, z, zone, present, managed);
 		if (eof)

@@ -555,6 +555,75 @@ static void test_machine_from_real_capture(void **state)
 	free(dir);
 }
 
+/*
+ * Booted on the machine derived from capture @dir, pmm's zoneinfo has the
+ * lines boot decides (zone_static_lines()) exactly as the kernel's
+ * @zoneinfo (a path) has them; returns the derived config text.
+ */
+static char *assert_capture_zoneinfo(const char *dir, const char *zoneinfo)
+{
+	char *text = capture_ok(dir), *zk, *zp = NULL, *vk[256], *vp[256];
+	struct pmm_config cfg;
+	struct pmm *m;
+	size_t zlen, nk, np;
+	FILE *zf = open_memstream(&zp, &zlen);
+
+	config_from(&cfg, text);
+	assert_int_equal(pmm_create(&cfg, &m), 0);
+	assert_int_equal(pmm_report_zoneinfo(m, zf), 0);
+	fclose(zf);
+	zk = pmm_test_read_file(zoneinfo, &zlen);
+	nk = zone_static_lines(zk, vk, 256);
+	np = zone_static_lines(zp, vp, 256);
+	assert_true(nk >= 50);
+	assert_int_equal(np, nk);
+	for (size_t i = 0; i < nk; i++) {
+		if (strcmp(vk[i], vp[i]) != 0)
+			fail_msg("%s: zoneinfo line %zu: kernel \"%s\", derived machine \"%s\"", dir, i,
+				 vk[i], vp[i]);
+		free(vk[i]);
+		free(vp[i]);
+	}
+	pmm_destroy(m);
+	free(zk);
+	free(zp);
+	return text;
+}
+
+/*
+ * Captures of Debian's 6.1 kernel in QEMU (tests/data/captures): two
+ * nodes with memory above 4 GiB and the kernel image there, and a
+ * ZONE_MOVABLE from movablecore=.  Every zoneinfo line boot decides is the
+ * kernel's on both.  What it takes: each CPU on its node, the SMP
+ * alternatives freed before the watermarks are set (not late), and the
+ * Movable zone's reservations matched from where the boot log says it
+ * starts.
+ */
+static void test_machine_from_debian_captures(void **state)
+{
+	char *b = pmm_test_source_path("tests/data/captures/b-4g-2node-mixed");
+	char *c = pmm_test_source_path("tests/data/captures/c-3g-q35-movable");
+	char zi[1024], *text;
+
+	(void)state;
+	snprintf(zi, sizeof(zi), "%s/zoneinfo-boot.txt", b);
+	text = assert_capture_zoneinfo(b, zi);
+	assert_non_null(strstr(text, "\nnode_cpus=1:1 "));
+	assert_non_null(strstr(text, "\nreserve=0x119600000-0x11b706fff  # iomem.txt: Kernel code .. "
+				     "Kernel bss, less SMP alternatives 36K\n"));
+	assert_non_null(strstr(text, "\nreserve=0x11b710000-0x11c9fffff  # iomem.txt"));
+	free(text);
+
+	snprintf(zi, sizeof(zi), "%s/zoneinfo-boot.txt", c);
+	text = assert_capture_zoneinfo(c, zi);
+	assert_non_null(strstr(text, "\nmovablecore=512M "));
+	assert_non_null(strstr(text, "\nreserve=0x13b676000-0x13fffffff  # zoneinfo.txt: Node 0, zone "
+				     "Movable managed 100948\n"));
+	free(text);
+	free(b);
+	free(c);
+}
+
 static void put_file(const char *dir, const char *name, const char *text)
 {
 	char path[512];
@@ -1788,6 +1857,7 @@ int main(void)
 		cmocka_unit_test(test_machine_from_boot_log),
 		cmocka_unit_test(test_machine_from_zoneinfo),
 		cmocka_unit_test(test_machine_from_node_cpus),
+		cmocka_unit_test(test_machine_from_debian_captures),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),
