@@ -29,6 +29,14 @@
  *                          it.  The node decides where a CPU's allocations go
  *                          first and the per-CPU lists' high (zone_highsize()
  *                          counts a node's own CPUs)
+ *   transparent_hugepage=never|always|madvise   as the kernel's boot parameter:
+ *                          with always or madvise, khugepaged raises
+ *                          min_free_kbytes after boot and after memory
+ *                          hotplug to keep free pageblocks for huge pages
+ *                          (set_recommended_min_free_kbytes(): 11 pageblocks per
+ *                          zone up to Normal, at most 5% of low memory).
+ *                          pmm has no huge-page collapsing; this is the
+ *                          watermarks' part.  Default never: a fresh boot
  *   min_free_kbytes=N watermark_scale_factor=N watermark_boost_factor=N
  *   lowmem_reserve_ratio=256,256,32,0,0 percpu_pagelist_high_fraction=N
  *   page_owner=on  page_poison=on  init_on_alloc=1  init_on_free=1
@@ -108,6 +116,13 @@ struct pmm_range {
 	int nid;
 };
 
+/* transparent_hugepage=: what /sys/kernel/mm/transparent_hugepage/enabled says. */
+enum pmm_thp {
+	PMM_THP_NEVER = 0,
+	PMM_THP_ALWAYS = 1,
+	PMM_THP_MADVISE = 2,
+};
+
 enum pmm_memmap_mode {
 	PMM_MEMMAP_BASE = 0,   /* commit the vmemmap in host base pages */
 	PMM_MEMMAP_HUGE = 1,   /* ask for 2 MiB host pages (MADV_HUGEPAGE) */
@@ -145,6 +160,7 @@ struct pmm_config {
 	int watermark_boost_factor;              /* 15000 */
 	int lowmem_reserve_ratio[PMM_NR_ZONES];  /* 256 256 32 0 0 */
 	int percpu_pagelist_high_fraction;       /* 0 */
+	enum pmm_thp thp;                        /* transparent_hugepage= (never) */
 	bool page_owner;
 	bool page_owner_caller_stacks;           /* page_owner_stack=caller */
 	bool page_poison;

@@ -450,6 +450,9 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 		return 0;
 	}
 	CHOICEKEY("cpu", cpu_getcpu, "rseq", "getcpu")
+	static_assert(PMM_THP_NEVER == 0 && PMM_THP_ALWAYS == 1 && PMM_THP_MADVISE == 2,
+		      "transparent_hugepage= names are listed in enum order");
+	CHOICEKEY("transparent_hugepage", thp, "never", "always", "madvise")
 	/* The names' index is the value stored. */
 	static_assert(PMM_MEMMAP_BASE == 0 && PMM_MEMMAP_HUGE == 1 && PMM_MEMMAP_ALTMAP == 2,
 		      "memmap= names are listed in enum order");

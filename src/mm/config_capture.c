@@ -67,7 +67,7 @@ static const char *const boot_log_names[] = {
 /* Kernel parameters that are pmm config keys with the kernel's syntax. */
 static const char *const cmdline_keys[] = {
 	"kernelcore", "movablecore", "page_alloc.shuffle", "init_on_alloc", "init_on_free",
-	"page_poison", "debug_pagealloc", "debug_guardpage_minorder",
+	"page_poison", "debug_pagealloc", "debug_guardpage_minorder", "transparent_hugepage",
 };
 
 static const char *const sysctl_keys[] = {
@@ -551,8 +551,61 @@ static void read_iomem(struct capture *c, const char *path)
 	late_free_image(c, part);
 }
 
+/* thp/enabled (sysfs's transparent_hugepage/enabled): "always [madvise] never". */
+static void read_thp(struct capture *c, const char *dir)
+{
+	char path[4096], val[128], tok[64], *open, *close;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/thp/enabled", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	n = fread(val, 1, sizeof(val) - 1, f);
+	fclose(f);
+	val[n] = '\0';
+	open = strchr(val, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (!close)
+		return;
+	*close = '\0';
+	snprintf(tok, sizeof(tok), "transparent_hugepage=%s", open + 1);
+	emit(c, tok, "thp/enabled");
+}
+
+/*
+ * The min_free_kbytes khugepaged sets on a machine whose zoneinfo.txt
+ * shows @nr populated zones up to Normal (set_recommended_min_free_kbytes(),
+ * without its 5%-of-low-memory cap), or 0 without zoneinfo.txt.
+ */
+static unsigned long khugepaged_min_free_kbytes(const char *dir)
+{
+	char path[4096], line[MAX_LINE], zone[16] = "";
+	unsigned long nr = 0, present;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/zoneinfo.txt", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		int nid;
+
+		if (sscanf(line, "Node %d, zone %15s", &nid, zone) == 2)
+			continue;
+		if (sscanf(line, " present %lu", &present) == 1 && present &&
+		    (!strcmp(zone, "DMA") || !strcmp(zone, "DMA32") || !strcmp(zone, "Normal")))
+			nr++;
+	}
+	fclose(f);
+	return (pageblock_nr_pages * nr * 2 + pageblock_nr_pages * nr * 9) << (PAGE_SHIFT - 10);
+}
+
 static void read_sysctls(struct capture *c, const char *dir)
 {
+	unsigned long thp_min = c->scratch.thp != PMM_THP_NEVER ? khugepaged_min_free_kbytes(dir) : 0;
+
 	for (size_t i = 0; i < sizeof(sysctl_keys) / sizeof(sysctl_keys[0]); i++) {
 		char path[4096], val[128], tok[192], src[96];
 		FILE *f;
@@ -573,6 +626,17 @@ static void read_sysctls(struct capture *c, const char *dir)
 				*p = ',';
 		snprintf(tok, sizeof(tok), "%s=%s", sysctl_keys[i], val);
 		snprintf(src, sizeof(src), "sysctl_vm/%s", sysctl_keys[i]);
+		/*
+		 * khugepaged's value is not a user's: written as min_free_kbytes=
+		 * it would stay fixed through memory hotplug, where the kernel
+		 * computes it again.
+		 */
+		if (!strcmp(sysctl_keys[i], "min_free_kbytes") && thp_min &&
+		    strtoul(val, NULL, 10) == thp_min) {
+			fprintf(c->out, "# %s: %s is khugepaged's (transparent_hugepage=): pmm "
+					"computes it\n", src, val);
+			continue;
+		}
 		emit(c, tok, src);
 	}
 }
@@ -864,6 +928,7 @@ int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errle
 		return r;
 	snprintf(file, sizeof(file), "%s/iomem.txt", path);
 	read_iomem(&c, file);
+	read_thp(&c, path);
 	read_sysctls(&c, path);
 	snprintf(file, sizeof(file), "%s/zoneinfo.txt", path);
 	match_zoneinfo(&c, file);

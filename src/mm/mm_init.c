@@ -673,7 +673,38 @@ void calculate_totalreserve_pages(struct pmm *m)
 	m->totalreserve_pages = reserve_pages;
 }
 
-/* init_per_zone_wmark_min(): min_free_kbytes from low memory, then the marks. */
+/*
+ * khugepaged's set_recommended_min_free_kbytes(), with transparent huge
+ * pages enabled: per populated zone up to Normal, two free pageblocks for
+ * a type to fall back to and nine (three types by three) to keep types
+ * apart, at most 5% of low memory.  It raises min_free_kbytes, never
+ * lowers it, and sets the marks again.
+ */
+static void set_recommended_min_free_kbytes(struct pmm *m)
+{
+	unsigned long nr_zones = 0, rec;
+	int nid;
+
+	for_each_online_node(m, nid)
+		for (int z = 0; z <= ZONE_NORMAL; z++)
+			nr_zones += populated_zone(&m->node_data[nid]->node_zones[z]);
+	rec = pageblock_nr_pages * nr_zones * 2 +
+	      pageblock_nr_pages * nr_zones * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES;
+	rec = MIN(rec, nr_free_buffer_pages(m) / 20) << (PAGE_SHIFT - 10);
+	if ((long)rec > m->min_free_kbytes) {
+		if (m->user_min_free_kbytes >= 0)
+			pr_info(m, "raising min_free_kbytes from %d to %lu to help transparent hugepage allocations\n",
+				m->min_free_kbytes, rec);
+		m->min_free_kbytes = (int)rec;
+	}
+	setup_per_zone_wmarks(m);
+}
+
+/*
+ * init_per_zone_wmark_min(): min_free_kbytes from low memory, then the
+ * marks; with transparent huge pages, khugepaged's raise follows (at boot
+ * its start, after memory hotplug khugepaged_min_free_kbytes_update()).
+ */
 void init_per_zone_wmark_min(struct pmm *m)
 {
 	unsigned long lowmem_kbytes = nr_free_buffer_pages(m) * (PAGE_SIZE >> 10);
@@ -690,6 +721,8 @@ void init_per_zone_wmark_min(struct pmm *m)
 	}
 	setup_per_zone_wmarks(m);
 	setup_per_zone_lowmem_reserve(m);
+	if (m->cfg.thp != PMM_THP_NEVER)
+		set_recommended_min_free_kbytes(m);
 }
 
 /* ------------------------------------------------------------ hand-over */

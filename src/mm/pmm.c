@@ -114,6 +114,10 @@ static int check_config(struct pmm *m)
 		       physmem_backend_name(m));
 		return -PMM_EINVAL;
 	}
+	if ((unsigned)c->thp > PMM_THP_MADVISE) {
+		pr_err(m, "pmm: unknown transparent_hugepage mode %d\n", (int)c->thp);
+		return -PMM_EINVAL;
+	}
 	if ((unsigned)c->memmap > PMM_MEMMAP_ALTMAP) {
 		pr_err(m, "pmm: unknown memmap mode %d\n", (int)c->memmap);
 		return -PMM_EINVAL;

@@ -172,6 +172,79 @@ static void test_node_cpus(void **state)
 	pmm_destroy(m);
 }
 
+static long min_free_kbytes_of(struct pmm *m)
+{
+	char buf[32];
+
+	assert_true(pmm_sysctl_read(m, "min_free_kbytes", buf, sizeof(buf)) > 0);
+	return atol(buf);
+}
+
+/*
+ * transparent_hugepage=always|madvise: khugepaged raises min_free_kbytes to
+ * 11 pageblocks per populated zone up to Normal (3 zones: 67584 kB, the
+ * common value on x86 boxes; 2: 45056), capped at 5% of low memory; a
+ * user's larger value stays, a smaller one is raised with the kernel's
+ * message; memory hotplug computes it again.
+ */
+static void test_transparent_hugepage(void **state)
+{
+	static const struct {
+		const char *cfg;
+		long want; /* 0: above the fresh boot's value and below 45056 (the cap) */
+		const char *msg;
+	} cases[] = {
+		{ "mem=8G cpus=2 transparent_hugepage=always", 67584, NULL },
+		{ "mem=8G cpus=2 transparent_hugepage=madvise", 67584, NULL },
+		{ "nodes=2 mem=8G cpus=2 transparent_hugepage=always", 67584, NULL },
+		{ "mem=1G cpus=2 transparent_hugepage=always", 45056, NULL },
+		{ "mem=8G cpus=2 transparent_hugepage=always min_free_kbytes=100000", 100000, NULL },
+		{ "mem=8G cpus=2 transparent_hugepage=always min_free_kbytes=1000", 67584,
+		  " to 67584 to help transparent hugepage allocations\n" }, /* from the computed value */
+		{ "mem=64M cpus=1 transparent_hugepage=always", 0, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pmm_test_log log = { 0 };
+		struct pmm *m = pmm_test_machine(cases[i].cfg, &log);
+		char fresh_cfg[128];
+		struct pmm *fresh;
+		long got = min_free_kbytes_of(m), base;
+
+		/* The same machine without transparent huge pages: a fresh boot's value. */
+		snprintf(fresh_cfg, sizeof(fresh_cfg), "%.*s", (int)(strstr(cases[i].cfg, " transparent") - cases[i].cfg),
+			 cases[i].cfg);
+		fresh = pmm_test_machine(fresh_cfg, NULL);
+		base = min_free_kbytes_of(fresh);
+		pmm_destroy(fresh);
+		if (cases[i].want ? got != cases[i].want : !(got > base && got < 45056 && got % 4 == 0))
+			fail_msg("%s: min_free_kbytes %ld (fresh boot %ld)", cases[i].cfg, got, base);
+		assert_true(base < 67584);
+		assert_true(!cases[i].msg == !pmm_test_log_has(&log, "to help transparent hugepage"));
+		if (cases[i].msg)
+			assert_true(pmm_test_log_has(&log, cases[i].msg) &&
+				    pmm_test_log_has(&log, "raising min_free_kbytes from "));
+		/* khugepaged's value is not the user's: no "user defined value" warning. */
+		assert_false(pmm_test_log_has(&log, "because user defined value") && !strstr(cases[i].cfg, "min_free_kbytes="));
+		pmm_destroy(m);
+		pmm_test_log_reset(&log);
+	}
+
+	/* Memory hotplug: a Normal zone of 1 GiB appears (with 128 MiB the 5% cap would bind). */
+	{
+		struct pmm *m = pmm_test_machine("mem=1G cpus=2 maxmem=8G transparent_hugepage=always", NULL);
+		unsigned long spfn = (4ul << 30) >> PAGE_SHIFT, n = (1ul << 30) >> PAGE_SHIFT;
+
+		assert_int_equal(min_free_kbytes_of(m), 45056);
+		assert_int_equal(pmm_add_memory(m, 0, 4ull << 30, 1ull << 30), 0);
+		assert_int_equal(pmm_online_pages(m, spfn, n, PMM_ONLINE_KERNEL), 0);
+		assert_int_equal(min_free_kbytes_of(m), 67584);
+		assert_machine_valid(m);
+		pmm_destroy(m);
+	}
+}
+
 /* memmap costs 64 bytes per present frame, measured with mincore(). */
 static void check_memmap_rss(const char *cfg)
 {
@@ -430,6 +503,7 @@ static void test_bad_config_text(void **state)
 		{ "memmap=flat", "<t>:1: memmap must be base, huge or altmap: 'memmap=flat'" },
 		{ "cpu=any", "<t>:1: cpu must be rseq or getcpu: 'cpu=any'" },
 		{ "page_owner_stack=user", "<t>:1: page_owner_stack must be kernel or caller: 'page_owner_stack=user'" },
+		{ "transparent_hugepage=yes", "<t>:1: transparent_hugepage must be never, always or madvise: 'transparent_hugepage=yes'" },
 		{ "node_cpus=1", "<t>:1: expected node_cpus=N:CPULIST in 'node_cpus=1'" },
 		{ "node_cpus=1:", "<t>:1: expected node_cpus=N:CPULIST in 'node_cpus=1:'" },
 		{ "node_cpus=x:0", "<t>:1: bad node id in 'node_cpus=x:0'" },
@@ -489,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_boot_log_matches_kernel),
 		cmocka_unit_test(test_two_nodes_holes_reserved),
 		cmocka_unit_test(test_node_cpus),
+		cmocka_unit_test(test_transparent_hugepage),
 		cmocka_unit_test(test_memmap_rss),
 		cmocka_unit_test(test_late_free),
 		cmocka_unit_test(test_sizes),

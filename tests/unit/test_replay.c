@@ -495,6 +495,9 @@ static void test_machine_from_real_capture(void **state)
 			    by_hand.nr_late_free * sizeof(by_hand.late_free[0]));
 	assert_int_equal(derived.nr_cpus, by_hand.nr_cpus);
 	assert_int_equal(derived.min_free_kbytes, by_hand.min_free_kbytes);
+	assert_int_equal(derived.thp, PMM_THP_ALWAYS);
+	assert_int_equal(by_hand.thp, PMM_THP_ALWAYS);
+	assert_non_null(strstr(text, "# sysctl_vm/min_free_kbytes: 45056 is khugepaged's "));
 	assert_int_equal(derived.watermark_scale_factor, by_hand.watermark_scale_factor);
 	assert_memory_equal(derived.lowmem_reserve_ratio, by_hand.lowmem_reserve_ratio,
 			    sizeof(by_hand.lowmem_reserve_ratio));
