@@ -28,15 +28,23 @@
  *                          with memory (CPU c on the (c mod n)-th), as without
  *                          it.  The node decides where a CPU's allocations go
  *                          first and the per-CPU lists' high (zone_highsize()
- *                          counts a node's own CPUs)
+ *                          counts a node's own CPUs).  A node without memory
+ *                          is a memoryless node: its CPUs allocate from the
+ *                          next node id up that has memory, wrapping (the
+ *                          kernel's fallback order with equal distances)
  *   transparent_hugepage=never|always|madvise   as the kernel's boot parameter:
  *                          with always or madvise, khugepaged raises
  *                          min_free_kbytes after boot and after memory
  *                          hotplug to keep free pageblocks for huge pages
  *                          (set_recommended_min_free_kbytes(): 11 pageblocks per
  *                          zone up to Normal, at most 5% of low memory).
+ *                          With never, khugepaged's start computes
+ *                          min_free_kbytes once more after boot (the marks
+ *                          just set lower the free pages it counts).
  *                          pmm has no huge-page collapsing; this is the
- *                          watermarks' part.  Default never: a fresh boot
+ *                          watermarks' part.  Without the token: a kernel
+ *                          built without THP, min_free_kbytes as a fresh boot
+ *                          computes it
  *   min_free_kbytes=N watermark_scale_factor=N watermark_boost_factor=N
  *   lowmem_reserve_ratio=256,256,32,0,0 percpu_pagelist_high_fraction=N
  *   page_owner=on  page_poison=on  init_on_alloc=1  init_on_free=1
@@ -116,11 +124,15 @@ struct pmm_range {
 	int nid;
 };
 
-/* transparent_hugepage=: what /sys/kernel/mm/transparent_hugepage/enabled says. */
+/*
+ * transparent_hugepage=: what /sys/kernel/mm/transparent_hugepage/enabled
+ * says; PMM_THP_NONE (no token) is a kernel built without THP.
+ */
 enum pmm_thp {
-	PMM_THP_NEVER = 0,
-	PMM_THP_ALWAYS = 1,
-	PMM_THP_MADVISE = 2,
+	PMM_THP_NONE = 0,
+	PMM_THP_NEVER = 1,
+	PMM_THP_ALWAYS = 2,
+	PMM_THP_MADVISE = 3,
 };
 
 enum pmm_memmap_mode {
@@ -160,7 +172,7 @@ struct pmm_config {
 	int watermark_boost_factor;              /* 15000 */
 	int lowmem_reserve_ratio[PMM_NR_ZONES];  /* 256 256 32 0 0 */
 	int percpu_pagelist_high_fraction;       /* 0 */
-	enum pmm_thp thp;                        /* transparent_hugepage= (never) */
+	enum pmm_thp thp;                        /* transparent_hugepage= (none) */
 	bool page_owner;
 	bool page_owner_caller_stacks;           /* page_owner_stack=caller */
 	bool page_poison;

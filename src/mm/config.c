@@ -450,9 +450,17 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 		return 0;
 	}
 	CHOICEKEY("cpu", cpu_getcpu, "rseq", "getcpu")
-	static_assert(PMM_THP_NEVER == 0 && PMM_THP_ALWAYS == 1 && PMM_THP_MADVISE == 2,
-		      "transparent_hugepage= names are listed in enum order");
-	CHOICEKEY("transparent_hugepage", thp, "never", "always", "madvise")
+	if (key_is(k, kl, "transparent_hugepage")) {
+		static const char *const names[] = { "never", "always", "madvise", NULL };
+		int i = parse_choice(c, "transparent_hugepage", v, vl, names, tok, n);
+
+		static_assert(PMM_THP_NEVER == 1 && PMM_THP_ALWAYS == 2 && PMM_THP_MADVISE == 3,
+			      "transparent_hugepage= names are listed in enum order after NONE");
+		if (i < 0)
+			return -PMM_EINVAL;
+		cfg->thp = (enum pmm_thp)(i + 1);
+		return 0;
+	}
 	/* The names' index is the value stored. */
 	static_assert(PMM_MEMMAP_BASE == 0 && PMM_MEMMAP_HUGE == 1 && PMM_MEMMAP_ALTMAP == 2,
 		      "memmap= names are listed in enum order");

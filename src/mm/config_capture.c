@@ -312,12 +312,8 @@ static void emit_node_cpus(struct capture *c)
 		char tok[512];
 		size_t len;
 
-		bool mem = false;
-
 		if (!(nodes & (1ull << nid)))
 			continue;
-		for (unsigned i = 0; i < c->scratch.nr_ranges; i++)
-			mem |= c->scratch.ranges[i].nid == nid;
 		len = (size_t)snprintf(tok, sizeof(tok), "node_cpus=%d:", nid);
 		for (unsigned cpu = 0; cpu < PMM_MAX_CPUS && len < sizeof(tok); cpu++) {
 			unsigned end = cpu;
@@ -337,12 +333,7 @@ static void emit_node_cpus(struct capture *c)
 				c->cpu_node_src, nid);
 			continue;
 		}
-		if (!mem)
-			fprintf(c->out, "# %s: '%s' not taken: node %d has no memory (pmm has no "
-					"memoryless nodes; its CPUs are spread round-robin)\n",
-				c->cpu_node_src, tok, nid);
-		else
-			emit(c, tok, c->cpu_node_src);
+		emit(c, tok, c->cpu_node_src);
 	}
 }
 
@@ -604,7 +595,9 @@ static unsigned long khugepaged_min_free_kbytes(const char *dir)
 
 static void read_sysctls(struct capture *c, const char *dir)
 {
-	unsigned long thp_min = c->scratch.thp != PMM_THP_NEVER ? khugepaged_min_free_kbytes(dir) : 0;
+	unsigned long thp_min = c->scratch.thp == PMM_THP_ALWAYS || c->scratch.thp == PMM_THP_MADVISE
+					? khugepaged_min_free_kbytes(dir)
+					: 0;
 
 	for (size_t i = 0; i < sizeof(sysctl_keys) / sizeof(sysctl_keys[0]); i++) {
 		char path[4096], val[128], tok[192], src[96];

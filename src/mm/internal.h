@@ -384,6 +384,7 @@ PMM_HIDDEN int free_area_init(struct pmm *m);
 PMM_HIDDEN void build_all_zonelists(struct pmm *m);
 PMM_HIDDEN void memblock_free_all(struct pmm *m);
 PMM_HIDDEN void init_per_zone_wmark_min(struct pmm *m);
+PMM_HIDDEN void start_stop_khugepaged(struct pmm *m);
 PMM_HIDDEN void setup_per_zone_wmarks(struct pmm *m);
 PMM_HIDDEN void setup_per_zone_lowmem_reserve(struct pmm *m);
 PMM_HIDDEN void calculate_totalreserve_pages(struct pmm *m);

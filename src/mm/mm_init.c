@@ -673,18 +673,45 @@ void calculate_totalreserve_pages(struct pmm *m)
 	m->totalreserve_pages = reserve_pages;
 }
 
+/* calculate_min_free_kbytes(): sqrt(16 x low memory in kB), unless a user's value is larger. */
+static void calculate_min_free_kbytes(struct pmm *m)
+{
+	unsigned long lowmem_kbytes = nr_free_buffer_pages(m) * (PAGE_SIZE >> 10);
+	long new_min = (long)int_sqrt(lowmem_kbytes * 16);
+
+	if (new_min > m->user_min_free_kbytes) {
+		m->min_free_kbytes = (int)MIN(MAX(new_min, 128), 262144);
+	} else {
+		m->min_free_kbytes = m->user_min_free_kbytes;
+		if (m->user_min_free_kbytes >= 0 && new_min != m->user_min_free_kbytes)
+			pr_warn(m,
+				"min_free_kbytes is not updated to %ld because user defined value %d is preferred\n",
+				new_min, m->user_min_free_kbytes);
+	}
+}
+
+static bool thp_enabled(const struct pmm *m)
+{
+	return m->cfg.thp == PMM_THP_ALWAYS || m->cfg.thp == PMM_THP_MADVISE;
+}
+
 /*
- * khugepaged's set_recommended_min_free_kbytes(), with transparent huge
+ * khugepaged's set_recommended_min_free_kbytes().  With transparent huge
  * pages enabled: per populated zone up to Normal, two free pageblocks for
  * a type to fall back to and nine (three types by three) to keep types
- * apart, at most 5% of low memory.  It raises min_free_kbytes, never
- * lowers it, and sets the marks again.
+ * apart, at most 5% of low memory; it raises min_free_kbytes, never
+ * lowers it.  Disabled: min_free_kbytes computed again.  Then the marks.
  */
 static void set_recommended_min_free_kbytes(struct pmm *m)
 {
 	unsigned long nr_zones = 0, rec;
 	int nid;
 
+	if (!thp_enabled(m)) {
+		calculate_min_free_kbytes(m);
+		setup_per_zone_wmarks(m);
+		return;
+	}
 	for_each_online_node(m, nid)
 		for (int z = 0; z <= ZONE_NORMAL; z++)
 			nr_zones += populated_zone(&m->node_data[nid]->node_zones[z]);
@@ -702,26 +729,26 @@ static void set_recommended_min_free_kbytes(struct pmm *m)
 
 /*
  * init_per_zone_wmark_min(): min_free_kbytes from low memory, then the
- * marks; with transparent huge pages, khugepaged's raise follows (at boot
- * its start, after memory hotplug khugepaged_min_free_kbytes_update()).
+ * marks; with transparent huge pages enabled, khugepaged's raise follows
+ * (khugepaged_min_free_kbytes_update(), which memory hotplug reaches too).
  */
 void init_per_zone_wmark_min(struct pmm *m)
 {
-	unsigned long lowmem_kbytes = nr_free_buffer_pages(m) * (PAGE_SIZE >> 10);
-	long new_min = (long)int_sqrt(lowmem_kbytes * 16);
-
-	if (new_min > m->user_min_free_kbytes) {
-		m->min_free_kbytes = (int)MIN(MAX(new_min, 128), 262144);
-	} else {
-		m->min_free_kbytes = m->user_min_free_kbytes;
-		if (m->user_min_free_kbytes >= 0 && new_min != m->user_min_free_kbytes)
-			pr_warn(m,
-				"min_free_kbytes is not updated to %ld because user defined value %d is preferred\n",
-				new_min, m->user_min_free_kbytes);
-	}
+	calculate_min_free_kbytes(m);
 	setup_per_zone_wmarks(m);
 	setup_per_zone_lowmem_reserve(m);
-	if (m->cfg.thp != PMM_THP_NEVER)
+	if (thp_enabled(m))
+		set_recommended_min_free_kbytes(m);
+}
+
+/*
+ * The end of boot's watermark setup in a kernel built with THP:
+ * hugepage_init() starts (or, with never, does not start) khugepaged,
+ * and start_stop_khugepaged() sets min_free_kbytes either way.
+ */
+void start_stop_khugepaged(struct pmm *m)
+{
+	if (m->cfg.thp != PMM_THP_NONE)
 		set_recommended_min_free_kbytes(m);
 }
 

@@ -1018,7 +1018,7 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 	if (unlikely((gfp & PMM___GFP_NOFAIL) && order > 1))
 		warn_once_nofail_order(m, order);
 	if (nid == PMM_NUMA_NO_NODE)
-		nid = numa_node_id(m);
+		nid = numa_mem_id(m);
 	if (unlikely(nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))) {
 		if (!(gfp & PMM___GFP_NOWARN))
 			pr_warn(m, "WARNING: page allocation on node %d refused: no such online node\n",
@@ -1214,7 +1214,7 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 	if (gfp_invalid(gfp))
 		return populated;
 	if (nid == PMM_NUMA_NO_NODE)
-		nid = numa_node_id(m);
+		nid = numa_mem_id(m);
 	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
 		return populated;
 	ac.highest_zoneidx = gfp_to_zone(gfp);

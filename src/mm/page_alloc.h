@@ -156,7 +156,9 @@ void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, .
 void warn_once_nofail_order(struct pmm *m, unsigned order);
 void show_free_areas(struct pmm *m);
 int cpu_to_node(const struct pmm *m, unsigned cpu);
-int numa_node_id(const struct pmm *m);
+int cpu_to_mem(const struct pmm *m, unsigned cpu);
+int numa_node_id(const struct pmm *m); /* this CPU's node, with or without memory */
+int numa_mem_id(const struct pmm *m);  /* the node this CPU allocates from first */
 void mod_numa_events(struct zone *zone, int preferred_nid);
 
 /* page_isolation.c */

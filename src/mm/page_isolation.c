@@ -324,7 +324,7 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 	while (align < nr)
 		align <<= 1;
 	if (nid == PMM_NUMA_NO_NODE)
-		nid = numa_node_id(m);
+		nid = numa_mem_id(m);
 	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
 		return NULL;
 	for (struct zoneref *z = m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK]._zonerefs;

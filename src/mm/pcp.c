@@ -349,7 +349,7 @@ void pcp_fast_zonelists_update(struct pmm *m)
 		return;
 	/* Entries are swapped whole while fast paths read them (memory hotplug). */
 	for (unsigned c = 0; c < m->nr_cpus; c++) {
-		pg_data_t *pgdat = m->node_data[cpu_to_node(m, c)];
+		pg_data_t *pgdat = m->node_data[cpu_to_mem(m, c)];
 
 		for (int hz = 0; hz < MAX_NR_ZONES; hz++) {
 			struct zoneref *z = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
@@ -474,31 +474,52 @@ int zone_batchsize(const struct zone *zone)
 }
 
 /*
- * A CPU is on the node node_cpus= names, while that node has memory (pmm
- * has no memoryless nodes: when hotplug takes all of it, or for a CPU not
- * named, CPUs are spread over the online nodes round-robin, cpu c on the
- * (c % n)-th).
+ * The node a CPU is on: the one node_cpus= names, which may have no memory
+ * (a memoryless node, or one hotplug emptied); a CPU not named is spread
+ * over the online nodes round-robin, cpu c on the (c % n)-th.  It decides
+ * which zones are local to the CPU and how a zone's per-CPU high is split.
  */
 int cpu_to_node(const struct pmm *m, unsigned cpu)
 {
 	int nr = m->nr_online_nodes, k = (int)(cpu % (unsigned)nr), nid;
 	unsigned named = cpu < PMM_MAX_CPUS ? m->cfg.cpu_node[cpu] : 0;
 
-	if (named && (__atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) & (1ul << (named - 1))))
+	if (named)
 		return (int)named - 1;
-
 	for_each_online_node(m, nid)
 		if (k-- == 0)
 			return nid;
 	return 0;
 }
 
+/*
+ * The node a CPU allocates from first (the kernel's cpu_to_mem()): its own
+ * while it has memory, else the first node with memory in its fallback
+ * order, which with pmm's uniform node distances is the next node id up,
+ * wrapping (Linux's "Fallback order for Node 2: 2 3 0 1").
+ */
+int cpu_to_mem(const struct pmm *m, unsigned cpu)
+{
+	unsigned long online = __atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED);
+	int nid = cpu_to_node(m, cpu);
+
+	for (int k = 0; k < MAX_NUMNODES; k++)
+		if (online & (1ul << ((nid + k) % MAX_NUMNODES)))
+			return (nid + k) % MAX_NUMNODES;
+	return nid;
+}
+
 int numa_node_id(const struct pmm *m)
 {
-	/* One node: no CPU lookup needed. */
+	return cpu_to_node(m, pmm_this_cpu(m));
+}
+
+int numa_mem_id(const struct pmm *m)
+{
+	/* One node with memory: no CPU lookup needed. */
 	if (likely(m->nr_online_nodes == 1))
 		return __builtin_ctzl(m->node_online_map);
-	return cpu_to_node(m, pmm_this_cpu(m));
+	return cpu_to_mem(m, pmm_this_cpu(m));
 }
 
 int zone_highsize(const struct pmm *m, const struct zone *zone, int batch)

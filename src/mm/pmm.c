@@ -54,17 +54,6 @@ void pmm_destroy(struct pmm *m)
 	plat->free(plat->ctx, m, sizeof(*m));
 }
 
-/* Whether the layout of @c gives node @nid memory: a node= range, or a share of mem=. */
-static bool config_node_has_memory(const struct pmm_config *c, int nid)
-{
-	if (!c->nr_ranges)
-		return (unsigned)nid < (c->nr_nodes ? c->nr_nodes : 1);
-	for (unsigned i = 0; i < c->nr_ranges; i++)
-		if (c->ranges[i].nid == nid && c->ranges[i].end > c->ranges[i].start)
-			return true;
-	return false;
-}
-
 static int check_config(struct pmm *m)
 {
 	const struct pmm_config *c = &m->cfg;
@@ -90,11 +79,6 @@ static int check_config(struct pmm *m)
 		if (cpu >= m->nr_cpus) {
 			pr_err(m, "pmm: node_cpus=%d: CPU %u, but the machine has %u CPUs (cpus=)\n",
 			       nid, cpu, m->nr_cpus);
-			return -PMM_EINVAL;
-		}
-		if (!config_node_has_memory(c, nid)) {
-			pr_err(m, "pmm: node_cpus=%d: node %d has no memory (pmm has no memoryless "
-				  "nodes)\n", nid, nid);
 			return -PMM_EINVAL;
 		}
 	}
@@ -266,6 +250,7 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	memblock_free_all(m);
 	mem_init_print_info(m);
 	init_per_zone_wmark_min(m);
+	start_stop_khugepaged(m);
 	shuffle_free_memory(m);
 	if ((err = pcp_setup(m)))
 		goto fail;

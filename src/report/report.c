@@ -72,7 +72,16 @@ static int report_nodes(struct pmm *m, enum pmm_report which, struct seq_file *s
 			return -PMM_ENOMEM;
 		}
 	}
-	for_each_online_node(m, nid) {
+	for (nid = 0; nid < MAX_NUMNODES; nid++) {
+		if (node_is_memoryless(m, nid)) {
+			if (which == PMM_REPORT_ZONEINFO) {
+				node_report_memoryless(m, nid, n);
+				zoneinfo_show(s, n);
+			}
+			continue;
+		}
+		if (!(m->node_online_map & (1ul << nid)))
+			continue;
 		node_report_read(m, nid, what[which], n, pcp);
 		switch (which) {
 		case PMM_REPORT_BUDDYINFO:

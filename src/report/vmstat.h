@@ -129,6 +129,14 @@ enum {
 };
 
 /*
+ * A memoryless node: online in the kernel's sense (a CPU is on it,
+ * node_cpus=) but with no memory, hence no pgdat in pmm.  Its report has
+ * every zone empty, as /proc/zoneinfo prints it; the other reports skip it.
+ */
+bool node_is_memoryless(const struct pmm *m, int nid);
+void node_report_memoryless(const struct pmm *m, int nid, struct node_report *n);
+
+/*
  * node_report_read() - fill @n for node @nid of @m; @pcp has room for
  * pmm_nr_cpus(m) entries per zone (MAX_NR_ZONES * nr_cpus), or is NULL
  * without READ_ZONEINFO.

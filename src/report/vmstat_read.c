@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "mm/internal.h"
+#include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "report/vmstat.h"
 
@@ -159,6 +160,26 @@ static void blocks_read(struct pmm *m, struct zone *zone, unsigned long count[MI
 		if (mt < MIGRATE_TYPES)
 			count[mt]++;
 	}
+}
+
+bool node_is_memoryless(const struct pmm *m, int nid)
+{
+	if (nid < 0 || nid >= MAX_NUMNODES ||
+	    (__atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) & (1ul << nid)))
+		return false;
+	for (unsigned c = 0; c < m->nr_cpus; c++)
+		if (cpu_to_node(m, c) == nid)
+			return true;
+	return false;
+}
+
+void node_report_memoryless(const struct pmm *m, int nid, struct node_report *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->nid = nid;
+	n->nr_cpus = m->nr_cpus;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		n->zone[zi].name = zone_names[zi];
 }
 
 void node_report_read(struct pmm *m, int nid, unsigned what, struct node_report *n,
