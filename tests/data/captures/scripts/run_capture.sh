@@ -1,0 +1,46 @@
+#!/bin/bash
+# run_capture.sh NAME TRACE_BUF_SIZE  -> boots the guest and fills /tmp/cap/NAME/
+set -euo pipefail
+NAME=$1 TBUF=$2
+CAP=/tmp/cap; S=$CAP/scripts; B=$CAP/build; W=$CAP/work-$NAME; OUT=$CAP/$NAME
+KERNEL=$CAP/kimg/boot/vmlinuz-6.1.0-50-amd64
+EVENTS=kmem:mm_page_alloc,kmem:mm_page_free,kmem:mm_page_free_batched,kmem:mm_page_alloc_zone_locked,kmem:mm_page_pcpu_drain,kmem:mm_page_alloc_extfrag,compaction:mm_compaction_begin,compaction:mm_compaction_end,compaction:mm_compaction_migratepages,migrate:mm_migrate_pages
+APPEND="console=ttyS0 trace_event=$EVENTS trace_buf_size=$TBUF trace_clock=global log_buf_len=4M panic=-1 loglevel=6"
+case $NAME in
+  b-4g-2node-mixed)
+    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 4096
+          -object memory-backend-ram,id=m0,size=2G -object memory-backend-ram,id=m1,size=2G
+          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1) ;;
+  c-3g-q35-movable)
+    MACH=(-machine q35 -accel tcg,thread=multi -smp 2 -m 3072)
+    APPEND="$APPEND movablecore=512M" ;;
+  d-6g-4node-blocks)
+    # node 0: 1G cpus 0-1; node 1: 2G cpu 2; node 2: no memory, cpu 3; node 3: 3G, no cpus
+    MACH=(-machine pc -accel tcg,thread=multi -smp 4 -m 6144
+          -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=2G
+          -object memory-backend-ram,id=m3,size=3G
+          -numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,cpus=2,memdev=m1
+          -numa node,nodeid=2,cpus=3 -numa node,nodeid=3,memdev=m3) ;;
+  e-2g-shuffle-thpnever)
+    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 2048)
+    APPEND="$APPEND page_alloc.shuffle=1 transparent_hugepage=never init_on_free=1" ;;
+  *) echo "unknown machine $NAME"; exit 1 ;;
+esac
+$S/build_initrd.sh $NAME $S/$NAME.conf
+rm -rf $W; mkdir -p $W
+truncate -s 2G $W/data.img
+mkfs.ext4 -q -F -L capdata $W/data.img
+rm -f $W/console.log
+CMD=(qemu-system-x86_64 "${MACH[@]}" -kernel $KERNEL -initrd $B/initrd-$NAME.cpio.gz
+     -append "$APPEND" -drive file=$W/data.img,format=raw,if=virtio,cache=unsafe
+     -nic none -display none -monitor none -serial file:$W/console.log -no-reboot)
+# the exact command, one line, runnable by a shell (only -append needs quoting)
+{ q=""; for a in "${CMD[@]}"; do case $a in *' '*) q="$q \"$a\"" ;; *) q="$q $a" ;; esac; done; echo "${q# }"; } > $W/qemu_cmdline.txt
+date -u +"start %FT%TZ" > $W/time.txt
+set +e
+timeout 2400 "${CMD[@]}" > $W/qemu.stdout 2> $W/qemu.stderr
+echo "qemu exit $?" >> $W/time.txt
+set -e
+date -u +"end %FT%TZ" >> $W/time.txt
+debugfs -R "dump /capture.tar $W/capture.tar" $W/data.img
+$S/postprocess.sh $NAME
