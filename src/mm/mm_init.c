@@ -455,10 +455,19 @@ int free_area_init(struct pmm *m)
 			(unsigned long long)(mem->regions[i].base + mem->regions[i].size) - 1);
 
 	find_dma_reserve(m);
-	for_each_online_node(m, nid) {
-		pg_data_t *pgdat = pmm_zalloc(m, sizeof(*pgdat));
+	for (nid = 0; nid < MAX_NUMNODES; nid++) {
+		pg_data_t *pgdat;
 		unsigned long s, e;
 
+		if (!(m->node_online_map & (1ul << nid))) {
+			/* A node with CPUs (node_cpus=) and no memory: the kernel's lines, no pgdat. */
+			if (node_memoryless(m, nid)) {
+				pr_info(m, "Initializing node %d as memoryless\n", nid);
+				pr_info(m, "Initmem setup node %d as memoryless\n", nid);
+			}
+			continue;
+		}
+		pgdat = pmm_zalloc(m, sizeof(*pgdat));
 		if (!pgdat)
 			return -PMM_ENOMEM;
 		m->node_data[nid] = pgdat;
@@ -541,13 +550,38 @@ unsigned long nr_free_buffer_pages(struct pmm *m)
 	return nr_free_zone_pages(m, ZONE_NORMAL);
 }
 
+/*
+ * "Fallback order for Node N: ..." as build_zonelists() prints it: @nid,
+ * then the nodes with memory from the next id up, wrapping (pmm's equal
+ * node distances; the order build_zonelists() above gives them).
+ */
+static void print_fallback_order(struct pmm *m, int nid)
+{
+	char line[16 + 4 * MAX_NUMNODES];
+	int len = snprintf(line, sizeof(line), "%d ", nid);
+
+	for (int k = 1; k < MAX_NUMNODES; k++) {
+		int n = (nid + k) % MAX_NUMNODES;
+
+		if (m->node_online_map & (1ul << n))
+			len += snprintf(line + len, sizeof(line) - (size_t)len, "%d ", n);
+	}
+	pr_info(m, "Fallback order for Node %d: %s\n", nid, line);
+}
+
 void build_all_zonelists(struct pmm *m)
 {
 	int nid, nr_online = 0;
 	bool disabled;
 
-	for_each_online_node(m, nid) {
-		build_zonelists(m, m->node_data[nid]);
+	for (nid = 0; nid < MAX_NUMNODES; nid++) {
+		bool online = m->node_online_map & (1ul << nid);
+
+		if (!online && !node_memoryless(m, nid))
+			continue;
+		if (online)
+			build_zonelists(m, m->node_data[nid]);
+		print_fallback_order(m, nid);
 		nr_online++;
 	}
 	m->vm_total_pages = nr_free_zone_pages(m, ZONE_MOVABLE);

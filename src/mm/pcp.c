@@ -509,6 +509,17 @@ int cpu_to_mem(const struct pmm *m, unsigned cpu)
 	return nid;
 }
 
+bool node_memoryless(const struct pmm *m, int nid)
+{
+	if (nid < 0 || nid >= MAX_NUMNODES ||
+	    (__atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) & (1ul << nid)))
+		return false;
+	for (unsigned c = 0; c < m->nr_cpus; c++)
+		if (cpu_to_node(m, c) == nid)
+			return true;
+	return false;
+}
+
 int numa_node_id(const struct pmm *m)
 {
 	return cpu_to_node(m, pmm_this_cpu(m));

@@ -10,6 +10,7 @@
 
 #include <pmm/report.h>
 #include "mm/internal.h"
+#include "mm/page_alloc.h"
 #include "report/seq.h"
 #include "report/vmstat.h"
 
@@ -73,7 +74,7 @@ static int report_nodes(struct pmm *m, enum pmm_report which, struct seq_file *s
 		}
 	}
 	for (nid = 0; nid < MAX_NUMNODES; nid++) {
-		if (node_is_memoryless(m, nid)) {
+		if (node_memoryless(m, nid)) {
 			if (which == PMM_REPORT_ZONEINFO) {
 				node_report_memoryless(m, nid, n);
 				zoneinfo_show(s, n);

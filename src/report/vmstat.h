@@ -131,9 +131,9 @@ enum {
 /*
  * A memoryless node: online in the kernel's sense (a CPU is on it,
  * node_cpus=) but with no memory, hence no pgdat in pmm.  Its report has
- * every zone empty, as /proc/zoneinfo prints it; the other reports skip it.
+ * every zone empty, as /proc/zoneinfo prints it; the other reports skip it
+ * (node_memoryless() says which nodes those are).
  */
-bool node_is_memoryless(const struct pmm *m, int nid);
 void node_report_memoryless(const struct pmm *m, int nid, struct node_report *n);
 
 /*

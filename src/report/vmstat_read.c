@@ -162,17 +162,6 @@ static void blocks_read(struct pmm *m, struct zone *zone, unsigned long count[MI
 	}
 }
 
-bool node_is_memoryless(const struct pmm *m, int nid)
-{
-	if (nid < 0 || nid >= MAX_NUMNODES ||
-	    (__atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) & (1ul << nid)))
-		return false;
-	for (unsigned c = 0; c < m->nr_cpus; c++)
-		if (cpu_to_node(m, c) == nid)
-			return true;
-	return false;
-}
-
 void node_report_memoryless(const struct pmm *m, int nid, struct node_report *n)
 {
 	memset(n, 0, sizeof(*n));

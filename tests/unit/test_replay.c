@@ -455,6 +455,46 @@ static char *capture_ok(const char *path)
 }
 
 /*
+ * The lines of the capture's boot log that describe the memory layout and
+ * the zonelists (zone ranges, node ranges, memoryless nodes, holes,
+ * fallback orders, "Built N zonelists ... Total pages", the policy zone)
+ * each appear in pmm's boot log @log; returns how many there were.
+ */
+static int assert_capture_boot_lines(const char *dir, const struct pmm_test_log *log)
+{
+	static const char *const wanted[] = {
+		"Zone ranges:", "  DMA ", "  DMA32 ", "  Normal ", "  Device ",
+		"Movable zone start for each node", "  Node ", "Early memory node ranges", "  node ",
+		"Initmem setup node ", "Initializing node ", "On node ", "Fallback order for Node ",
+		"Built ", "Policy zone: ",
+	};
+	char path[1024], *dmesg, *save = NULL;
+	size_t len;
+	int checked = 0;
+
+	snprintf(path, sizeof(path), "%s/dmesg.txt.xz", dir);
+	dmesg = pmm_test_read_file(path, &len);
+	for (char *line = strtok_r(dmesg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *text = strstr(line, "] "), want[256];
+
+		if (!text || line[0] != '[')
+			continue;
+		text += 2;
+		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+			if (!strncmp(text, wanted[i], strlen(wanted[i]))) {
+				snprintf(want, sizeof(want), "%s\n", text);
+				if (!pmm_test_log_has(log, want))
+					fail_msg("%s: kernel line missing from pmm's boot log: \"%s\"\n%s", dir,
+						 text, log->buf);
+				checked++;
+				break;
+			}
+	}
+	free(dmesg);
+	return checked;
+}
+
+/*
  * The real capture's boot log, iomem.txt, sysctl_vm/ and zoneinfo.txt
  * give the machine data/kmem-6.1-machine.conf describes: the same config;
  * booted, every line of its zoneinfo that boot decides (watermarks, spans,
@@ -509,7 +549,13 @@ static void test_machine_from_real_capture(void **state)
 		FILE *zf = open_memstream(&zp, &zlen);
 		struct pmm *m;
 
+		struct pmm_test_log log = { 0 };
+
+		derived.log_ctx = &log;
 		assert_int_equal(pmm_create(&derived, &m), 0);
+		derived.log_ctx = NULL;
+		assert_true(assert_capture_boot_lines(dir, &log) >= 15);
+		pmm_test_log_reset(&log);
 		assert_int_equal(pmm_report_zoneinfo(m, zf), 0);
 		fclose(zf);
 		zk = pmm_test_read_file(zpath, &zlen);
@@ -566,13 +612,17 @@ static void test_machine_from_real_capture(void **state)
 static char *assert_capture_zoneinfo(const char *dir, const char *zoneinfo)
 {
 	char *text = capture_ok(dir), *zk, *zp = NULL, *vk[512], *vp[512];
+	struct pmm_test_log log = { 0 };
 	struct pmm_config cfg;
 	struct pmm *m;
 	size_t zlen, nk, np;
 	FILE *zf = open_memstream(&zp, &zlen);
 
 	config_from(&cfg, text);
+	cfg.log_ctx = &log;
 	assert_int_equal(pmm_create(&cfg, &m), 0);
+	assert_true(assert_capture_boot_lines(dir, &log) >= 15);
+	pmm_test_log_reset(&log);
 	assert_int_equal(pmm_report_zoneinfo(m, zf), 0);
 	fclose(zf);
 	zk = pmm_test_read_file(zoneinfo, &zlen);
