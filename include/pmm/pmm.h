@@ -127,8 +127,12 @@ PMM_API struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned 
 
 /**
  * pmm_alloc_pages_node() - as pmm_alloc_pages(), preferring node @nid
- * (PMM_NUMA_NO_NODE = the calling CPU's node); with __GFP_THISNODE only @nid.
- * Return: the page or NULL; NULL also for an offline or absent node.
+ * (PMM_NUMA_NO_NODE = the calling CPU's node, or the first node with memory
+ * in its fallback order); with __GFP_THISNODE only @nid.  A memoryless node
+ * (node_cpus= puts a CPU on a node without memory) starts at the first node
+ * with memory in its fallback order, as its zonelist does in the kernel.
+ * Return: the page or NULL; NULL also for an offline or absent node, and
+ * for a memoryless one with __GFP_THISNODE.
  */
 PMM_API struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp,
 					      unsigned order);

@@ -1019,6 +1019,8 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 		warn_once_nofail_order(m, order);
 	if (nid == PMM_NUMA_NO_NODE)
 		nid = numa_mem_id(m);
+	else if (unlikely(!(gfp & PMM___GFP_THISNODE) && node_memoryless(m, nid)))
+		nid = node_mem_fallback(m, nid); /* its zonelist starts with the next node's zones */
 	if (unlikely(nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))) {
 		if (!(gfp & PMM___GFP_NOWARN))
 			pr_warn(m, "WARNING: page allocation on node %d refused: no such online node\n",
@@ -1215,6 +1217,8 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 		return populated;
 	if (nid == PMM_NUMA_NO_NODE)
 		nid = numa_mem_id(m);
+	else if (!(gfp & PMM___GFP_THISNODE) && node_memoryless(m, nid))
+		nid = node_mem_fallback(m, nid);
 	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
 		return populated;
 	ac.highest_zoneidx = gfp_to_zone(gfp);

@@ -157,6 +157,8 @@ void warn_once_nofail_order(struct pmm *m, unsigned order);
 void show_free_areas(struct pmm *m);
 int cpu_to_node(const struct pmm *m, unsigned cpu);
 int cpu_to_mem(const struct pmm *m, unsigned cpu);
+/* @nid if it has memory, else the first node with memory in its fallback order. */
+int node_mem_fallback(const struct pmm *m, int nid);
 /* A node a CPU is on (node_cpus=) that has no memory: online for the kernel, no pgdat here. */
 bool node_memoryless(const struct pmm *m, int nid);
 int numa_node_id(const struct pmm *m); /* this CPU's node, with or without memory */

@@ -325,6 +325,8 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 		align <<= 1;
 	if (nid == PMM_NUMA_NO_NODE)
 		nid = numa_mem_id(m);
+	else if (node_memoryless(m, nid))
+		nid = node_mem_fallback(m, nid);
 	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
 		return NULL;
 	for (struct zoneref *z = m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK]._zonerefs;

@@ -498,15 +498,19 @@ int cpu_to_node(const struct pmm *m, unsigned cpu)
  * order, which with pmm's uniform node distances is the next node id up,
  * wrapping (Linux's "Fallback order for Node 2: 2 3 0 1").
  */
-int cpu_to_mem(const struct pmm *m, unsigned cpu)
+int node_mem_fallback(const struct pmm *m, int nid)
 {
 	unsigned long online = __atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED);
-	int nid = cpu_to_node(m, cpu);
 
 	for (int k = 0; k < MAX_NUMNODES; k++)
 		if (online & (1ul << ((nid + k) % MAX_NUMNODES)))
 			return (nid + k) % MAX_NUMNODES;
 	return nid;
+}
+
+int cpu_to_mem(const struct pmm *m, unsigned cpu)
+{
+	return node_mem_fallback(m, cpu_to_node(m, cpu));
 }
 
 bool node_memoryless(const struct pmm *m, int nid)

@@ -186,6 +186,16 @@ static void test_node_cpus(void **state)
 		pmm_free_pages(m, p, 0);
 	}
 	assert_int_equal(pmm_set_thread_cpu(m, -1), 0);
+	/* Asked for by node: the memoryless node's fallback, but not with __GFP_THISNODE. */
+	{
+		struct pmm_page *p = pmm_alloc_pages_node(m, 2, PMM_GFP_KERNEL, 0);
+
+		assert_non_null(p);
+		assert_int_equal(pmm_page_nid(p), 0);
+		pmm_free_pages(m, p, 0);
+		assert_null(pmm_alloc_pages_node(m, 2, PMM_GFP_KERNEL | PMM___GFP_THISNODE | PMM___GFP_NOWARN, 0));
+		assert_null(pmm_alloc_pages_node(m, 5, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0));
+	}
 	{
 		struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
 
