@@ -246,7 +246,8 @@ PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err,
  * pmm_config_from_capture() - write the config text of the machine a Linux
  * capture describes, for pmm_config_parse() or a config file.
  * @path: a capture directory (its boot log: dmesg.txt, dmesg.txt.xz, dmesg,
- *        console.log, plain or compressed; and, when there, iomem.txt,
+ *        console.log, plain or compressed, the first that still has the
+ *        "Early memory node ranges"; and, when there, iomem.txt,
  *        nodes/nodeN/cpulist, sysctl_vm/ and zoneinfo.txt), or a boot log
  *        file.
  * @out: receives the text: node= for each "Early memory node ranges" line,

@@ -871,6 +871,26 @@ static void read_node_cpulists(struct capture *c, const char *dir)
 	snprintf(c->cpu_node_src, sizeof(c->cpu_node_src), "nodes/node*/cpulist");
 }
 
+/* Whether the boot log at @path has the "Early memory node ranges" heading. */
+static bool log_has_node_ranges(const char *path)
+{
+	struct linereader *lr;
+	const char *line;
+	size_t len;
+	bool found = false;
+	int r;
+
+	if (linereader_open_path(&lr, path, NULL, 0))
+		return false;
+	while (!found && (r = linereader_next(lr, &line, &len)) != 0) {
+		if (r < 0 && r != -PMM_E2BIG)
+			break; /* unreadable: the reading proper reports it */
+		found = r > 0 && memmem(line, len, "Early memory node ranges", 24);
+	}
+	linereader_close(lr);
+	return found;
+}
+
 static bool is_dir(const char *path)
 {
 	struct stat st;
@@ -903,11 +923,23 @@ int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errle
 		fprintf(out, "# The machine of the boot log %s (pmm_config_from_capture)\n", path);
 		return read_boot_log(&c, path);
 	}
+	/*
+	 * The first boot log that still has the node ranges: dmesg's ring
+	 * buffer may have wrapped on a long-running machine where the serial
+	 * console log kept everything.  Without such a log, the first one,
+	 * whose reading then says what is missing.
+	 */
 	log[0] = '\0';
-	for (size_t i = 0; i < sizeof(boot_log_names) / sizeof(boot_log_names[0]) && !log[0]; i++) {
+	for (size_t i = 0; i < sizeof(boot_log_names) / sizeof(boot_log_names[0]); i++) {
 		snprintf(file, sizeof(file), "%s/%s", path, boot_log_names[i]);
-		if (is_file(file))
+		if (!is_file(file))
+			continue;
+		if (!log[0])
 			snprintf(log, sizeof(log), "%s", file);
+		if (log_has_node_ranges(file)) {
+			snprintf(log, sizeof(log), "%s", file);
+			break;
+		}
 	}
 	if (!log[0])
 		return failf(&c, -PMM_ENOENT,

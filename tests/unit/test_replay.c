@@ -806,6 +806,18 @@ static void test_machine_from_boot_log(void **state)
 	assert_string_equal(err, "dmesg.txt:2: bad node range:   node   0: [mem 0x2000-0x1000]");
 	free(text);
 
+	/*
+	 * A dmesg whose ring buffer wrapped past the boot (no node ranges) is
+	 * passed over for a console log that kept them.
+	 */
+	put_file(dir, "dmesg.txt", "[ 9999.000000] eth0: link up\n");
+	put_file(dir, "console.log", dmesg);
+	text = capture_text(dir, &ret, err, sizeof(err));
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(text, "node=1:0x140000000-0x23fffffff   # console.log:10\n"));
+	free(text);
+	rm_file(dir, "console.log");
+
 	/* The boot log itself as the path. */
 	put_file(dir, "dmesg.txt", dmesg);
 	text = capture_text(strcat(strcpy(err, dir), "/dmesg.txt"), &ret, err + 256, 256);
