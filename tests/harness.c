@@ -236,6 +236,34 @@ int pmm_test_log_has(const struct pmm_test_log *log, const char *needle)
 	return log->buf && strstr(log->buf, needle) != NULL;
 }
 
+int pmm_test_log_has_kernel_lines(const struct pmm_test_log *log, const char *dmesg_path,
+				  const char *const *prefixes, size_t n)
+{
+	char *dmesg, *save = NULL;
+	size_t len;
+	int checked = 0;
+
+	dmesg = pmm_test_read_file(dmesg_path, &len);
+	for (char *line = strtok_r(dmesg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *text = strstr(line, "] "), want[512];
+
+		if (!text || line[0] != '[')
+			continue;
+		text += 2;
+		for (size_t i = 0; i < n; i++)
+			if (!strncmp(text, prefixes[i], strlen(prefixes[i]))) {
+				snprintf(want, sizeof(want), "%s\n", text);
+				if (!pmm_test_log_has(log, want))
+					fail_msg("%s: kernel line missing from pmm's boot log: \"%s\"\n%s",
+						 dmesg_path, text, log->buf ? log->buf : "");
+				checked++;
+				break;
+			}
+	}
+	free(dmesg);
+	return checked;
+}
+
 struct pmm *pmm_test_machine(const char *text, struct pmm_test_log *log)
 {
 	return pmm_test_machine_on(text, NULL, log);

@@ -63,6 +63,15 @@ void pmm_test_log_sink(void *ctx, int level, const char *msg);
 void pmm_test_log_reset(struct pmm_test_log *log);
 /* True if the log contains @needle. */
 int pmm_test_log_has(const struct pmm_test_log *log, const char *needle);
+/*
+ * pmm_test_log_has_kernel_lines() - every line of the kernel boot log at
+ * @dmesg_path (".xz" read through pmm_test_read_file()) whose message after
+ * its "[ seconds] " stamp starts with one of @prefixes[0..@n) appears, as a
+ * whole line, in @log; fails the test naming the first that does not.
+ * Returns how many lines were checked.
+ */
+int pmm_test_log_has_kernel_lines(const struct pmm_test_log *log, const char *dmesg_path,
+				  const char *const *prefixes, size_t n);
 
 /*
  * pmm_test_machine() - boot a machine from config text on top of the

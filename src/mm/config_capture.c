@@ -542,20 +542,35 @@ static void read_iomem(struct capture *c, const char *path)
 	late_free_image(c, part);
 }
 
-/* thp/enabled (sysfs's transparent_hugepage/enabled): "always [madvise] never". */
-static void read_thp(struct capture *c, const char *dir)
+/*
+ * The start of the small file @dir/@name (a sysfs or procfs value) in @buf,
+ * NUL-terminated, trailing blanks and newlines removed; false if unreadable.
+ */
+static bool read_value(const char *dir, const char *name, char *buf, size_t size)
 {
-	char path[4096], val[128], tok[64], *open, *close;
+	char path[4096];
 	FILE *f;
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/thp/enabled", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "r");
 	if (!f)
-		return;
-	n = fread(val, 1, sizeof(val) - 1, f);
+		return false;
+	n = fread(buf, 1, size - 1, f);
 	fclose(f);
-	val[n] = '\0';
+	buf[n] = '\0';
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	return true;
+}
+
+/* thp/enabled (sysfs's transparent_hugepage/enabled): "always [madvise] never". */
+static void read_thp(struct capture *c, const char *dir)
+{
+	char val[128], tok[64], *open, *close;
+
+	if (!read_value(dir, "thp/enabled", val, sizeof(val)))
+		return;
 	open = strchr(val, '[');
 	close = open ? strchr(open, ']') : NULL;
 	if (!close)
@@ -600,25 +615,16 @@ static void read_sysctls(struct capture *c, const char *dir)
 					: 0;
 
 	for (size_t i = 0; i < sizeof(sysctl_keys) / sizeof(sysctl_keys[0]); i++) {
-		char path[4096], val[128], tok[192], src[96];
-		FILE *f;
-		size_t n;
+		char val[128], tok[192], src[96];
 
-		snprintf(path, sizeof(path), "%s/sysctl_vm/%s", dir, sysctl_keys[i]);
-		f = fopen(path, "r");
-		if (!f)
+		snprintf(src, sizeof(src), "sysctl_vm/%s", sysctl_keys[i]);
+		if (!read_value(dir, src, val, sizeof(val)))
 			continue;
-		n = fread(val, 1, sizeof(val) - 1, f);
-		fclose(f);
-		val[n] = '\0';
-		while (n && (val[n - 1] == '\n' || val[n - 1] == ' ' || val[n - 1] == '\t'))
-			val[--n] = '\0';
 		/* lowmem_reserve_ratio prints its values separated by tabs. */
 		for (char *p = val; *p; p++)
 			if (*p == '\t' || *p == ' ')
 				*p = ',';
 		snprintf(tok, sizeof(tok), "%s=%s", sysctl_keys[i], val);
-		snprintf(src, sizeof(src), "sysctl_vm/%s", sysctl_keys[i]);
 		/*
 		 * khugepaged's value is not a user's: written as min_free_kbytes=
 		 * it would stay fixed through memory hotplug, where the kernel
@@ -836,18 +842,12 @@ static void read_node_cpulists(struct capture *c, const char *dir)
 	bool any = false;
 
 	for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++) {
-		char path[4096], list[1024], *p, *end;
-		FILE *f;
-		size_t n;
+		char name[64], list[1024], *p, *end;
 
-		snprintf(path, sizeof(path), "%s/nodes/node%d/cpulist", dir, nid);
-		f = fopen(path, "r");
-		if (!f)
+		snprintf(name, sizeof(name), "nodes/node%d/cpulist", nid);
+		if (!read_value(dir, name, list, sizeof(list)))
 			continue;
-		n = fread(list, 1, sizeof(list) - 1, f);
-		fclose(f);
-		list[n] = '\0';
-		for (p = list; *p && *p != '\n';) {
+		for (p = list; *p;) {
 			unsigned long lo = strtoul(p, &end, 10), hi = lo;
 
 			if (end == p)

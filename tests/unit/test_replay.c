@@ -455,12 +455,15 @@ static char *capture_ok(const char *path)
 }
 
 /*
- * The lines of the capture's boot log that describe the memory layout and
- * the zonelists (zone ranges, node ranges, memoryless nodes, holes,
- * fallback orders, "Built N zonelists ... Total pages", the policy zone)
- * each appear in pmm's boot log @log; returns how many there were.
+ * Booted on @cfg, the machine derived from capture @dir, pmm prints each
+ * line of the capture's boot log about the memory layout and the
+ * zonelists (zone and node ranges, memoryless nodes, holes, fallback
+ * orders, "Built N zonelists ... Total pages", the policy zone), and its
+ * zoneinfo has the lines boot decides (zone_static_lines()) exactly as the
+ * kernel's @zoneinfo (a path) has them.
  */
-static int assert_capture_boot_lines(const char *dir, const struct pmm_test_log *log)
+static void assert_machine_is_capture(const char *dir, const struct pmm_config *cfg,
+				      const char *zoneinfo)
 {
 	static const char *const wanted[] = {
 		"Zone ranges:", "  DMA ", "  DMA32 ", "  Normal ", "  Device ",
@@ -468,30 +471,37 @@ static int assert_capture_boot_lines(const char *dir, const struct pmm_test_log 
 		"Initmem setup node ", "Initializing node ", "On node ", "Fallback order for Node ",
 		"Built ", "Policy zone: ",
 	};
-	char path[1024], *dmesg, *save = NULL;
-	size_t len;
-	int checked = 0;
+	struct pmm_test_log log = { 0 };
+	struct pmm_config c = *cfg;
+	char *zk, *zp = NULL, *vk[512], *vp[512], dmesg[1024];
+	struct pmm *m;
+	size_t zlen, nk, np;
+	FILE *zf = open_memstream(&zp, &zlen);
 
-	snprintf(path, sizeof(path), "%s/dmesg.txt.xz", dir);
-	dmesg = pmm_test_read_file(path, &len);
-	for (char *line = strtok_r(dmesg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *text = strstr(line, "] "), want[256];
-
-		if (!text || line[0] != '[')
-			continue;
-		text += 2;
-		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
-			if (!strncmp(text, wanted[i], strlen(wanted[i]))) {
-				snprintf(want, sizeof(want), "%s\n", text);
-				if (!pmm_test_log_has(log, want))
-					fail_msg("%s: kernel line missing from pmm's boot log: \"%s\"\n%s", dir,
-						 text, log->buf);
-				checked++;
-				break;
-			}
+	c.log = pmm_test_log_sink;
+	c.log_ctx = &log;
+	assert_int_equal(pmm_create(&c, &m), 0);
+	snprintf(dmesg, sizeof(dmesg), "%s/dmesg.txt.xz", dir);
+	assert_true(pmm_test_log_has_kernel_lines(&log, dmesg, wanted,
+						  sizeof(wanted) / sizeof(wanted[0])) >= 15);
+	pmm_test_log_reset(&log);
+	assert_int_equal(pmm_report_zoneinfo(m, zf), 0);
+	fclose(zf);
+	zk = pmm_test_read_file(zoneinfo, &zlen);
+	nk = zone_static_lines(zk, vk, 512);
+	np = zone_static_lines(zp, vp, 512);
+	assert_true(nk >= 50);
+	assert_int_equal(np, nk);
+	for (size_t i = 0; i < nk; i++) {
+		if (strcmp(vk[i], vp[i]) != 0)
+			fail_msg("%s: zoneinfo line %zu: kernel \"%s\", derived machine \"%s\"", dir, i,
+				 vk[i], vp[i]);
+		free(vk[i]);
+		free(vp[i]);
 	}
-	free(dmesg);
-	return checked;
+	pmm_destroy(m);
+	free(zk);
+	free(zp);
 }
 
 /*
@@ -543,36 +553,9 @@ static void test_machine_from_real_capture(void **state)
 			    sizeof(by_hand.lowmem_reserve_ratio));
 
 	{
-		char *zpath = pmm_test_shared("a-1g-1node-mixed/zoneinfo.txt"), *zk, *zp = NULL;
-		char *vk[128], *vp[128];
-		size_t zlen, nk, np;
-		FILE *zf = open_memstream(&zp, &zlen);
-		struct pmm *m;
+		char *zpath = pmm_test_shared("a-1g-1node-mixed/zoneinfo.txt");
 
-		struct pmm_test_log log = { 0 };
-
-		derived.log_ctx = &log;
-		assert_int_equal(pmm_create(&derived, &m), 0);
-		derived.log_ctx = NULL;
-		assert_true(assert_capture_boot_lines(dir, &log) >= 15);
-		pmm_test_log_reset(&log);
-		assert_int_equal(pmm_report_zoneinfo(m, zf), 0);
-		fclose(zf);
-		zk = pmm_test_read_file(zpath, &zlen);
-		nk = zone_static_lines(zk, vk, 128);
-		np = zone_static_lines(zp, vp, 128);
-		assert_true(nk >= 50);
-		assert_int_equal(np, nk);
-		for (size_t i = 0; i < nk; i++) {
-			if (strcmp(vk[i], vp[i]) != 0)
-				fail_msg("zoneinfo line %zu: kernel \"%s\", derived machine \"%s\"", i, vk[i],
-					 vp[i]);
-			free(vk[i]);
-			free(vp[i]);
-		}
-		pmm_destroy(m);
-		free(zk);
-		free(zp);
+		assert_machine_is_capture(dir, &derived, zpath);
 		free(zpath);
 	}
 	trace = pmm_test_read_file(shipped, &len);
@@ -605,41 +588,24 @@ static void test_machine_from_real_capture(void **state)
 }
 
 /*
- * Booted on the machine derived from capture @dir, pmm's zoneinfo has the
- * lines boot decides (zone_static_lines()) exactly as the kernel's
- * @zoneinfo (a path) has them; returns the derived config text.
+ * assert_machine_is_capture() on the machine derived from
+ * tests/data/captures/@name, against its zoneinfo-boot.txt; returns the
+ * derived config text.
  */
-static char *assert_capture_zoneinfo(const char *dir, const char *zoneinfo)
+static char *assert_debian_capture(const char *name)
 {
-	char *text = capture_ok(dir), *zk, *zp = NULL, *vk[512], *vp[512];
-	struct pmm_test_log log = { 0 };
+	char rel[256], *dir, *zi, *text;
 	struct pmm_config cfg;
-	struct pmm *m;
-	size_t zlen, nk, np;
-	FILE *zf = open_memstream(&zp, &zlen);
 
+	snprintf(rel, sizeof(rel), "tests/data/captures/%s", name);
+	dir = pmm_test_source_path(rel);
+	snprintf(rel, sizeof(rel), "tests/data/captures/%s/zoneinfo-boot.txt", name);
+	zi = pmm_test_source_path(rel);
+	text = capture_ok(dir);
 	config_from(&cfg, text);
-	cfg.log_ctx = &log;
-	assert_int_equal(pmm_create(&cfg, &m), 0);
-	assert_true(assert_capture_boot_lines(dir, &log) >= 15);
-	pmm_test_log_reset(&log);
-	assert_int_equal(pmm_report_zoneinfo(m, zf), 0);
-	fclose(zf);
-	zk = pmm_test_read_file(zoneinfo, &zlen);
-	nk = zone_static_lines(zk, vk, 512);
-	np = zone_static_lines(zp, vp, 512);
-	assert_true(nk >= 50);
-	assert_int_equal(np, nk);
-	for (size_t i = 0; i < nk; i++) {
-		if (strcmp(vk[i], vp[i]) != 0)
-			fail_msg("%s: zoneinfo line %zu: kernel \"%s\", derived machine \"%s\"", dir, i,
-				 vk[i], vp[i]);
-		free(vk[i]);
-		free(vp[i]);
-	}
-	pmm_destroy(m);
-	free(zk);
-	free(zp);
+	assert_machine_is_capture(dir, &cfg, zi);
+	free(zi);
+	free(dir);
 	return text;
 }
 
@@ -649,54 +615,43 @@ static char *assert_capture_zoneinfo(const char *dir, const char *zoneinfo)
  * from movablecore=; four nodes with CPUs in blocks, a memoryless node
  * with a CPU and a node with no CPU; THP never with shuffling and
  * init_on_free.  Every zoneinfo line boot decides is the kernel's on each,
- * the memoryless node's empty zones included.  What it takes: each CPU on
- * its node, the SMP alternatives freed before the watermarks are set (not
- * late), the Movable zone's reservations matched from where the boot log
- * says it starts, and khugepaged's min_free_kbytes (raised with THP on,
- * computed again with THP never).
+ * the memoryless node's empty zones included, and so is every boot log
+ * line about the layout.  What it takes: each CPU on its node, the SMP
+ * alternatives freed before the watermarks are set (not late), the
+ * Movable zone's reservations matched from where the boot log says it
+ * starts, and khugepaged's min_free_kbytes (raised with THP on, computed
+ * again with THP never).
  */
 static void test_machine_from_debian_captures(void **state)
 {
-	char *b = pmm_test_source_path("tests/data/captures/b-4g-2node-mixed");
-	char *c = pmm_test_source_path("tests/data/captures/c-3g-q35-movable");
-	char *d = pmm_test_source_path("tests/data/captures/d-6g-4node-blocks");
-	char *e = pmm_test_source_path("tests/data/captures/e-2g-shuffle-thpnever");
-	char zi[1024], *text;
+	char *text;
 
 	(void)state;
-	snprintf(zi, sizeof(zi), "%s/zoneinfo-boot.txt", d);
-	text = assert_capture_zoneinfo(d, zi);
+	text = assert_debian_capture("d-6g-4node-blocks");
 	if (!strstr(text, "\nnode_cpus=0:0-1 ") || !strstr(text, "\nnode_cpus=1:2 ") ||
 	    !strstr(text, "\nnode_cpus=2:3 ") || strstr(text, "node_cpus=3") ||
 	    !strstr(text, "\ntransparent_hugepage=always ") || strstr(text, "\nmin_free_kbytes="))
 		fail_msg("%s", text);
 	free(text);
 
-	snprintf(zi, sizeof(zi), "%s/zoneinfo-boot.txt", e);
-	text = assert_capture_zoneinfo(e, zi);
+	text = assert_debian_capture("e-2g-shuffle-thpnever");
 	if (!strstr(text, "\ntransparent_hugepage=never ") || !strstr(text, "\npage_alloc.shuffle=1 ") ||
 	    !strstr(text, "\ninit_on_free=1 "))
 		fail_msg("%s", text);
 	free(text);
 
-	snprintf(zi, sizeof(zi), "%s/zoneinfo-boot.txt", b);
-	text = assert_capture_zoneinfo(b, zi);
+	text = assert_debian_capture("b-4g-2node-mixed");
 	assert_non_null(strstr(text, "\nnode_cpus=1:1 "));
 	assert_non_null(strstr(text, "\nreserve=0x119600000-0x11b706fff  # iomem.txt: Kernel code .. "
 				     "Kernel bss, less SMP alternatives 36K\n"));
 	assert_non_null(strstr(text, "\nreserve=0x11b710000-0x11c9fffff  # iomem.txt"));
 	free(text);
 
-	snprintf(zi, sizeof(zi), "%s/zoneinfo-boot.txt", c);
-	text = assert_capture_zoneinfo(c, zi);
+	text = assert_debian_capture("c-3g-q35-movable");
 	assert_non_null(strstr(text, "\nmovablecore=512M "));
 	assert_non_null(strstr(text, "\nreserve=0x13b676000-0x13fffffff  # zoneinfo.txt: Node 0, zone "
 				     "Movable managed 100948\n"));
 	free(text);
-	free(b);
-	free(c);
-	free(d);
-	free(e);
 }
 
 static void put_file(const char *dir, const char *name, const char *text)
