@@ -247,6 +247,11 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	build_all_zonelists(m);
 	if (cfg->page_poison && (cfg->init_on_alloc || cfg->init_on_free))
 		pr_info(m, "mem auto-init: CONFIG_PAGE_POISONING is on, will take precedence over init_on_alloc and init_on_free\n");
+	/* report_meminit(): pmm has no stacks to initialise. */
+	pr_info(m, "mem auto-init: stack:off, heap alloc:%s, heap free:%s\n",
+		m->init_on_alloc ? "on" : "off", m->init_on_free ? "on" : "off");
+	if (m->init_on_free)
+		pr_info(m, "mem auto-init: clearing system memory may take some time...\n");
 	memblock_free_all(m);
 	mem_init_print_info(m);
 	init_per_zone_wmark_min(m);

@@ -76,7 +76,16 @@ static void test_boot_log_matches_kernel(void **state)
 	assert_int_equal(pmm_test_log_has_kernel_lines(&log, path, wanted,
 						       sizeof(wanted) / sizeof(wanted[0])),
 			 13);
+	/* report_meminit(), whose stack part pmm has none of. */
+	assert_true(pmm_test_log_has(&log, "\nmem auto-init: stack:off, heap alloc:off, heap free:off\n"
+					   "Memory: "));
 	free(path);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+
+	m = pmm_test_machine("mem=256M cpus=1 init_on_alloc=1 init_on_free=1", &log);
+	assert_true(pmm_test_log_has(&log, "mem auto-init: stack:off, heap alloc:on, heap free:on\n"
+					   "mem auto-init: clearing system memory may take some time...\n"));
 	pmm_destroy(m);
 	pmm_test_log_reset(&log);
 }
