@@ -32,6 +32,12 @@
  *                          is a memoryless node: its CPUs allocate from the
  *                          next node id up that has memory, wrapping (the
  *                          kernel's fallback order with equal distances)
+ *   node_distance=1:20,10,30   node 1's distances to nodes 0, 1, 2, ... as
+ *                          /sys/devices/system/node/node1/distance prints them
+ *                          (ACPI SLIT: 10 to itself; 1-255); repeat per node.
+ *                          Unset: 10 to itself, 20 to any other.  They order
+ *                          each node's fallback list as the kernel's
+ *                          find_next_best_node() does
  *   transparent_hugepage=never|always|madvise   as the kernel's boot parameter:
  *                          with always or madvise, khugepaged raises
  *                          min_free_kbytes after boot and after memory
@@ -165,6 +171,8 @@ struct pmm_config {
 	unsigned movablecore_percent;            /* movablecore=N% (0 = unset) */
 	unsigned nr_cpus;                        /* 0 = the host's CPU count */
 	uint8_t cpu_node[PMM_MAX_CPUS];          /* node_cpus=: 1 + CPU c's node; 0 = round-robin */
+	/* node_distance=: [a][b] the SLIT distance from a to b; 0 = 10 (a == b) or 20 */
+	uint8_t node_distance[PMM_MAX_NUMNODES][PMM_MAX_NUMNODES];
 
 	/* sysctls and boot parameters (-1 / defaults mean "as the kernel computes"). */
 	int min_free_kbytes;                     /* -1 = computed */

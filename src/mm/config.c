@@ -325,6 +325,34 @@ static int parse_node_cpus(struct pmm_config *cfg, struct cursor *c, const char 
 	return 0;
 }
 
+/* node_distance=N:D0,D1,...: node N's row of the distance table. */
+static int parse_node_distance(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
+			       const char *tok, size_t n)
+{
+	const char *colon = memchr(v, ':', vl), *p, *end = v + vl;
+	long nid, d;
+	int to = 0;
+
+	if (!colon || colon + 1 == end)
+		return fail(c, "expected node_distance=N:D0,D1,... in '%.*s'", tok, n);
+	if (parse_int(v, (size_t)(colon - v), 0, PMM_MAX_NUMNODES - 1, &nid))
+		return fail(c, "bad node id in '%.*s'", tok, n);
+	for (p = colon + 1; p <= end; to++) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *e = comma ? comma : end;
+
+		if (to == PMM_MAX_NUMNODES)
+			return fail(c, "more distances than nodes in '%.*s'", tok, n);
+		if (parse_int(p, (size_t)(e - p), 1, 255, &d))
+			return fail(c, "bad distance (1-255) in '%.*s'", tok, n);
+		if (to == nid && d != 10)
+			return fail(c, "a node's distance to itself is 10 (ACPI SLIT) in '%.*s'", tok, n);
+		cfg->node_distance[nid][to] = (uint8_t)d;
+		p = e + 1;
+	}
+	return 0;
+}
+
 static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size_t n)
 {
 	const char *eq = memchr(tok, '=', n);
@@ -378,6 +406,8 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 	INTKEY("cpus", nr_cpus, 1, PMM_MAX_CPUS)
 	if (key_is(k, kl, "node_cpus"))
 		return parse_node_cpus(cfg, c, v, vl, tok, n);
+	if (key_is(k, kl, "node_distance"))
+		return parse_node_distance(cfg, c, v, vl, tok, n);
 	if (key_is(k, kl, "node")) {
 		const char *colon = memchr(v, ':', vl);
 		if (!colon)

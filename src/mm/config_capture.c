@@ -22,6 +22,8 @@
  *                                                  -> reserve=A-B late_free=A-B
  *   nodes/nodeN/cpulist: each node's CPUs, in place of the log's lines
  *                                                  -> node_cpus=N:LIST
+ *   nodes/nodeN/distance: the SLIT row of each node, when not all 10/20
+ *                                                  -> node_distance=N:D,...
  *   iomem.txt: "Kernel code" .. "Kernel bss"     -> reserve=
  *     less the boot log's "Freeing SMP alternatives memory" (freed before
  *     the watermarks are set); with its "Freeing unused kernel image ...
@@ -905,6 +907,53 @@ static bool is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/*
+ * nodes/nodeN/distance: node N's distances to each online node (those with
+ * a nodes/nodeM directory) in id order.  Written as node_distance= rows
+ * only when some distance is not the default (10 to itself, 20 to others).
+ */
+static void read_node_distances(struct capture *c, const char *dir)
+{
+	int ids[PMM_MAX_NUMNODES], nr = 0;
+	uint8_t dist[PMM_MAX_NUMNODES][PMM_MAX_NUMNODES];
+	bool odd = false;
+
+	for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/nodes/node%d", dir, nid);
+		if (is_dir(path))
+			ids[nr++] = nid;
+	}
+	memset(dist, 0, sizeof(dist));
+	for (int i = 0; i < nr; i++) {
+		char name[64], row[1024], *p = row, *end;
+
+		snprintf(name, sizeof(name), "nodes/node%d/distance", ids[i]);
+		if (!read_value(dir, name, row, sizeof(row)))
+			return;
+		for (int j = 0; j < nr; j++) {
+			unsigned long d = strtoul(p, &end, 10);
+
+			if (end == p || d < 1 || d > 255 || (i == j && d != 10))
+				return; /* not a distance row: leave the defaults */
+			dist[ids[i]][ids[j]] = (uint8_t)d;
+			odd |= d != (i == j ? 10u : 20u);
+			p = end;
+		}
+	}
+	for (int i = 0; odd && i < nr; i++) {
+		char tok[1024], src[96];
+		int len = snprintf(tok, sizeof(tok), "node_distance=%d:", ids[i]);
+
+		for (int to = 0; to <= ids[nr - 1]; to++)
+			len += snprintf(tok + len, sizeof(tok) - (size_t)len, "%s%u", to ? "," : "",
+					dist[ids[i]][to] ? dist[ids[i]][to] : to == ids[i] ? 10u : 20u);
+		snprintf(src, sizeof(src), "nodes/node%d/distance", ids[i]);
+		emit(c, tok, src);
+	}
+}
+
 int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errlen)
 {
 	struct capture c = { .out = out, .err = err, .errlen = errlen, .cpus = -1,
@@ -951,6 +1000,7 @@ int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errle
 	r = read_boot_log(&c, log);
 	if (r)
 		return r;
+	read_node_distances(&c, path);
 	snprintf(file, sizeof(file), "%s/iomem.txt", path);
 	read_iomem(&c, file);
 	read_thp(&c, path);

@@ -124,6 +124,14 @@ struct pmm {
 	unsigned long nr_section_roots;
 
 	int nr_node_ids;                /* highest node id + 1 */
+	/*
+	 * Each online node's fallback order (build_all_zonelists(), under
+	 * the hotplug lock; read by numa_mem_id() without it): itself, then
+	 * the nodes with memory.
+	 */
+	int8_t node_order[MAX_NUMNODES][MAX_NUMNODES];
+	uint8_t node_order_nr[MAX_NUMNODES];
+	bool zonelists_built;           /* after boot's first build_all_zonelists() */
 	unsigned long node_online_map;  /* bit per node with memory */
 	int nr_online_nodes;            /* its population count */
 	/*

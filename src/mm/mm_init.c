@@ -9,6 +9,7 @@
  * Kept apart from page_alloc.c as the kernel keeps mm_init.c: none of this
  * is on a hot path.  Locking: runs before the machine is shared.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "mm/internal.h"
@@ -504,19 +505,84 @@ static int build_zonerefs_node(pg_data_t *pgdat, struct zoneref *zrefs)
 	return nr;
 }
 
+int node_distance(const struct pmm *m, int a, int b)
+{
+	unsigned d = m->cfg.node_distance[a][b];
+
+	return d ? (int)d : a == b ? LOCAL_DISTANCE : REMOTE_DISTANCE;
+}
+
 /*
- * Node order by distance: the local node, then the others.  With the flat
- * distances pmm models (10 local, 20 remote) the kernel's tie-break prefers
- * nodes after the local one, wrapping around.
+ * The kernel's find_next_best_node(): @local first, then among the nodes
+ * with memory not in *@used the nearest, a node below @local counting one
+ * more, a node with CPUs one more (@cpus: the CPUs are known, i.e. not
+ * during boot's first build, when no node's CPU mask is filled yet), ties
+ * going to the less loaded (@load) and then the lower id.  -1 when none
+ * is left.
  */
+static int next_best_node(const struct pmm *m, int local, uint64_t *used, const int *load,
+			  bool cpus)
+{
+	int best = -1, min_val = INT_MAX;
+
+	if (!(*used & (1ull << local))) {
+		*used |= 1ull << local;
+		return local;
+	}
+	for (int n = 0; n < MAX_NUMNODES; n++) {
+		int val;
+
+		if (!(m->node_online_map & (1ul << n)) || (*used & (1ull << n)))
+			continue;
+		val = node_distance(m, local, n) + (n < local);
+		if (cpus) {
+			for (unsigned c = 0; c < m->nr_cpus; c++)
+				if (cpu_to_node(m, c) == n) {
+					val += PENALTY_FOR_NODE_WITH_CPUS;
+					break;
+				}
+		}
+		val = val * MAX_NUMNODES + load[n];
+		if (val < min_val) {
+			min_val = val;
+			best = n;
+		}
+	}
+	if (best >= 0)
+		*used |= 1ull << best;
+	return best;
+}
+
+/*
+ * The fallback order of node @local (the kernel's build_zonelists()), kept
+ * in m->node_order for the zonelists, numa_mem_id() and the boot log.
+ * The first node of each distance group gets a load, so that nodes at the
+ * same distance take turns being first across the nodes built after it.
+ */
+static void build_node_order(struct pmm *m, int local, int *load, bool cpus)
+{
+	uint64_t used = 0;
+	int node, prev = local, nr = 0;
+
+	while ((node = next_best_node(m, local, &used, load, cpus)) >= 0) {
+		if (node_distance(m, local, node) != node_distance(m, local, prev))
+			load[node]++;
+		__atomic_store_n(&m->node_order[local][nr++], (int8_t)node, __ATOMIC_RELAXED);
+		prev = node;
+	}
+	__atomic_store_n(&m->node_order_nr[local], (uint8_t)nr, __ATOMIC_RELEASE);
+}
+
+/* The zonelists of @pgdat: its fallback order's zones, and its own alone. */
 static void build_zonelists(struct pmm *m, pg_data_t *pgdat)
 {
 	struct zoneref *zr = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
 	struct zoneref *nf = pgdat->node_zonelists[ZONELIST_NOFALLBACK]._zonerefs;
 	int local = pgdat->node_id, nr = 0;
 
-	for (int k = 0; k < m->nr_node_ids; k++) {
-		int n = (local + k) % m->nr_node_ids;
+	for (int k = 0; k < m->node_order_nr[local]; k++) {
+		int n = m->node_order[local][k];
+
 		if (m->node_online_map & (1ul << n))
 			nr += build_zonerefs_node(m->node_data[n], zr + nr);
 	}
@@ -550,40 +616,40 @@ unsigned long nr_free_buffer_pages(struct pmm *m)
 	return nr_free_zone_pages(m, ZONE_NORMAL);
 }
 
-/*
- * "Fallback order for Node N: ..." as build_zonelists() prints it: @nid,
- * then the nodes with memory from the next id up, wrapping (pmm's equal
- * node distances; the order build_zonelists() above gives them).
- */
+/* "Fallback order for Node N: ..." as the kernel's build_zonelists() prints it. */
 static void print_fallback_order(struct pmm *m, int nid)
 {
 	char line[16 + 4 * MAX_NUMNODES];
-	int len = snprintf(line, sizeof(line), "%d ", nid);
+	int len = 0;
 
-	for (int k = 1; k < MAX_NUMNODES; k++) {
-		int n = (nid + k) % MAX_NUMNODES;
-
-		if (m->node_online_map & (1ul << n))
-			len += snprintf(line + len, sizeof(line) - (size_t)len, "%d ", n);
-	}
+	line[0] = '\0';
+	for (int k = 0; k < m->node_order_nr[nid]; k++)
+		len += snprintf(line + len, sizeof(line) - (size_t)len, "%d ", m->node_order[nid][k]);
 	pr_info(m, "Fallback order for Node %d: %s\n", nid, line);
 }
 
 void build_all_zonelists(struct pmm *m)
 {
-	int nid, nr_online = 0;
+	int nid, nr_online = 0, load[MAX_NUMNODES] = { 0 };
 	bool disabled;
 
+	/*
+	 * Every online node in id order, memoryless ones too, sharing one
+	 * load; boot's first build sees no CPUs (the kernel builds before any
+	 * CPU joins its node's mask), later ones do.
+	 */
 	for (nid = 0; nid < MAX_NUMNODES; nid++) {
 		bool online = m->node_online_map & (1ul << nid);
 
 		if (!online && !node_memoryless(m, nid))
 			continue;
+		build_node_order(m, nid, load, m->zonelists_built);
 		if (online)
 			build_zonelists(m, m->node_data[nid]);
 		print_fallback_order(m, nid);
 		nr_online++;
 	}
+	m->zonelists_built = true;
 	m->vm_total_pages = nr_free_zone_pages(m, ZONE_MOVABLE);
 	disabled = m->vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES;
 	/* Written only when it changes: allocations read it without a lock. */

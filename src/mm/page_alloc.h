@@ -155,6 +155,12 @@ void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, .
 	__attribute__((format(printf, 4, 5)));
 void warn_once_nofail_order(struct pmm *m, unsigned order);
 void show_free_areas(struct pmm *m);
+/* SLIT distances: a node to itself, and to another when none is configured (node_distance=). */
+#define LOCAL_DISTANCE 10
+#define REMOTE_DISTANCE 20
+/* find_next_best_node()'s preference for nodes without CPUs. */
+#define PENALTY_FOR_NODE_WITH_CPUS 1
+int node_distance(const struct pmm *m, int a, int b);
 int cpu_to_node(const struct pmm *m, unsigned cpu);
 int cpu_to_mem(const struct pmm *m, unsigned cpu);
 /* @nid if it has memory, else the first node with memory in its fallback order. */

@@ -495,13 +495,21 @@ int cpu_to_node(const struct pmm *m, unsigned cpu)
 /*
  * The node a CPU allocates from first (the kernel's cpu_to_mem()): its own
  * while it has memory, else the first node with memory in its fallback
- * order, which with pmm's uniform node distances is the next node id up,
- * wrapping (Linux's "Fallback order for Node 2: 2 3 0 1").
+ * order (Linux's "Fallback order for Node 2: 2 3 0 1").
  */
 int node_mem_fallback(const struct pmm *m, int nid)
 {
 	unsigned long online = __atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED);
+	int nr = __atomic_load_n(&m->node_order_nr[nid], __ATOMIC_ACQUIRE);
 
+	/* Its fallback order, as build_all_zonelists() last made it. */
+	for (int k = 0; k < nr; k++) {
+		int n = __atomic_load_n(&m->node_order[nid][k], __ATOMIC_RELAXED);
+
+		if (online & (1ul << n))
+			return n;
+	}
+	/* A node that had none yet: the next node id up with memory. */
 	for (int k = 0; k < MAX_NUMNODES; k++)
 		if (online & (1ul << ((nid + k) % MAX_NUMNODES)))
 			return (nid + k) % MAX_NUMNODES;

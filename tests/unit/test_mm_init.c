@@ -196,6 +196,62 @@ static void test_node_cpus(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * node_distance= orders each node's fallback list as the kernel's
+ * find_next_best_node() does: nearest first, a lower id one worse, and the
+ * first node of each distance group loaded so that equals take turns (the
+ * orders below are the 6.1 algorithm's for these tables); a memoryless
+ * node's CPU allocates from its nearest node with memory.
+ */
+static void test_node_distance(void **state)
+{
+	static const struct {
+		const char *cfg;
+		const char *want[6];
+	} cases[] = {
+		{ "nodes=4 mem=4G cpus=4 node_distance=0:10,12,32,32 node_distance=1:12,10,32,32 "
+		  "node_distance=2:32,32,10,12 node_distance=3:32,32,12,10",
+		  { "Node 0: 0 1 2 3 \n", "Node 1: 1 0 3 2 \n", "Node 2: 2 3 0 1 \n",
+		    "Node 3: 3 2 1 0 \n" } },
+		{ "nodes=6 mem=6G cpus=6 node_distance=0:10,16,16,22,22,22 node_distance=1:16,10,16,22,22,22 "
+		  "node_distance=2:16,16,10,22,22,22 node_distance=3:22,22,22,10,16,16 "
+		  "node_distance=4:22,22,22,16,10,16 node_distance=5:22,22,22,16,16,10",
+		  { "Node 0: 0 1 2 3 4 5 \n", "Node 1: 1 2 0 4 5 3 \n", "Node 2: 2 0 1 5 3 4 \n",
+		    "Node 3: 3 4 5 0 1 2 \n", "Node 4: 4 5 3 1 2 0 \n", "Node 5: 5 3 4 2 0 1 \n" } },
+		/* Node 2 has no memory; its CPU 2 is nearest node 0 (3 before 1: 1 is below it). */
+		{ "node=0:0x0-0x3fffffff node=1:0x40000000-0x7fffffff node=3:0x80000000-0xbfffffff cpus=4 "
+		  "node_cpus=2:2 node_distance=2:15,30,10,30",
+		  { "Node 2: 2 0 3 1 \n" } },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pmm_test_log log = { 0 };
+		struct pmm *m = pmm_test_machine(cases[i].cfg, &log);
+
+		for (int k = 0; k < 6 && cases[i].want[k]; k++) {
+			char line[96];
+
+			snprintf(line, sizeof(line), "Fallback order for %s", cases[i].want[k]);
+			if (!pmm_test_log_has(&log, line))
+				fail_msg("%s: no \"%s\" in\n%s", cases[i].cfg, line, log.buf);
+		}
+		if (i == 2) {
+			struct pmm_page *p;
+
+			assert_int_equal(pmm_set_thread_cpu(m, 2), 0);
+			p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+			assert_non_null(p);
+			assert_int_equal(pmm_page_nid(p), 0);
+			pmm_free_pages(m, p, 0);
+			assert_int_equal(pmm_set_thread_cpu(m, -1), 0);
+		}
+		assert_machine_valid(m);
+		pmm_destroy(m);
+		pmm_test_log_reset(&log);
+	}
+}
+
 static long min_free_kbytes_of(struct pmm *m)
 {
 	char buf[32];
@@ -537,6 +593,10 @@ static void test_bad_config_text(void **state)
 		{ "node_cpus=0:3-1", "<t>:1: CPU range ends before it starts in 'node_cpus=0:3-1'" },
 		{ "node_cpus=0:1,", "<t>:1: CPU list ends with ',' in 'node_cpus=0:1,'" },
 		{ "node_cpus=0:0-3\nnode_cpus=1:3", "<t>:2: a CPU named for another node already in 'node_cpus=1:3'" },
+		{ "node_distance=0", "<t>:1: expected node_distance=N:D0,D1,... in 'node_distance=0'" },
+		{ "node_distance=0:10,", "<t>:1: bad distance (1-255) in 'node_distance=0:10,'" },
+		{ "node_distance=0:10,256", "<t>:1: bad distance (1-255) in 'node_distance=0:10,256'" },
+		{ "node_distance=1:20,11", "<t>:1: a node's distance to itself is 10 (ACPI SLIT) in 'node_distance=1:20,11'" },
 		{ "mem", "<t>:1: expected key=value, got 'mem'" },
 		{ "mem=99999999999999999999999G", "<t>:1: bad size" },
 		{ "\x01mem=1G", "<t>:1: binary data in config" },
@@ -588,6 +648,7 @@ int main(void)
 		cmocka_unit_test(test_boot_log_matches_kernel),
 		cmocka_unit_test(test_two_nodes_holes_reserved),
 		cmocka_unit_test(test_node_cpus),
+		cmocka_unit_test(test_node_distance),
 		cmocka_unit_test(test_transparent_hugepage),
 		cmocka_unit_test(test_memmap_rss),
 		cmocka_unit_test(test_late_free),

@@ -630,7 +630,8 @@ static void test_machine_from_debian_captures(void **state)
 	text = assert_debian_capture("d-6g-4node-blocks");
 	if (!strstr(text, "\nnode_cpus=0:0-1 ") || !strstr(text, "\nnode_cpus=1:2 ") ||
 	    !strstr(text, "\nnode_cpus=2:3 ") || strstr(text, "node_cpus=3") ||
-	    !strstr(text, "\ntransparent_hugepage=always ") || strstr(text, "\nmin_free_kbytes="))
+	    !strstr(text, "\ntransparent_hugepage=always ") || strstr(text, "\nmin_free_kbytes=") ||
+	    strstr(text, "node_distance=")) /* QEMU's SLIT: 10 and 20 */
 		fail_msg("%s", text);
 	free(text);
 
@@ -940,6 +941,38 @@ static void test_machine_from_node_cpus(void **state)
 		pmm_destroy(m);
 	}
 	free(text);
+
+	/*
+	 * Distances: rows list the online nodes (those with a directory) in
+	 * id order; written when not all 10/20, with the ids between filled.
+	 */
+	put_file(dir, "nodes/node0/distance", "10 20 20\n");
+	put_file(dir, "nodes/node1/distance", "20 10 20\n");
+	put_file(dir, "nodes/node2/distance", "20 20 10\n");
+	text = capture_ok(dir);
+	assert_null(strstr(text, "node_distance="));
+	free(text);
+	put_file(dir, "nodes/node0/distance", "10 12 32\n");
+	put_file(dir, "nodes/node1/distance", "12 10 32\n");
+	put_file(dir, "nodes/node2/distance", "32 32 10\n");
+	text = capture_ok(dir);
+	if (!strstr(text, "\nnode_distance=0:10,12,32 ") || !strstr(text, "\nnode_distance=1:12,10,32 ") ||
+	    !strstr(text, "\nnode_distance=2:32,32,10 "))
+		fail_msg("%s", text);
+	config_from(&cfg, text);
+	assert_int_equal(cfg.node_distance[2][0], 32);
+	free(text);
+	/* Not a row of distances: left to the defaults. */
+	put_file(dir, "nodes/node2/distance", "32 x 10\n");
+	text = capture_ok(dir);
+	assert_null(strstr(text, "node_distance="));
+	free(text);
+	for (int nid = 0; nid < 3; nid++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "nodes/node%d/distance", nid);
+		rm_file(dir, name);
+	}
 	rm_file(dir, "nodes/node2/cpulist");
 
 	/* One node, and a CPU the log did not bring up: nothing to say. */
