@@ -592,7 +592,7 @@ static void test_machine_from_real_capture(void **state)
  * tests/data/captures/@name, against its zoneinfo-boot.txt; returns the
  * derived config text.
  */
-static char *assert_debian_capture(const char *name)
+static char *assert_shipped_capture(const char *name)
 {
 	char rel[256], *dir, *zi, *text;
 	struct pmm_config cfg;
@@ -610,7 +610,8 @@ static char *assert_debian_capture(const char *name)
 }
 
 /*
- * Captures of Debian's 6.1 kernel in QEMU (tests/data/captures): two
+ * Captures of Linux 6.1 in QEMU (tests/data/captures; Debian's kernel, and
+ * for f and g one built with page_owner from Debian's 6.1 source): two
  * nodes with memory above 4 GiB and the kernel image there; a ZONE_MOVABLE
  * from movablecore=; four nodes with CPUs in blocks, a memoryless node
  * with a CPU and a node with no CPU; THP never with shuffling and
@@ -622,12 +623,12 @@ static char *assert_debian_capture(const char *name)
  * starts, and khugepaged's min_free_kbytes (raised with THP on, computed
  * again with THP never).
  */
-static void test_machine_from_debian_captures(void **state)
+static void test_machine_from_shipped_captures(void **state)
 {
 	char *text;
 
 	(void)state;
-	text = assert_debian_capture("d-6g-4node-blocks");
+	text = assert_shipped_capture("d-6g-4node-blocks");
 	if (!strstr(text, "\nnode_cpus=0:0-1 ") || !strstr(text, "\nnode_cpus=1:2 ") ||
 	    !strstr(text, "\nnode_cpus=2:3 ") || strstr(text, "node_cpus=3") ||
 	    !strstr(text, "\ntransparent_hugepage=always ") || strstr(text, "\nmin_free_kbytes=") ||
@@ -635,20 +636,27 @@ static void test_machine_from_debian_captures(void **state)
 		fail_msg("%s", text);
 	free(text);
 
-	text = assert_debian_capture("e-2g-shuffle-thpnever");
+	text = assert_shipped_capture("e-2g-shuffle-thpnever");
 	if (!strstr(text, "\ntransparent_hugepage=never ") || !strstr(text, "\npage_alloc.shuffle=1 ") ||
 	    !strstr(text, "\ninit_on_free=1 "))
 		fail_msg("%s", text);
 	free(text);
 
-	text = assert_debian_capture("b-4g-2node-mixed");
+	text = assert_shipped_capture("b-4g-2node-mixed");
 	assert_non_null(strstr(text, "\nnode_cpus=1:1 "));
 	assert_non_null(strstr(text, "\nreserve=0x119600000-0x11b706fff  # iomem.txt: Kernel code .. "
 				     "Kernel bss, less SMP alternatives 36K\n"));
 	assert_non_null(strstr(text, "\nreserve=0x11b710000-0x11c9fffff  # iomem.txt"));
 	free(text);
 
-	text = assert_debian_capture("c-3g-q35-movable");
+	/*
+	 * A 6.1.192 kernel built from defconfig with page_owner: a different
+	 * image, SMP alternatives and reservations; two nodes, and q35.
+	 */
+	free(assert_shipped_capture("f-2g-2node-pageowner"));
+	free(assert_shipped_capture("g-3g-1node-pageowner"));
+
+	text = assert_shipped_capture("c-3g-q35-movable");
 	assert_non_null(strstr(text, "\nmovablecore=512M "));
 	assert_non_null(strstr(text, "\nreserve=0x13b676000-0x13fffffff  # zoneinfo.txt: Node 0, zone "
 				     "Movable managed 100948\n"));
@@ -1932,7 +1940,7 @@ int main(void)
 		cmocka_unit_test(test_machine_from_boot_log),
 		cmocka_unit_test(test_machine_from_zoneinfo),
 		cmocka_unit_test(test_machine_from_node_cpus),
-		cmocka_unit_test(test_machine_from_debian_captures),
+		cmocka_unit_test(test_machine_from_shipped_captures),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),
