@@ -404,7 +404,7 @@ int free_area_init(struct pmm *m)
 {
 	const struct memblock_type *mem = &m->memblock.memory;
 	unsigned long max_zone_pfn[MAX_NR_ZONES] = { 0 };
-	unsigned long start_pfn;
+	unsigned long start_pfn, cpus;
 	int nid;
 
 	max_zone_pfn[ZONE_DMA] = MIN(PFN_DOWN(m->cfg.dma_limit), m->max_pfn);
@@ -456,13 +456,14 @@ int free_area_init(struct pmm *m)
 			(unsigned long long)(mem->regions[i].base + mem->regions[i].size) - 1);
 
 	find_dma_reserve(m);
+	cpus = nodes_with_cpus(m);
 	for (nid = 0; nid < MAX_NUMNODES; nid++) {
 		pg_data_t *pgdat;
 		unsigned long s, e;
 
 		if (!(m->node_online_map & (1ul << nid))) {
 			/* A node with CPUs (node_cpus=) and no memory: the kernel's lines, no pgdat. */
-			if (node_memoryless(m, nid)) {
+			if (cpus & (1ul << nid)) {
 				pr_info(m, "Initializing node %d as memoryless\n", nid);
 				pr_info(m, "Initmem setup node %d as memoryless\n", nid);
 			}
@@ -515,13 +516,12 @@ int node_distance(const struct pmm *m, int a, int b)
 /*
  * The kernel's find_next_best_node(): @local first, then among the nodes
  * with memory not in *@used the nearest, a node below @local counting one
- * more, a node with CPUs one more (@cpus: the CPUs are known, i.e. not
- * during boot's first build, when no node's CPU mask is filled yet), ties
- * going to the less loaded (@load) and then the lower id.  -1 when none
- * is left.
+ * more, a node with CPUs (@cpus, a mask: none during boot's first build,
+ * when no node's CPU mask is filled yet) one more, ties going to the less
+ * loaded (@load) and then the lower id.  -1 when none is left.
  */
 static int next_best_node(const struct pmm *m, int local, uint64_t *used, const int *load,
-			  bool cpus)
+			  unsigned long cpus)
 {
 	int best = -1, min_val = INT_MAX;
 
@@ -535,13 +535,8 @@ static int next_best_node(const struct pmm *m, int local, uint64_t *used, const 
 		if (!(m->node_online_map & (1ul << n)) || (*used & (1ull << n)))
 			continue;
 		val = node_distance(m, local, n) + (n < local);
-		if (cpus) {
-			for (unsigned c = 0; c < m->nr_cpus; c++)
-				if (cpu_to_node(m, c) == n) {
-					val += PENALTY_FOR_NODE_WITH_CPUS;
-					break;
-				}
-		}
+		if (cpus & (1ul << n))
+			val += PENALTY_FOR_NODE_WITH_CPUS;
 		val = val * MAX_NUMNODES + load[n];
 		if (val < min_val) {
 			min_val = val;
@@ -559,7 +554,7 @@ static int next_best_node(const struct pmm *m, int local, uint64_t *used, const 
  * The first node of each distance group gets a load, so that nodes at the
  * same distance take turns being first across the nodes built after it.
  */
-static void build_node_order(struct pmm *m, int local, int *load, bool cpus)
+static void build_node_order(struct pmm *m, int local, int *load, unsigned long cpus)
 {
 	uint64_t used = 0;
 	int node, prev = local, nr = 0;
@@ -631,6 +626,7 @@ static void print_fallback_order(struct pmm *m, int nid)
 void build_all_zonelists(struct pmm *m)
 {
 	int nid, nr_online = 0, load[MAX_NUMNODES] = { 0 };
+	unsigned long cpus = nodes_with_cpus(m);
 	bool disabled;
 
 	/*
@@ -641,9 +637,9 @@ void build_all_zonelists(struct pmm *m)
 	for (nid = 0; nid < MAX_NUMNODES; nid++) {
 		bool online = m->node_online_map & (1ul << nid);
 
-		if (!online && !node_memoryless(m, nid))
-			continue;
-		build_node_order(m, nid, load, m->zonelists_built);
+		if (!online && !(cpus & (1ul << nid)))
+			continue; /* neither memory nor CPUs: not a node */
+		build_node_order(m, nid, load, m->zonelists_built ? cpus : 0);
 		if (online)
 			build_zonelists(m, m->node_data[nid]);
 		print_fallback_order(m, nid);

@@ -167,6 +167,8 @@ int cpu_to_mem(const struct pmm *m, unsigned cpu);
 int node_mem_fallback(const struct pmm *m, int nid);
 /* A node a CPU is on (node_cpus=) that has no memory: online for the kernel, no pgdat here. */
 bool node_memoryless(const struct pmm *m, int nid);
+/* The nodes some CPU is on (cpu_to_node()), a bit per node; O(CPUs). */
+unsigned long nodes_with_cpus(const struct pmm *m);
 int numa_node_id(const struct pmm *m); /* this CPU's node, with or without memory */
 int numa_mem_id(const struct pmm *m);  /* the node this CPU allocates from first */
 void mod_numa_events(struct zone *zone, int preferred_nid);

@@ -493,9 +493,8 @@ int cpu_to_node(const struct pmm *m, unsigned cpu)
 }
 
 /*
- * The node a CPU allocates from first (the kernel's cpu_to_mem()): its own
- * while it has memory, else the first node with memory in its fallback
- * order (Linux's "Fallback order for Node 2: 2 3 0 1").
+ * @nid while it has memory, else the first node with memory in its
+ * fallback order (Linux's "Fallback order for Node 2: 2 3 0 1").
  */
 int node_mem_fallback(const struct pmm *m, int nid)
 {
@@ -516,9 +515,19 @@ int node_mem_fallback(const struct pmm *m, int nid)
 	return nid;
 }
 
+/* The node a CPU allocates from first: the kernel's cpu_to_mem(). */
 int cpu_to_mem(const struct pmm *m, unsigned cpu)
 {
 	return node_mem_fallback(m, cpu_to_node(m, cpu));
+}
+
+unsigned long nodes_with_cpus(const struct pmm *m)
+{
+	unsigned long mask = 0;
+
+	for (unsigned c = 0; c < m->nr_cpus; c++)
+		mask |= 1ul << cpu_to_node(m, c);
+	return mask;
 }
 
 bool node_memoryless(const struct pmm *m, int nid)
@@ -526,10 +535,7 @@ bool node_memoryless(const struct pmm *m, int nid)
 	if (nid < 0 || nid >= MAX_NUMNODES ||
 	    (__atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) & (1ul << nid)))
 		return false;
-	for (unsigned c = 0; c < m->nr_cpus; c++)
-		if (cpu_to_node(m, c) == nid)
-			return true;
-	return false;
+	return nodes_with_cpus(m) & (1ul << nid);
 }
 
 int numa_node_id(const struct pmm *m)

@@ -60,6 +60,7 @@ static int report_nodes(struct pmm *m, enum pmm_report which, struct seq_file *s
 	size_t pcp_size = 0;
 	struct pcp_report *pcp = NULL;
 	struct node_report *n;
+	unsigned long cpus = nodes_with_cpus(m); /* a memoryless node has CPUs */
 	int nid;
 
 	n = pmm_zalloc(m, sizeof(*n));
@@ -74,7 +75,7 @@ static int report_nodes(struct pmm *m, enum pmm_report which, struct seq_file *s
 		}
 	}
 	for (nid = 0; nid < MAX_NUMNODES; nid++) {
-		if (node_memoryless(m, nid)) {
+		if (!(m->node_online_map & (1ul << nid)) && (cpus & (1ul << nid))) {
 			if (which == PMM_REPORT_ZONEINFO) {
 				node_report_memoryless(m, nid, n);
 				zoneinfo_show(s, n);
