@@ -5,10 +5,12 @@
  * kmem trace slice shipped in data/ on it, and print the replay summary,
  * the /proc reports, the top page_owner stacks, and write the pictures.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <pmm/owner_sort.h>
 #include <pmm/page_owner.h>
@@ -44,7 +46,7 @@ static void usage(FILE *f)
 		"                        buddyinfo,pagetypeinfo): buddyinfo, pagetypeinfo, zoneinfo,\n"
 		"                        vmstat, extfrag_index, unusable_index, page_owner,\n"
 		"                        show_stacks (the last two need page_owner=on), all, none\n"
-		"  -o, --report-dir DIR  also write every report to DIR/<name>\n"
+		"  -o, --report-dir DIR  also write every report to DIR/<name> (DIR is created)\n"
 		"      --help-config     describe the config format\n"
 		"  -h, --help            this help\n"
 		"\n"
@@ -351,6 +353,12 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pmm run: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+	/* Made before the boot and the replay, so that a bad path fails at once. */
+	if (report_dir && mkdir(report_dir, 0777) && errno != EEXIST) {
+		fprintf(stderr, "pmm run: cannot create the report directory %s: %s\n", report_dir,
+			strerror(errno));
+		return 1;
 	}
 	cfg.page_owner = page_owner;
 	if (machine_from && (r = pmm_tool_machine_from(&cfg, machine_from, "pmm run", !log.quiet)))

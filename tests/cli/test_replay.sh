@@ -71,6 +71,13 @@ expect 65 "no kernel boot log in the directory" -- --machine-from "$SRC/data" -n
 	fail "pmm run --machine-from: exit $?"
 grep -q "^pmm: 2 CPUs, 262011 pages managed" "$TMP/run.out" ||
 	{ fail "pmm run --machine-from: not the capture's machine"; head "$TMP/run.out"; }
+# -o creates its directory; one that cannot be made fails before the boot.
+"$PMM" run -q --no-replay -r zoneinfo -o "$TMP/reports" -m "mem=256M cpus=1" >"$TMP/run.out" 2>&1 ||
+	fail "pmm run -o NEWDIR: exit $?"
+grep -q "^Node 0, zone    DMA32" "$TMP/reports/zoneinfo" || fail "pmm run -o NEWDIR: no zoneinfo written"
+"$PMM" run -q --no-replay -r zoneinfo -o "$TMP/none/reports" -m "mem=256M cpus=1" >"$TMP/run.out" 2>&1
+[ $? = 1 ] && grep -q "^pmm run: cannot create the report directory $TMP/none/reports: " "$TMP/run.out" ||
+	{ fail "pmm run -o MISSING/DIR: not refused"; cat "$TMP/run.out"; }
 
 # The shipped file is the slice data/README.md describes, byte for byte
 # (zstd is a dependency: scripts/install-deps.sh installs it).
