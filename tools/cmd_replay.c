@@ -41,10 +41,12 @@ static void usage(FILE *f)
 		"                         guest of the shipped trace; default: 1 node, 8 GiB)\n"
 		"      --machine-from PATH  the machine a Linux capture describes: PATH is a\n"
 		"                         directory with the boot log (dmesg.txt[.xz], console.log)\n"
-		"                         and optionally iomem.txt, sysctl_vm/ and zoneinfo.txt, or a\n"
-		"                         boot log: node ranges, CPUs, kernelcore=, the kernel's\n"
-		"                         reservations (managed pages as zoneinfo's), sysctls\n"
-		"                         (-v prints the config; -c and -m apply after it)\n"
+		"                         and optionally iomem.txt, nodes/, sysctl_vm/, thp/ and\n"
+		"                         zoneinfo.txt, or a boot log: node ranges, CPUs and their\n"
+		"                         nodes, kernelcore=, the kernel's reservations (managed\n"
+		"                         pages as zoneinfo's), sysctls (-v prints the config; -c\n"
+		"                         and -m apply after it); with its phases/NAME/buddyinfo,\n"
+		"                         the kernel's free blocks are printed beside pmm's\n"
 		"  -n, --events N         stop after N events\n"
 		"      --until SECONDS    stop at the first event later than this trace time\n"
 		"      --every N          print a progress summary every N events\n"
@@ -493,7 +495,7 @@ int cmd_replay(int argc, char **argv)
 		       (unsigned long long)res->allocs, (unsigned long long)res->frees,
 		       (unsigned long long)skipped, res->validate ? "FAILED" : "ok");
 	} else {
-		pmm_tool_replay_summary(stdout, r, strcmp(path, "-") ? path : "<stdin>");
+		pmm_tool_replay_summary(stdout, r, strcmp(path, "-") ? path : "<stdin>", machine_from);
 	}
 	if (pmm_tool_replay_pictures(r, path, svg_map, svg_chart, chart_events) && !status)
 		status = 1;

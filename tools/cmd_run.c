@@ -390,7 +390,7 @@ int cmd_run(int argc, char **argv)
 	if (replay) {
 		printf("\n");
 		fflush(stdout);
-		r = pmm_tool_replay_main_job(m, trace, stdout, svg_map, svg_chart);
+		r = pmm_tool_replay_main_job(m, trace, stdout, svg_map, svg_chart, machine_from);
 		if (r) {
 			pmm_destroy(m);
 			return r;

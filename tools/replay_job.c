@@ -100,8 +100,32 @@ static void print_by_order(FILE *out, const char *title, const uint64_t count[PM
 	fprintf(out, "%s\n", any ? "" : " none");
 }
 
-void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name)
+/*
+ * The kernel's buddyinfo lines in @capture/@rel, each after @indent, under
+ * a heading naming the file; false (nothing printed) without the file.
+ */
+static bool kernel_buddyinfo(FILE *out, const char *indent, const char *capture, const char *rel)
 {
+	char path[4096], line[512];
+	FILE *f;
+
+	if (!capture)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s", capture, rel);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	fprintf(out, "%sthe kernel's (%s):\n", indent, rel);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Node ", 5))
+			fprintf(out, "%s%s%s", indent, line, strchr(line, '\n') ? "" : "\n");
+	fclose(f);
+	return true;
+}
+
+void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, const char *capture)
+{
+	bool kernel_phases = false;
 	const struct pmm_replay_result *res = pmm_replay_result(r);
 	struct pmm *m = pmm_replay_machine(r);
 	struct pmm_replay_zone_free zones[64];
@@ -184,9 +208,13 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name)
 		for (size_t p = 0; p < res->nr_phases; p++) {
 			const struct pmm_replay_phase *ph = &res->phases[p];
 
+			char rel[256];
+
 			fprintf(out, "  %s at %.6f s, after %llu events\n", ph->name,
 				(double)ph->ts_ns / 1e9, (unsigned long long)ph->event);
 			buddyinfo_lines(out, "    ", ph->zones, ph->nr_zones);
+			snprintf(rel, sizeof(rel), "phases/%s/buddyinfo", ph->name);
+			kernel_phases |= kernel_buddyinfo(out, "    ", capture, rel);
 		}
 	}
 
@@ -197,6 +225,8 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name)
 			nz = sizeof(zones) / sizeof(zones[0]);
 		buddyinfo_lines(out, "", zones, nz);
 	}
+	if (kernel_phases)
+		kernel_buddyinfo(out, "", capture, "buddyinfo.txt");
 	fprintf(out, "live: %llu blocks (%llu pages, %.1f MiB) held by the replay; %lu pages (%.1f MiB) free in the buddy lists\n",
 		(unsigned long long)res->live_blocks, (unsigned long long)res->live_pages,
 		mib(res->live_pages), pmm_nr_free_pages(m), mib(pmm_nr_free_pages(m)));
@@ -305,7 +335,7 @@ static void working_set_print(FILE *out, const struct working_set *ws)
 }
 
 int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, const char *svg_map,
-			     const char *svg_chart)
+			     const char *svg_chart, const char *capture)
 {
 	struct pmm_replay_opts opts = { .every = 50000 };
 	struct working_set ws = { .m = m };
@@ -338,7 +368,7 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 	}
 	if (pmm_replay_finish(r))
 		status = 1;
-	pmm_tool_replay_summary(out, r, trace_path);
+	pmm_tool_replay_summary(out, r, trace_path, capture);
 	if (ws.bits)
 		working_set_print(out, &ws);
 	free(ws.bits);

@@ -33,8 +33,12 @@ int pmm_tool_machine_from(struct pmm_config *cfg, const char *path, const char *
  * events by kind, what was replayed, skipped events by reason, allocations
  * failed by order, pmm's and the trace's counts of the compared events, the
  * phases, and free frames by order at the end (buddyinfo-like lines).
+ * @capture (a --machine-from directory, or NULL): where it has the
+ * kernel's /proc/buddyinfo of a phase (phases/NAME/buddyinfo), that is
+ * printed under pmm's; when any phase had one, so is its buddyinfo.txt
+ * under pmm's at the end.
  */
-void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name);
+void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, const char *capture);
 
 /*
  * pmm_tool_replay_pictures() - write the memory map and/or the
@@ -49,13 +53,13 @@ int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char 
 /*
  * pmm_tool_replay_main_job() - replay the kmem trace at @trace_path (NULL:
  * the shipped slice) on the booted machine @m (not destroyed; the replay's
- * allocations stay on it), print the summary to @out and write the pictures
- * (NULL paths: none).
+ * allocations stay on it), print the summary to @out (@capture as for
+ * pmm_tool_replay_summary()) and write the pictures (NULL paths: none).
  * Return: an exit status: 0 ok, 1 the machine failed validation or a
  * picture could not be written, 65 the trace is unreadable or malformed
  * (a "file:line: reason" message on stderr).
  */
 int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, const char *svg_map,
-			     const char *svg_chart);
+			     const char *svg_chart, const char *capture);
 
 #endif

@@ -71,6 +71,23 @@ expect 65 "no kernel boot log in the directory" -- --machine-from "$SRC/data" -n
 	fail "pmm run --machine-from: exit $?"
 grep -q "^pmm: 2 CPUs, 262011 pages managed" "$TMP/run.out" ||
 	{ fail "pmm run --machine-from: not the capture's machine"; head "$TMP/run.out"; }
+# With the capture's phase snapshots, the kernel's buddyinfo is printed under
+# pmm's for each phase, and its final one under pmm's at the end.
+mkdir -p "$TMP/capture/phases/00_boot_done"
+printf 'Node 0, zone      DMA      1      2      3      4      5      6      7      8      9     10     11 \n' \
+	>"$TMP/capture/phases/00_boot_done/buddyinfo"
+printf 'Node 0, zone      DMA     11     10      9      8      7      6      5      4      3      2      1 \n' \
+	>"$TMP/capture/buddyinfo.txt"
+expect 0 "^    the kernel's \(phases/00_boot_done/buddyinfo\):" -- --machine-from "$TMP/capture" \
+	-n 46000 "$SLICE"
+grep -A1 "^    the kernel's (phases/00_boot_done/buddyinfo):" "$TMP/out" |
+	grep -q "^    Node 0, zone      DMA      1      2      3" || fail "the kernel's phase buddyinfo not printed"
+grep -A1 "^the kernel's (buddyinfo.txt):" "$TMP/out" | grep -q "^Node 0, zone      DMA     11     10" ||
+	fail "the kernel's final buddyinfo not printed"
+rm -r "$TMP/capture/phases" "$TMP/capture/buddyinfo.txt"
+expect 0 "pmm_validate: ok" -- --machine-from "$TMP/capture" -n 46000 "$SLICE"
+grep -q "the kernel's" "$TMP/out" && fail "a capture without phase snapshots printed the kernel's"
+
 # -o creates its directory; one that cannot be made fails before the boot.
 "$PMM" run -q --no-replay -r zoneinfo -o "$TMP/reports" -m "mem=256M cpus=1" >"$TMP/run.out" 2>&1 ||
 	fail "pmm run -o NEWDIR: exit $?"
