@@ -1,6 +1,7 @@
 #!/bin/sh
 # /init of the capture initramfs (busybox ash). Runs the workload, snapshots
-# /proc after every phase, then writes everything as /capture.tar into the
+# /proc after every phase, dumps /sys/kernel/debug/page_owner where the kernel
+# has it, then writes everything as /capture.tar into the
 # ext4 file system on /dev/vda and powers off.
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -14,8 +15,10 @@ O=/out
 log() { echo "capture: $*"; }
 
 log "init start $(cut -d' ' -f1 /proc/uptime)"
+# Debian's kernel needs its modules; the page_owner kernel has them built in (none here).
 for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
 	 virtio_blk crc16 mbcache jbd2 crc32c_generic ext4; do
+	[ -f /lib/modules/$m.ko ] || continue
 	insmod /lib/modules/$m.ko || log "insmod $m failed"
 done
 i=0
@@ -89,6 +92,13 @@ for f in buddyinfo pagetypeinfo zoneinfo vmstat meminfo; do cat /proc/$f > $d/$f
 cut -d' ' -f1 /proc/uptime > $d/uptime
 echo 99_trace_stopped >> $O/phases/order
 log "tracing stopped at $(cat $d/uptime)"
+
+# page_owner dump right after tracing stops (before the big trace read fills tmpfs)
+if [ -r /sys/kernel/debug/page_owner ]; then
+	log "reading page_owner at $(cut -d' ' -f1 /proc/uptime)"
+	cat /sys/kernel/debug/page_owner > $O/page_owner.txt
+	log "page_owner read at $(cut -d' ' -f1 /proc/uptime): $(grep -c '^Page allocated via' $O/page_owner.txt) records"
+fi
 
 # ---- end-of-run captures ----
 cat /proc/cmdline > $O/cmdline.txt

@@ -1,11 +1,16 @@
 #!/bin/bash
 # run_capture.sh NAME TRACE_BUF_SIZE  -> boots the guest and fills /tmp/cap/NAME/
+# NAME ending in -pageowner: the page_owner kernel of build_kernel.sh (/tmp/cap/kimg-po,
+# everything built in: no modules), page_owner=on; others: Debian's kernel (/tmp/cap/kimg).
 set -euo pipefail
 NAME=$1 TBUF=$2
 CAP=/tmp/cap; S=$CAP/scripts; B=$CAP/build; W=$CAP/work-$NAME; OUT=$CAP/$NAME
-KERNEL=$CAP/kimg/boot/vmlinuz-6.1.0-50-amd64
+KERNEL=$CAP/kimg/boot/vmlinuz-6.1.0-50-amd64 MODULES=1 EXTRA=
+case $NAME in
+  *-pageowner) KERNEL=$CAP/kimg-po/bzImage MODULES=0 EXTRA=" page_owner=on" ;;
+esac
 EVENTS=kmem:mm_page_alloc,kmem:mm_page_free,kmem:mm_page_free_batched,kmem:mm_page_alloc_zone_locked,kmem:mm_page_pcpu_drain,kmem:mm_page_alloc_extfrag,compaction:mm_compaction_begin,compaction:mm_compaction_end,compaction:mm_compaction_migratepages,migrate:mm_migrate_pages
-APPEND="console=ttyS0 trace_event=$EVENTS trace_buf_size=$TBUF trace_clock=global log_buf_len=4M panic=-1 loglevel=6"
+APPEND="console=ttyS0$EXTRA trace_event=$EVENTS trace_buf_size=$TBUF trace_clock=global log_buf_len=4M panic=-1 loglevel=6"
 case $NAME in
   b-4g-2node-mixed)
     MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 4096
@@ -24,9 +29,16 @@ case $NAME in
   e-2g-shuffle-thpnever)
     MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 2048)
     APPEND="$APPEND page_alloc.shuffle=1 transparent_hugepage=never init_on_free=1" ;;
+  f-2g-2node-pageowner)
+    # two nodes of 1 GiB, one CPU each
+    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 2048
+          -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G
+          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1) ;;
+  g-3g-1node-pageowner)
+    MACH=(-machine q35 -accel tcg,thread=multi -smp 2 -m 3072) ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
-$S/build_initrd.sh $NAME $S/$NAME.conf
+$S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
 rm -rf $W; mkdir -p $W
 truncate -s 2G $W/data.img
 mkfs.ext4 -q -F -L capdata $W/data.img
@@ -38,7 +50,7 @@ CMD=(qemu-system-x86_64 "${MACH[@]}" -kernel $KERNEL -initrd $B/initrd-$NAME.cpi
 { q=""; for a in "${CMD[@]}"; do case $a in *' '*) q="$q \"$a\"" ;; *) q="$q $a" ;; esac; done; echo "${q# }"; } > $W/qemu_cmdline.txt
 date -u +"start %FT%TZ" > $W/time.txt
 set +e
-timeout 2400 "${CMD[@]}" > $W/qemu.stdout 2> $W/qemu.stderr
+timeout 3600 "${CMD[@]}" > $W/qemu.stdout 2> $W/qemu.stderr
 echo "qemu exit $?" >> $W/time.txt
 set -e
 date -u +"end %FT%TZ" >> $W/time.txt
