@@ -132,6 +132,7 @@ struct pmm {
 	int8_t node_order[MAX_NUMNODES][MAX_NUMNODES];
 	uint8_t node_order_nr[MAX_NUMNODES];
 	bool zonelists_built;           /* after boot's first build_all_zonelists() */
+	unsigned long named_nodes;      /* nodes node_cpus= puts a CPU on (constant) */
 	unsigned long node_online_map;  /* bit per node with memory */
 	int nr_online_nodes;            /* its population count */
 	/*

@@ -540,6 +540,15 @@ bool node_memoryless(const struct pmm *m, int nid)
 
 int numa_node_id(const struct pmm *m)
 {
+	unsigned long online = __atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED);
+
+	/*
+	 * One node with memory and no CPU named onto another (memoryless)
+	 * node: every CPU is on it, no CPU lookup needed (the full path
+	 * asks on every allocation, for the NUMA events).
+	 */
+	if (likely(m->nr_online_nodes == 1 && !(m->named_nodes & ~online)))
+		return __builtin_ctzl(online);
 	return cpu_to_node(m, pmm_this_cpu(m));
 }
 

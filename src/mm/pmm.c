@@ -213,6 +213,9 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	m->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : plat->nr_cpus(plat->ctx);
 	if (m->nr_cpus > PMM_MAX_CPUS)
 		m->nr_cpus = PMM_MAX_CPUS;
+	for (unsigned c = 0; c < PMM_MAX_CPUS; c++)
+		if (cfg->cpu_node[c])
+			m->named_nodes |= 1ul << (cfg->cpu_node[c] - 1);
 	if (!platform_cpu_is_host(plat))
 		m->cpu_mode = PMM_CPU_PLATFORM;
 	else

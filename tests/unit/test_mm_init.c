@@ -252,6 +252,57 @@ static void test_node_distance(void **state)
 	}
 }
 
+/* The value of /proc/vmstat's @item line of @m. */
+static unsigned long vmstat_value(struct pmm *m, const char *item)
+{
+	static char buf[1 << 16];
+	char key[64];
+	const char *p;
+
+	assert_true(pmm_report_snprint(m, PMM_REPORT_VMSTAT, buf, sizeof(buf)) > 0);
+	snprintf(key, sizeof(key), "\n%s ", item);
+	p = strstr(buf, key);
+	assert_non_null(p);
+	return strtoul(p + strlen(key), NULL, 10);
+}
+
+/*
+ * One node with memory and a memoryless node 1 with CPU 1: CPU 0's
+ * allocations are NUMA-local, CPU 1's are not, on the per-CPU fast path
+ * and on the full one (whose single-node shortcut must not take CPU 1 for
+ * node 0's).
+ */
+static void test_memoryless_numa_events(void **state)
+{
+	static const char *const cfgs[] = { "mem=256M cpus=2 node_cpus=1:1",
+					    "mem=256M cpus=2 node_cpus=1:1 pcp=off" };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct pmm *m = pmm_test_machine(cfgs[i], NULL);
+		unsigned long local, other;
+
+		for (int cpu = 0; cpu < 2; cpu++) {
+			struct pmm_page *p;
+
+			local = vmstat_value(m, "numa_local");
+			other = vmstat_value(m, "numa_other");
+			assert_int_equal(pmm_set_thread_cpu(m, cpu), 0);
+			p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+			assert_non_null(p);
+			assert_int_equal(pmm_page_nid(p), 0);
+			pmm_free_pages(m, p, 0);
+			if (vmstat_value(m, "numa_local") - local != (cpu == 0) ||
+			    vmstat_value(m, "numa_other") - other != (cpu == 1))
+				fail_msg("%s: CPU %d: numa_local +%lu, numa_other +%lu", cfgs[i], cpu,
+					 vmstat_value(m, "numa_local") - local,
+					 vmstat_value(m, "numa_other") - other);
+		}
+		assert_int_equal(pmm_set_thread_cpu(m, -1), 0);
+		pmm_destroy(m);
+	}
+}
+
 static long min_free_kbytes_of(struct pmm *m)
 {
 	char buf[32];
@@ -649,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_two_nodes_holes_reserved),
 		cmocka_unit_test(test_node_cpus),
 		cmocka_unit_test(test_node_distance),
+		cmocka_unit_test(test_memoryless_numa_events),
 		cmocka_unit_test(test_transparent_hugepage),
 		cmocka_unit_test(test_memmap_rss),
 		cmocka_unit_test(test_late_free),
