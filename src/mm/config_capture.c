@@ -294,13 +294,15 @@ static void emit_cmdline(struct capture *c)
 static void emit_node_cpus(struct capture *c)
 {
 	unsigned long long nodes = 0;
-	int first = -1;
 
-	for (unsigned cpu = 1; cpu < PMM_MAX_CPUS && !c->cpu_node_sysfs; cpu++)
-		if (c->cpu_node[cpu] && first < 0)
-			first = c->cpu_node[cpu] - 1;
-	if (!c->cpu_node_sysfs && !c->cpu_node[0] && (c->bsp_node >= 0 || first >= 0))
-		c->cpu_node[0] = (uint8_t)((c->bsp_node >= 0 ? c->bsp_node : first) + 1);
+	if (!c->cpu_node_sysfs && !c->cpu_node[0]) {
+		int bsp = c->bsp_node;
+
+		for (unsigned cpu = 1; bsp < 0 && cpu < PMM_MAX_CPUS; cpu++)
+			bsp = c->cpu_node[cpu] - 1; /* -1 while not listed */
+		if (bsp >= 0)
+			c->cpu_node[0] = (uint8_t)(bsp + 1);
+	}
 	/* A CPU beyond cpus= (one that was not brought up) is not the machine's. */
 	if (c->cpus > 0)
 		memset(c->cpu_node + MIN(c->cpus, PMM_MAX_CPUS), 0,
@@ -583,9 +585,10 @@ static void read_thp(struct capture *c, const char *dir)
 }
 
 /*
- * The min_free_kbytes khugepaged sets on a machine whose zoneinfo.txt
- * shows @nr populated zones up to Normal (set_recommended_min_free_kbytes(),
- * without its 5%-of-low-memory cap), or 0 without zoneinfo.txt.
+ * The min_free_kbytes khugepaged sets on the machine of @dir's zoneinfo.txt
+ * (khugepaged_recommended_pages() of its populated zones up to Normal; the
+ * cap rarely binds and then the value is written as a user's), or 0
+ * without zoneinfo.txt.
  */
 static unsigned long khugepaged_min_free_kbytes(const char *dir)
 {
@@ -607,7 +610,7 @@ static unsigned long khugepaged_min_free_kbytes(const char *dir)
 			nr++;
 	}
 	fclose(f);
-	return (pageblock_nr_pages * nr * 2 + pageblock_nr_pages * nr * 9) << (PAGE_SHIFT - 10);
+	return khugepaged_recommended_pages(nr) << (PAGE_SHIFT - 10);
 }
 
 static void read_sysctls(struct capture *c, const char *dir)
@@ -836,41 +839,36 @@ static void match_zoneinfo(struct capture *c, const char *path)
 
 /*
  * nodes/nodeN/cpulist (sysfs's /sys/devices/system/node/nodeN/cpulist) for
- * each node: the CPUs of every node, the boot CPU included.
+ * each node: the CPUs of every node, the boot CPU included.  Each list is
+ * read as the node_cpus= token it becomes; a list that is not one leaves
+ * the CPUs to the boot log.
  */
 static void read_node_cpulists(struct capture *c, const char *dir)
 {
-	uint8_t map[PMM_MAX_CPUS] = { 0 };
+	struct pmm_config *lists = calloc(1, sizeof(*lists));
 	bool any = false;
 
+	if (!lists)
+		return;
 	for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++) {
-		char name[64], list[1024], *p, *end;
+		char name[64], list[1024], tok[1100];
 
 		snprintf(name, sizeof(name), "nodes/node%d/cpulist", nid);
-		if (!read_value(dir, name, list, sizeof(list)))
+		if (!read_value(dir, name, list, sizeof(list)) || !list[0])
 			continue;
-		for (p = list; *p;) {
-			unsigned long lo = strtoul(p, &end, 10), hi = lo;
-
-			if (end == p)
-				return; /* not a cpulist: leave it to the boot log */
-			if (*end == '-')
-				hi = strtoul(end + 1, &end, 10);
-			if (hi >= PMM_MAX_CPUS || hi < lo)
-				return;
-			for (unsigned long cpu = lo; cpu <= hi; cpu++)
-				map[cpu] = (uint8_t)(nid + 1);
-			any = true;
-			p = end + (*end == ',');
-			if (*end != ',' && *end != '\n' && *end)
-				return;
+		snprintf(tok, sizeof(tok), "node_cpus=%d:%s", nid, list);
+		if (pmm_config_parse(lists, tok, strlen(tok), name, NULL, 0)) {
+			any = false;
+			break;
 		}
+		any = true;
 	}
-	if (!any)
-		return;
-	memcpy(c->cpu_node, map, sizeof(map));
-	c->cpu_node_sysfs = true;
-	snprintf(c->cpu_node_src, sizeof(c->cpu_node_src), "nodes/node*/cpulist");
+	if (any) {
+		memcpy(c->cpu_node, lists->cpu_node, sizeof(c->cpu_node));
+		c->cpu_node_sysfs = true;
+		snprintf(c->cpu_node_src, sizeof(c->cpu_node_src), "nodes/node*/cpulist");
+	}
+	free(lists);
 }
 
 /* Whether the boot log at @path has the "Early memory node ranges" heading. */

@@ -394,6 +394,18 @@ PMM_HIDDEN void build_all_zonelists(struct pmm *m);
 PMM_HIDDEN void memblock_free_all(struct pmm *m);
 PMM_HIDDEN void init_per_zone_wmark_min(struct pmm *m);
 PMM_HIDDEN void start_stop_khugepaged(struct pmm *m);
+
+/*
+ * The free pages khugepaged recommends for @nr_zones populated zones up
+ * to Normal (set_recommended_min_free_kbytes(), before its 5%-of-low-
+ * memory cap): per zone two free pageblocks for a type to fall back to
+ * and nine (three types by three) to keep types apart.
+ */
+static inline unsigned long khugepaged_recommended_pages(unsigned long nr_zones)
+{
+	return pageblock_nr_pages * nr_zones * 2 +
+	       pageblock_nr_pages * nr_zones * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES;
+}
 PMM_HIDDEN void setup_per_zone_wmarks(struct pmm *m);
 PMM_HIDDEN void setup_per_zone_lowmem_reserve(struct pmm *m);
 PMM_HIDDEN void calculate_totalreserve_pages(struct pmm *m);

@@ -793,10 +793,9 @@ static bool thp_enabled(const struct pmm *m)
 
 /*
  * khugepaged's set_recommended_min_free_kbytes().  With transparent huge
- * pages enabled: per populated zone up to Normal, two free pageblocks for
- * a type to fall back to and nine (three types by three) to keep types
- * apart, at most 5% of low memory; it raises min_free_kbytes, never
- * lowers it.  Disabled: min_free_kbytes computed again.  Then the marks.
+ * pages enabled: khugepaged_recommended_pages(), at most 5% of low
+ * memory; it raises min_free_kbytes, never lowers it.  Disabled:
+ * min_free_kbytes computed again.  Then the marks.
  */
 static void set_recommended_min_free_kbytes(struct pmm *m)
 {
@@ -811,9 +810,8 @@ static void set_recommended_min_free_kbytes(struct pmm *m)
 	for_each_online_node(m, nid)
 		for (int z = 0; z <= ZONE_NORMAL; z++)
 			nr_zones += populated_zone(&m->node_data[nid]->node_zones[z]);
-	rec = pageblock_nr_pages * nr_zones * 2 +
-	      pageblock_nr_pages * nr_zones * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES;
-	rec = MIN(rec, nr_free_buffer_pages(m) / 20) << (PAGE_SHIFT - 10);
+	rec = MIN(khugepaged_recommended_pages(nr_zones), nr_free_buffer_pages(m) / 20)
+	      << (PAGE_SHIFT - 10);
 	if ((long)rec > m->min_free_kbytes) {
 		if (m->user_min_free_kbytes >= 0)
 			pr_info(m, "raising min_free_kbytes from %d to %lu to help transparent hugepage allocations\n",

@@ -920,6 +920,20 @@ static void test_machine_from_node_cpus(void **state)
 	assert_int_equal(cfg.cpu_node[5], 2);
 	free(text);
 
+	/* Without SRAT, the boot CPU goes with the node the log lists first. */
+	put_file(dir, "dmesg.txt",
+		 "[    0.000000] Early memory node ranges\n"
+		 "[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n"
+		 "[    0.000000]   node   1: [mem 0x0000000040000000-0x000000007fffffff]\n"
+		 "[    0.700000] .... node  #1, CPUs:      #1\n"
+		 "[    0.800000] .... node  #0, CPUs:   #2  #3\n"
+		 "[    1.000000] smp: Brought up 2 nodes, 4 CPUs\n");
+	text = capture_ok(dir);
+	if (!strstr(text, "\nnode_cpus=0:2-3 ") || !strstr(text, "\nnode_cpus=1:0-1 "))
+		fail_msg("%s", text);
+	free(text);
+	put_file(dir, "dmesg.txt", dmesg);
+
 	/* sysfs's lists instead; a node directory without one is skipped. */
 	snprintf(path, sizeof(path), "%s/nodes", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
@@ -933,6 +947,13 @@ static void test_machine_from_node_cpus(void **state)
 	if (!strstr(text, "\nnode_cpus=0:0,2,4 ") || !strstr(text, "\nnode_cpus=1:1,3,5 "))
 		fail_msg("%s", text);
 	free(text);
+	/* One list that is not a cpulist: the boot log's lines instead. */
+	put_file(dir, "nodes/node1/cpulist", "1,3-x\n");
+	text = capture_ok(dir);
+	if (!strstr(text, "\nnode_cpus=0:0-1,4 ") || !strstr(text, "\nnode_cpus=1:2-3,5 "))
+		fail_msg("%s", text);
+	free(text);
+	put_file(dir, "nodes/node1/cpulist", "1,3,5\n");
 
 	/* CPUs on a node without memory (a memoryless node) are named too, and the config boots. */
 	put_file(dir, "nodes/node1/cpulist", "1,3\n");
