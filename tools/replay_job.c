@@ -207,7 +207,6 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 		fprintf(out, "\nphases (pmm's free blocks by order when the marker was replayed):\n");
 		for (size_t p = 0; p < res->nr_phases; p++) {
 			const struct pmm_replay_phase *ph = &res->phases[p];
-
 			char rel[256];
 
 			fprintf(out, "  %s at %.6f s, after %llu events\n", ph->name,

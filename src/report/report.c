@@ -75,15 +75,14 @@ static int report_nodes(struct pmm *m, enum pmm_report which, struct seq_file *s
 		}
 	}
 	for (nid = 0; nid < MAX_NUMNODES; nid++) {
-		if (!(m->node_online_map & (1ul << nid)) && (cpus & (1ul << nid))) {
-			if (which == PMM_REPORT_ZONEINFO) {
+		if (!(m->node_online_map & (1ul << nid))) {
+			/* A memoryless node: only zoneinfo shows it. */
+			if ((cpus & (1ul << nid)) && which == PMM_REPORT_ZONEINFO) {
 				node_report_memoryless(m, nid, n);
 				zoneinfo_show(s, n);
 			}
 			continue;
 		}
-		if (!(m->node_online_map & (1ul << nid)))
-			continue;
 		node_report_read(m, nid, what[which], n, pcp);
 		switch (which) {
 		case PMM_REPORT_BUDDYINFO:
