@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "harness.h"
 
+#include <pmm/report.h>
+
 #include <lzma.h>
 #include <zstd.h>
 #include <dirent.h>
@@ -234,6 +236,19 @@ void pmm_test_log_reset(struct pmm_test_log *log)
 int pmm_test_log_has(const struct pmm_test_log *log, const char *needle)
 {
 	return log->buf && strstr(log->buf, needle) != NULL;
+}
+
+unsigned long pmm_test_vmstat(struct pmm *m, const char *name)
+{
+	static char buf[1 << 16];
+	char key[64];
+	const char *p;
+
+	assert_true(pmm_report_snprint(m, PMM_REPORT_VMSTAT, buf, sizeof(buf)) > 0);
+	snprintf(key, sizeof(key), "\n%s ", name);
+	p = strstr(buf, key);
+	assert_non_null(p);
+	return strtoul(p + strlen(key), NULL, 10);
 }
 
 int pmm_test_log_has_kernel_lines(const struct pmm_test_log *log, const char *dmesg_path,

@@ -70,6 +70,8 @@ int pmm_test_log_has(const struct pmm_test_log *log, const char *needle);
  * whole line, in @log; fails the test naming the first that does not.
  * Returns how many lines were checked.
  */
+/* pmm_test_vmstat() - the value of @m's /proc/vmstat line @name, read as a user would; fails without it. */
+unsigned long pmm_test_vmstat(struct pmm *m, const char *name);
 int pmm_test_log_has_kernel_lines(const struct pmm_test_log *log, const char *dmesg_path,
 				  const char *const *prefixes, size_t n);
 

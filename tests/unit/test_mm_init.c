@@ -252,20 +252,6 @@ static void test_node_distance(void **state)
 	}
 }
 
-/* The value of /proc/vmstat's @item line of @m. */
-static unsigned long vmstat_value(struct pmm *m, const char *item)
-{
-	static char buf[1 << 16];
-	char key[64];
-	const char *p;
-
-	assert_true(pmm_report_snprint(m, PMM_REPORT_VMSTAT, buf, sizeof(buf)) > 0);
-	snprintf(key, sizeof(key), "\n%s ", item);
-	p = strstr(buf, key);
-	assert_non_null(p);
-	return strtoul(p + strlen(key), NULL, 10);
-}
-
 /*
  * One node with memory and a memoryless node 1 with CPU 1: CPU 0's
  * allocations are NUMA-local, CPU 1's are not, on the per-CPU fast path
@@ -285,18 +271,18 @@ static void test_memoryless_numa_events(void **state)
 		for (int cpu = 0; cpu < 2; cpu++) {
 			struct pmm_page *p;
 
-			local = vmstat_value(m, "numa_local");
-			other = vmstat_value(m, "numa_other");
+			local = pmm_test_vmstat(m, "numa_local");
+			other = pmm_test_vmstat(m, "numa_other");
 			assert_int_equal(pmm_set_thread_cpu(m, cpu), 0);
 			p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
 			assert_non_null(p);
 			assert_int_equal(pmm_page_nid(p), 0);
 			pmm_free_pages(m, p, 0);
-			if (vmstat_value(m, "numa_local") - local != (cpu == 0) ||
-			    vmstat_value(m, "numa_other") - other != (cpu == 1))
+			if (pmm_test_vmstat(m, "numa_local") - local != (cpu == 0) ||
+			    pmm_test_vmstat(m, "numa_other") - other != (cpu == 1))
 				fail_msg("%s: CPU %d: numa_local +%lu, numa_other +%lu", cfgs[i], cpu,
-					 vmstat_value(m, "numa_local") - local,
-					 vmstat_value(m, "numa_other") - other);
+					 pmm_test_vmstat(m, "numa_local") - local,
+					 pmm_test_vmstat(m, "numa_other") - other);
 		}
 		assert_int_equal(pmm_set_thread_cpu(m, -1), 0);
 		pmm_destroy(m);

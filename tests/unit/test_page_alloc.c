@@ -893,20 +893,6 @@ static void test_fast_path_high_order_watermark(void **state)
 	high_order_watermark("mem=64M dma=0", false);
 }
 
-/* vmstat's counter @name, read from the report as a user would. */
-static unsigned long vmstat_counter(struct pmm *m, const char *name)
-{
-	static char buf[1 << 16];
-	char key[64];
-	const char *p;
-
-	assert_true(pmm_report_snprint(m, PMM_REPORT_VMSTAT, buf, sizeof(buf)) > 0);
-	snprintf(key, sizeof(key), "\n%s ", name);
-	p = strstr(buf, key);
-	assert_non_null(p);
-	return strtoul(p + strlen(key), NULL, 10);
-}
-
 /*
  * Blocks of orders 1-3 and of the pageblock order are freed onto this CPU's
  * lists by the fast paths too, as free_unref_page() puts them there: the
@@ -933,10 +919,10 @@ static void fast_free_high_orders(bool pin)
 		p = pmm_alloc_pages(m, PMM_GFP_KERNEL, o);
 		assert_non_null(p);
 		free0 = pmm_nr_free_pages(m);
-		pgfree0 = vmstat_counter(m, "pgfree");
+		pgfree0 = pmm_test_vmstat(m, "pgfree");
 		pmm_free_pages(m, p, o);
 		assert_int_equal(pmm_nr_free_pages(m), free0); /* on the list, not in the zone */
-		assert_int_equal(vmstat_counter(m, "pgfree"), pgfree0 + (1ul << o));
+		assert_int_equal(pmm_test_vmstat(m, "pgfree"), pgfree0 + (1ul << o));
 		q = pmm_alloc_pages(m, PMM_GFP_KERNEL, o);
 		assert_ptr_equal(q, p);
 		held[i] = q;
