@@ -18,7 +18,21 @@
  *                          as the kernel frees its init memory, initrd and image
  *                          gaps (free_reserved_area()): managed pages grow, the
  *                          watermarks keep their boot values.  Frames not
- *                          reserved (reserve=) are left alone.
+ *                          reserved (reserve=) are left alone.  Freed in the
+ *                          order given.  late_free=START-END:WHAT says what the
+ *                          kernel freed there, and the boot log says it in the
+ *                          kernel's words ("Freeing initrd memory: 1076K"):
+ *                          initrd, initmem, decrypted, text_rodata_gap,
+ *                          rodata_data_gap, or smp_alternatives, which x86
+ *                          frees early in start_kernel(): right after the
+ *                          "Memory:" line, before the watermarks are set
+ *   deferred_struct_page_init=on   as a kernel built with
+ *                          CONFIG_DEFERRED_STRUCT_PAGE_INIT (Debian's are): boot
+ *                          hands each node's highest zone to the buddy only up to
+ *                          the first section boundary past its first 128 MiB
+ *                          before "Memory:", and the rest after it ("node 0
+ *                          deferred pages initialised in 3ms"), before the
+ *                          watermarks are set; default off
  *   dma=16M dma32=4G       zone boundaries (x86-64 defaults)
  *   kernelcore=2G | kernelcore=40%   movablecore=1G | movablecore=25%
  *   cpus=4                 number of CPUs (per-CPU lists); default: the host's
@@ -141,6 +155,17 @@ enum pmm_thp {
 	PMM_THP_MADVISE = 3,
 };
 
+/* late_free=START-END:WHAT: what the kernel freed there (its log's words in comments). */
+enum pmm_late_free_what {
+	PMM_LATE_FREE_UNNAMED = 0,       /* "late_free" (and the range, in pmm's line) */
+	PMM_LATE_FREE_SMP_ALTERNATIVES,  /* "SMP alternatives": before the watermarks */
+	PMM_LATE_FREE_INITRD,            /* "initrd" */
+	PMM_LATE_FREE_DECRYPTED,         /* "unused decrypted" */
+	PMM_LATE_FREE_INITMEM,           /* "unused kernel image (initmem)" */
+	PMM_LATE_FREE_TEXT_RODATA_GAP,   /* "unused kernel image (text/rodata gap)" */
+	PMM_LATE_FREE_RODATA_DATA_GAP,   /* "unused kernel image (rodata/data gap)" */
+};
+
 enum pmm_memmap_mode {
 	PMM_MEMMAP_BASE = 0,   /* commit the vmemmap in host base pages */
 	PMM_MEMMAP_HUGE = 1,   /* ask for 2 MiB host pages (MADV_HUGEPAGE) */
@@ -163,6 +188,8 @@ struct pmm_config {
 	struct pmm_range reserved[PMM_MAX_RANGES];
 	unsigned nr_late_free;                   /* late_free=: freed after boot */
 	struct pmm_range late_free[PMM_MAX_RANGES];
+	uint8_t late_free_what[PMM_MAX_RANGES];  /* enum pmm_late_free_what of each */
+	bool deferred_struct_page_init;          /* deferred_struct_page_init=on */
 	uint64_t dma_limit;                      /* ZONE_DMA below this (16 MiB) */
 	uint64_t dma32_limit;                    /* ZONE_DMA32 below this (4 GiB) */
 	uint64_t kernelcore;                     /* bytes; 0 = unset */

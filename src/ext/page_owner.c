@@ -741,15 +741,20 @@ static void mixed_blocks(struct pmm *m, struct zone *zone, unsigned long count[M
 	}
 }
 
-static int page_owner_setup(struct pmm *m)
+/*
+ * stack_depot_early_init(): page_owner's state and stack depot, made (and
+ * the depot's table logged) where the kernel's mm_init() makes them, before
+ * boot hands memory to the buddy.  page_owner_setup() finishes the job.
+ */
+static int page_owner_early(struct pmm *m)
 {
 	struct page_owner_state *po;
 	struct depot_options opts = { .memory_bytes = PFN_PHYS(m->max_pfn), .early = true,
 				      .log = machine_log, .log_ctx = m };
 	int err;
 
-	if (!m->cfg.page_owner)
-		return page_ext_init(m);
+	if (!m->cfg.page_owner || m->page_owner_pending)
+		return 0;
 	po = pmm_zalloc(m, sizeof(*po));
 	if (!po)
 		return -PMM_ENOMEM;
@@ -769,6 +774,19 @@ static int page_owner_setup(struct pmm *m)
 		return err;
 	}
 	m->page_owner_pending = po;
+	return 0;
+}
+
+static int page_owner_setup(struct pmm *m)
+{
+	struct page_owner_state *po;
+	int err;
+
+	if (!m->cfg.page_owner)
+		return page_ext_init(m);
+	if ((err = page_owner_early(m)))
+		return err;
+	po = m->page_owner_pending;
 	page_ext_register(m, &po->ops);
 	if ((err = page_ext_init(m)))
 		return err;
@@ -815,6 +833,7 @@ static void page_owner_teardown(struct pmm *m)
 
 void page_owner_register(struct pmm *m)
 {
+	m->early_ext = page_owner_early;
 	m->setup_ext = page_owner_setup;
 	m->teardown_ext = page_owner_teardown;
 }

@@ -208,6 +208,44 @@ static int add_range(struct pmm_range *arr, unsigned *nr, uint64_t s, uint64_t e
 	return 0;
 }
 
+/* The names late_free=START-END:WHAT takes, by enum pmm_late_free_what. */
+static const char *const late_free_names[] = {
+	[PMM_LATE_FREE_SMP_ALTERNATIVES] = "smp_alternatives",
+	[PMM_LATE_FREE_INITRD] = "initrd",
+	[PMM_LATE_FREE_DECRYPTED] = "decrypted",
+	[PMM_LATE_FREE_INITMEM] = "initmem",
+	[PMM_LATE_FREE_TEXT_RODATA_GAP] = "text_rodata_gap",
+	[PMM_LATE_FREE_RODATA_DATA_GAP] = "rodata_data_gap",
+};
+
+/* late_free=START-END[:WHAT] */
+static int parse_late_free(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
+			   const char *tok, size_t n)
+{
+	const char *colon = memchr(v, ':', vl);
+	size_t rl = colon ? (size_t)(colon - v) : vl;
+	unsigned what = PMM_LATE_FREE_UNNAMED;
+	uint64_t s, e;
+
+	if (colon) {
+		const char *name = colon + 1;
+		size_t nl = vl - rl - 1;
+
+		for (unsigned i = 1; i < sizeof(late_free_names) / sizeof(late_free_names[0]); i++)
+			if (key_is(name, nl, late_free_names[i]))
+				what = i;
+		if (what == PMM_LATE_FREE_UNNAMED)
+			return fail(c, "unknown late_free kind in '%.*s' (initrd, initmem, decrypted, "
+				       "text_rodata_gap, rodata_data_gap, smp_alternatives)", tok, n);
+	}
+	if (parse_range(v, rl, &s, &e))
+		return fail(c, "bad range in '%.*s'", tok, n);
+	if (add_range(cfg->late_free, &cfg->nr_late_free, s, e, -1))
+		return fail(c, "too many ranges at '%.*s'", tok, n);
+	cfg->late_free_what[cfg->nr_late_free - 1] = (uint8_t)what;
+	return 0;
+}
+
 static int size_or_percent(const char *v, size_t n, uint64_t *bytes, unsigned *pct)
 {
 	if (n > 1 && v[n - 1] == '%') {
@@ -420,13 +458,14 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 			return fail(c, "too many ranges at '%.*s'", tok, n);
 		return 0;
 	}
-	if (key_is(k, kl, "hole") || key_is(k, kl, "reserve") || key_is(k, kl, "late_free")) {
-		bool hole = key_is(k, kl, "hole"), late = key_is(k, kl, "late_free");
+	if (key_is(k, kl, "late_free"))
+		return parse_late_free(cfg, c, v, vl, tok, n);
+	if (key_is(k, kl, "hole") || key_is(k, kl, "reserve")) {
+		bool hole = key_is(k, kl, "hole");
 		if (parse_range(v, vl, &s, &e))
 			return fail(c, "bad range in '%.*s'", tok, n);
 		if (hole ? add_range(cfg->holes, &cfg->nr_holes, s, e, -1)
-		    : late ? add_range(cfg->late_free, &cfg->nr_late_free, s, e, -1)
-			   : add_range(cfg->reserved, &cfg->nr_reserved, s, e, -1))
+			 : add_range(cfg->reserved, &cfg->nr_reserved, s, e, -1))
 			return fail(c, "too many ranges at '%.*s'", tok, n);
 		return 0;
 	}
@@ -463,6 +502,7 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 	BOOLKEY("page_alloc.shuffle", shuffle)
 	BOOLKEY("shuffle", shuffle)
 	BOOLKEY("pcp", pcp)
+	BOOLKEY("deferred_struct_page_init", deferred_struct_page_init)
 	BOOLKEY("fatal", fatal)
 	if (key_is(k, kl, "lowmem_reserve_ratio")) {
 		size_t i = 0, z = 0;

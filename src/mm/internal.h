@@ -260,6 +260,7 @@ struct pmm {
 	struct pmm_lock fast_lock;             /* serialises pcp_fast_update() */
 	bool fail_nth_used;                    /* a thread asked for fail-nth here */
 	/* Extensions (page_ext clients) hook into boot and teardown. */
+	int (*early_ext)(struct pmm *m);        /* before the hand-over (stack depot) */
 	int (*setup_ext)(struct pmm *m);
 	void (*teardown_ext)(struct pmm *m);
 
@@ -392,6 +393,8 @@ PMM_HIDDEN void set_pageblock_migratetype(struct pmm *m, struct page *p, int mt)
 PMM_HIDDEN int free_area_init(struct pmm *m);
 PMM_HIDDEN void build_all_zonelists(struct pmm *m);
 PMM_HIDDEN void memblock_free_all(struct pmm *m);
+/* Hand over what memblock_free_all() deferred (deferred_struct_page_init=on). */
+PMM_HIDDEN void deferred_init_memmap(struct pmm *m);
 PMM_HIDDEN void init_per_zone_wmark_min(struct pmm *m);
 PMM_HIDDEN void start_stop_khugepaged(struct pmm *m);
 

@@ -848,12 +848,19 @@ void start_stop_khugepaged(struct pmm *m)
 
 /* ------------------------------------------------------------ hand-over */
 
-/* Free [start, end) to the buddy, except frames holding a section's own memmap. */
-static void free_range_but_memmap(struct pmm *m, unsigned long start, unsigned long end)
+/*
+ * Free [start, end) to the buddy, except frames holding a section's own
+ * memmap; with @dry, only count.  Returns the frames (to be) freed.
+ */
+static unsigned long free_range_but_memmap(struct pmm *m, unsigned long start, unsigned long end,
+					   bool dry)
 {
+	unsigned long n = 0;
+
 	if (!m->nr_self_hosted) {
-		free_pages_memory(m, start, end);
-		return;
+		if (!dry && start < end)
+			free_pages_memory(m, start, end);
+		return start < end ? end - start : 0;
 	}
 	while (start < end) {
 		unsigned long nr = pfn_to_section_nr(start);
@@ -862,32 +869,78 @@ static void free_range_but_memmap(struct pmm *m, unsigned long start, unsigned l
 
 		if (start < hosted_end)
 			start = MIN(hosted_end, stop);
-		if (start < stop)
+		if (start < stop && !dry)
 			free_pages_memory(m, start, stop);
+		n += stop > start ? stop - start : 0;
 		start = stop;
 	}
+	return n;
 }
 
 /*
- * memblock_free_all(): managed pages start again from zero and count what is
- * really given to the buddy: every free range, in the largest naturally
- * aligned blocks that fit.  Frames holding a self-hosted memmap stay out.
+ * defer_init(): with deferred_struct_page_init=on, the first frame of node
+ * @nid that boot leaves to deferred_init_memmap().  Only the node's highest
+ * zone (the one that ends where the node ends) defers, and only past its
+ * first PAGES_PER_SECTION present frames, at a section boundary.
  */
-void memblock_free_all(struct pmm *m)
+static unsigned long defer_start(const struct pmm *m, int nid)
+{
+	const struct memblock_type *mem = &m->memblock.memory;
+	const pg_data_t *pgdat = m->node_data[nid];
+	const struct zone *top = NULL;
+	unsigned long seen = 0;
+
+	if (!m->cfg.deferred_struct_page_init)
+		return ULONG_MAX;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		if (populated_zone(&pgdat->node_zones[zi]) &&
+		    zone_end_pfn(&pgdat->node_zones[zi]) >= pgdat_end_pfn(pgdat))
+			top = &pgdat->node_zones[zi];
+	if (!top)
+		return ULONG_MAX;
+	for (unsigned long i = 0; i < mem->cnt; i++) {
+		unsigned long start = MAX(PFN_UP(mem->regions[i].base), top->zone_start_pfn);
+		unsigned long end = MIN(PFN_DOWN(mem->regions[i].base + mem->regions[i].size),
+					zone_end_pfn(top));
+		unsigned long pfn;
+
+		if (mem->regions[i].nid != nid || start >= end)
+			continue;
+		/* The first frame counted past PAGES_PER_SECTION, then a boundary. */
+		pfn = ALIGN_UP(start + (seen < PAGES_PER_SECTION ? PAGES_PER_SECTION - seen : 0),
+			       PAGES_PER_SECTION);
+		if (pfn < end)
+			return pfn;
+		seen += end - start;
+	}
+	return ULONG_MAX;
+}
+
+/*
+ * The free (not memblock-reserved) frames of memory, boot's part
+ * (@deferred_nid < 0: below each node's first_deferred_pfn) or the deferred
+ * part of node @deferred_nid, given to the buddy (or, with @dry, counted)
+ * in the largest naturally aligned blocks that fit.
+ */
+static unsigned long free_memory_ranges(struct pmm *m, int deferred_nid, bool dry)
 {
 	const struct memblock_type *mem = &m->memblock.memory;
 	const struct memblock_type *res = &m->memblock.reserved;
-	int nid;
-	struct zone *z;
-
-	for_each_zone(m, nid, z)
-		z->managed_pages = 0;
+	unsigned long n = 0;
 
 	for (unsigned long i = 0; i < mem->cnt; i++) {
+		int nid = mem->regions[i].nid;
+		unsigned long first_deferred = m->node_data[nid]->first_deferred_pfn;
 		unsigned long start = PFN_UP(mem->regions[i].base);
 		unsigned long end = PFN_DOWN(mem->regions[i].base + mem->regions[i].size);
 		unsigned long r = 0;
 
+		if (deferred_nid < 0)
+			end = MIN(end, first_deferred);
+		else if (nid != deferred_nid)
+			continue;
+		else
+			start = MAX(start, first_deferred);
 		while (start < end) {
 			unsigned long stop = end;
 
@@ -903,9 +956,52 @@ void memblock_free_all(struct pmm *m)
 				}
 				stop = MIN(end, rs);
 			}
-			free_range_but_memmap(m, start, stop);
+			n += free_range_but_memmap(m, start, stop, dry);
 			start = stop;
 		}
+	}
+	return n;
+}
+
+/*
+ * memblock_free_all(): managed pages start again from zero and count what is
+ * really given to the buddy: every free range, in the largest naturally
+ * aligned blocks that fit, less what deferred struct page init leaves for
+ * later (deferred_init_memmap()).  Frames holding a self-hosted memmap stay
+ * out.
+ */
+void memblock_free_all(struct pmm *m)
+{
+	int nid;
+	struct zone *z;
+
+	for_each_zone(m, nid, z)
+		z->managed_pages = 0;
+	for_each_online_node(m, nid)
+		m->node_data[nid]->first_deferred_pfn = defer_start(m, nid);
+	free_memory_ranges(m, -1, false);
+}
+
+/*
+ * page_alloc_init_late()'s deferred_init_memmap(), one node after the
+ * other (the kernel runs a thread per node): the rest of each node's free
+ * memory, logged as the kernel logs it.
+ */
+void deferred_init_memmap(struct pmm *m)
+{
+	int nid;
+
+	for_each_online_node(m, nid) {
+		pg_data_t *pgdat = m->node_data[nid];
+		uint64_t t0;
+
+		if (pgdat->first_deferred_pfn == ULONG_MAX)
+			continue;
+		t0 = m->plat->clock_ns(m->plat->ctx);
+		free_memory_ranges(m, nid, false);
+		pgdat->first_deferred_pfn = ULONG_MAX;
+		pr_info(m, "node %d deferred pages initialised in %llums\n", nid,
+			(unsigned long long)((m->plat->clock_ns(m->plat->ctx) - t0) / 1000000));
 	}
 }
 
@@ -921,6 +1017,10 @@ void mem_init_print_info(struct pmm *m)
 		totalram += (unsigned long)zone_managed_pages(z);
 		nr_free += (unsigned long)zone_page_state(z, NR_FREE_PAGES);
 	}
+	/* The kernel counts deferred memory as RAM already, though not yet free. */
+	for_each_online_node(m, nid)
+		if (m->node_data[nid]->first_deferred_pfn != ULONG_MAX)
+			totalram += free_memory_ranges(m, nid, true);
 	pr_info(m,
 		"Memory: %luK/%luK available (0K kernel code, 0K rwdata, 0K rodata, 0K init, 0K bss, %luK reserved, 0K cma-reserved)\n",
 		K(nr_free), K(physpages), K(physpages - totalram));

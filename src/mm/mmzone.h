@@ -214,6 +214,8 @@ typedef struct pglist_data {
 	unsigned long node_present_pages;
 	unsigned long node_spanned_pages;
 	unsigned long totalreserve_pages;
+	/* Boot: where deferred_init_memmap() starts (ULONG_MAX: nothing deferred). */
+	unsigned long first_deferred_pfn;
 } pg_data_t;
 
 static inline unsigned long pgdat_end_pfn(const pg_data_t *p)

@@ -149,20 +149,35 @@ static struct page *take_reserved_frame(struct pmm *m, unsigned long pfn)
 	return page;
 }
 
+/* What the kernel's log calls each late_free=:WHAT ("Freeing %s memory: %luK"). */
+static const char *const late_free_log_names[] = {
+	[PMM_LATE_FREE_SMP_ALTERNATIVES] = "SMP alternatives",
+	[PMM_LATE_FREE_INITRD] = "initrd",
+	[PMM_LATE_FREE_DECRYPTED] = "unused decrypted",
+	[PMM_LATE_FREE_INITMEM] = "unused kernel image (initmem)",
+	[PMM_LATE_FREE_TEXT_RODATA_GAP] = "unused kernel image (text/rodata gap)",
+	[PMM_LATE_FREE_RODATA_DATA_GAP] = "unused kernel image (rodata/data gap)",
+};
+
 /*
  * late_free=: what a kernel frees once it is up (free_initmem(), the
  * initrd, the gaps of its image), after the watermarks were set; managed
- * pages grow and nothing is recomputed, as in the kernel.  The frames go
- * straight to the buddy lists, as boot's hand-over does, not through this
- * thread's per-CPU lists: a boot must not leave restartable per-CPU locks
- * in use behind it (every act-as-CPU lock would pay a fence after that).
+ * pages grow and nothing is recomputed, as in the kernel.  With @early,
+ * only the SMP alternatives instead, which x86 frees in start_kernel(),
+ * before the watermarks.  The frames go straight to the buddy lists, as
+ * boot's hand-over does, not through this thread's per-CPU lists: a boot
+ * must not leave restartable per-CPU locks in use behind it (every
+ * act-as-CPU lock would pay a fence after that).
  */
-static void late_free(struct pmm *m)
+static void late_free(struct pmm *m, bool early)
 {
 	for (unsigned i = 0; i < m->cfg.nr_late_free; i++) {
 		const struct pmm_range *r = &m->cfg.late_free[i];
+		unsigned what = m->cfg.late_free_what[i];
 		unsigned long end = MIN(PFN_DOWN(r->end), m->max_pfn), run = 0, n = 0;
 
+		if ((what == PMM_LATE_FREE_SMP_ALTERNATIVES) != early)
+			continue;
 		for (unsigned long pfn = PFN_UP(r->start); pfn <= end; pfn++) {
 			struct page *page = pfn < end ? take_reserved_frame(m, pfn) : NULL;
 
@@ -176,9 +191,13 @@ static void late_free(struct pmm *m)
 			n += run;
 			run = 0;
 		}
-		pr_info(m, "Freeing late_free memory [mem %#018llx-%#018llx]: %luK\n",
-			(unsigned long long)r->start, (unsigned long long)r->end - 1,
-			n << (PAGE_SHIFT - 10));
+		if (what != PMM_LATE_FREE_UNNAMED && what < sizeof(late_free_log_names) / sizeof(late_free_log_names[0]))
+			pr_info(m, "Freeing %s memory: %luK\n", late_free_log_names[what],
+				n << (PAGE_SHIFT - 10));
+		else
+			pr_info(m, "Freeing late_free memory [mem %#018llx-%#018llx]: %luK\n",
+				(unsigned long long)r->start, (unsigned long long)r->end - 1,
+				n << (PAGE_SHIFT - 10));
 	}
 }
 
@@ -255,8 +274,14 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 		m->init_on_alloc ? "on" : "off", m->init_on_free ? "on" : "off");
 	if (m->init_on_free)
 		pr_info(m, "mem auto-init: clearing system memory may take some time...\n");
+	/* stack_depot_early_init() */
+	if (m->early_ext && (err = m->early_ext(m)))
+		goto fail;
 	memblock_free_all(m);
 	mem_init_print_info(m);
+	late_free(m, true);
+	/* page_alloc_init_late(): the rest of memory, then the initcalls' watermarks. */
+	deferred_init_memmap(m);
 	init_per_zone_wmark_min(m);
 	start_stop_khugepaged(m);
 	shuffle_free_memory(m);
@@ -266,7 +291,7 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 		goto fail;
 	if (m->setup_ext && (err = m->setup_ext(m)))
 		goto fail;
-	late_free(m);
+	late_free(m, false);
 	pcp_fast_update(m);
 	*out = m;
 	return 0;

@@ -88,6 +88,14 @@ static void test_boot_log_matches_kernel(void **state)
 					   "mem auto-init: clearing system memory may take some time...\n"));
 	pmm_destroy(m);
 	pmm_test_log_reset(&log);
+
+	/* mm_init(): stack_depot_early_init() logs its table before mem_init()'s "Memory:". */
+	m = pmm_test_machine("mem=256M cpus=1 page_owner=on", &log);
+	assert_true(pmm_test_log_has(&log, "mem auto-init: stack:off, heap alloc:off, heap free:off\n"
+					   "stackdepot hash table entries: "));
+	assert_true(pmm_test_log_has(&log, " bytes, linear)\nMemory: "));
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
 }
 
 static void test_two_nodes_holes_reserved(void **state)
@@ -462,6 +470,79 @@ static void test_late_free(void **state)
 	pmm_test_log_reset(&log);
 }
 
+/*
+ * late_free=...:WHAT logs the kernel's words; the SMP alternatives are
+ * freed before the watermarks are set (they count in them), the others
+ * after (they do not); "Memory:" still holds them all as reserved.
+ */
+static void test_late_free_named(void **state)
+{
+	static const char two[] = "late_free=0x0-0xfff:initmem late_free=0x1000-0x1fff";
+	static const char bad[] = "late_free=0x0-0xfff:kernel";
+	struct pmm_test_log log = { 0 };
+	struct pmm *a = pmm_test_machine("mem=256M cpus=1 reserve=0x1000000-0x1ffffff "
+					 "late_free=0x1000000-0x17fffff:initrd", &log);
+	struct pmm *b = pmm_test_machine("mem=256M cpus=1 reserve=0x1000000-0x1ffffff "
+					 "late_free=0x1000000-0x17fffff:smp_alternatives", NULL);
+	char *za = zoneinfo_of(a), *zb = zoneinfo_of(b);
+	struct pmm_config c;
+	char err[256];
+
+	(void)state;
+	assert_true(pmm_test_log_has(&log, "Memory: 245760K/262144K available (0K kernel code, 0K "
+					   "rwdata, 0K rodata, 0K init, 0K bss, 16384K reserved"));
+	assert_true(pmm_test_log_has(&log, "\nFreeing initrd memory: 8192K\n"));
+	assert_int_equal(zone_value(za, "DMA32", "managed"), zone_value(zb, "DMA32", "managed"));
+	assert_true(zone_value(zb, "DMA32", "min") > zone_value(za, "DMA32", "min"));
+	assert_machine_valid(a);
+	assert_machine_valid(b);
+	free(za);
+	free(zb);
+	pmm_destroy(a);
+	pmm_destroy(b);
+	pmm_test_log_reset(&log);
+
+	pmm_config_default(&c);
+	assert_int_equal(pmm_config_parse(&c, two, sizeof(two) - 1, "<t>", err, sizeof(err)), 0);
+	assert_int_equal(c.nr_late_free, 2);
+	assert_int_equal(c.late_free_what[0], PMM_LATE_FREE_INITMEM);
+	assert_int_equal(c.late_free_what[1], PMM_LATE_FREE_UNNAMED);
+	assert_int_equal(pmm_config_parse(&c, bad, sizeof(bad) - 1, "<t>", err, sizeof(err)), -PMM_EINVAL);
+	assert_non_null(strstr(err, "unknown late_free kind in 'late_free=0x0-0xfff:kernel'"));
+}
+
+/*
+ * deferred_struct_page_init=on: boot hands over the top zone of each node
+ * only up to the first section boundary past its first 128 MiB before
+ * "Memory:", the rest after it; nothing else changes.
+ */
+static void test_deferred_struct_page_init(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *on = pmm_test_machine("mem=1G nodes=2 cpus=2 deferred_struct_page_init=on", &log);
+	struct pmm *off = pmm_test_machine("mem=1G nodes=2 cpus=2", NULL);
+	char *zon = zoneinfo_of(on), *zoff = zoneinfo_of(off);
+
+	(void)state;
+	/*
+	 * Sections are 0x8000 frames.  Node 0 [0, 512M): DMA32 from pfn 0x1000
+	 * defers from the boundary after 0x9000, 0x10000; node 1 [512M, 1G):
+	 * DMA32 from 0x20000 defers from 0x28000, itself a boundary.
+	 * Available: 0x10000 + 0x8000 frames, 384M.
+	 */
+	assert_true(pmm_test_log_has(&log, "Memory: 393216K/1048576K available (0K kernel code, 0K "
+					   "rwdata, 0K rodata, 0K init, 0K bss, 0K reserved"));
+	assert_true(pmm_test_log_has(&log, "\nnode 0 deferred pages initialised in "));
+	assert_true(pmm_test_log_has(&log, "\nnode 1 deferred pages initialised in "));
+	assert_string_equal(zon, zoff);
+	assert_machine_valid(on);
+	free(zon);
+	free(zoff);
+	pmm_destroy(on);
+	pmm_destroy(off);
+	pmm_test_log_reset(&log);
+}
+
 static void test_sizes(void **state)
 {
 	static const char *const cfgs[] = {
@@ -690,6 +771,8 @@ int main(void)
 		cmocka_unit_test(test_transparent_hugepage),
 		cmocka_unit_test(test_memmap_rss),
 		cmocka_unit_test(test_late_free),
+		cmocka_unit_test(test_late_free_named),
+		cmocka_unit_test(test_deferred_struct_page_init),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_movable_zone),
 		cmocka_unit_test(test_two_machines),
