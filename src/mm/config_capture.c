@@ -19,15 +19,17 @@
  *     an x86 log of Linux 5.13 or later ("BIOS-e820:" lines, "Linux
  *       version") keeps the first 1 MiB            -> reserve=0x0-0xfffff
  *     "RAMDISK: [mem A-B]" and "Freeing initrd memory"
- *                                                  -> reserve=A-B late_free=A-B
+ *                                                  -> reserve=A-B late_free=A-B:initrd
+ *     "node N deferred pages initialised in Mms"  -> deferred_struct_page_init=on
  *   nodes/nodeN/cpulist: each node's CPUs, in place of the log's lines
  *                                                  -> node_cpus=N:LIST
  *   nodes/nodeN/distance: the SLIT row of each node, when not all 10/20
  *                                                  -> node_distance=N:D,...
  *   iomem.txt: "Kernel code" .. "Kernel bss"     -> reserve=
- *     less the boot log's "Freeing SMP alternatives memory" (freed before
- *     the watermarks are set); with its "Freeing unused kernel image ...
- *     memory: NK": the image's gaps and init memory -> late_free=
+ *     with the boot log's "Freeing unused kernel image ... memory: NK",
+ *     "Freeing unused decrypted memory" and "Freeing SMP alternatives
+ *     memory": the image's gaps, init memory, decrypted section and SMP
+ *     alternatives                                -> late_free=A-B:WHAT
  *   sysctl_vm/: min_free_kbytes, watermark_scale_factor,
  *     watermark_boost_factor, lowmem_reserve_ratio,
  *     percpu_pagelist_high_fraction               -> the same keys
@@ -95,8 +97,10 @@ struct capture {
 	bool initrd_freed;              /* "Freeing initrd memory" */
 	unsigned long long gap_k[2];    /* "Freeing unused kernel image (text/rodata gap)",
 					   "(rodata/data gap) memory: NK" */
-	unsigned long long init_k;      /* initmem + decrypted, in K */
+	unsigned long long initmem_k;   /* "Freeing unused kernel image (initmem) memory: NK" */
+	unsigned long long decrypted_k; /* "Freeing unused decrypted memory: NK" */
 	unsigned long long alt_k;       /* "Freeing SMP alternatives memory: NK" */
+	char deferred_src[288];         /* "node N deferred pages initialised in Mms" */
 	uint8_t cpu_node[PMM_MAX_CPUS]; /* 1 + each CPU's node; 0: not known */
 	char cpu_node_src[224];
 	bool cpu_node_sysfs;        /* from nodes/nodeN/cpulist: the log's lines are not needed */
@@ -260,10 +264,15 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 			c->gap_k[1] += a;
 		else if (strstr(s, "SMP alternatives"))
 			c->alt_k += a;
-		else if (strstr(s, "unused kernel") || strstr(s, "decrypted"))
-			c->init_k += a; /* "(initmem)", or older kernels' "unused kernel (image) memory" */
+		else if (strstr(s, "decrypted"))
+			c->decrypted_k += a;
+		else if (strstr(s, "unused kernel"))
+			c->initmem_k += a; /* "(initmem)", or older kernels' "unused kernel (image) memory" */
 		return 0;
 	}
+	if (!c->deferred_src[0] && (p = strstr(s, " deferred pages initialised in ")) &&
+	    strncmp(s, "node ", 5) == 0)
+		snprintf(c->deferred_src, sizeof(c->deferred_src), "%s: %.100s", src, s);
 	if (strncmp(s, "Kernel command line: ", 21) == 0 && !c->cmdline[0]) {
 		snprintf(c->cmdline, sizeof(c->cmdline), "%s", s + 21);
 		snprintf(c->cmdline_src, sizeof(c->cmdline_src), "%s: kernel command line", src);
@@ -402,6 +411,8 @@ static int read_boot_log(struct capture *c, const char *path)
 	emit_node_cpus(c);
 	emit_zones(c, name);
 	emit_cmdline(c);
+	if (c->deferred_src[0])
+		emit(c, "deferred_struct_page_init=on", c->deferred_src);
 	if (c->x86 && c->version >= 5013) {
 		char src[256];
 
@@ -413,7 +424,7 @@ static int read_boot_log(struct capture *c, const char *path)
 
 		snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", c->initrd[0], c->initrd[1]);
 		emit(c, tok, "RAMDISK: the initrd, kept until it is unpacked");
-		snprintf(tok, sizeof(tok), "late_free=%#llx-%#llx", c->initrd[0], c->initrd[1]);
+		snprintf(tok, sizeof(tok), "late_free=%#llx-%#llx:initrd", c->initrd[0], c->initrd[1]);
 		emit(c, tok, "Freeing initrd memory");
 	}
 	return 0;
@@ -435,74 +446,77 @@ static bool image_areas(const unsigned long long part[4][2], unsigned long long 
 	return true;
 }
 
-/*
- * What the kernel frees of its image once it is up, by the boot log's
- * "Freeing ... memory: NK" lines: the text/rodata and rodata/data gaps
- * between iomem's sections (where they are), and initmem and the unused
- * decrypted section from the start of the area between data and bss
- * (where they lie in it iomem does not say; the count is the kernel's).
- */
-static void late_free_image(struct capture *c, const unsigned long long part[4][2])
+/* A late_free=A-B:WHAT token for @k KiB at @at, with the log line it stands for. */
+static void emit_late_free(struct capture *c, unsigned long long at, unsigned long long k,
+			   const char *what, const char *log)
 {
-	static const char *const what[] = { "(text/rodata gap)", "(rodata/data gap)",
-					    "(initmem), decrypted" };
-	unsigned long long area[3][2], want[3] = { c->gap_k[0] << 10, c->gap_k[1] << 10,
-						   c->init_k << 10 };
+	char tok[96], src[160];
 
-	if (!image_areas(part, area))
-		return;
-	for (unsigned i = 0; i < 3; i++) {
-		char tok[96], src[160];
-
-		if (!want[i] || area[i][1] <= area[i][0])
-			continue;
-		if (area[i][1] - area[i][0] < want[i] || (i < 2 && area[i][1] - area[i][0] != want[i])) {
-			fprintf(c->out, "# boot log: freeing %lluK of the kernel image %s, iomem.txt has "
-					"%lluK there: not freed\n",
-				want[i] >> 10, what[i], (area[i][1] - area[i][0]) >> 10);
-			continue;
-		}
-		snprintf(tok, sizeof(tok), "late_free=%#llx-%#llx", area[i][0],
-			 area[i][0] + want[i] - 1);
-		snprintf(src, sizeof(src), "Freeing unused kernel image %s: %lluK", what[i],
-			 want[i] >> 10);
-		emit(c, tok, src);
-	}
+	snprintf(tok, sizeof(tok), "late_free=%#llx-%#llx:%s", at, at + (k << 10) - 1, what);
+	snprintf(src, sizeof(src), "Freeing %s memory: %lluK", log, k);
+	emit(c, tok, src);
 }
 
 /*
- * The image [@start, @end] reserved, less the SMP alternatives: x86 frees
- * those while the boot CPU patches its code (alternative_instructions()),
- * before the watermarks are first set, so they are free memory at pmm's
- * boot, not late_free=.  They go after initmem and the decrypted section
- * in the area between data and bss (the linker script puts .smp_locks
- * after __init_end).
+ * What the kernel frees of its image once it is up, by the boot log's
+ * "Freeing ... memory: NK" lines, in the order x86 frees it: the unused
+ * decrypted section and initmem (free_initmem()), then the text/rodata and
+ * rodata/data gaps between iomem's sections (mark_rodata_ro()).  The area
+ * between data and bss starts with initmem, and the SMP alternatives
+ * follow it (the linker script puts .smp_locks after __init_end); x86 frees
+ * those in start_kernel(), before the watermarks are set.  Where the
+ * decrypted section lies iomem does not say (in bss): it is placed after
+ * them, so only its count is the kernel's.
  */
-static void reserve_image(struct capture *c, unsigned long long start, unsigned long long end,
-			  const unsigned long long part[4][2])
+static void late_free_image(struct capture *c, const unsigned long long part[4][2])
 {
-	unsigned long long area[3][2], len = c->alt_k << 10, hole = 0;
-	char tok[96], src[160];
+	static const char *const gap_what[] = { "text_rodata_gap", "rodata_data_gap" };
+	static const char *const gap_log[] = { "unused kernel image (text/rodata gap)",
+					       "unused kernel image (rodata/data gap)" };
+	const struct {
+		unsigned long long k;
+		const char *what, *log;
+	} tail[] = {
+		{ c->initmem_k, "initmem", "unused kernel image (initmem)" },
+		{ c->alt_k, "smp_alternatives", "SMP alternatives" },
+		{ c->decrypted_k, "decrypted", "unused decrypted" },
+	};
+	unsigned long long area[3][2], at[3] = { 0 }, next;
+	bool areas = image_areas(part, area);
 
-	if (len && image_areas(part, area) && area[2][1] > area[2][0] &&
-	    area[2][1] - area[2][0] >= (c->init_k << 10) + len)
-		hole = area[2][0] + (c->init_k << 10);
-	if (!hole) {
-		snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", start, end);
-		emit(c, tok, "iomem.txt: Kernel code .. Kernel bss");
-		if (len)
-			fprintf(c->out, "# boot log: SMP alternatives (%lluK) are freed before the "
-					"watermarks are set; iomem.txt gives no place for them: kept "
-					"reserved\n",
-				c->alt_k);
-		return;
+	/* Place the three in the area between data and bss, while they fit. */
+	next = areas ? area[2][0] : 0;
+	for (unsigned i = 0; i < 3; i++) {
+		if (!tail[i].k)
+			continue;
+		if (!areas || area[2][1] < next || area[2][1] - next < tail[i].k << 10) {
+			fprintf(c->out, "# boot log: freeing %lluK of the kernel image (%s): iomem.txt "
+					"has no room for it there: kept reserved\n",
+				tail[i].k, tail[i].what);
+			continue;
+		}
+		at[i] = next;
+		next += tail[i].k << 10;
 	}
-	snprintf(src, sizeof(src), "iomem.txt: Kernel code .. Kernel bss, less SMP alternatives "
-				   "%lluK", c->alt_k);
-	snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", start, hole - 1);
-	emit(c, tok, src);
-	snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", hole + len, end);
-	emit(c, tok, src);
+	if (at[1])
+		emit_late_free(c, at[1], tail[1].k, tail[1].what, tail[1].log);
+	if (at[2])
+		emit_late_free(c, at[2], tail[2].k, tail[2].what, tail[2].log);
+	if (at[0])
+		emit_late_free(c, at[0], tail[0].k, tail[0].what, tail[0].log);
+	for (unsigned i = 0; areas && i < 2; i++) {
+		unsigned long long have = area[i][1] > area[i][0] ? area[i][1] - area[i][0] : 0;
+
+		if (!c->gap_k[i])
+			continue;
+		if (have != c->gap_k[i] << 10) {
+			fprintf(c->out, "# boot log: freeing %lluK of the kernel image (%s), iomem.txt "
+					"has %lluK there: not freed\n",
+				c->gap_k[i], gap_what[i], have >> 10);
+			continue;
+		}
+		emit_late_free(c, area[i][0], c->gap_k[i], gap_what[i], gap_log[i]);
+	}
 }
 
 /* iomem.txt: the kernel image, from its first "Kernel ..." entry to the end of its last. */
@@ -511,7 +525,7 @@ static void read_iomem(struct capture *c, const char *path)
 	static const char *const parts[] = { "Kernel code", "Kernel rodata", "Kernel data",
 					     "Kernel bss" };
 	FILE *f = fopen(path, "r");
-	char line[MAX_LINE];
+	char line[MAX_LINE], tok[96];
 	unsigned long long a, b, start = 0, end = 0, part[4][2] = { { 0 } };
 	bool seen = false;
 
@@ -542,7 +556,8 @@ static void read_iomem(struct capture *c, const char *path)
 				"reserve=\n");
 		return;
 	}
-	reserve_image(c, start, end, part);
+	snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", start, end);
+	emit(c, tok, "iomem.txt: Kernel code .. Kernel bss");
 	late_free_image(c, part);
 }
 
