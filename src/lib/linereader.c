@@ -612,6 +612,44 @@ int linereader_next(struct linereader *lr, const char **line, size_t *len)
 	}
 }
 
+long linereader_read(struct linereader *lr, void *dst, size_t n)
+{
+	size_t got = 0;
+
+	if (lr->err)
+		return lr->err;
+	if (!lr->buf) {
+		got = lr->mem_len - lr->mem_pos < n ? lr->mem_len - lr->mem_pos : n;
+		memcpy(dst, lr->mem + lr->mem_pos, got);
+		lr->mem_pos += got;
+		lr->bytes += got;
+		return (long)got;
+	}
+	while (got < n) {
+		size_t k = lr->end - lr->start;
+		int err;
+
+		if (k) {
+			if (k > n - got)
+				k = n - got;
+			memcpy((char *)dst + got, lr->buf + lr->start, k);
+			lr->start += k;
+			if (lr->scan < lr->start)
+				lr->scan = lr->start;
+			got += k;
+			continue;
+		}
+		if (lr->eof)
+			break;
+		lr->start = lr->scan = lr->end = 0;
+		err = fill(lr);
+		if (err)
+			return err;
+	}
+	lr->bytes += got;
+	return (long)got;
+}
+
 unsigned long linereader_lineno(const struct linereader *lr)
 {
 	return lr->lineno;

@@ -58,6 +58,14 @@ int linereader_open_mem(struct linereader **out, const char *name, const void *d
  */
 int linereader_next(struct linereader *lr, const char **line, size_t *len);
 
+/*
+ * linereader_read() - up to @n decoded bytes into @dst, for binary input
+ * (/proc/kpageflags): not to be mixed with linereader_next() on one reader.
+ * Return: the bytes copied (fewer than @n only at the end of input, 0
+ * there), or a sticky -PMM_EIO / -PMM_ENOMEM as linereader_next().
+ */
+long linereader_read(struct linereader *lr, void *dst, size_t n);
+
 /* Number of the line last returned (1-based). */
 unsigned long linereader_lineno(const struct linereader *lr);
 

@@ -30,13 +30,18 @@
  *     "Freeing unused decrypted memory" and "Freeing SMP alternatives
  *     memory": the image's gaps, init memory, decrypted section and SMP
  *     alternatives                                -> late_free=A-B:WHAT
+ *   kpageflags.bin (/proc/kpageflags, plain or compressed): the frames
+ *     still PG_reserved at the end           -> reserve= each run, exactly
+ *     and, inside the image, the runs that are not: what the kernel freed
+ *     of it, named by where they lie and checked against the log's sizes
+ *                                                  -> late_free=A-B:WHAT
  *   sysctl_vm/: min_free_kbytes, watermark_scale_factor,
  *     watermark_boost_factor, lowmem_reserve_ratio,
  *     percpu_pagelist_high_fraction               -> the same keys
  *   zoneinfo.txt: a zone whose managed count is below what the config so
- *     far gives (the kernel also reserved its memmap, page tables, ...
- *     from memblock) gets the difference reserved at its top, where
- *     memblock allocates -> reserve=, so that managed pages, watermarks
+ *     far gives (without kpageflags: the kernel also reserved its memmap,
+ *     page tables, ... from memblock) gets the difference reserved at its
+ *     top, where memblock allocates -> reserve=, so that managed pages, watermarks
  *     and per-CPU high/batch come out as the kernel's; ZONE_MOVABLE from
  *     where the log's "Movable zone start for each node" lines put it
  *
@@ -105,6 +110,12 @@ struct capture {
 	char cpu_node_src[224];
 	bool cpu_node_sysfs;        /* from nodes/nodeN/cpulist: the log's lines are not needed */
 	int bsp_node;               /* "SRAT: ... APIC 0x00 -> Node N": CPU 0's node; -1: unknown */
+	/* kpageflags.bin: the frames of memory PG_reserved at the end, as runs [0, 1) of pfns. */
+	unsigned long long (*kpf)[2];
+	size_t nr_kpf, cap_kpf;
+	bool kpf_read;              /* there was a kpageflags file, and it was read */
+	bool first_mb;              /* reserve=0x0-0xfffff was written */
+	unsigned long long image[2];    /* the image's reserve=, inclusive; [1] = 0: none */
 	bool x86;                   /* "BIOS-e820:" lines */
 	int version;                /* "Linux version X.Y": X * 1000 + Y, 0 = unknown */
 	char version_src[160];
@@ -418,6 +429,7 @@ static int read_boot_log(struct capture *c, const char *path)
 
 		snprintf(src, sizeof(src), "%s: x86 Linux 5.13+ keeps the first 1 MiB", c->version_src);
 		emit(c, "reserve=0x0-0xfffff", src);
+		c->first_mb = true;
 	}
 	if (c->initrd[1] && c->initrd_freed) {
 		char tok[96];
@@ -468,7 +480,11 @@ static void emit_late_free(struct capture *c, unsigned long long at, unsigned lo
  * decrypted section lies iomem does not say (in bss): it is placed after
  * them, so only its count is the kernel's.
  */
-static void late_free_image(struct capture *c, const unsigned long long part[4][2])
+static void late_free_image_kpf(struct capture *c, unsigned long long start,
+				unsigned long long end, const unsigned long long part[4][2]);
+
+static void late_free_image(struct capture *c, const unsigned long long part[4][2],
+			    unsigned long long start, unsigned long long end)
 {
 	static const char *const gap_what[] = { "text_rodata_gap", "rodata_data_gap" };
 	static const char *const gap_log[] = { "unused kernel image (text/rodata gap)",
@@ -483,6 +499,11 @@ static void late_free_image(struct capture *c, const unsigned long long part[4][
 	};
 	unsigned long long area[3][2], at[3] = { 0 }, next;
 	bool areas = image_areas(part, area);
+
+	if (c->kpf_read) {
+		late_free_image_kpf(c, start, end, part);
+		return;
+	}
 
 	/* Place the three in the area between data and bss, while they fit. */
 	next = areas ? area[2][0] : 0;
@@ -516,6 +537,203 @@ static void late_free_image(struct capture *c, const unsigned long long part[4][
 			continue;
 		}
 		emit_late_free(c, area[i][0], c->gap_k[i], gap_what[i], gap_log[i]);
+	}
+}
+
+/*
+ * With kpageflags: the frames inside the kernel image [@start, @end] that
+ * are not reserved at the end are what the kernel freed of it, exactly
+ * there.  Each such run is named by where it lies between iomem's
+ * sections, and written when its size is the boot log's: between code and
+ * rodata, and rodata and data, the two gaps; between data and bss, initmem
+ * and after it the SMP alternatives; inside bss, the unused decrypted
+ * section.  Any other run is late-freed unnamed.
+ */
+static void late_free_image_kpf(struct capture *c, unsigned long long start,
+				unsigned long long end, const unsigned long long part[4][2])
+{
+	/* Written in the order x86 frees them, as late_free_image() does; unnamed runs last. */
+	enum { SMP, DECRYPTED, INITMEM, TEXT_RODATA, RODATA_DATA, NAMED };
+	static const char *const what[] = { "smp_alternatives", "decrypted", "initmem",
+					    "text_rodata_gap", "rodata_data_gap" };
+	static const char *const log[] = { "SMP alternatives", "unused decrypted",
+					   "unused kernel image (initmem)",
+					   "unused kernel image (text/rodata gap)",
+					   "unused kernel image (rodata/data gap)" };
+	unsigned long long pfn = PFN_UP(start), last = PFN_DOWN(end + 1), at[NAMED] = { 0 },
+			   k[NAMED] = { 0 }, other[16][2];
+	unsigned nr_other = 0;
+	size_t i = 0;
+
+	while (pfn < last) {
+		unsigned long long gs, ge, kb, a;
+
+		while (i < c->nr_kpf && c->kpf[i][1] <= pfn)
+			i++;
+		if (i < c->nr_kpf && c->kpf[i][0] <= pfn) {
+			pfn = c->kpf[i][1];
+			continue;
+		}
+		gs = pfn;
+		ge = i < c->nr_kpf && c->kpf[i][0] < last ? c->kpf[i][0] : last;
+		pfn = ge;
+		a = gs << PAGE_SHIFT;
+		kb = (ge - gs) << (PAGE_SHIFT - 10);
+		if (part[0][1] && part[1][0] && a > part[0][1] && a < part[1][0] && kb == c->gap_k[0]) {
+			at[TEXT_RODATA] = a;
+			k[TEXT_RODATA] = kb;
+		} else if (part[1][1] && part[2][0] && a > part[1][1] && a < part[2][0] &&
+			   kb == c->gap_k[1]) {
+			at[RODATA_DATA] = a;
+			k[RODATA_DATA] = kb;
+		} else if (part[2][1] && part[3][0] && a > part[2][1] && a < part[3][0] && c->initmem_k &&
+			   (kb == c->initmem_k || kb == c->initmem_k + c->alt_k)) {
+			at[INITMEM] = a;
+			k[INITMEM] = c->initmem_k;
+			if (kb > c->initmem_k) {
+				at[SMP] = a + (c->initmem_k << 10);
+				k[SMP] = c->alt_k;
+			}
+		} else if (part[3][1] && a >= part[3][0] && a < part[3][1] && kb == c->decrypted_k) {
+			at[DECRYPTED] = a;
+			k[DECRYPTED] = kb;
+		} else if (nr_other < sizeof(other) / sizeof(other[0])) {
+			other[nr_other][0] = a;
+			other[nr_other++][1] = (ge << PAGE_SHIFT) - 1;
+		}
+	}
+	for (unsigned w = 0; w < NAMED; w++)
+		if (k[w])
+			emit_late_free(c, at[w], k[w], what[w], log[w]);
+	for (unsigned o = 0; o < nr_other; o++) {
+		char tok[96];
+
+		snprintf(tok, sizeof(tok), "late_free=%#llx-%#llx", other[o][0], other[o][1]);
+		emit(c, tok, "kpageflags: not reserved at the end, inside the kernel image");
+	}
+}
+
+/* The kpageflags file of capture @dir, or false. */
+static bool kpageflags_path(const char *dir, char *path, size_t size)
+{
+	static const char *const names[] = { "kpageflags.bin", "kpageflags.bin.xz",
+					     "kpageflags.bin.zst", "kpageflags.bin.gz" };
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, size, "%s/%s", dir, names[i]);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			return true;
+	}
+	return false;
+}
+
+/* Extend the last run if @pfn follows it, else start one; false without memory. */
+static bool kpf_add(struct capture *c, unsigned long long pfn)
+{
+	if (c->nr_kpf && c->kpf[c->nr_kpf - 1][1] == pfn) {
+		c->kpf[c->nr_kpf - 1][1]++;
+		return true;
+	}
+	if (c->nr_kpf == c->cap_kpf) {
+		size_t cap = c->cap_kpf ? c->cap_kpf * 2 : 64;
+		void *p = realloc(c->kpf, cap * sizeof(c->kpf[0]));
+
+		if (!p)
+			return false;
+		c->kpf = p;
+		c->cap_kpf = cap;
+	}
+	c->kpf[c->nr_kpf][0] = pfn;
+	c->kpf[c->nr_kpf][1] = pfn + 1;
+	c->nr_kpf++;
+	return true;
+}
+
+/*
+ * kpageflags.bin (/proc/kpageflags, 8 bytes a frame, at the end of the
+ * capture): the frames of memory with KPF_RESERVED, as runs.  They are
+ * where the kernel's boot reservations that it never gave back lie
+ * (memmap, page tables, percpu areas, the kernel image, ...), and where the
+ * image's freed parts lie.  Any problem with the file: a comment, and the
+ * config goes without it.
+ */
+static void read_kpageflags(struct capture *c, const char *dir)
+{
+	enum { KPF_RESERVED = 32, CHUNK = 8192 };
+	const struct pmm_config *cfg = &c->scratch;
+	char path[4096], name[64];
+	struct linereader *lr;
+	uint64_t *buf;
+	unsigned long long pfn = 0;
+	long n;
+
+	if (!kpageflags_path(dir, path, sizeof(path)))
+		return;
+	snprintf(name, sizeof(name), "%s", strrchr(path, '/') + 1);
+	buf = malloc(CHUNK * sizeof(*buf));
+	if (!buf || linereader_open_path(&lr, path, NULL, 0)) {
+		free(buf);
+		fprintf(c->out, "# %s: cannot read it\n", name);
+		return;
+	}
+	while ((n = linereader_read(lr, buf, CHUNK * sizeof(*buf))) > 0) {
+		for (long i = 0; i < n / 8; i++, pfn++) {
+			bool mem = false;
+
+			if (!(buf[i] & (1ull << KPF_RESERVED)))
+				continue;
+			for (unsigned r = 0; r < cfg->nr_ranges && !mem; r++)
+				mem = pfn >= PFN_UP(cfg->ranges[r].start) && pfn < PFN_DOWN(cfg->ranges[r].end);
+			if (mem && !kpf_add(c, pfn)) {
+				n = -PMM_ENOMEM;
+				break;
+			}
+		}
+		if (n < 0 || n % 8)
+			break;
+	}
+	linereader_close(lr);
+	free(buf);
+	if (n < 0 || n % 8 || !c->nr_kpf) {
+		fprintf(c->out, "# %s: %s: not used\n", name,
+			n < 0 ? "unreadable" : n % 8 ? "not whole 8-byte entries" : "no reserved frame");
+		c->nr_kpf = 0;
+		return;
+	}
+	c->kpf_read = true;
+}
+
+/*
+ * With kpageflags: reserve= each run of frames the kernel still held at the
+ * end, less what other tokens already reserve (the first MiB, the image).
+ */
+static void reserve_kpageflags(struct capture *c, const char *dir)
+{
+	char path[4096], src[96];
+
+	if (!c->kpf_read || !kpageflags_path(dir, path, sizeof(path)))
+		return;
+	snprintf(src, sizeof(src), "%s: reserved at the end", strrchr(path, '/') + 1);
+	for (size_t i = 0; i < c->nr_kpf; i++) {
+		unsigned long long a = c->kpf[i][0] << PAGE_SHIFT, b = (c->kpf[i][1] << PAGE_SHIFT) - 1;
+		char tok[96];
+
+		if (c->first_mb && a < (1ull << 20))
+			a = 1ull << 20;
+		if (c->image[1] && a >= c->image[0] && a <= c->image[1])
+			a = c->image[1] + 1;
+		if (c->image[1] && b >= c->image[0] && b <= c->image[1])
+			b = c->image[0] - 1;
+		if (a > b)
+			continue;
+		if (c->image[1] && a < c->image[0] && b > c->image[1]) {
+			snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", a, c->image[0] - 1);
+			emit(c, tok, src);
+			a = c->image[1] + 1;
+		}
+		snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", a, b);
+		emit(c, tok, src);
 	}
 }
 
@@ -558,7 +776,9 @@ static void read_iomem(struct capture *c, const char *path)
 	}
 	snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", start, end);
 	emit(c, tok, "iomem.txt: Kernel code .. Kernel bss");
-	late_free_image(c, part);
+	late_free_image(c, part, start, end);
+	c->image[0] = start;
+	c->image[1] = end;
 }
 
 /*
@@ -1014,8 +1234,11 @@ int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errle
 	if (r)
 		return r;
 	read_node_distances(&c, path);
+	read_kpageflags(&c, path);
 	snprintf(file, sizeof(file), "%s/iomem.txt", path);
 	read_iomem(&c, file);
+	reserve_kpageflags(&c, path);
+	free(c.kpf);
 	read_thp(&c, path);
 	read_sysctls(&c, path);
 	snprintf(file, sizeof(file), "%s/zoneinfo.txt", path);

@@ -550,6 +550,42 @@ static void assert_machine_is_capture(const char *dir, const struct pmm_config *
 }
 
 /*
+ * Booted, the machine @cfg derived from a capture with kpageflags holds
+ * exactly the frames the kernel's /proc/kpageflags (@kpf, a path) marks
+ * PG_reserved at the end of the capture, holes included: right after boot
+ * nothing is allocated, so a frame with a reference is a reserved one.
+ */
+static void assert_reserved_is_kpageflags(const struct pmm_config *cfg, const char *kpf)
+{
+	size_t len;
+	uint64_t *flags = (uint64_t *)pmm_test_read_file(kpf, &len);
+	struct pmm_test_log log = { 0 };
+	struct pmm_config c = *cfg;
+	unsigned long pfn, checked = 0, reserved = 0;
+	struct pmm *m;
+
+	c.log = pmm_test_log_sink;
+	c.log_ctx = &log;
+	assert_int_equal(pmm_create(&c, &m), 0);
+	for (pfn = 0; pfn < len / 8; pfn++) {
+		struct pmm_page *page = pmm_pfn_to_page(m, pfn);
+		bool kernel = flags[pfn] & (1ull << 32); /* KPF_RESERVED */
+
+		if (!page)
+			continue;
+		if (kernel != (pmm_page_count(page) != 0))
+			fail_msg("%s: pfn %#lx is %sreserved in the kernel, not in pmm", kpf, pfn,
+				 kernel ? "" : "not ");
+		checked++;
+		reserved += kernel;
+	}
+	assert_true(checked > 32768 && reserved > 0);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+	free(flags);
+}
+
+/*
  * The real capture's boot log, iomem.txt, sysctl_vm/ and zoneinfo.txt
  * give the machine data/kmem-6.1-machine.conf describes: the same config;
  * booted, every line of its zoneinfo that boot decides (watermarks, spans,
@@ -577,8 +613,9 @@ static void test_machine_from_real_capture(void **state)
 	assert_non_null(strstr(text, "late_free=0x3fec3000-0x3ffcffff:initrd # Freeing initrd memory\n"));
 	assert_non_null(strstr(text, "\ndeferred_struct_page_init=on     # dmesg.txt.xz:131: node 0 "
 				     "deferred pages initialised in 20ms\n"));
-	assert_non_null(strstr(text, "reserve=0x3ec15000-0x3fec2fff    # zoneinfo.txt: Node 0, zone "
-				     "DMA32 managed 248420\n"));
+	assert_non_null(strstr(text, "\nreserve=0x3ed80000-0x3fdfffff    # kpageflags.bin.xz: reserved "
+				     "at the end\n"));
+	assert_null(strstr(text, "# zoneinfo.txt: Node 0")); /* nothing left to place */
 	config_from(&derived, text);
 	pmm_config_default(&by_hand);
 	assert_int_equal(pmm_config_load(&by_hand, conf, err, sizeof(err)), 0);
@@ -604,8 +641,43 @@ static void test_machine_from_real_capture(void **state)
 	{
 		char *zpath = pmm_test_shared("a-1g-1node-mixed/zoneinfo.txt");
 
+		char *kpf = pmm_test_shared("a-1g-1node-mixed/kpageflags.bin.xz");
+
 		assert_machine_is_capture(dir, &derived, zpath);
+		assert_reserved_is_kpageflags(&derived, kpf);
+		free(kpf);
 		free(zpath);
+	}
+	{
+		/*
+		 * Without kpageflags: the image's parts where iomem.txt's gaps
+		 * put them, and what else the kernel reserved at the top of
+		 * each zone, so that zoneinfo still comes out the kernel's.
+		 */
+		static const char *const files[] = { "dmesg.txt.xz", "iomem.txt", "zoneinfo.txt",
+						      "sysctl_vm", "thp" };
+		char tmpl[] = "/tmp/pmm-nokpf-XXXXXX", from[1024], to[1024], *ztext;
+		const char *tmp = mkdtemp(tmpl);
+		struct pmm_config nokpf;
+
+		assert_non_null(tmp);
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			snprintf(from, sizeof(from), "%s/%s", dir, files[i]);
+			snprintf(to, sizeof(to), "%s/%s", tmp, files[i]);
+			assert_int_equal(symlink(from, to), 0);
+		}
+		ztext = capture_ok(tmp);
+		assert_non_null(strstr(ztext, "\nreserve=0x3ec15000-0x3fec2fff    # zoneinfo.txt: Node 0, "
+					      "zone DMA32 managed 248420\n"));
+		config_from(&nokpf, ztext);
+		snprintf(from, sizeof(from), "%s/zoneinfo.txt", dir);
+		assert_machine_is_capture(tmp, &nokpf, from);
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			snprintf(to, sizeof(to), "%s/%s", tmp, files[i]);
+			unlink(to);
+		}
+		rmdir(tmp);
+		free(ztext);
 	}
 	trace = pmm_test_read_file(shipped, &len);
 	by_hand.log = pmm_test_log_sink; /* as config_from() gave derived */
@@ -653,6 +725,10 @@ static char *assert_shipped_capture(const char *name)
 	text = capture_ok(dir);
 	config_from(&cfg, text);
 	assert_machine_is_capture(dir, &cfg, zi);
+	free(zi);
+	snprintf(rel, sizeof(rel), "tests/data/captures/%s/kpageflags.bin.xz", name);
+	zi = pmm_test_source_path(rel);
+	assert_reserved_is_kpageflags(&cfg, zi);
 	free(zi);
 	free(dir);
 	return text;
@@ -707,8 +783,9 @@ static void test_machine_from_shipped_captures(void **state)
 
 	text = assert_shipped_capture("c-3g-q35-movable");
 	assert_non_null(strstr(text, "\nmovablecore=512M "));
-	assert_non_null(strstr(text, "\nreserve=0x13b676000-0x13fffffff  # zoneinfo.txt: Node 0, zone "
-				     "Movable managed 100948\n"));
+	/* memblock's top-down allocations, at the top of Movable. */
+	assert_non_null(strstr(text, "\nreserve=0x13ed03000-0x13fffffff  # kpageflags.bin.xz: reserved "
+				     "at the end\n"));
 	free(text);
 }
 

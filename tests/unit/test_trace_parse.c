@@ -13,6 +13,8 @@
 #include <pmm/errno.h>
 #include <pmm/trace.h>
 
+#include "lib/linereader.h"
+
 /*
  * Search within one line.  The texts are 100 MB: strstr over the rest of
  * the buffer is quadratic under ASan (its interceptor measures the whole
@@ -1011,9 +1013,61 @@ static void test_zstd_frames(void **state)
 	free(text);
 }
 
+/*
+ * linereader_read(): binary input (kpageflags) byte for byte, newlines and
+ * all, in reads that straddle its window refills: from memory, from a plain
+ * file and from zstd (the reader's window and its codec).
+ */
+static void test_linereader_binary(void **state)
+{
+	enum { N = 300000 };
+	uint64_t *in = malloc(N * sizeof(*in)), *out = malloc(N * sizeof(*out) + 8);
+	size_t zcap = ZSTD_compressBound(N * sizeof(*in));
+	char *z = malloc(zcap), *paths[2];
+	size_t zlen;
+	struct linereader *lr;
+
+	(void)state;
+	assert_non_null(in);
+	assert_non_null(out);
+	assert_non_null(z);
+	for (size_t i = 0; i < N; i++)
+		in[i] = (i * 0x9e3779b97f4a7c15ull) ^ 0x0a0a0a0a0a0a0a0aull; /* '\n' bytes in every entry */
+	zlen = ZSTD_compress(z, zcap, in, N * sizeof(*in), 3);
+	assert_false(ZSTD_isError(zlen));
+	paths[0] = pmm_test_write_tmp("binary.bin", in, N * sizeof(*in));
+	paths[1] = pmm_test_write_tmp("binary.bin.zst", z, zlen);
+	for (int src = 0; src < 3; src++) {
+		size_t got = 0;
+		long n;
+
+		if (src == 0)
+			assert_int_equal(linereader_open_mem(&lr, "mem", in, N * sizeof(*in), NULL, 0), 0);
+		else
+			assert_int_equal(linereader_open_path(&lr, paths[src - 1], NULL, 0), 0);
+		memset(out, 0, N * sizeof(*out));
+		/* 777 entries a read: never a multiple of the window. */
+		while ((n = linereader_read(lr, (char *)out + got, 777 * 8)) > 0)
+			got += (size_t)n;
+		assert_int_equal(n, 0);
+		assert_int_equal(got, N * sizeof(*in));
+		assert_memory_equal(out, in, N * sizeof(*in));
+		assert_int_equal(linereader_read(lr, out, 8), 0);
+		linereader_close(lr);
+	}
+	for (int i = 0; i < 2; i++) {
+		unlink(paths[i]);
+		free(paths[i]);
+	}
+	free(z);
+	free(in);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_linereader_binary),
 		cmocka_unit_test(test_real_trace_counts),
 		cmocka_unit_test(test_real_trace_round_trip),
 		cmocka_unit_test(test_report_counts_and_round_trip),
