@@ -232,6 +232,8 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 		return 0;
 	}
 	/* x86's announce_cpu(): ".... node  #1, CPUs:   #2  #3" lists the secondary CPUs. */
+	/* %n is stored only when the whole pattern matched: n1 must not keep an older value. */
+	n1 = 0;
 	if (!c->cpu_node_sysfs && (p = strstr(s, ".... node ")) &&
 	    sscanf(p, ".... node #%d, CPUs:%n", &nid, &n1) == 1 && n1 > 0) {
 		if (nid < 0 || nid >= PMM_MAX_NUMNODES)

@@ -789,6 +789,35 @@ static void test_machine_from_shipped_captures(void **state)
 	free(text);
 }
 
+static void put_file(const char *dir, const char *name, const char *text);
+static void rm_file(const char *dir, const char *name);
+
+/*
+ * A ".... node #N," line that is not the CPU list, on a line whose
+ * "Linux version 9999.1" had just been scanned: the CPU list's offset
+ * used to be the version's number, read far past the line (found by
+ * fuzz_config_capture; ASan saw it).  Now the line is passed over.
+ */
+static void test_machine_from_odd_node_line(void **state)
+{
+	static const char dmesg[] =
+		"[    0.000000] Linux version 9999.1 (gcc) .... node  #0,O CPUs:   #1\n"
+		"[    0.000000] Early memory node ranges\n"
+		"[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n";
+	char tmpl[] = "/tmp/pmm-capture-XXXXXX", *text;
+	const char *dir = mkdtemp(tmpl);
+
+	(void)state;
+	assert_non_null(dir);
+	put_file(dir, "dmesg.txt", dmesg);
+	text = capture_ok(dir);
+	assert_non_null(strstr(text, "\nnode=0:0x1000-0x3fffffff "));
+	assert_null(strstr(text, "node_cpus="));
+	free(text);
+	rm_file(dir, "dmesg.txt");
+	rmdir(dir);
+}
+
 static void put_file(const char *dir, const char *name, const char *text)
 {
 	char path[512];
@@ -2085,6 +2114,7 @@ int main(void)
 		cmocka_unit_test(test_perf_script_capture),
 		cmocka_unit_test(test_machine_from_real_capture),
 		cmocka_unit_test(test_machine_from_boot_log),
+		cmocka_unit_test(test_machine_from_odd_node_line),
 		cmocka_unit_test(test_machine_from_zoneinfo),
 		cmocka_unit_test(test_machine_from_node_cpus),
 		cmocka_unit_test(test_machine_from_shipped_captures),
