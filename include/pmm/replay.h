@@ -152,10 +152,14 @@ struct pmm_replay_opts {
 	int page_owner;         /* an owned machine boots with page_owner=on (the config may say so too) */
 	int keep_going;         /* count malformed lines and go on instead of stopping */
 	/*
-	 * Honour __GFP_ZERO (zero the frames' memory).  Off by default, since
-	 * it decides nothing and touches memory, unless page_owner is on or
+	 * Zero the frames' memory as the kernel would: __GFP_ZERO,
+	 * init_on_alloc, init_on_free.  Off by default, since it decides
+	 * nothing and touches memory: the machine skips that zeroing while
+	 * the replay has it (pmm_replay_destroy() turns it back on), and
+	 * __GFP_ZERO is dropped from the flags unless page_owner is on or
 	 * pmm's own events are written (pmm_trace_attach()), so that records
-	 * and lines keep the trace's exact gfp flags.
+	 * and lines keep the trace's exact gfp flags.  Page checks that
+	 * init_on_alloc/init_on_free imply stay on either way.
 	 */
 	int zero_pages;
 	enum pmm_kver kver;     /* gfp names of the input (6.1 by default) */

@@ -106,6 +106,8 @@ struct capture {
 	unsigned long long decrypted_k; /* "Freeing unused decrypted memory: NK" */
 	unsigned long long alt_k;       /* "Freeing SMP alternatives memory: NK" */
 	char deferred_src[288];         /* "node N deferred pages initialised in Mms" */
+	int heap_init[2];               /* "mem auto-init: ... heap alloc:on, heap free:off": 1/0, -1 unseen */
+	char heap_init_src[288];
 	uint8_t cpu_node[PMM_MAX_CPUS]; /* 1 + each CPU's node; 0: not known */
 	char cpu_node_src[224];
 	bool cpu_node_sysfs;        /* from nodes/nodeN/cpulist: the log's lines are not needed */
@@ -283,6 +285,12 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 			c->initmem_k += a; /* "(initmem)", or older kernels' "unused kernel (image) memory" */
 		return 0;
 	}
+	if ((p = strstr(s, "mem auto-init: stack:")) && strstr(p, "heap alloc:") &&
+	    strstr(p, "heap free:")) {
+		c->heap_init[0] = strncmp(strstr(p, "heap alloc:") + 11, "on", 2) == 0;
+		c->heap_init[1] = strncmp(strstr(p, "heap free:") + 10, "on", 2) == 0;
+		snprintf(c->heap_init_src, sizeof(c->heap_init_src), "%s: %.100s", src, p);
+	}
 	if (!c->deferred_src[0] && (p = strstr(s, " deferred pages initialised in ")) &&
 	    strncmp(s, "node ", 5) == 0)
 		snprintf(c->deferred_src, sizeof(c->deferred_src), "%s: %.100s", src, s);
@@ -300,6 +308,11 @@ static void emit_cmdline(struct capture *c)
 	for (char *t = strtok_r(c->cmdline, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 		size_t kl = strcspn(t, "=");
 
+		/* The "mem auto-init:" line says what init_on_* came to. */
+		if (c->heap_init[0] >= 0 && t[kl] == '=' &&
+		    ((kl == 13 && strncmp(t, "init_on_alloc", 13) == 0) ||
+		     (kl == 12 && strncmp(t, "init_on_free", 12) == 0)))
+			continue;
 		for (size_t i = 0; i < sizeof(cmdline_keys) / sizeof(cmdline_keys[0]); i++)
 			if (t[kl] == '=' && strlen(cmdline_keys[i]) == kl &&
 			    strncmp(t, cmdline_keys[i], kl) == 0)
@@ -424,6 +437,11 @@ static int read_boot_log(struct capture *c, const char *path)
 	emit_node_cpus(c);
 	emit_zones(c, name);
 	emit_cmdline(c);
+	/* What the kernel ran with (its config's default, or the command line). */
+	if (c->heap_init[0] > 0)
+		emit(c, "init_on_alloc=1", c->heap_init_src);
+	if (c->heap_init[1] > 0)
+		emit(c, "init_on_free=1", c->heap_init_src);
 	if (c->deferred_src[0])
 		emit(c, "deferred_struct_page_init=on", c->deferred_src);
 	if (c->x86 && c->version >= 5013) {
@@ -1192,7 +1210,8 @@ static void read_node_distances(struct capture *c, const char *dir)
 int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errlen)
 {
 	struct capture c = { .out = out, .err = err, .errlen = errlen, .cpus = -1,
-			     .cpus_allowed = -1, .bsp_node = -1 };
+			     .cpus_allowed = -1, .bsp_node = -1,
+			     .heap_init = { -1, -1 } };
 	char log[4096], file[4096];
 	int r;
 

@@ -194,6 +194,13 @@ struct pmm {
 	unsigned nr_tp_listeners;
 	bool init_on_alloc;
 	bool init_on_free;
+	/*
+	 * Nobody reads the frames' contents (a trace replay): the zeroing of
+	 * init_on_alloc, init_on_free and __GFP_ZERO is skipped, and nothing
+	 * else they imply (page checks).  Set while no other thread uses @m,
+	 * then pcp_fast_update().
+	 */
+	bool skip_clear;
 	enum { PMM_CPU_RSEQ, PMM_CPU_GETCPU, PMM_CPU_PLATFORM } cpu_mode;
 	struct page_owner_state *page_owner;   /* NULL when page_owner is off */
 	struct page_owner_state *page_owner_pending; /* set up, not yet live */
@@ -227,8 +234,9 @@ struct pmm {
 		bool pinned;                   /* a thread used pmm_set_thread_cpu() here */
 		int rseq;                      /* PCP_RSEQ_* (pcp.h), atomic */
 		/*
-		 * Work the fast paths add: __GFP_ZERO if init_on_alloc, and
-		 * FAST_EXTRA_OWNER for page_owner with caller stacks (pcp_fast.h).
+		 * Work the fast paths add: __GFP_ZERO if init_on_alloc (and not
+		 * skip_clear), FAST_EXTRA_CHECKS with page checks on, and
+		 * FAST_EXTRA_OWNER for page_owner with caller stacks (pcp.h).
 		 */
 		pmm_gfp_t extra;
 		unsigned nr_cpus;

@@ -75,7 +75,7 @@ void free_page_debug_slow(struct pmm *m, struct page *page, unsigned order)
 
 	if (m->cfg.page_poison)
 		memset(mem, PAGE_POISON, size);
-	else if (m->init_on_free)
+	else if (m->init_on_free && !m->skip_clear)
 		memset(mem, 0, size);
 	if (m->cfg.debug_pagealloc)
 		m->plat->protect(m->plat->ctx, mem, size, 0);
@@ -94,6 +94,8 @@ void alloc_page_debug_slow(struct pmm *m, struct page *page, unsigned order, pmm
 		for (unsigned long i = 0; i < (1ul << order); i++)
 			check_poison_mem(m, page + i, mem + i * PAGE_SIZE);
 	}
+	if (m->skip_clear)
+		return;
 	if (!m->init_on_free && (m->init_on_alloc || (gfp & PMM___GFP_ZERO)))
 		memset(mem, 0, size);
 	else if (m->cfg.page_poison && (gfp & PMM___GFP_ZERO))

@@ -295,11 +295,13 @@ void pcp_fast_update(struct pmm *m)
 #ifdef PMM_ASAN
 	plain = false; /* frames are ASan-poisoned and unpoisoned on the full path */
 #endif
-	free = plain && !m->init_on_free;
+	free = plain && (!m->init_on_free || m->skip_clear);
 	leaf = __atomic_load_n(&m->fast.rseq, __ATOMIC_SEQ_CST) == PCP_RSEQ_USED &&
 	       !__atomic_load_n(&m->fast.pinned, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&m->fast.extra,
-			 (m->init_on_alloc ? PMM___GFP_ZERO : 0) | (caller_stacks ? FAST_EXTRA_OWNER : 0),
+			 (m->init_on_alloc && !m->skip_clear ? PMM___GFP_ZERO : 0) |
+				 (m->check_pages ? FAST_EXTRA_CHECKS : 0) |
+				 (caller_stacks ? FAST_EXTRA_OWNER : 0),
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&m->fast.alloc, plain, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->fast.free, free, __ATOMIC_RELAXED);

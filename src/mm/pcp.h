@@ -34,8 +34,9 @@
 #define NR_PCP_THP 2
 #define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
 #define PCP_BATCH_SCALE_MAX 5
-/* In pmm_fast.extra: page_owner with caller stacks; not a gfp bit (they end at 0x800000). */
-#define FAST_EXTRA_OWNER 0x80000000u
+/* In pmm_fast.extra, beside __GFP_ZERO; not gfp bits (they end at 0x800000). */
+#define FAST_EXTRA_OWNER 0x80000000u  /* page_owner with caller stacks */
+#define FAST_EXTRA_CHECKS 0x40000000u /* page checks (init_on_alloc/free): pageblock-order tails */
 
 struct pcp_lock {
 	unsigned long word; /* 0, PMM_RSEQ_LOCKED, or the holder's tag */

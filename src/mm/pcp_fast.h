@@ -132,7 +132,8 @@ static inline __attribute__((always_inline)) struct page *alloc_pages_fast(struc
 	if (unlikely(!pcp || !pcp_trylock(m, pcp, cpu, host)))
 		return NULL;
 	page = fast_take_unlock(pcp, e, order);
-	if (page && unlikely((gfp | __atomic_load_n(&f->extra, __ATOMIC_RELAXED)) & PMM___GFP_ZERO))
+	if (page && unlikely((gfp | __atomic_load_n(&f->extra, __ATOMIC_RELAXED)) & PMM___GFP_ZERO) &&
+	    !m->skip_clear)
 		memset(page_address(m, page), 0, PAGE_SIZE << order);
 	return page;
 }
@@ -171,14 +172,12 @@ static inline data_race_fn bool free_fast_tails_ok(const struct page *page, unsi
 /*
  * Whether a free of @order checks its tail pages: up to the costly order
  * always; above it (the pageblock order) only with page checks on, as in
- * Linux 6.3+ (free_pages_prepare()).  The fast free runs without poisoning,
- * debug_pagealloc and init_on_free, so page checks are on exactly when
- * init_on_alloc is (__GFP_ZERO in f->extra).
+ * Linux 6.3+ (free_pages_prepare()): FAST_EXTRA_CHECKS in f->extra.
  */
 static inline bool free_fast_checks_tails(const struct pmm_fast *f, unsigned order)
 {
 	return order && (order <= PAGE_ALLOC_COSTLY_ORDER ||
-			 (__atomic_load_n(&f->extra, __ATOMIC_RELAXED) & PMM___GFP_ZERO));
+			 (__atomic_load_n(&f->extra, __ATOMIC_RELAXED) & FAST_EXTRA_CHECKS));
 }
 
 /* What free_fast_claim() did. */

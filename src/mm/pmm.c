@@ -376,7 +376,7 @@ static __attribute__((noinline)) void alloc_leaf_extra(struct pmm *m, struct pag
 						       unsigned order, pmm_gfp_t gfp,
 						       pmm_gfp_t extra, const void *frame)
 {
-	if ((gfp | extra) & PMM___GFP_ZERO)
+	if (((gfp | extra) & PMM___GFP_ZERO) && !m->skip_clear)
 		memset(page_address(m, page), 0, PAGE_SIZE << order);
 	if (extra & FAST_EXTRA_OWNER)
 		page_owner_set_at(m, page, order, gfp, frame);

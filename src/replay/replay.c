@@ -24,6 +24,7 @@
 
 #include "mm/huge_memory.h"
 #include "mm/internal.h"
+#include "mm/pcp.h"
 #include "mm/trace.h"
 #include "replay/pfnmap.h"
 
@@ -34,6 +35,7 @@ struct pmm_replay {
 	struct pmm *m;
 	bool owned;                  /* the replay booted @m */
 	bool keep_zero;              /* honour __GFP_ZERO (else dropped unless someone traces) */
+	bool skip_clear_set;         /* we set m->skip_clear; destroy puts it back */
 	struct pmm_replay_opts opts;
 	struct pmm_replay_result res;
 	struct pfnmap map;
@@ -295,6 +297,15 @@ int pmm_replay_create(struct pmm_replay **out, struct pmm *m, const struct pmm_c
 	 * and a memset per page; page_owner records keep the trace's flags.
 	 */
 	r->keep_zero = r->opts.zero_pages || pmm_page_owner_enabled(m);
+	/*
+	 * Nor does init_on_alloc's or init_on_free's zeroing, or that of the
+	 * __GFP_ZERO kept for page_owner: the machine skips them all while
+	 * the replay has it (its page checks stay).
+	 */
+	if (!r->opts.zero_pages && !m->skip_clear) {
+		m->skip_clear = r->skip_clear_set = true;
+		pcp_fast_update(m);
+	}
 	r->res.sample_every = r->opts.sample_every;
 	r->next_sample = r->opts.sample_every;
 	r->tp.mm_page_alloc_zone_locked = count_zone_locked;
@@ -316,6 +327,10 @@ void pmm_replay_destroy(struct pmm_replay *r)
 		return;
 	if (r->tp_attached)
 		tracepoint_unregister(r->m, &r->tp, r);
+	if (r->skip_clear_set && !r->owned) {
+		r->m->skip_clear = false;
+		pcp_fast_update(r->m);
+	}
 	for (size_t i = 0; i < r->res.nr_phases; i++)
 		free(r->res.phases[i].zones);
 	free(r->res.phases);

@@ -629,6 +629,7 @@ static void test_machine_from_real_capture(void **state)
 			    by_hand.nr_late_free * sizeof(by_hand.late_free[0]));
 	assert_memory_equal(derived.late_free_what, by_hand.late_free_what, by_hand.nr_late_free);
 	assert_true(derived.deferred_struct_page_init && by_hand.deferred_struct_page_init);
+	assert_true(derived.init_on_alloc && by_hand.init_on_alloc && !derived.init_on_free);
 	assert_int_equal(derived.nr_cpus, by_hand.nr_cpus);
 	assert_int_equal(derived.min_free_kbytes, by_hand.min_free_kbytes);
 	assert_int_equal(derived.thp, PMM_THP_ALWAYS);
@@ -1700,6 +1701,48 @@ static void test_callers_machine(void **state)
 	free(t.buf);
 }
 
+/* Whether a frame written, freed and allocated again still holds what was written. */
+static bool frame_kept(struct pmm *m)
+{
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0), *q;
+	unsigned char *a;
+	bool kept;
+
+	assert_non_null(p);
+	a = pmm_page_address(m, p);
+	memset(a, 0xab, PMM_PAGE_SIZE);
+	pmm_free_pages(m, p, 0);
+	q = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0); /* the per-CPU list's head: the same frame */
+	assert_ptr_equal(q, p);
+	kept = a[0] == 0xab && a[PMM_PAGE_SIZE - 1] == 0xab;
+	pmm_free_pages(m, q, 0);
+	return kept;
+}
+
+/*
+ * While a replay has the machine, the zeroing of init_on_alloc and
+ * init_on_free is skipped (nothing reads the frames); with zero_pages,
+ * and again once the replay is gone, it is done.
+ */
+static void test_replay_skips_zeroing(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M cpus=1 init_on_alloc=1 init_on_free=1", NULL);
+	struct pmm_replay_opts zero = { .zero_pages = 1 };
+	struct pmm_replay *r;
+
+	(void)state;
+	assert_false(frame_kept(m));
+	assert_int_equal(pmm_replay_create(&r, m, NULL, NULL), 0);
+	assert_true(frame_kept(m));
+	pmm_replay_destroy(r);
+	assert_false(frame_kept(m));
+	assert_int_equal(pmm_replay_create(&r, m, NULL, &zero), 0);
+	assert_false(frame_kept(m));
+	pmm_replay_destroy(r);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /* ------------------------------------------------------------ bad input */
 
 struct bad_case {
@@ -2124,6 +2167,7 @@ int main(void)
 		cmocka_unit_test(test_page_owner_identity),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_callers_machine),
+		cmocka_unit_test(test_replay_skips_zeroing),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_trace_writer),
