@@ -226,11 +226,12 @@ struct pmm {
 		bool alloc;                    /* no feature needs the full path on alloc */
 		bool free;                     /* ... on free */
 		/*
-		 * FAST_LEAF_ALLOC/FREE: alloc/free, and restartable per-CPU
-		 * locks in use, and no thread ever pinned itself here: then
-		 * the leaf paths need only the CPU number (pcp_fast.h).
+		 * The leaf paths' CPU bound (pcp_fast.h): nr_cpus when
+		 * alloc (free) may take them (restartable per-CPU locks in
+		 * use, no thread ever pinned itself here), else 0, so that
+		 * one compare of the CPU number checks both.
 		 */
-		unsigned char leaf;
+		unsigned leaf_alloc_cpus, leaf_free_cpus;
 		bool pinned;                   /* a thread used pmm_set_thread_cpu() here */
 		int rseq;                      /* PCP_RSEQ_* (pcp.h), atomic */
 		/*

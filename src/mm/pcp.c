@@ -310,11 +310,10 @@ void pcp_fast_update(struct pmm *m)
 	 * list: the general tier does that out of line, so the leaf free keeps
 	 * no call (and no saved registers) for it.
 	 */
-	__atomic_store_n(&m->fast.leaf,
-			 (unsigned char)(leaf ? (plain ? FAST_LEAF_ALLOC : 0) |
-							(free && !m->page_owner ? FAST_LEAF_FREE : 0)
-					      : 0),
+	__atomic_store_n(&m->fast.leaf_alloc_cpus, leaf && plain ? m->fast.nr_cpus : 0,
 			 __ATOMIC_RELAXED);
+	__atomic_store_n(&m->fast.leaf_free_cpus,
+			 leaf && free && !m->page_owner ? m->fast.nr_cpus : 0, __ATOMIC_RELAXED);
 	pmm_unlock(&m->fast_lock);
 }
 
@@ -413,7 +412,8 @@ void pcp_fast_teardown(struct pmm *m)
 
 	__atomic_store_n(&f->alloc, false, __ATOMIC_RELAXED);
 	__atomic_store_n(&f->free, false, __ATOMIC_RELAXED);
-	__atomic_store_n(&f->leaf, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->leaf_alloc_cpus, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->leaf_free_cpus, 0, __ATOMIC_RELAXED);
 	pmm_free(m, f->cpu_pcp, sizeof(*f->cpu_pcp) * m->nr_cpus * MAX_NR_ZONES);
 	pmm_free(m, f->zone_pcp, sizeof(*f->zone_pcp) * NR_ZONE_IDS);
 	pmm_free(m, f->section_pb, sizeof(*f->section_pb) * (f->nr_sections ? f->nr_sections : 1));

@@ -264,8 +264,6 @@ static inline unsigned pmm_this_cpu(const struct pmm *m)
 
 /* pmm_fast.rseq states: restartable per-CPU locks off, allowed, in use. */
 enum { PCP_RSEQ_OFF, PCP_RSEQ_READY, PCP_RSEQ_USED };
-/* pmm_fast.leaf bits. */
-enum { FAST_LEAF_ALLOC = 1, FAST_LEAF_FREE = 2 };
 
 void pcp_rseq_first_use(struct pmm *m);
 

@@ -309,9 +309,10 @@ static inline __attribute__((always_inline)) bool free_page_fast(struct pmm *m, 
  */
 
 /*
- * The thread's rseq area, and its CPU in *@cpu: with pmm_fast.leaf set,
- * only a thread whose rseq registration failed (negative cpu_id) or a host
- * CPU beyond the machine's is turned away.
+ * The thread's rseq area, and its CPU in *@cpu: below pmm_fast's leaf
+ * bound, unless the leaf path is off (bound 0), the thread's rseq
+ * registration failed (negative cpu_id, a huge unsigned) or the host CPU
+ * is beyond the machine's.
  */
 static inline __attribute__((always_inline)) struct rseq *pcp_leaf_cpu(const struct pmm_fast *f,
 									unsigned *cpu)
@@ -334,11 +335,9 @@ static inline __attribute__((always_inline)) struct page *alloc_pages_leaf(struc
 	unsigned cpu;
 	int e;
 
-	if (unlikely(!(__atomic_load_n(&f->leaf, __ATOMIC_RELAXED) & FAST_LEAF_ALLOC)))
-		return NULL;
 	e = fast_gfp_class(f, gfp, order);
 	rs = pcp_leaf_cpu(f, &cpu);
-	if (unlikely(e < 0 || cpu >= f->nr_cpus))
+	if (unlikely(e < 0 || cpu >= __atomic_load_n(&f->leaf_alloc_cpus, __ATOMIC_RELAXED)))
 		return NULL;
 	pcp = fast_pcp(f, cpu, e, order);
 	if (unlikely(!pcp || pmm_rseq_trylock_cpu(rs, &pcp->lock.word, cpu) <= 0))
@@ -372,10 +371,8 @@ free_page_leaf(struct pmm *m, struct page *page, unsigned order, struct per_cpu_
 	struct rseq *rs;
 	int mt;
 
-	if (unlikely(!(__atomic_load_n(&f->leaf, __ATOMIC_RELAXED) & FAST_LEAF_FREE)))
-		return FREE_LEAF_NO;
 	rs = pcp_leaf_cpu(f, &cpu);
-	if (unlikely(cpu >= f->nr_cpus))
+	if (unlikely(cpu >= __atomic_load_n(&f->leaf_free_cpus, __ATOMIC_RELAXED)))
 		return FREE_LEAF_NO;
 	switch (free_fast_claim(f, page, order, &pfn, &mt)) {
 	case FREE_CLAIM_NO:

@@ -81,8 +81,8 @@ static void test_remote_protocol(void **state)
 		/* pcp_this_cpu() on a thread with rseq switched the machine to USED. */
 		assert_int_equal(m->fast.rseq, PCP_RSEQ_USED);
 		/* The leaf paths run wherever the fast paths do (not in ASan builds). */
-		assert_int_equal(m->fast.leaf, (m->fast.alloc ? FAST_LEAF_ALLOC : 0) |
-						       (m->fast.free ? FAST_LEAF_FREE : 0));
+		assert_int_equal(m->fast.leaf_alloc_cpus, m->fast.alloc ? m->nr_cpus : 0);
+		assert_int_equal(m->fast.leaf_free_cpus, m->fast.free ? m->nr_cpus : 0);
 	} else {
 		print_message("SKIP: no restartable per-CPU locks; remote protocol on compare-and-swap only\n");
 	}
@@ -210,7 +210,8 @@ static void test_race_with_drains(void **state)
 	assert_machine_valid(m);
 
 	assert_true(run_race(m, 2, 2, 700) > 0);
-	assert_false(m->fast.leaf); /* a pin turns the leaf paths off for good */
+	/* A pin turns the leaf paths off for good. */
+	assert_false(m->fast.leaf_alloc_cpus || m->fast.leaf_free_cpus);
 	pmm_drain_all(m);
 	assert_int_equal(pmm_nr_free_pages(m), free0);
 	assert_int_equal(pmm_bad_page_count(m), 0);
