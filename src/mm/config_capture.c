@@ -116,6 +116,7 @@ struct capture {
 	unsigned long long (*kpf)[2];
 	size_t nr_kpf, cap_kpf;
 	bool kpf_read;              /* there was a kpageflags file, and it was read */
+	bool kpf_over;              /* with it a zone has fewer managed pages than zoneinfo says */
 	bool first_mb;              /* reserve=0x0-0xfffff was written */
 	unsigned long long image[2];    /* the image's reserve=, inclusive; [1] = 0: none */
 	bool x86;                   /* "BIOS-e820:" lines */
@@ -1021,6 +1022,8 @@ static void match_zone(struct capture *c, int nid, unsigned z, const char *zone,
 			(unsigned long long)present, (unsigned long long)p);
 		return;
 	}
+	if (fr < managed && c->kpf_read)
+		c->kpf_over = true; /* frames reserved after boot: pmm_config_from_capture() goes without */
 	if (fr < managed)
 		fprintf(c->out, "# %s: this config leaves %llu; the kernel had given back more of its "
 				"reservations\n",
@@ -1207,13 +1210,74 @@ static void read_node_distances(struct capture *c, const char *dir)
 	}
 }
 
+/* The config of capture directory @path, whose boot log is @log, with kpageflags if @kpf. */
+static int derive_dir_with(struct capture *c, const char *path, const char *log, bool kpf)
+{
+	char file[4096];
+	int r;
+
+	read_node_cpulists(c, path);
+	r = read_boot_log(c, log);
+	if (r)
+		return r;
+	read_node_distances(c, path);
+	if (kpf)
+		read_kpageflags(c, path);
+	snprintf(file, sizeof(file), "%s/iomem.txt", path);
+	read_iomem(c, file);
+	reserve_kpageflags(c, path);
+	free(c->kpf);
+	c->kpf = NULL;
+	read_thp(c, path);
+	read_sysctls(c, path);
+	snprintf(file, sizeof(file), "%s/zoneinfo.txt", path);
+	match_zoneinfo(c, file);
+	return 0;
+}
+
+/*
+ * derive_dir_with() kpageflags, unless its reserved frames leave a zone
+ * fewer managed pages than zoneinfo.txt has (frames a driver reserved
+ * after boot are among them, and nothing tells which): then without it,
+ * as a capture that has none.
+ */
+static int derive_dir(struct capture *c, const char *path, const char *log)
+{
+	struct capture *try = malloc(sizeof(*try));
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!try)
+		return failf(c, -PMM_ENOMEM, "out of memory");
+	*try = *c;
+	try->out = open_memstream(&text, &len);
+	if (!try->out) {
+		free(try);
+		return failf(c, -PMM_ENOMEM, "out of memory");
+	}
+	r = derive_dir_with(try, path, log, true);
+	fclose(try->out);
+	if (r || !try->kpf_over)
+		fwrite(text, 1, len, c->out);
+	else
+		fprintf(c->out, "# kpageflags: more frames reserved at the end than zoneinfo.txt's "
+				"managed counts leave: not used\n");
+	free(text);
+	if (r || !try->kpf_over) {
+		free(try);
+		return r;
+	}
+	free(try);
+	return derive_dir_with(c, path, log, false);
+}
+
 int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errlen)
 {
 	struct capture c = { .out = out, .err = err, .errlen = errlen, .cpus = -1,
 			     .cpus_allowed = -1, .bsp_node = -1,
 			     .heap_init = { -1, -1 } };
 	char log[4096], file[4096];
-	int r;
 
 	if (err && errlen)
 		err[0] = '\0';
@@ -1250,19 +1314,5 @@ int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errle
 			     "console.log, ...)",
 			     path);
 	fprintf(out, "# The machine of the Linux capture %s (pmm_config_from_capture)\n", path);
-	read_node_cpulists(&c, path);
-	r = read_boot_log(&c, log);
-	if (r)
-		return r;
-	read_node_distances(&c, path);
-	read_kpageflags(&c, path);
-	snprintf(file, sizeof(file), "%s/iomem.txt", path);
-	read_iomem(&c, file);
-	reserve_kpageflags(&c, path);
-	free(c.kpf);
-	read_thp(&c, path);
-	read_sysctls(&c, path);
-	snprintf(file, sizeof(file), "%s/zoneinfo.txt", path);
-	match_zoneinfo(&c, file);
-	return 0;
+	return derive_dir(&c, path, log);
 }
