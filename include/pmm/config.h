@@ -164,6 +164,7 @@ enum pmm_late_free_what {
 	PMM_LATE_FREE_INITMEM,           /* "unused kernel image (initmem)" */
 	PMM_LATE_FREE_TEXT_RODATA_GAP,   /* "unused kernel image (text/rodata gap)" */
 	PMM_LATE_FREE_RODATA_DATA_GAP,   /* "unused kernel image (rodata/data gap)" */
+	PMM_NR_LATE_FREE_KINDS
 };
 
 enum pmm_memmap_mode {

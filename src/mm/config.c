@@ -14,6 +14,8 @@
 #include <pmm/config.h>
 #include <pmm/errno.h>
 
+#include "mm/internal.h"
+
 void pmm_config_default(struct pmm_config *c)
 {
 	static const int ratio[PMM_NR_ZONES] = { 256, 256, 32, 0, 0 };
@@ -208,15 +210,26 @@ static int add_range(struct pmm_range *arr, unsigned *nr, uint64_t s, uint64_t e
 	return 0;
 }
 
-/* The names late_free=START-END:WHAT takes, by enum pmm_late_free_what. */
-static const char *const late_free_names[] = {
-	[PMM_LATE_FREE_SMP_ALTERNATIVES] = "smp_alternatives",
-	[PMM_LATE_FREE_INITRD] = "initrd",
-	[PMM_LATE_FREE_DECRYPTED] = "decrypted",
-	[PMM_LATE_FREE_INITMEM] = "initmem",
-	[PMM_LATE_FREE_TEXT_RODATA_GAP] = "text_rodata_gap",
-	[PMM_LATE_FREE_RODATA_DATA_GAP] = "rodata_data_gap",
+/* late_free=START-END:WHAT: the name it takes, and the kernel's words for it in its log. */
+static const struct {
+	const char *token, *log;
+} late_free_kinds[] = {
+	[PMM_LATE_FREE_SMP_ALTERNATIVES] = { "smp_alternatives", "SMP alternatives" },
+	[PMM_LATE_FREE_INITRD] = { "initrd", "initrd" },
+	[PMM_LATE_FREE_DECRYPTED] = { "decrypted", "unused decrypted" },
+	[PMM_LATE_FREE_INITMEM] = { "initmem", "unused kernel image (initmem)" },
+	[PMM_LATE_FREE_TEXT_RODATA_GAP] = { "text_rodata_gap", "unused kernel image (text/rodata gap)" },
+	[PMM_LATE_FREE_RODATA_DATA_GAP] = { "rodata_data_gap", "unused kernel image (rodata/data gap)" },
 };
+static_assert(sizeof(late_free_kinds) / sizeof(late_free_kinds[0]) == PMM_NR_LATE_FREE_KINDS,
+	      "a name for every late_free kind");
+
+const char *late_free_name(unsigned what, bool kernel_words)
+{
+	if (what == PMM_LATE_FREE_UNNAMED || what >= PMM_NR_LATE_FREE_KINDS)
+		return NULL;
+	return kernel_words ? late_free_kinds[what].log : late_free_kinds[what].token;
+}
 
 /* late_free=START-END[:WHAT] */
 static int parse_late_free(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
@@ -231,8 +244,8 @@ static int parse_late_free(struct pmm_config *cfg, struct cursor *c, const char 
 		const char *name = colon + 1;
 		size_t nl = vl - rl - 1;
 
-		for (unsigned i = 1; i < sizeof(late_free_names) / sizeof(late_free_names[0]); i++)
-			if (key_is(name, nl, late_free_names[i]))
+		for (unsigned i = 1; i < PMM_NR_LATE_FREE_KINDS; i++)
+			if (key_is(name, nl, late_free_kinds[i].token))
 				what = i;
 		if (what == PMM_LATE_FREE_UNNAMED)
 			return fail(c, "unknown late_free kind in '%.*s' (initrd, initmem, decrypted, "

@@ -481,51 +481,67 @@ static bool image_areas(const unsigned long long part[4][2], unsigned long long 
 
 /* A late_free=A-B:WHAT token for @k KiB at @at, with the log line it stands for. */
 static void emit_late_free(struct capture *c, unsigned long long at, unsigned long long k,
-			   const char *what, const char *log)
+			   unsigned what)
 {
 	char tok[96], src[160];
 
-	snprintf(tok, sizeof(tok), "late_free=%#llx-%#llx:%s", at, at + (k << 10) - 1, what);
-	snprintf(src, sizeof(src), "Freeing %s memory: %lluK", log, k);
+	snprintf(tok, sizeof(tok), "late_free=%#llx-%#llx:%s", at, at + (k << 10) - 1,
+		 late_free_name(what, false));
+	snprintf(src, sizeof(src), "Freeing %s memory: %lluK", late_free_name(what, true), k);
 	emit(c, tok, src);
 }
 
 /*
- * What the kernel frees of its image once it is up, by the boot log's
- * "Freeing ... memory: NK" lines, in the order x86 frees it: the unused
- * decrypted section and initmem (free_initmem()), then the text/rodata and
- * rodata/data gaps between iomem's sections (mark_rodata_ro()).  The area
- * between data and bss starts with initmem, and the SMP alternatives
- * follow it (the linker script puts .smp_locks after __init_end); x86 frees
- * those in start_kernel(), before the watermarks are set.  Where the
- * decrypted section lies iomem does not say (in bss): it is placed after
- * them, so only its count is the kernel's.
+ * The image's late frees found, @k[WHAT] KiB at @at[WHAT] (0 KiB: none), in
+ * the order x86 frees them: the SMP alternatives in start_kernel(), the
+ * unused decrypted section and initmem in free_initmem(), the text/rodata
+ * and rodata/data gaps in mark_rodata_ro().
  */
+static void emit_image_frees(struct capture *c, const unsigned long long at[PMM_NR_LATE_FREE_KINDS],
+			     const unsigned long long k[PMM_NR_LATE_FREE_KINDS])
+{
+	static const unsigned order[] = { PMM_LATE_FREE_SMP_ALTERNATIVES, PMM_LATE_FREE_DECRYPTED,
+					  PMM_LATE_FREE_INITMEM, PMM_LATE_FREE_TEXT_RODATA_GAP,
+					  PMM_LATE_FREE_RODATA_DATA_GAP };
+
+	for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (k[order[i]])
+			emit_late_free(c, at[order[i]], k[order[i]], order[i]);
+}
+
 static void late_free_image_kpf(struct capture *c, unsigned long long start,
 				unsigned long long end, const unsigned long long part[4][2]);
 
+/*
+ * What the kernel frees of its image once it is up, by the boot log's
+ * "Freeing ... memory: NK" lines: the text/rodata and rodata/data gaps
+ * between iomem's sections, and in the area between data and bss, initmem
+ * first and the SMP alternatives after it (the linker script puts
+ * .smp_locks after __init_end).  Where the decrypted section lies iomem
+ * does not say (in bss): it is placed after them, so only its count is
+ * the kernel's.  With kpageflags, late_free_image_kpf() knows where.
+ */
 static void late_free_image(struct capture *c, const unsigned long long part[4][2],
 			    unsigned long long start, unsigned long long end)
 {
-	static const char *const gap_what[] = { "text_rodata_gap", "rodata_data_gap" };
-	static const char *const gap_log[] = { "unused kernel image (text/rodata gap)",
-					       "unused kernel image (rodata/data gap)" };
+	static const unsigned gap_what[] = { PMM_LATE_FREE_TEXT_RODATA_GAP,
+					     PMM_LATE_FREE_RODATA_DATA_GAP };
 	const struct {
 		unsigned long long k;
-		const char *what, *log;
+		unsigned what;
 	} tail[] = {
-		{ c->initmem_k, "initmem", "unused kernel image (initmem)" },
-		{ c->alt_k, "smp_alternatives", "SMP alternatives" },
-		{ c->decrypted_k, "decrypted", "unused decrypted" },
+		{ c->initmem_k, PMM_LATE_FREE_INITMEM },
+		{ c->alt_k, PMM_LATE_FREE_SMP_ALTERNATIVES },
+		{ c->decrypted_k, PMM_LATE_FREE_DECRYPTED },
 	};
-	unsigned long long area[3][2], at[3] = { 0 }, next;
+	unsigned long long area[3][2], at[PMM_NR_LATE_FREE_KINDS] = { 0 },
+			   k[PMM_NR_LATE_FREE_KINDS] = { 0 }, next;
 	bool areas = image_areas(part, area);
 
 	if (c->kpf_read) {
 		late_free_image_kpf(c, start, end, part);
 		return;
 	}
-
 	/* Place the three in the area between data and bss, while they fit. */
 	next = areas ? area[2][0] : 0;
 	for (unsigned i = 0; i < 3; i++) {
@@ -534,18 +550,13 @@ static void late_free_image(struct capture *c, const unsigned long long part[4][
 		if (!areas || area[2][1] < next || area[2][1] - next < tail[i].k << 10) {
 			fprintf(c->out, "# boot log: freeing %lluK of the kernel image (%s): iomem.txt "
 					"has no room for it there: kept reserved\n",
-				tail[i].k, tail[i].what);
+				tail[i].k, late_free_name(tail[i].what, false));
 			continue;
 		}
-		at[i] = next;
+		at[tail[i].what] = next;
+		k[tail[i].what] = tail[i].k;
 		next += tail[i].k << 10;
 	}
-	if (at[1])
-		emit_late_free(c, at[1], tail[1].k, tail[1].what, tail[1].log);
-	if (at[2])
-		emit_late_free(c, at[2], tail[2].k, tail[2].what, tail[2].log);
-	if (at[0])
-		emit_late_free(c, at[0], tail[0].k, tail[0].what, tail[0].log);
 	for (unsigned i = 0; areas && i < 2; i++) {
 		unsigned long long have = area[i][1] > area[i][0] ? area[i][1] - area[i][0] : 0;
 
@@ -554,11 +565,13 @@ static void late_free_image(struct capture *c, const unsigned long long part[4][
 		if (have != c->gap_k[i] << 10) {
 			fprintf(c->out, "# boot log: freeing %lluK of the kernel image (%s), iomem.txt "
 					"has %lluK there: not freed\n",
-				c->gap_k[i], gap_what[i], have >> 10);
+				c->gap_k[i], late_free_name(gap_what[i], false), have >> 10);
 			continue;
 		}
-		emit_late_free(c, area[i][0], c->gap_k[i], gap_what[i], gap_log[i]);
+		at[gap_what[i]] = area[i][0];
+		k[gap_what[i]] = c->gap_k[i];
 	}
+	emit_image_frees(c, at, k);
 }
 
 /*
@@ -568,22 +581,15 @@ static void late_free_image(struct capture *c, const unsigned long long part[4][
  * sections, and written when its size is the boot log's: between code and
  * rodata, and rodata and data, the two gaps; between data and bss, initmem
  * and after it the SMP alternatives; inside bss, the unused decrypted
- * section.  Any other run is late-freed unnamed.
+ * section.  Any other run is late-freed unnamed, after them.
  */
 static void late_free_image_kpf(struct capture *c, unsigned long long start,
 				unsigned long long end, const unsigned long long part[4][2])
 {
-	/* Written in the order x86 frees them, as late_free_image() does; unnamed runs last. */
-	enum { SMP, DECRYPTED, INITMEM, TEXT_RODATA, RODATA_DATA, NAMED };
-	static const char *const what[] = { "smp_alternatives", "decrypted", "initmem",
-					    "text_rodata_gap", "rodata_data_gap" };
-	static const char *const log[] = { "SMP alternatives", "unused decrypted",
-					   "unused kernel image (initmem)",
-					   "unused kernel image (text/rodata gap)",
-					   "unused kernel image (rodata/data gap)" };
-	unsigned long long pfn = PFN_UP(start), last = PFN_DOWN(end + 1), at[NAMED] = { 0 },
-			   k[NAMED] = { 0 }, other[16][2];
-	unsigned nr_other = 0;
+	unsigned long long pfn = PFN_UP(start), last = PFN_DOWN(end + 1),
+			   at[PMM_NR_LATE_FREE_KINDS] = { 0 }, k[PMM_NR_LATE_FREE_KINDS] = { 0 },
+			   other[16][2];
+	unsigned nr_other = 0, w;
 	size_t i = 0;
 
 	while (pfn < last) {
@@ -600,32 +606,31 @@ static void late_free_image_kpf(struct capture *c, unsigned long long start,
 		pfn = ge;
 		a = gs << PAGE_SHIFT;
 		kb = (ge - gs) << (PAGE_SHIFT - 10);
-		if (part[0][1] && part[1][0] && a > part[0][1] && a < part[1][0] && kb == c->gap_k[0]) {
-			at[TEXT_RODATA] = a;
-			k[TEXT_RODATA] = kb;
-		} else if (part[1][1] && part[2][0] && a > part[1][1] && a < part[2][0] &&
-			   kb == c->gap_k[1]) {
-			at[RODATA_DATA] = a;
-			k[RODATA_DATA] = kb;
-		} else if (part[2][1] && part[3][0] && a > part[2][1] && a < part[3][0] && c->initmem_k &&
-			   (kb == c->initmem_k || kb == c->initmem_k + c->alt_k)) {
-			at[INITMEM] = a;
-			k[INITMEM] = c->initmem_k;
+		w = PMM_LATE_FREE_UNNAMED;
+		if (part[0][1] && part[1][0] && a > part[0][1] && a < part[1][0] && kb == c->gap_k[0])
+			w = PMM_LATE_FREE_TEXT_RODATA_GAP;
+		else if (part[1][1] && part[2][0] && a > part[1][1] && a < part[2][0] &&
+			 kb == c->gap_k[1])
+			w = PMM_LATE_FREE_RODATA_DATA_GAP;
+		else if (part[2][1] && part[3][0] && a > part[2][1] && a < part[3][0] && c->initmem_k &&
+			 (kb == c->initmem_k || kb == c->initmem_k + c->alt_k)) {
+			w = PMM_LATE_FREE_INITMEM;
 			if (kb > c->initmem_k) {
-				at[SMP] = a + (c->initmem_k << 10);
-				k[SMP] = c->alt_k;
+				at[PMM_LATE_FREE_SMP_ALTERNATIVES] = a + (c->initmem_k << 10);
+				k[PMM_LATE_FREE_SMP_ALTERNATIVES] = c->alt_k;
+				kb = c->initmem_k;
 			}
-		} else if (part[3][1] && a >= part[3][0] && a < part[3][1] && kb == c->decrypted_k) {
-			at[DECRYPTED] = a;
-			k[DECRYPTED] = kb;
+		} else if (part[3][1] && a >= part[3][0] && a < part[3][1] && kb == c->decrypted_k)
+			w = PMM_LATE_FREE_DECRYPTED;
+		if (w != PMM_LATE_FREE_UNNAMED) {
+			at[w] = a;
+			k[w] = kb;
 		} else if (nr_other < sizeof(other) / sizeof(other[0])) {
 			other[nr_other][0] = a;
 			other[nr_other++][1] = (ge << PAGE_SHIFT) - 1;
 		}
 	}
-	for (unsigned w = 0; w < NAMED; w++)
-		if (k[w])
-			emit_late_free(c, at[w], k[w], what[w], log[w]);
+	emit_image_frees(c, at, k);
 	for (unsigned o = 0; o < nr_other; o++) {
 		char tok[96];
 

@@ -401,6 +401,11 @@ PMM_HIDDEN void set_pageblock_migratetype(struct pmm *m, struct page *p, int mt)
 /* ------------------------------------------------------------ init */
 PMM_HIDDEN int free_area_init(struct pmm *m);
 PMM_HIDDEN void build_all_zonelists(struct pmm *m);
+/*
+ * late_free=:WHAT's name in a config (@kernel_words false) or in the
+ * kernel's "Freeing %s memory" line; NULL for an unnamed range.
+ */
+PMM_HIDDEN const char *late_free_name(unsigned what, bool kernel_words);
 PMM_HIDDEN void memblock_free_all(struct pmm *m);
 /* Hand over what memblock_free_all() deferred (deferred_struct_page_init=on). */
 PMM_HIDDEN void deferred_init_memmap(struct pmm *m);

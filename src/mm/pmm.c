@@ -149,16 +149,6 @@ static struct page *take_reserved_frame(struct pmm *m, unsigned long pfn)
 	return page;
 }
 
-/* What the kernel's log calls each late_free=:WHAT ("Freeing %s memory: %luK"). */
-static const char *const late_free_log_names[] = {
-	[PMM_LATE_FREE_SMP_ALTERNATIVES] = "SMP alternatives",
-	[PMM_LATE_FREE_INITRD] = "initrd",
-	[PMM_LATE_FREE_DECRYPTED] = "unused decrypted",
-	[PMM_LATE_FREE_INITMEM] = "unused kernel image (initmem)",
-	[PMM_LATE_FREE_TEXT_RODATA_GAP] = "unused kernel image (text/rodata gap)",
-	[PMM_LATE_FREE_RODATA_DATA_GAP] = "unused kernel image (rodata/data gap)",
-};
-
 /*
  * late_free=: what a kernel frees once it is up (free_initmem(), the
  * initrd, the gaps of its image), after the watermarks were set; managed
@@ -191,8 +181,8 @@ static void late_free(struct pmm *m, bool early)
 			n += run;
 			run = 0;
 		}
-		if (what != PMM_LATE_FREE_UNNAMED && what < sizeof(late_free_log_names) / sizeof(late_free_log_names[0]))
-			pr_info(m, "Freeing %s memory: %luK\n", late_free_log_names[what],
+		if (late_free_name(what, true))
+			pr_info(m, "Freeing %s memory: %luK\n", late_free_name(what, true),
 				n << (PAGE_SHIFT - 10));
 		else
 			pr_info(m, "Freeing late_free memory [mem %#018llx-%#018llx]: %luK\n",
