@@ -250,8 +250,11 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 		return 0;
 	}
 	if (!c->cpu_node_sysfs && (p = strstr(s, "SRAT: PXM ")) &&
-	    sscanf(p, "SRAT: PXM %*u -> APIC 0x%x -> Node %d", &n1, &nid) == 2 && n1 == 0)
+	    sscanf(p, "SRAT: PXM %*u -> APIC 0x%x -> Node %d", &n1, &nid) == 2 && n1 == 0) {
+		if (nid < 0 || nid >= PMM_MAX_NUMNODES)
+			return failf(c, -PMM_EBADMSG, "%s:%lu: bad node number: %s", name, lineno, s);
 		c->bsp_node = nid;
+	}
 	if ((p = strstr(s, "smp: Brought up ")) && sscanf(p, "smp: Brought up %d node", &n1) == 1 &&
 	    (p = strstr(p, ", ")) && sscanf(p, ", %d CPU", &n2) == 1) {
 		c->cpus = n2;

@@ -825,7 +825,10 @@ static void rm_file(const char *dir, const char *name);
  * A ".... node #N," line that is not the CPU list, on a line whose
  * "Linux version 9999.1" had just been scanned: the CPU list's offset
  * used to be the version's number, read far past the line (found by
- * fuzz_config_capture; ASan saw it).  Now the line is passed over.
+ * fuzz_config_capture; ASan saw it).  Now the line is passed over.  And
+ * an SRAT line putting the boot CPU on node 138 is refused, as a CPU
+ * list's node number out of range is (it was kept, and a shift by it
+ * overflowed: UBSan, the fuzz smoke run).
  */
 static void test_machine_from_odd_node_line(void **state)
 {
@@ -833,8 +836,13 @@ static void test_machine_from_odd_node_line(void **state)
 		"[    0.000000] Linux version 9999.1 (gcc) .... node  #0,O CPUs:   #1\n"
 		"[    0.000000] Early memory node ranges\n"
 		"[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n";
-	char tmpl[] = "/tmp/pmm-capture-XXXXXX", *text;
+	static const char srat[] =
+		"[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n"
+		"[    0.071595] SRAT: PXM 0 -> APIC 0x00 -> Node 138\n"
+		"[    1.092787] .... node  #1, CPUs:      #1\n";
+	char tmpl[] = "/tmp/pmm-capture-XXXXXX", err[512], *text;
 	const char *dir = mkdtemp(tmpl);
+	int ret;
 
 	(void)state;
 	assert_non_null(dir);
@@ -842,6 +850,11 @@ static void test_machine_from_odd_node_line(void **state)
 	text = capture_ok(dir);
 	assert_non_null(strstr(text, "\nnode=0:0x1000-0x3fffffff "));
 	assert_null(strstr(text, "node_cpus="));
+	free(text);
+	put_file(dir, "dmesg.txt", srat);
+	text = capture_text(dir, &ret, err, sizeof(err));
+	assert_int_equal(ret, -PMM_EBADMSG);
+	assert_non_null(strstr(err, "dmesg.txt:2: bad node number: SRAT: PXM 0 -> APIC 0x00 -> Node 138"));
 	free(text);
 	rm_file(dir, "dmesg.txt");
 	rmdir(dir);
