@@ -335,9 +335,12 @@ static inline __attribute__((always_inline)) struct page *alloc_pages_leaf(struc
 	unsigned cpu;
 	int e;
 
-	e = fast_gfp_class(f, gfp, order);
+	/* First, so that a machine whose leaf is off (bound 0) turns away at once. */
 	rs = pcp_leaf_cpu(f, &cpu);
-	if (unlikely(e < 0 || cpu >= __atomic_load_n(&f->leaf_alloc_cpus, __ATOMIC_RELAXED)))
+	if (unlikely(cpu >= __atomic_load_n(&f->leaf_alloc_cpus, __ATOMIC_RELAXED)))
+		return NULL;
+	e = fast_gfp_class(f, gfp, order);
+	if (unlikely(e < 0))
 		return NULL;
 	pcp = fast_pcp(f, cpu, e, order);
 	if (unlikely(!pcp || pmm_rseq_trylock_cpu(rs, &pcp->lock.word, cpu) <= 0))
