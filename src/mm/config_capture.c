@@ -140,13 +140,18 @@ static __attribute__((format(printf, 3, 4))) int failf(struct capture *c, int er
 /* Write "@token  # @src" if pmm takes @token, else a comment with the reason. */
 static void emit(struct capture *c, const char *token, const char *src)
 {
-	char why[256];
+	char why[256], line[1200];
 
 	if (pmm_config_parse(&c->scratch, token, strlen(token), "token", why, sizeof(why)) == 0)
-		fprintf(c->out, "%-32s # %s\n", token, src);
+		snprintf(line, sizeof(line), "%-32s # %s", token, src);
 	else
-		fprintf(c->out, "# %s: '%s' not taken: %s\n", src, token,
-			strstr(why, ": ") ? strstr(why, ": ") + 2 : why);
+		snprintf(line, sizeof(line), "# %s: '%s' not taken: %s", src, token,
+			 strstr(why, ": ") ? strstr(why, ": ") + 2 : why);
+	/* One line, whatever the capture's files hold: a comment must not end early. */
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	fprintf(c->out, "%s\n", line);
 }
 
 /* The message of a log line: after a "<N>" syslog level and a "[ seconds]" stamp. */
@@ -827,7 +832,9 @@ static bool read_value(const char *dir, const char *name, char *buf, size_t size
 	n = fread(buf, 1, size - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+	n = strcspn(buf, "\n"); /* a sysfs or procfs value is one line */
+	buf[n] = '\0';
+	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
 	return true;
 }
@@ -921,20 +928,11 @@ static int span_cmp(const void *a, const void *b)
 	return x->s < y->s ? -1 : x->s > y->s;
 }
 
-/*
- * @n ranges as frames, sorted and merged: rounded out (@out_round, as
- * memblock reserves) or in (as free_reserved_area() frees).
- */
-static size_t spans_of(const struct pmm_range *r, unsigned n, bool out_round, struct span *out)
+/* Sort @k spans and merge those that overlap or touch; returns how many are left. */
+static size_t spans_merge(struct span *out, size_t k)
 {
-	size_t k = 0, w = 0;
+	size_t w = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		out[k].s = out_round ? PFN_DOWN(r[i].start) : PFN_UP(r[i].start);
-		out[k].e = out_round ? PFN_UP(r[i].end) : PFN_DOWN(r[i].end);
-		if (out[k].s < out[k].e)
-			k++;
-	}
 	qsort(out, k, sizeof(*out), span_cmp);
 	for (size_t i = 0; i < k; i++) {
 		if (w && out[i].s <= out[w - 1].e) {
@@ -945,6 +943,23 @@ static size_t spans_of(const struct pmm_range *r, unsigned n, bool out_round, st
 		}
 	}
 	return w;
+}
+
+/*
+ * @n ranges as frames, sorted and merged: rounded out (@out_round, as
+ * memblock reserves) or in (as free_reserved_area() frees).
+ */
+static size_t spans_of(const struct pmm_range *r, unsigned n, bool out_round, struct span *out)
+{
+	size_t k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		out[k].s = out_round ? PFN_DOWN(r[i].start) : PFN_UP(r[i].start);
+		out[k].e = out_round ? PFN_UP(r[i].end) : PFN_DOWN(r[i].end);
+		if (out[k].s < out[k].e)
+			k++;
+	}
+	return spans_merge(out, k);
 }
 
 /* @a minus @b (both sorted and merged) into @out, which holds na + nb spans. */
@@ -986,12 +1001,13 @@ static size_t free_runs(const struct pmm_config *cfg, int nid, uint64_t zs, uint
 		uint64_t a = MAX(PFN_UP(cfg->ranges[i].start), zs);
 		uint64_t b = MIN(PFN_DOWN(cfg->ranges[i].end), ze);
 
-		if (cfg->ranges[i].nid == nid && a < b) {
+		if (cfg->ranges[i].nid == nid && a < b)
 			mem[n++] = (struct span){ a, b };
-			*present += b - a;
-		}
 	}
-	qsort(mem, n, sizeof(*mem), span_cmp);
+	/* Merged: a log may give overlapping ranges (the machine will refuse them). */
+	n = spans_merge(mem, n);
+	for (size_t i = 0; i < n; i++)
+		*present += mem[i].e - mem[i].s;
 	return spans_minus(mem, n, res, nres, out);
 }
 

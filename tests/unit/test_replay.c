@@ -840,12 +840,14 @@ static void test_machine_from_odd_node_line(void **state)
 		"[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n"
 		"[    0.071595] SRAT: PXM 0 -> APIC 0x00 -> Node 138\n"
 		"[    1.092787] .... node  #1, CPUs:      #1\n";
-	char tmpl[] = "/tmp/pmm-capture-XXXXXX", err[512], *text;
+	char tmpl[] = "/tmp/pmm-capture-XXXXXX", err[512], thp[64], *text;
 	const char *dir = mkdtemp(tmpl);
+	struct pmm_config cfg;
 	int ret;
 
 	(void)state;
 	assert_non_null(dir);
+	snprintf(thp, sizeof(thp), "%s/thp", dir);
 	put_file(dir, "dmesg.txt", dmesg);
 	text = capture_ok(dir);
 	assert_non_null(strstr(text, "\nnode=0:0x1000-0x3fffffff "));
@@ -856,6 +858,26 @@ static void test_machine_from_odd_node_line(void **state)
 	assert_int_equal(ret, -PMM_EBADMSG);
 	assert_non_null(strstr(err, "dmesg.txt:2: bad node number: SRAT: PXM 0 -> APIC 0x00 -> Node 138"));
 	free(text);
+
+	/*
+	 * A sysfs value of two lines (fuzz_capture_dir): the first is the
+	 * value, and no comment of the derived config may spill onto a line
+	 * of its own (the config did not parse).
+	 */
+	put_file(dir, "dmesg.txt", dmesg);
+	assert_int_equal(mkdir(thp, 0700), 0);
+	put_file(dir, "thp/enabled", "always [madvise] never\n[    1.000000] madvior\n");
+	text = capture_ok(dir);
+	config_from(&cfg, text);
+	assert_int_equal(cfg.thp, PMM_THP_MADVISE);
+	free(text);
+	put_file(dir, "thp/enabled", "always [madv\nise] never\n");
+	text = capture_ok(dir);
+	config_from(&cfg, text);
+	assert_int_equal(cfg.thp, PMM_THP_NONE);
+	free(text);
+	rm_file(dir, "thp/enabled");
+	rmdir(thp);
 	rm_file(dir, "dmesg.txt");
 	rmdir(dir);
 }
