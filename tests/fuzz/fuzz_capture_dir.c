@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <pmm/config.h>
+#include "fuzz_capture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -45,12 +45,8 @@ static void put(const char *name, const uint8_t *p, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char err[512], perr[512], path[128], *text = NULL;
 	const uint8_t *p = data, *end = data + size;
-	size_t len = 0;
-	struct pmm_config cfg;
-	FILE *out;
-	int r;
+	char path[128];
 
 	if (!dir[0]) {
 		char tmpl[] = "/tmp/pmm-fuzz-capture-XXXXXX";
@@ -73,18 +69,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unlink(path);
 		p = next ? next + sizeof(SEP) - 1 : end;
 	}
-	out = open_memstream(&text, &len);
-	if (!out)
-		abort();
-	r = pmm_config_from_capture(dir, out, err, sizeof(err));
-	fclose(out);
-	if (r && !err[0])
-		abort(); /* every failure says why */
-	if (!r) {
-		pmm_config_default(&cfg);
-		if (pmm_config_parse(&cfg, text, len, "derived", perr, sizeof(perr)))
-			abort();
-	}
-	free(text);
+	fuzz_derive_and_parse(dir);
 	return 0;
 }

@@ -15,17 +15,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <pmm/config.h>
+#include "fuzz_capture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[64], err[512], perr[512], *text = NULL;
-	size_t len = 0;
-	struct pmm_config cfg;
-	FILE *out;
-	int fd = memfd_create("bootlog", MFD_CLOEXEC), r;
+	char path[64];
+	int fd = memfd_create("bootlog", MFD_CLOEXEC);
 
 	if (fd < 0)
 		return 0;
@@ -34,19 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	out = open_memstream(&text, &len);
-	if (!out)
-		abort();
-	r = pmm_config_from_capture(path, out, err, sizeof(err));
-	fclose(out);
-	if (r && !err[0])
-		abort(); /* every failure says why */
-	if (!r) {
-		pmm_config_default(&cfg);
-		if (pmm_config_parse(&cfg, text, len, "derived", perr, sizeof(perr)))
-			abort();
-	}
-	free(text);
+	fuzz_derive_and_parse(path);
 	close(fd);
 	return 0;
 }
