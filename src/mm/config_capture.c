@@ -183,7 +183,8 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 	if (strncmp(s, "BIOS-e820: ", 11) == 0)
 		c->x86 = true;
 	if (!c->version && (p = strstr(s, "Linux version ")) &&
-	    sscanf(p, "Linux version %d.%d", &n1, &n2) == 2) {
+	    sscanf(p, "Linux version %d.%d", &n1, &n2) == 2 && n1 >= 0 && n1 < 1000 && n2 >= 0 &&
+	    n2 < 1000) {
 		c->version = n1 * 1000 + n2;
 		snprintf(c->version_src, sizeof(c->version_src), "%s", src);
 	}
@@ -267,7 +268,8 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 		return 0;
 	}
 	if ((p = strstr(s, "smpboot: Allowing ")) &&
-	    sscanf(p, "smpboot: Allowing %d CPUs, %d hotplug CPUs", &n1, &n2) == 2 && n1 > n2) {
+	    sscanf(p, "smpboot: Allowing %d CPUs, %d hotplug CPUs", &n1, &n2) == 2 && n2 >= 0 &&
+	    n1 > n2) {
 		c->cpus_allowed = n1 - n2;
 		if (c->cpus < 0)
 			snprintf(c->cpus_src, sizeof(c->cpus_src), "%s: %s", src, p);

@@ -836,6 +836,11 @@ static void test_machine_from_odd_node_line(void **state)
 		"[    0.000000] Linux version 9999.1 (gcc) .... node  #0,O CPUs:   #1\n"
 		"[    0.000000] Early memory node ranges\n"
 		"[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n";
+	static const char version[] =
+		"[    0.000000] Linux version 60004000.1 (gcc)\n"
+		"[    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable\n"
+		"[    0.000000] Early memory node ranges\n"
+		"[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n";
 	static const char srat[] =
 		"[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n"
 		"[    0.071595] SRAT: PXM 0 -> APIC 0x00 -> Node 138\n"
@@ -853,6 +858,12 @@ static void test_machine_from_odd_node_line(void **state)
 	assert_non_null(strstr(text, "\nnode=0:0x1000-0x3fffffff "));
 	assert_null(strstr(text, "node_cpus="));
 	free(text);
+	/* A version number that overflowed an int when scaled (UBSan, fuzz smoke): not a version. */
+	put_file(dir, "dmesg.txt", version);
+	text = capture_ok(dir);
+	assert_null(strstr(text, "keeps the first 1 MiB"));
+	free(text);
+
 	put_file(dir, "dmesg.txt", srat);
 	text = capture_text(dir, &ret, err, sizeof(err));
 	assert_int_equal(ret, -PMM_EBADMSG);
