@@ -116,6 +116,7 @@ struct capture {
 	unsigned long long (*kpf)[2];
 	size_t nr_kpf, cap_kpf;
 	bool kpf_read;              /* there was a kpageflags file, and it was read */
+	char kpf_name[32];          /* its name in the directory */
 	bool kpf_over;              /* with it a zone has fewer managed pages than zoneinfo says */
 	bool first_mb;              /* reserve=0x0-0xfffff was written */
 	unsigned long long image[2];    /* the image's reserve=, inclusive; [1] = 0: none */
@@ -638,6 +639,9 @@ static void late_free_image_kpf(struct capture *c, unsigned long long start,
 		} else if (nr_other < sizeof(other) / sizeof(other[0])) {
 			other[nr_other][0] = a;
 			other[nr_other++][1] = (ge << PAGE_SHIFT) - 1;
+		} else {
+			fprintf(c->out, "# kpageflags: %lluK not reserved at %#llx, inside the kernel "
+					"image: more such runs than pmm takes, kept reserved\n", kb, a);
 		}
 	}
 	emit_image_frees(c, at, k);
@@ -698,7 +702,7 @@ static void read_kpageflags(struct capture *c, const char *dir)
 {
 	enum { KPF_RESERVED = 32, CHUNK = 8192 };
 	const struct pmm_config *cfg = &c->scratch;
-	char path[4096], name[64];
+	char path[4096], *name = c->kpf_name;
 	struct linereader *lr;
 	uint64_t *buf;
 	unsigned long long pfn = 0;
@@ -706,7 +710,7 @@ static void read_kpageflags(struct capture *c, const char *dir)
 
 	if (!kpageflags_path(dir, path, sizeof(path)))
 		return;
-	snprintf(name, sizeof(name), "%s", strrchr(path, '/') + 1);
+	snprintf(c->kpf_name, sizeof(c->kpf_name), "%s", strrchr(path, '/') + 1);
 	buf = malloc(CHUNK * sizeof(*buf));
 	if (!buf || linereader_open_path(&lr, path, NULL, 0)) {
 		free(buf);
@@ -744,13 +748,13 @@ static void read_kpageflags(struct capture *c, const char *dir)
  * With kpageflags: reserve= each run of frames the kernel still held at the
  * end, less what other tokens already reserve (the first MiB, the image).
  */
-static void reserve_kpageflags(struct capture *c, const char *dir)
+static void reserve_kpageflags(struct capture *c)
 {
-	char path[4096], src[96];
+	char src[96];
 
-	if (!c->kpf_read || !kpageflags_path(dir, path, sizeof(path)))
+	if (!c->kpf_read)
 		return;
-	snprintf(src, sizeof(src), "%s: reserved at the end", strrchr(path, '/') + 1);
+	snprintf(src, sizeof(src), "%s: reserved at the end", c->kpf_name);
 	for (size_t i = 0; i < c->nr_kpf; i++) {
 		unsigned long long a = c->kpf[i][0] << PAGE_SHIFT, b = (c->kpf[i][1] << PAGE_SHIFT) - 1;
 		char tok[96];
@@ -1251,7 +1255,7 @@ static int derive_dir_with(struct capture *c, const char *path, const char *log,
 		read_kpageflags(c, path);
 	snprintf(file, sizeof(file), "%s/iomem.txt", path);
 	read_iomem(c, file);
-	reserve_kpageflags(c, path);
+	reserve_kpageflags(c);
 	free(c->kpf);
 	c->kpf = NULL;
 	read_thp(c, path);
