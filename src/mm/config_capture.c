@@ -20,6 +20,8 @@
  *       version") keeps the first 1 MiB            -> reserve=0x0-0xfffff
  *     "RAMDISK: [mem A-B]" and "Freeing initrd memory"
  *                                                  -> reserve=A-B late_free=A-B:initrd
+ *       (where the kernel moved it: "Allocated new RAMDISK: [mem A-B]", B
+ *       not page-aligned, when the loader left it above the mapped memory)
  *     "node N deferred pages initialised in Mms"  -> deferred_struct_page_init=on
  *   nodes/nodeN/cpulist: each node's CPUs, in place of the log's lines
  *                                                  -> node_cpus=N:LIST
@@ -279,6 +281,18 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 	if (sscanf(s, "RAMDISK: [mem %llx-%llx]", &a, &b) == 2 && b > a) {
 		c->initrd[0] = a;
 		c->initrd[1] = b;
+		return 0;
+	}
+	/*
+	 * relocate_initrd(): the image was beyond what the early page tables
+	 * map (mem= cut the RAM below it); the kernel copied it into a new
+	 * reservation, which it frees later, and freed the old one.  The end
+	 * printed is the image's last byte: the pages run to the page it is in.
+	 */
+	if (sscanf(s, "Allocated new RAMDISK: [mem %llx-%llx]", &a, &b) == 2 && b > a &&
+	    b < ~0ull - PAGE_SIZE) {
+		c->initrd[0] = a & ~(unsigned long long)(PAGE_SIZE - 1);
+		c->initrd[1] = b | (PAGE_SIZE - 1);
 		return 0;
 	}
 	if (strncmp(s, "Freeing ", 8) == 0 && (p = strstr(s, " memory: ")) &&

@@ -36,6 +36,17 @@ case $NAME in
           -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1) ;;
   g-3g-1node-pageowner)
     MACH=(-machine q35 -accel tcg,thread=multi -smp 2 -m 3072) ;;
+  h-8g-8cpu-2node-pageowner)
+    # q35 (2 GiB below 4 GiB): node 0 the low 2G with CPUs 0-2, node 1 6G above 4G with
+    # CPUs 3-7; a crash kernel reservation
+    MACH=(-machine q35 -accel tcg,thread=multi -smp 8 -m 8192
+          -object memory-backend-ram,id=m0,size=2G -object memory-backend-ram,id=m1,size=6G
+          -numa node,nodeid=0,cpus=0-2,memdev=m0 -numa node,nodeid=1,cpus=3-7,memdev=m1)
+    APPEND="$APPEND crashkernel=128M" ;;
+  i-1536m-4cpu-memmap)
+    # mem= truncates the RAM map and memmap= reserves a range in the middle of it
+    MACH=(-machine pc -accel tcg,thread=multi -smp 4 -m 1536)
+    APPEND="$APPEND mem=1400M memmap=64M\$0x30000000" ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
 $S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
