@@ -46,7 +46,10 @@ static void usage(FILE *f)
 		"                         nodes, kernelcore=, the kernel's reservations (managed\n"
 		"                         pages as zoneinfo's), sysctls (-v prints the config; -c\n"
 		"                         and -m apply after it); with its phases/NAME/buddyinfo,\n"
-		"                         the kernel's free blocks are printed beside pmm's\n"
+		"                         the kernel's free blocks are printed beside pmm's; on\n"
+		"                         several nodes, each allocation prefers the node of the\n"
+		"                         frame the kernel got (the trace does not say which node\n"
+		"                         was asked for)\n"
 		"  -n, --events N         stop after N events\n"
 		"      --until SECONDS    stop at the first event later than this trace time\n"
 		"      --every N          print a progress summary every N events\n"
@@ -406,6 +409,7 @@ int cmd_replay(int argc, char **argv)
 	path = argv[optind];
 	if (machine_from && (e = pmm_tool_machine_from(&cfg, machine_from, "pmm replay", log.verbose)))
 		return e;
+	ro.node_of_frame = machine_from != NULL; /* the capture's layout: its pfns name nodes */
 	if (config_file && (e = pmm_config_load(&cfg, config_file, err, sizeof(err)))) {
 		fprintf(stderr, "pmm replay: %s\n", err);
 		return EXIT_DATAERR;

@@ -341,6 +341,8 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 	struct pmm_replay *r;
 	int err, status = 0;
 
+	/* A capture's own trace (-t) names its frames: their nodes are the capture's. */
+	opts.node_of_frame = capture && trace_path;
 	if (!trace_path)
 		trace_path = pmm_tool_shipped_trace();
 	if (!trace_path) {

@@ -5,7 +5,8 @@
  * Each traced allocation (mm_page_alloc) is made again on the machine with
  * the trace's order and gfp flags, by the trace's CPU (modulo the machine's
  * CPUs), as the trace's task at the trace's time (what page_owner records
- * and pmm's own event lines of pmm_trace_attach() show); each
+ * and pmm's own event lines of pmm_trace_attach() show), preferring the
+ * CPU's node or, with opts.node_of_frame, the node of the kernel's frame; each
  * traced free (mm_page_free) frees the block that the allocation of that
  * trace pfn returned.  pmm chooses its own frames, so the machine's pfns
  * differ from the trace's: what is compared is the allocator's behaviour
@@ -163,6 +164,18 @@ struct pmm_replay_opts {
 	 */
 	int zero_pages;
 	enum pmm_kver kver;     /* gfp names of the input (6.1 by default) */
+	/*
+	 * On a machine with the trace's layout (pmm_config_from_capture() of
+	 * the same capture) and more than one node: prefer, for each
+	 * allocation, the node of the frame the kernel got, not the node of
+	 * the trace's CPU.  The trace does not say which node was asked for,
+	 * and alloc_pages_node() callers (the ring buffer, per-CPU areas,
+	 * kthreads bound to a node) ask for another CPU's; where the kernel
+	 * fell back to a remote node, pmm then starts there too.  Frames the
+	 * machine does not have keep the CPU's node.  Off by default: on a
+	 * machine laid out otherwise the trace's pfns mean nothing.
+	 */
+	int node_of_frame;
 };
 
 /**

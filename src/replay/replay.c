@@ -16,6 +16,7 @@
  * by_kind[] and the parser's counts.
  * Locking: none; one thread drives a replay (replay.h).
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,7 @@ struct pmm_replay {
 	struct pmm *m;
 	bool owned;                  /* the replay booted @m */
 	bool keep_zero;              /* honour __GFP_ZERO (else dropped unless someone traces) */
+	bool node_of_frame;          /* opts.node_of_frame on a machine of several nodes */
 	bool skip_clear_set;         /* we set m->skip_clear; destroy puts it back */
 	struct pmm_replay_opts opts;
 	struct pmm_replay_result res;
@@ -297,6 +299,7 @@ int pmm_replay_create(struct pmm_replay **out, struct pmm *m, const struct pmm_c
 	 * and a memset per page; page_owner records keep the trace's flags.
 	 */
 	r->keep_zero = r->opts.zero_pages || pmm_page_owner_enabled(m);
+	r->node_of_frame = r->opts.node_of_frame && m->nr_online_nodes > 1;
 	/*
 	 * Nor does init_on_alloc's or init_on_free's zeroing, or that of the
 	 * __GFP_ZERO kept for page_owner: the machine skips them all while
@@ -398,6 +401,21 @@ static void free_block(struct pmm_replay *r, uint64_t val)
 	r->res.free_pages += 1ul << order;
 }
 
+/*
+ * The node an allocation prefers: that of the trace's frame (opts
+ * node_of_frame, on a machine of several nodes that has the frame), else
+ * the acting CPU's (PMM_NUMA_NO_NODE).
+ */
+static int preferred_node(const struct pmm_replay *r, uint64_t pfn)
+{
+	const struct pmm_page *page;
+
+	if (likely(!r->node_of_frame) || pfn > ULONG_MAX)
+		return PMM_NUMA_NO_NODE;
+	page = pmm_pfn_to_page(r->m, (unsigned long)pfn);
+	return page ? pmm_page_nid(page) : PMM_NUMA_NO_NODE;
+}
+
 static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 {
 	unsigned order = (unsigned)ev->order;
@@ -405,6 +423,7 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	uint64_t *s;
 	struct pmm_page *page;
 	pmm_gfp_t gfp;
+	int nid;
 	uint64_t flags = (ev->gfp & PMM___GFP_COMP) && order ? PFNMAP_COMPOUND : 0;
 
 	/*
@@ -430,7 +449,11 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	/* Another listener (pmm_trace_attach()) prints the flags: keep them exact. */
 	if (!r->keep_zero && r->m->nr_tp_listeners < 2)
 		gfp &= ~(pmm_gfp_t)PMM___GFP_ZERO;
-	page = pmm_alloc_pages(r->m, gfp, order);
+	nid = preferred_node(r, ev->pfn);
+	if (nid == PMM_NUMA_NO_NODE)
+		page = pmm_alloc_pages(r->m, gfp, order);
+	else
+		page = pmm_alloc_pages_node(r->m, nid, gfp, order);
 	if (unlikely(!page)) {
 		res->alloc_failed[order]++;
 		return pfnmap_put(&r->map, ev->pfn, pfnmap_val(0, order, PFNMAP_FAILED));

@@ -1674,6 +1674,49 @@ static void test_refusals_and_lost_frees(void **state)
 	free(t.buf);
 }
 
+/* Order-10 blocks free on node @nid at the replay's first phase. */
+static unsigned long phase_max_order_free(const struct pmm_replay_result *res, int nid)
+{
+	unsigned long n = 0;
+
+	assert_int_equal(res->nr_phases, 1);
+	for (size_t z = 0; z < res->phases[0].nr_zones; z++)
+		if (res->phases[0].zones[z].nid == nid)
+			n += res->phases[0].zones[z].nr_free[PMM_MAX_ORDER - 1];
+	return n;
+}
+
+/*
+ * node_of_frame: CPU 0 (node 0) allocates two blocks that the kernel took
+ * from node 1 (pfns above 1 GiB on this machine), as alloc_pages_node()
+ * for another CPU's node does.  With the option they come from node 1 too,
+ * without it from CPU 0's node; a frame the machine lacks keeps the CPU's.
+ */
+static void test_node_of_frame(void **state)
+{
+	struct pmm_replay_opts o = { .sample_every = 2 };
+	unsigned long n0[2], n1[2];
+	struct text t = { 0 };
+	struct pmm_replay *r;
+
+	(void)state;
+	alloc_line(&t, 0, 0x50000, 10, "GFP_KERNEL|__GFP_RETRY_MAYFAIL");
+	alloc_line(&t, 0, 0x50400, 10, "GFP_KERNEL|__GFP_RETRY_MAYFAIL");
+	alloc_line(&t, 0, 0x900000, 10, "GFP_KERNEL"); /* beyond the machine */
+	add(&t, 0, "tracing_mark_write", "CAPTURE_PHASE after");
+	for (int with = 0; with < 2; with++) {
+		o.node_of_frame = with;
+		r = replay_mem("synthetic", t.buf, t.len, "mem=2G nodes=2 cpus=2", &o);
+		assert_int_equal(pmm_replay_result(r)->allocs, 3);
+		n0[with] = phase_max_order_free(pmm_replay_result(r), 0);
+		n1[with] = phase_max_order_free(pmm_replay_result(r), 1);
+		pmm_replay_destroy(r);
+	}
+	assert_int_equal(n0[0] + 3, n0[1] + 1);
+	assert_int_equal(n1[0], n1[1] + 2);
+	free(t.buf);
+}
+
 static void test_page_owner_identity(void **state)
 {
 	static const char text[] =
@@ -2258,6 +2301,7 @@ int main(void)
 		cmocka_unit_test(test_machine_from_zoneinfo),
 		cmocka_unit_test(test_machine_from_node_cpus),
 		cmocka_unit_test(test_machine_from_shipped_captures),
+		cmocka_unit_test(test_node_of_frame),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),
