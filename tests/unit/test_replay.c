@@ -825,6 +825,14 @@ static void test_machine_from_shipped_captures(void **state)
 	 * subsections inside a section (kpageflags: no page there); one of
 	 * the four CPUs did not come up.
 	 */
+	/*
+	 * crashkernel=192M (a memblock reservation at 1840 MiB that kpageflags
+	 * shows reserved) and 64 boot-time 2 MiB huge pages (taken from the
+	 * buddy after boot: they change no boot-decided line); the 1 GiB size
+	 * was refused by this CPU model.
+	 */
+	free(assert_shipped_capture("j-3g-q35-hugetlb-crash"));
+
 	text = assert_shipped_capture("i-1536m-4cpu-memmap");
 	if (!strstr(text, "\nnode=0:0x100000-0x2fffffff ") ||
 	    !strstr(text, "\nnode=0:0x34000000-0x577fffff ") ||

@@ -47,6 +47,11 @@ case $NAME in
     # mem= truncates the RAM map and memmap= reserves a range in the middle of it
     MACH=(-machine pc -accel tcg,thread=multi -smp 4 -m 1536)
     APPEND="$APPEND mem=1400M memmap=64M\$0x30000000" ;;
+  j-3g-q35-hugetlb-crash)
+    # boot-time huge pages of both sizes (1G from memblock, 2M from the buddy) and a crash
+    # kernel reservation
+    MACH=(-machine q35 -accel tcg,thread=multi -smp 2 -m 3072)
+    APPEND="$APPEND crashkernel=192M hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=64" ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
 $S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
