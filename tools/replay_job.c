@@ -202,6 +202,10 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 		(unsigned long long)res->pcpu_drain.trace, (unsigned long long)res->pcpu_drain.pmm);
 	fprintf(out, "  %-26s %9llu  %9llu\n", "mm_page_alloc_extfrag",
 		(unsigned long long)res->extfrag.trace, (unsigned long long)res->extfrag.pmm);
+	if (res->explicit_drains)
+		fprintf(out, "  (%llu drains in the trace that no free triggered, drain_all_pages() or\n"
+			     "   drain_local_pages(), made pmm drain every CPU's lists)\n",
+			(unsigned long long)res->explicit_drains);
 
 	if (res->nr_phases) {
 		fprintf(out, "\nphases (pmm's free blocks by order when the marker was replayed):\n");

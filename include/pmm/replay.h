@@ -22,7 +22,10 @@
  *     mm_page_free line;
  *   - other events (compaction, migration).
  * mm_page_alloc_zone_locked, mm_page_pcpu_drain and mm_page_alloc_extfrag
- * are counted and compared with pmm's own counts of the same tracepoints.
+ * are counted and compared with pmm's own counts of the same tracepoints;
+ * a drain that no free on its CPU triggered (drain_all_pages(), e.g. from
+ * reading /proc/pagetypeinfo with page_owner on) also drains every CPU's
+ * lists of the machine (explicit_drains).
  * A free of part of a larger allocation (split_page(), a split THP) splits
  * pmm's block once and frees the pieces.  CAPTURE_PHASE markers snapshot the
  * free blocks by order of every zone; every N events the machine-wide free
@@ -135,6 +138,12 @@ struct pmm_replay_result {
 	size_t nr_phases;
 	int validate;                             /* pmm_validate() at finish: 0 or -PMM_ECORRUPT */
 	char validate_msg[256];
+	/*
+	 * Drains of every CPU's lists made because the trace drained pages
+	 * that no free on that CPU had just pushed past high
+	 * (drain_all_pages(), drain_local_pages()).
+	 */
+	uint64_t explicit_drains;
 };
 
 struct pmm_replay_opts {

@@ -25,12 +25,16 @@
 
 #include "mm/huge_memory.h"
 #include "mm/internal.h"
+#include "mm/page_alloc.h"
 #include "mm/pcp.h"
 #include "mm/trace.h"
 #include "replay/pfnmap.h"
 
 #define DEFAULT_SAMPLE_EVERY 1000
 #define DEFAULT_MAX_SAMPLES 4096
+
+/* Trace CPUs whose last page event is kept (higher ones share by modulo). */
+#define REPLAY_TRACK_CPUS 1024
 
 struct pmm_replay {
 	struct pmm *m;
@@ -44,6 +48,14 @@ struct pmm_replay {
 	unsigned nr_cpus;
 	int cur_cpu;                 /* the trace CPU we act as, -1 = none yet */
 	int32_t cur_pid;             /* the task we act as, INT32_MIN = none */
+	/*
+	 * The kind of each trace CPU's last page event (+1; 0 = none yet), to
+	 * tell a drain that a free triggered from one that nothing did.
+	 */
+	uint8_t last_kind[REPLAY_TRACK_CPUS];
+	int32_t drain_cpu;           /* trace CPU of a drain no free triggered, INT32_MIN = none */
+	int drain_node;              /* its node */
+	bool drain_local;            /* it drained a page of that node (or one of unknown node) */
 	char cur_comm[PMM_TRACE_COMM_LEN];
 	uint64_t next_sample;        /* event count at which to sample */
 	size_t cap_samples, cap_phases;
@@ -294,6 +306,7 @@ int pmm_replay_create(struct pmm_replay **out, struct pmm *m, const struct pmm_c
 	r->nr_cpus = pmm_nr_cpus(m);
 	r->cur_cpu = -1;
 	r->cur_pid = INT32_MIN;
+	r->drain_cpu = INT32_MIN;
 	/*
 	 * Zeroing frames changes no allocator decision but costs a page fault
 	 * and a memset per page; page_owner records keep the trace's flags.
@@ -555,6 +568,56 @@ static int replay_free(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	return 0;
 }
 
+/*
+ * A per-CPU list drain.  One that follows a free on the same CPU is the
+ * free's own (count reached high): pmm's free makes its own.  The first
+ * drain line after anything else starts a drain that no free triggered:
+ * drain_all_pages() (reading /proc/pagetypeinfo with page_owner on, memory
+ * isolation, direct reclaim that failed) or drain_local_pages()
+ * (compaction), and pmm drains every CPU's lists too; or, on a machine of
+ * several nodes, vmstat_update() giving back batches of remote zones'
+ * pages that sat unused for three seconds, which pmm does not model.
+ * With node_of_frame the two are told apart when the drain ends: the
+ * latter drained no page of the CPU's own node.
+ */
+static void end_drain(struct pmm_replay *r);
+
+static void replay_drain(struct pmm_replay *r, const struct pmm_trace_event *ev)
+{
+	uint8_t last = r->last_kind[(unsigned)ev->cpu % REPLAY_TRACK_CPUS];
+	int nid;
+
+	if (r->drain_cpu == ev->cpu) {
+		/* The drain goes on. */
+		nid = preferred_node(r, ev->pfn);
+		if (nid == PMM_NUMA_NO_NODE || nid == r->drain_node)
+			r->drain_local = true;
+		return;
+	}
+	if (last == PMM_TRACE_MM_PAGE_FREE + 1 || last == PMM_TRACE_MM_PAGE_FREE_BATCHED + 1 ||
+	    last == PMM_TRACE_MM_PAGE_PCPU_DRAIN + 1)
+		return;
+	end_drain(r);
+	act_as(r, ev);
+	r->drain_cpu = ev->cpu;
+	r->drain_node = cpu_to_node(r->m, (unsigned)r->cur_cpu);
+	nid = preferred_node(r, ev->pfn);
+	r->drain_local = nid == PMM_NUMA_NO_NODE || nid == r->drain_node;
+}
+
+/* The end of a drain that replay_drain() started: drain every CPU's lists if it was one. */
+static void end_drain(struct pmm_replay *r)
+{
+	if (r->drain_cpu == INT32_MIN)
+		return;
+	/* The thread still acts as the drain's CPU: no other event came in between. */
+	if (r->drain_local) {
+		pmm_drain_all(r->m);
+		r->res.explicit_drains++;
+	}
+	r->drain_cpu = INT32_MIN;
+}
+
 static int bad_event(struct pmm_replay *r, const char *fmt, long long v)
 {
 	snprintf(r->errmsg, sizeof(r->errmsg), fmt, v);
@@ -597,6 +660,9 @@ int pmm_replay_event(struct pmm_replay *r, const struct pmm_trace_event *ev)
 		res->first_ts_ns = ev->ts_ns;
 	if (ev->kind != PMM_TRACE_LOST)
 		res->last_ts_ns = ev->ts_ns;
+	if (unlikely(r->drain_cpu != INT32_MIN) &&
+	    (ev->kind != PMM_TRACE_MM_PAGE_PCPU_DRAIN || ev->cpu != r->drain_cpu))
+		end_drain(r);
 	switch (ev->kind) {
 	case PMM_TRACE_MM_PAGE_ALLOC:
 		err = replay_alloc(r, ev);
@@ -612,6 +678,7 @@ int pmm_replay_event(struct pmm_replay *r, const struct pmm_trace_event *ev)
 		break;
 	case PMM_TRACE_MM_PAGE_PCPU_DRAIN:
 		res->pcpu_drain.trace++;
+		replay_drain(r, ev);
 		break;
 	case PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG:
 		res->extfrag.trace++;
@@ -630,6 +697,8 @@ int pmm_replay_event(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	}
 	if (unlikely(err))
 		return err;
+	if (ev->kind <= PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG)
+		r->last_kind[(unsigned)ev->cpu % REPLAY_TRACK_CPUS] = (uint8_t)(ev->kind + 1);
 	res->by_kind[ev->kind]++;
 	res->events++;
 	if (unlikely(res->events >= r->next_sample) && (err = take_sample(r)))
@@ -748,6 +817,7 @@ int pmm_replay_finish(struct pmm_replay *r)
 	struct pmm_replay_result *res = &r->res;
 	int err;
 
+	end_drain(r);
 	release_thread(r);
 	res->live_blocks = 0;
 	res->live_pages = 0;

@@ -1725,6 +1725,64 @@ static void test_node_of_frame(void **state)
 	free(t.buf);
 }
 
+static void drain_line(struct text *t, int cpu, unsigned long pfn)
+{
+	add(t, cpu, "mm_page_pcpu_drain", "page=0000000012345678 pfn=0x%lx order=0 migratetype=0", pfn);
+}
+
+/*
+ * A drain that no free triggered (drain_all_pages(), here CPU 1 emptying
+ * CPU 0's lists as reading /proc/pagetypeinfo does with page_owner on) is
+ * replayed as a drain of every CPU; one right after a free is that free's
+ * own and pmm's free decides it; on a machine of several nodes, one that
+ * drains only pages of other nodes than its CPU's (vmstat's expiry of
+ * remote pages) is not replayed.
+ */
+static void test_explicit_drains(void **state)
+{
+	struct pmm_replay_opts o = { .node_of_frame = 1 };
+	const struct pmm_replay_result *res;
+	struct text t = { 0 };
+	struct pmm_replay *r;
+
+	(void)state;
+	for (unsigned long p = 0x1000; p < 0x1008; p++)
+		alloc_line(&t, 0, p, 0, "GFP_KERNEL");
+	for (unsigned long p = 0x1000; p < 0x1008; p++)
+		free_line(&t, 0, p, 0);
+	drain_line(&t, 0, 0x1000); /* after a free on its CPU: the free's own */
+	alloc_line(&t, 1, 0x2000, 0, "GFP_KERNEL");
+	drain_line(&t, 1, 0x1001); /* after an allocation: drain_all_pages() */
+	drain_line(&t, 1, 0x1002);
+	free_line(&t, 1, 0x2000, 0);
+	r = replay_mem("synthetic", t.buf, t.len, "mem=64M cpus=2", &o);
+	res = pmm_replay_result(r);
+	assert_accounted(res);
+	assert_int_equal(res->explicit_drains, 1);
+	assert_int_equal(res->pcpu_drain.trace, 3);
+	/* Whatever the refills left on both CPUs' lists went back: at least the 8 pages freed. */
+	assert_true(res->pcpu_drain.pmm >= 8);
+	pmm_replay_destroy(r);
+	free(t.buf);
+
+	/* Two nodes of 1 GiB, CPU 0 on node 0: a drain of node-1 pages only, then one with a node-0 page. */
+	t = (struct text){ 0 };
+	alloc_line(&t, 0, 0x50000, 0, "GFP_KERNEL");
+	free_line(&t, 0, 0x50000, 0);
+	alloc_line(&t, 0, 0x1000, 0, "GFP_KERNEL");
+	drain_line(&t, 0, 0x50000);
+	drain_line(&t, 0, 0x50001);
+	alloc_line(&t, 0, 0x1001, 0, "GFP_KERNEL");
+	drain_line(&t, 0, 0x50002);
+	drain_line(&t, 0, 0x1002);
+	r = replay_mem("synthetic", t.buf, t.len, "mem=2G nodes=2 cpus=2", &o);
+	res = pmm_replay_result(r);
+	assert_accounted(res);
+	assert_int_equal(res->explicit_drains, 1);
+	pmm_replay_destroy(r);
+	free(t.buf);
+}
+
 static void test_page_owner_identity(void **state)
 {
 	static const char text[] =
@@ -2310,6 +2368,7 @@ int main(void)
 		cmocka_unit_test(test_machine_from_node_cpus),
 		cmocka_unit_test(test_machine_from_shipped_captures),
 		cmocka_unit_test(test_node_of_frame),
+		cmocka_unit_test(test_explicit_drains),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),
