@@ -818,6 +818,10 @@ static void test_machine_from_shipped_captures(void **state)
 	free(assert_shipped_capture("g-3g-1node-pageowner"));
 	/* Eight CPUs on two nodes of 2 and 6 GiB, on q35. */
 	free(assert_shipped_capture("h-8g-8cpu-2node-pageowner"));
+	/* 16 GiB on one node, four CPUs. */
+	free(assert_shipped_capture("k-16g-4cpu-pageowner"));
+	/* Three nodes of 1, 3 and 1 GiB, the last without CPUs; movablecore=1G. */
+	free(assert_shipped_capture("l-5g-3node-movable-pageowner"));
 
 	/*
 	 * mem=1400M cut the RAM below where the loader put the initrd, so the

@@ -15,3 +15,5 @@ apt-get install -y qemu-system-x86 xz-utils cpio e2fsprogs gcc >/dev/null
 /tmp/cap/scripts/run_capture.sh f-2g-2node-pageowner 64M
 /tmp/cap/scripts/run_capture.sh g-3g-1node-pageowner 64M
 /tmp/cap/scripts/run_capture.sh h-8g-8cpu-2node-pageowner 64M
+/tmp/cap/scripts/run_capture.sh k-16g-4cpu-pageowner 32M
+/tmp/cap/scripts/run_capture.sh l-5g-3node-movable-pageowner 32M

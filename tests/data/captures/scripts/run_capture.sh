@@ -52,6 +52,18 @@ case $NAME in
     # kernel reservation
     MACH=(-machine q35 -accel tcg,thread=multi -smp 2 -m 3072)
     APPEND="$APPEND crashkernel=192M hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=64" ;;
+  k-16g-4cpu-pageowner)
+    # one node of 16 GiB (q35: 2 GiB below 4 GiB, 14 above) and four CPUs
+    MACH=(-machine q35 -accel tcg,thread=multi -smp 4 -m 16384) ;;
+  l-5g-3node-movable-pageowner)
+    # three nodes of 1, 3 and 1 GiB with 1, 2 and 0 CPUs; ZONE_MOVABLE on nodes 1 and 2 from
+    # movablecore=
+    MACH=(-machine pc -accel tcg,thread=multi -smp 3 -m 5120
+          -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=3G
+          -object memory-backend-ram,id=m2,size=1G
+          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1-2,memdev=m1
+          -numa node,nodeid=2,memdev=m2)
+    APPEND="$APPEND movablecore=1G" ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
 $S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
