@@ -569,6 +569,23 @@ static int replay_free(struct pmm_replay *r, const struct pmm_trace_event *ev)
 }
 
 /*
+ * The end of a drain that replay_drain() started (pmm_replay_event() calls
+ * it at the first event that does not continue it): drain every CPU's lists
+ * if it was one that pmm replays.
+ */
+static void end_drain(struct pmm_replay *r)
+{
+	if (r->drain_cpu == INT32_MIN)
+		return;
+	/* The thread still acts as the drain's CPU: no other event came in between. */
+	if (r->drain_local) {
+		pmm_drain_all(r->m);
+		r->res.explicit_drains++;
+	}
+	r->drain_cpu = INT32_MIN;
+}
+
+/*
  * A per-CPU list drain.  One that follows a free on the same CPU is the
  * free's own (count reached high): pmm's free makes its own.  The first
  * drain line after anything else starts a drain that no free triggered:
@@ -580,15 +597,12 @@ static int replay_free(struct pmm_replay *r, const struct pmm_trace_event *ev)
  * With node_of_frame the two are told apart when the drain ends: the
  * latter drained no page of the CPU's own node.
  */
-static void end_drain(struct pmm_replay *r);
-
 static void replay_drain(struct pmm_replay *r, const struct pmm_trace_event *ev)
 {
 	uint8_t last = r->last_kind[(unsigned)ev->cpu % REPLAY_TRACK_CPUS];
 	int nid;
 
-	if (r->drain_cpu == ev->cpu) {
-		/* The drain goes on. */
+	if (r->drain_cpu == ev->cpu) { /* the drain goes on */
 		nid = preferred_node(r, ev->pfn);
 		if (nid == PMM_NUMA_NO_NODE || nid == r->drain_node)
 			r->drain_local = true;
@@ -597,25 +611,11 @@ static void replay_drain(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	if (last == PMM_TRACE_MM_PAGE_FREE + 1 || last == PMM_TRACE_MM_PAGE_FREE_BATCHED + 1 ||
 	    last == PMM_TRACE_MM_PAGE_PCPU_DRAIN + 1)
 		return;
-	end_drain(r);
 	act_as(r, ev);
 	r->drain_cpu = ev->cpu;
 	r->drain_node = cpu_to_node(r->m, (unsigned)r->cur_cpu);
 	nid = preferred_node(r, ev->pfn);
 	r->drain_local = nid == PMM_NUMA_NO_NODE || nid == r->drain_node;
-}
-
-/* The end of a drain that replay_drain() started: drain every CPU's lists if it was one. */
-static void end_drain(struct pmm_replay *r)
-{
-	if (r->drain_cpu == INT32_MIN)
-		return;
-	/* The thread still acts as the drain's CPU: no other event came in between. */
-	if (r->drain_local) {
-		pmm_drain_all(r->m);
-		r->res.explicit_drains++;
-	}
-	r->drain_cpu = INT32_MIN;
 }
 
 static int bad_event(struct pmm_replay *r, const char *fmt, long long v)
