@@ -208,13 +208,18 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 			(unsigned long long)res->explicit_drains);
 
 	if (res->nr_phases) {
-		fprintf(out, "\nphases (pmm's free blocks by order when the marker was replayed):\n");
+		fprintf(out, "\nphases (pmm's free blocks by order when the marker was replayed; blocks\n"
+			     "refilled and drained since the previous marker, the trace's and pmm's):\n");
 		for (size_t p = 0; p < res->nr_phases; p++) {
-			const struct pmm_replay_phase *ph = &res->phases[p];
+			const struct pmm_replay_phase *ph = &res->phases[p], *prev = p ? ph - 1 : NULL;
 			char rel[256];
 
-			fprintf(out, "  %s at %.6f s, after %llu events\n", ph->name,
-				(double)ph->ts_ns / 1e9, (unsigned long long)ph->event);
+			fprintf(out, "  %s at %.6f s, after %llu events; zone_locked %llu / %llu, pcpu_drain %llu / %llu\n",
+				ph->name, (double)ph->ts_ns / 1e9, (unsigned long long)ph->event,
+				(unsigned long long)(ph->zone_locked_trace - (prev ? prev->zone_locked_trace : 0)),
+				(unsigned long long)(ph->zone_locked_pmm - (prev ? prev->zone_locked_pmm : 0)),
+				(unsigned long long)(ph->pcpu_drain_trace - (prev ? prev->pcpu_drain_trace : 0)),
+				(unsigned long long)(ph->pcpu_drain_pmm - (prev ? prev->pcpu_drain_pmm : 0)));
 			buddyinfo_lines(out, "    ", ph->zones, ph->nr_zones);
 			snprintf(rel, sizeof(rel), "phases/%s/buddyinfo", ph->name);
 			kernel_phases |= kernel_buddyinfo(out, "    ", capture, rel);

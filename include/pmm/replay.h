@@ -98,6 +98,9 @@ struct pmm_replay_phase {
 	uint64_t ts_ns;
 	size_t nr_zones;
 	struct pmm_replay_zone_free *zones;    /* populated zones, node then zone order */
+	/* mm_page_alloc_zone_locked and mm_page_pcpu_drain counted before the marker */
+	uint64_t zone_locked_trace, zone_locked_pmm;
+	uint64_t pcpu_drain_trace, pcpu_drain_pmm;
 };
 
 /* pmm's count and the trace's count of one tracepoint. */

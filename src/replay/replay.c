@@ -238,6 +238,10 @@ static int take_phase(struct pmm_replay *r, const struct pmm_trace_event *ev)
 		memcpy(ph->name, ev->text, len);
 	ph->event = res->events;
 	ph->ts_ns = ev->ts_ns;
+	ph->zone_locked_trace = res->zone_locked.trace;
+	ph->zone_locked_pmm = res->zone_locked.pmm;
+	ph->pcpu_drain_trace = res->pcpu_drain.trace;
+	ph->pcpu_drain_pmm = res->pcpu_drain.pmm;
 	nz = pmm_zone_free_blocks(r->m, NULL, 0);
 	ph->zones = calloc(nz ? nz : 1, sizeof(*ph->zones));
 	if (!ph->zones)

@@ -183,6 +183,26 @@ static void test_whole_capture(void **state)
 		assert_true(res->zone_locked.pmm > res->zone_locked.trace / 2);
 		assert_true(res->pcpu_drain.pmm > res->pcpu_drain.trace / 2);
 		assert_true(res->extfrag.pmm > 0);
+		/*
+		 * From boot_done on, pmm refills its per-CPU lists in every phase
+		 * exactly as often as the kernel did, and drains them within
+		 * 0.5% until the compaction (which frees pages the trace never
+		 * allocated): the same batch, high and free_factor, and a drain
+		 * of every CPU where the capture's reading of /proc/pagetypeinfo
+		 * (page_owner on) drained them all.
+		 */
+		for (size_t p = 1; p < res->nr_phases; p++) {
+			const struct pmm_replay_phase *a = &res->phases[p - 1], *b = &res->phases[p];
+			uint64_t kd = b->pcpu_drain_trace - a->pcpu_drain_trace;
+			uint64_t pd = b->pcpu_drain_pmm - a->pcpu_drain_pmm;
+
+			assert_int_equal(b->zone_locked_trace - a->zone_locked_trace,
+					 b->zone_locked_pmm - a->zone_locked_pmm);
+			if (p >= 2 && p <= 9 && (kd > pd ? kd - pd : pd - kd) * 200 > kd)
+				fail_msg("%s: %llu drains in the kernel, %llu in pmm", b->name,
+					 (unsigned long long)kd, (unsigned long long)pd);
+		}
+		assert_int_equal(res->explicit_drains, 11);
 	}
 	pmm_replay_destroy(r);
 	free(path);
