@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for trace replay: any bytes go through the trace parser
- * into a replay on a small machine (16 MiB, 2 CPUs; the first byte chooses
- * page_owner and pmm's own event output), then the pictures.  Nothing may
- * crash, leak or misbehave, and the machine must always validate.
+ * into a replay on a small machine (16 MiB, 2 CPUs, or 64 MiB on two nodes
+ * with node_of_frame; the first byte chooses that, page_owner and pmm's own
+ * event output), then the pictures.  Nothing may crash, leak or misbehave,
+ * and the machine must always validate.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
 	static const char cfgtext[] = "mem=16M cpus=2 min_free_kbytes=256";
+	static const char numatext[] = "mem=64M nodes=2 cpus=2 min_free_kbytes=256";
 	struct pmm_replay_opts o = { .sample_every = 7, .max_samples = 16, .keep_going = 1 };
 	struct pmm_trace_writer *w = NULL;
 	struct pmm_trace_parser *p;
@@ -37,9 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!null)
 		null = fopen("/dev/null", "w");
 	pmm_config_default(&cfg);
-	if (pmm_config_parse(&cfg, cfgtext, sizeof(cfgtext) - 1, "fuzz", err, sizeof(err)))
+	if (flags & 16 ? pmm_config_parse(&cfg, numatext, sizeof(numatext) - 1, "fuzz", err, sizeof(err))
+		       : pmm_config_parse(&cfg, cfgtext, sizeof(cfgtext) - 1, "fuzz", err, sizeof(err)))
 		abort();
 	cfg.log = quiet;
+	o.node_of_frame = !!(flags & 16);
 	o.page_owner = flags & 1;
 	o.keep_going = !(flags & 4);
 	if (pmm_replay_create(&r, NULL, &cfg, &o))
