@@ -65,6 +65,7 @@ static void help_config(void)
 	      "  dma=SIZE dma32=SIZE         zone boundaries (16M, 4G)\n"
 	      "  kernelcore=SIZE|N% movablecore=SIZE|N%\n"
 	      "  cpus=N node_cpus=N:CPULIST  CPUs, and the CPUs of node N (as sysfs's cpulist: 0-3,8)\n"
+	      "  node_cpumask=N:CPULIST  the CPUs counted as node N's where node_cpus= differs (numa=fake=)\n"
 	      "  node_distance=N:D0,D1,...  node N's distances to nodes 0, 1, ... (10 self, 20 others)\n"
 	      "  transparent_hugepage=never|always|madvise  khugepaged's min_free_kbytes (never)\n"
 	      "  min_free_kbytes=N watermark_scale_factor=N watermark_boost_factor=N\n"

@@ -46,6 +46,13 @@
  *                          is a memoryless node: its CPUs allocate from the
  *                          next node id up that has memory, wrapping (the
  *                          kernel's fallback order with equal distances)
+ *   node_cpumask=1:0-7     the CPUs the kernel counts as node 1's
+ *                          (cpumask_of_node(), sysfs's cpulist) where they are
+ *                          not those node_cpus= puts there: NUMA emulation
+ *                          (numa=fake=) lists every CPU of a physical node in
+ *                          each of its fake nodes, while each CPU allocates
+ *                          from one of them (node_cpus=).  zone_highsize()
+ *                          splits a zone's high over these
  *   node_distance=1:20,10,30   node 1's distances to nodes 0, 1, 2, ... as
  *                          /sys/devices/system/node/node1/distance prints them
  *                          (ACPI SLIT: 10 to itself; 1-255); repeat per node.
@@ -199,6 +206,9 @@ struct pmm_config {
 	unsigned movablecore_percent;            /* movablecore=N% (0 = unset) */
 	unsigned nr_cpus;                        /* 0 = the host's CPU count */
 	uint8_t cpu_node[PMM_MAX_CPUS];          /* node_cpus=: 1 + CPU c's node; 0 = round-robin */
+	/* node_cpumask=: bit c of [n] when CPU c counts as node n's; nodes in node_cpumask_set */
+	uint64_t node_cpumask[PMM_MAX_NUMNODES][PMM_MAX_CPUS / 64];
+	uint64_t node_cpumask_set;
 	/* node_distance=: [a][b] the SLIT distance from a to b; 0 = 10 (a == b) or 20 */
 	uint8_t node_distance[PMM_MAX_NUMNODES][PMM_MAX_NUMNODES];
 

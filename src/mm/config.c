@@ -338,17 +338,23 @@ static int parse_host_node(struct pmm_config *cfg, struct cursor *c, const char 
 /*
  * node_cpus=N:LIST, LIST a kernel cpulist ("0-3,8,10-11").  A CPU named for
  * two different nodes is an error; naming it twice for one node is not.
+ * node_cpumask=N:LIST (@mask) only records the CPUs in node N's mask.
  */
 static int parse_node_cpus(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
-			   const char *tok, size_t n)
+			   const char *tok, size_t n, bool mask)
 {
 	const char *colon = memchr(v, ':', vl), *p, *end = v + vl;
 	long nid;
 
 	if (!colon || colon + 1 == end)
-		return fail(c, "expected node_cpus=N:CPULIST in '%.*s'", tok, n);
+		return fail(c, mask ? "expected node_cpumask=N:CPULIST in '%.*s'"
+				    : "expected node_cpus=N:CPULIST in '%.*s'", tok, n);
 	if (parse_int(v, (size_t)(colon - v), 0, PMM_MAX_NUMNODES - 1, &nid))
 		return fail(c, "bad node id in '%.*s'", tok, n);
+	if (mask) {
+		memset(cfg->node_cpumask[nid], 0, sizeof(cfg->node_cpumask[nid]));
+		cfg->node_cpumask_set |= 1ull << nid;
+	}
 	for (p = colon + 1; p < end;) {
 		const char *comma = memchr(p, ',', (size_t)(end - p)), *dash;
 		const char *e = comma ? comma : end;
@@ -363,6 +369,10 @@ static int parse_node_cpus(struct pmm_config *cfg, struct cursor *c, const char 
 		if (hi < lo)
 			return fail(c, "CPU range ends before it starts in '%.*s'", tok, n);
 		for (long cpu = lo; cpu <= hi; cpu++) {
+			if (mask) {
+				cfg->node_cpumask[nid][cpu / 64] |= 1ull << (cpu % 64);
+				continue;
+			}
 			if (cfg->cpu_node[cpu] && cfg->cpu_node[cpu] != nid + 1)
 				return fail(c, "a CPU named for another node already in '%.*s'", tok, n);
 			cfg->cpu_node[cpu] = (uint8_t)(nid + 1);
@@ -456,7 +466,9 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 	INTKEY("nodes", nr_nodes, 1, PMM_MAX_NUMNODES)
 	INTKEY("cpus", nr_cpus, 1, PMM_MAX_CPUS)
 	if (key_is(k, kl, "node_cpus"))
-		return parse_node_cpus(cfg, c, v, vl, tok, n);
+		return parse_node_cpus(cfg, c, v, vl, tok, n, false);
+	if (key_is(k, kl, "node_cpumask"))
+		return parse_node_cpus(cfg, c, v, vl, tok, n, true);
 	if (key_is(k, kl, "node_distance"))
 		return parse_node_distance(cfg, c, v, vl, tok, n);
 	if (key_is(k, kl, "node")) {

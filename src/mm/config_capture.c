@@ -25,6 +25,8 @@
  *     "node N deferred pages initialised in Mms"  -> deferred_struct_page_init=on
  *   nodes/nodeN/cpulist: each node's CPUs, in place of the log's lines
  *                                                  -> node_cpus=N:LIST
+ *     unless a CPU is in several (NUMA emulation): what each node counts
+ *                                                  -> node_cpumask=N:LIST
  *   nodes/nodeN/distance: the SLIT row of each node, when not all 10/20
  *                                                  -> node_distance=N:D,...
  *   iomem.txt: "Kernel code" .. "Kernel bss"     -> reserve=
@@ -113,6 +115,13 @@ struct capture {
 	uint8_t cpu_node[PMM_MAX_CPUS]; /* 1 + each CPU's node; 0: not known */
 	char cpu_node_src[224];
 	bool cpu_node_sysfs;        /* from nodes/nodeN/cpulist: the log's lines are not needed */
+	/*
+	 * nodes/nodeN/cpulist when some CPU is in more than one (NUMA
+	 * emulation): each node's CPUs as the kernel counts them, bit c of
+	 * [n]; nodes in cpumask_nodes.  Each CPU's own node is then the log's.
+	 */
+	uint64_t cpumask[PMM_MAX_NUMNODES][PMM_MAX_CPUS / 64];
+	uint64_t cpumask_nodes;
 	int bsp_node;               /* "SRAT: ... APIC 0x00 -> Node N": CPU 0's node; -1: unknown */
 	/* kpageflags.bin: the frames of memory PG_reserved at the end, as runs [0, 1) of pfns. */
 	unsigned long long (*kpf)[2];
@@ -346,11 +355,43 @@ static void emit_cmdline(struct capture *c)
 	}
 }
 
+/* A @key=NID:CPULIST token of the CPUs in @bits (below cpus=, when known). */
+static void emit_cpulist(struct capture *c, const char *key, int nid, const uint64_t *bits,
+			 const char *src)
+{
+	unsigned limit = c->cpus > 0 ? MIN((unsigned)c->cpus, PMM_MAX_CPUS) : PMM_MAX_CPUS;
+	char tok[512];
+	size_t len = (size_t)snprintf(tok, sizeof(tok), "%s=%d:", key, nid), start = len;
+
+#define HAS(cpu) ((bits[(cpu) / 64] >> ((cpu) % 64)) & 1)
+	for (unsigned cpu = 0; cpu < limit && len < sizeof(tok); cpu++) {
+		unsigned end = cpu;
+
+		if (!HAS(cpu))
+			continue;
+		while (end + 1 < limit && HAS(end + 1))
+			end++;
+		len += (size_t)snprintf(tok + len, sizeof(tok) - len, "%s%u", len == start ? "" : ",", cpu);
+		if (end > cpu && len < sizeof(tok))
+			len += (size_t)snprintf(tok + len, sizeof(tok) - len, "-%u", end);
+		cpu = end;
+	}
+#undef HAS
+	if (len == start)
+		return;
+	if (len >= sizeof(tok)) {
+		fprintf(c->out, "# %s: node %d's CPU list is too long for one token\n", src, nid);
+		return;
+	}
+	emit(c, tok, src);
+}
+
 /*
  * node_cpus= per node, when the CPUs are known to sit on more than one
  * node or on one other than node 0 (one node 0 is what pmm assumes).  The
  * boot CPU, which x86's log does not list, is on the node SRAT gives APIC
- * 0, else on the node its log lists first.
+ * 0, else on the lowest node with memory.  Then node_cpumask= for the
+ * nodes whose cpulist counts other CPUs than those (NUMA emulation).
  */
 static void emit_node_cpus(struct capture *c)
 {
@@ -359,9 +400,20 @@ static void emit_node_cpus(struct capture *c)
 	if (!c->cpu_node_sysfs && !c->cpu_node[0]) {
 		int bsp = c->bsp_node;
 
-		for (unsigned cpu = 1; bsp < 0 && cpu < PMM_MAX_CPUS; cpu++)
-			bsp = c->cpu_node[cpu] - 1; /* -1 while not listed */
-		if (bsp >= 0)
+		bool listed = false;
+
+		/*
+		 * x86 does not announce the boot CPU.  Without SRAT's word for
+		 * it, the lowest node with memory: where x86 starts handing out
+		 * CPUs round-robin over the nodes when no table places them
+		 * (numa=fake=).
+		 */
+		for (unsigned cpu = 1; cpu < PMM_MAX_CPUS; cpu++)
+			listed |= c->cpu_node[cpu] != 0;
+		for (unsigned r = 0; listed && r < c->scratch.nr_ranges; r++)
+			if (bsp < 0 || c->scratch.ranges[r].nid < bsp)
+				bsp = c->scratch.ranges[r].nid;
+		if (listed && bsp >= 0)
 			c->cpu_node[0] = (uint8_t)(bsp + 1);
 	}
 	/* A CPU beyond cpus= (one that was not brought up) is not the machine's. */
@@ -371,35 +423,21 @@ static void emit_node_cpus(struct capture *c)
 	for (unsigned cpu = 0; cpu < PMM_MAX_CPUS; cpu++)
 		if (c->cpu_node[cpu])
 			nodes |= 1ull << (c->cpu_node[cpu] - 1);
-	if (!nodes || nodes == 1)
-		return;
-	for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++) {
-		char tok[512];
-		size_t len;
+	if (nodes && nodes != 1)
+		for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++) {
+			uint64_t bits[PMM_MAX_CPUS / 64] = { 0 };
 
-		if (!(nodes & (1ull << nid)))
-			continue;
-		len = (size_t)snprintf(tok, sizeof(tok), "node_cpus=%d:", nid);
-		for (unsigned cpu = 0; cpu < PMM_MAX_CPUS && len < sizeof(tok); cpu++) {
-			unsigned end = cpu;
-
-			if (c->cpu_node[cpu] != nid + 1)
+			if (!(nodes & (1ull << nid)))
 				continue;
-			while (end + 1 < PMM_MAX_CPUS && c->cpu_node[end + 1] == nid + 1)
-				end++;
-			len += (size_t)snprintf(tok + len, sizeof(tok) - len, "%s%u", tok[len - 1] == ':' ? "" : ",",
-						cpu);
-			if (end > cpu && len < sizeof(tok))
-				len += (size_t)snprintf(tok + len, sizeof(tok) - len, "-%u", end);
-			cpu = end;
+			for (unsigned cpu = 0; cpu < PMM_MAX_CPUS; cpu++)
+				if (c->cpu_node[cpu] == nid + 1)
+					bits[cpu / 64] |= 1ull << (cpu % 64);
+			emit_cpulist(c, "node_cpus", nid, bits, c->cpu_node_src);
 		}
-		if (len >= sizeof(tok)) {
-			fprintf(c->out, "# %s: node %d's CPU list is too long for one token\n",
-				c->cpu_node_src, nid);
-			continue;
-		}
-		emit(c, tok, c->cpu_node_src);
-	}
+	for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++)
+		if (c->cpumask_nodes & (1ull << nid))
+			emit_cpulist(c, "node_cpumask", nid, c->cpumask[nid],
+				     "nodes/node*/cpulist: a CPU in several nodes (NUMA emulation)");
 }
 
 /* dma=/dma32= only where they differ from x86-64's and a higher zone has memory. */
@@ -1143,12 +1181,14 @@ static void match_zoneinfo(struct capture *c, const char *path)
  * nodes/nodeN/cpulist (sysfs's /sys/devices/system/node/nodeN/cpulist) for
  * each node: the CPUs of every node, the boot CPU included.  Each list is
  * read as the node_cpus= token it becomes; a list that is not one leaves
- * the CPUs to the boot log.
+ * the CPUs to the boot log.  When a CPU is in more than one list (NUMA
+ * emulation lists every CPU of a physical node in each fake node's), the
+ * lists become node_cpumask= and each CPU's own node is the log's.
  */
 static void read_node_cpulists(struct capture *c, const char *dir)
 {
 	struct pmm_config *lists = calloc(1, sizeof(*lists));
-	bool any = false;
+	bool shared = false;
 
 	if (!lists)
 		return;
@@ -1158,15 +1198,26 @@ static void read_node_cpulists(struct capture *c, const char *dir)
 		snprintf(name, sizeof(name), "nodes/node%d/cpulist", nid);
 		if (!read_value(dir, name, list, sizeof(list)) || !list[0])
 			continue;
-		snprintf(tok, sizeof(tok), "node_cpus=%d:%s", nid, list);
+		snprintf(tok, sizeof(tok), "node_cpumask=%d:%s", nid, list);
 		if (pmm_config_parse(lists, tok, strlen(tok), name, NULL, 0)) {
-			any = false;
+			lists->node_cpumask_set = 0;
 			break;
 		}
-		any = true;
 	}
-	if (any) {
-		memcpy(c->cpu_node, lists->cpu_node, sizeof(c->cpu_node));
+	for (unsigned cpu = 0; cpu < PMM_MAX_CPUS; cpu++)
+		for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++) {
+			if (!((lists->node_cpumask_set >> nid) & 1) ||
+			    !((lists->node_cpumask[nid][cpu / 64] >> (cpu % 64)) & 1))
+				continue;
+			shared |= c->cpu_node[cpu] != 0;
+			c->cpu_node[cpu] = (uint8_t)(nid + 1);
+		}
+	if (shared) {
+		/* Each CPU's own node is the log's; the lists are what the kernel counts per node. */
+		memset(c->cpu_node, 0, sizeof(c->cpu_node));
+		memcpy(c->cpumask, lists->node_cpumask, sizeof(c->cpumask));
+		c->cpumask_nodes = lists->node_cpumask_set;
+	} else if (lists->node_cpumask_set) {
 		c->cpu_node_sysfs = true;
 		snprintf(c->cpu_node_src, sizeof(c->cpu_node_src), "nodes/node*/cpulist");
 	}

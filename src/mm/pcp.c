@@ -573,8 +573,11 @@ int zone_highsize(const struct pmm *m, const struct zone *zone, int batch)
 	else
 		total = (unsigned long)zone_managed_pages(zone) /
 			(unsigned long)m->percpu_pagelist_high_fraction;
+	/* cpumask_of_node(): the node's CPUs, unless node_cpumask= says otherwise. */
 	for (unsigned c = 0; c < m->nr_cpus; c++)
-		if (cpu_to_node(m, c) == zone->node)
+		if ((m->cfg.node_cpumask_set >> zone->node) & 1 ?
+			    (m->cfg.node_cpumask[zone->node][c / 64] >> (c % 64)) & 1 :
+			    cpu_to_node(m, c) == zone->node)
 			nr_split_cpus++;
 	if (!nr_split_cpus)
 		nr_split_cpus = (int)m->nr_cpus;

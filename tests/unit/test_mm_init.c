@@ -711,6 +711,8 @@ static void test_bad_config_text(void **state)
 		{ "node_cpus=0:3-1", "<t>:1: CPU range ends before it starts in 'node_cpus=0:3-1'" },
 		{ "node_cpus=0:1,", "<t>:1: CPU list ends with ',' in 'node_cpus=0:1,'" },
 		{ "node_cpus=0:0-3\nnode_cpus=1:3", "<t>:2: a CPU named for another node already in 'node_cpus=1:3'" },
+		{ "node_cpumask=1", "<t>:1: expected node_cpumask=N:CPULIST in 'node_cpumask=1'" },
+		{ "node_cpumask=0:2-1", "<t>:1: CPU range ends before it starts in 'node_cpumask=0:2-1'" },
 		{ "node_distance=0", "<t>:1: expected node_distance=N:D0,D1,... in 'node_distance=0'" },
 		{ "node_distance=0:10,", "<t>:1: bad distance (1-255) in 'node_distance=0:10,'" },
 		{ "node_distance=0:10,256", "<t>:1: bad distance (1-255) in 'node_distance=0:10,256'" },

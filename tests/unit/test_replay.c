@@ -840,6 +840,19 @@ static void test_machine_from_shipped_captures(void **state)
 	free(assert_shipped_capture("h-8g-8cpu-2node-pageowner"));
 	/* 16 GiB on one node, four CPUs. */
 	free(assert_shipped_capture("k-16g-4cpu-pageowner"));
+	/* Two nodes in QEMU's tables and numa=off: one node ("Faking a node"). */
+	free(assert_shipped_capture("m-2g-2node-numaoff"));
+	/*
+	 * One node in QEMU's tables made three by numa=fake=3: CPU c is on
+	 * node c (round-robin, the boot CPU on node 0), but each node's
+	 * cpulist has all three, and the kernel splits each zone's per-CPU
+	 * high over those three (node_cpumask=).
+	 */
+	text = assert_shipped_capture("n-3g-numafake-pageowner");
+	if (!strstr(text, "\nnode_cpus=0:0 ") || !strstr(text, "\nnode_cpus=2:2 ") ||
+	    !strstr(text, "\nnode_cpumask=1:0-2 "))
+		fail_msg("%s", text);
+	free(text);
 	/* Three nodes of 1, 3 and 1 GiB, the last without CPUs; movablecore=1G. */
 	free(assert_shipped_capture("l-5g-3node-movable-pageowner"));
 
@@ -1205,16 +1218,20 @@ static void test_machine_from_node_cpus(void **state)
 	assert_int_equal(cfg.cpu_node[5], 2);
 	free(text);
 
-	/* Without SRAT, the boot CPU goes with the node the log lists first. */
+	/*
+	 * Without SRAT, the boot CPU is on the lowest node with memory, where
+	 * x86's round-robin of CPUs over nodes no table places (numa=fake=)
+	 * starts, whatever node the log lists first.
+	 */
 	put_file(dir, "dmesg.txt",
 		 "[    0.000000] Early memory node ranges\n"
-		 "[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n"
 		 "[    0.000000]   node   1: [mem 0x0000000040000000-0x000000007fffffff]\n"
-		 "[    0.700000] .... node  #1, CPUs:      #1\n"
-		 "[    0.800000] .... node  #0, CPUs:   #2  #3\n"
+		 "[    0.000000]   node   2: [mem 0x0000000080000000-0x00000000bfffffff]\n"
+		 "[    0.700000] .... node  #2, CPUs:      #1\n"
+		 "[    0.800000] .... node  #1, CPUs:   #2  #3\n"
 		 "[    1.000000] smp: Brought up 2 nodes, 4 CPUs\n");
 	text = capture_ok(dir);
-	if (!strstr(text, "\nnode_cpus=0:2-3 ") || !strstr(text, "\nnode_cpus=1:0-1 "))
+	if (!strstr(text, "\nnode_cpus=1:0,2-3 ") || !strstr(text, "\nnode_cpus=2:1 "))
 		fail_msg("%s", text);
 	free(text);
 	put_file(dir, "dmesg.txt", dmesg);

@@ -10,6 +10,7 @@ apt-get install -y qemu-system-x86 xz-utils cpio e2fsprogs gcc >/dev/null
 /tmp/cap/scripts/run_capture.sh e-2g-shuffle-thpnever 96M   # 128M fails: see README
 /tmp/cap/scripts/run_capture.sh i-1536m-4cpu-memmap 64M      # CPU 3 does not come up: see README
 /tmp/cap/scripts/run_capture.sh j-3g-q35-hugetlb-crash 64M
+/tmp/cap/scripts/run_capture.sh m-2g-2node-numaoff 32M
 # The page_owner kernel (about 40 minutes on 2 CPUs), then its two captures.
 [ -f /tmp/cap/kimg-po/bzImage ] || { /tmp/cap/scripts/build_kernel.sh; /tmp/cap/scripts/install_kernel.sh; }
 /tmp/cap/scripts/run_capture.sh f-2g-2node-pageowner 64M
@@ -17,3 +18,4 @@ apt-get install -y qemu-system-x86 xz-utils cpio e2fsprogs gcc >/dev/null
 /tmp/cap/scripts/run_capture.sh h-8g-8cpu-2node-pageowner 64M
 /tmp/cap/scripts/run_capture.sh k-16g-4cpu-pageowner 32M
 /tmp/cap/scripts/run_capture.sh l-5g-3node-movable-pageowner 32M
+/tmp/cap/scripts/run_capture.sh n-3g-numafake-pageowner 32M

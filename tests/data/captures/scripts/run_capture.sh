@@ -64,6 +64,16 @@ case $NAME in
           -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1-2,memdev=m1
           -numa node,nodeid=2,memdev=m2)
     APPEND="$APPEND movablecore=1G" ;;
+  m-2g-2node-numaoff)
+    # two NUMA nodes in the firmware tables, numa=off on the command line
+    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 2048
+          -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G
+          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+    APPEND="$APPEND numa=off" ;;
+  n-3g-numafake-pageowner)
+    # one node in the firmware tables, split in three by NUMA emulation
+    MACH=(-machine pc -accel tcg,thread=multi -smp 3 -m 3072)
+    APPEND="$APPEND numa=fake=3" ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
 $S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
