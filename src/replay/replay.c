@@ -56,6 +56,7 @@ struct pmm_replay {
 	int32_t drain_cpu;           /* trace CPU of a drain no free triggered, INT32_MIN = none */
 	int drain_node;              /* its node */
 	bool drain_local;            /* it drained a page of that node (or one of unknown node) */
+	bool drain_worker;           /* its task is a kernel worker (kworker/...) */
 	char cur_comm[PMM_TRACE_COMM_LEN];
 	uint64_t next_sample;        /* event count at which to sample */
 	size_t cap_samples, cap_phases;
@@ -582,7 +583,7 @@ static void end_drain(struct pmm_replay *r)
 	if (r->drain_cpu == INT32_MIN)
 		return;
 	/* The thread still acts as the drain's CPU: no other event came in between. */
-	if (r->drain_local) {
+	if (r->drain_local || !r->drain_worker) {
 		pmm_drain_all(r->m);
 		r->res.explicit_drains++;
 	}
@@ -599,7 +600,8 @@ static void end_drain(struct pmm_replay *r)
  * several nodes, vmstat_update() giving back batches of remote zones'
  * pages that sat unused for three seconds, which pmm does not model.
  * With node_of_frame the two are told apart when the drain ends: the
- * latter drained no page of the CPU's own node.
+ * latter runs in a kernel worker (mm_percpu_wq) and drained no page of
+ * its CPU's own node.
  */
 static void replay_drain(struct pmm_replay *r, const struct pmm_trace_event *ev)
 {
@@ -617,6 +619,7 @@ static void replay_drain(struct pmm_replay *r, const struct pmm_trace_event *ev)
 		return;
 	act_as(r, ev);
 	r->drain_cpu = ev->cpu;
+	r->drain_worker = strncmp(ev->comm, "kworker/", 8) == 0;
 	r->drain_node = cpu_to_node(r->m, (unsigned)r->cur_cpu);
 	nid = preferred_node(r, ev->pfn);
 	r->drain_local = nid == PMM_NUMA_NO_NODE || nid == r->drain_node;

@@ -1771,13 +1771,30 @@ static void drain_line(struct text *t, int cpu, unsigned long pfn)
 	add(t, cpu, "mm_page_pcpu_drain", "page=0000000012345678 pfn=0x%lx order=0 migratetype=0", pfn);
 }
 
+/* A drain line of vmstat's kernel worker on @cpu. */
+static void worker_drain_line(struct text *t, int cpu, unsigned long pfn)
+{
+	char l[300];
+	size_t n = (size_t)snprintf(l, sizeof(l),
+				    "     kworker/%d:1-77      [%03d] .....     9.%06lu: mm_page_pcpu_drain: "
+				    "page=0000000012345678 pfn=0x%lx order=0 migratetype=0\n",
+				    cpu, cpu, pfn % 1000000, pfn);
+
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		t->buf = realloc(t->buf, t->cap);
+	}
+	memcpy(t->buf + t->len, l, n + 1);
+	t->len += n;
+}
+
 /*
  * A drain that no free triggered (drain_all_pages(), here CPU 1 emptying
  * CPU 0's lists as reading /proc/pagetypeinfo does with page_owner on) is
  * replayed as a drain of every CPU; one right after a free is that free's
- * own and pmm's free decides it; on a machine of several nodes, one that
- * drains only pages of other nodes than its CPU's (vmstat's expiry of
- * remote pages) is not replayed.
+ * own and pmm's free decides it; on a machine of several nodes, a kernel
+ * worker's that drains only pages of other nodes than its CPU's (vmstat's
+ * expiry of remote pages) is not replayed.
  */
 static void test_explicit_drains(void **state)
 {
@@ -1806,20 +1823,27 @@ static void test_explicit_drains(void **state)
 	pmm_replay_destroy(r);
 	free(t.buf);
 
-	/* Two nodes of 1 GiB, CPU 0 on node 0: a drain of node-1 pages only, then one with a node-0 page. */
+	/*
+	 * Two nodes of 1 GiB, CPU 0 on node 0: a kernel worker's drain of
+	 * node-1 pages only (vmstat's expiry), then one with a node-0 page,
+	 * then a user task's drain of node-1 pages only (drain_all_pages()
+	 * from a CPU whose own lists were empty).
+	 */
 	t = (struct text){ 0 };
 	alloc_line(&t, 0, 0x50000, 0, "GFP_KERNEL");
 	free_line(&t, 0, 0x50000, 0);
 	alloc_line(&t, 0, 0x1000, 0, "GFP_KERNEL");
-	drain_line(&t, 0, 0x50000);
-	drain_line(&t, 0, 0x50001);
+	worker_drain_line(&t, 0, 0x50000);
+	worker_drain_line(&t, 0, 0x50001);
 	alloc_line(&t, 0, 0x1001, 0, "GFP_KERNEL");
-	drain_line(&t, 0, 0x50002);
-	drain_line(&t, 0, 0x1002);
+	worker_drain_line(&t, 0, 0x50002);
+	worker_drain_line(&t, 0, 0x1002);
+	alloc_line(&t, 0, 0x1003, 0, "GFP_KERNEL");
+	drain_line(&t, 0, 0x50003);
 	r = replay_mem("synthetic", t.buf, t.len, "mem=2G nodes=2 cpus=2", &o);
 	res = pmm_replay_result(r);
 	assert_accounted(res);
-	assert_int_equal(res->explicit_drains, 1);
+	assert_int_equal(res->explicit_drains, 2);
 	pmm_replay_destroy(r);
 	free(t.buf);
 }
