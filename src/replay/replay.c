@@ -420,11 +420,11 @@ static void free_block(struct pmm_replay *r, uint64_t val)
 }
 
 /*
- * The node an allocation prefers: that of the trace's frame (opts
- * node_of_frame, on a machine of several nodes that has the frame), else
- * the acting CPU's (PMM_NUMA_NO_NODE).
+ * The node of the trace's frame @pfn on the machine (opts node_of_frame,
+ * on a machine of several nodes that has the frame), else PMM_NUMA_NO_NODE:
+ * the node an allocation prefers, and what tells a drain's pages local.
  */
-static int preferred_node(const struct pmm_replay *r, uint64_t pfn)
+static int frame_node(const struct pmm_replay *r, uint64_t pfn)
 {
 	const struct pmm_page *page;
 
@@ -467,7 +467,7 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	/* Another listener (pmm_trace_attach()) prints the flags: keep them exact. */
 	if (!r->keep_zero && r->m->nr_tp_listeners < 2)
 		gfp &= ~(pmm_gfp_t)PMM___GFP_ZERO;
-	nid = preferred_node(r, ev->pfn);
+	nid = frame_node(r, ev->pfn);
 	if (nid == PMM_NUMA_NO_NODE)
 		page = pmm_alloc_pages(r->m, gfp, order);
 	else
@@ -609,7 +609,7 @@ static void replay_drain(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	int nid;
 
 	if (r->drain_cpu == ev->cpu) { /* the drain goes on */
-		nid = preferred_node(r, ev->pfn);
+		nid = frame_node(r, ev->pfn);
 		if (nid == PMM_NUMA_NO_NODE || nid == r->drain_node)
 			r->drain_local = true;
 		return;
@@ -621,7 +621,7 @@ static void replay_drain(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	r->drain_cpu = ev->cpu;
 	r->drain_worker = strncmp(ev->comm, "kworker/", 8) == 0;
 	r->drain_node = cpu_to_node(r->m, (unsigned)r->cur_cpu);
-	nid = preferred_node(r, ev->pfn);
+	nid = frame_node(r, ev->pfn);
 	r->drain_local = nid == PMM_NUMA_NO_NODE || nid == r->drain_node;
 }
 
