@@ -840,6 +840,12 @@ static void test_machine_from_shipped_captures(void **state)
 	free(assert_shipped_capture("h-8g-8cpu-2node-pageowner"));
 	/* 16 GiB on one node, four CPUs. */
 	free(assert_shipped_capture("k-16g-4cpu-pageowner"));
+	/*
+	 * Two nodes of 2 GiB with mem=3G, which cuts the second and drops the
+	 * RAM above 4 GiB; memmap=256M!1G, a persistent-memory range (no
+	 * memmap) inside the first; nokaslr.
+	 */
+	free(assert_shipped_capture("o-4g-2node-mem-pmem"));
 	/* Two nodes in QEMU's tables and numa=off: one node ("Faking a node"). */
 	free(assert_shipped_capture("m-2g-2node-numaoff"));
 	/*

@@ -11,6 +11,7 @@ apt-get install -y qemu-system-x86 xz-utils cpio e2fsprogs gcc >/dev/null
 /tmp/cap/scripts/run_capture.sh i-1536m-4cpu-memmap 64M      # CPU 3 does not come up: see README
 /tmp/cap/scripts/run_capture.sh j-3g-q35-hugetlb-crash 64M
 /tmp/cap/scripts/run_capture.sh m-2g-2node-numaoff 32M
+/tmp/cap/scripts/run_capture.sh o-4g-2node-mem-pmem 32M
 # The page_owner kernel (about 40 minutes on 2 CPUs), then its two captures.
 [ -f /tmp/cap/kimg-po/bzImage ] || { /tmp/cap/scripts/build_kernel.sh; /tmp/cap/scripts/install_kernel.sh; }
 /tmp/cap/scripts/run_capture.sh f-2g-2node-pageowner 64M

@@ -74,6 +74,13 @@ case $NAME in
     # one node in the firmware tables, split in three by NUMA emulation
     MACH=(-machine pc -accel tcg,thread=multi -smp 3 -m 3072)
     APPEND="$APPEND numa=fake=3" ;;
+  o-4g-2node-mem-pmem)
+    # two nodes of 2 GiB; mem=3G cuts the second, memmap=256M!1G makes a persistent-memory
+    # range inside the first, nokaslr puts the kernel image at its default address
+    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 4096
+          -object memory-backend-ram,id=m0,size=2G -object memory-backend-ram,id=m1,size=2G
+          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+    APPEND="$APPEND mem=3G memmap=256M!1G nokaslr" ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
 $S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
