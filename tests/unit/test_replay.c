@@ -859,6 +859,15 @@ static void test_machine_from_shipped_captures(void **state)
 	    !strstr(text, "\nnode_cpumask=1:0-2 "))
 		fail_msg("%s", text);
 	free(text);
+	/*
+	 * Three nodes of 1 GiB at SLIT distances 10/15/30, the last without
+	 * CPUs; shuffling, init_on_free and THP madvise.
+	 */
+	text = assert_shipped_capture("p-3g-3node-dist-shuffle-pageowner");
+	if (!strstr(text, "\nnode_distance=0:10,15,30 ") || !strstr(text, "\npage_alloc.shuffle=1 ") ||
+	    !strstr(text, "\ntransparent_hugepage=madvise "))
+		fail_msg("%s", text);
+	free(text);
 	/* Three nodes of 1, 3 and 1 GiB, the last without CPUs; movablecore=1G. */
 	free(assert_shipped_capture("l-5g-3node-movable-pageowner"));
 

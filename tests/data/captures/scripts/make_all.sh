@@ -20,3 +20,4 @@ apt-get install -y qemu-system-x86 xz-utils cpio e2fsprogs gcc >/dev/null
 /tmp/cap/scripts/run_capture.sh k-16g-4cpu-pageowner 32M
 /tmp/cap/scripts/run_capture.sh l-5g-3node-movable-pageowner 32M
 /tmp/cap/scripts/run_capture.sh n-3g-numafake-pageowner 32M
+/tmp/cap/scripts/run_capture.sh p-3g-3node-dist-shuffle-pageowner 32M

@@ -81,6 +81,16 @@ case $NAME in
           -object memory-backend-ram,id=m0,size=2G -object memory-backend-ram,id=m1,size=2G
           -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
     APPEND="$APPEND mem=3G memmap=256M!1G nokaslr" ;;
+  p-3g-3node-dist-shuffle-pageowner)
+    # three nodes of 1 GiB at SLIT distances 10/15/30, CPUs 0, 1 and none; shuffling,
+    # init_on_free and THP madvise
+    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 3072
+          -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G
+          -object memory-backend-ram,id=m2,size=1G
+          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1
+          -numa node,nodeid=2,memdev=m2
+          -numa dist,src=0,dst=1,val=15 -numa dist,src=0,dst=2,val=30 -numa dist,src=1,dst=2,val=30)
+    APPEND="$APPEND page_alloc.shuffle=1 init_on_free=1 transparent_hugepage=madvise" ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
 $S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
