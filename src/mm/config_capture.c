@@ -115,13 +115,6 @@ struct capture {
 	uint8_t cpu_node[PMM_MAX_CPUS]; /* 1 + each CPU's node; 0: not known */
 	char cpu_node_src[224];
 	bool cpu_node_sysfs;        /* from nodes/nodeN/cpulist: the log's lines are not needed */
-	/*
-	 * nodes/nodeN/cpulist when some CPU is in more than one (NUMA
-	 * emulation): each node's CPUs as the kernel counts them, bit c of
-	 * [n]; nodes in cpumask_nodes.  Each CPU's own node is then the log's.
-	 */
-	uint64_t cpumask[PMM_MAX_NUMNODES][PMM_MAX_CPUS / 64];
-	uint64_t cpumask_nodes;
 	int bsp_node;               /* "SRAT: ... APIC 0x00 -> Node N": CPU 0's node; -1: unknown */
 	/* kpageflags.bin: the frames of memory PG_reserved at the end, as runs [0, 1) of pfns. */
 	unsigned long long (*kpf)[2];
@@ -399,7 +392,6 @@ static void emit_node_cpus(struct capture *c)
 
 	if (!c->cpu_node_sysfs && !c->cpu_node[0]) {
 		int bsp = c->bsp_node;
-
 		bool listed = false;
 
 		/*
@@ -435,8 +427,8 @@ static void emit_node_cpus(struct capture *c)
 			emit_cpulist(c, "node_cpus", nid, bits, c->cpu_node_src);
 		}
 	for (int nid = 0; nid < PMM_MAX_NUMNODES; nid++)
-		if (c->cpumask_nodes & (1ull << nid))
-			emit_cpulist(c, "node_cpumask", nid, c->cpumask[nid],
+		if (c->scratch.node_cpumask_set & (1ull << nid))
+			emit_cpulist(c, "node_cpumask", nid, c->scratch.node_cpumask[nid],
 				     "nodes/node*/cpulist: a CPU in several nodes (NUMA emulation)");
 }
 
@@ -1213,10 +1205,14 @@ static void read_node_cpulists(struct capture *c, const char *dir)
 			c->cpu_node[cpu] = (uint8_t)(nid + 1);
 		}
 	if (shared) {
-		/* Each CPU's own node is the log's; the lists are what the kernel counts per node. */
+		/*
+		 * Each CPU's own node is the log's; the lists, what the kernel
+		 * counts per node, go to the scratch config as the node_cpumask=
+		 * tokens emit_node_cpus() writes from them will leave it.
+		 */
 		memset(c->cpu_node, 0, sizeof(c->cpu_node));
-		memcpy(c->cpumask, lists->node_cpumask, sizeof(c->cpumask));
-		c->cpumask_nodes = lists->node_cpumask_set;
+		memcpy(c->scratch.node_cpumask, lists->node_cpumask, sizeof(c->scratch.node_cpumask));
+		c->scratch.node_cpumask_set = lists->node_cpumask_set;
 	} else if (lists->node_cpumask_set) {
 		c->cpu_node_sysfs = true;
 		snprintf(c->cpu_node_src, sizeof(c->cpu_node_src), "nodes/node*/cpulist");
