@@ -68,6 +68,8 @@ static void help_config(void)
 	      "  node_cpumask=N:CPULIST  the CPUs counted as node N's where node_cpus= differs (numa=fake=)\n"
 	      "  node_distance=N:D0,D1,...  node N's distances to nodes 0, 1, ... (10 self, 20 others)\n"
 	      "  transparent_hugepage=never|always|madvise  khugepaged's min_free_kbytes (never)\n"
+	      "  hugepagesz=2M|1G hugepages=N|NODE:N,... default_hugepagesz=2M|1G\n"
+	      "                              boot-time huge page pools (1G from memblock)\n"
 	      "  min_free_kbytes=N watermark_scale_factor=N watermark_boost_factor=N\n"
 	      "  lowmem_reserve_ratio=A,B,C,D,E percpu_pagelist_high_fraction=N\n"
 	      "  page_owner=on page_owner_stack=kernel|caller page_poison=on init_on_alloc=1\n"

@@ -72,6 +72,21 @@
  *                          watermarks' part.  Without the token: a kernel
  *                          built without THP, min_free_kbytes as a fresh boot
  *                          computes it
+ *   hugepagesz=1G hugepages=2   boot-time huge page pools, with the kernel's
+ *                          syntax and rules: hugepagesz= (2M or 1G) names the
+ *                          size the next hugepages= counts; hugepages=N, or
+ *                          hugepages=0:2,1:1 for per-node counts; a
+ *                          hugepages= before any size, or after
+ *                          default_hugepagesz=, counts the default size (2M
+ *                          unless default_hugepagesz= says otherwise).
+ *                          Gigantic (1G) pages come from memblock while it
+ *                          boots, 1 GiB-aligned from the top of each node in
+ *                          turn as the kernel's bootmem allocation does: the
+ *                          "Memory:" line counts them reserved, and they join
+ *                          managed pages (pool pages, not free ones) once the
+ *                          watermarks are first set.  2M pages are allocated
+ *                          from the buddy allocator at the end of boot.
+ *                          <pmm/hugetlb.h> hands them out and gives them back
  *   min_free_kbytes=N watermark_scale_factor=N watermark_boost_factor=N
  *   lowmem_reserve_ratio=256,256,32,0,0 percpu_pagelist_high_fraction=N
  *   page_owner=on  page_poison=on  init_on_alloc=1  init_on_free=1
@@ -181,6 +196,19 @@ enum pmm_memmap_mode {
 				  needs a file-backed backend */
 };
 
+/* hugepagesz=: the huge page sizes pmm takes (x86-64's PMD and PUD sizes). */
+#define PMM_HUGETLB_ORDER_2M 9
+#define PMM_HUGETLB_ORDER_1G 18
+#define PMM_MAX_HSTATES 2
+
+/* One huge page size's boot-time pool request (hugepagesz=S hugepages=...). */
+struct pmm_hstate_config {
+	unsigned order;                          /* PMM_HUGETLB_ORDER_2M or _1G */
+	bool count_set;                          /* a hugepages= counted this size */
+	unsigned long nr;                        /* pages wanted (the per-node sum) */
+	unsigned long nr_node[PMM_MAX_NUMNODES]; /* hugepages=N:C,...; all 0: spread over nodes */
+};
+
 struct pmm_bad_page_info;
 struct pmm;
 
@@ -219,6 +247,14 @@ struct pmm_config {
 	int lowmem_reserve_ratio[PMM_NR_ZONES];  /* 256 256 32 0 0 */
 	int percpu_pagelist_high_fraction;       /* 0 */
 	enum pmm_thp thp;                        /* transparent_hugepage= (none) */
+	/* hugepagesz=, hugepages=, default_hugepagesz=: sizes in the order named */
+	unsigned nr_hstates;
+	struct pmm_hstate_config hstates[PMM_MAX_HSTATES];
+	int default_hstate;                      /* index into hstates; -1: 2M, not named */
+	struct pmm_hstate_config default_count;  /* hugepages= for the default size, not
+						    yet tied to an hstates[] entry */
+	int hugetlb_parsed;                      /* parser state: the hstates[] index the next
+						    hugepages= counts; -1: the default size */
 	bool page_owner;
 	bool page_owner_caller_stacks;           /* page_owner_stack=caller */
 	bool page_poison;
@@ -303,7 +339,11 @@ PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err,
  *       entry for the boot CPU), dma=/dma32= where "Zone ranges:" differ
  *       from x86-64's, the kernel command line's kernelcore=, movablecore=,
  *       page_alloc.shuffle=, init_on_alloc=, init_on_free=, page_poison=,
- *       debug_pagealloc=, debug_guardpage_minorder=; reserve= for the
+ *       debug_pagealloc=, debug_guardpage_minorder=, and its
+ *       hugepagesz=/default_hugepagesz=/hugepages= that count 1 GiB pages
+ *       when the log says the kernel registered that size (2 MiB counts
+ *       are comments: those pages come from the buddy allocator, where a
+ *       trace of the boot has them); reserve= for the
  *       kernel image from iomem.txt, less the SMP alternatives x86 frees
  *       before the watermarks are set; min_free_kbytes=, watermark_scale_factor=,
  *       watermark_boost_factor=, lowmem_reserve_ratio= and

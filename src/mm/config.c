@@ -34,6 +34,8 @@ void pmm_config_default(struct pmm_config *c)
 	c->seed = 1;
 	c->backend.kind = PMM_BACKEND_ANON;
 	c->backend.fd = -1;
+	c->default_hstate = -1;
+	c->hugetlb_parsed = -1;
 }
 
 int pmm_parse_size(const char *s, size_t len, uint64_t *out)
@@ -273,6 +275,110 @@ static int size_or_percent(const char *v, size_t n, uint64_t *bytes, unsigned *p
 	return pmm_parse_size(v, n, bytes);
 }
 
+/* hugepagesz=S / default_hugepagesz=S: the hstates[] index of size S, added if new; -1 bad size. */
+static int hstate_of_size(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
+			  const char *tok, size_t n, bool *added)
+{
+	uint64_t s;
+	unsigned order;
+
+	*added = false;
+	if (pmm_parse_size(v, vl, &s))
+		return fail(c, "bad size in '%.*s'", tok, n), -1;
+	if (s == 2ull << 20)
+		order = PMM_HUGETLB_ORDER_2M;
+	else if (s == 1ull << 30)
+		order = PMM_HUGETLB_ORDER_1G;
+	else
+		return fail(c, "unsupported huge page size in '%.*s' (2M or 1G)", tok, n), -1;
+	for (unsigned i = 0; i < cfg->nr_hstates; i++)
+		if (cfg->hstates[i].order == order)
+			return (int)i;
+	if (cfg->nr_hstates >= PMM_MAX_HSTATES)
+		return fail(c, "too many huge page sizes at '%.*s'", tok, n), -1;
+	memset(&cfg->hstates[cfg->nr_hstates], 0, sizeof(cfg->hstates[0]));
+	cfg->hstates[cfg->nr_hstates].order = order;
+	*added = true;
+	return (int)cfg->nr_hstates++;
+}
+
+/*
+ * hugepagesz=S, default_hugepagesz=S, hugepages=N | hugepages=NODE:N[,NODE:N...],
+ * with the kernel's pairing (hugepages_setup() and its neighbours): a
+ * hugepages= counts the size named last, or the default size before any.
+ * What the kernel warns about and ignores (a size named twice, two counts
+ * for one size) is an error here.
+ */
+static int parse_hugetlb(struct pmm_config *cfg, struct cursor *c, const char *k, size_t kl,
+			 const char *v, size_t vl, const char *tok, size_t n)
+{
+	struct pmm_hstate_config *h;
+	bool added;
+	int i;
+
+	if (key_is(k, kl, "hugepagesz")) {
+		if ((i = hstate_of_size(cfg, c, v, vl, tok, n, &added)) < 0)
+			return -PMM_EINVAL;
+		/* Naming the default size again is how its count is given. */
+		if (!added && (i != cfg->default_hstate || cfg->hstates[i].count_set))
+			return fail(c, "huge page size named twice: '%.*s'", tok, n);
+		cfg->hugetlb_parsed = i;
+		return 0;
+	}
+	if (key_is(k, kl, "default_hugepagesz")) {
+		if (cfg->default_hstate >= 0)
+			return fail(c, "default_hugepagesz given twice: '%.*s'", tok, n);
+		if ((i = hstate_of_size(cfg, c, v, vl, tok, n, &added)) < 0)
+			return -PMM_EINVAL;
+		cfg->default_hstate = i;
+		cfg->hugetlb_parsed = i;
+		if (cfg->default_count.count_set) {
+			if (cfg->hstates[i].count_set)
+				return fail(c, "two hugepages= counts for the default size at '%.*s'", tok,
+					    n);
+			cfg->default_count.order = cfg->hstates[i].order;
+			cfg->hstates[i] = cfg->default_count;
+			memset(&cfg->default_count, 0, sizeof(cfg->default_count));
+		}
+		return 0;
+	}
+	/* hugepages= */
+	h = cfg->hugetlb_parsed >= 0 ? &cfg->hstates[cfg->hugetlb_parsed] : &cfg->default_count;
+	if (h->count_set)
+		return fail(c, "hugepages= given twice for one size (name the size with hugepagesz= "
+			       "first): '%.*s'", tok, n);
+	memset(h->nr_node, 0, sizeof(h->nr_node));
+	h->nr = 0;
+	if (!memchr(v, ':', vl)) {
+		long nr;
+
+		if (parse_int(v, vl, 0, 1l << 32, &nr))
+			return fail(c, "bad huge page count in '%.*s'", tok, n);
+		h->nr = (unsigned long)nr;
+	} else {
+		for (size_t i0 = 0; i0 < vl;) {
+			size_t j = i0, colon;
+			long node, nr;
+
+			while (j < vl && v[j] != ',')
+				j++;
+			colon = i0;
+			while (colon < j && v[colon] != ':')
+				colon++;
+			if (colon == j || parse_int(v + i0, colon - i0, 0, PMM_MAX_NUMNODES - 1, &node) ||
+			    parse_int(v + colon + 1, j - colon - 1, 0, 1l << 32, &nr))
+				return fail(c, "expected hugepages=N or NODE:N,... in '%.*s'", tok, n);
+			if (h->nr_node[node])
+				return fail(c, "a node counted twice in '%.*s'", tok, n);
+			h->nr_node[node] = (unsigned long)nr;
+			h->nr += (unsigned long)nr;
+			i0 = j + 1;
+		}
+	}
+	h->count_set = true;
+	return 0;
+}
+
 /* backend=anon|memfd|hugetlbfs|file:PATH|fd:N */
 static int parse_backend(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
 			 const char *tok, size_t n)
@@ -485,6 +591,9 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 	}
 	if (key_is(k, kl, "late_free"))
 		return parse_late_free(cfg, c, v, vl, tok, n);
+	if (key_is(k, kl, "hugepagesz") || key_is(k, kl, "hugepages") ||
+	    key_is(k, kl, "default_hugepagesz"))
+		return parse_hugetlb(cfg, c, k, kl, v, vl, tok, n);
 	if (key_is(k, kl, "hole") || key_is(k, kl, "reserve")) {
 		bool hole = key_is(k, kl, "hole");
 		if (parse_range(v, vl, &s, &e))

@@ -217,6 +217,7 @@ struct pmm {
 	struct pmm_mm_ops mm_ops;              /* embedder reclaim/compaction */
 	void *mm_ops_ctx;
 	struct pmm_lock hotplug_lock;
+	struct pmm_hugetlb *hugetlb;           /* the huge page pools (hugetlb.c) */
 	int warned_nofail;                     /* WARN_ON_ONCE state */
 	/*
 	 * What the per-CPU fast path reads (pcp_fast.h), together on two

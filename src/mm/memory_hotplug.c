@@ -45,6 +45,7 @@
 
 #include "ext/page_ext.h"
 #include "mm/debug.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
@@ -519,7 +520,8 @@ static __attribute__((noinline)) data_race_fn struct page *range_busy_page(struc
 				q += 1ul << buddy_order(page);
 				continue;
 			}
-			if (page_ref_count(page) > 0 || PageReserved(page))
+			if (page_ref_count(page) > 0 || PageReserved(page) ||
+			    PageHuge(compound_head(page)))
 				return page;
 			q++;
 		}

@@ -17,6 +17,7 @@
  */
 #include "mm/debug.h"
 #include "ext/page_owner.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
@@ -200,6 +201,9 @@ int migrate_range(struct pmm *m, unsigned long start, unsigned long end)
 			pfn += 1ul << buddy_order(page);
 			continue;
 		}
+		/* A huge page's pool holds it, pooled or handed out: pmm does not move those. */
+		if (PageHuge(compound_head(page)))
+			return -PMM_EBUSY;
 		if (!page_ref_count(page) || PageTail(page)) {
 			pfn++;
 			continue;

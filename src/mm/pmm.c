@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mm/debug.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
@@ -43,6 +44,7 @@ void pmm_destroy(struct pmm *m)
 	pmm_fail_page_alloc_set(m, NULL);
 	pmm_ext_unregister(m);
 	pcp_teardown(m);
+	hugetlb_teardown(m);
 	free_node_data(m);
 	sparse_teardown(m);
 	release_memory_debug(m);
@@ -253,6 +255,10 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 		goto fail;
 	if ((err = sparse_init(m)))
 		goto fail;
+	/* parse_args(): hugepages= takes 1 GiB pages from memblock. */
+	if ((err = hugetlb_setup(m)))
+		goto fail;
+	hugetlb_reserve_gigantic(m);
 	if ((err = free_area_init(m)))
 		goto fail;
 	vmemmap_verify_boot(m);
@@ -273,14 +279,26 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	/* page_alloc_init_late(): the rest of memory, then the initcalls' watermarks. */
 	deferred_init_memmap(m);
 	init_per_zone_wmark_min(m);
+	/*
+	 * hugetlb_init() and hugepage_init() are both subsys initcalls, in
+	 * mm/Makefile's order: the 1 GiB pages join managed pages between the
+	 * watermarks of init_per_zone_wmark_min() and khugepaged's.  Without
+	 * THP nothing recomputes the per-CPU lists' high and batch after
+	 * init_per_zone_wmark_min(), so they do not count those pages.
+	 */
+	if (m->cfg.thp != PMM_THP_NONE)
+		hugetlb_gather(m);
 	start_stop_khugepaged(m);
 	shuffle_free_memory(m);
 	if ((err = pcp_setup(m)))
 		goto fail;
+	if (m->cfg.thp == PMM_THP_NONE)
+		hugetlb_gather(m);
 	if ((err = pcp_fast_setup(m)))
 		goto fail;
 	if (m->setup_ext && (err = m->setup_ext(m)))
 		goto fail;
+	hugetlb_alloc_pools(m);
 	late_free(m, false);
 	pcp_fast_update(m);
 	*out = m;
@@ -496,6 +514,10 @@ static __attribute__((noinline)) void free_pages_tiers(struct pmm *m, struct pag
 						       unsigned order, enum free_leaf r,
 						       struct per_cpu_pages *pcp, const void *frame)
 {
+	if (unlikely(page_is_ours(m, page) && PageHuge(page))) {
+		hugetlb_free_page(m, page, order);
+		return;
+	}
 	if (order && pcp_allowed_order(order))
 		r = free_page_leaf(m, page, order, &pcp);
 	if (r == FREE_LEAF_DONE)

@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Boot-time huge page pools: the part of mm/hugetlb.c that decides where
+ * physical memory goes at boot (hugepagesz=, hugepages=,
+ * default_hugepagesz=), and a pool that hands the pages out and takes
+ * them back.
+ *
+ *   - Gigantic pages (1 GiB, order 18: above the buddy's largest block)
+ *     are taken from memblock while it boots, as hugepages_setup() does
+ *     when the command line is parsed: each 1 GiB-aligned from the top of
+ *     a node (memblock's top-down search, falling back to any node), the
+ *     nodes with memory in turn from node 0 (for_each_node_mask_to_alloc())
+ *     or as many on each node as hugepages=N:C asks.  The "Memory:" line
+ *     counts them reserved.  hugetlb_init()'s gather_bootmem_prealloc()
+ *     then makes each a compound page in its node's pool and adds it to
+ *     its zone's managed pages: after the watermarks are first computed
+ *     (postcore), before khugepaged computes them again (subsys, later in
+ *     link order).
+ *   - 2 MiB pages (order 9) come from the buddy allocator at hugetlb_init(),
+ *     __GFP_THISNODE on each node in turn.
+ *
+ * A page in its pool has refcount 0 and is neither free (no PageBuddy)
+ * nor reserved, as the kernel's free huge pages; page[1]'s compound_dtor
+ * says hugetlb (PageHuge()).  Handed out it has refcount 1; the last put
+ * brings it back to the pool, never to the buddy allocator: only
+ * pmm_hugetlb_shrink() does that.  pmm has no surplus pages, reservations,
+ * overcommit, demotion or migration of huge pages, and memory offline
+ * treats a pool page as busy.
+ *
+ * Locking: the pool lock (struct pmm_hugetlb) guards the lists and
+ * counts; a page's refcount is atomic.  Boot runs single-threaded.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <pmm/hugetlb.h>
+
+#include "mm/hugetlb.h"
+#include "mm/page_alloc.h"
+
+struct hstate {
+	unsigned order;
+	unsigned long max_huge_pages;                   /* asked for */
+	unsigned long max_huge_pages_node[MAX_NUMNODES]; /* hugepages=N:C; all 0: spread */
+	bool node_specific;
+	unsigned long nr_huge_pages, free_huge_pages;
+	unsigned long nr_huge_pages_node[MAX_NUMNODES];
+	unsigned long free_huge_pages_node[MAX_NUMNODES];
+	struct list_head freelists[MAX_NUMNODES];       /* heads, through page->lru */
+	int next_nid_to_alloc, next_nid_to_free;
+};
+
+struct pmm_hugetlb {
+	struct pmm_lock lock;
+	unsigned nr_hstates;
+	struct hstate hstates[PMM_MAX_HSTATES + 1];
+	/* Gigantic pages taken from memblock, in the order taken, until gathered. */
+	unsigned long nr_boot;
+	struct {
+		uint64_t addr;
+		struct hstate *h;
+	} *boot;
+	unsigned long boot_cap;
+};
+
+static bool gigantic(const struct hstate *h)
+{
+	return h->order >= MAX_ORDER;
+}
+
+/* string_get_size(size, 1, STRING_UNITS_2, ...) for the two sizes pmm has. */
+static const char *size_name(const struct hstate *h)
+{
+	return h->order == PMM_HUGETLB_ORDER_1G ? "1.00 GiB" : "2.00 MiB";
+}
+
+static struct hstate *hstate_of_order(const struct pmm *m, unsigned order)
+{
+	struct pmm_hugetlb *ht = m->hugetlb;
+
+	for (unsigned i = 0; ht && i < ht->nr_hstates; i++)
+		if (ht->hstates[i].order == order)
+			return &ht->hstates[i];
+	return NULL;
+}
+
+static struct hstate *add_hstate(struct pmm_hugetlb *ht, unsigned order)
+{
+	struct hstate *h = &ht->hstates[ht->nr_hstates++];
+
+	memset(h, 0, sizeof(*h));
+	h->order = order;
+	for (int n = 0; n < MAX_NUMNODES; n++)
+		INIT_LIST_HEAD(&h->freelists[n]);
+	return h;
+}
+
+static void take_count(struct hstate *h, const struct pmm_hstate_config *c)
+{
+	h->max_huge_pages = c->nr;
+	memcpy(h->max_huge_pages_node, c->nr_node, sizeof(h->max_huge_pages_node));
+	h->node_specific = false;
+	for (int n = 0; n < MAX_NUMNODES; n++)
+		h->node_specific |= c->nr_node[n] != 0;
+}
+
+/* Nodes with memory (N_MEMORY), from memblock: a bit per node. */
+static unsigned long memory_nodes(const struct pmm *m)
+{
+	const struct memblock_type *mem = &m->memblock.memory;
+	unsigned long mask = 0;
+
+	for (unsigned long i = 0; i < mem->cnt; i++)
+		mask |= 1ul << mem->regions[i].nid;
+	return mask;
+}
+
+int hugetlb_setup(struct pmm *m)
+{
+	const struct pmm_config *c = &m->cfg;
+	unsigned long nodes = memory_nodes(m) | m->named_nodes;
+	struct pmm_hugetlb *ht;
+	struct hstate *h;
+
+	ht = pmm_zalloc(m, sizeof(*ht));
+	if (!ht)
+		return -PMM_ENOMEM;
+	pmm_lock_init(&ht->lock);
+	m->hugetlb = ht;
+	for (unsigned i = 0; i < c->nr_hstates && i < PMM_MAX_HSTATES; i++) {
+		if (c->hstates[i].order != PMM_HUGETLB_ORDER_2M &&
+		    c->hstates[i].order != PMM_HUGETLB_ORDER_1G) {
+			pr_err(m, "pmm: huge page order %u is not 9 (2M) or 18 (1G)\n",
+			       c->hstates[i].order);
+			return -PMM_EINVAL;
+		}
+		if (hstate_of_order(m, c->hstates[i].order)) {
+			pr_err(m, "pmm: huge page size of order %u named twice\n", c->hstates[i].order);
+			return -PMM_EINVAL;
+		}
+		h = add_hstate(ht, c->hstates[i].order);
+		if (c->hstates[i].count_set)
+			take_count(h, &c->hstates[i]);
+	}
+	/* hugetlb_init(): the 2 MiB size always exists; a bare hugepages= counts it. */
+	h = hstate_of_order(m, PMM_HUGETLB_ORDER_2M);
+	if (!h)
+		h = add_hstate(ht, PMM_HUGETLB_ORDER_2M);
+	if (c->default_count.count_set && c->default_hstate < 0) {
+		if (h->max_huge_pages) {
+			pr_warn(m, "HugeTLB: Ignoring hugepages=%lu associated with %s page size\n",
+				h->max_huge_pages, size_name(h));
+			pr_warn(m, "HugeTLB: Using hugepages=%lu for number of default huge pages\n",
+				c->default_count.nr);
+		}
+		take_count(h, &c->default_count);
+	}
+	for (unsigned i = 0; i < ht->nr_hstates; i++) {
+		h = &ht->hstates[i];
+		for (int n = 0; n < MAX_NUMNODES; n++)
+			if (h->max_huge_pages_node[n] && !(nodes & (1ul << n))) {
+				pr_err(m, "pmm: hugepages= counts pages on node %d, which the machine does not have\n",
+				       n);
+				return -PMM_EINVAL;
+			}
+		if (gigantic(h) && h->max_huge_pages && m->cfg.memmap == PMM_MEMMAP_ALTMAP) {
+			pr_err(m, "pmm: 1G huge pages at boot and memmap=altmap do not go together (a section's memmap lives in its first frames)\n");
+			return -PMM_EINVAL;
+		}
+	}
+	return 0;
+}
+
+void hugetlb_teardown(struct pmm *m)
+{
+	struct pmm_hugetlb *ht = m->hugetlb;
+
+	if (!ht)
+		return;
+	pmm_free(m, ht->boot, ht->boot_cap * sizeof(*ht->boot));
+	pmm_lock_destroy(&ht->lock);
+	pmm_free(m, ht, sizeof(*ht));
+	m->hugetlb = NULL;
+}
+
+/* hstate_next_node_to_alloc()/_to_free(): the node at *@next in @mask (or the next one), and advance. */
+static int next_node(int *next, unsigned long mask)
+{
+	int nid = *next;
+
+	if (!mask)
+		return PMM_NUMA_NO_NODE;
+	while (!(mask & (1ul << nid)))
+		nid = (nid + 1) % MAX_NUMNODES;
+	*next = (nid + 1) % MAX_NUMNODES;
+	return nid;
+}
+
+/* __alloc_bootmem_huge_page(): memblock's top-down search on @nid, else on any node. */
+static bool alloc_bootmem_huge_page(struct pmm *m, struct hstate *h, int nid)
+{
+	struct pmm_hugetlb *ht = m->hugetlb;
+	uint64_t size = PAGE_SIZE << h->order, addr;
+
+	addr = memblock_phys_alloc(m, size, size, nid);
+	if (addr == UINT64_MAX && nid != PMM_NUMA_NO_NODE)
+		addr = memblock_phys_alloc(m, size, size, PMM_NUMA_NO_NODE);
+	if (addr == UINT64_MAX)
+		return false;
+	if (ht->nr_boot == ht->boot_cap) {
+		unsigned long cap = ht->boot_cap ? 2 * ht->boot_cap : 16;
+		__typeof__(ht->boot) nb = pmm_zalloc(m, cap * sizeof(*nb));
+
+		if (!nb) {
+			memblock_remove_range(&m->memblock.reserved, addr, size);
+			return false;
+		}
+		if (ht->nr_boot)
+			memcpy(nb, ht->boot, ht->nr_boot * sizeof(*nb));
+		pmm_free(m, ht->boot, ht->boot_cap * sizeof(*ht->boot));
+		ht->boot = nb;
+		ht->boot_cap = cap;
+	}
+	ht->boot[ht->nr_boot].addr = addr;
+	ht->boot[ht->nr_boot].h = h;
+	ht->nr_boot++;
+	return true;
+}
+
+void hugetlb_reserve_gigantic(struct pmm *m)
+{
+	struct pmm_hugetlb *ht = m->hugetlb;
+	unsigned long nodes = memory_nodes(m);
+
+	for (unsigned i = 0; i < ht->nr_hstates; i++) {
+		struct hstate *h = &ht->hstates[i];
+		unsigned long got = 0;
+
+		if (!gigantic(h) || !h->max_huge_pages)
+			continue;
+		if (h->node_specific) {
+			for (int n = 0; n < MAX_NUMNODES; n++) {
+				unsigned long want = h->max_huge_pages_node[n], j;
+
+				for (j = 0; j < want && alloc_bootmem_huge_page(m, h, n); j++)
+					;
+				got += j;
+				if (j < want)
+					pr_warn(m, "HugeTLB: allocating %lu of page size %s failed node%d.  Only allocated %lu hugepages.\n",
+						want, size_name(h), n, j);
+				h->max_huge_pages_node[n] = j;
+			}
+			h->max_huge_pages = got;
+			continue;
+		}
+		for (; got < h->max_huge_pages; got++)
+			if (!alloc_bootmem_huge_page(m, h, next_node(&h->next_nid_to_alloc, nodes)))
+				break;
+		if (got < h->max_huge_pages) {
+			pr_warn(m, "HugeTLB: allocating %lu of page size %s failed.  Only allocated %lu hugepages.\n",
+				h->max_huge_pages, size_name(h), got);
+			h->max_huge_pages = got;
+		}
+	}
+}
+
+/* enqueue_hugetlb_folio(): @page (refcount 0) to the head of its node's list. */
+static void enqueue_huge_page(struct hstate *h, struct page *page)
+{
+	int nid = page_to_nid(page);
+
+	list_add(&page->lru, &h->freelists[nid]);
+	h->free_huge_pages++;
+	h->free_huge_pages_node[nid]++;
+}
+
+/* prep_compound_gigantic_page() + prep_new_huge_page(): the frames of a memblock range. */
+static void prep_gigantic_page(struct hstate *h, struct page *page)
+{
+	unsigned long nr = 1ul << h->order;
+
+	for (unsigned long i = 0; i < nr; i++) {
+		struct page *p = page + i;
+
+		ClearPageReserved(p);
+		set_page_count(p, 0);
+		p->private = 0;
+		if (i) {
+			p->mapping = TAIL_MAPPING;
+			p->compound_head = (unsigned long)page + 1;
+		}
+	}
+	SetPageHead(page);
+	page[1].compound_dtor = HUGETLB_PAGE_DTOR;
+	page[1].compound_order = (unsigned char)h->order;
+	page[1].compound_nr = (unsigned)nr;
+	page[1].compound_mapcount = -1;
+	page[1].compound_pincount = 0;
+}
+
+void hugetlb_gather(struct pmm *m)
+{
+	struct pmm_hugetlb *ht = m->hugetlb;
+
+	/* The kernel's list of boot pages is last-in first-out. */
+	for (unsigned long i = ht->nr_boot; i-- > 0;) {
+		struct hstate *h = ht->boot[i].h;
+		struct page *page = pfn_to_page(m, PFN_DOWN(ht->boot[i].addr));
+		int nid = page_to_nid(page);
+
+		prep_gigantic_page(h, page);
+		h->nr_huge_pages++;
+		h->nr_huge_pages_node[nid]++;
+		enqueue_huge_page(h, page);
+		/* adjust_managed_page_count(): the "stolen" pages count as RAM again. */
+		__atomic_fetch_add(&page_zone(m, page)->managed_pages, 1l << h->order,
+				   __ATOMIC_RELAXED);
+	}
+	pmm_free(m, ht->boot, ht->boot_cap * sizeof(*ht->boot));
+	ht->boot = NULL;
+	ht->nr_boot = ht->boot_cap = 0;
+}
+
+/* alloc_buddy_huge_page() on @nid, then into the pool. */
+static bool alloc_fresh_huge_page(struct pmm *m, struct hstate *h, int nid)
+{
+	pmm_gfp_t gfp = PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_THISNODE | PMM___GFP_COMP |
+			PMM___GFP_RETRY_MAYFAIL | PMM___GFP_NOWARN;
+	struct page *page = alloc_pages_nid(m, gfp, h->order, nid);
+
+	if (!page)
+		return false;
+	page[1].compound_dtor = HUGETLB_PAGE_DTOR;
+	set_page_count(page, 0);
+	pmm_lock(&m->hugetlb->lock);
+	h->nr_huge_pages++;
+	h->nr_huge_pages_node[page_to_nid(page)]++;
+	enqueue_huge_page(h, page);
+	pmm_unlock(&m->hugetlb->lock);
+	return true;
+}
+
+void hugetlb_alloc_pools(struct pmm *m)
+{
+	struct pmm_hugetlb *ht = m->hugetlb;
+	unsigned long nodes = memory_nodes(m);
+
+	for (unsigned i = 0; i < ht->nr_hstates; i++) {
+		struct hstate *h = &ht->hstates[i];
+		unsigned long got = 0;
+
+		if (gigantic(h) || !h->max_huge_pages)
+			continue;
+		if (h->node_specific) {
+			for (int n = 0; n < MAX_NUMNODES; n++) {
+				unsigned long want = h->max_huge_pages_node[n], j;
+
+				for (j = 0; j < want && alloc_fresh_huge_page(m, h, n); j++)
+					;
+				if (j < want) {
+					pr_warn(m, "HugeTLB: allocating %lu of page size %s failed node%d.  Only allocated %lu hugepages.\n",
+						want, size_name(h), n, j);
+					h->max_huge_pages -= want - j;
+					h->max_huge_pages_node[n] = j;
+				}
+			}
+			continue;
+		}
+		/* alloc_pool_huge_page(): each node in turn until one gives a page. */
+		for (; got < h->max_huge_pages; got++) {
+			bool ok = false;
+
+			for (int tries = __builtin_popcountl(nodes); tries > 0 && !ok; tries--)
+				ok = alloc_fresh_huge_page(m, h, next_node(&h->next_nid_to_alloc, nodes));
+			if (!ok)
+				break;
+		}
+		if (got < h->max_huge_pages) {
+			pr_warn(m, "HugeTLB: allocating %lu of page size %s failed.  Only allocated %lu hugepages.\n",
+				h->max_huge_pages, size_name(h), got);
+			h->max_huge_pages = got;
+		}
+	}
+	/* report_hugepages() */
+	for (unsigned i = 0; i < ht->nr_hstates; i++) {
+		struct hstate *h = &ht->hstates[i];
+		/* hugetlb_vmemmap_optimizable_size(): the memmap less the one page kept */
+		unsigned long vmemmap = (sizeof(struct page) << h->order) - PAGE_SIZE;
+
+		pr_info(m, "HugeTLB: registered %s page size, pre-allocated %lu pages\n",
+			size_name(h), h->free_huge_pages);
+		pr_info(m, "HugeTLB: %lu KiB vmemmap can be freed for a %s page\n", vmemmap >> 10,
+			size_name(h));
+	}
+}
+
+/* ------------------------------------------------------------ the pool */
+
+void hugetlb_free_page(struct pmm *m, struct page *page, unsigned order)
+{
+	struct hstate *h = hstate_of_order(m, compound_order(page));
+	int old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+
+	if (!h || order != h->order) {
+		bad_page_refuse(m, page, "freeing a huge page with the wrong order");
+		return;
+	}
+	do {
+		if (old <= 0) {
+			bad_page_refuse(m, page, "freeing a huge page that is in its pool (double free)");
+			return;
+		}
+	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old - 1, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	if (old > 1)
+		return;
+	pmm_lock(&m->hugetlb->lock);
+	enqueue_huge_page(h, page);
+	pmm_unlock(&m->hugetlb->lock);
+}
+
+/* An hstate of @m for @order and a node argument that names a node or none; else NULL. */
+static struct hstate *pool_args(const struct pmm *m, unsigned order, int nid)
+{
+	if (!m || (nid != PMM_NUMA_NO_NODE && (nid < 0 || nid >= MAX_NUMNODES)))
+		return NULL;
+	return hstate_of_order(m, order);
+}
+
+int pmm_hugetlb_pool(struct pmm *m, unsigned order, int nid, unsigned long *nr,
+		     unsigned long *nr_free)
+{
+	struct hstate *h = pool_args(m, order, nid);
+	unsigned long n, f;
+
+	if (!h)
+		return -PMM_EINVAL;
+	pmm_lock(&m->hugetlb->lock);
+	n = nid == PMM_NUMA_NO_NODE ? h->nr_huge_pages : h->nr_huge_pages_node[nid];
+	f = nid == PMM_NUMA_NO_NODE ? h->free_huge_pages : h->free_huge_pages_node[nid];
+	pmm_unlock(&m->hugetlb->lock);
+	if (nr)
+		*nr = n;
+	if (nr_free)
+		*nr_free = f;
+	return 0;
+}
+
+/* dequeue_hugetlb_folio_node_exact(): the first page of @nid's list; pool lock held. */
+static struct page *dequeue_huge_page_node(struct hstate *h, int nid)
+{
+	struct page *page;
+
+	if (list_empty(&h->freelists[nid]))
+		return NULL;
+	page = list_entry(h->freelists[nid].next, struct page, lru);
+	list_del(&page->lru);
+	INIT_LIST_HEAD(&page->lru);
+	h->free_huge_pages--;
+	h->free_huge_pages_node[nid]--;
+	return page;
+}
+
+struct pmm_page *pmm_hugetlb_alloc(struct pmm *m, unsigned order, int nid)
+{
+	struct hstate *h = pool_args(m, order, nid);
+	struct page *page = NULL;
+
+	if (!h)
+		return NULL;
+	pmm_lock(&m->hugetlb->lock);
+	if (nid != PMM_NUMA_NO_NODE) {
+		page = dequeue_huge_page_node(h, nid);
+	} else {
+		/* The calling CPU's node first, then the others in its fallback order. */
+		int local = numa_mem_id(m);
+
+		for (int i = 0; !page && i < m->node_order_nr[local]; i++)
+			page = dequeue_huge_page_node(h, m->node_order[local][i]);
+		for (int n = 0; !page && n < MAX_NUMNODES; n++)
+			page = dequeue_huge_page_node(h, n);
+	}
+	if (page)
+		set_page_count(page, 1);
+	pmm_unlock(&m->hugetlb->lock);
+	return (struct pmm_page *)page;
+}
+
+/* update_and_free_hugetlb_folio(): a page off its pool's lists back to the buddy. */
+static void free_pool_page(struct pmm *m, struct hstate *h, struct page *page)
+{
+	unsigned long nr = 1ul << h->order;
+
+	if (!gigantic(h)) {
+		page[1].compound_dtor = COMPOUND_PAGE_DTOR;
+		set_page_count(page, 1);
+		pmm_free_pages(m, (struct pmm_page *)page, h->order);
+		return;
+	}
+	/* destroy_compound_gigantic_page(), then free_contig_range(): order-0 frees. */
+	for (unsigned long i = 1; i < nr; i++) {
+		struct page *p = page + i;
+
+		memset(&p->lru, 0, offsetof(struct page, _mapcount) - offsetof(struct page, lru));
+		set_page_count(p, 1);
+	}
+	ClearPageHead(page);
+	INIT_LIST_HEAD(&page->lru);
+	page->private = 0;
+	set_page_count(page, 1);
+	free_contig_range(m, page_to_pfn(m, page), nr);
+}
+
+unsigned long pmm_hugetlb_shrink(struct pmm *m, unsigned order, unsigned long nr)
+{
+	struct hstate *h = pool_args(m, order, PMM_NUMA_NO_NODE);
+	unsigned long done = 0, nodes;
+
+	if (!h)
+		return 0;
+	nodes = memory_nodes(m);
+	while (done < nr) {
+		struct page *page = NULL;
+
+		pmm_lock(&m->hugetlb->lock);
+		/* remove_pool_huge_page(): the nodes in turn, from the next one to free. */
+		for (int tries = __builtin_popcountl(nodes); tries > 0 && !page; tries--) {
+			int nid = next_node(&h->next_nid_to_free, nodes);
+
+			page = dequeue_huge_page_node(h, nid);
+			if (page) {
+				h->nr_huge_pages--;
+				h->nr_huge_pages_node[nid]--;
+			}
+		}
+		pmm_unlock(&m->hugetlb->lock);
+		if (!page)
+			break;
+		free_pool_page(m, h, page);
+		done++;
+	}
+	return done;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* Boot-time huge page pools (mm/hugetlb.c's boot part and its pool). */
+#ifndef PMM_MM_HUGETLB_H
+#define PMM_MM_HUGETLB_H
+
+#include "mm/internal.h"
+
+/* page[1].compound_dtor of a hugetlb page (enum compound_dtor_id). */
+#define HUGETLB_PAGE_DTOR 2
+
+/* PageHuge(): the head of a hugetlb page. */
+static inline bool PageHuge(const struct page *page)
+{
+	return PageHead(page) && page[1].compound_dtor == HUGETLB_PAGE_DTOR;
+}
+
+/*
+ * Boot, in pmm_create()'s order:
+ *   hugetlb_setup()            the sizes and counts of cfg's hugepagesz=/hugepages=
+ *                              (after free_area_init: nodes are known);
+ *                              -PMM_EINVAL for a count on a node that is not there
+ *   hugetlb_reserve_gigantic() 1 GiB pages from memblock (parse_args() time)
+ *   hugetlb_gather()           they become pool pages counted in managed
+ *                              (gather_bootmem_prealloc(), hugetlb_init())
+ *   hugetlb_alloc_pools()      2 MiB pages from the buddy, and the log's
+ *                              "HugeTLB: registered" lines
+ * hugetlb_teardown() frees the bookkeeping.  Boot runs single-threaded.
+ */
+PMM_HIDDEN int hugetlb_setup(struct pmm *m);
+PMM_HIDDEN void hugetlb_reserve_gigantic(struct pmm *m);
+PMM_HIDDEN void hugetlb_gather(struct pmm *m);
+PMM_HIDDEN void hugetlb_alloc_pools(struct pmm *m);
+PMM_HIDDEN void hugetlb_teardown(struct pmm *m);
+
+/*
+ * A free of a hugetlb page (pmm_free_pages(), pmm_put_page()): drops the
+ * caller's reference and, at zero, the page goes back to its pool.  A page
+ * already in its pool, or a wrong order, is reported and refused.
+ * Takes the pool lock.
+ */
+PMM_HIDDEN void hugetlb_free_page(struct pmm *m, struct page *page, unsigned order);
+
+#endif

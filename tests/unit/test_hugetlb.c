@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Boot-time huge page pools (src/mm/hugetlb.c): the kernel's
+ * hugepagesz=/hugepages=/default_hugepagesz= pairing and its errors with
+ * file:line; 1 GiB pages taken from memblock, 1 GiB-aligned from the top of
+ * each node in turn, counted reserved on the "Memory:" line and managed
+ * afterwards; per-node counts; a shortfall warned as the kernel warns it;
+ * 2 MiB pages from the buddy allocator; the pool handing pages out and
+ * taking them back, refusing a double put or a wrong order as bad pages,
+ * and giving pages back to the buddy allocator; offline refusing a block
+ * that holds one.
+ */
+#include "harness.h"
+
+#include <pmm/hotplug.h>
+#include <pmm/hugetlb.h>
+
+#define G1 (1ul << PMM_HUGETLB_ORDER_1G)
+#define M2 (1ul << PMM_HUGETLB_ORDER_2M)
+
+static void expect_parse_error(const char *text, const char *why)
+{
+	struct pmm_config c;
+	char err[256];
+
+	pmm_config_default(&c);
+	assert_int_equal(pmm_config_parse(&c, text, strlen(text), "t.conf", err, sizeof(err)),
+			 -PMM_EINVAL);
+	if (!strstr(err, why) || strncmp(err, "t.conf:", 7))
+		fail_msg("'%s': error '%s', expected file:line and '%s'", text, err, why);
+}
+
+static void parse(struct pmm_config *c, const char *text)
+{
+	char err[256];
+
+	pmm_config_default(c);
+	if (pmm_config_parse(c, text, strlen(text), "t.conf", err, sizeof(err)))
+		fail_msg("'%s': %s", text, err);
+}
+
+static void test_config_pairing(void **state)
+{
+	struct pmm_config c;
+
+	(void)state;
+	parse(&c, "hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=0:3,1:4");
+	assert_int_equal(c.nr_hstates, 2);
+	assert_int_equal(c.hstates[0].order, 18);
+	assert_int_equal(c.hstates[0].nr, 2);
+	assert_int_equal(c.hstates[1].order, 9);
+	assert_int_equal(c.hstates[1].nr, 7);
+	assert_int_equal(c.hstates[1].nr_node[0], 3);
+	assert_int_equal(c.hstates[1].nr_node[1], 4);
+	assert_false(c.default_count.count_set);
+
+	/* Before any size: the default size's count, tied to default_hugepagesz= when it comes. */
+	parse(&c, "hugepages=5");
+	assert_true(c.default_count.count_set);
+	assert_int_equal(c.default_count.nr, 5);
+	assert_int_equal(c.nr_hstates, 0);
+	parse(&c, "hugepages=3 default_hugepagesz=1G");
+	assert_false(c.default_count.count_set);
+	assert_int_equal(c.default_hstate, 0);
+	assert_int_equal(c.hstates[0].order, 18);
+	assert_int_equal(c.hstates[0].nr, 3);
+	parse(&c, "default_hugepagesz=1G hugepagesz=1G hugepages=1");
+	assert_int_equal(c.nr_hstates, 1);
+	assert_int_equal(c.hstates[0].nr, 1);
+
+	expect_parse_error("hugepagesz=4M", "unsupported huge page size");
+	expect_parse_error("hugepagesz=1G hugepagesz=1G", "named twice");
+	expect_parse_error("hugepagesz=1G hugepages=1 hugepages=2", "given twice");
+	expect_parse_error("hugepages=0:1,x:2", "expected hugepages=N or NODE:N");
+	expect_parse_error("hugepages=0:1,0:2", "a node counted twice");
+	expect_parse_error("hugepages=-1", "bad huge page count");
+	expect_parse_error("default_hugepagesz=1G default_hugepagesz=2M", "given twice");
+}
+
+/* The pfns of the 1 GiB pages in @m's pool, taking them out and putting them back. */
+static unsigned long pool_pfns(struct pmm *m, int nid, unsigned long *pfns, unsigned long max)
+{
+	struct pmm_page *taken[64];
+	unsigned long n = 0;
+
+	while (n < max && n < 64 && (taken[n] = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, nid))) {
+		pfns[n] = pmm_page_to_pfn(m, taken[n]);
+		n++;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		pmm_put_page(m, taken[i]);
+	return n;
+}
+
+static void test_gigantic_boot(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	unsigned long nr, nr_free, pfns[8];
+	unsigned long managed_without;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=8G reserve=0x0-0xfffff", &log);
+	managed_without = pmm_totalram_pages(m);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, &nr, NULL),
+			 -PMM_EINVAL);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
+	assert_int_equal(nr, 0);
+	assert_true(pmm_test_log_has(&log, "HugeTLB: registered 2.00 MiB page size, pre-allocated 0 pages\n"));
+	assert_true(pmm_test_log_has(&log, "HugeTLB: 28 KiB vmemmap can be freed for a 2.00 MiB page\n"));
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+
+	m = pmm_test_machine("mem=8G reserve=0x0-0xfffff hugepagesz=1G hugepages=2", &log);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(nr_free, 2);
+	/* From the top, 1 GiB-aligned; the kernel's pool hands out the first one taken first. */
+	assert_int_equal(pool_pfns(m, PMM_NUMA_NO_NODE, pfns, 8), 2);
+	assert_int_equal(pfns[0], 7 * G1);
+	assert_int_equal(pfns[1], 6 * G1);
+	/* Reserved while memblock was up, then managed: nothing lost, nothing free. */
+	assert_true(pmm_test_log_has(&log, "2098176K reserved, 0K cma-reserved)\n"));
+	assert_true(pmm_test_log_has(&log, "HugeTLB: registered 1.00 GiB page size, pre-allocated 2 pages\n"));
+	assert_true(pmm_test_log_has(&log, "HugeTLB: 16380 KiB vmemmap can be freed for a 1.00 GiB page\n"));
+	assert_int_equal(pmm_totalram_pages(m), managed_without);
+	pmm_drain_all(m);
+	assert_true(pmm_nr_free_pages(m) <= managed_without - 2 * G1);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+
+	/* More than there is: what fits, and the kernel's warning. */
+	m = pmm_test_machine("mem=8G reserve=0x0-0xfffff hugepagesz=1G hugepages=100", &log);
+	assert_true(pmm_test_log_has(&log, "HugeTLB: allocating 100 of page size 1.00 GiB failed.  Only allocated 7 hugepages.\n"));
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, &nr, NULL), 0);
+	assert_int_equal(nr, 7);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+static void test_gigantic_nodes(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	unsigned long nr, pfns[8];
+	struct pmm *m;
+
+	(void)state;
+	/* Spread: node 0, node 1, node 0, ... from each node's top. */
+	m = pmm_test_machine("mem=8G nodes=2 hugepagesz=1G hugepages=3", &log);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, 0, &nr, NULL), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, 1, &nr, NULL), 0);
+	assert_int_equal(nr, 1);
+	assert_int_equal(pool_pfns(m, 1, pfns, 8), 1);
+	assert_int_equal(pfns[0], 7 * G1);
+	assert_int_equal(pool_pfns(m, 0, pfns, 8), 2);
+	assert_int_equal(pfns[0], 3 * G1);
+	assert_int_equal(pfns[1], 2 * G1);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+
+	/* Per node. */
+	m = pmm_test_machine("mem=8G nodes=2 hugepagesz=1G hugepages=1:2", &log);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, 0, &nr, NULL), 0);
+	assert_int_equal(nr, 0);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, 1, &nr, NULL), 0);
+	assert_int_equal(nr, 2);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+
+	/* A count for a node the machine does not have: refused. */
+	{
+		struct pmm_config c;
+
+		parse(&c, "mem=8G nodes=2 hugepagesz=1G hugepages=3:1");
+		pmm_test_expect_refused(&c, "hugepages= counts pages on node 3, which the machine does not have");
+	}
+}
+
+static void test_pool_use(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	unsigned long nr, nr_free, free0, bad0;
+	struct pmm_page *p, *q;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=8G hugepages=16 hugepagesz=1G hugepages=2", &log);
+	assert_true(pmm_test_log_has(&log, "HugeTLB: registered 2.00 MiB page size, pre-allocated 16 pages\n"));
+	assert_true(pmm_test_log_has(&log, "HugeTLB: registered 1.00 GiB page size, pre-allocated 2 pages\n"));
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
+	assert_int_equal(nr, 16);
+	assert_int_equal(nr_free, 16);
+
+	/* Hand one out: a compound block, refcount 1. */
+	p = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE);
+	assert_non_null(p);
+	assert_int_equal(pmm_page_count(p), 1);
+	memset(pmm_page_address(m, p), 0x5a, 4096);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(nr_free, 1);
+	/* get + put keeps it; the last put brings it back to the pool. */
+	assert_int_equal(pmm_get_page(m, p), 0);
+	pmm_put_page(m, p);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, NULL, &nr_free), 0);
+	assert_int_equal(nr_free, 1);
+	/* Freed with another order: a bad page, refused; the page stays the caller's. */
+	bad0 = pmm_bad_page_count(m);
+	pmm_free_pages(m, p, 0);
+	assert_int_equal(pmm_bad_page_count(m), bad0 + 1);
+	assert_true(pmm_test_log_has(&log, "freeing a huge page with the wrong order"));
+	pmm_free_pages(m, p, PMM_HUGETLB_ORDER_1G);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, NULL, &nr_free), 0);
+	assert_int_equal(nr_free, 2);
+	/* A second put: a double free, reported and refused; the pool is as it was. */
+	pmm_put_page(m, p);
+	assert_int_equal(pmm_bad_page_count(m), bad0 + 2);
+	assert_true(pmm_test_log_has(&log, "freeing a huge page that is in its pool (double free)"));
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(nr_free, 2);
+
+	/* A 2 MiB page, handed out and back, then all given back to the buddy allocator. */
+	q = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, 0);
+	assert_non_null(q);
+	pmm_free_pages(m, q, PMM_HUGETLB_ORDER_2M);
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	assert_int_equal(pmm_hugetlb_shrink(m, PMM_HUGETLB_ORDER_2M, 100), 16);
+	assert_int_equal(pmm_hugetlb_shrink(m, PMM_HUGETLB_ORDER_1G, 1), 1);
+	pmm_drain_all(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0 + 16 * M2 + G1);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
+	assert_int_equal(nr, 1);
+	assert_int_equal(nr_free, 1);
+	assert_machine_valid(m);
+	/* The frames given back are ordinary memory again. */
+	{
+		struct pmm_page *blk[64];
+		int n = 0;
+
+		while (n < 64 && (blk[n] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 10)))
+			n++;
+		assert_int_equal(n, 64);
+		for (int i = 0; i < n; i++)
+			pmm_free_pages(m, blk[i], 10);
+	}
+	assert_null(pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_null(pmm_hugetlb_alloc(m, 12, PMM_NUMA_NO_NODE));
+	assert_null(pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, 99));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+static void test_offline_busy(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	unsigned long pfns[2];
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=8G hugepagesz=1G hugepages=1", &log);
+	assert_int_equal(pool_pfns(m, PMM_NUMA_NO_NODE, pfns, 2), 1);
+	/* A block in the middle of the page (its first frame a tail). */
+	assert_int_equal(pmm_offline_pages(m, pfns[0] + 3 * PMM_MEMORY_BLOCK_SIZE / 4096,
+					   PMM_MEMORY_BLOCK_SIZE / 4096),
+			 -PMM_EBUSY);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_hugetlb_shrink(m, PMM_HUGETLB_ORDER_1G, 1), 1);
+	assert_int_equal(pmm_offline_pages(m, pfns[0] + 3 * PMM_MEMORY_BLOCK_SIZE / 4096,
+					   PMM_MEMORY_BLOCK_SIZE / 4096),
+			 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+/* The pools' boot on a platform failing each allocation in turn: a clean failure or a whole pool. */
+static void check_pools(struct pmm *m)
+{
+	unsigned long nr;
+
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, &nr, NULL), 0);
+	assert_int_equal(nr, 2);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, &nr, NULL), 0);
+	assert_int_equal(nr, 4);
+	assert_machine_valid(m);
+}
+
+static void test_boot_faults(void **state)
+{
+	(void)state;
+	assert_true(pmm_test_boot_sweep("mem=4G nodes=2 hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=4",
+					check_pools) > 10);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_pairing),
+		cmocka_unit_test(test_gigantic_boot),
+		cmocka_unit_test(test_gigantic_nodes),
+		cmocka_unit_test(test_pool_use),
+		cmocka_unit_test(test_offline_busy),
+		cmocka_unit_test(test_boot_faults),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
