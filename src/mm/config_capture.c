@@ -16,6 +16,8 @@
  *       x86-64's 16M / 4G                          -> dma= dma32=
  *     "Kernel command line:" parameters pmm shares with the kernel
  *       (kernelcore, movablecore, page_alloc.shuffle, init_on_alloc, ...)
+ *       and, when "HugeTLB: registered 1.00 GiB page size" says the kernel
+ *       has them, the hugepagesz=/hugepages= that count 1 GiB pages
  *     an x86 log of Linux 5.13 or later ("BIOS-e820:" lines, "Linux
  *       version") keeps the first 1 MiB            -> reserve=0x0-0xfffff
  *     "RAMDISK: [mem A-B]" and "Freeing initrd memory"
@@ -110,6 +112,7 @@ struct capture {
 	unsigned long long decrypted_k; /* "Freeing unused decrypted memory: NK" */
 	unsigned long long alt_k;       /* "Freeing SMP alternatives memory: NK" */
 	char deferred_src[288];         /* "node N deferred pages initialised in Mms" */
+	bool gigantic;                  /* "HugeTLB: registered 1.00 GiB page size" */
 	int heap_init[2];               /* "mem auto-init: ... heap alloc:on, heap free:off": 1/0, -1 unseen */
 	char heap_init_src[288];
 	uint8_t cpu_node[PMM_MAX_CPUS]; /* 1 + each CPU's node; 0: not known */
@@ -322,6 +325,8 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 	if (!c->deferred_src[0] && (p = strstr(s, " deferred pages initialised in ")) &&
 	    strncmp(s, "node ", 5) == 0)
 		snprintf(c->deferred_src, sizeof(c->deferred_src), "%s: %.100s", src, s);
+	if (strncmp(s, "HugeTLB: registered 1.00 GiB page size", 38) == 0)
+		c->gigantic = true;
 	if (strncmp(s, "Kernel command line: ", 21) == 0 && !c->cmdline[0]) {
 		snprintf(c->cmdline, sizeof(c->cmdline), "%s", s + 21);
 		snprintf(c->cmdline_src, sizeof(c->cmdline_src), "%s: kernel command line", src);
@@ -329,12 +334,66 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 	return 0;
 }
 
+/*
+ * The command line's hugepagesz=, default_hugepagesz= and hugepages=
+ * tokens, @t one of them, paired as the kernel pairs them (@size: the size
+ * the next hugepages= counts, 0 the default, -1 none valid).  What counts
+ * 1 GiB pages is written when the log says the kernel has that size: those
+ * come from memblock, and no trace records them.  2 MiB pages come from
+ * the buddy allocator after boot, where a trace of the boot has them: a
+ * comment.  So is what the kernel ignored (a size its CPU lacks, and the
+ * count after it).
+ */
+static void emit_hugetlb(struct capture *c, const char *t, int *size, bool default_1g)
+{
+	const char *v = strchr(t, '=') + 1;
+	bool one_g = !strcmp(v, "1G") || !strcmp(v, "1024M") || !strcmp(v, "1073741824");
+
+	if (strncmp(t, "hugepages=", 10) == 0) {
+		bool counts_1g = *size == 30 || (*size == 0 && default_1g);
+
+		if (counts_1g) {
+			emit(c, t, c->cmdline_src);
+		} else {
+			fprintf(c->out, "# %s: '%s': %s\n", c->cmdline_src, t,
+				*size < 0 ? "the kernel ignored it (no valid hugepagesz= before it)"
+					  : "2 MiB pages come from the buddy allocator after boot "
+					    "(a trace of the boot has them)");
+		}
+		if (*size < 0)
+			*size = 0;
+		return;
+	}
+	if (one_g && !c->gigantic) {
+		fprintf(c->out, "# %s: '%s': the kernel did not register 1 GiB pages\n",
+			c->cmdline_src, t);
+		*size = -1;
+		return;
+	}
+	*size = one_g ? 30 : 21;
+	if (one_g)
+		emit(c, t, c->cmdline_src);
+	else
+		fprintf(c->out, "# %s: '%s': 2 MiB pages are not written (see hugepages=)\n",
+			c->cmdline_src, t);
+}
+
 static void emit_cmdline(struct capture *c)
 {
 	char *save = NULL;
+	int huge_size = 0;
+	bool default_1g = c->gigantic && (strstr(c->cmdline, "default_hugepagesz=1G") ||
+					  strstr(c->cmdline, "default_hugepagesz=1024M"));
 
 	for (char *t = strtok_r(c->cmdline, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 		size_t kl = strcspn(t, "=");
+
+		if (t[kl] == '=' && ((kl == 9 && strncmp(t, "hugepages", 9) == 0) ||
+				     (kl == 10 && strncmp(t, "hugepagesz", 10) == 0) ||
+				     (kl == 18 && strncmp(t, "default_hugepagesz", 18) == 0))) {
+			emit_hugetlb(c, t, &huge_size, default_1g);
+			continue;
+		}
 
 		/* The "mem auto-init:" line says what init_on_* came to. */
 		if (c->heap_init[0] >= 0 && t[kl] == '=' &&

@@ -22,6 +22,7 @@
 #include <pmm/errno.h>
 #include <pmm/page_owner.h>
 #include <pmm/picture.h>
+#include <pmm/hugetlb.h>
 #include <pmm/replay.h>
 #include <pmm/report.h>
 #include <pmm/trace.h>
@@ -534,6 +535,8 @@ static void assert_machine_is_capture(const char *dir, const struct pmm_config *
 		"Initmem setup node ", "Initializing node ", "On node ", "Fallback order for Node ",
 		"Built ", "Policy zone: ", "Freeing SMP alternatives memory: ", "Freeing initrd memory: ",
 		"Freeing unused decrypted memory: ", "Freeing unused kernel image (",
+		"HugeTLB: registered 1.00 GiB ", "HugeTLB: 16380 KiB vmemmap can be freed for a 1.00 GiB",
+		"HugeTLB: allocating ",
 	};
 	struct pmm_test_log log = { 0 };
 	struct pmm_config c = *cfg;
@@ -607,6 +610,31 @@ static void assert_reserved_is_kpageflags(const struct pmm_config *cfg, const ch
 		reserved += kernel;
 	}
 	assert_true(checked > 32768 && reserved > 0);
+	/*
+	 * The 1 GiB huge pages are where the kernel's are: its KPF_HUGE heads
+	 * of 262144-frame compounds, pmm's 1 GiB pool (what is in it at the
+	 * end: a capture's workload does not use them).
+	 */
+	{
+		unsigned long kernel[64], nk = 0, nr = 0;
+		struct pmm_page *got;
+
+		for (pfn = 0; pfn < len / 8 && nk < 64; pfn++)
+			if ((flags[pfn] & (1ull << 17)) && (flags[pfn] & (1ull << 15)) && /* HUGE, HEAD */
+			    pfn + (1ul << 18) <= len / 8 && (flags[pfn + (1ul << 18) - 1] & (1ull << 16)))
+				kernel[nk++] = pfn;
+		while ((got = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE))) {
+			unsigned long p = pmm_page_to_pfn(m, got), i;
+
+			for (i = 0; i < nk && kernel[i] != p; i++)
+				;
+			if (i == nk)
+				fail_msg("%s: pmm has a 1 GiB huge page at pfn %#lx, the kernel does not", kpf, p);
+			nr++;
+		}
+		if (nr != nk)
+			fail_msg("%s: the kernel has %lu 1 GiB huge pages, pmm %lu", kpf, nk, nr);
+	}
 	pmm_destroy(m);
 	pmm_test_log_reset(&log);
 	free(flags);
@@ -891,6 +919,9 @@ static void test_machine_from_shipped_captures(void **state)
 	 * Three nodes of 1 GiB at SLIT distances 10/15/30, the last without
 	 * CPUs; shuffling, init_on_free and THP madvise.
 	 */
+	/* 1 GiB pages from memblock: two below the kernel's memmap; none where no GiB is free. */
+	assert_capture_says("q-8g-gigantic-pageowner", SAYS("\nhugepagesz=1G ", "\nhugepages=2 "));
+	assert_capture_says("q-3g-gigantic-pageowner", SAYS("\nhugepagesz=1G ", "\nhugepages=2 "));
 	assert_capture_says("p-3g-3node-dist-shuffle-pageowner",
 			    SAYS("\nnode_distance=0:10,15,30 ", "\npage_alloc.shuffle=1 ",
 				 "\ntransparent_hugepage=madvise "));

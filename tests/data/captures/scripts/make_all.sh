@@ -21,3 +21,5 @@ apt-get install -y qemu-system-x86 xz-utils cpio e2fsprogs gcc >/dev/null
 /tmp/cap/scripts/run_capture.sh l-5g-3node-movable-pageowner 32M
 /tmp/cap/scripts/run_capture.sh n-3g-numafake-pageowner 32M
 /tmp/cap/scripts/run_capture.sh p-3g-3node-dist-shuffle-pageowner 32M
+/tmp/cap/scripts/run_capture.sh q-8g-gigantic-pageowner 32M
+/tmp/cap/scripts/run_capture.sh q-3g-gigantic-pageowner 32M

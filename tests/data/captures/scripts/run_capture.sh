@@ -91,6 +91,14 @@ case $NAME in
           -numa node,nodeid=2,memdev=m2
           -numa dist,src=0,dst=1,val=15 -numa dist,src=0,dst=2,val=30 -numa dist,src=1,dst=2,val=30)
     APPEND="$APPEND page_alloc.shuffle=1 init_on_free=1 transparent_hugepage=madvise" ;;
+  q-8g-gigantic-pageowner)
+    # two 1 GiB huge pages taken from memblock at boot (a CPU model with pdpe1gb)
+    MACH=(-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 8192)
+    APPEND="$APPEND hugepagesz=1G hugepages=2" ;;
+  q-3g-gigantic-pageowner)
+    # the same on q35's 2 GiB + 1 GiB: no free 1 GiB-aligned GiB, the kernel takes none
+    MACH=(-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 3072)
+    APPEND="$APPEND hugepagesz=1G hugepages=2" ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
 $S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
