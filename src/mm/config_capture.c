@@ -239,14 +239,16 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 		for (i = 0; i < 3; i++)
 			if (strncmp(z, zones[i], strlen(zones[i])) == 0)
 				break;
-		if (i == 3) {
-			c->in_zones = strncmp(z, "Device ", 7) == 0;
+		if (i < 3) {
+			p = strstr(z, "[mem ");
+			if (p && sscanf(p, "[mem %llx-%llx]", &a, &b) == 2)
+				c->zone_end[i] = b;
 			return 0;
 		}
-		p = strstr(z, "[mem ");
-		if (p && sscanf(p, "[mem %llx-%llx]", &a, &b) == 2)
-			c->zone_end[i] = b;
-		return 0;
+		if (strncmp(z, "Device ", 7) == 0)
+			return 0;
+		/* The block is over; this line is read for what else it says. */
+		c->in_zones = false;
 	}
 	/* x86's announce_cpu(): ".... node  #1, CPUs:   #2  #3" lists the secondary CPUs. */
 	/* %n is stored only when the whole pattern matched: n1 must not keep an older value. */
@@ -366,6 +368,12 @@ static void emit_hugetlb(struct capture *c, const char *t, int *size, bool defau
 	}
 	if (one_g && !c->gigantic) {
 		fprintf(c->out, "# %s: '%s': the kernel did not register 1 GiB pages\n",
+			c->cmdline_src, t);
+		*size = -1;
+		return;
+	}
+	if (!one_g && strcmp(v, "2M") && strcmp(v, "2048K") && strcmp(v, "2097152")) {
+		fprintf(c->out, "# %s: '%s': not a size x86-64 has; the kernel ignored it\n",
 			c->cmdline_src, t);
 		*size = -1;
 		return;

@@ -142,11 +142,14 @@ int hugetlb_setup(struct pmm *m)
 		if (c->hstates[i].count_set)
 			take_count(h, &c->hstates[i]);
 	}
-	/* hugetlb_init(): the 2 MiB size always exists; a bare hugepages= counts it. */
+	/* hugetlb_init(): the 2 MiB size always exists; a bare hugepages= counts the default size. */
 	h = hstate_of_order(m, PMM_HUGETLB_ORDER_2M);
 	if (!h)
 		h = add_hstate(ht, PMM_HUGETLB_ORDER_2M);
-	if (c->default_count.count_set && c->default_hstate < 0) {
+	/* A config built in C may leave a count for a named default size here too. */
+	if (c->default_hstate >= 0 && c->default_hstate < (int)c->nr_hstates)
+		h = hstate_of_order(m, c->hstates[c->default_hstate].order);
+	if (c->default_count.count_set) {
 		if (h->max_huge_pages) {
 			pr_warn(m, "HugeTLB: Ignoring hugepages=%lu associated with %s page size\n",
 				h->max_huge_pages, size_name(h));
