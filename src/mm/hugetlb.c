@@ -230,41 +230,56 @@ static bool alloc_bootmem_huge_page(struct pmm *m, struct hstate *h, int nid)
 	return true;
 }
 
+/*
+ * hugetlb_hstate_alloc_pages(): @h's pages, as many on each node as
+ * hugepages=N:C asks, or spread over the nodes with memory from where the
+ * last allocation left off, each taken by @one; a shortfall is warned as
+ * the kernel warns it and lowers the counts to what was taken.  A 2 MiB
+ * page tries each node in turn (alloc_pool_huge_page()); a 1 GiB one
+ * once, memblock itself falling back to any node.
+ */
+static void alloc_hstate_pages(struct pmm *m, struct hstate *h,
+			       bool (*one)(struct pmm *m, struct hstate *h, int nid))
+{
+	unsigned long nodes = memory_nodes(m), got = 0;
+
+	if (h->node_specific) {
+		for (int n = 0; n < MAX_NUMNODES; n++) {
+			unsigned long want = h->max_huge_pages_node[n], j;
+
+			for (j = 0; j < want && one(m, h, n); j++)
+				;
+			if (j == want)
+				continue;
+			pr_warn(m, "HugeTLB: allocating %lu of page size %s failed node%d.  Only allocated %lu hugepages.\n",
+				want, size_name(h), n, j);
+			h->max_huge_pages -= want - j;
+			h->max_huge_pages_node[n] = j;
+		}
+		return;
+	}
+	for (; got < h->max_huge_pages; got++) {
+		bool ok = false;
+
+		for (int tries = gigantic(h) ? 1 : __builtin_popcountl(nodes); tries > 0 && !ok; tries--)
+			ok = one(m, h, next_node(&h->next_nid_to_alloc, nodes));
+		if (!ok)
+			break;
+	}
+	if (got < h->max_huge_pages) {
+		pr_warn(m, "HugeTLB: allocating %lu of page size %s failed.  Only allocated %lu hugepages.\n",
+			h->max_huge_pages, size_name(h), got);
+		h->max_huge_pages = got;
+	}
+}
+
 void hugetlb_reserve_gigantic(struct pmm *m)
 {
 	struct pmm_hugetlb *ht = m->hugetlb;
-	unsigned long nodes = memory_nodes(m);
 
-	for (unsigned i = 0; i < ht->nr_hstates; i++) {
-		struct hstate *h = &ht->hstates[i];
-		unsigned long got = 0;
-
-		if (!gigantic(h) || !h->max_huge_pages)
-			continue;
-		if (h->node_specific) {
-			for (int n = 0; n < MAX_NUMNODES; n++) {
-				unsigned long want = h->max_huge_pages_node[n], j;
-
-				for (j = 0; j < want && alloc_bootmem_huge_page(m, h, n); j++)
-					;
-				got += j;
-				if (j < want)
-					pr_warn(m, "HugeTLB: allocating %lu of page size %s failed node%d.  Only allocated %lu hugepages.\n",
-						want, size_name(h), n, j);
-				h->max_huge_pages_node[n] = j;
-			}
-			h->max_huge_pages = got;
-			continue;
-		}
-		for (; got < h->max_huge_pages; got++)
-			if (!alloc_bootmem_huge_page(m, h, next_node(&h->next_nid_to_alloc, nodes)))
-				break;
-		if (got < h->max_huge_pages) {
-			pr_warn(m, "HugeTLB: allocating %lu of page size %s failed.  Only allocated %lu hugepages.\n",
-				h->max_huge_pages, size_name(h), got);
-			h->max_huge_pages = got;
-		}
-	}
+	for (unsigned i = 0; i < ht->nr_hstates; i++)
+		if (gigantic(&ht->hstates[i]) && ht->hstates[i].max_huge_pages)
+			alloc_hstate_pages(m, &ht->hstates[i], alloc_bootmem_huge_page);
 }
 
 /* enqueue_hugetlb_folio(): @page (refcount 0) to the head of its node's list. */
@@ -346,44 +361,10 @@ static bool alloc_fresh_huge_page(struct pmm *m, struct hstate *h, int nid)
 void hugetlb_alloc_pools(struct pmm *m)
 {
 	struct pmm_hugetlb *ht = m->hugetlb;
-	unsigned long nodes = memory_nodes(m);
 
-	for (unsigned i = 0; i < ht->nr_hstates; i++) {
-		struct hstate *h = &ht->hstates[i];
-		unsigned long got = 0;
-
-		if (gigantic(h) || !h->max_huge_pages)
-			continue;
-		if (h->node_specific) {
-			for (int n = 0; n < MAX_NUMNODES; n++) {
-				unsigned long want = h->max_huge_pages_node[n], j;
-
-				for (j = 0; j < want && alloc_fresh_huge_page(m, h, n); j++)
-					;
-				if (j < want) {
-					pr_warn(m, "HugeTLB: allocating %lu of page size %s failed node%d.  Only allocated %lu hugepages.\n",
-						want, size_name(h), n, j);
-					h->max_huge_pages -= want - j;
-					h->max_huge_pages_node[n] = j;
-				}
-			}
-			continue;
-		}
-		/* alloc_pool_huge_page(): each node in turn until one gives a page. */
-		for (; got < h->max_huge_pages; got++) {
-			bool ok = false;
-
-			for (int tries = __builtin_popcountl(nodes); tries > 0 && !ok; tries--)
-				ok = alloc_fresh_huge_page(m, h, next_node(&h->next_nid_to_alloc, nodes));
-			if (!ok)
-				break;
-		}
-		if (got < h->max_huge_pages) {
-			pr_warn(m, "HugeTLB: allocating %lu of page size %s failed.  Only allocated %lu hugepages.\n",
-				h->max_huge_pages, size_name(h), got);
-			h->max_huge_pages = got;
-		}
-	}
+	for (unsigned i = 0; i < ht->nr_hstates; i++)
+		if (!gigantic(&ht->hstates[i]) && ht->hstates[i].max_huge_pages)
+			alloc_hstate_pages(m, &ht->hstates[i], alloc_fresh_huge_page);
 	/* report_hugepages() */
 	for (unsigned i = 0; i < ht->nr_hstates; i++) {
 		struct hstate *h = &ht->hstates[i];

@@ -922,6 +922,12 @@ static void test_machine_from_shipped_captures(void **state)
 	/* 1 GiB pages from memblock: two below the kernel's memmap; none where no GiB is free. */
 	assert_capture_says("q-8g-gigantic-pageowner", SAYS("\nhugepagesz=1G ", "\nhugepages=2 "));
 	assert_capture_says("q-3g-gigantic-pageowner", SAYS("\nhugepagesz=1G ", "\nhugepages=2 "));
+	/* Per node: one on node 0, and one of the two node 1 asked for (no other free GiB). */
+	assert_capture_says("t-6g-2node-gigantic-pernode-pageowner",
+			    SAYS("\nhugepagesz=1G ", "\nhugepages=0:1,1:2 "));
+	/* kernelcore= spread over two nodes; a small one-CPU machine. */
+	assert_capture_says("r-6g-2node-kernelcore-pageowner", SAYS("\nkernelcore=2G "));
+	assert_capture_says("s-512m-1cpu", SAYS("\ncpus=1 "));
 	assert_capture_says("p-3g-3node-dist-shuffle-pageowner",
 			    SAYS("\nnode_distance=0:10,15,30 ", "\npage_alloc.shuffle=1 ",
 				 "\ntransparent_hugepage=madvise "));

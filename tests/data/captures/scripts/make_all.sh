@@ -23,3 +23,6 @@ apt-get install -y qemu-system-x86 xz-utils cpio e2fsprogs gcc >/dev/null
 /tmp/cap/scripts/run_capture.sh p-3g-3node-dist-shuffle-pageowner 32M
 /tmp/cap/scripts/run_capture.sh q-8g-gigantic-pageowner 32M
 /tmp/cap/scripts/run_capture.sh q-3g-gigantic-pageowner 32M
+/tmp/cap/scripts/run_capture.sh r-6g-2node-kernelcore-pageowner 32M
+/tmp/cap/scripts/run_capture.sh s-512m-1cpu 32M
+/tmp/cap/scripts/run_capture.sh t-6g-2node-gigantic-pernode-pageowner 32M

@@ -99,6 +99,21 @@ case $NAME in
     # the same on q35's 2 GiB + 1 GiB: no free 1 GiB-aligned GiB, the kernel takes none
     MACH=(-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 3072)
     APPEND="$APPEND hugepagesz=1G hugepages=2" ;;
+  r-6g-2node-kernelcore-pageowner)
+    # two nodes of 3 GiB, kernelcore=2G: ZONE_MOVABLE spread over the nodes
+    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 6144
+          -object memory-backend-ram,id=m0,size=3G -object memory-backend-ram,id=m1,size=3G
+          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+    APPEND="$APPEND kernelcore=2G" ;;
+  s-512m-1cpu)
+    # a small one-CPU machine
+    MACH=(-machine pc -accel tcg,thread=multi -smp 1 -m 512) ;;
+  t-6g-2node-gigantic-pernode-pageowner)
+    # 1 GiB pages counted per node: one on node 0, two on node 1
+    MACH=(-machine pc -accel tcg,thread=multi -cpu max -smp 2 -m 6144
+          -object memory-backend-ram,id=m0,size=3G -object memory-backend-ram,id=m1,size=3G
+          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+    APPEND="$APPEND hugepagesz=1G hugepages=0:1,1:2" ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
 $S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
