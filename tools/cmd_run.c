@@ -83,6 +83,8 @@ static void help_config(void)
 	      "  memmap=base|huge|altmap     struct pages in host base or huge pages, or (altmap,\n"
 	      "                              file backends only) in each section's own first frames\n"
 	      "  maxmem=SIZE                 physical span for memory hotplug (address space only)\n"
+	      "  hotplug=N:START-END[:online|online_kernel|online_movable]\n"
+	      "                              memory added to node N when boot is done (offline)\n"
 	      "  host_node=N:H host_bind=all|memmap\n"
 	      "                              place node N's memmap (and memory) on host NUMA node H\n",
 	      stdout);

@@ -126,6 +126,14 @@
  *                          boot memory.  Rounded up to a 128 MiB section;
  *                          at most 64T (PMM_MAXMEM_LIMIT: x86-64's 46
  *                          physical address bits).
+ *   hotplug=N:START-END[:STATE]   memory plugged into node N when boot is
+ *                          done, as the kernel's ACPI driver adds a DIMM that
+ *                          was present at boot (outside the firmware's memory
+ *                          map): added offline (the default, as
+ *                          memhp_default_state=offline), or onlined: STATE
+ *                          online, online_kernel or online_movable
+ *                          (<pmm/hotplug.h>).  Whole 128 MiB blocks; maxmem=
+ *                          grows to cover it.  Repeat per range
  *   host_node=N:H          place pmm node N's memmap and memory on host NUMA
  *                          node H (preferred: the host falls back when H is
  *                          full, and vmemmap_verify warns for memmap pages
@@ -158,6 +166,14 @@ PMM_BEGIN_DECLS
 /* The largest maxmem=: x86-64's MAX_PHYSMEM_BITS (46) with 4-level paging, 64 TiB. */
 #define PMM_MAXMEM_LIMIT (1ull << 46)
 #define PMM_NR_ZONES 5 /* DMA, DMA32, Normal, Movable, Device */
+
+/* hotplug=N:START-END:STATE: what becomes of the memory added at boot's end. */
+enum pmm_hotplug_state {
+	PMM_HOTPLUG_OFFLINE = 0,
+	PMM_HOTPLUG_ONLINE,          /* online: the zone it lies in, else a kernel zone */
+	PMM_HOTPLUG_ONLINE_KERNEL,   /* online_kernel */
+	PMM_HOTPLUG_ONLINE_MOVABLE,  /* online_movable */
+};
 
 /* A physical range [start, end), in bytes, belonging to node @nid. */
 struct pmm_range {
@@ -270,6 +286,9 @@ struct pmm_config {
 	bool cpu_getcpu;                         /* current CPU by sched_getcpu(), not rseq */
 	uint64_t seed;                           /* shuffle and fault-injection randomness */
 	uint64_t maxmem;                         /* maxmem=: physical span for hotplug; 0 = boot end */
+	unsigned nr_hotplug;                     /* hotplug=: memory added when boot is done */
+	struct pmm_range hotplug[PMM_MAX_RANGES];
+	uint8_t hotplug_state[PMM_MAX_RANGES];   /* enum pmm_hotplug_state of each */
 	/*
 	 * host_node=N:H: bit N of host_node_mask set means pmm node N's memmap
 	 * (and memory, unless host_bind_memmap_only) goes to host node
@@ -343,7 +362,10 @@ PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err,
  *       hugepagesz=/default_hugepagesz=/hugepages= that count 1 GiB pages
  *       when the log says the kernel registered that size (2 MiB counts
  *       are comments: those pages come from the buddy allocator, where a
- *       trace of the boot has them); reserve= for the
+ *       trace of the boot has them); hotplug=N:A-B[:STATE] for iomem.txt's
+ *       "System RAM" outside the node ranges (a DIMM the ACPI driver added
+ *       after boot, on the node SRAT's hotplug range names, onlined as
+ *       memhp_default_state= says); reserve= for the
  *       kernel image from iomem.txt, less the SMP alternatives x86 frees
  *       before the watermarks are set; min_free_kbytes=, watermark_scale_factor=,
  *       watermark_boost_factor=, lowmem_reserve_ratio= and

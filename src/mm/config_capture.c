@@ -32,6 +32,9 @@
  *   nodes/nodeN/distance: the SLIT row of each node, when not all 10/20
  *                                                  -> node_distance=N:D,...
  *   iomem.txt: "Kernel code" .. "Kernel bss"     -> reserve=
+ *     "System RAM" outside the node ranges: a DIMM ACPI added after boot,
+ *     on the node of the log's "SRAT: ... hotplug" range, onlined as the
+ *     command line's memhp_default_state= says -> hotplug=N:A-B[:STATE]
  *     with the boot log's "Freeing unused kernel image ... memory: NK",
  *     "Freeing unused decrypted memory" and "Freeing SMP alternatives
  *     memory": the image's gaps, init memory, decrypted section and SMP
@@ -113,6 +116,10 @@ struct capture {
 	unsigned long long alt_k;       /* "Freeing SMP alternatives memory: NK" */
 	char deferred_src[288];         /* "node N deferred pages initialised in Mms" */
 	bool gigantic;                  /* "HugeTLB: registered 1.00 GiB page size" */
+	/* "ACPI: SRAT: Node N PXM P [mem A-B] hotplug": where a DIMM plugged at boot goes */
+	struct { int nid; unsigned long long a, b; } srat_hotplug[16];
+	unsigned nr_srat_hotplug;
+	const char *memhp_state;        /* memhp_default_state= of the command line, or NULL */
 	int heap_init[2];               /* "mem auto-init: ... heap alloc:on, heap free:off": 1/0, -1 unseen */
 	char heap_init_src[288];
 	uint8_t cpu_node[PMM_MAX_CPUS]; /* 1 + each CPU's node; 0: not known */
@@ -329,8 +336,24 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 		snprintf(c->deferred_src, sizeof(c->deferred_src), "%s: %.100s", src, s);
 	if (strncmp(s, "HugeTLB: registered 1.00 GiB page size", 38) == 0)
 		c->gigantic = true;
+	if (c->nr_srat_hotplug < 16 && (p = strstr(s, "SRAT: Node ")) && strstr(p, "] hotplug") &&
+	    sscanf(p, "SRAT: Node %d PXM %*d [mem %llx-%llx]", &nid, &a, &b) == 3 && nid >= 0 &&
+	    nid < PMM_MAX_NUMNODES) {
+		c->srat_hotplug[c->nr_srat_hotplug].nid = nid;
+		c->srat_hotplug[c->nr_srat_hotplug].a = a;
+		c->srat_hotplug[c->nr_srat_hotplug++].b = b;
+	}
 	if (strncmp(s, "Kernel command line: ", 21) == 0 && !c->cmdline[0]) {
+		static const char *const states[] = { "online_kernel", "online_movable", "online",
+						      "offline" };
+
 		snprintf(c->cmdline, sizeof(c->cmdline), "%s", s + 21);
+		if ((p = strstr(s, "memhp_default_state=")))
+			for (unsigned i = 0; i < 4; i++)
+				if (!strncmp(p + 20, states[i], strlen(states[i]))) {
+					c->memhp_state = states[i];
+					break;
+				}
 		snprintf(c->cmdline_src, sizeof(c->cmdline_src), "%s: kernel command line", src);
 	}
 	return 0;
@@ -888,6 +911,32 @@ static void reserve_kpageflags(struct capture *c)
 	}
 }
 
+/*
+ * A "System RAM" range [@a, @b] of iomem.txt outside the boot log's node
+ * ranges: memory added after boot, a DIMM the ACPI driver found (on the
+ * node SRAT's hotplug range names) -> hotplug=N:A-B[:STATE], onlined as
+ * the command line's memhp_default_state= says (the kernel's default:
+ * offline).
+ */
+static void hotplugged_ram(struct capture *c, unsigned long long a, unsigned long long b)
+{
+	char tok[128];
+	int nid = 0;
+
+	if (!b || b < a)
+		return; /* addresses hidden (iomem read without root) */
+	for (unsigned i = 0; i < c->scratch.nr_ranges; i++)
+		if (c->scratch.ranges[i].start <= b && a < c->scratch.ranges[i].end)
+			return;
+	for (unsigned i = 0; i < c->nr_srat_hotplug; i++)
+		if (c->srat_hotplug[i].a <= a && b <= c->srat_hotplug[i].b)
+			nid = c->srat_hotplug[i].nid;
+	snprintf(tok, sizeof(tok), "hotplug=%d:%#llx-%#llx%s%s", nid, a, b,
+		 c->memhp_state && strcmp(c->memhp_state, "offline") ? ":" : "",
+		 c->memhp_state && strcmp(c->memhp_state, "offline") ? c->memhp_state : "");
+	emit(c, tok, "iomem.txt: System RAM outside the node ranges (added after boot)");
+}
+
 /* iomem.txt: the kernel image, from its first "Kernel ..." entry to the end of its last. */
 static void read_iomem(struct capture *c, const char *path)
 {
@@ -903,8 +952,11 @@ static void read_iomem(struct capture *c, const char *path)
 	while (fgets(line, sizeof(line), f)) {
 		char what[64];
 
-		if (sscanf(line, " %llx-%llx : %63[^\n]", &a, &b, what) != 3 ||
-		    strncmp(what, "Kernel ", 7) != 0)
+		if (sscanf(line, " %llx-%llx : %63[^\n]", &a, &b, what) != 3)
+			continue;
+		if (line[0] != ' ' && !strcmp(what, "System RAM"))
+			hotplugged_ram(c, a, b);
+		if (strncmp(what, "Kernel ", 7) != 0)
 			continue;
 		if (!seen || a < start)
 			start = a;
@@ -1110,15 +1162,20 @@ static size_t spans_minus(const struct span *a, size_t na, const struct span *b,
 static size_t free_runs(const struct pmm_config *cfg, int nid, uint64_t zs, uint64_t ze,
 			const struct span *res, size_t nres, struct span *out, uint64_t *present)
 {
-	struct span mem[PMM_MAX_RANGES];
+	struct span mem[2 * PMM_MAX_RANGES];
 	size_t n = 0;
 
 	*present = 0;
-	for (unsigned i = 0; i < cfg->nr_ranges; i++) {
-		uint64_t a = MAX(PFN_UP(cfg->ranges[i].start), zs);
-		uint64_t b = MIN(PFN_DOWN(cfg->ranges[i].end), ze);
+	/* Boot memory, and memory hotplug= adds online. */
+	for (unsigned i = 0; i < cfg->nr_ranges + cfg->nr_hotplug; i++) {
+		const struct pmm_range *r = i < cfg->nr_ranges ? &cfg->ranges[i]
+							       : &cfg->hotplug[i - cfg->nr_ranges];
+		uint64_t a = MAX(PFN_UP(r->start), zs), b = MIN(PFN_DOWN(r->end), ze);
 
-		if (cfg->ranges[i].nid == nid && a < b)
+		if (i >= cfg->nr_ranges &&
+		    cfg->hotplug_state[i - cfg->nr_ranges] == PMM_HOTPLUG_OFFLINE)
+			continue;
+		if (r->nid == nid && a < b)
 			mem[n++] = (struct span){ a, b };
 	}
 	/* Merged: a log may give overlapping ranges (the machine will refuse them). */

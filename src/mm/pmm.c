@@ -193,6 +193,51 @@ static void late_free(struct pmm *m, bool early)
 	}
 }
 
+/*
+ * hotplug=: what the kernel's ACPI memory driver does with a DIMM present at
+ * boot (acpi_init(), a subsys initcall after mm's): add it, and online it
+ * as memhp_default_state says.
+ */
+static int hotplug_boot_memory(struct pmm *m)
+{
+	static_assert((int)PMM_HOTPLUG_ONLINE == (int)PMM_ONLINE &&
+			      (int)PMM_HOTPLUG_ONLINE_KERNEL == (int)PMM_ONLINE_KERNEL &&
+			      (int)PMM_HOTPLUG_ONLINE_MOVABLE == (int)PMM_ONLINE_MOVABLE,
+		      "hotplug= states are online types");
+	for (unsigned i = 0; i < m->cfg.nr_hotplug; i++) {
+		const struct pmm_range *r = &m->cfg.hotplug[i];
+		int err = r->end > r->start ? pmm_add_memory(m, r->nid, r->start, r->end - r->start)
+					    : -PMM_EINVAL;
+
+		/* add_memory() onlines the new memory blocks one by one (online_memory_block()). */
+		for (uint64_t b = r->start;
+		     !err && m->cfg.hotplug_state[i] != PMM_HOTPLUG_OFFLINE && b < r->end;
+		     b += PMM_MEMORY_BLOCK_SIZE)
+			err = pmm_online_pages(m, PFN_DOWN(b), PMM_PAGES_PER_MEMORY_BLOCK,
+					       (enum pmm_online_type)m->cfg.hotplug_state[i]);
+		if (err) {
+			pr_err(m, "pmm: hotplug=%d:%#llx-%#llx: %s (whole 128 MiB blocks, not memory yet)\n",
+			       r->nid, (unsigned long long)r->start, (unsigned long long)r->end - 1,
+			       pmm_strerror(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* maxmem= grown to cover what hotplug= adds beyond boot memory, as SRAT's hotplug ranges do. */
+static void maxmem_for_hotplug(struct pmm_config *c)
+{
+	uint64_t end = c->nr_ranges ? 0 : c->mem_bytes;
+
+	for (unsigned i = 0; i < c->nr_ranges; i++)
+		end = MAX(end, c->ranges[i].end);
+	end = MAX(end, c->maxmem);
+	for (unsigned i = 0; i < c->nr_hotplug; i++)
+		if (c->hotplug[i].end > end)
+			c->maxmem = end = c->hotplug[i].end;
+}
+
 int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 {
 	const struct pmm_platform *plat;
@@ -211,6 +256,7 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	m->plat = plat;
 	m->cfg = *cfg;
 	m->cfg.platform = plat;
+	maxmem_for_hotplug(&m->cfg);
 	pmm_lock_init(&m->sysctl_lock);
 	pmm_lock_init(&m->hotplug_lock);
 	pmm_lock_init(&m->fast_lock);
@@ -299,6 +345,8 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	if (m->setup_ext && (err = m->setup_ext(m)))
 		goto fail;
 	hugetlb_alloc_pools(m);
+	if ((err = hotplug_boot_memory(m)))
+		goto fail;
 	late_free(m, false);
 	pcp_fast_update(m);
 	*out = m;

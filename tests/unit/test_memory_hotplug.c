@@ -819,6 +819,51 @@ static void mobility_grouping_follows_hotplug(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * hotplug=: a DIMM the kernel's ACPI driver adds once boot is done, left
+ * offline or onlined block by block (each first block of a zone rebuilds
+ * the zonelists, as the kernel logs it); maxmem= grows to cover it; a
+ * range that is not whole blocks is refused with its token.
+ */
+static void boot_hotplug_token(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm_config c;
+	char err[256];
+	struct pmm *m;
+	const char *bad = "hotplug=0:0x100000000-0x13fffffff:sideways";
+
+	(void)state;
+	m = pmm_test_machine("mem=2G hotplug=0:0x100000000-0x13fffffff", &log);
+	assert_int_equal(pmm_memory_block_state(m, 0x100000), PMM_BLOCK_OFFLINE);
+	assert_int_equal(pmm_memory_block_state(m, 0x13ffff), PMM_BLOCK_OFFLINE);
+	assert_int_equal(pmm_totalram_pages(m), 524288);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+
+	m = pmm_test_machine("mem=2G hotplug=0:0x100000000-0x13fffffff:online", &log);
+	assert_int_equal(pmm_memory_block_state(m, 0x100000), PMM_BLOCK_ONLINE);
+	assert_int_equal(pmm_memory_block_state(m, 0x13ffff), PMM_BLOCK_ONLINE);
+	assert_int_equal(pmm_totalram_pages(m), 524288 + 262144);
+	assert_int_equal(m->node_data[0]->node_zones[ZONE_NORMAL].present_pages, 262144);
+	/* The zonelists were rebuilt once, when the first block populated Normal. */
+	assert_true(pmm_test_log_has(&log, "Policy zone: Normal\n"));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+
+	pmm_config_default(&c);
+	assert_int_equal(pmm_config_parse(&c, bad, strlen(bad), "t.conf", err, sizeof(err)),
+			 -PMM_EINVAL);
+	assert_non_null(strstr(err, "t.conf:1: hotplug= state must be"));
+	pmm_config_default(&c);
+	assert_int_equal(pmm_config_parse(&c, "mem=2G hotplug=0:0x100000000-0x103ffffff", 40,
+					  "t.conf", err, sizeof(err)),
+			 0);
+	pmm_test_expect_refused(&c, "pmm: hotplug=0:0x100000000-0x103ffffff");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -837,6 +882,7 @@ int main(void)
 		cmocka_unit_test(maxmem_refused),
 		cmocka_unit_test(offline_with_migrate_callback),
 		cmocka_unit_test(mobility_grouping_follows_hotplug),
+		cmocka_unit_test(boot_hotplug_token),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

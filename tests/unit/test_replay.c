@@ -925,6 +925,9 @@ static void test_machine_from_shipped_captures(void **state)
 	/* Per node: one on node 0, and one of the two node 1 asked for (no other free GiB). */
 	assert_capture_says("t-6g-2node-gigantic-pernode-pageowner",
 			    SAYS("\nhugepagesz=1G ", "\nhugepages=0:1,1:2 "));
+	/* A DIMM present at boot that ACPI adds after it: left offline, and onlined. */
+	assert_capture_says("v-2g-dimm", SAYS("\nhotplug=0:0x100000000-0x13fffffff "));
+	assert_capture_says("w-2g-dimm-online", SAYS("\nhotplug=0:0x100000000-0x13fffffff:online "));
 	/* kernelcore= spread over two nodes; a small one-CPU machine. */
 	assert_capture_says("r-6g-2node-kernelcore-pageowner", SAYS("\nkernelcore=2G "));
 	assert_capture_says("s-512m-1cpu", SAYS("\ncpus=1 "));

@@ -26,3 +26,5 @@ apt-get install -y qemu-system-x86 xz-utils cpio e2fsprogs gcc >/dev/null
 /tmp/cap/scripts/run_capture.sh r-6g-2node-kernelcore-pageowner 32M
 /tmp/cap/scripts/run_capture.sh s-512m-1cpu 32M
 /tmp/cap/scripts/run_capture.sh t-6g-2node-gigantic-pernode-pageowner 32M
+/tmp/cap/scripts/run_capture.sh v-2g-dimm 32M
+/tmp/cap/scripts/run_capture.sh w-2g-dimm-online 32M

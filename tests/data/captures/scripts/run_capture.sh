@@ -114,6 +114,16 @@ case $NAME in
           -object memory-backend-ram,id=m0,size=3G -object memory-backend-ram,id=m1,size=3G
           -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
     APPEND="$APPEND hugepagesz=1G hugepages=0:1,1:2" ;;
+  v-2g-dimm)
+    # 2 GiB of boot memory and a 1 GiB DIMM plugged in before boot: ACPI adds it as
+    # hotplugged memory, left offline (CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE is not set)
+    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 2G,slots=2,maxmem=4G
+          -object memory-backend-ram,id=d1,size=1G -device pc-dimm,id=dimm1,memdev=d1) ;;
+  w-2g-dimm-online)
+    # the same DIMM, onlined as it is added (memhp_default_state=online)
+    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 2G,slots=2,maxmem=4G
+          -object memory-backend-ram,id=d1,size=1G -device pc-dimm,id=dimm1,memdev=d1)
+    APPEND="$APPEND memhp_default_state=online" ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
 $S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
