@@ -819,6 +819,13 @@ static void mobility_grouping_follows_hotplug(void **state)
 	pmm_destroy(m);
 }
 
+static void check_dimm_online(struct pmm *m)
+{
+	assert_int_equal(pmm_memory_block_state(m, 0x48000), PMM_BLOCK_ONLINE);
+	assert_int_equal(pmm_totalram_pages(m), 262144 + 65536);
+	assert_machine_valid(m);
+}
+
 /*
  * hotplug=: a DIMM the kernel's ACPI driver adds once boot is done, left
  * offline or onlined block by block (each first block of a zone rebuilds
@@ -862,6 +869,9 @@ static void boot_hotplug_token(void **state)
 					  "t.conf", err, sizeof(err)),
 			 0);
 	pmm_test_expect_refused(&c, "pmm: hotplug=0:0x100000000-0x103ffffff");
+	/* Each platform failure while adding and onlining at boot: a clean failure or the whole DIMM. */
+	assert_true(pmm_test_boot_sweep("mem=1G page_owner=on hotplug=0:0x40000000-0x4fffffff:online",
+					check_dimm_online) > 10);
 }
 
 int main(void)
