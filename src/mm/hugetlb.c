@@ -53,7 +53,7 @@ struct hstate {
 struct pmm_hugetlb {
 	struct pmm_lock lock;
 	unsigned nr_hstates;
-	struct hstate hstates[PMM_MAX_HSTATES + 1];
+	struct hstate hstates[PMM_MAX_HSTATES]; /* the two sizes, at most: 2M is added last */
 	/* Gigantic pages taken from memblock, in the order taken, until gathered. */
 	unsigned long nr_boot;
 	struct {
@@ -127,7 +127,11 @@ int hugetlb_setup(struct pmm *m)
 		return -PMM_ENOMEM;
 	pmm_lock_init(&ht->lock);
 	m->hugetlb = ht;
-	for (unsigned i = 0; i < c->nr_hstates && i < PMM_MAX_HSTATES; i++) {
+	if (c->nr_hstates > PMM_MAX_HSTATES) {
+		pr_err(m, "pmm: %u huge page sizes, at most %d\n", c->nr_hstates, PMM_MAX_HSTATES);
+		return -PMM_EINVAL;
+	}
+	for (unsigned i = 0; i < c->nr_hstates; i++) {
 		if (c->hstates[i].order != PMM_HUGETLB_ORDER_2M &&
 		    c->hstates[i].order != PMM_HUGETLB_ORDER_1G) {
 			pr_err(m, "pmm: huge page order %u is not 9 (2M) or 18 (1G)\n",

@@ -177,6 +177,13 @@ static void test_gigantic_nodes(void **state)
 
 		parse(&c, "mem=8G nodes=2 hugepagesz=1G hugepages=3:1");
 		pmm_test_expect_refused(&c, "hugepages= counts pages on node 3, which the machine does not have");
+		/* memmap=altmap keeps each section's memmap in its first frames: no 1 GiB pages. */
+		parse(&c, "mem=4G backend=memfd memmap=altmap hugepagesz=1G hugepages=1");
+		pmm_test_expect_refused(&c, "1G huge pages at boot and memmap=altmap do not go together");
+		/* A config built in C with more sizes than there are. */
+		parse(&c, "mem=4G hugepagesz=1G hugepages=1 hugepagesz=2M");
+		c.nr_hstates = 3;
+		pmm_test_expect_refused(&c, "pmm: 3 huge page sizes, at most 2");
 	}
 }
 
