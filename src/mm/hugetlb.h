@@ -15,6 +15,16 @@ static inline bool PageHuge(const struct page *page)
 }
 
 /*
+ * PageHuge() for the free path, read racily: a writer racing with it is
+ * another free of the same block, a misuse the free path then reports
+ * (data_race).  Plain reads: TSan checks atomic ones even here.
+ */
+static inline data_race_fn bool free_of_huge_page(const struct page *page)
+{
+	return (page->flags & (1ul << PG_head)) && page[1].compound_dtor == HUGETLB_PAGE_DTOR;
+}
+
+/*
  * Boot, in pmm_create()'s order:
  *   hugetlb_setup()            the sizes and counts of cfg's hugepagesz=/hugepages=
  *                              (after free_area_init: nodes are known);

@@ -25,6 +25,7 @@
 
 #include "ext/page_owner.h"
 #include "mm/debug.h"
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
@@ -1116,7 +1117,9 @@ static const char *free_request_bad(struct pmm *m, struct page *page, unsigned o
 /*
  * Returns false after reporting a bad request.  The page is left as it is:
  * a double-freed page may sit on a free list, a wrongly freed block is still
- * the caller's, and touching either would corrupt what is intact.
+ * the caller's, and touching either would corrupt what is intact.  Also
+ * false for a hugetlb page, which it hands back to its pool: the fast
+ * tiers leave every compound head to this path.
  */
 static bool free_request_ok(struct pmm *m, struct page *page, unsigned order, bool *head)
 {
@@ -1124,6 +1127,10 @@ static bool free_request_ok(struct pmm *m, struct page *page, unsigned order, bo
 
 	if (unlikely(!page_is_ours(m, page))) {
 		bad_page_pointer(m, page, "freeing a pointer that is not a page of this machine");
+		return false;
+	}
+	if (unlikely(free_of_huge_page(page))) {
+		hugetlb_free_page(m, page, order);
 		return false;
 	}
 	if (unlikely(order >= MAX_ORDER)) {

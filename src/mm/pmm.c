@@ -558,27 +558,10 @@ static __attribute__((noinline)) void free_pages_entry_owner(struct pmm *m, stru
  * path.  Out of line, so that pmm_free_pages() keeps no register across a
  * call on its hot path; @frame is pmm_free_pages()'s.
  */
-/*
- * @page is the head of a hugetlb page.  Read racily: a writer racing with
- * this read is another free of the same block, a misuse the free path then
- * reports (data_race).
- */
-static __attribute__((noinline)) data_race_fn bool free_of_huge_page(const struct pmm *m,
-								     const struct page *page)
-{
-	/* Plain reads: TSan checks atomic ones (PageHead()) even here. */
-	return page_is_ours(m, page) && (page->flags & (1ul << PG_head)) &&
-	       page[1].compound_dtor == HUGETLB_PAGE_DTOR;
-}
-
 static __attribute__((noinline)) void free_pages_tiers(struct pmm *m, struct page *page,
 						       unsigned order, enum free_leaf r,
 						       struct per_cpu_pages *pcp, const void *frame)
 {
-	if (unlikely(free_of_huge_page(m, page))) {
-		hugetlb_free_page(m, page, order);
-		return;
-	}
 	if (order && pcp_allowed_order(order))
 		r = free_page_leaf(m, page, order, &pcp);
 	if (r == FREE_LEAF_DONE)
