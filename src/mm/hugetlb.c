@@ -16,8 +16,9 @@
  *     its zone's managed pages: after the watermarks are first computed
  *     (postcore), before khugepaged computes them again (subsys, later in
  *     link order).
- *   - 2 MiB pages (order 9) come from the buddy allocator at hugetlb_init(),
- *     __GFP_THISNODE on each node in turn.
+ *   - 2 MiB pages (order 9) come from the buddy allocator, __GFP_THISNODE on
+ *     each node in turn, at the end of pmm's boot (the kernel's
+ *     hugetlb_init(); they change no managed count, so no watermark).
  *
  * A page in its pool has refcount 0 and is neither free (no PageBuddy)
  * nor reserved, as the kernel's free huge pages; page[1]'s compound_dtor
@@ -54,13 +55,14 @@ struct pmm_hugetlb {
 	struct pmm_lock lock;
 	unsigned nr_hstates;
 	struct hstate hstates[PMM_MAX_HSTATES]; /* the two sizes, at most: 2M is added last */
-	/* Gigantic pages taken from memblock, in the order taken, until gathered. */
-	unsigned long nr_boot;
-	struct {
-		uint64_t addr;
-		struct hstate *h;
-	} *boot;
-	unsigned long boot_cap;
+	/*
+	 * The 1 GiB pages taken from memblock, in the order taken, until
+	 * gathered: room for as many as memory holds (x86-64 has one gigantic
+	 * size, boot_h).
+	 */
+	struct hstate *boot_h;
+	uint64_t *boot;
+	unsigned long nr_boot, boot_cap;
 };
 
 static bool gigantic(const struct hstate *h)
@@ -184,7 +186,8 @@ void hugetlb_teardown(struct pmm *m)
 
 	if (!ht)
 		return;
-	pmm_free(m, ht->boot, ht->boot_cap * sizeof(*ht->boot));
+	if (ht->boot)
+		pmm_free(m, ht->boot, MAX(ht->boot_cap, 1ul) * sizeof(*ht->boot));
 	pmm_lock_destroy(&ht->lock);
 	pmm_free(m, ht, sizeof(*ht));
 	m->hugetlb = NULL;
@@ -209,28 +212,14 @@ static bool alloc_bootmem_huge_page(struct pmm *m, struct hstate *h, int nid)
 	struct pmm_hugetlb *ht = m->hugetlb;
 	uint64_t size = PAGE_SIZE << h->order, addr;
 
+	if (ht->nr_boot == ht->boot_cap)
+		return false; /* memory holds no more */
 	addr = memblock_phys_alloc(m, size, size, nid);
 	if (addr == UINT64_MAX && nid != PMM_NUMA_NO_NODE)
 		addr = memblock_phys_alloc(m, size, size, PMM_NUMA_NO_NODE);
 	if (addr == UINT64_MAX)
 		return false;
-	if (ht->nr_boot == ht->boot_cap) {
-		unsigned long cap = ht->boot_cap ? 2 * ht->boot_cap : 16;
-		__typeof__(ht->boot) nb = pmm_zalloc(m, cap * sizeof(*nb));
-
-		if (!nb) {
-			memblock_remove_range(&m->memblock.reserved, addr, size);
-			return false;
-		}
-		if (ht->nr_boot)
-			memcpy(nb, ht->boot, ht->nr_boot * sizeof(*nb));
-		pmm_free(m, ht->boot, ht->boot_cap * sizeof(*ht->boot));
-		ht->boot = nb;
-		ht->boot_cap = cap;
-	}
-	ht->boot[ht->nr_boot].addr = addr;
-	ht->boot[ht->nr_boot].h = h;
-	ht->nr_boot++;
+	ht->boot[ht->nr_boot++] = addr;
 	return true;
 }
 
@@ -277,13 +266,22 @@ static void alloc_hstate_pages(struct pmm *m, struct hstate *h,
 	}
 }
 
-void hugetlb_reserve_gigantic(struct pmm *m)
+int hugetlb_reserve_gigantic(struct pmm *m)
 {
 	struct pmm_hugetlb *ht = m->hugetlb;
+	struct hstate *h = hstate_of_order(m, PMM_HUGETLB_ORDER_1G);
 
-	for (unsigned i = 0; i < ht->nr_hstates; i++)
-		if (gigantic(&ht->hstates[i]) && ht->hstates[i].max_huge_pages)
-			alloc_hstate_pages(m, &ht->hstates[i], alloc_bootmem_huge_page);
+	static_assert(PMM_MAX_HSTATES == 2, "x86-64's sizes: one gigantic, 1G");
+	if (!h || !h->max_huge_pages)
+		return 0;
+	ht->boot_cap = MIN(h->max_huge_pages, (unsigned long)(m->memblock.memory.total_size >>
+							      (PAGE_SHIFT + h->order)));
+	ht->boot = pmm_zalloc(m, MAX(ht->boot_cap, 1ul) * sizeof(*ht->boot));
+	if (!ht->boot)
+		return -PMM_ENOMEM;
+	ht->boot_h = h;
+	alloc_hstate_pages(m, h, alloc_bootmem_huge_page);
+	return 0;
 }
 
 /* enqueue_hugetlb_folio(): @page (refcount 0) to the head of its node's list. */
@@ -326,8 +324,8 @@ void hugetlb_gather(struct pmm *m)
 
 	/* The kernel's list of boot pages is last-in first-out. */
 	for (unsigned long i = ht->nr_boot; i-- > 0;) {
-		struct hstate *h = ht->boot[i].h;
-		struct page *page = pfn_to_page(m, PFN_DOWN(ht->boot[i].addr));
+		struct hstate *h = ht->boot_h;
+		struct page *page = pfn_to_page(m, PFN_DOWN(ht->boot[i]));
 		int nid = page_to_nid(page);
 
 		prep_gigantic_page(h, page);
@@ -338,7 +336,7 @@ void hugetlb_gather(struct pmm *m)
 		__atomic_fetch_add(&page_zone(m, page)->managed_pages, 1l << h->order,
 				   __ATOMIC_RELAXED);
 	}
-	pmm_free(m, ht->boot, ht->boot_cap * sizeof(*ht->boot));
+	pmm_free(m, ht->boot, MAX(ht->boot_cap, 1ul) * sizeof(*ht->boot));
 	ht->boot = NULL;
 	ht->nr_boot = ht->boot_cap = 0;
 }

@@ -29,7 +29,8 @@ static inline data_race_fn bool free_of_huge_page(const struct page *page)
  *   hugetlb_setup()            the sizes and counts of cfg's hugepagesz=/hugepages=
  *                              (after free_area_init: nodes are known);
  *                              -PMM_EINVAL for a count on a node that is not there
- *   hugetlb_reserve_gigantic() 1 GiB pages from memblock (parse_args() time)
+ *   hugetlb_reserve_gigantic() 1 GiB pages from memblock (parse_args() time);
+ *                              -PMM_ENOMEM when their list cannot be had
  *   hugetlb_gather()           they become pool pages counted in managed
  *                              (gather_bootmem_prealloc(), hugetlb_init())
  *   hugetlb_alloc_pools()      2 MiB pages from the buddy, and the log's
@@ -37,7 +38,7 @@ static inline data_race_fn bool free_of_huge_page(const struct page *page)
  * hugetlb_teardown() frees the bookkeeping.  Boot runs single-threaded.
  */
 PMM_HIDDEN int hugetlb_setup(struct pmm *m);
-PMM_HIDDEN void hugetlb_reserve_gigantic(struct pmm *m);
+PMM_HIDDEN int hugetlb_reserve_gigantic(struct pmm *m);
 PMM_HIDDEN void hugetlb_gather(struct pmm *m);
 PMM_HIDDEN void hugetlb_alloc_pools(struct pmm *m);
 PMM_HIDDEN void hugetlb_teardown(struct pmm *m);

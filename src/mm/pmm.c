@@ -304,7 +304,8 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	/* parse_args(): hugepages= takes 1 GiB pages from memblock. */
 	if ((err = hugetlb_setup(m)))
 		goto fail;
-	hugetlb_reserve_gigantic(m);
+	if ((err = hugetlb_reserve_gigantic(m)))
+		goto fail;
 	if ((err = free_area_init(m)))
 		goto fail;
 	vmemmap_verify_boot(m);
