@@ -379,6 +379,43 @@ static int parse_hugetlb(struct pmm_config *cfg, struct cursor *c, const char *k
 	return 0;
 }
 
+/* hotplug=N:START-END[:STATE] */
+static int parse_hotplug(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
+			 const char *tok, size_t n)
+{
+	uint64_t s, e;
+	long iv;
+	static const char *const states[] = { "offline", "online", "online_kernel",
+					      "online_movable" };
+	const char *colon = memchr(v, ':', vl), *st;
+	size_t rl;
+	unsigned state = PMM_HOTPLUG_OFFLINE;
+
+	if (!colon)
+		return fail(c, "expected hotplug=N:START-END[:STATE] in '%.*s'", tok, n);
+	if (parse_int(v, (size_t)(colon - v), 0, PMM_MAX_NUMNODES - 1, &iv))
+		return fail(c, "bad node id in '%.*s'", tok, n);
+	rl = vl - (size_t)(colon - v) - 1;
+	st = memchr(colon + 1, ':', rl);
+	if (st) {
+		size_t sl = (size_t)(v + vl - st - 1);
+
+		for (state = 0; state < 4; state++)
+			if (strlen(states[state]) == sl && !memcmp(st + 1, states[state], sl))
+				break;
+		if (state == 4)
+			return fail(c, "hotplug= state must be offline, online, online_kernel or "
+				       "online_movable in '%.*s'", tok, n);
+		rl = (size_t)(st - colon - 1);
+	}
+	if (parse_range(colon + 1, rl, &s, &e))
+		return fail(c, "bad range in '%.*s'", tok, n);
+	if (add_range(cfg->hotplug, &cfg->nr_hotplug, s, e, (int)iv))
+		return fail(c, "too many ranges at '%.*s'", tok, n);
+	cfg->hotplug_state[cfg->nr_hotplug - 1] = (uint8_t)state;
+	return 0;
+}
+
 /* backend=anon|memfd|hugetlbfs|file:PATH|fd:N */
 static int parse_backend(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
 			 const char *tok, size_t n)
@@ -591,37 +628,8 @@ static int apply(struct pmm_config *cfg, struct cursor *c, const char *tok, size
 	}
 	if (key_is(k, kl, "late_free"))
 		return parse_late_free(cfg, c, v, vl, tok, n);
-	if (key_is(k, kl, "hotplug")) {
-		static const char *const states[] = { "offline", "online", "online_kernel",
-						      "online_movable" };
-		const char *colon = memchr(v, ':', vl), *st;
-		size_t rl;
-		unsigned state = PMM_HOTPLUG_OFFLINE;
-
-		if (!colon)
-			return fail(c, "expected hotplug=N:START-END[:STATE] in '%.*s'", tok, n);
-		if (parse_int(v, (size_t)(colon - v), 0, PMM_MAX_NUMNODES - 1, &iv))
-			return fail(c, "bad node id in '%.*s'", tok, n);
-		rl = vl - (size_t)(colon - v) - 1;
-		st = memchr(colon + 1, ':', rl);
-		if (st) {
-			size_t sl = (size_t)(v + vl - st - 1);
-
-			for (state = 0; state < 4; state++)
-				if (strlen(states[state]) == sl && !memcmp(st + 1, states[state], sl))
-					break;
-			if (state == 4)
-				return fail(c, "hotplug= state must be offline, online, online_kernel or "
-					       "online_movable in '%.*s'", tok, n);
-			rl = (size_t)(st - colon - 1);
-		}
-		if (parse_range(colon + 1, rl, &s, &e))
-			return fail(c, "bad range in '%.*s'", tok, n);
-		if (add_range(cfg->hotplug, &cfg->nr_hotplug, s, e, (int)iv))
-			return fail(c, "too many ranges at '%.*s'", tok, n);
-		cfg->hotplug_state[cfg->nr_hotplug - 1] = (uint8_t)state;
-		return 0;
-	}
+	if (key_is(k, kl, "hotplug"))
+		return parse_hotplug(cfg, c, v, vl, tok, n);
 	if (key_is(k, kl, "hugepagesz") || key_is(k, kl, "hugepages") ||
 	    key_is(k, kl, "default_hugepagesz"))
 		return parse_hugetlb(cfg, c, k, kl, v, vl, tok, n);
