@@ -6,6 +6,14 @@ set -euo pipefail
 NAME=$1 TBUF=$2
 CAP=/tmp/cap; S=$CAP/scripts; B=$CAP/build; W=$CAP/work-$NAME; OUT=$CAP/$NAME
 KERNEL=$CAP/kimg/boot/vmlinuz-6.1.0-50-amd64 MODULES=1 EXTRA=
+# two_nodes MACHINE GIB [QEMU ARGS...]: two NUMA nodes of GIB GiB each, CPU 0 on node 0, CPU 1
+# on node 1 (the ARGS go before -smp)
+two_nodes() {
+  local machine=$1 gib=$2; shift 2
+  MACH=(-machine "$machine" -accel tcg,thread=multi "$@" -smp 2 -m $((2 * gib * 1024))
+        -object memory-backend-ram,id=m0,size=${gib}G -object memory-backend-ram,id=m1,size=${gib}G
+        -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+}
 case $NAME in
   *-pageowner) KERNEL=$CAP/kimg-po/bzImage MODULES=0 EXTRA=" page_owner=on" ;;
 esac
@@ -13,9 +21,7 @@ EVENTS=kmem:mm_page_alloc,kmem:mm_page_free,kmem:mm_page_free_batched,kmem:mm_pa
 APPEND="console=ttyS0$EXTRA trace_event=$EVENTS trace_buf_size=$TBUF trace_clock=global log_buf_len=4M panic=-1 loglevel=6"
 case $NAME in
   b-4g-2node-mixed)
-    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 4096
-          -object memory-backend-ram,id=m0,size=2G -object memory-backend-ram,id=m1,size=2G
-          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1) ;;
+    two_nodes pc 2 ;;
   c-3g-q35-movable)
     MACH=(-machine q35 -accel tcg,thread=multi -smp 2 -m 3072)
     APPEND="$APPEND movablecore=512M" ;;
@@ -31,9 +37,7 @@ case $NAME in
     APPEND="$APPEND page_alloc.shuffle=1 transparent_hugepage=never init_on_free=1" ;;
   f-2g-2node-pageowner)
     # two nodes of 1 GiB, one CPU each
-    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 2048
-          -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G
-          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1) ;;
+    two_nodes pc 1 ;;
   g-3g-1node-pageowner)
     MACH=(-machine q35 -accel tcg,thread=multi -smp 2 -m 3072) ;;
   h-8g-8cpu-2node-pageowner)
@@ -66,9 +70,7 @@ case $NAME in
     APPEND="$APPEND movablecore=1G" ;;
   m-2g-2node-numaoff)
     # two NUMA nodes in the firmware tables, numa=off on the command line
-    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 2048
-          -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G
-          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+    two_nodes pc 1
     APPEND="$APPEND numa=off" ;;
   n-3g-numafake-pageowner)
     # one node in the firmware tables, split in three by NUMA emulation
@@ -77,9 +79,7 @@ case $NAME in
   o-4g-2node-mem-pmem)
     # two nodes of 2 GiB; mem=3G cuts the second, memmap=256M!1G makes a persistent-memory
     # range inside the first, nokaslr puts the kernel image at its default address
-    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 4096
-          -object memory-backend-ram,id=m0,size=2G -object memory-backend-ram,id=m1,size=2G
-          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+    two_nodes pc 2
     APPEND="$APPEND mem=3G memmap=256M!1G nokaslr" ;;
   p-3g-3node-dist-shuffle-pageowner)
     # three nodes of 1 GiB at SLIT distances 10/15/30, CPUs 0, 1 and none; shuffling,
@@ -101,29 +101,22 @@ case $NAME in
     APPEND="$APPEND hugepagesz=1G hugepages=2" ;;
   r-6g-2node-kernelcore-pageowner)
     # two nodes of 3 GiB, kernelcore=2G: ZONE_MOVABLE spread over the nodes
-    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 6144
-          -object memory-backend-ram,id=m0,size=3G -object memory-backend-ram,id=m1,size=3G
-          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+    two_nodes pc 3
     APPEND="$APPEND kernelcore=2G" ;;
   s-512m-1cpu)
     # a small one-CPU machine
     MACH=(-machine pc -accel tcg,thread=multi -smp 1 -m 512) ;;
   t-6g-2node-gigantic-pernode-pageowner)
     # 1 GiB pages counted per node: one on node 0, two on node 1
-    MACH=(-machine pc -accel tcg,thread=multi -cpu max -smp 2 -m 6144
-          -object memory-backend-ram,id=m0,size=3G -object memory-backend-ram,id=m1,size=3G
-          -numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1)
+    two_nodes pc 3 -cpu max
     APPEND="$APPEND hugepagesz=1G hugepages=0:1,1:2" ;;
-  v-2g-dimm)
+  v-2g-dimm|w-2g-dimm-online)
     # 2 GiB of boot memory and a 1 GiB DIMM plugged in before boot: ACPI adds it as
-    # hotplugged memory, left offline (CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE is not set)
-    MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 2G,slots=2,maxmem=4G
-          -object memory-backend-ram,id=d1,size=1G -device pc-dimm,id=dimm1,memdev=d1) ;;
-  w-2g-dimm-online)
-    # the same DIMM, onlined as it is added (memhp_default_state=online)
+    # hotplugged memory, left offline (CONFIG_MEMORY_HOTPLUG_DEFAULT_ONLINE is not set);
+    # w onlines it as it is added
     MACH=(-machine pc -accel tcg,thread=multi -smp 2 -m 2G,slots=2,maxmem=4G
           -object memory-backend-ram,id=d1,size=1G -device pc-dimm,id=dimm1,memdev=d1)
-    APPEND="$APPEND memhp_default_state=online" ;;
+    if [ "$NAME" = w-2g-dimm-online ]; then APPEND="$APPEND memhp_default_state=online"; fi ;;
   *) echo "unknown machine $NAME"; exit 1 ;;
 esac
 $S/build_initrd.sh $NAME $S/$NAME.conf $MODULES
