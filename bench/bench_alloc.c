@@ -633,6 +633,7 @@ static int check_alignment(const struct allocator *al)
 static int child_main(const struct allocator *al, unsigned runs, const char *only, uint64_t cg)
 {
 	const struct impl *im = al->impl;
+	bool threaded;
 
 	if (al->setup() || check_alignment(al))
 		return 1;
@@ -644,7 +645,15 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 		return 0;
 	}
 	case_data_init();
-	pool_start();
+	/*
+	 * The two worker threads exist only in a child that runs a two-thread
+	 * case: a single-thread case runs in a single-threaded process, as a
+	 * single-threaded program would call the allocator (glibc's malloc,
+	 * and pmm's refcount drop, skip their atomics then).
+	 */
+	threaded = only_has(only, cases[C_D1].key) || only_has(only, cases[C_D2].key);
+	if (threaded)
+		pool_start();
 	for (int c = 0; c < NCASES; c++) {
 		const struct case_info *ci = &cases[c];
 		double v[MAX_RUNS], aux[MAX_RUNS], t, per, thr, tcase = now_ns();
@@ -699,7 +708,8 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 		}
 		fflush(stdout);
 	}
-	pool_stop();
+	if (threaded)
+		pool_stop();
 	if (al->impl == &impl_pmm) {
 		char why[256];
 
