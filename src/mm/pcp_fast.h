@@ -202,7 +202,6 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, uns
 	const unsigned long *pb;
 	unsigned bitidx;
 	bool tails;
-	int old = 1;
 
 	if (unlikely(off & (sizeof(struct page) - 1)))
 		return FREE_CLAIM_NO;
@@ -223,8 +222,7 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, uns
 	tails = free_fast_checks_tails(f, order); /* once: checked and cleared alike */
 	if (unlikely(tails) && !free_fast_tails_ok(page, order))
 		return FREE_CLAIM_NO;
-	if (unlikely(!__atomic_compare_exchange_n(&page->_refcount, &old, 0, false, __ATOMIC_ACQ_REL,
-						  __ATOMIC_RELAXED)))
+	if (unlikely(!pmm_refcount_drop_one(&page->_refcount)))
 		return FREE_CLAIM_NO;
 	/* From here on the block is ours to free: the kernel's checks, then the list. */
 	if (unlikely(page->_mapcount != -1 || page->mapping || page->memcg_data ||

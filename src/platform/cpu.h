@@ -127,6 +127,50 @@ moved:
 }
 #endif
 
+/*
+ * pmm_refcount_drop_one() - the 1 -> 0 drop of a page's reference count
+ * *@ref that decides which of two racing frees owns the page: true when
+ * *@ref was 1 and is now 0, false (nothing written) otherwise.
+ *
+ * While the process has one thread (glibc's __libc_single_threaded, which
+ * only the creation of a second thread clears, and only that thread can
+ * do), no other thread can race the drop and a signal handler on this
+ * thread cannot split one instruction: the drop is an unlocked cmpxchg, which
+ * neither waits for the thread's earlier stores to reach the cache nor holds
+ * up its later loads, as glibc's malloc skips its atomics then.  Otherwise,
+ * and where that cannot be known (not x86-64, ThreadSanitizer, freestanding
+ * builds), a locked compare-and-swap with acquire-release order.
+ * Context: any thread; never blocks.
+ */
+#if defined(__x86_64__) && !defined(PMM_TSAN) && !defined(PMM_FREESTANDING) && \
+	defined(__has_include)
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>
+#define PMM_HAVE_SINGLE_THREADED 1
+#endif
+#endif
+#ifndef PMM_HAVE_SINGLE_THREADED
+#define PMM_HAVE_SINGLE_THREADED 0
+#endif
+
+static inline __attribute__((always_inline)) bool pmm_refcount_drop_one(int *ref)
+{
+	int old = 1;
+
+#if PMM_HAVE_SINGLE_THREADED
+	if (__builtin_expect(__libc_single_threaded != 0, 1)) {
+		bool dropped;
+
+		__asm__ volatile("cmpxchgl %[zero], %[ref]"
+				 : "+a"(old), [ref] "+m"(*ref), "=@ccz"(dropped)
+				 : [zero] "r"(0)
+				 : "memory");
+		return dropped;
+	}
+#endif
+	return __atomic_compare_exchange_n(ref, &old, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
 /* CPU of the calling thread via sched_getcpu() (0 if unknown). */
 unsigned pmm_cpu_getcpu(void);
 

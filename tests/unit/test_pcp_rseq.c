@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "mm/internal.h"
@@ -58,6 +59,69 @@ static void test_rseq_trylock_primitive(void **state)
 	assert_int_equal(pmm_rseq_trylock_cpu(pmm_rseq_area(), &word, 0xffffu), -1);
 	assert_int_equal(word, 0);
 #endif
+}
+
+/* Two frees of one order-0 page: the first frees it, the second is a reported double free. */
+static void free_twice(struct pmm *m, const char *mode)
+{
+	unsigned long free0, bad0 = pmm_bad_page_count(m);
+	struct pmm_page *p;
+
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	assert_non_null(p);
+	pmm_free_pages(m, p, 0);
+	assert_int_equal(pmm_bad_page_count(m), bad0);
+	assert_int_equal(page_ref_count((struct page *)p), 0);
+	pmm_free_pages(m, p, 0);
+	if (pmm_bad_page_count(m) != bad0 + 1)
+		fail_msg("%s: the second free was not reported (%lu reports)", mode,
+			 pmm_bad_page_count(m) - bad0);
+	pmm_drain_all(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_machine_valid(m);
+}
+
+static void *no_op(void *arg)
+{
+	return arg;
+}
+
+/*
+ * The fast frees' refcount drop (pmm_refcount_drop_one()): only 1 -> 0,
+ * nothing written otherwise; unlocked while the process has one thread and
+ * locked once a second thread was created, and in both modes a second free
+ * of the same page is reported.  Runs first: no thread exists yet.
+ */
+static void test_refcount_drop_modes(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M cpus=2", NULL);
+	static const int from[] = { 1, 0, 2, -1, INT32_MAX };
+	pthread_t t;
+
+	(void)state;
+	for (int mode = 0; mode < 2; mode++) {
+		for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
+			int ref = from[i];
+
+			assert_int_equal(pmm_refcount_drop_one(&ref), from[i] == 1);
+			assert_int_equal(ref, from[i] == 1 ? 0 : from[i]);
+		}
+#if PMM_HAVE_SINGLE_THREADED
+		/* The mode is the one this pass means to test. */
+		assert_int_equal(__libc_single_threaded != 0, mode == 0);
+#else
+		if (mode == 0)
+			print_message("SKIP: no single-threaded hint here; both passes use the locked drop\n");
+#endif
+		free_twice(m, mode == 0 ? "one thread" : "after a second thread");
+		if (mode == 0) {
+			assert_int_equal(pthread_create(&t, NULL, no_op, NULL), 0);
+			assert_int_equal(pthread_join(t, NULL), 0);
+		}
+	}
+	pmm_destroy(m);
 }
 
 /*
@@ -222,6 +286,7 @@ static void test_race_with_drains(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refcount_drop_modes), /* first: before any thread */
 		cmocka_unit_test(test_rseq_trylock_primitive),
 		cmocka_unit_test(test_remote_protocol),
 		cmocka_unit_test(test_race_with_drains),
