@@ -374,23 +374,75 @@ static inline struct page *get_page_from_free_area(struct free_area *area, int m
 	return list_empty(l) ? NULL : list_first_entry(l, struct page, lru);
 }
 
-struct page *rmqueue_smallest_locked(struct zone *zone, unsigned order, int migratetype)
+/*
+ * What expand() leaves after @nr blocks of order @low were taken one by one
+ * from the start of the order-@high block @page: splitting for each take
+ * put one half per order on the lists of orders @low..@high-1, which were
+ * empty (the caller found no block there), so the rest of the block ends as
+ * its buddy decomposition, one block per order at most: at each offset, the
+ * largest aligned block that starts there.
+ */
+static void expand_rest(struct zone *zone, struct page *page, unsigned low, unsigned high,
+			unsigned long nr, int mt)
+{
+	for (unsigned long pos = nr << low; pos < 1ul << high;) {
+		unsigned o = (unsigned)__builtin_ctzl(pos);
+
+		add_to_free_list(&page[pos], zone, o, mt);
+		set_buddy_order(&page[pos], o);
+		pos += 1ul << o;
+	}
+}
+
+/*
+ * __rmqueue_smallest(), and with it the next @want - 1 takes of a per-CPU
+ * refill when they are known without doing them: once a block of a higher
+ * order has been split, every lower list holds only its halves, so each
+ * further take of @order comes from that block, in ascending frames, until
+ * it is used up.  Returns the first block; *@nr blocks of @order follow one
+ * another from there, each with the state a take leaves (off the lists,
+ * private 0, index = @migratetype).  Guard pages (debug_guardpage_minorder)
+ * take the one-by-one path.
+ */
+static inline __attribute__((always_inline)) struct page *
+rmqueue_smallest_run(struct zone *zone, unsigned order, int migratetype, unsigned long want,
+		     unsigned long *nr)
 {
 	lockdep_assert_held(&zone->lock);
 	for (unsigned current_order = order; current_order < MAX_ORDER; current_order++) {
 		struct free_area *area = &zone->free_area[current_order];
 		struct page *page = get_page_from_free_area(area, migratetype);
+		unsigned long n = 1;
 
 		if (!page)
 			continue;
 		del_page_from_free_list(page, zone, current_order);
-		expand(zone, page, order, current_order, migratetype);
-		page->index = (unsigned long)migratetype; /* set_pcppage_migratetype */
-		TRACE(zone->machine, mm_page_alloc_zone_locked, page_to_pfn(zone->machine, page),
-		      order, migratetype, pcp_allowed_order(order) && migratetype < MIGRATE_PCPTYPES);
+		if (want > 1 && current_order > order && !zone->machine->cfg.debug_guardpage_minorder) {
+			n = MIN(want, 1ul << (current_order - order));
+			expand_rest(zone, page, order, current_order, n, migratetype);
+		} else {
+			expand(zone, page, order, current_order, migratetype);
+		}
+		for (unsigned long j = 0; j < n; j++) {
+			struct page *p = page + (j << order);
+
+			set_page_private(p, 0);
+			p->index = (unsigned long)migratetype; /* set_pcppage_migratetype */
+			TRACE(zone->machine, mm_page_alloc_zone_locked, page_to_pfn(zone->machine, p),
+			      order, migratetype,
+			      pcp_allowed_order(order) && migratetype < MIGRATE_PCPTYPES);
+		}
+		*nr = n;
 		return page;
 	}
 	return NULL;
+}
+
+struct page *rmqueue_smallest_locked(struct zone *zone, unsigned order, int migratetype)
+{
+	unsigned long nr;
+
+	return rmqueue_smallest_run(zone, order, migratetype, 1, &nr);
 }
 
 /*
@@ -584,10 +636,18 @@ do_steal:
 struct page *rmqueue_locked(struct zone *zone, unsigned order, int migratetype,
 			    unsigned alloc_flags)
 {
+	unsigned long nr;
+
+	return rmqueue_run_locked(zone, order, migratetype, alloc_flags, 1, &nr);
+}
+
+struct page *rmqueue_run_locked(struct zone *zone, unsigned order, int migratetype,
+				unsigned alloc_flags, unsigned long want, unsigned long *nr)
+{
 	struct page *page;
 
 	for (;;) {
-		page = rmqueue_smallest_locked(zone, order, migratetype);
+		page = rmqueue_smallest_run(zone, order, migratetype, want, nr);
 		if (page)
 			return page;
 		if (!rmqueue_fallback_locked(zone, (int)order, migratetype, alloc_flags))

@@ -44,6 +44,15 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 struct page *rmqueue_smallest_locked(struct zone *zone, unsigned order, int migratetype);
 struct page *rmqueue_locked(struct zone *zone, unsigned order, int migratetype,
 			    unsigned alloc_flags);
+/*
+ * rmqueue_run_locked() - rmqueue_locked() for the @want takes of a per-CPU
+ * refill: the first block, and in *@nr (1..@want) how many blocks of @order
+ * follow one another from it, which @nr one-by-one takes would have
+ * returned in that order, with the free lists left as they would have left
+ * them.  NULL when nothing is free.  Context: zone->lock held.
+ */
+struct page *rmqueue_run_locked(struct zone *zone, unsigned order, int migratetype,
+				unsigned alloc_flags, unsigned long want, unsigned long *nr);
 bool zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark, int highest_zoneidx,
 		       unsigned alloc_flags);
 bool zone_watermark_ok_free(struct zone *z, unsigned order, unsigned long mark,

@@ -95,18 +95,24 @@ static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct lis
 	int i, allocated = 0;
 
 	pmm_lock(&zone->lock);
-	for (i = 0; i < count; i++) {
-		struct page *page = rmqueue_locked(zone, order, migratetype, alloc_flags);
+	for (i = 0; i < count;) {
+		unsigned long nr;
+		struct page *run = rmqueue_run_locked(zone, order, migratetype, alloc_flags,
+						      (unsigned long)(count - i), &nr);
 
-		if (unlikely(!page))
+		if (unlikely(!run))
 			break;
-		/* A bad page is leaked but its pages stay counted out (kernel). */
-		if (unlikely(check_new_pages(zone->machine, page, order)))
-			continue;
-		list_add_tail(&page->lru, list);
-		allocated++;
-		if (is_migrate_cma((int)page->index))
-			__mod_zone_page_state(zone, NR_FREE_CMA_PAGES, -(1l << order));
+		for (unsigned long j = 0; j < nr; j++, i++) {
+			struct page *page = run + (j << order);
+
+			/* A bad page is leaked but its pages stay counted out (kernel). */
+			if (unlikely(check_new_pages(zone->machine, page, order)))
+				continue;
+			list_add_tail(&page->lru, list);
+			allocated++;
+			if (is_migrate_cma((int)page->index))
+				__mod_zone_page_state(zone, NR_FREE_CMA_PAGES, -(1l << order));
+		}
 	}
 	__mod_zone_page_state(zone, NR_FREE_PAGES, -((long)i << order)); /* zone->lock */
 	zone_fast_update(zone);

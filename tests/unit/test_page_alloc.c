@@ -1036,6 +1036,157 @@ static void test_zeroing(void **state)
 	pmm_destroy(m);
 }
 
+/* ------------------------------------------------------------ refill runs */
+
+#define RUN_MAX 4096
+
+/* Every free list of @z, in list order: a marker per (order, type), then the pfns and their state. */
+static size_t zone_lists(struct pmm *m, struct zone *z, unsigned long *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (unsigned o = 0; o < MAX_ORDER; o++) {
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+			struct list_head *pos;
+
+			assert_true(n < cap);
+			out[n++] = 0xffff0000ul | (o << 8) | (unsigned)mt;
+			list_for_each(pos, &z->free_area[o].free_list[mt]) {
+				struct page *page = list_entry(pos, struct page, lru);
+
+				assert_true(n + 2 < cap);
+				out[n++] = page_to_pfn(m, page);
+				out[n++] = page->private ^ ((unsigned long)PageBuddy(page) << 32);
+			}
+		}
+		assert_true(n < cap);
+		out[n++] = z->free_area[o].nr_free;
+	}
+	return n;
+}
+
+/*
+ * Take @count blocks of @order and type @mt from @z, as a per-CPU refill
+ * does (runs) or one rmqueue at a time (the reference); record each
+ * block's pfn and state in @rec; then return them, so the next round
+ * starts from a consistent zone.  Returns how many were taken.
+ */
+static size_t take_blocks(struct pmm *m, struct zone *z, unsigned order, int mt, size_t count,
+			  bool runs, unsigned long *rec)
+{
+	static struct page *taken[RUN_MAX];
+	size_t i = 0;
+
+	assert_true(count <= RUN_MAX);
+	pmm_lock(&z->lock);
+	while (i < count) {
+		unsigned long nr = 1;
+		struct page *page = runs ? rmqueue_run_locked(z, order, mt, 0, count - i, &nr) :
+					   rmqueue_locked(z, order, mt, 0);
+
+		if (!page)
+			break;
+		assert_true(nr >= 1 && nr <= count - i);
+		for (unsigned long j = 0; j < nr; j++, i++) {
+			struct page *p = page + (j << order);
+
+			taken[i] = p;
+			rec[3 * i] = page_to_pfn(m, p);
+			rec[3 * i + 1] = p->private ^ ((unsigned long)PageBuddy(p) << 32);
+			rec[3 * i + 2] = p->index ^ ((unsigned long)(unsigned)p->_mapcount << 32);
+		}
+	}
+	__mod_zone_page_state(z, NR_FREE_PAGES, -((long)i << order));
+	for (size_t k = 0; k < i; k++)
+		free_one_page_locked(z, taken[k], page_to_pfn(m, taken[k]), order,
+				     get_pfnblock_migratetype(m, page_to_pfn(m, taken[k])), FPI_NONE);
+	pmm_unlock(&z->lock);
+	return i;
+}
+
+/*
+ * A per-CPU refill takes its blocks in runs (rmqueue_run_locked()): the
+ * blocks, their order, their state and every free list afterwards must be
+ * exactly what one rmqueue per block gives.  Two machines booted alike and
+ * fragmented alike by the same random allocations take the same requests,
+ * one each way, for every per-CPU order and type, small and large counts,
+ * including steals from other types.
+ */
+static void test_refill_runs_match_one_by_one(void **state)
+{
+	static unsigned long rec[2][3 * RUN_MAX], lists[2][1 << 16];
+	static const unsigned orders[] = { 0, 1, 2, 3, pageblock_order };
+	static const size_t counts[] = { 1, 2, 3, 7, 31, 63, 200, 1000 };
+	struct pmm *mm[2] = { pmm_test_machine("mem=96M cpus=1 pcp=off", NULL),
+			      pmm_test_machine("mem=96M cpus=1 pcp=off", NULL) };
+	struct pmm_page *live[2][512] = { { 0 } };
+	unsigned live_order[512] = { 0 };
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	unsigned long runs_longer = 0;
+
+	(void)state;
+	for (int round = 0; round < 40; round++) {
+		/* Fragment both machines alike: replace a few random slots with random orders and types. */
+		for (int k = 0; k < 64; k++) {
+			unsigned slot, o;
+			pmm_gfp_t gfp;
+
+			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			slot = (unsigned)(seed % 512);
+			o = (unsigned)((seed >> 20) % 6);
+			gfp = (seed >> 30) % 3 == 0 ? PMM_GFP_KERNEL :
+			      (seed >> 30) % 3 == 1 ? PMM_GFP_HIGHUSER_MOVABLE :
+						      PMM_GFP_KERNEL | PMM___GFP_RECLAIMABLE;
+			for (int i = 0; i < 2; i++) {
+				if (live[i][slot])
+					pmm_free_pages(mm[i], live[i][slot], live_order[slot]);
+				live[i][slot] = pmm_alloc_pages(mm[i], gfp, o);
+			}
+			assert_true((live[0][slot] == NULL) == (live[1][slot] == NULL));
+			if (live[0][slot])
+				assert_int_equal(pmm_page_to_pfn(mm[0], live[0][slot]),
+						 pmm_page_to_pfn(mm[1], live[1][slot]));
+			live_order[slot] = o;
+		}
+		for (size_t oi = 0; oi < sizeof(orders) / sizeof(orders[0]); oi++) {
+			unsigned order = orders[oi];
+			int mt = round % MIGRATE_PCPTYPES;
+			size_t count = counts[(size_t)round % (sizeof(counts) / sizeof(counts[0]))];
+			size_t got[2], nl[2];
+
+			if (order == pageblock_order && count > 8)
+				count = 8;
+			for (int i = 0; i < 2; i++) {
+				struct zone *z = &mm[i]->node_data[0]->node_zones[ZONE_DMA32];
+
+				got[i] = take_blocks(mm[i], z, order, mt, count, i == 0, rec[i]);
+				pmm_lock(&z->lock);
+				nl[i] = zone_lists(mm[i], z, lists[i], sizeof(lists[i]) / sizeof(lists[i][0]));
+				pmm_unlock(&z->lock);
+			}
+			assert_int_equal(got[0], got[1]);
+			if (memcmp(rec[0], rec[1], 3 * got[0] * sizeof(rec[0][0])))
+				fail_msg("round %d order %u type %d count %zu: runs took other blocks or left "
+					 "another state", round, order, mt, count);
+			assert_int_equal(nl[0], nl[1]);
+			if (memcmp(lists[0], lists[1], nl[0] * sizeof(lists[0][0])))
+				fail_msg("round %d order %u type %d count %zu: free lists differ after the "
+					 "refill", round, order, mt, count);
+			for (size_t k = 1; k < got[0]; k++)
+				runs_longer += rec[0][3 * k] == rec[0][3 * (k - 1)] + (1ul << order);
+		}
+	}
+	/* The comparison meant something: runs longer than one block happened. */
+	assert_true(runs_longer > 100);
+	for (int i = 0; i < 2; i++) {
+		for (unsigned slot = 0; slot < 512; slot++)
+			if (live[i][slot])
+				pmm_free_pages(mm[i], live[i][slot], live_order[slot]);
+		assert_machine_valid(mm[i]);
+		pmm_destroy(mm[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1064,6 +1215,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_sources),
 		cmocka_unit_test(test_fast_free_high_orders),
 		cmocka_unit_test(test_guard_pages),
+		cmocka_unit_test(test_refill_runs_match_one_by_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
