@@ -136,8 +136,11 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 	bool to_tail;
 
 	lockdep_assert_held(&zone->lock);
-	if (likely(!is_migrate_isolate(migratetype)))
-		mod_zone_freepage_state(zone, 1l << order, migratetype);
+	if (likely(!is_migrate_isolate(migratetype))) {
+		mod_zone_freepage_count(zone, 1l << order, migratetype);
+		if (!(fpi & FPI_FAST_LATER))
+			zone_fast_update(zone);
+	}
 
 	while (order < MAX_ORDER - 1) {
 		buddy_pfn = pfn ^ (1ul << order);

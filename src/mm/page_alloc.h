@@ -29,6 +29,13 @@
 #define FPI_NONE 0
 #define FPI_SKIP_REPORT_NOTIFY (1 << 0)
 #define FPI_TO_TAIL (1 << 1)
+/*
+ * pmm's own: leave zone->fast_ok to the caller, which frees a batch under
+ * one hold of zone->lock and recomputes it once before unlocking
+ * (zone_fast_update()).  Frees only raise it, so a fast path that reads
+ * the older value meanwhile at worst takes the full path, which rechecks.
+ */
+#define FPI_FAST_LATER (1 << 2)
 
 struct alloc_context {
 	struct zonelist *zonelist;
@@ -110,21 +117,29 @@ static inline unsigned buddy_order(const struct page *page)
 {
 	return (unsigned)page_private(page);
 }
-/* Recompute zone->fast_ok after free pages, watermarks, boost or reserves changed. */
-static inline void zone_fast_update(struct zone *z)
+/* What zone->fast_ok should be now (zone->lock held). */
+static inline int zone_fast_ok_now(const struct zone *z)
 {
 	long free = zone_page_state(z, NR_FREE_PAGES) - (long)z->nr_reserved_highatomic -
 		    zone_page_state(z, NR_FREE_CMA_PAGES);
 	long mark = (long)high_wmark_pages(z);
 	long reserve = 0;
-	int ok = 0;
 
-	lockdep_assert_held(&z->lock);
 	for (int i = 0; i < MAX_NR_ZONES; i++)
 		if (z->lowmem_reserve[i] > reserve)
 			reserve = z->lowmem_reserve[i];
-	if (free > mark + reserve + (1l << PAGE_ALLOC_COSTLY_ORDER))
-		ok = free > mark + reserve + (1l << pageblock_order) ? 2 : 1;
+	if (free <= mark + reserve + (1l << PAGE_ALLOC_COSTLY_ORDER))
+		return 0;
+	return free > mark + reserve + (1l << pageblock_order) ? 2 : 1;
+}
+
+/* Recompute zone->fast_ok after free pages, watermarks, boost or reserves changed. */
+static inline void zone_fast_update(struct zone *z)
+{
+	int ok;
+
+	lockdep_assert_held(&z->lock);
+	ok = zone_fast_ok_now(z);
 	/*
 	 * Stored only when it changes: every CPU's fast path reads this line,
 	 * and a store on each buddy operation would take it from them all.
@@ -140,12 +155,18 @@ static inline void zone_fast_update(struct zone *z)
  * the old or the new count: __mod_zone_page_state()); a locked add here
  * waited for every store of the buddy operation before it.
  */
-static inline void mod_zone_freepage_state(struct zone *z, long nr, int mt)
+static inline void mod_zone_freepage_count(struct zone *z, long nr, int mt)
 {
 	lockdep_assert_held(&z->lock);
 	__mod_zone_page_state(z, NR_FREE_PAGES, nr);
 	if (is_migrate_cma(mt))
 		__mod_zone_page_state(z, NR_FREE_CMA_PAGES, nr);
+}
+
+/* mod_zone_freepage_count(), and zone->fast_ok recomputed. */
+static inline void mod_zone_freepage_state(struct zone *z, long nr, int mt)
+{
+	mod_zone_freepage_count(z, nr, mt);
 	zone_fast_update(z);
 }
 

@@ -195,10 +195,11 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 			pcp->count -= nr_pages;
 			if (unlikely(isolated))
 				mt = get_pfnblock_migratetype(m, pfn);
-			free_one_page_locked(zone, page, pfn, order, mt, FPI_NONE);
+			free_one_page_locked(zone, page, pfn, order, mt, FPI_FAST_LATER);
 			TRACE(m, mm_page_pcpu_drain, pfn, order, mt);
 		} while (count > 0 && !list_empty(list));
 	}
+	zone_fast_update(zone);
 	pmm_unlock(&zone->lock);
 }
 

@@ -130,6 +130,10 @@ static int zone_validate(struct pmm *m, struct zone *z, char *buf, size_t size)
 			     z->free_area[o].nr_free, n);
 		heads_listed += n;
 	}
+	/* Every change of the free count under zone->lock ends with fast_ok current. */
+	if (__atomic_load_n(&z->fast_ok, __ATOMIC_RELAXED) != zone_fast_ok_now(z))
+		FAIL("%s: fast_ok %d but the watermarks give %d", z->name,
+		     __atomic_load_n(&z->fast_ok, __ATOMIC_RELAXED), zone_fast_ok_now(z));
 	if (listed != zone_page_state(z, NR_FREE_PAGES))
 		FAIL("%s: NR_FREE_PAGES %ld but lists hold %ld pages", z->name,
 		     zone_page_state(z, NR_FREE_PAGES), listed);
