@@ -159,13 +159,17 @@ static inline __attribute__((always_inline)) bool pmm_refcount_drop_one(int *ref
 
 #if PMM_HAVE_SINGLE_THREADED
 	if (__builtin_expect(__libc_single_threaded != 0, 1)) {
-		bool dropped;
-
-		__asm__ volatile("cmpxchgl %[zero], %[ref]"
-				 : "+a"(old), [ref] "+m"(*ref), "=@ccz"(dropped)
-				 : [zero] "r"(0)
-				 : "memory");
-		return dropped;
+		/* The branch is the asm's own, so the caller's test is that jne. */
+		__asm__ goto("movl $1, %%eax\n\t"
+			     "cmpxchgl %[zero], %[ref]\n\t"
+			     "jne %l[not_one]"
+			     :
+			     : [ref] "m"(*ref), [zero] "r"(0)
+			     : "eax", "memory", "cc"
+			     : not_one);
+		return true;
+not_one:
+		return false;
 	}
 #endif
 	return __atomic_compare_exchange_n(ref, &old, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
