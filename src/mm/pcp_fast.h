@@ -16,7 +16,8 @@
  * three tables built at boot); the per-CPU lock is taken with a restartable
  * sequence where the host has rseq (pcp.h), so an alloc+free pair executes
  * one locked instruction: the refcount drop that decides, as the kernel's
- * put_page_testzero() does, which of two racing frees owns the page.
+ * put_page_testzero() does, which of two racing frees owns the page; none
+ * while the process has one thread (pmm_refcount_drop_one()).
  */
 #ifndef PMM_MM_PCP_FAST_H
 #define PMM_MM_PCP_FAST_H

@@ -137,7 +137,8 @@ moved:
  * do), no other thread can race the drop and a signal handler on this
  * thread cannot split one instruction: the drop is an unlocked cmpxchg, which
  * neither waits for the thread's earlier stores to reach the cache nor holds
- * up its later loads, as glibc's malloc skips its atomics then.  Otherwise,
+ * up its later loads, as glibc's malloc skips its atomics then (threads
+ * made outside glibc, by a raw clone(), are not seen).  Otherwise,
  * and where that cannot be known (not x86-64, ThreadSanitizer, freestanding
  * builds), a locked compare-and-swap with acquire-release order.
  * Context: any thread; never blocks.
