@@ -131,6 +131,12 @@ struct zone {
 	/* The lock and what it guards, on their own lines. */
 	struct pmm_lock lock __attribute__((aligned(CACHELINE)));
 	unsigned long flags;                 /* enum zone_flags bits (atomic) */
+	/*
+	 * Bit o: a free list of order o of a per-CPU migratetype holds a block
+	 * (zone_has_free_block()).  Written under zone->lock when it changes,
+	 * read without it, as the lists themselves are by the kernel's check.
+	 */
+	unsigned long free_pcp_orders;
 	struct free_area free_area[MAX_ORDER];
 
 	/* Counters: written by every CPU, kept apart from the read-mostly part. */

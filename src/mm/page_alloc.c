@@ -742,20 +742,6 @@ static inline long zone_watermark_unusable_free(struct zone *z, unsigned order,
 	return unusable;
 }
 
-data_race_fn bool zone_has_free_block(struct zone *z, unsigned order)
-{
-	for (unsigned o = order; o < MAX_ORDER; o++) {
-		struct free_area *area = &z->free_area[o];
-
-		if (!area->nr_free)
-			continue;
-		for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-			if (area->free_list[mt].next != &area->free_list[mt])
-				return true;
-	}
-	return false;
-}
-
 data_race_fn bool zone_watermark_ok_free(struct zone *z, unsigned order, unsigned long mark,
 					 int highest_zoneidx, unsigned alloc_flags, long free_pages)
 {

@@ -83,23 +83,53 @@ const char *page_bad_reason(const struct page *page, unsigned long flags);
 
 #define lockdep_assert_held(l) assert(pmm_lock_held(l))
 
+/* What bit @order of zone->free_pcp_orders should be: a per-CPU type's list of that order is not empty. */
+static inline bool zone_free_pcp_order_now(const struct zone *zone, unsigned order)
+{
+	const struct free_area *area = &zone->free_area[order];
+	bool any = false;
+
+	for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+		any |= !list_empty(&area->free_list[mt]);
+	return any;
+}
+/* Bring bit @order of zone->free_pcp_orders up to date (zone->lock held); stored only on change. */
+static inline void zone_free_pcp_order_update(struct zone *zone, unsigned order)
+{
+	unsigned long old = zone->free_pcp_orders, bit = 1ul << order;
+
+	if (((old & bit) != 0) != zone_free_pcp_order_now(zone, order))
+		__atomic_store_n(&zone->free_pcp_orders, old ^ bit, __ATOMIC_RELAXED);
+}
+static inline void zone_free_pcp_order_added(struct zone *zone, unsigned order, int mt)
+{
+	if (mt < MIGRATE_PCPTYPES && !(zone->free_pcp_orders & (1ul << order)))
+		__atomic_store_n(&zone->free_pcp_orders, zone->free_pcp_orders | (1ul << order),
+				 __ATOMIC_RELAXED);
+}
 static inline void add_to_free_list(struct page *page, struct zone *zone, unsigned order, int mt)
 {
 	list_add(&page->lru, &zone->free_area[order].free_list[mt]);
 	zone->free_area[order].nr_free++;
+	zone_free_pcp_order_added(zone, order, mt);
 }
 static inline void add_to_free_list_tail(struct page *page, struct zone *zone, unsigned order,
 					 int mt)
 {
 	list_add_tail(&page->lru, &zone->free_area[order].free_list[mt]);
 	zone->free_area[order].nr_free++;
+	zone_free_pcp_order_added(zone, order, mt);
 }
 static inline void move_to_free_list(struct page *page, struct zone *zone, unsigned order, int mt)
 {
 	list_move_tail(&page->lru, &zone->free_area[order].free_list[mt]);
+	zone_free_pcp_order_update(zone, order);
 }
 static inline void del_page_from_free_list(struct page *page, struct zone *zone, unsigned order)
 {
+	/* The only entry of its list (next and prev both the head): the list empties. */
+	bool last = page->lru.next == page->lru.prev;
+
 	/* Tested first, as the kernel does: most blocks were never reported. */
 	if (unlikely(PageReported(page)))
 		ClearPageReported(page);
@@ -107,6 +137,8 @@ static inline void del_page_from_free_list(struct page *page, struct zone *zone,
 	__ClearPageBuddy(page);
 	set_page_private(page, 0);
 	zone->free_area[order].nr_free--;
+	if (last)
+		zone_free_pcp_order_update(zone, order);
 }
 static inline void set_buddy_order(struct page *page, unsigned order)
 {
@@ -232,7 +264,10 @@ struct page *direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order, unsign
  * the per-CPU list has a block; the fast path asks this (zone->fast_ok
  * covers the free-page count).  Lockless peeks, as the kernel's.
  */
-bool zone_has_free_block(struct zone *z, unsigned order);
+static inline bool zone_has_free_block(const struct zone *z, unsigned order)
+{
+	return (__atomic_load_n(&z->free_pcp_orders, __ATOMIC_RELAXED) >> order) != 0;
+}
 
 /* fail_page_alloc.c; the inline part is one test when no injection was ever asked for. */
 bool should_fail_alloc_page_slow(struct pmm *m, pmm_gfp_t gfp, unsigned order);
