@@ -302,9 +302,10 @@ static inline __attribute__((always_inline)) bool free_page_fast(struct pmm *m, 
 
 /*
  * The leaf fast path: the thread on its own CPU with a restartable lock.
- * An order-0 allocation calls nothing and executes no locked instruction
- * (higher orders call zone_has_free_block()); anything unusual returns "no" to
- * the caller, which tries alloc_pages_fast() and then the full path.
+ * An allocation calls nothing and executes no locked instruction (higher
+ * orders also read the zone's free-order mask, zone_has_free_block());
+ * anything unusual returns "no" to the caller, which tries
+ * alloc_pages_fast() and then the full path.
  */
 
 /*
