@@ -262,7 +262,9 @@ struct page *direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order, unsign
  * buddy lists hold a free block of at least @order in a per-CPU
  * migratetype.  Linux refuses a high-order request without one even when
  * the per-CPU list has a block; the fast path asks this (zone->fast_ok
- * covers the free-page count).  Lockless peeks, as the kernel's.
+ * covers the free-page count).  One lockless load of the zone's per-order
+ * mask, which the list helpers above keep under zone->lock; the kernel
+ * peeks at the lists themselves, as racily.  Context: any thread, no lock.
  */
 static inline bool zone_has_free_block(const struct zone *z, unsigned order)
 {
