@@ -32,7 +32,8 @@
  * created once per child and reused; they are not pinned.  Single-thread
  * cases are timed in the thread's CPU time (CLOCK_THREAD_CPUTIME_ID, which
  * includes system time), and so is (d1)'s ns/thread; (d1)'s 2T/1T ratio
- * (2 x (a) / wall time per pair of the two threads) and (d2) are wall time,
+ * (2 x wall time per pair of one worker alone / wall time per pair of the
+ * two, both in the same threaded child) and (d2) are wall time,
  * meaningful only when the machine is otherwise idle.  A thread asleep on a
  * contended mutex uses no CPU time: compare (d1) ns/thread with the wall
  * times in the spread table.
@@ -500,6 +501,12 @@ static void pool_stop(void)
 		pthread_join(pool.t[i], NULL);
 }
 
+/* A worker's job in a one-worker run of (d1). */
+static void job_idle(uint64_t n)
+{
+	(void)n;
+}
+
 /* Run job0 and job1 on the two workers; return the wall time, *per_thread the mean CPU time. */
 static double pool_run(void (*j0)(uint64_t), void (*j1)(uint64_t), uint64_t n, double *per_thread)
 {
@@ -700,8 +707,19 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 			hi = v[runs - 1];
 			printf("R %s %.3f %.3f %.3f %ld %llu\n", ci->key, med, lo, hi, flt,
 			       (unsigned long long)n);
-			if (c == C_D1)
+			if (c == C_D1) {
+				/*
+				 * One worker alone, the other idle, in the same
+				 * threaded process: the "one thread" of the
+				 * 2T/1T ratio, so that it measures scaling and
+				 * not single-threaded shortcuts that (a), in
+				 * its single-threaded child, may take.
+				 */
 				printf("R d1t %.3f 0 0 0 0\n", median(aux, runs));
+				for (unsigned r = 0; r < runs; r++)
+					v[r] = pool_run(im->a, job_idle, n, NULL) / (double)n;
+				printf("R d1one %.3f 0 0 0 0\n", median(v, runs));
+			}
 			printf("T %s %.1f\n", ci->key, (now_ns() - tcase) / 1e9);
 			if (c == C_C || c == C_C0)
 				im->empty();
@@ -725,20 +743,25 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 
 /* ---------------------------------------------------------------- parent */
 
+#define C_D1T NCASES       /* slot for (d1) per-thread ns */
+#define C_D1ONE (NCASES + 1) /* slot for (d1)'s one-worker wall time per pair */
+#define NSLOTS (NCASES + 2)
+
 struct result {
 	bool ok;
-	double med[NCASES + 1], lo[NCASES + 1], hi[NCASES + 1];
-	long flt[NCASES + 1];   /* host page faults in all timed runs */
-	double n[NCASES + 1];   /* n of each timed run */
-	bool have[NCASES + 1];
+	double med[NSLOTS], lo[NSLOTS], hi[NSLOTS];
+	long flt[NSLOTS];   /* host page faults in all timed runs */
+	double n[NSLOTS];   /* n of each timed run */
+	bool have[NSLOTS];
 	double cg_ir; /* instructions per pair under callgrind, <0 if absent */
 };
-#define C_D1T NCASES /* slot for (d1) per-thread ns */
 
 static int case_index(const char *key)
 {
 	if (!strcmp(key, "d1t"))
 		return C_D1T;
+	if (!strcmp(key, "d1one"))
+		return C_D1ONE;
 	for (int c = 0; c < NCASES; c++)
 		if (!strcmp(cases[c].key, key))
 			return c;
@@ -1000,9 +1023,9 @@ static void cell(const struct result *r, int c)
 
 static double scaling(const struct result *r)
 {
-	if (!r->have[C_A] || !r->have[C_D1] || r->med[C_D1] <= 0)
+	if (!r->have[C_D1ONE] || !r->have[C_D1] || r->med[C_D1] <= 0)
 		return -1;
-	return 2 * r->med[C_A] / r->med[C_D1];
+	return 2 * r->med[C_D1ONE] / r->med[C_D1];
 }
 
 static void print_table(const struct result *res, const bool *sel)
