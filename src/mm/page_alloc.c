@@ -128,8 +128,9 @@ static void clear_page_guard(struct zone *zone, struct page *page, unsigned orde
 		m->plat->protect(m->plat->ctx, page_address(m, page), PAGE_SIZE << order, 1);
 }
 
-void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pfn,
-			  unsigned order, int migratetype, int fpi)
+static inline __attribute__((always_inline)) void
+free_one_page_body(struct zone *zone, struct page *page, unsigned long pfn, unsigned order,
+		   int migratetype, int fpi)
 {
 	unsigned long buddy_pfn = 0;
 	struct page *buddy;
@@ -176,6 +177,34 @@ void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pf
 		add_to_free_list(page, zone, order, migratetype);
 	if (!(fpi & FPI_SKIP_REPORT_NOTIFY))
 		page_reporting_notify_free(zone, order);
+}
+
+void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pfn,
+			  unsigned order, int migratetype, int fpi)
+{
+	free_one_page_body(zone, page, pfn, order, migratetype, fpi);
+}
+
+int free_pcp_list_locked(struct zone *zone, struct list_head *list, unsigned order, int count,
+			 bool isolated)
+{
+	struct pmm *m = zone->machine;
+	int freed = 0;
+
+	lockdep_assert_held(&zone->lock);
+	do {
+		struct page *page = list_last_entry(list, struct page, lru);
+		int mt = (int)page->index;
+		unsigned long pfn = page_to_pfn(m, page);
+
+		list_del(&page->lru);
+		freed += 1 << order;
+		if (unlikely(isolated))
+			mt = get_pfnblock_migratetype(m, pfn);
+		free_one_page_body(zone, page, pfn, order, mt, FPI_FAST_LATER);
+		TRACE(m, mm_page_pcpu_drain, pfn, order, mt);
+	} while (freed < count && !list_empty(list));
+	return freed;
 }
 
 /* The fast state test of page_expected_state(). */

@@ -48,6 +48,16 @@ struct alloc_context {
 void free_pages_memory(struct pmm *m, unsigned long start, unsigned long end);
 void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pfn,
 			  unsigned order, int migratetype, int fpi);
+/*
+ * free_pcp_list_locked() - the per-list loop of free_pcppages_bulk(): free
+ * blocks of @order from the tail of per-CPU list @list (not empty) into
+ * the buddy lists until @count pages or the list are done, each with the
+ * type it was listed with (the pageblock's when @isolated).  Returns the
+ * pages freed; zone->fast_ok is left to the caller (FPI_FAST_LATER).
+ * Context: zone->lock held, and the list's per-CPU lock.
+ */
+int free_pcp_list_locked(struct zone *zone, struct list_head *list, unsigned order, int count,
+			 bool isolated);
 struct page *rmqueue_smallest_locked(struct zone *zone, unsigned order, int migratetype);
 struct page *rmqueue_locked(struct zone *zone, unsigned order, int migratetype,
 			    unsigned alloc_flags);

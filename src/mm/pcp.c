@@ -159,7 +159,6 @@ struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned
 static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_pages *pcp,
 			       int pindex)
 {
-	struct pmm *m = zone->machine;
 	int min_pindex = 0, max_pindex = NR_PCP_LISTS - 1;
 	bool isolated;
 
@@ -184,20 +183,9 @@ static void free_pcppages_bulk(struct zone *zone, int count, struct per_cpu_page
 				min_pindex++;
 		}
 		order = pindex_to_order((unsigned)pindex);
-		nr_pages = 1 << order;
-		do {
-			struct page *page = list_last_entry(list, struct page, lru);
-			int mt = (int)page->index;
-			unsigned long pfn = page_to_pfn(m, page);
-
-			list_del(&page->lru);
-			count -= nr_pages;
-			pcp->count -= nr_pages;
-			if (unlikely(isolated))
-				mt = get_pfnblock_migratetype(m, pfn);
-			free_one_page_locked(zone, page, pfn, order, mt, FPI_FAST_LATER);
-			TRACE(m, mm_page_pcpu_drain, pfn, order, mt);
-		} while (count > 0 && !list_empty(list));
+		nr_pages = free_pcp_list_locked(zone, list, order, count, isolated);
+		count -= nr_pages;
+		pcp->count -= nr_pages;
 	}
 	zone_fast_update(zone);
 	pmm_unlock(&zone->lock);
