@@ -207,17 +207,6 @@ int free_pcp_list_locked(struct zone *zone, struct list_head *list, unsigned ord
 	return freed;
 }
 
-/* The fast state test of page_expected_state(). */
-static inline bool page_expected_state(const struct page *page, unsigned long check_flags)
-{
-	if (unlikely(page->_mapcount != -1))
-		return false;
-	if (unlikely((unsigned long)page->mapping | (unsigned long)page_ref_count(page) |
-		     page->memcg_data | (page->flags & check_flags)))
-		return false;
-	return true;
-}
-
 static bool free_page_is_bad(struct pmm *m, struct page *page)
 {
 	if (likely(page_expected_state(page, PAGE_FLAGS_CHECK_AT_FREE)))

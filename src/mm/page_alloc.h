@@ -217,6 +217,23 @@ void free_the_page(struct pmm *m, struct page *page, unsigned order);
 void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn,
 				unsigned order, int mt);
 bool check_new_pages(struct pmm *m, struct page *page, unsigned order);
+/* The kernel's page_expected_state(): no mapping, reference, memcg or @check_flags flag. */
+static inline bool page_expected_state(const struct page *page, unsigned long check_flags)
+{
+	if (unlikely(page->_mapcount != -1))
+		return false;
+	if (unlikely((unsigned long)page->mapping | (unsigned long)page_ref_count(page) |
+		     page->memcg_data | (page->flags & check_flags)))
+		return false;
+	return true;
+}
+/* check_new_pages() with its usual answer for an order-0 page inline. */
+static inline bool check_new_pages_fast(struct pmm *m, struct page *page, unsigned order)
+{
+	if (likely(order == 0) && likely(page_expected_state(page, PAGE_FLAGS_CHECK_AT_PREP)))
+		return false;
+	return check_new_pages(m, page, order);
+}
 struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int nid);
 void free_pages_entry(struct pmm *m, struct page *page, unsigned order);
 int split_page_checked(struct pmm *m, struct page *page, unsigned order);

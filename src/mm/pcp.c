@@ -106,7 +106,7 @@ static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct lis
 			struct page *page = run + (j << order);
 
 			/* A bad page is leaked but its pages stay counted out (kernel). */
-			if (unlikely(check_new_pages(zone->machine, page, order)))
+			if (unlikely(check_new_pages_fast(zone->machine, page, order)))
 				continue;
 			list_add_tail(&page->lru, list);
 			allocated++;
