@@ -452,20 +452,15 @@ static __attribute__((noinline)) struct page *alloc_pages_entry_owner(struct pmm
 }
 
 /*
- * Every allocation but an order-0 leaf hit that needs nothing more: the
- * leaf's extras or, for @page NULL, the leaf of a higher order, the general
- * tier and the full path.  Out of line, so that pmm_alloc_pages() keeps no
- * register across a call on its hot path; @frame is pmm_alloc_pages()'s,
- * where page_owner's caller stacks start.
+ * What alloc_pages_tiers() leaves: a leaf hit's extras, the general tier
+ * and the full path.
  */
-static __attribute__((noinline)) struct page *alloc_pages_tiers(struct pmm *m, pmm_gfp_t gfp,
-								 unsigned order, struct page *page,
-								 const void *frame)
+static __attribute__((noinline)) struct page *alloc_pages_rest(struct pmm *m, pmm_gfp_t gfp,
+								unsigned order, struct page *page,
+								const void *frame)
 {
 	pmm_gfp_t extra = __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED);
 
-	if (!page && order)
-		page = alloc_pages_leaf(m, gfp, order);
 	if (page) {
 		if (unlikely((gfp | extra) & (PMM___GFP_ZERO | FAST_EXTRA_OWNER)))
 			alloc_leaf_extra(m, page, order, gfp, extra, frame);
@@ -482,6 +477,30 @@ static __attribute__((noinline)) struct page *alloc_pages_tiers(struct pmm *m, p
 	if (unlikely(extra & FAST_EXTRA_OWNER))
 		return alloc_pages_entry_owner(m, gfp, order, frame);
 	return alloc_pages_nid(m, gfp, order, PMM_NUMA_NO_NODE);
+}
+
+/*
+ * Every allocation but an order-0 leaf hit that needs nothing more: for
+ * @page NULL the leaf of a higher order (the pageblock order's with its
+ * order a constant), then alloc_pages_rest().  Out of line, so that
+ * pmm_alloc_pages() keeps no register across a call on its hot path, and
+ * light, so that a higher order's leaf hit pays no more than its own
+ * registers; @frame is pmm_alloc_pages()'s, where page_owner's caller
+ * stacks start.
+ */
+static __attribute__((noinline)) struct page *alloc_pages_tiers(struct pmm *m, pmm_gfp_t gfp,
+								 unsigned order, struct page *page,
+								 const void *frame)
+{
+	if (!page && order) {
+		page = order == pageblock_order ? alloc_pages_leaf(m, gfp, pageblock_order) :
+						  alloc_pages_leaf(m, gfp, order);
+		if (likely(page) &&
+		    likely(!((gfp | __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED)) &
+			     (PMM___GFP_ZERO | FAST_EXTRA_OWNER))))
+			return page;
+	}
+	return alloc_pages_rest(m, gfp, order, page, frame);
 }
 
 struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
@@ -553,20 +572,11 @@ static __attribute__((noinline)) void free_pages_entry_owner(struct pmm *m, stru
 	page_owner_entry_leave(prev);
 }
 
-/*
- * Every free but an order-0 leaf free that finished: what the leaf left
- * (@r, @pcp), the leaf of a higher order, the general tier and the full
- * path.  Out of line, so that pmm_free_pages() keeps no register across a
- * call on its hot path; @frame is pmm_free_pages()'s.
- */
-static __attribute__((noinline)) void free_pages_tiers(struct pmm *m, struct page *page,
-						       unsigned order, enum free_leaf r,
-						       struct per_cpu_pages *pcp, const void *frame)
+/* What free_pages_tiers() leaves: what a leaf left (@r, @pcp), the general tier and the full path. */
+static __attribute__((noinline)) void free_pages_rest(struct pmm *m, struct page *page,
+						      unsigned order, enum free_leaf r,
+						      struct per_cpu_pages *pcp, const void *frame)
 {
-	if (order && pcp_allowed_order(order))
-		r = free_page_leaf(m, page, order, &pcp);
-	if (r == FREE_LEAF_DONE)
-		return;
 	if (r != FREE_LEAF_NO) {
 		free_leaf_finish(m, page, order, r, pcp);
 		return;
@@ -580,6 +590,25 @@ static __attribute__((noinline)) void free_pages_tiers(struct pmm *m, struct pag
 		free_pages_entry(m, page, order);
 	if (unlikely(m->reporting != NULL))
 		page_reporting_maybe_run(m);
+}
+
+/*
+ * Every free but an order-0 leaf free that finished: the leaf of a higher
+ * order (the pageblock order's with its order a constant), then
+ * free_pages_rest().  Out of line and light, as alloc_pages_tiers();
+ * @frame is pmm_free_pages()'s.
+ */
+static __attribute__((noinline)) void free_pages_tiers(struct pmm *m, struct page *page,
+						       unsigned order, enum free_leaf r,
+						       struct per_cpu_pages *pcp, const void *frame)
+{
+	if (order && pcp_allowed_order(order)) {
+		r = order == pageblock_order ? free_page_leaf(m, page, pageblock_order, &pcp) :
+					       free_page_leaf(m, page, order, &pcp);
+		if (likely(r == FREE_LEAF_DONE))
+			return;
+	}
+	free_pages_rest(m, page, order, r, pcp, frame);
 }
 
 void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
