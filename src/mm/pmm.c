@@ -492,30 +492,38 @@ static __attribute__((noinline)) struct page *alloc_pages_tiers(struct pmm *m, p
 								 unsigned order, struct page *page,
 								 const void *frame)
 {
-	if (!page && order) {
-		page = order == pageblock_order ? alloc_pages_leaf(m, gfp, pageblock_order) :
-						  alloc_pages_leaf(m, gfp, order);
-		if (likely(page) &&
-		    likely(!((gfp | __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED)) &
-			     (PMM___GFP_ZERO | FAST_EXTRA_OWNER))))
-			return page;
-	}
+	page = order == pageblock_order ? alloc_pages_leaf(m, gfp, pageblock_order) :
+					  alloc_pages_leaf(m, gfp, order);
+	if (likely(page) && likely(!((gfp | __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED)) &
+				     (PMM___GFP_ZERO | FAST_EXTRA_OWNER))))
+		return page;
 	return alloc_pages_rest(m, gfp, order, page, frame);
 }
+
+typedef struct page *alloc_tier_fn(struct pmm *m, pmm_gfp_t gfp, unsigned order,
+				   struct page *page, const void *frame);
 
 struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
 	struct page *page = NULL;
 
-	/* The order-0 leaf inline, with order a constant; everything else out of line. */
+	alloc_tier_fn *next = alloc_pages_tiers;
+
+	/*
+	 * The order-0 leaf inline, with order a constant; everything else out
+	 * of line: a higher order to its leaf in alloc_pages_tiers(), an
+	 * order-0 miss to alloc_pages_rest(), through one call so that the
+	 * order-0 hit keeps no frame.
+	 */
 	if (likely(order == 0)) {
 		page = alloc_pages_leaf(m, gfp, 0);
 		if (likely(page) &&
 		    likely(!((gfp | __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED)) &
 			     (PMM___GFP_ZERO | FAST_EXTRA_OWNER))))
 			return (struct pmm_page *)page;
+		next = alloc_pages_rest;
 	}
-	return (struct pmm_page *)alloc_pages_tiers(m, gfp, order, page, __builtin_frame_address(0));
+	return (struct pmm_page *)next(m, gfp, order, page, __builtin_frame_address(0));
 }
 
 struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, unsigned order)
@@ -602,7 +610,7 @@ static __attribute__((noinline)) void free_pages_tiers(struct pmm *m, struct pag
 						       unsigned order, enum free_leaf r,
 						       struct per_cpu_pages *pcp, const void *frame)
 {
-	if (order && pcp_allowed_order(order)) {
+	if (pcp_allowed_order(order)) {
 		r = order == pageblock_order ? free_page_leaf(m, page, pageblock_order, &pcp) :
 					       free_page_leaf(m, page, order, &pcp);
 		if (likely(r == FREE_LEAF_DONE))
@@ -611,19 +619,25 @@ static __attribute__((noinline)) void free_pages_tiers(struct pmm *m, struct pag
 	free_pages_rest(m, page, order, r, pcp, frame);
 }
 
+typedef void free_tier_fn(struct pmm *m, struct page *page, unsigned order, enum free_leaf r,
+			  struct per_cpu_pages *pcp, const void *frame);
+
 void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
 {
 	struct page *page = (struct page *)ppage;
 	struct per_cpu_pages *pcp = NULL;
 	enum free_leaf r = FREE_LEAF_NO;
 
-	/* The order-0 leaf inline, with order a constant; everything else out of line. */
+	free_tier_fn *next = free_pages_tiers;
+
+	/* As pmm_alloc_pages(): the order-0 leaf inline, the rest through one call. */
 	if (likely(order == 0)) {
 		r = free_page_leaf(m, page, 0, &pcp);
 		if (likely(r == FREE_LEAF_DONE))
 			return;
+		next = free_pages_rest;
 	}
-	free_pages_tiers(m, page, order, r, pcp, __builtin_frame_address(0));
+	next(m, page, order, r, pcp, __builtin_frame_address(0));
 }
 
 void *pmm_get_free_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
