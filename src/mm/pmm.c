@@ -452,8 +452,11 @@ static __attribute__((noinline)) struct page *alloc_pages_entry_owner(struct pmm
 }
 
 /*
- * What alloc_pages_tiers() leaves: a leaf hit's extras, the general tier
- * and the full path.
+ * Every allocation no leaf finished: an order-0 leaf miss or a leaf hit
+ * with extras (from pmm_alloc_pages()), a higher order's after its leaf
+ * (from alloc_pages_tiers()); the extras, the general tier and the full
+ * path.  @frame is pmm_alloc_pages()'s, where page_owner's caller stacks
+ * start.
  */
 static __attribute__((noinline)) struct page *alloc_pages_rest(struct pmm *m, pmm_gfp_t gfp,
 								unsigned order, struct page *page,
@@ -480,13 +483,11 @@ static __attribute__((noinline)) struct page *alloc_pages_rest(struct pmm *m, pm
 }
 
 /*
- * Every allocation but an order-0 leaf hit that needs nothing more: for
- * @page NULL the leaf of a higher order (the pageblock order's with its
+ * An allocation of a higher order: its leaf (the pageblock order's with its
  * order a constant), then alloc_pages_rest().  Out of line, so that
  * pmm_alloc_pages() keeps no register across a call on its hot path, and
  * light, so that a higher order's leaf hit pays no more than its own
- * registers; @frame is pmm_alloc_pages()'s, where page_owner's caller
- * stacks start.
+ * registers.
  */
 static __attribute__((noinline)) struct page *alloc_pages_tiers(struct pmm *m, pmm_gfp_t gfp,
 								 unsigned order, struct page *page,
@@ -580,7 +581,12 @@ static __attribute__((noinline)) void free_pages_entry_owner(struct pmm *m, stru
 	page_owner_entry_leave(prev);
 }
 
-/* What free_pages_tiers() leaves: what a leaf left (@r, @pcp), the general tier and the full path. */
+/*
+ * Every free no leaf finished: an order-0 leaf's result (from
+ * pmm_free_pages()) or a higher order's after its leaf (from
+ * free_pages_tiers()); what the leaf left (@r, @pcp), the general tier and
+ * the full path.  @frame is pmm_free_pages()'s.
+ */
 static __attribute__((noinline)) void free_pages_rest(struct pmm *m, struct page *page,
 						      unsigned order, enum free_leaf r,
 						      struct per_cpu_pages *pcp, const void *frame)
@@ -601,10 +607,9 @@ static __attribute__((noinline)) void free_pages_rest(struct pmm *m, struct page
 }
 
 /*
- * Every free but an order-0 leaf free that finished: the leaf of a higher
- * order (the pageblock order's with its order a constant), then
- * free_pages_rest().  Out of line and light, as alloc_pages_tiers();
- * @frame is pmm_free_pages()'s.
+ * A free of a higher order: its leaf (the pageblock order's with its order
+ * a constant), then free_pages_rest().  Out of line and light, as
+ * alloc_pages_tiers().
  */
 static __attribute__((noinline)) void free_pages_tiers(struct pmm *m, struct page *page,
 						       unsigned order, enum free_leaf r,
