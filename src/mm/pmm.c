@@ -487,7 +487,8 @@ static __attribute__((noinline)) struct page *alloc_pages_rest(struct pmm *m, pm
  * order a constant), then alloc_pages_rest().  Out of line, so that
  * pmm_alloc_pages() keeps no register across a call on its hot path, and
  * light, so that a higher order's leaf hit pays no more than its own
- * registers.
+ * registers.  @page is NULL: the parameters are alloc_pages_rest()'s, so
+ * that pmm_alloc_pages() calls either through one pointer.
  */
 static __attribute__((noinline)) struct page *alloc_pages_tiers(struct pmm *m, pmm_gfp_t gfp,
 								 unsigned order, struct page *page,
@@ -506,9 +507,8 @@ typedef struct page *alloc_tier_fn(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 
 struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
-	struct page *page = NULL;
-
 	alloc_tier_fn *next = alloc_pages_tiers;
+	struct page *page = NULL;
 
 	/*
 	 * The order-0 leaf inline, with order a constant; everything else out
@@ -609,7 +609,8 @@ static __attribute__((noinline)) void free_pages_rest(struct pmm *m, struct page
 /*
  * A free of a higher order: its leaf (the pageblock order's with its order
  * a constant), then free_pages_rest().  Out of line and light, as
- * alloc_pages_tiers().
+ * alloc_pages_tiers(); @r is FREE_LEAF_NO and @pcp NULL, the parameters
+ * being free_pages_rest()'s.
  */
 static __attribute__((noinline)) void free_pages_tiers(struct pmm *m, struct page *page,
 						       unsigned order, enum free_leaf r,
@@ -630,10 +631,9 @@ typedef void free_tier_fn(struct pmm *m, struct page *page, unsigned order, enum
 void pmm_free_pages(struct pmm *m, struct pmm_page *ppage, unsigned order)
 {
 	struct page *page = (struct page *)ppage;
+	free_tier_fn *next = free_pages_tiers;
 	struct per_cpu_pages *pcp = NULL;
 	enum free_leaf r = FREE_LEAF_NO;
-
-	free_tier_fn *next = free_pages_tiers;
 
 	/* As pmm_alloc_pages(): the order-0 leaf inline, the rest through one call. */
 	if (likely(order == 0)) {
