@@ -14,10 +14,17 @@
  *      to call them), ns and instructions per pair and the instructions of
  *      the stack walks in them (callgrind's inclusive counts); and the cost
  *      of a read of page_owner's clock against clock_gettime().
+ *   4. bulk: the per-CPU lists' traffic with the zone, bench_alloc's case
+ *      (b) on the default machine: rounds of 100 000 order-0 allocations,
+ *      each touched, then frees in random order; ns per allocation and per
+ *      free (median of 5 rounds) and, with --callgrind, the instructions
+ *      per page of the per-CPU refill (rmqueue_bulk) and drain
+ *      (free_pcppages_bulk), callgrind's inclusive counts.
  *
- * Usage: bench_page_alloc [--callgrind] [--only boot,zone,owner]
+ * Usage: bench_page_alloc [--callgrind] [--only boot,zone,owner,bulk]
  * Internal: bench_page_alloc --pairs CONFIG ORDER N   (one measured loop)
  *           bench_page_alloc --hooks CONFIG N          (the hooks alone)
+ *           bench_page_alloc --bulk ROUNDS             (bulk's rounds)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -273,6 +280,102 @@ static double callgrind_pairs(const char *self, const char *cfg, unsigned order,
 	return callgrind_run(self, "pairs", args, order == 99 ? n : n + n / 10 + 1, NULL, NULL, 0);
 }
 
+/* ---------------------------------------------------------------- bulk */
+
+#define BULK_N 100000
+
+struct bulk {
+	struct pmm *m;
+	struct pmm_page **blocks;
+	uint32_t *order; /* the free order: a fixed-seed permutation */
+};
+
+static void bulk_init(struct bulk *b)
+{
+	uint64_t x = 88172645463325252ull;
+
+	b->m = boot_quiet("");
+	b->blocks = calloc(BULK_N, sizeof(*b->blocks));
+	b->order = calloc(BULK_N, sizeof(*b->order));
+	if (!b->blocks || !b->order)
+		exit(2);
+	for (uint32_t i = 0; i < BULK_N; i++)
+		b->order[i] = i;
+	for (uint32_t i = BULK_N - 1; i > 0; i--) {
+		uint32_t j, t;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		j = (uint32_t)(x % (i + 1));
+		t = b->order[i], b->order[i] = b->order[j], b->order[j] = t;
+	}
+}
+
+/* One round; the thread CPU ns of its allocations and of its frees in *@ta, *@tf. */
+static __attribute__((noinline)) void bulk_round(struct bulk *b, double *ta, double *tf)
+{
+	double t0 = thread_ns(), t1;
+
+	for (long i = 0; i < BULK_N; i++) {
+		struct pmm_page *p = pmm_alloc_pages(b->m, PMM_GFP_KERNEL, 0);
+
+		if (!p) {
+			fprintf(stderr, "bench_page_alloc: bulk: allocation %ld failed\n", i);
+			exit(1);
+		}
+		*(volatile char *)pmm_page_address(b->m, p) = 1;
+		b->blocks[i] = p;
+	}
+	t1 = thread_ns();
+	for (long i = 0; i < BULK_N; i++)
+		pmm_free_pages(b->m, b->blocks[b->order[i]], 0);
+	*ta = t1 - t0;
+	*tf = thread_ns() - t1;
+}
+
+/* The rounds callgrind counts (its toggle), after one round of warm-up. */
+static __attribute__((noinline)) void bulk_rounds(struct bulk *b, long rounds)
+{
+	double ta, tf;
+
+	for (long r = 0; r < rounds; r++)
+		bulk_round(b, &ta, &tf);
+}
+
+static void bench_bulk(const char *self, int cg)
+{
+	static const char *const fns[] = { "rmqueue_bulk", "free_pcppages_bulk" };
+	double ta[5], tf[5], incl[2];
+	struct bulk b;
+
+	bulk_init(&b);
+	bulk_round(&b, &ta[0], &tf[0]); /* warm: memory resident */
+	for (int r = 0; r < 5; r++) {
+		bulk_round(&b, &ta[r], &tf[r]);
+		ta[r] /= BULK_N;
+		tf[r] /= BULK_N;
+	}
+	pmm_destroy(b.m);
+	qsort(ta, 5, sizeof(ta[0]), cmp_double);
+	qsort(tf, 5, sizeof(tf[0]), cmp_double);
+	printf("\n### Per-CPU refill and drain (bench_alloc's case (b) pattern)\n\n");
+	printf("%d order-0 allocations, each touched, then frees in random order; ns per page, "
+	       "median of 5 rounds.\n\n",
+	       BULK_N);
+	printf("| allocation | free |");
+	if (cg)
+		printf(" refill instructions per page | drain instructions per page |");
+	printf("\n|---:|---:|%s\n", cg ? "---:|---:|" : "");
+	printf("| %.1f | %.1f |", ta[2], tf[2]);
+	if (cg) {
+		/* Each page is refilled once and drained once per round; 5 rounds counted. */
+		if (callgrind_run(self, "bulk_rounds", "--bulk 5", 5l * BULK_N, fns, incl, 2) < 0)
+			printf(" – | – |");
+		else
+			printf(" %.0f | %.0f |", incl[0], incl[1]);
+	}
+	printf("\n");
+}
+
 static void bench_boot(void)
 {
 	static const char *const cfgs[] = {
@@ -394,7 +497,7 @@ static void bench_owner(const char *self, int cg)
 
 int main(int argc, char **argv)
 {
-	const char *only = "boot,zone,owner";
+	const char *only = "boot,zone,owner,bulk";
 	int cg = 0;
 
 	if (argc == 4 && !strcmp(argv[1], "--hooks")) {
@@ -420,13 +523,23 @@ int main(int argc, char **argv)
 		pmm_destroy(m);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "--bulk")) {
+		struct bulk b;
+		double ta, tf;
+
+		bulk_init(&b);
+		bulk_round(&b, &ta, &tf);
+		bulk_rounds(&b, atol(argv[2]));
+		pmm_destroy(b.m);
+		return 0;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--callgrind"))
 			cg = 1;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--callgrind] [--only boot,zone,owner]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--callgrind] [--only boot,zone,owner,bulk]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -437,5 +550,7 @@ int main(int argc, char **argv)
 		bench_zone(argv[0], cg);
 	if (strstr(only, "owner"))
 		bench_owner(argv[0], cg);
+	if (strstr(only, "bulk"))
+		bench_bulk(argv[0], cg);
 	return 0;
 }
