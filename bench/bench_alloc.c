@@ -29,7 +29,8 @@
  * cost.  (c)'s live set is filled once before its pilot and kept through
  * its runs, which continue one random sequence.  The same random sequences
  * (fixed seed) drive every allocator.  The two threads of (d1) and (d2) are
- * created once per child and reused; they are not pinned.  Single-thread
+ * created once in the children of those cases only (a single-thread case
+ * runs in a single-threaded process) and reused; they are not pinned.  Single-thread
  * cases are timed in the thread's CPU time (CLOCK_THREAD_CPUTIME_ID, which
  * includes system time), and so is (d1)'s ns/thread; (d1)'s 2T/1T ratio
  * (2 x wall time per pair of one worker alone / wall time per pair of the
