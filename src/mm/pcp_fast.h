@@ -51,8 +51,7 @@ static inline struct page *pcp_take_hit(struct per_cpu_pages *pcp, struct list_h
 {
 	struct page *page = list_entry(pcp_list_pop(list), struct page, lru);
 
-	if (unlikely(pcp->free_factor))
-		pcp->free_factor >>= 1;
+	pcp->free_factor >>= 1; /* one read-modify-write, to a line count dirties anyway */
 	pcp->count -= 1 << order;
 	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
 	pcp_event_add(pcp, PCP_NUMA_HIT, 1);
