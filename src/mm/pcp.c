@@ -279,6 +279,7 @@ void pcp_free_high(struct zone *zone, struct per_cpu_pages *pcp, unsigned pindex
 void pcp_fast_update(struct pmm *m)
 {
 	bool plain, free, leaf, caller_stacks;
+	pmm_gfp_t extra;
 
 	/* Everything is read under the lock, so the last of racing updates sees the latest state. */
 	pmm_lock(&m->fast_lock);
@@ -293,19 +294,20 @@ void pcp_fast_update(struct pmm *m)
 	free = plain && (!m->init_on_free || m->skip_clear);
 	leaf = __atomic_load_n(&m->fast.rseq, __ATOMIC_SEQ_CST) == PCP_RSEQ_USED &&
 	       !__atomic_load_n(&m->fast.pinned, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&m->fast.extra,
-			 (m->init_on_alloc && !m->skip_clear ? PMM___GFP_ZERO : 0) |
-				 (m->check_pages ? FAST_EXTRA_CHECKS : 0) |
-				 (caller_stacks ? FAST_EXTRA_OWNER : 0),
-			 __ATOMIC_RELAXED);
+	extra = (m->init_on_alloc && !m->skip_clear ? PMM___GFP_ZERO : 0) |
+		(m->check_pages ? FAST_EXTRA_CHECKS : 0) | (caller_stacks ? FAST_EXTRA_OWNER : 0);
+	__atomic_store_n(&m->fast.extra, extra, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->fast.alloc, plain, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->fast.free, free, __ATOMIC_RELAXED);
 	/*
-	 * page_owner's caller stacks record a free before the block goes on a
-	 * list: the general tier does that out of line, so the leaf free keeps
-	 * no call (and no saved registers) for it.
+	 * The leaves add nothing to a block, so that a hit returns at once:
+	 * zeroing for init_on_alloc and page_owner's caller stacks (which
+	 * record an allocation after it and a free before the block goes on a
+	 * list) are the general tier's, out of line.
 	 */
-	__atomic_store_n(&m->fast.leaf_alloc_cpus, leaf && plain ? m->fast.nr_cpus : 0,
+	__atomic_store_n(&m->fast.leaf_alloc_cpus,
+			 leaf && plain && !(extra & (PMM___GFP_ZERO | FAST_EXTRA_OWNER)) ?
+				 m->fast.nr_cpus : 0,
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&m->fast.leaf_free_cpus,
 			 leaf && free && !m->page_owner ? m->fast.nr_cpus : 0, __ATOMIC_RELAXED);

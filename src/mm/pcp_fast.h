@@ -58,11 +58,16 @@ static inline struct page *pcp_take_hit(struct per_cpu_pages *pcp, struct list_h
 	return page;
 }
 
-/* The gfp class (pmm_fast.gfp) of a request the fast paths take, or -1. */
+/*
+ * The gfp class (pmm_fast.gfp) of a request whose gfp bits are all in
+ * @ok (FAST_GFP_OK for the general tier; the leaf leaves __GFP_ZERO to
+ * it), or -1.
+ */
 static inline __attribute__((always_inline)) int fast_gfp_class(const struct pmm_fast *f,
-								 pmm_gfp_t gfp, unsigned order)
+								 pmm_gfp_t gfp, unsigned order,
+								 pmm_gfp_t ok)
 {
-	if (unlikely(!pcp_allowed_order(order) || (gfp & ~FAST_GFP_OK)))
+	if (unlikely(!pcp_allowed_order(order) || (gfp & ~ok)))
 		return -1;
 	return __atomic_load_n(&f->gfp[gfp & 0x1f], __ATOMIC_RELAXED); /* hotplug may rewrite it */
 }
@@ -124,7 +129,7 @@ static inline __attribute__((always_inline)) struct page *alloc_pages_fast(struc
 	unsigned cpu;
 	int e, host;
 
-	e = fast_gfp_class(f, gfp, order);
+	e = fast_gfp_class(f, gfp, order, FAST_GFP_OK);
 	if (unlikely(e < 0))
 		return NULL;
 	cpu = pcp_this_cpu(m, &host);
@@ -300,7 +305,8 @@ static inline __attribute__((always_inline)) bool free_page_fast(struct pmm *m, 
 }
 
 /*
- * The leaf fast path: the thread on its own CPU with a restartable lock.
+ * The leaf fast path: the thread on its own CPU with a restartable lock,
+ * and a block that needs nothing but taking off a list or putting on one.
  * An allocation calls nothing and executes no locked instruction (higher
  * orders also read the zone's free-order mask, zone_has_free_block());
  * anything unusual returns "no" to the caller, which tries
@@ -322,7 +328,12 @@ static inline __attribute__((always_inline)) struct rseq *pcp_leaf_cpu(const str
 	return rs;
 }
 
-/* The block, or NULL; does not zero it (the caller does for __GFP_ZERO/init_on_alloc). */
+/*
+ * The block, ready for the caller, or NULL.  It has nothing to add to a
+ * block: a request for zeroed memory (__GFP_ZERO) is turned away here, and
+ * pmm_fast's leaf bound is 0 while init_on_alloc or page_owner's caller
+ * stacks would add work (pcp_fast_update()); the general tier does both.
+ */
 static inline __attribute__((always_inline)) struct page *alloc_pages_leaf(struct pmm *m,
 									   pmm_gfp_t gfp,
 									   unsigned order)
@@ -338,7 +349,7 @@ static inline __attribute__((always_inline)) struct page *alloc_pages_leaf(struc
 	rs = pcp_leaf_cpu(f, &cpu);
 	if (unlikely(cpu >= __atomic_load_n(&f->leaf_alloc_cpus, __ATOMIC_RELAXED)))
 		return NULL;
-	e = fast_gfp_class(f, gfp, order);
+	e = fast_gfp_class(f, gfp, order, FAST_GFP_OK & ~PMM___GFP_ZERO);
 	if (unlikely(e < 0))
 		return NULL;
 	pcp = fast_pcp(f, cpu, e, order);

@@ -425,20 +425,6 @@ alloc_pages_pcp_fast(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 	return likely(order == 0) ? alloc_pages_fast(m, gfp, 0) : alloc_pages_fast(m, gfp, order);
 }
 
-/*
- * After a leaf allocation: zeroing (__GFP_ZERO, init_on_alloc) and
- * page_owner with caller stacks, recording from @frame (the entry point's).
- */
-static __attribute__((noinline)) void alloc_leaf_extra(struct pmm *m, struct page *page,
-						       unsigned order, pmm_gfp_t gfp,
-						       pmm_gfp_t extra, const void *frame)
-{
-	if (((gfp | extra) & PMM___GFP_ZERO) && !m->skip_clear)
-		memset(page_address(m, page), 0, PAGE_SIZE << order);
-	if (extra & FAST_EXTRA_OWNER)
-		page_owner_set_at(m, page, order, gfp, frame);
-}
-
 /* The full path with page_owner's caller stacks: its hooks walk from @frame. */
 static __attribute__((noinline)) struct page *alloc_pages_entry_owner(struct pmm *m, pmm_gfp_t gfp,
 								      unsigned order,
@@ -452,23 +438,18 @@ static __attribute__((noinline)) struct page *alloc_pages_entry_owner(struct pmm
 }
 
 /*
- * Every allocation no leaf finished: an order-0 leaf miss or a leaf hit
- * with extras (from pmm_alloc_pages()), a higher order's after its leaf
- * (from alloc_pages_tiers()); the extras, the general tier and the full
+ * Every allocation no leaf served: an order-0 one from pmm_alloc_pages(),
+ * a higher order's from alloc_pages_tiers(); the general tier (which zeroes
+ * and records caller stacks, work the leaves leave to it) and the full
  * path.  @frame is pmm_alloc_pages()'s, where page_owner's caller stacks
  * start.
  */
 static __attribute__((noinline)) struct page *alloc_pages_rest(struct pmm *m, pmm_gfp_t gfp,
-								unsigned order, struct page *page,
-								const void *frame)
+								unsigned order, const void *frame)
 {
 	pmm_gfp_t extra = __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED);
+	struct page *page;
 
-	if (page) {
-		if (unlikely((gfp | extra) & (PMM___GFP_ZERO | FAST_EXTRA_OWNER)))
-			alloc_leaf_extra(m, page, order, gfp, extra, frame);
-		return page;
-	}
 	if (__atomic_load_n(&m->fast.alloc, __ATOMIC_RELAXED)) {
 		page = alloc_pages_pcp_fast(m, gfp, order);
 		if (likely(page)) {
@@ -487,28 +468,26 @@ static __attribute__((noinline)) struct page *alloc_pages_rest(struct pmm *m, pm
  * order a constant), then alloc_pages_rest().  Out of line, so that
  * pmm_alloc_pages() keeps no register across a call on its hot path, and
  * light, so that a higher order's leaf hit pays no more than its own
- * registers.  @page is NULL: the parameters are alloc_pages_rest()'s, so
- * that pmm_alloc_pages() calls either through one pointer.
+ * registers.  Its parameters are alloc_pages_rest()'s, so that
+ * pmm_alloc_pages() calls either through one pointer.
  */
 static __attribute__((noinline)) struct page *alloc_pages_tiers(struct pmm *m, pmm_gfp_t gfp,
-								 unsigned order, struct page *page,
-								 const void *frame)
+								 unsigned order, const void *frame)
 {
-	page = order == pageblock_order ? alloc_pages_leaf(m, gfp, pageblock_order) :
-					  alloc_pages_leaf(m, gfp, order);
-	if (likely(page) && likely(!((gfp | __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED)) &
-				     (PMM___GFP_ZERO | FAST_EXTRA_OWNER))))
+	struct page *page = order == pageblock_order ? alloc_pages_leaf(m, gfp, pageblock_order) :
+						       alloc_pages_leaf(m, gfp, order);
+
+	if (likely(page))
 		return page;
-	return alloc_pages_rest(m, gfp, order, page, frame);
+	return alloc_pages_rest(m, gfp, order, frame);
 }
 
 typedef struct page *alloc_tier_fn(struct pmm *m, pmm_gfp_t gfp, unsigned order,
-				   struct page *page, const void *frame);
+				   const void *frame);
 
 struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
 	alloc_tier_fn *next = alloc_pages_tiers;
-	struct page *page = NULL;
 
 	/*
 	 * The order-0 leaf inline, with order a constant; everything else out
@@ -517,14 +496,13 @@ struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 	 * order-0 hit keeps no frame.
 	 */
 	if (likely(order == 0)) {
-		page = alloc_pages_leaf(m, gfp, 0);
-		if (likely(page) &&
-		    likely(!((gfp | __atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED)) &
-			     (PMM___GFP_ZERO | FAST_EXTRA_OWNER))))
+		struct page *page = alloc_pages_leaf(m, gfp, 0);
+
+		if (likely(page))
 			return (struct pmm_page *)page;
 		next = alloc_pages_rest;
 	}
-	return (struct pmm_page *)next(m, gfp, order, page, __builtin_frame_address(0));
+	return (struct pmm_page *)next(m, gfp, order, __builtin_frame_address(0));
 }
 
 struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp, unsigned order)

@@ -253,6 +253,82 @@ static unsigned long run_race(struct pmm *m, int nr_unpinned, int nr_pinned, uns
 	return ops;
 }
 
+/* Every byte of @page's block of @order is zero. */
+static bool block_is_zero(struct pmm *m, struct pmm_page *page, unsigned order)
+{
+	const unsigned char *p = pmm_page_address(m, page);
+
+	for (size_t i = 0; i < (size_t)PAGE_SIZE << order; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * Free a dirtied block of @order and allocate again with @gfp until the
+ * same block comes back (this CPU's list is last in, first out; a
+ * migration between the free and the allocation can hand out another
+ * one): whether it came back zeroed.
+ */
+static bool dirty_block_comes_back_zeroed(struct pmm *m, pmm_gfp_t gfp, unsigned order)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, order), *q;
+		bool zero;
+
+		assert_non_null(p);
+		memset(pmm_page_address(m, p), 0xa5, PAGE_SIZE << order);
+		pmm_free_pages(m, p, order);
+		q = pmm_alloc_pages(m, gfp, order);
+		assert_non_null(q);
+		zero = block_is_zero(m, q, order);
+		pmm_free_pages(m, q, order);
+		if (q == p)
+			return zero;
+		assert_true(zero || !(gfp & PMM___GFP_ZERO));
+	}
+	fail_msg("the freed block never came back from this CPU's list");
+	return false;
+}
+
+/*
+ * The leaves add nothing to a block: __GFP_ZERO is turned away to the
+ * general tier, which zeroes, and init_on_alloc turns the leaf allocation
+ * off (the leaf free stays on); either way a dirty block comes back zeroed
+ * from the per-CPU list it was freed to, at order 0 (the inline leaf) and
+ * above (alloc_pages_tiers()).
+ */
+static void test_leaf_leaves_zeroing(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=128M", NULL);
+
+	(void)state;
+	for (unsigned order = 0; order <= 3; order += 3) {
+		assert_true(dirty_block_comes_back_zeroed(m, PMM_GFP_KERNEL | PMM___GFP_ZERO, order));
+		/* And the test can tell: without __GFP_ZERO the block comes back dirty. */
+		assert_false(dirty_block_comes_back_zeroed(m, PMM_GFP_KERNEL, order));
+	}
+	if (have_rseq_locks()) {
+		assert_true(m->fast.alloc);
+		assert_int_equal(m->fast.leaf_alloc_cpus, m->nr_cpus);
+	}
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	pmm_destroy(m);
+
+	m = pmm_test_machine("mem=128M init_on_alloc=1", NULL);
+	for (unsigned order = 0; order <= 3; order += 3)
+		assert_true(dirty_block_comes_back_zeroed(m, PMM_GFP_KERNEL, order));
+	/* The allocations above put the machine's restartable locks in use. */
+	if (have_rseq_locks()) {
+		assert_true(m->fast.alloc && m->fast.free);
+		assert_int_equal(m->fast.leaf_alloc_cpus, 0);
+		assert_int_equal(m->fast.leaf_free_cpus, m->nr_cpus);
+	}
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /*
  * Fast paths on restartable locks racing remote drains, then (once a thread
  * pinned itself, which turns the leaf paths off) the general fast path on
@@ -289,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_refcount_drop_modes), /* first: before any thread */
 		cmocka_unit_test(test_rseq_trylock_primitive),
 		cmocka_unit_test(test_remote_protocol),
+		cmocka_unit_test(test_leaf_leaves_zeroing),
 		cmocka_unit_test(test_race_with_drains),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
