@@ -395,8 +395,15 @@ free_page_leaf(struct pmm *m, struct page *page, unsigned order, struct per_cpu_
 	case FREE_CLAIM_OK:
 		break;
 	}
-	/* If the thread moved since it read the CPU, the lock attempt fails. */
+	/*
+	 * If the thread moved since it read the CPU, the lock attempt fails.
+	 * The rseq area's address is computed again (two instructions) rather
+	 * than kept through the claim, which leaves a register free there
+	 * and so keeps the hit free of a stack frame.
+	 */
 	pcp = f->zone_pcp[page_zone_id(page)] + cpu;
+	rs = (struct rseq *)((char *)__builtin_thread_pointer() +
+			     __atomic_load_n(&f->rseq_offset, __ATOMIC_RELAXED));
 	if (unlikely(pmm_rseq_trylock_cpu(rs, &pcp->lock.word, cpu) <= 0))
 		return FREE_LEAF_LOCKED;
 	if (unlikely(pcp_add_page(pcp, page, mt, order))) {
