@@ -44,14 +44,18 @@ struct pcp_lock {
 
 /*
  * Per-CPU event counts, summed into /proc/vmstat and zoneinfo (pcp->lock).
- * An allocation from the preferred zone counts once, in PCP_NUMA_HIT; it
- * is also numa_local or numa_other by whether the zone is on the CPU's node,
- * which is fixed per list (pcp->zone_is_local), so reports derive those
- * (pcp_event_read()) and the fast path does one count instead of two.
- * PCP_NUMA_LOCAL and PCP_NUMA_OTHER count the misses only.
+ * An allocation from the preferred zone is a NUMA hit; it is also
+ * numa_local or numa_other by whether the zone is on the CPU's node, which
+ * is fixed per list (pcp->zone_is_local), so PCP_NUMA_LOCAL and
+ * PCP_NUMA_OTHER count the misses only and reports derive the rest
+ * (pcp_event_read()).  The fast paths' hits count once more compactly: one
+ * add to PCP_HIT + pcp_hit_slot(order), which reads as 1 << order pages of
+ * PGALLOC and one NUMA hit, so a hit writes one counter instead of two.
+ * PCP_PGALLOC and PCP_NUMA_HIT hold the other allocations.
  */
+#define PCP_HIT_SLOTS (PAGE_ALLOC_COSTLY_ORDER + 2) /* orders 0-3 and the pageblock order */
 enum pcp_event { PCP_PGALLOC, PCP_PGFREE, PCP_NUMA_HIT, PCP_NUMA_MISS, PCP_NUMA_LOCAL,
-		 PCP_NUMA_OTHER, NR_PCP_EVENTS };
+		 PCP_NUMA_OTHER, PCP_HIT, NR_PCP_EVENTS = PCP_HIT + PCP_HIT_SLOTS };
 
 struct per_cpu_pages {
 	struct pcp_lock lock;         /* protects everything below but the constants */
@@ -83,13 +87,41 @@ static inline void pcp_event_add(struct per_cpu_pages *pcp, enum pcp_event e, un
 #endif
 }
 
-/* An event count as /proc/vmstat means it (numa_local/numa_other include the hits). */
+/* The hit counter of a per-CPU order: orders 0-3, then the pageblock order. */
+static inline unsigned pcp_hit_slot(unsigned order)
+{
+	return order <= PAGE_ALLOC_COSTLY_ORDER ? order : PAGE_ALLOC_COSTLY_ORDER + 1;
+}
+
+/* The fast paths' hits: allocations (@pages false) or the pages they took. */
+static inline unsigned long pcp_hits_read(const struct per_cpu_pages *pcp, bool pages)
+{
+	unsigned long n = 0;
+
+	for (unsigned i = 0; i < PCP_HIT_SLOTS; i++) {
+		unsigned long h = __atomic_load_n(&pcp->events[PCP_HIT + i], __ATOMIC_RELAXED);
+
+		n += pages ? h << (i <= PAGE_ALLOC_COSTLY_ORDER ? i : pageblock_order) : h;
+	}
+	return n;
+}
+
+/*
+ * An event count as /proc/vmstat means it: the hits added to PGALLOC and
+ * NUMA_HIT, and NUMA_HIT to numa_local or numa_other.  Not for PCP_HIT's
+ * own slots.
+ */
 static inline unsigned long pcp_event_read(const struct per_cpu_pages *pcp, enum pcp_event e)
 {
 	unsigned long n = __atomic_load_n(&pcp->events[e], __ATOMIC_RELAXED);
 
-	if (e == (pcp->zone_is_local ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER))
-		n += __atomic_load_n(&pcp->events[PCP_NUMA_HIT], __ATOMIC_RELAXED);
+	if (e == PCP_PGALLOC)
+		n += pcp_hits_read(pcp, true);
+	else if (e == PCP_NUMA_HIT)
+		n += pcp_hits_read(pcp, false);
+	else if (e == (pcp->zone_is_local ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER))
+		n += __atomic_load_n(&pcp->events[PCP_NUMA_HIT], __ATOMIC_RELAXED) +
+		     pcp_hits_read(pcp, false);
 	return n;
 }
 

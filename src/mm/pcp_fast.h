@@ -51,10 +51,15 @@ static inline struct page *pcp_take_hit(struct per_cpu_pages *pcp, struct list_h
 {
 	struct page *page = list_entry(pcp_list_pop(list), struct page, lru);
 
-	pcp->free_factor >>= 1; /* one read-modify-write, to a line count dirties anyway */
+	/*
+	 * The kernel halves free_factor on every allocation; a store only
+	 * where it changes something keeps one more entry out of the store
+	 * queue (see free_fast_claim()).
+	 */
+	if (unlikely(pcp->free_factor))
+		pcp->free_factor >>= 1;
 	pcp->count -= 1 << order;
-	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
-	pcp_event_add(pcp, PCP_NUMA_HIT, 1);
+	pcp_event_add(pcp, PCP_HIT + pcp_hit_slot(order), 1); /* PGALLOC and NUMA_HIT */
 	return page;
 }
 

@@ -946,6 +946,54 @@ static void sum_buddyinfo(const char *text, unsigned long *pages)
 	free(n);
 }
 
+/*
+ * The fast paths count a per-CPU list hit in one counter per order
+ * (PCP_HIT); vmstat reads it as 1 << order pages of pgalloc and one
+ * numa_hit and numa_local, as the kernel counts it.  Orders 0-3 and the
+ * pageblock order, on whichever path the calling thread takes (the leaf
+ * where it has rseq), with the lists primed so that most are hits.  A 2
+ * GiB machine is DMA and DMA32, and GFP_KERNEL prefers DMA32.
+ */
+static void test_counters_follow_fast_hits(void **state)
+{
+	static const unsigned orders[] = { 0, 1, 2, 3, 9 };
+	/* 2 GiB: a per-CPU high (978 pages) that keeps a pageblock-order block listed. */
+	struct pmm *m = pmm_test_machine("mem=2G", NULL);
+	unsigned long allocated = 0, n = 0;
+	char *before, *after;
+	size_t len;
+
+	(void)state;
+	for (unsigned r = 0; r < 3; r++)
+		for (unsigned k = 0; k < sizeof(orders) / sizeof(orders[0]); k++) {
+			struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, orders[k]);
+
+			assert_non_null(p);
+			pmm_free_pages(m, p, orders[k]);
+		}
+	before = report_text(m, PMM_REPORT_VMSTAT, &len);
+	for (unsigned r = 0; r < 50; r++)
+		for (unsigned k = 0; k < sizeof(orders) / sizeof(orders[0]); k++) {
+			struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, orders[k]);
+
+			assert_non_null(p);
+			allocated += 1ul << orders[k];
+			n++;
+			pmm_free_pages(m, p, orders[k]);
+		}
+	after = report_text(m, PMM_REPORT_VMSTAT, &len);
+	assert_int_equal(text_value(after, "pgalloc_dma32") - text_value(before, "pgalloc_dma32"),
+			 allocated);
+	assert_int_equal(text_value(after, "pgfree") - text_value(before, "pgfree"), allocated);
+	assert_int_equal(text_value(after, "numa_hit") - text_value(before, "numa_hit"), n);
+	assert_int_equal(text_value(after, "numa_local") - text_value(before, "numa_local"), n);
+	assert_int_equal(text_value(after, "numa_other"), text_value(before, "numa_other"));
+	free(before);
+	free(after);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 static void test_counters_follow_allocations(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=256M cpus=2", NULL);
@@ -1359,6 +1407,7 @@ int main(void)
 		cmocka_unit_test(test_pagetypeinfo_mixed_needs_page_owner),
 		cmocka_unit_test(test_watermark_fidelity),
 		cmocka_unit_test(test_counters_follow_allocations),
+		cmocka_unit_test(test_counters_follow_fast_hits),
 		cmocka_unit_test(test_reports_after_drain),
 		cmocka_unit_test(test_mixed_blocks),
 		cmocka_unit_test(test_pagetypeinfo_adds_up_to_buddyinfo),
