@@ -5,7 +5,7 @@
  * Rows: pmm with per-CPU lists, pmm with pcp=off, a "limit" (alloc_limit.h),
  * glibc posix_memalign(4096), glibc malloc (unaligned), jemalloc, mimalloc
  * and tcmalloc (alloc_peers.h says how each is called and loaded).
- * Columns, in ns per operation, median of 5 runs:
+ * Columns, in ns per operation, median of 5 rounds:
  *   (a)   order-0 alloc+free pairs, one thread                   ns/pair
  *   (b)   100 000 order-0 allocations, then frees in random order ns/pair
  *   (c)   random orders 0-3, 50 000 live blocks, random replace  ns/replace
@@ -23,7 +23,11 @@
  * runs a short pilot to size itself (~40 ms per run), warm-up runs until
  * host page faults stop (at most WARM_MAX runs or WARM_NS; warm-up writes
  * every page of each block, so memory handed out later at other block
- * boundaries is backed too), then 5 timed runs.  Host page faults in the
+ * boundaries is backed too), then its timed run.  The parent runs 5 rounds
+ * of that, and each round runs a case for every allocator before the next
+ * case, so that a slow spell of the host falls on all allocators' runs of
+ * a case alike; the tables give the median and spread of the rounds.
+ * Host page faults in the
  * timed parts are counted and reported: what is left is the allocator
  * giving memory back to the host and taking it again, which is its own
  * cost.  (c)'s live set is filled once before its pilot and kept through
@@ -693,6 +697,13 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 				fprintf(stderr, "[%s warm-up %u: n=%llu, %ld faults, %.1f s]\n", ci->key,
 					w, (unsigned long long)n, f, (now_ns() - tcase) / 1e9);
 		}
+		/*
+		 * One untimed run as the timed ones run (first bytes only):
+		 * warm-up runs write every page of each block, and the run
+		 * after them inherits caches and TLBs full of that, which later
+		 * runs of the case do not.
+		 */
+		run_case(im, c, n, false, &f, &per);
 		flt = 0;
 		for (unsigned r = 0; r < runs; r++) {
 			t = run_case(im, c, n, false, &f, &per);
@@ -751,6 +762,8 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 struct result {
 	bool ok;
 	double med[NSLOTS], lo[NSLOTS], hi[NSLOTS];
+	double v[NSLOTS][MAX_RUNS]; /* each round's value, until result_finish() */
+	unsigned nv[NSLOTS];
 	long flt[NSLOTS];   /* host page faults in all timed runs */
 	double n[NSLOTS];   /* n of each timed run */
 	bool have[NSLOTS];
@@ -840,20 +853,33 @@ static void result_line(void *ctx, char *l)
 	int c;
 
 	if (sscanf(l, "T %15s %lf", key, &med) == 2) {
-		fprintf(stderr, " %s:%.1fs", key, med);
+		fprintf(stderr, ".");
 		return;
 	}
 	if (sscanf(l, "R %15s %lf %lf %lf %ld %lf", key, &med, &lo, &hi, &flt, &n) < 5)
 		return;
 	c = case_index(key);
-	if (c < 0)
+	if (c < 0 || r->nv[c] >= MAX_RUNS)
 		return;
-	r->med[c] = med;
-	r->lo[c] = lo;
-	r->hi[c] = hi;
-	r->flt[c] = flt;
+	/* One timed run per child: its median is its value (lo and hi are the same). */
+	(void)lo;
+	(void)hi;
+	r->v[c][r->nv[c]++] = med;
+	r->flt[c] += flt;
 	r->n[c] = n;
 	r->have[c] = true;
+}
+
+/* Median and spread of the rounds each slot of @r got. */
+static void result_finish(struct result *r)
+{
+	for (int c = 0; c < NSLOTS; c++) {
+		if (!r->nv[c])
+			continue;
+		r->med[c] = median(r->v[c], r->nv[c]); /* sorts */
+		r->lo[c] = r->v[c][0];
+		r->hi[c] = r->v[c][r->nv[c] - 1];
+	}
 }
 
 /*
@@ -1101,7 +1127,7 @@ static void print_spread(const struct result *res, const bool *sel, unsigned run
 	static const int cols[] = { C_A, C_B, C_C, C_C0, C_D1, C_D2, C_E };
 	bool faults = false;
 
-	printf("\nSpread (min–max of %u runs, ns; (d1) is wall time per pair with 2 threads):\n\n",
+	printf("\nSpread (min–max of %u rounds, ns; (d1) is wall time per pair with 2 threads):\n\n",
 	       runs);
 	printf("| allocator | a | b | c | c0 | d1 wall | d2 | e |\n|---|---|---|---|---|---|---|---|\n");
 	for (unsigned i = 0; i < NTABLE; i++) {
@@ -1233,20 +1259,34 @@ int main(int argc, char **argv)
 	}
 	print_host(argc, argv);
 	for (unsigned i = 0; i < NTABLE; i++) {
-		if (!sel[i])
-			continue;
-		double t0 = now_ns();
-
-		fprintf(stderr, "bench_alloc: %s ...", allocators[i].name);
 		memset(&res[i], 0, sizeof(res[i]));
 		res[i].ok = true;
 		res[i].cg_ir = -1;
-		for (int c = 0; c < NCASES; c++)
-			if (only_has(only, cases[c].key))
-				run_child(&allocators[i], runs, cases[c].key, &res[i]);
+	}
+	/*
+	 * Rounds: each round runs every case once for every allocator, case
+	 * by case, so that the allocators' runs of a case lie seconds apart
+	 * and a slow spell of the host (a shared VM's come and go over
+	 * minutes) falls on all of them, not on whichever ran then.
+	 */
+	for (unsigned round = 0; round < runs; round++) {
+		double t0 = now_ns();
+
+		fprintf(stderr, "bench_alloc: round %u/%u ...", round + 1, runs);
+		for (int c = 0; c < NCASES; c++) {
+			if (!only_has(only, cases[c].key))
+				continue;
+			fprintf(stderr, " %s", cases[c].key);
+			for (unsigned i = 0; i < NTABLE; i++)
+				if (sel[i])
+					run_child(&allocators[i], 1, cases[c].key, &res[i]);
+		}
 		fprintf(stderr, " = %.1f s\n", (now_ns() - t0) / 1e9);
 	}
-	printf("ns per operation, median of %u runs; thread CPU time except (d1) 2T/1T and (d2), "
+	for (unsigned i = 0; i < NTABLE; i++)
+		result_finish(&res[i]);
+	printf("ns per operation, median of %u rounds (each round runs every case of every "
+	       "allocator once, case by case); thread CPU time except (d1) 2T/1T and (d2), "
 	       "which are wall time (lower is better; 2T/1T: higher is better, 2.00 = perfect).\n\n",
 	       runs);
 	print_table(res, sel);
