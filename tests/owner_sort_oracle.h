@@ -247,14 +247,30 @@ static bool oracle_is_need(struct oracle *or, const char *buf)
 	return ok;
 }
 
+/*
+ * The tool's int sums and differences, as its build computes them (two's
+ * complement, wrapping), without C's undefined behaviour on overflow: an
+ * order-31 record is 2^31 pages, and two of them make an int overflow.
+ */
+static int o_add(int a, int b)
+{
+	return (int)((uint32_t)a + (uint32_t)b);
+}
+
+static int o_diff(int a, int b)
+{
+	return (int)((uint32_t)a - (uint32_t)b);
+}
+
 static void oracle_add(struct oracle *or, char *buf, int len, const char *pfn)
 {
 	struct oracle_entry *e;
 
 	if (or->size && len == or->list[or->size - 1].len &&
 	    !memcmp(buf, or->list[or->size - 1].txt, (size_t)len)) {
-		or->list[or->size - 1].num++;
-		or->list[or->size - 1].page_num += oracle_pages(or, buf);
+		or->list[or->size - 1].num = o_add(or->list[or->size - 1].num, 1);
+		or->list[or->size - 1].page_num =
+			o_add(or->list[or->size - 1].page_num, oracle_pages(or, buf));
 		return;
 	}
 	if (!oracle_is_need(or, buf))
@@ -279,10 +295,6 @@ static void oracle_add(struct oracle *or, char *buf, int len, const char *pfn)
 	e->allocator = oracle_allocator(buf, pfn);
 }
 
-static int o_diff(int a, int b)
-{
-	return (int)((uint32_t)a - (uint32_t)b);
-}
 
 static int oracle_cmp_key(enum pmm_owner_sort_key k, const struct oracle_entry *a,
 			  const struct oracle_entry *b)
@@ -437,8 +449,9 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 		if (count == 0 || oracle_cmp_cull(&or.list[count - 1], &or.list[i]) != 0) {
 			or.list[count++] = or.list[i];
 		} else {
-			or.list[count - 1].num += or.list[i].num;
-			or.list[count - 1].page_num += or.list[i].page_num;
+			or.list[count - 1].num = o_add(or.list[count - 1].num, or.list[i].num);
+			or.list[count - 1].page_num =
+				o_add(or.list[count - 1].page_num, or.list[i].page_num);
 			free(or.list[i].txt);
 			free(or.list[i].comm);
 		}
