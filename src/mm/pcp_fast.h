@@ -190,6 +190,12 @@ static inline bool free_fast_checks_tails(const struct pmm_fast *f, unsigned ord
 			 (__atomic_load_n(&f->extra, __ATOMIC_RELAXED) & FAST_EXTRA_CHECKS));
 }
 
+/* The last cpupid field as free_pages_prepare() resets it (page_cpupid_reset_last()). */
+#define FREE_CPUPID_RESET (LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT)
+static_assert((PAGE_FLAGS_CHECK_AT_FREE & ~PAGE_FLAGS_CHECK_AT_PREP) == 0,
+	      "a flag the free check refuses is one the preparation clears");
+static_assert((PAGE_FLAGS_CHECK_AT_PREP & FREE_CPUPID_RESET) == 0, "flags and cpupid apart");
+
 /* What free_fast_claim() did. */
 enum free_claim {
 	FREE_CLAIM_NO,  /* not a block the fast paths free: nothing changed */
@@ -235,25 +241,29 @@ free_fast_claim(const struct pmm_fast *f, struct page *page, unsigned order, uns
 	if (unlikely(!pmm_refcount_drop_one(&page->_refcount)))
 		return FREE_CLAIM_NO;
 	/* From here on the block is ours to free: the kernel's checks, then the list. */
-	if (unlikely(page->_mapcount != -1 || page->mapping || page->memcg_data ||
-		     (page->flags & PAGE_FLAGS_CHECK_AT_FREE)))
+	if (unlikely(page->_mapcount != -1 || page->mapping || page->memcg_data))
 		return FREE_CLAIM_BAD;
 	/*
 	 * What free_pages_prepare() leaves, stored only where it changes
 	 * something (private of an order-0 block is 0 already, checked
 	 * above): a freed block usually has these values, and each store is
 	 * one more entry in a store queue that a user's cache miss may be
-	 * holding up, and one more line to write back.
+	 * holding up, and one more line to write back.  The flags: no flag
+	 * of PAGE_FLAGS_CHECK_AT_PREP (a superset of those the check refuses)
+	 * and the cpupid reset, tested as one masked compare.
 	 */
+	flags = page->flags;
+	if (unlikely((flags & (PAGE_FLAGS_CHECK_AT_PREP | FREE_CPUPID_RESET)) != FREE_CPUPID_RESET)) {
+		if (flags & PAGE_FLAGS_CHECK_AT_FREE)
+			return FREE_CLAIM_BAD;
+		page->flags = (flags & ~PAGE_FLAGS_CHECK_AT_PREP) | FREE_CPUPID_RESET;
+	}
 	if (unlikely(tails))
 		for (unsigned long i = 1; i < (1ul << order); i++)
 			if (unlikely(page[i].flags & PAGE_FLAGS_CHECK_AT_PREP))
 				page[i].flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
 	if (order)
 		page->private = 0;
-	flags = (page->flags & ~PAGE_FLAGS_CHECK_AT_PREP) | (LAST_CPUPID_MASK << LAST_CPUPID_PGSHIFT);
-	if (unlikely(flags != page->flags))
-		page->flags = flags;
 	if (unlikely(page->index != (unsigned long)*mt))
 		page->index = (unsigned long)*mt;
 	return FREE_CLAIM_OK;

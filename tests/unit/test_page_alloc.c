@@ -384,9 +384,11 @@ static void test_fast_ok_follows_free_pages(void **state)
 /*
  * A freed block is left as free_pages_prepare() leaves it, on each tier:
  * flags checked only at allocation (PG_referenced, PG_dirty) cleared in the
- * head and the tails, private 0, the pageblock's type in index; and it
- * comes back with its order in private.  The fast frees store only what
- * changes, so stale values are what shows that they still store them.
+ * head and the tails, the last cpupid reset (all ones), private 0, the
+ * pageblock's type in index; and it comes back with its order in private.
+ * The fast frees store only what changes, so stale values are what shows
+ * that they still store them: a flag and a cpupid (order 0), a cpupid
+ * alone (order 2), a flag alone (order 3).
  */
 static void free_leaves_prepared(bool pin)
 {
@@ -403,13 +405,17 @@ static void free_leaves_prepared(bool pin)
 
 		assert_non_null(p);
 		assert_int_equal(page_private(h), order);
-		h->flags |= 1ul << PG_referenced;
+		if (order != 2)
+			h->flags |= 1ul << PG_referenced;
+		if (order != 3)
+			h->flags &= ~(~5ul & LAST_CPUPID_MASK) << LAST_CPUPID_PGSHIFT;
 		if (order)
 			h[(1u << order) - 1].flags |= 1ul << PG_dirty;
 		h->index = 77;
 		pmm_free_pages(m, p, order);
 		for (unsigned long k = 0; k < 1ul << order; k++)
 			assert_int_equal(h[k].flags & PAGE_FLAGS_CHECK_AT_PREP, 0);
+		assert_int_equal((h->flags >> LAST_CPUPID_PGSHIFT) & LAST_CPUPID_MASK, LAST_CPUPID_MASK);
 		assert_int_equal(page_private(h), 0);
 		assert_int_equal(h->index, get_pfnblock_migratetype(m, pfn));
 		assert_machine_valid(m);
