@@ -234,14 +234,25 @@ static unsigned long run_race(struct pmm *m, int nr_unpinned, int nr_pinned, uns
 				      .seed = 17u * (unsigned)i + 1 };
 		assert_int_equal(pthread_create(&t[i], NULL, churn, &r[i]), 0);
 	}
-	/* This thread drains every CPU's lists, taking each lock remotely. */
+	/*
+	 * This thread drains every CPU's lists, taking each lock remotely,
+	 * for @ms and at least 20 times: a drain waits for a holder that was
+	 * preempted after taking the lock, and with more threads than CPUs a
+	 * few drains may take the whole time (a soak saw 1-2 in 700 ms in one
+	 * run in 15).  At most 20 s, so a starved drain cannot hang the test.
+	 */
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	do {
+	for (;;) {
+		long elapsed;
+
 		pmm_drain_all(m);
 		drains++;
 		sched_yield();
 		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
+		elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if ((elapsed >= (long)ms && drains >= 20) || elapsed >= 20000)
+			break;
+	}
 	for (int i = 0; i < n; i++)
 		atomic_store(&r[i].stop, 1);
 	for (int i = 0; i < n; i++) {
