@@ -711,31 +711,24 @@ static int child_main(const struct allocator *al, unsigned runs, const char *onl
 			v[r] = t / ((double)n * ci->ops_per_n);
 			aux[r] = per / ((double)n * ci->ops_per_n);
 		}
-		{
-			double lo, hi, med;
-
-			med = median(v, runs);
-			lo = v[0];
-			hi = v[runs - 1];
-			printf("R %s %.3f %.3f %.3f %ld %llu\n", ci->key, med, lo, hi, flt,
-			       (unsigned long long)n);
-			if (c == C_D1) {
-				/*
-				 * One worker alone, the other idle, in the same
-				 * threaded process: the "one thread" of the
-				 * 2T/1T ratio, so that it measures scaling and
-				 * not single-threaded shortcuts that (a), in
-				 * its single-threaded child, may take.
-				 */
-				printf("R d1t %.3f 0 0 0 0\n", median(aux, runs));
-				for (unsigned r = 0; r < runs; r++)
-					v[r] = pool_run(im->a, job_idle, n, NULL) / (double)n;
-				printf("R d1one %.3f 0 0 0 0\n", median(v, runs));
-			}
-			printf("T %s %.1f\n", ci->key, (now_ns() - tcase) / 1e9);
-			if (c == C_C || c == C_C0)
-				im->empty();
+		printf("R %s %.3f %ld %llu\n", ci->key, median(v, runs), flt,
+		       (unsigned long long)n);
+		if (c == C_D1) {
+			/*
+			 * One worker alone, the other idle, in the same
+			 * threaded process: the "one thread" of the
+			 * 2T/1T ratio, so that it measures scaling and
+			 * not single-threaded shortcuts that (a), in
+			 * its single-threaded child, may take.
+			 */
+			printf("R d1t %.3f 0 0\n", median(aux, runs));
+			for (unsigned r = 0; r < runs; r++)
+				v[r] = pool_run(im->a, job_idle, n, NULL) / (double)n;
+			printf("R d1one %.3f 0 0\n", median(v, runs));
 		}
+		printf("T %s %.1f\n", ci->key, (now_ns() - tcase) / 1e9);
+		if (c == C_C || c == C_C0)
+			im->empty();
 		fflush(stdout);
 	}
 	if (threaded)
@@ -848,7 +841,7 @@ static void result_line(void *ctx, char *l)
 {
 	struct result *r = ctx;
 	char key[16];
-	double med, lo, hi, n = 0;
+	double med, n = 0;
 	long flt;
 	int c;
 
@@ -856,14 +849,12 @@ static void result_line(void *ctx, char *l)
 		fprintf(stderr, ".");
 		return;
 	}
-	if (sscanf(l, "R %15s %lf %lf %lf %ld %lf", key, &med, &lo, &hi, &flt, &n) < 5)
+	if (sscanf(l, "R %15s %lf %ld %lf", key, &med, &flt, &n) < 3)
 		return;
 	c = case_index(key);
 	if (c < 0 || r->nv[c] >= MAX_RUNS)
 		return;
-	/* One timed run per child: its median is its value (lo and hi are the same). */
-	(void)lo;
-	(void)hi;
+	/* One value per child (the median of its runs; the parent runs one); rounds make the spread. */
 	r->v[c][r->nv[c]++] = med;
 	r->flt[c] += flt;
 	r->n[c] = n;
