@@ -238,8 +238,8 @@ static unsigned long run_race(struct pmm *m, int nr_unpinned, int nr_pinned, uns
 	 * This thread drains every CPU's lists, taking each lock remotely,
 	 * for @ms and at least 20 times: a drain waits for a holder that was
 	 * preempted after taking the lock, and with more threads than CPUs a
-	 * few drains may take the whole time (a soak saw 1-2 in 700 ms in one
-	 * run in 15).  At most 20 s, so a starved drain cannot hang the test.
+	 * few drains may take the whole time (a soak saw 1-2 in 700 ms in 15
+	 * runs of 200).  At most 20 s, so a starved drain cannot hang the test.
 	 */
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
