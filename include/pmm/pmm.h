@@ -349,15 +349,44 @@ PMM_API void *pmm_alloc_pages_exact(struct pmm *m, size_t size, pmm_gfp_t gfp);
 PMM_API void pmm_free_pages_exact(struct pmm *m, void *addr, size_t size);
 
 /**
- * pmm_alloc_pages_bulk() - fill the NULL slots of @array with order-0 pages
- * (alloc_pages_bulk_array()), taking them from one per-CPU list under a
- * single lock where possible.
+ * pmm_alloc_pages_bulk() - fill the NULL slots of @array[0..@nr) with
+ * order-0 pages (alloc_pages_bulk_array(), Linux 6.1): from this CPU's
+ * per-CPU list of the first zone whose low watermark stays met after @nr
+ * more pages, under one lock, refilled from the buddy lists a batch at a
+ * time.  As in the kernel, only one page comes back, from the ordinary
+ * allocator, when one slot is empty, when page_owner is on, when the list
+ * is busy (another thread is draining it), when no zone of the local node
+ * qualifies, or when the batch gives nothing; an injected failure
+ * (pmm_fail_nth(), fault injection) fills nothing.  The pages of a batch
+ * produce no mm_page_alloc tracepoint (the kernel's bulk path has none);
+ * their refills produce mm_page_alloc_zone_locked.
  * Return: how many slots of @array are now non-NULL (those filled before
- * included).  Fewer than @nr means memory ran short.
- * Context: any thread; does not sleep.
+ * included).  Fewer than @nr means memory ran short or the allocator gave
+ * one page: call again for the rest.  An invalid @gfp fills nothing.
+ * Context: any thread; does not sleep; never waits for another thread.
  */
 PMM_API unsigned long pmm_alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, unsigned long nr,
 					   struct pmm_page **array);
+
+/**
+ * pmm_free_pages_bulk() - free the non-NULL entries of @pages[0..@nr) as
+ * order-0 pages in one call (release_pages() handing its pages to
+ * free_unref_page_list(), Linux 6.1).  Each entry is freed as
+ * pmm_free_pages(m, page, 0) would free it: a reference is dropped and a
+ * page whose last reference that was goes back.  First every page is
+ * checked and prepared (mm_page_free), then those bound for a per-CPU list
+ * are put on this CPU's list (mm_page_free_batched), which is locked once
+ * for up to 32 pages (SWAP_CLUSTER_MAX) and again when the zone changes;
+ * a busy list (another thread draining it) sends a page to the buddy lists
+ * instead, as a single free does.  NULL entries are skipped, so an array
+ * from pmm_alloc_pages_bulk() can be freed whole.  Misuse of an entry (a
+ * double free, also of a page listed twice; a pointer that is not a page
+ * of @m; a tail page or a block of a higher order) is reported in the
+ * kernel's bad_page style and that entry left as it was; the others are
+ * freed.  @pages itself is not written.
+ * Context: any thread; does not sleep; never waits for another thread.
+ */
+PMM_API void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_page *const *pages);
 
 /**
  * pmm_alloc_contig_range() - allocate exactly the frames [@start, @end)

@@ -1212,19 +1212,23 @@ static bool free_request_ok(struct pmm *m, struct page *page, unsigned order, bo
 	return true;
 }
 
-void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
+/*
+ * The reference drop of __free_pages() for a request free_request_ok()
+ * passed: true when it was the last reference and the caller must free the
+ * block; otherwise what the kernel does for a higher-order block that
+ * another holder keeps (its pages past the first freed) is done here.
+ */
+static bool free_pages_put(struct pmm *m, struct page *page, unsigned order, bool head)
 {
-	bool head, was_zero;
+	bool was_zero;
 	int old;
 
-	if (unlikely(!free_request_ok(m, page, order, &head)))
-		return;
 	old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
 	do {
 		if (unlikely(old <= 0)) {
 			/* Lost a race with another free of the same block. */
 			bad_page_refuse(m, page, DOUBLE_FREE);
-			return;
+			return false;
 		}
 		/*
 		 * Another holder keeps page 0, as an order-0 page: record that
@@ -1236,9 +1240,9 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 			page->private = 0;
 	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old - 1, false,
 					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
-	if (old == 1) {
-		free_the_page(m, page, order);
-	} else if (!head) {
+	if (old == 1)
+		return true;
+	if (!head) {
 		/* Release the rest now; nobody else holds those frames. */
 		while (order-- > 0) {
 			struct page *p = page + (1ul << order);
@@ -1248,6 +1252,30 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 				free_the_page(m, p, order);
 		}
 	}
+	return false;
+}
+
+void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
+{
+	bool head;
+
+	if (unlikely(!free_request_ok(m, page, order, &head)))
+		return;
+	if (free_pages_put(m, page, order, head))
+		free_the_page(m, page, order);
+}
+
+bool free_pages_entry_list(struct pmm *m, struct page *page)
+{
+	bool head;
+
+	if (unlikely(!free_request_ok(m, page, 0, &head)) || !free_pages_put(m, page, 0, head))
+		return false;
+	if (unlikely(!page_zone(m, page)->per_cpu_pageset)) {
+		free_pages_ok(m, page, 0, FPI_NONE);
+		return false;
+	}
+	return free_unref_page_prepare(m, page, page_to_pfn(m, page));
 }
 
 /* ------------------------------------------------------------ split, exact, bulk */
@@ -1268,26 +1296,32 @@ int split_page_checked(struct pmm *m, struct page *page, unsigned order)
 	return 0;
 }
 
-/*
- * __alloc_pages_bulk(): fill the NULL slots of @array from one zone's
- * per-CPU list under one lock.  Falls back to one ordinary allocation when
- * the bulk path can give nothing, as the kernel does.
- * Returns the number of populated slots.
- */
 unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned long nr,
-			       struct page **array)
+			       struct page **array, bool *single)
 {
-	unsigned long populated = 0, before;
+	unsigned long populated = 0, lead = 0;
 	struct alloc_context ac;
 	unsigned alloc_flags = ALLOC_WMARK_LOW;
 	struct zoneref *z;
-	struct zone *zone = NULL;
+	struct zone *zone = NULL, *preferred;
+	long got;
+	bool prep;
 
+	*single = false;
+	/* The kernel's decisions look at the slots filled before the first empty one (@lead). */
 	for (unsigned long i = 0; i < nr; i++)
-		if (array[i])
+		if (array[i]) {
 			populated++;
+			lead += lead == i;
+		}
 	/* Refused requests still report the slots filled before, as documented. */
-	if (gfp_invalid(gfp))
+	if (gfp_invalid(gfp) || lead == nr)
+		return populated;
+	/* One page, and page_owner's stacks (6.1): the single page allocator. */
+	if (nr - lead == 1 || m->page_owner)
+		goto failed;
+	/* prepare_alloc_pages(): an injected failure fails the whole call. */
+	if (should_fail_alloc_page(m, gfp, 0))
 		return populated;
 	if (nid == PMM_NUMA_NO_NODE)
 		nid = numa_mem_id(m);
@@ -1302,37 +1336,39 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 	if (ac.migratetype == MIGRATE_MOVABLE)
 		alloc_flags |= ALLOC_CMA;
 	z = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx);
-	alloc_flags |= alloc_flags_nofragment(m, z->zone, gfp);
-	/* The first zone that can give all @nr pages above its watermark. */
+	preferred = z->zone;
+	alloc_flags |= alloc_flags_nofragment(m, preferred, gfp);
+	/* The first zone of the preferred node that can give all @nr pages above its watermark. */
 	for (; z->zone; z++) {
 		unsigned long mark;
 
 		if (z->zone_idx > ac.highest_zoneidx)
 			continue;
+		if (m->nr_online_nodes > 1 && z->zone != preferred &&
+		    z->zone->node != preferred->node)
+			goto failed;
 		mark = wmark_pages(z->zone, (enum zone_watermarks)(alloc_flags & ALLOC_WMARK_MASK)) + nr;
 		if (zone_watermark_fast(z->zone, 0, mark, ac.highest_zoneidx, alloc_flags)) {
 			zone = z->zone;
 			break;
 		}
 	}
-	before = populated;
-	if (zone && zone->per_cpu_pageset && nr - populated > 1 && !should_fail_alloc_page(m, gfp, 0)) {
-		pcp_alloc_bulk(zone, ac.migratetype, alloc_flags, nr, array, &populated);
+	if (!zone || !zone->per_cpu_pageset)
+		goto failed;
+	/* prep_new_page() has nothing to add but the refcount unless pages are checked or zeroed. */
+	prep = PAGE_DEBUG_ALWAYS || m->check_pages || (gfp & PMM___GFP_ZERO);
+	got = pcp_alloc_bulk(zone, preferred, ac.migratetype, alloc_flags, nr, array, prep);
+	/* A busy list, or nothing at all: try for one page. */
+	if (got <= 0)
+		goto failed;
+	if (prep)
 		for (unsigned long i = 0; i < nr; i++)
 			if (array[i] && page_private(array[i]) == ~0ul) {
 				array[i]->private = 0;
 				prep_new_page(m, array[i], 0, gfp, alloc_flags);
-				TRACE(m, mm_page_alloc, page_to_pfn(m, array[i]), 0, gfp, ac.migratetype);
 			}
-	}
-	if (populated == before && populated < nr) {
-		for (unsigned long i = 0; i < nr; i++)
-			if (!array[i]) {
-				array[i] = alloc_pages_nid(m, gfp, 0, nid);
-				if (array[i])
-					populated++;
-				break;
-			}
-	}
+	return populated + (unsigned long)got;
+failed:
+	*single = true;
 	return populated;
 }

@@ -237,8 +237,23 @@ static inline bool check_new_pages_fast(struct pmm *m, struct page *page, unsign
 struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int nid);
 void free_pages_entry(struct pmm *m, struct page *page, unsigned order);
 int split_page_checked(struct pmm *m, struct page *page, unsigned order);
+/*
+ * __alloc_pages_bulk() without its fallback: fill the NULL slots of
+ * @array[0..@nr) from one per-CPU list.  Returns the number of non-NULL
+ * slots; *@single is set when the kernel would now allocate one page with
+ * the single page allocator into the first NULL slot (which the caller
+ * does).
+ */
 unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned long nr,
-			       struct page **array);
+			       struct page **array, bool *single);
+/*
+ * free_pages_entry() of an order-0 page for a list free: true when the
+ * page was this call's to free and is ready for a per-CPU list
+ * (free_unref_page_prepare() done); false when it needed nothing more or
+ * went elsewhere: misuse reported, another reference left, a hugetlb pool,
+ * an isolated pageblock or a zone without per-CPU lists.
+ */
+bool free_pages_entry_list(struct pmm *m, struct page *page);
 bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *ac, bool force);
 void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -120,6 +120,22 @@ static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct lis
 	return allocated;
 }
 
+/*
+ * Refill empty @list of @pcp (locked) from the buddy lists: a batch of
+ * blocks, fewer for a higher order (__rmqueue_pcplist()).  False if it
+ * stayed empty.
+ */
+static bool pcp_refill(struct zone *zone, struct per_cpu_pages *pcp, struct list_head *list,
+		       unsigned order, int migratetype, unsigned alloc_flags)
+{
+	int batch = pcp_batch(pcp);
+
+	if (batch > 1)
+		batch = MAX(batch >> order, 2);
+	pcp->count += rmqueue_bulk(zone, order, batch, list, migratetype, alloc_flags) << order;
+	return !list_empty(list);
+}
+
 struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned order,
 			     int migratetype, unsigned alloc_flags)
 {
@@ -136,16 +152,9 @@ struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned
 		return NULL;
 	pcp->free_factor >>= 1;
 	list = &pcp->lists[order_to_pindex(migratetype, order)];
-	if (list_empty(list)) {
-		int batch = pcp_batch(pcp);
-
-		if (batch > 1)
-			batch = MAX(batch >> order, 2);
-		pcp->count += rmqueue_bulk(zone, order, batch, list, migratetype, alloc_flags) << order;
-		if (unlikely(list_empty(list))) {
-			pcp_unlock(pcp);
-			return NULL;
-		}
+	if (list_empty(list) && !pcp_refill(zone, pcp, list, order, migratetype, alloc_flags)) {
+		pcp_unlock(pcp);
+		return NULL;
 	}
 	page = pcp_take(pcp, list, order, zone, preferred);
 	pcp_unlock(pcp);
@@ -218,6 +227,35 @@ static int nr_pcp_high(struct per_cpu_pages *pcp, struct zone *zone, bool free_h
 	return MIN(pcp_batch(pcp) << 2, high);
 }
 
+/*
+ * free_unref_page_prepare() and the isolation check after it: false when
+ * the page is bad or went to the buddy lists.
+ */
+static bool free_unref_prepare_order(struct pmm *m, struct page *page, unsigned long pfn,
+				     unsigned order)
+{
+	struct zone *zone;
+	int migratetype;
+
+	if (!free_pages_prepare(m, page, order))
+		return false;
+	migratetype = get_pfnblock_migratetype(m, pfn);
+	page->index = (unsigned long)migratetype;
+	if (likely(!is_migrate_isolate(migratetype)))
+		return true;
+	zone = page_zone(m, page);
+	pmm_lock(&zone->lock);
+	free_one_page_locked(zone, page, pfn, order, get_pfnblock_migratetype(m, pfn), FPI_NONE);
+	pmm_unlock(&zone->lock);
+	count_zone_event(zone, EV_PGFREE, 1ul << order);
+	return false;
+}
+
+bool free_unref_page_prepare(struct pmm *m, struct page *page, unsigned long pfn)
+{
+	return free_unref_prepare_order(m, page, pfn, 0);
+}
+
 void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 {
 	unsigned long pfn = page_to_pfn(m, page);
@@ -226,21 +264,12 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 	int migratetype, pcpmt, host;
 	unsigned cpu;
 
-	if (!free_pages_prepare(m, page, order))
+	if (!free_unref_prepare_order(m, page, pfn, order))
 		return;
-	migratetype = pcpmt = get_pfnblock_migratetype(m, pfn);
-	page->index = (unsigned long)migratetype;
-	if (unlikely(migratetype >= MIGRATE_PCPTYPES)) {
-		if (unlikely(is_migrate_isolate(migratetype))) {
-			pmm_lock(&zone->lock);
-			free_one_page_locked(zone, page, pfn, order, get_pfnblock_migratetype(m, pfn),
-					     FPI_NONE);
-			pmm_unlock(&zone->lock);
-			count_zone_event(zone, EV_PGFREE, 1ul << order);
-			return;
-		}
+	migratetype = pcpmt = (int)page->index;
+	/* Highatomic and CMA blocks share the movable list. */
+	if (unlikely(migratetype >= MIGRATE_PCPTYPES))
 		pcpmt = MIGRATE_MOVABLE;
-	}
 	cpu = pcp_this_cpu(m, &host);
 	pcp = &zone->per_cpu_pageset[cpu];
 	if (likely(pcp_trylock(m, pcp, cpu, host))) {
@@ -672,38 +701,76 @@ void pcp_teardown(struct pmm *m)
 		}
 }
 
-/*
- * Fill the NULL slots of @array with order-0 pages from this CPU's list of
- * @zone under one pcp lock acquisition (__alloc_pages_bulk).  Newly filled
- * pages are marked with private ~0ul for the caller to prepare.
- */
-void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
-		    struct page **array, unsigned long *populated)
+long pcp_alloc_bulk(struct zone *zone, struct zone *preferred, int migratetype,
+		    unsigned alloc_flags, unsigned long nr, struct page **array, bool prep)
 {
 	struct pmm *m = zone->machine;
 	int host;
 	unsigned cpu = pcp_this_cpu(m, &host);
 	struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
 	struct list_head *list = &pcp->lists[order_to_pindex(migratetype, 0)];
+	unsigned long taken = 0;
 
-	/* The kernel spins here (pcp_spin_lock); a thread on another CPU may hold it. */
-	if (!pcp_trylock(m, pcp, cpu, host))
-		pcp_lock(m, pcp, cpu);
-	for (unsigned long i = 0; i < nr; i++) {
-		struct page *page;
+	/* "Is a parallel drain in progress?": the kernel's caller then takes one page. */
+	if (unlikely(!pcp_trylock(m, pcp, cpu, host)))
+		return -1;
+	for (unsigned long i = 0; i < nr;) {
+		struct list_head *e = list->next;
 
-		if (array[i])
-			continue;
-		if (list_empty(list)) {
-			int batch = MAX(pcp_batch(pcp), (int)MIN(nr - i, 1024ul));
-			pcp->count += rmqueue_bulk(zone, 0, batch, list, migratetype, alloc_flags);
-			if (list_empty(list))
+		if (unlikely(e == list)) {
+			if (!pcp_refill(zone, pcp, list, 0, migratetype, alloc_flags))
 				break;
+			e = list->next;
 		}
-		page = pcp_take(pcp, list, 0, zone, zone);
-		page->private = ~0ul;
-		array[i] = page;
-		(*populated)++;
+		/*
+		 * Take pages off the front, following lru.next alone, and
+		 * relink the list once: each page then waits for one load,
+		 * not for the store the previous one made to the list head.
+		 */
+		for (; i < nr && e != list; i++) {
+			struct page *page;
+
+			if (array[i])
+				continue;
+			page = list_entry(e, struct page, lru);
+			e = e->next;
+			if (unlikely(prep))
+				page->private = ~0ul;
+			else
+				set_page_count(page, 1); /* all prep_new_page() would do */
+			array[i] = page;
+			taken++;
+		}
+		list->next = e;
+		e->prev = list;
+		/* Filled slots at the end, or the list ran dry: refill or stop. */
+		while (i < nr && array[i])
+			i++;
 	}
+	pcp->count -= (int)taken;
+	pcp_count_alloc(pcp, 0, taken, zone, preferred);
 	pcp_unlock(pcp);
+	return (long)taken;
+}
+
+struct per_cpu_pages *list_free_trylock(struct pmm *m, struct zone *zone)
+{
+	int host;
+	unsigned cpu = pcp_this_cpu(m, &host);
+	struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
+
+	return likely(pcp_trylock(m, pcp, cpu, host)) ? pcp : NULL;
+}
+
+void free_unref_page_list(struct pmm *m, struct list_head *first)
+{
+	struct list_free lf = LIST_FREE_INIT;
+	struct list_head *e, *next;
+
+	for (e = first; e; e = next) {
+		next = e->next; /* before the page goes on a per-CPU list */
+		list_free_page(m, &lf, list_entry(e, struct page, lru));
+	}
+	if (lf.pcp)
+		list_free_unlock(&lf);
 }

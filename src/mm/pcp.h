@@ -28,12 +28,15 @@
 #define PMM_MM_PCP_H
 
 #include "mm/internal.h"
+#include "mm/page_alloc.h"
+#include "mm/trace.h"
 #include "platform/cpu.h"
 
 #define NR_LOWORDER_PCP_LISTS (MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
 #define NR_PCP_THP 2
 #define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
 #define PCP_BATCH_SCALE_MAX 5
+#define SWAP_CLUSTER_MAX 32u /* pages a list free puts under one lock hold */
 /* In pmm_fast.extra, beside __GFP_ZERO; not gfp bits (they end at 0x800000). */
 #define FAST_EXTRA_OWNER 0x80000000u  /* page_owner with caller stacks */
 #define FAST_EXTRA_CHECKS 0x40000000u /* page checks (init_on_alloc/free): pageblock-order tails */
@@ -140,9 +143,26 @@ static inline struct list_head *pcp_list_pop(struct list_head *list)
 }
 
 /*
- * Take the first page of @list (pcp->lock held) and count the allocation:
- * PGALLOC, and the NUMA events of an allocation from @zone for a request
- * that preferred @preferred.
+ * Count @nr allocations of @order from @pcp's zone, @zone, for requests that
+ * preferred @preferred (pcp->lock held): PGALLOC in pages, and the NUMA
+ * events once per allocation (zone_statistics()).
+ */
+static inline void pcp_count_alloc(struct per_cpu_pages *pcp, unsigned order, unsigned long nr,
+				   const struct zone *zone, struct zone *preferred)
+{
+	pcp_event_add(pcp, PCP_PGALLOC, nr << order);
+	if (likely(zone == preferred || zone->node == preferred->node)) {
+		pcp_event_add(pcp, PCP_NUMA_HIT, nr);
+	} else {
+		pcp_event_add(pcp, PCP_NUMA_MISS, nr);
+		__atomic_fetch_add(&preferred->vm_numa_event[NUMA_FOREIGN], nr, __ATOMIC_RELAXED);
+		pcp_event_add(pcp, pcp->zone_is_local ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, nr);
+	}
+}
+
+/*
+ * Take the first page of @list (pcp->lock held) and count the allocation
+ * (pcp_count_alloc()).
  */
 static inline struct page *pcp_take(struct per_cpu_pages *pcp, struct list_head *list,
 				    unsigned order, struct zone *zone, struct zone *preferred)
@@ -150,14 +170,7 @@ static inline struct page *pcp_take(struct per_cpu_pages *pcp, struct list_head 
 	struct page *page = list_entry(pcp_list_pop(list), struct page, lru);
 
 	pcp->count -= 1 << order;
-	pcp_event_add(pcp, PCP_PGALLOC, 1ul << order);
-	if (likely(zone == preferred || zone->node == preferred->node)) {
-		pcp_event_add(pcp, PCP_NUMA_HIT, 1);
-	} else {
-		pcp_event_add(pcp, PCP_NUMA_MISS, 1);
-		__atomic_fetch_add(&preferred->vm_numa_event[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
-		pcp_event_add(pcp, pcp->zone_is_local ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER, 1);
-	}
+	pcp_count_alloc(pcp, order, 1, zone, preferred);
 	return page;
 }
 
@@ -211,8 +224,33 @@ void pcp_fast_teardown(struct pmm *m);
 void pcp_fast_update(struct pmm *m);
 /* Refill the CPU x zone and zone tables of struct pmm_fast after the zonelists changed. */
 void pcp_fast_zonelists_update(struct pmm *m);
-void pcp_alloc_bulk(struct zone *zone, int migratetype, unsigned alloc_flags, unsigned long nr,
-		    struct page **array, unsigned long *populated);
+/*
+ * The batch of __alloc_pages_bulk(): fill the NULL slots of @array[0..@nr)
+ * with order-0 pages from this CPU's list of @zone for @preferred's
+ * request, under one trylock, refilling the list a batch at a time.  With
+ * @prep, each page taken is marked (private ~0ul) for the caller to
+ * prepare with prep_new_page(); without, it leaves with refcount 1 and
+ * nothing else to do.  Returns the number of slots filled, or -1 when the
+ * lock was busy (nothing filled).  Counts PGALLOC and the NUMA events.
+ */
+long pcp_alloc_bulk(struct zone *zone, struct zone *preferred, int migratetype,
+		    unsigned alloc_flags, unsigned long nr, struct page **array, bool prep);
+/*
+ * free_unref_page_prepare() for order 0: free_pages_prepare() and the
+ * pageblock's migratetype kept in page->index; a page of an isolated
+ * pageblock goes to the buddy lists at once.  True when @page is ready for
+ * a per-CPU list.
+ */
+bool free_unref_page_prepare(struct pmm *m, struct page *page, unsigned long pfn);
+/*
+ * free_unref_page_list(): put the order-0 pages of the chain from @first
+ * (each page's lru.next the next one's lru, NULL at the end; each page
+ * prepared, its migratetype in index) on this CPU's lists, in chain order,
+ * locking them once per zone and per SWAP_CLUSTER_MAX pages; a busy lock
+ * sends a page to the buddy lists.  Each page is traced
+ * mm_page_free_batched.
+ */
+void free_unref_page_list(struct pmm *m, struct list_head *first);
 /*
  * high and batch are written by the sysctl handlers without the pcp lock:
  * read each once, atomically (the kernel's READ_ONCE).
@@ -395,6 +433,149 @@ static inline void pcp_unlock(struct per_cpu_pages *pcp)
 static inline bool pcp_is_locked(const struct per_cpu_pages *pcp)
 {
 	return __atomic_load_n(&pcp->lock.word, __ATOMIC_RELAXED) != 0;
+}
+
+/*
+ * A hold on this CPU's lists of one zone while order-0 pages are put on
+ * them one after another (free_unref_page_list()): the lock is taken at
+ * the first page and again whenever the zone changes, and released after
+ * SWAP_CLUSTER_MAX pages and at the end (list_free_unlock()).  While it is
+ * held, the first entry of list @mt and the count live here, so each page
+ * costs its own stores and no reload of what the previous page wrote, and
+ * @room says how many more pages may go on that list before anything but
+ * the list_add() is due (a drain at high, the end of the hold, a
+ * tracepoint).  Everything that touches a struct list_free is inline, so
+ * the compiler keeps its fields in registers; the calls take none of them
+ * by address.
+ */
+struct list_free {
+	struct per_cpu_pages *pcp; /* locked, or NULL */
+	struct zone *zone;
+	unsigned long zid;         /* page_zone_id() of @zone; ~0ul when none is locked */
+	int mt;                    /* the list whose first entry is @first; -1: none */
+	struct list_head *head, *first; /* that list, and its first entry */
+	int count, base, limit;    /* pcp->count as it stands, as last written; high */
+	unsigned added;            /* pages put on the lists before @base was taken */
+	unsigned room;             /* plain list_add()s left before the slow path */
+};
+#define LIST_FREE_INIT { .zid = ~0ul, .mt = -1 }
+
+/* This CPU's lists of @zone, locked; NULL when another thread holds them. */
+struct per_cpu_pages *list_free_trylock(struct pmm *m, struct zone *zone);
+
+/* The count at which an order-0 free's drain decision is due (pcp_add_page()). */
+static inline int pcp_free_limit(const struct per_cpu_pages *pcp)
+{
+	int high = pcp_high(pcp);
+
+	return zone_reclaim_active(pcp->zone) ? MIN(high, pcp_batch(pcp) << 2) : high;
+}
+
+/* Write back the first entry and the count that @lf keeps. */
+static inline __attribute__((always_inline)) void list_free_sync(struct list_free *lf)
+{
+	if (lf->mt >= 0)
+		lf->head->next = lf->first;
+	lf->pcp->count = lf->count;
+	lf->added += (unsigned)(lf->count - lf->base);
+	lf->base = lf->count;
+}
+
+/* Write back what @lf keeps, count PGFREE and unlock.  @lf->pcp must be held. */
+static inline __attribute__((always_inline)) void list_free_unlock(struct list_free *lf)
+{
+	list_free_sync(lf);
+	pcp_event_add(lf->pcp, PCP_PGFREE, lf->added);
+	pcp_unlock(lf->pcp);
+	lf->pcp = NULL;
+	lf->zid = ~0ul;
+	lf->mt = -1;
+	lf->room = 0;
+}
+
+/* list_add() of @page to list lf->mt. */
+static inline __attribute__((always_inline)) void list_free_add(struct list_free *lf,
+								struct page *page)
+{
+	struct list_head *e = &page->lru;
+
+	e->next = lf->first;
+	e->prev = lf->head;
+	lf->first->prev = e;
+	lf->first = e;
+	lf->count++;
+}
+
+/* Every case of list_free_page() but the plain one. */
+static inline __attribute__((always_inline)) void
+list_free_page_slow(struct pmm *m, struct list_free *lf, struct page *page)
+{
+	int mt = (int)page->index;
+	unsigned held;
+
+	if (page_zone_id(page) != lf->zid) {
+		if (lf->pcp)
+			list_free_unlock(lf);
+		lf->zone = page_zone(m, page);
+		lf->pcp = list_free_trylock(m, lf->zone);
+		/*
+		 * Linux 6.1 spins here; a holder in pmm can be preempted, so
+		 * the page goes to the buddy lists instead, as a single free's
+		 * does (and the kernel's list free since 6.2).
+		 */
+		if (unlikely(!lf->pcp)) {
+			free_one_page_locked_entry(lf->zone, page, page_to_pfn(m, page), 0, mt);
+			return;
+		}
+		lf->zid = page_zone_id(page);
+		lf->count = lf->base = lf->pcp->count;
+		lf->limit = pcp_free_limit(lf->pcp);
+		lf->added = 0;
+	}
+	/* Highatomic and CMA blocks share the movable list. */
+	if (unlikely(mt >= MIGRATE_PCPTYPES))
+		mt = MIGRATE_MOVABLE;
+	TRACE(m, mm_page_free_batched, page_to_pfn(m, page));
+	if (mt != lf->mt) {
+		if (lf->mt >= 0)
+			lf->head->next = lf->first;
+		lf->mt = mt;
+		lf->head = &lf->pcp->lists[mt];
+		lf->first = lf->head->next;
+	}
+	list_free_add(lf, page);
+	if (lf->count >= lf->limit) {
+		list_free_sync(lf);
+		pcp_free_high(lf->zone, lf->pcp, (unsigned)mt, 0);
+		lf->count = lf->base = lf->pcp->count;
+		lf->limit = pcp_free_limit(lf->pcp);
+		lf->first = lf->head->next;
+	}
+	held = lf->added + (unsigned)(lf->count - lf->base);
+	/* Bound the lock hold time on a long list. */
+	if (held >= SWAP_CLUSTER_MAX) {
+		list_free_unlock(lf);
+		return;
+	}
+	/* Plain adds keep count below high and the hold below SWAP_CLUSTER_MAX. */
+	lf->room = m->tp ? 0 : MIN((unsigned)(lf->limit - lf->count), SWAP_CLUSTER_MAX - held) - 1;
+}
+
+/*
+ * free_unref_page_commit() of prepared order-0 @page (its migratetype in
+ * index) under @lf: onto this CPU's list, a drain when count reaches high,
+ * mm_page_free_batched; or, when the lists are busy, to the buddy lists.
+ */
+static inline __attribute__((always_inline)) void list_free_page(struct pmm *m,
+								 struct list_free *lf,
+								 struct page *page)
+{
+	if (likely(lf->room && page_zone_id(page) == lf->zid && (int)page->index == lf->mt)) {
+		list_free_add(lf, page);
+		lf->room--;
+	} else {
+		list_free_page_slow(m, lf, page);
+	}
 }
 
 #endif

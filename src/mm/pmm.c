@@ -770,7 +770,118 @@ void pmm_free_pages_exact(struct pmm *m, void *addr, size_t size)
 unsigned long pmm_alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, unsigned long nr,
 				   struct pmm_page **array)
 {
-	return alloc_pages_bulk(m, gfp, PMM_NUMA_NO_NODE, nr, (struct page **)array);
+	bool single;
+	unsigned long populated = alloc_pages_bulk(m, gfp, PMM_NUMA_NO_NODE, nr,
+						   (struct page **)array, &single);
+
+	if (unlikely(single)) {
+		/* The kernel's fallback: one page from the single page allocator, its fast paths too. */
+		for (unsigned long i = 0; i < nr; i++)
+			if (!array[i]) {
+				array[i] = (struct pmm_page *)alloc_pages_rest(
+					m, gfp, 0, __builtin_frame_address(0));
+				populated += array[i] != NULL;
+				break;
+			}
+	}
+	return populated;
+}
+
+/*
+ * pmm_free_pages_bulk() with the fast paths on and nothing to record: each
+ * page claimed as a single fast free claims it and put on the list at
+ * once.  Nothing can watch the order of the two steps (no tracepoint, no
+ * page_owner), so they need not run as two passes; anything unusual
+ * releases the lists first.
+ */
+static void free_pages_bulk_fast(struct pmm *m, unsigned long nr, struct pmm_page *const *pages)
+{
+	const struct pmm_fast *f = &m->fast;
+	struct list_free lf = LIST_FREE_INIT;
+
+	for (unsigned long i = 0; i < nr; i++) {
+		struct page *page = (struct page *)pages[i];
+		unsigned long pfn;
+		int mt;
+
+		if (!page)
+			continue;
+		switch (free_fast_claim(f, page, 0, &pfn, &mt)) {
+		case FREE_CLAIM_OK:
+			list_free_page(m, &lf, page);
+			continue;
+		case FREE_CLAIM_BAD:
+			if (lf.pcp)
+				list_free_unlock(&lf);
+			bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
+			continue;
+		case FREE_CLAIM_NO:
+			if (lf.pcp)
+				list_free_unlock(&lf);
+			if (free_pages_entry_list(m, page))
+				list_free_page(m, &lf, page);
+			continue;
+		}
+	}
+	if (lf.pcp)
+		list_free_unlock(&lf);
+}
+
+void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_page *const *pages)
+{
+	const struct pmm_fast *f = &m->fast;
+	pmm_gfp_t extra = __atomic_load_n(&f->extra, __ATOMIC_RELAXED);
+	bool fast = __atomic_load_n(&f->free, __ATOMIC_RELAXED);
+	const void *frame = __builtin_frame_address(0);
+	struct page_owner_entry prev = { 0 };
+	struct list_head *first = NULL, **tail = &first;
+
+	if (likely(fast && !(extra & FAST_EXTRA_OWNER))) {
+		free_pages_bulk_fast(m, nr, pages);
+		goto out;
+	}
+	if (unlikely(extra & FAST_EXTRA_OWNER))
+		prev = page_owner_entry_enter(m, frame);
+	/*
+	 * First every page is checked and prepared (free_unref_page_list()'s
+	 * first loop), and those bound for a per-CPU list are chained, in
+	 * order, through lru.next.
+	 */
+	for (unsigned long i = 0; i < nr; i++) {
+		struct page *page = (struct page *)pages[i];
+		unsigned long pfn;
+		int mt;
+
+		if (!page)
+			continue;
+		if (likely(fast)) {
+			switch (free_fast_claim(f, page, 0, &pfn, &mt)) {
+			case FREE_CLAIM_OK:
+				if (unlikely(extra & FAST_EXTRA_OWNER))
+					page_owner_reset_at(m, page, 0, frame);
+				*tail = &page->lru;
+				tail = &page->lru.next;
+				continue;
+			case FREE_CLAIM_BAD:
+				bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
+				continue;
+			case FREE_CLAIM_NO:
+				break;
+			}
+		}
+		if (free_pages_entry_list(m, page)) {
+			*tail = &page->lru;
+			tail = &page->lru.next;
+		}
+	}
+	*tail = NULL;
+	/* Then onto this CPU's lists. */
+	free_unref_page_list(m, first);
+	if (unlikely(extra & FAST_EXTRA_OWNER))
+		page_owner_entry_leave(prev);
+out:
+	if (unlikely(m->reporting != NULL))
+		page_reporting_maybe_run(m);
 }
 
 int pmm_alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, pmm_gfp_t gfp)

@@ -238,8 +238,9 @@ static void test_paths(void **state)
 	free(text);
 	for (int i = 0; i < 4; i++)
 		pmm_free_pages(m, (struct pmm_page *)((struct page *)p + i), 0);
-	/* bulk */
-	assert_int_equal(pmm_alloc_pages_bulk(m, PMM_GFP_KERNEL, 40, arr), 40);
+	/* bulk: with page_owner on, Linux 6.1 gives one page per call (the single page allocator). */
+	for (unsigned long want = 1; want <= 40; want++)
+		assert_int_equal(pmm_alloc_pages_bulk(m, PMM_GFP_KERNEL, 40, arr), want);
 	text = dump(m, PMM_KVER_6_1, &len);
 	assert_int_equal(count(text, "Page allocated via"), 40);
 	free(text);
