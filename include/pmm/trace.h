@@ -227,8 +227,9 @@ struct pmm_trace_attach_opts {
 /**
  * pmm_trace_attach() - write @m's own allocator events to @out as the
  * kernel's kmem trace lines: mm_page_alloc (pfn=0x0 page=(null) when it
- * fails), mm_page_free, mm_page_alloc_zone_locked, mm_page_pcpu_drain and
- * mm_page_alloc_extfrag, each at the point the kernel traces it, with the
+ * fails), mm_page_free, mm_page_free_batched (pmm_free_pages_bulk()),
+ * mm_page_alloc_zone_locked, mm_page_pcpu_drain and mm_page_alloc_extfrag,
+ * each at the point the kernel traces it, with the
  * calling task's comm-pid (see pmm_set_thread_task()), the CPU it acts as,
  * latency flags ".....", a timestamp in seconds since the attach (the
  * thread's pmm_set_thread_time() when set) and the event's body.  page=

@@ -804,6 +804,46 @@ static void do_bulk(struct model *md, pmm_gfp_t gfp, unsigned nr, unsigned prefi
 		diverge(md, "bulk returned %lu but %lu slots are filled", got, n);
 }
 
+/*
+ * pmm_free_pages_bulk() of up to @nr distinct live order-0 blocks picked
+ * from @src, NULL slots among them: each loses one reference, as a single
+ * free would take it.
+ */
+static void do_bulk_free(struct model *md, const struct model_src *src, unsigned nr)
+{
+	struct pmm_page *array[64];
+	unsigned long heads[64];
+	unsigned n = 0, k = 0;
+
+	for (unsigned tries = 0; tries < nr && md->nr_live; tries++) {
+		unsigned long head = pick_live(md, src);
+		struct mframe *h = &md->f[head];
+		bool dup = false;
+
+		if (arg(src) % 8 == 0) {
+			array[n++] = NULL;
+			continue;
+		}
+		if (h->order || h->compound)
+			continue;
+		for (unsigned i = 0; i < k; i++)
+			dup |= heads[i] == head;
+		if (dup)
+			continue;
+		verify_block(md, head, "bulk free");
+		heads[k++] = head;
+		array[n++] = pmm_pfn_to_page(md->m, head);
+	}
+	pmm_free_pages_bulk(md->m, n, array);
+	for (unsigned i = 0; i < k; i++) {
+		if (!model_put(md, heads[i]))
+			check_refcount(md, heads[i], "bulk free (still referenced)");
+		md->st.frees++;
+	}
+	md->st.bulk_frees += k;
+	expect_bad_count(md, "bulk free");
+}
+
 /* Same node and zone as pfn @a?  Both must have a memmap. */
 static bool same_zone(struct model *md, unsigned long a, unsigned long b)
 {
@@ -988,10 +1028,13 @@ static bool step(struct model *md, const struct model_src *src)
 		unsigned wrong = arg(src) % 8 == 0 ? 1 : 0;
 		if (md->nr_live)
 			do_split(md, pick_live(md, src), wrong ? 1 + 2 * arg(src) : 0);
-	} else if (op == 24) {                /* bulk */
+	} else if (op == 24) {                /* bulk allocation, or bulk free */
 		pmm_gfp_t gfp = gfp_table[arg(src) % NR_GFP];
 		unsigned nr = 1 + arg(src) % 64, prefill = arg(src);
-		do_bulk(md, gfp | PMM___GFP_NOWARN, nr, prefill);
+		if (prefill % 3)
+			do_bulk(md, gfp | PMM___GFP_NOWARN, nr, prefill);
+		else
+			do_bulk_free(md, src, nr);
 	} else if (op == 25) {                /* contiguous range, or free one */
 		unsigned b = arg(src);
 		if (b & 1) {

@@ -95,7 +95,7 @@ void model_set_trace(struct model *md, FILE *f);
 
 /* Counters for the summary line. */
 struct model_stats {
-	unsigned long ops, allocs, alloc_failures, frees, gets, puts, splits, bulk_pages,
+	unsigned long ops, allocs, alloc_failures, frees, gets, puts, splits, bulk_pages, bulk_frees,
 		contig_ok, contig_busy, exact, drains, sysctls, cpu_switches, checks;
 };
 void model_stats(const struct model *md, struct model_stats *out);

@@ -186,6 +186,37 @@ static void release(struct worker *w, struct block *b)
 	}
 }
 
+/*
+ * Release up to 16 of the held order-0 blocks, from @first on, in one
+ * pmm_free_pages_bulk() call (a NULL slot among them): shared ones drop
+ * a reference, the others go back.
+ */
+static void release_bulk(struct worker *w, unsigned first)
+{
+	struct stress *s = w->s;
+	struct pmm_page *arr[17];
+	unsigned n = 0;
+
+	for (unsigned i = first; i < w->nheld && n < 16;) {
+		struct block *b = &w->held[i];
+
+		if (b->order) {
+			i++;
+			continue;
+		}
+		check(w, b);
+		if (!b->shared || __atomic_sub_fetch(b->shared, 1, __ATOMIC_ACQ_REL) == 0) {
+			disown(s, b);
+			free(b->shared);
+		}
+		arr[n++] = pmm_pfn_to_page(s->m, b->pfn);
+		if (n == 3)
+			arr[n++] = NULL;
+		w->held[i] = w->held[--w->nheld];
+	}
+	pmm_free_pages_bulk(s->m, n, arr);
+}
+
 static bool send(struct worker *w, unsigned to, const struct block *b)
 {
 	struct queue *q = &w->s->q[to];
@@ -270,6 +301,9 @@ static void *worker_main(void *arg)
 				if (arr[i])
 					hold(w, arr[i], 0, false);
 			(void)n;
+		} else if (r < 52 && w->nheld) {
+			/* Free several of ours at once, some received from other threads. */
+			release_bulk(w, (unsigned)(rnd(w) % w->nheld));
 		} else if (r < 70 && w->nheld) {
 			/* Free one of ours. */
 			unsigned i = (unsigned)(rnd(w) % w->nheld);

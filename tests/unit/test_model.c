@@ -149,9 +149,9 @@ static void test_model_seeded(void **state)
 		struct run_result sum = run_case(cases[i].cfg, seed0 + i * 1000, runs, n / runs,
 						 cases[i].check_every);
 
-		print_message("  %-58.58s %8lu ops %8lu allocs %7lu failed %5lu contig %4lu checks\n",
+		print_message("  %-58.58s %8lu ops %8lu allocs %7lu failed %5lu contig %6lu bulk-freed %4lu checks\n",
 			      cases[i].cfg, sum.ops, sum.st.allocs, sum.st.alloc_failures, sum.st.contig_ok,
-			      sum.st.checks);
+			      sum.st.bulk_frees, sum.st.checks);
 		ops += sum.ops;
 		divergences += sum.divergences;
 	}
