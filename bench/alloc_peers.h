@@ -7,6 +7,10 @@
  *   X_addr(handle)      its first byte, which the benchmark touches
  *   X_free(handle, order)
  *
+ * An allocator with a batch call for order-0 blocks also has
+ * X_alloc_bulk(handles, n) and X_free_bulk(handles, n) (only pmm); the
+ * others' batches are loops over the single calls.
+ *
  * pmm's handle is its struct pmm_page *; the others hand out addresses.
  *
  * How the peers are loaded.  jemalloc, mimalloc and tcmalloc are measured
@@ -26,6 +30,7 @@
 #define BENCH_ALLOC_PEERS_H
 
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +83,32 @@ static inline void *pmm_b_addr(void *h)
 static inline void pmm_b_free(void *h, unsigned order)
 {
 	pmm_free_pages(bench_machine, h, order);
+}
+
+/*
+ * Batch entry points, case (f): pmm's bulk calls on an array of @n handles.
+ * The bench keeps handles as void *, the same representation as struct
+ * pmm_page * (the project builds with -fno-strict-aliasing).  As the
+ * contract asks, the array starts zeroed and pmm_alloc_pages_bulk() is
+ * called until every slot is filled; a call that adds nothing is a
+ * failure.  Return: false on failure.
+ */
+static inline bool pmm_b_alloc_bulk(void **h, unsigned n)
+{
+	struct pmm_page **pages = (struct pmm_page **)h;
+	unsigned long got = 0, prev;
+
+	memset(pages, 0, n * sizeof(*pages));
+	do {
+		prev = got;
+		got = pmm_alloc_pages_bulk(bench_machine, PMM_GFP_KERNEL, n, pages);
+	} while (got < n && got > prev);
+	return got == n;
+}
+
+static inline void pmm_b_free_bulk(void *const *h, unsigned n)
+{
+	pmm_free_pages_bulk(bench_machine, n, (struct pmm_page *const *)h);
 }
 
 /* ---------------------------------------------------------------- limit */

@@ -15,6 +15,9 @@
  *   (d2)  a producer allocates (order 0) and passes blocks through a
  *         1024-slot ring to a consumer that frees them            ns/block
  *   (e)   order-9 (2 MiB) alloc+free pairs                       ns/pair
+ *   (f)   batches of 32: allocate 32 order-0 blocks, touch them, free
+ *         the 32; pmm with its bulk calls, the others with 32 single
+ *         calls each way (they have no batch call for pages) ns/block
  * Every block's first byte is written once it is allocated, as a user would.
  *
  * Method.  Each case of each allocator runs in its own child process (the
@@ -85,6 +88,7 @@ extern char **environ;
 #define NB 100000          /* (b): blocks per batch */
 #define NLIVE 50000        /* (c): live blocks */
 #define RING_SIZE 1024     /* (d2) */
+#define F_BATCH 32         /* (f): blocks per batch */
 #define MAX_RUNS 15
 #define TARGET_NS 40e6     /* length of one timed run */
 #define WARM_MAX 8         /* warm-up runs at most */
@@ -231,6 +235,9 @@ static void case_data_init(void)
 typedef void *(*alloc_fn)(unsigned order);
 typedef void *(*addr_fn)(void *h);
 typedef void (*free_fn)(void *h, unsigned order);
+/* (f)'s optional batch calls: fill h[0..n) with order-0 blocks (false on failure); free them. */
+typedef bool (*balloc_fn)(void **h, unsigned n);
+typedef void (*bfree_fn)(void *const *h, unsigned n);
 
 #define TOUCH(p) (*(volatile char *)(p) = 1)
 
@@ -325,6 +332,35 @@ AI void tpl_replace(alloc_fn A, addr_fn P, free_fn F, uint64_t n, bool touch, bo
 	}
 }
 
+/*
+ * (f): batches of F_BATCH order-0 blocks, allocated, touched, then freed,
+ * with the allocator's batch calls @BA and @BF, or (NULL) a loop over its
+ * single calls.
+ */
+AI void tpl_batches(alloc_fn A, addr_fn P, free_fn F, balloc_fn BA, bfree_fn BF, uint64_t n)
+{
+	void *h[F_BATCH];
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (BA) {
+			if (unlikely(!BA(h, F_BATCH)))
+				alloc_failed(0);
+		} else {
+			for (unsigned k = 0; k < F_BATCH; k++)
+				if (unlikely(!(h[k] = A(0))))
+					alloc_failed(0);
+		}
+		for (unsigned k = 0; k < F_BATCH; k++)
+			TOUCH(P(h[k]));
+		if (BF) {
+			BF(h, F_BATCH);
+		} else {
+			for (unsigned k = 0; k < F_BATCH; k++)
+				F(h[k], 0);
+		}
+	}
+}
+
 /* (d2).  Spin, but yield the CPU when the other side is not running. */
 static inline void spin_wait(unsigned spin)
 {
@@ -392,9 +428,11 @@ struct impl {
 	void (*prod)(uint64_t n);
 	void (*cons)(uint64_t n);
 	void (*e)(uint64_t n);
+	void (*f)(uint64_t n);
 };
 
-#define DEFINE_IMPL(X, A, P, F)                                                   \
+/* BA, BF: the allocator's batch calls for (f), or NULL (DEFINE_IMPL) for loops of A and F. */
+#define DEFINE_IMPL_BATCH(X, A, P, F, BA, BF)                                     \
 	static NOINLINE void loop_a_##X(uint64_t n) { tpl_pairs(A, P, F, 0, n); } \
 	static NOINLINE void cg_a_##X(uint64_t n) { tpl_pairs(A, P, F, 0, n); }   \
 	static NOINLINE void loop_b_##X(uint64_t r) { tpl_batch(A, P, F, r, false); } \
@@ -407,12 +445,15 @@ struct impl {
 	static NOINLINE void prod_##X(uint64_t n) { tpl_produce(A, P, n); }       \
 	static NOINLINE void cons_##X(uint64_t n) { tpl_consume(F, n); }          \
 	static NOINLINE void loop_e_##X(uint64_t n) { tpl_pairs(A, P, F, 9, n); } \
+	static NOINLINE void loop_f_##X(uint64_t n) { tpl_batches(A, P, F, BA, BF, n); } \
 	static const struct impl impl_##X = {                                     \
 		loop_a_##X, cg_a_##X, loop_b_##X, warm_b_##X, fill_##X, empty_##X,  \
 		loop_c_##X, loop_c0_##X, warm_c_##X, prod_##X, cons_##X, loop_e_##X, \
+		loop_f_##X,                                                       \
 	}
+#define DEFINE_IMPL(X, A, P, F) DEFINE_IMPL_BATCH(X, A, P, F, NULL, NULL)
 
-DEFINE_IMPL(pmm, pmm_b_alloc, pmm_b_addr, pmm_b_free);
+DEFINE_IMPL_BATCH(pmm, pmm_b_alloc, pmm_b_addr, pmm_b_free, pmm_b_alloc_bulk, pmm_b_free_bulk);
 DEFINE_IMPL(limit, lim_alloc, limit_addr, lim_free);
 DEFINE_IMPL(loop, loop_alloc, loop_addr, loop_free);
 DEFINE_IMPL(glibc, glibc_alloc, glibc_addr, glibc_free);
@@ -527,7 +568,7 @@ static double pool_run(void (*j0)(uint64_t), void (*j1)(uint64_t), uint64_t n, d
 
 /* ---------------------------------------------------------------- child: the cases */
 
-enum { C_A, C_B, C_C, C_C0, C_D1, C_D2, C_E, NCASES };
+enum { C_A, C_B, C_C, C_C0, C_D1, C_D2, C_E, C_F, NCASES };
 
 static const struct case_info {
 	const char *key;       /* --only name and result key */
@@ -542,6 +583,7 @@ static const struct case_info {
 	[C_D1] = { "d1", "(d1) 2 threads, per thread", 100000, 100000, 50000000, 1 },
 	[C_D2] = { "d2", "(d2) producer/consumer", 50000, 50000, 10000000, 1 },
 	[C_E] = { "e", "(e) order-9 pair", 2000, 2000, 10000000, 1 },
+	[C_F] = { "f", "(f) batches of 32, per block", 3125, 3125, 50000000 / F_BATCH, F_BATCH },
 };
 
 /*
@@ -584,6 +626,9 @@ static double run_case(const struct impl *im, int c, uint64_t n, bool warm, long
 		break;
 	case C_E:
 		im->e(n);
+		break;
+	case C_F:
+		im->f(n);
 		break;
 	}
 	if (t0 != 0)
@@ -1048,7 +1093,7 @@ static double scaling(const struct result *r)
 
 static void print_table(const struct result *res, const bool *sel)
 {
-	static const int cols[] = { C_A, C_B, C_C, C_C0, C_D1T, -1, C_D2, C_E };
+	static const int cols[] = { C_A, C_B, C_C, C_C0, C_D1T, -1, C_D2, C_E, C_F };
 	const unsigned ncols = sizeof(cols) / sizeof(cols[0]);
 
 	printf("| allocator |");
@@ -1115,12 +1160,13 @@ static void print_table(const struct result *res, const bool *sel)
 
 static void print_spread(const struct result *res, const bool *sel, unsigned runs)
 {
-	static const int cols[] = { C_A, C_B, C_C, C_C0, C_D1, C_D2, C_E };
+	static const int cols[] = { C_A, C_B, C_C, C_C0, C_D1, C_D2, C_E, C_F };
 	bool faults = false;
 
 	printf("\nSpread (min–max of %u rounds, ns; (d1) is wall time per pair with 2 threads):\n\n",
 	       runs);
-	printf("| allocator | a | b | c | c0 | d1 wall | d2 | e |\n|---|---|---|---|---|---|---|---|\n");
+	printf("| allocator | a | b | c | c0 | d1 wall | d2 | e | f |\n"
+	       "|---|---|---|---|---|---|---|---|---|\n");
 	for (unsigned i = 0; i < NTABLE; i++) {
 		if (!sel[i])
 			continue;
@@ -1181,7 +1227,7 @@ static void print_host(int argc, char **argv)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: bench_alloc [--runs N] [--only a,b,c,c0,d1,d2,e] [--no-callgrind]\n"
+	fprintf(stderr, "usage: bench_alloc [--runs N] [--only a,b,c,c0,d1,d2,e,f] [--no-callgrind]\n"
 			"                   [--cg-iters N] [--cg-dir DIR] [ALLOCATOR...]\n"
 			"allocators:");
 	for (unsigned i = 0; i < NTABLE; i++)
