@@ -788,40 +788,52 @@ unsigned long pmm_alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, unsigned long n
 }
 
 /*
+ * The first step of a bulk free for one page: checked, its reference
+ * dropped and, if that was the last, prepared for a per-CPU list, by the
+ * single fast free's claim when @fast, else (or when the claim declines) by
+ * the full path's.  True when the page is ready for the list.  A report or
+ * the full path runs with @lf's lists released (@lf may be NULL).
+ */
+static inline __attribute__((always_inline)) bool
+free_bulk_prepare(struct pmm *m, struct page *page, bool fast, pmm_gfp_t extra, const void *frame,
+		  struct list_free *lf)
+{
+	unsigned long pfn;
+	int mt;
+
+	if (likely(fast)) {
+		enum free_claim c = free_fast_claim(&m->fast, page, 0, &pfn, &mt);
+
+		if (likely(c == FREE_CLAIM_OK)) {
+			if (unlikely(extra & FAST_EXTRA_OWNER))
+				page_owner_reset_at(m, page, 0, frame);
+			return true;
+		}
+		if (lf && lf->pcp)
+			list_free_unlock(lf);
+		if (c == FREE_CLAIM_BAD) {
+			bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
+			return false;
+		}
+	}
+	return free_pages_entry_list(m, page);
+}
+
+/*
  * pmm_free_pages_bulk() with the fast paths on and nothing to record: each
  * page claimed as a single fast free claims it and put on the list at
  * once.  Nothing can watch the order of the two steps (no tracepoint, no
- * page_owner), so they need not run as two passes; anything unusual
- * releases the lists first.
+ * page_owner), so they need not run as two passes.
  */
 static void free_pages_bulk_fast(struct pmm *m, unsigned long nr, struct pmm_page *const *pages)
 {
-	const struct pmm_fast *f = &m->fast;
 	struct list_free lf = LIST_FREE_INIT;
 
 	for (unsigned long i = 0; i < nr; i++) {
 		struct page *page = (struct page *)pages[i];
-		unsigned long pfn;
-		int mt;
 
-		if (!page)
-			continue;
-		switch (free_fast_claim(f, page, 0, &pfn, &mt)) {
-		case FREE_CLAIM_OK:
+		if (page && free_bulk_prepare(m, page, true, 0, NULL, &lf))
 			list_free_page(m, &lf, page);
-			continue;
-		case FREE_CLAIM_BAD:
-			if (lf.pcp)
-				list_free_unlock(&lf);
-			bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
-			continue;
-		case FREE_CLAIM_NO:
-			if (lf.pcp)
-				list_free_unlock(&lf);
-			if (free_pages_entry_list(m, page))
-				list_free_page(m, &lf, page);
-			continue;
-		}
 	}
 	if (lf.pcp)
 		list_free_unlock(&lf);
@@ -849,27 +861,8 @@ void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_page *const
 	 */
 	for (unsigned long i = 0; i < nr; i++) {
 		struct page *page = (struct page *)pages[i];
-		unsigned long pfn;
-		int mt;
 
-		if (!page)
-			continue;
-		if (likely(fast)) {
-			switch (free_fast_claim(f, page, 0, &pfn, &mt)) {
-			case FREE_CLAIM_OK:
-				if (unlikely(extra & FAST_EXTRA_OWNER))
-					page_owner_reset_at(m, page, 0, frame);
-				*tail = &page->lru;
-				tail = &page->lru.next;
-				continue;
-			case FREE_CLAIM_BAD:
-				bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_FREE));
-				continue;
-			case FREE_CLAIM_NO:
-				break;
-			}
-		}
-		if (free_pages_entry_list(m, page)) {
+		if (page && free_bulk_prepare(m, page, fast, extra, frame, NULL)) {
 			*tail = &page->lru;
 			tail = &page->lru.next;
 		}
