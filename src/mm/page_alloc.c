@@ -1275,7 +1275,7 @@ bool free_pages_entry_list(struct pmm *m, struct page *page)
 		free_pages_ok(m, page, 0, FPI_NONE);
 		return false;
 	}
-	return free_unref_page_prepare(m, page, page_to_pfn(m, page));
+	return free_unref_page_prepare(m, page, page_to_pfn(m, page), 0);
 }
 
 /* ------------------------------------------------------------ split, exact, bulk */

@@ -227,12 +227,7 @@ static int nr_pcp_high(struct per_cpu_pages *pcp, struct zone *zone, bool free_h
 	return MIN(pcp_batch(pcp) << 2, high);
 }
 
-/*
- * free_unref_page_prepare() and the isolation check after it: false when
- * the page is bad or went to the buddy lists.
- */
-static bool free_unref_prepare_order(struct pmm *m, struct page *page, unsigned long pfn,
-				     unsigned order)
+bool free_unref_page_prepare(struct pmm *m, struct page *page, unsigned long pfn, unsigned order)
 {
 	struct zone *zone;
 	int migratetype;
@@ -251,11 +246,6 @@ static bool free_unref_prepare_order(struct pmm *m, struct page *page, unsigned 
 	return false;
 }
 
-bool free_unref_page_prepare(struct pmm *m, struct page *page, unsigned long pfn)
-{
-	return free_unref_prepare_order(m, page, pfn, 0);
-}
-
 void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 {
 	unsigned long pfn = page_to_pfn(m, page);
@@ -264,7 +254,7 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 	int migratetype, pcpmt, host;
 	unsigned cpu;
 
-	if (!free_unref_prepare_order(m, page, pfn, order))
+	if (!free_unref_page_prepare(m, page, pfn, order))
 		return;
 	migratetype = pcpmt = (int)page->index;
 	/* Highatomic and CMA blocks share the movable list. */

@@ -236,12 +236,12 @@ void pcp_fast_zonelists_update(struct pmm *m);
 long pcp_alloc_bulk(struct zone *zone, struct zone *preferred, int migratetype,
 		    unsigned alloc_flags, unsigned long nr, struct page **array, bool prep);
 /*
- * free_unref_page_prepare() for order 0: free_pages_prepare() and the
- * pageblock's migratetype kept in page->index; a page of an isolated
- * pageblock goes to the buddy lists at once.  True when @page is ready for
- * a per-CPU list.
+ * free_unref_page_prepare(): free_pages_prepare() of a block of @order at
+ * @pfn and its pageblock's migratetype kept in page->index; a block of an
+ * isolated pageblock goes to the buddy lists at once.  True when @page is
+ * ready for a per-CPU list; false when it was bad or went to the zone.
  */
-bool free_unref_page_prepare(struct pmm *m, struct page *page, unsigned long pfn);
+bool free_unref_page_prepare(struct pmm *m, struct page *page, unsigned long pfn, unsigned order);
 /*
  * free_unref_page_list(): put the order-0 pages of the chain from @first
  * (each page's lru.next the next one's lru, NULL at the end; each page
