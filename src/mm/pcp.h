@@ -450,7 +450,8 @@ static inline bool pcp_is_locked(const struct per_cpu_pages *pcp)
  */
 struct list_free {
 	struct per_cpu_pages *pcp; /* locked, or NULL */
-	struct zone *zone;
+	struct zone *zone;         /* pcp->zone, kept here: reading it through pcp cost the
+				      bulk free 2 instructions per page (callgrind) */
 	unsigned long zid;         /* page_zone_id() of @zone; ~0ul when none is locked */
 	int mt;                    /* the list whose first entry is @first; -1: none */
 	struct list_head *head, *first; /* that list, and its first entry */
