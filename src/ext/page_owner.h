@@ -62,20 +62,28 @@ void page_owner_reset_at(struct pmm *m, struct page *page, unsigned order, const
 struct page_owner_entry page_owner_entry_enter(struct pmm *m, const void *frame);
 void page_owner_entry_leave(struct page_owner_entry prev);
 
-static inline void set_page_owner(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp)
+/*
+ * The wrappers are always inlined, as the kernel's are in practice: a
+ * record's stack starts at the hook's caller (prep_new_page(),
+ * free_pages_prepare(), ...) at every optimisation level, -O0 included.
+ */
+static inline __attribute__((always_inline)) void
+set_page_owner(struct pmm *m, struct page *page, unsigned order, pmm_gfp_t gfp)
 {
 	if (unlikely(m->page_owner != NULL))
 		page_owner_set_slow(m, page, order, gfp);
 }
 
-static inline void reset_page_owner(struct pmm *m, struct page *page, unsigned order)
+static inline __attribute__((always_inline)) void
+reset_page_owner(struct pmm *m, struct page *page, unsigned order)
 {
 	if (unlikely(m->page_owner != NULL))
 		page_owner_reset_slow(m, page, order);
 }
 
 void split_page_owner_slow(struct pmm *m, struct page *page, unsigned nr);
-static inline void split_page_owner(struct pmm *m, struct page *page, unsigned nr)
+static inline __attribute__((always_inline)) void
+split_page_owner(struct pmm *m, struct page *page, unsigned nr)
 {
 	if (unlikely(m->page_owner != NULL))
 		split_page_owner_slow(m, page, nr);
