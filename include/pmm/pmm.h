@@ -416,10 +416,15 @@ PMM_API void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned lo
  * pmm_sysctl_write() / pmm_sysctl_read() - the vm sysctls of this machine, by
  * their /proc/sys/vm names: min_free_kbytes, watermark_scale_factor,
  * watermark_boost_factor, lowmem_reserve_ratio, percpu_pagelist_high_fraction.
- * Writes recompute watermarks, reserves and per-CPU high/batch at once, as
- * the kernel's handlers do.
+ * Values are written and read as /proc/sys/vm takes and prints them
+ * (proc_dointvec()): decimal ints separated by blanks, tabs or newlines; a
+ * vector (lowmem_reserve_ratio) may be given fewer values than zones, and
+ * input after its last value is ignored.  Writes recompute watermarks,
+ * reserves and per-CPU high/batch at once, as the kernel's handlers do; a
+ * refused write changes nothing.
  * Return: 0 (read: the length written to @buf), -PMM_ENOENT for an unknown
- * name, -PMM_EINVAL for a value the kernel would refuse.
+ * name, -PMM_EINVAL for a value the kernel would refuse (pmm also refuses
+ * min_free_kbytes above 2^30).
  * Context: any thread; serialised by the machine's sysctl lock.
  */
 PMM_API int pmm_sysctl_write(struct pmm *m, const char *name, const char *value);

@@ -5,6 +5,8 @@
  * watermarks (and per-CPU high/batch, which derive from them);
  * lowmem_reserve_ratio recomputes the reserves.  Locking: m->sysctl_lock.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,20 +14,54 @@
 #include "mm/internal.h"
 #include "mm/pcp.h"
 
+static bool proc_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/*
+ * proc_dointvec()'s write of a vector of @n ints: values separated by
+ * blanks, tabs or newlines, each within int; fewer than @n leave the rest
+ * as in @old, and input after the @n-th is ignored.  Unlike the kernel's,
+ * nothing is stored unless the whole value parses (-PMM_EINVAL; none at
+ * all is an error too).
+ */
+static int parse_int_vector(const char *v, int *out, int n, const int *old)
+{
+	int got = 0;
+
+	memcpy(out, old, (size_t)n * sizeof(*out));
+	if (!v)
+		return -PMM_EINVAL;
+	while (got < n) {
+		char *end;
+		long x;
+
+		while (proc_space(*v))
+			v++;
+		if (!*v)
+			break;
+		errno = 0;
+		x = strtol(v, &end, 10);
+		/* proc_get_long(): digits, maybe after one '-', then a separator or the end. */
+		if (!(isdigit((unsigned char)*v) || (*v == '-' && isdigit((unsigned char)v[1]))) ||
+		    (*end && !proc_space(*end)) || errno == ERANGE ||
+		    x < INT32_MIN || x > INT32_MAX)
+			return -PMM_EINVAL;
+		out[got++] = (int)x;
+		v = end;
+	}
+	return got ? 0 : -PMM_EINVAL;
+}
+
+/* A scalar int sysctl's value, as parse_int_vector() takes one. */
 static int parse_long(const char *v, long *out)
 {
-	char *end;
-	long x;
+	int x, none = 0;
+	int err = parse_int_vector(v, &x, 1, &none);
 
-	if (!v || !*v)
-		return -PMM_EINVAL;
-	x = strtol(v, &end, 10);
-	while (*end == ' ' || *end == '\n' || *end == '\t')
-		end++;
-	if (*end)
-		return -PMM_EINVAL;
 	*out = x;
-	return 0;
+	return err;
 }
 
 /* min_free_kbytes and watermark_scale_factor handlers: setup_per_zone_wmarks() only. */
@@ -71,23 +107,12 @@ int pmm_sysctl_write(struct pmm *m, const char *name, const char *value)
 		zone_pcp_update_all(m);
 	} else if (!strcmp(name, "lowmem_reserve_ratio")) {
 		int ratio[MAX_NR_ZONES];
-		const char *p = value;
 
-		memcpy(ratio, m->lowmem_reserve_ratio, sizeof(ratio));
-		for (int i = 0; i < MAX_NR_ZONES && p && *p; i++) {
-			char *end;
-			long x = strtol(p, &end, 10);
-
-			if (end == p) {
-				err = -PMM_EINVAL;
-				goto out;
-			}
-			ratio[i] = x < 1 ? 0 : (int)x;
-			p = end;
-			while (*p == ' ' || *p == '\t' || *p == ',' || *p == '\n')
-				p++;
-		}
-		memcpy(m->lowmem_reserve_ratio, ratio, sizeof(ratio));
+		if ((err = parse_int_vector(value, ratio, MAX_NR_ZONES, m->lowmem_reserve_ratio)))
+			goto out;
+		/* lowmem_reserve_ratio_sysctl_handler(): below 1 means no reserve. */
+		for (int i = 0; i < MAX_NR_ZONES; i++)
+			m->lowmem_reserve_ratio[i] = ratio[i] < 1 ? 0 : ratio[i];
 		setup_per_zone_lowmem_reserve(m);
 	} else {
 		err = -PMM_ENOENT;

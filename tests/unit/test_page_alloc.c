@@ -815,6 +815,64 @@ static void test_sysctl(void **state)
 	assert_int_equal(z->_watermark[WMARK_LOW], 2048 + 2621);
 	assert_int_equal(pmm_sysctl_write(m, "percpu_pagelist_high_fraction", "4"), -PMM_EINVAL);
 	assert_int_equal(pmm_sysctl_write(m, "nonsense", "1"), -PMM_ENOENT);
+	assert_int_equal(pmm_sysctl_read(m, "nonsense", buf, sizeof(buf)), -PMM_ENOENT);
+	pmm_destroy(m);
+}
+
+/*
+ * Every sysctl reads back as /proc/sys/vm prints it, and takes what the
+ * kernel's proc_dointvec() takes: blank-separated ints, nothing else.
+ * lowmem_reserve_ratio recomputes the reserves (zoneinfo's protection).
+ */
+static void test_sysctl_values(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=6G cpus=2", NULL);
+	pg_data_t *pgdat = m->node_data[0];
+	struct zone *dma32 = &pgdat->node_zones[ZONE_DMA32];
+	long normal = zone_managed_pages(&pgdat->node_zones[ZONE_NORMAL]);
+	char buf[64];
+	static const struct { const char *name, *value; } bad[] = {
+		{ "lowmem_reserve_ratio", "" },          { "lowmem_reserve_ratio", " \n" },
+		{ "lowmem_reserve_ratio", "256,256" },   { "lowmem_reserve_ratio", "1 x" },
+		{ "lowmem_reserve_ratio", "+5" },        { "lowmem_reserve_ratio", "4294967552" },
+		{ "lowmem_reserve_ratio", "1 2147483648" }, { "lowmem_reserve_ratio", "0x10" },
+		{ "lowmem_reserve_ratio", "\r5" },       { "min_free_kbytes", "5k" },
+		{ "min_free_kbytes", "+5" },             { "min_free_kbytes", "99999999999" },
+		{ "watermark_boost_factor", "-1" },      { "watermark_boost_factor", NULL },
+		{ "percpu_pagelist_high_fraction", "7" }, { "watermark_scale_factor", "x 1" },
+	};
+
+	(void)state;
+	assert_int_equal(pmm_sysctl_read(m, "watermark_scale_factor", buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "10\n");
+	assert_int_equal(pmm_sysctl_read(m, "watermark_boost_factor", buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "15000\n");
+	assert_int_equal(pmm_sysctl_read(m, "percpu_pagelist_high_fraction", buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "0\n");
+	pmm_sysctl_read(m, "lowmem_reserve_ratio", buf, sizeof(buf));
+	assert_string_equal(buf, "256\t256\t32\t0\t0\n");
+	assert_int_equal(dma32->lowmem_reserve[ZONE_NORMAL], normal / 256);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (pmm_sysctl_write(m, bad[i].name, bad[i].value) != -PMM_EINVAL)
+			fail_msg("%s='%s' was taken", bad[i].name, bad[i].value ? bad[i].value : "(null)");
+	/* Nothing a refused write held was stored. */
+	pmm_sysctl_read(m, "lowmem_reserve_ratio", buf, sizeof(buf));
+	assert_string_equal(buf, "256\t256\t32\t0\t0\n");
+	assert_int_equal(dma32->lowmem_reserve[ZONE_NORMAL], normal / 256);
+
+	/* Fewer values than zones keep the rest; below 1 means no reserve. */
+	assert_int_equal(pmm_sysctl_write(m, "lowmem_reserve_ratio", "\t100  64\n"), 0);
+	pmm_sysctl_read(m, "lowmem_reserve_ratio", buf, sizeof(buf));
+	assert_string_equal(buf, "100\t64\t32\t0\t0\n");
+	assert_int_equal(dma32->lowmem_reserve[ZONE_NORMAL], normal / 64);
+	assert_int_equal(pmm_sysctl_write(m, "lowmem_reserve_ratio", "256 -7 32 0 0 99"), 0);
+	pmm_sysctl_read(m, "lowmem_reserve_ratio", buf, sizeof(buf));
+	assert_string_equal(buf, "256\t0\t32\t0\t0\n");
+	assert_int_equal(dma32->lowmem_reserve[ZONE_NORMAL], 0);
+	assert_int_equal(pmm_sysctl_write(m, "watermark_boost_factor", " 0\n"), 0);
+	assert_int_equal(pmm_sysctl_read(m, "watermark_boost_factor", buf, sizeof(buf)), 2);
+	assert_machine_valid(m);
 	pmm_destroy(m);
 }
 
@@ -1216,6 +1274,7 @@ int main(void)
 		cmocka_unit_test(test_fault_injection),
 		cmocka_unit_test(test_reclaim_callback),
 		cmocka_unit_test(test_sysctl),
+		cmocka_unit_test(test_sysctl_values),
 		cmocka_unit_test(test_zeroing),
 		cmocka_unit_test(test_free_reserved_area),
 		cmocka_unit_test(test_cpu_sources),
