@@ -233,7 +233,14 @@ struct pmm_mm_ops {
 	void (*wake_kswapd)(void *ctx, int nid, int zone_idx, unsigned order);
 	/* Direct reclaim: free what you can; return the number of pages freed. */
 	unsigned long (*reclaim)(void *ctx, pmm_gfp_t gfp, unsigned order);
-	/* Direct compaction: return true if a block of @order may now be free. */
+	/*
+	 * Direct compaction, for a request above order 0 that may enter
+	 * direct reclaim: return true if a block of @order may now be free.
+	 * The allocator then looks at its free lists once more; above order 0
+	 * its watermark check sees only the buddy lists, so a block the
+	 * callback freed onto a per-CPU list counts after pmm_drain_all().  A
+	 * true answer with nothing freed only costs that look.
+	 */
 	bool (*compact)(void *ctx, pmm_gfp_t gfp, unsigned order);
 	/*
 	 * Migration, for pmm_alloc_contig_range(): move the data of the

@@ -1039,9 +1039,11 @@ static struct page *alloc_pages_slowpath(struct pmm *m, pmm_gfp_t gfp, unsigned 
 			page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
 		if (page)
 			return page;
-		page = direct_compact(m, gfp, order, alloc_flags, ac);
-		if (page)
-			return page;
+		if (direct_compact(m, gfp, order)) {
+			page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+			if (page)
+				return page;
+		}
 		if (gfp & PMM___GFP_NORETRY)
 			break;
 		if (order > PAGE_ALLOC_COSTLY_ORDER && !(gfp & PMM___GFP_RETRY_MAYFAIL))

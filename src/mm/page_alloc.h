@@ -296,8 +296,7 @@ void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order);
 void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context *ac);
 unsigned long direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 			     const struct alloc_context *ac);
-struct page *direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order, unsigned alloc_flags,
-			    const struct alloc_context *ac);
+bool direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order);
 
 /*
  * The free-block half of __zone_watermark_ok() for order > 0: whether the

@@ -53,14 +53,16 @@ unsigned long direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 	return m->mm_ops.reclaim(m->mm_ops_ctx, gfp, order);
 }
 
-struct page *direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order, unsigned alloc_flags,
-			    const struct alloc_context *ac)
+/*
+ * __alloc_pages_direct_compact()'s compaction: the embedder's callback, for
+ * a request above order 0.  True when a block of @order may now be free;
+ * the slow path then tries its free lists again with its own flags, as the
+ * kernel does, rather than starting a new allocation (which would recurse
+ * here for as long as the callback answers "maybe").
+ */
+bool direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
-	(void)alloc_flags;
-	(void)ac;
 	if (!order || !m->mm_ops.compact)
-		return NULL;
-	if (!m->mm_ops.compact(m->mm_ops_ctx, gfp, order))
-		return NULL;
-	return alloc_pages_nid(m, gfp | PMM___GFP_NOWARN, order, ac->preferred_nid);
+		return false;
+	return m->mm_ops.compact(m->mm_ops_ctx, gfp, order);
 }

@@ -876,6 +876,91 @@ static void test_sysctl_values(void **state)
 	pmm_destroy(m);
 }
 
+/* The embedder's kswapd hint and compaction, where the kernel's slow path calls them. */
+struct hooks {
+	struct pmm *m;
+	int kswapd, kswapd_nid, kswapd_zone, compact;
+	unsigned kswapd_order, compact_order;
+	bool lie;               /* compaction says "maybe" and frees nothing */
+	struct pmm_page *spare; /* the order-3 block compaction frees */
+};
+
+static void kswapd_cb(void *ctx, int nid, int zone_idx, unsigned order)
+{
+	struct hooks *h = ctx;
+
+	h->kswapd++;
+	h->kswapd_nid = nid;
+	h->kswapd_zone = zone_idx;
+	h->kswapd_order = order;
+}
+
+static bool compact_cb(void *ctx, pmm_gfp_t gfp, unsigned order)
+{
+	struct hooks *h = ctx;
+
+	(void)gfp;
+	h->compact++;
+	h->compact_order = order;
+	if (h->spare) {
+		pmm_free_pages(h->m, h->spare, 3);
+		pmm_drain_all(h->m); /* into the buddy lists, where the watermark check looks */
+		h->spare = NULL;
+		return true;
+	}
+	return h->lie;
+}
+
+static void test_kswapd_and_compact_callbacks(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=32M dma=0 cpus=1", NULL);
+	struct hooks h = { .m = m };
+	struct pmm_mm_ops ops = { .wake_kswapd = kswapd_cb, .compact = compact_cb };
+	struct pmm_page **all = calloc(1 << 14, sizeof(*all));
+	unsigned long n = 0;
+
+	(void)state;
+	pmm_set_mm_ops(m, &ops, &h);
+	h.spare = pmm_alloc_pages(m, PMM_GFP_KERNEL, 3);
+	assert_non_null(h.spare);
+	assert_int_equal(h.kswapd, 0); /* plenty free: no hint */
+	/* Every frame, the reserves too, then every other one back: only order 0 is free. */
+	while ((all[n] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0)))
+		n++;
+	assert_true(h.kswapd >= 1); /* below the low mark the slow path woke "kswapd" */
+	assert_int_equal(h.kswapd_nid, 0);
+	assert_int_equal(h.kswapd_zone, ZONE_DMA32);
+	assert_int_equal(h.kswapd_order, 0);
+	while ((all[n] = pmm_alloc_pages(m, PMM_GFP_ATOMIC | PMM___GFP_MEMALLOC | PMM___GFP_NOWARN, 0)))
+		n++;
+	for (unsigned long i = 0; i < n; i += 2)
+		pmm_free_pages(m, all[i], 0), all[i] = NULL;
+	pmm_drain_all(m);
+	assert_int_equal(h.compact, 0); /* order 0 never compacts */
+
+	/* An order-3 request: compaction frees the spare block and the retry takes it. */
+	all[0] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 3);
+	assert_non_null(all[0]);
+	assert_int_equal(h.compact, 1);
+	assert_int_equal(h.compact_order, 3);
+	assert_int_equal(h.kswapd_order, 3);
+	/*
+	 * A callback that says a block may be free when none is: the retry
+	 * finds nothing and the request fails, once (no reclaim progress to
+	 * retry on), instead of allocating again from the top.
+	 */
+	h.lie = true;
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 3));
+	assert_int_equal(h.compact, 2);
+	pmm_free_pages(m, all[0], 3);
+	all[0] = NULL;
+	for (unsigned long i = 1; i < n; i += 2)
+		pmm_free_pages(m, all[i], 0);
+	free(all);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /* free_reserved_area(): managed grows, watermarks stay as they were. */
 static void test_free_reserved_area(void **state)
 {
@@ -1275,6 +1360,7 @@ int main(void)
 		cmocka_unit_test(test_reclaim_callback),
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_sysctl_values),
+		cmocka_unit_test(test_kswapd_and_compact_callbacks),
 		cmocka_unit_test(test_zeroing),
 		cmocka_unit_test(test_free_reserved_area),
 		cmocka_unit_test(test_cpu_sources),
