@@ -50,7 +50,9 @@ static void usage(FILE *f)
 		"      --help-config     describe the config format\n"
 		"  -h, --help            this help\n"
 		"\n"
-		"Exit status: 0 ok, 1 the machine failed to boot, 2 usage, 65 bad config.\n");
+		"Exit status: 0 ok; 1 the machine failed to boot or validate, a config file\n"
+		"could not be opened or an output not written; 2 usage; 65 a bad config or\n"
+		"trace (file:line: reason), or a trace that cannot be opened.\n");
 }
 
 static void help_config(void)
@@ -107,6 +109,20 @@ static int report_known(const char *name, size_t len)
 	for (size_t i = 0; i < sizeof(extra_reports) / sizeof(extra_reports[0]); i++)
 		if (!strcmp(buf, extra_reports[i]))
 			return 1;
+	return 0;
+}
+
+/* 1 + the index in extra_reports[] of the first such report @list names, or 0 ("all" names none). */
+static int needs_page_owner(const char *list)
+{
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+
+		for (size_t i = 0; i < sizeof(extra_reports) / sizeof(extra_reports[0]); i++)
+			if (strlen(extra_reports[i]) == n && !strncmp(p, extra_reports[i], n))
+				return (int)i + 1;
+		p += n + (p[n] == ',');
+	}
 	return 0;
 }
 
@@ -378,6 +394,11 @@ int cmd_run(int argc, char **argv)
 	if (machine && pmm_config_parse(&cfg, machine, strlen(machine), "--machine", err, sizeof(err))) {
 		fprintf(stderr, "pmm run: %s\n", err);
 		return EXIT_DATAERR;
+	}
+	if (!cfg.page_owner && (r = needs_page_owner(reports))) {
+		fprintf(stderr, "pmm run: the %s report needs page_owner, which %s turned off\n",
+			extra_reports[r - 1], page_owner ? "the config" : "--no-page-owner");
+		return EXIT_USAGE;
 	}
 	cfg.log = run_log_sink;
 	cfg.log_ctx = &log;

@@ -269,7 +269,11 @@ int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char 
 			status = 1;
 		}
 	}
-	if (svg_chart) {
+	if (svg_chart && pmm_replay_result(r)->nr_samples < 2) {
+		/* A chart needs two points; no file is better than an empty one. */
+		fprintf(stderr, "pmm replay: %s not written: %llu events give no chart\n", svg_chart,
+			(unsigned long long)pmm_replay_result(r)->events);
+	} else if (svg_chart) {
 		struct pmm_svg_chart_opts o = { .subtitle = sub, .x_events = chart_events };
 		FILE *f;
 		int err;
