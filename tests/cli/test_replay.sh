@@ -6,25 +6,10 @@ PMM=$1
 SRC=$2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-fails=0
+CMD=replay
+. "$SRC/tests/cli/lib.sh"
 N=20000
 [ "${PMM_TEST_SANITIZER:-0}" != 0 ] && N=5000
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect STATUS PATTERN -- ARGS...: run pmm replay, check the exit status and
-# that stdout+stderr match PATTERN (grep -E).
-expect() {
-	local want=$1 pat=$2
-	shift 3
-	"$PMM" replay "$@" >"$TMP/out" 2>&1
-	local got=$?
-	if [ "$got" != "$want" ]; then
-		fail "pmm replay $*: exit $got, expected $want"; sed 's/^/    /' "$TMP/out" | head -20
-	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" "$TMP/out"; then
-		fail "pmm replay $*: output lacks /$pat/"; sed 's/^/    /' "$TMP/out" | head -20
-	fi
-}
 
 SLICE=$SRC/data/kmem-6.1-slice.txt.zst
 CONF=$SRC/data/kmem-6.1-machine.conf

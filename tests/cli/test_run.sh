@@ -7,24 +7,9 @@ PMM=$1
 SRC=$2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-fails=0
+CMD=run
+. "$SRC/tests/cli/lib.sh"
 cd "$TMP" || exit 1
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect STATUS PATTERN -- ARGS...: run pmm run, check the exit status and
-# that stdout+stderr match PATTERN (grep -E; empty: anything).
-expect() {
-	local want=$1 pat=$2
-	shift 3
-	"$PMM" run "$@" >"$TMP/out" 2>&1
-	local got=$?
-	if [ "$got" != "$want" ]; then
-		fail "pmm run $*: exit $got, expected $want"; sed 's/^/    /' "$TMP/out" | head -20
-	elif [ -n "$pat" ] && ! grep -Eq -- "$pat" "$TMP/out"; then
-		fail "pmm run $*: output lacks /$pat/"; sed 's/^/    /' "$TMP/out" | head -20
-	fi
-}
 
 # has FILE PATTERN: FILE matches PATTERN (grep -E).
 has() {
