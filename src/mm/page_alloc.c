@@ -740,8 +740,9 @@ static struct page *rmqueue(struct zone *preferred, struct zone *zone, unsigned 
 	}
 	if (unlikely(__atomic_load_n(&zone->flags, __ATOMIC_RELAXED) &
 		     (1ul << ZONE_BOOSTED_WATERMARK))) {
+		/* As in Linux 6.1, the boost wakes kswapd for order 0, whatever was asked. */
 		__atomic_fetch_and(&zone->flags, ~(1ul << ZONE_BOOSTED_WATERMARK), __ATOMIC_RELAXED);
-		wakeup_kswapd(zone->machine, zone, order);
+		wakeup_kswapd(zone->machine, zone, 0);
 	}
 	return page;
 }

@@ -961,6 +961,54 @@ static void test_kswapd_and_compact_callbacks(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * A fallback that steals part of a pageblock boosts the watermark and, for a
+ * request that may wake kswapd, wakes it from rmqueue() - for order 0, as
+ * Linux 6.1 does, whatever order was asked.  Only one free block is left,
+ * an order-8 block in a MOVABLE pageblock, so an order-2 unmovable request
+ * must steal from it.
+ */
+static void test_boosted_watermark_wakes_kswapd(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=32M dma=0 pcp=off cpus=1 min_free_kbytes=128", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	const pmm_gfp_t all_of_it = PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_MEMALLOC | PMM___GFP_NOWARN;
+	struct hooks h = { .m = m };
+	struct pmm_mm_ops ops = { .wake_kswapd = kswapd_cb };
+	struct pmm_page **big = calloc(64, sizeof(*big)), **small = calloc(1 << 14, sizeof(*small));
+	struct pmm_page *p;
+	unsigned long nbig = 0, nsmall = 0;
+
+	(void)state;
+	while (nbig < 64 && (big[nbig] = pmm_alloc_pages(m, all_of_it, 8)))
+		nbig++;
+	while ((small[nsmall] = pmm_alloc_pages(m, all_of_it, 0)))
+		nsmall++;
+	assert_true(nbig >= 2);
+	assert_int_equal(zone_page_state(z, NR_FREE_PAGES), 0);
+	pmm_free_pages(m, big[--nbig], 8);
+	assert_int_equal(get_pageblock_migratetype(m, (struct page *)big[nbig]), MIGRATE_MOVABLE);
+
+	pmm_set_mm_ops(m, &ops, &h);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 2);
+	assert_non_null(p);
+	assert_int_equal(h.kswapd, 1);
+	assert_int_equal(h.kswapd_zone, ZONE_DMA32);
+	assert_int_equal(h.kswapd_order, 0);
+	assert_false(__atomic_load_n(&z->flags, __ATOMIC_RELAXED) & (1ul << ZONE_BOOSTED_WATERMARK));
+
+	pmm_free_pages(m, p, 2);
+	while (nbig)
+		pmm_free_pages(m, big[--nbig], 8);
+	while (nsmall)
+		pmm_free_pages(m, small[--nsmall], 0);
+	free(big);
+	free(small);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /* free_reserved_area(): managed grows, watermarks stay as they were. */
 static void test_free_reserved_area(void **state)
 {
@@ -1361,6 +1409,7 @@ int main(void)
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_sysctl_values),
 		cmocka_unit_test(test_kswapd_and_compact_callbacks),
+		cmocka_unit_test(test_boosted_watermark_wakes_kswapd),
 		cmocka_unit_test(test_zeroing),
 		cmocka_unit_test(test_free_reserved_area),
 		cmocka_unit_test(test_cpu_sources),
