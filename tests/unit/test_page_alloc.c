@@ -970,7 +970,7 @@ static void test_kswapd_and_compact_callbacks(void **state)
  */
 static void test_boosted_watermark_wakes_kswapd(void **state)
 {
-	struct pmm *m = pmm_test_machine("mem=32M dma=0 pcp=off cpus=1 min_free_kbytes=128", NULL);
+	struct pmm *m = pmm_test_machine("mem=32M dma=0 pcp=off cpus=1", NULL);
 	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
 	const pmm_gfp_t all_of_it = PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_MEMALLOC | PMM___GFP_NOWARN;
 	struct hooks h = { .m = m };
@@ -1004,6 +1004,138 @@ static void test_boosted_watermark_wakes_kswapd(void **state)
 		pmm_free_pages(m, small[--nsmall], 0);
 	free(big);
 	free(small);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/* Allocates from @m with @gfp until @z has no free page left; returns how many. */
+static unsigned long exhaust_zone(struct pmm *m, struct zone *z, pmm_gfp_t gfp,
+				  struct pmm_page **out, unsigned long max)
+{
+	unsigned long n = 0;
+
+	while (zone_page_state(z, NR_FREE_PAGES) > 0) {
+		assert_true(n < max);
+		out[n] = pmm_alloc_pages(m, gfp | PMM___GFP_MEMALLOC | PMM___GFP_NOWARN, 0);
+		assert_non_null(out[n]);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * __rmqueue_fallback(): a movable request that may not claim the block it
+ * falls back into (order below pageblock_order / 2) splits the smallest
+ * piece there is, not the largest.  An UNMOVABLE pageblock holding a free
+ * order-3 and a free order-1 block, nothing else free: an order-0 movable
+ * request gets the order-1 block's first page.
+ */
+static void test_movable_fallback_takes_smallest(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=32M dma=0 pcp=off cpus=1 watermark_boost_factor=0", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	struct pmm_page **all = calloc(1 << 14, sizeof(*all));
+	struct pmm_page *block, *p;
+	unsigned long n, base;
+
+	(void)state;
+	assert_int_equal(pmm_sysctl_write(m, "min_free_kbytes", "0"), 0); /* no reserves in the way */
+	block = pmm_alloc_pages(m, PMM_GFP_KERNEL, pageblock_order); /* claims a whole block */
+	assert_non_null(block);
+	assert_int_equal(get_pageblock_migratetype(m, (struct page *)block), MIGRATE_UNMOVABLE);
+	n = exhaust_zone(m, z, PMM_GFP_HIGHUSER_MOVABLE, all, 1 << 14);
+	base = pmm_page_to_pfn(m, block);
+	assert_int_equal(pmm_split_page(m, block, pageblock_order), 0);
+	for (unsigned long i = 0; i < 8; i++)
+		pmm_free_pages(m, pmm_pfn_to_page(m, base + i), 0);
+	pmm_free_pages(m, pmm_pfn_to_page(m, base + 16), 0);
+	pmm_free_pages(m, pmm_pfn_to_page(m, base + 17), 0);
+	assert_int_equal(z->free_area[3].nr_free, 1);
+	assert_int_equal(z->free_area[1].nr_free, 1);
+	assert_int_equal(zone_page_state(z, NR_FREE_PAGES), 10);
+
+	p = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0);
+	assert_non_null(p);
+	assert_int_equal(pmm_page_to_pfn(m, p), base + 16);
+	assert_int_equal(z->free_area[3].nr_free, 1); /* the larger piece is untouched */
+	assert_int_equal(get_pageblock_migratetype(m, (struct page *)p), MIGRATE_UNMOVABLE);
+
+	pmm_free_pages(m, p, 0);
+	for (unsigned long i = 8; i < pageblock_nr_pages; i++)
+		if (i != 16 && i != 17)
+			pmm_free_pages(m, pmm_pfn_to_page(m, base + i), 0);
+	while (n)
+		pmm_free_pages(m, all[--n], 0);
+	free(all);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/*
+ * ALLOC_NOFRAGMENT (an allocation whose preferred zone is ZONE_NORMAL with
+ * a DMA32 below it): the first pass refuses to split another type's block
+ * smaller than a pageblock and goes to the lower zone instead; only when
+ * no zone can serve without fragmenting does it retry and steal.  NORMAL
+ * holds only small free movable pieces here.
+ */
+static void test_nofragment_prefers_lower_zone(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M dma=0 dma32=32M pcp=off cpus=1 watermark_boost_factor=0",
+					 NULL);
+	struct zone *dma32 = &m->node_data[0]->node_zones[ZONE_DMA32];
+	struct zone *normal = &m->node_data[0]->node_zones[ZONE_NORMAL];
+	struct hooks h = { .m = m };
+	struct pmm_mm_ops ops = { .wake_kswapd = kswapd_cb };
+	unsigned long max = 1 << 15, n = 0, freed = 0;
+	struct pmm_page **all = calloc(max, sizeof(*all));
+	struct pmm_page *p, *q;
+
+	(void)state;
+	assert_int_equal(pmm_sysctl_write(m, "min_free_kbytes", "0"), 0);
+	/*
+	 * Fill NORMAL (movable requests spill into DMA32 before they fragment
+	 * NORMAL's few non-movable blocks: give those pages back), then give
+	 * back every other page of NORMAL's movable blocks, up to 64 pages:
+	 * order-0 movable pieces only.
+	 */
+	n = exhaust_zone(m, normal, PMM_GFP_HIGHUSER_MOVABLE, all, max);
+	for (unsigned long i = 0; i < n; i++)
+		if (pmm_page_zonenum(all[i]) == ZONE_DMA32) {
+			pmm_free_pages(m, all[i], 0);
+			all[i] = NULL;
+		}
+	for (unsigned long i = 0; i < n && freed < 64; i += 2)
+		if (all[i] && get_pageblock_migratetype(m, (struct page *)all[i]) == MIGRATE_MOVABLE) {
+			pmm_free_pages(m, all[i], 0);
+			all[i] = NULL;
+			freed++;
+		}
+	for (unsigned order = 1; order < MAX_ORDER; order++)
+		assert_int_equal(normal->free_area[order].nr_free, 0);
+	assert_int_equal(zone_page_state(normal, NR_FREE_PAGES), 64);
+	pmm_set_mm_ops(m, &ops, &h);
+
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	assert_non_null(p);
+	assert_int_equal(pmm_page_zonenum(p), ZONE_DMA32);
+	assert_int_equal(zone_page_state(normal, NR_FREE_PAGES), 64);
+
+	/* DMA32 full too: the retry without ALLOC_NOFRAGMENT steals in NORMAL, still in the fast path. */
+	n += exhaust_zone(m, dma32, PMM_GFP_DMA32, all + n, max - n);
+	q = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	assert_non_null(q);
+	assert_int_equal(pmm_page_zonenum(q), ZONE_NORMAL);
+	assert_int_equal(zone_page_state(normal, NR_FREE_PAGES), 63);
+	assert_int_equal(h.kswapd, 0); /* no slow path: it would have woken kswapd */
+
+	pmm_free_pages(m, p, 0);
+	pmm_free_pages(m, q, 0);
+	while (n)
+		if (all[--n])
+			pmm_free_pages(m, all[n], 0);
+	free(all);
 	assert_int_equal(pmm_bad_page_count(m), 0);
 	assert_machine_valid(m);
 	pmm_destroy(m);
@@ -1410,6 +1542,8 @@ int main(void)
 		cmocka_unit_test(test_sysctl_values),
 		cmocka_unit_test(test_kswapd_and_compact_callbacks),
 		cmocka_unit_test(test_boosted_watermark_wakes_kswapd),
+		cmocka_unit_test(test_movable_fallback_takes_smallest),
+		cmocka_unit_test(test_nofragment_prefers_lower_zone),
 		cmocka_unit_test(test_zeroing),
 		cmocka_unit_test(test_free_reserved_area),
 		cmocka_unit_test(test_cpu_sources),
