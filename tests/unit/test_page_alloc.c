@@ -591,6 +591,120 @@ static void test_contig_range(void **state)
 	pmm_destroy(m);
 }
 
+/* What a failed pmm_alloc_contig_range() must leave as it found it. */
+struct zone_state {
+	unsigned long nr_free[MAX_ORDER], free_pages;
+	int mt[8];
+};
+
+static void zone_state_take(struct pmm *m, struct zone *z, unsigned long pfn, struct zone_state *st)
+{
+	for (unsigned o = 0; o < MAX_ORDER; o++)
+		st->nr_free[o] = z->free_area[o].nr_free;
+	st->free_pages = pmm_nr_free_pages(m);
+	for (int i = 0; i < 8; i++)
+		st->mt[i] = get_pfnblock_migratetype(m, pfn + (unsigned long)i * pageblock_nr_pages);
+	assert_int_equal(z->nr_isolate_pageblock, 0);
+}
+
+static void assert_zone_state(struct pmm *m, struct zone *z, unsigned long pfn,
+			      const struct zone_state *before)
+{
+	struct zone_state now;
+
+	pmm_drain_all(m);
+	zone_state_take(m, z, pfn, &now);
+	assert_memory_equal(&now, before, sizeof(now));
+	assert_machine_valid(m);
+}
+
+enum mover_mode { MOVER_FAIL, MOVER_KEEP, MOVER_NESTED };
+
+struct bad_mover {
+	enum mover_mode mode;
+	unsigned long nested_start;
+	int calls, nested_err;
+	struct mover inner;
+};
+
+static int move_block_badly(void *ctx, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct bad_mover *bm = ctx;
+
+	bm->calls++;
+	switch (bm->mode) {
+	case MOVER_FAIL:
+		return -PMM_ENOMEM;
+	case MOVER_KEEP:
+		return 0; /* says it moved the block, but never freed it */
+	case MOVER_NESTED:
+		/* Someone else's request for an overlapping range while ours holds it isolated. */
+		bm->nested_err = pmm_alloc_contig_range(m, bm->nested_start, bm->nested_start + 16,
+							PMM_GFP_KERNEL);
+		return move_block(&bm->inner, m, pfn, order);
+	}
+	return -PMM_EINVAL;
+}
+
+/*
+ * pmm_alloc_contig_range() failing late leaves the zone as it was:
+ * - a pageblock that cannot be isolated after earlier ones were (their
+ *   isolation is rolled back, the free blocks merge again);
+ * - a migrate callback that fails, or that claims success but keeps the page;
+ * and a second request for an overlapping range while the first holds it
+ * isolated is busy, without disturbing the first.
+ */
+static void test_contig_range_failures(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=2", NULL);
+	const unsigned long start = 0x8000, end = start + 4 * pageblock_nr_pages;
+	struct zone *z = page_zone(m, pfn_to_page(m, start));
+	unsigned long busy_pfn = start + 3 * pageblock_nr_pages + 7;
+	struct bad_mover bm = { .inner = { .lo = start, .hi = end } };
+	struct pmm_mm_ops ops = { .migrate = move_block_badly };
+	struct zone_state before;
+
+	(void)state;
+	/* An allocated page in the last pageblock: no migrate callback, so it is unmovable. */
+	assert_int_equal(pmm_alloc_contig_range(m, busy_pfn, busy_pfn + 1, PMM_GFP_KERNEL), 0);
+	strcpy(pmm_page_address(m, pmm_pfn_to_page(m, busy_pfn)), "stays");
+	zone_state_take(m, z, start, &before);
+	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), -PMM_EBUSY);
+	assert_zone_state(m, z, start, &before);
+
+	/* The callback fails: nothing taken, nothing isolated. */
+	pmm_set_mm_ops(m, &ops, &bm);
+	bm.mode = MOVER_FAIL;
+	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), -PMM_EBUSY);
+	assert_int_equal(bm.calls, 1);
+	assert_zone_state(m, z, start, &before);
+	/* It says "moved" but the page is still held: busy, not taken from under its owner. */
+	bm.mode = MOVER_KEEP;
+	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), -PMM_EBUSY);
+	assert_int_equal(bm.calls, 2);
+	assert_zone_state(m, z, start, &before);
+	assert_string_equal(pmm_page_address(m, pmm_pfn_to_page(m, busy_pfn)), "stays");
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, busy_pfn)), 1);
+
+	/* A nested request for part of the range while it is isolated: busy; ours succeeds. */
+	bm.mode = MOVER_NESTED;
+	bm.nested_start = start + 100;
+	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), 0);
+	assert_int_equal(bm.calls, 3);
+	assert_int_equal(bm.nested_err, -PMM_EBUSY);
+	assert_int_equal(bm.inner.n, 1);
+	assert_string_equal(pmm_page_address(m, bm.inner.moved[0]), "stays");
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, pfn)), 1);
+	pmm_free_contig_range(m, start, end - start);
+	pmm_free_pages(m, bm.inner.moved[0], 0);
+	pmm_drain_all(m);
+	assert_int_equal(z->nr_isolate_pageblock, 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /* Free page reporting gives memory back to the host: RSS falls. */
 static void test_page_reporting_rss(void **state)
 {
@@ -1534,6 +1648,7 @@ int main(void)
 		cmocka_unit_test(test_free_with_extra_ref),
 		cmocka_unit_test(test_split_exact_bulk),
 		cmocka_unit_test(test_contig_range),
+		cmocka_unit_test(test_contig_range_failures),
 		cmocka_unit_test(test_page_reporting_rss),
 		cmocka_unit_test(test_shuffle_seed),
 		cmocka_unit_test(test_fault_injection),
