@@ -390,6 +390,49 @@ static void test_double_free_report_has_both_stacks(void **state)
 	pmm_test_log_reset(&log);
 }
 
+/*
+ * __dump_page_owner()'s other lines: a page never allocated since boot has
+ * no page_owner record ("never set?"), and a page whose data moved here
+ * says why (lower case, unlike /sys/kernel/debug/page_owner's "Page has
+ * been migrated").
+ */
+static void test_bad_page_owner_never_set_and_migrated(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=128M cpus=1 page_owner=on", &log);
+	struct pmm_page *never = NULL, *p, *q;
+
+	(void)state;
+	/* A free frame at the top of memory: free since boot, never handed out. */
+	for (unsigned long pfn = pmm_max_pfn(m) - 1; !never; pfn--) {
+		struct pmm_page *c = pmm_pfn_to_page(m, pfn);
+
+		if (c && PageBuddy((struct page *)c))
+			never = c;
+	}
+	pmm_test_log_reset(&log);
+	pmm_free_pages(m, never, 0);
+	assert_int_equal(pmm_bad_page_count(m), 1);
+	assert_true(pmm_test_log_has(&log, "page dumped because: "));
+	assert_true(pmm_test_log_has(&log, "page_owner info is not present (never set?)\n"));
+	assert_false(pmm_test_log_has(&log, "page last allocated via"));
+
+	p = alloc_here(m, 0);
+	q = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0);
+	pmm_page_owner_migrate(m, p, q, PMM_MR_COMPACTION);
+	pmm_free_pages(m, p, 0);
+	free_here(m, q);
+	pmm_test_log_reset(&log);
+	free_here(m, q);
+	assert_int_equal(pmm_bad_page_count(m), 2);
+	assert_true(pmm_test_log_has(&log, "page_owner tracks the page as freed\n"));
+	assert_true(pmm_test_log_has(&log, " alloc_here+0x")); /* the stack it inherited */
+	assert_true(pmm_test_log_has(&log, "page has been migrated, last migrate reason: compaction\n"));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 /* Not alloc_here()'s twin: the compiler would fold the two into one. */
 static __attribute__((noinline)) struct pmm_page *alloc_there(struct pmm *m, unsigned order)
 {
@@ -861,6 +904,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_show_stacks),
 		cmocka_unit_test(test_double_free_report_has_both_stacks),
+		cmocka_unit_test(test_bad_page_owner_never_set_and_migrated),
 		cmocka_unit_test(test_stack_same_either_way),
 		cmocka_unit_test(test_caller_stacks),
 		cmocka_unit_test(test_caller_stacks_through_wrapper),
