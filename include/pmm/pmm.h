@@ -257,6 +257,25 @@ struct pmm_mm_ops {
 PMM_API void pmm_set_mm_ops(struct pmm *m, const struct pmm_mm_ops *ops, void *ctx);
 
 /**
+ * pmm_set_reclaim_active() - the embedder's kswapd starts (@active true) or
+ * stops balancing node @nid for zones up to @highest_zoneidx, an index as
+ * wake_kswapd() gives it (0 DMA, 1 DMA32, 2 Normal, 3 Movable; balance_pgdat()'s
+ * set_reclaim_active() / clear_reclaim_active(), Linux 6.1): each managed
+ * zone of the node up to that index gets or loses ZONE_RECLAIM_ACTIVE.
+ * While a zone has it, every CPU's lists of that zone keep at most
+ * 4 x batch pages (nr_pcp_high()): a free that takes a list past that
+ * drains it down to it, so freed pages reach the buddy lists where
+ * reclaim and the watermark checks see them.  A call on behalf of
+ * wake_kswapd() is the usual pairing; it does not nest (one "stop" ends
+ * any number of "start"s, as the kernel's bit does).
+ * Return: 0; -PMM_EINVAL for a node that is not online or a zone index
+ * outside 0..4 (nothing is changed then).
+ * Context: any thread, without pmm locks; does not sleep.  Lists take the
+ * new limit at their next free.
+ */
+PMM_API int pmm_set_reclaim_active(struct pmm *m, int nid, int highest_zoneidx, bool active);
+
+/**
  * pmm_set_bad_page_handler() - be told of every bad page pmm detects.
  * @fn: called after the report with the frame's pfn (~0ul for a pointer
  * that is not a page of @m) and the kernel's reason string.

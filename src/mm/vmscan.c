@@ -30,6 +30,29 @@ void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order)
 	pmm_unlock(&zone->lock);
 }
 
+int pmm_set_reclaim_active(struct pmm *m, int nid, int highest_zoneidx, bool active)
+{
+	pg_data_t *pgdat;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || highest_zoneidx < 0 || highest_zoneidx >= MAX_NR_ZONES)
+		return -PMM_EINVAL;
+	pgdat = __atomic_load_n(&m->node_data[nid], __ATOMIC_ACQUIRE);
+	if (!pgdat || !(__atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) & (1ul << nid)))
+		return -PMM_EINVAL;
+	for (int i = 0; i <= highest_zoneidx; i++) {
+		struct zone *zone = &pgdat->node_zones[i];
+
+		if (!managed_zone(zone))
+			continue;
+		/* Read locklessly by every free's drain decision (pcp_add_page()). */
+		if (active)
+			__atomic_fetch_or(&zone->flags, 1ul << ZONE_RECLAIM_ACTIVE, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_and(&zone->flags, ~(1ul << ZONE_RECLAIM_ACTIVE), __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
 void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context *ac)
 {
 	int last_nid = -1;

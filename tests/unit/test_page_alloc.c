@@ -1410,6 +1410,76 @@ static void test_fast_free_high_orders(void **state)
 	on_both_tiers(fast_free_high_orders);
 }
 
+/* The fullest any CPU's list of @z gets while @n pages are freed one by one. */
+static int free_and_watch(struct pmm *m, struct zone *z, struct pmm_page **pages, unsigned long n)
+{
+	int most = 0;
+
+	for (unsigned long i = 0; i < n; i++) {
+		pmm_free_pages(m, pages[i], 0);
+		for (unsigned c = 0; c < pmm_nr_cpus(m); c++)
+			most = MAX(most, z->per_cpu_pageset[c].count);
+	}
+	return most;
+}
+
+/*
+ * pmm_set_reclaim_active(): while the embedder's kswapd balances a zone,
+ * frees keep every per-CPU list of it below 4 x batch (nr_pcp_high()), on
+ * both fast tiers; afterwards lists fill up to high again.
+ */
+static void reclaim_active_caps_lists(bool pin)
+{
+	struct pmm *m = pmm_test_machine(pin ? "mem=1G cpus=1 dma=0" : "mem=1G dma=0", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	int batch = z->per_cpu_pageset[0].batch, high = z->per_cpu_pageset[0].high;
+	unsigned long n = (unsigned long)high + 2 * (unsigned long)batch;
+	struct pmm_page **pages = calloc(n, sizeof(*pages));
+
+	if (pin)
+		pmm_set_thread_cpu(m, 0);
+	assert_true(high > 8 * batch);
+	for (int round = 0; round < 3; round++) {
+		bool active = round == 1;
+		int most;
+
+		for (unsigned long i = 0; i < n; i++)
+			assert_non_null(pages[i] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0));
+		pmm_drain_all(m);
+		assert_int_equal(pmm_set_reclaim_active(m, 0, 2, active), 0);
+		assert_int_equal(!!(z->flags & (1ul << ZONE_RECLAIM_ACTIVE)), active);
+		most = free_and_watch(m, z, pages, n);
+		if (active) {
+			assert_true(most < 4 * batch);
+			assert_true(most >= 3 * batch); /* capped, not bypassed */
+		} else {
+			assert_true(most > 4 * batch);
+			assert_true(most <= high);
+		}
+	}
+	/* Nothing changes on a bad request. */
+	assert_int_equal(pmm_set_reclaim_active(m, 1, 2, true), -PMM_EINVAL);
+	assert_int_equal(pmm_set_reclaim_active(m, 0, 5, true), -PMM_EINVAL);
+	assert_int_equal(pmm_set_reclaim_active(m, -1, 2, true), -PMM_EINVAL);
+	assert_int_equal(pmm_set_reclaim_active(m, 0, -1, true), -PMM_EINVAL);
+	assert_false(z->flags & (1ul << ZONE_RECLAIM_ACTIVE));
+	/* Zones above the index are left alone. */
+	assert_int_equal(pmm_set_reclaim_active(m, 0, 0, true), 0);
+	assert_false(z->flags & (1ul << ZONE_RECLAIM_ACTIVE));
+	free(pages);
+	pmm_drain_all(m);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_set_thread_cpu(m, -1);
+	pmm_destroy(m);
+}
+
+static void test_reclaim_active_caps_lists(void **state)
+{
+	(void)state;
+	on_both_tiers(reclaim_active_caps_lists);
+}
+
 /* The current CPU from rseq and from sched_getcpu(): both serve the per-CPU lists. */
 static void test_cpu_sources(void **state)
 {
@@ -1663,6 +1733,7 @@ int main(void)
 		cmocka_unit_test(test_free_reserved_area),
 		cmocka_unit_test(test_cpu_sources),
 		cmocka_unit_test(test_fast_free_high_orders),
+		cmocka_unit_test(test_reclaim_active_caps_lists),
 		cmocka_unit_test(test_guard_pages),
 		cmocka_unit_test(test_refill_runs_match_one_by_one),
 	};
