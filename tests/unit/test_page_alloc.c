@@ -1123,6 +1123,34 @@ static void test_boosted_watermark_wakes_kswapd(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * Mobility grouping off (a machine under pageblock_nr_pages x MIGRATE_TYPES
+ * pages): every request is MIGRATE_UNMOVABLE (gfp_migratetype()), and a
+ * fallback claims the whole pageblock it splits, whatever its size
+ * (steal_suitable_fallback()).  Full path and per-CPU lists alike.
+ */
+static void test_mobility_grouping_off(void **state)
+{
+	static const char *const cfgs[] = { "mem=8M dma=0 pcp=off", "mem=8M dma=0 cpus=1" };
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct pmm *m = pmm_test_machine(cfgs[i], NULL);
+		struct pmm_page *p;
+
+		assert_true(m->page_group_by_mobility_disabled);
+		assert_int_equal(gfp_to_migratetype(m, PMM_GFP_HIGHUSER_MOVABLE), MIGRATE_UNMOVABLE);
+		p = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0);
+		assert_non_null(p);
+		assert_int_equal(get_pageblock_migratetype(m, (struct page *)p), MIGRATE_UNMOVABLE);
+		pmm_free_pages(m, p, 0);
+		pmm_drain_all(m);
+		assert_int_equal(pmm_bad_page_count(m), 0);
+		assert_machine_valid(m);
+		pmm_destroy(m);
+	}
+}
+
 /* Allocates from @m with @gfp until @z has no free page left; returns how many. */
 static unsigned long exhaust_zone(struct pmm *m, struct zone *z, pmm_gfp_t gfp,
 				  struct pmm_page **out, unsigned long max)
@@ -1728,6 +1756,7 @@ int main(void)
 		cmocka_unit_test(test_kswapd_and_compact_callbacks),
 		cmocka_unit_test(test_boosted_watermark_wakes_kswapd),
 		cmocka_unit_test(test_movable_fallback_takes_smallest),
+		cmocka_unit_test(test_mobility_grouping_off),
 		cmocka_unit_test(test_nofragment_prefers_lower_zone),
 		cmocka_unit_test(test_zeroing),
 		cmocka_unit_test(test_free_reserved_area),
