@@ -104,6 +104,8 @@
  *                          platform stack() other than pmm_posix_stack the
  *                          machine logs a warning and uses kernel
  *   debug_pagealloc=on  debug_guardpage_minorder=N  page_alloc.shuffle=1
+ *                          (guard pages, as in Linux, only with
+ *                          debug_pagealloc=on; N is 0..5)
  *   pcp=off  seed=N  fatal=on  cpu=rseq|getcpu
  *   backend=anon           where the machine's memory comes from: anon (one
  *                          MAP_NORESERVE reservation, the default), memfd (a

@@ -141,6 +141,8 @@ struct pmm {
 	 * init_on_alloc/free or debug_pagealloc).
 	 */
 	bool check_pages;
+	/* debug_guardpage_minorder in effect: 0 unless debug_pagealloc is on (init_debug_guardpage()). */
+	unsigned guard_minorder;
 	pg_data_t *node_data[MAX_NUMNODES];
 	unsigned long zone_movable_pfn[MAX_NUMNODES];
 	unsigned long arch_zone_lowest_possible_pfn[MAX_NR_ZONES];

@@ -117,15 +117,12 @@ static bool buddy_merge_likely(unsigned long pfn, unsigned long buddy_pfn, struc
 
 static void clear_page_guard(struct zone *zone, struct page *page, unsigned order, int mt)
 {
-	struct pmm *m = zone->machine;
-
 	__ClearPageGuard(page);
 	INIT_LIST_HEAD(&page->lru);
 	set_page_private(page, 0);
 	if (!is_migrate_isolate(mt))
 		mod_zone_freepage_state(zone, 1l << order, mt);
-	if (m->cfg.debug_pagealloc)
-		m->plat->protect(m->plat->ctx, page_address(m, page), PAGE_SIZE << order, 1);
+	/* Its memory stays as a free block's: with debug_pagealloc, inaccessible. */
 }
 
 static inline __attribute__((always_inline)) void
@@ -362,15 +359,14 @@ static bool set_page_guard(struct zone *zone, struct page *page, unsigned order,
 {
 	struct pmm *m = zone->machine;
 
-	if (order >= m->cfg.debug_guardpage_minorder)
+	if (order >= m->guard_minorder)
 		return false;
 	__SetPageGuard(page);
 	INIT_LIST_HEAD(&page->lru);
 	set_page_private(page, order);
 	if (!is_migrate_isolate(mt))
 		mod_zone_freepage_state(zone, -(1l << order), mt);
-	if (m->cfg.debug_pagealloc)
-		m->plat->protect(m->plat->ctx, page_address(m, page), PAGE_SIZE << order, 0);
+	/* Split from a free block, it is already inaccessible under debug_pagealloc. */
 	return true;
 }
 
@@ -438,7 +434,7 @@ rmqueue_smallest_run(struct zone *zone, unsigned order, int migratetype, unsigne
 		if (!page)
 			continue;
 		del_page_from_free_list(page, zone, current_order);
-		if (want > 1 && current_order > order && !zone->machine->cfg.debug_guardpage_minorder) {
+		if (want > 1 && current_order > order && !zone->machine->guard_minorder) {
 			n = MIN(want, 1ul << (current_order - order));
 			expand_rest(zone, page, order, current_order, n, migratetype);
 		} else {

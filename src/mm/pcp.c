@@ -306,7 +306,7 @@ void pcp_fast_update(struct pmm *m)
 	plain = m->fast.cpu_pcp && (!m->page_owner || caller_stacks) && !m->cfg.page_poison &&
 		!m->cfg.debug_pagealloc && !tracepoints_need_full_path(m) && !m->fail &&
 		!__atomic_load_n(&m->fail_nth_used, __ATOMIC_RELAXED) &&
-		!m->cfg.debug_guardpage_minorder;
+		!m->guard_minorder;
 #ifdef PMM_ASAN
 	plain = false; /* frames are ASan-poisoned and unpoisoned on the full path */
 #endif

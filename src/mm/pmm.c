@@ -93,6 +93,8 @@ static int check_config(struct pmm *m)
 		pr_err(m, "Bad debug_guardpage_minorder value\n");
 		return -PMM_EINVAL;
 	}
+	if (c->debug_guardpage_minorder)
+		pr_info(m, "Setting debug_guardpage_minorder to %u\n", c->debug_guardpage_minorder);
 	if (c->memmap == PMM_MEMMAP_ALTMAP && c->backend.kind != PMM_BACKEND_MEMFD &&
 	    c->backend.kind != PMM_BACKEND_HUGETLBFS && c->backend.kind != PMM_BACKEND_FILE &&
 	    c->backend.kind != PMM_BACKEND_FD) {
@@ -291,6 +293,7 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	m->init_on_free = cfg->init_on_free && !cfg->page_poison;
 	m->check_pages = cfg->page_poison || cfg->init_on_alloc || cfg->init_on_free ||
 			 cfg->debug_pagealloc;
+	m->guard_minorder = cfg->debug_pagealloc ? cfg->debug_guardpage_minorder : 0;
 	if ((err = pmm_ext_register(m)))
 		goto fail;
 	if ((err = check_config(m)))

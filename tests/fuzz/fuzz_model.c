@@ -39,7 +39,7 @@ static const char *const configs[] = {
 	"mem=48M movablecore=16M cpus=2",
 	"node=0:0x0-0x13fffff node=0:0x1800000-0x27fffff reserve=0x0-0xfffff cpus=2",
 	"mem=32M cpus=1 page_owner=on",
-	"mem=32M cpus=2 page_poison=on debug_guardpage_minorder=1",
+	"mem=32M cpus=2 page_poison=on debug_pagealloc=on debug_guardpage_minorder=1",
 	"mem=32M cpus=2 page_alloc.shuffle=1 seed=3 init_on_free=1",
 };
 #define NR_CONFIGS (sizeof(configs) / sizeof(configs[0]))

@@ -362,7 +362,7 @@ struct model *model_new(struct pmm *m, unsigned check_every)
 	md->tag = (uint64_t)(uintptr_t)md ^ 0x5eed5eed5eed5eedull;
 	md->check_every = check_every;
 	md->nr_cpus = pmm_nr_cpus(m);
-	md->guard = m->cfg.debug_guardpage_minorder > 0;
+	md->guard = m->guard_minorder > 0;
 	for (unsigned long pfn = 0; pfn < md->max_pfn; pfn++) {
 		if (!pmm_pfn_valid(m, pfn)) {
 			md->f[pfn].state = MF_RESERVED;

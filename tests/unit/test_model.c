@@ -128,7 +128,7 @@ static const struct {
 	  "reserve=0x4000000+64K cpus=2", 12, 4096 },
 	{ "mem=48M cpus=1 page_alloc.shuffle=1 seed=7", 10, 4096 },
 	{ "mem=64M cpus=2 page_poison=on", 6, 4096 },
-	{ "mem=64M cpus=2 init_on_free=1 debug_guardpage_minorder=2", 6, 4096 },
+	{ "mem=64M cpus=2 init_on_free=1 debug_pagealloc=on debug_guardpage_minorder=2", 6, 4096 },
 	{ "mem=64M cpus=3 page_owner=on pcp=off", 6, 8192 },
 	{ "mem=32M cpus=2 min_free_kbytes=2048 watermark_scale_factor=500", 10, 4096 },
 };

@@ -1537,12 +1537,24 @@ static void test_cpu_sources(void **state)
 /* debug_guardpage_minorder: split-off remainders below it become guard pages. */
 static void test_guard_pages(void **state)
 {
-	struct pmm *m = pmm_test_machine("mem=64M pcp=off debug_guardpage_minorder=3", NULL);
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=64M debug_guardpage_minorder=3", &log);
 	unsigned long free0 = pmm_nr_free_pages(m);
 	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
 	struct page *pg = (struct page *)p;
 
 	(void)state;
+	/* Without debug_pagealloc=on the kernel parses the value and makes no guards. */
+	assert_true(pmm_test_log_has(&log, "Setting debug_guardpage_minorder to 3\n"));
+	assert_false(PageGuard(pg + 1));
+	pmm_free_pages(m, p, 0);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+
+	m = pmm_test_machine("mem=64M pcp=off debug_pagealloc=on debug_guardpage_minorder=3", NULL);
+	free0 = pmm_nr_free_pages(m);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	pg = (struct page *)p;
 	/* An order-0 piece of a block: its buddies of order 0, 1, 2 are guards. */
 	assert_true(PageGuard(pg + 1) && page_private(pg + 1) == 0);
 	assert_true(PageGuard(pg + 2) && page_private(pg + 2) == 1);

@@ -86,12 +86,14 @@ static void test_poison_reports_at_reuse(void **state)
 
 /* ------------------------------------------------------------ forked children */
 
-enum uaf_mode { UAF_PAGEALLOC_FREED, UAF_PAGEALLOC_NEVER, UAF_PAGEALLOC_READ, UAF_ASAN_FREED,
-		UAF_ASAN_NEVER, UAF_REALLOCATED_OK };
+enum uaf_mode { UAF_PAGEALLOC_FREED, UAF_PAGEALLOC_NEVER, UAF_PAGEALLOC_READ, UAF_PAGEALLOC_GUARD,
+		UAF_PAGEALLOC_WAS_GUARD, UAF_ASAN_FREED, UAF_ASAN_NEVER, UAF_REALLOCATED_OK };
 
 static void child(enum uaf_mode mode)
 {
-	const char *cfg = mode <= UAF_PAGEALLOC_READ || mode == UAF_REALLOCATED_OK
+	const char *cfg = mode == UAF_PAGEALLOC_GUARD || mode == UAF_PAGEALLOC_WAS_GUARD
+				  ? "mem=64M cpus=1 pcp=off debug_pagealloc=on debug_guardpage_minorder=3"
+			  : mode <= UAF_PAGEALLOC_WAS_GUARD || mode == UAF_REALLOCATED_OK
 				  ? "mem=64M cpus=1 debug_pagealloc=on"
 				  : "mem=64M cpus=1";
 	struct pmm_config c;
@@ -102,6 +104,21 @@ static void child(enum uaf_mode mode)
 	pmm_config_default(&c);
 	if (pmm_config_parse(&c, cfg, strlen(cfg), "<t>", NULL, 0) || pmm_create(&c, &m))
 		_exit(2);
+	if (mode == UAF_PAGEALLOC_GUARD || mode == UAF_PAGEALLOC_WAS_GUARD) {
+		/* An order-0 page split from a free block: its buddies up to order 2 are guards. */
+		p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+		if (!p)
+			_exit(3);
+		mem = pmm_page_address(m, p);
+		mem[0] = 1;
+		if (mode == UAF_PAGEALLOC_WAS_GUARD)
+			pmm_free_pages(m, p, 0); /* the guards merge back into a free block */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		hide_from_asan((void *)(mem + PMM_PAGE_SIZE), 7 * PMM_PAGE_SIZE);
+		mem[5 * PMM_PAGE_SIZE + 3] = 6;
+		_exit(4);
+	}
 	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 1);
 	if (!p)
 		_exit(3);
@@ -133,6 +150,9 @@ static void child(enum uaf_mode mode)
 	case UAF_ASAN_FREED:
 		mem[PMM_PAGE_SIZE + 17] = 3;
 		break;
+	case UAF_PAGEALLOC_GUARD:
+	case UAF_PAGEALLOC_WAS_GUARD:
+		break; /* done above */
 	case UAF_REALLOCATED_OK:
 		/* Allocated again: accessible again. */
 		p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 1);
@@ -170,6 +190,8 @@ static void test_debug_pagealloc_faults(void **state)
 	expect_segv(UAF_PAGEALLOC_FREED, "write to a freed frame");
 	expect_segv(UAF_PAGEALLOC_READ, "read of a freed frame");
 	expect_segv(UAF_PAGEALLOC_NEVER, "write to a frame never allocated");
+	expect_segv(UAF_PAGEALLOC_GUARD, "write to a guard page");
+	expect_segv(UAF_PAGEALLOC_WAS_GUARD, "write to a former guard page, now free");
 	status = pmm_test_run_child(child_main, &ok, out, sizeof(out));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		fail_msg("reallocated frame: child status 0x%x; stderr:\n%s", status, out);
