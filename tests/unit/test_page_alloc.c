@@ -1571,6 +1571,60 @@ static void test_guard_pages(void **state)
 	pmm_destroy(m);
 }
 
+static uint64_t fake_now;
+static uint64_t fake_clock(void *ctx)
+{
+	(void)ctx;
+	return fake_now;
+}
+
+static unsigned long occurrences(const char *text, const char *needle)
+{
+	unsigned long n = 0;
+
+	for (const char *at = text; (at = strstr(at, needle)); at += strlen(needle))
+		n++;
+	return n;
+}
+
+/*
+ * bad_page()'s rate limit, as the kernel's: a burst of 60 reports, then
+ * silence until a minute after the burst began; the next report after
+ * that first says how many were suppressed.  Every bad page is counted
+ * and contained all the same.
+ */
+static void test_bad_page_rate_limit(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm_platform plat = *pmm_platform_posix();
+	struct pmm *m;
+	struct pmm_page *p;
+
+	(void)state;
+	plat.clock_ns = fake_clock;
+	fake_now = 1000000000ull;
+	m = pmm_test_machine_on("mem=64M cpus=1", &plat, &log);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	pmm_free_pages(m, p, 0);
+	pmm_test_log_reset(&log);
+	for (int i = 0; i < 75; i++) {
+		pmm_free_pages(m, p, 0); /* a double free each time */
+		fake_now += 500000000ull; /* half a second: 37.5 s in all */
+	}
+	assert_int_equal(pmm_bad_page_count(m), 75);
+	assert_int_equal(occurrences(log.buf, "BUG: Bad page state in process"), 60);
+	assert_false(pmm_test_log_has(&log, "messages suppressed"));
+	fake_now += 23000000000ull; /* past the minute */
+	pmm_test_log_reset(&log);
+	pmm_free_pages(m, p, 0);
+	assert_int_equal(pmm_bad_page_count(m), 76);
+	assert_true(pmm_test_log_has(&log, "BUG: Bad page state: 15 messages suppressed\n"));
+	assert_int_equal(occurrences(log.buf, "BUG: Bad page state in process"), 1);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 /* init_on_free and __GFP_ZERO: freed memory is zeroed, or zeroed on request. */
 static void test_zeroing(void **state)
 {
@@ -1776,6 +1830,7 @@ int main(void)
 		cmocka_unit_test(test_fast_free_high_orders),
 		cmocka_unit_test(test_reclaim_active_caps_lists),
 		cmocka_unit_test(test_guard_pages),
+		cmocka_unit_test(test_bad_page_rate_limit),
 		cmocka_unit_test(test_refill_runs_match_one_by_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
