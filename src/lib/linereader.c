@@ -565,7 +565,8 @@ int linereader_next(struct linereader *lr, const char **line, size_t *len)
 		}
 		lr->scan = lr->end;
 		if (lr->eof) {
-			if (lr->start == lr->end)
+			/* An over-long last line may have been dropped whole already. */
+			if (lr->start == lr->end && !lr->skipping)
 				return 0;
 			/* Last line without a newline. */
 			n = lr->end - lr->start;
