@@ -151,9 +151,15 @@ static void drop_file(char *path)
 	free(path);
 }
 
-enum codec { C_PLAIN, C_GZIP, C_XZ, C_ZSTD, C_ZSTD_STREAM, NR_CODECS };
+/*
+ * C_ZSTD records the content size (one-shot decoding), C_ZSTD_STREAM does
+ * not (streaming), C_ZSTD_FRAMES is a 16 KiB frame per 64 KiB, as the
+ * shipped traces are cut, so frames straddle the reader's input buffer.
+ */
+enum codec { C_PLAIN, C_GZIP, C_XZ, C_ZSTD, C_ZSTD_STREAM, C_ZSTD_FRAMES, NR_CODECS };
 
-static const char *const codec_name[NR_CODECS] = { "plain", "gzip", "xz", "zstd", "zstd" };
+static const char *const codec_name[NR_CODECS] = { "plain", "gzip", "xz", "zstd", "zstd-stream",
+						   "zstd-frames" };
 
 /* @data compressed with @c into a malloc'd buffer; *@out_len its length. */
 static unsigned char *squeeze(enum codec c, const void *data, size_t len, size_t *out_len)
@@ -192,15 +198,22 @@ static unsigned char *squeeze(enum codec c, const void *data, size_t len, size_t
 				 LZMA_OK);
 		break;
 	case C_ZSTD:
-	case C_ZSTD_STREAM: {
-		/* C_ZSTD records the content size (one-shot decoding); C_ZSTD_STREAM does not. */
+	case C_ZSTD_STREAM:
+	case C_ZSTD_FRAMES: {
 		ZSTD_CCtx *cc = ZSTD_createCCtx();
+		size_t chunk = c == C_ZSTD_FRAMES ? 64 << 10 : len, pos = 0;
 
 		assert_non_null(cc);
 		ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
-		ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, c == C_ZSTD);
-		n = ZSTD_compress2(cc, out, cap, data, len);
-		assert_false(ZSTD_isError(n));
+		ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, c != C_ZSTD_STREAM);
+		do {
+			size_t k = len - pos < chunk ? len - pos : chunk,
+			       r = ZSTD_compress2(cc, out + n, cap - n, (const char *)data + pos, k);
+
+			assert_false(ZSTD_isError(r));
+			n += r;
+			pos += k;
+		} while (pos < len);
 		ZSTD_freeCCtx(cc);
 		break;
 	}
@@ -238,7 +251,7 @@ static int read_all(struct linereader *lr, char *got, size_t size)
 	return r;
 }
 
-static const char sample[] = "first line\nsecond\r\n\nlast without newline";
+static const char sample[] = "first line\nsecond\r\n\nlast without newline\r";
 static const char sample_lines[] = "first line|second||last without newline";
 
 /* ------------------------------------------------------------ open errors */
@@ -300,10 +313,10 @@ static void check_sample(struct linereader *lr, enum codec c)
 {
 	char got[256];
 
-	assert_int_equal(linereader_codec(lr), c == C_PLAIN   ? LINEREADER_PLAIN
-					      : c == C_GZIP  ? LINEREADER_GZIP
-					      : c == C_XZ    ? LINEREADER_XZ
-							     : LINEREADER_ZSTD);
+	assert_int_equal(linereader_codec(lr), c == C_PLAIN  ? LINEREADER_PLAIN
+					      : c == C_GZIP ? LINEREADER_GZIP
+					      : c == C_XZ   ? LINEREADER_XZ
+							    : LINEREADER_ZSTD);
 	assert_int_equal(read_all(lr, got, sizeof(got)), 0);
 	assert_string_equal(got, sample_lines);
 	assert_int_equal(linereader_lineno(lr), 4);
@@ -336,6 +349,26 @@ static void test_no_trailing_newline(void **state)
 		drop_file(path);
 		free(z);
 	}
+}
+
+static void test_empty(void **state)
+{
+	struct linereader *lr;
+	const char *line;
+	char *path, byte;
+	size_t len;
+
+	(void)state;
+	path = write_file("sample", "", 0);
+	assert_int_equal(linereader_open_path(&lr, path, NULL, 0), 0);
+	assert_int_equal(linereader_codec(lr), LINEREADER_PLAIN);
+	assert_int_equal(linereader_next(lr, &line, &len), 0);
+	assert_int_equal(linereader_next(lr, &line, &len), 0);
+	assert_int_equal(linereader_lineno(lr), 0);
+	assert_int_equal(linereader_read(lr, &byte, 1), 0);
+	assert_int_equal(linereader_bytes(lr), 0);
+	linereader_close(lr);
+	drop_file(path);
 }
 
 /* ------------------------------------------------------------ long lines */
@@ -454,22 +487,35 @@ static void test_over_limit_last_line(void **state)
 
 static const char *const truncated_msg[NR_CODECS] = {
 	NULL, "truncated gzip data", "truncated xz data", "truncated zstd data",
-	"truncated zstd data",
+	"truncated zstd data", "truncated zstd data",
 };
 
 static const char *const corrupt_msg[NR_CODECS] = {
 	NULL, "corrupt gzip data", "corrupt xz data", "corrupt zstd data", "corrupt zstd data",
+	"corrupt zstd data",
 };
 
-/* Numbered lines "line N", enough to span several windows when @n is large. */
+/* A pseudo-random payload for line @i, so that the text compresses only so far. */
+static unsigned long long mix(unsigned long long i)
+{
+	i ^= i >> 33;
+	i *= 0xff51afd7ed558ccdull;
+	i ^= i >> 33;
+	return i;
+}
+
+/*
+ * Numbered lines "line N <16 hex digits>", enough to span several windows
+ * (and, compressed, several input buffers) when @n is large.
+ */
 static char *numbered(unsigned n, size_t *len)
 {
-	size_t cap = (size_t)n * 16 + 1, pos = 0;
+	size_t cap = (size_t)n * 32 + 1, pos = 0;
 	char *text = malloc(cap);
 
 	assert_non_null(text);
 	for (unsigned i = 1; i <= n; i++)
-		pos += (size_t)snprintf(text + pos, cap - pos, "line %u\n", i);
+		pos += (size_t)snprintf(text + pos, cap - pos, "line %u %016llx\n", i, mix(i));
 	*len = pos;
 	return text;
 }
@@ -479,11 +525,12 @@ static int read_numbered(struct linereader *lr)
 {
 	const char *line;
 	size_t len;
-	char want[32];
+	char want[48];
 	int r;
 
 	while ((r = linereader_next(lr, &line, &len)) == 1) {
-		snprintf(want, sizeof(want), "line %lu", linereader_lineno(lr));
+		snprintf(want, sizeof(want), "line %lu %016llx", linereader_lineno(lr),
+			 mix(linereader_lineno(lr)));
 		if (len != strlen(want) || memcmp(line, want, len) != 0)
 			fail_msg("%s: line %lu is '%.*s'", linereader_name(lr), linereader_lineno(lr),
 				 (int)len, line);
@@ -524,6 +571,20 @@ static void expect_stream_error(struct linereader *lr, int err, const char *msg,
 	expect_error(lr, err, msg, nmax, 1);
 }
 
+/* linereader_read() in 4 KiB pieces to the end or an error; at most @max bytes. */
+static long read_to_error(struct linereader *lr, size_t max)
+{
+	char piece[4096];
+	size_t total = 0;
+	long n;
+
+	while ((n = linereader_read(lr, piece, sizeof(piece))) > 0) {
+		total += (size_t)n;
+		assert_true(total <= max);
+	}
+	return n;
+}
+
 static void test_truncated(void **state)
 {
 	size_t len;
@@ -547,6 +608,11 @@ static void test_truncated(void **state)
 			snprintf(name, sizeof(name), "%s cut at %zu of %zu", codec_name[c], cuts[k], zlen);
 			assert_int_equal(linereader_open_mem(&lr, name, z, cuts[k], NULL, 0), 0);
 			expect_stream_error(lr, -PMM_EIO, truncated_msg[c], 200000);
+			linereader_close(lr);
+			/* linereader_read() meets it too */
+			assert_int_equal(linereader_open_mem(&lr, name, z, cuts[k], NULL, 0), 0);
+			assert_int_equal(read_to_error(lr, len), -PMM_EIO);
+			assert_string_equal(linereader_errmsg(lr), truncated_msg[c]);
 			linereader_close(lr);
 			path = write_file("cut", z, cuts[k]);
 			assert_int_equal(linereader_open_path(&lr, path, NULL, 0), 0);
@@ -601,11 +667,14 @@ static void test_trailing_garbage(void **state)
 	for (int c = C_GZIP; c < NR_CODECS; c++) {
 		struct linereader *lr;
 		unsigned char *z, *zz;
-		size_t zlen;
+		size_t zlen, len;
+		char *text;
 
 		if (!codec_available(c))
 			continue;
-		z = squeeze(c, "line 1\nline 2\n", 14, &zlen);
+		text = numbered(2, &len);
+		z = squeeze(c, text, len, &zlen);
+		free(text);
 		zz = malloc(zlen + sizeof(garbage));
 		assert_non_null(zz);
 		memcpy(zz, z, zlen);
@@ -746,7 +815,7 @@ static void test_read_errors(void **state)
 
 		if (!codec_available(c))
 			continue;
-		/* Uncompressed, so that the file takes several reads. */
+		/* Each file, compressed or not, takes several reads. */
 		z = c == C_PLAIN ? (unsigned char *)text : squeeze(c, text, len, &zlen);
 		if (c == C_PLAIN)
 			zlen = len;
@@ -856,9 +925,51 @@ static void alloc_sweep(enum codec c, int from_file)
 	free(text);
 }
 
+/* The window of compressed memory input grows for a long line: fail that too. */
+static void alloc_sweep_long_line(enum codec c)
+{
+	const size_t lens[] = { 5, 600 << 10, 3 };
+	size_t len, zlen;
+	char *text = make_lines(lens, 3, 1, &len);
+	unsigned char *z = squeeze(c, text, len, &zlen);
+	long n, failures = 0;
+
+	for (n = 1;; n++) {
+		struct linereader *lr;
+		const char *line;
+		size_t l;
+		int r, lines = 0;
+
+		alloc_seen = 0;
+		alloc_fail_at = n;
+		alloc_armed = 1;
+		r = linereader_open_mem(&lr, "mem", z, zlen, NULL, 0);
+		if (r == 0)
+			while ((r = linereader_next(lr, &line, &l)) == 1)
+				lines++;
+		alloc_armed = 0;
+		if (r == -PMM_ENOMEM) {
+			failures++;
+			if (lr)
+				assert_non_null(strstr(linereader_errmsg(lr), "out of memory"));
+		} else {
+			assert_int_equal(r, 0);
+			assert_int_equal(lines, 3);
+		}
+		linereader_close(lr);
+		if (alloc_seen < n)
+			break;
+	}
+	/* the reader, its name, its window, the decoder and two window growths */
+	assert_true(failures >= 5);
+	free(z);
+	free(text);
+}
+
 static void test_alloc_failures(void **state)
 {
 	(void)state;
+	alloc_sweep_long_line(C_XZ);
 	for (int c = 0; c < NR_CODECS; c++) {
 		if (!codec_available(c))
 			continue;
@@ -893,9 +1004,51 @@ static void test_read_errors(void **state)
 	skip();
 }
 
+/* The window of compressed memory input grows for a long line: fail that too. */
+static void alloc_sweep_long_line(enum codec c)
+{
+	const size_t lens[] = { 5, 600 << 10, 3 };
+	size_t len, zlen;
+	char *text = make_lines(lens, 3, 1, &len);
+	unsigned char *z = squeeze(c, text, len, &zlen);
+	long n, failures = 0;
+
+	for (n = 1;; n++) {
+		struct linereader *lr;
+		const char *line;
+		size_t l;
+		int r, lines = 0;
+
+		alloc_seen = 0;
+		alloc_fail_at = n;
+		alloc_armed = 1;
+		r = linereader_open_mem(&lr, "mem", z, zlen, NULL, 0);
+		if (r == 0)
+			while ((r = linereader_next(lr, &line, &l)) == 1)
+				lines++;
+		alloc_armed = 0;
+		if (r == -PMM_ENOMEM) {
+			failures++;
+			if (lr)
+				assert_non_null(strstr(linereader_errmsg(lr), "out of memory"));
+		} else {
+			assert_int_equal(r, 0);
+			assert_int_equal(lines, 3);
+		}
+		linereader_close(lr);
+		if (alloc_seen < n)
+			break;
+	}
+	/* the reader, its name, its window, the decoder and two window growths */
+	assert_true(failures >= 5);
+	free(z);
+	free(text);
+}
+
 static void test_alloc_failures(void **state)
 {
 	(void)state;
+	alloc_sweep_long_line(C_XZ);
 	skip();
 }
 
@@ -913,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_open_unreadable),
 		cmocka_unit_test(test_open_mem_bad_args),
 		cmocka_unit_test(test_no_trailing_newline),
+		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_line_at_limit),
 		cmocka_unit_test(test_line_over_limit),
 		cmocka_unit_test(test_over_limit_last_line),
