@@ -110,8 +110,11 @@ static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event
 			if (!names[e->kind][k])
 				continue;
 			e->f[k] = tep_find_field(event, names[e->kind][k]);
-			if (!e->f[k])
-				e->kind = PMM_TRACE_OTHER; /* a format we do not know */
+			if (!e->f[k]) {
+				/* a format we do not know; names[] has no row for OTHER */
+				e->kind = PMM_TRACE_OTHER;
+				break;
+			}
 		}
 	}
 	return e;
