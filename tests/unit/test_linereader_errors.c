@@ -108,6 +108,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 
 /* ------------------------------------------------------------ helpers */
 
+/* An empty directory: opened as a file, and the home of a file that does not exist. */
 static char tmpdir[64];
 
 static int setup_dir(void **state)
@@ -119,30 +120,8 @@ static int setup_dir(void **state)
 
 static int remove_dir(void **state)
 {
-	static const char *const names[] = { "sample", "long", "cut", "corrupt", "rd", "alloc", "buf" };
-	char path[128];
-
 	(void)state;
-	/* left behind by a failed test */
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
-		unlink(path);
-	}
 	return rmdir(tmpdir);
-}
-
-/* A file @name in the temp dir holding @len bytes; returns its malloc'd path. */
-static char *write_file(const char *name, const void *data, size_t len)
-{
-	char *path;
-	FILE *f;
-
-	assert_true(asprintf(&path, "%s/%s", tmpdir, name) > 0);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-	return path;
 }
 
 static void drop_file(char *path)
@@ -342,7 +321,7 @@ static void test_no_trailing_newline(void **state)
 		check_sample(lr, c);
 		linereader_close(lr);
 
-		path = write_file("sample", z, zlen);
+		path = pmm_test_write_tmp("sample", z, zlen);
 		assert_int_equal(linereader_open_path(&lr, path, NULL, 0), 0);
 		check_sample(lr, c);
 		linereader_close(lr);
@@ -359,7 +338,7 @@ static void test_empty(void **state)
 	size_t len;
 
 	(void)state;
-	path = write_file("sample", "", 0);
+	path = pmm_test_write_tmp("sample", "", 0);
 	assert_int_equal(linereader_open_path(&lr, path, NULL, 0), 0);
 	assert_int_equal(linereader_codec(lr), LINEREADER_PLAIN);
 	assert_int_equal(linereader_next(lr, &line, &len), 0);
@@ -445,7 +424,7 @@ static void long_lines_case(const size_t *lens, int nlines, int final_nl)
 		assert_int_equal(linereader_open_mem(&lr, codec_name[c], z, zlen, NULL, 0), 0);
 		check_long_lines(lr, lens, nlines, len);
 		linereader_close(lr);
-		path = write_file("long", z, zlen);
+		path = pmm_test_write_tmp("long", z, zlen);
 		assert_int_equal(linereader_open_path(&lr, path, NULL, 0), 0);
 		check_long_lines(lr, lens, nlines, len);
 		linereader_close(lr);
@@ -614,7 +593,7 @@ static void test_truncated(void **state)
 			assert_int_equal(read_to_error(lr, len), -PMM_EIO);
 			assert_string_equal(linereader_errmsg(lr), truncated_msg[c]);
 			linereader_close(lr);
-			path = write_file("cut", z, cuts[k]);
+			path = pmm_test_write_tmp("cut", z, cuts[k]);
 			assert_int_equal(linereader_open_path(&lr, path, NULL, 0), 0);
 			expect_stream_error(lr, -PMM_EIO, truncated_msg[c], 200000);
 			linereader_close(lr);
@@ -648,7 +627,7 @@ static void test_corrupt(void **state)
 		assert_int_equal(linereader_open_mem(&lr, codec_name[c], z, zlen, NULL, 0), 0);
 		expect_error(lr, -PMM_EIO, corrupt_msg[c], 200000, 0);
 		linereader_close(lr);
-		path = write_file("corrupt", z, zlen);
+		path = pmm_test_write_tmp("corrupt", z, zlen);
 		assert_int_equal(linereader_open_path(&lr, path, NULL, 0), 0);
 		expect_error(lr, -PMM_EIO, corrupt_msg[c], 200000, 0);
 		linereader_close(lr);
@@ -819,7 +798,7 @@ static void test_read_errors(void **state)
 		z = c == C_PLAIN ? (unsigned char *)text : squeeze(c, text, len, &zlen);
 		if (c == C_PLAIN)
 			zlen = len;
-		path = write_file("rd", z, zlen);
+		path = pmm_test_write_tmp("rd", z, zlen);
 		for (after = 0;; after++) {
 			struct linereader *lr;
 			const char *line;
@@ -873,7 +852,7 @@ static void alloc_sweep(enum codec c, int from_file)
 	size_t len, zlen;
 	char *text = numbered(120000, &len);
 	unsigned char *z = squeeze(c, text, len, &zlen);
-	char *path = from_file ? write_file("alloc", z, zlen) : NULL;
+	char *path = from_file ? pmm_test_write_tmp("alloc", z, zlen) : NULL;
 	long n, failures = 0;
 
 	for (n = 1;; n++) {
@@ -983,7 +962,7 @@ static void test_buffer_alloc_failure(void **state)
 {
 	struct linereader *lr = (void *)1;
 	char msg[300], want[300];
-	char *path = write_file("buf", "x\n", 2);
+	char *path = pmm_test_write_tmp("buf", "x\n", 2);
 	int fds = pmm_test_count_fds(), err;
 
 	(void)state;

@@ -21,40 +21,21 @@
 #define ID_SWITCH 303
 #define ID_UNKNOWN 999
 
-static char tmpdir[64];
+static bool have_tracecmd;
 
-static int setup_dir(void **state)
+static int check_tracecmd(void **state)
 {
 	struct pmm_trace_parser *p;
 
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/pmm-dat-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
 	/* without libtracecmd there is nothing to test */
-	if (pmm_trace_open_dat(&p, "/nonexistent.dat", NULL) == -PMM_ENOSYS)
-		tmpdir[0] = '\0';
+	have_tracecmd = pmm_trace_open_dat(&p, "/nonexistent.dat", NULL) != -PMM_ENOSYS;
 	return 0;
-}
-
-static int remove_dir(void **state)
-{
-	static const char *const names[] = { "t.dat", "cut.dat", "empty.dat", "text.dat" };
-	char path[128];
-
-	(void)state;
-	if (!tmpdir[0])
-		return 0;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
-		unlink(path);
-	}
-	return rmdir(tmpdir);
 }
 
 static void need_tracecmd(void)
 {
-	if (!tmpdir[0]) {
+	if (!have_tracecmd) {
 		printf("SKIP: pmm built without libtracecmd\n");
 		skip();
 	}
@@ -312,19 +293,6 @@ static size_t build(struct out *o, enum variant v, size_t *data_off)
 	return o->len;
 }
 
-static char *write_file(const char *name, const void *data, size_t len)
-{
-	char *path;
-	FILE *f;
-
-	assert_true(asprintf(&path, "%s/%s", tmpdir, name) > 0);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-	return path;
-}
-
 /* ------------------------------------------------------------ tests */
 
 static void expect_event(struct pmm_trace_parser *p, struct pmm_trace_event *ev, int kind,
@@ -354,7 +322,7 @@ static void test_lost_and_unknown(void **state)
 	struct pmm_trace_stats st;
 	struct out o = { 0 };
 	size_t off, len = (need_tracecmd(), build(&o, V_GOOD, &off));
-	char *path = write_file("t.dat", o.p, len), want[300];
+	char *path = pmm_test_write_tmp("t.dat", o.p, len), want[300];
 	int r;
 
 	(void)state;
@@ -427,7 +395,7 @@ static void test_close_midway(void **state)
 	struct pmm_trace_event ev;
 	struct out o = { 0 };
 	size_t off, len = (need_tracecmd(), build(&o, V_GOOD, &off));
-	char *path = write_file("t.dat", o.p, len);
+	char *path = pmm_test_write_tmp("t.dat", o.p, len);
 	int fds = pmm_test_count_fds();
 
 	(void)state;
@@ -453,7 +421,7 @@ static void test_format_without_field(void **state)
 	struct pmm_trace_event ev;
 	struct out o = { 0 };
 	size_t off, len = (need_tracecmd(), build(&o, V_NO_FIELD, &off));
-	char *path = write_file("t.dat", o.p, len);
+	char *path = pmm_test_write_tmp("t.dat", o.p, len);
 	int r, allocs = 0, frees = 0;
 
 	(void)state;
@@ -492,13 +460,13 @@ static void test_bad_files(void **state)
 	assert_int_equal(pmm_trace_open_dat(&p, NULL, &opts), -PMM_EINVAL);
 	assert_null(p);
 
-	assert_true(asprintf(&path, "%s/missing.dat", tmpdir) > 0);
+	assert_true(asprintf(&path, "%s/no-such-dir/missing.dat", PMM_TEST_BINARY_DIR) > 0);
 	assert_int_equal(pmm_trace_open_dat(&p, path, &opts), -PMM_ENOENT);
 	snprintf(want, sizeof(want), "%s: no such entry", path);
 	assert_string_equal(msg, want);
 	free(path);
 
-	path = write_file("empty.dat", "", 0);
+	path = pmm_test_write_tmp("empty.dat", "", 0);
 	assert_int_equal(pmm_trace_open_dat(&p, path, &opts), -PMM_EBADMSG);
 	snprintf(want, sizeof(want), "%s: not a trace.dat libtracecmd can read", path);
 	assert_string_equal(msg, want);
@@ -506,7 +474,7 @@ static void test_bad_files(void **state)
 	unlink(path);
 	free(path);
 
-	path = write_file("text.dat", "# tracer: nop\n", 14);
+	path = pmm_test_write_tmp("text.dat", "# tracer: nop\n", 14);
 	assert_int_equal(pmm_trace_open_dat(&p, path, &opts), -PMM_EBADMSG);
 	snprintf(want, sizeof(want), "%s: not a trace.dat libtracecmd can read", path);
 	assert_string_equal(msg, want);
@@ -531,7 +499,7 @@ static void test_cut_in_headers(void **state)
 		char msg[512] = "", want[600];
 		struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
 		struct pmm_trace_parser *p = (void *)1;
-		char *path = write_file("cut.dat", o.p, cuts[i]);
+		char *path = pmm_test_write_tmp("cut.dat", o.p, cuts[i]);
 
 		assert_int_equal(pmm_trace_open_dat(&p, path, &opts), -PMM_EBADMSG);
 		assert_null(p);
@@ -553,5 +521,5 @@ int main(void)
 		cmocka_unit_test(test_cut_in_headers),
 	};
 
-	return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+	return cmocka_run_group_tests(tests, check_tracecmd, NULL);
 }
