@@ -441,6 +441,13 @@ PMM_HIDDEN void memmap_init_self_hosted(struct pmm *m, unsigned long start, unsi
 PMM_HIDDEN int pmm_ext_register(struct pmm *m);
 PMM_HIDDEN void pmm_ext_unregister(struct pmm *m);
 
+/* @nid names a node with memory (in node_online_map); any int may be asked. */
+static inline bool node_online(const struct pmm *m, int nid)
+{
+	return nid >= 0 && nid < MAX_NUMNODES &&
+	       (__atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) & (1ul << nid));
+}
+
 #define for_each_online_node(m, nid) \
 	for (nid = 0; nid < (m)->nr_node_ids; nid++) \
 		if ((m)->node_online_map & (1ul << nid))

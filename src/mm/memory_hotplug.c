@@ -322,7 +322,7 @@ int pmm_add_memory(struct pmm *m, int nid, uint64_t start, uint64_t size)
 		return -PMM_EINVAL;
 	if ((err = check_hotplug_memory_range(m, start, size)))
 		return err;
-	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid))) {
+	if (!node_online(m, nid)) {
 		pr_warn(m, "node %d was absent from the node_possible_map\n", nid);
 		return -PMM_EINVAL;
 	}

@@ -1088,7 +1088,7 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 		nid = numa_mem_id(m);
 	else if (unlikely(!(gfp & PMM___GFP_THISNODE) && node_memoryless(m, nid)))
 		nid = node_mem_fallback(m, nid); /* its zonelist starts with the next node's zones */
-	if (unlikely(nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))) {
+	if (unlikely(!node_online(m, nid))) {
 		if (!(gfp & PMM___GFP_NOWARN))
 			pr_warn(m, "WARNING: page allocation on node %d refused: no such online node\n",
 				nid);
@@ -1326,7 +1326,7 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 		nid = numa_mem_id(m);
 	else if (!(gfp & PMM___GFP_THISNODE) && node_memoryless(m, nid))
 		nid = node_mem_fallback(m, nid);
-	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
+	if (!node_online(m, nid))
 		return populated;
 	ac.highest_zoneidx = gfp_to_zone(gfp);
 	ac.zonelist = &m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK];

@@ -331,7 +331,7 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 		nid = numa_mem_id(m);
 	else if (node_memoryless(m, nid))
 		nid = node_mem_fallback(m, nid);
-	if (nid < 0 || nid >= MAX_NUMNODES || !(m->node_online_map & (1ul << nid)))
+	if (!node_online(m, nid))
 		return NULL;
 	for (struct zoneref *z = m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
 	     z->zone; z++) {

@@ -550,8 +550,7 @@ unsigned long nodes_with_cpus(const struct pmm *m)
 
 bool node_memoryless(const struct pmm *m, int nid)
 {
-	if (nid < 0 || nid >= MAX_NUMNODES ||
-	    (__atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) & (1ul << nid)))
+	if (nid < 0 || nid >= MAX_NUMNODES || node_online(m, nid))
 		return false;
 	return nodes_with_cpus(m) & (1ul << nid);
 }

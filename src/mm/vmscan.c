@@ -32,15 +32,10 @@ void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order)
 
 int pmm_set_reclaim_active(struct pmm *m, int nid, int highest_zoneidx, bool active)
 {
-	pg_data_t *pgdat;
-
-	if (nid < 0 || nid >= MAX_NUMNODES || highest_zoneidx < 0 || highest_zoneidx >= MAX_NR_ZONES)
-		return -PMM_EINVAL;
-	pgdat = __atomic_load_n(&m->node_data[nid], __ATOMIC_ACQUIRE);
-	if (!pgdat || !(__atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) & (1ul << nid)))
+	if (!node_online(m, nid) || highest_zoneidx < 0 || highest_zoneidx >= MAX_NR_ZONES)
 		return -PMM_EINVAL;
 	for (int i = 0; i <= highest_zoneidx; i++) {
-		struct zone *zone = &pgdat->node_zones[i];
+		struct zone *zone = &m->node_data[nid]->node_zones[i];
 
 		if (!managed_zone(zone))
 			continue;
