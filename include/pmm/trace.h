@@ -150,6 +150,12 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * 1.7 mis-evaluates that expression and prints 9 or 10.  Dropped events come
  * as a PMM_TRACE_LOST event before the record that follows them.  Standard
  * input cannot be a trace.dat (libtracecmd needs to seek).
+ * A version 6 file's CPU table and ring-buffer page headers are checked
+ * before libtracecmd sets up its CPU data (it crashes on those it cannot
+ * set up): a file cut short, CPU data off a page boundary, or a page whose
+ * commit size exceeds the page is refused with -PMM_EBADMSG and a message
+ * naming the CPU and byte.  Version 7 files keep their CPU table in option
+ * sections at the end, so a cut one fails in libtracecmd's header checks.
  * Return: 0; -PMM_ENOSYS when pmm was built without libtracecmd; errors as
  * pmm_trace_open().
  * Context: may sleep.

@@ -41,9 +41,12 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 
 #else
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <trace-cmd/trace-cmd.h>
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
@@ -296,13 +299,252 @@ static void dat_close(struct pmm_trace_parser *p)
 	free(d);
 }
 
+/* ------------------------------------------------------------ version 6 CPU table */
+
+/* A forward-only reader over the file's headers, numbers in the file's byte order. */
+struct v6_walk {
+	FILE *f;
+	bool big_endian;
+};
+
+static bool v6_bytes(struct v6_walk *w, void *buf, size_t n)
+{
+	return fread(buf, 1, n, w->f) == n;
+}
+
+static uint64_t v6_decode(const struct v6_walk *w, const unsigned char *b, int bytes)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < bytes; i++)
+		v = v << 8 | b[w->big_endian ? i : bytes - 1 - i];
+	return v;
+}
+
+static bool v6_num(struct v6_walk *w, int bytes, uint64_t *v)
+{
+	unsigned char b[8];
+
+	if (!v6_bytes(w, b, (size_t)bytes))
+		return false;
+	*v = v6_decode(w, b, bytes);
+	return true;
+}
+
+/* A number at @pos, leaving the stream where it was (one small read, no buffer refill). */
+static bool v6_num_at(struct v6_walk *w, uint64_t pos, int bytes, uint64_t *v)
+{
+	unsigned char b[8];
+
+	if (pos > INT64_MAX || pread(fileno(w->f), b, (size_t)bytes, (off_t)pos) != bytes)
+		return false;
+	*v = v6_decode(w, b, bytes);
+	return true;
+}
+
+static bool v6_skip(struct v6_walk *w, uint64_t n)
+{
+	return n <= INT64_MAX && fseeko(w->f, (off_t)n, SEEK_CUR) == 0;
+}
+
+/* Skip a NUL-terminated string. */
+static bool v6_skip_str(struct v6_walk *w)
+{
+	int c;
+
+	while ((c = getc(w->f)) != EOF)
+		if (c == 0)
+			return true;
+	return false;
+}
+
+/* Skip @count sections, each a @sizelen-byte length and its bytes. */
+static bool v6_skip_sized(struct v6_walk *w, int sizelen, uint64_t count)
+{
+	uint64_t n;
+
+	for (uint64_t i = 0; i < count; i++)
+		if (!v6_num(w, sizelen, &n) || !v6_skip(w, n))
+			return false;
+	return true;
+}
+
+/*
+ * Walk a version 6 trace.dat to its flyrecord CPU table.  Returns true with
+ * the file offset of the table, the number of CPUs and the ring-buffer page
+ * size, false when the file
+ * is not one (another version, a latency trace, or broken in its headers:
+ * libtracecmd judges those and refuses them cleanly).
+ */
+static bool v6_find_cpu_table(struct v6_walk *w, uint64_t *table, uint64_t *cpus,
+			      uint64_t *page_size)
+{
+	static const char magic[10] = "\x17\x08\x44tracing";
+	unsigned char head[16];
+	char label[10];
+	uint64_t n, systems, id;
+
+	if (!v6_bytes(w, head, 12) || memcmp(head, magic, 10) != 0 || head[10] != '6' || head[11])
+		return false;
+	if (!v6_bytes(w, head, 2)) /* endianness, long size */
+		return false;
+	w->big_endian = head[0] != 0;
+	if (!v6_num(w, 4, page_size))
+		return false;
+	if (!v6_bytes(w, head, 12) || memcmp(head, "header_page", 12) != 0 ||
+	    !v6_skip_sized(w, 8, 1) || !v6_bytes(w, head, 13) ||
+	    memcmp(head, "header_event", 13) != 0 || !v6_skip_sized(w, 8, 1))
+		return false;
+	if (!v6_num(w, 4, &n) || !v6_skip_sized(w, 8, n)) /* ftrace formats */
+		return false;
+	if (!v6_num(w, 4, &systems))
+		return false;
+	for (uint64_t i = 0; i < systems; i++)
+		if (!v6_skip_str(w) || !v6_num(w, 4, &n) || !v6_skip_sized(w, 8, n))
+			return false;
+	/* kallsyms, printk formats, saved cmdlines, then the CPU count */
+	if (!v6_skip_sized(w, 4, 2) || !v6_skip_sized(w, 8, 1) || !v6_num(w, 4, cpus))
+		return false;
+	if (!v6_bytes(w, label, sizeof(label)))
+		return false;
+	if (memcmp(label, "options  ", 10) == 0) {
+		for (;;) {
+			if (!v6_num(w, 2, &id))
+				return false;
+			if (id == 0) /* TRACECMD_OPTION_DONE */
+				break;
+			if (!v6_num(w, 4, &n))
+				return false;
+			if (id == 8 && n >= 4) { /* TRACECMD_OPTION_CPUCOUNT */
+				if (!v6_num(w, 4, cpus) || !v6_skip(w, n - 4))
+					return false;
+			} else if (!v6_skip(w, n)) {
+				return false;
+			}
+		}
+		if (!v6_bytes(w, label, sizeof(label)))
+			return false;
+	}
+	if (memcmp(label, "flyrecord", 10) != 0)
+		return false;
+	*table = (uint64_t)ftello(w->f);
+	return true;
+}
+
+/*
+ * libtracecmd 1.3 cannot be trusted with a version 6 file whose CPU data it
+ * fails to set up: it reports the failure, then crashes freeing per-CPU state
+ * it never built (tracecmd_open_fd() closing its half-made handle).  A file
+ * cut short while it was copied or written is the usual such file; a table
+ * entry off a page boundary, or a first ring-buffer page whose commit size
+ * exceeds the page, are the others.  So check the table and each CPU's first
+ * page header against what the library will require, after it has read the
+ * headers (@tep) and before it sets up the CPU data.  Returns 0 when the
+ * file passes or is not a version 6 flyrecord file (the library's own checks
+ * refuse the rest cleanly), -PMM_EBADMSG with a reason in @why otherwise.
+ */
+static int v6_check_cpu_data(const char *path, struct tep_handle *tep, char *why, size_t whylen)
+{
+	struct v6_walk w = { NULL, false };
+	uint64_t table, cpus, page_size, size, off, len, commit;
+	int commit_size = tep_get_header_page_size(tep), err = 0;
+
+	w.f = fopen(path, "rb");
+	if (!w.f)
+		return 0;
+	if (fseeko(w.f, 0, SEEK_END) != 0 || (size = (uint64_t)ftello(w.f)) == (uint64_t)-1 ||
+	    fseeko(w.f, 0, SEEK_SET) != 0 || !v6_find_cpu_table(&w, &table, &cpus, &page_size))
+		goto out;
+	err = -PMM_EBADMSG;
+	if (cpus > (size - table) / 16) {
+		snprintf(why, whylen, "cut short: its table of %llu CPUs at byte %llu runs past its end (%llu bytes)",
+			 (unsigned long long)cpus, (unsigned long long)table, (unsigned long long)size);
+		goto out;
+	}
+	if (tep_get_header_timestamp_size(tep) != 8 || (commit_size != 4 && commit_size != 8) ||
+	    page_size < 16 || (page_size & (page_size - 1))) {
+		snprintf(why, whylen, "its ring-buffer page header is not one libtracecmd reads "
+			 "(page size %llu, timestamp %d bytes, commit %d bytes)", (unsigned long long)page_size,
+			 tep_get_header_timestamp_size(tep), commit_size);
+		goto out;
+	}
+	for (uint64_t cpu = 0; cpu < cpus; cpu++) {
+		if (!v6_num_at(&w, table + 16 * cpu, 8, &off) || !v6_num_at(&w, table + 16 * cpu + 8, 8, &len))
+			goto out;
+		if (!len)
+			continue;
+		if (off > size || len > size - off) {
+			snprintf(why, whylen, "cut short: CPU %llu's data runs to byte %llu, past its end (%llu bytes)",
+				 (unsigned long long)cpu, (unsigned long long)(off + len), (unsigned long long)size);
+			goto out;
+		}
+		if (off % page_size || len < 8 + (uint64_t)commit_size) {
+			snprintf(why, whylen, "CPU %llu's data at byte %llu (%llu bytes) is not whole ring-buffer pages",
+				 (unsigned long long)cpu, (unsigned long long)off, (unsigned long long)len);
+			goto out;
+		}
+		/* every page's commit size, which kbuffer trusts before checking it */
+		for (uint64_t page = off; page + 8 + (uint64_t)commit_size <= off + len; page += page_size) {
+			if (!v6_num_at(&w, page + 8, commit_size, &commit))
+				goto out;
+			commit &= (1u << 27) - 1; /* the bits above flag lost events */
+			if (commit > page_size - 8 - (uint64_t)commit_size) {
+				snprintf(why, whylen, "CPU %llu's ring-buffer page at byte %llu says it holds %llu bytes, more than a page",
+					 (unsigned long long)cpu, (unsigned long long)page, (unsigned long long)commit);
+				goto out;
+			}
+		}
+	}
+	err = 0;
+out:
+	fclose(w.f);
+	return err;
+}
+
+/*
+ * tracecmd_open() in its two steps, with v6_check_cpu_data() between them.
+ * Returns 0 with d->handle open and its CPU data set up, or a negative pmm
+ * errno with the reason in @why (d->handle then NULL, or open with headers
+ * only, which tracecmd_close() frees cleanly).
+ */
+static int dat_open_handle(struct dat *d, const char *path, char *why, size_t whylen)
+{
+	int fd, err;
+
+	d->handle = tracecmd_open_head(path, 0);
+	if (!d->handle) {
+		err = os_file_open_read(path, &fd);
+		if (err) {
+			snprintf(why, whylen, "%s", pmm_strerror(err));
+			return err;
+		}
+		os_file_close(fd);
+		snprintf(why, whylen, "not a trace.dat libtracecmd can read");
+		return -PMM_EBADMSG;
+	}
+	if (v6_check_cpu_data(path, tracecmd_get_tep(d->handle), why, whylen) < 0)
+		return -PMM_EBADMSG;
+	if (tracecmd_init_data(d->handle) < 0) {
+		/*
+		 * A failure the checks above did not foresee can leave per-CPU
+		 * state that tracecmd_close() crashes on: leave this handle open
+		 * (a leak, on this error path only) rather than close it.
+		 */
+		d->handle = NULL;
+		snprintf(why, whylen, "libtracecmd could not set up its CPU data");
+		return -PMM_EBADMSG;
+	}
+	return 0;
+}
+
 int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 		       const struct pmm_trace_opts *opts)
 {
 	struct pmm_trace_parser *p;
 	struct dat *d;
+	char why[200];
 	size_t i;
-	int cpu;
+	int cpu, err;
 
 	*out = NULL;
 	if (!path)
@@ -318,18 +560,10 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 	p->next = dat_next;
 	p->close = dat_close;
 	trace_seq_init(&d->seq);
-	d->handle = tracecmd_open(path, 0);
-	if (!d->handle) {
-		int fd, err = os_file_open_read(path, &fd);
-
-		if (!err) {
-			os_file_close(fd);
-			err = -PMM_EBADMSG;
-		}
+	err = dat_open_handle(d, path, why, sizeof(why));
+	if (err) {
 		if (opts && opts->errbuf && opts->errbuf_size)
-			snprintf(opts->errbuf, opts->errbuf_size, "%s: %s", path,
-				 err == -PMM_EBADMSG ? "not a trace.dat libtracecmd can read"
-						     : pmm_strerror(err));
+			snprintf(opts->errbuf, opts->errbuf_size, "%s: %s", path, why);
 		pmm_trace_close(p);
 		return err;
 	}

@@ -484,8 +484,7 @@ static void test_bad_files(void **state)
 
 /*
  * A file cut in its headers is refused at open as one libtracecmd cannot
- * read, naming the file.  (A cut in the CPU data of a version 6 file is not
- * tested: libtracecmd 1.3.1 crashes in its own clean-up of such a file.)
+ * read, naming the file.
  */
 static void test_cut_in_headers(void **state)
 {
@@ -511,6 +510,186 @@ static void test_cut_in_headers(void **state)
 	free(o.p);
 }
 
+
+/* Open @o's first @len bytes: the error, and the message in @msg. */
+static int open_bytes(const unsigned char *data, size_t len, char *msg, size_t msglen,
+		      char **path_out)
+{
+	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, msglen };
+	struct pmm_trace_parser *p = (void *)1;
+	char *path = pmm_test_write_tmp("bad.dat", data, len);
+	int r;
+
+	msg[0] = '\0';
+	r = pmm_trace_open_dat(&p, path, &opts);
+	if (r == 0)
+		pmm_trace_close(p);
+	else
+		assert_null(p);
+	unlink(path);
+	*path_out = path;
+	return r;
+}
+
+/*
+ * A file cut anywhere in its CPU table or data is refused at open, saying
+ * it was cut short and where its data should end.  (libtracecmd itself
+ * crashes on such a file, freeing per-CPU state it never set up.)
+ */
+static void test_cut_in_cpu_data(void **state)
+{
+	struct out o = { 0 };
+	size_t off, len = (need_tracecmd(), build(&o, V_GOOD, &off));
+	size_t table = off, n = 0;
+
+	(void)state;
+	/* the table is the 32 bytes after "flyrecord\0", before the padding */
+	while (table > 0 && memcmp(o.p + table - 10, "flyrecord", 10) != 0)
+		table--;
+	assert_true(table > 0);
+	for (size_t cut = table; cut < len; cut += cut < off + 64 ? 1 : 61, n++) {
+		char msg[512], want[600], *path;
+
+		assert_int_equal(open_bytes(o.p, cut, msg, sizeof(msg), &path), -PMM_EBADMSG);
+		if (cut < table + 32)
+			snprintf(want, sizeof(want),
+				 "%s: cut short: its table of 2 CPUs at byte %zu runs past its end (%zu bytes)",
+				 path, table, cut);
+		else if (cut < off + 2 * PAGE)
+			snprintf(want, sizeof(want),
+				 "%s: cut short: CPU 0's data runs to byte %zu, past its end (%zu bytes)",
+				 path, off + 2 * PAGE, cut);
+		else
+			snprintf(want, sizeof(want),
+				 "%s: cut short: CPU 1's data runs to byte %zu, past its end (%zu bytes)",
+				 path, len, cut);
+		assert_string_equal(msg, want);
+		free(path);
+	}
+	assert_true(n > 300);
+	free(o.p);
+}
+
+/* Patch the 8-byte little-endian number at @at. */
+static void patch8(unsigned char *p, size_t at, uint64_t v)
+{
+	memcpy(p + at, &v, 8);
+}
+
+/*
+ * CPU data libtracecmd cannot set up, or a ring-buffer page whose commit
+ * size exceeds the page (kbuffer reads such a page before it checks the
+ * size), is refused at open with the place named; the whole file opens.
+ */
+static void test_bad_cpu_data(void **state)
+{
+	struct out o = { 0 };
+	size_t off, len = (need_tracecmd(), build(&o, V_GOOD, &off));
+	size_t table = off;
+	unsigned char *bad = malloc(len);
+	char msg[512], want[600], *path;
+
+	(void)state;
+	assert_non_null(bad);
+	while (memcmp(o.p + table - 10, "flyrecord", 10) != 0)
+		table--;
+	assert_int_equal(open_bytes(o.p, len, msg, sizeof(msg), &path), 0);
+	free(path);
+
+	/* CPU 1's second page claims 5000 bytes */
+	memcpy(bad, o.p, len);
+	patch8(bad, off + 3 * PAGE + 8, 5000);
+	assert_int_equal(open_bytes(bad, len, msg, sizeof(msg), &path), -PMM_EBADMSG);
+	snprintf(want, sizeof(want),
+		 "%s: CPU 1's ring-buffer page at byte %zu says it holds 5000 bytes, more than a page",
+		 path, off + 3 * PAGE);
+	assert_string_equal(msg, want);
+	free(path);
+
+	/* the lost-events flags above the size are not part of it */
+	memcpy(bad, o.p, len);
+	patch8(bad, off + 3 * PAGE + 8, (3ull << 30) | 40);
+	assert_int_equal(open_bytes(bad, len, msg, sizeof(msg), &path), 0);
+	free(path);
+
+	/* CPU 0's data moved off a page boundary */
+	memcpy(bad, o.p, len);
+	patch8(bad, table, off + 8);
+	assert_int_equal(open_bytes(bad, len, msg, sizeof(msg), &path), -PMM_EBADMSG);
+	snprintf(want, sizeof(want),
+		 "%s: CPU 0's data at byte %zu (%u bytes) is not whole ring-buffer pages", path,
+		 off + 8, 2 * PAGE);
+	assert_string_equal(msg, want);
+	free(path);
+
+	/* CPU 1's data said to run far past the end */
+	memcpy(bad, o.p, len);
+	patch8(bad, table + 24, (uint64_t)1 << 40);
+	assert_int_equal(open_bytes(bad, len, msg, sizeof(msg), &path), -PMM_EBADMSG);
+	assert_non_null(strstr(msg, "cut short: CPU 1's data runs to byte"));
+	free(path);
+	free(bad);
+	free(o.p);
+}
+
+/*
+ * Bytes changed at random in the CPU table and the ring-buffer pages: each
+ * file either opens and reads to its end, records with errors reported as
+ * such, or is refused with a reason; none crashes or leaks.
+ */
+static void test_corrupt_cpu_data(void **state)
+{
+	struct out o = { 0 };
+	size_t off, len = (need_tracecmd(), build(&o, V_GOOD, &off));
+	size_t table = off;
+	unsigned char *bad = malloc(len);
+	unsigned seed = 12345;
+	int opened = 0, refused = 0;
+
+	(void)state;
+	assert_non_null(bad);
+	while (memcmp(o.p + table - 10, "flyrecord", 10) != 0)
+		table--;
+	for (int it = 0; it < 400; it++) {
+		struct pmm_trace_parser *p;
+		struct pmm_trace_event ev;
+		char msg[512] = "";
+		struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+		char *path;
+		int r, n = 0, flips;
+
+		memcpy(bad, o.p, len);
+		seed = seed * 1103515245u + 12345u;
+		flips = 1 + (int)(seed >> 16) % 4;
+		for (int k = 0; k < flips; k++) {
+			seed = seed * 1103515245u + 12345u;
+			/* a third of the changes land in the page headers and the table */
+			size_t at = (seed >> 8) % 3 == 0 ? off + ((seed >> 12) % 4) * PAGE + (seed >> 20) % 16
+							 : table + (seed >> 4) % (len - table);
+
+			bad[at] = (unsigned char)(seed >> 24);
+		}
+		path = pmm_test_write_tmp("corrupt.dat", bad, len);
+		r = pmm_trace_open_dat(&p, path, &opts);
+		if (r == 0) {
+			opened++;
+			while ((r = pmm_trace_next(p, &ev)) != 0 && n++ < 1000)
+				if (r < 0)
+					assert_true(pmm_trace_errmsg(p)[0] != '\0');
+			pmm_trace_close(p);
+		} else {
+			refused++;
+			assert_int_equal(r, -PMM_EBADMSG);
+			assert_non_null(strstr(msg, path));
+		}
+		unlink(path);
+		free(path);
+	}
+	assert_true(opened > 0 && refused > 0);
+	free(bad);
+	free(o.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +698,9 @@ int main(void)
 		cmocka_unit_test(test_format_without_field),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_cut_in_headers),
+		cmocka_unit_test(test_cut_in_cpu_data),
+		cmocka_unit_test(test_bad_cpu_data),
+		cmocka_unit_test(test_corrupt_cpu_data),
 	};
 
 	return cmocka_run_group_tests(tests, check_tracecmd, NULL);
