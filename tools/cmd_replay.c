@@ -458,6 +458,9 @@ int cmd_replay(int argc, char **argv)
 	if (e) {
 		fprintf(stderr, "pmm replay: %s\n", pmm_replay_errmsg(r));
 		status = EXIT_DATAERR;
+		/* unreadable from its start: no report of a replay that never ran */
+		if (pmm_replay_result(r)->events == 0)
+			goto out;
 	} else if (pmm_replay_result(r)->events == 0 && pmm_replay_result(r)->stop == PMM_REPLAY_STOP_END) {
 		const char *name = strcmp(path, "-") ? path : "<stdin>";
 		uint64_t lines = pmm_replay_result(r)->lines;
@@ -475,6 +478,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (writer) {
 		e = pmm_trace_detach(writer);
+		writer = NULL;
 		if (fclose(tf))
 			e = -PMM_EIO;
 		if (e) {
@@ -515,6 +519,11 @@ int cmd_replay(int argc, char **argv)
 			if (!status)
 				status = 1;
 		}
+	}
+out:
+	if (writer) {
+		pmm_trace_detach(writer);
+		fclose(tf);
 	}
 	pmm_replay_destroy(r);
 	return status;

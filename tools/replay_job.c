@@ -380,14 +380,17 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 		fprintf(stderr, "pmm: %s\n", pmm_replay_errmsg(r));
 		status = EXIT_DATAERR;
 	}
-	if (pmm_replay_finish(r))
-		status = 1;
-	pmm_tool_replay_summary(out, r, trace_path, capture);
-	if (ws.bits)
-		working_set_print(out, &ws);
+	/* a trace unreadable from its start: no report of a replay that never ran */
+	if (!err || pmm_replay_result(r)->events) {
+		if (pmm_replay_finish(r))
+			status = 1;
+		pmm_tool_replay_summary(out, r, trace_path, capture);
+		if (ws.bits)
+			working_set_print(out, &ws);
+		if (pmm_tool_replay_pictures(r, trace_path, svg_map, svg_chart, 0) && !status)
+			status = 1;
+	}
 	free(ws.bits);
-	if (pmm_tool_replay_pictures(r, trace_path, svg_map, svg_chart, 0) && !status)
-		status = 1;
 	pmm_replay_destroy(r);
 	return status;
 }

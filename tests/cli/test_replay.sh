@@ -155,6 +155,13 @@ expect 65 "cut.txt.zst:[0-9]+: truncated zstd data" -- -m "mem=1G cpus=2" "$TMP/
 expect 65 "bad.txt.zst:[0-9]+: corrupt zstd data" -- -m "mem=1G cpus=2" "$TMP/bad.txt.zst"
 # Missing file.
 expect 65 "nonexistent.txt" -- -m "mem=64M" "$TMP/nonexistent.txt"
+# Input unreadable from its start: the error, and no report of a replay that
+# never ran (a trace that fails later keeps its report: trunc.txt above).
+expect 65 "garbage.txt:1: " -- -m "mem=64M" --svg-map "$TMP/never.svg" "$TMP/garbage.txt"
+grep -q '^replay of ' "$TMP/out" && fail "garbage.txt: a replay report for a replay that never ran"
+[ -e "$TMP/never.svg" ] && fail "garbage.txt: a memory map for a replay that never ran"
+expect 65 "trunc.txt:21: " -- -m "mem=64M" "$TMP/trunc.txt"
+grep -q '^replay of .*trunc.txt: input error' "$TMP/out" || fail "trunc.txt: no report of the 20 lines replayed"
 # A write error on an output.
 expect 1 "cannot write the memory map" -- -q -m "mem=64M" --svg-map /nonexistent/dir/map.svg "$TMP/plain.txt"
 
