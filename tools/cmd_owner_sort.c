@@ -159,9 +159,11 @@ static FILE *open_input(struct in_cookie *c, FILE *raw)
 
 	c->raw = raw;
 	c->strm = init;
+	errno = 0;
 	got = fread(c->inbuf, 1, sizeof(magic), raw);
 	if (got == 0 && ferror(raw)) {
-		errno = EIO;
+		if (!errno) /* keep the read's own reason (EISDIR for a directory) */
+			errno = EIO;
 		return NULL;
 	}
 	c->strm.next_in = c->inbuf;

@@ -389,7 +389,7 @@ int cmd_run(int argc, char **argv)
 		return r;
 	if (config_file && (r = pmm_config_load(&cfg, config_file, err, sizeof(err)))) {
 		fprintf(stderr, "pmm run: %s\n", err);
-		return r == -PMM_ENOENT ? 1 : EXIT_DATAERR;
+		return r == -PMM_ENOENT || r == -PMM_EISDIR || r == -PMM_EIO ? 1 : EXIT_DATAERR;
 	}
 	if (machine && pmm_config_parse(&cfg, machine, strlen(machine), "--machine", err, sizeof(err))) {
 		fprintf(stderr, "pmm run: %s\n", err);

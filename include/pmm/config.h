@@ -340,7 +340,8 @@ PMM_API int pmm_config_parse(struct pmm_config *cfg, const char *text, size_t le
 
 /**
  * pmm_config_load() - read a config file and apply it with pmm_config_parse().
- * Return: 0, -PMM_ENOENT if the file cannot be read, or -PMM_EINVAL.
+ * Return: 0, -PMM_ENOENT if the file cannot be opened, -PMM_EISDIR if it is a
+ * directory, -PMM_EIO if reading it fails, or -PMM_EINVAL.
  * Context: process context; reads a file.
  */
 PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err, size_t errlen);

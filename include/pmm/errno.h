@@ -24,6 +24,7 @@
 	X(PMM_EBUSY, 16, "resource busy")                                   \
 	X(PMM_EEXIST, 17, "already exists")                                 \
 	X(PMM_ENODEV, 19, "no such node or zone")                           \
+	X(PMM_EISDIR, 21, "is a directory")                                 \
 	X(PMM_EINVAL, 22, "invalid argument")                               \
 	X(PMM_ENOSPC, 28, "no space left")                                  \
 	X(PMM_ERANGE, 34, "value out of range")                             \

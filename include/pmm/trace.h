@@ -121,8 +121,8 @@ struct pmm_trace_parser;
  *        a trace-cmd trace.dat (by its magic) goes to pmm_trace_open_dat().
  * @opts: NULL for 6.1 gfp names and no message buffer.
  *
- * Return: 0; -PMM_ENOENT, -PMM_EPERM or -PMM_EIO when the file cannot be
- * read; -PMM_ENOSYS for gzip without zlib or trace.dat without libtracecmd;
+ * Return: 0; -PMM_ENOENT, -PMM_EPERM, -PMM_EISDIR or -PMM_EIO when the file
+ * cannot be read; -PMM_ENOSYS for gzip without zlib or trace.dat without libtracecmd;
  * -PMM_EBADMSG for a trace.dat libtracecmd cannot read; -PMM_ENOMEM.
  * Context: may sleep (file I/O).
  */

@@ -436,8 +436,10 @@ int linereader_open_mem(struct linereader **out, const char *name, const void *d
 	int err;
 
 	*out = NULL;
-	if (!data && len)
+	if (!data && len) {
+		set_msg(msg, msglen, name ? name : "<input>", "no data for a non-empty buffer");
 		return -PMM_EINVAL;
+	}
 	lr = alloc_reader(name);
 	if (!lr) {
 		set_msg(msg, msglen, name ? name : "<input>", "out of memory");
@@ -490,7 +492,7 @@ int linereader_open_path(struct linereader **out, const char *path, char *msg, s
 	/* Sniff from the first read; short reads (pipes) are fine for magic. */
 	n = os_file_read(lr->fd, lr->in, INPUT_SIZE);
 	if (n < 0) {
-		err = -PMM_EIO;
+		err = (int)n;
 		goto fail;
 	}
 	lr->in_len = (size_t)n;

@@ -38,7 +38,7 @@ enum linereader_codec {
 /*
  * linereader_open_path() - read the file at @path ("-" = standard input).
  * @msg, @msglen: receive "path: reason" on failure (may be NULL).
- * Return: 0, -PMM_ENOENT/-PMM_EPERM/-PMM_EIO (cannot open or read),
+ * Return: 0, -PMM_ENOENT/-PMM_EPERM/-PMM_EISDIR/-PMM_EIO (cannot open or read),
  * -PMM_ENOSYS (gzip input without zlib), -PMM_ENOMEM.
  */
 int linereader_open_path(struct linereader **out, const char *path, char *msg, size_t msglen);

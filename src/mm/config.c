@@ -800,8 +800,18 @@ int pmm_config_load(struct pmm_config *cfg, const char *path, char *err, size_t 
 			buf = nb;
 		}
 		size_t got = fread(buf + n, 1, cap - n, f);
-		if (!got)
+		if (!got) {
+			if (ferror(f)) {
+				/* a directory opens, then fails here with EISDIR */
+				r = errno == EISDIR ? -PMM_EISDIR : -PMM_EIO;
+				if (err && errlen)
+					snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+				free(buf);
+				fclose(f);
+				return r;
+			}
 			break;
+		}
 		n += got;
 	}
 	fclose(f);

@@ -19,13 +19,15 @@
 
 /*
  * os_file_open_read() - open @path for reading.
- * Return: 0 with *@fd set, or -PMM_ENOENT, -PMM_EPERM, -PMM_ENOMEM, -PMM_EIO.
+ * Return: 0 with *@fd set, or -PMM_ENOENT, -PMM_EPERM, -PMM_ENOMEM, -PMM_EIO,
+ * -PMM_EISDIR when @path is a directory.
  */
 int os_file_open_read(const char *path, int *fd);
 
 /*
  * os_file_read() - read up to @n bytes, retrying interrupted calls.
- * Return: the number of bytes read (0 at end of file) or -PMM_EIO.
+ * Return: the number of bytes read (0 at end of file), -PMM_EISDIR on a
+ * directory, or -PMM_EIO.
  */
 long os_file_read(int fd, void *buf, size_t n);
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pmm/errno.h>
@@ -24,6 +25,13 @@ int os_file_open_read(const char *path, int *fd)
 		r = open(path, O_RDONLY | O_CLOEXEC);
 	while (r < 0 && errno == EINTR);
 	if (r >= 0) {
+		struct stat st;
+
+		/* open() takes a directory; the first read would fail with EISDIR */
+		if (fstat(r, &st) == 0 && S_ISDIR(st.st_mode)) {
+			close(r);
+			return -PMM_EISDIR;
+		}
 		*fd = r;
 		return 0;
 	}
@@ -50,7 +58,9 @@ long os_file_read(int fd, void *buf, size_t n)
 	do
 		r = read(fd, buf, n);
 	while (r < 0 && errno == EINTR);
-	return r < 0 ? -PMM_EIO : (long)r;
+	if (r < 0)
+		return errno == EISDIR ? -PMM_EISDIR : -PMM_EIO;
+	return (long)r;
 }
 
 void os_file_close(int fd)

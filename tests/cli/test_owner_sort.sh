@@ -116,6 +116,12 @@ head -c 2000 /dev/urandom >"$T/binary.bin"
 check "binary input" 65 $?
 "$PMM" owner-sort --lenient "$T/binary.bin" >/dev/null 2>&1
 check "binary input, lenient" 0 $?
+"$PMM" owner-sort "$T" "$T/keep.txt" 2>"$T/err.txt"
+check "a directory as input" 1 $?
+grep -qx "pmm owner-sort: $T: Is a directory" "$T/err.txt" || {
+	echo "FAIL: directory message: $(cat "$T/err.txt")"
+	fails=$((fails + 1))
+}
 
 # an empty report still creates OUTPUT
 "$PMM" owner-sort --name=nobody "$T/dump.txt" "$T/empty-out.txt"

@@ -153,8 +153,9 @@ head -c 300000 "$SLICE" >"$TMP/cut.txt.zst"
 expect 65 "cut.txt.zst:[0-9]+: truncated zstd data" -- -m "mem=1G cpus=2" "$TMP/cut.txt.zst"
 { head -c 200000 "$SLICE"; head -c 1000 /dev/zero; tail -c +200001 "$SLICE"; } >"$TMP/bad.txt.zst"
 expect 65 "bad.txt.zst:[0-9]+: corrupt zstd data" -- -m "mem=1G cpus=2" "$TMP/bad.txt.zst"
-# Missing file.
+# Missing file, and a directory.
 expect 65 "nonexistent.txt" -- -m "mem=64M" "$TMP/nonexistent.txt"
+expect 65 "^pmm replay: $TMP: is a directory$" -- -m "mem=64M" "$TMP"
 # Input unreadable from its start: the error, and no report of a replay that
 # never ran (a trace that fails later keeps its report: trunc.txt above).
 expect 65 "garbage.txt:1: " -- -m "mem=64M" --svg-map "$TMP/never.svg" "$TMP/garbage.txt"

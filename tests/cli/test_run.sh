@@ -94,6 +94,7 @@ expect 65 "^pmm run: --machine:1: bad size in 'mem=bogus'$" -- -q --no-replay -m
 printf 'mem=1G\nnodes=x\n' >"$TMP/bad.conf"
 expect 65 "^pmm run: $TMP/bad.conf:2: not a number: 'nodes=x'$" -- -q --no-replay -c "$TMP/bad.conf"
 expect 1 "^pmm run: $TMP/missing.conf: cannot open" -- -q --no-replay -c "$TMP/missing.conf"
+expect 1 "^pmm run: $TMP: cannot read: Is a directory" -- -q --no-replay -c "$TMP"
 expect 1 '^pmm run: cannot create the report directory' -- -q --no-replay -o "$TMP/no/such/dir"
 
 # Bad traces: exit 65 with file:line; a trace unreadable from its first

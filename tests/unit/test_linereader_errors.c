@@ -259,24 +259,27 @@ static void test_open_unreadable(void **state)
 	char msg[256], want[300];
 
 	(void)state;
-	/* A directory opens, but its first read fails. */
-	assert_int_equal(linereader_open_path(&lr, tmpdir, msg, sizeof(msg)), -PMM_EIO);
+	/* A directory opens (its first read would fail): refused as what it is. */
+	assert_int_equal(linereader_open_path(&lr, tmpdir, msg, sizeof(msg)), -PMM_EISDIR);
 	assert_null(lr);
-	snprintf(want, sizeof(want), "%s: input/output error", tmpdir);
+	snprintf(want, sizeof(want), "%s: is a directory", tmpdir);
 	assert_string_equal(msg, want);
 	/* NULL message buffer is fine */
-	assert_int_equal(linereader_open_path(&lr, tmpdir, NULL, 0), -PMM_EIO);
+	assert_int_equal(linereader_open_path(&lr, tmpdir, NULL, 0), -PMM_EISDIR);
 }
 
 static void test_open_mem_bad_args(void **state)
 {
 	struct linereader *lr = (void *)1;
 	const char *line;
+	char msg[128];
 	size_t len;
 
 	(void)state;
 	assert_int_equal(linereader_open_mem(&lr, "x", NULL, 5, NULL, 0), -PMM_EINVAL);
 	assert_null(lr);
+	assert_int_equal(linereader_open_mem(&lr, "x", NULL, 5, msg, sizeof(msg)), -PMM_EINVAL);
+	assert_string_equal(msg, "x: no data for a non-empty buffer");
 	/* NULL data of length 0 is an empty input named "<input>" */
 	assert_int_equal(linereader_open_mem(&lr, NULL, NULL, 0, NULL, 0), 0);
 	assert_string_equal(linereader_name(lr), "<input>");

@@ -466,6 +466,11 @@ static void test_bad_files(void **state)
 	assert_string_equal(msg, want);
 	free(path);
 
+	assert_int_equal(pmm_trace_open_dat(&p, PMM_TEST_BINARY_DIR, &opts), -PMM_EISDIR);
+	snprintf(want, sizeof(want), "%s: is a directory", PMM_TEST_BINARY_DIR);
+	assert_string_equal(msg, want);
+	assert_null(p);
+
 	path = pmm_test_write_tmp("empty.dat", "", 0);
 	assert_int_equal(pmm_trace_open_dat(&p, path, &opts), -PMM_EBADMSG);
 	snprintf(want, sizeof(want), "%s: not a trace.dat libtracecmd can read", path);
