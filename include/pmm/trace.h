@@ -148,8 +148,12 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * `trace-cmd report` shows; page is its vmemmap_base + pfn, not an address).
  * fragmenting is the kernel's fallback_order < pageblock_order: libtraceevent
  * 1.7 mis-evaluates that expression and prints 9 or 10.  Dropped events come
- * as a PMM_TRACE_LOST event before the record that follows them.  Standard
- * input cannot be a trace.dat (libtracecmd needs to seek).
+ * as a PMM_TRACE_LOST event before the record that follows them.
+ * libtraceevent's plugins are not loaded: an OTHER event's text is its own
+ * print format's, the same on every host (`trace-cmd report` on a host
+ * with libtraceevent1-plugin prints some events, sched_switch among them,
+ * its own way).  Standard input cannot be a trace.dat (libtracecmd needs
+ * to seek).
  * A version 6 file's CPU table and ring-buffer page headers are checked
  * before libtracecmd sets up its CPU data (it crashes on those it cannot
  * set up): a file cut short, CPU data off a page boundary, or a page whose

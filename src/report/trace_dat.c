@@ -511,7 +511,8 @@ static int dat_open_handle(struct dat *d, const char *path, char *why, size_t wh
 {
 	int fd, err;
 
-	d->handle = tracecmd_open_head(path, 0);
+	/* no libtraceevent plugins: the same text whatever the host has installed */
+	d->handle = tracecmd_open_head(path, TRACECMD_FL_LOAD_NO_PLUGINS);
 	if (!d->handle) {
 		err = os_file_open_read(path, &fd);
 		if (err) {
