@@ -3,7 +3,9 @@
  * trace.dat through libtracecmd: every event of the real 6.1 trace.dat
  * equals the event parsed from `trace-cmd report` of the same file, field by
  * field, and the per-kind counts agree.  Without libtracecmd the reader must
- * refuse with -PMM_ENOSYS and say why.
+ * refuse with -PMM_ENOSYS and say why.  The same capture converted to a
+ * version 6 file by trace-cmd reads as the same events, and cut short it is
+ * refused, naming where its data should end.
  */
 #include "harness.h"
 
@@ -145,6 +147,78 @@ static void test_dat_equals_report(void **state)
 	free(rpath);
 }
 
+/* The next event of @p, failing the test on an error. */
+static int next_ok(struct pmm_trace_parser *p, struct pmm_trace_event *ev, const char *what)
+{
+	int r = pmm_trace_next(p, ev);
+
+	if (r < 0)
+		fail_msg("%s: %s", what, pmm_trace_errmsg(p));
+	return r;
+}
+
+static void test_dat_v6_same_events(void **state)
+{
+	char *v7 = unpack_dat(), *v6, *cmd, *cut, msg[512] = "";
+	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+	struct pmm_trace_parser *p7, *p6;
+	struct pmm_trace_event a, b;
+	uint64_t n = 0;
+	size_t len;
+	char *data;
+	int r;
+
+	(void)state;
+	if (pmm_trace_open_dat(&p7, "/nonexistent.dat", NULL) == -PMM_ENOSYS ||
+	    system("command -v trace-cmd >/dev/null 2>&1") != 0) {
+		printf("SKIP: needs libtracecmd and the trace-cmd command (scripts/install-deps.sh)\n");
+		unlink(v7);
+		free(v7);
+		skip();
+	}
+	v6 = pmm_test_write_tmp("test_trace_dat_v6.dat", "", 0);
+	assert_true(asprintf(&cmd, "trace-cmd convert -i '%s' --file-version 6 --compression none "
+				   "-o '%s' >/dev/null 2>&1", v7, v6) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(pmm_trace_open(&p7, v7, &opts), 0);
+	if (pmm_trace_open(&p6, v6, &opts) != 0)
+		fail_msg("open the version 6 file: %s", msg);
+	while ((r = next_ok(p7, &a, "v7")) == 1) {
+		assert_int_equal(next_ok(p6, &b, "v6"), 1);
+		if (a.kind != b.kind || a.cpu != b.cpu || a.ts_ns != b.ts_ns || a.pid != b.pid ||
+		    a.pfn != b.pfn || a.order != b.order || a.gfp != b.gfp || a.page != b.page ||
+		    a.migratetype != b.migratetype)
+			fail_msg("event %llu differs between the two versions", (unsigned long long)n);
+		n++;
+	}
+	assert_int_equal(next_ok(p6, &b, "v6"), 0);
+	assert_true(n > 800000);
+	pmm_trace_close(p7);
+	pmm_trace_close(p6);
+
+	/* cut short, in its second CPU's data: refused, naming where it ends */
+	data = pmm_test_read_file(v6, &len);
+	cut = pmm_test_write_tmp("test_trace_dat_v6_cut.dat", data, len - 4096 - 100);
+	assert_int_equal(pmm_trace_open(&p6, cut, &opts), -PMM_EBADMSG);
+	assert_null(p6);
+	{
+		char want[600];
+
+		snprintf(want, sizeof(want),
+			 "%s: cut short: CPU 1's data runs to byte %zu, past its end (%zu bytes)", cut,
+			 len, len - 4096 - 100);
+		assert_string_equal(msg, want);
+	}
+	unlink(cut);
+	unlink(v6);
+	unlink(v7);
+	free(cut);
+	free(data);
+	free(v6);
+	free(v7);
+}
+
 static void test_dat_bad_file(void **state)
 {
 	static const char junk[] = "\x17\x08\x44tracing6\0garbage garbage garbage";
@@ -171,6 +245,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dat_equals_report),
+		cmocka_unit_test(test_dat_v6_same_events),
 		cmocka_unit_test(test_dat_bad_file),
 	};
 
