@@ -301,7 +301,7 @@ static void dat_close(struct pmm_trace_parser *p)
 
 /* ------------------------------------------------------------ version 6 CPU table */
 
-/* A forward-only reader over the file's headers, numbers in the file's byte order. */
+/* A reader over the file's headers; numbers in the file's byte order. */
 struct v6_walk {
 	FILE *f;
 	bool big_endian;
@@ -372,9 +372,9 @@ static bool v6_skip_sized(struct v6_walk *w, int sizelen, uint64_t count)
 /*
  * Walk a version 6 trace.dat to its flyrecord CPU table.  Returns true with
  * the file offset of the table, the number of CPUs and the ring-buffer page
- * size, false when the file
- * is not one (another version, a latency trace, or broken in its headers:
- * libtracecmd judges those and refuses them cleanly).
+ * size; false when the file is not one (another version, a latency trace,
+ * or broken in its headers: libtracecmd judges those and refuses them
+ * cleanly).
  */
 static bool v6_find_cpu_table(struct v6_walk *w, uint64_t *table, uint64_t *cpus,
 			      uint64_t *page_size)
@@ -437,9 +437,11 @@ static bool v6_find_cpu_table(struct v6_walk *w, uint64_t *table, uint64_t *cpus
  * it never built (tracecmd_open_fd() closing its half-made handle).  A file
  * cut short while it was copied or written is the usual such file; a table
  * entry off a page boundary, or a first ring-buffer page whose commit size
- * exceeds the page, are the others.  So check the table and each CPU's first
- * page header against what the library will require, after it has read the
- * headers (@tep) and before it sets up the CPU data.  Returns 0 when the
+ * exceeds the page, are the others (kbuffer loads a page before it checks
+ * that size, so a later such page makes it read past the mapping).  So
+ * check the table and every page header against what the library will
+ * require, after it has read the headers (@tep) and before it sets up the
+ * CPU data.  Returns 0 when the
  * file passes or is not a version 6 flyrecord file (the library's own checks
  * refuse the rest cleanly), -PMM_EBADMSG with a reason in @why otherwise.
  */
