@@ -96,6 +96,9 @@ expect 65 "^pmm run: $TMP/bad.conf:2: not a number: 'nodes=x'$" -- -q --no-repla
 expect 1 "^pmm run: $TMP/missing.conf: cannot open" -- -q --no-replay -c "$TMP/missing.conf"
 expect 1 "^pmm run: $TMP: cannot read: Is a directory" -- -q --no-replay -c "$TMP"
 expect 1 '^pmm run: cannot create the report directory' -- -q --no-replay -o "$TMP/no/such/dir"
+: >"$TMP/a-file"
+expect 1 "^pmm run: cannot create the report directory $TMP/a-file: Not a directory" -- -q --no-replay \
+	-o "$TMP/a-file"
 
 # Bad traces: exit 65 with file:line; a trace unreadable from its first
 # line replays nothing, so there is no replay report and no picture.
