@@ -326,27 +326,45 @@ struct pmm_reported_block {
  * allocator during the call; returns 0 to mark them reported, or an error.
  * NULL selects the built-in reporter, which gives the frames' memory back to
  * the host (discard; RSS falls).
- * Return: 0, -PMM_EBUSY if a reporter is registered, -PMM_EINVAL when the
- * built-in reporter would destroy page poison, -PMM_ENOMEM.
- * Context: process context.  @report runs without pmm locks held (except the
- * reporting lock) and must not allocate from or free to @m.
+ * Return: 0, -PMM_EBUSY if a reporter is registered (of two registrations
+ * at once, one gets it), -PMM_EINVAL when the built-in reporter would
+ * destroy page poison, -PMM_ENOMEM.
+ * Context: any thread; does not sleep.  @report runs without pmm locks held
+ * (except the reporting lock) and must not allocate from or free to @m, nor
+ * run or unregister reporting.
  */
 PMM_API int pmm_page_reporting_register(struct pmm *m, unsigned order,
 					int (*report)(void *ctx, const struct pmm_reported_block *blocks,
 						      unsigned n),
 					void *ctx);
 
-/** pmm_page_reporting_unregister() - stop reporting; waits for a running pass. */
+/**
+ * pmm_page_reporting_unregister() - stop reporting (page_reporting_unregister());
+ * nothing happens when no reporter is registered.  Once it returns, no thread
+ * is inside the reporter's callback or will call it again, and @ctx of the
+ * registration may be freed.
+ * Context: may sleep: waits for an RCU grace period (threads that found the
+ * reporter in a free) and for a pass in progress.  Must not be called from
+ * the @report callback.  Any thread may call it, also while others free.
+ */
 PMM_API void pmm_page_reporting_unregister(struct pmm *m);
 
 /**
  * pmm_page_reporting_run() - run a reporting pass now.  Passes otherwise run
  * from pmm_free_pages() two seconds after a free asked for one.
- * Return: pages reported in this pass.
+ * Return: pages reported in this pass; 0 when no reporter is registered.
+ * Context: may sleep: waits for a pass another thread is running, and the
+ * reporter's callback runs in the calling thread.  Takes each zone lock
+ * briefly.  Must not be called from the @report callback.
  */
 PMM_API unsigned long pmm_page_reporting_run(struct pmm *m);
 
-/** pmm_page_reporting_reported() - pages reported since registration. */
+/**
+ * pmm_page_reporting_reported() - pages reported since the current
+ * reporter registered.
+ * Return: that count; 0 when no reporter is registered.
+ * Context: any thread; lock-free; does not sleep.
+ */
 PMM_API unsigned long pmm_page_reporting_reported(const struct pmm *m);
 
 PMM_END_DECLS

@@ -358,7 +358,7 @@ void page_reporting_notify_free_slow(struct zone *zone, unsigned order);
 void page_reporting_maybe_run(struct pmm *m);
 static inline void page_reporting_notify_free(struct zone *zone, unsigned order)
 {
-	if (unlikely(zone->machine->reporting != NULL))
+	if (unlikely(__atomic_load_n(&zone->machine->reporting, __ATOMIC_RELAXED) != NULL))
 		page_reporting_notify_free_slow(zone, order);
 }
 

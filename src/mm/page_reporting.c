@@ -16,10 +16,58 @@
  * tail marked PageReported.  Allocation clears the mark.
  *
  * Locking: rep->lock serialises passes; zone->lock is held only to isolate
- * and put back.  The request state is atomic.
+ * and put back.  The request state is atomic.  The reporter itself lives
+ * under RCU, as the kernel's pr_dev_info does: a free that finds it, and a
+ * pass that takes its lock, do so in a read-side section (liburcu-bp), and
+ * unregistering unpublishes it, waits for those sections (synchronize_rcu())
+ * and then for a pass already holding the lock before it frees it.
  */
+#include <urcu-bp.h>
+
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
+#include "platform/cpu.h"
+
+#ifdef PMM_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+/*
+ * The reporter, found under the RCU read lock.  The load is an acquire
+ * (a plain load on x86-64) rather than liburcu's rcu_dereference() so that
+ * ThreadSanitizer sees it pair with the registration's publishing store.
+ */
+static struct page_reporting *reporter_get(const struct pmm *m)
+{
+	rcu_read_lock();
+	return __atomic_load_n(&m->reporting, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Leave the read-side section.  ThreadSanitizer cannot see a grace period:
+ * each reader announces the end of its section on m->reporting, and
+ * unregistering takes all of them in after synchronize_rcu()
+ * (reporter_wait_readers()), the order the grace period guarantees.
+ */
+static void reporter_put(const struct pmm *m)
+{
+#ifdef PMM_TSAN
+	__tsan_release((void *)&m->reporting);
+#else
+	(void)m;
+#endif
+	rcu_read_unlock();
+}
+
+static void reporter_wait_readers(struct pmm *m)
+{
+	synchronize_rcu();
+#ifdef PMM_TSAN
+	__tsan_acquire(&m->reporting);
+#else
+	(void)m;
+#endif
+}
 
 #define PAGE_REPORTING_CAPACITY 32
 #define PAGE_REPORTING_DELAY_NS (2ull * 1000000000ull)
@@ -33,7 +81,7 @@ struct page_reporting {
 	uint64_t requested_at;          /* atomic */
 	int (*report)(void *ctx, const struct pmm_reported_block *blocks, unsigned n);
 	void *ctx;
-	unsigned long reported_pages;   /* rep->lock */
+	unsigned long reported_pages;   /* written under rep->lock; read atomically */
 };
 
 static int discard_report(void *ctx, const struct pmm_reported_block *blocks, unsigned n)
@@ -53,9 +101,9 @@ int pmm_page_reporting_register(struct pmm *m, unsigned order,
 					      unsigned n),
 				void *ctx)
 {
-	struct page_reporting *rep;
+	struct page_reporting *rep, *none = NULL;
 
-	if (m->reporting)
+	if (__atomic_load_n(&m->reporting, __ATOMIC_RELAXED))
 		return -PMM_EBUSY;
 	if (order == 0 || order >= MAX_ORDER)
 		order = pageblock_order;
@@ -68,19 +116,27 @@ int pmm_page_reporting_register(struct pmm *m, unsigned order,
 	rep->order = order;
 	rep->report = report ? report : discard_report;
 	rep->ctx = report ? ctx : m;
-	__atomic_store_n(&m->reporting, rep, __ATOMIC_RELEASE);
 	/* Report what is already free, as the kernel does on registration. */
-	__atomic_store_n(&rep->state, PAGE_REPORTING_REQUESTED, __ATOMIC_RELAXED);
+	rep->state = PAGE_REPORTING_REQUESTED;
+	/* Published whole; of two registrations at once, one wins. */
+	if (!__atomic_compare_exchange_n(&m->reporting, &none, rep, false, __ATOMIC_RELEASE,
+					 __ATOMIC_RELAXED)) {
+		pmm_lock_destroy(&rep->lock);
+		pmm_free(m, rep, sizeof(*rep));
+		return -PMM_EBUSY;
+	}
 	return 0;
 }
 
 void pmm_page_reporting_unregister(struct pmm *m)
 {
-	struct page_reporting *rep = m->reporting;
+	struct page_reporting *rep = __atomic_exchange_n(&m->reporting, NULL, __ATOMIC_ACQ_REL);
 
 	if (!rep)
 		return;
-	__atomic_store_n(&m->reporting, NULL, __ATOMIC_RELEASE);
+	/* Every thread that found it has left its read-side section ... */
+	reporter_wait_readers(m);
+	/* ... and a pass that took its lock there has finished. */
 	pmm_lock(&rep->lock);
 	pmm_unlock(&rep->lock);
 	pmm_lock_destroy(&rep->lock);
@@ -90,15 +146,16 @@ void pmm_page_reporting_unregister(struct pmm *m)
 void page_reporting_notify_free_slow(struct zone *zone, unsigned order)
 {
 	struct pmm *m = zone->machine;
-	struct page_reporting *rep = __atomic_load_n(&m->reporting, __ATOMIC_ACQUIRE);
+	struct page_reporting *rep;
 	int idle = PAGE_REPORTING_IDLE;
 
-	if (!rep || order < rep->order)
-		return;
-	if (__atomic_compare_exchange_n(&rep->state, &idle, PAGE_REPORTING_REQUESTED, false,
+	rep = reporter_get(m);
+	if (rep && order >= rep->order &&
+	    __atomic_compare_exchange_n(&rep->state, &idle, PAGE_REPORTING_REQUESTED, false,
 					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		__atomic_store_n(&rep->requested_at, m->plat->clock_ns(m->plat->ctx),
 				 __ATOMIC_RELAXED);
+	reporter_put(m);
 }
 
 /* __isolate_free_page(): take a free block off its list, if watermarks allow. */
@@ -178,15 +235,12 @@ static unsigned long report_zone(struct pmm *m, struct page_reporting *rep, stru
 	return done;
 }
 
-unsigned long pmm_page_reporting_run(struct pmm *m)
+/* A pass, with rep->lock held; drops it. */
+static unsigned long report_pass_unlock(struct pmm *m, struct page_reporting *rep)
 {
-	struct page_reporting *rep = __atomic_load_n(&m->reporting, __ATOMIC_ACQUIRE);
 	unsigned long done = 0;
 	int nid;
 
-	if (!rep)
-		return 0;
-	pmm_lock(&rep->lock);
 	__atomic_store_n(&rep->state, PAGE_REPORTING_ACTIVE, __ATOMIC_RELAXED);
 	for_each_online_node(m, nid)
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
@@ -194,7 +248,7 @@ unsigned long pmm_page_reporting_run(struct pmm *m)
 			if (managed_zone(zone))
 				done += report_zone(m, rep, zone);
 		}
-	rep->reported_pages += done;
+	__atomic_store_n(&rep->reported_pages, rep->reported_pages + done, __ATOMIC_RELAXED);
 	/* A free during the pass may have asked again; otherwise go idle. */
 	{
 		int active = PAGE_REPORTING_ACTIVE;
@@ -205,24 +259,47 @@ unsigned long pmm_page_reporting_run(struct pmm *m)
 	return done;
 }
 
+/*
+ * The lock is taken inside the read-side section that found the reporter,
+ * so once unregistering has waited for those sections, it only has to wait
+ * for the lock.
+ */
+unsigned long pmm_page_reporting_run(struct pmm *m)
+{
+	struct page_reporting *rep;
+
+	rep = reporter_get(m);
+	if (!rep) {
+		reporter_put(m);
+		return 0;
+	}
+	pmm_lock(&rep->lock);
+	reporter_put(m);
+	return report_pass_unlock(m, rep);
+}
+
 /* Called at the end of a free: run a requested pass once its delay is over. */
 void page_reporting_maybe_run(struct pmm *m)
 {
-	struct page_reporting *rep = __atomic_load_n(&m->reporting, __ATOMIC_ACQUIRE);
+	struct page_reporting *rep;
 
-	if (!rep || __atomic_load_n(&rep->state, __ATOMIC_RELAXED) != PAGE_REPORTING_REQUESTED)
+	rep = reporter_get(m);
+	if (!rep || __atomic_load_n(&rep->state, __ATOMIC_RELAXED) != PAGE_REPORTING_REQUESTED ||
+	    m->plat->clock_ns(m->plat->ctx) - __atomic_load_n(&rep->requested_at, __ATOMIC_RELAXED) <
+		    PAGE_REPORTING_DELAY_NS ||
+	    !pmm_trylock(&rep->lock)) {
+		reporter_put(m);
 		return;
-	if (m->plat->clock_ns(m->plat->ctx) - __atomic_load_n(&rep->requested_at, __ATOMIC_RELAXED) <
-	    PAGE_REPORTING_DELAY_NS)
-		return;
-	if (pmm_trylock(&rep->lock)) {
-		pmm_unlock(&rep->lock);
-		pmm_page_reporting_run(m);
 	}
+	reporter_put(m);
+	report_pass_unlock(m, rep);
 }
 
 unsigned long pmm_page_reporting_reported(const struct pmm *m)
 {
-	struct page_reporting *rep = __atomic_load_n(&m->reporting, __ATOMIC_ACQUIRE);
-	return rep ? rep->reported_pages : 0;
+	struct page_reporting *rep = reporter_get(m);
+	unsigned long n = rep ? __atomic_load_n(&rep->reported_pages, __ATOMIC_RELAXED) : 0;
+
+	reporter_put(m);
+	return n;
 }

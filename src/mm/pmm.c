@@ -583,7 +583,7 @@ static __attribute__((noinline)) void free_pages_rest(struct pmm *m, struct page
 		free_pages_entry_owner(m, page, order, frame);
 	else
 		free_pages_entry(m, page, order);
-	if (unlikely(m->reporting != NULL))
+	if (unlikely(__atomic_load_n(&m->reporting, __ATOMIC_RELAXED) != NULL))
 		page_reporting_maybe_run(m);
 }
 
@@ -876,7 +876,7 @@ void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_page *const
 	if (unlikely(extra & FAST_EXTRA_OWNER))
 		page_owner_entry_leave(prev);
 out:
-	if (unlikely(m->reporting != NULL))
+	if (unlikely(__atomic_load_n(&m->reporting, __ATOMIC_RELAXED) != NULL))
 		page_reporting_maybe_run(m);
 }
 

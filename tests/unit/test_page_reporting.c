@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Free page reporting (src/mm/page_reporting.c) against threads: frees that
+ * ask for a pass, passes run by pmm_page_reporting_run() and by the frees
+ * themselves, and a reporter registered and unregistered at the same time.
+ * The reporter's state must outlive every thread that found it, and two
+ * registrations at once must end with one reporter and one -PMM_EBUSY.
+ * Run under ThreadSanitizer by ./dev test (and under ASan, which sees a use
+ * of a freed reporter).
+ */
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define ROUNDS 300
+
+struct race {
+	struct pmm *m;
+	atomic_int stop;
+	atomic_ulong reported;  /* frames handed to count_report() */
+	atomic_ulong passes;    /* pmm_page_reporting_run() calls */
+	atomic_ulong busy;      /* -PMM_EBUSY from a registration */
+};
+
+static int count_report(void *ctx, const struct pmm_reported_block *blocks, unsigned n)
+{
+	struct race *r = ctx;
+
+	for (unsigned i = 0; i < n; i++)
+		atomic_fetch_add(&r->reported, 1ul << blocks[i].order);
+	return 0;
+}
+
+/* Frees of pageblock-order blocks (each asks for a pass), and passes run by hand. */
+static void *freer(void *arg)
+{
+	struct race *r = arg;
+	unsigned long i = 0;
+
+	while (!atomic_load(&r->stop)) {
+		struct pmm_page *p = pmm_alloc_pages(r->m, PMM_GFP_KERNEL, 9);
+
+		if (p)
+			pmm_free_pages(r->m, p, 9);
+		if (++i % 8 == 0) {
+			pmm_page_reporting_run(r->m);
+			(void)pmm_page_reporting_reported(r->m);
+			atomic_fetch_add(&r->passes, 1);
+		}
+	}
+	return NULL;
+}
+
+/* Register and unregister, racing the freer and another registrar. */
+static void *registrar(void *arg)
+{
+	struct race *r = arg;
+
+	for (int i = 0; i < ROUNDS; i++) {
+		int err = pmm_page_reporting_register(r->m, 0, count_report, r);
+
+		if (err == -PMM_EBUSY) {
+			atomic_fetch_add(&r->busy, 1);
+			continue;
+		}
+		assert_int_equal(err, 0);
+		pmm_page_reporting_run(r->m);
+		pmm_page_reporting_unregister(r->m);
+	}
+	return NULL;
+}
+
+static void test_register_unregister_race(void **state)
+{
+	struct race r = { .m = pmm_test_machine("mem=1G cpus=2", NULL) };
+	pthread_t f[2], g[2];
+	unsigned long free0;
+
+	(void)state;
+	pmm_drain_all(r.m);
+	free0 = pmm_nr_free_pages(r.m);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&f[i], NULL, freer, &r), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&g[i], NULL, registrar, &r), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(g[i], NULL);
+	atomic_store(&r.stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(f[i], NULL);
+	print_message("reporting race: %lu frames reported, %lu passes by hand, %lu busy registrations\n",
+		      atomic_load(&r.reported), atomic_load(&r.passes), atomic_load(&r.busy));
+	assert_true(atomic_load(&r.reported) > 0);
+	/* Every registration ended in an unregistration: none is left. */
+	assert_int_equal(pmm_page_reporting_run(r.m), 0);
+	assert_int_equal(pmm_page_reporting_reported(r.m), 0);
+	pmm_drain_all(r.m);
+	assert_int_equal(pmm_nr_free_pages(r.m), free0);
+	assert_int_equal(pmm_bad_page_count(r.m), 0);
+	assert_machine_valid(r.m);
+	pmm_destroy(r.m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_register_unregister_race),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
