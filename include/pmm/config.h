@@ -394,6 +394,7 @@ PMM_API int pmm_config_from_capture(const char *path, FILE *out, char *err, size
 /**
  * pmm_parse_size() - parse "8G", "512M", "0x1000", "4096" into bytes.
  * Return: 0 or -PMM_EINVAL (malformed, or overflows 64 bits).
+ * Context: any; does not sleep.
  */
 PMM_API int pmm_parse_size(const char *s, size_t len, uint64_t *out);
 

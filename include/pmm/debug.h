@@ -27,7 +27,9 @@ struct pmm_fail_attr {
 };
 
 /** pmm_fail_attr_default() - the kernel's defaults (interval 1, times 1,
- * probability 0, verbose 2, ignore-gfp-wait and -highmem Y, min-order 1). */
+ * probability 0, verbose 2, ignore-gfp-wait and -highmem Y, min-order 1).
+ * Context: any; does not sleep.
+ */
 PMM_API void pmm_fail_attr_default(struct pmm_fail_attr *attr);
 
 /**

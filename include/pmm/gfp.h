@@ -83,7 +83,11 @@ enum pmm_kver {
  */
 PMM_API size_t pmm_gfp_format(char *buf, size_t size, pmm_gfp_t gfp, enum pmm_kver kver);
 
-/** pmm_gfp_format_trace() - as pmm_gfp_format(), but 0 prints "none" (show_gfp_flags). */
+/**
+ * pmm_gfp_format_trace() - as pmm_gfp_format(), but 0 prints "none" (show_gfp_flags).
+ * Return: the length the full string needs (like snprintf).
+ * Context: any; does not sleep.
+ */
 PMM_API size_t pmm_gfp_format_trace(char *buf, size_t size, pmm_gfp_t gfp, enum pmm_kver kver);
 
 /**

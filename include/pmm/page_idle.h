@@ -38,6 +38,7 @@ PMM_API long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_
  * pmm_page_idle_read() - read the bitmap: 1 for allocated frames that are
  * idle (not accessed since marked).  Same addressing and errors as write.
  * Return: words filled.
+ * Context: any thread; lock-free (flag bits are atomic).
  */
 PMM_API long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t nwords);
 
@@ -49,7 +50,12 @@ PMM_API long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits
  */
 PMM_API void pmm_page_mark_accessed(struct pmm *m, struct pmm_page *page);
 
-/** pmm_page_is_idle() / pmm_page_is_young(): the bits of one frame. */
+/**
+ * pmm_page_is_idle() / pmm_page_is_young(): the bits of one frame.
+ * Return: the bit of the frame (of its compound head); false for a page
+ * that is not one of @m.
+ * Context: any thread; lock-free.
+ */
 PMM_API bool pmm_page_is_idle(const struct pmm *m, const struct pmm_page *page);
 PMM_API bool pmm_page_is_young(const struct pmm *m, const struct pmm_page *page);
 

@@ -25,7 +25,11 @@ PMM_BEGIN_DECLS
 struct pmm;
 struct pmm_page;
 
-/** pmm_page_owner_enabled() - true when the machine tracks page owners. */
+/**
+ * pmm_page_owner_enabled() - true when the machine tracks page owners.
+ * Return: true when the machine was booted with page_owner=on.
+ * Context: any thread; does not sleep.
+ */
 PMM_API bool pmm_page_owner_enabled(const struct pmm *m);
 
 /**
@@ -46,6 +50,7 @@ PMM_API long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned
 /**
  * pmm_page_owner_dump() - the whole page_owner file from @start_pfn to @out.
  * Return: 0, -PMM_EINVAL when page_owner is off, -PMM_EIO on a write error.
+ * Context: as pmm_page_owner_read(), record by record; writes to @out.
  */
 PMM_API int pmm_page_owner_dump(struct pmm *m, FILE *out, unsigned long start_pfn,
 				enum pmm_kver kver);
@@ -55,10 +60,16 @@ PMM_API int pmm_page_owner_dump(struct pmm *m, FILE *out, unsigned long start_pf
  * allocation stack holding at least @threshold (and at least 1) base pages,
  * newest first, each followed by "nr_base_pages: N".
  * Return: 0, -PMM_EINVAL when page_owner is off, -PMM_EIO on a write error.
+ * Context: any thread; takes page_owner's stack list lock briefly for each
+ * stack; writes to @out.
  */
 PMM_API int pmm_page_owner_show_stacks(struct pmm *m, FILE *out, unsigned long threshold);
 
-/** pmm_page_ext_bytes() - bytes of page_ext storage (0 when no client needs it). */
+/**
+ * pmm_page_ext_bytes() - bytes of page_ext storage (0 when no client needs it).
+ * Return: that size; it changes when memory is added or removed.
+ * Context: any thread; lock-free.
+ */
 PMM_API size_t pmm_page_ext_bytes(const struct pmm *m);
 
 /* The kernel's migrate reasons, for pmm_page_owner_set_migrate_reason(). */

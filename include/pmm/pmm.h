@@ -95,16 +95,32 @@ PMM_API void *pmm_page_address(const struct pmm *m, const struct pmm_page *page)
  */
 PMM_API struct pmm_page *pmm_virt_to_page(const struct pmm *m, const void *addr);
 
-/** pmm_max_pfn() - one past the highest frame of the machine (the kernel's max_pfn). */
+/**
+ * pmm_max_pfn() - one past the highest frame of the machine (the kernel's max_pfn).
+ * Return: that pfn; it grows when memory is added.
+ * Context: any; lock-free.
+ */
 PMM_API unsigned long pmm_max_pfn(const struct pmm *m);
 
-/** pmm_pfn_valid() - true when @pfn has a memmap (the kernel's pfn_valid()). */
+/**
+ * pmm_pfn_valid() - true when @pfn has a memmap (the kernel's pfn_valid()).
+ * Context: any; lock-free.
+ */
 PMM_API bool pmm_pfn_valid(const struct pmm *m, unsigned long pfn);
 
-/** pmm_page_count() - the reference count of @page (page_ref_count()). */
+/**
+ * pmm_page_count() - the reference count of @page (page_ref_count()).
+ * Return: the count; 0 for a free frame.
+ * Context: any; lock-free (a racy snapshot while others take or drop references).
+ */
 PMM_API int pmm_page_count(const struct pmm_page *page);
 
-/** pmm_page_zonenum() / pmm_page_nid(): the zone index and node of @page. */
+/**
+ * pmm_page_zonenum() / pmm_page_nid(): the zone index and node of @page.
+ * Return: the zone index (0 DMA, 1 DMA32, 2 Normal, 3 Movable, 4 Device)
+ * or the node id, as the page's flags hold them.
+ * Context: any; lock-free.
+ */
 PMM_API int pmm_page_zonenum(const struct pmm_page *page);
 PMM_API int pmm_page_nid(const struct pmm_page *page);
 
@@ -133,6 +149,7 @@ PMM_API struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned 
  * with memory in its fallback order, as its zonelist does in the kernel.
  * Return: the page or NULL; NULL also for an offline or absent node, and
  * for a memoryless one with __GFP_THISNODE.
+ * Context: as pmm_alloc_pages().
  */
 PMM_API struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t gfp,
 					      unsigned order);
@@ -150,23 +167,29 @@ PMM_API void pmm_free_pages(struct pmm *m, struct pmm_page *page, unsigned order
 /**
  * pmm_get_free_pages() - allocate and return the block's address
  * (__get_free_pages()).  Return: address or NULL.
+ * Context: as pmm_alloc_pages().
  */
 PMM_API void *pmm_get_free_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order);
 
 /**
  * pmm_free_pages_addr() - free by address (free_pages()).  NULL is ignored;
  * an address not inside @m is reported and ignored.
+ * Context: as pmm_free_pages().
  */
 PMM_API void pmm_free_pages_addr(struct pmm *m, void *addr, unsigned order);
 
 /** pmm_get_page() - take an extra reference (get_page()).  Return: 0,
  * -PMM_EINVAL if @page is free (its count is 0) or not a page of @m, or
  * -PMM_EOVERFLOW if the count is at INT_MAX; each error is reported as a
- * bad page (counted, callback) and the page is left as it is. */
+ * bad page (counted, callback) and the page is left as it is.
+ * Context: any thread; lock-free; does not sleep.
+ */
 PMM_API int pmm_get_page(struct pmm *m, struct pmm_page *page);
 
 /** pmm_put_page() - drop a reference to an order-0 or compound page
- * (put_page()); frees it (at its compound order) when the last goes. */
+ * (put_page()); frees it (at its compound order) when the last goes.
+ * Context: as pmm_free_pages().
+ */
 PMM_API void pmm_put_page(struct pmm *m, struct pmm_page *page);
 
 
@@ -210,7 +233,11 @@ PMM_API int pmm_set_thread_task(struct pmm *m, int pid, int tgid, const char *co
  */
 PMM_API void pmm_set_thread_time(struct pmm *m, uint64_t ns);
 
-/** pmm_nr_cpus() - the machine's CPU count (per-CPU list sets per zone). */
+/**
+ * pmm_nr_cpus() - the machine's CPU count (per-CPU list sets per zone).
+ * Return: that count, fixed at boot.
+ * Context: any; lock-free.
+ */
 PMM_API unsigned pmm_nr_cpus(const struct pmm *m);
 
 /**
@@ -286,20 +313,36 @@ PMM_API int pmm_set_reclaim_active(struct pmm *m, int nid, int highest_zoneidx, 
  * pmm itself never aborts; without @fn, or if @fn returns, the bad page is
  * contained and pmm goes on as in the default report-and-continue mode.
  * Context: @fn runs in the thread that hit the bad page, without pmm locks.
+ * Call it before sharing the machine between threads: a report running at
+ * the same time may pair the old @fn with the new @ctx.
  */
 PMM_API void pmm_set_bad_page_handler(struct pmm *m,
 				      void (*fn)(void *ctx, unsigned long pfn, const char *reason),
 				      void *ctx);
 
-/** pmm_bad_page_count() - bad pages and bad pointers detected so far. */
+/**
+ * pmm_bad_page_count() - bad pages and bad pointers detected so far.
+ * Return: that count.
+ * Context: any thread; lock-free.
+ */
 PMM_API unsigned long pmm_bad_page_count(const struct pmm *m);
 
 /* ------------------------------------------------------------------ statistics */
 
-/** pmm_nr_free_pages() - free base pages in all zones, per-CPU lists excluded. */
+/**
+ * pmm_nr_free_pages() - free base pages in all zones, per-CPU lists excluded.
+ * Return: the sum of the zones' NR_FREE_PAGES, read one zone after
+ * another (not a snapshot while others allocate).
+ * Context: any thread; lock-free.
+ */
 PMM_API unsigned long pmm_nr_free_pages(const struct pmm *m);
 
-/** pmm_totalram_pages() - pages managed by the buddy allocator. */
+/**
+ * pmm_totalram_pages() - pages managed by the buddy allocator.
+ * Return: that count; it changes when memory is added or removed, or
+ * reserved memory is freed.
+ * Context: any thread; lock-free.
+ */
 PMM_API unsigned long pmm_totalram_pages(const struct pmm *m);
 
 /**
@@ -308,6 +351,8 @@ PMM_API unsigned long pmm_totalram_pages(const struct pmm *m);
  * debugging; takes each zone lock in turn.
  * @buf, @size: receives a description of the first violation (may be NULL).
  * Return: 0 when consistent, -PMM_ECORRUPT otherwise.
+ * Context: any thread; takes each zone lock and then each of its per-CPU
+ * list locks in turn, so allocations and frees wait while it walks a zone.
  */
 PMM_API int pmm_validate(struct pmm *m, char *buf, size_t size);
 
@@ -386,10 +431,14 @@ PMM_API int pmm_split_page(struct pmm *m, struct pmm_page *page, unsigned order)
  * pmm_alloc_pages_exact() - allocate @size bytes of contiguous frames, the
  * unused tail of the power-of-two block returned at once (alloc_pages_exact()).
  * Return: the address or NULL.  __GFP_COMP is ignored.
+ * Context: as pmm_alloc_pages().
  */
 PMM_API void *pmm_alloc_pages_exact(struct pmm *m, size_t size, pmm_gfp_t gfp);
 
-/** pmm_free_pages_exact() - free what pmm_alloc_pages_exact() returned. */
+/**
+ * pmm_free_pages_exact() - free what pmm_alloc_pages_exact() returned.
+ * Context: as pmm_free_pages().
+ */
 PMM_API void pmm_free_pages_exact(struct pmm *m, void *addr, size_t size);
 
 /**
@@ -449,11 +498,15 @@ PMM_API int pmm_alloc_contig_range(struct pmm *m, unsigned long start, unsigned 
  * pmm_alloc_contig_pages() - find and allocate @nr contiguous frames aligned
  * to the next power of two of @nr, on @nid (PMM_NUMA_NO_NODE: local).
  * Return: the first page, or NULL.
+ * Context: as pmm_alloc_contig_range().
  */
 PMM_API struct pmm_page *pmm_alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp,
 						int nid);
 
-/** pmm_free_contig_range() - free @nr order-0 frames from @pfn (free_contig_range()). */
+/**
+ * pmm_free_contig_range() - free @nr order-0 frames from @pfn (free_contig_range()).
+ * Context: as pmm_free_pages(), frame by frame.
+ */
 PMM_API void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr);
 
 /**

@@ -222,6 +222,8 @@ PMM_API int pmm_replay_file(struct pmm_replay *r, const char *path);
 /**
  * pmm_replay_parser() - as pmm_replay_file(), from an open parser (not
  * closed here); @name is used in messages.
+ * Return: as pmm_replay_file(), without its open errors.
+ * Context: as pmm_replay_file().
  */
 PMM_API int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const char *name);
 
@@ -239,32 +241,57 @@ PMM_API int pmm_replay_event(struct pmm_replay *r, const struct pmm_trace_event 
  * pmm_validate() of the machine.  May be called again after more events.
  * Return: 0 when the machine is consistent, -PMM_ECORRUPT otherwise
  * (result->validate_msg says what is wrong).
+ * Context: the replay's thread; walks every zone as pmm_validate() does.
  */
 PMM_API int pmm_replay_finish(struct pmm_replay *r);
 
-/** pmm_replay_result() - the counts so far (valid until the replay is destroyed). */
+/**
+ * pmm_replay_result() - the counts so far (valid until the replay is destroyed).
+ * Return: never NULL.
+ * Context: the replay's thread, or any thread once the replay is not
+ * running.
+ */
 PMM_API const struct pmm_replay_result *pmm_replay_result(const struct pmm_replay *r);
 
-/** pmm_replay_machine() - the machine replayed on. */
+/**
+ * pmm_replay_machine() - the machine replayed on.
+ * Return: never NULL.
+ * Context: any; does not sleep.
+ */
 PMM_API struct pmm *pmm_replay_machine(const struct pmm_replay *r);
 
-/** pmm_replay_errmsg() - "file:line: reason" of the error that stopped the replay, or "". */
+/**
+ * pmm_replay_errmsg() - "file:line: reason" of the error that stopped the replay, or "".
+ * Return: "file:line: reason" for the last error, or "".
+ * Context: as pmm_replay_result().
+ */
 PMM_API const char *pmm_replay_errmsg(const struct pmm_replay *r);
 
 /**
  * pmm_replay_destroy() - detach from the machine and free the replay; an
  * owned machine is destroyed too.  Blocks still allocated on a machine
  * that is the caller's stay allocated.  NULL is ignored.
+ * Context: no other thread may use the replay; destroying an owned machine
+ * has pmm_destroy()'s contract.
  */
 PMM_API void pmm_replay_destroy(struct pmm_replay *r);
 
-/** pmm_replay_skip_name() - "free_untracked", ...; NULL if out of range. */
+/**
+ * pmm_replay_skip_name() - "free_untracked", ...; NULL if out of range.
+ * Context: any; does not sleep.
+ */
 PMM_API const char *pmm_replay_skip_name(enum pmm_replay_skip why);
 
-/** pmm_replay_skip_desc() - a sentence saying what the reason means; NULL if out of range. */
+/**
+ * pmm_replay_skip_desc() - a sentence saying what the reason means; NULL if out of range.
+ * Context: any; does not sleep.
+ */
 PMM_API const char *pmm_replay_skip_desc(enum pmm_replay_skip why);
 
-/** pmm_replay_stop_name() - "end of input", ...; NULL if out of range. */
+/**
+ * pmm_replay_stop_name() - "end of input", ...; NULL if out of range.
+ * Context: any; does not sleep.
+ */
 PMM_API const char *pmm_replay_stop_name(enum pmm_replay_stop why);
 
 /**
@@ -272,6 +299,7 @@ PMM_API const char *pmm_replay_stop_name(enum pmm_replay_stop why);
  * (debugfs extfrag/unusable_index) for an allocation of @order, given the
  * free blocks by order: the share of free memory in blocks smaller than
  * 2^@order pages.  Return: 0..1 (0 when nothing is free).
+ * Context: any; does not sleep.
  */
 PMM_API double pmm_unusable_index(const unsigned long nr_free[PMM_MAX_ORDER], unsigned order);
 

@@ -134,6 +134,7 @@ PMM_API int pmm_trace_open(struct pmm_trace_parser **out, const char *path,
  * (text only, plain or compressed), which must stay valid until close.
  * @name: used in error messages.
  * Context: any; does not sleep.
+ * Return: as pmm_trace_open(), without its read errors.
  */
 PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
 			       const void *data, size_t len, const struct pmm_trace_opts *opts);
@@ -181,16 +182,26 @@ PMM_API int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
  */
 PMM_API int pmm_trace_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev);
 
-/** pmm_trace_errmsg() - "file:line: reason" for the last error, or "". */
+/**
+ * pmm_trace_errmsg() - "file:line: reason" for the last error, or "".
+ * Return: never NULL; valid until the next call on @p.
+ * Context: any; does not sleep.
+ */
 PMM_API const char *pmm_trace_errmsg(const struct pmm_trace_parser *p);
 
 /** pmm_trace_get_stats() - counts so far. Context: any. */
 PMM_API void pmm_trace_get_stats(const struct pmm_trace_parser *p, struct pmm_trace_stats *st);
 
-/** pmm_trace_close() - free the parser (NULL is fine). */
+/**
+ * pmm_trace_close() - free the parser (NULL is fine).
+ * Context: no other thread may use @p.
+ */
 PMM_API void pmm_trace_close(struct pmm_trace_parser *p);
 
-/** pmm_trace_kind_name() - "mm_page_alloc", ..., "phase", "other", "lost"; NULL if out of range. */
+/**
+ * pmm_trace_kind_name() - "mm_page_alloc", ..., "phase", "other", "lost"; NULL if out of range.
+ * Context: any; does not sleep.
+ */
 PMM_API const char *pmm_trace_kind_name(enum pmm_trace_kind kind);
 
 /**
@@ -264,7 +275,11 @@ PMM_API int pmm_trace_attach(struct pmm *m, FILE *out, const struct pmm_trace_at
  */
 PMM_API int pmm_trace_detach(struct pmm_trace_writer *w);
 
-/** pmm_trace_writer_lines() - event lines written so far. */
+/**
+ * pmm_trace_writer_lines() - event lines written so far.
+ * Return: that count.
+ * Context: any thread; lock-free.
+ */
 PMM_API uint64_t pmm_trace_writer_lines(const struct pmm_trace_writer *w);
 
 PMM_END_DECLS
