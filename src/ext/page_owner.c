@@ -882,8 +882,38 @@ static void sb_stack(struct sbuf *s, struct page_owner_state *po, depot_stack_ha
 	}
 }
 
-static void print_page_owner(struct pmm *m, struct sbuf *s, unsigned long pfn, struct page *page,
-			     struct page_owner *o, enum pmm_kver kver)
+/*
+ * A record as the page_owner file's reader sees it: copied field by field
+ * without locks, as the kernel's read_page_owner() reads it (data_race):
+ * the frame may be freed or allocated again meanwhile, and then its record
+ * prints half old, half new, as the kernel's may.  *@ext_flags: the
+ * record's page_ext flags.  The copy is made of plain loads (no memcpy(),
+ * which a sanitizer would check) so that only this function races.
+ */
+static data_race_fn void owner_record_snapshot(const struct page_ext *ext,
+					       const struct page_owner *o,
+					       unsigned long *ext_flags, struct page_owner *copy)
+{
+	*ext_flags = ext->flags;
+	copy->order = o->order;
+	copy->last_migrate_reason = o->last_migrate_reason;
+	copy->gfp_mask = o->gfp_mask;
+	copy->handle = o->handle;
+	copy->free_handle = o->free_handle;
+	copy->ts_nsec = o->ts_nsec;
+	copy->free_ts_nsec = o->free_ts_nsec;
+	for (size_t i = 0; i < sizeof(copy->comm); i++)
+		copy->comm[i] = ((const volatile char *)o->comm)[i];
+	copy->pid = o->pid;
+	copy->tgid = o->tgid;
+	copy->free_pid = o->free_pid;
+	copy->free_tgid = o->free_tgid;
+}
+
+/* @page and @o: snapshots (page_snapshot(), owner_record_snapshot()). */
+static void print_page_owner(struct pmm *m, struct sbuf *s, unsigned long pfn,
+			     const struct page *page, const struct page_owner *o,
+			     enum pmm_kver kver)
 {
 	struct page_owner_state *po = m->page_owner;
 	char gfp[512], flags[256];
@@ -927,9 +957,10 @@ long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned long *p
 	if (pfn == 0)
 		pfn = m->memblock.memory.cnt ? PFN_DOWN(m->memblock.memory.regions[0].base) : 0;
 	for (; pfn < m->max_pfn; pfn++) {
-		struct page *page;
+		struct page *page, snap;
 		struct page_ext *ext;
-		struct page_owner *o;
+		struct page_owner o;
+		unsigned long ext_flags;
 		struct sbuf s = { buf, size, 0 };
 
 		if (!pfn_valid(m, pfn)) {
@@ -937,8 +968,9 @@ long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned long *p
 			continue;
 		}
 		page = pfn_to_page(m, pfn);
-		if (PageBuddy(page)) {
-			unsigned long order = page_private(page);
+		page_snapshot(page, &snap);
+		if (PageBuddy(&snap)) {
+			unsigned long order = page_private(&snap);
 			if (order < MAX_ORDER)
 				pfn += (1ul << order) - 1;
 			continue;
@@ -946,18 +978,13 @@ long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned long *p
 		ext = page_ext_get(m, page);
 		if (!ext)
 			continue;
-		if (!(ext->flags & (1ul << PAGE_EXT_OWNER)) ||
-		    !(ext->flags & (1ul << PAGE_EXT_OWNER_ALLOCATED))) {
-			page_ext_put(ext);
-			continue;
-		}
-		o = get_page_owner(po, ext);
-		if ((pfn & ((1ul << o->order) - 1)) || !o->handle) {
-			page_ext_put(ext);
-			continue;
-		}
-		print_page_owner(m, &s, pfn, page, o, kver);
+		owner_record_snapshot(ext, get_page_owner(po, ext), &ext_flags, &o);
 		page_ext_put(ext);
+		if (!(ext_flags & (1ul << PAGE_EXT_OWNER)) ||
+		    !(ext_flags & (1ul << PAGE_EXT_OWNER_ALLOCATED)) ||
+		    (pfn & ((1ul << o.order) - 1)) || !o.handle)
+			continue;
+		print_page_owner(m, &s, pfn, &snap, &o, kver);
 		if (s.len >= size) {
 			ret = -PMM_ENOMEM;
 		} else {
