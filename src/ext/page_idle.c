@@ -2,25 +2,23 @@
 /*
  * Idle page tracking with the 64-bit kernel's page flags PG_idle/PG_young
  * and the bitmap file's addressing (one bit per frame, 64 per word).
- * Only allocated frames take part, as the kernel only tracks pages it can
- * pin; the bits never block a free (they are not in the free-time checks
- * and are cleared with the other flags when a frame is freed).
- * Locking: none; flag updates are atomic.
+ * Only allocated frames take part, and each is pinned while its bits are
+ * read or set, as the kernel's page_idle_get_page() pins a page: a frame
+ * its owner frees at that moment is freed when the reader lets go, so no
+ * bit is ever set on a free frame (where the allocation's check would call
+ * it a bad page).  The bits never block a free (they are cleared with the
+ * other flags when a frame is freed).
+ * Locking: none; flag updates and the pin are atomic.
  */
 #include <pmm/page_idle.h>
 
 #include "mm/internal.h"
+#include "mm/page_alloc.h"
 
-static struct page *idle_page(const struct pmm *m, unsigned long pfn)
+/* The head of frame @pfn's block, pinned, if it is allocated; else NULL. */
+static struct page *idle_page_get(struct pmm *m, unsigned long pfn)
 {
-	struct page *page;
-
-	if (!pfn_valid(m, pfn))
-		return NULL;
-	page = compound_head(pfn_to_page(m, pfn));
-	if (page_ref_count(page) <= 0 || PageBuddy(page) || PageReserved(page))
-		return NULL;
-	return page;
+	return pfn_valid(m, pfn) ? page_pin_allocated(m, pfn) : NULL;
 }
 
 long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_t *bits, size_t nwords)
@@ -35,11 +33,12 @@ long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_t *bits,
 
 			if (!(bits[w] & (1ull << i)) || pfn + w * 64 + i >= m->max_pfn)
 				continue;
-			page = idle_page(m, pfn + w * 64 + i);
+			page = idle_page_get(m, pfn + w * 64 + i);
 			if (!page)
 				continue;
 			ClearPageYoung(page);
 			SetPageIdle(page);
+			page_unpin(m, page);
 		}
 	return (long)w;
 }
@@ -53,10 +52,13 @@ long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t
 	for (w = 0; w < nwords && pfn + w * 64 < m->max_pfn; w++) {
 		bits[w] = 0;
 		for (unsigned i = 0; i < 64 && pfn + w * 64 + i < m->max_pfn; i++) {
-			struct page *page = idle_page(m, pfn + w * 64 + i);
+			struct page *page = idle_page_get(m, pfn + w * 64 + i);
 
-			if (page && PageIdle(page))
+			if (!page)
+				continue;
+			if (PageIdle(page))
 				bits[w] |= 1ull << i;
+			page_unpin(m, page);
 		}
 	}
 	return (long)w;

@@ -205,9 +205,14 @@ static inline int page_ref_count(const struct page *p)
 {
 	return __atomic_load_n(&p->_refcount, __ATOMIC_RELAXED);
 }
+/*
+ * A release store (a plain store on x86-64): an allocation publishes the
+ * block with it, so a reader that pins the block by its pfn
+ * (page_pin_allocated()) sees everything written while it was free.
+ */
 static inline void set_page_count(struct page *p, int v)
 {
-	__atomic_store_n(&p->_refcount, v, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->_refcount, v, __ATOMIC_RELEASE);
 }
 static inline int page_ref_inc_return(struct page *p)
 {

@@ -214,6 +214,17 @@ static inline void mod_zone_freepage_state(struct zone *z, long nr, int mt)
 
 bool free_pages_prepare(struct pmm *m, struct page *page, unsigned order);
 void free_the_page(struct pmm *m, struct page *page, unsigned order);
+/*
+ * page_pin_allocated() - get_page_unless_zero() on the head of frame
+ * @pfn's block, for a reader that finds frames by number (idle tracking)
+ * instead of being handed them by their owner: while it holds the
+ * reference, the block cannot be freed or reallocated.  NULL for a free or
+ * reserved frame.  @pfn must be valid.  page_unpin() drops the reference
+ * and, if it was the last one (the owner freed the block meanwhile), frees
+ * what is left as the kernel's put_page() would.  Lock-free.
+ */
+struct page *page_pin_allocated(struct pmm *m, unsigned long pfn);
+void page_unpin(struct pmm *m, struct page *page);
 void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn,
 				unsigned order, int mt);
 bool check_new_pages(struct pmm *m, struct page *page, unsigned order);
