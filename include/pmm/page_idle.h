@@ -29,7 +29,11 @@ struct pmm_page;
  * @pfn: first frame, a multiple of 64 (the file offset must be 8-aligned).
  * Return: words consumed (fewer at the end of memory), or -PMM_EINVAL for a
  * misaligned @pfn or one past the end.
- * Context: any thread; lock-free (flag bits are atomic).
+ * Context: any thread, beside allocations and frees; does not sleep.  Each
+ * allocated frame is pinned (a reference taken, as get_page_unless_zero())
+ * while its bits change, so a free racing with it completes when the pin
+ * is dropped: then, and only then, the call frees the block as
+ * pmm_put_page() would, taking the locks a free takes.
  */
 PMM_API long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_t *bits,
 				 size_t nwords);
@@ -38,7 +42,7 @@ PMM_API long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_
  * pmm_page_idle_read() - read the bitmap: 1 for allocated frames that are
  * idle (not accessed since marked).  Same addressing and errors as write.
  * Return: words filled.
- * Context: any thread; lock-free (flag bits are atomic).
+ * Context: as pmm_page_idle_write().
  */
 PMM_API long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t nwords);
 
