@@ -29,7 +29,8 @@ struct pmm_page;
  * @pfn: first frame, a multiple of 64 (the file offset must be 8-aligned).
  * Return: words consumed (fewer at the end of memory), or -PMM_EINVAL for a
  * misaligned @pfn or one past the end.
- * Context: any thread, beside allocations and frees; does not sleep.  Each
+ * Context: any thread, beside allocations and frees; takes the machine's
+ * hotplug lock (a mutex: may sleep while memory is added or removed).  Each
  * allocated frame is pinned (a reference taken, as get_page_unless_zero())
  * while its bits change, so a free racing with it completes when the pin
  * is dropped: then, and only then, the call frees the block as

@@ -8,7 +8,9 @@
  * bit is ever set on a free frame (where the allocation's check would call
  * it a bad page).  The bits never block a free (they are cleared with the
  * other flags when a frame is freed).
- * Locking: none; flag updates and the pin are atomic.
+ * Locking: the machine's hotplug lock across a call, so that no block's
+ * memmap goes away between the pfn_valid() test and the frame's reading
+ * (as pmm_page_owner_read() holds it); flag updates and the pin are atomic.
  */
 #include <pmm/page_idle.h>
 
@@ -25,8 +27,11 @@ long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_t *bits,
 {
 	size_t w;
 
-	if (pfn % 64 || pfn >= m->max_pfn)
+	pmm_lock(&m->hotplug_lock);
+	if (pfn % 64 || pfn >= m->max_pfn) {
+		pmm_unlock(&m->hotplug_lock);
 		return -PMM_EINVAL;
+	}
 	for (w = 0; w < nwords && pfn + w * 64 < m->max_pfn; w++)
 		for (unsigned i = 0; i < 64; i++) {
 			struct page *page;
@@ -40,6 +45,7 @@ long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_t *bits,
 			SetPageIdle(page);
 			page_unpin(m, page);
 		}
+	pmm_unlock(&m->hotplug_lock);
 	return (long)w;
 }
 
@@ -47,8 +53,11 @@ long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t
 {
 	size_t w;
 
-	if (pfn % 64 || pfn >= m->max_pfn)
+	pmm_lock(&m->hotplug_lock);
+	if (pfn % 64 || pfn >= m->max_pfn) {
+		pmm_unlock(&m->hotplug_lock);
 		return -PMM_EINVAL;
+	}
 	for (w = 0; w < nwords && pfn + w * 64 < m->max_pfn; w++) {
 		bits[w] = 0;
 		for (unsigned i = 0; i < 64 && pfn + w * 64 + i < m->max_pfn; i++) {
@@ -61,6 +70,7 @@ long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t
 			page_unpin(m, page);
 		}
 	}
+	pmm_unlock(&m->hotplug_lock);
 	return (long)w;
 }
 

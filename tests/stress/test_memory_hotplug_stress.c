@@ -6,6 +6,9 @@
  * online, again and again; some cycles also remove and re-add the block.
  * An offline may meet a frame a worker holds and is then refused
  * (-PMM_EBUSY, nothing changed), which is right; most must go through.
+ * Meanwhile one more thread sweeps the idle page bitmap over the quiet
+ * block, writing and reading it, as a working-set estimator would: it must
+ * never touch the memmap of the block while it is removed.
  * Every frame a worker gets must lie in an online block and keep its stamp.
  * After joining: everything freed and drained, pmm_validate() clean, free
  * and managed pages back to the boot count.  Runs under TSan (its name
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include <pmm/hotplug.h>
+#include <pmm/page_idle.h>
 
 #include "mm/internal.h"
 
@@ -30,6 +34,8 @@ struct shared {
 	int stop;
 	unsigned long ops[NR_WORKERS];
 	unsigned long bad;               /* frames handed out from a block not online */
+	unsigned long idle_pfn;          /* the block idle_main() sweeps */
+	unsigned long idle_sweeps;
 };
 
 struct worker {
@@ -84,6 +90,24 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Mark the block's frames idle and read its bitmap back, over and over. */
+static void *idle_main(void *arg)
+{
+	struct shared *s = arg;
+	uint64_t bits[64];
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
+		for (unsigned long pfn = s->idle_pfn; pfn < s->idle_pfn + PPS; pfn += 64 * 64) {
+			memset(bits, 0xff, sizeof(bits));
+			if (pmm_page_idle_write(s->m, pfn, bits, 64) < 0 ||
+			    pmm_page_idle_read(s->m, pfn, bits, 64) < 0)
+				__atomic_fetch_add(&s->bad, 1, __ATOMIC_RELAXED);
+		}
+		s->idle_sweeps++;
+	}
+	return NULL;
+}
+
 struct cycles {
 	unsigned long offlined, busy, removed;
 };
@@ -125,7 +149,7 @@ static void hotplug_under_load(void **state)
 	struct pmm *m = pmm_test_machine("mem=1G dma=0 cpus=4", NULL);
 	struct shared s = { .m = m };
 	struct worker w[NR_WORKERS];
-	pthread_t t[NR_WORKERS];
+	pthread_t t[NR_WORKERS], idle;
 	unsigned long free0, managed0, ops = 0;
 	struct cycles hot = { 0 }, cold = { 0 };
 	const int cycles = 16;
@@ -143,6 +167,8 @@ static void hotplug_under_load(void **state)
 		w[i] = (struct worker){ .s = &s, .id = i };
 		assert_int_equal(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
 	}
+	s.idle_pfn = cold_pfn;
+	assert_int_equal(pthread_create(&idle, NULL, idle_main, &s), 0);
 	run_cycles(m, cold_pfn, cycles, &cold);
 	run_cycles(m, hot_pfn, cycles / 4, &hot);
 	__atomic_store_n(&s.stop, 1, __ATOMIC_RELAXED);
@@ -150,9 +176,10 @@ static void hotplug_under_load(void **state)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 		ops += s.ops[i];
 	}
-	print_message("stress: hotplug: quiet block %lu/%d offlined (%lu removed, %lu busy), busy block %lu/%d offlined (%lu busy), %lu worker ops, %lu bad frames\n",
+	assert_int_equal(pthread_join(idle, NULL), 0);
+	print_message("stress: hotplug: quiet block %lu/%d offlined (%lu removed, %lu busy), busy block %lu/%d offlined (%lu busy), %lu worker ops, %lu idle bitmap sweeps, %lu bad frames\n",
 		      cold.offlined, cycles, cold.removed, cold.busy, hot.offlined, cycles / 4, hot.busy,
-		      ops, s.bad);
+		      ops, s.idle_sweeps, s.bad);
 	assert_int_equal(s.bad, 0);
 	/*
 	 * In the same zone, but the workers seldom hold its frames: it goes
