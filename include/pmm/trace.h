@@ -53,6 +53,7 @@ enum pmm_trace_page_fmt {
 	PMM_TRACE_PAGE_0X,        /* libtraceevent: "0xffffffff9acc41f0" */
 	PMM_TRACE_PAGE_PTRVAL,    /* "(____ptrval____)": hash key not ready yet */
 	PMM_TRACE_PAGE_NULL,      /* "(null)"; page is 0 */
+	PMM_TRACE_PAGE_NIL,       /* "(nil)": libtraceevent's NULL (trace-cmd report); page is 0 */
 };
 
 /* Layout of the text around the event. */

@@ -133,6 +133,9 @@ static void put_page(struct out *o, const struct pmm_trace_event *ev)
 	case PMM_TRACE_PAGE_NULL:
 		puts_(o, "(null)");
 		break;
+	case PMM_TRACE_PAGE_NIL:
+		puts_(o, "(nil)");
+		break;
 	default:
 		put_hex(o, ev->page, 16);
 		break;

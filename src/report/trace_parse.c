@@ -288,6 +288,10 @@ static int parse_page(struct cur *c, struct pmm_trace_event *ev)
 		} else if (avail >= 6 && memcmp(c->p, "(null)", 6) == 0) {
 			c->p += 6;
 			ev->page_fmt = PMM_TRACE_PAGE_NULL;
+		} else if (avail >= 5 && memcmp(c->p, "(nil)", 5) == 0) {
+			/* trace-cmd report: libtraceevent prints NULL with the C library's "%p" */
+			c->p += 5;
+			ev->page_fmt = PMM_TRACE_PAGE_NIL;
 		} else {
 			return bad(c, -PMM_EBADMSG, "bad value for '%s': expected a pointer", "page");
 		}

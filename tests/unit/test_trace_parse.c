@@ -693,6 +693,53 @@ static void test_perf_script_fields(void **state)
 	pmm_trace_close(p);
 }
 
+/*
+ * @line parses alone to one event of @kind (the event, in *@out when not
+ * NULL) and, written back in @style, is the same line again.
+ */
+static void expect_line(const char *line, enum pmm_trace_style style, int kind,
+			struct pmm_trace_event *out)
+{
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	char buf[1024];
+	int r;
+
+	assert_int_equal(pmm_trace_open_mem(&p, "line", line, strlen(line), NULL), 0);
+	r = pmm_trace_next(p, &ev);
+	if (r != 1)
+		fail_msg("'%s': got %d (%s)", line, r, pmm_trace_errmsg(p));
+	if (ev.kind != kind)
+		fail_msg("'%s': kind %s, expected %s", line, pmm_trace_kind_name(ev.kind),
+			 pmm_trace_kind_name(kind));
+	pmm_trace_format_line(buf, sizeof(buf), &ev, style, PMM_KVER_6_1);
+	if (strcmp(buf, line) != 0)
+		fail_msg("written back\n  as: '%s'\n  not: '%s'", buf, line);
+	if (out)
+		*out = ev;
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_close(p);
+}
+
+/*
+ * What `trace-cmd report` (3.1.6 with libtraceevent 1.7.1, the lines
+ * copied from its output) prints around and in kmem events.
+ */
+static void test_trace_cmd_report_lines(void **state)
+{
+	struct pmm_trace_event ev;
+
+	(void)state;
+	/* a failed allocation: libtraceevent prints the NULL page with glibc's "%p" */
+	expect_line("       stress-ng-42    [000]     0.000001: mm_page_alloc:        page=(nil) pfn=0x0 "
+		    "order=3 migratetype=1 gfp_flags=GFP_KERNEL",
+		    PMM_TRACE_STYLE_REPORT, PMM_TRACE_MM_PAGE_ALLOC, &ev);
+	assert_int_equal(ev.page_fmt, PMM_TRACE_PAGE_NIL);
+	assert_int_equal(ev.page, 0);
+	assert_int_equal(ev.pfn, 0);
+	assert_int_equal(ev.order, 3);
+}
+
 /* What pmm prints for its own allocations. */
 static void test_format_own_events(void **state)
 {
@@ -1078,6 +1125,7 @@ int main(void)
 		cmocka_unit_test(test_decimal_pfns),
 		cmocka_unit_test(test_perf_script_and_6_18),
 		cmocka_unit_test(test_perf_script_fields),
+		cmocka_unit_test(test_trace_cmd_report_lines),
 		cmocka_unit_test(test_format_own_events),
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_corrupt_xz),
