@@ -498,6 +498,7 @@ int cmd_replay(int argc, char **argv)
 
 		for (int k = 0; k < PMM_REPLAY_SKIP_NR; k++)
 			skipped += res->skipped[k];
+		pmm_tool_replay_warnings(stderr, res, "pmm replay: ");
 		printf("%s: %llu events (%s), %llu allocations, %llu frees, %llu skipped; pmm_validate: %s\n",
 		       path, (unsigned long long)res->events, pmm_replay_stop_name(res->stop),
 		       (unsigned long long)res->allocs, (unsigned long long)res->frees,

@@ -123,6 +123,23 @@ static bool kernel_buddyinfo(FILE *out, const char *indent, const char *capture,
 	return true;
 }
 
+int pmm_tool_replay_warnings(FILE *out, const struct pmm_replay_result *res, const char *prefix)
+{
+	int lines = 0;
+
+	for (int k = 0; k < PMM_TRACE_NR_KINDS; k++) {
+		if (!res->unrendered[k])
+			continue;
+		fprintf(out, "%swarning: %llu %s events: libtraceevent's text of them (from the "
+			"trace.dat's print format) did not parse, so their page= and pageblock_order "
+			"are guesses (0 and 9)\n",
+			prefix, (unsigned long long)res->unrendered[k],
+			pmm_trace_kind_name((enum pmm_trace_kind)k));
+		lines++;
+	}
+	return lines;
+}
+
 void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, const char *capture)
 {
 	bool kernel_phases = false;
@@ -147,6 +164,7 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 		pmm_totalram_pages(m), mib(pmm_totalram_pages(m)));
 	if (res->parse_errors)
 		fprintf(out, "  %llu malformed lines skipped\n", (unsigned long long)res->parse_errors);
+	pmm_tool_replay_warnings(out, res, "  ");
 
 	fprintf(out, "\nevents by kind                   count  what the replay did\n");
 	for (int k = 0; k < PMM_TRACE_NR_KINDS; k++) {

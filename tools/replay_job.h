@@ -41,6 +41,13 @@ int pmm_tool_machine_from(struct pmm_config *cfg, const char *path, const char *
 void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, const char *capture);
 
 /*
+ * pmm_tool_replay_warnings() - one line per kind of event whose page= and
+ * pageblock_order a trace.dat left to guesses (res->unrendered), each
+ * starting with @prefix; returns how many lines were printed.
+ */
+int pmm_tool_replay_warnings(FILE *out, const struct pmm_replay_result *res, const char *prefix);
+
+/*
  * pmm_tool_replay_pictures() - write the memory map and/or the
  * fragmentation chart of @r (NULL paths are skipped); @what names the input
  * in the pictures' subtitles; @chart_events puts events instead of trace

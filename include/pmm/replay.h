@@ -147,6 +147,12 @@ struct pmm_replay_result {
 	 * (drain_all_pages(), drain_local_pages()).
 	 */
 	uint64_t explicit_drains;
+	/*
+	 * The parser's st.unrendered: trace.dat events, by kind, whose
+	 * page= and pageblock_order are guesses (libtraceevent's text of
+	 * them did not parse).  Nothing the replay does depends on them.
+	 */
+	uint64_t unrendered[PMM_TRACE_NR_KINDS];
 };
 
 struct pmm_replay_opts {

@@ -105,6 +105,13 @@ struct pmm_trace_stats {
 	uint64_t errors;                      /* malformed lines (skipped if the caller went on) */
 	uint64_t lost_events;                 /* sum of LOST counts */
 	uint64_t bytes;                       /* decoded input bytes consumed */
+	/*
+	 * trace.dat: kmem events, by kind, whose text as libtraceevent renders
+	 * it from the file's print format did not parse as the kernel's body.
+	 * Their record fields are still read; page= and pageblock_order, which
+	 * exist only in that text, are then 0 (page_fmt 0X) and 9.
+	 */
+	uint64_t unrendered[PMM_TRACE_NR_KINDS];
 };
 
 struct pmm_trace_opts {
@@ -147,7 +154,10 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * with PMM_TRACE_STYLE_REPORT prints `trace-cmd report`'s line).  Record
  * fields are read as numbers; the two values that exist only in the print
  * format, page= and pageblock_order, are what libtraceevent renders (what
- * `trace-cmd report` shows; page is its vmemmap_base + pfn, not an address).
+ * `trace-cmd report` shows; page is its vmemmap_base + pfn, not an address);
+ * when that text does not parse as the kernel's body (a print format pmm
+ * does not know), they are 0 and 9 and the event is counted in the stats'
+ * unrendered[] by kind.
  * fragmenting is the kernel's fallback_order < pageblock_order: libtraceevent
  * 1.7 mis-evaluates that expression and prints 9 or 10.  Dropped events come
  * as a PMM_TRACE_LOST event before the record that follows them.

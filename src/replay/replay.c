@@ -728,13 +728,14 @@ int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const ch
 	struct pmm_replay_result *res = &r->res;
 	struct pmm_trace_event ev;
 	struct pmm_trace_stats st;
-	uint64_t t0 = now_ns(r), lines0;
+	uint64_t t0 = now_ns(r), lines0, unrendered0[PMM_TRACE_NR_KINDS];
 	int ret = 0, err;
 
 	r->errmsg[0] = '\0';
 	res->stop = PMM_REPLAY_STOP_NONE;
 	pmm_trace_get_stats(p, &st);
 	lines0 = st.lines;
+	memcpy(unrendered0, st.unrendered, sizeof(unrendered0));
 	for (;;) {
 		err = pmm_trace_next(p, &ev);
 		if (unlikely(err <= 0)) {
@@ -790,6 +791,8 @@ int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const ch
 	pmm_trace_get_stats(p, &st);
 	r->bytes = st.bytes;
 	res->lines += st.lines - lines0;
+	for (int k = 0; k < PMM_TRACE_NR_KINDS; k++)
+		res->unrendered[k] += st.unrendered[k] - unrendered0[k];
 	release_thread(r);
 	res->elapsed_s += (double)(now_ns(r) - t0) / 1e9;
 	res->events_per_s = res->elapsed_s > 0 ? (double)res->events / res->elapsed_s : 0;

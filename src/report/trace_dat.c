@@ -132,7 +132,10 @@ static int field_val(struct dat_event_info *e, int k, struct tep_record *rec,
 	return tep_read_number_field(e->f[k], rec->data, v);
 }
 
-/* Take page= (and pageblock_order) from libtraceevent's rendering. */
+/*
+ * Take page= (and pageblock_order) from libtraceevent's rendering; when that
+ * text does not parse, guess them and count the event in st.unrendered.
+ */
 static void rendered_fields(struct pmm_trace_parser *p, struct dat *d, struct dat_event_info *e,
 			    struct tep_record *rec, struct pmm_trace_event *ev)
 {
@@ -151,9 +154,11 @@ static void rendered_fields(struct pmm_trace_parser *p, struct dat *d, struct da
 		ev->pfn_dec = tmp.pfn_dec;
 		ev->pageblock_order = tmp.pageblock_order;
 	} else {
+		/* Not the kernel's body: the values are guesses, and the stats say so. */
 		ev->page = 0;
 		ev->page_fmt = PMM_TRACE_PAGE_0X;
 		ev->pageblock_order = 9;
+		p->st.unrendered[e->kind]++;
 	}
 }
 
