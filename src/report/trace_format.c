@@ -270,8 +270,12 @@ size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_even
 		puts_(&o, "CPU:");
 		put_int(&o, ev->cpu, 0);
 		puts_(&o, report ? " [" : " [LOST ");
-		put_u64(&o, ev->lost, 0);
-		puts_(&o, report ? " EVENTS DROPPED]" : " EVENTS]");
+		/* 0: a count the tracer did not know, which it prints without one */
+		if (ev->lost) {
+			put_u64(&o, ev->lost, 0);
+			puts_(&o, " ");
+		}
+		puts_(&o, report ? "EVENTS DROPPED]" : "EVENTS]");
 		return finish(&o);
 	}
 	clen = strnlen(ev->comm, sizeof(ev->comm));

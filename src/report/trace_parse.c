@@ -731,7 +731,12 @@ static const char *binary_reason(const char *s, size_t n, char *rbuf, size_t rle
 	return NULL;
 }
 
-/* "CPU:N [LOST M EVENTS]" (kernel) or "CPU:N [M EVENTS DROPPED]" (trace-cmd). */
+/*
+ * "CPU:N [LOST M EVENTS]" (kernel) or "CPU:N [M EVENTS DROPPED]"
+ * (trace-cmd); without M when the count is not known: the kernel's
+ * "CPU:N [LOST EVENTS]" (5.8+, an iterator the writer overran) and
+ * trace-cmd's "CPU:N [EVENTS DROPPED]".  An unknown count is 0.
+ */
 static bool parse_lost(const char *s, const char *end, struct pmm_trace_event *ev)
 {
 	const char *p = s + 4, *d = p;
@@ -745,9 +750,16 @@ static bool parse_lost(const char *s, const char *end, struct pmm_trace_event *e
 	if (cpu < 0 || end - p < 2 || p[0] != ' ' || p[1] != '[')
 		return false;
 	p += 2;
-	kernel = end - p > 5 && memcmp(p, "LOST ", 5) == 0;
-	if (kernel)
-		p += 5;
+	kernel = end - p >= 4 && memcmp(p, "LOST", 4) == 0;
+	if (kernel) {
+		p += 4;
+		if ((size_t)(end - p) == 8 && memcmp(p, " EVENTS]", 8) == 0)
+			goto count_unknown;
+		if (p == end || *p++ != ' ')
+			return false;
+	} else if ((size_t)(end - p) == 15 && memcmp(p, "EVENTS DROPPED]", 15) == 0) {
+		goto count_unknown;
+	}
 	d = p;
 	while (p < end && is_digit(*p)) {
 		if (n > UINT64_MAX / 10 - 1)
@@ -759,6 +771,8 @@ static bool parse_lost(const char *s, const char *end, struct pmm_trace_event *e
 	if (kernel ? (size_t)(end - p) != 8 || memcmp(p, " EVENTS]", 8)
 		   : (size_t)(end - p) != 16 || memcmp(p, " EVENTS DROPPED]", 16))
 		return false;
+count_unknown:
+	ev->comm[0] = '\0';
 	ev->kind = PMM_TRACE_LOST;
 	ev->cpu = (int32_t)cpu;
 	ev->lost = n;

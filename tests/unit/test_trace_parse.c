@@ -738,6 +738,17 @@ static void test_trace_cmd_report_lines(void **state)
 	assert_int_equal(ev.page, 0);
 	assert_int_equal(ev.pfn, 0);
 	assert_int_equal(ev.order, 3);
+
+	/* events dropped: how many when the ring-buffer page says, else not */
+	expect_line("CPU:0 [7 EVENTS DROPPED]", PMM_TRACE_STYLE_REPORT, PMM_TRACE_LOST, &ev);
+	assert_int_equal(ev.lost, 7);
+	expect_line("CPU:1 [EVENTS DROPPED]", PMM_TRACE_STYLE_REPORT, PMM_TRACE_LOST, &ev);
+	assert_int_equal(ev.cpu, 1);
+	assert_int_equal(ev.lost, 0);
+	/* and the kernel's own words for a count it does not know (5.8+) */
+	expect_line("CPU:12 [LOST EVENTS]", PMM_TRACE_STYLE_FTRACE, PMM_TRACE_LOST, &ev);
+	assert_int_equal(ev.cpu, 12);
+	assert_int_equal(ev.lost, 0);
 }
 
 /* What pmm prints for its own allocations. */
