@@ -94,7 +94,9 @@ PMM_API size_t pmm_gfp_format_trace(char *buf, size_t size, pmm_gfp_t gfp, enum 
  * pmm_gfp_parse() - parse a mask: a number (hex with 0x, or decimal), "none",
  * or names joined by '|' as printed by the kernel (any of the composite
  * and __GFP_ names of 6.1 to 6.12, with or without the "pmm_" prefix;
- * a trailing 0x... remainder is accepted).
+ * a trailing 0x... remainder is accepted).  Names of bits pmm does not
+ * have (KASAN's __GFP_SKIP_*, __GFP_NOLOCKDEP, __GFP_NO_OBJ_EXT) are
+ * accepted and add nothing to the mask.
  * @out: the mask.
  * Return: 0, or -PMM_EINVAL for an unknown name or malformed text.
  * Context: any; does not sleep.

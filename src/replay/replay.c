@@ -463,7 +463,12 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 		pfnmap_remove(s);
 	}
 	act_as(r, ev);
-	gfp = ev->gfp;
+	/*
+	 * Bits above the 6.1 allocator's (a number in the trace: lockdep's
+	 * or KASAN's on kernels built with them) decide nothing here, and
+	 * the kernel took them: drop them rather than have pmm refuse.
+	 */
+	gfp = ev->gfp & PMM___GFP_BITS_MASK;
 	/* Another listener (pmm_trace_attach()) prints the flags: keep them exact. */
 	if (!r->keep_zero && r->m->nr_tp_listeners < 2)
 		gfp &= ~(pmm_gfp_t)PMM___GFP_ZERO;

@@ -11,7 +11,8 @@
  * own table, transcribed from include/trace/events/mmflags.h of that version
  * (reference §2.10).
  *
- * Invariants: every table entry has a nonzero mask; values are the 6.1 bit
+ * Invariants: every table entry has a nonzero mask (the parser's extra
+ * names of bits pmm does not model excepted); values are the 6.1 bit
  * values of <pmm/gfp.h>, which did not move through 6.12.
  * Locking: none; everything here is pure and reentrant.
  */
@@ -233,10 +234,23 @@ size_t pmm_gfp_format_trace(char *buf, size_t size, pmm_gfp_t gfp, enum pmm_kver
  */
 static int lookup_name(const char *s, size_t len, enum pmm_kver kver, pmm_gfp_t *out)
 {
+	/*
+	 * The last ones are printed by kernels configured for them and decide
+	 * nothing in the allocator pmm models, so they add no bit: KASAN's
+	 * (CONFIG_KASAN_HW_TAGS: 5.17-6.2 SKIP_ZERO, SKIP_KASAN_POISON and
+	 * SKIP_KASAN_UNPOISON, 6.3+ SKIP_KASAN), lockdep's (6.12+; a number
+	 * before) and the slab's object extensions (6.12+, CONFIG_SLAB_OBJ_EXT).
+	 */
 	static const struct gfp_name extra[] = {
 		N(__GFP_ATOMIC, PMM___GFP_ATOMIC),
 		N(__GFP_DMA, PMM___GFP_DMA),
 		N(__GFP_DMA32, PMM___GFP_DMA32),
+		N(__GFP_SKIP_ZERO, 0),
+		N(__GFP_SKIP_KASAN_POISON, 0),
+		N(__GFP_SKIP_KASAN_UNPOISON, 0),
+		N(__GFP_SKIP_KASAN, 0),
+		N(__GFP_NOLOCKDEP, 0),
+		N(__GFP_NO_OBJ_EXT, 0),
 	};
 	const struct gfp_name *t;
 	size_t n, i;

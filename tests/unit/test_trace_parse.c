@@ -751,6 +751,48 @@ static void test_trace_cmd_report_lines(void **state)
 	assert_int_equal(ev.lost, 0);
 }
 
+/*
+ * gfp flag names that kernels print for bits that decide nothing in the
+ * page allocator pmm models: KASAN's with CONFIG_KASAN_HW_TAGS (5.17-6.2
+ * __GFP_SKIP_ZERO/_SKIP_KASAN_POISON/_SKIP_KASAN_UNPOISON, 6.3+
+ * __GFP_SKIP_KASAN), lockdep's __GFP_NOLOCKDEP and the slab's
+ * __GFP_NO_OBJ_EXT (6.12+, with memcg).  They are read, and add no bit.
+ */
+static void test_gfp_names_of_other_kernels(void **state)
+{
+	static const struct {
+		const char *flags;
+		pmm_gfp_t gfp;
+	} cases[] = {
+		{ "GFP_KERNEL|__GFP_ZERO|__GFP_SKIP_ZERO|__GFP_SKIP_KASAN_UNPOISON",
+		  PMM_GFP_KERNEL | PMM___GFP_ZERO },
+		{ "GFP_HIGHUSER_MOVABLE|__GFP_SKIP_KASAN_POISON", PMM_GFP_HIGHUSER_MOVABLE },
+		{ "GFP_USER|__GFP_SKIP_ZERO|__GFP_SKIP_KASAN", PMM_GFP_USER },
+		{ "GFP_NOFS|__GFP_NOLOCKDEP", PMM_GFP_NOFS },
+		{ "GFP_KERNEL|__GFP_NOWARN|__GFP_NO_OBJ_EXT", PMM_GFP_KERNEL | PMM___GFP_NOWARN },
+	};
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char line[512];
+		struct pmm_trace_opts opts = { .kver = i < 2 ? PMM_KVER_6_1 : PMM_KVER_6_12 };
+		int r;
+
+		snprintf(line, sizeof(line), HDR "mm_page_alloc: page=00000000d6e5337b pfn=0x52b6 "
+			 "order=0 migratetype=0 gfp_flags=%s", cases[i].flags);
+		assert_int_equal(pmm_trace_open_mem(&p, "gfp", line, strlen(line), &opts), 0);
+		r = pmm_trace_next(p, &ev);
+		if (r != 1)
+			fail_msg("%s: %d %s", cases[i].flags, r, pmm_trace_errmsg(p));
+		if (ev.gfp != cases[i].gfp)
+			fail_msg("%s: gfp %#x, expected %#x", cases[i].flags, (unsigned)ev.gfp,
+				 (unsigned)cases[i].gfp);
+		pmm_trace_close(p);
+	}
+}
+
 /* What pmm prints for its own allocations. */
 static void test_format_own_events(void **state)
 {
@@ -1137,6 +1179,7 @@ int main(void)
 		cmocka_unit_test(test_perf_script_and_6_18),
 		cmocka_unit_test(test_perf_script_fields),
 		cmocka_unit_test(test_trace_cmd_report_lines),
+		cmocka_unit_test(test_gfp_names_of_other_kernels),
 		cmocka_unit_test(test_format_own_events),
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_corrupt_xz),
