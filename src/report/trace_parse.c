@@ -804,6 +804,26 @@ static const char *skip_blanks(const char *s, const char *end)
 }
 
 /*
+ * trace-cmd report --ts-diff: "(+<delta>)" padded to 8 columns between the
+ * timestamp and the event name.  Returns the event name's start, or @s
+ * when no such column is there.
+ */
+static const char *skip_ts_diff(const char *s, const char *end)
+{
+	const char *p = s + 2;
+
+	if (end - s < 4 || s[1] != '+' || !is_digit(*p))
+		return s;
+	while (p < end && is_digit(*p))
+		p++;
+	if (p == end || *p != ')')
+		return s;
+	for (p++; p < end && *p == ' '; p++)
+		;
+	return p;
+}
+
+/*
  * One line.  Return: 1 event in @ev, 0 not an event (comment, blank), or an
  * error with *@reason set.
  */
@@ -876,6 +896,8 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 	tok = s;
 	while (s < end && *s == ' ')
 		s++;
+	if (__builtin_expect(s < end && *s == '(', 0))
+		s = skip_ts_diff(s, end);
 	name = s;
 	if (__builtin_expect(perf, 0)) {
 		/* perf script right-aligns "<subsys>:<event>"; "kmem:" names the kmem kinds. */

@@ -751,6 +751,60 @@ static void test_trace_cmd_report_lines(void **state)
 	assert_int_equal(ev.lost, 0);
 }
 
+/* The first event of @doc, which must hold exactly @n events and no error. */
+static struct pmm_trace_event first_of(const char *doc, unsigned n)
+{
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev, first;
+	unsigned got = 0;
+	int r;
+
+	memset(&first, 0, sizeof(first));
+	assert_int_equal(pmm_trace_open_mem(&p, "doc", doc, strlen(doc), NULL), 0);
+	while ((r = pmm_trace_next(p, &ev)) != 0) {
+		if (r < 0)
+			fail_msg("%s", pmm_trace_errmsg(p));
+		if (got++ == 0)
+			first = ev;
+	}
+	assert_int_equal(got, n);
+	pmm_trace_close(p);
+	first.name = NULL; /* pointed into the closed parser's line */
+	first.text = NULL;
+	return first;
+}
+
+/* `trace-cmd report --ts-diff` puts "(+delta)" between timestamp and event (trace-cmd 3.1.6's lines). */
+static void test_trace_cmd_report_ts_diff(void **state)
+{
+	static const char tsdiff[] =
+		"cpus=2\n"
+		"       stress-ng-42    [000]     0.000001:          mm_page_free:         page=0x1000 "
+		"pfn=0x1000 order=0\n"
+		"       stress-ng-42    [000]     0.000001: (+10)    mm_page_alloc:        page=(nil) "
+		"pfn=0x0 order=3 migratetype=1 gfp_flags=GFP_KERNEL\n"
+		"     kworker/0:1-43    [001]     0.000002000: (+990)   mm_page_alloc:        page=0x3000 "
+		"pfn=0x3000 order=2 migratetype=0 gfp_flags=GFP_KERNEL\n";
+	struct pmm_trace_event ev;
+	struct pmm_trace_parser *p;
+
+	(void)state;
+	ev = first_of(tsdiff, 3);
+	assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_FREE);
+	assert_int_equal(ev.style, PMM_TRACE_STYLE_REPORT);
+	assert_int_equal(pmm_trace_open_mem(&p, "tsdiff", tsdiff, strlen(tsdiff), NULL), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_ALLOC);
+	assert_int_equal(ev.order, 3);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_string_equal(ev.comm, "kworker/0:1");
+	assert_int_equal(ev.ts_ns, 2000);
+	assert_int_equal(ev.pfn, 0x3000);
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_close(p);
+}
+
 /*
  * gfp flag names that kernels print for bits that decide nothing in the
  * page allocator pmm models: KASAN's with CONFIG_KASAN_HW_TAGS (5.17-6.2
@@ -1179,6 +1233,7 @@ int main(void)
 		cmocka_unit_test(test_perf_script_and_6_18),
 		cmocka_unit_test(test_perf_script_fields),
 		cmocka_unit_test(test_trace_cmd_report_lines),
+		cmocka_unit_test(test_trace_cmd_report_ts_diff),
 		cmocka_unit_test(test_gfp_names_of_other_kernels),
 		cmocka_unit_test(test_format_own_events),
 		cmocka_unit_test(test_sources),
