@@ -4,7 +4,7 @@
  * and `trace_pipe` layout, `trace-cmd report` and `perf script` output.
  *
  *   FTRACE: "<comm>-<pid> [(<tgid>) ][<cpu>] [<lat> ]<sec>.<usec>: <event>: <body>"
- *   REPORT: "<comm>-<pid> [<cpu>] <sec>.<usec>: <event>:<padding> <body>"
+ *   REPORT: "[<file or instance>: ]<comm>-<pid> [<cpu>] <sec>.<usec>: [(+<diff>) ]<event>:<padding> <body>"
  *   PERF:   "<comm> <tid> [<cpu>] <sec>.<usec>: <padding><subsys>:<event>: <body>"
  *           (with -F pid,tid: "<comm> <pid>/<tid> [<cpu>] ...")
  *
@@ -522,6 +522,24 @@ static int64_t dec_span(const char *s, const char *e)
 }
 
 /*
+ * trace-cmd report of several files, or of a file with buffer instances,
+ * starts each line with the file's or instance's name right-aligned and
+ * ": ", then the comm right-aligned in its 16 columns.  When the text
+ * before the pid [@b, @e) is too long for a comm, return where those 16
+ * columns start after such a name (past their blanks), else @b.
+ */
+static const char *skip_report_prefix(const char *b, const char *e)
+{
+	const char *c = e - PMM_TRACE_COMM_LEN;
+
+	if (c - b < 2 || c[-2] != ':' || c[-1] != ' ' || c[0] != ' ')
+		return b;
+	while (c < e && *c == ' ')
+		c++;
+	return c < e ? c : b;
+}
+
+/*
  * Find "<comm>-<pid> [(<tgid>) ][<cpu>]" (ftrace, trace-cmd) or
  * "<comm> <tid> [<cpu>]" / "<comm> <pid>/<tid> [<cpu>]" (perf script) and
  * fill ev; *@perf says which.  Searching backward from each '[' keeps comms
@@ -603,6 +621,8 @@ static const char *parse_task(const char *b, const char *end, struct pmm_trace_e
 			*why = "number overflow in task pid or cpu";
 			return NULL;
 		}
+		if (__builtin_expect((size_t)(e - b) >= PMM_TRACE_COMM_LEN, 0))
+			b = skip_report_prefix(b, e);
 		if ((size_t)(e - b) >= PMM_TRACE_COMM_LEN) {
 			*why = "bad field: task name longer than 15 characters";
 			return NULL;
@@ -824,6 +844,33 @@ static const char *skip_ts_diff(const char *s, const char *end)
 }
 
 /*
+ * A line that is not an event may be a LOST or "cpus=" line after the
+ * name of a trace-cmd report's file or instance ("t.dat: cpus=2",
+ * "kmem: CPU:0 [7 EVENTS DROPPED]").  Return: 1 a LOST event in @ev,
+ * 0 a "cpus=" line (counted as a comment), -1 neither.
+ */
+static int prefixed_line(struct pmm_trace_parser *p, const char *s, const char *end,
+			 struct pmm_trace_event *ev)
+{
+	const char *c = s;
+
+	while ((c = memchr(c, ':', (size_t)(end - c))) != NULL && end - c > 6) {
+		c++;
+		if (*c != ' ' || c - 1 == s)
+			continue;
+		if (memcmp(c + 1, "CPU:", 4) == 0 && parse_lost(c + 1, end, ev)) {
+			p->report_style = true;
+			return 1;
+		}
+		if (memcmp(c + 1, "cpus=", 5) == 0 && !memchr(c, '[', (size_t)(end - c))) {
+			p->report_style = true;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
  * One line.  Return: 1 event in @ev, 0 not an event (comment, blank), or an
  * error with *@reason set.
  */
@@ -858,9 +905,12 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 	if (end - s > 4 && memcmp(s, "CPU:", 4) == 0 && parse_lost(s, end, ev))
 		return 1;
 
+	tok = s;
 	s = parse_task(s, end, ev, reason, &perf);
-	if (!s)
-		return -PMM_EBADMSG;
+	if (!s) {
+		err = prefixed_line(p, tok, end, ev);
+		return err >= 0 ? err : -PMM_EBADMSG;
+	}
 	if (s == end || *s != ' ') {
 		*reason = "truncated line: timestamp missing";
 		return -PMM_EBADMSG;

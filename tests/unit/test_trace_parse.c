@@ -806,6 +806,51 @@ static void test_trace_cmd_report_ts_diff(void **state)
 }
 
 /*
+ * `trace-cmd report` of a file with buffer instances, or of several -i
+ * files, starts each line with the instance's or file's name: the LOST
+ * line too (and then its event line does not), and each file's "cpus="
+ * line (trace-cmd 3.1.6's lines; the last as an instance would print it).
+ */
+static void test_trace_cmd_report_prefixes(void **state)
+{
+	static const char files[] =
+		"    t.dat: cpus=2\n"
+		"other.dat: cpus=2\n"
+		"    t.dat:      kworker/0:1-43    [001]     0.000002: mm_page_alloc:        page=0x3000 "
+		"pfn=0x3000 order=2 migratetype=0 gfp_flags=GFP_KERNEL\n"
+		"other.dat:        stress-ng-42    [000]     0.000001: mm_page_free:         page=0x1000 "
+		"pfn=0x1000 order=0\n"
+		"    t.dat: CPU:0 [7 EVENTS DROPPED]\n"
+		"       stress-ng-42    [000]     0.000005: mm_page_free:         page=0x2000 pfn=0x2000 "
+		"order=0\n"
+		"     kmem:      Web Content-4242  [001]     0.000006: mm_page_free:         page=0x2000 "
+		"pfn=0x2000 order=0\n";
+	struct pmm_trace_event ev;
+	struct pmm_trace_parser *p;
+
+	(void)state;
+	ev = first_of(files, 5);
+	assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_ALLOC);
+	assert_string_equal(ev.comm, "kworker/0:1");
+	assert_int_equal(ev.pid, 43);
+	assert_int_equal(ev.cpu, 1);
+	assert_int_equal(pmm_trace_open_mem(&p, "files", files, strlen(files), NULL), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_string_equal(ev.comm, "stress-ng");
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_LOST);
+	assert_int_equal(ev.lost, 7);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.pfn, 0x2000);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_string_equal(ev.comm, "Web Content");
+	assert_int_equal(ev.pid, 4242);
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_close(p);
+}
+
+/*
  * gfp flag names that kernels print for bits that decide nothing in the
  * page allocator pmm models: KASAN's with CONFIG_KASAN_HW_TAGS (5.17-6.2
  * __GFP_SKIP_ZERO/_SKIP_KASAN_POISON/_SKIP_KASAN_UNPOISON, 6.3+
@@ -1234,6 +1279,7 @@ int main(void)
 		cmocka_unit_test(test_perf_script_fields),
 		cmocka_unit_test(test_trace_cmd_report_lines),
 		cmocka_unit_test(test_trace_cmd_report_ts_diff),
+		cmocka_unit_test(test_trace_cmd_report_prefixes),
 		cmocka_unit_test(test_gfp_names_of_other_kernels),
 		cmocka_unit_test(test_format_own_events),
 		cmocka_unit_test(test_sources),
