@@ -30,6 +30,7 @@ struct pmm_trace_parser {
 	enum pmm_kver kver;
 	int sticky;                      /* fatal error returned again */
 	bool report_style;               /* input looks like trace-cmd report */
+	bool perf_seen;                  /* a perf script event line came: call chains may follow */
 	struct pmm_trace_stats st;
 	char errmsg[320];
 	struct trace_gfp_cache_entry gfp_cache[TRACE_GFP_CACHE];

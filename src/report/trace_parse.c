@@ -6,6 +6,7 @@
  *   FTRACE: "<comm>-<pid> [(<tgid>) ][<cpu>] [<lat> ]<sec>.<usec>: <event>: <body>"
  *   REPORT: "[<file or instance>: ]<comm>-<pid> [<cpu>] <sec>.<usec>: [(+<diff>) ]<event>:<padding> <body>"
  *   PERF:   "<comm> <tid> [<cpu>] <sec>.<usec>: <padding><subsys>:<event>: <body>"
+ *           (with -g, each followed by its call chain, "\t<addr> <sym> (<dso>)" a line)
  *           (with -F pid,tid: "<comm> <pid>/<tid> [<cpu>] ...")
  *
  * The kmem bodies are parsed strictly in the order TP_printk prints them
@@ -844,6 +845,21 @@ static const char *skip_ts_diff(const char *s, const char *end)
 }
 
 /*
+ * A frame of the call chain `perf script` prints under an event recorded
+ * with -g: blanks, the address as up to 16 hex digits, then nothing or a
+ * blank and the symbol ("\tffffffff8123abcd __alloc_pages+0x1ed ([kernel.kallsyms])").
+ * @s is past the line's leading blanks.
+ */
+static bool perf_frame(const char *s, const char *end)
+{
+	const char *d = s;
+
+	while (d < end && hex_tab[(unsigned char)*d])
+		d++;
+	return d > s && d - s <= 16 && (d == end || *d == ' ');
+}
+
+/*
  * A line that is not an event may be a LOST or "cpus=" line after the
  * name of a trace-cmd report's file or instance ("t.dat: cpus=2",
  * "kmem: CPU:0 [7 EVENTS DROPPED]").  Return: 1 a LOST event in @ev,
@@ -908,6 +924,9 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 	tok = s;
 	s = parse_task(s, end, ev, reason, &perf);
 	if (!s) {
+		/* perf -g: the event's call chain, indented, a frame a line */
+		if (p->perf_seen && tok > line && perf_frame(tok, end))
+			return 0;
 		err = prefixed_line(p, tok, end, ev);
 		return err >= 0 ? err : -PMM_EBADMSG;
 	}
@@ -954,6 +973,7 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 		size_t pad = s > tok ? (size_t)(s - tok) - 1 : 0;
 
 		ev->style = PMM_TRACE_STYLE_PERF;
+		p->perf_seen = true;
 		ev->name_pad = pad > 255 ? 255 : (uint8_t)pad;
 		if (end - s > 5 && memcmp(s, "kmem:", 5) == 0)
 			s += 5;

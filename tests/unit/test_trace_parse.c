@@ -637,6 +637,7 @@ static void test_perf_script_and_6_18(void **state)
 /* What perf script puts around an event: comm with '-' and '/', pid/tid, the name column. */
 static void test_perf_script_fields(void **state)
 {
+	int r;
 	static const char doc[] =
 		" kworker/u8:0-ev  7078 [001] 38470.809885:             kmem:mm_page_alloc: "
 		"page=0x44a95b pfn=0x44a95b order=0 migratetype=0 gfp_flags=GFP_NOFS|__GFP_NOWARN\n"
@@ -684,6 +685,47 @@ static void test_perf_script_fields(void **state)
 	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_PERF, PMM_KVER_6_1);
 	assert_string_equal(buf, "     Web Content  4242 [000]    12.000001: "
 				 "compaction:mm_compaction_begin: zone_start=0x1");
+
+	/*
+	 * perf record -g: each event's call chain follows it, one frame a
+	 * line ("\t%16lx sym+off (dso)"), then a blank line.  Not events;
+	 * the same text before any perf event line is not taken for them.
+	 */
+	{
+		static const char chain[] =
+			"         swapper     0 [000]   123.456789:       kmem:mm_page_alloc: page=0x1234 "
+			"pfn=0x1234 order=0 migratetype=0 gfp_flags=GFP_ATOMIC\n"
+			"\tffffffff8123abcd __alloc_pages+0x1ed ([kernel.kallsyms])\n"
+			"\tffffffff8123abce alloc_pages+0x8f ([kernel.kallsyms])\n"
+			"\t    7f1234567890 [unknown] (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
+			"\n"
+			"         swapper     0 [000]   123.456790:           kmem:mm_page_free: page=0x1234 "
+			"pfn=0x1234 order=0\n"
+			"\tffffffff8123abcf __free_pages+0x1 ([kernel.kallsyms])\n";
+		struct pmm_trace_parser *q;
+		struct pmm_trace_stats st;
+
+		assert_int_equal(pmm_trace_open_mem(&q, "chain", chain, sizeof(chain) - 1, NULL), 0);
+		assert_int_equal(pmm_trace_next(q, &ev), 1);
+		assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_ALLOC);
+		r = pmm_trace_next(q, &ev);
+		if (r != 1)
+			fail_msg("%d %s", r, pmm_trace_errmsg(q));
+		assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_FREE);
+		assert_int_equal(pmm_trace_next(q, &ev), 0);
+		pmm_trace_get_stats(q, &st);
+		assert_int_equal(st.errors, 0);
+		assert_int_equal(st.comments, 5);
+		pmm_trace_close(q);
+
+		{
+			const char *frames = strchr(chain, '\n') + 1;
+
+			assert_int_equal(pmm_trace_open_mem(&q, "chain", frames, strlen(frames), NULL), 0);
+		}
+		assert_int_equal(pmm_trace_next(q, &ev), -PMM_EBADMSG);
+		pmm_trace_close(q);
+	}
 
 	/* A comm ending in "-<digits>" before perf's blank is all comm. */
 	assert_int_equal(pmm_trace_next(p, &ev), 1);
