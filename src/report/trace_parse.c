@@ -537,7 +537,8 @@ static const char *skip_report_prefix(const char *b, const char *e)
 		return b;
 	while (c < e && *c == ' ')
 		c++;
-	return c < e ? c : b;
+	/* a comm that starts a line with '#' would print back as a comment */
+	return c < e && *c != '#' ? c : b;
 }
 
 /*

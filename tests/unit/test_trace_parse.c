@@ -271,6 +271,10 @@ static const struct bad_case bad_cases[] = {
 	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=0\x03", -PMM_EBADMSG,
 	  "binary garbage (byte 0x03 at column 106)" },
 	{ HDR "mm_page_free", -PMM_EBADMSG, "truncated line: event name missing" },
+	/* not a trace-cmd file prefix: the comm after it would start with '#' (fuzz find) */
+	{ "other.dat:    #   stress-ng-42    [000]     0.000001: mm_page_free:         page=0x1000 "
+	  "pfn=0x1000 order=0",
+	  -PMM_EBADMSG, "bad field: task name longer than 15 characters" },
 };
 
 static void test_malformed_lines(void **state)
