@@ -323,7 +323,12 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 			pr_warn(m, "WARNING: page allocation with gfp 0x%x refused: %s\n", gfp, why);
 		return NULL;
 	}
-	if (!nr)
+	/*
+	 * More frames than the machine has can never be found; refusing them
+	 * here also keeps the alignment below from overflowing to 0 (which
+	 * would loop for ever) and pfn + nr from wrapping.
+	 */
+	if (!nr || nr > __atomic_load_n(&m->max_pfn, __ATOMIC_RELAXED))
 		return NULL;
 	while (align < nr)
 		align <<= 1;

@@ -817,6 +817,59 @@ static void test_contradictory_gfp(void **state)
 	DETECTED();
 }
 
+struct contig_probe {
+	struct pmm *m;
+	unsigned long nr;
+};
+
+/* In a child, so that a call that never returns fails the test instead of hanging it. */
+static void contig_pages_child(void *arg)
+{
+	const struct contig_probe *cp = arg;
+
+	alarm(10);
+	if (pmm_alloc_contig_pages(cp->m, cp->nr, PMM_GFP_KERNEL, PMM_NUMA_NO_NODE))
+		_exit(4);
+}
+
+/*
+ * Contiguous allocations of sizes no machine has, and ranges that are not
+ * ranges: refused at once (NULL or -PMM_EINVAL), nothing reported, nothing
+ * changed.
+ */
+static void test_contig_bad_sizes(void **state)
+{
+	static const unsigned long sizes[] = { 0, 1ul << 40, 1ul << 62, (1ul << 63) + 1, ~0ul };
+	struct fixture fx;
+	struct contig_probe cp;
+	unsigned long max;
+	char out[4096];
+
+	(void)state;
+	fx_init(&fx, "mem=64M cpus=2");
+	max = pmm_max_pfn(fx.m);
+	cp.m = fx.m;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int status;
+
+		cp.nr = sizes[i];
+		status = pmm_test_run_child(contig_pages_child, &cp, out, sizeof(out));
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			fail_msg("pmm_alloc_contig_pages(%#lx): %s %d, want NULL at once", sizes[i],
+				 WIFSIGNALED(status) ? "killed by signal" : "exit status",
+				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
+	assert_null(pmm_alloc_contig_pages(fx.m, max + 1, PMM_GFP_KERNEL, PMM_NUMA_NO_NODE));
+	/* Ranges that are empty, inverted or wrapping around. */
+	assert_int_equal(pmm_alloc_contig_range(fx.m, 0x2000, 0x2000, PMM_GFP_KERNEL), -PMM_EINVAL);
+	assert_int_equal(pmm_alloc_contig_range(fx.m, 0x2010, 0x2000, PMM_GFP_KERNEL), -PMM_EINVAL);
+	assert_int_equal(pmm_alloc_contig_range(fx.m, ~0ul - 4, ~0ul, PMM_GFP_KERNEL), -PMM_EINVAL);
+	fx_expect_nothing(&fx, "refused contiguous requests");
+	fx_contained(&fx, "contig");
+	fx_done(&fx);
+	DETECTED();
+}
+
 /* Allocate until NULL at every order: never a crash, validator clean, all comes back. */
 static void test_exhaustion_every_order(void **state)
 {
@@ -1092,6 +1145,7 @@ int main(void)
 		T(test_poison_overwritten),
 		T(test_order_above_max),
 		T(test_contradictory_gfp),
+		T(test_contig_bad_sizes),
 		T(test_exhaustion_every_order),
 		T(test_bad_configs),
 		T(test_create_invalid_args),
