@@ -488,7 +488,9 @@ PMM_API void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_pag
  * Return: 0, each frame then order 0 with refcount 1; -PMM_EBUSY when a
  * frame cannot be freed (no migrate callback, reserved or unmovable pages,
  * or the range is being isolated by someone else); -PMM_EINVAL for an
- * invalid range.  On error the range is left as it was.
+ * invalid range (empty, or not all online frames inside one zone's span;
+ * the frames of the last section past the end of memory are not).  On
+ * error the range is left as it was.
  * Context: process context; drains every CPU's lists.
  */
 PMM_API int pmm_alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end,

@@ -262,8 +262,15 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 
 	if (start >= end || !pfn_to_online_page(m, start) || !pfn_to_online_page(m, end - 1))
 		return -PMM_EINVAL;
+	/*
+	 * Within one zone's span: frames past it (the rest of the last
+	 * section beyond the end of memory) carry the zone's links but are
+	 * not memory, and the isolation below, clamped to the zone, would not
+	 * look at them before the migrate callback is asked to move them.
+	 */
 	zone = page_zone(m, pfn_to_page(m, start));
-	if (zone != page_zone(m, pfn_to_page(m, end - 1)))
+	if (zone != page_zone(m, pfn_to_page(m, end - 1)) || !zone_spans_pfn(zone, start) ||
+	    !zone_spans_pfn(zone, end - 1))
 		return -PMM_EINVAL;
 	for (unsigned long pfn = start; pfn < end; pfn++)
 		if (!pfn_to_online_page(m, pfn) || page_zone(m, pfn_to_page(m, pfn)) != zone)

@@ -863,10 +863,15 @@ static void do_contig(struct model *md, unsigned long start, unsigned long nr, p
 	for (unsigned long pfn = start; valid && pfn < end; pfn++)
 		if (!pmm_pfn_valid(md->m, pfn) || !same_zone(md, start, pfn))
 			valid = false;
+	/* The frames of the last section past the end of memory belong to no zone's span. */
+	if (valid) {
+		zone = page_zone(md->m, (struct page *)pmm_pfn_to_page(md->m, start));
+		valid = zone_spans_pfn(zone, start) && zone_spans_pfn(zone, end - 1);
+	}
 	r = pmm_alloc_contig_range(md->m, start, end, gfp);
 	if (!valid) {
 		if (r != -PMM_EINVAL)
-			diverge(md, "contig [0x%lx, 0x%lx) is not one zone's: got %d, want -EINVAL",
+			diverge(md, "contig [0x%lx, 0x%lx) is not in one zone's span: got %d, want -EINVAL",
 				start, end, r);
 		return;
 	}

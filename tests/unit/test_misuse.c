@@ -817,6 +817,16 @@ static void test_contradictory_gfp(void **state)
 	DETECTED();
 }
 
+/* A migrate callback that must not be asked: it only counts. */
+static int migrate_counted(void *ctx, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	(void)m;
+	(void)pfn;
+	(void)order;
+	(*(unsigned *)ctx)++;
+	return -PMM_EBUSY;
+}
+
 struct contig_probe {
 	struct pmm *m;
 	unsigned long nr;
@@ -843,6 +853,7 @@ static void test_contig_bad_sizes(void **state)
 	struct fixture fx;
 	struct contig_probe cp;
 	unsigned long max;
+	unsigned migrations = 0;
 	char out[4096];
 
 	(void)state;
@@ -864,6 +875,19 @@ static void test_contig_bad_sizes(void **state)
 	assert_int_equal(pmm_alloc_contig_range(fx.m, 0x2000, 0x2000, PMM_GFP_KERNEL), -PMM_EINVAL);
 	assert_int_equal(pmm_alloc_contig_range(fx.m, 0x2010, 0x2000, PMM_GFP_KERNEL), -PMM_EINVAL);
 	assert_int_equal(pmm_alloc_contig_range(fx.m, ~0ul - 4, ~0ul, PMM_GFP_KERNEL), -PMM_EINVAL);
+	/*
+	 * Past the end of memory, where the last section still has a memmap
+	 * (64 MiB of a 128 MiB section): frames of no zone, never allocated.
+	 * The migrate callback is for allocated blocks: it must not be asked
+	 * to move those, nor may they be freed.
+	 */
+	pmm_set_mm_ops(fx.m, &(struct pmm_mm_ops){ .migrate = migrate_counted }, &migrations);
+	assert_true(pmm_pfn_valid(fx.m, max));
+	assert_int_equal(pmm_alloc_contig_range(fx.m, max, max + 4, PMM_GFP_KERNEL), -PMM_EINVAL);
+	assert_int_equal(pmm_alloc_contig_range(fx.m, max - 4, max + 4, PMM_GFP_KERNEL), -PMM_EINVAL);
+	assert_int_equal(migrations, 0);
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(fx.m, max)), 1);
+	pmm_set_mm_ops(fx.m, NULL, NULL);
 	fx_expect_nothing(&fx, "refused contiguous requests");
 	fx_contained(&fx, "contig");
 	fx_done(&fx);
