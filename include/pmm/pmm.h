@@ -538,10 +538,13 @@ PMM_BEGIN_DECLS
  * to the allocator after boot (free_reserved_area(), as a kernel frees its
  * init sections and initrd).  Managed pages grow; watermarks and reserves
  * are not recomputed, exactly as in the kernel.  Frames that are not
- * reserved, and frames holding a section's own memmap (memmap=altmap), are
- * skipped.
+ * reserved, frames that are not memory (holes of the layout, the rest of
+ * the last section past the end of memory, offline blocks), and frames
+ * holding a section's own memmap (memmap=altmap) are skipped.
  * Return: the number of frames freed.
- * Context: any thread; does not sleep.
+ * Context: any thread; takes the machine's hotplug lock (a mutex: may
+ * sleep while memory is being added or removed), so it must not be called
+ * from a migrate callback or a bad-page handler.
  */
 PMM_API unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigned long end);
 

@@ -307,6 +307,8 @@ PMM_HIDDEN int memblock_remove_range(struct memblock_type *t, uint64_t base, uin
 PMM_HIDDEN unsigned long memblock_end_pfn(const struct pmm *m);
 PMM_HIDDEN int memblock_reserve(struct pmm *m, uint64_t base, uint64_t size);
 PMM_HIDDEN bool memblock_is_reserved(const struct pmm *m, uint64_t addr);
+/* @addr is in memblock.memory (boot, or with hotplug_lock: hotplug changes it). */
+PMM_HIDDEN bool memblock_is_memory(const struct pmm *m, uint64_t addr);
 PMM_HIDDEN uint64_t memblock_phys_alloc(struct pmm *m, uint64_t size, uint64_t align, int nid);
 PMM_HIDDEN unsigned long memblock_reserved_pages_in(const struct pmm *m, unsigned long spfn,
 						    unsigned long epfn);

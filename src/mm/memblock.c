@@ -132,14 +132,22 @@ int memblock_reserve(struct pmm *m, uint64_t base, uint64_t size)
 	return memblock_add(t, base, end - base, MAX_NUMNODES);
 }
 
-bool memblock_is_reserved(const struct pmm *m, uint64_t addr)
+static bool memblock_type_has(const struct memblock_type *t, uint64_t addr)
 {
-	const struct memblock_type *t = &m->memblock.reserved;
-
 	for (unsigned long i = 0; i < t->cnt; i++)
 		if (addr >= t->regions[i].base && addr < t->regions[i].base + t->regions[i].size)
 			return true;
 	return false;
+}
+
+bool memblock_is_reserved(const struct pmm *m, uint64_t addr)
+{
+	return memblock_type_has(&m->memblock.reserved, addr);
+}
+
+bool memblock_is_memory(const struct pmm *m, uint64_t addr)
+{
+	return memblock_type_has(&m->memblock.memory, addr);
 }
 
 /*

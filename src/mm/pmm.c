@@ -145,8 +145,13 @@ static struct page *take_reserved_frame(struct pmm *m, unsigned long pfn)
 {
 	struct page *page = pfn_to_online_page(m, pfn);
 
+	/*
+	 * Holes (and the rest of a section past the end of memory) have
+	 * reserved struct pages as well, but no memory behind them: a hole's
+	 * frames are not even mapped.  Only memblock memory may be freed.
+	 */
 	if (!page || !PageReserved(page) || page_ref_count(page) != 1 ||
-	    PageVmemmapSelfHosted(page))
+	    PageVmemmapSelfHosted(page) || !memblock_is_memory(m, PFN_PHYS(pfn)))
 		return NULL;
 	ClearPageReserved(page);
 	page->private = 0;
@@ -899,6 +904,11 @@ unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigne
 {
 	unsigned long freed = 0;
 
+	/*
+	 * The hotplug lock keeps memblock and the sections still while they
+	 * are read, and makes two calls over the same frames take each once.
+	 */
+	pmm_lock(&m->hotplug_lock);
 	for (unsigned long pfn = start; pfn < end && pfn < pmm_max_pfn(m); pfn++) {
 		struct page *page = take_reserved_frame(m, pfn);
 
@@ -909,5 +919,6 @@ unsigned long pmm_free_reserved_area(struct pmm *m, unsigned long start, unsigne
 		free_pages_entry(m, page, 0);
 		freed++;
 	}
+	pmm_unlock(&m->hotplug_lock);
 	return freed;
 }

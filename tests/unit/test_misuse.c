@@ -894,6 +894,35 @@ static void test_contig_bad_sizes(void **state)
 	DETECTED();
 }
 
+/*
+ * pmm_free_reserved_area() over frames that are not memory: a hole of the
+ * layout and the rest of the last section past the end of memory have
+ * reserved struct pages too, but no memory behind them (a hole's is not
+ * even mapped), so none of them may become a managed frame.
+ */
+static void test_free_reserved_not_memory(void **state)
+{
+	struct fixture fx;
+	unsigned long total, max;
+
+	(void)state;
+	fx_init(&fx, "mem=64M hole=0x1000000-0x10fffff cpus=2");
+	total = pmm_totalram_pages(fx.m);
+	max = pmm_max_pfn(fx.m);
+	assert_true(pmm_pfn_valid(fx.m, 0x1010));
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(fx.m, 0x1010)), 1);
+	assert_int_equal(pmm_free_reserved_area(fx.m, 0x1000, 0x1100), 0);
+	assert_int_equal(pmm_free_reserved_area(fx.m, 0xff0, 0x1110), 0);
+	assert_int_equal(pmm_free_reserved_area(fx.m, max, max + 64), 0);
+	assert_int_equal(pmm_free_reserved_area(fx.m, 0x2000, 0x1000), 0);
+	assert_int_equal(pmm_totalram_pages(fx.m), total);
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(fx.m, 0x1010)), 1);
+	fx_expect_nothing(&fx, "free_reserved_area on no memory");
+	fx_contained(&fx, "free_reserved_area on no memory");
+	fx_done(&fx);
+	DETECTED();
+}
+
 /* Allocate until NULL at every order: never a crash, validator clean, all comes back. */
 static void test_exhaustion_every_order(void **state)
 {
@@ -1170,6 +1199,7 @@ int main(void)
 		T(test_order_above_max),
 		T(test_contradictory_gfp),
 		T(test_contig_bad_sizes),
+		T(test_free_reserved_not_memory),
 		T(test_exhaustion_every_order),
 		T(test_bad_configs),
 		T(test_create_invalid_args),
