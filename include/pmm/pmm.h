@@ -489,8 +489,9 @@ PMM_API void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_pag
  * frame cannot be freed (no migrate callback, reserved or unmovable pages,
  * or the range is being isolated by someone else); -PMM_EINVAL for an
  * invalid range (empty, or not all online frames inside one zone's span;
- * the frames of the last section past the end of memory are not).  On
- * error the range is left as it was.
+ * the frames of the last section past the end of memory are not) or an
+ * invalid @gfp (warned about, as pmm_alloc_pages() does, unless
+ * __GFP_NOWARN).  On error the range is left as it was.
  * Context: process context; drains every CPU's lists.
  */
 PMM_API int pmm_alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end,

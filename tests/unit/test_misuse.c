@@ -888,6 +888,17 @@ static void test_contig_bad_sizes(void **state)
 	assert_int_equal(migrations, 0);
 	assert_int_equal(pmm_page_count(pmm_pfn_to_page(fx.m, max)), 1);
 	pmm_set_mm_ops(fx.m, NULL, NULL);
+	/* A free range with a gfp mask the allocator refuses everywhere else. */
+	assert_int_equal(pmm_alloc_contig_range(fx.m, 0x2000, 0x2010,
+						PMM_GFP_KERNEL | PMM___GFP_DMA | PMM___GFP_DMA32),
+			 -PMM_EINVAL);
+	assert_true(strstr(fx_new_log(&fx), "WARNING: page allocation with gfp 0xcc5 refused: "
+					    "contradictory zone modifiers (GFP_ZONE_BAD)\n") != NULL);
+	assert_int_equal(pmm_alloc_contig_range(fx.m, 0x2000, 0x2010,
+						PMM_GFP_KERNEL | PMM___GFP_MOVABLE | PMM___GFP_RECLAIMABLE |
+							PMM___GFP_NOWARN),
+			 -PMM_EINVAL);
+	fx.log_seen = fx.log.len;
 	fx_expect_nothing(&fx, "refused contiguous requests");
 	fx_contained(&fx, "contig");
 	fx_done(&fx);
