@@ -522,9 +522,11 @@ PMM_API void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned lo
  * input after its last value is ignored.  Writes recompute watermarks,
  * reserves and per-CPU high/batch at once, as the kernel's handlers do; a
  * refused write changes nothing.
- * Return: 0 (read: the length written to @buf), -PMM_ENOENT for an unknown
- * name, -PMM_EINVAL for a value the kernel would refuse (pmm also refuses
- * min_free_kbytes above 2^30).
+ * Return: 0 (read: the length of the value's text, as snprintf(): @buf
+ * gets at most @size - 1 characters and a NUL, so a result >= @size means
+ * it was cut short; @buf may be NULL when @size is 0), -PMM_ENOENT for an
+ * unknown name, -PMM_EINVAL for a value the kernel would refuse (pmm also
+ * refuses min_free_kbytes above 2^30).
  * Context: any thread; serialised by the machine's sysctl lock.
  */
 PMM_API int pmm_sysctl_write(struct pmm *m, const char *name, const char *value);
