@@ -169,7 +169,34 @@ static void emit(struct capture *c, const char *token, const char *src)
 	fprintf(c->out, "%s\n", line);
 }
 
-/* The message of a log line: after a "<N>" syslog level and a "[ seconds]" stamp. */
+/*
+ * The length of a CONFIG_PRINTK_CALLER field at @s, "[%6s]" of "T<pid>" or
+ * "C<cpu>" and the blank after it, else 0.
+ */
+static size_t caller_field(const char *s)
+{
+	size_t i = 1;
+
+	if (*s != '[')
+		return 0;
+	while (s[i] == ' ')
+		i++;
+	if (s[i] != 'T' && s[i] != 'C')
+		return 0;
+	if (s[++i] < '0' || s[i] > '9')
+		return 0;
+	while (s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (s[i] != ']')
+		return 0;
+	return i + 1 + (s[i + 1] == ' ');
+}
+
+/*
+ * The message of a log line: after a "<N>" syslog level, a "[ seconds]"
+ * stamp and a caller field (the console puts it right after the stamp,
+ * util-linux dmesg after a blank).
+ */
 static const char *log_body(const char *s)
 {
 	if (*s == '<') {
@@ -184,7 +211,7 @@ static const char *log_body(const char *s)
 		if (e)
 			s = e + 1 + (e[1] == ' ');
 	}
-	return s;
+	return s + caller_field(s);
 }
 
 static int boot_log_line(struct capture *c, const char *name, unsigned long lineno, const char *s)

@@ -1163,6 +1163,38 @@ static void test_machine_from_boot_log(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * Boot logs as other kernels and tools write them.  A kernel built with
+ * CONFIG_PRINTK_CALLER puts the caller ("[    T1]" a task, "[    C0]" a
+ * CPU) after the time stamp, on the console right after it and in
+ * util-linux dmesg after a space: the lines are the same lines.
+ */
+static void test_machine_from_log_variants(void **state)
+{
+	static const char *const prefix[] = { "[    0.000000][    T0] ", "[    0.000000] [    C1] ",
+					      "<6>[    0.000000][  T123] " };
+	char tmpl[] = "/tmp/pmm-capture-XXXXXX", log[1024], *text;
+	const char *dir = mkdtemp(tmpl);
+
+	(void)state;
+	assert_non_null(dir);
+	for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+		snprintf(log, sizeof(log),
+			 "%sEarly memory node ranges\n"
+			 "%s  node   0: [mem 0x0000000000001000-0x000000003fffffff]\n"
+			 "%s  node   1: [mem 0x0000000040000000-0x000000007fffffff]\n"
+			 "%ssmp: Brought up 2 nodes, 3 CPUs\n",
+			 prefix[i], prefix[i], prefix[i], prefix[i]);
+		put_file(dir, "dmesg.txt", log);
+		text = capture_ok(dir);
+		if (!strstr(text, "\nnode=1:0x40000000-0x7fffffff ") || !strstr(text, "\ncpus=3 "))
+			fail_msg("'%s': %s", prefix[i], text);
+		free(text);
+	}
+	rm_file(dir, "dmesg.txt");
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* "managed" of node @nid's zone @zone in a /proc/zoneinfo text, or -1. */
 static long long zone_managed(const char *zi, int nid, const char *zone)
 {
@@ -2486,6 +2518,7 @@ int main(void)
 		cmocka_unit_test(test_machine_from_real_capture),
 		cmocka_unit_test(test_machine_from_boot_log),
 		cmocka_unit_test(test_machine_from_odd_node_line),
+		cmocka_unit_test(test_machine_from_log_variants),
 		cmocka_unit_test(test_machine_from_zoneinfo),
 		cmocka_unit_test(test_machine_from_node_cpus),
 		cmocka_unit_test(test_machine_from_shipped_captures),
