@@ -99,6 +99,7 @@ struct capture {
 	size_t errlen;
 	struct pmm_config scratch; /* every token is tried here first */
 	unsigned nr_ranges;
+	unsigned long ranges_heading; /* the line of the first "Early memory node ranges"; 0 none */
 	bool in_ranges, in_zones, in_movable;
 	unsigned long long movable_start[PMM_MAX_NUMNODES]; /* "  Node N: 0x...": bytes; 0 none */
 	bool movable_seen;          /* "Movable zone start for each node" */
@@ -243,10 +244,21 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 	}
 	if (strstr(s, "Early memory node ranges")) {
 		c->in_ranges = true;
+		if (!c->ranges_heading)
+			c->ranges_heading = lineno;
 		return 0;
 	}
 	if (c->in_ranges) {
-		if (sscanf(s, " node %d: [mem %llx-%llx]", &nid, &a, &b) == 3) {
+		/*
+		 * A line of the block must be whole: the "]" is what says the
+		 * end was not cut short (a log cut in its last line).
+		 */
+		n1 = n2 = 0;
+		if (sscanf(s, " node %d:%n", &nid, &n1) == 1 && n1 > 0 &&
+		    (sscanf(s, " node %d: [mem %llx-%llx]%n", &nid, &a, &b, &n2) != 3 || n2 == 0))
+			return failf(c, -PMM_EBADMSG, "%s:%lu: malformed node range line: %s", name,
+				     lineno, s);
+		if (n2 > 0) {
 			if (nid < 0 || nid >= PMM_MAX_NUMNODES || b < a)
 				return failf(c, -PMM_EBADMSG, "%s:%lu: bad node range: %s", name, lineno, s);
 			if (c->nr_ranges == PMM_MAX_RANGES)
@@ -596,6 +608,10 @@ static int read_boot_log(struct capture *c, const char *path)
 	linereader_close(lr);
 	if (r)
 		return r;
+	if (!c->nr_ranges && c->ranges_heading)
+		return failf(c, -PMM_EBADMSG,
+			     "%s:%lu: \"Early memory node ranges\" and no node range line after it", name,
+			     c->ranges_heading);
 	if (!c->nr_ranges)
 		return failf(c, -PMM_EBADMSG,
 			     "%s: no \"Early memory node ranges\" lines: not a Linux boot log, or it "

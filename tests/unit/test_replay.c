@@ -1191,6 +1191,40 @@ static void test_machine_from_log_variants(void **state)
 			fail_msg("'%s': %s", prefix[i], text);
 		free(text);
 	}
+
+	/*
+	 * A node range line damaged or cut short (a log cut in the middle of
+	 * its last line) is an error where it is: the block used to end there,
+	 * dropping the nodes after it, or keep the digits before the cut as
+	 * the range's end.
+	 */
+	{
+		static const char *const bad[] = {
+			/* RAM from 0 (arm64 boards have it): the cut end is still above the start */
+			"Early memory node ranges\n  node   0: [mem 0x0000000000000000-0x000000003fffffff]\n"
+			"  node   1: [mem 0x0000000000000000-0x000000007fff",
+			"Early memory node ranges\n  node   0: [mem 0x0000000000001000-0x000000003fffffff]\n"
+			"  node   0: [mem 0x00000000400#0000-0x000000007fffffff]\n"
+			"  node   1: [mem 0x0000000080000000-0x00000000bfffffff]\n",
+		};
+		char err[512];
+		int ret;
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			put_file(dir, "dmesg.txt", bad[i]);
+			text = capture_text(dir, &ret, err, sizeof(err));
+			if (ret != -PMM_EBADMSG || strncmp(err, "dmesg.txt:3: malformed node range line: ", 40))
+				fail_msg("case %zu: %d '%s'\n%s", i, ret, err, text);
+			free(text);
+		}
+		/* The heading and no node line after it: said so, with where the heading is. */
+		put_file(dir, "dmesg.txt", "[    0.0] Linux version 6.1.0\n[    0.0] Early memory node ranges\n"
+					   "[    0.0] Initmem setup node 0 [mem 0x1000-0x3fffffff]\n");
+		text = capture_text(dir, &ret, err, sizeof(err));
+		assert_int_equal(ret, -PMM_EBADMSG);
+		assert_string_equal(err, "dmesg.txt:2: \"Early memory node ranges\" and no node range line after it");
+		free(text);
+	}
 	rm_file(dir, "dmesg.txt");
 	assert_int_equal(rmdir(dir), 0);
 }
