@@ -373,7 +373,9 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 	if (!c->deferred_src[0] && (p = strstr(s, " deferred pages initialised in ")) &&
 	    strncmp(s, "node ", 5) == 0)
 		snprintf(c->deferred_src, sizeof(c->deferred_src), "%s: %.100s", src, s);
-	if (strncmp(s, "HugeTLB: registered 1.00 GiB page size", 38) == 0)
+	/* Linux 5.15 and before: "HugeTLB registered ..." */
+	if (strncmp(s, "HugeTLB: registered 1.00 GiB page size", 38) == 0 ||
+	    strncmp(s, "HugeTLB registered 1.00 GiB page size", 37) == 0)
 		c->gigantic = true;
 	if (c->nr_srat_hotplug < 16 && (p = strstr(s, "SRAT: Node ")) && strstr(p, "] hotplug") &&
 	    sscanf(p, "SRAT: Node %d PXM %*d [mem %llx-%llx]", &nid, &a, &b) == 3 && nid >= 0 &&

@@ -1225,6 +1225,23 @@ static void test_machine_from_log_variants(void **state)
 		assert_string_equal(err, "dmesg.txt:2: \"Early memory node ranges\" and no node range line after it");
 		free(text);
 	}
+
+	/*
+	 * Linux 5.15 and before say "HugeTLB registered 1.00 GiB page size"
+	 * (the colon came with the vmemmap report in 2022): 1 GiB pages all
+	 * the same.
+	 */
+	put_file(dir, "dmesg.txt",
+		 "[    0.000000] Linux version 5.15.0 (gcc) #1 SMP\n"
+		 "[    0.000000] Early memory node ranges\n"
+		 "[    0.000000]   node   0: [mem 0x0000000000001000-0x000000013fffffff]\n"
+		 "[    0.000000] Kernel command line: console=ttyS0 hugepagesz=1G hugepages=2\n"
+		 "[    0.500000] HugeTLB registered 1.00 GiB page size, pre-allocated 2 pages\n"
+		 "[    0.500000] HugeTLB registered 2.00 MiB page size, pre-allocated 0 pages\n");
+	text = capture_ok(dir);
+	if (!strstr(text, "\nhugepagesz=1G ") || !strstr(text, "\nhugepages=2 "))
+		fail_msg("%s", text);
+	free(text);
 	rm_file(dir, "dmesg.txt");
 	assert_int_equal(rmdir(dir), 0);
 }
