@@ -997,7 +997,7 @@ static void read_iomem(struct capture *c, const char *path)
 	while (fgets(line, sizeof(line), f)) {
 		char what[64];
 
-		if (sscanf(line, " %llx-%llx : %63[^\n]", &a, &b, what) != 3)
+		if (sscanf(line, " %llx-%llx : %63[^\r\n]", &a, &b, what) != 3) /* CRLF: the same line */
 			continue;
 		if (line[0] != ' ' && !strcmp(what, "System RAM"))
 			hotplugged_ram(c, a, b);

@@ -1242,6 +1242,36 @@ static void test_machine_from_log_variants(void **state)
 	if (!strstr(text, "\nhugepagesz=1G ") || !strstr(text, "\nhugepages=2 "))
 		fail_msg("%s", text);
 	free(text);
+
+	/*
+	 * iomem.txt with CRLF line ends (a capture that went through a
+	 * Windows machine) says the same: the kernel's sections by name, and
+	 * System RAM outside the node ranges.
+	 */
+	put_file(dir, "dmesg.txt",
+		 "[    0.000000] Early memory node ranges\n"
+		 "[    0.000000]   node   0: [mem 0x0000000000001000-0x000000013fffffff]\n"
+		 "[    1.000000] Freeing unused kernel image (text/rodata gap) memory: 2040K\n");
+	for (int crlf = 0; crlf < 2; crlf++) {
+		static const char *const iomem[] = {
+			"00001000-13fffffff : System RAM", "  119600000-11a401fff : Kernel code",
+			"  11a600000-11aee6fff : Kernel rodata", "  11b000000-11b641fff : Kernel data",
+			"  11c803000-11c9fffff : Kernel bss", "140000000-17fffffff : System RAM",
+		};
+
+		log[0] = '\0';
+		for (size_t i = 0; i < sizeof(iomem) / sizeof(iomem[0]); i++) {
+			strcat(log, iomem[i]);
+			strcat(log, crlf ? "\r\n" : "\n");
+		}
+		put_file(dir, "iomem.txt", log);
+		text = capture_ok(dir);
+		if (!strstr(text, "\nlate_free=0x11a402000-0x11a5fffff:text_rodata_gap ") ||
+		    !strstr(text, "\nhotplug=0:0x140000000-0x17fffffff "))
+			fail_msg("%s: %s", crlf ? "CRLF" : "LF", text);
+		free(text);
+	}
+	rm_file(dir, "iomem.txt");
 	rm_file(dir, "dmesg.txt");
 	assert_int_equal(rmdir(dir), 0);
 }
