@@ -616,10 +616,15 @@ const char *owner_header_check(const char *s, size_t n, const struct owner_recor
 		return "bad gfp mask in record header";
 	while (i < le && s[i] != ')' && s[i] != '(')
 		i++;
+	/* Older kernels' headers, read by the 6.1 tool as best it can. */
+	if (i + 1 == le && s[i] == ')')
+		return "header ends after the gfp mask (a Linux 5.10 or older dump; try --lenient)";
 	if (!eat(s, le, &i, "), pid "))
 		return "bad gfp flag names in record header";
 	if (!eat_dec(s, le, &i, &pid, &range) || pid > INT_MAX)
 		return "bad pid in record header";
+	if (has_at(s, le, i, ", ts ", 5))
+		return "header has no tgid and task name (a Linux 5.x dump; try --lenient)";
 	if (!eat(s, le, &i, ", tgid "))
 		return "bad pid in record header";
 	if (!eat_dec(s, le, &i, &tgid, &range) || tgid > INT_MAX)

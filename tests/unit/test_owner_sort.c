@@ -914,6 +914,11 @@ static void test_malformed(void **state)
 	static const char v612[] =
 		"Page allocated via order 0, mask 0x0(), pid 1, tgid 1 (a), ts 5 ns\n" PFN_PLAIN "\n";
 	static const char ambiguous[] = HDR(0, 0x0, "", 1, 1, "ts 7 ns, x", 5, 0) PFN_PLAIN "\n";
+	/* Linux 5.11-5.17 (no tgid or task name yet), and 5.10 and before (no pid or ts) */
+	static const char v515[] =
+		"Page allocated via order 0, mask 0xcc0(GFP_KERNEL), pid 1, ts 5 ns, free_ts 0 ns\n"
+		PFN_PLAIN STACK_A "\n";
+	static const char v510[] = "Page allocated via order 0, mask 0xcc0(GFP_KERNEL)\n" PFN_PLAIN STACK_A "\n";
 	char *big;
 	size_t blen = 0;
 
@@ -942,6 +947,10 @@ static void test_malformed(void **state)
 		   "t.txt:1: header has no \"free_ts\" (not a Linux 6.1 dump; try --lenient)");
 	expect_bad(ambiguous, sizeof(ambiguous) - 1,
 		   "t.txt:1: ambiguous record header (task name looks like a field)");
+	expect_bad(v515, sizeof(v515) - 1,
+		   "t.txt:1: header has no tgid and task name (a Linux 5.x dump; try --lenient)");
+	expect_bad(v510, sizeof(v510) - 1,
+		   "t.txt:1: header ends after the gfp mask (a Linux 5.10 or older dump; try --lenient)");
 
 	/*
 	 * A record over the tool's 128 KiB buffer (131071 bytes of text): the
