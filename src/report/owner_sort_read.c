@@ -221,6 +221,10 @@ static int line_done(struct owner_reader *r, const char *c, size_t got, size_t l
 						 OWNER_BUF_SIZE - 1);
 			return owner_bad_input(r, ln, "truncated record: no blank line before end of input");
 		}
+		/* The tool's records end at a "\n" line, which such a file has none of. */
+		if (got >= 2 && c[got - 2] == '\r')
+			return owner_bad_input(r, ln, "CRLF line ends (the kernel's tool needs LF: "
+						      "convert the file first)");
 		why = line_shape(c, got, *idx);
 		if (why)
 			return owner_bad_input(r, ln, "%s", why);

@@ -919,6 +919,11 @@ static void test_malformed(void **state)
 		"Page allocated via order 0, mask 0xcc0(GFP_KERNEL), pid 1, ts 5 ns, free_ts 0 ns\n"
 		PFN_PLAIN STACK_A "\n";
 	static const char v510[] = "Page allocated via order 0, mask 0xcc0(GFP_KERNEL)\n" PFN_PLAIN STACK_A "\n";
+	/* a dump saved with CRLF line ends: the tool's records never end (no "\n" line) */
+	static const char crlf[] =
+		"Page allocated via order 0, mask 0x0(), pid 1, tgid 1 (a), ts 5 ns, free_ts 0 ns\r\n"
+		"PFN 300001 type Movable Block 585 type Movable Flags 0x0()\r\n"
+		" post_alloc_hook+0x1e6/0x210\r\n\r\n";
 	char *big;
 	size_t blen = 0;
 
@@ -951,6 +956,8 @@ static void test_malformed(void **state)
 		   "t.txt:1: header has no tgid and task name (a Linux 5.x dump; try --lenient)");
 	expect_bad(v510, sizeof(v510) - 1,
 		   "t.txt:1: header ends after the gfp mask (a Linux 5.10 or older dump; try --lenient)");
+	expect_bad(crlf, sizeof(crlf) - 1,
+		   "t.txt:1: CRLF line ends (the kernel's tool needs LF: convert the file first)");
 
 	/*
 	 * A record over the tool's 128 KiB buffer (131071 bytes of text): the
