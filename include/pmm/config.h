@@ -323,7 +323,8 @@ PMM_API void pmm_config_default(struct pmm_config *cfg);
 /**
  * pmm_config_parse() - apply the text format described above to @cfg.
  * @cfg: a config (usually from pmm_config_default()); tokens override it.
- * @text, @len: the text (need not be NUL-terminated).
+ * @text, @len: the text (need not be NUL-terminated; a UTF-8 byte order mark
+ *        at its start is skipped).
  * @filename: used in error messages ("<cmdline>" for a command line).
  * @err, @errlen: receives "file:line: reason" on error.
  *

@@ -737,6 +737,9 @@ int pmm_config_parse(struct pmm_config *cfg, const char *text, size_t len, const
 			    .err = err, .errlen = errlen };
 	size_t i = 0;
 
+	/* A UTF-8 byte order mark, as some editors start a file with. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		i = 3;
 	while (i < len) {
 		size_t start;
 		int r;

@@ -752,6 +752,21 @@ static void test_bad_config_text(void **state)
 	assert_int_equal(c.cpu_node[2], 2);
 	assert_int_equal(c.cpu_node[3], 2);
 	assert_int_equal(c.cpu_node[4], 0);
+
+	/*
+	 * A file an editor saved with a UTF-8 byte order mark (Windows
+	 * Notepad does) is the same config; it used to be "unknown key in
+	 * 'mem=1G'", the mark invisible in the message.
+	 */
+	pmm_config_default(&c);
+	{
+		const char *bom = "\xef\xbb\xbfmem=1G\r\nnodes=2\r\n";
+
+		if (pmm_config_parse(&c, bom, strlen(bom), "<t>", err, sizeof(err)))
+			fail_msg("%s", err);
+	}
+	assert_int_equal(c.mem_bytes, 1ull << 30);
+	assert_int_equal(c.nr_nodes, 2);
 }
 
 /* Fail the N-th platform call of a boot, for every N: clean error, nothing leaked. */
