@@ -353,8 +353,8 @@ PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err,
  * @path: a capture directory (its boot log: dmesg.txt, dmesg.txt.xz, dmesg,
  *        console.log, plain or compressed, the first that still has the
  *        "Early memory node ranges"; and, when there, iomem.txt,
- *        nodes/nodeN/cpulist, sysctl_vm/ and zoneinfo.txt), or a boot log
- *        file.
+ *        nodes/nodeN/cpulist, sysctl_vm/ and zoneinfo.txt, the two .txt
+ *        files plain or compressed too), or a boot log file.
  * @out: receives the text: node= for each "Early memory node ranges" line,
  *       cpus= ("smp: Brought up ..., M CPUs", else "smpboot: Allowing"),
  *       node_cpus= when the CPUs sit on more than one node (nodes/nodeN/

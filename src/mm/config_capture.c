@@ -54,6 +54,8 @@
  *     and per-CPU high/batch come out as the kernel's; ZONE_MOVABLE from
  *     where the log's "Movable zone start for each node" lines put it
  *
+ * iomem.txt and zoneinfo.txt may be compressed too (.xz, .zst, .gz).
+ *
  * Every token is checked with pmm_config_parse() before it is written; one
  * pmm does not take (kernelcore=mirror) becomes a comment saying why.
  * Each token carries the file and line it came from as a comment.
@@ -982,22 +984,70 @@ static void hotplugged_ram(struct capture *c, unsigned long long a, unsigned lon
 	emit(c, tok, "iomem.txt: System RAM outside the node ranges (added after boot)");
 }
 
+/*
+ * The capture file @dir/@name, plain or compressed (@name.xz, .zst, .gz)
+ * as the boot log and kpageflags may be, open for reading; NULL if none.
+ */
+static struct linereader *open_capture_file(const char *dir, const char *name)
+{
+	static const char *const ext[] = { "", ".xz", ".zst", ".gz" };
+	struct linereader *lr;
+	struct stat st;
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", dir, name, ext[i]);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    linereader_open_path(&lr, path, NULL, 0) == 0)
+			return lr;
+	}
+	return NULL;
+}
+
+/*
+ * The next line of @lr in @buf, cut to @size - 1 bytes and NUL-terminated
+ * (CR LF read as LF); false at the end, or where the file cannot be read
+ * on (a comment to @out, if not NULL, then says so; what came before it
+ * stands).
+ */
+static bool capture_line(FILE *out, struct linereader *lr, char *buf, size_t size)
+{
+	const char *line;
+	size_t len;
+	int r;
+
+	while ((r = linereader_next(lr, &line, &len)) == -PMM_E2BIG)
+		;
+	if (r < 0 && out)
+		fprintf(out, "# %s:%lu: %s: read up to there\n",
+			strrchr(linereader_name(lr), '/') ? strrchr(linereader_name(lr), '/') + 1
+							   : linereader_name(lr),
+			linereader_lineno(lr) + 1, linereader_errmsg(lr));
+	if (r <= 0)
+		return false;
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	return true;
+}
+
 /* iomem.txt: the kernel image, from its first "Kernel ..." entry to the end of its last. */
-static void read_iomem(struct capture *c, const char *path)
+static void read_iomem(struct capture *c, const char *dir)
 {
 	static const char *const parts[] = { "Kernel code", "Kernel rodata", "Kernel data",
 					     "Kernel bss" };
-	FILE *f = fopen(path, "r");
+	struct linereader *lr = open_capture_file(dir, "iomem.txt");
 	char line[MAX_LINE], tok[96];
 	unsigned long long a, b, start = 0, end = 0, part[4][2] = { { 0 } };
 	bool seen = false;
 
-	if (!f)
+	if (!lr)
 		return;
-	while (fgets(line, sizeof(line), f)) {
+	while (capture_line(c->out, lr, line, sizeof(line))) {
 		char what[64];
 
-		if (sscanf(line, " %llx-%llx : %63[^\r\n]", &a, &b, what) != 3) /* CRLF: the same line */
+		if (sscanf(line, " %llx-%llx : %63[^\n]", &a, &b, what) != 3)
 			continue;
 		if (line[0] != ' ' && !strcmp(what, "System RAM"))
 			hotplugged_ram(c, a, b);
@@ -1014,7 +1064,7 @@ static void read_iomem(struct capture *c, const char *path)
 				part[i][1] = b;
 			}
 	}
-	fclose(f);
+	linereader_close(lr);
 	if (!seen)
 		return;
 	if (!end) {
@@ -1077,15 +1127,14 @@ static void read_thp(struct capture *c, const char *dir)
  */
 static unsigned long khugepaged_min_free_kbytes(const char *dir)
 {
-	char path[4096], line[MAX_LINE], zone[16] = "";
+	struct linereader *lr = open_capture_file(dir, "zoneinfo.txt");
+	char line[MAX_LINE], zone[16] = "";
 	unsigned long nr = 0, present;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/zoneinfo.txt", dir);
-	f = fopen(path, "r");
-	if (!f)
+	if (!lr)
 		return 0;
-	while (fgets(line, sizeof(line), f)) {
+	/* match_zoneinfo() says what is wrong with the file */
+	while (capture_line(NULL, lr, line, sizeof(line))) {
 		int nid;
 
 		if (sscanf(line, "Node %d, zone %15s", &nid, zone) == 2)
@@ -1094,7 +1143,7 @@ static unsigned long khugepaged_min_free_kbytes(const char *dir)
 		    (!strcmp(zone, "DMA") || !strcmp(zone, "DMA32") || !strcmp(zone, "Normal")))
 			nr++;
 	}
-	fclose(f);
+	linereader_close(lr);
 	return khugepaged_recommended_pages(nr) << (PAGE_SHIFT - 10);
 }
 
@@ -1293,26 +1342,26 @@ static void match_zone(struct capture *c, int nid, unsigned z, const char *zone,
  * movablecore=, the boot log must say where each node's ZONE_MOVABLE
  * starts ("Movable zone start for each node").
  */
-static void match_zoneinfo(struct capture *c, const char *path)
+static void match_zoneinfo(struct capture *c, const char *dir)
 {
 	static const char *const zones[] = { "DMA", "DMA32", "Normal", "Movable" };
-	FILE *f = fopen(path, "r");
+	struct linereader *lr = open_capture_file(dir, "zoneinfo.txt");
 	char line[MAX_LINE], zone[16] = "";
 	unsigned long long present = 0, managed = 0;
 	int nid = -1;
 	bool have_p = false, have_m = false;
 
-	if (!f)
+	if (!lr)
 		return;
 	if ((c->scratch.kernelcore || c->scratch.movablecore || c->scratch.kernelcore_percent ||
 	     c->scratch.movablecore_percent) && !c->movable_seen) {
 		fprintf(c->out, "# zoneinfo.txt: not matched (ZONE_MOVABLE moves the zone boundaries, "
 				"and the boot log does not say where: no \"Movable zone start\" lines)\n");
-		fclose(f);
+		linereader_close(lr);
 		return;
 	}
 	for (;;) {
-		bool eof = !fgets(line, sizeof(line), f);
+		bool eof = !capture_line(c->out, lr, line, sizeof(line));
 		int n2;
 		char z2[16];
 
@@ -1335,7 +1384,7 @@ static void match_zoneinfo(struct capture *c, const char *path)
 		snprintf(zone, sizeof(zone), "%s", z2);
 		have_p = have_m = false;
 	}
-	fclose(f);
+	linereader_close(lr);
 }
 
 /*
@@ -1473,7 +1522,6 @@ static void read_node_distances(struct capture *c, const char *dir)
 /* The config of capture directory @path, whose boot log is @log, with kpageflags if @kpf. */
 static int derive_dir_with(struct capture *c, const char *path, const char *log, bool kpf)
 {
-	char file[4096];
 	int r;
 
 	read_node_cpulists(c, path);
@@ -1483,15 +1531,13 @@ static int derive_dir_with(struct capture *c, const char *path, const char *log,
 	read_node_distances(c, path);
 	if (kpf)
 		read_kpageflags(c, path);
-	snprintf(file, sizeof(file), "%s/iomem.txt", path);
-	read_iomem(c, file);
+	read_iomem(c, path);
 	reserve_kpageflags(c);
 	free(c->kpf);
 	c->kpf = NULL;
 	read_thp(c, path);
 	read_sysctls(c, path);
-	snprintf(file, sizeof(file), "%s/zoneinfo.txt", path);
-	match_zoneinfo(c, file);
+	match_zoneinfo(c, path);
 	return 0;
 }
 

@@ -1031,6 +1031,26 @@ static void rm_file(const char *dir, const char *name)
 	unlink(path);
 }
 
+/* @text xz-compressed as @dir/@name. */
+static void put_file_xz(const char *dir, const char *name, const char *text)
+{
+	size_t len = strlen(text), cap = lzma_stream_buffer_bound(len), xz_len = 0;
+	uint8_t *xz = malloc(cap);
+	char path[512];
+	FILE *f;
+
+	assert_non_null(xz);
+	assert_int_equal(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text, len,
+						 xz, &xz_len, cap),
+			 LZMA_OK);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(xz, 1, xz_len, f), xz_len);
+	fclose(f);
+	free(xz);
+}
+
 /*
  * Two nodes, syslog prefixes, an arm64-like zone layout, CPUs from
  * "Allowing", kernel parameters pmm takes and one it does not, iomem read
@@ -1272,6 +1292,14 @@ static void test_machine_from_log_variants(void **state)
 		free(text);
 	}
 	rm_file(dir, "iomem.txt");
+	/* And compressed. */
+	put_file_xz(dir, "iomem.txt.xz", log);
+	text = capture_ok(dir);
+	if (!strstr(text, "\nlate_free=0x11a402000-0x11a5fffff:text_rodata_gap ") ||
+	    !strstr(text, "\nhotplug=0:0x140000000-0x17fffffff "))
+		fail_msg("iomem.txt.xz: %s", text);
+	free(text);
+	rm_file(dir, "iomem.txt.xz");
 	rm_file(dir, "dmesg.txt");
 	assert_int_equal(rmdir(dir), 0);
 }
@@ -1341,9 +1369,35 @@ static void test_machine_from_zoneinfo(void **state)
 	assert_int_equal(zone_managed(zi, 1, "Normal"), 260096);
 	pmm_destroy(m);
 	free(zi);
+
+	/*
+	 * zoneinfo.txt compressed, as the boot log and kpageflags may be: the
+	 * same config (it used to be passed over without a word).
+	 */
+	rm_file(dir, "zoneinfo.txt");
+	put_file_xz(dir, "zoneinfo.txt.xz", zoneinfo);
+	{
+		char *xz_text = capture_ok(dir);
+
+		assert_string_equal(xz_text, text);
+		free(xz_text);
+	}
+	/* Cut short: what it has, and a comment saying where it ends. */
+	{
+		char path[512], *cut;
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/zoneinfo.txt.xz", dir);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(truncate(path, st.st_size - 20), 0);
+		cut = capture_ok(dir);
+		if (!strstr(cut, "\n# zoneinfo.txt.xz:") || !strstr(cut, ": read up to there\n"))
+			fail_msg("%s", cut);
+		free(cut);
+	}
 	free(text);
 	rm_file(dir, "dmesg.txt");
-	rm_file(dir, "zoneinfo.txt");
+	rm_file(dir, "zoneinfo.txt.xz");
 	assert_int_equal(rmdir(dir), 0);
 }
 
