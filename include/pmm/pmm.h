@@ -388,8 +388,8 @@ PMM_API int pmm_page_reporting_register(struct pmm *m, unsigned order,
  * nothing happens when no reporter is registered.  Once it returns, no thread
  * is inside the reporter's callback or will call it again, and @ctx of the
  * registration may be freed.
- * Context: may sleep: waits for an RCU grace period (threads that found the
- * reporter in a free) and for a pass in progress.  Must not be called from
+ * Context: may sleep: waits for an RCU grace period (threads about to start
+ * a pass) and for a pass in progress.  Must not be called from
  * the @report callback.  Any thread may call it, also while others free.
  */
 PMM_API void pmm_page_reporting_unregister(struct pmm *m);

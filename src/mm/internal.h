@@ -215,6 +215,14 @@ struct pmm {
 	bool page_owner_caller_stacks;
 	struct page_ext_state *page_ext;       /* page_ext layout and storage */
 	struct page_reporting *reporting;      /* NULL until a reporter registers */
+	/*
+	 * What frees need of free page reporting, read without the reporter
+	 * (page_reporting.c): the smallest order reported (MAX_ORDER while
+	 * none is registered), whether a pass is asked for, and since when.
+	 */
+	unsigned reporting_order;              /* atomic */
+	int reporting_state;                   /* atomic */
+	uint64_t reporting_requested_at;       /* atomic */
 	struct fail_page_alloc *fail;          /* NULL when fault injection is off */
 	struct pmm_mm_ops mm_ops;              /* embedder reclaim/compaction */
 	void *mm_ops_ctx;

@@ -365,12 +365,12 @@ void shuffle_free_memory(struct pmm *m);
 void shuffle_zone(struct pmm *m, struct zone *z);
 
 /* page_reporting.c */
-void page_reporting_notify_free_slow(struct zone *zone, unsigned order);
+void page_reporting_notify_free_slow(struct pmm *m);
 void page_reporting_maybe_run(struct pmm *m);
 static inline void page_reporting_notify_free(struct zone *zone, unsigned order)
 {
-	if (unlikely(__atomic_load_n(&zone->machine->reporting, __ATOMIC_RELAXED) != NULL))
-		page_reporting_notify_free_slow(zone, order);
+	if (unlikely(order >= __atomic_load_n(&zone->machine->reporting_order, __ATOMIC_RELAXED)))
+		page_reporting_notify_free_slow(zone->machine);
 }
 
 

@@ -16,11 +16,13 @@
  * tail marked PageReported.  Allocation clears the mark.
  *
  * Locking: rep->lock serialises passes; zone->lock is held only to isolate
- * and put back.  The request state is atomic.  The reporter itself lives
- * under RCU, as the kernel's pr_dev_info does: a free that finds it, and a
- * pass that takes its lock, do so in a read-side section (liburcu-bp), and
- * unregistering unpublishes it, waits for those sections (synchronize_rcu())
- * and then for a pass already holding the lock before it frees it.
+ * and put back.  A free touches only the machine's own reporting_order,
+ * reporting_state and reporting_requested_at (atomics), as the kernel's
+ * frees test page_reporting_order first.  The reporter itself lives under
+ * RCU, as the kernel's pr_dev_info does: a pass finds it and takes its lock
+ * in a read-side section (liburcu-bp), and unregistering unpublishes it,
+ * waits for those sections (synchronize_rcu()) and then for a pass already
+ * holding the lock before it frees it.
  */
 #include <urcu-bp.h>
 
@@ -77,8 +79,6 @@ enum { PAGE_REPORTING_IDLE, PAGE_REPORTING_REQUESTED, PAGE_REPORTING_ACTIVE };
 struct page_reporting {
 	struct pmm_lock lock;
 	unsigned order;
-	int state;                      /* atomic */
-	uint64_t requested_at;          /* atomic */
 	int (*report)(void *ctx, const struct pmm_reported_block *blocks, unsigned n);
 	void *ctx;
 	unsigned long reported_pages;   /* written under rep->lock; read atomically */
@@ -116,8 +116,6 @@ int pmm_page_reporting_register(struct pmm *m, unsigned order,
 	rep->order = order;
 	rep->report = report ? report : discard_report;
 	rep->ctx = report ? ctx : m;
-	/* Report what is already free, as the kernel does on registration. */
-	rep->state = PAGE_REPORTING_REQUESTED;
 	/* Published whole; of two registrations at once, one wins. */
 	if (!__atomic_compare_exchange_n(&m->reporting, &none, rep, false, __ATOMIC_RELEASE,
 					 __ATOMIC_RELAXED)) {
@@ -125,6 +123,10 @@ int pmm_page_reporting_register(struct pmm *m, unsigned order,
 		pmm_free(m, rep, sizeof(*rep));
 		return -PMM_EBUSY;
 	}
+	/* Report what is already free, at the next free (asked for long ago). */
+	__atomic_store_n(&m->reporting_requested_at, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->reporting_state, PAGE_REPORTING_REQUESTED, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->reporting_order, order, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -134,6 +136,7 @@ void pmm_page_reporting_unregister(struct pmm *m)
 
 	if (!rep)
 		return;
+	__atomic_store_n(&m->reporting_order, MAX_ORDER, __ATOMIC_RELAXED);
 	/* Every thread that found it has left its read-side section ... */
 	reporter_wait_readers(m);
 	/* ... and a pass that took its lock there has finished. */
@@ -143,19 +146,15 @@ void pmm_page_reporting_unregister(struct pmm *m)
 	pmm_free(m, rep, sizeof(*rep));
 }
 
-void page_reporting_notify_free_slow(struct zone *zone, unsigned order)
+/* A free left a block of a reported order (page_reporting_notify_free()). */
+void page_reporting_notify_free_slow(struct pmm *m)
 {
-	struct pmm *m = zone->machine;
-	struct page_reporting *rep;
 	int idle = PAGE_REPORTING_IDLE;
 
-	rep = reporter_get(m);
-	if (rep && order >= rep->order &&
-	    __atomic_compare_exchange_n(&rep->state, &idle, PAGE_REPORTING_REQUESTED, false,
+	if (__atomic_compare_exchange_n(&m->reporting_state, &idle, PAGE_REPORTING_REQUESTED, false,
 					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		__atomic_store_n(&rep->requested_at, m->plat->clock_ns(m->plat->ctx),
+		__atomic_store_n(&m->reporting_requested_at, m->plat->clock_ns(m->plat->ctx),
 				 __ATOMIC_RELAXED);
-	reporter_put(m);
 }
 
 /* __isolate_free_page(): take a free block off its list, if watermarks allow. */
@@ -241,7 +240,7 @@ static unsigned long report_pass_unlock(struct pmm *m, struct page_reporting *re
 	unsigned long done = 0;
 	int nid;
 
-	__atomic_store_n(&rep->state, PAGE_REPORTING_ACTIVE, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->reporting_state, PAGE_REPORTING_ACTIVE, __ATOMIC_RELAXED);
 	for_each_online_node(m, nid)
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->node_data[nid]->node_zones[z];
@@ -252,7 +251,7 @@ static unsigned long report_pass_unlock(struct pmm *m, struct page_reporting *re
 	/* A free during the pass may have asked again; otherwise go idle. */
 	{
 		int active = PAGE_REPORTING_ACTIVE;
-		__atomic_compare_exchange_n(&rep->state, &active, PAGE_REPORTING_IDLE, false,
+		__atomic_compare_exchange_n(&m->reporting_state, &active, PAGE_REPORTING_IDLE, false,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	}
 	pmm_unlock(&rep->lock);
@@ -283,11 +282,14 @@ void page_reporting_maybe_run(struct pmm *m)
 {
 	struct page_reporting *rep;
 
+	/* Nothing asked for, or not long enough ago: no need to find the reporter. */
+	if (__atomic_load_n(&m->reporting_state, __ATOMIC_RELAXED) != PAGE_REPORTING_REQUESTED ||
+	    m->plat->clock_ns(m->plat->ctx) -
+			    __atomic_load_n(&m->reporting_requested_at, __ATOMIC_RELAXED) <
+		    PAGE_REPORTING_DELAY_NS)
+		return;
 	rep = reporter_get(m);
-	if (!rep || __atomic_load_n(&rep->state, __ATOMIC_RELAXED) != PAGE_REPORTING_REQUESTED ||
-	    m->plat->clock_ns(m->plat->ctx) - __atomic_load_n(&rep->requested_at, __ATOMIC_RELAXED) <
-		    PAGE_REPORTING_DELAY_NS ||
-	    !pmm_trylock(&rep->lock)) {
+	if (!rep || !pmm_trylock(&rep->lock)) {
 		reporter_put(m);
 		return;
 	}

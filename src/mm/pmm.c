@@ -267,6 +267,7 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	pmm_lock_init(&m->sysctl_lock);
 	pmm_lock_init(&m->hotplug_lock);
 	pmm_lock_init(&m->fast_lock);
+	m->reporting_order = MAX_ORDER; /* no reporter: no free asks for a pass */
 	{
 		static uint64_t next_id;
 
