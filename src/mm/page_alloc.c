@@ -83,6 +83,17 @@ const char *gfp_invalid(pmm_gfp_t gfp)
 	return NULL;
 }
 
+bool gfp_refused(struct pmm *m, pmm_gfp_t gfp)
+{
+	const char *why = gfp_invalid(gfp);
+
+	if (likely(!why))
+		return false;
+	if (!(gfp & PMM___GFP_NOWARN))
+		pr_warn(m, "WARNING: page allocation with gfp 0x%x refused: %s\n", gfp, why);
+	return true;
+}
+
 /* ------------------------------------------------------------ free path */
 
 static inline bool page_is_buddy(struct page *page, struct page *buddy, unsigned order)
@@ -1068,7 +1079,6 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 {
 	struct alloc_context ac;
 	unsigned alloc_flags = ALLOC_WMARK_LOW;
-	const char *why;
 	struct page *page;
 
 	if (unlikely(order >= MAX_ORDER)) {
@@ -1077,11 +1087,8 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 				order, MAX_ORDER - 1);
 		return NULL;
 	}
-	if (unlikely((why = gfp_invalid(gfp)) != NULL)) {
-		if (!(gfp & PMM___GFP_NOWARN))
-			pr_warn(m, "WARNING: page allocation with gfp 0x%x refused: %s\n", gfp, why);
+	if (unlikely(gfp_refused(m, gfp)))
 		return NULL;
-	}
 	if (unlikely((gfp & PMM___GFP_NOFAIL) && order > 1))
 		warn_once_nofail_order(m, order);
 	if (nid == PMM_NUMA_NO_NODE)

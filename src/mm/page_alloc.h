@@ -79,6 +79,8 @@ int move_freepages_block_locked(struct zone *zone, struct page *page, int migrat
 int gfp_to_zone(pmm_gfp_t gfp);
 /* Why @gfp cannot be honoured (unknown bits, GFP_ZONE_BAD, ...), or NULL. */
 const char *gfp_invalid(pmm_gfp_t gfp);
+/* gfp_invalid(), and the allocator's warning for it (unless __GFP_NOWARN): true when refused. */
+bool gfp_refused(struct pmm *m, pmm_gfp_t gfp);
 int gfp_to_migratetype(const struct pmm *m, pmm_gfp_t gfp);
 /* Report a bad page (kernel bad_page()) and take it out of circulation. */
 void bad_page(struct pmm *m, struct page *page, const char *reason);

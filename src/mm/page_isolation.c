@@ -257,16 +257,12 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 		       pmm_gfp_t gfp)
 {
 	unsigned long iso_start, iso_end;
-	const char *why = gfp_invalid(gfp);
 	struct zone *zone;
 	int err;
 
 	/* A mask every other allocation refuses: refused here too (its zone bits are unused). */
-	if (unlikely(why)) {
-		if (!(gfp & PMM___GFP_NOWARN))
-			pr_warn(m, "WARNING: page allocation with gfp 0x%x refused: %s\n", gfp, why);
+	if (unlikely(gfp_refused(m, gfp)))
 		return -PMM_EINVAL;
-	}
 	if (start >= end || !pfn_to_online_page(m, start) || !pfn_to_online_page(m, end - 1))
 		return -PMM_EINVAL;
 	/*
@@ -330,13 +326,9 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 {
 	unsigned long align = 1;
 	int zi = gfp_to_zone(gfp);
-	const char *why = gfp_invalid(gfp);
 
-	if (unlikely(why)) {
-		if (!(gfp & PMM___GFP_NOWARN))
-			pr_warn(m, "WARNING: page allocation with gfp 0x%x refused: %s\n", gfp, why);
+	if (unlikely(gfp_refused(m, gfp)))
 		return NULL;
-	}
 	/*
 	 * More frames than the machine has can never be found; refusing them
 	 * here also keeps the alignment below from overflowing to 0 (which
