@@ -834,15 +834,17 @@ static void late_free_image_kpf(struct capture *c, unsigned long long start,
 	}
 }
 
-/* The kpageflags file of capture @dir, or false. */
-static bool kpageflags_path(const char *dir, char *path, size_t size)
+/*
+ * The capture file @dir/@name, plain or compressed (@name.xz, .zst, .gz),
+ * in @path; false if there is none.
+ */
+static bool capture_file_path(const char *dir, const char *name, char *path, size_t size)
 {
-	static const char *const names[] = { "kpageflags.bin", "kpageflags.bin.xz",
-					     "kpageflags.bin.zst", "kpageflags.bin.gz" };
+	static const char *const ext[] = { "", ".xz", ".zst", ".gz" };
 	struct stat st;
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, size, "%s/%s", dir, names[i]);
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(path, size, "%s/%s%s", dir, name, ext[i]);
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 			return true;
 	}
@@ -889,7 +891,7 @@ static void read_kpageflags(struct capture *c, const char *dir)
 	unsigned long long pfn = 0;
 	long n;
 
-	if (!kpageflags_path(dir, path, sizeof(path)))
+	if (!capture_file_path(dir, "kpageflags.bin", path, sizeof(path)))
 		return;
 	snprintf(c->kpf_name, sizeof(c->kpf_name), "%s", strrchr(path, '/') + 1);
 	buf = malloc(CHUNK * sizeof(*buf));
@@ -985,23 +987,18 @@ static void hotplugged_ram(struct capture *c, unsigned long long a, unsigned lon
 }
 
 /*
- * The capture file @dir/@name, plain or compressed (@name.xz, .zst, .gz)
- * as the boot log and kpageflags may be, open for reading; NULL if none.
+ * The capture file @dir/@name, plain or compressed as the boot log and
+ * kpageflags may be (capture_file_path()), open for reading; NULL if none.
  */
 static struct linereader *open_capture_file(const char *dir, const char *name)
 {
-	static const char *const ext[] = { "", ".xz", ".zst", ".gz" };
 	struct linereader *lr;
-	struct stat st;
 	char path[4096];
 
-	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s%s", dir, name, ext[i]);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    linereader_open_path(&lr, path, NULL, 0) == 0)
-			return lr;
-	}
-	return NULL;
+	if (!capture_file_path(dir, name, path, sizeof(path)) ||
+	    linereader_open_path(&lr, path, NULL, 0) != 0)
+		return NULL;
+	return lr;
 }
 
 /*
