@@ -123,10 +123,8 @@ static bool kernel_buddyinfo(FILE *out, const char *indent, const char *capture,
 	return true;
 }
 
-int pmm_tool_replay_warnings(FILE *out, const struct pmm_replay_result *res, const char *prefix)
+void pmm_tool_replay_warnings(FILE *out, const struct pmm_replay_result *res, const char *prefix)
 {
-	int lines = 0;
-
 	for (int k = 0; k < PMM_TRACE_NR_KINDS; k++) {
 		if (!res->unrendered[k])
 			continue;
@@ -135,9 +133,7 @@ int pmm_tool_replay_warnings(FILE *out, const struct pmm_replay_result *res, con
 			"are guesses (0 and 9)\n",
 			prefix, (unsigned long long)res->unrendered[k],
 			pmm_trace_kind_name((enum pmm_trace_kind)k));
-		lines++;
 	}
-	return lines;
 }
 
 void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, const char *capture)

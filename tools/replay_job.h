@@ -43,9 +43,9 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 /*
  * pmm_tool_replay_warnings() - one line per kind of event whose page= and
  * pageblock_order a trace.dat left to guesses (res->unrendered), each
- * starting with @prefix; returns how many lines were printed.
+ * starting with @prefix.
  */
-int pmm_tool_replay_warnings(FILE *out, const struct pmm_replay_result *res, const char *prefix);
+void pmm_tool_replay_warnings(FILE *out, const struct pmm_replay_result *res, const char *prefix);
 
 /*
  * pmm_tool_replay_pictures() - write the memory map and/or the
