@@ -35,7 +35,6 @@
 #include "mm/debug.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
-#include "platform/fastclock.h"
 #include "platform/stacktrace.h"
 #include "platform/symbolize.h"
 
@@ -60,7 +59,6 @@ struct page_owner_state {
 	struct page_ext_operations ops;
 	size_t ext_size;                /* m->page_ext->entry_size, at hand for the hooks */
 	bool trail;                     /* the platform's stack() is pmm's: walk with trails */
-	bool fast_clock;                /* the platform's clock is CLOCK_MONOTONIC: read it cheaply */
 	struct symbolizer *sym;
 	depot_stack_handle_t dummy_handle, failure_handle, early_handle;
 	uint64_t boot_ns;
@@ -298,7 +296,7 @@ static inline uint64_t local_clock(struct pmm *m, struct page_owner_state *po,
 
 	if (unlikely(ot->time_override_for == m->fast.id))
 		return ot->time_override_ns;
-	now = likely(po->fast_clock) ? pmm_clock_fast_ns() : m->plat->clock_ns(m->plat->ctx);
+	now = machine_clock_ns(m);
 	/* Another thread's fast clock may be a little behind the one that set boot_ns. */
 	return now > po->boot_ns ? now - po->boot_ns : 0;
 }
@@ -759,10 +757,7 @@ static int page_owner_early(struct pmm *m)
 	if (!po)
 		return -PMM_ENOMEM;
 	pmm_lock_init(&po->lock);
-	po->fast_clock = m->plat->clock_ns == pmm_platform_posix()->clock_ns;
-	if (po->fast_clock)
-		pmm_clock_fast_init();
-	po->boot_ns = po->fast_clock ? pmm_clock_fast_ns() : m->plat->clock_ns(m->plat->ctx);
+	po->boot_ns = machine_clock_ns(m);
 	po->ops = (struct page_ext_operations){
 		.size = sizeof(struct page_owner),
 		.need = need_page_owner,

@@ -29,6 +29,7 @@
 
 #include "mm/mm_types.h"
 #include "mm/mmzone.h"
+#include "platform/fastclock.h"
 #include "platform/lock.h"
 
 struct page_owner_state;
@@ -222,7 +223,9 @@ struct pmm {
 	 */
 	unsigned reporting_order;              /* atomic */
 	int reporting_state;                   /* atomic */
-	uint64_t reporting_requested_at;       /* atomic */
+	uint64_t reporting_requested_at;       /* atomic, machine_clock_ns() */
+	/* plat->clock_ns is the host's CLOCK_MONOTONIC: machine_clock_ns() reads it cheaply */
+	bool clock_fast;
 	struct fail_page_alloc *fail;          /* NULL when fault injection is off */
 	struct pmm_mm_ops mm_ops;              /* embedder reclaim/compaction */
 	void *mm_ops_ctx;
@@ -290,6 +293,17 @@ struct pmm {
 static inline bool mobility_disabled(const struct pmm *m)
 {
 	return __atomic_load_n(&m->page_group_by_mobility_disabled, __ATOMIC_RELAXED);
+}
+
+/*
+ * The machine's clock (plat->clock_ns), in nanoseconds: where that is the
+ * host's CLOCK_MONOTONIC, the cheap per-thread reading of it
+ * (fastclock.h), which two threads may see a few microseconds apart: take
+ * differences of two readings as signed.
+ */
+static inline uint64_t machine_clock_ns(const struct pmm *m)
+{
+	return likely(m->clock_fast) ? pmm_clock_fast_ns() : m->plat->clock_ns(m->plat->ctx);
 }
 
 /* ------------------------------------------------------------ logging */

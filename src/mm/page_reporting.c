@@ -153,8 +153,7 @@ void page_reporting_notify_free_slow(struct pmm *m)
 
 	if (__atomic_compare_exchange_n(&m->reporting_state, &idle, PAGE_REPORTING_REQUESTED, false,
 					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		__atomic_store_n(&m->reporting_requested_at, m->plat->clock_ns(m->plat->ctx),
-				 __ATOMIC_RELAXED);
+		__atomic_store_n(&m->reporting_requested_at, machine_clock_ns(m), __ATOMIC_RELAXED);
 }
 
 /* __isolate_free_page(): take a free block off its list, if watermarks allow. */
@@ -282,11 +281,15 @@ void page_reporting_maybe_run(struct pmm *m)
 {
 	struct page_reporting *rep;
 
-	/* Nothing asked for, or not long enough ago: no need to find the reporter. */
+	/*
+	 * Nothing asked for, or not long enough ago: no need to find the
+	 * reporter.  Signed: another thread's clock may be a little behind
+	 * the one that asked.
+	 */
 	if (__atomic_load_n(&m->reporting_state, __ATOMIC_RELAXED) != PAGE_REPORTING_REQUESTED ||
-	    m->plat->clock_ns(m->plat->ctx) -
-			    __atomic_load_n(&m->reporting_requested_at, __ATOMIC_RELAXED) <
-		    PAGE_REPORTING_DELAY_NS)
+	    (int64_t)(machine_clock_ns(m) -
+		      __atomic_load_n(&m->reporting_requested_at, __ATOMIC_RELAXED)) <
+		    (int64_t)PAGE_REPORTING_DELAY_NS)
 		return;
 	rep = reporter_get(m);
 	if (!rep || !pmm_trylock(&rep->lock)) {

@@ -261,6 +261,9 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	if (!m)
 		return -PMM_ENOMEM;
 	m->plat = plat;
+	m->clock_fast = plat->clock_ns == pmm_platform_posix()->clock_ns;
+	if (m->clock_fast)
+		pmm_clock_fast_init();
 	m->cfg = *cfg;
 	m->cfg.platform = plat;
 	maxmem_for_hotplug(&m->cfg);
