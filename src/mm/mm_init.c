@@ -195,7 +195,7 @@ static void zone_init_internals(struct pmm *m, pg_data_t *pgdat, int zi, unsigne
 			INIT_LIST_HEAD(&z->free_area[o].free_list[t]);
 		z->free_area[o].nr_free = 0;
 	}
-	z->free_pcp_orders = 0;
+	z->free_pcp_lists = 0;
 	/* The boot pageset: every free goes straight to the buddy lists. */
 	z->pageset_high = 0;
 	z->pageset_batch = 1;

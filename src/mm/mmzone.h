@@ -132,11 +132,12 @@ struct zone {
 	struct pmm_lock lock __attribute__((aligned(CACHELINE)));
 	unsigned long flags;                 /* enum zone_flags bits (atomic) */
 	/*
-	 * Bit o: a free list of order o of a per-CPU migratetype holds a block
-	 * (zone_has_free_block()).  Written under zone->lock when it changes,
-	 * read without it, as the lists themselves are by the kernel's check.
+	 * A bit per free list of a per-CPU migratetype, set while it holds a
+	 * block (FREE_LIST_BIT(), page_alloc.h), for zone_has_free_block().
+	 * Written under zone->lock when it changes, read without it, as the
+	 * lists themselves are by the kernel's check.
 	 */
-	unsigned long free_pcp_orders;
+	unsigned long free_pcp_lists;
 	struct free_area free_area[MAX_ORDER];
 
 	/* Counters: written by every CPU, kept apart from the read-mostly part. */

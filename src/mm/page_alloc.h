@@ -95,52 +95,76 @@ const char *page_bad_reason(const struct page *page, unsigned long flags);
 
 #define lockdep_assert_held(l) assert(pmm_lock_held(l))
 
-/* What bit @order of zone->free_pcp_orders should be: a per-CPU type's list of that order is not empty. */
-static inline bool zone_free_pcp_order_now(const struct zone *zone, unsigned order)
+/*
+ * zone->free_pcp_lists: bit FREE_LIST_BIT(order, mt) is set while the free
+ * list of @order and per-CPU migratetype @mt holds a block.  The four list
+ * helpers below, the only writers of the free lists, keep it (zone->lock
+ * held): a list gains a bit with its first block and loses it with its
+ * last, which the block being removed shows itself (its next and prev are
+ * both the list head), so no helper has to look at another list.
+ */
+#define FREE_LIST_BITS_PER_ORDER 4
+#define FREE_LIST_BIT(order, mt) (1ul << ((order) * FREE_LIST_BITS_PER_ORDER + (unsigned)(mt)))
+static_assert(MIGRATE_PCPTYPES <= FREE_LIST_BITS_PER_ORDER &&
+		      MAX_ORDER * FREE_LIST_BITS_PER_ORDER <= 64,
+	      "a bit for each per-CPU type's list of each order in one word");
+
+/* What zone->free_pcp_lists should hold for the lists of @order (pmm_validate()). */
+static inline unsigned long zone_free_lists_now(const struct zone *zone, unsigned order)
 {
-	const struct free_area *area = &zone->free_area[order];
-	bool any = false;
+	unsigned long bits = 0;
 
 	for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
-		any |= !list_empty(&area->free_list[mt]);
-	return any;
+		if (!list_empty(&zone->free_area[order].free_list[mt]))
+			bits |= FREE_LIST_BIT(order, mt);
+	return bits;
 }
-/* Bring bit @order of zone->free_pcp_orders up to date (zone->lock held); stored only on change. */
-static inline void zone_free_pcp_order_update(struct zone *zone, unsigned order)
+/* The list of @order and type @mt gained a block. */
+static inline void zone_free_list_gained(struct zone *zone, unsigned order, int mt)
 {
-	unsigned long old = zone->free_pcp_orders, bit = 1ul << order;
-
-	if (((old & bit) != 0) != zone_free_pcp_order_now(zone, order))
-		__atomic_store_n(&zone->free_pcp_orders, old ^ bit, __ATOMIC_RELAXED);
-}
-static inline void zone_free_pcp_order_added(struct zone *zone, unsigned order, int mt)
-{
-	if (mt < MIGRATE_PCPTYPES && !(zone->free_pcp_orders & (1ul << order)))
-		__atomic_store_n(&zone->free_pcp_orders, zone->free_pcp_orders | (1ul << order),
+	/* Stored even when set: the line is the zone lock's, written already. */
+	if (mt < MIGRATE_PCPTYPES)
+		__atomic_store_n(&zone->free_pcp_lists, zone->free_pcp_lists | FREE_LIST_BIT(order, mt),
 				 __ATOMIC_RELAXED);
+}
+/* The list of @order whose head is @head lost its last block. */
+static inline void zone_free_list_emptied(struct zone *zone, unsigned order,
+					  const struct list_head *head)
+{
+	unsigned long mt = (unsigned long)(head - zone->free_area[order].free_list);
+
+	if (mt < MIGRATE_PCPTYPES)
+		__atomic_store_n(&zone->free_pcp_lists,
+				 zone->free_pcp_lists & ~FREE_LIST_BIT(order, mt), __ATOMIC_RELAXED);
 }
 static inline void add_to_free_list(struct page *page, struct zone *zone, unsigned order, int mt)
 {
 	list_add(&page->lru, &zone->free_area[order].free_list[mt]);
 	zone->free_area[order].nr_free++;
-	zone_free_pcp_order_added(zone, order, mt);
+	zone_free_list_gained(zone, order, mt);
 }
 static inline void add_to_free_list_tail(struct page *page, struct zone *zone, unsigned order,
 					 int mt)
 {
 	list_add_tail(&page->lru, &zone->free_area[order].free_list[mt]);
 	zone->free_area[order].nr_free++;
-	zone_free_pcp_order_added(zone, order, mt);
+	zone_free_list_gained(zone, order, mt);
 }
 static inline void move_to_free_list(struct page *page, struct zone *zone, unsigned order, int mt)
 {
+	/* The only entry of its list (next and prev both the head): that list empties. */
+	const struct list_head *from = page->lru.next;
+	bool last = from == page->lru.prev;
+
 	list_move_tail(&page->lru, &zone->free_area[order].free_list[mt]);
-	zone_free_pcp_order_update(zone, order);
+	if (last)
+		zone_free_list_emptied(zone, order, from);
+	zone_free_list_gained(zone, order, mt);
 }
 static inline void del_page_from_free_list(struct page *page, struct zone *zone, unsigned order)
 {
-	/* The only entry of its list (next and prev both the head): the list empties. */
-	bool last = page->lru.next == page->lru.prev;
+	const struct list_head *from = page->lru.next;
+	bool last = from == page->lru.prev;
 
 	/* Tested first, as the kernel does: most blocks were never reported. */
 	if (unlikely(PageReported(page)))
@@ -150,7 +174,7 @@ static inline void del_page_from_free_list(struct page *page, struct zone *zone,
 	set_page_private(page, 0);
 	zone->free_area[order].nr_free--;
 	if (last)
-		zone_free_pcp_order_update(zone, order);
+		zone_free_list_emptied(zone, order, from);
 }
 static inline void set_buddy_order(struct page *page, unsigned order)
 {
@@ -322,7 +346,8 @@ bool direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order);
  */
 static inline bool zone_has_free_block(const struct zone *z, unsigned order)
 {
-	return (__atomic_load_n(&z->free_pcp_orders, __ATOMIC_RELAXED) >> order) != 0;
+	return (__atomic_load_n(&z->free_pcp_lists, __ATOMIC_RELAXED) >>
+		(order * FREE_LIST_BITS_PER_ORDER)) != 0;
 }
 
 /* fail_page_alloc.c; the inline part is one test when no injection was ever asked for. */

@@ -131,9 +131,9 @@ static int zone_validate(struct pmm *m, struct zone *z, char *buf, size_t size)
 		heads_listed += n;
 	}
 	for (unsigned o = 0; o < MAX_ORDER; o++)
-		if (((z->free_pcp_orders >> o) & 1) != zone_free_pcp_order_now(z, o))
-			FAIL("%s: free_pcp_orders 0x%lx disagrees with the order %u lists", z->name,
-			     z->free_pcp_orders, o);
+		if ((z->free_pcp_lists & (FREE_LIST_BIT(o, 0) * ((1ul << FREE_LIST_BITS_PER_ORDER) - 1))) != zone_free_lists_now(z, o))
+			FAIL("%s: free_pcp_lists 0x%lx disagrees with the order %u lists", z->name,
+			     z->free_pcp_lists, o);
 	/* Every change of the free count under zone->lock ends with fast_ok current. */
 	if (__atomic_load_n(&z->fast_ok, __ATOMIC_RELAXED) != zone_fast_ok_now(z))
 		FAIL("%s: fast_ok %d but the watermarks give %d", z->name,

@@ -126,9 +126,15 @@ static void test_counts(void **state)
 	expect_corrupt(m, "fast_ok");
 	z->fast_ok = fast_ok;
 
-	z->free_pcp_orders ^= 1ul << (MAX_ORDER - 1);
-	expect_corrupt(m, "free_pcp_orders");
-	z->free_pcp_orders ^= 1ul << (MAX_ORDER - 1);
+	z->free_pcp_lists ^= FREE_LIST_BIT(MAX_ORDER - 1, MIGRATE_MOVABLE);
+	expect_corrupt(m, "free_pcp_lists");
+	z->free_pcp_lists ^= FREE_LIST_BIT(MAX_ORDER - 1, MIGRATE_MOVABLE);
+	/* A bit for the right order but the wrong list is caught too. */
+	z->free_pcp_lists ^= FREE_LIST_BIT(MAX_ORDER - 1, MIGRATE_MOVABLE) |
+			     FREE_LIST_BIT(MAX_ORDER - 1, MIGRATE_UNMOVABLE);
+	expect_corrupt(m, "free_pcp_lists");
+	z->free_pcp_lists ^= FREE_LIST_BIT(MAX_ORDER - 1, MIGRATE_MOVABLE) |
+			     FREE_LIST_BIT(MAX_ORDER - 1, MIGRATE_UNMOVABLE);
 
 	/* An allocated page marked free but on no list: a lost block. */
 	set_page_private(lost, 0);
