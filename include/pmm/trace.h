@@ -12,7 +12,8 @@
  * a "file:line: reason" message; the caller chooses to stop or to call again,
  * which skips that line (it is counted in the stats).
  *
- * page= values: a kernel prints the struct page address hashed ("%p"), and
+ * page= values: a kernel prints the struct page address hashed ("%p": 16
+ * hex digits, or 8 on a 32-bit kernel), and
  * trace-cmd prints what libtraceevent computes from the format, so neither
  * identifies a frame: use pfn.  The value is kept as printed, with the way
  * it was printed, so a line can be written back byte for byte.  For its own
@@ -54,6 +55,8 @@ enum pmm_trace_page_fmt {
 	PMM_TRACE_PAGE_PTRVAL,    /* "(____ptrval____)": hash key not ready yet */
 	PMM_TRACE_PAGE_NULL,      /* "(null)"; page is 0 */
 	PMM_TRACE_PAGE_NIL,       /* "(nil)": libtraceevent's NULL (trace-cmd report); page is 0 */
+	PMM_TRACE_PAGE_HEX8,      /* a 32-bit kernel's %p: 8 hex digits ("f6f1b380") */
+	PMM_TRACE_PAGE_PTRVAL32,  /* "(ptrval)": a 32-bit kernel's "(____ptrval____)" */
 };
 
 /* Layout of the text around the event. */

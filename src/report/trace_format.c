@@ -136,6 +136,12 @@ static void put_page(struct out *o, const struct pmm_trace_event *ev)
 	case PMM_TRACE_PAGE_NIL:
 		puts_(o, "(nil)");
 		break;
+	case PMM_TRACE_PAGE_HEX8:
+		put_hex(o, ev->page, 8);
+		break;
+	case PMM_TRACE_PAGE_PTRVAL32:
+		puts_(o, "(ptrval)");
+		break;
 	default:
 		put_hex(o, ev->page, 16);
 		break;

@@ -270,6 +270,7 @@ static int field_uint(struct cur *c, const char *field, int32_t *out)
 static int parse_page(struct cur *c, struct pmm_trace_event *ev)
 {
 	static const char ptrval[] = "(____ptrval____)";
+	static const char ptrval32[] = "(ptrval)"; /* the same, as wide as a 32-bit pointer */
 	size_t avail;
 	int err;
 
@@ -286,6 +287,10 @@ static int parse_page(struct cur *c, struct pmm_trace_event *ev)
 		if (avail >= sizeof(ptrval) - 1 && memcmp(c->p, ptrval, sizeof(ptrval) - 1) == 0) {
 			c->p += sizeof(ptrval) - 1;
 			ev->page_fmt = PMM_TRACE_PAGE_PTRVAL;
+		} else if (avail >= sizeof(ptrval32) - 1 &&
+			   memcmp(c->p, ptrval32, sizeof(ptrval32) - 1) == 0) {
+			c->p += sizeof(ptrval32) - 1;
+			ev->page_fmt = PMM_TRACE_PAGE_PTRVAL32;
 		} else if (avail >= 6 && memcmp(c->p, "(null)", 6) == 0) {
 			c->p += 6;
 			ev->page_fmt = PMM_TRACE_PAGE_NULL;
@@ -317,8 +322,13 @@ static int parse_page(struct cur *c, struct pmm_trace_event *ev)
 		err = parse_hex(c, "page", &ev->page);
 		if (err)
 			return err;
-		if (c->p - s != 16)
-			return bad(c, -PMM_EBADMSG, "bad value for '%s': expected 16 hex digits", "page");
+		/* A 32-bit kernel's %p is 8 digits wide. */
+		if (c->p - s == 8)
+			ev->page_fmt = PMM_TRACE_PAGE_HEX8;
+		else if (c->p - s != 16)
+			return bad(c, -PMM_EBADMSG,
+				   "bad value for '%s': expected 16 hex digits, or 8 from a 32-bit kernel",
+				   "page");
 	}
 	return 0;
 }

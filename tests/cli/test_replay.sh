@@ -166,6 +166,16 @@ grep -q '^replay of .*trunc.txt: input error' "$TMP/out" || fail "trunc.txt: no 
 # A write error on an output.
 expect 1 "cannot write the memory map" -- -q -m "mem=64M" --svg-map /nonexistent/dir/map.svg "$TMP/plain.txt"
 
+# Traces of other kernels and tools.
+# A 32-bit kernel: page= is 8 hex digits, "(ptrval)" before the hash key is ready.
+printf '%s\n' '# tracer: nop' \
+	'            bash-2041  [000] ....   512.334501: mm_page_alloc: page=f6f1b380 pfn=186589 order=0 migratetype=1 gfp_flags=GFP_KERNEL' \
+	'            bash-2041  [000] ....   512.334502: mm_page_alloc: page=(ptrval) pfn=0 order=2 migratetype=0 gfp_flags=GFP_ATOMIC' \
+	'            bash-2041  [000] ....   512.334503: mm_page_free: page=f6f1b380 pfn=186589 order=0' >"$TMP/32bit.txt"
+expect 0 "mm_page_alloc +2  1 allocated \(1 pages\), 0 refused by pmm, 1 failed in the trace" -- \
+	-m "mem=1G cpus=2" "$TMP/32bit.txt"
+grep -Eq "mm_page_free +1  1 freed" "$TMP/out" || fail "32bit.txt: the free was not replayed"
+
 if [ $fails -ne 0 ]; then
 	echo "$fails check(s) failed"
 	exit 1

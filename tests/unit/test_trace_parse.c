@@ -252,8 +252,10 @@ static const struct bad_case bad_cases[] = {
 	  "bad value for 'pfn': expected 0x and a hexadecimal number, or a decimal one" },
 	{ HDR "mm_page_free: page=00000000d6e5337b pfn=18446744073709551616 order=0", -PMM_ERANGE,
 	  "number overflow in 'pfn'" },
-	{ HDR "mm_page_free: page=d6e5337b pfn=0x52b6 order=0", -PMM_EBADMSG,
-	  "bad value for 'page': expected 16 hex digits" },
+	{ HDR "mm_page_free: page=0000d6e5337b pfn=0x52b6 order=0", -PMM_EBADMSG,
+	  "bad value for 'page': expected 16 hex digits, or 8 from a 32-bit kernel" },
+	{ HDR "mm_page_free: page=(ptrva) pfn=0x52b6 order=0", -PMM_EBADMSG,
+	  "bad value for 'page': expected a pointer" },
 	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=0 extra=1", -PMM_EBADMSG,
 	  "unexpected text after the last field" },
 	{ HDR "mm_page_alloc: page=00000000d6e5337b pfn=0x52b6 order=0 migratetype=0 "
@@ -582,6 +584,53 @@ static void test_decimal_pfns(void **state)
 	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
 	assert_string_equal(buf, GOOD);
 	pmm_trace_close(p);
+}
+
+/*
+ * A 32-bit kernel prints page= with 8 hex digits, and a pointer it cannot
+ * hash yet as "(ptrval)" (the "(____ptrval____)" of 64-bit ones, cut to
+ * the pointer's width).  Both are read, and print back as they were.
+ */
+static void test_32bit_kernel_pages(void **state)
+{
+	static const struct {
+		const char *line;
+		uint8_t page_fmt;
+		uint64_t page, pfn;
+	} lines[] = {
+		{ "            bash-2041  [000] ....   512.334501: mm_page_alloc: "
+		  "page=f6f1b380 pfn=186589 order=0 migratetype=1 gfp_flags=GFP_KERNEL",
+		  PMM_TRACE_PAGE_HEX8, 0xf6f1b380, 186589 },
+		{ "            bash-2041  [000] ....   512.334502: mm_page_free: "
+		  "page=0000beef pfn=7 order=0",
+		  PMM_TRACE_PAGE_HEX8, 0xbeef, 7 },
+		{ "          <idle>-0     [001] d.s2     0.012345: mm_page_alloc: "
+		  "page=(ptrval) pfn=4096 order=1 migratetype=0 gfp_flags=GFP_ATOMIC",
+		  PMM_TRACE_PAGE_PTRVAL32, 0, 4096 },
+		{ "            bash-2041  [000] ....   512.334503: mm_page_free: "
+		  "page=0xf6f1b380 pfn=0x2d8dd order=0",
+		  PMM_TRACE_PAGE_0X, 0xf6f1b380, 0x2d8dd },
+	};
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	char buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		int r;
+
+		assert_int_equal(pmm_trace_open_mem(&p, "32bit", lines[i].line, strlen(lines[i].line),
+						    NULL), 0);
+		r = pmm_trace_next(p, &ev);
+		if (r != 1)
+			fail_msg("line %zu: %d %s", i + 1, r, pmm_trace_errmsg(p));
+		assert_int_equal(ev.page_fmt, lines[i].page_fmt);
+		assert_true(ev.page == lines[i].page);
+		assert_true(ev.pfn == lines[i].pfn);
+		pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+		assert_string_equal(strstr(buf, ": mm_page"), strstr(lines[i].line, ": mm_page"));
+		pmm_trace_close(p);
+	}
 }
 
 /*
@@ -1321,6 +1370,7 @@ int main(void)
 		cmocka_unit_test(test_line_too_long),
 		cmocka_unit_test(test_special_lines),
 		cmocka_unit_test(test_decimal_pfns),
+		cmocka_unit_test(test_32bit_kernel_pages),
 		cmocka_unit_test(test_perf_script_and_6_18),
 		cmocka_unit_test(test_perf_script_fields),
 		cmocka_unit_test(test_trace_cmd_report_lines),
