@@ -96,7 +96,14 @@ PMM_API size_t pmm_gfp_format_trace(char *buf, size_t size, pmm_gfp_t gfp, enum 
  * and __GFP_ names of 6.1 to 6.12, with or without the "pmm_" prefix;
  * a trailing 0x... remainder is accepted).  Names of bits pmm does not
  * have (KASAN's __GFP_SKIP_*, __GFP_NOLOCKDEP, __GFP_NO_OBJ_EXT) are
- * accepted and add nothing to the mask.
+ * accepted and add nothing to the mask.  So are the names Linux 4.19 and
+ * older printed, with their 6.1 meaning: GFP_TEMPORARY, GFP_IOFS,
+ * __GFP_WAIT (direct reclaim), __GFP_REPEAT (__GFP_RETRY_MAYFAIL),
+ * __GFP_KMEMCG (__GFP_ACCOUNT), __GFP_NO_KSWAPD (clears
+ * __GFP_KSWAPD_RECLAIM), and, adding nothing, __GFP_COLD, __GFP_NOTRACK,
+ * __GFP_OTHER_NODE and __GFP_NOACCOUNT; also the "GFP_" spelling of
+ * single bits before 4.6 ("GFP_HIGH|GFP_WAIT").  A trailing number is
+ * read with 6.1's bit values, which older kernels did not share.
  * @out: the mask.
  * Return: 0, or -PMM_EINVAL for an unknown name or malformed text.
  * Context: any; does not sleep.

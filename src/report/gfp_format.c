@@ -12,13 +12,15 @@
  * (reference §2.10).
  *
  * Invariants: every table entry has a nonzero mask (the parser's extra
- * names of bits pmm does not model excepted); values are the 6.1 bit
+ * names of bits pmm does not model, and of older kernels' bits with no
+ * 6.1 effect, excepted); values are the 6.1 bit
  * values of <pmm/gfp.h>, which did not move through 6.12.
  * Locking: none; everything here is pure and reentrant.
  */
 #include "report/gfp_format.h"
 
 #include <pmm/errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -252,8 +254,61 @@ static int lookup_name(const char *s, size_t len, enum pmm_kver kver, pmm_gfp_t 
 		N(__GFP_NOLOCKDEP, 0),
 		N(__GFP_NO_OBJ_EXT, 0),
 	};
+	/*
+	 * What Linux 4.19 and older print (mmflags.h since 4.6, gfpflags.h
+	 * before), with its 6.1 meaning: __GFP_WAIT was direct reclaim (4.4
+	 * split it), __GFP_REPEAT became __GFP_RETRY_MAYFAIL (4.13),
+	 * __GFP_KMEMCG was the memcg charge __GFP_ACCOUNT is now (3.8-3.17),
+	 * GFP_TEMPORARY (to 4.14) was GFP_KERNEL|__GFP_RECLAIMABLE and
+	 * GFP_IOFS (to 4.3) __GFP_IO|__GFP_FS.  No bit of 6.1 for those it
+	 * removed with their effect: __GFP_COLD (4.15; the cold end of the
+	 * per-CPU list), __GFP_NOTRACK (4.15; kmemcheck), __GFP_OTHER_NODE
+	 * (4.10; NUMA statistics) and __GFP_NOACCOUNT (4.2-4.4).
+	 * __GFP_NO_KSWAPD (to 4.3) is no bit either: 6.1 says "do not wake
+	 * kswapd" by a missing __GFP_KSWAPD_RECLAIM, and gfp_parse_kver()
+	 * clears that.  Before 4.6 the single bits were spelt without the
+	 * "__"; those spellings follow.
+	 */
+	static const struct gfp_name older[] = {
+		N(GFP_TEMPORARY, PMM_GFP_KERNEL | PMM___GFP_RECLAIMABLE),
+		N(GFP_IOFS, PMM___GFP_IO | PMM___GFP_FS),
+		N(__GFP_WAIT, PMM___GFP_DIRECT_RECLAIM),
+		N(__GFP_REPEAT, PMM___GFP_RETRY_MAYFAIL),
+		N(__GFP_KMEMCG, PMM___GFP_ACCOUNT),
+		N(__GFP_COLD, 0),
+		N(__GFP_NOTRACK, 0),
+		N(__GFP_OTHER_NODE, 0),
+		N(__GFP_NO_KSWAPD, 0),
+		N(__GFP_NOACCOUNT, 0),
+		N(GFP_HIGH, PMM___GFP_HIGH),
+		N(GFP_WAIT, PMM___GFP_DIRECT_RECLAIM),
+		N(GFP_IO, PMM___GFP_IO),
+		N(GFP_COLD, 0),
+		N(GFP_NOWARN, PMM___GFP_NOWARN),
+		N(GFP_REPEAT, PMM___GFP_RETRY_MAYFAIL),
+		N(GFP_NOFAIL, PMM___GFP_NOFAIL),
+		N(GFP_NORETRY, PMM___GFP_NORETRY),
+		N(GFP_COMP, PMM___GFP_COMP),
+		N(GFP_ZERO, PMM___GFP_ZERO),
+		N(GFP_NOMEMALLOC, PMM___GFP_NOMEMALLOC),
+		N(GFP_MEMALLOC, PMM___GFP_MEMALLOC),
+		N(GFP_HARDWALL, PMM___GFP_HARDWALL),
+		N(GFP_THISNODE, PMM___GFP_THISNODE),
+		N(GFP_RECLAIMABLE, PMM___GFP_RECLAIMABLE),
+		N(GFP_MOVABLE, PMM___GFP_MOVABLE),
+		N(GFP_NOTRACK, 0),
+		N(GFP_NO_KSWAPD, 0),
+		N(GFP_OTHER_NODE, 0),
+		N(GFP_KMEMCG, PMM___GFP_ACCOUNT),
+		N(GFP_DIRECT_RECLAIM, PMM___GFP_DIRECT_RECLAIM),
+		N(GFP_KSWAPD_RECLAIM, PMM___GFP_KSWAPD_RECLAIM),
+	};
+	static const struct {
+		const struct gfp_name *t;
+		size_t n;
+	} more[] = { { extra, ARRAY_SIZE(extra) }, { older, ARRAY_SIZE(older) } };
 	const struct gfp_name *t;
-	size_t n, i;
+	size_t n, i, k;
 
 	t = gfp_table(kver, &n);
 	for (i = 0; i < n; i++) {
@@ -262,10 +317,12 @@ static int lookup_name(const char *s, size_t len, enum pmm_kver kver, pmm_gfp_t 
 			return 0;
 		}
 	}
-	for (i = 0; i < ARRAY_SIZE(extra); i++) {
-		if (extra[i].len == len && memcmp(extra[i].name, s, len) == 0) {
-			*out = extra[i].mask;
-			return 0;
+	for (k = 0; k < ARRAY_SIZE(more); k++) {
+		for (i = 0; i < more[k].n; i++) {
+			if (more[k].t[i].len == len && memcmp(more[k].t[i].name, s, len) == 0) {
+				*out = more[k].t[i].mask;
+				return 0;
+			}
 		}
 	}
 	return -PMM_EINVAL;
@@ -309,9 +366,18 @@ static int parse_number(const char *s, size_t len, pmm_gfp_t *out)
 	return 0;
 }
 
+/* Does @tok name __GFP_NO_KSWAPD, in either spelling? */
+static bool is_no_kswapd(const char *tok, size_t len)
+{
+	static const char name[] = "__GFP_NO_KSWAPD";
+
+	return (len == sizeof(name) - 1 && memcmp(tok, name, len) == 0) ||
+	       (len == sizeof(name) - 3 && memcmp(tok, name + 2, len) == 0);
+}
+
 int gfp_parse_kver(const char *text, size_t len, enum pmm_kver kver, pmm_gfp_t *out)
 {
-	pmm_gfp_t mask = 0;
+	pmm_gfp_t mask = 0, clear = 0;
 	size_t pos = 0;
 
 	if (!text || !out)
@@ -350,13 +416,15 @@ int gfp_parse_kver(const char *text, size_t len, enum pmm_kver kver, pmm_gfp_t *
 			}
 			if (lookup_name(tok, tlen, kver, &v))
 				return -PMM_EINVAL;
+			if (is_no_kswapd(tok, tlen))
+				clear |= PMM___GFP_KSWAPD_RECLAIM;
 		}
 		mask |= v;
 		if (!bar)
 			break;
 		pos = (size_t)(bar - text) + 1;
 	}
-	*out = mask;
+	*out = mask & ~clear;
 	return 0;
 }
 

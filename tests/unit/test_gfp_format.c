@@ -165,6 +165,57 @@ static void test_parse(void **state)
 	assert_int_equal(v, 0x800);
 }
 
+/*
+ * Names that Linux 4.19 and older print (include/trace/events/mmflags.h
+ * since 4.6, gfpflags.h before it, whose single bits had no "__" before
+ * 4.6): read with their 6.1 meaning, or as no bit when 6.1 has none.
+ */
+static void test_parse_names_of_older_kernels(void **state)
+{
+	static const struct {
+		const char *text;
+		pmm_gfp_t want;
+	} cases[] = {
+		/* 4.x mmflags.h */
+		{ "GFP_TEMPORARY", PMM_GFP_KERNEL | PMM___GFP_RECLAIMABLE },
+		{ "GFP_KERNEL|__GFP_COLD", PMM_GFP_KERNEL },
+		{ "GFP_KERNEL|__GFP_NOTRACK", PMM_GFP_KERNEL },
+		{ "GFP_TRANSHUGE|__GFP_OTHER_NODE", PMM_GFP_TRANSHUGE },
+		{ "GFP_KERNEL|__GFP_REPEAT", PMM_GFP_KERNEL | PMM___GFP_RETRY_MAYFAIL },
+		{ "GFP_TRANSHUGE_LIGHT|__GFP_THISNODE", PMM_GFP_TRANSHUGE_LIGHT | PMM___GFP_THISNODE },
+		/* 3.x and 4.0-4.5 */
+		{ "__GFP_WAIT", PMM___GFP_DIRECT_RECLAIM },
+		{ "GFP_IOFS", PMM___GFP_IO | PMM___GFP_FS },
+		/* "do not wake kswapd": 6.1 has no bit for it, it lacks __GFP_KSWAPD_RECLAIM */
+		{ "GFP_HIGHUSER_MOVABLE|__GFP_NO_KSWAPD",
+		  PMM_GFP_HIGHUSER_MOVABLE & ~PMM___GFP_KSWAPD_RECLAIM },
+		{ "__GFP_NO_KSWAPD", 0 },
+		{ "GFP_KERNEL|__GFP_NOACCOUNT", PMM_GFP_KERNEL },
+		{ "GFP_KERNEL|__GFP_KMEMCG", PMM_GFP_KERNEL | PMM___GFP_ACCOUNT },
+		/* gfpflags.h before 4.6 spelt single bits without "__" */
+		{ "GFP_HIGH|GFP_WAIT|GFP_IO", PMM___GFP_HIGH | PMM___GFP_DIRECT_RECLAIM | PMM___GFP_IO },
+		{ "GFP_KERNEL|GFP_COLD|GFP_NOWARN|GFP_REPEAT|GFP_NOFAIL|GFP_NORETRY",
+		  PMM_GFP_KERNEL | PMM___GFP_NOWARN | PMM___GFP_RETRY_MAYFAIL | PMM___GFP_NOFAIL |
+			  PMM___GFP_NORETRY },
+		{ "GFP_USER|GFP_COMP|GFP_ZERO|GFP_NOMEMALLOC|GFP_MEMALLOC|GFP_HARDWALL|GFP_THISNODE",
+		  PMM_GFP_USER | PMM___GFP_COMP | PMM___GFP_ZERO | PMM___GFP_NOMEMALLOC |
+			  PMM___GFP_MEMALLOC | PMM___GFP_THISNODE },
+		{ "GFP_NOFS|GFP_RECLAIMABLE|GFP_MOVABLE|GFP_NOTRACK|GFP_NO_KSWAPD|GFP_OTHER_NODE",
+		  (PMM_GFP_NOFS | PMM___GFP_RECLAIMABLE | PMM___GFP_MOVABLE) &
+			  ~PMM___GFP_KSWAPD_RECLAIM },
+		{ "GFP_KMEMCG|GFP_DIRECT_RECLAIM|GFP_KSWAPD_RECLAIM",
+		  PMM___GFP_ACCOUNT | PMM___GFP_RECLAIM },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_parse(cases[i].text, 0, cases[i].want);
+	/* still refused: names no kernel printed */
+	expect_parse("__GFP_COLDER", -PMM_EINVAL, 0);
+	expect_parse("GFP_FOO", -PMM_EINVAL, 0);
+	expect_parse("GFP_", -PMM_EINVAL, 0);
+}
+
 /* format -> parse is the identity, for every kernel version. */
 static void test_round_trip(void **state)
 {
@@ -279,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_version_deltas),
 		cmocka_unit_test(test_trace_spelling_and_truncation),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_names_of_older_kernels),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_page_owner_masks),
 		cmocka_unit_test(test_trace_masks),

@@ -951,6 +951,8 @@ static void test_trace_cmd_report_prefixes(void **state)
  * __GFP_SKIP_ZERO/_SKIP_KASAN_POISON/_SKIP_KASAN_UNPOISON, 6.3+
  * __GFP_SKIP_KASAN), lockdep's __GFP_NOLOCKDEP and the slab's
  * __GFP_NO_OBJ_EXT (6.12+, with memcg).  They are read, and add no bit.
+ * The names of Linux 4.19 and older are read with their 6.1 meaning
+ * (test_gfp_format.c has them all).
  */
 static void test_gfp_names_of_other_kernels(void **state)
 {
@@ -964,6 +966,9 @@ static void test_gfp_names_of_other_kernels(void **state)
 		{ "GFP_USER|__GFP_SKIP_ZERO|__GFP_SKIP_KASAN", PMM_GFP_USER },
 		{ "GFP_NOFS|__GFP_NOLOCKDEP", PMM_GFP_NOFS },
 		{ "GFP_KERNEL|__GFP_NOWARN|__GFP_NO_OBJ_EXT", PMM_GFP_KERNEL | PMM___GFP_NOWARN },
+		/* Linux 4.14 and 3.10: names 6.1 no longer has */
+		{ "GFP_TEMPORARY|__GFP_COLD|__GFP_NOTRACK", PMM_GFP_KERNEL | PMM___GFP_RECLAIMABLE },
+		{ "GFP_KERNEL|GFP_REPEAT|GFP_COMP", PMM_GFP_KERNEL | PMM___GFP_RETRY_MAYFAIL | PMM___GFP_COMP },
 	};
 	struct pmm_trace_parser *p;
 	struct pmm_trace_event ev;
