@@ -87,12 +87,14 @@ struct pmm_trace_event {
 	int32_t fallback_migratetype;
 	int32_t fragmenting;      /* as printed (kernel: 0/1) */
 	int32_t change_ownership;
+	int32_t cold;             /* FREE_BATCHED: cold= (Linux 4.14 and older), when has_cold */
 	uint8_t kind;             /* enum pmm_trace_kind */
 	uint8_t page_fmt;         /* enum pmm_trace_page_fmt */
 	uint8_t style;            /* enum pmm_trace_style it was read from */
 	uint8_t ts_digits;        /* decimals printed: 6 (us; also 0), 9 (ns), PMM_TRACE_TS_RAW */
 	uint8_t pfn_dec;          /* pfn= was decimal (Linux 5.13 and older), else 0x hex */
 	uint8_t name_pad;         /* PERF: spaces before the right-aligned event name */
+	uint8_t has_cold;         /* FREE_BATCHED: the line ends in cold= */
 	char lat[8];              /* latency column ("d..4."), "" when absent */
 	char comm[PMM_TRACE_COMM_LEN];
 	const char *name;         /* event name; valid until the next call */

@@ -178,6 +178,8 @@ static void body(struct out *o, const struct pmm_trace_event *ev, enum pmm_kver 
 	case PMM_TRACE_MM_PAGE_FREE_BATCHED:
 		put_page(o, ev);
 		field(o, " order=", ev->order);
+		if (ev->kind == PMM_TRACE_MM_PAGE_FREE_BATCHED && ev->has_cold)
+			field(o, " cold=", ev->cold);
 		break;
 	case PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED:
 		put_page(o, ev);

@@ -472,6 +472,13 @@ int trace_parse_body(struct pmm_trace_parser *p, enum pmm_trace_kind kind, const
 			err = EXPECT(&c, " order=", "order=");
 			if (!err)
 				err = field_int(&c, "order", &ev->order);
+			/* "order=0 cold=%d" until Linux 4.15 dropped cold pages */
+			if (!err && kind == PMM_TRACE_MM_PAGE_FREE_BATCHED && c.p != c.end) {
+				err = EXPECT(&c, " cold=", "cold=");
+				if (!err)
+					err = field_int(&c, "cold", &ev->cold);
+				ev->has_cold = 1;
+			}
 			break;
 		case PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED:
 			err = EXPECT(&c, " order=", "order=");

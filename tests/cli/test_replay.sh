@@ -176,13 +176,16 @@ expect 0 "mm_page_alloc +2  1 allocated \(1 pages\), 0 refused by pmm, 1 failed 
 	-m "mem=1G cpus=2" "$TMP/32bit.txt"
 grep -Eq "mm_page_free +1  1 freed" "$TMP/out" || fail "32bit.txt: the free was not replayed"
 
-# Linux 4.14 and 3.10: gfp names 6.1 no longer has, pfn= in decimal.
+# Linux 4.14 and 3.10: gfp names 6.1 no longer has, pfn= in decimal, free_batched's cold=.
 printf '%s\n' \
 	'            bash-2041  [000] ....   512.334501: mm_page_alloc: page=ffffea0000b6e740 pfn=186589 order=0 migratetype=2 gfp_flags=GFP_TEMPORARY|__GFP_COLD|__GFP_NOTRACK' \
 	'            bash-2041  [000] ....   512.334502: mm_page_alloc: page=ffffea0000b6e780 pfn=186590 order=1 migratetype=0 gfp_flags=GFP_KERNEL|__GFP_REPEAT|__GFP_OTHER_NODE' \
 	'            bash-2041  [000] ....   512.334503: mm_page_alloc: page=ffffea0000b6e800 pfn=186592 order=0 migratetype=0 gfp_flags=GFP_HIGH|GFP_WAIT|GFP_IO|GFP_NO_KSWAPD' \
-	'            bash-2041  [000] ....   512.334504: mm_page_free: page=ffffea0000b6e740 pfn=186589 order=0' >"$TMP/old-gfp.txt"
+	'            bash-2041  [000] ....   512.334504: mm_page_free: page=ffffea0000b6e740 pfn=186589 order=0' \
+	'            bash-2041  [000] ....   512.334504: mm_page_free_batched: page=ffffea0000b6e740 pfn=186589 order=0 cold=0' \
+	>"$TMP/old-gfp.txt"
 expect 0 "mm_page_alloc +3  3 allocated \(4 pages\), 0 refused by pmm" -- -m "mem=1G cpus=2" "$TMP/old-gfp.txt"
+grep -Eq "mm_page_free_batched +1  counted only" "$TMP/out" || fail "old-gfp.txt: 4.14's mm_page_free_batched not read"
 
 if [ $fails -ne 0 ]; then
 	echo "$fails check(s) failed"

@@ -37,7 +37,7 @@ static void check_body(const struct pmm_trace_event *ev)
 	if (back.kind != ev->kind || back.pfn != ev->pfn || back.order != ev->order ||
 	    back.page != ev->page || back.page_fmt != ev->page_fmt ||
 	    back.migratetype != ev->migratetype || back.gfp != ev->gfp ||
-	    back.pfn_dec != ev->pfn_dec)
+	    back.pfn_dec != ev->pfn_dec || back.has_cold != ev->has_cold || back.cold != ev->cold)
 		abort();
 	pmm_trace_close(p);
 }

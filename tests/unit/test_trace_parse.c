@@ -587,6 +587,58 @@ static void test_decimal_pfns(void **state)
 }
 
 /*
+ * mm_page_free_batched printed "order=0 cold=%d" until Linux 4.15 took the
+ * cold end of the per-CPU lists away; such lines are read, and print back
+ * with their cold=.
+ */
+static void test_free_batched_cold(void **state)
+{
+	static const char doc[] =
+		"     kworker/1:2-310   [001] ....   512.334503: mm_page_free_batched: "
+		"page=ffffea0000b6e740 pfn=186589 order=0 cold=1\n"
+		"     kworker/1:2-310   [001] ....   512.334504: mm_page_free_batched: "
+		"page=ffffea0000b6e780 pfn=186590 order=0 cold=0\n"
+		"     kworker/1:2-310   [001] ....   512.334505: mm_page_free_batched: "
+		"page=ffffea0000b6e780 pfn=186590 order=0\n"
+		"     kworker/1:2-310   [001] ....   512.334506: mm_page_free_batched: "
+		"page=ffffea0000b6e780 pfn=186590 order=0 cold=x\n"
+		"     kworker/1:2-310   [001] ....   512.334507: mm_page_free: "
+		"page=ffffea0000b6e780 pfn=186590 order=0 cold=0\n";
+	static const int cold[] = { 1, 0 };
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	const char *line = doc;
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(pmm_trace_open_mem(&p, "4.14", doc, sizeof(doc) - 1, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		const char *nl = strchr(line, '\n');
+		int r = pmm_trace_next(p, &ev);
+
+		if (r != 1)
+			fail_msg("line %d: %d %s", i + 1, r, pmm_trace_errmsg(p));
+		assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_FREE_BATCHED);
+		assert_int_equal(ev.has_cold, i < 2);
+		if (i < 2)
+			assert_int_equal(ev.cold, cold[i]);
+		pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+		assert_true(strlen(strstr(buf, ": mm_page")) == (size_t)(nl - strstr(line, ": mm_page")));
+		assert_memory_equal(strstr(buf, ": mm_page"), strstr(line, ": mm_page"),
+				    strlen(strstr(buf, ": mm_page")));
+		line = nl + 1;
+	}
+	assert_int_equal(pmm_trace_next(p, &ev), -PMM_EBADMSG);
+	assert_string_equal(pmm_trace_errmsg(p),
+			    "4.14:4: bad value for 'cold': expected a decimal number");
+	/* only mm_page_free_batched ever had it */
+	assert_int_equal(pmm_trace_next(p, &ev), -PMM_EBADMSG);
+	assert_string_equal(pmm_trace_errmsg(p), "4.14:5: unexpected text after the last field");
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_close(p);
+}
+
+/*
  * A 32-bit kernel prints page= with 8 hex digits, and a pointer it cannot
  * hash yet as "(ptrval)" (the "(____ptrval____)" of 64-bit ones, cut to
  * the pointer's width).  Both are read, and print back as they were.
@@ -1376,6 +1428,7 @@ int main(void)
 		cmocka_unit_test(test_special_lines),
 		cmocka_unit_test(test_decimal_pfns),
 		cmocka_unit_test(test_32bit_kernel_pages),
+		cmocka_unit_test(test_free_batched_cold),
 		cmocka_unit_test(test_perf_script_and_6_18),
 		cmocka_unit_test(test_perf_script_fields),
 		cmocka_unit_test(test_trace_cmd_report_lines),
