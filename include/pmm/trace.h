@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The kernel's kmem page events (include/trace/events/kmem.h): reading them
- * from ftrace text (`trace`, `trace_pipe`), `trace-cmd report` text,
- * `perf script` text and trace-cmd `trace.dat` files, and writing them in
- * the kernel's own words.
+ * from ftrace text (`trace`, `trace_pipe`), `trace-cmd report` text (also
+ * its latency layout, -l), `perf script` text and trace-cmd `trace.dat`
+ * files, and writing them in the kernel's own words.  Kernels back to 3.x
+ * are read: their gfp flag names (pmm_gfp_parse()), decimal pfn= (before
+ * 5.14), 32-bit page= values and mm_page_free_batched's cold= (before 4.15).
  *
  * One event is a plain `struct pmm_trace_event`.  A parser is a stream: open
  * it on a file ("-" for standard input; plain, xz or gzip, detected from the
@@ -65,6 +67,7 @@ enum pmm_trace_style {
 	PMM_TRACE_STYLE_REPORT,     /* `trace-cmd report` */
 	PMM_TRACE_STYLE_DAT,        /* read from a trace.dat (written as REPORT) */
 	PMM_TRACE_STYLE_PERF,       /* `perf script`: "<comm> <tid> [cpu] ts: kmem:<event>: " */
+	PMM_TRACE_STYLE_REPORT_LAT, /* `trace-cmd report -l`: "<comm, 8 columns>-<pid> <cpu><lat> ts: " */
 };
 
 #define PMM_TRACE_COMM_LEN 16 /* TASK_COMM_LEN: 15 characters and a NUL */
@@ -95,7 +98,7 @@ struct pmm_trace_event {
 	uint8_t pfn_dec;          /* pfn= was decimal (Linux 5.13 and older), else 0x hex */
 	uint8_t name_pad;         /* PERF: spaces before the right-aligned event name */
 	uint8_t has_cold;         /* FREE_BATCHED: the line ends in cold= */
-	char lat[8];              /* latency column ("d..4."), "" when absent */
+	char lat[8];              /* latency flags ("d..4."; FTRACE, REPORT_LAT), "" when absent */
 	char comm[PMM_TRACE_COMM_LEN];
 	const char *name;         /* event name; valid until the next call */
 	size_t name_len;
@@ -234,8 +237,9 @@ PMM_API size_t pmm_trace_format_body(char *buf, size_t size, const struct pmm_tr
 
 /**
  * pmm_trace_format_line() - a whole line, without the newline, laid out as
- * @style (DAT is written as REPORT): task-pid, cpu, latency flags (FTRACE,
- * when ev->lat is set), timestamp with ev->ts_digits decimals (0 means 6,
+ * @style (DAT is written as REPORT): task-pid, cpu, latency flags (FTRACE
+ * when ev->lat is set, and REPORT_LAT, which also cuts the comm to 8
+ * columns and prints the CPU without brackets), timestamp with ev->ts_digits decimals (0 means 6,
  * rounded to the microsecond as the kernel's ns2usecs() does), event name
  * and body.  PERF lays it out as `perf script` does: "<comm> <tid>" (or
  * "<pid>/<tid>" when ev->tgid is set), "kmem:" before a kmem event's name,
@@ -254,7 +258,8 @@ struct pmm_trace_writer;
 
 struct pmm_trace_attach_opts {
 	enum pmm_trace_style style; /* FTRACE (default): tracefs `trace`; REPORT: trace-cmd
-				       report; PERF: perf script */
+				       report; REPORT_LAT: trace-cmd report -l; PERF:
+				       perf script */
 	enum pmm_kver kver;         /* gfp names to print */
 	unsigned kinds;             /* bit (1u << kind) per kmem kind to write; 0 = all six */
 	int record_tgid;            /* print the "(tgid)" column (the record-tgid option) */

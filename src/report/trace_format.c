@@ -5,7 +5,8 @@
  * either as tracefs `trace` prints it (print_trace_fmt / trace_print_context
  * in 6.1: "%16s-%-7d ", "[%03d] ", latency flags, "%5llu.%06lu: ") or as
  * `trace-cmd report` 3.x does ("%16s-%-5d [%03d] %5llu.%06lu: " and the
- * event name with its colon padded to 21 columns).
+ * event name with its colon padded to 21 columns; with -l, libtraceevent's
+ * latency layout "%8.8s-%-5d %3d<latency flags> " before the time).
  *
  * Hand-rolled appenders instead of snprintf: pmm formats one line per page
  * event when it traces itself, so this sits on a hot path.
@@ -269,6 +270,7 @@ size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_even
 {
 	struct out o = { buf, size, 0 };
 	int perf = style == PMM_TRACE_STYLE_PERF;
+	int lat = style == PMM_TRACE_STYLE_REPORT_LAT;
 	int report = style != PMM_TRACE_STYLE_FTRACE && !perf;
 	size_t clen;
 
@@ -287,6 +289,20 @@ size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_even
 		return finish(&o);
 	}
 	clen = strnlen(ev->comm, sizeof(ev->comm));
+	if (lat) {
+		/* trace-cmd report -l: "%8.8s-%-5d %3d", the latency flags, " " */
+		if (clen > 8)
+			clen = 8;
+		pad(&o, 8 - clen);
+		put(&o, ev->comm, clen);
+		put(&o, "-", 1);
+		put_int(&o, ev->pid, -5);
+		put(&o, " ", 1);
+		put_int(&o, ev->cpu, 3);
+		put(&o, ev->lat, strnlen(ev->lat, sizeof(ev->lat)));
+		put(&o, " ", 1);
+		goto timestamp;
+	}
 	if (clen < 16)
 		pad(&o, 16 - clen);
 	put(&o, ev->comm, clen);
@@ -318,6 +334,7 @@ size_t pmm_trace_format_line(char *buf, size_t size, const struct pmm_trace_even
 		put(&o, ev->lat, strnlen(ev->lat, sizeof(ev->lat)));
 		put(&o, " ", 1);
 	}
+timestamp:
 	if (ev->ts_digits == PMM_TRACE_TS_RAW) {
 		char tmp[24];
 		size_t n = fmt_u64(tmp, ev->ts_ns, 0);

@@ -5,6 +5,7 @@
  *
  *   FTRACE: "<comm>-<pid> [(<tgid>) ][<cpu>] [<lat> ]<sec>.<usec>: <event>: <body>"
  *   REPORT: "[<file or instance>: ]<comm>-<pid> [<cpu>] <sec>.<usec>: [(+<diff>) ]<event>:<padding> <body>"
+ *   REPORT -l: "[<file>: ]<comm, cut to 8>-<pid> <cpu><lat> <sec>.<usec>: <event>:<padding> <body>"
  *   PERF:   "<comm> <tid> [<cpu>] <sec>.<usec>: <padding><subsys>:<event>: <body>"
  *           (with -g, each followed by its call chain, "\t<addr> <sym> (<dso>)" a line)
  *           (with -F pid,tid: "<comm> <pid>/<tid> [<cpu>] ...")
@@ -656,6 +657,53 @@ static const char *parse_task(const char *b, const char *end, struct pmm_trace_e
 	return NULL;
 }
 
+/*
+ * `trace-cmd report -l` (libtraceevent's latency layout): "%8.8s-%-5d %3d"
+ * and the latency flags right after the CPU ("trace-cm-109     1.....").
+ * The comm is cut to 8 columns and right-aligned in them, after a file's
+ * name and ": " when the report has several; @b is past the line's
+ * leading blanks.  Return: just past the latency flags, or NULL.
+ */
+static const char *parse_lat_task(const char *line, const char *b, const char *end,
+				  struct pmm_trace_event *ev)
+{
+	const char *x = b;
+
+	while ((x = memchr(x, '-', (size_t)(end - x))) != NULL) {
+		const char *cb = x - line > 8 ? x - 8 : line, *q = x + 1, *d, *l;
+		int64_t pid, cpu;
+
+		x++;
+		if (cb > line && (cb - line < 2 || cb[-2] != ':' || cb[-1] != ' '))
+			continue;
+		while (cb < x - 1 && (*cb == ' ' || *cb == '\t'))
+			cb++;
+		for (d = q; d < end && is_digit(*d); d++)
+			;
+		if (cb == x - 1 || d == q || d == end || *d != ' ' || (pid = dec_span(q, d)) < 0)
+			continue;
+		while (d < end && *d == ' ')
+			d++;
+		for (q = d; d < end && is_digit(*d); d++)
+			;
+		if (d == q || (cpu = dec_span(q, d)) < 0)
+			continue;
+		for (l = d; l < end && *l != ' '; l++)
+			;
+		if (l == end || l - d >= (ptrdiff_t)sizeof(ev->lat) || memchr(d, ':', (size_t)(l - d)))
+			continue;
+		memcpy(ev->comm, cb, (size_t)(x - 1 - cb));
+		ev->comm[x - 1 - cb] = '\0';
+		memcpy(ev->lat, d, (size_t)(l - d));
+		ev->lat[l - d] = '\0';
+		ev->pid = (int32_t)pid;
+		ev->cpu = (int32_t)cpu;
+		ev->style = PMM_TRACE_STYLE_REPORT_LAT;
+		return l;
+	}
+	return NULL;
+}
+
 /* "<sec>.<frac>:" or "<count>:" at s; returns past ':' or NULL. */
 static const char *parse_ts(const char *s, const char *end, struct pmm_trace_event *ev,
 			    const char **why, bool *overflow)
@@ -945,8 +993,12 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 		/* perf -g: the event's call chain, indented, a frame a line */
 		if (p->perf_seen && tok > line && perf_frame(tok, end))
 			return 0;
-		err = prefixed_line(p, tok, end, ev);
-		return err >= 0 ? err : -PMM_EBADMSG;
+		s = parse_lat_task(line, tok, end, ev);
+		if (!s) {
+			err = prefixed_line(p, tok, end, ev);
+			return err >= 0 ? err : -PMM_EBADMSG;
+		}
+		p->report_style = true;
 	}
 	if (s == end || *s != ' ') {
 		*reason = "truncated line: timestamp missing";
@@ -1082,9 +1134,8 @@ static int text_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 		}
 		r = parse_line(p, line, len, ev, rbuf, sizeof(rbuf), &reason);
 		if (r == 1) {
-			if (ev->style != PMM_TRACE_STYLE_PERF)
-				ev->style = p->report_style ? PMM_TRACE_STYLE_REPORT
-							    : PMM_TRACE_STYLE_FTRACE;
+			if (ev->style == PMM_TRACE_STYLE_FTRACE && p->report_style)
+				ev->style = PMM_TRACE_STYLE_REPORT;
 			p->st.events[ev->kind]++;
 			if (ev->kind == PMM_TRACE_LOST)
 				p->st.lost_events += ev->lost;

@@ -187,6 +187,10 @@ printf '%s\n' \
 expect 0 "mm_page_alloc +3  3 allocated \(4 pages\), 0 refused by pmm" -- -m "mem=1G cpus=2" "$TMP/old-gfp.txt"
 grep -Eq "mm_page_free_batched +1  counted only" "$TMP/out" || fail "old-gfp.txt: 4.14's mm_page_free_batched not read"
 
+# trace-cmd report -l: the comm cut to 8 columns, the CPU without brackets, latency flags.
+expect 0 "trace-cmd-report-l-6.1.txt: 159 events \(end of input\), 53 allocations, 17 frees, .*pmm_validate: ok" -- \
+	-q -m "mem=1G cpus=2" "$SRC/tests/data/trace-cmd-report-l-6.1.txt"
+
 if [ $fails -ne 0 ]; then
 	echo "$fails check(s) failed"
 	exit 1

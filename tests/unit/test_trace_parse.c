@@ -998,6 +998,112 @@ static void test_trace_cmd_report_prefixes(void **state)
 }
 
 /*
+ * `trace-cmd report -l`: libtraceevent's latency layout, "%8.8s-%-5d %3d"
+ * and the latency flags right after the CPU, then the time.  The real
+ * excerpt (tests/data/README.md) parses whole, agrees with an independent
+ * count and prints back line for line; then the variants trace-cmd 3.1.6
+ * printed for the same trace.dat with more files, -t and --ts-diff, and
+ * what is refused.
+ */
+static void test_trace_cmd_report_latency(void **state)
+{
+	static const char *const kinds[] = { "mm_page_alloc", "mm_page_free", "mm_page_free_batched",
+					     "mm_page_alloc_zone_locked", "mm_page_pcpu_drain",
+					     "mm_page_alloc_extfrag" };
+	static const char more[] =
+		"trace.dat: cpus=2\n"
+		"   t2.dat: cpus=2\n"
+		"trace.dat: trace-cm-109     1.....     3.211462: mm_page_alloc:        "
+		"page=0xffffffff9acc41f0 pfn=0x16f60 order=2 migratetype=0 gfp_flags=GFP_KERNEL\n"
+		"   t2.dat:    sleep-108     1...1.     3.278220: mm_page_free:         "
+		"page=0xffffffff9acb3556 pfn=0x62c6 order=0\n"
+		"trace-cm-93      0.....     3.211518241: mm_page_free:         "
+		"page=0xffffffff9aced08e pfn=0x3fdfe order=0\n"
+		"trace-cm-93      0.....     3.211518: (+56)    mm_page_free:         "
+		"page=0xffffffff9aced08e pfn=0x3fdfe order=0\n"
+		"     a-b-123456  31d.s4.  1234.000001: mm_page_free:         "
+		"page=0xffffffff9aced08e pfn=0x3fdfe order=0\n";
+	char *path = pmm_test_source_path("tests/data/trace-cmd-report-l-6.1.txt");
+	size_t len;
+	char *text = pmm_test_read_file(path, &len);
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	struct pmm_trace_stats st;
+	uint64_t events = 0;
+	char buf[512];
+	int r;
+
+	(void)state;
+	assert_int_equal(pmm_trace_open_mem(&p, "report-l", text, len, NULL), 0);
+	while ((r = pmm_trace_next(p, &ev)) != 0) {
+		if (r < 0)
+			fail_msg("%s", pmm_trace_errmsg(p));
+		assert_int_equal(ev.style, PMM_TRACE_STYLE_REPORT_LAT);
+		events++;
+	}
+	pmm_trace_get_stats(p, &st);
+	pmm_trace_close(p);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(st.comments, 1); /* "cpus=2" */
+	for (unsigned k = 0; k < 6; k++) {
+		assert_int_equal(st.events[k], count_report_kind(text, len, kinds[k]));
+		assert_true(st.events[k] > 0);
+	}
+	assert_int_equal(round_trip("report-l", text, len, PMM_TRACE_STYLE_REPORT_LAT), events);
+	free(text);
+	free(path);
+
+	assert_int_equal(pmm_trace_open_mem(&p, "more", more, strlen(more), NULL), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_ALLOC);
+	assert_string_equal(ev.comm, "trace-cm");
+	assert_int_equal(ev.pid, 109);
+	assert_int_equal(ev.cpu, 1);
+	assert_string_equal(ev.lat, ".....");
+	assert_int_equal(ev.ts_ns, 3211462000ull);
+	assert_int_equal(ev.gfp, PMM_GFP_KERNEL);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_string_equal(ev.comm, "sleep");
+	assert_int_equal(ev.pid, 108);
+	assert_string_equal(ev.lat, "...1.");
+	assert_int_equal(pmm_trace_next(p, &ev), 1); /* -t: nanoseconds */
+	assert_int_equal(ev.ts_ns, 3211518241ull);
+	assert_int_equal(ev.ts_digits, 9);
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_REPORT_LAT, PMM_KVER_6_1);
+	assert_string_equal(buf, "trace-cm-93      0.....     3.211518241: mm_page_free:         "
+				 "page=0xffffffff9aced08e pfn=0x3fdfe order=0");
+	assert_int_equal(pmm_trace_next(p, &ev), 1); /* --ts-diff */
+	assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_FREE);
+	assert_int_equal(ev.pfn, 0x3fdfe);
+	/* a comm with '-', a pid wider than its 5 columns, a CPU of two digits */
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_string_equal(ev.comm, "a-b");
+	assert_int_equal(ev.pid, 123456);
+	assert_int_equal(ev.cpu, 31);
+	assert_string_equal(ev.lat, "d.s4.");
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_REPORT_LAT, PMM_KVER_6_1);
+	assert_string_equal(buf, "     a-b-123456  31d.s4.  1234.000001: mm_page_free:         "
+				 "page=0xffffffff9aced08e pfn=0x3fdfe order=0");
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_close(p);
+
+	/* pmm's own events, written in this layout: the comm cut to 8 */
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PMM_TRACE_MM_PAGE_FREE;
+	strcpy(ev.comm, "kworker/0:1");
+	ev.pid = 3;
+	ev.ts_ns = 5000000;
+	ev.ts_digits = 6;
+	ev.pfn = 0x10;
+	ev.page = 0x1000;
+	ev.page_fmt = PMM_TRACE_PAGE_0X;
+	strcpy(ev.lat, "d..1.");
+	pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_REPORT_LAT, PMM_KVER_6_1);
+	assert_string_equal(buf, "kworker/-3       0d..1.     0.005000: mm_page_free:         "
+				 "page=0x1000 pfn=0x10 order=0");
+}
+
+/*
  * gfp flag names that kernels print for bits that decide nothing in the
  * page allocator pmm models: KASAN's with CONFIG_KASAN_HW_TAGS (5.17-6.2
  * __GFP_SKIP_ZERO/_SKIP_KASAN_POISON/_SKIP_KASAN_UNPOISON, 6.3+
@@ -1434,6 +1540,7 @@ int main(void)
 		cmocka_unit_test(test_trace_cmd_report_lines),
 		cmocka_unit_test(test_trace_cmd_report_ts_diff),
 		cmocka_unit_test(test_trace_cmd_report_prefixes),
+		cmocka_unit_test(test_trace_cmd_report_latency),
 		cmocka_unit_test(test_gfp_names_of_other_kernels),
 		cmocka_unit_test(test_format_own_events),
 		cmocka_unit_test(test_sources),
