@@ -3,7 +3,7 @@
  * The kernel's kmem page events (include/trace/events/kmem.h): reading them
  * from ftrace text (`trace`, `trace_pipe`), `trace-cmd report` text (also
  * its latency layout, -l), `perf script` text and trace-cmd `trace.dat`
- * files, and writing them in the kernel's own words.  Kernels back to 3.x
+ * files, and writing them in the kernel's own words.  Kernels back to 3.3
  * are read: their gfp flag names (pmm_gfp_parse()), decimal pfn= (before
  * 5.14), 32-bit page= values and mm_page_free_batched's cold= (before 4.15).
  *
