@@ -195,16 +195,21 @@ PMM_API void pmm_put_page(struct pmm *m, struct pmm_page *page);
 
 /* ------------------------------------------------------------------ CPUs */
 
+/* pmm_set_thread_cpu()'s @cpu that ends a pin: follow the real CPU again. */
+#define PMM_CPU_UNPIN (-1)
+
 /**
  * pmm_set_thread_cpu() - make the calling thread act as CPU @cpu of @m
- * (per-CPU lists, statistics), or follow the real CPU again with -1.
+ * (per-CPU lists, statistics), or follow the real CPU again with
+ * PMM_CPU_UNPIN (-1; a no-op when the thread is not pinned on @m).
  * Trace replay and deterministic tests use it.
  * Cost: the first pin turns the restartable per-CPU fast path of @m off for
  * good (threads on their own CPU then take the general fast path); and
  * once any thread has used that fast path on @m, each per-CPU lock a
  * pinned thread takes pays a membarrier() fence.  Pin before the machine
  * serves native threads, or keep replay machines for replay.
- * Return: 0, or -PMM_EINVAL if @cpu >= the machine's CPU count.
+ * Return: 0, or -PMM_EINVAL if @cpu >= the machine's CPU count or is
+ * negative other than PMM_CPU_UNPIN (the thread's pin is then unchanged).
  * Context: affects only the calling thread and only machine @m.
  */
 PMM_API int pmm_set_thread_cpu(struct pmm *m, int cpu);

@@ -25,14 +25,14 @@ __thread int pinned_cpu PMM_TLS_IE = -1;
 
 int pmm_set_thread_cpu(struct pmm *m, int cpu)
 {
-	if (cpu < 0) {
+	if (cpu == PMM_CPU_UNPIN) {
 		if (pinned_machine == m->fast.id) {
 			pinned_machine = 0;
 			pinned_cpu = -1;
 		}
 		return 0;
 	}
-	if ((unsigned)cpu >= m->nr_cpus)
+	if (cpu < 0 || (unsigned)cpu >= m->nr_cpus)
 		return -PMM_EINVAL;
 	pinned_machine = m->fast.id;
 	pinned_cpu = cpu;

@@ -7,6 +7,7 @@
  */
 #include "harness.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -1534,6 +1535,40 @@ static void test_cpu_sources(void **state)
 	}
 }
 
+/*
+ * pmm_set_thread_cpu()'s contract: 0..nr_cpus-1 pins, PMM_CPU_UNPIN (-1)
+ * unpins, anything else is -PMM_EINVAL and leaves the pin as it was.
+ */
+static void test_set_thread_cpu_contract(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M cpus=2", NULL);
+	struct pmm *other = pmm_test_machine("mem=64M cpus=2", NULL);
+	static const int bad[] = { -2, -3, INT_MIN, 2, INT_MAX };
+
+	(void)state;
+	assert_int_equal(PMM_CPU_UNPIN, -1);
+	assert_int_equal(pmm_set_thread_cpu(m, 1), 0);
+	assert_int_equal(pmm_this_cpu(m), 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (pmm_set_thread_cpu(m, bad[i]) != -PMM_EINVAL)
+			fail_msg("pmm_set_thread_cpu(m, %d) = %d, want -PMM_EINVAL", bad[i],
+				 pmm_set_thread_cpu(m, bad[i]));
+		if (pmm_this_cpu(m) != 1)
+			fail_msg("pmm_set_thread_cpu(m, %d) changed the pin to %u", bad[i], pmm_this_cpu(m));
+	}
+	/* Unpinning on another machine leaves this machine's pin alone. */
+	assert_int_equal(pmm_set_thread_cpu(other, PMM_CPU_UNPIN), 0);
+	assert_int_equal(pmm_this_cpu(m), 1);
+	assert_int_equal(pmm_set_thread_cpu(m, PMM_CPU_UNPIN), 0);
+	assert_int_not_equal(pinned_machine, m->fast.id);
+	/* Unpinning an unpinned thread is a no-op, not an error. */
+	assert_int_equal(pmm_set_thread_cpu(m, PMM_CPU_UNPIN), 0);
+	assert_int_equal(pmm_set_thread_cpu(m, -2), -PMM_EINVAL);
+	assert_int_not_equal(pinned_machine, m->fast.id);
+	pmm_destroy(other);
+	pmm_destroy(m);
+}
+
 /* debug_guardpage_minorder: split-off remainders below it become guard pages. */
 static void test_guard_pages(void **state)
 {
@@ -1827,6 +1862,7 @@ int main(void)
 		cmocka_unit_test(test_zeroing),
 		cmocka_unit_test(test_free_reserved_area),
 		cmocka_unit_test(test_cpu_sources),
+		cmocka_unit_test(test_set_thread_cpu_contract),
 		cmocka_unit_test(test_fast_free_high_orders),
 		cmocka_unit_test(test_reclaim_active_caps_lists),
 		cmocka_unit_test(test_guard_pages),
