@@ -157,9 +157,13 @@ PMM_API struct pmm_page *pmm_alloc_pages_node(struct pmm *m, int nid, pmm_gfp_t 
 /**
  * pmm_free_pages() - drop a reference to a block from pmm_alloc_pages()
  * (__free_pages()); the block is freed when the last reference goes.
- * Misuse (double free, wrong order, tail page, a page not from @m, ...) is
- * detected, reported in the kernel's "BUG: Bad page state" format and
- * contained: the frame is taken out of circulation, free lists stay intact.
+ * Misuse (double free, wrong order, tail page, a page inside an allocated
+ * block that is not its first, a page not from @m, ...) is detected,
+ * reported in the kernel's "BUG: Bad page state" format and contained: a
+ * bad request is refused and leaves the block as it was (an allocated one
+ * is still its owner's to free); a page found bad while being freed
+ * (scribbled flags or mapping) is taken out of circulation.  Free lists
+ * stay intact.
  * Context: any thread; does not sleep.
  */
 PMM_API void pmm_free_pages(struct pmm *m, struct pmm_page *page, unsigned order);
@@ -179,7 +183,8 @@ PMM_API void *pmm_get_free_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order);
 PMM_API void pmm_free_pages_addr(struct pmm *m, void *addr, unsigned order);
 
 /** pmm_get_page() - take an extra reference (get_page()).  Return: 0,
- * -PMM_EINVAL if @page is free (its count is 0) or not a page of @m, or
+ * -PMM_EINVAL if @page is free or a page past the first of a non-compound
+ * block (its count is 0) or not a page of @m, or
  * -PMM_EOVERFLOW if the count is at INT_MAX; each error is reported as a
  * bad page (counted, callback) and the page is left as it is.
  * Context: any thread; lock-free; does not sleep.

@@ -1142,6 +1142,43 @@ static inline bool put_page_testzero_checked(struct page *page, bool *was_zero)
 }
 
 #define DOUBLE_FREE "double free: page is already free (refcount 0)"
+#define FREE_INSIDE "freeing a page inside an allocated block, not its first page (refcount 0)"
+
+/*
+ * The first page of the allocated plain (non-compound) block that holds
+ * @page past its first page, or NULL.  Such a page has refcount 0 like a
+ * free one: the block's first page alone carries the count, and its order
+ * in ->private.  Looks at the pages @page would be inside at each order, up
+ * from the smallest: a free block (typed: buddy, guard) or another
+ * allocated one found first means @page is not inside an allocated block.
+ * Racy reads (data_race): only the wording of a report depends on it.
+ */
+data_race_fn struct page *plain_block_of(struct pmm *m, struct page *page)
+{
+	unsigned long pfn = page_to_pfn(m, page);
+	struct page self;
+
+	snapshot_page(&self, page);
+	if (self._mapcount < PAGE_MAPCOUNT_RESERVE || PageCompound(&self) || self._refcount)
+		return NULL;
+	for (unsigned o = 1; o < MAX_ORDER; o++) {
+		unsigned long start = pfn & ~((1ul << o) - 1);
+		struct page s;
+
+		if (start == pfn)
+			continue;
+		if (!pfn_valid(m, start))
+			return NULL;
+		snapshot_page(&s, pfn_to_page(m, start));
+		if (s._mapcount < PAGE_MAPCOUNT_RESERVE || PageCompound(&s))
+			return NULL;
+		if (s._refcount > 0)
+			return !PageReserved(&s) && s.private >= o && s.private < MAX_ORDER
+				       ? pfn_to_page(m, start)
+				       : NULL;
+	}
+	return NULL;
+}
 
 /*
  * Checks pmm makes before touching a block being freed, beyond the kernel's
@@ -1169,7 +1206,7 @@ static const char *free_request_bad(struct pmm *m, struct page *page, unsigned o
 	if (unlikely(page_to_pfn(m, page) & ((1ul << order) - 1)))
 		return "freeing a block whose pfn is not aligned to its order";
 	if (unlikely(PageBuddy(&s[0]) || page_ref_count(page) == 0))
-		return DOUBLE_FREE;
+		return plain_block_of(m, page) ? FREE_INSIDE : DOUBLE_FREE;
 	if (unlikely(*head)) {
 		snapshot_page(&s[1], page + 1);
 		why = compound_order(s) != order ? "freeing a compound page with the wrong order" : NULL;

@@ -275,6 +275,12 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 void free_pages_entry(struct pmm *m, struct page *page, unsigned order);
 int split_page_checked(struct pmm *m, struct page *page, unsigned order);
 /*
+ * The first page of the allocated non-compound block @page is inside (not
+ * its first page), or NULL: what a refcount-0 page that is not free is.
+ * A racy look, for the wording of misuse reports only.
+ */
+struct page *plain_block_of(struct pmm *m, struct page *page);
+/*
  * __alloc_pages_bulk() without its fallback: fill the NULL slots of
  * @array[0..@nr) from one per-CPU list.  Returns the number of non-NULL
  * slots; *@single is set when the kernel would now allocate one page with

@@ -670,7 +670,11 @@ int pmm_get_page(struct pmm *m, struct pmm_page *ppage)
 	do {
 		/* Free pages (buddy or per-CPU) have refcount 0. */
 		if (old <= 0) {
-			bad_page_refuse(m, page, "get_page on a free page (refcount 0)");
+			bad_page_refuse(m, page,
+					plain_block_of(m, page)
+						? "get_page on a page inside an allocated block, not its "
+						  "first page (refcount 0)"
+						: "get_page on a free page (refcount 0)");
 			return -PMM_EINVAL;
 		}
 		if (old == INT32_MAX) {

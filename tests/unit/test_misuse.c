@@ -559,6 +559,68 @@ static void test_tail_page(void **state)
 	DETECTED();
 }
 
+/*
+ * A page inside a plain (non-compound) block, not its first: only the first
+ * page of such a block carries the reference count, the others have 0.  The
+ * kernel's __free_pages() of one trips put_page_testzero()'s
+ * VM_BUG_ON_PAGE(page_ref_count(page) == 0) (CONFIG_DEBUG_VM), the same
+ * check as a double free; but the page is not free, it is the caller's, and
+ * the report says so.  Its owner still frees the block whole.
+ */
+#define REASON_INSIDE "freeing a page inside an allocated block, not its first page (refcount 0)"
+#define REASON_GET_INSIDE "get_page on a page inside an allocated block, not its first page (refcount 0)"
+#define REASON_MISALIGNED "freeing a block whose pfn is not aligned to its order"
+
+static void inside_plain_block(const char *cfg)
+{
+	struct fixture fx;
+	struct pmm_page *p, *q, *in;
+	unsigned long pfn;
+
+	fx_init(&fx, cfg);
+	p = model_alloc(fx.md, PMM_GFP_KERNEL, 2);
+	pfn = pfn_of(&fx, p);
+	for (unsigned i = 1; i < 4; i++) {
+		pmm_free_pages(fx.m, pmm_pfn_to_page(fx.m, pfn + i), 0);
+		fx_expect_report(&fx, 1, pfn + i, REASON_INSIDE, "order 0 inside an order-2 block");
+	}
+	/* Aligned for the order asked, still inside the block. */
+	pmm_free_pages(fx.m, pmm_pfn_to_page(fx.m, pfn + 2), 1);
+	fx_expect_report(&fx, 1, pfn + 2, REASON_INSIDE, "order 1 at the block's second half");
+	/* Misaligned for the order asked: that is said first. */
+	pmm_free_pages(fx.m, pmm_pfn_to_page(fx.m, pfn + 1), 1);
+	fx_expect_report(&fx, 1, pfn + 1, REASON_MISALIGNED, "order 1 at the block's second page");
+	pmm_free_pages(fx.m, pmm_pfn_to_page(fx.m, pfn + 2), 2);
+	fx_expect_report(&fx, 1, pfn + 2, REASON_MISALIGNED, "the block's order at its third page");
+	/* put_page(), get_page() and a bulk free of such a page. */
+	in = pmm_pfn_to_page(fx.m, pfn + 3);
+	pmm_put_page(fx.m, in);
+	fx_expect_report(&fx, 1, pfn + 3, REASON_INSIDE, "put_page inside the block");
+	assert_int_equal(pmm_get_page(fx.m, in), -PMM_EINVAL);
+	fx_expect_report(&fx, 1, pfn + 3, REASON_GET_INSIDE, "get_page inside the block");
+	pmm_free_pages_bulk(fx.m, 1, &in);
+	fx_expect_report(&fx, 1, pfn + 3, REASON_INSIDE, "bulk free inside the block");
+	assert_int_equal(pmm_page_count(p), 1);
+	/* Deep inside a larger block: a quarter of an order-4 block. */
+	q = model_alloc(fx.md, PMM_GFP_KERNEL, 4);
+	pmm_free_pages(fx.m, pmm_pfn_to_page(fx.m, pfn_of(&fx, q) + 12), 2);
+	fx_expect_report(&fx, 1, pfn_of(&fx, q) + 12, REASON_INSIDE, "order 2 inside an order-4 block");
+	/* Once the owner freed the block, the same page is a double free again. */
+	model_free(fx.md, q);
+	pmm_free_pages(fx.m, pmm_pfn_to_page(fx.m, pfn_of(&fx, q) + 12), 2);
+	fx_expect_report(&fx, 1, pfn_of(&fx, q) + 12, REASON_DOUBLE_FREE, "inside a freed block");
+	/* The block is intact: its owner frees it whole (fx_done checks it came back). */
+	fx_done(&fx);
+}
+
+static void test_inside_plain_block(void **state)
+{
+	(void)state;
+	inside_plain_block("mem=64M cpus=2");
+	inside_plain_block("mem=64M cpus=2 pcp=off");
+	DETECTED();
+}
+
 /* ------------------------------------------------------------ refcounts */
 
 static void test_refcount_underflow(void **state)
@@ -1201,6 +1263,7 @@ int main(void)
 		T(test_never_allocated),
 		T(test_wrong_order),
 		T(test_tail_page),
+		T(test_inside_plain_block),
 		T(test_refcount_underflow),
 		T(test_refcount_overflow),
 		T(test_get_on_free_frame),
