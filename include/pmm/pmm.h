@@ -431,8 +431,9 @@ PMM_BEGIN_DECLS
 /**
  * pmm_split_page() - turn an allocated non-compound block of @order into
  * 2^@order independent order-0 pages, each with refcount 1 (split_page()).
- * Return: 0, or -PMM_EINVAL for a compound, free, foreign page or an order
- * that is not the block's.
+ * Return: 0, or -PMM_EINVAL for a compound, free, reserved (never handed
+ * out, as pmm_free_pages() would report it) or foreign page, or an order
+ * that is not the block's; nothing is changed then.
  * Context: the caller owns the block.
  */
 PMM_API int pmm_split_page(struct pmm *m, struct pmm_page *page, unsigned order);

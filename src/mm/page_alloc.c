@@ -1381,8 +1381,9 @@ int split_page_checked(struct pmm *m, struct page *page, unsigned order)
 {
 	if (!page_is_ours(m, page) || order >= MAX_ORDER)
 		return -PMM_EINVAL;
+	/* A reserved frame was never handed out (refcount 1 from boot): not a block either. */
 	if (PageCompound(page) || page_ref_count(page) <= 0 || PageBuddy(page) ||
-	    page_private(page) != order)
+	    PageReserved(page) || page_private(page) != order)
 		return -PMM_EINVAL;
 	for (unsigned long i = 1; i < (1ul << order); i++) {
 		set_page_count(page + i, 1);

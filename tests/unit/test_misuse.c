@@ -473,6 +473,12 @@ static void test_never_allocated(void **state)
 	/* A reserved frame, never given to the allocator: the kernel's flags check catches it. */
 	reserved = pmm_pfn_to_page(fx.m, 0x101);
 	assert_int_equal(pmm_page_count(reserved), 1);
+	/* Never handed out: not a block to split, at any order (nor a free frame). */
+	assert_int_equal(pmm_split_page(fx.m, reserved, 0), -PMM_EINVAL);
+	assert_int_equal(pmm_split_page(fx.m, pmm_pfn_to_page(fx.m, 0x100), 4), -PMM_EINVAL);
+	assert_int_equal(pmm_split_page(fx.m, free_frame, 0), -PMM_EINVAL);
+	assert_int_equal(pmm_page_count(reserved), 1);
+	fx_expect_nothing(&fx, "split of a reserved frame");
 	pmm_free_pages(fx.m, reserved, 0);
 	fx_expect_report(&fx, 1, 0x101, "PAGE_FLAGS_CHECK_AT_FREE flag(s) set", "free of a reserved frame");
 	/* It stays out of circulation: a second free is a double free, nothing else. */
