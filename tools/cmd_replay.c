@@ -463,16 +463,8 @@ int cmd_replay(int argc, char **argv)
 		/* unreadable from its start: no report of a replay that never ran */
 		if (pmm_replay_result(r)->events == 0)
 			goto out;
-	} else if (pmm_replay_result(r)->events == 0 && pmm_replay_result(r)->stop == PMM_REPLAY_STOP_END) {
-		const char *name = strcmp(path, "-") ? path : "<stdin>";
-		uint64_t lines = pmm_replay_result(r)->lines;
-
-		if (lines)
-			fprintf(stderr, "pmm replay: %s:%llu: no events: the input holds no trace event lines\n",
-				name, (unsigned long long)lines);
-		else
-			fprintf(stderr, "pmm replay: %s: no events: the input is empty\n", name);
-		status = EXIT_DATAERR;
+	} else if ((status = pmm_tool_replay_no_events(pmm_replay_result(r), path, "pmm replay: "))) {
+		/* reported; the summary still shows what the input held */
 	} else if (pmm_replay_result(r)->parse_errors) {
 		fprintf(stderr, "pmm replay: %llu malformed lines skipped; the first: %s\n",
 			(unsigned long long)pmm_replay_result(r)->parse_errors, pmm_replay_errmsg(r));

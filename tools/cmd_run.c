@@ -52,7 +52,7 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 ok; 1 the machine failed to boot or validate, a config file\n"
 		"could not be opened or an output not written; 2 usage; 65 a bad config or\n"
-		"trace (file:line: reason), or a trace that cannot be opened.\n");
+		"trace (file:line: reason), a trace that cannot be opened or holds no event.\n");
 }
 
 static void help_config(void)

@@ -136,6 +136,21 @@ void pmm_tool_replay_warnings(FILE *out, const struct pmm_replay_result *res, co
 	}
 }
 
+int pmm_tool_replay_no_events(const struct pmm_replay_result *res, const char *path,
+			      const char *prefix)
+{
+	const char *name = strcmp(path, "-") ? path : "<stdin>";
+
+	if (res->events || res->stop != PMM_REPLAY_STOP_END)
+		return 0;
+	if (res->lines)
+		fprintf(stderr, "%s%s:%llu: no events: the input holds no trace event lines\n", prefix,
+			name, (unsigned long long)res->lines);
+	else
+		fprintf(stderr, "%s%s: no events: the input is empty\n", prefix, name);
+	return EXIT_DATAERR;
+}
+
 void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, const char *capture)
 {
 	bool kernel_phases = false;
@@ -393,9 +408,11 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 	if (err) {
 		fprintf(stderr, "pmm: %s\n", pmm_replay_errmsg(r));
 		status = EXIT_DATAERR;
+	} else {
+		status = pmm_tool_replay_no_events(pmm_replay_result(r), trace_path, "pmm: ");
 	}
-	/* a trace unreadable from its start: no report of a replay that never ran */
-	if (!err || pmm_replay_result(r)->events) {
+	/* a trace unreadable from its start, or empty: no report of a replay that never ran */
+	if (!status || pmm_replay_result(r)->events) {
 		if (pmm_replay_finish(r))
 			status = 1;
 		pmm_tool_replay_summary(out, r, trace_path, capture);

@@ -48,6 +48,17 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 void pmm_tool_replay_warnings(FILE *out, const struct pmm_replay_result *res, const char *prefix);
 
 /*
+ * pmm_tool_replay_no_events() - a replay that reached the end of the input
+ * at @path ("-": standard input) without finding one event in it is bad
+ * input: say so on stderr ("@prefix<file>: no events: the input is empty",
+ * or "@prefix<file>:<lines>: no events: ..." when it held lines).  Shared
+ * by `pmm replay` and `pmm run -t`, so both treat such a trace alike.
+ * Return: EXIT_DATAERR then, else 0.
+ */
+int pmm_tool_replay_no_events(const struct pmm_replay_result *res, const char *path,
+			      const char *prefix);
+
+/*
  * pmm_tool_replay_pictures() - write the memory map and/or the
  * fragmentation chart of @r (NULL paths are skipped); @what names the input
  * in the pictures' subtitles; @chart_events puts events instead of trace
@@ -63,8 +74,9 @@ int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char 
  * allocations stay on it), print the summary to @out (@capture as for
  * pmm_tool_replay_summary()) and write the pictures (NULL paths: none).
  * Return: an exit status: 0 ok, 1 the machine failed validation or a
- * picture could not be written, 65 the trace is unreadable or malformed
- * (a "file:line: reason" message on stderr).
+ * picture could not be written, 65 the trace is unreadable, malformed or
+ * holds no event (a "file:line: reason" message on stderr; no summary or
+ * pictures when nothing was replayed).
  */
 int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, const char *svg_map,
 			     const char *svg_chart, const char *capture);

@@ -109,9 +109,24 @@ expect 65 "^pmm: $TMP/bad.txt:1: not a trace event line" -- -q -t "$TMP/bad.txt"
 grep -q '^replay of ' "$TMP/out" && fail "a trace that replayed nothing got a replay report"
 [ -e "$TMP/c.svg" ] && fail "a chart was written from 0 events"
 [ -e "$TMP/m.svg" ] && fail "a memory map was written for a replay that never ran"
+# A trace without events is bad input, as for pmm replay: 65 and the same
+# message, and (nothing replayed) no replay report and no picture.
 : >"$TMP/empty.txt"
-expect 0 'empty\.txt: end of input' -- -q -t "$TMP/empty.txt" --svg-map "$TMP/m.svg" \
-	--svg-chart "$TMP/c.svg"
+expect 65 "^pmm: $TMP/empty\.txt: no events: the input is empty$" -- -q -t "$TMP/empty.txt" \
+	--svg-map "$TMP/m.svg" --svg-chart "$TMP/c.svg"
+grep -q '^replay of ' "$TMP/out" && fail "an empty trace got a replay report"
+[ -e "$TMP/c.svg" ] || [ -e "$TMP/m.svg" ] && fail "a picture was written for an empty trace"
+printf '# tracer: nop\n#\n' >"$TMP/header.txt"
+expect 65 "^pmm: $TMP/header\.txt:2: no events: the input holds no trace event lines$" -- -q \
+	-t "$TMP/header.txt" --svg-map "$TMP/m.svg" --svg-chart "$TMP/c.svg"
+# pmm run -t and pmm replay agree on every such input.
+for f in empty header bad; do
+	"$PMM" run -q -t "$TMP/$f.txt" --svg-map "$TMP/m.svg" --svg-chart "$TMP/c.svg" >/dev/null 2>&1
+	a=$?
+	"$PMM" replay -q -m mem=64M "$TMP/$f.txt" >/dev/null 2>&1
+	b=$?
+	[ "$a" = "$b" ] || fail "$f.txt: pmm run -t exits $a, pmm replay $b"
+done
 expect 65 '/nonexistent\.txt: no such entry' -- -q -t /nonexistent.txt --svg-map "$TMP/m.svg" \
 	--svg-chart "$TMP/c.svg"
 
