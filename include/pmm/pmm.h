@@ -519,6 +519,10 @@ PMM_API struct pmm_page *pmm_alloc_contig_pages(struct pmm *m, unsigned long nr,
 
 /**
  * pmm_free_contig_range() - free @nr order-0 frames from @pfn (free_contig_range()).
+ * Frames up to the end of memory (pmm_max_pfn()) are freed, or their misuse
+ * reported, frame by frame; the part of the range past it, where no frame
+ * is, gets one report ("freeing frames past the end of this machine's
+ * memory") and the range never wraps around to frame 0.
  * Context: as pmm_free_pages(), frame by frame.
  */
 PMM_API void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr);

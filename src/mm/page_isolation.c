@@ -317,8 +317,19 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 
 void free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr)
 {
-	for (; nr--; pfn++)
+	unsigned long end = __atomic_load_n(&m->max_pfn, __ATOMIC_RELAXED);
+
+	for (; nr && pfn < end; nr--, pfn++)
 		pmm_free_pages(m, (struct pmm_page *)pfn_to_page(m, pfn), 0);
+	/*
+	 * No frame lies past the end of memory: one report for that part,
+	 * rather than one per frame (2^64 of them for a bad @nr) and a walk
+	 * that wraps around to frame 0.  The address is computed as an integer:
+	 * there is no struct page to point at.
+	 */
+	if (nr)
+		bad_page_pointer(m, (const void *)((uintptr_t)m->vmemmap + pfn * sizeof(struct page)),
+				 "freeing frames past the end of this machine's memory");
 }
 
 /* alloc_contig_pages(): find an aligned, fully usable range and allocate it. */

@@ -393,7 +393,8 @@ static void test_foreign_pointer(void **state)
 	fx_expect_report(&fx, 1, ~0ul, REASON_FOREIGN, "misaligned memmap pointer");
 	/* pfns with no memmap: past the end. */
 	pmm_free_contig_range(fx.m, 1ul << 30, 1);
-	fx_expect_report(&fx, 1, ~0ul, REASON_FOREIGN, "pfn past the end");
+	fx_expect_report(&fx, 1, ~0ul, "freeing frames past the end of this machine's memory",
+			 "pfn past the end");
 	/* get/put on foreign pointers. */
 	assert_int_equal(pmm_get_page(fx.m, theirs), -PMM_EINVAL);
 	fx_expect_report(&fx, 1, ~0ul, "get_page on a pointer that is not a page of this machine",
@@ -910,6 +911,71 @@ static void contig_pages_child(void *arg)
 		_exit(4);
 }
 
+static void free_contig_child(void *arg)
+{
+	struct pmm *m = arg;
+
+	alarm(10);
+	pmm_free_contig_range(m, pmm_max_pfn(m), ~0ul);
+}
+
+struct bad_count {
+	unsigned long n, pfn;
+	char reason[128];
+};
+
+static void count_bad(void *ctx, unsigned long pfn, const char *reason)
+{
+	struct bad_count *bc = ctx;
+
+	bc->n++;
+	bc->pfn = pfn;
+	snprintf(bc->reason, sizeof(bc->reason), "%s", reason);
+}
+
+/*
+ * pmm_free_contig_range() over frames past the end of memory: the part of
+ * the range there is reported once (no frame is there to free), and the
+ * range never wraps around to frame 0, whose owner it would rob.
+ */
+static void free_contig_past_end(void)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=64M cpus=2", &log);
+	struct bad_count bc = { 0 };
+	unsigned long free0, max = pmm_max_pfn(m);
+	char out[4096];
+	int status;
+
+	pmm_set_bad_page_handler(m, count_bad, &bc);
+	status = pmm_test_run_child(free_contig_child, m, out, sizeof(out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("pmm_free_contig_range(max_pfn, ~0ul): %s %d, want a return at once",
+			 WIFSIGNALED(status) ? "killed by signal" : "exit status",
+			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	assert_int_equal(pmm_alloc_contig_range(m, 0, 2, PMM_GFP_KERNEL), 0);
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	pmm_free_contig_range(m, ~0ul - 1, 4);
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, 0)), 1);
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, 1)), 1);
+	assert_int_equal(bc.n, 1);
+	assert_int_equal(bc.pfn, ~0ul);
+	assert_string_equal(bc.reason, "freeing frames past the end of this machine's memory");
+	assert_true(pmm_test_log_has(&log, "page dumped because: freeing frames past the end of "
+					   "this machine's memory\n"));
+	/* Up to the end, frames are freed as before; past it, one report again. */
+	pmm_free_contig_range(m, max - 1, 3);
+	assert_int_equal(bc.n, 3); /* max - 1 is free: a double free, then the rest */
+	assert_int_equal(bc.pfn, ~0ul);
+	pmm_free_contig_range(m, 0, 2);
+	pmm_drain_all(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0 + 2);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 /*
  * Contiguous allocations of sizes no machine has, and ranges that are not
  * ranges: refused at once (NULL or -PMM_EINVAL), nothing reported, nothing
@@ -970,6 +1036,7 @@ static void test_contig_bad_sizes(void **state)
 	fx_expect_nothing(&fx, "refused contiguous requests");
 	fx_contained(&fx, "contig");
 	fx_done(&fx);
+	free_contig_past_end();
 	DETECTED();
 }
 
