@@ -518,6 +518,14 @@ void split_page_owner_slow(struct pmm *m, struct page *page, unsigned nr)
 	page_ext_put(ext);
 }
 
+/* The order of the allocated block @page is the first page of, or -1 (free, tail, reserved). */
+static int allocated_block_order(const struct page *page)
+{
+	if (PageTail(page) || PageBuddy(page) || PageReserved(page) || page_ref_count(page) <= 0)
+		return -1;
+	return PageHead(page) ? (int)compound_order(page) : (int)page_private(page);
+}
+
 void pmm_page_owner_migrate(struct pmm *m, struct pmm_page *oldp, struct pmm_page *newp,
 			    enum pmm_migrate_reason reason)
 {
@@ -526,18 +534,27 @@ void pmm_page_owner_migrate(struct pmm *m, struct pmm_page *oldp, struct pmm_pag
 	struct page_ext *old_ext, *new_ext;
 	struct page_owner *o, *n;
 	unsigned long nr;
+	int order;
 
 	if (!po || !page_is_ours(m, old) || !page_is_ours(m, newpage))
+		return;
+	/*
+	 * The record covers 2^order frames of the new block: one of another
+	 * order (or a free page) would get records that are not its own, and
+	 * past a section's end the writes would leave its page_ext.
+	 */
+	order = allocated_block_order(old);
+	if (order < 0 || allocated_block_order(newpage) != order)
 		return;
 	old_ext = page_ext_get(m, old);
 	if (!old_ext)
 		return;
 	new_ext = lookup_page_ext(m, page_to_pfn(m, newpage));
-	if (!new_ext) {
+	o = get_page_owner(po, old_ext);
+	if (!new_ext || o->order != (unsigned)order) {
 		page_ext_put(old_ext);
 		return;
 	}
-	o = get_page_owner(po, old_ext);
 	nr = 1ul << o->order;
 	/* 6.1 copies the old alloc time into free_ts (a known quirk, kept). */
 	for (unsigned long i = 0; i < nr; i++) {

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <pmm/page_owner.h>
 #include <regex.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -261,6 +262,68 @@ static void test_paths(void **state)
 	assert_int_equal(count(text, "Page has been migrated, last migrate reason: compaction\n"), 1);
 	free(text);
 	pmm_free_pages(m, q, 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+static void migrate_to_wrong_block_child(void *arg)
+{
+	struct pmm *m = arg;
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 3);
+	struct pmm_page *q = pmm_pfn_to_page(m, 0x7fff);
+
+	alarm(10);
+	/* An order-0 frame at the end of a section: 8 records would run past its page_ext. */
+	pmm_page_owner_migrate(m, p, q, PMM_MR_COMPACTION);
+	pmm_free_pages(m, p, 3);
+}
+
+/*
+ * pmm_page_owner_migrate() copies a record between blocks of one order (as
+ * the kernel's folio_copy_owner() between folios of one size); the new
+ * page must be allocated.  Another order or a free page: nothing recorded,
+ * nothing written past the new block.
+ */
+static void test_migrate_needs_same_order(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=1 page_owner=on", NULL);
+	struct pmm_page *p, *q, *fr;
+	char out[4096], *text;
+	size_t len;
+	int status, records;
+
+	(void)state;
+	assert_int_equal(pmm_alloc_contig_range(m, 0x7fff, 0x8000, PMM_GFP_KERNEL), 0);
+	status = pmm_test_run_child(migrate_to_wrong_block_child, m, out, sizeof(out));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail_msg("migrate of an order-3 record to an order-0 page: %s %d\n%s",
+			 WIFSIGNALED(status) ? "killed by signal" : "exit status",
+			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), out);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 3);
+	q = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	fr = pmm_pfn_to_page(m, 0x6000);
+	assert_int_equal(pmm_page_count(fr), 0);
+	text = dump(m, PMM_KVER_6_1, &len);
+	records = count(text, "Page allocated via");
+	free(text);
+	pmm_page_owner_migrate(m, p, q, PMM_MR_COMPACTION);
+	pmm_page_owner_migrate(m, q, p, PMM_MR_COMPACTION);
+	pmm_page_owner_migrate(m, q, fr, PMM_MR_COMPACTION);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_int_equal(count(text, "Page allocated via"), records);
+	assert_int_equal(count(text, "migrate reason"), 0);
+	free(text);
+	/* The same order: the record moves, as before. */
+	pmm_free_pages(m, q, 0);
+	q = pmm_alloc_pages(m, PMM_GFP_KERNEL, 3);
+	pmm_page_owner_migrate(m, p, q, PMM_MR_COMPACTION);
+	pmm_free_pages(m, p, 3);
+	text = dump(m, PMM_KVER_6_1, &len);
+	assert_int_equal(count(text, "Page has been migrated, last migrate reason: compaction\n"), 1);
+	free(text);
+	pmm_free_pages(m, q, 3);
+	pmm_free_contig_range(m, 0x7fff, 1);
 	assert_int_equal(pmm_bad_page_count(m), 0);
 	assert_machine_valid(m);
 	pmm_destroy(m);
@@ -902,6 +965,7 @@ int main(void)
 		cmocka_unit_test(test_section_goes_away_under_reader),
 		cmocka_unit_test(test_dump_structure_like_kernel),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_migrate_needs_same_order),
 		cmocka_unit_test(test_show_stacks),
 		cmocka_unit_test(test_double_free_report_has_both_stacks),
 		cmocka_unit_test(test_bad_page_owner_never_set_and_migrated),
