@@ -376,7 +376,8 @@ struct pmm_reported_block {
 
 /**
  * pmm_page_reporting_register() - start free page reporting (page_reporting_register()).
- * @order: the smallest order reported (0 = pageblock order, as the kernel's default).
+ * @order: the smallest order reported (0, or one no block has: >=
+ * PMM_MAX_ORDER, means the pageblock order, the kernel's default).
  * @report: receives batches of up to 32 free blocks, isolated from the
  * allocator during the call; returns 0 to mark them reported, or an error.
  * NULL selects the built-in reporter, which gives the frames' memory back to
