@@ -174,12 +174,20 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * with libtraceevent1-plugin prints some events, sched_switch among them,
  * its own way).  Standard input cannot be a trace.dat (libtracecmd needs
  * to seek).
- * A version 6 file's CPU table and ring-buffer page headers are checked
- * before libtracecmd sets up its CPU data (it crashes on those it cannot
- * set up): a file cut short, CPU data off a page boundary, or a page whose
- * commit size exceeds the page is refused with -PMM_EBADMSG and a message
- * naming the CPU and byte.  Version 7 files keep their CPU table in option
- * sections at the end, so a cut one fails in libtracecmd's header checks.
+ * libtracecmd and libtraceevent trust the file, so pmm walks it first
+ * (versions 6 and 7, plain or zstd/zlib-compressed): every size and offset
+ * must lie inside the file (or its decompressed section), options must be
+ * well formed (an event-hook option is refused), option sections must link
+ * forward, no event print format may divide by a zero constant or decode an
+ * undeclared field, and every CPU's data must be whole ring-buffer pages
+ * whose commit sizes fit a page, compressed chunks inflating to what they
+ * say (at most 64 MiB each, 1024 times their size in all).  A file that
+ * fails is refused with -PMM_EBADMSG and a message naming the place.
+ * While reading, a record that would make libtraceevent read outside it or
+ * divide by zero (a field divisor that is 0 in that record) comes as a
+ * -PMM_EBADMSG error naming its offset and CPU, and reading goes on; a CPU
+ * whose records go back in the file (a damaged page kbuffer would loop on)
+ * is reported once and not read further.
  * Return: 0; -PMM_ENOSYS when pmm was built without libtracecmd; errors as
  * pmm_trace_open().
  * Context: may sleep.

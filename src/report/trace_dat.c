@@ -41,17 +41,18 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 
 #else
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <trace-cmd/trace-cmd.h>
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
 
 #include "platform/file.h"
+#include "report/trace_dat_check.h"
 
 #define NR_FIELDS 9
 
@@ -75,7 +76,10 @@ struct dat {
 	struct trace_seq seq;
 	struct dat_event_info *info; /* open addressing on id */
 	size_t info_cap;
-	char reason[160];
+	struct dat_layout lay;       /* what trace_dat_check_file() found */
+	unsigned common_end;         /* where every record's common fields end */
+	int looped_cpu;              /* >= 0: its records went back; not reported yet */
+	unsigned long long looped_at, looped_from;
 };
 
 static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event)
@@ -177,9 +181,165 @@ static struct tep_record *pop_min(struct dat *d)
 			best_cpu = cpu;
 		}
 	}
-	if (best)
-		d->pending[best_cpu] = tracecmd_read_data(d->handle, best_cpu);
+	if (best) {
+		struct tep_record *next = tracecmd_read_data(d->handle, best_cpu);
+
+		/*
+		 * A CPU's records come at rising offsets; kbuffer follows a
+		 * damaged event length back into the page and would go round
+		 * forever.  Stop reading that CPU, and say so once.
+		 */
+		if (next && next->offset <= best->offset) {
+			d->looped_cpu = best_cpu;
+			d->looped_at = next->offset;
+			d->looped_from = best->offset;
+			tracecmd_free_record(next);
+			next = NULL;
+		}
+		d->pending[best_cpu] = next;
+	}
 	return best;
+}
+
+static int rec_error(struct pmm_trace_parser *p, struct dat *d, struct tep_record *rec,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Record @rec in error: "file: record at offset N on cpu C: <why>". */
+static int rec_error(struct pmm_trace_parser *p, struct dat *d, struct tep_record *rec,
+		     const char *fmt, ...)
+{
+	const char *path = tracecmd_get_private(d->handle);
+	char why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	p->st.errors++;
+	snprintf(p->errmsg, sizeof(p->errmsg), "%s: record at offset %llu on cpu %d: %s",
+		 path ? path : "trace.dat", rec->offset, rec->cpu, why);
+	return -PMM_EBADMSG;
+}
+
+/*
+ * Whether @event's fields lie inside @rec's @rec->size bytes: libtraceevent
+ * and field_val() read them at the offsets the format gives, with no check
+ * against the record.  Return: NULL, or the first field that does not fit.
+ */
+static const char *field_outside(struct dat *d, struct tep_event *event, struct tep_record *rec)
+{
+	struct tep_format_field *lists[2] = { event->format.common_fields, event->format.fields };
+	unsigned size = rec->size > 0 ? (unsigned)rec->size : 0;
+
+	for (int l = 0; l < 2; l++) {
+		for (struct tep_format_field *f = lists[l]; f; f = f->next) {
+			unsigned long long loc;
+
+			if (f->offset < 0 || f->size < 0 || (unsigned)f->offset + (unsigned)f->size > size)
+				return f->name;
+			if (!(f->flags & TEP_FIELD_IS_DYNAMIC))
+				continue;
+			/* __data_loc: offset in the low 16 bits, length in the high ones */
+			if (f->size != 2 && f->size != 4 && f->size != 8)
+				return f->name;
+			loc = tep_read_number(d->tep, (const char *)rec->data + f->offset, f->size);
+			if (f->flags & TEP_FIELD_IS_RELATIVE)
+				loc += (unsigned)f->offset + (unsigned)f->size;
+			if ((loc & 0xffff) + ((loc >> 16) & 0xffff) > size)
+				return f->name;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A divisor libtraceevent evaluates to something other than 0 for @rec: a
+ * number, or a plain number field whose value here is not 0.  Anything else
+ * (an expression, a cast, a missing operand) counts as 0.
+ */
+static bool divisor_nonzero(struct dat *d, struct tep_event *event, const struct tep_print_arg *a,
+			    struct tep_record *rec)
+{
+	struct tep_format_field *f;
+
+	if (!a)
+		return false;
+	if (a->type == TEP_PRINT_ATOM)
+		return a->atom.atom && strtoull(a->atom.atom, NULL, 0) != 0;
+	if (a->type != TEP_PRINT_FIELD || !a->field.name)
+		return false;
+	f = a->field.field ? a->field.field : tep_find_any_field(event, a->field.name);
+	if (!f || (f->flags & (TEP_FIELD_IS_ARRAY | TEP_FIELD_IS_DYNAMIC | TEP_FIELD_IS_STRING)) ||
+	    (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8) ||
+	    (unsigned)f->offset + (unsigned)f->size > (unsigned)rec->size)
+		return false;
+	return tep_read_number(d->tep, (const char *)rec->data + f->offset, f->size) != 0;
+}
+
+/*
+ * libtraceevent evaluates '/' and '%' in print arguments with no check of
+ * the divisor (SIGFPE on 0).  Return: whether every division in the
+ * argument list @a can be evaluated for @rec; a list nested deeper than
+ * 64 is not looked into, and counts as one that cannot.
+ */
+static bool divisions_safe(struct dat *d, struct tep_event *event, const struct tep_print_arg *a,
+			   struct tep_record *rec, int depth)
+{
+	if (depth > 64)
+		return !a;
+	for (; a; a = a->next) {
+		bool ok = true;
+
+		switch (a->type) {
+		case TEP_PRINT_OP:
+			if (a->op.op && (strcmp(a->op.op, "/") == 0 || strcmp(a->op.op, "%") == 0) &&
+			    !divisor_nonzero(d, event, a->op.right, rec))
+				return false;
+			ok = divisions_safe(d, event, a->op.left, rec, depth + 1) &&
+			     divisions_safe(d, event, a->op.right, rec, depth + 1);
+			break;
+		case TEP_PRINT_TYPE:
+			ok = divisions_safe(d, event, a->typecast.item, rec, depth + 1);
+			break;
+		case TEP_PRINT_FLAGS:
+			ok = divisions_safe(d, event, a->flags.field, rec, depth + 1);
+			break;
+		case TEP_PRINT_SYMBOL:
+			ok = divisions_safe(d, event, a->symbol.field, rec, depth + 1);
+			break;
+		case TEP_PRINT_HEX:
+		case TEP_PRINT_HEX_STR:
+			ok = divisions_safe(d, event, a->hex.field, rec, depth + 1) &&
+			     divisions_safe(d, event, a->hex.size, rec, depth + 1);
+			break;
+		case TEP_PRINT_INT_ARRAY:
+			ok = divisions_safe(d, event, a->int_array.field, rec, depth + 1) &&
+			     divisions_safe(d, event, a->int_array.count, rec, depth + 1) &&
+			     divisions_safe(d, event, a->int_array.el_size, rec, depth + 1);
+			break;
+		case TEP_PRINT_FUNC:
+			ok = divisions_safe(d, event, a->func.args, rec, depth + 1);
+			break;
+		case TEP_PRINT_DYNAMIC_ARRAY:
+			ok = divisions_safe(d, event, a->dynarray.index, rec, depth + 1);
+			break;
+		default:
+			break;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Record @rec of @event can go to tep_print_event(); else an error for it. */
+static int printable(struct pmm_trace_parser *p, struct dat *d, struct tep_event *event,
+		     struct tep_record *rec)
+{
+	if (!divisions_safe(d, event, event->print_fmt.args, rec, 0))
+		return rec_error(p, d, rec, "event %s:%s's print format divides by zero for it, which libtraceevent cannot evaluate",
+				 event->system, event->name);
+	return 0;
 }
 
 static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
@@ -189,7 +349,8 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	struct tep_event *event;
 	struct dat_event_info *e;
 	unsigned long long v;
-	const char *comm;
+	const char *comm, *bad;
+	int err;
 
 	if (d->deferred) {
 		/* the record whose lost-events notice went out last call */
@@ -199,6 +360,16 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 		if (d->current) {
 			tracecmd_free_record(d->current);
 			d->current = NULL;
+		}
+		if (d->looped_cpu >= 0 && !d->pending[d->looped_cpu]) {
+			const char *path = tracecmd_get_private(d->handle);
+
+			p->st.errors++;
+			snprintf(p->errmsg, sizeof(p->errmsg),
+				 "%s: cpu %d: the record after offset %llu is at offset %llu, back in its ring-buffer page; the rest of the cpu's data is not read",
+				 path ? path : "trace.dat", d->looped_cpu, d->looped_from, d->looped_at);
+			d->looped_cpu = -1;
+			return -PMM_EBADMSG;
 		}
 		rec = pop_min(d);
 		if (!rec)
@@ -227,14 +398,23 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	ev->ts_digits = 6; /* as trace-cmd report prints; ts_ns keeps the ns */
 	ev->ts_ns = rec->ts;
 	ev->cpu = rec->cpu;
+	/* kbuffer takes an event's length from the page without checking it against the page */
+	if (rec->size < 0 || rec->record_size < 0 ||
+	    rec->offset % d->lay.page_size + (unsigned)rec->record_size > d->lay.page_size)
+		return rec_error(p, d, rec, "its %d bytes run past its ring-buffer page", rec->record_size);
+	if ((unsigned)rec->size < d->common_end)
+		return rec_error(p, d, rec, "it is %d bytes, short of the %u bytes of common fields",
+				 rec->size, d->common_end);
 	event = tep_find_event_by_record(d->tep, rec);
-	if (!event) {
-		p->st.errors++;
-		snprintf(p->errmsg, sizeof(p->errmsg), "%s: record at offset %llu on cpu %d: unknown event id",
-			 tracecmd_get_private(d->handle) ? (const char *)tracecmd_get_private(d->handle) : "trace.dat",
-			 rec->offset, rec->cpu);
-		return -PMM_EBADMSG;
-	}
+	if (!event)
+		return rec_error(p, d, rec, "unknown event id");
+	bad = field_outside(d, event, rec);
+	if (bad)
+		return rec_error(p, d, rec, "it is %d bytes, and event %s:%s's field %s lies outside them",
+				 rec->size, event->system, event->name, bad);
+	err = printable(p, d, event, rec);
+	if (err)
+		return err;
 	e = lookup_info(d, event);
 	ev->pid = tep_data_pid(d->tep, rec);
 	comm = tep_data_comm_from_pid(d->tep, ev->pid);
@@ -296,6 +476,7 @@ static void dat_close(struct pmm_trace_parser *p)
 			tracecmd_free_record(d->pending[cpu]);
 	free(d->pending);
 	free(d->info);
+	trace_dat_layout_free(&d->lay);
 	trace_seq_destroy(&d->seq);
 	if (d->handle) {
 		free(tracecmd_get_private(d->handle));
@@ -304,222 +485,57 @@ static void dat_close(struct pmm_trace_parser *p)
 	free(d);
 }
 
-/* ------------------------------------------------------------ version 6 CPU table */
-
-/* A reader over the file's headers; numbers in the file's byte order. */
-struct v6_walk {
-	FILE *f;
-	bool big_endian;
-};
-
-static bool v6_bytes(struct v6_walk *w, void *buf, size_t n)
-{
-	return fread(buf, 1, n, w->f) == n;
-}
-
-static uint64_t v6_decode(const struct v6_walk *w, const unsigned char *b, int bytes)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < bytes; i++)
-		v = v << 8 | b[w->big_endian ? i : bytes - 1 - i];
-	return v;
-}
-
-static bool v6_num(struct v6_walk *w, int bytes, uint64_t *v)
-{
-	unsigned char b[8];
-
-	if (!v6_bytes(w, b, (size_t)bytes))
-		return false;
-	*v = v6_decode(w, b, bytes);
-	return true;
-}
-
-/* A number at @pos, leaving the stream where it was (one small read, no buffer refill). */
-static bool v6_num_at(struct v6_walk *w, uint64_t pos, int bytes, uint64_t *v)
-{
-	unsigned char b[8];
-
-	if (pos > INT64_MAX || pread(fileno(w->f), b, (size_t)bytes, (off_t)pos) != bytes)
-		return false;
-	*v = v6_decode(w, b, bytes);
-	return true;
-}
-
-static bool v6_skip(struct v6_walk *w, uint64_t n)
-{
-	return n <= INT64_MAX && fseeko(w->f, (off_t)n, SEEK_CUR) == 0;
-}
-
-/* Skip a NUL-terminated string. */
-static bool v6_skip_str(struct v6_walk *w)
-{
-	int c;
-
-	while ((c = getc(w->f)) != EOF)
-		if (c == 0)
-			return true;
-	return false;
-}
-
-/* Skip @count sections, each a @sizelen-byte length and its bytes. */
-static bool v6_skip_sized(struct v6_walk *w, int sizelen, uint64_t count)
-{
-	uint64_t n;
-
-	for (uint64_t i = 0; i < count; i++)
-		if (!v6_num(w, sizelen, &n) || !v6_skip(w, n))
-			return false;
-	return true;
-}
-
 /*
- * Walk a version 6 trace.dat to its flyrecord CPU table.  Returns true with
- * the file offset of the table, the number of CPUs and the ring-buffer page
- * size; false when the file is not one (another version, a latency trace,
- * or broken in its headers: libtracecmd judges those and refuses them
- * cleanly).
+ * Every event's common fields alike (libtraceevent reads a record's type
+ * and pid by one event's layout), and where they end.  Return: false with
+ * a reason in @why when they differ.
  */
-static bool v6_find_cpu_table(struct v6_walk *w, uint64_t *table, uint64_t *cpus,
-			      uint64_t *page_size)
+static bool common_fields(struct dat *d, char *why, size_t whylen)
 {
-	static const char magic[10] = "\x17\x08\x44tracing";
-	unsigned char head[16];
-	char label[10];
-	uint64_t n, systems, id;
+	int n = tep_get_events_count(d->tep);
+	struct tep_event *first = n > 0 ? tep_get_event(d->tep, 0) : NULL;
 
-	if (!v6_bytes(w, head, 12) || memcmp(head, magic, 10) != 0 || head[10] != '6' || head[11])
-		return false;
-	if (!v6_bytes(w, head, 2)) /* endianness, long size */
-		return false;
-	w->big_endian = head[0] != 0;
-	if (!v6_num(w, 4, page_size))
-		return false;
-	if (!v6_bytes(w, head, 12) || memcmp(head, "header_page", 12) != 0 ||
-	    !v6_skip_sized(w, 8, 1) || !v6_bytes(w, head, 13) ||
-	    memcmp(head, "header_event", 13) != 0 || !v6_skip_sized(w, 8, 1))
-		return false;
-	if (!v6_num(w, 4, &n) || !v6_skip_sized(w, 8, n)) /* ftrace formats */
-		return false;
-	if (!v6_num(w, 4, &systems))
-		return false;
-	for (uint64_t i = 0; i < systems; i++)
-		if (!v6_skip_str(w) || !v6_num(w, 4, &n) || !v6_skip_sized(w, 8, n))
-			return false;
-	/* kallsyms, printk formats, saved cmdlines, then the CPU count */
-	if (!v6_skip_sized(w, 4, 2) || !v6_skip_sized(w, 8, 1) || !v6_num(w, 4, cpus))
-		return false;
-	if (!v6_bytes(w, label, sizeof(label)))
-		return false;
-	if (memcmp(label, "options  ", 10) == 0) {
-		for (;;) {
-			if (!v6_num(w, 2, &id))
-				return false;
-			if (id == 0) /* TRACECMD_OPTION_DONE */
-				break;
-			if (!v6_num(w, 4, &n))
-				return false;
-			if (id == 8 && n >= 4) { /* TRACECMD_OPTION_CPUCOUNT */
-				if (!v6_num(w, 4, cpus) || !v6_skip(w, n - 4))
-					return false;
-			} else if (!v6_skip(w, n)) {
-				return false;
-			}
+	d->common_end = 0;
+	for (struct tep_format_field *f = first ? first->format.common_fields : NULL; f; f = f->next)
+		if ((unsigned)f->offset + (unsigned)f->size > d->common_end)
+			d->common_end = (unsigned)f->offset + (unsigned)f->size;
+	for (int i = 1; i < n; i++) {
+		struct tep_event *ev = tep_get_event(d->tep, i);
+		struct tep_format_field *a = first->format.common_fields, *b = ev->format.common_fields;
+
+		while (a && b && a->offset == b->offset && a->size == b->size &&
+		       strcmp(a->name, b->name) == 0) {
+			a = a->next;
+			b = b->next;
 		}
-		if (!v6_bytes(w, label, sizeof(label)))
+		if (a || b) {
+			snprintf(why, whylen, "event %s:%s's common fields differ from event %s:%s's",
+				 ev->system, ev->name, first->system, first->name);
 			return false;
+		}
 	}
-	if (memcmp(label, "flyrecord", 10) != 0)
-		return false;
-	*table = (uint64_t)ftello(w->f);
 	return true;
 }
 
 /*
- * libtracecmd 1.3 cannot be trusted with a version 6 file whose CPU data it
- * fails to set up: it reports the failure, then crashes freeing per-CPU state
- * it never built (tracecmd_open_fd() closing its half-made handle).  A file
- * cut short while it was copied or written is the usual such file; a table
- * entry off a page boundary, or a first ring-buffer page whose commit size
- * exceeds the page, are the others (kbuffer loads a page before it checks
- * that size, so a later such page makes it read past the mapping).  So
- * check the table and every page header against what the library will
- * require, after it has read the headers (@tep) and before it sets up the
- * CPU data.  Returns 0 when the
- * file passes or is not a version 6 flyrecord file (the library's own checks
- * refuse the rest cleanly), -PMM_EBADMSG with a reason in @why otherwise.
- */
-static int v6_check_cpu_data(const char *path, struct tep_handle *tep, char *why, size_t whylen)
-{
-	struct v6_walk w = { NULL, false };
-	uint64_t table, cpus, page_size, size, off, len, commit;
-	int commit_size = tep_get_header_page_size(tep), err = 0;
-
-	w.f = fopen(path, "rb");
-	if (!w.f)
-		return 0;
-	if (fseeko(w.f, 0, SEEK_END) != 0 || (size = (uint64_t)ftello(w.f)) == (uint64_t)-1 ||
-	    fseeko(w.f, 0, SEEK_SET) != 0 || !v6_find_cpu_table(&w, &table, &cpus, &page_size))
-		goto out;
-	err = -PMM_EBADMSG;
-	if (cpus > (size - table) / 16) {
-		snprintf(why, whylen, "cut short: its table of %llu CPUs at byte %llu runs past its end (%llu bytes)",
-			 (unsigned long long)cpus, (unsigned long long)table, (unsigned long long)size);
-		goto out;
-	}
-	if (tep_get_header_timestamp_size(tep) != 8 || (commit_size != 4 && commit_size != 8) ||
-	    page_size < 16 || (page_size & (page_size - 1))) {
-		snprintf(why, whylen, "its ring-buffer page header is not one libtracecmd reads "
-			 "(page size %llu, timestamp %d bytes, commit %d bytes)", (unsigned long long)page_size,
-			 tep_get_header_timestamp_size(tep), commit_size);
-		goto out;
-	}
-	for (uint64_t cpu = 0; cpu < cpus; cpu++) {
-		if (!v6_num_at(&w, table + 16 * cpu, 8, &off) || !v6_num_at(&w, table + 16 * cpu + 8, 8, &len))
-			goto out;
-		if (!len)
-			continue;
-		if (off > size || len > size - off) {
-			snprintf(why, whylen, "cut short: CPU %llu's data runs to byte %llu, past its end (%llu bytes)",
-				 (unsigned long long)cpu, (unsigned long long)(off + len), (unsigned long long)size);
-			goto out;
-		}
-		if (off % page_size || len < 8 + (uint64_t)commit_size) {
-			snprintf(why, whylen, "CPU %llu's data at byte %llu (%llu bytes) is not whole ring-buffer pages",
-				 (unsigned long long)cpu, (unsigned long long)off, (unsigned long long)len);
-			goto out;
-		}
-		/* every page's commit size, which kbuffer trusts before checking it */
-		for (uint64_t page = off; page + 8 + (uint64_t)commit_size <= off + len; page += page_size) {
-			if (!v6_num_at(&w, page + 8, commit_size, &commit))
-				goto out;
-			commit &= (1u << 27) - 1; /* the bits above flag lost events */
-			if (commit > page_size - 8 - (uint64_t)commit_size) {
-				snprintf(why, whylen, "CPU %llu's ring-buffer page at byte %llu says it holds %llu bytes, more than a page",
-					 (unsigned long long)cpu, (unsigned long long)page, (unsigned long long)commit);
-				goto out;
-			}
-		}
-	}
-	err = 0;
-out:
-	fclose(w.f);
-	return err;
-}
-
-/*
- * tracecmd_open() in its two steps, with v6_check_cpu_data() between them.
- * Returns 0 with d->handle open and its CPU data set up, or a negative pmm
- * errno with the reason in @why (d->handle then NULL, or open with headers
- * only, which tracecmd_close() frees cleanly).
+ * tracecmd_open() in its two steps, with pmm's checks of the file
+ * (trace_dat_check.c) before each: libtracecmd and libtraceevent trust the
+ * file's sizes and formats, and a damaged one makes them allocate without
+ * bound, read out of bounds or divide by zero.  Returns 0 with d->handle
+ * open and its CPU data set up, or a negative pmm errno with the reason in
+ * @why (d->handle then NULL, or open with headers only, which
+ * tracecmd_close() frees cleanly).
  */
 static int dat_open_handle(struct dat *d, const char *path, char *why, size_t whylen)
 {
+	struct tep_handle *tep;
 	int fd, err;
 
+	err = trace_dat_check_file(path, &d->lay, why, whylen);
+	if (err < 0)
+		return err;
 	/* no libtraceevent plugins: the same text whatever the host has installed */
-	d->handle = tracecmd_open_head(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	d->handle = err ? tracecmd_open_head(path, TRACECMD_FL_LOAD_NO_PLUGINS) : NULL;
 	if (!d->handle) {
 		err = os_file_open_read(path, &fd);
 		if (err) {
@@ -530,7 +546,13 @@ static int dat_open_handle(struct dat *d, const char *path, char *why, size_t wh
 		snprintf(why, whylen, "not a trace.dat libtracecmd can read");
 		return -PMM_EBADMSG;
 	}
-	if (v6_check_cpu_data(path, tracecmd_get_tep(d->handle), why, whylen) < 0)
+	tep = tracecmd_get_tep(d->handle);
+	err = trace_dat_check_cpu_data(path, &d->lay, tep_get_header_timestamp_size(tep),
+				       tep_get_header_page_size(tep), why, whylen);
+	if (err < 0)
+		return err;
+	d->tep = tep;
+	if (!common_fields(d, why, whylen))
 		return -PMM_EBADMSG;
 	if (tracecmd_init_data(d->handle) < 0) {
 		/*
@@ -576,8 +598,8 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 		return err;
 	}
 	tracecmd_set_private(d->handle, strdup(path));
-	d->tep = tracecmd_get_tep(d->handle);
-	d->nr_cpus = tep_get_cpus(d->tep);
+	/* the CPU data libtracecmd set up; a CPU count option can make tep's count differ */
+	d->nr_cpus = d->lay.cpus;
 	d->pending = calloc(d->nr_cpus > 0 ? (size_t)d->nr_cpus : 1, sizeof(*d->pending));
 	d->info_cap = 2 * (size_t)(tep_get_events_count(d->tep) + 1);
 	d->info = calloc(d->info_cap, sizeof(*d->info));
@@ -587,6 +609,7 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 	}
 	for (i = 0; i < d->info_cap; i++)
 		d->info[i].id = -1;
+	d->looped_cpu = -1;
 	for (cpu = 0; cpu < d->nr_cpus; cpu++)
 		d->pending[cpu] = tracecmd_read_data(d->handle, cpu);
 	*out = p;

@@ -235,7 +235,9 @@ static void test_dat_bad_file(void **state)
 	path = pmm_test_write_tmp("test_trace_dat_bad.dat", junk, sizeof(junk) - 1);
 	assert_int_equal(pmm_trace_open(&p, path, &opts), -PMM_EBADMSG);
 	assert_null(p);
-	assert_non_null(strstr(msg, "not a trace.dat libtracecmd can read"));
+	/* pmm's own walk of the headers finds no header_page where it should be */
+	if (!strstr(msg, "no header_page label at byte 18"))
+		fail_msg("%s", msg);
 	assert_int_equal(pmm_trace_open_dat(&p, "/nonexistent.dat", &opts), -PMM_ENOENT);
 	unlink(path);
 	free(path);
