@@ -117,6 +117,10 @@ struct capture {
 	unsigned long long initmem_k;   /* "Freeing unused kernel image (initmem) memory: NK" */
 	unsigned long long decrypted_k; /* "Freeing unused decrypted memory: NK" */
 	unsigned long long alt_k;       /* "Freeing SMP alternatives memory: NK" */
+	unsigned long long wp_k;        /* "Write protecting the kernel read-only data: Nk"; 0 unseen */
+	unsigned nr_unnamed_gaps;       /* Linux 5.4's unnamed image frees after that line */
+	unsigned long long unnamed_k;   /* more of them than x86 frees: kept reserved */
+	bool rodata_from_log;           /* iomem.txt without "Kernel rodata": placed by wp_k */
 	char deferred_src[288];         /* "node N deferred pages initialised in Mms" */
 	bool gigantic;                  /* "HugeTLB: registered 1.00 GiB page size" */
 	/* "ACPI: SRAT: Node N PXM P [mem A-B] hotplug": where a DIMM plugged at boot goes */
@@ -215,6 +219,24 @@ static const char *log_body(const char *s)
 			s = e + 1 + (e[1] == ' ');
 	}
 	return s + caller_field(s);
+}
+
+/*
+ * "Freeing unused kernel image memory: NK" of Linux 5.4 and older (the
+ * "(initmem)", "(text/rodata gap)" and "(rodata/data gap)" names came in
+ * 5.5; 4.x said "unused kernel memory"): named by when it comes, as x86
+ * frees them: initmem in free_initmem(), then mark_rodata_ro() prints
+ * "Write protecting the kernel read-only data" and frees the text/rodata
+ * gap and the rodata/data gap, in that order.
+ */
+static void image_unnamed(struct capture *c, unsigned long long k)
+{
+	if (!c->wp_k)
+		c->initmem_k += k;
+	else if (c->nr_unnamed_gaps < 2)
+		c->gap_k[c->nr_unnamed_gaps++] += k;
+	else
+		c->unnamed_k += k; /* a third after it: no x86 kernel frees one */
 }
 
 static int boot_log_line(struct capture *c, const char *name, unsigned long lineno, const char *s)
@@ -362,10 +384,16 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 			c->alt_k += a;
 		else if (strstr(s, "decrypted"))
 			c->decrypted_k += a;
+		else if (strstr(s, "(initmem)"))
+			c->initmem_k += a;
 		else if (strstr(s, "unused kernel"))
-			c->initmem_k += a; /* "(initmem)", or older kernels' "unused kernel (image) memory" */
+			image_unnamed(c, a);
 		return 0;
 	}
+	/* mark_rodata_ro(): from the image's start to the end of rodata, 2 MiB aligned. */
+	if ((p = strstr(s, "Write protecting the kernel read-only data: ")) &&
+	    sscanf(p + 44, "%llu", &a) == 1 && a && a < (1ull << 40))
+		c->wp_k = a;
 	if ((p = strstr(s, "mem auto-init: stack:")) && strstr(p, "heap alloc:") &&
 	    strstr(p, "heap free:")) {
 		c->heap_init[0] = strncmp(strstr(p, "heap alloc:") + 11, "on", 2) == 0;
@@ -754,6 +782,13 @@ static void late_free_image(struct capture *c, const unsigned long long part[4][
 
 		if (!c->gap_k[i])
 			continue;
+		/*
+		 * Each gap runs up to the next section.  Where rodata_from_log()
+		 * placed rodata, Linux 5.4's text/rodata gap starts after the
+		 * exception table, which iomem.txt does not show: past code's end.
+		 */
+		if (c->rodata_from_log && have > c->gap_k[i] << 10)
+			area[i][0] = area[i][1] - (c->gap_k[i] << 10), have = c->gap_k[i] << 10;
 		if (have != c->gap_k[i] << 10) {
 			fprintf(c->out, "# boot log: freeing %lluK of the kernel image (%s), iomem.txt "
 					"has %lluK there: not freed\n",
@@ -1029,6 +1064,39 @@ static bool capture_line(FILE *out, struct linereader *lr, char *buf, size_t siz
 	return true;
 }
 
+/*
+ * iomem.txt of Linux 5.4 and older has no "Kernel rodata", and its
+ * "Kernel data" starts where code ends.  x86-64 starts rodata at the first
+ * 2 MiB boundary after the code (and its exception table), and data at
+ * the first one after rodata: where "Write protecting the kernel read-only
+ * data: Nk", counted from the image's start, ends.  The rodata/data gap
+ * runs up to there.  From those, @part's rodata and data as Linux 5.5+
+ * lists them; a comment says so, or why not.
+ */
+static void rodata_from_log(struct capture *c, unsigned long long part[4][2])
+{
+	const unsigned long long huge = 2ull << 20;
+	unsigned long long rodata = (part[0][1] | (huge - 1)) + 1;
+	unsigned long long sdata = PFN_PHYS(PFN_UP(part[0][0])) + (c->wp_k << 10);
+	unsigned long long gap = c->gap_k[1] << 10;
+
+	if (!c->wp_k || sdata % huge || sdata <= rodata + gap || part[2][0] > rodata ||
+	    sdata - 1 > part[2][1]) {
+		fprintf(c->out, "# iomem.txt: no \"Kernel rodata\" (Linux 5.4 and older), and the "
+				"boot log's \"Write protecting the kernel read-only data\" does not "
+				"place it: the gaps around it kept reserved\n");
+		return;
+	}
+	part[1][0] = rodata;
+	part[1][1] = sdata - gap - 1;
+	part[2][0] = sdata;
+	c->rodata_from_log = true;
+	fprintf(c->out, "# iomem.txt: no \"Kernel rodata\" (Linux 5.4 and older): rodata taken "
+			"as %#llx-%#llx and data from %#llx, by the boot log's \"Write protecting the "
+			"kernel read-only data: %lluk\"\n",
+		part[1][0], part[1][1], sdata, c->wp_k);
+}
+
 /* iomem.txt: the kernel image, from its first "Kernel ..." entry to the end of its last. */
 static void read_iomem(struct capture *c, const char *dir)
 {
@@ -1069,6 +1137,11 @@ static void read_iomem(struct capture *c, const char *dir)
 				"reserve=\n");
 		return;
 	}
+	if (part[0][1] && !part[1][1] && part[2][1] && part[3][1])
+		rodata_from_log(c, part);
+	if (c->unnamed_k)
+		fprintf(c->out, "# boot log: freeing %lluK more of the kernel image than x86 frees "
+				"(unnamed, after its two gaps): kept reserved\n", c->unnamed_k);
 	snprintf(tok, sizeof(tok), "reserve=%#llx-%#llx", start, end);
 	emit(c, tok, "iomem.txt: Kernel code .. Kernel bss");
 	late_free_image(c, part, start, end);

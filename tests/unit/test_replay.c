@@ -14,6 +14,7 @@
 #include "harness.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <lzma.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -934,6 +935,153 @@ static void test_machine_from_shipped_captures(void **state)
 	assert_capture_says("p-3g-3node-dist-shuffle-pageowner",
 			    SAYS("\nnode_distance=0:10,15,30 ", "\npage_alloc.shuffle=1 ",
 				 "\ntransparent_hugepage=madvise "));
+}
+
+/*
+ * The token lines of config @text, without their sources and without the
+ * comment lines, less those starting with one of @skip (NULL-terminated).
+ */
+static char *config_tokens(const char *text, const char *const *skip)
+{
+	char *out = NULL, *copy = strdup(text), *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	assert_non_null(copy);
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		size_t n = strcspn(l, " #");
+		bool skipped = n == 0;
+
+		for (const char *const *k = skip; !skipped && *k; k++)
+			skipped = strncmp(l, *k, strlen(*k)) == 0;
+		if (!skipped)
+			fprintf(f, "%.*s\n", (int)n, l);
+	}
+	fclose(f);
+	free(copy);
+	return out;
+}
+
+/* A directory of links to each file of @dir but its kpageflags (malloc'd path). */
+static char *capture_without_kpageflags(const char *dir)
+{
+	char tmpl[] = "/tmp/pmm-nokpf-XXXXXX", from[1024], to[1024];
+	const char *tmp = mkdtemp(tmpl);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	assert_non_null(tmp);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || strncmp(e->d_name, "kpageflags", 10) == 0)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", dir, e->d_name);
+		snprintf(to, sizeof(to), "%s/%s", tmp, e->d_name);
+		assert_int_equal(symlink(from, to), 0);
+	}
+	closedir(d);
+	return strdup(tmp);
+}
+
+static void remove_links(char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	char path[1024];
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	rmdir(tmp);
+	free(tmp);
+}
+
+/*
+ * tests/data/captures/@edited is the capture @orig with the lines another
+ * kernel prints differently edited to that kernel's (its README.md says
+ * which).  The machine derived from it is @orig's: the same config tokens
+ * (but those starting with one of @skip), with kpageflags and without;
+ * booted, every zoneinfo line boot decides is the kernel's and so is every
+ * reserved frame.  Its config has each of @want ("!x": not x).
+ */
+static void assert_same_machine_as(const char *edited, const char *orig, const char *const *skip,
+				   const char *const *want)
+{
+	char rel[256], *edir, *odir, *et, *ot, *ek, *ok, *zi, *kpf;
+	struct pmm_config cfg;
+
+	snprintf(rel, sizeof(rel), "tests/data/captures/%s", edited);
+	edir = pmm_test_source_path(rel);
+	snprintf(rel, sizeof(rel), "tests/data/captures/%s", orig);
+	odir = pmm_test_source_path(rel);
+	et = capture_ok(edir);
+	ot = capture_ok(odir);
+	for (const char *const *w = want; *w; w++) {
+		bool absent = **w == '!';
+
+		if (absent != !strstr(et, *w + absent))
+			fail_msg("%s: %s '%s' in\n%s", edited, absent ? "unwanted" : "no", *w + absent, et);
+	}
+	ek = config_tokens(et, skip);
+	ok = config_tokens(ot, skip);
+	if (strcmp(ek, ok) != 0)
+		fail_msg("%s: config tokens\n%s\nnot %s's\n%s", edited, ek, orig, ok);
+	config_from(&cfg, et);
+	snprintf(rel, sizeof(rel), "tests/data/captures/%s/zoneinfo-boot.txt", orig);
+	zi = pmm_test_source_path(rel);
+	assert_machine_is_capture(edir, &cfg, zi);
+	snprintf(rel, sizeof(rel), "tests/data/captures/%s/kpageflags.bin.xz", orig);
+	kpf = pmm_test_source_path(rel);
+	assert_reserved_is_kpageflags(&cfg, kpf);
+	free(kpf);
+	free(zi);
+	free(ek);
+	free(ok);
+	free(et);
+	free(ot);
+	{
+		char *en = capture_without_kpageflags(edir), *on = capture_without_kpageflags(odir);
+
+		et = capture_ok(en);
+		ot = capture_ok(on);
+		ek = config_tokens(et, skip);
+		ok = config_tokens(ot, skip);
+		if (strcmp(ek, ok) != 0)
+			fail_msg("%s without kpageflags: config tokens\n%s\nnot %s's\n%s", edited, ek, orig,
+				 ok);
+		free(ek);
+		free(ok);
+		free(et);
+		free(ot);
+		remove_links(en);
+		remove_links(on);
+	}
+	free(edir);
+	free(odir);
+}
+
+/*
+ * Captures of Linux 6.1 edited to the boot log lines and files of other
+ * kernels (tests/data/captures/x-*, each README.md): the same machine.
+ * Linux 5.4 names none of the image's frees ("Freeing unused kernel image
+ * memory" three times: initmem, then after "Write protecting ..." the
+ * text/rodata and rodata/data gaps) and its iomem.txt has no "Kernel
+ * rodata" ("Kernel data" starts where code ends): the frees are named by
+ * their order and rodata placed by "Write protecting"'s size.
+ */
+static void test_machine_from_other_kernels(void **state)
+{
+	(void)state;
+	assert_same_machine_as("x-s-512m-1cpu-as-5.4", "s-512m-1cpu",
+			       SAYS("percpu_pagelist_high_fraction="),
+			       SAYS("\n# iomem.txt: no \"Kernel rodata\" (Linux 5.4 and older): rodata taken "
+				    "as 0x11800000-0x120e6fff and data from 0x12200000",
+				    ":text_rodata_gap ", ":rodata_data_gap ", ":initmem "));
 }
 
 static void put_file(const char *dir, const char *name, const char *text);
@@ -2657,6 +2805,7 @@ int main(void)
 		cmocka_unit_test(test_machine_from_zoneinfo),
 		cmocka_unit_test(test_machine_from_node_cpus),
 		cmocka_unit_test(test_machine_from_shipped_captures),
+		cmocka_unit_test(test_machine_from_other_kernels),
 		cmocka_unit_test(test_node_of_frame),
 		cmocka_unit_test(test_explicit_drains),
 		cmocka_unit_test(test_round_trip),
@@ -2674,5 +2823,8 @@ int main(void)
 		cmocka_unit_test(test_map_of_a_big_machine),
 	};
 
+	/* PMM_TEST_FILTER=test_machine_from_* runs only those (a glob). */
+	if (getenv("PMM_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("PMM_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
