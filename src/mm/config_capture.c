@@ -1247,6 +1247,21 @@ static void read_sysctls(struct capture *c, const char *dir)
 		}
 		emit(c, tok, src);
 	}
+	/*
+	 * Linux 5.13 and older size per-CPU lists by percpu_pagelist_fraction
+	 * (high = 6 x batch, or managed pages / fraction); 5.14 replaced it
+	 * with percpu_pagelist_high_fraction, sized from the low watermark.
+	 * pmm has only the latter.
+	 */
+	{
+		char val[128];
+
+		if (read_value(dir, "sysctl_vm/percpu_pagelist_fraction", val, sizeof(val)))
+			fprintf(c->out, "# sysctl_vm/percpu_pagelist_fraction: %s: a kernel of 5.13 or "
+					"older, whose per-CPU lists are sized otherwise; pmm sizes them "
+					"as Linux 6.1 does (zoneinfo's per-CPU high is not this kernel's)\n",
+				val);
+	}
 }
 
 /* A run of frames [s, e). */

@@ -1072,7 +1072,9 @@ static void assert_same_machine_as(const char *edited, const char *orig, const c
  * memory" three times: initmem, then after "Write protecting ..." the
  * text/rodata and rodata/data gaps) and its iomem.txt has no "Kernel
  * rodata" ("Kernel data" starts where code ends): the frees are named by
- * their order and rodata placed by "Write protecting"'s size.
+ * their order and rodata placed by "Write protecting"'s size.  Its
+ * sysctl_vm/ has percpu_pagelist_fraction (until 5.13): per-CPU lists
+ * sized otherwise than pmm sizes them, which the config says.
  */
 static void test_machine_from_other_kernels(void **state)
 {
@@ -1081,7 +1083,8 @@ static void test_machine_from_other_kernels(void **state)
 			       SAYS("percpu_pagelist_high_fraction="),
 			       SAYS("\n# iomem.txt: no \"Kernel rodata\" (Linux 5.4 and older): rodata taken "
 				    "as 0x11800000-0x120e6fff and data from 0x12200000",
-				    ":text_rodata_gap ", ":rodata_data_gap ", ":initmem "));
+				    ":text_rodata_gap ", ":rodata_data_gap ", ":initmem ",
+				    "\n# sysctl_vm/percpu_pagelist_fraction: 0: a kernel of 5.13 or older"));
 }
 
 static void put_file(const char *dir, const char *name, const char *text);
