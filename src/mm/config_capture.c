@@ -355,6 +355,15 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 			snprintf(c->cpus_src, sizeof(c->cpus_src), "%s: %s", src, p);
 		return 0;
 	}
+	/* Linux 6.9+ (x86's topology rework): the present CPUs, hotplug ones apart. */
+	if ((p = strstr(s, "CPU topo: Allowing ")) &&
+	    sscanf(p, "CPU topo: Allowing %d present CPUs plus %d hotplug CPUs", &n1, &n2) == 2 &&
+	    n1 > 0 && n2 >= 0) {
+		c->cpus_allowed = n1;
+		if (c->cpus < 0)
+			snprintf(c->cpus_src, sizeof(c->cpus_src), "%s: %s", src, p);
+		return 0;
+	}
 	if (sscanf(s, "RAMDISK: [mem %llx-%llx]", &a, &b) == 2 && b > a) {
 		c->initrd[0] = a;
 		c->initrd[1] = b;
@@ -563,9 +572,17 @@ static void emit_node_cpus(struct capture *c)
 		 */
 		for (unsigned cpu = 1; cpu < PMM_MAX_CPUS; cpu++)
 			listed |= c->cpu_node[cpu] != 0;
-		for (unsigned r = 0; listed && r < c->scratch.nr_ranges; r++)
-			if (bsp < 0 || c->scratch.ranges[r].nid < bsp)
-				bsp = c->scratch.ranges[r].nid;
+		if (listed && bsp < 0) {
+			for (unsigned r = 0; r < c->scratch.nr_ranges; r++)
+				if (bsp < 0 || c->scratch.ranges[r].nid < bsp)
+					bsp = c->scratch.ranges[r].nid;
+			/* Linux 6.12+ prints SRAT's CPU lines at debug level only. */
+			if (bsp >= 0)
+				fprintf(c->out, "# boot log: no \"SRAT: PXM ... -> APIC 0x00\" line "
+						"(Linux 6.12+ does not print it) and no nodes/nodeN/cpulist: "
+						"the boot CPU taken to be on node %d, the lowest with memory\n",
+					bsp);
+		}
 		if (listed && bsp >= 0)
 			c->cpu_node[0] = (uint8_t)(bsp + 1);
 	}

@@ -937,6 +937,9 @@ static void test_machine_from_shipped_captures(void **state)
 				 "\ntransparent_hugepage=madvise "));
 }
 
+static void put_file(const char *dir, const char *name, const char *text);
+static void rm_file(const char *dir, const char *name);
+
 /*
  * The token lines of config @text, without their sources and without the
  * comment lines, less those starting with one of @skip (NULL-terminated).
@@ -1074,7 +1077,9 @@ static void assert_same_machine_as(const char *edited, const char *orig, const c
  * rodata" ("Kernel data" starts where code ends): the frees are named by
  * their order and rodata placed by "Write protecting"'s size.  Its
  * sysctl_vm/ has percpu_pagelist_fraction (until 5.13): per-CPU lists
- * sized otherwise than pmm sizes them, which the config says.
+ * sized otherwise than pmm sizes them, which the config says.  Linux
+ * 6.12 prints SRAT's CPU lines at debug level, and 6.9+ says "CPU topo:
+ * Allowing N present CPUs plus M hotplug CPUs".
  */
 static void test_machine_from_other_kernels(void **state)
 {
@@ -1085,10 +1090,48 @@ static void test_machine_from_other_kernels(void **state)
 				    "as 0x11800000-0x120e6fff and data from 0x12200000",
 				    ":text_rodata_gap ", ":rodata_data_gap ", ":initmem ",
 				    "\n# sysctl_vm/percpu_pagelist_fraction: 0: a kernel of 5.13 or older"));
+	assert_same_machine_as("x-d-6g-4node-blocks-as-6.12", "d-6g-4node-blocks", SAYS(NULL),
+			       SAYS("\ncpus=4 ", "\nnode_cpus=0:0-1 ", "!# boot log: no \"SRAT"));
+	{
+		/*
+		 * The boot log alone: Linux 6.12+ has no "SRAT: PXM ... -> APIC"
+		 * line for the boot CPU; it is on the lowest node with memory,
+		 * which the config says it assumed.
+		 */
+		char *log = pmm_test_source_path("tests/data/captures/x-d-6g-4node-blocks-as-6.12/"
+						 "dmesg.txt.xz");
+		char *text = capture_ok(log);
+
+		for (const char *const *w = SAYS("\nnode_cpus=0:0-1 ", "\nnode_cpus=1:2 ",
+						 "\nnode_cpus=2:3 ",
+						 "\n# boot log: no \"SRAT: PXM ... -> APIC 0x00\" line "
+						 "(Linux 6.12+ does not print it) and no nodes/nodeN/cpulist: "
+						 "the boot CPU taken to be on node 0, the lowest with memory\n");
+		     *w; w++)
+			if (!strstr(text, *w))
+				fail_msg("%s: no '%s' in\n%s", log, *w, text);
+		free(text);
+		free(log);
+	}
+	{
+		/* Linux 6.9+'s "CPU topo: Allowing N present CPUs plus M hotplug CPUs". */
+		char tmpl[] = "/tmp/pmm-capture-XXXXXX", *text;
+		const char *dir = mkdtemp(tmpl);
+
+		assert_non_null(dir);
+		put_file(dir, "dmesg.txt",
+			 "[    0.000000] Early memory node ranges\n"
+			 "[    0.000000]   node   0: [mem 0x0000000000001000-0x000000003fffffff]\n"
+			 "[    0.030174] CPU topo: Allowing 3 present CPUs plus 5 hotplug CPUs\n");
+		text = capture_ok(dir);
+		if (!strstr(text, "\ncpus=3                           # dmesg.txt:3: CPU topo: Allowing"))
+			fail_msg("no cpus=3 in\n%s", text);
+		free(text);
+		rm_file(dir, "dmesg.txt");
+		rmdir(dir);
+	}
 }
 
-static void put_file(const char *dir, const char *name, const char *text);
-static void rm_file(const char *dir, const char *name);
 
 /*
  * A ".... node #N," line that is not the CPU list, on a line whose
