@@ -9,7 +9,8 @@
  *       after it                                   -> node=N:A-B
  *     "smp: Brought up N nodes, M CPUs" (else "smpboot: Allowing M CPUs,
  *       H hotplug CPUs": M - H)                    -> cpus=
- *     x86's ".... node  #N, CPUs:   #2  #3" (the secondary CPUs by node)
+ *     x86's ".... node  #N, CPUs:   #2  #3" (the secondary CPUs by node,
+ *       the list going on in lines of bare " #N" where printk broke it)
  *       and "SRAT: PXM P -> APIC 0x00 -> Node N" (the boot CPU's node),
  *       when the CPUs are on more than one node    -> node_cpus=N:LIST
  *     "Zone ranges:" when ZONE_NORMAL has memory and a boundary is not
@@ -130,6 +131,7 @@ struct capture {
 	int heap_init[2];               /* "mem auto-init: ... heap alloc:on, heap free:off": 1/0, -1 unseen */
 	char heap_init_src[288];
 	uint8_t cpu_node[PMM_MAX_CPUS]; /* 1 + each CPU's node; 0: not known */
+	int cpu_list_node;              /* 1 + the node of the last "CPUs:" list; 0: none open */
 	char cpu_node_src[224];
 	bool cpu_node_sysfs;        /* from nodes/nodeN/cpulist: the log's lines are not needed */
 	int bsp_node;               /* "SRAT: ... APIC 0x00 -> Node N": CPU 0's node; -1: unknown */
@@ -239,6 +241,25 @@ static void image_unnamed(struct capture *c, unsigned long long k)
 		c->unnamed_k += k; /* a third after it: no x86 kernel frees one */
 }
 
+/* A line that is only " #N" CPU numbers: the rest of a broken "CPUs:" list. */
+static bool cpu_list_rest(const char *s)
+{
+	bool any = false;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s != '#')
+			return any && (*s == '\0' || *s == '\n' || *s == '\r');
+		s++;
+		if (*s < '0' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		any = true;
+	}
+}
+
 static int boot_log_line(struct capture *c, const char *name, unsigned long lineno, const char *s)
 {
 	char src[160], tok[128];
@@ -320,6 +341,17 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 		/* The block is over; this line is read for what else it says. */
 		c->in_zones = false;
 	}
+	/*
+	 * The rest of such a list: each " #N" is a pr_cont(), so a message
+	 * printed while a CPU came up (a warning, a calibration note) breaks
+	 * the list, and what follows it stands on a line of its own.
+	 */
+	if (c->cpu_list_node && !c->cpu_node_sysfs && cpu_list_rest(s)) {
+		for (p = s; (p = strchr(p, '#')) && sscanf(p, "#%d", &n2) == 1; p++)
+			if (n2 >= 0 && n2 < PMM_MAX_CPUS)
+				c->cpu_node[n2] = (uint8_t)c->cpu_list_node;
+		return 0;
+	}
 	/* x86's announce_cpu(): ".... node  #1, CPUs:   #2  #3" lists the secondary CPUs. */
 	/* %n is stored only when the whole pattern matched: n1 must not keep an older value. */
 	n1 = 0;
@@ -330,6 +362,7 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 		for (p += n1; (p = strchr(p, '#')) && sscanf(p, "#%d", &n2) == 1; p++)
 			if (n2 >= 0 && n2 < PMM_MAX_CPUS)
 				c->cpu_node[n2] = (uint8_t)(nid + 1);
+		c->cpu_list_node = nid + 1;
 		if (!c->cpu_node_src[0])
 			snprintf(c->cpu_node_src, sizeof(c->cpu_node_src),
 				 "%s: the boot CPUs' \".... node #N, CPUs:\" lines", src);
@@ -341,6 +374,8 @@ static int boot_log_line(struct capture *c, const char *name, unsigned long line
 			return failf(c, -PMM_EBADMSG, "%s:%lu: bad node number: %s", name, lineno, s);
 		c->bsp_node = nid;
 	}
+	if (strstr(s, "smp: Brought up "))
+		c->cpu_list_node = 0; /* every CPU is up: no list goes on */
 	if ((p = strstr(s, "smp: Brought up ")) && sscanf(p, "smp: Brought up %d node", &n1) == 1 &&
 	    (p = strstr(p, ", ")) && sscanf(p, ", %d CPU", &n2) == 1) {
 		c->cpus = n2;

@@ -1114,6 +1114,22 @@ static void test_machine_from_other_kernels(void **state)
 		free(log);
 	}
 	{
+		/*
+		 * The boot log alone, where printk split the ".... node  #1, CPUs:"
+		 * list: a warning printed while CPU 3 came up left "#4" .. "#7"
+		 * on lines of their own, still node 1's (capture h).
+		 */
+		char *log = pmm_test_source_path("tests/data/captures/h-8g-8cpu-2node-pageowner/"
+						 "dmesg.txt.xz");
+		char *text = capture_ok(log);
+
+		for (const char *const *w = SAYS("\nnode_cpus=0:0-2 ", "\nnode_cpus=1:3-7 "); *w; w++)
+			if (!strstr(text, *w))
+				fail_msg("%s: no '%s' in\n%s", log, *w, text);
+		free(text);
+		free(log);
+	}
+	{
 		/* Linux 6.9+'s "CPU topo: Allowing N present CPUs plus M hotplug CPUs". */
 		char tmpl[] = "/tmp/pmm-capture-XXXXXX", *text;
 		const char *dir = mkdtemp(tmpl);
