@@ -519,12 +519,65 @@ static bool c_event_formats(struct cur *c)
 	return true;
 }
 
-/* kallsyms, printk formats (4-byte sizes), saved cmdlines (8) */
+/* kallsyms (a 4-byte size), saved cmdlines (8) */
 static bool c_sized(struct cur *c, int bytes, const char *what)
 {
 	uint64_t n;
 
 	return c_num(c, bytes, &n, what) && c_skip(c, n, what);
+}
+
+/*
+ * The printk formats, as libtraceevent's tep_parse_printk_formats() takes
+ * them apart: lines of "ADDR : \"FORMAT\"", split at the first ':' after
+ * any leading ones, the format taken from the second byte after it, a
+ * leading quote dropped, and then the last byte and the three before it
+ * looked at.  A line with no ':', or a format of fewer than 3 bytes, makes
+ * it read outside the string; such a file is refused.
+ */
+static bool printk_formats_ok(struct chk *k, const char *s)
+{
+	unsigned long line = 0;
+
+	for (const char *b = s; *b;) {
+		const char *e = strchr(b, '\n'), *colon, *f;
+
+		if (!e)
+			e = b + strlen(b);
+		line++;
+		while (b < e && *b == ':')
+			b++;
+		if (b < e) {
+			colon = memchr(b, ':', (size_t)(e - b));
+			if (!colon)
+				return fail(k, -PMM_EBADMSG, "printk formats: line %lu has no ':'", line);
+			f = colon + 2;
+			if (f < e && *f == '"')
+				f++;
+			if (f > e || e - f < 3)
+				return fail(k, -PMM_EBADMSG,
+					    "printk formats: line %lu has no format after its ':'", line);
+		}
+		b = *e ? e + 1 : e;
+	}
+	return true;
+}
+
+/* The printk formats section: a 4-byte size, then the lines. */
+static bool c_printk(struct cur *c)
+{
+	uint64_t n;
+	char *d;
+	bool ok;
+
+	if (!c_num(c, 4, &n, "the printk formats"))
+		return false;
+	d = c_blob(c, n, "the printk formats");
+	if (!d)
+		return false;
+	ok = printk_formats_ok(c->k, d);
+	free(d);
+	return ok;
 }
 
 /* ------------------------------------------------------------ options */
@@ -767,7 +820,7 @@ static bool walk_v6(struct chk *k, struct cur *c)
 
 	if (!c_header_info(c) || !c_ftrace_formats(c) || !c_event_formats(c))
 		return false;
-	if (!c_sized(c, 4, "kallsyms") || !c_sized(c, 4, "the printk formats") ||
+	if (!c_sized(c, 4, "kallsyms") || !c_printk(c) ||
 	    !c_sized(c, 8, "the saved cmdlines") || !c_num(c, 4, &cpus, "the CPU count"))
 		return false;
 	lay->cpus = (int)(cpus & 0x7fffffff);
@@ -978,7 +1031,7 @@ static bool walk_v7(struct chk *k, struct cur *c)
 		case OPT_FTRACE_EVENTS: ok = c_ftrace_formats(&sc); break;
 		case OPT_EVENT_FORMATS: ok = c_event_formats(&sc); break;
 		case OPT_KALLSYMS: ok = c_sized(&sc, 4, "kallsyms"); break;
-		case OPT_PRINTK: ok = c_sized(&sc, 4, "the printk formats"); break;
+		case OPT_PRINTK: ok = c_printk(&sc); break;
 		default: ok = c_sized(&sc, 8, "the saved cmdlines"); break;
 		}
 		free(mem);
