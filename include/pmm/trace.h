@@ -188,9 +188,14 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * -PMM_EBADMSG error naming its offset and CPU, and reading goes on; a CPU
  * whose records go back in the file (a damaged page kbuffer would loop on)
  * is reported once and not read further.
+ * The event formats then go through libtraceevent's parser in a child
+ * process first (one fork(), its output discarded): a format the checks
+ * above did not foresee and the parser crashes on is refused with
+ * -PMM_EBADMSG instead of taking the caller's process down.
  * Return: 0; -PMM_ENOSYS when pmm was built without libtracecmd; errors as
  * pmm_trace_open().
- * Context: may sleep.
+ * Context: may sleep; forks a short-lived child process (which only reads
+ * the file and _exit()s).
  */
 PMM_API int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 			       const struct pmm_trace_opts *opts);

@@ -16,6 +16,9 @@
  * Invariants: at most one pending record per CPU; a record handed out is
  * freed on the next call.  A record with missed_events set is preceded by a
  * PMM_TRACE_LOST event (lost = 0 when the count is unknown).  Locking: none; one thread per parser.
+ * Opening a file forks once: a child reads its headers first
+ * (dat_probe_headers()), so that a format libtraceevent's parser crashes on
+ * is refused instead of taking the caller's process down.
  */
 #include "report/trace_internal.h"
 
@@ -47,6 +50,11 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <trace-cmd/trace-cmd.h>
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
@@ -517,6 +525,55 @@ static bool common_fields(struct dat *d, char *why, size_t whylen)
 	return true;
 }
 
+/* The probe child's exit status when libtracecmd refused the file cleanly. */
+#define PROBE_REFUSED 42
+
+/*
+ * Read the file's headers (libtracecmd's tracecmd_open_head(), which hands
+ * every event format to libtraceevent's parser) in a child process first.
+ * That parser trusts the formats: a damaged one can make it follow a NULL
+ * pointer or read out of bounds, in ways no check short of a second
+ * parser foresees (the fuzzer keeps finding new ones).  If the child dies,
+ * the file is refused and this process is untouched; if it cannot be
+ * started, the checks above are all there is.  The child only reads the
+ * file, and leaves by _exit() with its output thrown away.
+ * Return: 0, or -PMM_EBADMSG with the reason in @why.
+ */
+static int dat_probe_headers(const char *path, char *why, size_t whylen)
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return 0;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		_exit(tracecmd_open_head(path, TRACECMD_FL_LOAD_NO_PLUGINS) ? 0 : PROBE_REFUSED);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == PROBE_REFUSED))
+		return 0;
+	/* A signal, or a handler's exit (a sanitizer's, a test framework's). */
+	if (WIFSIGNALED(st))
+		snprintf(why, whylen,
+			 "libtraceevent crashed reading its event formats (%s): a damaged file",
+			 strsignal(WTERMSIG(st)));
+	else
+		snprintf(why, whylen,
+			 "libtraceevent crashed reading its event formats (exit status %d): a damaged file",
+			 WEXITSTATUS(st));
+	return -PMM_EBADMSG;
+}
+
 /*
  * tracecmd_open() in its two steps, with pmm's checks of the file
  * (trace_dat_check.c) before each: libtracecmd and libtraceevent trust the
@@ -534,6 +591,12 @@ static int dat_open_handle(struct dat *d, const char *path, char *why, size_t wh
 	err = trace_dat_check_file(path, &d->lay, why, whylen);
 	if (err < 0)
 		return err;
+	if (err) {
+		int probe = dat_probe_headers(path, why, whylen);
+
+		if (probe < 0)
+			return probe;
+	}
 	/* no libtraceevent plugins: the same text whatever the host has installed */
 	d->handle = err ? tracecmd_open_head(path, TRACECMD_FL_LOAD_NO_PLUGINS) : NULL;
 	if (!d->handle) {
