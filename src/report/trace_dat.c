@@ -549,7 +549,12 @@ static int dat_probe_headers(const char *path, char *why, size_t whylen)
 	if (pid < 0)
 		return 0;
 	if (pid == 0) {
+		static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 		int null = open("/dev/null", O_WRONLY);
+
+		/* Die of the signal: no handler of the caller's runs its crash work here. */
+		for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+			signal(fatal[i], SIG_DFL);
 
 		if (null >= 0) {
 			dup2(null, STDOUT_FILENO);
@@ -562,7 +567,7 @@ static int dat_probe_headers(const char *path, char *why, size_t whylen)
 			return 0;
 	if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == PROBE_REFUSED))
 		return 0;
-	/* A signal, or a handler's exit (a sanitizer's, a test framework's). */
+	/* A signal, or the exit of a handler the child could not reset (a sanitizer's). */
 	if (WIFSIGNALED(st))
 		snprintf(why, whylen,
 			 "libtraceevent crashed reading its event formats (%s): a damaged file",
