@@ -11,6 +11,7 @@
 #define PMM_MMZONE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <pmm/config.h>
 
@@ -145,6 +146,13 @@ struct zone {
 	unsigned long vm_numa_event[NR_VM_NUMA_EVENT_ITEMS];
 	unsigned long vm_events[NR_ZONE_EVENTS];
 } __attribute__((aligned(CACHELINE)));
+/*
+ * zone_free_list_gained() stores the mask even when its bit is set: free
+ * because the word shares the lock's cache line, which the holder wrote.
+ */
+static_assert(offsetof(struct zone, free_pcp_lists) / CACHELINE ==
+		      offsetof(struct zone, lock) / CACHELINE,
+	      "free_pcp_lists on zone->lock's cache line");
 
 static inline unsigned long zone_end_pfn(const struct zone *z)
 {
