@@ -188,14 +188,24 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * -PMM_EBADMSG error naming its offset and CPU, and reading goes on; a CPU
  * whose records go back in the file (a damaged page kbuffer would loop on)
  * is reported once and not read further.
- * The event formats then go through libtraceevent's parser in a child
- * process first (one fork(), its output discarded): a format the checks
- * above did not foresee and the parser crashes on is refused with
- * -PMM_EBADMSG instead of taking the caller's process down.
+ * All of this, and libtracecmd and libtraceevent themselves, run in a
+ * child process (one fork() at open; its standard output and error go to
+ * /dev/null) that sends the events to the caller's process through a pipe:
+ * a damaged file that makes them crash in a way the checks above did not
+ * foresee cannot take the caller's process down.  If the child dies while
+ * opening, the open returns -PMM_EBADMSG ("libtraceevent crashed reading
+ * its headers (<signal>)"); if it dies later, every event it had read
+ * comes first, then pmm_trace_next() returns -PMM_EBADMSG for good, naming
+ * the signal and the last event (number, CPU, timestamp).  Without a child
+ * (fork() failed) the file is read in the caller's process, checks and all.
  * Return: 0; -PMM_ENOSYS when pmm was built without libtracecmd; errors as
  * pmm_trace_open().
- * Context: may sleep; forks a short-lived child process (which only reads
- * the file and _exit()s).
+ * Context: may sleep; forks a child process that lives until the events
+ * end or pmm_trace_close() (which kills it if it is still reading, and
+ * reaps it).  The child copies only the calling thread, and uses nothing
+ * another thread could hold locked (glibc's fork() keeps malloc usable).
+ * A caller that sets SIGCHLD to SIG_IGN still works, but a crash's signal
+ * is then reported as "status unknown".
  */
 PMM_API int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 			       const struct pmm_trace_opts *opts);

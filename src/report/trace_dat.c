@@ -16,11 +16,13 @@
  * Invariants: at most one pending record per CPU; a record handed out is
  * freed on the next call.  A record with missed_events set is preceded by a
  * PMM_TRACE_LOST event (lost = 0 when the count is unknown).  Locking: none; one thread per parser.
- * Opening a file forks once: a child reads its headers first
- * (dat_probe_headers()), so that a format libtraceevent's parser crashes on
- * is refused instead of taking the caller's process down.
+ * pmm_trace_open_dat() runs all of this in a child process
+ * (trace_isolate.c) and hands its events on, so that a file libtraceevent
+ * crashes on is refused instead of taking the caller's process down.
  */
 #include "report/trace_internal.h"
+
+#include <stdio.h>
 
 #include <pmm/errno.h>
 
@@ -42,6 +44,14 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 	return -PMM_ENOSYS;
 }
 
+int trace_dat_open_inproc(struct pmm_trace_parser *p, const char *path, char *why, size_t whylen)
+{
+	(void)p;
+	(void)path;
+	snprintf(why, whylen, "trace.dat input needs libtracecmd, and pmm was built without it");
+	return -PMM_ENOSYS;
+}
+
 #else
 
 #include <stdarg.h>
@@ -50,17 +60,13 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <trace-cmd/trace-cmd.h>
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
 
 #include "platform/file.h"
 #include "report/trace_dat_check.h"
+#include "report/trace_isolate.h"
 
 #define NR_FIELDS 9
 
@@ -525,60 +531,6 @@ static bool common_fields(struct dat *d, char *why, size_t whylen)
 	return true;
 }
 
-/* The probe child's exit status when libtracecmd refused the file cleanly. */
-#define PROBE_REFUSED 42
-
-/*
- * Read the file's headers (libtracecmd's tracecmd_open_head(), which hands
- * every event format to libtraceevent's parser) in a child process first.
- * That parser trusts the formats: a damaged one can make it follow a NULL
- * pointer or read out of bounds, in ways no check short of a second
- * parser foresees (the fuzzer keeps finding new ones).  If the child dies,
- * the file is refused and this process is untouched; if it cannot be
- * started, the checks above are all there is.  The child only reads the
- * file, and leaves by _exit() with its output thrown away.
- * Return: 0, or -PMM_EBADMSG with the reason in @why.
- */
-static int dat_probe_headers(const char *path, char *why, size_t whylen)
-{
-	pid_t pid;
-	int st;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return 0;
-	if (pid == 0) {
-		static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
-		int null = open("/dev/null", O_WRONLY);
-
-		/* Die of the signal: no handler of the caller's runs its crash work here. */
-		for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-			signal(fatal[i], SIG_DFL);
-
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		_exit(tracecmd_open_head(path, TRACECMD_FL_LOAD_NO_PLUGINS) ? 0 : PROBE_REFUSED);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return 0;
-	if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == PROBE_REFUSED))
-		return 0;
-	/* A signal, or the exit of a handler the child could not reset (a sanitizer's). */
-	if (WIFSIGNALED(st))
-		snprintf(why, whylen,
-			 "libtraceevent crashed reading its event formats (%s): a damaged file",
-			 strsignal(WTERMSIG(st)));
-	else
-		snprintf(why, whylen,
-			 "libtraceevent crashed reading its event formats (exit status %d): a damaged file",
-			 WEXITSTATUS(st));
-	return -PMM_EBADMSG;
-}
-
 /*
  * tracecmd_open() in its two steps, with pmm's checks of the file
  * (trace_dat_check.c) before each: libtracecmd and libtraceevent trust the
@@ -596,12 +548,6 @@ static int dat_open_handle(struct dat *d, const char *path, char *why, size_t wh
 	err = trace_dat_check_file(path, &d->lay, why, whylen);
 	if (err < 0)
 		return err;
-	if (err) {
-		int probe = dat_probe_headers(path, why, whylen);
-
-		if (probe < 0)
-			return probe;
-	}
 	/* no libtraceevent plugins: the same text whatever the host has installed */
 	d->handle = err ? tracecmd_open_head(path, TRACECMD_FL_LOAD_NO_PLUGINS) : NULL;
 	if (!d->handle) {
@@ -635,36 +581,27 @@ static int dat_open_handle(struct dat *d, const char *path, char *why, size_t wh
 	return 0;
 }
 
-int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
-		       const struct pmm_trace_opts *opts)
+/*
+ * Open @path on @p in this process: the back end that
+ * trace_open_isolated() runs in its child (trace_isolate.h).
+ */
+int trace_dat_open_inproc(struct pmm_trace_parser *p, const char *path, char *why, size_t whylen)
 {
-	struct pmm_trace_parser *p;
-	struct dat *d;
-	char why[200];
+	struct dat *d = calloc(1, sizeof(*d));
 	size_t i;
 	int cpu, err;
 
-	*out = NULL;
-	if (!path)
-		return -PMM_EINVAL;
-	p = trace_parser_alloc(opts);
-	d = calloc(1, sizeof(*d));
-	if (!p || !d) {
-		free(p);
-		free(d);
+	if (!d) {
+		snprintf(why, whylen, "out of memory");
 		return -PMM_ENOMEM;
 	}
 	p->dat = d;
 	p->next = dat_next;
 	p->close = dat_close;
 	trace_seq_init(&d->seq);
-	err = dat_open_handle(d, path, why, sizeof(why));
-	if (err) {
-		if (opts && opts->errbuf && opts->errbuf_size)
-			snprintf(opts->errbuf, opts->errbuf_size, "%s: %s", path, why);
-		pmm_trace_close(p);
+	err = dat_open_handle(d, path, why, whylen);
+	if (err)
 		return err;
-	}
 	tracecmd_set_private(d->handle, strdup(path));
 	/* the CPU data libtracecmd set up; a CPU count option can make tep's count differ */
 	d->nr_cpus = d->lay.cpus;
@@ -672,7 +609,7 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 	d->info_cap = 2 * (size_t)(tep_get_events_count(d->tep) + 1);
 	d->info = calloc(d->info_cap, sizeof(*d->info));
 	if (!d->pending || !d->info) {
-		pmm_trace_close(p);
+		snprintf(why, whylen, "out of memory");
 		return -PMM_ENOMEM;
 	}
 	for (i = 0; i < d->info_cap; i++)
@@ -680,6 +617,37 @@ int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
 	d->looped_cpu = -1;
 	for (cpu = 0; cpu < d->nr_cpus; cpu++)
 		d->pending[cpu] = tracecmd_read_data(d->handle, cpu);
+	return 0;
+}
+
+int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
+		       const struct pmm_trace_opts *opts)
+{
+	struct pmm_trace_parser *p;
+	char why[200];
+	int err;
+
+	*out = NULL;
+	if (!path)
+		return -PMM_EINVAL;
+	p = trace_parser_alloc(opts);
+	if (!p)
+		return -PMM_ENOMEM;
+	/*
+	 * libtracecmd and libtraceevent trust the file: pmm's checks catch
+	 * what is known to crash them, and a child process takes whatever
+	 * else a damaged file does to them.
+	 */
+	err = trace_open_isolated(p, path, trace_dat_open_inproc, "libtraceevent", why,
+				  sizeof(why));
+	if (err == TRACE_ISOLATE_NO_CHILD)
+		err = trace_dat_open_inproc(p, path, why, sizeof(why));
+	if (err) {
+		if (opts && opts->errbuf && opts->errbuf_size)
+			snprintf(opts->errbuf, opts->errbuf_size, "%s: %s", path, why);
+		pmm_trace_close(p);
+		return err;
+	}
 	*out = p;
 	return 0;
 }

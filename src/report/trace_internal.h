@@ -52,4 +52,12 @@ enum pmm_trace_kind trace_kind_by_name(const char *name, size_t len);
 /* trace_parser_alloc() - a zeroed parser with options applied. */
 struct pmm_trace_parser *trace_parser_alloc(const struct pmm_trace_opts *opts);
 
+/*
+ * trace_dat_open_inproc() - read trace.dat @path on parser @p in this
+ * process (pmm_trace_open_dat() runs it in a child).  Return: 0, or a
+ * negative pmm errno with the reason in @why; @p needs pmm_trace_close()
+ * either way.  -PMM_ENOSYS in a build without libtracecmd.
+ */
+int trace_dat_open_inproc(struct pmm_trace_parser *p, const char *path, char *why, size_t whylen);
+
 #endif

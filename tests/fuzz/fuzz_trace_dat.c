@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * libFuzzer target for the trace.dat reader (libtracecmd/libtraceevent
- * behind pmm's own checks): any bytes either open and read to their end,
- * records in error reported with a message, or are refused at open with a
- * message naming the file; never a crash, hang, leak, huge allocation or
- * undefined behaviour, in pmm or in the libraries it hands the file to.
+ * behind pmm's own checks, in the child process pmm_trace_open_dat()
+ * starts): any bytes either open and read to their end, records in error
+ * reported with a message, or are refused at open with a message naming
+ * the file; never a crash, hang, leak, huge allocation or undefined
+ * behaviour in the caller's process.  The child's own coverage is not
+ * libFuzzer's to see, so this target explores by the seeds and the
+ * caller's side; a crash in the child ends as a refusal with a message,
+ * which is what a user gets.
  *
  * The input is handed over as a file, a memfd named by /proc/self/fd.
  * Seeds: tests/fuzz/seeds/trace_dat/ (version 6 and 7 files, plain and

@@ -850,7 +850,7 @@ static void test_damaged_files(void **state)
 		/* (fuzzer) a printk format line with nothing after its ':': read past its end */
 		{ "printk-short.dat", "printk formats" },
 		/* (fuzzer) an event format libtraceevent's parser follows a NULL pointer on */
-		{ "format-crash.dat", "libtraceevent crashed reading its event formats" },
+		{ "format-crash.dat", "libtraceevent crashed reading its headers" },
 		/* (fuzzer) an event length that sends kbuffer back into its page: an endless loop */
 		{ "v7-page-loop.dat", "cpu 1: the record after offset 37708 is at offset 37456, back in its ring-buffer page" },
 	};
