@@ -70,12 +70,34 @@ int trace_dat_open_inproc(struct pmm_trace_parser *p, const char *path, char *wh
 
 #define NR_FIELDS 9
 
+/*
+ * What rendered_fields() knows of an event's page=: libtraceevent renders
+ * it from the print format, which costs more than the rest of the record.
+ * Where that format makes page= the pfn field plus a constant (the
+ * kernel's pfn_to_page() on vmemmap: "vmemmap_base + REC->pfn"), two
+ * renderings with different pfns give the constant, and the rest follow
+ * from it; one in PAGE_RECHECK is rendered again and compared.
+ */
+enum page_memo {
+	PAGE_RENDER,   /* render every record */
+	PAGE_LEARN,    /* linear in pfn: learn the constant */
+	PAGE_CHECK,    /* one rendering seen: the next with another pfn confirms it */
+	PAGE_KNOWN,    /* page = pfn + page_delta */
+};
+
+#define PAGE_RECHECK 1024
+
 /* Per event id: its kind and the fields we read. */
 struct dat_event_info {
 	int id;                      /* -1: slot unused */
 	enum pmm_trace_kind kind;
 	struct tep_event *event;
 	struct tep_format_field *f[NR_FIELDS];
+	enum page_memo memo;
+	uint8_t page_fmt, pfn_dec;   /* as the learning renderings parsed */
+	int32_t pageblock_order;
+	uint64_t page_delta, learn_pfn;
+	unsigned since_check;
 };
 
 enum { F_PFN, F_ORDER, F_MT, F_GFP, F_REFILL, F_FB_ORDER, F_FB_MT, F_CHOWN, F_UNUSED };
@@ -95,6 +117,75 @@ struct dat {
 	int looped_cpu;              /* >= 0: its records went back; not reported yet */
 	unsigned long long looped_at, looped_from;
 };
+
+/* Whether print argument @a involves no record field: a constant. */
+static bool arg_constant(const struct tep_print_arg *a)
+{
+	if (!a)
+		return true;
+	switch (a->type) {
+	case TEP_PRINT_NULL:
+	case TEP_PRINT_ATOM:
+		return true;
+	case TEP_PRINT_TYPE:
+		return arg_constant(a->typecast.item);
+	case TEP_PRINT_OP:
+		return arg_constant(a->op.left) && arg_constant(a->op.right);
+	default:
+		return false;
+	}
+}
+
+static bool arg_is_pfn(const struct tep_print_arg *a)
+{
+	return a && a->type == TEP_PRINT_FIELD && a->field.name && strcmp(a->field.name, "pfn") == 0;
+}
+
+static bool arg_op(const struct tep_print_arg *a, const char *op)
+{
+	return a && a->type == TEP_PRINT_OP && a->op.op && strcmp(a->op.op, op) == 0;
+}
+
+/* "constant + REC->pfn", either way round. */
+static bool arg_pfn_plus_constant(const struct tep_print_arg *a)
+{
+	return arg_op(a, "+") && ((arg_is_pfn(a->op.right) && arg_constant(a->op.left)) ||
+				  (arg_is_pfn(a->op.left) && arg_constant(a->op.right)));
+}
+
+/* "-1" as the kernel writes it (-1UL, -1L, -1): what a failed allocation's pfn is. */
+static bool arg_minus_one(const struct tep_print_arg *a)
+{
+	const char *n;
+
+	if (!arg_op(a, "-") || (a->op.left && a->op.left->type != TEP_PRINT_NULL) ||
+	    !a->op.right || a->op.right->type != TEP_PRINT_ATOM)
+		return false;
+	n = a->op.right->atom.atom;
+	return n && (strcmp(n, "1") == 0 || strcmp(n, "1L") == 0 || strcmp(n, "1UL") == 0 ||
+		     strcmp(n, "1ULL") == 0);
+}
+
+/*
+ * Whether @event's page= is the pfn plus a constant for every pfn but -1:
+ * its format starts "page=%p" and the first argument is "C + REC->pfn" or
+ * "REC->pfn != -1 ? C + REC->pfn : ...".  64-bit files only.
+ */
+static bool page_linear_in_pfn(struct dat *d, const struct tep_event *event)
+{
+	const struct tep_print_arg *a = event->print_fmt.args, *cond;
+
+	if (tep_get_long_size(d->tep) != 8 || !event->print_fmt.format ||
+	    strncmp(event->print_fmt.format, "page=%p ", 8) != 0 || !a)
+		return false;
+	if (arg_pfn_plus_constant(a))
+		return true;
+	if (!arg_op(a, "?") || !arg_op(a->op.right, ":"))
+		return false;
+	cond = a->op.left;
+	return arg_op(cond, "!=") && arg_is_pfn(cond->op.left) && arg_minus_one(cond->op.right) &&
+	       arg_pfn_plus_constant(a->op.right->op.left);
+}
 
 static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event)
 {
@@ -124,6 +215,7 @@ static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event
 	e->id = event->id;
 	e->event = event;
 	e->kind = PMM_TRACE_OTHER;
+	e->memo = PAGE_RENDER;
 	if (event->system && strcmp(event->system, "kmem") == 0)
 		e->kind = trace_kind_by_name(event->name, strlen(event->name));
 	if (e->kind <= PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG) {
@@ -138,6 +230,9 @@ static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event
 			}
 		}
 	}
+	/* extfrag's other rendered field, pageblock_order, is left to libtraceevent */
+	if (e->kind < PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG && page_linear_in_pfn(d, event))
+		e->memo = PAGE_LEARN;
 	return e;
 }
 
@@ -153,14 +248,23 @@ static int field_val(struct dat_event_info *e, int k, struct tep_record *rec,
 /*
  * Take page= (and pageblock_order) from libtraceevent's rendering; when that
  * text does not parse, guess them and count the event in st.unrendered.
+ * @pfn: the record's pfn field.  A format whose page= is linear in the pfn
+ * is rendered until the constant is known (dat_event_info.memo).
  */
 static void rendered_fields(struct pmm_trace_parser *p, struct dat *d, struct dat_event_info *e,
-			    struct tep_record *rec, struct pmm_trace_event *ev)
+			    struct tep_record *rec, struct pmm_trace_event *ev, uint64_t pfn)
 {
 	struct pmm_trace_event tmp;
 	const char *reason;
 	char rbuf[128];
 
+	if (e->memo == PAGE_KNOWN && pfn != UINT64_MAX && ++e->since_check < PAGE_RECHECK) {
+		ev->page = pfn + e->page_delta;
+		ev->page_fmt = e->page_fmt;
+		ev->pfn_dec = e->pfn_dec;
+		ev->pageblock_order = e->pageblock_order;
+		return;
+	}
 	trace_seq_reset(&d->seq);
 	tep_print_event(d->tep, &d->seq, rec, "%s", TEP_PRINT_INFO);
 	trace_seq_terminate(&d->seq);
@@ -177,7 +281,28 @@ static void rendered_fields(struct pmm_trace_parser *p, struct dat *d, struct da
 		ev->page_fmt = PMM_TRACE_PAGE_0X;
 		ev->pageblock_order = 9;
 		p->st.unrendered[e->kind]++;
+		e->memo = PAGE_RENDER;
+		return;
 	}
+	if (e->memo == PAGE_RENDER || pfn == UINT64_MAX)
+		return;
+	if (e->memo == PAGE_LEARN) {
+		e->page_delta = tmp.page - pfn;
+		e->learn_pfn = pfn;
+		e->page_fmt = tmp.page_fmt;
+		e->pfn_dec = tmp.pfn_dec;
+		e->pageblock_order = tmp.pageblock_order;
+		e->memo = PAGE_CHECK;
+		return;
+	}
+	if (e->memo == PAGE_CHECK && pfn == e->learn_pfn)
+		return; /* the same pfn says nothing of the slope */
+	/* PAGE_CHECK with a second pfn, or PAGE_KNOWN's periodic check */
+	e->since_check = 0;
+	e->memo = tmp.page - pfn == e->page_delta && tmp.page_fmt == e->page_fmt &&
+			  tmp.pfn_dec == e->pfn_dec && tmp.pageblock_order == e->pageblock_order ?
+		  PAGE_KNOWN :
+		  PAGE_RENDER;
 }
 
 static struct tep_record *pop_min(struct dat *d)
@@ -363,6 +488,7 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	struct tep_event *event;
 	struct dat_event_info *e;
 	unsigned long long v;
+	uint64_t pfn;
 	const char *comm, *bad;
 	int err;
 
@@ -452,6 +578,7 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	}
 	field_val(e, F_PFN, rec, &v);
 	ev->pfn = v;
+	pfn = v;
 	field_val(e, F_ORDER, rec, &v);
 	ev->order = (int32_t)v;
 	field_val(e, F_MT, rec, &v);
@@ -469,7 +596,7 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	/* TP_printk prints pfn 0 for a failed allocation (pfn == -1UL). */
 	if (ev->pfn == (uint64_t)-1 || (tep_get_long_size(d->tep) == 4 && ev->pfn == 0xffffffffu))
 		ev->pfn = 0;
-	rendered_fields(p, d, e, rec, ev);
+	rendered_fields(p, d, e, rec, ev, pfn);
 	if (e->kind == PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG)
 		ev->fragmenting = ev->fallback_order < ev->pageblock_order;
 	p->st.events[e->kind]++;

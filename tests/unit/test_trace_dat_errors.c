@@ -124,6 +124,14 @@ static const char fmt_free_odd[] =
 	"\nprint fmt: \"order=%d pfn=0x%lx page=%p\", "
 	"REC->order, REC->pfn, (((struct page *)vmemmap_base) + (REC->pfn))\n";
 
+/* mm_page_free whose page= is not the pfn plus a constant: a slope of 64 */
+static const char fmt_free_scaled[] =
+	"name: mm_page_free\nID: 301\nformat:\n" COMMON_FIELDS
+	"\tfield:unsigned long pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned int order;\toffset:16;\tsize:4;\tsigned:0;\n"
+	"\nprint fmt: \"page=%p pfn=0x%lx order=%d\", "
+	"(((struct page *)vmemmap_base) + (REC->pfn) * 64), REC->pfn, REC->order\n";
+
 /* mm_page_alloc as 6.1 lays it out; @mt names its migratetype field */
 static char *fmt_alloc(const char *mt)
 {
@@ -222,7 +230,7 @@ static void put_page(struct out *o, uint64_t ts, const struct rec *r, int n, lon
 	put(o, page, sizeof(page));
 }
 
-enum variant { V_GOOD, V_NO_FIELD, V_ODD_PRINT };
+enum variant { V_GOOD, V_NO_FIELD, V_ODD_PRINT, V_SCALED };
 
 /*
  * The test file: kmem (mm_page_free, mm_page_alloc) and sched formats,
@@ -269,7 +277,7 @@ static size_t build(struct out *o, enum variant v, size_t *data_off)
 	put_le(o, 2, 4); /* systems */
 	put_str(o, "kmem");
 	put_le(o, 2, 4);
-	put_text8(o, v == V_ODD_PRINT ? fmt_free_odd : fmt_free);
+	put_text8(o, v == V_ODD_PRINT ? fmt_free_odd : v == V_SCALED ? fmt_free_scaled : fmt_free);
 	put_text8(o, alloc);
 	put_str(o, "sched");
 	put_le(o, 1, 4);
@@ -402,6 +410,45 @@ static void test_lost_and_unknown(void **state)
 }
 
 /* Close in the middle, with a LOST notice out and its record held back. */
+/*
+ * page= as libtraceevent renders it, whether or not the reader renders
+ * every record: the reader learns "page = pfn + C" from two renderings of
+ * a format that says so (6.1's) and computes the rest, and renders every
+ * record of a format that does not (page= 64 bytes a frame here).  The
+ * four frees have pfns 0x1000, 0x2000, 0x2001 and 0x3000, in that order.
+ */
+static void test_page_linear_or_rendered(void **state)
+{
+	(void)state;
+	for (enum variant v = V_GOOD; v <= V_SCALED; v += V_SCALED - V_GOOD) {
+		struct pmm_trace_parser *p;
+		struct pmm_trace_event ev;
+		struct out o = { 0 };
+		size_t off, len = (need_tracecmd(), build(&o, v, &off));
+		char *path = pmm_test_write_tmp("t.dat", o.p, len);
+		uint64_t page[4], pfn[4], slope = v == V_SCALED ? 64 : 1;
+		int n = 0, r;
+
+		assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
+		while ((r = pmm_trace_next(p, &ev)) != 0) {
+			if (r != 1 || ev.kind != PMM_TRACE_MM_PAGE_FREE)
+				continue;
+			assert_true(n < 4);
+			assert_int_equal(ev.page_fmt, PMM_TRACE_PAGE_0X);
+			page[n] = ev.page;
+			pfn[n++] = ev.pfn;
+		}
+		assert_int_equal(n, 4);
+		assert_int_equal(pfn[2], 0x2001);
+		for (int i = 1; i < 4; i++)
+			assert_int_equal(page[i] - page[0], (pfn[i] - pfn[0]) * slope);
+		pmm_trace_close(p);
+		unlink(path);
+		free(path);
+		free(o.p);
+	}
+}
+
 static void test_close_midway(void **state)
 {
 	struct pmm_trace_parser *p;
@@ -905,6 +952,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lost_and_unknown),
 		cmocka_unit_test(test_close_midway),
+		cmocka_unit_test(test_page_linear_or_rendered),
 		cmocka_unit_test(test_format_without_field),
 		cmocka_unit_test(test_print_format_not_read),
 		cmocka_unit_test(test_bad_files),
