@@ -282,7 +282,15 @@ static void iso_death(struct iso *s, char *buf, size_t len)
 		snprintf(buf, len, "exit status %d", WEXITSTATUS(st));
 }
 
-/* The child's message into @ev (if an event) and @p.  Return: its r, or 2 at end of file. */
+/* iso_recv()'s returns beside the child's own r (1, 0 or a negative errno). */
+#define ISO_DEAD 2   /* end of file: the child is gone */
+#define ISO_BROKEN 3 /* a message this build's child does not send, or no memory for it */
+
+/* Bounds of a message from a sound child: its text is one record's rendering. */
+#define ISO_MAX_NAME 4096u
+#define ISO_MAX_TEXT (64u << 20)
+
+/* The child's message into @ev (if an event) and @p.  Return: its r, ISO_DEAD or ISO_BROKEN. */
 static int iso_recv(struct pmm_trace_parser *p, struct iso *s, struct pmm_trace_event *ev,
 		    uint32_t *flags)
 {
@@ -292,37 +300,46 @@ static int iso_recv(struct pmm_trace_parser *p, struct iso *s, struct pmm_trace_
 	size_t need;
 
 	if (iso_take(s, &m, sizeof(m)))
-		return 2;
+		return ISO_DEAD;
 	*flags = m.flags;
-	if ((m.flags & ISO_EVENT) && iso_take(s, ev, sizeof(*ev)))
-		return 2;
+	/* the child's memory may have been damaged before it sent this: nothing is trusted */
+	if ((m.flags & ISO_EVENT ? m.r != 1 : m.r > 0) || m.nstat > ISO_STATS ||
+	    m.name_len > ISO_MAX_NAME || m.text_len > ISO_MAX_TEXT || m.err_len >= sizeof(p->errmsg))
+		return ISO_BROKEN;
+	if (m.flags & ISO_EVENT) {
+		if (iso_take(s, ev, sizeof(*ev)))
+			return ISO_DEAD;
+		if (ev->kind >= PMM_TRACE_NR_KINDS)
+			return ISO_BROKEN;
+	}
 	for (uint32_t i = 0; i < m.nstat; i++) {
 		if (iso_take(s, &st, sizeof(st)))
-			return 2;
-		if (st.idx < ISO_STATS)
-			words[st.idx] += st.delta;
+			return ISO_DEAD;
+		if (st.idx >= ISO_STATS)
+			return ISO_BROKEN;
+		words[st.idx] += st.delta;
 	}
 	need = (size_t)m.name_len + m.text_len + 2;
 	if (need > s->str_cap) {
 		char *n = realloc(s->str, need);
 
 		if (!n)
-			return -PMM_ENOMEM;
+			return ISO_BROKEN;
 		s->str = n;
 		s->str_cap = need;
 	}
 	if (iso_take(s, s->str, m.name_len) || iso_take(s, s->str + m.name_len + 1, m.text_len))
-		return 2;
+		return ISO_DEAD;
 	s->str[m.name_len] = '\0';
 	s->str[m.name_len + 1 + m.text_len] = '\0';
-	if (m.err_len >= sizeof(p->errmsg)) /* not this build's child */
-		return 2;
 	if (iso_take(s, p->errmsg, m.err_len))
-		return 2;
+		return ISO_DEAD;
 	p->errmsg[m.err_len] = '\0';
 	if (m.flags & ISO_EVENT) {
 		ev->name = m.flags & ISO_NAME ? s->str : NULL;
+		ev->name_len = m.name_len;
 		ev->text = m.flags & ISO_TEXT ? s->str + m.name_len + 1 : NULL;
+		ev->text_len = m.text_len;
 		s->events++;
 		s->last_cpu = ev->cpu;
 		s->last_ts = ev->ts_ns;
@@ -330,28 +347,45 @@ static int iso_recv(struct pmm_trace_parser *p, struct iso *s, struct pmm_trace_
 	return m.r;
 }
 
+/* Why reading stopped: the child died (ISO_DEAD) or sent what it could not have (ISO_BROKEN). */
+static void iso_failed(struct iso *s, int how_r, bool opening, char *buf, size_t len)
+{
+	const char *what = how_r == ISO_BROKEN ? "failed" : "crashed";
+	char how[64];
+
+	if (how_r == ISO_BROKEN) {
+		close(s->fd);
+		s->fd = -1;
+		iso_reap(s, true);
+		snprintf(how, sizeof(how), "a damaged message, or no memory for it");
+	} else {
+		iso_death(s, how, sizeof(how));
+	}
+	s->ended = true;
+	if (opening)
+		snprintf(buf, len, "%s %s reading its headers (%s): a damaged file", s->who, what, how);
+	else if (s->events)
+		snprintf(buf, len,
+			 "%s %s after event %llu (cpu %d, %llu ns) (%s): a damaged file; the rest is not read",
+			 s->who, what, (unsigned long long)s->events, s->last_cpu,
+			 (unsigned long long)s->last_ts, how);
+	else
+		snprintf(buf, len, "%s %s before the first event (%s): a damaged file", s->who, what,
+			 how);
+}
+
 static int iso_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 {
 	struct iso *s = p->dat;
 	uint32_t flags = 0;
-	char how[64];
 	int r;
 
 	if (s->ended)
 		return 0;
 	r = iso_recv(p, s, ev, &flags);
-	if (r == 2) {
-		iso_death(s, how, sizeof(how));
-		s->ended = true;
+	if (r == ISO_DEAD || r == ISO_BROKEN) {
+		iso_failed(s, r, false, p->errmsg, sizeof(p->errmsg));
 		p->st.errors++;
-		if (s->events)
-			snprintf(p->errmsg, sizeof(p->errmsg),
-				 "%s crashed after event %llu (cpu %d, %llu ns) (%s): a damaged file; the rest is not read",
-				 s->who, (unsigned long long)s->events, s->last_cpu,
-				 (unsigned long long)s->last_ts, how);
-		else
-			snprintf(p->errmsg, sizeof(p->errmsg),
-				 "%s crashed before the first event (%s): a damaged file", s->who, how);
 		p->sticky = -PMM_EBADMSG;
 		return -PMM_EBADMSG;
 	}
@@ -385,7 +419,6 @@ int trace_open_isolated(struct pmm_trace_parser *p, const char *path, trace_isol
 	struct iso *s = calloc(1, sizeof(*s));
 	uint32_t flags = 0;
 	int fds[2], r;
-	char how[64];
 
 	if (s)
 		s->buf = malloc(ISO_BUF);
@@ -419,10 +452,8 @@ int trace_open_isolated(struct pmm_trace_parser *p, const char *path, trace_isol
 	p->next = iso_next;
 	p->close = iso_close;
 	r = iso_recv(p, s, &ev, &flags);
-	if (r == 2) {
-		iso_death(s, how, sizeof(how));
-		s->ended = true;
-		snprintf(why, whylen, "%s crashed reading its headers (%s): a damaged file", who, how);
+	if (r == ISO_DEAD || r == ISO_BROKEN) {
+		iso_failed(s, r, true, why, whylen);
 		return -PMM_EBADMSG;
 	}
 	if (r < 0 || !(flags & ISO_OPEN)) {

@@ -22,7 +22,7 @@
 
 /* ------------------------------------------------ a scripted back end */
 
-enum script { S_PLAIN, S_CRASH_OPEN, S_REFUSE_OPEN, S_CRASH_AT, S_ENDLESS, S_STICKY };
+enum script { S_PLAIN, S_CRASH_OPEN, S_REFUSE_OPEN, S_CRASH_AT, S_ENDLESS, S_STICKY, S_BAD_KIND };
 
 static enum script script;
 static unsigned crash_at; /* S_CRASH_AT: the call that crashes */
@@ -78,6 +78,11 @@ static int fake_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	}
 	p->st.events[ev->kind]++;
 	p->st.bytes += 100 + i;
+	if (script == S_BAD_KIND && i == 8) {
+		/* what a child whose memory was trampled might send */
+		p->st.events[ev->kind]--;
+		ev->kind = 200;
+	}
 	return 1;
 }
 
@@ -262,6 +267,28 @@ static void test_crash_midway(void **state)
 	assert_no_child();
 }
 
+/* A message no sound child sends ends the reading, and the child with it. */
+static void test_damaged_message(void **state)
+{
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	unsigned events = 0;
+	int r;
+
+	(void)state;
+	script = S_BAD_KIND;
+	p = open_isolated("bad.txt", 0);
+	while ((r = pmm_trace_next(p, &ev)) != -PMM_EBADMSG || strstr(pmm_trace_errmsg(p), "bad line")) {
+		assert_int_not_equal(r, 0);
+		events += r == 1;
+	}
+	assert_int_equal(events, 7); /* calls 0-7 less the bad line 3 */
+	assert_non_null(strstr(pmm_trace_errmsg(p), "fakelib failed after event 7 (cpu 1, 7007 ns) (a damaged message, or no memory for it)"));
+	assert_int_equal(pmm_trace_next(p, &ev), -PMM_EBADMSG);
+	pmm_trace_close(p);
+	assert_no_child();
+}
+
 static void test_close_early_kills(void **state)
 {
 	struct pmm_trace_parser *p;
@@ -332,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_sticky_error_forwarded),
 		cmocka_unit_test(test_open_crash_and_refusal),
 		cmocka_unit_test(test_crash_midway),
+		cmocka_unit_test(test_damaged_message),
 		cmocka_unit_test(test_close_early_kills),
 		cmocka_unit_test(test_dat_same_as_in_process),
 	};
