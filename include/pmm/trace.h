@@ -196,7 +196,9 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * opening, the open returns -PMM_EBADMSG ("libtraceevent crashed reading
  * its headers (<signal>)"); if it dies later, every event it had read
  * comes first, then pmm_trace_next() returns -PMM_EBADMSG for good, naming
- * the signal and the last event (number, CPU, timestamp).  Without a child
+ * the file, the signal and the last event (number, CPU, timestamp); a
+ * message the child could not have sent sound ends the reading the same
+ * way ("failed").  Without a child
  * (fork() failed) the file is read in the caller's process, checks and all.
  * Return: 0; -PMM_ENOSYS when pmm was built without libtracecmd; errors as
  * pmm_trace_open().

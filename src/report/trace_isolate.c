@@ -66,6 +66,7 @@ struct iso {
 	pid_t pid;
 	bool ended;
 	const char *who;
+	char *path;                      /* for the messages of a failure after the open */
 	uint64_t events;                 /* events received */
 	int32_t last_cpu;
 	uint64_t last_ts;
@@ -366,12 +367,12 @@ static void iso_failed(struct iso *s, int how_r, bool opening, char *buf, size_t
 		snprintf(buf, len, "%s %s reading its headers (%s): a damaged file", s->who, what, how);
 	else if (s->events)
 		snprintf(buf, len,
-			 "%s %s after event %llu (cpu %d, %llu ns) (%s): a damaged file; the rest is not read",
-			 s->who, what, (unsigned long long)s->events, s->last_cpu,
-			 (unsigned long long)s->last_ts, how);
+			 "%s: %s %s after event %llu (cpu %d, %llu ns) (%s): a damaged file; the rest is not read",
+			 s->path ? s->path : "trace", s->who, what, (unsigned long long)s->events,
+			 s->last_cpu, (unsigned long long)s->last_ts, how);
 	else
-		snprintf(buf, len, "%s %s before the first event (%s): a damaged file", s->who, what,
-			 how);
+		snprintf(buf, len, "%s: %s %s before the first event (%s): a damaged file",
+			 s->path ? s->path : "trace", s->who, what, how);
 }
 
 static int iso_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
@@ -408,6 +409,7 @@ static void iso_close(struct pmm_trace_parser *p)
 	iso_reap(s, !s->ended);
 	free(s->buf);
 	free(s->str);
+	free(s->path);
 	free(s);
 	p->dat = NULL;
 }
@@ -447,6 +449,7 @@ int trace_open_isolated(struct pmm_trace_parser *p, const char *path, trace_isol
 #endif
 	s->fd = fds[0];
 	s->who = who;
+	s->path = strdup(path); /* NULL: the messages say "trace" */
 	s->last_cpu = -1;
 	p->dat = s;
 	p->next = iso_next;

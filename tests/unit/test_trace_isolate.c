@@ -255,7 +255,7 @@ static void test_crash_midway(void **state)
 	/* calls 0..19, less the bad lines 3, 10, 17 */
 	assert_int_equal(events, 17);
 	snprintf(want, sizeof(want),
-		 "fakelib crashed after event 17 (cpu %u, %u ns) (Segmentation fault): a damaged file; the rest is not read",
+		 "crash.txt: fakelib crashed after event 17 (cpu %u, %u ns) (Segmentation fault): a damaged file; the rest is not read",
 		 last % 3, last * 1000 + 7);
 	assert_string_equal(pmm_trace_errmsg(p), want);
 	pmm_trace_get_stats(p, &st);
@@ -283,7 +283,7 @@ static void test_damaged_message(void **state)
 		events += r == 1;
 	}
 	assert_int_equal(events, 7); /* calls 0-7 less the bad line 3 */
-	assert_non_null(strstr(pmm_trace_errmsg(p), "fakelib failed after event 7 (cpu 1, 7007 ns) (a damaged message, or no memory for it)"));
+	assert_non_null(strstr(pmm_trace_errmsg(p), "bad.txt: fakelib failed after event 7 (cpu 1, 7007 ns) (a damaged message, or no memory for it)"));
 	assert_int_equal(pmm_trace_next(p, &ev), -PMM_EBADMSG);
 	pmm_trace_close(p);
 	assert_no_child();
