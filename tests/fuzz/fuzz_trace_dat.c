@@ -22,6 +22,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
+
 #include <pmm/errno.h>
 #include <pmm/trace.h>
 
@@ -45,16 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pmm_trace_parser *p;
 	struct pmm_trace_event ev;
 	struct pmm_trace_stats st;
-	int fd = memfd_create("trace.dat", MFD_CLOEXEC), r;
+	int fd = fuzz_input_file("trace.dat", data, size, path, sizeof(path)), r;
 	long n = 0;
 
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	msg[0] = '\0';
 	r = pmm_trace_open_dat(&p, path, &opts);
 	if (r == 0) {

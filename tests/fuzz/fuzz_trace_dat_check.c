@@ -21,6 +21,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
+
 #include <pmm/errno.h>
 
 #include "report/trace_dat_check.h"
@@ -43,15 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef PMM_HAVE_TRACECMD
 	char path[64], why[256] = "";
 	struct dat_layout lay;
-	int fd = memfd_create("trace.dat", MFD_CLOEXEC), r;
+	int fd = fuzz_input_file("trace.dat", data, size, path, sizeof(path)), r;
 
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	memset(&lay, 0, sizeof(lay));
 	r = trace_dat_check_file(path, &lay, why, sizeof(why));
 	check_refusal(r, why);
