@@ -39,8 +39,9 @@ PMM_BEGIN_DECLS
 
 enum pmm_trace_kind {
 	PMM_TRACE_MM_PAGE_ALLOC = 0,        /* order, migratetype, gfp; pfn 0 = failed */
-	PMM_TRACE_MM_PAGE_FREE,             /* order */
-	PMM_TRACE_MM_PAGE_FREE_BATCHED,     /* (order 0) a second line for a free */
+	PMM_TRACE_MM_PAGE_FREE,             /* order; "mm_page_free_direct" before 3.3 */
+	PMM_TRACE_MM_PAGE_FREE_BATCHED,     /* (order 0) a second line for a free;
+					       "mm_pagevec_free" before 3.3 */
 	PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, /* order, migratetype, percpu_refill */
 	PMM_TRACE_MM_PAGE_PCPU_DRAIN,       /* order, migratetype */
 	PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG,    /* order = alloc_order, migratetype = alloc_migratetype, fallback_* ... */
@@ -98,6 +99,8 @@ struct pmm_trace_event {
 	uint8_t pfn_dec;          /* pfn= was decimal (Linux 5.13 and older), else 0x hex */
 	uint8_t name_pad;         /* PERF: spaces before the right-aligned event name */
 	uint8_t has_cold;         /* FREE_BATCHED: the line ends in cold= */
+	uint8_t old_name;         /* FREE, FREE_BATCHED: named as before Linux 3.3
+				     (mm_page_free_direct, mm_pagevec_free) */
 	char lat[8];              /* latency flags ("d..4."; FTRACE, REPORT_LAT), "" when absent */
 	char comm[PMM_TRACE_COMM_LEN];
 	const char *name;         /* event name; valid until the next call */

@@ -18,6 +18,7 @@
 
 #include <pmm/trace.h>
 #include "report/gfp_format.h"
+#include "report/trace_internal.h"
 
 struct out {
 	char *buf;
@@ -244,6 +245,10 @@ static void event_name(struct out *o, const struct pmm_trace_event *ev, int repo
 		name = "tracing_mark_write";
 		len = strlen(name);
 		kmem = false;
+	} else if (ev->old_name && trace_kind_old_name((enum pmm_trace_kind)ev->kind)) {
+		/* a line of Linux before 3.3 keeps its event's name */
+		name = trace_kind_old_name((enum pmm_trace_kind)ev->kind);
+		len = strlen(name);
 	} else if (ev->kind >= PMM_TRACE_PHASE && ev->name) {
 		name = ev->name;
 		len = ev->name_len;

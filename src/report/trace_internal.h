@@ -46,8 +46,15 @@ int trace_parse_body(struct pmm_trace_parser *p, enum pmm_trace_kind kind, const
 		     size_t len, struct pmm_trace_event *ev, char *rbuf, size_t rlen,
 		     const char **reason);
 
-/* trace_kind_by_name() - the kind of event @name, PMM_TRACE_OTHER if not kmem. */
+/*
+ * trace_kind_by_name() - the kind of event @name, PMM_TRACE_OTHER if not
+ * kmem.  The names before Linux 3.3, mm_page_free_direct and
+ * mm_pagevec_free, are MM_PAGE_FREE and MM_PAGE_FREE_BATCHED.
+ */
 enum pmm_trace_kind trace_kind_by_name(const char *name, size_t len);
+
+/* trace_kind_old_name() - @kind's name before Linux 3.3, or NULL if it had no other. */
+const char *trace_kind_old_name(enum pmm_trace_kind kind);
 
 /* trace_parser_alloc() - a zeroed parser with options applied. */
 struct pmm_trace_parser *trace_parser_alloc(const struct pmm_trace_opts *opts);

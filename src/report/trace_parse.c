@@ -46,6 +46,15 @@ static const struct {
 #undef K
 };
 
+/*
+ * What Linux 2.6.32 to 3.2 called the two free events; 3.3 renamed them
+ * ("mm-tracepoint: rename page-free events") and kept their TP_printk.
+ * The kernel emits them where it emits the new names; a pagevec free
+ * emits both from 2.6.34 on (see README's note on older traces).
+ */
+#define OLD_FREE_NAME "mm_page_free_direct"
+#define OLD_FREE_BATCHED_NAME "mm_pagevec_free"
+
 const char *pmm_trace_kind_name(enum pmm_trace_kind kind)
 {
 	if ((unsigned)kind >= PMM_TRACE_NR_KINDS)
@@ -53,15 +62,28 @@ const char *pmm_trace_kind_name(enum pmm_trace_kind kind)
 	return kind_names[kind].name;
 }
 
+const char *trace_kind_old_name(enum pmm_trace_kind kind)
+{
+	if (kind == PMM_TRACE_MM_PAGE_FREE)
+		return OLD_FREE_NAME;
+	if (kind == PMM_TRACE_MM_PAGE_FREE_BATCHED)
+		return OLD_FREE_BATCHED_NAME;
+	return NULL;
+}
+
 enum pmm_trace_kind trace_kind_by_name(const char *name, size_t len)
 {
 	unsigned k;
 
+	if (len == sizeof(OLD_FREE_BATCHED_NAME) - 1 && memcmp(name, OLD_FREE_BATCHED_NAME, len) == 0)
+		return PMM_TRACE_MM_PAGE_FREE_BATCHED;
 	if (len < 12 || memcmp(name, "mm_page_", 8) != 0)
 		return PMM_TRACE_OTHER;
 	for (k = 0; k <= PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG; k++)
 		if (kind_names[k].len == len && memcmp(kind_names[k].name, name, len) == 0)
 			return (enum pmm_trace_kind)k;
+	if (len == sizeof(OLD_FREE_NAME) - 1 && memcmp(name, OLD_FREE_NAME, len) == 0)
+		return PMM_TRACE_MM_PAGE_FREE;
 	return PMM_TRACE_OTHER;
 }
 
@@ -473,8 +495,12 @@ int trace_parse_body(struct pmm_trace_parser *p, enum pmm_trace_kind kind, const
 			err = EXPECT(&c, " order=", "order=");
 			if (!err)
 				err = field_int(&c, "order", &ev->order);
-			/* "order=0 cold=%d" until Linux 4.15 dropped cold pages */
-			if (!err && kind == PMM_TRACE_MM_PAGE_FREE_BATCHED && c.p != c.end) {
+			/*
+			 * "order=0 cold=%d" until Linux 4.15 dropped cold pages;
+			 * mm_pagevec_free always printed it.
+			 */
+			if (!err && kind == PMM_TRACE_MM_PAGE_FREE_BATCHED &&
+			    (c.p != c.end || ev->old_name)) {
 				err = EXPECT(&c, " cold=", "cold=");
 				if (!err)
 					err = field_int(&c, "cold", &ev->cold);
@@ -771,34 +797,40 @@ static const char *parse_ts(const char *s, const char *end, struct pmm_trace_eve
 
 /*
  * The kmem names by fixed-length compares: a byte loop to the ':' costs a
- * mispredicted exit per line, a fifth of the parse.  Needs "name:" at @s.
+ * mispredicted exit per line, a fifth of the parse.  Needs "name:" at @s;
+ * *@len is the name's length (the old names' differ from their kind's).
  */
-static enum pmm_trace_kind fast_kind(const char *s, const char *end)
+static enum pmm_trace_kind fast_kind(const char *s, const char *end, size_t *len)
 {
 #define IS(lit) ((size_t)(end - s) >= sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0)
-	if (end - s < 9 || !IS("mm_page_"))
+#define KIND(k, lit)                         \
+	do {                                 \
+		if (IS(lit ":")) {           \
+			*len = sizeof(lit) - 1; \
+			return k;            \
+		}                            \
+	} while (0)
+	if (end - s < 9 || !IS("mm_page_")) {
+		KIND(PMM_TRACE_MM_PAGE_FREE_BATCHED, OLD_FREE_BATCHED_NAME);
 		return PMM_TRACE_OTHER;
+	}
 	switch (s[8]) {
 	case 'a':
-		if (IS("mm_page_alloc:"))
-			return PMM_TRACE_MM_PAGE_ALLOC;
-		if (IS("mm_page_alloc_zone_locked:"))
-			return PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED;
-		if (IS("mm_page_alloc_extfrag:"))
-			return PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG;
+		KIND(PMM_TRACE_MM_PAGE_ALLOC, "mm_page_alloc");
+		KIND(PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, "mm_page_alloc_zone_locked");
+		KIND(PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG, "mm_page_alloc_extfrag");
 		break;
 	case 'f':
-		if (IS("mm_page_free:"))
-			return PMM_TRACE_MM_PAGE_FREE;
-		if (IS("mm_page_free_batched:"))
-			return PMM_TRACE_MM_PAGE_FREE_BATCHED;
+		KIND(PMM_TRACE_MM_PAGE_FREE, "mm_page_free");
+		KIND(PMM_TRACE_MM_PAGE_FREE_BATCHED, "mm_page_free_batched");
+		KIND(PMM_TRACE_MM_PAGE_FREE, OLD_FREE_NAME);
 		break;
 	case 'p':
-		if (IS("mm_page_pcpu_drain:"))
-			return PMM_TRACE_MM_PAGE_PCPU_DRAIN;
+		KIND(PMM_TRACE_MM_PAGE_PCPU_DRAIN, "mm_page_pcpu_drain");
 		break;
 	}
 	return PMM_TRACE_OTHER;
+#undef KIND
 #undef IS
 }
 
@@ -953,6 +985,30 @@ static int prefixed_line(struct pmm_trace_parser *p, const char *s, const char *
 }
 
 /*
+ * Before Linux 3.3 the two free events recorded the struct page pointer,
+ * not the pfn, and printed page_to_pfn() of it.  The kernel's own text
+ * (tracefs, page= printed by its %p: hex digits without 0x, or "(null)")
+ * has the frame number.  `trace-cmd report` and `perf script` compute it
+ * with libtraceevent from the format file, where page_to_pfn() is the
+ * macro expanded ("(unsigned long)((REC->page) - ((struct page
+ * *)0xffffea0000000000UL))" on x86-64 with SPARSEMEM_VMEMMAP), and
+ * libtraceevent subtracts the addresses without dividing by sizeof(struct
+ * page): pfn= there is the byte offset into the memmap, 64 times the pfn
+ * (libtraceevent 1.7.1; with FLATMEM's mem_map some other number, with
+ * SPARSEMEM's statement expression "[FAILED TO PARSE]").  Those lines
+ * show page= as libtraceevent prints a pointer ("0x..." or "(nil)"):
+ * refuse them rather than free the wrong frames.
+ */
+static bool libtraceevent_pfn(const struct pmm_trace_event *ev)
+{
+	return ev->page_fmt == PMM_TRACE_PAGE_0X || ev->page_fmt == PMM_TRACE_PAGE_NIL;
+}
+
+#define OLD_PFN_REASON(name)                                                                 \
+	"bad value for 'pfn': " name " printed by trace-cmd or perf (libtraceevent, page=0x...) " \
+	"is not a frame number before Linux 3.3; read the kernel's own trace text"
+
+/*
  * One line.  Return: 1 event in @ev, 0 not an event (comment, blank), or an
  * error with *@reason set.
  */
@@ -961,6 +1017,7 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 {
 	const char *end = line + len, *s = line, *tok, *name;
 	enum pmm_trace_kind kind;
+	size_t klen = 0;
 	bool overflow = false, perf = false;
 	int err;
 
@@ -1048,10 +1105,10 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 		if (end - s > 5 && memcmp(s, "kmem:", 5) == 0)
 			s += 5;
 	}
-	kind = fast_kind(s, end);
+	kind = fast_kind(s, end, &klen);
 	if (kind != PMM_TRACE_OTHER) {
 		name = s;
-		s += kind_names[kind].len;
+		s += klen;
 	} else {
 		s = name;
 		while (s < end && *s != ':' && *s != ' ')
@@ -1078,7 +1135,13 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 		kind = trace_kind_by_name(name, ev->name_len);
 	ev->kind = (uint8_t)kind;
 	if (kind != PMM_TRACE_OTHER) {
+		ev->old_name = ev->name_len != kind_names[kind].len;
 		err = trace_parse_body(p, kind, s, (size_t)(end - s), ev, rbuf, rlen, reason);
+		if (__builtin_expect(ev->old_name, 0) && !err && libtraceevent_pfn(ev)) {
+			*reason = ev->kind == PMM_TRACE_MM_PAGE_FREE ? OLD_PFN_REASON(OLD_FREE_NAME)
+								      : OLD_PFN_REASON(OLD_FREE_BATCHED_NAME);
+			return -PMM_EBADMSG;
+		}
 		return err ? err : 1;
 	}
 	if ((*reason = binary_reason(line, len, rbuf, rlen)) != NULL)

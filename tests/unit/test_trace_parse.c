@@ -639,6 +639,175 @@ static void test_free_batched_cold(void **state)
 }
 
 /*
+ * Linux 2.6.32 to 3.2 named mm_page_free "mm_page_free_direct" and
+ * mm_page_free_batched "mm_pagevec_free" (3.3 renamed them and kept their
+ * TP_printk): "page=%p pfn=%lu order=%d" and "page=%p pfn=%lu order=0
+ * cold=%d".  The kernel's own text of them reads as those kinds, keeps its
+ * name and prints back as it was.  page= is what that kernel's %p printed,
+ * the struct page address (vmemmap at 0xffffea0000000000 on x86-64, 64
+ * bytes a page): 0xffffea0000000000 + 64 * pfn.
+ */
+static void test_pre_3_3_free_names(void **state)
+{
+	static const char ftrace[] =
+		"# tracer: nop\n"
+		"#\n"
+		"#           TASK-PID    CPU#    TIMESTAMP  FUNCTION\n"
+		"#              | |       |          |         |\n"
+		"            bash-2041  [000]   512.334502: mm_page_free_direct: "
+		"page=ffffea0000b63740 pfn=186589 order=0\n"
+		"     kworker/1:2-310   [001]   512.334503: mm_pagevec_free: "
+		"page=ffffea0000b63780 pfn=186590 order=0 cold=1\n"
+		"     kworker/1:2-310   [001]   512.334504: mm_page_free_direct: "
+		"page=ffffea0000b63780 pfn=186590 order=0\n"
+		"            bash-2041  [000] d..3 512.334505: mm_page_free_direct: "
+		"page=ffffea0000b63800 pfn=186592 order=2\n";
+	static const struct {
+		int kind;
+		uint64_t page, pfn;
+		int32_t order, cold;
+		const char *name;
+	} want[] = {
+		{ PMM_TRACE_MM_PAGE_FREE, 0xffffea0000b63740, 186589, 0, 0, "mm_page_free_direct" },
+		{ PMM_TRACE_MM_PAGE_FREE_BATCHED, 0xffffea0000b63780, 186590, 0, 1, "mm_pagevec_free" },
+		{ PMM_TRACE_MM_PAGE_FREE, 0xffffea0000b63780, 186590, 0, 0, "mm_page_free_direct" },
+		{ PMM_TRACE_MM_PAGE_FREE, 0xffffea0000b63800, 186592, 2, 0, "mm_page_free_direct" },
+	};
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	struct pmm_trace_stats st;
+	const char *line = strstr(ftrace, "            bash");
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(pmm_trace_open_mem(&p, "3.2", ftrace, sizeof(ftrace) - 1, NULL), 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *nl = strchr(line, '\n'), *body = strstr(line, ": mm_page");
+		int r = pmm_trace_next(p, &ev);
+
+		if (r != 1)
+			fail_msg("line %zu: %d %s", i + 1, r, pmm_trace_errmsg(p));
+		assert_int_equal(ev.kind, want[i].kind);
+		assert_int_equal(ev.old_name, 1);
+		assert_int_equal(ev.name_len, strlen(want[i].name));
+		assert_memory_equal(ev.name, want[i].name, ev.name_len);
+		assert_int_equal(ev.page_fmt, PMM_TRACE_PAGE_HEX16);
+		assert_true(ev.page == want[i].page);
+		assert_true(ev.pfn == want[i].pfn);
+		assert_int_equal(ev.pfn_dec, 1);
+		assert_int_equal(ev.order, want[i].order);
+		assert_int_equal(ev.has_cold, want[i].kind == PMM_TRACE_MM_PAGE_FREE_BATCHED);
+		assert_int_equal(ev.cold, want[i].cold);
+		/* written back under its own name: the body is the line's */
+		pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_FTRACE, PMM_KVER_6_1);
+		assert_non_null(strstr(buf, ": mm_page"));
+		if (strlen(strstr(buf, ": mm_page")) != (size_t)(nl - body) ||
+		    memcmp(strstr(buf, ": mm_page"), body, (size_t)(nl - body)) != 0)
+			fail_msg("line %zu written back as '%s'", i + 1, buf);
+		/* and so in the other layouts */
+		pmm_trace_format_line(buf, sizeof(buf), &ev, PMM_TRACE_STYLE_PERF, PMM_KVER_6_1);
+		assert_non_null(strstr(buf, want[i].kind == PMM_TRACE_MM_PAGE_FREE
+						    ? " kmem:mm_page_free_direct: page="
+						    : " kmem:mm_pagevec_free: page="));
+		line = nl + 1;
+	}
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_get_stats(p, &st);
+	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], 3);
+	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE_BATCHED], 1);
+	assert_int_equal(st.events[PMM_TRACE_OTHER], 0);
+	assert_int_equal(st.errors, 0);
+	pmm_trace_close(p);
+
+	/* the new names are not old ones */
+	assert_int_equal(pmm_trace_open_mem(&p, "6.1", GOOD, strlen(GOOD), NULL), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
+	assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_FREE);
+	assert_int_equal(ev.old_name, 0);
+	pmm_trace_close(p);
+}
+
+/*
+ * The old events as `trace-cmd report` (also -l) and `perf script` print
+ * them: libtraceevent renders them from the format file, where the record
+ * holds only page and pfn= is page_to_pfn() as the kernel's macros expand
+ * it, "(unsigned long)((REC->page) - ((struct page *)0xffffea0000000000UL))"
+ * on x86-64.  libtraceevent 1.7.1 subtracts without dividing by sizeof(struct
+ * page) (pfn 186589 of page 0xffffea0000b63740 comes out as 11941696), so
+ * those lines are refused with the reason, and one mistake of the kernel's
+ * text (cold= missing) is named too; each error skips its line only.
+ */
+static void test_pre_3_3_free_names_refused(void **state)
+{
+	static const struct {
+		const char *line, *reason;
+	} bad[] = {
+		{ "            bash-2041  [000]   512.334502: mm_page_free_direct:  "
+		  "page=0xffffea0000b63740 pfn=11941696 order=0",
+		  "bad value for 'pfn': mm_page_free_direct printed by trace-cmd or perf (libtraceevent, "
+		  "page=0x...) is not a frame number before Linux 3.3; read the kernel's own trace text" },
+		{ "     kworker/1:2-310   [001]   512.334503: mm_pagevec_free:      "
+		  "page=0xffffea0000b63780 pfn=11941760 order=0 cold=1",
+		  "bad value for 'pfn': mm_pagevec_free printed by trace-cmd or perf (libtraceevent, "
+		  "page=0x...) is not a frame number before Linux 3.3; read the kernel's own trace text" },
+		{ "    bash-2041    0d..3   512.334502: mm_page_free_direct:  "
+		  "page=0xffffea0000b63740 pfn=11941696 order=0",
+		  "bad value for 'pfn': mm_page_free_direct printed by trace-cmd or perf (libtraceevent, "
+		  "page=0x...) is not a frame number before Linux 3.3; read the kernel's own trace text" },
+		{ "            bash  2041 [000]   512.334502: kmem:mm_page_free_direct: "
+		  "page=0xffffea0000b63740 pfn=11941696 order=0",
+		  "bad value for 'pfn': mm_page_free_direct printed by trace-cmd or perf (libtraceevent, "
+		  "page=0x...) is not a frame number before Linux 3.3; read the kernel's own trace text" },
+		{ "     kworker/1:2  310 [001]   512.334503:      kmem:mm_pagevec_free: "
+		  "page=0xffffea0000b63780 pfn=11941760 order=0 cold=0",
+		  "bad value for 'pfn': mm_pagevec_free printed by trace-cmd or perf (libtraceevent, "
+		  "page=0x...) is not a frame number before Linux 3.3; read the kernel's own trace text" },
+		/* the kernel's text, malformed: mm_pagevec_free always printed cold= */
+		{ "     kworker/1:2-310   [001]   512.334503: mm_pagevec_free: "
+		  "page=ffffea0000b63780 pfn=186590 order=0",
+		  "truncated line: 'cold=' missing" },
+		{ "     kworker/1:2-310   [001]   512.334503: mm_pagevec_free: "
+		  "page=ffffea0000b63780 pfn=186590 order=0 cold=hot",
+		  "bad value for 'cold': expected a decimal number" },
+		{ "            bash-2041  [000]   512.334502: mm_page_free_direct: "
+		  "page=ffffea0000b63740 pfn=186589 order=0 cold=0",
+		  "unexpected text after the last field" },
+		{ "            bash-2041  [000]   512.334502: mm_page_free_direct: "
+		  "page=ffffea0000b63740 order=0",
+		  "bad field: expected 'pfn='" },
+	};
+	size_t i, n = sizeof(bad) / sizeof(bad[0]);
+	char *doc = NULL;
+	size_t doclen = 0;
+	FILE *f = open_memstream(&doc, &doclen);
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	struct pmm_trace_stats st;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\n%s\n", bad[i].line, GOOD);
+	fclose(f);
+	assert_int_equal(pmm_trace_open_mem(&p, "old.txt", doc, doclen, NULL), 0);
+	for (i = 0; i < n; i++) {
+		char want[512];
+		int r = pmm_trace_next(p, &ev);
+
+		snprintf(want, sizeof(want), "old.txt:%zu: %s", 2 * i + 1, bad[i].reason);
+		if (r != -PMM_EBADMSG || strcmp(pmm_trace_errmsg(p), want) != 0)
+			fail_msg("case %zu: expected \"%s\", got %d \"%s\"", i, want, r,
+				 pmm_trace_errmsg(p));
+		assert_int_equal(pmm_trace_next(p, &ev), 1);
+		assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_FREE);
+	}
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_get_stats(p, &st);
+	assert_int_equal(st.errors, n);
+	pmm_trace_close(p);
+	free(doc);
+}
+
+/*
  * A 32-bit kernel prints page= with 8 hex digits, and a pointer it cannot
  * hash yet as "(ptrval)" (the "(____ptrval____)" of 64-bit ones, cut to
  * the pointer's width).  Both are read, and print back as they were.
@@ -1535,6 +1704,8 @@ int main(void)
 		cmocka_unit_test(test_decimal_pfns),
 		cmocka_unit_test(test_32bit_kernel_pages),
 		cmocka_unit_test(test_free_batched_cold),
+		cmocka_unit_test(test_pre_3_3_free_names),
+		cmocka_unit_test(test_pre_3_3_free_names_refused),
 		cmocka_unit_test(test_perf_script_and_6_18),
 		cmocka_unit_test(test_perf_script_fields),
 		cmocka_unit_test(test_trace_cmd_report_lines),
