@@ -212,6 +212,13 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 			break;
 		}
 	}
+	if (res->by_old_name[PMM_TRACE_MM_PAGE_FREE] || res->by_old_name[PMM_TRACE_MM_PAGE_FREE_BATCHED]) {
+		fprintf(out, "  (of them %llu mm_page_free_direct and %llu mm_pagevec_free: their names before\n"
+			     "   Linux 3.3, replayed alike; before 2.6.34 a pagevec free had no\n"
+			     "   mm_page_free_direct line, so a trace of such a kernel loses those frees)\n",
+			(unsigned long long)res->by_old_name[PMM_TRACE_MM_PAGE_FREE],
+			(unsigned long long)res->by_old_name[PMM_TRACE_MM_PAGE_FREE_BATCHED]);
+	}
 	if (res->implied_frees)
 		fprintf(out, "  (%llu live blocks were freed because the trace allocated their pfn again: lost frees)\n",
 			(unsigned long long)res->implied_frees);

@@ -155,6 +155,12 @@ struct pmm_replay_result {
 	 * them did not parse).  Nothing the replay does depends on them.
 	 */
 	uint64_t unrendered[PMM_TRACE_NR_KINDS];
+	/*
+	 * Of by_kind[]: events under their names before Linux 3.3,
+	 * mm_page_free_direct (MM_PAGE_FREE) and mm_pagevec_free
+	 * (MM_PAGE_FREE_BATCHED); replayed as the new names are.
+	 */
+	uint64_t by_old_name[PMM_TRACE_NR_KINDS];
 };
 
 struct pmm_replay_opts {

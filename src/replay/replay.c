@@ -712,6 +712,8 @@ int pmm_replay_event(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	if (ev->kind <= PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG)
 		r->last_kind[(unsigned)ev->cpu % REPLAY_TRACK_CPUS] = (uint8_t)(ev->kind + 1);
 	res->by_kind[ev->kind]++;
+	if (unlikely(ev->old_name))
+		res->by_old_name[ev->kind]++;
 	res->events++;
 	if (unlikely(res->events >= r->next_sample) && (err = take_sample(r)))
 		return err;

@@ -153,6 +153,27 @@ head -c 300000 "$SLICE" >"$TMP/cut.txt.zst"
 expect 65 "cut.txt.zst:[0-9]+: truncated zstd data" -- -m "mem=1G cpus=2" "$TMP/cut.txt.zst"
 { head -c 200000 "$SLICE"; head -c 1000 /dev/zero; tail -c +200001 "$SLICE"; } >"$TMP/bad.txt.zst"
 expect 65 "bad.txt.zst:[0-9]+: corrupt zstd data" -- -m "mem=1G cpus=2" "$TMP/bad.txt.zst"
+# Linux before 3.3 named the free events mm_page_free_direct and
+# mm_pagevec_free (TP_printk "page=%p pfn=%lu order=%d" and "page=%p pfn=%lu
+# order=0 cold=%d"): the kernel's own text of them replays as 3.3's names,
+# and the summary says so; trace-cmd's text of them (pfn= from libtraceevent,
+# not a frame number) is refused with the reason.
+printf '%s\n' '# tracer: nop' '#' \
+	'            bash-2041  [000]   512.334500: mm_page_alloc: page=ffffea0000040000 pfn=4096 order=0 migratetype=0 gfp_flags=GFP_KERNEL' \
+	'            bash-2041  [000]   512.334501: mm_page_alloc: page=ffffea0000080000 pfn=8192 order=0 migratetype=0 gfp_flags=GFP_KERNEL' \
+	'            bash-2041  [000]   512.334502: mm_page_free_direct: page=ffffea0000040000 pfn=4096 order=0' \
+	'         kswapd0-29    [001]   512.334503: mm_pagevec_free: page=ffffea0000080000 pfn=8192 order=0 cold=1' \
+	'         kswapd0-29    [001]   512.334504: mm_page_free_direct: page=ffffea0000080000 pfn=8192 order=0' \
+	>"$TMP/k3.2.txt"
+expect 0 "^  mm_page_free +2  2 freed \(2 pages" -- -m "mem=64M cpus=2" "$TMP/k3.2.txt"
+expect 0 "^  \(of them 2 mm_page_free_direct and 1 mm_pagevec_free: their names before" -- \
+	-m "mem=64M cpus=2" "$TMP/k3.2.txt"
+printf '%s\n' \
+	'            bash-2041  [000]   512.334500: mm_page_alloc:        page=0xffffea0000040000 pfn=262144 order=0 migratetype=0 gfp_flags=GFP_KERNEL' \
+	'            bash-2041  [000]   512.334502: mm_page_free_direct:  page=0xffffea0000040000 pfn=262144 order=0' \
+	>"$TMP/k3.2-report.txt"
+expect 65 "k3.2-report.txt:2: bad value for 'pfn': mm_page_free_direct printed by trace-cmd" -- \
+	-m "mem=64M cpus=2" "$TMP/k3.2-report.txt"
 # Missing file, and a directory.
 expect 65 "nonexistent.txt" -- -m "mem=64M" "$TMP/nonexistent.txt"
 expect 65 "^pmm replay: $TMP: is a directory$" -- -m "mem=64M" "$TMP"

@@ -2157,6 +2157,93 @@ static void test_refusals_and_lost_frees(void **state)
 	free(t.buf);
 }
 
+/*
+ * A trace of Linux 3.2, as its tracefs `trace` printed it: the header and
+ * "%16s-%-5d [%03d] %5lu.%06lu: " of that time, pfn= in decimal, page= the
+ * struct page address (0xffffea0000000000 + 64 * pfn on x86-64), the gfp
+ * names of then, and the free events under their names before 3.3.  A
+ * pagevec free (2.6.34 to 3.2) is mm_pagevec_free and then its own
+ * mm_page_free_direct.  Every free takes effect, and the machine ends as
+ * the same trace with 3.3's names leaves it.
+ */
+static const char trace_3_2[] =
+	"# tracer: nop\n"
+	"#\n"
+	"#           TASK-PID    CPU#    TIMESTAMP  FUNCTION\n"
+	"#              | |       |          |         |\n"
+	"            bash-2041  [000]   512.334500: mm_page_alloc: page=ffffea0000040000 pfn=4096 "
+	"order=0 migratetype=0 gfp_flags=GFP_KERNEL\n"
+	"            bash-2041  [000]   512.334501: mm_page_alloc: page=ffffea0000080000 pfn=8192 "
+	"order=2 migratetype=0 gfp_flags=GFP_KERNEL|GFP_COMP\n"
+	"            bash-2041  [000]   512.334502: mm_page_alloc: page=ffffea00000c0000 pfn=12288 "
+	"order=0 migratetype=2 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+	"            bash-2041  [000]   512.334503: mm_page_free_direct: page=ffffea0000040000 "
+	"pfn=4096 order=0\n"
+	"            bash-2041  [000]   512.334504: mm_page_free_direct: page=ffffea0000080000 "
+	"pfn=8192 order=2\n"
+	"         kswapd0-29    [001]   512.334505: mm_pagevec_free: page=ffffea00000c0000 "
+	"pfn=12288 order=0 cold=0\n"
+	"         kswapd0-29    [001]   512.334506: mm_page_free_direct: page=ffffea00000c0000 "
+	"pfn=12288 order=0\n";
+
+/* @text with the free events renamed as Linux 3.3 did. */
+static char *renamed_3_3(const char *text)
+{
+	char *out = malloc(strlen(text) + 1), *o = out;
+
+	assert_non_null(out);
+	while (*text) {
+		if (!strncmp(text, "mm_page_free_direct:", 20)) {
+			o = stpcpy(o, "mm_page_free:");
+			text += 20;
+		} else if (!strncmp(text, "mm_pagevec_free:", 16)) {
+			o = stpcpy(o, "mm_page_free_batched:");
+			text += 16;
+		} else {
+			*o++ = *text++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void test_pre_3_3_trace(void **state)
+{
+	struct pmm_replay_opts o = { .sample_every = 2 };
+	struct pmm_replay *r, *r33;
+	const struct pmm_replay_result *res, *res33;
+	char *t33 = renamed_3_3(trace_3_2);
+
+	(void)state;
+	r = replay_mem("3.2", trace_3_2, sizeof(trace_3_2) - 1, "mem=64M cpus=2", &o);
+	res = pmm_replay_result(r);
+	assert_accounted(res);
+	assert_int_equal(res->allocs, 3);
+	assert_int_equal(res->by_kind[PMM_TRACE_MM_PAGE_FREE], 3);
+	assert_int_equal(res->frees, 3);
+	assert_int_equal(res->free_pages, 1 + 4 + 1);
+	assert_int_equal(res->live_blocks, 0);
+	assert_int_equal(res->live_pages, 0);
+	assert_int_equal(res->skipped[PMM_REPLAY_SKIP_FREE_BATCHED], 1);
+	assert_int_equal(res->skipped[PMM_REPLAY_SKIP_FREE_UNTRACKED], 0);
+	assert_int_equal(res->skipped[PMM_REPLAY_SKIP_OTHER], 0);
+	assert_int_equal(res->by_old_name[PMM_TRACE_MM_PAGE_FREE], 3);
+	assert_int_equal(res->by_old_name[PMM_TRACE_MM_PAGE_FREE_BATCHED], 1);
+	assert_int_equal(res->by_old_name[PMM_TRACE_MM_PAGE_ALLOC], 0);
+
+	r33 = replay_mem("3.3", t33, strlen(t33), "mem=64M cpus=2", &o);
+	res33 = pmm_replay_result(r33);
+	assert_int_equal(res33->frees, res->frees);
+	assert_int_equal(res33->free_pages, res->free_pages);
+	assert_int_equal(res33->skipped[PMM_REPLAY_SKIP_FREE_BATCHED], 1);
+	assert_int_equal(res33->by_old_name[PMM_TRACE_MM_PAGE_FREE], 0);
+	assert_int_equal(res33->by_old_name[PMM_TRACE_MM_PAGE_FREE_BATCHED], 0);
+	assert_same_free_state(pmm_replay_machine(r), pmm_replay_machine(r33));
+	pmm_replay_destroy(r33);
+	pmm_replay_destroy(r);
+	free(t33);
+}
+
 /* Order-10 blocks free on node @nid at the replay's first phase. */
 static unsigned long phase_max_order_free(const struct pmm_replay_result *res, int nid)
 {
@@ -2873,6 +2960,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_partial_frees),
 		cmocka_unit_test(test_refusals_and_lost_frees),
+		cmocka_unit_test(test_pre_3_3_trace),
 		cmocka_unit_test(test_page_owner_identity),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_callers_machine),
