@@ -6,6 +6,14 @@
  * files, and writing them in the kernel's own words.  Kernels back to 3.3
  * are read: their gfp flag names (pmm_gfp_parse()), decimal pfn= (before
  * 5.14), 32-bit page= values and mm_page_free_batched's cold= (before 4.15).
+ * So is the kernel's own text of older ones (2.6.32 to 3.2), where
+ * mm_page_free is "mm_page_free_direct" and mm_page_free_batched
+ * "mm_pagevec_free" (ev->old_name; the same bodies, cold= always there).
+ * Their events recorded the struct page pointer, not the pfn, so the pfn=
+ * that libtraceevent renders for `trace-cmd report` and `perf script` is
+ * not the frame number (the memmap offset in bytes): such lines of the two
+ * old events (page= "0x..." or "(nil)") are refused with that reason, and
+ * in a trace.dat, whose record has no pfn field, they are OTHER events.
  *
  * One event is a plain `struct pmm_trace_event`.  A parser is a stream: open
  * it on a file ("-" for standard input; plain, xz or gzip, detected from the
@@ -169,6 +177,9 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * when that text does not parse as the kernel's body (a print format pmm
  * does not know), they are 0 and 9 and the event is counted in the stats'
  * unrendered[] by kind.
+ * mm_page_free_direct and mm_pagevec_free of kernels before 3.3 come as
+ * PMM_TRACE_OTHER: their records hold page, not pfn (see the top of this
+ * file).
  * fragmenting is the kernel's fallback_order < pageblock_order: libtraceevent
  * 1.7 mis-evaluates that expression and prints 9 or 10.  Dropped events come
  * as a PMM_TRACE_LOST event before the record that follows them.
