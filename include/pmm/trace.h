@@ -107,10 +107,11 @@ struct pmm_trace_event {
 	uint8_t pfn_dec;          /* pfn= was decimal (Linux 5.13 and older), else 0x hex */
 	uint8_t name_pad;         /* PERF: spaces before the right-aligned event name */
 	uint8_t has_cold;         /* FREE_BATCHED: the line ends in cold= */
-	uint8_t old_name;         /* FREE, FREE_BATCHED: named as before Linux 3.3
-				     (mm_page_free_direct, mm_pagevec_free) */
 	char lat[8];              /* latency flags ("d..4."; FTRACE, REPORT_LAT), "" when absent */
 	char comm[PMM_TRACE_COMM_LEN];
+	/* FREE, FREE_BATCHED: named as before Linux 3.3 (mm_page_free_direct,
+	 * mm_pagevec_free); in the byte that was padding, so no field moved */
+	uint8_t old_name;
 	const char *name;         /* event name; valid until the next call */
 	size_t name_len;
 	const char *text;         /* PHASE: phase name; OTHER: body; else NULL */
