@@ -118,19 +118,21 @@ struct dat {
 	unsigned long long looped_at, looped_from;
 };
 
-/* Whether print argument @a involves no record field: a constant. */
-static bool arg_constant(const struct tep_print_arg *a)
+/* Whether print argument @a involves no record field: a constant (no deeper than @depth). */
+static bool arg_constant(const struct tep_print_arg *a, int depth)
 {
 	if (!a)
 		return true;
+	if (depth <= 0)
+		return false; /* a damaged format's nesting: not worth following */
 	switch (a->type) {
 	case TEP_PRINT_NULL:
 	case TEP_PRINT_ATOM:
 		return true;
 	case TEP_PRINT_TYPE:
-		return arg_constant(a->typecast.item);
+		return arg_constant(a->typecast.item, depth - 1);
 	case TEP_PRINT_OP:
-		return arg_constant(a->op.left) && arg_constant(a->op.right);
+		return arg_constant(a->op.left, depth - 1) && arg_constant(a->op.right, depth - 1);
 	default:
 		return false;
 	}
@@ -149,8 +151,8 @@ static bool arg_op(const struct tep_print_arg *a, const char *op)
 /* "constant + REC->pfn", either way round. */
 static bool arg_pfn_plus_constant(const struct tep_print_arg *a)
 {
-	return arg_op(a, "+") && ((arg_is_pfn(a->op.right) && arg_constant(a->op.left)) ||
-				  (arg_is_pfn(a->op.left) && arg_constant(a->op.right)));
+	return arg_op(a, "+") && ((arg_is_pfn(a->op.right) && arg_constant(a->op.left, 16)) ||
+				  (arg_is_pfn(a->op.left) && arg_constant(a->op.right, 16)));
 }
 
 /* "-1" as the kernel writes it (-1UL, -1L, -1): what a failed allocation's pfn is. */
