@@ -1036,6 +1036,7 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 		memcpy(ev, &zero_event, offsetof(struct pmm_trace_event, lat));
 	}
 	ev->lat[0] = '\0';
+	ev->old_name = 0; /* past lat, where the copy above stops */
 	ev->name = NULL;
 	ev->text = NULL;
 	ev->text_len = ev->name_len = 0;
