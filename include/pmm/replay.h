@@ -161,6 +161,12 @@ struct pmm_replay_result {
 	 * (MM_PAGE_FREE_BATCHED); replayed as the new names are.
 	 */
 	uint64_t by_old_name[PMM_TRACE_NR_KINDS];
+	/*
+	 * The parser's st.pfn_bytes: events of a `trace-cmd report` or `perf
+	 * script` of a kernel before 4.1, whose pfn= was the memmap byte
+	 * offset and was divided by 64.
+	 */
+	uint64_t pfn_bytes;
 };
 
 struct pmm_replay_opts {

@@ -6,14 +6,27 @@
  * files, and writing them in the kernel's own words.  Kernels back to 3.3
  * are read: their gfp flag names (pmm_gfp_parse()), decimal pfn= (before
  * 5.14), 32-bit page= values and mm_page_free_batched's cold= (before 4.15).
- * So is the kernel's own text of older ones (2.6.32 to 3.2), where
- * mm_page_free is "mm_page_free_direct" and mm_page_free_batched
- * "mm_pagevec_free" (ev->old_name; the same bodies, cold= always there).
- * Their events recorded the struct page pointer, not the pfn, so the pfn=
- * that libtraceevent renders for `trace-cmd report` and `perf script` is
- * not the frame number (the memmap offset in bytes): such lines of the two
- * old events (page= "0x..." or "(nil)") are refused with that reason, and
- * in a trace.dat, whose record has no pfn field, they are OTHER events.
+ * So are older ones (2.6.32 to 3.2), where mm_page_free is
+ * "mm_page_free_direct" and mm_page_free_batched "mm_pagevec_free"
+ * (ev->old_name; the same bodies, cold= always there).
+ *
+ * Before Linux 4.1 the kmem events recorded the struct page pointer, not
+ * the pfn, and printed page_to_pfn() of it.  The kernel's own text has the
+ * frame number.  A trace.dat's record has the pointer: where the print
+ * format is x86-64's SPARSEMEM_VMEMMAP page_to_pfn() (the pointer minus a
+ * constant memmap), the pfn is (page - memmap) / 64, page= the pointer; a
+ * pointer that is not a 64-byte step from memmap is a record error, and
+ * any other format leaves the event OTHER.  `trace-cmd report` and `perf
+ * script` printed pfn= as libtraceevent evaluates that macro, without the
+ * division: the byte offset.  Their text (page= "0x...", decimal pfn=)
+ * cannot be told from a 4.1 to 5.13 kernel's by one line, so the parser
+ * holds lines back (up to 100 000, in memory) until the pfns tell: six
+ * multiples of 64 << order (byte offsets; by chance once in 2^36), one
+ * that is not (frame numbers), or an old event name (byte offsets).  A
+ * text that ends before that is taken as frame numbers.  Byte offsets are
+ * divided by 64 and counted in st.pfn_bytes; one that is not a multiple of
+ * 64 from the same memmap is an error line.  Nothing is held for the
+ * kernel's text or hex pfn=.
  *
  * One event is a plain `struct pmm_trace_event`.  A parser is a stream: open
  * it on a file ("-" for standard input; plain, xz or gzip, detected from the
@@ -112,6 +125,11 @@ struct pmm_trace_event {
 	/* FREE, FREE_BATCHED: named as before Linux 3.3 (mm_page_free_direct,
 	 * mm_pagevec_free); in the byte that was padding, so no field moved */
 	uint8_t old_name;
+	/* pfn= was printed as the struct page's byte offset into the memmap
+	 * (trace-cmd report / perf script of a kernel before 4.1, or a
+	 * trace.dat's record of one): pfn is that divided by 64, and the
+	 * writer prints it back as it was */
+	uint8_t pfn_bytes;
 	const char *name;         /* event name; valid until the next call */
 	size_t name_len;
 	const char *text;         /* PHASE: phase name; OTHER: body; else NULL */
@@ -132,6 +150,12 @@ struct pmm_trace_stats {
 	 * exist only in that text, are then 0 (page_fmt 0X) and 9.
 	 */
 	uint64_t unrendered[PMM_TRACE_NR_KINDS];
+	/*
+	 * Text: kmem events of a `trace-cmd report` or `perf script` of a
+	 * kernel before 4.1, whose pfn= was the struct page's byte offset into
+	 * the memmap and was divided by 64 (see the header's note).
+	 */
+	uint64_t pfn_bytes;
 };
 
 struct pmm_trace_opts {
@@ -236,7 +260,9 @@ PMM_API int pmm_trace_open_dat(struct pmm_trace_parser **out, const char *path,
  * long): that line is skipped, pmm_trace_errmsg() says "file:line: reason",
  * and the next call goes on with the next line; -PMM_EIO (read error,
  * corrupt compressed data) or -PMM_ENOMEM: sticky, every later call returns
- * it again.
+ * it again.  A text whose pfn= may be byte offsets (Linux before 4.1, see
+ * above) is read ahead until that is known; its events and errors still
+ * come in order, each with its own line number.
  * Context: may sleep when reading a file.
  */
 PMM_API int pmm_trace_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev);

@@ -735,13 +735,14 @@ int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const ch
 	struct pmm_replay_result *res = &r->res;
 	struct pmm_trace_event ev;
 	struct pmm_trace_stats st;
-	uint64_t t0 = now_ns(r), lines0, unrendered0[PMM_TRACE_NR_KINDS];
+	uint64_t t0 = now_ns(r), lines0, pfn_bytes0, unrendered0[PMM_TRACE_NR_KINDS];
 	int ret = 0, err;
 
 	r->errmsg[0] = '\0';
 	res->stop = PMM_REPLAY_STOP_NONE;
 	pmm_trace_get_stats(p, &st);
 	lines0 = st.lines;
+	pfn_bytes0 = st.pfn_bytes;
 	memcpy(unrendered0, st.unrendered, sizeof(unrendered0));
 	for (;;) {
 		err = pmm_trace_next(p, &ev);
@@ -798,6 +799,7 @@ int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const ch
 	pmm_trace_get_stats(p, &st);
 	r->bytes = st.bytes;
 	res->lines += st.lines - lines0;
+	res->pfn_bytes += st.pfn_bytes - pfn_bytes0;
 	for (int k = 0; k < PMM_TRACE_NR_KINDS; k++)
 		res->unrendered[k] += st.unrendered[k] - unrendered0[k];
 	release_thread(r);

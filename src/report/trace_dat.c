@@ -54,6 +54,9 @@ int trace_dat_open_inproc(struct pmm_trace_parser *p, const char *path, char *wh
 
 #else
 
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -98,7 +101,22 @@ struct dat_event_info {
 	int32_t pageblock_order;
 	uint64_t page_delta, learn_pfn;
 	unsigned since_check;
+	/*
+	 * Linux 4.0 and older: the record holds the struct page pointer
+	 * (f[F_PFN] is the "page" field), and the pfn is its offset from
+	 * memmap, the vmemmap's start, in struct pages (MEMMAP_PAGE_SIZE).
+	 */
+	bool page_ptr;
+	bool old_name;               /* named as before Linux 3.3 */
+	uint64_t memmap;
 };
+
+/*
+ * sizeof(struct page) on x86-64 kernels 2.6.32 to 4.0 as distributions
+ * build them; a record whose pointer is not a multiple of it from memmap
+ * is refused with that reason.
+ */
+#define MEMMAP_PAGE_SIZE 64
 
 enum { F_PFN, F_ORDER, F_MT, F_GFP, F_REFILL, F_FB_ORDER, F_FB_MT, F_CHOWN, F_UNUSED };
 
@@ -189,6 +207,68 @@ static bool page_linear_in_pfn(struct dat *d, const struct tep_event *event)
 	       arg_pfn_plus_constant(a->op.right->op.left);
 }
 
+static const struct tep_print_arg *strip_casts(const struct tep_print_arg *a)
+{
+	for (int i = 0; a && a->type == TEP_PRINT_TYPE && i < 16; i++)
+		a = a->typecast.item;
+	return a;
+}
+
+static bool arg_is_field(const struct tep_print_arg *a, const char *name)
+{
+	a = strip_casts(a);
+	return a && a->type == TEP_PRINT_FIELD && a->field.name && strcmp(a->field.name, name) == 0;
+}
+
+/* A number as the kernel's headers write one ("0xffffea0000000000UL"); not a symbol. */
+static bool arg_number(const struct tep_print_arg *a, uint64_t *v)
+{
+	const char *s, *end;
+
+	a = strip_casts(a);
+	if (!a || a->type != TEP_PRINT_ATOM || !(s = a->atom.atom) || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	*v = strtoull(s, (char **)&end, 0);
+	if (errno || end == s)
+		return false;
+	end += strspn(end, "uUlL");
+	return *end == '\0';
+}
+
+/*
+ * Whether @event is a kmem page event of Linux 4.0 or older (2.6.32 on),
+ * whose record holds "struct page *page" instead of the pfn, with the
+ * print format of x86-64's SPARSEMEM_VMEMMAP, where page_to_pfn() is the
+ * pointer's offset from a constant memmap:
+ *   "page=%p pfn=%lu ...", REC->page,
+ *   [REC->page ? ] (unsigned long)((REC->page) - ((struct page *)(C)))[ : 0]
+ * (4.1 recorded the pfn instead).  64-bit files only.  Return: the page
+ * field, with C in *@memmap; NULL for any other shape (FLATMEM's mem_map,
+ * a 32-bit kernel), which leaves the event OTHER.
+ */
+static struct tep_format_field *memmap_pointer(struct dat *d, struct tep_event *event,
+					       uint64_t *memmap)
+{
+	struct tep_format_field *f = tep_find_field(event, "page");
+	const struct tep_print_arg *a = event->print_fmt.args, *b;
+
+	if (!f || f->size != 8 || (f->flags & (TEP_FIELD_IS_ARRAY | TEP_FIELD_IS_DYNAMIC)) ||
+	    tep_get_long_size(d->tep) != 8 || !event->print_fmt.format ||
+	    strncmp(event->print_fmt.format, "page=%p pfn=%lu ", 16) != 0 ||
+	    !arg_is_field(a, "page") || !(b = a->next))
+		return NULL;
+	if (arg_op(b, "?")) {
+		if (!arg_is_field(b->op.left, "page") || !arg_op(b->op.right, ":"))
+			return NULL;
+		b = b->op.right->op.left;
+	}
+	b = strip_casts(b);
+	if (!arg_op(b, "-") || !arg_is_field(b->op.left, "page") || !arg_number(b->op.right, memmap))
+		return NULL;
+	return f;
+}
+
 static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event)
 {
 	static const char *const names[][NR_FIELDS] = {
@@ -220,11 +300,17 @@ static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event
 	e->memo = PAGE_RENDER;
 	if (event->system && strcmp(event->system, "kmem") == 0)
 		e->kind = trace_kind_by_name(event->name, strlen(event->name));
+	e->old_name = trace_kind_old_name(e->kind) &&
+		      strcmp(event->name, trace_kind_old_name(e->kind)) == 0;
 	if (e->kind <= PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG) {
 		for (k = 0; k < NR_FIELDS; k++) {
 			if (!names[e->kind][k])
 				continue;
 			e->f[k] = tep_find_field(event, names[e->kind][k]);
+			if (!e->f[k] && k == F_PFN) {
+				e->f[k] = memmap_pointer(d, event, &e->memmap);
+				e->page_ptr = e->f[k] != NULL;
+			}
 			if (!e->f[k]) {
 				/* a format we do not know; names[] has no row for OTHER */
 				e->kind = PMM_TRACE_OTHER;
@@ -233,7 +319,7 @@ static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event
 		}
 	}
 	/* extfrag's other rendered field, pageblock_order, is left to libtraceevent */
-	if (e->kind < PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG && page_linear_in_pfn(d, event))
+	if (e->kind < PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG && !e->page_ptr && page_linear_in_pfn(d, event))
 		e->memo = PAGE_LEARN;
 	return e;
 }
@@ -483,6 +569,36 @@ static int printable(struct pmm_trace_parser *p, struct dat *d, struct tep_event
 	return 0;
 }
 
+/*
+ * The pfn of a Linux 4.0-or-older record (dat_event_info.page_ptr) whose
+ * struct page pointer is @page: (page - memmap) / sizeof(struct page), as
+ * the kernel's page_to_pfn() computes it; libtraceevent subtracts the two
+ * addresses without the division, so its pfn= (trace-cmd report's) is the
+ * byte offset.  page= is the pointer, as libtraceevent prints it.  NULL is
+ * a failed allocation, pfn -1 (the caller prints it as 0, as the kernel
+ * does).  Return: 0, or a record error when @page is not a struct page of
+ * that memmap.
+ */
+static int pfn_of_page(struct pmm_trace_parser *p, struct dat *d, struct dat_event_info *e,
+		       struct tep_record *rec, uint64_t page, struct pmm_trace_event *ev)
+{
+	ev->page = page;
+	ev->pfn_dec = 1;
+	if (page == 0) {
+		ev->page_fmt = PMM_TRACE_PAGE_NIL;
+		ev->pfn = UINT64_MAX;
+		return 0;
+	}
+	ev->page_fmt = PMM_TRACE_PAGE_0X;
+	ev->pfn_bytes = 1; /* trace-cmd report shows the byte offset */
+	if (page < e->memmap || (page - e->memmap) % MEMMAP_PAGE_SIZE)
+		return rec_error(p, d, rec,
+				 "%s's page 0x%" PRIx64 " is not a %d-byte struct page of the memmap at 0x%" PRIx64 " that its print format gives",
+				 e->event->name, page, MEMMAP_PAGE_SIZE, e->memmap);
+	ev->pfn = (page - e->memmap) / MEMMAP_PAGE_SIZE;
+	return 0;
+}
+
 static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 {
 	struct dat *d = p->dat;
@@ -579,6 +695,12 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 		return 1;
 	}
 	field_val(e, F_PFN, rec, &v);
+	if (e->page_ptr) {
+		err = pfn_of_page(p, d, e, rec, v, ev);
+		if (err)
+			return err;
+		v = ev->pfn;
+	}
 	ev->pfn = v;
 	pfn = v;
 	field_val(e, F_ORDER, rec, &v);
@@ -598,7 +720,10 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	/* TP_printk prints pfn 0 for a failed allocation (pfn == -1UL). */
 	if (ev->pfn == (uint64_t)-1 || (tep_get_long_size(d->tep) == 4 && ev->pfn == 0xffffffffu))
 		ev->pfn = 0;
-	rendered_fields(p, d, e, rec, ev, pfn);
+	ev->old_name = e->old_name;
+	/* page= of a struct page pointer is the record's; only extfrag has more to render */
+	if (!e->page_ptr || e->kind == PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG)
+		rendered_fields(p, d, e, rec, ev, pfn);
 	if (e->kind == PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG)
 		ev->fragmenting = ev->fallback_order < ev->pageblock_order;
 	p->st.events[e->kind]++;

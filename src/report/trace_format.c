@@ -150,7 +150,8 @@ static void put_page(struct out *o, const struct pmm_trace_event *ev)
 	}
 	if (ev->pfn_dec) {
 		puts_(o, " pfn=");
-		put_u64(o, ev->pfn, 0);
+		/* libtraceevent's pfn= before 4.1: the byte offset (x86-64's 64-byte struct page) */
+		put_u64(o, ev->pfn_bytes ? ev->pfn * 64 : ev->pfn, 0);
 		return;
 	}
 	puts_(o, " pfn=0x");

@@ -11,6 +11,9 @@
 #include <pmm/trace.h>
 
 struct linereader;
+struct trace_held;
+
+enum trace_pfn_unit { TRACE_PFN_UNDECIDED = 0, TRACE_PFN_FRAMES, TRACE_PFN_BYTES };
 
 #define TRACE_GFP_CACHE 64
 #define TRACE_GFP_CACHE_STR 120
@@ -32,6 +35,12 @@ struct pmm_trace_parser {
 	bool report_style;               /* input looks like trace-cmd report */
 	bool perf_seen;                  /* a perf script event line came: call chains may follow */
 	struct pmm_trace_stats st;
+	/* text: what libtraceevent's pfn= is (trace_parse.c, "pfn= as a byte offset") */
+	uint8_t pfn_unit;                /* enum trace_pfn_unit */
+	unsigned pfn_aligned;            /* lines whose pfn= fits a byte offset */
+	uint64_t pfn_base;               /* their page - pfn */
+	struct trace_held *held;         /* lines held back while pfn_unit is undecided */
+	size_t nheld, held_next, held_cap, held_bytes;
 	char errmsg[320];
 	struct trace_gfp_cache_entry gfp_cache[TRACE_GFP_CACHE];
 };

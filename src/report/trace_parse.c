@@ -985,19 +985,16 @@ static int prefixed_line(struct pmm_trace_parser *p, const char *s, const char *
 }
 
 /*
- * Before Linux 3.3 the two free events recorded the struct page pointer,
- * not the pfn, and printed page_to_pfn() of it.  The kernel's own text
- * (tracefs, page= printed by its %p: hex digits without 0x, or "(null)")
- * has the frame number.  `trace-cmd report` and `perf script` compute it
- * with libtraceevent from the format file, where page_to_pfn() is the
- * macro expanded ("(unsigned long)((REC->page) - ((struct page
- * *)0xffffea0000000000UL))" on x86-64 with SPARSEMEM_VMEMMAP), and
- * libtraceevent subtracts the addresses without dividing by sizeof(struct
- * page): pfn= there is the byte offset into the memmap, 64 times the pfn
- * (libtraceevent 1.7.1; with FLATMEM's mem_map some other number, with
- * SPARSEMEM's statement expression "[FAILED TO PARSE]").  Those lines
- * show page= as libtraceevent prints a pointer ("0x..." or "(nil)"):
- * refuse them rather than free the wrong frames.
+ * Whether @ev's page= is as libtraceevent prints a pointer ("0x..." or
+ * "(nil)"): a line of `trace-cmd report` or `perf script`, whose pfn= it
+ * computed from the event's format, not the kernel's own text (whose %p
+ * prints hex digits without 0x, or "(null)").  Before Linux 4.1 that pfn=
+ * is the struct page's byte offset into the memmap ("pfn= as a byte
+ * offset", below; with FLATMEM's mem_map some other number, with
+ * SPARSEMEM's statement expression "[FAILED TO PARSE]").  The two free
+ * events' names before 3.3 say so by themselves: in a text whose kmem
+ * lines so far had frame numbers they are refused rather than free the
+ * wrong frames.
  */
 static bool libtraceevent_pfn(const struct pmm_trace_event *ev)
 {
@@ -1006,7 +1003,7 @@ static bool libtraceevent_pfn(const struct pmm_trace_event *ev)
 
 #define OLD_PFN_REASON(name)                                                                 \
 	"bad value for 'pfn': " name " printed by trace-cmd or perf (libtraceevent, page=0x...) " \
-	"is not a frame number before Linux 3.3; read the kernel's own trace text"
+	"is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers"
 
 /*
  * One line.  Return: 1 event in @ev, 0 not an event (comment, blank), or an
@@ -1036,7 +1033,7 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 		memcpy(ev, &zero_event, offsetof(struct pmm_trace_event, lat));
 	}
 	ev->lat[0] = '\0';
-	ev->old_name = 0; /* past lat, where the copy above stops */
+	ev->old_name = ev->pfn_bytes = 0; /* past lat, where the copy above stops */
 	ev->name = NULL;
 	ev->text = NULL;
 	ev->text_len = ev->name_len = 0;
@@ -1138,7 +1135,8 @@ static int parse_line(struct pmm_trace_parser *p, const char *line, size_t len,
 	if (kind != PMM_TRACE_OTHER) {
 		ev->old_name = ev->name_len != kind_names[kind].len;
 		err = trace_parse_body(p, kind, s, (size_t)(end - s), ev, rbuf, rlen, reason);
-		if (__builtin_expect(ev->old_name, 0) && !err && libtraceevent_pfn(ev)) {
+		if (__builtin_expect(ev->old_name, 0) && !err && libtraceevent_pfn(ev) &&
+		    p->pfn_unit == TRACE_PFN_FRAMES) {
 			*reason = ev->kind == PMM_TRACE_MM_PAGE_FREE ? OLD_PFN_REASON(OLD_FREE_NAME)
 								      : OLD_PFN_REASON(OLD_FREE_BATCHED_NAME);
 			return -PMM_EBADMSG;
@@ -1172,31 +1170,247 @@ other:
 	return 1;
 }
 
+/* ------------------------------------------------------- pfn= as a byte offset */
+
+/*
+ * Kernels before 4.1 recorded a kmem event's struct page pointer, not its
+ * pfn (4.1: "tracing, mm: Record pfn instead of pointer to struct page"),
+ * and printed pfn= with page_to_pfn(), on x86-64 (SPARSEMEM_VMEMMAP) the
+ * pointer's distance from the memmap's start in struct pages.  The
+ * kernel's own text has the frame number.  `trace-cmd report` and `perf
+ * script` evaluate the expanded macro with libtraceevent, which subtracts
+ * the two addresses without dividing by sizeof(struct page): their pfn= is
+ * the byte offset (64 per frame) and page= the real pointer.  From 4.1
+ * the same tools print the frame number, and page= as the memmap's start
+ * plus it.  Both print pfn= in decimal (hex came in 5.14) and page= as
+ * "0x...", and in both page - pfn is one constant: one line does not tell
+ * them apart.  The pfns do: a byte offset of an order-N block is a
+ * multiple of 64 << N, a frame number only one time in 64.  So while
+ * undecided, the text's lines are held back from the first such line on,
+ * until one whose pfn= cannot be a byte offset (frame numbers) or
+ * PFN_BYTES_LINES that can (byte offsets; a text of frame numbers passes
+ * that by chance once in 2^36), or an event under a name from before 3.3.
+ * At the end of the input, or PFN_HOLD_LINES lines held, fewer than that
+ * count as frame numbers.  A kernel's own text, hex pfn=, or perf and
+ * trace-cmd text of a newer kernel decide at their first kmem line.
+ */
+#define PFN_BYTES_LINES 6
+#define PFN_HOLD_LINES 100000
+#define PFN_HOLD_BYTES (32u << 20)
+#define STRUCT_PAGE_SIZE 64 /* x86-64's sizeof(struct page) before 4.1 */
+
+struct trace_held {
+	char *text;            /* the line, or the error message of rc */
+	size_t len;
+	unsigned long lineno;
+	uint64_t bytes;
+	int rc;                /* 1: a line; else the reader's error */
+};
+
+/*
+ * Learn from @ev (@r: parse_line()'s result) what pfn= is.  Return: whether
+ * the line has to wait for the answer.
+ */
+static bool pfn_unit_learn(struct pmm_trace_parser *p, const struct pmm_trace_event *ev, int r)
+{
+	int order;
+
+	if (r != 1 || ev->kind > PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG)
+		return false;
+	if (!libtraceevent_pfn(ev) || !ev->pfn_dec) {
+		p->pfn_unit = TRACE_PFN_FRAMES;
+		return false;
+	}
+	if (ev->page_fmt == PMM_TRACE_PAGE_NIL)
+		return false; /* a failed allocation: pfn= 0 either way */
+	if (ev->old_name) {
+		/* before 3.3: the record held the pointer */
+		if (!p->pfn_aligned++)
+			p->pfn_base = ev->page - ev->pfn;
+		p->pfn_unit = TRACE_PFN_BYTES;
+		return false;
+	}
+	if (ev->kind == PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG)
+		return true; /* its pfn is not always of a block of its order */
+	order = ev->kind == PMM_TRACE_MM_PAGE_FREE_BATCHED ? 0 : ev->order;
+	if (order < 0 || order > 20)
+		order = 0;
+	if (ev->pfn % ((uint64_t)STRUCT_PAGE_SIZE << order) || ev->page % STRUCT_PAGE_SIZE ||
+	    (p->pfn_aligned && ev->page - ev->pfn != p->pfn_base)) {
+		p->pfn_unit = TRACE_PFN_FRAMES;
+		return false;
+	}
+	if (!p->pfn_aligned++)
+		p->pfn_base = ev->page - ev->pfn;
+	if (p->pfn_aligned >= PFN_BYTES_LINES)
+		p->pfn_unit = TRACE_PFN_BYTES;
+	return true;
+}
+
+/*
+ * Decide with what has come (the end of the input, a read error, too much
+ * held): fewer than PFN_BYTES_LINES multiples are frame numbers.
+ */
+static void pfn_unit_settle(struct pmm_trace_parser *p)
+{
+	if (p->pfn_unit == TRACE_PFN_UNDECIDED)
+		p->pfn_unit = TRACE_PFN_FRAMES;
+}
+
+/*
+ * Under TRACE_PFN_BYTES: @ev's pfn= from libtraceevent as the frame number.
+ * Return: @r, or -PMM_EBADMSG with @reason when it is no byte offset like
+ * the others.
+ */
+static int pfn_from_bytes(struct pmm_trace_parser *p, struct pmm_trace_event *ev, int r,
+			  char *rbuf, size_t rlen, const char **reason)
+{
+	if (r != 1 || ev->kind > PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG || !libtraceevent_pfn(ev) ||
+	    !ev->pfn_dec || ev->page_fmt == PMM_TRACE_PAGE_NIL)
+		return r;
+	if (ev->pfn % STRUCT_PAGE_SIZE || ev->page - ev->pfn != p->pfn_base) {
+		snprintf(rbuf, rlen,
+			 "bad value for 'pfn': %llu is not the byte offset into the memmap at 0x%llx that this text's other lines have (trace-cmd or perf of a kernel before 4.1)",
+			 (unsigned long long)ev->pfn, (unsigned long long)p->pfn_base);
+		*reason = rbuf;
+		return -PMM_EBADMSG;
+	}
+	ev->pfn /= STRUCT_PAGE_SIZE;
+	ev->pfn_bytes = 1;
+	p->st.pfn_bytes++;
+	return r;
+}
+
+static void held_free(struct pmm_trace_parser *p)
+{
+	for (size_t i = 0; i < p->nheld; i++)
+		free(p->held[i].text);
+	free(p->held);
+	p->held = NULL;
+	p->nheld = p->held_next = p->held_cap = p->held_bytes = 0;
+}
+
+/* Keep a copy of @text (a line, or for @rc < 0 the reader's message). Return: 0 or -PMM_ENOMEM. */
+static int hold(struct pmm_trace_parser *p, const char *text, size_t len, unsigned long lineno,
+		uint64_t bytes, int rc)
+{
+	struct trace_held *h;
+
+	if (p->nheld == p->held_cap) {
+		size_t cap = p->held_cap ? p->held_cap * 2 : 64;
+
+		h = realloc(p->held, cap * sizeof(*h));
+		if (!h)
+			return -PMM_ENOMEM;
+		p->held = h;
+		p->held_cap = cap;
+	}
+	h = &p->held[p->nheld];
+	h->text = malloc(len + 1);
+	if (!h->text)
+		return -PMM_ENOMEM;
+	memcpy(h->text, text, len);
+	h->text[len] = '\0';
+	h->len = len;
+	h->lineno = lineno;
+	h->bytes = bytes;
+	h->rc = rc;
+	p->nheld++;
+	p->held_bytes += len;
+	if (p->nheld >= PFN_HOLD_LINES || p->held_bytes >= PFN_HOLD_BYTES)
+		pfn_unit_settle(p);
+	return 0;
+}
+
+/*
+ * The next raw line: a held one once pfn_unit is decided, else the
+ * reader's.  Return: linereader_next()'s result.
+ */
+static int next_raw(struct pmm_trace_parser *p, const char **line, size_t *len,
+		    unsigned long *lineno, uint64_t *bytes, bool *held)
+{
+	int r;
+
+	if (__builtin_expect(p->nheld != 0, 0)) {
+		if (p->held_next < p->nheld && p->pfn_unit != TRACE_PFN_UNDECIDED) {
+			struct trace_held *h = &p->held[p->held_next++];
+
+			*line = h->text;
+			*len = h->len;
+			*lineno = h->lineno;
+			*bytes = h->bytes;
+			*held = true;
+			return h->rc;
+		}
+		if (p->held_next == p->nheld)
+			held_free(p); /* the last one's event is out, and the caller is back */
+	}
+	*held = false;
+	r = linereader_next(p->lr, line, len);
+	*lineno = linereader_lineno(p->lr);
+	*bytes = linereader_bytes(p->lr);
+	return r;
+}
+
 static int text_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 {
 	for (;;) {
 		const char *line, *reason = NULL;
 		char rbuf[192];
+		unsigned long lineno;
+		uint64_t bytes;
 		size_t len;
-		int r = linereader_next(p->lr, &line, &len);
+		bool held;
+		int r = next_raw(p, &line, &len, &lineno, &bytes, &held);
 
-		p->st.lines = linereader_lineno(p->lr);
-		p->st.bytes = linereader_bytes(p->lr);
+		p->st.lines = lineno;
+		p->st.bytes = bytes;
+		if (r <= 0 && !held && p->held_next < p->nheld) {
+			/* the end, or the reader failed: what is held comes first */
+			if (r < 0 && hold(p, r == -PMM_E2BIG ? "" : linereader_errmsg(p->lr),
+					  r == -PMM_E2BIG ? 0 : strlen(linereader_errmsg(p->lr)),
+					  lineno, bytes, r)) {
+				p->sticky = -PMM_ENOMEM;
+				snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: out of memory",
+					 linereader_name(p->lr), lineno);
+				return -PMM_ENOMEM;
+			}
+			if (r != -PMM_E2BIG) /* a line too long is skipped: the rest may still tell */
+				pfn_unit_settle(p);
+			continue;
+		}
 		if (r == 0)
 			return 0;
 		if (r == -PMM_E2BIG) {
 			p->st.errors++;
 			snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: line too long (over %u bytes)",
-				 linereader_name(p->lr), linereader_lineno(p->lr), LINEREADER_MAX_LINE);
+				 linereader_name(p->lr), lineno, LINEREADER_MAX_LINE);
 			return r;
 		}
 		if (r < 0) {
 			p->sticky = r;
-			snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: %s", linereader_name(p->lr),
-				 linereader_lineno(p->lr) + 1, linereader_errmsg(p->lr));
+			snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: %.*s", linereader_name(p->lr),
+				 lineno + 1, (int)len, held ? line : linereader_errmsg(p->lr));
 			return r;
 		}
 		r = parse_line(p, line, len, ev, rbuf, sizeof(rbuf), &reason);
+		if (__builtin_expect(p->pfn_unit != TRACE_PFN_FRAMES, 0)) {
+			if (p->pfn_unit == TRACE_PFN_UNDECIDED || (!held && p->held_next < p->nheld)) {
+				bool wait = p->pfn_unit == TRACE_PFN_UNDECIDED && pfn_unit_learn(p, ev, r);
+
+				if (wait || p->held_next < p->nheld) {
+					if (hold(p, line, len, lineno, bytes, 1)) {
+						p->sticky = -PMM_ENOMEM;
+						snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: out of memory",
+							 linereader_name(p->lr), lineno);
+						return -PMM_ENOMEM;
+					}
+					continue;
+				}
+			}
+			if (p->pfn_unit == TRACE_PFN_BYTES)
+				r = pfn_from_bytes(p, ev, r, rbuf, sizeof(rbuf), &reason);
+		}
 		if (r == 1) {
 			if (ev->style == PMM_TRACE_STYLE_FTRACE && p->report_style)
 				ev->style = PMM_TRACE_STYLE_REPORT;
@@ -1218,7 +1432,7 @@ static int text_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 				reason = b;
 			p->st.errors++;
 			snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: %s", linereader_name(p->lr),
-				 linereader_lineno(p->lr), reason ? reason : "malformed line");
+				 lineno, reason ? reason : "malformed line");
 		}
 		return r;
 	}
@@ -1226,6 +1440,7 @@ static int text_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 
 static void text_close(struct pmm_trace_parser *p)
 {
+	held_free(p);
 	linereader_close(p->lr);
 }
 

@@ -146,6 +146,29 @@ static const char fmt_free_direct[] =
 	"\nprint fmt: \"page=%p pfn=%lu order=%d\", REC->page, "
 	"(unsigned long)((REC->page) - ((struct page *)0xffffea0000000000UL)), REC->order\n";
 
+/*
+ * mm_page_free and mm_page_alloc as Linux 3.3 to 4.0 had them: the struct
+ * page pointer recorded, page_to_pfn() expanded in the print format.
+ */
+static const char fmt_free_page[] =
+	"name: mm_page_free\nID: 301\nformat:\n" COMMON_FIELDS
+	"\tfield:struct page * page;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned int order;\toffset:16;\tsize:4;\tsigned:0;\n"
+	"\nprint fmt: \"page=%p pfn=%lu order=%d\", REC->page, "
+	"(unsigned long)((REC->page) - ((struct page *)(0xffffea0000000000UL))), REC->order\n";
+
+static const char fmt_alloc_page[] =
+	"name: mm_page_alloc\nID: 302\nformat:\n" COMMON_FIELDS
+	"\tfield:struct page * page;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned int order;\toffset:16;\tsize:4;\tsigned:0;\n"
+	"\tfield:gfp_t gfp_flags;\toffset:24;\tsize:4;\tsigned:0;\n"
+	"\tfield:int migratetype;\toffset:32;\tsize:4;\tsigned:1;\n"
+	"\nprint fmt: \"page=%p pfn=%lu order=%d migratetype=%d gfp_flags=%s\", REC->page, "
+	"REC->page ? (unsigned long)((REC->page) - ((struct page *)(0xffffea0000000000UL))) : 0, "
+	"REC->order, REC->migratetype, (REC->gfp_flags) ? \"GFP_KERNEL\" : \"GFP_NOWAIT\"\n";
+
+#define MEMMAP 0xffffea0000000000ull
+
 /* mm_page_alloc as 6.1 lays it out; @mt names its migratetype field */
 static char *fmt_alloc(const char *mt)
 {
@@ -244,7 +267,15 @@ static void put_page(struct out *o, uint64_t ts, const struct rec *r, int n, lon
 	put(o, page, sizeof(page));
 }
 
-enum variant { V_GOOD, V_NO_FIELD, V_ODD_PRINT, V_SCALED, V_FREE_DIRECT };
+enum variant { V_GOOD, V_NO_FIELD, V_ODD_PRINT, V_SCALED, V_FREE_DIRECT, V_PAGE_PTR };
+
+/* The record's first field: the pfn, or for a format of 4.0 and older its struct page. */
+static void as_page(struct rec *r, int n, bool free_ptr, bool alloc_ptr)
+{
+	for (int i = 0; i < n; i++)
+		if ((r[i].id == ID_FREE && free_ptr) || (r[i].id == ID_ALLOC && alloc_ptr))
+			r[i].a = r[i].a == (uint64_t)-1 ? 0 : MEMMAP + r[i].a * 64;
+}
 
 /*
  * The test file: kmem (mm_page_free, mm_page_alloc) and sched formats,
@@ -259,24 +290,29 @@ enum variant { V_GOOD, V_NO_FIELD, V_ODD_PRINT, V_SCALED, V_FREE_DIRECT };
 static size_t build(struct out *o, enum variant v, size_t *data_off)
 {
 	char *alloc = fmt_alloc(v == V_NO_FIELD ? "mtype" : "migratetype");
-	const struct rec c0p1[] = {
+	struct rec c0p1[] = {
 		{ ID_FREE, 42, 0, 0x1000, 0, 0, 0 },
 		{ ID_ALLOC, 42, 10, (uint64_t)-1, 3, 0xcc0, 1 },
 	};
-	const struct rec c0p2[] = {
+	struct rec c0p2[] = {
 		{ ID_FREE, 42, 0, 0x2000, 0, 0, 0 },
 		{ ID_UNKNOWN, 42, 10, 0, 0, 0, 0 },
 		{ ID_FREE, 43, 10, 0x2001, 1, 0, 0 },
 	};
-	const struct rec c1p1[] = {
+	struct rec c1p1[] = {
 		{ ID_SWITCH, 43, 0, 42, 0, 0, 0 },
 		{ ID_ALLOC, 43, 10, 0x3000, 2, 0xcc0, 0 },
 	};
-	const struct rec c1p2[] = {
+	struct rec c1p2[] = {
 		{ ID_FREE, 43, 0, 0x3000, 2, 0, 0 },
 	};
+	bool free_ptr = v == V_FREE_DIRECT || v == V_PAGE_PTR, alloc_ptr = v == V_PAGE_PTR;
 	size_t cpu_table, off;
 
+	as_page(c0p1, 2, free_ptr, alloc_ptr);
+	as_page(c0p2, 3, free_ptr, alloc_ptr);
+	as_page(c1p1, 2, free_ptr, alloc_ptr);
+	as_page(c1p2, 1, free_ptr, alloc_ptr);
 	o->len = 0;
 	put(o, "\x17\x08\x44tracing", 10);
 	put_str(o, "6");
@@ -293,8 +329,9 @@ static size_t build(struct out *o, enum variant v, size_t *data_off)
 	put_le(o, 2, 4);
 	put_text8(o, v == V_ODD_PRINT ? fmt_free_odd :
 		     v == V_SCALED ? fmt_free_scaled :
-		     v == V_FREE_DIRECT ? fmt_free_direct : fmt_free);
-	put_text8(o, alloc);
+		     v == V_FREE_DIRECT ? fmt_free_direct :
+		     v == V_PAGE_PTR ? fmt_free_page : fmt_free);
+	put_text8(o, v == V_PAGE_PTR ? fmt_alloc_page : alloc);
 	put_str(o, "sched");
 	put_le(o, 1, 4);
 	put_text8(o, fmt_switch);
@@ -331,6 +368,13 @@ static size_t build(struct out *o, enum variant v, size_t *data_off)
 }
 
 /* ------------------------------------------------------------ tests */
+
+/* Patch the 8-byte little-endian number at @at. */
+static void patch8(unsigned char *p, size_t at, uint64_t v)
+{
+	memcpy(p + at, &v, 8);
+}
+
 
 static void expect_event(struct pmm_trace_parser *p, struct pmm_trace_event *ev, int kind,
 			 const char *name, int cpu, uint64_t ts, int pid)
@@ -526,46 +570,86 @@ static void test_format_without_field(void **state)
 }
 
 /*
- * mm_page_free_direct of a kernel before 3.3 in a trace.dat: its record
- * has no pfn, and the pfn= libtraceevent renders from the format is not a
- * frame number (the text parser refuses trace-cmd's lines of it for that),
- * so it is not decoded as a free: it comes as "other" under its own name,
- * with libtraceevent's text.
+ * Kernels before 4.1 recorded the struct page pointer, not the pfn, and
+ * their print format computes page_to_pfn() from it; libtraceevent leaves
+ * out the division by sizeof(struct page), so trace-cmd report's pfn= is
+ * the byte offset into the memmap.  The reader takes the memmap's start
+ * from the format and divides: the events come with the kernel's pfns and
+ * the pointer as page=.  So for 3.3 to 4.0 (V_PAGE_PTR: mm_page_free and
+ * mm_page_alloc, a failed allocation's NULL included) and for 2.6.32 to
+ * 3.2 (V_FREE_DIRECT: mm_page_free_direct, its old name kept).  A pointer
+ * that is no struct page of that memmap (here the free of 0x2001, 8 bytes
+ * off) is a record error that names the pointer and the memmap.
  */
-static void test_free_direct_of_old_kernels(void **state)
+static void test_struct_page_records(void **state)
 {
-	struct pmm_trace_parser *p;
-	struct pmm_trace_event ev;
-	struct pmm_trace_stats st;
-	struct out o = { 0 };
-	size_t off, len = (need_tracecmd(), build(&o, V_FREE_DIRECT, &off));
-	char *path = pmm_test_write_tmp("t.dat", o.p, len);
-	int r, old = 0;
-
 	(void)state;
-	assert_int_equal(pmm_trace_open_dat(&p, path, NULL), 0);
-	while ((r = pmm_trace_next(p, &ev)) != 0) {
-		if (r < 0) {
-			assert_int_equal(r, -PMM_EBADMSG); /* the unknown id */
-			continue;
+	for (enum variant v = V_FREE_DIRECT; v <= V_PAGE_PTR; v++) {
+		struct pmm_trace_parser *p;
+		struct pmm_trace_event ev;
+		struct pmm_trace_stats st;
+		struct out o = { 0 };
+		size_t off, len = (need_tracecmd(), build(&o, v, &off));
+		const uint64_t want[] = { 0x1000, 0x2000, 0x2001, 0x3000 };
+		uint64_t pfn[4], allocs[2];
+		char *path, msg[300];
+		int n = 0, na = 0, errors = 0, r;
+
+		if (v == V_PAGE_PTR) /* the third record of cpu0's second page */
+			patch8(o.p, off + PAGE + 16 + 24 + 24 + 4 + 8, MEMMAP + 0x2001 * 64 + 8);
+		path = pmm_test_write_tmp("t.dat", o.p, len);
+		assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
+		while ((r = pmm_trace_next(p, &ev)) != 0) {
+			if (r < 0) {
+				assert_int_equal(r, -PMM_EBADMSG);
+				snprintf(msg, sizeof(msg), "%s: record at offset %zu on cpu 0: ", path,
+					 off + PAGE + 16 + 24 + 24);
+				if (strncmp(pmm_trace_errmsg(p), msg, strlen(msg)) == 0) {
+					assert_non_null(strstr(pmm_trace_errmsg(p),
+							       "mm_page_free's page 0xffffea0000080048 is not a 64-byte struct page of the memmap at 0xffffea0000000000"));
+					errors++;
+				}
+				continue;
+			}
+			if (ev.kind == PMM_TRACE_MM_PAGE_FREE) {
+				assert_true(n < 4);
+				assert_int_equal(ev.old_name, v == V_FREE_DIRECT);
+				assert_int_equal(ev.page_fmt, PMM_TRACE_PAGE_0X);
+				assert_int_equal(ev.page, MEMMAP + ev.pfn * 64);
+				assert_int_equal(ev.pfn_dec, 1);
+				assert_int_equal(ev.pfn_bytes, 1);
+				pfn[n++] = ev.pfn;
+			} else if (ev.kind == PMM_TRACE_MM_PAGE_ALLOC) {
+				assert_int_equal(ev.old_name, 0);
+				if (v == V_PAGE_PTR)
+					assert_int_equal(ev.page_fmt,
+							 ev.pfn ? PMM_TRACE_PAGE_0X : PMM_TRACE_PAGE_NIL);
+				allocs[na++] = ev.pfn;
+			}
 		}
-		assert_int_not_equal(ev.kind, PMM_TRACE_MM_PAGE_FREE);
-		if (ev.name_len == strlen("mm_page_free_direct") &&
-		    memcmp(ev.name, "mm_page_free_direct", ev.name_len) == 0) {
-			assert_int_equal(ev.kind, PMM_TRACE_OTHER);
-			assert_non_null(ev.text);
-			assert_true(ev.text_len > 5 && memcmp(ev.text, "page=", 5) == 0);
-			old++;
+		pmm_trace_get_stats(p, &st);
+		assert_int_equal(na, 2);
+		assert_int_equal(allocs[0], 0); /* failed: printed as 0 */
+		assert_int_equal(allocs[1], 0x3000);
+		if (v == V_PAGE_PTR) {
+			assert_int_equal(errors, 1);
+			assert_int_equal(n, 3);
+			assert_int_equal(pfn[0], want[0]);
+			assert_int_equal(pfn[1], want[1]);
+			assert_int_equal(pfn[2], want[3]);
+		} else {
+			assert_int_equal(errors, 0);
+			assert_int_equal(n, 4);
+			assert_memory_equal(pfn, want, sizeof(want));
 		}
+		assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], (uint64_t)n);
+		assert_int_equal(st.events[PMM_TRACE_OTHER], 1); /* sched_wakeup */
+		assert_int_equal(st.unrendered[PMM_TRACE_MM_PAGE_FREE], 0);
+		pmm_trace_close(p);
+		unlink(path);
+		free(path);
+		free(o.p);
 	}
-	assert_int_equal(old, 4);
-	pmm_trace_get_stats(p, &st);
-	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], 0);
-	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_ALLOC], 2);
-	pmm_trace_close(p);
-	unlink(path);
-	free(path);
-	free(o.p);
 }
 
 /*
@@ -772,12 +856,6 @@ static void test_cut_in_cpu_data(void **state)
 	}
 	assert_true(n > 300);
 	free(o.p);
-}
-
-/* Patch the 8-byte little-endian number at @at. */
-static void patch8(unsigned char *p, size_t at, uint64_t v)
-{
-	memcpy(p + at, &v, 8);
 }
 
 /*
@@ -1013,7 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_close_midway),
 		cmocka_unit_test(test_page_linear_or_rendered),
 		cmocka_unit_test(test_format_without_field),
-		cmocka_unit_test(test_free_direct_of_old_kernels),
+		cmocka_unit_test(test_struct_page_records),
 		cmocka_unit_test(test_print_format_not_read),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_cut_in_headers),

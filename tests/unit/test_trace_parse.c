@@ -733,9 +733,11 @@ static void test_pre_3_3_free_names(void **state)
  * holds only page and pfn= is page_to_pfn() as the kernel's macros expand
  * it, "(unsigned long)((REC->page) - ((struct page *)0xffffea0000000000UL))"
  * on x86-64.  libtraceevent 1.7.1 subtracts without dividing by sizeof(struct
- * page) (pfn 186589 of page 0xffffea0000b63740 comes out as 11941696), so
- * those lines are refused with the reason, and one mistake of the kernel's
- * text (cold= missing) is named too; each error skips its line only.
+ * page) (pfn 186589 of page 0xffffea0000b63740 comes out as 11941696).  A
+ * text of them is read as such (test_libtraceevent_byte_offsets); in a text
+ * whose kmem lines so far had frame numbers (the kernel's line first here)
+ * they cannot belong, and are refused with the reason.  Mistakes of the
+ * kernel's text (cold= missing) are named too; each error skips its line only.
  */
 static void test_pre_3_3_free_names_refused(void **state)
 {
@@ -745,23 +747,23 @@ static void test_pre_3_3_free_names_refused(void **state)
 		{ "            bash-2041  [000]   512.334502: mm_page_free_direct:  "
 		  "page=0xffffea0000b63740 pfn=11941696 order=0",
 		  "bad value for 'pfn': mm_page_free_direct printed by trace-cmd or perf (libtraceevent, "
-		  "page=0x...) is not a frame number before Linux 3.3; read the kernel's own trace text" },
+		  "page=0x...) is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers" },
 		{ "     kworker/1:2-310   [001]   512.334503: mm_pagevec_free:      "
 		  "page=0xffffea0000b63780 pfn=11941760 order=0 cold=1",
 		  "bad value for 'pfn': mm_pagevec_free printed by trace-cmd or perf (libtraceevent, "
-		  "page=0x...) is not a frame number before Linux 3.3; read the kernel's own trace text" },
+		  "page=0x...) is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers" },
 		{ "    bash-2041    0d..3   512.334502: mm_page_free_direct:  "
 		  "page=0xffffea0000b63740 pfn=11941696 order=0",
 		  "bad value for 'pfn': mm_page_free_direct printed by trace-cmd or perf (libtraceevent, "
-		  "page=0x...) is not a frame number before Linux 3.3; read the kernel's own trace text" },
+		  "page=0x...) is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers" },
 		{ "            bash  2041 [000]   512.334502: kmem:mm_page_free_direct: "
 		  "page=0xffffea0000b63740 pfn=11941696 order=0",
 		  "bad value for 'pfn': mm_page_free_direct printed by trace-cmd or perf (libtraceevent, "
-		  "page=0x...) is not a frame number before Linux 3.3; read the kernel's own trace text" },
+		  "page=0x...) is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers" },
 		{ "     kworker/1:2  310 [001]   512.334503:      kmem:mm_pagevec_free: "
 		  "page=0xffffea0000b63780 pfn=11941760 order=0 cold=0",
 		  "bad value for 'pfn': mm_pagevec_free printed by trace-cmd or perf (libtraceevent, "
-		  "page=0x...) is not a frame number before Linux 3.3; read the kernel's own trace text" },
+		  "page=0x...) is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers" },
 		/* the kernel's text, malformed: mm_pagevec_free always printed cold= */
 		{ "     kworker/1:2-310   [001]   512.334503: mm_pagevec_free: "
 		  "page=ffffea0000b63780 pfn=186590 order=0",
@@ -785,15 +787,17 @@ static void test_pre_3_3_free_names_refused(void **state)
 	struct pmm_trace_stats st;
 
 	(void)state;
+	fprintf(f, "%s\n", GOOD);
 	for (i = 0; i < n; i++)
 		fprintf(f, "%s\n%s\n", bad[i].line, GOOD);
 	fclose(f);
 	assert_int_equal(pmm_trace_open_mem(&p, "old.txt", doc, doclen, NULL), 0);
+	assert_int_equal(pmm_trace_next(p, &ev), 1);
 	for (i = 0; i < n; i++) {
 		char want[512];
 		int r = pmm_trace_next(p, &ev);
 
-		snprintf(want, sizeof(want), "old.txt:%zu: %s", 2 * i + 1, bad[i].reason);
+		snprintf(want, sizeof(want), "old.txt:%zu: %s", 2 * i + 2, bad[i].reason);
 		if (r != -PMM_EBADMSG || strcmp(pmm_trace_errmsg(p), want) != 0)
 			fail_msg("case %zu: expected \"%s\", got %d \"%s\"", i, want, r,
 				 pmm_trace_errmsg(p));
@@ -804,6 +808,196 @@ static void test_pre_3_3_free_names_refused(void **state)
 	pmm_trace_get_stats(p, &st);
 	assert_int_equal(st.errors, n);
 	pmm_trace_close(p);
+	free(doc);
+}
+
+/* ---------------------------------------------- libtraceevent's pfn= before 4.1 */
+
+#define MEMMAP 0xffffea0000000000ull
+#define RPT(comm, cpu, ts, ev) comm "  [" cpu "]   " ts ": " ev ": "
+
+/* What a text should give: an event (kind, pfn, old name), or an error (line, words). */
+struct want_ev {
+	int kind; /* -1: an error */
+	uint64_t pfn;
+	int old_name;
+	unsigned long line;
+	const char *words;
+};
+
+static void expect_stream(const char *name, const char *doc, size_t len,
+			  const struct want_ev *w, size_t n, uint64_t pfn_bytes)
+{
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	struct pmm_trace_stats st;
+
+	assert_int_equal(pmm_trace_open_mem(&p, name, doc, len, NULL), 0);
+	for (size_t i = 0; i < n; i++) {
+		int r = pmm_trace_next(p, &ev);
+
+		if (w[i].kind < 0) {
+			char at[64];
+
+			snprintf(at, sizeof(at), "%s:%lu: ", name, w[i].line);
+			if (r >= 0 || strncmp(pmm_trace_errmsg(p), at, strlen(at)) != 0 ||
+			    !strstr(pmm_trace_errmsg(p), w[i].words))
+				fail_msg("%s #%zu: want an error at %s\"%s\", got %d \"%s\"", name, i, at,
+					 w[i].words, r, pmm_trace_errmsg(p));
+			continue;
+		}
+		if (r != 1)
+			fail_msg("%s #%zu: want an event, got %d \"%s\"", name, i, r, pmm_trace_errmsg(p));
+		if (ev.kind != w[i].kind || ev.pfn != w[i].pfn || ev.old_name != w[i].old_name)
+			fail_msg("%s #%zu: want kind %d pfn %llu old %d, got %d %llu %d", name, i,
+				 w[i].kind, (unsigned long long)w[i].pfn, w[i].old_name, ev.kind,
+				 (unsigned long long)ev.pfn, ev.old_name);
+		pmm_trace_get_stats(p, &st);
+		if (w[i].line && st.lines != w[i].line)
+			fail_msg("%s #%zu: at line %llu, want %lu", name, i,
+				 (unsigned long long)st.lines, w[i].line);
+	}
+	assert_int_equal(pmm_trace_next(p, &ev), 0);
+	pmm_trace_get_stats(p, &st);
+	assert_int_equal(st.pfn_bytes, pfn_bytes);
+	pmm_trace_close(p);
+}
+
+/*
+ * Before Linux 4.1 the kmem events recorded the struct page pointer, and
+ * `trace-cmd report` / `perf script` print pfn= as libtraceevent computes
+ * page_to_pfn() from the format: the byte offset into the memmap, 64 per
+ * frame.  From 4.1 they print the frame number, with page= the memmap's
+ * start plus it; both in decimal before 5.14, page - pfn the same constant.
+ * The reader holds lines back until the pfns tell: six whose pfn= is a
+ * multiple of 64 << order (a byte offset), or one that is not (a frame
+ * number), or a free event under its name before 3.3; then hands them out
+ * in order, divided by 64 for byte offsets, with their own line numbers.
+ */
+static void test_libtraceevent_byte_offsets(void **state)
+{
+	/* Linux 3.10 as trace-cmd report prints it: pfn 186589 is 11941696 bytes in */
+	static const char old[] =
+		"cpus=2\n"
+		RPT("          <idle>-0    ", "001", "512.334400", "sched_wakeup") "comm=bash pid=2041\n"
+		RPT("            bash-2041 ", "000", "512.334501", "mm_page_alloc")
+		"page=0xffffea0000b63740 pfn=11941696 order=0 migratetype=1 gfp_flags=GFP_KERNEL\n"
+		RPT("            bash-2041 ", "000", "512.334502", "mm_page_alloc")
+		"page=(nil) pfn=0 order=3 migratetype=0 gfp_flags=GFP_KERNEL\n"
+		RPT("          <idle>-0    ", "001", "512.334503", "sched_wakeup") "comm=kswapd0 pid=40\n"
+		RPT("            bash-2041 ", "000", "512.334504", "mm_page_free") "page=0xffffea0000b63740 pfn=11941696 order=0\n"
+		RPT("            bash-2041 ", "000", "512.334505", "mm_page_alloc")
+		"page=0xffffea0000040000 pfn=262144 order=2 migratetype=0 gfp_flags=GFP_KERNEL\n"
+		RPT("            bash-2041 ", "000", "512.334506", "mm_page_free") "page=0xffffea0000040000 pfn=262144 order=2\n"
+		RPT("            bash-2041 ", "000", "512.334507", "mm_page_alloc_zone_locked")
+		"page=0xffffea00000c3500 pfn=800000 order=0 migratetype=1 percpu_refill=1\n"
+		RPT("            bash-2041 ", "000", "512.334508", "mm_page_pcpu_drain")
+		"page=0xffffea00000c3500 pfn=800000 order=0 migratetype=1\n"
+		RPT("            bash-2041 ", "000", "512.334509", "mm_page_free_batched")
+		"page=0xffffea00000c3540 pfn=800064 order=0 cold=0\n"
+		RPT("            bash-2041 ", "000", "512.334510", "mm_page_free") "page=0xffffea00000c3541 pfn=800065 order=0\n"
+		RPT("            bash-2041 ", "000", "512.334511", "mm_page_free") "page=0xffffea00000c3580 pfn=800128 order=0\n";
+	static const struct want_ev old_want[] = {
+		{ PMM_TRACE_OTHER, 0, 0, 2, NULL },
+		{ PMM_TRACE_MM_PAGE_ALLOC, 186589, 0, 3, NULL },
+		{ PMM_TRACE_MM_PAGE_ALLOC, 0, 0, 4, NULL },
+		{ PMM_TRACE_OTHER, 0, 0, 5, NULL },
+		{ PMM_TRACE_MM_PAGE_FREE, 186589, 0, 6, NULL },
+		{ PMM_TRACE_MM_PAGE_ALLOC, 4096, 0, 7, NULL },
+		{ PMM_TRACE_MM_PAGE_FREE, 4096, 0, 8, NULL },
+		{ PMM_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, 12500, 0, 9, NULL },
+		{ PMM_TRACE_MM_PAGE_PCPU_DRAIN, 12500, 0, 10, NULL },
+		{ PMM_TRACE_MM_PAGE_FREE_BATCHED, 12501, 0, 11, NULL },
+		{ -1, 0, 0, 12, "bad value for 'pfn': 800065 is not the byte offset into the memmap at 0xffffea0000000000" },
+		{ PMM_TRACE_MM_PAGE_FREE, 12502, 0, 13, NULL },
+	};
+	/* Linux 4.9 by perf script: frame numbers, the first ones multiples of 64 << order */
+	static const char new[] =
+		"            perf  2041 [000]   512.334501: kmem:mm_page_alloc: "
+		"page=0xffffea0000008000 pfn=32768 order=9 migratetype=1 gfp_flags=GFP_TRANSHUGE\n"
+		"            perf  2041 [000]   512.334502: kmem:mm_page_alloc: "
+		"page=0xffffea0000010000 pfn=65536 order=9 migratetype=1 gfp_flags=GFP_TRANSHUGE\n"
+		"            perf  2041 [000]   512.334503: kmem:mm_page_alloc: "
+		"page=0xffffea0000000040 pfn=64 order=0 migratetype=1 gfp_flags=GFP_KERNEL\n"
+		"            perf  2041 [000]   512.334504: kmem:mm_page_alloc: "
+		"page=0xffffea0000003039 pfn=12345 order=0 migratetype=1 gfp_flags=GFP_KERNEL\n"
+		"            perf  2041 [000]   512.334505: kmem:mm_page_free: "
+		"page=0xffffea0000000040 pfn=64 order=0\n";
+	static const struct want_ev new_want[] = {
+		{ PMM_TRACE_MM_PAGE_ALLOC, 32768, 0, 1, NULL },
+		{ PMM_TRACE_MM_PAGE_ALLOC, 65536, 0, 2, NULL },
+		{ PMM_TRACE_MM_PAGE_ALLOC, 64, 0, 3, NULL },
+		{ PMM_TRACE_MM_PAGE_ALLOC, 12345, 0, 4, NULL },
+		{ PMM_TRACE_MM_PAGE_FREE, 64, 0, 5, NULL },
+	};
+	/* Linux 3.2 by perf script: the old name alone says byte offsets */
+	static const char v32[] =
+		"            bash  2041 [000]   512.334502: kmem:mm_page_free_direct: "
+		"page=0xffffea0000b63740 pfn=11941696 order=0\n"
+		"     kworker/1:2  310 [001]   512.334503:      kmem:mm_pagevec_free: "
+		"page=0xffffea0000b63780 pfn=11941760 order=0 cold=0\n";
+	static const struct want_ev v32_want[] = {
+		{ PMM_TRACE_MM_PAGE_FREE, 186589, 1, 1, NULL },
+		{ PMM_TRACE_MM_PAGE_FREE_BATCHED, 186590, 1, 2, NULL },
+	};
+	/* the same as trace-cmd report lays it out, to print back byte for byte */
+	static const char laid_out[] =
+		"cpus=2\n"
+		"            bash-2041  [000]   512.334501: mm_page_alloc:        page=0xffffea0000b63740 pfn=11941696 order=0 migratetype=1 gfp_flags=GFP_KERNEL\n"
+		"            bash-2041  [000]   512.334502: mm_page_alloc:        page=(nil) pfn=0 order=3 migratetype=0 gfp_flags=GFP_KERNEL\n"
+		"            bash-2041  [000]   512.334504: mm_page_free:         page=0xffffea0000b63740 pfn=11941696 order=0\n"
+		"            bash-2041  [000]   512.334505: mm_page_alloc:        page=0xffffea0000040000 pfn=262144 order=2 migratetype=0 gfp_flags=GFP_KERNEL\n"
+		"            bash-2041  [000]   512.334506: mm_page_free:         page=0xffffea0000040000 pfn=262144 order=2\n"
+		"            bash-2041  [000]   512.334507: mm_page_alloc_zone_locked: page=0xffffea00000c3500 pfn=800000 order=0 migratetype=1 percpu_refill=1\n"
+		"            bash-2041  [000]   512.334508: mm_page_pcpu_drain:   page=0xffffea00000c3500 pfn=800000 order=0 migratetype=1\n"
+		"            bash-2041  [000]   512.334509: mm_page_free_batched: page=0xffffea00000c3540 pfn=800064 order=0 cold=0\n";
+	size_t big = (1u << 20) + 10, len;
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	char *doc, *q;
+
+	(void)state;
+	assert_int_equal(round_trip("laid_out.txt", laid_out, sizeof(laid_out) - 1, PMM_TRACE_STYLE_REPORT), 8);
+	assert_int_equal(pmm_trace_open_mem(&p, "laid_out.txt", laid_out, sizeof(laid_out) - 1, NULL), 0);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(pmm_trace_next(p, &ev), 1);
+		assert_int_equal(ev.pfn_bytes, i != 1); /* not the failed allocation */
+	}
+	pmm_trace_close(p);
+
+	expect_stream("old.txt", old, sizeof(old) - 1, old_want, sizeof(old_want) / sizeof(old_want[0]), 8);
+	expect_stream("new.txt", new, sizeof(new) - 1, new_want, sizeof(new_want) / sizeof(new_want[0]), 0);
+	expect_stream("v32.txt", v32, sizeof(v32) - 1, v32_want, sizeof(v32_want) / sizeof(v32_want[0]), 2);
+
+	/*
+	 * Too few lines to tell by the end (five multiples, a line too long
+	 * among them): frame numbers, as from 4.1 on; the long line's error
+	 * comes in its place.
+	 */
+	doc = malloc(big + 4096);
+	q = doc;
+	for (int i = 1; i <= 5; i++) {
+		q += sprintf(q, RPT("            bash-2041 ", "000", "512.33450%d", "mm_page_free")
+			     "page=0x%llx pfn=%d order=0\n", i, MEMMAP + 64ull * i, 64 * i);
+		if (i == 2) {
+			memset(q, 'x', big);
+			q += big;
+			*q++ = '\n';
+		}
+	}
+	len = (size_t)(q - doc);
+	{
+		const struct want_ev few[] = {
+			{ PMM_TRACE_MM_PAGE_FREE, 64, 0, 1, NULL },
+			{ PMM_TRACE_MM_PAGE_FREE, 128, 0, 2, NULL },
+			{ -1, 0, 0, 3, "line too long" },
+			{ PMM_TRACE_MM_PAGE_FREE, 192, 0, 4, NULL },
+			{ PMM_TRACE_MM_PAGE_FREE, 256, 0, 5, NULL },
+			{ PMM_TRACE_MM_PAGE_FREE, 320, 0, 6, NULL },
+		};
+
+		expect_stream("few.txt", doc, len, few, sizeof(few) / sizeof(few[0]), 0);
+	}
 	free(doc);
 }
 
@@ -1706,6 +1900,7 @@ int main(void)
 		cmocka_unit_test(test_free_batched_cold),
 		cmocka_unit_test(test_pre_3_3_free_names),
 		cmocka_unit_test(test_pre_3_3_free_names_refused),
+		cmocka_unit_test(test_libtraceevent_byte_offsets),
 		cmocka_unit_test(test_perf_script_and_6_18),
 		cmocka_unit_test(test_perf_script_fields),
 		cmocka_unit_test(test_trace_cmd_report_lines),
