@@ -220,8 +220,8 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 			(unsigned long long)res->by_old_name[PMM_TRACE_MM_PAGE_FREE_BATCHED]);
 	}
 	if (res->pfn_bytes)
-		fprintf(out, "  (%llu events had pfn= as trace-cmd and perf print it for kernels before 4.1:\n"
-			     "   the struct page's byte offset into the memmap, replayed divided by 64)\n",
+		fprintf(out, "  (%llu events of a kernel before 4.1, which recorded the struct page: their pfn\n"
+			     "   is its byte offset into the memmap, as trace-cmd and perf print pfn=, divided by 64)\n",
 			(unsigned long long)res->pfn_bytes);
 	if (res->implied_frees)
 		fprintf(out, "  (%llu live blocks were freed because the trace allocated their pfn again: lost frees)\n",

@@ -162,9 +162,9 @@ struct pmm_replay_result {
 	 */
 	uint64_t by_old_name[PMM_TRACE_NR_KINDS];
 	/*
-	 * The parser's st.pfn_bytes: events of a `trace-cmd report` or `perf
-	 * script` of a kernel before 4.1, whose pfn= was the memmap byte
-	 * offset and was divided by 64.
+	 * The parser's st.pfn_bytes: events of a kernel before 4.1 whose pfn
+	 * is the struct page's byte offset into the memmap divided by 64 (a
+	 * trace.dat's pointer, or pfn= of trace-cmd report / perf script).
 	 */
 	uint64_t pfn_bytes;
 };

@@ -151,9 +151,10 @@ struct pmm_trace_stats {
 	 */
 	uint64_t unrendered[PMM_TRACE_NR_KINDS];
 	/*
-	 * Text: kmem events of a `trace-cmd report` or `perf script` of a
-	 * kernel before 4.1, whose pfn= was the struct page's byte offset into
-	 * the memmap and was divided by 64 (see the header's note).
+	 * kmem events of a kernel before 4.1, whose pfn is the struct page's
+	 * byte offset into the memmap divided by 64: a trace.dat's record of
+	 * the pointer, or `trace-cmd report` / `perf script` text, which
+	 * prints that offset as pfn= (see the header's note; ev->pfn_bytes).
 	 */
 	uint64_t pfn_bytes;
 };

@@ -596,6 +596,7 @@ static int pfn_of_page(struct pmm_trace_parser *p, struct dat *d, struct dat_eve
 				 "%s's page 0x%" PRIx64 " is not a %d-byte struct page of the memmap at 0x%" PRIx64 " that its print format gives",
 				 e->event->name, page, MEMMAP_PAGE_SIZE, e->memmap);
 	ev->pfn = (page - e->memmap) / MEMMAP_PAGE_SIZE;
+	p->st.pfn_bytes++;
 	return 0;
 }
 

@@ -174,7 +174,7 @@ printf '%s\n' \
 	'            bash-2041  [000]   512.334502: mm_page_free_direct:  page=0xffffea0000040000 pfn=262144 order=0' \
 	>"$TMP/k3.2-report.txt"
 expect 0 "^  mm_page_free +1  1 freed \(1 pages" -- -m "mem=64M cpus=2" "$TMP/k3.2-report.txt"
-expect 0 "^  \(2 events had pfn= as trace-cmd and perf print it for kernels before 4.1:" -- \
+expect 0 "^  \(2 events of a kernel before 4.1, which recorded the struct page: their pfn" -- \
 	-m "mem=64M cpus=2" "$TMP/k3.2-report.txt"
 # Missing file, and a directory.
 expect 65 "nonexistent.txt" -- -m "mem=64M" "$TMP/nonexistent.txt"

@@ -643,6 +643,7 @@ static void test_struct_page_records(void **state)
 			assert_memory_equal(pfn, want, sizeof(want));
 		}
 		assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], (uint64_t)n);
+		assert_int_equal(st.pfn_bytes, (uint64_t)n + (v == V_PAGE_PTR)); /* and the allocation */
 		assert_int_equal(st.events[PMM_TRACE_OTHER], 1); /* sched_wakeup */
 		assert_int_equal(st.unrendered[PMM_TRACE_MM_PAGE_FREE], 0);
 		pmm_trace_close(p);
