@@ -1389,8 +1389,9 @@ static int text_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 		}
 		if (r < 0) {
 			p->sticky = r;
-			snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: %.*s", linereader_name(p->lr),
-				 lineno + 1, (int)len, held ? line : linereader_errmsg(p->lr));
+			/* a held error's text is its message, kept with a NUL */
+			snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: %s", linereader_name(p->lr),
+				 lineno + 1, held ? line : linereader_errmsg(p->lr));
 			return r;
 		}
 		r = parse_line(p, line, len, ev, rbuf, sizeof(rbuf), &reason);

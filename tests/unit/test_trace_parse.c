@@ -998,6 +998,31 @@ static void test_libtraceevent_byte_offsets(void **state)
 
 		expect_stream("few.txt", doc, len, few, sizeof(few) / sizeof(few[0]), 0);
 	}
+
+	/*
+	 * The input fails while lines are held (a second zstd frame cut
+	 * short): the held lines come first, read as frame numbers, then the
+	 * reader's error, sticky.
+	 */
+	{
+		size_t half = strlen(doc) / 2, cap = ZSTD_compressBound(len), n1, n2;
+		char *z = malloc(2 * cap);
+
+		q = strchr(doc, '\n') + 1; /* the first line, then the long one cut short */
+		n1 = ZSTD_compress(z, cap, doc, (size_t)(q - doc), 1);
+		assert_false(ZSTD_isError(n1));
+		n2 = ZSTD_compress(z + n1, cap, q, half, 1);
+		assert_false(ZSTD_isError(n2));
+		assert_int_equal(pmm_trace_open_mem(&p, "cut.zst", z, n1 + n2 / 2, NULL), 0);
+		assert_int_equal(pmm_trace_next(p, &ev), 1);
+		assert_int_equal(ev.pfn, 64);
+		assert_int_equal(pmm_trace_next(p, &ev), -PMM_EIO);
+		assert_non_null(strstr(pmm_trace_errmsg(p), "cut.zst:2: "));
+		assert_non_null(strstr(pmm_trace_errmsg(p), "zstd"));
+		assert_int_equal(pmm_trace_next(p, &ev), -PMM_EIO);
+		pmm_trace_close(p);
+		free(z);
+	}
 	free(doc);
 }
 
