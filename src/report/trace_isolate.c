@@ -238,10 +238,8 @@ static int iso_take(struct iso *s, void *dst, size_t n)
 
 		if (iso_fill(s, k))
 			return 1;
-		if (d) {
-			memcpy(d, s->buf + s->pos, k);
-			d += k;
-		}
+		memcpy(d, s->buf + s->pos, k);
+		d += k;
 		s->pos += k;
 		n -= k;
 	}
