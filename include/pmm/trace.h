@@ -203,8 +203,9 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * when that text does not parse as the kernel's body (a print format pmm
  * does not know), they are 0 and 9 and the event is counted in the stats'
  * unrendered[] by kind.
- * mm_page_free_direct and mm_pagevec_free of kernels before 3.3 come as
- * PMM_TRACE_OTHER: their records hold page, not pfn (see the top of this
+ * Kernels before 4.1 (and their old names before 3.3) recorded page, not
+ * pfn: the pfn comes from the pointer where the print format gives the
+ * memmap's start, else the event is PMM_TRACE_OTHER (see the top of this
  * file).
  * fragmenting is the kernel's fallback_order < pageblock_order: libtraceevent
  * 1.7 mis-evaluates that expression and prints 9 or 10.  Dropped events come
