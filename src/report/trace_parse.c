@@ -1290,7 +1290,10 @@ static void held_free(struct pmm_trace_parser *p)
 	p->nheld = p->held_next = p->held_cap = p->held_bytes = 0;
 }
 
-/* Keep a copy of @text (a line, or for @rc < 0 the reader's message). Return: 0 or -PMM_ENOMEM. */
+/*
+ * Keep a copy of @text (a line, or for @rc < 0 the reader's message).
+ * Return: 0, or a sticky -PMM_ENOMEM with its message set.
+ */
 static int hold(struct pmm_trace_parser *p, const char *text, size_t len, unsigned long lineno,
 		uint64_t bytes, int rc)
 {
@@ -1301,14 +1304,14 @@ static int hold(struct pmm_trace_parser *p, const char *text, size_t len, unsign
 
 		h = realloc(p->held, cap * sizeof(*h));
 		if (!h)
-			return -PMM_ENOMEM;
+			goto nomem;
 		p->held = h;
 		p->held_cap = cap;
 	}
 	h = &p->held[p->nheld];
 	h->text = malloc(len + 1);
 	if (!h->text)
-		return -PMM_ENOMEM;
+		goto nomem;
 	memcpy(h->text, text, len);
 	h->text[len] = '\0';
 	h->len = len;
@@ -1320,6 +1323,11 @@ static int hold(struct pmm_trace_parser *p, const char *text, size_t len, unsign
 	if (p->nheld >= PFN_HOLD_LINES || p->held_bytes >= PFN_HOLD_BYTES)
 		pfn_unit_settle(p);
 	return 0;
+nomem:
+	p->sticky = -PMM_ENOMEM;
+	snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: out of memory", linereader_name(p->lr),
+		 lineno);
+	return -PMM_ENOMEM;
 }
 
 /*
@@ -1367,14 +1375,10 @@ static int text_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 		p->st.bytes = bytes;
 		if (r <= 0 && !held && p->held_next < p->nheld) {
 			/* the end, or the reader failed: what is held comes first */
-			if (r < 0 && hold(p, r == -PMM_E2BIG ? "" : linereader_errmsg(p->lr),
-					  r == -PMM_E2BIG ? 0 : strlen(linereader_errmsg(p->lr)),
-					  lineno, bytes, r)) {
-				p->sticky = -PMM_ENOMEM;
-				snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: out of memory",
-					 linereader_name(p->lr), lineno);
+			const char *msg = r == -PMM_E2BIG ? "" : linereader_errmsg(p->lr);
+
+			if (r < 0 && hold(p, msg, strlen(msg), lineno, bytes, r))
 				return -PMM_ENOMEM;
-			}
 			if (r != -PMM_E2BIG) /* a line too long is skipped: the rest may still tell */
 				pfn_unit_settle(p);
 			continue;
@@ -1396,18 +1400,16 @@ static int text_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 		}
 		r = parse_line(p, line, len, ev, rbuf, sizeof(rbuf), &reason);
 		if (__builtin_expect(p->pfn_unit != TRACE_PFN_FRAMES, 0)) {
-			if (p->pfn_unit == TRACE_PFN_UNDECIDED || (!held && p->held_next < p->nheld)) {
-				bool wait = p->pfn_unit == TRACE_PFN_UNDECIDED && pfn_unit_learn(p, ev, r);
-
-				if (wait || p->held_next < p->nheld) {
-					if (hold(p, line, len, lineno, bytes, 1)) {
-						p->sticky = -PMM_ENOMEM;
-						snprintf(p->errmsg, sizeof(p->errmsg), "%s:%lu: out of memory",
-							 linereader_name(p->lr), lineno);
-						return -PMM_ENOMEM;
-					}
-					continue;
-				}
+			/*
+			 * Undecided, every line comes from the reader (held ones wait):
+			 * it waits too if it cannot be read yet, or if lines before
+			 * it do, even when it has just decided.
+			 */
+			if (p->pfn_unit == TRACE_PFN_UNDECIDED &&
+			    (pfn_unit_learn(p, ev, r) || p->nheld)) {
+				if (hold(p, line, len, lineno, bytes, 1))
+					return -PMM_ENOMEM;
+				continue;
 			}
 			if (p->pfn_unit == TRACE_PFN_BYTES)
 				r = pfn_from_bytes(p, ev, r, rbuf, sizeof(rbuf), &reason);
