@@ -279,9 +279,15 @@ static const struct bad_case bad_cases[] = {
 	  -PMM_EBADMSG, "bad field: task name longer than 15 characters" },
 };
 
-static void test_malformed_lines(void **state)
+/*
+ * @n bad lines, each followed by a good one (after one good line first if
+ * @good_first), read as file @name: each bad line gives its error and
+ * reason with its line number, and skips itself only.
+ */
+static void expect_bad_lines(const char *name, const struct bad_case *c, size_t n,
+			     bool good_first)
 {
-	size_t i, n = sizeof(bad_cases) / sizeof(bad_cases[0]);
+	size_t i, lead = good_first ? 1 : 0;
 	char *doc = NULL;
 	size_t doclen = 0;
 	FILE *f = open_memstream(&doc, &doclen);
@@ -289,20 +295,22 @@ static void test_malformed_lines(void **state)
 	struct pmm_trace_event ev;
 	struct pmm_trace_stats st;
 
-	(void)state;
-	/* bad lines alternate with good ones: each error must skip one line only */
+	if (good_first)
+		fprintf(f, "%s\n", GOOD);
 	for (i = 0; i < n; i++)
-		fprintf(f, "%s\n%s\n", bad_cases[i].line, GOOD);
+		fprintf(f, "%s\n%s\n", c[i].line, GOOD);
 	fclose(f);
-	assert_int_equal(pmm_trace_open_mem(&p, "bad.txt", doc, doclen, NULL), 0);
+	assert_int_equal(pmm_trace_open_mem(&p, name, doc, doclen, NULL), 0);
+	if (good_first)
+		assert_int_equal(pmm_trace_next(p, &ev), 1);
 	for (i = 0; i < n; i++) {
 		char want[512];
 		int r = pmm_trace_next(p, &ev);
 
-		snprintf(want, sizeof(want), "bad.txt:%zu: %s", 2 * i + 1, bad_cases[i].reason);
-		if (r != bad_cases[i].err || strcmp(pmm_trace_errmsg(p), want) != 0)
-			fail_msg("case %zu: expected %d \"%s\", got %d \"%s\"", i, bad_cases[i].err, want,
-				 r, pmm_trace_errmsg(p));
+		snprintf(want, sizeof(want), "%s:%zu: %s", name, 2 * i + 1 + lead, c[i].reason);
+		if (r != c[i].err || strcmp(pmm_trace_errmsg(p), want) != 0)
+			fail_msg("case %zu: expected %d \"%s\", got %d \"%s\"", i, c[i].err, want, r,
+				 pmm_trace_errmsg(p));
 		r = pmm_trace_next(p, &ev);
 		if (r != 1)
 			fail_msg("case %zu: good line after it gave %d \"%s\"", i, r, pmm_trace_errmsg(p));
@@ -313,9 +321,15 @@ static void test_malformed_lines(void **state)
 	assert_int_equal(pmm_trace_next(p, &ev), 0);
 	pmm_trace_get_stats(p, &st);
 	assert_int_equal(st.errors, n);
-	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], n);
+	assert_int_equal(st.events[PMM_TRACE_MM_PAGE_FREE], n + lead);
 	pmm_trace_close(p);
 	free(doc);
+}
+
+static void test_malformed_lines(void **state)
+{
+	(void)state;
+	expect_bad_lines("bad.txt", bad_cases, sizeof(bad_cases) / sizeof(bad_cases[0]), false);
 }
 
 static void test_empty_and_odd_inputs(void **state)
@@ -741,74 +755,44 @@ static void test_pre_3_3_free_names(void **state)
  */
 static void test_pre_3_3_free_names_refused(void **state)
 {
-	static const struct {
-		const char *line, *reason;
-	} bad[] = {
+#define REFUSED(name)                                                                     \
+	-PMM_EBADMSG, "bad value for 'pfn': " name " printed by trace-cmd or perf (libtraceevent, " \
+		      "page=0x...) is not a frame number before Linux 3.3, and this text's kmem "  \
+		      "lines before had frame numbers"
+	static const struct bad_case bad[] = {
 		{ "            bash-2041  [000]   512.334502: mm_page_free_direct:  "
 		  "page=0xffffea0000b63740 pfn=11941696 order=0",
-		  "bad value for 'pfn': mm_page_free_direct printed by trace-cmd or perf (libtraceevent, "
-		  "page=0x...) is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers" },
+		  REFUSED("mm_page_free_direct") },
 		{ "     kworker/1:2-310   [001]   512.334503: mm_pagevec_free:      "
 		  "page=0xffffea0000b63780 pfn=11941760 order=0 cold=1",
-		  "bad value for 'pfn': mm_pagevec_free printed by trace-cmd or perf (libtraceevent, "
-		  "page=0x...) is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers" },
+		  REFUSED("mm_pagevec_free") },
 		{ "    bash-2041    0d..3   512.334502: mm_page_free_direct:  "
 		  "page=0xffffea0000b63740 pfn=11941696 order=0",
-		  "bad value for 'pfn': mm_page_free_direct printed by trace-cmd or perf (libtraceevent, "
-		  "page=0x...) is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers" },
+		  REFUSED("mm_page_free_direct") },
 		{ "            bash  2041 [000]   512.334502: kmem:mm_page_free_direct: "
 		  "page=0xffffea0000b63740 pfn=11941696 order=0",
-		  "bad value for 'pfn': mm_page_free_direct printed by trace-cmd or perf (libtraceevent, "
-		  "page=0x...) is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers" },
+		  REFUSED("mm_page_free_direct") },
 		{ "     kworker/1:2  310 [001]   512.334503:      kmem:mm_pagevec_free: "
 		  "page=0xffffea0000b63780 pfn=11941760 order=0 cold=0",
-		  "bad value for 'pfn': mm_pagevec_free printed by trace-cmd or perf (libtraceevent, "
-		  "page=0x...) is not a frame number before Linux 3.3, and this text's kmem lines before had frame numbers" },
+		  REFUSED("mm_pagevec_free") },
 		/* the kernel's text, malformed: mm_pagevec_free always printed cold= */
 		{ "     kworker/1:2-310   [001]   512.334503: mm_pagevec_free: "
 		  "page=ffffea0000b63780 pfn=186590 order=0",
-		  "truncated line: 'cold=' missing" },
+		  -PMM_EBADMSG, "truncated line: 'cold=' missing" },
 		{ "     kworker/1:2-310   [001]   512.334503: mm_pagevec_free: "
 		  "page=ffffea0000b63780 pfn=186590 order=0 cold=hot",
-		  "bad value for 'cold': expected a decimal number" },
+		  -PMM_EBADMSG, "bad value for 'cold': expected a decimal number" },
 		{ "            bash-2041  [000]   512.334502: mm_page_free_direct: "
 		  "page=ffffea0000b63740 pfn=186589 order=0 cold=0",
-		  "unexpected text after the last field" },
+		  -PMM_EBADMSG, "unexpected text after the last field" },
 		{ "            bash-2041  [000]   512.334502: mm_page_free_direct: "
 		  "page=ffffea0000b63740 order=0",
-		  "bad field: expected 'pfn='" },
+		  -PMM_EBADMSG, "bad field: expected 'pfn='" },
 	};
-	size_t i, n = sizeof(bad) / sizeof(bad[0]);
-	char *doc = NULL;
-	size_t doclen = 0;
-	FILE *f = open_memstream(&doc, &doclen);
-	struct pmm_trace_parser *p;
-	struct pmm_trace_event ev;
-	struct pmm_trace_stats st;
+#undef REFUSED
 
 	(void)state;
-	fprintf(f, "%s\n", GOOD);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s\n%s\n", bad[i].line, GOOD);
-	fclose(f);
-	assert_int_equal(pmm_trace_open_mem(&p, "old.txt", doc, doclen, NULL), 0);
-	assert_int_equal(pmm_trace_next(p, &ev), 1);
-	for (i = 0; i < n; i++) {
-		char want[512];
-		int r = pmm_trace_next(p, &ev);
-
-		snprintf(want, sizeof(want), "old.txt:%zu: %s", 2 * i + 2, bad[i].reason);
-		if (r != -PMM_EBADMSG || strcmp(pmm_trace_errmsg(p), want) != 0)
-			fail_msg("case %zu: expected \"%s\", got %d \"%s\"", i, want, r,
-				 pmm_trace_errmsg(p));
-		assert_int_equal(pmm_trace_next(p, &ev), 1);
-		assert_int_equal(ev.kind, PMM_TRACE_MM_PAGE_FREE);
-	}
-	assert_int_equal(pmm_trace_next(p, &ev), 0);
-	pmm_trace_get_stats(p, &st);
-	assert_int_equal(st.errors, n);
-	pmm_trace_close(p);
-	free(doc);
+	expect_bad_lines("old.txt", bad, sizeof(bad) / sizeof(bad[0]), true);
 }
 
 /* ---------------------------------------------- libtraceevent's pfn= before 4.1 */
