@@ -156,9 +156,10 @@ static bool arg_constant(const struct tep_print_arg *a, int depth)
 	}
 }
 
-static bool arg_is_pfn(const struct tep_print_arg *a)
+/* REC-><name>, as it is: not under a cast, which might narrow it */
+static bool arg_is_field(const struct tep_print_arg *a, const char *name)
 {
-	return a && a->type == TEP_PRINT_FIELD && a->field.name && strcmp(a->field.name, "pfn") == 0;
+	return a && a->type == TEP_PRINT_FIELD && a->field.name && strcmp(a->field.name, name) == 0;
 }
 
 static bool arg_op(const struct tep_print_arg *a, const char *op)
@@ -169,8 +170,8 @@ static bool arg_op(const struct tep_print_arg *a, const char *op)
 /* "constant + REC->pfn", either way round. */
 static bool arg_pfn_plus_constant(const struct tep_print_arg *a)
 {
-	return arg_op(a, "+") && ((arg_is_pfn(a->op.right) && arg_constant(a->op.left, 16)) ||
-				  (arg_is_pfn(a->op.left) && arg_constant(a->op.right, 16)));
+	return arg_op(a, "+") && ((arg_is_field(a->op.right, "pfn") && arg_constant(a->op.left, 16)) ||
+				  (arg_is_field(a->op.left, "pfn") && arg_constant(a->op.right, 16)));
 }
 
 /* "-1" as the kernel writes it (-1UL, -1L, -1): what a failed allocation's pfn is. */
@@ -203,7 +204,7 @@ static bool page_linear_in_pfn(struct dat *d, const struct tep_event *event)
 	if (!arg_op(a, "?") || !arg_op(a->op.right, ":"))
 		return false;
 	cond = a->op.left;
-	return arg_op(cond, "!=") && arg_is_pfn(cond->op.left) && arg_minus_one(cond->op.right) &&
+	return arg_op(cond, "!=") && arg_is_field(cond->op.left, "pfn") && arg_minus_one(cond->op.right) &&
 	       arg_pfn_plus_constant(a->op.right->op.left);
 }
 
@@ -212,12 +213,6 @@ static const struct tep_print_arg *strip_casts(const struct tep_print_arg *a)
 	for (int i = 0; a && a->type == TEP_PRINT_TYPE && i < 16; i++)
 		a = a->typecast.item;
 	return a;
-}
-
-static bool arg_is_field(const struct tep_print_arg *a, const char *name)
-{
-	a = strip_casts(a);
-	return a && a->type == TEP_PRINT_FIELD && a->field.name && strcmp(a->field.name, name) == 0;
 }
 
 /* A number as the kernel's headers write one ("0xffffea0000000000UL"); not a symbol. */
