@@ -207,6 +207,11 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * pfn: the pfn comes from the pointer where the print format gives the
  * memmap's start, else the event is PMM_TRACE_OTHER (see the top of this
  * file).
+ * gfp_flags holds the bits of the kernel that wrote it, which moved between
+ * versions: it is named through the print format's show_gfp_flags() table
+ * as `trace-cmd report` names it, and those names read as the text parser
+ * reads them (opts->kver), so that the file and its report text give the
+ * same gfp; a name pmm does not know is a record error.
  * fragmenting is the kernel's fallback_order < pageblock_order: libtraceevent
  * 1.7 mis-evaluates that expression and prints 9 or 10.  Dropped events come
  * as a PMM_TRACE_LOST event before the record that follows them.

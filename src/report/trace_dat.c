@@ -68,6 +68,7 @@ int trace_dat_open_inproc(struct pmm_trace_parser *p, const char *path, char *wh
 #include <traceevent/trace-seq.h>
 
 #include "platform/file.h"
+#include "report/gfp_format.h"
 #include "report/trace_dat_check.h"
 #include "report/trace_isolate.h"
 
@@ -109,6 +110,15 @@ struct dat_event_info {
 	bool page_ptr;
 	bool old_name;               /* named as before Linux 3.3 */
 	uint64_t memmap;
+	/*
+	 * mm_page_alloc's gfp_flags as its print format names them, the
+	 * kernel's show_gfp_flags(): a __print_flags() table and the text for
+	 * 0.  The record holds that kernel's bits, which moved between
+	 * versions (4.4, 4.15, 6.12); gfp_of() reads them through the names.
+	 * NULL: no table, and the number is taken as 6.1's.
+	 */
+	const struct tep_print_flag_sym *gfp_syms;
+	const char *gfp_zero;
 };
 
 /*
@@ -119,6 +129,15 @@ struct dat_event_info {
 #define MEMMAP_PAGE_SIZE 64
 
 enum { F_PFN, F_ORDER, F_MT, F_GFP, F_REFILL, F_FB_ORDER, F_FB_MT, F_CHOWN, F_UNUSED };
+
+/* gfp_of()'s memo: a record's gfp number as 6.1's bits, per event id. */
+#define GFP_MEMO 64
+
+struct gfp_memo {
+	int key; /* event id + 1; 0: empty */
+	pmm_gfp_t gfp;
+	uint64_t raw;
+};
 
 struct dat {
 	struct tracecmd_input *handle;
@@ -134,6 +153,7 @@ struct dat {
 	unsigned common_end;         /* where every record's common fields end */
 	int looped_cpu;              /* >= 0: its records went back; not reported yet */
 	unsigned long long looped_at, looped_from;
+	struct gfp_memo gfp_memo[GFP_MEMO];
 };
 
 /* Whether print argument @a involves no record field: a constant (no deeper than @depth). */
@@ -264,6 +284,33 @@ static struct tep_format_field *memmap_pointer(struct dat *d, struct tep_event *
 	return f;
 }
 
+/*
+ * The kernel's show_gfp_flags(REC->gfp_flags) among @event's print
+ * arguments: "(REC->gfp_flags) ? __print_flags(REC->gfp_flags, "|",
+ * {value, "name"}, ...) : "none"" ("GFP_NOWAIT" for 0 before 4.6; no
+ * condition at all in some).  Return: the table, with the text for 0 in
+ * *@zero (NULL where the format has none); NULL if there is no table.
+ */
+static const struct tep_print_flag_sym *gfp_flag_table(const struct tep_event *event,
+						       const char **zero)
+{
+	for (const struct tep_print_arg *a = event->print_fmt.args; a; a = a->next) {
+		const struct tep_print_arg *f = a, *z = NULL;
+
+		if (arg_op(a, "?") && arg_op(a->op.right, ":")) {
+			f = a->op.right->op.left;
+			z = a->op.right->op.right;
+		}
+		f = strip_casts(f);
+		if (f && f->type == TEP_PRINT_FLAGS && arg_is_field(strip_casts(f->flags.field), "gfp_flags")) {
+			*zero = z && z->type == TEP_PRINT_ATOM ? z->atom.atom : NULL;
+			return f->flags.flags;
+		}
+	}
+	*zero = NULL;
+	return NULL;
+}
+
 static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event)
 {
 	static const char *const names[][NR_FIELDS] = {
@@ -313,6 +360,8 @@ static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event
 			}
 		}
 	}
+	if (e->kind == PMM_TRACE_MM_PAGE_ALLOC)
+		e->gfp_syms = gfp_flag_table(event, &e->gfp_zero);
 	/* extfrag's other rendered field, pageblock_order, is left to libtraceevent */
 	if (e->kind < PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG && !e->page_ptr && page_linear_in_pfn(d, event))
 		e->memo = PAGE_LEARN;
@@ -595,6 +644,65 @@ static int pfn_of_page(struct pmm_trace_parser *p, struct dat *d, struct dat_eve
 	return 0;
 }
 
+/*
+ * @raw, the gfp_flags of a record of @e, as 6.1's bits in *@gfp: named as
+ * libtraceevent names it in `trace-cmd report` (the table's entries in
+ * order, each whose bits are all set taken off; what is left as a
+ * number), and those names read as the text parser reads them
+ * (gfp_parse_kver()), so that a trace.dat and its report text give the
+ * same gfp.  Return: 0, or a record error for a name pmm does not know.
+ */
+static int gfp_of(struct pmm_trace_parser *p, struct dat *d, const struct dat_event_info *e,
+		  struct tep_record *rec, uint64_t raw, pmm_gfp_t *gfp)
+{
+	struct gfp_memo *m = &d->gfp_memo[(raw * 0x9e3779b97f4a7c15ull >> 58) % GFP_MEMO];
+	char text[1024];
+	size_t n = 0;
+	uint64_t left = raw;
+
+	if (!e->gfp_syms) {
+		*gfp = (pmm_gfp_t)raw;
+		return 0;
+	}
+	if (m->key == e->id + 1 && m->raw == raw) {
+		*gfp = m->gfp;
+		return 0;
+	}
+	if (raw == 0) {
+		if (!e->gfp_zero) {
+			*gfp = 0;
+			return 0;
+		}
+		n = (size_t)snprintf(text, sizeof(text), "%s", e->gfp_zero);
+	}
+	for (const struct tep_print_flag_sym *f = e->gfp_syms; f && left; f = f->next) {
+		uint64_t v;
+
+		if (!f->value || !isdigit((unsigned char)f->value[0]) || !f->str)
+			continue; /* libtraceevent skips a value it cannot read, too */
+		v = strtoull(f->value, NULL, 0);
+		if (!v || (left & v) != v)
+			continue;
+		left &= ~v;
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", n ? "|" : "", f->str);
+		if (n >= sizeof(text))
+			return rec_error(p, d, rec, "gfp_flags 0x%" PRIx64 " has more names than pmm reads",
+					 raw);
+	}
+	if (left)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s0x%" PRIx64, n ? "|" : "", left);
+	if (n >= sizeof(text))
+		return rec_error(p, d, rec, "gfp_flags 0x%" PRIx64 " has more names than pmm reads", raw);
+	if (gfp_parse_kver(text, n, p->kver, gfp))
+		return rec_error(p, d, rec,
+				 "gfp_flags 0x%" PRIx64 " is \"%.80s\" in its print format, a name pmm does not know",
+				 raw, text);
+	m->key = e->id + 1;
+	m->raw = raw;
+	m->gfp = *gfp;
+	return 0;
+}
+
 static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 {
 	struct dat *d = p->dat;
@@ -704,7 +812,9 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	field_val(e, F_MT, rec, &v);
 	ev->migratetype = (int32_t)v;
 	field_val(e, F_GFP, rec, &v);
-	ev->gfp = (pmm_gfp_t)v;
+	err = gfp_of(p, d, e, rec, v, &ev->gfp);
+	if (err)
+		return err;
 	field_val(e, F_REFILL, rec, &v);
 	ev->percpu_refill = (int32_t)v;
 	field_val(e, F_FB_ORDER, rec, &v);
