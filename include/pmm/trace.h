@@ -28,6 +28,10 @@
  * 64 from the same memmap is an error line.  Nothing is held for the
  * kernel's text or hex pfn=.
  *
+ * `trace-cmd report -R` prints a record's raw fields instead, gfp_flags as a
+ * number in the bits of a kernel the text does not name: such lines are
+ * errors whose reason names the option.
+ *
  * One event is a plain `struct pmm_trace_event`.  A parser is a stream: open
  * it on a file ("-" for standard input; plain, xz or gzip, detected from the
  * content; a trace.dat is recognised by its magic) or on memory, then call

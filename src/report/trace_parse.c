@@ -298,8 +298,15 @@ static int parse_page(struct cur *c, struct pmm_trace_event *ev)
 	int err;
 
 	err = EXPECT(c, "page=", "page=");
-	if (err)
+	if (err) {
+		/* Every format since 2.6.32 prints page= first; only a raw field list starts so. */
+		if (c->end - c->p >= 4 && memcmp(c->p, "pfn=", 4) == 0)
+			return bad(c, err,
+				   "%s: a raw field list (trace-cmd report -R), whose gfp_flags are an "
+				   "unknown kernel's bits; give pmm the report without -R",
+				   "page= missing");
 		return err;
+	}
 	avail = (size_t)(c->end - c->p);
 	if (avail >= 2 && c->p[0] == '0' && c->p[1] == 'x') {
 		c->p += 2;

@@ -238,6 +238,13 @@ static const struct bad_case bad_cases[] = {
 	  -PMM_EBADMSG, "truncated line: 'gfp_flags' value missing" },
 	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 ordr=0", -PMM_EBADMSG,
 	  "bad field: expected 'order='" },
+	/* trace-cmd report -R: the record's fields, gfp_flags as a number */
+	{ "       trace-cmd-109   [001]     3.211462: mm_page_alloc:         pfn=0x16f60 order=2 "
+	  "gfp_flags=0x52dc0 migratetype=0",
+	  -PMM_EBADMSG,
+	  "page= missing: a raw field list (trace-cmd report -R), whose gfp_flags are an unknown "
+	  "kernel's bits; give pmm the report without -R" },
+	{ HDR "mm_page_free: pfn order=0", -PMM_EBADMSG, "bad field: expected 'page='" },
 	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x1ffffffffffffffff order=0", -PMM_ERANGE,
 	  "number overflow in 'pfn'" },
 	{ HDR "mm_page_free: page=00000000d6e5337b pfn=0x52b6 order=99999999999", -PMM_ERANGE,
