@@ -134,7 +134,7 @@ enum { F_PFN, F_ORDER, F_MT, F_GFP, F_REFILL, F_FB_ORDER, F_FB_MT, F_CHOWN, F_UN
 #define GFP_MEMO 64
 
 struct gfp_memo {
-	int key; /* event id + 1; 0: empty */
+	unsigned key; /* event id + 1; 0: empty */
 	pmm_gfp_t gfp;
 	uint64_t raw;
 };
@@ -655,7 +655,8 @@ static int pfn_of_page(struct pmm_trace_parser *p, struct dat *d, struct dat_eve
 static int gfp_of(struct pmm_trace_parser *p, struct dat *d, const struct dat_event_info *e,
 		  struct tep_record *rec, uint64_t raw, pmm_gfp_t *gfp)
 {
-	struct gfp_memo *m = &d->gfp_memo[(raw * 0x9e3779b97f4a7c15ull >> 58) % GFP_MEMO];
+	struct gfp_memo *m = &d->gfp_memo[(uint32_t)(raw * 0x9e3779b97f4a7c15ull >> 32) % GFP_MEMO];
+	unsigned key = (unsigned)e->id + 1;
 	char text[1024];
 	size_t n = 0;
 	uint64_t left = raw;
@@ -664,7 +665,7 @@ static int gfp_of(struct pmm_trace_parser *p, struct dat *d, const struct dat_ev
 		*gfp = (pmm_gfp_t)raw;
 		return 0;
 	}
-	if (m->key == e->id + 1 && m->raw == raw) {
+	if (m->key == key && m->raw == raw) {
 		*gfp = m->gfp;
 		return 0;
 	}
@@ -675,7 +676,8 @@ static int gfp_of(struct pmm_trace_parser *p, struct dat *d, const struct dat_ev
 		}
 		n = (size_t)snprintf(text, sizeof(text), "%s", e->gfp_zero);
 	}
-	for (const struct tep_print_flag_sym *f = e->gfp_syms; f && left; f = f->next) {
+	for (const struct tep_print_flag_sym *f = e->gfp_syms; f && left && n < sizeof(text);
+	     f = f->next) {
 		uint64_t v;
 
 		if (!f->value || !isdigit((unsigned char)f->value[0]) || !f->str)
@@ -685,19 +687,16 @@ static int gfp_of(struct pmm_trace_parser *p, struct dat *d, const struct dat_ev
 			continue;
 		left &= ~v;
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", n ? "|" : "", f->str);
-		if (n >= sizeof(text))
-			return rec_error(p, d, rec, "gfp_flags 0x%" PRIx64 " has more names than pmm reads",
-					 raw);
 	}
-	if (left)
+	if (left && n < sizeof(text))
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s0x%" PRIx64, n ? "|" : "", left);
 	if (n >= sizeof(text))
 		return rec_error(p, d, rec, "gfp_flags 0x%" PRIx64 " has more names than pmm reads", raw);
 	if (gfp_parse_kver(text, n, p->kver, gfp))
 		return rec_error(p, d, rec,
-				 "gfp_flags 0x%" PRIx64 " is \"%.80s\" in its print format, a name pmm does not know",
+				 "gfp_flags 0x%" PRIx64 " reads \"%.80s\" by its print format, which pmm cannot read",
 				 raw, text);
-	m->key = e->id + 1;
+	m->key = key;
 	m->raw = raw;
 	m->gfp = *gfp;
 	return 0;
