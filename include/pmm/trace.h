@@ -216,6 +216,8 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * as `trace-cmd report` names it, and those names read as the text parser
  * reads them (opts->kver), so that the file and its report text give the
  * same gfp; a name pmm does not know is a record error.
+ * mm_page_free_batched's cold field (4.14 and older) sets cold and has_cold,
+ * as cold= does in text.
  * fragmenting is the kernel's fallback_order < pageblock_order: libtraceevent
  * 1.7 mis-evaluates that expression and prints 9 or 10.  Dropped events come
  * as a PMM_TRACE_LOST event before the record that follows them.

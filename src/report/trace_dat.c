@@ -119,6 +119,8 @@ struct dat_event_info {
 	 */
 	const struct tep_print_flag_sym *gfp_syms;
 	const char *gfp_zero;
+	/* mm_page_free_batched's cold (4.14 and older, mm_pagevec_free's always); NULL if none */
+	struct tep_format_field *cold;
 };
 
 /*
@@ -362,6 +364,8 @@ static struct dat_event_info *lookup_info(struct dat *d, struct tep_event *event
 	}
 	if (e->kind == PMM_TRACE_MM_PAGE_ALLOC)
 		e->gfp_syms = gfp_flag_table(event, &e->gfp_zero);
+	if (e->kind == PMM_TRACE_MM_PAGE_FREE_BATCHED)
+		e->cold = tep_find_field(event, "cold");
 	/* extfrag's other rendered field, pageblock_order, is left to libtraceevent */
 	if (e->kind < PMM_TRACE_MM_PAGE_ALLOC_EXTFRAG && !e->page_ptr && page_linear_in_pfn(d, event))
 		e->memo = PAGE_LEARN;
@@ -822,6 +826,10 @@ static int dat_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	ev->fallback_migratetype = (int32_t)v;
 	field_val(e, F_CHOWN, rec, &v);
 	ev->change_ownership = (int32_t)v;
+	if (e->cold && tep_read_number_field(e->cold, rec->data, &v) == 0) {
+		ev->cold = (int32_t)v;
+		ev->has_cold = 1;
+	}
 	/* TP_printk prints pfn 0 for a failed allocation (pfn == -1UL). */
 	if (ev->pfn == (uint64_t)-1 || (tep_get_long_size(d->tep) == 4 && ev->pfn == 0xffffffffu))
 		ev->pfn = 0;

@@ -9,6 +9,7 @@
  */
 #include "harness.h"
 
+#include <inttypes.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -202,6 +203,18 @@ static const char fmt_alloc_page[] =
 #define GFP_3_10_FAILED 0x0
 #define GFP_3_10_ALLOC (0xd0 | 0x8000 | 0x400000 | 0x8000000)
 
+/*
+ * mm_page_free_batched as Linux 4.9 to 4.14 had it (pfn recorded, the
+ * cold flag still there), in the free records' place: their order is its
+ * cold.
+ */
+static const char fmt_free_batched[] =
+	"name: mm_page_free_batched\nID: 301\nformat:\n" COMMON_FIELDS
+	"\tfield:unsigned long pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:int cold;\toffset:16;\tsize:4;\tsigned:1;\n"
+	"\nprint fmt: \"page=%p pfn=%lu order=0 cold=%d\", "
+	"(((struct page *)vmemmap_base) + (REC->pfn)), REC->pfn, REC->cold\n";
+
 #define MEMMAP 0xffffea0000000000ull
 
 /* mm_page_alloc as 6.1 lays it out; @mt names its migratetype field */
@@ -302,7 +315,7 @@ static void put_page(struct out *o, uint64_t ts, const struct rec *r, int n, lon
 	put(o, page, sizeof(page));
 }
 
-enum variant { V_GOOD, V_NO_FIELD, V_ODD_PRINT, V_SCALED, V_FREE_DIRECT, V_PAGE_PTR };
+enum variant { V_GOOD, V_NO_FIELD, V_ODD_PRINT, V_SCALED, V_FREE_DIRECT, V_PAGE_PTR, V_BATCHED };
 
 /* The record's first field: the pfn, or for a format of 4.0 and older its struct page. */
 static void as_page(struct rec *r, int n, bool free_ptr, bool alloc_ptr)
@@ -368,7 +381,8 @@ static size_t build(struct out *o, enum variant v, size_t *data_off)
 	put_text8(o, v == V_ODD_PRINT ? fmt_free_odd :
 		     v == V_SCALED ? fmt_free_scaled :
 		     v == V_FREE_DIRECT ? fmt_free_direct :
-		     v == V_PAGE_PTR ? fmt_free_page : fmt_free);
+		     v == V_PAGE_PTR ? fmt_free_page :
+		     v == V_BATCHED ? fmt_free_batched : fmt_free);
 	put_text8(o, v == V_PAGE_PTR ? fmt_alloc_page : alloc);
 	put_str(o, "sched");
 	put_le(o, 1, 4);
@@ -752,6 +766,46 @@ static void test_struct_page_records(void **state)
 		free(path);
 		free(o.p);
 	}
+}
+
+/*
+ * mm_page_free_batched's cold field (4.14 and older) comes as cold= and
+ * has_cold, as the text parser gives it, and the event prints back as
+ * `trace-cmd report` prints it.
+ */
+static void test_batched_cold(void **state)
+{
+	struct pmm_trace_parser *p;
+	struct pmm_trace_event ev;
+	struct out o = { 0 };
+	size_t off, len = (need_tracecmd(), build(&o, V_BATCHED, &off));
+	const int64_t want[] = { 0x1000, 0, 0x2000, 0, 0x2001, 1, 0x3000, 2 };
+	char *path = pmm_test_write_tmp("t.dat", o.p, len), line[256], body[128];
+	int n = 0, r;
+
+	(void)state;
+	assert_int_equal(pmm_trace_open(&p, path, NULL), 0);
+	while ((r = pmm_trace_next(p, &ev)) != 0) {
+		if (r < 0 || ev.kind != PMM_TRACE_MM_PAGE_FREE_BATCHED)
+			continue;
+		assert_true(n < 4);
+		assert_int_equal(ev.pfn, want[2 * n]);
+		assert_int_equal(ev.order, 0);
+		assert_int_equal(ev.has_cold, 1);
+		assert_int_equal(ev.cold, want[2 * n + 1]);
+		pmm_trace_format_line(line, sizeof(line), &ev, PMM_TRACE_STYLE_REPORT, PMM_KVER_6_1);
+		snprintf(body, sizeof(body), "mm_page_free_batched: page=0x%" PRIx64 " pfn=%" PRIu64
+					     " order=0 cold=%d",
+			 ev.pfn, ev.pfn, (int)want[2 * n + 1]);
+		if (!strstr(line, body))
+			fail_msg("want \"%s\" in \"%s\"", body, line);
+		n++;
+	}
+	assert_int_equal(n, 4);
+	pmm_trace_close(p);
+	unlink(path);
+	free(path);
+	free(o.p);
 }
 
 /*
@@ -1237,6 +1291,7 @@ int main(void)
 		cmocka_unit_test(test_format_without_field),
 		cmocka_unit_test(test_struct_page_records),
 		cmocka_unit_test(test_gfp_name_unknown),
+		cmocka_unit_test(test_batched_cold),
 		cmocka_unit_test(test_print_format_not_read),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_cut_in_headers),
