@@ -67,6 +67,11 @@ static void usage(FILE *f)
 		"      --chart-events     chart against events instead of trace time\n"
 		"      --trace-out FILE   write pmm's own kmem events as a kernel trace\n"
 		"      --keep-going       skip malformed lines (counted) instead of stopping\n"
+		"      --kver RELEASE     the trace's kernel (e.g. 6.8): how its gfp flag names\n"
+		"                         read (GFP_ATOMIC lost __GFP_ATOMIC in 6.3, GFP_NOWAIT\n"
+		"                         gained __GFP_NOWARN in 6.12) and the page_owner file's\n"
+		"                         format; default: a trace.dat's own kernel (its uname),\n"
+		"                         text as Linux 6.1\n"
 		"  -q, --quiet            no progress bar, no machine messages, a short summary\n"
 		"  -v, --verbose          also print the machine's boot log\n"
 		"  -h, --help             this help\n"
@@ -315,7 +320,7 @@ static int parse_u64(const char *s, uint64_t *out)
 
 enum {
 	OPT_UNTIL = 256, OPT_EVERY, OPT_SAMPLE, OPT_PAGE_OWNER, OPT_PO_DUMP, OPT_SVG_MAP,
-	OPT_SVG_CHART, OPT_CHART_EVENTS, OPT_TRACE_OUT, OPT_KEEP_GOING, OPT_MACHINE_FROM,
+	OPT_SVG_CHART, OPT_CHART_EVENTS, OPT_TRACE_OUT, OPT_KEEP_GOING, OPT_MACHINE_FROM, OPT_KVER,
 };
 
 int cmd_replay(int argc, char **argv)
@@ -335,6 +340,7 @@ int cmd_replay(int argc, char **argv)
 		{ "chart-events", no_argument, NULL, OPT_CHART_EVENTS },
 		{ "trace-out", required_argument, NULL, OPT_TRACE_OUT },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+		{ "kver", required_argument, NULL, OPT_KVER },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -344,6 +350,7 @@ int cmd_replay(int argc, char **argv)
 	const char *machine_from = NULL;
 	const char *trace_out = NULL, *po_dump = NULL, *path;
 	struct pmm_replay_opts ro = { 0 };
+	struct pmm_tool_kver kver = { PMM_KVER_6_1, 0 };
 	struct progress prog = { 0 };
 	struct replay_log log = { 0 };
 	struct pmm_trace_writer *writer = NULL;
@@ -400,6 +407,10 @@ int cmd_replay(int argc, char **argv)
 		case OPT_CHART_EVENTS: chart_events = 1; break;
 		case OPT_TRACE_OUT: trace_out = optarg; break;
 		case OPT_KEEP_GOING: ro.keep_going = 1; break;
+		case OPT_KVER:
+			if (pmm_tool_parse_kver(optarg, &kver, "pmm replay"))
+				return EXIT_USAGE;
+			break;
 		case 'q': log.quiet = 1; break;
 		case 'v': log.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -416,6 +427,7 @@ int cmd_replay(int argc, char **argv)
 	if (machine_from && (e = pmm_tool_machine_from(&cfg, machine_from, "pmm replay", log.verbose)))
 		return e;
 	ro.node_of_frame = machine_from != NULL; /* the capture's layout: its pfns name nodes */
+	pmm_tool_kver_opts(&ro, &kver);
 	if (config_file && (e = pmm_config_load(&cfg, config_file, err, sizeof(err)))) {
 		fprintf(stderr, "pmm replay: %s\n", err);
 		return EXIT_DATAERR;
@@ -509,7 +521,7 @@ int cmd_replay(int argc, char **argv)
 	if (po_dump) {
 		FILE *f = fopen(po_dump, "w");
 
-		e = f ? pmm_page_owner_dump(pmm_replay_machine(r), f, 0, PMM_KVER_6_1) : -PMM_EIO;
+		e = f ? pmm_page_owner_dump(pmm_replay_machine(r), f, 0, pmm_replay_result(r)->kver) : -PMM_EIO;
 		if (f && fclose(f))
 			e = -PMM_EIO;
 		if (e) {

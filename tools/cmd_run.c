@@ -37,6 +37,9 @@ static void usage(FILE *f)
 		"                        log), applied before -c and -m\n"
 		"  -q, --quiet           do not print the boot log\n"
 		"  -t, --trace FILE      replay FILE instead of the shipped trace slice\n"
+		"      --kver RELEASE    the trace's kernel (e.g. 6.8): its gfp flag names, and\n"
+		"                        the page_owner report's format (default: a trace.dat's\n"
+		"                        own kernel; text as Linux 6.1)\n"
 		"      --no-replay       only boot the machine\n"
 		"      --no-page-owner   boot without page_owner (it is on by default here)\n"
 		"      --stacks N        print the N stacks holding most pages (default 5, 0: none)\n"
@@ -137,21 +140,21 @@ static int check_reports(const char *list)
 	return 0;
 }
 
-static int write_report(struct pmm *m, const char *name, FILE *out)
+static int write_report(struct pmm *m, const char *name, FILE *out, enum pmm_kver kver)
 {
 	int id = pmm_report_lookup(name);
 
 	if (id >= 0)
 		return pmm_report_write(m, (enum pmm_report)id, out);
 	if (!strcmp(name, "page_owner"))
-		return pmm_page_owner_dump(m, out, 0, PMM_KVER_6_1);
+		return pmm_page_owner_dump(m, out, 0, kver);
 	if (!strcmp(name, "show_stacks"))
 		return pmm_page_owner_show_stacks(m, out, 0);
 	return -PMM_EINVAL;
 }
 
 /* Print the chosen reports (to stdout), and all of them to @dir if given. */
-static int print_reports(struct pmm *m, const char *list, const char *dir)
+static int print_reports(struct pmm *m, const char *list, const char *dir, enum pmm_kver kver)
 {
 	const char *names[PMM_REPORT_NR + 2];
 	size_t n = 0;
@@ -175,7 +178,7 @@ static int print_reports(struct pmm *m, const char *list, const char *dir)
 		if (wanted) {
 			printf("\n== %s\n", names[i]);
 			fflush(stdout);
-			if (write_report(m, names[i], stdout))
+			if (write_report(m, names[i], stdout, kver))
 				status = 1;
 		}
 		if (dir) {
@@ -184,7 +187,7 @@ static int print_reports(struct pmm *m, const char *list, const char *dir)
 
 			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 			f = fopen(path, "w");
-			if (!f || write_report(m, names[i], f) || fclose(f)) {
+			if (!f || write_report(m, names[i], f, kver) || fclose(f)) {
 				fprintf(stderr, "pmm run: cannot write %s\n", path);
 				status = 1;
 			}
@@ -320,6 +323,7 @@ int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "report", required_argument, NULL, 'r' },
 		{ "trace", required_argument, NULL, 't' },
+		{ "kver", required_argument, NULL, 'K' },
 		{ "no-replay", no_argument, NULL, 'R' },
 		{ "no-page-owner", no_argument, NULL, 'P' },
 		{ "stacks", required_argument, NULL, 'S' },
@@ -336,6 +340,7 @@ int cmd_run(int argc, char **argv)
 	const char *report_dir = NULL, *trace = NULL, *machine_from = NULL;
 	const char *svg_map = "pmm-map.svg", *svg_chart = "pmm-fragmentation.svg";
 	int replay = 1, page_owner = 1;
+	struct pmm_tool_kver kver = { PMM_KVER_6_1, 0 };
 	long stacks = 5;
 	char *end;
 	char err[512];
@@ -347,6 +352,10 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:m:qr:o:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': trace = optarg; break;
+		case 'K':
+			if (pmm_tool_parse_kver(optarg, &kver, "pmm run"))
+				return EXIT_USAGE;
+			break;
 		case 'R': replay = 0; break;
 		case 'P': page_owner = 0; break;
 		case 'M': svg_map = optarg; break;
@@ -426,13 +435,13 @@ int cmd_run(int argc, char **argv)
 	if (replay) {
 		printf("\n");
 		fflush(stdout);
-		r = pmm_tool_replay_main_job(m, trace, stdout, svg_map, svg_chart, machine_from);
+		r = pmm_tool_replay_main_job(m, trace, stdout, svg_map, svg_chart, machine_from, &kver);
 		if (r) {
 			pmm_destroy(m);
 			return r;
 		}
 	}
-	r = print_reports(m, reports, report_dir);
+	r = print_reports(m, reports, report_dir, kver.kver);
 	if (stacks && pmm_page_owner_enabled(m) &&
 	    (top_stacks(m, (size_t)stacks) || top_owners(m, (size_t)stacks)))
 		r = 1;

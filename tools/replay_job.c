@@ -173,6 +173,9 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 		(double)res->first_ts_ns / 1e9, (double)res->last_ts_ns / 1e9);
 	fprintf(out, "  machine: %u CPUs, %lu pages managed (%.0f MiB)\n", pmm_nr_cpus(m),
 		pmm_totalram_pages(m), mib(pmm_totalram_pages(m)));
+	if (res->kver != PMM_KVER_6_1)
+		fprintf(out, "  gfp flag names: read as Linux %s names them\n",
+			res->kver == PMM_KVER_6_6 ? "6.3 to 6.11" : "6.12 and later");
 	if (res->parse_errors)
 		fprintf(out, "  %llu malformed lines skipped\n", (unsigned long long)res->parse_errors);
 	pmm_tool_replay_warnings(out, res, "  ");
@@ -386,8 +389,25 @@ static void working_set_print(FILE *out, const struct working_set *ws)
 			ws->active[i], ws->active[i] >> 8, ws->idle[i]);
 }
 
+int pmm_tool_parse_kver(const char *arg, struct pmm_tool_kver *k, const char *cmd)
+{
+	if (pmm_kver_from_release(arg, &k->kver)) {
+		fprintf(stderr, "%s: --kver wants a kernel release such as 6.1 or 6.8.0-31-generic, not '%s'\n",
+			cmd, arg);
+		return EXIT_USAGE;
+	}
+	k->given = 1;
+	return 0;
+}
+
+void pmm_tool_kver_opts(struct pmm_replay_opts *ro, const struct pmm_tool_kver *k)
+{
+	ro->kver = k->given ? k->kver : PMM_KVER_6_1;
+	ro->kver_from_file = !k->given;
+}
+
 int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, const char *svg_map,
-			     const char *svg_chart, const char *capture)
+			     const char *svg_chart, const char *capture, struct pmm_tool_kver *kver)
 {
 	struct pmm_replay_opts opts = { .every = 50000 };
 	struct working_set ws = { .m = m };
@@ -396,6 +416,7 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 
 	/* A capture's own trace (-t) names its frames: their nodes are the capture's. */
 	opts.node_of_frame = capture && trace_path;
+	pmm_tool_kver_opts(&opts, kver);
 	if (!trace_path)
 		trace_path = pmm_tool_shipped_trace();
 	if (!trace_path) {
@@ -427,6 +448,7 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 		if (pmm_replay_finish(r))
 			status = 1;
 		pmm_tool_replay_summary(out, r, trace_path, capture);
+		kver->kver = pmm_replay_result(r)->kver;
 		if (ws.bits)
 			working_set_print(out, &ws);
 		if (pmm_tool_replay_pictures(r, trace_path, svg_map, svg_chart, 0) && !status)

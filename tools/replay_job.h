@@ -69,6 +69,26 @@ int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char 
 			     const char *svg_chart, int chart_events);
 
 /*
+ * pmm_tool_kver - --kver: the kernel whose gfp names a trace has; when not
+ * given, a trace.dat's own kernel decides and text reads as Linux 6.1's.
+ */
+struct pmm_tool_kver {
+	enum pmm_kver kver;
+	int given;
+};
+
+/*
+ * pmm_tool_parse_kver() - read --kver's @arg (a kernel release such as
+ * "6.8" or "6.1.0-18-amd64", see pmm_kver_from_release()) into @k; on a bad
+ * one print "@cmd: --kver ..." on stderr.
+ * Return: 0, or EXIT_USAGE.
+ */
+int pmm_tool_parse_kver(const char *arg, struct pmm_tool_kver *k, const char *cmd);
+
+/* pmm_tool_kver_opts() - set @ro's kver and kver_from_file as @k says. */
+void pmm_tool_kver_opts(struct pmm_replay_opts *ro, const struct pmm_tool_kver *k);
+
+/*
  * pmm_tool_replay_main_job() - replay the kmem trace at @trace_path (NULL:
  * the shipped slice) on the booted machine @m (not destroyed; the replay's
  * allocations stay on it), print the summary to @out (@capture as for
@@ -77,8 +97,10 @@ int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char 
  * picture could not be written, 65 the trace is unreadable, malformed or
  * holds no event (a "file:line: reason" message on stderr; no summary or
  * pictures when nothing was replayed).
+ * @kver: --kver as given; on return, the kernel whose names the trace was
+ * read with (res->kver), for the reports of its masks.
  */
 int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, const char *svg_map,
-			     const char *svg_chart, const char *capture);
+			     const char *svg_chart, const char *capture, struct pmm_tool_kver *kver);
 
 #endif

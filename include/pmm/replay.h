@@ -167,6 +167,13 @@ struct pmm_replay_result {
 	 * trace.dat's pointer, or pfn= of trace-cmd report / perf script).
 	 */
 	uint64_t pfn_bytes;
+	/*
+	 * The kernel whose gfp names the last input was read with
+	 * (pmm_trace_kver()): opts.kver, or with opts.kver_from_file the
+	 * one a trace.dat names.  Its masks are that kernel's, so reports of
+	 * them (pmm_page_owner_dump()) print best with its names.
+	 */
+	enum pmm_kver kver;
 };
 
 struct pmm_replay_opts {
@@ -208,6 +215,7 @@ struct pmm_replay_opts {
 	 * machine laid out otherwise the trace's pfns mean nothing.
 	 */
 	int node_of_frame;
+	int kver_from_file;     /* a trace.dat's own kernel decides kver (pmm_trace_opts) */
 };
 
 /**

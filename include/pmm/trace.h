@@ -167,6 +167,13 @@ struct pmm_trace_opts {
 	enum pmm_kver kver; /* meaning of GFP_ATOMIC/GFP_NOWAIT in the input */
 	char *errbuf;       /* optional: "file: reason" when an open fails */
 	size_t errbuf_size;
+	/*
+	 * A trace.dat that names its kernel (the release in its UNAME option)
+	 * is read with that kernel's names instead of kver's
+	 * (pmm_kver_from_release()); pmm_trace_kver() says which were used.
+	 * Text never names its kernel: kver holds for it.
+	 */
+	int kver_from_file;
 };
 
 struct pmm_trace_parser;
@@ -286,6 +293,14 @@ PMM_API int pmm_trace_next(struct pmm_trace_parser *p, struct pmm_trace_event *e
  * Context: any; does not sleep.
  */
 PMM_API const char *pmm_trace_errmsg(const struct pmm_trace_parser *p);
+
+/**
+ * pmm_trace_kver() - the kernel whose gfp names @p reads: the opts' kver,
+ * or, with kver_from_file, the one a trace.dat's UNAME option names.
+ * Return: that table.
+ * Context: any; does not sleep.
+ */
+PMM_API enum pmm_kver pmm_trace_kver(const struct pmm_trace_parser *p);
 
 /** pmm_trace_get_stats() - counts so far. Context: any. */
 PMM_API void pmm_trace_get_stats(const struct pmm_trace_parser *p, struct pmm_trace_stats *st);

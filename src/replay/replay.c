@@ -328,6 +328,7 @@ int pmm_replay_create(struct pmm_replay **out, struct pmm *m, const struct pmm_c
 		pcp_fast_update(m);
 	}
 	r->res.sample_every = r->opts.sample_every;
+	r->res.kver = r->opts.kver;
 	r->next_sample = r->opts.sample_every;
 	r->tp.mm_page_alloc_zone_locked = count_zone_locked;
 	r->tp.mm_page_pcpu_drain = count_pcpu_drain;
@@ -740,6 +741,7 @@ int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const ch
 
 	r->errmsg[0] = '\0';
 	res->stop = PMM_REPLAY_STOP_NONE;
+	res->kver = pmm_trace_kver(p);
 	pmm_trace_get_stats(p, &st);
 	lines0 = st.lines;
 	pfn_bytes0 = st.pfn_bytes;
@@ -812,7 +814,8 @@ int pmm_replay_parser(struct pmm_replay *r, struct pmm_trace_parser *p, const ch
 
 int pmm_replay_file(struct pmm_replay *r, const char *path)
 {
-	struct pmm_trace_opts topts = { .kver = r->opts.kver };
+	struct pmm_trace_opts topts = { .kver = r->opts.kver,
+					.kver_from_file = r->opts.kver_from_file };
 	struct pmm_trace_parser *p;
 	int err;
 

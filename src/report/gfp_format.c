@@ -428,6 +428,44 @@ int gfp_parse_kver(const char *text, size_t len, enum pmm_kver kver, pmm_gfp_t *
 	return 0;
 }
 
+/* A decimal below 1000 at *@s, at least one digit; moves *@s past it. */
+static bool release_number(const char **s, unsigned *out)
+{
+	unsigned v = 0;
+	int digits = 0;
+
+	while (**s >= '0' && **s <= '9') {
+		v = v * 10 + (unsigned)(**s - '0');
+		if (++digits > 3)
+			return false;
+		(*s)++;
+	}
+	*out = v;
+	return digits > 0;
+}
+
+int pmm_kver_from_release(const char *release, enum pmm_kver *out)
+{
+	const char *s = release;
+	unsigned major, minor;
+
+	if (!s || !out)
+		return -PMM_EINVAL;
+	if (strncmp(s, "Linux ", 6) == 0)
+		s += 6;
+	if (*s == 'v')
+		s++;
+	if (!release_number(&s, &major) || *s++ != '.' || !release_number(&s, &minor))
+		return -PMM_EINVAL;
+	if (major < 6 || (major == 6 && minor < 3))
+		*out = PMM_KVER_6_1;
+	else if (major == 6 && minor < 12)
+		*out = PMM_KVER_6_6;
+	else
+		*out = PMM_KVER_6_12;
+	return 0;
+}
+
 int pmm_gfp_parse(const char *text, size_t len, pmm_gfp_t *out)
 {
 	return gfp_parse_kver(text, len, PMM_KVER_6_1, out);

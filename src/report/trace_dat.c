@@ -969,6 +969,9 @@ int trace_dat_open_inproc(struct pmm_trace_parser *p, const char *path, char *wh
 	err = dat_open_handle(d, path, why, whylen);
 	if (err)
 		return err;
+	/* The file's own kernel names its gfp bits (gfp_of()); before the first record. */
+	if (p->kver_from_file && d->lay.release[0])
+		pmm_kver_from_release(d->lay.release, &p->kver);
 	tracecmd_set_private(d->handle, strdup(path));
 	/* the CPU data libtracecmd set up; a CPU count option can make tep's count differ */
 	d->nr_cpus = d->lay.cpus;

@@ -25,6 +25,7 @@ struct dat_layout {
 	bool compressed;           /* v7: CPU data in compressed chunks */
 	char compression[16];      /* v7: "none", "zstd" or "zlib" */
 	int cpus;                  /* CPU data entries libtracecmd sets up */
+	char release[65];          /* the kernel's release from the UNAME option, or "" */
 	struct dat_cpu_data *cpu;  /* [cpus], malloc'd */
 };
 

@@ -31,6 +31,7 @@ struct pmm_trace_parser {
 	struct linereader *lr;           /* text back end */
 	void *dat;                       /* trace.dat back end */
 	enum pmm_kver kver;
+	bool kver_from_file;             /* a trace.dat's UNAME decides kver */
 	int sticky;                      /* fatal error returned again */
 	bool report_style;               /* input looks like trace-cmd report */
 	bool perf_seen;                  /* a perf script event line came: call chains may follow */

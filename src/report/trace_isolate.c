@@ -52,6 +52,8 @@ struct iso_msg {
 	uint32_t name_len; /* then the name, the text and the error, unterminated */
 	uint32_t text_len;
 	uint32_t err_len;
+	int32_t kver;      /* the parser's, for the open's message (a trace.dat's UNAME sets it) */
+	uint32_t pad;
 };
 
 struct iso_stat {
@@ -122,7 +124,7 @@ static void out_msg(struct iso_out *o, struct pmm_trace_parser *p, int r, uint32
 		    const struct pmm_trace_event *ev, const struct pmm_trace_stats *st0)
 {
 	const uint64_t *a = (const uint64_t *)st0, *b = (const uint64_t *)&p->st;
-	struct iso_msg m = { .r = r, .flags = flags };
+	struct iso_msg m = { .r = r, .flags = flags, .kver = (int32_t)p->kver };
 
 	for (size_t i = 0; i < ISO_STATS; i++)
 		m.nstat += a[i] != b[i];
@@ -303,8 +305,11 @@ static int iso_recv(struct pmm_trace_parser *p, struct iso *s, struct pmm_trace_
 	*flags = m.flags;
 	/* the child's memory may have been damaged before it sent this: nothing is trusted */
 	if ((m.flags & ISO_EVENT ? m.r != 1 : m.r > 0) || m.nstat > ISO_STATS ||
-	    m.name_len > ISO_MAX_NAME || m.text_len > ISO_MAX_TEXT || m.err_len >= sizeof(p->errmsg))
+	    m.name_len > ISO_MAX_NAME || m.text_len > ISO_MAX_TEXT || m.err_len >= sizeof(p->errmsg) ||
+	    m.kver < PMM_KVER_6_1 || m.kver > PMM_KVER_6_12)
 		return ISO_BROKEN;
+	if (m.flags & ISO_OPEN)
+		p->kver = (enum pmm_kver)m.kver;
 	if (m.flags & ISO_EVENT) {
 		if (iso_take(s, ev, sizeof(*ev)))
 			return ISO_DEAD;

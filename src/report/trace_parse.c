@@ -1458,8 +1458,10 @@ struct pmm_trace_parser *trace_parser_alloc(const struct pmm_trace_opts *opts)
 {
 	struct pmm_trace_parser *p = calloc(1, sizeof(*p));
 
-	if (p && opts)
+	if (p && opts) {
 		p->kver = opts->kver;
+		p->kver_from_file = opts->kver_from_file != 0;
+	}
 	return p;
 }
 
@@ -1557,6 +1559,11 @@ int pmm_trace_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 const char *pmm_trace_errmsg(const struct pmm_trace_parser *p)
 {
 	return p ? p->errmsg : "";
+}
+
+enum pmm_kver pmm_trace_kver(const struct pmm_trace_parser *p)
+{
+	return p ? p->kver : PMM_KVER_6_1;
 }
 
 void pmm_trace_get_stats(const struct pmm_trace_parser *p, struct pmm_trace_stats *st)

@@ -35,6 +35,16 @@ for f in map.svg chart.svg; do
 done
 grep -q "mm_page_alloc: page=" "$TMP/own.txt" || fail "own trace has no mm_page_alloc line"
 grep -q "^Page allocated via order" "$TMP/po.txt" || fail "page_owner file has no record"
+grep -Eq "^PFN [0-9]+ type " "$TMP/po.txt" || fail "page_owner file of a 6.1 trace: not 6.1's PFN"
+# --kver: the trace's kernel names its masks and the page_owner file's format.
+expect 0 "^  gfp flag names: read as Linux 6.3 to 6.11 names them$" -- -c "$CONF" -n $N --kver 6.8 \
+	--page-owner-dump "$TMP/po68.txt" "$SLICE"
+grep -Eq "^PFN 0x[0-9a-f]+ type " "$TMP/po68.txt" || fail "--kver 6.8: page_owner file's PFN not in hex"
+grep -q ", free_ts [0-9]* ns$" "$TMP/po68.txt" || fail "--kver 6.8: page_owner file lacks free_ts"
+# 6.3 dropped __GFP_ATOMIC: its bit prints as a number, as that kernel would print it.
+grep -q "__GFP_ATOMIC" "$TMP/po.txt" || fail "no __GFP_ATOMIC in the 6.1 page_owner file: the next check means nothing"
+grep -q "__GFP_ATOMIC" "$TMP/po68.txt" && fail "--kver 6.8: page_owner names __GFP_ATOMIC"
+expect 2 "^pmm replay: --kver wants a kernel release" -- --kver 6 "$SLICE"
 # pmm's own trace replays cleanly, with every free matched.
 expect 0 "free_untracked +0 " -- -m "mem=1G cpus=2" "$TMP/own.txt"
 

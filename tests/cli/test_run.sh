@@ -57,6 +57,18 @@ for r in buddyinfo pagetypeinfo zoneinfo vmstat extfrag_index unusable_index pag
 done
 has "$TMP/rep/page_owner" '^Page allocated via order [0-9]+, mask 0x'
 has "$TMP/rep/show_stacks" '^nr_base_pages: [1-9]'
+# The shipped trace is Linux 6.1's: its page_owner file is 6.1's (decimal PFN, free_ts).
+has "$TMP/rep/page_owner" '^PFN [0-9]+ type '
+has "$TMP/rep/page_owner" ', free_ts [0-9]+ ns$'
+grep -q 'gfp flag names' "$TMP/out" && fail "a 6.1 trace said how its gfp names read"
+# --kver: the trace's kernel, whose names its masks are read and printed with.
+expect 0 '^  gfp flag names: read as Linux 6.12 and later names them$' -- -q --kver 6.12.15 \
+	-r none --stacks 1 -o "$TMP/rep612" --svg-map "$TMP/svg/map.svg" --svg-chart "$TMP/svg/chart.svg"
+has "$TMP/rep612/page_owner" '^PFN 0x[0-9a-f]+ type '
+grep -q 'free_ts' "$TMP/rep612/page_owner" && fail "--kver 6.12: page_owner has free_ts (gone in 6.12)"
+has "$TMP/out" '^== top page owners by task'
+expect 2 "^pmm run: --kver wants a kernel release such as 6.1 or 6.8.0-31-generic, not 'new'$" -- \
+	-q --kver new
 [ -s "$TMP/svg/map.svg" ] && [ -s "$TMP/svg/chart.svg" ] || fail "--svg-map/--svg-chart not written"
 expect 0 '^== top page_owner stacks \(1 of ' -- -q --stacks 1 -r none
 

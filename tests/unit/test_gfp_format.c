@@ -165,6 +165,53 @@ static void test_parse(void **state)
 	assert_int_equal(v, 0x800);
 }
 
+/* A kernel release, as uname -r or a trace.dat's UNAME option gives it, picks a name table. */
+static void test_kver_from_release(void **state)
+{
+	static const struct {
+		const char *release;
+		int err;
+		enum pmm_kver want;
+	} cases[] = {
+		{ "6.1.192-pageowner", 0, PMM_KVER_6_1 },
+		{ "6.1", 0, PMM_KVER_6_1 },
+		{ "6.2.16", 0, PMM_KVER_6_1 },
+		{ "3.10.0-1160.el7.x86_64", 0, PMM_KVER_6_1 },
+		{ "2.6.32-754.el6.x86_64", 0, PMM_KVER_6_1 },
+		{ "5.15.0-91-generic", 0, PMM_KVER_6_1 },
+		{ "6.3.0", 0, PMM_KVER_6_6 },
+		{ "6.6.150", 0, PMM_KVER_6_6 },
+		{ "6.8.0-31-generic", 0, PMM_KVER_6_6 },
+		{ "6.11-rc7", 0, PMM_KVER_6_6 },
+		{ "6.12.15", 0, PMM_KVER_6_12 },
+		{ "6.18.9", 0, PMM_KVER_6_12 },
+		{ "7.0", 0, PMM_KVER_6_12 },
+		{ "Linux 6.8.0", 0, PMM_KVER_6_6 },
+		{ "v6.12", 0, PMM_KVER_6_12 },
+		{ "", -PMM_EINVAL, PMM_KVER_6_6 },
+		{ "6", -PMM_EINVAL, PMM_KVER_6_6 },
+		{ "6.", -PMM_EINVAL, PMM_KVER_6_6 },
+		{ ".12", -PMM_EINVAL, PMM_KVER_6_6 },
+		{ "6,12", -PMM_EINVAL, PMM_KVER_6_6 },
+		{ "x6.12", -PMM_EINVAL, PMM_KVER_6_6 },
+		{ "1006.1", -PMM_EINVAL, PMM_KVER_6_6 },
+		{ "6.1000", -PMM_EINVAL, PMM_KVER_6_6 },
+		{ " 6.1", -PMM_EINVAL, PMM_KVER_6_6 },
+	};
+	enum pmm_kver k;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		k = PMM_KVER_6_6; /* unchanged on error */
+		if (pmm_kver_from_release(cases[i].release, &k) != cases[i].err || k != cases[i].want)
+			fail_msg("\"%s\": %d, kver %d; want %d, kver %d", cases[i].release,
+				 pmm_kver_from_release(cases[i].release, &k), (int)k, cases[i].err,
+				 (int)cases[i].want);
+	}
+	assert_int_equal(pmm_kver_from_release(NULL, &k), -PMM_EINVAL);
+	assert_int_equal(pmm_kver_from_release("6.1", NULL), -PMM_EINVAL);
+}
+
 /*
  * Names that Linux 4.19 and older print (include/trace/events/mmflags.h
  * since 4.6, gfpflags.h before it, whose single bits had no "__" before
@@ -331,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_trace_spelling_and_truncation),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_names_of_older_kernels),
+		cmocka_unit_test(test_kver_from_release),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_page_owner_masks),
 		cmocka_unit_test(test_trace_masks),

@@ -215,6 +215,37 @@ static const char fmt_free_batched[] =
 	"\nprint fmt: \"page=%p pfn=%lu order=0 cold=%d\", "
 	"(((struct page *)vmemmap_base) + (REC->pfn)), REC->pfn, REC->cold\n";
 
+/*
+ * mm_page_alloc as 6.1 lays it out, printing gfp_flags through part of
+ * 6.12's show_gfp_flags() table: GFP_ATOMIC without __GFP_ATOMIC (6.3
+ * and later), GFP_NOWAIT with __GFP_NOWARN (6.12 and later).
+ */
+#define G(x) "(( gfp_t)" #x "u)"
+static const char fmt_alloc_6_12[] =
+	"name: mm_page_alloc\nID: 302\nformat:\n" COMMON_FIELDS
+	"\tfield:unsigned long pfn;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned int order;\toffset:16;\tsize:4;\tsigned:0;\n"
+	"\tfield:unsigned long gfp_flags;\toffset:24;\tsize:8;\tsigned:0;\n"
+	"\tfield:int migratetype;\toffset:32;\tsize:4;\tsigned:1;\n"
+	"\nprint fmt: \"page=%p pfn=0x%lx order=%d migratetype=%d gfp_flags=%s\", "
+	"REC->pfn != -1UL ? (((struct page *)vmemmap_base) + (REC->pfn)) : ((void *)0), "
+	"REC->pfn != -1UL ? REC->pfn : 0, REC->order, REC->migratetype, "
+	"(REC->gfp_flags) ? __print_flags(REC->gfp_flags, \"|\", "
+	"{(unsigned long)(" G(0x400) " | " G(0x800) " | " G(0x40) " | " G(0x80) "), \"GFP_KERNEL\"}, "
+	"{(unsigned long)(" G(0x20) " | " G(0x800) "), \"GFP_ATOMIC\"}, "
+	"{(unsigned long)(" G(0x800) " | " G(0x2000) "), \"GFP_NOWAIT\"}, "
+	"{(unsigned long)" G(0x20) ", \"__GFP_HIGH\"}, "
+	"{(unsigned long)" G(0x2000) ", \"__GFP_NOWARN\"}, "
+	"{(unsigned long)" G(0x800) ", \"__GFP_KSWAPD_RECLAIM\"}) : \"none\"\n";
+#undef G
+
+/* What the V_UNAME allocations ask for: GFP_NOWAIT (failed) and GFP_ATOMIC|__GFP_NOWARN, 6.12's bits. */
+#define GFP_6_12_FAILED 0x2800
+#define GFP_6_12_ALLOC 0x2820
+
+/* build(): the UNAME option's text, or NULL for none. */
+static const char *build_uname;
+
 #define MEMMAP 0xffffea0000000000ull
 
 /* mm_page_alloc as 6.1 lays it out; @mt names its migratetype field */
@@ -315,7 +346,7 @@ static void put_page(struct out *o, uint64_t ts, const struct rec *r, int n, lon
 	put(o, page, sizeof(page));
 }
 
-enum variant { V_GOOD, V_NO_FIELD, V_ODD_PRINT, V_SCALED, V_FREE_DIRECT, V_PAGE_PTR, V_BATCHED };
+enum variant { V_GOOD, V_NO_FIELD, V_ODD_PRINT, V_SCALED, V_FREE_DIRECT, V_PAGE_PTR, V_BATCHED, V_UNAME };
 
 /* The record's first field: the pfn, or for a format of 4.0 and older its struct page. */
 static void as_page(struct rec *r, int n, bool free_ptr, bool alloc_ptr)
@@ -364,6 +395,10 @@ static size_t build(struct out *o, enum variant v, size_t *data_off)
 	as_page(c0p2, 3, free_ptr, alloc_ptr);
 	as_page(c1p1, 2, free_ptr, alloc_ptr);
 	as_page(c1p2, 1, free_ptr, alloc_ptr);
+	if (v == V_UNAME) {
+		c0p1[1].c = GFP_6_12_FAILED;
+		c1p1[1].c = GFP_6_12_ALLOC;
+	}
 	o->len = 0;
 	put(o, "\x17\x08\x44tracing", 10);
 	put_str(o, "6");
@@ -383,7 +418,7 @@ static size_t build(struct out *o, enum variant v, size_t *data_off)
 		     v == V_FREE_DIRECT ? fmt_free_direct :
 		     v == V_PAGE_PTR ? fmt_free_page :
 		     v == V_BATCHED ? fmt_free_batched : fmt_free);
-	put_text8(o, v == V_PAGE_PTR ? fmt_alloc_page : alloc);
+	put_text8(o, v == V_PAGE_PTR ? fmt_alloc_page : v == V_UNAME ? fmt_alloc_6_12 : alloc);
 	put_str(o, "sched");
 	put_le(o, 1, 4);
 	put_text8(o, fmt_switch);
@@ -392,7 +427,12 @@ static size_t build(struct out *o, enum variant v, size_t *data_off)
 	put_text8(o, "42 stress-ng\n43 kworker/0:1\n");
 	put_le(o, 2, 4); /* cpus */
 	put(o, "options  ", 10);
-	put_le(o, 0, 2); /* no options */
+	if (build_uname) {
+		put_le(o, 5, 2); /* UNAME */
+		put_le(o, strlen(build_uname) + 1, 4);
+		put_str(o, build_uname);
+	}
+	put_le(o, 0, 2); /* the end of the options */
 	put(o, "flyrecord", 10);
 	cpu_table = o->len;
 	o->table = cpu_table;
@@ -806,6 +846,66 @@ static void test_batched_cold(void **state)
 	unlink(path);
 	free(path);
 	free(o.p);
+}
+
+/*
+ * A trace.dat names its kernel in its UNAME option.  With kver_from_file
+ * its gfp names read as that kernel's: GFP_ATOMIC lost __GFP_ATOMIC in
+ * 6.3 and GFP_NOWAIT gained __GFP_NOWARN in 6.12, so a 6.12 file's numbers
+ * come back as they were.  Without it, or when the file names no kernel
+ * pmm can read, opts.kver holds; pmm_trace_kver() says which did.
+ */
+static void test_kver_from_uname(void **state)
+{
+	static const struct {
+		const char *uname; /* NULL: no UNAME option */
+		int from_file;
+		enum pmm_kver kver, want;
+		pmm_gfp_t nowait, atomic_nowarn;
+	} cases[] = {
+		{ "Linux host 6.12.15 x86_64", 1, PMM_KVER_6_1, PMM_KVER_6_12, 0x2800, 0x2820 },
+		{ "Linux host 6.12.15 x86_64", 0, PMM_KVER_6_1, PMM_KVER_6_1, 0x800, 0x2a20 },
+		{ "Linux host 6.8.0-31-generic x86_64", 1, PMM_KVER_6_1, PMM_KVER_6_6, 0x800, 0x2820 },
+		{ "Linux (none) 6.1.192-pageowner x86_64", 1, PMM_KVER_6_12, PMM_KVER_6_1, 0x800, 0x2a20 },
+		{ NULL, 1, PMM_KVER_6_12, PMM_KVER_6_12, 0x2800, 0x2820 },
+		{ "Linux host unknown x86_64", 1, PMM_KVER_6_6, PMM_KVER_6_6, 0x800, 0x2820 },
+		{ "Linux", 1, PMM_KVER_6_1, PMM_KVER_6_1, 0x800, 0x2a20 },
+	};
+
+	(void)state;
+	need_tracecmd();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pmm_trace_opts opts = { .kver = cases[i].kver,
+					       .kver_from_file = cases[i].from_file };
+		struct pmm_trace_parser *p;
+		struct pmm_trace_event ev;
+		struct out o = { 0 };
+		pmm_gfp_t got[2] = { 0, 0 };
+		size_t off, len;
+		char *path;
+		int n = 0, r;
+
+		build_uname = cases[i].uname;
+		len = build(&o, V_UNAME, &off);
+		build_uname = NULL;
+		path = pmm_test_write_tmp("t.dat", o.p, len);
+		assert_int_equal(pmm_trace_open(&p, path, &opts), 0);
+		assert_int_equal(pmm_trace_kver(p), cases[i].want);
+		while ((r = pmm_trace_next(p, &ev)) != 0)
+			if (r == 1 && ev.kind == PMM_TRACE_MM_PAGE_ALLOC && n < 2)
+				got[n++] = ev.gfp;
+		assert_int_equal(n, 2);
+		if (got[0] != cases[i].nowait || got[1] != cases[i].atomic_nowarn)
+			fail_msg("case %zu (%s): gfp 0x%x and 0x%x, want 0x%x and 0x%x", i,
+				 cases[i].uname ? cases[i].uname : "no uname", (unsigned)got[0],
+				 (unsigned)got[1], (unsigned)cases[i].nowait,
+				 (unsigned)cases[i].atomic_nowarn);
+		assert_int_equal(pmm_trace_kver(p), cases[i].want);
+		pmm_trace_close(p);
+		unlink(path);
+		free(path);
+		free(o.p);
+	}
 }
 
 /*
@@ -1291,6 +1391,7 @@ int main(void)
 		cmocka_unit_test(test_format_without_field),
 		cmocka_unit_test(test_struct_page_records),
 		cmocka_unit_test(test_gfp_name_unknown),
+		cmocka_unit_test(test_kver_from_uname),
 		cmocka_unit_test(test_batched_cold),
 		cmocka_unit_test(test_print_format_not_read),
 		cmocka_unit_test(test_bad_files),
