@@ -43,7 +43,7 @@ const char *__lsan_default_suppressions(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64], msg[512];
-	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+	struct pmm_trace_opts opts = { .kver = PMM_KVER_6_1, .errbuf = msg, .errbuf_size = sizeof(msg) };
 	struct pmm_trace_parser *p;
 	struct pmm_trace_event ev;
 	struct pmm_trace_stats st;

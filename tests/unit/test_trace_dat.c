@@ -45,7 +45,7 @@ static void test_dat_equals_report(void **state)
 	struct pmm_trace_event d, r;
 	struct pmm_trace_stats sd, sr;
 	char msg[256] = "";
-	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+	struct pmm_trace_opts opts = { .kver = PMM_KVER_6_1, .errbuf = msg, .errbuf_size = sizeof(msg) };
 	uint64_t n = 0, extfrag = 0;
 	const char *line;
 	int a, b;
@@ -160,7 +160,7 @@ static int next_ok(struct pmm_trace_parser *p, struct pmm_trace_event *ev, const
 static void test_dat_v6_same_events(void **state)
 {
 	char *v7 = unpack_dat(), *v6, *cmd, *cut, msg[512] = "";
-	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+	struct pmm_trace_opts opts = { .kver = PMM_KVER_6_1, .errbuf = msg, .errbuf_size = sizeof(msg) };
 	struct pmm_trace_parser *p7, *p6;
 	struct pmm_trace_event a, b;
 	uint64_t n = 0;
@@ -224,7 +224,7 @@ static void test_dat_bad_file(void **state)
 	static const char junk[] = "\x17\x08\x44tracing6\0garbage garbage garbage";
 	char *path;
 	char msg[256] = "";
-	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+	struct pmm_trace_opts opts = { .kver = PMM_KVER_6_1, .errbuf = msg, .errbuf_size = sizeof(msg) };
 	struct pmm_trace_parser *p;
 
 	(void)state;

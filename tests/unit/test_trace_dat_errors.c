@@ -1032,7 +1032,7 @@ static void test_print_format_not_read(void **state)
 static void test_bad_files(void **state)
 {
 	char msg[512], want[600], *path;
-	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+	struct pmm_trace_opts opts = { .kver = PMM_KVER_6_1, .errbuf = msg, .errbuf_size = sizeof(msg) };
 	struct pmm_trace_parser *p = (void *)1;
 
 	(void)state;
@@ -1081,7 +1081,7 @@ static void test_cut_in_headers(void **state)
 	assert_true(len > 2000);
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		char msg[512] = "", want[600];
-		struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+		struct pmm_trace_opts opts = { .kver = PMM_KVER_6_1, .errbuf = msg, .errbuf_size = sizeof(msg) };
 		struct pmm_trace_parser *p = (void *)1;
 		char *path = pmm_test_write_tmp("cut.dat", o.p, cuts[i]);
 
@@ -1105,7 +1105,7 @@ static void test_cut_in_headers(void **state)
 static int open_bytes(const unsigned char *data, size_t len, char *msg, size_t msglen,
 		      char **path_out)
 {
-	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, msglen };
+	struct pmm_trace_opts opts = { .kver = PMM_KVER_6_1, .errbuf = msg, .errbuf_size = msglen };
 	struct pmm_trace_parser *p = (void *)1;
 	char *path = pmm_test_write_tmp("bad.dat", data, len);
 	int r;
@@ -1230,7 +1230,7 @@ static void test_corrupt_cpu_data(void **state)
 		struct pmm_trace_parser *p;
 		struct pmm_trace_event ev;
 		char msg[512] = "";
-		struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+		struct pmm_trace_opts opts = { .kver = PMM_KVER_6_1, .errbuf = msg, .errbuf_size = sizeof(msg) };
 		char *path;
 		int r, n = 0, flips;
 
@@ -1273,7 +1273,7 @@ static void test_corrupt_cpu_data(void **state)
  */
 static int replay_file(const char *path, const char *want, char *msg, size_t msglen, long *n)
 {
-	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, msglen };
+	struct pmm_trace_opts opts = { .kver = PMM_KVER_6_1, .errbuf = msg, .errbuf_size = msglen };
 	struct pmm_trace_parser *p;
 	struct pmm_trace_event ev;
 	int r, first = 0;

@@ -1604,7 +1604,7 @@ static void test_sources(void **state)
 	struct pmm_trace_parser *p;
 	struct pmm_trace_stats st;
 	char msg[256];
-	struct pmm_trace_opts opts = { PMM_KVER_6_1, msg, sizeof(msg) };
+	struct pmm_trace_opts opts = { .kver = PMM_KVER_6_1, .errbuf = msg, .errbuf_size = sizeof(msg) };
 	char *plain, *cmd = NULL, *xz = NULL, *gz = NULL;
 	int saved;
 
