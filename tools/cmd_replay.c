@@ -71,7 +71,7 @@ static void usage(FILE *f)
 		"                         read (GFP_ATOMIC lost __GFP_ATOMIC in 6.3, GFP_NOWAIT\n"
 		"                         gained __GFP_NOWARN in 6.12) and the page_owner file's\n"
 		"                         format; default: a trace.dat's own kernel (its uname),\n"
-		"                         text as Linux 6.1\n"
+		"                         text as the --machine-from capture's kernel, else 6.1\n"
 		"  -q, --quiet            no progress bar, no machine messages, a short summary\n"
 		"  -v, --verbose          also print the machine's boot log\n"
 		"  -h, --help             this help\n"
@@ -427,6 +427,7 @@ int cmd_replay(int argc, char **argv)
 	if (machine_from && (e = pmm_tool_machine_from(&cfg, machine_from, "pmm replay", log.verbose)))
 		return e;
 	ro.node_of_frame = machine_from != NULL; /* the capture's layout: its pfns name nodes */
+	pmm_tool_kver_from_capture(&kver, machine_from);
 	pmm_tool_kver_opts(&ro, &kver);
 	if (config_file && (e = pmm_config_load(&cfg, config_file, err, sizeof(err)))) {
 		fprintf(stderr, "pmm replay: %s\n", err);

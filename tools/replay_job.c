@@ -400,9 +400,17 @@ int pmm_tool_parse_kver(const char *arg, struct pmm_tool_kver *k, const char *cm
 	return 0;
 }
 
+void pmm_tool_kver_from_capture(struct pmm_tool_kver *k, const char *capture)
+{
+	char release[128];
+
+	if (!k->given && capture && !pmm_capture_release(capture, release, sizeof(release)))
+		pmm_kver_from_release(release, &k->kver);
+}
+
 void pmm_tool_kver_opts(struct pmm_replay_opts *ro, const struct pmm_tool_kver *k)
 {
-	ro->kver = k->given ? k->kver : PMM_KVER_6_1;
+	ro->kver = k->kver;
 	ro->kver_from_file = !k->given;
 }
 
@@ -416,6 +424,8 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 
 	/* A capture's own trace (-t) names its frames: their nodes are the capture's. */
 	opts.node_of_frame = capture && trace_path;
+	if (trace_path)
+		pmm_tool_kver_from_capture(kver, capture);
 	pmm_tool_kver_opts(&opts, kver);
 	if (!trace_path)
 		trace_path = pmm_tool_shipped_trace();

@@ -70,7 +70,8 @@ int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char 
 
 /*
  * pmm_tool_kver - --kver: the kernel whose gfp names a trace has; when not
- * given, a trace.dat's own kernel decides and text reads as Linux 6.1's.
+ * given, a trace.dat's own kernel decides, and text reads as the kernel of
+ * the --machine-from capture it came with, else as Linux 6.1's.
  */
 struct pmm_tool_kver {
 	enum pmm_kver kver;
@@ -85,7 +86,18 @@ struct pmm_tool_kver {
  */
 int pmm_tool_parse_kver(const char *arg, struct pmm_tool_kver *k, const char *cmd);
 
-/* pmm_tool_kver_opts() - set @ro's kver and kver_from_file as @k says. */
+/*
+ * pmm_tool_kver_from_capture() - unless --kver was given, the kernel of
+ * the capture at @capture (pmm_capture_release()) for a trace that is the
+ * capture's own; @k is unchanged when the capture names none (or @capture
+ * is NULL).
+ */
+void pmm_tool_kver_from_capture(struct pmm_tool_kver *k, const char *capture);
+
+/*
+ * pmm_tool_kver_opts() - set @ro's kver and kver_from_file as @k says: a
+ * trace.dat's own kernel decides unless --kver was given.
+ */
 void pmm_tool_kver_opts(struct pmm_replay_opts *ro, const struct pmm_tool_kver *k);
 
 /*

@@ -393,6 +393,20 @@ PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err,
 PMM_API int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errlen);
 
 /**
+ * pmm_capture_release() - the release of the kernel a Linux capture was
+ * taken on ("6.1.192-pageowner"), for pmm_kver_from_release().
+ * @path: a capture directory (its uname.txt, the output of uname -a, else
+ *        the "Linux version REL" line of its boot log, found as
+ *        pmm_config_from_capture() finds it), or a boot log file.
+ * @buf, @size: receives the release, NUL-terminated ("" on error).
+ * Return: 0; -PMM_ENOENT when the capture names no release that fits
+ * @size (or @path does not exist); -PMM_EINVAL for a NULL argument or a
+ * zero @size.
+ * Context: may sleep (file I/O).
+ */
+PMM_API int pmm_capture_release(const char *path, char *buf, size_t size);
+
+/**
  * pmm_parse_size() - parse "8G", "512M", "0x1000", "4096" into bytes.
  * Return: 0 or -PMM_EINVAL (malformed, or overflows 64 bits).
  * Context: any; does not sleep.

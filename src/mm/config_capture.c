@@ -1715,6 +1715,76 @@ static int derive_dir(struct capture *c, const char *path, const char *log)
 	return derive_dir_with(c, path, log, false);
 }
 
+/*
+ * The release in @s after @prefix: the word that follows, into @buf.
+ * True when there was one that fits.
+ */
+static bool release_after(const char *s, const char *prefix, char *buf, size_t size)
+{
+	const char *p = strstr(s, prefix);
+	size_t n;
+
+	if (!p)
+		return false;
+	p += strlen(prefix);
+	n = strcspn(p, " \t");
+	if (!n || n >= size)
+		return false;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return true;
+}
+
+/* The first "Linux version REL " line of the boot log at @path. */
+static bool boot_log_release(const char *path, char *buf, size_t size)
+{
+	struct linereader *lr;
+	char line[MAX_LINE];
+	bool found = false;
+
+	if (linereader_open_path(&lr, path, NULL, 0) != 0)
+		return false;
+	while (!found && capture_line(NULL, lr, line, sizeof(line)))
+		found = release_after(line, "Linux version ", buf, size);
+	linereader_close(lr);
+	return found;
+}
+
+int pmm_capture_release(const char *path, char *buf, size_t size)
+{
+	struct linereader *lr;
+	char file[4096], line[MAX_LINE];
+	bool found = false;
+
+	if (!path || !buf || !size)
+		return -PMM_EINVAL;
+	buf[0] = '\0';
+	if (!is_dir(path)) {
+		if (!is_file(path))
+			return -PMM_ENOENT;
+		return boot_log_release(path, buf, size) ? 0 : -PMM_ENOENT;
+	}
+	/* uname -a: "Linux host 6.1.192-pageowner #1 SMP ... x86_64 GNU/Linux" */
+	lr = open_capture_file(path, "uname.txt");
+	if (lr) {
+		if (capture_line(NULL, lr, line, sizeof(line))) {
+			const char *host = strchr(line, ' ');
+
+			found = strncmp(line, "Linux ", 6) == 0 && host &&
+				release_after(host + 1, " ", buf, size);
+		}
+		linereader_close(lr);
+		if (found)
+			return 0;
+	}
+	for (size_t i = 0; i < sizeof(boot_log_names) / sizeof(boot_log_names[0]); i++) {
+		snprintf(file, sizeof(file), "%s/%s", path, boot_log_names[i]);
+		if (is_file(file) && boot_log_release(file, buf, size))
+			return 0;
+	}
+	return -PMM_ENOENT;
+}
+
 int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errlen)
 {
 	struct capture c = { .out = out, .err = err, .errlen = errlen, .cpus = -1,

@@ -57,6 +57,16 @@ printf '%s\n' '[    0.0] Early memory node ranges' \
 expect 0 "^cpus=2 +# dmesg.txt.xz:4: smp: Brought up 1 node, 2 CPUs" -- -v --machine-from "$TMP/capture" \
 	-n $N "$SLICE"
 expect 0 "pmm_validate: ok" -- -q --machine-from "$TMP/capture/dmesg.txt.xz" -n $N "$SLICE"
+# A capture's kernel names the gfp flags of a text trace that comes with it, unless --kver says.
+mkdir -p "$TMP/cap612"
+printf '%s\n' '[    0.0] Linux version 6.12.15 (root@h) (gcc 14.2) #1 SMP PREEMPT_DYNAMIC' \
+	'[    0.0] Early memory node ranges' \
+	'[    0.0]   node   0: [mem 0x0000000000001000-0x000000003ffdcfff]' \
+	'[    1.0] smp: Brought up 1 node, 2 CPUs' >"$TMP/cap612/dmesg.txt"
+expect 0 "^  gfp flag names: read as Linux 6.12 and later names them$" -- --machine-from "$TMP/cap612" \
+	-n $N "$SLICE"
+expect 0 "pmm_validate: ok" -- --kver 6.1 --machine-from "$TMP/cap612" -n $N "$SLICE"
+grep -q "gfp flag names" "$TMP/out" && fail "--kver 6.1 did not override the capture's kernel"
 expect 65 "^pmm replay: --machine-from: README.md: no \"Early memory node ranges\" lines" -- \
 	--machine-from "$SRC/data/README.md" -n 10 "$SLICE"
 expect 65 "no kernel boot log in the directory" -- --machine-from "$SRC/data" -n 10 "$SLICE"

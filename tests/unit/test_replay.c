@@ -1221,6 +1221,57 @@ static void test_machine_from_odd_node_line(void **state)
 	rmdir(dir);
 }
 
+/*
+ * pmm_capture_release(): a capture's uname.txt, else its boot log's "Linux
+ * version" line, else nothing; a boot log file alone.
+ */
+static void test_capture_release(void **state)
+{
+	char tmpl[] = "/tmp/pmm-capture-XXXXXX", rel[64], path[600];
+	char *shipped = pmm_test_source_path("tests/data/captures/b-4g-2node-mixed"), *log;
+	const char *dir = mkdtemp(tmpl);
+
+	(void)state;
+	assert_non_null(dir);
+	assert_int_equal(pmm_capture_release(shipped, rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "6.1.0-50-amd64");
+	free(shipped);
+	/* x-...-as-5.4 has no uname.txt: its boot log says it */
+	shipped = pmm_test_source_path("tests/data/captures/x-s-512m-1cpu-as-5.4");
+	assert_int_equal(pmm_capture_release(shipped, rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "6.1.0-50-amd64");
+	free(shipped);
+
+	assert_int_equal(pmm_capture_release(dir, rel, sizeof(rel)), -PMM_ENOENT);
+	assert_string_equal(rel, "");
+	put_file(dir, "dmesg.txt", "[    0.000000] Linux version 6.12.15-x (root@h) (gcc 14) #1 SMP\n"
+				   "[    0.000000] Command line: console=ttyS0\n");
+	assert_int_equal(pmm_capture_release(dir, rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "6.12.15-x");
+	snprintf(path, sizeof(path), "%s/dmesg.txt", dir);
+	log = path;
+	assert_int_equal(pmm_capture_release(log, rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "6.12.15-x");
+	/* uname.txt comes first; one that is not uname -a's is passed over */
+	put_file(dir, "uname.txt", "Linux box 6.8.0-31-generic #31-Ubuntu SMP x86_64 GNU/Linux\n");
+	assert_int_equal(pmm_capture_release(dir, rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "6.8.0-31-generic");
+	put_file(dir, "uname.txt", "6.8.0\n");
+	assert_int_equal(pmm_capture_release(dir, rel, sizeof(rel)), 0);
+	assert_string_equal(rel, "6.12.15-x");
+	/* a release that does not fit is none */
+	assert_int_equal(pmm_capture_release(dir, rel, 5), -PMM_ENOENT);
+	put_file(dir, "dmesg.txt", "[    0.000000] Command line: console=ttyS0\n");
+	assert_int_equal(pmm_capture_release(dir, rel, sizeof(rel)), -PMM_ENOENT);
+	assert_int_equal(pmm_capture_release(log, rel, sizeof(rel)), -PMM_ENOENT);
+	assert_int_equal(pmm_capture_release("/nonexistent/capture", rel, sizeof(rel)), -PMM_ENOENT);
+	assert_int_equal(pmm_capture_release(NULL, rel, sizeof(rel)), -PMM_EINVAL);
+	assert_int_equal(pmm_capture_release(dir, rel, 0), -PMM_EINVAL);
+	rm_file(dir, "uname.txt");
+	rm_file(dir, "dmesg.txt");
+	rmdir(dir);
+}
+
 static void put_file(const char *dir, const char *name, const char *text)
 {
 	char path[512];
@@ -2955,6 +3006,7 @@ int main(void)
 		cmocka_unit_test(test_machine_from_node_cpus),
 		cmocka_unit_test(test_machine_from_shipped_captures),
 		cmocka_unit_test(test_machine_from_other_kernels),
+		cmocka_unit_test(test_capture_release),
 		cmocka_unit_test(test_node_of_frame),
 		cmocka_unit_test(test_explicit_drains),
 		cmocka_unit_test(test_round_trip),
