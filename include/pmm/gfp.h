@@ -74,11 +74,12 @@ enum pmm_kver {
 /**
  * pmm_kver_from_release() - the name table of the kernel whose release
  * string is @release: "6.8", "6.1.192-pageowner" or "3.10.0-1160.el7.x86_64"
- * (uname -r), optionally after "Linux " or "v".  Releases before 6.3 map to
- * PMM_KVER_6_1 (older kernels' names are read with their 6.1 meaning), 6.3
- * to 6.11 to PMM_KVER_6_6, and 6.12 and later to PMM_KVER_6_12 (each
- * where its gfp names changed; pmm_page_owner_read() prints 6.6's format
- * for all of 6.3 to 6.11).
+ * (uname -r), optionally after "Linux " or "v".  pmm's tables are those of
+ * 6.1, 6.6 and 6.12: a release takes the newest of them at or below it,
+ * except that 6.3 to 6.5 take 6.6's, as __GFP_ATOMIC went in 6.3.  So
+ * releases before 6.3 map to PMM_KVER_6_1 (older kernels' names are read
+ * with their 6.1 meaning), 6.3 to 6.11 to PMM_KVER_6_6, and 6.12 and later
+ * to PMM_KVER_6_12; pmm_page_owner_read() prints those kernels' formats.
  * @out: the table; unchanged on error.
  * Return: 0, or -PMM_EINVAL when @release does not start with
  * MAJOR.MINOR (decimal, each below 1000).
