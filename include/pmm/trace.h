@@ -257,7 +257,9 @@ PMM_API int pmm_trace_open_mem(struct pmm_trace_parser **out, const char *name,
  * comes first, then pmm_trace_next() returns -PMM_EBADMSG for good, naming
  * the file, the signal and the last event (number, CPU, timestamp); a
  * message the child could not have sent sound ends the reading the same
- * way ("failed").  Without a child
+ * way ("failed"), and so does a child that sends nothing for 60 s, stuck
+ * in a loop of the libraries ("stalled"): it is told to stop (SIGUSR1),
+ * sends the events it holds and dies, or is killed.  Without a child
  * (fork() failed) the file is read in the caller's process, checks and all.
  * Return: 0; -PMM_ENOSYS when pmm was built without libtracecmd; errors as
  * pmm_trace_open().

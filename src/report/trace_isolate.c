@@ -25,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <pmm/errno.h>
@@ -33,6 +35,8 @@
 #define ISO_BUF (256 * 1024)
 #define ISO_PIPE (1024 * 1024) /* Linux's pipe-max-size default: fewer wakeups */
 #define ISO_STATS (sizeof(struct pmm_trace_stats) / sizeof(uint64_t))
+#define ISO_STOP_SIGNAL SIGUSR1 /* parent to a stalled child: send what you have and die */
+#define ISO_STOP_MS 5000        /* then how long the parent waits for that (at most) before SIGKILL */
 
 static_assert(sizeof(struct pmm_trace_stats) % sizeof(uint64_t) == 0,
 	      "the counters are 64-bit words, sent as (index, delta) pairs");
@@ -67,6 +71,7 @@ struct iso {
 	int fd;
 	pid_t pid;
 	bool ended;
+	bool stalled;                    /* sent nothing for iso_stall_ms: told to stop */
 	const char *who;
 	char *path;                      /* for the messages of a failure after the open */
 	uint64_t events;                 /* events received */
@@ -154,9 +159,10 @@ static void out_msg(struct iso_out *o, struct pmm_trace_parser *p, int r, uint32
 static struct iso_out iso_out;
 
 /*
- * A crash in the child: send the messages buffered so far, so that the
- * caller gets every event before the one that crashed, then die of the
- * signal (the handler was reset on entry).  Only write() and raise().
+ * A crash in the child, or the parent's stop (ISO_STOP_SIGNAL): send the
+ * messages buffered so far, so that the caller gets every event before the
+ * one that crashed or hung, then die of the signal (the handler was reset
+ * on entry).  Only write() and raise().
  */
 static void child_crash(int sig)
 {
@@ -167,7 +173,8 @@ static void child_crash(int sig)
 static _Noreturn void child_main(struct pmm_trace_parser *p, const char *path,
 				 trace_isolate_open_fn open_fn, int fd)
 {
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	/* SIGUSR1: the parent's word that we sent nothing for too long (iso_wait()) */
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, ISO_STOP_SIGNAL };
 	static char altstack[64 * 1024]; /* the handler runs even on a blown stack */
 	struct iso_out *o = &iso_out;
 	struct sigaction sa = { .sa_handler = child_crash,
@@ -179,10 +186,17 @@ static _Noreturn void child_main(struct pmm_trace_parser *p, const char *path,
 	int r;
 
 	/* None of the caller's handlers runs its crash work here; the parent closing its end ends us. */
+	sigset_t unblock;
+
 	sigaltstack(&ss, NULL);
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+	sigemptyset(&unblock);
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
 		sigaction(fatal[i], &sa, NULL);
+		sigaddset(&unblock, fatal[i]);
+	}
+	/* the forking thread's mask is ours: it may block them */
+	sigprocmask(SIG_UNBLOCK, &unblock, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	if (null >= 0) {
 		dup2(null, STDOUT_FILENO);
@@ -210,7 +224,65 @@ static _Noreturn void child_main(struct pmm_trace_parser *p, const char *path,
 
 /* ----------------------------------------------------------- the parent */
 
-/* Fill the buffer so that it holds at least @n bytes.  Return: 0, or 1 at end of file. */
+/* iso_recv()'s returns beside the child's own r (1, 0 or a negative errno). */
+#define ISO_DEAD 2    /* end of file: the child is gone */
+#define ISO_BROKEN 3  /* a message this build's child does not send, or no memory for it */
+#define ISO_STALLED 4 /* the child sent nothing for iso_stall_ms */
+
+static unsigned iso_stall_ms = TRACE_ISOLATE_STALL_MS;
+
+void trace_isolate_set_stall_ms(unsigned ms)
+{
+	iso_stall_ms = ms ? ms : TRACE_ISOLATE_STALL_MS;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until the child's end of the pipe has something (data or its
+ * close).  A child that sends nothing for iso_stall_ms is stuck in a loop
+ * of the library, which would otherwise hang the caller: it is told to
+ * stop (ISO_STOP_SIGNAL), which makes it send the events it holds and die,
+ * and the wait goes on for those.  Return: 0, or ISO_STALLED when not
+ * even that came within ISO_STOP_MS (or iso_stall_ms, if shorter).
+ */
+static int iso_wait(struct iso *s)
+{
+	unsigned stop_ms = iso_stall_ms < ISO_STOP_MS ? iso_stall_ms : ISO_STOP_MS;
+	int64_t deadline = mono_ms() + (s->stalled ? stop_ms : iso_stall_ms);
+
+	for (;;) {
+		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+		int64_t left = deadline - mono_ms();
+		int r;
+
+		if (left <= 0) {
+			if (s->stalled)
+				return ISO_STALLED; /* not even the stop got through */
+			/* the child sends its buffered events and dies: read those first */
+			s->stalled = true;
+			kill(s->pid, ISO_STOP_SIGNAL);
+			deadline = mono_ms() + stop_ms;
+			continue;
+		}
+		r = poll(&pfd, 1, (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return 0; /* let read() report it */
+	}
+}
+
+/*
+ * Fill the buffer so that it holds at least @n bytes.  Return: 0,
+ * ISO_DEAD at end of file, or ISO_STALLED (iso_wait()).
+ */
 static int iso_fill(struct iso *s, size_t n)
 {
 	if (s->len - s->pos >= n)
@@ -219,27 +291,31 @@ static int iso_fill(struct iso *s, size_t n)
 	s->len -= s->pos;
 	s->pos = 0;
 	while (s->len < n) {
-		ssize_t k = read(s->fd, s->buf + s->len, ISO_BUF - s->len);
+		ssize_t k;
 
+		if (iso_wait(s))
+			return ISO_STALLED;
+		k = read(s->fd, s->buf + s->len, ISO_BUF - s->len);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
-			return 1;
+			return ISO_DEAD;
 		s->len += (size_t)k;
 	}
 	return 0;
 }
 
-/* Take @n bytes (any size) into @dst.  Return: 0, or 1 at end of file. */
+/* Take @n bytes (any size) into @dst.  Return: 0, or as iso_fill() when it fails. */
 static int iso_take(struct iso *s, void *dst, size_t n)
 {
 	unsigned char *d = dst;
 
 	while (n) {
 		size_t k = n < ISO_BUF ? n : ISO_BUF;
+		int r = iso_fill(s, k);
 
-		if (iso_fill(s, k))
-			return 1;
+		if (r)
+			return r;
 		memcpy(d, s->buf + s->pos, k);
 		d += k;
 		s->pos += k;
@@ -283,15 +359,12 @@ static void iso_death(struct iso *s, char *buf, size_t len)
 		snprintf(buf, len, "exit status %d", WEXITSTATUS(st));
 }
 
-/* iso_recv()'s returns beside the child's own r (1, 0 or a negative errno). */
-#define ISO_DEAD 2   /* end of file: the child is gone */
-#define ISO_BROKEN 3 /* a message this build's child does not send, or no memory for it */
 
 /* Bounds of a message from a sound child: its text is one record's rendering. */
 #define ISO_MAX_NAME 4096u
 #define ISO_MAX_TEXT (64u << 20)
 
-/* The child's message into @ev (if an event) and @p.  Return: its r, ISO_DEAD or ISO_BROKEN. */
+/* The child's message into @ev (if an event) and @p.  Return: its r, ISO_DEAD, ISO_BROKEN or ISO_STALLED. */
 static int iso_recv(struct pmm_trace_parser *p, struct iso *s, struct pmm_trace_event *ev,
 		    uint32_t *flags)
 {
@@ -299,9 +372,10 @@ static int iso_recv(struct pmm_trace_parser *p, struct iso *s, struct pmm_trace_
 	struct iso_stat st;
 	uint64_t *words = (uint64_t *)&p->st;
 	size_t need;
+	int t;
 
-	if (iso_take(s, &m, sizeof(m)))
-		return ISO_DEAD;
+	if ((t = iso_take(s, &m, sizeof(m))))
+		return t;
 	*flags = m.flags;
 	/* the child's memory may have been damaged before it sent this: nothing is trusted */
 	if ((m.flags & ISO_EVENT ? m.r != 1 : m.r > 0) || m.nstat > ISO_STATS ||
@@ -311,14 +385,14 @@ static int iso_recv(struct pmm_trace_parser *p, struct iso *s, struct pmm_trace_
 	if (m.flags & ISO_OPEN)
 		p->kver = (enum pmm_kver)m.kver;
 	if (m.flags & ISO_EVENT) {
-		if (iso_take(s, ev, sizeof(*ev)))
-			return ISO_DEAD;
+		if ((t = iso_take(s, ev, sizeof(*ev))))
+			return t;
 		if (ev->kind >= PMM_TRACE_NR_KINDS)
 			return ISO_BROKEN;
 	}
 	for (uint32_t i = 0; i < m.nstat; i++) {
-		if (iso_take(s, &st, sizeof(st)))
-			return ISO_DEAD;
+		if ((t = iso_take(s, &st, sizeof(st))))
+			return t;
 		if (st.idx >= ISO_STATS)
 			return ISO_BROKEN;
 		words[st.idx] += st.delta;
@@ -332,12 +406,13 @@ static int iso_recv(struct pmm_trace_parser *p, struct iso *s, struct pmm_trace_
 		s->str = n;
 		s->str_cap = need;
 	}
-	if (iso_take(s, s->str, m.name_len) || iso_take(s, s->str + m.name_len + 1, m.text_len))
-		return ISO_DEAD;
+	if ((t = iso_take(s, s->str, m.name_len)) ||
+	    (t = iso_take(s, s->str + m.name_len + 1, m.text_len)))
+		return t;
 	s->str[m.name_len] = '\0';
 	s->str[m.name_len + 1 + m.text_len] = '\0';
-	if (iso_take(s, p->errmsg, m.err_len))
-		return ISO_DEAD;
+	if ((t = iso_take(s, p->errmsg, m.err_len)))
+		return t;
 	p->errmsg[m.err_len] = '\0';
 	if (m.flags & ISO_EVENT) {
 		ev->name = m.flags & ISO_NAME ? s->str : NULL;
@@ -351,20 +426,27 @@ static int iso_recv(struct pmm_trace_parser *p, struct iso *s, struct pmm_trace_
 	return m.r;
 }
 
-/* Why reading stopped: the child died (ISO_DEAD) or sent what it could not have (ISO_BROKEN). */
+/*
+ * Why reading stopped: the child died (ISO_DEAD), sent what it could not
+ * have (ISO_BROKEN) or nothing at all for too long (ISO_STALLED).
+ */
 static void iso_failed(struct iso *s, int how_r, bool opening, char *buf, size_t len)
 {
-	const char *what = how_r == ISO_BROKEN ? "failed" : "crashed";
+	const char *what = how_r == ISO_BROKEN ? "failed" : s->stalled ? "stalled" : "crashed";
 	char how[64];
 
-	if (how_r == ISO_BROKEN) {
+	if (how_r == ISO_BROKEN || how_r == ISO_STALLED) {
 		close(s->fd);
 		s->fd = -1;
 		iso_reap(s, true);
-		snprintf(how, sizeof(how), "a damaged message, or no memory for it");
 	} else {
 		iso_death(s, how, sizeof(how));
 	}
+	if (how_r == ISO_BROKEN)
+		snprintf(how, sizeof(how), "a damaged message, or no memory for it");
+	else if (s->stalled)
+		snprintf(how, sizeof(how), "nothing came for %u.%03u s; stopped", iso_stall_ms / 1000,
+			 iso_stall_ms % 1000);
 	s->ended = true;
 	if (opening)
 		snprintf(buf, len, "%s %s reading its headers (%s): a damaged file", s->who, what, how);
@@ -387,7 +469,7 @@ static int iso_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 	if (s->ended)
 		return 0;
 	r = iso_recv(p, s, ev, &flags);
-	if (r == ISO_DEAD || r == ISO_BROKEN) {
+	if (r == ISO_DEAD || r == ISO_BROKEN || r == ISO_STALLED) {
 		iso_failed(s, r, false, p->errmsg, sizeof(p->errmsg));
 		p->st.errors++;
 		p->sticky = -PMM_EBADMSG;
@@ -458,7 +540,7 @@ int trace_open_isolated(struct pmm_trace_parser *p, const char *path, trace_isol
 	p->next = iso_next;
 	p->close = iso_close;
 	r = iso_recv(p, s, &ev, &flags);
-	if (r == ISO_DEAD || r == ISO_BROKEN) {
+	if (r == ISO_DEAD || r == ISO_BROKEN || r == ISO_STALLED) {
 		iso_failed(s, r, true, why, whylen);
 		return -PMM_EBADMSG;
 	}

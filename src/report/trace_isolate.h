@@ -23,6 +23,16 @@
 typedef int (*trace_isolate_open_fn)(struct pmm_trace_parser *p, const char *path, char *why,
 				     size_t whylen);
 
+/*
+ * How long the caller waits for the child to send anything before taking
+ * it to be stuck (a library looping on a damaged file): 60 s, where a
+ * sound child sends a pipe-full of events every few milliseconds.
+ */
+#define TRACE_ISOLATE_STALL_MS 60000
+
+/* trace_isolate_set_stall_ms() - that wait, for tests; 0 restores the default. */
+void trace_isolate_set_stall_ms(unsigned ms);
+
 /* trace_open_isolated()'s return when it could not start a child. */
 #define TRACE_ISOLATE_NO_CHILD 1
 
@@ -37,12 +47,13 @@ typedef int (*trace_isolate_open_fn)(struct pmm_trace_parser *p, const char *pat
  * and its standard output and error on /dev/null.  The caller's @p then
  * returns the child's events, errors and counts exactly as @open's parser
  * would have, with name and text valid until the next call.  If the child
- * dies, @p's next call returns -PMM_EBADMSG (sticky) naming @who, the
- * signal and the last event that came through.  Closing @p kills a child
- * that has not finished and reaps it.
+ * dies, or sends nothing for TRACE_ISOLATE_STALL_MS (it is then killed),
+ * @p's next call returns -PMM_EBADMSG (sticky) naming @who, the signal or
+ * the stall, and the last event that came through.  Closing @p kills a
+ * child that has not finished and reaps it.
  *
  * Return: 0 (@p reads from the child); a negative pmm errno from @open,
- * or -PMM_EBADMSG if the child died opening, with the reason in @why;
+ * or -PMM_EBADMSG if the child died or stalled opening, with the reason in @why;
  * TRACE_ISOLATE_NO_CHILD if no pipe or child could be had (@p unchanged:
  * the caller may run @open itself).
  *

@@ -11,6 +11,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,7 +23,19 @@
 
 /* ------------------------------------------------ a scripted back end */
 
-enum script { S_PLAIN, S_CRASH_OPEN, S_REFUSE_OPEN, S_CRASH_AT, S_ENDLESS, S_STICKY, S_BAD_KIND };
+enum script {
+	S_PLAIN, S_CRASH_OPEN, S_REFUSE_OPEN, S_CRASH_AT, S_ENDLESS, S_STICKY, S_BAD_KIND,
+	S_HANG_OPEN, S_HANG_AT, S_HANG_DEAF, /* a library stuck in a loop; DEAF ignores the stop */
+};
+
+/* Stuck for good, as a library looping on a damaged file. */
+static _Noreturn void hang(bool deaf)
+{
+	if (deaf)
+		signal(SIGUSR1, SIG_IGN);
+	for (;;)
+		pause();
+}
 
 static enum script script;
 static unsigned crash_at; /* S_CRASH_AT: the call that crashes */
@@ -41,6 +54,8 @@ static int fake_next(struct pmm_trace_parser *p, struct pmm_trace_event *ev)
 
 	if (script == S_CRASH_AT && i == crash_at)
 		raise(SIGSEGV);
+	if ((script == S_HANG_AT || script == S_HANG_DEAF) && i == crash_at)
+		hang(script == S_HANG_DEAF);
 	if (script == S_STICKY && i == 5) {
 		snprintf(p->errmsg, sizeof(p->errmsg), "%s: read error", script_path);
 		p->sticky = -PMM_EIO;
@@ -95,6 +110,8 @@ static int fake_open(struct pmm_trace_parser *p, const char *path, char *why, si
 {
 	if (script == S_CRASH_OPEN)
 		raise(SIGBUS);
+	if (script == S_HANG_OPEN)
+		hang(false);
 	if (script == S_REFUSE_OPEN) {
 		snprintf(why, whylen, "not a file this back end reads");
 		return -PMM_EBADMSG;
@@ -133,6 +150,9 @@ static struct pmm_trace_parser *open_isolated(const char *path, int want)
 		fail_msg("open: %d (%s), want %d", r, why, want);
 	if (want == -PMM_EBADMSG && script == S_CRASH_OPEN)
 		assert_non_null(strstr(why, "fakelib crashed reading its headers (Bus error)"));
+	if (want == -PMM_EBADMSG && script == S_HANG_OPEN)
+		assert_string_equal(why, "fakelib stalled reading its headers (nothing came for 1.000 s; "
+					 "stopped): a damaged file");
 	if (want == -PMM_EBADMSG && script == S_REFUSE_OPEN)
 		assert_string_equal(why, "not a file this back end reads");
 	return p;
@@ -304,6 +324,57 @@ static void test_crash_with_sigchld_ignored(void **state)
 	assert_no_child();
 }
 
+/*
+ * A child that sends nothing for the stall time is stopped: it first sends
+ * the events it holds, then the reading ends naming the stall.  One that
+ * does not stop is killed after as long again; its held events are lost,
+ * but the caller does not hang.  Opening stalls alike.  The caller's
+ * thread may block the stop signal: the child unblocks it.
+ */
+static void test_stall(void **state)
+{
+	struct pmm_trace_parser *p;
+	sigset_t usr1, old;
+	unsigned last = 0;
+	char want[200];
+
+	(void)state;
+	trace_isolate_set_stall_ms(1000); /* long enough for a loaded host to reach the hang */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	assert_int_equal(pthread_sigmask(SIG_BLOCK, &usr1, &old), 0);
+	script = S_HANG_AT;
+	crash_at = 20;
+	p = open_isolated("hang.txt", 0);
+	assert_int_equal(read_to_failure(p, &last), 17);
+	snprintf(want, sizeof(want),
+		 "hang.txt: fakelib stalled after event 17 (cpu %u, %u ns) (nothing came for 1.000 s; "
+		 "stopped): a damaged file; the rest is not read",
+		 last % 3, last * 1000 + 7);
+	assert_string_equal(pmm_trace_errmsg(p), want);
+	pmm_trace_close(p);
+	assert_no_child();
+	assert_int_equal(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
+
+	/* only what the child wrote out before it hung: call 12's text filled its buffer */
+	script = S_HANG_DEAF;
+	p = open_isolated("deaf.txt", 0);
+	assert_int_equal(read_to_failure(p, &last), 10);
+	snprintf(want, sizeof(want),
+		 "deaf.txt: fakelib stalled after event 10 (cpu %u, %u ns) (nothing came for 1.000 s; "
+		 "stopped): a damaged file; the rest is not read",
+		 last % 3, last * 1000 + 7);
+	assert_string_equal(pmm_trace_errmsg(p), want);
+	pmm_trace_close(p);
+	assert_no_child();
+
+	script = S_HANG_OPEN;
+	p = open_isolated("hang.txt", -PMM_EBADMSG);
+	pmm_trace_close(p);
+	assert_no_child();
+	trace_isolate_set_stall_ms(0);
+}
+
 /* A message no sound child sends ends the reading, and the child with it. */
 static void test_damaged_message(void **state)
 {
@@ -391,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_crash_midway),
 		cmocka_unit_test(test_crash_with_sigchld_ignored),
 		cmocka_unit_test(test_damaged_message),
+		cmocka_unit_test(test_stall),
 		cmocka_unit_test(test_close_early_kills),
 		cmocka_unit_test(test_dat_same_as_in_process),
 	};
