@@ -2,15 +2,18 @@
 /*
  * What the capture fuzz targets check of pmm_config_from_capture() on
  * @path: it derives a config or fails with a message (a failure without
- * one aborts), and whatever it derives, pmm_config_parse() takes.
+ * one aborts), and whatever it derives, pmm_config_parse() takes.  And
+ * pmm_capture_release() finds one word there, or none.
  */
 #ifndef PMM_TESTS_FUZZ_CAPTURE_H
 #define PMM_TESTS_FUZZ_CAPTURE_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <pmm/config.h>
+#include <pmm/errno.h>
 
 static inline void fuzz_derive_and_parse(const char *path)
 {
@@ -32,6 +35,15 @@ static inline void fuzz_derive_and_parse(const char *path)
 			abort();
 	}
 	free(text);
+}
+
+static inline void fuzz_capture_release(const char *path)
+{
+	char rel[32];
+	int r = pmm_capture_release(path, rel, sizeof(rel));
+
+	if (r == 0 ? !rel[0] || strcspn(rel, " \t\n") != strlen(rel) : r != -PMM_ENOENT || rel[0])
+		abort();
 }
 
 #endif

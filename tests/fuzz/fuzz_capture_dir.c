@@ -70,5 +70,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = next ? next + sizeof(SEP) - 1 : end;
 	}
 	fuzz_derive_and_parse(dir);
+	fuzz_capture_release(dir);
 	return 0;
 }

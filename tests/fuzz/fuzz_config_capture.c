@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 	fuzz_derive_and_parse(path);
+	fuzz_capture_release(path);
 	close(fd);
 	return 0;
 }
