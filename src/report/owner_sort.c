@@ -417,7 +417,7 @@ static int add_record(struct run *r, char *s, size_t len, unsigned long first_li
 			unsigned int nm = 0;
 			size_t cap, cl;
 
-			if (!owner_field_match(OWNER_FIELD_ORDER, s, n, &cap, &cl))
+			if (!owner_field_match(OWNER_TOOL_6_1, OWNER_FIELD_ORDER, s, n, &cap, &cl))
 				nm = 1u << OWNER_FIELD_ORDER;
 			debug_get(r, OWNER_FIELD_ORDER, s, n, bad, nm);
 		}
@@ -425,9 +425,10 @@ static int add_record(struct run *r, char *s, size_t len, unsigned long first_li
 		g->pages += (uint32_t)pages;
 		return 0;
 	}
-	owner_record_parse(&rc, s, n, r->rd.pfn.p ? r->rd.pfn.p : "", r->rd.pfn_len);
+	owner_record_parse(&rc, OWNER_TOOL_6_1, s, n, r->rd.pfn.p ? r->rd.pfn.p : "",
+			   r->rd.pfn_len);
 	if (r->strict) {
-		const char *why = owner_header_check(s, n, &rc);
+		const char *why = owner_header_check(OWNER_TOOL_6_1, s, n, &rc);
 
 		if (why)
 			return owner_bad_input(&r->rd, first_line, "%s", why);

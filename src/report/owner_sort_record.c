@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Field extraction for owner-sort: what the Linux 6.1 page_owner_sort tool's
- * regexes and strtol/strtoull calls make of one record, and a strict check of
- * the record header.
+ * Field extraction for owner-sort: what the page_owner_sort tool's regexes
+ * and strtol/strtoull calls make of one record, and a strict check of the
+ * record header.  The tools of Linux 6.1 and 6.12 differ in one pattern:
+ * 6.1's ts pattern ends in "ns," (the comma before free_ts), 6.12's in "ns";
+ * and 6.12 has no free_ts pattern.
  *
  * Why no regex engine: the tool's patterns are a literal word followed by
  * \s*, digits and a literal, so for a given start the POSIX leftmost-longest
@@ -125,7 +127,7 @@ static bool match_tgid(const char *s, size_t n, size_t a, size_t *cap, size_t *c
 	return false;
 }
 
-/* ts\s*([0-9]*)\s*ns, and free_ts\s*([0-9]*)\s*ns */
+/* ts\s*([0-9]*)\s*ns, (6.1), ts\s*([0-9]*)\s*ns (6.12) and free_ts\s*([0-9]*)\s*ns */
 static bool match_ts(const char *s, size_t n, size_t a, const char *tail, size_t tl,
 		     size_t *cap, size_t *caplen)
 {
@@ -193,8 +195,8 @@ static bool match_comm(const char *s, size_t n, size_t a, size_t *cap, size_t *c
 	return true;
 }
 
-bool owner_field_match(enum owner_field f, const char *s, size_t n, size_t *cap,
-		       size_t *caplen)
+bool owner_field_match(enum owner_tool tool, enum owner_field f, const char *s, size_t n,
+		       size_t *cap, size_t *caplen)
 {
 	static const struct {
 		const char *word;
@@ -205,6 +207,7 @@ bool owner_field_match(enum owner_field f, const char *s, size_t n, size_t *cap,
 		[OWNER_FIELD_TS] = { "ts", 2 },         [OWNER_FIELD_FREE_TS] = { "free_ts", 7 },
 	};
 	struct comm_cache cc = { false, 0, 0 };
+	const char *ts_tail = tool == OWNER_TOOL_6_12 ? "ns" : "ns,";
 	size_t i = 0;
 
 	if ((unsigned int)f >= OWNER_NR_FIELDS)
@@ -229,7 +232,7 @@ bool owner_field_match(enum owner_field f, const char *s, size_t n, size_t *cap,
 			ok = match_comm(s, n, a, cap, caplen, &cc);
 			break;
 		case OWNER_FIELD_TS:
-			ok = match_ts(s, n, a, "ns,", 3, cap, caplen);
+			ok = match_ts(s, n, a, ts_tail, strlen(ts_tail), cap, caplen);
 			break;
 		default:
 			ok = match_ts(s, n, a, "ns", 2, cap, caplen);
@@ -305,7 +308,7 @@ static uint64_t ts_from(enum owner_field f, const char *s, size_t len, bool ok,
 int owner_record_pages(const char *s, size_t n, unsigned int *bad)
 {
 	size_t cap = 0, len = 0;
-	bool ok = owner_field_match(OWNER_FIELD_ORDER, s, n, &cap, &len);
+	bool ok = owner_field_match(OWNER_TOOL_6_1, OWNER_FIELD_ORDER, s, n, &cap, &len);
 
 	return pages_from(s + cap, len, ok, bad);
 }
@@ -407,8 +410,11 @@ static inline bool gfp_name_char(unsigned char c)
  * tgid; the line's last ')' closes COMM, since the tail has none, and is
  * followed by ", ts"; and with no "ts" in COMM the first "ts" and "free_ts"
  * are the ones after it.  So the spans come from one structural scan.
+ * For the 6.12 tool the line may also end after "ts D ns" (its kernel's
+ * header): its ts pattern needs no comma, and it has no free_ts pattern.
  */
-static bool canonical_spans(const char *s, size_t le, struct owner_record *r)
+static bool canonical_spans(enum owner_tool tool, const char *s, size_t le,
+			    struct owner_record *r)
 {
 	size_t i = 0, k, *cap = r->cap, *len = r->len;
 	const char *close;
@@ -440,9 +446,14 @@ static bool canonical_spans(const char *s, size_t le, struct owner_record *r)
 		if (s[k] == 't' && s[k + 1] == 's')
 			return false;
 	i = (size_t)(close - s);
-	return EAT(s, le, &i, "), ts ") &&
-	       eat_digits(s, le, &i, &cap[OWNER_FIELD_TS], &len[OWNER_FIELD_TS]) &&
-	       EAT(s, le, &i, " ns, free_ts ") &&
+	if (!EAT(s, le, &i, "), ts ") ||
+	    !eat_digits(s, le, &i, &cap[OWNER_FIELD_TS], &len[OWNER_FIELD_TS]) ||
+	    !EAT(s, le, &i, " ns"))
+		return false;
+	r->free_ts_field = i < le;
+	if (i == le)
+		return tool == OWNER_TOOL_6_12;
+	return EAT(s, le, &i, ", free_ts ") &&
 	       eat_digits(s, le, &i, &cap[OWNER_FIELD_FREE_TS], &len[OWNER_FIELD_FREE_TS]) &&
 	       EAT(s, le, &i, " ns") && i == le;
 }
@@ -451,21 +462,29 @@ static bool canonical_spans(const char *s, size_t le, struct owner_record *r)
  * All six patterns in one left-to-right pass: at each position try every
  * pattern not matched yet, so each gets its leftmost match, as if searched
  * alone.  A real header holds all six, so the pass stops inside line one.
+ * The 6.12 tool has five: free_ts counts as found from the start.
  */
-void owner_record_parse(struct owner_record *r, const char *s, size_t n, const char *pfn,
-			size_t pfn_len)
+void owner_record_parse(struct owner_record *r, enum owner_tool tool, const char *s, size_t n,
+			const char *pfn, size_t pfn_len)
 {
 	size_t *cap = r->cap, *len = r->len;
-	unsigned int found = 0, all = (1u << OWNER_NR_FIELDS) - 1;
+	unsigned int all = (1u << OWNER_NR_FIELDS) - 1, none_sought = 0, found;
 	struct comm_cache cc = { false, 0, 0 };
 	size_t text = n ? n - 1 : 0;
 	const char *nl = memchr(s, '\n', text);
+	const char *ts_tail = tool == OWNER_TOOL_6_12 ? "ns" : "ns,";
+	size_t ts_tl = strlen(ts_tail);
 
+	if (tool == OWNER_TOOL_6_12)
+		none_sought = 1u << OWNER_FIELD_FREE_TS;
+	found = none_sought;
 	memset(r->cap, 0, sizeof(r->cap));
 	memset(r->len, 0, sizeof(r->len));
-	r->canonical = canonical_spans(s, nl ? (size_t)(nl - s) : text, r);
+	r->canonical = canonical_spans(tool, s, nl ? (size_t)(nl - s) : text, r);
 	if (r->canonical)
 		found = all;
+	else
+		r->free_ts_field = false; /* the scan may have set it before failing */
 	for (size_t i = 0; i < n && found != all; i++) {
 		size_t rest = n - i;
 
@@ -494,7 +513,7 @@ void owner_record_parse(struct owner_record *r, const char *s, size_t n, const c
 					       &len[OWNER_FIELD_COMM], &cc))
 					found |= 1u << OWNER_FIELD_COMM;
 			} else if (rest >= 2 && s[i + 1] == 's' && !(found & (1u << OWNER_FIELD_TS)) &&
-				   match_ts(s, n, i + 2, "ns,", 3, &cap[OWNER_FIELD_TS],
+				   match_ts(s, n, i + 2, ts_tail, ts_tl, &cap[OWNER_FIELD_TS],
 					    &len[OWNER_FIELD_TS])) {
 				found |= 1u << OWNER_FIELD_TS;
 			}
@@ -512,6 +531,7 @@ void owner_record_parse(struct owner_record *r, const char *s, size_t n, const c
 	}
 	r->bad = 0;
 	r->nomatch = all & ~found;
+	found &= ~none_sought; /* the spans of a pattern not sought are no capture */
 #define GOT(f) (found & (1u << (f)))
 	r->pages = pages_from(s + cap[OWNER_FIELD_ORDER], len[OWNER_FIELD_ORDER],
 			      GOT(OWNER_FIELD_ORDER), &r->bad);
@@ -522,8 +542,11 @@ void owner_record_parse(struct owner_record *r, const char *s, size_t n, const c
 	r->ts = ts_from(OWNER_FIELD_TS, s + cap[OWNER_FIELD_TS], len[OWNER_FIELD_TS],
 			GOT(OWNER_FIELD_TS), &r->bad);
 	r->ts_off = GOT(OWNER_FIELD_TS) ? cap[OWNER_FIELD_TS] : SIZE_MAX;
-	r->free_ts = ts_from(OWNER_FIELD_FREE_TS, s + cap[OWNER_FIELD_FREE_TS],
-			     len[OWNER_FIELD_FREE_TS], GOT(OWNER_FIELD_FREE_TS), &r->bad);
+	if (none_sought & (1u << OWNER_FIELD_FREE_TS))
+		r->free_ts = 0;
+	else
+		r->free_ts = ts_from(OWNER_FIELD_FREE_TS, s + cap[OWNER_FIELD_FREE_TS],
+				     len[OWNER_FIELD_FREE_TS], GOT(OWNER_FIELD_FREE_TS), &r->bad);
 	if (GOT(OWNER_FIELD_COMM)) {
 		r->comm_off = cap[OWNER_FIELD_COMM];
 		r->comm_len = len[OWNER_FIELD_COMM];
@@ -565,8 +588,14 @@ static bool eat_dec(const char *s, size_t n, size_t *i, uint64_t *v, bool *range
 	return true;
 }
 
+/* Why a 6.12 header must not have free_ts, and a 6.1 one must. */
+#define HAS_FREE_TS \
+	"header has \"free_ts\" (an older kernel's dump: read it without --kver 6.12, or use --lenient)"
+#define NO_FREE_TS "header has no \"free_ts\" (a newer kernel's dump: use --kver 6.12)"
+
 /* A canonical header (its fields are the patterns' captures): just the ranges. */
-static const char *canonical_check(const char *s, const struct owner_record *r)
+static const char *canonical_check(enum owner_tool tool, const char *s,
+				   const struct owner_record *r)
 {
 	uint64_t v;
 
@@ -582,20 +611,23 @@ static const char *canonical_check(const char *s, const struct owner_record *r)
 		return "bad tgid in record header";
 	if (!dec_value(s + r->cap[OWNER_FIELD_TS], r->len[OWNER_FIELD_TS], &v))
 		return "ts out of range";
+	if (tool == OWNER_TOOL_6_12)
+		return r->free_ts_field ? HAS_FREE_TS : NULL;
 	if (!dec_value(s + r->cap[OWNER_FIELD_FREE_TS], r->len[OWNER_FIELD_FREE_TS], &v))
 		return "free_ts out of range";
 	return NULL;
 }
 
-const char *owner_header_check(const char *s, size_t n, const struct owner_record *r)
+const char *owner_header_check(enum owner_tool tool, const char *s, size_t n,
+			       const struct owner_record *r)
 {
 	const char *nl = memchr(s, '\n', n);
-	size_t le = nl ? (size_t)(nl - s) : n, i = 0, k, comm, comm_end;
-	uint64_t order, pid, tgid, ts, free_ts;
+	size_t le = nl ? (size_t)(nl - s) : n, i = 0, k, comm, comm_end, ts_at;
+	uint64_t order, pid, tgid, ts, free_ts = 0;
 	bool range;
 
 	if (r->canonical)
-		return canonical_check(s, r);
+		return canonical_check(tool, s, r);
 
 	if (!eat(s, le, &i, "Page allocated via order "))
 		return "not a page_owner record: expected \"Page allocated via order\"";
@@ -648,25 +680,35 @@ const char *owner_header_check(const char *s, size_t n, const struct owner_recor
 	if (comm_end == NOT_FOUND)
 		return "bad task name or ts in record header";
 	i = comm_end + 6;
+	ts_at = i;
 	if (!eat_dec(s, le, &i, &ts, &range))
 		return range ? "bad ts in record header" : "ts out of range";
 	if (!eat(s, le, &i, " ns"))
 		return "bad ts in record header";
-	if (i == le)
-		return "header has no \"free_ts\" (not a Linux 6.1 dump; try --lenient)";
-	if (!eat(s, le, &i, ", free_ts "))
-		return "bad free_ts in record header";
-	if (!eat_dec(s, le, &i, &free_ts, &range))
-		return range ? "bad free_ts in record header" : "free_ts out of range";
-	if (!eat(s, le, &i, " ns") || i != le)
-		return "trailing text after free_ts in record header";
+	if (tool == OWNER_TOOL_6_12) {
+		if (has_at(s, le, i, ", free_ts ", 10))
+			return HAS_FREE_TS;
+		if (i != le)
+			return "trailing text after ts in record header";
+	} else {
+		if (i == le)
+			return NO_FREE_TS;
+		if (!eat(s, le, &i, ", free_ts "))
+			return "bad free_ts in record header";
+		if (!eat_dec(s, le, &i, &free_ts, &range))
+			return range ? "bad free_ts in record header" : "free_ts out of range";
+		if (!eat(s, le, &i, " ns") || i != le)
+			return "trailing text after free_ts in record header";
+	}
 	/*
 	 * The tool reads the fields by pattern, not position: a task name
-	 * holding text like "ts 5 ns," would change what it finds.
+	 * holding text like "ts 5 ns," would change what it finds.  The 6.12
+	 * tool also cuts the ts digits out of the text where its pattern
+	 * found them, so they must be the header's.
 	 */
 	if (r->pages != (int)(1u << order) || r->pid != (int)pid || r->tgid != (int)tgid ||
 	    r->ts != ts || r->free_ts != free_ts || r->comm_off != comm ||
-	    r->comm_len != comm_end - comm)
+	    r->comm_len != comm_end - comm || (tool == OWNER_TOOL_6_12 && r->ts_off != ts_at))
 		return "ambiguous record header (task name looks like a field)";
 	return NULL;
 }
