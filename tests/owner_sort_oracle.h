@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A test oracle for owner-sort: the Linux 6.1 page_owner_sort algorithm done
- * the slow, literal way, written from the reference (§3) independently of
- * src/report/: fgets() into a 128 KiB buffer, POSIX regexes from <regex.h>
- * for every field, every record kept in a list, libc qsort() twice.
+ * A test oracle for owner-sort: the page_owner_sort algorithm of Linux 6.1
+ * and, with opts->kver PMM_KVER_6_12, of 6.12, done the slow, literal way,
+ * written from the reference (§3) independently of src/report/: fgets()
+ * into a 128 KiB buffer, POSIX regexes from <regex.h> for every field,
+ * every record kept in a list, libc qsort() twice.
+ *
+ * 6.12's differences, as the reference gives them: its ts regex has no
+ * trailing comma and there is no free_ts; no record is folded into the
+ * previous one while reading; unless the first sort key is the allocation
+ * time, the ts regex's capture is deleted from the stored text (searched in
+ * that text); without a sort key it sorts by times, descending.
  *
  * Where the tool is undefined (buffer overflows, reading before its buffer)
  * the oracle takes the answers documented in src/report/owner_sort_record.c:
  * whole captures, a shift by (order & 31), a walk-back stopped at the record
- * start.  The tool's "max_size too small??" abort is not modelled.
+ * start; for 6.12's cut, the stored text ends at its own length, and the
+ * bytes after the digits move down as memmove() moves them.  The tool's
+ * "max_size too small??" abort is not modelled.
  *
  * glibc's qsort() is a stable merge sort (when it can allocate), as on the
  * machine that made the kernel outputs; oracle_exact_qsort() says whether
@@ -48,12 +57,16 @@ struct oracle_entry {
 	int allocator;
 };
 
-/* order, pid, tgid, comm, ts, free_ts: compiled once, kept for the process */
-static regex_t oracle_re[6];
+/* order, pid, tgid, comm, ts, free_ts, 6.12's ts: compiled once, kept for the process */
+static regex_t oracle_re[7];
 static bool oracle_re_ready;
 
 struct oracle {
 	const struct pmm_owner_sort_opts *o;
+	bool v612;              /* the 6.12 tool */
+	int ts_re;              /* index of the ts regex in re[] */
+	struct pmm_owner_sort_sortkey keys[PMM_OWNER_SORT_MAX_KEYS]; /* the order in force */
+	unsigned int nr_keys;
 	FILE *debug;
 	regex_t *re;
 	struct oracle_entry *list;
@@ -139,9 +152,10 @@ static int oracle_pid(struct oracle *or, const char *buf, int which)
 	return (int)(uint32_t)(unsigned long)v;
 }
 
+/* which: 4 the allocation time (through the tool's own ts regex), 5 free_ts */
 static uint64_t oracle_ts(struct oracle *or, const char *buf, int which)
 {
-	char *c = oracle_capture(or, which, buf, "ts");
+	char *c = oracle_capture(or, which == 4 ? or->ts_re : which, buf, "ts");
 	unsigned long long v = 0;
 	bool ok = oracle_strtol(c ? c : "", NULL, true, &v);
 
@@ -215,12 +229,15 @@ static int oracle_parse_list(const char *s, int *out, int max)
 
 static bool oracle_is_need(struct oracle *or, const char *buf)
 {
-	uint64_t ts = oracle_ts(or, buf, 4), fts = oracle_ts(or, buf, 5);
 	char *comm;
 	bool ok = true;
 
-	if (or->o->unreleased && fts != 0 && ts < fts)
-		return false;
+	if (!or->v612) { /* 6.1 reads both times first, for -f */
+		uint64_t ts = oracle_ts(or, buf, 4), fts = oracle_ts(or, buf, 5);
+
+		if (or->o->unreleased && fts != 0 && ts < fts)
+			return false;
+	}
 	if (or->o->pids) {
 		int pid = oracle_pid(or, buf, 1), i;
 
@@ -262,11 +279,24 @@ static int o_diff(int a, int b)
 	return (int)((uint32_t)a - (uint32_t)b);
 }
 
+/* 6.12: delete the ts regex's capture from txt[0..len); the new length. */
+static int oracle_cut_ts(struct oracle *or, char *txt, int len)
+{
+	regmatch_t m[2];
+
+	if (regexec(&or->re[or->ts_re], txt, 2, m, REG_NOTBOL) != 0 || m[1].rm_so == -1)
+		return len;
+	memmove(txt + m[1].rm_so, txt + m[1].rm_eo, (size_t)(len - m[1].rm_eo));
+	len -= (int)(m[1].rm_eo - m[1].rm_so);
+	txt[len] = 0;
+	return len;
+}
+
 static void oracle_add(struct oracle *or, char *buf, int len, const char *pfn)
 {
 	struct oracle_entry *e;
 
-	if (or->size && len == or->list[or->size - 1].len &&
+	if (!or->v612 && or->size && len == or->list[or->size - 1].len &&
 	    !memcmp(buf, or->list[or->size - 1].txt, (size_t)len)) {
 		or->list[or->size - 1].num = o_add(or->list[or->size - 1].num, 1);
 		or->list[or->size - 1].page_num =
@@ -286,12 +316,14 @@ static void oracle_add(struct oracle *or, char *buf, int len, const char *pfn)
 	e->txt = malloc((size_t)len + 1);
 	memcpy(e->txt, buf, (size_t)len);
 	e->txt[len] = 0;
+	if (or->v612 && or->keys[0].key != PMM_OWNER_SORT_KEY_ALLOC_TS)
+		len = oracle_cut_ts(or, e->txt, len);
 	e->len = len;
 	e->num = 1;
 	e->page_num = oracle_pages(or, buf);
 	e->stacktrace = strchr(e->txt, '\n') ? strchr(e->txt, '\n') + 1 : e->txt + len;
 	e->ts_nsec = oracle_ts(or, buf, 4);
-	e->free_ts_nsec = oracle_ts(or, buf, 5);
+	e->free_ts_nsec = or->v612 ? 0 : oracle_ts(or, buf, 5);
 	e->allocator = oracle_allocator(buf, pfn);
 }
 
@@ -338,13 +370,13 @@ static int oracle_cmp_cull(const void *p1, const void *p2)
 
 static int oracle_cmp_sort(const void *p1, const void *p2)
 {
-	const struct pmm_owner_sort_opts *o = oracle_cur->o;
+	const struct oracle *or = oracle_cur;
 	int cmp = 0;
 
-	for (unsigned int i = 0; i < o->nr_keys; i++)
+	for (unsigned int i = 0; i < or->nr_keys; i++)
 		if (cmp == 0)
-			cmp = (int)((o->keys[i].descending ? -1u : 1u) *
-				    (uint32_t)oracle_cmp_key(o->keys[i].key, p1, p2));
+			cmp = (int)((or->keys[i].descending ? -1u : 1u) *
+				    (uint32_t)oracle_cmp_key(or->keys[i].key, p1, p2));
 	return cmp;
 }
 
@@ -368,13 +400,14 @@ static void oracle_print_allocator(FILE *out, int a)
 static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_t len,
 		      char **out, size_t *outlen, FILE *debug)
 {
-	static const char *const pats[6] = {
+	static const char *const pats[7] = {
 		"order\\s*([0-9]*),",
 		"pid\\s*([0-9]*),",
 		"tgid\\s*([0-9]*) ",
 		"tgid\\s*[0-9]*\\s*\\((.*)\\),\\s*ts",
 		"ts\\s*([0-9]*)\\s*ns,",
 		"free_ts\\s*([0-9]*)\\s*ns",
+		"ts\\s*([0-9]*)\\s*ns", /* 6.12 */
 	};
 	struct oracle or;
 	char *buf, *pfn;
@@ -384,6 +417,15 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 	memset(&or, 0, sizeof(or));
 	or.o = o;
 	or.debug = debug;
+	or.v612 = o->kver == PMM_KVER_6_12;
+	or.ts_re = or.v612 ? 6 : 4;
+	or.nr_keys = o->nr_keys;
+	memcpy(or.keys, o->keys, sizeof(or.keys));
+	if (or.v612 && or.nr_keys == 0) { /* 6.12 always sorts: by times, by default */
+		or.nr_keys = 1;
+		or.keys[0].key = PMM_OWNER_SORT_KEY_TIMES;
+		or.keys[0].descending = true;
+	}
 	oracle_cur = &or;
 	if ((o->pids && (or.npids = oracle_parse_list(o->pids, or.pids, 64)) < 0) ||
 	    (o->tgids && (or.ntgids = oracle_parse_list(o->tgids, or.tgids, 64)) < 0)) {
@@ -416,7 +458,7 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 	if (!len)
 		fgetc(fin); /* fmemopen wants at least one byte: consume it */
 	if (!oracle_re_ready) {
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < 7; i++)
 			regcomp(&oracle_re[i], pats[i], REG_EXTENDED | REG_NEWLINE);
 		oracle_re_ready = true;
 	}
@@ -456,7 +498,7 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 			free(or.list[i].comm);
 		}
 	}
-	if (count)
+	if (count && or.nr_keys)
 		qsort(or.list, (size_t)count, sizeof(or.list[0]), oracle_cmp_sort);
 
 	for (int i = 0; i < count; i++) {

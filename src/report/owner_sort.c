@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * owner-sort: the Linux 6.1 page_owner_sort tool as a streaming library
- * routine.
+ * owner-sort: the page_owner_sort tool of Linux 6.1 (and 6.6) or 6.12 as a
+ * streaming library routine.
  *
- * What the tool does: read records (blocks ended by a blank line, "PFN"
+ * What the 6.1 tool does: read records (blocks ended by a blank line, "PFN"
  * lines set aside), fold a record into the previous one when its text is
  * byte-identical, filter, qsort every record by the cull comparison, fold
  * neighbours that compare equal (summing times and pages), qsort again by the
- * sort keys and print.
+ * sort keys and print.  The 6.12 tool does not fold while reading, and keeps
+ * each record's text with the digits of its ts cut out (unless it sorts by
+ * the allocation time first), so that records that differ only in when they
+ * were allocated compare equal; its one sort key is decided by the option
+ * parser (owner_sort_opts.c).
  *
  * How this does the same in one pass: each record is folded into a group
  * keyed by what the cull comparison looks at (the whole text without
@@ -23,6 +27,18 @@
  * mask), the rest of that line (ts and free_ts, unique), and the stack
  * (shared).  Memory follows what is distinct, which matters because touching
  * fresh memory (page faults) is the largest cost of a run.
+ *
+ * With the 6.12 tool's cut, the text kept is head + mid + stack of the
+ * text without its ts digits: when they are on line one (always, in a
+ * dump) the mid simply starts after them, so nothing is copied; otherwise
+ * (lenient input) they are cut out of the stack in the record buffer.
+ * Where the 6.12 tool is undefined, pmm chooses: the tool searches its ts
+ * pattern in the copied text, which it has not NUL-terminated, so the
+ * search may read past the text; pmm searches the text alone (which finds
+ * what the tool's search of its read buffer finds, since a match ends in
+ * "ns", inside the text).  And it cuts the digits with an overlapping
+ * memcpy(); pmm moves the rest down as memmove() does (as glibc's x86-64
+ * memcpy() does: the kernel tool's outputs in tests/data agree).
  *
  * Invariants: a group's fields are those of its first record; times and
  * pages wrap as the tool's ints do; a record text never contains NUL and is
@@ -72,11 +88,15 @@ struct name_ref {
 };
 
 struct run {
-	const struct pmm_owner_sort_opts *o;
+	const struct pmm_owner_sort_opts *o;  /* &opts, the caller's with the keys in force */
+	struct pmm_owner_sort_opts opts;
 	const char *name;
 	char *err;
 	size_t errlen;
 	bool strict;
+	enum owner_tool tool;
+	bool fold_repeats;      /* 6.1: fold a record into the previous identical one */
+	bool cut_ts;            /* 6.12: the ts digits are not part of the text */
 
 	struct owner_reader rd;
 
@@ -150,17 +170,36 @@ struct pieces {
 	uint32_t head, stack, comm;
 };
 
-/* Where the text splits: at the ts value if it is on line one, else at its end. */
-static int split(struct run *r, const char *s, size_t len, const struct owner_record *rc,
+/*
+ * Where the text splits: at the ts value if it is on line one, else at its
+ * end.  With the 6.12 cut, the mid starts after the ts digits; digits in
+ * the stack (lenient input only) are cut out of s itself, which is why s is
+ * writable.  The comm is the uncut text's, as in the tool.
+ */
+static int split(struct run *r, char *s, size_t len, const struct owner_record *rc,
 		 struct pieces *pc)
 {
+	size_t cut = 0, stack_off = rc->stack_off;
 	long id;
 
 	pc->head = pc->stack = pc->comm = NO_ID;
-	pc->head_len = rc->ts_off < rc->stack_off ? rc->ts_off : rc->stack_off;
+	if (r->cut_ts && rc->ts_off != SIZE_MAX)
+		cut = rc->len[OWNER_FIELD_TS];
+	pc->head_len = rc->ts_off < stack_off ? rc->ts_off : stack_off;
 	pc->mid_off = pc->head_len;
-	pc->mid_len = rc->stack_off - pc->head_len;
-	(void)len;
+	if (cut && rc->ts_off < stack_off)
+		pc->mid_off += cut;
+	pc->mid_len = stack_off - pc->mid_off;
+	if (r->keep_comm) { /* before the stack is cut: the comm may be in it */
+		id = owner_intern(&r->str, s + rc->comm_off, rc->comm_len);
+		if (id < 0)
+			return (int)id;
+		pc->comm = (uint32_t)id;
+	}
+	if (cut && rc->ts_off >= stack_off) {
+		memmove(s + rc->ts_off, s + rc->ts_off + cut, len - rc->ts_off - cut);
+		len -= cut;
+	}
 	if (r->keep_txt) {
 		id = owner_intern(&r->str, s, pc->head_len);
 		if (id < 0)
@@ -168,16 +207,10 @@ static int split(struct run *r, const char *s, size_t len, const struct owner_re
 		pc->head = (uint32_t)id;
 	}
 	if (r->keep_stack) {
-		id = owner_intern(&r->str, s + rc->stack_off, len - rc->stack_off);
+		id = owner_intern(&r->str, s + stack_off, len - stack_off);
 		if (id < 0)
 			return (int)id;
 		pc->stack = (uint32_t)id;
-	}
-	if (r->keep_comm) {
-		id = owner_intern(&r->str, s + rc->comm_off, rc->comm_len);
-		if (id < 0)
-			return (int)id;
-		pc->comm = (uint32_t)id;
 	}
 	return 0;
 }
@@ -294,7 +327,7 @@ static int new_group(struct run *r, const char *s, const struct owner_record *rc
 }
 
 /* The group of this record, created when it is the first of its key. */
-static int find_group(struct run *r, const char *s, size_t len, const struct owner_record *rc,
+static int find_group(struct run *r, char *s, size_t len, const struct owner_record *rc,
 		      uint32_t *idx)
 {
 	struct pieces pc;
@@ -369,16 +402,21 @@ static bool in_nums(int v, const int *list, size_t n)
 	return false;
 }
 
-/* is_need(): the filters, with the tool's sequence of field reads for -d. */
+/*
+ * is_need(): the filters, with the tool's sequence of field reads for -d
+ * (6.1 reads both times first, for -f; 6.12 has no -f and does not).
+ */
 static bool wanted(const struct run *r, const struct owner_record *rc, const char *s, size_t n)
 {
 	unsigned int bad = rc->bad, nm = rc->nomatch;
 	bool name_ok = true;
 
-	debug_get(r, OWNER_FIELD_TS, s, n, bad, nm);
-	debug_get(r, OWNER_FIELD_FREE_TS, s, n, bad, nm);
-	if (r->o->unreleased && rc->free_ts != 0 && rc->ts < rc->free_ts)
-		return false;
+	if (r->tool == OWNER_TOOL_6_1) {
+		debug_get(r, OWNER_FIELD_TS, s, n, bad, nm);
+		debug_get(r, OWNER_FIELD_FREE_TS, s, n, bad, nm);
+		if (r->o->unreleased && rc->free_ts != 0 && rc->ts < rc->free_ts)
+			return false;
+	}
 	if (r->pids) {
 		debug_get(r, OWNER_FIELD_PID, s, n, bad, nm);
 		if (!in_nums(rc->pid, r->pids, r->nr_pids))
@@ -408,7 +446,8 @@ static int add_record(struct run *r, char *s, size_t len, unsigned long first_li
 
 	if (r->strict && len == 0)
 		return owner_bad_input(&r->rd, first_line, "empty record (stray blank line)");
-	if (r->have_prev && len == r->prev_len && memcmp(s, r->prev_txt, len) == 0) {
+	if (r->fold_repeats && r->have_prev && len == r->prev_len &&
+	    memcmp(s, r->prev_txt, len) == 0) {
 		unsigned int bad = 0;
 		int pages = owner_record_pages(s, n, &bad);
 		struct group *g = &r->g[r->prev_group];
@@ -417,7 +456,7 @@ static int add_record(struct run *r, char *s, size_t len, unsigned long first_li
 			unsigned int nm = 0;
 			size_t cap, cl;
 
-			if (!owner_field_match(OWNER_TOOL_6_1, OWNER_FIELD_ORDER, s, n, &cap, &cl))
+			if (!owner_field_match(r->tool, OWNER_FIELD_ORDER, s, n, &cap, &cl))
 				nm = 1u << OWNER_FIELD_ORDER;
 			debug_get(r, OWNER_FIELD_ORDER, s, n, bad, nm);
 		}
@@ -425,10 +464,9 @@ static int add_record(struct run *r, char *s, size_t len, unsigned long first_li
 		g->pages += (uint32_t)pages;
 		return 0;
 	}
-	owner_record_parse(&rc, OWNER_TOOL_6_1, s, n, r->rd.pfn.p ? r->rd.pfn.p : "",
-			   r->rd.pfn_len);
+	owner_record_parse(&rc, r->tool, s, n, r->rd.pfn.p ? r->rd.pfn.p : "", r->rd.pfn_len);
 	if (r->strict) {
-		const char *why = owner_header_check(OWNER_TOOL_6_1, s, n, &rc);
+		const char *why = owner_header_check(r->tool, s, n, &rc);
 
 		if (why)
 			return owner_bad_input(&r->rd, first_line, "%s", why);
@@ -440,10 +478,12 @@ static int add_record(struct run *r, char *s, size_t len, unsigned long first_li
 	debug_get(r, OWNER_FIELD_COMM, s, n, rc.bad, rc.nomatch);
 	debug_get(r, OWNER_FIELD_ORDER, s, n, rc.bad, rc.nomatch);
 	debug_get(r, OWNER_FIELD_TS, s, n, rc.bad, rc.nomatch);
-	debug_get(r, OWNER_FIELD_FREE_TS, s, n, rc.bad, rc.nomatch);
+	debug_get(r, OWNER_FIELD_FREE_TS, s, n, rc.bad, rc.nomatch); /* never for 6.12 */
 	ret = find_group(r, s, len, &rc, &idx);
 	if (ret)
 		return fail(r, ret, "%s: out of memory", r->name);
+	if (!r->fold_repeats)
+		return 0;
 	/* the next record is compared with this one: keep its buffer */
 	r->prev_txt = s;
 	r->prev_len = len;
@@ -751,13 +791,21 @@ static void print_group(struct run *r, const struct group *g)
 
 static int check_opts(const struct pmm_owner_sort_opts *o)
 {
+	bool v612 = o->kver == PMM_KVER_6_12;
+
+	if ((unsigned int)o->kver > PMM_KVER_6_12)
+		return -1;
 	if (o->cull & ~PMM_OWNER_SORT_CULL_ALL)
 		return -1;
 	if (o->nr_keys > PMM_OWNER_SORT_MAX_KEYS)
 		return -1;
 	for (unsigned int i = 0; i < o->nr_keys; i++)
-		if ((unsigned int)o->keys[i].key >= PMM_OWNER_SORT_NR_KEYS)
+		if ((unsigned int)o->keys[i].key >= PMM_OWNER_SORT_NR_KEYS ||
+		    (v612 && o->keys[i].key == PMM_OWNER_SORT_KEY_FREE_TS))
 			return -1;
+	/* the 6.12 tool knows no free_ts: no -f, no --cull=free */
+	if (v612 && (o->unreleased || (o->cull & PMM_OWNER_SORT_CULL_FREE)))
+		return -1;
 	return 0;
 }
 
@@ -947,7 +995,21 @@ int pmm_owner_sort_run(const struct pmm_owner_sort_opts *opts, FILE *in,
 		err[0] = '\0';
 	if (!opts || !in || !out || check_opts(opts))
 		return fail(&r, -PMM_EINVAL, "invalid owner-sort options");
-	r.o = opts;
+	r.opts = *opts;
+	r.o = &r.opts;
+	r.tool = opts->kver == PMM_KVER_6_12 ? OWNER_TOOL_6_12 : OWNER_TOOL_6_1;
+	if (r.tool == OWNER_TOOL_6_12) {
+		/* the 6.12 tool always has a sort key: without an option, times */
+		if (r.opts.nr_keys == 0) {
+			r.opts.nr_keys = 1;
+			r.opts.keys[0].key = PMM_OWNER_SORT_KEY_TIMES;
+			r.opts.keys[0].descending = true;
+		}
+		r.cut_ts = r.opts.keys[0].key != PMM_OWNER_SORT_KEY_ALLOC_TS;
+	} else {
+		r.fold_repeats = true;
+	}
+	opts = r.o;
 	r.out = out;
 	r.strict = !opts->lenient;
 	r.keep_txt = opts->cull == 0;

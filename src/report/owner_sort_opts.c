@@ -1,10 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * Command-line parsing for owner-sort, with the Linux 6.1 page_owner_sort
- * rules: getopt_long semantics (option clusters, "--opt=val" or "--opt val",
- * unique-prefix long options, options after operands, "--"), the last sort
- * option wins, --cull accumulates keys and implies "sort by times" when no
- * sort was chosen before it, --sort replaces the whole order.
+ * Command-line parsing for owner-sort: getopt_long semantics (option
+ * clusters, "--opt=val" or "--opt val", unique-prefix long options, options
+ * after operands, "--") and the rules of the page_owner_sort of the chosen
+ * kernel.
+ *
+ * Linux 6.1 (and 6.6): the last sort option wins, --cull accumulates keys
+ * and implies "sort by times" when no sort was chosen before it, --sort
+ * replaces the whole order.
+ *
+ * Linux 6.12: no -f, -r or free_ts keys; the single-letter sort options are
+ * collected as a set, of which at most one may be given, and after all
+ * options that one alone (times, descending, if none) becomes the order,
+ * whatever --sort said: the tool validates --sort and then overwrites it.
+ *
+ * --kver may come anywhere, even after the options it changes the meaning
+ * of, so a first pass over the arguments looks only for it.
  *
  * Nothing is allocated: lists stay pointers into argv and are parsed again by
  * the runner.  No state besides the caller's options; no locks.
@@ -130,6 +141,17 @@ static void set_single(struct pmm_owner_sort_opts *o, enum pmm_owner_sort_key k,
 	o->keys[0].descending = desc;
 }
 
+static inline bool is_612(const struct pmm_owner_sort_opts *o)
+{
+	return o->kver == PMM_KVER_6_12;
+}
+
+/* The keys the 6.12 tool no longer has. */
+static inline enum arg_type known(const struct pmm_owner_sort_opts *o, enum arg_type t)
+{
+	return is_612(o) && (t == ARG_FREE || t == ARG_FREE_TS) ? ARG_UNKNOWN : t;
+}
+
 static int parse_cull(struct pmm_owner_sort_opts *o, const char *arg, char *err, size_t errlen)
 {
 	unsigned int cull = 0;
@@ -139,7 +161,7 @@ static int parse_cull(struct pmm_owner_sort_opts *o, const char *arg, char *err,
 		const char *c = strchr(s, ',');
 		size_t len = c ? (size_t)(c - s) : strlen(s);
 
-		switch (arg_type_of(s, len)) {
+		switch (known(o, arg_type_of(s, len))) {
 		case ARG_PID:
 			cull |= PMM_OWNER_SORT_CULL_PID;
 			break;
@@ -188,7 +210,7 @@ static int parse_sort(struct pmm_owner_sort_opts *o, const char *arg, char *err,
 			s++;
 			len--;
 		}
-		switch (arg_type_of(s, len)) {
+		switch (known(o, arg_type_of(s, len))) {
 		case ARG_PID:
 			k = PMM_OWNER_SORT_KEY_PID;
 			break;
@@ -235,7 +257,9 @@ static int parse_sort(struct pmm_owner_sort_opts *o, const char *arg, char *err,
 	return 0;
 }
 
-enum long_id { LONG_PID, LONG_TGID, LONG_NAME, LONG_CULL, LONG_SORT, LONG_LENIENT, LONG_HELP };
+enum long_id {
+	LONG_PID, LONG_TGID, LONG_NAME, LONG_CULL, LONG_SORT, LONG_LENIENT, LONG_HELP, LONG_KVER
+};
 
 static const struct {
 	const char *name;
@@ -244,7 +268,7 @@ static const struct {
 	[LONG_PID] = { "pid", true },   [LONG_TGID] = { "tgid", true },
 	[LONG_NAME] = { "name", true }, [LONG_CULL] = { "cull", true },
 	[LONG_SORT] = { "sort", true }, [LONG_LENIENT] = { "lenient", false },
-	[LONG_HELP] = { "help", false },
+	[LONG_HELP] = { "help", false }, [LONG_KVER] = { "kver", true },
 };
 
 #define NR_LONG ((int)(sizeof(long_opts) / sizeof(long_opts[0])))
@@ -272,6 +296,8 @@ static int find_long(const char *name, size_t len, char *err, size_t errlen)
 static int apply_long(struct pmm_owner_sort_opts *o, int id, const char *val, char *err,
 		      size_t errlen)
 {
+	enum pmm_kver kver;
+
 	switch (id) {
 	case LONG_PID:
 		if (owner_num_list(val, NULL) < 0)
@@ -293,14 +319,66 @@ static int apply_long(struct pmm_owner_sort_opts *o, int id, const char *val, ch
 	case LONG_LENIENT:
 		o->lenient = true;
 		return 0;
+	case LONG_KVER:
+		/* only checked here: the first pass set o->kver from the last one */
+		if (pmm_kver_from_release(val, &kver))
+			return fail(err, errlen,
+				    "--kver: '%s' is not a kernel release (MAJOR.MINOR, e.g. 6.12)",
+				    val);
+		return 0;
 	default:
 		o->help = true;
 		return 0;
 	}
 }
 
-static int apply_short(struct pmm_owner_sort_opts *o, char c, char *err, size_t errlen)
+/*
+ * The 6.12 tool's single-letter sort options (its compare_flag bits) and
+ * the order each gives.
+ */
+static const struct {
+	char opt;
+	enum pmm_owner_sort_key key;
+	bool descending;
+} sort612[] = {
+	{ 'a', PMM_OWNER_SORT_KEY_ALLOC_TS, false }, { 'm', PMM_OWNER_SORT_KEY_PAGES, true },
+	{ 'p', PMM_OWNER_SORT_KEY_PID, false },      { 's', PMM_OWNER_SORT_KEY_STACKTRACE, false },
+	{ 't', PMM_OWNER_SORT_KEY_TIMES, true },     { 'P', PMM_OWNER_SORT_KEY_TGID, false },
+	{ 'n', PMM_OWNER_SORT_KEY_COMM, false },
+};
+
+#define NR_SORT612 (sizeof(sort612) / sizeof(sort612[0]))
+
+/* After the 6.12 options: the one sort option given, or times. */
+static int finish_612(struct pmm_owner_sort_opts *o, unsigned int flags, char *err,
+		      size_t errlen)
 {
+	if (flags & (flags - 1))
+		return fail(err, errlen,
+			    "only one of -a -m -n -p -P -s -t may be given (Linux 6.12's tool)");
+	for (unsigned int i = 0; i < NR_SORT612; i++) {
+		if (flags == 1u << i) {
+			set_single(o, sort612[i].key, sort612[i].descending);
+			return 0;
+		}
+	}
+	set_single(o, PMM_OWNER_SORT_KEY_TIMES, true);
+	return 0;
+}
+
+static int apply_short(struct pmm_owner_sort_opts *o, char c, unsigned int *flags612,
+		       char *err, size_t errlen)
+{
+	if (is_612(o)) {
+		for (unsigned int i = 0; i < NR_SORT612; i++) {
+			if (sort612[i].opt == c) {
+				*flags612 |= 1u << i;
+				return 0;
+			}
+		}
+		if (c == 'f' || c == 'r')
+			return fail(err, errlen, "invalid option -- '%c' (not in Linux 6.12's tool)", c);
+	}
 	switch (c) {
 	case 'a':
 		set_single(o, PMM_OWNER_SORT_KEY_ALLOC_TS, false);
@@ -346,26 +424,22 @@ void pmm_owner_sort_opts_init(struct pmm_owner_sort_opts *opts)
 		memset(opts, 0, sizeof(*opts));
 }
 
-int pmm_owner_sort_parse_args(struct pmm_owner_sort_opts *opts, int argc,
-			      char *const argv[], const char **operands, int max_operands,
-			      int *nr_operands, char *err, size_t errlen)
+/*
+ * One pass over the arguments.  The first (kver_only) only picks up a valid
+ * --kver and reports nothing: every error is the second pass's, in order.
+ */
+static int scan(struct pmm_owner_sort_opts *opts, int argc, char *const argv[],
+		const char **operands, int max_operands, int *nr_operands, bool kver_only,
+		unsigned int *flags612, char *err, size_t errlen)
 {
 	int nr = 0, ret;
 	bool only_operands = false;
-
-	if (err && errlen)
-		err[0] = '\0';
-	if (nr_operands)
-		*nr_operands = 0;
-	if (!opts || argc < 0 || (argc > 0 && !argv) || max_operands < 0 ||
-	    (max_operands > 0 && !operands))
-		return fail(err, errlen, "invalid arguments to the option parser");
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (!a)
-			return fail(err, errlen, "argument %d is NULL", i);
+			return kver_only ? 0 : fail(err, errlen, "argument %d is NULL", i);
 		if (!only_operands && !strcmp(a, "--")) {
 			only_operands = true;
 			continue;
@@ -374,18 +448,31 @@ int pmm_owner_sort_parse_args(struct pmm_owner_sort_opts *opts, int argc,
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
 			const char *val = eq ? eq + 1 : NULL;
-			int id = find_long(name, len, err, errlen);
+			int id = find_long(name, len, kver_only ? NULL : err, errlen);
 
-			if (id < 0)
+			if (id < 0) {
+				if (kver_only)
+					continue;
 				return id;
+			}
 			if (long_opts[id].has_arg && !val) {
-				if (i + 1 >= argc || !argv[i + 1])
+				if (i + 1 >= argc || !argv[i + 1]) {
+					if (kver_only)
+						return 0;
 					return fail(err, errlen, "option '--%s' requires an argument",
 						    long_opts[id].name);
+				}
 				val = argv[++i];
 			} else if (!long_opts[id].has_arg && val) {
+				if (kver_only)
+					continue;
 				return fail(err, errlen, "option '--%s' doesn't allow an argument",
 					    long_opts[id].name);
+			}
+			if (kver_only) {
+				if (id == LONG_KVER)
+					pmm_kver_from_release(val, &opts->kver); /* unchanged if bad */
+				continue;
 			}
 			ret = apply_long(opts, id, val, err, errlen);
 			if (ret)
@@ -393,13 +480,17 @@ int pmm_owner_sort_parse_args(struct pmm_owner_sort_opts *opts, int argc,
 			continue;
 		}
 		if (!only_operands && a[0] == '-' && a[1] != '\0') {
+			if (kver_only)
+				continue;
 			for (const char *c = a + 1; *c; c++) {
-				ret = apply_short(opts, *c, err, errlen);
+				ret = apply_short(opts, *c, flags612, err, errlen);
 				if (ret)
 					return ret;
 			}
 			continue;
 		}
+		if (kver_only)
+			continue;
 		if (nr >= max_operands)
 			return fail(err, errlen, "too many operands: '%s'", a);
 		operands[nr++] = a;
@@ -407,4 +498,29 @@ int pmm_owner_sort_parse_args(struct pmm_owner_sort_opts *opts, int argc,
 	if (nr_operands)
 		*nr_operands = nr;
 	return 0;
+}
+
+int pmm_owner_sort_parse_args(struct pmm_owner_sort_opts *opts, int argc,
+			      char *const argv[], const char **operands, int max_operands,
+			      int *nr_operands, char *err, size_t errlen)
+{
+	unsigned int flags612 = 0;
+	int ret;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (nr_operands)
+		*nr_operands = 0;
+	if (!opts || argc < 0 || (argc > 0 && !argv) || max_operands < 0 ||
+	    (max_operands > 0 && !operands))
+		return fail(err, errlen, "invalid arguments to the option parser");
+	if ((unsigned int)opts->kver > PMM_KVER_6_12)
+		return fail(err, errlen, "invalid kernel version in the options");
+
+	scan(opts, argc, argv, NULL, 0, NULL, true, NULL, NULL, 0);
+	ret = scan(opts, argc, argv, operands, max_operands, nr_operands, false, &flags612, err,
+		   errlen);
+	if (ret)
+		return ret;
+	return is_612(opts) ? finish_612(opts, flags612, err, errlen) : 0;
 }

@@ -10,7 +10,10 @@
  *    re-derivation of the tool;
  *  - formats and quirks checked by hand on tiny dumps;
  *  - malformed input: the file:line: reason messages, no crash;
- *  - option parsing, API misuse, I/O errors, -d messages.
+ *  - option parsing, API misuse, I/O errors, -d messages;
+ *  - Linux 6.12's tool (--kver 6.12): the ts cut and merge on a
+ *    hand-written dump; the oracle's 6.12 mode on generated and mangled
+ *    dumps; its strict mode, options and -d.
  */
 #include "harness.h"
 
@@ -429,6 +432,7 @@ static void test_parse_canonical(void **state)
 /* ------------------------------------------------------------ generated dumps */
 
 struct gen {
+	bool v612;              /* write 6.12's format: no free_ts, hex PFN */
 	char *buf;
 	size_t len, cap;
 	char last[1024];        /* last record, for exact repeats */
@@ -532,16 +536,28 @@ static void gen_record(struct gen *g)
 		fts = ts + rndn(1000);
 		break;
 	}
-	n = snprintf(rec, sizeof(rec),
-		     "Page allocated via order %u, mask 0x%x(%s), pid %d, tgid %d (%s), ts %llu ns, "
-		     "free_ts %llu ns\nPFN %u type %s Block %u type %s Flags 0x%x(%s)\n%s%s%s\n",
-		     orders[rndn(8)], masks[m].mask, masks[m].names, tasks[t].pid, tasks[t].tgid,
-		     tasks[t].comm, (unsigned long long)ts, (unsigned long long)fts, rnd() % 100000,
-		     rndn(6) ? "Unmovable" : "CMA", rnd() % 200, rndn(5) ? "Movable" : "Reclaimable",
-		     rnd() % 0x1000, rndn(3) ? "node=0|zone=1" : "slab|node=0",
-		     stacks[rndn(sizeof(stacks) / sizeof(stacks[0]))],
-		     rndn(8) ? "" : "Page has been migrated, last migrate reason: compaction\n",
-		     rndn(5) ? "" : "Charged to memcg /\n");
+	{
+		unsigned int order = orders[rndn(8)], pfn = rnd() % 100000, block = rnd() % 200;
+		unsigned int flags = rnd() % 0x1000;
+		const char *mt = rndn(6) ? "Unmovable" : "CMA";
+		const char *bmt = rndn(5) ? "Movable" : "Reclaimable";
+		const char *fl = rndn(3) ? "node=0|zone=1" : "slab|node=0";
+		const char *stack = stacks[rndn(sizeof(stacks) / sizeof(stacks[0]))];
+		const char *mig = rndn(8) ? "" : "Page has been migrated, last migrate reason: compaction\n";
+		const char *memcg = rndn(5) ? "" : "Charged to memcg /\n";
+		char free_ts[48] = "", pfn_s[16];
+
+		/* from 6.12 the header ends after ts, and the PFN is in hex */
+		if (!g->v612)
+			snprintf(free_ts, sizeof(free_ts), ", free_ts %llu ns", (unsigned long long)fts);
+		snprintf(pfn_s, sizeof(pfn_s), g->v612 ? "0x%x" : "%u", pfn);
+		n = snprintf(rec, sizeof(rec),
+			     "Page allocated via order %u, mask 0x%x(%s), pid %d, tgid %d (%s), ts %llu ns%s\n"
+			     "PFN %s type %s Block %u type %s Flags 0x%x(%s)\n%s%s%s\n",
+			     order, masks[m].mask, masks[m].names, tasks[t].pid, tasks[t].tgid,
+			     tasks[t].comm, (unsigned long long)ts, free_ts, pfn_s, mt, block, bmt, flags,
+			     fl, stack, mig, memcg);
+	}
 	assert_true(n > 0 && (size_t)n < sizeof(rec));
 	gen_put(g, rec, (size_t)n);
 	memcpy(g->last, rec, (size_t)n);
@@ -554,11 +570,12 @@ static void gen_record(struct gen *g)
 	}
 }
 
-static char *gen_dump(uint64_t seed, int records, size_t *len)
+static char *gen_dump_as(bool v612, uint64_t seed, int records, size_t *len)
 {
 	struct gen g;
 
 	memset(&g, 0, sizeof(g));
+	g.v612 = v612;
 	rng_state = seed;
 	for (int i = 0; i < records; i++)
 		gen_record(&g);
@@ -566,6 +583,11 @@ static char *gen_dump(uint64_t seed, int records, size_t *len)
 	if (!g.buf)
 		g.buf = calloc(1, 1);
 	return g.buf;
+}
+
+static char *gen_dump(uint64_t seed, int records, size_t *len)
+{
+	return gen_dump_as(false, seed, records, len);
 }
 
 static const char *const option_sets[][6] = {
@@ -1262,6 +1284,395 @@ static void test_debug_messages(void **state)
 	}
 }
 
+/* ------------------------------------------------------------ Linux 6.12's tool */
+
+#define KVER612 "--kver=6.12"
+
+/* A hand-written 6.12 dump: records of ~250 bytes, as the tool needs 100. */
+#define HDR612(order, mask, names, pid, tgid, comm, ts)                                          \
+	"Page allocated via order " #order ", mask " #mask "(" names "), pid " #pid ", tgid " #tgid \
+	" (" comm "), ts " #ts " ns\n"
+#define PFN612_PLAIN "PFN 0x493e1 type Movable Block 585 type Movable Flags 0x17ffffc0080014(uptodate|lru|node=0)\n"
+#define PFN612_SLAB  "PFN 0x493e2 type Unmovable Block 585 type Unmovable Flags 0x200(slab|node=0)\n"
+#define BASH(pid, ts) HDR612(0, 0x100dca, "GFP_HIGHUSER_MOVABLE|__GFP_ZERO", pid, 812, "bash", ts)
+
+static const char dump612[] =
+	BASH(812, 5178370999) PFN612_PLAIN STACK_A "\n"
+	HDR612(1, 0x152c40, "GFP_NOFS", 1, 1, "systemd", 2178370421) PFN612_SLAB STACK_B "\n"
+	BASH(812, 6000000000) PFN612_PLAIN STACK_A "\n"
+	BASH(813, 6100000000) PFN612_PLAIN STACK_A "\n"
+	BASH(812, 7000000000) PFN612_SLAB STACK_A "\n";
+
+/*
+ * The 6.12 tool merges records that differ only in their ts, and prints
+ * them with "ts  ns"; -a keeps the digits and every record.  The expected
+ * outputs are the real tool's for this dump (the same bytes in a file).
+ */
+static void test_612_merge(void **state)
+{
+	const char *none[] = { KVER612, NULL }, *a[] = { KVER612, "-a", NULL };
+	const char *m[] = { KVER612, "-m", NULL }, *ator[] = { KVER612, "--cull=ator", NULL };
+	const char *st[] = { KVER612, "--cull=st", NULL };
+	const char *sort[] = { KVER612, "--sort=-p,n", NULL };
+	const char *v61[] = { NULL };
+	const char *merged =
+		"3 times, 3 pages, allocated by OTHERS :\n" BASH(812, ) STACK_A "\n"
+		"1 times, 1 pages, allocated by OTHERS :\n" BASH(813, ) STACK_A "\n"
+		"1 times, 2 pages, allocated by SLAB :\n"
+		HDR612(1, 0x152c40, "GFP_NOFS", 1, 1, "systemd", ) STACK_B "\n";
+
+	(void)state;
+	/* no option: times, descending; the three 812 records, ts apart, are one */
+	expect_out(none, false, dump612, sizeof(dump612) - 1, merged);
+	/* --sort is read, then overridden by the default */
+	expect_out(sort, false, dump612, sizeof(dump612) - 1, merged);
+	expect_out(m, false, dump612, sizeof(dump612) - 1,
+		   "3 times, 3 pages, allocated by OTHERS :\n" BASH(812, ) STACK_A "\n"
+		   "1 times, 2 pages, allocated by SLAB :\n"
+		   HDR612(1, 0x152c40, "GFP_NOFS", 1, 1, "systemd", ) STACK_B "\n"
+		   "1 times, 1 pages, allocated by OTHERS :\n" BASH(813, ) STACK_A "\n");
+	/* -a: the ts digits stay, nothing merges, oldest first */
+	expect_out(a, false, dump612, sizeof(dump612) - 1,
+		   "1 times, 2 pages, allocated by SLAB :\n"
+		   HDR612(1, 0x152c40, "GFP_NOFS", 1, 1, "systemd", 2178370421) STACK_B "\n"
+		   "1 times, 1 pages, allocated by OTHERS :\n" BASH(812, 5178370999) STACK_A "\n"
+		   "1 times, 1 pages, allocated by OTHERS :\n" BASH(812, 6000000000) STACK_A "\n"
+		   "1 times, 1 pages, allocated by OTHERS :\n" BASH(813, 6100000000) STACK_A "\n"
+		   "1 times, 1 pages, allocated by SLAB :\n" BASH(812, 7000000000) STACK_A "\n");
+	/* culls see each record's own allocator: the last bash one is SLAB */
+	expect_out(ator, false, dump612, sizeof(dump612) - 1,
+		   "3 times, 3 pages, allocated by OTHERS \n2 times, 3 pages, allocated by SLAB \n");
+	expect_out(st, false, dump612, sizeof(dump612) - 1,
+		   "4 times, 4 pages:\n" STACK_A "\n1 times, 2 pages:\n" STACK_B "\n");
+	compare_with_oracle("6.12 dump", none, false, dump612, sizeof(dump612) - 1);
+	compare_with_oracle("6.12 dump", a, false, dump612, sizeof(dump612) - 1);
+	/* the 6.1 tool finds no ts in it (its pattern wants "ns,"), so nothing merges */
+	expect_out(v61, true, dump612, sizeof(dump612) - 1,
+		   "1 times, 1 pages, allocated by OTHERS :\n" BASH(812, 5178370999) STACK_A "\n"
+		   "1 times, 1 pages, allocated by OTHERS :\n" BASH(812, 6000000000) STACK_A "\n"
+		   "1 times, 1 pages, allocated by SLAB :\n" BASH(812, 7000000000) STACK_A "\n"
+		   "1 times, 1 pages, allocated by OTHERS :\n" BASH(813, 6100000000) STACK_A "\n"
+		   "1 times, 2 pages, allocated by SLAB :\n"
+		   HDR612(1, 0x152c40, "GFP_NOFS", 1, 1, "systemd", 2178370421) STACK_B "\n");
+	compare_with_oracle("6.12 dump read by 6.1", v61, true, dump612, sizeof(dump612) - 1);
+}
+
+/* Where the 6.12 tool differs from 6.1 on odd input (lenient), each checked with the real tool. */
+static void test_612_quirks(void **state)
+{
+	/* no fold while reading: an identical repeat's own PFN line decides its allocator */
+	static const char repeat[] =
+		HDR612(0, 0x0, "", 1, 1, "a", 5) PFN612_PLAIN STACK_A "\n"
+		HDR612(0, 0x0, "", 1, 1, "a", 5) PFN612_SLAB STACK_A "\n"
+		HDR612(0, 0x0, "", 1, 1, "a", 6) PFN612_SLAB STACK_A "\n";
+	/*
+	 * The ts pattern's first match is cut, wherever it is: here in the
+	 * stack of the first two records (line one has none), so they merge.
+	 */
+	static const char in_stack[] =
+		"abc\n frame ts 42 ns x\n\nabc\n frame ts 7 ns x\n\nabc ts 5 ns\n frame ts 9 ns\n\n";
+	/* the task name is read from the text before the cut */
+	static const char comm_cut[] = "abc\n tgid 1 (ts 5 ns), ts\n\nabc\n tgid 1 (ts 6 ns), ts\n\n";
+	const char *ator[] = { KVER612, "--cull=ator", NULL }, *none[] = { KVER612, NULL };
+	const char *st[] = { KVER612, "--cull=st", NULL }, *stn[] = { KVER612, "--cull=st,n", NULL };
+
+	(void)state;
+	expect_out(ator, false, repeat, sizeof(repeat) - 1,
+		   "2 times, 2 pages, allocated by SLAB \n1 times, 1 pages, allocated by OTHERS \n");
+	expect_out(none, true, in_stack, sizeof(in_stack) - 1,
+		   "2 times, 0 pages, allocated by OTHERS :\nabc\n frame ts  ns x\n\n"
+		   "1 times, 0 pages, allocated by OTHERS :\nabc ts  ns\n frame ts 9 ns\n\n");
+	expect_out(st, true, in_stack, sizeof(in_stack) - 1,
+		   "2 times, 0 pages:\n frame ts  ns x\n\n1 times, 0 pages:\n frame ts 9 ns\n\n");
+	expect_out(stn, true, comm_cut, sizeof(comm_cut) - 1,
+		   "1 times, 0 pages, task_comm_name: ts 5 ns:\n tgid 1 (ts  ns), ts\n\n"
+		   "1 times, 0 pages, task_comm_name: ts 6 ns:\n tgid 1 (ts  ns), ts\n\n");
+	expect_out(none, true, comm_cut, sizeof(comm_cut) - 1,
+		   "2 times, 0 pages, allocated by OTHERS :\nabc\n tgid 1 (ts  ns), ts\n\n");
+	compare_with_oracle("in-stack cut", none, true, in_stack, sizeof(in_stack) - 1);
+	compare_with_oracle("in-stack cut", st, true, in_stack, sizeof(in_stack) - 1);
+	compare_with_oracle("comm before the cut", stn, true, comm_cut, sizeof(comm_cut) - 1);
+}
+
+static const char *const option_sets612[][7] = {
+	{ KVER612, NULL },
+	{ KVER612, "-a", NULL },
+	{ KVER612, "-m", NULL },
+	{ KVER612, "-n", NULL },
+	{ KVER612, "-p", NULL },
+	{ KVER612, "-P", NULL },
+	{ KVER612, "-s", NULL },
+	{ KVER612, "-tt", NULL },
+	{ KVER612, "--cull=pid", NULL },
+	{ KVER612, "--cull=tgid", NULL },
+	{ KVER612, "--cull=name", NULL },
+	{ KVER612, "--cull=stacktrace", NULL },
+	{ KVER612, "--cull=allocator", NULL },
+	{ KVER612, "--cull=p,tg,n,st,ator", NULL },
+	{ KVER612, "-m", "--cull=pid,name", NULL },
+	{ KVER612, "--cull=st", "-a", NULL },
+	{ KVER612, "--cull=n", "--sort=-at", NULL },
+	{ KVER612, "--sort=T", "-s", NULL },
+	{ KVER612, "--pid=1,812", NULL },
+	{ KVER612, "--tgid=812,65", "-P", NULL },
+	{ KVER612, "--name=bash,cat", "-a", NULL },
+	{ KVER612, "--pid=1", "--cull=st", NULL },
+	{ KVER612, "--name=swapper/0", "-m", NULL },
+	{ KVER612, "--pid=0,1,2", "--tgid=1,2", "--name=init,kthreadd", "-s", NULL },
+	{ KVER612, "-a", "--cull=ator", NULL },
+};
+
+#define NR_SETS612 (sizeof(option_sets612) / sizeof(option_sets612[0]))
+
+/* Generated dumps, of 6.12's format and of 6.1's, against the oracle's 6.12 mode. */
+static void test_612_oracle(void **state)
+{
+	(void)state;
+	if (!oracle_exact_qsort()) {
+		printf("SKIP: the oracle needs glibc's merge-sort qsort\n");
+		skip();
+	}
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		bool v612 = seed <= 6; /* and two 6.1 dumps, read leniently */
+		size_t len;
+		char *dump = gen_dump_as(v612, seed * 0x2545f4914f6cdd1dull, 20 + (int)(seed * 53 % 300),
+					 &len);
+		char what[64];
+
+		snprintf(what, sizeof(what), "generated %s dump %llu", v612 ? "6.12" : "6.1",
+			 (unsigned long long)seed);
+		for (size_t i = 0; i < NR_SETS612; i++) {
+			if (v612 && (i + seed) % 2)
+				continue;
+			compare_with_oracle(what, option_sets612[i], !v612, dump, len);
+			if (v612 && seed > 4)
+				compare_with_oracle(what, option_sets612[i], true, dump, len);
+		}
+		free(dump);
+	}
+	for (uint64_t seed = 1; seed <= 300; seed++) {
+		size_t len, cap;
+		char *dump = gen_dump_as(true, seed * 104729, 3 + (int)(seed % 17), &len), *out;
+		const char *const *args = option_sets612[seed % NR_SETS612];
+		struct pmm_owner_sort_opts o;
+		char err[256];
+		size_t olen;
+		int ret;
+
+		cap = len * 2 + 64;
+		dump = realloc(dump, cap);
+		rng_state = seed;
+		len = mangle(dump, len, cap);
+		compare_with_oracle("mangled 6.12 dump", args, true, dump, len);
+		parse(&o, args);
+		ret = run_opts(&o, dump, len, &out, &olen, err, sizeof(err));
+		if (ret) {
+			assert_int_equal(ret, -PMM_EBADMSG);
+			assert_true(strncmp(err, "t.txt:", 6) == 0);
+		} else {
+			size_t elen;
+			char *exp = oracle_output(args, dump, len, &elen);
+
+			pmm_test_assert_text_eq("mangled 6.12 dump accepted by strict mode", exp, elen, out,
+						olen);
+			free(exp);
+		}
+		free(out);
+		free(dump);
+	}
+}
+
+static void expect_bad612(const char *in, size_t len, const char *msg)
+{
+	const char *args[] = { KVER612, NULL };
+	struct pmm_owner_sort_opts o;
+	char *out, err[256];
+	size_t olen;
+	int ret;
+
+	parse(&o, args);
+	ret = run_opts(&o, in, len, &out, &olen, err, sizeof(err));
+	if (ret != -PMM_EBADMSG)
+		fail_msg("expected -PMM_EBADMSG (%s), got %d", msg, ret);
+	if (strcmp(err, msg) != 0)
+		fail_msg("expected message \"%s\", got \"%s\"", msg, err);
+	assert_int_equal(olen, 0);
+	free(out);
+	o.lenient = true;
+	assert_int_equal(run_opts(&o, in, len, &out, &olen, err, sizeof(err)), 0);
+	free(out);
+}
+
+static void test_612_malformed(void **state)
+{
+	static const char with_free_ts[] = REC(5) "\n";
+	static const char trailing[] =
+		"Page allocated via order 0, mask 0x0(), pid 1, tgid 1 (a), ts 5 ns x\n" PFN612_PLAIN "\n";
+	/* the ts pattern finds "ts 7 ns" in the task name: another value */
+	static const char other_ts[] = HDR612(0, 0x0, "", 1, 1, "ts 7 ns, x", 5) PFN612_PLAIN "\n";
+	/* the same value, but in the task name: the tool would cut the wrong digits */
+	static const char same_ts[] = HDR612(0, 0x0, "", 1, 1, "x ts 5 ns", 5) PFN612_PLAIN "\n";
+	static const char no_ts[] = "Page allocated via order 0, mask 0x0(), pid 1, tgid 1 (a)\n" PFN612_PLAIN "\n";
+	static const char ok[] = HDR612(0, 0x0, "", 1, 1, "a", 5) PFN612_PLAIN STACK_A "\n"
+				 HDR612(3, 0xcc0, "GFP_KERNEL", 2, 2, "ts", 6) PFN_PLAIN STACK_B "\n";
+	const char *args[] = { KVER612, NULL };
+	struct pmm_owner_sort_opts o;
+	char *out, err[256];
+	size_t olen;
+
+	(void)state;
+	expect_bad612(with_free_ts, sizeof(with_free_ts) - 1,
+		      "t.txt:1: header has \"free_ts\" (an older kernel's dump: read it without "
+		      "--kver 6.12, or use --lenient)");
+	expect_bad612(trailing, sizeof(trailing) - 1, "t.txt:1: trailing text after ts in record header");
+	expect_bad612(other_ts, sizeof(other_ts) - 1,
+		      "t.txt:1: ambiguous record header (task name looks like a field)");
+	expect_bad612(same_ts, sizeof(same_ts) - 1,
+		      "t.txt:1: ambiguous record header (task name looks like a field)");
+	expect_bad612(no_ts, sizeof(no_ts) - 1, "t.txt:1: bad task name or ts in record header");
+	/* well-formed: either PFN spelling, a task called "ts" */
+	parse(&o, args);
+	assert_int_equal(run_opts(&o, ok, sizeof(ok) - 1, &out, &olen, err, sizeof(err)), 0);
+	free(out);
+}
+
+/* -d in 6.12: no free_ts, and the filters read no ts first. */
+static void test_612_debug(void **state)
+{
+	static const char in[] =
+		"Page allocated via order x, mask 0x0(), pid 1, tgid 1 (a), ts 5 ns\n" PFN612_PLAIN STACK_A "\n"
+		"Page allocated via order 0, mask 0x0(), pid 1, tgid 1 (a), ts ns\n" PFN612_PLAIN STACK_A "\n"
+		"junk\n\n";
+	const char *sets[][4] = { { KVER612, "-d", NULL }, { KVER612, "-d", "--pid=1", NULL },
+				  { KVER612, "-d", "--tgid=1,-1", NULL } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		struct pmm_owner_sort_opts o;
+		char *dbg = NULL, *odbg = NULL, *out, *oout, err[256];
+		size_t dlen, odlen, olen, oolen;
+		FILE *d = open_memstream(&dbg, &dlen), *od = open_memstream(&odbg, &odlen);
+
+		parse(&o, sets[i]);
+		o.lenient = true;
+		o.debug_stream = d;
+		assert_int_equal(run_opts(&o, in, sizeof(in) - 1, &out, &olen, err, sizeof(err)), 0);
+		assert_int_equal(oracle_run(&o, in, sizeof(in) - 1, &oout, &oolen, od), 0);
+		fclose(d);
+		fclose(od);
+		assert_non_null(strstr(dbg, "wrong ts_nsec in follow buf:\n"));
+		assert_null(strstr(dbg, "free_ts"));
+		pmm_test_assert_text_eq("6.12 debug messages", odbg, odlen, dbg, dlen);
+		pmm_test_assert_text_eq("6.12 debug run output", oout, oolen, out, olen);
+		free(dbg);
+		free(odbg);
+		free(out);
+		free(oout);
+	}
+}
+
+/* The 6.12 tool's command line. */
+static void test_612_args(void **state)
+{
+	static const struct {
+		const char *args[6];
+		enum pmm_owner_sort_key key;
+		bool desc;
+	} ok[] = {
+		{ { KVER612, NULL }, PMM_OWNER_SORT_KEY_TIMES, true },
+		{ { KVER612, "-m", NULL }, PMM_OWNER_SORT_KEY_PAGES, true },
+		{ { "-a", "--kver", "6.12", NULL }, PMM_OWNER_SORT_KEY_ALLOC_TS, false },
+		{ { KVER612, "-n", "--sort=-p,T", NULL }, PMM_OWNER_SORT_KEY_COMM, false },
+		{ { "--sort=-p,T", KVER612, NULL }, PMM_OWNER_SORT_KEY_TIMES, true },
+		{ { KVER612, "--cull=st", "-P", NULL }, PMM_OWNER_SORT_KEY_TGID, false },
+		{ { KVER612, "-pp", "-p", NULL }, PMM_OWNER_SORT_KEY_PID, false },
+		{ { KVER612, "-ds", NULL }, PMM_OWNER_SORT_KEY_STACKTRACE, false },
+		{ { "--kv=6.12", "-t", NULL }, PMM_OWNER_SORT_KEY_TIMES, true },
+		/* the last --kver wins, and 6.8 is the 6.1 tool: the last sort option wins */
+		{ { KVER612, "--kver", "6.8.0-31-generic", "-a", "-m", NULL }, PMM_OWNER_SORT_KEY_PAGES, true },
+		{ { "--kver=6.11", "-r", NULL }, PMM_OWNER_SORT_KEY_FREE_TS, false },
+	};
+	static const struct {
+		const char *args[5];
+		const char *msg;
+	} bad[] = {
+		{ { KVER612, "-a", "-m", NULL }, "only one of -a -m -n -p -P -s -t may be given (Linux 6.12's tool)" },
+		{ { "-tn", KVER612, NULL }, "only one of -a -m -n -p -P -s -t may be given (Linux 6.12's tool)" },
+		{ { "-r", KVER612, NULL }, "invalid option -- 'r' (not in Linux 6.12's tool)" },
+		{ { KVER612, "-f", NULL }, "invalid option -- 'f' (not in Linux 6.12's tool)" },
+		{ { KVER612, "--cull=st,free", NULL }, "wrong argument after --cull option:st,free" },
+		{ { KVER612, "--cull=f", NULL }, "wrong argument after --cull option:f" },
+		{ { KVER612, "--sort=ft", NULL }, "wrong argument after --sort option:ft" },
+		{ { KVER612, "--sort=p,-free_ts", NULL }, "wrong argument after --sort option:p,-free_ts" },
+		{ { "--kver=latest", NULL }, "--kver: 'latest' is not a kernel release (MAJOR.MINOR, e.g. 6.12)" },
+		{ { "-x", "--kver", "", NULL }, "invalid option -- 'x'" },
+		{ { "--kver", NULL }, "option '--kver' requires an argument" },
+	};
+	struct pmm_owner_sort_opts o;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		parse(&o, ok[i].args);
+		if (o.nr_keys != 1 || o.keys[0].key != ok[i].key || o.keys[0].descending != ok[i].desc)
+			fail_msg("%s: %u keys, first %d%s", args_str(ok[i].args), o.nr_keys, o.keys[0].key,
+				 o.keys[0].descending ? " descending" : "");
+	}
+	parse(&o, ok[0].args);
+	assert_int_equal(o.kver, PMM_KVER_6_12);
+	parse(&o, ok[9].args);
+	assert_int_equal(o.kver, PMM_KVER_6_6);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse_err(bad[i].args, err, sizeof(err)), -PMM_EINVAL);
+		if (strcmp(err, bad[i].msg))
+			fail_msg("%s: expected \"%s\", got \"%s\"", args_str(bad[i].args), bad[i].msg, err);
+	}
+	/* a caller's kver holds without --kver */
+	{
+		const char *argv[] = { "owner-sort", "-r", NULL }, *ops[2];
+		int nr;
+
+		pmm_owner_sort_opts_init(&o);
+		o.kver = PMM_KVER_6_12;
+		assert_int_equal(pmm_owner_sort_parse_args(&o, 2, (char *const *)argv, ops, 2, &nr, err,
+							   sizeof(err)), -PMM_EINVAL);
+		o.kver = (enum pmm_kver)3;
+		assert_int_equal(pmm_owner_sort_parse_args(&o, 1, (char *const *)argv, ops, 2, &nr, err,
+							   sizeof(err)), -PMM_EINVAL);
+	}
+	/* what the 6.12 tool lacks, the run refuses */
+	{
+		FILE *in = fmemopen((void *)dump612, sizeof(dump612) - 1, "r"), *outf;
+		char *out = NULL;
+		size_t olen;
+
+		outf = open_memstream(&out, &olen);
+		pmm_owner_sort_opts_init(&o);
+		o.kver = PMM_KVER_6_12;
+		o.unreleased = true;
+		assert_int_equal(pmm_owner_sort_run(&o, in, "x", outf, err, sizeof(err)), -PMM_EINVAL);
+		o.unreleased = false;
+		o.cull = PMM_OWNER_SORT_CULL_FREE;
+		assert_int_equal(pmm_owner_sort_run(&o, in, "x", outf, err, sizeof(err)), -PMM_EINVAL);
+		o.cull = 0;
+		o.nr_keys = 2;
+		o.keys[0].key = PMM_OWNER_SORT_KEY_PID;
+		o.keys[1].key = PMM_OWNER_SORT_KEY_FREE_TS;
+		assert_int_equal(pmm_owner_sort_run(&o, in, "x", outf, err, sizeof(err)), -PMM_EINVAL);
+		pmm_owner_sort_opts_init(&o);
+		o.kver = (enum pmm_kver)3;
+		assert_int_equal(pmm_owner_sort_run(&o, in, "x", outf, err, sizeof(err)), -PMM_EINVAL);
+		/* nr_keys 0: the tool's default, times */
+		pmm_owner_sort_opts_init(&o);
+		o.kver = PMM_KVER_6_12;
+		assert_int_equal(pmm_owner_sort_run(&o, in, "x", outf, err, sizeof(err)), 0);
+		fclose(outf);
+		fclose(in);
+		assert_true(olen > 0 && !strncmp(out, "3 times, 3 pages", 16));
+		free(out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1280,6 +1691,12 @@ int main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_api_misuse_and_io),
 		cmocka_unit_test(test_debug_messages),
+		cmocka_unit_test(test_612_merge),
+		cmocka_unit_test(test_612_quirks),
+		cmocka_unit_test(test_612_oracle),
+		cmocka_unit_test(test_612_malformed),
+		cmocka_unit_test(test_612_debug),
+		cmocka_unit_test(test_612_args),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
