@@ -11,9 +11,10 @@
  *  - formats and quirks checked by hand on tiny dumps;
  *  - malformed input: the file:line: reason messages, no crash;
  *  - option parsing, API misuse, I/O errors, -d messages;
- *  - Linux 6.12's tool (--kver 6.12): the ts cut and merge on a
- *    hand-written dump; the oracle's 6.12 mode on generated and mangled
- *    dumps; its strict mode, options and -d.
+ *  - Linux 6.12's tool (--kver 6.12): its own outputs of a dump pmm wrote
+ *    and of the real 6.1 dump put in 6.12's format, byte for byte; the ts
+ *    cut and merge on a hand-written dump; the oracle's 6.12 mode on
+ *    generated and mangled dumps; its strict mode, options and -d.
  */
 #include "harness.h"
 
@@ -1288,6 +1289,141 @@ static void test_debug_messages(void **state)
 
 #define KVER612 "--kver=6.12"
 
+/*
+ * The real Linux 6.12 page_owner_sort's outputs (tests/data/page_owner_sort-6.12/,
+ * whose README says how they were made) of two dumps: one pmm wrote in 6.12's
+ * format, and the real 6.1 dump of capture f put in 6.12's format.
+ */
+static const struct {
+	const char *dump;       /* "replay" or "f" */
+	const char *file;
+	const char *args[5];
+} goldens612[] = {
+	{ "replay", "replay-default", { KVER612, NULL } },
+	{ "replay", "replay-default", { KVER612, "--sort=-p,n", NULL } }, /* --sort: no effect */
+	{ "replay", "replay-default", { KVER612, "-t", NULL } },
+	{ "replay", "replay-a", { KVER612, "-a", NULL } },
+	{ "replay", "replay-n", { KVER612, "-n", NULL } },
+	{ "replay", "replay-cull-stacktrace", { KVER612, "--cull", "stacktrace", NULL } },
+	{ "replay", "replay-cull-pid-name-m", { KVER612, "-m", "--cull", "pid,name", NULL } },
+	{ "f", "f-default", { KVER612, NULL } },
+	{ "f", "f-default", { "--sort=-p,n", "--kver", "6.12.9-arch1-1", NULL } },
+	{ "f", "f-m", { KVER612, "-m", NULL } },
+	{ "f", "f-s", { KVER612, "-s", NULL } },
+	{ "f", "f-P", { KVER612, "-P", NULL } },
+	{ "f", "f-cull-stacktrace", { KVER612, "--cull", "stacktrace", NULL } },
+	{ "f", "f-cull-pid-name-m", { KVER612, "-m", "--cull", "pid,name", NULL } },
+	{ "f", "f-cull-ator-tg", { KVER612, "--cull=ator,tg", NULL } },
+	{ "f", "f-name", { KVER612, "--name", "swapper/0", NULL } },
+};
+
+/*
+ * A 6.1 dump as Linux 6.12 prints it: ", free_ts N ns" cut from the end of a
+ * line, "PFN N " in hex (the README's perl, line by line).
+ */
+static char *to_612(const char *in, size_t len, size_t *outlen)
+{
+	char *out = malloc(len + 1), *o = out;
+
+	assert_non_null(out);
+	for (const char *l = in; l < in + len;) {
+		const char *nl = memchr(l, '\n', (size_t)(in + len - l));
+		const char *end = nl ? nl : in + len, *cut = end;
+		size_t ll = (size_t)(end - l);
+
+		/* ", free_ts \d+ ns" at the end of the line */
+		if (ll > 3 && !memcmp(end - 3, " ns", 3)) {
+			const char *d = end - 3;
+
+			while (d > l && d[-1] >= '0' && d[-1] <= '9')
+				d--;
+			if (d < end - 3 && d - l >= 10 && !memcmp(d - 10, ", free_ts ", 10))
+				cut = d - 10;
+		}
+		if (ll > 4 && !memcmp(l, "PFN ", 4) && l[4] >= '0' && l[4] <= '9') {
+			char *e;
+			unsigned long pfn = strtoul(l + 4, &e, 10);
+
+			if (*e == ' ') {
+				o += sprintf(o, "PFN 0x%lx", pfn);
+				l = e;
+			}
+		}
+		memcpy(o, l, (size_t)(cut - l));
+		o += cut - l;
+		if (nl)
+			*o++ = '\n';
+		l = nl ? nl + 1 : end;
+	}
+	*outlen = (size_t)(o - out);
+	return out;
+}
+
+static void test_golden_612(void **state)
+{
+	char *dir = pmm_test_source_path("tests/data/page_owner_sort-6.12");
+	char *f61_dir = pmm_test_source_path("tests/data/captures/f-2g-2node-pageowner");
+	char path[1024];
+	size_t rlen, flen, f61len;
+	char *replay, *f, *f61;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/replay-dump.txt.xz", dir);
+	replay = pmm_test_read_file(path, &rlen);
+	snprintf(path, sizeof(path), "%s/page_owner.txt.xz", f61_dir);
+	f61 = pmm_test_read_file(path, &f61len);
+	f = to_612(f61, f61len, &flen);
+	for (size_t i = 0; i < sizeof(goldens612) / sizeof(goldens612[0]); i++) {
+		bool is_f = !strcmp(goldens612[i].dump, "f");
+		char *exp, *out, label[256];
+		size_t elen, olen;
+
+		snprintf(path, sizeof(path), "%s/%s.out.xz", dir, goldens612[i].file);
+		exp = pmm_test_read_file(path, &elen);
+		snprintf(label, sizeof(label), "%s%s", goldens612[i].file, args_str(goldens612[i].args));
+		out = lib_output(goldens612[i].args, false, is_f ? f : replay, is_f ? flen : rlen, &olen);
+		pmm_test_assert_text_eq(label, exp, elen, out, olen);
+		free(out);
+		free(exp);
+	}
+
+	/*
+	 * The 6.1 dump itself: the 6.12 tool reads it (--lenient gives its
+	 * output), but strict mode refuses it, since its free_ts values keep
+	 * records apart that the 6.12 tool would merge.
+	 */
+	{
+		const char *args[] = { KVER612, NULL };
+		struct pmm_owner_sort_opts o;
+		char *exp, *out, err[256];
+		size_t elen, olen;
+
+		snprintf(path, sizeof(path), "%s/f61-default.out.xz", dir);
+		exp = pmm_test_read_file(path, &elen);
+		out = lib_output(args, true, f61, f61len, &olen);
+		pmm_test_assert_text_eq("6.1 dump, --kver 6.12 --lenient", exp, elen, out, olen);
+		free(out);
+		free(exp);
+		parse(&o, args);
+		assert_int_equal(run_opts(&o, f61, f61len, &out, &olen, err, sizeof(err)), -PMM_EBADMSG);
+		assert_string_equal(err, "t.txt:1: header has \"free_ts\" (an older kernel's dump: "
+					 "read it without --kver 6.12, or use --lenient)");
+		assert_int_equal(olen, 0);
+		free(out);
+		/* and the 6.1 tool refuses the 6.12 one, pointing at --kver */
+		pmm_owner_sort_opts_init(&o);
+		assert_int_equal(run_opts(&o, f, flen, &out, &olen, err, sizeof(err)), -PMM_EBADMSG);
+		assert_string_equal(err, "t.txt:1: header has no \"free_ts\" (a newer kernel's dump: "
+					 "use --kver 6.12)");
+		free(out);
+	}
+	free(f);
+	free(f61);
+	free(replay);
+	free(f61_dir);
+	free(dir);
+}
+
 /* A hand-written 6.12 dump: records of ~250 bytes, as the tool needs 100. */
 #define HDR612(order, mask, names, pid, tgid, comm, ts)                                          \
 	"Page allocated via order " #order ", mask " #mask "(" names "), pid " #pid ", tgid " #tgid \
@@ -1691,6 +1827,7 @@ int main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_api_misuse_and_io),
 		cmocka_unit_test(test_debug_messages),
+		cmocka_unit_test(test_golden_612),
 		cmocka_unit_test(test_612_merge),
 		cmocka_unit_test(test_612_quirks),
 		cmocka_unit_test(test_612_oracle),
