@@ -25,43 +25,78 @@
 
 #include "commands.h"
 
-static void usage(FILE *f)
+/* --help: the option list of the tool --kver chose. */
+static void usage(FILE *f, enum pmm_kver kver)
 {
+	bool v612 = kver == PMM_KVER_6_12;
+
 	fputs("Usage: pmm owner-sort [OPTIONS] INPUT [OUTPUT]\n"
 	      "Sort, filter and cull a page_owner dump (/sys/kernel/debug/page_owner) exactly\n"
-	      "like Linux 6.1's tools/vm/page_owner_sort.  INPUT may be - (stdin) and may be\n"
-	      "xz-compressed; the report goes to OUTPUT, or stdout.\n"
+	      "like the kernel's page_owner_sort: Linux 6.1's tools/vm/page_owner_sort (6.6's\n"
+	      "is the same) or, with --kver 6.12, Linux 6.12's tools/mm/page_owner_sort.\n"
+	      "INPUT may be - (stdin) and may be xz-compressed; the report goes to OUTPUT,\n"
+	      "or stdout.\n"
 	      "\n"
-	      "-a\t\t\tSort by memory allocation time.\n"
+	      "--kver <release>\tThe kernel whose tool and dump format to use, as uname -r\n"
+	      "\t\t\tprints it (6.1, 6.8.0-31-generic, 6.12): before 6.12 the\n"
+	      "\t\t\t6.1 tool, from 6.12 the new one.  (Real kernels changed\n"
+	      "\t\t\tafter 6.6: for a dump without free_ts, say 6.12.)\n"
+	      "\t\t\t--kver 6.12 --help lists that tool's options.\n",
+	      f);
+	fputs(v612 ? "\nLinux 6.12's tool:\n" : "\nLinux 6.1's tool (the default):\n", f);
+	fputs("-a\t\t\tSort by memory allocation time.\n"
 	      "-m\t\t\tSort by total memory.\n"
 	      "-n\t\t\tSort by task command name.\n"
 	      "-p\t\t\tSort by pid.\n"
-	      "-P\t\t\tSort by tgid.\n"
-	      "-r\t\t\tSort by memory release time.\n"
-	      "-s\t\t\tSort by the stacktrace.\n"
-	      "-t\t\t\tSort by number of times record is seen.\n"
-	      "\t\t\tWithout a sort option records come in text order, as in 6.1;\n"
-	      "\t\t\t--cull without one sorts by times.\n"
-	      "-f\t\t\tFilter out the information of blocks whose memory has\n"
-	      "\t\t\tbeen released.\n"
-	      "-d\t\t\tPrint debug information (with --lenient).\n"
+	      "-P\t\t\tSort by tgid.\n",
+	      f);
+	if (!v612)
+		fputs("-r\t\t\tSort by memory release time.\n", f);
+	fputs("-s\t\t\tSort by the stacktrace.\n"
+	      "-t\t\t\tSort by number of times record is seen.\n",
+	      f);
+	if (v612)
+		fputs("\t\t\tOne of these at most; without one, -t.  Unless it is -a,\n"
+		      "\t\t\trecords that differ only in their ts are one entry,\n"
+		      "\t\t\tprinted with \"ts  ns\".\n",
+		      f);
+	else
+		fputs("\t\t\tThe last one counts.  Without one records come in text\n"
+		      "\t\t\torder; --cull without one sorts by times.\n"
+		      "-f\t\t\tFilter out the information of blocks whose memory has\n"
+		      "\t\t\tbeen released.\n",
+		      f);
+	fputs("-d\t\t\tPrint debug information (with --lenient).\n"
 	      "--pid <pidlist>\t\tSelect by pid. This selects the information of\n"
 	      "\t\t\tblocks whose process ID numbers appear in <pidlist>.\n"
 	      "--tgid <tgidlist>\tSelect by tgid. This selects the information of\n"
 	      "\t\t\tblocks whose Thread Group ID numbers appear in <tgidlist>.\n"
 	      "--name <cmdlist>\tSelect by command name. This selects the information\n"
 	      "\t\t\tof blocks whose command name appears in <cmdlist>.\n"
-	      "--cull <rules>\t\tCull by user-defined rules. <rules> is a comma-separated\n"
-	      "\t\t\tlist of: pid/p, tgid/tg, name/n, stacktrace/st, free/f,\n"
-	      "\t\t\tallocator/ator.\n"
-	      "--sort <order>\t\tSpecify sort order as: [+|-]key[,[+|-]key[,...]] with\n"
-	      "\t\t\tkeys pid/p, tgid/tg, name/n, stacktrace/st, txt/T,\n"
-	      "\t\t\talloc_ts/at, free_ts/ft, allocator/ator.\n"
-	      "--lenient\t\tAccept any input as the kernel tool does, instead of\n"
-	      "\t\t\trejecting malformed dumps with file:line: reason.\n"
+	      "--cull <rules>\t\tCull by user-defined rules. <rules> is a comma-separated\n",
+	      f);
+	if (v612)
+		fputs("\t\t\tlist of: pid/p, tgid/tg, name/n, stacktrace/st,\n"
+		      "\t\t\tallocator/ator.\n"
+		      "--sort <order>\t\tChecked as the tool checks it ([+|-]key[,...] with keys\n"
+		      "\t\t\tpid/p, tgid/tg, name/n, stacktrace/st, txt/T, alloc_ts/at,\n"
+		      "\t\t\tallocator/ator), then overridden by the sort option\n"
+		      "\t\t\tabove, as in the tool: it has no effect.\n",
+		      f);
+	else
+		fputs("\t\t\tlist of: pid/p, tgid/tg, name/n, stacktrace/st, free/f,\n"
+		      "\t\t\tallocator/ator.\n"
+		      "--sort <order>\t\tSpecify sort order as: [+|-]key[,[+|-]key[,...]] with\n"
+		      "\t\t\tkeys pid/p, tgid/tg, name/n, stacktrace/st, txt/T,\n"
+		      "\t\t\talloc_ts/at, free_ts/ft, allocator/ator.\n",
+		      f);
+	fputs("--lenient\t\tAccept any input as the kernel tool does, instead of\n"
+	      "\t\t\trejecting malformed dumps, or another kernel's, with\n"
+	      "\t\t\tfile:line: reason.\n"
 	      "--help\t\t\tShow this help.\n"
 	      "\n"
-	      "Exit status: 0 ok, 1 I/O error, 2 usage, 65 malformed input.\n",
+	      "Exit status: 0 ok, 1 I/O error, 2 usage (where the kernel's tool prints its\n"
+	      "usage and exits 1), 65 malformed input.\n",
 	      f);
 }
 
@@ -250,7 +285,7 @@ int cmd_owner_sort(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (opts.help) {
-		usage(stdout);
+		usage(stdout, opts.kver);
 		return 0;
 	}
 	if (nr < 1) {
