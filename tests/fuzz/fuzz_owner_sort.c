@@ -2,8 +2,10 @@
 /*
  * libFuzzer target for pmm_owner_sort_run().
  *
- * Input: two bytes of options (cull keys, -f, sort keys, a pid filter),
- * then the dump.  Each input is run
+ * Input: three bytes of options (cull keys, -f, sort keys, a pid filter,
+ * and in the third byte's bit 0 the kernel: Linux 6.12's tool, whose
+ * free_ts options then become their nearest 6.12 kin), then the dump.
+ * Each input is run
  *  - in lenient mode, and compared with tests/owner_sort_oracle.h (the tool
  *    re-derived with <regex.h> and qsort), except when pid or tgid are
  *    compared: the tool subtracts them in int, which is not an order for
@@ -60,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool pid_cmp;
 	int ret;
 
-	if (size < 2)
+	if (size < 3)
 		return 0;
 	pmm_owner_sort_opts_init(&o);
 	o.cull = data[0] & PMM_OWNER_SORT_CULL_ALL;
@@ -72,8 +74,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.keys[i].key = (enum pmm_owner_sort_key)((data[1] + i * 3) % PMM_OWNER_SORT_NR_KEYS);
 		o.keys[i].descending = (data[1] >> (i + 3)) & 1;
 	}
-	data += 2;
-	size -= 2;
+	if (data[2] & 1) { /* the 6.12 tool: no free_ts, and the ts cut unless keys[0] is -a */
+		o.kver = PMM_KVER_6_12;
+		o.cull &= ~PMM_OWNER_SORT_CULL_FREE;
+		o.unreleased = false;
+		for (unsigned int i = 0; i < o.nr_keys; i++)
+			if (o.keys[i].key == PMM_OWNER_SORT_KEY_FREE_TS)
+				o.keys[i].key = PMM_OWNER_SORT_KEY_ALLOC_TS;
+	}
+	data += 3;
+	size -= 3;
 
 	o.lenient = true;
 	ret = run(&o, data, size, &out, &olen, err, sizeof(err));
