@@ -20,8 +20,8 @@
  *    and merged, so that records differing only in their time merge (and
  *    print "ts  ns");
  *  - it does not fold a record into the previous byte-identical one while
- *    reading (which only matters with --cull=allocator: the repeat's own
- *    PFN line decides its allocator);
+ *    reading (which shows with --cull=allocator, where the repeat's own
+ *    PFN line decides its allocator, and in -d's messages);
  *  - only one of -a -m -n -p -P -s -t may be given, and that option (or,
  *    without one, -t: times, descending) is the whole sort order: --sort is
  *    checked and then has no effect.
