@@ -341,10 +341,13 @@ static const struct {
 	enum pmm_owner_sort_key key;
 	bool descending;
 } sort612[] = {
-	{ 'a', PMM_OWNER_SORT_KEY_ALLOC_TS, false }, { 'm', PMM_OWNER_SORT_KEY_PAGES, true },
-	{ 'p', PMM_OWNER_SORT_KEY_PID, false },      { 's', PMM_OWNER_SORT_KEY_STACKTRACE, false },
-	{ 't', PMM_OWNER_SORT_KEY_TIMES, true },     { 'P', PMM_OWNER_SORT_KEY_TGID, false },
-	{ 'n', PMM_OWNER_SORT_KEY_COMM, false },
+	{ .opt = 'a', .key = PMM_OWNER_SORT_KEY_ALLOC_TS },
+	{ .opt = 'm', .key = PMM_OWNER_SORT_KEY_PAGES, .descending = true },
+	{ .opt = 'p', .key = PMM_OWNER_SORT_KEY_PID },
+	{ .opt = 's', .key = PMM_OWNER_SORT_KEY_STACKTRACE },
+	{ .opt = 't', .key = PMM_OWNER_SORT_KEY_TIMES, .descending = true },
+	{ .opt = 'P', .key = PMM_OWNER_SORT_KEY_TGID },
+	{ .opt = 'n', .key = PMM_OWNER_SORT_KEY_COMM },
 };
 
 #define NR_SORT612 (sizeof(sort612) / sizeof(sort612[0]))

@@ -1299,22 +1299,22 @@ static const struct {
 	const char *file;
 	const char *args[5];
 } goldens612[] = {
-	{ "replay", "replay-default", { KVER612, NULL } },
-	{ "replay", "replay-default", { KVER612, "--sort=-p,n", NULL } }, /* --sort: no effect */
-	{ "replay", "replay-default", { KVER612, "-t", NULL } },
-	{ "replay", "replay-a", { KVER612, "-a", NULL } },
-	{ "replay", "replay-n", { KVER612, "-n", NULL } },
-	{ "replay", "replay-cull-stacktrace", { KVER612, "--cull", "stacktrace", NULL } },
-	{ "replay", "replay-cull-pid-name-m", { KVER612, "-m", "--cull", "pid,name", NULL } },
-	{ "f", "f-default", { KVER612, NULL } },
-	{ "f", "f-default", { "--sort=-p,n", "--kver", "6.12.9-arch1-1", NULL } },
-	{ "f", "f-m", { KVER612, "-m", NULL } },
-	{ "f", "f-s", { KVER612, "-s", NULL } },
-	{ "f", "f-P", { KVER612, "-P", NULL } },
-	{ "f", "f-cull-stacktrace", { KVER612, "--cull", "stacktrace", NULL } },
-	{ "f", "f-cull-pid-name-m", { KVER612, "-m", "--cull", "pid,name", NULL } },
-	{ "f", "f-cull-ator-tg", { KVER612, "--cull=ator,tg", NULL } },
-	{ "f", "f-name", { KVER612, "--name", "swapper/0", NULL } },
+	{ .dump = "replay", .file = "replay-default", .args = { KVER612, NULL } },
+	{ .dump = "replay", .file = "replay-default", .args = { KVER612, "--sort=-p,n", NULL } }, /* --sort: no effect */
+	{ .dump = "replay", .file = "replay-default", .args = { KVER612, "-t", NULL } },
+	{ .dump = "replay", .file = "replay-a", .args = { KVER612, "-a", NULL } },
+	{ .dump = "replay", .file = "replay-n", .args = { KVER612, "-n", NULL } },
+	{ .dump = "replay", .file = "replay-cull-stacktrace", .args = { KVER612, "--cull", "stacktrace", NULL } },
+	{ .dump = "replay", .file = "replay-cull-pid-name-m", .args = { KVER612, "-m", "--cull", "pid,name", NULL } },
+	{ .dump = "f", .file = "f-default", .args = { KVER612, NULL } },
+	{ .dump = "f", .file = "f-default", .args = { "--sort=-p,n", "--kver", "6.12.9-arch1-1", NULL } },
+	{ .dump = "f", .file = "f-m", .args = { KVER612, "-m", NULL } },
+	{ .dump = "f", .file = "f-s", .args = { KVER612, "-s", NULL } },
+	{ .dump = "f", .file = "f-P", .args = { KVER612, "-P", NULL } },
+	{ .dump = "f", .file = "f-cull-stacktrace", .args = { KVER612, "--cull", "stacktrace", NULL } },
+	{ .dump = "f", .file = "f-cull-pid-name-m", .args = { KVER612, "-m", "--cull", "pid,name", NULL } },
+	{ .dump = "f", .file = "f-cull-ator-tg", .args = { KVER612, "--cull=ator,tg", NULL } },
+	{ .dump = "f", .file = "f-name", .args = { KVER612, "--name", "swapper/0", NULL } },
 };
 
 /*
@@ -1720,34 +1720,46 @@ static void test_612_args(void **state)
 		enum pmm_owner_sort_key key;
 		bool desc;
 	} ok[] = {
-		{ { KVER612, NULL }, PMM_OWNER_SORT_KEY_TIMES, true },
-		{ { KVER612, "-m", NULL }, PMM_OWNER_SORT_KEY_PAGES, true },
-		{ { "-a", "--kver", "6.12", NULL }, PMM_OWNER_SORT_KEY_ALLOC_TS, false },
-		{ { KVER612, "-n", "--sort=-p,T", NULL }, PMM_OWNER_SORT_KEY_COMM, false },
-		{ { "--sort=-p,T", KVER612, NULL }, PMM_OWNER_SORT_KEY_TIMES, true },
-		{ { KVER612, "--cull=st", "-P", NULL }, PMM_OWNER_SORT_KEY_TGID, false },
-		{ { KVER612, "-pp", "-p", NULL }, PMM_OWNER_SORT_KEY_PID, false },
-		{ { KVER612, "-ds", NULL }, PMM_OWNER_SORT_KEY_STACKTRACE, false },
-		{ { "--kv=6.12", "-t", NULL }, PMM_OWNER_SORT_KEY_TIMES, true },
+		{ .args = { KVER612, NULL }, .key = PMM_OWNER_SORT_KEY_TIMES, .desc = true },
+		{ .args = { KVER612, "-m", NULL }, .key = PMM_OWNER_SORT_KEY_PAGES, .desc = true },
+		{ .args = { "-a", "--kver", "6.12", NULL }, .key = PMM_OWNER_SORT_KEY_ALLOC_TS },
+		{ .args = { KVER612, "-n", "--sort=-p,T", NULL }, .key = PMM_OWNER_SORT_KEY_COMM },
+		{ .args = { "--sort=-p,T", KVER612, NULL },
+		  .key = PMM_OWNER_SORT_KEY_TIMES, .desc = true },
+		{ .args = { KVER612, "--cull=st", "-P", NULL }, .key = PMM_OWNER_SORT_KEY_TGID },
+		{ .args = { KVER612, "-pp", "-p", NULL }, .key = PMM_OWNER_SORT_KEY_PID },
+		{ .args = { KVER612, "-ds", NULL }, .key = PMM_OWNER_SORT_KEY_STACKTRACE },
+		{ .args = { "--kv=6.12", "-t", NULL },
+		  .key = PMM_OWNER_SORT_KEY_TIMES, .desc = true },
 		/* the last --kver wins, and 6.8 is the 6.1 tool: the last sort option wins */
-		{ { KVER612, "--kver", "6.8.0-31-generic", "-a", "-m", NULL }, PMM_OWNER_SORT_KEY_PAGES, true },
-		{ { "--kver=6.11", "-r", NULL }, PMM_OWNER_SORT_KEY_FREE_TS, false },
+		{ .args = { KVER612, "--kver", "6.8.0-31-generic", "-a", "-m", NULL },
+		  .key = PMM_OWNER_SORT_KEY_PAGES, .desc = true },
+		{ .args = { "--kver=6.11", "-r", NULL }, .key = PMM_OWNER_SORT_KEY_FREE_TS },
 	};
 	static const struct {
 		const char *args[5];
 		const char *msg;
 	} bad[] = {
-		{ { KVER612, "-a", "-m", NULL }, "only one of -a -m -n -p -P -s -t may be given (Linux 6.12's tool)" },
-		{ { "-tn", KVER612, NULL }, "only one of -a -m -n -p -P -s -t may be given (Linux 6.12's tool)" },
-		{ { "-r", KVER612, NULL }, "invalid option -- 'r' (not in Linux 6.12's tool)" },
-		{ { KVER612, "-f", NULL }, "invalid option -- 'f' (not in Linux 6.12's tool)" },
-		{ { KVER612, "--cull=st,free", NULL }, "wrong argument after --cull option:st,free" },
-		{ { KVER612, "--cull=f", NULL }, "wrong argument after --cull option:f" },
-		{ { KVER612, "--sort=ft", NULL }, "wrong argument after --sort option:ft" },
-		{ { KVER612, "--sort=p,-free_ts", NULL }, "wrong argument after --sort option:p,-free_ts" },
-		{ { "--kver=latest", NULL }, "--kver: 'latest' is not a kernel release (MAJOR.MINOR, e.g. 6.12)" },
-		{ { "-x", "--kver", "", NULL }, "invalid option -- 'x'" },
-		{ { "--kver", NULL }, "option '--kver' requires an argument" },
+		{ .args = { KVER612, "-a", "-m", NULL },
+		  .msg = "only one of -a -m -n -p -P -s -t may be given (Linux 6.12's tool)" },
+		{ .args = { "-tn", KVER612, NULL },
+		  .msg = "only one of -a -m -n -p -P -s -t may be given (Linux 6.12's tool)" },
+		{ .args = { "-r", KVER612, NULL },
+		  .msg = "invalid option -- 'r' (not in Linux 6.12's tool)" },
+		{ .args = { KVER612, "-f", NULL },
+		  .msg = "invalid option -- 'f' (not in Linux 6.12's tool)" },
+		{ .args = { KVER612, "--cull=st,free", NULL },
+		  .msg = "wrong argument after --cull option:st,free" },
+		{ .args = { KVER612, "--cull=f", NULL },
+		  .msg = "wrong argument after --cull option:f" },
+		{ .args = { KVER612, "--sort=ft", NULL },
+		  .msg = "wrong argument after --sort option:ft" },
+		{ .args = { KVER612, "--sort=p,-free_ts", NULL },
+		  .msg = "wrong argument after --sort option:p,-free_ts" },
+		{ .args = { "--kver=latest", NULL },
+		  .msg = "--kver: 'latest' is not a kernel release (MAJOR.MINOR, e.g. 6.12)" },
+		{ .args = { "-x", "--kver", "", NULL }, .msg = "invalid option -- 'x'" },
+		{ .args = { "--kver", NULL }, .msg = "option '--kver' requires an argument" },
 	};
 	struct pmm_owner_sort_opts o;
 	char err[256];
