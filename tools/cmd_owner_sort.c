@@ -38,9 +38,9 @@ static void usage(FILE *f, enum pmm_kver kver)
 	      "or stdout.\n"
 	      "\n"
 	      "--kver <release>\tThe kernel whose tool and dump format to use, as uname -r\n"
-	      "\t\t\tprints it (6.1, 6.8.0-31-generic, 6.12): before 6.12 the\n"
-	      "\t\t\t6.1 tool, from 6.12 the new one.  (Real kernels changed\n"
-	      "\t\t\tafter 6.6: for a dump without free_ts, say 6.12.)\n"
+	      "\t\t\tprints it (6.1, 6.8.0-31-generic, 6.12): before 6.8 the\n"
+	      "\t\t\t6.1 tool, from 6.8 the new one.  (The kernel changed it\n"
+	      "\t\t\tafter 6.6: for any dump without free_ts, say 6.12.)\n"
 	      "\t\t\t--kver 6.12 --help lists that tool's options.\n",
 	      f);
 	fputs(v612 ? "\nLinux 6.12's tool:\n" : "\nLinux 6.1's tool (the default):\n", f);

@@ -69,7 +69,7 @@ static void usage(FILE *f)
 		"      --keep-going       skip malformed lines (counted) instead of stopping\n"
 		"      --kver RELEASE     the trace's kernel (e.g. 6.8): how its gfp flag names\n"
 		"                         read (GFP_ATOMIC lost __GFP_ATOMIC in 6.3, GFP_NOWAIT\n"
-		"                         gained __GFP_NOWARN in 6.12) and the page_owner file's\n"
+		"                         gained __GFP_NOWARN in 6.8) and the page_owner file's\n"
 		"                         format; default: a trace.dat's own kernel (its uname),\n"
 		"                         text as the --machine-from capture's kernel, else 6.1\n"
 		"  -q, --quiet            no progress bar, no machine messages, a short summary\n"

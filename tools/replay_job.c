@@ -175,7 +175,7 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 		pmm_totalram_pages(m), mib(pmm_totalram_pages(m)));
 	if (res->kver != PMM_KVER_6_1)
 		fprintf(out, "  gfp flag names: read as Linux %s names them\n",
-			res->kver == PMM_KVER_6_6 ? "6.3 to 6.11" : "6.12 and later");
+			res->kver == PMM_KVER_6_6 ? "6.3 to 6.7" : "6.8 and later");
 	if (res->parse_errors)
 		fprintf(out, "  %llu malformed lines skipped\n", (unsigned long long)res->parse_errors);
 	pmm_tool_replay_warnings(out, res, "  ");

@@ -67,19 +67,21 @@ typedef unsigned int pmm_gfp_t;
 /* Which kernel's spelling of masks to print (the name table changed). */
 enum pmm_kver {
 	PMM_KVER_6_1 = 0,  /* 6.1: __GFP_ATOMIC exists, 6.1 table order */
-	PMM_KVER_6_6 = 1,  /* 6.3..6.11: no __GFP_ATOMIC, GFP_ATOMIC = 0x820 */
-	PMM_KVER_6_12 = 2, /* 6.12+: single flags in bit order, GFP_NOWAIT has NOWARN */
+	PMM_KVER_6_6 = 1,  /* 6.3..6.7: no __GFP_ATOMIC, GFP_ATOMIC = 0x820 */
+	PMM_KVER_6_12 = 2, /* 6.8+ (as 6.12): single flags in bit order, GFP_NOWAIT has NOWARN */
 };
 
 /**
  * pmm_kver_from_release() - the name table of the kernel whose release
  * string is @release: "6.8", "6.1.192-pageowner" or "3.10.0-1160.el7.x86_64"
- * (uname -r), optionally after "Linux " or "v".  pmm's tables are those of
- * 6.1, 6.6 and 6.12: a release takes the newest of them at or below it,
- * except that 6.3 to 6.5 take 6.6's, as __GFP_ATOMIC went in 6.3.  So
- * releases before 6.3 map to PMM_KVER_6_1 (older kernels' names are read
- * with their 6.1 meaning), 6.3 to 6.11 to PMM_KVER_6_6, and 6.12 and later
- * to PMM_KVER_6_12; pmm_page_owner_read() prints those kernels' formats.
+ * (uname -r), optionally after "Linux " or "v".  pmm knows the 6.1, 6.6 and
+ * 6.12 kernels; a release takes the one whose names and page_owner format
+ * it shares: __GFP_ATOMIC went in 6.3, and GFP_NOWAIT took __GFP_NOWARN in
+ * 6.8 (posted November 2023), about when page_owner's dump and tool lost
+ * free_ts (October 2023, after 6.6).  So releases before 6.3 map to
+ * PMM_KVER_6_1 (older kernels' names are read with their 6.1 meaning), 6.3
+ * to 6.7 to PMM_KVER_6_6, and 6.8 and later to PMM_KVER_6_12, whose flag
+ * table order (single flags in bit order) may be newer than the kernel's.
  * @out: the table; unchanged on error.
  * Return: 0, or -PMM_EINVAL when @release does not start with
  * MAJOR.MINOR (decimal, each below 1000).

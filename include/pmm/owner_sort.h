@@ -26,11 +26,11 @@
  *    without one, -t: times, descending) is the whole sort order: --sort is
  *    checked and then has no effect.
  * Releases map to the tools as pmm_kver_from_release() maps them: before
- * 6.12 the 6.1 one, 6.12 and later the new one.  (The kernel changed the
+ * 6.8 the 6.1 one, 6.8 and later the new one.  (The kernel changed the
  * tool, and dropped free_ts from the dump, in a series of October 2023
- * merged after 6.6.  pmm knows the 6.1, 6.6 and 6.12 kernels, and its own
- * dumps keep free_ts up to 6.11, so they and this agree; for the dump of a
- * real kernel between 6.6 and 6.12, which has no free_ts, choose 6.12.)
+ * merged after 6.6; pmm knows the 6.1, 6.6 and 6.12 kernels, and its own
+ * dumps follow the same mapping.  For a 6.7 dump without free_ts, choose
+ * 6.12.)
  *
  * Two input modes:
  *  - strict (default): the input must be a well-formed dump of the chosen

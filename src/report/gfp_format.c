@@ -72,7 +72,7 @@ static const struct gfp_name gfp_names_6_1[] = {
 	N(__GFP_ZEROTAGS, PMM___GFP_ZEROTAGS),
 };
 
-/* 6.3 .. 6.11: the 6.1 order without __GFP_ATOMIC; GFP_ATOMIC lost that bit. */
+/* 6.3 .. 6.7 (6.6's): the 6.1 order without __GFP_ATOMIC; GFP_ATOMIC lost that bit. */
 static const struct gfp_name gfp_names_6_6[] = {
 	N(GFP_TRANSHUGE, PMM_GFP_TRANSHUGE),
 	N(GFP_TRANSHUGE_LIGHT, PMM_GFP_TRANSHUGE_LIGHT),
@@ -459,7 +459,7 @@ int pmm_kver_from_release(const char *release, enum pmm_kver *out)
 		return -PMM_EINVAL;
 	if (major < 6 || (major == 6 && minor < 3))
 		*out = PMM_KVER_6_1;
-	else if (major == 6 && minor < 12)
+	else if (major == 6 && minor < 8)
 		*out = PMM_KVER_6_6;
 	else
 		*out = PMM_KVER_6_12;

@@ -37,13 +37,13 @@ grep -q "mm_page_alloc: page=" "$TMP/own.txt" || fail "own trace has no mm_page_
 grep -q "^Page allocated via order" "$TMP/po.txt" || fail "page_owner file has no record"
 grep -Eq "^PFN [0-9]+ type " "$TMP/po.txt" || fail "page_owner file of a 6.1 trace: not 6.1's PFN"
 # --kver: the trace's kernel names its masks and the page_owner file's format.
-expect 0 "^  gfp flag names: read as Linux 6.3 to 6.11 names them$" -- -c "$CONF" -n $N --kver 6.8 \
-	--page-owner-dump "$TMP/po68.txt" "$SLICE"
-grep -Eq "^PFN 0x[0-9a-f]+ type " "$TMP/po68.txt" || fail "--kver 6.8: page_owner file's PFN not in hex"
-grep -q ", free_ts [0-9]* ns$" "$TMP/po68.txt" || fail "--kver 6.8: page_owner file lacks free_ts"
+expect 0 "^  gfp flag names: read as Linux 6.3 to 6.7 names them$" -- -c "$CONF" -n $N --kver 6.6 \
+	--page-owner-dump "$TMP/po66.txt" "$SLICE"
+grep -Eq "^PFN 0x[0-9a-f]+ type " "$TMP/po66.txt" || fail "--kver 6.6: page_owner file's PFN not in hex"
+grep -q ", free_ts [0-9]* ns$" "$TMP/po66.txt" || fail "--kver 6.6: page_owner file lacks free_ts"
 # 6.3 dropped __GFP_ATOMIC: its bit prints as a number, as that kernel would print it.
 grep -q "__GFP_ATOMIC" "$TMP/po.txt" || fail "no __GFP_ATOMIC in the 6.1 page_owner file: the next check means nothing"
-grep -q "__GFP_ATOMIC" "$TMP/po68.txt" && fail "--kver 6.8: page_owner names __GFP_ATOMIC"
+grep -q "__GFP_ATOMIC" "$TMP/po66.txt" && fail "--kver 6.6: page_owner names __GFP_ATOMIC"
 expect 2 "^pmm replay: --kver wants a kernel release" -- --kver 6 "$SLICE"
 # pmm's own trace replays cleanly, with every free matched.
 expect 0 "free_untracked +0 " -- -m "mem=1G cpus=2" "$TMP/own.txt"
@@ -63,7 +63,7 @@ printf '%s\n' '[    0.0] Linux version 6.12.15 (root@h) (gcc 14.2) #1 SMP PREEMP
 	'[    0.0] Early memory node ranges' \
 	'[    0.0]   node   0: [mem 0x0000000000001000-0x000000003ffdcfff]' \
 	'[    1.0] smp: Brought up 1 node, 2 CPUs' >"$TMP/cap612/dmesg.txt"
-expect 0 "^  gfp flag names: read as Linux 6.12 and later names them$" -- --machine-from "$TMP/cap612" \
+expect 0 "^  gfp flag names: read as Linux 6.8 and later names them$" -- --machine-from "$TMP/cap612" \
 	-n $N "$SLICE"
 expect 0 "pmm_validate: ok" -- --kver 6.1 --machine-from "$TMP/cap612" -n $N "$SLICE"
 grep -q "gfp flag names" "$TMP/out" && fail "--kver 6.1 did not override the capture's kernel"

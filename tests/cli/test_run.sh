@@ -62,7 +62,7 @@ has "$TMP/rep/page_owner" '^PFN [0-9]+ type '
 has "$TMP/rep/page_owner" ', free_ts [0-9]+ ns$'
 grep -q 'gfp flag names' "$TMP/out" && fail "a 6.1 trace said how its gfp names read"
 # --kver: the trace's kernel, whose names its masks are read and printed with.
-expect 0 '^  gfp flag names: read as Linux 6.12 and later names them$' -- -q --kver 6.12.15 \
+expect 0 '^  gfp flag names: read as Linux 6.8 and later names them$' -- -q --kver 6.12.15 \
 	-r none --stacks 1 -o "$TMP/rep612" --svg-map "$TMP/svg/map.svg" --svg-chart "$TMP/svg/chart.svg"
 has "$TMP/rep612/page_owner" '^PFN 0x[0-9a-f]+ type '
 grep -q 'free_ts' "$TMP/rep612/page_owner" && fail "--kver 6.12: page_owner has free_ts (gone in 6.12)"

@@ -1731,10 +1731,10 @@ static void test_612_args(void **state)
 		{ .args = { KVER612, "-ds", NULL }, .key = PMM_OWNER_SORT_KEY_STACKTRACE },
 		{ .args = { "--kv=6.12", "-t", NULL },
 		  .key = PMM_OWNER_SORT_KEY_TIMES, .desc = true },
-		/* the last --kver wins, and 6.8 is the 6.1 tool: the last sort option wins */
-		{ .args = { KVER612, "--kver", "6.8.0-31-generic", "-a", "-m", NULL },
+		/* the last --kver wins, and 6.7 is the 6.1 tool: the last sort option wins */
+		{ .args = { KVER612, "--kver", "6.7.12-arch1-1", "-a", "-m", NULL },
 		  .key = PMM_OWNER_SORT_KEY_PAGES, .desc = true },
-		{ .args = { "--kver=6.11", "-r", NULL }, .key = PMM_OWNER_SORT_KEY_FREE_TS },
+		{ .args = { "--kver=6.6", "-r", NULL }, .key = PMM_OWNER_SORT_KEY_FREE_TS },
 	};
 	static const struct {
 		const char *args[5];
@@ -1745,6 +1745,9 @@ static void test_612_args(void **state)
 		{ .args = { "-tn", KVER612, NULL },
 		  .msg = "only one of -a -m -n -p -P -s -t may be given (Linux 6.12's tool)" },
 		{ .args = { "-r", KVER612, NULL },
+		  .msg = "invalid option -- 'r' (not in Linux 6.12's tool)" },
+		/* from 6.8, the new tool */
+		{ .args = { "--kver=6.8.0-31-generic", "-r", NULL },
 		  .msg = "invalid option -- 'r' (not in Linux 6.12's tool)" },
 		{ .args = { KVER612, "-f", NULL },
 		  .msg = "invalid option -- 'f' (not in Linux 6.12's tool)" },

@@ -865,7 +865,8 @@ static void test_kver_from_uname(void **state)
 	} cases[] = {
 		{ "Linux host 6.12.15 x86_64", 1, PMM_KVER_6_1, PMM_KVER_6_12, 0x2800, 0x2820 },
 		{ "Linux host 6.12.15 x86_64", 0, PMM_KVER_6_1, PMM_KVER_6_1, 0x800, 0x2a20 },
-		{ "Linux host 6.8.0-31-generic x86_64", 1, PMM_KVER_6_1, PMM_KVER_6_6, 0x800, 0x2820 },
+		{ "Linux host 6.6.150 x86_64", 1, PMM_KVER_6_1, PMM_KVER_6_6, 0x800, 0x2820 },
+		{ "Linux host 6.8.0-31-generic x86_64", 1, PMM_KVER_6_1, PMM_KVER_6_12, 0x2800, 0x2820 },
 		{ "Linux (none) 6.1.192-pageowner x86_64", 1, PMM_KVER_6_12, PMM_KVER_6_1, 0x800, 0x2a20 },
 		{ NULL, 1, PMM_KVER_6_12, PMM_KVER_6_12, 0x2800, 0x2820 },
 		{ "Linux host unknown x86_64", 1, PMM_KVER_6_6, PMM_KVER_6_6, 0x800, 0x2820 },
