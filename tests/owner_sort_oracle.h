@@ -57,8 +57,23 @@ struct oracle_entry {
 	int allocator;
 };
 
-/* order, pid, tgid, comm, ts, free_ts, 6.12's ts: compiled once, kept for the process */
-static regex_t oracle_re[7];
+/*
+ * The tool's field patterns: order, pid, tgid, comm, ts and free_ts of
+ * 6.1's, then 6.12's ts (the only one it changed).
+ */
+#define ORACLE_TS612 6
+static const char *const oracle_pats[ORACLE_TS612 + 1] = {
+	"order\\s*([0-9]*),",
+	"pid\\s*([0-9]*),",
+	"tgid\\s*([0-9]*) ",
+	"tgid\\s*[0-9]*\\s*\\((.*)\\),\\s*ts",
+	"ts\\s*([0-9]*)\\s*ns,",
+	"free_ts\\s*([0-9]*)\\s*ns",
+	[ORACLE_TS612] = "ts\\s*([0-9]*)\\s*ns",
+};
+
+/* oracle_pats compiled once, kept for the process */
+static regex_t oracle_re[ORACLE_TS612 + 1];
 static bool oracle_re_ready;
 
 struct oracle {
@@ -400,15 +415,6 @@ static void oracle_print_allocator(FILE *out, int a)
 static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_t len,
 		      char **out, size_t *outlen, FILE *debug)
 {
-	static const char *const pats[7] = {
-		"order\\s*([0-9]*),",
-		"pid\\s*([0-9]*),",
-		"tgid\\s*([0-9]*) ",
-		"tgid\\s*[0-9]*\\s*\\((.*)\\),\\s*ts",
-		"ts\\s*([0-9]*)\\s*ns,",
-		"free_ts\\s*([0-9]*)\\s*ns",
-		"ts\\s*([0-9]*)\\s*ns", /* 6.12 */
-	};
 	struct oracle or;
 	char *buf, *pfn;
 	FILE *fin, *fout;
@@ -418,7 +424,7 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 	or.o = o;
 	or.debug = debug;
 	or.v612 = o->kver == PMM_KVER_6_12;
-	or.ts_re = or.v612 ? 6 : 4;
+	or.ts_re = or.v612 ? ORACLE_TS612 : 4;
 	or.nr_keys = o->nr_keys;
 	memcpy(or.keys, o->keys, sizeof(or.keys));
 	if (or.v612 && or.nr_keys == 0) { /* 6.12 always sorts: by times, by default */
@@ -458,8 +464,8 @@ static int oracle_run(const struct pmm_owner_sort_opts *o, const char *in, size_
 	if (!len)
 		fgetc(fin); /* fmemopen wants at least one byte: consume it */
 	if (!oracle_re_ready) {
-		for (int i = 0; i < 7; i++)
-			regcomp(&oracle_re[i], pats[i], REG_EXTENDED | REG_NEWLINE);
+		for (int i = 0; i <= ORACLE_TS612; i++)
+			regcomp(&oracle_re[i], oracle_pats[i], REG_EXTENDED | REG_NEWLINE);
 		oracle_re_ready = true;
 	}
 	or.re = oracle_re;

@@ -276,17 +276,9 @@ static size_t random_field_text(char *s, size_t cap)
 	return n;
 }
 
-/* The patterns of the 6.1 tool, then 6.12's ts pattern (the only one it changed). */
+/* The tool's patterns (the oracle's), in pmm's field order, then 6.12's ts. */
 #define TS612 OWNER_NR_FIELDS
-static const char *const field_pats[OWNER_NR_FIELDS + 1] = {
-	"order\\s*([0-9]*),",
-	"pid\\s*([0-9]*),",
-	"tgid\\s*([0-9]*) ",
-	"tgid\\s*[0-9]*\\s*\\((.*)\\),\\s*ts",
-	"ts\\s*([0-9]*)\\s*ns,",
-	"free_ts\\s*([0-9]*)\\s*ns",
-	[TS612] = "ts\\s*([0-9]*)\\s*ns",
-};
+_Static_assert(TS612 == ORACLE_TS612, "the oracle's patterns are pmm's fields, then 6.12's ts");
 
 /* Does the 6.12 tool look for field f?  (It has no free_ts.) */
 static bool sought(enum owner_tool tool, int f)
@@ -301,7 +293,7 @@ static void test_patterns_vs_regex(void **state)
 
 	(void)state;
 	for (int f = 0; f <= OWNER_NR_FIELDS; f++)
-		assert_int_equal(regcomp(&re[f], field_pats[f], REG_EXTENDED | REG_NEWLINE), 0);
+		assert_int_equal(regcomp(&re[f], oracle_pats[f], REG_EXTENDED | REG_NEWLINE), 0);
 	rng_state = 0x9e3779b97f4a7c15ull;
 	for (int iter = 0; iter < 40000; iter++) {
 		size_t n = random_field_text(s, sizeof(s));
@@ -732,6 +724,42 @@ static size_t mangle(char *buf, size_t len, size_t cap)
 	return len;
 }
 
+/*
+ * @dump (@len bytes, malloc'd; freed here) mangled by @seed: read
+ * leniently, the oracle's report; strictly, that report too or a complaint
+ * that names its line.
+ */
+static void mangled_as_oracle(char *dump, size_t len, uint64_t seed, const char *const *args,
+			      const char *what)
+{
+	size_t cap = len * 2 + 64, olen;
+	struct pmm_owner_sort_opts o;
+	char *out, err[256], msg[96];
+	int ret;
+
+	dump = realloc(dump, cap);
+	assert_non_null(dump);
+	rng_state = seed;
+	len = mangle(dump, len, cap);
+	compare_with_oracle(what, args, true, dump, len);
+	parse(&o, args);
+	ret = run_opts(&o, dump, len, &out, &olen, err, sizeof(err));
+	if (ret) {
+		assert_int_equal(ret, -PMM_EBADMSG);
+		assert_true(strncmp(err, "t.txt:", 6) == 0);
+		assert_true(strchr(err + 6, ':') != NULL);
+	} else {
+		size_t elen;
+		char *exp = oracle_output(args, dump, len, &elen);
+
+		snprintf(msg, sizeof(msg), "%s accepted by strict mode", what);
+		pmm_test_assert_text_eq(msg, exp, elen, out, olen);
+		free(exp);
+	}
+	free(out);
+	free(dump);
+}
+
 static void test_oracle_mangled(void **state)
 {
 	(void)state;
@@ -740,35 +768,10 @@ static void test_oracle_mangled(void **state)
 		skip();
 	}
 	for (uint64_t seed = 1; seed <= 300; seed++) {
-		size_t len, cap;
-		char *dump = gen_dump(seed * 7919, 3 + (int)(seed % 17), &len), *out, err[256];
-		const char *const *args = option_sets[seed % NR_SETS];
-		struct pmm_owner_sort_opts o;
-		size_t olen;
-		int ret;
+		size_t len;
+		char *dump = gen_dump(seed * 7919, 3 + (int)(seed % 17), &len);
 
-		cap = len * 2 + 64;
-		dump = realloc(dump, cap);
-		rng_state = seed;
-		len = mangle(dump, len, cap);
-		compare_with_oracle("mangled dump", args, true, dump, len);
-
-		/* strict: either the tool's output or a located complaint */
-		parse(&o, args);
-		ret = run_opts(&o, dump, len, &out, &olen, err, sizeof(err));
-		if (ret) {
-			assert_int_equal(ret, -PMM_EBADMSG);
-			assert_true(strncmp(err, "t.txt:", 6) == 0);
-			assert_true(strchr(err + 6, ':') != NULL);
-		} else {
-			size_t elen;
-			char *exp = oracle_output(args, dump, len, &elen);
-
-			pmm_test_assert_text_eq("mangled dump accepted by strict mode", exp, elen, out, olen);
-			free(exp);
-		}
-		free(out);
-		free(dump);
+		mangled_as_oracle(dump, len, seed, option_sets[seed % NR_SETS], "mangled dump");
 	}
 }
 
@@ -1250,6 +1253,33 @@ static void test_api_misuse_and_io(void **state)
 	free(out);
 }
 
+/*
+ * A lenient run with the options @args (-d among them) on @in, whose
+ * report and -d messages must be the oracle's.  Returns the messages
+ * (malloc'd, *@dlen bytes) for the caller's own checks.
+ */
+static char *debug_run_as_oracle(const char *in, size_t len, const char *const *args, size_t *dlen)
+{
+	struct pmm_owner_sort_opts o;
+	char *dbg = NULL, *odbg = NULL, *out, *oout, err[256];
+	size_t odlen, olen, oolen;
+	FILE *d = open_memstream(&dbg, dlen), *od = open_memstream(&odbg, &odlen);
+
+	parse(&o, args);
+	o.lenient = true;
+	o.debug_stream = d;
+	assert_int_equal(run_opts(&o, in, len, &out, &olen, err, sizeof(err)), 0);
+	assert_int_equal(oracle_run(&o, in, len, &oout, &oolen, od), 0);
+	fclose(d);
+	fclose(od);
+	pmm_test_assert_text_eq("debug messages", odbg, odlen, dbg, *dlen);
+	pmm_test_assert_text_eq("debug run output", oout, oolen, out, olen);
+	free(odbg);
+	free(out);
+	free(oout);
+	return dbg;
+}
+
 /* -d: the tool's stderr messages for fields it cannot read, in its order. */
 static void test_debug_messages(void **state)
 {
@@ -1263,25 +1293,11 @@ static void test_debug_messages(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		struct pmm_owner_sort_opts o;
-		char *dbg = NULL, *odbg = NULL, *out, *oout, err[256];
-		size_t dlen, odlen, olen, oolen;
-		FILE *d = open_memstream(&dbg, &dlen), *od = open_memstream(&odbg, &odlen);
+		size_t dlen;
+		char *dbg = debug_run_as_oracle(in, sizeof(in) - 1, sets[i], &dlen);
 
-		parse(&o, sets[i]);
-		o.lenient = true;
-		o.debug_stream = d;
-		assert_int_equal(run_opts(&o, in, sizeof(in) - 1, &out, &olen, err, sizeof(err)), 0);
-		assert_int_equal(oracle_run(&o, in, sizeof(in) - 1, &oout, &oolen, od), 0);
-		fclose(d);
-		fclose(od);
 		assert_true(dlen > 0);
-		pmm_test_assert_text_eq("debug messages", odbg, odlen, dbg, dlen);
-		pmm_test_assert_text_eq("debug run output", oout, oolen, out, olen);
 		free(dbg);
-		free(odbg);
-		free(out);
-		free(oout);
 	}
 }
 
@@ -1587,34 +1603,11 @@ static void test_612_oracle(void **state)
 		free(dump);
 	}
 	for (uint64_t seed = 1; seed <= 300; seed++) {
-		size_t len, cap;
-		char *dump = gen_dump_as(true, seed * 104729, 3 + (int)(seed % 17), &len), *out;
-		const char *const *args = option_sets612[seed % NR_SETS612];
-		struct pmm_owner_sort_opts o;
-		char err[256];
-		size_t olen;
-		int ret;
+		size_t len;
+		char *dump = gen_dump_as(true, seed * 104729, 3 + (int)(seed % 17), &len);
 
-		cap = len * 2 + 64;
-		dump = realloc(dump, cap);
-		rng_state = seed;
-		len = mangle(dump, len, cap);
-		compare_with_oracle("mangled 6.12 dump", args, true, dump, len);
-		parse(&o, args);
-		ret = run_opts(&o, dump, len, &out, &olen, err, sizeof(err));
-		if (ret) {
-			assert_int_equal(ret, -PMM_EBADMSG);
-			assert_true(strncmp(err, "t.txt:", 6) == 0);
-		} else {
-			size_t elen;
-			char *exp = oracle_output(args, dump, len, &elen);
-
-			pmm_test_assert_text_eq("mangled 6.12 dump accepted by strict mode", exp, elen, out,
-						olen);
-			free(exp);
-		}
-		free(out);
-		free(dump);
+		mangled_as_oracle(dump, len, seed, option_sets612[seed % NR_SETS612],
+				  "mangled 6.12 dump");
 	}
 }
 
@@ -1689,26 +1682,12 @@ static void test_612_debug(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
-		struct pmm_owner_sort_opts o;
-		char *dbg = NULL, *odbg = NULL, *out, *oout, err[256];
-		size_t dlen, odlen, olen, oolen;
-		FILE *d = open_memstream(&dbg, &dlen), *od = open_memstream(&odbg, &odlen);
+		size_t dlen;
+		char *dbg = debug_run_as_oracle(in, sizeof(in) - 1, sets[i], &dlen);
 
-		parse(&o, sets[i]);
-		o.lenient = true;
-		o.debug_stream = d;
-		assert_int_equal(run_opts(&o, in, sizeof(in) - 1, &out, &olen, err, sizeof(err)), 0);
-		assert_int_equal(oracle_run(&o, in, sizeof(in) - 1, &oout, &oolen, od), 0);
-		fclose(d);
-		fclose(od);
 		assert_non_null(strstr(dbg, "wrong ts_nsec in follow buf:\n"));
 		assert_null(strstr(dbg, "free_ts"));
-		pmm_test_assert_text_eq("6.12 debug messages", odbg, odlen, dbg, dlen);
-		pmm_test_assert_text_eq("6.12 debug run output", oout, oolen, out, olen);
 		free(dbg);
-		free(odbg);
-		free(out);
-		free(oout);
 	}
 }
 
