@@ -267,7 +267,8 @@ static int iso_wait(struct iso *s)
 				return ISO_STALLED; /* not even the stop got through */
 			/* the child sends its buffered events and dies: read those first */
 			s->stalled = true;
-			kill(s->pid, ISO_STOP_SIGNAL);
+			if (s->pid > 0) /* never 0: that would signal our whole process group */
+				kill(s->pid, ISO_STOP_SIGNAL);
 			deadline = mono_ms() + stop_ms;
 			continue;
 		}
