@@ -75,6 +75,7 @@
 #include <pmm/errno.h>
 
 #include "lib/linereader.h"
+#include "lib/uname.h"
 #include "mm/internal.h"
 
 #define MAX_LINE 512
@@ -1716,26 +1717,9 @@ static int derive_dir(struct capture *c, const char *path, const char *log)
 }
 
 /*
- * The release in @s after @prefix: the word that follows, into @buf.
- * True when there was one that fits.
+ * The release of the first "Linux version REL (...)" line of the boot log
+ * at @path: the third word from "Linux", as in uname's text.
  */
-static bool release_after(const char *s, const char *prefix, char *buf, size_t size)
-{
-	const char *p = strstr(s, prefix);
-	size_t n;
-
-	if (!p)
-		return false;
-	p += strlen(prefix);
-	n = strcspn(p, " \t");
-	if (!n || n >= size)
-		return false;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return true;
-}
-
-/* The first "Linux version REL " line of the boot log at @path. */
 static bool boot_log_release(const char *path, char *buf, size_t size)
 {
 	struct linereader *lr;
@@ -1744,8 +1728,11 @@ static bool boot_log_release(const char *path, char *buf, size_t size)
 
 	if (linereader_open_path(&lr, path, NULL, 0) != 0)
 		return false;
-	while (!found && capture_line(NULL, lr, line, sizeof(line)))
-		found = release_after(line, "Linux version ", buf, size);
+	while (!found && capture_line(NULL, lr, line, sizeof(line))) {
+		const char *p = strstr(line, "Linux version ");
+
+		found = p && uname_release(p, buf, size);
+	}
 	linereader_close(lr);
 	return found;
 }
@@ -1764,15 +1751,10 @@ int pmm_capture_release(const char *path, char *buf, size_t size)
 			return -PMM_ENOENT;
 		return boot_log_release(path, buf, size) ? 0 : -PMM_ENOENT;
 	}
-	/* uname -a: "Linux host 6.1.192-pageowner #1 SMP ... x86_64 GNU/Linux" */
-	lr = open_capture_file(path, "uname.txt");
+	lr = open_capture_file(path, "uname.txt"); /* uname -a */
 	if (lr) {
-		if (capture_line(NULL, lr, line, sizeof(line))) {
-			const char *host = strchr(line, ' ');
-
-			found = strncmp(line, "Linux ", 6) == 0 && host &&
-				release_after(host + 1, " ", buf, size);
-		}
+		found = capture_line(NULL, lr, line, sizeof(line)) && strncmp(line, "Linux ", 6) == 0 &&
+			uname_release(line, buf, size);
 		linereader_close(lr);
 		if (found)
 			return 0;

@@ -38,6 +38,8 @@
 
 #include <pmm/errno.h>
 
+#include "lib/uname.h"
+
 #define MAX_INFLATE (256u << 20)
 #define MAX_CHUNK (64u << 20)
 #define MAX_RATIO 1024
@@ -715,27 +717,6 @@ static bool buffer_v7(struct chk *k, const unsigned char *d, uint64_t n, bool la
 	return true;
 }
 
-/*
- * The release in a UNAME option, which trace-cmd writes as the fields of
- * uname(2) with a space between: "Linux host 6.1.192-pageowner x86_64".
- */
-static void uname_release(struct dat_layout *lay, const char *s)
-{
-	size_t len;
-
-	for (int field = 0; field < 2; field++) {
-		s = strchr(s, ' ');
-		if (!s)
-			return;
-		s++;
-	}
-	len = strcspn(s, " ");
-	if (len && len < sizeof(lay->release)) {
-		memcpy(lay->release, s, len);
-		lay->release[len] = '\0';
-	}
-}
-
 /* One option as libtracecmd's handle_options() decodes it. */
 static bool option(struct chk *k, uint64_t id, const unsigned char *d, uint64_t n, uint64_t at)
 {
@@ -747,8 +728,9 @@ static bool option(struct chk *k, uint64_t id, const unsigned char *d, uint64_t 
 		if (!has_nul(d, n))
 			return fail(k, -PMM_EBADMSG, "option %llu at byte %llu is a string without an end",
 				    ULL(id), ULL(at));
+		/* the first UNAME's release; "" if it has none */
 		if (id == OPT_UNAME && !k->lay->release[0])
-			uname_release(k->lay, (const char *)d);
+			uname_release((const char *)d, k->lay->release, sizeof(k->lay->release));
 		return true;
 	case OPT_CPUSTAT:
 		if (!n)
