@@ -392,7 +392,8 @@ static void working_set_print(FILE *out, const struct working_set *ws)
 int pmm_tool_parse_kver(const char *arg, struct pmm_tool_kver *k, const char *cmd)
 {
 	if (pmm_kver_from_release(arg, &k->kver)) {
-		fprintf(stderr, "%s: --kver wants a kernel release such as 6.1 or 6.8.0-31-generic, not '%s'\n",
+		/* in pmm owner-sort's words (owner_sort_opts.c) */
+		fprintf(stderr, "%s: --kver: '%s' is not a kernel release (MAJOR.MINOR, e.g. 6.12)\n",
 			cmd, arg);
 		return EXIT_USAGE;
 	}

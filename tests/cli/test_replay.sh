@@ -44,7 +44,7 @@ grep -q ", free_ts [0-9]* ns$" "$TMP/po66.txt" || fail "--kver 6.6: page_owner f
 # 6.3 dropped __GFP_ATOMIC: its bit prints as a number, as that kernel would print it.
 grep -q "__GFP_ATOMIC" "$TMP/po.txt" || fail "no __GFP_ATOMIC in the 6.1 page_owner file: the next check means nothing"
 grep -q "__GFP_ATOMIC" "$TMP/po66.txt" && fail "--kver 6.6: page_owner names __GFP_ATOMIC"
-expect 2 "^pmm replay: --kver wants a kernel release" -- --kver 6 "$SLICE"
+expect 2 "^pmm replay: --kver: '6' is not a kernel release \(MAJOR.MINOR, e.g. 6.12\)$" -- --kver 6 "$SLICE"
 # pmm's own trace replays cleanly, with every free matched.
 expect 0 "free_untracked +0 " -- -m "mem=1G cpus=2" "$TMP/own.txt"
 

@@ -67,7 +67,7 @@ expect 0 '^  gfp flag names: read as Linux 6.8 and later names them$' -- -q --kv
 has "$TMP/rep612/page_owner" '^PFN 0x[0-9a-f]+ type '
 grep -q 'free_ts' "$TMP/rep612/page_owner" && fail "--kver 6.12: page_owner has free_ts (gone in 6.12)"
 has "$TMP/out" '^== top page owners by task'
-expect 2 "^pmm run: --kver wants a kernel release such as 6.1 or 6.8.0-31-generic, not 'new'$" -- \
+expect 2 "^pmm run: --kver: 'new' is not a kernel release \(MAJOR.MINOR, e.g. 6.12\)$" -- \
 	-q --kver new
 [ -s "$TMP/svg/map.svg" ] && [ -s "$TMP/svg/chart.svg" ] || fail "--svg-map/--svg-chart not written"
 expect 0 '^== top page_owner stacks \(1 of ' -- -q --stacks 1 -r none
