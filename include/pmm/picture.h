@@ -22,7 +22,7 @@ struct pmm;
 struct pmm_svg_map_opts {
 	const char *title;     /* NULL: "Physical memory map" */
 	const char *subtitle;  /* an extra line under the title (e.g. what was replayed); NULL: none */
-	unsigned columns;      /* cells per row; 0 = 64 (one 128 MiB memory section per row) */
+	unsigned columns;      /* cells per row, at most 4096; 0 = 64 (one 128 MiB memory section per row) */
 	unsigned max_rows;     /* 0 = 256: beyond, one cell stands for several pageblocks */
 };
 
@@ -36,7 +36,8 @@ struct pmm_svg_map_opts {
  * labelled with its size and free share.  A machine too large for
  * @max_rows rows draws several pageblocks per cell (majority migratetype,
  * summed free share) and says so.
- * Return: 0, -PMM_EIO when writing fails, -PMM_ENOMEM.
+ * Return: 0, -PMM_EIO when writing fails, -PMM_ENOMEM, -PMM_EINVAL when
+ * @opts->columns is above 4096 (nothing written).
  * Context: reads frames without locks: a machine that other threads change
  * meanwhile is drawn approximately.
  */

@@ -133,6 +133,8 @@ static void tint(char *buf, size_t size, unsigned rgb, double t)
 /* ------------------------------------------------------------ memory map */
 
 #define MAP_COLS 64
+#define MAP_MAX_COLS 4096
+#define MAP_MIN_WIDTH 1100.0 /* the header and legend's width */
 #define MAP_MAX_ROWS 256
 #define CELL 11.0
 #define PITCH 13.0
@@ -317,6 +319,7 @@ struct node_panel {
 	struct cell *cells;
 	unsigned long ncells;
 	unsigned long rows;
+	unsigned cols;                  /* cells per row */
 	unsigned nzones;                /* zones with cells here */
 };
 
@@ -366,7 +369,7 @@ static void build_cells(struct node_panel *np, unsigned per)
 			if (zvotes[z] && (c->zone < 0 || zvotes[z] > zvotes[c->zone]))
 				c->zone = z;
 	}
-	np->rows = (np->ncells + MAP_COLS - 1) / MAP_COLS;
+	np->rows = (np->ncells + np->cols - 1) / np->cols;
 	{
 		int seen[MAX_NR_ZONES] = { 0 };
 
@@ -424,14 +427,17 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 	struct pmm_svg_map_opts o = { 0 };
 	struct node_panel panels[MAX_NUMNODES];
 	unsigned long max_rows, present_pages = 0, free_pages = 0;
-	unsigned per = 1, npanels = 0;
+	unsigned per = 1, npanels = 0, cols;
 	double width, height, y;
 	char buf[256], sz[32], sz2[32];
 	int nid, err = 0;
 
 	if (opts)
 		o = *opts;
+	if (o.columns > MAP_MAX_COLS)
+		return -PMM_EINVAL;
 	max_rows = o.max_rows ? o.max_rows : MAP_MAX_ROWS;
+	cols = o.columns ? o.columns : MAP_COLS;
 	for_each_online_node(m, nid) {
 		pg_data_t *pgdat = m->node_data[nid];
 		struct node_panel *np = &panels[npanels++];
@@ -447,8 +453,8 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 		unsigned long rows = 0;
 
 		for (unsigned i = 0; i < npanels; i++) {
-			unsigned long span = (unsigned long)MAP_COLS * per;
-			unsigned long base = ALIGN_DOWN(panels[i].base, span << pageblock_order);
+			unsigned long span = (unsigned long)cols * per;
+			unsigned long base = panels[i].base / (span << pageblock_order) * (span << pageblock_order);
 			unsigned long end = panels[i].base + (panels[i].nblocks << pageblock_order);
 
 			rows += (end - base + (span << pageblock_order) - 1) / (span << pageblock_order);
@@ -459,11 +465,11 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 	}
 	for (unsigned i = 0; i < npanels; i++) {
 		struct node_panel *np = &panels[i];
-		unsigned long span = ((unsigned long)MAP_COLS * per) << pageblock_order;
+		unsigned long span = ((unsigned long)cols * per) << pageblock_order;
 		unsigned long end = np->base + (np->nblocks << pageblock_order);
 
 		/* Rows start at multiples of their span, so addresses line up. */
-		np->base = ALIGN_DOWN(np->base, span);
+		np->base = np->base / span * span; /* any column count, not only powers of two */
 		np->nblocks = (end - np->base) >> pageblock_order;
 		np->bs = calloc(np->nblocks ? np->nblocks : 1, sizeof(*np->bs));
 		np->cells = calloc((np->nblocks + per - 1) / per + 1, sizeof(*np->cells));
@@ -472,6 +478,7 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 			goto out;
 		}
 		scan_node(m, np->nid, np->base, np->nblocks, np->bs);
+		np->cols = cols;
 		build_cells(np, per);
 		for (unsigned long b = 0; b < np->nblocks; b++) {
 			if (np->bs[b].zone == NO_ZONE)
@@ -481,7 +488,9 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 		}
 	}
 
-	width = LEFT + MAP_COLS * PITCH + RIGHT;
+	width = LEFT + cols * PITCH + RIGHT;
+	if (width < MAP_MIN_WIDTH)
+		width = MAP_MIN_WIDTH;
 	height = 100 + (per > 1 ? 18 : 0) + (o.subtitle ? 18 : 0) + 30;
 	for (unsigned i = 0; i < npanels; i++)
 		height += 60 + panel_height(&panels[i]);
@@ -495,7 +504,7 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 
 		fmt_bytes(cellsz, sizeof(cellsz), (uint64_t)(pageblock_nr_pages * per) << PAGE_SHIFT);
 
-		fmt_bytes(row, sizeof(row), ((uint64_t)pageblock_nr_pages * per * MAP_COLS) << PAGE_SHIFT);
+		fmt_bytes(row, sizeof(row), ((uint64_t)pageblock_nr_pages * per * cols) << PAGE_SHIFT);
 		snprintf(line, sizeof(line),
 			 "%d node%s, %s of memory, %s free (%.0f%%); one cell = %s%s, one row = %s",
 			 npanels, npanels == 1 ? "" : "s", sz, sz2,
@@ -539,7 +548,7 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 		text_at(out, 90, y + 22, 12, "start", "fill=\"#333333\"", buf);
 
 		for (unsigned long r = 0; r < np->rows; r++) {
-			uint64_t addr = PFN_PHYS(np->cells[r * MAP_COLS].pfn);
+			uint64_t addr = PFN_PHYS(np->cells[r * cols].pfn);
 			char a[32];
 
 			fmt_bytes(a, sizeof(a), addr);
@@ -551,7 +560,7 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 		}
 		for (unsigned long k = 0; k < np->ncells; k++) {
 			const struct cell *c = &np->cells[k];
-			double cx = gx + (double)(k % MAP_COLS) * PITCH, cy = gy + (double)(k / MAP_COLS) * PITCH;
+			double cx = gx + (double)(k % cols) * PITCH, cy = gy + (double)(k / cols) * PITCH;
 			unsigned long present = c->nr - c->hole;
 
 			cell_fill(c, fill, sizeof(fill));
@@ -574,21 +583,21 @@ int pmm_svg_memory_map(struct pmm *m, FILE *out, const struct pmm_svg_map_opts *
 		for (unsigned long k = 0; k < np->ncells; k++) {
 			int z = np->cells[k].zone;
 			const struct zone *zone;
-			double ly, rx = gx + MAP_COLS * PITCH;
+			double ly, rx = gx + cols * PITCH;
 			unsigned long zfree = 0, zpresent = 0;
 
 			if (z < 0 || seen[z])
 				continue;
 			seen[z] = 1;
 			zone = &pgdat->node_zones[z];
-			draw_zone_edges(out, np->cells, np->ncells, MAP_COLS, gx, gy, z);
+			draw_zone_edges(out, np->cells, np->ncells, cols, gx, gy, z);
 			for (unsigned long b = 0; b < np->nblocks; b++) {
 				if (np->bs[b].zone != z)
 					continue;
 				zpresent += pageblock_nr_pages - np->bs[b].hole;
 				zfree += np->bs[b].free;
 			}
-			ly = gy + (double)(k / MAP_COLS) * PITCH + CELL - 1;
+			ly = gy + (double)(k / cols) * PITCH + CELL - 1;
 			if (ly < label_y + 17)
 				ly = label_y + 17;
 			label_y = ly;

@@ -2986,6 +2986,53 @@ static void test_map_of_a_big_machine(void **state)
 	pmm_destroy(m);
 }
 
+/* map_svg() - @m's map with @o into a string (caller frees); its status in *@err. */
+static char *map_svg(struct pmm *m, const struct pmm_svg_map_opts *o, int *err)
+{
+	char *svg = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&svg, &len);
+	const char *why;
+
+	assert_non_null(f);
+	*err = pmm_svg_memory_map(m, f, o);
+	fclose(f);
+	if (!*err && (why = xml_check(svg, len)))
+		fail_msg("not well-formed XML: %s", why);
+	return svg;
+}
+
+/* Any column count: rows start at multiples of their span, not of 128 MiB. */
+static void test_map_columns(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=1G cpus=2", NULL);
+	struct pmm_svg_map_opts o = { .columns = 48 };
+	char *svg;
+	int err;
+
+	(void)state;
+	svg = map_svg(m, &o, &err);
+	assert_int_equal(err, 0);
+	assert_non_null(strstr(svg, "one cell = 2 MiB (a pageblock), one row = 96 MiB"));
+	/* the second row starts at 96 MiB: 0x6000000, the third at 192 MiB */
+	assert_non_null(strstr(svg, ">0x006000000<"));
+	assert_non_null(strstr(svg, ">0x00c000000<"));
+	assert_null(strstr(svg, ">0x008000000<"));
+	free(svg);
+	/* one pageblock a row: 512 rows for 1 GiB, more than 256, so 2 per cell */
+	o = (struct pmm_svg_map_opts){ .columns = 1 };
+	svg = map_svg(m, &o, &err);
+	assert_int_equal(err, 0);
+	assert_non_null(strstr(svg, "one cell = 4 MiB"));
+	free(svg);
+	o = (struct pmm_svg_map_opts){ .columns = 4097 };
+	svg = map_svg(m, &o, &err);
+	assert_int_equal(err, -PMM_EINVAL);
+	assert_true(svg == NULL || svg[0] == 0);
+	free(svg);
+	pmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3023,6 +3070,7 @@ int main(void)
 		cmocka_unit_test(test_trace_writer_perf),
 		cmocka_unit_test(test_pictures),
 		cmocka_unit_test(test_map_of_a_big_machine),
+		cmocka_unit_test(test_map_columns),
 	};
 
 	/* PMM_TEST_FILTER=test_machine_from_* runs only those (a glob). */
