@@ -76,8 +76,9 @@ static void usage(FILE *f)
 		"  -v, --verbose          also print the machine's boot log\n"
 		"  -h, --help             this help\n"
 		"\n"
-		"Exit status: 0 ok, 1 the machine failed validation (or an output could not be\n"
-		"written), 2 usage, 65 bad input (\"file:line: reason\" on stderr).\n");
+		"Exit status: 0 ok, 1 the machine failed validation (or a config file could not\n"
+		"be opened, an output not written), 2 usage, 65 bad input (\"file:line: reason\"\n"
+		"on stderr).\n");
 }
 
 /* ------------------------------------------------------------ input size for the bar */
@@ -346,8 +347,8 @@ int cmd_replay(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_file = NULL, *machine = NULL, *svg_map = NULL, *svg_chart = NULL;
-	const char *machine_from = NULL;
+	struct pmm_tool_machine mo = { 0 };
+	const char *svg_map = NULL, *svg_chart = NULL;
 	const char *trace_out = NULL, *po_dump = NULL, *path;
 	struct pmm_replay_opts ro = { 0 };
 	struct pmm_tool_kver kver = { PMM_KVER_6_1, 0 };
@@ -357,7 +358,6 @@ int cmd_replay(int argc, char **argv)
 	struct pmm_config cfg;
 	struct pmm_replay *r;
 	FILE *tf = NULL;
-	char err[512];
 	int c, e, status = 0, chart_events = 0;
 	uint64_t v;
 
@@ -365,9 +365,9 @@ int cmd_replay(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:c:n:qvh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'm': machine = optarg; break;
-		case 'c': config_file = optarg; break;
-		case OPT_MACHINE_FROM: machine_from = optarg; break;
+		case 'm': mo.machine = optarg; break;
+		case 'c': mo.config_file = optarg; break;
+		case OPT_MACHINE_FROM: mo.capture = optarg; break;
 		case 'n':
 			if (parse_u64(optarg, &ro.max_events) || !ro.max_events) {
 				fprintf(stderr, "pmm replay: --events wants a positive number, not '%s'\n", optarg);
@@ -424,19 +424,11 @@ int cmd_replay(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	path = argv[optind];
-	if (machine_from && (e = pmm_tool_machine_from(&cfg, machine_from, "pmm replay", log.verbose)))
+	if ((e = pmm_tool_machine_config(&cfg, &mo, "pmm replay", log.verbose)))
 		return e;
-	ro.node_of_frame = machine_from != NULL; /* the capture's layout: its pfns name nodes */
-	pmm_tool_kver_from_capture(&kver, machine_from);
+	ro.node_of_frame = mo.capture != NULL; /* the capture's layout: its pfns name nodes */
+	pmm_tool_kver_from_capture(&kver, mo.capture);
 	pmm_tool_kver_opts(&ro, &kver);
-	if (config_file && (e = pmm_config_load(&cfg, config_file, err, sizeof(err)))) {
-		fprintf(stderr, "pmm replay: %s\n", err);
-		return EXIT_DATAERR;
-	}
-	if (machine && pmm_config_parse(&cfg, machine, strlen(machine), "--machine", err, sizeof(err))) {
-		fprintf(stderr, "pmm replay: %s\n", err);
-		return EXIT_DATAERR;
-	}
 	cfg.log = log_sink;
 	cfg.log_ctx = &log;
 
@@ -515,7 +507,7 @@ int cmd_replay(int argc, char **argv)
 		       (unsigned long long)res->allocs, (unsigned long long)res->frees,
 		       (unsigned long long)skipped, res->validate ? "FAILED" : "ok");
 	} else {
-		pmm_tool_replay_summary(stdout, r, strcmp(path, "-") ? path : "<stdin>", machine_from);
+		pmm_tool_replay_summary(stdout, r, strcmp(path, "-") ? path : "<stdin>", mo.capture);
 	}
 	if (pmm_tool_replay_pictures(r, path, svg_map, svg_chart, chart_events) && !status)
 		status = 1;

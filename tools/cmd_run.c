@@ -337,8 +337,8 @@ int cmd_run(int argc, char **argv)
 	};
 	struct pmm_config cfg;
 	struct run_log log = { 0 };
-	const char *config_file = NULL, *machine = NULL, *reports = "buddyinfo,pagetypeinfo";
-	const char *report_dir = NULL, *trace = NULL, *machine_from = NULL;
+	struct pmm_tool_machine mo = { 0 };
+	const char *reports = "buddyinfo,pagetypeinfo", *report_dir = NULL, *trace = NULL;
 	const char *svg_map = "pmm-map.svg", *svg_chart = "pmm-fragmentation.svg";
 	int replay = 1, page_owner = 1;
 	struct pmm_tool_kver kver = { PMM_KVER_6_1, 0 };
@@ -370,9 +370,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'r': reports = optarg; break;
 		case 'o': report_dir = optarg; break;
-		case 'c': config_file = optarg; break;
-		case 'm': machine = optarg; break;
-		case 'F': machine_from = optarg; break;
+		case 'c': mo.config_file = optarg; break;
+		case 'm': mo.machine = optarg; break;
+		case 'F': mo.capture = optarg; break;
 		case 'q': log.quiet = 1; break;
 		case 'C': help_config(); return 0;
 		case 'h': usage(stdout); return 0;
@@ -402,16 +402,8 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	cfg.page_owner = page_owner;
-	if (machine_from && (r = pmm_tool_machine_from(&cfg, machine_from, "pmm run", !log.quiet)))
+	if ((r = pmm_tool_machine_config(&cfg, &mo, "pmm run", !log.quiet)))
 		return r;
-	if (config_file && (r = pmm_config_load(&cfg, config_file, err, sizeof(err)))) {
-		fprintf(stderr, "pmm run: %s\n", err);
-		return r == -PMM_ENOENT || r == -PMM_EISDIR || r == -PMM_EIO ? 1 : EXIT_DATAERR;
-	}
-	if (machine && pmm_config_parse(&cfg, machine, strlen(machine), "--machine", err, sizeof(err))) {
-		fprintf(stderr, "pmm run: %s\n", err);
-		return EXIT_DATAERR;
-	}
 	if (!cfg.page_owner && (r = needs_page_owner(reports))) {
 		fprintf(stderr, "pmm run: the %s report needs page_owner, which %s turned off\n",
 			extra_reports[r - 1], page_owner ? "the config" : "--no-page-owner");
@@ -436,7 +428,7 @@ int cmd_run(int argc, char **argv)
 	if (replay) {
 		printf("\n");
 		fflush(stdout);
-		r = pmm_tool_replay_main_job(m, trace, stdout, svg_map, svg_chart, machine_from, &kver);
+		r = pmm_tool_replay_main_job(m, trace, stdout, svg_map, svg_chart, mo.capture, &kver);
 		if (r) {
 			pmm_destroy(m);
 			return r;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The replay part of the pmm tool (replay_job.h): the printed summary, the
- * pictures, and the main job's replay of the shipped slice.
+ * The shared part of the pmm tool (replay_job.h): the machine options, the
+ * printed replay summary, the pictures, and the main job's replay of the
+ * shipped slice.
  */
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,26 @@ int pmm_tool_machine_from(struct pmm_config *cfg, const char *path, const char *
 	free(text);
 	if (e) {
 		fprintf(stderr, "%s: --machine-from: %s\n", cmd, err);
+		return EXIT_DATAERR;
+	}
+	return 0;
+}
+
+int pmm_tool_machine_config(struct pmm_config *cfg, const struct pmm_tool_machine *mo, const char *cmd,
+			    int verbose)
+{
+	char err[512];
+	int r;
+
+	if (mo->capture && (r = pmm_tool_machine_from(cfg, mo->capture, cmd, verbose)))
+		return r;
+	if (mo->config_file && (r = pmm_config_load(cfg, mo->config_file, err, sizeof(err)))) {
+		fprintf(stderr, "%s: %s\n", cmd, err);
+		return r == -PMM_ENOENT || r == -PMM_EISDIR || r == -PMM_EIO ? 1 : EXIT_DATAERR;
+	}
+	if (mo->machine &&
+	    pmm_config_parse(cfg, mo->machine, strlen(mo->machine), "--machine", err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", cmd, err);
 		return EXIT_DATAERR;
 	}
 	return 0;
@@ -415,25 +436,60 @@ void pmm_tool_kver_opts(struct pmm_replay_opts *ro, const struct pmm_tool_kver *
 	ro->kver_from_file = !k->given;
 }
 
+int pmm_tool_replay_trace(struct pmm *m, const char *trace_path, struct pmm_replay_opts *opts,
+			  const char *capture, struct pmm_tool_kver *kver, const char *prefix,
+			  struct pmm_replay **rp)
+{
+	struct pmm_replay *r;
+	int err, status;
+
+	*rp = NULL;
+	/* A capture's own trace (-t) names its frames: their nodes are the capture's. */
+	opts->node_of_frame = capture && trace_path;
+	if (trace_path)
+		pmm_tool_kver_from_capture(kver, capture);
+	pmm_tool_kver_opts(opts, kver);
+	if (!trace_path)
+		trace_path = pmm_tool_shipped_trace();
+	if (!trace_path) {
+		fprintf(stderr, "%sthe shipped trace data/kmem-6.1-slice.txt.zst was not found\n", prefix);
+		return EXIT_DATAERR;
+	}
+	err = pmm_replay_create(&r, m, NULL, opts);
+	if (err) {
+		fprintf(stderr, "%scannot start the replay: %s\n", prefix, pmm_strerror(err));
+		return 1;
+	}
+	err = pmm_replay_file(r, trace_path);
+	if (err) {
+		fprintf(stderr, "%s%s\n", prefix, pmm_replay_errmsg(r));
+		status = EXIT_DATAERR;
+	} else {
+		status = pmm_tool_replay_no_events(pmm_replay_result(r), trace_path, prefix);
+	}
+	/* a trace unreadable from its start, or empty: no report of a replay that never ran */
+	if (status && !pmm_replay_result(r)->events) {
+		pmm_replay_destroy(r);
+		return status;
+	}
+	if (pmm_replay_finish(r)) {
+		fprintf(stderr, "%sthe machine failed validation after the replay: %s\n", prefix,
+			pmm_replay_result(r)->validate_msg);
+		status = 1;
+	}
+	kver->kver = pmm_replay_result(r)->kver;
+	*rp = r;
+	return status;
+}
+
 int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, const char *svg_map,
 			     const char *svg_chart, const char *capture, struct pmm_tool_kver *kver)
 {
 	struct pmm_replay_opts opts = { .every = 50000 };
 	struct working_set ws = { .m = m };
 	struct pmm_replay *r;
-	int err, status = 0;
+	int status;
 
-	/* A capture's own trace (-t) names its frames: their nodes are the capture's. */
-	opts.node_of_frame = capture && trace_path;
-	if (trace_path)
-		pmm_tool_kver_from_capture(kver, capture);
-	pmm_tool_kver_opts(&opts, kver);
-	if (!trace_path)
-		trace_path = pmm_tool_shipped_trace();
-	if (!trace_path) {
-		fprintf(stderr, "pmm: the shipped trace data/kmem-6.1-slice.txt.zst was not found\n");
-		return EXIT_DATAERR;
-	}
 	ws.words = (pmm_max_pfn(m) + 63) / 64;
 	ws.bits = calloc(ws.words, sizeof(*ws.bits));
 	if (ws.bits) {
@@ -441,31 +497,17 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 		opts.ctx = &ws;
 		working_set_tick(&ws, &(struct pmm_replay_result){ 0 }, 0);
 	}
-	err = pmm_replay_create(&r, m, NULL, &opts);
-	if (err) {
-		fprintf(stderr, "pmm: cannot start the replay: %s\n", pmm_strerror(err));
-		free(ws.bits);
-		return 1;
-	}
-	err = pmm_replay_file(r, trace_path);
-	if (err) {
-		fprintf(stderr, "pmm: %s\n", pmm_replay_errmsg(r));
-		status = EXIT_DATAERR;
-	} else {
-		status = pmm_tool_replay_no_events(pmm_replay_result(r), trace_path, "pmm: ");
-	}
-	/* a trace unreadable from its start, or empty: no report of a replay that never ran */
-	if (!status || pmm_replay_result(r)->events) {
-		if (pmm_replay_finish(r))
-			status = 1;
-		pmm_tool_replay_summary(out, r, trace_path, capture);
-		kver->kver = pmm_replay_result(r)->kver;
+	status = pmm_tool_replay_trace(m, trace_path, &opts, capture, kver, "pmm: ", &r);
+	if (r) {
+		const char *name = trace_path ? trace_path : pmm_tool_shipped_trace();
+
+		pmm_tool_replay_summary(out, r, name, capture);
 		if (ws.bits)
 			working_set_print(out, &ws);
-		if (pmm_tool_replay_pictures(r, trace_path, svg_map, svg_chart, 0) && !status)
+		if (pmm_tool_replay_pictures(r, name, svg_map, svg_chart, 0) && !status)
 			status = 1;
+		pmm_replay_destroy(r);
 	}
 	free(ws.bits);
-	pmm_replay_destroy(r);
 	return status;
 }

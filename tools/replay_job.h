@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The replay part of the pmm tool, shared by `pmm replay` and `pmm run`:
- * the summary a replay prints, its pictures, and the main job's replay of
- * the shipped trace slice.
+ * The shared part of the pmm tool: the options that say which machine to
+ * boot (`pmm run`, `replay`, `report`, `map`), a replay on a booted
+ * machine, the summary a replay prints, its pictures, and the main job's
+ * replay of the shipped trace slice.
  */
 #ifndef PMM_TOOLS_REPLAY_JOB_H
 #define PMM_TOOLS_REPLAY_JOB_H
 
 #include <stdio.h>
 
+#include <pmm/config.h>
 #include <pmm/replay.h>
 
 struct pmm;
@@ -27,6 +29,24 @@ const char *pmm_tool_shipped_trace(void);
  * Return: 0, or the exit status (EXIT_DATAERR, 1 when out of memory).
  */
 int pmm_tool_machine_from(struct pmm_config *cfg, const char *path, const char *cmd, int verbose);
+
+/* The machine options: --machine-from PATH, -c FILE, -m TOKENS (NULL: not given). */
+struct pmm_tool_machine {
+	const char *capture;
+	const char *config_file;
+	const char *machine;
+};
+
+/*
+ * pmm_tool_machine_config() - apply @mo to @cfg in the order the commands
+ * document: the capture's config (pmm_tool_machine_from(), printed on
+ * stderr when @verbose), then the config file, then the tokens.  Errors
+ * are printed as "@cmd: reason" (a config's "file:line: reason").
+ * Return: 0; 1 when the config file cannot be opened (or out of memory);
+ * EXIT_DATAERR for a bad capture, file or tokens.
+ */
+int pmm_tool_machine_config(struct pmm_config *cfg, const struct pmm_tool_machine *mo, const char *cmd,
+			    int verbose);
 
 /*
  * pmm_tool_replay_summary() - print a finished replay's results to @out:
@@ -99,6 +119,24 @@ void pmm_tool_kver_from_capture(struct pmm_tool_kver *k, const char *capture);
  * trace.dat's own kernel decides unless --kver was given.
  */
 void pmm_tool_kver_opts(struct pmm_replay_opts *ro, const struct pmm_tool_kver *k);
+
+/*
+ * pmm_tool_replay_trace() - replay the kmem trace at @trace_path (NULL: the
+ * shipped slice; "-": standard input) on the booted machine @m with @opts,
+ * whose kver, kver_from_file and node_of_frame are set here as the main
+ * job sets them (@capture: the --machine-from capture the trace belongs
+ * to, or NULL; @kver as for pmm_tool_replay_main_job()).  Messages go to
+ * stderr, each starting with @prefix.
+ * On return *@rp is the finished replay (pmm_replay_finish() done; the
+ * machine keeps its allocations until the caller destroys it), or NULL
+ * when nothing was replayed.
+ * Return: 0; 1 when the replay could not start or the machine failed
+ * validation after it; EXIT_DATAERR when the trace is unreadable,
+ * malformed ("file:line: reason") or holds no event.
+ */
+int pmm_tool_replay_trace(struct pmm *m, const char *trace_path, struct pmm_replay_opts *opts,
+			  const char *capture, struct pmm_tool_kver *kver, const char *prefix,
+			  struct pmm_replay **rp);
 
 /*
  * pmm_tool_replay_main_job() - replay the kmem trace at @trace_path (NULL:
