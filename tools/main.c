@@ -8,6 +8,8 @@
 static const struct pmm_command commands[] = {
 	{ "run", cmd_run, "boot a machine and print its layout and reports (the main job)" },
 	{ "replay", cmd_replay, "replay a kernel kmem trace (ftrace text or trace.dat) on a machine" },
+	{ "report", cmd_report, "print a machine's /proc and debugfs files, nothing else" },
+	{ "map", cmd_map, "draw a machine's physical memory (and a replay's fragmentation) as SVG" },
 	{ "owner-sort", cmd_owner_sort, "sort/filter a page_owner dump like the kernel's page_owner_sort" },
 	{ NULL, NULL, NULL },
 };

@@ -1,0 +1,97 @@
+#!/bin/bash
+# pmm report: a machine's /proc and debugfs files and nothing else, after
+# an optional replay; the same files pmm run writes; exit codes and messages.
+# Usage: test_report.sh PMM_BINARY SOURCE_DIR
+set -u
+PMM=$1
+SRC=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+CMD=report
+. "$SRC/tests/cli/lib.sh"
+cd "$TMP" || exit 1
+
+SLICE=$SRC/data/kmem-6.1-slice.txt.zst
+CONF=$SRC/data/kmem-6.1-machine.conf
+N=20000
+[ "${PMM_TEST_SANITIZER:-0}" != 0 ] && N=5000
+BUDDY='^Node [0-9]+, zone +[A-Za-z0-9]+( +[0-9]+){11} $'
+
+# The default report is /proc/buddyinfo, alone: every line the kernel's, no
+# head, nothing on stderr (the boot log only with -v).
+"$PMM" report -m "mem=1G" >"$TMP/b.out" 2>"$TMP/b.err" || fail "pmm report: exit $?"
+[ -s "$TMP/b.err" ] && { fail "pmm report wrote to stderr"; head -5 "$TMP/b.err"; }
+[ "$(wc -l <"$TMP/b.out")" = 2 ] || { fail "1 GiB buddyinfo: not 2 lines (DMA, DMA32)"; cat "$TMP/b.out"; }
+grep -Evq -- "$BUDDY" "$TMP/b.out" && { fail "a line that is not buddyinfo's"; cat "$TMP/b.out"; }
+"$PMM" report -m "mem=1G" buddyinfo >"$TMP/b2.out" 2>/dev/null
+cmp -s "$TMP/b.out" "$TMP/b2.out" || fail "'pmm report' and 'pmm report buddyinfo' differ"
+"$PMM" report -v -m "mem=1G" >"$TMP/v.out" 2>"$TMP/v.err"
+grep -q '^Zone ranges:' "$TMP/v.err" || fail "-v: no boot log on stderr"
+cmp -s "$TMP/b.out" "$TMP/v.out" || fail "-v changed standard output"
+
+# Several: each headed by the kernel's path, in the order given, once each.
+expect 0 "" -- -m "mem=1G" unusable_index buddyinfo unusable_index
+grep '^==> ' "$TMP/out" >"$TMP/heads"
+printf '==> %s <==\n' /sys/kernel/debug/extfrag/unusable_index /proc/buddyinfo >"$TMP/want"
+cmp -s "$TMP/heads" "$TMP/want" || { fail "heads of two reports"; cat "$TMP/heads"; }
+expect 0 "" -- -m "mem=1G" all
+[ "$(grep -c '^==> ' "$TMP/out")" = 8 ] || fail "all: not 8 reports"
+grep -q '^==> /sys/kernel/debug/page_owner_stacks/show_stacks <==$' "$TMP/out" ||
+	fail "all: no show_stacks"
+
+# After a replay, the files are those pmm run writes for the same machine and trace.
+"$PMM" report -c "$CONF" -t "$SLICE" buddyinfo >"$TMP/rb.out" 2>"$TMP/rb.err" ||
+	{ fail "report -t: exit $?"; head "$TMP/rb.err"; }
+"$PMM" run -q -c "$CONF" --stacks 0 -r none -o "$TMP/run" --svg-map "$TMP/m.svg" \
+	--svg-chart "$TMP/c.svg" >/dev/null 2>&1 || fail "pmm run -o: exit $?"
+cmp -s "$TMP/rb.out" "$TMP/run/buddyinfo" || { fail "report -t buddyinfo differs from pmm run's"; diff "$TMP/rb.out" "$TMP/run/buddyinfo" | head; }
+cmp -s "$TMP/rb.out" "$TMP/b.out" && fail "the replay changed nothing in buddyinfo"
+# Read in pmm run's order, as on a kernel: reading pagetypeinfo with page_owner
+# on drains the per-CPU lists, which zoneinfo then shows.
+"$PMM" report -c "$CONF" -t "$SLICE" -o "$TMP/rep" pagetypeinfo zoneinfo page_owner >"$TMP/o.out" 2>&1 ||
+	{ fail "report -o: exit $?"; head "$TMP/o.out"; }
+[ -s "$TMP/o.out" ] && { fail "report -o printed"; head -5 "$TMP/o.out"; }
+for r in pagetypeinfo zoneinfo; do
+	cmp -s "$TMP/rep/$r" "$TMP/run/$r" || fail "report -o $r differs from pmm run's"
+done
+# The records are the same; the stacks' callers and run's idle marks are not.
+grep '^Page allocated via' "$TMP/rep/page_owner" >"$TMP/po.report"
+grep '^Page allocated via' "$TMP/run/page_owner" >"$TMP/po.run"
+[ -s "$TMP/po.report" ] && cmp -s "$TMP/po.report" "$TMP/po.run" ||
+	fail "report -o page_owner: records differ from pmm run's"
+[ -e "$TMP/rep/buddyinfo" ] && fail "report -o wrote a report not asked for"
+grep -Eq '^PFN [0-9]+ type ' "$TMP/rep/page_owner" || fail "the 6.1 trace's page_owner: not 6.1's PFN"
+# The page_owner file takes the trace's kernel (--kver): hex PFN from 6.6.
+expect 0 '^PFN 0x[0-9a-f]+ type ' -- -c "$CONF" -t "$SLICE" --kver 6.6 page_owner
+# A capture's machine, as booted: its zones' sizes are the kernel's at boot.
+CAP=$SRC/tests/data/captures/s-512m-1cpu
+"$PMM" report --machine-from "$CAP" zoneinfo >"$TMP/z.out" 2>/dev/null || fail "report --machine-from: exit $?"
+for k in spanned present managed; do
+	grep -E "^ +$k " "$TMP/z.out" >"$TMP/z.pmm"
+	grep -E "^ +$k " "$CAP/zoneinfo-boot.txt" >"$TMP/z.kernel"
+	cmp -s "$TMP/z.pmm" "$TMP/z.kernel" || { fail "$k lines differ from the capture's"; diff "$TMP/z.pmm" "$TMP/z.kernel"; }
+done
+# Standard input, and a trace whose end is malformed: the reports of what it held, exit 65.
+zstd -dc "$SLICE" | head -n $N >"$TMP/part.txt"
+expect 0 "$BUDDY" -- -c "$CONF" -t - <"$TMP/part.txt"
+{ cat "$TMP/part.txt"; echo "  kworker-1 [000] ..... 99.0: mm_page_alloc: page=garbage"; } >"$TMP/bad.txt"
+expect 65 "bad\.txt:$((N + 1)): " -- -c "$CONF" -t "$TMP/bad.txt"
+grep -Eq -- "$BUDDY" "$TMP/out" || fail "a malformed trace's report lost the buddyinfo of what it held"
+
+# Usage and bad input.
+expect 2 "^pmm report: no report called 'nosuch' \(see pmm report --help\)$" -- nosuch
+expect 2 "usage: pmm report" -- --no-such-option
+expect 2 "^--kver: 'x' is not a kernel release|^pmm report: --kver: 'x' is not a kernel release" -- --kver x
+expect 2 "the page_owner report needs page_owner, which the config turned off" -- \
+	-m "mem=1G page_owner=off" page_owner
+expect 65 "" -- -m "mem=banana"
+expect 1 "missing\.conf" -- -c "$TMP/missing.conf"
+expect 65 "/nonexistent\.txt: " -- -m "mem=1G" -t /nonexistent.txt
+: >"$TMP/empty.txt"
+expect 65 "empty\.txt: no events" -- -m "mem=1G" -t "$TMP/empty.txt"
+echo x >"$TMP/afile"
+expect 1 "cannot create the directory $TMP/afile" -- -m "mem=1G" -o "$TMP/afile"
+expect 0 "usage: pmm report" -- --help
+
+[ $fails -eq 0 ] && echo "report: all checks passed"
+exit $((fails > 0))

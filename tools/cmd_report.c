@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pmm report: boot a machine, optionally replay a kernel trace on it, and
+ * print its /proc and debugfs files and nothing else, so that the output
+ * can be compared with a real kernel's files as they are (diff, scripts).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <pmm/page_owner.h>
+#include <pmm/pmm.h>
+#include <pmm/replay.h>
+#include <pmm/report.h>
+
+#include "commands.h"
+#include "replay_job.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pmm report [OPTIONS] [REPORT...]\n"
+		"\n"
+		"Boot a machine and print its /proc and debugfs files in the kernel's format,\n"
+		"and nothing else: one report is the file itself, to compare with a real\n"
+		"kernel's (e.g. `pmm report --machine-from DIR zoneinfo | diff DIR/zoneinfo.txt -`);\n"
+		"several are each headed \"==> PATH <==\" as head(1) heads files.  With -t, the\n"
+		"files are those of the machine after a kernel kmem trace was replayed on it.\n"
+		"\n"
+		"REPORT (default buddyinfo):\n"
+		"  buddyinfo, pagetypeinfo, zoneinfo, vmstat    /proc/NAME\n"
+		"  extfrag_index, unusable_index                /sys/kernel/debug/extfrag/NAME\n"
+		"  page_owner                                   /sys/kernel/debug/page_owner\n"
+		"  show_stacks                                  .../debug/page_owner_stacks/show_stacks\n"
+		"  all                                          every one of them\n"
+		"(page_owner and show_stacks boot the machine with page_owner=on.)\n"
+		"\n"
+		"  -c, --config FILE     machine config file (see `pmm run --help-config`)\n"
+		"  -m, --machine TEXT    config tokens, e.g. \"mem=64G nodes=2\" (after -c;\n"
+		"                        default: 1 node, 8 GiB)\n"
+		"      --machine-from PATH  the machine of a Linux capture (a directory with its\n"
+		"                        boot log, iomem.txt, sysctl_vm/, zoneinfo.txt; or a boot\n"
+		"                        log), applied before -c and -m\n"
+		"  -t, --trace FILE      replay FILE first (any input `pmm replay` reads; '-' for\n"
+		"                        standard input)\n"
+		"      --kver RELEASE    the trace's kernel (e.g. 6.8): its gfp flag names, and\n"
+		"                        the page_owner file's format (default: a trace.dat's own\n"
+		"                        kernel; text as the --machine-from capture's kernel,\n"
+		"                        else Linux 6.1)\n"
+		"  -o, --output-dir DIR  write each report to DIR/NAME instead (DIR is created)\n"
+		"  -v, --verbose         print the boot log on stderr\n"
+		"  -h, --help            this help\n"
+		"\n"
+		"Exit status: 0 ok; 1 the machine failed to boot or validate, a config file\n"
+		"could not be opened or a report not written; 2 usage; 65 a bad config or\n"
+		"trace (file:line: reason), or a trace that holds no event.\n");
+}
+
+/* The reports beyond pmm_report_write()'s, which need page_owner. */
+enum { EXTRA_PAGE_OWNER = PMM_REPORT_NR, EXTRA_SHOW_STACKS, NR_REPORTS };
+
+static const char *report_name(int id)
+{
+	if (id == EXTRA_PAGE_OWNER)
+		return "page_owner";
+	if (id == EXTRA_SHOW_STACKS)
+		return "show_stacks";
+	return pmm_report_name((enum pmm_report)id);
+}
+
+static int report_lookup(const char *name)
+{
+	for (int id = 0; id < NR_REPORTS; id++)
+		if (!strcmp(name, report_name(id)))
+			return id;
+	return -1;
+}
+
+/* Where the kernel has the file, for the "==> PATH <==" heads. */
+static void report_path(int id, char *buf, size_t size)
+{
+	const char *name = report_name(id);
+
+	if (id == PMM_REPORT_EXTFRAG_INDEX || id == PMM_REPORT_UNUSABLE_INDEX)
+		snprintf(buf, size, "/sys/kernel/debug/extfrag/%s", name);
+	else if (id == EXTRA_PAGE_OWNER)
+		snprintf(buf, size, "/sys/kernel/debug/page_owner");
+	else if (id == EXTRA_SHOW_STACKS)
+		snprintf(buf, size, "/sys/kernel/debug/page_owner_stacks/show_stacks");
+	else
+		snprintf(buf, size, "/proc/%s", name);
+}
+
+static int write_one(struct pmm *m, int id, FILE *out, enum pmm_kver kver)
+{
+	if (id == EXTRA_PAGE_OWNER)
+		return pmm_page_owner_dump(m, out, 0, kver);
+	if (id == EXTRA_SHOW_STACKS)
+		return pmm_page_owner_show_stacks(m, out, 0);
+	return pmm_report_write(m, (enum pmm_report)id, out);
+}
+
+static void log_sink(void *ctx, int level, const char *msg)
+{
+	int verbose = *(int *)ctx;
+
+	/* stdout holds the reports alone; warnings and errors always show */
+	if (verbose || level <= PMM_LOG_WARNING)
+		fputs(msg, stderr);
+}
+
+/* The reports asked for, in the order given (each once), into @ids. */
+static int parse_reports(int n, char **names, int *ids, int *nr)
+{
+	*nr = 0;
+	for (int i = 0; i < n; i++) {
+		int id = report_lookup(names[i]);
+
+		if (!strcmp(names[i], "all")) {
+			for (id = 0; id < NR_REPORTS; id++) {
+				int seen = 0;
+
+				for (int k = 0; k < *nr; k++)
+					seen |= ids[k] == id;
+				if (!seen)
+					ids[(*nr)++] = id;
+			}
+			continue;
+		}
+		if (id < 0) {
+			fprintf(stderr, "pmm report: no report called '%s' (see pmm report --help)\n",
+				names[i]);
+			return EXIT_USAGE;
+		}
+		for (int k = 0; k < *nr; k++)
+			if (ids[k] == id)
+				id = -1;
+		if (id >= 0)
+			ids[(*nr)++] = id;
+	}
+	if (*nr == 0)
+		ids[(*nr)++] = PMM_REPORT_BUDDYINFO;
+	return 0;
+}
+
+/* Write each report to @dir/NAME; 0, or 1 when one could not be written. */
+static int write_reports_to(struct pmm *m, const int *ids, int nr, const char *dir, enum pmm_kver kver)
+{
+	int status = 0;
+
+	for (int i = 0; i < nr; i++) {
+		char path[4096];
+		FILE *f;
+		int e = -PMM_EIO;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, report_name(ids[i]));
+		f = fopen(path, "w");
+		if (f) {
+			e = write_one(m, ids[i], f, kver);
+			if (fclose(f) && !e)
+				e = -PMM_EIO;
+		}
+		if (e) {
+			fprintf(stderr, "pmm report: cannot write %s: %s\n", path,
+				f ? pmm_strerror(e) : strerror(errno));
+			status = 1;
+		}
+	}
+	return status;
+}
+
+static int print_reports(struct pmm *m, const int *ids, int nr, enum pmm_kver kver)
+{
+	for (int i = 0; i < nr; i++) {
+		int e;
+
+		if (nr > 1) {
+			char path[128];
+
+			report_path(ids[i], path, sizeof(path));
+			printf("%s==> %s <==\n", i ? "\n" : "", path);
+		}
+		fflush(stdout);
+		e = write_one(m, ids[i], stdout, kver);
+		if (e) {
+			fprintf(stderr, "pmm report: %s: %s\n", report_name(ids[i]), pmm_strerror(e));
+			return 1;
+		}
+	}
+	if (fflush(stdout)) {
+		fprintf(stderr, "pmm report: write error on standard output: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "machine", required_argument, NULL, 'm' },
+		{ "machine-from", required_argument, NULL, 'F' },
+		{ "trace", required_argument, NULL, 't' },
+		{ "kver", required_argument, NULL, 'K' },
+		{ "output-dir", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pmm_tool_machine mo = { 0 };
+	struct pmm_tool_kver kver = { PMM_KVER_6_1, 0 };
+	const char *trace = NULL, *dir = NULL;
+	int ids[NR_REPORTS], nr, verbose = 0, c, r, status;
+	struct pmm_replay *replay = NULL;
+	struct pmm_config cfg;
+	struct pmm *m;
+
+	pmm_config_default(&cfg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:m:t:o:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': mo.config_file = optarg; break;
+		case 'm': mo.machine = optarg; break;
+		case 'F': mo.capture = optarg; break;
+		case 't': trace = optarg; break;
+		case 'K':
+			if (pmm_tool_parse_kver(optarg, &kver, "pmm report"))
+				return EXIT_USAGE;
+			break;
+		case 'o': dir = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if ((r = parse_reports(argc - optind, argv + optind, ids, &nr)))
+		return r;
+	/* Made before the boot and the replay, so that a bad path fails at once. */
+	if (dir && mkdir(dir, 0777)) {
+		struct stat st;
+
+		if (errno == EEXIST && stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+			errno = ENOTDIR;
+		if (errno != EEXIST) {
+			fprintf(stderr, "pmm report: cannot create the directory %s: %s\n", dir,
+				strerror(errno));
+			return 1;
+		}
+	}
+	for (int i = 0; i < nr; i++)
+		if (ids[i] >= PMM_REPORT_NR)
+			cfg.page_owner = 1;
+	if ((r = pmm_tool_machine_config(&cfg, &mo, "pmm report", verbose)))
+		return r;
+	for (int i = 0; i < nr; i++)
+		if (ids[i] >= PMM_REPORT_NR && !cfg.page_owner) {
+			fprintf(stderr, "pmm report: the %s report needs page_owner, which the config "
+					"turned off\n", report_name(ids[i]));
+			return EXIT_USAGE;
+		}
+	cfg.log = log_sink;
+	cfg.log_ctx = &verbose;
+	r = pmm_create(&cfg, &m);
+	if (r) {
+		fprintf(stderr, "pmm report: the machine did not boot: %s\n", pmm_strerror(r));
+		return 1;
+	}
+	status = 0;
+	if (trace) {
+		struct pmm_replay_opts ro = { 0 };
+
+		status = pmm_tool_replay_trace(m, trace, &ro, mo.capture, &kver, "pmm report: ", &replay);
+		if (!replay) {
+			pmm_destroy(m);
+			return status;
+		}
+		/* A trace with malformed parts still gives the files of what it held. */
+	} else {
+		char err[512];
+
+		if (pmm_validate(m, err, sizeof(err))) {
+			fprintf(stderr, "pmm report: validation failed: %s\n", err);
+			status = 1;
+		}
+	}
+	r = dir ? write_reports_to(m, ids, nr, dir, kver.kver) : print_reports(m, ids, nr, kver.kver);
+	if (r && !status)
+		status = r;
+	if (replay)
+		pmm_replay_destroy(replay);
+	pmm_destroy(m);
+	return status;
+}
