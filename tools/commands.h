@@ -14,6 +14,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_owner_sort(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Exit statuses (sysexits-like): 0 ok, 1 failure, 2 usage, 65 bad input data. */
 #define EXIT_USAGE 2

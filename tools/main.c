@@ -10,6 +10,7 @@ static const struct pmm_command commands[] = {
 	{ "replay", cmd_replay, "replay a kernel kmem trace (ftrace text or trace.dat) on a machine" },
 	{ "report", cmd_report, "print a machine's /proc and debugfs files, nothing else" },
 	{ "map", cmd_map, "draw a machine's physical memory (and a replay's fragmentation) as SVG" },
+	{ "bench", cmd_bench, "measure pmm's allocation paths on a machine, with and without per-CPU lists" },
 	{ "owner-sort", cmd_owner_sort, "sort/filter a page_owner dump like the kernel's page_owner_sort" },
 	{ NULL, NULL, NULL },
 };
