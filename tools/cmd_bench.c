@@ -382,21 +382,13 @@ static void run_case(struct bench *b, const struct bcase *c, unsigned runs, stru
 	res->hi = v[runs - 1];
 }
 
-/* The boot log is not the bench's output; warnings and errors still show. */
-static void log_sink(void *ctx, int level, const char *msg)
-{
-	(void)ctx;
-	if (level <= PMM_LOG_WARNING)
-		fputs(msg, stderr);
-}
-
 static int boot(struct pmm_config *cfg, int pcp, struct pmm **m)
 {
 	struct pmm_config c = *cfg;
 	int r;
 
 	c.pcp = pcp;
-	c.log = log_sink;
+	c.log = pmm_tool_log_stderr;
 	c.log_ctx = NULL;
 	r = pmm_create(&c, m);
 	if (r)

@@ -48,14 +48,6 @@ static void usage(FILE *f)
 		"trace (file:line: reason), or a trace that holds no event.\n");
 }
 
-static void log_sink(void *ctx, int level, const char *msg)
-{
-	int verbose = *(int *)ctx;
-
-	if (verbose || level <= PMM_LOG_WARNING)
-		fputs(msg, stderr);
-}
-
 /* A count for --columns/--rows: 1..4096. */
 static int parse_count(const char *arg, const char *opt, unsigned *v)
 {
@@ -166,7 +158,7 @@ int cmd_map(int argc, char **argv)
 	}
 	if ((r = pmm_tool_machine_config(&cfg, &mo, "pmm map", verbose)))
 		return r;
-	cfg.log = log_sink;
+	cfg.log = pmm_tool_log_stderr;
 	cfg.log_ctx = &verbose;
 	r = pmm_create(&cfg, &m);
 	if (r) {

@@ -103,15 +103,6 @@ static int write_one(struct pmm *m, int id, FILE *out, enum pmm_kver kver)
 	return pmm_report_write(m, (enum pmm_report)id, out);
 }
 
-static void log_sink(void *ctx, int level, const char *msg)
-{
-	int verbose = *(int *)ctx;
-
-	/* stdout holds the reports alone; warnings and errors always show */
-	if (verbose || level <= PMM_LOG_WARNING)
-		fputs(msg, stderr);
-}
-
 /* The reports asked for, in the order given (each once), into @ids. */
 static int parse_reports(int n, char **names, int *ids, int *nr)
 {
@@ -261,7 +252,7 @@ int cmd_report(int argc, char **argv)
 					"turned off\n", report_name(ids[i]));
 			return EXIT_USAGE;
 		}
-	cfg.log = log_sink;
+	cfg.log = pmm_tool_log_stderr;
 	cfg.log_ctx = &verbose;
 	r = pmm_create(&cfg, &m);
 	if (r) {

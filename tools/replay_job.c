@@ -71,6 +71,14 @@ int pmm_tool_machine_from(struct pmm_config *cfg, const char *path, const char *
 	return 0;
 }
 
+void pmm_tool_log_stderr(void *ctx, int level, const char *msg)
+{
+	const int *verbose = ctx;
+
+	if ((verbose && *verbose) || level <= PMM_LOG_WARNING)
+		fputs(msg, stderr);
+}
+
 int pmm_tool_machine_config(struct pmm_config *cfg, const struct pmm_tool_machine *mo, const char *cmd,
 			    int verbose)
 {

@@ -38,6 +38,14 @@ struct pmm_tool_machine {
 };
 
 /*
+ * pmm_tool_log_stderr() - a machine's log sink for the commands whose
+ * standard output is their product (report, map, bench): warnings and
+ * errors go to stderr, the rest (the boot log) too when @ctx points to a
+ * non-zero int (-v).
+ */
+void pmm_tool_log_stderr(void *ctx, int level, const char *msg);
+
+/*
  * pmm_tool_machine_config() - apply @mo to @cfg in the order the commands
  * document: the capture's config (pmm_tool_machine_from(), printed on
  * stderr when @verbose), then the config file, then the tokens.  Errors
