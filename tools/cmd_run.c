@@ -48,7 +48,7 @@ static void usage(FILE *f)
 		"      --svg-chart FILE  the fragmentation chart (default pmm-fragmentation.svg)\n"
 		"  -r, --report LIST     reports to print, comma-separated (default:\n"
 		"                        buddyinfo,pagetypeinfo): buddyinfo, pagetypeinfo, zoneinfo,\n"
-		"                        vmstat, extfrag_index, unusable_index, page_owner,\n"
+		"                        vmstat, meminfo, extfrag_index, unusable_index, page_owner,\n"
 		"                        show_stacks (the last two need page_owner=on), all, none\n"
 		"  -o, --report-dir DIR  also write every report to DIR/<name> (DIR is created)\n"
 		"      --help-config     describe the config format\n"

@@ -10,6 +10,11 @@
  *   /proc/vmstat           the 6.1 item list; items pmm does not model print 0
  *   extfrag/extfrag_index  debugfs fragmentation index per order
  *   extfrag/unusable_index debugfs unusable free space index per order
+ *   /proc/meminfo          MemTotal, MemFree, MemAvailable, CommitLimit and the
+ *                          huge page pools as the kernel computes them; what pmm
+ *                          does not model (page cache, slab, swap) prints 0, and
+ *                          the x86 DirectMap lines (the kernel's own page tables)
+ *                          are left out
  *
  * Each report is a consistent reading per zone (taken under that zone's
  * lock), not an atomic snapshot of the whole machine: as in the kernel,
@@ -38,6 +43,7 @@ enum pmm_report {
 	PMM_REPORT_VMSTAT,         /* "vmstat" */
 	PMM_REPORT_EXTFRAG_INDEX,  /* "extfrag_index" */
 	PMM_REPORT_UNUSABLE_INDEX, /* "unusable_index" */
+	PMM_REPORT_MEMINFO,        /* "meminfo" */
 	PMM_REPORT_NR
 };
 
@@ -87,6 +93,7 @@ PMM_API int pmm_report_zoneinfo(struct pmm *m, FILE *out);
 PMM_API int pmm_report_vmstat(struct pmm *m, FILE *out);
 PMM_API int pmm_report_extfrag_index(struct pmm *m, FILE *out);
 PMM_API int pmm_report_unusable_index(struct pmm *m, FILE *out);
+PMM_API int pmm_report_meminfo(struct pmm *m, FILE *out);
 
 PMM_END_DECLS
 

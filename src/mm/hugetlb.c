@@ -432,6 +432,29 @@ int pmm_hugetlb_pool(struct pmm *m, unsigned order, int nid, unsigned long *nr,
 	return 0;
 }
 
+void hugetlb_meminfo(struct pmm *m, struct hugetlb_meminfo *out)
+{
+	const struct pmm_config *c = &m->cfg;
+	struct pmm_hugetlb *ht = m->hugetlb;
+	const struct hstate *def;
+
+	out->order = PMM_HUGETLB_ORDER_2M;
+	if (c->default_hstate >= 0 && c->default_hstate < (int)c->nr_hstates)
+		out->order = c->hstates[c->default_hstate].order;
+	out->nr = out->nr_free = out->total_pages = 0;
+	if (!ht)
+		return;
+	def = hstate_of_order(m, out->order);
+	pmm_lock(&ht->lock);
+	for (unsigned i = 0; i < ht->nr_hstates; i++)
+		out->total_pages += ht->hstates[i].nr_huge_pages << ht->hstates[i].order;
+	if (def) {
+		out->nr = def->nr_huge_pages;
+		out->nr_free = def->free_huge_pages;
+	}
+	pmm_unlock(&ht->lock);
+}
+
 /* dequeue_hugetlb_folio_node_exact(): the first page of @nid's list; pool lock held. */
 static struct page *dequeue_huge_page_node(struct hstate *h, int nid)
 {

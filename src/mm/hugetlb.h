@@ -43,6 +43,16 @@ PMM_HIDDEN void hugetlb_gather(struct pmm *m);
 PMM_HIDDEN void hugetlb_alloc_pools(struct pmm *m);
 PMM_HIDDEN void hugetlb_teardown(struct pmm *m);
 
+/* What /proc/meminfo shows of the pools (hugetlb_report_meminfo()). */
+struct hugetlb_meminfo {
+	unsigned order;             /* the default size's (2 MiB unless default_hugepagesz=1G) */
+	unsigned long nr, nr_free;  /* its pool: pages, and those not handed out */
+	unsigned long total_pages;  /* frames in every pool (Hugetlb, and hugetlb_total_pages()) */
+};
+
+/* hugetlb_meminfo() - fill @h; a machine without pools has 2 MiB and zeros.  Takes the pool lock. */
+PMM_HIDDEN void hugetlb_meminfo(struct pmm *m, struct hugetlb_meminfo *h);
+
 /*
  * A free of a hugetlb page (pmm_free_pages(), pmm_put_page()): drops the
  * caller's reference and, at zero, the page goes back to its pool.  A page

@@ -21,6 +21,7 @@ static const char *const report_names[PMM_REPORT_NR] = {
 	[PMM_REPORT_VMSTAT] = "vmstat",
 	[PMM_REPORT_EXTFRAG_INDEX] = "extfrag_index",
 	[PMM_REPORT_UNUSABLE_INDEX] = "unusable_index",
+	[PMM_REPORT_MEMINFO] = "meminfo",
 };
 
 const char *pmm_report_name(enum pmm_report which)
@@ -48,6 +49,18 @@ static int report_vmstat(struct pmm *m, struct seq_file *s)
 	vmstat_read(m, v);
 	vmstat_show(s, v);
 	pmm_free(m, v, size);
+	return 0;
+}
+
+static int report_meminfo(struct pmm *m, struct seq_file *s)
+{
+	struct meminfo_report *r = pmm_zalloc(m, sizeof(*r));
+
+	if (!r)
+		return -PMM_ENOMEM;
+	meminfo_read(m, r);
+	meminfo_show(s, r);
+	pmm_free(m, r, sizeof(*r));
 	return 0;
 }
 
@@ -116,6 +129,8 @@ static int report(struct pmm *m, enum pmm_report which, struct seq_file *s)
 		return -PMM_EINVAL;
 	if (which == PMM_REPORT_VMSTAT)
 		return report_vmstat(m, s);
+	if (which == PMM_REPORT_MEMINFO)
+		return report_meminfo(m, s);
 	return report_nodes(m, which, s);
 }
 
@@ -173,4 +188,9 @@ int pmm_report_extfrag_index(struct pmm *m, FILE *out)
 int pmm_report_unusable_index(struct pmm *m, FILE *out)
 {
 	return pmm_report_write(m, PMM_REPORT_UNUSABLE_INDEX, out);
+}
+
+int pmm_report_meminfo(struct pmm *m, FILE *out)
+{
+	return pmm_report_write(m, PMM_REPORT_MEMINFO, out);
 }

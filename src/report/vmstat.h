@@ -110,6 +110,44 @@ void global_dirty_limits(unsigned long free, unsigned long file, unsigned long t
 int unusable_free_index(const unsigned long nr_free[MAX_ORDER], unsigned order);
 int fragmentation_index(const unsigned long nr_free[MAX_ORDER], unsigned order);
 
+/* ---------------------------------------------------------------- /proc/meminfo */
+
+/* Its lines, in print order (meminfo.c). */
+enum meminfo_item {
+	MI_MEMTOTAL, MI_MEMFREE, MI_MEMAVAILABLE, MI_BUFFERS, MI_CACHED, MI_SWAPCACHED,
+	MI_ACTIVE, MI_INACTIVE, MI_ACTIVE_ANON, MI_INACTIVE_ANON, MI_ACTIVE_FILE,
+	MI_INACTIVE_FILE, MI_UNEVICTABLE, MI_MLOCKED, MI_SWAPTOTAL, MI_SWAPFREE, MI_ZSWAP,
+	MI_ZSWAPPED, MI_DIRTY, MI_WRITEBACK, MI_ANONPAGES, MI_MAPPED, MI_SHMEM,
+	MI_KRECLAIMABLE, MI_SLAB, MI_SRECLAIMABLE, MI_SUNRECLAIM, MI_KERNELSTACK,
+	MI_PAGETABLES, MI_SECPAGETABLES, MI_NFS_UNSTABLE, MI_BOUNCE, MI_WRITEBACKTMP,
+	MI_COMMITLIMIT, MI_COMMITTED_AS, MI_VMALLOCTOTAL, MI_VMALLOCUSED, MI_VMALLOCCHUNK,
+	MI_PERCPU, MI_ANONHUGEPAGES, MI_SHMEMHUGEPAGES, MI_SHMEMPMDMAPPED, MI_FILEHUGEPAGES,
+	MI_FILEPMDMAPPED, MI_HUGEPAGES_TOTAL, MI_HUGEPAGES_FREE, MI_HUGEPAGES_RSVD,
+	MI_HUGEPAGES_SURP, MI_HUGEPAGESIZE, MI_HUGETLB, MI_DIRECTMAP4K, MI_DIRECTMAP2M,
+	MI_DIRECTMAP1G, NR_MEMINFO
+};
+
+struct meminfo_report {
+	unsigned long v[NR_MEMINFO]; /* as printed: kB, or a count of huge pages */
+	unsigned nr_directmap;       /* DirectMap lines to print: 0, 2 or 3 (with 1G) */
+};
+
+/* "MemTotal:" and the like; NULL beyond the last. */
+const char *meminfo_label(unsigned i);
+
+/*
+ * si_mem_available() in pages: @free less the allocator's reserve, plus
+ * the page cache and reclaimable kernel memory less half of each (at most
+ * the zones' summed low watermarks); never below 0.
+ */
+long si_mem_available_pages(unsigned long free, unsigned long totalreserve,
+			    unsigned long wmark_low, unsigned long pagecache,
+			    unsigned long reclaimable);
+
+/* vm_commit_limit() with overcommit_kbytes unset and the default ratio (50%). */
+unsigned long vm_commit_limit_pages(unsigned long totalram, unsigned long hugetlb_pages,
+				    unsigned long swap_pages);
+
 /* ---------------------------------------------------------------- printers */
 
 void buddyinfo_show(struct seq_file *s, const struct node_report *n);
@@ -119,6 +157,7 @@ void extfrag_show(struct seq_file *s, const struct node_report *n);
 void unusable_show(struct seq_file *s, const struct node_report *n);
 /* @v[i] is the value of vmstat_items[i]. */
 void vmstat_show(struct seq_file *s, const unsigned long *v);
+void meminfo_show(struct seq_file *s, const struct meminfo_report *r);
 
 /* ---------------------------------------------------------------- readers */
 
@@ -145,5 +184,7 @@ void node_report_read(struct pmm *m, int nid, unsigned what, struct node_report 
 		      struct pcp_report *pcp);
 /* vmstat_read() - the values of every vmstat_items[] line. */
 void vmstat_read(struct pmm *m, unsigned long *v);
+/* meminfo_read() - /proc/meminfo's values of @m (no DirectMap lines). */
+void meminfo_read(struct pmm *m, struct meminfo_report *r);
 
 #endif

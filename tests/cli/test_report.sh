@@ -35,9 +35,14 @@ grep '^==> ' "$TMP/out" >"$TMP/heads"
 printf '==> %s <==\n' /sys/kernel/debug/extfrag/unusable_index /proc/buddyinfo >"$TMP/want"
 cmp -s "$TMP/heads" "$TMP/want" || { fail "heads of two reports"; cat "$TMP/heads"; }
 expect 0 "" -- -m "mem=1G" all
-[ "$(grep -c '^==> ' "$TMP/out")" = 8 ] || fail "all: not 8 reports"
+[ "$(grep -c '^==> ' "$TMP/out")" = 9 ] || fail "all: not 9 reports"
+grep -q '^==> /proc/meminfo <==$' "$TMP/out" || fail "all: no meminfo"
 grep -q '^==> /sys/kernel/debug/page_owner_stacks/show_stacks <==$' "$TMP/out" ||
 	fail "all: no show_stacks"
+# meminfo: the machine's total, its free pages; a 1 GiB machine has no holes.
+expect 0 '^MemTotal:        1048576 kB$' -- -m "mem=1G" meminfo
+grep -q '^Hugepagesize:       2048 kB$' "$TMP/out" || fail "meminfo: no Hugepagesize line"
+grep -q '^DirectMap' "$TMP/out" && fail "meminfo: a DirectMap line on a machine with no direct map"
 
 # After a replay, the files are those pmm run writes for the same machine and trace.
 "$PMM" report -c "$CONF" -t "$SLICE" buddyinfo >"$TMP/rb.out" 2>"$TMP/rb.err" ||

@@ -52,7 +52,7 @@ has "$TMP/out" '^== vmstat$'
 has "$TMP/out" '^ +pagesets$'
 grep -q '^== buddyinfo$' "$TMP/out" && fail "-r zoneinfo,vmstat printed buddyinfo"
 grep -q '^== top page_owner stacks' "$TMP/out" && fail "--stacks 0 printed stacks"
-for r in buddyinfo pagetypeinfo zoneinfo vmstat extfrag_index unusable_index page_owner show_stacks; do
+for r in buddyinfo pagetypeinfo zoneinfo vmstat meminfo extfrag_index unusable_index page_owner show_stacks; do
 	[ -s "$TMP/rep/$r" ] || fail "-o did not write $r"
 done
 has "$TMP/rep/page_owner" '^Page allocated via order [0-9]+, mask 0x'

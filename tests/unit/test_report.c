@@ -19,6 +19,8 @@
 #include <ctype.h>
 #include <pthread.h>
 
+#include <pmm/config.h>
+#include <pmm/hugetlb.h>
 #include <pmm/page_owner.h>
 #include <pmm/report.h>
 
@@ -509,6 +511,112 @@ static void test_vmstat_golden(void **state)
 	}
 }
 
+/*
+ * The allocator's reserve as calculate_totalreserve_pages() sums it (per
+ * zone the highest protection plus the high mark, capped at managed) and,
+ * in *@low, the zones' low marks, from a parsed zoneinfo.
+ */
+static unsigned long zoneinfo_reserve(const struct node_report *n, unsigned long *low)
+{
+	unsigned long reserve = 0;
+
+	*low = 0;
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+		const struct zone_report *z = &n->zone[zi];
+		long max = 0;
+
+		for (int j = zi; j < MAX_NR_ZONES; j++)
+			if (z->protection[j] > max)
+				max = z->protection[j];
+		reserve += MIN((unsigned long)max + z->high, z->managed);
+		*low += z->low;
+	}
+	return reserve;
+}
+
+/* The numbers of a meminfo file, checking that its lines are the kernel's, in its order. */
+static void parse_meminfo(const char *rel, const char *text, struct meminfo_report *r)
+{
+	unsigned i = 0;
+
+	memset(r, 0, sizeof(*r));
+	for (const char *p = text; *p; i++) {
+		const char *label = meminfo_label(i), *colon = strchr(p, ':');
+		char *end;
+
+		if (!label || !colon || strncmp(p, label, (size_t)(colon + 1 - p)) || label[colon + 1 - p])
+			fail_msg("%s: line %u is not %s", rel, i + 1, label ? label : "(the end)");
+		r->v[i] = strtoul(colon + 1, &end, 10);
+		p = strchr(end, '\n');
+		p = p ? p + 1 : end + strlen(end);
+	}
+	assert_true(i >= MI_DIRECTMAP4K);
+	r->nr_directmap = i - MI_DIRECTMAP4K;
+}
+
+static void meminfo_golden(const char *rel)
+{
+	size_t elen;
+	char *expected = load(rel, &elen), *actual;
+	struct meminfo_report r;
+	struct seq_file s;
+
+	parse_meminfo(rel, expected, &r);
+	actual = malloc(elen + 1);
+	seq_init_buf(&s, actual, elen + 1);
+	meminfo_show(&s, &r);
+	pmm_test_assert_text_eq(rel, expected, elen, actual, s.len);
+	free(actual);
+	free(expected);
+}
+
+static void test_meminfo_golden(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NR_PHASES; i++) {
+		char *rel = phase_file(phases[i], "meminfo");
+
+		meminfo_golden(rel);
+		free(rel);
+	}
+}
+
+/*
+ * MemAvailable is si_mem_available() of the same reading's free pages, page
+ * cache and reclaimable kernel memory, the allocator's reserve and the low
+ * marks (zoneinfo); CommitLimit is half of what hugetlb leaves of MemTotal.
+ */
+static void test_meminfo_formulas(void **state)
+{
+	struct node_report *n = malloc(sizeof(*n));
+
+	(void)state;
+	for (size_t i = 0; i < NR_PHASES; i++) {
+		char *rz = phase_file(phases[i], "zoneinfo"), *rm = phase_file(phases[i], "meminfo");
+		char *zt = load(rz, NULL), *mt = load(rm, NULL);
+		struct meminfo_report r;
+		unsigned long reserve, low, avail, limit;
+
+		parse_zoneinfo_static(zt, n);
+		reserve = zoneinfo_reserve(n, &low);
+		parse_meminfo(rm, mt, &r);
+		avail = (unsigned long)si_mem_available_pages(
+				r.v[MI_MEMFREE] / 4, reserve, low,
+				(r.v[MI_ACTIVE_FILE] + r.v[MI_INACTIVE_FILE]) / 4, r.v[MI_KRECLAIMABLE] / 4) *
+			4;
+		limit = vm_commit_limit_pages(r.v[MI_MEMTOTAL] / 4, r.v[MI_HUGETLB] / 4,
+					      r.v[MI_SWAPTOTAL] / 4) * 4;
+		if (avail != r.v[MI_MEMAVAILABLE] || limit != r.v[MI_COMMITLIMIT])
+			fail_msg("%s: MemAvailable %lu, CommitLimit %lu; the kernel's %lu, %lu", rm, avail,
+				 limit, r.v[MI_MEMAVAILABLE], r.v[MI_COMMITLIMIT]);
+		free(zt);
+		free(mt);
+		free(rz);
+		free(rm);
+	}
+	free(n);
+}
+
 /* ------------------------------------------------------------ formulas on the kernel's numbers */
 
 static unsigned long vmstat_value(const char *text, const char *name)
@@ -537,18 +645,10 @@ static void test_dirty_limits_formula(void **state)
 		char *rz = i < NR_PHASES ? phase_file(phases[i], "zoneinfo") : strdup(CAPTURE "zoneinfo.txt");
 		char *rv = i < NR_PHASES ? phase_file(phases[i], "vmstat") : strdup(CAPTURE "vmstat.txt");
 		char *zt = load(rz, NULL), *vt = load(rv, NULL);
-		unsigned long reserve = 0, bg, dirty;
+		unsigned long reserve, low, bg, dirty;
 
 		parse_zoneinfo_static(zt, n);
-		for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
-			const struct zone_report *z = &n->zone[zi];
-			long max = 0;
-
-			for (int j = zi; j < MAX_NR_ZONES; j++)
-				if (z->protection[j] > max)
-					max = z->protection[j];
-			reserve += MIN((unsigned long)max + z->high, z->managed);
-		}
+		reserve = zoneinfo_reserve(n, &low);
 		global_dirty_limits(vmstat_value(vt, "nr_free_pages"),
 				    vmstat_value(vt, "nr_inactive_file") + vmstat_value(vt, "nr_active_file"),
 				    reserve, &bg, &dirty);
@@ -764,6 +864,7 @@ static const char *const capture_file[PMM_REPORT_NR] = {
 	[PMM_REPORT_VMSTAT] = CAPTURE "vmstat.txt",
 	[PMM_REPORT_EXTFRAG_INDEX] = CAPTURE "extfrag/extfrag_index",
 	[PMM_REPORT_UNUSABLE_INDEX] = CAPTURE "extfrag/unusable_index",
+	[PMM_REPORT_MEMINFO] = CAPTURE "meminfo.txt",
 };
 
 static void test_reports_have_the_kernels_shape(void **state)
@@ -777,6 +878,11 @@ static void test_reports_have_the_kernels_shape(void **state)
 		size_t len;
 		char *expected = load(capture_file[r], NULL);
 		char *actual = report_text(m, (enum pmm_report)r, &len);
+		char *directmap = strstr(expected, "\nDirectMap4k:");
+
+		/* the kernel's own page tables: a pmm machine has no direct map */
+		if (r == PMM_REPORT_MEMINFO && directmap)
+			directmap[1] = 0;
 
 		assert_int_equal(strlen(actual), len);
 		assert_same_shape(capture_file[r], expected, actual);
@@ -785,6 +891,83 @@ static void test_reports_have_the_kernels_shape(void **state)
 	}
 	assert_machine_valid(m);
 	pmm_destroy(m);
+}
+
+static void machine_meminfo(struct pmm *m, struct meminfo_report *r)
+{
+	size_t len;
+	char *t = report_text(m, PMM_REPORT_MEMINFO, &len);
+
+	parse_meminfo("pmm's meminfo", t, r);
+	assert_int_equal(r->nr_directmap, 0);
+	free(t);
+}
+
+/*
+ * A machine's meminfo: the capture's machine has its kernel's MemTotal and
+ * CommitLimit; MemFree is NR_FREE_PAGES; MemAvailable is what is free above
+ * the allocator's reserve (no page cache or slab to add); the huge page
+ * pools show in the default size's lines, CommitLimit and Hugetlb.
+ */
+static void test_meminfo_of_a_machine(void **state)
+{
+	struct node_report *n = malloc(sizeof(*n));
+	struct meminfo_report r, kernel;
+	struct pmm_page *p[16], *huge;
+	unsigned long reserve, low, nr, nr_free;
+	char *kt = load(CAPTURE "meminfo.txt", NULL), *zt, *dir = pmm_test_shared(CAPTURE), *cfg = NULL;
+	char err[256];
+	size_t len, cfglen = 0;
+	FILE *f = open_memstream(&cfg, &cfglen);
+	struct pmm *m;
+
+	(void)state;
+	/* The machine pmm derives from the capture (--machine-from), managed pages as the kernel's. */
+	assert_non_null(f);
+	if (pmm_config_from_capture(dir, f, err, sizeof(err)))
+		fail_msg("%s", err);
+	fclose(f);
+	m = pmm_test_machine(cfg, NULL);
+	parse_meminfo(CAPTURE "meminfo.txt", kt, &kernel);
+	machine_meminfo(m, &r);
+	assert_int_equal(r.v[MI_MEMTOTAL], kernel.v[MI_MEMTOTAL]);
+	assert_int_equal(r.v[MI_COMMITLIMIT], kernel.v[MI_COMMITLIMIT]);
+	assert_int_equal(r.v[MI_HUGEPAGESIZE], kernel.v[MI_HUGEPAGESIZE]);
+	assert_int_equal(r.v[MI_VMALLOCTOTAL], kernel.v[MI_VMALLOCTOTAL]);
+	for (int i = 0; i < 16; i++)
+		p[i] = pmm_alloc_pages(m, PMM_GFP_KERNEL, (unsigned)(i % 4));
+	machine_meminfo(m, &r);
+	zt = report_text(m, PMM_REPORT_ZONEINFO, &len);
+	parse_zoneinfo_static(zt, n);
+	reserve = zoneinfo_reserve(n, &low);
+	assert_int_equal(r.v[MI_MEMFREE], pmm_nr_free_pages(m) * 4);
+	assert_int_equal(r.v[MI_MEMAVAILABLE], (pmm_nr_free_pages(m) - reserve) * 4);
+	for (int i = 0; i < 16; i++)
+		pmm_free_pages(m, p[i], (unsigned)(i % 4));
+	free(zt);
+	free(kt);
+	free(cfg);
+	free(dir);
+	pmm_destroy(m);
+
+	/* Pools of both sizes, 1 GiB the default: its lines, and both in Hugetlb. */
+	m = pmm_test_machine("mem=4G hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=8 "
+			     "default_hugepagesz=1G", NULL);
+	huge = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE);
+	assert_non_null(huge);
+	machine_meminfo(m, &r);
+	assert_int_equal(pmm_hugetlb_pool(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
+	assert_int_equal(r.v[MI_HUGEPAGES_TOTAL], 2);
+	assert_int_equal(r.v[MI_HUGEPAGES_FREE], 1);
+	assert_int_equal(r.v[MI_HUGEPAGESIZE], 1048576);
+	assert_int_equal(r.v[MI_HUGETLB], 2 * 1048576 + 8 * 2048);
+	assert_int_equal(r.v[MI_MEMTOTAL], pmm_totalram_pages(m) * 4);
+	assert_int_equal(r.v[MI_COMMITLIMIT], (r.v[MI_MEMTOTAL] - r.v[MI_HUGETLB]) / 2);
+	pmm_free_pages(m, huge, PMM_HUGETLB_ORDER_1G);
+	machine_meminfo(m, &r);
+	assert_int_equal(r.v[MI_HUGEPAGES_FREE], 2);
+	pmm_destroy(m);
+	free(n);
 }
 
 /* Without page_owner there is no mixed-blocks section, as in the kernel. */
@@ -1312,6 +1495,7 @@ static void test_stream_equals_buffer(void **state)
 	int (*fn[PMM_REPORT_NR])(struct pmm *, FILE *) = {
 		pmm_report_buddyinfo, pmm_report_pagetypeinfo, pmm_report_zoneinfo,
 		pmm_report_vmstat, pmm_report_extfrag_index, pmm_report_unusable_index,
+		pmm_report_meminfo,
 	};
 
 	(void)state;
@@ -1400,6 +1584,9 @@ int main(void)
 		cmocka_unit_test(test_extfrag_golden),
 		cmocka_unit_test(test_extfrag_formula_edges),
 		cmocka_unit_test(test_vmstat_golden),
+		cmocka_unit_test(test_meminfo_golden),
+		cmocka_unit_test(test_meminfo_formulas),
+		cmocka_unit_test(test_meminfo_of_a_machine),
 		cmocka_unit_test(test_dirty_limits_formula),
 		cmocka_unit_test(test_stat_threshold_formula),
 		cmocka_unit_test(test_masked_compare_catches_width_errors),
