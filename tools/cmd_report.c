@@ -231,17 +231,8 @@ int cmd_report(int argc, char **argv)
 	if ((r = parse_reports(argc - optind, argv + optind, ids, &nr)))
 		return r;
 	/* Made before the boot and the replay, so that a bad path fails at once. */
-	if (dir && mkdir(dir, 0777)) {
-		struct stat st;
-
-		if (errno == EEXIST && stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
-			errno = ENOTDIR;
-		if (errno != EEXIST) {
-			fprintf(stderr, "pmm report: cannot create the directory %s: %s\n", dir,
-				strerror(errno));
-			return 1;
-		}
-	}
+	if (dir && pmm_tool_report_dir(dir, "pmm report"))
+		return 1;
 	for (int i = 0; i < nr; i++)
 		if (ids[i] >= PMM_REPORT_NR)
 			cfg.page_owner = 1;

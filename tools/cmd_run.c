@@ -389,18 +389,8 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* Made before the boot and the replay, so that a bad path fails at once. */
-	if (report_dir && mkdir(report_dir, 0777)) {
-		struct stat st;
-
-		/* an existing directory is fine; an existing file is not one */
-		if (errno == EEXIST && stat(report_dir, &st) == 0 && !S_ISDIR(st.st_mode))
-			errno = ENOTDIR;
-		if (errno != EEXIST) {
-			fprintf(stderr, "pmm run: cannot create the report directory %s: %s\n",
-				report_dir, strerror(errno));
-			return 1;
-		}
-	}
+	if (report_dir && pmm_tool_report_dir(report_dir, "pmm run"))
+		return 1;
 	cfg.page_owner = page_owner;
 	if ((r = pmm_tool_machine_config(&cfg, &mo, "pmm run", !log.quiet)))
 		return r;

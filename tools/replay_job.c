@@ -4,8 +4,10 @@
  * printed replay summary, the pictures, and the main job's replay of the
  * shipped slice.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pmm/picture.h>
@@ -77,6 +79,21 @@ void pmm_tool_log_stderr(void *ctx, int level, const char *msg)
 
 	if ((verbose && *verbose) || level <= PMM_LOG_WARNING)
 		fputs(msg, stderr);
+}
+
+int pmm_tool_report_dir(const char *dir, const char *cmd)
+{
+	struct stat st;
+
+	if (!mkdir(dir, 0777))
+		return 0;
+	/* an existing directory is fine; an existing file is not one */
+	if (errno == EEXIST && stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		errno = ENOTDIR;
+	if (errno == EEXIST)
+		return 0;
+	fprintf(stderr, "%s: cannot create the report directory %s: %s\n", cmd, dir, strerror(errno));
+	return 1;
 }
 
 int pmm_tool_machine_config(struct pmm_config *cfg, const struct pmm_tool_machine *mo, const char *cmd,

@@ -46,6 +46,13 @@ struct pmm_tool_machine {
 void pmm_tool_log_stderr(void *ctx, int level, const char *msg);
 
 /*
+ * pmm_tool_report_dir() - -o DIR: create @dir (an existing directory is
+ * fine), saying why not on stderr as "@cmd: cannot create ...".
+ * Return: 0, or 1.
+ */
+int pmm_tool_report_dir(const char *dir, const char *cmd);
+
+/*
  * pmm_tool_machine_config() - apply @mo to @cfg in the order the commands
  * document: the capture's config (pmm_tool_machine_from(), printed on
  * stderr when @verbose), then the config file, then the tokens.  Errors

@@ -95,7 +95,7 @@ expect 65 "/nonexistent\.txt: " -- -m "mem=1G" -t /nonexistent.txt
 : >"$TMP/empty.txt"
 expect 65 "empty\.txt: no events" -- -m "mem=1G" -t "$TMP/empty.txt"
 echo x >"$TMP/afile"
-expect 1 "cannot create the directory $TMP/afile" -- -m "mem=1G" -o "$TMP/afile"
+expect 1 "^pmm report: cannot create the report directory $TMP/afile: Not a directory$" -- -m "mem=1G" -o "$TMP/afile"
 expect 0 "usage: pmm report" -- --help
 
 [ $fails -eq 0 ] && echo "report: all checks passed"
