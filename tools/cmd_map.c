@@ -190,7 +190,7 @@ int cmd_map(int argc, char **argv)
 	mapo.subtitle = sub;
 	if (write_map(m, out, &mapo) && !status)
 		status = 1;
-	if (chart && pmm_tool_replay_pictures(replay, trace, NULL, chart, chart_events) && !status)
+	if (chart && pmm_tool_replay_pictures(replay, trace, NULL, chart, chart_events, "pmm map") && !status)
 		status = 1;
 	if (replay)
 		pmm_replay_destroy(replay);

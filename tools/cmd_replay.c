@@ -509,7 +509,7 @@ int cmd_replay(int argc, char **argv)
 	} else {
 		pmm_tool_replay_summary(stdout, r, strcmp(path, "-") ? path : "<stdin>", mo.capture);
 	}
-	if (pmm_tool_replay_pictures(r, path, svg_map, svg_chart, chart_events) && !status)
+	if (pmm_tool_replay_pictures(r, path, svg_map, svg_chart, chart_events, "pmm replay") && !status)
 		status = 1;
 	if (po_dump) {
 		FILE *f = fopen(po_dump, "w");

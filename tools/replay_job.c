@@ -334,7 +334,7 @@ void pmm_tool_replay_summary(FILE *out, struct pmm_replay *r, const char *name, 
 }
 
 int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char *svg_map,
-			     const char *svg_chart, int chart_events)
+			     const char *svg_chart, int chart_events, const char *cmd)
 {
 	char sub[512];
 	int status = 0;
@@ -353,14 +353,14 @@ int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char 
 		if (f && fclose(f))
 			err = -PMM_EIO;
 		if (err) {
-			fprintf(stderr, "pmm replay: %s: cannot write the memory map: %s\n", svg_map,
+			fprintf(stderr, "%s: %s: cannot write the memory map: %s\n", cmd, svg_map,
 				pmm_strerror(err));
 			status = 1;
 		}
 	}
 	if (svg_chart && pmm_replay_result(r)->nr_samples < 2) {
 		/* A chart needs two points; no file is better than an empty one. */
-		fprintf(stderr, "pmm replay: %s not written: %llu events give no chart\n", svg_chart,
+		fprintf(stderr, "%s: %s not written: %llu events give no chart\n", cmd, svg_chart,
 			(unsigned long long)pmm_replay_result(r)->events);
 	} else if (svg_chart) {
 		struct pmm_svg_chart_opts o = { .subtitle = sub, .x_events = chart_events };
@@ -374,7 +374,7 @@ int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char 
 		if (f && fclose(f))
 			err = -PMM_EIO;
 		if (err) {
-			fprintf(stderr, "pmm replay: %s: cannot write the chart: %s\n", svg_chart,
+			fprintf(stderr, "%s: %s: cannot write the chart: %s\n", cmd, svg_chart,
 				pmm_strerror(err));
 			status = 1;
 		}
@@ -529,7 +529,7 @@ int pmm_tool_replay_main_job(struct pmm *m, const char *trace_path, FILE *out, c
 		pmm_tool_replay_summary(out, r, name, capture);
 		if (ws.bits)
 			working_set_print(out, &ws);
-		if (pmm_tool_replay_pictures(r, name, svg_map, svg_chart, 0) && !status)
+		if (pmm_tool_replay_pictures(r, name, svg_map, svg_chart, 0, "pmm run") && !status)
 			status = 1;
 		pmm_replay_destroy(r);
 	}

@@ -97,11 +97,11 @@ int pmm_tool_replay_no_events(const struct pmm_replay_result *res, const char *p
  * pmm_tool_replay_pictures() - write the memory map and/or the
  * fragmentation chart of @r (NULL paths are skipped); @what names the input
  * in the pictures' subtitles; @chart_events puts events instead of trace
- * time on the chart's x axis.  Messages go to stderr.
+ * time on the chart's x axis.  Messages go to stderr, starting "@cmd: ".
  * Return: 0, or 1 when a file could not be written.
  */
 int pmm_tool_replay_pictures(struct pmm_replay *r, const char *what, const char *svg_map,
-			     const char *svg_chart, int chart_events);
+			     const char *svg_chart, int chart_events, const char *cmd);
 
 /*
  * pmm_tool_kver - --kver: the kernel whose gfp names a trace has; when not

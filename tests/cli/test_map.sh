@@ -62,6 +62,8 @@ expect 2 "--kver: 'x' is not a kernel release" -- --kver x
 expect 65 "" -- -m "mem=banana"
 expect 65 "/nonexistent\.txt: " -- -m "mem=1G" -t /nonexistent.txt
 expect 1 "^pmm map: $TMP/no/such/dir/m\.svg: cannot write the memory map" -- -m "mem=1G" "$TMP/no/such/dir/m.svg"
+expect 1 "^pmm map: $TMP/no/dir/c\.svg: cannot write the chart" -- -c "$CONF" -t "$SLICE" \
+	--chart "$TMP/no/dir/c.svg" "$TMP/m2.svg"
 expect 0 "usage: pmm map" -- --help
 
 [ $fails -eq 0 ] && echo "map: all checks passed"
