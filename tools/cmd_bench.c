@@ -397,8 +397,13 @@ static int boot(struct pmm_config *cfg, int pcp, struct pmm **m)
 	return r;
 }
 
-/* Run the chosen cases on @m into @res[case]. */
-static void run_machine(struct pmm *m, const int *want, unsigned runs, struct result *res)
+/*
+ * Run the chosen cases on @m into @res[case]: the single-thread ones, or
+ * (@threads) the two-thread one.  A process that has started a second
+ * thread takes pmm's locked refcount drop from then on, so every
+ * single-thread case, on both machines, runs before any thread starts.
+ */
+static void run_machine(struct pmm *m, const int *want, unsigned runs, struct result *res, int threads)
 {
 	unsigned long pages = pmm_nr_free_pages(m);
 	struct bench b = { .m = m, .seed = 7 };
@@ -424,10 +429,9 @@ static void run_machine(struct pmm *m, const int *want, unsigned runs, struct re
 		b.perm[k] = x;
 	}
 	for (unsigned i = 0; i < NCASES; i++) {
-		if (!want[i])
+		if (!want[i] || !cases[i].fn != !!threads)
 			continue;
 		if (!cases[i].fn) {
-			/* last: the second thread makes every later free take the locked drop */
 			double pilot = case_pair(&b, 20000, 0);
 			unsigned long n = pilot > 0 ? (unsigned long)(RUN_NS / pilot) : 0;
 
@@ -534,13 +538,19 @@ int cmd_bench(int argc, char **argv)
 	       pmm_nr_cpus(m), pmm_totalram_pages(m), cfg.pcp ? "" : ", per-CPU lists off by the config",
 	       runs, runs == 1 ? "" : "s");
 	fflush(stdout);
-	run_machine(m, want, runs, on);
-	pmm_destroy(m);
-	if (zone && cfg.pcp) {
-		if (boot(&cfg, 0, &m))
+	for (int threads = 0; threads < 2; threads++) {
+		if (threads && !want[NCASES - 1])
+			break;
+		if (threads && boot(&cfg, cfg.pcp, &m))
 			return 1;
-		run_machine(m, want, runs, off);
+		run_machine(m, want, runs, on, threads);
 		pmm_destroy(m);
+		if (zone && cfg.pcp) {
+			if (boot(&cfg, 0, &m))
+				return 1;
+			run_machine(m, want, runs, off, threads);
+			pmm_destroy(m);
+		}
 	}
 	printf("| case | what | unit | %s | min-max |%s\n", cfg.pcp ? "per-CPU lists" : "pcp=off",
 	       zone && cfg.pcp ? " pcp=off | lists / off |" : "");
