@@ -4,6 +4,7 @@
  * print its /proc and debugfs files and nothing else, so that the output
  * can be compared with a real kernel's files as they are (diff, scripts).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -36,7 +37,8 @@ static void usage(FILE *f)
 		"  extfrag_index, unusable_index                /sys/kernel/debug/extfrag/NAME\n"
 		"  page_owner                                   /sys/kernel/debug/page_owner\n"
 		"  show_stacks                                  .../debug/page_owner_stacks/show_stacks\n"
-		"  all                                          every one of them\n"
+		"  nodeN/meminfo, nodeN/numastat, nodeN/vmstat  /sys/devices/system/node/nodeN/NAME\n"
+		"  all                                          every one of them, of every node\n"
 		"(page_owner and show_stacks boot the machine with page_owner=on.)\n"
 		"\n"
 		"  -c, --config FILE     machine config file (see `pmm run --help-config`)\n"
@@ -60,32 +62,61 @@ static void usage(FILE *f)
 		"trace (file:line: reason), or a trace that holds no event.\n");
 }
 
-/* The reports beyond pmm_report_write()'s, which need page_owner. */
-enum { EXTRA_PAGE_OWNER = PMM_REPORT_NR, EXTRA_SHOW_STACKS, NR_REPORTS };
+/*
+ * A report's id: pmm_report_write()'s reports, then the two that need
+ * page_owner, then node N's file W at NODE_BASE + N * PMM_NODE_REPORT_NR + W.
+ */
+enum { EXTRA_PAGE_OWNER = PMM_REPORT_NR, EXTRA_SHOW_STACKS, NODE_BASE };
+#define MAX_IDS (NODE_BASE + PMM_MAX_NUMNODES * PMM_NODE_REPORT_NR)
+#define NODE_NID(id) (((id) - NODE_BASE) / PMM_NODE_REPORT_NR)
+#define NODE_FILE(id) ((enum pmm_node_report)(((id) - NODE_BASE) % PMM_NODE_REPORT_NR))
 
-static const char *report_name(int id)
+/* The report's name as given on the command line: "zoneinfo", "node1/numastat". */
+static void report_name(int id, char *buf, size_t size)
 {
-	if (id == EXTRA_PAGE_OWNER)
-		return "page_owner";
-	if (id == EXTRA_SHOW_STACKS)
-		return "show_stacks";
-	return pmm_report_name((enum pmm_report)id);
+	if (id >= NODE_BASE)
+		snprintf(buf, size, "node%d/%s", NODE_NID(id), pmm_node_report_name(NODE_FILE(id)));
+	else if (id == EXTRA_PAGE_OWNER)
+		snprintf(buf, size, "page_owner");
+	else if (id == EXTRA_SHOW_STACKS)
+		snprintf(buf, size, "show_stacks");
+	else
+		snprintf(buf, size, "%s", pmm_report_name((enum pmm_report)id));
 }
 
+/* The id of @name, or -1. */
 static int report_lookup(const char *name)
 {
-	for (int id = 0; id < NR_REPORTS; id++)
-		if (!strcmp(name, report_name(id)))
+	char buf[64], *end;
+	long nid;
+
+	for (int id = 0; id < NODE_BASE; id++) {
+		report_name(id, buf, sizeof(buf));
+		if (!strcmp(name, buf))
 			return id;
+	}
+	/* "nodeN/FILE", N in decimal as sysfs spells it */
+	if (strncmp(name, "node", 4) || !isdigit((unsigned char)name[4]) ||
+	    (name[4] == '0' && name[5] != '/'))
+		return -1;
+	nid = strtol(name + 4, &end, 10);
+	if (*end != '/' || nid >= PMM_MAX_NUMNODES)
+		return -1;
+	for (int w = 0; w < PMM_NODE_REPORT_NR; w++)
+		if (!strcmp(end + 1, pmm_node_report_name((enum pmm_node_report)w)))
+			return NODE_BASE + (int)nid * PMM_NODE_REPORT_NR + w;
 	return -1;
 }
 
 /* Where the kernel has the file, for the "==> PATH <==" heads. */
 static void report_path(int id, char *buf, size_t size)
 {
-	const char *name = report_name(id);
+	char name[64];
 
-	if (id == PMM_REPORT_EXTFRAG_INDEX || id == PMM_REPORT_UNUSABLE_INDEX)
+	report_name(id, name, sizeof(name));
+	if (id >= NODE_BASE)
+		snprintf(buf, size, "/sys/devices/system/node/%s", name);
+	else if (id == PMM_REPORT_EXTFRAG_INDEX || id == PMM_REPORT_UNUSABLE_INDEX)
 		snprintf(buf, size, "/sys/kernel/debug/extfrag/%s", name);
 	else if (id == EXTRA_PAGE_OWNER)
 		snprintf(buf, size, "/sys/kernel/debug/page_owner");
@@ -97,6 +128,8 @@ static void report_path(int id, char *buf, size_t size)
 
 static int write_one(struct pmm *m, int id, FILE *out, enum pmm_kver kver)
 {
+	if (id >= NODE_BASE)
+		return pmm_report_node_write(m, NODE_NID(id), NODE_FILE(id), out);
 	if (id == EXTRA_PAGE_OWNER)
 		return pmm_page_owner_dump(m, out, 0, kver);
 	if (id == EXTRA_SHOW_STACKS)
@@ -104,22 +137,30 @@ static int write_one(struct pmm *m, int id, FILE *out, enum pmm_kver kver)
 	return pmm_report_write(m, (enum pmm_report)id, out);
 }
 
-/* The reports asked for, in the order given (each once), into @ids. */
-static int parse_reports(int n, char **names, int *ids, int *nr)
+/* Add @id to @ids unless it is there. */
+static void add_report(int *ids, int *nr, int id)
+{
+	for (int k = 0; k < *nr; k++)
+		if (ids[k] == id)
+			return;
+	ids[(*nr)++] = id;
+}
+
+/*
+ * The reports asked for, in the order given (each once), into @ids; "all"
+ * sets *@all, whose node files are added once the machine is known.
+ */
+static int parse_reports(int n, char **names, int *ids, int *nr, int *all)
 {
 	*nr = 0;
+	*all = 0;
 	for (int i = 0; i < n; i++) {
 		int id = report_lookup(names[i]);
 
 		if (!strcmp(names[i], "all")) {
-			for (id = 0; id < NR_REPORTS; id++) {
-				int seen = 0;
-
-				for (int k = 0; k < *nr; k++)
-					seen |= ids[k] == id;
-				if (!seen)
-					ids[(*nr)++] = id;
-			}
+			for (id = 0; id < NODE_BASE; id++)
+				add_report(ids, nr, id);
+			*all = 1;
 			continue;
 		}
 		if (id < 0) {
@@ -127,14 +168,26 @@ static int parse_reports(int n, char **names, int *ids, int *nr)
 				names[i]);
 			return EXIT_USAGE;
 		}
-		for (int k = 0; k < *nr; k++)
-			if (ids[k] == id)
-				id = -1;
-		if (id >= 0)
-			ids[(*nr)++] = id;
+		add_report(ids, nr, id);
 	}
 	if (*nr == 0)
 		ids[(*nr)++] = PMM_REPORT_BUDDYINFO;
+	return 0;
+}
+
+/* With "all", every node's files; else check that each node asked for is there. */
+static int check_nodes(struct pmm *m, int *ids, int *nr, int all)
+{
+	unsigned long nodes = pmm_report_nodes(m);
+
+	for (int nid = 0; all && nid < PMM_MAX_NUMNODES; nid++)
+		for (int w = 0; (nodes & (1ul << nid)) && w < PMM_NODE_REPORT_NR; w++)
+			add_report(ids, nr, NODE_BASE + nid * PMM_NODE_REPORT_NR + w);
+	for (int i = 0; i < *nr; i++)
+		if (ids[i] >= NODE_BASE && !(nodes & (1ul << NODE_NID(ids[i])))) {
+			fprintf(stderr, "pmm report: the machine has no node %d\n", NODE_NID(ids[i]));
+			return EXIT_USAGE;
+		}
 	return 0;
 }
 
@@ -144,11 +197,20 @@ static int write_reports_to(struct pmm *m, const int *ids, int nr, const char *d
 	int status = 0;
 
 	for (int i = 0; i < nr; i++) {
-		char path[4096];
+		char path[4096], name[64];
 		FILE *f;
 		int e = -PMM_EIO;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, report_name(ids[i]));
+		report_name(ids[i], name, sizeof(name));
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (ids[i] >= NODE_BASE) { /* DIR/nodeN/NAME */
+			*strrchr(path, '/') = 0;
+			if (pmm_tool_report_dir(path, "pmm report")) {
+				status = 1;
+				continue;
+			}
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+		}
 		f = fopen(path, "w");
 		if (f) {
 			e = write_one(m, ids[i], f, kver);
@@ -178,7 +240,10 @@ static int print_reports(struct pmm *m, const int *ids, int nr, enum pmm_kver kv
 		fflush(stdout);
 		e = write_one(m, ids[i], stdout, kver);
 		if (e) {
-			fprintf(stderr, "pmm report: %s: %s\n", report_name(ids[i]), pmm_strerror(e));
+			char name[64];
+
+			report_name(ids[i], name, sizeof(name));
+			fprintf(stderr, "pmm report: %s: %s\n", name, pmm_strerror(e));
 			return 1;
 		}
 	}
@@ -205,7 +270,7 @@ int cmd_report(int argc, char **argv)
 	struct pmm_tool_machine mo = { 0 };
 	struct pmm_tool_kver kver = { PMM_KVER_6_1, 0 };
 	const char *trace = NULL, *dir = NULL;
-	int ids[NR_REPORTS], nr, verbose = 0, c, r, status;
+	int ids[MAX_IDS], nr, all, verbose = 0, c, r, status;
 	struct pmm_replay *replay = NULL;
 	struct pmm_config cfg;
 	struct pmm *m;
@@ -228,20 +293,20 @@ int cmd_report(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if ((r = parse_reports(argc - optind, argv + optind, ids, &nr)))
+	if ((r = parse_reports(argc - optind, argv + optind, ids, &nr, &all)))
 		return r;
 	/* Made before the boot and the replay, so that a bad path fails at once. */
 	if (dir && pmm_tool_report_dir(dir, "pmm report"))
 		return 1;
 	for (int i = 0; i < nr; i++)
-		if (ids[i] >= PMM_REPORT_NR)
+		if (ids[i] == EXTRA_PAGE_OWNER || ids[i] == EXTRA_SHOW_STACKS)
 			cfg.page_owner = 1;
 	if ((r = pmm_tool_machine_config(&cfg, &mo, "pmm report", verbose)))
 		return r;
 	for (int i = 0; i < nr; i++)
-		if (ids[i] >= PMM_REPORT_NR && !cfg.page_owner) {
+		if ((ids[i] == EXTRA_PAGE_OWNER || ids[i] == EXTRA_SHOW_STACKS) && !cfg.page_owner) {
 			fprintf(stderr, "pmm report: the %s report needs page_owner, which the config "
-					"turned off\n", report_name(ids[i]));
+					"turned off\n", ids[i] == EXTRA_PAGE_OWNER ? "page_owner" : "show_stacks");
 			return EXIT_USAGE;
 		}
 	cfg.log = pmm_tool_log_stderr;
@@ -250,6 +315,10 @@ int cmd_report(int argc, char **argv)
 	if (r) {
 		fprintf(stderr, "pmm report: the machine did not boot: %s\n", pmm_strerror(r));
 		return 1;
+	}
+	if ((r = check_nodes(m, ids, &nr, all))) {
+		pmm_destroy(m);
+		return r;
 	}
 	status = 0;
 	if (trace) {

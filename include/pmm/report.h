@@ -95,6 +95,47 @@ PMM_API int pmm_report_extfrag_index(struct pmm *m, FILE *out);
 PMM_API int pmm_report_unusable_index(struct pmm *m, FILE *out);
 PMM_API int pmm_report_meminfo(struct pmm *m, FILE *out);
 
+/*
+ * A node's files under /sys/devices/system/node/nodeN/, in Linux 6.1's
+ * formats: meminfo ("Node N MemTotal: ..."; what pmm does not model is 0,
+ * and the HugePages lines are the default size's pool on that node),
+ * numastat (the NUMA events under their older names) and vmstat (the zone
+ * counters, NUMA events and node counters of the node: the first lines of
+ * /proc/vmstat, for that node alone).
+ */
+enum pmm_node_report {
+	PMM_NODE_REPORT_MEMINFO,  /* "meminfo" */
+	PMM_NODE_REPORT_NUMASTAT, /* "numastat" */
+	PMM_NODE_REPORT_VMSTAT,   /* "vmstat" */
+	PMM_NODE_REPORT_NR
+};
+
+/**
+ * pmm_report_node_write() - print node @nid's file @which to @out.
+ * Return: 0; -PMM_EINVAL for a NULL argument or an unknown @which;
+ * -PMM_ENODEV when the kernel would have no directory for node @nid
+ * (pmm_report_nodes()); -PMM_ENOMEM when the reading's bookkeeping
+ * cannot be allocated; -PMM_EIO when writing to @out fails.
+ * Context: process context; takes the machine's hotplug lock and the huge
+ * page pool lock, never while writing to @out.
+ */
+PMM_API int pmm_report_node_write(struct pmm *m, int nid, enum pmm_node_report which, FILE *out);
+
+/**
+ * pmm_report_nodes() - the nodes with a directory under
+ * /sys/devices/system/node/: those with memory, and those with CPUs only.
+ * Return: a mask, bit N for node N; 0 for a NULL @m.
+ * Context: any thread; lock-free.
+ */
+PMM_API unsigned long pmm_report_nodes(struct pmm *m);
+
+/**
+ * pmm_node_report_name() - the file name of a node report ("numastat").
+ * Return: a static string, or NULL for an unknown @which.
+ * Context: any.
+ */
+PMM_API const char *pmm_node_report_name(enum pmm_node_report which);
+
 PMM_END_DECLS
 
 #endif

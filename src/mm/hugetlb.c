@@ -432,7 +432,7 @@ int pmm_hugetlb_pool(struct pmm *m, unsigned order, int nid, unsigned long *nr,
 	return 0;
 }
 
-void hugetlb_meminfo(struct pmm *m, struct hugetlb_meminfo *out)
+void hugetlb_meminfo(struct pmm *m, int nid, struct hugetlb_meminfo *out)
 {
 	const struct pmm_config *c = &m->cfg;
 	struct pmm_hugetlb *ht = m->hugetlb;
@@ -449,8 +449,8 @@ void hugetlb_meminfo(struct pmm *m, struct hugetlb_meminfo *out)
 	for (unsigned i = 0; i < ht->nr_hstates; i++)
 		out->total_pages += ht->hstates[i].nr_huge_pages << ht->hstates[i].order;
 	if (def) {
-		out->nr = def->nr_huge_pages;
-		out->nr_free = def->free_huge_pages;
+		out->nr = nid < 0 ? def->nr_huge_pages : def->nr_huge_pages_node[nid];
+		out->nr_free = nid < 0 ? def->free_huge_pages : def->free_huge_pages_node[nid];
 	}
 	pmm_unlock(&ht->lock);
 }

@@ -46,12 +46,16 @@ PMM_HIDDEN void hugetlb_teardown(struct pmm *m);
 /* What /proc/meminfo shows of the pools (hugetlb_report_meminfo()). */
 struct hugetlb_meminfo {
 	unsigned order;             /* the default size's (2 MiB unless default_hugepagesz=1G) */
-	unsigned long nr, nr_free;  /* its pool: pages, and those not handed out */
+	unsigned long nr, nr_free;  /* its pool (on the node asked for): pages, and those not handed out */
 	unsigned long total_pages;  /* frames in every pool (Hugetlb, and hugetlb_total_pages()) */
 };
 
-/* hugetlb_meminfo() - fill @h; a machine without pools has 2 MiB and zeros.  Takes the pool lock. */
-PMM_HIDDEN void hugetlb_meminfo(struct pmm *m, struct hugetlb_meminfo *h);
+/*
+ * hugetlb_meminfo() - fill @h, its pool counts those of node @nid (a node
+ * number below MAX_NUMNODES) or of every node (@nid < 0); a machine
+ * without pools has 2 MiB and zeros.  Takes the pool lock.
+ */
+PMM_HIDDEN void hugetlb_meminfo(struct pmm *m, int nid, struct hugetlb_meminfo *h);
 
 /*
  * A free of a hugetlb page (pmm_free_pages(), pmm_put_page()): drops the

@@ -137,7 +137,7 @@ void meminfo_read(struct pmm *m, struct meminfo_report *r)
 	pmm_lock(&m->sysctl_lock);
 	totalreserve = m->totalreserve_pages;
 	pmm_unlock(&m->sysctl_lock);
-	hugetlb_meminfo(m, &h);
+	hugetlb_meminfo(m, -1, &h);
 
 #define KB(pages) ((pages) << (PAGE_SHIFT - 10))
 	r->v[MI_MEMTOTAL] = KB(totalram);
@@ -165,4 +165,87 @@ void meminfo_show(struct seq_file *s, const struct meminfo_report *r)
 		else
 			seq_printf(s, "%-16s%8lu kB\n", meminfo_lines[i].label, r->v[i]);
 	}
+}
+
+/*
+ * node_read_meminfo() and hugetlb_report_node_meminfo(): each label with
+ * the padding its format string gives it (FileHugePages and FilePmdMapped
+ * have one space less than the rest).
+ */
+static const char *const node_meminfo_lines[NR_NODE_MEMINFO] = {
+	[NMI_MEMTOTAL] = "MemTotal:       ",
+	[NMI_MEMFREE] = "MemFree:        ",
+	[NMI_MEMUSED] = "MemUsed:        ",
+	[NMI_SWAPCACHED] = "SwapCached:     ",
+	[NMI_ACTIVE] = "Active:         ",
+	[NMI_INACTIVE] = "Inactive:       ",
+	[NMI_ACTIVE_ANON] = "Active(anon):   ",
+	[NMI_INACTIVE_ANON] = "Inactive(anon): ",
+	[NMI_ACTIVE_FILE] = "Active(file):   ",
+	[NMI_INACTIVE_FILE] = "Inactive(file): ",
+	[NMI_UNEVICTABLE] = "Unevictable:    ",
+	[NMI_MLOCKED] = "Mlocked:        ",
+	[NMI_DIRTY] = "Dirty:          ",
+	[NMI_WRITEBACK] = "Writeback:      ",
+	[NMI_FILEPAGES] = "FilePages:      ",
+	[NMI_MAPPED] = "Mapped:         ",
+	[NMI_ANONPAGES] = "AnonPages:      ",
+	[NMI_SHMEM] = "Shmem:          ",
+	[NMI_KERNELSTACK] = "KernelStack:    ",
+	[NMI_PAGETABLES] = "PageTables:     ",
+	[NMI_SECPAGETABLES] = "SecPageTables:  ",
+	[NMI_NFS_UNSTABLE] = "NFS_Unstable:   ",
+	[NMI_BOUNCE] = "Bounce:         ",
+	[NMI_WRITEBACKTMP] = "WritebackTmp:   ",
+	[NMI_KRECLAIMABLE] = "KReclaimable:   ",
+	[NMI_SLAB] = "Slab:           ",
+	[NMI_SRECLAIMABLE] = "SReclaimable:   ",
+	[NMI_SUNRECLAIM] = "SUnreclaim:     ",
+	[NMI_ANONHUGEPAGES] = "AnonHugePages:  ",
+	[NMI_SHMEMHUGEPAGES] = "ShmemHugePages: ",
+	[NMI_SHMEMPMDMAPPED] = "ShmemPmdMapped: ",
+	[NMI_FILEHUGEPAGES] = "FileHugePages: ",
+	[NMI_FILEPMDMAPPED] = "FilePmdMapped: ",
+	[NMI_HUGEPAGES_TOTAL] = "HugePages_Total: ",
+	[NMI_HUGEPAGES_FREE] = "HugePages_Free:  ",
+	[NMI_HUGEPAGES_SURP] = "HugePages_Surp:  ",
+};
+
+const char *node_meminfo_label(unsigned i)
+{
+	return i < NR_NODE_MEMINFO ? node_meminfo_lines[i] : NULL;
+}
+
+void node_meminfo_show(struct seq_file *s, const struct node_files *f)
+{
+	for (unsigned i = 0; i < NR_NODE_MEMINFO; i++) {
+		if (i >= NMI_HUGEPAGES_TOTAL)
+			seq_printf(s, "Node %d %s%5lu\n", f->nid, node_meminfo_lines[i], f->meminfo[i]);
+		else
+			seq_printf(s, "Node %d %s%8lu kB\n", f->nid, node_meminfo_lines[i], f->meminfo[i]);
+	}
+}
+
+void node_numastat_show(struct seq_file *s, const struct node_files *f)
+{
+	/* node_read_numastat(): the NUMA events under their older names */
+	static const char *const names[NR_VM_NUMA_EVENT_ITEMS] = {
+		"numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node",
+	};
+	const unsigned long *numa = f->vmstat + NR_VM_ZONE_STAT_ITEMS;
+
+	for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+		seq_printf(s, "%s %lu\n", names[i], numa[i]);
+}
+
+void node_vmstat_show(struct seq_file *s, const struct node_files *f)
+{
+	unsigned i = 0;
+
+	for (int k = 0; k < NR_VM_ZONE_STAT_ITEMS; k++)
+		seq_printf(s, "%s %lu\n", zone_stat_names[k], f->vmstat[i++]);
+	for (int k = 0; k < NR_VM_NUMA_EVENT_ITEMS; k++)
+		seq_printf(s, "%s %lu\n", numa_stat_names[k], f->vmstat[i++]);
+	for (int k = 0; k < NR_VM_NODE_STAT_ITEMS; k++)
+		seq_printf(s, "%s %lu\n", node_stat_names[k], f->vmstat[i++]);
 }

@@ -194,3 +194,47 @@ int pmm_report_meminfo(struct pmm *m, FILE *out)
 {
 	return pmm_report_write(m, PMM_REPORT_MEMINFO, out);
 }
+
+static const char *const node_report_names[PMM_NODE_REPORT_NR] = {
+	[PMM_NODE_REPORT_MEMINFO] = "meminfo",
+	[PMM_NODE_REPORT_NUMASTAT] = "numastat",
+	[PMM_NODE_REPORT_VMSTAT] = "vmstat",
+};
+
+const char *pmm_node_report_name(enum pmm_node_report which)
+{
+	return (unsigned)which < PMM_NODE_REPORT_NR ? node_report_names[which] : NULL;
+}
+
+unsigned long pmm_report_nodes(struct pmm *m)
+{
+	return m ? node_files_nodes(m) : 0;
+}
+
+int pmm_report_node_write(struct pmm *m, int nid, enum pmm_node_report which, FILE *out)
+{
+	struct node_files *f;
+	struct seq_file s;
+	int err;
+
+	if (!m || !out || (unsigned)which >= PMM_NODE_REPORT_NR)
+		return -PMM_EINVAL;
+	f = pmm_zalloc(m, sizeof(*f));
+	if (!f)
+		return -PMM_ENOMEM;
+	err = node_files_read(m, nid, f);
+	if (!err) {
+		seq_init_file(&s, out);
+		if (which == PMM_NODE_REPORT_MEMINFO)
+			node_meminfo_show(&s, f);
+		else if (which == PMM_NODE_REPORT_NUMASTAT)
+			node_numastat_show(&s, f);
+		else
+			node_vmstat_show(&s, f);
+		if (!s.err && fflush(out))
+			s.err = -PMM_EIO;
+		err = s.err;
+	}
+	pmm_free(m, f, sizeof(*f));
+	return err;
+}

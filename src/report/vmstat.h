@@ -148,6 +148,33 @@ long si_mem_available_pages(unsigned long free, unsigned long totalreserve,
 unsigned long vm_commit_limit_pages(unsigned long totalram, unsigned long hugetlb_pages,
 				    unsigned long swap_pages);
 
+/* ---------------------------------------------------------------- /sys/devices/system/node/nodeN/ */
+
+/* node_read_meminfo()'s lines, in print order (meminfo.c). */
+enum node_meminfo_item {
+	NMI_MEMTOTAL, NMI_MEMFREE, NMI_MEMUSED, NMI_SWAPCACHED, NMI_ACTIVE, NMI_INACTIVE,
+	NMI_ACTIVE_ANON, NMI_INACTIVE_ANON, NMI_ACTIVE_FILE, NMI_INACTIVE_FILE, NMI_UNEVICTABLE,
+	NMI_MLOCKED, NMI_DIRTY, NMI_WRITEBACK, NMI_FILEPAGES, NMI_MAPPED, NMI_ANONPAGES, NMI_SHMEM,
+	NMI_KERNELSTACK, NMI_PAGETABLES, NMI_SECPAGETABLES, NMI_NFS_UNSTABLE, NMI_BOUNCE,
+	NMI_WRITEBACKTMP, NMI_KRECLAIMABLE, NMI_SLAB, NMI_SRECLAIMABLE, NMI_SUNRECLAIM,
+	NMI_ANONHUGEPAGES, NMI_SHMEMHUGEPAGES, NMI_SHMEMPMDMAPPED, NMI_FILEHUGEPAGES,
+	NMI_FILEPMDMAPPED, NMI_HUGEPAGES_TOTAL, NMI_HUGEPAGES_FREE, NMI_HUGEPAGES_SURP,
+	NR_NODE_MEMINFO
+};
+
+/* A node's vmstat: the zone counters, the NUMA events, the node counters (/proc/vmstat's first lines). */
+#define NR_NODE_VMSTAT (NR_VM_ZONE_STAT_ITEMS + NR_VM_NUMA_EVENT_ITEMS + NR_VM_NODE_STAT_ITEMS)
+
+/* The three files of one node, as printed. */
+struct node_files {
+	int nid;
+	unsigned long meminfo[NR_NODE_MEMINFO]; /* kB, or a count of huge pages */
+	unsigned long vmstat[NR_NODE_VMSTAT];   /* numastat prints its NUMA events */
+};
+
+/* "MemTotal:       " and the like, padded as printed; NULL beyond the last. */
+const char *node_meminfo_label(unsigned i);
+
 /* ---------------------------------------------------------------- printers */
 
 void buddyinfo_show(struct seq_file *s, const struct node_report *n);
@@ -158,6 +185,9 @@ void unusable_show(struct seq_file *s, const struct node_report *n);
 /* @v[i] is the value of vmstat_items[i]. */
 void vmstat_show(struct seq_file *s, const unsigned long *v);
 void meminfo_show(struct seq_file *s, const struct meminfo_report *r);
+void node_meminfo_show(struct seq_file *s, const struct node_files *f);
+void node_numastat_show(struct seq_file *s, const struct node_files *f);
+void node_vmstat_show(struct seq_file *s, const struct node_files *f);
 
 /* ---------------------------------------------------------------- readers */
 
@@ -186,5 +216,14 @@ void node_report_read(struct pmm *m, int nid, unsigned what, struct node_report 
 void vmstat_read(struct pmm *m, unsigned long *v);
 /* meminfo_read() - /proc/meminfo's values of @m (no DirectMap lines). */
 void meminfo_read(struct pmm *m, struct meminfo_report *r);
+/*
+ * node_files_read() - the values of node @nid's meminfo, numastat and
+ * vmstat: a node with memory, or one with CPUs only (all zeros but its huge
+ * pages, none), as sysfs has a directory for each.
+ * Return: 0, or -PMM_ENODEV for any other @nid.
+ */
+int node_files_read(struct pmm *m, int nid, struct node_files *f);
+/* The nodes node_files_read() takes, as a mask. */
+unsigned long node_files_nodes(struct pmm *m);
 
 #endif

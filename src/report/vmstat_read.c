@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
@@ -268,4 +269,47 @@ void vmstat_read(struct pmm *m, unsigned long *v)
 			break;
 		}
 	}
+}
+
+unsigned long node_files_nodes(struct pmm *m)
+{
+	return __atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED) | nodes_with_cpus(m);
+}
+
+int node_files_read(struct pmm *m, int nid, struct node_files *f)
+{
+	unsigned long *zs = f->vmstat, *numa = f->vmstat + NR_VM_ZONE_STAT_ITEMS;
+	unsigned long managed = 0;
+	struct hugetlb_meminfo h;
+
+	memset(f, 0, sizeof(*f));
+	f->nid = nid;
+	if (nid < 0 || nid >= MAX_NUMNODES || !(node_files_nodes(m) & (1ul << nid)))
+		return -PMM_ENODEV;
+	/* A node with CPUs only has no pgdat in pmm: every counter is 0. */
+	pmm_lock(&m->hotplug_lock);
+	if (node_online(m, nid)) {
+		for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+			const struct zone *zone = &m->node_data[nid]->node_zones[zi];
+
+			for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
+				zs[i] += (unsigned long)zone_page_state(zone, (enum zone_stat_item)i);
+			for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+				numa[i] += zone_numa_event_state(m, zone, i);
+			managed += (unsigned long)zone_managed_pages(zone);
+		}
+	}
+	pmm_unlock(&m->hotplug_lock);
+	/* The node counters (page cache, anon, slab) are not modelled: 0. */
+	hugetlb_meminfo(m, nid, &h);
+#define KB(pages) ((pages) << (PAGE_SHIFT - 10))
+	f->meminfo[NMI_MEMTOTAL] = KB(managed);
+	f->meminfo[NMI_MEMFREE] = KB(zs[NR_FREE_PAGES]);
+	f->meminfo[NMI_MEMUSED] = KB(managed - (zs[NR_FREE_PAGES] < managed ? zs[NR_FREE_PAGES] : managed));
+	f->meminfo[NMI_MLOCKED] = KB(zs[NR_MLOCK]);
+	f->meminfo[NMI_BOUNCE] = KB(zs[NR_BOUNCE]);
+	f->meminfo[NMI_HUGEPAGES_TOTAL] = h.nr;
+	f->meminfo[NMI_HUGEPAGES_FREE] = h.nr_free;
+#undef KB
+	return 0;
 }

@@ -35,7 +35,7 @@ grep '^==> ' "$TMP/out" >"$TMP/heads"
 printf '==> %s <==\n' /sys/kernel/debug/extfrag/unusable_index /proc/buddyinfo >"$TMP/want"
 cmp -s "$TMP/heads" "$TMP/want" || { fail "heads of two reports"; cat "$TMP/heads"; }
 expect 0 "" -- -m "mem=1G" all
-[ "$(grep -c '^==> ' "$TMP/out")" = 9 ] || fail "all: not 9 reports"
+[ "$(grep -c '^==> ' "$TMP/out")" = 12 ] || fail "all: not 9 reports and node0's 3 files"
 grep -q '^==> /proc/meminfo <==$' "$TMP/out" || fail "all: no meminfo"
 grep -q '^==> /sys/kernel/debug/page_owner_stacks/show_stacks <==$' "$TMP/out" ||
 	fail "all: no show_stacks"
@@ -43,6 +43,21 @@ grep -q '^==> /sys/kernel/debug/page_owner_stacks/show_stacks <==$' "$TMP/out" |
 expect 0 '^MemTotal:        1048576 kB$' -- -m "mem=1G" meminfo
 grep -q '^Hugepagesize:       2048 kB$' "$TMP/out" || fail "meminfo: no Hugepagesize line"
 grep -q '^DirectMap' "$TMP/out" && fail "meminfo: a DirectMap line on a machine with no direct map"
+
+# A node's sysfs files: nodeN/meminfo, numastat, vmstat; "all" has every node's; -o writes DIR/nodeN/.
+expect 0 '^Node 1 MemTotal: +[1-9][0-9]* kB$' -- -m "mem=2G nodes=2 hugepagesz=2M hugepages=1:3" \
+	node1/meminfo node1/numastat node0/vmstat
+grep -q '^Node 1 HugePages_Total:     3$' "$TMP/out" || fail "node1/meminfo: not node 1's 3 huge pages"
+grep -q '^==> /sys/devices/system/node/node1/numastat <==$' "$TMP/out" || fail "no node1/numastat head"
+grep -q '^numa_hit [0-9]*$' "$TMP/out" || fail "node1/numastat: no numa_hit"
+grep -q '^nr_free_pages [1-9][0-9]*$' "$TMP/out" || fail "node0/vmstat: no nr_free_pages"
+expect 0 "" -- -m "mem=2G nodes=2" all
+[ "$(grep -c '^==> /sys/devices/system/node/node[01]/' "$TMP/out")" = 6 ] || fail "all: not 3 files of 2 nodes"
+expect 0 "" -- -m "mem=2G nodes=2" -o "$TMP/nodes" node1/vmstat meminfo
+[ -s "$TMP/nodes/node1/vmstat" ] && [ -s "$TMP/nodes/meminfo" ] || fail "-o: no DIR/node1/vmstat or DIR/meminfo"
+expect 2 "^pmm report: the machine has no node 1$" -- -m "mem=1G" node1/meminfo
+expect 2 "no report called 'node01/vmstat'" -- node01/vmstat
+expect 2 "no report called 'node1/slabinfo'" -- node1/slabinfo
 
 # After a replay, the files are those pmm run writes for the same machine and trace.
 "$PMM" report -c "$CONF" -t "$SLICE" buddyinfo >"$TMP/rb.out" 2>"$TMP/rb.err" ||

@@ -2,7 +2,8 @@
 /*
  * Readers beside writers: threads allocate, touch and free at mixed orders
  * on a page_owner machine while others read everything the API lets any
- * thread read at any time: the seven /proc and debugfs reports, the
+ * thread read at any time: the seven /proc and debugfs reports, node 0's
+ * sysfs meminfo, numastat and vmstat, the
  * page_owner file and show_stacks, the idle page bitmap (written and read),
  * the free blocks by order, the counters and pmm_validate(); one more
  * thread starts and stops reclaim on the node.  Each reading must be whole
@@ -103,6 +104,16 @@ static void *report_reader(void *arg)
 				fail_once(s, "a report failed or did not fit");
 			else if (strncmp(buf, starts[r], strlen(starts[r])) != 0)
 				fail_once(s, "a report does not start as the kernel's");
+			atomic_fetch_add(&s->reads, 1);
+		}
+		/* and each node's sysfs files */
+		for (int w = 0; w < PMM_NODE_REPORT_NR; w++) {
+			FILE *f = fmemopen(buf, cap, "w");
+
+			if (!f || pmm_report_node_write(s->m, 0, (enum pmm_node_report)w, f))
+				fail_once(s, "a node's file failed");
+			if (f)
+				fclose(f);
 			atomic_fetch_add(&s->reads, 1);
 		}
 	}

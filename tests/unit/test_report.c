@@ -581,6 +581,94 @@ static void test_meminfo_golden(void **state)
 	}
 }
 
+/* ------------------------------------------------------------ golden: a node's sysfs files */
+
+/* The numbers of nodes/node0/meminfo, checking every label and its padding. */
+static void parse_node_meminfo(const char *rel, const char *text, struct node_files *f)
+{
+	unsigned i = 0;
+
+	memset(f, 0, sizeof(*f));
+	for (const char *p = text; *p; i++) {
+		const char *label = node_meminfo_label(i);
+		char *end;
+		int nid, len = 0;
+
+		if (!label || sscanf(p, "Node %d %n", &nid, &len) != 1 || !len ||
+		    strncmp(p + len, label, strlen(label)))
+			fail_msg("%s: line %u is not Node N %s", rel, i + 1, label ? label : "(the end)");
+		f->nid = nid;
+		f->meminfo[i] = strtoul(p + len + strlen(label), &end, 10);
+		p = strchr(end, '\n');
+		p = p ? p + 1 : end + strlen(end);
+	}
+	assert_int_equal(i, NR_NODE_MEMINFO);
+}
+
+/* "name value" lines into @v (at most @max), their names checked against @names. */
+static unsigned parse_named(const char *rel, const char *text, const char *const *names, unsigned max,
+			    unsigned long *v)
+{
+	unsigned i = 0;
+
+	for (const char *p = text; *p; i++) {
+		size_t n = strcspn(p, " ");
+
+		if (i >= max || strlen(names[i]) != n || strncmp(p, names[i], n))
+			fail_msg("%s: line %u is not %s", rel, i + 1, i < max ? names[i] : "(the end)");
+		char *end;
+
+		v[i] = strtoul(p + n, &end, 10);
+		p = strchr(end, '\n');
+		p = p ? p + 1 : end + strlen(end);
+	}
+	return i;
+}
+
+/* The captured kernel's node0 files through pmm's printers, byte for byte. */
+static void test_node_files_golden(void **state)
+{
+	static const char *const numastat_names[] = {
+		"numa_hit", "numa_miss", "numa_foreign", "interleave_hit", "local_node", "other_node",
+	};
+	const char *vmstat_names[NR_NODE_VMSTAT];
+	struct node_files f;
+	unsigned k = 0;
+	void (*show[3])(struct seq_file *, const struct node_files *) = {
+		node_meminfo_show, node_numastat_show, node_vmstat_show,
+	};
+	const char *const rel[3] = { CAPTURE "nodes/node0/meminfo", CAPTURE "nodes/node0/numastat",
+				     CAPTURE "nodes/node0/vmstat" };
+
+	(void)state;
+	for (int i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++)
+		vmstat_names[k++] = zone_stat_names[i];
+	for (int i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++)
+		vmstat_names[k++] = numa_stat_names[i];
+	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
+		vmstat_names[k++] = node_stat_names[i];
+	for (int w = 0; w < 3; w++) {
+		size_t elen;
+		char *expected = load(rel[w], &elen), *actual = malloc(elen + 1);
+		struct seq_file s;
+
+		if (w == 0) {
+			parse_node_meminfo(rel[w], expected, &f);
+		} else if (w == 1) {
+			assert_int_equal(parse_named(rel[w], expected, numastat_names, 6,
+						     f.vmstat + NR_VM_ZONE_STAT_ITEMS), 6);
+		} else {
+			assert_int_equal(parse_named(rel[w], expected, vmstat_names, NR_NODE_VMSTAT, f.vmstat),
+					 NR_NODE_VMSTAT);
+		}
+		seq_init_buf(&s, actual, elen + 1);
+		show[w](&s, &f);
+		pmm_test_assert_text_eq(rel[w], expected, elen, actual, s.len);
+		free(actual);
+		free(expected);
+	}
+}
+
 /*
  * MemAvailable is si_mem_available() of the same reading's free pages, page
  * cache and reclaimable kernel memory, the allocator's reserve and the low
@@ -968,6 +1056,95 @@ static void test_meminfo_of_a_machine(void **state)
 	assert_int_equal(r.v[MI_HUGEPAGES_FREE], 2);
 	pmm_destroy(m);
 	free(n);
+}
+
+static void node_text(struct pmm *m, int nid, enum pmm_node_report w, char **text)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(pmm_report_node_write(m, nid, w, f), 0);
+	fclose(f);
+}
+
+/*
+ * A two-node machine's node files add up to the machine's: MemTotal and
+ * MemFree to meminfo's, each node's counters to /proc/vmstat's; the
+ * NUMA events land on the node that served the allocation; each node's
+ * huge pages are its own.  A node with CPUs only has a directory of zeros;
+ * a node with neither has none.
+ */
+static void test_node_files_of_a_machine(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=2G nodes=2 cpus=2 hugepagesz=2M hugepages=1:3", NULL);
+	struct node_files f[2];
+	struct meminfo_report r;
+	unsigned long hit1, total = 0, nr_free = 0;
+	struct pmm_page *p;
+	char *t, *v;
+
+	(void)state;
+	assert_int_equal(pmm_report_nodes(m), 3);
+	for (int nid = 0; nid < 2; nid++) {
+		node_text(m, nid, PMM_NODE_REPORT_MEMINFO, &t);
+		parse_node_meminfo("node meminfo", t, &f[nid]);
+		assert_int_equal(f[nid].nid, nid);
+		total += f[nid].meminfo[NMI_MEMTOTAL];
+		nr_free += f[nid].meminfo[NMI_MEMFREE];
+		assert_int_equal(f[nid].meminfo[NMI_MEMUSED],
+				 f[nid].meminfo[NMI_MEMTOTAL] - f[nid].meminfo[NMI_MEMFREE]);
+		free(t);
+	}
+	machine_meminfo(m, &r);
+	assert_int_equal(total, r.v[MI_MEMTOTAL]);
+	assert_int_equal(nr_free, r.v[MI_MEMFREE]);
+	assert_int_equal(f[0].meminfo[NMI_HUGEPAGES_TOTAL], 0);
+	assert_int_equal(f[1].meminfo[NMI_HUGEPAGES_TOTAL], 3);
+	assert_int_equal(f[1].meminfo[NMI_HUGEPAGES_FREE], 3);
+
+	/* An allocation served by node 1 counts there as a hit. */
+	node_text(m, 1, PMM_NODE_REPORT_NUMASTAT, &t);
+	hit1 = strtoul(t + strlen("numa_hit "), NULL, 10);
+	free(t);
+	p = pmm_alloc_pages_node(m, 1, PMM_GFP_KERNEL, 0);
+	assert_non_null(p);
+	assert_int_equal(pmm_page_nid(p), 1);
+	node_text(m, 1, PMM_NODE_REPORT_NUMASTAT, &t);
+	assert_true(strtoul(t + strlen("numa_hit "), NULL, 10) > hit1);
+	free(t);
+	/* Each node's nr_free_pages is its MemFree; the two add up to /proc/vmstat's. */
+	nr_free = 0;
+	for (int nid = 0; nid < 2; nid++) {
+		node_text(m, nid, PMM_NODE_REPORT_VMSTAT, &v);
+		node_text(m, nid, PMM_NODE_REPORT_MEMINFO, &t);
+		parse_node_meminfo("node meminfo", t, &f[nid]);
+		assert_int_equal(strncmp(v, "nr_free_pages ", 14), 0);
+		assert_int_equal(strtoul(v + 14, NULL, 10) * 4, f[nid].meminfo[NMI_MEMFREE]);
+		nr_free += strtoul(v + 14, NULL, 10);
+		free(v);
+		free(t);
+	}
+	assert_int_equal(nr_free, pmm_test_vmstat(m, "nr_free_pages"));
+	pmm_free_pages(m, p, 0);
+	assert_int_equal(pmm_report_node_write(m, 2, PMM_NODE_REPORT_MEMINFO, stdout), -PMM_ENODEV);
+	assert_int_equal(pmm_report_node_write(m, -1, PMM_NODE_REPORT_MEMINFO, stdout), -PMM_ENODEV);
+	assert_int_equal(pmm_report_node_write(m, 0, PMM_NODE_REPORT_NR, stdout), -PMM_EINVAL);
+	assert_int_equal(pmm_report_node_write(m, 0, PMM_NODE_REPORT_VMSTAT, NULL), -PMM_EINVAL);
+	assert_null(pmm_node_report_name(PMM_NODE_REPORT_NR));
+	assert_string_equal(pmm_node_report_name(PMM_NODE_REPORT_NUMASTAT), "numastat");
+	pmm_destroy(m);
+
+	/* Node 1 has a CPU and no memory: its files are there, all zero. */
+	m = pmm_test_machine("mem=256M cpus=2 node_cpus=1:1", NULL);
+	assert_int_equal(pmm_report_nodes(m), 3);
+	node_text(m, 1, PMM_NODE_REPORT_MEMINFO, &t);
+	parse_node_meminfo("node meminfo", t, &f[1]);
+	for (int i = 0; i < NR_NODE_MEMINFO; i++)
+		assert_int_equal(f[1].meminfo[i], 0);
+	free(t);
+	pmm_destroy(m);
+	assert_int_equal(pmm_report_nodes(NULL), 0);
 }
 
 /* Without page_owner there is no mixed-blocks section, as in the kernel. */
@@ -1587,6 +1764,8 @@ int main(void)
 		cmocka_unit_test(test_meminfo_golden),
 		cmocka_unit_test(test_meminfo_formulas),
 		cmocka_unit_test(test_meminfo_of_a_machine),
+		cmocka_unit_test(test_node_files_golden),
+		cmocka_unit_test(test_node_files_of_a_machine),
 		cmocka_unit_test(test_dirty_limits_formula),
 		cmocka_unit_test(test_stat_threshold_formula),
 		cmocka_unit_test(test_masked_compare_catches_width_errors),
