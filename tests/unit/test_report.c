@@ -592,7 +592,7 @@ static void parse_node_meminfo(const char *rel, const char *text, struct node_fi
 	for (const char *p = text; *p; i++) {
 		const char *label = node_meminfo_label(i);
 		char *end;
-		int nid, len = 0;
+		int nid = -1, len = 0;
 
 		if (!label || sscanf(p, "Node %d %n", &nid, &len) != 1 || !len ||
 		    strncmp(p + len, label, strlen(label)))
