@@ -59,7 +59,7 @@ expect 2 "^pmm map: --columns wants a number from 1 to 4096, not '0'$" -- --colu
 expect 2 "^pmm map: --rows wants a number from 1 to 4096, not 'x'$" -- --rows x
 expect 2 "^pmm map: one FILE only$" -- a.svg b.svg
 expect 2 "usage: pmm map" -- --no-such-option
-expect 2 "--kver: 'x' is not a kernel release" -- --kver x
+expect 2 "^pmm map: --kver: 'x' is not a kernel release \(MAJOR\.MINOR, e\.g\. 6\.12\)$" -- --kver x
 expect 65 "" -- -m "mem=banana"
 expect 65 "/nonexistent\.txt: " -- -m "mem=1G" -t /nonexistent.txt
 expect 1 "^pmm map: $TMP/no/such/dir/m\.svg: cannot write the memory map" -- -m "mem=1G" "$TMP/no/such/dir/m.svg"
