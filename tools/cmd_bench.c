@@ -201,6 +201,13 @@ static double case_bulk(struct bench *b, unsigned long n, unsigned unused)
 	return (cpu_ns() - t0) / ((double)n * BULK);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* ------------------------------------------------------------ two threads */
 
 struct worker {
@@ -272,18 +279,9 @@ static double threads_ratio(struct bench *b, unsigned long n, unsigned runs, dou
 	pthread_barrier_destroy(&done);
 	if (failed)
 		return -1;
-	*lo = *hi = ratio[0];
-	for (unsigned r = 1; r < runs; r++) {
-		*lo = ratio[r] < *lo ? ratio[r] : *lo;
-		*hi = ratio[r] > *hi ? ratio[r] : *hi;
-	}
-	for (unsigned i = 1; i < runs; i++) /* insertion sort, for the median */
-		for (unsigned k = i; k && ratio[k - 1] > ratio[k]; k--) {
-			double x = ratio[k];
-
-			ratio[k] = ratio[k - 1];
-			ratio[k - 1] = x;
-		}
+	qsort(ratio, runs, sizeof(ratio[0]), cmp_double);
+	*lo = ratio[0];
+	*hi = ratio[runs - 1];
 	return ratio[runs / 2];
 }
 
@@ -312,13 +310,6 @@ struct result {
 	int ran;
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Fill the mixed case's live set; 0, or -1 when the machine cannot hold it. */
 static int mixed_fill(struct bench *b)
 {
@@ -330,7 +321,8 @@ static int mixed_fill(struct bench *b)
 		b->orders[i] = (unsigned char)order;
 		b->blocks[i] = pmm_alloc_pages(b->m, PMM_GFP_KERNEL, order);
 		if (!b->blocks[i]) {
-			b->orders[i] = 0xff;
+			/* nothing to free from here on (blocks[] may hold the batch case's pointers) */
+			memset(b->orders + i, 0xff, b->nlive - i);
 			return -1;
 		}
 		/* every page, so that a later run's touch does not fault the host's memory in */
