@@ -48,7 +48,8 @@ const char *pmm_tool_shipped_trace(void)
 	return find_data("kmem-6.1-slice.txt.zst", path, sizeof(path));
 }
 
-int pmm_tool_machine_from(struct pmm_config *cfg, const char *path, const char *cmd, int verbose)
+/* --machine-from: @path's capture config applied to @cfg; 0, or an exit status. */
+static int machine_from(struct pmm_config *cfg, const char *path, const char *cmd, int verbose)
 {
 	char *text = NULL, err[512];
 	size_t len = 0;
@@ -102,7 +103,7 @@ int pmm_tool_machine_config(struct pmm_config *cfg, const struct pmm_tool_machin
 	char err[512];
 	int r;
 
-	if (mo->capture && (r = pmm_tool_machine_from(cfg, mo->capture, cmd, verbose)))
+	if (mo->capture && (r = machine_from(cfg, mo->capture, cmd, verbose)))
 		return r;
 	if (mo->config_file && (r = pmm_config_load(cfg, mo->config_file, err, sizeof(err)))) {
 		fprintf(stderr, "%s: %s\n", cmd, err);

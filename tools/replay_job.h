@@ -22,14 +22,6 @@ struct pmm;
  */
 const char *pmm_tool_shipped_trace(void);
 
-/*
- * pmm_tool_machine_from() - --machine-from: apply to @cfg the config
- * pmm_config_from_capture() derives from @path, printing it on stderr when
- * @verbose; errors are printed as "@cmd: --machine-from: reason".
- * Return: 0, or the exit status (EXIT_DATAERR, 1 when out of memory).
- */
-int pmm_tool_machine_from(struct pmm_config *cfg, const char *path, const char *cmd, int verbose);
-
 /* The machine options: --machine-from PATH, -c FILE, -m TOKENS (NULL: not given). */
 struct pmm_tool_machine {
 	const char *capture;
@@ -54,9 +46,10 @@ int pmm_tool_report_dir(const char *dir, const char *cmd);
 
 /*
  * pmm_tool_machine_config() - apply @mo to @cfg in the order the commands
- * document: the capture's config (pmm_tool_machine_from(), printed on
- * stderr when @verbose), then the config file, then the tokens.  Errors
- * are printed as "@cmd: reason" (a config's "file:line: reason").
+ * document: the config pmm_config_from_capture() derives from the capture
+ * (printed on stderr when @verbose), then the config file, then the
+ * tokens.  Errors are printed as "@cmd: reason" (a config's "file:line:
+ * reason").
  * Return: 0; 1 when the config file cannot be opened (or out of memory);
  * EXIT_DATAERR for a bad capture, file or tokens.
  */
