@@ -21,6 +21,33 @@
 
 #include "replay_job.h"
 
+/*
+ * The installed data directory as seen from this executable: BINDIR's path to
+ * DATADIR/pmm after the directory /proc/self/exe names.  0, or -1 where the
+ * executable's path cannot be read (no /proc) or does not fit.
+ */
+static int data_beside_exe(const char *name, char *buf, size_t size)
+{
+#ifdef PMM_BIN_TO_DATA
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0 || (size_t)n >= sizeof(exe) - 1)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	n = snprintf(buf, size, "%s/%s/%s", exe, PMM_BIN_TO_DATA, name);
+	return n > 0 && (size_t)n < size ? 0 : -1;
+#else
+	(void)name, (void)buf, (void)size;
+	return -1;
+#endif
+}
+
 static const char *find_data(const char *name, char *buf, size_t size)
 {
 	static const char *const dirs[] = {
@@ -33,6 +60,14 @@ static const char *find_data(const char *name, char *buf, size_t size)
 		"data",
 	};
 
+	if (data_beside_exe(name, buf, size) == 0 && access(buf, R_OK) == 0) {
+		char *clean = realpath(buf, NULL); /* without the "bin/.." */
+
+		if (clean && strlen(clean) < size)
+			strcpy(buf, clean);
+		free(clean);
+		return buf;
+	}
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(buf, size, "%s/%s", dirs[i], name);
 		if (access(buf, R_OK) == 0)

@@ -234,7 +234,7 @@ PMM_API int pmm_replay_create(struct pmm_replay **out, struct pmm *m, const stru
 
 /**
  * pmm_replay_file() - replay the trace at @path (ftrace text, trace-cmd
- * report text, plain, xz or gzip, or a trace.dat; "-" for standard input)
+ * report text, plain, zstd, xz or gzip, or a trace.dat; "-" for standard input)
  * until its end or a limit of the options.
  * Return: 0 when the input was read (result->stop says why it ended);
  * the parser's errors otherwise (pmm_trace_open(), pmm_trace_next()), and

@@ -33,7 +33,7 @@
  * errors whose reason names the option.
  *
  * One event is a plain `struct pmm_trace_event`.  A parser is a stream: open
- * it on a file ("-" for standard input; plain, xz or gzip, detected from the
+ * it on a file ("-" for standard input; plain, zstd, xz or gzip, detected from the
  * content; a trace.dat is recognised by its magic) or on memory, then call
  * pmm_trace_next() until it returns 0.  A malformed line yields an error and
  * a "file:line: reason" message; the caller chooses to stop or to call again,
@@ -181,7 +181,7 @@ struct pmm_trace_parser;
 /**
  * pmm_trace_open() - start reading events from the file at @path.
  * @out: the parser; NULL on failure.
- * @path: a file, or "-" for standard input.  Text may be plain, xz or gzip;
+ * @path: a file, or "-" for standard input.  Text may be plain, zstd, xz or gzip;
  *        a trace-cmd trace.dat (by its magic) goes to pmm_trace_open_dat().
  * @opts: NULL for 6.1 gfp names and no message buffer.
  *
