@@ -498,11 +498,8 @@ static int build_zonerefs_node(pg_data_t *pgdat, struct zoneref *zrefs)
 
 	for (int zt = MAX_NR_ZONES - 1; zt >= 0; zt--) {
 		struct zone *z = &pgdat->node_zones[zt];
-		if (managed_zone(z)) {
-			zrefs[nr].zone = z;
-			zrefs[nr].zone_idx = zt;
-			nr++;
-		}
+		if (managed_zone(z))
+			__atomic_store_n(&zrefs[nr++].zone, z, __ATOMIC_RELAXED);
 	}
 	return nr;
 }
@@ -582,11 +579,9 @@ static void build_zonelists(struct pmm *m, pg_data_t *pgdat)
 		if (m->node_online_map & (1ul << n))
 			nr += build_zonerefs_node(m->node_data[n], zr + nr);
 	}
-	zr[nr].zone = NULL;
-	zr[nr].zone_idx = 0;
+	__atomic_store_n(&zr[nr].zone, NULL, __ATOMIC_RELAXED);
 	nr = build_zonerefs_node(pgdat, nf);
-	nf[nr].zone = NULL;
-	nf[nr].zone_idx = 0;
+	__atomic_store_n(&nf[nr].zone, NULL, __ATOMIC_RELAXED);
 }
 
 static unsigned long nr_free_zone_pages(struct pmm *m, int offset)

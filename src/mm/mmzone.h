@@ -209,11 +209,25 @@ static inline void count_zone_event(struct zone *z, enum zone_event_item i, unsi
 	__atomic_fetch_add(&z->vm_events[i], d, __ATOMIC_RELAXED);
 }
 
-/* A zonelist: the zones to try, in order, ending with a NULL zone. */
+/*
+ * A zonelist: the zones to try, in order, ending with a NULL zone.
+ *
+ * Memory hotplug rebuilds a zonelist in place when a zone gains its first
+ * pages or loses its last, while allocations walk it.  An entry is one
+ * pointer, stored and loaded whole (zonelist_zone()), and a walker reads
+ * each entry once and takes the zone's index from the zone itself: a walk
+ * racing a rebuild may miss a zone or meet one twice, as in Linux 6.1, but
+ * never pairs a zone with another's index or uses an entry that has since
+ * become the terminator.
+ */
 struct zoneref {
 	struct zone *zone;
-	int zone_idx;
 };
+
+static inline struct zone *zonelist_zone(const struct zoneref *z)
+{
+	return __atomic_load_n(&z->zone, __ATOMIC_RELAXED);
+}
 #define MAX_ZONELIST (PMM_MAX_NUMNODES * MAX_NR_ZONES + 1)
 enum { ZONELIST_FALLBACK, ZONELIST_NOFALLBACK, MAX_ZONELISTS };
 struct zonelist {

@@ -862,12 +862,10 @@ out:
 
 bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *ac, bool force)
 {
-	struct zoneref *z;
+	struct zone *zone;
 
-	for (z = ac->zonelist->_zonerefs; z->zone; z++) {
-		struct zone *zone = z->zone;
-
-		if (z->zone_idx > ac->highest_zoneidx)
+	for (struct zoneref *z = ac->zonelist->_zonerefs; (zone = zonelist_zone(z)); z++) {
+		if (zone->zone_idx > ac->highest_zoneidx)
 			continue;
 		if (!force && __atomic_load_n(&zone->nr_reserved_highatomic, __ATOMIC_RELAXED) <=
 				      pageblock_nr_pages)
@@ -948,31 +946,36 @@ static inline unsigned alloc_flags_nofragment(struct pmm *m, struct zone *zone, 
 	return alloc_flags | ALLOC_NOFRAGMENT;
 }
 
-static struct zoneref *first_zones_zonelist(struct zonelist *zl, int highest_zoneidx)
+/* The first zone of @zl at or below @highest_zoneidx (NULL if none); *@zp its entry. */
+static struct zone *first_zones_zonelist(struct zonelist *zl, int highest_zoneidx,
+					 struct zoneref **zp)
 {
 	struct zoneref *z = zl->_zonerefs;
+	struct zone *zone;
 
-	while (z->zone && z->zone_idx > highest_zoneidx)
+	while ((zone = zonelist_zone(z)) && zone->zone_idx > highest_zoneidx)
 		z++;
-	return z;
+	*zp = z;
+	return zone;
 }
 
 static struct page *get_page_from_freelist(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 					   unsigned alloc_flags, struct alloc_context *ac)
 {
-	struct zoneref *preferred = first_zones_zonelist(ac->zonelist, ac->highest_zoneidx);
+	struct zoneref *first;
+	struct zone *preferred = first_zones_zonelist(ac->zonelist, ac->highest_zoneidx, &first);
+	struct zone *zone;
 	bool no_fallback;
 
 retry:
 	no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
-	for (struct zoneref *z = preferred; z->zone; z++) {
-		struct zone *zone = z->zone;
+	for (struct zoneref *z = first; preferred && (zone = zonelist_zone(z)); z++) {
 		unsigned long mark;
 		struct page *page;
 
-		if (z->zone_idx > ac->highest_zoneidx)
+		if (zone->zone_idx > ac->highest_zoneidx)
 			continue;
-		if (no_fallback && zone != preferred->zone && zone->node != preferred->zone->node) {
+		if (no_fallback && zone != preferred && zone->node != preferred->node) {
 			alloc_flags &= ~ALLOC_NOFRAGMENT;
 			goto retry;
 		}
@@ -980,7 +983,7 @@ retry:
 		if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx, alloc_flags) &&
 		    !(alloc_flags & ALLOC_NO_WATERMARKS))
 			continue;
-		page = rmqueue(preferred->zone, zone, order, alloc_flags, ac->migratetype);
+		page = rmqueue(preferred, zone, order, alloc_flags, ac->migratetype);
 		if (page) {
 			prep_new_page(m, page, order, gfp, alloc_flags);
 			if (unlikely(alloc_flags & ALLOC_HIGHATOMIC))
@@ -1113,8 +1116,10 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 	if (ac.migratetype == MIGRATE_MOVABLE)
 		alloc_flags |= ALLOC_CMA;
 	{
-		struct zoneref *pz = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx);
-		alloc_flags |= alloc_flags_nofragment(m, pz->zone, gfp);
+		struct zoneref *pz;
+
+		alloc_flags |= alloc_flags_nofragment(
+			m, first_zones_zonelist(ac.zonelist, ac.highest_zoneidx, &pz), gfp);
 	}
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, &ac);
 	if (unlikely(!page))
@@ -1433,21 +1438,21 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 	ac.preferred_nid = nid;
 	if (ac.migratetype == MIGRATE_MOVABLE)
 		alloc_flags |= ALLOC_CMA;
-	z = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx);
-	preferred = z->zone;
+	preferred = first_zones_zonelist(ac.zonelist, ac.highest_zoneidx, &z);
+	if (!preferred)
+		goto failed;
 	alloc_flags |= alloc_flags_nofragment(m, preferred, gfp);
 	/* The first zone of the preferred node that can give all @nr pages above its watermark. */
-	for (; z->zone; z++) {
+	for (struct zone *zz; (zz = zonelist_zone(z)); z++) {
 		unsigned long mark;
 
-		if (z->zone_idx > ac.highest_zoneidx)
+		if (zz->zone_idx > ac.highest_zoneidx)
 			continue;
-		if (m->nr_online_nodes > 1 && z->zone != preferred &&
-		    z->zone->node != preferred->node)
+		if (m->nr_online_nodes > 1 && zz != preferred && zz->node != preferred->node)
 			goto failed;
-		mark = wmark_pages(z->zone, (enum zone_watermarks)(alloc_flags & ALLOC_WMARK_MASK)) + nr;
-		if (zone_watermark_fast(z->zone, 0, mark, ac.highest_zoneidx, alloc_flags)) {
-			zone = z->zone;
+		mark = wmark_pages(zz, (enum zone_watermarks)(alloc_flags & ALLOC_WMARK_MASK)) + nr;
+		if (zone_watermark_fast(zz, 0, mark, ac.highest_zoneidx, alloc_flags)) {
+			zone = zz;
 			break;
 		}
 	}

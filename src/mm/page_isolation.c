@@ -355,11 +355,11 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 		nid = node_mem_fallback(m, nid);
 	if (!node_online(m, nid))
 		return NULL;
-	for (struct zoneref *z = m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
-	     z->zone; z++) {
-		struct zone *zone = z->zone;
+	struct zone *zone;
 
-		if (z->zone_idx > zi)
+	for (struct zoneref *z = m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+	     (zone = zonelist_zone(z)); z++) {
+		if (zone->zone_idx > zi)
 			continue;
 		for (unsigned long pfn = ALIGN_UP(zone->zone_start_pfn, align);
 		     pfn + nr <= zone_end_pfn(zone); pfn += align) {

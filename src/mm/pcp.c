@@ -370,12 +370,12 @@ void pcp_fast_zonelists_update(struct pmm *m)
 
 		for (int hz = 0; hz < MAX_NR_ZONES; hz++) {
 			struct zoneref *z = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+			struct zone *zone;
 
-			while (z->zone && z->zone_idx > hz)
+			while ((zone = zonelist_zone(z)) && zone->zone_idx > hz)
 				z++;
 			__atomic_store_n(&f->cpu_pcp[c * MAX_NR_ZONES + (unsigned)hz],
-					 z->zone && z->zone->per_cpu_pageset ? &z->zone->per_cpu_pageset[c]
-									     : NULL,
+					 zone && zone->per_cpu_pageset ? &zone->per_cpu_pageset[c] : NULL,
 					 __ATOMIC_RELEASE);
 		}
 	}

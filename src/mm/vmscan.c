@@ -54,11 +54,13 @@ void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context 
 
 	if (!m->mm_ops.wake_kswapd)
 		return;
-	for (struct zoneref *z = ac->zonelist->_zonerefs; z->zone; z++) {
-		if (z->zone_idx > ac->highest_zoneidx || z->zone->node == last_nid)
+	struct zone *zone;
+
+	for (struct zoneref *z = ac->zonelist->_zonerefs; (zone = zonelist_zone(z)); z++) {
+		if (zone->zone_idx > ac->highest_zoneidx || zone->node == last_nid)
 			continue;
-		last_nid = z->zone->node;
-		wakeup_kswapd(m, z->zone, order);
+		last_nid = zone->node;
+		wakeup_kswapd(m, zone, order);
 	}
 }
 
