@@ -8,7 +8,6 @@
  * lock; lookups run under the RCU read lock.
  */
 #include <string.h>
-#include <urcu-bp.h>
 
 #include "ext/page_ext.h"
 
@@ -58,8 +57,9 @@ int page_ext_online_section(struct pmm *m, unsigned long nr)
 		goto fail;
 	}
 	pe->total_bytes += pe->section_bytes;
-	rcu_assign_pointer(ms->page_ext,
-			   (struct page_ext *)(base - pe->entry_size * section_nr_to_pfn(nr)));
+	__atomic_store_n(&ms->page_ext,
+			 (struct page_ext *)(base - pe->entry_size * section_nr_to_pfn(nr)),
+			 __ATOMIC_RELEASE);
 	return 0;
 fail:
 	pr_err(m, "page ext allocation failure\n");
@@ -83,9 +83,10 @@ void page_ext_offline_section(struct pmm *m, unsigned long nr)
 		return;
 	base = section_storage(m, ms, nr);
 	/* Readers that already hold an entry finish before the memory goes. */
-	rcu_assign_pointer(ms->page_ext,
-			   (struct page_ext *)((uintptr_t)ms->page_ext | PAGE_EXT_INVALID));
-	synchronize_rcu();
+	__atomic_store_n(&ms->page_ext,
+			 (struct page_ext *)((uintptr_t)ms->page_ext | PAGE_EXT_INVALID),
+			 __ATOMIC_RELEASE);
+	pmm_synchronize_rcu(&m->rcu);
 	ms->page_ext = NULL;
 	m->plat->release(m->plat->ctx, base, pe->section_bytes);
 	pe->total_bytes -= pe->section_bytes;
@@ -137,7 +138,7 @@ struct page_ext *lookup_page_ext(const struct pmm *m, unsigned long pfn)
 
 	if (!ms || !m->page_ext || !m->page_ext->entry_size)
 		return NULL;
-	v = (uintptr_t)rcu_dereference(ms->page_ext);
+	v = (uintptr_t)__atomic_load_n(&ms->page_ext, __ATOMIC_ACQUIRE);
 	if (!v || (v & PAGE_EXT_INVALID))
 		return NULL;
 	return (struct page_ext *)(v + m->page_ext->entry_size * pfn);
@@ -147,17 +148,17 @@ struct page_ext *page_ext_get(const struct pmm *m, const struct page *page)
 {
 	struct page_ext *ext;
 
-	rcu_read_lock();
+	pmm_rcu_read_lock(&m->rcu);
 	ext = lookup_page_ext(m, page_to_pfn(m, page));
 	if (!ext) {
-		rcu_read_unlock();
+		pmm_rcu_read_unlock(&m->rcu);
 		return NULL;
 	}
 	return ext;
 }
 
-void page_ext_put(struct page_ext *ext)
+void page_ext_put(const struct pmm *m, struct page_ext *ext)
 {
 	if (ext)
-		rcu_read_unlock();
+		pmm_rcu_read_unlock(&m->rcu);
 }

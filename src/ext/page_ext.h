@@ -10,7 +10,7 @@
  *
  * A section's pointer is stored biased by its start pfn, as the kernel does:
  * entry(pfn) = section->page_ext + entry_size * pfn.  Readers use
- * page_ext_get()/page_ext_put() (an RCU read-side section, liburcu-bp);
+ * page_ext_get()/page_ext_put() (an RCU read-side section, platform/rcu.h);
  * taking a section away marks it PAGE_EXT_INVALID, waits for readers, then
  * frees it.
  */
@@ -61,7 +61,7 @@ void page_ext_offline_section(struct pmm *m, unsigned long section_nr);
 void page_ext_teardown(struct pmm *m);
 
 struct page_ext *page_ext_get(const struct pmm *m, const struct page *page);
-void page_ext_put(struct page_ext *ext);
+void page_ext_put(const struct pmm *m, struct page_ext *ext);
 /* Lookup without the RCU section: the caller keeps the section alive. */
 struct page_ext *lookup_page_ext(const struct pmm *m, unsigned long pfn);
 

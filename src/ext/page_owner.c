@@ -137,8 +137,16 @@ static __attribute__((noinline)) const struct task_ident *current_task_slow(stru
 
 static inline const struct task_ident *current_task(struct pmm *m, struct owner_thread *ot)
 {
+#ifdef PMM_FREESTANDING
+	/*
+	 * An embedder's execution context runs one task after another (its
+	 * thread-local data may well be per CPU): ask each time.
+	 */
+	ot->task.plat = NULL;
+#else
 	if (likely(ot->task_for == m->fast.id))
 		return &ot->task;
+#endif
 	return current_task_slow(m, ot);
 }
 
@@ -157,7 +165,8 @@ int pmm_set_thread_task(struct pmm *m, int pid, int tgid, const char *comm)
 	task_override.pid = pid;
 	task_override.tgid = tgid < 0 ? pid : tgid;
 	memset(task_override.comm, 0, sizeof(task_override.comm));
-	strncpy(task_override.comm, comm, sizeof(task_override.comm) - 1);
+	for (size_t i = 0; i < sizeof(task_override.comm) - 1 && comm[i]; i++)
+		task_override.comm[i] = comm[i];
 	ot->task_override_for = m->fast.id;
 	return 0;
 }
@@ -243,14 +252,19 @@ static inline __attribute__((always_inline)) depot_stack_handle_t
 save_stack(struct pmm *m, struct page_owner_state *po, struct owner_thread *ot,
 	   struct owner_trail *tr, const void *frame, unsigned min, struct stack_record **recp)
 {
-	uintptr_t entries[PAGE_OWNER_STACK_DEPTH];
 	struct stack_record *rec;
-	unsigned nr;
 
 	*recp = NULL;
 	if (unlikely(ot->in_page_owner))
 		return po->dummy_handle;
 	ot->in_page_owner = 1;
+#ifdef PMM_FREESTANDING
+	(void)tr, (void)frame, (void)min;
+#else
+	uintptr_t entries[PAGE_OWNER_STACK_DEPTH];
+	unsigned nr;
+
+ /* the frame walk is the host's; an embedder's stack() is the platform's */
 	if (likely(po->trail)) {
 		/* A record of another (maybe destroyed) depot must not be compared with. */
 		if (unlikely(tr->depot_id != po->depot.id))
@@ -278,7 +292,9 @@ save_stack(struct pmm *m, struct page_owner_state *po, struct owner_thread *ot,
 			rec = depot_save_record(&po->depot, entries, nr);
 			break;
 		}
-	} else {
+	} else
+#endif
+	{
 		rec = save_stack_platform(m, po);
 	}
 	ot->in_page_owner = 0;
@@ -515,7 +531,7 @@ void split_page_owner_slow(struct pmm *m, struct page *page, unsigned nr)
 		get_page_owner(po, ext)->order = 0;
 		ext = page_ext_next(m, ext);
 	}
-	page_ext_put(ext);
+	page_ext_put(m, ext);
 }
 
 /* The order of the allocated block @page is the first page of, or -1 (free, tail, reserved). */
@@ -552,7 +568,7 @@ void pmm_page_owner_migrate(struct pmm *m, struct pmm_page *oldp, struct pmm_pag
 	new_ext = lookup_page_ext(m, page_to_pfn(m, newpage));
 	o = get_page_owner(po, old_ext);
 	if (!new_ext || o->order != (unsigned)order) {
-		page_ext_put(old_ext);
+		page_ext_put(m, old_ext);
 		return;
 	}
 	nr = 1ul << o->order;
@@ -576,7 +592,7 @@ void pmm_page_owner_migrate(struct pmm *m, struct pmm_page *oldp, struct pmm_pag
 	}
 	if (o->handle && o->handle != po->early_handle)
 		depot_count_add(&po->depot, o->handle, (long)nr);
-	page_ext_put(old_ext);
+	page_ext_put(m, old_ext);
 }
 
 /* ------------------------------------------------------------ init */
@@ -737,11 +753,11 @@ static void mixed_blocks(struct pmm *m, struct zone *zone, unsigned long count[M
 				continue;
 			flags = __atomic_load_n(&ext->flags, __ATOMIC_RELAXED);
 			if (!(flags & (1ul << PAGE_EXT_OWNER_ALLOCATED))) {
-				page_ext_put(ext);
+				page_ext_put(m, ext);
 				continue;
 			}
 			owner_snapshot(get_page_owner(po, ext), &gfp, &order);
-			page_ext_put(ext);
+			page_ext_put(m, ext);
 			page_mt = (int)((gfp & PMM_GFP_MOVABLE_MASK) >> 3);
 			if (pageblock_mt != page_mt) {
 				if (pageblock_mt < MIGRATE_TYPES)
@@ -803,7 +819,11 @@ static int page_owner_setup(struct pmm *m)
 	if ((err = page_ext_init(m)))
 		return err;
 	po->ext_size = m->page_ext->entry_size;
+#ifdef PMM_FREESTANDING
+	po->trail = false;
+#else
 	po->trail = m->plat->stack == pmm_posix_stack;
+#endif
 	/*
 	 * Caller stacks start the walk at an entry point's frame, several
 	 * frames above the hook.  A platform's own stack() walks from where
@@ -991,7 +1011,7 @@ long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned long *p
 		if (!ext)
 			continue;
 		owner_record_snapshot(ext, get_page_owner(po, ext), &ext_flags, &o);
-		page_ext_put(ext);
+		page_ext_put(m, ext);
 		if (!(ext_flags & (1ul << PAGE_EXT_OWNER)) ||
 		    !(ext_flags & (1ul << PAGE_EXT_OWNER_ALLOCATED)) ||
 		    (pfn & ((1ul << o.order) - 1)) || !o.handle)
@@ -1011,6 +1031,7 @@ long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned long *p
 	return 0;
 }
 
+#ifndef PMM_FREESTANDING /* the stream entry points; pmm_page_owner_read() fills buffers */
 int pmm_page_owner_dump(struct pmm *m, FILE *out, unsigned long start_pfn, enum pmm_kver kver)
 {
 	size_t size = 16384;
@@ -1061,6 +1082,7 @@ int pmm_page_owner_show_stacks(struct pmm *m, FILE *out, unsigned long threshold
 	}
 	return 0;
 }
+#endif
 
 /*
  * The page_owner part of a bad-page report (__dump_page_owner()).  Racy
@@ -1082,7 +1104,7 @@ data_race_fn void dump_page_owner(struct pmm *m, struct page *page)
 	o = get_page_owner(po, ext);
 	if (!(ext->flags & (1ul << PAGE_EXT_OWNER))) {
 		pr_alert(m, "page_owner info is not present (never set?)\n");
-		page_ext_put(ext);
+		page_ext_put(m, ext);
 		return;
 	}
 	pr_alert(m, "page_owner tracks the page as %s\n",
@@ -1113,5 +1135,5 @@ data_race_fn void dump_page_owner(struct pmm *m, struct page *page)
 	if (o->last_migrate_reason != -1 && o->last_migrate_reason < PMM_MR_TYPES)
 		pr_alert(m, "page has been migrated, last migrate reason: %s\n",
 			 migrate_reason_names[o->last_migrate_reason]);
-	page_ext_put(ext);
+	page_ext_put(m, ext);
 }

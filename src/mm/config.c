@@ -455,7 +455,11 @@ static int parse_backend(struct pmm_config *cfg, struct cursor *c, const char *v
 static int parse_host_node(struct pmm_config *cfg, struct cursor *c, const char *v, size_t vl,
 			   const char *tok, size_t n)
 {
+#ifdef PMM_FREESTANDING
+	const struct pmm_platform *p = cfg->platform; /* none yet: it cannot tell */
+#else
 	const struct pmm_platform *p = cfg->platform ? cfg->platform : pmm_platform_posix();
+#endif
 	const char *colon = memchr(v, ':', vl);
 	long nid, host;
 	int r;
@@ -466,7 +470,7 @@ static int parse_host_node(struct pmm_config *cfg, struct cursor *c, const char 
 		return fail(c, "bad node id in '%.*s'", tok, n);
 	if (parse_int(colon + 1, vl - (size_t)(colon - v) - 1, 0, INT_MAX, &host))
 		return fail(c, "bad host node id in '%.*s'", tok, n);
-	r = p->numa_node_valid ? p->numa_node_valid(p->ctx, (int)host) : -PMM_EOPNOTSUPP;
+	r = p && p->numa_node_valid ? p->numa_node_valid(p->ctx, (int)host) : -PMM_EOPNOTSUPP;
 	if (r && r != -PMM_EOPNOTSUPP) {
 		char why[160];
 
@@ -771,6 +775,7 @@ int pmm_config_parse(struct pmm_config *cfg, const char *text, size_t len, const
 	return 0;
 }
 
+#ifndef PMM_FREESTANDING /* files are the hosted side's */
 int pmm_config_load(struct pmm_config *cfg, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
@@ -822,3 +827,4 @@ int pmm_config_load(struct pmm_config *cfg, const char *path, char *err, size_t 
 	free(buf);
 	return r;
 }
+#endif

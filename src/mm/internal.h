@@ -31,6 +31,7 @@
 #include "mm/mmzone.h"
 #include "platform/fastclock.h"
 #include "platform/lock.h"
+#include "platform/rcu.h"
 
 struct page_owner_state;
 struct page_reporting;
@@ -230,6 +231,7 @@ struct pmm {
 	struct pmm_mm_ops mm_ops;              /* embedder reclaim/compaction */
 	void *mm_ops_ctx;
 	struct pmm_lock hotplug_lock;
+	struct pmm_rcu rcu;                    /* page_ext storage and the reporter */
 	struct pmm_hugetlb *hugetlb;           /* the huge page pools (hugetlb.c) */
 	int warned_nofail;                     /* WARN_ON_ONCE state */
 	/*
@@ -303,7 +305,11 @@ static inline bool mobility_disabled(const struct pmm *m)
  */
 static inline uint64_t machine_clock_ns(const struct pmm *m)
 {
-	return likely(m->clock_fast) ? pmm_clock_fast_ns() : m->plat->clock_ns(m->plat->ctx);
+#ifndef PMM_FREESTANDING
+	if (likely(m->clock_fast))
+		return pmm_clock_fast_ns();
+#endif
+	return m->plat->clock_ns(m->plat->ctx);
 }
 
 /* ------------------------------------------------------------ logging */

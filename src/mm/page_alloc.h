@@ -93,7 +93,16 @@ void bad_page_refuse(struct pmm *m, struct page *page, const char *reason);
 /* The kernel's page_bad_reason() for @flags checks (AT_FREE or AT_PREP). */
 const char *page_bad_reason(const struct page *page, unsigned long flags);
 
+#if defined(PMM_FREESTANDING) && !defined(NDEBUG)
+/* No assert() without a C library: a failed precondition traps, as BUG() does. */
+#define lockdep_assert_held(l)                         \
+	do {                                           \
+		if (!pmm_lock_held(l))                 \
+			__builtin_trap();              \
+	} while (0)
+#else
 #define lockdep_assert_held(l) assert(pmm_lock_held(l))
+#endif
 
 /*
  * zone->free_pcp_lists: bit FREE_LIST_BIT(order, mt) is set while the free

@@ -20,11 +20,10 @@
  * reporting_state and reporting_requested_at (atomics), as the kernel's
  * frees test page_reporting_order first.  The reporter itself lives under
  * RCU, as the kernel's pr_dev_info does: a pass finds it and takes its lock
- * in a read-side section (liburcu-bp), and unregistering unpublishes it,
- * waits for those sections (synchronize_rcu()) and then for a pass already
+ * in a read-side section (platform/rcu.h), and unregistering unpublishes it,
+ * waits for those sections (pmm_synchronize_rcu()) and then for a pass already
  * holding the lock before it frees it.
  */
-#include <urcu-bp.h>
 
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
@@ -36,38 +35,34 @@
 
 /*
  * The reporter, found under the RCU read lock.  The load is an acquire
- * (a plain load on x86-64) rather than liburcu's rcu_dereference() so that
+ * (a plain load on x86-64) rather than an rcu_dereference() so that
  * ThreadSanitizer sees it pair with the registration's publishing store.
  */
 static struct page_reporting *reporter_get(const struct pmm *m)
 {
-	rcu_read_lock();
+	pmm_rcu_read_lock(&m->rcu);
 	return __atomic_load_n(&m->reporting, __ATOMIC_ACQUIRE);
 }
 
 /*
  * Leave the read-side section.  ThreadSanitizer cannot see a grace period:
  * each reader announces the end of its section on m->reporting, and
- * unregistering takes all of them in after synchronize_rcu()
+ * unregistering takes all of them in after pmm_synchronize_rcu()
  * (reporter_wait_readers()), the order the grace period guarantees.
  */
 static void reporter_put(const struct pmm *m)
 {
 #ifdef PMM_TSAN
 	__tsan_release((void *)&m->reporting);
-#else
-	(void)m;
 #endif
-	rcu_read_unlock();
+	pmm_rcu_read_unlock(&m->rcu);
 }
 
 static void reporter_wait_readers(struct pmm *m)
 {
-	synchronize_rcu();
+	pmm_synchronize_rcu(&m->rcu);
 #ifdef PMM_TSAN
 	__tsan_acquire(&m->reporting);
-#else
-	(void)m;
 #endif
 }
 

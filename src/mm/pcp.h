@@ -319,6 +319,9 @@ static inline unsigned pmm_this_cpu(const struct pmm *m)
 	/* Pins name machines by id, so a pin never applies to a later machine at the same address. */
 	if (unlikely(pinned_machine == m->fast.id))
 		return likely((unsigned)pinned_cpu < m->nr_cpus) ? (unsigned)pinned_cpu : 0;
+#ifdef PMM_FREESTANDING
+	cpu = (int)m->plat->current_cpu(m->plat->ctx);
+#else
 	if (likely(m->cpu_mode == PMM_CPU_RSEQ)) {
 		cpu = pmm_cpu_rseq();
 		if (unlikely(cpu < 0))
@@ -328,6 +331,7 @@ static inline unsigned pmm_this_cpu(const struct pmm *m)
 	} else {
 		cpu = (int)m->plat->current_cpu(m->plat->ctx);
 	}
+#endif
 	/* nr_cpus is usually the host's count; the modulo is for smaller machines. */
 	return likely((unsigned)cpu < m->nr_cpus) ? (unsigned)cpu : (unsigned)cpu % m->nr_cpus;
 }

@@ -334,6 +334,7 @@ static inline __attribute__((always_inline)) bool free_page_fast(struct pmm *m, 
  * registration failed (negative cpu_id, a huge unsigned) or the host CPU
  * is beyond the machine's.
  */
+#if PMM_HAVE_RSEQ_LOCK
 static inline __attribute__((always_inline)) struct rseq *pcp_leaf_cpu(const struct pmm_fast *f,
 									unsigned *cpu)
 {
@@ -342,6 +343,7 @@ static inline __attribute__((always_inline)) struct rseq *pcp_leaf_cpu(const str
 	*cpu = ((const volatile struct rseq *)rs)->cpu_id;
 	return rs;
 }
+#endif
 
 /*
  * The block, ready for the caller, or NULL.  It has nothing to add to a

@@ -53,6 +53,7 @@ void pmm_destroy(struct pmm *m)
 	pmm_lock_destroy(&m->hotplug_lock);
 	pmm_lock_destroy(&m->fast_lock);
 	pmm_lock_destroy(&m->bad_page.lock);
+	pmm_rcu_destroy(&m->rcu);
 	plat->free(plat->ctx, m, sizeof(*m));
 }
 
@@ -256,14 +257,22 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	*out = NULL;
 	if (!cfg)
 		return -PMM_EINVAL;
+#ifdef PMM_FREESTANDING
+	/* No operating system to default to: the embedder's table is the platform. */
+	if (!(plat = cfg->platform))
+		return -PMM_EINVAL;
+#else
 	plat = cfg->platform ? cfg->platform : pmm_platform_posix();
+#endif
 	m = plat->alloc(plat->ctx, sizeof(*m));
 	if (!m)
 		return -PMM_ENOMEM;
 	m->plat = plat;
+#ifndef PMM_FREESTANDING
 	m->clock_fast = plat->clock_ns == pmm_platform_posix()->clock_ns;
 	if (m->clock_fast)
 		pmm_clock_fast_init();
+#endif
 	m->cfg = *cfg;
 	m->cfg.platform = plat;
 	maxmem_for_hotplug(&m->cfg);
@@ -281,6 +290,8 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	m->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : plat->nr_cpus(plat->ctx);
 	if (m->nr_cpus > PMM_MAX_CPUS)
 		m->nr_cpus = PMM_MAX_CPUS;
+	if ((err = pmm_rcu_init(&m->rcu, plat, m->nr_cpus)))
+		goto fail;
 	for (unsigned c = 0; c < PMM_MAX_CPUS; c++)
 		if (cfg->cpu_node[c])
 			m->named_nodes |= 1ul << (cfg->cpu_node[c] - 1);

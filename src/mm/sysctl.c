@@ -5,8 +5,6 @@
  * watermarks (and per-CPU high/batch, which derive from them);
  * lowmem_reserve_ratio recomputes the reserves.  Locking: m->sysctl_lock.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,22 +32,26 @@ static int parse_int_vector(const char *v, int *out, int n, const int *old)
 	if (!v)
 		return -PMM_EINVAL;
 	while (got < n) {
-		char *end;
-		long x;
+		bool neg;
+		int64_t x = 0;
 
 		while (proc_space(*v))
 			v++;
 		if (!*v)
 			break;
-		errno = 0;
-		x = strtol(v, &end, 10);
 		/* proc_get_long(): digits, maybe after one '-', then a separator or the end. */
-		if (!(isdigit((unsigned char)*v) || (*v == '-' && isdigit((unsigned char)v[1]))) ||
-		    (*end && !proc_space(*end)) || errno == ERANGE ||
-		    x < INT32_MIN || x > INT32_MAX)
+		neg = *v == '-';
+		v += neg;
+		if (*v < '0' || *v > '9')
 			return -PMM_EINVAL;
-		out[got++] = (int)x;
-		v = end;
+		for (; *v >= '0' && *v <= '9'; v++) {
+			x = x * 10 + (*v - '0');
+			if (x > (int64_t)INT32_MAX + neg)
+				return -PMM_EINVAL;
+		}
+		if (*v && !proc_space(*v))
+			return -PMM_EINVAL;
+		out[got++] = (int)(neg ? -x : x);
 	}
 	return got ? 0 : -PMM_EINVAL;
 }

@@ -25,7 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sys/rseq.h>
+#ifndef PMM_FREESTANDING
+#include <sys/rseq.h> /* no rseq without Linux: the CPU is the platform's */
+#endif
 
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
@@ -57,10 +59,12 @@
 /* The value a restartable-sequence holder stores in a per-CPU lock word. */
 #define PMM_RSEQ_LOCKED 1ul
 
+#ifdef RSEQ_SIG
 static inline struct rseq *pmm_rseq_area(void)
 {
 	return (struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
 }
+#endif
 
 /* CPU of the calling thread via rseq, or -1 when no rseq area is registered. */
 static inline int pmm_cpu_rseq(void)

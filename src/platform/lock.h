@@ -65,6 +65,15 @@ static inline bool pmm_lock_held(const struct pmm_lock *l)
 
 #else /* PMM_FREESTANDING */
 
+/* The CPU's spin-wait hint. */
+#if defined(__x86_64__) || defined(__i386__)
+#define pmm_spin_pause() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define pmm_spin_pause() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define pmm_spin_pause() __asm__ __volatile__("" ::: "memory")
+#endif
+
 struct pmm_lock {
 	int locked;
 };
@@ -79,7 +88,7 @@ static inline void pmm_lock(struct pmm_lock *l)
 {
 	while (!pmm_trylock(l))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			__builtin_ia32_pause();
+			pmm_spin_pause();
 }
 static inline void pmm_unlock(struct pmm_lock *l)
 {
@@ -104,7 +113,7 @@ static inline bool pmm_lock_held(const struct pmm_lock *l)
 #include <sched.h>
 #define pmm_cpu_relax() sched_yield()
 #else
-#define pmm_cpu_relax() __builtin_ia32_pause()
+#define pmm_cpu_relax() pmm_spin_pause()
 #endif
 
 struct pmm_spinlock {

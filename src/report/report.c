@@ -134,6 +134,7 @@ static int report(struct pmm *m, enum pmm_report which, struct seq_file *s)
 	return report_nodes(m, which, s);
 }
 
+#ifndef PMM_FREESTANDING /* the stream entry points; buffers below */
 int pmm_report_write(struct pmm *m, enum pmm_report which, FILE *out)
 {
 	struct seq_file s;
@@ -147,6 +148,7 @@ int pmm_report_write(struct pmm *m, enum pmm_report which, FILE *out)
 		s.err = -PMM_EIO;
 	return err ? err : s.err;
 }
+#endif
 
 long pmm_report_snprint(struct pmm *m, enum pmm_report which, char *buf, size_t size)
 {
@@ -160,6 +162,7 @@ long pmm_report_snprint(struct pmm *m, enum pmm_report which, char *buf, size_t 
 	return err ? err : (long)s.len;
 }
 
+#ifndef PMM_FREESTANDING
 int pmm_report_buddyinfo(struct pmm *m, FILE *out)
 {
 	return pmm_report_write(m, PMM_REPORT_BUDDYINFO, out);
@@ -194,6 +197,7 @@ int pmm_report_meminfo(struct pmm *m, FILE *out)
 {
 	return pmm_report_write(m, PMM_REPORT_MEMINFO, out);
 }
+#endif
 
 static const char *const node_report_names[PMM_NODE_REPORT_NR] = {
 	[PMM_NODE_REPORT_MEMINFO] = "meminfo",
@@ -211,6 +215,7 @@ unsigned long pmm_report_nodes(struct pmm *m)
 	return m ? node_files_nodes(m) : 0;
 }
 
+#ifndef PMM_FREESTANDING
 int pmm_report_node_write(struct pmm *m, int nid, enum pmm_node_report which, FILE *out)
 {
 	struct node_files *f;
@@ -238,3 +243,4 @@ int pmm_report_node_write(struct pmm *m, int nid, enum pmm_node_report which, FI
 	pmm_free(m, f, sizeof(*f));
 	return err;
 }
+#endif

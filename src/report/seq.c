@@ -9,11 +9,13 @@
 #include <pmm/errno.h>
 #include "report/seq.h"
 
+#ifndef PMM_FREESTANDING /* no streams without a C library */
 void seq_init_file(struct seq_file *s, FILE *f)
 {
 	memset(s, 0, sizeof(*s));
 	s->f = f;
 }
+#endif
 
 void seq_init_buf(struct seq_file *s, char *buf, size_t size)
 {
@@ -26,10 +28,15 @@ void seq_init_buf(struct seq_file *s, char *buf, size_t size)
 
 static void seq_write(struct seq_file *s, const char *p, size_t n)
 {
+#ifndef PMM_FREESTANDING
 	if (s->f) {
 		if (!s->err && n && fwrite(p, 1, n, s->f) != n)
 			s->err = -PMM_EIO;
-	} else if (s->len + 1 < s->size) {
+		s->len += n;
+		return;
+	}
+#endif
+	if (s->len + 1 < s->size) {
 		size_t room = s->size - 1 - s->len;
 
 		memcpy(s->buf + s->len, p, n < room ? n : room);
@@ -54,13 +61,17 @@ void seq_printf(struct seq_file *s, const char *fmt, ...)
 		return;
 	}
 	/* Longer than any line pmm prints; format it straight to the sink. */
+#ifndef PMM_FREESTANDING
 	if (s->f) {
 		va_start(ap, fmt);
 		if (!s->err && vfprintf(s->f, fmt, ap) < 0)
 			s->err = -PMM_EIO;
 		va_end(ap);
 		s->len += (size_t)n;
-	} else {
+		return;
+	}
+#endif
+	{
 		size_t room = s->len < s->size ? s->size - s->len : 0;
 
 		va_start(ap, fmt);

@@ -31,6 +31,7 @@ for f in include/pmm/pmm.h bin/pmm share/pmm/kmem-6.1-slice.txt.zst; do
 	[ -e "$PREFIX/$f" ] || fail "$f not installed"
 done
 [ -e "$libdir/libpmm.a" ] || fail "libpmm.a not installed"
+[ -e "$libdir/libpmm_freestanding.a" ] || fail "libpmm_freestanding.a not installed"
 [ -e "$libdir/libpmm.so.0" ] || fail "libpmm.so.0 not installed"
 
 # pmm.pc's directories are the install's, not the configured prefix's.

@@ -344,7 +344,7 @@ static void *reader_main(void *arg)
 	r->saw_done = __atomic_load_n(&r->done, __ATOMIC_SEQ_CST);
 	r->flags_seen = ext->flags;
 	ext->flags &= ~(1ul << 40);
-	page_ext_put(ext);
+	page_ext_put(r->m, ext);
 	return NULL;
 }
 

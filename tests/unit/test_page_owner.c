@@ -88,7 +88,7 @@ static void *hold_ext(void *arg)
 	 */
 	(void)*(volatile unsigned long *)&ext->flags;
 	clock_gettime(CLOCK_MONOTONIC, &h->released);
-	page_ext_put(ext);
+	page_ext_put(h->m, ext);
 	return NULL;
 }
 
