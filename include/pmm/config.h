@@ -302,7 +302,8 @@ struct pmm_config {
 
 	/* Services. */
 	struct pmm_backend backend;              /* the machine's memory (default: anon) */
-	const struct pmm_platform *platform;     /* NULL = pmm_platform_posix() */
+	const struct pmm_platform *platform;     /* NULL = pmm_platform_posix(); required
+						    by libpmm_freestanding */
 	/*
 	 * Log sink for kernel-style messages (boot log, reports).  NULL = the
 	 * platform's log.  @level is a PMM_LOG_* value; @msg ends with '\n'.
@@ -344,6 +345,7 @@ PMM_API int pmm_config_parse(struct pmm_config *cfg, const char *text, size_t le
  * Return: 0, -PMM_ENOENT if the file cannot be opened, -PMM_EISDIR if it is a
  * directory, -PMM_EIO if reading it fails, or -PMM_EINVAL.
  * Context: process context; reads a file.
+ * Not in libpmm_freestanding (docs/freestanding.md): use pmm_config_parse().
  */
 PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err, size_t errlen);
 
@@ -389,6 +391,7 @@ PMM_API int pmm_config_load(struct pmm_config *cfg, const char *path, char *err,
  * one; -PMM_EIO (corrupt compressed log), -PMM_ENOMEM, -PMM_EINVAL (NULL
  * argument).  Text may have been written to @out before an error.
  * Context: process context; reads files; does not sleep otherwise.
+ * Not in libpmm_freestanding (docs/freestanding.md).
  */
 PMM_API int pmm_config_from_capture(const char *path, FILE *out, char *err, size_t errlen);
 

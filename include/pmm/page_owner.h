@@ -51,6 +51,7 @@ PMM_API long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned
  * pmm_page_owner_dump() - the whole page_owner file from @start_pfn to @out.
  * Return: 0, -PMM_EINVAL when page_owner is off, -PMM_EIO on a write error.
  * Context: as pmm_page_owner_read(), record by record; writes to @out.
+ * Not in libpmm_freestanding (docs/freestanding.md): use pmm_page_owner_read().
  */
 PMM_API int pmm_page_owner_dump(struct pmm *m, FILE *out, unsigned long start_pfn,
 				enum pmm_kver kver);
@@ -62,6 +63,7 @@ PMM_API int pmm_page_owner_dump(struct pmm *m, FILE *out, unsigned long start_pf
  * Return: 0, -PMM_EINVAL when page_owner is off, -PMM_EIO on a write error.
  * Context: any thread; takes page_owner's stack list lock briefly for each
  * stack; writes to @out.
+ * Not in libpmm_freestanding (docs/freestanding.md).
  */
 PMM_API int pmm_page_owner_show_stacks(struct pmm *m, FILE *out, unsigned long threshold);
 

@@ -199,6 +199,8 @@ struct pmm_platform {
  * MPOL_PREFERRED and MPOL_MF_MOVE, move_pages to ask where pages live) when
  * the library was built with it, else the numa_* operations are NULL.
  * Return: a static table.  Context: any.
+ * Not in libpmm_freestanding (docs/freestanding.md), where the embedder's
+ * table is the only platform.
  */
 PMM_API const struct pmm_platform *pmm_platform_posix(void);
 

@@ -51,7 +51,8 @@ struct pmm_page; /* the kernel's struct page; layout is private */
  * (Zone ranges:, Memory: ...) goes to the config's log sink.
  *
  * Return: 0, or -PMM_EINVAL for a bad layout (overlapping or empty ranges,
- * misaligned range, too many nodes, reserved range outside memory, ...),
+ * misaligned range, too many nodes, reserved range outside memory, ...;
+ * in libpmm_freestanding also a config without a platform),
  * -PMM_ENOMEM when the platform refuses address space or memory.  On error
  * nothing is left allocated and *@out is NULL.
  * Context: process context; may sleep (maps memory).

@@ -54,6 +54,8 @@ enum pmm_report {
  * -PMM_EIO when writing to @out fails (part of the report may be written).
  * Context: process context; takes the machine's hotplug and sysctl locks and
  * each zone lock in turn, never while writing to @out.
+ * Not in libpmm_freestanding (docs/freestanding.md), nor are the
+ * other FILE * calls below: use the _snprint() forms.
  */
 PMM_API int pmm_report_write(struct pmm *m, enum pmm_report which, FILE *out);
 
@@ -118,8 +120,21 @@ enum pmm_node_report {
  * cannot be allocated; -PMM_EIO when writing to @out fails.
  * Context: process context; takes the machine's hotplug lock and the huge
  * page pool lock, never while writing to @out.
+ * Not in libpmm_freestanding (docs/freestanding.md): use pmm_report_node_snprint().
  */
 PMM_API int pmm_report_node_write(struct pmm *m, int nid, enum pmm_node_report which, FILE *out);
+
+/**
+ * pmm_report_node_snprint() - node @nid's file @which into @buf, as
+ * snprintf(): at most @size - 1 characters and a NUL (nothing when @size
+ * is 0).
+ * Return: the length of the whole file (larger than @size - 1 when it was
+ * cut), or pmm_report_node_write()'s errors but -PMM_EIO; -PMM_EINVAL also
+ * for a NULL @buf with a nonzero @size.
+ * Context: as pmm_report_node_write().
+ */
+PMM_API long pmm_report_node_snprint(struct pmm *m, int nid, enum pmm_node_report which,
+				     char *buf, size_t size);
 
 /**
  * pmm_report_nodes() - the nodes with a directory under

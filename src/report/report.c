@@ -215,32 +215,55 @@ unsigned long pmm_report_nodes(struct pmm *m)
 	return m ? node_files_nodes(m) : 0;
 }
 
-#ifndef PMM_FREESTANDING
-int pmm_report_node_write(struct pmm *m, int nid, enum pmm_node_report which, FILE *out)
+/* Node @nid's file @which into @s; 0 or the reading's error. */
+static int report_node(struct pmm *m, int nid, enum pmm_node_report which, struct seq_file *s)
 {
 	struct node_files *f;
-	struct seq_file s;
 	int err;
 
-	if (!m || !out || (unsigned)which >= PMM_NODE_REPORT_NR)
+	if (!m || (unsigned)which >= PMM_NODE_REPORT_NR)
 		return -PMM_EINVAL;
 	f = pmm_zalloc(m, sizeof(*f));
 	if (!f)
 		return -PMM_ENOMEM;
 	err = node_files_read(m, nid, f);
 	if (!err) {
-		seq_init_file(&s, out);
 		if (which == PMM_NODE_REPORT_MEMINFO)
-			node_meminfo_show(&s, f);
+			node_meminfo_show(s, f);
 		else if (which == PMM_NODE_REPORT_NUMASTAT)
-			node_numastat_show(&s, f);
+			node_numastat_show(s, f);
 		else
-			node_vmstat_show(&s, f);
-		if (!s.err && fflush(out))
-			s.err = -PMM_EIO;
-		err = s.err;
+			node_vmstat_show(s, f);
 	}
 	pmm_free(m, f, sizeof(*f));
 	return err;
 }
+
+#ifndef PMM_FREESTANDING
+int pmm_report_node_write(struct pmm *m, int nid, enum pmm_node_report which, FILE *out)
+{
+	struct seq_file s;
+	int err;
+
+	if (!out)
+		return -PMM_EINVAL;
+	seq_init_file(&s, out);
+	err = report_node(m, nid, which, &s);
+	if (!err && !s.err && fflush(out))
+		s.err = -PMM_EIO;
+	return err ? err : s.err;
+}
 #endif
+
+long pmm_report_node_snprint(struct pmm *m, int nid, enum pmm_node_report which, char *buf,
+			     size_t size)
+{
+	struct seq_file s;
+	int err;
+
+	if (!buf && size)
+		return -PMM_EINVAL;
+	seq_init_buf(&s, buf, size);
+	err = report_node(m, nid, which, &s);
+	return err ? err : (long)s.len;
+}

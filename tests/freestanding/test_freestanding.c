@@ -238,6 +238,8 @@ static void test_boot_and_reports(void)
 	      "zoneinfo: %.100s", buf);
 	n = pmm_report_snprint(m, PMM_REPORT_MEMINFO, buf, sizeof(buf));
 	CHECK(n > 0 && strncmp(buf, "MemTotal:", 9) == 0, "meminfo: %.100s", buf);
+	n = pmm_report_node_snprint(m, 0, PMM_NODE_REPORT_MEMINFO, buf, sizeof(buf));
+	CHECK(n > 0 && strncmp(buf, "Node 0 MemTotal:", 16) == 0, "node0/meminfo: %.100s", buf);
 	pmm_destroy(m);
 }
 

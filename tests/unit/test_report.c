@@ -1058,14 +1058,25 @@ static void test_meminfo_of_a_machine(void **state)
 	free(n);
 }
 
+/* The file through the stream call, which the buffer call must match, whole and cut. */
 static void node_text(struct pmm *m, int nid, enum pmm_node_report w, char **text)
 {
 	size_t len = 0;
 	FILE *f = open_memstream(text, &len);
+	char *buf, small[8];
 
 	assert_non_null(f);
 	assert_int_equal(pmm_report_node_write(m, nid, w, f), 0);
 	fclose(f);
+	buf = malloc(len + 1);
+	assert_non_null(buf);
+	assert_int_equal(pmm_report_node_snprint(m, nid, w, buf, len + 1), (long)len);
+	assert_string_equal(buf, *text);
+	assert_int_equal(pmm_report_node_snprint(m, nid, w, small, sizeof(small)), (long)len);
+	assert_int_equal(strncmp(small, *text, sizeof(small) - 1), 0);
+	assert_int_equal(small[sizeof(small) - 1], '\0');
+	assert_int_equal(pmm_report_node_snprint(m, nid, w, NULL, 0), (long)len);
+	free(buf);
 }
 
 /*
@@ -1131,6 +1142,9 @@ static void test_node_files_of_a_machine(void **state)
 	assert_int_equal(pmm_report_node_write(m, -1, PMM_NODE_REPORT_MEMINFO, stdout), -PMM_ENODEV);
 	assert_int_equal(pmm_report_node_write(m, 0, PMM_NODE_REPORT_NR, stdout), -PMM_EINVAL);
 	assert_int_equal(pmm_report_node_write(m, 0, PMM_NODE_REPORT_VMSTAT, NULL), -PMM_EINVAL);
+	assert_int_equal(pmm_report_node_snprint(m, 2, PMM_NODE_REPORT_MEMINFO, NULL, 0), -PMM_ENODEV);
+	assert_int_equal(pmm_report_node_snprint(m, 0, PMM_NODE_REPORT_NR, NULL, 0), -PMM_EINVAL);
+	assert_int_equal(pmm_report_node_snprint(m, 0, PMM_NODE_REPORT_VMSTAT, NULL, 8), -PMM_EINVAL);
 	assert_null(pmm_node_report_name(PMM_NODE_REPORT_NR));
 	assert_string_equal(pmm_node_report_name(PMM_NODE_REPORT_NUMASTAT), "numastat");
 	pmm_destroy(m);
