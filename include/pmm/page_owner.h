@@ -63,9 +63,25 @@ PMM_API int pmm_page_owner_dump(struct pmm *m, FILE *out, unsigned long start_pf
  * Return: 0, -PMM_EINVAL when page_owner is off, -PMM_EIO on a write error.
  * Context: any thread; takes page_owner's stack list lock briefly for each
  * stack; writes to @out.
- * Not in libpmm_freestanding (docs/freestanding.md).
+ * Not in libpmm_freestanding (docs/freestanding.md): use
+ * pmm_page_owner_stacks_read().
  */
 PMM_API int pmm_page_owner_show_stacks(struct pmm *m, FILE *out, unsigned long threshold);
+
+/**
+ * pmm_page_owner_stacks_read() - one stack of show_stacks (as
+ * pmm_page_owner_show_stacks() prints them) into @buf.
+ * @pos: 0 to start with the newest stack; then what the previous call left
+ * there.  Stacks saved after the first call are not visited, as the
+ * kernel's file walks the list from where it was when opened.
+ * @buf, @size: the stack and its "nr_base_pages: N" line, whole or not at all.
+ * Return: bytes written; 0 at the end; -PMM_ENOMEM if @size is too small for
+ * the next stack (*@pos is left as it was); -PMM_EINVAL when page_owner is
+ * off or an argument is NULL (@buf may be NULL only with @size 0).
+ * Context: any thread; takes page_owner's stack list lock briefly.
+ */
+PMM_API long pmm_page_owner_stacks_read(struct pmm *m, char *buf, size_t size, unsigned long *pos,
+					unsigned long threshold);
 
 /**
  * pmm_page_ext_bytes() - bytes of page_ext storage (0 when no client needs it).

@@ -1055,19 +1055,40 @@ int pmm_page_owner_dump(struct pmm *m, FILE *out, unsigned long start_pfn, enum 
 
 int pmm_page_owner_show_stacks(struct pmm *m, FILE *out, unsigned long threshold)
 {
-	struct page_owner_state *po = m->page_owner;
-	size_t nr;
+	char buf[8192];
+	unsigned long pos = 0;
+	long n;
 
-	if (!po)
+	if (!out)
 		return -PMM_EINVAL;
+	while ((n = pmm_page_owner_stacks_read(m, buf, sizeof(buf), &pos, threshold)) > 0)
+		if (fwrite(buf, 1, (size_t)n, out) != (size_t)n)
+			return -PMM_EIO;
+	return n < 0 ? (int)n : 0;
+}
+#endif
+
+/* The cursor of a finished show_stacks reading. */
+#define STACKS_READ_END (~0ul)
+
+long pmm_page_owner_stacks_read(struct pmm *m, char *buf, size_t size, unsigned long *pos,
+				unsigned long threshold)
+{
+	struct page_owner_state *po;
+	size_t i;
+
+	if (!m || !(po = m->page_owner) || !pos || (!buf && size))
+		return -PMM_EINVAL;
+	if (*pos == STACKS_READ_END)
+		return 0;
+	/* The list only grows; a stack saved after the first call is not visited. */
 	pmm_lock(&po->lock);
-	nr = po->nr_stacks;
+	i = *pos ? MIN(*pos, po->nr_stacks) : po->nr_stacks;
 	pmm_unlock(&po->lock);
-	for (size_t i = nr; i-- > 0;) {
+	while (i-- > 0) {
 		depot_stack_handle_t h;
 		long count;
-		char buf[8192];
-		struct sbuf s = { buf, sizeof(buf), 0 };
+		struct sbuf s = { buf, size, 0 };
 
 		pmm_lock(&po->lock);
 		h = po->stacks[i];
@@ -1077,12 +1098,14 @@ int pmm_page_owner_show_stacks(struct pmm *m, FILE *out, unsigned long threshold
 			continue;
 		sb_stack(&s, po, h);
 		sb_printf(&s, "nr_base_pages: %ld\n\n", count);
-		if (fwrite(buf, 1, MIN(s.len, sizeof(buf) - 1), out) != MIN(s.len, sizeof(buf) - 1))
-			return -PMM_EIO;
+		if (s.len >= size)
+			return -PMM_ENOMEM; /* not even this one stack fits: *@pos stays */
+		*pos = i ? i : STACKS_READ_END;
+		return (long)s.len;
 	}
+	*pos = STACKS_READ_END;
 	return 0;
 }
-#endif
 
 /*
  * The page_owner part of a bad-page report (__dump_page_owner()).  Racy

@@ -299,6 +299,11 @@ static void test_page_owner_and_misuse(void)
 	CHECK(strstr(buf, "\n 0xffffffff81234567\n 0xffffffff81000abd\n") != NULL,
 	      "the platform's stack as bare addresses: %.400s", buf);
 
+	pos = 0;
+	n = pmm_page_owner_stacks_read(m, buf, sizeof(buf), &pos, 0);
+	CHECK(n > 0 && strstr(buf, " 0xffffffff81234567\n") && strstr(buf, "nr_base_pages: "),
+	      "show_stacks: %.300s", buf);
+
 	pmm_free_pages(m, p, 2);
 	bad = pmm_bad_page_count(m);
 	arena.log_len = 0;

@@ -360,12 +360,32 @@ static long stack_pages_in(const char *buf, const char *fn)
 /* Out of line: inlined, gcc -O3 takes the result for a pointer to the local buf (-Wdangling-pointer). */
 static __attribute__((noinline)) char *show_stacks_min(struct pmm *m, unsigned long threshold)
 {
-	char *buf = NULL;
-	size_t len;
+	char *buf = NULL, rec[8192];
+	size_t len, off = 0;
 	FILE *f = open_memstream(&buf, &len);
+	unsigned long pos = 0;
+	long n;
 
 	assert_int_equal(pmm_page_owner_show_stacks(m, f, threshold), 0);
 	fclose(f);
+	/* The buffer form, stack by stack, gives the same text. */
+	while ((n = pmm_page_owner_stacks_read(m, rec, sizeof(rec), &pos, threshold)) > 0) {
+		assert_true(off + (size_t)n <= len);
+		assert_memory_equal(rec, buf + off, (size_t)n);
+		off += (size_t)n;
+	}
+	assert_int_equal(n, 0);
+	assert_int_equal(off, len);
+	assert_int_equal(pmm_page_owner_stacks_read(m, rec, sizeof(rec), &pos, threshold), 0);
+	/* A buffer too small for the next stack: -ENOMEM, and the cursor stays. */
+	if (len) {
+		pos = 0;
+		assert_int_equal(pmm_page_owner_stacks_read(m, rec, 8, &pos, threshold), -PMM_ENOMEM);
+		assert_int_equal(pos, 0);
+		assert_int_equal(pmm_page_owner_stacks_read(m, NULL, 0, &pos, threshold), -PMM_ENOMEM);
+	}
+	assert_int_equal(pmm_page_owner_stacks_read(m, NULL, 8, &pos, threshold), -PMM_EINVAL);
+	assert_int_equal(pmm_page_owner_stacks_read(m, rec, 8, NULL, threshold), -PMM_EINVAL);
 	return buf;
 }
 
