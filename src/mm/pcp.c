@@ -372,17 +372,31 @@ void pcp_fast_zonelists_update(struct pmm *m)
 			struct zoneref *z = pgdat->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
 			struct zone *zone;
 
+			struct per_cpu_pages **slot = &f->cpu_pcp[c * MAX_NR_ZONES + (unsigned)hz];
+			struct per_cpu_pages *pcp;
+
 			while ((zone = zonelist_zone(z)) && zone->zone_idx > hz)
 				z++;
-			__atomic_store_n(&f->cpu_pcp[c * MAX_NR_ZONES + (unsigned)hz],
-					 zone && zone->per_cpu_pageset ? &zone->per_cpu_pageset[c] : NULL,
-					 __ATOMIC_RELEASE);
+			pcp = zone && zone->per_cpu_pageset ? &zone->per_cpu_pageset[c] : NULL;
+			if (__atomic_load_n(slot, __ATOMIC_RELAXED) != pcp)
+				__atomic_store_n(slot, pcp, __ATOMIC_RELEASE); /* fast_pcp()'s acquire */
 		}
 	}
+	/*
+	 * A zone's lists, once it has them, never change until teardown, and
+	 * it has them before it has a frame to free: only a new one is
+	 * stored, so the frees' plain loads of the entry (free_page_leaf())
+	 * never meet a store, and still see it through the zone lock that
+	 * handed them the frame.
+	 */
 	for_each_online_node(m, nid)
-		for (unsigned z = 0; z < MAX_NR_ZONES; z++)
-			__atomic_store_n(&f->zone_pcp[(unsigned)nid << ZONES_SHIFT | z],
-					 m->node_data[nid]->node_zones[z].per_cpu_pageset, __ATOMIC_RELEASE);
+		for (unsigned z = 0; z < MAX_NR_ZONES; z++) {
+			struct per_cpu_pages **slot = &f->zone_pcp[(unsigned)nid << ZONES_SHIFT | z];
+			struct per_cpu_pages *set = m->node_data[nid]->node_zones[z].per_cpu_pageset;
+
+			if (__atomic_load_n(slot, __ATOMIC_RELAXED) != set)
+				__atomic_store_n(slot, set, __ATOMIC_RELEASE);
+		}
 }
 
 int pcp_fast_setup(struct pmm *m)

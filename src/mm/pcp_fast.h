@@ -85,7 +85,9 @@ static inline __attribute__((always_inline)) int fast_gfp_class(const struct pmm
 static inline __attribute__((always_inline)) struct per_cpu_pages *
 fast_pcp(const struct pmm_fast *f, unsigned cpu, int e, unsigned order)
 {
-	struct per_cpu_pages *pcp = f->cpu_pcp[cpu * MAX_NR_ZONES + ((unsigned)e >> 2)];
+	/* Swapped whole by memory hotplug (pcp_fast_zonelists_update(), a release). */
+	struct per_cpu_pages *pcp =
+		__atomic_load_n(&f->cpu_pcp[cpu * MAX_NR_ZONES + ((unsigned)e >> 2)], __ATOMIC_ACQUIRE);
 
 	if (unlikely(!pcp || __atomic_load_n(&pcp->zone->fast_ok, __ATOMIC_RELAXED) <=
 				     (order > PAGE_ALLOC_COSTLY_ORDER)))
