@@ -12,13 +12,16 @@
  * Freestanding builds (PMM_FREESTANDING) have no threads to register and
  * keep a reader count per machine and CPU instead.  They rely on the
  * freestanding contract that pmm runs with preemption off (see lock.h): a
- * reader stays on the CPU whose count it raised, so the count is written by
- * that CPU only.  A reader raises its count and then, after a full fence,
- * loads the pointer; the writer stores the pointer and then, after a full
- * fence, looks at each count.  One of them sees the other: either the
- * reader finds the pointer gone, or the writer finds the count raised and
- * waits until that CPU's outermost section ends (its generation moves on).
- * Sections nest.  A writer must not wait inside a section of its own.
+ * reader leaves its section on the CPU whose count it raised.  A reader
+ * raises its count (a sequentially consistent atomic add, a full fence)
+ * and then loads the pointer; the writer stores the pointer and then,
+ * after a full fence, looks at each count.  One of them sees the other:
+ * either the reader finds the pointer gone, or the writer finds the count
+ * raised and waits until it drains or that CPU's outermost section ends
+ * (its generation moves on).  The counts are atomic, so two contexts that
+ * share a CPU number (an embedder's thread preempted inside pmm, against
+ * the contract) cost only waiting, never a missed reader.  Sections nest.
+ * A writer must not wait inside a section of its own.
  *
  * Locking: none; the read side takes no lock and never waits.
  */
@@ -56,10 +59,7 @@ static inline struct pmm_rcu_cpu *pmm_rcu_this_cpu(const struct pmm_rcu *r)
 static inline void pmm_rcu_read_lock(const struct pmm_rcu *r)
 {
 #ifdef PMM_FREESTANDING
-	struct pmm_rcu_cpu *c = pmm_rcu_this_cpu(r);
-
-	__atomic_store_n(&c->nest, c->nest + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&pmm_rcu_this_cpu(r)->nest, 1, __ATOMIC_SEQ_CST);
 #else
 	(void)r;
 	urcu_bp_read_lock();
@@ -70,12 +70,10 @@ static inline void pmm_rcu_read_unlock(const struct pmm_rcu *r)
 {
 #ifdef PMM_FREESTANDING
 	struct pmm_rcu_cpu *c = pmm_rcu_this_cpu(r);
-	unsigned long nest = c->nest - 1;
 
-	if (!nest)
-		__atomic_store_n(&c->gen, c->gen + 1, __ATOMIC_RELEASE);
 	/* Everything read in the section is read before the count falls. */
-	__atomic_store_n(&c->nest, nest, __ATOMIC_RELEASE);
+	if (!__atomic_sub_fetch(&c->nest, 1, __ATOMIC_RELEASE))
+		__atomic_add_fetch(&c->gen, 1, __ATOMIC_RELEASE);
 #else
 	(void)r;
 	urcu_bp_read_unlock();
