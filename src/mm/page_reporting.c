@@ -213,7 +213,14 @@ static unsigned long report_zone(struct pmm *m, struct page_reporting *rep, stru
 				err = rep->report(rep->ctx, blocks, n);
 				pmm_lock(&zone->lock);
 				for (unsigned i = 0; i < n; i++) {
-					free_one_page_locked(zone, pages[i], blocks[i].pfn, order, mt,
+					/*
+					 * The zone lock was dropped for the report: the block may
+					 * have been isolated since (page_reporting_drain() reads
+					 * the pageblock's type again, as here).
+					 */
+					int now = get_pfnblock_migratetype(m, blocks[i].pfn);
+
+					free_one_page_locked(zone, pages[i], blocks[i].pfn, order, now,
 							     FPI_SKIP_REPORT_NOTIFY | FPI_TO_TAIL);
 					if (!err && PageBuddy(pages[i]) && buddy_order(pages[i]) == order)
 						SetPageReported(pages[i]);

@@ -267,10 +267,8 @@ void free_unref_page(struct pmm *m, struct page *page, unsigned order)
 			pcp_free_high(zone, pcp, order_to_pindex(pcpmt, order), order);
 		pcp_unlock(pcp);
 	} else {
-		pmm_lock(&zone->lock);
-		free_one_page_locked(zone, page, pfn, order, migratetype, FPI_NONE);
-		pmm_unlock(&zone->lock);
-		count_zone_event(zone, EV_PGFREE, 1ul << order);
+		/* free_one_page(): the pageblock may have been isolated since prepare read it. */
+		free_one_page_locked_entry(zone, page, pfn, order, migratetype);
 	}
 }
 
