@@ -22,6 +22,12 @@
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
 
+/* compound_order() of a head page others may be freeing (racy; the callback confirms). */
+static data_race_fn unsigned snapshot_compound_order(const struct page *head)
+{
+	return ((const volatile struct page *)head)[1].compound_order;
+}
+
 /*
  * has_unmovable_pages(): the first page that cannot be moved out of the
  * block.  Each page is looked at in a racy copy (snapshot_page()): pages
@@ -189,28 +195,36 @@ bool range_all_free_locked(struct pmm *m, unsigned long head, unsigned long end)
 	return true;
 }
 
-/* Allocated blocks in [start, end): hand each to the embedder to move away. */
+/*
+ * Allocated blocks in [start, end): hand each to the embedder to move away.
+ * The pages are read without the zone lock while their owners free them
+ * and the buddy allocator merges them: each is looked at in a racy copy
+ * (snapshot_page()), as has_unmovable_pages_locked() does; a stale copy
+ * only skips or asks about a block wrongly, and the callback and the
+ * locked range_all_free_locked() check decide.
+ */
 int migrate_range(struct pmm *m, unsigned long start, unsigned long end)
 {
 	for (unsigned long pfn = start; pfn < end;) {
-		struct page *page = pfn_to_page(m, pfn);
+		struct page *page = pfn_to_page(m, pfn), snap;
 		unsigned order;
 		int err;
 
-		if (PageBuddy(page)) {
-			pfn += 1ul << buddy_order(page);
+		snapshot_page(&snap, page);
+		if (PageBuddy(&snap)) {
+			pfn += 1ul << MIN(buddy_order(&snap), MAX_ORDER - 1);
 			continue;
 		}
 		/* A huge page's pool holds it, pooled or handed out: pmm does not move those. */
-		if (PageHuge(compound_head(page)))
+		if (free_of_huge_page(compound_head(&snap) == &snap ? page : compound_head(&snap)))
 			return -PMM_EBUSY;
-		if (!page_ref_count(page) || PageTail(page)) {
+		if (!page_ref_count(&snap) || PageTail(&snap)) {
 			pfn++;
 			continue;
 		}
 		if (!m->mm_ops.migrate)
 			return -PMM_EBUSY;
-		order = PageHead(page) ? compound_order(page) : (unsigned)page_private(page);
+		order = PageHead(&snap) ? snapshot_compound_order(page) : (unsigned)page_private(&snap);
 		if (order >= MAX_ORDER)
 			order = 0;
 		err = m->mm_ops.migrate(m->mm_ops_ctx, m, pfn, order);
@@ -271,12 +285,12 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 	 * not memory, and the isolation below, clamped to the zone, would not
 	 * look at them before the migrate callback is asked to move them.
 	 */
-	zone = page_zone(m, pfn_to_page(m, start));
-	if (zone != page_zone(m, pfn_to_page(m, end - 1)) || !zone_spans_pfn(zone, start) ||
+	zone = page_zone_racy(m, pfn_to_page(m, start));
+	if (zone != page_zone_racy(m, pfn_to_page(m, end - 1)) || !zone_spans_pfn(zone, start) ||
 	    !zone_spans_pfn(zone, end - 1))
 		return -PMM_EINVAL;
 	for (unsigned long pfn = start; pfn < end; pfn++)
-		if (!pfn_to_online_page(m, pfn) || page_zone(m, pfn_to_page(m, pfn)) != zone)
+		if (!pfn_to_online_page(m, pfn) || page_zone_racy(m, pfn_to_page(m, pfn)) != zone)
 			return -PMM_EINVAL;
 
 	/*
@@ -367,13 +381,15 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 
 			for (unsigned long i = pfn; i < pfn + nr; i++) {
 				/* pfn_range_valid_contig(): online frames only. */
-				struct page *p = pfn_to_online_page(m, i);
+				struct page *p = pfn_to_online_page(m, i), snap;
 
 				if (!p) {
 					usable = false;
 					break;
 				}
-				if (page_zone(m, p) != zone || PageReserved(p)) {
+				/* Racy: others own the frame; isolation checks again under the lock. */
+				snapshot_page(&snap, p);
+				if (page_zone_racy(m, p) != zone || PageReserved(&snap)) {
 					usable = false;
 					break;
 				}
