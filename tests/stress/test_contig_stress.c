@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Contiguous allocation and the 2 MiB huge page pool under load.
+ *
+ * Three worker threads allocate and free blocks of orders 0-3
+ * (GFP_KERNEL and GFP_HIGHUSER_MOVABLE, some compound), one thread takes
+ * and frees contiguous ranges (pmm_alloc_contig_pages() of 512 frames and
+ * other sizes, and pmm_alloc_contig_range() on ranges it picks, aligned
+ * or not), and one thread takes pages from the huge page pool, gives
+ * them back, and shrinks the pool to the buddy allocator now and then
+ * (the pool has no call that grows it after boot: it starts with
+ * POOL0 pages and is shrunk towards POOL_FLOOR).  Every frame anyone
+ * gets is claimed in an ownership map (a frame handed out twice is
+ * caught the moment the second owner claims it) and stamped with its
+ * pfn; the stamps are checked before the frame goes back, and a pool
+ * page's stamps are checked each time it is taken again (nobody may
+ * write a pool page).  Failures of contiguous and pool allocations are
+ * allowed and counted; corruption is not.
+ *
+ * The second case installs a migrate callback that moves the workers'
+ * blocks (under the worker's lock, as an embedder's rmap walk would):
+ * alloc_contig_range() then moves allocated blocks out of its range
+ * while the workers keep allocating and freeing around it.
+ *
+ * After joining: everything freed, drained, pmm_validate() clean, no bad
+ * page reported, the pool at its start size less what was shrunk, and
+ * the free pages the boot count plus the shrunk pages; then the rest of
+ * the pool goes back and the count is checked once more.
+ *
+ * Runs for PMM_CONTIG_STRESS_SECONDS per case (default 5, 25 under
+ * PMM_TEST_SANITIZER).  Prints "stress: contig: ...".
+ */
+#include "harness.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pmm/hugetlb.h>
+
+#define NR_WORKERS 3
+#define MAX_HELD 64
+#define MAX_RANGES 4
+#define HUGE_ORDER PMM_HUGETLB_ORDER_2M
+#define HUGE_NR (1ul << HUGE_ORDER)
+#define POOL0 48
+#define POOL_FLOOR 16
+
+#define WMAGIC 0x5eedf00d00000000ull /* a worker's block */
+#define CMAGIC 0xc0471600c0471600ull /* a contiguous range */
+#define HMAGIC 0x4ba9e00000000000ull /* a huge page */
+
+struct slot {
+	struct pmm_page *page;
+	unsigned long pfn;
+	unsigned order;
+	pmm_gfp_t gfp;
+};
+
+struct shared;
+
+struct worker {
+	struct shared *s;
+	int id;
+	pthread_mutex_t lock; /* the slots: the worker and the migrate callback */
+	struct slot slot[MAX_HELD];
+	unsigned long ops, allocs, fails;
+};
+
+struct range {
+	unsigned long pfn, nr;
+};
+
+enum hstate { H_POOL, H_HELD, H_GONE };
+
+struct huge {
+	unsigned long pfn;
+	enum hstate state;
+	int refs; /* references held by the hugetlb thread when H_HELD */
+};
+
+struct shared {
+	struct pmm *m;
+	unsigned long max_pfn;
+	unsigned char *owned; /* per frame, atomic: 1 while someone owns it (or it is pooled) */
+	uint32_t *who;        /* per frame, atomic: 1 + (worker << 8 | slot) for a worker block's first frame */
+	int stop;             /* atomic */
+	bool migrate;
+	double seconds;
+	struct timespec t0;
+	struct worker w[NR_WORKERS];
+
+	unsigned long bad;    /* atomic */
+	pthread_mutex_t badlock;
+	char first_bad[320];
+
+	/* the contig thread */
+	unsigned long c_pages_ok, c_pages_fail, c_range_ok, c_range_busy, c_range_inval, c_frames;
+	/* the migrate callback (atomic) */
+	unsigned long mig_moved, mig_busy, mig_nomem;
+	/* the hugetlb thread */
+	struct huge pool[POOL0];
+	unsigned long h_takes, h_puts, h_empty, h_shrunk, h_refs;
+};
+
+static void bad(struct shared *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bad(struct shared *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_fetch_add(&s->bad, 1, __ATOMIC_RELAXED) == 0) {
+		pthread_mutex_lock(&s->badlock);
+		va_start(ap, fmt);
+		vsnprintf(s->first_bad, sizeof(s->first_bad), fmt, ap);
+		va_end(ap);
+		pthread_mutex_unlock(&s->badlock);
+	}
+}
+
+static uint64_t rnd(uint64_t *r)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return *r;
+}
+
+static double elapsed(const struct shared *s)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - s->t0.tv_sec) + (double)(t.tv_nsec - s->t0.tv_nsec) / 1e9;
+}
+
+static bool stopping(struct shared *s)
+{
+	return __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
+}
+
+static uint64_t *frame(struct shared *s, unsigned long pfn)
+{
+	return pmm_page_address(s->m, pmm_pfn_to_page(s->m, pfn));
+}
+
+/* Claim [pfn, pfn + nr) for @who: no frame may be owned already. */
+static void own(struct shared *s, unsigned long pfn, unsigned long nr, const char *who)
+{
+	if (pfn + nr > s->max_pfn) {
+		bad(s, "%s: frames 0x%lx+%lu past the end of memory", who, pfn, nr);
+		return;
+	}
+	for (unsigned long i = 0; i < nr; i++)
+		if (__atomic_exchange_n(&s->owned[pfn + i], 1, __ATOMIC_ACQ_REL))
+			bad(s, "%s: pfn 0x%lx handed out while someone owns it", who, pfn + i);
+}
+
+static void disown(struct shared *s, unsigned long pfn, unsigned long nr, const char *who)
+{
+	for (unsigned long i = 0; i < nr; i++)
+		if (!__atomic_exchange_n(&s->owned[pfn + i], 0, __ATOMIC_ACQ_REL))
+			bad(s, "%s: pfn 0x%lx given back but nobody owned it", who, pfn + i);
+}
+
+static void stamp(struct shared *s, unsigned long pfn, unsigned long nr, uint64_t magic)
+{
+	for (unsigned long i = 0; i < nr; i++)
+		*frame(s, pfn + i) = (pfn + i) ^ magic;
+}
+
+/* The stamps of [pfn, pfn + nr): the number of frames that lost theirs. */
+static unsigned long check(struct shared *s, unsigned long pfn, unsigned long nr, uint64_t magic,
+			   const char *who)
+{
+	unsigned long lost = 0;
+
+	for (unsigned long i = 0; i < nr; i++) {
+		uint64_t v = *frame(s, pfn + i);
+
+		if (v != ((pfn + i) ^ magic)) {
+			if (!lost)
+				bad(s, "%s: pfn 0x%lx (of 0x%lx+%lu) overwritten: %#llx", who, pfn + i, pfn,
+				    nr, (unsigned long long)v);
+			lost++;
+		}
+	}
+	return lost;
+}
+
+/* ------------------------------------------------------------ workers */
+
+static void worker_free(struct worker *w, struct slot *sl)
+{
+	struct shared *s = w->s;
+	unsigned long nr = 1ul << sl->order;
+
+	check(s, sl->pfn, nr, WMAGIC, "worker");
+	__atomic_store_n(&s->who[sl->pfn], 0, __ATOMIC_RELAXED);
+	disown(s, sl->pfn, nr, "worker");
+	pmm_free_pages(s->m, sl->page, sl->order);
+	sl->page = NULL;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct shared *s = w->s;
+	uint64_t r = 0x9e3779b97f4a7c15ull * (uint64_t)(w->id + 1);
+
+	while (!stopping(s)) {
+		unsigned i = (unsigned)(rnd(&r) % MAX_HELD);
+		struct slot *sl = &w->slot[i];
+
+		pthread_mutex_lock(&w->lock);
+		if (sl->page) {
+			worker_free(w, sl);
+		} else {
+			uint64_t x = rnd(&r);
+			unsigned o = (unsigned)(x % 4);
+			pmm_gfp_t gfp = ((x >> 8) & 1 ? PMM_GFP_KERNEL : PMM_GFP_HIGHUSER_MOVABLE) |
+					PMM___GFP_NOWARN;
+			struct pmm_page *p;
+
+			if (o && (x >> 9) % 4 == 0)
+				gfp |= PMM___GFP_COMP;
+			p = pmm_alloc_pages(s->m, gfp, o);
+			if (p) {
+				unsigned long pfn = pmm_page_to_pfn(s->m, p);
+
+				if (pfn & ((1ul << o) - 1))
+					bad(s, "worker: order %u block at pfn 0x%lx misaligned", o, pfn);
+				own(s, pfn, 1ul << o, "worker");
+				stamp(s, pfn, 1ul << o, WMAGIC);
+				*sl = (struct slot){ .page = p, .pfn = pfn, .order = o, .gfp = gfp };
+				__atomic_store_n(&s->who[pfn], 1u + ((unsigned)w->id << 8 | i),
+						 __ATOMIC_RELAXED);
+				w->allocs++;
+			} else {
+				w->fails++;
+			}
+		}
+		pthread_mutex_unlock(&w->lock);
+		/* Room for the contig and pool threads on hosts with fewer CPUs than threads. */
+		if (++w->ops % 256 == 0)
+			sched_yield();
+	}
+	pthread_mutex_lock(&w->lock);
+	for (unsigned i = 0; i < MAX_HELD; i++)
+		if (w->slot[i].page)
+			worker_free(w, &w->slot[i]);
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/*
+ * The embedder's migration: a worker's block moves to a new one (same
+ * gfp and order), its data copied and its stamps rewritten for the new
+ * frames (the new "mapping"), under the worker's lock.  Anything else
+ * allocated in the range (a contig range, a huge page) stays: -PMM_EBUSY.
+ */
+static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct shared *s = ctx;
+	uint32_t enc = pfn < s->max_pfn ? __atomic_load_n(&s->who[pfn], __ATOMIC_RELAXED) : 0;
+	struct worker *w;
+	struct slot *sl;
+	struct pmm_page *nw;
+	unsigned long npfn, nr;
+
+	if (!enc || (enc - 1) >> 8 >= NR_WORKERS) {
+		__atomic_fetch_add(&s->mig_busy, 1, __ATOMIC_RELAXED);
+		return -PMM_EBUSY;
+	}
+	w = &s->w[(enc - 1) >> 8];
+	sl = &w->slot[(enc - 1) & 0xff];
+	pthread_mutex_lock(&w->lock);
+	if (!sl->page || sl->pfn != pfn || __atomic_load_n(&s->who[pfn], __ATOMIC_RELAXED) != enc) {
+		pthread_mutex_unlock(&w->lock);
+		__atomic_fetch_add(&s->mig_busy, 1, __ATOMIC_RELAXED);
+		return -PMM_EBUSY;
+	}
+	if (sl->order != order) {
+		bad(s, "migrate: pfn 0x%lx asked at order %u, allocated at %u", pfn, order, sl->order);
+		pthread_mutex_unlock(&w->lock);
+		return -PMM_EBUSY;
+	}
+	nr = 1ul << order;
+	nw = pmm_alloc_pages(m, sl->gfp, order);
+	if (!nw) {
+		pthread_mutex_unlock(&w->lock);
+		__atomic_fetch_add(&s->mig_nomem, 1, __ATOMIC_RELAXED);
+		return -PMM_ENOMEM;
+	}
+	npfn = pmm_page_to_pfn(m, nw);
+	own(s, npfn, nr, "migrate target");
+	check(s, pfn, nr, WMAGIC, "migrate source");
+	memcpy(pmm_page_address(m, nw), pmm_page_address(m, sl->page), nr * PMM_PAGE_SIZE);
+	stamp(s, npfn, nr, WMAGIC);
+	__atomic_store_n(&s->who[pfn], 0, __ATOMIC_RELAXED);
+	disown(s, pfn, nr, "migrate source");
+	pmm_free_pages(m, sl->page, order);
+	sl->page = nw;
+	sl->pfn = npfn;
+	__atomic_store_n(&s->who[npfn], enc, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&w->lock);
+	__atomic_fetch_add(&s->mig_moved, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* ------------------------------------------------------------ contiguous ranges */
+
+static void range_free(struct shared *s, struct range *rg)
+{
+	check(s, rg->pfn, rg->nr, CMAGIC, "contig");
+	disown(s, rg->pfn, rg->nr, "contig");
+	pmm_free_contig_range(s->m, rg->pfn, rg->nr);
+}
+
+/* A range just handed out: every frame order 0, refcount 1; claim and stamp. */
+static void range_take(struct shared *s, unsigned long pfn, unsigned long nr, const char *how)
+{
+	own(s, pfn, nr, how);
+	for (unsigned long i = 0; i < nr; i++) {
+		int c = pmm_page_count(pmm_pfn_to_page(s->m, pfn + i));
+
+		if (c != 1) {
+			bad(s, "%s: pfn 0x%lx (of 0x%lx+%lu) has refcount %d", how, pfn + i, pfn, nr, c);
+			break;
+		}
+	}
+	stamp(s, pfn, nr, CMAGIC);
+	s->c_frames += nr;
+}
+
+static void *contig_main(void *arg)
+{
+	static const unsigned long sizes[] = { 512, 512, 512, 1, 3, 64, 300, 1000, 1024, 2048 };
+	struct shared *s = arg;
+	struct range held[MAX_RANGES];
+	unsigned nheld = 0;
+	uint64_t r = 0xdeadbeefcafef00dull;
+
+	while (!stopping(s)) {
+		uint64_t x = rnd(&r);
+
+		if (nheld == MAX_RANGES || (nheld && x % 3 == 0)) {
+			unsigned i = (unsigned)((x >> 8) % nheld);
+
+			range_free(s, &held[i]);
+			held[i] = held[--nheld];
+		} else if ((x >> 16) % 3 == 0) {
+			/* A range of our choosing, anywhere, pageblock-aligned or not. */
+			unsigned long nr = 1 + (x >> 24) % 700;
+			unsigned long start = (x >> 40) % (s->max_pfn - nr);
+			pmm_gfp_t gfp = ((x >> 20) & 1 ? PMM_GFP_KERNEL : PMM_GFP_HIGHUSER_MOVABLE) |
+					PMM___GFP_NOWARN;
+			int e;
+
+			if ((x >> 21) & 1)
+				start &= ~511ul;
+			e = pmm_alloc_contig_range(s->m, start, start + nr, gfp);
+			if (e == 0) {
+				range_take(s, start, nr, "contig_range");
+				held[nheld++] = (struct range){ start, nr };
+				s->c_range_ok++;
+			} else if (e == -PMM_EBUSY) {
+				s->c_range_busy++;
+			} else if (e == -PMM_EINVAL) {
+				s->c_range_inval++;
+			} else {
+				bad(s, "pmm_alloc_contig_range(0x%lx, 0x%lx) = %d", start, start + nr, e);
+			}
+		} else {
+			unsigned long nr = sizes[(x >> 24) % (sizeof(sizes) / sizeof(sizes[0]))];
+			unsigned long align = 1;
+			pmm_gfp_t gfp = ((x >> 20) & 1 ? PMM_GFP_KERNEL : PMM_GFP_HIGHUSER_MOVABLE) |
+					PMM___GFP_NOWARN;
+			struct pmm_page *p = pmm_alloc_contig_pages(s->m, nr, gfp, PMM_NUMA_NO_NODE);
+
+			while (align < nr)
+				align <<= 1;
+			if (p) {
+				unsigned long pfn = pmm_page_to_pfn(s->m, p);
+
+				if (pfn & (align - 1))
+					bad(s, "contig_pages: %lu frames at 0x%lx, not aligned to %lu", nr, pfn,
+					    align);
+				range_take(s, pfn, nr, "contig_pages");
+				held[nheld++] = (struct range){ pfn, nr };
+				s->c_pages_ok++;
+			} else {
+				s->c_pages_fail++;
+			}
+		}
+	}
+	while (nheld)
+		range_free(s, &held[--nheld]);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the huge page pool */
+
+static struct huge *pool_find(struct shared *s, unsigned long pfn)
+{
+	for (unsigned i = 0; i < POOL0; i++)
+		if (s->pool[i].pfn == pfn)
+			return &s->pool[i];
+	return NULL;
+}
+
+static unsigned pool_count(struct shared *s, enum hstate st)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < POOL0; i++)
+		n += s->pool[i].state == st;
+	return n;
+}
+
+/* Take one page from the pool: it must be one of ours, pooled, its stamps intact. */
+static struct huge *huge_take(struct shared *s)
+{
+	struct pmm_page *p = pmm_hugetlb_alloc(s->m, HUGE_ORDER, PMM_NUMA_NO_NODE);
+	unsigned long pfn;
+	struct huge *h;
+
+	if (!p) {
+		if (pool_count(s, H_POOL))
+			bad(s, "hugetlb: pool empty with %u pages in it", pool_count(s, H_POOL));
+		s->h_empty++;
+		return NULL;
+	}
+	pfn = pmm_page_to_pfn(s->m, p);
+	h = pool_find(s, pfn);
+	if (!h || h->state != H_POOL) {
+		bad(s, "hugetlb: pool handed out pfn 0x%lx, %s", pfn,
+		    !h ? "not a pool page" : h->state == H_HELD ? "already handed out" : "already shrunk");
+		return NULL;
+	}
+	if (pmm_page_count(p) != 1)
+		bad(s, "hugetlb: pfn 0x%lx taken with refcount %d", pfn, pmm_page_count(p));
+	check(s, pfn, HUGE_NR, HMAGIC, "hugetlb take");
+	h->state = H_HELD;
+	h->refs = 1;
+	s->h_takes++;
+	return h;
+}
+
+static void huge_put(struct shared *s, struct huge *h, uint64_t x)
+{
+	struct pmm_page *p = pmm_pfn_to_page(s->m, h->pfn);
+
+	check(s, h->pfn, HUGE_NR, HMAGIC, "hugetlb put");
+	stamp(s, h->pfn, HUGE_NR, HMAGIC); /* the stamps it keeps in the pool */
+	while (h->refs > 1) {
+		pmm_put_page(s->m, p);
+		h->refs--;
+	}
+	if (x & 1)
+		pmm_put_page(s->m, p);
+	else
+		pmm_free_pages(s->m, p, HUGE_ORDER);
+	h->state = H_POOL;
+	h->refs = 0;
+	s->h_puts++;
+}
+
+/* The pool's own counts must match what this thread (its only user) knows. */
+static void pool_counts(struct shared *s)
+{
+	unsigned long nr, nr_free;
+
+	if (pmm_hugetlb_pool(s->m, HUGE_ORDER, PMM_NUMA_NO_NODE, &nr, &nr_free))
+		bad(s, "pmm_hugetlb_pool failed");
+	else if (nr_free != pool_count(s, H_POOL) || nr != nr_free + pool_count(s, H_HELD))
+		bad(s, "hugetlb: pool says %lu pages (%lu free), we hold %u and pooled %u", nr, nr_free,
+		    pool_count(s, H_HELD), pool_count(s, H_POOL));
+}
+
+/*
+ * Shrink the pool by one page we choose: give back what we hold, take
+ * every pooled page, let one go (it leaves our ownership before the buddy
+ * allocator can hand its frames out), shrink by one, and put the others
+ * back.
+ */
+static void huge_shrink_one(struct shared *s, uint64_t x)
+{
+	struct huge *taken[POOL0];
+	unsigned n = 0, keep;
+	unsigned long got;
+
+	/* Everything we hold goes back first, so the pool has something to give up. */
+	for (unsigned i = 0; i < POOL0; i++)
+		if (s->pool[i].state == H_HELD)
+			huge_put(s, &s->pool[i], x >> (i % 32));
+	while (pool_count(s, H_POOL)) {
+		struct huge *h = huge_take(s);
+
+		if (!h)
+			return;
+		taken[n++] = h;
+	}
+	if (!n)
+		return;
+	keep = (unsigned)(x % n);
+	huge_put(s, taken[keep], x >> 8);
+	disown(s, taken[keep]->pfn, HUGE_NR, "hugetlb shrink");
+	got = pmm_hugetlb_shrink(s->m, HUGE_ORDER, 1);
+	if (got != 1)
+		bad(s, "pmm_hugetlb_shrink(1) gave back %lu pages with one pooled", got);
+	taken[keep]->state = H_GONE;
+	s->h_shrunk++;
+	for (unsigned i = 0; i < n; i++)
+		if (i != keep)
+			huge_put(s, taken[i], x >> (i % 32));
+	pool_counts(s);
+}
+
+static void *huge_main(void *arg)
+{
+	struct shared *s = arg;
+	uint64_t r = 0x123456789abcdefull;
+
+	while (!stopping(s)) {
+		uint64_t x = rnd(&r);
+		unsigned held = pool_count(s, H_HELD);
+		/* Shrink towards the floor over the run. */
+		double due = elapsed(s) / s->seconds * (POOL0 - POOL_FLOOR);
+
+		if ((double)s->h_shrunk < due && POOL0 - s->h_shrunk > POOL_FLOOR) {
+			huge_shrink_one(s, x);
+		} else if (held && (x % 2 == 0 || !pool_count(s, H_POOL))) {
+			unsigned i;
+
+			do
+				i = (unsigned)((x >> 8) % POOL0), x = rnd(&r);
+			while (s->pool[i].state != H_HELD);
+			huge_put(s, &s->pool[i], x);
+		} else {
+			struct huge *h = huge_take(s);
+
+			if (h && (x >> 4) % 4 == 0) {
+				/* A second holder (get_page), given back at put time. */
+				if (pmm_get_page(s->m, pmm_pfn_to_page(s->m, h->pfn)))
+					bad(s, "hugetlb: get_page on a held page failed");
+				else
+					h->refs++, s->h_refs++;
+			}
+		}
+		if (x % 64 == 0)
+			pool_counts(s);
+		if (x % 4 == 0)
+			sched_yield();
+	}
+	for (unsigned i = 0; i < POOL0; i++)
+		if (s->pool[i].state == H_HELD)
+			huge_put(s, &s->pool[i], i);
+	pool_counts(s);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the test */
+
+static double run_seconds(void)
+{
+	const char *v = getenv("PMM_CONTIG_STRESS_SECONDS");
+	const char *san = getenv("PMM_TEST_SANITIZER");
+
+	if (v && *v)
+		return strtod(v, NULL);
+	return san && *san && strcmp(san, "0") ? 25.0 : 5.0;
+}
+
+static void contig_under_load(bool migrate)
+{
+	struct pmm *m = pmm_test_machine("mem=1G dma=0 cpus=4 hugepagesz=2M hugepages=48", NULL);
+	struct shared *s = calloc(1, sizeof(*s));
+	pthread_t tw[NR_WORKERS], tc, th;
+	struct pmm_mm_ops ops = { .migrate = migrate_block };
+	unsigned long nr, nr_free, free0, wops = 0, wallocs = 0, wfails = 0;
+	unsigned long bad_pages0 = pmm_bad_page_count(m);
+	double t;
+
+	assert_non_null(s);
+	s->m = m;
+	s->migrate = migrate;
+	s->seconds = run_seconds();
+	s->max_pfn = pmm_max_pfn(m);
+	s->owned = calloc(s->max_pfn, 1);
+	s->who = calloc(s->max_pfn, sizeof(*s->who));
+	assert_non_null(s->owned);
+	assert_non_null(s->who);
+	pthread_mutex_init(&s->badlock, NULL);
+	if (migrate)
+		pmm_set_mm_ops(m, &ops, s);
+
+	/* The pool: learn its pages, claim and stamp them, give them back. */
+	assert_int_equal(pmm_hugetlb_pool(m, HUGE_ORDER, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
+	assert_int_equal(nr, POOL0);
+	assert_int_equal(nr_free, POOL0);
+	for (unsigned i = 0; i < POOL0; i++) {
+		struct pmm_page *p = pmm_hugetlb_alloc(m, HUGE_ORDER, PMM_NUMA_NO_NODE);
+
+		assert_non_null(p);
+		s->pool[i] = (struct huge){ .pfn = pmm_page_to_pfn(m, p), .state = H_HELD, .refs = 1 };
+		assert_int_equal(s->pool[i].pfn % HUGE_NR, 0);
+		own(s, s->pool[i].pfn, HUGE_NR, "hugetlb boot");
+		stamp(s, s->pool[i].pfn, HUGE_NR, HMAGIC);
+	}
+	assert_null(pmm_hugetlb_alloc(m, HUGE_ORDER, PMM_NUMA_NO_NODE));
+	for (unsigned i = 0; i < POOL0; i++)
+		huge_put(s, &s->pool[i], i);
+	s->h_puts = 0;
+	assert_int_equal(s->bad, 0);
+
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	free0 = pmm_nr_free_pages(m);
+
+	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+	for (int i = 0; i < NR_WORKERS; i++) {
+		s->w[i].s = s;
+		s->w[i].id = i;
+		pthread_mutex_init(&s->w[i].lock, NULL);
+		assert_int_equal(pthread_create(&tw[i], NULL, worker_main, &s->w[i]), 0);
+	}
+	assert_int_equal(pthread_create(&tc, NULL, contig_main, s), 0);
+	assert_int_equal(pthread_create(&th, NULL, huge_main, s), 0);
+	while (elapsed(s) < s->seconds && !__atomic_load_n(&s->bad, __ATOMIC_RELAXED))
+		usleep(50 * 1000);
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < NR_WORKERS; i++) {
+		assert_int_equal(pthread_join(tw[i], NULL), 0);
+		wops += s->w[i].ops;
+		wallocs += s->w[i].allocs;
+		wfails += s->w[i].fails;
+	}
+	assert_int_equal(pthread_join(tc, NULL), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	t = elapsed(s);
+	if (migrate)
+		pmm_set_mm_ops(m, NULL, NULL);
+
+	print_message("stress: contig: %s, %.1f s: %lu worker ops (%lu allocs, %lu failed); "
+		      "contig_pages %lu ok / %lu failed, contig_range %lu ok / %lu busy / %lu invalid, "
+		      "%lu frames taken; migrated %lu (busy %lu, no memory %lu); hugetlb %lu takes, "
+		      "%lu puts, %lu extra refs, %lu shrunk (pool %d -> %lu), %lu empty; %lu bad\n",
+		      migrate ? "with migration" : "no migration", t, wops, wallocs, wfails,
+		      s->c_pages_ok, s->c_pages_fail, s->c_range_ok, s->c_range_busy, s->c_range_inval,
+		      s->c_frames, s->mig_moved, s->mig_busy, s->mig_nomem, s->h_takes, s->h_puts,
+		      s->h_refs, s->h_shrunk, POOL0, POOL0 - s->h_shrunk, s->h_empty, s->bad);
+	if (s->bad)
+		fail_msg("%lu bad; first: %s", s->bad, s->first_bad);
+	assert_int_equal(pmm_bad_page_count(m), bad_pages0);
+	/* Nothing held any more: every frame back (the pool's are still the pool's). */
+	for (unsigned long pfn = 0; pfn < s->max_pfn; pfn++) {
+		struct huge *h = s->owned[pfn] ? pool_find(s, pfn & ~(HUGE_NR - 1)) : NULL;
+
+		if (s->owned[pfn] && (!h || h->state != H_POOL))
+			fail_msg("pfn 0x%lx still owned after every thread gave its frames back", pfn);
+	}
+	assert_true(s->c_pages_ok + s->c_range_ok > 0);
+	assert_true(s->h_takes > 0);
+
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_hugetlb_pool(m, HUGE_ORDER, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
+	assert_int_equal(nr, POOL0 - s->h_shrunk);
+	assert_int_equal(nr_free, nr);
+	assert_int_equal(pmm_nr_free_pages(m), free0 + s->h_shrunk * HUGE_NR);
+
+	/* The rest of the pool goes back too: the machine as if it had booted without one. */
+	assert_int_equal(pmm_hugetlb_shrink(m, HUGE_ORDER, POOL0), nr);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0 + POOL0 * HUGE_NR);
+	assert_int_equal(pmm_bad_page_count(m), bad_pages0);
+
+	for (int i = 0; i < NR_WORKERS; i++)
+		pthread_mutex_destroy(&s->w[i].lock);
+	pthread_mutex_destroy(&s->badlock);
+	free(s->owned);
+	free(s->who);
+	free(s);
+	pmm_destroy(m);
+}
+
+static void contig_no_migration(void **state)
+{
+	(void)state;
+	contig_under_load(false);
+}
+
+static void contig_with_migration(void **state)
+{
+	(void)state;
+	contig_under_load(true);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(contig_no_migration),
+		cmocka_unit_test(contig_with_migration),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
