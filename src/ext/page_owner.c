@@ -258,13 +258,13 @@ save_stack(struct pmm *m, struct page_owner_state *po, struct owner_thread *ot,
 	if (unlikely(ot->in_page_owner))
 		return po->dummy_handle;
 	ot->in_page_owner = 1;
+	/* The frame walk is the host's: a freestanding build has only the platform's stack(). */
 #ifdef PMM_FREESTANDING
 	(void)tr, (void)frame, (void)min;
 #else
 	uintptr_t entries[PAGE_OWNER_STACK_DEPTH];
 	unsigned nr;
 
- /* the frame walk is the host's; an embedder's stack() is the platform's */
 	if (likely(po->trail)) {
 		/* A record of another (maybe destroyed) depot must not be compared with. */
 		if (unlikely(tr->depot_id != po->depot.id))
