@@ -894,9 +894,13 @@ static void sb_printf(struct sbuf *s, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	/* Past the end, or with no buffer at all (a sizing call), only count:
+	 * no pointer arithmetic on a NULL or exhausted buffer. */
 	va_start(ap, fmt);
-	n = vsnprintf(s->buf + (s->len < s->size ? s->len : s->size),
-		      s->len < s->size ? s->size - s->len : 0, fmt, ap);
+	if (s->buf && s->len < s->size)
+		n = vsnprintf(s->buf + s->len, s->size - s->len, fmt, ap);
+	else
+		n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n > 0)
 		s->len += (size_t)n;
