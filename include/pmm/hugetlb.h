@@ -22,8 +22,20 @@
  * pmm_free_pages(page, order)) drops one: the last brings the page back
  * to its pool, never to the buddy allocator.  A put on a page that is in
  * its pool, or pmm_free_pages() with another order, is reported as a bad
- * page and refused.  pmm_hugetlb_shrink() gives pool pages back to the
- * buddy allocator, as lowering nr_hugepages does.
+ * page and refused.
+ *
+ * After boot, pmm_hugetlb_resize() sets a pool's size as writing
+ * nr_hugepages does (/proc/sys/vm/nr_hugepages for the default size,
+ * pmm_sysctl_write(m, "nr_hugepages", ...); a node's
+ * hugepages-<size>kB/nr_hugepages with a node): growing takes fresh pages
+ * from the buddy allocator (1 GiB ones as contiguous ranges, which may
+ * migrate movable blocks through pmm_set_mm_ops()), the allowed nodes in
+ * turn; shrinking gives free pool pages back and marks pages still handed
+ * out as surplus: each goes back to the buddy allocator when it is
+ * released.  pmm_hugetlb_set_overcommit() (nr_overcommit_hugepages) lets
+ * pmm_hugetlb_alloc() take surplus 2 MiB pages from the buddy allocator
+ * when the pool is empty.  pmm_hugetlb_shrink() gives up to a number of
+ * free pool pages back.
  *
  * Memory offline (<pmm/hotplug.h>) treats a block holding a huge page,
  * pooled or handed out, as busy.
@@ -51,27 +63,94 @@ PMM_API int pmm_hugetlb_pool(struct pmm *m, unsigned order, int nid, unsigned lo
 			     unsigned long *nr_free);
 
 /**
+ * struct pmm_hugetlb_counts - a pool's counts, as
+ * /sys/kernel/mm/hugepages/hugepages-<size>kB/ shows them.
+ * @nr: pages in the pool, handed out or not, surplus included
+ *      (nr_hugepages; HugePages_Total).
+ * @nr_free: pages in the pool not handed out (free_hugepages).
+ * @surplus: of @nr, those that go back to the buddy allocator when
+ *           released (surplus_hugepages; HugePages_Surp).
+ * @resv: reserved pages (resv_hugepages): always 0, pmm has no mappings
+ *        that reserve.
+ * @nr_overcommit: how many surplus pages pmm_hugetlb_alloc() may create
+ *                 (nr_overcommit_hugepages; all nodes).
+ * @max: the persistent size last set (/proc/sys/vm/nr_hugepages' reading;
+ *       all nodes).
+ */
+struct pmm_hugetlb_counts {
+	unsigned long nr, nr_free, surplus, resv, nr_overcommit, max;
+};
+
+/**
+ * pmm_hugetlb_counts() - the counts of the pool of 2^@order-frame pages,
+ * on node @nid or, with PMM_NUMA_NO_NODE, on all nodes.
+ * Return: 0, or -PMM_EINVAL for a NULL @c or the arguments
+ * pmm_hugetlb_pool() refuses.
+ * Context: takes the pool lock; does not sleep.
+ */
+PMM_API int pmm_hugetlb_counts(struct pmm *m, unsigned order, int nid,
+			       struct pmm_hugetlb_counts *c);
+
+/**
+ * pmm_hugetlb_resize() - make the pool's persistent size @count pages
+ * (set_max_huge_pages(), as writing nr_hugepages does).
+ * @order: the pool's page order (9 or 18).
+ * @nid: PMM_NUMA_NO_NODE: @count is the whole pool's size, pages taken
+ *       and given back on every node with memory in turn; a node: @count is
+ *       that node's share, the other nodes keep theirs.
+ * @count: pages wanted.  Growing first turns surplus pages back into
+ *         persistent ones, then takes fresh pages (2 MiB from the buddy
+ *         allocator, __GFP_THISNODE, retrying hard until a node fails once;
+ *         1 GiB with a contiguous range below ZONE_MOVABLE of the node)
+ *         until the count is reached or no allowed node has one.
+ *         Shrinking gives free pages back to the buddy allocator, then
+ *         marks pages still handed out as surplus.
+ * Return: 0, also when memory ran out first: read the size reached with
+ * pmm_hugetlb_pool() or pmm_hugetlb_counts() (the kernel's write succeeds
+ * the same way); -PMM_EINVAL for the arguments pmm_hugetlb_pool() refuses.
+ * Context: process context; may sleep, waiting for a resize of the same
+ * pool in progress (they run one at a time); takes the pool lock, and allocates and frees
+ * through the allocator; a 1 GiB page is taken as pmm_alloc_contig_pages()
+ * takes a range (drains every CPU's lists, may call the migrate callback).
+ */
+PMM_API int pmm_hugetlb_resize(struct pmm *m, unsigned order, int nid, unsigned long count);
+
+/**
+ * pmm_hugetlb_set_overcommit() - allow @nr surplus pages
+ * (nr_overcommit_hugepages): when the pool has no free page,
+ * pmm_hugetlb_alloc() takes a fresh one from the buddy allocator while
+ * fewer than @nr pages are surplus; it leaves the pool when released.
+ * Return: 0, or -PMM_EINVAL for the arguments pmm_hugetlb_pool() refuses
+ * and for 1 GiB pages, which are never surplus.
+ * Context: takes the pool lock; does not sleep.
+ */
+PMM_API int pmm_hugetlb_set_overcommit(struct pmm *m, unsigned order, unsigned long nr);
+
+/**
  * pmm_hugetlb_alloc() - take a page from the pool.
  * @order: the pool's page order (9 or 18).
  * @nid: the node to take it from; PMM_NUMA_NO_NODE: the calling CPU's node
  *       first, then the others in its fallback order.
  * Return: the head of a compound block of 2^@order frames, refcount 1,
- * owned by the caller; NULL when the pool has no page there (or for the
- * arguments pmm_hugetlb_pool() refuses).
- * Context: takes the pool lock; does not sleep.
+ * owned by the caller; NULL when the pool has no page there and no surplus
+ * page can be had (or for the arguments pmm_hugetlb_pool() refuses).  A
+ * surplus page (see pmm_hugetlb_set_overcommit()) comes from @nid exactly,
+ * or from the local node and its fallbacks for PMM_NUMA_NO_NODE.
+ * Context: takes the pool lock, and the allocator's locks for a surplus
+ * page; does not sleep.
  */
 PMM_API struct pmm_page *pmm_hugetlb_alloc(struct pmm *m, unsigned order, int nid);
 
 /**
- * pmm_hugetlb_shrink() - give up to @nr pages of the pool back to the buddy
- * allocator, taking one from each node in turn (the kernel's
+ * pmm_hugetlb_shrink() - give up to @nr free pages of the pool back to the
+ * buddy allocator, taking one from each node in turn (the kernel's
  * remove_pool_huge_page() order).  A 2 MiB page is freed as one order-9
  * block, a 1 GiB page as 262144 order-0 frames (free_contig_range()).
  * Pages handed out stay where they are.  Managed pages do not change.
  * Return: the pages given back; 0 for the arguments pmm_hugetlb_pool()
  * refuses.
- * Context: takes the pool lock, then frees through the allocator (zone
- * and per-CPU locks); does not sleep.
+ * Context: takes the resize lock and the pool lock, then frees through
+ * the allocator (zone and per-CPU locks); does not sleep.
  */
 PMM_API unsigned long pmm_hugetlb_shrink(struct pmm *m, unsigned order, unsigned long nr);
 

@@ -512,7 +512,9 @@ PMM_API int pmm_alloc_contig_range(struct pmm *m, unsigned long start, unsigned 
 
 /**
  * pmm_alloc_contig_pages() - find and allocate @nr contiguous frames aligned
- * to the next power of two of @nr, on @nid (PMM_NUMA_NO_NODE: local).
+ * to the next power of two of @nr, in the zones up to @gfp's zone of @nid
+ * (PMM_NUMA_NO_NODE: the local node) and of its fallback nodes, in
+ * zonelist order; with __GFP_THISNODE in @gfp, of @nid alone.
  * Return: the first page, or NULL.
  * Context: as pmm_alloc_contig_range().
  */
@@ -532,19 +534,26 @@ PMM_API void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned lo
 /**
  * pmm_sysctl_write() / pmm_sysctl_read() - the vm sysctls of this machine, by
  * their /proc/sys/vm names: min_free_kbytes, watermark_scale_factor,
- * watermark_boost_factor, lowmem_reserve_ratio, percpu_pagelist_high_fraction.
+ * watermark_boost_factor, lowmem_reserve_ratio, percpu_pagelist_high_fraction,
+ * nr_hugepages and nr_overcommit_hugepages.
  * Values are written and read as /proc/sys/vm takes and prints them
  * (proc_dointvec()): decimal ints separated by blanks, tabs or newlines; a
  * vector (lowmem_reserve_ratio) may be given fewer values than zones, and
  * input after its last value is ignored.  Writes recompute watermarks,
  * reserves and per-CPU high/batch at once, as the kernel's handlers do; a
- * refused write changes nothing.
+ * refused write changes nothing.  The two huge page sysctls take one
+ * unsigned decimal (proc_doulongvec_minmax()) and act on the default huge
+ * page size: nr_hugepages is pmm_hugetlb_resize() on all nodes and reads
+ * back the persistent size reached, nr_overcommit_hugepages is
+ * pmm_hugetlb_set_overcommit() (refused for a 1 GiB default size).
  * Return: 0 (read: the length of the value's text, as snprintf(): @buf
  * gets at most @size - 1 characters and a NUL, so a result >= @size means
  * it was cut short; @buf may be NULL when @size is 0), -PMM_ENOENT for an
  * unknown name, -PMM_EINVAL for a value the kernel would refuse (pmm also
  * refuses min_free_kbytes above 2^30).
- * Context: any thread; serialised by the machine's sysctl lock.
+ * Context: any thread; serialised by the machine's sysctl lock (the huge
+ * page sysctls by the pool's locks instead; a write of nr_hugepages
+ * allocates and may sleep, see pmm_hugetlb_resize()).
  */
 PMM_API int pmm_sysctl_write(struct pmm *m, const char *name, const char *value);
 PMM_API int pmm_sysctl_read(struct pmm *m, const char *name, char *buf, size_t size);

@@ -23,14 +23,25 @@
  * A page in its pool has refcount 0 and is neither free (no PageBuddy)
  * nor reserved, as the kernel's free huge pages; page[1]'s compound_dtor
  * says hugetlb (PageHuge()).  Handed out it has refcount 1; the last put
- * brings it back to the pool, never to the buddy allocator: only
- * pmm_hugetlb_shrink() does that.  pmm has no surplus pages, reservations,
- * overcommit, demotion or migration of huge pages, and memory offline
- * treats a pool page as busy.
+ * brings it back to the pool, unless the page is surplus.
  *
- * Locking: the pool lock (struct pmm_hugetlb) guards the lists and
- * counts; a page's refcount is atomic.  Boot runs single-threaded.
+ * After boot the pools are resized as writing nr_hugepages resizes them
+ * (set_max_huge_pages()): growing allocates fresh pages (2 MiB from the
+ * buddy allocator, 1 GiB with alloc_contig_pages()) on the allowed nodes
+ * in turn; shrinking gives free pool pages back to the buddy allocator and
+ * then marks pages still handed out as surplus, so that each goes back to
+ * the buddy allocator when its last reference is dropped.  With
+ * nr_overcommit_hugepages above 0, an allocation that finds the 2 MiB pool
+ * empty takes a fresh surplus page from the buddy allocator
+ * (alloc_surplus_huge_page()).  pmm has no reservations, demotion or
+ * migration of huge pages, and memory offline treats a pool page as busy.
+ *
+ * Locking: an hstate's resize lock serialises its resizes (the kernel's
+ * h->resize_lock), and is taken before the pool lock (struct pmm_hugetlb),
+ * which guards the lists and counts and is never held across a call into
+ * the allocator; a page's refcount is atomic.  Boot runs single-threaded.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,11 +55,14 @@ struct hstate {
 	unsigned long max_huge_pages;                   /* asked for */
 	unsigned long max_huge_pages_node[MAX_NUMNODES]; /* hugepages=N:C; all 0: spread */
 	bool node_specific;
-	unsigned long nr_huge_pages, free_huge_pages;
+	unsigned long nr_huge_pages, free_huge_pages, surplus_huge_pages;
 	unsigned long nr_huge_pages_node[MAX_NUMNODES];
 	unsigned long free_huge_pages_node[MAX_NUMNODES];
+	unsigned long surplus_huge_pages_node[MAX_NUMNODES];
+	unsigned long nr_overcommit_huge_pages;
 	struct list_head freelists[MAX_NUMNODES];       /* heads, through page->lru */
-	int next_nid_to_alloc, next_nid_to_free;
+	int next_nid_to_alloc, next_nid_to_free;        /* resize lock (boot: single thread) */
+	struct pmm_lock resize_lock;                    /* taken before the pool lock */
 };
 
 struct pmm_hugetlb {
@@ -92,6 +106,7 @@ static struct hstate *add_hstate(struct pmm_hugetlb *ht, unsigned order)
 
 	memset(h, 0, sizeof(*h));
 	h->order = order;
+	pmm_lock_init(&h->resize_lock);
 	for (int n = 0; n < MAX_NUMNODES; n++)
 		INIT_LIST_HEAD(&h->freelists[n]);
 	return h;
@@ -188,6 +203,8 @@ void hugetlb_teardown(struct pmm *m)
 		return;
 	if (ht->boot)
 		pmm_free(m, ht->boot, MAX(ht->boot_cap, 1ul) * sizeof(*ht->boot));
+	for (unsigned i = 0; i < ht->nr_hstates; i++)
+		pmm_lock_destroy(&ht->hstates[i].resize_lock);
 	pmm_lock_destroy(&ht->lock);
 	pmm_free(m, ht, sizeof(*ht));
 	m->hugetlb = NULL;
@@ -341,22 +358,40 @@ void hugetlb_gather(struct pmm *m)
 	ht->nr_boot = ht->boot_cap = 0;
 }
 
-/* alloc_buddy_huge_page() on @nid, then into the pool. */
-static bool alloc_fresh_huge_page(struct pmm *m, struct hstate *h, int nid)
+/*
+ * alloc_buddy_huge_page(): a 2 MiB block from the buddy allocator on @nid
+ * (or, without __GFP_THISNODE in @gfp, from its fallback nodes), made a
+ * hugetlb page with the caller's reference; NULL if there is none.
+ */
+static struct page *alloc_buddy_huge_page(struct pmm *m, struct hstate *h, pmm_gfp_t gfp, int nid)
 {
-	pmm_gfp_t gfp = PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_THISNODE | PMM___GFP_COMP |
-			PMM___GFP_RETRY_MAYFAIL | PMM___GFP_NOWARN;
-	struct page *page = alloc_pages_nid(m, gfp, h->order, nid);
+	struct page *page = alloc_pages_nid(m, gfp | PMM___GFP_COMP | PMM___GFP_NOWARN, h->order, nid);
 
-	if (!page)
-		return false;
-	page[1].compound_dtor = HUGETLB_PAGE_DTOR;
+	if (page)
+		page[1].compound_dtor = HUGETLB_PAGE_DTOR;
+	return page;
+}
+
+/* __prep_account_new_huge_page() and the first put: @page joins @h's pool. */
+static void add_new_pool_page(struct pmm *m, struct hstate *h, struct page *page)
+{
 	set_page_count(page, 0);
 	pmm_lock(&m->hugetlb->lock);
 	h->nr_huge_pages++;
 	h->nr_huge_pages_node[page_to_nid(page)]++;
 	enqueue_huge_page(h, page);
 	pmm_unlock(&m->hugetlb->lock);
+}
+
+/* alloc_pool_huge_page() at boot: a 2 MiB page on @nid into the pool. */
+static bool alloc_fresh_huge_page(struct pmm *m, struct hstate *h, int nid)
+{
+	struct page *page = alloc_buddy_huge_page(
+		m, h, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_THISNODE | PMM___GFP_RETRY_MAYFAIL, nid);
+
+	if (!page)
+		return false;
+	add_new_pool_page(m, h, page);
 	return true;
 }
 
@@ -381,119 +416,6 @@ void hugetlb_alloc_pools(struct pmm *m)
 }
 
 /* ------------------------------------------------------------ the pool */
-
-void hugetlb_free_page(struct pmm *m, struct page *page, unsigned order)
-{
-	struct hstate *h = hstate_of_order(m, compound_order(page));
-	int old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
-
-	if (!h || order != h->order) {
-		bad_page_refuse(m, page, "freeing a huge page with the wrong order");
-		return;
-	}
-	do {
-		if (old <= 0) {
-			bad_page_refuse(m, page, "freeing a huge page that is in its pool (double free)");
-			return;
-		}
-	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old - 1, false,
-					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
-	if (old > 1)
-		return;
-	pmm_lock(&m->hugetlb->lock);
-	enqueue_huge_page(h, page);
-	pmm_unlock(&m->hugetlb->lock);
-}
-
-/* An hstate of @m for @order and a node argument that names a node or none; else NULL. */
-static struct hstate *pool_args(const struct pmm *m, unsigned order, int nid)
-{
-	if (!m || (nid != PMM_NUMA_NO_NODE && (nid < 0 || nid >= MAX_NUMNODES)))
-		return NULL;
-	return hstate_of_order(m, order);
-}
-
-int pmm_hugetlb_pool(struct pmm *m, unsigned order, int nid, unsigned long *nr,
-		     unsigned long *nr_free)
-{
-	struct hstate *h = pool_args(m, order, nid);
-	unsigned long n, f;
-
-	if (!h)
-		return -PMM_EINVAL;
-	pmm_lock(&m->hugetlb->lock);
-	n = nid == PMM_NUMA_NO_NODE ? h->nr_huge_pages : h->nr_huge_pages_node[nid];
-	f = nid == PMM_NUMA_NO_NODE ? h->free_huge_pages : h->free_huge_pages_node[nid];
-	pmm_unlock(&m->hugetlb->lock);
-	if (nr)
-		*nr = n;
-	if (nr_free)
-		*nr_free = f;
-	return 0;
-}
-
-void hugetlb_meminfo(struct pmm *m, int nid, struct hugetlb_meminfo *out)
-{
-	const struct pmm_config *c = &m->cfg;
-	struct pmm_hugetlb *ht = m->hugetlb;
-	const struct hstate *def;
-
-	out->order = PMM_HUGETLB_ORDER_2M;
-	if (c->default_hstate >= 0 && c->default_hstate < (int)c->nr_hstates)
-		out->order = c->hstates[c->default_hstate].order;
-	out->nr = out->nr_free = out->total_pages = 0;
-	if (!ht)
-		return;
-	def = hstate_of_order(m, out->order);
-	pmm_lock(&ht->lock);
-	for (unsigned i = 0; i < ht->nr_hstates; i++)
-		out->total_pages += ht->hstates[i].nr_huge_pages << ht->hstates[i].order;
-	if (def) {
-		out->nr = nid < 0 ? def->nr_huge_pages : def->nr_huge_pages_node[nid];
-		out->nr_free = nid < 0 ? def->free_huge_pages : def->free_huge_pages_node[nid];
-	}
-	pmm_unlock(&ht->lock);
-}
-
-/* dequeue_hugetlb_folio_node_exact(): the first page of @nid's list; pool lock held. */
-static struct page *dequeue_huge_page_node(struct hstate *h, int nid)
-{
-	struct page *page;
-
-	if (list_empty(&h->freelists[nid]))
-		return NULL;
-	page = list_entry(h->freelists[nid].next, struct page, lru);
-	list_del(&page->lru);
-	INIT_LIST_HEAD(&page->lru);
-	h->free_huge_pages--;
-	h->free_huge_pages_node[nid]--;
-	return page;
-}
-
-struct pmm_page *pmm_hugetlb_alloc(struct pmm *m, unsigned order, int nid)
-{
-	struct hstate *h = pool_args(m, order, nid);
-	struct page *page = NULL;
-
-	if (!h)
-		return NULL;
-	pmm_lock(&m->hugetlb->lock);
-	if (nid != PMM_NUMA_NO_NODE) {
-		page = dequeue_huge_page_node(h, nid);
-	} else {
-		/* The calling CPU's node first, then the others in its fallback order. */
-		int local = numa_mem_id(m);
-
-		for (int i = 0; !page && i < m->node_order_nr[local]; i++)
-			page = dequeue_huge_page_node(h, m->node_order[local][i]);
-		for (int n = 0; !page && n < MAX_NUMNODES; n++)
-			page = dequeue_huge_page_node(h, n);
-	}
-	if (page)
-		set_page_count(page, 1);
-	pmm_unlock(&m->hugetlb->lock);
-	return (struct pmm_page *)page;
-}
 
 /* update_and_free_hugetlb_folio(): a page off its pool's lists back to the buddy. */
 static void free_pool_page(struct pmm *m, struct hstate *h, struct page *page)
@@ -520,6 +442,218 @@ static void free_pool_page(struct pmm *m, struct hstate *h, struct page *page)
 	free_contig_range(m, page_to_pfn(m, page), nr);
 }
 
+/*
+ * free_huge_folio(): the last reference to @page is gone.  A surplus page
+ * leaves the pool for the buddy allocator (remove_hugetlb_folio() with
+ * adjust_surplus); any other goes back on its node's list.
+ */
+static void huge_page_released(struct pmm *m, struct hstate *h, struct page *page)
+{
+	int nid = page_to_nid(page);
+
+	pmm_lock(&m->hugetlb->lock);
+	if (h->surplus_huge_pages_node[nid]) {
+		h->nr_huge_pages--;
+		h->nr_huge_pages_node[nid]--;
+		h->surplus_huge_pages--;
+		h->surplus_huge_pages_node[nid]--;
+		pmm_unlock(&m->hugetlb->lock);
+		free_pool_page(m, h, page);
+		return;
+	}
+	enqueue_huge_page(h, page);
+	pmm_unlock(&m->hugetlb->lock);
+}
+
+void hugetlb_free_page(struct pmm *m, struct page *page, unsigned order)
+{
+	struct hstate *h = hstate_of_order(m, compound_order(page));
+	int old = __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED);
+
+	if (!h || order != h->order) {
+		bad_page_refuse(m, page, "freeing a huge page with the wrong order");
+		return;
+	}
+	do {
+		if (old <= 0) {
+			bad_page_refuse(m, page, "freeing a huge page that is in its pool (double free)");
+			return;
+		}
+	} while (!__atomic_compare_exchange_n(&page->_refcount, &old, old - 1, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	if (old == 1)
+		huge_page_released(m, h, page);
+}
+
+/* An hstate of @m for @order and a node argument that names a node or none; else NULL. */
+static struct hstate *pool_args(const struct pmm *m, unsigned order, int nid)
+{
+	if (!m || (nid != PMM_NUMA_NO_NODE && (nid < 0 || nid >= MAX_NUMNODES)))
+		return NULL;
+	return hstate_of_order(m, order);
+}
+
+int pmm_hugetlb_counts(struct pmm *m, unsigned order, int nid, struct pmm_hugetlb_counts *c)
+{
+	struct hstate *h = pool_args(m, order, nid);
+	bool all = nid == PMM_NUMA_NO_NODE;
+
+	if (!h || !c)
+		return -PMM_EINVAL;
+	pmm_lock(&m->hugetlb->lock);
+	c->nr = all ? h->nr_huge_pages : h->nr_huge_pages_node[nid];
+	c->nr_free = all ? h->free_huge_pages : h->free_huge_pages_node[nid];
+	c->surplus = all ? h->surplus_huge_pages : h->surplus_huge_pages_node[nid];
+	c->resv = 0;
+	c->nr_overcommit = h->nr_overcommit_huge_pages;
+	c->max = h->max_huge_pages;
+	pmm_unlock(&m->hugetlb->lock);
+	return 0;
+}
+
+int pmm_hugetlb_pool(struct pmm *m, unsigned order, int nid, unsigned long *nr,
+		     unsigned long *nr_free)
+{
+	struct pmm_hugetlb_counts c;
+	int err = pmm_hugetlb_counts(m, order, nid, &c);
+
+	if (err)
+		return err;
+	if (nr)
+		*nr = c.nr;
+	if (nr_free)
+		*nr_free = c.nr_free;
+	return 0;
+}
+
+void hugetlb_meminfo(struct pmm *m, int nid, struct hugetlb_meminfo *out)
+{
+	struct pmm_hugetlb *ht = m->hugetlb;
+	const struct hstate *def;
+
+	out->order = hugetlb_default_order(m);
+	out->nr = out->nr_free = out->surplus = out->total_pages = 0;
+	if (!ht)
+		return;
+	def = hstate_of_order(m, out->order);
+	pmm_lock(&ht->lock);
+	for (unsigned i = 0; i < ht->nr_hstates; i++)
+		out->total_pages += ht->hstates[i].nr_huge_pages << ht->hstates[i].order;
+	if (def) {
+		out->nr = nid < 0 ? def->nr_huge_pages : def->nr_huge_pages_node[nid];
+		out->nr_free = nid < 0 ? def->free_huge_pages : def->free_huge_pages_node[nid];
+		out->surplus = nid < 0 ? def->surplus_huge_pages : def->surplus_huge_pages_node[nid];
+	}
+	pmm_unlock(&ht->lock);
+}
+
+/* dequeue_hugetlb_folio_node_exact(): the first page of @nid's list; pool lock held. */
+static struct page *dequeue_huge_page_node(struct hstate *h, int nid)
+{
+	struct page *page;
+
+	if (list_empty(&h->freelists[nid]))
+		return NULL;
+	page = list_entry(h->freelists[nid].next, struct page, lru);
+	list_del(&page->lru);
+	INIT_LIST_HEAD(&page->lru);
+	h->free_huge_pages--;
+	h->free_huge_pages_node[nid]--;
+	return page;
+}
+
+/*
+ * alloc_surplus_huge_page(): with the pool empty, a fresh 2 MiB page
+ * beyond its persistent size while fewer than nr_overcommit_hugepages are
+ * surplus; handed out at once, back to the buddy allocator when released.
+ * @nid: exactly that node, or PMM_NUMA_NO_NODE for the local node and its
+ * fallbacks.
+ */
+static struct page *alloc_surplus_huge_page(struct pmm *m, struct hstate *h, int nid)
+{
+	pmm_gfp_t gfp = PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_RETRY_MAYFAIL;
+	struct page *page;
+	bool over;
+
+	if (gigantic(h))
+		return NULL;
+	pmm_lock(&m->hugetlb->lock);
+	over = h->surplus_huge_pages >= h->nr_overcommit_huge_pages;
+	pmm_unlock(&m->hugetlb->lock);
+	if (over)
+		return NULL;
+	if (nid != PMM_NUMA_NO_NODE)
+		gfp |= PMM___GFP_THISNODE;
+	page = alloc_buddy_huge_page(m, h, gfp, nid);
+	if (!page)
+		return NULL;
+	pmm_lock(&m->hugetlb->lock);
+	/* Others may have taken the allowance meanwhile (the kernel rechecks too). */
+	if (h->surplus_huge_pages >= h->nr_overcommit_huge_pages) {
+		pmm_unlock(&m->hugetlb->lock);
+		free_pool_page(m, h, page);
+		return NULL;
+	}
+	h->nr_huge_pages++;
+	h->nr_huge_pages_node[page_to_nid(page)]++;
+	h->surplus_huge_pages++;
+	h->surplus_huge_pages_node[page_to_nid(page)]++;
+	pmm_unlock(&m->hugetlb->lock);
+	return page;
+}
+
+struct pmm_page *pmm_hugetlb_alloc(struct pmm *m, unsigned order, int nid)
+{
+	struct hstate *h = pool_args(m, order, nid);
+	struct page *page = NULL;
+
+	if (!h)
+		return NULL;
+	pmm_lock(&m->hugetlb->lock);
+	if (nid != PMM_NUMA_NO_NODE) {
+		page = dequeue_huge_page_node(h, nid);
+	} else {
+		/* The calling CPU's node first, then the others in its fallback order. */
+		int local = numa_mem_id(m);
+
+		for (int i = 0; !page && i < m->node_order_nr[local]; i++)
+			page = dequeue_huge_page_node(h, m->node_order[local][i]);
+		for (int n = 0; !page && n < MAX_NUMNODES; n++)
+			page = dequeue_huge_page_node(h, n);
+	}
+	if (page)
+		set_page_count(page, 1);
+	pmm_unlock(&m->hugetlb->lock);
+	if (!page)
+		page = alloc_surplus_huge_page(m, h, nid);
+	return (struct pmm_page *)page;
+}
+
+/*
+ * remove_pool_huge_page(): a free page of @h off the lists of the nodes in
+ * @nodes, from the next one to free, and out of the counts; a surplus one
+ * first where asked (@acct_surplus); NULL if none is free.  Pool lock held.
+ */
+static struct page *remove_pool_huge_page(struct hstate *h, unsigned long nodes, bool acct_surplus)
+{
+	for (int tries = __builtin_popcountl(nodes); tries > 0; tries--) {
+		int nid = next_node(&h->next_nid_to_free, nodes);
+		struct page *page;
+
+		if ((!acct_surplus || h->surplus_huge_pages_node[nid]) &&
+		    (page = dequeue_huge_page_node(h, nid))) {
+			h->nr_huge_pages--;
+			h->nr_huge_pages_node[nid]--;
+			if (acct_surplus) {
+				h->surplus_huge_pages--;
+				h->surplus_huge_pages_node[nid]--;
+			}
+			return page;
+		}
+	}
+	return NULL;
+}
+
 unsigned long pmm_hugetlb_shrink(struct pmm *m, unsigned order, unsigned long nr)
 {
 	struct hstate *h = pool_args(m, order, PMM_NUMA_NO_NODE);
@@ -528,25 +662,183 @@ unsigned long pmm_hugetlb_shrink(struct pmm *m, unsigned order, unsigned long nr
 	if (!h)
 		return 0;
 	nodes = memory_nodes(m);
+	pmm_lock(&h->resize_lock);
 	while (done < nr) {
-		struct page *page = NULL;
+		struct page *page;
 
 		pmm_lock(&m->hugetlb->lock);
-		/* remove_pool_huge_page(): the nodes in turn, from the next one to free. */
-		for (int tries = __builtin_popcountl(nodes); tries > 0 && !page; tries--) {
-			int nid = next_node(&h->next_nid_to_free, nodes);
-
-			page = dequeue_huge_page_node(h, nid);
-			if (page) {
-				h->nr_huge_pages--;
-				h->nr_huge_pages_node[nid]--;
-			}
-		}
+		page = remove_pool_huge_page(h, nodes, false);
+		h->max_huge_pages = h->nr_huge_pages - h->surplus_huge_pages;
 		pmm_unlock(&m->hugetlb->lock);
 		if (!page)
 			break;
 		free_pool_page(m, h, page);
 		done++;
 	}
+	pmm_unlock(&h->resize_lock);
 	return done;
+}
+
+/* persistent_huge_pages(): the pool's pages that are not surplus.  Pool lock held. */
+static unsigned long persistent_huge_pages(const struct hstate *h)
+{
+	return h->nr_huge_pages - h->surplus_huge_pages;
+}
+
+/*
+ * adjust_pool_surplus(): move one page of a node in @nodes into the
+ * surplus count (@delta 1: a node with a page not yet surplus, from the
+ * next one to free) or out of it (-1: a node with a surplus page, from
+ * the next one to allocate on).  Pool lock held.
+ */
+static bool adjust_pool_surplus(struct hstate *h, unsigned long nodes, int delta)
+{
+	for (int tries = __builtin_popcountl(nodes); tries > 0; tries--) {
+		int nid = delta < 0 ? next_node(&h->next_nid_to_alloc, nodes)
+				    : next_node(&h->next_nid_to_free, nodes);
+
+		if (delta < 0 ? h->surplus_huge_pages_node[nid] != 0
+			      : h->surplus_huge_pages_node[nid] < h->nr_huge_pages_node[nid]) {
+			h->surplus_huge_pages += (unsigned long)(long)delta;
+			h->surplus_huge_pages_node[nid] += (unsigned long)(long)delta;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A fresh gigantic page on @nid (alloc_gigantic_page(): alloc_contig_pages()
+ * on that node's zones up to Normal, GFP_HIGHUSER), made a compound
+ * hugetlb page with refcount 0; NULL if no range could be had.
+ */
+static struct page *alloc_gigantic_page(struct pmm *m, struct hstate *h, int nid)
+{
+	struct page *page = alloc_contig_pages(
+		m, 1ul << h->order, PMM_GFP_HIGHUSER | PMM___GFP_THISNODE | PMM___GFP_NOWARN, nid);
+
+	if (page)
+		prep_gigantic_page(h, page);
+	return page;
+}
+
+/*
+ * alloc_pool_huge_page(): a fresh page of @h into the pool from the first
+ * node of @nodes, from the next one to allocate on, that has one.  A node
+ * that failed a 2 MiB allocation tried hard is tried without retrying
+ * (__GFP_NORETRY) for the rest of the resize, until it succeeds again
+ * (*@noretry, the kernel's node_alloc_noretry).  Resize lock held.
+ */
+static bool alloc_pool_huge_page(struct pmm *m, struct hstate *h, unsigned long nodes,
+				 unsigned long *noretry)
+{
+	for (int tries = __builtin_popcountl(nodes); tries > 0; tries--) {
+		int nid = next_node(&h->next_nid_to_alloc, nodes);
+		bool hard = !(*noretry & (1ul << nid));
+		struct page *page;
+
+		if (gigantic(h)) {
+			page = alloc_gigantic_page(m, h, nid);
+		} else {
+			page = alloc_buddy_huge_page(m, h,
+						     PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_THISNODE |
+							     (hard ? PMM___GFP_RETRY_MAYFAIL
+								   : PMM___GFP_NORETRY),
+						     nid);
+			if (page && !hard)
+				*noretry &= ~(1ul << nid);
+			if (!page && hard)
+				*noretry |= 1ul << nid;
+		}
+		if (page) {
+			add_new_pool_page(m, h, page);
+			return true;
+		}
+	}
+	return false;
+}
+
+int pmm_hugetlb_resize(struct pmm *m, unsigned order, int nid, unsigned long count)
+{
+	struct hstate *h = pool_args(m, order, nid);
+	unsigned long nodes, noretry = 0, min_count;
+	struct list_head gone;
+
+	if (!h)
+		return -PMM_EINVAL;
+	/* __nr_hugepages_store_common(): one node's count, or the nodes with memory. */
+	nodes = nid == PMM_NUMA_NO_NODE ? memory_nodes(m) : 1ul << nid;
+	INIT_LIST_HEAD(&gone);
+	pmm_lock(&h->resize_lock);
+	pmm_lock(&m->hugetlb->lock);
+	if (nid != PMM_NUMA_NO_NODE) {
+		unsigned long asked = count;
+
+		/* The other nodes' pages stay; a count that overflows asks for all it can get. */
+		count += h->nr_huge_pages - h->nr_huge_pages_node[nid];
+		if (count < asked)
+			count = ULONG_MAX;
+	}
+	/* Growing: surplus pages become persistent first, then fresh pages are taken. */
+	while (h->surplus_huge_pages && count > persistent_huge_pages(h))
+		if (!adjust_pool_surplus(h, nodes, -1))
+			break;
+	while (count > persistent_huge_pages(h)) {
+		bool ok;
+
+		pmm_unlock(&m->hugetlb->lock);
+		ok = alloc_pool_huge_page(m, h, nodes, &noretry);
+		pmm_lock(&m->hugetlb->lock);
+		if (!ok)
+			break;
+	}
+	/*
+	 * Shrinking: free pages go back to the buddy allocator (those handed
+	 * out cannot), then pages still handed out become surplus, to go back
+	 * when they are released.
+	 */
+	min_count = MAX(count, h->nr_huge_pages - h->free_huge_pages);
+	while (min_count < persistent_huge_pages(h)) {
+		struct page *page = remove_pool_huge_page(h, nodes, false);
+
+		if (!page)
+			break;
+		list_add(&page->lru, &gone);
+	}
+	while (count < persistent_huge_pages(h))
+		if (!adjust_pool_surplus(h, nodes, 1))
+			break;
+	h->max_huge_pages = persistent_huge_pages(h);
+	pmm_unlock(&m->hugetlb->lock);
+	while (!list_empty(&gone)) {
+		struct page *page = list_entry(gone.next, struct page, lru);
+
+		list_del(&page->lru);
+		INIT_LIST_HEAD(&page->lru);
+		free_pool_page(m, h, page);
+	}
+	pmm_unlock(&h->resize_lock);
+	return 0;
+}
+
+int pmm_hugetlb_set_overcommit(struct pmm *m, unsigned order, unsigned long nr)
+{
+	struct hstate *h = pool_args(m, order, PMM_NUMA_NO_NODE);
+
+	/* hugetlb_overcommit_handler(): gigantic pages are never surplus. */
+	if (!h || gigantic(h))
+		return -PMM_EINVAL;
+	pmm_lock(&m->hugetlb->lock);
+	h->nr_overcommit_huge_pages = nr;
+	pmm_unlock(&m->hugetlb->lock);
+	return 0;
+}
+
+unsigned hugetlb_default_order(const struct pmm *m)
+{
+	const struct pmm_config *c = &m->cfg;
+
+	if (c->default_hstate >= 0 && c->default_hstate < (int)c->nr_hstates)
+		return c->hstates[c->default_hstate].order;
+	return PMM_HUGETLB_ORDER_2M;
 }

@@ -47,6 +47,7 @@ PMM_HIDDEN void hugetlb_teardown(struct pmm *m);
 struct hugetlb_meminfo {
 	unsigned order;             /* the default size's (2 MiB unless default_hugepagesz=1G) */
 	unsigned long nr, nr_free;  /* its pool (on the node asked for): pages, and those not handed out */
+	unsigned long surplus;      /* of nr, those that leave the pool when released */
 	unsigned long total_pages;  /* frames in every pool (Hugetlb, and hugetlb_total_pages()) */
 };
 
@@ -57,9 +58,13 @@ struct hugetlb_meminfo {
  */
 PMM_HIDDEN void hugetlb_meminfo(struct pmm *m, int nid, struct hugetlb_meminfo *h);
 
+/* The default huge page size's order (default_hugepagesz=; 2 MiB unless it says 1G). */
+PMM_HIDDEN unsigned hugetlb_default_order(const struct pmm *m);
+
 /*
  * A free of a hugetlb page (pmm_free_pages(), pmm_put_page()): drops the
- * caller's reference and, at zero, the page goes back to its pool.  A page
+ * caller's reference and, at zero, the page goes back to its pool (a
+ * surplus page to the buddy allocator).  A page
  * already in its pool, or a wrong order, is reported and refused.
  * Takes the pool lock.
  */

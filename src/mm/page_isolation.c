@@ -365,13 +365,17 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 		align <<= 1;
 	if (nid == PMM_NUMA_NO_NODE)
 		nid = numa_mem_id(m);
-	else if (node_memoryless(m, nid))
+	else if (node_memoryless(m, nid) && !(gfp & PMM___GFP_THISNODE))
 		nid = node_mem_fallback(m, nid);
 	if (!node_online(m, nid))
 		return NULL;
 	struct zone *zone;
 
-	for (struct zoneref *z = m->node_data[nid]->node_zonelists[ZONELIST_FALLBACK]._zonerefs;
+	/* node_zonelist(): __GFP_THISNODE searches the node's own zones only. */
+	for (struct zoneref *z = m->node_data[nid]
+					 ->node_zonelists[gfp & PMM___GFP_THISNODE ? ZONELIST_NOFALLBACK
+										 : ZONELIST_FALLBACK]
+					 ._zonerefs;
 	     (zone = zonelist_zone(z)); z++) {
 		if (zone->zone_idx > zi)
 			continue;

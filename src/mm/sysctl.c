@@ -5,10 +5,14 @@
  * watermarks (and per-CPU high/batch, which derive from them);
  * lowmem_reserve_ratio recomputes the reserves.  Locking: m->sysctl_lock.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <pmm/hugetlb.h>
+
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/pcp.h"
 
@@ -66,6 +70,65 @@ static int parse_long(const char *v, long *out)
 	return err;
 }
 
+/*
+ * proc_doulongvec_minmax()'s write of one unsigned long: decimal digits
+ * between blanks; a sign, another character or a value past ULONG_MAX is
+ * -PMM_EINVAL (so is nothing at all).
+ */
+static int parse_ulong(const char *v, unsigned long *out)
+{
+	unsigned long x = 0;
+
+	if (!v)
+		return -PMM_EINVAL;
+	while (proc_space(*v))
+		v++;
+	if (*v < '0' || *v > '9')
+		return -PMM_EINVAL;
+	for (; *v >= '0' && *v <= '9'; v++) {
+		if (x > (ULONG_MAX - (unsigned long)(*v - '0')) / 10)
+			return -PMM_EINVAL;
+		x = x * 10 + (unsigned long)(*v - '0');
+	}
+	if (*v && !proc_space(*v))
+		return -PMM_EINVAL;
+	*out = x;
+	return 0;
+}
+
+/*
+ * The huge page sysctls, for the default size: nr_hugepages resizes the
+ * pool (hugetlb_sysctl_handler()), nr_overcommit_hugepages sets its
+ * surplus allowance.  Not under the sysctl lock: a resize allocates, and
+ * the pool has its own locks.  -PMM_ENOENT: not one of them.
+ */
+static int hugetlb_sysctl_write(struct pmm *m, const char *name, const char *value)
+{
+	unsigned long v;
+	unsigned order = hugetlb_default_order(m);
+
+	if (strcmp(name, "nr_hugepages") && strcmp(name, "nr_overcommit_hugepages"))
+		return -PMM_ENOENT;
+	if (parse_ulong(value, &v))
+		return -PMM_EINVAL;
+	if (!strcmp(name, "nr_hugepages"))
+		return pmm_hugetlb_resize(m, order, PMM_NUMA_NO_NODE, v);
+	return pmm_hugetlb_set_overcommit(m, order, v);
+}
+
+static int hugetlb_sysctl_read(struct pmm *m, const char *name, char *buf, size_t size)
+{
+	struct pmm_hugetlb_counts c;
+	int err;
+
+	if (strcmp(name, "nr_hugepages") && strcmp(name, "nr_overcommit_hugepages"))
+		return -PMM_ENOENT;
+	err = pmm_hugetlb_counts(m, hugetlb_default_order(m), PMM_NUMA_NO_NODE, &c);
+	if (err)
+		return err;
+	return snprintf(buf, size, "%lu\n", !strcmp(name, "nr_hugepages") ? c.max : c.nr_overcommit);
+}
+
 /* min_free_kbytes and watermark_scale_factor handlers: setup_per_zone_wmarks() only. */
 static void recompute(struct pmm *m)
 {
@@ -76,8 +139,11 @@ static void recompute(struct pmm *m)
 int pmm_sysctl_write(struct pmm *m, const char *name, const char *value)
 {
 	long v;
-	int err = 0;
+	int err = hugetlb_sysctl_write(m, name, value);
 
+	if (err != -PMM_ENOENT)
+		return err;
+	err = 0;
 	pmm_lock(&m->sysctl_lock);
 	if (!strcmp(name, "min_free_kbytes")) {
 		if ((err = parse_long(value, &v)) || v < 0 || v > (1l << 30)) {
@@ -126,8 +192,10 @@ out:
 
 int pmm_sysctl_read(struct pmm *m, const char *name, char *buf, size_t size)
 {
-	int n;
+	int n = hugetlb_sysctl_read(m, name, buf, size);
 
+	if (n != -PMM_ENOENT)
+		return n;
 	pmm_lock(&m->sysctl_lock);
 	if (!strcmp(name, "min_free_kbytes"))
 		n = snprintf(buf, size, "%d\n", m->min_free_kbytes);

@@ -310,6 +310,7 @@ int node_files_read(struct pmm *m, int nid, struct node_files *f)
 	f->meminfo[NMI_BOUNCE] = KB(zs[NR_BOUNCE]);
 	f->meminfo[NMI_HUGEPAGES_TOTAL] = h.nr;
 	f->meminfo[NMI_HUGEPAGES_FREE] = h.nr_free;
+	f->meminfo[NMI_HUGEPAGES_SURP] = h.surplus;
 #undef KB
 	return 0;
 }

@@ -8,12 +8,18 @@
  * 2 MiB pages from the buddy allocator; the pool handing pages out and
  * taking them back, refusing a double put or a wrong order as bad pages,
  * and giving pages back to the buddy allocator; offline refusing a block
- * that holds one.
+ * that holds one; resizing after boot as writing nr_hugepages does
+ * (growing on the nodes in turn, shrinking with surplus pages that leave
+ * when released, one node's count, running out of memory, 1 GiB pages as
+ * contiguous ranges), and surplus pages by nr_overcommit_hugepages.
  */
 #include "harness.h"
 
+#include <limits.h>
+
 #include <pmm/hotplug.h>
 #include <pmm/hugetlb.h>
+#include <pmm/report.h>
 
 #define G1 (1ul << PMM_HUGETLB_ORDER_1G)
 #define M2 (1ul << PMM_HUGETLB_ORDER_2M)
@@ -306,6 +312,260 @@ static void test_boot_faults(void **state)
 					check_pools) > 10);
 }
 
+/* @c's counts, all of them, for @order on @nid. */
+static struct pmm_hugetlb_counts counts(struct pmm *m, unsigned order, int nid)
+{
+	struct pmm_hugetlb_counts c;
+
+	memset(&c, 0xa5, sizeof(c));
+	assert_int_equal(pmm_hugetlb_counts(m, order, nid, &c), 0);
+	assert_int_equal(c.resv, 0);
+	return c;
+}
+
+#define assert_counts(m, order, nid, nr_, free_, surp_)                      \
+	do {                                                                 \
+		struct pmm_hugetlb_counts c_ = counts(m, order, nid);        \
+		if (c_.nr != (nr_) || c_.nr_free != (free_) || c_.surplus != (surp_)) \
+			fail_msg("pool %u node %d: nr %lu free %lu surplus %lu, expected %lu %lu %lu", \
+				 (unsigned)(order), (int)(nid), c_.nr, c_.nr_free, c_.surplus,  \
+				 (unsigned long)(nr_), (unsigned long)(free_), (unsigned long)(surp_)); \
+	} while (0)
+
+/* The value of /proc/meminfo's line @label. */
+static unsigned long meminfo_value(struct pmm *m, const char *label)
+{
+	char buf[8192];
+	const char *p;
+
+	assert_true(pmm_report_snprint(m, PMM_REPORT_MEMINFO, buf, sizeof(buf)) < (long)sizeof(buf));
+	p = strstr(buf, label);
+	assert_non_null(p);
+	return strtoul(p + strlen(label), NULL, 10);
+}
+
+static void expect_sysctl(struct pmm *m, const char *name, const char *value)
+{
+	char buf[64];
+
+	assert_int_equal(pmm_sysctl_read(m, name, buf, sizeof(buf)), (int)strlen(value));
+	assert_string_equal(buf, value);
+}
+
+/* Frames free in the buddy allocator and per-CPU lists, lists drained. */
+static unsigned long free_frames(struct pmm *m)
+{
+	pmm_drain_all(m);
+	return pmm_nr_free_pages(m);
+}
+
+static void test_resize(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm_page *p[4];
+	unsigned long free0;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=4G nodes=2", &log);
+	free0 = free_frames(m);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 0, 0, 0);
+	expect_sysctl(m, "nr_hugepages", "0\n");
+
+	/* Growing: fresh pages from the buddy allocator, the nodes in turn. */
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "10\n"), 0);
+	expect_sysctl(m, "nr_hugepages", "10\n");
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 10, 10, 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, 0, 5, 5, 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, 1, 5, 5, 0);
+	assert_int_equal(free_frames(m), free0 - 10 * M2);
+	assert_int_equal(meminfo_value(m, "HugePages_Total:"), 10);
+	assert_int_equal(meminfo_value(m, "Hugetlb:"), 10 * 2048);
+	assert_machine_valid(m);
+
+	/* Shrinking below what is handed out: free pages go, three become surplus. */
+	for (int i = 0; i < 4; i++)
+		assert_non_null(p[i] = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 4, 0, 3);
+	expect_sysctl(m, "nr_hugepages", "1\n");
+	assert_int_equal(counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE).max, 1);
+	assert_int_equal(meminfo_value(m, "HugePages_Surp:"), 3);
+	assert_int_equal(free_frames(m), free0 - 4 * M2);
+	/* A surplus page leaves the pool when released; the last one stays. */
+	pmm_free_pages(m, p[0], PMM_HUGETLB_ORDER_2M);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 3, 0, 2);
+	assert_int_equal(free_frames(m), free0 - 3 * M2);
+	pmm_put_page(m, p[1]);
+	pmm_free_pages(m, p[2], PMM_HUGETLB_ORDER_2M);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 0, 0);
+	pmm_free_pages(m, p[3], PMM_HUGETLB_ORDER_2M);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 1, 0);
+	assert_int_equal(free_frames(m), free0 - M2);
+	/* A released surplus page was given back, not pooled: putting it again is a bad page. */
+	assert_machine_valid(m);
+
+	/* Growing takes surplus pages back first: no fresh page for them. */
+	assert_non_null(p[0] = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 0), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 0, 1);
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 0, 0);
+	assert_int_equal(free_frames(m), free0 - M2);
+	pmm_free_pages(m, p[0], PMM_HUGETLB_ORDER_2M);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 1, 0);
+
+	/* One node's count: the other node keeps its pages. */
+	{
+		struct pmm_hugetlb_counts n0 = counts(m, PMM_HUGETLB_ORDER_2M, 0);
+
+		assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, 1, 6), 0);
+		assert_counts(m, PMM_HUGETLB_ORDER_2M, 1, 6, 6, 0);
+		assert_counts(m, PMM_HUGETLB_ORDER_2M, 0, n0.nr, n0.nr, 0);
+		assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, n0.nr + 6, n0.nr + 6, 0);
+		assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, 1, 0), 0);
+		assert_counts(m, PMM_HUGETLB_ORDER_2M, 1, 0, 0, 0);
+		assert_counts(m, PMM_HUGETLB_ORDER_2M, 0, n0.nr, n0.nr, 0);
+	}
+
+	/* More than memory holds: as many as can be had, then all given back. */
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, 1, ULONG_MAX), 0);
+	{
+		struct pmm_hugetlb_counts c = counts(m, PMM_HUGETLB_ORDER_2M, 1);
+
+		/* Node 1 has 2 GiB: nearly all of it, never more. */
+		assert_true(c.nr > 800 && c.nr <= 1024);
+		assert_int_equal(c.nr_free, c.nr);
+	}
+	assert_machine_valid(m);
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "0"), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 0, 0, 0);
+	assert_int_equal(free_frames(m), free0);
+	assert_machine_valid(m);
+
+	/* Refused: nothing changes. */
+	assert_int_equal(pmm_hugetlb_resize(m, 12, PMM_NUMA_NO_NODE, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, 99, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_hugetlb_resize(NULL, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_hugetlb_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, NULL), -PMM_EINVAL);
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "-1"), -PMM_EINVAL);
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "3x"), -PMM_EINVAL);
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", ""), -PMM_EINVAL);
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "99999999999999999999999"), -PMM_EINVAL);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 0, 0, 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+static void test_overcommit(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm_page *p[3];
+	unsigned long free0;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=2G hugepages=1", &log);
+	free0 = free_frames(m);
+	expect_sysctl(m, "nr_overcommit_hugepages", "0\n");
+	assert_non_null(p[0] = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	/* The pool is empty and no surplus is allowed. */
+	assert_null(pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+
+	assert_int_equal(pmm_sysctl_write(m, "nr_overcommit_hugepages", "2"), 0);
+	expect_sysctl(m, "nr_overcommit_hugepages", "2\n");
+	assert_non_null(p[1] = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_non_null(p[2] = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, 0));
+	assert_int_equal(pmm_page_count(p[2]), 1);
+	assert_null(pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 3, 0, 2);
+	assert_int_equal(free_frames(m), free0 - 2 * M2);
+	expect_sysctl(m, "nr_hugepages", "1\n");
+	memset(pmm_page_address(m, p[2]), 0x33, 2u << 20);
+
+	/*
+	 * Surplus is a count per node, not a mark on a page (as in the
+	 * kernel): while the node has surplus pages, any page released there
+	 * leaves the pool, the persistent one first here; the last stays.
+	 */
+	pmm_free_pages(m, p[1], PMM_HUGETLB_ORDER_2M);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 2, 0, 1);
+	pmm_free_pages(m, p[0], PMM_HUGETLB_ORDER_2M);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 0, 0);
+	pmm_free_pages(m, p[2], PMM_HUGETLB_ORDER_2M);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 1, 0);
+	assert_int_equal(free_frames(m), free0);
+	/* Freed twice: the second is reported, and the buddy allocator is intact. */
+	pmm_free_pages(m, p[2], PMM_HUGETLB_ORDER_2M);
+	assert_int_equal(pmm_bad_page_count(m), 1);
+	assert_int_equal(free_frames(m), free0);
+	assert_machine_valid(m);
+
+	assert_int_equal(pmm_hugetlb_set_overcommit(m, PMM_HUGETLB_ORDER_2M, 0), 0);
+	assert_non_null(p[0] = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_null(pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	pmm_free_pages(m, p[0], PMM_HUGETLB_ORDER_2M);
+	assert_int_equal(pmm_hugetlb_set_overcommit(m, 12, 1), -PMM_EINVAL);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+
+	/* 1 GiB pages are never surplus: refused for a 1 GiB default size. */
+	m = pmm_test_machine("mem=4G default_hugepagesz=1G hugepagesz=1G", &log);
+	assert_int_equal(pmm_sysctl_write(m, "nr_overcommit_hugepages", "1"), -PMM_EINVAL);
+	assert_int_equal(pmm_hugetlb_set_overcommit(m, PMM_HUGETLB_ORDER_1G, 1), -PMM_EINVAL);
+	expect_sysctl(m, "nr_overcommit_hugepages", "0\n");
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+static void test_resize_gigantic(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	unsigned long free0, pfns[4];
+	struct pmm_page *p;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=8G nodes=2 default_hugepagesz=1G hugepagesz=1G", &log);
+	free0 = free_frames(m);
+	/* The default size is 1 GiB: nr_hugepages is its pool. */
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "2"), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 2, 2, 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, 0, 1, 1, 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, 1, 1, 1, 0);
+	assert_int_equal(meminfo_value(m, "HugePages_Total:"), 2);
+	assert_int_equal(free_frames(m), free0 - 2 * G1);
+	/* Each 1 GiB-aligned, below ZONE_MOVABLE, on its own node. */
+	assert_int_equal(pool_pfns(m, 0, pfns, 4), 1);
+	assert_int_equal(pool_pfns(m, 1, pfns + 1, 3), 1);
+	assert_int_equal(pfns[0] % G1, 0);
+	assert_int_equal(pfns[1] % G1, 0);
+	assert_int_equal(pmm_page_nid(pmm_pfn_to_page(m, pfns[0])), 0);
+	assert_int_equal(pmm_page_nid(pmm_pfn_to_page(m, pfns[1])), 1);
+	assert_machine_valid(m);
+
+	p = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, 1);
+	assert_non_null(p);
+	memset(pmm_page_address(m, p), 0x77, 4096);
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 0), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1, 0, 1);
+	pmm_free_pages(m, p, PMM_HUGETLB_ORDER_1G);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 0, 0, 0);
+	assert_int_equal(free_frames(m), free0);
+	/* The frames are ordinary memory again: a whole 1 GiB range can be had once more. */
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_1G, 0, 1), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, 0, 1, 1, 0);
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_1G, 0, 0), 0);
+	assert_int_equal(free_frames(m), free0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +575,9 @@ int main(void)
 		cmocka_unit_test(test_pool_use),
 		cmocka_unit_test(test_offline_busy),
 		cmocka_unit_test(test_boot_faults),
+		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_overcommit),
+		cmocka_unit_test(test_resize_gigantic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
