@@ -53,13 +53,19 @@ static void usage(FILE *f)
 		"                        the page_owner file's format (default: a trace.dat's own\n"
 		"                        kernel; text as the --machine-from capture's kernel,\n"
 		"                        else Linux 6.1)\n"
+		"  -s, --sysctl NAME=VALUE  write /proc/sys/vm/NAME after the boot, before any\n"
+		"                        replay (repeatable, applied in order): min_free_kbytes,\n"
+		"                        watermark_scale_factor, watermark_boost_factor,\n"
+		"                        lowmem_reserve_ratio, percpu_pagelist_high_fraction,\n"
+		"                        nr_hugepages, nr_overcommit_hugepages\n"
 		"  -o, --output-dir DIR  write each report to DIR/NAME instead (DIR is created)\n"
 		"  -v, --verbose         print the boot log on stderr\n"
 		"  -h, --help            this help\n"
 		"\n"
 		"Exit status: 0 ok; 1 the machine failed to boot or validate, a config file\n"
-		"could not be opened or a report not written; 2 usage; 65 a bad config or\n"
-		"trace (file:line: reason), or a trace that holds no event.\n");
+		"could not be opened or a report not written; 2 usage (a --sysctl the machine\n"
+		"refuses included); 65 a bad config or trace (file:line: reason), or a trace\n"
+		"that holds no event.\n");
 }
 
 /*
@@ -254,6 +260,26 @@ static int print_reports(struct pmm *m, const int *ids, int nr, enum pmm_kver kv
 	return 0;
 }
 
+/* The --sysctl writes, in order; 0, or EXIT_USAGE after saying which one was refused. */
+#define MAX_SYSCTLS 32
+static int apply_sysctls(struct pmm *m, char *const *sysctls, int nr)
+{
+	for (int i = 0; i < nr; i++) {
+		const char *eq = strchr(sysctls[i], '=');
+		char name[64];
+		int r;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - sysctls[i]), sysctls[i]);
+		r = pmm_sysctl_write(m, name, eq + 1);
+		if (r) {
+			fprintf(stderr, "pmm report: --sysctl %s: %s\n", sysctls[i],
+				r == -PMM_ENOENT ? "no such sysctl" : "the value is refused");
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -263,6 +289,7 @@ int cmd_report(int argc, char **argv)
 		{ "trace", required_argument, NULL, 't' },
 		{ "kver", required_argument, NULL, 'K' },
 		{ "output-dir", required_argument, NULL, 'o' },
+		{ "sysctl", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -270,14 +297,15 @@ int cmd_report(int argc, char **argv)
 	struct pmm_tool_machine mo = { 0 };
 	struct pmm_tool_kver kver = { PMM_KVER_6_1, 0 };
 	const char *trace = NULL, *dir = NULL;
-	int ids[MAX_IDS], nr, all, verbose = 0, c, r, status;
+	int ids[MAX_IDS], nr, all, verbose = 0, c, r, status, nr_sysctls = 0;
+	char *sysctls[MAX_SYSCTLS];
 	struct pmm_replay *replay = NULL;
 	struct pmm_config cfg;
 	struct pmm *m;
 
 	pmm_config_default(&cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:m:t:o:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:m:t:o:s:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': mo.config_file = optarg; break;
 		case 'm': mo.machine = optarg; break;
@@ -288,6 +316,20 @@ int cmd_report(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'o': dir = optarg; break;
+		case 's': {
+			const char *eq = strchr(optarg, '=');
+
+			if (!eq || eq == optarg || eq - optarg >= 64) {
+				fprintf(stderr, "pmm report: --sysctl takes NAME=VALUE, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			if (nr_sysctls == MAX_SYSCTLS) {
+				fprintf(stderr, "pmm report: at most %d --sysctl options\n", MAX_SYSCTLS);
+				return EXIT_USAGE;
+			}
+			sysctls[nr_sysctls++] = optarg;
+			break;
+		}
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
@@ -316,7 +358,7 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "pmm report: the machine did not boot: %s\n", pmm_strerror(r));
 		return 1;
 	}
-	if ((r = check_nodes(m, ids, &nr, all))) {
+	if ((r = check_nodes(m, ids, &nr, all)) || (r = apply_sysctls(m, sysctls, nr_sysctls))) {
 		pmm_destroy(m);
 		return r;
 	}

@@ -98,6 +98,25 @@ expect 0 "$BUDDY" -- -c "$CONF" -t - <"$TMP/part.txt"
 expect 65 "bad\.txt:$((N + 1)): " -- -c "$CONF" -t "$TMP/bad.txt"
 grep -Eq -- "$BUDDY" "$TMP/out" || fail "a malformed trace's report lost the buddyinfo of what it held"
 
+# --sysctl writes after the boot, in order: a huge page pool grown and
+# shrunk again, seen in meminfo and each node's meminfo; the watermarks.
+expect 0 "" -- -m "mem=4G nodes=2" -s nr_hugepages=100 -s nr_overcommit_hugepages=4 \
+	meminfo node0/meminfo node1/meminfo
+for want in '^HugePages_Total: +100$' '^HugePages_Free: +100$' '^HugePages_Surp: +0$' \
+	'^Hugetlb: +204800 kB$' '^Node 0 HugePages_Total: +50$' '^Node 1 HugePages_Free: +50$'; do
+	grep -Eq -- "$want" "$TMP/out" || { fail "--sysctl nr_hugepages=100: no /$want/"; grep Huge "$TMP/out"; }
+done
+expect 0 '^HugePages_Total: +30$' -- -m "mem=4G" -s nr_hugepages=100 -s nr_hugepages=30 meminfo
+expect 0 "" -- -m "mem=1G" zoneinfo
+grep -m1 ' min ' "$TMP/out" >"$TMP/min.default"
+expect 0 "" -- -m "mem=1G" -s min_free_kbytes=16384 zoneinfo
+grep -m1 ' min ' "$TMP/out" >"$TMP/min.set"
+cmp -s "$TMP/min.default" "$TMP/min.set" && fail "--sysctl min_free_kbytes=16384 left the watermarks as they were"
+expect 2 "^pmm report: --sysctl nosuch=1: no such sysctl$" -- -m "mem=1G" -s nosuch=1
+expect 2 "^pmm report: --sysctl nr_hugepages=-3: the value is refused$" -- -m "mem=1G" -s nr_hugepages=-3
+expect 2 "^pmm report: --sysctl takes NAME=VALUE, not 'nr_hugepages'$" -- -s nr_hugepages
+expect 2 "^pmm report: --sysctl takes NAME=VALUE, not '=3'$" -- -s =3
+
 # Usage and bad input.
 expect 2 "^pmm report: no report called 'nosuch' \(see pmm report --help\)$" -- nosuch
 expect 2 "usage: pmm report" -- --no-such-option
