@@ -112,8 +112,10 @@ PMM_API int pmm_online_pages(struct pmm *m, unsigned long start_pfn, unsigned lo
  * pmm_offline_pages() - take the online blocks of [@start_pfn, @start_pfn +
  * @nr_pages) out of their zone (offline_pages()): isolate their pageblocks
  * (MIGRATE_ISOLATE), drain every CPU's lists, move allocated blocks out
- * with the embedder's migrate callback if there is one, check that every
- * frame is free, then take the free blocks off the buddy lists, shrink
+ * with the embedder's migrate callback if there is one, dissolve the huge
+ * pages in their pools that have frames in the range (<pmm/hugetlb.h>:
+ * each goes back to the buddy allocator whole, and its pool's size drops
+ * by one), check that every frame is free, then take the free blocks off the buddy lists, shrink
  * managed and present pages and the zone and node spans, free the blocks'
  * page_ext (waiting for RCU readers), mark the sections offline, and
  * recompute watermarks and per-CPU high/batch.
@@ -121,8 +123,8 @@ PMM_API int pmm_online_pages(struct pmm *m, unsigned long start_pfn, unsigned lo
  * Return: 0 (also when every block is offline already); -PMM_EINVAL for an
  * unaligned range, an absent block, a mix of online and offline blocks, a
  * range over two zones ("multizone range") or with holes in its sections
- * ("memory holes"); -PMM_EBUSY when a frame is in use (allocated, or
- * reserved at boot) and cannot be moved: then the pageblocks are
+ * ("memory holes"); -PMM_EBUSY when a frame is in use (allocated, a huge
+ * page handed out, or reserved at boot) and cannot be moved: then the pageblocks are
  * un-isolated (to MIGRATE_MOVABLE, as the kernel leaves them) and no free
  * frame is lost.  Each failure logs the kernel's "memory offlining [mem
  * ...] failed due to <reason>" at debug level.

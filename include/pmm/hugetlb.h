@@ -37,8 +37,11 @@
  * when the pool is empty.  pmm_hugetlb_shrink() gives up to a number of
  * free pool pages back.
  *
- * Memory offline (<pmm/hotplug.h>) treats a block holding a huge page,
- * pooled or handed out, as busy.
+ * Memory offline (<pmm/hotplug.h>) dissolves the pool pages it meets, as
+ * the kernel's dissolve_free_huge_pages() does: each goes back to the
+ * buddy allocator and the pool's persistent size drops by one.  A huge
+ * page handed out keeps its blocks busy (pmm does not migrate huge pages),
+ * and so does it for pmm_alloc_contig_range(), pooled or not.
  */
 #ifndef PMM_HUGETLB_H
 #define PMM_HUGETLB_H

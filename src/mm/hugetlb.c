@@ -598,6 +598,7 @@ static struct page *alloc_surplus_huge_page(struct pmm *m, struct hstate *h, int
 	h->nr_huge_pages_node[page_to_nid(page)]++;
 	h->surplus_huge_pages++;
 	h->surplus_huge_pages_node[page_to_nid(page)]++;
+	INIT_LIST_HEAD(&page->lru); /* handed out: on no list (hugetlb_dissolve_free()) */
 	pmm_unlock(&m->hugetlb->lock);
 	return page;
 }
@@ -831,6 +832,63 @@ int pmm_hugetlb_set_overcommit(struct pmm *m, unsigned order, unsigned long nr)
 	pmm_lock(&m->hugetlb->lock);
 	h->nr_overcommit_huge_pages = nr;
 	pmm_unlock(&m->hugetlb->lock);
+	return 0;
+}
+
+/*
+ * dissolve_free_huge_page() for the page whose frames include @page: a
+ * page in its pool leaves it for the buddy allocator; 0 also when @page is
+ * not part of a huge page (any more), -PMM_EBUSY when the page is handed
+ * out.  A head with no reference that is on no list is being released by
+ * another thread (the kernel's !HPageFreed): wait for it to arrive.
+ */
+static int dissolve_free_huge_page(struct pmm *m, struct page *page)
+{
+	for (;;) {
+		struct page *head = compound_head(page);
+		struct hstate *h;
+
+		if (!free_of_huge_page(head))
+			return 0;
+		pmm_lock(&m->hugetlb->lock);
+		head = compound_head(page);
+		if (!PageHuge(head)) {
+			pmm_unlock(&m->hugetlb->lock);
+			return 0;
+		}
+		if (page_ref_count(head)) {
+			pmm_unlock(&m->hugetlb->lock);
+			return -PMM_EBUSY;
+		}
+		if (list_empty(&head->lru)) {
+			pmm_unlock(&m->hugetlb->lock);
+			pmm_cpu_relax();
+			continue;
+		}
+		h = hstate_of_order(m, compound_order(head));
+		list_del(&head->lru);
+		INIT_LIST_HEAD(&head->lru);
+		h->free_huge_pages--;
+		h->free_huge_pages_node[page_to_nid(head)]--;
+		h->nr_huge_pages--;
+		h->nr_huge_pages_node[page_to_nid(head)]--;
+		h->max_huge_pages--;
+		pmm_unlock(&m->hugetlb->lock);
+		free_pool_page(m, h, head);
+		return 0;
+	}
+}
+
+int hugetlb_dissolve_free(struct pmm *m, unsigned long start, unsigned long end)
+{
+	/* Huge pages are aligned to their size: a step of the smallest finds every one. */
+	for (unsigned long pfn = ALIGN_DOWN(start, 1ul << PMM_HUGETLB_ORDER_2M); pfn < end;
+	     pfn += 1ul << PMM_HUGETLB_ORDER_2M) {
+		int err = dissolve_free_huge_page(m, pfn_to_page(m, MAX(pfn, start)));
+
+		if (err)
+			return err;
+	}
 	return 0;
 }
 

@@ -58,6 +58,17 @@ struct hugetlb_meminfo {
  */
 PMM_HIDDEN void hugetlb_meminfo(struct pmm *m, int nid, struct hugetlb_meminfo *h);
 
+/*
+ * dissolve_free_huge_pages(): every huge page with frames in [@start,
+ * @end) that is in its pool leaves it for the buddy allocator (all its
+ * frames, those outside the range too), and the pool's persistent size
+ * drops by one; memory offline does this before it checks that the range
+ * is free.  Returns 0, or -PMM_EBUSY at the first page that is handed
+ * out.  The frames must be online.  Takes the pool lock, then frees
+ * through the allocator.
+ */
+PMM_HIDDEN int hugetlb_dissolve_free(struct pmm *m, unsigned long start, unsigned long end);
+
 /* The default huge page size's order (default_hugepagesz=; 2 MiB unless it says 1G). */
 PMM_HIDDEN unsigned hugetlb_default_order(const struct pmm *m);
 

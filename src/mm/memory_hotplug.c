@@ -603,6 +603,13 @@ static int offline_locked(struct pmm *m, unsigned long spfn, unsigned long nr)
 					err = -PMM_EBUSY;
 					goto failed_isolated;
 				}
+		/* dissolve_free_huge_pages(): pool pages in the range go to the buddy allocator. */
+		for (p = spfn; p < end; p += PAGES_PER_SECTION)
+			if (hugetlb_dissolve_free(m, section_online_start(m, p), p + PAGES_PER_SECTION)) {
+				why = "failure to dissolve huge pages";
+				err = -PMM_EBUSY;
+				goto failed_isolated;
+			}
 		if (range_isolated_free(m, z, spfn, nr))
 			break;
 		/*

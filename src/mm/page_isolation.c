@@ -215,9 +215,24 @@ int migrate_range(struct pmm *m, unsigned long start, unsigned long end)
 			pfn += 1ul << MIN(buddy_order(&snap), MAX_ORDER - 1);
 			continue;
 		}
-		/* A huge page's pool holds it, pooled or handed out: pmm does not move those. */
-		if (free_of_huge_page(compound_head(&snap) == &snap ? page : compound_head(&snap)))
-			return -PMM_EBUSY;
+		/*
+		 * pmm does not move huge pages: one handed out keeps the range
+		 * busy; one in its pool is left for memory offline to dissolve
+		 * (hugetlb_dissolve_free()), as scan_movable_pages() skips it.
+		 */
+		{
+			struct page *head = compound_head(&snap) == &snap ? page : compound_head(&snap);
+
+			if (free_of_huge_page(head)) {
+				unsigned long next = page_to_pfn(m, head) +
+						     (1ul << MIN(snapshot_compound_order(head), 63u));
+
+				if (page_ref_count(head))
+					return -PMM_EBUSY;
+				pfn = next > pfn ? next : pfn + 1;
+				continue;
+			}
+		}
 		if (!page_ref_count(&snap) || PageTail(&snap)) {
 			pfn++;
 			continue;

@@ -98,6 +98,53 @@ static unsigned long pool_pfns(struct pmm *m, int nid, unsigned long *pfns, unsi
 	return n;
 }
 
+/* @c's counts, all of them, for @order on @nid. */
+static struct pmm_hugetlb_counts counts(struct pmm *m, unsigned order, int nid)
+{
+	struct pmm_hugetlb_counts c;
+
+	memset(&c, 0xa5, sizeof(c));
+	assert_int_equal(pmm_hugetlb_counts(m, order, nid, &c), 0);
+	assert_int_equal(c.resv, 0);
+	return c;
+}
+
+#define assert_counts(m, order, nid, nr_, free_, surp_)                      \
+	do {                                                                 \
+		struct pmm_hugetlb_counts c_ = counts(m, order, nid);        \
+		if (c_.nr != (nr_) || c_.nr_free != (free_) || c_.surplus != (surp_)) \
+			fail_msg("pool %u node %d: nr %lu free %lu surplus %lu, expected %lu %lu %lu", \
+				 (unsigned)(order), (int)(nid), c_.nr, c_.nr_free, c_.surplus,  \
+				 (unsigned long)(nr_), (unsigned long)(free_), (unsigned long)(surp_)); \
+	} while (0)
+
+/* The value of /proc/meminfo's line @label. */
+static unsigned long meminfo_value(struct pmm *m, const char *label)
+{
+	char buf[8192];
+	const char *p;
+
+	assert_true(pmm_report_snprint(m, PMM_REPORT_MEMINFO, buf, sizeof(buf)) < (long)sizeof(buf));
+	p = strstr(buf, label);
+	assert_non_null(p);
+	return strtoul(p + strlen(label), NULL, 10);
+}
+
+static void expect_sysctl(struct pmm *m, const char *name, const char *value)
+{
+	char buf[64];
+
+	assert_int_equal(pmm_sysctl_read(m, name, buf, sizeof(buf)), (int)strlen(value));
+	assert_string_equal(buf, value);
+}
+
+/* Frames free in the buddy allocator and per-CPU lists, lists drained. */
+static unsigned long free_frames(struct pmm *m)
+{
+	pmm_drain_all(m);
+	return pmm_nr_free_pages(m);
+}
+
 static void test_gigantic_boot(void **state)
 {
 	struct pmm_test_log log = { 0 };
@@ -270,24 +317,54 @@ static void test_pool_use(void **state)
 	pmm_test_log_reset(&log);
 }
 
-static void test_offline_busy(void **state)
+static void test_offline_dissolve(void **state)
 {
 	struct pmm_test_log log = { 0 };
-	unsigned long pfns[2];
+	unsigned long pfns[2], block, free0;
+	struct pmm_page *p, *q, *held;
 	struct pmm *m;
 
 	(void)state;
-	m = pmm_test_machine("mem=8G hugepagesz=1G hugepages=1", &log);
-	assert_int_equal(pool_pfns(m, PMM_NUMA_NO_NODE, pfns, 2), 1);
-	/* A block in the middle of the page (its first frame a tail). */
-	assert_int_equal(pmm_offline_pages(m, pfns[0] + 3 * PMM_MEMORY_BLOCK_SIZE / 4096,
-					   PMM_MEMORY_BLOCK_SIZE / 4096),
-			 -PMM_EBUSY);
+	m = pmm_test_machine("mem=8G hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=8", &log);
+	assert_int_equal(pool_pfns(m, PMM_NUMA_NO_NODE, pfns, 2), 2);
+	block = pfns[0] + 3 * PMM_MEMORY_BLOCK_SIZE / 4096;
+	/* Handed out: a block in the middle of the page (its first frame a tail) is busy. */
+	p = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE);
+	assert_non_null(p);
+	q = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE);
+	assert_non_null(q);
+	held = pmm_page_to_pfn(m, p) == pfns[0] ? p : q;
+	pmm_free_pages(m, held == p ? q : p, PMM_HUGETLB_ORDER_1G);
+	assert_int_equal(pmm_offline_pages(m, block, PMM_MEMORY_BLOCK_SIZE / 4096), -PMM_EBUSY);
+	assert_true(pmm_test_log_has(&log, "failed due to failure to dissolve huge pages"));
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 2, 1, 0);
 	assert_machine_valid(m);
-	assert_int_equal(pmm_hugetlb_shrink(m, PMM_HUGETLB_ORDER_1G, 1), 1);
-	assert_int_equal(pmm_offline_pages(m, pfns[0] + 3 * PMM_MEMORY_BLOCK_SIZE / 4096,
-					   PMM_MEMORY_BLOCK_SIZE / 4096),
-			 0);
+	/* In the pool: dissolved, the whole page back to the buddy allocator, then offline. */
+	pmm_free_pages(m, held, PMM_HUGETLB_ORDER_1G);
+	free0 = free_frames(m);
+	assert_int_equal(pmm_offline_pages(m, block, PMM_MEMORY_BLOCK_SIZE / 4096), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1, 1, 0);
+	assert_int_equal(counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE).max, 1);
+	assert_int_equal(free_frames(m), free0 + G1 - PMM_MEMORY_BLOCK_SIZE / 4096);
+	assert_int_equal(pool_pfns(m, PMM_NUMA_NO_NODE, pfns + 1, 1), 1);
+	assert_true(pfns[1] != pfns[0]);
+	assert_machine_valid(m);
+	/* 2 MiB pool pages in a block: dissolved too, the others stay. */
+	{
+		struct pmm_page *two = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE);
+		unsigned long pfn;
+
+		assert_non_null(two);
+		pfn = pmm_page_to_pfn(m, two);
+		pmm_free_pages(m, two, PMM_HUGETLB_ORDER_2M);
+		assert_int_equal(pmm_offline_pages(m, pfn & ~(PMM_MEMORY_BLOCK_SIZE / 4096 - 1),
+						   PMM_MEMORY_BLOCK_SIZE / 4096),
+				 0);
+		assert_true(counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE).nr < 8);
+		assert_true(counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE).nr ==
+			    counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE).nr_free);
+	}
+	assert_int_equal(pmm_bad_page_count(m), 0);
 	assert_machine_valid(m);
 	pmm_destroy(m);
 	pmm_test_log_reset(&log);
@@ -310,53 +387,6 @@ static void test_boot_faults(void **state)
 	(void)state;
 	assert_true(pmm_test_boot_sweep("mem=4G nodes=2 hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=4",
 					check_pools) > 10);
-}
-
-/* @c's counts, all of them, for @order on @nid. */
-static struct pmm_hugetlb_counts counts(struct pmm *m, unsigned order, int nid)
-{
-	struct pmm_hugetlb_counts c;
-
-	memset(&c, 0xa5, sizeof(c));
-	assert_int_equal(pmm_hugetlb_counts(m, order, nid, &c), 0);
-	assert_int_equal(c.resv, 0);
-	return c;
-}
-
-#define assert_counts(m, order, nid, nr_, free_, surp_)                      \
-	do {                                                                 \
-		struct pmm_hugetlb_counts c_ = counts(m, order, nid);        \
-		if (c_.nr != (nr_) || c_.nr_free != (free_) || c_.surplus != (surp_)) \
-			fail_msg("pool %u node %d: nr %lu free %lu surplus %lu, expected %lu %lu %lu", \
-				 (unsigned)(order), (int)(nid), c_.nr, c_.nr_free, c_.surplus,  \
-				 (unsigned long)(nr_), (unsigned long)(free_), (unsigned long)(surp_)); \
-	} while (0)
-
-/* The value of /proc/meminfo's line @label. */
-static unsigned long meminfo_value(struct pmm *m, const char *label)
-{
-	char buf[8192];
-	const char *p;
-
-	assert_true(pmm_report_snprint(m, PMM_REPORT_MEMINFO, buf, sizeof(buf)) < (long)sizeof(buf));
-	p = strstr(buf, label);
-	assert_non_null(p);
-	return strtoul(p + strlen(label), NULL, 10);
-}
-
-static void expect_sysctl(struct pmm *m, const char *name, const char *value)
-{
-	char buf[64];
-
-	assert_int_equal(pmm_sysctl_read(m, name, buf, sizeof(buf)), (int)strlen(value));
-	assert_string_equal(buf, value);
-}
-
-/* Frames free in the buddy allocator and per-CPU lists, lists drained. */
-static unsigned long free_frames(struct pmm *m)
-{
-	pmm_drain_all(m);
-	return pmm_nr_free_pages(m);
 }
 
 static void test_resize(void **state)
@@ -573,7 +603,7 @@ int main(void)
 		cmocka_unit_test(test_gigantic_boot),
 		cmocka_unit_test(test_gigantic_nodes),
 		cmocka_unit_test(test_pool_use),
-		cmocka_unit_test(test_offline_busy),
+		cmocka_unit_test(test_offline_dissolve),
 		cmocka_unit_test(test_boot_faults),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_overcommit),
