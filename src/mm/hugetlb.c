@@ -301,11 +301,19 @@ int hugetlb_reserve_gigantic(struct pmm *m)
 	return 0;
 }
 
+/*
+ * The head's private while the page is on its pool's list: the kernel's
+ * HPageFreed, which tells a pool page from one whose last reference is
+ * gone but that is not back yet, or that a resize has taken off the list.
+ */
+#define HUGE_PAGE_FREED 1ul
+
 /* enqueue_hugetlb_folio(): @page (refcount 0) to the head of its node's list. */
 static void enqueue_huge_page(struct hstate *h, struct page *page)
 {
 	int nid = page_to_nid(page);
 
+	page->private = HUGE_PAGE_FREED;
 	list_add(&page->lru, &h->freelists[nid]);
 	h->free_huge_pages++;
 	h->free_huge_pages_node[nid]++;
@@ -557,6 +565,7 @@ static struct page *dequeue_huge_page_node(struct hstate *h, int nid)
 	page = list_entry(h->freelists[nid].next, struct page, lru);
 	list_del(&page->lru);
 	INIT_LIST_HEAD(&page->lru);
+	page->private = 0;
 	h->free_huge_pages--;
 	h->free_huge_pages_node[nid]--;
 	return page;
@@ -598,7 +607,6 @@ static struct page *alloc_surplus_huge_page(struct pmm *m, struct hstate *h, int
 	h->nr_huge_pages_node[page_to_nid(page)]++;
 	h->surplus_huge_pages++;
 	h->surplus_huge_pages_node[page_to_nid(page)]++;
-	INIT_LIST_HEAD(&page->lru); /* handed out: on no list (hugetlb_dissolve_free()) */
 	pmm_unlock(&m->hugetlb->lock);
 	return page;
 }
@@ -839,8 +847,8 @@ int pmm_hugetlb_set_overcommit(struct pmm *m, unsigned order, unsigned long nr)
  * dissolve_free_huge_page() for the page whose frames include @page: a
  * page in its pool leaves it for the buddy allocator; 0 also when @page is
  * not part of a huge page (any more), -PMM_EBUSY when the page is handed
- * out.  A head with no reference that is on no list is being released by
- * another thread (the kernel's !HPageFreed): wait for it to arrive.
+ * out.  A head with no reference that is not on its list is on its way
+ * back or out (!HPageFreed): wait until it is in the pool or gone.
  */
 static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 {
@@ -860,7 +868,7 @@ static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 			pmm_unlock(&m->hugetlb->lock);
 			return -PMM_EBUSY;
 		}
-		if (list_empty(&head->lru)) {
+		if (head->private != HUGE_PAGE_FREED) {
 			pmm_unlock(&m->hugetlb->lock);
 			pmm_cpu_relax();
 			continue;
@@ -868,6 +876,7 @@ static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 		h = hstate_of_order(m, compound_order(head));
 		list_del(&head->lru);
 		INIT_LIST_HEAD(&head->lru);
+		head->private = 0;
 		h->free_huge_pages--;
 		h->free_huge_pages_node[page_to_nid(head)]--;
 		h->nr_huge_pages--;
