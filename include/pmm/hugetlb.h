@@ -39,9 +39,12 @@
  *
  * Memory offline (<pmm/hotplug.h>) dissolves the pool pages it meets, as
  * the kernel's dissolve_free_huge_pages() does: each goes back to the
- * buddy allocator and the pool's persistent size drops by one.  A huge
- * page handed out keeps its blocks busy (pmm does not migrate huge pages),
- * and so does it for pmm_alloc_contig_range(), pooled or not.
+ * buddy allocator and the pool's persistent size drops by one.  A
+ * contiguous allocation (pmm_alloc_contig_range()) that meets a 2 MiB
+ * page in its pool swaps it for a fresh one from outside the range, as
+ * alloc_and_dissolve_huge_page() does, so the pool keeps its size.  A huge
+ * page handed out, and a 1 GiB page anywhere, keep their blocks busy for
+ * both (pmm does not migrate huge pages).
  */
 #ifndef PMM_HUGETLB_H
 #define PMM_HUGETLB_H

@@ -497,14 +497,18 @@ PMM_API void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_pag
 /**
  * pmm_alloc_contig_range() - allocate exactly the frames [@start, @end)
  * (alloc_contig_range()), all in one zone.  Allocated blocks in the range
- * are moved by the migrate callback of pmm_set_mm_ops().
+ * are moved by the migrate callback of pmm_set_mm_ops(); a 2 MiB huge page
+ * in its pool is swapped for a fresh one outside the range
+ * (<pmm/hugetlb.h>).
  * Return: 0, each frame then order 0 with refcount 1; -PMM_EBUSY when a
  * frame cannot be freed (no migrate callback, reserved or unmovable pages,
- * or the range is being isolated by someone else); -PMM_EINVAL for an
+ * a huge page handed out or of 1 GiB, no memory for a huge page's
+ * replacement, or the range is being isolated by someone else); -PMM_EINVAL for an
  * invalid range (empty, or not all online frames inside one zone's span;
  * the frames of the last section past the end of memory are not) or an
  * invalid @gfp (warned about, as pmm_alloc_pages() does, unless
- * __GFP_NOWARN).  On error the range is left as it was.
+ * __GFP_NOWARN).  On error the range is left as it was (pool pages
+ * already swapped stay where they went).
  * Context: process context; drains every CPU's lists.
  */
 PMM_API int pmm_alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end,

@@ -888,6 +888,67 @@ static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 	}
 }
 
+int hugetlb_replace_free(struct pmm *m, struct page *head)
+{
+	struct page *fresh = NULL;
+	struct hstate *h = NULL;
+	int nid;
+
+	for (;;) {
+		if (!free_of_huge_page(head))
+			break;
+		h = hstate_of_order(m, compound_order(head));
+		/* Gigantic pages are fenced off: they would need a contiguous range themselves. */
+		if (!h || gigantic(h) || page_ref_count(head))
+			goto busy;
+		nid = page_to_nid(head);
+		if (!fresh) {
+			fresh = alloc_buddy_huge_page(m, h,
+						      PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_THISNODE |
+							      PMM___GFP_RETRY_MAYFAIL,
+						      nid);
+			if (!fresh)
+				return -PMM_EBUSY;
+			set_page_count(fresh, 0);
+		}
+		pmm_lock(&m->hugetlb->lock);
+		if (!PageHuge(head)) { /* dissolved meanwhile: the fresh page is not needed */
+			pmm_unlock(&m->hugetlb->lock);
+			break;
+		}
+		if (page_ref_count(head)) { /* taken meanwhile */
+			pmm_unlock(&m->hugetlb->lock);
+			goto busy;
+		}
+		if (head->private != HUGE_PAGE_FREED) { /* on its way back or out: look again */
+			pmm_unlock(&m->hugetlb->lock);
+			pmm_cpu_relax();
+			continue;
+		}
+		/* The fresh page takes the old one's place in the pool and its counts. */
+		list_del(&head->lru);
+		INIT_LIST_HEAD(&head->lru);
+		head->private = 0;
+		h->free_huge_pages--;
+		h->free_huge_pages_node[nid]--;
+		h->nr_huge_pages--;
+		h->nr_huge_pages_node[nid]--;
+		h->nr_huge_pages++;
+		h->nr_huge_pages_node[page_to_nid(fresh)]++;
+		enqueue_huge_page(h, fresh);
+		pmm_unlock(&m->hugetlb->lock);
+		free_pool_page(m, h, head);
+		return 0;
+	}
+	if (fresh)
+		free_pool_page(m, h, fresh);
+	return 0;
+busy:
+	if (fresh)
+		free_pool_page(m, h, fresh);
+	return -PMM_EBUSY;
+}
+
 int hugetlb_dissolve_free(struct pmm *m, unsigned long start, unsigned long end)
 {
 	/* Huge pages are aligned to their size: a step of the smallest finds every one. */

@@ -598,7 +598,7 @@ static int offline_locked(struct pmm *m, unsigned long spfn, unsigned long nr)
 	for (tries = 0;; tries++) {
 		if (m->mm_ops.migrate)
 			for (p = spfn; p < end; p += PAGES_PER_SECTION)
-				if (migrate_range(m, section_online_start(m, p), p + PAGES_PER_SECTION)) {
+				if (migrate_range(m, section_online_start(m, p), p + PAGES_PER_SECTION, false)) {
 					why = "unmovable page";
 					err = -PMM_EBUSY;
 					goto failed_isolated;

@@ -340,8 +340,14 @@ void free_contig_range(struct pmm *m, unsigned long pfn, unsigned long nr);
 struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, int nid);
 /* test_pages_isolated(): free blocks from block head @head cover [head, end) (zone->lock). */
 bool range_all_free_locked(struct pmm *m, unsigned long head, unsigned long end);
-/* Hand each allocated block of [start, end) to the embedder's migrate callback. */
-int migrate_range(struct pmm *m, unsigned long start, unsigned long end);
+/*
+ * Hand each allocated block of [start, end) to the embedder's migrate
+ * callback.  A huge page in its pool is skipped (memory offline dissolves
+ * it) or, with @replace_huge (alloc_contig_range()), swapped for a fresh
+ * one from outside the range (hugetlb_replace_free()); one handed out
+ * makes the range busy.  0 or -PMM_EBUSY.
+ */
+int migrate_range(struct pmm *m, unsigned long start, unsigned long end, bool replace_huge);
 
 /* vmscan.c: the embedder's reclaim and compaction, if any. */
 void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order);

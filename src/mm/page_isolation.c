@@ -203,7 +203,7 @@ bool range_all_free_locked(struct pmm *m, unsigned long head, unsigned long end)
  * only skips or asks about a block wrongly, and the callback and the
  * locked range_all_free_locked() check decide.
  */
-int migrate_range(struct pmm *m, unsigned long start, unsigned long end)
+int migrate_range(struct pmm *m, unsigned long start, unsigned long end, bool replace_huge)
 {
 	for (unsigned long pfn = start; pfn < end;) {
 		struct page *page = pfn_to_page(m, pfn), snap;
@@ -217,8 +217,10 @@ int migrate_range(struct pmm *m, unsigned long start, unsigned long end)
 		}
 		/*
 		 * pmm does not move huge pages: one handed out keeps the range
-		 * busy; one in its pool is left for memory offline to dissolve
-		 * (hugetlb_dissolve_free()), as scan_movable_pages() skips it.
+		 * busy.  One in its pool is left for memory offline to dissolve
+		 * (hugetlb_dissolve_free()), as scan_movable_pages() skips it;
+		 * a contiguous allocation swaps it for a fresh one elsewhere,
+		 * as isolate_or_dissolve_huge_page() does, and looks again.
 		 */
 		{
 			struct page *head = compound_head(&snap) == &snap ? page : compound_head(&snap);
@@ -229,6 +231,11 @@ int migrate_range(struct pmm *m, unsigned long start, unsigned long end)
 
 				if (page_ref_count(head))
 					return -PMM_EBUSY;
+				if (replace_huge) {
+					if (hugetlb_replace_free(m, head))
+						return -PMM_EBUSY;
+					continue;
+				}
 				pfn = next > pfn ? next : pfn + 1;
 				continue;
 			}
@@ -318,7 +325,7 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 	if (err)
 		return err;
 	pcp_drain_all(m);
-	err = migrate_range(m, start, end);
+	err = migrate_range(m, start, end, true);
 	if (!err) {
 		unsigned long head;
 

@@ -8,14 +8,16 @@
  * other sizes, and pmm_alloc_contig_range() on ranges it picks, aligned
  * or not), and one thread takes pages from the huge page pool, gives
  * them back, and shrinks the pool to the buddy allocator now and then
- * (the pool has no call that grows it after boot: it starts with
- * POOL0 pages and is shrunk towards POOL_FLOOR).  Every frame anyone
- * gets is claimed in an ownership map (a frame handed out twice is
- * caught the moment the second owner claims it) and stamped with its
- * pfn; the stamps are checked before the frame goes back, and a pool
- * page's stamps are checked each time it is taken again (nobody may
- * write a pool page).  Failures of contiguous and pool allocations are
- * allowed and counted; corruption is not.
+ * (it starts with POOL0 pages and is shrunk towards POOL_FLOOR).  Every
+ * frame anyone gets is claimed in an ownership map (a frame handed out
+ * twice is caught the moment the second owner claims it) and stamped
+ * with its pfn; the stamps are checked before the frame goes back.  A
+ * page in the pool is nobody's: a contiguous allocation that meets one
+ * swaps it for a fresh page elsewhere (alloc_and_dissolve_huge_page()),
+ * so the pool's frames move, and the ownership map catches a range
+ * handed out over a page that stayed in the pool or was handed out.
+ * Failures of contiguous and pool allocations are allowed and counted;
+ * corruption is not.
  *
  * The second case installs a migrate callback that moves the workers'
  * blocks (under the worker's lock, as an embedder's rmap walk would):
@@ -72,7 +74,8 @@ struct range {
 	unsigned long pfn, nr;
 };
 
-enum hstate { H_POOL, H_HELD, H_GONE };
+/* A slot of the hugetlb thread: a page it holds, or none. */
+enum hstate { H_NONE, H_HELD };
 
 struct huge {
 	unsigned long pfn;
@@ -83,7 +86,7 @@ struct huge {
 struct shared {
 	struct pmm *m;
 	unsigned long max_pfn;
-	unsigned char *owned; /* per frame, atomic: 1 while someone owns it (or it is pooled) */
+	unsigned char *owned; /* per frame, atomic: 1 while someone owns it */
 	uint32_t *who;        /* per frame, atomic: 1 + (worker << 8 | slot) for a worker block's first frame */
 	int stop;             /* atomic */
 	bool migrate;
@@ -401,14 +404,6 @@ static void *contig_main(void *arg)
 
 /* ------------------------------------------------------------ the huge page pool */
 
-static struct huge *pool_find(struct shared *s, unsigned long pfn)
-{
-	for (unsigned i = 0; i < POOL0; i++)
-		if (s->pool[i].pfn == pfn)
-			return &s->pool[i];
-	return NULL;
-}
-
 static unsigned pool_count(struct shared *s, enum hstate st)
 {
 	unsigned n = 0;
@@ -418,31 +413,40 @@ static unsigned pool_count(struct shared *s, enum hstate st)
 	return n;
 }
 
-/* Take one page from the pool: it must be one of ours, pooled, its stamps intact. */
+/* The pages in the pool now, as this thread (its only user) counts them. */
+static unsigned long pooled(struct shared *s)
+{
+	return POOL0 - s->h_shrunk - pool_count(s, H_HELD);
+}
+
+/* Take one page from the pool: refcount 1, frames nobody else owns; stamp it. */
 static struct huge *huge_take(struct shared *s)
 {
 	struct pmm_page *p = pmm_hugetlb_alloc(s->m, HUGE_ORDER, PMM_NUMA_NO_NODE);
 	unsigned long pfn;
-	struct huge *h;
+	struct huge *h = NULL;
 
 	if (!p) {
-		if (pool_count(s, H_POOL))
-			bad(s, "hugetlb: pool empty with %u pages in it", pool_count(s, H_POOL));
+		if (pooled(s))
+			bad(s, "hugetlb: pool empty with %lu pages in it", pooled(s));
 		s->h_empty++;
 		return NULL;
 	}
 	pfn = pmm_page_to_pfn(s->m, p);
-	h = pool_find(s, pfn);
-	if (!h || h->state != H_POOL) {
-		bad(s, "hugetlb: pool handed out pfn 0x%lx, %s", pfn,
-		    !h ? "not a pool page" : h->state == H_HELD ? "already handed out" : "already shrunk");
+	if (pfn % HUGE_NR)
+		bad(s, "hugetlb: pool handed out pfn 0x%lx, not 2 MiB-aligned", pfn);
+	for (unsigned i = 0; i < POOL0 && !h; i++)
+		if (s->pool[i].state == H_NONE)
+			h = &s->pool[i];
+	if (!h) {
+		bad(s, "hugetlb: pool handed out a page with all %d held", POOL0);
 		return NULL;
 	}
 	if (pmm_page_count(p) != 1)
 		bad(s, "hugetlb: pfn 0x%lx taken with refcount %d", pfn, pmm_page_count(p));
-	check(s, pfn, HUGE_NR, HMAGIC, "hugetlb take");
-	h->state = H_HELD;
-	h->refs = 1;
+	own(s, pfn, HUGE_NR, "hugetlb take");
+	stamp(s, pfn, HUGE_NR, HMAGIC);
+	*h = (struct huge){ .pfn = pfn, .state = H_HELD, .refs = 1 };
 	s->h_takes++;
 	return h;
 }
@@ -452,16 +456,17 @@ static void huge_put(struct shared *s, struct huge *h, uint64_t x)
 	struct pmm_page *p = pmm_pfn_to_page(s->m, h->pfn);
 
 	check(s, h->pfn, HUGE_NR, HMAGIC, "hugetlb put");
-	stamp(s, h->pfn, HUGE_NR, HMAGIC); /* the stamps it keeps in the pool */
 	while (h->refs > 1) {
 		pmm_put_page(s->m, p);
 		h->refs--;
 	}
+	/* Nobody's from the last put on: a contiguous allocation may take its place. */
+	disown(s, h->pfn, HUGE_NR, "hugetlb put");
 	if (x & 1)
 		pmm_put_page(s->m, p);
 	else
 		pmm_free_pages(s->m, p, HUGE_ORDER);
-	h->state = H_POOL;
+	h->state = H_NONE;
 	h->refs = 0;
 	s->h_puts++;
 }
@@ -473,47 +478,23 @@ static void pool_counts(struct shared *s)
 
 	if (pmm_hugetlb_pool(s->m, HUGE_ORDER, PMM_NUMA_NO_NODE, &nr, &nr_free))
 		bad(s, "pmm_hugetlb_pool failed");
-	else if (nr_free != pool_count(s, H_POOL) || nr != nr_free + pool_count(s, H_HELD))
-		bad(s, "hugetlb: pool says %lu pages (%lu free), we hold %u and pooled %u", nr, nr_free,
-		    pool_count(s, H_HELD), pool_count(s, H_POOL));
+	else if (nr_free != pooled(s) || nr != nr_free + pool_count(s, H_HELD))
+		bad(s, "hugetlb: pool says %lu pages (%lu free), we hold %u and count %lu pooled", nr,
+		    nr_free, pool_count(s, H_HELD), pooled(s));
 }
 
-/*
- * Shrink the pool by one page we choose: give back what we hold, take
- * every pooled page, let one go (it leaves our ownership before the buddy
- * allocator can hand its frames out), shrink by one, and put the others
- * back.
- */
+/* Shrink the pool by one page: give back what we hold, then one pooled page goes. */
 static void huge_shrink_one(struct shared *s, uint64_t x)
 {
-	struct huge *taken[POOL0];
-	unsigned n = 0, keep;
 	unsigned long got;
 
-	/* Everything we hold goes back first, so the pool has something to give up. */
 	for (unsigned i = 0; i < POOL0; i++)
 		if (s->pool[i].state == H_HELD)
 			huge_put(s, &s->pool[i], x >> (i % 32));
-	while (pool_count(s, H_POOL)) {
-		struct huge *h = huge_take(s);
-
-		if (!h)
-			return;
-		taken[n++] = h;
-	}
-	if (!n)
-		return;
-	keep = (unsigned)(x % n);
-	huge_put(s, taken[keep], x >> 8);
-	disown(s, taken[keep]->pfn, HUGE_NR, "hugetlb shrink");
 	got = pmm_hugetlb_shrink(s->m, HUGE_ORDER, 1);
 	if (got != 1)
-		bad(s, "pmm_hugetlb_shrink(1) gave back %lu pages with one pooled", got);
-	taken[keep]->state = H_GONE;
-	s->h_shrunk++;
-	for (unsigned i = 0; i < n; i++)
-		if (i != keep)
-			huge_put(s, taken[i], x >> (i % 32));
+		bad(s, "pmm_hugetlb_shrink(1) gave back %lu pages with %lu pooled", got, pooled(s));
+	s->h_shrunk += got;
 	pool_counts(s);
 }
 
@@ -530,7 +511,7 @@ static void *huge_main(void *arg)
 
 		if ((double)s->h_shrunk < due && POOL0 - s->h_shrunk > POOL_FLOOR) {
 			huge_shrink_one(s, x);
-		} else if (held && (x % 2 == 0 || !pool_count(s, H_POOL))) {
+		} else if (held && (x % 2 == 0 || !pooled(s))) {
 			unsigned i;
 
 			do
@@ -578,7 +559,8 @@ static void contig_under_load(bool migrate)
 	struct shared *s = calloc(1, sizeof(*s));
 	pthread_t tw[NR_WORKERS], tc, th;
 	struct pmm_mm_ops ops = { .migrate = migrate_block };
-	unsigned long nr, nr_free, free0, wops = 0, wallocs = 0, wfails = 0;
+	unsigned long nr, nr_free, free0, wops = 0, wallocs = 0, wfails = 0, pool0[POOL0];
+	unsigned moved = 0;
 	unsigned long bad_pages0 = pmm_bad_page_count(m);
 	double t;
 
@@ -595,23 +577,18 @@ static void contig_under_load(bool migrate)
 	if (migrate)
 		pmm_set_mm_ops(m, &ops, s);
 
-	/* The pool: learn its pages, claim and stamp them, give them back. */
+	/* The pool: take every page (learning where they are) and give them back. */
 	assert_int_equal(pmm_hugetlb_pool(m, HUGE_ORDER, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
 	assert_int_equal(nr, POOL0);
 	assert_int_equal(nr_free, POOL0);
 	for (unsigned i = 0; i < POOL0; i++) {
-		struct pmm_page *p = pmm_hugetlb_alloc(m, HUGE_ORDER, PMM_NUMA_NO_NODE);
-
-		assert_non_null(p);
-		s->pool[i] = (struct huge){ .pfn = pmm_page_to_pfn(m, p), .state = H_HELD, .refs = 1 };
-		assert_int_equal(s->pool[i].pfn % HUGE_NR, 0);
-		own(s, s->pool[i].pfn, HUGE_NR, "hugetlb boot");
-		stamp(s, s->pool[i].pfn, HUGE_NR, HMAGIC);
+		assert_non_null(huge_take(s));
+		pool0[i] = s->pool[i].pfn;
 	}
 	assert_null(pmm_hugetlb_alloc(m, HUGE_ORDER, PMM_NUMA_NO_NODE));
 	for (unsigned i = 0; i < POOL0; i++)
 		huge_put(s, &s->pool[i], i);
-	s->h_puts = 0;
+	s->h_takes = s->h_puts = 0;
 	assert_int_equal(s->bad, 0);
 
 	pmm_drain_all(m);
@@ -653,13 +630,10 @@ static void contig_under_load(bool migrate)
 	if (s->bad)
 		fail_msg("%lu bad; first: %s", s->bad, s->first_bad);
 	assert_int_equal(pmm_bad_page_count(m), bad_pages0);
-	/* Nothing held any more: every frame back (the pool's are still the pool's). */
-	for (unsigned long pfn = 0; pfn < s->max_pfn; pfn++) {
-		struct huge *h = s->owned[pfn] ? pool_find(s, pfn & ~(HUGE_NR - 1)) : NULL;
-
-		if (s->owned[pfn] && (!h || h->state != H_POOL))
+	/* Nothing held any more: every frame back. */
+	for (unsigned long pfn = 0; pfn < s->max_pfn; pfn++)
+		if (s->owned[pfn])
 			fail_msg("pfn 0x%lx still owned after every thread gave its frames back", pfn);
-	}
 	assert_true(s->c_pages_ok + s->c_range_ok > 0);
 	assert_true(s->h_takes > 0);
 
@@ -669,6 +643,20 @@ static void contig_under_load(bool migrate)
 	assert_int_equal(nr, POOL0 - s->h_shrunk);
 	assert_int_equal(nr_free, nr);
 	assert_int_equal(pmm_nr_free_pages(m), free0 + s->h_shrunk * HUGE_NR);
+	/* Where the pool's pages are now: those a contiguous allocation moved are elsewhere. */
+	for (unsigned i = 0; i < nr; i++) {
+		bool same = false;
+
+		assert_non_null(huge_take(s));
+		for (unsigned j = 0; j < POOL0; j++)
+			same |= pool0[j] == s->pool[i].pfn;
+		moved += !same;
+	}
+	for (unsigned i = 0; i < nr; i++)
+		huge_put(s, &s->pool[i], i);
+	assert_int_equal(s->bad, 0);
+	print_message("stress: contig: %s: %u of the %lu pool pages left are not where the pool began\n",
+		      migrate ? "with migration" : "no migration", moved, nr);
 
 	/* The rest of the pool goes back too: the machine as if it had booted without one. */
 	assert_int_equal(pmm_hugetlb_shrink(m, HUGE_ORDER, POOL0), nr);

@@ -596,6 +596,55 @@ static void test_resize_gigantic(void **state)
 	pmm_test_log_reset(&log);
 }
 
+static void test_contig_replaces(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	unsigned long pfn, free0;
+	struct pmm_page *p, *q;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=4G hugepages=8 hugepagesz=1G hugepages=1", &log);
+	free0 = free_frames(m);
+	p = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE);
+	assert_non_null(p);
+	pfn = pmm_page_to_pfn(m, p);
+	pmm_free_pages(m, p, PMM_HUGETLB_ORDER_2M);
+
+	/* A pool page in the way: a fresh one takes its place, the range is had. */
+	assert_int_equal(pmm_alloc_contig_range(m, pfn + 100, pfn + 700, PMM_GFP_KERNEL), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 8, 8, 0);
+	for (int i = 0; i < 8; i++) {
+		struct pmm_page *h = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE);
+		unsigned long hp = pmm_page_to_pfn(m, h);
+
+		/* None of the pool's pages overlaps the range now. */
+		assert_true(hp + M2 <= pfn + 100 || hp >= pfn + 700);
+		pmm_free_pages(m, h, PMM_HUGETLB_ORDER_2M);
+	}
+	pmm_free_contig_range(m, pfn + 100, 600);
+	assert_int_equal(free_frames(m), free0);
+	assert_machine_valid(m);
+
+	/* Handed out, it stays where it is, and so does the range. */
+	p = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE);
+	pfn = pmm_page_to_pfn(m, p);
+	assert_int_equal(pmm_alloc_contig_range(m, pfn, pfn + 1, PMM_GFP_KERNEL), -PMM_EBUSY);
+	pmm_free_pages(m, p, PMM_HUGETLB_ORDER_2M);
+	/* A 1 GiB page is never replaced. */
+	q = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE);
+	pfn = pmm_page_to_pfn(m, q);
+	pmm_free_pages(m, q, PMM_HUGETLB_ORDER_1G);
+	assert_int_equal(pmm_alloc_contig_range(m, pfn + 4096, pfn + 4097, PMM_GFP_KERNEL), -PMM_EBUSY);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1, 1, 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 8, 8, 0);
+	assert_int_equal(free_frames(m), free0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_overcommit),
 		cmocka_unit_test(test_resize_gigantic),
+		cmocka_unit_test(test_contig_replaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
