@@ -103,14 +103,19 @@ PMM_API int pmm_hugetlb_counts(struct pmm *m, unsigned order, int nid,
  * @order: the pool's page order (9 or 18).
  * @nid: PMM_NUMA_NO_NODE: @count is the whole pool's size, pages taken
  *       and given back on every node with memory in turn; a node: @count is
- *       that node's share, the other nodes keep theirs.
+ *       that node's share, the other nodes keep theirs (the kernel's
+ *       arithmetic: the target is @count plus the other nodes' pages,
+ *       surplus included, so with surplus pages elsewhere the node may get
+ *       more than @count).
  * @count: pages wanted.  Growing first turns surplus pages back into
  *         persistent ones, then takes fresh pages (2 MiB from the buddy
  *         allocator, __GFP_THISNODE, retrying hard until a node fails once;
  *         1 GiB with a contiguous range below ZONE_MOVABLE of the node)
  *         until the count is reached or no allowed node has one.
  *         Shrinking gives free pages back to the buddy allocator, then
- *         marks pages still handed out as surplus.
+ *         marks pages still handed out as surplus (only those: unlike
+ *         the kernel's, pmm's arithmetic never counts a free page
+ *         surplus, which would stay in the pool for good).
  * Return: 0, also when memory ran out first: read the size reached with
  * pmm_hugetlb_pool() or pmm_hugetlb_counts() (the kernel's write succeeds
  * the same way); -PMM_EINVAL for the arguments pmm_hugetlb_pool() refuses.

@@ -696,9 +696,14 @@ static unsigned long persistent_huge_pages(const struct hstate *h)
 
 /*
  * adjust_pool_surplus(): move one page of a node in @nodes into the
- * surplus count (@delta 1: a node with a page not yet surplus, from the
- * next one to free) or out of it (-1: a node with a surplus page, from
- * the next one to allocate on).  Pool lock held.
+ * surplus count (@delta 1: a node with a page handed out that is not yet
+ * surplus, from the next one to free) or out of it (-1: a node with a
+ * surplus page, from the next one to allocate on).  Pool lock held.
+ *
+ * Surplus pages are always pages handed out (surplus_node <= nr_node -
+ * free_node): the kernel's test (surplus_node < nr_node) may count a free
+ * page surplus, which then never leaves the pool, and a later removal of
+ * that free page leaves more surplus pages than pages on the node.
  */
 static bool adjust_pool_surplus(struct hstate *h, unsigned long nodes, int delta)
 {
@@ -707,7 +712,8 @@ static bool adjust_pool_surplus(struct hstate *h, unsigned long nodes, int delta
 				    : next_node(&h->next_nid_to_free, nodes);
 
 		if (delta < 0 ? h->surplus_huge_pages_node[nid] != 0
-			      : h->surplus_huge_pages_node[nid] < h->nr_huge_pages_node[nid]) {
+			      : h->surplus_huge_pages_node[nid] <
+					h->nr_huge_pages_node[nid] - h->free_huge_pages_node[nid]) {
 			h->surplus_huge_pages += (unsigned long)(long)delta;
 			h->surplus_huge_pages_node[nid] += (unsigned long)(long)delta;
 			return true;
@@ -804,9 +810,11 @@ int pmm_hugetlb_resize(struct pmm *m, unsigned order, int nid, unsigned long cou
 	/*
 	 * Shrinking: free pages go back to the buddy allocator (those handed
 	 * out cannot), then pages still handed out become surplus, to go back
-	 * when they are released.
+	 * when they are released.  The floor is the persistent pages handed
+	 * out; the kernel's (nr - free) also counts the surplus ones, which
+	 * keeps free pages that the next step would then mark surplus.
 	 */
-	min_count = MAX(count, h->nr_huge_pages - h->free_huge_pages);
+	min_count = MAX(count, h->nr_huge_pages - h->free_huge_pages - h->surplus_huge_pages);
 	while (min_count < persistent_huge_pages(h)) {
 		struct page *page = remove_pool_huge_page(h, nodes, false);
 

@@ -1,0 +1,796 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The 2 MiB huge page pool resized under load.
+ *
+ * Three user threads take pages from the pool (pmm_hugetlb_alloc() on a
+ * node or on any), stamp all 2 MiB of each with their own pattern, hold a
+ * few, take and drop extra references, hand some to another user (both
+ * holders drop theirs; the last one gives the page up), and check the
+ * stamps before every release.  One resizer thread sets the pool's size
+ * (pmm_hugetlb_resize() on all nodes or one, the nr_hugepages sysctl),
+ * its surplus allowance (pmm_hugetlb_set_overcommit(), the
+ * nr_overcommit_hugepages sysctl) and gives free pages back
+ * (pmm_hugetlb_shrink()), so pages come from and go back to the buddy
+ * allocator while they are handed out: a page released while its node
+ * has surplus pages goes to the buddy allocator, any other back to the
+ * pool.  Two worker threads allocate and free ordinary blocks of orders
+ * 0-3 around all this, stamping and checking them.
+ *
+ * Every frame anyone holds is claimed in an ownership map (a frame handed
+ * out twice, say a huge page's frame given to a worker while a user holds
+ * it, is caught when the second owner claims it) and its stamps are
+ * checked before it goes back.  A user disowns a page's frames before its
+ * last reference is dropped, since the page may go to the buddy allocator
+ * at once.  The resizer checks each pmm_hugetlb_counts() it reads on its
+ * own (free and surplus within the pool, on all nodes and on each), and,
+ * being the only thread that changes the persistent size, that the pool's
+ * pages less its surplus ones are the size last set.
+ *
+ * After joining: everything released, no surplus allowed, the pool
+ * resized to 0: empty on every node, the free pages the count before the
+ * threads started plus the boot pool's, pmm_validate() clean and no bad
+ * page reported.
+ *
+ * Runs for PMM_HUGETLB_STRESS_SECONDS (default 4, 8 under
+ * PMM_TEST_SANITIZER).  Prints "stress: hugetlb resize: ...".
+ */
+#include "harness.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pmm/hotplug.h>
+#include <pmm/hugetlb.h>
+
+#define NR_USERS 3
+#define NR_WORKERS 2
+#define USER_HELD 4      /* huge pages a user holds at most */
+#define MAILBOX 4        /* shared pages waiting for a user */
+#define WORKER_HELD 64
+#define BOOT_POOL 16
+#define MAX_COUNT 48     /* pool sizes the resizer asks for: 0..MAX_COUNT */
+#define MAX_OVERCOMMIT 16
+#define HUGE_ORDER PMM_HUGETLB_ORDER_2M
+#define HUGE_NR (1ul << HUGE_ORDER)
+#define WORDS (PMM_PAGE_SIZE / sizeof(uint64_t))
+
+#define HMAGIC 0x4ba9e00000000000ull /* a user's huge page */
+#define WMAGIC 0x5eedf00d00000000ull /* a worker's block */
+
+#define CONFIG "mem=2G nodes=2 cpus=4 hugepages=16"
+
+static const int nids[] = { PMM_NUMA_NO_NODE, 0, 1 };
+
+struct shared;
+
+/* A huge page a user holds. */
+struct huge {
+	unsigned long pfn;
+	uint64_t stamp;   /* the pattern its frames hold (see stamp_huge()) */
+	int refs;         /* references this holder took */
+	int *holders;     /* non-NULL: shared, holders left (atomic) */
+};
+
+struct user {
+	struct shared *s;
+	int id;
+	uint64_t seq;
+	struct huge held[USER_HELD];
+	unsigned nheld;
+	pthread_mutex_t lock; /* box */
+	struct huge box[MAILBOX];
+	unsigned nbox;
+	unsigned long takes, takes_empty, empty, releases, refs, shared, received, checks;
+};
+
+struct wblock {
+	struct pmm_page *page;
+	unsigned long pfn;
+	unsigned order;
+	uint64_t stamp;
+};
+
+struct worker {
+	struct shared *s;
+	int id;
+	uint64_t seq;
+	struct wblock held[WORKER_HELD];
+	unsigned long ops, allocs, fails;
+};
+
+struct shared {
+	struct pmm *m;
+	unsigned long max_pfn;
+	unsigned char *owned; /* per frame, atomic: 1 while someone holds it */
+	int stop;             /* atomic */
+	double seconds;
+	struct timespec t0;
+	struct user u[NR_USERS];
+	struct worker w[NR_WORKERS];
+
+	unsigned long bad; /* atomic */
+	pthread_mutex_t badlock;
+	char first_bad[384];
+
+	/* the resizer */
+	unsigned long r_resizes, r_grew, r_shrank, r_short, r_sysctl, r_overcommit, r_shrinks,
+		r_shrunk, r_counts, r_peak_nr, r_peak_surplus;
+	unsigned long r_offlined, r_offline_busy, r_contig, r_contig_fail;
+};
+
+static void bad(struct shared *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bad(struct shared *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_fetch_add(&s->bad, 1, __ATOMIC_RELAXED) == 0) {
+		pthread_mutex_lock(&s->badlock);
+		va_start(ap, fmt);
+		vsnprintf(s->first_bad, sizeof(s->first_bad), fmt, ap);
+		va_end(ap);
+		pthread_mutex_unlock(&s->badlock);
+	}
+}
+
+static uint64_t rnd(uint64_t *r)
+{
+	*r ^= *r << 13;
+	*r ^= *r >> 7;
+	*r ^= *r << 17;
+	return *r;
+}
+
+static double elapsed(const struct shared *s)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - s->t0.tv_sec) + (double)(t.tv_nsec - s->t0.tv_nsec) / 1e9;
+}
+
+static bool stopping(struct shared *s)
+{
+	return __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
+}
+
+static uint64_t *frame(struct shared *s, unsigned long pfn)
+{
+	return pmm_page_address(s->m, pmm_pfn_to_page(s->m, pfn));
+}
+
+/* Claim [pfn, pfn + nr) for @who: no frame may be owned already. */
+static void own(struct shared *s, unsigned long pfn, unsigned long nr, const char *who)
+{
+	if (pfn + nr > s->max_pfn) {
+		bad(s, "%s: frames 0x%lx+%lu past the end of memory", who, pfn, nr);
+		return;
+	}
+	for (unsigned long i = 0; i < nr; i++)
+		if (__atomic_exchange_n(&s->owned[pfn + i], 1, __ATOMIC_ACQ_REL))
+			bad(s, "%s: pfn 0x%lx handed out while someone owns it", who, pfn + i);
+}
+
+static void disown(struct shared *s, unsigned long pfn, unsigned long nr, const char *who)
+{
+	for (unsigned long i = 0; i < nr; i++)
+		if (!__atomic_exchange_n(&s->owned[pfn + i], 0, __ATOMIC_ACQ_REL))
+			bad(s, "%s: pfn 0x%lx given back but nobody owned it", who, pfn + i);
+}
+
+/* ------------------------------------------------------------ users */
+
+/* Every word of a huge page: its owner's stamp and where it is. */
+static uint64_t huge_word(uint64_t stamp, unsigned long pfn, unsigned long w)
+{
+	return stamp ^ (pfn << 9 | w);
+}
+
+static void stamp_huge(struct shared *s, const struct huge *h)
+{
+	for (unsigned long i = 0; i < HUGE_NR; i++) {
+		uint64_t *f = frame(s, h->pfn + i);
+
+		for (unsigned long w = 0; w < WORDS; w++)
+			f[w] = huge_word(h->stamp, h->pfn + i, w);
+	}
+}
+
+static void check_huge(struct shared *s, const struct huge *h, const char *who)
+{
+	for (unsigned long i = 0; i < HUGE_NR; i++) {
+		const uint64_t *f = frame(s, h->pfn + i);
+
+		for (unsigned long w = 0; w < WORDS; w++)
+			if (f[w] != huge_word(h->stamp, h->pfn + i, w)) {
+				bad(s, "%s: huge page 0x%lx: pfn 0x%lx word %lu overwritten: %#llx, stamp %#llx",
+				    who, h->pfn, h->pfn + i, w, (unsigned long long)f[w],
+				    (unsigned long long)huge_word(h->stamp, h->pfn + i, w));
+				return;
+			}
+	}
+}
+
+/*
+ * One holder lets go of @h: its stamps checked, its extra references
+ * dropped, and its frames disowned before the reference that may be the
+ * last (the page may leave for the buddy allocator at once); a shared
+ * page is disowned by the last holder.
+ */
+static void huge_release(struct shared *s, struct huge *h, uint64_t x, const char *who)
+{
+	struct pmm_page *p = pmm_pfn_to_page(s->m, h->pfn);
+
+	check_huge(s, h, who);
+	if (pmm_page_count(p) < h->refs)
+		bad(s, "%s: huge page 0x%lx has refcount %d, this holder alone has %d", who, h->pfn,
+		    pmm_page_count(p), h->refs);
+	for (; h->refs > 1; h->refs--, x >>= 1)
+		if (x & 1)
+			pmm_put_page(s->m, p);
+		else
+			pmm_free_pages(s->m, p, HUGE_ORDER);
+	if (!h->holders || __atomic_sub_fetch(h->holders, 1, __ATOMIC_ACQ_REL) == 0) {
+		free(h->holders);
+		disown(s, h->pfn, HUGE_NR, who);
+	}
+	if (x & 2)
+		pmm_put_page(s->m, p);
+	else
+		pmm_free_pages(s->m, p, HUGE_ORDER);
+	h->refs = 0;
+	h->holders = NULL;
+}
+
+/* Post @h (a reference for the receiver) to @to's mailbox; false when it is full. */
+static bool send_huge(struct user *to, const struct huge *h)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&to->lock);
+	if (to->nbox < MAILBOX) {
+		to->box[to->nbox++] = *h;
+		ok = true;
+	}
+	pthread_mutex_unlock(&to->lock);
+	return ok;
+}
+
+static bool receive_huge(struct user *u, struct huge *h)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&u->lock);
+	if (u->nbox) {
+		*h = u->box[--u->nbox];
+		ok = true;
+	}
+	pthread_mutex_unlock(&u->lock);
+	return ok;
+}
+
+/* One pmm_hugetlb_counts() on its own: free and surplus pages within the pool. */
+static bool counts_sane(struct shared *s, int nid, struct pmm_hugetlb_counts *c, const char *who)
+{
+	int e = pmm_hugetlb_counts(s->m, HUGE_ORDER, nid, c);
+
+	if (e) {
+		bad(s, "%s: pmm_hugetlb_counts(node %d) = %d", who, nid, e);
+		return false;
+	}
+	if (c->nr_free > c->nr || c->surplus > c->nr || c->resv) {
+		bad(s, "%s: pool on node %d: nr %lu, free %lu, surplus %lu, resv %lu (max %lu, overcommit %lu)",
+		    who, nid, c->nr, c->nr_free, c->surplus, c->resv, c->max, c->nr_overcommit);
+		return false;
+	}
+	return true;
+}
+
+static void huge_take(struct user *u, uint64_t x)
+{
+	struct shared *s = u->s;
+	int nid = nids[x % 3];
+	struct pmm_hugetlb_counts c;
+	struct pmm_page *p;
+	struct huge *h;
+	unsigned long pfn;
+	int refs;
+
+	/* The pool as it was just before: with no free page there, a page taken is surplus. */
+	if (!counts_sane(s, nid, &c, "user"))
+		return;
+	p = pmm_hugetlb_alloc(s->m, HUGE_ORDER, nid);
+	if (!p) {
+		u->empty++;
+		return;
+	}
+	pfn = pmm_page_to_pfn(s->m, p);
+	if (pfn & (HUGE_NR - 1))
+		bad(s, "user: huge page at pfn 0x%lx misaligned", pfn);
+	if (nid != PMM_NUMA_NO_NODE && pmm_page_nid(p) != nid)
+		bad(s, "user: huge page 0x%lx asked on node %d is on node %d", pfn, nid, pmm_page_nid(p));
+	if ((refs = pmm_page_count(p)) != 1)
+		bad(s, "user: huge page 0x%lx taken with refcount %d", pfn, refs);
+	own(s, pfn, HUGE_NR, "user take");
+	h = &u->held[u->nheld++];
+	*h = (struct huge){ .pfn = pfn, .refs = 1,
+			    .stamp = HMAGIC ^ (uint64_t)u->id << 44 ^ ++u->seq << 28 };
+	stamp_huge(s, h);
+	u->takes++;
+	u->takes_empty += c.nr_free == 0;
+	/* Extra holders inside this thread (get_page), dropped at release. */
+	for (unsigned k = (unsigned)(x >> 8) % 8; k < 2; k++) {
+		if (pmm_get_page(s->m, p)) {
+			bad(s, "user: get_page on held huge page 0x%lx failed", pfn);
+			break;
+		}
+		h->refs++;
+		u->refs++;
+	}
+}
+
+/* Another user gets a reference to held page @i; neither writes it any more. */
+static void huge_share(struct user *u, unsigned i, uint64_t x)
+{
+	struct shared *s = u->s;
+	struct huge *h = &u->held[i];
+	struct user *to = &s->u[(u->id + 1 + (int)(x % (NR_USERS - 1))) % NR_USERS];
+	struct huge given;
+	int *holders;
+
+	if (h->holders)
+		return;
+	holders = malloc(sizeof(*holders));
+	if (!holders) {
+		bad(s, "user: out of memory");
+		return;
+	}
+	if (pmm_get_page(s->m, pmm_pfn_to_page(s->m, h->pfn))) {
+		bad(s, "user: get_page on held huge page 0x%lx failed", h->pfn);
+		free(holders);
+		return;
+	}
+	*holders = 2;
+	h->holders = holders;
+	given = (struct huge){ .pfn = h->pfn, .stamp = h->stamp, .refs = 1, .holders = holders };
+	if (send_huge(to, &given)) {
+		u->shared++;
+		return;
+	}
+	/* Nobody took it: drop that reference ourselves, the page is ours alone again. */
+	h->holders = NULL;
+	free(holders);
+	pmm_put_page(s->m, pmm_pfn_to_page(s->m, h->pfn));
+}
+
+static void *user_main(void *arg)
+{
+	struct user *u = arg;
+	struct shared *s = u->s;
+	uint64_t r = 0x2545f4914f6cdd1dull * (uint64_t)(u->id + 1);
+	struct huge got;
+
+	while (!stopping(s)) {
+		uint64_t x = rnd(&r);
+
+		while (receive_huge(u, &got)) {
+			huge_release(s, &got, rnd(&r), "user (shared)");
+			u->received++;
+			u->releases++;
+		}
+		if (u->nheld == USER_HELD || (u->nheld && x % 3 == 0)) {
+			unsigned i = (unsigned)((x >> 8) % u->nheld);
+
+			huge_release(s, &u->held[i], x >> 16, "user");
+			u->held[i] = u->held[--u->nheld];
+			u->releases++;
+		} else if (u->nheld && x % 7 == 1) {
+			huge_share(u, (unsigned)((x >> 8) % u->nheld), x >> 16);
+		} else if (u->nheld && x % 11 == 2) {
+			check_huge(s, &u->held[(x >> 8) % u->nheld], "user (held)");
+			u->checks++;
+		} else {
+			huge_take(u, x >> 4);
+		}
+		if (x % 4 == 0)
+			sched_yield();
+	}
+	while (u->nheld) {
+		huge_release(s, &u->held[--u->nheld], rnd(&r), "user (exit)");
+		u->releases++;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the resizer */
+
+/*
+ * Check the counts after the resizer's own call: each reading sane, and
+ * the persistent size (pages less surplus pages) the size last set, which
+ * only this thread changes (taking or releasing a surplus page changes both).
+ */
+static void resizer_counts(struct shared *s, struct pmm_hugetlb_counts *all, unsigned long overcommit,
+			   const char *after)
+{
+	struct pmm_hugetlb_counts c;
+
+	s->r_counts++;
+	if (!counts_sane(s, PMM_NUMA_NO_NODE, all, after))
+		return;
+	for (int nid = 0; nid < 2; nid++)
+		counts_sane(s, nid, &c, after);
+	if (all->nr - all->surplus != all->max)
+		bad(s, "%s: pool of %lu pages, %lu surplus, but its persistent size is %lu", after, all->nr,
+		    all->surplus, all->max);
+	if (all->nr_overcommit != overcommit)
+		bad(s, "%s: overcommit %lu, set to %lu", after, all->nr_overcommit, overcommit);
+	if (all->nr > s->r_peak_nr)
+		s->r_peak_nr = all->nr;
+	if (all->surplus > s->r_peak_surplus)
+		s->r_peak_surplus = all->surplus;
+}
+
+static void *resizer_main(void *arg)
+{
+	struct shared *s = arg;
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+	unsigned long overcommit = 0;
+	struct pmm_hugetlb_counts before, after;
+	char buf[64];
+
+	resizer_counts(s, &before, overcommit, "resizer (start)");
+	while (!stopping(s)) {
+		uint64_t x = rnd(&r);
+		unsigned long n = (x >> 8) % (MAX_COUNT + 1);
+		int nid = nids[(x >> 16) % 3], e;
+
+		switch (x % 10) {
+		case 0:
+		case 1:
+		case 2:
+			e = pmm_hugetlb_resize(s->m, HUGE_ORDER, nid, n);
+			if (e)
+				bad(s, "pmm_hugetlb_resize(node %d, %lu) = %d", nid, n, e);
+			resizer_counts(s, &after, overcommit, "resize");
+			s->r_resizes++;
+			s->r_grew += after.max > before.max;
+			s->r_shrank += after.max < before.max;
+			if (nid == PMM_NUMA_NO_NODE) {
+				/* Shrinking reaches the count; growing may fall short of it. */
+				if (after.max > n || (n <= before.max && after.max != n))
+					bad(s, "pmm_hugetlb_resize(all, %lu) from %lu: persistent size %lu", n,
+					    before.max, after.max);
+				s->r_short += after.max < n;
+			}
+			break;
+		case 3:
+			snprintf(buf, sizeof(buf), "%lu\n", n);
+			if ((e = pmm_sysctl_write(s->m, "nr_hugepages", buf)))
+				bad(s, "sysctl nr_hugepages=%lu: %d", n, e);
+			resizer_counts(s, &after, overcommit, "sysctl nr_hugepages");
+			s->r_resizes++;
+			s->r_sysctl++;
+			s->r_grew += after.max > before.max;
+			s->r_shrank += after.max < before.max;
+			s->r_short += after.max < n;
+			if (after.max > n || (n <= before.max && after.max != n))
+				bad(s, "sysctl nr_hugepages=%lu from %lu: persistent size %lu", n, before.max,
+				    after.max);
+			if (pmm_sysctl_read(s->m, "nr_hugepages", buf, sizeof(buf)) <= 0 ||
+			    strtoul(buf, NULL, 10) != after.max)
+				bad(s, "sysctl nr_hugepages reads %s with persistent size %lu", buf, after.max);
+			break;
+		case 4:
+		case 5:
+			overcommit = (x >> 8) % (MAX_OVERCOMMIT + 1);
+			if (x % 8 == 4) {
+				e = pmm_hugetlb_set_overcommit(s->m, HUGE_ORDER, overcommit);
+			} else {
+				snprintf(buf, sizeof(buf), "%lu", overcommit);
+				e = pmm_sysctl_write(s->m, "nr_overcommit_hugepages", buf);
+			}
+			if (e)
+				bad(s, "overcommit %lu: %d", overcommit, e);
+			resizer_counts(s, &after, overcommit, "overcommit");
+			s->r_overcommit++;
+			break;
+		case 6: {
+			unsigned long want = 1 + (x >> 8) % 4, got;
+
+			got = pmm_hugetlb_shrink(s->m, HUGE_ORDER, want);
+			resizer_counts(s, &after, overcommit, "shrink");
+			if (got > want || after.max > before.max)
+				bad(s, "pmm_hugetlb_shrink(%lu) = %lu, persistent size %lu -> %lu", want, got,
+				    before.max, after.max);
+			s->r_shrinks++;
+			s->r_shrunk += got;
+			break;
+		}
+		case 7: {
+			/*
+			 * A block offlined and onlined again: the pool pages in
+			 * it are dissolved (the persistent size drops with
+			 * them); one handed out, or a worker's block, keeps it.
+			 */
+			unsigned long blocks = s->max_pfn / PMM_PAGES_PER_MEMORY_BLOCK;
+			unsigned long pfn = (x >> 20) % blocks * PMM_PAGES_PER_MEMORY_BLOCK;
+
+			e = pmm_offline_pages(s->m, pfn, PMM_PAGES_PER_MEMORY_BLOCK);
+			if (!e) {
+				s->r_offlined++;
+				if ((e = pmm_online_pages(s->m, pfn, PMM_PAGES_PER_MEMORY_BLOCK, PMM_ONLINE)))
+					bad(s, "block 0x%lx offlined, then online: %d", pfn, e);
+			} else if (e == -PMM_EBUSY || e == -PMM_EINVAL) {
+				s->r_offline_busy++;
+			} else {
+				bad(s, "pmm_offline_pages(0x%lx): %d", pfn, e);
+			}
+			resizer_counts(s, &after, overcommit, "offline");
+			if (after.max > before.max)
+				bad(s, "offline: persistent size %lu -> %lu", before.max, after.max);
+			break;
+		}
+		case 8: {
+			/*
+			 * A contiguous range, 2 MiB-aligned: a pool page in the
+			 * way is swapped for a fresh one, never one handed out
+			 * (the ownership map would catch that).
+			 */
+			unsigned long nr = HUGE_NR << ((x >> 8) % 2), pfn;
+			struct pmm_page *p = pmm_alloc_contig_pages(s->m, nr, PMM_GFP_HIGHUSER_MOVABLE, nid);
+
+			if (!p) {
+				s->r_contig_fail++;
+			} else {
+				pfn = pmm_page_to_pfn(s->m, p);
+				own(s, pfn, nr, "contig");
+				for (unsigned long i = 0; i < nr; i += 64)
+					*frame(s, pfn + i) = (pfn + i) ^ WMAGIC;
+				for (unsigned long i = 0; i < nr; i += 64)
+					if (*frame(s, pfn + i) != ((pfn + i) ^ WMAGIC))
+						bad(s, "contig: pfn 0x%lx overwritten", pfn + i);
+				disown(s, pfn, nr, "contig");
+				pmm_free_contig_range(s->m, pfn, nr);
+				s->r_contig++;
+			}
+			resizer_counts(s, &after, overcommit, "contig");
+			if (after.max != before.max)
+				bad(s, "contig: persistent size %lu -> %lu", before.max, after.max);
+			break;
+		}
+		default:
+			resizer_counts(s, &after, overcommit, "resizer");
+			break;
+		}
+		before = after;
+		/* Let the users see each size for a while. */
+		usleep((useconds_t)((x >> 32) % 1000));
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ workers */
+
+static void worker_stamp(struct shared *s, const struct wblock *b)
+{
+	for (unsigned long i = 0; i < (1ul << b->order); i++) {
+		uint64_t *f = frame(s, b->pfn + i);
+
+		f[0] = b->stamp ^ (b->pfn + i);
+		f[WORDS - 1] = ~b->stamp ^ (b->pfn + i);
+	}
+}
+
+static void worker_free(struct worker *w, struct wblock *b)
+{
+	struct shared *s = w->s;
+
+	for (unsigned long i = 0; i < (1ul << b->order); i++) {
+		const uint64_t *f = frame(s, b->pfn + i);
+
+		if (f[0] != (b->stamp ^ (b->pfn + i)) || f[WORDS - 1] != (~b->stamp ^ (b->pfn + i))) {
+			bad(s, "worker %d: pfn 0x%lx (order %u block 0x%lx) overwritten: %#llx %#llx",
+			    w->id, b->pfn + i, b->order, b->pfn, (unsigned long long)f[0],
+			    (unsigned long long)f[WORDS - 1]);
+			break;
+		}
+	}
+	disown(s, b->pfn, 1ul << b->order, "worker");
+	pmm_free_pages(s->m, b->page, b->order);
+	b->page = NULL;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct shared *s = w->s;
+	uint64_t r = 0xdeadbeefcafef00dull * (uint64_t)(w->id + 1);
+
+	while (!stopping(s)) {
+		uint64_t x = rnd(&r);
+		struct wblock *b = &w->held[x % WORKER_HELD];
+
+		if (b->page) {
+			worker_free(w, b);
+		} else {
+			unsigned o = (unsigned)((x >> 8) % 4);
+			pmm_gfp_t gfp = ((x >> 12) & 1 ? PMM_GFP_KERNEL : PMM_GFP_HIGHUSER_MOVABLE) |
+					PMM___GFP_NOWARN;
+			struct pmm_page *p;
+
+			if (o && (x >> 13) % 4 == 0)
+				gfp |= PMM___GFP_COMP;
+			p = pmm_alloc_pages(s->m, gfp, o);
+			if (p) {
+				unsigned long pfn = pmm_page_to_pfn(s->m, p);
+
+				if (pfn & ((1ul << o) - 1))
+					bad(s, "worker %d: order %u block at pfn 0x%lx misaligned", w->id, o, pfn);
+				own(s, pfn, 1ul << o, "worker");
+				*b = (struct wblock){ .page = p, .pfn = pfn, .order = o,
+						      .stamp = WMAGIC ^ (uint64_t)w->id << 40 ^ ++w->seq };
+				worker_stamp(s, b);
+				w->allocs++;
+			} else {
+				w->fails++;
+			}
+		}
+		if (++w->ops % 256 == 0)
+			sched_yield();
+	}
+	for (unsigned i = 0; i < WORKER_HELD; i++)
+		if (w->held[i].page)
+			worker_free(w, &w->held[i]);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ the test */
+
+static double run_seconds(void)
+{
+	const char *v = getenv("PMM_HUGETLB_STRESS_SECONDS");
+	const char *san = getenv("PMM_TEST_SANITIZER");
+
+	if (v && *v)
+		return strtod(v, NULL);
+	return san && *san && strcmp(san, "0") ? 8.0 : 4.0;
+}
+
+static void assert_pool_empty(struct pmm *m, int nid)
+{
+	struct pmm_hugetlb_counts c;
+
+	assert_int_equal(pmm_hugetlb_counts(m, HUGE_ORDER, nid, &c), 0);
+	if (c.nr || c.nr_free || c.surplus || c.max)
+		fail_msg("pool on node %d after resizing to 0: nr %lu, free %lu, surplus %lu, max %lu", nid,
+			 c.nr, c.nr_free, c.surplus, c.max);
+}
+
+static void test_resize_under_load(void **state)
+{
+	struct pmm *m = pmm_test_machine(CONFIG, NULL);
+	struct shared *s = calloc(1, sizeof(*s));
+	pthread_t tu[NR_USERS], tw[NR_WORKERS], tr;
+	struct pmm_hugetlb_counts c;
+	unsigned long free0, bad_pages0 = pmm_bad_page_count(m);
+	unsigned long takes = 0, takes_empty = 0, empty = 0, releases = 0, refs = 0, shared = 0;
+	unsigned long checks = 0, wops = 0, wallocs = 0, wfails = 0;
+	struct huge got;
+	double t;
+
+	(void)state;
+	assert_non_null(s);
+	s->m = m;
+	s->seconds = run_seconds();
+	s->max_pfn = pmm_max_pfn(m);
+	s->owned = calloc(s->max_pfn, 1);
+	assert_non_null(s->owned);
+	pthread_mutex_init(&s->badlock, NULL);
+
+	assert_int_equal(pmm_hugetlb_counts(m, HUGE_ORDER, PMM_NUMA_NO_NODE, &c), 0);
+	assert_int_equal(c.nr, BOOT_POOL);
+	assert_int_equal(c.nr_free, BOOT_POOL);
+	assert_int_equal(c.surplus, 0);
+	assert_int_equal(c.max, BOOT_POOL);
+	assert_int_equal(c.nr_overcommit, 0);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	free0 = pmm_nr_free_pages(m);
+
+	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+	for (int i = 0; i < NR_USERS; i++) {
+		s->u[i].s = s;
+		s->u[i].id = i;
+		pthread_mutex_init(&s->u[i].lock, NULL);
+	}
+	for (int i = 0; i < NR_USERS; i++)
+		assert_int_equal(pthread_create(&tu[i], NULL, user_main, &s->u[i]), 0);
+	for (int i = 0; i < NR_WORKERS; i++) {
+		s->w[i].s = s;
+		s->w[i].id = i;
+		assert_int_equal(pthread_create(&tw[i], NULL, worker_main, &s->w[i]), 0);
+	}
+	assert_int_equal(pthread_create(&tr, NULL, resizer_main, s), 0);
+	while (elapsed(s) < s->seconds && !__atomic_load_n(&s->bad, __ATOMIC_RELAXED))
+		usleep(50 * 1000);
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_join(tr, NULL), 0);
+	for (int i = 0; i < NR_WORKERS; i++) {
+		assert_int_equal(pthread_join(tw[i], NULL), 0);
+		wops += s->w[i].ops;
+		wallocs += s->w[i].allocs;
+		wfails += s->w[i].fails;
+	}
+	for (int i = 0; i < NR_USERS; i++)
+		assert_int_equal(pthread_join(tu[i], NULL), 0);
+	/* Shared pages nobody picked up: their senders have let go already, or will not any more. */
+	for (int i = 0; i < NR_USERS; i++) {
+		struct user *u = &s->u[i];
+
+		while (receive_huge(u, &got)) {
+			huge_release(s, &got, i, "user (left in mailbox)");
+			u->releases++;
+		}
+		takes += u->takes;
+		takes_empty += u->takes_empty;
+		empty += u->empty;
+		releases += u->releases;
+		refs += u->refs;
+		shared += u->shared;
+		checks += u->checks;
+	}
+	t = elapsed(s);
+
+	/* Nothing held any more: no surplus allowed, and the pool emptied. */
+	assert_int_equal(pmm_hugetlb_set_overcommit(m, HUGE_ORDER, 0), 0);
+	assert_int_equal(pmm_hugetlb_resize(m, HUGE_ORDER, PMM_NUMA_NO_NODE, 0), 0);
+
+	print_message("stress: hugetlb resize: %.1f s: %lu takes (%lu found none), %lu releases, "
+		      "%lu extra refs, %lu shared, %lu stamp checks; %lu resizes (%lu grew, %lu shrank, "
+		      "%lu short; %lu by sysctl), %lu overcommit changes, %lu shrinks (%lu pages), "
+		      "pool peak %lu; %lu surplus pages taken (peak %lu surplus); %lu blocks offlined "
+		      "(%lu refused), %lu contiguous ranges (%lu failed); %lu worker ops "
+		      "(%lu allocs, %lu failed); %lu bad\n",
+		      t, takes, empty, releases, refs, shared, checks, s->r_resizes, s->r_grew,
+		      s->r_shrank, s->r_short, s->r_sysctl, s->r_overcommit, s->r_shrinks, s->r_shrunk,
+		      s->r_peak_nr, takes_empty, s->r_peak_surplus, s->r_offlined, s->r_offline_busy,
+		      s->r_contig, s->r_contig_fail, wops, wallocs, wfails, s->bad);
+	if (s->bad)
+		fail_msg("%lu bad; first: %s", s->bad, s->first_bad);
+	/* Each page taken released once by its taker, and once more by each user it was shared with. */
+	assert_int_equal(releases, takes + shared);
+	for (unsigned long pfn = 0; pfn < s->max_pfn; pfn++)
+		if (s->owned[pfn])
+			fail_msg("pfn 0x%lx still owned after every thread gave its frames back", pfn);
+	assert_true(takes > 0);
+	assert_true(s->r_grew > 0 && s->r_shrank > 0);
+
+	assert_pool_empty(m, PMM_NUMA_NO_NODE);
+	assert_pool_empty(m, 0);
+	assert_pool_empty(m, 1);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	if (pmm_nr_free_pages(m) != free0 + BOOT_POOL * HUGE_NR)
+		fail_msg("%lu free pages at the end, %lu before the threads plus %lu of the boot pool: "
+			 "%ld frames lost",
+			 pmm_nr_free_pages(m), free0, BOOT_POOL * HUGE_NR,
+			 (long)(free0 + BOOT_POOL * HUGE_NR) - (long)pmm_nr_free_pages(m));
+	assert_int_equal(pmm_bad_page_count(m), bad_pages0);
+	assert_int_equal(bad_pages0, 0);
+
+	for (int i = 0; i < NR_USERS; i++)
+		pthread_mutex_destroy(&s->u[i].lock);
+	pthread_mutex_destroy(&s->badlock);
+	free(s->owned);
+	free(s);
+	pmm_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_resize_under_load),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
