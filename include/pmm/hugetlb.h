@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Boot-time huge page pools (Linux 6.1 mm/hugetlb.c, the part that takes
- * physical memory at boot).
+ * Huge page pools (Linux 6.1 mm/hugetlb.c, the part that takes physical
+ * memory: at boot, and when a pool is resized or a page is surplus).
  *
  * The kernel's command line sets them up, and so does pmm's config
  * (<pmm/config.h>): `hugepagesz=1G hugepages=2` takes two 1 GiB pages

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Boot-time huge page pools: the part of mm/hugetlb.c that decides where
- * physical memory goes at boot (hugepagesz=, hugepages=,
- * default_hugepagesz=), and a pool that hands the pages out and takes
- * them back.
+ * Huge page pools: the part of mm/hugetlb.c that decides where physical
+ * memory goes at boot (hugepagesz=, hugepages=, default_hugepagesz=), a
+ * pool that hands the pages out and takes them back, and its resizing,
+ * surplus pages, dissolving and replacement after boot.
  *
  *   - Gigantic pages (1 GiB, order 18: above the buddy's largest block)
  *     are taken from memblock while it boots, as hugepages_setup() does

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Boot-time huge page pools (mm/hugetlb.c's boot part and its pool). */
+/* Huge page pools (mm/hugetlb.c's boot part, its pool and their resizing). */
 #ifndef PMM_MM_HUGETLB_H
 #define PMM_MM_HUGETLB_H
 
