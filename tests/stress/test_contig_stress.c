@@ -33,6 +33,7 @@
  * PMM_TEST_SANITIZER).  Prints "stress: contig: ...".
  */
 #include "harness.h"
+#include "stress/frames.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -85,18 +86,12 @@ struct huge {
 
 struct shared {
 	struct pmm *m;
-	unsigned long max_pfn;
-	unsigned char *owned; /* per frame, atomic: 1 while someone owns it */
+	struct stress_frames f; /* ownership map, failures, stop flag, clock */
 	uint32_t *who;        /* per frame, atomic: 1 + (worker << 8 | slot) for a worker block's first frame */
-	int stop;             /* atomic */
 	bool migrate;
 	double seconds;
-	struct timespec t0;
 	struct worker w[NR_WORKERS];
 
-	unsigned long bad;    /* atomic */
-	pthread_mutex_t badlock;
-	char first_bad[320];
 
 	/* the contig thread */
 	unsigned long c_pages_ok, c_pages_fail, c_range_ok, c_range_busy, c_range_inval, c_frames;
@@ -107,63 +102,9 @@ struct shared {
 	unsigned long h_takes, h_puts, h_empty, h_shrunk, h_refs;
 };
 
-static void bad(struct shared *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bad(struct shared *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (__atomic_fetch_add(&s->bad, 1, __ATOMIC_RELAXED) == 0) {
-		pthread_mutex_lock(&s->badlock);
-		va_start(ap, fmt);
-		vsnprintf(s->first_bad, sizeof(s->first_bad), fmt, ap);
-		va_end(ap);
-		pthread_mutex_unlock(&s->badlock);
-	}
-}
-
-static uint64_t rnd(uint64_t *r)
-{
-	*r ^= *r << 13;
-	*r ^= *r >> 7;
-	*r ^= *r << 17;
-	return *r;
-}
-
-static double elapsed(const struct shared *s)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - s->t0.tv_sec) + (double)(t.tv_nsec - s->t0.tv_nsec) / 1e9;
-}
-
-static bool stopping(struct shared *s)
-{
-	return __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
-}
-
 static uint64_t *frame(struct shared *s, unsigned long pfn)
 {
 	return pmm_page_address(s->m, pmm_pfn_to_page(s->m, pfn));
-}
-
-/* Claim [pfn, pfn + nr) for @who: no frame may be owned already. */
-static void own(struct shared *s, unsigned long pfn, unsigned long nr, const char *who)
-{
-	if (pfn + nr > s->max_pfn) {
-		bad(s, "%s: frames 0x%lx+%lu past the end of memory", who, pfn, nr);
-		return;
-	}
-	for (unsigned long i = 0; i < nr; i++)
-		if (__atomic_exchange_n(&s->owned[pfn + i], 1, __ATOMIC_ACQ_REL))
-			bad(s, "%s: pfn 0x%lx handed out while someone owns it", who, pfn + i);
-}
-
-static void disown(struct shared *s, unsigned long pfn, unsigned long nr, const char *who)
-{
-	for (unsigned long i = 0; i < nr; i++)
-		if (!__atomic_exchange_n(&s->owned[pfn + i], 0, __ATOMIC_ACQ_REL))
-			bad(s, "%s: pfn 0x%lx given back but nobody owned it", who, pfn + i);
 }
 
 static void stamp(struct shared *s, unsigned long pfn, unsigned long nr, uint64_t magic)
@@ -183,7 +124,7 @@ static unsigned long check(struct shared *s, unsigned long pfn, unsigned long nr
 
 		if (v != ((pfn + i) ^ magic)) {
 			if (!lost)
-				bad(s, "%s: pfn 0x%lx (of 0x%lx+%lu) overwritten: %#llx", who, pfn + i, pfn,
+				stress_bad(&s->f, "%s: pfn 0x%lx (of 0x%lx+%lu) overwritten: %#llx", who, pfn + i, pfn,
 				    nr, (unsigned long long)v);
 			lost++;
 		}
@@ -200,7 +141,7 @@ static void worker_free(struct worker *w, struct slot *sl)
 
 	check(s, sl->pfn, nr, WMAGIC, "worker");
 	__atomic_store_n(&s->who[sl->pfn], 0, __ATOMIC_RELAXED);
-	disown(s, sl->pfn, nr, "worker");
+	stress_disown(&s->f, sl->pfn, nr, "worker");
 	pmm_free_pages(s->m, sl->page, sl->order);
 	sl->page = NULL;
 }
@@ -211,15 +152,15 @@ static void *worker_main(void *arg)
 	struct shared *s = w->s;
 	uint64_t r = 0x9e3779b97f4a7c15ull * (uint64_t)(w->id + 1);
 
-	while (!stopping(s)) {
-		unsigned i = (unsigned)(rnd(&r) % MAX_HELD);
+	while (!stress_stopping(&s->f)) {
+		unsigned i = (unsigned)(stress_rnd(&r) % MAX_HELD);
 		struct slot *sl = &w->slot[i];
 
 		pthread_mutex_lock(&w->lock);
 		if (sl->page) {
 			worker_free(w, sl);
 		} else {
-			uint64_t x = rnd(&r);
+			uint64_t x = stress_rnd(&r);
 			unsigned o = (unsigned)(x % 4);
 			pmm_gfp_t gfp = ((x >> 8) & 1 ? PMM_GFP_KERNEL : PMM_GFP_HIGHUSER_MOVABLE) |
 					PMM___GFP_NOWARN;
@@ -232,8 +173,8 @@ static void *worker_main(void *arg)
 				unsigned long pfn = pmm_page_to_pfn(s->m, p);
 
 				if (pfn & ((1ul << o) - 1))
-					bad(s, "worker: order %u block at pfn 0x%lx misaligned", o, pfn);
-				own(s, pfn, 1ul << o, "worker");
+					stress_bad(&s->f, "worker: order %u block at pfn 0x%lx misaligned", o, pfn);
+				stress_own(&s->f, pfn, 1ul << o, "worker");
 				stamp(s, pfn, 1ul << o, WMAGIC);
 				*sl = (struct slot){ .page = p, .pfn = pfn, .order = o, .gfp = gfp };
 				__atomic_store_n(&s->who[pfn], 1u + ((unsigned)w->id << 8 | i),
@@ -265,7 +206,7 @@ static void *worker_main(void *arg)
 static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned order)
 {
 	struct shared *s = ctx;
-	uint32_t enc = pfn < s->max_pfn ? __atomic_load_n(&s->who[pfn], __ATOMIC_RELAXED) : 0;
+	uint32_t enc = pfn < s->f.max_pfn ? __atomic_load_n(&s->who[pfn], __ATOMIC_RELAXED) : 0;
 	struct worker *w;
 	struct slot *sl;
 	struct pmm_page *nw;
@@ -284,7 +225,7 @@ static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned o
 		return -PMM_EBUSY;
 	}
 	if (sl->order != order) {
-		bad(s, "migrate: pfn 0x%lx asked at order %u, allocated at %u", pfn, order, sl->order);
+		stress_bad(&s->f, "migrate: pfn 0x%lx asked at order %u, allocated at %u", pfn, order, sl->order);
 		pthread_mutex_unlock(&w->lock);
 		return -PMM_EBUSY;
 	}
@@ -296,12 +237,12 @@ static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned o
 		return -PMM_ENOMEM;
 	}
 	npfn = pmm_page_to_pfn(m, nw);
-	own(s, npfn, nr, "migrate target");
+	stress_own(&s->f, npfn, nr, "migrate target");
 	check(s, pfn, nr, WMAGIC, "migrate source");
 	memcpy(pmm_page_address(m, nw), pmm_page_address(m, sl->page), nr * PMM_PAGE_SIZE);
 	stamp(s, npfn, nr, WMAGIC);
 	__atomic_store_n(&s->who[pfn], 0, __ATOMIC_RELAXED);
-	disown(s, pfn, nr, "migrate source");
+	stress_disown(&s->f, pfn, nr, "migrate source");
 	pmm_free_pages(m, sl->page, order);
 	sl->page = nw;
 	sl->pfn = npfn;
@@ -316,19 +257,19 @@ static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned o
 static void range_free(struct shared *s, struct range *rg)
 {
 	check(s, rg->pfn, rg->nr, CMAGIC, "contig");
-	disown(s, rg->pfn, rg->nr, "contig");
+	stress_disown(&s->f, rg->pfn, rg->nr, "contig");
 	pmm_free_contig_range(s->m, rg->pfn, rg->nr);
 }
 
 /* A range just handed out: every frame order 0, refcount 1; claim and stamp. */
 static void range_take(struct shared *s, unsigned long pfn, unsigned long nr, const char *how)
 {
-	own(s, pfn, nr, how);
+	stress_own(&s->f, pfn, nr, how);
 	for (unsigned long i = 0; i < nr; i++) {
 		int c = pmm_page_count(pmm_pfn_to_page(s->m, pfn + i));
 
 		if (c != 1) {
-			bad(s, "%s: pfn 0x%lx (of 0x%lx+%lu) has refcount %d", how, pfn + i, pfn, nr, c);
+			stress_bad(&s->f, "%s: pfn 0x%lx (of 0x%lx+%lu) has refcount %d", how, pfn + i, pfn, nr, c);
 			break;
 		}
 	}
@@ -344,8 +285,8 @@ static void *contig_main(void *arg)
 	unsigned nheld = 0;
 	uint64_t r = 0xdeadbeefcafef00dull;
 
-	while (!stopping(s)) {
-		uint64_t x = rnd(&r);
+	while (!stress_stopping(&s->f)) {
+		uint64_t x = stress_rnd(&r);
 
 		if (nheld == MAX_RANGES || (nheld && x % 3 == 0)) {
 			unsigned i = (unsigned)((x >> 8) % nheld);
@@ -355,7 +296,7 @@ static void *contig_main(void *arg)
 		} else if ((x >> 16) % 3 == 0) {
 			/* A range of our choosing, anywhere, pageblock-aligned or not. */
 			unsigned long nr = 1 + (x >> 24) % 700;
-			unsigned long start = (x >> 40) % (s->max_pfn - nr);
+			unsigned long start = (x >> 40) % (s->f.max_pfn - nr);
 			pmm_gfp_t gfp = ((x >> 20) & 1 ? PMM_GFP_KERNEL : PMM_GFP_HIGHUSER_MOVABLE) |
 					PMM___GFP_NOWARN;
 			int e;
@@ -372,7 +313,7 @@ static void *contig_main(void *arg)
 			} else if (e == -PMM_EINVAL) {
 				s->c_range_inval++;
 			} else {
-				bad(s, "pmm_alloc_contig_range(0x%lx, 0x%lx) = %d", start, start + nr, e);
+				stress_bad(&s->f, "pmm_alloc_contig_range(0x%lx, 0x%lx) = %d", start, start + nr, e);
 			}
 		} else {
 			unsigned long nr = sizes[(x >> 24) % (sizeof(sizes) / sizeof(sizes[0]))];
@@ -387,7 +328,7 @@ static void *contig_main(void *arg)
 				unsigned long pfn = pmm_page_to_pfn(s->m, p);
 
 				if (pfn & (align - 1))
-					bad(s, "contig_pages: %lu frames at 0x%lx, not aligned to %lu", nr, pfn,
+					stress_bad(&s->f, "contig_pages: %lu frames at 0x%lx, not aligned to %lu", nr, pfn,
 					    align);
 				range_take(s, pfn, nr, "contig_pages");
 				held[nheld++] = (struct range){ pfn, nr };
@@ -428,23 +369,23 @@ static struct huge *huge_take(struct shared *s)
 
 	if (!p) {
 		if (pooled(s))
-			bad(s, "hugetlb: pool empty with %lu pages in it", pooled(s));
+			stress_bad(&s->f, "hugetlb: pool empty with %lu pages in it", pooled(s));
 		s->h_empty++;
 		return NULL;
 	}
 	pfn = pmm_page_to_pfn(s->m, p);
 	if (pfn % HUGE_NR)
-		bad(s, "hugetlb: pool handed out pfn 0x%lx, not 2 MiB-aligned", pfn);
+		stress_bad(&s->f, "hugetlb: pool handed out pfn 0x%lx, not 2 MiB-aligned", pfn);
 	for (unsigned i = 0; i < POOL0 && !h; i++)
 		if (s->pool[i].state == H_NONE)
 			h = &s->pool[i];
 	if (!h) {
-		bad(s, "hugetlb: pool handed out a page with all %d held", POOL0);
+		stress_bad(&s->f, "hugetlb: pool handed out a page with all %d held", POOL0);
 		return NULL;
 	}
 	if (pmm_page_count(p) != 1)
-		bad(s, "hugetlb: pfn 0x%lx taken with refcount %d", pfn, pmm_page_count(p));
-	own(s, pfn, HUGE_NR, "hugetlb take");
+		stress_bad(&s->f, "hugetlb: pfn 0x%lx taken with refcount %d", pfn, pmm_page_count(p));
+	stress_own(&s->f, pfn, HUGE_NR, "hugetlb take");
 	stamp(s, pfn, HUGE_NR, HMAGIC);
 	*h = (struct huge){ .pfn = pfn, .state = H_HELD, .refs = 1 };
 	s->h_takes++;
@@ -461,7 +402,7 @@ static void huge_put(struct shared *s, struct huge *h, uint64_t x)
 		h->refs--;
 	}
 	/* Nobody's from the last put on: a contiguous allocation may take its place. */
-	disown(s, h->pfn, HUGE_NR, "hugetlb put");
+	stress_disown(&s->f, h->pfn, HUGE_NR, "hugetlb put");
 	if (x & 1)
 		pmm_put_page(s->m, p);
 	else
@@ -477,9 +418,9 @@ static void pool_counts(struct shared *s)
 	unsigned long nr, nr_free;
 
 	if (pmm_hugetlb_pool(s->m, HUGE_ORDER, PMM_NUMA_NO_NODE, &nr, &nr_free))
-		bad(s, "pmm_hugetlb_pool failed");
+		stress_bad(&s->f, "pmm_hugetlb_pool failed");
 	else if (nr_free != pooled(s) || nr != nr_free + pool_count(s, H_HELD))
-		bad(s, "hugetlb: pool says %lu pages (%lu free), we hold %u and count %lu pooled", nr,
+		stress_bad(&s->f, "hugetlb: pool says %lu pages (%lu free), we hold %u and count %lu pooled", nr,
 		    nr_free, pool_count(s, H_HELD), pooled(s));
 }
 
@@ -493,7 +434,7 @@ static void huge_shrink_one(struct shared *s, uint64_t x)
 			huge_put(s, &s->pool[i], x >> (i % 32));
 	got = pmm_hugetlb_shrink(s->m, HUGE_ORDER, 1);
 	if (got != 1)
-		bad(s, "pmm_hugetlb_shrink(1) gave back %lu pages with %lu pooled", got, pooled(s));
+		stress_bad(&s->f, "pmm_hugetlb_shrink(1) gave back %lu pages with %lu pooled", got, pooled(s));
 	s->h_shrunk += got;
 	pool_counts(s);
 }
@@ -503,11 +444,11 @@ static void *huge_main(void *arg)
 	struct shared *s = arg;
 	uint64_t r = 0x123456789abcdefull;
 
-	while (!stopping(s)) {
-		uint64_t x = rnd(&r);
+	while (!stress_stopping(&s->f)) {
+		uint64_t x = stress_rnd(&r);
 		unsigned held = pool_count(s, H_HELD);
 		/* Shrink towards the floor over the run. */
-		double due = elapsed(s) / s->seconds * (POOL0 - POOL_FLOOR);
+		double due = stress_elapsed(&s->f) / s->seconds * (POOL0 - POOL_FLOOR);
 
 		if ((double)s->h_shrunk < due && POOL0 - s->h_shrunk > POOL_FLOOR) {
 			huge_shrink_one(s, x);
@@ -515,7 +456,7 @@ static void *huge_main(void *arg)
 			unsigned i;
 
 			do
-				i = (unsigned)((x >> 8) % POOL0), x = rnd(&r);
+				i = (unsigned)((x >> 8) % POOL0), x = stress_rnd(&r);
 			while (s->pool[i].state != H_HELD);
 			huge_put(s, &s->pool[i], x);
 		} else {
@@ -524,7 +465,7 @@ static void *huge_main(void *arg)
 			if (h && (x >> 4) % 4 == 0) {
 				/* A second holder (get_page), given back at put time. */
 				if (pmm_get_page(s->m, pmm_pfn_to_page(s->m, h->pfn)))
-					bad(s, "hugetlb: get_page on a held page failed");
+					stress_bad(&s->f, "hugetlb: get_page on a held page failed");
 				else
 					h->refs++, s->h_refs++;
 			}
@@ -568,12 +509,9 @@ static void contig_under_load(bool migrate)
 	s->m = m;
 	s->migrate = migrate;
 	s->seconds = run_seconds();
-	s->max_pfn = pmm_max_pfn(m);
-	s->owned = calloc(s->max_pfn, 1);
-	s->who = calloc(s->max_pfn, sizeof(*s->who));
-	assert_non_null(s->owned);
+	assert_true(stress_frames_init(&s->f, pmm_max_pfn(m)));
+	s->who = calloc(s->f.max_pfn, sizeof(*s->who));
 	assert_non_null(s->who);
-	pthread_mutex_init(&s->badlock, NULL);
 	if (migrate)
 		pmm_set_mm_ops(m, &ops, s);
 
@@ -589,13 +527,13 @@ static void contig_under_load(bool migrate)
 	for (unsigned i = 0; i < POOL0; i++)
 		huge_put(s, &s->pool[i], i);
 	s->h_takes = s->h_puts = 0;
-	assert_int_equal(s->bad, 0);
+	assert_int_equal(s->f.bad, 0);
 
 	pmm_drain_all(m);
 	assert_machine_valid(m);
 	free0 = pmm_nr_free_pages(m);
 
-	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+	clock_gettime(CLOCK_MONOTONIC, &s->f.t0);
 	for (int i = 0; i < NR_WORKERS; i++) {
 		s->w[i].s = s;
 		s->w[i].id = i;
@@ -604,9 +542,9 @@ static void contig_under_load(bool migrate)
 	}
 	assert_int_equal(pthread_create(&tc, NULL, contig_main, s), 0);
 	assert_int_equal(pthread_create(&th, NULL, huge_main, s), 0);
-	while (elapsed(s) < s->seconds && !__atomic_load_n(&s->bad, __ATOMIC_RELAXED))
+	while (stress_elapsed(&s->f) < s->seconds && !__atomic_load_n(&s->f.bad, __ATOMIC_RELAXED))
 		usleep(50 * 1000);
-	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	stress_stop(&s->f);
 	for (int i = 0; i < NR_WORKERS; i++) {
 		assert_int_equal(pthread_join(tw[i], NULL), 0);
 		wops += s->w[i].ops;
@@ -615,7 +553,7 @@ static void contig_under_load(bool migrate)
 	}
 	assert_int_equal(pthread_join(tc, NULL), 0);
 	assert_int_equal(pthread_join(th, NULL), 0);
-	t = elapsed(s);
+	t = stress_elapsed(&s->f);
 	if (migrate)
 		pmm_set_mm_ops(m, NULL, NULL);
 
@@ -626,14 +564,14 @@ static void contig_under_load(bool migrate)
 		      migrate ? "with migration" : "no migration", t, wops, wallocs, wfails,
 		      s->c_pages_ok, s->c_pages_fail, s->c_range_ok, s->c_range_busy, s->c_range_inval,
 		      s->c_frames, s->mig_moved, s->mig_busy, s->mig_nomem, s->h_takes, s->h_puts,
-		      s->h_refs, s->h_shrunk, POOL0, POOL0 - s->h_shrunk, s->h_empty, s->bad);
-	if (s->bad)
-		fail_msg("%lu bad; first: %s", s->bad, s->first_bad);
+		      s->h_refs, s->h_shrunk, POOL0, POOL0 - s->h_shrunk, s->h_empty, s->f.bad);
+	if (s->f.bad)
+		fail_msg("%lu bad; first: %s", s->f.bad, s->f.first_bad);
 	assert_int_equal(pmm_bad_page_count(m), bad_pages0);
 	/* Nothing held any more: every frame back. */
-	for (unsigned long pfn = 0; pfn < s->max_pfn; pfn++)
-		if (s->owned[pfn])
-			fail_msg("pfn 0x%lx still owned after every thread gave its frames back", pfn);
+	if (stress_first_owned(&s->f) < s->f.max_pfn)
+		fail_msg("pfn 0x%lx still owned after every thread gave its frames back",
+			 stress_first_owned(&s->f));
 	assert_true(s->c_pages_ok + s->c_range_ok > 0);
 	assert_true(s->h_takes > 0);
 
@@ -654,7 +592,7 @@ static void contig_under_load(bool migrate)
 	}
 	for (unsigned i = 0; i < nr; i++)
 		huge_put(s, &s->pool[i], i);
-	assert_int_equal(s->bad, 0);
+	assert_int_equal(s->f.bad, 0);
 	print_message("stress: contig: %s: %u of the %lu pool pages left are not where the pool began\n",
 		      migrate ? "with migration" : "no migration", moved, nr);
 
@@ -667,8 +605,7 @@ static void contig_under_load(bool migrate)
 
 	for (int i = 0; i < NR_WORKERS; i++)
 		pthread_mutex_destroy(&s->w[i].lock);
-	pthread_mutex_destroy(&s->badlock);
-	free(s->owned);
+	stress_frames_destroy(&s->f);
 	free(s->who);
 	free(s);
 	pmm_destroy(m);

@@ -35,6 +35,7 @@
  * PMM_TEST_SANITIZER).  Prints "stress: hugetlb resize: ...".
  */
 #include "harness.h"
+#include "stress/frames.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -102,17 +103,11 @@ struct worker {
 
 struct shared {
 	struct pmm *m;
-	unsigned long max_pfn;
-	unsigned char *owned; /* per frame, atomic: 1 while someone holds it */
-	int stop;             /* atomic */
+	struct stress_frames f; /* ownership map, failures, stop flag, clock */
 	double seconds;
-	struct timespec t0;
 	struct user u[NR_USERS];
 	struct worker w[NR_WORKERS];
 
-	unsigned long bad; /* atomic */
-	pthread_mutex_t badlock;
-	char first_bad[384];
 
 	/* the resizer */
 	unsigned long r_resizes, r_grew, r_shrank, r_short, r_sysctl, r_overcommit, r_shrinks,
@@ -120,63 +115,9 @@ struct shared {
 	unsigned long r_offlined, r_offline_busy, r_contig, r_contig_fail;
 };
 
-static void bad(struct shared *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bad(struct shared *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (__atomic_fetch_add(&s->bad, 1, __ATOMIC_RELAXED) == 0) {
-		pthread_mutex_lock(&s->badlock);
-		va_start(ap, fmt);
-		vsnprintf(s->first_bad, sizeof(s->first_bad), fmt, ap);
-		va_end(ap);
-		pthread_mutex_unlock(&s->badlock);
-	}
-}
-
-static uint64_t rnd(uint64_t *r)
-{
-	*r ^= *r << 13;
-	*r ^= *r >> 7;
-	*r ^= *r << 17;
-	return *r;
-}
-
-static double elapsed(const struct shared *s)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - s->t0.tv_sec) + (double)(t.tv_nsec - s->t0.tv_nsec) / 1e9;
-}
-
-static bool stopping(struct shared *s)
-{
-	return __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
-}
-
 static uint64_t *frame(struct shared *s, unsigned long pfn)
 {
 	return pmm_page_address(s->m, pmm_pfn_to_page(s->m, pfn));
-}
-
-/* Claim [pfn, pfn + nr) for @who: no frame may be owned already. */
-static void own(struct shared *s, unsigned long pfn, unsigned long nr, const char *who)
-{
-	if (pfn + nr > s->max_pfn) {
-		bad(s, "%s: frames 0x%lx+%lu past the end of memory", who, pfn, nr);
-		return;
-	}
-	for (unsigned long i = 0; i < nr; i++)
-		if (__atomic_exchange_n(&s->owned[pfn + i], 1, __ATOMIC_ACQ_REL))
-			bad(s, "%s: pfn 0x%lx handed out while someone owns it", who, pfn + i);
-}
-
-static void disown(struct shared *s, unsigned long pfn, unsigned long nr, const char *who)
-{
-	for (unsigned long i = 0; i < nr; i++)
-		if (!__atomic_exchange_n(&s->owned[pfn + i], 0, __ATOMIC_ACQ_REL))
-			bad(s, "%s: pfn 0x%lx given back but nobody owned it", who, pfn + i);
 }
 
 /* ------------------------------------------------------------ users */
@@ -204,7 +145,7 @@ static void check_huge(struct shared *s, const struct huge *h, const char *who)
 
 		for (unsigned long w = 0; w < WORDS; w++)
 			if (f[w] != huge_word(h->stamp, h->pfn + i, w)) {
-				bad(s, "%s: huge page 0x%lx: pfn 0x%lx word %lu overwritten: %#llx, stamp %#llx",
+				stress_bad(&s->f, "%s: huge page 0x%lx: pfn 0x%lx word %lu overwritten: %#llx, stamp %#llx",
 				    who, h->pfn, h->pfn + i, w, (unsigned long long)f[w],
 				    (unsigned long long)huge_word(h->stamp, h->pfn + i, w));
 				return;
@@ -224,7 +165,7 @@ static void huge_release(struct shared *s, struct huge *h, uint64_t x, const cha
 
 	check_huge(s, h, who);
 	if (pmm_page_count(p) < h->refs)
-		bad(s, "%s: huge page 0x%lx has refcount %d, this holder alone has %d", who, h->pfn,
+		stress_bad(&s->f, "%s: huge page 0x%lx has refcount %d, this holder alone has %d", who, h->pfn,
 		    pmm_page_count(p), h->refs);
 	for (; h->refs > 1; h->refs--, x >>= 1)
 		if (x & 1)
@@ -233,7 +174,7 @@ static void huge_release(struct shared *s, struct huge *h, uint64_t x, const cha
 			pmm_free_pages(s->m, p, HUGE_ORDER);
 	if (!h->holders || __atomic_sub_fetch(h->holders, 1, __ATOMIC_ACQ_REL) == 0) {
 		free(h->holders);
-		disown(s, h->pfn, HUGE_NR, who);
+		stress_disown(&s->f, h->pfn, HUGE_NR, who);
 	}
 	if (x & 2)
 		pmm_put_page(s->m, p);
@@ -276,12 +217,13 @@ static bool counts_sane(struct shared *s, int nid, struct pmm_hugetlb_counts *c,
 	int e = pmm_hugetlb_counts(s->m, HUGE_ORDER, nid, c);
 
 	if (e) {
-		bad(s, "%s: pmm_hugetlb_counts(node %d) = %d", who, nid, e);
+		stress_bad(&s->f, "%s: pmm_hugetlb_counts(node %d) = %d", who, nid, e);
 		return false;
 	}
 	if (c->nr_free > c->nr || c->surplus > c->nr || c->resv) {
-		bad(s, "%s: pool on node %d: nr %lu, free %lu, surplus %lu, resv %lu (max %lu, overcommit %lu)",
-		    who, nid, c->nr, c->nr_free, c->surplus, c->resv, c->max, c->nr_overcommit);
+		stress_bad(&s->f,
+			   "%s: pool on node %d: nr %lu, free %lu, surplus %lu, resv %lu (max %lu, overcommit %lu)",
+			   who, nid, c->nr, c->nr_free, c->surplus, c->resv, c->max, c->nr_overcommit);
 		return false;
 	}
 	return true;
@@ -307,12 +249,13 @@ static void huge_take(struct user *u, uint64_t x)
 	}
 	pfn = pmm_page_to_pfn(s->m, p);
 	if (pfn & (HUGE_NR - 1))
-		bad(s, "user: huge page at pfn 0x%lx misaligned", pfn);
+		stress_bad(&s->f, "user: huge page at pfn 0x%lx misaligned", pfn);
 	if (nid != PMM_NUMA_NO_NODE && pmm_page_nid(p) != nid)
-		bad(s, "user: huge page 0x%lx asked on node %d is on node %d", pfn, nid, pmm_page_nid(p));
+		stress_bad(&s->f, "user: huge page 0x%lx asked on node %d is on node %d", pfn, nid,
+			   pmm_page_nid(p));
 	if ((refs = pmm_page_count(p)) != 1)
-		bad(s, "user: huge page 0x%lx taken with refcount %d", pfn, refs);
-	own(s, pfn, HUGE_NR, "user take");
+		stress_bad(&s->f, "user: huge page 0x%lx taken with refcount %d", pfn, refs);
+	stress_own(&s->f, pfn, HUGE_NR, "user take");
 	h = &u->held[u->nheld++];
 	*h = (struct huge){ .pfn = pfn, .refs = 1,
 			    .stamp = HMAGIC ^ (uint64_t)u->id << 44 ^ ++u->seq << 28 };
@@ -322,7 +265,7 @@ static void huge_take(struct user *u, uint64_t x)
 	/* Extra holders inside this thread (get_page), dropped at release. */
 	for (unsigned k = (unsigned)(x >> 8) % 8; k < 2; k++) {
 		if (pmm_get_page(s->m, p)) {
-			bad(s, "user: get_page on held huge page 0x%lx failed", pfn);
+			stress_bad(&s->f, "user: get_page on held huge page 0x%lx failed", pfn);
 			break;
 		}
 		h->refs++;
@@ -343,11 +286,11 @@ static void huge_share(struct user *u, unsigned i, uint64_t x)
 		return;
 	holders = malloc(sizeof(*holders));
 	if (!holders) {
-		bad(s, "user: out of memory");
+		stress_bad(&s->f, "user: out of memory");
 		return;
 	}
 	if (pmm_get_page(s->m, pmm_pfn_to_page(s->m, h->pfn))) {
-		bad(s, "user: get_page on held huge page 0x%lx failed", h->pfn);
+		stress_bad(&s->f, "user: get_page on held huge page 0x%lx failed", h->pfn);
 		free(holders);
 		return;
 	}
@@ -371,11 +314,11 @@ static void *user_main(void *arg)
 	uint64_t r = 0x2545f4914f6cdd1dull * (uint64_t)(u->id + 1);
 	struct huge got;
 
-	while (!stopping(s)) {
-		uint64_t x = rnd(&r);
+	while (!stress_stopping(&s->f)) {
+		uint64_t x = stress_rnd(&r);
 
 		while (receive_huge(u, &got)) {
-			huge_release(s, &got, rnd(&r), "user (shared)");
+			huge_release(s, &got, stress_rnd(&r), "user (shared)");
 			u->received++;
 			u->releases++;
 		}
@@ -397,7 +340,7 @@ static void *user_main(void *arg)
 			sched_yield();
 	}
 	while (u->nheld) {
-		huge_release(s, &u->held[--u->nheld], rnd(&r), "user (exit)");
+		huge_release(s, &u->held[--u->nheld], stress_rnd(&r), "user (exit)");
 		u->releases++;
 	}
 	return NULL;
@@ -421,10 +364,10 @@ static void resizer_counts(struct shared *s, struct pmm_hugetlb_counts *all, uns
 	for (int nid = 0; nid < 2; nid++)
 		counts_sane(s, nid, &c, after);
 	if (all->nr - all->surplus != all->max)
-		bad(s, "%s: pool of %lu pages, %lu surplus, but its persistent size is %lu", after, all->nr,
-		    all->surplus, all->max);
+		stress_bad(&s->f, "%s: pool of %lu pages, %lu surplus, but its persistent size is %lu",
+			   after, all->nr, all->surplus, all->max);
 	if (all->nr_overcommit != overcommit)
-		bad(s, "%s: overcommit %lu, set to %lu", after, all->nr_overcommit, overcommit);
+		stress_bad(&s->f, "%s: overcommit %lu, set to %lu", after, all->nr_overcommit, overcommit);
 	if (all->nr > s->r_peak_nr)
 		s->r_peak_nr = all->nr;
 	if (all->surplus > s->r_peak_surplus)
@@ -440,8 +383,8 @@ static void *resizer_main(void *arg)
 	char buf[64];
 
 	resizer_counts(s, &before, overcommit, "resizer (start)");
-	while (!stopping(s)) {
-		uint64_t x = rnd(&r);
+	while (!stress_stopping(&s->f)) {
+		uint64_t x = stress_rnd(&r);
 		unsigned long n = (x >> 8) % (MAX_COUNT + 1);
 		int nid = nids[(x >> 16) % 3], e;
 
@@ -451,7 +394,7 @@ static void *resizer_main(void *arg)
 		case 2:
 			e = pmm_hugetlb_resize(s->m, HUGE_ORDER, nid, n);
 			if (e)
-				bad(s, "pmm_hugetlb_resize(node %d, %lu) = %d", nid, n, e);
+				stress_bad(&s->f, "pmm_hugetlb_resize(node %d, %lu) = %d", nid, n, e);
 			resizer_counts(s, &after, overcommit, "resize");
 			s->r_resizes++;
 			s->r_grew += after.max > before.max;
@@ -459,7 +402,7 @@ static void *resizer_main(void *arg)
 			if (nid == PMM_NUMA_NO_NODE) {
 				/* Shrinking reaches the count; growing may fall short of it. */
 				if (after.max > n || (n <= before.max && after.max != n))
-					bad(s, "pmm_hugetlb_resize(all, %lu) from %lu: persistent size %lu", n,
+					stress_bad(&s->f, "pmm_hugetlb_resize(all, %lu) from %lu: persistent size %lu", n,
 					    before.max, after.max);
 				s->r_short += after.max < n;
 			}
@@ -467,7 +410,7 @@ static void *resizer_main(void *arg)
 		case 3:
 			snprintf(buf, sizeof(buf), "%lu\n", n);
 			if ((e = pmm_sysctl_write(s->m, "nr_hugepages", buf)))
-				bad(s, "sysctl nr_hugepages=%lu: %d", n, e);
+				stress_bad(&s->f, "sysctl nr_hugepages=%lu: %d", n, e);
 			resizer_counts(s, &after, overcommit, "sysctl nr_hugepages");
 			s->r_resizes++;
 			s->r_sysctl++;
@@ -475,11 +418,11 @@ static void *resizer_main(void *arg)
 			s->r_shrank += after.max < before.max;
 			s->r_short += after.max < n;
 			if (after.max > n || (n <= before.max && after.max != n))
-				bad(s, "sysctl nr_hugepages=%lu from %lu: persistent size %lu", n, before.max,
+				stress_bad(&s->f, "sysctl nr_hugepages=%lu from %lu: persistent size %lu", n, before.max,
 				    after.max);
 			if (pmm_sysctl_read(s->m, "nr_hugepages", buf, sizeof(buf)) <= 0 ||
 			    strtoul(buf, NULL, 10) != after.max)
-				bad(s, "sysctl nr_hugepages reads %s with persistent size %lu", buf, after.max);
+				stress_bad(&s->f, "sysctl nr_hugepages reads %s with persistent size %lu", buf, after.max);
 			break;
 		case 4:
 		case 5:
@@ -491,7 +434,7 @@ static void *resizer_main(void *arg)
 				e = pmm_sysctl_write(s->m, "nr_overcommit_hugepages", buf);
 			}
 			if (e)
-				bad(s, "overcommit %lu: %d", overcommit, e);
+				stress_bad(&s->f, "overcommit %lu: %d", overcommit, e);
 			resizer_counts(s, &after, overcommit, "overcommit");
 			s->r_overcommit++;
 			break;
@@ -501,7 +444,7 @@ static void *resizer_main(void *arg)
 			got = pmm_hugetlb_shrink(s->m, HUGE_ORDER, want);
 			resizer_counts(s, &after, overcommit, "shrink");
 			if (got > want || after.max > before.max)
-				bad(s, "pmm_hugetlb_shrink(%lu) = %lu, persistent size %lu -> %lu", want, got,
+				stress_bad(&s->f, "pmm_hugetlb_shrink(%lu) = %lu, persistent size %lu -> %lu", want, got,
 				    before.max, after.max);
 			s->r_shrinks++;
 			s->r_shrunk += got;
@@ -513,22 +456,22 @@ static void *resizer_main(void *arg)
 			 * it are dissolved (the persistent size drops with
 			 * them); one handed out, or a worker's block, keeps it.
 			 */
-			unsigned long blocks = s->max_pfn / PMM_PAGES_PER_MEMORY_BLOCK;
+			unsigned long blocks = s->f.max_pfn / PMM_PAGES_PER_MEMORY_BLOCK;
 			unsigned long pfn = (x >> 20) % blocks * PMM_PAGES_PER_MEMORY_BLOCK;
 
 			e = pmm_offline_pages(s->m, pfn, PMM_PAGES_PER_MEMORY_BLOCK);
 			if (!e) {
 				s->r_offlined++;
 				if ((e = pmm_online_pages(s->m, pfn, PMM_PAGES_PER_MEMORY_BLOCK, PMM_ONLINE)))
-					bad(s, "block 0x%lx offlined, then online: %d", pfn, e);
+					stress_bad(&s->f, "block 0x%lx offlined, then online: %d", pfn, e);
 			} else if (e == -PMM_EBUSY || e == -PMM_EINVAL) {
 				s->r_offline_busy++;
 			} else {
-				bad(s, "pmm_offline_pages(0x%lx): %d", pfn, e);
+				stress_bad(&s->f, "pmm_offline_pages(0x%lx): %d", pfn, e);
 			}
 			resizer_counts(s, &after, overcommit, "offline");
 			if (after.max > before.max)
-				bad(s, "offline: persistent size %lu -> %lu", before.max, after.max);
+				stress_bad(&s->f, "offline: persistent size %lu -> %lu", before.max, after.max);
 			break;
 		}
 		case 8: {
@@ -544,19 +487,19 @@ static void *resizer_main(void *arg)
 				s->r_contig_fail++;
 			} else {
 				pfn = pmm_page_to_pfn(s->m, p);
-				own(s, pfn, nr, "contig");
+				stress_own(&s->f, pfn, nr, "contig");
 				for (unsigned long i = 0; i < nr; i += 64)
 					*frame(s, pfn + i) = (pfn + i) ^ WMAGIC;
 				for (unsigned long i = 0; i < nr; i += 64)
 					if (*frame(s, pfn + i) != ((pfn + i) ^ WMAGIC))
-						bad(s, "contig: pfn 0x%lx overwritten", pfn + i);
-				disown(s, pfn, nr, "contig");
+						stress_bad(&s->f, "contig: pfn 0x%lx overwritten", pfn + i);
+				stress_disown(&s->f, pfn, nr, "contig");
 				pmm_free_contig_range(s->m, pfn, nr);
 				s->r_contig++;
 			}
 			resizer_counts(s, &after, overcommit, "contig");
 			if (after.max != before.max)
-				bad(s, "contig: persistent size %lu -> %lu", before.max, after.max);
+				stress_bad(&s->f, "contig: persistent size %lu -> %lu", before.max, after.max);
 			break;
 		}
 		default:
@@ -590,13 +533,13 @@ static void worker_free(struct worker *w, struct wblock *b)
 		const uint64_t *f = frame(s, b->pfn + i);
 
 		if (f[0] != (b->stamp ^ (b->pfn + i)) || f[WORDS - 1] != (~b->stamp ^ (b->pfn + i))) {
-			bad(s, "worker %d: pfn 0x%lx (order %u block 0x%lx) overwritten: %#llx %#llx",
+			stress_bad(&s->f, "worker %d: pfn 0x%lx (order %u block 0x%lx) overwritten: %#llx %#llx",
 			    w->id, b->pfn + i, b->order, b->pfn, (unsigned long long)f[0],
 			    (unsigned long long)f[WORDS - 1]);
 			break;
 		}
 	}
-	disown(s, b->pfn, 1ul << b->order, "worker");
+	stress_disown(&s->f, b->pfn, 1ul << b->order, "worker");
 	pmm_free_pages(s->m, b->page, b->order);
 	b->page = NULL;
 }
@@ -607,8 +550,8 @@ static void *worker_main(void *arg)
 	struct shared *s = w->s;
 	uint64_t r = 0xdeadbeefcafef00dull * (uint64_t)(w->id + 1);
 
-	while (!stopping(s)) {
-		uint64_t x = rnd(&r);
+	while (!stress_stopping(&s->f)) {
+		uint64_t x = stress_rnd(&r);
 		struct wblock *b = &w->held[x % WORKER_HELD];
 
 		if (b->page) {
@@ -626,8 +569,8 @@ static void *worker_main(void *arg)
 				unsigned long pfn = pmm_page_to_pfn(s->m, p);
 
 				if (pfn & ((1ul << o) - 1))
-					bad(s, "worker %d: order %u block at pfn 0x%lx misaligned", w->id, o, pfn);
-				own(s, pfn, 1ul << o, "worker");
+					stress_bad(&s->f, "worker %d: order %u block at pfn 0x%lx misaligned", w->id, o, pfn);
+				stress_own(&s->f, pfn, 1ul << o, "worker");
 				*b = (struct wblock){ .page = p, .pfn = pfn, .order = o,
 						      .stamp = WMAGIC ^ (uint64_t)w->id << 40 ^ ++w->seq };
 				worker_stamp(s, b);
@@ -683,10 +626,7 @@ static void test_resize_under_load(void **state)
 	assert_non_null(s);
 	s->m = m;
 	s->seconds = run_seconds();
-	s->max_pfn = pmm_max_pfn(m);
-	s->owned = calloc(s->max_pfn, 1);
-	assert_non_null(s->owned);
-	pthread_mutex_init(&s->badlock, NULL);
+	assert_true(stress_frames_init(&s->f, pmm_max_pfn(m)));
 
 	assert_int_equal(pmm_hugetlb_counts(m, HUGE_ORDER, PMM_NUMA_NO_NODE, &c), 0);
 	assert_int_equal(c.nr, BOOT_POOL);
@@ -698,7 +638,7 @@ static void test_resize_under_load(void **state)
 	assert_machine_valid(m);
 	free0 = pmm_nr_free_pages(m);
 
-	clock_gettime(CLOCK_MONOTONIC, &s->t0);
+	clock_gettime(CLOCK_MONOTONIC, &s->f.t0);
 	for (int i = 0; i < NR_USERS; i++) {
 		s->u[i].s = s;
 		s->u[i].id = i;
@@ -712,9 +652,9 @@ static void test_resize_under_load(void **state)
 		assert_int_equal(pthread_create(&tw[i], NULL, worker_main, &s->w[i]), 0);
 	}
 	assert_int_equal(pthread_create(&tr, NULL, resizer_main, s), 0);
-	while (elapsed(s) < s->seconds && !__atomic_load_n(&s->bad, __ATOMIC_RELAXED))
+	while (stress_elapsed(&s->f) < s->seconds && !__atomic_load_n(&s->f.bad, __ATOMIC_RELAXED))
 		usleep(50 * 1000);
-	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	stress_stop(&s->f);
 	assert_int_equal(pthread_join(tr, NULL), 0);
 	for (int i = 0; i < NR_WORKERS; i++) {
 		assert_int_equal(pthread_join(tw[i], NULL), 0);
@@ -740,7 +680,7 @@ static void test_resize_under_load(void **state)
 		shared += u->shared;
 		checks += u->checks;
 	}
-	t = elapsed(s);
+	t = stress_elapsed(&s->f);
 
 	/* Nothing held any more: no surplus allowed, and the pool emptied. */
 	assert_int_equal(pmm_hugetlb_set_overcommit(m, HUGE_ORDER, 0), 0);
@@ -755,14 +695,14 @@ static void test_resize_under_load(void **state)
 		      t, takes, empty, releases, refs, shared, checks, s->r_resizes, s->r_grew,
 		      s->r_shrank, s->r_short, s->r_sysctl, s->r_overcommit, s->r_shrinks, s->r_shrunk,
 		      s->r_peak_nr, takes_empty, s->r_peak_surplus, s->r_offlined, s->r_offline_busy,
-		      s->r_contig, s->r_contig_fail, wops, wallocs, wfails, s->bad);
-	if (s->bad)
-		fail_msg("%lu bad; first: %s", s->bad, s->first_bad);
+		      s->r_contig, s->r_contig_fail, wops, wallocs, wfails, s->f.bad);
+	if (s->f.bad)
+		fail_msg("%lu bad; first: %s", s->f.bad, s->f.first_bad);
 	/* Each page taken released once by its taker, and once more by each user it was shared with. */
 	assert_int_equal(releases, takes + shared);
-	for (unsigned long pfn = 0; pfn < s->max_pfn; pfn++)
-		if (s->owned[pfn])
-			fail_msg("pfn 0x%lx still owned after every thread gave its frames back", pfn);
+	if (stress_first_owned(&s->f) < s->f.max_pfn)
+		fail_msg("pfn 0x%lx still owned after every thread gave its frames back",
+			 stress_first_owned(&s->f));
 	assert_true(takes > 0);
 	assert_true(s->r_grew > 0 && s->r_shrank > 0);
 
@@ -781,8 +721,7 @@ static void test_resize_under_load(void **state)
 
 	for (int i = 0; i < NR_USERS; i++)
 		pthread_mutex_destroy(&s->u[i].lock);
-	pthread_mutex_destroy(&s->badlock);
-	free(s->owned);
+	stress_frames_destroy(&s->f);
 	free(s);
 	pmm_destroy(m);
 }
