@@ -33,8 +33,10 @@
  * the buddy allocator when its last reference is dropped.  With
  * nr_overcommit_hugepages above 0, an allocation that finds the 2 MiB pool
  * empty takes a fresh surplus page from the buddy allocator
- * (alloc_surplus_huge_page()).  pmm has no reservations, demotion or
- * migration of huge pages, and memory offline treats a pool page as busy.
+ * (alloc_surplus_huge_page()).  Memory offline dissolves the pool pages
+ * in its range (dissolve_free_huge_pages()), and a contiguous allocation
+ * swaps those in its range for fresh ones (alloc_and_dissolve_huge_page()).
+ * pmm has no reservations, demotion or migration of huge pages.
  *
  * Locking: an hstate's resize lock serialises its resizes (the kernel's
  * h->resize_lock), and is taken before the pool lock (struct pmm_hugetlb),
@@ -555,6 +557,18 @@ void hugetlb_meminfo(struct pmm *m, int nid, struct hugetlb_meminfo *out)
 	pmm_unlock(&ht->lock);
 }
 
+/* @page (a head on its node's list) off it, out of the free counts; pool lock held. */
+static void unlink_free_huge_page(struct hstate *h, struct page *page)
+{
+	int nid = page_to_nid(page);
+
+	list_del(&page->lru);
+	INIT_LIST_HEAD(&page->lru);
+	page->private = 0;
+	h->free_huge_pages--;
+	h->free_huge_pages_node[nid]--;
+}
+
 /* dequeue_hugetlb_folio_node_exact(): the first page of @nid's list; pool lock held. */
 static struct page *dequeue_huge_page_node(struct hstate *h, int nid)
 {
@@ -563,11 +577,7 @@ static struct page *dequeue_huge_page_node(struct hstate *h, int nid)
 	if (list_empty(&h->freelists[nid]))
 		return NULL;
 	page = list_entry(h->freelists[nid].next, struct page, lru);
-	list_del(&page->lru);
-	INIT_LIST_HEAD(&page->lru);
-	page->private = 0;
-	h->free_huge_pages--;
-	h->free_huge_pages_node[nid]--;
+	unlink_free_huge_page(h, page);
 	return page;
 }
 
@@ -882,11 +892,7 @@ static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 			continue;
 		}
 		h = hstate_of_order(m, compound_order(head));
-		list_del(&head->lru);
-		INIT_LIST_HEAD(&head->lru);
-		head->private = 0;
-		h->free_huge_pages--;
-		h->free_huge_pages_node[page_to_nid(head)]--;
+		unlink_free_huge_page(h, head);
 		h->nr_huge_pages--;
 		h->nr_huge_pages_node[page_to_nid(head)]--;
 		h->max_huge_pages--;
@@ -896,20 +902,18 @@ static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 	}
 }
 
-int hugetlb_replace_free(struct pmm *m, struct page *head)
+int hugetlb_replace_free(struct pmm *m, struct page *head, int nid)
 {
+	/* Only 2 MiB pages are replaced: 1 GiB ones would need a contiguous range themselves. */
+	struct hstate *h = hstate_of_order(m, PMM_HUGETLB_ORDER_2M);
 	struct page *fresh = NULL;
-	struct hstate *h = NULL;
-	int nid;
 
 	for (;;) {
+		/* Racy looks first, to spare an allocation; the pool lock decides. */
 		if (!free_of_huge_page(head))
 			break;
-		h = hstate_of_order(m, compound_order(head));
-		/* Gigantic pages are fenced off: they would need a contiguous range themselves. */
-		if (!h || gigantic(h) || page_ref_count(head))
+		if (page_ref_count(head))
 			goto busy;
-		nid = page_to_nid(head);
 		if (!fresh) {
 			fresh = alloc_buddy_huge_page(m, h,
 						      PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_THISNODE |
@@ -924,8 +928,8 @@ int hugetlb_replace_free(struct pmm *m, struct page *head)
 			pmm_unlock(&m->hugetlb->lock);
 			break;
 		}
-		if (page_ref_count(head)) { /* taken meanwhile */
-			pmm_unlock(&m->hugetlb->lock);
+		if (compound_order(head) != h->order || page_ref_count(head)) {
+			pmm_unlock(&m->hugetlb->lock); /* a 1 GiB page, or taken meanwhile */
 			goto busy;
 		}
 		if (head->private != HUGE_PAGE_FREED) { /* on its way back or out: look again */
@@ -934,13 +938,9 @@ int hugetlb_replace_free(struct pmm *m, struct page *head)
 			continue;
 		}
 		/* The fresh page takes the old one's place in the pool and its counts. */
-		list_del(&head->lru);
-		INIT_LIST_HEAD(&head->lru);
-		head->private = 0;
-		h->free_huge_pages--;
-		h->free_huge_pages_node[nid]--;
+		unlink_free_huge_page(h, head);
 		h->nr_huge_pages--;
-		h->nr_huge_pages_node[nid]--;
+		h->nr_huge_pages_node[page_to_nid(head)]--;
 		h->nr_huge_pages++;
 		h->nr_huge_pages_node[page_to_nid(fresh)]++;
 		enqueue_huge_page(h, fresh);

@@ -72,13 +72,13 @@ PMM_HIDDEN int hugetlb_dissolve_free(struct pmm *m, unsigned long start, unsigne
 /*
  * alloc_and_dissolve_huge_page(), for a contiguous allocation that meets
  * huge page @head in its pool: a fresh 2 MiB page from the buddy
- * allocator on the same node (outside the isolated range) takes its place
+ * allocator on its node @nid (outside the isolated range) takes its place
  * in the pool, and @head goes back to the buddy allocator.  Returns 0 (also
  * when @head is no longer a huge page), or -PMM_EBUSY when it is handed out,
  * is a 1 GiB page, or no fresh page can be had.  Takes the pool lock, and
  * allocates and frees through the allocator.
  */
-PMM_HIDDEN int hugetlb_replace_free(struct pmm *m, struct page *head);
+PMM_HIDDEN int hugetlb_replace_free(struct pmm *m, struct page *head, int nid);
 
 /* The default huge page size's order (default_hugepagesz=; 2 MiB unless it says 1G). */
 PMM_HIDDEN unsigned hugetlb_default_order(const struct pmm *m);

@@ -232,7 +232,7 @@ int migrate_range(struct pmm *m, unsigned long start, unsigned long end, bool re
 				if (page_ref_count(head))
 					return -PMM_EBUSY;
 				if (replace_huge) {
-					if (hugetlb_replace_free(m, head))
+					if (hugetlb_replace_free(m, head, page_to_nid(&snap)))
 						return -PMM_EBUSY;
 					continue;
 				}
