@@ -632,11 +632,16 @@ struct pmm_page *pmm_hugetlb_alloc(struct pmm *m, unsigned order, int nid)
 	if (nid != PMM_NUMA_NO_NODE) {
 		page = dequeue_huge_page_node(h, nid);
 	} else {
-		/* The calling CPU's node first, then the others in its fallback order. */
+		/*
+		 * The calling CPU's node first, then the others in its fallback
+		 * order, which memory hotplug may be rebuilding (mm_init.c).
+		 */
 		int local = numa_mem_id(m);
+		int nr = __atomic_load_n(&m->node_order_nr[local], __ATOMIC_ACQUIRE);
 
-		for (int i = 0; !page && i < m->node_order_nr[local]; i++)
-			page = dequeue_huge_page_node(h, m->node_order[local][i]);
+		for (int i = 0; !page && i < nr; i++)
+			page = dequeue_huge_page_node(
+				h, __atomic_load_n(&m->node_order[local][i], __ATOMIC_RELAXED));
 		for (int n = 0; !page && n < MAX_NUMNODES; n++)
 			page = dequeue_huge_page_node(h, n);
 	}
