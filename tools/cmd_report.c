@@ -260,26 +260,6 @@ static int print_reports(struct pmm *m, const int *ids, int nr, enum pmm_kver kv
 	return 0;
 }
 
-/* The --sysctl writes, in order; 0, or EXIT_USAGE after saying which one was refused. */
-#define MAX_SYSCTLS 32
-static int apply_sysctls(struct pmm *m, char *const *sysctls, int nr)
-{
-	for (int i = 0; i < nr; i++) {
-		const char *eq = strchr(sysctls[i], '=');
-		char name[64];
-		int r;
-
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - sysctls[i]), sysctls[i]);
-		r = pmm_sysctl_write(m, name, eq + 1);
-		if (r) {
-			fprintf(stderr, "pmm report: --sysctl %s: %s\n", sysctls[i],
-				r == -PMM_ENOENT ? "no such sysctl" : "the value is refused");
-			return EXIT_USAGE;
-		}
-	}
-	return 0;
-}
-
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -297,8 +277,8 @@ int cmd_report(int argc, char **argv)
 	struct pmm_tool_machine mo = { 0 };
 	struct pmm_tool_kver kver = { PMM_KVER_6_1, 0 };
 	const char *trace = NULL, *dir = NULL;
-	int ids[MAX_IDS], nr, all, verbose = 0, c, r, status, nr_sysctls = 0;
-	char *sysctls[MAX_SYSCTLS];
+	int ids[MAX_IDS], nr, all, verbose = 0, c, r, status;
+	struct pmm_tool_sysctls sysctls = { 0 };
 	struct pmm_replay *replay = NULL;
 	struct pmm_config cfg;
 	struct pmm *m;
@@ -316,20 +296,10 @@ int cmd_report(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'o': dir = optarg; break;
-		case 's': {
-			const char *eq = strchr(optarg, '=');
-
-			if (!eq || eq == optarg || eq - optarg >= 64) {
-				fprintf(stderr, "pmm report: --sysctl takes NAME=VALUE, not '%s'\n", optarg);
+		case 's':
+			if (pmm_tool_sysctl_arg(&sysctls, optarg, "pmm report"))
 				return EXIT_USAGE;
-			}
-			if (nr_sysctls == MAX_SYSCTLS) {
-				fprintf(stderr, "pmm report: at most %d --sysctl options\n", MAX_SYSCTLS);
-				return EXIT_USAGE;
-			}
-			sysctls[nr_sysctls++] = optarg;
 			break;
-		}
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EXIT_USAGE;
@@ -358,7 +328,7 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "pmm report: the machine did not boot: %s\n", pmm_strerror(r));
 		return 1;
 	}
-	if ((r = check_nodes(m, ids, &nr, all)) || (r = apply_sysctls(m, sysctls, nr_sysctls))) {
+	if ((r = check_nodes(m, ids, &nr, all)) || (r = pmm_tool_apply_sysctls(m, &sysctls, "pmm report"))) {
 		pmm_destroy(m);
 		return r;
 	}

@@ -51,12 +51,16 @@ static void usage(FILE *f)
 		"                        vmstat, meminfo, extfrag_index, unusable_index, page_owner,\n"
 		"                        show_stacks (the last two need page_owner=on), all, none\n"
 		"  -o, --report-dir DIR  also write every report to DIR/<name> (DIR is created)\n"
+		"  -s, --sysctl NAME=VALUE  write /proc/sys/vm/NAME after the boot, before the\n"
+		"                        replay (repeatable, in order; e.g. nr_hugepages=64,\n"
+		"                        min_free_kbytes=...; see pmm report --help)\n"
 		"      --help-config     describe the config format\n"
 		"  -h, --help            this help\n"
 		"\n"
 		"Exit status: 0 ok; 1 the machine failed to boot or validate, a config file\n"
-		"could not be opened or an output not written; 2 usage; 65 a bad config or\n"
-		"trace (file:line: reason), a trace that cannot be opened or holds no event.\n");
+		"could not be opened or an output not written; 2 usage (a --sysctl the\n"
+		"machine refuses included); 65 a bad config or trace (file:line: reason), a\n"
+		"trace that cannot be opened or holds no event.\n");
 }
 
 static void help_config(void)
@@ -331,6 +335,7 @@ int cmd_run(int argc, char **argv)
 		{ "svg-map", required_argument, NULL, 'M' },
 		{ "svg-chart", required_argument, NULL, 'G' },
 		{ "report-dir", required_argument, NULL, 'o' },
+		{ "sysctl", required_argument, NULL, 's' },
 		{ "help-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -342,6 +347,7 @@ int cmd_run(int argc, char **argv)
 	const char *svg_map = "pmm-map.svg", *svg_chart = "pmm-fragmentation.svg";
 	int replay = 1, page_owner = 1;
 	struct pmm_tool_kver kver = { PMM_KVER_6_1, 0 };
+	struct pmm_tool_sysctls sysctls = { 0 };
 	long stacks = 5;
 	char *end;
 	char err[512];
@@ -350,7 +356,7 @@ int cmd_run(int argc, char **argv)
 
 	pmm_config_default(&cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:m:qr:o:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:m:qr:o:s:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': trace = optarg; break;
 		case 'K':
@@ -370,6 +376,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'r': reports = optarg; break;
 		case 'o': report_dir = optarg; break;
+		case 's':
+			if (pmm_tool_sysctl_arg(&sysctls, optarg, "pmm run"))
+				return EXIT_USAGE;
+			break;
 		case 'c': mo.config_file = optarg; break;
 		case 'm': mo.machine = optarg; break;
 		case 'F': mo.capture = optarg; break;
@@ -405,6 +415,10 @@ int cmd_run(int argc, char **argv)
 	if (r) {
 		fprintf(stderr, "pmm run: the machine did not boot: %s\n", pmm_strerror(r));
 		return 1;
+	}
+	if ((r = pmm_tool_apply_sysctls(m, &sysctls, "pmm run"))) {
+		pmm_destroy(m);
+		return r;
 	}
 	printf("\npmm: %u CPUs, %lu pages managed, %lu free\n", pmm_nr_cpus(m), pmm_totalram_pages(m),
 	       pmm_nr_free_pages(m));

@@ -132,6 +132,40 @@ int pmm_tool_report_dir(const char *dir, const char *cmd)
 	return 1;
 }
 
+int pmm_tool_sysctl_arg(struct pmm_tool_sysctls *s, const char *arg, const char *cmd)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || eq - arg >= 64) {
+		fprintf(stderr, "%s: --sysctl takes NAME=VALUE, not '%s'\n", cmd, arg);
+		return EXIT_USAGE;
+	}
+	if (s->nr == PMM_TOOL_MAX_SYSCTLS) {
+		fprintf(stderr, "%s: at most %d --sysctl options\n", cmd, PMM_TOOL_MAX_SYSCTLS);
+		return EXIT_USAGE;
+	}
+	s->arg[s->nr++] = arg;
+	return 0;
+}
+
+int pmm_tool_apply_sysctls(struct pmm *m, const struct pmm_tool_sysctls *s, const char *cmd)
+{
+	for (int i = 0; i < s->nr; i++) {
+		const char *eq = strchr(s->arg[i], '=');
+		char name[64];
+		int r;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - s->arg[i]), s->arg[i]);
+		r = pmm_sysctl_write(m, name, eq + 1);
+		if (r) {
+			fprintf(stderr, "%s: --sysctl %s: %s\n", cmd, s->arg[i],
+				r == -PMM_ENOENT ? "no such sysctl" : "the value is refused");
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 int pmm_tool_machine_config(struct pmm_config *cfg, const struct pmm_tool_machine *mo, const char *cmd,
 			    int verbose)
 {

@@ -44,6 +44,30 @@ void pmm_tool_log_stderr(void *ctx, int level, const char *msg);
  */
 int pmm_tool_report_dir(const char *dir, const char *cmd);
 
+/* -s/--sysctl NAME=VALUE: the writes asked for, in order. */
+#define PMM_TOOL_MAX_SYSCTLS 32
+struct pmm_tool_sysctls {
+	const char *arg[PMM_TOOL_MAX_SYSCTLS];
+	int nr;
+};
+
+/*
+ * pmm_tool_sysctl_arg() - add -s's @arg to @s, if it has the form
+ * NAME=VALUE (a name of 1-63 characters) and there is room; else say why
+ * on stderr as "@cmd: ...".
+ * Return: 0, or EXIT_USAGE.
+ */
+int pmm_tool_sysctl_arg(struct pmm_tool_sysctls *s, const char *arg, const char *cmd);
+
+/*
+ * pmm_tool_apply_sysctls() - write @s's sysctls to @m in order
+ * (pmm_sysctl_write()), stopping at the first one refused, which is named
+ * on stderr as "@cmd: --sysctl NAME=VALUE: no such sysctl" or "...: the
+ * value is refused".
+ * Return: 0, or EXIT_USAGE.
+ */
+int pmm_tool_apply_sysctls(struct pmm *m, const struct pmm_tool_sysctls *s, const char *cmd);
+
 /*
  * pmm_tool_machine_config() - apply @mo to @cfg in the order the commands
  * document: the config pmm_config_from_capture() derives from the capture

@@ -96,6 +96,12 @@ expect 0 '' -- -q --no-replay --no-page-owner -r all
 
 # Usage errors: exit 2 and a message.
 expect 2 "^pmm run: --stacks wants a count, got 'x'$" -- --stacks x
+# -s writes a sysctl after the boot, before anything is printed or replayed.
+expect 0 '^HugePages_Total: +64$' -- -q --no-replay -m "mem=2G" -s nr_hugepages=64 -r meminfo
+grep -q '^pmm: [0-9]* CPUs, 524288 pages managed, 491520 free$' "$TMP/out" ||
+	fail "-s nr_hugepages=64: the free count does not leave out the pool's 32768 frames"
+expect 2 "^pmm run: --sysctl bogus=1: no such sysctl$" -- -q --no-replay -s bogus=1
+expect 2 "^pmm run: --sysctl takes NAME=VALUE, not 'x'$" -- -s x
 expect 2 "^pmm run: --stacks wants a count, got '-1'$" -- --stacks -1
 expect 2 "^pmm run: unknown report in 'buddyinfo,bogus'$" -- -r buddyinfo,bogus
 expect 2 "^pmm run: unexpected argument 'extra'$" -- extra
