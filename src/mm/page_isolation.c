@@ -206,7 +206,8 @@ bool range_all_free_locked(struct pmm *m, unsigned long head, unsigned long end)
 int migrate_range(struct pmm *m, unsigned long start, unsigned long end, bool replace_huge)
 {
 	for (unsigned long pfn = start; pfn < end;) {
-		struct page *page = pfn_to_page(m, pfn), snap;
+		struct page *page = pfn_to_page(m, pfn), snap, *head;
+		unsigned long next;
 		unsigned order;
 		int err;
 
@@ -222,23 +223,19 @@ int migrate_range(struct pmm *m, unsigned long start, unsigned long end, bool re
 		 * a contiguous allocation swaps it for a fresh one elsewhere,
 		 * as isolate_or_dissolve_huge_page() does, and looks again.
 		 */
-		{
-			struct page *head = compound_head(&snap) == &snap ? page : compound_head(&snap);
-
-			if (free_of_huge_page(head)) {
-				unsigned long next = page_to_pfn(m, head) +
-						     (1ul << MIN(snapshot_compound_order(head), 63u));
-
-				if (page_ref_count(head))
+		head = compound_head(&snap) == &snap ? page : compound_head(&snap);
+		if (free_of_huge_page(head)) {
+			if (page_ref_count(head))
+				return -PMM_EBUSY;
+			if (replace_huge) {
+				if (hugetlb_replace_free(m, head, page_to_nid(&snap)))
 					return -PMM_EBUSY;
-				if (replace_huge) {
-					if (hugetlb_replace_free(m, head, page_to_nid(&snap)))
-						return -PMM_EBUSY;
-					continue;
-				}
-				pfn = next > pfn ? next : pfn + 1;
-				continue;
+				continue; /* the frames are the buddy allocator's now: look again */
 			}
+			/* Past the page; a racy order that does not move forward moves one frame. */
+			next = page_to_pfn(m, head) + (1ul << MIN(snapshot_compound_order(head), 63u));
+			pfn = next > pfn ? next : pfn + 1;
+			continue;
 		}
 		if (!page_ref_count(&snap) || PageTail(&snap)) {
 			pfn++;
