@@ -72,6 +72,10 @@ static void usage(FILE *f)
 		"                         gained __GFP_NOWARN in 6.8) and the page_owner file's\n"
 		"                         format; default: a trace.dat's own kernel (its uname),\n"
 		"                         text as the --machine-from capture's kernel, else 6.1\n"
+		"  -s, --sysctl NAME=VALUE  write /proc/sys/vm/NAME after the boot, before the\n"
+		"                         first event (repeatable, applied in order; see\n"
+		"                         `pmm report --help` for the names); what it allocates\n"
+		"                         is not counted as the replay's\n"
 		"  -q, --quiet            no progress bar, no machine messages, a short summary\n"
 		"  -v, --verbose          also print the machine's boot log\n"
 		"  -h, --help             this help\n"
@@ -342,6 +346,7 @@ int cmd_replay(int argc, char **argv)
 		{ "trace-out", required_argument, NULL, OPT_TRACE_OUT },
 		{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 		{ "kver", required_argument, NULL, OPT_KVER },
+		{ "sysctl", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -355,15 +360,17 @@ int cmd_replay(int argc, char **argv)
 	struct progress prog = { 0 };
 	struct replay_log log = { 0 };
 	struct pmm_trace_writer *writer = NULL;
+	struct pmm_tool_sysctls sysctls = { 0 };
 	struct pmm_config cfg;
 	struct pmm_replay *r;
+	struct pmm *m;
 	FILE *tf = NULL;
 	int c, e, status = 0, chart_events = 0;
 	uint64_t v;
 
 	pmm_config_default(&cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:c:n:qvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:c:n:s:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': mo.machine = optarg; break;
 		case 'c': mo.config_file = optarg; break;
@@ -411,6 +418,10 @@ int cmd_replay(int argc, char **argv)
 			if (pmm_tool_parse_kver(optarg, &kver, "pmm replay"))
 				return EXIT_USAGE;
 			break;
+		case 's':
+			if (pmm_tool_sysctl_arg(&sysctls, optarg, "pmm replay"))
+				return EXIT_USAGE;
+			break;
 		case 'q': log.quiet = 1; break;
 		case 'v': log.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -442,9 +453,22 @@ int cmd_replay(int argc, char **argv)
 		ro.progress = on_progress;
 		ro.ctx = &prog;
 	}
-	e = pmm_replay_create(&r, NULL, &cfg, &ro);
-	if (e) {
+	/*
+	 * The command boots the machine itself, so that --sysctl writes land
+	 * before the replay starts counting the machine's own events.
+	 */
+	cfg.page_owner = cfg.page_owner || ro.page_owner;
+	if ((e = pmm_create(&cfg, &m))) {
 		fprintf(stderr, "pmm replay: the machine did not boot: %s\n", pmm_strerror(e));
+		return 1;
+	}
+	if ((status = pmm_tool_apply_sysctls(m, &sysctls, "pmm replay"))) {
+		pmm_destroy(m);
+		return status;
+	}
+	if ((e = pmm_replay_create(&r, m, NULL, &ro))) {
+		fprintf(stderr, "pmm replay: cannot start the replay: %s\n", pmm_strerror(e));
+		pmm_destroy(m);
 		return 1;
 	}
 	prog.r = r;
@@ -456,6 +480,7 @@ int cmd_replay(int argc, char **argv)
 			if (tf)
 				fclose(tf);
 			pmm_replay_destroy(r);
+			pmm_destroy(m);
 			return 1;
 		}
 	}
@@ -530,5 +555,6 @@ out:
 		fclose(tf);
 	}
 	pmm_replay_destroy(r);
+	pmm_destroy(m);
 	return status;
 }

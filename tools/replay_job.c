@@ -150,7 +150,19 @@ int pmm_tool_sysctl_arg(struct pmm_tool_sysctls *s, const char *arg, const char 
 
 int pmm_tool_apply_sysctls(struct pmm *m, const struct pmm_tool_sysctls *s, const char *cmd)
 {
-	for (int i = 0; i < s->nr; i++) {
+	int status = 0;
+
+	if (!s->nr)
+		return 0;
+	/*
+	 * The writes act as CPU 0, as the replays that follow act as the
+	 * trace's CPUs: a write on the real CPU would take the restartable
+	 * per-CPU lock, and every lock a replay takes after that pays a
+	 * membarrier() fence (pmm_set_thread_cpu()), six times the replay's
+	 * time.
+	 */
+	pmm_set_thread_cpu(m, 0);
+	for (int i = 0; i < s->nr && !status; i++) {
 		const char *eq = strchr(s->arg[i], '=');
 		char name[64];
 		int r;
@@ -160,10 +172,11 @@ int pmm_tool_apply_sysctls(struct pmm *m, const struct pmm_tool_sysctls *s, cons
 		if (r) {
 			fprintf(stderr, "%s: --sysctl %s: %s\n", cmd, s->arg[i],
 				r == -PMM_ENOENT ? "no such sysctl" : "the value is refused");
-			return EXIT_USAGE;
+			status = EXIT_USAGE;
 		}
 	}
-	return 0;
+	pmm_set_thread_cpu(m, PMM_CPU_UNPIN);
+	return status;
 }
 
 int pmm_tool_machine_config(struct pmm_config *cfg, const struct pmm_tool_machine *mo, const char *cmd,

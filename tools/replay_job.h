@@ -63,7 +63,8 @@ int pmm_tool_sysctl_arg(struct pmm_tool_sysctls *s, const char *arg, const char 
  * pmm_tool_apply_sysctls() - write @s's sysctls to @m in order
  * (pmm_sysctl_write()), stopping at the first one refused, which is named
  * on stderr as "@cmd: --sysctl NAME=VALUE: no such sysctl" or "...: the
- * value is refused".
+ * value is refused".  The writes act as CPU 0 (pmm_set_thread_cpu()), so
+ * that a replay on @m afterwards pays no per-lock fence.
  * Return: 0, or EXIT_USAGE.
  */
 int pmm_tool_apply_sysctls(struct pmm *m, const struct pmm_tool_sysctls *s, const char *cmd);

@@ -24,6 +24,21 @@ expect 0 "events \(event limit\), .*pmm_validate: ok" -- -q -c "$CONF" -n $N "$S
 expect 0 "time limit" -- -m "mem=1G cpus=2" --until 0.5 "$SLICE"
 expect 0 "^\[[0-9]+ events, t=" -- -m "mem=1G cpus=2" -n $N --every 5000 "$SLICE"
 
+# -s writes sysctls after the boot and before the first event: 10 huge pages
+# leave the buddy lists (5120 frames), and the replay's own counts do not
+# take them for its allocations.
+live() { sed -n 's/^live: \([0-9]*\) blocks (\([0-9]*\) pages.*; \([0-9]*\) pages .*free in the buddy lists$/\1 \2 \3/p' "$TMP/out"; }
+expect 0 "pmm_validate: ok" -- -c "$CONF" -n $N "$SLICE"
+read -r b0 p0 f0 <<<"$(live)"
+expect 0 "pmm_validate: ok" -- -c "$CONF" -n $N -s nr_hugepages=10 -s watermark_scale_factor=10 "$SLICE"
+read -r b1 p1 f1 <<<"$(live)"
+[ -n "$f0" ] && [ -n "$f1" ] || fail "-s: no live line to compare"
+[ "$b0 $p0" = "$b1 $p1" ] || fail "-s nr_hugepages=10: the replay holds '$b1 $p1', not '$b0 $p0'"
+[ $((f0 - f1)) = 5120 ] || fail "-s nr_hugepages=10: $f1 free frames, not $f0 - 5120"
+expect 2 "^pmm replay: --sysctl bogus=1: no such sysctl$" -- -c "$CONF" -s bogus=1 "$SLICE"
+expect 2 "^pmm replay: --sysctl nr_hugepages=-1: the value is refused$" -- -s nr_hugepages=-1 "$SLICE"
+expect 2 "^pmm replay: --sysctl takes NAME=VALUE, not '=1'$" -- -s =1 "$SLICE"
+
 # Pictures, pmm's own trace and the page_owner file.
 expect 0 "" -- -q -c "$CONF" -n $N --page-owner --svg-map "$TMP/map.svg" --svg-chart "$TMP/chart.svg" \
 	--trace-out "$TMP/own.txt" --page-owner-dump "$TMP/po.txt" "$SLICE"
