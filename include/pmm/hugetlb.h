@@ -37,6 +37,16 @@
  * when the pool is empty.  pmm_hugetlb_shrink() gives up to a number of
  * free pool pages back.
  *
+ * Reservations are the kernel's promise, made when a hugetlbfs file or a
+ * MAP_HUGETLB mapping is set up, that its pages will be there when they
+ * are first touched: pmm_hugetlb_reserve() promises pages of the pool
+ * (HugePages_Rsvd), adding surplus pages where the pool has too few free
+ * (within nr_overcommit_hugepages); pmm_hugetlb_alloc_reserved() takes a
+ * page against a reservation, and pmm_hugetlb_unreserve() releases those
+ * not used, giving surplus pages back.  While pages are reserved,
+ * pmm_hugetlb_alloc(), shrinking, and memory offline leave that many free
+ * pages in the pool.
+ *
  * Memory offline (<pmm/hotplug.h>) dissolves the pool pages it meets, as
  * the kernel's dissolve_free_huge_pages() does: each goes back to the
  * buddy allocator and the pool's persistent size drops by one.  A
@@ -76,8 +86,9 @@ PMM_API int pmm_hugetlb_pool(struct pmm *m, unsigned order, int nid, unsigned lo
  * @nr_free: pages in the pool not handed out (free_hugepages).
  * @surplus: of @nr, those that go back to the buddy allocator when
  *           released (surplus_hugepages; HugePages_Surp).
- * @resv: reserved pages (resv_hugepages): always 0, pmm has no mappings
- *        that reserve.
+ * @resv: of @nr_free, the pages promised to reservations
+ *        (resv_hugepages; HugePages_Rsvd): the pool's, for any node (the
+ *        kernel keeps no count per node).
  * @nr_overcommit: how many surplus pages pmm_hugetlb_alloc() may create
  *                 (nr_overcommit_hugepages; all nodes).
  * @max: the persistent size last set (/proc/sys/vm/nr_hugepages' reading;
@@ -112,10 +123,12 @@ PMM_API int pmm_hugetlb_counts(struct pmm *m, unsigned order, int nid,
  *         allocator, __GFP_THISNODE, retrying hard until a node fails once;
  *         1 GiB with a contiguous range below ZONE_MOVABLE of the node)
  *         until the count is reached or no allowed node has one.
- *         Shrinking gives free pages back to the buddy allocator, then
- *         marks pages still handed out as surplus (only those: unlike
- *         the kernel's, pmm's arithmetic never counts a free page
- *         surplus, which would stay in the pool for good).
+ *         Shrinking gives free pages back to the buddy allocator, except
+ *         those reservations need, then marks pages still handed out as
+ *         surplus, and reserved free pages, which leave when their
+ *         reservation is released (unlike the kernel's, pmm's arithmetic
+ *         never counts a free page surplus without a reservation behind
+ *         it: that page would stay in the pool for good).
  * Return: 0, also when memory ran out first: read the size reached with
  * pmm_hugetlb_pool() or pmm_hugetlb_counts() (the kernel's write succeeds
  * the same way); -PMM_EINVAL for the arguments pmm_hugetlb_pool() refuses.
@@ -143,18 +156,62 @@ PMM_API int pmm_hugetlb_set_overcommit(struct pmm *m, unsigned order, unsigned l
  * @nid: the node to take it from; PMM_NUMA_NO_NODE: the calling CPU's node
  *       first, then the others in its fallback order.
  * Return: the head of a compound block of 2^@order frames, refcount 1,
- * owned by the caller; NULL when the pool has no page there and no surplus
- * page can be had (or for the arguments pmm_hugetlb_pool() refuses).  A
- * surplus page (see pmm_hugetlb_set_overcommit()) comes from @nid exactly,
- * or from the local node and its fallbacks for PMM_NUMA_NO_NODE.
+ * owned by the caller; NULL when the pool has no page there that is not
+ * reserved and no surplus page can be had (or for the arguments
+ * pmm_hugetlb_pool() refuses).  A surplus page (see
+ * pmm_hugetlb_set_overcommit()) comes from @nid exactly, or from the local
+ * node and its fallbacks for PMM_NUMA_NO_NODE.
  * Context: takes the pool lock, and the allocator's locks for a surplus
  * page; does not sleep.
  */
 PMM_API struct pmm_page *pmm_hugetlb_alloc(struct pmm *m, unsigned order, int nid);
 
 /**
+ * pmm_hugetlb_reserve() - promise @nr more pages of the pool to later
+ * takes (hugetlb_acct_memory() at mmap time): the pool keeps that many of
+ * its free pages for pmm_hugetlb_alloc_reserved().  Where the free pages do
+ * not cover every reservation, fresh surplus pages join the pool free
+ * (gather_surplus_pages(), within nr_overcommit_hugepages; never 1 GiB
+ * ones).
+ * Return: 0 (also for @nr 0); -PMM_ENOMEM when the pool cannot cover the
+ * reservations and not enough surplus pages can be had (nothing is
+ * reserved, the surplus pages taken go back); -PMM_EINVAL for the
+ * arguments pmm_hugetlb_pool() refuses.
+ * Context: takes the pool lock, dropping it while surplus pages are
+ * allocated (the allocator's locks); does not sleep.
+ */
+PMM_API int pmm_hugetlb_reserve(struct pmm *m, unsigned order, unsigned long nr);
+
+/**
+ * pmm_hugetlb_unreserve() - release @nr reservations that were not used
+ * (hugetlb_acct_memory() with a negative delta, at munmap or truncate):
+ * up to @nr surplus pages that are free leave the pool for the buddy
+ * allocator (return_unused_surplus_pages(), a node at a time).
+ * Return: 0; -PMM_EINVAL when fewer than @nr pages are reserved (nothing
+ * is released) or for the arguments pmm_hugetlb_pool() refuses.
+ * Context: takes the pool lock, then frees through the allocator; does
+ * not sleep.
+ */
+PMM_API int pmm_hugetlb_unreserve(struct pmm *m, unsigned order, unsigned long nr);
+
+/**
+ * pmm_hugetlb_alloc_reserved() - take a page against one of the pool's
+ * reservations, which it consumes (the first fault of a mapping that
+ * reserved).  As pmm_hugetlb_alloc(), but it may take reserved free pages;
+ * where @nid has no free page it takes a surplus one there, as the kernel
+ * does for a mapping whose policy names a node.
+ * Return: the head, as pmm_hugetlb_alloc(); NULL when the pool holds no
+ * reservation (none made, or all used), when @nid has no page and no
+ * surplus page can be had (the reservation stays), or for the arguments
+ * pmm_hugetlb_pool() refuses.
+ * Context: as pmm_hugetlb_alloc().
+ */
+PMM_API struct pmm_page *pmm_hugetlb_alloc_reserved(struct pmm *m, unsigned order, int nid);
+
+/**
  * pmm_hugetlb_shrink() - give up to @nr free pages of the pool back to the
- * buddy allocator, taking one from each node in turn (the kernel's
+ * buddy allocator, those that are neither surplus nor needed by
+ * reservations, taking one from each node in turn (the kernel's
  * remove_pool_huge_page() order).  A 2 MiB page is freed as one order-9
  * block, a 1 GiB page as 262144 order-0 frames (free_contig_range()).
  * Pages handed out stay where they are.  Managed pages do not change.

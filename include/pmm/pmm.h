@@ -358,8 +358,9 @@ PMM_API unsigned long pmm_totalram_pages(const struct pmm *m);
 
 /**
  * pmm_validate() - walk every zone and check every invariant of the free
- * lists, counters and page states (zone_validate()).  Meant for tests and
- * debugging; takes each zone lock in turn.
+ * lists, counters and page states (zone_validate()), then the huge page
+ * pools' lists and counts.  Meant for tests and debugging; takes each zone
+ * lock in turn, then the pool lock.
  * @buf, @size: receives a description of the first violation (may be NULL).
  * Return: 0 when consistent, -PMM_ECORRUPT otherwise.
  * Context: any thread; takes each zone lock and then each of its per-CPU

@@ -36,7 +36,23 @@
  * (alloc_surplus_huge_page()).  Memory offline dissolves the pool pages
  * in its range (dissolve_free_huge_pages()), and a contiguous allocation
  * swaps those in its range for fresh ones (alloc_and_dissolve_huge_page()).
- * pmm has no reservations, demotion or migration of huge pages.
+ *
+ * Reservations (hugetlb_acct_memory()) promise pages for later: the pool
+ * keeps resv_huge_pages of its free pages for takes that use one, growing
+ * by surplus pages where it has too few free (gather_surplus_pages()), and
+ * a release of unused reservations gives surplus pages back
+ * (return_unused_surplus_pages()).  Takes without a reservation, offline's
+ * dissolve and shrinking leave the reserved pages alone.
+ *
+ * The kernel counts surplus pages per node, not per page.  pmm reads the
+ * counts so that a node's surplus pages are first its pages handed out,
+ * and only the rest (free surplus pages) are free: a free page counts as
+ * surplus only while a reservation needs it, and a free page leaves the
+ * pool uncounted as surplus only from a node with a free page that is not
+ * surplus.  The kernel's arithmetic can mark a free page surplus with no
+ * reservation behind it, and a later removal then leaves more surplus
+ * pages than pages on the node (see adjust_pool_surplus()).
+ * pmm has no demotion or migration of huge pages.
  *
  * Locking: an hstate's resize lock serialises its resizes (the kernel's
  * h->resize_lock), and is taken before the pool lock (struct pmm_hugetlb),
@@ -58,6 +74,7 @@ struct hstate {
 	unsigned long max_huge_pages_node[MAX_NUMNODES]; /* hugepages=N:C; all 0: spread */
 	bool node_specific;
 	unsigned long nr_huge_pages, free_huge_pages, surplus_huge_pages;
+	unsigned long resv_huge_pages;                  /* of free_huge_pages, those promised */
 	unsigned long nr_huge_pages_node[MAX_NUMNODES];
 	unsigned long free_huge_pages_node[MAX_NUMNODES];
 	unsigned long surplus_huge_pages_node[MAX_NUMNODES];
@@ -514,7 +531,7 @@ int pmm_hugetlb_counts(struct pmm *m, unsigned order, int nid, struct pmm_hugetl
 	c->nr = all ? h->nr_huge_pages : h->nr_huge_pages_node[nid];
 	c->nr_free = all ? h->free_huge_pages : h->free_huge_pages_node[nid];
 	c->surplus = all ? h->surplus_huge_pages : h->surplus_huge_pages_node[nid];
-	c->resv = 0;
+	c->resv = h->resv_huge_pages;
 	c->nr_overcommit = h->nr_overcommit_huge_pages;
 	c->max = h->max_huge_pages;
 	pmm_unlock(&m->hugetlb->lock);
@@ -542,7 +559,7 @@ void hugetlb_meminfo(struct pmm *m, int nid, struct hugetlb_meminfo *out)
 	const struct hstate *def;
 
 	out->order = hugetlb_default_order(m);
-	out->nr = out->nr_free = out->surplus = out->total_pages = 0;
+	out->nr = out->nr_free = out->surplus = out->resv = out->total_pages = 0;
 	if (!ht)
 		return;
 	def = hstate_of_order(m, out->order);
@@ -553,6 +570,7 @@ void hugetlb_meminfo(struct pmm *m, int nid, struct hugetlb_meminfo *out)
 		out->nr = nid < 0 ? def->nr_huge_pages : def->nr_huge_pages_node[nid];
 		out->nr_free = nid < 0 ? def->free_huge_pages : def->free_huge_pages_node[nid];
 		out->surplus = nid < 0 ? def->surplus_huge_pages : def->surplus_huge_pages_node[nid];
+		out->resv = def->resv_huge_pages;
 	}
 	pmm_unlock(&ht->lock);
 }
@@ -621,15 +639,24 @@ static struct page *alloc_surplus_huge_page(struct pmm *m, struct hstate *h, int
 	return page;
 }
 
-struct pmm_page *pmm_hugetlb_alloc(struct pmm *m, unsigned order, int nid)
+/*
+ * alloc_hugetlb_folio(): a page of @h from its pool on @nid (or the local
+ * node and its fallbacks), else a fresh surplus one.  @resv: the take uses
+ * one of the pool's reservations, which it then consumes; without one, a
+ * take may not use the pool's reserved free pages.
+ */
+static struct page *alloc_huge_page(struct pmm *m, struct hstate *h, int nid, bool resv)
 {
-	struct hstate *h = pool_args(m, order, nid);
 	struct page *page = NULL;
 
-	if (!h)
-		return NULL;
 	pmm_lock(&m->hugetlb->lock);
-	if (nid != PMM_NUMA_NO_NODE) {
+	if (resv && !h->resv_huge_pages) {
+		pmm_unlock(&m->hugetlb->lock);
+		return NULL;
+	}
+	if (!resv && h->free_huge_pages == h->resv_huge_pages) {
+		/* dequeue_hugetlb_folio_vma(): every free page is promised */
+	} else if (nid != PMM_NUMA_NO_NODE) {
 		page = dequeue_huge_page_node(h, nid);
 	} else {
 		/*
@@ -645,18 +672,87 @@ struct pmm_page *pmm_hugetlb_alloc(struct pmm *m, unsigned order, int nid)
 		for (int n = 0; !page && n < MAX_NUMNODES; n++)
 			page = dequeue_huge_page_node(h, n);
 	}
-	if (page)
+	if (page) {
 		set_page_count(page, 1);
+		h->resv_huge_pages -= resv;
+	}
 	pmm_unlock(&m->hugetlb->lock);
-	if (!page)
-		page = alloc_surplus_huge_page(m, h, nid);
-	return (struct pmm_page *)page;
+	if (page || !(page = alloc_surplus_huge_page(m, h, nid)) || !resv)
+		return page;
+	/* A fresh page for a reservation: consume it, unless others used the last meanwhile. */
+	pmm_lock(&m->hugetlb->lock);
+	if (h->resv_huge_pages) {
+		h->resv_huge_pages--;
+		pmm_unlock(&m->hugetlb->lock);
+		return page;
+	}
+	pmm_unlock(&m->hugetlb->lock);
+	huge_page_released(m, h, page);
+	return NULL;
+}
+
+struct pmm_page *pmm_hugetlb_alloc(struct pmm *m, unsigned order, int nid)
+{
+	struct hstate *h = pool_args(m, order, nid);
+
+	return h ? (struct pmm_page *)alloc_huge_page(m, h, nid, false) : NULL;
+}
+
+struct pmm_page *pmm_hugetlb_alloc_reserved(struct pmm *m, unsigned order, int nid)
+{
+	struct hstate *h = pool_args(m, order, nid);
+
+	return h ? (struct pmm_page *)alloc_huge_page(m, h, nid, true) : NULL;
+}
+
+/* persistent_huge_pages(): the pool's pages that are not surplus.  Pool lock held. */
+static unsigned long persistent_huge_pages(const struct hstate *h)
+{
+	return h->nr_huge_pages - h->surplus_huge_pages;
+}
+
+/*
+ * Of node @nid's free pages, those that count as surplus: its surplus
+ * pages beyond the ones handed out.  Pool lock held.
+ */
+static unsigned long free_surplus_node(const struct hstate *h, int nid)
+{
+	unsigned long used = h->nr_huge_pages_node[nid] - h->free_huge_pages_node[nid];
+
+	return h->surplus_huge_pages_node[nid] > used ? h->surplus_huge_pages_node[nid] - used : 0;
+}
+
+/* The pool's free surplus pages, every node's.  Pool lock held. */
+static unsigned long free_surplus(const struct hstate *h)
+{
+	unsigned long n = 0;
+
+	for (int nid = 0; nid < MAX_NUMNODES; nid++)
+		n += free_surplus_node(h, nid);
+	return n;
+}
+
+/*
+ * The persistent pages the pool cannot give back now: those handed out,
+ * and the free ones that reservations need beyond the free surplus pages.
+ * The kernel's floor (resv + nr - free) also counts the surplus pages
+ * handed out.  Pool lock held.
+ */
+static unsigned long persistent_floor(const struct hstate *h)
+{
+	unsigned long fs = free_surplus(h);
+	unsigned long used = h->nr_huge_pages - h->free_huge_pages;
+
+	return used - (h->surplus_huge_pages - fs) +
+	       (h->resv_huge_pages > fs ? h->resv_huge_pages - fs : 0);
 }
 
 /*
  * remove_pool_huge_page(): a free page of @h off the lists of the nodes in
- * @nodes, from the next one to free, and out of the counts; a surplus one
- * first where asked (@acct_surplus); NULL if none is free.  Pool lock held.
+ * @nodes, from the next one to free, and out of the counts; NULL if none
+ * is free.  @acct_surplus: a surplus page, from a node with one; else a
+ * persistent page, from a node with a free page that is not surplus.
+ * Pool lock held.
  */
 static struct page *remove_pool_huge_page(struct hstate *h, unsigned long nodes, bool acct_surplus)
 {
@@ -664,7 +760,8 @@ static struct page *remove_pool_huge_page(struct hstate *h, unsigned long nodes,
 		int nid = next_node(&h->next_nid_to_free, nodes);
 		struct page *page;
 
-		if ((!acct_surplus || h->surplus_huge_pages_node[nid]) &&
+		if ((acct_surplus ? h->surplus_huge_pages_node[nid] != 0
+				  : h->free_huge_pages_node[nid] > free_surplus_node(h, nid)) &&
 		    (page = dequeue_huge_page_node(h, nid))) {
 			h->nr_huge_pages--;
 			h->nr_huge_pages_node[nid]--;
@@ -688,10 +785,11 @@ unsigned long pmm_hugetlb_shrink(struct pmm *m, unsigned order, unsigned long nr
 	nodes = memory_nodes(m);
 	pmm_lock(&h->resize_lock);
 	while (done < nr) {
-		struct page *page;
+		struct page *page = NULL;
 
 		pmm_lock(&m->hugetlb->lock);
-		page = remove_pool_huge_page(h, nodes, false);
+		if (persistent_floor(h) < persistent_huge_pages(h))
+			page = remove_pool_huge_page(h, nodes, false);
 		h->max_huge_pages = h->nr_huge_pages - h->surplus_huge_pages;
 		pmm_unlock(&m->hugetlb->lock);
 		if (!page)
@@ -703,32 +801,32 @@ unsigned long pmm_hugetlb_shrink(struct pmm *m, unsigned order, unsigned long nr
 	return done;
 }
 
-/* persistent_huge_pages(): the pool's pages that are not surplus.  Pool lock held. */
-static unsigned long persistent_huge_pages(const struct hstate *h)
-{
-	return h->nr_huge_pages - h->surplus_huge_pages;
-}
-
 /*
  * adjust_pool_surplus(): move one page of a node in @nodes into the
- * surplus count (@delta 1: a node with a page handed out that is not yet
- * surplus, from the next one to free) or out of it (-1: a node with a
- * surplus page, from the next one to allocate on).  Pool lock held.
+ * surplus count (@delta 1, from the next node to free) or out of it (-1:
+ * a node with a surplus page, from the next one to allocate on).  Pool
+ * lock held.
  *
- * Surplus pages are always pages handed out (surplus_node <= nr_node -
- * free_node): the kernel's test (surplus_node < nr_node) may count a free
- * page surplus, which then never leaves the pool, and a later removal of
- * that free page leaves more surplus pages than pages on the node.
+ * A page counted surplus is one handed out (surplus_node < nr_node -
+ * free_node), or a free one while reservations hold more free pages than
+ * are surplus already: it stays for them, and leaves when they are
+ * released.  The kernel's test (surplus_node < nr_node) may count a free
+ * page surplus with no reservation behind it, which then never leaves
+ * the pool, and a later removal of that free page leaves more surplus
+ * pages than pages on the node.
  */
 static bool adjust_pool_surplus(struct hstate *h, unsigned long nodes, int delta)
 {
+	bool free_ok = delta > 0 && free_surplus(h) < h->resv_huge_pages;
+
 	for (int tries = __builtin_popcountl(nodes); tries > 0; tries--) {
 		int nid = delta < 0 ? next_node(&h->next_nid_to_alloc, nodes)
 				    : next_node(&h->next_nid_to_free, nodes);
+		unsigned long sur = h->surplus_huge_pages_node[nid];
 
-		if (delta < 0 ? h->surplus_huge_pages_node[nid] != 0
-			      : h->surplus_huge_pages_node[nid] <
-					h->nr_huge_pages_node[nid] - h->free_huge_pages_node[nid]) {
+		if (delta < 0 ? sur != 0
+			      : sur < h->nr_huge_pages_node[nid] - h->free_huge_pages_node[nid] ||
+					(free_ok && sur < h->nr_huge_pages_node[nid])) {
 			h->surplus_huge_pages += (unsigned long)(long)delta;
 			h->surplus_huge_pages_node[nid] += (unsigned long)(long)delta;
 			return true;
@@ -824,12 +922,14 @@ int pmm_hugetlb_resize(struct pmm *m, unsigned order, int nid, unsigned long cou
 	}
 	/*
 	 * Shrinking: free pages go back to the buddy allocator (those handed
-	 * out cannot), then pages still handed out become surplus, to go back
-	 * when they are released.  The floor is the persistent pages handed
-	 * out; the kernel's (nr - free) also counts the surplus ones, which
-	 * keeps free pages that the next step would then mark surplus.
+	 * out cannot, nor those reservations need), then pages still handed
+	 * out, and free ones reserved, become surplus, to go back when they
+	 * are released.  The floor (persistent_floor()) leaves out the
+	 * surplus pages handed out, which the kernel's (resv + nr - free)
+	 * counts: it keeps free pages that the next step would then mark
+	 * surplus.
 	 */
-	min_count = MAX(count, h->nr_huge_pages - h->free_huge_pages - h->surplus_huge_pages);
+	min_count = MAX(count, persistent_floor(h));
 	while (min_count < persistent_huge_pages(h)) {
 		struct page *page = remove_pool_huge_page(h, nodes, false);
 
@@ -867,10 +967,128 @@ int pmm_hugetlb_set_overcommit(struct pmm *m, unsigned order, unsigned long nr)
 }
 
 /*
+ * gather_surplus_pages(): reserve @delta more pages, taking fresh surplus
+ * pages into the pool where its free pages do not cover every
+ * reservation.  Pool lock held; dropped while allocating.
+ */
+static int gather_surplus_pages(struct pmm *m, struct hstate *h, unsigned long delta)
+{
+	unsigned long allocated = 0, take;
+	struct list_head got;
+	bool alloc_ok = true;
+	long needed;
+	int err = -PMM_ENOMEM;
+
+	INIT_LIST_HEAD(&got);
+	needed = (long)(h->resv_huge_pages + delta) - (long)h->free_huge_pages;
+	if (needed <= 0) {
+		h->resv_huge_pages += delta;
+		return 0;
+	}
+	for (;;) {
+		pmm_unlock(&m->hugetlb->lock);
+		for (long i = 0; i < needed; i++) {
+			struct page *page = alloc_surplus_huge_page(m, h, PMM_NUMA_NO_NODE);
+
+			if (!page) {
+				alloc_ok = false;
+				break;
+			}
+			list_add(&page->lru, &got);
+			allocated++;
+		}
+		pmm_lock(&m->hugetlb->lock);
+		/* Others may have taken or freed pages meanwhile. */
+		needed = (long)(h->resv_huge_pages + delta) - (long)(h->free_huge_pages + allocated);
+		if (needed <= 0 || !alloc_ok)
+			break;
+	}
+	take = 0;
+	if (needed <= 0) {
+		/* Enough: as many as are needed join the pool free, the rest go back. */
+		take = (unsigned long)(needed + (long)allocated);
+		h->resv_huge_pages += delta;
+		err = 0;
+	}
+	while (take--) {
+		struct page *page = list_entry(got.next, struct page, lru);
+
+		list_del(&page->lru);
+		set_page_count(page, 0);
+		enqueue_huge_page(h, page);
+	}
+	pmm_unlock(&m->hugetlb->lock);
+	while (!list_empty(&got)) {
+		struct page *page = list_entry(got.next, struct page, lru);
+
+		list_del(&page->lru);
+		INIT_LIST_HEAD(&page->lru);
+		huge_page_released(m, h, page); /* surplus: back to the buddy allocator */
+	}
+	pmm_lock(&m->hugetlb->lock);
+	return err;
+}
+
+int pmm_hugetlb_reserve(struct pmm *m, unsigned order, unsigned long nr)
+{
+	struct hstate *h = pool_args(m, order, PMM_NUMA_NO_NODE);
+	int err;
+
+	if (!h)
+		return -PMM_EINVAL;
+	if (!nr)
+		return 0;
+	pmm_lock(&m->hugetlb->lock);
+	err = gather_surplus_pages(m, h, nr);
+	pmm_unlock(&m->hugetlb->lock);
+	return err;
+}
+
+int pmm_hugetlb_unreserve(struct pmm *m, unsigned order, unsigned long nr)
+{
+	struct hstate *h = pool_args(m, order, PMM_NUMA_NO_NODE);
+	unsigned long nodes, n;
+	struct list_head gone;
+
+	if (!h)
+		return -PMM_EINVAL;
+	nodes = memory_nodes(m);
+	INIT_LIST_HEAD(&gone);
+	pmm_lock(&m->hugetlb->lock);
+	if (nr > h->resv_huge_pages) {
+		pmm_unlock(&m->hugetlb->lock);
+		return -PMM_EINVAL;
+	}
+	/*
+	 * return_unused_surplus_pages(): part of the reservation may have
+	 * been backed by persistent pages; only surplus ones leave, spread
+	 * over the nodes.  Gigantic pages are never surplus.
+	 */
+	n = gigantic(h) ? 0 : MIN(nr, h->surplus_huge_pages);
+	while (n--) {
+		struct page *page = remove_pool_huge_page(h, nodes, true);
+
+		if (!page)
+			break;
+		list_add(&page->lru, &gone);
+	}
+	h->resv_huge_pages -= nr;
+	pmm_unlock(&m->hugetlb->lock);
+	while (!list_empty(&gone)) {
+		struct page *page = list_entry(gone.next, struct page, lru);
+
+		list_del(&page->lru);
+		INIT_LIST_HEAD(&page->lru);
+		free_pool_page(m, h, page);
+	}
+	return 0;
+}
+
+/*
  * dissolve_free_huge_page() for the page whose frames include @page: a
  * page in its pool leaves it for the buddy allocator; 0 also when @page is
  * not part of a huge page (any more), -PMM_EBUSY when the page is handed
- * out.  A head with no reference that is not on its list is on its way
+ * out or every free page of the pool is reserved.  A head with no reference that is not on its list is on its way
  * back or out (!HPageFreed): wait until it is in the pool or gone.
  */
 static int dissolve_free_huge_page(struct pmm *m, struct page *page)
@@ -878,6 +1096,8 @@ static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 	for (;;) {
 		struct page *head = compound_head(page);
 		struct hstate *h;
+		bool surplus;
+		int nid;
 
 		if (!free_of_huge_page(head))
 			return 0;
@@ -897,10 +1117,23 @@ static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 			continue;
 		}
 		h = hstate_of_order(m, compound_order(head));
+		/* The pool's free pages are all promised: this one may be needed. */
+		if (h->free_huge_pages == h->resv_huge_pages) {
+			pmm_unlock(&m->hugetlb->lock);
+			return -PMM_EBUSY;
+		}
+		nid = page_to_nid(head);
+		/* A node whose free pages are all surplus gives up a surplus one. */
+		surplus = free_surplus_node(h, nid) == h->free_huge_pages_node[nid];
 		unlink_free_huge_page(h, head);
 		h->nr_huge_pages--;
-		h->nr_huge_pages_node[page_to_nid(head)]--;
-		h->max_huge_pages--;
+		h->nr_huge_pages_node[nid]--;
+		if (surplus) {
+			h->surplus_huge_pages--;
+			h->surplus_huge_pages_node[nid]--;
+		} else {
+			h->max_huge_pages--;
+		}
 		pmm_unlock(&m->hugetlb->lock);
 		free_pool_page(m, h, head);
 		return 0;
@@ -982,4 +1215,74 @@ unsigned hugetlb_default_order(const struct pmm *m)
 	if (c->default_hstate >= 0 && c->default_hstate < (int)c->nr_hstates)
 		return c->hstates[c->default_hstate].order;
 	return PMM_HUGETLB_ORDER_2M;
+}
+
+/* hugetlb_validate(): one pool's lists and counts.  Pool lock held. */
+static int validate_hstate(struct pmm *m, const struct hstate *h, char *buf, size_t size)
+{
+	unsigned long nr = 0, nr_free = 0, surplus = 0;
+
+#define HFAIL(...)                                        \
+	do {                                              \
+		if (buf && size)                          \
+			snprintf(buf, size, __VA_ARGS__); \
+		return -PMM_ECORRUPT;                     \
+	} while (0)
+	for (int nid = 0; nid < MAX_NUMNODES; nid++) {
+		const struct list_head *head = &h->freelists[nid], *pos;
+		unsigned long listed = 0;
+
+		for (pos = head->next; pos != head; pos = pos->next) {
+			struct page *p = list_entry(pos, struct page, lru);
+
+			if (pos->next->prev != pos || pos->prev->next != pos)
+				HFAIL("hugetlb %s node %d: broken link", size_name(h), nid);
+			if (!page_is_ours(m, p))
+				HFAIL("hugetlb %s node %d: entry %p is not a page", size_name(h), nid,
+				      (void *)p);
+			if (!PageHuge(p) || compound_order(p) != h->order || page_to_nid(p) != nid ||
+			    page_ref_count(p) || p->private != HUGE_PAGE_FREED)
+				HFAIL("hugetlb %s node %d: pfn 0x%lx: huge %d order %u node %d "
+				      "refcount %d private %lu",
+				      size_name(h), nid, page_to_pfn(m, p), PageHuge(p),
+				      compound_order(p), page_to_nid(p), page_ref_count(p), p->private);
+			if (++listed > h->free_huge_pages_node[nid])
+				break;
+		}
+		if (listed != h->free_huge_pages_node[nid])
+			HFAIL("hugetlb %s node %d: %lu free but %s%lu listed", size_name(h), nid,
+			      h->free_huge_pages_node[nid], pos == head ? "" : "more than ",
+			      listed);
+		if (h->free_huge_pages_node[nid] > h->nr_huge_pages_node[nid] ||
+		    h->surplus_huge_pages_node[nid] > h->nr_huge_pages_node[nid])
+			HFAIL("hugetlb %s node %d: %lu pages, %lu free, %lu surplus", size_name(h), nid,
+			      h->nr_huge_pages_node[nid], h->free_huge_pages_node[nid],
+			      h->surplus_huge_pages_node[nid]);
+		nr += h->nr_huge_pages_node[nid];
+		nr_free += h->free_huge_pages_node[nid];
+		surplus += h->surplus_huge_pages_node[nid];
+	}
+	if (nr != h->nr_huge_pages || nr_free != h->free_huge_pages || surplus != h->surplus_huge_pages)
+		HFAIL("hugetlb %s: %lu/%lu/%lu pages/free/surplus, the nodes' sum %lu/%lu/%lu",
+		      size_name(h), h->nr_huge_pages, h->free_huge_pages, h->surplus_huge_pages, nr,
+		      nr_free, surplus);
+	if (h->resv_huge_pages > h->free_huge_pages)
+		HFAIL("hugetlb %s: %lu reserved but %lu free", size_name(h), h->resv_huge_pages,
+		      h->free_huge_pages);
+#undef HFAIL
+	return 0;
+}
+
+int hugetlb_validate(struct pmm *m, char *buf, size_t size)
+{
+	struct pmm_hugetlb *ht = m->hugetlb;
+	int err = 0;
+
+	if (!ht)
+		return 0;
+	pmm_lock(&ht->lock);
+	for (unsigned i = 0; i < ht->nr_hstates && !err; i++)
+		err = validate_hstate(m, &ht->hstates[i], buf, size);
+	pmm_unlock(&ht->lock);
+	return err;
 }

@@ -48,6 +48,7 @@ struct hugetlb_meminfo {
 	unsigned order;             /* the default size's (2 MiB unless default_hugepagesz=1G) */
 	unsigned long nr, nr_free;  /* its pool (on the node asked for): pages, and those not handed out */
 	unsigned long surplus;      /* of nr, those that leave the pool when released */
+	unsigned long resv;         /* of the default size's free pages, those reserved (every node's) */
 	unsigned long total_pages;  /* frames in every pool (Hugetlb, and hugetlb_total_pages()) */
 };
 
@@ -91,5 +92,14 @@ PMM_HIDDEN unsigned hugetlb_default_order(const struct pmm *m);
  * Takes the pool lock.
  */
 PMM_HIDDEN void hugetlb_free_page(struct pmm *m, struct page *page, unsigned order);
+
+/*
+ * hugetlb_validate(): every pool's free lists against its counts (each
+ * listed page a free huge page of the pool's order on its node), and the
+ * counts against each other (per node: free and surplus at most the
+ * node's pages; the nodes' sums; reserved at most free).  Returns 0 or
+ * -PMM_ECORRUPT with a description in @buf.  Takes the pool lock.
+ */
+PMM_HIDDEN int hugetlb_validate(struct pmm *m, char *buf, size_t size);
 
 #endif

@@ -12,11 +12,13 @@
  *     hold other zones' blocks after memory hotplug, as in the kernel);
  *   - per-CPU lists hold non-buddy pages with refcount 0, private 0 and no
  *     PAGE_FLAGS_CHECK_AT_PREP flag, whose total equals pcp->count.
+ * pmm_validate() then checks the huge page pools (hugetlb_validate()).
  * Takes zone->lock and each pcp lock; allocations wait meanwhile.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "mm/hugetlb.h"
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
@@ -191,5 +193,5 @@ int pmm_validate(struct pmm *m, char *buf, size_t size)
 			if (err)
 				return err;
 		}
-	return 0;
+	return hugetlb_validate(m, buf, size);
 }

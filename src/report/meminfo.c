@@ -149,6 +149,7 @@ void meminfo_read(struct pmm *m, struct meminfo_report *r)
 	r->v[MI_VMALLOCTOTAL] = VMALLOC_TOTAL_KB;
 	r->v[MI_HUGEPAGES_TOTAL] = h.nr;
 	r->v[MI_HUGEPAGES_FREE] = h.nr_free;
+	r->v[MI_HUGEPAGES_RSVD] = h.resv;
 	r->v[MI_HUGEPAGES_SURP] = h.surplus;
 	r->v[MI_HUGEPAGESIZE] = KB(1ul << h.order);
 	r->v[MI_HUGETLB] = KB(h.total_pages);

@@ -105,7 +105,6 @@ static struct pmm_hugetlb_counts counts(struct pmm *m, unsigned order, int nid)
 
 	memset(&c, 0xa5, sizeof(c));
 	assert_int_equal(pmm_hugetlb_counts(m, order, nid, &c), 0);
-	assert_int_equal(c.resv, 0);
 	return c;
 }
 
@@ -631,6 +630,161 @@ static void test_surplus_only_handed_out(void **state)
 	pmm_test_log_reset(&log);
 }
 
+#define assert_resv(m, order, n) assert_int_equal(counts(m, order, PMM_NUMA_NO_NODE).resv, (n))
+
+/*
+ * Reservations backed by persistent pages: takes without one leave the
+ * reserved pages alone, a shrink keeps them (and counts them surplus, as
+ * the kernel does), and the release gives the surplus ones back.
+ */
+static void test_reserve_persistent(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm_page *p, *q;
+	unsigned long free0;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=2G hugepages=4", &log);
+	free0 = free_frames(m);
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_2M, 3), 0);
+	assert_resv(m, PMM_HUGETLB_ORDER_2M, 3);
+	assert_int_equal(meminfo_value(m, "HugePages_Rsvd:"), 3);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 4, 4, 0);
+	/* One page is not promised; then every free page is. */
+	assert_non_null(p = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_null(pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_null(pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, 0));
+	assert_non_null(q = pmm_hugetlb_alloc_reserved(m, PMM_HUGETLB_ORDER_2M, 0));
+	assert_resv(m, PMM_HUGETLB_ORDER_2M, 2);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 4, 2, 0);
+	/* Nothing to give back: two handed out, two promised. */
+	assert_int_equal(pmm_hugetlb_shrink(m, PMM_HUGETLB_ORDER_2M, 10), 0);
+	assert_int_equal(pmm_hugetlb_set_overcommit(m, PMM_HUGETLB_ORDER_2M, 0), 0);
+	/*
+	 * nr_hugepages=0: the kernel's floor (resv + nr - free = 4) keeps
+	 * every page, and all four become surplus, the two free ones for the
+	 * reservations that hold them.
+	 */
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "0"), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 4, 2, 4);
+	expect_sysctl(m, "nr_hugepages", "0\n");
+	assert_int_equal(meminfo_value(m, "HugePages_Surp:"), 4);
+	assert_machine_valid(m);
+	/* A page released leaves; the reservations' release takes the free ones. */
+	pmm_put_page(m, p);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 3, 2, 3);
+	assert_int_equal(pmm_hugetlb_unreserve(m, PMM_HUGETLB_ORDER_2M, 3), -PMM_EINVAL);
+	assert_int_equal(pmm_hugetlb_unreserve(m, PMM_HUGETLB_ORDER_2M, 2), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 0, 1);
+	assert_resv(m, PMM_HUGETLB_ORDER_2M, 0);
+	assert_int_equal(meminfo_value(m, "HugePages_Rsvd:"), 0);
+	pmm_put_page(m, q);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 0, 0, 0);
+	assert_int_equal(free_frames(m), free0 + 4 * M2);
+	assert_machine_valid(m);
+
+	/* Growing again turns surplus pages back into persistent ones first. */
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "2"), 0);
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_2M, 2), 0);
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "0"), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 2, 2, 2);
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "1"), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 2, 2, 1);
+	/* One reserved page is persistent now: the release gives back only the surplus one. */
+	assert_int_equal(pmm_hugetlb_unreserve(m, PMM_HUGETLB_ORDER_2M, 2), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 1, 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+/* Reservations beyond the pool: surplus pages join it free, within the overcommit. */
+static void test_reserve_surplus(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm_page *p[3];
+	unsigned long free0;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=2G", &log);
+	free0 = free_frames(m);
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_2M, 1), -PMM_ENOMEM);
+	assert_resv(m, PMM_HUGETLB_ORDER_2M, 0);
+	assert_null(pmm_hugetlb_alloc_reserved(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_int_equal(pmm_hugetlb_set_overcommit(m, PMM_HUGETLB_ORDER_2M, 3), 0);
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_2M, 2), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 2, 2, 2);
+	assert_resv(m, PMM_HUGETLB_ORDER_2M, 2);
+	assert_int_equal(free_frames(m), free0 - 2 * M2);
+	/* Two more would need a fourth surplus page: nothing changes. */
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_2M, 2), -PMM_ENOMEM);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 2, 2, 2);
+	assert_resv(m, PMM_HUGETLB_ORDER_2M, 2);
+	assert_int_equal(free_frames(m), free0 - 2 * M2);
+	assert_machine_valid(m);
+	/* A take without a reservation gets the third surplus page, not a reserved one. */
+	assert_non_null(p[0] = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 3, 2, 3);
+	assert_null(pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_non_null(p[1] = pmm_hugetlb_alloc_reserved(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_non_null(p[2] = pmm_hugetlb_alloc_reserved(m, PMM_HUGETLB_ORDER_2M, 0));
+	assert_null(pmm_hugetlb_alloc_reserved(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_resv(m, PMM_HUGETLB_ORDER_2M, 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 3, 0, 3);
+	memset(pmm_page_address(m, p[2]), 0x5a, 2u << 20);
+	for (int i = 0; i < 3; i++)
+		pmm_free_pages(m, p[i], PMM_HUGETLB_ORDER_2M);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 0, 0, 0);
+	assert_int_equal(pmm_hugetlb_unreserve(m, PMM_HUGETLB_ORDER_2M, 1), -PMM_EINVAL);
+	assert_int_equal(free_frames(m), free0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+
+	/* 1 GiB pages: reservations of the pool only, never surplus ones. */
+	m = pmm_test_machine("mem=4G hugepagesz=1G hugepages=1", &log);
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_1G, 1), 0);
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_1G, 1), -PMM_ENOMEM);
+	assert_null(pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE));
+	assert_int_equal(pmm_hugetlb_unreserve(m, PMM_HUGETLB_ORDER_1G, 1), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1, 1, 0);
+	assert_resv(m, PMM_HUGETLB_ORDER_1G, 0);
+	assert_int_equal(pmm_hugetlb_reserve(m, 12, 1), -PMM_EINVAL);
+	assert_null(pmm_hugetlb_alloc_reserved(NULL, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE));
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+/* Memory offline dissolves a free pool page only while the pool has one not promised. */
+static void test_reserve_offline(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	unsigned long pfn, block = PMM_MEMORY_BLOCK_SIZE / 4096;
+	struct pmm_page *p;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=8G hugepages=1", &log);
+	assert_non_null(p = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	pfn = pmm_page_to_pfn(m, p) & ~(block - 1);
+	pmm_put_page(m, p);
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_2M, 1), 0);
+	assert_int_equal(pmm_offline_pages(m, pfn, block), -PMM_EBUSY);
+	assert_true(pmm_test_log_has(&log, "failed due to failure to dissolve huge pages"));
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 1, 0);
+	assert_int_equal(pmm_hugetlb_unreserve(m, PMM_HUGETLB_ORDER_2M, 1), 0);
+	assert_int_equal(pmm_offline_pages(m, pfn, block), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 0, 0, 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 static void test_contig_replaces(void **state)
 {
 	struct pmm_test_log log = { 0 };
@@ -694,6 +848,9 @@ int main(void)
 		cmocka_unit_test(test_resize_gigantic),
 		cmocka_unit_test(test_surplus_only_handed_out),
 		cmocka_unit_test(test_contig_replaces),
+		cmocka_unit_test(test_reserve_persistent),
+		cmocka_unit_test(test_reserve_surplus),
+		cmocka_unit_test(test_reserve_offline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
