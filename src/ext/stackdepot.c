@@ -306,8 +306,7 @@ static struct stack_record *record_alloc_locked(struct stack_depot *d, const uin
 	r = (struct stack_record *)((char *)d->pools[idx] + d->pool_offset);
 	r->next = NULL;
 	r->hash = hash;
-	r->size = (uint16_t)n;
-	r->marks = 0;
+	r->size_marks = n; /* no marks yet */
 	r->handle = handle_encode(d, idx, d->pool_offset);
 	r->count = 0;
 	memcpy(record_entries(d, r), entries, (size_t)n * sizeof(uintptr_t));
@@ -322,7 +321,7 @@ static struct stack_record *bucket_find(const struct stack_depot *d, struct stac
 					const uintptr_t *entries, unsigned n, uint32_t hash)
 {
 	for (; r; r = r->next)
-		if (r->hash == hash && r->size == n &&
+		if (r->hash == hash && depot_record_size(r) == n &&
 		    !memcmp(record_entries(d, r), entries, (size_t)n * sizeof(uintptr_t)))
 			return r;
 	return NULL;
@@ -411,7 +410,7 @@ struct stack_record *depot_record(struct stack_depot *d, depot_stack_handle_t ha
 	if (!base || offset + d->header_size > used)
 		goto bad;
 	r = (struct stack_record *)(base + offset);
-	if (r->handle != h || r->size > (used - offset - d->header_size) / sizeof(uintptr_t))
+	if (r->handle != h || depot_record_size(r) > (used - offset - d->header_size) / sizeof(uintptr_t))
 		goto bad;
 	return r;
 bad:
@@ -425,7 +424,7 @@ unsigned depot_fetch(struct stack_depot *d, depot_stack_handle_t handle,
 	struct stack_record *r = depot_record(d, handle);
 
 	*entries = r ? record_entries(d, r) : NULL;
-	return r ? r->size : 0;
+	return r ? depot_record_size(r) : 0;
 }
 
 long depot_count_add(struct stack_depot *d, depot_stack_handle_t handle, long delta)
@@ -455,7 +454,7 @@ bool depot_iter_next(struct stack_depot *d, struct depot_iter *it,
 			struct stack_record *r = (struct stack_record *)(base + it->offset);
 
 			*handle = r->handle;
-			it->offset += record_bytes(d, r->size);
+			it->offset += record_bytes(d, depot_record_size(r));
 			return true;
 		}
 		/* The current pool has nothing more (yet); earlier ones are full. */

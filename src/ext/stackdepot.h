@@ -37,13 +37,17 @@ typedef uint32_t depot_stack_handle_t;
 /*
  * A stored trace.  Callers may keep a pointer to one (it lives as long as
  * its depot; see stack_depot.id) to skip the handle lookup; only `count`
- * and `marks` change after the record is published.
+ * and the marks change after the record is published.
+ *
+ * The entry count and the marks share one 32-bit word (the kernel's u32
+ * size), bits 0-15 and 16-31, so that setting a mark is an atomic OR of a
+ * whole word: a 16-bit atomic OR is a call into libatomic on targets
+ * without sub-word atomics (RISC-V), which a freestanding embedder lacks.
  */
 struct stack_record {
 	struct stack_record *next; /* older record in the same bucket */
 	uint32_t hash;             /* jhash2 of the entries */
-	uint16_t size;             /* number of entries, <= DEPOT_MAX_FRAMES */
-	uint16_t marks;            /* depot_record_mark(); atomic */
+	uint32_t size_marks;       /* depot_record_size(), depot_record_mark(); atomic */
 	uint32_t handle;           /* own handle, extra bits clear */
 	int32_t count;             /* depot_count_add(); atomic */
 	/* 6.8+: 8 more bytes of header; then uintptr_t entries[size] */
@@ -224,6 +228,14 @@ static inline long depot_record_count_add(struct stack_record *r, long delta)
 	return __atomic_add_fetch(&r->count, (int32_t)delta, __ATOMIC_RELAXED);
 }
 
+#define DEPOT_RECORD_MARKS_SHIFT 16
+
+/* The record's number of entries (<= DEPOT_MAX_FRAMES). */
+static inline unsigned depot_record_size(const struct stack_record *r)
+{
+	return __atomic_load_n(&r->size_marks, __ATOMIC_RELAXED) & 0xffffu;
+}
+
 /*
  * depot_record_mark() - set @bit (0..15) in the record's marks, which the
  * depot keeps for its user (page_owner marks the stacks it has listed).
@@ -232,11 +244,11 @@ static inline long depot_record_count_add(struct stack_record *r, long delta)
  */
 static inline bool depot_record_mark(struct stack_record *r, unsigned bit)
 {
-	uint16_t m = (uint16_t)(1u << bit);
+	uint32_t m = 1u << (DEPOT_RECORD_MARKS_SHIFT + bit);
 
-	if (__atomic_load_n(&r->marks, __ATOMIC_RELAXED) & m)
+	if (__atomic_load_n(&r->size_marks, __ATOMIC_RELAXED) & m)
 		return false;
-	return !(__atomic_fetch_or(&r->marks, m, __ATOMIC_RELAXED) & m);
+	return !(__atomic_fetch_or(&r->size_marks, m, __ATOMIC_RELAXED) & m);
 }
 
 /**
