@@ -6,7 +6,9 @@ set -euo pipefail
 
 pkgs=(cmake ninja-build gcc clang pkg-config libcmocka-dev liburcu-dev
       libdw-dev libunwind-dev libtraceevent-dev libtracecmd-dev libtracefs-dev liblzma-dev libzstd-dev zlib1g-dev
-      libnuma-dev libclang-rt-14-dev xz-utils zstd librsvg2-bin valgrind trace-cmd)
+      libnuma-dev libclang-rt-14-dev xz-utils zstd librsvg2-bin valgrind trace-cmd
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+      qemu-user)
 if [ "${1:-}" = "--bench" ]; then
 	pkgs+=(libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)
 fi
