@@ -35,7 +35,8 @@
  * released.  pmm_hugetlb_set_overcommit() (nr_overcommit_hugepages) lets
  * pmm_hugetlb_alloc() take surplus 2 MiB pages from the buddy allocator
  * when the pool is empty.  pmm_hugetlb_shrink() gives up to a number of
- * free pool pages back.
+ * free pool pages back.  pmm_hugetlb_demote() splits free 1 GiB pages into
+ * 2 MiB ones of that pool.
  *
  * Reservations are the kernel's promise, made when a hugetlbfs file or a
  * MAP_HUGETLB mapping is set up, that its pages will be there when they
@@ -221,6 +222,26 @@ PMM_API struct pmm_page *pmm_hugetlb_alloc_reserved(struct pmm *m, unsigned orde
  * the allocator (zone and per-CPU locks); does not sleep.
  */
 PMM_API unsigned long pmm_hugetlb_shrink(struct pmm *m, unsigned order, unsigned long nr);
+
+/**
+ * pmm_hugetlb_demote() - split up to @nr free 1 GiB pages of the pool into
+ * 2 MiB pool pages, 512 each, on the same node (writing N to
+ * /sys/kernel/mm/hugepages/hugepages-1048576kB/demote, or a node's file):
+ * the 1 GiB pool's persistent size drops by one and the 2 MiB pool's grows
+ * by 512 per page.  Pages are taken from the nodes in turn (the kernel's
+ * next node to free), never those that reservations need.  A 2 MiB page
+ * made on a node where its pool has surplus pages goes to the buddy
+ * allocator instead, and one surplus page becomes persistent, as when a
+ * page is released there.
+ * @order: PMM_HUGETLB_ORDER_1G, the one size with a smaller one to demote to.
+ * @nid: a node, or PMM_NUMA_NO_NODE for every node with memory.
+ * Return: the pages demoted (fewer than @nr when the pool ran out of free
+ * pages that are not reserved); -PMM_EINVAL for an @order with no smaller
+ * size (2 MiB) or the arguments pmm_hugetlb_pool() refuses.
+ * Context: takes the 1 GiB and then the 2 MiB pool's resize locks (waiting
+ * for a resize in progress) and the pool lock; does not sleep otherwise.
+ */
+PMM_API long pmm_hugetlb_demote(struct pmm *m, unsigned order, int nid, unsigned long nr);
 
 PMM_END_DECLS
 

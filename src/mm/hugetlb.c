@@ -52,7 +52,8 @@
  * surplus.  The kernel's arithmetic can mark a free page surplus with no
  * reservation behind it, and a later removal then leaves more surplus
  * pages than pages on the node (see adjust_pool_surplus()).
- * pmm has no demotion or migration of huge pages.
+ * Demotion splits a free 1 GiB page into 512 pages of the 2 MiB pool
+ * (demote_pool_huge_folio()).  pmm has no migration of huge pages.
  *
  * Locking: an hstate's resize lock serialises its resizes (the kernel's
  * h->resize_lock), and is taken before the pool lock (struct pmm_hugetlb),
@@ -964,6 +965,77 @@ int pmm_hugetlb_set_overcommit(struct pmm *m, unsigned order, unsigned long nr)
 	h->nr_overcommit_huge_pages = nr;
 	pmm_unlock(&m->hugetlb->lock);
 	return 0;
+}
+
+/*
+ * demote_free_huge_folio(): gigantic page @page, off its pool's lists and
+ * counts, becomes 2 MiB pages of @t's pool, each joining it as a page
+ * released does (on a node with surplus pages, it goes to the buddy
+ * allocator instead and a surplus page becomes persistent, as in the
+ * kernel).  @t's resize lock held, not the pool lock.
+ */
+static void demote_free_huge_page(struct pmm *m, struct hstate *t, struct page *page,
+				  unsigned order)
+{
+	unsigned long nr = 1ul << order, step = 1ul << t->order;
+	int nid = page_to_nid(page);
+
+	/* destroy_compound_hugetlb_folio_for_demote(): no head, no tails. */
+	ClearPageHead(page);
+	for (unsigned long i = 1; i < nr; i++) {
+		struct page *p = page + i;
+
+		memset(&p->lru, 0, offsetof(struct page, _mapcount) - offsetof(struct page, lru));
+	}
+	for (unsigned long i = 0; i < nr; i += step) {
+		struct page *sub = page + i;
+
+		INIT_LIST_HEAD(&sub->lru);
+		prep_gigantic_page(t, sub); /* any order: each frame, then the compound fields */
+		pmm_lock(&m->hugetlb->lock);
+		t->nr_huge_pages++;
+		t->nr_huge_pages_node[nid]++;
+		pmm_unlock(&m->hugetlb->lock);
+		huge_page_released(m, t, sub);
+	}
+}
+
+long pmm_hugetlb_demote(struct pmm *m, unsigned order, int nid, unsigned long nr)
+{
+	struct hstate *h = pool_args(m, order, nid), *t = hstate_of_order(m, PMM_HUGETLB_ORDER_2M);
+	unsigned long nodes, done = 0;
+
+	/* x86-64's one demotion: 1 GiB pages into 2 MiB ones (demote_size). */
+	if (!h || !gigantic(h) || !t)
+		return -PMM_EINVAL;
+	nodes = nid == PMM_NUMA_NO_NODE ? memory_nodes(m) : 1ul << nid;
+	pmm_lock(&h->resize_lock);
+	pmm_lock(&m->hugetlb->lock);
+	while (done < nr) {
+		unsigned long avail = nid == PMM_NUMA_NO_NODE ? h->free_huge_pages
+							      : h->free_huge_pages_node[nid];
+		struct page *page = NULL;
+
+		/* demote_store(): pages reservations need stay (the kernel's count can wrap here). */
+		if (avail <= h->resv_huge_pages)
+			break;
+		/* demote_pool_huge_folio(): the first free page of the next node to free. */
+		page = remove_pool_huge_page(h, nodes, false);
+		if (!page)
+			break;
+		h->max_huge_pages--;
+		pmm_unlock(&m->hugetlb->lock);
+		/* The larger size's resize lock first, then the smaller's (the kernel's order). */
+		pmm_lock(&t->resize_lock);
+		demote_free_huge_page(m, t, page, h->order);
+		pmm_lock(&m->hugetlb->lock);
+		t->max_huge_pages += 1ul << (h->order - t->order);
+		pmm_unlock(&t->resize_lock);
+		done++;
+	}
+	pmm_unlock(&m->hugetlb->lock);
+	pmm_unlock(&h->resize_lock);
+	return (long)done;
 }
 
 /*

@@ -785,6 +785,76 @@ static void test_reserve_offline(void **state)
 	pmm_test_log_reset(&log);
 }
 
+/* 1 GiB pages split into 2 MiB ones of that pool, except those reserved. */
+static void test_demote(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	unsigned long free0, pfns[2], pfn;
+	struct pmm_page *p, *s;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=8G hugepagesz=1G hugepages=2", &log);
+	free0 = free_frames(m);
+	assert_int_equal(pool_pfns(m, PMM_NUMA_NO_NODE, pfns, 2), 2);
+	assert_int_equal(pmm_hugetlb_demote(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_hugetlb_demote(m, PMM_HUGETLB_ORDER_1G, 64, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_hugetlb_demote(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 0), 0);
+	/* One page is reserved: only the other is demoted. */
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_1G, 1), 0);
+	assert_int_equal(pmm_hugetlb_demote(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 2), 1);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1, 1, 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 512, 512, 0);
+	assert_int_equal(counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE).max, 1);
+	assert_int_equal(counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE).max, 512);
+	expect_sysctl(m, "nr_hugepages", "512\n");
+	assert_int_equal(meminfo_value(m, "Hugetlb:"), 2ul << 20);
+	assert_int_equal(free_frames(m), free0);
+	assert_machine_valid(m);
+	/* A 2 MiB page from inside the old 1 GiB page, usable as any other. */
+	assert_non_null(s = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	pfn = pmm_page_to_pfn(m, s);
+	assert_true(pfn % M2 == 0);
+	assert_true((pfn >= pfns[0] && pfn < pfns[0] + G1) || (pfn >= pfns[1] && pfn < pfns[1] + G1));
+	memset(pmm_page_address(m, s), 0x6b, 2u << 20);
+	assert_int_equal(pmm_page_count(s), 1);
+	pmm_put_page(m, s);
+	assert_machine_valid(m);
+
+	/* Released, the reserved page can go too. */
+	assert_int_equal(pmm_hugetlb_unreserve(m, PMM_HUGETLB_ORDER_1G, 1), 0);
+	assert_int_equal(pmm_hugetlb_demote(m, PMM_HUGETLB_ORDER_1G, 0, 5), 1);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 0, 0, 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1024, 1024, 0);
+	assert_int_equal(pmm_hugetlb_demote(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1), 0);
+	assert_machine_valid(m);
+	/* The 2 MiB pool given back: order-9 blocks that merge in the buddy allocator. */
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "0"), 0);
+	assert_int_equal(free_frames(m), free0 + 2 * G1);
+	assert_machine_valid(m);
+
+	/*
+	 * A node with a surplus 2 MiB page handed out: the first page demoted
+	 * there goes to the buddy allocator and that page turns persistent.
+	 */
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1, 1, 0);
+	assert_int_equal(pmm_hugetlb_set_overcommit(m, PMM_HUGETLB_ORDER_2M, 1), 0);
+	assert_non_null(p = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 0, 1);
+	assert_int_equal(pmm_hugetlb_demote(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1), 1);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 512, 511, 0);
+	assert_int_equal(counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE).max, 512);
+	pmm_put_page(m, p);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 512, 512, 0);
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "0"), 0);
+	assert_int_equal(free_frames(m), free0 + 2 * G1);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 static void test_contig_replaces(void **state)
 {
 	struct pmm_test_log log = { 0 };
@@ -851,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_reserve_persistent),
 		cmocka_unit_test(test_reserve_surplus),
 		cmocka_unit_test(test_reserve_offline),
+		cmocka_unit_test(test_demote),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
