@@ -470,6 +470,18 @@ static void free_pool_page(struct pmm *m, struct hstate *h, struct page *page)
 	free_contig_range(m, page_to_pfn(m, page), nr);
 }
 
+/* update_and_free_pages_bulk(): every page on @list (off the pool's counts) to the buddy. */
+static void free_pool_page_list(struct pmm *m, struct hstate *h, struct list_head *list)
+{
+	while (!list_empty(list)) {
+		struct page *page = list_entry(list->next, struct page, lru);
+
+		list_del(&page->lru);
+		INIT_LIST_HEAD(&page->lru);
+		free_pool_page(m, h, page);
+	}
+}
+
 /*
  * free_huge_folio(): the last reference to @page is gone.  A surplus page
  * leaves the pool for the buddy allocator (remove_hugetlb_folio() with
@@ -943,13 +955,7 @@ int pmm_hugetlb_resize(struct pmm *m, unsigned order, int nid, unsigned long cou
 			break;
 	h->max_huge_pages = persistent_huge_pages(h);
 	pmm_unlock(&m->hugetlb->lock);
-	while (!list_empty(&gone)) {
-		struct page *page = list_entry(gone.next, struct page, lru);
-
-		list_del(&page->lru);
-		INIT_LIST_HEAD(&page->lru);
-		free_pool_page(m, h, page);
-	}
+	free_pool_page_list(m, h, &gone);
 	pmm_unlock(&h->resize_lock);
 	return 0;
 }
@@ -1146,13 +1152,7 @@ int pmm_hugetlb_unreserve(struct pmm *m, unsigned order, unsigned long nr)
 	}
 	h->resv_huge_pages -= nr;
 	pmm_unlock(&m->hugetlb->lock);
-	while (!list_empty(&gone)) {
-		struct page *page = list_entry(gone.next, struct page, lru);
-
-		list_del(&page->lru);
-		INIT_LIST_HEAD(&page->lru);
-		free_pool_page(m, h, page);
-	}
+	free_pool_page_list(m, h, &gone);
 	return 0;
 }
 
