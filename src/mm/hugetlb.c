@@ -483,7 +483,7 @@ static void free_pool_page_list(struct pmm *m, struct hstate *h, struct list_hea
 }
 
 /*
- * free_huge_folio(): the last reference to @page is gone.  A surplus page
+ * free_huge_folio(): the last reference to @page is gone (its refcount is 0).  A surplus page
  * leaves the pool for the buddy allocator (remove_hugetlb_folio() with
  * adjust_surplus); any other goes back on its node's list.
  */
@@ -700,6 +700,7 @@ static struct page *alloc_huge_page(struct pmm *m, struct hstate *h, int nid, bo
 		return page;
 	}
 	pmm_unlock(&m->hugetlb->lock);
+	set_page_count(page, 0); /* put_page() */
 	huge_page_released(m, h, page);
 	return NULL;
 }
@@ -1083,8 +1084,12 @@ static int gather_surplus_pages(struct pmm *m, struct hstate *h, unsigned long d
 	}
 	take = 0;
 	if (needed <= 0) {
-		/* Enough: as many as are needed join the pool free, the rest go back. */
-		take = (unsigned long)(needed + (long)allocated);
+		/*
+		 * Enough: as many as are needed join the pool free, the rest go
+		 * back; none when pages freed meanwhile cover it all.
+		 */
+		if (needed + (long)allocated > 0)
+			take = (unsigned long)(needed + (long)allocated);
 		h->resv_huge_pages += delta;
 		err = 0;
 	}
@@ -1101,7 +1106,9 @@ static int gather_surplus_pages(struct pmm *m, struct hstate *h, unsigned long d
 
 		list_del(&page->lru);
 		INIT_LIST_HEAD(&page->lru);
-		huge_page_released(m, h, page); /* surplus: back to the buddy allocator */
+		/* put_page(): surplus, so back to the buddy allocator, or to the pool if no longer */
+		set_page_count(page, 0);
+		huge_page_released(m, h, page);
 	}
 	pmm_lock(&m->hugetlb->lock);
 	return err;
