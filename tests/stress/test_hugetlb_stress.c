@@ -16,6 +16,19 @@
  * pool.  Two worker threads allocate and free ordinary blocks of orders
  * 0-3 around all this, stamping and checking them.
  *
+ * The users also reserve pages (pmm_hugetlb_reserve(), 1-3 at a time,
+ * which may gather surplus pages into the pool or fail with -PMM_ENOMEM
+ * and hold nothing), take pages against the reservations they hold
+ * (pmm_hugetlb_alloc_reserved() on any node: with a reservation held it
+ * must not fail, whatever the resizer does, since the pool keeps a free
+ * page for every reservation), and release unused ones
+ * (pmm_hugetlb_unreserve(), which must succeed for a count they hold),
+ * each keeping count of its own.  Those calls run with a lock read-held
+ * that the main thread write-holds now and then to see the users' counts
+ * settled: their sum must be the pool's reservations then.  Every reading
+ * of the counts has them within the pool's free pages, and at least those
+ * of the user reading them.
+ *
  * Every frame anyone holds is claimed in an ownership map (a frame handed
  * out twice, say a huge page's frame given to a worker while a user holds
  * it, is caught when the second owner claims it) and its stamps are
@@ -26,10 +39,11 @@
  * being the only thread that changes the persistent size, that the pool's
  * pages less its surplus ones are the size last set.
  *
- * After joining: everything released, no surplus allowed, the pool
- * resized to 0: empty on every node, the free pages the count before the
- * threads started plus the boot pool's, pmm_validate() clean and no bad
- * page reported.
+ * After joining: everything released (each reservation made used or
+ * released, none left in the pool), no surplus allowed, the pool resized
+ * to 0: empty on every node, the free pages the count before the threads
+ * started plus the boot pool's, pmm_validate() clean and no bad page
+ * reported.
  *
  * Runs for PMM_HUGETLB_STRESS_SECONDS (default 4, 8 under
  * PMM_TEST_SANITIZER).  Prints "stress: hugetlb resize: ...".
@@ -48,6 +62,7 @@
 #define NR_USERS 3
 #define NR_WORKERS 2
 #define USER_HELD 4      /* huge pages a user holds at most */
+#define USER_RESV 6      /* reservations a user holds at most (asks for more below this) */
 #define MAILBOX 4        /* shared pages waiting for a user */
 #define WORKER_HELD 64
 #define BOOT_POOL 16
@@ -84,6 +99,8 @@ struct user {
 	struct huge box[MAILBOX];
 	unsigned nbox;
 	unsigned long takes, takes_empty, empty, releases, refs, shared, received, checks;
+	unsigned long resv_held; /* this user's reservations: written with resv_lock read-held */
+	unsigned long resv_made, resv_calls, resv_enomem, resv_used, resv_released;
 };
 
 struct wblock {
@@ -108,6 +125,15 @@ struct shared {
 	struct user u[NR_USERS];
 	struct worker w[NR_WORKERS];
 
+	/*
+	 * The users' reservation calls hold resv_lock for reading; the main
+	 * thread holds it for writing to read their counts with none in
+	 * flight, and sets resv_gate first so that users do not keep it
+	 * waiting (glibc's rwlocks let readers in ahead of a writer).
+	 */
+	pthread_rwlock_t resv_lock;
+	int resv_gate; /* atomic */
+	unsigned long resv_checks;
 
 	/* the resizer */
 	unsigned long r_resizes, r_grew, r_shrank, r_short, r_sysctl, r_overcommit, r_shrinks,
@@ -211,8 +237,14 @@ static bool receive_huge(struct user *u, struct huge *h)
 	return ok;
 }
 
-/* One pmm_hugetlb_counts() on its own: free and surplus pages within the pool. */
-static bool counts_sane(struct shared *s, int nid, struct pmm_hugetlb_counts *c, const char *who)
+/*
+ * One pmm_hugetlb_counts() on its own: free and surplus pages within the
+ * pool; the reservations (the pool's, whatever @nid) at least the @held
+ * of the caller, which no other thread can use or release, and for the
+ * whole pool within its free pages.
+ */
+static bool counts_sane(struct shared *s, int nid, struct pmm_hugetlb_counts *c, unsigned long held,
+			const char *who)
 {
 	int e = pmm_hugetlb_counts(s->m, HUGE_ORDER, nid, c);
 
@@ -220,33 +252,25 @@ static bool counts_sane(struct shared *s, int nid, struct pmm_hugetlb_counts *c,
 		stress_bad(&s->f, "%s: pmm_hugetlb_counts(node %d) = %d", who, nid, e);
 		return false;
 	}
-	if (c->nr_free > c->nr || c->surplus > c->nr || c->resv) {
+	if (c->nr_free > c->nr || c->surplus > c->nr || c->resv < held ||
+	    (nid == PMM_NUMA_NO_NODE && c->resv > c->nr_free)) {
 		stress_bad(&s->f,
-			   "%s: pool on node %d: nr %lu, free %lu, surplus %lu, resv %lu (max %lu, overcommit %lu)",
-			   who, nid, c->nr, c->nr_free, c->surplus, c->resv, c->max, c->nr_overcommit);
+			   "%s: pool on node %d: nr %lu, free %lu, surplus %lu, resv %lu (max %lu, overcommit %lu), "
+			   "%lu reservations held by the reader",
+			   who, nid, c->nr, c->nr_free, c->surplus, c->resv, c->max, c->nr_overcommit, held);
 		return false;
 	}
 	return true;
 }
 
-static void huge_take(struct user *u, uint64_t x)
+/* Page @p, just taken (asked on @nid), held by @u: owned, stamped, perhaps with extra references. */
+static void huge_hold(struct user *u, struct pmm_page *p, int nid, uint64_t x)
 {
 	struct shared *s = u->s;
-	int nid = nids[x % 3];
-	struct pmm_hugetlb_counts c;
-	struct pmm_page *p;
 	struct huge *h;
 	unsigned long pfn;
 	int refs;
 
-	/* The pool as it was just before: with no free page there, a page taken is surplus. */
-	if (!counts_sane(s, nid, &c, "user"))
-		return;
-	p = pmm_hugetlb_alloc(s->m, HUGE_ORDER, nid);
-	if (!p) {
-		u->empty++;
-		return;
-	}
 	pfn = pmm_page_to_pfn(s->m, p);
 	if (pfn & (HUGE_NR - 1))
 		stress_bad(&s->f, "user: huge page at pfn 0x%lx misaligned", pfn);
@@ -261,7 +285,6 @@ static void huge_take(struct user *u, uint64_t x)
 			    .stamp = HMAGIC ^ (uint64_t)u->id << 44 ^ ++u->seq << 28 };
 	stamp_huge(s, h);
 	u->takes++;
-	u->takes_empty += c.nr_free == 0;
 	/* Extra holders inside this thread (get_page), dropped at release. */
 	for (unsigned k = (unsigned)(x >> 8) % 8; k < 2; k++) {
 		if (pmm_get_page(s->m, p)) {
@@ -271,6 +294,95 @@ static void huge_take(struct user *u, uint64_t x)
 		h->refs++;
 		u->refs++;
 	}
+}
+
+static void huge_take(struct user *u, uint64_t x)
+{
+	struct shared *s = u->s;
+	int nid = nids[x % 3];
+	struct pmm_hugetlb_counts c;
+	struct pmm_page *p;
+
+	/*
+	 * The pool as it was just before: with no free page there, or all of
+	 * them reserved, a page taken is surplus.
+	 */
+	if (!counts_sane(s, nid, &c, u->resv_held, "user"))
+		return;
+	p = pmm_hugetlb_alloc(s->m, HUGE_ORDER, nid);
+	if (!p) {
+		u->empty++;
+		return;
+	}
+	u->takes_empty += c.nr_free == 0 || (nid == PMM_NUMA_NO_NODE && c.nr_free <= c.resv);
+	huge_hold(u, p, nid, x);
+}
+
+/*
+ * Reservations: take a page against one held, release some held, or make
+ * 1-3 more.  The calls run with resv_lock read-held and this user's count
+ * brought up to date inside, so that the main thread, holding it for
+ * writing, finds the users' counts the pool's.
+ */
+static void huge_resv(struct user *u, uint64_t x)
+{
+	struct shared *s = u->s;
+	struct pmm_hugetlb_counts c;
+	struct pmm_page *p = NULL;
+	unsigned long n;
+	int e;
+
+	/* The main thread is waiting to count: leave it be, do it next time. */
+	if (__atomic_load_n(&s->resv_gate, __ATOMIC_RELAXED))
+		return;
+	pthread_rwlock_rdlock(&s->resv_lock);
+	if (u->resv_held && x % 2 == 0) {
+		/*
+		 * The pool keeps a free page for each reservation, and any
+		 * node will do: with one held, this take cannot fail.
+		 */
+		p = pmm_hugetlb_alloc_reserved(s->m, HUGE_ORDER, PMM_NUMA_NO_NODE);
+		if (p) {
+			u->resv_held--;
+			u->resv_used++;
+		} else if (!pmm_hugetlb_counts(s->m, HUGE_ORDER, PMM_NUMA_NO_NODE, &c)) {
+			stress_bad(&s->f,
+				   "user %d: pmm_hugetlb_alloc_reserved(any node) = NULL holding %lu reservations: "
+				   "then nr %lu, free %lu, surplus %lu, resv %lu (max %lu, overcommit %lu)",
+				   u->id, u->resv_held, c.nr, c.nr_free, c.surplus, c.resv, c.max,
+				   c.nr_overcommit);
+		} else {
+			stress_bad(&s->f, "user %d: pmm_hugetlb_alloc_reserved(any node) = NULL holding %lu reservations",
+				   u->id, u->resv_held);
+		}
+	} else if (u->resv_held && x % 4 == 1) {
+		n = 1 + (x >> 2) % u->resv_held;
+		if ((e = pmm_hugetlb_unreserve(s->m, HUGE_ORDER, n))) {
+			stress_bad(&s->f, "user %d: pmm_hugetlb_unreserve(%lu) holding %lu: %d", u->id, n,
+				   u->resv_held, e);
+		} else {
+			u->resv_held -= n;
+			u->resv_released += n;
+		}
+	} else if (u->resv_held < USER_RESV) {
+		/* -PMM_ENOMEM: no surplus page to be had; nothing is held then (the main thread counts). */
+		n = 1 + (x >> 2) % 3;
+		e = pmm_hugetlb_reserve(s->m, HUGE_ORDER, n);
+		u->resv_calls++;
+		if (!e) {
+			u->resv_held += n;
+			u->resv_made += n;
+		} else if (e == -PMM_ENOMEM) {
+			u->resv_enomem++;
+		} else {
+			stress_bad(&s->f, "user %d: pmm_hugetlb_reserve(%lu) holding %lu: %d", u->id, n,
+				   u->resv_held, e);
+		}
+	}
+	pthread_rwlock_unlock(&s->resv_lock);
+	/* Stamped outside the lock: the main thread need not wait for 2 MiB of writes. */
+	if (p)
+		huge_hold(u, p, PMM_NUMA_NO_NODE, x >> 8);
 }
 
 /* Another user gets a reference to held page @i; neither writes it any more. */
@@ -333,6 +445,8 @@ static void *user_main(void *arg)
 		} else if (u->nheld && x % 11 == 2) {
 			check_huge(s, &u->held[(x >> 8) % u->nheld], "user (held)");
 			u->checks++;
+		} else if ((x >> 40) % 3 == 0) {
+			huge_resv(u, x >> 44);
 		} else {
 			huge_take(u, x >> 4);
 		}
@@ -342,6 +456,20 @@ static void *user_main(void *arg)
 	while (u->nheld) {
 		huge_release(s, &u->held[--u->nheld], stress_rnd(&r), "user (exit)");
 		u->releases++;
+	}
+	/* The main thread counts no more: no gate, but the lock all the same. */
+	if (u->resv_held) {
+		int e;
+
+		pthread_rwlock_rdlock(&s->resv_lock);
+		if ((e = pmm_hugetlb_unreserve(s->m, HUGE_ORDER, u->resv_held))) {
+			stress_bad(&s->f, "user %d (exit): pmm_hugetlb_unreserve(%lu) of all it holds: %d", u->id,
+				   u->resv_held, e);
+		} else {
+			u->resv_released += u->resv_held;
+			u->resv_held = 0;
+		}
+		pthread_rwlock_unlock(&s->resv_lock);
 	}
 	return NULL;
 }
@@ -359,10 +487,10 @@ static void resizer_counts(struct shared *s, struct pmm_hugetlb_counts *all, uns
 	struct pmm_hugetlb_counts c;
 
 	s->r_counts++;
-	if (!counts_sane(s, PMM_NUMA_NO_NODE, all, after))
+	if (!counts_sane(s, PMM_NUMA_NO_NODE, all, 0, after))
 		return;
 	for (int nid = 0; nid < 2; nid++)
-		counts_sane(s, nid, &c, after);
+		counts_sane(s, nid, &c, 0, after);
 	if (all->nr - all->surplus != all->max)
 		stress_bad(&s->f, "%s: pool of %lu pages, %lu surplus, but its persistent size is %lu",
 			   after, all->nr, all->surplus, all->max);
@@ -590,6 +718,29 @@ static void *worker_main(void *arg)
 
 /* ------------------------------------------------------------ the test */
 
+/*
+ * The users' reservations counted with none of their calls in flight (the
+ * gate keeps new ones out, the write lock waits for those inside): their
+ * sum is the pool's.
+ */
+static void resv_quiet_check(struct shared *s)
+{
+	struct pmm_hugetlb_counts c;
+	unsigned long held = 0;
+
+	__atomic_store_n(&s->resv_gate, 1, __ATOMIC_RELAXED);
+	pthread_rwlock_wrlock(&s->resv_lock);
+	for (int i = 0; i < NR_USERS; i++)
+		held += s->u[i].resv_held;
+	if (counts_sane(s, PMM_NUMA_NO_NODE, &c, 0, "quiet") && c.resv != held)
+		stress_bad(&s->f, "quiet: the users hold %lu reservations, the pool counts %lu "
+			   "(nr %lu, free %lu, surplus %lu)",
+			   held, c.resv, c.nr, c.nr_free, c.surplus);
+	s->resv_checks++;
+	pthread_rwlock_unlock(&s->resv_lock);
+	__atomic_store_n(&s->resv_gate, 0, __ATOMIC_RELAXED);
+}
+
 static double run_seconds(void)
 {
 	const char *v = getenv("PMM_HUGETLB_STRESS_SECONDS");
@@ -619,6 +770,7 @@ static void test_resize_under_load(void **state)
 	unsigned long free0, bad_pages0 = pmm_bad_page_count(m);
 	unsigned long takes = 0, takes_empty = 0, empty = 0, releases = 0, refs = 0, shared = 0;
 	unsigned long checks = 0, wops = 0, wallocs = 0, wfails = 0;
+	unsigned long resv_made = 0, resv_calls = 0, resv_enomem = 0, resv_used = 0, resv_released = 0;
 	struct huge got;
 	double t;
 
@@ -634,9 +786,12 @@ static void test_resize_under_load(void **state)
 	assert_int_equal(c.surplus, 0);
 	assert_int_equal(c.max, BOOT_POOL);
 	assert_int_equal(c.nr_overcommit, 0);
+	assert_int_equal(c.resv, 0);
 	pmm_drain_all(m);
 	assert_machine_valid(m);
 	free0 = pmm_nr_free_pages(m);
+
+	assert_int_equal(pthread_rwlock_init(&s->resv_lock, NULL), 0);
 
 	clock_gettime(CLOCK_MONOTONIC, &s->f.t0);
 	for (int i = 0; i < NR_USERS; i++) {
@@ -652,8 +807,10 @@ static void test_resize_under_load(void **state)
 		assert_int_equal(pthread_create(&tw[i], NULL, worker_main, &s->w[i]), 0);
 	}
 	assert_int_equal(pthread_create(&tr, NULL, resizer_main, s), 0);
-	while (stress_elapsed(&s->f) < s->seconds && !__atomic_load_n(&s->f.bad, __ATOMIC_RELAXED))
+	while (stress_elapsed(&s->f) < s->seconds && !__atomic_load_n(&s->f.bad, __ATOMIC_RELAXED)) {
 		usleep(50 * 1000);
+		resv_quiet_check(s);
+	}
 	stress_stop(&s->f);
 	assert_int_equal(pthread_join(tr, NULL), 0);
 	for (int i = 0; i < NR_WORKERS; i++) {
@@ -679,8 +836,15 @@ static void test_resize_under_load(void **state)
 		refs += u->refs;
 		shared += u->shared;
 		checks += u->checks;
+		resv_made += u->resv_made;
+		resv_calls += u->resv_calls;
+		resv_enomem += u->resv_enomem;
+		resv_used += u->resv_used;
+		resv_released += u->resv_released;
 	}
 	t = stress_elapsed(&s->f);
+	/* Read before the pool is emptied: a reservation left would keep pages in it. */
+	assert_int_equal(pmm_hugetlb_counts(m, HUGE_ORDER, PMM_NUMA_NO_NODE, &c), 0);
 
 	/* Nothing held any more: no surplus allowed, and the pool emptied. */
 	assert_int_equal(pmm_hugetlb_set_overcommit(m, HUGE_ORDER, 0), 0);
@@ -689,13 +853,16 @@ static void test_resize_under_load(void **state)
 	print_message("stress: hugetlb resize: %.1f s: %lu takes (%lu found none), %lu releases, "
 		      "%lu extra refs, %lu shared, %lu stamp checks; %lu resizes (%lu grew, %lu shrank, "
 		      "%lu short; %lu by sysctl), %lu overcommit changes, %lu shrinks (%lu pages), "
-		      "pool peak %lu; %lu surplus pages taken (peak %lu surplus); %lu blocks offlined "
-		      "(%lu refused), %lu contiguous ranges (%lu failed); %lu worker ops "
+		      "pool peak %lu; %lu surplus pages taken (peak %lu surplus); %lu reservations made "
+		      "in %lu reserve calls (%lu more failed ENOMEM), %lu used, %lu released, "
+		      "%lu quiet counts; "
+		      "%lu blocks offlined (%lu refused), %lu contiguous ranges (%lu failed); %lu worker ops "
 		      "(%lu allocs, %lu failed); %lu bad\n",
 		      t, takes, empty, releases, refs, shared, checks, s->r_resizes, s->r_grew,
 		      s->r_shrank, s->r_short, s->r_sysctl, s->r_overcommit, s->r_shrinks, s->r_shrunk,
-		      s->r_peak_nr, takes_empty, s->r_peak_surplus, s->r_offlined, s->r_offline_busy,
-		      s->r_contig, s->r_contig_fail, wops, wallocs, wfails, s->f.bad);
+		      s->r_peak_nr, takes_empty, s->r_peak_surplus, resv_made, resv_calls - resv_enomem,
+		      resv_enomem, resv_used, resv_released, s->resv_checks, s->r_offlined,
+		      s->r_offline_busy, s->r_contig, s->r_contig_fail, wops, wallocs, wfails, s->f.bad);
 	if (s->f.bad)
 		fail_msg("%lu bad; first: %s", s->f.bad, s->f.first_bad);
 	/* Each page taken released once by its taker, and once more by each user it was shared with. */
@@ -705,6 +872,20 @@ static void test_resize_under_load(void **state)
 			 stress_first_owned(&s->f));
 	assert_true(takes > 0);
 	assert_true(s->r_grew > 0 && s->r_shrank > 0);
+	/* Every reservation made used or released: the pool holds none, and has none to release. */
+	for (int i = 0; i < NR_USERS; i++) {
+		struct user *u = &s->u[i];
+
+		if (u->resv_held || u->resv_made != u->resv_used + u->resv_released)
+			fail_msg("user %d: %lu reservations made, %lu used, %lu released, %lu still held", i,
+				 u->resv_made, u->resv_used, u->resv_released, u->resv_held);
+	}
+	if (c.resv)
+		fail_msg("%lu pages reserved after every user released its reservations (nr %lu, free %lu, "
+			 "surplus %lu)",
+			 c.resv, c.nr, c.nr_free, c.surplus);
+	assert_int_equal(pmm_hugetlb_unreserve(m, HUGE_ORDER, 1), -PMM_EINVAL);
+	assert_true(resv_used > 0 && resv_released > 0);
 
 	assert_pool_empty(m, PMM_NUMA_NO_NODE);
 	assert_pool_empty(m, 0);
@@ -721,6 +902,7 @@ static void test_resize_under_load(void **state)
 
 	for (int i = 0; i < NR_USERS; i++)
 		pthread_mutex_destroy(&s->u[i].lock);
+	pthread_rwlock_destroy(&s->resv_lock);
 	stress_frames_destroy(&s->f);
 	free(s);
 	pmm_destroy(m);
