@@ -908,10 +908,203 @@ static void test_resize_under_load(void **state)
 	pmm_destroy(m);
 }
 
+/* ------------------------------------------------------------ demotion under load */
+
+/*
+ * Demotion beside takes: a demoter grows the 1 GiB pool back to one page
+ * (a contiguous range), demotes it into 512 pages of the 2 MiB pool,
+ * sometimes holding a 1 GiB reservation first (then the demotion must
+ * leave the reserved page alone), and resizes the 2 MiB pool up and down;
+ * two takers take and release 2 MiB pages (surplus ones too), each
+ * claimed in the ownership map and stamped in every frame.  The counts
+ * are read after every call; at the end both pools are emptied, every
+ * frame is back and pmm_validate() is clean.
+ */
+#define DEMOTE_CONFIG "mem=4G nodes=2 cpus=2 hugepagesz=1G hugepages=1"
+#define DEMOTE_TAKERS 2
+#define DEMOTE_HELD 8
+
+struct demote_run {
+	struct pmm *m;
+	struct stress_frames f;
+	double seconds;
+	unsigned long demoted, regrown, reserved_kept, resizes;
+	unsigned long takes[DEMOTE_TAKERS], none[DEMOTE_TAKERS];
+};
+
+struct demote_taker {
+	struct demote_run *r;
+	int id;
+};
+
+static uint64_t demote_stamp(unsigned long pfn, int id)
+{
+	return 0xde30000000000000ull ^ (uint64_t)id << 40 ^ pfn;
+}
+
+static void demote_counts_sane(struct demote_run *r, unsigned order, const char *who)
+{
+	struct pmm_hugetlb_counts c;
+
+	if (pmm_hugetlb_counts(r->m, order, PMM_NUMA_NO_NODE, &c) || c.nr_free > c.nr ||
+	    c.surplus > c.nr || c.resv > c.nr_free)
+		stress_bad(&r->f, "%s: pool of order %u: nr %lu, free %lu, surplus %lu, resv %lu", who,
+			   order, c.nr, c.nr_free, c.surplus, c.resv);
+}
+
+static void *demote_main(void *arg)
+{
+	struct demote_run *r = arg;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	while (!stress_stopping(&r->f)) {
+		struct pmm_hugetlb_counts c;
+		bool hold = stress_rnd(&x) % 4 == 0;
+		long n;
+
+		if (pmm_hugetlb_resize(r->m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1))
+			stress_bad(&r->f, "demoter: 1 GiB resize refused");
+		demote_counts_sane(r, PMM_HUGETLB_ORDER_1G, "demoter");
+		if (pmm_hugetlb_counts(r->m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, &c))
+			break;
+		r->regrown += c.nr == 1;
+		/* Holding the only free page's reservation: nothing may be demoted. */
+		if (hold && c.nr_free == 1 && !pmm_hugetlb_reserve(r->m, PMM_HUGETLB_ORDER_1G, 1)) {
+			n = pmm_hugetlb_demote(r->m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1);
+			if (n != 0)
+				stress_bad(&r->f, "demoter: demote gave %ld with the only page reserved", n);
+			r->reserved_kept++;
+			if (pmm_hugetlb_unreserve(r->m, PMM_HUGETLB_ORDER_1G, 1))
+				stress_bad(&r->f, "demoter: unreserve of the one reservation refused");
+		}
+		n = pmm_hugetlb_demote(r->m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1);
+		if (n < 0 || n > 1)
+			stress_bad(&r->f, "demoter: demote gave %ld", n);
+		r->demoted += (unsigned long)(n > 0 ? n : 0);
+		demote_counts_sane(r, PMM_HUGETLB_ORDER_1G, "demoter");
+		demote_counts_sane(r, PMM_HUGETLB_ORDER_2M, "demoter");
+		/* Give most of the 2 MiB pool back, so that the next range can be had. */
+		if (pmm_hugetlb_resize(r->m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE,
+				       stress_rnd(&x) % 16))
+			stress_bad(&r->f, "demoter: 2 MiB resize refused");
+		r->resizes++;
+		demote_counts_sane(r, PMM_HUGETLB_ORDER_2M, "demoter");
+	}
+	return NULL;
+}
+
+static void demote_release(struct demote_run *r, struct pmm_page *p, int id)
+{
+	unsigned long pfn = pmm_page_to_pfn(r->m, p);
+
+	for (unsigned long i = 0; i < HUGE_NR; i++) {
+		uint64_t *w = pmm_page_address(r->m, pmm_pfn_to_page(r->m, pfn + i));
+
+		if (*w != demote_stamp(pfn + i, id)) {
+			stress_bad(&r->f, "taker %d: pfn 0x%lx overwritten: %#llx", id, pfn + i,
+				   (unsigned long long)*w);
+			break;
+		}
+	}
+	stress_disown(&r->f, pfn, HUGE_NR, "taker");
+	pmm_put_page(r->m, p);
+}
+
+static void *demote_taker_main(void *arg)
+{
+	struct demote_taker *t = arg;
+	struct demote_run *r = t->r;
+	struct pmm_page *held[DEMOTE_HELD];
+	unsigned n = 0;
+	uint64_t x = 0x2545f4914f6cdd1dull * (uint64_t)(t->id + 1);
+
+	while (!stress_stopping(&r->f)) {
+		if (n < DEMOTE_HELD && stress_rnd(&x) % 3) {
+			struct pmm_page *p = pmm_hugetlb_alloc(r->m, HUGE_ORDER, nids[stress_rnd(&x) % 3]);
+			unsigned long pfn;
+
+			if (!p) {
+				r->none[t->id]++;
+				sched_yield(); /* let the demoter refill the pool */
+				continue;
+			}
+			pfn = pmm_page_to_pfn(r->m, p);
+			stress_own(&r->f, pfn, HUGE_NR, "taker");
+			for (unsigned long i = 0; i < HUGE_NR; i++)
+				*(uint64_t *)pmm_page_address(r->m, pmm_pfn_to_page(r->m, pfn + i)) =
+					demote_stamp(pfn + i, t->id);
+			held[n++] = p;
+			r->takes[t->id]++;
+		} else if (n) {
+			unsigned k = (unsigned)(stress_rnd(&x) % n);
+
+			demote_release(r, held[k], t->id);
+			held[k] = held[--n];
+		}
+	}
+	while (n)
+		demote_release(r, held[--n], t->id);
+	return NULL;
+}
+
+static void test_demote_under_load(void **state)
+{
+	struct pmm *m = pmm_test_machine(DEMOTE_CONFIG, NULL);
+	struct demote_run *r = calloc(1, sizeof(*r));
+	struct demote_taker tk[DEMOTE_TAKERS];
+	pthread_t td, tt[DEMOTE_TAKERS];
+	unsigned long free0, takes = 0, none = 0;
+
+	(void)state;
+	assert_non_null(r);
+	r->m = m;
+	r->seconds = run_seconds() / 2;
+	assert_true(stress_frames_init(&r->f, pmm_max_pfn(m)));
+	assert_int_equal(pmm_hugetlb_set_overcommit(m, HUGE_ORDER, 4), 0);
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	assert_int_equal(pthread_create(&td, NULL, demote_main, r), 0);
+	for (int i = 0; i < DEMOTE_TAKERS; i++) {
+		tk[i] = (struct demote_taker){ .r = r, .id = i };
+		assert_int_equal(pthread_create(&tt[i], NULL, demote_taker_main, &tk[i]), 0);
+	}
+	while (stress_elapsed(&r->f) < r->seconds && !__atomic_load_n(&r->f.bad, __ATOMIC_RELAXED))
+		usleep(20 * 1000);
+	stress_stop(&r->f);
+	assert_int_equal(pthread_join(td, NULL), 0);
+	for (int i = 0; i < DEMOTE_TAKERS; i++) {
+		assert_int_equal(pthread_join(tt[i], NULL), 0);
+		takes += r->takes[i];
+		none += r->none[i];
+	}
+	print_message("stress: hugetlb demote: %.1f s: %lu demoted, %lu regrown, %lu kept for a "
+		      "reservation, %lu 2 MiB resizes; %lu takes (%lu found none); %lu bad\n",
+		      stress_elapsed(&r->f), r->demoted, r->regrown, r->reserved_kept, r->resizes, takes,
+		      none, r->f.bad);
+	if (r->f.bad)
+		fail_msg("%lu bad; first: %s", r->f.bad, r->f.first_bad);
+	assert_true(r->demoted > 0 && takes > 0);
+	if (stress_first_owned(&r->f) < r->f.max_pfn)
+		fail_msg("pfn 0x%lx still owned after the takers let go", stress_first_owned(&r->f));
+	/* Both pools emptied: every frame back, the boot 1 GiB page's too. */
+	assert_int_equal(pmm_hugetlb_set_overcommit(m, HUGE_ORDER, 0), 0);
+	assert_int_equal(pmm_hugetlb_resize(m, HUGE_ORDER, PMM_NUMA_NO_NODE, 0), 0);
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 0), 0);
+	assert_pool_empty(m, PMM_NUMA_NO_NODE);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0 + (1ul << PMM_HUGETLB_ORDER_1G));
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	stress_frames_destroy(&r->f);
+	free(r);
+	pmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resize_under_load),
+		cmocka_unit_test(test_demote_under_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
