@@ -483,9 +483,10 @@ static void free_pool_page_list(struct pmm *m, struct hstate *h, struct list_hea
 }
 
 /*
- * free_huge_folio(): the last reference to @page is gone (its refcount is 0).  A surplus page
- * leaves the pool for the buddy allocator (remove_hugetlb_folio() with
- * adjust_surplus); any other goes back on its node's list.
+ * free_huge_folio(): the last reference to @page is gone (its refcount is
+ * 0).  While its node has surplus pages, it leaves the pool for the buddy
+ * allocator (remove_hugetlb_folio() with adjust_surplus); else it goes
+ * back on its node's list.
  */
 static void huge_page_released(struct pmm *m, struct hstate *h, struct page *page)
 {
@@ -1167,8 +1168,9 @@ int pmm_hugetlb_unreserve(struct pmm *m, unsigned order, unsigned long nr)
  * dissolve_free_huge_page() for the page whose frames include @page: a
  * page in its pool leaves it for the buddy allocator; 0 also when @page is
  * not part of a huge page (any more), -PMM_EBUSY when the page is handed
- * out or every free page of the pool is reserved.  A head with no reference that is not on its list is on its way
- * back or out (!HPageFreed): wait until it is in the pool or gone.
+ * out or every free page of the pool is reserved.  A head with no
+ * reference that is not on its list is on its way back or out
+ * (!HPageFreed): wait until it is in the pool or gone.
  */
 static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 {
