@@ -1060,6 +1060,9 @@ static int gather_surplus_pages(struct pmm *m, struct hstate *h, unsigned long d
 	int err = -PMM_ENOMEM;
 
 	INIT_LIST_HEAD(&got);
+	/* More than memory holds (and than the signed arithmetic below takes). */
+	if (delta > (unsigned long)LONG_MAX - h->resv_huge_pages)
+		return -PMM_ENOMEM;
 	needed = (long)(h->resv_huge_pages + delta) - (long)h->free_huge_pages;
 	if (needed <= 0) {
 		h->resv_huge_pages += delta;

@@ -7,11 +7,15 @@
  * afterwards; per-node counts; a shortfall warned as the kernel warns it;
  * 2 MiB pages from the buddy allocator; the pool handing pages out and
  * taking them back, refusing a double put or a wrong order as bad pages,
- * and giving pages back to the buddy allocator; offline refusing a block
- * that holds one; resizing after boot as writing nr_hugepages does
- * (growing on the nodes in turn, shrinking with surplus pages that leave
- * when released, one node's count, running out of memory, 1 GiB pages as
- * contiguous ranges), and surplus pages by nr_overcommit_hugepages.
+ * and giving pages back to the buddy allocator; offline dissolving pool
+ * pages and refusing a block with one handed out; resizing after boot as
+ * writing nr_hugepages does (growing on the nodes in turn, shrinking with
+ * surplus pages that leave when released, one node's count, running out of
+ * memory, 1 GiB pages as contiguous ranges), surplus pages by
+ * nr_overcommit_hugepages; contiguous ranges replacing pool pages;
+ * reservations (backed by the pool or by gathered surplus pages, kept by
+ * takes without one, shrinks and offline, released with the surplus pages
+ * they needed); demotion of 1 GiB pages into 2 MiB ones.
  */
 #include "harness.h"
 
@@ -712,6 +716,10 @@ static void test_reserve_surplus(void **state)
 	m = pmm_test_machine("mem=2G", &log);
 	free0 = free_frames(m);
 	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_2M, 1), -PMM_ENOMEM);
+	assert_resv(m, PMM_HUGETLB_ORDER_2M, 0);
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_2M, ULONG_MAX), -PMM_ENOMEM);
+	assert_int_equal(pmm_hugetlb_reserve(m, PMM_HUGETLB_ORDER_2M, (unsigned long)LONG_MAX), -PMM_ENOMEM);
+	assert_int_equal(pmm_hugetlb_unreserve(m, PMM_HUGETLB_ORDER_2M, ULONG_MAX), -PMM_EINVAL);
 	assert_resv(m, PMM_HUGETLB_ORDER_2M, 0);
 	assert_null(pmm_hugetlb_alloc_reserved(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
 	assert_int_equal(pmm_hugetlb_set_overcommit(m, PMM_HUGETLB_ORDER_2M, 3), 0);
