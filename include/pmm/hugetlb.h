@@ -54,8 +54,10 @@
  * contiguous allocation (pmm_alloc_contig_range()) that meets a 2 MiB
  * page in its pool swaps it for a fresh one from outside the range, as
  * alloc_and_dissolve_huge_page() does, so the pool keeps its size.  A huge
- * page handed out, and a 1 GiB page anywhere, keep their blocks busy for
- * both (pmm does not migrate huge pages).
+ * page handed out is offered to the migrate callback of pmm_set_mm_ops(),
+ * as the kernel migrates one (a 1 GiB page only by offline: a contiguous
+ * allocation finds it busy); without a callback, or refused, it keeps its
+ * blocks busy.
  */
 #ifndef PMM_HUGETLB_H
 #define PMM_HUGETLB_H

@@ -281,9 +281,15 @@ struct pmm_mm_ops {
 	 */
 	bool (*compact)(void *ctx, pmm_gfp_t gfp, unsigned order);
 	/*
-	 * Migration, for pmm_alloc_contig_range(): move the data of the
-	 * allocated block at @pfn (of @order) elsewhere and free the block with
-	 * pmm_free_pages(); return 0, or an error to make the range busy.
+	 * Migration, for pmm_alloc_contig_range() and memory offline: move
+	 * the data of the allocated block at @pfn (of @order) elsewhere and
+	 * free the block with pmm_free_pages(); return 0, or an error to make
+	 * the range busy.  @pfn may be the head of a huge page handed out
+	 * (pmm_hugetlb_alloc(); @order 9, or 18 for offline only): move it as
+	 * the kernel moves a hugetlb page, to another huge page or anywhere,
+	 * and drop every reference taken (pmm_put_page()); it goes back to
+	 * its pool, where offline dissolves it and a contiguous allocation
+	 * swaps it for a fresh one.
 	 */
 	int (*migrate)(void *ctx, struct pmm *m, unsigned long pfn, unsigned order);
 };
@@ -498,12 +504,12 @@ PMM_API void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_pag
 /**
  * pmm_alloc_contig_range() - allocate exactly the frames [@start, @end)
  * (alloc_contig_range()), all in one zone.  Allocated blocks in the range
- * are moved by the migrate callback of pmm_set_mm_ops(); a 2 MiB huge page
- * in its pool is swapped for a fresh one outside the range
- * (<pmm/hugetlb.h>).
+ * are moved by the migrate callback of pmm_set_mm_ops(), 2 MiB huge pages
+ * handed out too; a 2 MiB huge page in its pool is swapped for a fresh one
+ * outside the range (<pmm/hugetlb.h>).
  * Return: 0, each frame then order 0 with refcount 1; -PMM_EBUSY when a
- * frame cannot be freed (no migrate callback, reserved or unmovable pages,
- * a huge page handed out or of 1 GiB, no memory for a huge page's
+ * frame cannot be freed (no migrate callback or its refusal, reserved or
+ * unmovable pages, a 1 GiB huge page, no memory for a huge page's
  * replacement, or the range is being isolated by someone else); -PMM_EINVAL for an
  * invalid range (empty, or not all online frames inside one zone's span;
  * the frames of the last section past the end of memory are not) or an

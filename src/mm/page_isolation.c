@@ -7,14 +7,18 @@
  * to the isolate lists, which the allocator never takes from and which
  * NR_FREE_PAGES does not count.  Pages freed into an isolated block stay
  * there.  alloc_contig_range() isolates the range, drains the per-CPU lists,
- * asks the embedder's migrate callback to move every allocated block out,
- * then takes the (now all free) range off the free lists as order-0 pages.
+ * asks the embedder's migrate callback to move every allocated block out
+ * (2 MiB huge pages handed out too; free ones in their pool are swapped for
+ * fresh ones), then takes the (now all free) range off the free lists as
+ * order-0 pages.
  * Without a migrate callback, an allocated page in the range makes it fail
  * with -PMM_EBUSY and the range is left as it was.
  *
  * Locking: zone->lock for block state changes; the migrate callback runs
  * without locks.
  */
+#include <pmm/hugetlb.h>
+
 #include "mm/debug.h"
 #include "ext/page_owner.h"
 #include "mm/hugetlb.h"
@@ -217,16 +221,31 @@ int migrate_range(struct pmm *m, unsigned long start, unsigned long end, bool re
 			continue;
 		}
 		/*
-		 * pmm does not move huge pages: one handed out keeps the range
-		 * busy.  One in its pool is left for memory offline to dissolve
+		 * A huge page handed out is the embedder's to move, as any
+		 * allocated block (scan_movable_pages(), and
+		 * isolate_or_dissolve_huge_page(), which leaves 1 GiB pages busy
+		 * for a contiguous allocation); released, it is back in its pool
+		 * or gone, and the range is looked at again from here.  One in
+		 * its pool is left for memory offline to dissolve
 		 * (hugetlb_dissolve_free()), as scan_movable_pages() skips it;
 		 * a contiguous allocation swaps it for a fresh one elsewhere,
 		 * as isolate_or_dissolve_huge_page() does, and looks again.
 		 */
 		head = compound_head(&snap) == &snap ? page : compound_head(&snap);
 		if (free_of_huge_page(head)) {
-			if (page_ref_count(head))
-				return -PMM_EBUSY;
+			if (page_ref_count(head)) {
+				/* A racy order that is no huge page's: changing under us, busy. */
+				order = snapshot_compound_order(head);
+				if (!m->mm_ops.migrate ||
+				    (order != PMM_HUGETLB_ORDER_2M && order != PMM_HUGETLB_ORDER_1G) ||
+				    (replace_huge && order >= MAX_ORDER) ||
+				    m->mm_ops.migrate(m->mm_ops_ctx, m, page_to_pfn(m, head), order))
+					return -PMM_EBUSY;
+				/* Still handed out: not released, or taken again from its pool. */
+				if (free_of_huge_page(head) && page_ref_count(head))
+					return -PMM_EBUSY;
+				continue;
+			}
 			if (replace_huge) {
 				if (hugetlb_replace_free(m, head, page_to_nid(&snap)))
 					return -PMM_EBUSY;

@@ -863,6 +863,110 @@ static void test_demote(void **state)
 	pmm_test_log_reset(&log);
 }
 
+/* The embedder's migration of the huge page it holds: to a fresh huge page, data copied. */
+struct huge_mover {
+	struct pmm_page *held;
+	unsigned long calls, refused;
+};
+
+static int move_huge(void *ctx, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct huge_mover *mv = ctx;
+	struct pmm_page *nw;
+
+	mv->calls++;
+	if (!mv->held || pfn != pmm_page_to_pfn(m, mv->held) || order != PMM_HUGETLB_ORDER_2M) {
+		mv->refused++;
+		return -PMM_EBUSY;
+	}
+	nw = pmm_hugetlb_alloc(m, order, PMM_NUMA_NO_NODE);
+	if (!nw)
+		return -PMM_ENOMEM;
+	memcpy(pmm_page_address(m, nw), pmm_page_address(m, mv->held), PMM_PAGE_SIZE << order);
+	pmm_put_page(m, mv->held);
+	mv->held = nw;
+	return 0;
+}
+
+static bool huge_data_intact(struct pmm *m, struct pmm_page *p, unsigned char c)
+{
+	const unsigned char *a = pmm_page_address(m, p);
+
+	for (unsigned long i = 0; i < (PMM_PAGE_SIZE << PMM_HUGETLB_ORDER_2M); i += 4093)
+		if (a[i] != c)
+			return false;
+	return true;
+}
+
+/*
+ * Huge pages handed out move through the migrate callback, as the kernel
+ * migrates hugetlb pages: memory offline and contiguous ranges no longer
+ * fail on them; 1 GiB pages only for offline.
+ */
+static void test_migrate_huge(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	unsigned long block = PMM_MEMORY_BLOCK_SIZE / 4096, pfn, free0;
+	struct pmm_mm_ops ops = { .migrate = move_huge };
+	struct huge_mover mv = { 0 };
+	struct pmm_page *g;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=8G hugepagesz=1G hugepages=1 hugepagesz=2M hugepages=1", &log);
+	assert_non_null(mv.held = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
+	memset(pmm_page_address(m, mv.held), 0x3c, PMM_PAGE_SIZE << PMM_HUGETLB_ORDER_2M);
+	pfn = pmm_page_to_pfn(m, mv.held);
+	/* Without a callback the block stays busy. */
+	assert_int_equal(pmm_offline_pages(m, pfn & ~(block - 1), block), -PMM_EBUSY);
+	/*
+	 * With one: the move takes a surplus page (the pool is empty), the
+	 * old page, released on a node with a surplus page, leaves the pool,
+	 * and the new one is persistent.
+	 */
+	assert_int_equal(pmm_hugetlb_set_overcommit(m, PMM_HUGETLB_ORDER_2M, 1), 0);
+	pmm_set_mm_ops(m, &ops, &mv);
+	assert_int_equal(pmm_offline_pages(m, pfn & ~(block - 1), block), 0);
+	assert_int_equal(mv.calls, 1);
+	assert_true(pmm_page_to_pfn(m, mv.held) >> 15 != pfn >> 15);
+	assert_true(huge_data_intact(m, mv.held, 0x3c));
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 0, 0);
+	assert_int_equal(counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE).max, 1);
+	assert_int_equal(pmm_online_pages(m, pfn & ~(block - 1), block, PMM_ONLINE_KERNEL), 0);
+	assert_machine_valid(m);
+
+	/* A contiguous range over it: moved again, the range taken. */
+	pfn = pmm_page_to_pfn(m, mv.held);
+	assert_int_equal(pmm_alloc_contig_range(m, pfn, pfn + M2, PMM_GFP_KERNEL), 0);
+	assert_int_equal(mv.calls, 2);
+	assert_true(pmm_page_to_pfn(m, mv.held) != pfn);
+	assert_true(huge_data_intact(m, mv.held, 0x3c));
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1, 0, 0);
+	pmm_free_contig_range(m, pfn, M2);
+	assert_machine_valid(m);
+
+	/* 1 GiB: busy for a contiguous range without asking; offline asks, and is refused here. */
+	assert_non_null(g = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE));
+	pfn = pmm_page_to_pfn(m, g);
+	assert_int_equal(pmm_alloc_contig_range(m, pfn + M2, pfn + 2 * M2, PMM_GFP_KERNEL), -PMM_EBUSY);
+	assert_int_equal(mv.calls, 2);
+	assert_int_equal(pmm_offline_pages(m, pfn + block, block), -PMM_EBUSY);
+	assert_int_equal(mv.calls, 3);
+	assert_int_equal(mv.refused, 1);
+	assert_int_equal(pmm_page_count(g), 1);
+	pmm_put_page(m, g);
+	assert_counts(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1, 1, 0);
+
+	pmm_put_page(m, mv.held);
+	free0 = free_frames(m);
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages", "0"), 0);
+	assert_int_equal(free_frames(m), free0 + M2);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 static void test_contig_replaces(void **state)
 {
 	struct pmm_test_log log = { 0 };
@@ -930,6 +1034,7 @@ int main(void)
 		cmocka_unit_test(test_reserve_surplus),
 		cmocka_unit_test(test_reserve_offline),
 		cmocka_unit_test(test_demote),
+		cmocka_unit_test(test_migrate_huge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
