@@ -20,9 +20,21 @@
  * corruption is not.
  *
  * The second case installs a migrate callback that moves the workers'
- * blocks (under the worker's lock, as an embedder's rmap walk would):
- * alloc_contig_range() then moves allocated blocks out of its range
- * while the workers keep allocating and freeing around it.
+ * blocks (under the worker's lock, as an embedder's rmap walk would) and
+ * the huge pages the hugetlb thread holds (under its lock: a new page
+ * from the pool, the data copied, every reference the thread holds moved
+ * over, the old page released to the pool, where the contiguous
+ * allocation swaps it for one outside its range): alloc_contig_range()
+ * then moves allocated blocks out of its range while the workers keep
+ * allocating and freeing around it.  A move takes one page from the pool
+ * and gives one back, so the pool's size and the number of pages in it
+ * stay what the hugetlb thread counts; which pages those are changes.
+ * The pool may be empty (every page held, no overcommit): the move then
+ * fails with -PMM_ENOMEM and the range is busy.  Without the callback, a
+ * held huge page makes its range busy: the hugetlb thread checks that
+ * now and then with a range over part of one it holds.  One in four of
+ * the ranges the contig thread picks itself starts in a held huge page,
+ * so held pages meet ranges often in both cases.
  *
  * After joining: everything freed, drained, pmm_validate() clean, no bad
  * page reported, the pool at its start size less what was shrunk, and
@@ -75,7 +87,11 @@ struct range {
 	unsigned long pfn, nr;
 };
 
-/* A slot of the hugetlb thread: a page it holds, or none. */
+/*
+ * A slot of the hugetlb thread: a page it holds, or none.  Changed under
+ * shared.hlock only: by the hugetlb thread, and by the migrate callback,
+ * which moves a held page to a new pfn (state and refs stay).
+ */
 enum hstate { H_NONE, H_HELD };
 
 struct huge {
@@ -95,11 +111,20 @@ struct shared {
 
 	/* the contig thread */
 	unsigned long c_pages_ok, c_pages_fail, c_range_ok, c_range_busy, c_range_inval, c_frames;
+	unsigned long c_aimed; /* ranges aimed at a huge page the hugetlb thread held */
 	/* the migrate callback (atomic) */
 	unsigned long mig_moved, mig_busy, mig_nomem;
-	/* the hugetlb thread */
+	/* ... on huge pages (under hlock) */
+	unsigned long mig_huge, mig_huge_nomem, mig_huge_busy;
+	/*
+	 * The hugetlb thread.  hlock: its slots, its counts and its model of
+	 * the pool; the thread holds it for each step (its pool calls too, so
+	 * the pool is as it counts it whenever it looks), the migrate callback
+	 * for each move.
+	 */
+	pthread_mutex_t hlock;
 	struct huge pool[POOL0];
-	unsigned long h_takes, h_puts, h_empty, h_shrunk, h_refs;
+	unsigned long h_takes, h_puts, h_empty, h_shrunk, h_refs, h_busy;
 };
 
 static uint64_t *frame(struct shared *s, unsigned long pfn)
@@ -197,11 +222,15 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+static unsigned long pooled(struct shared *s);
+static int migrate_huge(struct shared *s, struct pmm *m, unsigned long pfn);
+
 /*
  * The embedder's migration: a worker's block moves to a new one (same
  * gfp and order), its data copied and its stamps rewritten for the new
- * frames (the new "mapping"), under the worker's lock.  Anything else
- * allocated in the range (a contig range, a huge page) stays: -PMM_EBUSY.
+ * frames (the new "mapping"), under the worker's lock; a huge page the
+ * hugetlb thread holds moves to another (migrate_huge()).  Anything else
+ * allocated in the range (a contig range) stays: -PMM_EBUSY.
  */
 static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned order)
 {
@@ -212,6 +241,8 @@ static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned o
 	struct pmm_page *nw;
 	unsigned long npfn, nr;
 
+	if ((!enc || (enc - 1) >> 8 >= NR_WORKERS) && order == HUGE_ORDER)
+		return migrate_huge(s, m, pfn);
 	if (!enc || (enc - 1) >> 8 >= NR_WORKERS) {
 		__atomic_fetch_add(&s->mig_busy, 1, __ATOMIC_RELAXED);
 		return -PMM_EBUSY;
@@ -252,6 +283,74 @@ static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned o
 	return 0;
 }
 
+/*
+ * A huge page the hugetlb thread holds, under its lock: a new page from
+ * the pool (none when every page is held: -PMM_ENOMEM), the stamps
+ * checked, the data copied and re-stamped for the new frames, the
+ * thread's references moved over (its extra ones taken on the new page,
+ * all dropped on the old), and the slot pointed at the new page.  The
+ * old frames are disowned before the last put: from then on the page is
+ * the pool's, which may hand it out again at once or, in the range being
+ * taken, swap it for a fresh one.  Any other huge page: -PMM_EBUSY.
+ */
+static int migrate_huge(struct shared *s, struct pmm *m, unsigned long pfn)
+{
+	struct pmm_page *old, *nw;
+	struct huge *h = NULL;
+	unsigned long npfn;
+	int c;
+
+	pthread_mutex_lock(&s->hlock);
+	for (unsigned i = 0; i < POOL0 && !h; i++)
+		if (s->pool[i].state == H_HELD && s->pool[i].pfn == pfn)
+			h = &s->pool[i];
+	if (!h) {
+		s->mig_huge_busy++;
+		pthread_mutex_unlock(&s->hlock);
+		return -PMM_EBUSY;
+	}
+	old = pmm_pfn_to_page(m, pfn);
+	c = pmm_page_count(old);
+	if (c != h->refs)
+		stress_bad(&s->f, "migrate huge: pfn 0x%lx has refcount %d, the hugetlb thread holds %d", pfn,
+			   c, h->refs);
+	nw = pmm_hugetlb_alloc(m, HUGE_ORDER, PMM_NUMA_NO_NODE);
+	if (!nw) {
+		/* No overcommit: only an empty pool has nothing to give. */
+		if (pooled(s))
+			stress_bad(&s->f, "migrate huge: pool empty with %lu pages in it", pooled(s));
+		s->mig_huge_nomem++;
+		pthread_mutex_unlock(&s->hlock);
+		return -PMM_ENOMEM;
+	}
+	npfn = pmm_page_to_pfn(m, nw);
+	if (!pooled(s))
+		stress_bad(&s->f, "migrate huge: pool handed out pfn 0x%lx with none in it", npfn);
+	if (npfn % HUGE_NR)
+		stress_bad(&s->f, "migrate huge: pool handed out pfn 0x%lx, not 2 MiB-aligned", npfn);
+	if (pmm_page_count(nw) != 1)
+		stress_bad(&s->f, "migrate huge: pfn 0x%lx taken with refcount %d", npfn, pmm_page_count(nw));
+	stress_own(&s->f, npfn, HUGE_NR, "migrate huge target");
+	check(s, pfn, HUGE_NR, HMAGIC, "migrate huge source");
+	memcpy(pmm_page_address(m, nw), pmm_page_address(m, old), HUGE_NR * PMM_PAGE_SIZE);
+	stamp(s, npfn, HUGE_NR, HMAGIC);
+	for (int i = 1; i < h->refs; i++) {
+		if (pmm_get_page(m, nw))
+			stress_bad(&s->f, "migrate huge: get_page on pfn 0x%lx failed", npfn);
+		pmm_put_page(m, old);
+	}
+	h->pfn = npfn;
+	/* The old page is the pool's from the last put on. */
+	stress_disown(&s->f, pfn, HUGE_NR, "migrate huge source");
+	pmm_put_page(m, old);
+	if (pmm_page_count(nw) != h->refs)
+		stress_bad(&s->f, "migrate huge: pfn 0x%lx has refcount %d after the move, want %d", npfn,
+			   pmm_page_count(nw), h->refs);
+	s->mig_huge++;
+	pthread_mutex_unlock(&s->hlock);
+	return 0;
+}
+
 /* ------------------------------------------------------------ contiguous ranges */
 
 static void range_free(struct shared *s, struct range *rg)
@@ -277,6 +376,19 @@ static void range_take(struct shared *s, unsigned long pfn, unsigned long nr, co
 	s->c_frames += nr;
 }
 
+/* The head pfn of a huge page the hugetlb thread holds now (from slot @i on), or ~0ul. */
+static unsigned long held_huge_pfn(struct shared *s, uint64_t i)
+{
+	unsigned long pfn = ~0ul;
+
+	pthread_mutex_lock(&s->hlock);
+	for (unsigned k = 0; k < POOL0 && pfn == ~0ul; k++)
+		if (s->pool[(i + k) % POOL0].state == H_HELD)
+			pfn = s->pool[(i + k) % POOL0].pfn;
+	pthread_mutex_unlock(&s->hlock);
+	return pfn;
+}
+
 static void *contig_main(void *arg)
 {
 	static const unsigned long sizes[] = { 512, 512, 512, 1, 3, 64, 300, 1000, 1024, 2048 };
@@ -294,13 +406,25 @@ static void *contig_main(void *arg)
 			range_free(s, &held[i]);
 			held[i] = held[--nheld];
 		} else if ((x >> 16) % 3 == 0) {
-			/* A range of our choosing, anywhere, pageblock-aligned or not. */
+			/*
+			 * A range of our choosing, pageblock-aligned or not:
+			 * anywhere, or (one in four) starting in a huge page the
+			 * hugetlb thread holds, which must move (or, without the
+			 * callback, make the range busy) unless it is put first.
+			 */
 			unsigned long nr = 1 + (x >> 24) % 700;
 			unsigned long start = (x >> 40) % (s->f.max_pfn - nr);
+			unsigned long hpfn = (x >> 22) % 4 ? ~0ul : held_huge_pfn(s, (x >> 8) % POOL0);
 			pmm_gfp_t gfp = ((x >> 20) & 1 ? PMM_GFP_KERNEL : PMM_GFP_HIGHUSER_MOVABLE) |
 					PMM___GFP_NOWARN;
 			int e;
 
+			if (hpfn != ~0ul) {
+				start = hpfn + (x >> 40) % HUGE_NR;
+				if (start > s->f.max_pfn - nr)
+					start = s->f.max_pfn - nr;
+				s->c_aimed++;
+			}
 			if ((x >> 21) & 1)
 				start &= ~511ul;
 			e = pmm_alloc_contig_range(s->m, start, start + nr, gfp);
@@ -343,7 +467,12 @@ static void *contig_main(void *arg)
 	return NULL;
 }
 
-/* ------------------------------------------------------------ the huge page pool */
+/*
+ * ------------------------------------------------------------ the huge page pool
+ *
+ * Everything here runs under shared.hlock: the migrate callback may move
+ * a held page (its slot's pfn changes) whenever the lock is free.
+ */
 
 static unsigned pool_count(struct shared *s, enum hstate st)
 {
@@ -354,7 +483,11 @@ static unsigned pool_count(struct shared *s, enum hstate st)
 	return n;
 }
 
-/* The pages in the pool now, as this thread (its only user) counts them. */
+/*
+ * The pages in the pool now, as this thread counts them: it is the pool's
+ * only user but for the migrate callback, which gives back (the old page)
+ * what it takes (the new one) under hlock.
+ */
 static unsigned long pooled(struct shared *s)
 {
 	return POOL0 - s->h_shrunk - pool_count(s, H_HELD);
@@ -412,7 +545,7 @@ static void huge_put(struct shared *s, struct huge *h, uint64_t x)
 	s->h_puts++;
 }
 
-/* The pool's own counts must match what this thread (its only user) knows. */
+/* The pool's own counts must match what this thread (see pooled()) knows. */
 static void pool_counts(struct shared *s)
 {
 	unsigned long nr, nr_free;
@@ -439,6 +572,34 @@ static void huge_shrink_one(struct shared *s, uint64_t x)
 	pool_counts(s);
 }
 
+/*
+ * Without a migrate callback, a contiguous range over part of a page this
+ * thread holds is busy (with one, the callback would wait for our lock).
+ */
+static void huge_range_busy(struct shared *s, uint64_t x)
+{
+	unsigned i0 = (unsigned)(x % POOL0);
+	unsigned long start, nr;
+	int e;
+
+	for (unsigned k = 0; k < POOL0; k++) {
+		struct huge *h = &s->pool[(i0 + k) % POOL0];
+
+		if (h->state != H_HELD)
+			continue;
+		start = h->pfn + (x >> 8) % HUGE_NR;
+		nr = 1 + (x >> 20) % (h->pfn + HUGE_NR - start);
+		e = pmm_alloc_contig_range(s->m, start, start + nr,
+					   PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_NOWARN);
+		if (e != -PMM_EBUSY)
+			stress_bad(&s->f, "hugetlb: contig range 0x%lx+%lu over held page 0x%lx: %d, not busy",
+				   start, nr, h->pfn, e);
+		else
+			s->h_busy++;
+		return;
+	}
+}
+
 static void *huge_main(void *arg)
 {
 	struct shared *s = arg;
@@ -446,10 +607,12 @@ static void *huge_main(void *arg)
 
 	while (!stress_stopping(&s->f)) {
 		uint64_t x = stress_rnd(&r);
-		unsigned held = pool_count(s, H_HELD);
+		unsigned held;
 		/* Shrink towards the floor over the run. */
 		double due = stress_elapsed(&s->f) / s->seconds * (POOL0 - POOL_FLOOR);
 
+		pthread_mutex_lock(&s->hlock);
+		held = pool_count(s, H_HELD);
 		if ((double)s->h_shrunk < due && POOL0 - s->h_shrunk > POOL_FLOOR) {
 			huge_shrink_one(s, x);
 		} else if (held && (x % 2 == 0 || !pooled(s))) {
@@ -470,15 +633,20 @@ static void *huge_main(void *arg)
 					h->refs++, s->h_refs++;
 			}
 		}
+		if (!s->migrate && x % 16 == 1)
+			huge_range_busy(s, stress_rnd(&r));
 		if (x % 64 == 0)
 			pool_counts(s);
+		pthread_mutex_unlock(&s->hlock);
 		if (x % 4 == 0)
 			sched_yield();
 	}
+	pthread_mutex_lock(&s->hlock);
 	for (unsigned i = 0; i < POOL0; i++)
 		if (s->pool[i].state == H_HELD)
 			huge_put(s, &s->pool[i], i);
 	pool_counts(s);
+	pthread_mutex_unlock(&s->hlock);
 	return NULL;
 }
 
@@ -506,6 +674,7 @@ static void contig_under_load(bool migrate)
 	double t;
 
 	assert_non_null(s);
+	pthread_mutex_init(&s->hlock, NULL);
 	s->m = m;
 	s->migrate = migrate;
 	s->seconds = run_seconds();
@@ -519,6 +688,7 @@ static void contig_under_load(bool migrate)
 	assert_int_equal(pmm_hugetlb_pool(m, HUGE_ORDER, PMM_NUMA_NO_NODE, &nr, &nr_free), 0);
 	assert_int_equal(nr, POOL0);
 	assert_int_equal(nr_free, POOL0);
+	pthread_mutex_lock(&s->hlock);
 	for (unsigned i = 0; i < POOL0; i++) {
 		assert_non_null(huge_take(s));
 		pool0[i] = s->pool[i].pfn;
@@ -527,6 +697,7 @@ static void contig_under_load(bool migrate)
 	for (unsigned i = 0; i < POOL0; i++)
 		huge_put(s, &s->pool[i], i);
 	s->h_takes = s->h_puts = 0;
+	pthread_mutex_unlock(&s->hlock);
 	assert_int_equal(s->f.bad, 0);
 
 	pmm_drain_all(m);
@@ -558,13 +729,16 @@ static void contig_under_load(bool migrate)
 		pmm_set_mm_ops(m, NULL, NULL);
 
 	print_message("stress: contig: %s, %.1f s: %lu worker ops (%lu allocs, %lu failed); "
-		      "contig_pages %lu ok / %lu failed, contig_range %lu ok / %lu busy / %lu invalid, "
-		      "%lu frames taken; migrated %lu (busy %lu, no memory %lu); hugetlb %lu takes, "
-		      "%lu puts, %lu extra refs, %lu shrunk (pool %d -> %lu), %lu empty; %lu bad\n",
+		      "contig_pages %lu ok / %lu failed, contig_range %lu ok / %lu busy / %lu invalid "
+		      "(%lu aimed at held huge pages), "
+		      "%lu frames taken; migrated %lu (busy %lu, no memory %lu); huge migrated %lu "
+		      "(not held %lu, pool empty %lu); hugetlb %lu takes, %lu puts, %lu extra refs, "
+		      "%lu ranges over held pages busy, %lu shrunk (pool %d -> %lu), %lu empty; %lu bad\n",
 		      migrate ? "with migration" : "no migration", t, wops, wallocs, wfails,
 		      s->c_pages_ok, s->c_pages_fail, s->c_range_ok, s->c_range_busy, s->c_range_inval,
-		      s->c_frames, s->mig_moved, s->mig_busy, s->mig_nomem, s->h_takes, s->h_puts,
-		      s->h_refs, s->h_shrunk, POOL0, POOL0 - s->h_shrunk, s->h_empty, s->f.bad);
+		      s->c_aimed, s->c_frames, s->mig_moved, s->mig_busy, s->mig_nomem, s->mig_huge,
+		      s->mig_huge_busy, s->mig_huge_nomem, s->h_takes, s->h_puts, s->h_refs, s->h_busy,
+		      s->h_shrunk, POOL0, POOL0 - s->h_shrunk, s->h_empty, s->f.bad);
 	if (s->f.bad)
 		fail_msg("%lu bad; first: %s", s->f.bad, s->f.first_bad);
 	assert_int_equal(pmm_bad_page_count(m), bad_pages0);
@@ -574,6 +748,10 @@ static void contig_under_load(bool migrate)
 			 stress_first_owned(&s->f));
 	assert_true(s->c_pages_ok + s->c_range_ok > 0);
 	assert_true(s->h_takes > 0);
+	if (migrate)
+		assert_true(s->mig_huge > 0);
+	else
+		assert_true(s->h_busy > 0);
 
 	pmm_drain_all(m);
 	assert_machine_valid(m);
@@ -582,6 +760,7 @@ static void contig_under_load(bool migrate)
 	assert_int_equal(nr_free, nr);
 	assert_int_equal(pmm_nr_free_pages(m), free0 + s->h_shrunk * HUGE_NR);
 	/* Where the pool's pages are now: those a contiguous allocation moved are elsewhere. */
+	pthread_mutex_lock(&s->hlock);
 	for (unsigned i = 0; i < nr; i++) {
 		bool same = false;
 
@@ -592,6 +771,7 @@ static void contig_under_load(bool migrate)
 	}
 	for (unsigned i = 0; i < nr; i++)
 		huge_put(s, &s->pool[i], i);
+	pthread_mutex_unlock(&s->hlock);
 	assert_int_equal(s->f.bad, 0);
 	print_message("stress: contig: %s: %u of the %lu pool pages left are not where the pool began\n",
 		      migrate ? "with migration" : "no migration", moved, nr);
@@ -605,6 +785,7 @@ static void contig_under_load(bool migrate)
 
 	for (int i = 0; i < NR_WORKERS; i++)
 		pthread_mutex_destroy(&s->w[i].lock);
+	pthread_mutex_destroy(&s->hlock);
 	stress_frames_destroy(&s->f);
 	free(s->who);
 	free(s);
