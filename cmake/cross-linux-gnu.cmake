@@ -1,0 +1,12 @@
+# What the cross toolchain files share: Debian's ${PMM_CROSS_ARCH}-linux-gnu
+# gcc and C library, and qemu-user's qemu-${PMM_CROSS_ARCH} to run the tests
+# (ctest puts CMAKE_CROSSCOMPILING_EMULATOR before each test program).
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR ${PMM_CROSS_ARCH})
+set(PMM_CROSS_TRIPLE ${PMM_CROSS_ARCH}-linux-gnu)
+set(CMAKE_C_COMPILER ${PMM_CROSS_TRIPLE}-gcc)
+set(CMAKE_FIND_ROOT_PATH /usr/${PMM_CROSS_TRIPLE})
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-${PMM_CROSS_ARCH} -L /usr/${PMM_CROSS_TRIPLE})
