@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages pmm needs to build, test and benchmark, when any
 # is missing. Safe to run again: it does nothing once everything is present.
-# Usage: scripts/install-deps.sh [--bench]
+# Usage: scripts/install-deps.sh [--bench | --test]
+#   --test   also the cross compilers and qemu-user that ./dev test runs the
+#            freestanding library's arm64 and RISC-V builds with
 set -euo pipefail
 
 pkgs=(cmake ninja-build gcc clang pkg-config libcmocka-dev liburcu-dev
       libdw-dev libunwind-dev libtraceevent-dev libtracecmd-dev libtracefs-dev liblzma-dev libzstd-dev zlib1g-dev
-      libnuma-dev libclang-rt-14-dev xz-utils zstd librsvg2-bin valgrind trace-cmd
-      gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
-      qemu-user)
-if [ "${1:-}" = "--bench" ]; then
-	pkgs+=(libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev)
-fi
+      libnuma-dev libclang-rt-14-dev xz-utils zstd librsvg2-bin valgrind trace-cmd)
+case "${1:-}" in
+--bench) pkgs+=(libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev) ;;
+--test)
+	pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+	       qemu-user)
+	;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
