@@ -137,8 +137,12 @@ PMM_API int pmm_page_nid(const struct pmm_page *page);
  * Return: the first page, with refcount 1, or NULL when memory is short,
  * the order is too large, or @gfp is invalid (these are reported once
  * through the log unless __GFP_NOWARN).
- * Context: any thread; does not sleep (reclaim and compaction are the
- * embedder's callbacks and are not called in this version).
+ * Context: any thread.  pmm itself never sleeps; a request with
+ * __GFP_DIRECT_RECLAIM that the free lists cannot serve calls the
+ * embedder's reclaim and compaction callbacks (pmm_set_mm_ops()), without
+ * pmm locks, and sleeps if they do.  The wake_kswapd hint is called for
+ * __GFP_KSWAPD_RECLAIM, which GFP_ATOMIC and GFP_NOWAIT have too, so it
+ * must not sleep (the kernel's wakeup_kswapd() does not).
  */
 PMM_API struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order);
 
@@ -267,7 +271,11 @@ PMM_API void pmm_drain_all(struct pmm *m);
  * pmm_free_pages() on the machine.
  */
 struct pmm_mm_ops {
-	/* Background reclaim hint: zone @zone_idx of node @nid is below its low mark. */
+	/*
+	 * Background reclaim hint: zone @zone_idx of node @nid is below its
+	 * low mark.  Called from allocations that may not sleep
+	 * (GFP_ATOMIC): only wake something up here.
+	 */
 	void (*wake_kswapd)(void *ctx, int nid, int zone_idx, unsigned order);
 	/* Direct reclaim: free what you can; return the number of pages freed. */
 	unsigned long (*reclaim)(void *ctx, pmm_gfp_t gfp, unsigned order);
