@@ -3,8 +3,11 @@
 # is missing. Safe to run again: it does nothing once everything is present.
 # Usage: scripts/install-deps.sh [--bench | --test]
 #   --test   also the cross compilers and qemu-user that ./dev test runs the
-#            freestanding library's arm64 and RISC-V builds with
+#            freestanding library's arm64 and RISC-V builds with, and the
+#            arm64 (multiarch) libraries of the hosted library's arm64 build
 set -euo pipefail
+
+foreign=()
 
 pkgs=(cmake ninja-build gcc clang pkg-config libcmocka-dev liburcu-dev
       libdw-dev libunwind-dev libtraceevent-dev libtracecmd-dev libtracefs-dev liblzma-dev libzstd-dev zlib1g-dev
@@ -14,10 +17,23 @@ case "${1:-}" in
 --test)
 	pkgs+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 	       qemu-user)
+	# The hosted library's dependencies, built for arm64 (Debian multiarch).
+	# Not libtracecmd: Debian 12's libtracecmd1 is not Multi-Arch: same, and
+	# its arm64 package would replace the build machine's.  The arm64 build
+	# then refuses trace.dat input, as any build without libtracecmd does.
+	foreign=(arm64)
+	for p in libc6-dev libcmocka-dev liburcu-dev libdw-dev libunwind-dev libtraceevent-dev \
+		 libtracefs-dev liblzma-dev libzstd-dev zlib1g-dev libnuma-dev; do
+		pkgs+=("$p:arm64")
+	done
 	;;
 esac
 
 missing=()
+add_arch=()
+for a in "${foreign[@]}"; do
+	dpkg --print-foreign-architectures | grep -qx "$a" || add_arch+=("$a")
+done
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
@@ -31,5 +47,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	sudo=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+for a in "${add_arch[@]}"; do
+	$sudo dpkg --add-architecture "$a"
+done
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

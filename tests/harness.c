@@ -6,6 +6,7 @@
 #include <lzma.h>
 #include <zstd.h>
 #include <dirent.h>
+#include <errno.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -317,7 +318,22 @@ size_t pmm_test_resident_bytes(const void *addr, size_t len)
 	unsigned char *vec = malloc(n ? n : 1);
 
 	assert_non_null(vec);
-	assert_int_equal(mincore((void *)a, n * (size_t)ps, vec), 0);
+	if (mincore((void *)a, n * (size_t)ps, vec)) {
+		/*
+		 * qemu-user refuses mincore() on a range with PROT_NONE pages
+		 * (ENOMEM), where Linux answers; a cross build's tests run
+		 * under it with PMM_TEST_EMULATOR set (CMakeLists.txt).
+		 */
+		int e = errno;
+
+		free(vec);
+		if (e == ENOMEM && getenv("PMM_TEST_EMULATOR")) {
+			printf("SKIP: host residency not measurable under %s (mincore: %s)\n",
+			       getenv("PMM_TEST_EMULATOR"), strerror(e));
+			skip();
+		}
+		fail_msg("mincore(%p, %zu): %s", (void *)a, n * (size_t)ps, strerror(e));
+	}
 	for (size_t i = 0; i < n; i++)
 		res += vec[i] & 1;
 	free(vec);
