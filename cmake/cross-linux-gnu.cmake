@@ -7,7 +7,7 @@
 #    needs only the cross gcc and its C library (gcc-${PMM_CROSS_ARCH}-linux-gnu);
 #  - the whole hosted library, whose dependencies come from Debian's
 #    multiarch packages of that architecture (libdw-dev:arm64 and the rest,
-#    scripts/install-deps.sh --cross-hosted), found in /usr/lib/<triple>
+#    scripts/install-deps.sh --test), found in /usr/lib/<triple>
 #    by CMake and pkg-config.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR ${PMM_CROSS_ARCH})
