@@ -554,7 +554,7 @@ PMM_API void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned lo
  * pmm_sysctl_write() / pmm_sysctl_read() - the vm sysctls of this machine, by
  * their /proc/sys/vm names: min_free_kbytes, watermark_scale_factor,
  * watermark_boost_factor, lowmem_reserve_ratio, percpu_pagelist_high_fraction,
- * nr_hugepages and nr_overcommit_hugepages.
+ * nr_hugepages, nr_hugepages_mempolicy and nr_overcommit_hugepages.
  * Values are written and read as /proc/sys/vm takes and prints them
  * (proc_dointvec()): decimal ints separated by blanks, tabs or newlines; a
  * vector (lowmem_reserve_ratio) may be given fewer values than zones, and
@@ -563,7 +563,9 @@ PMM_API void pmm_free_contig_range(struct pmm *m, unsigned long pfn, unsigned lo
  * refused write changes nothing.  The two huge page sysctls take one
  * unsigned decimal (proc_doulongvec_minmax()) and act on the default huge
  * page size: nr_hugepages is pmm_hugetlb_resize() on all nodes and reads
- * back the persistent size reached, nr_overcommit_hugepages is
+ * back the persistent size reached; so is nr_hugepages_mempolicy, which
+ * the kernel limits to the nodes of the writer's memory policy (pmm has
+ * no tasks: the kernel's default policy, every node); nr_overcommit_hugepages is
  * pmm_hugetlb_set_overcommit() (refused for a 1 GiB default size).
  * Return: 0 (read: the length of the value's text, as snprintf(): @buf
  * gets at most @size - 1 characters and a NUL, so a result >= @size means

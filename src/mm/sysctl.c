@@ -99,19 +99,31 @@ static int parse_ulong(const char *v, unsigned long *out)
 /*
  * The huge page sysctls, for the default size: nr_hugepages resizes the
  * pool (hugetlb_sysctl_handler()), nr_overcommit_hugepages sets its
- * surplus allowance.  Not under the sysctl lock: a resize allocates, and
- * the pool has its own locks.  -PMM_ENOENT: not one of them.
+ * surplus allowance.  nr_hugepages_mempolicy resizes it over the nodes the
+ * writer's memory policy allows (hugetlb_mempolicy_sysctl_handler()); pmm
+ * has no tasks and so no policy, and the kernel's default policy allows
+ * every node with memory: it is nr_hugepages.  Not under the sysctl lock:
+ * a resize allocates, and the pool has its own locks.  1 for the size
+ * itself, 0 for the surplus allowance, -PMM_ENOENT for none of them.
  */
+static int hugetlb_sysctl(const char *name)
+{
+	if (!strcmp(name, "nr_hugepages") || !strcmp(name, "nr_hugepages_mempolicy"))
+		return 1;
+	return strcmp(name, "nr_overcommit_hugepages") ? -PMM_ENOENT : 0;
+}
+
 static int hugetlb_sysctl_write(struct pmm *m, const char *name, const char *value)
 {
 	unsigned long v;
 	unsigned order = hugetlb_default_order(m);
+	int which = hugetlb_sysctl(name);
 
-	if (strcmp(name, "nr_hugepages") && strcmp(name, "nr_overcommit_hugepages"))
-		return -PMM_ENOENT;
+	if (which < 0)
+		return which;
 	if (parse_ulong(value, &v))
 		return -PMM_EINVAL;
-	if (!strcmp(name, "nr_hugepages"))
+	if (which)
 		return pmm_hugetlb_resize(m, order, PMM_NUMA_NO_NODE, v);
 	return pmm_hugetlb_set_overcommit(m, order, v);
 }
@@ -119,14 +131,14 @@ static int hugetlb_sysctl_write(struct pmm *m, const char *name, const char *val
 static int hugetlb_sysctl_read(struct pmm *m, const char *name, char *buf, size_t size)
 {
 	struct pmm_hugetlb_counts c;
-	int err;
+	int which = hugetlb_sysctl(name), err;
 
-	if (strcmp(name, "nr_hugepages") && strcmp(name, "nr_overcommit_hugepages"))
-		return -PMM_ENOENT;
+	if (which < 0)
+		return which;
 	err = pmm_hugetlb_counts(m, hugetlb_default_order(m), PMM_NUMA_NO_NODE, &c);
 	if (err)
 		return err;
-	return snprintf(buf, size, "%lu\n", !strcmp(name, "nr_hugepages") ? c.max : c.nr_overcommit);
+	return snprintf(buf, size, "%lu\n", which ? c.max : c.nr_overcommit);
 }
 
 /* min_free_kbytes and watermark_scale_factor handlers: setup_per_zone_wmarks() only. */

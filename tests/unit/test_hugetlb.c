@@ -415,6 +415,17 @@ static void test_resize(void **state)
 	assert_int_equal(meminfo_value(m, "HugePages_Total:"), 10);
 	assert_int_equal(meminfo_value(m, "Hugetlb:"), 10 * 2048);
 	assert_machine_valid(m);
+	/* nr_hugepages_mempolicy: the default policy's nodes, i.e. all of them. */
+	expect_sysctl(m, "nr_hugepages_mempolicy", "10\n");
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages_mempolicy", "12"), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, 0, 6, 6, 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, 1, 6, 6, 0);
+	expect_sysctl(m, "nr_hugepages", "12\n");
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages_mempolicy", "-1"), -PMM_EINVAL);
+	assert_int_equal(pmm_sysctl_write(m, "nr_hugepages_mempolicy", "10"), 0);
+	expect_sysctl(m, "nr_hugepages_mempolicy", "10\n");
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 10, 10, 0);
+	assert_int_equal(free_frames(m), free0 - 10 * M2);
 
 	/* Shrinking below what is handed out: free pages go, three become surplus. */
 	for (int i = 0; i < 4; i++)
