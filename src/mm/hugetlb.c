@@ -981,6 +981,12 @@ int pmm_hugetlb_set_overcommit(struct pmm *m, unsigned order, unsigned long nr)
  * released does (on a node with surplus pages, it goes to the buddy
  * allocator instead and a surplus page becomes persistent, as in the
  * kernel).  @t's resize lock held, not the pool lock.
+ *
+ * An offline or a contiguous allocation over the page meanwhile sees no
+ * huge page where the head bit is already clear and leaves it; neither
+ * can finish while a frame is not free in the buddy allocator, so an
+ * offline comes back and dissolves the 2 MiB pages made here (or is
+ * refused), as the kernel's offline_pages() loop does.
  */
 static void demote_free_huge_page(struct pmm *m, struct hstate *t, struct page *page,
 				  unsigned order)
