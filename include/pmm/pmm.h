@@ -140,9 +140,11 @@ PMM_API int pmm_page_nid(const struct pmm_page *page);
  * Context: any thread.  pmm itself never sleeps; a request with
  * __GFP_DIRECT_RECLAIM that the free lists cannot serve calls the
  * embedder's reclaim and compaction callbacks (pmm_set_mm_ops()), without
- * pmm locks, and sleeps if they do.  The wake_kswapd hint is called for
- * __GFP_KSWAPD_RECLAIM, which GFP_ATOMIC and GFP_NOWAIT have too, so it
- * must not sleep (the kernel's wakeup_kswapd() does not).
+ * pmm locks, and sleeps if they do.  The wake_kswapd hint may be called
+ * from any allocation: for __GFP_KSWAPD_RECLAIM (GFP_ATOMIC and GFP_NOWAIT
+ * have it too), and by whichever allocation next finds a zone's watermark
+ * boosted by a fallback, as in Linux 6.1 (rmqueue()); so it must not sleep
+ * (the kernel's wakeup_kswapd() does not).
  */
 PMM_API struct pmm_page *pmm_alloc_pages(struct pmm *m, pmm_gfp_t gfp, unsigned order);
 
