@@ -1157,9 +1157,10 @@ int pmm_hugetlb_unreserve(struct pmm *m, unsigned order, unsigned long nr)
 	/*
 	 * return_unused_surplus_pages(): part of the reservation may have
 	 * been backed by persistent pages; only surplus ones leave, spread
-	 * over the nodes.  Gigantic pages are never surplus.
+	 * over the nodes.  1 GiB pages too: a shrink counts reserved free
+	 * ones surplus (x86-64 has gigantic_page_runtime_supported()).
 	 */
-	n = gigantic(h) ? 0 : MIN(nr, h->surplus_huge_pages);
+	n = MIN(nr, h->surplus_huge_pages);
 	while (n--) {
 		struct page *page = remove_pool_huge_page(h, nodes, true);
 
