@@ -141,8 +141,8 @@ static void take_count(struct hstate *h, const struct pmm_hstate_config *c)
 		h->node_specific |= c->nr_node[n] != 0;
 }
 
-/* Nodes with memory (N_MEMORY), from memblock: a bit per node. */
-static unsigned long memory_nodes(const struct pmm *m)
+/* Nodes with memory (N_MEMORY), from memblock: a bit per node.  Boot only (single thread). */
+static unsigned long boot_memory_nodes(const struct pmm *m)
 {
 	const struct memblock_type *mem = &m->memblock.memory;
 	unsigned long mask = 0;
@@ -152,10 +152,21 @@ static unsigned long memory_nodes(const struct pmm *m)
 	return mask;
 }
 
+/*
+ * After boot: node_online_map, which free_area_init() sets from memblock.
+ * memblock itself is rewritten by memory hotplug under the hotplug lock,
+ * which a resize does not hold; a node memory is added to must have been
+ * online at boot, so the map covers it.
+ */
+static unsigned long memory_nodes(const struct pmm *m)
+{
+	return __atomic_load_n(&m->node_online_map, __ATOMIC_RELAXED);
+}
+
 int hugetlb_setup(struct pmm *m)
 {
 	const struct pmm_config *c = &m->cfg;
-	unsigned long nodes = memory_nodes(m) | m->named_nodes;
+	unsigned long nodes = boot_memory_nodes(m) | m->named_nodes;
 	struct pmm_hugetlb *ht;
 	struct hstate *h;
 
@@ -271,7 +282,7 @@ static bool alloc_bootmem_huge_page(struct pmm *m, struct hstate *h, int nid)
 static void alloc_hstate_pages(struct pmm *m, struct hstate *h,
 			       bool (*one)(struct pmm *m, struct hstate *h, int nid))
 {
-	unsigned long nodes = memory_nodes(m), got = 0;
+	unsigned long nodes = boot_memory_nodes(m), got = 0;
 
 	if (h->node_specific) {
 		for (int n = 0; n < MAX_NUMNODES; n++) {

@@ -11,7 +11,8 @@
  * never touch the memmap of the block while it is removed.
  * Every frame a worker gets must lie in an online block and keep its stamp.
  * After joining: everything freed and drained, pmm_validate() clean, free
- * and managed pages back to the boot count.  Runs under TSan (its name
+ * and managed pages back to the boot count.  A last case resizes the huge
+ * page pool while memory is plugged in and pulled out.  Runs under TSan (its name
  * matches the ./dev TSan filter).  Prints "stress: hotplug ...".
  */
 #include "harness.h"
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include <pmm/hotplug.h>
+#include <pmm/hugetlb.h>
 #include <pmm/page_idle.h>
 
 #include "mm/internal.h"
@@ -247,11 +249,68 @@ static void movable_zone_comes_and_goes(void **state)
 	pmm_destroy(m);
 }
 
+/* Resize the default pool between 0 and 8 pages until told to stop, checking its counts. */
+static void *pool_main(void *arg)
+{
+	struct shared *s = arg;
+	struct pmm_hugetlb_counts c;
+	unsigned long ops = 0;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
+		unsigned long want = ops % 2 ? 0 : 8;
+
+		if (pmm_hugetlb_resize(s->m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, want) ||
+		    pmm_hugetlb_counts(s->m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, &c) ||
+		    c.nr != want || c.nr_free != want || c.surplus || c.resv)
+			__atomic_fetch_add(&s->bad, 1, __ATOMIC_RELAXED);
+		ops++;
+	}
+	s->ops[0] = ops;
+	return NULL;
+}
+
+/*
+ * The huge page pool resized beside memory plugged in and pulled out:
+ * a resize over every node reads which nodes have memory while
+ * pmm_add_memory() and pmm_remove_memory() rewrite the machine's memory
+ * map.  Under TSan an unordered read of that map fails the test; every
+ * resize must give exactly the count asked for.
+ */
+static void hugetlb_pool_beside_hotplug(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=1G nodes=2 maxmem=2G cpus=2", NULL);
+	struct shared s = { .m = m };
+	const uint64_t start = 1ull << 30;
+	const int cycles = 40;
+	unsigned long free0;
+	pthread_t t;
+
+	(void)state;
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	assert_int_equal(pthread_create(&t, NULL, pool_main, &s), 0);
+	for (int i = 0; i < cycles; i++) {
+		assert_int_equal(pmm_add_memory(m, i % 2, start, PMM_MEMORY_BLOCK_SIZE), 0);
+		assert_int_equal(pmm_remove_memory(m, start, PMM_MEMORY_BLOCK_SIZE), 0);
+	}
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	print_message("stress: hotplug: %d adds and removes beside %lu pool resizes, %lu wrong counts\n",
+		      cycles, s.ops[0], s.bad);
+	assert_int_equal(s.bad, 0);
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 0), 0);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	pmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hotplug_under_load),
 		cmocka_unit_test(movable_zone_comes_and_goes),
+		cmocka_unit_test(hugetlb_pool_beside_hotplug),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
