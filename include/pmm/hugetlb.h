@@ -148,7 +148,8 @@ PMM_API int pmm_hugetlb_resize(struct pmm *m, unsigned order, int nid, unsigned 
  * pmm_hugetlb_alloc() takes a fresh one from the buddy allocator while
  * fewer than @nr pages are surplus; it leaves the pool when released.
  * Return: 0, or -PMM_EINVAL for the arguments pmm_hugetlb_pool() refuses
- * and for 1 GiB pages, which are never surplus.
+ * and for 1 GiB pages, which are never allocated surplus (they become
+ * surplus only when a shrink keeps them, see pmm_hugetlb_resize()).
  * Context: takes the pool lock; does not sleep.
  */
 PMM_API int pmm_hugetlb_set_overcommit(struct pmm *m, unsigned order, unsigned long nr);

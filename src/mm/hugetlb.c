@@ -977,7 +977,7 @@ int pmm_hugetlb_set_overcommit(struct pmm *m, unsigned order, unsigned long nr)
 {
 	struct hstate *h = pool_args(m, order, PMM_NUMA_NO_NODE);
 
-	/* hugetlb_overcommit_handler(): gigantic pages are never surplus. */
+	/* hugetlb_overcommit_handler(): gigantic pages are never allocated surplus. */
 	if (!h || gigantic(h))
 		return -PMM_EINVAL;
 	pmm_lock(&m->hugetlb->lock);
