@@ -1215,7 +1215,14 @@ static const char *free_request_bad(struct pmm *m, struct page *page, unsigned o
 	if (unlikely(*head)) {
 		snapshot_page(&s[1], page + 1);
 		why = compound_order(s) != order ? "freeing a compound page with the wrong order" : NULL;
-	} else if (unlikely(page_private(&s[0]) != order && !PageReserved(&s[0]))) {
+	} else if (unlikely(PageReserved(&s[0]))) {
+		/*
+		 * Never handed out: a frame on its own.  At a higher order the
+		 * free would take (or, with a reference held, release) the
+		 * frames after it, which are others' or on the free lists.
+		 */
+		why = order ? "freeing a reserved frame (never handed out) with an order above 0" : NULL;
+	} else if (unlikely(page_private(&s[0]) != order)) {
 		why = page_private(&s[0]) > order
 			      ? "freeing a block with a smaller order than it was allocated with"
 			      : "freeing a block with a larger order than it was allocated with";

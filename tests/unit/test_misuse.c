@@ -44,6 +44,7 @@
 
 #define REASON_DOUBLE_FREE "double free: page is already free (refcount 0)"
 #define REASON_FOREIGN "freeing a pointer that is not a page of this machine"
+#define REASON_RESERVED_ORDER "freeing a reserved frame (never handed out) with an order above 0"
 
 static unsigned classes_detected;
 static unsigned classes_total;
@@ -495,6 +496,23 @@ static void test_never_allocated(void **state)
 	assert_int_equal(pmm_split_page(fx.m, free_frame, 0), -PMM_EINVAL);
 	assert_int_equal(pmm_page_count(reserved), 1);
 	fx_expect_nothing(&fx, "split of a reserved frame");
+	/*
+	 * At an order above 0 the free would check, and take, the frames
+	 * after it: here reserved ones and, past 0x10f, free ones.  Refused
+	 * whole, also with a reference taken, where the free would release
+	 * those frames.
+	 */
+	reserved = pmm_pfn_to_page(fx.m, 0x100);
+	pmm_free_pages(fx.m, reserved, 5);
+	fx_expect_report(&fx, 1, 0x100, REASON_RESERVED_ORDER, "free of a reserved frame at order 5");
+	assert_int_equal(pmm_get_page(fx.m, reserved), 0);
+	pmm_free_pages(fx.m, reserved, 5);
+	fx_expect_report(&fx, 1, 0x100, REASON_RESERVED_ORDER, "free of a pinned reserved frame at order 5");
+	assert_int_equal(pmm_page_count(reserved), 2);
+	pmm_put_page(fx.m, reserved);
+	assert_int_equal(pmm_page_count(reserved), 1);
+	fx_expect_nothing(&fx, "put of the reference taken");
+	reserved = pmm_pfn_to_page(fx.m, 0x101);
 	pmm_free_pages(fx.m, reserved, 0);
 	fx_expect_report(&fx, 1, 0x101, "PAGE_FLAGS_CHECK_AT_FREE flag(s) set", "free of a reserved frame");
 	/* It stays out of circulation: a second free is a double free, nothing else. */
