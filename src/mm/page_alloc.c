@@ -683,7 +683,7 @@ struct page *rmqueue_run_locked(struct zone *zone, unsigned order, int migratety
 	}
 }
 
-static bool check_new_page(struct pmm *m, struct page *page)
+static bool check_new_page(struct pmm *m, struct page *page, struct list_head *bad)
 {
 	if (likely(page_expected_state(page, PAGE_FLAGS_CHECK_AT_PREP)))
 		return false;
@@ -692,18 +692,33 @@ static bool check_new_page(struct pmm *m, struct page *page)
 		page->_mapcount = -1;
 		return true;
 	}
-	bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_PREP));
+	if (bad)
+		list_add_tail(&page->lru, bad);
+	else
+		bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_PREP));
 	return true;
 }
 
-bool check_new_pages(struct pmm *m, struct page *page, unsigned order)
+bool check_new_pages(struct pmm *m, struct page *page, unsigned order, struct list_head *bad)
 {
 	if (!m->check_pages && order > PAGE_ALLOC_COSTLY_ORDER)
-		return check_new_page(m, page);
+		return check_new_page(m, page, bad);
 	for (unsigned long i = 0; i < (1ul << order); i++)
-		if (unlikely(check_new_page(m, page + i)))
+		if (unlikely(check_new_page(m, page + i, bad)))
 			return true;
 	return false;
+}
+
+void report_bad_new_pages(struct pmm *m, struct list_head *bad)
+{
+	while (unlikely(!list_empty(bad))) {
+		struct page *page = list_entry(bad->next, struct page, lru);
+
+		list_del(&page->lru);
+		/* As a block's frame has them off the lists: not a tail (compound_head 0). */
+		page->lru.next = page->lru.prev = NULL;
+		bad_page(m, page, page_bad_reason(page, PAGE_FLAGS_CHECK_AT_PREP));
+	}
 }
 
 static struct page *rmqueue_buddy(struct zone *zone, unsigned order, unsigned alloc_flags,
@@ -728,7 +743,7 @@ static struct page *rmqueue_buddy(struct zone *zone, unsigned order, unsigned al
 		}
 		mod_zone_freepage_state(zone, -(1l << order), (int)page->index);
 		pmm_unlock(&zone->lock);
-	} while (check_new_pages(m, page, order));
+	} while (check_new_pages(m, page, order, NULL));
 	count_zone_event(zone, EV_PGALLOC, 1ul << order);
 	return page;
 }

@@ -262,7 +262,16 @@ struct page *page_pin_allocated(struct pmm *m, unsigned long pfn);
 void page_unpin(struct pmm *m, struct page *page);
 void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn,
 				unsigned order, int mt);
-bool check_new_pages(struct pmm *m, struct page *page, unsigned order);
+/*
+ * check_new_pages(): whether a block just taken off the buddy lists is
+ * unfit to hand out (the kernel's check_new_pages()).  A bad frame is
+ * reported at once with @bad NULL; a caller holding pmm locks, under
+ * which the bad-page handler must not run, passes a list instead: the
+ * frame is put on it (through its lru, unused while the block is off the
+ * lists) and report_bad_new_pages() reports it once the locks are dropped.
+ */
+bool check_new_pages(struct pmm *m, struct page *page, unsigned order, struct list_head *bad);
+void report_bad_new_pages(struct pmm *m, struct list_head *bad);
 /* The kernel's page_expected_state(): no mapping, reference, memcg or @check_flags flag. */
 static inline bool page_expected_state(const struct page *page, unsigned long check_flags)
 {
@@ -274,11 +283,12 @@ static inline bool page_expected_state(const struct page *page, unsigned long ch
 	return true;
 }
 /* check_new_pages() with its usual answer for an order-0 page inline. */
-static inline bool check_new_pages_fast(struct pmm *m, struct page *page, unsigned order)
+static inline bool check_new_pages_fast(struct pmm *m, struct page *page, unsigned order,
+					struct list_head *bad)
 {
 	if (likely(order == 0) && likely(page_expected_state(page, PAGE_FLAGS_CHECK_AT_PREP)))
 		return false;
-	return check_new_pages(m, page, order);
+	return check_new_pages(m, page, order, bad);
 }
 struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int nid);
 void free_pages_entry(struct pmm *m, struct page *page, unsigned order);

@@ -88,9 +88,13 @@ void pcp_lock(struct pmm *m, struct per_cpu_pages *pcp, unsigned cpu)
 }
 
 
-/* Move up to @count blocks of @order from the buddy lists to @list. */
+/*
+ * Move up to @count blocks of @order from the buddy lists to @list; a bad
+ * frame goes on @bad, for the caller to report once it has dropped its
+ * locks (report_bad_new_pages()).
+ */
 static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct list_head *list,
-			int migratetype, unsigned alloc_flags)
+			int migratetype, unsigned alloc_flags, struct list_head *bad)
 {
 	int i, allocated = 0;
 
@@ -106,7 +110,7 @@ static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct lis
 			struct page *page = run + (j << order);
 
 			/* A bad page is leaked but its pages stay counted out (kernel). */
-			if (unlikely(check_new_pages_fast(zone->machine, page, order)))
+			if (unlikely(check_new_pages_fast(zone->machine, page, order, bad)))
 				continue;
 			list_add_tail(&page->lru, list);
 			allocated++;
@@ -123,16 +127,16 @@ static int rmqueue_bulk(struct zone *zone, unsigned order, int count, struct lis
 /*
  * Refill empty @list of @pcp (locked) from the buddy lists: a batch of
  * blocks, fewer for a higher order (__rmqueue_pcplist()).  False if it
- * stayed empty.
+ * stayed empty.  Bad frames go on @bad (rmqueue_bulk()).
  */
 static bool pcp_refill(struct zone *zone, struct per_cpu_pages *pcp, struct list_head *list,
-		       unsigned order, int migratetype, unsigned alloc_flags)
+		       unsigned order, int migratetype, unsigned alloc_flags, struct list_head *bad)
 {
 	int batch = pcp_batch(pcp);
 
 	if (batch > 1)
 		batch = MAX(batch >> order, 2);
-	pcp->count += rmqueue_bulk(zone, order, batch, list, migratetype, alloc_flags) << order;
+	pcp->count += rmqueue_bulk(zone, order, batch, list, migratetype, alloc_flags, bad) << order;
 	return !list_empty(list);
 }
 
@@ -141,8 +145,8 @@ struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned
 {
 	struct pmm *m = zone->machine;
 	struct per_cpu_pages *pcp;
-	struct list_head *list;
-	struct page *page;
+	struct list_head *list, bad;
+	struct page *page = NULL;
 	unsigned cpu;
 	int host;
 
@@ -152,12 +156,11 @@ struct page *rmqueue_pcplist(struct zone *preferred, struct zone *zone, unsigned
 		return NULL;
 	pcp->free_factor >>= 1;
 	list = &pcp->lists[order_to_pindex(migratetype, order)];
-	if (list_empty(list) && !pcp_refill(zone, pcp, list, order, migratetype, alloc_flags)) {
-		pcp_unlock(pcp);
-		return NULL;
-	}
-	page = pcp_take(pcp, list, order, zone, preferred);
+	INIT_LIST_HEAD(&bad);
+	if (!list_empty(list) || pcp_refill(zone, pcp, list, order, migratetype, alloc_flags, &bad))
+		page = pcp_take(pcp, list, order, zone, preferred);
 	pcp_unlock(pcp);
+	report_bad_new_pages(m, &bad);
 	return page;
 }
 
@@ -709,17 +712,18 @@ long pcp_alloc_bulk(struct zone *zone, struct zone *preferred, int migratetype,
 	int host;
 	unsigned cpu = pcp_this_cpu(m, &host);
 	struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
-	struct list_head *list = &pcp->lists[order_to_pindex(migratetype, 0)];
+	struct list_head *list = &pcp->lists[order_to_pindex(migratetype, 0)], bad;
 	unsigned long taken = 0;
 
 	/* "Is a parallel drain in progress?": the kernel's caller then takes one page. */
 	if (unlikely(!pcp_trylock(m, pcp, cpu, host)))
 		return -1;
+	INIT_LIST_HEAD(&bad);
 	for (unsigned long i = 0; i < nr;) {
 		struct list_head *e = list->next;
 
 		if (unlikely(e == list)) {
-			if (!pcp_refill(zone, pcp, list, 0, migratetype, alloc_flags))
+			if (!pcp_refill(zone, pcp, list, 0, migratetype, alloc_flags, &bad))
 				break;
 			e = list->next;
 		}
@@ -751,6 +755,7 @@ long pcp_alloc_bulk(struct zone *zone, struct zone *preferred, int migratetype,
 	pcp->count -= (int)taken;
 	pcp_count_alloc(pcp, 0, taken, zone, preferred);
 	pcp_unlock(pcp);
+	report_bad_new_pages(m, &bad);
 	return (long)taken;
 }
 
