@@ -1371,7 +1371,7 @@ struct page *page_pin_allocated(struct pmm *m, unsigned long pfn)
 
 void page_unpin(struct pmm *m, struct page *page)
 {
-	int old;
+	bool was_zero;
 
 	/* A compound block keeps its order in its head, hugetlb pages go to their pool. */
 	if (PageHead(page)) {
@@ -1382,11 +1382,15 @@ void page_unpin(struct pmm *m, struct page *page)
 	 * A plain block: its owner's free (free_pages_put()) saw this
 	 * reference, freed the pages past the first and left page 0 as an
 	 * order-0 page to the last holder.  While the owner keeps the block,
-	 * only the count goes down.
+	 * only the count goes down.  Never below zero: a count already 0
+	 * means the owner freed once more than it held (a double free took
+	 * this pin's reference and freed the page under it): report it
+	 * rather than leave a free page at -1.
 	 */
-	old = __atomic_fetch_sub(&page->_refcount, 1, __ATOMIC_ACQ_REL);
-	if (old == 1)
+	if (put_page_testzero_checked(page, &was_zero))
 		free_the_page(m, page, 0);
+	else if (unlikely(was_zero))
+		bad_page_refuse(m, page, DOUBLE_FREE);
 }
 
 bool free_pages_entry_list(struct pmm *m, struct page *page)

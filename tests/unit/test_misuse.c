@@ -935,6 +935,49 @@ static void test_bad_frame_at_refill(void **state)
 	DETECTED();
 }
 
+/*
+ * A double free while a reader holds a reference (page_idle's and
+ * page_owner's readers pin the frame they look at): the owner's second
+ * free takes the reader's reference and frees the page, which no free
+ * can tell from the last holder's; the reader's release then finds the
+ * count at 0 and reports the double free rather than take it to -1.
+ */
+static void test_double_free_under_a_pin(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=64M cpus=2", &log);
+	struct reentry r = { .m = m };
+	struct page *pin;
+	struct pmm_page *p;
+	unsigned long pfn, free0;
+
+	(void)state;
+	pmm_set_bad_page_handler(m, reentering_handler, &r);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	pfn = pmm_page_to_pfn(m, p);
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	pin = page_pin_allocated(m, pfn);
+	assert_ptr_equal(pin, p);
+	pmm_free_pages(m, p, 0);
+	assert_int_equal(pmm_page_count(p), 1);
+	pmm_free_pages(m, p, 0);
+	assert_int_equal(pmm_page_count(p), 0);
+	assert_int_equal(r.calls, 0);
+	page_unpin(m, pin);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(r.pfn, pfn);
+	assert_string_equal(r.reason, REASON_DOUBLE_FREE);
+	assert_int_equal(r.validate, 0);
+	assert_int_equal(pmm_page_count(p), 0);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0 + 1);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+	DETECTED();
+}
+
 /* ------------------------------------------------------------ impossible requests */
 
 static void test_order_above_max(void **state)
@@ -1474,6 +1517,7 @@ int main(void)
 		T(test_mapping_scribbled),
 		T(test_poison_overwritten),
 		T(test_bad_frame_at_refill),
+		T(test_double_free_under_a_pin),
 		T(test_order_above_max),
 		T(test_contradictory_gfp),
 		T(test_contig_bad_sizes),
