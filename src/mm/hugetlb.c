@@ -879,8 +879,8 @@ static struct page *alloc_gigantic_page(struct pmm *m, struct hstate *h, int nid
 /*
  * alloc_pool_huge_page(): a fresh page of @h into the pool from the first
  * node of @nodes, from the next one to allocate on, that has one.  A node
- * that failed a 2 MiB allocation tried hard is tried without retrying
- * (__GFP_NORETRY) for the rest of the resize, until it succeeds again
+ * that failed a 2 MiB allocation tried hard (__GFP_RETRY_MAYFAIL) is
+ * tried without it for the rest of the resize, until it succeeds again
  * (*@noretry, the kernel's node_alloc_noretry).  Resize lock held.
  */
 static bool alloc_pool_huge_page(struct pmm *m, struct hstate *h, unsigned long nodes,
@@ -896,8 +896,7 @@ static bool alloc_pool_huge_page(struct pmm *m, struct hstate *h, unsigned long 
 		} else {
 			page = alloc_buddy_huge_page(m, h,
 						     PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_THISNODE |
-							     (hard ? PMM___GFP_RETRY_MAYFAIL
-								   : PMM___GFP_NORETRY),
+							     (hard ? PMM___GFP_RETRY_MAYFAIL : 0),
 						     nid);
 			if (page && !hard)
 				*noretry &= ~(1ul << nid);

@@ -565,6 +565,65 @@ static void test_overcommit(void **state)
 	pmm_test_log_reset(&log);
 }
 
+/* The gfp of every order-9 direct reclaim a resize asked for. */
+struct reclaim_log {
+	unsigned long calls, hard, noretry;
+};
+
+static unsigned long log_reclaim(void *ctx, pmm_gfp_t gfp, unsigned order)
+{
+	struct reclaim_log *r = ctx;
+
+	if (order == PMM_HUGETLB_ORDER_2M) {
+		r->calls++;
+		r->hard += !!(gfp & PMM___GFP_RETRY_MAYFAIL);
+		r->noretry += !!(gfp & PMM___GFP_NORETRY);
+	}
+	return 0;
+}
+
+/*
+ * A node that failed an allocation tried hard (__GFP_RETRY_MAYFAIL) is
+ * then tried without it for the rest of the resize, as alloc_buddy_huge_page()
+ * does (node_alloc_noretry): a plain costly request, which still gets one
+ * round of direct reclaim, not a __GFP_NORETRY one.
+ */
+static void test_resize_noretry_nodes(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct reclaim_log r = { 0 };
+	struct pmm_mm_ops ops = { .reclaim = log_reclaim };
+	unsigned long held = 0, free0;
+	struct pmm_page *p, **keep;
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("mem=1G nodes=2", &log);
+	free0 = free_frames(m);
+	keep = calloc(free0, sizeof(*keep));
+	assert_non_null(keep);
+	/* Node 0 full (order 0, so no 2 MiB block is left there). */
+	while ((p = pmm_alloc_pages_node(m, 0, PMM_GFP_KERNEL | PMM___GFP_THISNODE | PMM___GFP_NOWARN, 0)))
+		keep[held++] = p;
+	pmm_set_mm_ops(m, &ops, &r);
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 1000), 0);
+	assert_counts(m, PMM_HUGETLB_ORDER_2M, 0, 0, 0, 0);
+	assert_true(counts(m, PMM_HUGETLB_ORDER_2M, 1).nr > 10);
+	/* Node 0 failed hard once, then plainly on every later turn, and node 1 at the end. */
+	assert_true(r.hard >= 1);
+	assert_true(r.calls > r.hard);
+	assert_int_equal(r.noretry, 0);
+	pmm_set_mm_ops(m, NULL, NULL);
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 0), 0);
+	while (held)
+		pmm_free_pages(m, keep[--held], 0);
+	free(keep);
+	assert_int_equal(free_frames(m), free0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 #define assert_resv(m, order, n) assert_int_equal(counts(m, order, PMM_NUMA_NO_NODE).resv, (n))
 
 static void test_resize_gigantic(void **state)
@@ -1053,6 +1112,7 @@ int main(void)
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_overcommit),
 		cmocka_unit_test(test_resize_gigantic),
+		cmocka_unit_test(test_resize_noretry_nodes),
 		cmocka_unit_test(test_surplus_only_handed_out),
 		cmocka_unit_test(test_contig_replaces),
 		cmocka_unit_test(test_reserve_persistent),
