@@ -9,7 +9,7 @@
  *
  * The input is the files' contents one after the other, separated by
  * SEP; missing parts are missing files.  They are written into one
- * directory made at the first call and reused.
+ * directory made at the first call, reused, and removed at exit.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -43,6 +43,20 @@ static void put(const char *name, const uint8_t *p, size_t n)
 	fclose(f);
 }
 
+/* The directory and its files, at exit: libFuzzer ends a run with exit(). */
+static void remove_dir(void)
+{
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, parts[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/thp", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *p = data, *end = data + size;
@@ -57,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(path, sizeof(path), "%s/thp", dir);
 		if (mkdir(path, 0700))
 			abort();
+		atexit(remove_dir);
 	}
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		const uint8_t *next = p < end ? memmem(p, (size_t)(end - p), SEP, sizeof(SEP) - 1) : NULL;
