@@ -311,21 +311,30 @@ static inline unsigned long section_nr_to_pfn(unsigned long nr)
 {
 	return nr << PFN_SECTION_SHIFT;
 }
+/*
+ * A section's flags, read once: memory hotplug rewrites them (atomically,
+ * under the hotplug lock) while lock-free readers such as
+ * pfn_to_online_page() look.
+ */
+static inline unsigned long section_flags(const struct mem_section *s)
+{
+	return s ? __atomic_load_n(&s->section_mem_map, __ATOMIC_RELAXED) : 0;
+}
 static inline bool present_section(const struct mem_section *s)
 {
-	return s && (s->section_mem_map & SECTION_MARKED_PRESENT);
+	return section_flags(s) & SECTION_MARKED_PRESENT;
 }
 static inline bool valid_section(const struct mem_section *s)
 {
-	return s && (s->section_mem_map & SECTION_HAS_MEM_MAP);
+	return section_flags(s) & SECTION_HAS_MEM_MAP;
 }
 static inline bool online_section(const struct mem_section *s)
 {
-	return s && (s->section_mem_map & SECTION_IS_ONLINE);
+	return section_flags(s) & SECTION_IS_ONLINE;
 }
 static inline bool early_section(const struct mem_section *s)
 {
-	return s && (s->section_mem_map & SECTION_IS_EARLY);
+	return section_flags(s) & SECTION_IS_EARLY;
 }
 static inline int subsection_map_index(unsigned long pfn)
 {

@@ -47,7 +47,7 @@ void pmm_synchronize_rcu(const struct pmm_rcu *r)
 			pmm_spin_pause();
 	}
 #else
-	(void)r;
 	urcu_bp_synchronize_rcu();
+	pmm_rcu_tsan_acquire(r);
 #endif
 }

@@ -36,6 +36,21 @@
 #include <urcu-bp.h>
 #endif
 
+/*
+ * liburcu's grace periods are invisible to ThreadSanitizer: under it a
+ * hosted reader's unlock is announced as a release of the machine's
+ * struct pmm_rcu, and the writer's return from pmm_synchronize_rcu() as
+ * an acquire of it, which is the ordering a grace period gives.
+ */
+#if defined(PMM_TSAN) && !defined(PMM_FREESTANDING)
+#include <sanitizer/tsan_interface.h>
+#define pmm_rcu_tsan_release(r) __tsan_release((void *)(r))
+#define pmm_rcu_tsan_acquire(r) __tsan_acquire((void *)(r))
+#else
+#define pmm_rcu_tsan_release(r) ((void)(r))
+#define pmm_rcu_tsan_acquire(r) ((void)(r))
+#endif
+
 /* One CPU's readers, on a cache line of its own. */
 struct pmm_rcu_cpu {
 	unsigned long nest; /* sections open on this CPU */
@@ -75,7 +90,7 @@ static inline void pmm_rcu_read_unlock(const struct pmm_rcu *r)
 	if (!__atomic_sub_fetch(&c->nest, 1, __ATOMIC_RELEASE))
 		__atomic_add_fetch(&c->gen, 1, __ATOMIC_RELEASE);
 #else
-	(void)r;
+	pmm_rcu_tsan_release(r);
 	urcu_bp_read_unlock();
 #endif
 }
