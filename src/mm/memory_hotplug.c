@@ -707,6 +707,13 @@ int pmm_remove_memory(struct pmm *m, uint64_t start, uint64_t size)
 			(unsigned long long)start, (unsigned long long)(start + size) - 1);
 		goto out;
 	}
+	/*
+	 * alloc_contig_range() and alloc_contig_pages() look at the memmap of
+	 * online sections without the hotplug lock, in RCU read sections:
+	 * one that saw these sections online before they went offline may
+	 * still be reading their memmap.
+	 */
+	pmm_synchronize_rcu(&m->rcu);
 	/* Offline sections hold no page_ext: offline (or a failed online) released it. */
 	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION)
 		sparse_remove_section(m, pfn_to_section_nr(p));

@@ -40,12 +40,15 @@ static data_race_fn unsigned snapshot_compound_order(const struct page *head)
  * frame is taken (test_pages_isolated()).
  */
 static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
-					       unsigned long start_pfn)
+					       unsigned long start_pfn, unsigned long lo,
+					       unsigned long hi)
 {
 	bool can_migrate = m->mm_ops.migrate != NULL;
 	int mt = get_pfnblock_migratetype(m, start_pfn);
 
-	for (unsigned long pfn = start_pfn; pfn < start_pfn + pageblock_nr_pages; pfn++) {
+	/* Only the part of the block in [lo, hi) is looked at (Linux 5.19+). */
+	for (unsigned long pfn = MAX(start_pfn, lo); pfn < MIN(start_pfn + pageblock_nr_pages, hi);
+	     pfn++) {
 		struct page *page = pfn_to_page(m, pfn), snap;
 
 		if (!zone_spans_pfn(zone, pfn))
@@ -68,7 +71,8 @@ static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
 	return NULL;
 }
 
-static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report)
+static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report,
+				   unsigned long lo, unsigned long hi, int *old_mt)
 {
 	struct zone *zone = page_zone_racy(m, page);
 	unsigned long pfn = page_to_pfn(m, page);
@@ -81,10 +85,12 @@ static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report
 		pmm_unlock(&zone->lock);
 		return -PMM_EBUSY;
 	}
-	unmovable = has_unmovable_pages_locked(m, zone, pfn);
+	unmovable = has_unmovable_pages_locked(m, zone, pfn, lo, hi);
 	if (!unmovable) {
 		int nr = move_freepages_block_locked(zone, page, MIGRATE_ISOLATE, NULL);
 
+		if (old_mt)
+			*old_mt = mt;
 		set_pageblock_migratetype(m, page, MIGRATE_ISOLATE);
 		zone->nr_isolate_pageblock++;
 		mod_zone_freepage_state(zone, -nr, mt);
@@ -147,9 +153,10 @@ int start_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned lo
 	     pfn += pageblock_nr_pages) {
 		int err;
 
-		if (!pfn_valid(m, pfn))
-			continue;
-		err = set_migratetype_isolate(m, pfn_to_page(m, pfn), report);
+		/* Checked online by every caller: a block gone since is busy, not skipped. */
+		err = pfn_valid(m, pfn) ? set_migratetype_isolate(m, pfn_to_page(m, pfn), report,
+								 start_pfn, end_pfn, NULL)
+					: -PMM_EBUSY;
 		if (err) {
 			for (unsigned long p = ALIGN_DOWN(start_pfn, pageblock_nr_pages); p < pfn;
 			     p += pageblock_nr_pages)
@@ -168,6 +175,61 @@ void undo_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned lo
 	     pfn += pageblock_nr_pages)
 		if (pfn_valid(m, pfn))
 			unset_migratetype_isolate(m, pfn_to_page(m, pfn), migratetype);
+}
+
+/*
+ * alloc_contig_range() isolates the whole max-order blocks around
+ * [start, end), but the pageblocks outside the request are neither checked
+ * for unmovable pages nor changed in type: they get back the type they had
+ * (Linux 6.1 does not touch them at all).  @saved holds those types, indexed
+ * from the first pageblock at or below @iso_start, before and after the
+ * request.
+ */
+static int *contig_saved_slot(unsigned long base, unsigned long start, unsigned long end,
+			      unsigned long pfn, int *saved)
+{
+	if (pfn < ALIGN_DOWN(start, pageblock_nr_pages))
+		return &saved[(pfn - base) / pageblock_nr_pages];
+	if (pfn >= ALIGN_UP(end, pageblock_nr_pages))
+		return &saved[MAX_ORDER_NR_PAGES / pageblock_nr_pages +
+			      (pfn - ALIGN_UP(end, pageblock_nr_pages)) / pageblock_nr_pages];
+	return NULL;
+}
+
+static void undo_contig_isolation(struct pmm *m, unsigned long iso_start, unsigned long upto,
+				  unsigned long start, unsigned long end, int migratetype,
+				  int *saved)
+{
+	unsigned long base = ALIGN_DOWN(iso_start, pageblock_nr_pages);
+
+	for (unsigned long pfn = base; pfn < upto; pfn += pageblock_nr_pages) {
+		int *slot = contig_saved_slot(base, start, end, pfn, saved);
+
+		if (pfn_valid(m, pfn))
+			unset_migratetype_isolate(m, pfn_to_page(m, pfn), slot ? *slot : migratetype);
+	}
+}
+
+static int isolate_contig_range(struct pmm *m, unsigned long iso_start, unsigned long iso_end,
+				unsigned long start, unsigned long end, int migratetype, int *saved)
+{
+	unsigned long base = ALIGN_DOWN(iso_start, pageblock_nr_pages);
+
+	for (unsigned long pfn = base; pfn < iso_end; pfn += pageblock_nr_pages) {
+		int *slot = contig_saved_slot(base, start, end, pfn, saved), old, err;
+
+		/* Checked online by the caller: a block gone since is busy, not skipped. */
+		err = pfn_valid(m, pfn) ? set_migratetype_isolate(m, pfn_to_page(m, pfn), false, start,
+								 end, &old)
+					: -PMM_EBUSY;
+		if (err) {
+			undo_contig_isolation(m, iso_start, pfn, start, end, migratetype, saved);
+			return err;
+		}
+		if (slot)
+			*slot = old;
+	}
+	return 0;
 }
 
 /* The head of the free block covering @pfn, or ~0ul if @pfn is not free. */
@@ -305,39 +367,72 @@ static void isolate_freepages_range_locked(struct pmm *m, struct zone *zone, uns
 	}
 }
 
+/* @zone's span, [*@zs, *@ze): read under its lock, which memory hotplug holds to change it. */
+static void zone_span_read(struct zone *zone, unsigned long *zs, unsigned long *ze)
+{
+	pmm_lock(&zone->lock);
+	*zs = zone->zone_start_pfn;
+	*ze = zone_end_pfn(zone);
+	pmm_unlock(&zone->lock);
+}
+
+/*
+ * The zone of [@start, @end) if every frame of it is online, of that zone
+ * and within its span ([*@zs, *@ze)), else NULL.  Frames past the span
+ * (the rest of the last section beyond the end of memory) carry the
+ * zone's links but are not memory, and the isolation, clamped to the
+ * span, would not look at them before the migrate callback is asked to
+ * move them.  RCU read lock held (see alloc_contig_range()).
+ */
+static struct zone *contig_range_zone(struct pmm *m, unsigned long start, unsigned long end,
+				      unsigned long *zs, unsigned long *ze)
+{
+	struct zone *zone;
+
+	if (start >= end || !pfn_to_online_page(m, start) || !pfn_to_online_page(m, end - 1))
+		return NULL;
+	zone = page_zone_racy(m, pfn_to_page(m, start));
+	zone_span_read(zone, zs, ze);
+	if (start < *zs || end > *ze)
+		return NULL;
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		if (!pfn_to_online_page(m, pfn) || page_zone_racy(m, pfn_to_page(m, pfn)) != zone)
+			return NULL;
+	return zone;
+}
+
 int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, int migratetype,
 		       pmm_gfp_t gfp)
 {
-	unsigned long iso_start, iso_end;
+	unsigned long iso_start, iso_end, zs, ze;
+	int saved[2 * MAX_ORDER_NR_PAGES / pageblock_nr_pages];
 	struct zone *zone;
 	int err;
 
 	/* A mask every other allocation refuses: refused here too (its zone bits are unused). */
 	if (unlikely(gfp_refused(m, gfp)))
 		return -PMM_EINVAL;
-	if (start >= end || !pfn_to_online_page(m, start) || !pfn_to_online_page(m, end - 1))
-		return -PMM_EINVAL;
 	/*
-	 * Within one zone's span: frames past it (the rest of the last
-	 * section beyond the end of memory) carry the zone's links but are
-	 * not memory, and the isolation below, clamped to the zone, would not
-	 * look at them before the migrate callback is asked to move them.
+	 * No hotplug lock here (a migrate callback may ask for a range): from
+	 * the first look at the memmap until the range is isolated (it cannot
+	 * go offline then), an RCU read section keeps memory remove from
+	 * releasing the memmap of a section seen online (pmm_remove_memory()
+	 * waits for it).
 	 */
-	zone = page_zone_racy(m, pfn_to_page(m, start));
-	if (zone != page_zone_racy(m, pfn_to_page(m, end - 1)) || !zone_spans_pfn(zone, start) ||
-	    !zone_spans_pfn(zone, end - 1))
+	pmm_rcu_read_lock(&m->rcu);
+	zone = contig_range_zone(m, start, end, &zs, &ze);
+	if (!zone) {
+		pmm_rcu_read_unlock(&m->rcu);
 		return -PMM_EINVAL;
-	for (unsigned long pfn = start; pfn < end; pfn++)
-		if (!pfn_to_online_page(m, pfn) || page_zone_racy(m, pfn_to_page(m, pfn)) != zone)
-			return -PMM_EINVAL;
-
+	}
 	/*
 	 * Isolate whole max-order blocks around the range so no free block
 	 * straddles an isolated and a usable pageblock.
 	 */
-	iso_start = MAX(ALIGN_DOWN(start, MAX_ORDER_NR_PAGES), zone->zone_start_pfn);
-	iso_end = MIN(ALIGN_UP(end, MAX_ORDER_NR_PAGES), zone_end_pfn(zone));
-	err = start_isolate_page_range(m, iso_start, iso_end, migratetype, false);
+	iso_start = MAX(ALIGN_DOWN(start, MAX_ORDER_NR_PAGES), zs);
+	iso_end = MIN(ALIGN_UP(end, MAX_ORDER_NR_PAGES), ze);
+	err = isolate_contig_range(m, iso_start, iso_end, start, end, migratetype, saved);
+	pmm_rcu_read_unlock(&m->rcu);
 	if (err)
 		return err;
 	pcp_drain_all(m);
@@ -354,7 +449,7 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 			isolate_freepages_range_locked(m, zone, head, start, end);
 		pmm_unlock(&zone->lock);
 	}
-	undo_isolate_page_range(m, iso_start, iso_end, migratetype);
+	undo_contig_isolation(m, iso_start, iso_end, start, end, migratetype, saved);
 	if (err)
 		return err;
 	for (unsigned long pfn = start; pfn < end; pfn++) {
@@ -415,12 +510,16 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 										 : ZONELIST_FALLBACK]
 					 ._zonerefs;
 	     (zone = zonelist_zone(z)); z++) {
+		unsigned long zs, ze;
+
 		if (zone->zone_idx > zi)
 			continue;
-		for (unsigned long pfn = ALIGN_UP(zone->zone_start_pfn, align);
-		     pfn + nr <= zone_end_pfn(zone); pfn += align) {
+		zone_span_read(zone, &zs, &ze);
+		for (unsigned long pfn = ALIGN_UP(zs, align); pfn + nr <= ze; pfn += align) {
 			bool usable = true;
 
+			/* As alloc_contig_range(): no memmap released under the scan. */
+			pmm_rcu_read_lock(&m->rcu);
 			for (unsigned long i = pfn; i < pfn + nr; i++) {
 				/* pfn_range_valid_contig(): online frames only. */
 				struct page *p = pfn_to_online_page(m, i), snap;
@@ -436,6 +535,7 @@ struct page *alloc_contig_pages(struct pmm *m, unsigned long nr, pmm_gfp_t gfp, 
 					break;
 				}
 			}
+			pmm_rcu_read_unlock(&m->rcu);
 			if (usable && !alloc_contig_range(m, pfn, pfn + nr, MIGRATE_MOVABLE, gfp))
 				return pfn_to_page(m, pfn);
 		}

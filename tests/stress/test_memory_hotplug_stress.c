@@ -11,8 +11,9 @@
  * never touch the memmap of the block while it is removed.
  * Every frame a worker gets must lie in an online block and keep its stamp.
  * After joining: everything freed and drained, pmm_validate() clean, free
- * and managed pages back to the boot count.  A last case resizes the huge
- * page pool while memory is plugged in and pulled out.  Runs under TSan (its name
+ * and managed pages back to the boot count.  Two last cases resize the
+ * huge page pool, and allocate a block's frames whole, while memory is
+ * plugged in and pulled out.  Runs under TSan (its name
  * matches the ./dev TSan filter).  Prints "stress: hotplug ...".
  */
 #include "harness.h"
@@ -249,6 +250,76 @@ static void movable_zone_comes_and_goes(void **state)
 	pmm_destroy(m);
 }
 
+/* Allocate the block's range whole and give it back, until told to stop. */
+struct contig_run {
+	struct shared *s;
+	unsigned long spfn, taken, busy, other;
+};
+
+static void *contig_main(void *arg)
+{
+	struct contig_run *c = arg;
+
+	while (!__atomic_load_n(&c->s->stop, __ATOMIC_RELAXED)) {
+		int r = pmm_alloc_contig_range(c->s->m, c->spfn, c->spfn + PPS,
+					       PMM_GFP_KERNEL | PMM___GFP_NOWARN);
+
+		if (!r) {
+			c->taken++;
+			pmm_free_contig_range(c->s->m, c->spfn, PPS);
+		} else if (r == -PMM_EBUSY) {
+			c->busy++;
+		} else if (r == -PMM_EINVAL) {
+			c->other++; /* the block was offline or absent when looked at */
+		} else {
+			__atomic_fetch_add(&c->s->bad, 1, __ATOMIC_RELAXED);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A contiguous allocation of a block that another thread takes offline,
+ * removes, adds back and onlines, again and again: the allocation looks
+ * at the block's memmap without the hotplug lock, and a removal in
+ * between released that memmap under it (a crash).  Each attempt must
+ * succeed, find the block busy or find it gone.
+ */
+static void contig_beside_remove(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=1G dma=0 cpus=2", NULL);
+	struct shared s = { .m = m };
+	struct contig_run c = { .s = &s, .spfn = (1ul << 30) / PAGE_SIZE - PPS };
+	unsigned long free0, cycles = 0, refused = 0;
+	pthread_t t;
+
+	(void)state;
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	assert_int_equal(pthread_create(&t, NULL, contig_main, &c), 0);
+	while (cycles < 400 && refused < 100000) {
+		if (pmm_offline_pages(m, c.spfn, PPS)) {
+			refused++;
+			continue;
+		}
+		assert_int_equal(pmm_remove_memory(m, PFN_PHYS(c.spfn), PMM_MEMORY_BLOCK_SIZE), 0);
+		assert_int_equal(pmm_add_memory(m, 0, PFN_PHYS(c.spfn), PMM_MEMORY_BLOCK_SIZE), 0);
+		assert_int_equal(pmm_online_pages(m, c.spfn, PPS, PMM_ONLINE), 0);
+		cycles++;
+		usleep(cycles % 8 * 50); /* online for a varying while */
+	}
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	print_message("stress: hotplug: %lu removes beside %lu contiguous allocations (%lu busy, %lu gone)\n",
+		      cycles, c.taken, c.busy, c.other);
+	assert_int_equal(s.bad, 0);
+	assert_true(cycles > 0);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	pmm_destroy(m);
+}
+
 /* Resize the default pool between 0 and 8 pages until told to stop, checking its counts. */
 static void *pool_main(void *arg)
 {
@@ -311,6 +382,7 @@ int main(void)
 		cmocka_unit_test(hotplug_under_load),
 		cmocka_unit_test(movable_zone_comes_and_goes),
 		cmocka_unit_test(hugetlb_pool_beside_hotplug),
+		cmocka_unit_test(contig_beside_remove),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

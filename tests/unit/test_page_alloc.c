@@ -592,6 +592,50 @@ static void test_contig_range(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * Only the request's own frames decide it, and only its own pageblocks
+ * change type (Linux 5.19+ looks at [start, end) alone): an allocated
+ * frame outside the range, in the same pageblock or the same max-order
+ * block, does not make it busy, and a neighbouring pageblock keeps its
+ * type.  pmm isolates the whole max-order block around the range for the
+ * time of the request, and gives the neighbour its type back.
+ */
+static void test_contig_range_neighbours(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=1", NULL);
+	unsigned long free0 = pmm_nr_free_pages(m), pfn, blk, other;
+	struct pmm_page *p;
+
+	(void)state;
+	/* No migrate callback: an allocated frame in the range would be busy. */
+	assert_int_equal(pmm_alloc_contig_range(m, 0x8007, 0x8008, PMM_GFP_KERNEL), 0);
+	assert_int_equal(pmm_alloc_contig_range(m, 0x8200, 0x8400, PMM_GFP_KERNEL), 0);
+	pmm_free_contig_range(m, 0x8200, 0x200);
+	assert_int_equal(pmm_alloc_contig_range(m, 0x8010, 0x8020, PMM_GFP_KERNEL), 0);
+	pmm_free_contig_range(m, 0x8010, 0x10);
+	assert_int_equal(pmm_alloc_contig_range(m, 0x8000, 0x8010, PMM_GFP_KERNEL), -PMM_EBUSY);
+	pmm_free_contig_range(m, 0x8007, 1);
+	assert_machine_valid(m);
+	/* An unmovable pageblock beside a request keeps its type. */
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	pfn = pmm_page_to_pfn(m, p);
+	blk = ALIGN_DOWN(pfn, pageblock_nr_pages);
+	other = blk ^ pageblock_nr_pages;
+	assert_int_equal(get_pfnblock_migratetype(m, blk), MIGRATE_UNMOVABLE);
+	assert_int_equal(pmm_alloc_contig_range(m, other, other + pageblock_nr_pages, PMM_GFP_KERNEL), 0);
+	assert_int_equal(get_pfnblock_migratetype(m, blk), MIGRATE_UNMOVABLE);
+	pmm_free_contig_range(m, other, pageblock_nr_pages);
+	/* Also when the request fails: the busy frame is in it this time. */
+	assert_int_equal(pmm_alloc_contig_range(m, pfn, pfn + 1, PMM_GFP_KERNEL), -PMM_EBUSY);
+	assert_int_equal(get_pfnblock_migratetype(m, blk), MIGRATE_UNMOVABLE);
+	pmm_free_pages(m, p, 0);
+	pmm_drain_all(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /* What a failed pmm_alloc_contig_range() must leave as it found it. */
 struct zone_state {
 	unsigned long nr_free[MAX_ORDER], free_pages;
@@ -1847,6 +1891,7 @@ int main(void)
 		cmocka_unit_test(test_free_with_extra_ref),
 		cmocka_unit_test(test_split_exact_bulk),
 		cmocka_unit_test(test_contig_range),
+		cmocka_unit_test(test_contig_range_neighbours),
 		cmocka_unit_test(test_contig_range_failures),
 		cmocka_unit_test(test_page_reporting_rss),
 		cmocka_unit_test(test_shuffle_seed),
