@@ -549,6 +549,7 @@ void pmm_page_owner_migrate(struct pmm *m, struct pmm_page *oldp, struct pmm_pag
 	struct page *old = (struct page *)oldp, *newpage = (struct page *)newp;
 	struct page_ext *old_ext, *new_ext;
 	struct page_owner *o, *n;
+	depot_stack_handle_t new_handle;
 	unsigned long nr;
 	int order;
 
@@ -572,6 +573,14 @@ void pmm_page_owner_migrate(struct pmm *m, struct pmm_page *oldp, struct pmm_pag
 		return;
 	}
 	nr = 1ul << o->order;
+	/*
+	 * @newpage's own allocation counted its pages on its stack; from here
+	 * on they are counted on @old's (which its free will subtract from),
+	 * so take them back from the stack that will never see them freed.
+	 */
+	new_handle = get_page_owner(po, new_ext)->handle;
+	if (new_handle && new_handle != po->early_handle)
+		depot_count_add(&po->depot, new_handle, -(long)nr);
 	/* 6.1 copies the old alloc time into free_ts (a known quirk, kept). */
 	for (unsigned long i = 0; i < nr; i++) {
 		n = get_page_owner(po, new_ext);

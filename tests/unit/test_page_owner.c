@@ -400,6 +400,12 @@ static bool starts_record(const char *text, const char *w)
 	return w == text || (w - text >= 2 && w[-1] == '\n' && w[-2] == '\n');
 }
 
+/* A second allocation site, for a migration's new block. */
+static __attribute__((noinline)) struct pmm_page *alloc_target(struct pmm *m, unsigned order)
+{
+	return pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, order);
+}
+
 static void test_show_stacks(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=256M page_owner=on", NULL);
@@ -421,6 +427,23 @@ static void test_show_stacks(void **state)
 	for (int i = 0; i < 10; i++)
 		pmm_free_pages(m, p[i], 1);
 	buf = show_stacks_text(m);
+	assert_null(strstr(buf, "alloc_here"));
+	free(buf);
+	/*
+	 * A migration moves the new block's pages to the old block's stack,
+	 * whose frees take them back: nothing stays on the new one's.
+	 */
+	p[0] = alloc_here(m, 1);
+	p[1] = alloc_target(m, 1);
+	pmm_page_owner_migrate(m, p[0], p[1], PMM_MR_COMPACTION);
+	buf = show_stacks_text(m);
+	assert_null(strstr(buf, "alloc_target"));
+	assert_int_equal(stack_pages_in(buf, " alloc_here+"), 4);
+	free(buf);
+	pmm_free_pages(m, p[0], 1);
+	pmm_free_pages(m, p[1], 1);
+	buf = show_stacks_text(m);
+	assert_null(strstr(buf, "alloc_target"));
 	assert_null(strstr(buf, "alloc_here"));
 	free(buf);
 	pmm_destroy(m);
