@@ -24,8 +24,9 @@ struct pmm_page;
 /**
  * pmm_page_idle_write() - mark frames idle: for each set bit of @bits
  * (bit i of word w is frame @pfn + 64*w + i), an allocated frame becomes idle
- * and not young; free frames and holes are skipped, as the kernel skips
- * pages it cannot pin.
+ * and not young; free frames, holes and the frames past the first of a
+ * block (a compound page has one bit, its head's) are skipped, as the
+ * kernel skips pages it cannot pin.
  * @pfn: first frame, a multiple of 64 (the file offset must be 8-aligned).
  * Return: words consumed (fewer at the end of memory), or -PMM_EINVAL for a
  * misaligned @pfn or one past the end.

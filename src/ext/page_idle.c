@@ -17,10 +17,21 @@
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 
-/* The head of frame @pfn's block, pinned, if it is allocated; else NULL. */
+/*
+ * Frame @pfn, pinned, if it is the head of an allocated block; else NULL.
+ * A compound page's tail is skipped, as the kernel's get_page_unless_zero()
+ * on a tail (refcount 0) fails: the bitmap has one bit per huge page, its
+ * head's, not one per frame.
+ */
 static struct page *idle_page_get(struct pmm *m, unsigned long pfn)
 {
-	return pfn_valid(m, pfn) ? page_pin_allocated(m, pfn) : NULL;
+	struct page *page = pfn_valid(m, pfn) ? page_pin_allocated(m, pfn) : NULL;
+
+	if (page && page != pfn_to_page(m, pfn)) {
+		page_unpin(m, page);
+		return NULL;
+	}
+	return page;
 }
 
 long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_t *bits, size_t nwords)

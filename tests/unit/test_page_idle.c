@@ -43,10 +43,46 @@ static void test_bitmap(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * A compound page has one bit, its head's, as in Linux (a tail's refcount
+ * is 0, so the kernel cannot pin it): reading gives the head's bit only,
+ * and writing a tail's bit marks nothing.  A plain block's tails are not
+ * allocated pages either.
+ */
+static void test_bitmap_huge(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M cpus=1", NULL);
+	struct pmm_page *c = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_COMP, 3);
+	struct pmm_page *b = pmm_alloc_pages(m, PMM_GFP_KERNEL, 3);
+	unsigned long pc = pmm_page_to_pfn(m, c), pb = pmm_page_to_pfn(m, b);
+	uint64_t tails, got;
+
+	(void)state;
+	/* Tails only (bits 1-7 of each block): nothing becomes idle. */
+	for (unsigned long blk = 0; blk < 2; blk++) {
+		unsigned long pfn = blk ? pb : pc, base = pfn & ~63ul;
+
+		tails = 0xfeull << (pfn - base);
+		assert_int_equal(pmm_page_idle_write(m, base, &tails, 1), 1);
+		assert_false(pmm_page_is_idle(m, blk ? b : c));
+		tails |= 1ull << (pfn - base); /* and the head */
+		assert_int_equal(pmm_page_idle_write(m, base, &tails, 1), 1);
+		assert_true(pmm_page_is_idle(m, blk ? b : c));
+		assert_int_equal(pmm_page_idle_read(m, base, &got, 1), 1);
+		assert_int_equal((got >> (pfn - base)) & 0xff, 1);
+	}
+	pmm_free_pages(m, c, 3);
+	pmm_free_pages(m, b, 3);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bitmap),
+		cmocka_unit_test(test_bitmap_huge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
