@@ -937,13 +937,19 @@ static __attribute__((noinline)) void prep_new_page(struct pmm *m, struct page *
 			  unsigned alloc_flags)
 {
 	set_page_private(page, 0);
-	set_page_count(page, 1);
 	alloc_page_debug(m, page, order, gfp);
 	set_page_owner(m, page, order, gfp);
 	if (order && (gfp & PMM___GFP_COMP))
 		prep_compound_page(page, order);
 	/* pmm keeps the allocation order so a free with the wrong order is caught. */
 	page->private = order;
+	/*
+	 * The count last, a release: a reader that pins frames by number
+	 * (page_pin_allocated(), get_page_unless_zero()) must not get a
+	 * reference to a block still being built, whose PG_head and order
+	 * its page_unpin() would read half-written (and free it at order 0).
+	 */
+	set_page_count(page, 1);
 	(void)alloc_flags;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Readers beside writers: threads allocate, touch and free at mixed orders
- * on a page_owner machine while others read everything the API lets any
+ * (plain and compound blocks) on a page_owner machine while others read everything the API lets any
  * thread read at any time: the seven /proc and debugfs reports, node 0's
  * sysfs meminfo, numastat and vmstat, the
  * page_owner file and show_stacks, the idle page bitmap (written and read),
@@ -62,7 +62,11 @@ static void *writer(void *arg)
 		}
 		order = (unsigned)(x >> 32) % 16;
 		order = order < 12 ? order % 4 : order == 15 ? 9 : 0;
-		held[slot] = pmm_alloc_pages(s->m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, order);
+		/* Some compound: a reader may pin a block its allocation is still building. */
+		held[slot] = pmm_alloc_pages(s->m,
+					     PMM_GFP_KERNEL | PMM___GFP_NOWARN |
+						     (order && (x >> 40) % 2 ? PMM___GFP_COMP : 0),
+					     order);
 		orders[slot] = order;
 		if (held[slot]) {
 			memset(pmm_page_address(s->m, held[slot]), (int)i, 64);
