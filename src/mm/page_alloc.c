@@ -553,7 +553,9 @@ static bool boost_watermark(struct zone *zone)
 		return false;
 	if ((pageblock_nr_pages * 4) > (unsigned long)zone_managed_pages(zone))
 		return false;
-	max_boost = high_wmark_pages(zone) * (unsigned long)m->watermark_boost_factor / 10000;
+	/* The unboosted high mark, as 6.1's mult_frac(zone->_watermark[WMARK_HIGH], ...). */
+	max_boost = __atomic_load_n(&zone->_watermark[WMARK_HIGH], __ATOMIC_RELAXED) *
+		    (unsigned long)m->watermark_boost_factor / 10000;
 	if (!max_boost)
 		return false;
 	max_boost = MAX(pageblock_nr_pages, max_boost);
@@ -758,7 +760,7 @@ static struct page *rmqueue(struct zone *preferred, struct zone *zone, unsigned 
 	if (!page) {
 		page = rmqueue_buddy(zone, order, alloc_flags, migratetype);
 		if (page)
-			mod_numa_events(zone, preferred->node);
+			mod_numa_events(zone, preferred);
 	}
 	if (unlikely(__atomic_load_n(&zone->flags, __ATOMIC_RELAXED) &
 		     (1ul << ZONE_BOOSTED_WATERMARK))) {

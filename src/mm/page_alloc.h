@@ -337,7 +337,7 @@ bool node_memoryless(const struct pmm *m, int nid);
 unsigned long nodes_with_cpus(const struct pmm *m);
 int numa_node_id(const struct pmm *m); /* this CPU's node, with or without memory */
 int numa_mem_id(const struct pmm *m);  /* the node this CPU allocates from first */
-void mod_numa_events(struct zone *zone, int preferred_nid);
+void mod_numa_events(struct zone *zone, struct zone *preferred);
 
 /* page_isolation.c */
 int start_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned long end_pfn,

@@ -12,17 +12,17 @@
 
 #define K(x) ((x) << (PAGE_SHIFT - 10))
 
-void mod_numa_events(struct zone *zone, int preferred_nid)
+void mod_numa_events(struct zone *zone, struct zone *preferred)
 {
 	struct pmm *m = zone->machine;
 	int local = numa_node_id(m);
 
-	if (zone->node == preferred_nid) {
+	if (zone->node == preferred->node) {
 		__atomic_fetch_add(&zone->vm_numa_event[NUMA_HIT], 1, __ATOMIC_RELAXED);
 	} else {
-		struct zone *pz = &m->node_data[preferred_nid]->node_zones[zone->zone_idx];
+		/* zone_statistics(): on the preferred zone itself. */
 		__atomic_fetch_add(&zone->vm_numa_event[NUMA_MISS], 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&pz->vm_numa_event[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&preferred->vm_numa_event[NUMA_FOREIGN], 1, __ATOMIC_RELAXED);
 	}
 	__atomic_fetch_add(&zone->vm_numa_event[zone->node == local ? NUMA_LOCAL : NUMA_OTHER], 1,
 			   __ATOMIC_RELAXED);

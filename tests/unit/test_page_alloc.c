@@ -600,6 +600,81 @@ static void test_contig_range(void **state)
  * type.  pmm isolates the whole max-order block around the range for the
  * time of the request, and gives the neighbour its type back.
  */
+/*
+ * boost_watermark() caps the boost at watermark_boost_factor of the
+ * unboosted high mark (6.1's zone->_watermark[WMARK_HIGH]), at least a
+ * pageblock: fragmenting fallbacks by requests that never wake kswapd
+ * (nothing ends the boost then) must stop there, not raise the cap with
+ * the boost they add.
+ */
+static void test_boost_cap(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M dma=0 cpus=1", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	unsigned long cap = MAX(pageblock_nr_pages, z->_watermark[WMARK_HIGH] * 15000 / 10000);
+	unsigned long n = 0, max_boost = 0, total = pmm_totalram_pages(m);
+	struct pmm_page *p, **held = calloc(total + 4000, sizeof(*held));
+
+	(void)state;
+	assert_non_null(held);
+	/* Every frame movable, then all but one per pageblock freed: only movable blocks are free. */
+	while ((p = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_MEMALLOC | PMM___GFP_NOWARN, 0)))
+		held[n++] = p;
+	for (unsigned long i = 0; i < n; i++)
+		if (pmm_page_to_pfn(m, held[i]) % pageblock_nr_pages) {
+			pmm_free_pages(m, held[i], 0);
+			held[i] = NULL;
+		}
+	pmm_drain_all(m);
+	/* Unmovable requests without __GFP_KSWAPD_RECLAIM: each block they use is a fallback. */
+	for (int i = 0; i < 4000 && (p = pmm_alloc_pages(m, PMM___GFP_NOWARN, 0)); i++) {
+		held[n++] = p;
+		max_boost = MAX(max_boost, z->watermark_boost);
+	}
+	assert_true(max_boost >= pageblock_nr_pages);
+	assert_true(max_boost <= cap);
+	for (unsigned long i = 0; i < n; i++)
+		if (held[i])
+			pmm_free_pages(m, held[i], 0);
+	free(held);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/*
+ * zone_statistics(): a buddy allocation served off the preferred node
+ * counts numa_miss on the zone that served it and numa_foreign on the
+ * preferred zone itself, whatever zone index served it.
+ */
+static void test_numa_foreign_on_preferred_zone(void **state)
+{
+	struct pmm *m = pmm_test_machine("node=0:0+64M node=1:0x100000000+64M dma=0 cpus=2 "
+					 "node_cpus=0:0 node_cpus=1:1",
+					 NULL);
+	struct zone *n1normal = &m->node_data[1]->node_zones[ZONE_NORMAL];
+	struct zone *n1dma32 = &m->node_data[1]->node_zones[ZONE_DMA32];
+	struct zone *n0dma32 = &m->node_data[0]->node_zones[ZONE_DMA32];
+	struct pmm_page *p, *held[4096];
+	unsigned long n = 0, remote = 0;
+
+	(void)state;
+	pmm_set_thread_cpu(m, 1);
+	/* Order 4, not a per-CPU order: rmqueue_buddy()'s accounting. */
+	while (remote < 5 && n < 4096 &&
+	       (p = pmm_alloc_pages_node(m, 1, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 4))) {
+		held[n++] = p;
+		remote += pmm_page_nid(p) == 0;
+	}
+	assert_int_equal(remote, 5);
+	assert_int_equal(n0dma32->vm_numa_event[NUMA_MISS], 5);
+	assert_int_equal(n1normal->vm_numa_event[NUMA_FOREIGN], 5);
+	assert_int_equal(n1dma32->vm_numa_event[NUMA_FOREIGN], 0);
+	while (n)
+		pmm_free_pages(m, held[--n], 4);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 static void test_contig_range_neighbours(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=256M cpus=1", NULL);
@@ -1892,6 +1967,8 @@ int main(void)
 		cmocka_unit_test(test_split_exact_bulk),
 		cmocka_unit_test(test_contig_range),
 		cmocka_unit_test(test_contig_range_neighbours),
+		cmocka_unit_test(test_boost_cap),
+		cmocka_unit_test(test_numa_foreign_on_preferred_zone),
 		cmocka_unit_test(test_contig_range_failures),
 		cmocka_unit_test(test_page_reporting_rss),
 		cmocka_unit_test(test_shuffle_seed),
