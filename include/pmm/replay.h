@@ -4,8 +4,10 @@
  *
  * Each traced allocation (mm_page_alloc) is made again on the machine with
  * the trace's order and gfp flags (bits above the 6.1 allocator's, which
- * lockdep or KASAN kernels print, dropped; older kernels' flag names read
- * with their 6.1 meaning, as pmm_gfp_parse() says), by the trace's CPU (modulo the machine's
+ * lockdep or KASAN kernels print, dropped; __GFP_NOFAIL dropped too, as a
+ * replay has no one to free memory while a request waits, so page_owner
+ * records and event lines show the flags without it; older kernels'
+ * flag names read with their 6.1 meaning, as pmm_gfp_parse() says), by the trace's CPU (modulo the machine's
  * CPUs), as the trace's task at the trace's time (what page_owner records
  * and pmm's own event lines of pmm_trace_attach() show), preferring the
  * CPU's node or, with opts.node_of_frame, the node of the kernel's frame; each

@@ -468,8 +468,11 @@ static int replay_alloc(struct pmm_replay *r, const struct pmm_trace_event *ev)
 	 * Bits above the 6.1 allocator's (a number in the trace: lockdep's
 	 * or KASAN's on kernels built with them) decide nothing here, and
 	 * the kernel took them: drop them rather than have pmm refuse.
+	 * __GFP_NOFAIL would wait for ever on a machine that has too little
+	 * (nothing else runs to free memory): such a request fails here and
+	 * is counted with the others.
 	 */
-	gfp = ev->gfp & PMM___GFP_BITS_MASK;
+	gfp = ev->gfp & PMM___GFP_BITS_MASK & ~(pmm_gfp_t)PMM___GFP_NOFAIL;
 	/* Another listener (pmm_trace_attach()) prints the flags: keep them exact. */
 	if (!r->keep_zero && r->m->nr_tp_listeners < 2)
 		gfp &= ~(pmm_gfp_t)PMM___GFP_ZERO;

@@ -2563,6 +2563,38 @@ static bool frame_kept(struct pmm *m)
 }
 
 /*
+ * A traced __GFP_NOFAIL request that the machine cannot serve fails and is
+ * counted, where the live allocator would wait for memory for ever: a
+ * replay has nothing else running to free it.  40 order-9 blocks (80 MiB)
+ * never freed, on a 32 MiB machine.
+ */
+static void test_replay_nofail(void **state)
+{
+	enum { N = 40 };
+	char *text = malloc(N * 160 + 1), *t = text;
+	const struct pmm_replay_result *res;
+	struct pmm_replay *r;
+
+	(void)state;
+	assert_non_null(text);
+	for (int i = 0; i < N; i++)
+		t += sprintf(t, "            bash-2041  [000]   512.%06d: mm_page_alloc: "
+				"page=%016lx pfn=%d order=9 migratetype=0 "
+				"gfp_flags=GFP_KERNEL|__GFP_NOFAIL|__GFP_COMP\n",
+			     i, 0xffffea0000000000ul + 0x8000ul * (unsigned long)(i + 1), 512 * (i + 1));
+	alarm(60); /* the request kept its __GFP_NOFAIL if this fires */
+	r = replay_mem("nofail", text, (size_t)(t - text), "mem=32M cpus=1 dma=0", NULL);
+	alarm(0);
+	res = pmm_replay_result(r);
+	assert_accounted(res);
+	assert_true(res->allocs > 0);
+	assert_true(res->alloc_failed[9] > 0);
+	assert_int_equal(res->allocs + res->alloc_failed[9], N);
+	pmm_replay_destroy(r);
+	free(text);
+}
+
+/*
  * While a replay has the machine, the zeroing of init_on_alloc and
  * init_on_free is skipped (nothing reads the frames); with zero_pages,
  * and again once the replay is gone, it is done.
@@ -3064,6 +3096,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_callers_machine),
 		cmocka_unit_test(test_replay_skips_zeroing),
+		cmocka_unit_test(test_replay_nofail),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_trace_writer),
