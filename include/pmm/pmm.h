@@ -137,10 +137,20 @@ PMM_API int pmm_page_nid(const struct pmm_page *page);
  * Return: the first page, with refcount 1, or NULL when memory is short,
  * the order is too large, or @gfp is invalid (these are reported once
  * through the log unless __GFP_NOWARN).
+ *
+ * __GFP_NOFAIL with __GFP_DIRECT_RECLAIM (GFP_KERNEL | __GFP_NOFAIL) never
+ * returns NULL for want of memory, as in Linux 6.1: it calls reclaim and
+ * compaction again, may then use the reserves, and yields the CPU between
+ * rounds until a page is free.  pmm has no OOM killer, so unless a
+ * callback or another thread frees memory such a request waits for ever.
+ * Without __GFP_DIRECT_RECLAIM, __GFP_NOFAIL cannot be honoured: it warns
+ * once and the request fails as any other.
  * Context: any thread.  pmm itself never sleeps; a request with
  * __GFP_DIRECT_RECLAIM that the free lists cannot serve calls the
  * embedder's reclaim and compaction callbacks (pmm_set_mm_ops()), without
- * pmm locks, and sleeps if they do.  The wake_kswapd hint may be called
+ * pmm locks, and sleeps if they do.  An allocation that a callback makes
+ * from the same machine may use the reserves (the kernel's PF_MEMALLOC)
+ * and does not call back again.  The wake_kswapd hint may be called
  * from any allocation: for __GFP_KSWAPD_RECLAIM (GFP_ATOMIC and GFP_NOWAIT
  * have it too), and by whichever allocation next finds a zone's watermark
  * boosted by a fallback, as in Linux 6.1 (rmqueue()); so it must not sleep
@@ -270,7 +280,9 @@ PMM_API void pmm_drain_all(struct pmm *m);
  * Reclaim and compaction belong to the embedder (a user-space pool has no
  * page cache).  All callbacks are optional; without them the slow path
  * fails cleanly.  They are called without any pmm lock held and may call
- * pmm_free_pages() on the machine.
+ * pmm_free_pages() on the machine.  An allocation reclaim or compaction
+ * makes from the machine may use the reserves below the min mark and never
+ * calls them back (the kernel's PF_MEMALLOC, per thread).
  */
 struct pmm_mm_ops {
 	/*
@@ -279,15 +291,28 @@ struct pmm_mm_ops {
 	 * (GFP_ATOMIC): only wake something up here.
 	 */
 	void (*wake_kswapd)(void *ctx, int nid, int zone_idx, unsigned order);
-	/* Direct reclaim: free what you can; return the number of pages freed. */
+	/*
+	 * Direct reclaim, for a request that may sleep (__GFP_DIRECT_RECLAIM)
+	 * and found too little free: free what you can and return the number
+	 * of pages freed.  0 means no progress: the request then does not
+	 * drain the per-CPU lists or take the high-order atomic reserve, as
+	 * in Linux 6.1 (a callback may call pmm_drain_all() itself and count
+	 * what that gave back).  Every call counts one allocstall_<zone>.
+	 */
 	unsigned long (*reclaim)(void *ctx, pmm_gfp_t gfp, unsigned order);
 	/*
 	 * Direct compaction, for a request above order 0 that may enter
-	 * direct reclaim: return true if a block of @order may now be free.
-	 * The allocator then looks at its free lists once more; above order 0
-	 * its watermark check sees only the buddy lists, so a block the
-	 * callback freed onto a per-CPU list counts after pmm_drain_all().  A
-	 * true answer with nothing freed only costs that look.
+	 * direct reclaim: before the first reclaim for orders above 3 and
+	 * for unmovable or reclaimable requests, and after each reclaim.
+	 * Return false when compaction did not run or could not help (the
+	 * kernel's COMPACT_SKIPPED): nothing is counted, and a request above
+	 * order 3 with __GFP_NORETRY gives up at once.  Return true when it
+	 * ran and a block of @order may now be free: compact_stall counts
+	 * it, and the allocator looks at its free lists once more
+	 * (compact_success if that finds a block, compact_fail if not).
+	 * Above order 0 the watermark check sees only the buddy lists, so a
+	 * block the callback freed onto a per-CPU list counts after
+	 * pmm_drain_all().
 	 */
 	bool (*compact)(void *ctx, pmm_gfp_t gfp, unsigned order);
 	/*
@@ -302,6 +327,16 @@ struct pmm_mm_ops {
 	 * swaps it for a fresh one.
 	 */
 	int (*migrate)(void *ctx, struct pmm *m, unsigned long pfn, unsigned order);
+	/*
+	 * The pages reclaim could still free from zone @zone_idx of node
+	 * @nid (the kernel's zone_reclaimable_pages(): its LRU lists).  After
+	 * a reclaim that did not get the page, the request calls reclaim
+	 * again only while some zone would pass its min mark with these
+	 * counted as free, at most 16 times in a row without progress
+	 * (should_reclaim_retry()).  Without it pmm counts none, and a
+	 * request makes one reclaim call unless free pages alone would do.
+	 */
+	unsigned long (*reclaimable)(void *ctx, int nid, int zone_idx);
 };
 
 /**

@@ -233,7 +233,7 @@ struct pmm {
 	struct pmm_lock hotplug_lock;
 	struct pmm_rcu rcu;                    /* page_ext storage and the reporter */
 	struct pmm_hugetlb *hugetlb;           /* the huge page pools (hugetlb.c) */
-	int warned_nofail;                     /* WARN_ON_ONCE state */
+	int warned_nofail;                     /* WARN_ON_ONCE state, warn_once_nofail() */
 	/*
 	 * What the per-CPU fast path reads (pcp_fast.h), together on two
 	 * cache lines, written only at boot and when a feature is switched.

@@ -75,8 +75,11 @@ enum numa_stat_item {
 enum zone_event_item {
 	EV_PGALLOC,          /* pages allocated from this zone */
 	EV_PGFREE,           /* pages freed to this zone */
-	EV_ALLOCSTALL,
+	EV_ALLOCSTALL,       /* direct reclaim entries, by the request's highest zone */
 	EV_PGREFILL,
+	EV_COMPACTSTALL,     /* direct compaction that ran (the machine's sum is the event) */
+	EV_COMPACTFAIL,
+	EV_COMPACTSUCCESS,
 	NR_ZONE_EVENTS
 };
 

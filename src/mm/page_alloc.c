@@ -1039,13 +1039,132 @@ static unsigned gfp_to_alloc_flags(pmm_gfp_t gfp, unsigned order)
 	return alloc_flags;
 }
 
+/* __gfp_pfmemalloc_flags(): the reserves a request may use whatever the watermarks. */
+static unsigned gfp_pfmemalloc_flags(const struct pmm *m, pmm_gfp_t gfp)
+{
+	if (gfp & PMM___GFP_NOMEMALLOC)
+		return 0;
+	if ((gfp & PMM___GFP_MEMALLOC) || in_memalloc(m))
+		return ALLOC_NO_WATERMARKS;
+	return 0;
+}
+
+/*
+ * __alloc_pages_direct_compact(): the embedder's compaction, then the free
+ * lists.  *@ran: whether compaction ran (false: skipped).
+ */
+static struct page *alloc_direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order,
+					 unsigned alloc_flags, struct alloc_context *ac, bool *ran)
+{
+	struct page *page;
+
+	*ran = direct_compact(m, gfp, order);
+	if (!*ran)
+		return NULL;
+	count_compact_event(m, ac, EV_COMPACTSTALL);
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	count_compact_event(m, ac, page ? EV_COMPACTSUCCESS : EV_COMPACTFAIL);
+	return page;
+}
+
+/*
+ * __alloc_pages_direct_reclaim(): reclaim, then the free lists; only after
+ * progress, once more with the per-CPU lists drained and a high-order
+ * atomic block given back (never the zone's last one).
+ */
+static struct page *alloc_direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
+					 unsigned alloc_flags, struct alloc_context *ac,
+					 unsigned long *progress)
+{
+	struct page *page;
+
+	*progress = direct_reclaim(m, gfp, order, ac);
+	if (!*progress)
+		return NULL;
+	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	if (!page) {
+		unreserve_highatomic_pageblock(m, ac, false);
+		pcp_drain_all(m);
+		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	}
+	return page;
+}
+
+/*
+ * should_reclaim_retry(): reclaim again while some zone would pass its min
+ * mark with what reclaim could still free counted as free, and not more
+ * than MAX_RECLAIM_RETRIES times in a row without progress (a request above
+ * the costly order never counts as progress).  Past that, the high-order
+ * atomic reserve goes, whole, before giving up.
+ */
+static bool should_reclaim_retry(struct pmm *m, unsigned order, const struct alloc_context *ac,
+				 unsigned alloc_flags, bool progress, int *no_progress_loops)
+{
+	struct zone *zone;
+
+	if (progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+		*no_progress_loops = 0;
+	else
+		(*no_progress_loops)++;
+	if (*no_progress_loops > MAX_RECLAIM_RETRIES)
+		return unreserve_highatomic_pageblock(m, ac, true);
+	for (struct zoneref *z = ac->zonelist->_zonerefs; (zone = zonelist_zone(z)); z++) {
+		long available;
+
+		if (zone->zone_idx > ac->highest_zoneidx)
+			continue;
+		available = (long)zone_reclaimable_pages(m, zone) +
+			    (long)zone_page_state(zone, NR_FREE_PAGES);
+		if (zone_watermark_ok_free(zone, order, min_wmark_pages(zone), ac->highest_zoneidx,
+					   alloc_flags, available))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * __alloc_pages_may_oom() without an OOM killer: one look at the high mark
+ * (another thread may have freed meanwhile), then, where the kernel would
+ * kill, only a __GFP_NOFAIL request gets anything - the reserves, and
+ * *@progress so that it goes round again.
+ */
+static struct page *alloc_may_oom(struct pmm *m, pmm_gfp_t gfp, unsigned order,
+				  struct alloc_context *ac, bool *progress)
+{
+	struct page *page;
+
+	*progress = false;
+	page = get_page_from_freelist(m, (gfp | PMM___GFP_HARDWALL) &
+					      ~(pmm_gfp_t)PMM___GFP_DIRECT_RECLAIM,
+				      order, ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac);
+	if (page)
+		return page;
+	if (order > PAGE_ALLOC_COSTLY_ORDER ||
+	    (gfp & (PMM___GFP_RETRY_MAYFAIL | PMM___GFP_THISNODE)) ||
+	    ac->highest_zoneidx < ZONE_NORMAL || !(gfp & PMM___GFP_NOFAIL))
+		return NULL;
+	*progress = true;
+	return get_page_from_freelist(m, gfp, order, ALLOC_NO_WATERMARKS, ac);
+}
+
+/*
+ * __alloc_pages_slowpath(), in Linux 6.1's order: wake kswapd, the min
+ * mark, compaction first where it is likely to help, then rounds of the
+ * reserves a request may use, direct reclaim and direct compaction, until
+ * __GFP_NORETRY, the costly order or should_reclaim_retry() says stop.
+ * pmm has no OOM killer and does not model should_compact_retry() (its
+ * compaction answers yes or no, without the kernel's priorities).
+ */
 static struct page *alloc_pages_slowpath(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 					 struct alloc_context *ac)
 {
 	bool can_direct_reclaim = gfp & PMM___GFP_DIRECT_RECLAIM;
-	unsigned alloc_flags;
+	bool costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
+	unsigned long reclaimed;
+	unsigned alloc_flags, reserve_flags;
+	int no_progress_loops = 0;
 	struct page *page;
-	int retries = 0;
+	bool compacted, oom_progress;
 
 	alloc_flags = gfp_to_alloc_flags(gfp, order);
 	if (alloc_flags & ALLOC_KSWAPD)
@@ -1053,50 +1172,65 @@ static struct page *alloc_pages_slowpath(struct pmm *m, pmm_gfp_t gfp, unsigned 
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
 	if (page)
 		return page;
-	if ((gfp & PMM___GFP_MEMALLOC) && !(gfp & PMM___GFP_NOMEMALLOC)) {
-		alloc_flags = ALLOC_NO_WATERMARKS | (alloc_flags & (ALLOC_KSWAPD | ALLOC_CMA));
-		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
+	/*
+	 * Costly orders, and unmovable high orders (to keep their blocks from
+	 * spreading), try compaction before reclaim: base pages are likely
+	 * plentiful.  Not for requests that may ignore the marks yet.
+	 */
+	if (can_direct_reclaim && (costly_order || (order && ac->migratetype != MIGRATE_MOVABLE)) &&
+	    !gfp_pfmemalloc_flags(m, gfp)) {
+		page = alloc_direct_compact(m, gfp, order, alloc_flags, ac, &compacted);
 		if (page)
 			return page;
+		if (costly_order && (gfp & PMM___GFP_NORETRY) && !compacted)
+			goto nopage;
 	}
-	if (!can_direct_reclaim)
-		goto nopage;
-	for (;;) {
-		/* Direct reclaim: the embedder's callback, then drain and unreserve. */
-		unsigned long progress = direct_reclaim(m, gfp, order, ac);
-
-		page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
-		if (!page && pcp_drain_all(m)) {
-			page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
-		}
-		if (!page && unreserve_highatomic_pageblock(m, ac, false))
-			page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
-		if (page)
-			return page;
-		if (direct_compact(m, gfp, order)) {
-			page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
-			if (page)
-				return page;
-		}
-		if (gfp & PMM___GFP_NORETRY)
-			break;
-		if (order > PAGE_ALLOC_COSTLY_ORDER && !(gfp & PMM___GFP_RETRY_MAYFAIL))
-			break;
-		/* should_reclaim_retry(): only while reclaim makes progress. */
-		if (!progress || ++retries > 16)
-			break;
-	}
-	unreserve_highatomic_pageblock(m, ac, true);
+retry:
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(m, order, ac);
+	reserve_flags = gfp_pfmemalloc_flags(m, gfp);
+	if (reserve_flags)
+		alloc_flags = reserve_flags | (alloc_flags & ALLOC_KSWAPD) |
+			      ((gfp & PMM___GFP_MOVABLE) ? ALLOC_CMA : 0);
 	page = get_page_from_freelist(m, gfp, order, alloc_flags, ac);
 	if (page)
 		return page;
-	if (gfp & PMM___GFP_NOFAIL) {
-		/* Nothing to reclaim here; the reserves are the last resort. */
-		page = get_page_from_freelist(m, gfp, order, ALLOC_NO_WATERMARKS | ALLOC_CMA, ac);
-		if (page)
-			return page;
+	if (!can_direct_reclaim || in_memalloc(m))
+		goto nopage;
+	page = alloc_direct_reclaim(m, gfp, order, alloc_flags, ac, &reclaimed);
+	if (page)
+		return page;
+	page = alloc_direct_compact(m, gfp, order, alloc_flags, ac, &compacted);
+	if (page)
+		return page;
+	if (gfp & PMM___GFP_NORETRY)
+		goto nopage;
+	if (costly_order && !(gfp & PMM___GFP_RETRY_MAYFAIL))
+		goto nopage;
+	if (should_reclaim_retry(m, order, ac, alloc_flags, reclaimed > 0, &no_progress_loops))
+		goto retry;
+	page = alloc_may_oom(m, gfp, order, ac, &oom_progress);
+	if (page)
+		return page;
+	if (oom_progress) {
+		no_progress_loops = 0;
+		pmm_cpu_relax();
+		goto retry;
 	}
 nopage:
+	if (gfp & PMM___GFP_NOFAIL) {
+		if (!can_direct_reclaim) {
+			if (!(gfp & PMM___GFP_NOWARN))
+				warn_once_nofail(m, order, false);
+		} else {
+			/* The min reserve, not the whole: that would only make things worse. */
+			page = get_page_from_freelist(m, gfp, order, ALLOC_MIN_RESERVE | ALLOC_CPUSET, ac);
+			if (page)
+				return page;
+			pmm_cpu_relax();
+			goto retry;
+		}
+	}
 	warn_alloc(m, gfp, order, "page allocation failure: order:%u", order);
 	return NULL;
 }
@@ -1116,7 +1250,7 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 	if (unlikely(gfp_refused(m, gfp)))
 		return NULL;
 	if (unlikely((gfp & PMM___GFP_NOFAIL) && order > 1))
-		warn_once_nofail_order(m, order);
+		warn_once_nofail(m, order, true);
 	if (nid == PMM_NUMA_NO_NODE)
 		nid = numa_mem_id(m);
 	else if (unlikely(!(gfp & PMM___GFP_THISNODE) && node_memoryless(m, nid)))

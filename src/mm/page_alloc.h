@@ -319,7 +319,11 @@ bool free_pages_entry_list(struct pmm *m, struct page *page);
 bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *ac, bool force);
 void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void warn_once_nofail_order(struct pmm *m, unsigned order);
+/*
+ * The kernel's two __GFP_NOFAIL warnings, each once per machine: an order
+ * above 1 (@can_reclaim true), or a request that may not reclaim.
+ */
+void warn_once_nofail(struct pmm *m, unsigned order, bool can_reclaim);
 void show_free_areas(struct pmm *m);
 /* SLIT distances: a node to itself, and to another when none is configured (node_distance=). */
 #define LOCAL_DISTANCE 10
@@ -359,12 +363,31 @@ bool range_all_free_locked(struct pmm *m, unsigned long head, unsigned long end)
  */
 int migrate_range(struct pmm *m, unsigned long start, unsigned long end, bool replace_huge);
 
+/* should_reclaim_retry(): reclaim rounds in a row without progress before giving up. */
+#define MAX_RECLAIM_RETRIES 16
+
 /* vmscan.c: the embedder's reclaim and compaction, if any. */
 void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order);
 void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context *ac);
+/*
+ * __perform_reclaim(): counts allocstall_<zone> for the request's highest
+ * zone, then calls the embedder's reclaim (as PF_MEMALLOC, see
+ * in_memalloc()).  Return: the pages it says it freed; 0 without one.
+ */
 unsigned long direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 			     const struct alloc_context *ac);
+/*
+ * try_to_compact_pages(): the embedder's compaction for a request above
+ * order 0 (as PF_MEMALLOC).  Return: true when it ran; false when it was
+ * skipped (order 0, no callback, or the callback's false: COMPACT_SKIPPED).
+ */
 bool direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order);
+/* compact_stall / compact_success / compact_fail, one event (machine-wide sums). */
+void count_compact_event(struct pmm *m, const struct alloc_context *ac, enum zone_event_item ev);
+/* The embedder's count of pages reclaim could still free in @zone; 0 without one. */
+unsigned long zone_reclaimable_pages(struct pmm *m, struct zone *zone);
+/* Whether this thread is inside @m's reclaim or compaction callback (PF_MEMALLOC). */
+bool in_memalloc(const struct pmm *m);
 
 /*
  * The free-block half of __zone_watermark_ok() for order > 0: whether the

@@ -129,12 +129,16 @@ void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, .
 	show_free_areas(m);
 }
 
-void warn_once_nofail_order(struct pmm *m, unsigned order)
+void warn_once_nofail(struct pmm *m, unsigned order, bool can_reclaim)
 {
-	static const char msg[] = "WARNING: __GFP_NOFAIL allocation of order %u (> 1)\n";
-	int expected = 0;
+	/* Two WARN_ON_ONCE()s of the kernel: each prints once per machine. */
+	int bit = can_reclaim ? 1 : 2;
 
-	if (__atomic_compare_exchange_n(&m->warned_nofail, &expected, 1, false, __ATOMIC_RELAXED,
-					__ATOMIC_RELAXED))
-		pr_warn(m, msg, order);
+	if (__atomic_fetch_or(&m->warned_nofail, bit, __ATOMIC_RELAXED) & bit)
+		return;
+	if (can_reclaim)
+		pr_warn(m, "WARNING: __GFP_NOFAIL allocation of order %u (> 1)\n", order);
+	else
+		pr_warn(m, "WARNING: __GFP_NOFAIL allocation of order %u without "
+			   "__GFP_DIRECT_RECLAIM: it can fail\n", order);
 }

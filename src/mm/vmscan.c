@@ -57,32 +57,73 @@ void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context 
 	struct zone *zone;
 
 	for (struct zoneref *z = ac->zonelist->_zonerefs; (zone = zonelist_zone(z)); z++) {
-		if (zone->zone_idx > ac->highest_zoneidx || zone->node == last_nid)
+		if (zone->zone_idx > ac->highest_zoneidx || !managed_zone(zone) ||
+		    zone->node == last_nid)
 			continue;
 		last_nid = zone->node;
 		wakeup_kswapd(m, zone, order);
 	}
 }
 
+/*
+ * The machine (its pmm_fast.id) whose reclaim or compaction callback this
+ * thread is running, 0 if none: the kernel's PF_MEMALLOC.  Allocations the
+ * callback makes from that machine may use the reserves and never enter
+ * reclaim or compaction again (alloc_pages_slowpath()).
+ */
+static __thread uint64_t memalloc_machine;
+
+bool in_memalloc(const struct pmm *m)
+{
+	return memalloc_machine == m->fast.id;
+}
+
+/* The zone a request's reclaim events are counted against: its highest, on its node. */
+static struct zone *event_zone(struct pmm *m, const struct alloc_context *ac)
+{
+	return &m->node_data[ac->preferred_nid]->node_zones[ac->highest_zoneidx];
+}
+
 unsigned long direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 			     const struct alloc_context *ac)
 {
-	(void)ac;
+	uint64_t saved = memalloc_machine;
+	unsigned long progress;
+
+	/*
+	 * do_try_to_free_pages(): every entry is a stall, counted as
+	 * allocstall_<zone> of the request's highest zone, whatever it frees.
+	 */
+	count_zone_event(event_zone(m, ac), EV_ALLOCSTALL, 1);
 	if (!m->mm_ops.reclaim)
 		return 0;
-	return m->mm_ops.reclaim(m->mm_ops_ctx, gfp, order);
+	memalloc_machine = m->fast.id;
+	progress = m->mm_ops.reclaim(m->mm_ops_ctx, gfp, order);
+	memalloc_machine = saved;
+	return progress;
 }
 
-/*
- * __alloc_pages_direct_compact()'s compaction: the embedder's callback, for
- * a request above order 0.  True when a block of @order may now be free;
- * the slow path then tries its free lists again with its own flags, as the
- * kernel does, rather than starting a new allocation (which would recurse
- * here for as long as the callback answers "maybe").
- */
 bool direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
+	uint64_t saved = memalloc_machine;
+	bool ran;
+
 	if (!order || !m->mm_ops.compact)
 		return false;
-	return m->mm_ops.compact(m->mm_ops_ctx, gfp, order);
+	memalloc_machine = m->fast.id;
+	ran = m->mm_ops.compact(m->mm_ops_ctx, gfp, order);
+	memalloc_machine = saved;
+	return ran;
+}
+
+void count_compact_event(struct pmm *m, const struct alloc_context *ac, enum zone_event_item ev)
+{
+	count_zone_event(event_zone(m, ac), ev, 1);
+}
+
+unsigned long zone_reclaimable_pages(struct pmm *m, struct zone *zone)
+{
+	if (!m->mm_ops.reclaimable)
+		return 0;
+	return m->mm_ops.reclaimable(m->mm_ops_ctx, zone->node, zone->zone_idx);
 }

@@ -1032,6 +1032,317 @@ static void test_reclaim_callback(void **state)
 	pmm_test_log_reset(&log);
 }
 
+/*
+ * The slow path's rounds, as Linux 6.1 makes them.  An embedder's reclaim
+ * that frees @per_call held pages a call (or claims progress without
+ * freeing any), and may report what it could still free (@reclaimable).
+ */
+struct slow {
+	struct pmm *m;
+	struct pmm_page **held;
+	unsigned long n, calls, per_call;
+	bool claim;             /* report progress without freeing anything */
+	unsigned long stuck;    /* calls that free nothing before the frees begin */
+	int depth, max_depth;   /* reentry of the callback */
+	unsigned long report;   /* reclaimable pages to report, if not the held ones */
+	bool nested;            /* allocate GFP_KERNEL from inside the callback */
+	struct pmm_page *nested_page;
+};
+
+static unsigned long slow_reclaim(void *ctx, pmm_gfp_t gfp, unsigned order)
+{
+	struct slow *s = ctx;
+	unsigned long freed = 0;
+
+	(void)gfp;
+	(void)order;
+	s->calls++;
+	s->depth++;
+	s->max_depth = s->depth > s->max_depth ? s->depth : s->max_depth;
+	if (s->nested && !s->nested_page)
+		s->nested_page = pmm_alloc_pages(s->m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0);
+	if (s->calls > s->stuck)
+		while (s->n && freed < s->per_call) {
+			pmm_free_pages(s->m, s->held[--s->n], 0);
+			freed++;
+		}
+	s->depth--;
+	return s->claim ? 1 : freed;
+}
+
+static unsigned long slow_reclaimable(void *ctx, int nid, int zone_idx)
+{
+	struct slow *s = ctx;
+
+	(void)nid;
+	(void)zone_idx;
+	return s->report ? s->report : s->n;
+}
+
+/* Allocate everything left with @gfp into @all (at most @cap); the count. */
+static unsigned long take_all(struct pmm *m, pmm_gfp_t gfp, struct pmm_page **all,
+			      unsigned long cap)
+{
+	unsigned long n = 0;
+
+	while (n < cap && (all[n] = pmm_alloc_pages(m, gfp | PMM___GFP_NOWARN, 0)))
+		n++;
+	return n;
+}
+
+static void give_back(struct pmm *m, struct pmm_page **all, unsigned long n)
+{
+	while (n)
+		pmm_free_pages(m, all[--n], 0);
+}
+
+/*
+ * Reclaim that made no progress ends the round: the per-CPU lists are not
+ * drained (6.1's __alloc_pages_direct_reclaim() returns at once), so pages
+ * another CPU holds stay there and the request fails.  Reclaim that made
+ * progress drains them and the request gets one.
+ */
+static void test_reclaim_no_progress_no_drain(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=32M dma=0 cpus=2", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	struct slow s = { .m = m, .claim = true };
+	struct pmm_mm_ops ops = { .reclaim = slow_reclaim };
+	struct pmm_page **all = calloc(1 << 14, sizeof(*all)), *few[16], *p;
+	unsigned long n;
+
+	(void)state;
+	assert_int_equal(pmm_set_thread_cpu(m, 1), 0);
+	for (int i = 0; i < 16; i++)
+		few[i] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	for (int i = 0; i < 16; i++)
+		pmm_free_pages(m, few[i], 0);
+	assert_true(z->per_cpu_pageset[1].count >= 16);
+	assert_int_equal(pmm_set_thread_cpu(m, 0), 0);
+	n = take_all(m, PMM_GFP_KERNEL, all, 1 << 14);
+	assert_true(z->per_cpu_pageset[1].count >= 16); /* no drain on the failures */
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NORETRY | PMM___GFP_NOWARN, 0));
+	assert_int_equal(pmm_test_vmstat(m, "allocstall_normal"), 2);
+	pmm_set_mm_ops(m, &ops, &s);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NORETRY | PMM___GFP_NOWARN, 0);
+	assert_non_null(p);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(z->per_cpu_pageset[1].count, 0);
+	pmm_free_pages(m, p, 0);
+	give_back(m, all, n);
+	free(all);
+	pmm_set_thread_cpu(m, -1);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/*
+ * Reclaim is called again only while a zone would pass its min mark with
+ * what reclaim could still free counted (should_reclaim_retry()): without
+ * the embedder's count that is never, so one call; with it, as many calls
+ * as it takes; with progress but nothing to count, one; with a count but no
+ * progress, MAX_RECLAIM_RETRIES + 1 calls.  Everything is taken, so the
+ * zone starts at 0 free and each call frees one page.
+ */
+static void test_reclaim_retries(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=32M dma=0 cpus=1", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	unsigned long min = z->_watermark[WMARK_MIN], n, stalls;
+	struct pmm_page **all = calloc(1 << 14, sizeof(*all)), *p;
+	struct slow s = { .m = m, .per_call = 1 };
+	struct pmm_mm_ops ops = { .reclaim = slow_reclaim };
+
+	(void)state;
+	assert_int_equal(pmm_set_thread_cpu(m, 0), 0);
+	s.held = calloc(2048, sizeof(*s.held));
+	s.n = take_all(m, PMM_GFP_KERNEL, s.held, 2048);
+	assert_int_equal(s.n, 2048);
+	n = take_all(m, PMM_GFP_KERNEL | PMM___GFP_MEMALLOC, all, 1 << 14);
+	assert_int_equal(zone_page_state(z, NR_FREE_PAGES), 0);
+	assert_true(min > 20 && min < 1000);
+
+	/* Progress, nothing counted as reclaimable: one call, then failure. */
+	pmm_set_mm_ops(m, &ops, &s);
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0));
+	assert_int_equal(s.calls, 1);
+	/* Counted: call after call until the zone is above its min mark. */
+	ops.reclaimable = slow_reclaimable;
+	pmm_set_mm_ops(m, &ops, &s);
+	s.calls = 0;
+	stalls = pmm_test_vmstat(m, "allocstall_normal");
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0);
+	assert_non_null(p);
+	assert_int_equal(s.calls, min); /* 1 + min frees: free > min */
+	assert_int_equal(pmm_test_vmstat(m, "allocstall_normal"), stalls + min);
+	pmm_free_pages(m, p, 0);
+	/* Claimed reclaimable pages but no progress: 17 calls, then failure. */
+	s.per_call = 0;
+	s.calls = 0;
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0));
+	assert_int_equal(s.calls, MAX_RECLAIM_RETRIES + 1);
+	/* __GFP_NORETRY: one call whatever is counted. */
+	s.calls = 0;
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NORETRY | PMM___GFP_NOWARN, 0));
+	assert_int_equal(s.calls, 1);
+	pmm_set_mm_ops(m, NULL, NULL);
+	give_back(m, all, n);
+	give_back(m, s.held, s.n);
+	free(s.held);
+	free(all);
+	pmm_set_thread_cpu(m, -1);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/*
+ * The high-order atomic reserve is given back whole only when reclaim
+ * retries run out (should_reclaim_retry() after MAX_RECLAIM_RETRIES rounds
+ * without progress), not on every failure: a request that gives up after
+ * one round leaves it reserved.
+ */
+static void test_highatomic_unreserved_before_giving_up(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M dma=0 pcp=off watermark_boost_factor=0", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	struct pmm_page **all = calloc(1 << 15, sizeof(*all)), *p;
+	struct slow s = { .m = m, .report = 1ul << 20 };
+	struct pmm_mm_ops ops = { .reclaim = slow_reclaim, .reclaimable = slow_reclaimable };
+	unsigned long n, hpfn;
+
+	(void)state;
+	n = take_all(m, PMM_GFP_KERNEL, all, 1 << 15);
+	p = pmm_alloc_pages(m, PMM_GFP_ATOMIC, 2);
+	assert_non_null(p);
+	assert_int_equal(z->nr_reserved_highatomic, pageblock_nr_pages);
+	hpfn = pmm_page_to_pfn(m, p);
+	pmm_free_pages(m, p, 2);
+	/* Above the min mark, but not once the reserve is taken off. */
+	for (int i = 0; i < 8; i++)
+		pmm_free_pages(m, all[--n], 0);
+	assert_true(zone_page_state(z, NR_FREE_PAGES) > (long)min_wmark_pages(z));
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0));
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NORETRY | PMM___GFP_NOWARN, 0));
+	assert_int_equal(z->nr_reserved_highatomic, pageblock_nr_pages);
+	/* Sixteen rounds that free nothing while more is said reclaimable: then it goes. */
+	pmm_set_mm_ops(m, &ops, &s);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0);
+	assert_non_null(p);
+	assert_int_equal(s.calls, MAX_RECLAIM_RETRIES + 1);
+	assert_int_equal(z->nr_reserved_highatomic, 0);
+	assert_int_equal(get_pfnblock_migratetype(m, hpfn), MIGRATE_UNMOVABLE);
+	pmm_free_pages(m, p, 0);
+	pmm_set_mm_ops(m, NULL, NULL);
+	give_back(m, all, n);
+	free(all);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/*
+ * An allocation made from inside the reclaim callback may use the reserves
+ * below the min mark and does not call reclaim again (PF_MEMALLOC).
+ */
+static void test_reclaim_callback_allocates(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=32M dma=0 cpus=1", NULL);
+	struct slow s = { .m = m, .nested = true };
+	struct pmm_mm_ops ops = { .reclaim = slow_reclaim };
+	struct pmm_page **all = calloc(1 << 14, sizeof(*all));
+	unsigned long n;
+
+	(void)state;
+	n = take_all(m, PMM_GFP_KERNEL, all, 1 << 14);
+	pmm_set_mm_ops(m, &ops, &s);
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0));
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(s.max_depth, 1);
+	assert_non_null(s.nested_page); /* from the reserves */
+	/* Outside the callback the same request is refused. */
+	assert_null(pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOWARN, 0));
+	pmm_free_pages(m, s.nested_page, 0);
+	pmm_set_mm_ops(m, NULL, NULL);
+	give_back(m, all, n);
+	free(all);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/*
+ * __GFP_NOFAIL: a request that may reclaim goes round until a page is
+ * free - here the reclaim callback frees one only on its 40th call, long
+ * after an ordinary request would have failed; another thread's free ends
+ * the wait of one on a machine without callbacks.  Without direct reclaim
+ * it cannot wait: it fails, with the kernel's warning, once.
+ */
+struct nofail_waiter {
+	struct pmm *m;
+	struct pmm_page *page;
+};
+
+static void *nofail_thread(void *arg)
+{
+	struct nofail_waiter *w = arg;
+
+	w->page = pmm_alloc_pages(w->m, PMM_GFP_KERNEL | PMM___GFP_NOFAIL, 0);
+	return NULL;
+}
+
+static void test_nofail(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=32M dma=0 cpus=1", &log);
+	struct pmm_page **all = calloc(1 << 14, sizeof(*all)), *p;
+	struct slow s = { .m = m, .per_call = 1, .stuck = 40 };
+	struct pmm_mm_ops ops = { .reclaim = slow_reclaim };
+	struct nofail_waiter w = { .m = m };
+	unsigned long n;
+	pthread_t t;
+
+	(void)state;
+	alarm(120); /* a __GFP_NOFAIL request that never got its page */
+	s.held = calloc(4, sizeof(*s.held));
+	s.n = take_all(m, PMM_GFP_KERNEL, s.held, 4);
+	n = take_all(m, PMM_GFP_KERNEL | PMM___GFP_MEMALLOC, all, 1 << 14);
+	pmm_set_mm_ops(m, &ops, &s);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOFAIL, 0);
+	assert_non_null(p);
+	assert_int_equal(s.calls, 41);
+	assert_false(pmm_test_log_has(&log, "page allocation failure"));
+	pmm_free_pages(m, p, 0);
+	pmm_drain_all(m);
+	/* No callbacks: another thread's free is what the request waits for. */
+	pmm_set_mm_ops(m, NULL, NULL);
+	n += take_all(m, PMM_GFP_KERNEL | PMM___GFP_MEMALLOC, all + n, (1 << 14) - n);
+	assert_int_equal(pmm_nr_free_pages(m), 0);
+	assert_int_equal(pthread_create(&t, NULL, nofail_thread, &w), 0);
+	usleep(20000);
+	pmm_free_pages(m, all[--n], 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_non_null(w.page);
+	all[n++] = w.page;
+	/* GFP_NOWAIT | __GFP_NOFAIL cannot wait: it fails and warns, once. */
+	assert_null(pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOFAIL, 0));
+	assert_true(pmm_test_log_has(&log, "WARNING: __GFP_NOFAIL allocation of order 0 without "
+					   "__GFP_DIRECT_RECLAIM: it can fail"));
+	assert_true(pmm_test_log_has(&log, "page allocation failure: order:0"));
+	pmm_test_log_reset(&log);
+	assert_null(pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOFAIL | PMM___GFP_NOWARN, 0));
+	assert_false(pmm_test_log_has(&log, "WARNING: __GFP_NOFAIL"));
+	alarm(0);
+	give_back(m, all, n);
+	give_back(m, s.held, s.n);
+	free(s.held);
+	free(all);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 static void test_sysctl(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=1G dma=0 cpus=2", NULL);
@@ -1151,7 +1462,7 @@ static void test_kswapd_and_compact_callbacks(void **state)
 	struct hooks h = { .m = m };
 	struct pmm_mm_ops ops = { .wake_kswapd = kswapd_cb, .compact = compact_cb };
 	struct pmm_page **all = calloc(1 << 14, sizeof(*all));
-	unsigned long n = 0;
+	unsigned long n = 0, stalls;
 
 	(void)state;
 	pmm_set_mm_ops(m, &ops, &h);
@@ -1172,20 +1483,46 @@ static void test_kswapd_and_compact_callbacks(void **state)
 	pmm_drain_all(m);
 	assert_int_equal(h.compact, 0); /* order 0 never compacts */
 
-	/* An order-3 request: compaction frees the spare block and the retry takes it. */
+	stalls = pmm_test_vmstat(m, "allocstall_normal");
+	assert_true(stalls >= 1); /* the request that found nothing left entered reclaim */
+	/*
+	 * An unmovable order-3 request compacts before any reclaim (6.1):
+	 * compaction frees the spare block and the retry takes it.
+	 */
 	all[0] = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 3);
 	assert_non_null(all[0]);
 	assert_int_equal(h.compact, 1);
 	assert_int_equal(h.compact_order, 3);
 	assert_int_equal(h.kswapd_order, 3);
+	assert_int_equal(pmm_test_vmstat(m, "compact_stall"), 1);
+	assert_int_equal(pmm_test_vmstat(m, "compact_success"), 1);
+	assert_int_equal(pmm_test_vmstat(m, "compact_fail"), 0);
+	assert_int_equal(pmm_test_vmstat(m, "allocstall_normal"), stalls);
 	/*
-	 * A callback that says a block may be free when none is: the retry
-	 * finds nothing and the request fails, once (no reclaim progress to
-	 * retry on), instead of allocating again from the top.
+	 * A callback that says a block may be free when none is: compaction
+	 * first, then one round of reclaim (nothing to reclaim: no progress,
+	 * so no drain) and compaction again; the look after each finds
+	 * nothing and the request fails, instead of allocating again from
+	 * the top.  GFP_KERNEL's highest zone is Normal, which this machine
+	 * lacks: the stall is counted there all the same, as 6.1 does.
 	 */
 	h.lie = true;
 	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 3));
-	assert_int_equal(h.compact, 2);
+	assert_int_equal(h.compact, 3);
+	assert_int_equal(pmm_test_vmstat(m, "compact_stall"), 3);
+	assert_int_equal(pmm_test_vmstat(m, "compact_success"), 1);
+	assert_int_equal(pmm_test_vmstat(m, "compact_fail"), 2);
+	assert_int_equal(pmm_test_vmstat(m, "allocstall_normal"), stalls + 1);
+	assert_int_equal(pmm_test_vmstat(m, "allocstall_dma32"), 0);
+	/* A movable order-3 request reclaims before it compacts: one call. */
+	assert_null(pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_NOWARN, 3));
+	assert_int_equal(h.compact, 4);
+	assert_int_equal(pmm_test_vmstat(m, "allocstall_movable"), 1);
+	/* Compaction that did not run (false) counts nothing. */
+	h.lie = false;
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 3));
+	assert_int_equal(h.compact, 6);
+	assert_int_equal(pmm_test_vmstat(m, "compact_stall"), 4);
 	pmm_free_pages(m, all[0], 3);
 	all[0] = NULL;
 	for (unsigned long i = 1; i < n; i += 2)
@@ -1441,6 +1778,8 @@ static void high_order_watermark(const char *cfg, bool pin)
 		pmm_set_thread_cpu(m, 0);
 	big = pmm_alloc_pages(m, PMM_GFP_KERNEL, 3);
 	assert_non_null(big);
+	/* The refill left more order-3 blocks on the list: back to the buddy lists, to be taken. */
+	pmm_drain_all(m);
 	all = calloc(cap, sizeof(*all));
 	assert_non_null(all);
 	/* Everything, reserves included (__GFP_MEMALLOC), so no large block is left free. */
@@ -1977,6 +2316,11 @@ int main(void)
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_sysctl_values),
 		cmocka_unit_test(test_kswapd_and_compact_callbacks),
+		cmocka_unit_test(test_reclaim_no_progress_no_drain),
+		cmocka_unit_test(test_reclaim_retries),
+		cmocka_unit_test(test_reclaim_callback_allocates),
+		cmocka_unit_test(test_highatomic_unreserved_before_giving_up),
+		cmocka_unit_test(test_nofail),
 		cmocka_unit_test(test_boosted_watermark_wakes_kswapd),
 		cmocka_unit_test(test_movable_fallback_takes_smallest),
 		cmocka_unit_test(test_mobility_grouping_off),
