@@ -552,14 +552,19 @@ PMM_API void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_pag
  * are moved by the migrate callback of pmm_set_mm_ops(), 2 MiB huge pages
  * handed out too; a 2 MiB huge page in its pool is swapped for a fresh one
  * outside the range (<pmm/hugetlb.h>).
+ * The pageblocks the range touches are isolated for the time of the call,
+ * and each is checked whole for pages that cannot move, frames beside the
+ * range included, as Linux 6.1 does; afterwards they are MIGRATE_MOVABLE.
+ * Requests for other pageblocks are not affected.
  * Return: 0, each frame then order 0 with refcount 1; -PMM_EBUSY when a
  * frame cannot be freed (no migrate callback or its refusal, reserved or
- * unmovable pages, a 1 GiB huge page, no memory for a huge page's
- * replacement, or the range is being isolated by someone else); -PMM_EINVAL for an
+ * unmovable pages in a pageblock the range touches, a 1 GiB huge page, no
+ * memory for a huge page's replacement, or a pageblock is being isolated
+ * by someone else); -PMM_EINVAL for an
  * invalid range (empty, or not all online frames inside one zone's span;
  * the frames of the last section past the end of memory are not) or an
  * invalid @gfp (warned about, as pmm_alloc_pages() does, unless
- * __GFP_NOWARN).  On error the range is left as it was (pool pages
+ * __GFP_NOWARN).  On error the frames are left as they were (pool pages
  * already swapped stay where they went).
  * Context: process context; drains every CPU's lists.
  */

@@ -6,13 +6,15 @@
  * Isolating a pageblock makes it MIGRATE_ISOLATE and moves its free pages
  * to the isolate lists, which the allocator never takes from and which
  * NR_FREE_PAGES does not count.  Pages freed into an isolated block stay
- * there.  alloc_contig_range() isolates the range, drains the per-CPU lists,
- * asks the embedder's migrate callback to move every allocated block out
- * (2 MiB huge pages handed out too; free ones in their pool are swapped for
- * fresh ones), then takes the (now all free) range off the free lists as
- * order-0 pages.
- * Without a migrate callback, an allocated page in the range makes it fail
- * with -PMM_EBUSY and the range is left as it was.
+ * there.  A free block larger than a pageblock is split at the pageblock's
+ * edges first, so a neighbour's frames are never isolated with it.
+ * alloc_contig_range() isolates the pageblocks the range touches, drains
+ * the per-CPU lists, asks the embedder's migrate callback to move every
+ * allocated block of the range out (2 MiB huge pages handed out too; free
+ * ones in their pool are swapped for fresh ones), then takes the (now all
+ * free) range off the free lists as order-0 pages.  Without a migrate
+ * callback, an allocated page in those pageblocks makes it fail with
+ * -PMM_EBUSY and the frames are left as they were.
  *
  * Locking: zone->lock for block state changes; the migrate callback runs
  * without locks.
@@ -40,15 +42,16 @@ static data_race_fn unsigned snapshot_compound_order(const struct page *head)
  * frame is taken (test_pages_isolated()).
  */
 static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
-					       unsigned long start_pfn, unsigned long lo,
-					       unsigned long hi)
+					       unsigned long start_pfn)
 {
 	bool can_migrate = m->mm_ops.migrate != NULL;
 	int mt = get_pfnblock_migratetype(m, start_pfn);
 
-	/* Only the part of the block in [lo, hi) is looked at (Linux 5.19+). */
-	for (unsigned long pfn = MAX(start_pfn, lo); pfn < MIN(start_pfn + pageblock_nr_pages, hi);
-	     pfn++) {
+	/*
+	 * The whole block, also where a contiguous request covers only part
+	 * of it (6.1's isolate_single_pageblock() checks its edge blocks whole).
+	 */
+	for (unsigned long pfn = start_pfn; pfn < start_pfn + pageblock_nr_pages; pfn++) {
 		struct page *page = pfn_to_page(m, pfn), snap;
 
 		if (!zone_spans_pfn(zone, pfn))
@@ -71,8 +74,61 @@ static struct page *has_unmovable_pages_locked(struct pmm *m, struct zone *zone,
 	return NULL;
 }
 
-static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report,
-				   unsigned long lo, unsigned long hi, int *old_mt)
+/* The head of the free block covering @pfn, or ~0ul if @pfn is not free. */
+static unsigned long free_block_head_locked(struct pmm *m, struct zone *zone, unsigned long pfn)
+{
+	for (unsigned order = 0; order < MAX_ORDER; order++) {
+		unsigned long head = ALIGN_DOWN(pfn, 1ul << order);
+		struct page *hp;
+
+		if (!zone_spans_pfn(zone, head))
+			break;
+		hp = pfn_to_page(m, head);
+		if (PageBuddy(hp) && head + (1ul << buddy_order(hp)) > pfn)
+			return head;
+	}
+	return ~0ul;
+}
+
+/*
+ * split_free_page() at pageblock boundaries: a free block larger than a
+ * pageblock that covers the block at @pfn becomes pageblock-sized blocks,
+ * each on the list of its own pageblock's type.  Isolating one pageblock
+ * then never takes its neighbour's free frames along, and they do not
+ * merge again while it is isolated (__free_one_page() keeps isolated and
+ * other blocks apart); unset_migratetype_isolate() merges them back.
+ */
+static void split_free_block_locked(struct pmm *m, struct zone *zone, unsigned long pfn)
+{
+	unsigned long head = free_block_head_locked(m, zone, pfn);
+	struct page *page;
+	unsigned order;
+	int mt;
+
+	if (head == ~0ul)
+		return;
+	page = pfn_to_page(m, head);
+	order = buddy_order(page);
+	if (order <= pageblock_order)
+		return;
+	mt = get_pfnblock_migratetype(m, head);
+	del_page_from_free_list(page, zone, order);
+	if (!is_migrate_isolate(mt))
+		mod_zone_freepage_count(zone, -(1l << order), mt);
+	for (unsigned long p = head; p < head + (1ul << order); p += pageblock_nr_pages) {
+		struct page *piece = pfn_to_page(m, p);
+		int pmt = get_pfnblock_migratetype(m, p);
+
+		set_buddy_order(piece, pageblock_order);
+		add_to_free_list(piece, zone, pageblock_order, pmt);
+		if (!is_migrate_isolate(pmt))
+			mod_zone_freepage_count(zone, 1l << pageblock_order, pmt);
+	}
+	zone_fast_update(zone);
+}
+
+/* Isolate the pageblock that starts at @page; -PMM_EBUSY if it holds an unmovable page. */
+static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report)
 {
 	struct zone *zone = page_zone_racy(m, page);
 	unsigned long pfn = page_to_pfn(m, page);
@@ -85,12 +141,12 @@ static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report
 		pmm_unlock(&zone->lock);
 		return -PMM_EBUSY;
 	}
-	unmovable = has_unmovable_pages_locked(m, zone, pfn, lo, hi);
+	unmovable = has_unmovable_pages_locked(m, zone, pfn);
 	if (!unmovable) {
-		int nr = move_freepages_block_locked(zone, page, MIGRATE_ISOLATE, NULL);
+		int nr;
 
-		if (old_mt)
-			*old_mt = mt;
+		split_free_block_locked(m, zone, pfn);
+		nr = move_freepages_block_locked(zone, page, MIGRATE_ISOLATE, NULL);
 		set_pageblock_migratetype(m, page, MIGRATE_ISOLATE);
 		zone->nr_isolate_pageblock++;
 		mod_zone_freepage_state(zone, -nr, mt);
@@ -154,8 +210,7 @@ int start_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned lo
 		int err;
 
 		/* Checked online by every caller: a block gone since is busy, not skipped. */
-		err = pfn_valid(m, pfn) ? set_migratetype_isolate(m, pfn_to_page(m, pfn), report,
-								 start_pfn, end_pfn, NULL)
+		err = pfn_valid(m, pfn) ? set_migratetype_isolate(m, pfn_to_page(m, pfn), report)
 					: -PMM_EBUSY;
 		if (err) {
 			for (unsigned long p = ALIGN_DOWN(start_pfn, pageblock_nr_pages); p < pfn;
@@ -175,77 +230,6 @@ void undo_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned lo
 	     pfn += pageblock_nr_pages)
 		if (pfn_valid(m, pfn))
 			unset_migratetype_isolate(m, pfn_to_page(m, pfn), migratetype);
-}
-
-/*
- * alloc_contig_range() isolates the whole max-order blocks around
- * [start, end), but the pageblocks outside the request are neither checked
- * for unmovable pages nor changed in type: they get back the type they had
- * (Linux 6.1 does not touch them at all).  @saved holds those types, indexed
- * from the first pageblock at or below @iso_start, before and after the
- * request.
- */
-static int *contig_saved_slot(unsigned long base, unsigned long start, unsigned long end,
-			      unsigned long pfn, int *saved)
-{
-	if (pfn < ALIGN_DOWN(start, pageblock_nr_pages))
-		return &saved[(pfn - base) / pageblock_nr_pages];
-	if (pfn >= ALIGN_UP(end, pageblock_nr_pages))
-		return &saved[MAX_ORDER_NR_PAGES / pageblock_nr_pages +
-			      (pfn - ALIGN_UP(end, pageblock_nr_pages)) / pageblock_nr_pages];
-	return NULL;
-}
-
-static void undo_contig_isolation(struct pmm *m, unsigned long iso_start, unsigned long upto,
-				  unsigned long start, unsigned long end, int migratetype,
-				  int *saved)
-{
-	unsigned long base = ALIGN_DOWN(iso_start, pageblock_nr_pages);
-
-	for (unsigned long pfn = base; pfn < upto; pfn += pageblock_nr_pages) {
-		int *slot = contig_saved_slot(base, start, end, pfn, saved);
-
-		if (pfn_valid(m, pfn))
-			unset_migratetype_isolate(m, pfn_to_page(m, pfn), slot ? *slot : migratetype);
-	}
-}
-
-static int isolate_contig_range(struct pmm *m, unsigned long iso_start, unsigned long iso_end,
-				unsigned long start, unsigned long end, int migratetype, int *saved)
-{
-	unsigned long base = ALIGN_DOWN(iso_start, pageblock_nr_pages);
-
-	for (unsigned long pfn = base; pfn < iso_end; pfn += pageblock_nr_pages) {
-		int *slot = contig_saved_slot(base, start, end, pfn, saved), old, err;
-
-		/* Checked online by the caller: a block gone since is busy, not skipped. */
-		err = pfn_valid(m, pfn) ? set_migratetype_isolate(m, pfn_to_page(m, pfn), false, start,
-								 end, &old)
-					: -PMM_EBUSY;
-		if (err) {
-			undo_contig_isolation(m, iso_start, pfn, start, end, migratetype, saved);
-			return err;
-		}
-		if (slot)
-			*slot = old;
-	}
-	return 0;
-}
-
-/* The head of the free block covering @pfn, or ~0ul if @pfn is not free. */
-static unsigned long free_block_head_locked(struct pmm *m, struct zone *zone, unsigned long pfn)
-{
-	for (unsigned order = 0; order < MAX_ORDER; order++) {
-		unsigned long head = ALIGN_DOWN(pfn, 1ul << order);
-		struct page *hp;
-
-		if (!zone_spans_pfn(zone, head))
-			break;
-		hp = pfn_to_page(m, head);
-		if (PageBuddy(hp) && head + (1ul << buddy_order(hp)) > pfn)
-			return head;
-	}
-	return ~0ul;
 }
 
 /* test_pages_isolated(): from @head, free blocks cover everything up to @end. */
@@ -404,8 +388,7 @@ static struct zone *contig_range_zone(struct pmm *m, unsigned long start, unsign
 int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, int migratetype,
 		       pmm_gfp_t gfp)
 {
-	unsigned long iso_start, iso_end, zs, ze;
-	int saved[2 * MAX_ORDER_NR_PAGES / pageblock_nr_pages];
+	unsigned long zs, ze;
 	struct zone *zone;
 	int err;
 
@@ -426,12 +409,10 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 		return -PMM_EINVAL;
 	}
 	/*
-	 * Isolate whole max-order blocks around the range so no free block
-	 * straddles an isolated and a usable pageblock.
+	 * The pageblocks the range touches, whole; a free block that crosses
+	 * into a neighbour is split at the pageblock boundary.
 	 */
-	iso_start = MAX(ALIGN_DOWN(start, MAX_ORDER_NR_PAGES), zs);
-	iso_end = MIN(ALIGN_UP(end, MAX_ORDER_NR_PAGES), ze);
-	err = isolate_contig_range(m, iso_start, iso_end, start, end, migratetype, saved);
+	err = start_isolate_page_range(m, start, end, migratetype, false);
 	pmm_rcu_read_unlock(&m->rcu);
 	if (err)
 		return err;
@@ -449,7 +430,8 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 			isolate_freepages_range_locked(m, zone, head, start, end);
 		pmm_unlock(&zone->lock);
 	}
-	undo_contig_isolation(m, iso_start, iso_end, start, end, migratetype, saved);
+	/* Every pageblock of the range becomes @migratetype, as in 6.1, whatever it was. */
+	undo_isolate_page_range(m, start, end, migratetype);
 	if (err)
 		return err;
 	for (unsigned long pfn = start; pfn < end; pfn++) {

@@ -593,14 +593,6 @@ static void test_contig_range(void **state)
 }
 
 /*
- * Only the request's own frames decide it, and only its own pageblocks
- * change type (Linux 5.19+ looks at [start, end) alone): an allocated
- * frame outside the range, in the same pageblock or the same max-order
- * block, does not make it busy, and a neighbouring pageblock keeps its
- * type.  pmm isolates the whole max-order block around the range for the
- * time of the request, and gives the neighbour its type back.
- */
-/*
  * boost_watermark() caps the boost at watermark_boost_factor of the
  * unboosted high mark (6.1's zone->_watermark[WMARK_HIGH]), at least a
  * pageblock: fragmenting fallbacks by requests that never wake kswapd
@@ -609,7 +601,7 @@ static void test_contig_range(void **state)
  */
 static void test_boost_cap(void **state)
 {
-	struct pmm *m = pmm_test_machine("mem=64M dma=0 cpus=1", NULL);
+	struct pmm *m = pmm_test_machine("mem=64M dma=0 cpus=1 watermark_boost_factor=15000", NULL);
 	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
 	unsigned long cap = MAX(pageblock_nr_pages, z->_watermark[WMARK_HIGH] * 15000 / 10000);
 	unsigned long n = 0, max_boost = 0, total = pmm_totalram_pages(m);
@@ -675,21 +667,41 @@ static void test_numa_foreign_on_preferred_zone(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * The pageblocks the range touches decide it, whole, and only they are
+ * isolated and change type (Linux 5.19+: isolate_single_pageblock() checks
+ * its edge blocks whole and splits a free block that crosses into a
+ * neighbour).  An unmovable frame in another pageblock of the same
+ * max-order block does not make the request busy; one in the same
+ * pageblock does, unless it can be moved and lies outside the range.
+ */
 static void test_contig_range_neighbours(void **state)
 {
 	struct pmm *m = pmm_test_machine("mem=256M cpus=1", NULL);
 	unsigned long free0 = pmm_nr_free_pages(m), pfn, blk, other;
+	struct mover mv = { .lo = 0x8000, .hi = 0x8400 };
+	struct pmm_mm_ops ops = { .migrate = move_block };
 	struct pmm_page *p;
 
 	(void)state;
-	/* No migrate callback: an allocated frame in the range would be busy. */
+	/* No migrate callback: an allocated frame is unmovable. */
 	assert_int_equal(pmm_alloc_contig_range(m, 0x8007, 0x8008, PMM_GFP_KERNEL), 0);
 	assert_int_equal(pmm_alloc_contig_range(m, 0x8200, 0x8400, PMM_GFP_KERNEL), 0);
+	/* Its pageblock's free frames stayed free, its neighbour's were not taken. */
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, 0x81ff)), 0);
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, 0x8400)), 0);
 	pmm_free_contig_range(m, 0x8200, 0x200);
-	assert_int_equal(pmm_alloc_contig_range(m, 0x8010, 0x8020, PMM_GFP_KERNEL), 0);
-	pmm_free_contig_range(m, 0x8010, 0x10);
+	assert_int_equal(pmm_alloc_contig_range(m, 0x8010, 0x8020, PMM_GFP_KERNEL), -PMM_EBUSY);
 	assert_int_equal(pmm_alloc_contig_range(m, 0x8000, 0x8010, PMM_GFP_KERNEL), -PMM_EBUSY);
+	/* Movable (a callback, a movable block) and outside the range: left where it is. */
+	pmm_set_mm_ops(m, &ops, &mv);
+	assert_int_equal(pmm_alloc_contig_range(m, 0x8010, 0x8020, PMM_GFP_KERNEL), 0);
+	assert_int_equal(mv.n, 0);
+	pmm_free_contig_range(m, 0x8010, 0x10);
+	pmm_set_mm_ops(m, NULL, NULL);
 	pmm_free_contig_range(m, 0x8007, 1);
+	pmm_drain_all(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
 	assert_machine_valid(m);
 	/* An unmovable pageblock beside a request keeps its type. */
 	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
@@ -818,6 +830,20 @@ static void test_contig_range_failures(void **state)
 		assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, pfn)), 1);
 	pmm_free_contig_range(m, start, end - start);
 	pmm_free_pages(m, bm.inner.moved[0], 0);
+	/*
+	 * One for another pageblock of the same max-order block: each
+	 * isolates only its own pageblocks, so both succeed.
+	 */
+	assert_int_equal(pmm_alloc_contig_range(m, busy_pfn, busy_pfn + 1, PMM_GFP_KERNEL), 0);
+	bm.inner = (struct mover){ .lo = busy_pfn - 7, .hi = busy_pfn + 9 };
+	bm.nested_start = start + 2 * pageblock_nr_pages;
+	assert_int_equal(pmm_alloc_contig_range(m, busy_pfn - 7, busy_pfn + 9, PMM_GFP_KERNEL), 0);
+	assert_int_equal(bm.nested_err, 0);
+	assert_int_equal(bm.calls, 4);
+	pmm_free_contig_range(m, busy_pfn - 7, 16);
+	pmm_free_contig_range(m, bm.nested_start, 16);
+	while (bm.inner.n)
+		pmm_free_pages(m, bm.inner.moved[--bm.inner.n], 0);
 	pmm_drain_all(m);
 	assert_int_equal(z->nr_isolate_pageblock, 0);
 	assert_int_equal(pmm_bad_page_count(m), 0);
