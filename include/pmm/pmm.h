@@ -141,16 +141,19 @@ PMM_API int pmm_page_nid(const struct pmm_page *page);
  * __GFP_NOFAIL with __GFP_DIRECT_RECLAIM (GFP_KERNEL | __GFP_NOFAIL) never
  * returns NULL for want of memory, as in Linux 6.1: it calls reclaim and
  * compaction again, may then use the reserves, and yields the CPU between
- * rounds until a page is free.  pmm has no OOM killer, so unless a
- * callback or another thread frees memory such a request waits for ever.
- * Without __GFP_DIRECT_RECLAIM, __GFP_NOFAIL cannot be honoured: it warns
- * once and the request fails as any other.
+ * rounds (sched_yield(); a pause instruction in freestanding builds) until
+ * a page is free.  pmm has no OOM killer, so unless a callback or another
+ * thread frees memory such a request waits for ever.  Other requests fail
+ * where 6.1 would call the OOM killer (or, without __GFP_FS, wait for
+ * one).  Without __GFP_DIRECT_RECLAIM, __GFP_NOFAIL cannot be honoured: it
+ * warns once and the request fails as any other.
  * Context: any thread.  pmm itself never sleeps; a request with
  * __GFP_DIRECT_RECLAIM that the free lists cannot serve calls the
  * embedder's reclaim and compaction callbacks (pmm_set_mm_ops()), without
  * pmm locks, and sleeps if they do.  An allocation that a callback makes
  * from the same machine may use the reserves (the kernel's PF_MEMALLOC)
- * and does not call back again.  The wake_kswapd hint may be called
+ * and does not reclaim again; with __GFP_NOMEMALLOC above order 0 it may
+ * still compact first, as in Linux 6.1.  The wake_kswapd hint may be called
  * from any allocation: for __GFP_KSWAPD_RECLAIM (GFP_ATOMIC and GFP_NOWAIT
  * have it too), and by whichever allocation next finds a zone's watermark
  * boosted by a fallback, as in Linux 6.1 (rmqueue()); so it must not sleep
@@ -282,7 +285,8 @@ PMM_API void pmm_drain_all(struct pmm *m);
  * fails cleanly.  They are called without any pmm lock held and may call
  * pmm_free_pages() on the machine.  An allocation reclaim or compaction
  * makes from the machine may use the reserves below the min mark and never
- * calls them back (the kernel's PF_MEMALLOC, per thread).
+ * calls reclaim back (the kernel's PF_MEMALLOC, per thread); one with
+ * __GFP_NOMEMALLOC above order 0 may call compaction first.
  */
 struct pmm_mm_ops {
 	/*
@@ -302,14 +306,15 @@ struct pmm_mm_ops {
 	unsigned long (*reclaim)(void *ctx, pmm_gfp_t gfp, unsigned order);
 	/*
 	 * Direct compaction, for a request above order 0 that may enter
-	 * direct reclaim: before the first reclaim for orders above 3 and
-	 * for unmovable or reclaimable requests, and after each reclaim.
-	 * Return false when compaction did not run or could not help (the
-	 * kernel's COMPACT_SKIPPED): nothing is counted, and a request above
-	 * order 3 with __GFP_NORETRY gives up at once.  Return true when it
-	 * ran and a block of @order may now be free: compact_stall counts
-	 * it, and the allocator looks at its free lists once more
-	 * (compact_success if that finds a block, compact_fail if not).
+	 * direct reclaim and __GFP_IO (never for GFP_NOIO): before the first
+	 * reclaim for orders above 3 and for unmovable or reclaimable
+	 * requests, and after each reclaim.  Return false only when
+	 * compaction did not run (the kernel's COMPACT_SKIPPED): nothing is
+	 * counted, and a request above order 3 with __GFP_NORETRY gives up at
+	 * once.  Return true whenever it ran, even if it freed nothing:
+	 * compact_stall counts it, and the allocator looks at its free lists
+	 * once more (compact_success if that finds a block, compact_fail if
+	 * not).
 	 * Above order 0 the watermark check sees only the buddy lists, so a
 	 * block the callback freed onto a per-CPU list counts after
 	 * pmm_drain_all().

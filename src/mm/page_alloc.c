@@ -1221,8 +1221,12 @@ nopage:
 	if (gfp & PMM___GFP_NOFAIL) {
 		if (!can_direct_reclaim) {
 			if (!(gfp & PMM___GFP_NOWARN))
-				warn_once_nofail(m, order, false);
+				warn_once_nofail(m, order, NOFAIL_WARN_NORECLAIM);
 		} else {
+			if (!(gfp & PMM___GFP_NOWARN) && in_memalloc(m))
+				warn_once_nofail(m, order, NOFAIL_WARN_MEMALLOC);
+			if (!(gfp & PMM___GFP_NOWARN) && costly_order)
+				warn_once_nofail(m, order, NOFAIL_WARN_COSTLY);
 			/* The min reserve, not the whole: that would only make things worse. */
 			page = get_page_from_freelist(m, gfp, order, ALLOC_MIN_RESERVE | ALLOC_CPUSET, ac);
 			if (page)
@@ -1250,7 +1254,7 @@ struct page *alloc_pages_nid(struct pmm *m, pmm_gfp_t gfp, unsigned order, int n
 	if (unlikely(gfp_refused(m, gfp)))
 		return NULL;
 	if (unlikely((gfp & PMM___GFP_NOFAIL) && order > 1))
-		warn_once_nofail(m, order, true);
+		warn_once_nofail(m, order, NOFAIL_WARN_ORDER);
 	if (nid == PMM_NUMA_NO_NODE)
 		nid = numa_mem_id(m);
 	else if (unlikely(!(gfp & PMM___GFP_THISNODE) && node_memoryless(m, nid)))

@@ -320,10 +320,12 @@ bool unreserve_highatomic_pageblock(struct pmm *m, const struct alloc_context *a
 void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /*
- * The kernel's two __GFP_NOFAIL warnings, each once per machine: an order
- * above 1 (@can_reclaim true), or a request that may not reclaim.
+ * The kernel's __GFP_NOFAIL warnings, each once per machine: an order above
+ * 1, a request that may not reclaim, one from inside a callback
+ * (PF_MEMALLOC), one above the costly order that has to go round.
  */
-void warn_once_nofail(struct pmm *m, unsigned order, bool can_reclaim);
+enum nofail_warn { NOFAIL_WARN_ORDER, NOFAIL_WARN_NORECLAIM, NOFAIL_WARN_MEMALLOC, NOFAIL_WARN_COSTLY };
+void warn_once_nofail(struct pmm *m, unsigned order, enum nofail_warn why);
 void show_free_areas(struct pmm *m);
 /* SLIT distances: a node to itself, and to another when none is configured (node_distance=). */
 #define LOCAL_DISTANCE 10

@@ -129,16 +129,18 @@ void warn_alloc(struct pmm *m, pmm_gfp_t gfp, unsigned order, const char *fmt, .
 	show_free_areas(m);
 }
 
-void warn_once_nofail(struct pmm *m, unsigned order, bool can_reclaim)
+void warn_once_nofail(struct pmm *m, unsigned order, enum nofail_warn why)
 {
-	/* Two WARN_ON_ONCE()s of the kernel: each prints once per machine. */
-	int bit = can_reclaim ? 1 : 2;
+	static const char *const what[] = {
+		[NOFAIL_WARN_ORDER] = "(> 1)",
+		[NOFAIL_WARN_NORECLAIM] = "without __GFP_DIRECT_RECLAIM: it can fail",
+		[NOFAIL_WARN_MEMALLOC] = "from inside reclaim or compaction (PF_MEMALLOC): it can only wait",
+		[NOFAIL_WARN_COSTLY] = "above the costly order (3)",
+	};
+	/* The kernel's WARN_ON_ONCE()s: each prints once per machine. */
+	int bit = 1 << why;
 
 	if (__atomic_fetch_or(&m->warned_nofail, bit, __ATOMIC_RELAXED) & bit)
 		return;
-	if (can_reclaim)
-		pr_warn(m, "WARNING: __GFP_NOFAIL allocation of order %u (> 1)\n", order);
-	else
-		pr_warn(m, "WARNING: __GFP_NOFAIL allocation of order %u without "
-			   "__GFP_DIRECT_RECLAIM: it can fail\n", order);
+	pr_warn(m, "WARNING: __GFP_NOFAIL allocation of order %u %s\n", order, what[why]);
 }

@@ -66,16 +66,37 @@ void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context 
 }
 
 /*
- * The machine (its pmm_fast.id) whose reclaim or compaction callback this
- * thread is running, 0 if none: the kernel's PF_MEMALLOC.  Allocations the
- * callback makes from that machine may use the reserves and never enter
- * reclaim or compaction again (alloc_pages_slowpath()).
+ * The machines (their pmm_fast.id) whose callbacks this thread is running,
+ * innermost first, as a list of frames on the callers' stacks: the
+ * kernel's PF_MEMALLOC.  Allocations a callback makes from any of them may
+ * use the reserves and never enter reclaim again (alloc_pages_slowpath()),
+ * also when a callback of one machine allocates from another whose
+ * callback allocates from the first.
  */
-static __thread uint64_t memalloc_machine;
+struct memalloc_frame {
+	uint64_t id;
+	const struct memalloc_frame *prev;
+};
+static __thread const struct memalloc_frame *memalloc_top;
 
 bool in_memalloc(const struct pmm *m)
 {
-	return memalloc_machine == m->fast.id;
+	for (const struct memalloc_frame *f = memalloc_top; f; f = f->prev)
+		if (f->id == m->fast.id)
+			return true;
+	return false;
+}
+
+static void memalloc_enter(struct memalloc_frame *f, const struct pmm *m)
+{
+	f->id = m->fast.id;
+	f->prev = memalloc_top;
+	memalloc_top = f;
+}
+
+static void memalloc_leave(const struct memalloc_frame *f)
+{
+	memalloc_top = f->prev;
 }
 
 /* The zone a request's reclaim events are counted against: its highest, on its node. */
@@ -87,7 +108,7 @@ static struct zone *event_zone(struct pmm *m, const struct alloc_context *ac)
 unsigned long direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 			     const struct alloc_context *ac)
 {
-	uint64_t saved = memalloc_machine;
+	struct memalloc_frame frame;
 	unsigned long progress;
 
 	/*
@@ -97,22 +118,23 @@ unsigned long direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned order,
 	count_zone_event(event_zone(m, ac), EV_ALLOCSTALL, 1);
 	if (!m->mm_ops.reclaim)
 		return 0;
-	memalloc_machine = m->fast.id;
+	memalloc_enter(&frame, m);
 	progress = m->mm_ops.reclaim(m->mm_ops_ctx, gfp, order);
-	memalloc_machine = saved;
+	memalloc_leave(&frame);
 	return progress;
 }
 
 bool direct_compact(struct pmm *m, pmm_gfp_t gfp, unsigned order)
 {
-	uint64_t saved = memalloc_machine;
+	struct memalloc_frame frame;
 	bool ran;
 
-	if (!order || !m->mm_ops.compact)
+	/* try_to_compact_pages(): GFP_NOIO may not migrate (COMPACT_SKIPPED). */
+	if (!order || !(gfp & PMM___GFP_IO) || !m->mm_ops.compact)
 		return false;
-	memalloc_machine = m->fast.id;
+	memalloc_enter(&frame, m);
 	ran = m->mm_ops.compact(m->mm_ops_ctx, gfp, order);
-	memalloc_machine = saved;
+	memalloc_leave(&frame);
 	return ran;
 }
 
@@ -123,7 +145,13 @@ void count_compact_event(struct pmm *m, const struct alloc_context *ac, enum zon
 
 unsigned long zone_reclaimable_pages(struct pmm *m, struct zone *zone)
 {
+	struct memalloc_frame frame;
+	unsigned long n;
+
 	if (!m->mm_ops.reclaimable)
 		return 0;
-	return m->mm_ops.reclaimable(m->mm_ops_ctx, zone->node, zone->zone_idx);
+	memalloc_enter(&frame, m);
+	n = m->mm_ops.reclaimable(m->mm_ops_ctx, zone->node, zone->zone_idx);
+	memalloc_leave(&frame);
+	return n;
 }

@@ -1298,6 +1298,65 @@ static void test_reclaim_callback_allocates(void **state)
 }
 
 /*
+ * Two machines whose reclaim callbacks each allocate from the other: the
+ * thread is inside both, so neither callback is entered twice (the
+ * kernel's PF_MEMALLOC is one flag per task).
+ */
+struct crossed {
+	struct pmm *self, *other;
+	int depth, max_depth, calls;
+};
+
+static unsigned long crossed_reclaim(void *ctx, pmm_gfp_t gfp, unsigned order)
+{
+	struct crossed *c = ctx;
+	struct pmm_page *p;
+
+	(void)gfp;
+	(void)order;
+	c->calls++;
+	if (++c->depth > c->max_depth)
+		c->max_depth = c->depth;
+	if (c->depth < 8) { /* a bound for the test itself, should the guard fail */
+		p = pmm_alloc_pages(c->other, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0);
+		if (p)
+			pmm_free_pages(c->other, p, 0);
+	}
+	c->depth--;
+	return 0;
+}
+
+static void test_reclaim_callbacks_across_machines(void **state)
+{
+	struct pmm *a = pmm_test_machine("mem=32M dma=0 cpus=1", NULL);
+	struct pmm *b = pmm_test_machine("mem=32M dma=0 cpus=1", NULL);
+	struct crossed ca = { .self = a, .other = b }, cb = { .self = b, .other = a };
+	struct pmm_mm_ops ops = { .reclaim = crossed_reclaim };
+	struct pmm_page **all_a = calloc(1 << 14, sizeof(*all_a)), **all_b = calloc(1 << 14, sizeof(*all_b));
+	unsigned long na, nb;
+
+	(void)state;
+	na = take_all(a, PMM_GFP_KERNEL | PMM___GFP_MEMALLOC, all_a, 1 << 14);
+	nb = take_all(b, PMM_GFP_KERNEL | PMM___GFP_MEMALLOC, all_b, 1 << 14);
+	pmm_set_mm_ops(a, &ops, &ca);
+	pmm_set_mm_ops(b, &ops, &cb);
+	assert_null(pmm_alloc_pages(a, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0));
+	assert_int_equal(ca.calls, 1);
+	assert_int_equal(ca.max_depth, 1);
+	assert_int_equal(cb.calls, 1);
+	pmm_set_mm_ops(a, NULL, NULL);
+	pmm_set_mm_ops(b, NULL, NULL);
+	give_back(a, all_a, na);
+	give_back(b, all_b, nb);
+	free(all_a);
+	free(all_b);
+	assert_machine_valid(a);
+	assert_machine_valid(b);
+	pmm_destroy(a);
+	pmm_destroy(b);
+}
+
+/*
  * __GFP_NOFAIL: a request that may reclaim goes round until a page is
  * free - here the reclaim callback frees one only on its 40th call, long
  * after an ordinary request would have failed; another thread's free ends
@@ -1350,13 +1409,18 @@ static void test_nofail(void **state)
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_non_null(w.page);
 	all[n++] = w.page;
-	/* GFP_NOWAIT | __GFP_NOFAIL cannot wait: it fails and warns, once. */
+	/*
+	 * GFP_NOWAIT | __GFP_NOFAIL cannot wait: it fails and warns, once
+	 * (WARN_ON_ONCE_GFP(): not with __GFP_NOWARN, which leaves it armed).
+	 */
+	assert_null(pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOFAIL | PMM___GFP_NOWARN, 0));
+	assert_false(pmm_test_log_has(&log, "WARNING: __GFP_NOFAIL"));
 	assert_null(pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOFAIL, 0));
 	assert_true(pmm_test_log_has(&log, "WARNING: __GFP_NOFAIL allocation of order 0 without "
 					   "__GFP_DIRECT_RECLAIM: it can fail"));
 	assert_true(pmm_test_log_has(&log, "page allocation failure: order:0"));
 	pmm_test_log_reset(&log);
-	assert_null(pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOFAIL | PMM___GFP_NOWARN, 0));
+	assert_null(pmm_alloc_pages(m, PMM_GFP_NOWAIT | PMM___GFP_NOFAIL, 0));
 	assert_false(pmm_test_log_has(&log, "WARNING: __GFP_NOFAIL"));
 	alarm(0);
 	give_back(m, all, n);
@@ -1547,6 +1611,11 @@ static void test_kswapd_and_compact_callbacks(void **state)
 	/* Compaction that did not run (false) counts nothing. */
 	h.lie = false;
 	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 3));
+	assert_int_equal(h.compact, 6);
+	assert_int_equal(pmm_test_vmstat(m, "compact_stall"), 4);
+	/* GFP_NOIO may not migrate: never compacted (try_to_compact_pages()). */
+	h.lie = true;
+	assert_null(pmm_alloc_pages(m, PMM_GFP_NOIO | PMM___GFP_NOWARN, 3));
 	assert_int_equal(h.compact, 6);
 	assert_int_equal(pmm_test_vmstat(m, "compact_stall"), 4);
 	pmm_free_pages(m, all[0], 3);
@@ -2345,6 +2414,7 @@ int main(void)
 		cmocka_unit_test(test_reclaim_no_progress_no_drain),
 		cmocka_unit_test(test_reclaim_retries),
 		cmocka_unit_test(test_reclaim_callback_allocates),
+		cmocka_unit_test(test_reclaim_callbacks_across_machines),
 		cmocka_unit_test(test_highatomic_unreserved_before_giving_up),
 		cmocka_unit_test(test_nofail),
 		cmocka_unit_test(test_boosted_watermark_wakes_kswapd),
