@@ -190,6 +190,18 @@ free_one_page_body(struct zone *zone, struct page *page, unsigned long pfn, unsi
 void free_one_page_locked(struct zone *zone, struct page *page, unsigned long pfn,
 			  unsigned order, int migratetype, int fpi)
 {
+	/*
+	 * split_large_buddy() (Linux 6.10): while a pageblock is isolated, a
+	 * block larger than a pageblock goes back one pageblock at a time, each
+	 * onto its own pageblock's list, so that no free block covers an
+	 * isolated and a usable pageblock (isolation takes single pageblocks).
+	 */
+	if (unlikely(order > pageblock_order && zone->nr_isolate_pageblock)) {
+		for (unsigned long i = 0; i < (1ul << order); i += pageblock_nr_pages)
+			free_one_page_body(zone, page + i, pfn + i, pageblock_order,
+					   get_pfnblock_migratetype(zone->machine, pfn + i), fpi);
+		return;
+	}
 	free_one_page_body(zone, page, pfn, order, migratetype, fpi);
 }
 

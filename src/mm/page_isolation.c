@@ -170,6 +170,13 @@ static void unset_migratetype_isolate(struct pmm *m, struct page *page, int migr
 		pmm_unlock(&zone->lock);
 		return;
 	}
+	/*
+	 * Two isolated pageblocks of one max-order block may have merged:
+	 * split the block first, while this one is still isolated, or
+	 * move_freepages_block_locked() would take the neighbour's frames
+	 * out of its isolation with it.
+	 */
+	split_free_block_locked(m, zone, ALIGN_DOWN(pfn, pageblock_nr_pages));
 	set_pageblock_migratetype(m, page, migratetype);
 	nr = move_freepages_block_locked(zone, page, migratetype, NULL);
 	mod_zone_freepage_state(zone, nr, migratetype);
@@ -230,6 +237,15 @@ void undo_isolate_page_range(struct pmm *m, unsigned long start_pfn, unsigned lo
 	     pfn += pageblock_nr_pages)
 		if (pfn_valid(m, pfn))
 			unset_migratetype_isolate(m, pfn_to_page(m, pfn), migratetype);
+}
+
+/* Every pageblock of [@start, @end) is MIGRATE_ISOLATE (zone->lock held). */
+static bool range_isolated_locked(struct pmm *m, unsigned long start, unsigned long end)
+{
+	for (unsigned long pfn = start; pfn < end; pfn += pageblock_nr_pages)
+		if (!is_migrate_isolate(get_pfnblock_migratetype(m, pfn)))
+			return false;
+	return true;
 }
 
 /* test_pages_isolated(): from @head, free blocks cover everything up to @end. */
@@ -424,7 +440,12 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 		pcp_drain_all(m);
 		pmm_lock(&zone->lock);
 		head = free_block_head_locked(m, zone, start);
-		if (head == ~0ul || !range_all_free_locked(m, head, end))
+		/*
+		 * test_pages_isolated(): the blocks are taken as isolated ones,
+		 * so every pageblock they cover must still be isolated.
+		 */
+		if (head == ~0ul || !range_all_free_locked(m, head, end) ||
+		    !range_isolated_locked(m, ALIGN_DOWN(head, pageblock_nr_pages), end))
 			err = -PMM_EBUSY;
 		else
 			isolate_freepages_range_locked(m, zone, head, start, end);

@@ -10,6 +10,9 @@
  *   - every PageBuddy page of the zone in the online part of its span is on
  *     a list (no lost block) and no two free blocks overlap (a span may
  *     hold other zones' blocks after memory hotplug, as in the kernel);
+ *   - a block is on an isolate list exactly when the pageblocks it covers
+ *     are MIGRATE_ISOLATE, and nr_isolate_pageblock counts the isolated
+ *     pageblocks of the zone's online memory;
  *   - per-CPU lists hold non-buddy pages with refcount 0, private 0 and no
  *     PAGE_FLAGS_CHECK_AT_PREP flag, whose total equals pcp->count.
  * pmm_validate() then checks the huge page pools (hugetlb_validate()).
@@ -120,6 +123,14 @@ static int zone_validate(struct pmm *m, struct zone *z, char *buf, size_t size)
 					     page_ref_count(p));
 				if (p->flags & PAGE_FLAGS_CHECK_AT_PREP & ~(1ul << PG_reported))
 					FAIL("%s: free pfn 0x%lx has flags 0x%lx", z->name, pfn, p->flags);
+				for (unsigned long b = ALIGN_DOWN(pfn, pageblock_nr_pages);
+				     b < pfn + (1ul << o); b += pageblock_nr_pages)
+					if (is_migrate_isolate(get_pfnblock_migratetype(m, b)) !=
+					    is_migrate_isolate(mt))
+						FAIL("%s: free pfn 0x%lx order %u on the %s list covers "
+						     "pageblock 0x%lx of type %s",
+						     z->name, pfn, o, migratetype_names[mt], b,
+						     migratetype_names[get_pfnblock_migratetype(m, b)]);
 				n++;
 				if (!is_migrate_isolate(mt))
 					listed += 1l << o;
@@ -143,6 +154,20 @@ static int zone_validate(struct pmm *m, struct zone *z, char *buf, size_t size)
 	if (listed != zone_page_state(z, NR_FREE_PAGES))
 		FAIL("%s: NR_FREE_PAGES %ld but lists hold %ld pages", z->name,
 		     zone_page_state(z, NR_FREE_PAGES), listed);
+	{
+		long isolated = 0;
+
+		for (unsigned long b = ALIGN_DOWN(z->zone_start_pfn, pageblock_nr_pages);
+		     b < zone_end_pfn(z); b += pageblock_nr_pages) {
+			struct page *p = pfn_to_online_page(m, b < z->zone_start_pfn ? z->zone_start_pfn : b);
+
+			if (p && page_zone(m, p) == z && is_migrate_isolate(get_pfnblock_migratetype(m, b)))
+				isolated++;
+		}
+		if (isolated != z->nr_isolate_pageblock)
+			FAIL("%s: nr_isolate_pageblock %ld but %ld pageblocks are isolated", z->name,
+			     (long)z->nr_isolate_pageblock, isolated);
+	}
 	/* Every buddy head in the memmap is listed, and free blocks do not overlap. */
 	for (unsigned long pfn = z->zone_start_pfn; pfn < zone_end_pfn(z);) {
 		/* Offline blocks hold no free block; other zones may overlap the span. */

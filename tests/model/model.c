@@ -888,15 +888,15 @@ static void do_contig(struct model *md, unsigned long start, unsigned long nr, p
 	md->st.contig_busy++;
 	/*
 	 * Busy must have a reason: with no migrate callback, an allocated or
-	 * reserved frame in a pageblock of the isolated window around the range.
+	 * reserved frame in a pageblock the range touches (each is checked
+	 * whole; no other pageblock is isolated).
 	 */
 	{
 		struct page *p = (struct page *)pmm_pfn_to_page(md->m, start);
 		zone = page_zone(md->m, p);
 	}
-	ws = ALIGN_DOWN(MAX(ALIGN_DOWN(start, MAX_ORDER_NR_PAGES), zone->zone_start_pfn),
-			pageblock_nr_pages);
-	we = MIN(ALIGN_UP(end, MAX_ORDER_NR_PAGES), zone_end_pfn(zone));
+	ws = ALIGN_DOWN(start, pageblock_nr_pages);
+	we = MIN(ALIGN_UP(end, pageblock_nr_pages), zone_end_pfn(zone));
 	for (unsigned long pfn = start; pfn < end; pfn++)
 		if (md->f[pfn].state != MF_FREE)
 			window_free = false;

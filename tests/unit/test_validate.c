@@ -136,6 +136,26 @@ static void test_counts(void **state)
 	z->free_pcp_lists ^= FREE_LIST_BIT(MAX_ORDER - 1, MIGRATE_MOVABLE) |
 			     FREE_LIST_BIT(MAX_ORDER - 1, MIGRATE_UNMOVABLE);
 
+	z->nr_isolate_pageblock++;
+	expect_corrupt(m, "nr_isolate_pageblock 1 but 0 pageblocks are isolated");
+	z->nr_isolate_pageblock--;
+	assert_machine_valid(m);
+
+	/* An isolated pageblock whose free blocks are still on a usable list. */
+	{
+		unsigned order;
+		struct page *p = some_free_block(z, &order);
+		unsigned long pfn = page_to_pfn(m, p);
+		int mt = get_pfnblock_migratetype(m, pfn);
+
+		set_pageblock_migratetype(m, p, MIGRATE_ISOLATE);
+		z->nr_isolate_pageblock++;
+		expect_corrupt(m, "of type Isolate");
+		set_pageblock_migratetype(m, p, mt);
+		z->nr_isolate_pageblock--;
+		assert_machine_valid(m);
+	}
+
 	/* An allocated page marked free but on no list: a lost block. */
 	set_page_private(lost, 0);
 	__SetPageBuddy(lost);

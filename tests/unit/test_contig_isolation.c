@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Contiguous requests isolate single pageblocks (Linux 6.1), so a free
+ * block larger than a pageblock may meet an isolated and a usable
+ * pageblock.  These cases put one there and check that nothing is lost,
+ * stranded on an isolate list or miscounted.  Concurrency is played out
+ * from inside migrate callbacks: the embedder's owners free their pages
+ * there, and one request runs nested in another's callback, as two threads
+ * would interleave.
+ *
+ * A = 0x8000 and B = 0x8200 are the two pageblocks of one max-order block,
+ * W2 = 0x7e00 the upper pageblock of the block below, C = 0x8400 the first
+ * pageblock of the block above.
+ */
+#include "harness.h"
+
+#include "mm/internal.h"
+#include "mm/page_alloc.h"
+#include "mm/pcp.h"
+
+#define A 0x8000ul
+#define B 0x8200ul
+#define C 0x8400ul
+#define W2 0x7e00ul
+
+static int count_isolated_pageblocks(struct pmm *m, struct zone *z)
+{
+	int n = 0;
+
+	for (unsigned long p = ALIGN_UP(z->zone_start_pfn, pageblock_nr_pages); p < zone_end_pfn(z);
+	     p += pageblock_nr_pages)
+		if (pfn_valid(m, p) && is_migrate_isolate(get_pfnblock_migratetype(m, p)))
+			n++;
+	return n;
+}
+
+/* Frames on an isolate free list whose pageblock is not isolated: lost to the allocator. */
+static unsigned long stranded_isolate_frames(struct pmm *m, struct zone *z)
+{
+	unsigned long n = 0;
+
+	pmm_lock(&z->lock);
+	for (unsigned o = 0; o < MAX_ORDER; o++) {
+		struct list_head *h = &z->free_area[o].free_list[MIGRATE_ISOLATE], *pos;
+
+		for (pos = h->next; pos != h; pos = pos->next) {
+			struct page *p = list_entry(pos, struct page, lru);
+
+			if (!is_migrate_isolate(get_pfnblock_migratetype(m, page_to_pfn(m, p))))
+				n += 1ul << o;
+		}
+	}
+	pmm_unlock(&z->lock);
+	return n;
+}
+
+static void expect_clean(struct pmm *m, struct zone *z, unsigned long free0)
+{
+	pmm_drain_all(m);
+	assert_int_equal(z->nr_isolate_pageblock, 0);
+	assert_int_equal(count_isolated_pageblocks(m, z), 0);
+	assert_int_equal(stranded_isolate_frames(m, z), 0);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	assert_machine_valid(m);
+}
+
+/* ------------------------------------------------------------------ 1 */
+/*
+ * Two requests hold A and B of one max-order block isolated; the owners
+ * free the last pages of A and B, which merge into one order-10 block on
+ * the isolate list (both pageblocks are MIGRATE_ISOLATE).  The request
+ * for A (nested, range [W2+0x10, A+0x11)) then fails: its pw in W2 is
+ * refused.  unset_migratetype_isolate(A) moves the whole order-10 block,
+ * B's frames included, to the movable list and counts 1024 free pages
+ * while B is still isolated.  The request for B then succeeds and
+ * isolate_freepages_range_locked() takes pb out of that block as if it
+ * were on an isolate list.
+ */
+struct ctx1 {
+	unsigned long pa, pb, pw;
+	int nested_err, calls;
+};
+
+static int migrate1(void *c, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct ctx1 *x = c;
+
+	(void)order;
+	x->calls++;
+	if (pfn == x->pb) {
+		/* The request for B holds B isolated: now one for W2 and A. */
+		x->nested_err = pmm_alloc_contig_range(m, x->pw, x->pa + 1, PMM_GFP_KERNEL);
+		/* pb was freed by its owner meanwhile (below): "moved". */
+		return 0;
+	}
+	if (pfn == x->pw) {
+		/* Both A and B isolated: the owners of pa and pb free them now. */
+		pmm_free_pages(m, pmm_pfn_to_page(m, x->pa), 0);
+		pmm_free_pages(m, pmm_pfn_to_page(m, x->pb), 0);
+		return -PMM_EBUSY; /* pw cannot move: the request for A fails */
+	}
+	return -PMM_EBUSY;
+}
+
+static void test_merged_isolated_pair_head_undone_first(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=1", NULL);
+	struct zone *z = page_zone(m, pfn_to_page(m, A));
+	struct ctx1 x = { .pa = A + 0x10, .pb = B + 0x10, .pw = W2 + 0x10 };
+	struct pmm_mm_ops ops = { .migrate = migrate1 };
+	unsigned long free0;
+	int err;
+
+	(void)state;
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	assert_int_equal(pmm_alloc_contig_range(m, x.pa, x.pa + 1, PMM_GFP_KERNEL), 0);
+	assert_int_equal(pmm_alloc_contig_range(m, x.pb, x.pb + 1, PMM_GFP_KERNEL), 0);
+	assert_int_equal(pmm_alloc_contig_range(m, x.pw, x.pw + 1, PMM_GFP_KERNEL), 0);
+	pmm_set_mm_ops(m, &ops, &x);
+	err = pmm_alloc_contig_range(m, x.pb, x.pb + 1, PMM_GFP_KERNEL);
+	pmm_set_mm_ops(m, NULL, NULL);
+	if (!err)
+		pmm_free_contig_range(m, x.pb, 1);
+	pmm_free_contig_range(m, x.pw, 1);
+	expect_clean(m, z, free0);
+	pmm_destroy(m);
+}
+
+/* ------------------------------------------------------------------ 2 */
+/*
+ * An allocated (non-compound) order-10 block covers A and B.  A request
+ * for [B+100, C+6) isolates B and C: has_unmovable_pages_locked() sees only
+ * B's tail frames (refcount 0) and lets it pass.  While B is isolated the
+ * owner frees the order-10 block: free_one_page() lists it whole under
+ * A's type (movable, counted), B's frames with it.  The request then finds
+ * the block's head A at free_block_head_locked(B+100) and
+ * isolate_freepages_range_locked() treats it as isolated.
+ */
+struct ctx2 {
+	struct pmm_page *big;
+	unsigned long pc;
+};
+
+static int migrate2(void *c, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct ctx2 *x = c;
+
+	(void)order;
+	if (pfn != x->pc)
+		return -PMM_EBUSY;
+	pmm_free_pages(m, x->big, 10); /* its owner frees the order-10 block now */
+	x->big = NULL;
+	pmm_free_pages(m, pmm_pfn_to_page(m, pfn), 0);
+	return 0;
+}
+
+static void test_order10_free_into_half_isolated(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=1", NULL);
+	struct zone *z;
+	struct ctx2 x = { 0 };
+	struct pmm_mm_ops ops = { .migrate = migrate2 };
+	struct pmm_page *keep[512];
+	unsigned long free0, p, b;
+	int nk = 0, err;
+
+	(void)state;
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	/* An order-10 movable block with a free first pageblock above it. */
+	for (;;) {
+		struct pmm_page *pg = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_NOWARN, 10);
+
+		assert_non_null(pg);
+		p = pmm_page_to_pfn(m, pg);
+		if (p + 2048 <= pmm_max_pfn(m) && !pmm_alloc_contig_range(m, p + 1024 + 5, p + 1024 + 6,
+									 PMM_GFP_KERNEL)) {
+			x.big = pg;
+			break;
+		}
+		assert_true(nk < 512);
+		keep[nk++] = pg;
+	}
+	while (nk)
+		pmm_free_pages(m, keep[--nk], 10);
+	z = page_zone(m, pfn_to_page(m, p));
+	b = p + 512;
+	x.pc = p + 1024 + 5;
+	pmm_set_mm_ops(m, &ops, &x);
+	err = pmm_alloc_contig_range(m, b + 100, x.pc + 1, PMM_GFP_KERNEL);
+	pmm_set_mm_ops(m, NULL, NULL);
+	if (!err)
+		pmm_free_contig_range(m, b + 100, x.pc + 1 - (b + 100));
+	else if (x.big)
+		pmm_free_pages(m, x.big, 10);
+	expect_clean(m, z, free0);
+	pmm_destroy(m);
+}
+
+/* ------------------------------------------------------------------ 3 */
+/*
+ * As 1, but once the merged block sits on the movable list with B still
+ * isolated, unmovable order-10 allocations take the movable order-10
+ * blocks (a fallback steal each: change_pageblock_range() over both
+ * pageblocks) until they take this one: B's MIGRATE_ISOLATE is overwritten
+ * with MIGRATE_UNMOVABLE, B's own request can no longer undo it and
+ * nr_isolate_pageblock stays up.
+ */
+struct ctx3 {
+	struct ctx1 c1;
+	struct pmm_page *got[256];
+	int n;
+	bool hit;
+};
+
+static int migrate3(void *c, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct ctx3 *x = c;
+	int r = migrate1(&x->c1, m, pfn, order);
+
+	if (pfn == x->c1.pb) {
+		while (x->n < 256) {
+			struct pmm_page *pg = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN |
+									 PMM___GFP_NORETRY, 10);
+
+			if (!pg)
+				break;
+			x->got[x->n++] = pg;
+			if (pmm_page_to_pfn(m, pg) == A) {
+				x->hit = true;
+				break;
+			}
+		}
+	}
+	return r;
+}
+
+static void test_steal_overwrites_isolate(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=1", NULL);
+	struct zone *z = page_zone(m, pfn_to_page(m, A));
+	struct ctx3 x = { .c1 = { .pa = A + 0x10, .pb = B + 0x10, .pw = W2 + 0x10 } };
+	struct pmm_mm_ops ops = { .migrate = migrate3 };
+	unsigned long free0;
+	int err;
+
+	(void)state;
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	assert_int_equal(pmm_alloc_contig_range(m, x.c1.pa, x.c1.pa + 1, PMM_GFP_KERNEL), 0);
+	assert_int_equal(pmm_alloc_contig_range(m, x.c1.pb, x.c1.pb + 1, PMM_GFP_KERNEL), 0);
+	assert_int_equal(pmm_alloc_contig_range(m, x.c1.pw, x.c1.pw + 1, PMM_GFP_KERNEL), 0);
+	pmm_set_mm_ops(m, &ops, &x);
+	err = pmm_alloc_contig_range(m, x.c1.pb, x.c1.pb + 1, PMM_GFP_KERNEL);
+	pmm_set_mm_ops(m, NULL, NULL);
+	if (!err)
+		pmm_free_contig_range(m, x.c1.pb, 1);
+	while (x.n)
+		pmm_free_pages(m, x.got[--x.n], 10);
+	pmm_free_contig_range(m, x.c1.pw, 1);
+	expect_clean(m, z, free0);
+	pmm_destroy(m);
+}
+
+/* ------------------------------------------------------------------ 4 */
+/*
+ * The plainest case: a request for the first frame of a movable order-10
+ * block someone holds.  Only its pageblock A is isolated; the migrate
+ * callback moves the block and frees it, and free_one_page() lists it whole
+ * under A's type (isolate), B's 512 frames with it although B is not
+ * isolated.  isolate_freepages_range_locked() then gives every frame but
+ * the first back as MIGRATE_ISOLATE, B's included: they sit on the isolate
+ * lists of a movable pageblock, uncounted and never allocated.
+ */
+struct ctx4 {
+	struct pmm_page *big, *moved;
+};
+
+static int migrate4(void *c, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct ctx4 *x = c;
+
+	if (!x->big || pfn != pmm_page_to_pfn(m, x->big) || order != 10)
+		return -PMM_EBUSY;
+	x->moved = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_NOWARN, 10);
+	if (!x->moved)
+		return -PMM_ENOMEM;
+	pmm_free_pages(m, x->big, 10);
+	x->big = NULL;
+	return 0;
+}
+
+static void test_range_at_order10_head(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=1", NULL);
+	struct ctx4 x = { 0 };
+	struct pmm_mm_ops ops = { .migrate = migrate4 };
+	unsigned long free0, p;
+	struct zone *z;
+	int err;
+
+	(void)state;
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	x.big = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 10);
+	assert_non_null(x.big);
+	p = pmm_page_to_pfn(m, x.big);
+	z = page_zone(m, pfn_to_page(m, p));
+	pmm_set_mm_ops(m, &ops, &x);
+	err = pmm_alloc_contig_range(m, p, p + 1, PMM_GFP_HIGHUSER_MOVABLE);
+	pmm_set_mm_ops(m, NULL, NULL);
+	if (!err)
+		pmm_free_contig_range(m, p, 1);
+	if (x.big)
+		pmm_free_pages(m, x.big, 10);
+	if (x.moved)
+		pmm_free_pages(m, x.moved, 10);
+	expect_clean(m, z, free0);
+	pmm_destroy(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_merged_isolated_pair_head_undone_first),
+		cmocka_unit_test(test_order10_free_into_half_isolated),
+		cmocka_unit_test(test_steal_overwrites_isolate),
+		cmocka_unit_test(test_range_at_order10_head),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
