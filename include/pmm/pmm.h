@@ -560,6 +560,9 @@ PMM_API void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_pag
  * The pageblocks the range touches are isolated for the time of the call,
  * and each is checked whole for pages that cannot move, frames beside the
  * range included, as Linux 6.1 does; afterwards they are MIGRATE_MOVABLE.
+ * A compound block larger than a pageblock that crosses the edge of those
+ * pageblocks is moved whole by the migrate callback (asked about its head,
+ * which may lie outside the range), as isolate_single_pageblock() does.
  * Requests for other pageblocks are not affected.
  * Return: 0, each frame then order 0 with refcount 1; -PMM_EBUSY when a
  * frame cannot be freed (no migrate callback or its refusal, reserved or

@@ -367,6 +367,42 @@ static void isolate_freepages_range_locked(struct pmm *m, struct zone *zone, uns
 	}
 }
 
+/*
+ * isolate_single_pageblock()'s compound pages: an allocated compound block
+ * larger than a pageblock (its head outside the range's pageblocks, or its
+ * end beyond them) that crosses @boundary is moved by the migrate callback
+ * as a whole, since its frames on the isolated side cannot be freed
+ * alone; freed, it goes back one pageblock at a time (free_one_page_locked()),
+ * its isolated part onto the isolate lists.  A hugetlb page is left to
+ * migrate_range() (2 MiB ones never cross; 1 GiB ones stay busy), as is a
+ * block of a non-movable pageblock, which the range then finds busy.
+ * Racy snapshots, as migrate_range() takes them.  0, or -PMM_EBUSY.
+ */
+static int migrate_straddling_block(struct pmm *m, struct zone *zone, unsigned long boundary)
+{
+	for (unsigned order = pageblock_order + 1; order < MAX_ORDER; order++) {
+		unsigned long head = ALIGN_DOWN(boundary, 1ul << order);
+		struct page *page, snap;
+		int mt;
+
+		if (head == boundary || !zone_spans_pfn(zone, head) ||
+		    !zone_spans_pfn(zone, head + (1ul << order) - 1))
+			continue;
+		page = pfn_to_page(m, head);
+		snapshot_page(&snap, page);
+		if (!PageHead(&snap) || !page_ref_count(&snap) || free_of_huge_page(page) ||
+		    snapshot_compound_order(page) != order)
+			continue;
+		/* An isolated head pageblock passed has_unmovable_pages_locked() already. */
+		mt = get_pfnblock_migratetype(m, head);
+		if (!m->mm_ops.migrate || (!is_migrate_isolate(mt) && !is_migrate_movable(mt)) ||
+		    m->mm_ops.migrate(m->mm_ops_ctx, m, head, order) || page_ref_count(page))
+			return -PMM_EBUSY;
+		return 0;
+	}
+	return 0;
+}
+
 /* @zone's span, [*@zs, *@ze): read under its lock, which memory hotplug holds to change it. */
 static void zone_span_read(struct zone *zone, unsigned long *zs, unsigned long *ze)
 {
@@ -433,7 +469,11 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 	if (err)
 		return err;
 	pcp_drain_all(m);
-	err = migrate_range(m, start, end, true);
+	err = migrate_straddling_block(m, zone, ALIGN_DOWN(start, pageblock_nr_pages));
+	if (!err)
+		err = migrate_straddling_block(m, zone, ALIGN_UP(end, pageblock_nr_pages));
+	if (!err)
+		err = migrate_range(m, start, end, true);
 	if (!err) {
 		unsigned long head;
 

@@ -320,6 +320,64 @@ static void test_range_at_order10_head(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * A movable compound order-10 block crosses into the range's pageblock
+ * from outside: 6.1's isolate_single_pageblock() migrates it whole, and so
+ * does pmm (the migrate callback, asked about the head outside the
+ * range); its frames then split by pageblock as they are freed.  The same
+ * block in an unmovable pageblock, or without a callback, stays: -EBUSY.
+ * Both directions: the block below the range, and the block above it.
+ */
+static int move_compound(void *c, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct ctx4 *x = c;
+
+	if (!x->big || pfn != pmm_page_to_pfn(m, x->big) || order != 10)
+		return -PMM_EBUSY;
+	x->moved = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_COMP | PMM___GFP_NOWARN, 10);
+	if (!x->moved)
+		return -PMM_ENOMEM;
+	pmm_free_pages(m, x->big, 10);
+	x->big = NULL;
+	return 0;
+}
+
+static void straddling(unsigned long off, unsigned long len)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=1", NULL);
+	struct ctx4 x = { 0 };
+	struct pmm_mm_ops ops = { .migrate = move_compound };
+	unsigned long free0, p;
+	struct zone *z;
+
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	x.big = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_COMP, 10);
+	assert_non_null(x.big);
+	p = pmm_page_to_pfn(m, x.big);
+	z = page_zone(m, pfn_to_page(m, p));
+	/* No callback: the block cannot go, the request is busy. */
+	assert_int_equal(pmm_alloc_contig_range(m, p + off, p + off + len, PMM_GFP_KERNEL), -PMM_EBUSY);
+	assert_non_null(x.big);
+	pmm_set_mm_ops(m, &ops, &x);
+	assert_int_equal(pmm_alloc_contig_range(m, p + off, p + off + len, PMM_GFP_KERNEL), 0);
+	pmm_set_mm_ops(m, NULL, NULL);
+	assert_null(x.big);
+	assert_non_null(x.moved);
+	assert_int_equal(z->nr_isolate_pageblock, 0);
+	pmm_free_contig_range(m, p + off, len);
+	pmm_free_pages(m, x.moved, 10);
+	expect_clean(m, z, free0);
+	pmm_destroy(m);
+}
+
+static void test_compound_straddling_moved(void **state)
+{
+	(void)state;
+	straddling(600, 1);   /* the block's head lies in the pageblock below the range */
+	straddling(400, 100); /* the range ends in the block's first pageblock */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_order10_free_into_half_isolated),
 		cmocka_unit_test(test_steal_overwrites_isolate),
 		cmocka_unit_test(test_range_at_order10_head),
+		cmocka_unit_test(test_compound_straddling_moved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
