@@ -9,12 +9,15 @@
 #ifndef PMM_TESTS_STRESS_FRAMES_H
 #define PMM_TESTS_STRESS_FRAMES_H
 
+#include <pmm/pmm.h>
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct stress_frames {
@@ -120,6 +123,64 @@ static inline unsigned long stress_first_owned(const struct stress_frames *f)
 		if (f->owned[pfn])
 			return pfn;
 	return f->max_pfn;
+}
+
+/* The word of frame @pfn of @m that the stress tests stamp. */
+static inline uint64_t *stress_word(struct pmm *m, unsigned long pfn)
+{
+	return pmm_page_address(m, pmm_pfn_to_page(m, pfn));
+}
+
+/* Stamp each frame of [pfn, pfn + nr) with its pfn ^ @magic. */
+static inline void stress_stamp(struct pmm *m, unsigned long pfn, unsigned long nr, uint64_t magic)
+{
+	for (unsigned long i = 0; i < nr; i++)
+		*stress_word(m, pfn + i) = (pfn + i) ^ magic;
+}
+
+/* The frames of [pfn, pfn + nr) whose stamp is gone; the first is reported for @who. */
+static inline unsigned long stress_check(struct stress_frames *f, struct pmm *m, unsigned long pfn,
+					 unsigned long nr, uint64_t magic, const char *who)
+{
+	unsigned long lost = 0;
+
+	for (unsigned long i = 0; i < nr; i++) {
+		uint64_t v = *stress_word(m, pfn + i);
+
+		if (v != ((pfn + i) ^ magic)) {
+			if (!lost)
+				stress_bad(f, "%s: pfn 0x%lx (of 0x%lx+%lu) overwritten: %#llx", who,
+					   pfn + i, pfn, nr, (unsigned long long)v);
+			lost++;
+		}
+	}
+	return lost;
+}
+
+/*
+ * What an embedder's migration does with a stamped block @old of @order:
+ * a new block of @gfp, claimed; the old one's stamps checked, its data
+ * copied and stamped for the new frames (the new "mapping"); the old one
+ * disowned and freed.  Return: the new block, or NULL (nothing changed)
+ * when none could be had.
+ */
+static inline struct pmm_page *stress_move_block(struct stress_frames *f, struct pmm *m,
+						 struct pmm_page *old, unsigned order, pmm_gfp_t gfp,
+						 uint64_t magic)
+{
+	unsigned long pfn = pmm_page_to_pfn(m, old), nr = 1ul << order, npfn;
+	struct pmm_page *nw = pmm_alloc_pages(m, gfp, order);
+
+	if (!nw)
+		return NULL;
+	npfn = pmm_page_to_pfn(m, nw);
+	stress_own(f, npfn, nr, "migrate target");
+	stress_check(f, m, pfn, nr, magic, "migrate source");
+	memcpy(pmm_page_address(m, nw), pmm_page_address(m, old), nr * PMM_PAGE_SIZE);
+	stress_stamp(m, npfn, nr, magic);
+	stress_disown(f, pfn, nr, "migrate source");
+	pmm_free_pages(m, old, order);
+	return nw;
 }
 
 #endif

@@ -87,31 +87,6 @@ struct shared {
 	unsigned long hp_off, hp_refused;
 };
 
-static uint64_t *frame(struct shared *s, unsigned long pfn)
-{
-	return pmm_page_address(s->m, pmm_pfn_to_page(s->m, pfn));
-}
-
-static void stamp(struct shared *s, unsigned long pfn, unsigned long nr, uint64_t magic)
-{
-	for (unsigned long i = 0; i < nr; i++)
-		*frame(s, pfn + i) = (pfn + i) ^ magic;
-}
-
-static void check(struct shared *s, unsigned long pfn, unsigned long nr, uint64_t magic,
-		  const char *who)
-{
-	for (unsigned long i = 0; i < nr; i++) {
-		uint64_t v = *frame(s, pfn + i);
-
-		if (v != ((pfn + i) ^ magic)) {
-			stress_bad(&s->f, "%s: pfn 0x%lx (of 0x%lx+%lu) overwritten: %#llx", who, pfn + i,
-				   pfn, nr, (unsigned long long)v);
-			return;
-		}
-	}
-}
-
 /* ------------------------------------------------------------ workers */
 
 static void worker_free(struct worker *w, struct slot *sl)
@@ -119,7 +94,7 @@ static void worker_free(struct worker *w, struct slot *sl)
 	struct shared *s = w->s;
 	unsigned long nr = 1ul << sl->order;
 
-	check(s, sl->pfn, nr, WMAGIC, "worker");
+	stress_check(&s->f, s->m, sl->pfn, nr, WMAGIC, "worker");
 	__atomic_store_n(&s->who[sl->pfn], 0, __ATOMIC_RELAXED);
 	stress_disown(&s->f, sl->pfn, nr, "worker");
 	pmm_free_pages(s->m, sl->page, sl->order);
@@ -168,7 +143,7 @@ static void *worker_main(void *arg)
 				if (pfn & ((1ul << o) - 1))
 					stress_bad(&s->f, "worker: order %u block at 0x%lx misaligned", o, pfn);
 				stress_own(&s->f, pfn, 1ul << o, "worker");
-				stamp(s, pfn, 1ul << o, WMAGIC);
+				stress_stamp(s->m, pfn, 1ul << o, WMAGIC);
 				*sl = (struct slot){ .page = p, .pfn = pfn, .order = o, .gfp = gfp };
 				__atomic_store_n(&s->who[pfn], 1u + ((unsigned)w->id << 8 | i),
 						 __ATOMIC_RELAXED);
@@ -204,7 +179,7 @@ static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned o
 	struct worker *w;
 	struct slot *sl;
 	struct pmm_page *nw;
-	unsigned long npfn, nr;
+	unsigned long npfn;
 
 	if (!r)
 		r = 0x1234567ull + (uint64_t)(uintptr_t)&r;
@@ -230,21 +205,16 @@ static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned o
 		pthread_mutex_unlock(&w->lock);
 		return -PMM_EBUSY;
 	}
-	nr = 1ul << order;
-	nw = pmm_alloc_pages(m, sl->gfp, order);
+	/* Nobody may find the old frames ours once they are freed. */
+	__atomic_store_n(&s->who[pfn], 0, __ATOMIC_RELAXED);
+	nw = stress_move_block(&s->f, m, sl->page, order, sl->gfp, WMAGIC);
 	if (!nw) {
+		__atomic_store_n(&s->who[pfn], enc, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&w->lock);
 		__atomic_fetch_add(&s->mig_nomem, 1, __ATOMIC_RELAXED);
 		return -PMM_ENOMEM;
 	}
 	npfn = pmm_page_to_pfn(m, nw);
-	stress_own(&s->f, npfn, nr, "migrate target");
-	check(s, pfn, nr, WMAGIC, "migrate source");
-	memcpy(pmm_page_address(m, nw), pmm_page_address(m, sl->page), nr * PMM_PAGE_SIZE);
-	stamp(s, npfn, nr, WMAGIC);
-	__atomic_store_n(&s->who[pfn], 0, __ATOMIC_RELAXED);
-	stress_disown(&s->f, pfn, nr, "migrate source");
-	pmm_free_pages(m, sl->page, order);
 	sl->page = nw;
 	sl->pfn = npfn;
 	__atomic_store_n(&s->who[npfn], enc, __ATOMIC_RELAXED);
@@ -257,7 +227,7 @@ static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned o
 
 static void range_free(struct shared *s, struct range *rg)
 {
-	check(s, rg->pfn, rg->nr, CMAGIC, "contig");
+	stress_check(&s->f, s->m, rg->pfn, rg->nr, CMAGIC, "contig");
 	stress_disown(&s->f, rg->pfn, rg->nr, "contig");
 	pmm_free_contig_range(s->m, rg->pfn, rg->nr);
 }
@@ -276,7 +246,7 @@ static void range_take(struct contig *c, unsigned long pfn, unsigned long nr)
 			break;
 		}
 	}
-	stamp(s, pfn, nr, CMAGIC);
+	stress_stamp(s->m, pfn, nr, CMAGIC);
 	c->frames += nr;
 }
 

@@ -127,36 +127,6 @@ struct shared {
 	unsigned long h_takes, h_puts, h_empty, h_shrunk, h_refs, h_busy;
 };
 
-static uint64_t *frame(struct shared *s, unsigned long pfn)
-{
-	return pmm_page_address(s->m, pmm_pfn_to_page(s->m, pfn));
-}
-
-static void stamp(struct shared *s, unsigned long pfn, unsigned long nr, uint64_t magic)
-{
-	for (unsigned long i = 0; i < nr; i++)
-		*frame(s, pfn + i) = (pfn + i) ^ magic;
-}
-
-/* The stamps of [pfn, pfn + nr): the number of frames that lost theirs. */
-static unsigned long check(struct shared *s, unsigned long pfn, unsigned long nr, uint64_t magic,
-			   const char *who)
-{
-	unsigned long lost = 0;
-
-	for (unsigned long i = 0; i < nr; i++) {
-		uint64_t v = *frame(s, pfn + i);
-
-		if (v != ((pfn + i) ^ magic)) {
-			if (!lost)
-				stress_bad(&s->f, "%s: pfn 0x%lx (of 0x%lx+%lu) overwritten: %#llx", who, pfn + i, pfn,
-				    nr, (unsigned long long)v);
-			lost++;
-		}
-	}
-	return lost;
-}
-
 /* ------------------------------------------------------------ workers */
 
 static void worker_free(struct worker *w, struct slot *sl)
@@ -164,7 +134,7 @@ static void worker_free(struct worker *w, struct slot *sl)
 	struct shared *s = w->s;
 	unsigned long nr = 1ul << sl->order;
 
-	check(s, sl->pfn, nr, WMAGIC, "worker");
+	stress_check(&s->f, s->m, sl->pfn, nr, WMAGIC, "worker");
 	__atomic_store_n(&s->who[sl->pfn], 0, __ATOMIC_RELAXED);
 	stress_disown(&s->f, sl->pfn, nr, "worker");
 	pmm_free_pages(s->m, sl->page, sl->order);
@@ -200,7 +170,7 @@ static void *worker_main(void *arg)
 				if (pfn & ((1ul << o) - 1))
 					stress_bad(&s->f, "worker: order %u block at pfn 0x%lx misaligned", o, pfn);
 				stress_own(&s->f, pfn, 1ul << o, "worker");
-				stamp(s, pfn, 1ul << o, WMAGIC);
+				stress_stamp(s->m, pfn, 1ul << o, WMAGIC);
 				*sl = (struct slot){ .page = p, .pfn = pfn, .order = o, .gfp = gfp };
 				__atomic_store_n(&s->who[pfn], 1u + ((unsigned)w->id << 8 | i),
 						 __ATOMIC_RELAXED);
@@ -239,7 +209,7 @@ static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned o
 	struct worker *w;
 	struct slot *sl;
 	struct pmm_page *nw;
-	unsigned long npfn, nr;
+	unsigned long npfn;
 
 	if ((!enc || (enc - 1) >> 8 >= NR_WORKERS) && order == HUGE_ORDER)
 		return migrate_huge(s, m, pfn);
@@ -260,21 +230,16 @@ static int migrate_block(void *ctx, struct pmm *m, unsigned long pfn, unsigned o
 		pthread_mutex_unlock(&w->lock);
 		return -PMM_EBUSY;
 	}
-	nr = 1ul << order;
-	nw = pmm_alloc_pages(m, sl->gfp, order);
+	/* Nobody may find the old frames ours once they are freed. */
+	__atomic_store_n(&s->who[pfn], 0, __ATOMIC_RELAXED);
+	nw = stress_move_block(&s->f, m, sl->page, order, sl->gfp, WMAGIC);
 	if (!nw) {
+		__atomic_store_n(&s->who[pfn], enc, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&w->lock);
 		__atomic_fetch_add(&s->mig_nomem, 1, __ATOMIC_RELAXED);
 		return -PMM_ENOMEM;
 	}
 	npfn = pmm_page_to_pfn(m, nw);
-	stress_own(&s->f, npfn, nr, "migrate target");
-	check(s, pfn, nr, WMAGIC, "migrate source");
-	memcpy(pmm_page_address(m, nw), pmm_page_address(m, sl->page), nr * PMM_PAGE_SIZE);
-	stamp(s, npfn, nr, WMAGIC);
-	__atomic_store_n(&s->who[pfn], 0, __ATOMIC_RELAXED);
-	stress_disown(&s->f, pfn, nr, "migrate source");
-	pmm_free_pages(m, sl->page, order);
 	sl->page = nw;
 	sl->pfn = npfn;
 	__atomic_store_n(&s->who[npfn], enc, __ATOMIC_RELAXED);
@@ -331,9 +296,9 @@ static int migrate_huge(struct shared *s, struct pmm *m, unsigned long pfn)
 	if (pmm_page_count(nw) != 1)
 		stress_bad(&s->f, "migrate huge: pfn 0x%lx taken with refcount %d", npfn, pmm_page_count(nw));
 	stress_own(&s->f, npfn, HUGE_NR, "migrate huge target");
-	check(s, pfn, HUGE_NR, HMAGIC, "migrate huge source");
+	stress_check(&s->f, s->m, pfn, HUGE_NR, HMAGIC, "migrate huge source");
 	memcpy(pmm_page_address(m, nw), pmm_page_address(m, old), HUGE_NR * PMM_PAGE_SIZE);
-	stamp(s, npfn, HUGE_NR, HMAGIC);
+	stress_stamp(s->m, npfn, HUGE_NR, HMAGIC);
 	for (int i = 1; i < h->refs; i++) {
 		if (pmm_get_page(m, nw))
 			stress_bad(&s->f, "migrate huge: get_page on pfn 0x%lx failed", npfn);
@@ -355,7 +320,7 @@ static int migrate_huge(struct shared *s, struct pmm *m, unsigned long pfn)
 
 static void range_free(struct shared *s, struct range *rg)
 {
-	check(s, rg->pfn, rg->nr, CMAGIC, "contig");
+	stress_check(&s->f, s->m, rg->pfn, rg->nr, CMAGIC, "contig");
 	stress_disown(&s->f, rg->pfn, rg->nr, "contig");
 	pmm_free_contig_range(s->m, rg->pfn, rg->nr);
 }
@@ -372,7 +337,7 @@ static void range_take(struct shared *s, unsigned long pfn, unsigned long nr, co
 			break;
 		}
 	}
-	stamp(s, pfn, nr, CMAGIC);
+	stress_stamp(s->m, pfn, nr, CMAGIC);
 	s->c_frames += nr;
 }
 
@@ -519,7 +484,7 @@ static struct huge *huge_take(struct shared *s)
 	if (pmm_page_count(p) != 1)
 		stress_bad(&s->f, "hugetlb: pfn 0x%lx taken with refcount %d", pfn, pmm_page_count(p));
 	stress_own(&s->f, pfn, HUGE_NR, "hugetlb take");
-	stamp(s, pfn, HUGE_NR, HMAGIC);
+	stress_stamp(s->m, pfn, HUGE_NR, HMAGIC);
 	*h = (struct huge){ .pfn = pfn, .state = H_HELD, .refs = 1 };
 	s->h_takes++;
 	return h;
@@ -529,7 +494,7 @@ static void huge_put(struct shared *s, struct huge *h, uint64_t x)
 {
 	struct pmm_page *p = pmm_pfn_to_page(s->m, h->pfn);
 
-	check(s, h->pfn, HUGE_NR, HMAGIC, "hugetlb put");
+	stress_check(&s->f, s->m, h->pfn, HUGE_NR, HMAGIC, "hugetlb put");
 	while (h->refs > 1) {
 		pmm_put_page(s->m, p);
 		h->refs--;
