@@ -161,7 +161,9 @@ static int zone_validate(struct pmm *m, struct zone *z, char *buf, size_t size)
 		     b < zone_end_pfn(z); b += pageblock_nr_pages) {
 			struct page *p = pfn_to_online_page(m, b < z->zone_start_pfn ? z->zone_start_pfn : b);
 
-			if (p && page_zone(m, p) == z && is_migrate_isolate(get_pfnblock_migratetype(m, b)))
+			/* The page may be allocated and its flags changing: its zone bits do not. */
+			if (p && page_zone_racy(m, p) == z &&
+			    is_migrate_isolate(get_pfnblock_migratetype(m, b)))
 				isolated++;
 		}
 		if (isolated != z->nr_isolate_pageblock)
