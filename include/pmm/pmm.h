@@ -329,7 +329,11 @@ struct pmm_mm_ops {
 	 * the kernel moves a hugetlb page, to another huge page or anywhere,
 	 * and drop every reference taken (pmm_put_page()); it goes back to
 	 * its pool, where offline dissolves it and a contiguous allocation
-	 * swaps it for a fresh one.
+	 * swaps it for a fresh one.  pmm finds the block by a lockless look
+	 * at frames others are freeing and allocating, so it may ask about a
+	 * block that has just changed: check @pfn and @order against what you
+	 * hold and return an error if they do not match (the range is then
+	 * busy, and nothing is lost).
 	 */
 	int (*migrate)(void *ctx, struct pmm *m, unsigned long pfn, unsigned order);
 	/*
