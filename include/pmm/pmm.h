@@ -571,8 +571,9 @@ PMM_API void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_pag
  * Return: 0, each frame then order 0 with refcount 1; -PMM_EBUSY when a
  * frame cannot be freed (no migrate callback or its refusal, reserved or
  * unmovable pages in a pageblock the range touches, a 1 GiB huge page, no
- * memory for a huge page's replacement, or a pageblock is being isolated
- * by someone else); -PMM_EINVAL for an
+ * memory for a huge page's replacement, a pageblock is being isolated
+ * by someone else, or the range went offline and online into another zone
+ * while it was being isolated); -PMM_EINVAL for an
  * invalid range (empty, or not all online frames inside one zone's span;
  * the frames of the last section past the end of memory are not) or an
  * invalid @gfp (warned about, as pmm_alloc_pages() does, unless

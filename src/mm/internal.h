@@ -430,6 +430,11 @@ static inline int get_pageblock_migratetype(const struct pmm *m, const struct pa
 	return get_pfnblock_migratetype(m, page_to_pfn(m, p));
 }
 PMM_HIDDEN void set_pageblock_migratetype(struct pmm *m, struct page *p, int mt);
+/*
+ * The migratetype, read with acquire order: what was written to the memmap
+ * before the type was set (set_pfnblock_flags_mask() releases) is seen.
+ */
+PMM_HIDDEN int get_pfnblock_migratetype_acquire(const struct pmm *m, unsigned long pfn);
 
 /* ------------------------------------------------------------ init */
 PMM_HIDDEN int free_area_init(struct pmm *m);

@@ -136,8 +136,17 @@ static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report
 	int mt;
 
 	pmm_lock(&zone->lock);
-	mt = get_pfnblock_migratetype(m, pfn);
-	if (is_migrate_isolate(mt)) {
+	/*
+	 * A caller that found the frames online has no hold on them yet:
+	 * memory offline and online may have moved them to another zone
+	 * since @zone was read.  The pageblock is MIGRATE_ISOLATE from
+	 * offline until online has set the new zone links and returns it
+	 * under the new zone's lock, so a type other than isolate read with
+	 * acquire order makes the zone links read after it current.  Under
+	 * the wrong zone's lock the block is busy (the caller may try again).
+	 */
+	mt = get_pfnblock_migratetype_acquire(m, pfn);
+	if (is_migrate_isolate(mt) || page_zone_racy(m, page) != zone) {
 		pmm_unlock(&zone->lock);
 		return -PMM_EBUSY;
 	}
@@ -465,6 +474,15 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 	 * into a neighbour is split at the pageblock boundary.
 	 */
 	err = start_isolate_page_range(m, start, end, migratetype, false);
+	/*
+	 * Isolated, the range can no longer go offline, so its zone is
+	 * settled: the one looked at first, unless the range went offline
+	 * and online into another zone before the isolation.
+	 */
+	if (!err && contig_range_zone(m, start, end, &zs, &ze) != zone) {
+		undo_isolate_page_range(m, start, end, migratetype);
+		err = -PMM_EBUSY;
+	}
 	pmm_rcu_read_unlock(&m->rcu);
 	if (err)
 		return err;

@@ -77,6 +77,15 @@ unsigned long get_pfnblock_flags_mask(const struct pmm *m, unsigned long pfn, un
 	return (word >> (bitidx % 64)) & mask;
 }
 
+int get_pfnblock_migratetype_acquire(const struct pmm *m, unsigned long pfn)
+{
+	unsigned bitidx;
+	unsigned long *map = pfn_to_bitmap(m, pfn, &bitidx);
+	unsigned long word = __atomic_load_n(&map[bitidx / 64], __ATOMIC_ACQUIRE);
+
+	return (int)((word >> (bitidx % 64)) & MIGRATETYPE_MASK);
+}
+
 void set_pfnblock_flags_mask(struct pmm *m, unsigned long flags, unsigned long pfn,
 			     unsigned long mask)
 {
@@ -86,9 +95,14 @@ void set_pfnblock_flags_mask(struct pmm *m, unsigned long flags, unsigned long p
 	unsigned shift = bitidx % 64;
 	unsigned long old = __atomic_load_n(word, __ATOMIC_RELAXED), new;
 
+	/*
+	 * Release: a reader that sees the new type with an acquire load
+	 * (get_pfnblock_migratetype_acquire()) also sees the memmap written
+	 * before it, such as the zone links memory online gave the frames.
+	 */
 	do {
 		new = (old & ~(mask << shift)) | ((flags & mask) << shift);
-	} while (!__atomic_compare_exchange_n(word, &old, new, false, __ATOMIC_RELAXED,
+	} while (!__atomic_compare_exchange_n(word, &old, new, false, __ATOMIC_RELEASE,
 					      __ATOMIC_RELAXED));
 }
 
