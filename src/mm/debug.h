@@ -27,6 +27,18 @@ static inline data_race_fn void snapshot_page(struct page *dst, const struct pag
 	d[0] = s[0], d[1] = s[1], d[2] = s[2], d[3] = s[3];
 	d[4] = s[4], d[5] = s[5], d[6] = s[6], d[7] = s[7];
 }
+/*
+ * compound_head() of a frame another thread may be changing (a free block
+ * the buddy allocator links and unlinks under a lock the caller does not
+ * hold): a racy read, as snapshot_page().  Confirm what it finds under the
+ * lock that keeps it (PageHuge() under the hugetlb lock).
+ */
+static inline data_race_fn struct page *compound_head_racy(struct page *page)
+{
+	unsigned long h = ((const volatile struct page *)page)->compound_head;
+
+	return (h & 1) ? (struct page *)(h - 1) : page;
+}
 void bad_page_pointer(struct pmm *m, const void *ptr, const char *what);
 /* The tail of every report: fatal mode's final line, then the embedder's callback. */
 void bad_page_notify(struct pmm *m, unsigned long pfn, const char *reason);

@@ -66,6 +66,7 @@
 
 #include <pmm/hugetlb.h>
 
+#include "mm/debug.h"
 #include "mm/hugetlb.h"
 #include "mm/page_alloc.h"
 
@@ -1195,7 +1196,8 @@ int pmm_hugetlb_unreserve(struct pmm *m, unsigned order, unsigned long nr)
 static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 {
 	for (;;) {
-		struct page *head = compound_head(page);
+		/* Memory offline's scan: the frame may be a free one the buddy allocator is linking. */
+		struct page *head = compound_head_racy(page);
 		struct hstate *h;
 		bool surplus;
 		int nid;
@@ -1203,7 +1205,8 @@ static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 		if (!free_of_huge_page(head))
 			return 0;
 		pmm_lock(&m->hugetlb->lock);
-		head = compound_head(page);
+		/* Pool pages change only under this lock: a huge head found now stays one. */
+		head = compound_head_racy(page);
 		if (!PageHuge(head)) {
 			pmm_unlock(&m->hugetlb->lock);
 			return 0;
