@@ -111,6 +111,12 @@ PMM_API bool pmm_pfn_valid(const struct pmm *m, unsigned long pfn);
 
 /**
  * pmm_page_count() - the reference count of @page (page_ref_count()).
+ * Besides its owner's references, an allocated block may carry a
+ * passing one: memory offline, a contiguous allocation and idle page
+ * tracking pin a block they find by frame number while they look at it
+ * (or ask the migrate callback to move it), as the kernel's scanners do.
+ * The owner's last pmm_free_pages() still frees it; the pin's drop
+ * returns what is left.
  * Return: the count; 0 for a free frame.
  * Context: any; lock-free (a racy snapshot while others take or drop references).
  */
@@ -329,11 +335,15 @@ struct pmm_mm_ops {
 	 * the kernel moves a hugetlb page, to another huge page or anywhere,
 	 * and drop every reference taken (pmm_put_page()); it goes back to
 	 * its pool, where offline dissolves it and a contiguous allocation
-	 * swaps it for a fresh one.  pmm finds the block by a lockless look
-	 * at frames others are freeing and allocating, so it may ask about a
-	 * block that has just changed: check @pfn and @order against what you
-	 * hold and return an error if they do not match (the range is then
-	 * busy, and nothing is lost).
+	 * swaps it for a fresh one.  pmm holds a reference on a block (not a
+	 * huge page) while it asks, as the kernel's migration does, so @pfn
+	 * and @order are the block as it was allocated and nobody else can be
+	 * given its first frame meanwhile; its owner may still have freed it
+	 * just before the call.  pmm finds huge pages by a lockless look.  So
+	 * check @pfn and @order against what you hold: if you do not hold
+	 * them, return 0 (nothing to move) or an error (the range is then
+	 * busy); nothing is lost either way.  A block you hold must be freed
+	 * before you return 0, or the range is busy.
 	 */
 	int (*migrate)(void *ctx, struct pmm *m, unsigned long pfn, unsigned order);
 	/*

@@ -30,8 +30,9 @@ static inline data_race_fn void snapshot_page(struct page *dst, const struct pag
 /*
  * compound_head() of a frame another thread may be changing (a free block
  * the buddy allocator links and unlinks under a lock the caller does not
- * hold): a racy read, as snapshot_page().  Confirm what it finds under the
- * lock that keeps it (PageHuge() under the hugetlb lock).
+ * hold): a racy read, as snapshot_page() (a plain load: an atomic one is
+ * still a checked access under TSan).  Confirm what it finds under what
+ * keeps it (a reference, or PageHuge() under the hugetlb lock).
  */
 static inline data_race_fn struct page *compound_head_racy(struct page *page)
 {

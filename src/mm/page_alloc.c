@@ -1493,24 +1493,14 @@ void free_pages_entry(struct pmm *m, struct page *page, unsigned order)
 		free_the_page(m, page, order);
 }
 
-/*
- * The head of frame @pfn's block as a reader that finds frames by number
- * sees it before it holds a reference: racy on purpose (data_race), since
- * the frame may be freed or allocated meanwhile; page_pin_allocated()
- * confirms it under its reference.
- */
-static data_race_fn struct page *pin_candidate(struct pmm *m, unsigned long pfn)
-{
-	struct page *page = pfn_to_page(m, pfn);
-	/* A plain load: an atomic one would still be a checked access under TSan. */
-	unsigned long head = *(volatile unsigned long *)&page->compound_head;
-
-	return (head & 1) ? (struct page *)(head - 1) : page;
-}
-
 struct page *page_pin_allocated(struct pmm *m, unsigned long pfn)
 {
-	struct page *head = pin_candidate(m, pfn);
+	/*
+	 * The head as a reader that finds frames by number sees it before it
+	 * holds a reference: racy, since the frame may be freed or allocated
+	 * meanwhile; confirmed under the reference below.
+	 */
+	struct page *head = compound_head_racy(pfn_to_page(m, pfn));
 	int old = __atomic_load_n(&head->_refcount, __ATOMIC_RELAXED);
 
 	/* get_page_unless_zero(): a free frame (buddy or per-CPU) has refcount 0. */
@@ -1520,7 +1510,7 @@ struct page *page_pin_allocated(struct pmm *m, unsigned long pfn)
 	} while (!__atomic_compare_exchange_n(&head->_refcount, &old, old + 1, false,
 					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
 	/* Held now: is it still the frame's block, an allocated one? */
-	if (pin_candidate(m, pfn) != head || PageReserved(head)) {
+	if (compound_head_racy(pfn_to_page(m, pfn)) != head || PageReserved(head)) {
 		page_unpin(m, head);
 		return NULL;
 	}

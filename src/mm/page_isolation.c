@@ -35,6 +35,59 @@ static data_race_fn unsigned snapshot_compound_order(const struct page *head)
 }
 
 /*
+ * The order of the allocated block at @head, which the caller has pinned
+ * (page_pin_allocated()): its compound order, or the order a plain block
+ * keeps in page 0's private.  Racy only against the owner's own free,
+ * which may set a plain block's private to 0 (page 0 left to the pin).
+ */
+static data_race_fn unsigned pinned_block_order(const struct page *head)
+{
+	const volatile struct page *h = (const volatile struct page *)head;
+	unsigned long order = PageHead(head) ? h[1].compound_order : h->private;
+
+	return order < MAX_ORDER ? (unsigned)order : 0;
+}
+
+/*
+ * Ask the migrate callback to move the allocated block whose head is
+ * frame @pfn, holding a reference on it meanwhile (as the kernel's
+ * isolate_migratepages() does), so that the block cannot be freed and
+ * handed to someone else while the callback looks: the callback is asked
+ * about the block as allocated, at its order, or about one its owner has
+ * just freed.  @want, if not -1, is the order the caller expects of a
+ * compound block (another order, or a plain block, is busy).  0 when the
+ * block was moved (the callback freed it: the pin then holds the last
+ * reference and its drop frees what is left), or when @pfn heads no
+ * allocated block any more (freed, or now inside another one), for the
+ * caller to look again; -PMM_EBUSY otherwise.  The frame must not be
+ * reserved (page_pin_allocated() does not pin one: it would look freed).
+ */
+static int migrate_pinned(struct pmm *m, unsigned long pfn, int want)
+{
+	struct page *head = page_pin_allocated(m, pfn);
+	unsigned order;
+	int err;
+
+	if (!head)
+		return 0; /* freed meanwhile: nothing to move */
+	if (head != pfn_to_page(m, pfn)) {
+		page_unpin(m, head);
+		return 0; /* a tail of a block allocated since */
+	}
+	order = pinned_block_order(head);
+	if (want >= 0 && (!PageHead(head) || order != (unsigned)want)) {
+		page_unpin(m, head);
+		return -PMM_EBUSY;
+	}
+	err = m->mm_ops.migrate(m->mm_ops_ctx, m, pfn, order);
+	/* Moved: the owner's reference is gone, only the pin's is left. */
+	if (!err && page_ref_count(head) != 1)
+		err = -PMM_EBUSY;
+	page_unpin(m, head);
+	return err ? -PMM_EBUSY : 0;
+}
+
+/*
  * has_unmovable_pages(): the first page that cannot be moved out of the
  * block.  Each page is looked at in a racy copy (snapshot_page()): pages
  * being allocated or freed change under the pcp lock or none, and the
@@ -331,16 +384,11 @@ int migrate_range(struct pmm *m, unsigned long start, unsigned long end, bool re
 			pfn++;
 			continue;
 		}
-		if (!m->mm_ops.migrate)
+		if (!m->mm_ops.migrate || PageReserved(&snap))
 			return -PMM_EBUSY;
-		order = PageHead(&snap) ? snapshot_compound_order(page) : (unsigned)page_private(&snap);
-		if (order >= MAX_ORDER)
-			order = 0;
-		err = m->mm_ops.migrate(m->mm_ops_ctx, m, pfn, order);
-		if (err)
-			return -PMM_EBUSY;
-		if (page_ref_count(page))
-			return -PMM_EBUSY; /* the callback did not free it */
+		/* Moved or freed: the frames are looked at again from here. */
+		if ((err = migrate_pinned(m, pfn, -1)))
+			return err;
 	}
 	return 0;
 }
@@ -404,10 +452,10 @@ static int migrate_straddling_block(struct pmm *m, struct zone *zone, unsigned l
 			continue;
 		/* An isolated head pageblock passed has_unmovable_pages_locked() already. */
 		mt = get_pfnblock_migratetype(m, head);
-		if (!m->mm_ops.migrate || (!is_migrate_isolate(mt) && !is_migrate_movable(mt)) ||
-		    m->mm_ops.migrate(m->mm_ops_ctx, m, head, order) || page_ref_count(page))
+		if (!m->mm_ops.migrate || (!is_migrate_isolate(mt) && !is_migrate_movable(mt)))
 			return -PMM_EBUSY;
-		return 0;
+		/* Freed meanwhile, or moved: the final check sees what is left. */
+		return migrate_pinned(m, head, (int)order);
 	}
 	return 0;
 }

@@ -241,6 +241,12 @@ static void range_free(struct shared *s, struct range *rg)
 	pmm_free_contig_range(s->m, rg->pfn, rg->nr);
 }
 
+/*
+ * A range just handed out: every frame order 0 with refcount 1, plus at
+ * most one reference per other thread that may be asking the migrate
+ * callback about it (the other contig threads and offline pin a block
+ * while they ask, as the kernel's migration does).
+ */
 static void range_take(struct contig *c, unsigned long pfn, unsigned long nr)
 {
 	struct shared *s = c->s;
@@ -249,7 +255,7 @@ static void range_take(struct contig *c, unsigned long pfn, unsigned long nr)
 	for (unsigned long i = 0; i < nr; i++) {
 		int n = pmm_page_count(pmm_pfn_to_page(s->m, pfn + i));
 
-		if (n != 1) {
+		if (n < 1 || n > 1 + (NR_CONTIG - 1) + 1) {
 			stress_bad(&s->f, "contig: pfn 0x%lx (of 0x%lx+%lu) has refcount %d", pfn + i, pfn,
 				   nr, n);
 			break;

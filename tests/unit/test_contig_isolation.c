@@ -350,6 +350,105 @@ static void test_compound_straddling_moved(void **state)
 	straddling(400, 100); /* the range ends in the block's first pageblock */
 }
 
+/*
+ * The migrate callback is asked about a block pmm holds a reference on
+ * (the kernel's migration takes one too), so the block cannot be freed and
+ * handed to someone else while the callback looks, and @order is the
+ * block's as allocated.  The owner may still free it during the call; the
+ * pin's drop then frees the first frame.  Cases: a plain order-3 block
+ * moved, a compound order-2 block moved, a callback that frees the block
+ * and says busy, and one that says "moved" but keeps it (busy, nothing
+ * changed).
+ */
+enum pin_mode { PIN_MOVE, PIN_FREE_BUSY, PIN_KEEP };
+
+struct ctx_pin {
+	enum pin_mode mode;
+	struct pmm_page *blk, *moved;
+	unsigned order, asked_order;
+	pmm_gfp_t gfp;
+	int count_in_call, calls;
+};
+
+static int migrate_pin(void *c, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct ctx_pin *x = c;
+
+	x->calls++;
+	if (!x->blk || pfn != pmm_page_to_pfn(m, x->blk))
+		return -PMM_EBUSY;
+	x->asked_order = order;
+	x->count_in_call = pmm_page_count(x->blk);
+	if (x->mode == PIN_KEEP)
+		return 0;
+	if (x->mode == PIN_MOVE) {
+		x->moved = pmm_alloc_pages(m, x->gfp | PMM___GFP_NOWARN, x->order);
+		if (!x->moved)
+			return -PMM_ENOMEM;
+	}
+	pmm_free_pages(m, x->blk, x->order);
+	x->blk = NULL;
+	/* Freed under the pin: the first frame is still held. */
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, pfn)), 1);
+	return x->mode == PIN_MOVE ? 0 : -PMM_EBUSY;
+}
+
+static void pin_case(enum pin_mode mode, unsigned order, bool comp)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=1", NULL);
+	struct ctx_pin x = { .mode = mode, .order = order };
+	struct pmm_mm_ops ops = { .migrate = migrate_pin };
+	unsigned long free0, p;
+	struct zone *z;
+	int err;
+
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	x.gfp = PMM_GFP_HIGHUSER_MOVABLE | (comp ? PMM___GFP_COMP : 0);
+	x.blk = pmm_alloc_pages(m, x.gfp, order);
+	assert_non_null(x.blk);
+	p = pmm_page_to_pfn(m, x.blk);
+	z = page_zone(m, pfn_to_page(m, p));
+	pmm_set_mm_ops(m, &ops, &x);
+	err = pmm_alloc_contig_range(m, p, p + (1ul << order), PMM_GFP_KERNEL);
+	pmm_set_mm_ops(m, NULL, NULL);
+	assert_int_equal(x.calls, 1);
+	assert_int_equal(x.asked_order, order);
+	/* The owner's reference and pmm's. */
+	assert_int_equal(x.count_in_call, 2);
+	switch (mode) {
+	case PIN_MOVE:
+		assert_int_equal(err, 0);
+		for (unsigned long i = 0; i < (1ul << order); i++)
+			assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, p + i)), 1);
+		pmm_free_contig_range(m, p, 1ul << order);
+		pmm_free_pages(m, x.moved, order);
+		break;
+	case PIN_FREE_BUSY:
+		assert_int_equal(err, -PMM_EBUSY);
+		assert_null(x.blk);
+		break;
+	case PIN_KEEP:
+		/* "Moved" but still held: busy, and the block is as it was. */
+		assert_int_equal(err, -PMM_EBUSY);
+		assert_int_equal(pmm_page_count(x.blk), 1);
+		pmm_free_pages(m, x.blk, order);
+		break;
+	}
+	expect_clean(m, z, free0);
+	pmm_destroy(m);
+}
+
+static void test_migrate_holds_block(void **state)
+{
+	(void)state;
+	pin_case(PIN_MOVE, 3, false);
+	pin_case(PIN_MOVE, 2, true);
+	pin_case(PIN_FREE_BUSY, 3, false);
+	pin_case(PIN_FREE_BUSY, 2, true);
+	pin_case(PIN_KEEP, 3, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_steal_overwrites_isolate),
 		cmocka_unit_test(test_range_at_order10_head),
 		cmocka_unit_test(test_compound_straddling_moved),
+		cmocka_unit_test(test_migrate_holds_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
