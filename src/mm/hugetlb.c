@@ -351,16 +351,40 @@ static void enqueue_huge_page(struct hstate *h, struct page *page)
 	h->free_huge_pages_node[nid]++;
 }
 
-/* prep_compound_gigantic_page() + prep_new_huge_page(): the frames of a memblock range. */
-static void prep_gigantic_page(struct hstate *h, struct page *page)
+/*
+ * page_ref_freeze(): @page's count from @count to 0 in one step, so that
+ * a reference someone else holds (a scanner's pin, page_pin_allocated())
+ * is never overwritten; false, and nothing changed, if the count was not
+ * @count.
+ */
+static bool page_ref_freeze(struct page *page, int count)
 {
-	unsigned long nr = 1ul << h->order;
+	return __atomic_compare_exchange_n(&page->_refcount, &count, 0, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
 
-	for (unsigned long i = 0; i < nr; i++) {
+/*
+ * prep_compound_gigantic_page() + prep_new_huge_page(): the frames of a
+ * memblock range or of a contiguous allocation (each with refcount 1)
+ * become one compound hugetlb page with refcount 0.  Each count is frozen
+ * 1 -> 0, as 6.1 does: another thread may hold a passing reference on a
+ * frame (a contiguous request or memory offline asking the migrate
+ * callback about it).  Then the frames are put back as they were
+ * (refcount 1, no compound links) and false is returned: the caller frees
+ * them, and the holder's drop frees the frame it holds.  @demote: the
+ * frames of a free gigantic page, whose counts are 0 already (nobody can
+ * take a reference on them: page_pin_allocated() wants a count above 0).
+ */
+static bool prep_gigantic_page(struct pmm *m, struct hstate *h, struct page *page, bool demote)
+{
+	unsigned long nr = 1ul << h->order, i;
+
+	for (i = 0; i < nr; i++) {
 		struct page *p = page + i;
 
+		if (!demote && !page_ref_freeze(p, 1))
+			goto inflated;
 		ClearPageReserved(p);
-		set_page_count(p, 0);
 		p->private = 0;
 		if (i) {
 			p->mapping = TAIL_MAPPING;
@@ -373,6 +397,20 @@ static void prep_gigantic_page(struct hstate *h, struct page *page)
 	page[1].compound_nr = (unsigned)nr;
 	page[1].compound_mapcount = -1;
 	page[1].compound_pincount = 0;
+	return true;
+
+inflated:
+	pr_warn(m, "HugeTLB page can not be used due to unexpected inflated ref count\n");
+	while (i-- > 0) {
+		struct page *p = page + i;
+
+		if (i) {
+			p->mapping = NULL;
+			p->compound_head = 0;
+		}
+		set_page_count(p, 1);
+	}
+	return false;
 }
 
 void hugetlb_gather(struct pmm *m)
@@ -385,7 +423,9 @@ void hugetlb_gather(struct pmm *m)
 		struct page *page = pfn_to_page(m, PFN_DOWN(ht->boot[i]));
 		int nid = page_to_nid(page);
 
-		prep_gigantic_page(h, page);
+		/* Boot runs alone: nobody else holds a reference to fail the freeze. */
+		if (!prep_gigantic_page(m, h, page, false))
+			continue;
 		h->nr_huge_pages++;
 		h->nr_huge_pages_node[nid]++;
 		enqueue_huge_page(h, page);
@@ -401,21 +441,34 @@ void hugetlb_gather(struct pmm *m)
 /*
  * alloc_buddy_huge_page(): a 2 MiB block from the buddy allocator on @nid
  * (or, without __GFP_THISNODE in @gfp, from its fallback nodes), made a
- * hugetlb page with the caller's reference; NULL if there is none.
+ * hugetlb page with refcount 0 (frozen: no reference to give back); NULL
+ * if there is none.  As 6.1 does, the head's count is frozen 1 -> 0 at
+ * once: a scanner may already hold a passing reference on the fresh block
+ * (page_pin_allocated()), which a plain store of 0 would overwrite.  Such
+ * a block is freed (the holder's drop frees it) and one more is tried.
  */
 static struct page *alloc_buddy_huge_page(struct pmm *m, struct hstate *h, pmm_gfp_t gfp, int nid)
 {
-	struct page *page = alloc_pages_nid(m, gfp | PMM___GFP_COMP | PMM___GFP_NOWARN, h->order, nid);
+	for (int tries = 0; tries < 2; tries++) {
+		struct page *page =
+			alloc_pages_nid(m, gfp | PMM___GFP_COMP | PMM___GFP_NOWARN, h->order, nid);
 
-	if (page)
-		page[1].compound_dtor = HUGETLB_PAGE_DTOR;
-	return page;
+		if (!page)
+			return NULL;
+		if (page_ref_freeze(page, 1)) {
+			page[1].compound_dtor = HUGETLB_PAGE_DTOR;
+			return page;
+		}
+		pmm_free_pages(m, (struct pmm_page *)page, h->order);
+	}
+	/* WOW!  twice in a row. */
+	pr_warn(m, "HugeTLB head page unexpected inflated ref count\n");
+	return NULL;
 }
 
-/* __prep_account_new_huge_page() and the first put: @page joins @h's pool. */
+/* __prep_account_new_huge_page() and the first put: @page (refcount 0) joins @h's pool. */
 static void add_new_pool_page(struct pmm *m, struct hstate *h, struct page *page)
 {
-	set_page_count(page, 0);
 	pmm_lock(&m->hugetlb->lock);
 	h->nr_huge_pages++;
 	h->nr_huge_pages_node[page_to_nid(page)]++;
@@ -630,9 +683,10 @@ static struct page *dequeue_huge_page_node(struct hstate *h, int nid)
  * beyond its persistent size while fewer than nr_overcommit_hugepages are
  * surplus; handed out at once, back to the buddy allocator when released.
  * @nid: exactly that node, or PMM_NUMA_NO_NODE for the local node and its
- * fallbacks.
+ * fallbacks.  @ref: the page comes with the caller's reference (refcount
+ * 1, to hand out), else with refcount 0 (for the pool's lists).
  */
-static struct page *alloc_surplus_huge_page(struct pmm *m, struct hstate *h, int nid)
+static struct page *alloc_surplus_huge_page(struct pmm *m, struct hstate *h, int nid, bool ref)
 {
 	pmm_gfp_t gfp = PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_RETRY_MAYFAIL;
 	struct page *page;
@@ -662,6 +716,9 @@ static struct page *alloc_surplus_huge_page(struct pmm *m, struct hstate *h, int
 	h->surplus_huge_pages++;
 	h->surplus_huge_pages_node[page_to_nid(page)]++;
 	pmm_unlock(&m->hugetlb->lock);
+	/* Frozen until now: no other reference can exist to be overwritten. */
+	if (ref)
+		set_page_count(page, 1);
 	return page;
 }
 
@@ -703,7 +760,7 @@ static struct page *alloc_huge_page(struct pmm *m, struct hstate *h, int nid, bo
 		h->resv_huge_pages -= resv;
 	}
 	pmm_unlock(&m->hugetlb->lock);
-	if (page || !(page = alloc_surplus_huge_page(m, h, nid)) || !resv)
+	if (page || !(page = alloc_surplus_huge_page(m, h, nid, true)) || !resv)
 		return page;
 	/* A fresh page for a reservation: consume it, unless others used the last meanwhile. */
 	pmm_lock(&m->hugetlb->lock);
@@ -713,8 +770,8 @@ static struct page *alloc_huge_page(struct pmm *m, struct hstate *h, int nid, bo
 		return page;
 	}
 	pmm_unlock(&m->hugetlb->lock);
-	set_page_count(page, 0); /* put_page() */
-	huge_page_released(m, h, page);
+	/* put_page(): a scanner may hold a passing reference; the last drop releases it. */
+	hugetlb_free_page(m, page, h->order);
 	return NULL;
 }
 
@@ -869,12 +926,19 @@ static bool adjust_pool_surplus(struct hstate *h, unsigned long nodes, int delta
  */
 static struct page *alloc_gigantic_page(struct pmm *m, struct hstate *h, int nid)
 {
-	struct page *page = alloc_contig_pages(
-		m, 1ul << h->order, PMM_GFP_HIGHUSER | PMM___GFP_THISNODE | PMM___GFP_NOWARN, nid);
+	/* A frame with a passing reference: the range goes back, and one more is tried (6.1). */
+	for (int tries = 0; tries < 2; tries++) {
+		struct page *page = alloc_contig_pages(
+			m, 1ul << h->order, PMM_GFP_HIGHUSER | PMM___GFP_THISNODE | PMM___GFP_NOWARN,
+			nid);
 
-	if (page)
-		prep_gigantic_page(h, page);
-	return page;
+		if (!page)
+			return NULL;
+		if (prep_gigantic_page(m, h, page, false))
+			return page;
+		free_contig_range(m, page_to_pfn(m, page), 1ul << h->order);
+	}
+	return NULL;
 }
 
 /*
@@ -1016,7 +1080,7 @@ static void demote_free_huge_page(struct pmm *m, struct hstate *t, struct page *
 		struct page *sub = page + i;
 
 		INIT_LIST_HEAD(&sub->lru);
-		prep_gigantic_page(t, sub); /* any order: each frame, then the compound fields */
+		prep_gigantic_page(m, t, sub, true); /* any order: each frame, then the compound fields */
 		pmm_lock(&m->hugetlb->lock);
 		t->nr_huge_pages++;
 		t->nr_huge_pages_node[nid]++;
@@ -1088,7 +1152,7 @@ static int gather_surplus_pages(struct pmm *m, struct hstate *h, unsigned long d
 	for (;;) {
 		pmm_unlock(&m->hugetlb->lock);
 		for (long i = 0; i < needed; i++) {
-			struct page *page = alloc_surplus_huge_page(m, h, PMM_NUMA_NO_NODE);
+			struct page *page = alloc_surplus_huge_page(m, h, PMM_NUMA_NO_NODE, false);
 
 			if (!page) {
 				alloc_ok = false;
@@ -1118,7 +1182,6 @@ static int gather_surplus_pages(struct pmm *m, struct hstate *h, unsigned long d
 		struct page *page = list_entry(got.next, struct page, lru);
 
 		list_del(&page->lru);
-		set_page_count(page, 0);
 		enqueue_huge_page(h, page);
 	}
 	pmm_unlock(&m->hugetlb->lock);
@@ -1127,8 +1190,10 @@ static int gather_surplus_pages(struct pmm *m, struct hstate *h, unsigned long d
 
 		list_del(&page->lru);
 		INIT_LIST_HEAD(&page->lru);
-		/* put_page(): surplus, so back to the buddy allocator, or to the pool if no longer */
-		set_page_count(page, 0);
+		/*
+		 * put_page() (refcount 0 all along): surplus, so back to the
+		 * buddy allocator, or to the pool if no longer
+		 */
 		huge_page_released(m, h, page);
 	}
 	pmm_lock(&m->hugetlb->lock);
@@ -1263,7 +1328,6 @@ int hugetlb_replace_free(struct pmm *m, struct page *head, int nid)
 						      nid);
 			if (!fresh)
 				return -PMM_EBUSY;
-			set_page_count(fresh, 0);
 		}
 		pmm_lock(&m->hugetlb->lock);
 		if (!PageHuge(head)) { /* dissolved meanwhile: the fresh page is not needed */

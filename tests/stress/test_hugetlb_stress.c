@@ -1100,11 +1100,104 @@ static void test_demote_under_load(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * Pool growth beside scanners that pin the frames it is about to take.
+ * A contiguous request over a pageblock near the top of memory asks the
+ * migrate callback about each allocated block it finds there, holding a
+ * reference on the block while the callback (slow, and always busy) runs;
+ * meanwhile another thread grows the 1 GiB pool (alloc_contig_pages(),
+ * whose range includes that pageblock) and the 2 MiB pool, and shrinks
+ * both again.  The pool must freeze each frame's count 1 -> 0 rather than
+ * store 0 over the request's reference, and give a range it cannot freeze
+ * back: with plain stores the request's drop found a count of 0 and
+ * reported a double free within a few cycles.  At the end nothing is
+ * reported bad, the machine is valid and every frame is back.
+ */
+struct pin_run {
+	struct pmm *m;
+	int stop;
+	unsigned long cycles, calls;
+};
+
+static int pin_slowly(void *ctx, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct pin_run *r = ctx;
+
+	(void)m;
+	(void)pfn;
+	(void)order;
+	__atomic_fetch_add(&r->calls, 1, __ATOMIC_RELAXED);
+	usleep(300);
+	return -PMM_EBUSY;
+}
+
+static void *pin_grower(void *arg)
+{
+	struct pin_run *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		pmm_hugetlb_resize(r->m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 1);
+		pmm_hugetlb_resize(r->m, HUGE_ORDER, PMM_NUMA_NO_NODE, 64);
+		pmm_hugetlb_resize(r->m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 0);
+		pmm_hugetlb_resize(r->m, HUGE_ORDER, PMM_NUMA_NO_NODE, 0);
+		r->cycles++;
+	}
+	return NULL;
+}
+
+static void test_growth_beside_pins(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=2G hugepagesz=1G hugepages=0 hugepagesz=2M hugepages=0",
+					 NULL);
+	struct pin_run r = { .m = m };
+	struct pmm_mm_ops ops = { .migrate = pin_slowly };
+	/* The last pageblocks below 2 GiB: inside the 1 GiB range the pool takes. */
+	unsigned long top = (2ul << 30) / PMM_PAGE_SIZE, ok = 0, busy = 0, i = 0;
+	unsigned long free0, bad0 = pmm_bad_page_count(m);
+	struct timespec t0, t1;
+	double secs = run_seconds() / 2;
+	pthread_t t;
+
+	(void)state;
+	pmm_drain_all(m);
+	free0 = pmm_nr_free_pages(m);
+	pmm_set_mm_ops(m, &ops, &r);
+	assert_int_equal(pthread_create(&t, NULL, pin_grower, &r), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		unsigned long p = top - 512 * (1 + i++ % 4);
+
+		if (!pmm_alloc_contig_range(m, p, p + 512, PMM_GFP_KERNEL)) {
+			ok++;
+			pmm_free_contig_range(m, p, 512);
+		} else {
+			busy++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	} while ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 < secs &&
+		 pmm_bad_page_count(m) == bad0);
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	pmm_set_mm_ops(m, NULL, NULL);
+	print_message("stress: hugetlb pins: %.1f s: %lu pool cycles beside %lu contiguous requests "
+		      "(%lu busy), %lu callback calls; %lu bad pages\n",
+		      secs, r.cycles, ok + busy, busy, r.calls, pmm_bad_page_count(m) - bad0);
+	assert_int_equal(pmm_bad_page_count(m), bad0);
+	assert_true(r.cycles > 0 && r.calls > 0);
+	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_1G, PMM_NUMA_NO_NODE, 0), 0);
+	assert_int_equal(pmm_hugetlb_resize(m, HUGE_ORDER, PMM_NUMA_NO_NODE, 0), 0);
+	pmm_drain_all(m);
+	assert_machine_valid(m);
+	assert_int_equal(pmm_nr_free_pages(m), free0);
+	pmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resize_under_load),
 		cmocka_unit_test(test_demote_under_load),
+		cmocka_unit_test(test_growth_beside_pins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
