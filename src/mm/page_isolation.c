@@ -180,6 +180,17 @@ static void split_free_block_locked(struct pmm *m, struct zone *zone, unsigned l
 	zone_fast_update(zone);
 }
 
+/*
+ * Whether @pfn's section is online, read with acquire order: online marks
+ * it (with release) after it has written the zone links of its frames.
+ */
+static bool section_online_acquire(const struct pmm *m, unsigned long pfn)
+{
+	const struct mem_section *ms = pfn_to_section(m, pfn);
+
+	return ms && (__atomic_load_n(&ms->section_mem_map, __ATOMIC_ACQUIRE) & SECTION_IS_ONLINE);
+}
+
 /* Isolate the pageblock that starts at @page; -PMM_EBUSY if it holds an unmovable page. */
 static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report)
 {
@@ -199,7 +210,15 @@ static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report
 	 * the wrong zone's lock the block is busy (the caller may try again).
 	 */
 	mt = get_pfnblock_migratetype_acquire(m, pfn);
-	if (is_migrate_isolate(mt) || page_zone_racy(m, page) != zone) {
+	/*
+	 * One exception: a section's self-hosted memmap (memmap=altmap) is
+	 * never isolated by offline, so its pageblock keeps its type while
+	 * the section is offline and online rewrites its zone links.  A
+	 * pageblock of a section that is not online is busy too (online marks
+	 * the section before it un-isolates anything).
+	 */
+	if (is_migrate_isolate(mt) || !section_online_acquire(m, pfn) ||
+	    page_zone_racy(m, page) != zone) {
 		pmm_unlock(&zone->lock);
 		return -PMM_EBUSY;
 	}

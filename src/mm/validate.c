@@ -214,8 +214,21 @@ int pmm_validate(struct pmm *m, char *buf, size_t size)
 			struct zone *z = &m->node_data[nid]->node_zones[zi];
 			int err;
 
-			if (!populated_zone(z))
+			if (!populated_zone(z)) {
+				/* No memory, so nothing isolated (a count left behind would stay for good). */
+				int left;
+
+				pmm_lock(&z->lock);
+				left = z->nr_isolate_pageblock;
+				pmm_unlock(&z->lock);
+				if (left) {
+					if (buf && size)
+						snprintf(buf, size, "%s: nr_isolate_pageblock %d with no memory",
+							 z->name, left);
+					return -PMM_ECORRUPT;
+				}
 				continue;
+			}
 			err = zone_validate(m, z, buf, size);
 			if (err)
 				return err;

@@ -14,6 +14,8 @@
  */
 #include "harness.h"
 
+#include <pmm/hotplug.h>
+
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
 #include "mm/pcp.h"
@@ -449,6 +451,40 @@ static void test_migrate_holds_block(void **state)
 	pin_case(PIN_KEEP, 3, false);
 }
 
+/*
+ * A request that found a block online may reach its pageblocks after the
+ * block went offline.  With memmap=altmap the block's first pageblock is
+ * its own memmap, which offline never isolates: it keeps its type while
+ * the section is offline (and online rewrites its zone links, into
+ * another zone if the block comes back elsewhere).  Isolating it then
+ * counted an isolated pageblock in a zone with no memory left, for good.
+ * Played here by calling the isolation as such a late request would.
+ */
+static void test_offline_memmap_pageblock_not_isolated(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=512M cpus=2 backend=memfd memmap=altmap", NULL);
+	const unsigned long blk = 0x18000, nr = PMM_PAGES_PER_MEMORY_BLOCK;
+	struct zone *movable;
+
+	(void)state;
+	/* The block alone in ZONE_MOVABLE, then offline: the zone has nothing left. */
+	assert_int_equal(pmm_offline_pages(m, blk, nr), 0);
+	assert_int_equal(pmm_online_pages(m, blk, nr, PMM_ONLINE_MOVABLE), 0);
+	movable = page_zone(m, pfn_to_page(m, blk + nr - 1));
+	assert_int_equal(movable->zone_idx, ZONE_MOVABLE);
+	assert_int_equal(pmm_offline_pages(m, blk, nr), 0);
+	assert_false(populated_zone(movable));
+	assert_false(is_migrate_isolate(get_pfnblock_migratetype(m, blk)));
+	assert_int_equal(start_isolate_page_range(m, blk, blk + pageblock_nr_pages, MIGRATE_MOVABLE,
+						  false),
+			 -PMM_EBUSY);
+	for (int zi = 0; zi < MAX_NR_ZONES; zi++)
+		assert_int_equal(m->node_data[0]->node_zones[zi].nr_isolate_pageblock, 0);
+	assert_int_equal(pmm_online_pages(m, blk, nr, PMM_ONLINE_KERNEL), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_range_at_order10_head),
 		cmocka_unit_test(test_compound_straddling_moved),
 		cmocka_unit_test(test_migrate_holds_block),
+		cmocka_unit_test(test_offline_memmap_pageblock_not_isolated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

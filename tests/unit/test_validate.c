@@ -141,6 +141,17 @@ static void test_counts(void **state)
 	z->nr_isolate_pageblock--;
 	assert_machine_valid(m);
 
+	/* A zone with no memory cannot hold an isolated pageblock either. */
+	{
+		struct zone *movable = &m->node_data[0]->node_zones[ZONE_MOVABLE];
+
+		assert_false(populated_zone(movable));
+		movable->nr_isolate_pageblock++;
+		expect_corrupt(m, "Movable: nr_isolate_pageblock 1 with no memory");
+		movable->nr_isolate_pageblock--;
+		assert_machine_valid(m);
+	}
+
 	/* An isolated pageblock whose free blocks are still on a usable list. */
 	{
 		unsigned order;
