@@ -336,14 +336,14 @@ struct pmm_mm_ops {
 	 * and drop every reference taken (pmm_put_page()); it goes back to
 	 * its pool, where offline dissolves it and a contiguous allocation
 	 * swaps it for a fresh one.  pmm holds a reference on a block (not a
-	 * huge page) while it asks, as the kernel's migration does, so @pfn
-	 * and @order are the block as it was allocated and nobody else can be
-	 * given its first frame meanwhile; its owner may still have freed it
-	 * just before the call.  pmm finds huge pages by a lockless look.  So
-	 * check @pfn and @order against what you hold: if you do not hold
-	 * them, return 0 (nothing to move) or an error (the range is then
-	 * busy); nothing is lost either way.  A block you hold must be freed
-	 * before you return 0, or the range is busy.
+	 * huge page) while it asks, as the kernel's migration does, so nobody
+	 * else can be given the frame at @pfn meanwhile, and @order is read
+	 * under that reference: the block's order, unless its owner freed or
+	 * split it (pmm_split_page()) just before.  pmm finds huge pages by a
+	 * lockless look.  So check @pfn and @order against what you hold: if
+	 * you do not hold them, return 0 (nothing to move) or an error (the
+	 * range is then busy); nothing is lost either way.  A block you hold
+	 * must be freed before you return 0, or the range is busy.
 	 */
 	int (*migrate)(void *ctx, struct pmm *m, unsigned long pfn, unsigned order);
 	/*

@@ -55,11 +55,11 @@ static data_race_fn unsigned pinned_block_order(const struct page *head)
  * handed to someone else while the callback looks: the callback is asked
  * about the block as allocated, at its order, or about one its owner has
  * just freed.  @want, if not -1, is the order the caller expects of a
- * compound block (another order, or a plain block, is busy).  0 when the
- * block was moved (the callback freed it: the pin then holds the last
- * reference and its drop frees what is left), or when @pfn heads no
- * allocated block any more (freed, or now inside another one), for the
- * caller to look again; -PMM_EBUSY otherwise.  The frame must not be
+ * compound block (another order, or a plain block, is not asked about).
+ * 0 when the block was moved (the callback freed it: the pin then holds
+ * the last reference and its drop frees what is left), or when @pfn heads
+ * no such block any more (freed, now inside another one, or another
+ * block), for the caller to look again; -PMM_EBUSY otherwise.  The frame must not be
  * reserved (page_pin_allocated() does not pin one: it would look freed).
  */
 static int migrate_pinned(struct pmm *m, unsigned long pfn, int want)
@@ -76,8 +76,9 @@ static int migrate_pinned(struct pmm *m, unsigned long pfn, int want)
 	}
 	order = pinned_block_order(head);
 	if (want >= 0 && (!PageHead(head) || order != (unsigned)want)) {
+		/* Not the block asked about (freed, another there now): the final check decides. */
 		page_unpin(m, head);
-		return -PMM_EBUSY;
+		return 0;
 	}
 	err = m->mm_ops.migrate(m->mm_ops_ctx, m, pfn, order);
 	/* Moved: the owner's reference is gone, only the pin's is left. */
