@@ -59,8 +59,9 @@ static data_race_fn unsigned pinned_block_order(const struct page *head)
  * 0 when the block was moved (the callback freed it: the pin then holds
  * the last reference and its drop frees what is left), or when @pfn heads
  * no such block any more (freed, now inside another one, or another
- * block), for the caller to look again; -PMM_EBUSY otherwise.  The frame must not be
- * reserved (page_pin_allocated() does not pin one: it would look freed).
+ * block), for the caller to look again; -PMM_EBUSY otherwise.  The frame
+ * must not be reserved (page_pin_allocated() does not pin one: it would
+ * look freed).
  */
 static int migrate_pinned(struct pmm *m, unsigned long pfn, int want)
 {
