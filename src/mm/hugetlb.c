@@ -683,10 +683,9 @@ static struct page *dequeue_huge_page_node(struct hstate *h, int nid)
  * beyond its persistent size while fewer than nr_overcommit_hugepages are
  * surplus; handed out at once, back to the buddy allocator when released.
  * @nid: exactly that node, or PMM_NUMA_NO_NODE for the local node and its
- * fallbacks.  @ref: the page comes with the caller's reference (refcount
- * 1, to hand out), else with refcount 0 (for the pool's lists).
+ * fallbacks.  The page comes with the caller's reference (refcount 1).
  */
-static struct page *alloc_surplus_huge_page(struct pmm *m, struct hstate *h, int nid, bool ref)
+static struct page *alloc_surplus_huge_page(struct pmm *m, struct hstate *h, int nid)
 {
 	pmm_gfp_t gfp = PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_RETRY_MAYFAIL;
 	struct page *page;
@@ -717,8 +716,7 @@ static struct page *alloc_surplus_huge_page(struct pmm *m, struct hstate *h, int
 	h->surplus_huge_pages_node[page_to_nid(page)]++;
 	pmm_unlock(&m->hugetlb->lock);
 	/* Frozen until now: no other reference can exist to be overwritten. */
-	if (ref)
-		set_page_count(page, 1);
+	set_page_count(page, 1);
 	return page;
 }
 
@@ -760,7 +758,7 @@ static struct page *alloc_huge_page(struct pmm *m, struct hstate *h, int nid, bo
 		h->resv_huge_pages -= resv;
 	}
 	pmm_unlock(&m->hugetlb->lock);
-	if (page || !(page = alloc_surplus_huge_page(m, h, nid, true)) || !resv)
+	if (page || !(page = alloc_surplus_huge_page(m, h, nid)) || !resv)
 		return page;
 	/* A fresh page for a reservation: consume it, unless others used the last meanwhile. */
 	pmm_lock(&m->hugetlb->lock);
@@ -1152,7 +1150,7 @@ static int gather_surplus_pages(struct pmm *m, struct hstate *h, unsigned long d
 	for (;;) {
 		pmm_unlock(&m->hugetlb->lock);
 		for (long i = 0; i < needed; i++) {
-			struct page *page = alloc_surplus_huge_page(m, h, PMM_NUMA_NO_NODE, false);
+			struct page *page = alloc_surplus_huge_page(m, h, PMM_NUMA_NO_NODE);
 
 			if (!page) {
 				alloc_ok = false;
@@ -1182,6 +1180,15 @@ static int gather_surplus_pages(struct pmm *m, struct hstate *h, unsigned long d
 		struct page *page = list_entry(got.next, struct page, lru);
 
 		list_del(&page->lru);
+		/*
+		 * The allocation's reference goes (put_page_testzero()).  A
+		 * passing reference on a hugetlb page (idle page tracking, a
+		 * migration scan before it drops one on seeing a huge page) is
+		 * held for a moment and not across this lock: wait for it
+		 * rather than store 0 over it.
+		 */
+		while (!page_ref_freeze(page, 1))
+			pmm_cpu_relax();
 		enqueue_huge_page(h, page);
 	}
 	pmm_unlock(&m->hugetlb->lock);
@@ -1190,11 +1197,8 @@ static int gather_surplus_pages(struct pmm *m, struct hstate *h, unsigned long d
 
 		list_del(&page->lru);
 		INIT_LIST_HEAD(&page->lru);
-		/*
-		 * put_page() (refcount 0 all along): surplus, so back to the
-		 * buddy allocator, or to the pool if no longer
-		 */
-		huge_page_released(m, h, page);
+		/* put_page(): surplus, so back to the buddy allocator, or to the pool if no longer */
+		hugetlb_free_page(m, page, h->order);
 	}
 	pmm_lock(&m->hugetlb->lock);
 	return err;
@@ -1250,6 +1254,37 @@ int pmm_hugetlb_unreserve(struct pmm *m, unsigned order, unsigned long nr)
 	return 0;
 }
 
+/* What pool_look() saw of a head found by frame number. */
+enum pool_look {
+	POOL_NOT_HUGE, /* no hugetlb page (any more): gone back to the buddy allocator */
+	POOL_IN_USE,   /* handed out (a reference held) */
+	POOL_MOVING,   /* no reference but not on a list: on its way into the pool or out */
+	POOL_FREE,     /* on its node's free list */
+};
+
+/*
+ * The state of @head, pool lock held.  A page in the pool changes only
+ * under that lock, but a head found by frame number may be a page leaving
+ * it, whose frames the buddy allocator is already rewriting: so the look
+ * is a racy copy (snapshot_page()), which only a page in the pool (stable
+ * under the lock) can turn into POOL_FREE.  *@order: its order then.
+ */
+static enum pool_look pool_look(const struct page *head, unsigned *order)
+{
+	struct page snap[2];
+
+	snapshot_page(&snap[0], head);
+	snapshot_page(&snap[1], head + 1);
+	if (!PageHuge(snap))
+		return POOL_NOT_HUGE;
+	if (page_ref_count(snap))
+		return POOL_IN_USE;
+	if (snap[0].private != HUGE_PAGE_FREED)
+		return POOL_MOVING;
+	*order = compound_order(snap);
+	return POOL_FREE;
+}
+
 /*
  * dissolve_free_huge_page() for the page whose frames include @page: a
  * page in its pool leaves it for the buddy allocator; 0 also when @page is
@@ -1264,6 +1299,7 @@ static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 		/* Memory offline's scan: the frame may be a free one the buddy allocator is linking. */
 		struct page *head = compound_head_racy(page);
 		struct hstate *h;
+		unsigned order = 0;
 		bool surplus;
 		int nid;
 
@@ -1272,20 +1308,21 @@ static int dissolve_free_huge_page(struct pmm *m, struct page *page)
 		pmm_lock(&m->hugetlb->lock);
 		/* Pool pages change only under this lock: a huge head found now stays one. */
 		head = compound_head_racy(page);
-		if (!PageHuge(head)) {
+		switch (pool_look(head, &order)) {
+		case POOL_NOT_HUGE:
 			pmm_unlock(&m->hugetlb->lock);
 			return 0;
-		}
-		if (page_ref_count(head)) {
+		case POOL_IN_USE:
 			pmm_unlock(&m->hugetlb->lock);
 			return -PMM_EBUSY;
-		}
-		if (head->private != HUGE_PAGE_FREED) {
+		case POOL_MOVING:
 			pmm_unlock(&m->hugetlb->lock);
 			pmm_cpu_relax();
 			continue;
+		case POOL_FREE:
+			break;
 		}
-		h = hstate_of_order(m, compound_order(head));
+		h = hstate_of_order(m, order);
 		/* The pool's free pages are all promised: this one may be needed. */
 		if (h->free_huge_pages == h->resv_huge_pages) {
 			pmm_unlock(&m->hugetlb->lock);
@@ -1314,6 +1351,8 @@ int hugetlb_replace_free(struct pmm *m, struct page *head, int nid)
 	/* Only 2 MiB pages are replaced: 1 GiB ones would need a contiguous range themselves. */
 	struct hstate *h = hstate_of_order(m, PMM_HUGETLB_ORDER_2M);
 	struct page *fresh = NULL;
+	enum pool_look look;
+	unsigned order = 0;
 
 	for (;;) {
 		/* Racy looks first, to spare an allocation; the pool lock decides. */
@@ -1330,15 +1369,16 @@ int hugetlb_replace_free(struct pmm *m, struct page *head, int nid)
 				return -PMM_EBUSY;
 		}
 		pmm_lock(&m->hugetlb->lock);
-		if (!PageHuge(head)) { /* dissolved meanwhile: the fresh page is not needed */
+		look = pool_look(head, &order);
+		if (look == POOL_NOT_HUGE) { /* dissolved meanwhile: the fresh page is not needed */
 			pmm_unlock(&m->hugetlb->lock);
 			break;
 		}
-		if (compound_order(head) != h->order || page_ref_count(head)) {
-			pmm_unlock(&m->hugetlb->lock); /* a 1 GiB page, or taken meanwhile */
+		if (look == POOL_IN_USE || (look == POOL_FREE && order != h->order)) {
+			pmm_unlock(&m->hugetlb->lock); /* taken meanwhile, or a 1 GiB page */
 			goto busy;
 		}
-		if (head->private != HUGE_PAGE_FREED) { /* on its way back or out: look again */
+		if (look == POOL_MOVING) { /* on its way back or out: look again */
 			pmm_unlock(&m->hugetlb->lock);
 			pmm_cpu_relax();
 			continue;

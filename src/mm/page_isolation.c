@@ -75,6 +75,16 @@ static int migrate_pinned(struct pmm *m, unsigned long pfn, int want)
 		page_unpin(m, head);
 		return 0; /* a tail of a block allocated since */
 	}
+	if (free_of_huge_page(head)) {
+		/*
+		 * A huge page since the look: migrate_range()'s own branch asks
+		 * about it.  The pool may be waiting for a passing reference
+		 * like this one to go (gather_surplus_pages()), so it is not
+		 * kept across a callback.
+		 */
+		page_unpin(m, head);
+		return 0;
+	}
 	order = pinned_block_order(head);
 	if (want >= 0 && (!PageHead(head) || order != (unsigned)want)) {
 		/* Not the block asked about (freed, another there now): the final check decides. */
