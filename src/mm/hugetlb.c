@@ -369,9 +369,10 @@ static bool page_ref_freeze(struct page *page, int count)
  * become one compound hugetlb page with refcount 0.  Each count is frozen
  * 1 -> 0, as 6.1 does: another thread may hold a passing reference on a
  * frame (a contiguous request or memory offline asking the migrate
- * callback about it).  Then the frames are put back as they were
- * (refcount 1, no compound links) and false is returned: the caller frees
- * them, and the holder's drop frees the frame it holds.  @demote: the
+ * callback about it).  If one cannot be frozen, the frames frozen so far
+ * are put back as they were (refcount 1, no compound links) and false is
+ * returned: the caller frees them, and the holder's drop frees the frame
+ * it holds.  @demote: the
  * frames of a free gigantic page, whose counts are 0 already (nobody can
  * take a reference on them: page_pin_allocated() wants a count above 0).
  */

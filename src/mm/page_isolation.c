@@ -215,20 +215,15 @@ static int set_migratetype_isolate(struct pmm *m, struct page *page, bool report
 	/*
 	 * A caller that found the frames online has no hold on them yet:
 	 * memory offline and online may have moved them to another zone
-	 * since @zone was read.  The pageblock is MIGRATE_ISOLATE from
-	 * offline until online has set the new zone links and returns it
-	 * under the new zone's lock, so a type other than isolate read with
-	 * acquire order makes the zone links read after it current.  Under
-	 * the wrong zone's lock the block is busy (the caller may try again).
+	 * since @zone was read.  Online writes the new zone links first, then
+	 * marks the section online and un-isolates its pageblocks (both with
+	 * release order), so a type other than isolate and an online section,
+	 * each read with acquire order, make the zone links read after them
+	 * current.  The online check covers a self-hosted memmap's pageblock
+	 * (memmap=altmap), which offline never isolates.  Under the wrong
+	 * zone's lock, or offline, the block is busy (the caller may retry).
 	 */
 	mt = get_pfnblock_migratetype_acquire(m, pfn);
-	/*
-	 * One exception: a section's self-hosted memmap (memmap=altmap) is
-	 * never isolated by offline, so its pageblock keeps its type while
-	 * the section is offline and online rewrites its zone links.  A
-	 * pageblock of a section that is not online is busy too (online marks
-	 * the section before it un-isolates anything).
-	 */
 	if (is_migrate_isolate(mt) || !section_online_acquire(m, pfn) ||
 	    page_zone_racy(m, page) != zone) {
 		pmm_unlock(&zone->lock);
