@@ -343,7 +343,10 @@ struct pmm_mm_ops {
 	 * lockless look.  So check @pfn and @order against what you hold: if
 	 * you do not hold them, return 0 (nothing to move) or an error (the
 	 * range is then busy); nothing is lost either way.  A block you hold
-	 * must be freed before you return 0, or the range is busy.
+	 * must be freed before you return 0.  If another reference than pmm's
+	 * is left after a 0 (another thread's passing look, or your own), the
+	 * block is asked about again, up to 10 times as Linux 6.1's
+	 * migrate_pages() tries a page, and then the range is busy.
 	 */
 	int (*migrate)(void *ctx, struct pmm *m, unsigned long pfn, unsigned order);
 	/*

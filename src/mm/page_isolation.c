@@ -49,6 +49,13 @@ static data_race_fn unsigned pinned_block_order(const struct page *head)
 }
 
 /*
+ * Linux 6.1's migrate_pages() makes up to 10 passes over a page whose
+ * references do not yet let it move (a passing one, such as another
+ * scanner's); so many asks are made here too.
+ */
+#define MIGRATE_PASSES 10
+
+/*
  * Ask the migrate callback to move the allocated block whose head is
  * frame @pfn, holding a reference on it meanwhile (as the kernel's
  * isolate_migratepages() does), so that the block cannot be freed and
@@ -62,41 +69,54 @@ static data_race_fn unsigned pinned_block_order(const struct page *head)
  * block), for the caller to look again; -PMM_EBUSY otherwise.  The frame
  * must not be reserved (page_pin_allocated() does not pin one: it would
  * look freed).
+ *
+ * "Moved" with a reference left beside the pin is asked about again, up
+ * to MIGRATE_PASSES times: a second pinner (idle tracking, another
+ * request's look at the same block) holds the block only briefly, and
+ * once it lets go the look finds the block freed; a callback that says
+ * "moved" but keeps the block makes it busy.
  */
 static int migrate_pinned(struct pmm *m, unsigned long pfn, int want)
 {
-	struct page *head = page_pin_allocated(m, pfn);
-	unsigned order;
-	int err;
+	for (int pass = 0; pass < MIGRATE_PASSES; pass++) {
+		struct page *head = page_pin_allocated(m, pfn);
+		unsigned order;
+		int err;
 
-	if (!head)
-		return 0; /* freed meanwhile: nothing to move */
-	if (head != pfn_to_page(m, pfn)) {
+		if (!head)
+			return 0; /* freed meanwhile: nothing to move */
+		if (head != pfn_to_page(m, pfn)) {
+			page_unpin(m, head);
+			return 0; /* a tail of a block allocated since */
+		}
+		if (free_of_huge_page(head)) {
+			/*
+			 * A huge page since the look: migrate_range()'s own branch
+			 * asks about it.  The pool may be waiting for a passing
+			 * reference like this one to go (gather_surplus_pages()),
+			 * so it is not kept across a callback.
+			 */
+			page_unpin(m, head);
+			return 0;
+		}
+		order = pinned_block_order(head);
+		if (want >= 0 && (!PageHead(head) || order != (unsigned)want)) {
+			/* Not the block asked about (freed, another there now): the final check decides. */
+			page_unpin(m, head);
+			return 0;
+		}
+		err = m->mm_ops.migrate(m->mm_ops_ctx, m, pfn, order);
+		/* Moved: the owner's reference is gone, only the pin's is left. */
+		if (!err && page_ref_count(head) == 1) {
+			page_unpin(m, head);
+			return 0;
+		}
 		page_unpin(m, head);
-		return 0; /* a tail of a block allocated since */
+		if (err)
+			return -PMM_EBUSY;
+		pmm_cpu_relax(); /* for the other reference to go */
 	}
-	if (free_of_huge_page(head)) {
-		/*
-		 * A huge page since the look: migrate_range()'s own branch asks
-		 * about it.  The pool may be waiting for a passing reference
-		 * like this one to go (gather_surplus_pages()), so it is not
-		 * kept across a callback.
-		 */
-		page_unpin(m, head);
-		return 0;
-	}
-	order = pinned_block_order(head);
-	if (want >= 0 && (!PageHead(head) || order != (unsigned)want)) {
-		/* Not the block asked about (freed, another there now): the final check decides. */
-		page_unpin(m, head);
-		return 0;
-	}
-	err = m->mm_ops.migrate(m->mm_ops_ctx, m, pfn, order);
-	/* Moved: the owner's reference is gone, only the pin's is left. */
-	if (!err && page_ref_count(head) != 1)
-		err = -PMM_EBUSY;
-	page_unpin(m, head);
-	return err ? -PMM_EBUSY : 0;
+	return -PMM_EBUSY;
 }
 
 /*
