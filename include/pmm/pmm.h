@@ -462,7 +462,8 @@ struct pmm_reported_block {
  * destroy page poison, -PMM_ENOMEM.
  * Context: any thread; does not sleep.  @report runs without pmm locks held
  * (except the reporting lock) and must not allocate from or free to @m, nor
- * run or unregister reporting.
+ * run or unregister reporting, nor offline memory (which waits for a pass
+ * to put its blocks back).
  */
 PMM_API int pmm_page_reporting_register(struct pmm *m, unsigned order,
 					int (*report)(void *ctx, const struct pmm_reported_block *blocks,
@@ -482,7 +483,15 @@ PMM_API void pmm_page_reporting_unregister(struct pmm *m);
 
 /**
  * pmm_page_reporting_run() - run a reporting pass now.  Passes otherwise run
- * from pmm_free_pages() two seconds after a free asked for one.
+ * from a free (pmm_free_pages() and the bulk free) two seconds or more
+ * after a free asked for one: any free that goes past this CPU's per-CPU
+ * list, as a drain past its high mark does.  A program whose frees all
+ * stay on the per-CPU lists runs no pass; it may call this from a timer.
+ * A pass works as Linux 6.1's: blocks of the reported orders not yet
+ * reported, in batches of 32, while the zone stays above its low mark by
+ * a batch; at most DIV_ROUND_UP(nr_free of the order, 512) batches per
+ * free list, after which another pass is asked for (a large idle machine
+ * is reported over several passes, two seconds apart).
  * Return: pages reported in this pass; 0 when no reporter is registered.
  * Context: may sleep: waits for a pass another thread is running, and the
  * reporter's callback runs in the calling thread.  Takes each zone lock

@@ -507,21 +507,25 @@ int pmm_online_pages(struct pmm *m, unsigned long start_pfn, unsigned long nr_pa
 
 /*
  * A frame of [spfn, spfn + nr) that is in use (or reserved), or NULL.  Read
- * without the zone lock while frees may be in flight: a hint, which only
- * decides between retrying and giving up (data_race).
+ * without the zone lock while frees may be in flight (a reporting pass
+ * putting blocks back, a per-CPU drain): each frame in a racy copy
+ * (snapshot_page()), a tail's head racily too, a hint which only decides
+ * between retrying and giving up.
  */
-static __attribute__((noinline)) data_race_fn struct page *range_busy_page(struct pmm *m, unsigned long spfn, unsigned long nr)
+static __attribute__((noinline)) struct page *range_busy_page(struct pmm *m, unsigned long spfn, unsigned long nr)
 {
 	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION)
 		for (unsigned long q = section_online_start(m, p); q < p + PAGES_PER_SECTION;) {
-			struct page *page = pfn_to_page(m, q);
+			struct page *page = pfn_to_page(m, q), snap;
 
-			if (PageBuddy(page)) {
-				q += 1ul << buddy_order(page);
+			snapshot_page(&snap, page);
+			if (PageBuddy(&snap)) {
+				q += 1ul << MIN(buddy_order(&snap), MAX_ORDER - 1);
 				continue;
 			}
-			if (page_ref_count(page) > 0 || PageReserved(page) ||
-			    PageHuge(compound_head(page)))
+			if (page_ref_count(&snap) > 0 || PageReserved(&snap))
+				return page;
+			if (free_of_huge_page(compound_head_racy(page)))
 				return page;
 			q++;
 		}
@@ -614,7 +618,8 @@ static int offline_locked(struct pmm *m, unsigned long spfn, unsigned long nr)
 			break;
 		/*
 		 * Not all free: a frame in use stays so (no migration), while
-		 * one on its way to a per-CPU list or back is only in flight.
+		 * one on its way to a per-CPU list or back is only in flight,
+		 * and one a reporting pass holds comes back when the pass ends.
 		 */
 		busy = range_busy_page(m, spfn, nr);
 		if ((busy && !m->mm_ops.migrate) || tries == OFFLINE_RETRIES) {
@@ -624,6 +629,8 @@ static int offline_locked(struct pmm *m, unsigned long spfn, unsigned long nr)
 			err = -PMM_EBUSY;
 			goto failed_isolated;
 		}
+		if (!busy)
+			page_reporting_wait_pass(m);
 		pcp_drain_all(m);
 	}
 

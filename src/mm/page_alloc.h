@@ -450,6 +450,7 @@ void shuffle_zone(struct pmm *m, struct zone *z);
 /* page_reporting.c */
 void page_reporting_notify_free_slow(struct pmm *m);
 void page_reporting_maybe_run(struct pmm *m);
+void page_reporting_wait_pass(struct pmm *m);
 static inline void page_reporting_notify_free(struct zone *zone, unsigned order)
 {
 	if (unlikely(order >= __atomic_load_n(&zone->machine->reporting_order, __ATOMIC_RELAXED)))

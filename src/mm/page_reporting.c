@@ -141,13 +141,18 @@ void pmm_page_reporting_unregister(struct pmm *m)
 	pmm_free(m, rep, sizeof(*rep));
 }
 
-/* A free left a block of a reported order (page_reporting_notify_free()). */
+/*
+ * A free left a block of a reported order (page_reporting_notify_free(),
+ * __page_reporting_request()): REQUESTED whatever the state was, so that a
+ * pass running now (ACTIVE) sees the request when it ends and asks for
+ * the next; only a request from IDLE starts the delay.
+ */
 void page_reporting_notify_free_slow(struct pmm *m)
 {
-	int idle = PAGE_REPORTING_IDLE;
-
-	if (__atomic_compare_exchange_n(&m->reporting_state, &idle, PAGE_REPORTING_REQUESTED, false,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&m->reporting_state, __ATOMIC_RELAXED) == PAGE_REPORTING_REQUESTED)
+		return;
+	if (__atomic_exchange_n(&m->reporting_state, PAGE_REPORTING_REQUESTED, __ATOMIC_RELAXED) ==
+	    PAGE_REPORTING_IDLE)
 		__atomic_store_n(&m->reporting_requested_at, machine_clock_ns(m), __ATOMIC_RELAXED);
 }
 
@@ -164,80 +169,165 @@ static bool isolate_free_page_locked(struct zone *zone, struct page *page, unsig
 		mod_zone_freepage_state(zone, -(1l << order), mt);
 	}
 	del_page_from_free_list(page, zone, order);
+	/*
+	 * At least half a pageblock: the pageblocks it covers become
+	 * MOVABLE, those that can merge with others (migratetype_is_mergeable()).
+	 */
+	if (order >= pageblock_order - 1)
+		for (unsigned long i = 0; i < (1ul << order); i += pageblock_nr_pages)
+			if (get_pageblock_migratetype(m, page + i) < MIGRATE_PCPTYPES)
+				set_pageblock_migratetype(m, page + i, MIGRATE_MOVABLE);
 	return true;
 }
 
-static unsigned long report_zone(struct pmm *m, struct page_reporting *rep, struct zone *zone)
-{
+/*
+ * The kernel's scatterlist: isolated blocks, filled from the end (slot
+ * @offset - 1 next), reported and put back in slot order.
+ */
+struct report_batch {
 	struct pmm_reported_block blocks[PAGE_REPORTING_CAPACITY];
 	struct page *pages[PAGE_REPORTING_CAPACITY];
+	unsigned offset; /* free slots left */
+};
+
+/*
+ * page_reporting_drain(), zone->lock held: put slots [@first, @first + @n)
+ * back at the tail of their lists, under their pageblocks' types now (the
+ * lock was dropped for the report, and a pageblock may have been isolated
+ * since), marked reported if the report succeeded and the block did not
+ * merge.  Returns the pages marked.
+ */
+static unsigned long report_drain_locked(struct pmm *m, struct zone *zone, struct report_batch *b,
+					 unsigned first, unsigned n, bool reported)
+{
 	unsigned long done = 0;
-	unsigned long mark = low_wmark_pages(zone) + ((unsigned long)PAGE_REPORTING_CAPACITY << rep->order);
 
-	if (!zone_watermark_ok(zone, 0, mark, ZONE_MOVABLE, ALLOC_CMA))
-		return 0;
-	for (unsigned order = rep->order; order < MAX_ORDER; order++) {
-		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
-			if (is_migrate_isolate(mt))
-				continue;
-			for (;;) {
-				unsigned n = 0;
-				struct list_head *pos;
-				int err;
+	for (unsigned i = first; i < first + n; i++) {
+		struct page *page = b->pages[i];
+		unsigned order = b->blocks[i].order;
 
-				pmm_lock(&zone->lock);
-				list_for_each(pos, &zone->free_area[order].free_list[mt]) {
-					struct page *p = list_entry(pos, struct page, lru);
-					if (PageReported(p))
-						continue;
-					pages[n++] = p;
-					if (n == PAGE_REPORTING_CAPACITY)
-						break;
-				}
-				for (unsigned i = 0; i < n; i++) {
-					if (!isolate_free_page_locked(zone, pages[i], order)) {
-						/* Watermark hit: give back what we took and stop. */
-						for (unsigned j = 0; j < i; j++)
-							free_one_page_locked(zone, pages[j],
-									     page_to_pfn(m, pages[j]), order, mt,
-									     FPI_SKIP_REPORT_NOTIFY | FPI_TO_TAIL);
-						pmm_unlock(&zone->lock);
-						return done;
-					}
-					blocks[i].pfn = page_to_pfn(m, pages[i]);
-					blocks[i].order = order;
-				}
-				pmm_unlock(&zone->lock);
-				if (!n)
-					break;
-				err = rep->report(rep->ctx, blocks, n);
-				pmm_lock(&zone->lock);
-				for (unsigned i = 0; i < n; i++) {
-					/*
-					 * The zone lock was dropped for the report: the block may
-					 * have been isolated since (page_reporting_drain() reads
-					 * the pageblock's type again, as here).
-					 */
-					int now = get_pfnblock_migratetype(m, blocks[i].pfn);
-
-					free_one_page_locked(zone, pages[i], blocks[i].pfn, order, now,
-							     FPI_SKIP_REPORT_NOTIFY | FPI_TO_TAIL);
-					if (!err && PageBuddy(pages[i]) && buddy_order(pages[i]) == order)
-						SetPageReported(pages[i]);
-				}
-				pmm_unlock(&zone->lock);
-				if (err)
-					return done;
-				done += (unsigned long)n << order;
-			}
+		free_one_page_locked(zone, page, b->blocks[i].pfn, order,
+				     get_pfnblock_migratetype(m, b->blocks[i].pfn),
+				     FPI_SKIP_REPORT_NOTIFY | FPI_TO_TAIL);
+		if (reported && PageBuddy(page) && buddy_order(page) == order) {
+			SetPageReported(page);
+			done += 1ul << order;
 		}
 	}
 	return done;
 }
 
-/* A pass, with rep->lock held; drops it. */
+/* list_rotate_to_front(): @e becomes the first entry of @list, the order otherwise kept. */
+static void list_rotate_to_front(struct list_head *e, struct list_head *list)
+{
+	list_move_tail(list, e);
+}
+
+/*
+ * page_reporting_cycle(): one free list of @zone.  Unreported blocks are
+ * isolated into @b; a full batch is reported when the next unreported
+ * block is found, with that block rotated to the front of the list first
+ * (the list is walked again from there).  At most
+ * DIV_ROUND_UP(nr_free, 32 * 16) reports per list and pass: past that the
+ * pass asks for another and leaves the list, its remaining blocks at the
+ * front.  A block the watermark keeps from isolation ends the list too.
+ * *@done counts the pages reported.  0, or the reporter's error.
+ */
+static int report_cycle(struct pmm *m, struct page_reporting *rep, struct zone *zone,
+			unsigned order, int mt, struct report_batch *b, unsigned long *done)
+{
+	struct free_area *area = &zone->free_area[order];
+	struct list_head *list = &area->free_list[mt], *pos, *next = list;
+	long budget;
+	int err = 0;
+
+	pmm_lock(&zone->lock);
+	budget = (long)((area->nr_free + PAGE_REPORTING_CAPACITY * 16 - 1) / (PAGE_REPORTING_CAPACITY * 16));
+	for (pos = list->next; pos != list; pos = next) {
+		struct page *page = list_entry(pos, struct page, lru);
+
+		next = pos->next;
+		if (PageReported(page))
+			continue;
+		if (budget < 0) {
+			__atomic_store_n(&m->reporting_state, PAGE_REPORTING_REQUESTED, __ATOMIC_RELAXED);
+			next = pos;
+			break;
+		}
+		if (b->offset) {
+			if (!isolate_free_page_locked(zone, page, order)) {
+				next = pos;
+				break;
+			}
+			b->offset--;
+			b->pages[b->offset] = page;
+			b->blocks[b->offset] = (struct pmm_reported_block){ page_to_pfn(m, page), order };
+			continue;
+		}
+		if (list->next != pos)
+			list_rotate_to_front(pos, list);
+		pmm_unlock(&zone->lock);
+		err = rep->report(rep->ctx, b->blocks, PAGE_REPORTING_CAPACITY);
+		b->offset = PAGE_REPORTING_CAPACITY;
+		budget--;
+		pmm_lock(&zone->lock);
+		*done += report_drain_locked(m, zone, b, 0, PAGE_REPORTING_CAPACITY, !err);
+		/* The lock was dropped: walk again from the front. */
+		next = list->next;
+		if (err)
+			break;
+	}
+	/* What is left unreported goes to the front, for the next pass. */
+	if (next != list && list->next != next)
+		list_rotate_to_front(next, list);
+	pmm_unlock(&zone->lock);
+	return err;
+}
+
+/*
+ * page_reporting_process_zone(): every list of the reported orders but
+ * the isolate ones, while the zone stays above its low mark by a full
+ * batch of the smallest reported order; the batch carries from list to
+ * list, and what is in it at the end is reported then.
+ */
+static int report_zone(struct pmm *m, struct page_reporting *rep, struct zone *zone,
+		       unsigned long *done)
+{
+	struct report_batch b;
+	unsigned long mark = low_wmark_pages(zone) + ((unsigned long)PAGE_REPORTING_CAPACITY << rep->order);
+	unsigned left;
+	int err;
+
+	if (!zone_watermark_ok(zone, 0, mark, 0, ALLOC_CMA))
+		return 0;
+	b.offset = PAGE_REPORTING_CAPACITY;
+	for (unsigned order = rep->order; order < MAX_ORDER; order++)
+		for (int mt = 0; mt < MIGRATE_TYPES; mt++) {
+			if (is_migrate_isolate(mt))
+				continue;
+			if ((err = report_cycle(m, rep, zone, order, mt, &b, done)))
+				return err;
+		}
+	left = PAGE_REPORTING_CAPACITY - b.offset;
+	if (!left)
+		return 0;
+	err = rep->report(rep->ctx, b.blocks + b.offset, left);
+	pmm_lock(&zone->lock);
+	*done += report_drain_locked(m, zone, &b, b.offset, left, !err);
+	pmm_unlock(&zone->lock);
+	return err;
+}
+
+/*
+ * A pass (page_reporting_process()), with rep->lock held; drops it.  A
+ * reporter's error ends it.  If a free asked for reporting meanwhile, or
+ * a list's budget ran out, the next pass is due PAGE_REPORTING_DELAY from
+ * now, as the kernel schedules its work again; otherwise reporting goes
+ * idle.
+ */
 static unsigned long report_pass_unlock(struct pmm *m, struct page_reporting *rep)
 {
+	int state = PAGE_REPORTING_ACTIVE;
 	unsigned long done = 0;
 	int nid;
 
@@ -245,16 +335,18 @@ static unsigned long report_pass_unlock(struct pmm *m, struct page_reporting *re
 	for_each_online_node(m, nid)
 		for (int z = 0; z < MAX_NR_ZONES; z++) {
 			struct zone *zone = &m->node_data[nid]->node_zones[z];
-			if (managed_zone(zone))
-				done += report_zone(m, rep, zone);
+			if (managed_zone(zone) && report_zone(m, rep, zone, &done))
+				goto out;
 		}
+out:
 	__atomic_store_n(&rep->reported_pages, rep->reported_pages + done, __ATOMIC_RELAXED);
-	/* A free during the pass may have asked again; otherwise go idle. */
-	{
-		int active = PAGE_REPORTING_ACTIVE;
-		__atomic_compare_exchange_n(&m->reporting_state, &active, PAGE_REPORTING_IDLE, false,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-	}
+	/*
+	 * Before the lock goes: a free's maybe_run() that sees REQUESTED
+	 * with the old time finds the lock still held.
+	 */
+	if (!__atomic_compare_exchange_n(&m->reporting_state, &state, PAGE_REPORTING_IDLE, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		__atomic_store_n(&m->reporting_requested_at, machine_clock_ns(m), __ATOMIC_RELAXED);
 	pmm_unlock(&rep->lock);
 	return done;
 }
@@ -300,6 +392,22 @@ void page_reporting_maybe_run(struct pmm *m)
 	}
 	reporter_put(m);
 	report_pass_unlock(m, rep);
+}
+
+/*
+ * Wait for a pass running now to finish: the blocks it holds off the
+ * lists are back on them then (memory offline, whose range must be all
+ * free, waits so where the kernel's offline_pages() retries until it is).
+ */
+void page_reporting_wait_pass(struct pmm *m)
+{
+	struct page_reporting *rep = reporter_get(m);
+
+	if (rep) {
+		pmm_lock(&rep->lock);
+		pmm_unlock(&rep->lock);
+	}
+	reporter_put(m);
 }
 
 unsigned long pmm_page_reporting_reported(const struct pmm *m)

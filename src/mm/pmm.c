@@ -592,17 +592,20 @@ static __attribute__((noinline)) void free_pages_rest(struct pmm *m, struct page
 						      unsigned order, enum free_leaf r,
 						      struct per_cpu_pages *pcp, const void *frame)
 {
-	if (r != FREE_LEAF_NO) {
+	if (r != FREE_LEAF_NO)
 		free_leaf_finish(m, page, order, r, pcp);
-		return;
+	else if (!pcp_allowed_order(order) || !__atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) ||
+		 !free_pages_pcp_fast(m, page, order, frame)) {
+		if (unlikely(__atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED) & FAST_EXTRA_OWNER))
+			free_pages_entry_owner(m, page, order, frame);
+		else
+			free_pages_entry(m, page, order);
 	}
-	if (pcp_allowed_order(order) && __atomic_load_n(&m->fast.free, __ATOMIC_RELAXED) &&
-	    free_pages_pcp_fast(m, page, order, frame))
-		return;
-	if (unlikely(__atomic_load_n(&m->fast.extra, __ATOMIC_RELAXED) & FAST_EXTRA_OWNER))
-		free_pages_entry_owner(m, page, order, frame);
-	else
-		free_pages_entry(m, page, order);
+	/*
+	 * Every free but a leaf's plain hit (which leaves the zone alone and
+	 * so asks for no pass) may run a pass that is due: the leaf's drain
+	 * past high, which is what merges blocks of the reported orders.
+	 */
 	if (unlikely(__atomic_load_n(&m->reporting, __ATOMIC_RELAXED) != NULL))
 		page_reporting_maybe_run(m);
 }
