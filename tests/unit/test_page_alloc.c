@@ -810,10 +810,13 @@ static void test_contig_range_failures(void **state)
 	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), -PMM_EBUSY);
 	assert_int_equal(bm.calls, 1);
 	assert_zone_state(m, z, start, &before);
-	/* It says "moved" but the page is still held: busy, not taken from under its owner. */
+	/*
+	 * It says "moved" but the page is still held: asked 10 times (6.1's
+	 * passes), then busy, not taken from under its owner.
+	 */
 	bm.mode = MOVER_KEEP;
 	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), -PMM_EBUSY);
-	assert_int_equal(bm.calls, 2);
+	assert_int_equal(bm.calls, 11);
 	assert_zone_state(m, z, start, &before);
 	assert_string_equal(pmm_page_address(m, pmm_pfn_to_page(m, busy_pfn)), "stays");
 	assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, busy_pfn)), 1);
@@ -822,7 +825,7 @@ static void test_contig_range_failures(void **state)
 	bm.mode = MOVER_NESTED;
 	bm.nested_start = start + 100;
 	assert_int_equal(pmm_alloc_contig_range(m, start, end, PMM_GFP_KERNEL), 0);
-	assert_int_equal(bm.calls, 3);
+	assert_int_equal(bm.calls, 12);
 	assert_int_equal(bm.nested_err, -PMM_EBUSY);
 	assert_int_equal(bm.inner.n, 1);
 	assert_string_equal(pmm_page_address(m, bm.inner.moved[0]), "stays");
@@ -839,7 +842,7 @@ static void test_contig_range_failures(void **state)
 	bm.nested_start = start + 2 * pageblock_nr_pages;
 	assert_int_equal(pmm_alloc_contig_range(m, busy_pfn - 7, busy_pfn + 9, PMM_GFP_KERNEL), 0);
 	assert_int_equal(bm.nested_err, 0);
-	assert_int_equal(bm.calls, 4);
+	assert_int_equal(bm.calls, 13);
 	pmm_free_contig_range(m, busy_pfn - 7, 16);
 	pmm_free_contig_range(m, bm.nested_start, 16);
 	while (bm.inner.n)
