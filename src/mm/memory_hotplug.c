@@ -724,6 +724,7 @@ int pmm_remove_memory(struct pmm *m, uint64_t start, uint64_t size)
 	/* Offline sections hold no page_ext: offline (or a failed online) released it. */
 	for (unsigned long p = spfn; p < spfn + nr; p += PAGES_PER_SECTION)
 		sparse_remove_section(m, pfn_to_section_nr(p));
+	release_range_debug(m, spfn, nr);
 	physmem_remove_range(m, spfn, nr);
 	/*
 	 * max_pfn is the end of memory, as physmem_init() sets it: memblock

@@ -440,6 +440,7 @@ static inline void alloc_page_debug(struct pmm *m, struct page *page, unsigned o
 }
 void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr);
 void release_memory_debug(struct pmm *m);
+void release_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr);
 
 /* shuffle.c */
 bool shuffle_pick_tail(struct zone *zone);

@@ -116,12 +116,30 @@ void boot_free_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr)
 }
 
 /*
- * Teardown: the machine's memory goes back to the host, and ASan keeps the
- * shadow of unmapped memory; left poisoned, it would fault the next mapping
- * placed there (another machine's memmap, say).
+ * Teardown, and memory removed: the machine's memory goes back to the
+ * host, and ASan keeps the shadow of unmapped memory; left poisoned, it
+ * would fault the next mapping placed there (another machine's memmap,
+ * say).
  */
 void release_memory_debug(struct pmm *m)
 {
-	if (m->mem)
-		asan_unpoison(m->mem, m->mem_size);
+	/*
+	 * Only frames are ever poisoned, and frames lie in memblock.memory
+	 * (removed memory was released when it went): the rest of a large
+	 * span (maxmem=64T) is left alone, as unpoisoning it would write
+	 * shadow memory for all of it.
+	 */
+	if (!m->mem)
+		return;
+	for (unsigned long i = 0; i < m->memblock.memory.cnt; i++) {
+		const struct memblock_region *r = &m->memblock.memory.regions[i];
+
+		release_range_debug(m, PFN_DOWN(r->base), PFN_DOWN(r->size));
+	}
+}
+
+void release_range_debug(struct pmm *m, unsigned long pfn, unsigned long nr)
+{
+	if (m->mem && PFN_PHYS(pfn) < m->mem_size)
+		asan_unpoison(m->mem + PFN_PHYS(pfn), MIN(PFN_PHYS(nr), m->mem_size - PFN_PHYS(pfn)));
 }
