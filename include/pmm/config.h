@@ -329,7 +329,8 @@ PMM_API void pmm_config_default(struct pmm_config *cfg);
  * @filename: used in error messages ("<cmdline>" for a command line).
  * @err, @errlen: receives "file:line: reason" on error.
  *
- * Return: 0, or -PMM_EINVAL (unknown key, bad value, too many ranges, a
+ * Return: 0, or -PMM_EINVAL (a NULL @cfg, or a NULL @text with @len not 0;
+ * unknown key, bad value, too many ranges, a
  * backend path of PMM_BACKEND_PATH_MAX bytes or more, a host_node= naming
  * a host node that does not exist; the platform asked is @cfg->platform, or
  * the POSIX one when NULL, and without NUMA support the host node is not

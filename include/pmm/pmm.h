@@ -532,7 +532,10 @@ PMM_API int pmm_split_page(struct pmm *m, struct pmm_page *page, unsigned order)
 PMM_API void *pmm_alloc_pages_exact(struct pmm *m, size_t size, pmm_gfp_t gfp);
 
 /**
- * pmm_free_pages_exact() - free what pmm_alloc_pages_exact() returned.
+ * pmm_free_pages_exact() - free what pmm_alloc_pages_exact() returned:
+ * each frame of [@addr, @addr + @size rounded up to a frame) as
+ * pmm_free_pages_addr() frees it.  NULL is ignored; a range not inside @m
+ * (or one that wraps) is reported once and nothing is freed.
  * Context: as pmm_free_pages().
  */
 PMM_API void pmm_free_pages_exact(struct pmm *m, void *addr, size_t size);
@@ -551,7 +554,8 @@ PMM_API void pmm_free_pages_exact(struct pmm *m, void *addr, size_t size);
  * their refills produce mm_page_alloc_zone_locked.
  * Return: how many slots of @array are now non-NULL (those filled before
  * included).  Fewer than @nr means memory ran short or the allocator gave
- * one page: call again for the rest.  An invalid @gfp fills nothing.
+ * one page: call again for the rest.  An invalid @gfp, or a NULL @array,
+ * fills nothing.
  * Context: any thread; does not sleep; never waits for another thread.
  */
 PMM_API unsigned long pmm_alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, unsigned long nr,
@@ -560,7 +564,7 @@ PMM_API unsigned long pmm_alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, unsigne
 /**
  * pmm_free_pages_bulk() - free the non-NULL entries of @pages[0..@nr) as
  * order-0 pages in one call (release_pages() handing its pages to
- * free_unref_page_list(), Linux 6.1).  Each entry is freed as
+ * free_unref_page_list(), Linux 6.1); a NULL @pages frees nothing.  Each entry is freed as
  * pmm_free_pages(m, page, 0) would free it: a reference is dropped and a
  * page whose last reference that was goes back.  First every page is
  * checked and prepared (mm_page_free), then those bound for a per-CPU list

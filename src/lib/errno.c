@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 /* pmm_strerror() and pmm_errname(), generated from the one error list. */
+#include <limits.h>
+
 #include <pmm/errno.h>
 
 const char *pmm_strerror(int err)
 {
-	if (err < 0)
+	if (err == INT_MIN)
+		err = INT_MAX; /* no code either way; -INT_MIN would overflow */
+	else if (err < 0)
 		err = -err;
 	switch (err) {
 	case 0:
@@ -20,7 +24,9 @@ const char *pmm_strerror(int err)
 
 const char *pmm_errname(int err)
 {
-	if (err < 0)
+	if (err == INT_MIN)
+		err = INT_MAX; /* no code either way; -INT_MIN would overflow */
+	else if (err < 0)
 		err = -err;
 	switch (err) {
 	case 0:

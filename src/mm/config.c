@@ -741,6 +741,8 @@ int pmm_config_parse(struct pmm_config *cfg, const char *text, size_t len, const
 			    .err = err, .errlen = errlen };
 	size_t i = 0;
 
+	if (!cfg || (!text && len))
+		return fail(&c, "no config to parse into, or no text%.*s", "", 0);
 	/* A UTF-8 byte order mark, as some editors start a file with. */
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		i = 3;

@@ -1581,6 +1581,7 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 	unsigned alloc_flags = ALLOC_WMARK_LOW;
 	struct zoneref *z;
 	struct zone *zone = NULL, *preferred;
+	struct page *chain = NULL;
 	long got;
 	bool prep;
 
@@ -1634,16 +1635,18 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 		goto failed;
 	/* prep_new_page() has nothing to add but the refcount unless pages are checked or zeroed. */
 	prep = PAGE_DEBUG_ALWAYS || m->check_pages || (gfp & PMM___GFP_ZERO);
-	got = pcp_alloc_bulk(zone, preferred, ac.migratetype, alloc_flags, nr, array, prep);
+	got = pcp_alloc_bulk(zone, preferred, ac.migratetype, alloc_flags, nr, array,
+			     prep ? &chain : NULL);
 	/* A busy list, or nothing at all: try for one page. */
 	if (got <= 0)
 		goto failed;
-	if (prep)
-		for (unsigned long i = 0; i < nr; i++)
-			if (array[i] && page_private(array[i]) == ~0ul) {
-				array[i]->private = 0;
-				prep_new_page(m, array[i], 0, gfp, alloc_flags);
-			}
+	/* The pages taken, chained (the caller's own slots are never read). */
+	while (chain) {
+		struct page *page = chain;
+
+		chain = page->lru.next ? list_entry(page->lru.next, struct page, lru) : NULL;
+		prep_new_page(m, page, 0, gfp, alloc_flags);
+	}
 	return populated + (unsigned long)got;
 failed:
 	*single = true;

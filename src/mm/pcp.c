@@ -706,7 +706,8 @@ void pcp_teardown(struct pmm *m)
 }
 
 long pcp_alloc_bulk(struct zone *zone, struct zone *preferred, int migratetype,
-		    unsigned alloc_flags, unsigned long nr, struct page **array, bool prep)
+		    unsigned alloc_flags, unsigned long nr, struct page **array,
+		    struct page **prep)
 {
 	struct pmm *m = zone->machine;
 	int host;
@@ -739,9 +740,10 @@ long pcp_alloc_bulk(struct zone *zone, struct zone *preferred, int migratetype,
 				continue;
 			page = list_entry(e, struct page, lru);
 			e = e->next;
-			if (unlikely(prep))
-				page->private = ~0ul;
-			else
+			if (unlikely(prep)) {
+				page->lru.next = *prep ? &(*prep)->lru : NULL;
+				*prep = page;
+			} else
 				set_page_count(page, 1); /* all prep_new_page() would do */
 			array[i] = page;
 			taken++;

@@ -228,13 +228,16 @@ void pcp_fast_zonelists_update(struct pmm *m);
  * The batch of __alloc_pages_bulk(): fill the NULL slots of @array[0..@nr)
  * with order-0 pages from this CPU's list of @zone for @preferred's
  * request, under one trylock, refilling the list a batch at a time.  With
- * @prep, each page taken is marked (private ~0ul) for the caller to
- * prepare with prep_new_page(); without, it leaves with refcount 1 and
- * nothing else to do.  Returns the number of slots filled, or -1 when the
- * lock was busy (nothing filled).  Counts PGALLOC and the NUMA events.
+ * @prep, the pages taken are chained through lru.next from *@prep (NULL
+ * ends the chain) for the caller to prepare with prep_new_page(), so that
+ * it never reads the slots the caller filled; without, each leaves with
+ * refcount 1 and nothing else to do.  Returns the number of slots filled,
+ * or -1 when the lock was busy (nothing filled).  Counts PGALLOC and the
+ * NUMA events.
  */
 long pcp_alloc_bulk(struct zone *zone, struct zone *preferred, int migratetype,
-		    unsigned alloc_flags, unsigned long nr, struct page **array, bool prep);
+		    unsigned alloc_flags, unsigned long nr, struct page **array,
+		    struct page **prep);
 /*
  * free_unref_page_prepare(): free_pages_prepare() of a block of @order at
  * @pfn and its pageblock's migratetype kept in page->index; a block of an

@@ -90,6 +90,19 @@ static int check_config(struct pmm *m)
 		       (unsigned long long)c->maxmem, PMM_MAXMEM_LIMIT >> 40);
 		return -PMM_EINVAL;
 	}
+	/* Boot memory too: node= ranges (or mem=) end within the same limit. */
+	for (unsigned i = 0; i < c->nr_ranges; i++)
+		if (c->ranges[i].end > PMM_MAXMEM_LIMIT) {
+			pr_err(m, "pmm: node=%d:%#llx-%#llx ends beyond the %llu TiB physical address limit\n",
+			       c->ranges[i].nid, (unsigned long long)c->ranges[i].start,
+			       (unsigned long long)c->ranges[i].end - 1, PMM_MAXMEM_LIMIT >> 40);
+			return -PMM_EINVAL;
+		}
+	if (!c->nr_ranges && c->mem_bytes > PMM_MAXMEM_LIMIT) {
+		pr_err(m, "pmm: mem=%#llx is beyond the %llu TiB physical address limit\n",
+		       (unsigned long long)c->mem_bytes, PMM_MAXMEM_LIMIT >> 40);
+		return -PMM_EINVAL;
+	}
 	if (c->debug_guardpage_minorder > MAX_ORDER / 2) {
 		pr_err(m, "Bad debug_guardpage_minorder value\n");
 		return -PMM_EINVAL;
@@ -791,18 +804,29 @@ void *pmm_alloc_pages_exact(struct pmm *m, size_t size, pmm_gfp_t gfp)
 
 void pmm_free_pages_exact(struct pmm *m, void *addr, size_t size)
 {
-	char *p = addr;
+	uintptr_t a = (uintptr_t)addr, base = (uintptr_t)m->mem;
+	uintptr_t end = base + PFN_PHYS(__atomic_load_n(&m->max_pfn, __ATOMIC_RELAXED));
 
-	for (size_t off = 0; off < ALIGN_UP(size, PAGE_SIZE); off += PAGE_SIZE)
-		pmm_free_pages_addr(m, p + off, 0);
+	if (!addr)
+		return;
+	/* A range that leaves the machine (or wraps) frees nothing: one report. */
+	if (a < base || a > end || size > end - a) {
+		bad_page_pointer(m, addr, "freeing a range that is not frames of this machine");
+		return;
+	}
+	for (size_t off = 0; off < size; off += PAGE_SIZE)
+		pmm_free_pages_addr(m, (void *)(a + off), 0);
 }
 
 unsigned long pmm_alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, unsigned long nr,
 				   struct pmm_page **array)
 {
 	bool single;
-	unsigned long populated = alloc_pages_bulk(m, gfp, PMM_NUMA_NO_NODE, nr,
-						   (struct page **)array, &single);
+	unsigned long populated;
+
+	if (!array)
+		return 0;
+	populated = alloc_pages_bulk(m, gfp, PMM_NUMA_NO_NODE, nr, (struct page **)array, &single);
 
 	if (unlikely(single)) {
 		/* The kernel's fallback: one page from the single page allocator, its fast paths too. */
@@ -878,6 +902,8 @@ void pmm_free_pages_bulk(struct pmm *m, unsigned long nr, struct pmm_page *const
 	struct page_owner_entry prev = { 0 };
 	struct list_head *first = NULL, **tail = &first;
 
+	if (unlikely(!pages))
+		return;
 	if (likely(fast && !(extra & FAST_EXTRA_OWNER))) {
 		free_pages_bulk_fast(m, nr, pages);
 		goto out;

@@ -389,6 +389,44 @@ static void test_bulk_alloc_zeroed(void **state_)
 	pmm_destroy(m);
 }
 
+/*
+ * The slots a caller filled are the caller's: pmm reads none of them, also
+ * when it prepares the pages it adds (__GFP_ZERO, page checks), as the
+ * kernel's __alloc_pages_bulk() only skips them.  A slot holding something
+ * that is no page at all stays as it was.
+ */
+static void test_bulk_alloc_leaves_filled_slots(void **state_)
+{
+	static const char *const configs[] = { "mem=256M cpus=1", "mem=256M cpus=1 page_poison=on" };
+
+	(void)state_;
+	for (unsigned c = 0; c < 2; c++) {
+		struct pmm *m = pmm_test_machine(configs[c], NULL);
+		struct pmm_page *arr[40] = { 0 }, *const mark = (struct pmm_page *)(uintptr_t)0x1230;
+
+		/* No array: nothing filled, nothing freed. */
+		assert_int_equal(pmm_alloc_pages_bulk(m, PMM_GFP_KERNEL, 4, NULL), 0);
+		pmm_free_pages_bulk(m, 4, NULL);
+		for (unsigned i = 0; i < 40; i += 5)
+			arr[i] = mark;
+		assert_int_equal(pmm_alloc_pages_bulk(m, PMM_GFP_KERNEL | PMM___GFP_ZERO, 40, arr), 40);
+		for (unsigned i = 0; i < 40; i++) {
+			if (i % 5 == 0) {
+				assert_ptr_equal(arr[i], mark);
+				arr[i] = NULL;
+				continue;
+			}
+			assert_int_equal(pmm_page_count(arr[i]), 1);
+			assert_int_equal(((const unsigned char *)pmm_page_address(m, arr[i]))[PMM_PAGE_SIZE - 1], 0);
+		}
+		pmm_free_pages_bulk(m, 40, arr);
+		pmm_drain_all(m);
+		assert_int_equal(pmm_bad_page_count(m), 0);
+		assert_machine_valid(m);
+		pmm_destroy(m);
+	}
+}
+
 int main(void)
 {
 	cpu_set_t one;
@@ -405,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_bulk_free_misuse),
 		cmocka_unit_test(test_bulk_alloc_batches),
 		cmocka_unit_test(test_bulk_alloc_zeroed),
+		cmocka_unit_test(test_bulk_alloc_leaves_filled_slots),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -754,6 +754,15 @@ static void maxmem_refused(void **state)
 	c.mem_bytes = 1ull << 30;
 	c.maxmem = 1ull << 47;
 	pmm_test_expect_refused(&c, "maxmem=0x800000000000 is beyond the 64 TiB physical address limit");
+	/* Boot memory has the same limit: node= ranges and mem=. */
+	pmm_config_default(&c);
+	assert_int_equal(pmm_config_parse(&c, "node=0:0x400000000000-0x400007ffffff", 36, "<test>", err,
+					  sizeof(err)),
+			 0);
+	pmm_test_expect_refused(&c, "node=0:0x400000000000-0x400007ffffff ends beyond the 64 TiB physical address limit");
+	pmm_config_default(&c);
+	c.mem_bytes = (64ull << 40) + (128ull << 20);
+	pmm_test_expect_refused(&c, "mem=0x400008000000 is beyond the 64 TiB physical address limit");
 }
 
 /* A migrate callback lets a busy block go: the embedder moves the data. */

@@ -731,6 +731,11 @@ static void test_bad_config_text(void **state)
 		if (strncmp(err, cases[i].msg, strlen(cases[i].msg)))
 			fail_msg("'%s': got \"%s\", want \"%s\"", cases[i].text, err, cases[i].msg);
 	}
+	/* No config, or no text where a length says there is some: refused, not read. */
+	assert_int_equal(pmm_config_parse(NULL, "mem=1G", 6, "<t>", err, sizeof(err)), -PMM_EINVAL);
+	assert_string_equal(err, "<t>:1: no config to parse into, or no text");
+	assert_int_equal(pmm_config_parse(&c, NULL, 6, "<t>", err, sizeof(err)), -PMM_EINVAL);
+	assert_int_equal(pmm_config_parse(&c, NULL, 0, "<t>", err, sizeof(err)), 0);
 	pmm_config_default(&c);
 	{
 		const char *ok = "mem=2G nodes=2 cpus=3 page_owner=on lowmem_reserve_ratio=1,2,3 "

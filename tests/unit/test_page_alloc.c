@@ -484,6 +484,7 @@ static void test_split_exact_bulk(void **state)
 	struct pmm *m = pmm_test_machine("mem=128M cpus=2", NULL);
 	unsigned long free0 = pmm_nr_free_pages(m);
 	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 3), *arr[300] = { 0 };
+	unsigned long bad0;
 	char *x;
 
 	(void)state;
@@ -500,6 +501,14 @@ static void test_split_exact_bulk(void **state)
 	assert_int_equal(x[5 * 4096 - 101], 0);
 	assert_int_equal(pmm_page_count(pmm_virt_to_page(m, x + 4 * 4096)), 1);
 	assert_int_equal(pmm_page_count(pmm_virt_to_page(m, x + 5 * 4096)), 0);
+	/* A size that wraps, or runs past the machine: one report, nothing freed. */
+	bad0 = pmm_bad_page_count(m);
+	pmm_free_pages_exact(m, x, SIZE_MAX - 100);
+	pmm_free_pages_exact(m, x, 64ul << 30);
+	assert_int_equal(pmm_bad_page_count(m), bad0 + 2);
+	assert_int_equal(pmm_page_count(pmm_virt_to_page(m, x)), 1);
+	pmm_free_pages_exact(m, NULL, 8192); /* ignored, as pmm_free_pages_addr(NULL) */
+	assert_int_equal(pmm_bad_page_count(m), bad0 + 2);
 	pmm_free_pages_exact(m, x, 5 * 4096 - 100);
 	/* Bulk: fills only the NULL slots. */
 	arr[10] = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
@@ -515,7 +524,7 @@ static void test_split_exact_bulk(void **state)
 	}
 	pmm_drain_all(m);
 	assert_int_equal(pmm_nr_free_pages(m), free0);
-	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_int_equal(pmm_bad_page_count(m), 2);
 	assert_machine_valid(m);
 	pmm_destroy(m);
 }
