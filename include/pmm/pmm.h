@@ -296,9 +296,12 @@ PMM_API void pmm_drain_all(struct pmm *m);
  */
 struct pmm_mm_ops {
 	/*
-	 * Background reclaim hint: zone @zone_idx of node @nid is below its
-	 * low mark.  Called from allocations that may not sleep
-	 * (GFP_ATOMIC): only wake something up here.
+	 * Background reclaim hint: kswapd of node @nid is woken for its
+	 * zones up to @zone_idx (the request's highest zone, or the zone
+	 * whose watermark was boosted), which are below their low mark or
+	 * boosted.  pmm then drops the watermark boost of those zones, as
+	 * kswapd's balancing ends.  Called from allocations that may not
+	 * sleep (GFP_ATOMIC): only wake something up here.
 	 */
 	void (*wake_kswapd)(void *ctx, int nid, int zone_idx, unsigned order);
 	/*

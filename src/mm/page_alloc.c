@@ -778,7 +778,7 @@ static struct page *rmqueue(struct zone *preferred, struct zone *zone, unsigned 
 		     (1ul << ZONE_BOOSTED_WATERMARK))) {
 		/* As in Linux 6.1, the boost wakes kswapd for order 0, whatever was asked. */
 		__atomic_fetch_and(&zone->flags, ~(1ul << ZONE_BOOSTED_WATERMARK), __ATOMIC_RELAXED);
-		wakeup_kswapd(zone->machine, zone, 0);
+		wakeup_kswapd(zone->machine, zone, 0, zone->zone_idx);
 	}
 	return page;
 }

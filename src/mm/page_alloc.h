@@ -369,7 +369,7 @@ int migrate_range(struct pmm *m, unsigned long start, unsigned long end, bool re
 #define MAX_RECLAIM_RETRIES 16
 
 /* vmscan.c: the embedder's reclaim and compaction, if any. */
-void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order);
+void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order, int highest_zoneidx);
 void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context *ac);
 /*
  * __perform_reclaim(): counts allocstall_<zone> for the request's highest

@@ -67,8 +67,8 @@ data_race_fn void show_free_areas(struct pmm *m)
 			pr_warn(m,
 				"Node %d %s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB reserved_highatomic:%luKB active_anon:0kB inactive_anon:0kB active_file:0kB inactive_file:0kB unevictable:0kB writepending:0kB present:%lukB managed:%lukB mlocked:0kB bounce:0kB free_pcp:%lukB local_pcp:%lukB free_cma:%lukB\n",
 				nid, z->name, K((unsigned long)zone_page_state(z, NR_FREE_PAGES)),
-				K(z->watermark_boost), K(z->_watermark[WMARK_MIN]),
-				K(z->_watermark[WMARK_LOW]), K(z->_watermark[WMARK_HIGH]),
+				K(z->watermark_boost), K(min_wmark_pages(z)), K(low_wmark_pages(z)),
+				K(high_wmark_pages(z)),
 				K(z->nr_reserved_highatomic), K(z->present_pages),
 				K((unsigned long)zone_managed_pages(z)), K(zone_pcp_pages(m, z)),
 				z->per_cpu_pageset

@@ -17,17 +17,28 @@ void pmm_set_mm_ops(struct pmm *m, const struct pmm_mm_ops *ops, void *ctx)
 }
 
 /*
- * kswapd: the embedder's hint, then what kswapd's balancing ends with when
- * it has nothing more to reclaim: the watermark boost is dropped.
+ * kswapd, woken for node @zone's zones up to @highest_zoneidx: the
+ * embedder's hint, then what balance_pgdat() ends with when it has nothing
+ * more to reclaim: the watermark boost of every zone it balanced (0 to
+ * @highest_zoneidx of the node) is dropped.  pmm's kswapd does no work of
+ * its own, so it counts no pageoutrun.
  */
-void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order)
+void wakeup_kswapd(struct pmm *m, struct zone *zone, unsigned order, int highest_zoneidx)
 {
+	struct zone *zones = m->node_data[zone->node]->node_zones;
+
 	if (m->mm_ops.wake_kswapd)
-		m->mm_ops.wake_kswapd(m->mm_ops_ctx, zone->node, zone->zone_idx, order);
-	pmm_lock(&zone->lock);
-	__atomic_store_n(&zone->watermark_boost, 0, __ATOMIC_RELAXED);
-	zone_fast_update(zone);
-	pmm_unlock(&zone->lock);
+		m->mm_ops.wake_kswapd(m->mm_ops_ctx, zone->node, highest_zoneidx, order);
+	for (int i = 0; i <= highest_zoneidx; i++) {
+		struct zone *z = &zones[i];
+
+		if (!managed_zone(z) || !__atomic_load_n(&z->watermark_boost, __ATOMIC_RELAXED))
+			continue;
+		pmm_lock(&z->lock);
+		__atomic_store_n(&z->watermark_boost, 0, __ATOMIC_RELAXED);
+		zone_fast_update(z);
+		pmm_unlock(&z->lock);
+	}
 }
 
 int pmm_set_reclaim_active(struct pmm *m, int nid, int highest_zoneidx, bool active)
@@ -50,18 +61,15 @@ int pmm_set_reclaim_active(struct pmm *m, int nid, int highest_zoneidx, bool act
 
 void wake_all_kswapds(struct pmm *m, unsigned order, const struct alloc_context *ac)
 {
-	int last_nid = -1;
-
-	if (!m->mm_ops.wake_kswapd)
-		return;
 	struct zone *zone;
+	int last_nid = -1;
 
 	for (struct zoneref *z = ac->zonelist->_zonerefs; (zone = zonelist_zone(z)); z++) {
 		if (zone->zone_idx > ac->highest_zoneidx || !managed_zone(zone) ||
 		    zone->node == last_nid)
 			continue;
 		last_nid = zone->node;
-		wakeup_kswapd(m, zone, order);
+		wakeup_kswapd(m, zone, order, ac->highest_zoneidx);
 	}
 }
 

@@ -642,6 +642,72 @@ static void test_boost_cap(void **state)
 	pmm_destroy(m);
 }
 
+/* Boost zone @z by @pages as boost_watermark() does (under its lock). */
+static void boost_zone(struct zone *z, unsigned long pages, bool wake)
+{
+	pmm_lock(&z->lock);
+	__atomic_store_n(&z->watermark_boost, pages, __ATOMIC_RELAXED);
+	if (wake)
+		__atomic_fetch_or(&z->flags, 1ul << ZONE_BOOSTED_WATERMARK, __ATOMIC_RELAXED);
+	zone_fast_update(z);
+	pmm_unlock(&z->lock);
+}
+
+/*
+ * kswapd's balancing (balance_pgdat()) drops the boost of every zone of
+ * the node up to the zone index it was woken for: the boosted zone's own
+ * wake-up from rmqueue() clears the zones below it too, and the slow
+ * path's wake_all_kswapds() clears the request's zones whether or not
+ * the embedder listens to the wake-up.  The allocation failure report
+ * prints the marks with the boost, as zoneinfo does (__show_free_areas()).
+ */
+static void test_boost_cleared_by_kswapd(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=1G cpus=1", &log);
+	struct zone *dma = &m->node_data[0]->node_zones[ZONE_DMA];
+	struct zone *dma32 = &m->node_data[0]->node_zones[ZONE_DMA32];
+	struct pmm_page *held[1024], *p;
+	unsigned long n = 0;
+	char want[128];
+
+	(void)state;
+	/* No order-10 block left: such a request fails and is reported. */
+	while (n < 1024 && (p = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE | PMM___GFP_NOWARN, 10)))
+		held[n++] = p;
+	assert_true(n < 1024);
+	boost_zone(dma, 512, false);
+	boost_zone(dma32, 1024, false);
+	/* gfp 0 wakes no kswapd: the boosts stay, and the report's marks include them. */
+	pmm_test_log_reset(&log);
+	assert_null(pmm_alloc_pages(m, 0, 10));
+	snprintf(want, sizeof(want), "Node 0 DMA32 free:%lukB boost:4096kB min:%lukB low:%lukB high:%lukB ",
+		 (unsigned long)zone_page_state(dma32, NR_FREE_PAGES) * 4, min_wmark_pages(dma32) * 4,
+		 low_wmark_pages(dma32) * 4, high_wmark_pages(dma32) * 4);
+	assert_true(min_wmark_pages(dma32) == dma32->_watermark[WMARK_MIN] + 1024);
+	if (!pmm_test_log_has(&log, want))
+		fail_msg("no \"%s\" in:\n%s", want, log.buf);
+	assert_int_equal(dma->watermark_boost, 512);
+	/* A GFP_KERNEL slow path, no wake_kswapd callback: DMA and DMA32 lose their boosts. */
+	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NORETRY | PMM___GFP_NOWARN, 10));
+	assert_int_equal(dma->watermark_boost, 0);
+	assert_int_equal(dma32->watermark_boost, 0);
+	/* A boosted DMA32 that wakes kswapd from rmqueue(): DMA's boost goes too. */
+	boost_zone(dma, 512, false);
+	boost_zone(dma32, 1024, true);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM_GFP_DMA32, 4);
+	assert_non_null(p);
+	assert_int_equal(pmm_page_zonenum(p), ZONE_DMA32);
+	assert_int_equal(dma32->watermark_boost, 0);
+	assert_int_equal(dma->watermark_boost, 0);
+	pmm_free_pages(m, p, 4);
+	while (n)
+		pmm_free_pages(m, held[--n], 10);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+	free(log.buf);
+}
+
 /*
  * zone_statistics(): a buddy allocation served off the preferred node
  * counts numa_miss on the zone that served it and numa_foreign on the
@@ -1576,7 +1642,8 @@ static void test_kswapd_and_compact_callbacks(void **state)
 		n++;
 	assert_true(h.kswapd >= 1); /* below the low mark the slow path woke "kswapd" */
 	assert_int_equal(h.kswapd_nid, 0);
-	assert_int_equal(h.kswapd_zone, ZONE_DMA32);
+	/* For the request's zones: up to GFP_KERNEL's highest, ZONE_NORMAL, empty here (6.1). */
+	assert_int_equal(h.kswapd_zone, ZONE_NORMAL);
 	assert_int_equal(h.kswapd_order, 0);
 	while ((all[n] = pmm_alloc_pages(m, PMM_GFP_ATOMIC | PMM___GFP_MEMALLOC | PMM___GFP_NOWARN, 0)))
 		n++;
@@ -1671,6 +1738,7 @@ static void test_boosted_watermark_wakes_kswapd(void **state)
 	p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 2);
 	assert_non_null(p);
 	assert_int_equal(h.kswapd, 1);
+	/* Woken for the boosted zone (rmqueue()'s wakeup_kswapd(zone, 0, 0, zone_idx(zone))). */
 	assert_int_equal(h.kswapd_zone, ZONE_DMA32);
 	assert_int_equal(h.kswapd_order, 0);
 	assert_false(__atomic_load_n(&z->flags, __ATOMIC_RELAXED) & (1ul << ZONE_BOOSTED_WATERMARK));
@@ -2414,6 +2482,7 @@ int main(void)
 		cmocka_unit_test(test_contig_range),
 		cmocka_unit_test(test_contig_range_neighbours),
 		cmocka_unit_test(test_boost_cap),
+		cmocka_unit_test(test_boost_cleared_by_kswapd),
 		cmocka_unit_test(test_numa_foreign_on_preferred_zone),
 		cmocka_unit_test(test_contig_range_failures),
 		cmocka_unit_test(test_page_reporting_rss),
