@@ -319,12 +319,15 @@ static void free_one_page(struct zone *zone, struct page *page, unsigned long pf
 	pmm_unlock(&zone->lock);
 }
 
-/* A block the fast path could not put on a per-CPU list (the list was busy). */
+/*
+ * A block the fast path could not put on a per-CPU list (the list was
+ * busy): free_one_page(), which counts no PGFREE in 6.1 (only the per-CPU
+ * commit and __free_pages_ok() do).
+ */
 void free_one_page_locked_entry(struct zone *zone, struct page *page, unsigned long pfn,
 				unsigned order, int mt)
 {
 	free_one_page(zone, page, pfn, order, mt, FPI_NONE);
-	count_zone_event(zone, EV_PGFREE, 1ul << order);
 }
 
 static void free_pages_ok(struct pmm *m, struct page *page, unsigned order, int fpi)

@@ -459,7 +459,13 @@ static void isolate_freepages_range_locked(struct pmm *m, struct zone *zone, uns
 			unsigned long ppfn = pfn + i;
 
 			if (ppfn < start || ppfn >= end) {
-				/* Outside the request: give it back (an isolate list). */
+				/*
+				 * Outside the request: give it back (an isolate list),
+				 * as 6.1's free_contig_range() of the head and tail
+				 * does, a frame at a time: one mm_page_free each, and
+				 * no PGFREE (the pageblock is isolated).
+				 */
+				TRACE(m, mm_page_free, ppfn, 0);
 				free_one_page_locked(zone, p, ppfn, 0, MIGRATE_ISOLATE, FPI_NONE);
 				continue;
 			}
@@ -613,7 +619,7 @@ int alloc_contig_range(struct pmm *m, unsigned long start, unsigned long end, in
 		set_page_owner(m, p, 0, gfp);
 		alloc_page_debug(m, p, 0, gfp);
 	}
-	count_zone_event(zone, EV_PGALLOC, end - start);
+	/* No pgalloc: 6.1 counts none for a range (split_map_pages() takes frames off lists). */
 	return 0;
 }
 

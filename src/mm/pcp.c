@@ -245,7 +245,7 @@ bool free_unref_page_prepare(struct pmm *m, struct page *page, unsigned long pfn
 	pmm_lock(&zone->lock);
 	free_one_page_locked(zone, page, pfn, order, get_pfnblock_migratetype(m, pfn), FPI_NONE);
 	pmm_unlock(&zone->lock);
-	count_zone_event(zone, EV_PGFREE, 1ul << order);
+	/* free_one_page(): no PGFREE, as in 6.1 for an isolated pageblock. */
 	return false;
 }
 

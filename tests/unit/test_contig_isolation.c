@@ -15,6 +15,7 @@
 #include "harness.h"
 
 #include <pmm/hotplug.h>
+#include <pmm/trace.h>
 
 #include "mm/internal.h"
 #include "mm/page_alloc.h"
@@ -469,6 +470,93 @@ static void test_migrate_holds_block(void **state)
 	pin_case(PIN_PASSING, 2, true);
 }
 
+/* Trace lines naming @what that a writer put in @buf. */
+static unsigned long count_lines(const char *buf, const char *what)
+{
+	unsigned long n = 0;
+
+	for (const char *p = buf; (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
+struct move_one {
+	unsigned long pfn;
+};
+
+/* Move the order-0 page at x->pfn: a fresh page, then the old one freed. */
+static int move_one(void *c, struct pmm *m, unsigned long pfn, unsigned order)
+{
+	struct move_one *x = c;
+
+	if (pfn != x->pfn || order)
+		return 0;
+	if (!pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0))
+		return -PMM_ENOMEM;
+	pmm_free_pages(m, pmm_pfn_to_page(m, pfn), 0);
+	x->pfn = 0;
+	return 0;
+}
+
+/*
+ * What a range counts and traces, as 6.1's alloc_contig_range(): no
+ * pgalloc for the range (split_map_pages() only takes frames off the
+ * lists); the frames of the free block outside the range go back one
+ * by one (free_contig_range() of head and tail: an order-0 mm_page_free
+ * each, no pgfree, as their pageblock is isolated); a page migrated
+ * away from an isolated pageblock is freed without pgfree too.  The
+ * migration's new page is an allocation like any other (pgalloc 1).
+ */
+static void test_contig_counts_and_events(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=1", NULL);
+	const unsigned long x = 0x8000;
+	struct pmm_trace_attach_opts o = { .kinds = 1u << PMM_TRACE_MM_PAGE_FREE, .no_header = 1 };
+	struct pmm_mm_ops ops = { .migrate = move_one };
+	struct move_one mv;
+	struct pmm_trace_writer *w;
+	struct pmm_page *p;
+	unsigned long a0, f0, len;
+	char *buf;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(pmm_page_count(pmm_pfn_to_page(m, x)), 0);
+	a0 = pmm_test_vmstat(m, "pgalloc_dma32");
+	f0 = pmm_test_vmstat(m, "pgfree");
+	f = open_memstream(&buf, &len);
+	assert_int_equal(pmm_trace_attach(m, f, &o, &w), 0);
+	assert_int_equal(pmm_alloc_contig_range(m, x + 1, x + 2, PMM_GFP_KERNEL), 0);
+	assert_int_equal(pmm_trace_detach(w), 0);
+	fclose(f);
+	assert_int_equal(pmm_test_vmstat(m, "pgalloc_dma32"), a0);
+	assert_int_equal(pmm_test_vmstat(m, "pgfree"), f0);
+	/* The range's pageblock was one free block: all of it but the frame is given back. */
+	assert_int_equal(count_lines(buf, "mm_page_free: "), pageblock_nr_pages - 1);
+	assert_int_equal(count_lines(buf, "order=0\n"), pageblock_nr_pages - 1);
+	free(buf);
+	pmm_free_contig_range(m, x + 1, 1);
+
+	pmm_set_mm_ops(m, &ops, &mv);
+	p = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0);
+	assert_non_null(p);
+	mv.pfn = pmm_page_to_pfn(m, p);
+	pmm_drain_all(m);
+	a0 = pmm_test_vmstat(m, "pgalloc_dma32") + pmm_test_vmstat(m, "pgalloc_normal");
+	f0 = pmm_test_vmstat(m, "pgfree");
+	assert_int_equal(pmm_alloc_contig_range(m, pmm_page_to_pfn(m, p), pmm_page_to_pfn(m, p) + 1,
+						 PMM_GFP_KERNEL),
+			 0);
+	assert_int_equal(mv.pfn, 0);
+	assert_int_equal(pmm_test_vmstat(m, "pgalloc_dma32") + pmm_test_vmstat(m, "pgalloc_normal"),
+			 a0 + 1);
+	assert_int_equal(pmm_test_vmstat(m, "pgfree"), f0);
+	pmm_set_mm_ops(m, NULL, NULL);
+	pmm_free_contig_range(m, pmm_page_to_pfn(m, p), 1);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /*
  * A request that found a block online may reach its pageblocks after the
  * block went offline.  With memmap=altmap the block's first pageblock is
@@ -512,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_range_at_order10_head),
 		cmocka_unit_test(test_compound_straddling_moved),
 		cmocka_unit_test(test_migrate_holds_block),
+		cmocka_unit_test(test_contig_counts_and_events),
 		cmocka_unit_test(test_offline_memmap_pageblock_not_isolated),
 	};
 

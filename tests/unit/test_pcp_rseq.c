@@ -173,6 +173,34 @@ static void test_remote_protocol(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * A free that finds its per-CPU list busy (another thread draining it)
+ * goes to the buddy lists through free_one_page(), which counts no pgfree
+ * in 6.1: only the per-CPU commit and __free_pages_ok() count it.
+ */
+static void test_busy_list_free_uncounted(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=128M cpus=1", NULL);
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	struct zone *z = page_zone(m, (struct page *)p);
+	struct per_cpu_pages *pcp = &z->per_cpu_pageset[0];
+	unsigned long f0, free0;
+
+	(void)state;
+	pmm_drain_all(m);
+	f0 = pmm_test_vmstat(m, "pgfree");
+	free0 = (unsigned long)zone_page_state(z, NR_FREE_PAGES);
+	assert_true(pcp_trylock_remote(m, pcp, 0));
+	pmm_free_pages(m, p, 0);
+	pcp_unlock(pcp);
+	/* On the buddy lists, not the per-CPU list, and not counted. */
+	assert_int_equal(zone_page_state(z, NR_FREE_PAGES), free0 + 1);
+	assert_int_equal(pcp->count, 0);
+	assert_int_equal(pmm_test_vmstat(m, "pgfree"), f0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 struct race {
 	struct pmm *m;
 	atomic_int stop;
@@ -377,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_refcount_drop_modes), /* first: before any thread */
 		cmocka_unit_test(test_rseq_trylock_primitive),
 		cmocka_unit_test(test_remote_protocol),
+		cmocka_unit_test(test_busy_list_free_uncounted),
 		cmocka_unit_test(test_leaf_leaves_zeroing),
 		cmocka_unit_test(test_race_with_drains),
 	};
