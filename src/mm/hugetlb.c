@@ -450,20 +450,25 @@ void hugetlb_gather(struct pmm *m)
  */
 static struct page *alloc_buddy_huge_page(struct pmm *m, struct hstate *h, pmm_gfp_t gfp, int nid)
 {
+	/* htlb_buddy_alloc_fail is a machine-wide event: any zone of the node holds it. */
+	struct zone *fail = &m->node_data[nid == PMM_NUMA_NO_NODE ? numa_mem_id(m) : nid]->node_zones[0];
+
 	for (int tries = 0; tries < 2; tries++) {
 		struct page *page =
 			alloc_pages_nid(m, gfp | PMM___GFP_COMP | PMM___GFP_NOWARN, h->order, nid);
 
 		if (!page)
-			return NULL;
+			break;
 		if (page_ref_freeze(page, 1)) {
 			page[1].compound_dtor = HUGETLB_PAGE_DTOR;
+			count_zone_event(page_zone(m, page), EV_HTLB_BUDDY_PGALLOC, 1);
 			return page;
 		}
 		pmm_free_pages(m, (struct pmm_page *)page, h->order);
+		if (tries)
+			pr_warn(m, "HugeTLB head page unexpected inflated ref count\n"); /* twice in a row */
 	}
-	/* WOW!  twice in a row. */
-	pr_warn(m, "HugeTLB head page unexpected inflated ref count\n");
+	count_zone_event(fail, EV_HTLB_BUDDY_PGALLOC_FAIL, 1);
 	return NULL;
 }
 

@@ -80,6 +80,8 @@ enum zone_event_item {
 	EV_COMPACTSTALL,     /* direct compaction that ran (the machine's sum is the event) */
 	EV_COMPACTFAIL,
 	EV_COMPACTSUCCESS,
+	EV_HTLB_BUDDY_PGALLOC,      /* 2 MiB huge pages from the buddy allocator (machine sum) */
+	EV_HTLB_BUDDY_PGALLOC_FAIL, /* and the tries that got none */
 	NR_ZONE_EVENTS
 };
 

@@ -414,6 +414,9 @@ static void test_resize(void **state)
 	assert_int_equal(free_frames(m), free0 - 10 * M2);
 	assert_int_equal(meminfo_value(m, "HugePages_Total:"), 10);
 	assert_int_equal(meminfo_value(m, "Hugetlb:"), 10 * 2048);
+	/* Each page from the buddy allocator is an event (alloc_buddy_huge_page()). */
+	assert_int_equal(pmm_test_vmstat(m, "htlb_buddy_alloc_success"), 10);
+	assert_int_equal(pmm_test_vmstat(m, "htlb_buddy_alloc_fail"), 0);
 	assert_machine_valid(m);
 	/* nr_hugepages_mempolicy: the default policy's nodes, i.e. all of them. */
 	expect_sysctl(m, "nr_hugepages_mempolicy", "10\n");
@@ -613,6 +616,10 @@ static void test_resize_noretry_nodes(void **state)
 	assert_true(r.hard >= 1);
 	assert_true(r.calls > r.hard);
 	assert_int_equal(r.noretry, 0);
+	/* Every page an event, and every refusal too: node 0's turns, node 1's last. */
+	assert_int_equal(pmm_test_vmstat(m, "htlb_buddy_alloc_success"),
+			 counts(m, PMM_HUGETLB_ORDER_2M, 1).nr);
+	assert_true(pmm_test_vmstat(m, "htlb_buddy_alloc_fail") >= 2);
 	pmm_set_mm_ops(m, NULL, NULL);
 	assert_int_equal(pmm_hugetlb_resize(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE, 0), 0);
 	while (held)
