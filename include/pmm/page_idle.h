@@ -51,8 +51,16 @@ PMM_API long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits
 /**
  * pmm_page_mark_accessed() - record an access to @page (of a compound page:
  * its head): it stops being idle and becomes young, as a page-table
- * accessed bit would make it.
- * Context: any thread; lock-free.
+ * accessed bit would make it.  Only an allocated page is marked: it is
+ * pinned while its bits change, as the bitmap's frames are, and a free or
+ * reserved frame, a plain block's frames past the first and a pointer that
+ * is not one of @m are silently skipped (the kernel sets the bit only on
+ * a page it holds a reference to), so a stale pointer never makes a free
+ * frame young.
+ * Context: any thread, beside allocations and frees; lock-free, except
+ * that a free racing with the call completes when the pin is dropped: then
+ * the call frees the block as pmm_put_page() would, taking the locks a
+ * free takes.
  */
 PMM_API void pmm_page_mark_accessed(struct pmm *m, struct pmm_page *page);
 

@@ -85,15 +85,24 @@ long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t
 	return (long)w;
 }
 
+/*
+ * Pinned as the bitmap's frames are: a stale pointer, or a call racing the
+ * owner's free, must not leave PG_young on a free frame, where the next
+ * owner would get a young page or the allocation's check a bad one.  The
+ * kernel sets the bit only on a page it holds a reference to.
+ */
 void pmm_page_mark_accessed(struct pmm *m, struct pmm_page *ppage)
 {
 	struct page *page = (struct page *)ppage;
 
 	if (!page_is_ours(m, page))
 		return;
-	page = compound_head(page);
+	page = page_pin_allocated(m, page_to_pfn(m, page));
+	if (!page)
+		return;
 	ClearPageIdle(page);
 	SetPageYoung(page);
+	page_unpin(m, page);
 }
 
 bool pmm_page_is_idle(const struct pmm *m, const struct pmm_page *ppage)
