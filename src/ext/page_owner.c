@@ -1121,15 +1121,19 @@ long pmm_page_owner_stacks_read(struct pmm *m, char *buf, size_t size, unsigned 
 }
 
 /*
- * The page_owner part of a bad-page report (__dump_page_owner()).  Racy
- * reads on purpose (data_race): the loser of a double-free race reports
- * while the winner resets the record.
+ * The page_owner part of a bad-page report (__dump_page_owner()).  The
+ * record is read racily on purpose, as the kernel's is (the loser of a
+ * double-free race reports while the winner resets the record, offline
+ * reports a page its owner is using), through owner_record_snapshot(): the
+ * messages are formatted from the copy, never from the record a writer may
+ * be changing.
  */
-data_race_fn void dump_page_owner(struct pmm *m, struct page *page)
+void dump_page_owner(struct pmm *m, struct page *page)
 {
 	struct page_owner_state *po = m->page_owner;
 	struct page_ext *ext = page_ext_get(m, page);
-	struct page_owner *o;
+	struct page_owner o;
+	unsigned long ext_flags;
 	char gfp[512];
 	int mt;
 
@@ -1137,39 +1141,38 @@ data_race_fn void dump_page_owner(struct pmm *m, struct page *page)
 		pr_alert(m, "There is not page extension available.\n");
 		return;
 	}
-	o = get_page_owner(po, ext);
-	if (!(ext->flags & (1ul << PAGE_EXT_OWNER))) {
+	owner_record_snapshot(ext, get_page_owner(po, ext), &ext_flags, &o);
+	page_ext_put(m, ext);
+	if (!(ext_flags & (1ul << PAGE_EXT_OWNER))) {
 		pr_alert(m, "page_owner info is not present (never set?)\n");
-		page_ext_put(m, ext);
 		return;
 	}
 	pr_alert(m, "page_owner tracks the page as %s\n",
-		 (ext->flags & (1ul << PAGE_EXT_OWNER_ALLOCATED)) ? "allocated" : "freed");
-	mt = (int)((o->gfp_mask & PMM_GFP_MOVABLE_MASK) >> 3);
-	pmm_gfp_format(gfp, sizeof(gfp), o->gfp_mask, PMM_KVER_6_1);
+		 (ext_flags & (1ul << PAGE_EXT_OWNER_ALLOCATED)) ? "allocated" : "freed");
+	mt = (int)((o.gfp_mask & PMM_GFP_MOVABLE_MASK) >> 3);
+	pmm_gfp_format(gfp, sizeof(gfp), o.gfp_mask, PMM_KVER_6_1);
 	pr_alert(m,
 		 "page last allocated via order %u, migratetype %s, gfp_mask 0x%x(%s), pid %d, tgid %d (%.16s), ts %llu, free_ts %llu\n",
-		 o->order, migratetype_names[mt], o->gfp_mask, gfp, o->pid, o->tgid, o->comm,
-		 (unsigned long long)o->ts_nsec, (unsigned long long)o->free_ts_nsec);
-	if (!o->handle) {
+		 o.order, migratetype_names[mt], o.gfp_mask, gfp, o.pid, o.tgid, o.comm,
+		 (unsigned long long)o.ts_nsec, (unsigned long long)o.free_ts_nsec);
+	if (!o.handle) {
 		pr_alert(m, "page_owner allocation stack trace missing\n");
 	} else {
-		char buf[4096];
+		char buf[4096] = "";
 		struct sbuf s = { buf, sizeof(buf), 0 };
-		sb_stack(&s, po, o->handle);
+		sb_stack(&s, po, o.handle);
 		pr_alert(m, "%s", buf);
 	}
-	if (!o->free_handle) {
+	if (!o.free_handle) {
 		pr_alert(m, "page_owner free stack trace missing\n");
 	} else {
-		char buf[4096];
+		char buf[4096] = "";
 		struct sbuf s = { buf, sizeof(buf), 0 };
 		pr_alert(m, "page last free stack trace:\n");
-		sb_stack(&s, po, o->free_handle);
+		sb_stack(&s, po, o.free_handle);
 		pr_alert(m, "%s", buf);
 	}
-	if (o->last_migrate_reason != -1 && o->last_migrate_reason < PMM_MR_TYPES)
+	if (o.last_migrate_reason != -1 && o.last_migrate_reason < PMM_MR_TYPES)
 		pr_alert(m, "page has been migrated, last migrate reason: %s\n",
-			 migrate_reason_names[o->last_migrate_reason]);
-	page_ext_put(m, ext);
+			 migrate_reason_names[o.last_migrate_reason]);
 }
