@@ -29,7 +29,8 @@ struct pmm_page;
  * kernel skips pages it cannot pin.
  * @pfn: first frame, a multiple of 64 (the file offset must be 8-aligned).
  * Return: words consumed (fewer at the end of memory), or -PMM_EINVAL for a
- * misaligned @pfn or one past the end.
+ * misaligned @pfn or one past the end, a NULL @m, or a NULL @bits with
+ * @nwords not 0.
  * Context: any thread, beside allocations and frees; takes the machine's
  * hotplug lock (a mutex: may sleep while memory is added or removed).  Each
  * allocated frame is pinned (a reference taken, as get_page_unless_zero())

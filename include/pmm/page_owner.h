@@ -38,8 +38,9 @@ PMM_API bool pmm_page_owner_enabled(const struct pmm *m);
  * record printed, for the next call.
  * @buf, @size: the record is written whole or not at all.
  * Return: bytes written; 0 at the end; -PMM_ENOMEM if @size is too small for
- * the record (as the kernel's read returns -ENOMEM); -PMM_EINVAL when
- * page_owner is off.
+ * the record (as the kernel's read returns -ENOMEM; *@pos is left as it
+ * was); -PMM_EINVAL when page_owner is off or @m or @pos is NULL, or @buf
+ * is NULL with @size not 0 (nothing is read and *@pos is left as it was).
  * Context: any thread; takes the machine's hotplug lock (a mutex: may
  * sleep while memory is being added or removed) and the RCU read lock; may
  * read debug info to resolve symbols on first use.
@@ -49,7 +50,8 @@ PMM_API long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned
 
 /**
  * pmm_page_owner_dump() - the whole page_owner file from @start_pfn to @out.
- * Return: 0, -PMM_EINVAL when page_owner is off, -PMM_EIO on a write error.
+ * Return: 0, -PMM_EINVAL when page_owner is off or @m or @out is NULL,
+ * -PMM_ENOMEM if no buffer could be allocated, -PMM_EIO on a write error.
  * Context: as pmm_page_owner_read(), record by record; writes to @out.
  * Not in libpmm_freestanding (docs/freestanding.md): use pmm_page_owner_read().
  */
@@ -60,7 +62,8 @@ PMM_API int pmm_page_owner_dump(struct pmm *m, FILE *out, unsigned long start_pf
  * pmm_page_owner_show_stacks() - page_owner_stacks/show_stacks: every
  * allocation stack holding at least @threshold (and at least 1) base pages,
  * newest first, each followed by "nr_base_pages: N".
- * Return: 0, -PMM_EINVAL when page_owner is off, -PMM_EIO on a write error.
+ * Return: 0, -PMM_EINVAL when page_owner is off or @m or @out is NULL,
+ * -PMM_EIO on a write error.
  * Context: any thread; takes page_owner's stack list lock briefly for each
  * stack; writes to @out.
  * Not in libpmm_freestanding (docs/freestanding.md): use

@@ -38,6 +38,8 @@ long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_t *bits,
 {
 	size_t w;
 
+	if (!m || (!bits && nwords))
+		return -PMM_EINVAL;
 	pmm_lock(&m->hotplug_lock);
 	if (pfn % 64 || pfn >= m->max_pfn) {
 		pmm_unlock(&m->hotplug_lock);
@@ -64,6 +66,8 @@ long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t
 {
 	size_t w;
 
+	if (!m || (!bits && nwords))
+		return -PMM_EINVAL;
 	pmm_lock(&m->hotplug_lock);
 	if (pfn % 64 || pfn >= m->max_pfn) {
 		pmm_unlock(&m->hotplug_lock);

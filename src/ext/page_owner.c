@@ -991,12 +991,14 @@ static void print_page_owner(struct pmm *m, struct sbuf *s, unsigned long pfn,
 long pmm_page_owner_read(struct pmm *m, char *buf, size_t size, unsigned long *pos,
 			 enum pmm_kver kver)
 {
-	struct page_owner_state *po = m->page_owner;
-	unsigned long pfn = *pos;
+	struct page_owner_state *po;
+	unsigned long pfn;
 	long ret = 0;
 
-	if (!po)
+	/* A NULL @buf would only count the record, and *@pos would skip it. */
+	if (!m || !(po = m->page_owner) || !pos || (!buf && size))
 		return -PMM_EINVAL;
+	pfn = *pos;
 	/* Sections stay present and their memmap mapped while we look (memory hotplug). */
 	pmm_lock(&m->hotplug_lock);
 	if (pfn == 0)
@@ -1052,7 +1054,7 @@ int pmm_page_owner_dump(struct pmm *m, FILE *out, unsigned long start_pfn, enum 
 	unsigned long pos = start_pfn;
 	long n;
 
-	if (!m->page_owner)
+	if (!m || !m->page_owner || !out)
 		return -PMM_EINVAL;
 	buf = m->plat->alloc(m->plat->ctx, size);
 	if (!buf)

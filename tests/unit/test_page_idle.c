@@ -119,12 +119,30 @@ static void test_accessed_free(void **state)
 	pmm_destroy(m);
 }
 
+/* NULL for the machine, or for the words with a count, is refused. */
+static void test_null_arguments(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M cpus=1", NULL);
+	uint64_t w = ~0ull;
+
+	(void)state;
+	assert_int_equal(pmm_page_idle_read(m, 0, NULL, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_page_idle_write(m, 0, NULL, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_page_idle_read(NULL, 0, &w, 1), -PMM_EINVAL);
+	assert_int_equal(pmm_page_idle_write(NULL, 0, &w, 1), -PMM_EINVAL);
+	/* No words: nothing to read or write. */
+	assert_int_equal(pmm_page_idle_read(m, 0, NULL, 0), 0);
+	assert_int_equal(pmm_page_idle_write(m, 0, NULL, 0), 0);
+	pmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bitmap),
 		cmocka_unit_test(test_bitmap_huge),
 		cmocka_unit_test(test_accessed_free),
+		cmocka_unit_test(test_null_arguments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

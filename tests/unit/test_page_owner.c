@@ -1050,6 +1050,37 @@ static void test_bad_page_report_beside_writer(void **state)
 	pmm_destroy(r.m);
 }
 
+/*
+ * NULL where a buffer, cursor, stream or machine belongs is refused, and
+ * the cursor stays: a NULL @buf with a size once returned the record's
+ * length and moved past it, so the record was never read.
+ */
+static void test_null_arguments(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M cpus=1 page_owner=on", NULL);
+	struct pmm_page *p = pmm_alloc_pages(m, PMM_GFP_KERNEL, 0);
+	unsigned long pfn = pmm_page_to_pfn(m, p), pos = pfn;
+	char buf[4096];
+
+	(void)state;
+	assert_int_equal(pmm_page_owner_read(m, NULL, sizeof(buf), &pos, PMM_KVER_6_1),
+			 -PMM_EINVAL);
+	assert_int_equal(pos, pfn);
+	assert_int_equal(pmm_page_owner_read(m, buf, sizeof(buf), NULL, PMM_KVER_6_1),
+			 -PMM_EINVAL);
+	assert_int_equal(pmm_page_owner_read(NULL, buf, sizeof(buf), &pos, PMM_KVER_6_1),
+			 -PMM_EINVAL);
+	assert_int_equal(pos, pfn);
+	assert_int_equal(pmm_page_owner_dump(m, NULL, 0, PMM_KVER_6_1), -PMM_EINVAL);
+	assert_int_equal(pmm_page_owner_dump(NULL, stdout, 0, PMM_KVER_6_1), -PMM_EINVAL);
+	assert_int_equal(pmm_page_owner_show_stacks(NULL, stdout, 0), -PMM_EINVAL);
+	/* The record is still there for a proper read. */
+	assert_true(pmm_page_owner_read(m, buf, sizeof(buf), &pos, PMM_KVER_6_1) > 0);
+	assert_int_equal(pos, pfn + 1);
+	pmm_free_pages(m, p, 0);
+	pmm_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1072,6 +1103,7 @@ int main(void)
 		cmocka_unit_test(test_stacks_across_machines),
 		cmocka_unit_test(test_free_elsewhere),
 		cmocka_unit_test(test_bad_page_report_beside_writer),
+		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_thread_overrides_die_with_machine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
