@@ -767,7 +767,7 @@ static void mixed_blocks(struct pmm *m, struct zone *zone, unsigned long count[M
 			}
 			owner_snapshot(get_page_owner(po, ext), &gfp, &order);
 			page_ext_put(m, ext);
-			page_mt = (int)((gfp & PMM_GFP_MOVABLE_MASK) >> 3);
+			page_mt = gfp_to_migratetype(m, gfp);
 			if (pageblock_mt != page_mt) {
 				if (pageblock_mt < MIGRATE_TYPES)
 					count[is_migrate_cma(pageblock_mt) ? MIGRATE_MOVABLE
@@ -963,7 +963,7 @@ static void print_page_owner(struct pmm *m, struct sbuf *s, unsigned long pfn,
 	struct page_owner_state *po = m->page_owner;
 	char gfp[512], flags[256];
 	int pageblock_mt = get_pfnblock_migratetype(m, pfn);
-	int page_mt = (int)((o->gfp_mask & PMM_GFP_MOVABLE_MASK) >> 3);
+	int page_mt = gfp_to_migratetype(m, o->gfp_mask);
 
 	pmm_gfp_format(gfp, sizeof(gfp), o->gfp_mask, kver);
 	sb_printf(s, "Page allocated via order %u, mask 0x%x(%s), pid %d, tgid %d (%.16s), ts %llu ns",
@@ -1151,7 +1151,7 @@ void dump_page_owner(struct pmm *m, struct page *page)
 	}
 	pr_alert(m, "page_owner tracks the page as %s\n",
 		 (ext_flags & (1ul << PAGE_EXT_OWNER_ALLOCATED)) ? "allocated" : "freed");
-	mt = (int)((o.gfp_mask & PMM_GFP_MOVABLE_MASK) >> 3);
+	mt = gfp_to_migratetype(m, o.gfp_mask);
 	pmm_gfp_format(gfp, sizeof(gfp), o.gfp_mask, PMM_KVER_6_1);
 	pr_alert(m,
 		 "page last allocated via order %u, migratetype %s, gfp_mask 0x%x(%s), pid %d, tgid %d (%.16s), ts %llu, free_ts %llu\n",

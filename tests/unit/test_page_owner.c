@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <pmm/page_owner.h>
+#include <pmm/report.h>
 #include <regex.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
@@ -1081,6 +1082,52 @@ static void test_null_arguments(void **state)
 	pmm_destroy(m);
 }
 
+/*
+ * With mobility grouping off (a machine this small), every allocation's
+ * migratetype is Unmovable whatever its gfp says (the kernel's
+ * gfp_migratetype()): in the dump's "type", in a bad-page report's
+ * "migratetype" and in pagetypeinfo's mixed blocks, where an Unmovable
+ * block holding only such allocations is not mixed.
+ */
+static void test_mobility_grouping_off(void **state)
+{
+	struct pmm_test_log log = { 0 };
+	struct pmm *m = pmm_test_machine("mem=8M cpus=1 page_owner=on", &log);
+	struct pmm_page *p[4];
+	char buf[8192], *text = NULL, *mixed;
+	unsigned long pos, mt[5];
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_true(pmm_test_log_has(&log, "mobility grouping off"));
+	for (int i = 0; i < 4; i++)
+		assert_non_null(p[i] = pmm_alloc_pages(m, PMM_GFP_HIGHUSER_MOVABLE, 0));
+	pos = pmm_page_to_pfn(m, p[0]);
+	assert_true(pmm_page_owner_read(m, buf, sizeof(buf), &pos, PMM_KVER_6_1) > 0);
+	assert_non_null(strstr(buf, "(GFP_HIGHUSER_MOVABLE)"));
+	snprintf(buf + 4096, 64, "PFN %lu type Unmovable Block", pmm_page_to_pfn(m, p[0]));
+	assert_non_null(strstr(buf, buf + 4096));
+	dump_page_owner(m, (struct page *)p[0]);
+	assert_true(pmm_test_log_has(&log, "migratetype Unmovable, gfp_mask 0x100cca"));
+	f = open_memstream(&text, &len);
+	assert_int_equal(pmm_report_pagetypeinfo(m, f), 0);
+	fclose(f);
+	mixed = strstr(text, "Number of mixed blocks");
+	assert_non_null(mixed);
+	mixed = strstr(mixed, "zone      DMA");
+	assert_non_null(mixed);
+	assert_int_equal(sscanf(mixed, "zone      DMA %lu %lu %lu %lu %lu", &mt[0], &mt[1], &mt[2],
+				&mt[3], &mt[4]),
+			 5);
+	assert_int_equal(mt[0], 0);
+	free(text);
+	for (int i = 0; i < 4; i++)
+		pmm_free_pages(m, p[i], 0);
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1104,6 +1151,7 @@ int main(void)
 		cmocka_unit_test(test_free_elsewhere),
 		cmocka_unit_test(test_bad_page_report_beside_writer),
 		cmocka_unit_test(test_null_arguments),
+		cmocka_unit_test(test_mobility_grouping_off),
 		cmocka_unit_test(test_thread_overrides_die_with_machine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
