@@ -103,12 +103,15 @@ enum pmm_migrate_reason {
 /**
  * pmm_page_owner_migrate() - record that the data of @old moved to @newpage
  * (folio_copy_owner() + set_page_owner_migrate_reason()): @newpage inherits
- * @old's owner, with the migrate reason set.  Used by embedders that migrate
- * pages (compaction, contiguous allocation).  @old and @newpage are the
- * first pages of allocated blocks of one order, as the kernel copies
- * between folios of one size; otherwise (a free, reserved or tail page,
- * another order, a page not of @m, page_owner off) nothing is recorded.
- * A @reason outside enum pmm_migrate_reason moves the record without one.
+ * @old's owner, with the migrate reason set.  As in Linux 6.1, only the
+ * record of @newpage's first frame changes (not its free stack); the other
+ * frames keep their own allocation's records, which a later split of the
+ * block shows.  Used by embedders that migrate pages (compaction,
+ * contiguous allocation).  @old and @newpage are the first pages of
+ * allocated blocks of one order, as the kernel copies between folios of
+ * one size; otherwise (a free, reserved or tail page, another order, a page
+ * not of @m, page_owner off) nothing is recorded.  A @reason outside enum
+ * pmm_migrate_reason moves the record with the reason @old had.
  * Context: any thread; the caller owns both blocks.
  */
 PMM_API void pmm_page_owner_migrate(struct pmm *m, struct pmm_page *old, struct pmm_page *newpage,

@@ -6,11 +6,13 @@
  * Every frame of an allocation gets the same record (the whole block's
  * order, gfp, stack, pid/tgid/comm, timestamp) and the OWNER and
  * OWNER_ALLOCATED bits; a free clears OWNER_ALLOCATED and records the free
- * stack, time, pid and tgid.  Each alloc stack counts the base pages it
- * holds (show_stacks).  A thread already inside page_owner (the depot or the
- * symbolizer allocating) gets the dummy stack instead of recursing; a depot
- * failure gets the failure stack; frames in use before page_owner started get
- * the early stack.
+ * stack, time, pid and tgid.  A migration copies the old block's record to
+ * the new block's first frame only, as 6.1 does.  Each alloc stack counts
+ * the base pages it holds (show_stacks): a block's under its first frame's
+ * stack, a split block's each under its own frame's.  A thread already
+ * inside page_owner (the depot or the symbolizer allocating) gets the dummy
+ * stack instead of recursing; a depot failure gets the failure stack;
+ * frames in use before page_owner started get the early stack.
  *
  * Cost when off: one predictable branch per allocation and free
  * (set_page_owner()/reset_page_owner() in page_owner.h).  On, each hook
@@ -520,16 +522,39 @@ void page_owner_entry_leave(struct page_owner_entry prev)
 	owner_thread.entry = prev;
 }
 
+/* Whether frees subtract from @handle's count (the early stack keeps none). */
+static inline bool stack_counted(const struct page_owner_state *po, depot_stack_handle_t handle)
+{
+	return handle && handle != po->early_handle;
+}
+
+/*
+ * A block's frees subtract its 2^order pages from its first frame's stack;
+ * once split, each frame's free subtracts one page from its own.  Only a
+ * migrated block has frames on other stacks than its first (its tails kept
+ * the destination allocation's records): their pages move there now.
+ */
 void split_page_owner_slow(struct pmm *m, struct page *page, unsigned nr)
 {
 	struct page_owner_state *po = m->page_owner;
-	struct page_ext *ext = page_ext_get(m, page);
+	struct page_ext *ext = page_ext_get(m, page), *e;
+	depot_stack_handle_t head_handle;
 
 	if (!ext)
 		return;
+	head_handle = get_page_owner(po, ext)->handle;
+	e = ext;
 	for (unsigned i = 0; i < nr; i++) {
-		get_page_owner(po, ext)->order = 0;
-		ext = page_ext_next(m, ext);
+		struct page_owner *o = get_page_owner(po, e);
+
+		o->order = 0;
+		if (i && o->handle != head_handle) {
+			if (stack_counted(po, head_handle))
+				depot_count_add(&po->depot, head_handle, -1);
+			if (stack_counted(po, o->handle))
+				depot_count_add(&po->depot, o->handle, 1);
+		}
+		e = page_ext_next(m, e);
 	}
 	page_ext_put(m, ext);
 }
@@ -549,7 +574,6 @@ void pmm_page_owner_migrate(struct pmm *m, struct pmm_page *oldp, struct pmm_pag
 	struct page *old = (struct page *)oldp, *newpage = (struct page *)newp;
 	struct page_ext *old_ext, *new_ext;
 	struct page_owner *o, *n;
-	depot_stack_handle_t new_handle;
 	unsigned long nr;
 	int order;
 
@@ -574,32 +598,33 @@ void pmm_page_owner_migrate(struct pmm *m, struct pmm_page *oldp, struct pmm_pag
 	}
 	nr = 1ul << o->order;
 	/*
-	 * @newpage's own allocation counted its pages on its stack; from here
-	 * on they are counted on @old's (which its free will subtract from),
-	 * so take them back from the stack that will never see them freed.
+	 * The new block's frees will subtract its pages from its first
+	 * frame's stack, @old's from here on: move them there from the
+	 * stack of @newpage's own allocation, which will never see them
+	 * freed (split_page_owner_slow() gives the tails theirs back).
 	 */
-	new_handle = get_page_owner(po, new_ext)->handle;
-	if (new_handle && new_handle != po->early_handle)
-		depot_count_add(&po->depot, new_handle, -(long)nr);
-	/* 6.1 copies the old alloc time into free_ts (a known quirk, kept). */
-	for (unsigned long i = 0; i < nr; i++) {
-		n = get_page_owner(po, new_ext);
-		n->order = o->order;
-		n->gfp_mask = o->gfp_mask;
-		n->last_migrate_reason = (short)((unsigned)reason < PMM_MR_TYPES ? (int)reason : -1);
-		n->handle = o->handle;
-		n->free_handle = o->free_handle;
-		n->ts_nsec = o->ts_nsec;
-		n->free_ts_nsec = o->ts_nsec;
-		memcpy(n->comm, o->comm, sizeof(n->comm));
-		n->pid = o->pid;
-		n->tgid = o->tgid;
-		__atomic_fetch_or(&new_ext->flags,
-				  (1ul << PAGE_EXT_OWNER) | (1ul << PAGE_EXT_OWNER_ALLOCATED),
-				  __ATOMIC_RELAXED);
-		new_ext = page_ext_next(m, new_ext);
-	}
-	if (o->handle && o->handle != po->early_handle)
+	n = get_page_owner(po, new_ext);
+	if (stack_counted(po, n->handle))
+		depot_count_add(&po->depot, n->handle, -(long)nr);
+	/*
+	 * Linux 6.1's __folio_copy_owner() and set_page_owner_migrate_reason():
+	 * the first frame's record only, without the free stack; the tails
+	 * keep the destination allocation's own records.  free_ts gets the
+	 * old alloc time (a 6.1 quirk, kept).
+	 */
+	n->order = o->order;
+	n->gfp_mask = o->gfp_mask;
+	n->last_migrate_reason = (unsigned)reason < PMM_MR_TYPES ? (short)reason
+								  : o->last_migrate_reason;
+	n->handle = o->handle;
+	n->ts_nsec = o->ts_nsec;
+	n->free_ts_nsec = o->ts_nsec;
+	memcpy(n->comm, o->comm, sizeof(n->comm));
+	n->pid = o->pid;
+	n->tgid = o->tgid;
+	__atomic_fetch_or(&new_ext->flags, (1ul << PAGE_EXT_OWNER) | (1ul << PAGE_EXT_OWNER_ALLOCATED),
+			  __ATOMIC_RELAXED);
+	if (stack_counted(po, o->handle))
 		depot_count_add(&po->depot, o->handle, (long)nr);
 	page_ext_put(m, old_ext);
 }

@@ -558,6 +558,45 @@ static long pages_of(struct pmm *m, const char *fn)
 	return total;
 }
 
+/*
+ * A migration writes the new block's first record only, as Linux 6.1's
+ * __folio_copy_owner() and set_page_owner_migrate_reason(): split after,
+ * the tails show their own allocation's stack and no migrate reason, and
+ * each frame's pages count (and are freed) on its own stack.
+ */
+static void test_migrate_head_only(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=256M cpus=1 page_owner=on", NULL);
+	struct pmm_page *p = alloc_here(m, 2), *q = alloc_target(m, 2);
+	unsigned long qp = pmm_page_to_pfn(m, q);
+	char buf[8192];
+
+	(void)state;
+	pmm_page_owner_migrate(m, p, q, PMM_MR_COMPACTION);
+	pmm_free_pages(m, p, 2);
+	assert_int_equal(pages_of(m, " alloc_here+"), 4);
+	assert_int_equal(pages_of(m, " alloc_target+"), 0);
+	assert_int_equal(pmm_split_page(m, q, 2), 0);
+	for (unsigned long i = 0; i < 4; i++) {
+		unsigned long pos = qp + i;
+
+		assert_true(pmm_page_owner_read(m, buf, sizeof(buf), &pos, PMM_KVER_6_1) > 0);
+		assert_int_equal(pos, qp + i + 1);
+		assert_int_equal(strstr(buf, " alloc_here+") != NULL, i == 0);
+		assert_int_equal(strstr(buf, " alloc_target+") != NULL, i != 0);
+		assert_int_equal(strstr(buf, "last migrate reason: compaction") != NULL, i == 0);
+	}
+	assert_int_equal(pages_of(m, " alloc_here+"), 1);
+	assert_int_equal(pages_of(m, " alloc_target+"), 3);
+	for (unsigned long i = 0; i < 4; i++)
+		pmm_free_pages(m, pmm_pfn_to_page(m, qp + i), 0);
+	assert_int_equal(pages_of(m, " alloc_here+"), 0);
+	assert_int_equal(pages_of(m, " alloc_target+"), 0);
+	assert_int_equal(pmm_bad_page_count(m), 0);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
 /* The stack lines of the first record of a dump. */
 static void first_stack(struct pmm *m, char *out, size_t size)
 {
@@ -1152,6 +1191,7 @@ int main(void)
 		cmocka_unit_test(test_bad_page_report_beside_writer),
 		cmocka_unit_test(test_null_arguments),
 		cmocka_unit_test(test_mobility_grouping_off),
+		cmocka_unit_test(test_migrate_head_only),
 		cmocka_unit_test(test_thread_overrides_die_with_machine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
