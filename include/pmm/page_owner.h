@@ -4,8 +4,8 @@
  * (mm/page_owner.c).  Enable with `page_owner=on` in the machine config.
  * Each allocation records the order, gfp mask, the allocating stack (kept
  * deduplicated in the stack depot), pid, tgid, comm and a timestamp; each
- * free records the freeing stack, time, pid and tgid.  Stacks are resolved
- * to symbols only when printed.
+ * free records the freeing stack and time, as Linux 6.1's record does.
+ * Stacks are resolved to symbols only when printed.
  *
  * Output follows the kernel's text formats for a chosen kernel version
  * (6.1 by default: decimal PFN and free_ts; 6.6+: hex PFN; 6.12+: no free_ts).

@@ -6,13 +6,14 @@
  * Every frame of an allocation gets the same record (the whole block's
  * order, gfp, stack, pid/tgid/comm, timestamp) and the OWNER and
  * OWNER_ALLOCATED bits; a free clears OWNER_ALLOCATED and records the free
- * stack, time, pid and tgid.  A migration copies the old block's record to
- * the new block's first frame only, as 6.1 does.  Each alloc stack counts
- * the base pages it holds (show_stacks): a block's under its first frame's
- * stack, a split block's each under its own frame's.  A thread already
- * inside page_owner (the depot or the symbolizer allocating) gets the dummy
- * stack instead of recursing; a depot failure gets the failure stack;
- * frames in use before page_owner started get the early stack.
+ * stack and time (6.1 keeps no free pid or tgid).  A migration copies the
+ * old block's record to the new block's first frame only, as 6.1 does.
+ * Each alloc stack counts the base pages it holds (show_stacks): a block's
+ * under its first frame's stack, a split block's each under its own
+ * frame's.  A thread already inside page_owner (the depot or the
+ * symbolizer allocating) gets the dummy stack instead of recursing; a
+ * depot failure gets the failure stack; frames in use before page_owner
+ * started get the early stack.
  *
  * Cost when off: one predictable branch per allocation and free
  * (set_page_owner()/reset_page_owner() in page_owner.h).  On, each hook
@@ -51,10 +52,13 @@ struct page_owner {
 	char comm[16];
 	int pid;
 	int tgid;
-	int free_pid;   /* 6.12 */
-	int free_tgid;
 };
-static_assert(sizeof(struct page_owner) == 64, "page_owner: the 6.1 56 bytes + free pid/tgid");
+/*
+ * Linux 6.1's record, field for field (6.12 adds free_pid and free_tgid,
+ * 64 bytes, which no output of a 6.1 machine prints): page_ext is then
+ * 64 bytes a frame with the 8-byte flags word, as the boot log says.
+ */
+static_assert(sizeof(struct page_owner) == 56, "page_owner: Linux 6.1's 56 bytes");
 
 struct page_owner_state {
 	struct stack_depot depot;
@@ -458,7 +462,6 @@ static inline __attribute__((always_inline)) void reset_owner_from(struct pmm *m
 	struct stack_record *rec;
 	depot_stack_handle_t handle = save_stack(m, po, ot, &ot->free, frame, min, &rec);
 	depot_stack_handle_t alloc_handle = 0;
-	const struct task_ident *t = current_task(m, ot);
 	uint64_t ts = local_clock(m, po, ot);
 	struct page_ext *ext = page_ext_of_owned(m, page, po->ext_size);
 
@@ -472,8 +475,6 @@ static inline __attribute__((always_inline)) void reset_owner_from(struct pmm *m
 				 __ATOMIC_RELAXED);
 		o->free_handle = handle;
 		o->free_ts_nsec = ts;
-		o->free_pid = t->pid;
-		o->free_tgid = t->tgid;
 		if (i == 0)
 			alloc_handle = o->handle;
 		ext = (struct page_ext *)((char *)ext + po->ext_size);
@@ -976,8 +977,6 @@ static data_race_fn void owner_record_snapshot(const struct page_ext *ext,
 		copy->comm[i] = ((const volatile char *)o->comm)[i];
 	copy->pid = o->pid;
 	copy->tgid = o->tgid;
-	copy->free_pid = o->free_pid;
-	copy->free_tgid = o->free_tgid;
 }
 
 /* @page and @o: snapshots (page_snapshot(), owner_record_snapshot()). */

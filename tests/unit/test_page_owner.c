@@ -60,13 +60,34 @@ static void test_per_section_storage(void **state)
 	char line[64];
 
 	(void)state;
-	/* 7 present sections x 32768 frames x 72 bytes (8 flags + 64 owner). */
-	assert_int_equal(pmm_page_ext_bytes(m), 7ul * 32768 * 72);
-	snprintf(line, sizeof(line), "allocated %lu bytes of page_ext\n", 7ul * 32768 * 72);
+	/* 7 present sections x 32768 frames x 64 bytes (8 flags + 6.1's 56 owner). */
+	assert_int_equal(pmm_page_ext_bytes(m), 7ul * 32768 * 64);
+	snprintf(line, sizeof(line), "allocated %lu bytes of page_ext\n", 7ul * 32768 * 64);
 	assert_true(pmm_test_log_has(&log, line));
 	assert_true(pmm_test_log_has(&log, "Node 0, zone    DMA32: page owner found early allocated 0 pages\n"));
 	assert_null(lookup_page_ext(m, 0x10000));
 	assert_non_null(lookup_page_ext(m, 0x18000));
+	pmm_destroy(m);
+	pmm_test_log_reset(&log);
+}
+
+/*
+ * The captured 1 GiB guest booted page_owner=on: its page_ext line, byte
+ * for byte (8 sections x 32768 frames x 64 bytes: 6.1's record is 56).
+ */
+static void test_page_ext_size_matches_kernel(void **state)
+{
+	char *path = pmm_test_shared("a-1g-1node-mixed/dmesg.txt.xz");
+	static const char *const wanted[] = { "allocated " };
+	struct pmm_test_log log = { 0 };
+	struct pmm *m;
+
+	(void)state;
+	m = pmm_test_machine("node=0:0x1000-0x9efff node=0:0x100000-0x3ffdcfff cpus=2 page_owner=on",
+			     &log);
+	assert_int_equal(pmm_test_log_has_kernel_lines(&log, path, wanted, 1), 1);
+	assert_int_equal(pmm_page_ext_bytes(m), 16777216);
+	free(path);
 	pmm_destroy(m);
 	pmm_test_log_reset(&log);
 }
@@ -115,7 +136,7 @@ static void test_section_goes_away_under_reader(void **state)
 	assert_true(done.tv_sec > h.released.tv_sec ||
 		    (done.tv_sec == h.released.tv_sec && done.tv_nsec >= h.released.tv_nsec));
 	assert_null(lookup_page_ext(m, 0x9000));
-	assert_int_equal(pmm_page_ext_bytes(m), 3ul * 32768 * 72);
+	assert_int_equal(pmm_page_ext_bytes(m), 3ul * 32768 * 64);
 	/* Allocations in that section now go unrecorded, not crash. */
 	assert_int_equal(page_ext_online_section(m, 0x9000 >> 15), 0);
 	assert_non_null(lookup_page_ext(m, 0x9000));
@@ -1172,6 +1193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_absent_when_unused),
 		cmocka_unit_test(test_per_section_storage),
+		cmocka_unit_test(test_page_ext_size_matches_kernel),
 		cmocka_unit_test(test_section_goes_away_under_reader),
 		cmocka_unit_test(test_dump_structure_like_kernel),
 		cmocka_unit_test(test_paths),
