@@ -448,6 +448,8 @@ PMM_HIDDEN void memblock_free_all(struct pmm *m);
 /* Hand over what memblock_free_all() deferred (deferred_struct_page_init=on). */
 PMM_HIDDEN void deferred_init_memmap(struct pmm *m);
 PMM_HIDDEN void init_per_zone_wmark_min(struct pmm *m);
+/* calculate_normal_threshold(): per-CPU counter drift allowed in a zone of @managed pages. */
+PMM_HIDDEN int calculate_normal_threshold(unsigned long managed, unsigned nr_online_cpus);
 PMM_HIDDEN void start_stop_khugepaged(struct pmm *m);
 
 /*

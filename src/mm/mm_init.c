@@ -817,15 +817,53 @@ static void set_recommended_min_free_kbytes(struct pmm *m)
 	setup_per_zone_wmarks(m);
 }
 
+static int fls_long(unsigned long x)
+{
+	return x ? (int)(8 * sizeof(x)) - __builtin_clzl(x) : 0;
+}
+
+int calculate_normal_threshold(unsigned long managed, unsigned nr_online_cpus)
+{
+	/* Memory in 128 MiB units: more memory and more CPUs tolerate more drift. */
+	unsigned long mem = managed >> (27 - PAGE_SHIFT);
+	int threshold = 2 * fls_long(nr_online_cpus) * (1 + fls_long(mem));
+
+	return threshold < 125 ? threshold : 125;
+}
+
+/*
+ * refresh_zone_stat_thresholds(): each populated zone's threshold from its
+ * managed pages now.  Only here (boot's marks, memory hotplug), as in 6.1:
+ * pages freed to a zone later (free_reserved_area(), late_free=) raise its
+ * managed pages but not the threshold zoneinfo shows.
+ */
+static void refresh_zone_stat_thresholds(struct pmm *m)
+{
+	int nid;
+
+	for_each_online_node(m, nid)
+		for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
+			struct zone *z = &m->node_data[nid]->node_zones[zi];
+
+			if (populated_zone(z))
+				__atomic_store_n(&z->stat_threshold,
+						 calculate_normal_threshold(
+							 (unsigned long)zone_managed_pages(z), m->nr_cpus),
+						 __ATOMIC_RELAXED);
+		}
+}
+
 /*
  * init_per_zone_wmark_min(): min_free_kbytes from low memory, then the
- * marks; with transparent huge pages enabled, khugepaged's raise follows
- * (khugepaged_min_free_kbytes_update(), which memory hotplug reaches too).
+ * marks and the counters' thresholds; with transparent huge pages enabled,
+ * khugepaged's raise follows (khugepaged_min_free_kbytes_update(), which
+ * memory hotplug reaches too).
  */
 void init_per_zone_wmark_min(struct pmm *m)
 {
 	calculate_min_free_kbytes(m);
 	setup_per_zone_wmarks(m);
+	refresh_zone_stat_thresholds(m);
 	setup_per_zone_lowmem_reserve(m);
 	if (thp_enabled(m))
 		set_recommended_min_free_kbytes(m);

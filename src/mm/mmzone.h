@@ -110,6 +110,7 @@ struct zone {
 	struct pglist_data *zone_pgdat;
 	struct pmm *machine;
 	struct per_cpu_pages *per_cpu_pageset; /* array [nr_cpus], NULL if pcp off */
+	int stat_threshold;                  /* "vm stats threshold"; sysctl lock, read atomically */
 	int pageset_high;                    /* sysctl lock */
 	int pageset_batch;
 	unsigned long zone_start_pfn;        /* set at init; hotplug: hotplug lock + zone->lock */

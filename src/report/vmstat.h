@@ -96,8 +96,6 @@ extern const unsigned nr_vmstat_items;
 
 /* ---------------------------------------------------------------- formulas */
 
-/* calculate_normal_threshold(): per-CPU counter drift allowed in a zone. */
-int calculate_normal_threshold(unsigned long managed, unsigned nr_online_cpus);
 
 /*
  * global_dirty_limits() with the default ratios (dirty 20%, background 10%):

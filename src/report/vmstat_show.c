@@ -196,20 +196,6 @@ void vmstat_show(struct seq_file *s, const unsigned long *v)
 
 /* ---------------------------------------------------------------- formulas */
 
-static int fls(unsigned long x)
-{
-	return x ? 64 - __builtin_clzl(x) : 0;
-}
-
-int calculate_normal_threshold(unsigned long managed, unsigned nr_online_cpus)
-{
-	/* Memory in 128 MiB units: more memory and more CPUs tolerate more drift. */
-	unsigned long mem = managed >> (27 - PAGE_SHIFT);
-	int threshold = 2 * fls(nr_online_cpus) * (1 + fls(mem));
-
-	return threshold < 125 ? threshold : 125;
-}
-
 /* vm_dirty_ratio and dirty_background_ratio at their defaults. */
 #define VM_DIRTY_RATIO 20ul
 #define DIRTY_BACKGROUND_RATIO 10ul

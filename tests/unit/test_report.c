@@ -780,6 +780,46 @@ static void test_stat_threshold_formula(void **state)
 	free(n);
 }
 
+/* The first "vm stats threshold" of zone @name in @m's zoneinfo. */
+static int zoneinfo_threshold(struct pmm *m, const char *name)
+{
+	char *buf = malloc(1 << 20), *z, *t;
+	int v;
+
+	assert_non_null(buf);
+	assert_true(pmm_report_snprint(m, PMM_REPORT_ZONEINFO, buf, 1 << 20) > 0);
+	z = strstr(buf, name);
+	assert_non_null(z);
+	t = strstr(z, "vm stats threshold: ");
+	assert_non_null(t);
+	v = atoi(t + strlen("vm stats threshold: "));
+	free(buf);
+	return v;
+}
+
+/*
+ * The threshold is worked out when the marks are (refresh_zone_stat_thresholds()
+ * in init_per_zone_wmark_min(): boot, memory hotplug), not at each read:
+ * reserved memory freed later (free_reserved_area(), the kernel's init
+ * memory) raises the zone's managed pages but leaves the threshold.
+ */
+static void test_stat_threshold_set_with_marks(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=1G cpus=1 reserve=0x10000000-0x2fffffff", NULL);
+	struct zone *dma32 = &m->node_data[0]->node_zones[ZONE_DMA32];
+	unsigned long managed0 = (unsigned long)zone_managed_pages(dma32);
+	int t0 = zoneinfo_threshold(m, "zone    DMA32");
+
+	(void)state;
+	assert_int_equal(t0, calculate_normal_threshold(managed0, 1));
+	pmm_free_reserved_area(m, 0x10000, 0x30000);
+	assert_true((unsigned long)zone_managed_pages(dma32) >= managed0 + 0x20000);
+	/* 2 * fls(1) * (1 + fls(managed >> 15)) would grow: the shown value does not. */
+	assert_int_not_equal(calculate_normal_threshold((unsigned long)zone_managed_pages(dma32), 1), t0);
+	assert_int_equal(zoneinfo_threshold(m, "zone    DMA32"), t0);
+	pmm_destroy(m);
+}
+
 /* ------------------------------------------------------------ masked comparison */
 
 static bool is_field_start(const char *l, size_t i)
@@ -1782,6 +1822,7 @@ int main(void)
 		cmocka_unit_test(test_node_files_of_a_machine),
 		cmocka_unit_test(test_dirty_limits_formula),
 		cmocka_unit_test(test_stat_threshold_formula),
+		cmocka_unit_test(test_stat_threshold_set_with_marks),
 		cmocka_unit_test(test_masked_compare_catches_width_errors),
 		cmocka_unit_test(test_reports_have_the_kernels_shape),
 		cmocka_unit_test(test_pagetypeinfo_mixed_needs_page_owner),
