@@ -79,8 +79,7 @@ static unsigned long free_list_count(const struct list_head *head)
 
 static void pcp_read(struct pmm *m, struct zone *zone, struct pcp_report *pcp)
 {
-	int threshold = calculate_normal_threshold((unsigned long)zone_managed_pages(zone),
-						   m->nr_cpus);
+	int threshold = __atomic_load_n(&zone->stat_threshold, __ATOMIC_RELAXED);
 
 	for (unsigned cpu = 0; cpu < m->nr_cpus; cpu++) {
 		struct pcp_report *r = &pcp[cpu];
@@ -180,13 +179,14 @@ void node_report_read(struct pmm *m, int nid, unsigned what, struct node_report 
 	memset(n, 0, sizeof(*n));
 	n->nid = nid;
 	n->nr_cpus = m->nr_cpus;
-	n->has_memory = pgdat->node_present_pages != 0;
 	/* pmm has no CMA areas: it prints as a kernel built without CMA. */
 	n->has_cma = false;
 	n->node_unreclaimable = false;
 	n->show_mixed = (what & READ_BLOCKS) && m->debug_hooks.mixed_blocks;
 
 	pmm_lock(&m->hotplug_lock);
+	/* Memory hotplug changes it, under the lock. */
+	n->has_memory = pgdat->node_present_pages != 0;
 	for (int zi = 0; zi < MAX_NR_ZONES; zi++) {
 		struct zone *zone = &pgdat->node_zones[zi];
 
