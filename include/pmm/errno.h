@@ -17,6 +17,7 @@
 	X(PMM_EPERM, 1, "operation not permitted")                          \
 	X(PMM_ENOENT, 2, "no such entry")                                   \
 	X(PMM_EIO, 5, "input/output error")                                 \
+	X(PMM_ENXIO, 6, "no such device or address")                        \
 	X(PMM_E2BIG, 7, "argument list too long")                           \
 	X(PMM_EAGAIN, 11, "resource temporarily unavailable")               \
 	X(PMM_ENOMEM, 12, "out of memory")                                  \

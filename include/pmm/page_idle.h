@@ -28,9 +28,11 @@ struct pmm_page;
  * block (a compound page has one bit, its head's) are skipped, as the
  * kernel skips pages it cannot pin.
  * @pfn: first frame, a multiple of 64 (the file offset must be 8-aligned).
- * Return: words consumed (fewer at the end of memory), or -PMM_EINVAL for a
- * misaligned @pfn or one past the end, a NULL @m, or a NULL @bits with
- * @nwords not 0.
+ * Return: whole words consumed, as the kernel's bitmap file counts them:
+ * fewer at the end of memory, where a last word that covers the end only
+ * partly is used but not counted; -PMM_ENXIO for a @pfn at or past the end
+ * of memory; -PMM_EINVAL for a misaligned @pfn, a NULL @m, or a NULL @bits
+ * with @nwords not 0.
  * Context: any thread, beside allocations and frees; takes the machine's
  * hotplug lock (a mutex: may sleep while memory is added or removed).  Each
  * allocated frame is pinned (a reference taken, as get_page_unless_zero())
@@ -43,8 +45,11 @@ PMM_API long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_
 
 /**
  * pmm_page_idle_read() - read the bitmap: 1 for allocated frames that are
- * idle (not accessed since marked).  Same addressing and errors as write.
- * Return: words filled.
+ * idle (not accessed since marked).  Same addressing as write.
+ * Return: whole words filled (a last word that covers the end of memory
+ * only partly is filled but not counted, as the kernel's file reads); 0
+ * for a @pfn at or past the end (the end of the file); -PMM_EINVAL as
+ * for write.
  * Context: as pmm_page_idle_write().
  */
 PMM_API long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t nwords);

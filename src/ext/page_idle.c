@@ -36,20 +36,23 @@ static struct page *idle_page_get(struct pmm *m, unsigned long pfn)
 
 long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_t *bits, size_t nwords)
 {
+	unsigned long end;
 	size_t w;
 
-	if (!m || (!bits && nwords))
+	if (!m || (!bits && nwords) || pfn % 64)
 		return -PMM_EINVAL;
 	pmm_lock(&m->hotplug_lock);
-	if (pfn % 64 || pfn >= m->max_pfn) {
+	end = m->max_pfn;
+	if (pfn >= end) {
 		pmm_unlock(&m->hotplug_lock);
-		return -PMM_EINVAL;
+		return -PMM_ENXIO; /* page_idle_bitmap_write() past max_pfn */
 	}
-	for (w = 0; w < nwords && pfn + w * 64 < m->max_pfn; w++)
+	/* A word counts once all its 64 frames were looked at (a partial last one never does). */
+	for (w = 0; w < nwords && pfn + w * 64 < end; w++)
 		for (unsigned i = 0; i < 64; i++) {
 			struct page *page;
 
-			if (!(bits[w] & (1ull << i)) || pfn + w * 64 + i >= m->max_pfn)
+			if (!(bits[w] & (1ull << i)) || pfn + w * 64 + i >= end)
 				continue;
 			page = idle_page_get(m, pfn + w * 64 + i);
 			if (!page)
@@ -59,23 +62,25 @@ long pmm_page_idle_write(struct pmm *m, unsigned long pfn, const uint64_t *bits,
 			page_unpin(m, page);
 		}
 	pmm_unlock(&m->hotplug_lock);
-	return (long)w;
+	return (long)MIN(w, (end - pfn) / 64);
 }
 
 long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t nwords)
 {
+	unsigned long end;
 	size_t w;
 
-	if (!m || (!bits && nwords))
+	if (!m || (!bits && nwords) || pfn % 64)
 		return -PMM_EINVAL;
 	pmm_lock(&m->hotplug_lock);
-	if (pfn % 64 || pfn >= m->max_pfn) {
+	end = m->max_pfn;
+	if (pfn >= end) {
 		pmm_unlock(&m->hotplug_lock);
-		return -PMM_EINVAL;
+		return 0; /* the end of the file */
 	}
-	for (w = 0; w < nwords && pfn + w * 64 < m->max_pfn; w++) {
+	for (w = 0; w < nwords && pfn + w * 64 < end; w++) {
 		bits[w] = 0;
-		for (unsigned i = 0; i < 64 && pfn + w * 64 + i < m->max_pfn; i++) {
+		for (unsigned i = 0; i < 64 && pfn + w * 64 + i < end; i++) {
 			struct page *page = idle_page_get(m, pfn + w * 64 + i);
 
 			if (!page)
@@ -86,7 +91,8 @@ long pmm_page_idle_read(struct pmm *m, unsigned long pfn, uint64_t *bits, size_t
 		}
 	}
 	pmm_unlock(&m->hotplug_lock);
-	return (long)w;
+	/* page_idle_bitmap_read() counts whole words: a partial last one is filled, not counted. */
+	return (long)MIN(w, (end - pfn) / 64);
 }
 
 /*
