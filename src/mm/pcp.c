@@ -47,6 +47,31 @@ int pmm_set_thread_cpu(struct pmm *m, int cpu)
 	return 0;
 }
 
+/*
+ * Boot acts as CPU 0, as the kernel's boot task does: what boot allocates
+ * and frees through the per-CPU lists (the huge page pool, late frees,
+ * memory plugged at boot) lands on CPU 0's lists and counts there,
+ * whichever host CPU runs pmm_create(), so that the reports of a machine
+ * as booted do not depend on it.  Nobody else can reach the machine yet,
+ * so the pin's flag is set and cleared again without the fast paths'
+ * sticky rule (pmm_set_thread_cpu()).
+ */
+void pcp_boot_cpu_enter(struct pmm *m, struct pcp_boot_pin *save)
+{
+	save->machine = pinned_machine;
+	save->cpu = pinned_cpu;
+	pinned_machine = m->fast.id;
+	pinned_cpu = 0;
+	__atomic_store_n(&m->fast.pinned, true, __ATOMIC_RELAXED);
+}
+
+void pcp_boot_cpu_leave(struct pmm *m, const struct pcp_boot_pin *save)
+{
+	__atomic_store_n(&m->fast.pinned, false, __ATOMIC_RELAXED);
+	pinned_machine = save->machine;
+	pinned_cpu = save->cpu;
+}
+
 __thread char pcp_lock_tag PMM_TLS_IE;
 
 void pcp_rseq_first_use(struct pmm *m)

@@ -314,6 +314,14 @@ static inline bool pcp_add_page(struct per_cpu_pages *pcp, struct page *page, in
 extern __thread uint64_t pinned_machine PMM_TLS_IE; /* pmm_fast.id, 0 if none */
 extern __thread int pinned_cpu PMM_TLS_IE;
 
+/* The calling thread's pin, kept while pmm_create() acts as CPU 0 (pcp.c). */
+struct pcp_boot_pin {
+	uint64_t machine;
+	int cpu;
+};
+void pcp_boot_cpu_enter(struct pmm *m, struct pcp_boot_pin *save);
+void pcp_boot_cpu_leave(struct pmm *m, const struct pcp_boot_pin *save);
+
 /* The CPU the calling thread acts as (pinned, rseq, sched_getcpu, or the platform's). */
 static inline unsigned pmm_this_cpu(const struct pmm *m)
 {

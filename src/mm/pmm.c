@@ -261,6 +261,7 @@ static void maxmem_for_hotplug(struct pmm_config *c)
 
 int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 {
+	struct pcp_boot_pin boot_pin;
 	const struct pmm_platform *plat;
 	struct pmm *m;
 	int err;
@@ -298,6 +299,7 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 
 		m->fast.id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
 	}
+	pcp_boot_cpu_enter(m, &boot_pin);
 	pmm_lock_init(&m->bad_page.lock);
 	m->warn_alloc_rs = (struct ratelimit){ .interval = 10ull * 1000000000ull, .burst = 1 };
 	m->nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : plat->nr_cpus(plat->ctx);
@@ -385,10 +387,12 @@ int pmm_create(const struct pmm_config *cfg, struct pmm **out)
 	if ((err = hotplug_boot_memory(m)))
 		goto fail;
 	late_free(m, false);
+	pcp_boot_cpu_leave(m, &boot_pin);
 	pcp_fast_update(m);
 	*out = m;
 	return 0;
 fail:
+	pcp_boot_cpu_leave(m, &boot_pin);
 	pmm_destroy(m);
 	return err;
 }

@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <sched.h>
 
 #include <pmm/config.h>
 #include <pmm/hugetlb.h>
@@ -818,6 +819,89 @@ static void test_stat_threshold_set_with_marks(void **state)
 	assert_int_not_equal(calculate_normal_threshold((unsigned long)zone_managed_pages(dma32), 1), t0);
 	assert_int_equal(zoneinfo_threshold(m, "zone    DMA32"), t0);
 	pmm_destroy(m);
+}
+
+static unsigned boot_cpu_of_platform;
+
+static unsigned platform_cpu(void *ctx)
+{
+	(void)ctx;
+	return boot_cpu_of_platform;
+}
+
+#define BOOT_REPORT_MACHINE "mem=4G nodes=2 cpus=2 hugepagesz=2M hugepages=101"
+
+/* node0/numastat and zoneinfo of a machine as booted, on @plat (NULL: the host's CPUs). */
+static char *boot_reports(const struct pmm_platform *plat)
+{
+	struct pmm *m = pmm_test_machine_on(BOOT_REPORT_MACHINE, plat, NULL);
+	size_t size = 1 << 20, n;
+	char *buf = malloc(size);
+
+	assert_non_null(buf);
+	n = (size_t)pmm_report_node_snprint(m, 0, PMM_NODE_REPORT_NUMASTAT, buf, size);
+	assert_true(n > 0 && n < size);
+	assert_true(pmm_report_snprint(m, PMM_REPORT_ZONEINFO, buf + n, size - n) > 0);
+	pmm_destroy(m);
+	return buf;
+}
+
+static void *boot_reports_thread(void *arg)
+{
+	return boot_reports(arg);
+}
+
+/*
+ * A machine as booted reports the same whichever CPU runs pmm_create():
+ * boot acts as CPU 0, as the kernel's boot task does.  The boot pool's
+ * 2 MiB pages used to be allocated (numastat's local_node/other_node) and
+ * left on the per-CPU list (zoneinfo's pagesets) of the host CPU.  Played
+ * with a platform that names the CPU, and with threads on two host CPUs
+ * where there are two.
+ */
+static void test_boot_reports_cpu_independent(void **state)
+{
+	struct pmm_platform plat = *pmm_platform_posix();
+	char *a, *b;
+	cpu_set_t set;
+
+	(void)state;
+	plat.current_cpu = platform_cpu;
+	boot_cpu_of_platform = 0;
+	a = boot_reports(&plat);
+	boot_cpu_of_platform = 1;
+	b = boot_reports(&plat);
+	assert_string_equal(a, b);
+	free(b);
+	free(a);
+
+	assert_int_equal(sched_getaffinity(0, sizeof(set), &set), 0);
+	if (!CPU_ISSET(0, &set) || !CPU_ISSET(1, &set)) {
+		print_message("SKIP: host CPUs 0 and 1 not both available; the platform case ran\n");
+		return;
+	}
+	{
+		char *r[2];
+
+		for (int c = 0; c < 2; c++) {
+			pthread_attr_t attr;
+			cpu_set_t one;
+			pthread_t th;
+			void *ret;
+
+			CPU_ZERO(&one);
+			CPU_SET(c, &one);
+			assert_int_equal(pthread_attr_init(&attr), 0);
+			assert_int_equal(pthread_attr_setaffinity_np(&attr, sizeof(one), &one), 0);
+			assert_int_equal(pthread_create(&th, &attr, boot_reports_thread, NULL), 0);
+			pthread_join(th, &ret);
+			pthread_attr_destroy(&attr);
+			r[c] = ret;
+		}
+		assert_string_equal(r[0], r[1]);
+		free(r[0]);
+		free(r[1]);
+	}
 }
 
 /* ------------------------------------------------------------ masked comparison */
@@ -1823,6 +1907,7 @@ int main(void)
 		cmocka_unit_test(test_dirty_limits_formula),
 		cmocka_unit_test(test_stat_threshold_formula),
 		cmocka_unit_test(test_stat_threshold_set_with_marks),
+		cmocka_unit_test(test_boot_reports_cpu_independent),
 		cmocka_unit_test(test_masked_compare_catches_width_errors),
 		cmocka_unit_test(test_reports_have_the_kernels_shape),
 		cmocka_unit_test(test_pagetypeinfo_mixed_needs_page_owner),
