@@ -82,8 +82,9 @@ enum pmm_block_state {
  * section's own first frames with memmap=altmap) initialised as reserved
  * frames of @nid, and is placed on @nid's host node when `host_node=` maps
  * one (then checked by vmemmap_verify).  Nothing is given to a zone yet.
- * Return: 0; -PMM_EINVAL for an unaligned or empty range or a node that was
- * not online at boot; -PMM_E2BIG beyond the machine's physical address
+ * Return: 0; -PMM_EINVAL for an unaligned or empty range or a node that had
+ * no memory at boot (6.1 would bring a memoryless node online; pmm builds
+ * its nodes at boot only); -PMM_E2BIG beyond the machine's physical address
  * span; -PMM_EEXIST if any of it is memory already; -PMM_ENOMEM when the
  * platform refuses memory (then nothing of the range is left behind).
  * Context: process context; takes the hotplug lock; may sleep.

@@ -323,7 +323,15 @@ int pmm_add_memory(struct pmm *m, int nid, uint64_t start, uint64_t size)
 	if ((err = check_hotplug_memory_range(m, start, size)))
 		return err;
 	if (!node_online(m, nid)) {
-		pr_warn(m, "node %d was absent from the node_possible_map\n", nid);
+		/*
+		 * 6.1 refuses only a node that is not possible ("absent from
+		 * the node_possible_map") and brings a memoryless one online
+		 * (__try_online_node()); pmm builds nodes at boot only.
+		 */
+		if (nid >= 0 && nid < MAX_NUMNODES && (m->named_nodes & (1ul << nid)))
+			pr_warn(m, "pmm: node %d had no memory at boot: memory cannot be added to it\n", nid);
+		else
+			pr_warn(m, "node %d was absent from the node_possible_map\n", nid);
 		return -PMM_EINVAL;
 	}
 	if (!mhp_range_allowed(m, start, size))

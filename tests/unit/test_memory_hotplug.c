@@ -711,6 +711,19 @@ static void bad_requests_refused(void **state)
 	assert_int_equal(pmm_add_memory(m, 0, 1ull << 30, SECTION_BYTES), -PMM_E2BIG);
 	assert_int_equal(pmm_add_memory(m, 3, 0, SECTION_BYTES), -PMM_EINVAL);
 	assert_true(pmm_test_log_has(&log, "node 3 was absent from the node_possible_map"));
+	/* A memoryless node (CPUs, no memory) is possible: refused, in pmm's own words. */
+	{
+		struct pmm_test_log l2 = { 0 };
+		struct pmm *m2 = pmm_test_machine("node=0:0-0x7fffffff cpus=2 node_cpus=0:0 node_cpus=1:1 "
+						  "maxmem=4G",
+						  &l2);
+
+		assert_int_equal(pmm_add_memory(m2, 1, 0x80000000ull, SECTION_BYTES), -PMM_EINVAL);
+		assert_true(pmm_test_log_has(&l2, "pmm: node 1 had no memory at boot: memory cannot be added to it"));
+		assert_false(pmm_test_log_has(&l2, "node_possible_map"));
+		pmm_destroy(m2);
+		free(l2.buf);
+	}
 	assert_int_equal(pmm_offline_pages(m, PPS + 1, PPS), -PMM_EINVAL);
 	assert_int_equal(pmm_offline_pages(m, PPS, PPS / 2), -PMM_EINVAL);
 	assert_int_equal(pmm_offline_pages(m, 8 * PPS, PPS), -PMM_EINVAL);
