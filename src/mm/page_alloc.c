@@ -841,7 +841,7 @@ bool zone_watermark_ok(struct zone *z, unsigned order, unsigned long mark, int h
 }
 
 static bool zone_watermark_fast(struct zone *z, unsigned order, unsigned long mark,
-				int highest_zoneidx, unsigned alloc_flags)
+				int highest_zoneidx, unsigned alloc_flags, pmm_gfp_t gfp)
 {
 	long free_pages = zone_page_state(z, NR_FREE_PAGES);
 
@@ -855,8 +855,11 @@ static bool zone_watermark_fast(struct zone *z, unsigned order, unsigned long ma
 	}
 	if (zone_watermark_ok_free(z, order, mark, highest_zoneidx, alloc_flags, free_pages))
 		return true;
-	/* __GFP_HIGH order-0 requests may ignore the boost and dip to the real min. */
-	if (unlikely(!order && (alloc_flags & ALLOC_MIN_RESERVE) &&
+	/*
+	 * __GFP_ATOMIC order-0 requests may ignore the boost and dip to the
+	 * real min (6.1; ALLOC_MIN_RESERVE from 6.3 on).
+	 */
+	if (unlikely(!order && (gfp & PMM___GFP_ATOMIC) &&
 		     __atomic_load_n(&z->watermark_boost, __ATOMIC_RELAXED) &&
 		     (alloc_flags & ALLOC_WMARK_MASK) == WMARK_MIN)) {
 		mark = __atomic_load_n(&z->_watermark[WMARK_MIN], __ATOMIC_RELAXED);
@@ -1018,7 +1021,7 @@ retry:
 			goto retry;
 		}
 		mark = wmark_pages(zone, (enum zone_watermarks)(alloc_flags & ALLOC_WMARK_MASK));
-		if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx, alloc_flags) &&
+		if (!zone_watermark_fast(zone, order, mark, ac->highest_zoneidx, alloc_flags, gfp) &&
 		    !(alloc_flags & ALLOC_NO_WATERMARKS))
 			continue;
 		page = rmqueue(preferred, zone, order, alloc_flags, ac->migratetype);
@@ -1042,10 +1045,12 @@ static unsigned gfp_to_alloc_flags(pmm_gfp_t gfp, unsigned order)
 
 	alloc_flags |= gfp & (PMM___GFP_HIGH | PMM___GFP_KSWAPD_RECLAIM);
 	if (!(gfp & PMM___GFP_DIRECT_RECLAIM)) {
-		if (!(gfp & PMM___GFP_NOMEMALLOC))
+		/* 6.1.y: any high-order request that cannot reclaim, unless __GFP_NOMEMALLOC. */
+		if (!(gfp & PMM___GFP_NOMEMALLOC)) {
 			alloc_flags |= ALLOC_NON_BLOCK;
-		if (order > 0 && (alloc_flags & ALLOC_MIN_RESERVE))
-			alloc_flags |= ALLOC_HIGHATOMIC;
+			if (order > 0)
+				alloc_flags |= ALLOC_HIGHATOMIC;
+		}
 		if (alloc_flags & ALLOC_MIN_RESERVE)
 			alloc_flags &= ~ALLOC_CPUSET;
 	}
@@ -1109,8 +1114,10 @@ static struct page *alloc_direct_reclaim(struct pmm *m, pmm_gfp_t gfp, unsigned 
  * should_reclaim_retry(): reclaim again while some zone would pass its min
  * mark with what reclaim could still free counted as free, and not more
  * than MAX_RECLAIM_RETRIES times in a row without progress (a request above
- * the costly order never counts as progress).  Past that, the high-order
- * atomic reserve goes, whole, before giving up.
+ * the costly order never counts as progress).  Whenever it would give up,
+ * the high-order atomic reserve goes, whole, first, and a block given back
+ * means one more round (6.1.y's "unreserve highatomic page blocks before
+ * oom").
  */
 static bool should_reclaim_retry(struct pmm *m, unsigned order, const struct alloc_context *ac,
 				 unsigned alloc_flags, bool progress, int *no_progress_loops)
@@ -1121,20 +1128,20 @@ static bool should_reclaim_retry(struct pmm *m, unsigned order, const struct all
 		*no_progress_loops = 0;
 	else
 		(*no_progress_loops)++;
-	if (*no_progress_loops > MAX_RECLAIM_RETRIES)
-		return unreserve_highatomic_pageblock(m, ac, true);
-	for (struct zoneref *z = ac->zonelist->_zonerefs; (zone = zonelist_zone(z)); z++) {
-		long available;
+	if (*no_progress_loops <= MAX_RECLAIM_RETRIES)
+		for (struct zoneref *z = ac->zonelist->_zonerefs; (zone = zonelist_zone(z)); z++) {
+			long available;
 
-		if (zone->zone_idx > ac->highest_zoneidx)
-			continue;
-		available = (long)zone_reclaimable_pages(m, zone) +
-			    (long)zone_page_state(zone, NR_FREE_PAGES);
-		if (zone_watermark_ok_free(zone, order, min_wmark_pages(zone), ac->highest_zoneidx,
-					   alloc_flags, available))
-			return true;
-	}
-	return false;
+			if (zone->zone_idx > ac->highest_zoneidx)
+				continue;
+			available = (long)zone_reclaimable_pages(m, zone) +
+				    (long)zone_page_state(zone, NR_FREE_PAGES);
+			if (zone_watermark_ok_free(zone, order, min_wmark_pages(zone),
+						   ac->highest_zoneidx, alloc_flags, available))
+				return true;
+		}
+	/* Before giving up, for either reason, the reserve goes (a 6.1.y backport). */
+	return unreserve_highatomic_pageblock(m, ac, true);
 }
 
 /*
@@ -1181,6 +1188,10 @@ static struct page *alloc_pages_slowpath(struct pmm *m, pmm_gfp_t gfp, unsigned 
 	struct page *page;
 	bool compacted, oom_progress;
 
+	/* 6.1 warns (once) and drops __GFP_ATOMIC beside __GFP_DIRECT_RECLAIM. */
+	if ((gfp & (PMM___GFP_ATOMIC | PMM___GFP_DIRECT_RECLAIM)) ==
+	    (PMM___GFP_ATOMIC | PMM___GFP_DIRECT_RECLAIM))
+		gfp &= ~PMM___GFP_ATOMIC;
 	alloc_flags = gfp_to_alloc_flags(gfp, order);
 	if (alloc_flags & ALLOC_KSWAPD)
 		wake_all_kswapds(m, order, ac);
@@ -1629,7 +1640,7 @@ unsigned long alloc_pages_bulk(struct pmm *m, pmm_gfp_t gfp, int nid, unsigned l
 		if (m->nr_online_nodes > 1 && zz != preferred && zz->node != preferred->node)
 			goto failed;
 		mark = wmark_pages(zz, (enum zone_watermarks)(alloc_flags & ALLOC_WMARK_MASK)) + nr;
-		if (zone_watermark_fast(zz, 0, mark, ac.highest_zoneidx, alloc_flags)) {
+		if (zone_watermark_fast(zz, 0, mark, ac.highest_zoneidx, alloc_flags, gfp)) {
 			zone = zz;
 			break;
 		}

@@ -1302,35 +1302,137 @@ static void test_reclaim_retries(void **state)
 }
 
 /*
- * The high-order atomic reserve is given back whole only when reclaim
- * retries run out (should_reclaim_retry() after MAX_RECLAIM_RETRIES rounds
- * without progress), not on every failure: a request that gives up after
- * one round leaves it reserved.
+ * zone_watermark_fast() of 6.1: an order-0 request at the min mark may
+ * ignore a watermark boost only if it carries __GFP_ATOMIC (6.3 turned
+ * that into ALLOC_MIN_RESERVE, __GFP_HIGH).  With min 256, a boost of 1024
+ * and 300 pages free: __GFP_HIGH alone (min -= min/2, then /4 for a
+ * request that cannot sleep) needs more than 480 and fails; __GFP_ATOMIC
+ * alone checks the unboosted 192 and succeeds.  Neither wakes kswapd, so
+ * the boost stays.
  */
-static void test_highatomic_unreserved_before_giving_up(void **state)
+static void test_boost_ignored_by_gfp_atomic_only(void **state)
+{
+	struct pmm *m = pmm_test_machine("mem=64M dma=0 pcp=off cpus=1", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	struct pmm_page **all = calloc(1 << 15, sizeof(*all)), *p;
+	unsigned long n;
+
+	(void)state;
+	assert_non_null(all);
+	assert_int_equal(z->_watermark[WMARK_MIN], 256);
+	n = take_all(m, PMM_GFP_KERNEL, all, 1 << 15);
+	while (zone_page_state(z, NR_FREE_PAGES) < 300)
+		pmm_free_pages(m, all[--n], 0);
+	boost_zone(z, 1024, false);
+	assert_null(pmm_alloc_pages(m, PMM___GFP_HIGH | PMM___GFP_NOWARN, 0));
+	p = pmm_alloc_pages(m, PMM___GFP_ATOMIC | PMM___GFP_NOWARN, 0);
+	assert_non_null(p);
+	assert_int_equal(z->watermark_boost, 1024);
+	pmm_free_pages(m, p, 0);
+	boost_zone(z, 0, false);
+	give_back(m, all, n);
+	free(all);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+}
+
+/*
+ * gfp_to_alloc_flags() of 6.1.y: a high-order request that cannot reclaim
+ * gets ALLOC_HIGHATOMIC, __GFP_HIGH or not, unless it says
+ * __GFP_NOMEMALLOC; a successful one then reserves its pageblock.  With 40
+ * pages free (between min and low), order-1 requests go to the slow path.
+ */
+static unsigned long highatomic_after(pmm_gfp_t gfp)
 {
 	struct pmm *m = pmm_test_machine("mem=64M dma=0 pcp=off watermark_boost_factor=0", NULL);
 	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
 	struct pmm_page **all = calloc(1 << 15, sizeof(*all)), *p;
-	struct slow s = { .m = m, .report = 1ul << 20 };
-	struct pmm_mm_ops ops = { .reclaim = slow_reclaim, .reclaimable = slow_reclaimable };
-	unsigned long n, hpfn;
+	unsigned long n, reserved;
 
-	(void)state;
+	assert_non_null(all);
 	n = take_all(m, PMM_GFP_KERNEL, all, 1 << 15);
+	for (int i = 0; i < 40; i++)
+		pmm_free_pages(m, all[--n], 0);
+	p = pmm_alloc_pages(m, gfp | PMM___GFP_NOWARN, 1);
+	assert_non_null(p);
+	reserved = z->nr_reserved_highatomic;
+	pmm_free_pages(m, p, 1);
+	give_back(m, all, n);
+	free(all);
+	pmm_destroy(m);
+	return reserved;
+}
+
+static void test_highatomic_flag_from_gfp(void **state)
+{
+	(void)state;
+	assert_int_equal(highatomic_after(PMM_GFP_ATOMIC), pageblock_nr_pages);
+	assert_int_equal(highatomic_after(PMM_GFP_NOWAIT), pageblock_nr_pages);
+	assert_int_equal(highatomic_after(PMM_GFP_ATOMIC | PMM___GFP_NOMEMALLOC), 0);
+}
+
+/*
+ * A full zone but for one high-order atomic reserve block and a few pages:
+ * above the min mark, but not once the reserve is taken off.  Returns the
+ * machine; *@all and *@n hold what was taken, *@hpfn is in the reserve.
+ */
+static struct pmm *reserve_setup(struct pmm_page ***all, unsigned long *n, unsigned long *hpfn)
+{
+	struct pmm *m = pmm_test_machine("mem=64M dma=0 pcp=off watermark_boost_factor=0", NULL);
+	struct zone *z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	struct pmm_page *p;
+
+	*all = calloc(1 << 15, sizeof(**all));
+	assert_non_null(*all);
+	*n = take_all(m, PMM_GFP_KERNEL, *all, 1 << 15);
 	p = pmm_alloc_pages(m, PMM_GFP_ATOMIC, 2);
 	assert_non_null(p);
 	assert_int_equal(z->nr_reserved_highatomic, pageblock_nr_pages);
-	hpfn = pmm_page_to_pfn(m, p);
+	*hpfn = pmm_page_to_pfn(m, p);
 	pmm_free_pages(m, p, 2);
-	/* Above the min mark, but not once the reserve is taken off. */
 	for (int i = 0; i < 8; i++)
-		pmm_free_pages(m, all[--n], 0);
+		pmm_free_pages(m, (*all)[--*n], 0);
 	assert_true(zone_page_state(z, NR_FREE_PAGES) > (long)min_wmark_pages(z));
-	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0));
+	return m;
+}
+
+/*
+ * The high-order atomic reserve is given back whole whenever
+ * should_reclaim_retry() would give up (the 6.1.y backport "unreserve
+ * highatomic page blocks before oom"): after MAX_RECLAIM_RETRIES rounds
+ * without progress while reclaim says more could be freed, and at once
+ * when nothing reclaimable could make a zone pass its min mark.  A
+ * __GFP_NORETRY request gives up before that and leaves it reserved.
+ */
+static void test_highatomic_unreserved_before_giving_up(void **state)
+{
+	struct pmm_page **all, *p;
+	struct slow s = { .report = 1ul << 20 };
+	struct pmm_mm_ops ops = { .reclaim = slow_reclaim, .reclaimable = slow_reclaimable };
+	unsigned long n, hpfn;
+	struct pmm *m;
+	struct zone *z;
+
+	(void)state;
+	/* Nothing reclaimable: the first give-up takes the reserve, and the retry its page. */
+	m = reserve_setup(&all, &n, &hpfn);
+	z = &m->node_data[0]->node_zones[ZONE_DMA32];
 	assert_null(pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NORETRY | PMM___GFP_NOWARN, 0));
 	assert_int_equal(z->nr_reserved_highatomic, pageblock_nr_pages);
+	p = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0);
+	assert_non_null(p);
+	assert_int_equal(z->nr_reserved_highatomic, 0);
+	assert_int_equal(get_pfnblock_migratetype(m, hpfn), MIGRATE_UNMOVABLE);
+	pmm_free_pages(m, p, 0);
+	give_back(m, all, n);
+	free(all);
+	assert_machine_valid(m);
+	pmm_destroy(m);
+
 	/* Sixteen rounds that free nothing while more is said reclaimable: then it goes. */
+	m = reserve_setup(&all, &n, &hpfn);
+	z = &m->node_data[0]->node_zones[ZONE_DMA32];
+	s.m = m;
 	pmm_set_mm_ops(m, &ops, &s);
 	p = pmm_alloc_pages(m, PMM_GFP_KERNEL | PMM___GFP_NOWARN, 0);
 	assert_non_null(p);
@@ -2483,6 +2585,7 @@ int main(void)
 		cmocka_unit_test(test_contig_range_neighbours),
 		cmocka_unit_test(test_boost_cap),
 		cmocka_unit_test(test_boost_cleared_by_kswapd),
+		cmocka_unit_test(test_boost_ignored_by_gfp_atomic_only),
 		cmocka_unit_test(test_numa_foreign_on_preferred_zone),
 		cmocka_unit_test(test_contig_range_failures),
 		cmocka_unit_test(test_page_reporting_rss),
@@ -2497,6 +2600,7 @@ int main(void)
 		cmocka_unit_test(test_reclaim_callback_allocates),
 		cmocka_unit_test(test_reclaim_callbacks_across_machines),
 		cmocka_unit_test(test_highatomic_unreserved_before_giving_up),
+		cmocka_unit_test(test_highatomic_flag_from_gfp),
 		cmocka_unit_test(test_nofail),
 		cmocka_unit_test(test_boosted_watermark_wakes_kswapd),
 		cmocka_unit_test(test_movable_fallback_takes_smallest),
