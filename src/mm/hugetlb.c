@@ -450,9 +450,6 @@ void hugetlb_gather(struct pmm *m)
  */
 static struct page *alloc_buddy_huge_page(struct pmm *m, struct hstate *h, pmm_gfp_t gfp, int nid)
 {
-	/* htlb_buddy_alloc_fail is a machine-wide event: any zone of the node holds it. */
-	struct zone *fail = &m->node_data[nid == PMM_NUMA_NO_NODE ? numa_mem_id(m) : nid]->node_zones[0];
-
 	for (int tries = 0; tries < 2; tries++) {
 		struct page *page =
 			alloc_pages_nid(m, gfp | PMM___GFP_COMP | PMM___GFP_NOWARN, h->order, nid);
@@ -468,7 +465,9 @@ static struct page *alloc_buddy_huge_page(struct pmm *m, struct hstate *h, pmm_g
 		if (tries)
 			pr_warn(m, "HugeTLB head page unexpected inflated ref count\n"); /* twice in a row */
 	}
-	count_zone_event(fail, EV_HTLB_BUDDY_PGALLOC_FAIL, 1);
+	/* A machine-wide event: any zone holds it, one of a node with memory. */
+	count_zone_event(&m->node_data[node_online(m, nid) ? nid : numa_mem_id(m)]->node_zones[0],
+			 EV_HTLB_BUDDY_PGALLOC_FAIL, 1);
 	return NULL;
 }
 

@@ -523,6 +523,9 @@ static void test_overcommit(void **state)
 
 	assert_int_equal(pmm_sysctl_write(m, "nr_overcommit_hugepages", "2"), 0);
 	expect_sysctl(m, "nr_overcommit_hugepages", "2\n");
+	/* A node the machine does not have: no surplus page, one failed try counted. */
+	assert_null(pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, 5));
+	assert_int_equal(pmm_test_vmstat(m, "htlb_buddy_alloc_fail"), 1);
 	assert_non_null(p[1] = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, PMM_NUMA_NO_NODE));
 	assert_non_null(p[2] = pmm_hugetlb_alloc(m, PMM_HUGETLB_ORDER_2M, 0));
 	assert_int_equal(pmm_page_count(p[2]), 1);
