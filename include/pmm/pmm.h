@@ -492,7 +492,7 @@ PMM_API void pmm_page_reporting_unregister(struct pmm *m);
  * stay on the per-CPU lists runs no pass; it may call this from a timer.
  * A pass works as Linux 6.1's: blocks of the reported orders not yet
  * reported, in batches of 32, while the zone stays above its low mark by
- * a batch; at most DIV_ROUND_UP(nr_free of the order, 512) batches per
+ * a batch; at most DIV_ROUND_UP(nr_free of the order, 512) + 1 batches per
  * free list, after which another pass is asked for (a large idle machine
  * is reported over several passes, two seconds apart).
  * Return: pages reported in this pass; 0 when no reporter is registered.

@@ -8,7 +8,8 @@
  * own (a hypervisor's balloon, say).
  *
  * A free that leaves a block of at least page_reporting_order requests a
- * pass; the pass runs on the next pmm_free_pages() at least
+ * pass; the pass runs at the end of the first free past the per-CPU
+ * list's plain hit (a drain, the zone path, the bulk free) at least
  * PAGE_REPORTING_DELAY after the request, or when the embedder calls
  * pmm_page_reporting_run().  A pass walks each zone's lists of the
  * reporting orders, isolates up to PAGE_REPORTING_CAPACITY unreported blocks
@@ -227,10 +228,11 @@ static void list_rotate_to_front(struct list_head *e, struct list_head *list)
  * page_reporting_cycle(): one free list of @zone.  Unreported blocks are
  * isolated into @b; a full batch is reported when the next unreported
  * block is found, with that block rotated to the front of the list first
- * (the list is walked again from there).  At most
- * DIV_ROUND_UP(nr_free, 32 * 16) reports per list and pass: past that the
- * pass asks for another and leaves the list, its remaining blocks at the
- * front.  A block the watermark keeps from isolation ends the list too.
+ * (the list is walked again from there).  The budget is
+ * DIV_ROUND_UP(nr_free, 32 * 16) reports, and one more is made before it
+ * counts as spent (6.1's "a sixteenth of the list plus one call"); past
+ * that the pass asks for another and leaves the list, its remaining
+ * blocks at the front.  A block the watermark keeps from isolation ends the list too.
  * *@done counts the pages reported.  0, or the reporter's error.
  */
 static int report_cycle(struct pmm *m, struct page_reporting *rep, struct zone *zone,

@@ -346,7 +346,7 @@ static unsigned long free_in_orders_from(struct pmm *m, unsigned order)
 }
 
 /*
- * A pass takes at most DIV_ROUND_UP(nr_free, 512) reports from a list
+ * A pass takes at most DIV_ROUND_UP(nr_free, 512) + 1 reports from a list
  * (page_reporting_cycle()'s budget) and then asks for another pass: a
  * 4 GiB machine is reported over several passes, and all of it in the
  * end, each block once (but ZONE_DMA, too small to keep a batch above its
